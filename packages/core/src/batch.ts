@@ -1,0 +1,134 @@
+/**
+ * Batch semantics shared by every adapter: a per-message handler runs over a batch and the
+ * result says exactly which messages failed. Nothing is reported as done unless its handler
+ * succeeded. Three modes:
+ * - `independent`: every message runs; the failed ones are reported.
+ * - `ordered`: one at a time; the first failure and everything after it are reported.
+ * - `fifo`: one at a time; after a failure, the rest of that message's group is reported.
+ */
+import { forkContext } from './context.js';
+import { SkyportError } from './errors.js';
+import type { Context, EventOf, Kind, SkyportFunction } from './types.js';
+
+/** One message of a batch. */
+export interface BatchItem<TEvent> {
+  /** The id the platform wants back for a retry (SQS `messageId`, Kinesis sequence number). */
+  readonly id: string;
+  /** The portable event. */
+  readonly event: TEvent;
+  /** The FIFO group, for `fifo` mode. */
+  readonly groupId?: string | undefined;
+}
+
+/** A message that must be retried. */
+export interface BatchFailure {
+  /** The id of the failed message. */
+  readonly id: string;
+  /** Why: the handler's error, or a `SkyportError` for messages not run after an earlier failure. */
+  readonly error: unknown;
+  /** True when the message was not run because an earlier one (of its group / the stream) failed. */
+  readonly skipped: boolean;
+}
+
+/** The outcome of a batch. */
+export interface BatchResult {
+  /** True when every message succeeded. */
+  readonly ok: boolean;
+  /** The messages to retry, in batch order. */
+  readonly failures: BatchFailure[];
+}
+
+/** How a batch runs. */
+export type BatchMode = 'independent' | 'ordered' | 'fifo';
+
+/** Options of `runBatch`. */
+export interface BatchOptions {
+  /** The mode (default: `ordered` for streams and changes, `fifo` for FIFO queues, else `independent`). */
+  readonly mode?: BatchMode;
+  /** How many messages run at once in `independent` mode (default: the function's `concurrency`, else 1). */
+  readonly concurrency?: number;
+}
+
+/** The batch mode a function implies when the adapter does not say. */
+export function defaultMode(
+  fn: Pick<SkyportFunction, 'kind' | 'options'>,
+  items: readonly BatchItem<unknown>[],
+): BatchMode {
+  if (fn.kind === 'stream' || fn.kind === 'changes') return 'ordered';
+  if (
+    fn.kind === 'queue' &&
+    ((fn.options as { fifo?: boolean }).fifo || items.some((item) => item.groupId !== undefined))
+  ) {
+    return 'fifo';
+  }
+  return 'independent';
+}
+
+function skipped(id: string, reason: string): BatchFailure {
+  return { id, error: new SkyportError('HANDLER_FAILED', reason), skipped: true };
+}
+
+/**
+ * Runs `fn` over a batch with the given semantics. Each message gets its own context (sharing
+ * the invocation's deadline and signal); failures are logged with the message id.
+ *
+ * @example
+ * const result = await runBatch(fn, records.map((r) => ({ id: r.messageId, event: toMessage(r) })), ctx);
+ * return { batchItemFailures: result.failures.map((f) => ({ itemIdentifier: f.id })) };
+ */
+export async function runBatch<K extends Kind>(
+  fn: SkyportFunction<K>,
+  items: readonly BatchItem<EventOf<K>>[],
+  ctx: Context,
+  options: BatchOptions = {},
+): Promise<BatchResult> {
+  const mode = options.mode ?? defaultMode(fn as unknown as SkyportFunction, items);
+  const outcomes: (BatchFailure | undefined)[] = new Array(items.length);
+
+  const runOne = async (index: number): Promise<boolean> => {
+    const item = items[index] as BatchItem<EventOf<K>>;
+    try {
+      await fn.dispatch(item.event, forkContext(ctx));
+      return true;
+    } catch (error) {
+      ctx.log.error({ err: error, messageId: item.id }, `message ${item.id} failed`);
+      outcomes[index] = { id: item.id, error, skipped: false };
+      return false;
+    }
+  };
+
+  if (mode === 'ordered') {
+    for (let i = 0; i < items.length; i++) {
+      if (await runOne(i)) continue;
+      const first = (items[i] as BatchItem<unknown>).id;
+      for (let j = i + 1; j < items.length; j++) {
+        outcomes[j] = skipped((items[j] as BatchItem<unknown>).id, `not processed: record ${first} before it failed`);
+      }
+      break;
+    }
+  } else if (mode === 'fifo') {
+    const failedGroups = new Map<string, string>();
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as BatchItem<unknown>;
+      const failedAt = item.groupId === undefined ? undefined : failedGroups.get(item.groupId);
+      if (failedAt !== undefined) {
+        outcomes[i] = skipped(item.id, `not processed: message ${failedAt} of group ${item.groupId} failed before it`);
+        continue;
+      }
+      if (!(await runOne(i)) && item.groupId !== undefined) failedGroups.set(item.groupId, item.id);
+    }
+  } else {
+    const width = Math.max(
+      1,
+      Math.floor(options.concurrency ?? (fn.options as { concurrency?: number }).concurrency ?? 1),
+    );
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) await runOne(next++);
+    };
+    await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  }
+
+  const failures = outcomes.filter((outcome): outcome is BatchFailure => outcome !== undefined);
+  return { ok: failures.length === 0, failures };
+}

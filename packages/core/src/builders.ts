@@ -1,0 +1,214 @@
+/**
+ * The function builders: `http`, `queue`, `stream`, `storage`, `schedule`, `changes`, `events`.
+ * Each takes the trigger's options (schemas included), grows its context type through `.use()`,
+ * and ends with `.handle()`, which returns an inert portable function.
+ */
+import { SkyportError } from './errors.js';
+import { type AnyHandler, checkKind, PortableFunction } from './function.js';
+import type { InferOut, StandardSchemaV1 } from './standard-schema.js';
+import type {
+  AcceptsKind,
+  AnyMiddleware,
+  ChangeEvent,
+  ChangesOptions,
+  CloudEvent,
+  Context,
+  EventsOptions,
+  Handler,
+  HttpOptions,
+  Kind,
+  KindOptions,
+  Message,
+  Middleware,
+  Overwrite,
+  QueueOptions,
+  ScheduleOptions,
+  ScheduleTick,
+  Simplify,
+  SkyportFunction,
+  StorageEvent,
+  StorageOptions,
+  StreamOptions,
+  StreamRecord,
+  TypedHttpRequest,
+  TypedHttpResult,
+} from './types.js';
+
+/** Fails to type-check when the function's context lacks what a middleware needs. */
+export type NeedsContext<TCtx, TNeeds> = TCtx extends TNeeds
+  ? unknown
+  : { readonly 'this middleware needs context that earlier .use() calls do not add': TNeeds };
+
+/**
+ * Builds one function: add middleware with `.use()`, finish with `.handle()`.
+ * `TCtx` grows by what each middleware adds.
+ */
+export interface FunctionBuilder<K extends Kind, TEvent, TCtx, TResult> {
+  /**
+   * Wraps the handler in a middleware (outermost first, in call order). The context type gains
+   * what the middleware adds; a middleware for other kinds of function does not compile.
+   *
+   * @example
+   * http({ method: 'GET', path: '/me' }).use(jwtAuth({ issuer, audience, jwksUrl })).handle((req, ctx) => ctx.auth.subject);
+   */
+  use<MK extends Kind, TAdd extends object, TNeeds extends object>(
+    mw: Middleware<MK, TAdd, TNeeds> & AcceptsKind<K> & NeedsContext<TCtx, TNeeds>,
+  ): FunctionBuilder<K, TEvent, Simplify<Overwrite<TCtx, TAdd>>, TResult>;
+  /**
+   * Sets the handler and returns the finished function.
+   *
+   * @example
+   * export const hello = http({ method: 'GET', path: '/hello' }).handle(() => ({ hello: 'world' }));
+   */
+  handle(handler: Handler<TEvent, TCtx, TResult>): SkyportFunction<K>;
+}
+
+class Builder<K extends Kind> {
+  readonly #kind: K;
+  readonly #options: KindOptions[K];
+  readonly #middleware: readonly AnyMiddleware[];
+
+  constructor(kind: K, options: KindOptions[K], middleware: readonly AnyMiddleware[] = []) {
+    this.#kind = kind;
+    this.#options = options;
+    this.#middleware = middleware;
+  }
+
+  use(mw: AnyMiddleware): Builder<K> {
+    checkKind(this.#kind, mw);
+    return new Builder(this.#kind, this.#options, [...this.#middleware, mw]);
+  }
+
+  handle(handler: AnyHandler): SkyportFunction<K> {
+    if (typeof handler !== 'function') {
+      throw new SkyportError('INVALID_DEFINITION', `.handle() needs a function, got ${typeof handler}`, {
+        kind: this.#kind,
+      });
+    }
+    return new PortableFunction(this.#kind, this.#options, this.#middleware, handler);
+  }
+}
+
+function builder<K extends Kind, TEvent, TResult>(kind: K, options: KindOptions[K]) {
+  return new Builder(kind, options) as unknown as FunctionBuilder<K, TEvent, Context, TResult>;
+}
+
+function requireString(kind: Kind, options: object, key: string): void {
+  const value = (options as Record<string, unknown>)[key];
+  if (typeof value !== 'string' || value === '') {
+    throw new SkyportError('INVALID_DEFINITION', `${kind}() needs a non-empty "${key}"`, { kind });
+  }
+}
+
+const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * An HTTP function. Schemas (any Standard Schema v1) validate the body, query, path params and
+ * headers before the handler runs (422 listing every failing path) and type `req`.
+ *
+ * @example
+ * export const getUser = http({ method: 'GET', path: '/users/:id', params: z.object({ id: z.string() }) })
+ *   .handle(async (req) => users.get(req.params.id) ?? notFound());
+ */
+export function http<
+  TBody extends StandardSchemaV1 | undefined = undefined,
+  TQuery extends StandardSchemaV1 | undefined = undefined,
+  TParams extends StandardSchemaV1 | undefined = undefined,
+  THeaders extends StandardSchemaV1 | undefined = undefined,
+  TResponse extends StandardSchemaV1 | undefined = undefined,
+>(
+  options: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> = {},
+): FunctionBuilder<'http', TypedHttpRequest<TBody, TQuery, TParams, THeaders>, Context, TypedHttpResult<TResponse>> {
+  const list =
+    options.method === undefined ? [] : typeof options.method === 'string' ? [options.method] : options.method;
+  for (const method of list) {
+    if (!methods.has(method))
+      throw new SkyportError('INVALID_DEFINITION', `http() method "${method}" is not supported`, { kind: 'http' });
+  }
+  if (options.path !== undefined && !options.path.startsWith('/')) {
+    throw new SkyportError('INVALID_DEFINITION', `http() path must start with "/", got "${options.path}"`, {
+      kind: 'http',
+    });
+  }
+  return builder('http', options as KindOptions['http']);
+}
+
+/**
+ * A queue or topic consumer. The handler sees one message; the adapter owns the batch and
+ * reports exactly the messages that failed (a body failing its schema fails that message).
+ *
+ * @example
+ * export const ship = queue({ name: 'orders', body: Order }).handle(async (msg) => shipOrder(msg.body));
+ */
+export function queue<TBody extends StandardSchemaV1 | undefined = undefined>(
+  options: QueueOptions<TBody>,
+): FunctionBuilder<'queue', Message<InferOut<TBody, unknown>>, Context, unknown> {
+  requireString('queue', options, 'name');
+  return builder('queue', options as KindOptions['queue']);
+}
+
+/**
+ * An ordered stream consumer. Records of a batch run one at a time, in order; the first failure
+ * stops the batch and it and every later record are retried.
+ *
+ * @example
+ * export const clicks = stream({ name: 'clicks', body: Click }).handle(async (record) => count(record.body));
+ */
+export function stream<TBody extends StandardSchemaV1 | undefined = undefined>(
+  options: StreamOptions<TBody>,
+): FunctionBuilder<'stream', StreamRecord<InferOut<TBody, unknown>>, Context, unknown> {
+  requireString('stream', options, 'name');
+  return builder('stream', options as KindOptions['stream']);
+}
+
+/**
+ * An object created / deleted trigger.
+ *
+ * @example
+ * export const onUpload = storage({ bucket: 'uploads', on: ['created'] }).handle((obj) => thumbnail(obj.bucket, obj.key));
+ */
+export function storage(options: StorageOptions): FunctionBuilder<'storage', StorageEvent, Context, unknown> {
+  requireString('storage', options, 'bucket');
+  return builder('storage', options as KindOptions['storage']);
+}
+
+/**
+ * A cron schedule (standard 5 fields; adapters translate it, e.g. to Azure's NCRONTAB).
+ *
+ * @example
+ * export const nightly = schedule({ cron: '0 3 * * *' }).handle((tick) => report(tick.scheduledTime));
+ */
+export function schedule(options: ScheduleOptions): FunctionBuilder<'schedule', ScheduleTick, Context, unknown> {
+  requireString('schedule', options, 'cron');
+  if (options.cron.trim().split(/\s+/).length !== 5) {
+    throw new SkyportError('INVALID_DEFINITION', `schedule() cron must have 5 fields, got "${options.cron}"`, {
+      kind: 'schedule',
+    });
+  }
+  return builder('schedule', options as KindOptions['schedule']);
+}
+
+/**
+ * A database change feed consumer (DynamoDB Streams, Cosmos DB, Firestore).
+ *
+ * @example
+ * export const audit = changes({ collection: 'orders', item: Order }).handle((change) => log(change.op, change.after));
+ */
+export function changes<TItem extends StandardSchemaV1 | undefined = undefined>(
+  options: ChangesOptions<TItem>,
+): FunctionBuilder<'changes', ChangeEvent<InferOut<TItem, Record<string, unknown>>>, Context, unknown> {
+  requireString('changes', options, 'collection');
+  return builder('changes', options as KindOptions['changes']);
+}
+
+/**
+ * A CloudEvents consumer (EventBridge, Event Grid, Eventarc).
+ *
+ * @example
+ * export const onSignup = events({ type: 'user.created', data: User }).handle((event) => welcome(event.data));
+ */
+export function events<TData extends StandardSchemaV1 | undefined = undefined>(
+  options: EventsOptions<TData> = {},
+): FunctionBuilder<'events', CloudEvent<InferOut<TData, unknown>>, Context, unknown> {
+  return builder('events', options as KindOptions['events']);
+}

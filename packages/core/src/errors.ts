@@ -1,0 +1,311 @@
+/**
+ * The error model: `HttpError` and its named subclasses render as RFC 9457 problem details;
+ * `SkyportError` reports events and definitions Skyport cannot handle (an unknown event shape,
+ * a kind mismatch, a bad definition). `toHttpError()` normalises anything thrown.
+ */
+
+/** One failing field of a validation error. */
+export interface ValidationIssue {
+  /** Where the value sits: `body.items.0.name`, `query.page`, `params.id`. */
+  readonly path: string;
+  /** What is wrong with it. */
+  readonly message: string;
+}
+
+/** Options shared by every `HttpError`. */
+export interface HttpErrorOptions {
+  /** The problem type URI (default `about:blank`). */
+  readonly type?: string;
+  /** A short summary (default: the status phrase). */
+  readonly title?: string;
+  /** Whether `detail` may be shown to clients (default: status below 500). */
+  readonly expose?: boolean;
+  /** Headers to add to the response (`WWW-Authenticate`, `Allow`, `Retry-After`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Failing fields, rendered as `errors`. */
+  readonly errors?: readonly ValidationIssue[];
+  /** A stable code a client or test can match. */
+  readonly code?: string;
+  /** The underlying error. */
+  readonly cause?: unknown;
+}
+
+const phrases: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/**
+ * The reason phrase of an HTTP status code.
+ *
+ * @example
+ * statusText(404); // 'Not Found'
+ */
+export function statusText(status: number): string {
+  return phrases[status] ?? (status >= 500 ? 'Server Error' : status >= 400 ? 'Client Error' : 'OK');
+}
+
+/**
+ * An error that becomes an HTTP response: RFC 9457 `application/problem+json` with `type`,
+ * `title`, `status`, `detail` and `requestId`. `detail` is shown only when `expose` is true
+ * (the default below 500).
+ *
+ * @example
+ * throw new HttpError(409, 'order already shipped', { code: 'ORDER_SHIPPED' });
+ */
+export class HttpError extends Error {
+  /** The HTTP status code. */
+  readonly status: number;
+  /** The problem type URI. */
+  readonly type: string;
+  /** The short summary. */
+  readonly title: string;
+  /** The human-readable explanation (sent only when `expose`). */
+  readonly detail: string | undefined;
+  /** Whether `detail` is sent to the client. */
+  readonly expose: boolean;
+  /** Headers added to the response. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Failing fields, for validation errors. */
+  readonly errors: readonly ValidationIssue[] | undefined;
+  /** A stable code a client or test can match. */
+  readonly code: string | undefined;
+
+  constructor(status: number, detail?: string, options: HttpErrorOptions = {}) {
+    super(
+      detail ?? options.title ?? statusText(status),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = 'HttpError';
+    this.status = status;
+    this.type = options.type ?? 'about:blank';
+    this.title = options.title ?? statusText(status);
+    this.detail = detail;
+    this.expose = options.expose ?? status < 500;
+    this.headers = options.headers ?? {};
+    this.errors = options.errors;
+    this.code = options.code;
+  }
+}
+
+/** Declares a named subclass of `HttpError` with a fixed status. */
+function named(status: number, name: string) {
+  const Named = class extends HttpError {
+    constructor(detail?: string, options?: HttpErrorOptions) {
+      super(status, detail, options);
+      this.name = name;
+    }
+  };
+  Object.defineProperty(Named, 'name', { value: name });
+  return Named;
+}
+
+/**
+ * 400: the request is malformed (for example unparseable JSON).
+ * @example throw new BadRequest('cursor is not valid');
+ */
+export const BadRequest = named(400, 'BadRequest');
+/**
+ * 401: credentials are missing or invalid.
+ * @example throw new Unauthorized('token expired', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+ */
+export const Unauthorized = named(401, 'Unauthorized');
+/**
+ * 403: the caller is known but not allowed.
+ * @example throw new Forbidden('needs orders:write');
+ */
+export const Forbidden = named(403, 'Forbidden');
+/**
+ * 404: nothing here.
+ * @example throw new NotFound(`no order ${id}`);
+ */
+export const NotFound = named(404, 'NotFound');
+/**
+ * 405: the path exists, the method does not; set the `allow` header.
+ * @example throw new MethodNotAllowed(undefined, { headers: { allow: 'GET, HEAD' } });
+ */
+export const MethodNotAllowed = named(405, 'MethodNotAllowed');
+/**
+ * 409: the request conflicts with current state.
+ * @example throw new Conflict('email already registered');
+ */
+export const Conflict = named(409, 'Conflict');
+/**
+ * 413: the body is larger than the function accepts.
+ * @example throw new PayloadTooLarge('body exceeds 1048576 bytes');
+ */
+export const PayloadTooLarge = named(413, 'PayloadTooLarge');
+/**
+ * 415: the body's content type is not one the function accepts.
+ * @example throw new UnsupportedMediaType('expected application/json');
+ */
+export const UnsupportedMediaType = named(415, 'UnsupportedMediaType');
+/**
+ * 422: the input is well-formed but invalid; `errors` lists every failing path.
+ * @example throw new UnprocessableEntity('invalid order', { errors: [{ path: 'body.qty', message: 'must be positive' }] });
+ */
+export const UnprocessableEntity = named(422, 'UnprocessableEntity');
+/**
+ * 429: slow down.
+ * @example throw new TooManyRequests(undefined, { headers: { 'retry-after': '30' } });
+ */
+export const TooManyRequests = named(429, 'TooManyRequests');
+/**
+ * 500: something broke; the detail is never sent.
+ * @example throw new InternalServerError('ledger out of balance');
+ */
+export const InternalServerError = named(500, 'InternalServerError');
+/**
+ * 503: a dependency is unavailable.
+ * @example throw new ServiceUnavailable('payments provider down', { headers: { 'retry-after': '5' } });
+ */
+export const ServiceUnavailable = named(503, 'ServiceUnavailable');
+/**
+ * 504: the function ran out of time.
+ * @example throw new GatewayTimeout();
+ */
+export const GatewayTimeout = named(504, 'GatewayTimeout');
+
+/** Codes of `SkyportError`. */
+export type SkyportErrorCode =
+  | 'UNKNOWN_EVENT'
+  | 'KIND_MISMATCH'
+  | 'INVALID_EVENT'
+  | 'INVALID_DEFINITION'
+  | 'VALIDATION'
+  | 'TIMEOUT'
+  | 'HANDLER_FAILED';
+
+/** Options of `SkyportError`. */
+export interface SkyportErrorOptions {
+  /** The adapter that raised it (`aws`, `azure`, `gcp`, `node`). */
+  readonly adapter?: string;
+  /** The function kind involved. */
+  readonly kind?: string;
+  /** The event shape that was detected. */
+  readonly shape?: string;
+  /** Failing fields, for `VALIDATION`. */
+  readonly errors?: readonly ValidationIssue[];
+  /** The underlying error. */
+  readonly cause?: unknown;
+}
+
+/**
+ * An error about an event or definition Skyport cannot handle: an unknown event shape, an event
+ * of a kind the function does not accept, a message body that fails its schema. Carries a `code`.
+ *
+ * @example
+ * throw new SkyportError('UNKNOWN_EVENT', 'aws: unrecognised event for a queue function', { adapter: 'aws', kind: 'queue' });
+ */
+export class SkyportError extends Error {
+  /** What went wrong, for matching. */
+  readonly code: SkyportErrorCode;
+  /** The adapter that raised it. */
+  readonly adapter: string | undefined;
+  /** The function kind involved. */
+  readonly kind: string | undefined;
+  /** The event shape that was detected. */
+  readonly shape: string | undefined;
+  /** Failing fields, for `VALIDATION`. */
+  readonly errors: readonly ValidationIssue[] | undefined;
+
+  constructor(code: SkyportErrorCode, message: string, options: SkyportErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SkyportError';
+    this.code = code;
+    this.adapter = options.adapter;
+    this.kind = options.kind;
+    this.shape = options.shape;
+    this.errors = options.errors;
+  }
+}
+
+/**
+ * Normalises anything thrown into an `HttpError`: an `HttpError` stays as it is, a
+ * `SkyportError` with validation issues becomes 422, anything else becomes a 500 that hides its
+ * message (the original is kept as `cause`).
+ *
+ * @example
+ * const error = toHttpError(caught);
+ * logger.error({ err: caught }, error.title);
+ */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof SkyportError && error.code === 'VALIDATION') {
+    return new UnprocessableEntity(error.message, { errors: error.errors, code: 'VALIDATION', cause: error });
+  }
+  if (error instanceof SkyportError && error.code === 'TIMEOUT') {
+    return new GatewayTimeout(undefined, { cause: error });
+  }
+  return new InternalServerError(undefined, { cause: error });
+}
+
+/** An RFC 9457 problem details object as Skyport renders it. */
+export interface ProblemDetails {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail?: string;
+  readonly requestId?: string;
+  readonly code?: string;
+  readonly errors?: readonly ValidationIssue[];
+}
+
+/**
+ * The problem details body of an error, hiding what must not be exposed.
+ *
+ * @example
+ * problemDetails(new NotFound('no order 7'), 'req-1');
+ * // { type: 'about:blank', title: 'Not Found', status: 404, detail: 'no order 7', requestId: 'req-1' }
+ */
+export function problemDetails(error: HttpError, requestId: string | undefined): ProblemDetails {
+  const problem: { -readonly [K in keyof ProblemDetails]: ProblemDetails[K] } = {
+    type: error.type,
+    title: error.title,
+    status: error.status,
+  };
+  if (error.expose && error.detail !== undefined) problem.detail = error.detail;
+  if (requestId !== undefined) problem.requestId = requestId;
+  if (error.expose && error.code !== undefined) problem.code = error.code;
+  if (error.expose && error.errors !== undefined) problem.errors = error.errors;
+  return problem;
+}
+
+/**
+ * A copy of an `HttpError` with extra response headers (for middleware that must decorate error
+ * responses, such as CORS).
+ *
+ * @example
+ * throw withHeaders(toHttpError(error), { 'access-control-allow-origin': '*' });
+ */
+export function withHeaders(error: HttpError, headers: Readonly<Record<string, string>>): HttpError {
+  const copy = new HttpError(error.status, error.detail, {
+    type: error.type,
+    title: error.title,
+    expose: error.expose,
+    headers: { ...error.headers, ...headers },
+    errors: error.errors,
+    code: error.code,
+    cause: error.cause ?? error,
+  });
+  copy.name = error.name;
+  return copy;
+}

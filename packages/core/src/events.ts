@@ -1,0 +1,361 @@
+/**
+ * Constructors of the portable non-HTTP events. Adapters describe what the platform delivered;
+ * message and record bodies are decoded and JSON-parsed only when read.
+ */
+import { fromUtf8, utf8 } from './bytes.js';
+import { SkyportError } from './errors.js';
+import type {
+  ChangeEvent,
+  ChangeOp,
+  CloudEvent,
+  Message,
+  ScheduleTick,
+  StorageEvent,
+  StorageEventType,
+  StreamRecord,
+} from './types.js';
+
+/** A date from what platforms send: a `Date`, epoch milliseconds, or an ISO string. */
+export function toDate(value: Date | number | string | undefined | null, fallback = new Date()): Date {
+  if (value === undefined || value === null || value === '') return fallback;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? fallback : date;
+}
+
+function parseLoose(text: string): unknown {
+  const first = text.trimStart()[0];
+  if (first === '{' || first === '[' || first === '"') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  if (text === 'true' || text === 'false' || text === 'null' || (text !== '' && !Number.isNaN(Number(text)))) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+const unparsed = Symbol('unparsed');
+
+/** A payload as platforms deliver it: raw text/bytes, or a value the host already parsed. */
+export interface PayloadInit {
+  /** The raw payload. */
+  readonly data?: string | Uint8Array | null | undefined;
+  /** The payload already parsed by the host (Azure queue JSON, Event Hubs bodies). */
+  readonly body?: unknown;
+}
+
+/** Lazy payload: raw bytes/text and a body parsed on first read. */
+class Payload {
+  #text: string | undefined;
+  #bytes: Uint8Array | undefined;
+  #body: unknown = unparsed;
+
+  constructor(init: PayloadInit) {
+    if (init.data === undefined || init.data === null) {
+      if ('body' in init && init.body !== undefined) {
+        this.#body = init.body;
+        if (typeof init.body === 'string') this.#text = init.body;
+        else if (init.body instanceof Uint8Array) this.#bytes = init.body;
+      } else {
+        this.#text = '';
+      }
+    } else if (typeof init.data === 'string') this.#text = init.data;
+    else this.#bytes = init.data;
+  }
+
+  get text(): string {
+    if (this.#text === undefined) {
+      this.#text = this.#bytes !== undefined ? fromUtf8(this.#bytes) : (JSON.stringify(this.#body) ?? '');
+    }
+    return this.#text;
+  }
+
+  get bytes(): Uint8Array {
+    this.#bytes ??= utf8(this.text);
+    return this.#bytes;
+  }
+
+  get body(): unknown {
+    if (this.#body === unparsed) this.#body = parseLoose(this.text);
+    return this.#body;
+  }
+
+  set body(value: unknown) {
+    this.#body = value;
+  }
+}
+
+/** What an adapter knows about a message. */
+export interface MessageInit extends PayloadInit {
+  readonly id: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+  readonly attempt?: number;
+  readonly publishedAt?: Date | number | string;
+  readonly source: string;
+  readonly groupId?: string | undefined;
+  readonly orderingKey?: string | undefined;
+  readonly raw?: unknown;
+}
+
+class MessageImpl implements Message {
+  readonly id: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly attempt: number;
+  readonly publishedAt: Date;
+  readonly source: string;
+  readonly groupId: string | undefined;
+  readonly orderingKey: string | undefined;
+  readonly raw: unknown;
+  readonly #payload: Payload;
+
+  constructor(init: MessageInit) {
+    this.id = init.id;
+    this.attributes = init.attributes ?? {};
+    this.attempt = init.attempt !== undefined && init.attempt >= 1 ? Math.floor(init.attempt) : 1;
+    this.publishedAt = toDate(init.publishedAt);
+    this.source = init.source;
+    this.groupId = init.groupId;
+    this.orderingKey = init.orderingKey;
+    this.raw = init.raw;
+    this.#payload = new Payload(init);
+  }
+
+  get body(): unknown {
+    return this.#payload.body;
+  }
+
+  get rawBody(): Uint8Array {
+    return this.#payload.bytes;
+  }
+
+  /** Replaces the body with its validated value. */
+  setBody(value: unknown): void {
+    this.#payload.body = value;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      id: this.id,
+      body: this.body,
+      attributes: this.attributes,
+      attempt: this.attempt,
+      publishedAt: this.publishedAt,
+      source: this.source,
+      groupId: this.groupId,
+      orderingKey: this.orderingKey,
+    };
+  }
+}
+
+/**
+ * A portable message.
+ *
+ * @example
+ * createMessage({ id: record.messageId, data: record.body, source: 'orders', attempt: 1 });
+ */
+export function createMessage(init: MessageInit): Message {
+  return new MessageImpl(init);
+}
+
+/** What an adapter knows about a stream record. */
+export interface StreamRecordInit extends PayloadInit {
+  readonly id?: string;
+  readonly sequence: string;
+  readonly partitionKey: string;
+  readonly publishedAt?: Date | number | string;
+  readonly source: string;
+  readonly raw?: unknown;
+}
+
+class StreamRecordImpl implements StreamRecord {
+  readonly id: string;
+  readonly sequence: string;
+  readonly partitionKey: string;
+  readonly publishedAt: Date;
+  readonly source: string;
+  readonly raw: unknown;
+  readonly #payload: Payload;
+
+  constructor(init: StreamRecordInit) {
+    this.id = init.id ?? init.sequence;
+    this.sequence = init.sequence;
+    this.partitionKey = init.partitionKey;
+    this.publishedAt = toDate(init.publishedAt);
+    this.source = init.source;
+    this.raw = init.raw;
+    this.#payload = new Payload(init);
+  }
+
+  get body(): unknown {
+    return this.#payload.body;
+  }
+
+  get rawBody(): Uint8Array {
+    return this.#payload.bytes;
+  }
+
+  /** Replaces the body with its validated value. */
+  setBody(value: unknown): void {
+    this.#payload.body = value;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      id: this.id,
+      sequence: this.sequence,
+      partitionKey: this.partitionKey,
+      body: this.body,
+      publishedAt: this.publishedAt,
+      source: this.source,
+    };
+  }
+}
+
+/**
+ * A portable stream record.
+ *
+ * @example
+ * createStreamRecord({ sequence: r.kinesis.sequenceNumber, partitionKey: r.kinesis.partitionKey, data: bytes, source: 'clicks' });
+ */
+export function createStreamRecord(init: StreamRecordInit): StreamRecord {
+  return new StreamRecordImpl(init);
+}
+
+/** Whether a message or record supports body replacement after validation. */
+export function hasSettableBody(event: unknown): event is { setBody(value: unknown): void } {
+  return event instanceof MessageImpl || event instanceof StreamRecordImpl;
+}
+
+/** What an adapter knows about a storage event. */
+export interface StorageEventInit {
+  readonly type: StorageEventType;
+  readonly bucket: string;
+  readonly key: string;
+  readonly size?: number | string | null | undefined;
+  readonly etag?: string | null | undefined;
+  readonly contentType?: string | null | undefined;
+  readonly time?: Date | number | string | undefined;
+  readonly raw?: unknown;
+}
+
+/**
+ * A portable storage event. Sizes given as strings (GCS) become numbers; quotes around an etag
+ * (Azure) are removed.
+ *
+ * @example
+ * createStorageEvent({ type: 'created', bucket: 'uploads', key: 'a b.png', size: '1024' });
+ */
+export function createStorageEvent(init: StorageEventInit): StorageEvent {
+  const size = init.size === undefined || init.size === null || init.size === '' ? undefined : Number(init.size);
+  return {
+    type: init.type,
+    bucket: init.bucket,
+    key: init.key,
+    size: size !== undefined && Number.isFinite(size) ? size : undefined,
+    etag: init.etag ? init.etag.replace(/^"(.*)"$/, '$1') : undefined,
+    contentType: init.contentType ?? undefined,
+    time: toDate(init.time),
+    raw: init.raw,
+  };
+}
+
+/** What an adapter knows about a schedule tick. */
+export interface ScheduleTickInit {
+  readonly scheduledTime?: Date | number | string;
+  readonly isPastDue?: boolean;
+  readonly name: string;
+  readonly raw?: unknown;
+}
+
+/**
+ * A portable schedule tick.
+ *
+ * @example
+ * createScheduleTick({ scheduledTime: event.time, name: 'nightly' });
+ */
+export function createScheduleTick(init: ScheduleTickInit): ScheduleTick {
+  return {
+    scheduledTime: toDate(init.scheduledTime),
+    isPastDue: init.isPastDue ?? false,
+    name: init.name,
+    raw: init.raw,
+  };
+}
+
+/** What an adapter knows about a change event. */
+export interface ChangeEventInit {
+  readonly op: ChangeOp;
+  readonly collection: string;
+  readonly key: Readonly<Record<string, unknown>>;
+  readonly before?: Record<string, unknown> | undefined;
+  readonly after?: Record<string, unknown> | undefined;
+  readonly time?: Date | number | string;
+  readonly raw?: unknown;
+}
+
+/**
+ * A portable change event.
+ *
+ * @example
+ * createChangeEvent({ op: 'insert', collection: 'orders', key: { id: '1' }, after: { id: '1', total: 5 } });
+ */
+export function createChangeEvent(init: ChangeEventInit): ChangeEvent {
+  return {
+    op: init.op,
+    collection: init.collection,
+    key: init.key,
+    before: init.before,
+    after: init.after,
+    time: toDate(init.time),
+    raw: init.raw,
+  };
+}
+
+/** What an adapter knows about a CloudEvent. */
+export interface CloudEventInit {
+  readonly id: string;
+  readonly source: string;
+  readonly type: string;
+  readonly specversion?: string;
+  readonly subject?: string | undefined;
+  readonly time?: Date | number | string | undefined;
+  readonly datacontenttype?: string | undefined;
+  readonly data?: unknown;
+  readonly extensions?: Readonly<Record<string, unknown>>;
+  readonly raw?: unknown;
+}
+
+/**
+ * A portable CloudEvent. `id`, `source` and `type` are required by the CloudEvents spec.
+ *
+ * @example
+ * createCloudEvent({ id: e.id, source: e.source, type: e['detail-type'], data: e.detail });
+ */
+export function createCloudEvent(init: CloudEventInit): CloudEvent {
+  for (const attribute of ['id', 'source', 'type'] as const) {
+    if (typeof init[attribute] !== 'string' || init[attribute] === '') {
+      throw new SkyportError('INVALID_EVENT', `a CloudEvent needs a non-empty string "${attribute}"`, {
+        kind: 'events',
+      });
+    }
+  }
+  return {
+    id: init.id,
+    source: init.source,
+    type: init.type,
+    specversion: init.specversion ?? '1.0',
+    subject: init.subject,
+    time: init.time === undefined ? undefined : toDate(init.time),
+    datacontenttype: init.datacontenttype,
+    data: init.data,
+    extensions: init.extensions ?? {},
+    raw: init.raw,
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * The portable HTTP request. Adapters describe what the platform delivered as an
+ * `HttpRequestInit`; `createHttpRequest()` turns it into an `HttpRequest` whose costly parts
+ * (header normalisation, query, cookies, body parsing) are computed on first read.
+ */
+import { fromUtf8, utf8, utf8Length } from '../bytes.js';
+import { BadRequest, PayloadTooLarge } from '../errors.js';
+import type { HeaderMap, HttpRequest } from '../types.js';
+import { parseCookieHeader } from './cookies.js';
+
+/** A header map as platforms deliver it: any case, single or repeated values. */
+export type RawHeaders = Readonly<Record<string, string | readonly string[] | undefined | null>>;
+
+/** What an adapter knows about an HTTP request. */
+export interface HttpRequestInit {
+  /** The method, any case. */
+  readonly method: string;
+  /** The path, percent-encoded or not, without the query string. */
+  readonly path: string;
+  /** The query: a raw query string (with or without `?`), parsed params, or a map. */
+  readonly query?:
+    | string
+    | URLSearchParams
+    | Readonly<Record<string, string | readonly string[] | undefined | null>>
+    | null;
+  /** Headers in any case. */
+  readonly headers?: RawHeaders | null;
+  /**
+   * Set when `headers` already has lower-case names and single string values (AWS HTTP API),
+   * so they are used without copying.
+   */
+  readonly headersNormalized?: boolean;
+  /** Cookies the platform delivered apart from the headers (AWS HTTP API `cookies`). */
+  readonly cookies?: readonly string[] | null;
+  /** The body: text (UTF-8) or bytes. */
+  readonly body?: string | Uint8Array | null;
+  /** The client address. */
+  readonly ip?: string | undefined;
+  /** The full URL, when the platform knows it; otherwise built from `host` and the path. */
+  readonly url?: string | undefined;
+  /** Path parameters the platform already extracted. */
+  readonly params?: Readonly<Record<string, string | undefined | null>> | null;
+  /** The untouched cloud event. */
+  readonly raw?: unknown;
+}
+
+/** The body kinds Skyport parses. */
+export type BodyType = 'json' | 'form' | 'text' | 'binary' | 'none';
+
+/**
+ * Classifies a `Content-Type`.
+ *
+ * @example
+ * bodyTypeOf('application/vnd.api+json; charset=utf-8'); // 'json'
+ */
+export function bodyTypeOf(contentType: string | undefined): BodyType {
+  if (!contentType) return 'none';
+  const semi = contentType.indexOf(';');
+  const media = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  if (media === 'application/json' || media.endsWith('+json')) return 'json';
+  if (media === 'application/x-www-form-urlencoded') return 'form';
+  if (media.startsWith('text/')) return 'text';
+  return 'binary';
+}
+
+function normalizeHeaders(raw: RawHeaders | null | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (!raw) return headers;
+  for (const key of Object.keys(raw)) {
+    const value = raw[key];
+    if (value === undefined || value === null) continue;
+    const name = key.toLowerCase();
+    const joined = typeof value === 'string' ? value : value.join(name === 'cookie' ? '; ' : ', ');
+    const existing = headers[name];
+    headers[name] = existing === undefined ? joined : `${existing}${name === 'cookie' ? '; ' : ', '}${joined}`;
+  }
+  return headers;
+}
+
+function toSearchParams(query: HttpRequestInit['query']): URLSearchParams {
+  if (!query) return new URLSearchParams();
+  if (typeof query === 'string') return new URLSearchParams(query);
+  if (query instanceof URLSearchParams) return query;
+  const params = new URLSearchParams();
+  for (const key of Object.keys(query)) {
+    const value = query[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string') params.append(key, value);
+    else for (const item of value) params.append(key, item);
+  }
+  return params;
+}
+
+function firstValues(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of params) if (!Object.hasOwn(out, key)) out[key] = value;
+  return out;
+}
+
+function decodePath(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' });
+  }
+}
+
+function parseForm(text: string): Record<string, string> {
+  return firstValues(new URLSearchParams(text));
+}
+
+const unparsed = Symbol('unparsed');
+
+/** The runtime class behind `HttpRequest`. */
+class Request_ implements HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly ip: string | undefined;
+  readonly raw: unknown;
+  route: string | undefined;
+  #init: HttpRequestInit;
+  #headers: Record<string, string> | undefined;
+  #queryAll: URLSearchParams | undefined;
+  #query: Record<string, string> | undefined;
+  #params: Readonly<Record<string, string>> | undefined;
+  #cookies: Record<string, string> | undefined;
+  #text: string | undefined;
+  #bytes: Uint8Array | undefined;
+  #body: unknown = unparsed;
+  #validated = new Map<string, unknown>();
+
+  constructor(init: HttpRequestInit) {
+    this.#init = init;
+    this.method = init.method.toUpperCase();
+    this.path = decodePath(init.path || '/');
+    this.ip = init.ip;
+    this.raw = init.raw;
+    const body = init.body;
+    if (typeof body === 'string') this.#text = body;
+    else if (body) this.#bytes = body;
+  }
+
+  get headers(): HeaderMap {
+    if (this.#validated.has('headers')) return this.#validated.get('headers') as HeaderMap;
+    return this.rawHeaders;
+  }
+
+  /** The normalised headers, before any schema. */
+  get rawHeaders(): Record<string, string> {
+    if (this.#headers === undefined) {
+      const init = this.#init;
+      this.#headers = init.headersNormalized
+        ? ({ ...(init.headers as Record<string, string>) } as Record<string, string>)
+        : normalizeHeaders(init.headers);
+      if (init.cookies && init.cookies.length > 0) {
+        const joined = init.cookies.join('; ');
+        const existing = this.#headers.cookie;
+        this.#headers.cookie = existing ? `${existing}; ${joined}` : joined;
+      }
+    }
+    return this.#headers;
+  }
+
+  header(name: string): string | undefined {
+    return this.rawHeaders[name.toLowerCase()];
+  }
+
+  get queryAll(): URLSearchParams {
+    this.#queryAll ??= toSearchParams(this.#init.query);
+    return this.#queryAll;
+  }
+
+  get query(): Readonly<Record<string, string>> {
+    if (this.#validated.has('query')) return this.#validated.get('query') as Record<string, string>;
+    this.#query ??= firstValues(this.queryAll);
+    return this.#query;
+  }
+
+  get params(): Readonly<Record<string, string>> {
+    if (this.#validated.has('params')) return this.#validated.get('params') as Record<string, string>;
+    if (this.#params === undefined) {
+      const out: Record<string, string> = {};
+      const given = this.#init.params;
+      if (given) for (const key of Object.keys(given)) if (typeof given[key] === 'string') out[key] = given[key];
+      this.#params = out;
+    }
+    return this.#params;
+  }
+
+  /** Sets the path parameters found by route matching. */
+  setParams(params: Readonly<Record<string, string>>): void {
+    this.#params = params;
+  }
+
+  get cookies(): Readonly<Record<string, string>> {
+    this.#cookies ??= parseCookieHeader(this.rawHeaders.cookie);
+    return this.#cookies;
+  }
+
+  get url(): string {
+    if (this.#init.url) return this.#init.url;
+    const host = this.rawHeaders.host ?? 'localhost';
+    const proto = this.rawHeaders['x-forwarded-proto']?.split(',')[0]?.trim() ?? 'https';
+    const search = this.queryAll.toString();
+    return `${proto}://${host}${this.#init.path || '/'}${search ? `?${search}` : ''}`;
+  }
+
+  get rawBody(): Uint8Array {
+    if (this.#bytes === undefined) this.#bytes = this.#text === undefined ? new Uint8Array(0) : utf8(this.#text);
+    return this.#bytes;
+  }
+
+  /** The body as text. */
+  get text(): string {
+    if (this.#text === undefined) this.#text = this.#bytes === undefined ? '' : fromUtf8(this.#bytes);
+    return this.#text;
+  }
+
+  /** The body size in bytes. */
+  get size(): number {
+    if (this.#bytes !== undefined) return this.#bytes.byteLength;
+    const text = this.#text;
+    if (text === undefined) return 0;
+    return utf8Length(text);
+  }
+
+  /** Whether the body is larger than `limit` bytes (cheap for small text bodies). */
+  exceeds(limit: number): boolean {
+    if (this.#bytes !== undefined) return this.#bytes.byteLength > limit;
+    const text = this.#text;
+    if (text === undefined || text.length * 3 <= limit) return false;
+    return utf8Length(text) > limit;
+  }
+
+  /** Whether there is a body at all. */
+  get empty(): boolean {
+    return this.#bytes === undefined ? !this.#text : this.#bytes.byteLength === 0;
+  }
+
+  get body(): unknown {
+    if (this.#validated.has('body')) return this.#validated.get('body');
+    if (this.#body === unparsed) this.#body = this.parseBody(bodyTypeOf(this.rawHeaders['content-type']));
+    return this.#body;
+  }
+
+  /** Parses the body as `type`; malformed JSON is a 400. */
+  parseBody(type: BodyType): unknown {
+    if (this.empty) return undefined;
+    switch (type) {
+      case 'json':
+        try {
+          return JSON.parse(this.text);
+        } catch (error) {
+          throw new BadRequest('the request body is not valid JSON', { code: 'MALFORMED_JSON', cause: error });
+        }
+      case 'form':
+        return parseForm(this.text);
+      case 'text':
+        return this.text;
+      default:
+        return this.rawBody;
+    }
+  }
+
+  /** Replaces a part of the request with its validated value. */
+  setValidated(part: 'body' | 'query' | 'params' | 'headers', value: unknown): void {
+    this.#validated.set(part, value);
+  }
+
+  toWebRequest(): Request {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(this.rawHeaders)) {
+      try {
+        headers.append(name, value);
+      } catch {
+        // A header value fetch refuses (control characters) is left out rather than failing the request.
+      }
+    }
+    const hasBody = !this.empty && this.method !== 'GET' && this.method !== 'HEAD';
+    return new Request(this.url, {
+      method: this.method,
+      headers,
+      body: hasBody ? new Uint8Array(this.rawBody) : null,
+    });
+  }
+}
+
+/** The runtime request type, with the helpers core uses internally. */
+export type RequestImpl = Request_;
+
+/**
+ * Builds the portable request from what an adapter knows. Nothing is parsed until read.
+ *
+ * @example
+ * const req = createHttpRequest({ method: 'POST', path: '/orders', headers: { 'Content-Type': 'application/json' }, body: '{"sku":"a"}' });
+ * req.body; // { sku: 'a' }
+ */
+export function createHttpRequest(init: HttpRequestInit): HttpRequest {
+  return new Request_(init);
+}
+
+/** Whether a value is a request made by `createHttpRequest`. */
+export function isRequestImpl(value: unknown): value is RequestImpl {
+  return value instanceof Request_;
+}
+
+/** The default body limit: 6 MB, the AWS Lambda synchronous payload limit. */
+export const DEFAULT_BODY_LIMIT = 6 * 1024 * 1024;
+
+/** Throws 413 when the request body is over `limit` bytes. */
+export function checkBodyLimit(req: RequestImpl, limit: number): void {
+  if (req.exceeds(limit)) {
+    throw new PayloadTooLarge(`the request body is larger than ${limit} bytes`, { code: 'BODY_TOO_LARGE' });
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Response normalisation: whatever an http handler returns (a value, a string, bytes, a web
+ * `Response`, or `{ status, headers, cookies, body }`) becomes one `HttpResponse` shape that
+ * every adapter writes back. Errors become RFC 9457 problem details here too.
+ */
+import { type HttpError, problemDetails } from '../errors.js';
+import type { Cookie, HeaderValue, HttpResponse, HttpResponseInit } from '../types.js';
+import { serializeCookie } from './cookies.js';
+
+const initKeys = new Set(['status', 'headers', 'cookies', 'body']);
+
+/**
+ * Whether a handler result is an explicit response: an object with a numeric `status` and no
+ * keys besides `status`, `headers`, `cookies` and `body`. Anything else is a body.
+ *
+ * @example
+ * isResponseInit({ status: 201, body: { id } }); // true
+ * isResponseInit({ status: 'shipped', id });    // false: serialised as JSON
+ */
+export function isResponseInit(value: unknown): value is HttpResponseInit {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const status = (value as { status?: unknown }).status;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return false;
+  for (const key in value) if (!initKeys.has(key)) return false;
+  return true;
+}
+
+/** Whether a value is already a normalised `HttpResponse`. */
+export function isHttpResponse(value: unknown): value is HttpResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<HttpResponse>;
+  return (
+    typeof candidate.status === 'number' &&
+    typeof candidate.headers === 'object' &&
+    candidate.headers !== null &&
+    Array.isArray(candidate.cookies)
+  );
+}
+
+function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (!input) return headers;
+  for (const key of Object.keys(input)) {
+    const value: HeaderValue | undefined = input[key];
+    if (value === undefined) continue;
+    const name = key.toLowerCase();
+    if (name === 'set-cookie') {
+      if (typeof value === 'string') cookies.push(value);
+      else if (typeof value !== 'number') cookies.push(...value);
+      continue;
+    }
+    headers[name] = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : value.join(', ');
+  }
+  return headers;
+}
+
+function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') {
+    headers['content-type'] ??= 'text/plain; charset=utf-8';
+    return body;
+  }
+  if (body instanceof Uint8Array) {
+    headers['content-type'] ??= 'application/octet-stream';
+    return body;
+  }
+  if (body instanceof ArrayBuffer) {
+    headers['content-type'] ??= 'application/octet-stream';
+    return new Uint8Array(body);
+  }
+  headers['content-type'] ??= 'application/json';
+  return JSON.stringify(body);
+}
+
+function fromWebResponse(response: Response): Promise<HttpResponse> {
+  const headers: Record<string, string> = {};
+  const cookies = response.headers.getSetCookie();
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  return response.arrayBuffer().then((buffer) => {
+    const bytes = new Uint8Array(buffer);
+    const type = headers['content-type'] ?? '';
+    const textual = /^text\/|[/+]json|[/+]xml|javascript|urlencoded/i.test(type);
+    return {
+      status: response.status,
+      headers,
+      cookies,
+      body: bytes.byteLength === 0 ? undefined : textual ? new TextDecoder().decode(bytes) : bytes,
+    };
+  });
+}
+
+/**
+ * Normalises a handler result. Synchronous except for a web `Response`, whose body is read.
+ *
+ * @example
+ * normalizeResponse({ id: 1 });              // { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: '{"id":1}' }
+ * normalizeResponse(undefined);              // { status: 204, headers: {}, cookies: [], body: undefined }
+ * normalizeResponse({ status: 201, body: 'made' });
+ */
+export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpResponse> {
+  if (result === undefined) return { status: 204, headers: {}, cookies: [], body: undefined };
+  if (result instanceof Response) return fromWebResponse(result);
+  if (isResponseInit(result)) {
+    const cookies: string[] = [];
+    const headers = headersOf(result.headers, cookies);
+    if (result.cookies) {
+      for (const cookie of result.cookies)
+        cookies.push(typeof cookie === 'string' ? cookie : serializeCookie(cookie as Cookie));
+    }
+    const status = result.status;
+    const body = status === 204 || status === 304 ? undefined : bodyOf(result.body, headers);
+    return { status, headers, cookies, body };
+  }
+  const headers: Record<string, string> = {};
+  return { status: 200, headers, cookies: [], body: bodyOf(result, headers) };
+}
+
+/**
+ * The problem+json response of an error.
+ *
+ * @example
+ * problemResponse(new NotFound('no order 7'), ctx.requestId).status; // 404
+ */
+export function problemResponse(error: HttpError, requestId: string | undefined): HttpResponse {
+  const headers: Record<string, string> = {};
+  for (const key of Object.keys(error.headers)) headers[key.toLowerCase()] = error.headers[key] as string;
+  headers['content-type'] = 'application/problem+json';
+  return { status: error.status, headers, cookies: [], body: JSON.stringify(problemDetails(error, requestId)) };
+}

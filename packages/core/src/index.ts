@@ -1,0 +1,80 @@
+/**
+ * Skyport core: define serverless functions once, with typed portable events, context,
+ * onion middleware, schema validation (any Standard Schema) and RFC 9457 errors, then run them
+ * on AWS, Azure, GCP or Node through a thin adapter.
+ */
+export type { BatchFailure, BatchItem, BatchMode, BatchOptions, BatchResult } from './batch.js';
+export { defaultMode, runBatch } from './batch.js';
+export type { FunctionBuilder, NeedsContext } from './builders.js';
+export { changes, events, http, queue, schedule, storage, stream } from './builders.js';
+export { decodeBase64, encodeBase64, fromUtf8, isBase64, utf8 } from './bytes.js';
+export type { Dispatch } from './compose.js';
+export { compose } from './compose.js';
+export type { ContextInit } from './context.js';
+export { abortContext, createContext, endContext, forkContext } from './context.js';
+export type {
+  HttpErrorOptions,
+  ProblemDetails,
+  SkyportErrorCode,
+  SkyportErrorOptions,
+  ValidationIssue,
+} from './errors.js';
+export {
+  BadRequest,
+  Conflict,
+  Forbidden,
+  GatewayTimeout,
+  HttpError,
+  InternalServerError,
+  MethodNotAllowed,
+  NotFound,
+  PayloadTooLarge,
+  problemDetails,
+  ServiceUnavailable,
+  SkyportError,
+  statusText,
+  TooManyRequests,
+  toHttpError,
+  Unauthorized,
+  UnprocessableEntity,
+  UnsupportedMediaType,
+  withHeaders,
+} from './errors.js';
+export type {
+  ChangeEventInit,
+  CloudEventInit,
+  MessageInit,
+  PayloadInit,
+  ScheduleTickInit,
+  StorageEventInit,
+  StreamRecordInit,
+} from './events.js';
+export {
+  createChangeEvent,
+  createCloudEvent,
+  createMessage,
+  createScheduleTick,
+  createStorageEvent,
+  createStreamRecord,
+  toDate,
+} from './events.js';
+export { parseCookieHeader, parseSetCookie, serializeCookie } from './http/cookies.js';
+export type { BodyType, HttpRequestInit, RawHeaders } from './http/request.js';
+export { bodyTypeOf, createHttpRequest, DEFAULT_BODY_LIMIT } from './http/request.js';
+export { isHttpResponse, isResponseInit, normalizeResponse, problemResponse } from './http/response.js';
+export type { LevelName, LogDestination } from './log.js';
+export { createJsonLogger, getLogDestination, levels, setLogDestination } from './log.js';
+export type { CorsOptions, CorsOrigin } from './middleware/cors.js';
+export { cors } from './middleware/cors.js';
+export type { MiddlewareDefinition } from './middleware/create.js';
+export { createMiddleware } from './middleware/create.js';
+export type { TimeoutOptions } from './middleware/timeout.js';
+export { timeout } from './middleware/timeout.js';
+export type { PathPattern } from './path.js';
+export { compilePath } from './path.js';
+export { allowHeader, allowsMethod, methodsOf, router } from './router.js';
+export { runEvent, runHttp } from './run.js';
+export type { InferIn, InferOut, StandardSchemaV1 } from './standard-schema.js';
+export { isStandardSchema } from './standard-schema.js';
+export type * from './types.js';
+export { validate } from './validate.js';

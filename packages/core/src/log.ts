@@ -1,0 +1,134 @@
+/**
+ * The built-in logger every context starts with: JSON lines, one per call, to the log
+ * destination (stdout unless replaced). The `logger()` middleware swaps in pino; both write
+ * through `getLogDestination()`, which is how `collectLogs()` in `@skyport/testing` sees them.
+ */
+import type { LogFn, Logger } from './types.js';
+
+/** Where log lines go: anything with `write(line)`. */
+export interface LogDestination {
+  write(line: string): void;
+}
+
+const stdout: LogDestination = { write: (line) => process.stdout.write(line) };
+let destination: LogDestination = stdout;
+
+/**
+ * Sends every Skyport log line to `dest` until the returned function is called.
+ *
+ * @example
+ * const lines: string[] = [];
+ * const restore = setLogDestination({ write: (line) => lines.push(line) });
+ * try { await invoke(fn, event); } finally { restore(); }
+ */
+export function setLogDestination(dest: LogDestination): () => void {
+  const previous = destination;
+  destination = dest;
+  return () => {
+    destination = previous;
+  };
+}
+
+/**
+ * The current log destination.
+ *
+ * @example
+ * getLogDestination().write('{"msg":"hello"}\n');
+ */
+export function getLogDestination(): LogDestination {
+  return destination;
+}
+
+/** Log levels and their pino numbers. */
+export const levels = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
+
+/** A log level name. */
+export type LevelName = keyof typeof levels;
+
+function thresholdOf(level: string | undefined): number {
+  return levels[(level?.toLowerCase() ?? 'info') as LevelName] ?? levels.info;
+}
+
+function serialiseError(error: Error): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
+  const code = (error as { code?: unknown }).code;
+  if (code !== undefined) out.code = code;
+  if (error.cause instanceof Error) out.cause = serialiseError(error.cause);
+  return out;
+}
+
+function replacer(_key: string, value: unknown): unknown {
+  return value instanceof Error ? serialiseError(value) : value;
+}
+
+class JsonLogger implements Logger {
+  readonly #bindings: Record<string, unknown>;
+  readonly #threshold: number;
+  readonly trace: LogFn;
+  readonly debug: LogFn;
+  readonly info: LogFn;
+  readonly warn: LogFn;
+  readonly error: LogFn;
+  readonly fatal: LogFn;
+
+  constructor(bindings: Record<string, unknown>, threshold: number) {
+    this.#bindings = bindings;
+    this.#threshold = threshold;
+    this.trace = this.#method('trace');
+    this.debug = this.#method('debug');
+    this.info = this.#method('info');
+    this.warn = this.#method('warn');
+    this.error = this.#method('error');
+    this.fatal = this.#method('fatal');
+  }
+
+  #method(level: LevelName): LogFn {
+    if (levels[level] < this.#threshold) return () => {};
+    return ((first: unknown, ...rest: unknown[]) => {
+      const line: Record<string, unknown> = { level, time: Date.now(), ...this.#bindings };
+      if (typeof first === 'string') {
+        line.msg = format(first, rest);
+      } else if (first instanceof Error) {
+        line.err = first;
+        line.msg = typeof rest[0] === 'string' ? format(rest[0], rest.slice(1)) : first.message;
+      } else {
+        Object.assign(line, first);
+        if (typeof rest[0] === 'string') line.msg = format(rest[0], rest.slice(1));
+      }
+      destination.write(`${JSON.stringify(line, replacer)}\n`);
+    }) as LogFn;
+  }
+
+  child(bindings: Record<string, unknown>): Logger {
+    return new JsonLogger({ ...this.#bindings, ...bindings }, this.#threshold);
+  }
+}
+
+function format(msg: string, args: unknown[]): string {
+  if (args.length === 0) return msg;
+  let i = 0;
+  return msg.replace(/%[sdjoO%]/g, (token) => {
+    if (token === '%%') return '%';
+    if (i >= args.length) return token;
+    const arg = args[i++];
+    return typeof arg === 'string' ? arg : (JSON.stringify(arg) ?? String(arg));
+  });
+}
+
+let root: Logger | undefined;
+
+/**
+ * The built-in JSON-lines logger, with level from `LOG_LEVEL` (default `info`).
+ *
+ * @example
+ * createJsonLogger({ service: 'orders' }).info({ orderId }, 'order created');
+ */
+export function createJsonLogger(bindings: Record<string, unknown> = {}, level = process.env.LOG_LEVEL): Logger {
+  return new JsonLogger(bindings, thresholdOf(level));
+}
+
+/** The process-wide built-in logger, created on first use. */
+export function rootLogger(): Logger {
+  root ??= createJsonLogger();
+  return root;
+}

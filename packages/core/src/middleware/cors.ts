@@ -1,0 +1,87 @@
+/**
+ * `cors()`: answers preflight requests and adds CORS headers to every response, error
+ * responses included (so browsers can read problem details).
+ */
+import { toHttpError, withHeaders } from '../errors.js';
+import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
+import { createMiddleware } from './create.js';
+
+/** Which origins may call. */
+export type CorsOrigin = '*' | string | readonly string[] | RegExp | ((origin: string) => boolean);
+
+/** Options of `cors()`. */
+export interface CorsOptions {
+  /** Allowed origins (default `*`). */
+  readonly origin?: CorsOrigin;
+  /** Allowed methods for preflight (default GET, HEAD, PUT, PATCH, POST, DELETE). */
+  readonly methods?: readonly string[];
+  /** Allowed request headers (default: echo `Access-Control-Request-Headers`). */
+  readonly allowHeaders?: readonly string[];
+  /** Response headers the browser may read. */
+  readonly exposeHeaders?: readonly string[];
+  /** Whether cookies / credentials may be sent (never with origin `*`: the origin is echoed). */
+  readonly credentials?: boolean;
+  /** Seconds a preflight may be cached. */
+  readonly maxAge?: number;
+}
+
+function allowedOrigin(option: CorsOrigin, origin: string | undefined, credentials: boolean): string | undefined {
+  if (option === '*') return credentials ? origin : '*';
+  if (origin === undefined) return undefined;
+  if (typeof option === 'string') return option === origin ? origin : undefined;
+  if (option instanceof RegExp) return option.test(origin) ? origin : undefined;
+  if (typeof option === 'function') return option(origin) ? origin : undefined;
+  return option.includes(origin) ? origin : undefined;
+}
+
+/**
+ * CORS for http functions (a type error on any other kind).
+ *
+ * @example
+ * export const api = router(getOrder, createOrder).use(cors({ origin: ['https://shop.example'], credentials: true }));
+ */
+export function cors(options: CorsOptions = {}): Middleware<'http'> {
+  const option = options.origin ?? '*';
+  const credentials = options.credentials ?? false;
+  const methods = (options.methods ?? ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']).join(', ');
+  const expose = options.exposeHeaders?.join(', ');
+  const varies = option !== '*' || credentials;
+
+  const headersFor = (req: HttpRequest): Record<string, string> => {
+    const headers: Record<string, string> = {};
+    const origin = allowedOrigin(option, req.header('origin'), credentials);
+    if (origin !== undefined) headers['access-control-allow-origin'] = origin;
+    if (origin !== undefined && credentials) headers['access-control-allow-credentials'] = 'true';
+    if (origin !== undefined && expose) headers['access-control-expose-headers'] = expose;
+    if (varies) headers.vary = 'Origin';
+    return headers;
+  };
+
+  return createMiddleware<'http'>({
+    name: 'cors',
+    kinds: ['http'],
+    async handle(req, _ctx, next): Promise<HttpResponse> {
+      const headers = headersFor(req);
+      if (req.method === 'OPTIONS' && req.header('access-control-request-method') !== undefined) {
+        if (headers['access-control-allow-origin'] !== undefined) {
+          headers['access-control-allow-methods'] = methods;
+          const requested = options.allowHeaders?.join(', ') ?? req.header('access-control-request-headers');
+          if (requested) headers['access-control-allow-headers'] = requested;
+          if (options.maxAge !== undefined) headers['access-control-max-age'] = String(options.maxAge);
+        }
+        return { status: 204, headers, cookies: [], body: undefined };
+      }
+      let response: HttpResponse;
+      try {
+        response = await next();
+      } catch (error) {
+        throw withHeaders(toHttpError(error), headers);
+      }
+      const vary = response.headers.vary;
+      const merged = { ...response.headers, ...headers };
+      if (vary && headers.vary && !/\borigin\b/i.test(vary)) merged.vary = `${vary}, Origin`;
+      else if (vary) merged.vary = vary;
+      return { ...response, headers: merged };
+    },
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * `createMiddleware()`: the typed way to write a middleware. It names the kinds it accepts,
+ * what it adds to the context, and what it needs from earlier middleware.
+ */
+import type { Context, EventOf, Kind, Middleware, MiddlewareResult, Next } from '../types.js';
+
+/** The definition of a middleware. */
+export interface MiddlewareDefinition<K extends Kind, TAdd extends object, TNeeds extends object> {
+  /** A name for errors and logs. */
+  readonly name: string;
+  /** The kinds of function it accepts; every kind when absent. */
+  readonly kinds?: readonly K[];
+  /** The onion step: work before, `await next(add)`, work after. */
+  readonly handle: (event: EventOf<K>, ctx: Context & TNeeds, next: Next<K, TAdd>) => Promise<MiddlewareResult<K>>;
+}
+
+/**
+ * Creates a middleware. Give `TAdd` to add typed context (pass it to `next`), and `TNeeds` for
+ * context an earlier middleware must have added.
+ *
+ * @example
+ * const tenant = createMiddleware<'http', { tenant: string }>({
+ *   name: 'tenant',
+ *   kinds: ['http'],
+ *   handle: (req, ctx, next) => next({ tenant: req.header('x-tenant') ?? 'default' }),
+ * });
+ */
+export function createMiddleware<K extends Kind = Kind, TAdd extends object = {}, TNeeds extends object = {}>(
+  definition: MiddlewareDefinition<K, TAdd, TNeeds>,
+): Middleware<K, TAdd, TNeeds> {
+  return { name: definition.name, kinds: definition.kinds, handle: definition.handle };
+}

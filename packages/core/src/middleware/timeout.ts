@@ -1,0 +1,57 @@
+/**
+ * `timeout()`: gives up shortly before the platform would kill the invocation, so an http
+ * function answers 504 and a message fails (and is retried) instead of vanishing mid-flight.
+ * It aborts `ctx.signal` so the handler's own I/O can stop, and drops whatever the handler
+ * returns afterwards.
+ */
+import { abortContext } from '../context.js';
+import { SkyportError } from '../errors.js';
+import type { Middleware } from '../types.js';
+import { createMiddleware } from './create.js';
+
+/** Options of `timeout()`. */
+export interface TimeoutOptions {
+  /** Give up this many ms before the deadline (default 500). */
+  readonly marginMs?: number;
+  /** A budget in ms for platforms that give no deadline (Azure without `functionTimeout`, Node). */
+  readonly ms?: number;
+}
+
+/**
+ * Fails the invocation `marginMs` before its deadline (504 for http).
+ *
+ * @example
+ * export const report = http({ method: 'GET', path: '/report' }).use(timeout({ marginMs: 1000 })).handle(slowReport);
+ */
+export function timeout(options: TimeoutOptions = {}): Middleware {
+  const margin = options.marginMs ?? 500;
+  return createMiddleware({
+    name: 'timeout',
+    async handle(_event, ctx, next) {
+      const budget = Math.min(ctx.remainingTimeMs() - margin, options.ms ?? Number.POSITIVE_INFINITY);
+      if (!Number.isFinite(budget)) return next();
+      const error = () =>
+        new SkyportError('TIMEOUT', `gave up ${margin} ms before the deadline of ${ctx.functionName}`, {
+          kind: ctx.kind,
+        });
+      if (budget <= 0) {
+        const late = error();
+        abortContext(ctx, late);
+        throw late;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const late = error();
+          abortContext(ctx, late);
+          reject(late);
+        }, budget);
+      });
+      try {
+        return await Promise.race([next(), expired]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
+}

@@ -1,0 +1,528 @@
+/**
+ * Public types of Skyport core: the portable events handlers see, the invocation context,
+ * responses, middleware and function definitions. Cloud adapters map onto these; nothing here
+ * knows about any one cloud.
+ */
+import type { InferIn, InferOut, StandardSchemaV1 } from './standard-schema.js';
+
+/** Where a function runs. */
+export type Cloud = 'aws' | 'azure' | 'gcp' | 'node';
+
+/** The trigger kinds a portable function can have. */
+export type Kind = 'http' | 'queue' | 'stream' | 'storage' | 'schedule' | 'changes' | 'events';
+
+/** A JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The log methods shared by pino and Skyport's built-in logger. */
+export interface LogFn {
+  (msg: string, ...args: unknown[]): void;
+  (obj: object, msg?: string, ...args: unknown[]): void;
+}
+
+/** A pino-compatible logger, bound to one invocation. */
+export interface Logger {
+  trace: LogFn;
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  fatal: LogFn;
+  /** A logger whose every line carries `bindings`. */
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/**
+ * Trace propagation headers the platform supplied for an invocation, with lower-cased names:
+ * `traceparent`/`tracestate` (W3C), `x-amzn-trace-id` (AWS X-Ray), `x-cloud-trace-context` (GCP).
+ */
+export type TraceCarrier = Readonly<Record<string, string>>;
+
+/** What every handler receives next to its event. */
+export interface Context {
+  /** The platform this invocation runs on. */
+  readonly cloud: Cloud;
+  /** The trigger kind of the function being invoked. */
+  readonly kind: Kind;
+  /** The platform's id for this invocation (Lambda `awsRequestId`, Azure `invocationId`, ...). */
+  readonly requestId: string;
+  /** The deployed name of the function. */
+  readonly functionName: string;
+  /** Whether this is the first invocation in this process. */
+  readonly coldStart: boolean;
+  /** When the platform stops this invocation, in epoch milliseconds, if known. */
+  readonly deadline: number | undefined;
+  /** Milliseconds left before `deadline` (`Infinity` when there is no deadline). */
+  remainingTimeMs(): number;
+  /** Aborts shortly before the deadline, or when a `timeout()` middleware gives up. */
+  readonly signal: AbortSignal;
+  /** A logger bound to this invocation. */
+  log: Logger;
+  /** Trace propagation headers supplied by the platform. */
+  readonly trace: TraceCarrier;
+  /** The cloud region, when the platform tells it. */
+  readonly region: string | undefined;
+  /** The native context of the platform (the Lambda context, Azure `InvocationContext`, ...). */
+  readonly raw: unknown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Portable events
+// ---------------------------------------------------------------------------------------------
+
+/** The header map of a request: lower-cased names, repeated values joined with `, `. */
+export type HeaderMap = Readonly<Record<string, string>>;
+
+/** An HTTP request, the same on every cloud. */
+export interface HttpRequest<
+  TBody = unknown,
+  TQuery = Readonly<Record<string, string>>,
+  TParams = Readonly<Record<string, string>>,
+  THeaders = HeaderMap,
+> {
+  /** Upper-case method. */
+  readonly method: string;
+  /** The decoded path, without the query string. */
+  readonly path: string;
+  /** The full URL as the client sent it, as far as the platform tells. */
+  readonly url: string;
+  /** Headers with lower-cased names; repeated values joined with `, ` (cookies with `; `). */
+  readonly headers: THeaders;
+  /** One header, looked up case-insensitively. */
+  header(name: string): string | undefined;
+  /** The first value of each query parameter (typed when a `query` schema is given). */
+  readonly query: TQuery;
+  /** Every query parameter value. */
+  readonly queryAll: URLSearchParams;
+  /** Path parameters (typed when a `params` schema is given). */
+  readonly params: TParams;
+  /** Request cookies by name. */
+  readonly cookies: Readonly<Record<string, string>>;
+  /**
+   * The parsed body: JSON for `application/json` and `+json`, fields for urlencoded forms, a
+   * string for `text/*`, bytes otherwise; `undefined` when empty. Parsed on first read unless a
+   * `body` schema is declared, in which case it is validated before the handler runs.
+   */
+  readonly body: TBody;
+  /** The exact bytes of the body, for webhook signatures. */
+  readonly rawBody: Uint8Array;
+  /** The client address, when the platform tells it. */
+  readonly ip: string | undefined;
+  /** The route pattern that matched (`/users/:id`), when routed. */
+  readonly route: string | undefined;
+  /** The untouched cloud event. */
+  readonly raw: unknown;
+  /** A WHATWG `Request` for this request, built only when called. */
+  toWebRequest(): Request;
+}
+
+/** A point-to-point or pub/sub message (SQS, SNS, Storage Queue, Service Bus, Pub/Sub). */
+export interface Message<TBody = unknown> {
+  /** The platform's message id. */
+  readonly id: string;
+  /** The body: JSON-parsed when it parses, else a string (typed when a `body` schema is given). */
+  readonly body: TBody;
+  /** The exact bytes of the body. */
+  readonly rawBody: Uint8Array;
+  /** Message attributes / application properties as strings. */
+  readonly attributes: Readonly<Record<string, string>>;
+  /** 1-based delivery count. */
+  readonly attempt: number;
+  /** When the message was published or enqueued. */
+  readonly publishedAt: Date;
+  /** The queue, topic or subscription the message came from. */
+  readonly source: string;
+  /** The FIFO group (SQS `MessageGroupId`, Service Bus session), where the source has one. */
+  readonly groupId?: string | undefined;
+  /** The ordering key (Pub/Sub), where the source has one. */
+  readonly orderingKey?: string | undefined;
+  /** The untouched cloud record. */
+  readonly raw: unknown;
+}
+
+/** One record of an ordered stream (Kinesis, DynamoDB Streams raw, Event Hubs). */
+export interface StreamRecord<TBody = unknown> {
+  /** A unique id of the record (the sequence number where there is no other). */
+  readonly id: string;
+  /** The position of the record in its partition. */
+  readonly sequence: string;
+  /** The partition key. */
+  readonly partitionKey: string;
+  /** The body: JSON-parsed when it parses, else a string (typed when a `body` schema is given). */
+  readonly body: TBody;
+  /** The exact bytes of the record. */
+  readonly rawBody: Uint8Array;
+  /** When the record was written. */
+  readonly publishedAt: Date;
+  /** The stream the record came from. */
+  readonly source: string;
+  /** The untouched cloud record. */
+  readonly raw: unknown;
+}
+
+/** What happened to an object. */
+export type StorageEventType = 'created' | 'deleted';
+
+/** An object created or deleted in a bucket (S3, Blob Storage, Cloud Storage). */
+export interface StorageEvent {
+  /** What happened. */
+  readonly type: StorageEventType;
+  /** The bucket or container. */
+  readonly bucket: string;
+  /** The object key, decoded. */
+  readonly key: string;
+  /** Size in bytes, when known (not on deletes). */
+  readonly size: number | undefined;
+  /** The entity tag, without quotes, when known. */
+  readonly etag: string | undefined;
+  /** The content type, when known. */
+  readonly contentType: string | undefined;
+  /** When it happened. */
+  readonly time: Date;
+  /** The untouched cloud record. */
+  readonly raw: unknown;
+}
+
+/** A tick of a cron schedule. */
+export interface ScheduleTick {
+  /** When the tick was due. */
+  readonly scheduledTime: Date;
+  /** Whether the tick runs later than it was due (Azure `isPastDue`). */
+  readonly isPastDue: boolean;
+  /** The schedule (rule / timer / job) name. */
+  readonly name: string;
+  /** The untouched cloud event. */
+  readonly raw: unknown;
+}
+
+/** The operation a change event records. */
+export type ChangeOp = 'insert' | 'update' | 'delete';
+
+/** A change to a database document (DynamoDB Streams, Cosmos DB change feed, Firestore). */
+export interface ChangeEvent<TItem = Record<string, unknown>> {
+  /** The operation. */
+  readonly op: ChangeOp;
+  /** The table, container or collection. */
+  readonly collection: string;
+  /** The key of the changed item, as the platform gives it. */
+  readonly key: Readonly<Record<string, unknown>>;
+  /** The item before the change, when the platform sends it. */
+  readonly before: TItem | undefined;
+  /** The item after the change (absent on delete). */
+  readonly after: TItem | undefined;
+  /** When the change happened. */
+  readonly time: Date;
+  /** The untouched cloud record. */
+  readonly raw: unknown;
+}
+
+/** A CloudEvents 1.0 event. */
+export interface CloudEvent<TData = unknown> {
+  /** The event id. */
+  readonly id: string;
+  /** The event source URI. */
+  readonly source: string;
+  /** The event type. */
+  readonly type: string;
+  /** The CloudEvents spec version (`1.0`). */
+  readonly specversion: string;
+  /** The subject, if any. */
+  readonly subject: string | undefined;
+  /** When it happened. */
+  readonly time: Date | undefined;
+  /** The content type of `data`. */
+  readonly datacontenttype: string | undefined;
+  /** The payload (typed when a `data` schema is given). */
+  readonly data: TData;
+  /** Extension attributes. */
+  readonly extensions: Readonly<Record<string, unknown>>;
+  /** The untouched cloud event. */
+  readonly raw: unknown;
+}
+
+/** The event each function kind receives (before validation). */
+export interface KindEvents {
+  http: HttpRequest;
+  queue: Message;
+  stream: StreamRecord;
+  storage: StorageEvent;
+  schedule: ScheduleTick;
+  changes: ChangeEvent;
+  events: CloudEvent;
+}
+
+/** The event of a function kind. */
+export type EventOf<K extends Kind> = KindEvents[K];
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+// ---------------------------------------------------------------------------------------------
+
+/** A cookie to set on a response. */
+export interface Cookie {
+  name: string;
+  value: string;
+  path?: string;
+  domain?: string;
+  /** Seconds. */
+  maxAge?: number;
+  expires?: Date;
+  httpOnly?: boolean;
+  secure?: boolean;
+  sameSite?: 'Strict' | 'Lax' | 'None';
+  partitioned?: boolean;
+}
+
+/** A header value a handler may return. */
+export type HeaderValue = string | number | readonly string[];
+
+/** An explicit HTTP response a handler may return. */
+export interface HttpResponseInit<TBody = unknown> {
+  status: number;
+  headers?: Readonly<Record<string, HeaderValue | undefined>>;
+  /** `Set-Cookie` values, as strings or cookie objects. */
+  cookies?: readonly (string | Cookie)[];
+  /** An object (JSON), a string, bytes or nothing. */
+  body?: TBody | string | Uint8Array;
+}
+
+/**
+ * What an http handler may return: a value (200 JSON), `undefined` (204), a string, bytes,
+ * a web `Response`, or `{ status, headers, cookies, body }`.
+ */
+export type HttpResult<TBody = unknown> =
+  | TBody
+  | HttpResponseInit<TBody>
+  | string
+  | Uint8Array
+  | Response
+  | undefined
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing answers 204
+  | void;
+
+/** A normalised HTTP response: what adapters write back to the platform. */
+export interface HttpResponse {
+  /** Status code. */
+  readonly status: number;
+  /** Headers with lower-cased names; `set-cookie` lives in `cookies`. */
+  readonly headers: Record<string, string>;
+  /** Serialised `Set-Cookie` values. */
+  readonly cookies: string[];
+  /** Text, bytes, or nothing. */
+  readonly body: string | Uint8Array | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Middleware
+// ---------------------------------------------------------------------------------------------
+
+/** What `next()` resolves to: a response for http, the handler's result otherwise. */
+export type MiddlewareResult<K extends Kind> = [K] extends ['http']
+  ? HttpResponse
+  : 'http' extends K
+    ? HttpResponse | undefined
+    : unknown;
+
+/** Calls the rest of the onion, adding `TAdd` to the context. */
+export type Next<K extends Kind, TAdd extends object> = {} extends TAdd
+  ? (add?: TAdd) => Promise<MiddlewareResult<K>>
+  : (add: TAdd) => Promise<MiddlewareResult<K>>;
+
+declare const kindBrand: unique symbol;
+
+/**
+ * An onion middleware for functions of kinds `K`. It may add `TAdd` to the context (passed to
+ * `next`), needs `TNeeds` from earlier middleware, may short-circuit by not calling `next`, and
+ * may map errors by catching what `next` throws.
+ */
+export interface Middleware<K extends Kind = Kind, TAdd extends object = {}, TNeeds extends object = {}> {
+  /** A name for logs and errors. */
+  readonly name: string;
+  /** The kinds this middleware accepts; `undefined` means every kind. */
+  readonly kinds: readonly Kind[] | undefined;
+  /** Runs the middleware. */
+  handle(event: EventOf<K>, ctx: Context & TNeeds, next: Next<K, TAdd>): Promise<MiddlewareResult<K>>;
+  /** Type-level only: makes kind-restricted middleware reject functions of other kinds. */
+  readonly [kindBrand]?: (kind: K) => void;
+}
+
+/** Type-level only: a middleware that accepts functions of kind `K`. */
+export type AcceptsKind<K extends Kind> = { readonly [kindBrand]?: (kind: K) => void };
+
+/** A middleware of any kind, as stored by functions. */
+export type AnyMiddleware = Middleware<Kind, object, object> | Middleware<never, object, object>;
+
+/** `TBase` with the keys of `TAdd` replaced. */
+export type Overwrite<TBase, TAdd> = Omit<TBase, keyof TAdd> & TAdd;
+
+/** Flattens an intersection for readable hovers. */
+export type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+// ---------------------------------------------------------------------------------------------
+// Function definitions
+// ---------------------------------------------------------------------------------------------
+
+/** Settings for one cloud; each adapter documents the keys it reads. */
+export type PlatformOptions = Readonly<Record<string, unknown>>;
+
+/** Options every function kind accepts. */
+export interface BaseOptions {
+  /** A description for generated deployment config and docs. */
+  readonly description?: string;
+  /** AWS-only settings, read by `@skyport/aws`. */
+  readonly aws?: PlatformOptions;
+  /** Azure-only settings (`connection`, `trigger`, `authLevel`, ...), read by `@skyport/azure`. */
+  readonly azure?: PlatformOptions;
+  /** GCP-only settings, read by `@skyport/gcp`. */
+  readonly gcp?: PlatformOptions;
+}
+
+/** An HTTP method. */
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/** Options of `http()`. */
+export interface HttpOptions<
+  TBody extends StandardSchemaV1 | undefined = undefined,
+  TQuery extends StandardSchemaV1 | undefined = undefined,
+  TParams extends StandardSchemaV1 | undefined = undefined,
+  THeaders extends StandardSchemaV1 | undefined = undefined,
+  TResponse extends StandardSchemaV1 | undefined = undefined,
+> extends BaseOptions {
+  /** The method (or methods) this function answers; every method when absent. */
+  readonly method?: HttpMethod | readonly HttpMethod[];
+  /** The path, with `:name` segments and an optional trailing `*`; `/` when absent. */
+  readonly path?: string;
+  /** Schema of the JSON (or urlencoded form) body. */
+  readonly body?: TBody;
+  /** Schema of the query (first value per key). */
+  readonly query?: TQuery;
+  /** Schema of the path parameters. */
+  readonly params?: TParams;
+  /** Schema of the headers (lower-cased names). */
+  readonly headers?: THeaders;
+  /** Schema of the response body, checked unless `NODE_ENV` is `production`. */
+  readonly response?: TResponse;
+  /** Largest accepted body in bytes (default 6 MB); larger bodies get 413. */
+  readonly bodyLimit?: number;
+}
+
+/** Options of `queue()`. */
+export interface QueueOptions<TBody extends StandardSchemaV1 | undefined = undefined> extends BaseOptions {
+  /** The queue or topic name. */
+  readonly name: string;
+  /** Schema of the message body. */
+  readonly body?: TBody;
+  /** A FIFO / session queue: a failed message fails the rest of its group in the batch. */
+  readonly fifo?: boolean;
+  /** How many messages of a batch run at once (standard queues only; default 1). */
+  readonly concurrency?: number;
+}
+
+/** Options of `stream()`. */
+export interface StreamOptions<TBody extends StandardSchemaV1 | undefined = undefined> extends BaseOptions {
+  /** The stream or event hub name. */
+  readonly name: string;
+  /** Schema of the record body. */
+  readonly body?: TBody;
+}
+
+/** Options of `storage()`. */
+export interface StorageOptions extends BaseOptions {
+  /** The bucket or container. */
+  readonly bucket: string;
+  /** Which events run the handler (default both); others are acknowledged unseen. */
+  readonly on?: readonly StorageEventType[];
+  /** Only keys starting with this run the handler. */
+  readonly prefix?: string;
+  /** Only keys ending with this run the handler. */
+  readonly suffix?: string;
+}
+
+/** Options of `schedule()`. */
+export interface ScheduleOptions extends BaseOptions {
+  /** Standard 5-field cron (`minute hour day-of-month month day-of-week`), UTC unless `timezone`. */
+  readonly cron: string;
+  /** An IANA time zone for the cron, where the platform supports one. */
+  readonly timezone?: string;
+  /** The schedule name (defaults to the function name). */
+  readonly name?: string;
+}
+
+/** Options of `changes()`. */
+export interface ChangesOptions<TItem extends StandardSchemaV1 | undefined = undefined> extends BaseOptions {
+  /** The table, container or collection. */
+  readonly collection: string;
+  /** Schema of `before` / `after`. */
+  readonly item?: TItem;
+}
+
+/** Options of `events()`. */
+export interface EventsOptions<TData extends StandardSchemaV1 | undefined = undefined> extends BaseOptions {
+  /** Only these event types run the handler; others are acknowledged unseen. */
+  readonly type?: string | readonly string[];
+  /** Only events from this source run the handler. */
+  readonly source?: string;
+  /** Schema of `data`. */
+  readonly data?: TData;
+}
+
+/** The options of each kind, as stored on a function. */
+export interface KindOptions {
+  http: HttpOptions<
+    StandardSchemaV1 | undefined,
+    StandardSchemaV1 | undefined,
+    StandardSchemaV1 | undefined,
+    StandardSchemaV1 | undefined,
+    StandardSchemaV1 | undefined
+  >;
+  queue: QueueOptions<StandardSchemaV1 | undefined>;
+  stream: StreamOptions<StandardSchemaV1 | undefined>;
+  storage: StorageOptions;
+  schedule: ScheduleOptions;
+  changes: ChangesOptions<StandardSchemaV1 | undefined>;
+  events: EventsOptions<StandardSchemaV1 | undefined>;
+}
+
+/** A handler: one event in, a result out. */
+export type Handler<TEvent, TCtx, TResult> = (event: TEvent, ctx: TCtx) => TResult | Promise<TResult>;
+
+/** The request an http handler sees for the given schemas. */
+export type TypedHttpRequest<TBody, TQuery, TParams, THeaders> = HttpRequest<
+  InferOut<TBody, unknown>,
+  InferOut<TQuery, Readonly<Record<string, string>>>,
+  InferOut<TParams, Readonly<Record<string, string>>>,
+  InferOut<THeaders, HeaderMap>
+>;
+
+/** What an http handler may return for a response schema. */
+export type TypedHttpResult<TResponse> = HttpResult<InferIn<TResponse, unknown>>;
+
+/**
+ * A portable function: an inert value that adapters turn into a cloud entry point.
+ * Build one with `http()`, `queue()`, `stream()`, `storage()`, `schedule()`, `changes()`,
+ * `events()` or `router()`.
+ */
+export interface SkyportFunction<K extends Kind = Kind> {
+  /** The trigger kind. */
+  readonly kind: K;
+  /** The definition options. */
+  readonly options: KindOptions[K];
+  /** The middleware, outermost first. */
+  readonly middleware: readonly AnyMiddleware[];
+  /** For a router: the http functions it routes to. */
+  readonly routes: readonly SkyportFunction<'http'>[] | undefined;
+  /**
+   * A new function with `mw` wrapped around this one's middleware and handler.
+   * Used to add middleware to functions you did not write (for example `fromLambda`).
+   */
+  use<MK extends Kind>(mw: Middleware<MK, object, {}> & AcceptsKind<K>): SkyportFunction<K>;
+  /**
+   * Runs middleware, validation and handler for one event. Adapters call the helpers in
+   * `run.ts` (`runHttp`, `runBatch`, `runEvent`) rather than this.
+   * @internal
+   */
+  dispatch(event: EventOf<K>, ctx: Context): Promise<MiddlewareResult<K>>;
+}
+
+/** An http function. */
+export type HttpFunction = SkyportFunction<'http'>;

@@ -1,0 +1,71 @@
+/** The fake context: a real Skyport context with the clock, ids and deadline under test control. */
+import { type Cloud, type Context, createContext, type Kind, type Logger, type TraceCarrier } from '@skyport/core';
+import type { FakeClock } from './clock.js';
+
+/** What a test may set on the context. */
+export interface FakeContextOptions {
+  /** The cloud the handler believes it runs on (default `node`). */
+  readonly cloud?: Cloud;
+  /** The function kind (default `http`). */
+  readonly kind?: Kind;
+  /** The request id (default `test-request-<n>`). */
+  readonly requestId?: string;
+  /** The function name (default `test-function`). */
+  readonly functionName?: string;
+  /** Whether this is a cold start (default false). */
+  readonly coldStart?: boolean;
+  /** The clock: a fixed time, or a `createClock()` clock (default: real time). */
+  readonly now?: number | Date | FakeClock;
+  /** The deadline, in epoch ms. */
+  readonly deadline?: number;
+  /** The deadline, as ms from now (by the given clock). */
+  readonly deadlineInMs?: number;
+  /** Trace headers the platform would supply. */
+  readonly trace?: TraceCarrier;
+  /** The region. */
+  readonly region?: string;
+  /** A logger (default: Skyport's JSON logger, which `collectLogs()` captures). */
+  readonly log?: Logger;
+  /** The native context to expose as `ctx.raw`. */
+  readonly raw?: unknown;
+  /** Extra context, as if a middleware had added it (for example `auth`). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+let counter = 0;
+
+function clockOf(now: FakeContextOptions['now']): () => number {
+  if (now === undefined) return Date.now;
+  if (typeof now === 'number') return () => now;
+  if (now instanceof Date) {
+    const time = now.getTime();
+    return () => time;
+  }
+  return () => now.now();
+}
+
+/**
+ * A context for calling handlers or middleware directly in tests.
+ *
+ * @example
+ * const ctx = fakeContext({ cloud: 'aws', requestId: 'r-1', deadlineInMs: 3000, now: createClock(0) });
+ */
+export function fakeContext(options: FakeContextOptions = {}): Context {
+  const now = clockOf(options.now);
+  const deadline = options.deadline ?? (options.deadlineInMs === undefined ? undefined : now() + options.deadlineInMs);
+  const ctx = createContext({
+    cloud: options.cloud ?? 'node',
+    kind: options.kind ?? 'http',
+    requestId: options.requestId ?? `test-request-${++counter}`,
+    functionName: options.functionName ?? 'test-function',
+    coldStart: options.coldStart ?? false,
+    deadline,
+    now,
+    trace: options.trace,
+    region: options.region,
+    log: options.log,
+    raw: options.raw,
+  });
+  if (options.extra) Object.assign(ctx, options.extra);
+  return ctx;
+}

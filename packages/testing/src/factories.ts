@@ -1,0 +1,206 @@
+/**
+ * Portable event factories with sensible defaults, so a test states only what matters to it.
+ */
+import {
+  type ChangeEvent,
+  type ChangeEventInit,
+  type CloudEvent,
+  type CloudEventInit,
+  createChangeEvent,
+  createCloudEvent,
+  createMessage,
+  createScheduleTick,
+  createStorageEvent,
+  createStreamRecord,
+  type HttpRequestInit,
+  type Message,
+  type ScheduleTick,
+  type StorageEvent,
+  type StorageEventInit,
+  type StreamRecord,
+} from '@skyport/core';
+
+let counter = 0;
+const nextId = (prefix: string) => `${prefix}-${++counter}`;
+
+/** What a test says about a request. */
+export interface HttpRequestOptions {
+  /** Default `GET`. */
+  readonly method?: string;
+  /** The path; a query string in it is split off. Default `/`. */
+  readonly path?: string;
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+  readonly query?: Readonly<Record<string, string | readonly string[]>> | string;
+  /** An object or array becomes JSON (with `content-type: application/json` unless set). */
+  readonly body?: unknown;
+  /** Request cookies. */
+  readonly cookies?: Readonly<Record<string, string>>;
+  readonly ip?: string;
+}
+
+/**
+ * A portable HTTP request for `invoke()`.
+ *
+ * @example
+ * await invoke(createOrder, httpRequest({ method: 'POST', path: '/orders', body: { sku: 'a', qty: 1 } }));
+ */
+export function httpRequest(options: HttpRequestOptions = {}): HttpRequestInit {
+  const headers: Record<string, string | readonly string[]> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+  let body: string | Uint8Array | undefined;
+  if (options.body === undefined || options.body === null) body = undefined;
+  else if (typeof options.body === 'string' || options.body instanceof Uint8Array) body = options.body;
+  else {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (options.cookies) {
+    headers.cookie = Object.entries(options.cookies)
+      .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+      .join('; ');
+  }
+  const raw = options.path ?? '/';
+  const q = raw.indexOf('?');
+  const path = q < 0 ? raw : raw.slice(0, q);
+  const query = options.query ?? (q < 0 ? undefined : raw.slice(q + 1));
+  return { method: options.method ?? 'GET', path, headers, query, body, ip: options.ip ?? '127.0.0.1' };
+}
+
+/** What a test says about a message. */
+export interface MessageOptions {
+  /** Any value: objects are sent as JSON, strings and bytes as they are. */
+  readonly body?: unknown;
+  readonly id?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+  readonly attempt?: number;
+  readonly publishedAt?: Date | string | number;
+  readonly source?: string;
+  readonly groupId?: string;
+  readonly orderingKey?: string;
+}
+
+function dataOf(body: unknown): string | Uint8Array {
+  if (body === undefined) return '';
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  return JSON.stringify(body);
+}
+
+/**
+ * A portable message.
+ *
+ * @example
+ * await invoke(ship, [message({ body: { orderId: '1' } }), message({ body: { orderId: '2' } })]);
+ */
+export function message(options: MessageOptions = {}): Message {
+  return createMessage({
+    id: options.id ?? nextId('msg'),
+    data: dataOf(options.body),
+    attributes: options.attributes,
+    attempt: options.attempt,
+    publishedAt: options.publishedAt ?? new Date(),
+    source: options.source ?? 'test-queue',
+    groupId: options.groupId,
+    orderingKey: options.orderingKey,
+    raw: undefined,
+  });
+}
+
+/** What a test says about a stream record. */
+export interface StreamRecordOptions {
+  readonly body?: unknown;
+  readonly sequence?: string;
+  readonly partitionKey?: string;
+  readonly publishedAt?: Date | string | number;
+  readonly source?: string;
+}
+
+/**
+ * A portable stream record.
+ *
+ * @example
+ * await invoke(clicks, [streamRecord({ body: { page: '/' } })]);
+ */
+export function streamRecord(options: StreamRecordOptions = {}): StreamRecord {
+  const sequence = options.sequence ?? String(++counter).padStart(20, '0');
+  return createStreamRecord({
+    sequence,
+    partitionKey: options.partitionKey ?? 'partition-1',
+    data: dataOf(options.body),
+    publishedAt: options.publishedAt ?? new Date(),
+    source: options.source ?? 'test-stream',
+  });
+}
+
+/**
+ * A portable storage event (an object created in `test-bucket` unless told otherwise).
+ *
+ * @example
+ * await invoke(onUpload, storageEvent({ key: 'photos/cat.png', size: 1024 }));
+ */
+export function storageEvent(options: Partial<StorageEventInit> = {}): StorageEvent {
+  return createStorageEvent({
+    type: options.type ?? 'created',
+    bucket: options.bucket ?? 'test-bucket',
+    key: options.key ?? 'test-object',
+    size: options.size ?? (options.type === 'deleted' ? undefined : 0),
+    etag: options.etag,
+    contentType: options.contentType,
+    time: options.time,
+    raw: options.raw,
+  });
+}
+
+/**
+ * A portable schedule tick.
+ *
+ * @example
+ * await invoke(nightly, scheduleTick({ scheduledTime: '2026-01-01T03:00:00Z' }));
+ */
+export function scheduleTick(
+  options: { scheduledTime?: Date | string | number; isPastDue?: boolean; name?: string } = {},
+): ScheduleTick {
+  return createScheduleTick({
+    scheduledTime: options.scheduledTime ?? new Date(),
+    isPastDue: options.isPastDue,
+    name: options.name ?? 'test-schedule',
+  });
+}
+
+/**
+ * A portable change event (an insert into `test-collection` unless told otherwise).
+ *
+ * @example
+ * await invoke(audit, changeEvent({ op: 'update', before: { qty: 1 }, after: { qty: 2 } }));
+ */
+export function changeEvent(options: Partial<ChangeEventInit> = {}): ChangeEvent {
+  return createChangeEvent({
+    op: options.op ?? 'insert',
+    collection: options.collection ?? 'test-collection',
+    key: options.key ?? { id: nextId('item') },
+    before: options.before,
+    after: options.after ?? (options.op === 'delete' ? undefined : {}),
+    time: options.time,
+    raw: options.raw,
+  });
+}
+
+/**
+ * A portable CloudEvent.
+ *
+ * @example
+ * await invoke(onSignup, cloudEvent({ type: 'user.created', data: { id: 'u1' } }));
+ */
+export function cloudEvent(options: Partial<CloudEventInit> = {}): CloudEvent {
+  return createCloudEvent({
+    id: options.id ?? nextId('event'),
+    source: options.source ?? 'test://source',
+    type: options.type ?? 'test.event',
+    specversion: options.specversion,
+    subject: options.subject,
+    time: options.time ?? new Date(),
+    datacontenttype: options.datacontenttype ?? 'application/json',
+    data: options.data,
+    extensions: options.extensions,
+    raw: options.raw,
+  });
+}
