@@ -1,0 +1,79 @@
+/**
+ * A tiny benchmark harness: runs each case for a fixed number of iterations after a warm-up,
+ * interleaving cases over several rounds so drift on a shared machine hits them all alike, and
+ * reports the median ns per operation and the ratio to a baseline case.
+ */
+
+/** One case: a function to call, sync or async. */
+export interface BenchCase {
+  readonly name: string;
+  readonly fn: () => unknown;
+}
+
+/** The result of a case. */
+export interface BenchResult {
+  readonly name: string;
+  /** Median nanoseconds per operation over the rounds. */
+  readonly nsPerOp: number;
+}
+
+async function time(fn: () => unknown, iterations: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) {
+    const result = fn();
+    if (result instanceof Promise) await result;
+  }
+  return Number(process.hrtime.bigint() - start) / iterations;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Measures `cases` and returns ns/op for each. The first case is the baseline for `report()`.
+ *
+ * @example
+ * const results = await measure([{ name: 'raw', fn: raw }, { name: 'skyport', fn: ours }]);
+ * report(results);
+ */
+export async function measure(
+  cases: readonly BenchCase[],
+  options: { iterations?: number; rounds?: number; warmup?: number } = {},
+): Promise<BenchResult[]> {
+  const iterations = options.iterations ?? 20_000;
+  const rounds = options.rounds ?? 7;
+  for (const c of cases) await time(c.fn, options.warmup ?? iterations);
+  const samples = cases.map(() => [] as number[]);
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < cases.length; i++) samples[i]?.push(await time((cases[i] as BenchCase).fn, iterations));
+  }
+  return cases.map((c, i) => ({ name: c.name, nsPerOp: median(samples[i] as number[]) }));
+}
+
+/**
+ * Prints each result with its ratio to the first (baseline) result, and the target if given.
+ *
+ * @example
+ * report(results, { 'skyport toLambda': 1.25 });
+ */
+export function report(results: readonly BenchResult[], targets: Readonly<Record<string, number>> = {}): void {
+  const base = results[0];
+  if (!base) return;
+  const width = Math.max(...results.map((r) => r.name.length));
+  for (const r of results) {
+    const ratio = r.nsPerOp / base.nsPerOp;
+    const target = targets[r.name];
+    const verdict =
+      target === undefined
+        ? ''
+        : ratio <= target
+          ? `  (target <= ${target}x: met)`
+          : `  (target <= ${target}x: MISSED)`;
+    console.log(
+      `${r.name.padEnd(width)}  ${(r.nsPerOp / 1000).toFixed(2).padStart(8)} µs/op  ${ratio.toFixed(2)}x${verdict}`,
+    );
+  }
+}
