@@ -1,0 +1,339 @@
+import { readFileSync } from 'node:fs';
+import { type Cloud, createMessage, createMiddleware, type HttpRequestInit, http, queue } from '@skyport/core';
+import { collectLogs, httpRequest, invoke } from '@skyport/testing';
+import { SignJWT } from 'jose';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  type AuthContext,
+  apiKeyAuth,
+  cloudPrincipal,
+  jwtAuth,
+  type Principal,
+  requireScopes,
+  safeEqual,
+} from './index.js';
+
+type Event = { headers: Record<string, string>; rawPath: string; requestContext: Record<string, unknown> };
+
+function fixture(path: string): Event {
+  return JSON.parse(readFileSync(new URL(`./__fixtures__/${path}`, import.meta.url), 'utf8')) as Event;
+}
+
+/** The request an AWS adapter would build from an API Gateway event: headers plus the untouched event. */
+function awsRequest(event: Event): HttpRequestInit {
+  return { method: 'GET', path: event.rawPath ?? '/', headers: event.headers, raw: event };
+}
+
+const whoami = http({ method: 'GET', path: '/*' })
+  .use(cloudPrincipal())
+  .handle((_req, ctx) => {
+    expectTypeOf(ctx.auth).toEqualTypeOf<Principal>();
+    return ctx.auth;
+  });
+
+const onCloud = (cloud: Cloud) => ({ cloud });
+const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('cloudPrincipal on AWS', () => {
+  it('reads the HTTP API JWT authorizer claims and scopes', async () => {
+    const res = await invoke(
+      whoami,
+      awsRequest(fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-jwt-authorizer.json')),
+      onCloud('aws'),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      subject: undefined,
+      claims: { claim1: 'value1', claim2: 'value2' },
+      scopes: ['scope1', 'scope2'],
+      source: 'aws-jwt-authorizer',
+    });
+  });
+
+  it('reads the HTTP API Lambda authorizer context', async () => {
+    const res = await invoke(
+      whoami,
+      awsRequest(fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-lambda-authorizer.json')),
+      onCloud('aws'),
+    );
+    expect(res.body).toEqual({ claims: { key: 'value' }, scopes: [], source: 'aws-lambda-authorizer' });
+  });
+
+  it('reads IAM auth with the caller ARN as subject', async () => {
+    const res = await invoke(
+      whoami,
+      awsRequest(fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-iam.json')),
+      onCloud('aws'),
+    );
+    expect(res.body).toMatchObject({ subject: 'arn:aws:iam::1234567890:user/Admin', source: 'aws-iam', scopes: [] });
+  });
+
+  it('reads a REST API Lambda authorizer (principalId plus flattened context)', async () => {
+    const res = await invoke(
+      whoami,
+      awsRequest(fixture('aws/apigw-rest/aws-lambda-go__apigw-request.json')),
+      onCloud('aws'),
+    );
+    expect(res.body).toEqual({
+      subject: 'admin',
+      claims: { principalId: 'admin', clientId: 1, clientName: 'Exata' },
+      scopes: [],
+      source: 'aws-lambda-authorizer',
+    });
+  });
+
+  it('answers 401 when API Gateway ran no authorizer', async () => {
+    const event = fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-jwt-authorizer.json');
+    const res = await invoke(
+      whoami,
+      awsRequest({ ...event, requestContext: { ...event.requestContext, authorizer: undefined } }),
+      onCloud('aws'),
+    );
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+  });
+});
+
+describe('cloudPrincipal gives the same shape on every cloud', () => {
+  const claims = { sub: 'user-1', scope: 'orders:read orders:write', email: 'u@example.com' };
+  const expected = { subject: 'user-1', scopes: ['orders:read', 'orders:write'] };
+
+  it('AWS JWT authorizer', async () => {
+    const event = fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-jwt-authorizer.json');
+    const raw = {
+      ...event,
+      requestContext: { ...event.requestContext, authorizer: { jwt: { claims, scopes: null } } },
+    };
+    const res = await invoke(whoami, awsRequest(raw), onCloud('aws'));
+    expect(res.body).toEqual({ ...expected, claims, source: 'aws-jwt-authorizer' });
+  });
+
+  it('Azure App Service x-ms-client-principal', async () => {
+    const principal = {
+      auth_typ: 'aad',
+      claims: Object.entries(claims).map(([typ, val]) => ({ typ, val })),
+      name_typ: 'name',
+      role_typ: 'roles',
+    };
+    const res = await invoke(
+      whoami,
+      httpRequest({ headers: { 'x-ms-client-principal': base64(principal) } }),
+      onCloud('azure'),
+    );
+    expect(res.body).toEqual({ ...expected, claims: { ...claims, auth_typ: 'aad' }, source: 'azure-app-service' });
+  });
+
+  it('Azure with repeated claims and the AAD object id', async () => {
+    const principal = {
+      auth_typ: 'aad',
+      claims: [
+        { typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: 'oid-7' },
+        { typ: 'roles', val: 'admin' },
+        { typ: 'roles', val: 'reader' },
+        { typ: 'http://schemas.microsoft.com/identity/claims/scope', val: 'user_impersonation' },
+      ],
+    };
+    const res = await invoke(
+      whoami,
+      httpRequest({ headers: { 'x-ms-client-principal': base64(principal) } }),
+      onCloud('azure'),
+    );
+    expect(res.body).toMatchObject({
+      subject: 'oid-7',
+      scopes: ['user_impersonation'],
+      claims: { roles: ['admin', 'reader'] },
+    });
+  });
+
+  it('GCP API Gateway x-apigateway-api-userinfo (base64url)', async () => {
+    const res = await invoke(
+      whoami,
+      httpRequest({ headers: { 'x-apigateway-api-userinfo': base64url(claims) } }),
+      onCloud('gcp'),
+    );
+    expect(res.body).toEqual({ ...expected, claims, source: 'gcp-api-gateway' });
+  });
+
+  it('GCP IAP assertion', async () => {
+    const assertion = await new SignJWT({ ...claims, iss: 'https://cloud.google.com/iap' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode('only-the-payload-is-read-without-the-iap-option'));
+    const res = await invoke(
+      whoami,
+      httpRequest({ headers: { 'x-goog-iap-jwt-assertion': assertion } }),
+      onCloud('gcp'),
+    );
+    expect(res.body).toMatchObject({ ...expected, source: 'gcp-iap' });
+  });
+
+  it('GCP IAP user headers', async () => {
+    const res = await invoke(
+      whoami,
+      httpRequest({
+        headers: {
+          'x-goog-authenticated-user-id': 'accounts.google.com:1234',
+          'x-goog-authenticated-user-email': 'accounts.google.com:u@example.com',
+        },
+      }),
+      onCloud('gcp'),
+    );
+    expect(res.body).toEqual({
+      subject: 'accounts.google.com:1234',
+      claims: { sub: 'accounts.google.com:1234', email: 'u@example.com' },
+      scopes: [],
+      source: 'gcp-iap',
+    });
+  });
+});
+
+describe('cloudPrincipal trust and failures', () => {
+  const header = { 'x-ms-client-principal': base64({ claims: [{ typ: 'sub', val: 'mallory' }] }) };
+
+  it('does not trust identity headers on plain Node, where nothing strips them', async () => {
+    expect((await invoke(whoami, httpRequest({ headers: header }), onCloud('node'))).status).toBe(401);
+  });
+
+  it('does not read another cloud’s headers', async () => {
+    expect((await invoke(whoami, httpRequest({ headers: header }), onCloud('gcp'))).status).toBe(401);
+  });
+
+  it('reads them when told to trust that platform', async () => {
+    const fn = http()
+      .use(cloudPrincipal({ trust: ['azure'] }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    expect((await invoke(fn, httpRequest({ headers: header }), onCloud('node'))).text).toBe('mallory');
+  });
+
+  it('answers 401 invalid_token for an undecodable header, without echoing it', async () => {
+    const logs = collectLogs();
+    try {
+      const res = await invoke(
+        whoami,
+        httpRequest({ headers: { 'x-apigateway-api-userinfo': 'not%json' } }),
+        onCloud('gcp'),
+      );
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+      expect(res.text).not.toContain('not%json');
+      expect(logs.text()).not.toContain('not%json');
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('answers 403 for missing required scopes', async () => {
+    const fn = http()
+      .use(cloudPrincipal({ requiredScopes: ['admin'] }))
+      .handle(() => 'ok');
+    const res = await invoke(
+      fn,
+      httpRequest({ headers: { 'x-apigateway-api-userinfo': base64url({ sub: 'u', scope: 'read' }) } }),
+      onCloud('gcp'),
+    );
+    expect(res.status).toBe(403);
+    expect(res.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="admin"');
+  });
+});
+
+describe('apiKeyAuth', () => {
+  const fn = http()
+    .use(apiKeyAuth({ keys: { 'key-alpha-123': 'partner-a', 'key-beta-456': 'partner-b' } }))
+    .handle((_req, ctx) => ctx.auth);
+
+  it('accepts a listed key and names its owner', async () => {
+    const res = await invoke(fn, httpRequest({ headers: { 'x-api-key': 'key-beta-456' } }));
+    expect(res.body).toEqual({ subject: 'partner-b', claims: {}, scopes: [], source: 'api-key' });
+  });
+
+  it('answers 401 ApiKey for a missing or wrong key, never echoing it', async () => {
+    const logs = collectLogs();
+    try {
+      const missing = await invoke(fn, httpRequest());
+      expect(missing.status).toBe(401);
+      expect(missing.headers['www-authenticate']).toBe('ApiKey realm="x-api-key"');
+      const wrong = await invoke(fn, httpRequest({ headers: { 'x-api-key': 'key-alpha-12' } }));
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers['www-authenticate']).toContain('error="invalid_token"');
+      expect(wrong.text).not.toContain('key-alpha-12');
+      expect(logs.text()).not.toContain('key-alpha');
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('uses verify for keys kept elsewhere, with a custom header', async () => {
+    const stored = 'from-the-secret-store';
+    const custom = http()
+      .use(
+        apiKeyAuth({
+          header: 'X-Partner-Key',
+          verify: (key) => safeEqual(key, stored) && { subject: 'p', scopes: ['ingest'] },
+        }),
+      )
+      .use(requireScopes('ingest'))
+      .handle((_req, ctx) => ctx.auth.scopes);
+    expect((await invoke(custom, httpRequest({ headers: { 'x-partner-key': stored } }))).body).toEqual(['ingest']);
+    expect((await invoke(custom, httpRequest({ headers: { 'x-partner-key': 'guess' } }))).status).toBe(401);
+  });
+
+  it('compares in constant time over any lengths', () => {
+    expect(safeEqual('a', 'a')).toBe(true);
+    expect(safeEqual('a', 'ab')).toBe(false);
+    expect(safeEqual('', '')).toBe(true);
+  });
+});
+
+describe('auth typing', () => {
+  it('types ctx.auth only after an auth middleware', () => {
+    http()
+      .use(jwtAuth({ secret: 's', issuer: 'i' }))
+      .use(requireScopes('a'))
+      .handle((_req, ctx) => {
+        expectTypeOf(ctx.auth.scopes).toEqualTypeOf<readonly string[]>();
+        expectTypeOf(ctx.auth.subject).toEqualTypeOf<string | undefined>();
+      });
+    http().handle((_req, ctx) => {
+      // @ts-expect-error no auth middleware: ctx.auth does not exist
+      void ctx.auth;
+    });
+    // @ts-expect-error requireScopes needs an earlier auth middleware
+    http().use(requireScopes('a'));
+    // @ts-expect-error jwtAuth is http-only
+    expect(() => queue({ name: 'q' }).use(jwtAuth({ secret: 's' }))).toThrow(/accepts http functions/);
+    // @ts-expect-error one key source only
+    jwtAuth({ secret: 's', jwksUrl: 'https://x' });
+  });
+
+  it('lets requireScopes guard any kind once something adds ctx.auth', async () => {
+    const fromAttributes = createMiddleware<'queue', AuthContext>({
+      name: 'messageAuth',
+      kinds: ['queue'],
+      handle: (msg, _ctx, next) =>
+        next({
+          auth: {
+            subject: msg.attributes.sender,
+            claims: {},
+            scopes: (msg.attributes.scopes ?? '').split(' '),
+            source: 'api-key',
+          },
+        }),
+    });
+    const fn = queue({ name: 'jobs' })
+      .use(fromAttributes)
+      .use(requireScopes('jobs:run'))
+      .handle((_msg, ctx) => {
+        expectTypeOf(ctx.auth).toEqualTypeOf<Principal>();
+      });
+    const ok = await invoke(
+      fn,
+      createMessage({ id: 'm1', body: '{}', source: 'jobs', attributes: { sender: 'a', scopes: 'jobs:run' } }),
+    );
+    const denied = await invoke(
+      fn,
+      createMessage({ id: 'm2', body: '{}', source: 'jobs', attributes: { sender: 'b', scopes: 'other' } }),
+    );
+    expect(ok.ok).toBe(true);
+    expect(denied.failures.map((f) => f.id)).toEqual(['m2']);
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * `cloudPrincipal()`: reads the identity a platform has already verified in front of the function
+ * (API Gateway authorizers, Azure App Service / Static Web Apps auth, Google API Gateway and IAP)
+ * into the same `ctx.auth` shape `jwtAuth()` produces.
+ */
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import type { HttpError } from '../errors.js';
+import { createMiddleware } from '../middleware/create.js';
+import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
+import { insufficientScope, missingScopes, scopesOf, unauthorized } from './challenge.js';
+import type { AuthContext, Principal } from './types.js';
+
+/** A platform whose identity headers / authorizer context may be trusted. */
+export type PrincipalPlatform = 'aws' | 'azure' | 'gcp';
+
+/** Options of `cloudPrincipal()`. */
+export interface CloudPrincipalOptions {
+  /**
+   * Platforms whose identity data is read. Default: the one the function runs on (`ctx.cloud`),
+   * and none on `node`, where nothing strips client-sent identity headers. Add a platform only
+   * when a proxy you control sets (and strips) its headers.
+   */
+  readonly trust?: readonly PrincipalPlatform[];
+  /** Scopes the principal must carry (403 otherwise). */
+  readonly requiredScopes?: readonly string[];
+  /**
+   * Verify the IAP assertion's signature too (defence in depth when the service can also be
+   * reached without IAP). `audience` is `/projects/<number>/global/backendServices/<id>` or
+   * `/projects/<number>/apps/<project-id>`.
+   */
+  readonly iap?: { readonly audience: string; readonly jwksUrl?: string };
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Thrown when an identity header is present but cannot be decoded. */
+class MalformedIdentity extends Error {}
+
+function decodeJsonHeader(value: string, what: string): Json {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
+    if (isObject(parsed)) return parsed;
+  } catch {
+    // reported below, without the header value
+  }
+  throw new MalformedIdentity(`the ${what} header is malformed`);
+}
+
+function fromAws(req: HttpRequest): Principal | undefined {
+  const raw = req.raw;
+  const requestContext = isObject(raw) ? raw.requestContext : undefined;
+  const authorizer = isObject(requestContext) ? requestContext.authorizer : undefined;
+  if (!isObject(authorizer)) return undefined;
+  // HTTP API JWT authorizer: { jwt: { claims, scopes } }.
+  if (isObject(authorizer.jwt) && isObject(authorizer.jwt.claims)) {
+    const claims = authorizer.jwt.claims;
+    const listed = Array.isArray(authorizer.jwt.scopes)
+      ? authorizer.jwt.scopes.filter((s) => typeof s === 'string')
+      : [];
+    return {
+      subject: str(claims.sub),
+      claims,
+      scopes: [...new Set([...listed, ...scopesOf(claims)])],
+      source: 'aws-jwt-authorizer',
+    };
+  }
+  // HTTP API Lambda authorizer: { lambda: context }.
+  if (isObject(authorizer.lambda)) {
+    const context = authorizer.lambda;
+    return {
+      subject: str(context.principalId) ?? str(context.sub),
+      claims: context,
+      scopes: scopesOf(context),
+      source: 'aws-lambda-authorizer',
+    };
+  }
+  // HTTP API / REST IAM auth: { iam: { userArn, userId, ... } }.
+  if (isObject(authorizer.iam) && (str(authorizer.iam.userArn) ?? str(authorizer.iam.userId))) {
+    const iam = authorizer.iam;
+    return { subject: str(iam.userArn) ?? str(iam.userId), claims: iam, scopes: [], source: 'aws-iam' };
+  }
+  // REST API Cognito user pool authorizer: { claims }.
+  if (isObject(authorizer.claims)) {
+    const claims = authorizer.claims;
+    return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'aws-jwt-authorizer' };
+  }
+  // REST API Lambda authorizer: context keys flattened next to principalId.
+  if (str(authorizer.principalId) !== undefined) {
+    const { integrationLatency: _latency, ...context } = authorizer;
+    return {
+      subject: str(authorizer.principalId),
+      claims: context,
+      scopes: scopesOf(context),
+      source: 'aws-lambda-authorizer',
+    };
+  }
+  return undefined;
+}
+
+const azureScopeClaim = 'http://schemas.microsoft.com/identity/claims/scope';
+const azureObjectId = 'http://schemas.microsoft.com/identity/claims/objectidentifier';
+const azureNameId = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier';
+
+function fromAzure(req: HttpRequest): Principal | undefined {
+  const header = req.header('x-ms-client-principal');
+  if (header === undefined) return undefined;
+  const principal = decodeJsonHeader(header, 'x-ms-client-principal');
+  const claims: Json = {};
+  if (Array.isArray(principal.claims)) {
+    for (const entry of principal.claims) {
+      if (!isObject(entry) || typeof entry.typ !== 'string') continue;
+      const previous = claims[entry.typ];
+      claims[entry.typ] =
+        previous === undefined ? entry.val : Array.isArray(previous) ? [...previous, entry.val] : [previous, entry.val];
+    }
+  }
+  // Static Web Apps use { identityProvider, userId, userDetails, userRoles } instead of a claims list.
+  for (const key of ['identityProvider', 'userId', 'userDetails', 'userRoles', 'auth_typ']) {
+    if (principal[key] !== undefined && claims[key] === undefined) claims[key] = principal[key];
+  }
+  const subject =
+    str(claims.sub) ??
+    str(claims.oid) ??
+    str(claims[azureObjectId]) ??
+    str(principal.userId) ??
+    str(claims[azureNameId]) ??
+    str(req.header('x-ms-client-principal-id'));
+  const scopes = scopesOf({ scope: claims.scope ?? claims[azureScopeClaim], scp: claims.scp });
+  return { subject, claims, scopes, source: 'azure-app-service' };
+}
+
+async function fromGcp(
+  req: HttpRequest,
+  iap: CloudPrincipalOptions['iap'],
+  keys: IapKeys,
+): Promise<Principal | undefined> {
+  const userinfo = req.header('x-apigateway-api-userinfo');
+  if (userinfo !== undefined) {
+    const claims = decodeJsonHeader(userinfo, 'x-apigateway-api-userinfo');
+    return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'gcp-api-gateway' };
+  }
+  const assertion = req.header('x-goog-iap-jwt-assertion');
+  if (assertion !== undefined) {
+    let claims: Json;
+    try {
+      claims = iap
+        ? (
+            await jwtVerify(assertion, keys(iap.jwksUrl), {
+              issuer: 'https://cloud.google.com/iap',
+              audience: iap.audience,
+              algorithms: ['ES256'],
+            })
+          ).payload
+        : decodeJwt(assertion);
+    } catch {
+      throw new MalformedIdentity('the IAP assertion is not valid');
+    }
+    return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'gcp-iap' };
+  }
+  const id = req.header('x-goog-authenticated-user-id');
+  if (id !== undefined) {
+    // IAP prefixes both values with the identity namespace: `accounts.google.com:<value>`.
+    const email = req.header('x-goog-authenticated-user-email');
+    const claims: Json = { sub: id };
+    if (email !== undefined) claims.email = email.replace(/^[^:@]*:/, '');
+    return { subject: id, claims, scopes: [], source: 'gcp-iap' };
+  }
+  return undefined;
+}
+
+type IapKeys = (url: string | undefined) => ReturnType<typeof createRemoteJWKSet>;
+
+/**
+ * Adds `ctx.auth` from identity the platform has already verified: on AWS the API Gateway
+ * JWT / Lambda / IAM authorizer context, on Azure the `x-ms-client-principal` header, on GCP the
+ * `x-apigateway-api-userinfo` header or the IAP assertion / `x-goog-authenticated-user-*` headers.
+ * 401 when there is none (the function was deployed without platform auth), 403 for missing
+ * `requiredScopes`. It reads only the platform the function runs on unless `trust` says otherwise.
+ *
+ * @example
+ * export const me = http({ method: 'GET', path: '/me' })
+ *   .use(cloudPrincipal({ requiredScopes: ['profile'] }))
+ *   .handle((_req, ctx) => ({ subject: ctx.auth.subject, via: ctx.auth.source }));
+ */
+export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<'http', AuthContext> {
+  const required = options.requiredScopes ?? [];
+  let remote: ReturnType<typeof createRemoteJWKSet> | undefined;
+  const iapKeys: IapKeys = (url) => {
+    remote ??= createRemoteJWKSet(new URL(url ?? 'https://www.gstatic.com/iap/verify/public_key-jwk'));
+    return remote;
+  };
+  return createMiddleware<'http', AuthContext>({
+    name: 'cloudPrincipal',
+    kinds: ['http'],
+    async handle(req, ctx, next): Promise<HttpResponse> {
+      const trusted = options.trust ?? (ctx.cloud === 'node' ? [] : [ctx.cloud]);
+      let principal: Principal | undefined;
+      try {
+        for (const platform of trusted) {
+          if (platform === 'aws') principal = fromAws(req);
+          else if (platform === 'azure') principal = fromAzure(req);
+          else principal = await fromGcp(req, options.iap, iapKeys);
+          if (principal !== undefined) break;
+        }
+      } catch (error) {
+        if (!(error instanceof MalformedIdentity)) throw error;
+        ctx.log.warn({ auth: 'cloud', reason: error.message }, 'authentication failed');
+        throw unauthorized(error.message, { error: 'invalid_token' });
+      }
+      if (principal === undefined) {
+        ctx.log.info({ auth: 'cloud', reason: 'missing', trusted }, 'authentication failed');
+        const failure: HttpError = unauthorized('no platform-verified identity on this request');
+        throw failure;
+      }
+      const missing = missingScopes(principal.scopes, required);
+      if (missing.length > 0) {
+        ctx.log.info({ auth: principal.source, reason: 'insufficient-scope', missing }, 'authorization failed');
+        throw insufficientScope(missing);
+      }
+      return next({ auth: principal });
+    },
+  });
+}

@@ -1,0 +1,14 @@
+/**
+ * `@skyport/core/auth`: authentication middleware. `jwtAuth()` verifies bearer JWTs with `jose`,
+ * `apiKeyAuth()` checks API keys in constant time, `cloudPrincipal()` reads identity the platform
+ * already verified, and `requireScopes()` authorises. All add the same typed `ctx.auth`. A
+ * separate entry point so functions that do not authenticate never load `jose`.
+ */
+export type { ApiKeyAuthOptions, ApiKeyVerdict } from './api-key.js';
+export { apiKeyAuth, safeEqual } from './api-key.js';
+export type { CloudPrincipalOptions, PrincipalPlatform } from './cloud.js';
+export { cloudPrincipal } from './cloud.js';
+export type { JwtAuthOptions, JwtKeyOptions } from './jwt.js';
+export { jwtAuth } from './jwt.js';
+export { requireScopes } from './scopes.js';
+export type { AuthContext, AuthSource, Principal } from './types.js';

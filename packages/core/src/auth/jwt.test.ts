@@ -1,0 +1,291 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Context, createHttpRequest, http } from '@skyport/core';
+import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector } from '@skyport/testing';
+import { exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { type AuthContext, jwtAuth, type Principal, requireScopes } from './index.js';
+
+const issuer = 'https://issuer.test/';
+const audience = 'orders-api';
+
+interface KeyServer {
+  readonly url: string;
+  keys: JWK[];
+  requests: number;
+  readonly server: Server;
+}
+
+async function startKeyServer(keys: JWK[]): Promise<KeyServer> {
+  const state = { keys, requests: 0 } as { keys: JWK[]; requests: number };
+  const server = createServer((_req, res) => {
+    state.requests++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ keys: state.keys }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(state, { url: `http://127.0.0.1:${port}/.well-known/jwks.json`, server });
+}
+
+const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+const rsa = await generateKeyPair('RS256', { extractable: true });
+const ec = await generateKeyPair('ES256', { extractable: true });
+const rotated = await generateKeyPair('RS256', { extractable: true });
+const rsaJwk = { ...(await exportJWK(rsa.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' };
+const ecJwk = { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' };
+const rotatedJwk = { ...(await exportJWK(rotated.publicKey)), kid: 'rsa-2', alg: 'RS256', use: 'sig' };
+
+function sign(
+  claims: JWTPayload,
+  options: { key?: CryptoKey; alg?: string; kid?: string; exp?: string | number; nbf?: string | number } = {},
+): Promise<string> {
+  const jwt = new SignJWT({ scope: 'orders:read', ...claims })
+    .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'rsa-1', typ: 'JWT' })
+    .setSubject('user-42')
+    .setIssuer(claims.iss ?? issuer)
+    .setAudience(claims.aud ?? audience)
+    .setIssuedAt()
+    .setExpirationTime(options.exp ?? '5m');
+  if (options.nbf !== undefined) jwt.setNotBefore(options.nbf);
+  return jwt.sign(options.key ?? rsa.privateKey);
+}
+
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+let keyServer: KeyServer;
+let logs: LogCollector;
+const tokens: string[] = [];
+
+beforeAll(async () => {
+  keyServer = await startKeyServer([rsaJwk, ecJwk]);
+  logs = collectLogs();
+});
+
+afterAll(async () => {
+  logs.restore();
+  await close(keyServer.server);
+});
+
+function secured(options: Partial<Parameters<typeof jwtAuth>[0]> = {}) {
+  return http({ method: 'GET', path: '/me' })
+    .use(jwtAuth({ jwksUrl: keyServer.url, issuer, audience, ...options } as Parameters<typeof jwtAuth>[0]))
+    .handle((_req, ctx) => {
+      expectTypeOf(ctx.auth).toEqualTypeOf<Principal>();
+      return { subject: ctx.auth.subject, scopes: ctx.auth.scopes, source: ctx.auth.source };
+    });
+}
+
+async function call(fn: ReturnType<typeof secured>, token: string | undefined, header?: string) {
+  if (token !== undefined) tokens.push(token);
+  const authorization = header ?? (token === undefined ? undefined : `Bearer ${token}`);
+  return invoke(fn, httpRequest({ path: '/me', headers: authorization === undefined ? {} : { authorization } }));
+}
+
+describe('jwtAuth with a remote JWKS', () => {
+  it('accepts a valid RS256 token and types ctx.auth', async () => {
+    // Prepare
+    const fn = secured();
+    const token = await sign({});
+    // Act
+    const res = await call(fn, token);
+    // Assert
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ subject: 'user-42', scopes: ['orders:read'], source: 'jwt' });
+  });
+
+  it('accepts a valid ES256 token and reads scp lists', async () => {
+    const fn = secured();
+    const token = await sign({ scope: undefined, scp: ['a', 'b'] }, { key: ec.privateKey, alg: 'ES256', kid: 'ec-1' });
+    const res = await call(fn, token);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ subject: 'user-42', scopes: ['a', 'b'], source: 'jwt' });
+  });
+
+  const invalid: [string, () => Promise<string>, string][] = [
+    [
+      'alg none',
+      async () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'x', iss: issuer, aud: audience })}.`,
+      'algorithm',
+    ],
+    [
+      'HS256 signed with the RSA public key (algorithm confusion)',
+      async () => {
+        const pem = await exportSPKI(rsa.publicKey);
+        return new SignJWT({ sub: 'attacker' })
+          .setProtectedHeader({ alg: 'HS256', kid: 'rsa-1' })
+          .setIssuer(issuer)
+          .setAudience(audience)
+          .setExpirationTime('5m')
+          .sign(new TextEncoder().encode(pem));
+      },
+      'algorithm',
+    ],
+    ['expired', () => sign({}, { exp: Math.floor(Date.now() / 1000) - 60 }), 'expired'],
+    ['not yet valid', () => sign({}, { nbf: Math.floor(Date.now() / 1000) + 600 }), 'not valid yet'],
+    ['wrong issuer', () => sign({ iss: 'https://evil.test/' }), 'issuer'],
+    ['wrong audience', () => sign({ aud: 'other-api' }), 'audience'],
+    [
+      'tampered payload',
+      async () => {
+        const [head, , signature] = (await sign({})).split('.');
+        return `${head}.${b64url({ sub: 'admin', iss: issuer, aud: audience, scope: 'orders:read admin', exp: 9999999999 })}.${signature}`;
+      },
+      'signature',
+    ],
+    ['unknown kid', () => sign({}, { key: rotated.privateKey, kid: 'nobody' }), 'unknown'],
+  ];
+
+  for (const [name, make, reason] of invalid) {
+    it(`rejects ${name} with 401 invalid_token`, async () => {
+      const fn = secured({ jwksCooldownMs: 0 });
+      const token = await make();
+      const res = await call(fn, token);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token", error_description="[^"]+"$/);
+      expect(res.headers['www-authenticate']).toContain(reason);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.text).not.toContain(token);
+    });
+  }
+
+  it('refetches the JWKS on an unknown kid, so rotated keys work without a restart', async () => {
+    const fn = secured({ jwksCooldownMs: 0 });
+    expect((await call(fn, await sign({}))).status).toBe(200);
+    const before = keyServer.requests;
+    keyServer.keys = [rsaJwk, ecJwk, rotatedJwk];
+    try {
+      const res = await call(fn, await sign({}, { key: rotated.privateKey, kid: 'rsa-2' }));
+      expect(res.status).toBe(200);
+      expect(keyServer.requests).toBe(before + 1);
+    } finally {
+      keyServer.keys = [rsaJwk, ecJwk];
+    }
+  });
+
+  it('caches the JWKS between invocations', async () => {
+    const fn = secured();
+    await call(fn, await sign({}));
+    const before = keyServer.requests;
+    await call(fn, await sign({}));
+    await call(fn, await sign({}));
+    expect(keyServer.requests).toBe(before);
+  });
+
+  it('answers 403 insufficient_scope when a required scope is missing', async () => {
+    const fn = secured({ requiredScopes: ['orders:read', 'orders:write'] });
+    const res = await call(fn, await sign({}));
+    expect(res.status).toBe(403);
+    expect(res.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="orders:write"');
+  });
+
+  it('answers 401 without an error code when no token is sent, naming the realm', async () => {
+    const fn = secured({ realm: 'orders' });
+    const res = await call(fn, undefined);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="orders"');
+  });
+
+  for (const header of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b', 'Bearer "quoted"', 'Token abc.def.ghi']) {
+    it(`answers 401 invalid_token for the malformed header "${header.split(' ')[0]}..."`, async () => {
+      const fn = secured();
+      tokens.push(header);
+      const res = await call(fn, undefined, header);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+    });
+  }
+
+  it('answers 401 for a token that is not a JWT at all', async () => {
+    const res = await call(secured(), 'not-a-jwt');
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+  });
+
+  it('answers 503 when the JWKS endpoint cannot be reached and nothing is cached', async () => {
+    const down = await startKeyServer([rsaJwk]);
+    await close(down.server);
+    const fn = http({ method: 'GET', path: '/me' })
+      .use(jwtAuth({ jwksUrl: down.url, issuer, audience, jwksTimeoutMs: 1000 }))
+      .handle(() => 'never');
+    const token = await sign({});
+    tokens.push(token);
+    const res = await invoke(fn, httpRequest({ path: '/me', headers: { authorization: `Bearer ${token}` } }));
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.text).not.toContain(token);
+  });
+
+  it('keeps verifying with the cached keys while the JWKS endpoint is down', async () => {
+    const flaky = await startKeyServer([rsaJwk]);
+    const fn = http({ method: 'GET', path: '/me' })
+      .use(jwtAuth({ jwksUrl: flaky.url, issuer, audience, jwksCacheMaxAgeMs: 0, jwksTimeoutMs: 1000 }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    expect((await call(fn, await sign({}))).status).toBe(200);
+    await close(flaky.server);
+    const res = await call(fn, await sign({}));
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('user-42');
+  });
+
+  it('never writes a token or the authorization header to any log line', () => {
+    const text = logs.text();
+    expect(logs.lines.length).toBeGreaterThan(10);
+    expect(logs.find('authentication failed').length).toBeGreaterThan(5);
+    for (const token of tokens) expect(text).not.toContain(token);
+    expect(text.toLowerCase()).not.toContain('bearer ');
+    expect(text.toLowerCase()).not.toContain('"authorization"');
+  });
+});
+
+describe('jwtAuth with a secret or a public key', () => {
+  it('verifies HS256 tokens with a shared secret and rejects RS256 ones', async () => {
+    const secret = 'a-very-long-shared-secret-for-tests-only';
+    const fn = http()
+      .use(jwtAuth({ secret, issuer, audience }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    const good = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('svc')
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode(secret));
+    expect((await invoke(fn, httpRequest({ headers: { authorization: `Bearer ${good}` } }))).text).toBe('svc');
+    const rs = await sign({});
+    expect((await invoke(fn, httpRequest({ headers: { authorization: `Bearer ${rs}` } }))).status).toBe(401);
+  });
+
+  it('verifies with a public key and honours clockTolerance', async () => {
+    const fn = http()
+      .use(jwtAuth({ publicKey: rsa.publicKey, issuer, audience, clockTolerance: 120 }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    const slightlyExpired = await sign({}, { exp: Math.floor(Date.now() / 1000) - 60 });
+    const res = await invoke(fn, httpRequest({ headers: { authorization: `Bearer ${slightlyExpired}` } }));
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses to be built without a key source', () => {
+    expect(() => jwtAuth({ issuer } as unknown as Parameters<typeof jwtAuth>[0])).toThrow(TypeError);
+  });
+});
+
+describe('a principal preset by invoke()', () => {
+  const preset: Principal = { subject: 'tester', claims: {}, scopes: ['orders:write'], source: 'jwt' };
+
+  it('is ignored by jwtAuth, which always verifies the request', async () => {
+    const res = await invoke(secured(), httpRequest({ path: '/me' }), { auth: preset });
+    expect(res.status).toBe(401);
+  });
+
+  it('is what requireScopes checks, since requireScopes reads ctx.auth whoever set it', async () => {
+    const guard = requireScopes('orders:write');
+    const next = async () => ({ status: 204, headers: {}, cookies: [], body: undefined });
+    const req = createHttpRequest({ method: 'GET', path: '/' });
+    const allowed = fakeContext({ extra: { auth: preset } }) as Context & AuthContext;
+    const denied = fakeContext({ extra: { auth: { ...preset, scopes: [] } } }) as Context & AuthContext;
+    await expect(guard.handle(req, allowed, next)).resolves.toMatchObject({ status: 204 });
+    await expect(guard.handle(req, denied, next)).rejects.toMatchObject({ status: 403 });
+  });
+});

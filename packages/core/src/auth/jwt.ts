@@ -1,0 +1,207 @@
+/**
+ * `jwtAuth()`: verifies a bearer JWT with `jose` against a remote JWKS, a shared secret or a
+ * public key, and adds the caller to `ctx.auth`.
+ */
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JWK,
+  type JWSHeaderParameters,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+  type KeyObject,
+} from 'jose';
+import type { HttpError } from '../errors.js';
+import { createMiddleware } from '../middleware/create.js';
+import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
+import { insufficientScope, keysUnavailable, missingScopes, scopesOf, unauthorized } from './challenge.js';
+import type { AuthContext, Principal } from './types.js';
+
+/** Where the verification key comes from: exactly one of `jwksUrl`, `secret` or `publicKey`. */
+export type JwtKeyOptions =
+  | { readonly jwksUrl: string | URL; readonly secret?: never; readonly publicKey?: never }
+  | { readonly secret: string | Uint8Array; readonly jwksUrl?: never; readonly publicKey?: never }
+  | { readonly publicKey: CryptoKey | KeyObject | JWK; readonly jwksUrl?: never; readonly secret?: never };
+
+/** Options of `jwtAuth()`. */
+export type JwtAuthOptions = JwtKeyOptions & {
+  /** Accepted `iss` value(s). */
+  readonly issuer?: string | readonly string[];
+  /** Accepted `aud` value(s). */
+  readonly audience?: string | readonly string[];
+  /**
+   * Accepted algorithms. Default: the asymmetric JWS algorithms for `jwksUrl` / `publicKey`, the
+   * HMAC ones for `secret`, so a token cannot pick a weaker family than the key was meant for.
+   */
+  readonly algorithms?: readonly string[];
+  /** Seconds of clock skew tolerated on `exp` / `nbf` / `iat` (default 5). */
+  readonly clockTolerance?: number;
+  /** Scopes every token must carry (403 otherwise). */
+  readonly requiredScopes?: readonly string[];
+  /** The realm named in `WWW-Authenticate`. */
+  readonly realm?: string;
+  /** Reads the token from the request (default: `Authorization: Bearer <token>`). */
+  readonly getToken?: (req: HttpRequest) => string | undefined;
+  /** JWKS cache lifetime in ms (default 10 minutes). */
+  readonly jwksCacheMaxAgeMs?: number;
+  /** Minimum ms between JWKS refetches triggered by an unknown `kid` (default 30 s). */
+  readonly jwksCooldownMs?: number;
+  /** JWKS request timeout in ms (default 5 s). */
+  readonly jwksTimeoutMs?: number;
+};
+
+const asymmetric = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const symmetric = ['HS256', 'HS384', 'HS512'];
+
+/** Thrown by the key getter when the key set cannot be fetched at all. */
+class KeySetUnavailable extends Error {}
+
+const keyErrors = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_ALG_NOT_ALLOWED']);
+
+function isFetchFailure(error: unknown): boolean {
+  return !(error instanceof errors.JOSEError) || !keyErrors.has(error.code);
+}
+
+/**
+ * Wraps the remote key set: a fetch failure with an empty cache is `KeySetUnavailable` (503);
+ * with keys cached, the last good set is used so a JWKS outage does not log everyone out.
+ */
+function remoteKeys(options: JwtAuthOptions & { jwksUrl: string | URL }): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(new URL(options.jwksUrl), {
+    cacheMaxAge: options.jwksCacheMaxAgeMs,
+    cooldownDuration: options.jwksCooldownMs,
+    timeoutDuration: options.jwksTimeoutMs,
+  });
+  return async (header: JWSHeaderParameters, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (!isFetchFailure(error)) throw error;
+      const cached = remote.jwks();
+      if (cached === undefined) throw new KeySetUnavailable('JWKS unavailable', { cause: error });
+      return createLocalJWKSet(cached)(header, token);
+    }
+  };
+}
+
+const reasons: Readonly<Record<string, string>> = {
+  ERR_JWT_EXPIRED: 'the token has expired',
+  ERR_JWT_CLAIM_VALIDATION_FAILED: 'the token claims are not accepted',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'the token algorithm is not accepted',
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'the token signature is invalid',
+  ERR_JWKS_NO_MATCHING_KEY: 'the token signing key is unknown',
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'the token signing key is ambiguous',
+};
+
+/** A fixed description per failure, never text derived from the token. */
+function reasonOf(error: unknown): string {
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return 'the token is not valid yet';
+    if (error.claim === 'iss') return 'the token issuer is not accepted';
+    if (error.claim === 'aud') return 'the token audience is not accepted';
+  }
+  if (error instanceof errors.JOSEError) return reasons[error.code] ?? 'the token is invalid';
+  return 'the token is invalid';
+}
+
+/** Reads `Authorization: Bearer <token>`; `null` when the header is there but malformed. */
+export function bearerToken(req: HttpRequest): string | undefined | null {
+  const header = req.header('authorization');
+  if (header === undefined) return undefined;
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+/** A principal from verified JWT claims. */
+export function principalFromClaims(payload: JWTPayload, source: Principal['source']): Principal {
+  return {
+    subject: typeof payload.sub === 'string' ? payload.sub : undefined,
+    claims: payload,
+    scopes: scopesOf(payload),
+    source,
+  };
+}
+
+/**
+ * Verifies `Authorization: Bearer <jwt>` and adds `ctx.auth`. 401 with an RFC 6750
+ * `WWW-Authenticate` challenge for a missing, malformed or invalid token; 403 when a required
+ * scope is missing; 503 when the JWKS endpoint cannot be reached and no keys are cached. The token
+ * never appears in a response or log line. A principal preset on the context (for example by
+ * `invoke(fn, req, { auth })`) is ignored: the token is always verified.
+ *
+ * @example
+ * export const me = http({ method: 'GET', path: '/me' })
+ *   .use(jwtAuth({ jwksUrl: 'https://issuer.example/.well-known/jwks.json', issuer: 'https://issuer.example/', audience: 'orders-api' }))
+ *   .handle((_req, ctx) => ({ subject: ctx.auth.subject }));
+ */
+export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext> {
+  let key: JWTVerifyGetKey | CryptoKey | KeyObject | JWK | Uint8Array;
+  let defaults: readonly string[];
+  if (options.jwksUrl !== undefined) {
+    key = remoteKeys(options as JwtAuthOptions & { jwksUrl: string | URL });
+    defaults = asymmetric;
+  } else if (options.secret !== undefined) {
+    key = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
+    defaults = symmetric;
+  } else if (options.publicKey !== undefined) {
+    key = options.publicKey;
+    defaults = asymmetric;
+  } else {
+    throw new TypeError('jwtAuth() needs one of jwksUrl, secret or publicKey');
+  }
+  const verifyOptions = {
+    algorithms: [...(options.algorithms ?? defaults)].filter((alg) => alg.toLowerCase() !== 'none'),
+    issuer: typeof options.issuer === 'string' || options.issuer === undefined ? options.issuer : [...options.issuer],
+    audience:
+      typeof options.audience === 'string' || options.audience === undefined ? options.audience : [...options.audience],
+    clockTolerance: options.clockTolerance ?? 5,
+  };
+  const required = options.requiredScopes ?? [];
+  const realm = options.realm;
+  const getToken = options.getToken ?? bearerToken;
+
+  const verify = async (token: string): Promise<JWTPayload> => {
+    if (typeof key === 'function') return (await jwtVerify(token, key, verifyOptions)).payload;
+    return (await jwtVerify(token, key, verifyOptions)).payload;
+  };
+
+  return createMiddleware<'http', AuthContext>({
+    name: 'jwtAuth',
+    kinds: ['http'],
+    async handle(req, ctx, next): Promise<HttpResponse> {
+      const token = getToken(req);
+      if (token === undefined) {
+        ctx.log.info({ auth: 'jwt', reason: 'missing' }, 'authentication failed');
+        throw unauthorized('a bearer token is required', { realm });
+      }
+      if (token === null || token === '') {
+        ctx.log.info({ auth: 'jwt', reason: 'malformed' }, 'authentication failed');
+        throw unauthorized('the authorization header is malformed', { realm, error: 'invalid_token' });
+      }
+      let payload: JWTPayload;
+      try {
+        payload = await verify(token);
+      } catch (error) {
+        let failure: HttpError;
+        if (error instanceof KeySetUnavailable) {
+          failure = keysUnavailable(error.cause);
+          ctx.log.error({ auth: 'jwt', reason: 'jwks-unavailable' }, 'signing keys cannot be fetched');
+        } else {
+          const reason = reasonOf(error);
+          failure = unauthorized(reason, { realm, error: 'invalid_token' });
+          ctx.log.info({ auth: 'jwt', reason }, 'authentication failed');
+        }
+        throw failure;
+      }
+      const principal = principalFromClaims(payload, 'jwt');
+      const missing = missingScopes(principal.scopes, required);
+      if (missing.length > 0) {
+        ctx.log.info({ auth: 'jwt', reason: 'insufficient-scope', missing }, 'authorization failed');
+        throw insufficientScope(missing, realm);
+      }
+      return next({ auth: principal });
+    },
+  });
+}

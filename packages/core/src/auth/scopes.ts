@@ -1,0 +1,31 @@
+/** `requireScopes()`: a 403 unless the principal an earlier auth middleware added holds every scope. */
+import { createMiddleware } from '../middleware/create.js';
+import type { Kind, Middleware } from '../types.js';
+import { insufficientScope, missingScopes } from './challenge.js';
+import type { AuthContext } from './types.js';
+
+/**
+ * Requires every given scope on `ctx.auth` (403 `insufficient_scope` otherwise). It needs an auth
+ * middleware before it: `.use(requireScopes('x'))` without one does not compile. It works for any
+ * function kind, and with `invoke(fn, event, { auth })` in tests.
+ *
+ * @example
+ * export const refund = http({ method: 'POST', path: '/refunds' })
+ *   .use(jwtAuth({ jwksUrl, issuer, audience }))
+ *   .use(requireScopes('payments:refund'))
+ *   .handle(refundHandler);
+ */
+export function requireScopes(...scopes: readonly string[]): Middleware<Kind, {}, AuthContext> {
+  return createMiddleware<Kind, {}, AuthContext>({
+    name: 'requireScopes',
+    async handle(_event, ctx, next) {
+      const granted = (ctx.auth as Partial<AuthContext['auth']> | undefined)?.scopes ?? [];
+      const missing = missingScopes(granted, scopes);
+      if (missing.length > 0) {
+        ctx.log.info({ auth: ctx.auth?.source, reason: 'insufficient-scope', missing }, 'authorization failed');
+        throw insufficientScope(missing);
+      }
+      return next();
+    },
+  });
+}
