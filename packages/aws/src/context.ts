@@ -1,0 +1,79 @@
+/**
+ * The Skyport context of a Lambda invocation, and a realistic Lambda context for running
+ * functions outside Lambda (`invokeLambda`, the CLI, tests). The Lambda context is exposed
+ * untouched as `ctx.raw`; `callbackWaitsForEmptyEventLoop` is left as the runtime set it.
+ */
+import { type Context, createContext, type Kind } from '@skyport/core';
+import type { LambdaContext } from './types.js';
+import { obj, str } from './util.js';
+
+let anonymous = 0;
+
+/**
+ * Creates the context of one invocation from the Lambda context (defensively: a missing or
+ * partial Lambda context still gives a usable context).
+ *
+ * @example
+ * const ctx = contextFor('http', lambdaContext);
+ * ctx.requestId === lambdaContext.awsRequestId; // true
+ */
+export function contextFor(kind: Kind, lambda: LambdaContext | undefined, functionName?: string): Context {
+  const l = obj(lambda);
+  const remaining = l?.getRemainingTimeInMillis;
+  const left = typeof remaining === 'function' ? Number(remaining.call(lambda)) : Number.NaN;
+  const traceId = process.env._X_AMZN_TRACE_ID;
+  return createContext({
+    cloud: 'aws',
+    kind,
+    requestId: str(l?.awsRequestId) ?? `local-${++anonymous}`,
+    functionName: str(l?.functionName) ?? functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda',
+    deadline: Number.isFinite(left) ? Date.now() + left : undefined,
+    raw: lambda,
+    region: process.env.AWS_REGION,
+    trace: traceId === undefined ? undefined : { 'x-amzn-trace-id': traceId },
+  });
+}
+
+/** What may be set on a fake Lambda context. */
+export interface LambdaContextInit {
+  readonly awsRequestId?: string;
+  readonly functionName?: string;
+  readonly functionVersion?: string;
+  readonly memoryLimitInMB?: string;
+  /** The time budget of the invocation in ms (default 30 000). */
+  readonly timeoutMs?: number;
+  readonly region?: string;
+  readonly accountId?: string;
+}
+
+/**
+ * A Lambda context shaped like the one the Node.js runtime passes (`memoryLimitInMB` is a string,
+ * `getRemainingTimeInMillis()` counts down from `timeoutMs`).
+ *
+ * @example
+ * const context = createLambdaContext({ functionName: 'orders-api', timeoutMs: 3000 });
+ * await handler(event, context);
+ */
+export function createLambdaContext(init: LambdaContextInit = {}): LambdaContext {
+  const functionName = init.functionName ?? 'skyport-function';
+  const region = init.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const account = init.accountId ?? '123456789012';
+  const version = init.functionVersion ?? '$LATEST';
+  const deadline = Date.now() + (init.timeoutMs ?? 30_000);
+  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+  const noop = () => undefined;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: version,
+    invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${functionName}`,
+    memoryLimitInMB: init.memoryLimitInMB ?? '128',
+    awsRequestId: init.awsRequestId ?? crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `${day}/[${version}]${crypto.randomUUID().replaceAll('-', '')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: noop,
+    fail: noop,
+    succeed: noop,
+  };
+}

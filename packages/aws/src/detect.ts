@@ -1,0 +1,75 @@
+/**
+ * Event source detection: which AWS service sent an event, from its shape alone. Cheap checks
+ * come first so the HTTP API path (the hot one) costs a few property reads.
+ */
+import type { AwsSource } from './types.js';
+import { obj, str } from './util.js';
+
+const recordSources: Readonly<Record<string, AwsSource>> = {
+  'aws:sqs': 'sqs',
+  'aws:sns': 'sns',
+  'aws:s3': 's3',
+  'aws:kinesis': 'kinesis',
+  'aws:dynamodb': 'dynamodb',
+};
+
+/**
+ * Tells which source sent one record of a `Records` batch (`sqs`, `sns`, `s3`, `kinesis`,
+ * `dynamodb`, or `unknown`).
+ *
+ * @example
+ * detectAwsRecord({ eventSource: 'aws:kinesis', kinesis: {} }); // 'kinesis'
+ */
+export function detectAwsRecord(record: unknown): AwsSource {
+  const r = obj(record);
+  if (!r) return 'unknown';
+  const source = str(r.eventSource) ?? str(r.EventSource);
+  if (source !== undefined && Object.hasOwn(recordSources, source)) return recordSources[source] as AwsSource;
+  // Records built by hand (tests, replays) sometimes omit eventSource; the payload key still tells.
+  if (obj(r.Sns)) return 'sns';
+  if (obj(r.s3)) return 's3';
+  if (obj(r.kinesis)) return 'kinesis';
+  if (obj(r.dynamodb)) return 'dynamodb';
+  if (typeof r.messageId === 'string' && typeof r.receiptHandle === 'string') return 'sqs';
+  return 'unknown';
+}
+
+/**
+ * Tells which AWS event source sent `event`: `apigw-v1` (REST and HTTP API payload 1.0),
+ * `apigw-v2`, `function-url`, `alb`, `sqs`, `sns`, `s3`, `s3-eventbridge`, `eventbridge`,
+ * `scheduled` (EventBridge rules and Scheduler), `kinesis`, `dynamodb`, `apigw-authorizer`,
+ * or `unknown`. Never throws.
+ *
+ * @example
+ * detectAwsEvent({ Records: [{ eventSource: 'aws:sqs', messageId: '1', body: '{}' }] }); // 'sqs'
+ */
+export function detectAwsEvent(event: unknown): AwsSource {
+  const e = obj(event);
+  if (!e) return 'unknown';
+  const rc = obj(e.requestContext);
+  if (rc) {
+    if (obj(rc.http) && typeof e.rawPath === 'string') {
+      const domain = str(rc.domainName);
+      return (domain?.includes('.lambda-url.') ?? false) || e.routeKey === undefined ? 'function-url' : 'apigw-v2';
+    }
+    if (obj(rc.elb)) return 'alb';
+    if (e.type === 'REQUEST' && (typeof e.methodArn === 'string' || typeof e.routeArn === 'string')) {
+      return 'apigw-authorizer';
+    }
+    if (typeof e.httpMethod === 'string') return 'apigw-v1';
+    return 'unknown';
+  }
+  if (Array.isArray(e.Records)) return e.Records.length > 0 ? detectAwsRecord(e.Records[0]) : 'unknown';
+  const detailType = str(e['detail-type']);
+  if (detailType !== undefined && typeof e.source === 'string') {
+    if (e.source === 'aws.s3' && (detailType === 'Object Created' || detailType === 'Object Deleted')) {
+      return 's3-eventbridge';
+    }
+    if (detailType === 'Scheduled Event' && (e.source === 'aws.events' || e.source === 'aws.scheduler')) {
+      return 'scheduled';
+    }
+    return 'eventbridge';
+  }
+  if ((e.type === 'TOKEN' || e.type === 'REQUEST') && typeof e.methodArn === 'string') return 'apigw-authorizer';
+  return 'unknown';
+}

@@ -1,0 +1,105 @@
+/**
+ * Application Load Balancer targets. A target group sends either single-value `headers` /
+ * `queryStringParameters` or, with multi-value headers on, only the `multiValue*` pair; the answer
+ * must use the same mode. ALB does not decode query strings, and wants a `statusDescription`.
+ */
+import { type HttpRequestInit, type HttpResponse, statusText } from '@skyport/core';
+import type { ALBResult } from 'aws-lambda';
+import { type Obj, obj, str } from '../util.js';
+import { requestBody, responseBody } from './body.js';
+
+// Core's table covers errors; ALB shows these phrases for the rest.
+const successPhrases: Readonly<Record<number, string>> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  206: 'Partial Content',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  304: 'Not Modified',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+};
+
+/** Whether an ALB event came from a target group with multi-value headers on. */
+export function isMultiValueAlb(event: Obj): boolean {
+  return obj(event.multiValueHeaders) !== undefined || obj(event.multiValueQueryStringParameters) !== undefined;
+}
+
+/** The raw (still percent-encoded) ALB query as a query string. */
+function queryString(query: Obj | undefined): string {
+  if (!query) return '';
+  const parts: string[] = [];
+  for (const key of Object.keys(query)) {
+    const value = query[key];
+    if (typeof value === 'string') parts.push(`${key}=${value}`);
+    else if (Array.isArray(value)) for (const item of value) if (typeof item === 'string') parts.push(`${key}=${item}`);
+  }
+  return parts.join('&');
+}
+
+/**
+ * Maps an ALB event to a request. Query keys and values are percent-decoded here because ALB
+ * passes them as the client sent them.
+ *
+ * @example
+ * const init = fromAlb(event);
+ */
+export function fromAlb(event: Obj): HttpRequestInit {
+  const multi = isMultiValueAlb(event);
+  return {
+    method: str(event.httpMethod) ?? 'GET',
+    path: str(event.path) || '/',
+    query: queryString(obj(multi ? event.multiValueQueryStringParameters : event.queryStringParameters)),
+    headers: obj(multi ? event.multiValueHeaders : event.headers) as HttpRequestInit['headers'],
+    body: requestBody(event.body, event.isBase64Encoded),
+    raw: event,
+  };
+}
+
+/**
+ * The `n`th spelling of `set-cookie` with a different letter case. A single-value ALB response
+ * cannot repeat a header name, but clients treat names case-insensitively, so each cookie gets
+ * its own spelling.
+ */
+function setCookieName(n: number): string {
+  const base = 'set-cookie';
+  let out = '';
+  let bit = 0;
+  for (const char of base) {
+    if (char === '-') {
+      out += char;
+      continue;
+    }
+    out += (n >> bit) & 1 ? char.toUpperCase() : char;
+    bit++;
+  }
+  return out;
+}
+
+/**
+ * The ALB result, in the header mode of the request, with `statusDescription` (`200 OK`).
+ *
+ * @example
+ * toAlb({ status: 404, headers: {}, cookies: [], body: undefined }, false).statusDescription; // '404 Not Found'
+ */
+export function toAlb(response: HttpResponse, multiValue: boolean): ALBResult {
+  const { body, isBase64Encoded } = responseBody(response);
+  const statusDescription = `${response.status} ${successPhrases[response.status] ?? statusText(response.status)}`;
+  if (multiValue) {
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (const key of Object.keys(response.headers)) multiValueHeaders[key] = [response.headers[key] as string];
+    if (response.cookies.length > 0) multiValueHeaders['set-cookie'] = response.cookies;
+    return { statusCode: response.status, statusDescription, multiValueHeaders, body, isBase64Encoded };
+  }
+  let headers = response.headers;
+  if (response.cookies.length > 0) {
+    headers = { ...headers };
+    response.cookies.forEach((cookie, i) => {
+      headers[setCookieName(i)] = cookie;
+    });
+  }
+  return { statusCode: response.status, statusDescription, headers, body, isBase64Encoded };
+}

@@ -1,0 +1,63 @@
+/**
+ * API Gateway REST APIs, and HTTP APIs with payload format 1.0 (the same shape). Both header
+ * maps arrive; `multiValueHeaders` keeps every value where `headers` keeps only the last, so it
+ * wins. Missing maps are `null`. `path` excludes the stage, `requestContext.path` includes it.
+ */
+import type { HttpRequestInit, HttpResponse } from '@skyport/core';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { type Obj, obj, str } from '../util.js';
+import { requestBody, responseBody } from './body.js';
+
+/**
+ * Maps a REST (or payload 1.0) event to a request. The query keeps every value of a repeated
+ * key; `url` is built from the stage-qualified `requestContext.path`.
+ *
+ * @example
+ * const init = fromApiGatewayV1(event);
+ */
+export function fromApiGatewayV1(event: Obj): HttpRequestInit {
+  const rc = obj(event.requestContext) ?? {};
+  const headers = obj(event.multiValueHeaders) ?? obj(event.headers);
+  const query = obj(event.multiValueQueryStringParameters) ?? obj(event.queryStringParameters);
+  const path = str(event.path) || '/';
+  const fullPath = str(rc.path);
+  let url: string | undefined;
+  if (fullPath !== undefined && fullPath !== path) {
+    const host = str(rc.domainName) ?? hostOf(headers);
+    if (host !== undefined) url = `https://${host}${fullPath}`;
+  }
+  return {
+    method: str(event.httpMethod) ?? 'GET',
+    path,
+    query: query as HttpRequestInit['query'],
+    headers: headers as HttpRequestInit['headers'],
+    body: requestBody(event.body, event.isBase64Encoded),
+    ip: str(obj(rc.identity)?.sourceIp),
+    url,
+    params: obj(event.pathParameters) as HttpRequestInit['params'],
+    raw: event,
+  };
+}
+
+function hostOf(headers: Obj | undefined): string | undefined {
+  if (!headers) return undefined;
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() !== 'host') continue;
+    const value = headers[key];
+    return typeof value === 'string' ? value : Array.isArray(value) ? str(value[0]) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The REST result: `Set-Cookie` values in `multiValueHeaders`, base64 for bytes.
+ *
+ * @example
+ * toApiGatewayV1({ status: 200, headers: {}, cookies: ['a=1'], body: 'ok' });
+ */
+export function toApiGatewayV1(response: HttpResponse): APIGatewayProxyResult {
+  const { body, isBase64Encoded } = responseBody(response);
+  const result: APIGatewayProxyResult = { statusCode: response.status, headers: response.headers, body, isBase64Encoded };
+  if (response.cookies.length > 0) result.multiValueHeaders = { 'set-cookie': response.cookies };
+  return result;
+}

@@ -1,0 +1,72 @@
+/**
+ * API Gateway HTTP API (payload format 2.0) and Lambda Function URLs. Header names arrive lower
+ * case with repeated values comma-joined; true multi-value queries are only in `rawQueryString`;
+ * cookies come as a `cookies[]` array and go back the same way.
+ */
+import type { HttpRequestInit, HttpResponse } from '@skyport/core';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { type Obj, obj, str } from '../util.js';
+import { requestBody, responseBody } from './body.js';
+
+const upper = /[A-Z]/;
+
+/** Whether the headers can be used as they are: lower-case names, string values. */
+function normalized(headers: Obj): boolean {
+  for (const key in headers) if (upper.test(key) || typeof headers[key] !== 'string') return false;
+  return true;
+}
+
+/**
+ * Maps an HTTP API 2.0 / Function URL event to a request. The stage prefix of a named stage is
+ * removed from the path (routes are matched without it); `url` keeps what the client sent.
+ *
+ * @example
+ * const init = fromApiGatewayV2(event);
+ */
+export function fromApiGatewayV2(event: Obj): HttpRequestInit {
+  const rc = obj(event.requestContext) as Obj;
+  const httpContext = obj(rc.http) as Obj;
+  const rawPath = str(event.rawPath) || '/';
+  const stage = str(rc.stage);
+  let path = rawPath;
+  if (stage !== undefined && stage !== '$default' && rawPath.startsWith(`/${stage}`)) {
+    const rest = rawPath.slice(stage.length + 1);
+    if (rest === '' || rest[0] === '/') path = rest || '/';
+  }
+  const headers = obj(event.headers);
+  const cookies = event.cookies;
+  const query = str(event.rawQueryString);
+  const domain = str(rc.domainName);
+  return {
+    method: str(httpContext.method) ?? str(rc.httpMethod) ?? 'GET',
+    path,
+    query,
+    headers: headers as HttpRequestInit['headers'],
+    headersNormalized: headers !== undefined && normalized(headers),
+    // Function URLs send the cookies twice (header and array); HTTP APIs only in the array.
+    cookies: Array.isArray(cookies) && headers?.cookie === undefined ? cookies.filter((c): c is string => typeof c === 'string') : undefined,
+    body: requestBody(event.body, event.isBase64Encoded),
+    ip: str(httpContext.sourceIp),
+    url: domain === undefined ? undefined : `https://${domain}${rawPath}${query ? `?${query}` : ''}`,
+    params: obj(event.pathParameters) as HttpRequestInit['params'],
+    raw: event,
+  };
+}
+
+/**
+ * The HTTP API 2.0 / Function URL result: `cookies[]` for `Set-Cookie`, base64 for bytes.
+ *
+ * @example
+ * toApiGatewayV2({ status: 201, headers: {}, cookies: [], body: '{}' });
+ */
+export function toApiGatewayV2(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
+  const { body, isBase64Encoded } = responseBody(response);
+  const result: APIGatewayProxyStructuredResultV2 = {
+    statusCode: response.status,
+    headers: response.headers,
+    body,
+    isBase64Encoded,
+  };
+  if (response.cookies.length > 0) result.cookies = response.cookies;
+  return result;
+}

@@ -1,0 +1,21 @@
+/**
+ * Request and response bodies of the HTTP sources. Lambda flags binary bodies with
+ * `isBase64Encoded`; the flag is trusted only when the body really is base64 (an HTTP API
+ * payload 1.0 event can say `true` with `body: null`, and hand-made events say `true` for text).
+ */
+import { decodeBase64, encodeBase64, type HttpResponse } from '@skyport/core';
+
+/** The request body of an HTTP event: text, bytes, or nothing. */
+export function requestBody(body: unknown, isBase64Encoded: unknown): string | Uint8Array | undefined {
+  if (typeof body !== 'string' || body === '') return undefined;
+  if (isBase64Encoded === true) return decodeBase64(body) ?? body;
+  return body;
+}
+
+/** The response body as Lambda wants it: text, or base64 with the flag set. */
+export function responseBody(response: HttpResponse): { body: string; isBase64Encoded: boolean } {
+  const body = response.body;
+  if (body === undefined) return { body: '', isBase64Encoded: false };
+  if (typeof body === 'string') return { body, isBase64Encoded: false };
+  return { body: encodeBase64(body), isBase64Encoded: true };
+}

@@ -1,0 +1,311 @@
+import { http, router } from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { fixture } from '../__fixtures__/load.js';
+import { createLambdaContext } from '../context.js';
+import { invokeLambda } from '../invoke.js';
+import { toLambda } from '../to-lambda.js';
+
+const echo = http().handle((req) => ({
+  method: req.method,
+  path: req.path,
+  query: req.query,
+  all: [...req.queryAll],
+  headers: req.headers,
+  cookies: req.cookies,
+  body: req.body instanceof Uint8Array ? { bytes: [...req.body] } : req.body,
+  ip: req.ip,
+  url: req.url,
+  params: req.params,
+}));
+
+const parse = (result: { body?: string | undefined }) => JSON.parse(result.body ?? 'null');
+
+const create = http({ method: 'POST', path: '/orders', body: z.object({ sku: z.string(), qty: z.number().int() }) }).handle(
+  (req) => ({ status: 201, headers: { location: '/orders/1' }, cookies: ['a=1; Path=/', 'b=2'], body: { id: '1', ...req.body } }),
+);
+
+function v2(overrides: Record<string, unknown> = {}) {
+  return {
+    version: '2.0',
+    routeKey: 'POST /orders',
+    rawPath: '/orders',
+    rawQueryString: 'tag=a&tag=b',
+    cookies: ['session=abc', 'theme=dark'],
+    headers: { 'content-type': 'application/json', host: 'api.example.com' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: { method: 'POST', path: '/orders', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'curl' },
+      requestId: 'r',
+      routeKey: 'POST /orders',
+      stage: '$default',
+      time: '12/Mar/2020:19:03:58 +0000',
+      timeEpoch: 1583348638390,
+    },
+    body: '{"sku":"a","qty":2}',
+    isBase64Encoded: false,
+    ...overrides,
+  };
+}
+
+describe('HTTP API v2', () => {
+  it('runs a validated POST and answers cookies in cookies[]', async () => {
+    // Act
+    const result = await invokeLambda(create, v2());
+    // Assert
+    expect(result).toEqual({
+      statusCode: 201,
+      headers: { location: '/orders/1', 'content-type': 'application/json' },
+      cookies: ['a=1; Path=/', 'b=2'],
+      body: '{"id":"1","sku":"a","qty":2}',
+      isBase64Encoded: false,
+    });
+  });
+
+  it('answers 422 problem+json listing every failing path', async () => {
+    const result = await invokeLambda(create, v2({ body: '{"sku":1}' }), createLambdaContext({ awsRequestId: 'req-9' }));
+    expect(result).toMatchObject({ statusCode: 422, headers: { 'content-type': 'application/problem+json' } });
+    const problem = parse(result as { body: string });
+    expect(problem.requestId).toBe('req-9');
+    expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.qty', 'body.sku']);
+  });
+
+  it('maps query, cookies, ip and url; decodes a base64 body', async () => {
+    const result = await invokeLambda(
+      echo,
+      v2({ body: Buffer.from('{"x":1}').toString('base64'), isBase64Encoded: true }),
+    );
+    const seen = parse(result as { body: string });
+    expect(seen).toMatchObject({
+      method: 'POST',
+      path: '/orders',
+      query: { tag: 'a' },
+      all: [
+        ['tag', 'a'],
+        ['tag', 'b'],
+      ],
+      cookies: { session: 'abc', theme: 'dark' },
+      body: { x: 1 },
+      ip: '203.0.113.9',
+      url: 'https://api.example.com/orders?tag=a&tag=b',
+    });
+  });
+
+  it('keeps a body flagged base64 that is not base64 as text', async () => {
+    const result = await invokeLambda(
+      echo,
+      v2({ body: 'not base64!', isBase64Encoded: true, headers: { 'content-type': 'text/plain' } }),
+    );
+    expect(parse(result as { body: string }).body).toBe('not base64!');
+  });
+
+  it('strips a named stage from the path so routes match', async () => {
+    const api = router(http({ method: 'GET', path: '/orders/:id' }).handle((req) => ({ id: req.params.id })));
+    const result = await invokeLambda(
+      api,
+      v2({
+        rawPath: '/prod/orders/7',
+        rawQueryString: '',
+        body: undefined,
+        requestContext: { ...v2().requestContext, stage: 'prod', http: { ...v2().requestContext.http, method: 'GET' } },
+      }),
+    );
+    expect(result).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{"id":"7"}',
+      isBase64Encoded: false,
+    });
+  });
+
+  it('answers bytes as base64', async () => {
+    const bin = http().handle(() => new Uint8Array([0, 255, 1]));
+    const result = await invokeLambda(bin, v2());
+    expect(result).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/octet-stream' },
+      body: 'AP8B',
+      isBase64Encoded: true,
+    });
+  });
+
+  it('reads the real HTTP API fixture (payload 2.0)', async () => {
+    const result = await invokeLambda(echo, fixture('apigw-http/powertools-py__apiGatewayProxyV2Event.json'));
+    const seen = parse(result as { body: string });
+    expect(seen).toMatchObject({
+      method: 'POST',
+      path: '/my/path',
+      query: { parameter1: 'value1', parameter2: 'value' },
+      headers: { header1: 'value1', header2: 'value1,value2', cookie: 'cookie1; cookie2' },
+      ip: '192.168.0.1/32',
+    });
+  });
+
+  it('reads a Function URL with cookies in both places once', async () => {
+    const event = fixture('lambda-url/aws-lambda-go__function-url-request-with-headers-and-cookies-and-text-body.json');
+    const seen = parse((await invokeLambda(echo, event)) as { body: string });
+    expect(seen).toMatchObject({
+      path: '/hello',
+      cookies: { foo: 'bar', hello: 'hello' },
+      headers: { cookie: 'foo=bar; hello=hello' },
+      body: { hello: 'world' },
+      query: { hello: 'world', foo: 'bar' },
+    });
+  });
+
+  it('decodes a Function URL base64 body of an unknown type to bytes', async () => {
+    const event = fixture('lambda-url/aws-lambda-go__function-url-domain-only-request-with-base64-encoded-body.json');
+    const seen = parse((await invokeLambda(echo, event)) as { body: string });
+    expect(Buffer.from(seen.body.bytes).toString()).toBe('<idk/>');
+  });
+});
+
+describe('REST API v1', () => {
+  function v1(overrides: Record<string, unknown> = {}) {
+    return {
+      resource: '/{proxy+}',
+      path: '/orders',
+      httpMethod: 'GET',
+      headers: { Accept: 'b', 'X-Multi': 'two' },
+      multiValueHeaders: { Accept: ['a', 'b'], 'X-Multi': ['one', 'two'], Cookie: ['s=1', 't=2'] },
+      queryStringParameters: { tag: 'b' },
+      multiValueQueryStringParameters: { tag: ['a', 'b'] },
+      pathParameters: null,
+      stageVariables: null,
+      requestContext: {
+        path: '/prod/orders',
+        stage: 'prod',
+        domainName: 'abc.execute-api.eu-west-1.amazonaws.com',
+        identity: { sourceIp: '198.51.100.1' },
+      },
+      body: null,
+      isBase64Encoded: false,
+      ...overrides,
+    };
+  }
+
+  it('uses multi-value headers and query, lower-cases names, keeps the stage in url only', async () => {
+    const seen = parse((await invokeLambda(echo, v1())) as { body: string });
+    expect(seen).toMatchObject({
+      path: '/orders',
+      headers: { accept: 'a, b', 'x-multi': 'one, two', cookie: 's=1; t=2' },
+      cookies: { s: '1', t: '2' },
+      all: [
+        ['tag', 'a'],
+        ['tag', 'b'],
+      ],
+      ip: '198.51.100.1',
+      url: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/orders',
+    });
+  });
+
+  it('accepts null maps and a base64 flag with a null body (payload 1.0)', async () => {
+    const event = v1({ headers: null, multiValueHeaders: null, multiValueQueryStringParameters: null, queryStringParameters: null, isBase64Encoded: true });
+    const seen = parse((await invokeLambda(echo, event)) as { body: string });
+    expect(seen).toMatchObject({ path: '/orders', headers: {}, query: {} });
+    expect(seen.body).toBeUndefined();
+  });
+
+  it('sends Set-Cookie through multiValueHeaders', async () => {
+    const fn = http().handle(() => ({ status: 200, cookies: ['a=1', 'b=2'], body: 'ok' }));
+    expect(await invokeLambda(fn, v1())).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'] },
+      body: 'ok',
+      isBase64Encoded: false,
+    });
+  });
+
+  it('answers 204 with an empty string body', async () => {
+    const fn = http().handle(() => undefined);
+    expect(await invokeLambda(fn, v1())).toEqual({ statusCode: 204, headers: {}, body: '', isBase64Encoded: false });
+  });
+
+  it('reads the real REST fixture', async () => {
+    const seen = parse((await invokeLambda(echo, fixture('apigw-rest/aws-lambda-go__apigw-request.json'))) as { body: string });
+    expect(seen).toMatchObject({
+      method: 'POST',
+      path: '/hello/world',
+      query: { name: 'me' },
+      body: { a: 1 },
+      params: { proxy: 'hello/world' },
+    });
+    expect(seen.headers['content-type']).toBe('application/json');
+  });
+
+  it('reads an HTTP API payload 1.0 event as REST', async () => {
+    const seen = parse(
+      (await invokeLambda(echo, fixture('apigw-http/aws-lambda-dotnet__values-get-all-httpapi-request.json'))) as {
+        body: string;
+      },
+    );
+    expect(seen).toMatchObject({ method: 'GET', path: '/api/resourcepath' });
+    expect(seen.headers.host).toBe('atm5u4y7o1.execute-api.us-west-2.amazonaws.com');
+  });
+});
+
+describe('ALB', () => {
+  const single = fixture('alb/aws-lambda-go__alb-lambda-target-request-headers-only.json');
+  const multi = fixture('alb/aws-lambda-go__alb-lambda-target-request-multivalue-headers.json');
+  const withCookies = http().handle(() => ({ status: 201, cookies: ['a=1', 'b=2'], headers: { 'x-id': '7' }, body: 'made' }));
+
+  it('answers single-value mode with statusDescription and case-varied Set-Cookie names', async () => {
+    expect(await invokeLambda(withCookies, single)).toEqual({
+      statusCode: 201,
+      statusDescription: '201 Created',
+      headers: { 'x-id': '7', 'content-type': 'text/plain; charset=utf-8', 'set-cookie': 'a=1', 'Set-cookie': 'b=2' },
+      body: 'made',
+      isBase64Encoded: false,
+    });
+  });
+
+  it('answers multi-value mode in multiValueHeaders only', async () => {
+    expect(await invokeLambda(withCookies, multi)).toEqual({
+      statusCode: 201,
+      statusDescription: '201 Created',
+      multiValueHeaders: { 'x-id': ['7'], 'content-type': ['text/plain; charset=utf-8'], 'set-cookie': ['a=1', 'b=2'] },
+      body: 'made',
+      isBase64Encoded: false,
+    });
+  });
+
+  it('decodes the query ALB passes encoded', async () => {
+    const event = { ...single, queryStringParameters: { 'na%20me': 'J%C3%BCrgen+X' } };
+    const seen = parse((await invokeLambda(echo, event)) as { body: string });
+    expect(seen.query).toEqual({ 'na me': 'Jürgen X' });
+  });
+
+  it('decodes the base64 body of the BOM fixture', async () => {
+    const seen = parse(
+      (await invokeLambda(echo, fixture('alb/aws-lambda-dotnet__values-put-binary-alb-request.json'))) as { body: string },
+    );
+    expect(seen).toMatchObject({ method: 'PUT', path: '/api/binary', body: 'Greetings, programs!' });
+  });
+
+  it('reads multi-value headers of the real fixture', async () => {
+    const seen = parse((await invokeLambda(echo, multi)) as { body: string });
+    expect(seen).toMatchObject({ query: { key: 'hello' }, headers: { 'x-myheader': '123' } });
+  });
+});
+
+describe('context', () => {
+  it('sets requestId, functionName, deadline and raw from the Lambda context', async () => {
+    const lambda = createLambdaContext({ awsRequestId: 'abc-1', functionName: 'orders', timeoutMs: 5000 });
+    const seen = http().handle((_req, ctx) => ({
+      cloud: ctx.cloud,
+      requestId: ctx.requestId,
+      functionName: ctx.functionName,
+      left: ctx.remainingTimeMs(),
+      raw: ctx.raw === lambda,
+    }));
+    const body = parse((await toLambda(seen)(v2() as never, lambda)) as { body: string });
+    expect(body).toMatchObject({ cloud: 'aws', requestId: 'abc-1', functionName: 'orders', raw: true });
+    expect(body.left).toBeGreaterThan(4000);
+    expect(body.left).toBeLessThanOrEqual(5000);
+    expect(lambda.callbackWaitsForEmptyEventLoop).toBe(true);
+  });
+});

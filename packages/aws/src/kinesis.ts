@@ -1,0 +1,27 @@
+/**
+ * Amazon Kinesis Data Streams. `data` is base64; records of a batch come from one shard, in
+ * order, so the batch is ordered: the first failing sequence number and everything after it are
+ * reported (Lambda retries from the first one).
+ */
+import { createStreamRecord, decodeBase64, type StreamRecord } from '@skyport/core';
+import type { RecordMapper } from './records.js';
+import { arnName, obj, str } from './util.js';
+
+/** How Kinesis records become batch items (`itemIdentifier` is the sequence number). */
+export const kinesisRecords: RecordMapper<StreamRecord> = {
+  id: (record) => str(obj(record.kinesis)?.sequenceNumber),
+  map: (record) => {
+    const kinesis = obj(record.kinesis) ?? {};
+    const data = str(kinesis.data) ?? '';
+    const arrival = kinesis.approximateArrivalTimestamp;
+    return createStreamRecord({
+      id: str(record.eventID),
+      sequence: str(kinesis.sequenceNumber) ?? '',
+      partitionKey: str(kinesis.partitionKey) ?? '',
+      data: decodeBase64(data) ?? data,
+      publishedAt: typeof arrival === 'number' ? Math.round(arrival * 1000) : undefined,
+      source: arnName(record.eventSourceARN),
+      raw: record,
+    });
+  },
+};

@@ -1,0 +1,25 @@
+/**
+ * Amazon SNS, invoked asynchronously with (in practice) one record. There is no batch response:
+ * a failed message fails the invocation so Lambda's async retries and on-failure destination
+ * take over.
+ */
+import { createMessage, type Message } from '@skyport/core';
+import type { RecordMapper } from './records.js';
+import { snsAttributes } from './sqs.js';
+import { arnName, obj, str } from './util.js';
+
+/** How SNS records become batch items (`Sns.MessageId`, attributes from `MessageAttributes`). */
+export const snsRecords: RecordMapper<Message> = {
+  id: (record) => str(obj(record.Sns)?.MessageId),
+  map: (record) => {
+    const sns = obj(record.Sns) ?? {};
+    return createMessage({
+      id: str(sns.MessageId) ?? '',
+      data: str(sns.Message) ?? '',
+      attributes: snsAttributes(sns.MessageAttributes),
+      publishedAt: str(sns.Timestamp),
+      source: arnName(sns.TopicArn),
+      raw: record,
+    });
+  },
+};

@@ -1,0 +1,77 @@
+/**
+ * Amazon SQS (standard and FIFO). Every system attribute is a string; FIFO records carry
+ * `MessageGroupId`, which switches the batch to FIFO semantics (after a failure, the rest of
+ * that group is reported too). SNS notifications delivered to SQS without raw message delivery
+ * arrive as a JSON envelope in the body; `unwrapSns` opens it.
+ */
+import { createMessage, type Message } from '@skyport/core';
+import type { RecordMapper } from './records.js';
+import { arnName, type Obj, obj, str, stringMap } from './util.js';
+
+function messageAttributes(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const attributes = obj(value);
+  if (!attributes) return out;
+  for (const key of Object.keys(attributes)) {
+    const attribute = obj(attributes[key]);
+    const text = str(attribute?.stringValue) ?? str(attribute?.binaryValue);
+    if (text !== undefined) out[key] = text;
+  }
+  return out;
+}
+
+/** The SNS envelope inside an SQS body, when it is one. */
+function snsEnvelope(body: string): Obj | undefined {
+  if (!body.includes('"Notification"')) return undefined;
+  try {
+    const envelope = obj(JSON.parse(body));
+    return envelope?.Type === 'Notification' && typeof envelope.Message === 'string' ? envelope : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Maps one SQS record to a message: `attempt` from `ApproximateReceiveCount`, `publishedAt`
+ * from `SentTimestamp`, `source` the queue name, `groupId` the FIFO group.
+ *
+ * @example
+ * const message = sqsMessage(event.Records[0], false);
+ */
+export function sqsMessage(record: Obj, unwrapSns: boolean): Message {
+  const system = stringMap(record.attributes);
+  const body = str(record.body) ?? '';
+  const envelope = unwrapSns ? snsEnvelope(body) : undefined;
+  const attributes = envelope ? snsAttributes(envelope.MessageAttributes) : messageAttributes(record.messageAttributes);
+  return createMessage({
+    id: str(record.messageId) ?? '',
+    data: envelope ? (envelope.Message as string) : body,
+    attributes,
+    attempt: Number(system.ApproximateReceiveCount),
+    publishedAt: Number(system.SentTimestamp) || undefined,
+    source: arnName(record.eventSourceARN),
+    groupId: system.MessageGroupId,
+    raw: record,
+  });
+}
+
+/** SNS `MessageAttributes` (`{ Type, Value }`) as strings. */
+export function snsAttributes(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const attributes = obj(value);
+  if (!attributes) return out;
+  for (const key of Object.keys(attributes)) {
+    const text = str(obj(attributes[key])?.Value);
+    if (text !== undefined) out[key] = text;
+  }
+  return out;
+}
+
+/** How SQS records become batch items (`itemIdentifier` is the `messageId`). */
+export function sqsRecords(unwrapSns: boolean): RecordMapper<Message> {
+  return {
+    id: (record) => str(record.messageId),
+    map: (record) => sqsMessage(record, unwrapSns),
+    group: (record) => str(obj(record.attributes)?.MessageGroupId),
+  };
+}

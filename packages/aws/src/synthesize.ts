@@ -1,0 +1,313 @@
+/**
+ * Realistic AWS events built from portable ones, for `fromLambda` handlers running outside
+ * Lambda (through `invoke()`, the Node server, Azure or GCP): an HTTP API 2.0 request, an SQS,
+ * Kinesis, DynamoDB Streams or S3 record, a scheduled event, an EventBridge event.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type ChangeEvent,
+  type CloudEvent,
+  type Context,
+  encodeBase64,
+  fromUtf8,
+  type HttpRequest,
+  type Message,
+  type ScheduleTick,
+  type StorageEvent,
+  type StreamRecord,
+} from '@skyport/core';
+import type {
+  APIGatewayProxyEventV2,
+  DynamoDBRecord,
+  EventBridgeEvent,
+  KinesisStreamRecord,
+  S3EventRecord,
+  ScheduledEvent,
+  SQSRecord,
+} from 'aws-lambda';
+import { marshall } from './attribute-value.js';
+import type { LambdaContext } from './types.js';
+import { obj } from './util.js';
+
+const account = '123456789012';
+const regionOf = (ctx: Context) => ctx.region ?? 'us-east-1';
+const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `12/Mar/2020:19:03:58 +0000`, the format of `requestContext.time`. */
+function clf(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+const textual = /^text\/|[/+]json|[/+]xml|javascript|urlencoded/i;
+
+function pathOf(req: HttpRequest): string {
+  try {
+    return new URL(req.url).pathname;
+  } catch {
+    return encodeURI(req.path);
+  }
+}
+
+/**
+ * An HTTP API 2.0 event for a portable request: cookies moved to `cookies[]`, repeated query
+ * values comma-joined in `queryStringParameters`, binary bodies base64.
+ *
+ * @example
+ * const event = apiGatewayV2FromRequest(req, ctx);
+ */
+export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers as Record<string, string>)) {
+    if (name !== 'cookie') headers[name] = value;
+  }
+  const cookieHeader = req.header('cookie');
+  const query: Record<string, string> = {};
+  for (const key of new Set(req.queryAll.keys())) query[key] = req.queryAll.getAll(key).join(',');
+  const host = req.header('host') ?? 'localhost';
+  const now = new Date();
+  const bytes = req.rawBody;
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: pathOf(req),
+    rawQueryString: req.queryAll.toString(),
+    headers,
+    requestContext: {
+      accountId: account,
+      apiId: host.split('.')[0] ?? 'local',
+      domainName: host,
+      domainPrefix: host.split('.')[0] ?? host,
+      http: {
+        method: req.method,
+        path: pathOf(req),
+        protocol: 'HTTP/1.1',
+        sourceIp: req.ip ?? '127.0.0.1',
+        userAgent: req.header('user-agent') ?? '',
+      },
+      requestId: ctx.requestId,
+      routeKey: '$default',
+      stage: '$default',
+      time: clf(now),
+      timeEpoch: now.getTime(),
+    },
+    isBase64Encoded: false,
+  };
+  if (cookieHeader) event.cookies = cookieHeader.split(/;\s*/).filter(Boolean);
+  if (Object.keys(query).length > 0) event.queryStringParameters = query;
+  if (Object.keys(req.params).length > 0) event.pathParameters = { ...req.params };
+  if (bytes.byteLength > 0) {
+    const binary = !textual.test(req.header('content-type') ?? 'text/plain');
+    event.body = binary ? encodeBase64(bytes) : fromUtf8(bytes);
+    event.isBase64Encoded = binary;
+  }
+  return event;
+}
+
+/**
+ * An SQS record for a portable message (FIFO attributes when it has a group).
+ *
+ * @example
+ * const record = sqsRecordFromMessage(msg, ctx);
+ */
+export function sqsRecordFromMessage(msg: Message, ctx: Context): SQSRecord {
+  const body = fromUtf8(msg.rawBody);
+  const sent = String(msg.publishedAt.getTime());
+  const messageAttributes: SQSRecord['messageAttributes'] = {};
+  for (const [name, value] of Object.entries(msg.attributes)) {
+    messageAttributes[name] = { stringValue: value, stringListValues: [], binaryListValues: [], dataType: 'String' };
+  }
+  const region = regionOf(ctx);
+  const record: SQSRecord = {
+    messageId: msg.id,
+    receiptHandle: `skyport-${msg.id}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(msg.attempt),
+      SentTimestamp: sent,
+      SenderId: account,
+      ApproximateFirstReceiveTimestamp: sent,
+    },
+    messageAttributes,
+    md5OfBody: createHash('md5').update(body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:${region}:${account}:${msg.source}`,
+    awsRegion: region,
+  };
+  if (msg.groupId !== undefined) {
+    record.attributes.MessageGroupId = msg.groupId;
+    record.attributes.MessageDeduplicationId = msg.id;
+    record.attributes.SequenceNumber = sent;
+  }
+  return record;
+}
+
+/**
+ * A Kinesis record for a portable stream record.
+ *
+ * @example
+ * const record = kinesisRecordFromStreamRecord(rec, ctx);
+ */
+export function kinesisRecordFromStreamRecord(rec: StreamRecord, ctx: Context): KinesisStreamRecord {
+  const region = regionOf(ctx);
+  return {
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: rec.partitionKey,
+      sequenceNumber: rec.sequence,
+      data: encodeBase64(rec.rawBody),
+      approximateArrivalTimestamp: rec.publishedAt.getTime() / 1000,
+    },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `shardId-000000000000:${rec.sequence}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: `arn:aws:iam::${account}:role/lambda-role`,
+    awsRegion: region,
+    eventSourceARN: `arn:aws:kinesis:${region}:${account}:stream/${rec.source}`,
+  };
+}
+
+let sequence = 0;
+
+/**
+ * A DynamoDB Streams record (NEW_AND_OLD_IMAGES) for a portable change.
+ *
+ * @example
+ * const record = dynamodbRecordFromChange(change, ctx);
+ */
+export function dynamodbRecordFromChange(change: ChangeEvent, ctx: Context): DynamoDBRecord {
+  const region = regionOf(ctx);
+  const names = { insert: 'INSERT', update: 'MODIFY', delete: 'REMOVE' } as const;
+  const seq = String(++sequence).padStart(21, '0');
+  const dynamodb: NonNullable<DynamoDBRecord['dynamodb']> = {
+    ApproximateCreationDateTime: Math.floor(change.time.getTime() / 1000),
+    Keys: marshall(change.key) as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
+    SequenceNumber: seq,
+    SizeBytes: JSON.stringify(change.after ?? change.before ?? change.key).length,
+    StreamViewType: 'NEW_AND_OLD_IMAGES',
+  };
+  if (change.after !== undefined) dynamodb.NewImage = marshall(change.after) as typeof dynamodb.NewImage;
+  if (change.before !== undefined) dynamodb.OldImage = marshall(change.before) as typeof dynamodb.OldImage;
+  return {
+    eventID: seq,
+    eventName: names[change.op],
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: region,
+    dynamodb,
+    eventSourceARN: `arn:aws:dynamodb:${region}:${account}:table/${change.collection}/stream/2024-01-01T00:00:00.000`,
+  };
+}
+
+/** URL-encodes a key the way S3 notifications do (spaces as `+`). */
+function encodeS3Key(key: string): string {
+  return encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/');
+}
+
+/**
+ * An S3 notification record for a portable storage event.
+ *
+ * @example
+ * const record = s3RecordFromStorageEvent(object, ctx);
+ */
+export function s3RecordFromStorageEvent(object: StorageEvent, ctx: Context): S3EventRecord {
+  const region = regionOf(ctx);
+  const s3Object: S3EventRecord['s3']['object'] = {
+    key: encodeS3Key(object.key),
+    size: object.size ?? 0,
+    eTag: object.etag ?? '',
+    sequencer: object.time.getTime().toString(16).toUpperCase(),
+  };
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: region,
+    eventTime: object.time.toISOString(),
+    eventName: object.type === 'created' ? 'ObjectCreated:Put' : 'ObjectRemoved:Delete',
+    userIdentity: { principalId: `AWS:${account}` },
+    requestParameters: { sourceIPAddress: '127.0.0.1' },
+    responseElements: { 'x-amz-request-id': ctx.requestId, 'x-amz-id-2': ctx.requestId },
+    s3: {
+      s3SchemaVersion: '1.0',
+      configurationId: 'skyport',
+      bucket: { name: object.bucket, ownerIdentity: { principalId: account }, arn: `arn:aws:s3:::${object.bucket}` },
+      object: s3Object,
+    },
+  };
+}
+
+/**
+ * An EventBridge `Scheduled Event` for a portable tick.
+ *
+ * @example
+ * const event = scheduledEventFromTick(tick, ctx);
+ */
+export function scheduledEventFromTick(tick: ScheduleTick, ctx: Context): ScheduledEvent {
+  const region = regionOf(ctx);
+  return {
+    version: '0',
+    id: ctx.requestId,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account,
+    time: isoSeconds(tick.scheduledTime),
+    region,
+    resources: [`arn:aws:events:${region}:${account}:rule/${tick.name}`],
+    detail: {},
+  };
+}
+
+/**
+ * An EventBridge event for a portable CloudEvent.
+ *
+ * @example
+ * const event = eventBridgeFromCloudEvent(cloudEvent, ctx);
+ */
+export function eventBridgeFromCloudEvent(event: CloudEvent, ctx: Context): EventBridgeEvent<string, unknown> {
+  const resources = event.extensions.resources;
+  return {
+    version: '0',
+    id: event.id,
+    'detail-type': event.type,
+    source: event.source,
+    account: typeof event.extensions.account === 'string' ? event.extensions.account : account,
+    time: isoSeconds(event.time ?? new Date()),
+    region: typeof event.extensions.region === 'string' ? event.extensions.region : regionOf(ctx),
+    resources: Array.isArray(resources) ? resources.filter((r): r is string => typeof r === 'string') : [],
+    detail: event.data,
+  };
+}
+
+/**
+ * The Lambda context a wrapped handler gets: the real one on Lambda, a faithful stand-in elsewhere.
+ *
+ * @example
+ * const context = lambdaContextFrom(ctx);
+ */
+export function lambdaContextFrom(ctx: Context): LambdaContext {
+  const raw = obj(ctx.raw);
+  if (raw && typeof raw.awsRequestId === 'string' && typeof raw.getRemainingTimeInMillis === 'function') {
+    return ctx.raw as LambdaContext;
+  }
+  const region = regionOf(ctx);
+  const noop = () => undefined;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: ctx.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${ctx.functionName}`,
+    memoryLimitInMB: '128',
+    awsRequestId: ctx.requestId,
+    logGroupName: `/aws/lambda/${ctx.functionName}`,
+    logStreamName: `local/[$LATEST]${ctx.requestId}`,
+    getRemainingTimeInMillis: () => {
+      const left = ctx.remainingTimeMs();
+      return Number.isFinite(left) ? left : 900_000;
+    },
+    done: noop,
+    fail: noop,
+    succeed: noop,
+  };
+}

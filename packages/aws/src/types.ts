@@ -1,0 +1,93 @@
+/**
+ * Public types of `@skyport/aws`: the event sources it recognises, the Lambda event and result
+ * types each function kind accepts and returns, and the options of `toLambda` / `fromLambda`.
+ */
+import type { Kind } from '@skyport/core';
+import type {
+  ALBEvent,
+  ALBResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResult,
+  APIGatewayProxyStructuredResultV2,
+  Context as LambdaContext,
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+  EventBridgeEvent,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  S3Event,
+  ScheduledEvent,
+  SNSEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+
+export type { LambdaContext };
+
+/** The event sources `detectAwsEvent()` tells apart. */
+export type AwsSource =
+  | 'apigw-v1'
+  | 'apigw-v2'
+  | 'function-url'
+  | 'alb'
+  | 'sqs'
+  | 'sns'
+  | 's3'
+  | 's3-eventbridge'
+  | 'eventbridge'
+  | 'scheduled'
+  | 'kinesis'
+  | 'dynamodb'
+  | 'apigw-authorizer'
+  | 'unknown';
+
+/** An HTTP result in any of the shapes the HTTP sources expect. */
+export type LambdaHttpResult = APIGatewayProxyResult | APIGatewayProxyStructuredResultV2 | ALBResult;
+
+/** The batch response of SQS, Kinesis and DynamoDB Streams (needs `ReportBatchItemFailures`). */
+export type LambdaBatchResult = SQSBatchResponse | KinesisStreamBatchResponse | DynamoDBBatchResponse;
+
+/** The AWS events a function of kind `K` accepts. */
+export interface AwsEvents {
+  http: APIGatewayProxyEvent | APIGatewayProxyEventV2 | ALBEvent;
+  queue: SQSEvent | SNSEvent;
+  stream: KinesisStreamEvent | DynamoDBStreamEvent;
+  changes: DynamoDBStreamEvent;
+  storage: S3Event | EventBridgeEvent<'Object Created' | 'Object Deleted', unknown>;
+  schedule: ScheduledEvent;
+  events: EventBridgeEvent<string, unknown>;
+}
+
+/** What the Lambda handler of a function of kind `K` returns. */
+export interface AwsResults {
+  http: LambdaHttpResult;
+  queue: SQSBatchResponse | undefined;
+  stream: KinesisStreamBatchResponse | DynamoDBBatchResponse;
+  changes: DynamoDBBatchResponse;
+  storage: undefined;
+  schedule: undefined;
+  events: undefined;
+}
+
+/** The Lambda handler `toLambda()` returns for a function of kind `K`. */
+export type LambdaHandler<K extends Kind = Kind> = (event: AwsEvents[K], context: LambdaContext) => Promise<AwsResults[K]>;
+
+/** Options of `toLambda()`. */
+export interface ToLambdaOptions {
+  /**
+   * Return `batchItemFailures` for SQS, Kinesis and DynamoDB Streams (default true). The event
+   * source mapping must have `FunctionResponseTypes: ["ReportBatchItemFailures"]`; without it
+   * Lambda ignores the response and deletes every message, so set this to `false` there: the
+   * invocation then fails as a whole when any message fails.
+   */
+  readonly reportBatchItemFailures?: boolean;
+  /**
+   * Unwrap SNS notifications delivered through an SQS subscription (without raw message
+   * delivery): the message body becomes the SNS `Message` and its attributes the SNS ones.
+   * Also read from the function's `aws.unwrapSns` option. Default false.
+   */
+  readonly unwrapSns?: boolean;
+  /** The function name used when the Lambda context does not give one. */
+  readonly functionName?: string;
+}

@@ -1,0 +1,50 @@
+/**
+ * Small defensive readers for untrusted event objects, and the errors the adapter raises. Every
+ * mapper reads through these so a malformed event ends in a `SkyportError`, never a TypeError.
+ */
+import { type Kind, SkyportError, type SkyportErrorCode } from '@skyport/core';
+
+/** A plain object view of an unknown value. */
+export type Obj = Record<string, unknown>;
+
+/** The value as an object, or `undefined` (arrays and `null` are not objects here). */
+export function obj(value: unknown): Obj | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
+}
+
+/** The value when it is a string. */
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A string map: keeps only string values. */
+export function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const source = obj(value);
+  if (source) for (const key of Object.keys(source)) if (typeof source[key] === 'string') out[key] = source[key];
+  return out;
+}
+
+/** The last segment of an ARN resource (`arn:aws:sqs:eu-west-1:1:orders` -> `orders`). */
+export function arnName(arn: unknown): string {
+  if (typeof arn !== 'string') return '';
+  const colon = arn.lastIndexOf(':');
+  const tail = colon < 0 ? arn : arn.slice(colon + 1);
+  const slash = tail.lastIndexOf('/');
+  return slash < 0 ? tail : tail.slice(slash + 1);
+}
+
+/** An adapter error naming the adapter, the function kind and the detected shape. */
+export function awsError(code: SkyportErrorCode, message: string, kind: Kind, shape: string, cause?: unknown): SkyportError {
+  return new SkyportError(code, `aws: ${message}`, { adapter: 'aws', kind, shape, cause });
+}
+
+/** Runs a mapper; anything but a `SkyportError` becomes `INVALID_EVENT` naming kind and shape. */
+export function guard<T>(kind: Kind, shape: string, map: () => T): T {
+  try {
+    return map();
+  } catch (error) {
+    if (error instanceof SkyportError) throw error;
+    throw awsError('INVALID_EVENT', `a malformed ${shape} event reached a ${kind} function`, kind, shape, error);
+  }
+}
