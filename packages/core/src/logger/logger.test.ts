@@ -1,0 +1,300 @@
+import { createMessage, HttpError, http, queue } from '@skyport/core';
+import { collectLogs, httpRequest, invoke, type LogCollector, type LogLine } from '@skyport/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { logger } from './index.js';
+
+const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+const spanId = '00f067aa0ba902b7';
+const traceparent = `00-${traceId}-${spanId}-01`;
+
+let logs: LogCollector;
+beforeEach(() => {
+  logs = collectLogs();
+});
+afterEach(() => {
+  logs.restore();
+});
+
+const createOrder = (options: Parameters<typeof logger>[0] = {}) =>
+  http({ method: 'POST', path: '/orders' })
+    .use(logger(options))
+    .handle((req, ctx) => {
+      ctx.log.info({ sku: 'a-1' }, 'creating order');
+      ctx.log.warn({ headers: req.headers, body: req.body }, 'request seen');
+      return { status: 201, body: { id: 'o-1' } };
+    });
+
+const request = httpRequest({
+  method: 'POST',
+  path: '/orders',
+  headers: {
+    traceparent,
+    authorization: 'Bearer secret-token-value',
+    cookie: 'session=secret-cookie',
+    'x-api-key': 'secret-api-key',
+  },
+  body: { sku: 'a-1', password: 'hunter2' },
+});
+
+const base = { requestId: 'req-1', functionName: 'create-order', coldStart: true } as const;
+const without = (line: LogLine | undefined, ...keys: string[]) => {
+  const copy = { ...line };
+  for (const key of keys) delete copy[key];
+  return copy;
+};
+
+describe('logger() on AWS', () => {
+  it('writes Lambda JSON lines with level text, requestId, X-Ray id and a summary', async () => {
+    // Act
+    const res = await invoke(createOrder(), request, { ...base, cloud: 'aws' });
+    // Assert
+    expect(res.status).toBe(201);
+    expect(logs.lines).toHaveLength(3);
+    const [info, , summary] = logs.lines;
+    expect(typeof info?.timestamp).toBe('string');
+    expect(new Date(String(info?.timestamp)).toISOString()).toBe(info?.timestamp);
+    expect(without(info, 'timestamp')).toEqual({
+      level: 'INFO',
+      requestId: 'req-1',
+      functionName: 'create-order',
+      cloud: 'aws',
+      coldStart: true,
+      traceId,
+      spanId,
+      xrayTraceId: `1-${traceId.slice(0, 8)}-${traceId.slice(8)}`,
+      sku: 'a-1',
+      message: 'creating order',
+    });
+    expect(summary).toMatchObject({
+      level: 'INFO',
+      message: 'invocation completed',
+      outcome: 'success',
+      method: 'POST',
+      route: '/orders',
+      status: 201,
+      coldStart: true,
+      requestId: 'req-1',
+    });
+    expect(typeof summary?.durationMs).toBe('number');
+  });
+
+  it('reads the X-Ray header from the platform carrier when the request has none', async () => {
+    const fn = http()
+      .use(logger())
+      .handle((_req, ctx) => ctx.log.info('hi'));
+    await invoke(fn, httpRequest(), {
+      ...base,
+      cloud: 'aws',
+      trace: { 'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' },
+    });
+    expect(logs.lines[0]).toMatchObject({
+      traceId: '5759e988bd862e3fe1be46a994272793',
+      spanId: '53995c3f42cd8ad8',
+      xrayTraceId: '1-5759e988-bd862e3fe1be46a994272793',
+    });
+  });
+});
+
+describe('logger() redaction', () => {
+  it('redacts credential headers and configured paths, and no line holds a secret', async () => {
+    await invoke(createOrder({ redact: ['body.password'] }), request, { ...base, cloud: 'aws' });
+    const seen = logs.find((line) => line.message === 'request seen')[0] as {
+      headers: Record<string, string>;
+      body: Record<string, string>;
+    };
+    expect(seen.headers.authorization).toBe('[Redacted]');
+    expect(seen.headers.cookie).toBe('[Redacted]');
+    expect(seen.headers['x-api-key']).toBe('[Redacted]');
+    expect(seen.headers.traceparent).toBe(traceparent);
+    expect(seen.body).toEqual({ sku: 'a-1', password: '[Redacted]' });
+    for (const secret of ['secret-token-value', 'secret-cookie', 'secret-api-key', 'hunter2']) {
+      expect(logs.text()).not.toContain(secret);
+    }
+  });
+
+  it('redacts top-level credential keys and set-cookie on logged responses', async () => {
+    const fn = http()
+      .use(logger())
+      .handle((_req, ctx) => {
+        ctx.log.info({ authorization: 'Basic abc', res: { headers: { 'set-cookie': 'sid=1' } } }, 'x');
+      });
+    await invoke(fn, httpRequest(), base);
+    expect(logs.lines[0]).toMatchObject({
+      authorization: '[Redacted]',
+      res: { headers: { 'set-cookie': '[Redacted]' } },
+    });
+  });
+});
+
+describe('logger() on GCP', () => {
+  it('writes severity, message and the Cloud Logging trace fields', async () => {
+    await invoke(createOrder({ gcpProject: 'shop-prod' }), request, { ...base, cloud: 'gcp' });
+    const [info, warn, summary] = logs.lines;
+    expect(without(info, 'time')).toEqual({
+      severity: 'INFO',
+      requestId: 'req-1',
+      functionName: 'create-order',
+      cloud: 'gcp',
+      coldStart: true,
+      'logging.googleapis.com/trace': `projects/shop-prod/traces/${traceId}`,
+      'logging.googleapis.com/spanId': spanId,
+      sku: 'a-1',
+      message: 'creating order',
+    });
+    expect(warn?.severity).toBe('WARNING');
+    expect(summary).toMatchObject({ severity: 'INFO', message: 'invocation completed', status: 201 });
+  });
+
+  it('reads X-Cloud-Trace-Context (decimal span id) and the project from GOOGLE_CLOUD_PROJECT', async () => {
+    const previous = process.env.GOOGLE_CLOUD_PROJECT;
+    process.env.GOOGLE_CLOUD_PROJECT = 'from-env';
+    try {
+      const fn = http()
+        .use(logger())
+        .handle((_req, ctx) => ctx.log.error('boom'));
+      await invoke(
+        fn,
+        httpRequest({ headers: { 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/255;o=1' } }),
+        {
+          ...base,
+          cloud: 'gcp',
+        },
+      );
+    } finally {
+      if (previous === undefined) delete process.env.GOOGLE_CLOUD_PROJECT;
+      else process.env.GOOGLE_CLOUD_PROJECT = previous;
+    }
+    expect(logs.lines[0]).toMatchObject({
+      severity: 'ERROR',
+      'logging.googleapis.com/trace': 'projects/from-env/traces/105445aa7843bc8bf206b12000100000',
+      'logging.googleapis.com/spanId': '00000000000000ff',
+    });
+  });
+});
+
+describe('logger() on Azure', () => {
+  it('routes each line to the InvocationContext method of its level', async () => {
+    const calls: [string, string][] = [];
+    const record = (method: string) => (text: unknown) => calls.push([method, String(text)]);
+    const invocation = {
+      invocationId: 'inv-1',
+      trace: record('trace'),
+      debug: record('debug'),
+      info: record('info'),
+      warn: record('warn'),
+      error: record('error'),
+    };
+    const fn = http()
+      .use(logger({ level: 'debug' }))
+      .handle((_req, ctx) => {
+        ctx.log.debug('details');
+        ctx.log.info({ n: 1 }, 'hello');
+        ctx.log.warn('careful');
+        throw new Error('kaput');
+      });
+    const res = await invoke(fn, httpRequest({ headers: { traceparent } }), {
+      ...base,
+      cloud: 'azure',
+      raw: invocation,
+    });
+    expect(res.status).toBe(500);
+    expect(calls.map(([method]) => method)).toEqual(['debug', 'info', 'warn', 'error', 'error']);
+    expect(JSON.parse(calls[1]?.[1] ?? '')).toEqual({
+      level: 'info',
+      time: expect.any(Number),
+      requestId: 'req-1',
+      functionName: 'create-order',
+      cloud: 'azure',
+      coldStart: true,
+      traceId,
+      spanId,
+      n: 1,
+      msg: 'hello',
+    });
+    expect(JSON.parse(calls[3]?.[1] ?? '')).toMatchObject({
+      msg: 'invocation failed',
+      outcome: 'error',
+      status: 500,
+      errorType: 'Error',
+    });
+    expect(JSON.parse(calls[4]?.[1] ?? '')).toMatchObject({
+      msg: '500 Internal Server Error',
+      err: { message: 'kaput' },
+    });
+    expect(logs.lines).toEqual([]);
+  });
+});
+
+describe('logger() on Node and for other kinds', () => {
+  it('writes plain JSON lines and a client-error summary for a 4xx', async () => {
+    const fn = http()
+      .use(logger())
+      .handle(() => {
+        throw new HttpError(404, 'no such order');
+      });
+    const res = await invoke(fn, httpRequest({ path: '/orders/9' }), base);
+    expect(res.status).toBe(404);
+    expect(logs.lines).toHaveLength(1);
+    expect(without(logs.lines[0], 'time', 'durationMs')).toEqual({
+      level: 'info',
+      requestId: 'req-1',
+      functionName: 'create-order',
+      cloud: 'node',
+      coldStart: true,
+      outcome: 'client-error',
+      method: 'GET',
+      route: '/orders/9',
+      status: 404,
+      msg: 'invocation completed',
+    });
+  });
+
+  it('takes the producer trace from a message attribute and logs a failed message', async () => {
+    const fn = queue({ name: 'orders' })
+      .use(logger())
+      .handle(() => {
+        throw new TypeError('bad order');
+      });
+    const out = await invoke(
+      fn,
+      createMessage({ id: 'm-1', body: '{}', source: 'orders', attributes: { Traceparent: traceparent } }),
+      base,
+    );
+    expect(out.ok).toBe(false);
+    const summary = logs.find('invocation failed')[0];
+    expect(summary).toMatchObject({ level: 'error', outcome: 'error', errorType: 'TypeError', traceId, spanId });
+    expect(summary).not.toHaveProperty('status');
+  });
+
+  it('takes the level from LOG_LEVEL, and options over LOG_LEVEL', async () => {
+    const previous = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'warn';
+    try {
+      const handler = (_req: unknown, ctx: { log: { info: (m: string) => void; warn: (m: string) => void } }) => {
+        ctx.log.info('quiet');
+        ctx.log.warn('loud');
+      };
+      await invoke(http().use(logger()).handle(handler), httpRequest(), base);
+      expect(logs.lines.map((l) => l.msg)).toEqual(['loud']);
+      await invoke(
+        http()
+          .use(logger({ level: 'debug', summary: false }))
+          .handle(handler),
+        httpRequest(),
+        base,
+      );
+      expect(logs.lines.map((l) => l.msg)).toEqual(['loud', 'quiet', 'loud']);
+    } finally {
+      if (previous === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = previous;
+    }
+  });
+
+  it('adds base fields to every line', async () => {
+    const fn = http()
+      .use(logger({ base: { service: 'orders', version: '1.2.3' }, summary: false }))
+      .handle((_req, ctx) => ctx.log.info('x'));
+    await invoke(fn, httpRequest(), base);
+    expect(logs.lines[0]).toMatchObject({ service: 'orders', version: '1.2.3', requestId: 'req-1' });
+  });
+});

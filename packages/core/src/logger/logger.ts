@@ -1,0 +1,250 @@
+/** `logger()`: a pino child per invocation, formatted for the host, with a summary line. */
+import { type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
+import { toHttpError } from '../errors.js';
+import { getLogDestination, type LevelName, levels } from '../log.js';
+import { createMiddleware } from '../middleware/create.js';
+import { findParent, traceIdsOf } from '../tracing/propagation.js';
+import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware } from '../types.js';
+
+/** The line format: one per host, or `auto` to follow `ctx.cloud`. */
+export type LogFormat = 'auto' | 'aws' | 'gcp' | 'azure' | 'json';
+
+/** Options of `logger()`. */
+export interface LoggerOptions {
+  /** The lowest level written (default `LOG_LEVEL`, else `info`). */
+  readonly level?: LevelName;
+  /** The line format (default `auto`: by `ctx.cloud`; `json` on Node). */
+  readonly format?: LogFormat;
+  /** More pino redaction paths (`body.password`, `*.token`, `user.card["cvv"]`). */
+  readonly redact?: readonly string[];
+  /** The GCP project for `logging.googleapis.com/trace` (default `GOOGLE_CLOUD_PROJECT` / `GCLOUD_PROJECT`). */
+  readonly gcpProject?: string;
+  /** Log one summary line per invocation (default true). */
+  readonly summary?: boolean;
+  /** Fields on every line (`service`, `version`). */
+  readonly base?: Readonly<Record<string, unknown>>;
+}
+
+/** The structural part of an Azure `InvocationContext` this middleware writes to. */
+interface AzureLogSink {
+  trace?: (...args: unknown[]) => void;
+  debug?: (...args: unknown[]) => void;
+  info: (...args: unknown[]) => void;
+  warn: (...args: unknown[]) => void;
+  error: (...args: unknown[]) => void;
+}
+
+/** Header names and keys that hold credentials, redacted at the top level, in `headers` and one level down. */
+export const defaultRedactions: readonly string[] = ['authorization', 'cookie', 'set-cookie', 'x-api-key'];
+
+function redactPaths(extra: readonly string[]): string[] {
+  const paths: string[] = [];
+  for (const key of defaultRedactions) {
+    const k = `["${key}"]`;
+    paths.push(k, `*${k}`, `headers${k}`, `*.headers${k}`, `req.headers${k}`, `res.headers${k}`);
+  }
+  return [...paths, ...extra];
+}
+
+const gcpSeverity: Readonly<Record<string, string>> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
+function isAzureSink(raw: unknown): raw is AzureLogSink {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const r = raw as Record<string, unknown>;
+  return typeof r.info === 'function' && typeof r.warn === 'function' && typeof r.error === 'function';
+}
+
+/** Azure lines go to the invocation's own log methods, found by the request id bound on each line. */
+const azureSinks = new Map<string, { sink: AzureLogSink; refs: number }>();
+
+function writeAzure(line: string): void {
+  let parsed: { level?: unknown; requestId?: unknown };
+  try {
+    parsed = JSON.parse(line) as typeof parsed;
+  } catch {
+    getLogDestination().write(line);
+    return;
+  }
+  const entry = typeof parsed.requestId === 'string' ? azureSinks.get(parsed.requestId) : undefined;
+  if (entry === undefined) {
+    getLogDestination().write(line);
+    return;
+  }
+  const level = typeof parsed.level === 'string' ? parsed.level : 'info';
+  const sink = entry.sink;
+  const text = line.endsWith('\n') ? line.slice(0, -1) : line;
+  if (level === 'trace') (sink.trace ?? sink.debug ?? sink.info).call(sink, text);
+  else if (level === 'debug') (sink.debug ?? sink.info).call(sink, text);
+  else if (level === 'warn') sink.warn.call(sink, text);
+  else if (level === 'error' || level === 'fatal') sink.error.call(sink, text);
+  else sink.info.call(sink, text);
+}
+
+function release(requestId: string): void {
+  const entry = azureSinks.get(requestId);
+  if (entry && --entry.refs === 0) azureSinks.delete(requestId);
+}
+
+function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions): PinoLogger {
+  const common: PinoOptions = {
+    level: 'trace',
+    base: options.base === undefined ? null : { ...options.base },
+    redact: { paths: redactPaths(options.redact ?? []), censor: '[Redacted]' },
+  };
+  // pino writes through core's destination on every line, so `setLogDestination()` /
+  // `collectLogs()` see the output wherever they were installed.
+  const stream = { write: (line: string) => getLogDestination().write(line) };
+  if (format === 'aws') {
+    // Lambda's JSON log format: upper-case `level` (what log-level filtering reads), ISO `timestamp`, `message`.
+    return pino(
+      {
+        ...common,
+        messageKey: 'message',
+        timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
+        formatters: { level: (label) => ({ level: label.toUpperCase() }) },
+      },
+      stream,
+    );
+  }
+  if (format === 'gcp') {
+    // Cloud Logging's structured logging special fields.
+    return pino(
+      {
+        ...common,
+        messageKey: 'message',
+        timestamp: () => `,"time":"${new Date().toISOString()}"`,
+        formatters: { level: (label) => ({ severity: gcpSeverity[label] ?? 'DEFAULT' }) },
+      },
+      stream,
+    );
+  }
+  return pino(
+    { ...common, formatters: { level: (label) => ({ level: label }) } },
+    format === 'azure' ? { write: writeAzure } : stream,
+  );
+}
+
+function formatOf(option: LogFormat, cloud: Cloud): Exclude<LogFormat, 'auto'> {
+  if (option !== 'auto') return option;
+  return cloud === 'node' ? 'json' : cloud;
+}
+
+function levelOf(option: LevelName | undefined): LevelName {
+  const env = process.env.LOG_LEVEL?.toLowerCase();
+  if (option !== undefined) return option;
+  return env !== undefined && env in levels ? (env as LevelName) : 'info';
+}
+
+function bindingsFor(
+  event: unknown,
+  ctx: Context,
+  format: Exclude<LogFormat, 'auto'>,
+  project: string | undefined,
+): Record<string, unknown> {
+  const bindings: Record<string, unknown> = {
+    requestId: ctx.requestId,
+    functionName: ctx.functionName,
+    cloud: ctx.cloud,
+    coldStart: ctx.coldStart,
+  };
+  const ids = traceIdsOf(ctx) ?? findParent(event, ctx);
+  if (ids === undefined) return bindings;
+  if (format === 'gcp' && project !== undefined) {
+    bindings['logging.googleapis.com/trace'] = `projects/${project}/traces/${ids.traceId}`;
+    bindings['logging.googleapis.com/spanId'] = ids.spanId;
+    return bindings;
+  }
+  bindings.traceId = ids.traceId;
+  bindings.spanId = ids.spanId;
+  // X-Ray's own notation, which the CloudWatch and X-Ray consoles link on.
+  if (format === 'aws') bindings.xrayTraceId = `1-${ids.traceId.slice(0, 8)}-${ids.traceId.slice(8)}`;
+  return bindings;
+}
+
+function isHttpRequest(kind: Kind, event: unknown): event is HttpRequest {
+  return kind === 'http' && typeof event === 'object' && event !== null && 'method' in event;
+}
+
+/**
+ * Replaces `ctx.log` with a pino child bound to `requestId`, `functionName`, `cloud`,
+ * `coldStart` and the trace id, and logs one summary line per invocation (`outcome`, `status`
+ * for http, `durationMs`, `coldStart`). Lines are written for the host: Lambda JSON (`level`
+ * upper-case, `requestId`), Cloud Logging (`severity`, `message`, `logging.googleapis.com/trace`),
+ * Azure (through the `InvocationContext` log methods), plain JSON lines on Node. Put it after
+ * `tracing()` so lines carry the invocation span's ids; without it the caller's trace id is used.
+ *
+ * @example
+ * export const createOrder = http({ method: 'POST', path: '/orders', body: Order })
+ *   .use(logger({ level: 'debug', redact: ['body.card'] }))
+ *   .handle(async (req, ctx) => {
+ *     ctx.log.info({ sku: req.body.sku }, 'creating order');
+ *     return { status: 201, body: await orders.create(req.body) };
+ *   });
+ */
+export function logger(options: LoggerOptions = {}): Middleware {
+  const roots = new Map<Exclude<LogFormat, 'auto'>, PinoLogger>();
+  const level = levelOf(options.level);
+  const summary = options.summary ?? true;
+  const project = options.gcpProject ?? process.env.GOOGLE_CLOUD_PROJECT ?? process.env.GCLOUD_PROJECT;
+  const rootFor = (format: Exclude<LogFormat, 'auto'>): PinoLogger => {
+    let root = roots.get(format);
+    if (root === undefined) {
+      root = pinoFor(format, options);
+      roots.set(format, root);
+    }
+    return root;
+  };
+
+  return createMiddleware({
+    name: 'logger',
+    async handle(event, ctx, next) {
+      const started = performance.now();
+      const format = formatOf(options.format ?? 'auto', ctx.cloud);
+      const child = rootFor(format).child(bindingsFor(event, ctx, format, project), { level });
+      const azure = format === 'azure' && isAzureSink(ctx.raw) ? ctx.raw : undefined;
+      if (azure !== undefined) {
+        const entry = azureSinks.get(ctx.requestId);
+        if (entry) entry.refs++;
+        else azureSinks.set(ctx.requestId, { sink: azure, refs: 1 });
+      }
+      ctx.log = child;
+      const http = isHttpRequest(ctx.kind, event) ? event : undefined;
+      const done = (status: number | undefined, error: unknown) => {
+        if (!summary) return;
+        const failed = error !== undefined && status === undefined ? true : status !== undefined && status >= 500;
+        const line: Record<string, unknown> = {
+          outcome: failed ? 'error' : status !== undefined && status >= 400 ? 'client-error' : 'success',
+          durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+          coldStart: ctx.coldStart,
+        };
+        if (http !== undefined) {
+          line.method = http.method;
+          line.route = http.route ?? http.path;
+          line.status = status;
+        }
+        if (failed && error instanceof Error) line.errorType = error.name;
+        if (failed) child.error(line, 'invocation failed');
+        else child.info(line, 'invocation completed');
+      };
+      try {
+        const result = await next();
+        done(http !== undefined ? (result as HttpResponse).status : undefined, undefined);
+        return result;
+      } catch (error) {
+        done(http !== undefined ? toHttpError(error).status : undefined, error);
+        throw error;
+      } finally {
+        // Released a macrotask later: `runHttp` / `runEvent` log a failure through `ctx.log`
+        // after the middleware has returned, and that line belongs to this invocation too.
+        if (azure !== undefined) setImmediate(() => release(ctx.requestId));
+      }
+    },
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * Trace context parsing shared by `tracing()` and `logger()`: W3C `traceparent`, AWS X-Ray
+ * (`X-Amzn-Trace-Id` / `_X_AMZN_TRACE_ID`) and GCP `X-Cloud-Trace-Context`, read from the
+ * context's carrier, the request headers or a message's attributes. No OpenTelemetry import, so
+ * the logger can use it without loading the API.
+ */
+import type { Context } from '../types.js';
+
+/** A parent span found in the invocation's propagation data. */
+export interface TraceParent {
+  /** 32 lower-case hex digits. */
+  readonly traceId: string;
+  /** 16 lower-case hex digits. */
+  readonly spanId: string;
+  /** Whether the caller sampled the trace. */
+  readonly sampled: boolean;
+  /** The W3C `tracestate`, when sent. */
+  readonly traceState?: string | undefined;
+  /** Which header it came from. */
+  readonly format: 'w3c' | 'xray' | 'gcp';
+}
+
+const zeroTrace = /^0+$/;
+const hex32 = /^[0-9a-f]{32}$/;
+const hex16 = /^[0-9a-f]{16}$/;
+
+/**
+ * Parses a W3C `traceparent` (`00-<trace>-<span>-<flags>`).
+ *
+ * @example
+ * parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+ */
+export function parseTraceparent(value: string, traceState?: string): TraceParent | undefined {
+  const parts = value.trim().toLowerCase().split('-');
+  if (parts.length < 4) return undefined;
+  const [version, traceId = '', spanId = '', flags = ''] = parts;
+  if (version === 'ff' || !/^[0-9a-f]{2}$/.test(version ?? '') || !/^[0-9a-f]{2}$/.test(flags)) return undefined;
+  if (version === '00' && parts.length !== 4) return undefined;
+  if (!hex32.test(traceId) || !hex16.test(spanId) || zeroTrace.test(traceId) || zeroTrace.test(spanId))
+    return undefined;
+  return { traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1, traceState, format: 'w3c' };
+}
+
+/**
+ * Parses an AWS X-Ray header (`Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;Sampled=1`).
+ *
+ * @example
+ * parseXray('Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1');
+ */
+export function parseXray(value: string): TraceParent | undefined {
+  const fields: Record<string, string> = {};
+  for (const part of value.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0)
+      fields[part.slice(0, eq).trim().toLowerCase()] = part
+        .slice(eq + 1)
+        .trim()
+        .toLowerCase();
+  }
+  const root = /^1-([0-9a-f]{8})-([0-9a-f]{24})$/.exec(fields.root ?? '');
+  const spanId = fields.parent ?? '';
+  if (!root || !hex16.test(spanId) || zeroTrace.test(spanId)) return undefined;
+  const traceId = `${root[1]}${root[2]}`;
+  if (zeroTrace.test(traceId)) return undefined;
+  return { traceId, spanId, sampled: fields.sampled === '1', format: 'xray' };
+}
+
+/**
+ * Parses GCP `X-Cloud-Trace-Context` (`<32 hex>/<decimal span id>;o=1`).
+ *
+ * @example
+ * parseCloudTrace('105445aa7843bc8bf206b12000100000/1;o=1');
+ */
+export function parseCloudTrace(value: string): TraceParent | undefined {
+  const match = /^([0-9a-fA-F]{32})\/(\d{1,20})(?:;o=([0-9]))?$/.exec(value.trim());
+  if (!match) return undefined;
+  const traceId = (match[1] as string).toLowerCase();
+  const span = BigInt(match[2] as string);
+  if (zeroTrace.test(traceId) || span === 0n || span > 0xffffffffffffffffn) return undefined;
+  return { traceId, spanId: span.toString(16).padStart(16, '0'), sampled: match[3] === '1', format: 'gcp' };
+}
+
+/**
+ * The parent trace in a header-like map (lower-case names): W3C first, then X-Ray, then GCP.
+ *
+ * @example
+ * parentFromCarrier({ traceparent: req.header('traceparent') ?? '' });
+ */
+export function parentFromCarrier(carrier: Readonly<Record<string, unknown>> | undefined): TraceParent | undefined {
+  if (carrier === undefined) return undefined;
+  const traceparent = carrier.traceparent;
+  if (typeof traceparent === 'string') {
+    const state = carrier.tracestate;
+    const parsed = parseTraceparent(traceparent, typeof state === 'string' ? state : undefined);
+    if (parsed) return parsed;
+  }
+  const xray = carrier['x-amzn-trace-id'];
+  if (typeof xray === 'string') {
+    const parsed = parseXray(xray);
+    if (parsed) return parsed;
+  }
+  const gcp = carrier['x-cloud-trace-context'];
+  if (typeof gcp === 'string') {
+    const parsed = parseCloudTrace(gcp);
+    if (parsed) return parsed;
+  }
+  return undefined;
+}
+
+/** The propagation map an event carries: request headers or message attributes. */
+export function carrierOf(event: unknown): Readonly<Record<string, unknown>> | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const e = event as { headers?: unknown; attributes?: unknown };
+  const map = e.headers ?? e.attributes;
+  if (typeof map !== 'object' || map === null) return undefined;
+  // Message attributes keep the sender's case (`Traceparent`, `X-Amzn-Trace-Id`): look both ways.
+  const record = map as Record<string, unknown>;
+  if (e.headers !== undefined) return record;
+  const lower: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) lower[key.toLowerCase()] = record[key];
+  return lower;
+}
+
+/**
+ * The parent of an invocation: the event's own headers / attributes (a message carries the
+ * producer's trace), then the platform's carrier on the context, then Lambda's
+ * `_X_AMZN_TRACE_ID`.
+ *
+ * @example
+ * const parent = findParent(req, ctx);
+ * if (parent) ctx.log.info({ traceId: parent.traceId }, 'continuing a trace');
+ */
+export function findParent(event: unknown, ctx: Pick<Context, 'trace' | 'cloud'>): TraceParent | undefined {
+  const fromEvent = parentFromCarrier(carrierOf(event));
+  if (fromEvent) return fromEvent;
+  const fromContext = parentFromCarrier(ctx.trace);
+  if (fromContext) return fromContext;
+  const env = ctx.cloud === 'aws' ? process.env._X_AMZN_TRACE_ID : undefined;
+  return env === undefined ? undefined : parseXray(env);
+}
+
+/** The trace ids `tracing()` adds to the context, which `logger()` reads. */
+export interface TraceIds {
+  /** The current trace id (32 hex). */
+  readonly traceId: string;
+  /** The id of the invocation span (16 hex). */
+  readonly spanId: string;
+}
+
+/** The ids added by `tracing()`, when it ran before this middleware. */
+export function traceIdsOf(ctx: object): TraceIds | undefined {
+  const c = ctx as Partial<TraceIds>;
+  return typeof c.traceId === 'string' && typeof c.spanId === 'string'
+    ? { traceId: c.traceId, spanId: c.spanId }
+    : undefined;
+}
