@@ -1,0 +1,23 @@
+/**
+ * The orders service on plain Node: `npm start` (or `node --import tsx examples/orders/node.ts`)
+ * serves every function on `PORT` (default 3000). The same `functions` deploy unchanged to
+ * Lambda, Azure and GCP; this file only picks the runtime.
+ */
+import { gracefulShutdown, serve } from '@skyport/node';
+import { functions } from './src/functions.js';
+
+const server = await serve(functions, { port: Number(process.env.PORT ?? 3000) });
+gracefulShutdown(server);
+
+const base = server.url;
+const order = JSON.stringify({ customer: 'ada@example.com', lines: [{ sku: 'book', qty: 2, unitPrice: 12.5 }] });
+console.log(`
+Try it (Ctrl+C stops the server):
+  curl -i -X POST ${base}/orders -H 'content-type: application/json' -d '${order}'
+  curl -s ${base}/orders
+  curl -s ${base}/orders/ord_1
+  curl -s -X POST ${base}/_skyport/fulfilOrder -H 'content-type: application/json' -d '{"body":{"orderId":"ord_1"}}'
+  curl -s -X POST ${base}/_skyport/receiptUploaded -H 'content-type: application/json' -d '{"key":"receipts/ord_1.pdf","size":1024}'
+  curl -s -X POST ${base}/_skyport/nightlyReport
+  curl -i -X DELETE ${base}/orders/ord_1
+`);

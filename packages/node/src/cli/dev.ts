@@ -1,0 +1,91 @@
+/**
+ * `skyport dev`: runs `skyport serve` in a child process and restarts it when a watched file
+ * changes. A child process (rather than re-importing) guarantees a clean module graph on every
+ * reload, and the old server has drained and released the port before the new one starts.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { type FSWatcher, watch } from 'node:fs';
+import { relative } from 'node:path';
+import { isTypeScript, tsxActive, tsxLoader } from './load.js';
+
+/** What `dev` needs to know. */
+export interface DevOptions {
+  /** The module, as an absolute path. */
+  readonly module: string;
+  /** Folders to watch (recursively). */
+  readonly watch: readonly string[];
+  /** Flags passed on to `serve`. */
+  readonly serveArgs: readonly string[];
+  /** The CLI script to run the child with. */
+  readonly script: string;
+}
+
+const ignored = /(?:^|[/\\])(?:node_modules|\.git|dist|coverage)(?:[/\\]|$)/;
+
+/**
+ * Serves `module` and restarts on changes until SIGINT/SIGTERM; resolves to the exit code.
+ *
+ * @example
+ * process.exitCode = await dev({ module, watch: [dirname(module)], serveArgs: ['--port', '3000'], script });
+ */
+export function dev(options: DevOptions): Promise<number> {
+  const loader = isTypeScript(options.module) && !tsxActive() ? ['--import', tsxLoader()] : [];
+  const args = [...process.execArgv, ...loader, options.script, 'serve', options.module, ...options.serveArgs];
+  let child: ChildProcess | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopping = false;
+  const watchers: FSWatcher[] = [];
+
+  const start = () => {
+    const current = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, SKYPORT_TSX: '' } });
+    child = current;
+    current.on('exit', (code, signal) => {
+      if (child === current) child = undefined;
+      if (!stopping && signal === null && code !== 0) {
+        process.stderr.write(`skyport dev: the server exited with code ${code}; waiting for a change\n`);
+      }
+    });
+  };
+
+  const stopChild = (): Promise<void> =>
+    new Promise((resolve) => {
+      const current = child;
+      if (current === undefined || current.exitCode !== null) {
+        resolve();
+        return;
+      }
+      current.once('exit', () => resolve());
+      current.kill('SIGTERM');
+    });
+
+  const restart = (file: string) => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(async () => {
+      process.stderr.write(`skyport dev: ${file} changed, restarting\n`);
+      await stopChild();
+      if (!stopping) start();
+    }, 100);
+  };
+
+  return new Promise((resolve) => {
+    for (const dir of options.watch) {
+      const watcher = watch(dir, { recursive: true }, (_event, filename) => {
+        const name = filename?.toString() ?? '';
+        if (name === '' || ignored.test(name)) return;
+        restart(relative(process.cwd(), `${dir}/${name}`));
+      });
+      watchers.push(watcher);
+    }
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      if (timer !== undefined) clearTimeout(timer);
+      for (const watcher of watchers) watcher.close();
+      await stopChild();
+      resolve(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    start();
+  });
+}

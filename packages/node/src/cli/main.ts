@@ -1,0 +1,228 @@
+/**
+ * The `skyport` command line: parses arguments with `node:util` `parseArgs`, runs a command and
+ * returns its exit code (0 ok, 1 the invocation failed, 2 bad arguments).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { setLogDestination } from '@skyport/core';
+import { AdapterUnavailableError } from '../raw.js';
+import { serve } from '../serve.js';
+import { gracefulShutdown } from '../shutdown.js';
+import { dev } from './dev.js';
+import { sampleEvent } from './events.js';
+import { clouds, type InvokeCloud, invokeOnce } from './invoke.js';
+import { functionsOf, importModule, isTypeScript, modulePath, pickFunction, tsxActive, tsxLoader } from './load.js';
+import { help, UsageError } from './usage.js';
+
+/** Where the CLI writes; replaceable for tests. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const stdio: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+const serveOptions = {
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  'body-limit': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+function parse<const T extends Options>(args: readonly string[], options: T) {
+  try {
+    return parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>({
+      args: [...args],
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function integer(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function one(positionals: readonly string[], what: string, command: string): string {
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0
+        ? `missing ${what}`
+        : `"skyport ${command}" takes one ${what}, got: ${positionals.join(' ')}`,
+    );
+  }
+  return positionals[0] as string;
+}
+
+/** Re-runs this command under tsx's loader, so a TypeScript module shares the CLI's packages. */
+function underTsx(argv: readonly string[]): number {
+  const script = process.argv[1];
+  if (script === undefined) throw new UsageError('cannot find the skyport script to re-run under tsx');
+  const result = spawnSync(process.execPath, [...process.execArgv, '--import', tsxLoader(), script, ...argv], {
+    stdio: 'inherit',
+    env: { ...process.env, SKYPORT_TSX: '1' },
+  });
+  return result.status ?? 1;
+}
+
+async function serveCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, serveOptions);
+  if (values.help) {
+    io.out(`${help.serve}\n`);
+    return 0;
+  }
+  const path = modulePath(one(positionals, 'module', 'serve'));
+  const port = integer(values.port, '--port');
+  const bodyLimit = integer(values['body-limit'], '--body-limit');
+  if (isTypeScript(path) && !tsxActive()) return underTsx(['serve', ...args]);
+  const functions = functionsOf(await importModule(path));
+  if (Object.keys(functions).length === 0) throw new UsageError(`${positionals[0]} exports no Skyport functions`);
+  const server = await serve(functions, {
+    ...(port === undefined ? {} : { port }),
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(bodyLimit === undefined ? {} : { bodyLimit }),
+    print: (line) => io.out(`${line}\n`),
+  });
+  gracefulShutdown(server);
+  return new Promise<number>(() => {
+    // Runs until a signal: gracefulShutdown exits the process.
+  });
+}
+
+async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...serveOptions,
+    watch: { type: 'string', short: 'w', multiple: true },
+  });
+  if (values.help) {
+    io.out(`${help.dev}\n`);
+    return 0;
+  }
+  const path = modulePath(one(positionals, 'module', 'dev'));
+  integer(values.port, '--port');
+  integer(values['body-limit'], '--body-limit');
+  const script = process.argv[1];
+  if (script === undefined) throw new UsageError('cannot find the skyport script');
+  const serveArgs: string[] = [];
+  if (values.port !== undefined) serveArgs.push('--port', values.port);
+  if (values.host !== undefined) serveArgs.push('--host', values.host);
+  if (values['body-limit'] !== undefined) serveArgs.push('--body-limit', values['body-limit']);
+  const watchDirs = (values.watch ?? [dirname(path)]).map((dir) => resolve(process.cwd(), dir));
+  return dev({ module: path, watch: watchDirs, serveArgs, script });
+}
+
+async function invokeCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    cloud: { type: 'string', short: 'c' },
+    event: { type: 'string', short: 'e' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.out(`${help.invoke}\n`);
+    return 0;
+  }
+  const target = one(positionals, 'target <module>#<export>', 'invoke');
+  const hash = target.lastIndexOf('#');
+  if (hash <= 0 || hash === target.length - 1) {
+    throw new UsageError(
+      `name the function: <module>#<export>, for example functions.ts#fulfilOrder (got "${target}")`,
+    );
+  }
+  const cloud = values.cloud ?? 'node';
+  if (!(clouds as readonly string[]).includes(cloud)) {
+    throw new UsageError(`--cloud must be one of ${clouds.join(', ')}, got "${cloud}"`);
+  }
+  if (values.event === undefined) throw new UsageError('missing --event <file> (a JSON event; "-" reads stdin)');
+  const path = modulePath(target.slice(0, hash));
+  let text: string;
+  try {
+    text = readFileSync(values.event === '-' ? 0 : resolve(process.cwd(), values.event), 'utf8');
+  } catch {
+    throw new UsageError(`cannot read the event file ${values.event}`);
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    throw new UsageError(`the event file ${values.event} is not valid JSON`);
+  }
+  if (isTypeScript(path) && !tsxActive()) return underTsx(['invoke', ...args]);
+  const name = target.slice(hash + 1);
+  const fn = pickFunction(await importModule(path), name, target.slice(0, hash));
+  // stdout carries the result; handler logs go to stderr so the output stays parseable.
+  const restore = setLogDestination({ write: (line) => io.err(line) });
+  try {
+    const { result, failed } = await invokeOnce(fn, name, event, cloud as InvokeCloud);
+    io.out(`${JSON.stringify(result, null, 2)}\n`);
+    return failed ? 1 : 0;
+  } finally {
+    restore();
+  }
+}
+
+async function eventsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, { help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    io.out(`${help.events}\n`);
+    return 0;
+  }
+  if (positionals.length === 0 || positionals.length > 2) {
+    throw new UsageError('usage: skyport events <cloud> <source>');
+  }
+  const event = await sampleEvent(positionals[0] as string, positionals[1]);
+  io.out(`${JSON.stringify(event, null, 2)}\n`);
+  return 0;
+}
+
+const commands: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>> = {
+  dev: devCommand,
+  serve: serveCommand,
+  invoke: invokeCommand,
+  events: eventsCommand,
+};
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and resolves to the exit code.
+ *
+ * @example
+ * process.exitCode = await main(process.argv.slice(2));
+ */
+export async function main(argv: readonly string[], io: CliIo = stdio): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(`${help.main}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  const run = commands[command];
+  try {
+    if (run === undefined) throw new UsageError(`unknown command "${command}"`);
+    return await run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`skyport: ${error.message}\nRun "skyport ${run ? `${command} ` : ''}--help" for usage.\n`);
+      return 2;
+    }
+    if (error instanceof AdapterUnavailableError) {
+      io.err(`skyport: ${error.message}\n`);
+      return 1;
+    }
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    io.err(
+      `skyport: ${command} failed: ${detail}\n${process.env.SKYPORT_DEBUG && error instanceof Error ? `${error.stack}\n` : ''}`,
+    );
+    return 1;
+  }
+}

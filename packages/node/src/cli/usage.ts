@@ -1,0 +1,70 @@
+/** Usage errors and help texts of the `skyport` CLI. */
+
+/** A bad command line: printed with a hint, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Help of each command, and of the CLI itself (`main`). */
+export const help = {
+  main: `Usage: skyport <command> [options]
+
+Commands:
+  dev <module>                 serve a module's functions and restart on file changes
+  serve <module>               serve a module's functions (containers: graceful SIGTERM)
+  invoke <module>#<export>     run one function with an event file and print the result
+  events <cloud> <source>      print a sample event to start from
+
+Run "skyport <command> --help" for the options of a command.`,
+  dev: `Usage: skyport dev <module> [--port <n>] [--host <h>] [--body-limit <bytes>] [--watch <dir>...]
+
+Serves every Skyport function the module exports (its "functions" or default export when that is
+a record of functions) like "skyport serve", and restarts when a file under the module's folder
+(or each --watch folder) changes. TypeScript modules are loaded with tsx.
+
+Options:
+  -p, --port <n>          port (default: $PORT, else 3000)
+      --host <h>          interface (default: $HOST, else all)
+      --body-limit <n>    largest request body in bytes (default 6291456)
+  -w, --watch <dir>       folder to watch (repeatable; default: the module's folder)
+  -h, --help              this help`,
+  serve: `Usage: skyport serve <module> [--port <n>] [--host <h>] [--body-limit <bytes>]
+
+Serves every Skyport function the module exports: http functions on their routes, others at
+POST /_skyport/<name>. On SIGTERM or SIGINT it stops accepting connections, finishes in-flight
+requests and exits 0.
+
+Options:
+  -p, --port <n>          port (default: $PORT, else 3000)
+      --host <h>          interface (default: $HOST, else all)
+      --body-limit <n>    largest request body in bytes (default 6291456)
+  -h, --help              this help`,
+  invoke: `Usage: skyport invoke <module>#<export> --event <file> [--cloud aws|azure|gcp|node]
+
+Runs one function once and prints the result as JSON on stdout (logs go to stderr).
+  --cloud node   the event file holds a portable event (an array is a batch); an http function
+                 takes { method, path, headers, query, body }. Core runs it directly.
+  --cloud aws    the event file holds a raw Lambda event, run through @skyport/aws invokeLambda
+  --cloud azure  run through @skyport/azure invokeAzure
+  --cloud gcp    run through @skyport/gcp invokeGcp
+Exit code 1 when the invocation fails (a thrown error, a failed message, a 5xx response).
+
+Options:
+  -e, --event <file>      the event as JSON ("-" reads stdin)
+  -c, --cloud <cloud>     aws, azure, gcp or node (default node)
+  -h, --help              this help
+
+Example:
+  skyport invoke examples/orders/src/functions.ts#fulfilOrder --event order.json`,
+  events: `Usage: skyport events <cloud> <source>
+
+Prints a sample event as JSON, to save and edit for "skyport invoke".
+  node:               http, queue, stream, storage, schedule, changes, events (portable events)
+  aws, azure, gcp:    the raw event factories of @skyport/testing (run without a source to list them)
+
+Example:
+  skyport events aws sqs > sqs.json`,
+} as const;

@@ -1,0 +1,141 @@
+/**
+ * Raw cloud events posted to a local server or given to the CLI: recognising their shape and
+ * loading the adapter package that runs them. Adapters are optional: they are imported only
+ * when a raw event of their cloud arrives, and a missing one gets a message saying what to install.
+ */
+import type { Kind, SkyportFunction } from '@skyport/core';
+import type { RawCloud, RawInvoker } from './types.js';
+
+/** A recognised raw cloud event. */
+export interface RawShape {
+  /** The cloud whose adapter runs it. */
+  readonly cloud: RawCloud;
+  /** What was recognised, for messages (`SQS Records`, `EventBridge`, `Pub/Sub push`). */
+  readonly shape: string;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function recordsSource(records: unknown[]): string {
+  const first = records[0];
+  if (!isObject(first)) return 'Records';
+  const source = first.eventSource ?? first.EventSource;
+  return typeof source === 'string' ? `${source} Records` : 'Records';
+}
+
+/**
+ * Recognises a raw AWS event (`Records[]`, EventBridge `detail-type`, API Gateway / ALB /
+ * Function URL `requestContext`) or a GCP one (a structured CloudEvent of a `google.*` type, a
+ * binary-mode CloudEvent given by `ce-*` headers, a Pub/Sub push envelope). Anything else is
+ * taken as a portable event.
+ *
+ * @example
+ * detectRaw({ Records: [{ eventSource: 'aws:sqs', body: '{}' }] }); // { cloud: 'aws', shape: 'aws:sqs Records' }
+ */
+export function detectRaw(value: unknown, headers: Readonly<Record<string, unknown>> = {}): RawShape | undefined {
+  if (typeof headers['ce-specversion'] === 'string') return { cloud: 'gcp', shape: 'CloudEvent (binary mode)' };
+  if (!isObject(value)) return undefined;
+  if (Array.isArray(value.Records)) return { cloud: 'aws', shape: recordsSource(value.Records) };
+  if (typeof value['detail-type'] === 'string') return { cloud: 'aws', shape: 'EventBridge' };
+  if (isObject(value.requestContext)) return { cloud: 'aws', shape: 'HTTP (requestContext)' };
+  if (typeof value.specversion === 'string' && typeof value.type === 'string' && value.type.startsWith('google.')) {
+    return { cloud: 'gcp', shape: `CloudEvent ${value.type}` };
+  }
+  if (isObject(value.message) && typeof value.subscription === 'string') return { cloud: 'gcp', shape: 'Pub/Sub push' };
+  return undefined;
+}
+
+/** The adapter package and export that run raw events of each cloud. */
+export const invokers: Readonly<Record<RawCloud, { readonly pkg: string; readonly name: string }>> = {
+  aws: { pkg: '@skyport/aws', name: 'invokeLambda' },
+  azure: { pkg: '@skyport/azure', name: 'invokeAzure' },
+  gcp: { pkg: '@skyport/gcp', name: 'invokeGcp' },
+};
+
+/** An adapter package that is not installed, or lacks the export Skyport needs. */
+export class AdapterUnavailableError extends Error {
+  /** The package. */
+  readonly pkg: string;
+
+  constructor(pkg: string, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'AdapterUnavailableError';
+    this.pkg = pkg;
+  }
+}
+
+function isModuleNotFound(error: unknown, pkg: string): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && error.message.includes(pkg);
+}
+
+/**
+ * Imports a package by name, or explains that it is missing. The specifier is a variable on
+ * purpose: packages that are not installed must not break type checking or bundling.
+ *
+ * @example
+ * const testing = await importOptional('@skyport/testing', 'sample events');
+ */
+export async function importOptional(pkg: string, purpose: string): Promise<Json> {
+  try {
+    const loaded: unknown = await import(pkg);
+    return isObject(loaded) ? loaded : {};
+  } catch (error) {
+    if (isModuleNotFound(error, pkg)) {
+      throw new AdapterUnavailableError(pkg, `${purpose} need ${pkg}, which is not installed (npm i ${pkg})`, error);
+    }
+    throw error;
+  }
+}
+
+const loaded = new Map<RawCloud, Promise<RawInvoker>>();
+
+/**
+ * The function that runs one raw event of `cloud` through its adapter: `invokeLambda` from
+ * `@skyport/aws`, `invokeAzure` from `@skyport/azure`, `invokeGcp` from `@skyport/gcp`.
+ *
+ * @example
+ * const run = await loadInvoker('aws');
+ * const result = await run(fulfilOrder, sqsEvent); // { batchItemFailures: [] }
+ */
+export function loadInvoker(cloud: RawCloud): Promise<RawInvoker> {
+  let pending = loaded.get(cloud);
+  if (pending === undefined) {
+    const { pkg, name } = invokers[cloud];
+    pending = importOptional(pkg, `raw ${cloud.toUpperCase()} events`).then((mod) => {
+      const invoke = mod[name];
+      if (typeof invoke !== 'function') {
+        throw new AdapterUnavailableError(
+          pkg,
+          `${pkg} does not export ${name}(); update it to run raw ${cloud} events`,
+        );
+      }
+      return (fn: SkyportFunction<Kind>, event: unknown) =>
+        Promise.resolve((invoke as (fn: unknown, event: unknown) => unknown)(fn, event));
+    });
+    pending.catch(() => loaded.delete(cloud));
+    loaded.set(cloud, pending);
+  }
+  return pending;
+}
+
+/**
+ * Whether the result of a raw invocation reports failed messages: a non-empty
+ * `batchItemFailures` (AWS) or a 5xx `statusCode`/`status`.
+ *
+ * @example
+ * reportsFailure({ batchItemFailures: [{ itemIdentifier: 'm2' }] }); // true
+ */
+export function reportsFailure(result: unknown): boolean {
+  if (!isObject(result)) return false;
+  const failures = result.batchItemFailures;
+  if (Array.isArray(failures) && failures.length > 0) return true;
+  if (result.ok === false) return true;
+  const status = result.statusCode ?? result.status;
+  return typeof status === 'number' && status >= 500;
+}

@@ -1,0 +1,379 @@
+/**
+ * `serve()`: portable functions on `node:http`, for local development and for self-hosting in a
+ * container (Cloud Run, Knative, any VM). Http functions answer on their routes; every other
+ * function takes a POST of its portable event (or a batch, or a raw AWS/GCP event) at
+ * `/_skyport/<name>`. The request body limit is enforced while the body streams in, and
+ * `close()` drains in-flight requests before the server stops.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  BadRequest,
+  type Context,
+  createContext,
+  DEFAULT_BODY_LIMIT,
+  HttpError,
+  type HttpRequestInit,
+  type HttpResponse,
+  type Kind,
+  MethodNotAllowed,
+  NotFound,
+  problemResponse,
+  runBatch,
+  runHttp,
+  SkyportError,
+  type SkyportFunction,
+  toHttpError,
+} from '@skyport/core';
+import { hasBody, readBody } from './body.js';
+import { portableBatch } from './events.js';
+import { batchJson, errorToJson } from './failures.js';
+import { AdapterUnavailableError, detectRaw, loadInvoker, reportsFailure } from './raw.js';
+import { type RouteTable, routeTable } from './routes.js';
+import type { AnyFunction, FunctionMap, NamedFunction, RouteInfo, ServeHandle, ServeOptions } from './types.js';
+
+const EVENT_PREFIX = '/_skyport/';
+const kinds: ReadonlySet<string> = new Set(['http', 'queue', 'stream', 'storage', 'schedule', 'changes', 'events']);
+
+/**
+ * Whether a value is a Skyport function (what the builders and `router()` return).
+ *
+ * @example
+ * isSkyportFunction(http({ path: '/' }).handle(() => 'hi')); // true
+ */
+export function isSkyportFunction(value: unknown): value is SkyportFunction<Kind> {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<SkyportFunction<Kind>>;
+  return (
+    typeof candidate.kind === 'string' &&
+    kinds.has(candidate.kind) &&
+    typeof candidate.dispatch === 'function' &&
+    typeof candidate.options === 'object' &&
+    Array.isArray(candidate.middleware)
+  );
+}
+
+function named(functions: FunctionMap | AnyFunction): NamedFunction[] {
+  const single: unknown = functions;
+  if (isSkyportFunction(single)) return [{ name: 'default', fn: single }];
+  const out: NamedFunction[] = [];
+  for (const [name, value] of Object.entries(functions)) {
+    const fn: unknown = value;
+    if (!isSkyportFunction(fn)) {
+      throw new SkyportError('INVALID_DEFINITION', `serve(): "${name}" is not a Skyport function`, { adapter: 'node' });
+    }
+    out.push({ name, fn });
+  }
+  return out;
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.[0];
+}
+
+function traceOf(req: IncomingMessage): Record<string, string> | undefined {
+  const h = req.headers;
+  if (h.traceparent === undefined && h['x-cloud-trace-context'] === undefined && h['x-amzn-trace-id'] === undefined) {
+    return undefined;
+  }
+  const trace: Record<string, string> = {};
+  for (const name of ['traceparent', 'tracestate', 'x-cloud-trace-context', 'x-amzn-trace-id']) {
+    const value = header(h[name]);
+    if (value !== undefined) trace[name] = value;
+  }
+  return trace;
+}
+
+function jsonResponse(status: number, value: unknown): HttpResponse {
+  return { status, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(value) };
+}
+
+/** The default startup announcement: one line with the URL, then the routes. */
+function announce(url: string, routes: readonly RouteInfo[], print: (line: string) => void): void {
+  const functions = new Set(routes.map((route) => route.function)).size;
+  print(`skyport: serving ${functions} function${functions === 1 ? '' : 's'} at ${url}`);
+  const width = Math.max(...routes.map((route) => route.path.length), 0);
+  for (const route of routes) {
+    const methods = route.methods.join(',').padEnd(7);
+    const what = route.kind === 'http' ? route.function : `${route.function} (${route.kind} event as JSON)`;
+    print(`  ${methods} ${route.path.padEnd(width)}  ${what}`);
+  }
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Serves portable functions on `node:http` and resolves once listening.
+ *
+ * @example
+ * import { serve, gracefulShutdown } from '@skyport/node';
+ * import { functions } from './functions.js';
+ *
+ * const server = await serve(functions, { port: Number(process.env.PORT ?? 3000) });
+ * gracefulShutdown(server); // SIGTERM / SIGINT: finish in-flight requests, then exit 0
+ */
+export async function serve(functions: FunctionMap | AnyFunction, options: ServeOptions = {}): Promise<ServeHandle> {
+  const all = named(functions);
+  const http = all.filter((entry) => entry.fn.kind === 'http');
+  const eventRoutes = options.eventRoutes ?? true;
+  const others = new Map(all.filter((entry) => entry.fn.kind !== 'http').map((entry) => [entry.name, entry]));
+  const byName = new Map(all.map((entry) => [entry.name, entry]));
+  const table: RouteTable | undefined = http.length > 0 ? routeTable(http) : undefined;
+  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const timeoutMs = options.timeoutMs;
+  const expose = process.env.NODE_ENV !== 'production';
+  let inflight = 0;
+  let closing = false;
+
+  const contextFor = (req: IncomingMessage, res: ServerResponse, name: string, kind: Kind): Context =>
+    createContext({
+      cloud: 'node',
+      kind,
+      requestId: header(req.headers['x-request-id']) ?? randomUUID(),
+      functionName: name,
+      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+      trace: traceOf(req),
+      raw: { req, res },
+    });
+
+  // Core builds a fresh header object for every response, so it is completed in place.
+  const write = (res: ServerResponse, response: HttpResponse): void => {
+    const headers: Record<string, string | string[]> = response.headers;
+    const body = response.body;
+    if (response.cookies.length > 0) headers['set-cookie'] = response.cookies;
+    if (closing) headers.connection = 'close';
+    if (body !== undefined) {
+      headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    }
+    res.writeHead(response.status, headers);
+    res.end(body);
+  };
+
+  const fail = (res: ServerResponse, req: IncomingMessage, error: unknown): void => {
+    const httpError = toHttpError(error);
+    const response = problemResponse(httpError, header(req.headers['x-request-id']));
+    // A body refused for its size is not read any further: close the connection after answering.
+    if (httpError.status === 413) response.headers.connection = 'close';
+    write(res, response);
+  };
+
+  const handleHttp = async (req: IncomingMessage, res: ServerResponse, target: string): Promise<void> => {
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    const method = req.method ?? 'GET';
+    let body: Uint8Array | undefined;
+    try {
+      if (hasBody(req)) body = await readBody(req, limit);
+    } catch (error) {
+      fail(res, req, error);
+      return;
+    }
+    const headers = req.headers;
+    const host = headers.host ?? 'localhost';
+    const forwarded = header(headers['x-forwarded-proto']);
+    const init: HttpRequestInit = {
+      method,
+      path,
+      query: q < 0 ? undefined : target.slice(q + 1),
+      headers,
+      headersNormalized: headers['set-cookie'] === undefined,
+      body,
+      ip: req.socket.remoteAddress,
+      url: `${forwarded === undefined ? 'http' : (forwarded.split(',')[0] ?? 'http').trim()}://${host}${target}`,
+      raw: req,
+    };
+    let decodedPath = path;
+    if (path.includes('%')) {
+      try {
+        decodedPath = decodeURIComponent(path);
+      } catch {
+        fail(res, req, new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' }));
+        return;
+      }
+    }
+    const route = table?.match(method, decodedPath) ?? { status: 404 as const };
+    if ('found' in route) {
+      const ctx = contextFor(req, res, route.found.name, 'http');
+      write(res, await runHttp(route.found.fn as SkyportFunction<'http'>, init, ctx));
+    } else if (route.status === 405 && method === 'OPTIONS') {
+      write(res, { status: 204, headers: { allow: route.allow }, cookies: [], body: undefined });
+    } else if (route.status === 405) {
+      fail(
+        res,
+        req,
+        new MethodNotAllowed(`${method} is not allowed on ${decodedPath}`, { headers: { allow: route.allow } }),
+      );
+    } else {
+      fail(res, req, new NotFound(`no route for ${method} ${decodedPath}`));
+    }
+  };
+
+  const handleEvent = async (req: IncomingMessage, res: ServerResponse, target: string): Promise<void> => {
+    const q = target.indexOf('?');
+    let name: string;
+    try {
+      name = decodeURIComponent((q < 0 ? target : target.slice(0, q)).slice(EVENT_PREFIX.length));
+    } catch {
+      fail(res, req, new BadRequest('the function name is not valid percent-encoding'));
+      return;
+    }
+    const entry = others.get(name) ?? byName.get(name);
+    if (entry === undefined) {
+      const names = [...others.keys()].join(', ') || 'none';
+      fail(res, req, new NotFound(`no function "${name}" here (event functions: ${names})`));
+      return;
+    }
+    if (req.method !== 'POST') {
+      fail(res, req, new MethodNotAllowed(`post the event to ${EVENT_PREFIX}${name}`, { headers: { allow: 'POST' } }));
+      return;
+    }
+    let text: string;
+    try {
+      text = hasBody(req) ? Buffer.from(await readBody(req, limit)).toString('utf8') : '';
+    } catch (error) {
+      fail(res, req, error);
+      return;
+    }
+    const binaryCloudEvent = typeof req.headers['ce-specversion'] === 'string';
+    let value: unknown;
+    if (text.trim() === '') value = undefined;
+    else {
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        if (!binaryCloudEvent) {
+          fail(res, req, new BadRequest('the event is not valid JSON', { code: 'MALFORMED_JSON', cause: error }));
+          return;
+        }
+        value = text;
+      }
+    }
+    const ctx = contextFor(req, res, name, entry.fn.kind);
+    const raw = detectRaw(value, req.headers);
+    if (raw !== undefined) {
+      const event = binaryCloudEvent ? structuredCloudEvent(req, value) : value;
+      try {
+        const invoke = await loadInvoker(raw.cloud);
+        const result = await invoke(entry.fn, event);
+        write(res, jsonResponse(reportsFailure(result) ? 500 : 200, result === undefined ? { ok: true } : result));
+      } catch (error) {
+        if (error instanceof AdapterUnavailableError) {
+          fail(res, req, new HttpError(501, `${raw.shape}: ${error.message}`, { code: 'ADAPTER_MISSING' }));
+        } else if (error instanceof SkyportError && error.code !== 'VALIDATION' && error.code !== 'HANDLER_FAILED') {
+          fail(res, req, new BadRequest(error.message, { code: error.code }));
+        } else {
+          ctx.log.error({ err: error }, `${entry.fn.kind} function failed on a raw ${raw.cloud} event`);
+          write(res, jsonResponse(500, { ok: false, error: errorToJson(error, expose) }));
+        }
+      }
+      return;
+    }
+    if (entry.fn.kind === 'http') {
+      fail(res, req, new BadRequest(`"${name}" is an http function: call it on its routes, or post a raw cloud event`));
+      return;
+    }
+    let items: ReturnType<typeof portableBatch>;
+    try {
+      items = portableBatch(entry.fn, name, value);
+    } catch (error) {
+      fail(res, req, error instanceof SkyportError ? new BadRequest(error.message, { code: error.code }) : error);
+      return;
+    }
+    const result = await runBatch(entry.fn, items, ctx);
+    write(res, jsonResponse(result.ok ? 200 : 500, batchJson(result, expose)));
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    inflight++;
+    const target = req.url ?? '/';
+    const work =
+      eventRoutes && target.startsWith(EVENT_PREFIX) ? handleEvent(req, res, target) : handleHttp(req, res, target);
+    work
+      .catch((error: unknown) => {
+        if (!res.headersSent) fail(res, req, error);
+        else res.destroy(error instanceof Error ? error : undefined);
+      })
+      .finally(() => {
+        inflight--;
+        if (closing && inflight === 0) setImmediate(() => server.closeIdleConnections());
+      });
+  };
+
+  const server = createServer(handle);
+  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  const envPort = process.env.PORT;
+  const port = options.port ?? (envPort !== undefined && envPort !== '' ? Number(envPort) : 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SkyportError('INVALID_DEFINITION', `serve(): port must be an integer 0-65535, got ${port}`, {
+      adapter: 'node',
+    });
+  }
+  await listen(server, port, options.host ?? (process.env.HOST || undefined));
+  const address = server.address() as AddressInfo;
+  const shownHost =
+    options.host === undefined || options.host === '0.0.0.0' || options.host === '::'
+      ? 'localhost'
+      : options.host.includes(':')
+        ? `[${options.host}]`
+        : options.host;
+  const url = `http://${shownHost}:${address.port}`;
+  const routes: RouteInfo[] = [
+    ...(table?.info ?? []),
+    ...(eventRoutes
+      ? [...others.values()].map((entry) => ({
+          methods: ['POST'],
+          path: `${EVENT_PREFIX}${entry.name}`,
+          function: entry.name,
+          kind: entry.fn.kind,
+        }))
+      : []),
+  ];
+  if (options.announce ?? true) {
+    announce(url, routes, options.print ?? ((line) => process.stdout.write(`${line}\n`)));
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    port: address.port,
+    routes,
+    get inflight() {
+      return inflight;
+    },
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        closing = true;
+        const timer = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? 10_000);
+        timer.unref();
+        server.close((error) => {
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+/** A structured CloudEvent from a binary-mode request (`ce-*` headers, the body is `data`). */
+function structuredCloudEvent(req: IncomingMessage, data: unknown): Record<string, unknown> {
+  const event: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith('ce-') && typeof value === 'string') event[name.slice(3)] = value;
+  }
+  const contentType = header(req.headers['content-type']);
+  if (contentType !== undefined) event.datacontenttype = contentType;
+  event.data = data;
+  return event;
+}

@@ -1,0 +1,92 @@
+/**
+ * Public types of `@skyport/node`: what `serve()` accepts and the handle it resolves to.
+ */
+import type { Kind, SkyportFunction } from '@skyport/core';
+
+/** A Skyport function of any kind. */
+export type AnyFunction = { [K in Kind]: SkyportFunction<K> }[Kind];
+
+/** Functions to serve, by deployment name (the name is the `/_skyport/<name>` path segment). */
+export type FunctionMap = Readonly<Record<string, AnyFunction>>;
+
+/** Options of `serve()`. */
+export interface ServeOptions {
+  /** The port; `0` picks a free one. Default: the `PORT` environment variable, else 3000. */
+  readonly port?: number;
+  /** The interface to listen on. Default: the `HOST` environment variable, else every interface. */
+  readonly host?: string;
+  /**
+   * Largest request body in bytes (default 6 MB, the Lambda limit). Enforced while the body
+   * streams in: a larger body is answered 413 without being buffered.
+   */
+  readonly bodyLimit?: number;
+  /**
+   * A per-request deadline in milliseconds (`ctx.deadline`, `ctx.signal`), for example the
+   * request timeout of your Cloud Run service. Default: no deadline.
+   */
+  readonly timeoutMs?: number;
+  /** How long `close()` waits for in-flight requests before cutting connections (default 10 s). */
+  readonly shutdownTimeoutMs?: number;
+  /**
+   * Keep-alive timeout of idle connections in ms. Behind a load balancer, set it above the
+   * balancer's own idle timeout (ALB 60 s, Google Cloud Load Balancing 600 s). Default: Node's 5 s.
+   */
+  readonly keepAliveTimeoutMs?: number;
+  /** Whether non-HTTP functions accept events at `POST /_skyport/<name>` (default true). */
+  readonly eventRoutes?: boolean;
+  /** Whether to print the startup line and the routes (default true). */
+  readonly announce?: boolean;
+  /** Where the startup line goes (default stdout). */
+  readonly print?: (line: string) => void;
+}
+
+/** One route `serve()` answers. */
+export interface RouteInfo {
+  /** The methods (`*` for every method). */
+  readonly methods: readonly string[];
+  /** The path pattern (`/orders/:id`, `/_skyport/fulfilOrder`). */
+  readonly path: string;
+  /** The name of the function that answers it. */
+  readonly function: string;
+  /** Its kind. */
+  readonly kind: Kind;
+}
+
+/** A running server. */
+export interface ServeHandle {
+  /** The base URL (`http://localhost:3000`). */
+  readonly url: string;
+  /** The port actually bound. */
+  readonly port: number;
+  /** Every route served, http routes first. */
+  readonly routes: readonly RouteInfo[];
+  /** Requests being handled right now. */
+  readonly inflight: number;
+  /**
+   * Graceful stop: stops accepting connections, lets in-flight requests finish (up to
+   * `shutdownTimeoutMs`), closes idle keep-alive connections, then resolves.
+   */
+  close(): Promise<void>;
+}
+
+/** Options of `gracefulShutdown()`. */
+export interface GracefulShutdownOptions {
+  /** The signals to handle (default `SIGTERM` and `SIGINT`). */
+  readonly signals?: readonly NodeJS.Signals[];
+  /** Whether to exit the process once closed (default true; exit code 0). */
+  readonly exit?: boolean;
+  /** Where the shutdown line goes (default stderr). */
+  readonly print?: (line: string) => void;
+}
+
+/** A function of `serve()`'s table, with the name it is served under. */
+export interface NamedFunction {
+  readonly name: string;
+  readonly fn: SkyportFunction<Kind>;
+}
+
+/** What an adapter package exposes for running one raw cloud event. */
+export type RawInvoker = (fn: SkyportFunction<Kind>, event: unknown) => Promise<unknown>;
+
+/** The clouds whose raw events Skyport can run locally. */
+export type RawCloud = 'aws' | 'azure' | 'gcp';
