@@ -1,0 +1,244 @@
+/**
+ * CloudEvents as the platform delivers them over HTTP: binary mode (attributes in `ce-*`
+ * headers, the body is only `data`) and structured mode (`application/cloudevents+json`, the
+ * whole event in the body, `data` or `data_base64`); also the event object the Functions
+ * Framework hands a `functions.cloudEvent` handler, and the legacy background-event shapes of
+ * first-generation Cloud Functions, converted the way the Functions Framework converts them.
+ */
+import { bodyTypeOf, decodeBase64, fromUtf8 } from '@skyport/core';
+import { gcpError, isObject, str } from './errors.js';
+
+/** A CloudEvent with its attributes checked and its data decoded as far as the content type says. */
+export interface ParsedCloudEvent {
+  readonly id: string;
+  readonly source: string;
+  readonly type: string;
+  readonly specversion: string;
+  readonly subject: string | undefined;
+  readonly time: string | undefined;
+  readonly datacontenttype: string | undefined;
+  /** Parsed JSON, text, bytes (`Uint8Array`) or `undefined`. */
+  readonly data: unknown;
+  /** Every other attribute (`traceparent`, Eventarc extensions). */
+  readonly extensions: Readonly<Record<string, unknown>>;
+  /** How it arrived. */
+  readonly mode: 'binary' | 'structured' | 'legacy';
+  /** The untouched event as received. */
+  readonly raw: unknown;
+}
+
+const attributes = new Set(['id', 'source', 'type', 'specversion', 'subject', 'time', 'datacontenttype', 'data']);
+
+/** Decodes a binary-mode body by its content type. */
+function decodeData(body: Uint8Array, contentType: string | undefined, kind: string): unknown {
+  if (body.byteLength === 0) return undefined;
+  const type = bodyTypeOf(contentType);
+  if (type === 'json') {
+    try {
+      return JSON.parse(fromUtf8(body));
+    } catch {
+      throw gcpError(
+        'INVALID_EVENT',
+        kind,
+        'binary CloudEvent',
+        `the CloudEvent data is not valid JSON (${contentType})`,
+      );
+    }
+  }
+  if (type === 'text') return fromUtf8(body);
+  return body;
+}
+
+/** Whether the headers carry a binary-mode CloudEvent (the four required `ce-*` attributes). */
+export function isBinaryCloudEvent(headers: Readonly<Record<string, string>>): boolean {
+  return (
+    headers['ce-id'] !== undefined &&
+    headers['ce-source'] !== undefined &&
+    headers['ce-type'] !== undefined &&
+    headers['ce-specversion'] !== undefined
+  );
+}
+
+/**
+ * A binary-mode CloudEvent from normalised (lower-cased) headers and the exact body.
+ *
+ * @example
+ * fromBinary({ 'ce-id': '1', 'ce-source': '//x', 'ce-type': 't', 'ce-specversion': '1.0', 'content-type': 'application/json' }, body, 'events');
+ */
+export function fromBinary(
+  headers: Readonly<Record<string, string>>,
+  body: Uint8Array,
+  kind: string,
+): ParsedCloudEvent {
+  const extensions: Record<string, unknown> = {};
+  for (const name of Object.keys(headers)) {
+    if (!name.startsWith('ce-')) continue;
+    const attribute = name.slice(3);
+    if (!attributes.has(attribute)) extensions[attribute] = headers[name];
+  }
+  if (headers.traceparent !== undefined) extensions.traceparent ??= headers.traceparent;
+  const id = str(headers['ce-id']);
+  const source = str(headers['ce-source']);
+  const type = str(headers['ce-type']);
+  if (id === undefined || source === undefined || type === undefined) {
+    throw gcpError('INVALID_EVENT', kind, 'binary CloudEvent', 'ce-id, ce-source and ce-type must not be empty');
+  }
+  const contentType = headers['content-type'] ?? headers['ce-datacontenttype'];
+  return {
+    id,
+    source,
+    type,
+    specversion: headers['ce-specversion'] ?? '1.0',
+    subject: str(headers['ce-subject']),
+    time: str(headers['ce-time']),
+    datacontenttype: contentType,
+    data: decodeData(body, contentType, kind),
+    extensions,
+    mode: 'binary',
+    raw: { headers, data: body },
+  };
+}
+
+/** Whether a value has the attributes of a structured CloudEvent. */
+export function looksLikeCloudEvent(value: unknown): value is { readonly [key: string]: unknown } {
+  return isObject(value) && 'specversion' in value && 'type' in value;
+}
+
+/**
+ * A structured-mode CloudEvent (the JSON body, or the object the Functions Framework parsed).
+ * Throws `INVALID_EVENT` when a required attribute is missing or `data_base64` is not base64.
+ *
+ * @example
+ * fromStructured(JSON.parse(body), 'queue');
+ */
+export function fromStructured(value: unknown, kind: string): ParsedCloudEvent {
+  if (!isObject(value))
+    throw gcpError('INVALID_EVENT', kind, typeof value, 'a structured CloudEvent must be a JSON object');
+  const id = str(value.id);
+  const source = str(value.source);
+  const type = str(value.type);
+  const specversion = str(value.specversion);
+  if (id === undefined || source === undefined || type === undefined || specversion === undefined) {
+    throw gcpError(
+      'INVALID_EVENT',
+      kind,
+      'structured CloudEvent',
+      'a CloudEvent needs non-empty string id, source, type and specversion',
+    );
+  }
+  let data: unknown = value.data;
+  if (data === undefined && value.data_base64 !== undefined) {
+    const bytes = typeof value.data_base64 === 'string' ? decodeBase64(value.data_base64) : undefined;
+    if (bytes === undefined)
+      throw gcpError('INVALID_EVENT', kind, 'structured CloudEvent', 'data_base64 is not base64');
+    data = bytes;
+  }
+  // The Functions Framework hands binary non-JSON data over as a Node Buffer: keep it as bytes.
+  if (data instanceof Uint8Array && !(data.constructor === Uint8Array)) {
+    data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  const extensions: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) if (!attributes.has(key) && key !== 'data_base64') extensions[key] = value[key];
+  return {
+    id,
+    source,
+    type,
+    specversion,
+    subject: str(value.subject),
+    time: str(value.time),
+    datacontenttype: str(value.datacontenttype),
+    data,
+    extensions,
+    mode: 'structured',
+    raw: value,
+  };
+}
+
+/** Legacy event types and their CloudEvent names (the table the Functions Framework uses). */
+const legacyTypes: Readonly<Record<string, string>> = {
+  'google.pubsub.topic.publish': 'google.cloud.pubsub.topic.v1.messagePublished',
+  'providers/cloud.pubsub/eventTypes/topic.publish': 'google.cloud.pubsub.topic.v1.messagePublished',
+  'google.storage.object.finalize': 'google.cloud.storage.object.v1.finalized',
+  'google.storage.object.delete': 'google.cloud.storage.object.v1.deleted',
+  'google.storage.object.archive': 'google.cloud.storage.object.v1.archived',
+  'google.storage.object.metadataUpdate': 'google.cloud.storage.object.v1.metadataUpdated',
+  'providers/cloud.storage/eventTypes/object.change': 'google.cloud.storage.object.v1.finalized',
+  'providers/cloud.firestore/eventTypes/document.write': 'google.cloud.firestore.document.v1.written',
+  'providers/cloud.firestore/eventTypes/document.create': 'google.cloud.firestore.document.v1.created',
+  'providers/cloud.firestore/eventTypes/document.update': 'google.cloud.firestore.document.v1.updated',
+  'providers/cloud.firestore/eventTypes/document.delete': 'google.cloud.firestore.document.v1.deleted',
+};
+
+/** Whether a value is a legacy background event: `{ context, data }` or flat `{ eventId, eventType, resource, data }`. */
+export function isLegacyEvent(value: unknown): value is { readonly [key: string]: unknown } {
+  if (!isObject(value) || !('data' in value)) return false;
+  const context = isObject(value.context) ? value.context : value;
+  return typeof context.eventType === 'string' && typeof context.eventId === 'string';
+}
+
+/**
+ * Converts a legacy background event to a CloudEvent (Pub/Sub, Storage and Firestore types are
+ * renamed; other types keep their name).
+ *
+ * @example
+ * fromLegacy({ context: { eventId: '1', eventType: 'google.pubsub.topic.publish', resource: { name: 'projects/p/topics/t' } }, data: { data: 'aGk=' } }, 'queue');
+ */
+export function fromLegacy(value: { readonly [key: string]: unknown }, kind: string): ParsedCloudEvent {
+  const context = isObject(value.context) ? value.context : value;
+  const eventType = String(context.eventType);
+  const resource = isObject(context.resource) ? context.resource : undefined;
+  const name = typeof context.resource === 'string' ? context.resource : (str(resource?.name) ?? '');
+  const type = legacyTypes[eventType] ?? eventType;
+  const time = str(context.timestamp);
+  let data: unknown = value.data;
+  let source: string;
+  let subject: string | undefined;
+  if (type.startsWith('google.cloud.pubsub.')) {
+    source = `//pubsub.googleapis.com/${name}`;
+    const message = isObject(data) ? data : {};
+    data = { message: { messageId: context.eventId, publishTime: time, ...message } };
+  } else if (type.startsWith('google.cloud.storage.')) {
+    const match = /^(projects\/[^/]+\/buckets\/[^/]+)\/(objects\/.+)$/.exec(name);
+    source = `//storage.googleapis.com/${match?.[1] ?? name}`;
+    subject = match?.[2];
+  } else if (type.startsWith('google.cloud.firestore.')) {
+    const match = /^(projects\/[^/]+\/databases\/[^/]+)\/(documents\/.+)$/.exec(name);
+    source = `//firestore.googleapis.com/${match?.[1] ?? name}`;
+    subject = match?.[2];
+  } else {
+    source = `//${str(resource?.service) ?? 'cloudfunctions.googleapis.com'}/${name}`;
+  }
+  if (str(context.eventId) === undefined) {
+    throw gcpError('INVALID_EVENT', kind, 'legacy event', 'a legacy event needs a non-empty eventId');
+  }
+  return {
+    id: String(context.eventId),
+    source,
+    type,
+    specversion: '1.0',
+    subject,
+    time,
+    datacontenttype: 'application/json',
+    data,
+    extensions: {},
+    mode: 'legacy',
+    raw: value,
+  };
+}
+
+/**
+ * The JSON object inside a Google event's `data` (parsed already, or JSON text/bytes).
+ * Throws `INVALID_EVENT` when it is not a JSON object.
+ */
+export function jsonData(event: ParsedCloudEvent, kind: string, shape: string): { readonly [key: string]: unknown } {
+  let data = event.data;
+  if (typeof data === 'string' || data instanceof Uint8Array) {
+    try {
+      data = JSON.parse(typeof data === 'string' ? data : fromUtf8(data));
+    } catch {
+      data = undefined;
+    }
+  }
+  if (!isObject(data)) throw gcpError('INVALID_EVENT', kind, shape, `the ${shape} has no JSON object as data`);
+  return data;
+}

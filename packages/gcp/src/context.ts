@@ -1,0 +1,108 @@
+/**
+ * The invocation context on GCP: `requestId` from the `function-execution-id` header, the
+ * CloudEvent / message id, or the trace headers; trace propagation from `traceparent` and
+ * `X-Cloud-Trace-Context`; `deadline` from the declared timeout; `region` from `FUNCTION_REGION`.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Context, createContext, type Kind, type SkyportFunction, type TraceCarrier } from '@skyport/core';
+import type { GcpOptions, GcpSignature } from './types.js';
+
+/** The settings of one function: per-function `gcp: { ... }` options over the adapter options. */
+export interface GcpSettings {
+  readonly name: string;
+  readonly signature: GcpSignature;
+  readonly timeoutSeconds: number | undefined;
+}
+
+const positive = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+
+/**
+ * Resolves the settings of `fn`: its `gcp` options win over `options`, which win over the
+ * environment (`FUNCTION_TARGET`, `K_SERVICE`, `CLOUD_RUN_TIMEOUT_SECONDS`).
+ *
+ * @example
+ * settingsOf(fulfilOrder, { name: 'fulfilOrder' }).signature; // 'cloudevent'
+ */
+export function settingsOf(fn: SkyportFunction, options: GcpOptions = {}): GcpSettings {
+  const own = fn.options.gcp ?? {};
+  const name =
+    (typeof own.name === 'string' && own.name) ||
+    options.name ||
+    process.env.FUNCTION_TARGET ||
+    process.env.K_SERVICE ||
+    'function';
+  const declared = own.signature ?? options.signature;
+  const signature: GcpSignature =
+    fn.kind === 'http'
+      ? 'http'
+      : declared === 'http' || declared === 'cloudevent'
+        ? declared
+        : fn.kind === 'schedule'
+          ? 'http'
+          : 'cloudevent';
+  const timeoutSeconds =
+    positive(own.timeoutSeconds) ??
+    positive(options.timeoutSeconds) ??
+    positive(Number(process.env.CLOUD_RUN_TIMEOUT_SECONDS));
+  return { name, signature, timeoutSeconds };
+}
+
+/** What the invocation tells about itself. */
+export interface InvocationInfo {
+  /** Normalised request headers, when the invocation came as HTTP. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** The id of the CloudEvent or message. */
+  readonly eventId?: string | undefined;
+  /** CloudEvent extension attributes (`traceparent`, `tracestate`). */
+  readonly extensions?: Readonly<Record<string, unknown>> | undefined;
+  /** The framework's execution id (generated when the header is absent). */
+  readonly executionId?: string | undefined;
+  /** The native request or event, for `ctx.raw`. */
+  readonly raw: unknown;
+}
+
+/** The trace headers of an invocation, lower-cased. */
+export function traceOf(info: InvocationInfo): TraceCarrier {
+  const carrier: Record<string, string> = {};
+  for (const name of ['traceparent', 'tracestate', 'x-cloud-trace-context']) {
+    const value = info.headers?.[name] ?? info.extensions?.[name];
+    if (typeof value === 'string' && value !== '') carrier[name] = value;
+  }
+  return carrier;
+}
+
+/**
+ * The request id of an invocation: the execution id header, the event id, the trace id, the
+ * framework's generated id, or a random UUID.
+ *
+ * @example
+ * requestIdOf({ headers: { 'function-execution-id': 'abc' }, raw: req }); // 'abc'
+ */
+export function requestIdOf(info: InvocationInfo, trace: TraceCarrier = traceOf(info)): string {
+  const cloudTrace = trace['x-cloud-trace-context']?.split('/')[0];
+  const w3c = trace.traceparent?.split('-')[1];
+  return (
+    info.headers?.['function-execution-id'] || info.eventId || cloudTrace || w3c || info.executionId || randomUUID()
+  );
+}
+
+/**
+ * The context of one invocation.
+ *
+ * @example
+ * const ctx = gcpContext('queue', settingsOf(fn, { name: 'fulfilOrder' }), { eventId: event.id, raw: event });
+ */
+export function gcpContext(kind: Kind, settings: GcpSettings, info: InvocationInfo): Context {
+  const trace = traceOf(info);
+  return createContext({
+    cloud: 'gcp',
+    kind,
+    requestId: requestIdOf(info, trace),
+    functionName: settings.name,
+    deadline: settings.timeoutSeconds === undefined ? undefined : Date.now() + settings.timeoutSeconds * 1000,
+    trace,
+    region: process.env.FUNCTION_REGION || undefined,
+    raw: info.raw,
+  });
+}

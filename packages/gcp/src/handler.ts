@@ -1,0 +1,137 @@
+/**
+ * `toGcp()`: a portable function as a raw Functions Framework handler. http functions and event
+ * functions registered with the `http` signature get `(req, res)`; event functions with the
+ * `cloudevent` signature get `(cloudEvent)`. Success answers 2xx; a failed event answers
+ * non-2xx (or rejects, which the framework answers with 500) so Pub/Sub and Eventarc retry.
+ */
+import {
+  BadRequest,
+  type HttpResponse,
+  MethodNotAllowed,
+  problemResponse,
+  runEvent,
+  runHttp,
+  type ScheduleOptions,
+  SkyportError,
+  type SkyportFunction,
+  toHttpError,
+} from '@skyport/core';
+import { type GcpSettings, gcpContext, requestIdOf, settingsOf } from './context.js';
+import { type Delivery, deliveryId, detectHttp, detectObject, toPortable } from './event.js';
+import { normalizeHeaders, readBody, requestInit, writeResponse } from './http.js';
+import type { AnySkyportFunction, GcpCloudEventHandler, GcpHttpHandler, GcpOptions, GcpRequest } from './types.js';
+
+const noContent: HttpResponse = { status: 204, headers: {}, cookies: [], body: undefined };
+
+/** Malformed or foreign events answer 400; a body failing its schema 422; a failed handler its error status (500 by default). */
+function failure(error: unknown, requestId: string): HttpResponse {
+  if (error instanceof SkyportError && ['UNKNOWN_EVENT', 'INVALID_EVENT', 'KIND_MISMATCH'].includes(error.code)) {
+    return problemResponse(new BadRequest(error.message, { code: error.code, cause: error }), requestId);
+  }
+  const response = problemResponse(toHttpError(error), requestId);
+  // A handler that answers 2xx-looking errors must still be retried: never acknowledge a failure.
+  return response.status < 400 ? { ...response, status: 500 } : response;
+}
+
+function eventName(fn: SkyportFunction, settings: GcpSettings): string {
+  return fn.kind === 'schedule' ? ((fn.options as ScheduleOptions).name ?? settings.name) : settings.name;
+}
+
+async function runDelivery(
+  fn: SkyportFunction,
+  settings: GcpSettings,
+  delivery: Delivery,
+  info: { headers?: Record<string, string>; executionId?: string | undefined; raw: unknown },
+): Promise<void> {
+  const event = toPortable(fn.kind, delivery, eventName(fn, settings));
+  const ctx = gcpContext(fn.kind, settings, {
+    ...info,
+    eventId: deliveryId(delivery),
+    extensions: delivery.shape === 'cloudevent' ? delivery.event.extensions : undefined,
+  });
+  await runEvent(fn, event, ctx);
+}
+
+function httpFunctionHandler(fn: SkyportFunction<'http'>, settings: GcpSettings): GcpHttpHandler {
+  return async (req, res) => {
+    const headers = normalizeHeaders(req.headers);
+    const body = await readBody(req);
+    const ctx = gcpContext('http', settings, { headers, executionId: req.executionId, raw: req });
+    writeResponse(res, await runHttp(fn, requestInit(req, body, headers), ctx));
+  };
+}
+
+function eventHttpHandler(fn: SkyportFunction, settings: GcpSettings): GcpHttpHandler {
+  return async (req: GcpRequest, res) => {
+    const headers = normalizeHeaders(req.headers);
+    let response: HttpResponse = noContent;
+    let eventId: string | undefined;
+    try {
+      const body = await readBody(req);
+      if (
+        req.method.toUpperCase() !== 'POST' &&
+        !(fn.kind === 'schedule' && headers['x-cloudscheduler'] !== undefined)
+      ) {
+        throw new MethodNotAllowed(`${fn.kind} functions take events by POST`, { headers: { allow: 'POST' } });
+      }
+      const delivery = detectHttp(headers, body, fn.kind, req);
+      eventId = deliveryId(delivery);
+      await runDelivery(fn, settings, delivery, { headers, executionId: req.executionId, raw: req });
+    } catch (error) {
+      response = failure(error, requestIdOf({ headers, eventId, executionId: req.executionId, raw: req }));
+    }
+    writeResponse(res, response);
+  };
+}
+
+function cloudEventHandler(fn: SkyportFunction, settings: GcpSettings): GcpCloudEventHandler {
+  return async (cloudEvent) => {
+    await runDelivery(fn, settings, detectObject(cloudEvent, fn.kind), { raw: cloudEvent });
+  };
+}
+
+/**
+ * The raw Functions Framework handler of a portable function.
+ *
+ * - http functions: `(req, res)` for `functions.http`, built from `req.rawBody`.
+ * - other kinds with the `http` signature (default for `schedule`): `(req, res)` taking binary
+ *   and structured CloudEvents, Pub/Sub push envelopes, legacy events and Cloud Scheduler HTTP
+ *   requests; answers 204 on success, 400 for a malformed or foreign event, 422 for a body failing
+ *   its schema, the handler's error status (500 by default) when it fails.
+ * - other kinds with the `cloudevent` signature (the default): `(cloudEvent)` for
+ *   `functions.cloudEvent`; resolves on success (the framework answers 204) and rejects on any
+ *   failure (the framework answers 500).
+ *
+ * @example
+ * import * as functions from '@google-cloud/functions-framework';
+ * functions.http('api', toGcp(api));
+ * functions.cloudEvent('fulfilOrder', toGcp(fulfilOrder, { signature: 'cloudevent' }));
+ */
+export function toGcp(fn: SkyportFunction<'http'>, options?: GcpOptions): GcpHttpHandler;
+export function toGcp(fn: AnySkyportFunction, options: GcpOptions & { readonly signature: 'http' }): GcpHttpHandler;
+export function toGcp(
+  fn: AnySkyportFunction,
+  options: GcpOptions & { readonly signature: 'cloudevent' },
+): GcpCloudEventHandler;
+export function toGcp(fn: AnySkyportFunction, options?: GcpOptions): GcpHttpHandler | GcpCloudEventHandler;
+export function toGcp(fn: AnySkyportFunction, options: GcpOptions = {}): GcpHttpHandler | GcpCloudEventHandler {
+  if (typeof fn !== 'object' || fn === null || typeof fn.dispatch !== 'function' || typeof fn.kind !== 'string') {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      'gcp: toGcp() needs a portable function (built with http(), queue(), ...)',
+      {
+        adapter: 'gcp',
+      },
+    );
+  }
+  if (fn.kind === 'http' && options.signature === 'cloudevent') {
+    throw new SkyportError('INVALID_DEFINITION', 'gcp: an http function cannot use the cloudevent signature', {
+      adapter: 'gcp',
+      kind: 'http',
+    });
+  }
+  const settings = settingsOf(fn as SkyportFunction, options);
+  if (fn.kind === 'http') return httpFunctionHandler(fn, settings);
+  const event = fn as SkyportFunction;
+  return settings.signature === 'http' ? eventHttpHandler(event, settings) : cloudEventHandler(event, settings);
+}

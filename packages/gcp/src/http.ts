@@ -1,0 +1,91 @@
+/**
+ * The HTTP side of the Functions Framework: the portable request is built from the exact body
+ * bytes (`req.rawBody`, never the framework's parsed body), the raw query string, headers and
+ * cookies; the normalised response is written back with status, headers, `Set-Cookie` values
+ * and a text or binary body.
+ */
+import type { HttpRequestInit, HttpResponse, RawHeaders } from '@skyport/core';
+import type { GcpRequest, GcpResponse } from './types.js';
+
+const empty = new Uint8Array(0);
+
+/**
+ * The exact body bytes of a request. The framework's body parsers keep them in `rawBody`; a
+ * request no parser claimed (no content type) still has its stream unread, so it is read here.
+ *
+ * @example
+ * const bytes = await readBody(req);
+ */
+export async function readBody(req: GcpRequest): Promise<Uint8Array> {
+  const raw = req.rawBody;
+  if (raw !== undefined) return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  const iterate = req[Symbol.asyncIterator];
+  if (req.readableEnded === false && iterate !== undefined) {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const iterator = iterate.call(req);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      const chunk = next.value;
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk instanceof Uint8Array ? chunk : empty;
+      chunks.push(bytes);
+      size += bytes.byteLength;
+    }
+    return chunks.length === 1 ? (chunks[0] as Uint8Array) : new Uint8Array(Buffer.concat(chunks, size));
+  }
+  return empty;
+}
+
+/**
+ * Lower-cased single-string headers, as the portable request and the detectors read them.
+ *
+ * @example
+ * normalizeHeaders({ 'Ce-Id': '1', cookie: 'a=1' });
+ */
+export function normalizeHeaders(headers: GcpRequest['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(headers)) {
+    const value = headers[key];
+    if (value === undefined) continue;
+    const name = key.toLowerCase();
+    const joined = typeof value === 'string' ? value : value.join(name === 'cookie' ? '; ' : ', ');
+    const existing = out[name];
+    out[name] = existing === undefined ? joined : `${existing}${name === 'cookie' ? '; ' : ', '}${joined}`;
+  }
+  return out;
+}
+
+/**
+ * What the portable request is built from.
+ *
+ * @example
+ * runHttp(fn, requestInit(req, await readBody(req)), ctx);
+ */
+export function requestInit(req: GcpRequest, body: Uint8Array, headers?: Record<string, string>): HttpRequestInit {
+  const target = req.originalUrl ?? req.url;
+  const q = target.indexOf('?');
+  return {
+    method: req.method,
+    path: q < 0 ? target : target.slice(0, q),
+    query: q < 0 ? '' : target.slice(q + 1),
+    headers: (headers ?? req.headers) as RawHeaders,
+    headersNormalized: headers !== undefined,
+    body,
+    ip: req.ip,
+    raw: req,
+  };
+}
+
+/**
+ * Writes a normalised response: status, headers, each cookie as its own `Set-Cookie`, body.
+ *
+ * @example
+ * writeResponse(res, await runHttp(fn, init, ctx));
+ */
+export function writeResponse(res: GcpResponse, response: HttpResponse): void {
+  if (res.headersSent) return;
+  res.statusCode = response.status;
+  for (const name of Object.keys(response.headers)) res.setHeader(name, response.headers[name] as string);
+  if (response.cookies.length > 0) res.setHeader('set-cookie', response.cookies);
+  if (response.body === undefined) res.end();
+  else res.end(response.body);
+}

@@ -1,0 +1,65 @@
+/**
+ * `register()`: registers portable functions with the Functions Framework under their names, so
+ * `functions-framework --target=<name>` (and Cloud Run functions) serve them. The framework is
+ * loaded on the first call, not at import time, and can be injected.
+ */
+import { createRequire } from 'node:module';
+import { SkyportError, type SkyportFunction } from '@skyport/core';
+import { settingsOf } from './context.js';
+import { toGcp } from './handler.js';
+import type { AnySkyportFunction, FunctionsFramework, RegisterOptions, Registration } from './types.js';
+
+const validName = /^[A-Za-z](?:[-_A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
+
+function loadFunctionsFramework(): FunctionsFramework {
+  try {
+    return createRequire(import.meta.url)('@google-cloud/functions-framework') as FunctionsFramework;
+  } catch (error) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      'gcp: register() needs @google-cloud/functions-framework (npm install @google-cloud/functions-framework)',
+      { adapter: 'gcp', cause: error },
+    );
+  }
+}
+
+/**
+ * Registers each function with `functions.http` or `functions.cloudEvent` under its key and
+ * returns what was registered. http functions always use `functions.http`; other kinds use
+ * `functions.cloudEvent` unless their signature is `http` (the default for `schedule`, whose
+ * Cloud Scheduler HTTP targets carry the job in headers), set by `options.signature` or the
+ * function's own `gcp: { signature }`.
+ *
+ * @example
+ * import { register } from '@skyport/gcp';
+ * import { api, fulfilOrder, nightlyReport } from './functions.js';
+ * register({ api, fulfilOrder, nightlyReport }, { timeoutSeconds: 60 });
+ * // functions-framework --target=api
+ */
+export function register(
+  functions: Readonly<Record<string, AnySkyportFunction>>,
+  options: RegisterOptions = {},
+): Registration[] {
+  const entries = Object.entries(functions);
+  for (const [name, fn] of entries) {
+    if (!validName.test(name)) {
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `gcp: "${name}" is not a valid function name (a letter, then up to 62 letters, digits, - or _)`,
+        { adapter: 'gcp' },
+      );
+    }
+    if (typeof fn !== 'object' || fn === null || typeof fn.dispatch !== 'function') {
+      throw new SkyportError('INVALID_DEFINITION', `gcp: "${name}" is not a portable function`, { adapter: 'gcp' });
+    }
+  }
+  const framework = options.functions ?? loadFunctionsFramework();
+  const registrations: Registration[] = [];
+  for (const [name, fn] of entries) {
+    const { signature } = settingsOf(fn as SkyportFunction, { ...options, name });
+    if (signature === 'http') framework.http(name, toGcp(fn, { ...options, name, signature }));
+    else framework.cloudEvent(name, toGcp(fn, { ...options, name, signature }));
+    registrations.push({ name, kind: fn.kind, signature });
+  }
+  return registrations;
+}
