@@ -10,7 +10,10 @@ function number(text: string): number | string {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value)) return text;
   if (Number.isInteger(value)) return Number.isSafeInteger(value) ? value : text;
-  const digits = text.replace(/[eE].*$/, '').replace(/[^0-9]/g, '').replace(/^0+/, '');
+  const digits = text
+    .replace(/[eE].*$/, '')
+    .replace(/[^0-9]/g, '')
+    .replace(/^0+/, '');
   return digits.length <= 15 ? value : text;
 }
 

@@ -3,7 +3,13 @@
  * a raw `stream` (the record's `dynamodb` object as the body). Either way the batch is ordered:
  * the first failing `SequenceNumber` and everything after it are reported.
  */
-import { type ChangeEvent, type ChangeOp, createChangeEvent, createStreamRecord, type StreamRecord } from '@skyport/core';
+import {
+  type ChangeEvent,
+  type ChangeOp,
+  createChangeEvent,
+  createStreamRecord,
+  type StreamRecord,
+} from '@skyport/core';
 import { unmarshall } from './attribute-value.js';
 import type { RecordMapper } from './records.js';
 import { awsError, obj, str } from './util.js';

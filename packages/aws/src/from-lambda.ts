@@ -12,21 +12,21 @@ import {
   changes,
   decodeBase64,
   events,
-  http,
+  type HttpRequest,
   type HttpResponseInit,
+  http,
   type Kind,
   type KindOptions,
   type Message,
   queue,
   type ScheduleTick,
-  type SkyportFunction,
   SkyportError,
+  type SkyportFunction,
   type StorageEvent,
   type StreamRecord,
   schedule,
   storage,
   stream,
-  type HttpRequest,
 } from '@skyport/core';
 import type { Callback } from 'aws-lambda';
 import { detectAwsEvent, detectAwsRecord } from './detect.js';
@@ -51,7 +51,8 @@ export type LegacyHandler<TEvent = never, TResult = unknown> = (
   event: TEvent,
   context: LambdaContext,
   callback: Callback<TResult>,
-) => void | TResult | Promise<TResult>;
+) => // biome-ignore lint/suspicious/noConfusingVoidType: callback-style handlers return nothing
+void | TResult | Promise<TResult>;
 
 /**
  * Options of `fromLambda`: the kind, plus that kind's definition options (defaults: queue and
@@ -69,17 +70,25 @@ function call(handler: LegacyHandler<unknown>, event: unknown, context: LambdaCo
   return new Promise((resolve, reject) => {
     let settled = false;
     const ok = (value: unknown) => {
-      if (!settled) (settled = true), resolve(value);
+      if (settled) return;
+      settled = true;
+      resolve(value);
     };
     const fail = (error: unknown) => {
-      if (!settled) (settled = true), reject(toError(error));
+      if (settled) return;
+      settled = true;
+      reject(toError(error));
     };
     const callback: Callback<unknown> = (error, result) => {
       if (error !== undefined && error !== null) fail(error);
       else ok(result);
     };
     try {
-      const out = (handler as (e: unknown, c: LambdaContext, cb: Callback<unknown>) => unknown)(event, context, callback);
+      const out = (handler as (e: unknown, c: LambdaContext, cb: Callback<unknown>) => unknown)(
+        event,
+        context,
+        callback,
+      );
       if (typeof (out as { then?: unknown } | null)?.then === 'function') (out as Promise<unknown>).then(ok, fail);
       else if (handler.length < 3) ok(out);
     } catch (error) {
@@ -112,7 +121,8 @@ export function httpResultToResponse(result: unknown): unknown {
   if (multi) {
     for (const name of Object.keys(multi)) {
       const values = multi[name];
-      if (Array.isArray(values)) for (const v of values) if (headerText(v) !== undefined) add(name, headerText(v) as string);
+      if (Array.isArray(values))
+        for (const v of values) if (headerText(v) !== undefined) add(name, headerText(v) as string);
     }
   }
   const single = obj(r.headers);

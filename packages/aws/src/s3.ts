@@ -65,7 +65,12 @@ export function s3FromEventBridge(event: Obj): StorageEvent {
   const bucket = str(obj(detail?.bucket)?.name);
   const key = str(object?.key);
   if (bucket === undefined || key === undefined) {
-    throw awsError('INVALID_EVENT', 'an S3 EventBridge event has no detail.bucket.name / detail.object.key', 'storage', 's3-eventbridge');
+    throw awsError(
+      'INVALID_EVENT',
+      'an S3 EventBridge event has no detail.bucket.name / detail.object.key',
+      'storage',
+      's3-eventbridge',
+    );
   }
   return createStorageEvent({
     type: event['detail-type'] === 'Object Deleted' ? 'deleted' : 'created',

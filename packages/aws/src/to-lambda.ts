@@ -49,10 +49,21 @@ function describe(event: unknown): string {
 function rejectEvent(kind: Kind, source: AwsSource, event: unknown): never {
   const accepts = acceptedSources[kind].join(', ');
   if (source === 'unknown' || source === 'apigw-authorizer') {
-    const what = source === 'unknown' ? `an event it does not recognise (${describe(event)})` : 'an API Gateway authorizer event';
-    throw awsError('UNKNOWN_EVENT', `toLambda(${kind} function) got ${what}; ${kind} functions accept ${accepts}`, kind, source);
+    const what =
+      source === 'unknown' ? `an event it does not recognise (${describe(event)})` : 'an API Gateway authorizer event';
+    throw awsError(
+      'UNKNOWN_EVENT',
+      `toLambda(${kind} function) got ${what}; ${kind} functions accept ${accepts}`,
+      kind,
+      source,
+    );
   }
-  throw awsError('KIND_MISMATCH', `the ${kind} function cannot handle the ${source} event; ${kind} functions accept ${accepts}`, kind, source);
+  throw awsError(
+    'KIND_MISMATCH',
+    `the ${kind} function cannot handle the ${source} event; ${kind} functions accept ${accepts}`,
+    kind,
+    source,
+  );
 }
 
 function isEmptyObject(event: unknown): boolean {
@@ -117,6 +128,11 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
     return undefined;
   };
 
+  const scheduleName = (lambda: LambdaContext): string => {
+    const name = (fn.options as { name?: unknown }).name ?? fallbackName ?? obj(lambda)?.functionName;
+    return typeof name === 'string' ? name : 'schedule';
+  };
+
   const handler = async (event: unknown, lambda: LambdaContext): Promise<unknown> => {
     const source = detectAwsEvent(event);
     const e = event as Obj;
@@ -137,9 +153,9 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
       return rejectEvent(kind, source, event);
     }
     if (!acceptedSources[kind].includes(source)) {
+      // EventBridge Scheduler sends the target input as is; with none configured that is `{}`.
       if (kind === 'schedule' && isEmptyObject(event)) {
-        const name = (fn.options as { name?: string }).name ?? fallbackName ?? obj(lambda)?.functionName;
-        return single(lambda, () => scheduleTickFromEventBridge({}, typeof name === 'string' ? name : 'schedule'), source);
+        return single(lambda, () => scheduleTickFromEventBridge({}, scheduleName(lambda)), source);
       }
       return rejectEvent(kind, source, event);
     }
@@ -159,10 +175,8 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
         if (kind === 'storage') return single(lambda, () => s3FromEventBridge(e), source);
         return single(lambda, () => cloudEventFromEventBridge(e), source);
       case 'scheduled':
-        if (kind === 'schedule') {
-          const name = (fn.options as { name?: string }).name ?? 'schedule';
-          return single(lambda, () => scheduleTickFromEventBridge(e, name), source);
-        }
+        if (kind === 'schedule')
+          return single(lambda, () => scheduleTickFromEventBridge(e, scheduleName(lambda)), source);
         return single(lambda, () => cloudEventFromEventBridge(e), source);
       default:
         return single(lambda, () => cloudEventFromEventBridge(e), source);

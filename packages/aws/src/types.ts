@@ -10,12 +10,12 @@ import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResult,
   APIGatewayProxyStructuredResultV2,
-  Context as LambdaContext,
   DynamoDBBatchResponse,
   DynamoDBStreamEvent,
   EventBridgeEvent,
   KinesisStreamBatchResponse,
   KinesisStreamEvent,
+  Context as LambdaContext,
   S3Event,
   ScheduledEvent,
   SNSEvent,
@@ -71,7 +71,10 @@ export interface AwsResults {
 }
 
 /** The Lambda handler `toLambda()` returns for a function of kind `K`. */
-export type LambdaHandler<K extends Kind = Kind> = (event: AwsEvents[K], context: LambdaContext) => Promise<AwsResults[K]>;
+export type LambdaHandler<K extends Kind = Kind> = (
+  event: AwsEvents[K],
+  context: LambdaContext,
+) => Promise<AwsResults[K]>;
 
 /** Options of `toLambda()`. */
 export interface ToLambdaOptions {

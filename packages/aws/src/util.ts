@@ -35,7 +35,13 @@ export function arnName(arn: unknown): string {
 }
 
 /** An adapter error naming the adapter, the function kind and the detected shape. */
-export function awsError(code: SkyportErrorCode, message: string, kind: Kind, shape: string, cause?: unknown): SkyportError {
+export function awsError(
+  code: SkyportErrorCode,
+  message: string,
+  kind: Kind,
+  shape: string,
+  cause?: unknown,
+): SkyportError {
   return new SkyportError(code, `aws: ${message}`, { adapter: 'aws', kind, shape, cause });
 }
 

@@ -57,7 +57,12 @@ function hostOf(headers: Obj | undefined): string | undefined {
  */
 export function toApiGatewayV1(response: HttpResponse): APIGatewayProxyResult {
   const { body, isBase64Encoded } = responseBody(response);
-  const result: APIGatewayProxyResult = { statusCode: response.status, headers: response.headers, body, isBase64Encoded };
+  const result: APIGatewayProxyResult = {
+    statusCode: response.status,
+    headers: response.headers,
+    body,
+    isBase64Encoded,
+  };
   if (response.cookies.length > 0) result.multiValueHeaders = { 'set-cookie': response.cookies };
   return result;
 }

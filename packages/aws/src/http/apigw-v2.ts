@@ -44,7 +44,10 @@ export function fromApiGatewayV2(event: Obj): HttpRequestInit {
     headers: headers as HttpRequestInit['headers'],
     headersNormalized: headers !== undefined && normalized(headers),
     // Function URLs send the cookies twice (header and array); HTTP APIs only in the array.
-    cookies: Array.isArray(cookies) && headers?.cookie === undefined ? cookies.filter((c): c is string => typeof c === 'string') : undefined,
+    cookies:
+      Array.isArray(cookies) && headers?.cookie === undefined
+        ? cookies.filter((c): c is string => typeof c === 'string')
+        : undefined,
     body: requestBody(event.body, event.isBase64Encoded),
     ip: str(httpContext.sourceIp),
     url: domain === undefined ? undefined : `https://${domain}${rawPath}${query ? `?${query}` : ''}`,

@@ -21,9 +21,16 @@ const echo = http().handle((req) => ({
 
 const parse = (result: { body?: string | undefined }) => JSON.parse(result.body ?? 'null');
 
-const create = http({ method: 'POST', path: '/orders', body: z.object({ sku: z.string(), qty: z.number().int() }) }).handle(
-  (req) => ({ status: 201, headers: { location: '/orders/1' }, cookies: ['a=1; Path=/', 'b=2'], body: { id: '1', ...req.body } }),
-);
+const create = http({
+  method: 'POST',
+  path: '/orders',
+  body: z.object({ sku: z.string(), qty: z.number().int() }),
+}).handle((req) => ({
+  status: 201,
+  headers: { location: '/orders/1' },
+  cookies: ['a=1; Path=/', 'b=2'],
+  body: { id: '1', ...req.body },
+}));
 
 function v2(overrides: Record<string, unknown> = {}) {
   return {
@@ -66,7 +73,11 @@ describe('HTTP API v2', () => {
   });
 
   it('answers 422 problem+json listing every failing path', async () => {
-    const result = await invokeLambda(create, v2({ body: '{"sku":1}' }), createLambdaContext({ awsRequestId: 'req-9' }));
+    const result = await invokeLambda(
+      create,
+      v2({ body: '{"sku":1}' }),
+      createLambdaContext({ awsRequestId: 'req-9' }),
+    );
     expect(result).toMatchObject({ statusCode: 422, headers: { 'content-type': 'application/problem+json' } });
     const problem = parse(result as { body: string });
     expect(problem.requestId).toBe('req-9');
@@ -203,7 +214,13 @@ describe('REST API v1', () => {
   });
 
   it('accepts null maps and a base64 flag with a null body (payload 1.0)', async () => {
-    const event = v1({ headers: null, multiValueHeaders: null, multiValueQueryStringParameters: null, queryStringParameters: null, isBase64Encoded: true });
+    const event = v1({
+      headers: null,
+      multiValueHeaders: null,
+      multiValueQueryStringParameters: null,
+      queryStringParameters: null,
+      isBase64Encoded: true,
+    });
     const seen = parse((await invokeLambda(echo, event)) as { body: string });
     expect(seen).toMatchObject({ path: '/orders', headers: {}, query: {} });
     expect(seen.body).toBeUndefined();
@@ -226,7 +243,9 @@ describe('REST API v1', () => {
   });
 
   it('reads the real REST fixture', async () => {
-    const seen = parse((await invokeLambda(echo, fixture('apigw-rest/aws-lambda-go__apigw-request.json'))) as { body: string });
+    const seen = parse(
+      (await invokeLambda(echo, fixture('apigw-rest/aws-lambda-go__apigw-request.json'))) as { body: string },
+    );
     expect(seen).toMatchObject({
       method: 'POST',
       path: '/hello/world',
@@ -251,7 +270,12 @@ describe('REST API v1', () => {
 describe('ALB', () => {
   const single = fixture('alb/aws-lambda-go__alb-lambda-target-request-headers-only.json');
   const multi = fixture('alb/aws-lambda-go__alb-lambda-target-request-multivalue-headers.json');
-  const withCookies = http().handle(() => ({ status: 201, cookies: ['a=1', 'b=2'], headers: { 'x-id': '7' }, body: 'made' }));
+  const withCookies = http().handle(() => ({
+    status: 201,
+    cookies: ['a=1', 'b=2'],
+    headers: { 'x-id': '7' },
+    body: 'made',
+  }));
 
   it('answers single-value mode with statusDescription and case-varied Set-Cookie names', async () => {
     expect(await invokeLambda(withCookies, single)).toEqual({
@@ -281,7 +305,9 @@ describe('ALB', () => {
 
   it('decodes the base64 body of the BOM fixture', async () => {
     const seen = parse(
-      (await invokeLambda(echo, fixture('alb/aws-lambda-dotnet__values-put-binary-alb-request.json'))) as { body: string },
+      (await invokeLambda(echo, fixture('alb/aws-lambda-dotnet__values-put-binary-alb-request.json'))) as {
+        body: string;
+      },
     );
     expect(seen).toMatchObject({ method: 'PUT', path: '/api/binary', body: 'Greetings, programs!' });
   });

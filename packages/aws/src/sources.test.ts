@@ -1,0 +1,357 @@
+import {
+  type ChangeEvent,
+  type CloudEvent,
+  changes,
+  events,
+  type Message,
+  queue,
+  type ScheduleTick,
+  SkyportError,
+  type StorageEvent,
+  type StreamRecord,
+  schedule,
+  storage,
+  stream,
+} from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { fixture } from './__fixtures__/load.js';
+import { createLambdaContext } from './context.js';
+import { detectAwsEvent } from './detect.js';
+import { invokeLambda } from './invoke.js';
+import { toLambda } from './to-lambda.js';
+
+function sqsRecord(id: string, body: string, extra: Record<string, string> = {}) {
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '2',
+      SentTimestamp: '1700000000000',
+      SenderId: 'x',
+      ApproximateFirstReceiveTimestamp: '1700000000001',
+      ...extra,
+    },
+    messageAttributes: {
+      tenant: { stringValue: 'acme', stringListValues: [], binaryListValues: [], dataType: 'String' },
+    },
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:orders.fifo',
+    awsRegion: 'eu-west-1',
+  };
+}
+
+describe('SQS', () => {
+  it('maps the fixture records and reports nothing when all succeed', async () => {
+    const seen: Message[] = [];
+    const fn = queue({ name: 'q' }).handle((msg) => {
+      seen.push(msg);
+    });
+    const result = await invokeLambda(fn, fixture('sqs/powertools-ts__base.json'));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(seen.map((m) => [m.id, m.body, m.attempt, m.source, m.attributes])).toEqual([
+      ['059f36b4-87a3-44ab-83d2-661975830a7d', 'Test message.', 1, 'my-queue', { testAttr: '100' }],
+      ['2e1424d4-f796-459a-8184-9c92662be6da', { message: 'foo1' }, 1, 'my-queue', {}],
+    ]);
+    expect(seen[0]?.publishedAt.getTime()).toBe(1545082649183);
+  });
+
+  it('reports exactly the failed messages, including schema failures', async () => {
+    const fn = queue({ name: 'q', body: z.object({ n: z.number() }) }).handle((msg) => {
+      if (msg.body.n === 2) throw new Error('boom');
+    });
+    const event = {
+      Records: [
+        sqsRecord('a', '{"n":1}'),
+        sqsRecord('b', '{"n":2}'),
+        sqsRecord('c', '"bad"'),
+        sqsRecord('d', '{"n":3}'),
+      ],
+    };
+    expect(await invokeLambda(fn, event)).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'b' }, { itemIdentifier: 'c' }],
+    });
+  });
+
+  it('FIFO: after a failure every later message of the same group is reported', async () => {
+    const ran: string[] = [];
+    const fn = queue({ name: 'q' }).handle((msg) => {
+      ran.push(msg.id);
+      if (msg.id === 'a2') throw new Error('boom');
+    });
+    const event = {
+      Records: [
+        sqsRecord('a1', '1', { MessageGroupId: 'A' }),
+        sqsRecord('a2', '2', { MessageGroupId: 'A' }),
+        sqsRecord('b1', '3', { MessageGroupId: 'B' }),
+        sqsRecord('a3', '4', { MessageGroupId: 'A' }),
+        sqsRecord('b2', '5', { MessageGroupId: 'B' }),
+      ],
+    };
+    expect(await invokeLambda(fn, event)).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'a2' }, { itemIdentifier: 'a3' }],
+    });
+    expect(ran).toEqual(['a1', 'a2', 'b1', 'b2']);
+  });
+
+  it('fails the whole invocation when batch item failures are not reported', async () => {
+    const fn = queue({ name: 'q' }).handle((msg) => {
+      if (msg.id === 'b') throw new Error('no b');
+    });
+    const handler = toLambda(fn, { reportBatchItemFailures: false });
+    const event = { Records: [sqsRecord('a', '1'), sqsRecord('b', '2')] };
+    await expect(handler(event as never, createLambdaContext())).rejects.toThrow('no b');
+  });
+
+  it('fails only a malformed record, and the whole batch when a record has no id', async () => {
+    const fn = queue({ name: 'q' }).handle(() => undefined);
+    const bad = { Records: [sqsRecord('a', '1'), { ...sqsRecord('b', '2'), attributes: null }] };
+    expect(await invokeLambda(fn, bad)).toEqual({ batchItemFailures: [] });
+    const noId = { Records: [sqsRecord('a', '1'), { eventSource: 'aws:sqs', body: 'x' }] };
+    await expect(invokeLambda(fn, noId)).rejects.toMatchObject({ code: 'INVALID_EVENT', kind: 'queue', shape: 'sqs' });
+  });
+
+  it('unwraps SNS envelopes when asked (the FIFO fixture)', async () => {
+    const seen: Message[] = [];
+    const fn = queue({ name: 'q', aws: { unwrapSns: true } }).handle((msg) => {
+      seen.push(msg);
+    });
+    expect(await invokeLambda(fn, fixture('sqs/powertools-py__snsSqsFifoEvent.json'))).toEqual({
+      batchItemFailures: [],
+    });
+    expect(seen[0]?.body).toEqual({ message: 'hello world', username: 'lessa' });
+    expect(seen[0]?.groupId).toBe('powertools-test');
+    expect(seen[0]?.id).toBe('69bc4bbd-ed69-4325-a434-85c3b428ceab');
+  });
+});
+
+describe('SNS', () => {
+  it('maps the fixture', async () => {
+    const seen: Message[] = [];
+    const fn = queue({ name: 't' }).handle((msg) => {
+      seen.push(msg);
+    });
+    expect(await invokeLambda(fn, fixture('sns/powertools-ts__base.json'))).toBeUndefined();
+    expect(seen.map((m) => [m.id, m.body, m.source, m.attributes])).toEqual([
+      [
+        '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
+        'Hello from SNS!',
+        'ExampleTopic',
+        { Test: 'TestString', TestBinary: 'TestBinary' },
+      ],
+    ]);
+  });
+
+  it('throws the handler error so the async invocation is retried', async () => {
+    const fn = queue({ name: 't' }).handle(() => {
+      throw new Error('sns failed');
+    });
+    await expect(invokeLambda(fn, fixture('sns/aws-lambda-go__sns-event.json'))).rejects.toThrow('sns failed');
+  });
+});
+
+describe('Kinesis', () => {
+  it('decodes data and reports the first failing sequence number onward', async () => {
+    const event = fixture<{ Records: { kinesis: { sequenceNumber: string } }[] }>('kinesis/powertools-ts__stream.json');
+    const seen: StreamRecord[] = [];
+    const fn = stream({ name: 's' }).handle((rec) => {
+      seen.push(rec);
+      throw new Error('first fails');
+    });
+    const result = await invokeLambda(fn, event);
+    expect(result).toEqual({
+      batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })),
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ body: 'Hello, this is a test.', partitionKey: '1', source: 'lambda-stream' });
+    expect(seen[0]?.publishedAt.getTime()).toBe(1545084650987);
+  });
+});
+
+describe('DynamoDB Streams', () => {
+  it('maps changes with unmarshalled items', async () => {
+    const seen: ChangeEvent[] = [];
+    const fn = changes({ collection: 'x' }).handle((change) => {
+      seen.push(change);
+    });
+    expect(await invokeLambda(fn, fixture('dynamodb/powertools-ts__base.json'))).toEqual({ batchItemFailures: [] });
+    expect(seen.map(({ op, key, before, after }) => ({ op, key, before, after }))).toEqual([
+      { op: 'insert', key: { Id: 101 }, before: undefined, after: { Message: 'New item!', Id: 101 } },
+      {
+        op: 'update',
+        key: { Id: 101 },
+        before: { Message: 'New item!', Id: 101 },
+        after: { Message: 'This item has changed', Id: 101 },
+      },
+    ]);
+    expect(seen[0]?.time.getTime()).toBe(1693997155000);
+  });
+
+  it('reports the first failing change onward, by SequenceNumber', async () => {
+    const fn = changes({ collection: 'x' }).handle((change) => {
+      if (change.op === 'insert') throw new Error('no');
+    });
+    expect(await invokeLambda(fn, fixture('dynamodb/powertools-ts__base.json'))).toEqual({
+      batchItemFailures: [{ itemIdentifier: '111' }, { itemIdentifier: '222' }],
+    });
+  });
+
+  it('runs as a raw stream with the dynamodb object as body', async () => {
+    const seen: StreamRecord[] = [];
+    const fn = stream({ name: 's' }).handle((rec) => {
+      seen.push(rec);
+    });
+    await invokeLambda(fn, fixture('dynamodb/aws-lambda-go__dynamodb-event.json'));
+    expect(seen[0]).toMatchObject({ source: 'Example-Table', partitionKey: '{"val":"data","key":"binary"}' });
+    expect((seen[0]?.body as { Keys?: unknown } | undefined)?.Keys).toEqual({
+      val: { S: 'data' },
+      key: { S: 'binary' },
+    });
+  });
+});
+
+describe('S3', () => {
+  it('decodes keys (+ is a space) and maps created objects', async () => {
+    const seen: StorageEvent[] = [];
+    const fn = storage({ bucket: 'b' }).handle((obj) => {
+      seen.push(obj);
+    });
+    const event = fixture<{ Records: { s3: { object: { key: string } } }[] }>('s3/aws-lambda-go__s3-event.json');
+    const record = event.Records[0] as { s3: { object: { key: string } } };
+    record.s3.object.key = 'My+Photos%2F2024%3A1.png';
+    expect(await invokeLambda(fn, event)).toBeUndefined();
+    expect(seen.map(({ type, bucket, key, size, etag }) => ({ type, bucket, key, size, etag }))).toEqual([
+      {
+        type: 'created',
+        bucket: 'sourcebucket',
+        key: 'My Photos/2024:1.png',
+        size: 1024,
+        etag: 'd41d8cd98f00b204e9800998ecf8427e',
+      },
+    ]);
+  });
+
+  it('maps deletes without size or etag', async () => {
+    const seen: StorageEvent[] = [];
+    const fn = storage({ bucket: 'b' }).handle((obj) => {
+      seen.push(obj);
+    });
+    await invokeLambda(fn, fixture('s3/powertools-ts__delete-object.json'));
+    expect(seen[0]).toMatchObject({
+      type: 'deleted',
+      key: 'b21b84d653bb07b05b1e6b33684dc11b',
+      size: undefined,
+      etag: undefined,
+    });
+  });
+
+  it('maps S3 events delivered by EventBridge', async () => {
+    const seen: StorageEvent[] = [];
+    const fn = storage({ bucket: 'b' }).handle((obj) => {
+      seen.push(obj);
+    });
+    await invokeLambda(fn, fixture('s3/powertools-ts__eventbridge-object-created.json'));
+    expect(seen[0]).toMatchObject({ type: 'created', bucket: 'example-bucket', key: 'IMG_m7fzo3.jpg', size: 184662 });
+    expect(seen[0]?.time.toISOString()).toBe('2023-03-08T17:50:14.000Z');
+  });
+});
+
+describe('EventBridge', () => {
+  it('maps custom events to CloudEvents', async () => {
+    const seen: CloudEvent[] = [];
+    const fn = events({ type: 'OrderPurchased' }).handle((event) => {
+      seen.push(event);
+    });
+    expect(await invokeLambda(fn, fixture('eventbridge/powertools-ts__examplePayload.json'))).toBeUndefined();
+    expect(seen[0]).toMatchObject({
+      id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+      source: 'OrderService',
+      type: 'OrderPurchased',
+      specversion: '1.0',
+      datacontenttype: 'application/json',
+      data: { id: 10876546789, description: 'My order' },
+      extensions: { account: '111122223333', region: 'us-west-1', resources: ['some_additional'] },
+    });
+  });
+
+  it('maps scheduled rules and Scheduler events to ticks', async () => {
+    const seen: ScheduleTick[] = [];
+    const fn = schedule({ cron: '0 3 * * *' }).handle((tick) => {
+      seen.push(tick);
+    });
+    await invokeLambda(fn, fixture('eventbridge/aws-lambda-dotnet__scheduled-event.json'));
+    await invokeLambda(fn, {
+      version: '0',
+      id: 'x',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.scheduler',
+      account: '1',
+      time: '2024-05-01T03:00:00Z',
+      region: 'eu-west-1',
+      resources: ['arn:aws:scheduler:eu-west-1:1:schedule/default/nightly'],
+      detail: {},
+    });
+    await invokeLambda(fn, {});
+    expect(seen.map((t) => [t.name, t.isPastDue])).toEqual([
+      ['my-schedule', false],
+      ['nightly', false],
+      ['skyport-function', false],
+    ]);
+    expect(seen[0]?.scheduledTime.toISOString()).toBe('1970-01-01T00:00:00.000Z');
+  });
+});
+
+describe('errors', () => {
+  it('names the kind and the detected shape on a mismatch', async () => {
+    const fn = queue({ name: 'q' }).handle(() => undefined);
+    const error = await invokeLambda(fn, fixture('kinesis/powertools-ts__stream.json')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SkyportError);
+    expect(error).toMatchObject({ code: 'KIND_MISMATCH', adapter: 'aws', kind: 'queue', shape: 'kinesis' });
+    expect((error as Error).message).toContain('queue');
+    expect((error as Error).message).toContain('kinesis');
+  });
+
+  it('rejects unknown shapes and authorizer events', async () => {
+    const fn = queue({ name: 'q' }).handle(() => undefined);
+    await expect(invokeLambda(fn, { hello: 1 })).rejects.toMatchObject({ code: 'UNKNOWN_EVENT', shape: 'unknown' });
+    await expect(
+      invokeLambda(fn, fixture('apigw-authorizer/aws-lambda-go__apigw-custom-auth-request.json')),
+    ).rejects.toMatchObject({
+      code: 'UNKNOWN_EVENT',
+      shape: 'apigw-authorizer',
+    });
+  });
+});
+
+describe('detectAwsEvent', () => {
+  it.each([
+    ['alb/powertools-ts__base.json', 'alb'],
+    ['apigw-http/powertools-ts__no-auth.json', 'apigw-v2'],
+    ['apigw-http/aws-lambda-dotnet__values-get-all-httpapi-request.json', 'apigw-v1'],
+    ['apigw-rest/powertools-ts__no-auth.json', 'apigw-v1'],
+    ['lambda-url/powertools-ts__base.json', 'function-url'],
+    ['sqs/powertools-ts__base.json', 'sqs'],
+    ['sns/powertools-ts__base.json', 'sns'],
+    ['s3/powertools-ts__delete-object.json', 's3'],
+    ['s3/powertools-ts__eventbridge-object-created.json', 's3-eventbridge'],
+    ['eventbridge/powertools-ts__base.json', 'eventbridge'],
+    ['eventbridge/aws-lambda-dotnet__scheduled-event.json', 'scheduled'],
+    ['kinesis/aws-lambda-go__kinesis-event.json', 'kinesis'],
+    ['dynamodb/aws-lambda-go__dynamodb-event.json', 'dynamodb'],
+    ['apigw-authorizer/aws-lambda-go__apigw-custom-auth-request.json', 'apigw-authorizer'],
+  ])('%s -> %s', (path, source) => {
+    expect(detectAwsEvent(fixture(path))).toBe(source);
+  });
+
+  it('says unknown for non-objects and empty batches', () => {
+    expect([null, 1, 'x', [], { Records: [] }].map(detectAwsEvent)).toEqual([
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown',
+      'unknown',
+    ]);
+  });
+});
