@@ -1,0 +1,129 @@
+/**
+ * Event Grid events, in the Event Grid schema (`eventType`, `eventTime`, `topic`, `dataVersion`)
+ * or the CloudEvents 1.0 schema (`type`, `time`, `source`, `specversion`). Blob storage events
+ * (`Microsoft.Storage.BlobCreated` / `BlobDeleted`) become storage events; any event becomes a
+ * portable CloudEvent for `events` functions. The trigger passes one event; an array (a webhook
+ * body, a sample file) is taken as a batch.
+ */
+import {
+  type BatchItem,
+  type CloudEvent,
+  createCloudEvent,
+  createStorageEvent,
+  type Kind,
+  SkyportError,
+  type StorageEvent,
+} from '@skyport/core';
+import { invalidEvent } from './errors.js';
+import { asNumber, asRecord, asString, asTime } from './metadata.js';
+
+interface GridFields {
+  readonly id: string | undefined;
+  readonly type: string | undefined;
+  readonly source: string | undefined;
+  readonly subject: string | undefined;
+  readonly time: string | number | undefined;
+  readonly data: unknown;
+}
+
+function fieldsOf(event: Record<string, unknown>): GridFields {
+  const cloud = typeof event.specversion === 'string';
+  return {
+    id: asString(event.id),
+    type: asString(cloud ? event.type : event.eventType),
+    source: asString(cloud ? event.source : event.topic),
+    subject: asString(event.subject),
+    time: asTime(cloud ? event.time : event.eventTime),
+    data: event.data,
+  };
+}
+
+function eventsOf(trigger: unknown, kind: Kind): Record<string, unknown>[] {
+  const list = Array.isArray(trigger) ? trigger : [trigger];
+  return list.map((item) => {
+    const event = asRecord(item);
+    if (!event) throw invalidEvent(kind, 'eventGridTrigger', 'an Event Grid event must be an object');
+    return event;
+  });
+}
+
+const blobSubject = /^\/blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/;
+
+/**
+ * The storage events of an Event Grid invocation carrying blob events.
+ *
+ * @example
+ * eventGridStorageItems(event, 'storage'); // [{ id: 'new-file.txt', event: { type: 'created', ... } }]
+ */
+export function eventGridStorageItems(trigger: unknown, kind: Kind): BatchItem<StorageEvent>[] {
+  return eventsOf(trigger, kind).map((raw) => {
+    const fields = fieldsOf(raw);
+    const type =
+      fields.type === 'Microsoft.Storage.BlobCreated'
+        ? 'created'
+        : fields.type === 'Microsoft.Storage.BlobDeleted'
+          ? 'deleted'
+          : undefined;
+    if (type === undefined) {
+      throw new SkyportError(
+        'UNKNOWN_EVENT',
+        `azure: Event Grid event type "${fields.type ?? '?'}" is not a blob created/deleted event (storage function)`,
+        { adapter: 'azure', kind, shape: 'eventGridTrigger' },
+      );
+    }
+    const match = blobSubject.exec(fields.subject ?? '');
+    if (!match) throw invalidEvent(kind, 'eventGridTrigger', `blob event subject "${fields.subject}" names no blob`);
+    const data = asRecord(fields.data);
+    const event = createStorageEvent({
+      type,
+      bucket: match[1] as string,
+      key: match[2] as string,
+      size: type === 'created' ? asNumber(data?.contentLength) : undefined,
+      etag: asString(data?.eTag),
+      contentType: asString(data?.contentType),
+      time: fields.time,
+      raw,
+    });
+    return { id: fields.id ?? event.key, event };
+  });
+}
+
+/**
+ * The CloudEvents of an Event Grid invocation (either schema).
+ *
+ * @example
+ * eventGridCloudItems(event, 'events'); // [{ id, event: { id, source: topic, type: eventType, ... } }]
+ */
+export function eventGridCloudItems(trigger: unknown, kind: Kind): BatchItem<CloudEvent>[] {
+  return eventsOf(trigger, kind).map((raw) => {
+    const fields = fieldsOf(raw);
+    const cloud = typeof raw.specversion === 'string';
+    const extensions: Record<string, unknown> = {};
+    if (cloud) {
+      const known = new Set(['id', 'source', 'type', 'specversion', 'subject', 'time', 'datacontenttype', 'data']);
+      for (const key of Object.keys(raw)) if (!known.has(key)) extensions[key] = raw[key];
+    } else {
+      if (raw.dataVersion !== undefined) extensions.dataversion = raw.dataVersion;
+      if (raw.metadataVersion !== undefined) extensions.metadataversion = raw.metadataVersion;
+    }
+    let event: CloudEvent;
+    try {
+      event = createCloudEvent({
+        id: fields.id ?? '',
+        source: fields.source ?? '',
+        type: fields.type ?? '',
+        specversion: cloud ? String(raw.specversion) : '1.0',
+        subject: fields.subject,
+        time: fields.time,
+        datacontenttype: asString(raw.datacontenttype) ?? (cloud ? undefined : 'application/json'),
+        data: fields.data,
+        extensions,
+        raw,
+      });
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw invalidEvent(kind, 'eventGridTrigger', detail);
+    }
+    return { id: event.id, event };
+  });
+}

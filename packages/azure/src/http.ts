@@ -1,0 +1,196 @@
+/**
+ * HTTP on Azure: the v4 `HttpRequest` (WHATWG `Headers`, `URLSearchParams` query, route `params`,
+ * a single-use body stream) becomes the portable request, and the portable response becomes an
+ * `HttpResponseInit` with Azure cookie objects. Paths lose the `routePrefix` (`/api`); a router,
+ * registered on a catch-all route, sees the path its catch-all parameter captured.
+ */
+import type { Cookie as AzureCookie, HttpRequest as AzureHttpRequest } from '@azure/functions';
+import {
+  BadRequest,
+  type Context,
+  endContext,
+  type HttpMethod,
+  type HttpRequestInit,
+  type HttpResponse,
+  parseSetCookie,
+  problemResponse,
+  runHttp,
+  SkyportError,
+  type SkyportFunction,
+  toHttpError,
+} from '@skyport/core';
+import { asRecord } from './metadata.js';
+import type { AzureHttpResponse } from './types.js';
+
+/** The route a router is registered with when none is given: everything under the route prefix. */
+export const ROUTER_ROUTE = '{*path}';
+
+/**
+ * The Azure route template of a portable path: `/orders/:id` -> `orders/{id}`, a trailing `*`
+ * -> `{*rest}`.
+ *
+ * @example
+ * toAzureRoute('/orders/:id'); // 'orders/{id}'
+ */
+export function toAzureRoute(path: string): string {
+  return path
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .split('/')
+    .map((segment) => (segment === '*' ? '{*rest}' : segment.startsWith(':') ? `{${segment.slice(1)}}` : segment))
+    .join('/');
+}
+
+/** The methods Azure must route to a function: its own (HEAD with GET), every method for routers. */
+export function azureMethods(fn: SkyportFunction<'http'>): HttpMethod[] {
+  const all: HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+  const method = fn.options.method;
+  // A router answers 404/405/OPTIONS itself, so it must see every method.
+  if (fn.routes || method === undefined) return all;
+  const own = new Set<HttpMethod>(typeof method === 'string' ? [method] : method);
+  if (own.has('GET')) own.add('HEAD');
+  return all.filter((m) => own.has(m));
+}
+
+/** The name of the catch-all parameter of a route template (`{*path}` -> `path`). */
+export function catchAllOf(route: string | undefined): string | undefined {
+  return route === undefined ? undefined : /\{\*([A-Za-z0-9_]+)\}/.exec(route)?.[1];
+}
+
+function stripPrefix(pathname: string, prefix: string): string {
+  const clean = prefix.replace(/^\/+|\/+$/g, '');
+  if (clean === '') return pathname;
+  const head = `/${clean}`;
+  if (pathname === head) return '/';
+  return pathname.startsWith(`${head}/`) ? pathname.slice(head.length) : pathname;
+}
+
+function clientIp(headers: Record<string, string>): string | undefined {
+  const first = (headers['x-forwarded-for'] ?? headers['client-ip'])?.split(',')[0]?.trim();
+  if (!first) return undefined;
+  // Azure front ends append the client port: "203.0.113.7:52814", "[2001:db8::1]:443".
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(first);
+  if (bracketed) return bracketed[1];
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(first);
+  return v4 ? v4[1] : first;
+}
+
+/** What the HTTP mapping needs to know besides the request. */
+export interface HttpMapping {
+  /** `host.json` `extensions.http.routePrefix`. */
+  readonly routePrefix: string;
+  /** For a router: the catch-all parameter whose value is the portable path. */
+  readonly catchAll: string | undefined;
+}
+
+/**
+ * Reads an Azure request into the portable request init. The body stream is read once, here.
+ *
+ * @example
+ * const init = await fromAzureRequest(request, { routePrefix: 'api', catchAll: undefined });
+ */
+export async function fromAzureRequest(request: AzureHttpRequest, mapping: HttpMapping): Promise<HttpRequestInit> {
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const params: Record<string, string> = {};
+  const given = asRecord(request.params);
+  if (given) for (const key of Object.keys(given)) if (typeof given[key] === 'string') params[key] = given[key];
+
+  let path = '/';
+  let url = request.url;
+  // The URL carries every value of a repeated query key; `request.query` only what the host mapped.
+  let query = new URLSearchParams();
+  try {
+    const parsed = new URL(request.url);
+    url = parsed.href;
+    path = parsed.pathname;
+    query = parsed.searchParams;
+  } catch {
+    // An unparseable URL keeps the defaults; the host never sends one.
+  }
+  request.query?.forEach((value, key) => {
+    if (!query.has(key)) query.append(key, value);
+  });
+  if (mapping.catchAll !== undefined && mapping.catchAll in params) {
+    path = `/${params[mapping.catchAll] ?? ''}`;
+    delete params[mapping.catchAll];
+  } else {
+    path = stripPrefix(path, mapping.routePrefix);
+  }
+
+  const method = request.method.toUpperCase();
+  if (request.bodyUsed) {
+    throw new SkyportError('INVALID_EVENT', 'azure: the request body stream was already read before the handler', {
+      adapter: 'azure',
+      kind: 'http',
+      shape: 'httpTrigger',
+    });
+  }
+  let body: Uint8Array | undefined;
+  if (method !== 'GET' && method !== 'HEAD') {
+    try {
+      const buffer = await request.arrayBuffer();
+      if (buffer.byteLength > 0) body = new Uint8Array(buffer);
+    } catch (error) {
+      throw new BadRequest('the request body could not be read', { code: 'BODY_UNREADABLE', cause: error });
+    }
+  }
+  return {
+    method,
+    path,
+    url,
+    headers,
+    headersNormalized: true,
+    query,
+    params,
+    body,
+    ip: clientIp(headers),
+    raw: request,
+  };
+}
+
+function toAzureCookie(header: string): AzureCookie {
+  const { partitioned: _partitioned, ...cookie } = parseSetCookie(header);
+  return cookie;
+}
+
+/**
+ * The `HttpResponseInit` of a portable response: lower-case headers, `Set-Cookie` values as Azure
+ * cookie objects, the body as text or bytes (never re-encoded).
+ *
+ * @example
+ * toAzureResponse({ status: 201, headers: { 'content-type': 'application/json' }, cookies: [], body: '{"id":1}' });
+ * // { status: 201, headers: { 'content-type': 'application/json' }, body: '{"id":1}' }
+ */
+export function toAzureResponse(response: HttpResponse): AzureHttpResponse {
+  const init: AzureHttpResponse = { status: response.status, headers: { ...response.headers } };
+  if (response.cookies.length > 0) init.cookies = response.cookies.map(toAzureCookie);
+  if (response.body !== undefined) init.body = response.body;
+  return init;
+}
+
+/**
+ * Runs an http function for one Azure request. Never throws: an unreadable body is a 400 and
+ * everything else follows core's error rendering.
+ *
+ * @example
+ * const response = await handleHttp(fn, request, ctx, { routePrefix: 'api', catchAll: undefined });
+ */
+export async function handleHttp(
+  fn: SkyportFunction<'http'>,
+  request: AzureHttpRequest,
+  ctx: Context,
+  mapping: HttpMapping,
+): Promise<AzureHttpResponse> {
+  let init: HttpRequestInit;
+  try {
+    init = await fromAzureRequest(request, mapping);
+  } catch (error) {
+    endContext(ctx);
+    // A body the client sent badly is its fault (400); anything else is ours (500, detail hidden).
+    return toAzureResponse(problemResponse(toHttpError(error), ctx.requestId));
+  }
+  return toAzureResponse(await runHttp(fn, init, ctx));
+}

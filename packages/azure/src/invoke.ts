@@ -1,0 +1,149 @@
+/**
+ * `invokeAzure(fn, input)`: runs a portable function through its Azure handler with the real
+ * `@azure/functions` classes, from a JSON description of the invocation. It backs
+ * `skyport invoke --cloud azure` and cross-cloud tests. `@azure/functions` is loaded only here,
+ * on first use, so importing the adapter stays cheap.
+ */
+import type { HttpRequest as AzureHttpRequest, InvocationContext as AzureInvocationContext } from '@azure/functions';
+import { type Kind, SkyportError, type SkyportFunction } from '@skyport/core';
+import { toAzure } from './handler.js';
+import { catchAllOf, ROUTER_ROUTE } from './http.js';
+import { asRecord } from './metadata.js';
+import { readSettings } from './settings.js';
+import type { AnyFunction, AzureHttpInput, AzureHttpResponse, AzureTriggerInput, InvokeAzureOptions } from './types.js';
+
+interface AzureClasses {
+  readonly HttpRequest: typeof AzureHttpRequest;
+  readonly InvocationContext: typeof AzureInvocationContext;
+}
+
+let classes: Promise<AzureClasses> | undefined;
+
+function loadClasses(): Promise<AzureClasses> {
+  classes ??= import('@azure/functions').then((loaded: unknown) => {
+    // Node's ESM loader exposes only some names of this CommonJS package; the rest sit on `default`.
+    const named = asRecord(loaded);
+    const module = typeof named?.InvocationContext === 'function' ? named : asRecord(named?.default);
+    if (typeof module?.InvocationContext !== 'function' || typeof module.HttpRequest !== 'function') {
+      throw new SkyportError('INVALID_DEFINITION', 'azure: @azure/functions does not export HttpRequest', {
+        adapter: 'azure',
+      });
+    }
+    return module as unknown as AzureClasses;
+  });
+  return classes;
+}
+
+function invalidInput(kind: Kind, problem: string): SkyportError {
+  return new SkyportError('INVALID_EVENT', `azure: invokeAzure() ${problem}`, { adapter: 'azure', kind });
+}
+
+function stripPrefix(pathname: string, prefix: string): string {
+  const clean = prefix.replace(/^\/+|\/+$/g, '');
+  if (clean !== '' && pathname.startsWith(`/${clean}/`)) return pathname.slice(clean.length + 1);
+  return clean !== '' && pathname === `/${clean}` ? '/' : pathname;
+}
+
+function httpRequestOf(
+  lib: AzureClasses,
+  fn: SkyportFunction<'http'>,
+  input: AzureHttpInput,
+  options: InvokeAzureOptions,
+  route: string | undefined,
+): AzureHttpRequest {
+  if (typeof input.url !== 'string' || input.url === '') throw invalidInput('http', 'needs an http input with a "url"');
+  const url = new URL(input.url, 'http://localhost:7071');
+  for (const [key, value] of Object.entries(input.query ?? {})) url.searchParams.append(key, String(value));
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(input.headers ?? {})) headers[key.toLowerCase()] = String(value);
+  const params: Record<string, string> = { ...input.params };
+  const catchAll = fn.routes ? catchAllOf(route) : undefined;
+  if (catchAll !== undefined && params[catchAll] === undefined) {
+    // The host fills the catch-all parameter from the path under the route prefix.
+    const staticPart = (route ?? '').split('{*')[0]?.replace(/\/+$/, '') ?? '';
+    const below = stripPrefix(url.pathname, options.routePrefix ?? 'api');
+    const rest = staticPart === '' ? below : stripPrefix(below, staticPart);
+    params[catchAll] = decodeURIComponent(rest.replace(/^\/+/, ''));
+  }
+  let body: { string?: string; bytes?: Uint8Array } | undefined;
+  if (typeof input.bodyBase64 === 'string') body = { bytes: new Uint8Array(Buffer.from(input.bodyBase64, 'base64')) };
+  else if (typeof input.body === 'string') body = { string: input.body };
+  else if (input.body !== undefined) {
+    body = { string: JSON.stringify(input.body) };
+    headers['content-type'] ??= 'application/json';
+  }
+  return new lib.HttpRequest({
+    method: (input.method ?? 'GET').toUpperCase(),
+    url: url.href,
+    headers,
+    params,
+    body,
+  });
+}
+
+/**
+ * Runs `fn` as Azure would: HTTP input `{ method, url, headers, query, params, body }` becomes a
+ * real `HttpRequest` and resolves to the `HttpResponseInit`; any other input
+ * `{ trigger, triggerMetadata?, triggerType? }` runs with a real `InvocationContext` and resolves
+ * to `undefined` once every message succeeded, or rejects with the `BatchFailedError` the host
+ * would see.
+ *
+ * @example
+ * const res = await invokeAzure(api, { method: 'GET', url: '/api/orders/ord_1' });
+ * await invokeAzure(fulfilOrder, { trigger: { orderId: 'ord_1' }, triggerMetadata: { dequeueCount: 1 } });
+ */
+export function invokeAzure(
+  fn: SkyportFunction<'http'>,
+  input: AzureHttpInput,
+  options?: InvokeAzureOptions,
+): Promise<AzureHttpResponse>;
+export function invokeAzure<K extends Exclude<Kind, 'http'>>(
+  fn: SkyportFunction<K>,
+  input: AzureTriggerInput,
+  options?: InvokeAzureOptions,
+): Promise<undefined>;
+export function invokeAzure(
+  fn: AnyFunction | SkyportFunction,
+  input: AzureHttpInput | AzureTriggerInput,
+  options?: InvokeAzureOptions,
+): Promise<AzureHttpResponse | undefined>;
+export async function invokeAzure(
+  target: AnyFunction | SkyportFunction,
+  input: AzureHttpInput | AzureTriggerInput,
+  options: InvokeAzureOptions = {},
+): Promise<AzureHttpResponse | undefined> {
+  const fn = target as SkyportFunction;
+  const handler = toAzure(fn, options);
+  const lib = await loadClasses();
+  const record = asRecord(input);
+  if (!record) throw invalidInput(fn.kind, 'needs an input object');
+  const base = {
+    invocationId: options.invocationId ?? crypto.randomUUID(),
+    functionName: options.functionName ?? 'skyport',
+    traceContext: options.traceContext,
+    logHandler: options.logHandler,
+  };
+  if (fn.kind === 'http') {
+    const settings = readSettings(fn, options.azure, 'invokeAzure');
+    const route = settings.route ?? (fn.routes ? ROUTER_ROUTE : undefined);
+    const request = httpRequestOf(lib, fn as SkyportFunction<'http'>, input as AzureHttpInput, options, route);
+    const context = new lib.InvocationContext({
+      ...base,
+      options: { trigger: { type: 'httpTrigger', name: 'request', route } },
+    });
+    return handler(request, context);
+  }
+  if (!('trigger' in record))
+    throw invalidInput(fn.kind, 'needs { trigger, triggerMetadata? } for a non-http function');
+  const triggerInput = input as AzureTriggerInput;
+  const context = new lib.InvocationContext({
+    ...base,
+    triggerMetadata: triggerInput.triggerMetadata === undefined ? undefined : { ...triggerInput.triggerMetadata },
+    options:
+      triggerInput.triggerType === undefined
+        ? undefined
+        : { trigger: { type: triggerInput.triggerType, name: 'trigger' } },
+  });
+  await handler(triggerInput.trigger, context);
+  return undefined;
+}

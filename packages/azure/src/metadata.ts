@@ -1,0 +1,69 @@
+/**
+ * Defensive readers for what the Functions host delivers: trigger metadata is untyped JSON
+ * (camelCased by the v4 library), so every field is checked before use and a malformed one reads
+ * as absent instead of throwing deep inside a mapper.
+ */
+
+/** A plain object, or `undefined`. */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** A non-empty string, or a finite number as a string, else `undefined`. */
+export function asString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return value.toString();
+  return undefined;
+}
+
+/** A finite number (numeric strings too), else `undefined`. */
+export function asNumber(value: unknown): number | undefined {
+  const number = typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Number(value) : NaN;
+  return Number.isFinite(number) ? number : undefined;
+}
+
+/** A date string or epoch number as the host sends it, else `undefined` (core falls back to now). */
+export function asTime(value: unknown): string | number | undefined {
+  if (typeof value === 'string' && value !== '' && !Number.isNaN(Date.parse(value))) return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return undefined;
+}
+
+/** Element `index` of an array-valued field (`*Array` metadata of batched triggers). */
+export function at(value: unknown, index: number): unknown {
+  return Array.isArray(value) ? value[index] : undefined;
+}
+
+/** A value as text for a string-valued attribute map. */
+export function toText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  try {
+    return JSON.stringify(value) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A string map from an object of any values (application properties, user properties). */
+export function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const record = asRecord(value);
+  if (!record) return out;
+  for (const key of Object.keys(record)) {
+    const text = toText(record[key]);
+    if (text !== undefined) out[key] = text;
+  }
+  return out;
+}
+
+/** The trigger payload as core's `PayloadInit`: bytes stay raw, anything the host parsed stays parsed. */
+export function payloadOf(value: unknown): { data?: Uint8Array; body?: unknown } {
+  if (value instanceof Uint8Array) return { data: value };
+  if (value instanceof ArrayBuffer) return { data: new Uint8Array(value) };
+  return { body: value };
+}

@@ -1,0 +1,260 @@
+/**
+ * `register(app, { name: fn })`: one `app.*` call per portable function, with options derived
+ * from its definition and `azure` key: routes (`:id` -> `{id}`) and methods for HTTP (a router
+ * gets one catch-all route), queue / topic / hub / container names and connections for messages,
+ * NCRONTAB for schedules, `cardinality: 'many'` and an unlimited retry policy for Event Hubs and
+ * Cosmos DB, so a failed batch is retried instead of checkpointed past.
+ */
+import type {
+  CosmosDBFunctionOptions,
+  EventGridFunctionOptions,
+  EventHubFunctionOptions,
+  HttpFunctionOptions,
+  RetryOptions,
+  ServiceBusQueueFunctionOptions,
+  ServiceBusTopicFunctionOptions,
+  StorageBlobFunctionOptions,
+  StorageQueueFunctionOptions,
+  TimerFunctionOptions,
+} from '@azure/functions';
+import type { Kind, KindOptions } from '@skyport/core';
+import { toNcrontab } from './cron.js';
+import { invalidDefinition } from './errors.js';
+import { toAzure } from './handler.js';
+import { azureMethods, ROUTER_ROUTE, toAzureRoute } from './http.js';
+import { readSettings } from './settings.js';
+import type { AnyFunction, AzureApp, AzureAppMethod, AzureSettings, RegisterOptions } from './types.js';
+
+/** What `register()` registered for one function. */
+export interface Registration {
+  /** The function name in the app. */
+  readonly name: string;
+  /** The `app.*` method called. */
+  readonly method: AzureAppMethod;
+  /** The options passed (the handler included). */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The retry policy Event Hubs and Cosmos DB functions get unless `azure.retry` says otherwise:
+ * without one the host checkpoints past a failed batch. Retries never stop, as a stream
+ * consumer's should: a poison record holds its partition until fixed or `retry` is limited.
+ */
+export const DEFAULT_STREAM_RETRY: RetryOptions = {
+  strategy: 'exponentialBackoff',
+  maxRetryCount: -1,
+  minimumInterval: { seconds: 1 },
+  maximumInterval: { minutes: 5 },
+};
+
+const namePattern = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
+
+const methodsByKind: Readonly<Record<Kind, readonly AzureAppMethod[]>> = {
+  http: ['http'],
+  queue: ['storageQueue', 'serviceBusQueue', 'serviceBusTopic'],
+  stream: ['eventHub'],
+  storage: ['storageBlob', 'eventGrid'],
+  schedule: ['timer'],
+  changes: ['cosmosDB'],
+  events: ['eventGrid'],
+};
+
+function methodOf(fn: AnyFunction, settings: AzureSettings, name: string): AzureAppMethod {
+  let method: AzureAppMethod;
+  if (settings.trigger !== undefined) method = settings.trigger;
+  else if (fn.kind === 'queue') {
+    method = fn.options.fifo ? 'serviceBusQueue' : settings.subscription ? 'serviceBusTopic' : 'storageQueue';
+  } else if (fn.kind === 'storage') {
+    // The blob trigger only reports creations; deletions need Event Grid.
+    const on = fn.options.on;
+    method = on !== undefined && !on.includes('deleted') ? 'storageBlob' : 'eventGrid';
+  } else method = methodsByKind[fn.kind][0] as AzureAppMethod;
+  if (!methodsByKind[fn.kind].includes(method)) {
+    throw invalidDefinition(name, fn.kind, `azure.trigger "${method}" cannot run a ${fn.kind} function`);
+  }
+  return method;
+}
+
+function retryOf(settings: AzureSettings, fallback: RetryOptions | undefined): { retry?: RetryOptions } {
+  if (settings.retry === false) return {};
+  const retry = settings.retry ?? fallback;
+  return retry === undefined ? {} : { retry };
+}
+
+function defined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}
+
+function blobPath(options: KindOptions['storage'], settings: AzureSettings): string {
+  return `${settings.container ?? options.bucket}/${options.prefix ?? ''}{name}${options.suffix ?? ''}`;
+}
+
+/**
+ * Registers portable functions on the Azure Functions v4 `app`, one `app.*` call each, and
+ * returns what it registered.
+ *
+ * @example
+ * import { app } from '@azure/functions';
+ * import { register } from '@skyport/azure';
+ * import { functions } from './functions.js';
+ *
+ * register(app, functions, { functionTimeout: '00:05:00' });
+ */
+export function register(
+  app: AzureApp,
+  functions: Readonly<Record<string, AnyFunction>>,
+  options: RegisterOptions = {},
+): Registration[] {
+  const registrations: Registration[] = [];
+  for (const [name, fn] of Object.entries(functions)) {
+    if (!namePattern.test(name)) {
+      throw invalidDefinition(name, fn.kind, 'Azure function names are a letter then letters, digits, _ or -');
+    }
+    const { functions: _functions, ...shared } = options;
+    const settings = readSettings(fn, options.functions?.[name], name);
+    const method = methodOf(fn, settings, name);
+    const extra = settings.options ?? {};
+    const adapter = { ...shared, azure: settings };
+    const connection = settings.connection;
+    let call: Record<string, unknown>;
+
+    switch (fn.kind) {
+      case 'http': {
+        const http: HttpFunctionOptions = defined({
+          methods: azureMethods(fn),
+          authLevel: settings.authLevel ?? 'anonymous',
+          route:
+            settings.route ?? (fn.routes ? ROUTER_ROUTE : fn.options.path ? toAzureRoute(fn.options.path) : undefined),
+          handler: toAzure(fn, adapter),
+          ...extra,
+        });
+        app.http(name, http);
+        call = { ...http };
+        break;
+      }
+      case 'queue': {
+        const handler = toAzure(fn, adapter);
+        if (method === 'storageQueue') {
+          if (fn.options.fifo) {
+            throw invalidDefinition(name, fn.kind, 'Storage queues are not FIFO; use azure.trigger "serviceBusQueue"');
+          }
+          const queue: StorageQueueFunctionOptions = {
+            queueName: settings.queueName ?? fn.options.name,
+            connection: connection ?? 'AzureWebJobsStorage',
+            handler,
+            ...extra,
+          };
+          app.storageQueue(name, queue);
+          call = { ...queue };
+        } else if (method === 'serviceBusQueue') {
+          const queue: ServiceBusQueueFunctionOptions = defined({
+            queueName: settings.queueName ?? fn.options.name,
+            connection: connection ?? 'AzureWebJobsServiceBus',
+            isSessionsEnabled: fn.options.fifo ? true : undefined,
+            cardinality: settings.cardinality,
+            handler,
+            ...extra,
+          });
+          app.serviceBusQueue(name, queue);
+          call = { ...queue };
+        } else {
+          if (settings.subscription === undefined) {
+            throw invalidDefinition(name, fn.kind, 'a Service Bus topic needs azure.subscription');
+          }
+          const topic: ServiceBusTopicFunctionOptions = defined({
+            topicName: settings.topicName ?? fn.options.name,
+            subscriptionName: settings.subscription,
+            connection: connection ?? 'AzureWebJobsServiceBus',
+            isSessionsEnabled: fn.options.fifo ? true : undefined,
+            cardinality: settings.cardinality,
+            handler,
+            ...extra,
+          });
+          app.serviceBusTopic(name, topic);
+          call = { ...topic };
+        }
+        break;
+      }
+      case 'stream': {
+        const hub: EventHubFunctionOptions = defined({
+          eventHubName: settings.eventHubName ?? fn.options.name,
+          connection: connection ?? 'AzureWebJobsEventHub',
+          cardinality: settings.cardinality ?? 'many',
+          consumerGroup: settings.consumerGroup,
+          ...retryOf(settings, DEFAULT_STREAM_RETRY),
+          handler: toAzure(fn, adapter),
+          ...extra,
+        });
+        app.eventHub(name, hub);
+        call = { ...hub };
+        break;
+      }
+      case 'storage': {
+        const handler = toAzure(fn, adapter);
+        if (method === 'storageBlob') {
+          const blob: StorageBlobFunctionOptions = defined({
+            path: blobPath(fn.options, settings),
+            connection: connection ?? 'AzureWebJobsStorage',
+            source: settings.blobSource,
+            handler,
+            ...extra,
+          });
+          app.storageBlob(name, blob);
+          call = { ...blob };
+        } else {
+          const grid: EventGridFunctionOptions = { handler, ...extra };
+          app.eventGrid(name, grid);
+          call = { ...grid };
+        }
+        break;
+      }
+      case 'schedule': {
+        if (fn.options.timezone !== undefined && !/^(Etc\/)?UTC$/i.test(fn.options.timezone)) {
+          throw invalidDefinition(
+            name,
+            fn.kind,
+            `timezone "${fn.options.timezone}" cannot be set per function on Azure; use UTC here and WEBSITE_TIME_ZONE for the app`,
+          );
+        }
+        const timer: TimerFunctionOptions = defined({
+          schedule: toNcrontab(fn.options.cron),
+          runOnStartup: settings.runOnStartup,
+          useMonitor: settings.useMonitor,
+          ...retryOf(settings, undefined),
+          handler: toAzure(fn, adapter),
+          ...extra,
+        });
+        app.timer(name, timer);
+        call = { ...timer };
+        break;
+      }
+      case 'changes': {
+        if (settings.database === undefined) {
+          throw invalidDefinition(name, fn.kind, 'a Cosmos DB change feed needs azure.database');
+        }
+        const cosmos: CosmosDBFunctionOptions = defined({
+          connection: connection ?? 'CosmosDBConnection',
+          databaseName: settings.database,
+          containerName: settings.container ?? fn.options.collection,
+          leaseContainerName: settings.leaseContainer,
+          createLeaseContainerIfNotExists: settings.createLeaseContainerIfNotExists,
+          ...retryOf(settings, DEFAULT_STREAM_RETRY),
+          handler: toAzure(fn, adapter),
+          ...extra,
+        });
+        app.cosmosDB(name, cosmos);
+        call = { ...cosmos };
+        break;
+      }
+      case 'events': {
+        const grid: EventGridFunctionOptions = { handler: toAzure(fn, adapter), ...extra };
+        app.eventGrid(name, grid);
+        call = { ...grid };
+        break;
+      }
+    }
+    registrations.push({ name, method, options: call });
+  }
+  return registrations;
+}

@@ -1,0 +1,82 @@
+/**
+ * Reads the `azure: { ... }` key of a function definition (plus overrides given to `register()`
+ * or `toAzure()`), checking each known setting's type so a typo fails at startup with a clear
+ * `INVALID_DEFINITION` instead of a host error at deployment.
+ */
+import type { Kind } from '@skyport/core';
+import { invalidDefinition } from './errors.js';
+import { asRecord } from './metadata.js';
+import type { AzureSettings } from './types.js';
+
+const strings = [
+  'connection',
+  'route',
+  'queueName',
+  'topicName',
+  'subscription',
+  'eventHubName',
+  'consumerGroup',
+  'container',
+  'database',
+  'leaseContainer',
+] as const;
+const booleans = ['createLeaseContainerIfNotExists', 'runOnStartup', 'useMonitor'] as const;
+const choices: Readonly<Record<string, readonly string[]>> = {
+  trigger: [
+    'http',
+    'storageQueue',
+    'serviceBusQueue',
+    'serviceBusTopic',
+    'eventHub',
+    'storageBlob',
+    'eventGrid',
+    'timer',
+    'cosmosDB',
+  ],
+  authLevel: ['anonymous', 'function', 'admin'],
+  cardinality: ['one', 'many'],
+  blobSource: ['EventGrid', 'LogsAndContainerScan'],
+};
+
+/**
+ * The Azure settings of a function: its `azure` key, then `override` on top.
+ *
+ * @example
+ * readSettings(fn, { connection: 'OrdersBus' }, 'fulfilOrder').connection; // 'OrdersBus'
+ */
+export function readSettings(
+  fn: { readonly kind: Kind; readonly options: { readonly azure?: unknown } },
+  override: AzureSettings | undefined,
+  name: string,
+): AzureSettings {
+  const merged: Record<string, unknown> = { ...asRecord(fn.options.azure), ...asRecord(override) };
+  for (const key of strings) {
+    const value = merged[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw invalidDefinition(name, fn.kind, `azure.${key} must be a non-empty string`);
+    }
+  }
+  for (const key of booleans) {
+    const value = merged[key];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw invalidDefinition(name, fn.kind, `azure.${key} must be a boolean`);
+    }
+  }
+  for (const [key, allowed] of Object.entries(choices)) {
+    const value = merged[key];
+    if (value !== undefined && !allowed.includes(value as string)) {
+      throw invalidDefinition(name, fn.kind, `azure.${key} must be one of ${allowed.join(', ')}`);
+    }
+  }
+  const retry = merged.retry;
+  if (retry !== undefined && retry !== false) {
+    const strategy = asRecord(retry)?.strategy;
+    if (strategy !== 'fixedDelay' && strategy !== 'exponentialBackoff') {
+      throw invalidDefinition(name, fn.kind, 'azure.retry must be false or a retry policy with a strategy');
+    }
+  }
+  if (merged.options !== undefined && asRecord(merged.options) === undefined) {
+    throw invalidDefinition(name, fn.kind, 'azure.options must be an object');
+  }
+  return merged as AzureSettings;
+}
