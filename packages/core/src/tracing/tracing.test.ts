@@ -1,0 +1,307 @@
+import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { type DataPoint, type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import {
+  createMessage,
+  createScheduleTick,
+  HttpError,
+  http,
+  type Middleware,
+  queue,
+  router,
+  schedule,
+} from '@skyport/core';
+import { collectLogs, httpRequest, invoke, type LogCollector } from '@skyport/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { logger } from '../logger/index.js';
+import { parseCloudTrace, parseTraceparent, parseXray, type TracingContext, tracing } from './index.js';
+
+const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+const spanId = '00f067aa0ba902b7';
+const traceparent = `00-${traceId}-${spanId}-01`;
+
+describe('trace header parsing', () => {
+  it('parses W3C, X-Ray and GCP headers and rejects malformed ones', () => {
+    expect(parseTraceparent(traceparent)).toMatchObject({ traceId, spanId, sampled: true, format: 'w3c' });
+    expect(parseTraceparent(`00-${'0'.repeat(32)}-${spanId}-01`)).toBeUndefined();
+    expect(parseTraceparent('00-xyz-00f067aa0ba902b7-01')).toBeUndefined();
+    expect(parseTraceparent(`ff-${traceId}-${spanId}-01`)).toBeUndefined();
+    expect(parseXray('Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0')).toMatchObject({
+      traceId: '5759e988bd862e3fe1be46a994272793',
+      spanId: '53995c3f42cd8ad8',
+      sampled: false,
+    });
+    expect(parseXray('Root=1-5759e988-bd862e3fe1be46a994272793')).toBeUndefined();
+    expect(parseCloudTrace('105445aa7843bc8bf206b12000100000/1;o=1')).toMatchObject({
+      spanId: '0000000000000001',
+      sampled: true,
+    });
+    expect(parseCloudTrace('105445aa7843bc8bf206b12000100000/99999999999999999999')).toBeUndefined();
+    expect(parseCloudTrace('nope')).toBeUndefined();
+  });
+});
+
+describe('tracing() without an SDK', () => {
+  it('adds a non-recording span and passes the caller trace ids through to the logger', async () => {
+    const logs = collectLogs();
+    try {
+      const fn = http()
+        .use(tracing())
+        .use(logger({ summary: false }))
+        .handle((_req, ctx) => {
+          expectTypeOf(ctx.traceId).toEqualTypeOf<string | undefined>();
+          ctx.log.info('hi');
+          return { recording: ctx.span.isRecording(), traceId: ctx.traceId, spanId: ctx.spanId };
+        });
+      expect((await invoke(fn, httpRequest({ headers: { traceparent } }))).body).toEqual({
+        recording: false,
+        traceId,
+        spanId,
+      });
+      expect((await invoke(fn, httpRequest())).body).toEqual({ recording: false });
+      expect(logs.lines[0]).toMatchObject({ traceId, spanId });
+      expect(logs.lines[1]).not.toHaveProperty('traceId');
+    } finally {
+      logs.restore();
+    }
+  });
+});
+
+class TestReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+describe('tracing() with the OpenTelemetry SDK', () => {
+  const exporter = new InMemorySpanExporter();
+  const reader = new TestReader();
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const contextManager = new AsyncLocalStorageContextManager();
+
+  let quiet: LogCollector;
+  beforeAll(() => {
+    quiet = collectLogs();
+    context.setGlobalContextManager(contextManager.enable());
+    trace.setGlobalTracerProvider(tracerProvider);
+    metrics.setGlobalMeterProvider(meterProvider);
+  });
+  afterEach(() => exporter.reset());
+  afterAll(async () => {
+    quiet.restore();
+    trace.disable();
+    metrics.disable();
+    context.disable();
+    await tracerProvider.shutdown();
+    await meterProvider.shutdown();
+  });
+
+  const finished = (): ReadableSpan[] => exporter.getFinishedSpans();
+  const only = (): ReadableSpan => {
+    const spans = finished();
+    expect(spans).toHaveLength(1);
+    return spans[0] as ReadableSpan;
+  };
+
+  const getOrder = http({ method: 'GET', path: '/orders/:id' })
+    .use(tracing())
+    .handle((req, ctx) => {
+      expectTypeOf(ctx).toMatchTypeOf<TracingContext>();
+      ctx.span.setAttribute('order.id', req.params.id ?? '');
+      if (req.params.id === 'boom') throw new Error('database down');
+      if (req.params.id === 'missing') throw new HttpError(404, 'no order');
+      return { id: req.params.id };
+    });
+
+  it('records one SERVER span with the FaaS and HTTP attributes, parented by traceparent', async () => {
+    // Act
+    const res = await invoke(getOrder, httpRequest({ path: '/orders/7', headers: { traceparent } }), {
+      cloud: 'aws',
+      region: 'eu-west-1',
+      requestId: 'req-7',
+      functionName: 'get-order',
+      coldStart: true,
+    });
+    // Assert
+    expect(res.status).toBe(200);
+    const span = only();
+    expect(span.name).toBe('GET /orders/:id');
+    expect(span.kind).toBe(SpanKind.SERVER);
+    expect(span.attributes).toEqual({
+      'faas.trigger': 'http',
+      'faas.invocation_id': 'req-7',
+      'faas.coldstart': true,
+      'faas.name': 'get-order',
+      'cloud.provider': 'aws',
+      'cloud.region': 'eu-west-1',
+      'http.request.method': 'GET',
+      'url.path': '/orders/7',
+      'http.route': '/orders/:id',
+      'order.id': '7',
+      'http.response.status_code': 200,
+    });
+    expect(span.spanContext().traceId).toBe(traceId);
+    expect(span.parentSpanContext?.spanId).toBe(spanId);
+    expect(span.parentSpanContext?.isRemote).toBe(true);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('takes the parent from the X-Ray header on the platform carrier', async () => {
+    await invoke(getOrder, httpRequest({ path: '/orders/1' }), {
+      cloud: 'aws',
+      trace: { 'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' },
+    });
+    const span = only();
+    expect(span.spanContext().traceId).toBe('5759e988bd862e3fe1be46a994272793');
+    expect(span.parentSpanContext?.spanId).toBe('53995c3f42cd8ad8');
+  });
+
+  it('takes the parent from _X_AMZN_TRACE_ID on AWS when nothing else carries one', async () => {
+    process.env._X_AMZN_TRACE_ID = 'Root=1-65a1b2c3-0123456789abcdef01234567;Parent=1111111111111111;Sampled=1';
+    try {
+      await invoke(getOrder, httpRequest({ path: '/orders/1' }), { cloud: 'aws' });
+    } finally {
+      delete process.env._X_AMZN_TRACE_ID;
+    }
+    const span = only();
+    expect(span.spanContext().traceId).toBe('65a1b2c30123456789abcdef01234567');
+    expect(span.parentSpanContext?.spanId).toBe('1111111111111111');
+  });
+
+  it('takes the parent from X-Cloud-Trace-Context on GCP', async () => {
+    await invoke(
+      getOrder,
+      httpRequest({
+        path: '/orders/1',
+        headers: { 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/255;o=1' },
+      }),
+      {
+        cloud: 'gcp',
+      },
+    );
+    const span = only();
+    expect(span.spanContext().traceId).toBe('105445aa7843bc8bf206b12000100000');
+    expect(span.parentSpanContext?.spanId).toBe('00000000000000ff');
+    expect(span.attributes['cloud.provider']).toBe('gcp');
+  });
+
+  it('starts a new root trace when no header is present', async () => {
+    await invoke(getOrder, httpRequest({ path: '/orders/1' }));
+    const span = only();
+    expect(span.parentSpanContext).toBeUndefined();
+    expect(span.attributes).not.toHaveProperty('cloud.provider');
+  });
+
+  it('records the exception and sets ERROR status on a failure', async () => {
+    const res = await invoke(getOrder, httpRequest({ path: '/orders/boom' }));
+    expect(res.status).toBe(500);
+    const span = only();
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'database down' });
+    expect(span.attributes['http.response.status_code']).toBe(500);
+    expect(span.attributes['error.type']).toBe('Error');
+    expect(span.events.map((e) => e.name)).toEqual(['exception']);
+    expect(span.events[0]?.attributes?.['exception.message']).toBe('database down');
+  });
+
+  it('does not mark a 4xx as an error', async () => {
+    await invoke(getOrder, httpRequest({ path: '/orders/missing' }));
+    const span = only();
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(span.attributes['http.response.status_code']).toBe(404);
+    expect(span.events).toEqual([]);
+  });
+
+  it('names spans by the matched route inside a router', async () => {
+    const listOrders = http({ method: 'GET', path: '/orders' }).handle(() => []);
+    // SkyportFunction.use() is typed for middleware that add nothing to the context; the span
+    // ids tracing() adds are simply unused by the routes here.
+    const api = router(listOrders).use(tracing() as unknown as Middleware<'http'>);
+    await invoke(api, httpRequest({ path: '/orders' }));
+    const span = only();
+    expect(span.name).toBe('GET /orders');
+    expect(span.attributes['http.route']).toBe('/orders');
+  });
+
+  it('parents a queue message span on its traceparent attribute', async () => {
+    const fn = queue({ name: 'orders' })
+      .use(tracing())
+      .handle(() => undefined);
+    await invoke(fn, createMessage({ id: 'm-1', body: '{}', source: 'orders', attributes: { traceparent } }), {
+      cloud: 'azure',
+    });
+    const span = only();
+    expect(span.name).toBe('process orders');
+    expect(span.kind).toBe(SpanKind.CONSUMER);
+    expect(span.parentSpanContext?.spanId).toBe(spanId);
+    expect(span.attributes).toMatchObject({
+      'faas.trigger': 'pubsub',
+      'messaging.message.id': 'm-1',
+      'messaging.destination.name': 'orders',
+      'cloud.provider': 'azure',
+    });
+  });
+
+  it('makes the invocation span the parent of spans the handler starts', async () => {
+    const fn = schedule({ cron: '0 3 * * *' })
+      .use(tracing())
+      .handle(async () => {
+        await trace.getTracer('app').startActiveSpan('work', async (span) => span.end());
+      });
+    await invoke(fn, createScheduleTick({ name: 'nightly', scheduledTime: new Date() }), { functionName: 'nightly' });
+    const [work, invocation] = finished();
+    expect(invocation?.name).toBe('nightly');
+    expect(invocation?.attributes['faas.trigger']).toBe('timer');
+    expect(work?.parentSpanContext?.spanId).toBe(invocation?.spanContext().spanId);
+  });
+
+  it('gives the logger the invocation span ids', async () => {
+    const logs = collectLogs();
+    try {
+      const fn = http()
+        .use(tracing())
+        .use(logger())
+        .handle((_req, ctx) => ctx.log.info('inside'));
+      await invoke(fn, httpRequest({ headers: { traceparent } }));
+      const span = only();
+      expect(logs.lines.map((l) => [l.traceId, l.spanId])).toEqual([
+        [traceId, span.spanContext().spanId],
+        [traceId, span.spanContext().spanId],
+      ]);
+      expect(span.spanContext().spanId).not.toBe(spanId);
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('records invocations, errors, cold starts and a duration histogram', async () => {
+    const fn = http({ method: 'GET', path: '/m/:id' })
+      .use(tracing())
+      .handle((req) => {
+        if (req.params.id === 'x') throw new Error('no');
+        return 'ok';
+      });
+    await reader.collect();
+    await invoke(fn, httpRequest({ path: '/m/1' }), { functionName: 'metered', coldStart: true });
+    await invoke(fn, httpRequest({ path: '/m/2' }), { functionName: 'metered' });
+    await invoke(fn, httpRequest({ path: '/m/x' }), { functionName: 'metered' });
+    const { resourceMetrics } = await reader.collect();
+    const all = resourceMetrics.scopeMetrics.filter((s) => s.scope.name === '@skyport/core').flatMap((s) => s.metrics);
+    const points = (name: string) =>
+      (all.find((m) => m.descriptor.name === name)?.dataPoints ?? []).filter(
+        (p) => (p as DataPoint<unknown>).attributes['faas.name'] === 'metered',
+      ) as DataPoint<unknown>[];
+    expect(points('faas.invocations').map((p) => p.value)).toEqual([3]);
+    expect(points('faas.errors').map((p) => p.value)).toEqual([1]);
+    expect(points('faas.coldstarts').map((p) => p.value)).toEqual([1]);
+    const histogram = points('faas.invoke_duration')[0]?.value as Histogram | undefined;
+    expect(histogram?.count).toBe(3);
+    expect(points('faas.invocations')[0]?.attributes).toEqual({ 'faas.trigger': 'http', 'faas.name': 'metered' });
+    expect(all.find((m) => m.descriptor.name === 'faas.invoke_duration')?.descriptor.unit).toBe('s');
+  });
+});
