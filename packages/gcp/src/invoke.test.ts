@@ -1,0 +1,170 @@
+import { changes, events, http, type Message, queue, type ScheduleTick, schedule, storage } from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import * as gcp from '../../testing/src/raw/gcp.js';
+import { fixture } from './__fixtures__/fixtures.js';
+import { invokeGcp } from './invoke.js';
+
+describe('invokeGcp', () => {
+  it('runs an http function from a request description', async () => {
+    // Prepare
+    const echo = http({ method: 'POST', path: '/echo/:id' }).handle((req) => ({
+      status: 201,
+      cookies: ['a=1; Path=/'],
+      body: { id: req.params.id, q: req.query.q, body: req.body, cookie: req.cookies.c },
+    }));
+
+    // Act
+    const result = await invokeGcp(echo, {
+      method: 'POST',
+      path: '/echo/7',
+      query: { q: 'x' },
+      headers: { Cookie: 'c=v' },
+      body: { hello: 'world' },
+    });
+
+    // Assert
+    expect(result).toEqual({
+      status: 201,
+      headers: { 'content-type': 'application/json' },
+      cookies: ['a=1; Path=/'],
+      body: { id: '7', q: 'x', body: { hello: 'world' }, cookie: 'v' },
+    });
+  });
+
+  it('returns text and bytes bodies as such', async () => {
+    const text = http().handle(() => 'hi');
+    const bytes = http().handle(() => new Uint8Array([1, 2]));
+    expect((await invokeGcp(text, { path: '/' })).body).toBe('hi');
+    expect((await invokeGcp(bytes, { path: '/' })).body).toEqual(new Uint8Array([1, 2]));
+  });
+
+  it('runs a queue function for a structured CloudEvent and a push envelope', async () => {
+    const seen: Message[] = [];
+    const fn = queue({ name: 'orders', body: z.object({ orderId: z.string() }) }).handle((msg) => {
+      seen.push(msg as Message);
+    });
+
+    const fromEvent = await invokeGcp(
+      fn,
+      gcp.pubsubCloudEvent({ data: { orderId: 'o1' }, topic: 'orders', messageId: 'm1' }),
+    );
+    const fromPush = await invokeGcp(
+      fn,
+      gcp.pubsubPush({ data: { orderId: 'o2' }, deliveryAttempt: 5, orderingKey: 'k' }),
+    );
+
+    expect(fromEvent.status).toBe(204);
+    expect(fromPush.status).toBe(204);
+    expect(seen.map((m) => m.body)).toEqual([{ orderId: 'o1' }, { orderId: 'o2' }]);
+    expect(seen[0]).toMatchObject({ id: 'm1', source: 'orders', attempt: 1 });
+    expect(seen[1]).toMatchObject({ attempt: 5, orderingKey: 'k', source: 'test-subscription' });
+  });
+
+  it('answers 422 for a message failing its schema and 500 for a failing handler', async () => {
+    const fn = queue({ name: 'orders', body: z.object({ orderId: z.string() }) }).handle(() => {
+      throw new Error('down');
+    });
+    const invalid = await invokeGcp(fn, gcp.pubsubPush({ data: { nope: 1 } }));
+    expect(invalid.status).toBe(422);
+    expect(invalid.body).toMatchObject({ errors: [{ path: 'body.orderId' }] });
+    const failed = await invokeGcp(fn, gcp.pubsubPush({ data: { orderId: 'o' }, messageId: 'm9' }));
+    expect(failed.status).toBe(500);
+    expect(failed.body).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, requestId: 'm9' });
+  });
+
+  it('answers 400 with the SkyportError code for foreign and malformed events', async () => {
+    const fn = storage({ bucket: 'b' }).handle(() => undefined);
+    const foreign = await invokeGcp(fn, gcp.pubsubCloudEvent({ data: 'x' }));
+    expect(foreign.status).toBe(400);
+    expect(foreign.body).toMatchObject({ code: 'KIND_MISMATCH' });
+    expect((foreign.body as { detail: string }).detail).toContain('a storage function cannot take');
+    const unknown = await invokeGcp(fn, { hello: 'world' });
+    expect(unknown.body).toMatchObject({ status: 400, code: 'UNKNOWN_EVENT' });
+    const badBase64 = await invokeGcp(
+      queue({ name: 'q' }).handle(() => undefined),
+      {
+        message: { data: '%%%', messageId: '1' },
+        subscription: 's',
+      },
+    );
+    expect(badBase64.body).toMatchObject({ status: 400, code: 'INVALID_EVENT' });
+  });
+
+  it('maps storage, Firestore and generic CloudEvents built by the raw factories', async () => {
+    const seen: unknown[] = [];
+    const onObject = storage({ bucket: 'receipts', on: ['created'] }).handle((o) => {
+      seen.push(o);
+    });
+    const onChange = changes({ collection: 'orders' }).handle((c) => {
+      seen.push(c);
+    });
+    const onEvent = events({ type: 'com.example.shipped' }).handle((e) => {
+      seen.push(e.data);
+    });
+
+    await invokeGcp(onObject, gcp.storageCloudEvent({ bucket: 'receipts', name: 'r/1.pdf', size: 10 }));
+    await invokeGcp(onObject, gcp.storageCloudEvent({ bucket: 'receipts', name: 'r/2.pdf', event: 'deleted' }));
+    await invokeGcp(onChange, gcp.firestoreCloudEvent({ document: 'orders/o1', value: { qty: 2 }, event: 'created' }));
+    await invokeGcp(onChange, gcp.firestoreCloudEvent({ document: 'orders/o1', oldValue: { qty: 2 } }));
+    await invokeGcp(onEvent, gcp.cloudEvent({ type: 'com.example.shipped', data: { id: 1 } }));
+    await invokeGcp(onEvent, gcp.cloudEvent({ type: 'com.example.other', data: { id: 2 } }));
+
+    expect(seen).toMatchObject([
+      { type: 'created', bucket: 'receipts', key: 'r/1.pdf', size: 10 },
+      { op: 'insert', collection: 'orders', key: { id: 'o1' }, after: { qty: 2 }, before: undefined },
+      { op: 'delete', collection: 'orders', before: { qty: 2 }, after: undefined },
+      { id: 1 },
+    ]);
+  });
+
+  it('runs a schedule function from Scheduler headers, whatever the method', async () => {
+    const ticks: ScheduleTick[] = [];
+    const fn = schedule({ cron: '0 3 * * *', name: 'nightly' }).handle((tick) => {
+      ticks.push(tick);
+    });
+    const result = await invokeGcp(fn, {
+      method: 'GET',
+      headers: gcp.schedulerHttpHeaders({ jobName: 'job-1', scheduleTime: '2026-01-01T03:00:00Z' }),
+    });
+    expect(result.status).toBe(204);
+    expect(ticks[0]).toMatchObject({ name: 'job-1', scheduledTime: new Date('2026-01-01T03:00:00Z') });
+    await invokeGcp(fn, gcp.pubsubPush({ publishTime: '2026-01-02T03:00:00Z' }));
+    expect(ticks[1]).toMatchObject({ name: 'nightly', scheduledTime: new Date('2026-01-02T03:00:00Z') });
+  });
+
+  it('maps legacy background events like the Functions Framework does', async () => {
+    const seen: unknown[] = [];
+    const onObject = storage({ bucket: 'some-bucket' }).handle((o) => {
+      seen.push(o);
+    });
+    const onChange = changes({ collection: 'gcf-test' }).handle((c) => {
+      seen.push(c);
+    });
+    const onMessage = queue({ name: 'gcf-test' }).handle((m) => {
+      seen.push(m);
+    });
+    expect((await invokeGcp(onObject, fixture('storage/ff-conformance__storage-legacy-input.json'))).status).toBe(204);
+    expect(
+      (await invokeGcp(onChange, fixture('firestore/ff-conformance__firestore_simple-legacy-input.json'))).status,
+    ).toBe(204);
+    expect((await invokeGcp(onMessage, fixture('pubsub/ff-conformance__pubsub_text-legacy-input.json'))).status).toBe(
+      204,
+    );
+    expect(seen).toMatchObject([
+      { type: 'created', bucket: 'some-bucket', key: 'folder/Test.cs', size: 352 },
+      { op: 'update', collection: 'gcf-test', after: { count: 4 } },
+      { id: 'aaaaaa-1111-bbbb-2222-cccccccccccc', body: 'test message 3', source: 'gcf-test' },
+    ]);
+  });
+
+  it('takes a binary-mode request description', async () => {
+    const seen: unknown[] = [];
+    const fn = events().handle((e) => {
+      seen.push(e);
+    });
+    const { headers, body } = gcp.binaryMode(gcp.cloudEvent({ type: 't', id: 'e1', data: { a: 1 }, subject: 's' }));
+    expect((await invokeGcp(fn, { method: 'POST', headers, body })).status).toBe(204);
+    expect(seen[0]).toMatchObject({ id: 'e1', type: 't', subject: 's', data: { a: 1 } });
+  });
+});

@@ -1,0 +1,64 @@
+import { createRequire } from 'node:module';
+import { http, queue, SkyportError, schedule, storage } from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { register } from './register.js';
+import type { FunctionsFramework, GcpCloudEventHandler, GcpHttpHandler } from './types.js';
+
+function fakeFramework() {
+  const httpHandlers = new Map<string, GcpHttpHandler>();
+  const eventHandlers = new Map<string, GcpCloudEventHandler>();
+  const functions: FunctionsFramework = {
+    http: (name, handler) => httpHandlers.set(name, handler),
+    cloudEvent: (name, handler) => eventHandlers.set(name, handler),
+  };
+  return { functions, httpHandlers, eventHandlers };
+}
+
+const api = http({ path: '/' }).handle(() => 'ok');
+const orders = queue({ name: 'orders' }).handle(() => undefined);
+const nightly = schedule({ cron: '0 3 * * *' }).handle(() => undefined);
+const pushed = queue({ name: 'orders', gcp: { signature: 'http' } }).handle(() => undefined);
+
+describe('register', () => {
+  it('registers http with functions.http and events with functions.cloudEvent (schedule over http)', () => {
+    // Prepare
+    const { functions, httpHandlers, eventHandlers } = fakeFramework();
+
+    // Act
+    const registered = register({ api, orders, nightly, pushed }, { functions });
+
+    // Assert
+    expect(registered).toEqual([
+      { name: 'api', kind: 'http', signature: 'http' },
+      { name: 'orders', kind: 'queue', signature: 'cloudevent' },
+      { name: 'nightly', kind: 'schedule', signature: 'http' },
+      { name: 'pushed', kind: 'queue', signature: 'http' },
+    ]);
+    expect([...httpHandlers.keys()]).toEqual(['api', 'nightly', 'pushed']);
+    expect([...eventHandlers.keys()]).toEqual(['orders']);
+    expect(eventHandlers.get('orders')?.length).toBe(1);
+  });
+
+  it('lets options choose the signature of event functions, never of http ones', () => {
+    const { functions, httpHandlers, eventHandlers } = fakeFramework();
+    register({ api, orders, nightly }, { functions, signature: 'cloudevent' });
+    expect([...httpHandlers.keys()]).toEqual(['api']);
+    expect([...eventHandlers.keys()]).toEqual(['orders', 'nightly']);
+  });
+
+  it('rejects names the Functions Framework would refuse and values that are no functions, before registering any', () => {
+    const { functions, httpHandlers } = fakeFramework();
+    expect(() => register({ api, '1bad': orders }, { functions })).toThrow(SkyportError);
+    expect(() => register({ api, fake: {} as typeof api }, { functions })).toThrow(/not a portable function/);
+    expect(httpHandlers.size).toBe(0);
+  });
+
+  it('loads the real Functions Framework when none is injected', async () => {
+    const onObject = storage({ bucket: 'b' }).handle(() => undefined);
+    register({ skyportRegisterDefault: onObject });
+    const testing = createRequire(import.meta.url)('@google-cloud/functions-framework/testing') as {
+      getFunction(name: string): unknown;
+    };
+    expect(typeof testing.getFunction('skyportRegisterDefault')).toBe('function');
+  });
+});
