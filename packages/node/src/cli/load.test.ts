@@ -1,0 +1,52 @@
+import { http, queue, router } from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { functionsOf, isTypeScript, pickFunction } from './load.js';
+import { UsageError } from './usage.js';
+
+const a = http({ method: 'GET', path: '/a' }).handle(() => 'a');
+const b = http({ method: 'GET', path: '/b' }).handle(() => 'b');
+const api = router(a, b);
+const ship = queue({ name: 'orders' }).handle(() => {});
+
+describe('functionsOf()', () => {
+  it('uses the "functions" record when the module has one', () => {
+    // Act / Assert
+    expect(functionsOf({ a, functions: { api, ship } })).toEqual({ api, ship });
+  });
+
+  it('uses a default export record next', () => {
+    // Act / Assert
+    expect(functionsOf({ default: { ship } })).toEqual({ ship });
+  });
+
+  it('otherwise takes every exported function, minus routes an exported router serves', () => {
+    // Act / Assert
+    expect(functionsOf({ a, b, api, ship, helper: () => 1, version: '1' })).toEqual({ api, ship });
+  });
+});
+
+describe('pickFunction()', () => {
+  it('finds an export, or a name of the functions record, and lists what exists otherwise', () => {
+    // Act / Assert
+    expect(pickFunction({ ship }, 'ship', 'm.ts')).toBe(ship);
+    expect(pickFunction({ functions: { orders: ship } }, 'orders', 'm.ts')).toBe(ship);
+    expect(() => pickFunction({ ship, a }, 'nope', 'm.ts')).toThrow(UsageError);
+    expect(() => pickFunction({ ship, a }, 'nope', 'm.ts')).toThrow(
+      'm.ts has no Skyport function "nope"; it exports: ship, a',
+    );
+  });
+});
+
+describe('isTypeScript()', () => {
+  it('tells TypeScript modules from JavaScript ones', () => {
+    // Act / Assert
+    expect(['a.ts', 'a.mts', 'a.cts', 'a.tsx', 'a.js', 'a.mjs'].map(isTypeScript)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+});

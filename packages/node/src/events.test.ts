@@ -1,0 +1,108 @@
+import { changes, events, type Message, queue, SkyportError, schedule, storage, stream } from '@skyport/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { httpInit, portableBatch } from './events.js';
+
+const ship = queue({ name: 'orders' }).handle(() => {});
+const clicks = stream({ name: 'clicks' }).handle(() => {});
+const upload = storage({ bucket: 'uploads' }).handle(() => {});
+const nightly = schedule({ cron: '0 3 * * *' }).handle(() => {});
+const audit = changes({ collection: 'orders' }).handle(() => {});
+const signup = events({ type: 'user.created' }).handle(() => {});
+
+describe('portableBatch()', () => {
+  it('builds a message with defaults taken from the definition', () => {
+    // Act
+    const [item] = portableBatch(ship, 'ship', { body: { orderId: 'o1' }, attributes: { a: 'x', n: 2 } });
+
+    // Assert
+    const message = item?.event as Message;
+    expect(message.body).toEqual({ orderId: 'o1' });
+    expect(new TextDecoder().decode(message.rawBody)).toBe('{"orderId":"o1"}');
+    expect(message.source).toBe('orders');
+    expect(message.attempt).toBe(1);
+    expect(message.attributes).toEqual({ a: 'x', n: '2' });
+    expect(item?.id).toBe(message.id);
+    expect(message.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('takes an array as a batch, keeping ids and FIFO groups', () => {
+    // Act
+    const items = portableBatch(ship, 'ship', [
+      { id: 'm1', body: 'plain text', groupId: 'g' },
+      { id: 'm2', body: 7 },
+    ]);
+
+    // Assert
+    expect(items.map((item) => [item.id, item.groupId, (item.event as Message).body])).toEqual([
+      ['m1', 'g', 'plain text'],
+      ['m2', undefined, 7],
+    ]);
+  });
+
+  it('builds every other kind, identified the way the test kit identifies them', () => {
+    // Act
+    const record = portableBatch(clicks, 'clicks', { sequence: '42', body: { page: '/' } })[0];
+    const object = portableBatch(upload, 'upload', { key: 'a b.png', size: '10' })[0];
+    const tick = portableBatch(nightly, 'nightly', undefined)[0];
+    const change = portableBatch(audit, 'audit', { op: 'update', key: { id: 1 }, after: { id: 1 } })[0];
+    const cloudEvent = portableBatch(signup, 'signup', { id: 'e1', source: 'shop', type: 'user.created', data: 1 })[0];
+
+    // Assert
+    expect(record?.id).toBe('42');
+    expect(record?.event).toMatchObject({ sequence: '42', partitionKey: 'default', source: 'clicks' });
+    expect(object?.id).toBe('a b.png');
+    expect(object?.event).toMatchObject({ type: 'created', bucket: 'uploads', size: 10 });
+    expect(tick?.id).toBe('nightly');
+    expect(change?.id).toBe('{"id":1}');
+    expect(change?.event).toMatchObject({ op: 'update', collection: 'orders' });
+    expect(cloudEvent?.event).toMatchObject({ id: 'e1', specversion: '1.0', data: 1 });
+  });
+
+  it('rejects events that cannot be what the function takes', () => {
+    // Act / Assert
+    expect(() => portableBatch(upload, 'upload', { size: 1 })).toThrow(/needs a string "key"/);
+    expect(() => portableBatch(upload, 'upload', { key: 'k', type: 'moved' })).toThrow(/"type"/);
+    expect(() => portableBatch(audit, 'audit', { op: 'upsert' })).toThrow(/"op"/);
+    expect(() => portableBatch(signup, 'signup', { data: 1 })).toThrow(SkyportError);
+    expect(() => portableBatch(ship, 'ship', 'hello')).toThrow(/must be a JSON object.*got string/);
+  });
+
+  it('never fails with anything but a SkyportError, whatever JSON arrives', () => {
+    const fns = [ship, clicks, upload, nightly, audit, signup];
+    fc.assert(
+      fc.property(fc.constantFrom(...fns), fc.jsonValue(), (fn, value) => {
+        try {
+          const items = portableBatch(fn, 'fn', value);
+          expect(items.length).toBe(Array.isArray(value) ? value.length : 1);
+        } catch (error) {
+          expect(error).toBeInstanceOf(SkyportError);
+          expect((error as SkyportError).code).toBe('INVALID_EVENT');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('httpInit()', () => {
+  it('sends an object body as JSON and splits the query off the path', () => {
+    // Act
+    const init = httpInit({ method: 'POST', path: '/orders?dry=1', headers: { 'X-Id': 'a' }, body: { a: 1 } });
+
+    // Assert
+    expect(init).toMatchObject({
+      method: 'POST',
+      path: '/orders',
+      query: 'dry=1',
+      headers: { 'x-id': 'a', 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
+  });
+
+  it('defaults to GET / and rejects what is not an object', () => {
+    // Act / Assert
+    expect(httpInit({})).toMatchObject({ method: 'GET', path: '/', body: undefined });
+    expect(() => httpInit([1])).toThrow(/must be a JSON object/);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { AdapterUnavailableError, detectRaw, importOptional, reportsFailure } from './raw.js';
+
+describe('detectRaw()', () => {
+  it('recognises raw AWS events', () => {
+    // Act / Assert
+    expect(detectRaw({ Records: [{ eventSource: 'aws:sqs' }] })).toEqual({ cloud: 'aws', shape: 'aws:sqs Records' });
+    expect(detectRaw({ Records: [{ EventSource: 'aws:sns' }] })).toEqual({ cloud: 'aws', shape: 'aws:sns Records' });
+    expect(detectRaw({ 'detail-type': 'Scheduled Event', source: 'aws.events' })?.shape).toBe('EventBridge');
+    expect(detectRaw({ version: '2.0', requestContext: { http: {} } })?.cloud).toBe('aws');
+  });
+
+  it('recognises raw GCP events: google.* CloudEvents, binary mode and Pub/Sub push', () => {
+    // Act / Assert
+    expect(detectRaw({ specversion: '1.0', type: 'google.cloud.storage.object.v1.finalized', data: {} })).toEqual({
+      cloud: 'gcp',
+      shape: 'CloudEvent google.cloud.storage.object.v1.finalized',
+    });
+    expect(detectRaw({ a: 1 }, { 'ce-specversion': '1.0' })?.cloud).toBe('gcp');
+    expect(detectRaw({ message: { data: 'e30=' }, subscription: 'projects/p/subscriptions/s' })?.shape).toBe(
+      'Pub/Sub push',
+    );
+  });
+
+  it('leaves portable events alone', () => {
+    // Act / Assert
+    expect(detectRaw({ id: 'm1', body: { orderId: 'o1' } })).toBeUndefined();
+    expect(detectRaw({ specversion: '1.0', type: 'order.created', source: 'shop', id: '1' })).toBeUndefined();
+    expect(detectRaw([{ Records: [] }])).toBeUndefined();
+    expect(detectRaw(undefined)).toBeUndefined();
+  });
+});
+
+describe('reportsFailure()', () => {
+  it('sees failed batch items and 5xx responses', () => {
+    // Act / Assert
+    expect(reportsFailure({ batchItemFailures: [{ itemIdentifier: 'm1' }] })).toBe(true);
+    expect(reportsFailure({ batchItemFailures: [] })).toBe(false);
+    expect(reportsFailure({ statusCode: 502 })).toBe(true);
+    expect(reportsFailure({ statusCode: 404 })).toBe(false);
+    expect(reportsFailure(undefined)).toBe(false);
+  });
+});
+
+describe('importOptional()', () => {
+  it('says which package to install when it is missing', async () => {
+    // Act
+    const attempt = importOptional('@skyport/not-a-package', 'raw FOO events');
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(AdapterUnavailableError);
+    await expect(attempt).rejects.toThrow('raw FOO events need @skyport/not-a-package, which is not installed');
+  });
+});

@@ -1,0 +1,245 @@
+import { request } from 'node:http';
+import { type Context, http, queue, router } from '@skyport/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { serve } from './serve.js';
+import type { ServeHandle } from './types.js';
+
+const servers: ServeHandle[] = [];
+
+async function start(...args: Parameters<typeof serve>): Promise<ServeHandle> {
+  const handle = await serve(args[0], { port: 0, host: '127.0.0.1', announce: false, ...args[1] });
+  servers.push(handle);
+  return handle;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open = () => {};
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+describe('serve()', () => {
+  const hello = http({ method: 'GET', path: '/hello/:name' }).handle((req) => ({ hello: req.params.name }));
+  const echo = http({ method: ['POST', 'PUT'], path: '/echo' }).handle((req) => ({
+    status: 201,
+    cookies: [{ name: 'seen', value: '1', httpOnly: true }],
+    body: req.body,
+  }));
+  const users = router(
+    http({ method: 'GET', path: '/users' }).handle(() => []),
+    http({ method: 'DELETE', path: '/users/:id' }).handle(() => undefined),
+  );
+
+  it('routes several http functions with router semantics', async () => {
+    // Prepare
+    const server = await start({ hello, echo, users });
+
+    // Act
+    const found = await fetch(`${server.url}/hello/ada`);
+    const posted = await fetch(`${server.url}/echo`, {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+    const routed = await fetch(`${server.url}/users`);
+    const missing = await fetch(`${server.url}/nope`);
+    const wrong = await fetch(`${server.url}/echo`, { method: 'GET' });
+    const options = await fetch(`${server.url}/echo`, { method: 'OPTIONS' });
+    const routerWrong = await fetch(`${server.url}/users/7`, { method: 'GET' });
+    const badPath = await fetch(`${server.url}/hello/%E0%A4%A`);
+
+    // Assert
+    expect(await found.json()).toEqual({ hello: 'ada' });
+    expect(found.headers.get('content-length')).toBe(String('{"hello":"ada"}'.length));
+    expect(posted.status).toBe(201);
+    expect(posted.headers.get('set-cookie')).toBe('seen=1; HttpOnly');
+    expect(await posted.json()).toEqual({ a: 1 });
+    expect(await routed.json()).toEqual([]);
+    expect(missing.status).toBe(404);
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST, PUT, OPTIONS');
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('POST, PUT, OPTIONS');
+    expect(routerWrong.status).toBe(405);
+    expect(routerWrong.headers.get('allow')).toBe('DELETE, OPTIONS');
+    expect(badPath.status).toBe(400);
+  });
+
+  it('builds the context from the request: node cloud, request id, function name, trace headers', async () => {
+    // Prepare
+    let seen: Context | undefined;
+    const probe = http({ method: 'GET', path: '/probe' }).handle((req, ctx) => {
+      seen = ctx;
+      return { url: req.url, ip: req.ip };
+    });
+    const server = await start({ probe }, { timeoutMs: 5000 });
+
+    // Act
+    const res = await fetch(`${server.url}/probe?x=1`, {
+      headers: { 'x-request-id': 'req-7', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    });
+
+    // Assert
+    expect(await res.json()).toEqual({ url: `${server.url}/probe?x=1`, ip: '127.0.0.1' });
+    expect(seen?.cloud).toBe('node');
+    expect(seen?.requestId).toBe('req-7');
+    expect(seen?.functionName).toBe('probe');
+    expect(seen?.trace).toEqual({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    expect(seen?.remainingTimeMs()).toBeGreaterThan(4000);
+    expect(seen?.remainingTimeMs()).toBeLessThanOrEqual(5000);
+  });
+
+  it('gives each request a fresh random request id when none is sent', async () => {
+    // Prepare
+    const ids: string[] = [];
+    const probe = http({ path: '/' }).handle((_req, ctx) => {
+      ids.push(ctx.requestId);
+    });
+    const server = await start({ probe });
+
+    // Act
+    await fetch(server.url);
+    await fetch(server.url);
+
+    // Assert
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it('close() lets an in-flight request finish, then stops accepting connections', async () => {
+    // Prepare
+    const release = gate();
+    const started = gate();
+    const slow = http({ method: 'POST', path: '/slow', body: z.object({ n: z.number() }) }).handle(async (req) => {
+      started.open();
+      await release.wait;
+      return { status: 201, body: { n: req.body.n } };
+    });
+    const server = await start({ slow });
+    const inflight = fetch(`${server.url}/slow`, {
+      method: 'POST',
+      body: '{"n":3}',
+      headers: { 'content-type': 'application/json' },
+    });
+    await started.wait;
+
+    // Act
+    const closed = server.close();
+    let closedEarly = false;
+    void closed.then(() => {
+      closedEarly = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stillRunning = !closedEarly && server.inflight === 1;
+    release.open();
+    const res = await inflight;
+    await closed;
+
+    // Assert
+    expect(stillRunning).toBe(true);
+    expect(res.status).toBe(201);
+    expect(res.headers.get('connection')).toBe('close');
+    expect(await res.json()).toEqual({ n: 3 });
+    await expect(fetch(`${server.url}/slow`)).rejects.toThrow();
+  });
+
+  it('reads PORT from the environment when no port is given', async () => {
+    // Prepare
+    const probe = http({ path: '/' }).handle(() => 'ok');
+    const previous = process.env.PORT;
+    process.env.PORT = '0';
+
+    // Act
+    let server: ServeHandle;
+    try {
+      server = await serve({ probe }, { host: '127.0.0.1', announce: false });
+      servers.push(server);
+    } finally {
+      if (previous === undefined) delete process.env.PORT;
+      else process.env.PORT = previous;
+    }
+
+    // Assert
+    expect(server.port).toBeGreaterThan(0);
+    expect(await (await fetch(server.url)).text()).toBe('ok');
+  });
+
+  it('prints a startup line with the URL and every route', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const ship = queue({ name: 'orders' }).handle(() => {});
+
+    // Act
+    const server = await start({ hello, ship }, { announce: true, print: (line) => lines.push(line) });
+
+    // Assert
+    expect(lines[0]).toBe(`skyport: serving 2 functions at ${server.url}`);
+    expect(lines.slice(1).map((line) => line.trim().replace(/\s+/g, ' '))).toEqual([
+      'GET /hello/:name hello',
+      'POST /_skyport/ship ship (queue event as JSON)',
+    ]);
+  });
+
+  it('refuses a body over the limit without reading it all, and serves the next connection', async () => {
+    // Prepare
+    const echoServer = await start({ echo }, { bodyLimit: 10 });
+    const statuses: number[] = [];
+
+    // Act: 100 kB declared, only a few bytes sent before the answer arrives
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        `${echoServer.url}/echo`,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '100000' } },
+        (res) => {
+          statuses.push(res.statusCode ?? 0);
+          res.resume();
+          res.on('end', () => {
+            req.destroy();
+            resolve();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.write('{"a":');
+    });
+    const ok = await fetch(`${echoServer.url}/echo`, {
+      method: 'PUT',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+
+    // Assert
+    expect(statuses).toEqual([413]);
+    expect(ok.status).toBe(201);
+  });
+
+  it('rejects what is not a Skyport function and a port out of range', async () => {
+    // Act / Assert
+    await expect(serve({ nope: {} as never }, { announce: false })).rejects.toMatchObject({
+      code: 'INVALID_DEFINITION',
+    });
+    await expect(serve({ hello }, { port: 70000, announce: false })).rejects.toMatchObject({
+      code: 'INVALID_DEFINITION',
+    });
+  });
+
+  it('serves a single function given directly', async () => {
+    // Prepare
+    const server = await start(hello);
+
+    // Act
+    const res = await fetch(`${server.url}/hello/bob`);
+
+    // Assert
+    expect(await res.json()).toEqual({ hello: 'bob' });
+    expect(server.routes.map((r) => r.function)).toEqual(['default']);
+  });
+});
