@@ -4,8 +4,8 @@
  * `X-Cloud-Trace-Context`; `deadline` from the declared timeout; `region` from `FUNCTION_REGION`.
  */
 import { randomUUID } from 'node:crypto';
-import { type Context, createContext, type Kind, type SkyportFunction, type TraceCarrier } from '@skyport/core';
-import type { GcpOptions, GcpSignature } from './types.js';
+import { type Context, createContext, type Kind, type TraceCarrier } from '@skyport/core';
+import type { AnySkyportFunction, GcpOptions, GcpSignature } from './types.js';
 
 /** The settings of one function: per-function `gcp: { ... }` options over the adapter options. */
 export interface GcpSettings {
@@ -24,7 +24,7 @@ const positive = (value: unknown) =>
  * @example
  * settingsOf(fulfilOrder, { name: 'fulfilOrder' }).signature; // 'cloudevent'
  */
-export function settingsOf(fn: SkyportFunction, options: GcpOptions = {}): GcpSettings {
+export function settingsOf(fn: AnySkyportFunction, options: GcpOptions = {}): GcpSettings {
   const own = fn.options.gcp ?? {};
   const name =
     (typeof own.name === 'string' && own.name) ||

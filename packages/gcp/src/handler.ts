@@ -130,7 +130,7 @@ export function toGcp(fn: AnySkyportFunction, options: GcpOptions = {}): GcpHttp
       kind: 'http',
     });
   }
-  const settings = settingsOf(fn as SkyportFunction, options);
+  const settings = settingsOf(fn, options);
   if (fn.kind === 'http') return httpFunctionHandler(fn, settings);
   const event = fn as SkyportFunction;
   return settings.signature === 'http' ? eventHttpHandler(event, settings) : cloudEventHandler(event, settings);

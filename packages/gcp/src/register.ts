@@ -4,7 +4,7 @@
  * loaded on the first call, not at import time, and can be injected.
  */
 import { createRequire } from 'node:module';
-import { SkyportError, type SkyportFunction } from '@skyport/core';
+import { SkyportError } from '@skyport/core';
 import { settingsOf } from './context.js';
 import { toGcp } from './handler.js';
 import type { AnySkyportFunction, FunctionsFramework, RegisterOptions, Registration } from './types.js';
@@ -56,7 +56,7 @@ export function register(
   const framework = options.functions ?? loadFunctionsFramework();
   const registrations: Registration[] = [];
   for (const [name, fn] of entries) {
-    const { signature } = settingsOf(fn as SkyportFunction, { ...options, name });
+    const { signature } = settingsOf(fn, { ...options, name });
     if (signature === 'http') framework.http(name, toGcp(fn, { ...options, name, signature }));
     else framework.cloudEvent(name, toGcp(fn, { ...options, name, signature }));
     registrations.push({ name, kind: fn.kind, signature });
