@@ -1,7 +1,8 @@
 /**
  * A tiny benchmark harness: runs each case for a fixed number of iterations after a warm-up,
- * interleaving cases over several rounds so drift on a shared machine hits them all alike, and
- * reports the median ns per operation and the ratio to a baseline case.
+ * interleaving cases over many short rounds so drift on a shared machine hits them all alike, and
+ * reports the fastest round's ns per operation (the least disturbed measurement of each case)
+ * and the ratio to a baseline case.
  */
 
 /** One case: a function to call, sync or async. */
@@ -13,7 +14,7 @@ export interface BenchCase {
 /** The result of a case. */
 export interface BenchResult {
   readonly name: string;
-  /** Median nanoseconds per operation over the rounds. */
+  /** Nanoseconds per operation in the fastest round. */
   readonly nsPerOp: number;
 }
 
@@ -24,12 +25,6 @@ async function time(fn: () => unknown, iterations: number): Promise<number> {
     if (result instanceof Promise) await result;
   }
   return Number(process.hrtime.bigint() - start) / iterations;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /**
@@ -43,14 +38,14 @@ export async function measure(
   cases: readonly BenchCase[],
   options: { iterations?: number; rounds?: number; warmup?: number } = {},
 ): Promise<BenchResult[]> {
-  const iterations = options.iterations ?? 20_000;
-  const rounds = options.rounds ?? 7;
-  for (const c of cases) await time(c.fn, options.warmup ?? iterations);
+  const iterations = options.iterations ?? 5_000;
+  const rounds = options.rounds ?? 25;
+  for (const c of cases) await time(c.fn, options.warmup ?? 20_000);
   const samples = cases.map(() => [] as number[]);
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < cases.length; i++) samples[i]?.push(await time((cases[i] as BenchCase).fn, iterations));
   }
-  return cases.map((c, i) => ({ name: c.name, nsPerOp: median(samples[i] as number[]) }));
+  return cases.map((c, i) => ({ name: c.name, nsPerOp: Math.min(...(samples[i] as number[])) }));
 }
 
 /**

@@ -6,7 +6,7 @@
  * - `ordered`: one at a time; the first failure and everything after it are reported.
  * - `fifo`: one at a time; after a failure, the rest of that message's group is reported.
  */
-import { forkContext } from './context.js';
+import { endContext, forkContext } from './context.js';
 import { SkyportError } from './errors.js';
 import type { Context, EventOf, Kind, SkyportFunction } from './types.js';
 
@@ -129,6 +129,7 @@ export async function runBatch<K extends Kind>(
     await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
   }
 
+  endContext(ctx);
   const failures = outcomes.filter((outcome): outcome is BatchFailure => outcome !== undefined);
   return { ok: failures.length === 0, failures };
 }

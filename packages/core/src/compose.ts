@@ -18,10 +18,18 @@ export type Dispatch<TEvent, TResult> = (event: TEvent, ctx: Context) => Promise
  */
 export function compose<TEvent, TResult>(
   middleware: readonly AnyMiddleware[],
-  inner: Dispatch<TEvent, TResult>,
+  inner: (event: TEvent, ctx: Context) => TResult | Promise<TResult>,
   wrap?: (value: unknown) => TResult | Promise<TResult>,
 ): Dispatch<TEvent, TResult> {
-  if (middleware.length === 0) return inner;
+  if (middleware.length === 0) {
+    return (event, ctx) => {
+      try {
+        return Promise.resolve(inner(event, ctx));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+  }
   const count = middleware.length;
   return (event, ctx) => {
     let called = -1;
@@ -30,9 +38,9 @@ export function compose<TEvent, TResult>(
         return Promise.reject(new Error(`next() called more than once in middleware "${middleware[i - 1]?.name}"`));
       called = i;
       if (add !== undefined) Object.assign(ctx, add);
-      if (i === count) return inner(event, ctx);
-      const mw = middleware[i] as AnyMiddleware;
       try {
+        if (i === count) return Promise.resolve(inner(event, ctx));
+        const mw = middleware[i] as AnyMiddleware;
         const result = (mw.handle as (e: unknown, c: Context, n: (a?: object) => Promise<unknown>) => Promise<unknown>)(
           event,
           ctx,

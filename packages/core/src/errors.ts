@@ -106,83 +106,165 @@ export class HttpError extends Error {
   }
 }
 
-/** Declares a named subclass of `HttpError` with a fixed status. */
-function named(status: number, name: string) {
-  const Named = class extends HttpError {
-    constructor(detail?: string, options?: HttpErrorOptions) {
-      super(status, detail, options);
-      this.name = name;
-    }
-  };
-  Object.defineProperty(Named, 'name', { value: name });
-  return Named;
+/**
+ * Runs `make` with stack capture off. For errors about bad client input, where a stack trace
+ * says nothing and costs more than the request.
+ *
+ * @example
+ * throw quietly(() => new NotFound(`no route for ${path}`));
+ */
+export function quietly<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /**
  * 400: the request is malformed (for example unparseable JSON).
  * @example throw new BadRequest('cursor is not valid');
  */
-export const BadRequest = named(400, 'BadRequest');
+export class BadRequest extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(400, detail, options);
+    this.name = 'BadRequest';
+  }
+}
+
 /**
  * 401: credentials are missing or invalid.
  * @example throw new Unauthorized('token expired', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
  */
-export const Unauthorized = named(401, 'Unauthorized');
+export class Unauthorized extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(401, detail, options);
+    this.name = 'Unauthorized';
+  }
+}
+
 /**
  * 403: the caller is known but not allowed.
  * @example throw new Forbidden('needs orders:write');
  */
-export const Forbidden = named(403, 'Forbidden');
+export class Forbidden extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(403, detail, options);
+    this.name = 'Forbidden';
+  }
+}
+
 /**
  * 404: nothing here.
  * @example throw new NotFound(`no order ${id}`);
  */
-export const NotFound = named(404, 'NotFound');
+export class NotFound extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(404, detail, options);
+    this.name = 'NotFound';
+  }
+}
+
 /**
  * 405: the path exists, the method does not; set the `allow` header.
  * @example throw new MethodNotAllowed(undefined, { headers: { allow: 'GET, HEAD' } });
  */
-export const MethodNotAllowed = named(405, 'MethodNotAllowed');
+export class MethodNotAllowed extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(405, detail, options);
+    this.name = 'MethodNotAllowed';
+  }
+}
+
 /**
  * 409: the request conflicts with current state.
  * @example throw new Conflict('email already registered');
  */
-export const Conflict = named(409, 'Conflict');
+export class Conflict extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(409, detail, options);
+    this.name = 'Conflict';
+  }
+}
+
 /**
  * 413: the body is larger than the function accepts.
  * @example throw new PayloadTooLarge('body exceeds 1048576 bytes');
  */
-export const PayloadTooLarge = named(413, 'PayloadTooLarge');
+export class PayloadTooLarge extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(413, detail, options);
+    this.name = 'PayloadTooLarge';
+  }
+}
+
 /**
  * 415: the body's content type is not one the function accepts.
  * @example throw new UnsupportedMediaType('expected application/json');
  */
-export const UnsupportedMediaType = named(415, 'UnsupportedMediaType');
+export class UnsupportedMediaType extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(415, detail, options);
+    this.name = 'UnsupportedMediaType';
+  }
+}
+
 /**
  * 422: the input is well-formed but invalid; `errors` lists every failing path.
  * @example throw new UnprocessableEntity('invalid order', { errors: [{ path: 'body.qty', message: 'must be positive' }] });
  */
-export const UnprocessableEntity = named(422, 'UnprocessableEntity');
+export class UnprocessableEntity extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(422, detail, options);
+    this.name = 'UnprocessableEntity';
+  }
+}
+
 /**
  * 429: slow down.
  * @example throw new TooManyRequests(undefined, { headers: { 'retry-after': '30' } });
  */
-export const TooManyRequests = named(429, 'TooManyRequests');
+export class TooManyRequests extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(429, detail, options);
+    this.name = 'TooManyRequests';
+  }
+}
+
 /**
  * 500: something broke; the detail is never sent.
  * @example throw new InternalServerError('ledger out of balance');
  */
-export const InternalServerError = named(500, 'InternalServerError');
+export class InternalServerError extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(500, detail, options);
+    this.name = 'InternalServerError';
+  }
+}
+
 /**
  * 503: a dependency is unavailable.
  * @example throw new ServiceUnavailable('payments provider down', { headers: { 'retry-after': '5' } });
  */
-export const ServiceUnavailable = named(503, 'ServiceUnavailable');
+export class ServiceUnavailable extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(503, detail, options);
+    this.name = 'ServiceUnavailable';
+  }
+}
+
 /**
  * 504: the function ran out of time.
  * @example throw new GatewayTimeout();
  */
-export const GatewayTimeout = named(504, 'GatewayTimeout');
+export class GatewayTimeout extends HttpError {
+  constructor(detail?: string, options?: HttpErrorOptions) {
+    super(504, detail, options);
+    this.name = 'GatewayTimeout';
+  }
+}
 
 /** Codes of `SkyportError`. */
 export type SkyportErrorCode =
@@ -250,7 +332,9 @@ export class SkyportError extends Error {
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof SkyportError && error.code === 'VALIDATION') {
-    return new UnprocessableEntity(error.message, { errors: error.errors, code: 'VALIDATION', cause: error });
+    return quietly(
+      () => new UnprocessableEntity(error.message, { errors: error.errors, code: 'VALIDATION', cause: error }),
+    );
   }
   if (error instanceof SkyportError && error.code === 'TIMEOUT') {
     return new GatewayTimeout(undefined, { cause: error });

@@ -64,6 +64,7 @@ export { bodyTypeOf, createHttpRequest, DEFAULT_BODY_LIMIT } from './http/reques
 export { isHttpResponse, isResponseInit, normalizeResponse, problemResponse } from './http/response.js';
 export type { LevelName, LogDestination } from './log.js';
 export { createJsonLogger, getLogDestination, levels, setLogDestination } from './log.js';
+export { allowHeader, allowsMethod, methodsOf } from './methods.js';
 export type { CorsOptions, CorsOrigin } from './middleware/cors.js';
 export { cors } from './middleware/cors.js';
 export type { MiddlewareDefinition } from './middleware/create.js';
@@ -72,7 +73,7 @@ export type { TimeoutOptions } from './middleware/timeout.js';
 export { timeout } from './middleware/timeout.js';
 export type { PathPattern } from './path.js';
 export { compilePath } from './path.js';
-export { allowHeader, allowsMethod, methodsOf, router } from './router.js';
+export { router } from './router.js';
 export { runEvent, runHttp } from './run.js';
 export type { InferIn, InferOut, StandardSchemaV1 } from './standard-schema.js';
 export { isStandardSchema } from './standard-schema.js';

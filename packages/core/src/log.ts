@@ -53,6 +53,8 @@ function serialiseError(error: Error): Record<string, unknown> {
   const out: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
   const code = (error as { code?: unknown }).code;
   if (code !== undefined) out.code = code;
+  const issues = (error as { errors?: unknown }).errors;
+  if (Array.isArray(issues)) out.errors = issues;
   if (error.cause instanceof Error) out.cause = serialiseError(error.cause);
   return out;
 }

@@ -4,31 +4,12 @@
  * the router with `.use()` runs for every request, before matching, so CORS preflights and
  * logging see 404s too.
  */
-import { MethodNotAllowed, NotFound, SkyportError } from './errors.js';
-import { PortableFunction } from './function.js';
+import { MethodNotAllowed, NotFound, quietly, SkyportError } from './errors.js';
+import { PortableFunction, stepOf } from './function.js';
 import type { RequestImpl } from './http/request.js';
+import { allowHeader, allowsMethod, methodsOf } from './methods.js';
 import { compilePath, type PathPattern, trimSlash } from './path.js';
 import type { Context, HttpMethod, HttpResponse, KindOptions, SkyportFunction } from './types.js';
-
-/** The methods a definition answers, or `undefined` for every method. */
-export function methodsOf(options: KindOptions['http']): readonly HttpMethod[] | undefined {
-  const method = options.method;
-  return method === undefined ? undefined : typeof method === 'string' ? [method] : method;
-}
-
-/** Whether `method` is answered by `methods` (HEAD is answered by GET). */
-export function allowsMethod(methods: readonly HttpMethod[] | undefined, method: string): boolean {
-  if (methods === undefined) return true;
-  return methods.includes(method as HttpMethod) || (method === 'HEAD' && methods.includes('GET'));
-}
-
-/** The `Allow` header value for a set of methods. */
-export function allowHeader(methods: Iterable<HttpMethod>): string {
-  const set = new Set<string>(methods);
-  if (set.has('GET')) set.add('HEAD');
-  set.add('OPTIONS');
-  return [...set].join(', ');
-}
 
 interface Route {
   readonly fn: SkyportFunction<'http'>;
@@ -62,7 +43,7 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
     else dynamic.push(route);
   }
 
-  const dispatch = (req: RequestImpl, ctx: Context): Promise<HttpResponse> => {
+  const dispatch = (req: RequestImpl, ctx: Context): HttpResponse | Promise<HttpResponse> => {
     const allowed = new Set<HttpMethod>();
     let anyMethod = false;
     const candidates: [Route, Record<string, string>][] = [];
@@ -75,17 +56,16 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
       if (allowsMethod(route.methods, req.method)) {
         req.setParams(params);
         req.route = route.path.pattern;
-        return route.fn.dispatch(req, ctx);
+        return stepOf(route.fn, req, ctx);
       }
       if (route.methods === undefined) anyMethod = true;
       else for (const method of route.methods) allowed.add(method);
     }
     if (candidates.length === 0 || anyMethod)
-      return Promise.reject(new NotFound(`no route for ${req.method} ${req.path}`));
+      throw quietly(() => new NotFound(`no route for ${req.method} ${req.path}`));
     const allow = allowHeader(allowed);
-    if (req.method === 'OPTIONS')
-      return Promise.resolve({ status: 204, headers: { allow }, cookies: [], body: undefined });
-    return Promise.reject(new MethodNotAllowed(`${req.method} is not allowed on ${req.path}`, { headers: { allow } }));
+    if (req.method === 'OPTIONS') return { status: 204, headers: { allow }, cookies: [], body: undefined };
+    throw quietly(() => new MethodNotAllowed(`${req.method} is not allowed on ${req.path}`, { headers: { allow } }));
   };
 
   return new PortableFunction('http', { path: '/*' }, [], dispatch as never, functions);

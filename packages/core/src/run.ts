@@ -4,33 +4,39 @@
  * platform retries), and `runBatch` (in `batch.ts`) runs a batch with its failure semantics.
  */
 import { endContext } from './context.js';
-import { MethodNotAllowed, SkyportError, toHttpError } from './errors.js';
+import { SkyportError, toHttpError } from './errors.js';
+import { stepOf } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
 import { problemResponse } from './http/response.js';
 import { compilePath, type PathPattern } from './path.js';
-import { allowHeader, allowsMethod, methodsOf } from './router.js';
 import type { Context, EventOf, HttpRequest, HttpResponse, Kind, SkyportFunction } from './types.js';
 
-const patterns = new WeakMap<SkyportFunction<'http'>, PathPattern | undefined>();
-
-function patternOf(fn: SkyportFunction<'http'>): PathPattern | undefined {
-  if (!patterns.has(fn)) patterns.set(fn, fn.options.path === undefined ? undefined : compilePath(fn.options.path));
-  return patterns.get(fn);
+interface Binding {
+  readonly pattern: PathPattern | undefined;
 }
 
-/** Checks the method of a single (unrouted) function and binds its path parameters. */
-function bind(fn: SkyportFunction<'http'>, req: RequestImpl): void {
-  const methods = methodsOf(fn.options);
-  if (!allowsMethod(methods, req.method)) {
-    throw new MethodNotAllowed(`${req.method} is not allowed here`, { headers: { allow: allowHeader(methods ?? []) } });
+const bindings = new WeakMap<SkyportFunction<'http'>, Binding>();
+
+function bindingOf(fn: SkyportFunction<'http'>): Binding {
+  let binding = bindings.get(fn);
+  if (binding === undefined) {
+    const path = fn.options.path;
+    binding = { pattern: path === undefined ? undefined : compilePath(path) };
+    bindings.set(fn, binding);
   }
-  const pattern = patternOf(fn);
+  return binding;
+}
+
+/** Binds the path parameters of a single (unrouted) function. */
+function bind(fn: SkyportFunction<'http'>, req: RequestImpl): void {
+  const pattern = bindingOf(fn).pattern;
   if (pattern === undefined) return;
   req.route = pattern.pattern;
+  if (pattern.isStatic) return;
   // The platform routed the request already; a path that does not match the pattern (a stage
   // or base-path prefix) keeps the parameters the platform extracted.
   const params = pattern.match(req.path);
-  if (params !== undefined && Object.keys(params).length > 0) req.setParams({ ...req.params, ...params });
+  if (params !== undefined) req.setParams({ ...req.params, ...params });
 }
 
 /**
@@ -40,7 +46,7 @@ function bind(fn: SkyportFunction<'http'>, req: RequestImpl): void {
  * @example
  * const response = await runHttp(fn, { method: 'GET', path: '/users/1', headers }, ctx);
  */
-export async function runHttp(
+export function runHttp(
   fn: SkyportFunction<'http'>,
   request: HttpRequestInit | HttpRequest,
   ctx: Context,
@@ -51,15 +57,28 @@ export async function runHttp(
     }
     const req = isRequestImpl(request) ? request : (createHttpRequest(request as HttpRequestInit) as RequestImpl);
     if (!fn.routes) bind(fn, req);
-    const response = await fn.dispatch(req, ctx);
-    return req.method === 'HEAD' && response.body !== undefined ? { ...response, body: undefined } : response;
+    const out = stepOf(fn, req, ctx);
+    if (out instanceof Promise)
+      return out.then(
+        (response) => answer(req, response, ctx),
+        (error) => fail(error, ctx),
+      );
+    return Promise.resolve(answer(req, out, ctx));
   } catch (error) {
-    const httpError = toHttpError(error);
-    if (httpError.status >= 500) ctx.log.error({ err: error }, `${httpError.status} ${httpError.title}`);
-    return problemResponse(httpError, ctx.requestId);
-  } finally {
-    endContext(ctx);
+    return Promise.resolve(fail(error, ctx));
   }
+}
+
+function answer(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
+  endContext(ctx);
+  return req.method === 'HEAD' && response.body !== undefined ? { ...response, body: undefined } : response;
+}
+
+function fail(error: unknown, ctx: Context): HttpResponse {
+  endContext(ctx);
+  const httpError = toHttpError(error);
+  if (httpError.status >= 500) ctx.log.error({ err: error }, `${httpError.status} ${httpError.title}`);
+  return problemResponse(httpError, ctx.requestId);
 }
 
 /**

@@ -515,7 +515,7 @@ export interface SkyportFunction<K extends Kind = Kind> {
    * A new function with `mw` wrapped around this one's middleware and handler.
    * Used to add middleware to functions you did not write (for example `fromLambda`).
    */
-  use<MK extends Kind>(mw: Middleware<MK, object, {}> & AcceptsKind<K>): SkyportFunction<K>;
+  use<MK extends Kind, TAdd extends object>(mw: Middleware<MK, TAdd, {}> & AcceptsKind<K>): SkyportFunction<K>;
   /**
    * Runs middleware, validation and handler for one event. Adapters call the helpers in
    * `run.ts` (`runHttp`, `runBatch`, `runEvent`) rather than this.

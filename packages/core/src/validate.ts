@@ -1,8 +1,8 @@
 /**
- * Runs Standard Schema validators and turns their issues into Skyport validation errors whose
+ * Runs Standard Schema validators and turns their issues into Skyport validation issues whose
  * paths name the part of the event (`body.items.0.qty`, `query.page`).
  */
-import { SkyportError, type ValidationIssue } from './errors.js';
+import { quietly, SkyportError, type ValidationIssue } from './errors.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
 function pathOf(location: string, issue: StandardSchemaV1.Issue): string {
@@ -14,9 +14,26 @@ function pathOf(location: string, issue: StandardSchemaV1.Issue): string {
   return path;
 }
 
-function fail(location: string, issues: ReadonlyArray<StandardSchemaV1.Issue>): never {
-  const errors: ValidationIssue[] = issues.map((issue) => ({ path: pathOf(location, issue), message: issue.message }));
-  throw new SkyportError('VALIDATION', `invalid ${location}`, { errors });
+/**
+ * The issues of a failed validation, with paths prefixed by `location`.
+ *
+ * @example
+ * toIssues('query', result.issues); // [{ path: 'query.page', message: 'Expected number' }]
+ */
+export function toIssues(location: string, issues: ReadonlyArray<StandardSchemaV1.Issue>): ValidationIssue[] {
+  return issues.map((issue) => ({ path: pathOf(location, issue), message: issue.message }));
+}
+
+/**
+ * A `SkyportError` with code `VALIDATION` listing every failing path (rendered as 422 for http).
+ *
+ * @example
+ * throw validationError([{ path: 'body.qty', message: 'must be positive' }]);
+ */
+export function validationError(issues: readonly ValidationIssue[]): SkyportError {
+  const parts = [...new Set(issues.map((issue) => issue.path.split('.')[0]))].join(', ');
+  // Stack traces of bad-input errors say nothing useful and cost more than the validation.
+  return quietly(() => new SkyportError('VALIDATION', `invalid ${parts}`, { errors: issues }));
 }
 
 /**
@@ -29,8 +46,11 @@ function fail(location: string, issues: ReadonlyArray<StandardSchemaV1.Issue>): 
 export function validate<T>(schema: StandardSchemaV1<unknown, T>, value: unknown, location: string): T | Promise<T> {
   const result = schema['~standard'].validate(value);
   if (result instanceof Promise) {
-    return result.then((settled) => (settled.issues ? fail(location, settled.issues) : settled.value));
+    return result.then((settled) => {
+      if (settled.issues) throw validationError(toIssues(location, settled.issues));
+      return settled.value;
+    });
   }
-  if (result.issues) fail(location, result.issues);
+  if (result.issues) throw validationError(toIssues(location, result.issues));
   return result.value;
 }

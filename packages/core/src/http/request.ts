@@ -4,7 +4,7 @@
  * (header normalisation, query, cookies, body parsing) are computed on first read.
  */
 import { fromUtf8, utf8, utf8Length } from '../bytes.js';
-import { BadRequest, PayloadTooLarge } from '../errors.js';
+import { BadRequest, PayloadTooLarge, quietly } from '../errors.js';
 import type { HeaderMap, HttpRequest } from '../types.js';
 import { parseCookieHeader } from './cookies.js';
 
@@ -102,7 +102,7 @@ function decodePath(path: string): string {
   try {
     return decodeURIComponent(path);
   } catch {
-    throw new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' });
+    throw quietly(() => new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' }));
   }
 }
 
@@ -128,7 +128,10 @@ class Request_ implements HttpRequest {
   #text: string | undefined;
   #bytes: Uint8Array | undefined;
   #body: unknown = unparsed;
-  #validated = new Map<string, unknown>();
+  #validBody: unknown = unparsed;
+  #validQuery: unknown = unparsed;
+  #validParams: unknown = unparsed;
+  #validHeaders: unknown = unparsed;
 
   constructor(init: HttpRequestInit) {
     this.#init = init;
@@ -142,8 +145,7 @@ class Request_ implements HttpRequest {
   }
 
   get headers(): HeaderMap {
-    if (this.#validated.has('headers')) return this.#validated.get('headers') as HeaderMap;
-    return this.rawHeaders;
+    return this.#validHeaders === unparsed ? this.rawHeaders : (this.#validHeaders as HeaderMap);
   }
 
   /** The normalised headers, before any schema. */
@@ -172,13 +174,13 @@ class Request_ implements HttpRequest {
   }
 
   get query(): Readonly<Record<string, string>> {
-    if (this.#validated.has('query')) return this.#validated.get('query') as Record<string, string>;
+    if (this.#validQuery !== unparsed) return this.#validQuery as Record<string, string>;
     this.#query ??= firstValues(this.queryAll);
     return this.#query;
   }
 
   get params(): Readonly<Record<string, string>> {
-    if (this.#validated.has('params')) return this.#validated.get('params') as Record<string, string>;
+    if (this.#validParams !== unparsed) return this.#validParams as Record<string, string>;
     if (this.#params === undefined) {
       const out: Record<string, string> = {};
       const given = this.#init.params;
@@ -239,7 +241,7 @@ class Request_ implements HttpRequest {
   }
 
   get body(): unknown {
-    if (this.#validated.has('body')) return this.#validated.get('body');
+    if (this.#validBody !== unparsed) return this.#validBody;
     if (this.#body === unparsed) this.#body = this.parseBody(bodyTypeOf(this.rawHeaders['content-type']));
     return this.#body;
   }
@@ -252,7 +254,9 @@ class Request_ implements HttpRequest {
         try {
           return JSON.parse(this.text);
         } catch (error) {
-          throw new BadRequest('the request body is not valid JSON', { code: 'MALFORMED_JSON', cause: error });
+          throw quietly(
+            () => new BadRequest('the request body is not valid JSON', { code: 'MALFORMED_JSON', cause: error }),
+          );
         }
       case 'form':
         return parseForm(this.text);
@@ -265,7 +269,10 @@ class Request_ implements HttpRequest {
 
   /** Replaces a part of the request with its validated value. */
   setValidated(part: 'body' | 'query' | 'params' | 'headers', value: unknown): void {
-    this.#validated.set(part, value);
+    if (part === 'body') this.#validBody = value;
+    else if (part === 'query') this.#validQuery = value;
+    else if (part === 'params') this.#validParams = value;
+    else this.#validHeaders = value;
   }
 
   toWebRequest(): Request {
@@ -311,6 +318,8 @@ export const DEFAULT_BODY_LIMIT = 6 * 1024 * 1024;
 /** Throws 413 when the request body is over `limit` bytes. */
 export function checkBodyLimit(req: RequestImpl, limit: number): void {
   if (req.exceeds(limit)) {
-    throw new PayloadTooLarge(`the request body is larger than ${limit} bytes`, { code: 'BODY_TOO_LARGE' });
+    throw quietly(
+      () => new PayloadTooLarge(`the request body is larger than ${limit} bytes`, { code: 'BODY_TOO_LARGE' }),
+    );
   }
 }

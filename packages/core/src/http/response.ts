@@ -101,6 +101,8 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
  */
 export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpResponse> {
   if (result === undefined) return { status: 204, headers: {}, cookies: [], body: undefined };
+  if (result === null)
+    return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: 'null' };
   if (result instanceof Response) return fromWebResponse(result);
   if (isResponseInit(result)) {
     const cookies: string[] = [];

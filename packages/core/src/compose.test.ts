@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { http, queue } from './builders.js';
+import { createContext } from './context.js';
+import { HttpError, SkyportError, Unauthorized } from './errors.js';
+import { createMessage } from './events.js';
+import { cors } from './middleware/cors.js';
+import { createMiddleware } from './middleware/create.js';
+import { runEvent, runHttp } from './run.js';
+import type { Middleware } from './types.js';
+
+const ctx = (kind: 'http' | 'queue' = 'http') =>
+  createContext({ cloud: 'node', kind, requestId: 'r', functionName: 'f' });
+
+describe('onion middleware', () => {
+  it('runs in .use() order around the handler and grows the context', async () => {
+    const trail: string[] = [];
+    const user = createMiddleware<'http', { user: string }>({
+      name: 'user',
+      kinds: ['http'],
+      async handle(req, _ctx, next) {
+        trail.push('user');
+        return next({ user: req.header('x-user') ?? 'anonymous' });
+      },
+    });
+    const role = createMiddleware<'http', { role: string }, { user: string }>({
+      name: 'role',
+      kinds: ['http'],
+      async handle(_req, c, next) {
+        trail.push(`role:${c.user}`);
+        return next({ role: c.user === 'ada' ? 'admin' : 'guest' });
+      },
+    });
+    const fn = http()
+      .use(user)
+      .use(role)
+      .handle((_req, c) => ({ user: c.user, role: c.role }));
+
+    const res = await runHttp(fn, { method: 'GET', path: '/', headers: { 'x-user': 'ada' } }, ctx());
+
+    expect(JSON.parse(res.body as string)).toEqual({ user: 'ada', role: 'admin' });
+    expect(trail).toEqual(['user', 'role:ada']);
+  });
+
+  it('lets a middleware short-circuit without calling the handler', async () => {
+    let called = false;
+    const gate = createMiddleware<'http'>({
+      name: 'gate',
+      kinds: ['http'],
+      handle: async () => ({ status: 503, headers: { 'retry-after': '5' }, cookies: [], body: 'down' }),
+    });
+    const fn = http()
+      .use(gate)
+      .handle(() => {
+        called = true;
+      });
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(called).toBe(false);
+  });
+
+  it('lets a middleware map errors and see normalised responses', async () => {
+    const mapper = createMiddleware<'http'>({
+      name: 'mapper',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        try {
+          const res = await next();
+          return { ...res, headers: { ...res.headers, 'x-seen-status': String(res.status) } };
+        } catch (error) {
+          if (error instanceof RangeError) throw new HttpError(400, error.message);
+          throw error;
+        }
+      },
+    });
+    const ok = http()
+      .use(mapper)
+      .handle(() => ({ a: 1 }));
+    const bad = http()
+      .use(mapper)
+      .handle(() => {
+        throw new RangeError('page out of range');
+      });
+    expect((await runHttp(ok, { method: 'GET', path: '/' }, ctx())).headers['x-seen-status']).toBe('200');
+    const mapped = await runHttp(bad, { method: 'GET', path: '/' }, ctx());
+    expect(mapped.status).toBe(400);
+    expect(JSON.parse(mapped.body as string).detail).toBe('page out of range');
+  });
+
+  it('refuses a second next() call', async () => {
+    let handlerRuns = 0;
+    const twice = createMiddleware({
+      name: 'twice',
+      async handle(_event, _ctx, next) {
+        await next();
+        return next();
+      },
+    });
+    const fn = http()
+      .use(twice)
+      .handle(() => {
+        handlerRuns++;
+        return 'x';
+      });
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+    expect(res.status).toBe(500);
+    expect(handlerRuns).toBe(1);
+  });
+
+  it('maps synchronous throws inside middleware too', async () => {
+    const broken: Middleware<'http'> = {
+      name: 'broken',
+      kinds: ['http'],
+      handle() {
+        throw new Unauthorized('no');
+      },
+    };
+    const fn = http()
+      .use(broken)
+      .handle(() => 'x');
+    expect((await runHttp(fn, { method: 'GET', path: '/' }, ctx())).status).toBe(401);
+  });
+
+  it('works for non-http kinds and adds middleware to finished functions', async () => {
+    const seen: string[] = [];
+    const audit = createMiddleware({
+      name: 'audit',
+      async handle(event, _ctx, next) {
+        seen.push(`before:${(event as { id: string }).id}`);
+        const result = await next();
+        seen.push('after');
+        return result;
+      },
+    });
+    const fn = queue({ name: 'q' }).handle((msg) => {
+      seen.push(`handler:${msg.id}`);
+    });
+    await runEvent(fn.use(audit), createMessage({ id: 'm1', data: '{}', source: 'q' }), ctx('queue'));
+    expect(seen).toEqual(['before:m1', 'handler:m1', 'after']);
+  });
+
+  it('rejects kind-restricted middleware on other kinds at run time too', () => {
+    const fn = queue({ name: 'q' }).handle(() => {});
+    const sneaky = cors() as unknown as Parameters<typeof fn.use>[0];
+    expect(() => fn.use(sneaky)).toThrow(SkyportError);
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { createContext, endContext, forkContext } from './context.js';
+import { getLogDestination, setLogDestination } from './log.js';
+
+describe('createContext', () => {
+  it('measures remaining time against its clock', () => {
+    let now = 1_000;
+    const ctx = createContext({
+      cloud: 'aws',
+      kind: 'http',
+      requestId: 'r',
+      functionName: 'f',
+      deadline: 4_000,
+      now: () => now,
+    });
+    expect(ctx.remainingTimeMs()).toBe(3_000);
+    now = 3_500;
+    expect(ctx.remainingTimeMs()).toBe(500);
+    now = 5_000;
+    expect(ctx.remainingTimeMs()).toBe(0);
+    const endless = createContext({ cloud: 'node', kind: 'http', requestId: 'r', functionName: 'f' });
+    expect(endless.remainingTimeMs()).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('aborts its signal shortly before the deadline and not after the invocation ended', async () => {
+    const ctx = createContext({
+      cloud: 'aws',
+      kind: 'http',
+      requestId: 'r',
+      functionName: 'f',
+      deadline: Date.now() + 80,
+      signalMarginMs: 50,
+    });
+    expect(ctx.signal.aborted).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(ctx.signal.aborted).toBe(true);
+    expect((ctx.signal.reason as DOMException).name).toBe('TimeoutError');
+
+    const ended = createContext({
+      cloud: 'aws',
+      kind: 'http',
+      requestId: 'r',
+      functionName: 'f',
+      deadline: Date.now() + 60,
+      signalMarginMs: 10,
+    });
+    void ended.signal;
+    endContext(ended);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(ended.signal.aborted).toBe(false);
+  });
+
+  it('binds the built-in logger to the request and lets middleware replace it', () => {
+    const lines: string[] = [];
+    const restore = setLogDestination({ write: (line) => lines.push(line) });
+    try {
+      const ctx = createContext({ cloud: 'gcp', kind: 'queue', requestId: 'abc', functionName: 'orders' });
+      ctx.log.info({ orderId: 7 }, 'hello %s', 'world');
+      expect(JSON.parse(lines[0] as string)).toMatchObject({
+        level: 'info',
+        requestId: 'abc',
+        functionName: 'orders',
+        orderId: 7,
+        msg: 'hello world',
+      });
+      const replaced = { ...ctx.log, info: () => lines.push('custom') };
+      ctx.log = replaced;
+      ctx.log.info('x');
+      expect(lines[1]).toBe('custom');
+    } finally {
+      restore();
+    }
+    expect(getLogDestination()).not.toBeUndefined();
+  });
+
+  it('forks contexts that share the deadline but not additions', () => {
+    const ctx = createContext({
+      cloud: 'aws',
+      kind: 'queue',
+      requestId: 'r',
+      functionName: 'f',
+      deadline: 10,
+      now: () => 0,
+    });
+    const child = forkContext(ctx);
+    Object.assign(child, { auth: 'x' });
+    expect((ctx as unknown as { auth?: string }).auth).toBeUndefined();
+    expect(child.remainingTimeMs()).toBe(10);
+    expect(child.requestId).toBe('r');
+  });
+
+  it('reports the first context of the process as a cold start only when not told otherwise', () => {
+    const forced = createContext({ cloud: 'aws', kind: 'http', requestId: 'a', functionName: 'f', coldStart: true });
+    const next = createContext({ cloud: 'aws', kind: 'http', requestId: 'b', functionName: 'f' });
+    expect(forced.coldStart).toBe(true);
+    expect(next.coldStart).toBe(false);
+  });
+});

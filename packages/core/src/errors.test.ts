@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BadRequest,
+  Conflict,
+  HttpError,
+  InternalServerError,
+  NotFound,
+  problemDetails,
+  SkyportError,
+  statusText,
+  toHttpError,
+  Unauthorized,
+  withHeaders,
+} from './errors.js';
+import { problemResponse } from './http/response.js';
+
+describe('HttpError', () => {
+  it('exposes detail below 500 and takes the status phrase as title', () => {
+    const error = new Conflict('order already shipped', { code: 'SHIPPED' });
+
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toBeInstanceOf(Conflict);
+    expect(error.name).toBe('Conflict');
+    expect(error.status).toBe(409);
+    expect(error.title).toBe('Conflict');
+    expect(error.expose).toBe(true);
+    expect(problemDetails(error, 'req-1')).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'order already shipped',
+      requestId: 'req-1',
+      code: 'SHIPPED',
+    });
+  });
+
+  it('hides the detail of server errors unless told to expose it', () => {
+    const hidden = new InternalServerError('database password is hunter2');
+    const shown = new HttpError(503, 'maintenance until 10:00', { expose: true });
+
+    expect(problemDetails(hidden, 'r')).toEqual({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      requestId: 'r',
+    });
+    expect(problemDetails(shown, 'r').detail).toBe('maintenance until 10:00');
+  });
+
+  it('renders problem+json with the error headers', () => {
+    const response = problemResponse(
+      new Unauthorized('token expired', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }),
+      'abc',
+    );
+
+    expect(response.status).toBe(401);
+    expect(response.headers).toEqual({
+      'www-authenticate': 'Bearer error="invalid_token"',
+      'content-type': 'application/problem+json',
+    });
+    expect(JSON.parse(response.body as string)).toEqual({
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'token expired',
+      requestId: 'abc',
+    });
+  });
+
+  it('keeps the cause and custom type/title', () => {
+    const cause = new Error('low level');
+    const error = new BadRequest('bad cursor', { cause, type: 'https://errors.example/cursor', title: 'Bad cursor' });
+
+    expect(error.cause).toBe(cause);
+    expect(problemDetails(error, undefined)).toEqual({
+      type: 'https://errors.example/cursor',
+      title: 'Bad cursor',
+      status: 400,
+      detail: 'bad cursor',
+    });
+  });
+});
+
+describe('toHttpError', () => {
+  it('passes HttpErrors through and hides anything else behind a 500', () => {
+    const notFound = new NotFound('x');
+    const secret = new TypeError('cannot read properties of undefined (reading "password")');
+
+    expect(toHttpError(notFound)).toBe(notFound);
+    const wrapped = toHttpError(secret);
+    expect(wrapped.status).toBe(500);
+    expect(wrapped.cause).toBe(secret);
+    expect(JSON.stringify(problemDetails(wrapped, 'r'))).not.toContain('password');
+    expect(toHttpError('a string').status).toBe(500);
+    expect(toHttpError(undefined).status).toBe(500);
+  });
+
+  it('maps validation and timeout SkyportErrors to 422 and 504', () => {
+    const validation = new SkyportError('VALIDATION', 'invalid body', {
+      errors: [{ path: 'body.qty', message: 'too small' }],
+    });
+
+    expect(toHttpError(validation).status).toBe(422);
+    expect(toHttpError(validation).errors).toEqual([{ path: 'body.qty', message: 'too small' }]);
+    expect(toHttpError(new SkyportError('TIMEOUT', 'late')).status).toBe(504);
+    expect(toHttpError(new SkyportError('UNKNOWN_EVENT', 'what is this')).status).toBe(500);
+  });
+
+  it('adds headers to a copy without losing the problem fields', () => {
+    const original = new NotFound('gone', { code: 'GONE' });
+    const copy = withHeaders(original, { 'access-control-allow-origin': '*' });
+
+    expect(copy.status).toBe(404);
+    expect(copy.code).toBe('GONE');
+    expect(copy.headers).toEqual({ 'access-control-allow-origin': '*' });
+    expect(original.headers).toEqual({});
+  });
+});
+
+describe('statusText', () => {
+  it('names known codes and classes unknown ones', () => {
+    expect(statusText(422)).toBe('Unprocessable Content');
+    expect(statusText(499)).toBe('Client Error');
+    expect(statusText(599)).toBe('Server Error');
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { SkyportError } from './errors.js';
+import { createCloudEvent, createMessage, createStorageEvent, createStreamRecord, toDate } from './events.js';
+
+describe('portable events', () => {
+  it('parses message bodies as JSON when they parse, else keeps the string', () => {
+    expect(createMessage({ id: '1', data: '{"a":1}', source: 'q' }).body).toEqual({ a: 1 });
+    expect(createMessage({ id: '2', data: 'plain words', source: 'q' }).body).toBe('plain words');
+    expect(createMessage({ id: '3', data: '{broken', source: 'q' }).body).toBe('{broken');
+    expect(createMessage({ id: '4', data: '42', source: 'q' }).body).toBe(42);
+    expect(createMessage({ id: '5', data: new TextEncoder().encode('[1]'), source: 'q' }).body).toEqual([1]);
+  });
+
+  it('keeps host-parsed bodies and derives raw bytes from them', () => {
+    const message = createMessage({
+      id: '1',
+      body: { a: 1 },
+      source: 'q',
+      attempt: 3,
+      publishedAt: '2026-01-02T03:04:05Z',
+    });
+    expect(message.body).toEqual({ a: 1 });
+    expect(new TextDecoder().decode(message.rawBody)).toBe('{"a":1}');
+    expect(message.attempt).toBe(3);
+    expect(message.publishedAt.toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    expect(createMessage({ id: '1', source: 'q', attempt: 0 }).attempt).toBe(1);
+  });
+
+  it('makes stream records with the sequence as id by default', () => {
+    const record = createStreamRecord({
+      sequence: '49',
+      partitionKey: 'p',
+      data: 'x',
+      source: 's',
+      publishedAt: 1_700_000_000_000,
+    });
+    expect(record.id).toBe('49');
+    expect(record.publishedAt.getTime()).toBe(1_700_000_000_000);
+  });
+
+  it('normalises storage sizes and etags', () => {
+    const event = createStorageEvent({ type: 'created', bucket: 'b', key: 'k', size: '1024', etag: '"abc"' });
+    expect(event.size).toBe(1024);
+    expect(event.etag).toBe('abc');
+    expect(createStorageEvent({ type: 'deleted', bucket: 'b', key: 'k', size: 'n/a' }).size).toBeUndefined();
+  });
+
+  it('requires the mandatory CloudEvents attributes', () => {
+    expect(() => createCloudEvent({ id: '', source: 's', type: 't' })).toThrow(SkyportError);
+    const event = createCloudEvent({ id: '1', source: 's', type: 't', time: '2026-01-01T00:00:00Z', data: { a: 1 } });
+    expect(event.specversion).toBe('1.0');
+    expect(event.time?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('falls back for unparseable dates', () => {
+    const fallback = new Date(0);
+    expect(toDate('not a date', fallback)).toBe(fallback);
+    expect(toDate(undefined, fallback)).toBe(fallback);
+  });
+});

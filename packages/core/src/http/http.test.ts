@@ -1,0 +1,365 @@
+import { type } from 'arktype';
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { http } from '../builders.js';
+import { createContext } from '../context.js';
+import { setLogDestination } from '../log.js';
+import { runHttp } from '../run.js';
+import type { HttpRequest, SkyportFunction } from '../types.js';
+import { createHttpRequest, type HttpRequestInit } from './request.js';
+
+const ctx = () =>
+  createContext({ cloud: 'node', kind: 'http', requestId: 'req-1', functionName: 'test', coldStart: false });
+
+async function call(fn: SkyportFunction<'http'>, init: Partial<HttpRequestInit>) {
+  const response = await runHttp(fn, { method: 'GET', path: '/', ...init }, ctx());
+  const text = typeof response.body === 'string' ? response.body : undefined;
+  const json = response.headers['content-type']?.includes('json') && text ? JSON.parse(text) : undefined;
+  return { ...response, json };
+}
+
+function echo() {
+  let seen: HttpRequest | undefined;
+  const fn = http().handle((req) => {
+    seen = req;
+    return { body: req.body };
+  });
+  return { fn, seen: () => seen as HttpRequest };
+}
+
+describe('the portable request', () => {
+  it('lower-cases header names, joins repeats, and reads them case-insensitively', () => {
+    const req = createHttpRequest({
+      method: 'get',
+      path: '/a%20b',
+      headers: { 'X-Trace': 'one', 'x-trace': ['two', 'three'], Cookie: ['a=1', 'b=2'], Empty: undefined },
+      query: 'tag=x&tag=y&page=2',
+    });
+
+    expect(req.method).toBe('GET');
+    expect(req.path).toBe('/a b');
+    expect(req.headers).toEqual({ 'x-trace': 'one, two, three', cookie: 'a=1; b=2' });
+    expect(req.header('X-TRACE')).toBe('one, two, three');
+    expect(req.cookies).toEqual({ a: '1', b: '2' });
+    expect(req.query).toEqual({ tag: 'x', page: '2' });
+    expect(req.queryAll.getAll('tag')).toEqual(['x', 'y']);
+  });
+
+  it('takes query maps with arrays and platform cookies', () => {
+    const req = createHttpRequest({
+      method: 'GET',
+      path: '/',
+      query: { a: ['1', '2'], b: '3', c: null },
+      cookies: ['session=abc', 'theme=dark%20blue'],
+      headers: { host: 'api.example', 'x-forwarded-proto': 'http' },
+    });
+
+    expect(req.query).toEqual({ a: '1', b: '3' });
+    expect(req.cookies).toEqual({ session: 'abc', theme: 'dark blue' });
+    expect(req.url).toBe('http://api.example/?a=1&a=2&b=3');
+  });
+
+  it('keeps the exact body bytes and builds a web Request only on demand', async () => {
+    const bytes = new Uint8Array([0, 255, 10, 13]);
+    const req = createHttpRequest({
+      method: 'POST',
+      path: '/upload',
+      headers: { 'content-type': 'image/png', host: 'h' },
+      body: bytes,
+    });
+
+    expect(req.rawBody).toBe(bytes);
+    expect(req.body).toBe(bytes);
+    const web = req.toWebRequest();
+    expect(web.method).toBe('POST');
+    expect(web.url).toBe('https://h/upload');
+    expect(new Uint8Array(await web.arrayBuffer())).toEqual(bytes);
+  });
+
+  it('encodes text bodies to UTF-8 raw bytes', () => {
+    const req = createHttpRequest({ method: 'POST', path: '/', body: 'héllo' });
+    expect([...req.rawBody]).toEqual([104, 195, 169, 108, 108, 111]);
+  });
+});
+
+describe('body parsing', () => {
+  it.each([
+    ['application/json', '{"a":1}', { a: 1 }],
+    ['application/vnd.api+json; charset=utf-8', '[1,2]', [1, 2]],
+    ['application/x-www-form-urlencoded', 'a=1&b=two+words&a=3', { a: '1', b: 'two words' }],
+    ['text/plain; charset=utf-8', 'just text', 'just text'],
+  ])('parses %s', async (contentType, body, expected) => {
+    const { fn } = echo();
+    const res = await call(fn, { method: 'POST', headers: { 'content-type': contentType }, body });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ body: expected });
+  });
+
+  it('gives bytes for other types and undefined for an empty body', async () => {
+    const { fn, seen } = echo();
+    await call(fn, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'abc' });
+    expect(seen().body).toEqual(new Uint8Array([97, 98, 99]));
+    await call(fn, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' });
+    expect(seen().body).toBeUndefined();
+  });
+
+  it('answers 400 for malformed JSON read by the handler', async () => {
+    const { fn } = echo();
+    const res = await call(fn, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ title: 'Bad Request', code: 'MALFORMED_JSON', requestId: 'req-1' });
+  });
+
+  it('never parses a body the handler does not read', async () => {
+    const fn = http({ method: 'POST' }).handle((req) => ({ method: req.method }));
+    const res = await call(fn, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ method: 'POST' });
+  });
+
+  it('answers 413 over the default 6 MB and over a configured limit', async () => {
+    const fn = http({ method: 'POST' }).handle(() => 'ok');
+    const small = http({ method: 'POST', bodyLimit: 10 }).handle(() => 'ok');
+
+    expect((await call(fn, { method: 'POST', body: new Uint8Array(6 * 1024 * 1024) })).status).toBe(200);
+    expect((await call(fn, { method: 'POST', body: new Uint8Array(6 * 1024 * 1024 + 1) })).status).toBe(413);
+    expect((await call(small, { method: 'POST', body: '0123456789' })).status).toBe(200);
+    const tooBig = await call(small, { method: 'POST', body: 'ééééé!' });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.json).toMatchObject({ code: 'BODY_TOO_LARGE' });
+  });
+
+  it('answers 400 for a path that is not valid percent-encoding', async () => {
+    const { fn } = echo();
+    expect((await call(fn, { path: '/%E0%A4%A' })).status).toBe(400);
+  });
+});
+
+describe('validation', () => {
+  const Body = z.object({ name: z.string().min(1), qty: z.number().int().positive() });
+  const fn = http({
+    method: 'POST',
+    path: '/items/:id',
+    params: z.object({ id: z.string().regex(/^\d+$/) }),
+    query: z.object({ dryRun: z.enum(['true', 'false']).optional() }),
+    headers: z.object({ 'x-tenant': z.string() }),
+    body: Body,
+  }).handle((req) => ({ status: 201, body: { id: req.params.id, tenant: req.headers['x-tenant'], ...req.body } }));
+
+  it('passes typed, parsed values to the handler', async () => {
+    const res = await call(fn, {
+      method: 'POST',
+      path: '/items/42',
+      headers: { 'content-type': 'application/json', 'X-Tenant': 'acme' },
+      body: JSON.stringify({ name: 'pen', qty: 2 }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.json).toEqual({ id: '42', tenant: 'acme', name: 'pen', qty: 2 });
+  });
+
+  it('answers 422 listing every failing path of every part', async () => {
+    const res = await call(fn, {
+      method: 'POST',
+      path: '/items/abc',
+      query: 'dryRun=maybe',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '', qty: 0 }),
+    });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    const paths = (res.json.errors as { path: string }[]).map((e) => e.path).sort();
+    expect(paths).toEqual(['body.name', 'body.qty', 'headers.x-tenant', 'params.id', 'query.dryRun']);
+    expect(res.json).toMatchObject({ status: 422, requestId: 'req-1', code: 'VALIDATION' });
+  });
+
+  it('answers 415 for a body that is not JSON and 400 for malformed JSON', async () => {
+    const base = { method: 'POST', path: '/items/1', headers: { 'x-tenant': 'a', 'content-type': 'text/plain' } };
+    expect((await call(fn, { ...base, body: 'name=pen' })).status).toBe(415);
+    const malformed = await call(fn, {
+      ...base,
+      headers: { ...base.headers, 'content-type': 'application/json' },
+      body: '{',
+    });
+    expect(malformed.status).toBe(400);
+  });
+
+  it('treats a missing content type as JSON', async () => {
+    const res = await call(fn, {
+      method: 'POST',
+      path: '/items/1',
+      headers: { 'x-tenant': 'a' },
+      body: JSON.stringify({ name: 'pen', qty: 1 }),
+    });
+    expect(res.status).toBe(201);
+  });
+
+  it('accepts valibot and arktype schemas', async () => {
+    const withValibot = http({ method: 'POST', body: v.object({ n: v.number() }) }).handle((req) => ({
+      twice: req.body.n * 2,
+    }));
+    const withArktype = http({ method: 'POST', body: type({ n: 'number' }) }).handle((req) => ({
+      twice: req.body.n * 2,
+    }));
+    for (const fnUnderTest of [withValibot, withArktype]) {
+      const good = await call(fnUnderTest, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"n":4}',
+      });
+      const bad = await call(fnUnderTest, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"n":"4"}',
+      });
+      expect(good.json).toEqual({ twice: 8 });
+      expect(bad.status).toBe(422);
+      expect(bad.json.errors[0].path).toBe('body.n');
+    }
+  });
+
+  it('supports async schemas', async () => {
+    const Slow = z.object({ n: z.number() }).refine(async (value) => value.n !== 13, { message: 'unlucky' });
+    const slow = http({ method: 'POST', body: Slow }).handle((req) => req.body);
+    const ok = await call(slow, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}' });
+    const bad = await call(slow, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":13}' });
+    expect(ok.json).toEqual({ n: 1 });
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors).toEqual([{ path: 'body', message: 'unlucky' }]);
+  });
+
+  it('checks the response schema outside production and answers 500 when it fails', async () => {
+    const lines: string[] = [];
+    const restore = setLogDestination({ write: (line) => lines.push(line) });
+    const fn = http({ response: z.object({ id: z.string() }) }).handle(() => JSON.parse('{"id":1}'));
+    try {
+      const res = await call(fn, {});
+      expect(res.status).toBe(500);
+      expect(res.json).toEqual({
+        type: 'about:blank',
+        title: 'Internal Server Error',
+        status: 500,
+        requestId: 'req-1',
+      });
+      expect(lines.join('')).toContain('response.id');
+    } finally {
+      restore();
+    }
+  });
+});
+
+describe('responses', () => {
+  const cases: [string, unknown, { status: number; headers: Record<string, string>; body: unknown }][] = [
+    ['a plain value', { id: 1 }, { status: 200, headers: { 'content-type': 'application/json' }, body: '{"id":1}' }],
+    ['an array', [1], { status: 200, headers: { 'content-type': 'application/json' }, body: '[1]' }],
+    ['null', null, { status: 200, headers: { 'content-type': 'application/json' }, body: 'null' }],
+    ['undefined', undefined, { status: 204, headers: {}, body: undefined }],
+    ['a string', 'hi', { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'hi' }],
+    [
+      'bytes',
+      new Uint8Array([1, 2]),
+      { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([1, 2]) },
+    ],
+    [
+      'a response init',
+      { status: 201, headers: { Location: '/x', 'X-Count': 2, Vary: ['a', 'b'] }, body: { ok: true } },
+      {
+        status: 201,
+        headers: { location: '/x', 'x-count': '2', vary: 'a, b', 'content-type': 'application/json' },
+        body: '{"ok":true}',
+      },
+    ],
+    [
+      'a domain object with a status field',
+      { status: 'shipped', id: 1 },
+      { status: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"shipped","id":1}' },
+    ],
+    ['a 204 init with a body', { status: 204, body: 'ignored' }, { status: 204, headers: {}, body: undefined }],
+  ];
+
+  it.each(cases)('normalises %s', async (_name, result, expected) => {
+    const fn = http().handle(() => result);
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+    expect({ status: res.status, headers: res.headers, body: res.body }).toEqual(expected);
+  });
+
+  it('serialises cookies and keeps set-cookie headers apart', async () => {
+    const fn = http().handle(() => ({
+      status: 200,
+      headers: { 'Set-Cookie': 'a=1' },
+      cookies: [
+        'b=2; Path=/',
+        { name: 'sid', value: 'x y', httpOnly: true, secure: true, sameSite: 'Lax', maxAge: 60 },
+      ],
+      body: 'ok',
+    }));
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+    expect(res.cookies).toEqual(['a=1', 'b=2; Path=/', 'sid=x%20y; Max-Age=60; HttpOnly; Secure; SameSite=Lax']);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('reads a web Response', async () => {
+    const fn = http().handle(() => {
+      const headers = new Headers({ 'content-type': 'text/csv' });
+      headers.append('set-cookie', 'a=1');
+      headers.append('set-cookie', 'b=2');
+      return new Response('a,b\n1,2', { status: 202, headers });
+    });
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+    expect(res).toEqual({
+      status: 202,
+      headers: { 'content-type': 'text/csv' },
+      cookies: ['a=1', 'b=2'],
+      body: 'a,b\n1,2',
+    });
+  });
+
+  it('answers HEAD like GET without a body', async () => {
+    const fn = http({ method: 'GET' }).handle(() => ({ big: 'payload' }));
+    const res = await runHttp(fn, { method: 'HEAD', path: '/' }, ctx());
+    expect(res.status).toBe(200);
+    expect(res.body).toBeUndefined();
+  });
+
+  it('answers 405 with Allow when a single function gets another method', async () => {
+    const fn = http({ method: ['GET', 'PUT'], path: '/thing' }).handle(() => 'ok');
+    const res = await runHttp(fn, { method: 'DELETE', path: '/thing' }, ctx());
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, PUT, HEAD, OPTIONS');
+  });
+
+  it('binds path parameters of a single function and keeps platform ones when the path differs', async () => {
+    let params: Readonly<Record<string, string>> = {};
+    const fn = http({ path: '/users/:id' }).handle((req) => {
+      params = req.params;
+      return req.route;
+    });
+    const res = await runHttp(fn, { method: 'GET', path: '/users/7' }, ctx());
+    expect(params).toEqual({ id: '7' });
+    expect(res.body).toBe('/users/:id');
+    await runHttp(fn, { method: 'GET', path: '/prod/users/8', params: { id: '8' } }, ctx());
+    expect(params).toEqual({ id: '8' });
+  });
+
+  it('hides thrown errors behind a 500 and logs them with the request id', async () => {
+    const lines: string[] = [];
+    const restore = setLogDestination({ write: (line) => lines.push(line) });
+    try {
+      const fn = http().handle(() => {
+        throw new Error('connection string postgres://admin:secret@db');
+      });
+      const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+      expect(res.status).toBe(500);
+      expect(String(res.body)).not.toContain('secret');
+      const logged = JSON.parse(lines[0] as string);
+      expect(logged).toMatchObject({
+        level: 'error',
+        requestId: 'req-1',
+        err: { message: 'connection string postgres://admin:secret@db' },
+      });
+      expect(logged.err.stack).toContain('http.test.ts');
+    } finally {
+      restore();
+    }
+  });
+});

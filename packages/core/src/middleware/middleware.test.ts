@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBatch } from '../batch.js';
+import { http, queue } from '../builders.js';
+import { createContext } from '../context.js';
+import { NotFound } from '../errors.js';
+import { createMessage } from '../events.js';
+import { setLogDestination } from '../log.js';
+import { runHttp } from '../run.js';
+import { cors } from './cors.js';
+import { timeout } from './timeout.js';
+
+let restore: () => void;
+beforeAll(() => {
+  restore = setLogDestination({ write: () => {} });
+});
+afterAll(() => restore());
+
+const ctx = (deadlineInMs?: number, kind: 'http' | 'queue' = 'http') =>
+  createContext({
+    cloud: 'aws',
+    kind,
+    requestId: 'r',
+    functionName: 'slow',
+    deadline: deadlineInMs === undefined ? undefined : Date.now() + deadlineInMs,
+  });
+
+describe('cors()', () => {
+  const fn = http({ method: ['GET', 'POST'] })
+    .use(cors({ origin: ['https://shop.example'], credentials: true, maxAge: 600, exposeHeaders: ['x-total'] }))
+    .handle((req) => {
+      if (req.query.missing) throw new NotFound('nothing');
+      return { status: 200, headers: { vary: 'Accept' }, body: { ok: true } };
+    });
+
+  it('answers a preflight from an allowed origin', async () => {
+    const res = await runHttp(
+      fn,
+      {
+        method: 'OPTIONS',
+        path: '/',
+        headers: {
+          origin: 'https://shop.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type, authorization',
+        },
+      },
+      ctx(),
+    );
+    expect(res.status).toBe(204);
+    expect(res.headers).toEqual({
+      'access-control-allow-origin': 'https://shop.example',
+      'access-control-allow-credentials': 'true',
+      'access-control-expose-headers': 'x-total',
+      'access-control-allow-methods': 'GET, HEAD, PUT, PATCH, POST, DELETE',
+      'access-control-allow-headers': 'content-type, authorization',
+      'access-control-max-age': '600',
+      vary: 'Origin',
+    });
+  });
+
+  it('grants nothing to other origins', async () => {
+    const res = await runHttp(fn, { method: 'GET', path: '/', headers: { origin: 'https://evil.example' } }, ctx());
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    expect(res.headers.vary).toBe('Accept, Origin');
+  });
+
+  it('decorates success and error responses alike', async () => {
+    const ok = await runHttp(fn, { method: 'GET', path: '/', headers: { origin: 'https://shop.example' } }, ctx());
+    const missing = await runHttp(
+      fn,
+      { method: 'GET', path: '/', query: 'missing=1', headers: { origin: 'https://shop.example' } },
+      ctx(),
+    );
+    expect(ok.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(missing.status).toBe(404);
+    expect(missing.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(missing.headers['content-type']).toBe('application/problem+json');
+  });
+
+  it('allows any origin with * by default', async () => {
+    const open = http()
+      .use(cors())
+      .handle(() => 'hi');
+    const res = await runHttp(open, { method: 'GET', path: '/', headers: { origin: 'https://a.example' } }, ctx());
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers.vary).toBeUndefined();
+  });
+});
+
+describe('timeout()', () => {
+  it('aborts ctx.signal and answers 504 before the deadline, dropping the late result', async () => {
+    let aborted: unknown;
+    let finished = false;
+    const fn = http()
+      .use(timeout({ marginMs: 800 }))
+      .handle(async (_req, c) => {
+        c.signal.addEventListener('abort', () => {
+          aborted = c.signal.reason;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        finished = true;
+        return { late: true };
+      });
+    const started = Date.now();
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx(1000));
+    const elapsed = Date.now() - started;
+
+    expect(res.status).toBe(504);
+    expect(String(res.body)).not.toContain('late');
+    expect(elapsed).toBeLessThan(400);
+    expect(aborted).toMatchObject({ code: 'TIMEOUT' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(finished).toBe(true);
+  });
+
+  it('fails a message that runs out of time so it is retried', async () => {
+    const fn = queue({ name: 'q' })
+      .use(timeout({ marginMs: 50 }))
+      .handle(() => new Promise((resolve) => setTimeout(resolve, 300)));
+    const result = await runBatch(
+      fn,
+      [{ id: 'm', event: createMessage({ id: 'm', data: '', source: 'q' }) }],
+      ctx(100, 'queue'),
+    );
+    expect(result.failures.map((f) => [f.id, (f.error as { code: string }).code])).toEqual([['m', 'TIMEOUT']]);
+  });
+
+  it('does nothing without a deadline or budget, and uses ms as a budget', async () => {
+    const quick = http()
+      .use(timeout())
+      .handle(async () => 'done');
+    expect((await runHttp(quick, { method: 'GET', path: '/' }, ctx())).status).toBe(200);
+    const budget = http()
+      .use(timeout({ ms: 30 }))
+      .handle(() => new Promise((resolve) => setTimeout(() => resolve('late'), 200)));
+    expect((await runHttp(budget, { method: 'GET', path: '/' }, ctx())).status).toBe(504);
+  });
+
+  it('fails at once when the deadline is already inside the margin', async () => {
+    let ran = false;
+    const fn = http()
+      .use(timeout({ marginMs: 500 }))
+      .handle(() => {
+        ran = true;
+      });
+    expect((await runHttp(fn, { method: 'GET', path: '/' }, ctx(100))).status).toBe(504);
+    expect(ran).toBe(false);
+  });
+});

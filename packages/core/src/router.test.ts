@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { http } from './builders.js';
+import { createContext } from './context.js';
+import { SkyportError } from './errors.js';
+import { createMiddleware } from './middleware/create.js';
+import { router } from './router.js';
+import { runHttp } from './run.js';
+
+const ctx = () => createContext({ cloud: 'node', kind: 'http', requestId: 'r', functionName: 'api' });
+const get = (fn: Parameters<typeof runHttp>[0], method: string, path: string) => runHttp(fn, { method, path }, ctx());
+
+const list = http({ method: 'GET', path: '/users' }).handle(() => ['ada']);
+const create = http({ method: 'POST', path: '/users' }).handle(() => ({ status: 201, body: { ok: true } }));
+const one = http({ method: 'GET', path: '/users/:id', params: z.object({ id: z.coerce.number() }) }).handle((req) => ({
+  id: req.params.id,
+  route: req.route,
+}));
+const me = http({ method: 'GET', path: '/users/me' }).handle(() => 'me');
+const files = http({ method: 'GET', path: '/files/*' }).handle((req) => req.params['*']);
+const api = router(list, create, me, one, files);
+
+describe('router', () => {
+  it('matches method and path and binds typed params', async () => {
+    expect((await get(api, 'GET', '/users')).body).toBe('["ada"]');
+    expect((await get(api, 'POST', '/users')).status).toBe(201);
+    expect((await get(api, 'GET', '/users/7')).body).toBe('{"id":7,"route":"/users/:id"}');
+    expect((await get(api, 'GET', '/users/7/')).status).toBe(200);
+  });
+
+  it('prefers static routes over parameters and matches wildcards', async () => {
+    expect((await get(api, 'GET', '/users/me')).body).toBe('me');
+    expect((await get(api, 'GET', '/files/a/b/c.txt')).body).toBe('a/b/c.txt');
+  });
+
+  it('answers 404 for an unknown path', async () => {
+    const res = await get(api, 'GET', '/nope');
+    expect(res.status).toBe(404);
+    expect(JSON.parse(res.body as string)).toMatchObject({ title: 'Not Found', requestId: 'r' });
+  });
+
+  it('answers 405 with Allow for a known path and another method', async () => {
+    const res = await get(api, 'DELETE', '/users');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, POST, HEAD, OPTIONS');
+  });
+
+  it('answers OPTIONS with the allowed methods and HEAD through GET', async () => {
+    const options = await get(api, 'OPTIONS', '/users');
+    expect(options.status).toBe(204);
+    expect(options.headers.allow).toBe('GET, POST, HEAD, OPTIONS');
+    const head = await get(api, 'HEAD', '/users');
+    expect(head.status).toBe(200);
+    expect(head.body).toBeUndefined();
+  });
+
+  it('validates route params (422 for a bad id)', async () => {
+    expect((await get(api, 'GET', '/users/x')).status).toBe(422);
+  });
+
+  it('runs router middleware before matching and route middleware after', async () => {
+    const order: string[] = [];
+    const tag = (name: string) =>
+      createMiddleware({
+        name,
+        async handle(_event, _ctx, next) {
+          order.push(`${name}:before`);
+          const res = await next();
+          order.push(`${name}:after`);
+          return res;
+        },
+      });
+    const route = http({ method: 'GET', path: '/x' })
+      .use(tag('route'))
+      .handle(() => {
+        order.push('handler');
+        return 'x';
+      });
+    const app = router(route).use(tag('shared'));
+    await get(app, 'GET', '/x');
+    expect(order).toEqual(['shared:before', 'route:before', 'handler', 'route:after', 'shared:after']);
+    order.length = 0;
+    expect((await get(app, 'GET', '/missing')).status).toBe(404);
+    expect(order).toEqual(['shared:before']);
+  });
+
+  it('refuses non-http functions and nested routers', () => {
+    expect(() => router(api)).toThrow(SkyportError);
+  });
+});
