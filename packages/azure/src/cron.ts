@@ -5,10 +5,14 @@
  */
 import { SkyportError } from '@skyport/core';
 
-const allowed = /^[0-9A-Za-z*/,-]+$/;
+const element = /^(\*|\d+|[A-Za-z]{3})(-(\d+|[A-Za-z]{3}))?(\/\d+)?$/;
+
+function isExpressible(field: string): boolean {
+  return field.split(',').every((part) => element.test(part));
+}
 
 function isRestricted(field: string): boolean {
-  return field !== '*' && field !== '?';
+  return field !== '*';
 }
 
 function fail(cron: string, problem: string): SkyportError {
@@ -30,7 +34,7 @@ export function toNcrontab(cron: string): string {
   if (fields.length !== 5) throw fail(cron, 'must have 5 fields');
   for (const field of fields) {
     // L, W, # and ? are Quartz extensions that NCRONTAB does not parse.
-    if (!allowed.test(field)) throw fail(cron, `has a field NCRONTAB cannot express: "${field}"`);
+    if (!isExpressible(field)) throw fail(cron, `has a field NCRONTAB cannot express: "${field}"`);
   }
   const [minute, hour, day, month, weekday] = fields as [string, string, string, string, string];
   if (isRestricted(day) && isRestricted(weekday)) {

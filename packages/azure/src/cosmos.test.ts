@@ -1,0 +1,96 @@
+import { type ChangeEvent, changes } from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { fixture, invocation } from '../test/helpers.js';
+import type { BatchFailedError } from './errors.js';
+import { toAzure } from './handler.js';
+
+const cosmos = {
+  options: { trigger: { type: 'cosmosDBTrigger', name: 'documents', databaseName: 'shop', containerName: 'orders' } },
+};
+
+function recorder(fail: (change: ChangeEvent) => boolean = () => false) {
+  const seen: ChangeEvent[] = [];
+  const fn = changes({ collection: 'orders' }).handle((change) => {
+    seen.push(change);
+    if (fail(change)) throw new Error(`cannot apply ${String(change.key.id)}`);
+  });
+  return { fn, seen };
+}
+
+describe('toAzure: Cosmos DB change feed', () => {
+  it('maps latest-version documents (fixtures) to update changes with the document after', async () => {
+    // Prepare
+    const documents = fixture<Record<string, unknown>[]>(
+      'cosmosdb/azure-functions-python-library__documents-multiple.json',
+    );
+    const single = fixture<Record<string, unknown>>(
+      'cosmosdb/azure-functions-python-library__document-internal-fields.json',
+    );
+    const { fn, seen } = recorder();
+
+    // Act
+    await toAzure(fn)(documents, invocation(cosmos).context);
+    await toAzure(fn)([single], invocation(cosmos).context);
+
+    // Assert
+    expect(seen.map((c) => [c.op, c.collection, c.key, c.before, c.after])).toEqual([
+      ['update', 'orders', { id: '1' }, undefined, { id: '1', name: 'awesome_name' }],
+      ['update', 'orders', { id: '2' }, undefined, { id: '2', name: 'bossy_name' }],
+      ['update', 'orders', { id: '1' }, undefined, single],
+    ]);
+    expect(seen[2]?.time).toEqual(new Date(1650036720 * 1000));
+  });
+
+  it('maps all-versions-and-deletes items to insert, update and delete', async () => {
+    // Prepare
+    const { fn, seen } = recorder();
+    const items = [
+      { current: { id: 'a', n: 1 }, metadata: { operationType: 'create', crts: 1700000000, lsn: 1 } },
+      {
+        current: { id: 'a', n: 2 },
+        previous: { id: 'a', n: 1 },
+        metadata: { operationType: 'replace', crts: 1700000001, lsn: 2 },
+      },
+      {
+        current: null,
+        previous: { id: 'a', n: 2 },
+        metadata: { operationType: 'delete', crts: 1700000002, id: 'a', partitionKey: { tenant: 't1' } },
+      },
+    ];
+
+    // Act
+    await toAzure(fn)(items, invocation(cosmos).context);
+
+    // Assert
+    expect(seen.map((c) => [c.op, c.key, c.before, c.after, c.time.getTime()])).toEqual([
+      ['insert', { id: 'a' }, undefined, { id: 'a', n: 1 }, 1700000000000],
+      ['update', { id: 'a' }, { id: 'a', n: 1 }, { id: 'a', n: 2 }, 1700000001000],
+      ['delete', { id: 'a', tenant: 't1' }, { id: 'a', n: 2 }, undefined, 1700000002000],
+    ]);
+  });
+
+  it('applies changes in order and stops at the first failure', async () => {
+    // Prepare
+    const { fn, seen } = recorder((change) => change.key.id === '2');
+    const docs = [{ id: '1' }, { id: '2' }, { id: '3' }];
+
+    // Act
+    const error = (await toAzure(fn)(docs, invocation(cosmos).context).catch((e: unknown) => e)) as BatchFailedError;
+
+    // Assert
+    expect(error.failures.map((f) => [f.id, f.skipped])).toEqual([
+      ['2', false],
+      ['3', true],
+    ]);
+    expect(seen.map((c) => c.key.id)).toEqual(['1', '2']);
+  });
+
+  it('refuses change feed items that are not documents', async () => {
+    const { fn } = recorder();
+    await expect(toAzure(fn)([{ id: '1' }, 42], invocation(cosmos).context)).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      kind: 'changes',
+      shape: 'cosmosDBTrigger',
+    });
+  });
+});

@@ -1,0 +1,148 @@
+import { type CloudEvent, events, type StorageEvent, storage } from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { fixture, invocation } from '../test/helpers.js';
+import type { BatchFailedError } from './errors.js';
+import { toAzure } from './handler.js';
+
+const grid = { options: { trigger: { type: 'eventGridTrigger', name: 'event' } } };
+const first = (path: string) => (fixture<unknown[]>(path)[0] ?? {}) as Record<string, unknown>;
+const created = first('eventgrid/azure-docs__blob-created.eventgrid-schema.json');
+const deleted = first('eventgrid/azure-docs__blob-deleted.eventgrid-schema.json');
+const createdCloud = first('eventgrid/azure-docs__blob-created.cloudevents-schema.json');
+
+describe('toAzure: Event Grid blob events as storage', () => {
+  it('maps BlobCreated and BlobDeleted in the Event Grid schema (fixtures)', async () => {
+    // Prepare
+    const seen: StorageEvent[] = [];
+    const fn = storage({ bucket: 'test-container' }).handle((event) => {
+      seen.push(event);
+    });
+
+    // Act
+    await toAzure(fn)(created, invocation(grid).context);
+    await toAzure(fn)(deleted, invocation(grid).context);
+
+    // Assert
+    expect(seen).toEqual([
+      {
+        type: 'created',
+        bucket: 'test-container',
+        key: 'new-file.txt',
+        size: 524288,
+        etag: '0x8D4BCC2E4835CD0',
+        contentType: 'text/plain',
+        time: new Date('2017-06-26T18:41:00.958Z'),
+        raw: created,
+      },
+      {
+        type: 'deleted',
+        bucket: 'testcontainer',
+        key: 'file-to-delete.txt',
+        size: undefined,
+        etag: undefined,
+        contentType: 'text/plain',
+        time: new Date('2017-11-07T20:09:22.567Z'),
+        raw: deleted,
+      },
+    ]);
+  });
+
+  it('maps BlobCreated in the CloudEvents schema (fixture), detected without a declared trigger', async () => {
+    // Prepare
+    const seen: StorageEvent[] = [];
+    const fn = storage({ bucket: 'test-container', on: ['created'] }).handle((event) => {
+      seen.push(event);
+    });
+
+    // Act
+    await toAzure(fn)(createdCloud, invocation().context);
+    await toAzure(fn)(deleted, invocation().context);
+
+    // Assert: the delete is acknowledged without running the handler (`on`)
+    expect(seen.map((e) => [e.type, e.bucket, e.key, e.size, e.time.toISOString()])).toEqual([
+      ['created', 'test-container', 'new-file.txt', 524288, '2017-06-26T18:41:00.958Z'],
+    ]);
+  });
+
+  it('takes a whole webhook array as a batch and refuses events that are not blob events', async () => {
+    // Prepare
+    const fn = storage({ bucket: 'b' }).handle(() => undefined);
+    const custom = { ...created, eventType: 'Contoso.Items.ItemReceived' };
+
+    // Act + Assert
+    await expect(
+      toAzure(fn)(fixture('eventgrid/azure-docs__blob-created.eventgrid-schema.json'), invocation(grid).context),
+    ).resolves.toBeUndefined();
+    await expect(toAzure(fn)(custom, invocation(grid).context)).rejects.toMatchObject({
+      code: 'UNKNOWN_EVENT',
+      kind: 'storage',
+    });
+  });
+});
+
+describe('toAzure: Event Grid custom events as CloudEvents', () => {
+  it('maps the Event Grid schema and the CloudEvents schema to the same CloudEvent', async () => {
+    // Prepare
+    const seen: CloudEvent[] = [];
+    const fn = events().handle((event) => {
+      seen.push(event);
+    });
+
+    // Act
+    await toAzure(fn)(created, invocation(grid).context);
+    await toAzure(fn)(createdCloud, invocation(grid).context);
+
+    // Assert
+    const common = {
+      id: '831e1650-001e-001b-66ab-eeb76e069631',
+      source:
+        '/subscriptions/{subscription-id}/resourceGroups/Storage/providers/Microsoft.Storage/storageAccounts/my-storage-account',
+      type: 'Microsoft.Storage.BlobCreated',
+      specversion: '1.0',
+      subject: '/blobServices/default/containers/test-container/blobs/new-file.txt',
+      time: new Date('2017-06-26T18:41:00.958Z'),
+      data: created.data,
+    };
+    expect(seen[0]).toEqual({
+      ...common,
+      datacontenttype: 'application/json',
+      extensions: { dataversion: '', metadataversion: '1' },
+      raw: created,
+    });
+    expect(seen[1]).toEqual({ ...common, datacontenttype: undefined, extensions: {}, raw: createdCloud });
+  });
+
+  it('filters by type, validates data, and refuses events without an id', async () => {
+    // Prepare
+    const seen: string[] = [];
+    const fn = events({ type: 'Contoso.Order.Placed', data: z.object({ orderId: z.string() }) }).handle((event) => {
+      seen.push(event.data.orderId);
+    });
+    const order = (data: unknown, id = 'e-1') => ({
+      id,
+      topic: '/contoso',
+      subject: 'orders',
+      eventType: 'Contoso.Order.Placed',
+      eventTime: '2026-01-01T00:00:00Z',
+      data,
+      dataVersion: '1',
+      metadataVersion: '1',
+    });
+
+    // Act
+    await toAzure(fn)(created, invocation(grid).context);
+    await toAzure(fn)(order({ orderId: 'ord_1' }), invocation(grid).context);
+    const invalid = (await toAzure(fn)(order({ orderId: 7 }), invocation(grid).context).catch(
+      (e: unknown) => e,
+    )) as BatchFailedError;
+
+    // Assert
+    expect(seen).toEqual(['ord_1']);
+    expect(invalid.failures[0]?.error).toMatchObject({ code: 'VALIDATION' });
+    await expect(toAzure(fn)(order({}, ''), invocation(grid).context)).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      kind: 'events',
+    });
+  });
+});

@@ -1,0 +1,104 @@
+import { type StreamRecord, stream } from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { fixture, fromRpcMetadata, invocation } from '../test/helpers.js';
+import type { BatchFailedError } from './errors.js';
+import { toAzure } from './handler.js';
+
+function recorder(fail: (record: StreamRecord) => boolean = () => false) {
+  const seen: StreamRecord[] = [];
+  const fn = stream({ name: 'telemetry' }).handle((record) => {
+    seen.push(record);
+    if (fail(record)) throw new Error(`bad record ${record.sequence}`);
+  });
+  return { fn, seen };
+}
+
+const many = { trigger: { type: 'eventHubTrigger', name: 'events', eventHubName: 'telemetry', cardinality: 'many' } };
+
+describe('toAzure: Event Hubs', () => {
+  it('maps a single IoT Hub-routed event with the host metadata of the fixture', async () => {
+    // Prepare
+    const metadata = fromRpcMetadata(
+      fixture('eventhub/azure-functions-python-library__eventhub.trigger-metadata.rpc.json'),
+    );
+    const { fn, seen } = recorder();
+    const { context } = invocation({
+      triggerMetadata: metadata,
+      options: { trigger: { type: 'eventHubTrigger', name: 'event', cardinality: 'one' } },
+    });
+
+    // Act
+    await toAzure(fn)({ temperature: 21.5 }, context);
+
+    // Assert
+    const record = seen[0] as StreamRecord;
+    expect(record.sequence).toBe('47');
+    expect(record.id).toBe('47');
+    expect(record.partitionKey).toBe('');
+    expect(record.publishedAt.toISOString()).toBe('2020-07-14T01:27:55.627Z');
+    expect(record.source).toBe('python-worker-ci-eventhub-one-metadata');
+    expect(record.body).toEqual({ temperature: 21.5 });
+  });
+
+  it('runs a many batch in order and stops at the first failure, reporting it and everything after', async () => {
+    // Prepare
+    const { fn, seen } = recorder((record) => record.sequence === '11');
+    const metadata = {
+      sequenceNumberArray: [10, 11, 12, 13],
+      enqueuedTimeUtcArray: [
+        '2026-01-01T00:00:00Z',
+        '2026-01-01T00:00:01Z',
+        '2026-01-01T00:00:02Z',
+        '2026-01-01T00:00:03Z',
+      ],
+      partitionKeyArray: ['dev-1', 'dev-1', null, 'dev-2'],
+      partitionContext: { eventHubName: 'telemetry', partitionId: '3', consumerGroup: '$Default' },
+    };
+    const { context } = invocation({ triggerMetadata: metadata, options: many });
+
+    // Act
+    const error = (await toAzure(fn)([{ t: 1 }, { t: 2 }, { t: 3 }, { t: 4 }], context).catch(
+      (e: unknown) => e,
+    )) as BatchFailedError;
+
+    // Assert
+    expect(error).toMatchObject({ name: 'BatchFailedError', code: 'HANDLER_FAILED', kind: 'stream' });
+    expect(error.failures.map((f) => [f.id, f.skipped])).toEqual([
+      ['11', false],
+      ['12', true],
+      ['13', true],
+    ]);
+    expect(seen.map((r) => [r.sequence, r.partitionKey, r.publishedAt.toISOString()])).toEqual([
+      ['10', 'dev-1', '2026-01-01T00:00:00.000Z'],
+      ['11', 'dev-1', '2026-01-01T00:00:01.000Z'],
+    ]);
+  });
+
+  it('keeps binary events as bytes and parses them lazily', async () => {
+    // Prepare
+    const { fn, seen } = recorder();
+    const bytes = Buffer.from('{"ok":true}');
+    const binary = Buffer.from([0xff, 0x00]);
+
+    // Act
+    await toAzure(fn)(
+      [bytes, binary],
+      invocation({ triggerMetadata: { sequenceNumberArray: [1, 2] }, options: many }).context,
+    );
+
+    // Assert
+    expect(seen[0]?.body).toEqual({ ok: true });
+    expect([...(seen[1]?.rawBody ?? [])]).toEqual([0xff, 0x00]);
+    expect(seen.map((r) => r.source)).toEqual(['telemetry', 'telemetry']);
+  });
+
+  it('resolves for an empty batch and refuses a many batch that is not an array', async () => {
+    const { fn, seen } = recorder();
+    await expect(toAzure(fn)([], invocation({ options: many }).context)).resolves.toBeUndefined();
+    await expect(toAzure(fn)({ t: 1 }, invocation({ options: many }).context)).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      shape: 'eventHubTrigger',
+    });
+    expect(seen).toEqual([]);
+  });
+});

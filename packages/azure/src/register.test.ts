@@ -1,0 +1,213 @@
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { changes, events, http, queue, router, schedule, storage, stream } from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_STREAM_RETRY, register } from './register.js';
+import type { AzureApp, AzureAppMethod } from './types.js';
+
+interface Call {
+  readonly method: AzureAppMethod;
+  readonly name: string;
+  readonly options: Record<string, unknown>;
+}
+
+function recordingApp(): { app: AzureApp; calls: Call[] } {
+  const calls: Call[] = [];
+  const record = (method: AzureAppMethod) => (name: string, options: object) => {
+    calls.push({ method, name, options: options as Record<string, unknown> });
+  };
+  const app: AzureApp = {
+    http: record('http'),
+    storageQueue: record('storageQueue'),
+    serviceBusQueue: record('serviceBusQueue'),
+    serviceBusTopic: record('serviceBusTopic'),
+    eventHub: record('eventHub'),
+    storageBlob: record('storageBlob'),
+    eventGrid: record('eventGrid'),
+    timer: record('timer'),
+    cosmosDB: record('cosmosDB'),
+  };
+  return { app, calls };
+}
+
+const noop = () => undefined;
+const getOrder = http({ method: 'GET', path: '/orders/:id' }).handle((req) => ({ id: req.params.id }));
+const createOrder = http({ method: 'POST', path: '/orders', azure: { authLevel: 'function' } }).handle(noop);
+
+const functions = {
+  getOrder,
+  createOrder,
+  api: router(getOrder, createOrder),
+  fulfil: queue({ name: 'orders' }).handle(noop),
+  billing: queue({ name: 'billing', azure: { trigger: 'serviceBusQueue', connection: 'BillingBus' } }).handle(noop),
+  audit: queue({ name: 'audit', fifo: true }).handle(noop),
+  notify: queue({ name: 'notify', azure: { subscription: 'mailer' } }).handle(noop),
+  telemetry: stream({ name: 'telemetry', azure: { consumerGroup: 'skyport' } }).handle(noop),
+  uploads: storage({ bucket: 'uploads', on: ['created'], prefix: 'in/', suffix: '.png' }).handle(noop),
+  cleanup: storage({ bucket: 'uploads' }).handle(noop),
+  nightly: schedule({ cron: '0 3 * * 7' }).handle(noop),
+  orderChanges: changes({ collection: 'orders', azure: { database: 'shop', leaseContainer: 'leases' } }).handle(noop),
+  signups: events({ type: 'user.created' }).handle(noop),
+};
+
+describe('register', () => {
+  it('calls the right app.* method with the right options for functions of every kind', () => {
+    // Prepare
+    const { app, calls } = recordingApp();
+
+    // Act
+    const registrations = register(app, functions);
+
+    // Assert
+    const withoutHandlers = calls.map(({ method, name, options }) => {
+      const { handler, ...rest } = options;
+      expect(typeof handler).toBe('function');
+      return { method, name, options: rest };
+    });
+    expect(withoutHandlers).toEqual([
+      {
+        method: 'http',
+        name: 'getOrder',
+        options: { methods: ['GET', 'HEAD'], authLevel: 'anonymous', route: 'orders/{id}' },
+      },
+      { method: 'http', name: 'createOrder', options: { methods: ['POST'], authLevel: 'function', route: 'orders' } },
+      {
+        method: 'http',
+        name: 'api',
+        options: {
+          methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+          authLevel: 'anonymous',
+          route: '{*path}',
+        },
+      },
+      { method: 'storageQueue', name: 'fulfil', options: { queueName: 'orders', connection: 'AzureWebJobsStorage' } },
+      { method: 'serviceBusQueue', name: 'billing', options: { queueName: 'billing', connection: 'BillingBus' } },
+      {
+        method: 'serviceBusQueue',
+        name: 'audit',
+        options: { queueName: 'audit', connection: 'AzureWebJobsServiceBus', isSessionsEnabled: true },
+      },
+      {
+        method: 'serviceBusTopic',
+        name: 'notify',
+        options: { topicName: 'notify', subscriptionName: 'mailer', connection: 'AzureWebJobsServiceBus' },
+      },
+      {
+        method: 'eventHub',
+        name: 'telemetry',
+        options: {
+          eventHubName: 'telemetry',
+          connection: 'AzureWebJobsEventHub',
+          cardinality: 'many',
+          consumerGroup: 'skyport',
+          retry: DEFAULT_STREAM_RETRY,
+        },
+      },
+      {
+        method: 'storageBlob',
+        name: 'uploads',
+        options: { path: 'uploads/in/{name}.png', connection: 'AzureWebJobsStorage' },
+      },
+      { method: 'eventGrid', name: 'cleanup', options: {} },
+      { method: 'timer', name: 'nightly', options: { schedule: '0 0 3 * * 0' } },
+      {
+        method: 'cosmosDB',
+        name: 'orderChanges',
+        options: {
+          connection: 'CosmosDBConnection',
+          databaseName: 'shop',
+          containerName: 'orders',
+          leaseContainerName: 'leases',
+          retry: DEFAULT_STREAM_RETRY,
+        },
+      },
+      { method: 'eventGrid', name: 'signups', options: {} },
+    ]);
+    expect(registrations.map((r) => [r.name, r.method])).toEqual(calls.map((c) => [c.name, c.method]));
+  });
+
+  it('applies per-function overrides from the register options', () => {
+    // Prepare
+    const { app, calls } = recordingApp();
+
+    // Act
+    register(
+      app,
+      { api: functions.api, fulfil: functions.fulfil, telemetry: functions.telemetry, nightly: functions.nightly },
+      {
+        functions: {
+          api: { route: 'shop/{*path}', authLevel: 'function' },
+          fulfil: { queueName: 'orders-prod', connection: 'OrdersStorage', options: { extraOutputs: [] } },
+          telemetry: { retry: false, cardinality: 'one' },
+          nightly: { runOnStartup: true, retry: { strategy: 'fixedDelay', maxRetryCount: 2, delayInterval: 1000 } },
+        },
+      },
+    );
+
+    // Assert
+    expect(calls.map((c) => ({ ...c.options, handler: undefined }))).toEqual([
+      {
+        methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+        authLevel: 'function',
+        route: 'shop/{*path}',
+        handler: undefined,
+      },
+      { queueName: 'orders-prod', connection: 'OrdersStorage', extraOutputs: [], handler: undefined },
+      {
+        eventHubName: 'telemetry',
+        connection: 'AzureWebJobsEventHub',
+        cardinality: 'one',
+        consumerGroup: 'skyport',
+        handler: undefined,
+      },
+      {
+        schedule: '0 0 3 * * 0',
+        runOnStartup: true,
+        retry: { strategy: 'fixedDelay', maxRetryCount: 2, delayInterval: 1000 },
+        handler: undefined,
+      },
+    ]);
+  });
+
+  it('registers handlers that run: the router answers on its catch-all route', async () => {
+    // Prepare
+    const { app, calls } = recordingApp();
+    register(app, { api: functions.api });
+    const call = calls[0] as Call;
+    const handler = call.options.handler as (req: HttpRequest, ctx: InvocationContext) => Promise<unknown>;
+    const context = new InvocationContext({
+      invocationId: 'r-1',
+      functionName: 'api',
+      options: { trigger: { type: 'httpTrigger', name: 'request', route: call.options.route } },
+    });
+
+    // Act
+    const response = await handler(
+      new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/orders/9', params: { path: 'orders/9' } }),
+      context,
+    );
+
+    // Assert
+    expect(response).toEqual({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"id":"9"}' });
+  });
+
+  it('refuses definitions Azure cannot deploy', () => {
+    const { app, calls } = recordingApp();
+    const bad: [string, Parameters<typeof register>[1]][] = [
+      ['bad name', { '1st': functions.fulfil }],
+      ['topic without subscription', { t: queue({ name: 't', azure: { trigger: 'serviceBusTopic' } }).handle(noop) }],
+      ['cosmos without database', { c: changes({ collection: 'c' }).handle(noop) }],
+      ['wrong setting type', { q: queue({ name: 'q', azure: { connection: 42 } }).handle(noop) }],
+      ['unknown trigger', { q: queue({ name: 'q', azure: { trigger: 'kafka' } }).handle(noop) }],
+      ['trigger of another kind', { q: queue({ name: 'q', azure: { trigger: 'timer' } }).handle(noop) }],
+      ['fifo storage queue', { q: queue({ name: 'q', fifo: true, azure: { trigger: 'storageQueue' } }).handle(noop) }],
+      ['time zone', { n: schedule({ cron: '0 3 * * *', timezone: 'Europe/Paris' }).handle(noop) }],
+      ['both day fields', { n: schedule({ cron: '0 3 1 * 1' }).handle(noop) }],
+    ];
+    for (const [, fns] of bad) {
+      expect(() => register(app, fns)).toThrow(
+        expect.objectContaining({ code: 'INVALID_DEFINITION', adapter: 'azure' }),
+      );
+    }
+    expect(calls).toEqual([]);
+  });
+});
