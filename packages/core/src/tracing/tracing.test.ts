@@ -3,6 +3,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { type DataPoint, type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
+  BatchSpanProcessor,
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
@@ -276,6 +277,27 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       expect(span.spanContext().spanId).not.toBe(spanId);
     } finally {
       logs.restore();
+    }
+  });
+
+  it('flushes the SDK before returning on AWS, where the instance is frozen afterwards', async () => {
+    const batched = new InMemorySpanExporter();
+    const processor = new BatchSpanProcessor(batched, { scheduledDelayMillis: 60_000 });
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    trace.disable();
+    trace.setGlobalTracerProvider(provider);
+    try {
+      const fn = http()
+        .use(tracing())
+        .handle(() => 'ok');
+      await invoke(fn, httpRequest(), { cloud: 'node' });
+      expect(batched.getFinishedSpans()).toHaveLength(0);
+      await invoke(fn, httpRequest(), { cloud: 'aws' });
+      expect(batched.getFinishedSpans()).toHaveLength(2);
+    } finally {
+      trace.disable();
+      trace.setGlobalTracerProvider(tracerProvider);
+      await provider.shutdown();
     }
   });
 

@@ -9,6 +9,7 @@ import {
   type MeterProvider,
   metrics,
   type Context as OtelContext,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -39,6 +40,31 @@ export interface TracingOptions {
   readonly metrics?: boolean;
   /** Extra span attributes, fixed or per invocation. */
   readonly attributes?: Attributes | ((event: unknown, ctx: Context) => Attributes);
+  /**
+   * Flush the registered SDK's spans and metrics before the invocation returns. Default: on
+   * `aws` and `gcp`, where the platform freezes or throttles the instance once the response is
+   * sent, so a batch left in memory would be exported late or lost.
+   */
+  readonly flush?: boolean;
+}
+
+interface Flushable {
+  forceFlush(): Promise<void>;
+}
+
+function isFlushable(value: unknown): value is Flushable {
+  return typeof (value as Partial<Flushable> | undefined)?.forceFlush === 'function';
+}
+
+/** Flushes the global SDK providers; nothing to do (and no cost) when none is registered. */
+async function flushProviders(): Promise<void> {
+  const proxy = trace.getTracerProvider();
+  const tracerProvider = proxy instanceof ProxyTracerProvider ? proxy.getDelegate() : proxy;
+  const meterProvider = metrics.getMeterProvider();
+  const pending: Promise<void>[] = [];
+  if (isFlushable(tracerProvider)) pending.push(tracerProvider.forceFlush());
+  if (isFlushable(meterProvider)) pending.push(meterProvider.forceFlush());
+  if (pending.length > 0) await Promise.allSettled(pending);
 }
 
 const triggers: Readonly<Record<Kind, string>> = {
@@ -203,6 +229,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
           if (ctx.coldStart) m.coldStarts.add(1, metricAttributes);
           m.duration.record((performance.now() - started) / 1000, metricAttributes);
         }
+        if (options.flush ?? (ctx.cloud === 'aws' || ctx.cloud === 'gcp')) await flushProviders();
       }
     },
   });
