@@ -21,6 +21,7 @@ import {
   SkyportError,
   type SkyportFunction,
 } from '@skyport/core';
+import type { AnyFunction } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -189,7 +190,12 @@ function idOf(kind: Kind, event: EventOf<Kind>): string {
  * @example
  * const items = portableBatch(fulfilOrder, 'fulfilOrder', [{ id: 'm1', body: { orderId: 'ord_1' } }]);
  */
-export function portableBatch(fn: SkyportFunction<Kind>, name: string, value: unknown): BatchItem<EventOf<Kind>>[] {
+export function portableBatch(
+  definition: AnyFunction | SkyportFunction<Kind>,
+  name: string,
+  value: unknown,
+): BatchItem<EventOf<Kind>>[] {
+  const fn = definition as SkyportFunction<Kind>;
   const values = Array.isArray(value) ? value : [value];
   return values.map((item) => {
     const event = toEvent(fn, name, item);

@@ -3,7 +3,6 @@
  * loading the adapter package that runs them. Adapters are optional: they are imported only
  * when a raw event of their cloud arrives, and a missing one gets a message saying what to install.
  */
-import type { Kind, SkyportFunction } from '@skyport/core';
 import type { RawCloud, RawInvoker } from './types.js';
 
 /** A recognised raw cloud event. */
@@ -115,7 +114,7 @@ export function loadInvoker(cloud: RawCloud): Promise<RawInvoker> {
           `${pkg} does not export ${name}(); update it to run raw ${cloud} events`,
         );
       }
-      return (fn: SkyportFunction<Kind>, event: unknown) =>
+      return (fn: unknown, event: unknown) =>
         Promise.resolve((invoke as (fn: unknown, event: unknown) => unknown)(fn, event));
     });
     pending.catch(() => loaded.delete(cloud));

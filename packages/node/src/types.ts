@@ -86,7 +86,7 @@ export interface NamedFunction {
 }
 
 /** What an adapter package exposes for running one raw cloud event. */
-export type RawInvoker = (fn: SkyportFunction<Kind>, event: unknown) => Promise<unknown>;
+export type RawInvoker = (fn: AnyFunction | SkyportFunction<Kind>, event: unknown) => Promise<unknown>;
 
 /** The clouds whose raw events Skyport can run locally. */
 export type RawCloud = 'aws' | 'azure' | 'gcp';
