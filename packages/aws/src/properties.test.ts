@@ -51,8 +51,9 @@ type Json = unknown;
 /** Every path (as key lists) inside a JSON value. */
 function paths(value: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(prefix);
-  if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...prefix, i], out));
-  else if (typeof value === 'object' && value !== null) {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) paths(value[i], [...prefix, i], out);
+  } else if (typeof value === 'object' && value !== null) {
     for (const [k, v] of Object.entries(value)) paths(v, [...prefix, k], out);
   }
   return out;

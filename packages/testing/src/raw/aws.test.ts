@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import {
+  alb,
+  apiGatewayV1,
+  apiGatewayV2,
+  dynamodb,
+  eventBridge,
+  functionUrl,
+  kinesis,
+  lambdaContext,
+  s3,
+  s3EventBridge,
+  scheduled,
+  sns,
+  sqs,
+} from './aws.js';
+
+describe('raw AWS HTTP events', () => {
+  it('apiGatewayV2: lower-case headers, cookies array, raw query, JSON body', () => {
+    const event = apiGatewayV2({
+      method: 'post',
+      path: '/orders?x=1',
+      query: { tag: ['a', 'b'] },
+      headers: { 'X-Tenant': 'acme' },
+      cookies: ['s=1'],
+      body: { sku: 'a' },
+    });
+    expect(event).toMatchObject({
+      version: '2.0',
+      rawPath: '/orders',
+      rawQueryString: 'x=1&tag=a&tag=b',
+      queryStringParameters: { x: '1', tag: 'a,b' },
+      cookies: ['s=1'],
+      headers: { 'x-tenant': 'acme', 'content-type': 'application/json' },
+      body: '{"sku":"a"}',
+      isBase64Encoded: false,
+      requestContext: { http: { method: 'POST', path: '/orders' }, stage: '$default' },
+    });
+  });
+
+  it('apiGatewayV2: bytes are base64, a named stage prefixes the path, overrides win', () => {
+    const event = apiGatewayV2({ body: new Uint8Array([1, 2]), stage: 'prod' }, { routeKey: 'GET /x' });
+    expect([event.body, event.isBase64Encoded, event.rawPath, event.routeKey]).toEqual([
+      'AQI=',
+      true,
+      '/prod/',
+      'GET /x',
+    ]);
+  });
+
+  it('functionUrl: lambda-url domain, no route key', () => {
+    const event = functionUrl({ method: 'POST', body: 'hi' });
+    expect(event.requestContext.domainName).toMatch(/\.lambda-url\./);
+    expect('routeKey' in event).toBe(false);
+  });
+
+  it('apiGatewayV1: both header maps, null maps when empty, stage in requestContext.path', () => {
+    const empty = apiGatewayV1({ path: '/orders' });
+    expect(empty).toMatchObject({
+      path: '/orders',
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      body: null,
+      requestContext: { path: '/prod/orders', stage: 'prod' },
+    });
+    const full = apiGatewayV1({ query: { tag: ['a', 'b'] }, headers: { Accept: ['x', 'y'] } });
+    expect(full.multiValueQueryStringParameters).toEqual({ tag: ['a', 'b'] });
+    expect(full.queryStringParameters).toEqual({ tag: 'b' });
+    expect(full.multiValueHeaders.accept).toEqual(['x', 'y']);
+    expect(full.headers.accept).toBe('y');
+  });
+
+  it('alb: single or multi-value mode, never both; query stays encoded', () => {
+    const single = alb({ query: { q: 'a b' } });
+    const multi = alb({ multiValue: true, query: { q: 'a b' } });
+    expect(single.queryStringParameters).toEqual({ q: 'a%20b' });
+    expect(single.multiValueHeaders).toBeUndefined();
+    expect(multi.multiValueQueryStringParameters).toEqual({ q: ['a%20b'] });
+    expect(multi.headers).toBeUndefined();
+    expect(single.body).toBe('');
+  });
+});
+
+describe('raw AWS message events', () => {
+  it('sqs: string attributes, FIFO fields when grouped', () => {
+    const event = sqs([
+      { id: 'm1', body: { a: 1 }, attributes: { t: 'x' } },
+      { id: 'm2', body: 'text', groupId: 'g' },
+    ]);
+    expect(event.Records[0]).toMatchObject({
+      messageId: 'm1',
+      body: '{"a":1}',
+      attributes: { ApproximateReceiveCount: '1' },
+      messageAttributes: { t: { stringValue: 'x', dataType: 'String' } },
+      eventSource: 'aws:sqs',
+    });
+    expect(event.Records[1]?.attributes).toMatchObject({ MessageGroupId: 'g', MessageDeduplicationId: 'm2' });
+    expect(event.Records[1]?.eventSourceARN).toMatch(/\.fifo$/);
+  });
+
+  it('sns: capitalised Sns with Type/Value attributes', () => {
+    const record = sns({ message: { a: 1 }, attributes: { k: 'v' } }).Records[0];
+    expect(record?.Sns).toMatchObject({
+      Message: '{"a":1}',
+      MessageAttributes: { k: { Type: 'String', Value: 'v' } },
+      Type: 'Notification',
+    });
+  });
+
+  it('s3: encoded keys, no size on deletes; via EventBridge unencoded', () => {
+    const [created, deleted] = s3([
+      { key: 'My Photos/a.png', size: 3 },
+      { key: 'x', type: 'deleted' },
+    ]).Records;
+    expect(created?.s3.object).toMatchObject({ key: 'My+Photos/a.png', size: 3 });
+    expect(deleted?.eventName).toBe('ObjectRemoved:Delete');
+    expect(deleted?.s3.object.size).toBeUndefined();
+    const viaEb = s3EventBridge({ key: 'a b.png' });
+    expect(viaEb).toMatchObject({
+      source: 'aws.s3',
+      'detail-type': 'Object Created',
+      detail: { object: { key: 'a b.png' } },
+    });
+  });
+
+  it('eventBridge and scheduled: hyphenated detail-type, rule or schedule ARN', () => {
+    expect(eventBridge({ detailType: 'X', detail: { a: 1 } })).toMatchObject({ 'detail-type': 'X', detail: { a: 1 } });
+    const rule = scheduled({ name: 'nightly', time: new Date('2024-05-01T03:00:00.500Z') });
+    expect(rule).toMatchObject({
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      time: '2024-05-01T03:00:00Z',
+      detail: {},
+    });
+    expect(rule.resources[0]).toMatch(/:rule\/nightly$/);
+    expect(scheduled({ scheduler: true }).resources[0]).toMatch(/:schedule\/default\/my-schedule$/);
+  });
+
+  it('kinesis: base64 data; dynamodb: typed values', () => {
+    const record = kinesis([{ data: { a: 1 }, partitionKey: 'p' }]).Records[0];
+    expect(Buffer.from(record?.kinesis.data ?? '', 'base64').toString()).toBe('{"a":1}');
+    const change = dynamodb([{ op: 'update', keys: { id: 'o' }, before: { n: 1 }, after: { n: 2, tags: ['a'] } }])
+      .Records[0];
+    expect(change).toMatchObject({
+      eventName: 'MODIFY',
+      dynamodb: {
+        Keys: { id: { S: 'o' } },
+        OldImage: { n: { N: '1' } },
+        NewImage: { n: { N: '2' }, tags: { L: [{ S: 'a' }] } },
+      },
+    });
+  });
+
+  it('lambdaContext: string memory, counting-down remaining time', () => {
+    const context = lambdaContext({ remainingMs: 1000 });
+    expect(context.memoryLimitInMB).toBe('128');
+    expect(context.getRemainingTimeInMillis()).toBeLessThanOrEqual(1000);
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(900);
+  });
+});
