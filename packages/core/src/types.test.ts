@@ -1,0 +1,164 @@
+import * as v from 'valibot';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { changes, events, http, queue, schedule, storage, stream } from './builders.js';
+import { SkyportError } from './errors.js';
+import { cors } from './middleware/cors.js';
+import { createMiddleware } from './middleware/create.js';
+import { timeout } from './middleware/timeout.js';
+import { router } from './router.js';
+import type {
+  ChangeEvent,
+  CloudEvent,
+  Context,
+  HttpResponse,
+  Message,
+  ScheduleTick,
+  SkyportFunction,
+  StorageEvent,
+} from './types.js';
+
+interface Principal {
+  subject: string;
+  scopes: string[];
+}
+
+const auth = createMiddleware<'http', { auth: Principal }>({
+  name: 'auth',
+  kinds: ['http'],
+  handle: (_req, _ctx, next) => next({ auth: { subject: 'u1', scopes: [] } }),
+});
+const tenant = createMiddleware<'http' | 'queue', { tenant: string }>({
+  name: 'tenant',
+  kinds: ['http', 'queue'],
+  handle: (_event, _ctx, next) => next({ tenant: 'acme' }),
+});
+const needsAuth = createMiddleware<'http', { admin: boolean }, { auth: Principal }>({
+  name: 'admin',
+  kinds: ['http'],
+  handle: (_req, ctx, next) => next({ admin: ctx.auth.subject === 'root' }),
+});
+
+describe('type inference', () => {
+  it('types req.body, req.params, req.query and req.headers from schemas', () => {
+    http({
+      method: 'POST',
+      path: '/users/:id',
+      params: z.object({ id: z.coerce.number() }),
+      query: z.object({ dryRun: z.enum(['yes', 'no']).optional() }),
+      headers: z.object({ 'x-tenant': z.string() }),
+      body: z.object({ name: z.string(), tags: z.array(z.string()).default([]) }),
+    }).handle((req) => {
+      expectTypeOf(req.params.id).toEqualTypeOf<number>();
+      expectTypeOf(req.query.dryRun).toEqualTypeOf<'yes' | 'no' | undefined>();
+      expectTypeOf(req.headers['x-tenant']).toEqualTypeOf<string>();
+      expectTypeOf(req.body).toEqualTypeOf<{ name: string; tags: string[] }>();
+      // @ts-expect-error: no such field on the body
+      void req.body.age;
+    });
+  });
+
+  it('leaves unvalidated parts loosely typed', () => {
+    http({ method: 'GET' }).handle((req) => {
+      expectTypeOf(req.body).toEqualTypeOf<unknown>();
+      expectTypeOf(req.params).toEqualTypeOf<Readonly<Record<string, string>>>();
+      expectTypeOf(req.header('x')).toEqualTypeOf<string | undefined>();
+    });
+  });
+
+  it('types message bodies with any Standard Schema', () => {
+    queue({ name: 'orders', body: z.object({ orderId: z.string() }) }).handle((msg) => {
+      expectTypeOf(msg).toExtend<Message<{ orderId: string }>>();
+      expectTypeOf(msg.body.orderId).toEqualTypeOf<string>();
+    });
+    stream({ name: 'clicks', body: v.object({ page: v.string() }) }).handle((record) => {
+      expectTypeOf(record.body).toEqualTypeOf<{ page: string }>();
+    });
+    changes({ collection: 'orders', item: z.object({ total: z.number() }) }).handle((change) => {
+      expectTypeOf(change).toEqualTypeOf<ChangeEvent<{ total: number }>>();
+    });
+    events({ data: z.object({ userId: z.string() }) }).handle((event) => {
+      expectTypeOf(event).toEqualTypeOf<CloudEvent<{ userId: string }>>();
+    });
+    storage({ bucket: 'b' }).handle((object) => expectTypeOf(object).toEqualTypeOf<StorageEvent>());
+    schedule({ cron: '0 3 * * *' }).handle((tick) => expectTypeOf(tick).toEqualTypeOf<ScheduleTick>());
+  });
+
+  it('grows the context through .use()', () => {
+    http({ method: 'GET' })
+      .use(auth)
+      .use(tenant)
+      .use(needsAuth)
+      .handle((_req, ctx) => {
+        expectTypeOf(ctx.auth).toEqualTypeOf<Principal>();
+        expectTypeOf(ctx.tenant).toEqualTypeOf<string>();
+        expectTypeOf(ctx.admin).toEqualTypeOf<boolean>();
+        expectTypeOf(ctx.requestId).toEqualTypeOf<string>();
+        expectTypeOf(ctx.log).toEqualTypeOf<Context['log']>();
+      });
+    http({ method: 'GET' }).handle((_req, ctx) => {
+      // @ts-expect-error: nothing added auth
+      void ctx.auth;
+    });
+  });
+
+  it('rejects middleware that needs context nothing added', () => {
+    // @ts-expect-error: needsAuth needs ctx.auth, which no earlier middleware adds
+    http({ method: 'GET' }).use(needsAuth);
+  });
+
+  it('rejects http-only middleware on other kinds, at compile time and at run time', () => {
+    expect(() =>
+      // @ts-expect-error: cors() is an http middleware
+      queue({ name: 'q' }).use(cors()),
+    ).toThrow(SkyportError);
+    expect(() =>
+      // @ts-expect-error: auth is an http middleware
+      storage({ bucket: 'b' }).use(auth),
+    ).toThrow(SkyportError);
+    expect(() =>
+      // @ts-expect-error: tenant accepts http and queue only
+      schedule({ cron: '* * * * *' }).use(tenant),
+    ).toThrow(SkyportError);
+    queue({ name: 'q' }).use(tenant).use(timeout());
+    const finished = queue({ name: 'q' }).handle(() => {});
+    expect(() =>
+      // @ts-expect-error: also on finished functions
+      finished.use(cors()),
+    ).toThrow(SkyportError);
+    expectTypeOf(router(http().handle(() => 1)).use(cors())).toEqualTypeOf<SkyportFunction<'http'>>();
+  });
+
+  it('types what next() resolves to by kind', () => {
+    createMiddleware<'http'>({
+      name: 'x',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        const res = await next();
+        expectTypeOf(res).toEqualTypeOf<HttpResponse>();
+        return res;
+      },
+    });
+    createMiddleware({
+      name: 'any',
+      async handle(_event, _ctx, next) {
+        const res = await next();
+        expectTypeOf(res).toEqualTypeOf<HttpResponse | undefined>();
+        return res;
+      },
+    });
+  });
+
+  it('rejects a handler returning the wrong response shape', () => {
+    const Out = z.object({ id: z.string() });
+    http({ response: Out }).handle(() => ({ id: 'a' }));
+    http({ response: Out }).handle(() => ({ status: 201, body: { id: 'a' } }));
+    http({ response: Out }).handle(async () => undefined);
+    // @ts-expect-error: id must be a string
+    http({ response: Out }).handle(() => ({ id: 1 }));
+    // @ts-expect-error: the body of an explicit response is checked too
+    http({ response: Out }).handle(() => ({ status: 201, body: { id: 1 } }));
+    // @ts-expect-error: a missing field
+    http({ response: Out }).handle(async () => ({ name: 'x' }));
+  });
+});

@@ -1,0 +1,117 @@
+import { cors, http, queue, schedule, storage, stream } from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createClock } from './clock.js';
+import { fakeContext } from './context.js';
+import { httpRequest, message, scheduleTick, storageEvent, streamRecord } from './factories.js';
+import { invoke } from './invoke.js';
+import { collectLogs } from './logs.js';
+
+describe('invoke()', () => {
+  it('runs an http function and decodes the response', async () => {
+    const fn = http({ method: 'POST', path: '/echo/:id', body: z.object({ n: z.number() }) })
+      .use(cors())
+      .handle((req) => ({ status: 201, cookies: ['seen=1'], body: { id: req.params.id, n: req.body.n } }));
+
+    const res = await invoke(
+      fn,
+      httpRequest({ method: 'POST', path: '/echo/9?x=1', body: { n: 2 }, headers: { Origin: 'https://a' } }),
+    );
+
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ id: '9', n: 2 });
+    expect(res.text).toBe('{"id":"9","n":2}');
+    expect(res.cookies).toEqual(['seen=1']);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it('accepts request options directly and decodes problem+json', async () => {
+    const fn = http({ method: 'POST', body: z.object({ n: z.number() }) }).handle(() => 'ok');
+    const res = await invoke(fn, { method: 'POST', path: '/', body: { n: 'x' } }, { requestId: 'fixed-id' });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ requestId: 'fixed-id', errors: [{ path: 'body.n' }] });
+  });
+
+  it('presets context such as auth', async () => {
+    const fn = http().handle((_req, ctx) => ({ auth: (ctx as unknown as { auth: unknown }).auth, cloud: ctx.cloud }));
+    const res = await invoke(fn, httpRequest(), { auth: { subject: 'u1' }, cloud: 'aws' });
+    expect(res.body).toEqual({ auth: { subject: 'u1' }, cloud: 'aws' });
+  });
+
+  it('runs batches with the semantics of the kind', async () => {
+    const fn = queue({ name: 'q' }).handle((msg) => {
+      if ((msg.body as { bad?: boolean }).bad) throw new Error('bad');
+    });
+    const out = await invoke(fn, [
+      message({ id: 'a', body: {}, groupId: 'g1' }),
+      message({ id: 'b', body: { bad: true }, groupId: 'g1' }),
+      message({ id: 'c', body: {}, groupId: 'g1' }),
+      message({ id: 'd', body: {}, groupId: 'g2' }),
+    ]);
+    expect(out.ok).toBe(false);
+    expect(out.failures.map((f) => [f.id, f.skipped])).toEqual([
+      ['b', false],
+      ['c', true],
+    ]);
+
+    const records = stream({ name: 's' }).handle((r) => {
+      if (r.body === 'stop') throw new Error('stop');
+    });
+    const ordered = await invoke(records, [
+      streamRecord({ sequence: '1', body: 'go' }),
+      streamRecord({ sequence: '2', body: 'stop' }),
+      streamRecord({ sequence: '3', body: 'go' }),
+    ]);
+    expect(ordered.failures.map((f) => f.id)).toEqual(['2', '3']);
+  });
+
+  it('runs single events and reports filtered ones as done', async () => {
+    const seen: string[] = [];
+    const uploads = storage({ bucket: 'b', on: ['created'] }).handle((o) => {
+      seen.push(o.key);
+    });
+    expect((await invoke(uploads, storageEvent({ key: 'a.txt' }))).ok).toBe(true);
+    expect((await invoke(uploads, storageEvent({ key: 'b.txt', type: 'deleted' }))).ok).toBe(true);
+    expect(seen).toEqual(['a.txt']);
+    const nightly = schedule({ cron: '0 3 * * *' }).handle((tick) => {
+      if (tick.isPastDue) throw new Error('late');
+    });
+    const late = await invoke(nightly, scheduleTick({ isPastDue: true, name: 'nightly' }));
+    expect(late).toMatchObject({ ok: false, failures: [{ id: 'nightly' }] });
+  });
+});
+
+describe('fakeContext() and createClock()', () => {
+  it('controls time, ids, cold start and deadline', () => {
+    const clock = createClock('2026-01-01T00:00:00Z');
+    const ctx = fakeContext({ now: clock, deadlineInMs: 3000, requestId: 'r-1', coldStart: true, cloud: 'azure' });
+    expect(ctx.requestId).toBe('r-1');
+    expect(ctx.coldStart).toBe(true);
+    expect(ctx.cloud).toBe('azure');
+    expect(ctx.deadline).toBe(Date.parse('2026-01-01T00:00:03Z'));
+    clock.advance(1000);
+    expect(ctx.remainingTimeMs()).toBe(2000);
+    clock.set(new Date('2026-01-01T00:00:05Z'));
+    expect(ctx.remainingTimeMs()).toBe(0);
+  });
+});
+
+describe('collectLogs()', () => {
+  it('captures the lines of an invocation until restored', async () => {
+    const fn = http().handle((_req, ctx) => {
+      ctx.log.info({ orderId: 1 }, 'order created');
+      throw new Error('kaboom');
+    });
+    const logs = collectLogs();
+    try {
+      await invoke(fn, httpRequest(), { requestId: 'abc' });
+    } finally {
+      logs.restore();
+    }
+    expect(logs.find('order created')).toEqual([
+      expect.objectContaining({ level: 'info', requestId: 'abc', orderId: 1 }),
+    ]);
+    expect(logs.find((line) => line.level === 'error')).toHaveLength(1);
+    expect(logs.text()).toContain('kaboom');
+  });
+});
