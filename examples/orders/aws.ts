@@ -1,0 +1,20 @@
+/**
+ * AWS Lambda entry points of the orders service: one handler per function, no business logic.
+ * Deploy `api` behind an HTTP API (payload format 2.0), `fulfilOrder` on the `orders` SQS queue
+ * with `ReportBatchItemFailures`, `receiptUploaded` on the receipts bucket's `ObjectCreated`
+ * notifications, and `nightlyReport` on an EventBridge schedule `cron(0 3 * * ? *)`.
+ */
+import { toLambda } from '@skyport/aws';
+import { functions } from './src/functions.js';
+
+/** `GET/POST /orders`, `GET/DELETE /orders/{id}` behind API Gateway, a Function URL or an ALB. */
+export const api = toLambda(functions.api);
+
+/** The `orders` SQS queue consumer; answers `batchItemFailures`. */
+export const fulfilOrder = toLambda(functions.fulfilOrder);
+
+/** S3 `ObjectCreated:*` on the receipts bucket (direct or through EventBridge). */
+export const receiptUploaded = toLambda(functions.receiptUploaded);
+
+/** The nightly EventBridge schedule. */
+export const nightlyReport = toLambda(functions.nightlyReport);
