@@ -1,0 +1,7 @@
+/**
+ * `@skyport/otel`: one-call OpenTelemetry SDK setup for Skyport functions. `startTelemetry()`
+ * loads `@opentelemetry/sdk-node` (a peer dependency) only when called, registers the tracer and
+ * meter providers that `tracing()` reports to, and returns `flush()` / `shutdown()`.
+ */
+export type { MetricsExporterOption, Telemetry, TelemetryOptions, TracesExporterOption } from './telemetry.js';
+export { startTelemetry } from './telemetry.js';
