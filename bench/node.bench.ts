@@ -1,0 +1,191 @@
+/**
+ * `serve()` against a bare `node:http` server doing the same work, over loopback with autocannon:
+ * GET JSON (route match + JSON response) and a validated JSON POST (read body, JSON.parse, zod,
+ * 201 JSON). Both servers run in one child process, so the load generator (this process) never
+ * competes with them for the same event loop; cases are interleaved over rounds so drift on a
+ * shared machine hits them alike. Prints requests/s and p99 for each, and the ratios.
+ * Targets: >= 0.9x requests/s on GET, >= 0.85x on the validated POST, p99 <= 1.3x raw.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { http, router } from '@skyport/core';
+import { serve } from '@skyport/node';
+import { z } from 'zod';
+
+const Order = z.object({
+  customer: z.string().min(1),
+  lines: z.array(z.object({ sku: z.string().min(1), qty: z.number().int().positive(), unitPrice: z.number() })).min(1),
+});
+const stored = { id: 'ord_1', customer: 'ada@example.com', status: 'pending', total: 25 };
+const body = JSON.stringify({ customer: 'ada@example.com', lines: [{ sku: 'book', qty: 2, unitPrice: 12.5 }] });
+
+// ---------------------------------------------------------------------------------------------
+// The servers (child process)
+// ---------------------------------------------------------------------------------------------
+
+function rawHandler(req: IncomingMessage, res: ServerResponse): void {
+  const url = req.url ?? '/';
+  if (req.method === 'GET' && url.startsWith('/orders/')) {
+    const id = decodeURIComponent(url.slice('/orders/'.length));
+    const text = JSON.stringify({ ...stored, id });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    return;
+  }
+  if (req.method === 'POST' && url === '/orders') {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      let status = 201;
+      let text: string;
+      try {
+        const parsed = Order.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        if (parsed.success) text = JSON.stringify({ ...parsed.data, id: 'ord_2', status: 'pending' });
+        else {
+          status = 422;
+          text = JSON.stringify({ title: 'Unprocessable Content', status, errors: parsed.error.issues });
+        }
+      } catch {
+        status = 400;
+        text = '{"title":"Bad Request"}';
+      }
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+    return;
+  }
+  res.writeHead(404);
+  res.end();
+}
+
+async function runServers(): Promise<void> {
+  const raw = createServer(rawHandler);
+  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+  const api = router(
+    http({ method: 'GET', path: '/orders/:id' }).handle((req) => ({ ...stored, id: req.params.id })),
+    http({ method: 'POST', path: '/orders', body: Order }).handle((req) => ({
+      status: 201,
+      body: { ...req.body, id: 'ord_2', status: 'pending' },
+    })),
+  );
+  const skyport = await serve({ api }, { port: 0, host: '127.0.0.1', announce: false });
+  process.stdout.write(`${JSON.stringify({ raw: (raw.address() as AddressInfo).port, skyport: skyport.port })}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load generator (this process)
+// ---------------------------------------------------------------------------------------------
+
+interface CannonResult {
+  readonly requests: { readonly average: number };
+  readonly latency: { readonly p99: number };
+  readonly non2xx: number;
+  readonly errors: number;
+}
+type Cannon = (options: Record<string, unknown>) => Promise<CannonResult>;
+
+// autocannon ships no type declarations; this is the part of its API used here.
+const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
+
+interface Scenario {
+  readonly name: string;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: string;
+  readonly target: number;
+}
+
+const scenarios: Scenario[] = [
+  { name: 'GET JSON', method: 'GET', path: '/orders/ord_1', target: 0.9 },
+  { name: 'validated POST', method: 'POST', path: '/orders', body, target: 0.85 },
+];
+const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const connections = 32;
+
+async function shoot(port: number, scenario: Scenario, duration: number): Promise<CannonResult> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${scenario.path}`,
+    method: scenario.method,
+    headers: { 'content-type': 'application/json' },
+    body: scenario.body,
+    connections,
+    pipelining: 1,
+    duration,
+  });
+  if (result.errors > 0 || result.non2xx > 0) {
+    throw new Error(`${scenario.name} on port ${port}: ${result.errors} errors, ${result.non2xx} non-2xx responses`);
+  }
+  return result;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+async function startServers(): Promise<{ child: ChildProcess; raw: number; skyport: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  const ports = await new Promise<{ raw: number; skyport: number }>((resolve, reject) => {
+    let out = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve(JSON.parse(line) as { raw: number; skyport: number });
+    });
+    child.once('exit', (code) => reject(new Error(`the server process exited with ${code}`)));
+  });
+  return { child, ...ports };
+}
+
+async function main(): Promise<void> {
+  const { child, raw, skyport } = await startServers();
+  let missed = 0;
+  try {
+    console.log(`${connections} connections, ${rounds} interleaved rounds of ${seconds}s per case, loopback`);
+    for (const scenario of scenarios) {
+      await shoot(raw, scenario, 1);
+      await shoot(skyport, scenario, 1);
+      const rps = { raw: [] as number[], skyport: [] as number[] };
+      const p99 = { raw: [] as number[], skyport: [] as number[] };
+      for (let round = 0; round < rounds; round++) {
+        for (const [which, port] of [
+          ['raw', raw],
+          ['skyport', skyport],
+        ] as const) {
+          const result = await shoot(port, scenario, seconds);
+          rps[which].push(result.requests.average);
+          p99[which].push(result.latency.p99);
+        }
+      }
+      const r = { raw: median(rps.raw), skyport: median(rps.skyport) };
+      const l = { raw: median(p99.raw), skyport: median(p99.skyport) };
+      const ratio = r.skyport / r.raw;
+      const latencyRatio = l.skyport / Math.max(l.raw, 1);
+      const okRps = ratio >= scenario.target;
+      const okP99 = latencyRatio <= 1.3;
+      if (!okRps || !okP99) missed++;
+      console.log(`\n${scenario.name}`);
+      console.log(`  node:http raw   ${r.raw.toFixed(0).padStart(7)} req/s  p99 ${l.raw.toFixed(1).padStart(5)} ms`);
+      console.log(
+        `  skyport serve() ${r.skyport.toFixed(0).padStart(7)} req/s  p99 ${l.skyport.toFixed(1).padStart(5)} ms`,
+      );
+      console.log(
+        `  ratio ${ratio.toFixed(2)}x req/s (target >= ${scenario.target}x: ${okRps ? 'met' : 'MISSED'}), ` +
+          `p99 ${latencyRatio.toFixed(2)}x (target <= 1.3x: ${okP99 ? 'met' : 'MISSED'})`,
+      );
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+  if (missed > 0) console.log(`\n${missed} target(s) missed`);
+}
+
+if (process.argv.includes('--serve')) await runServers();
+else await main();
