@@ -31,7 +31,8 @@ function seconds(value: unknown): number | undefined {
  * cosmosItems([{ id: '1', name: 'a', _ts: 1650036720 }], 'orders', 'changes');
  */
 export function cosmosItems(trigger: unknown, collection: string, kind: Kind): BatchItem<ChangeEvent>[] {
-  const documents = Array.isArray(trigger) ? trigger : [trigger];
+  // Array.from fills holes of a sparse array, which map() would skip.
+  const documents: unknown[] = Array.isArray(trigger) ? Array.from(trigger) : [trigger];
   return documents.map((item, index) => {
     const record = asRecord(item);
     if (!record) throw invalidEvent(kind, 'cosmosDBTrigger', `change feed item ${index} is not an object`);

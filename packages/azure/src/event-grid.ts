@@ -39,7 +39,7 @@ function fieldsOf(event: Record<string, unknown>): GridFields {
 }
 
 function eventsOf(trigger: unknown, kind: Kind): Record<string, unknown>[] {
-  const list = Array.isArray(trigger) ? trigger : [trigger];
+  const list: unknown[] = Array.isArray(trigger) ? Array.from(trigger) : [trigger];
   return list.map((item) => {
     const event = asRecord(item);
     if (!event) throw invalidEvent(kind, 'eventGridTrigger', 'an Event Grid event must be an object');

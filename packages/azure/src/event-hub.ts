@@ -18,7 +18,8 @@ export function eventHubItems(
   options: { readonly source: string; readonly many: boolean; readonly fallbackId: string },
 ): BatchItem<StreamRecord>[] {
   const meta = asRecord(metadata);
-  const events = options.many ? (trigger as unknown[]) : [trigger];
+  // Array.from fills holes of a sparse array, which map() would skip.
+  const events = options.many ? Array.from(trigger as unknown[]) : [trigger];
   const partition = asRecord(meta?.partitionContext);
   const source = asString(partition?.eventHubName) ?? asString(partition?.eventHubPath) ?? options.source;
   return events.map((body, i) => {

@@ -24,7 +24,8 @@ export function serviceBusItems(
   options: { readonly source: string; readonly many: boolean; readonly fallbackId: string },
 ): BatchItem<Message>[] {
   const meta = asRecord(metadata);
-  const bodies = options.many ? (trigger as unknown[]) : [trigger];
+  // Array.from fills holes of a sparse array, which map() would skip.
+  const bodies = options.many ? Array.from(trigger as unknown[]) : [trigger];
   return bodies.map((body, i) => {
     const index = options.many ? i : undefined;
     const field = (key: string) => (index === undefined ? meta?.[key] : at(meta?.[`${key}Array`], index));
