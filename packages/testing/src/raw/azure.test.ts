@@ -1,0 +1,139 @@
+import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
+import { describe, expect, it } from 'vitest';
+import * as azure from './azure.js';
+
+describe('raw Azure factories', () => {
+  it('httpRequest builds an init the real HttpRequest accepts', async () => {
+    // Act
+    const request = new HttpRequest(
+      azure.httpRequest({
+        method: 'post',
+        path: '/orders/7?expand=lines',
+        query: { page: '2' },
+        headers: { 'X-Trace': 'abc' },
+        params: { id: '7' },
+        body: { sku: 'book' },
+      }),
+    );
+
+    // Assert
+    expect(request.method).toBe('POST');
+    expect(request.url).toBe('http://localhost:7071/api/orders/7?expand=lines&page=2');
+    expect(request.headers.get('x-trace')).toBe('abc');
+    expect(request.headers.get('content-type')).toBe('application/json');
+    expect(request.query.get('expand')).toBe('lines');
+    expect(request.query.get('page')).toBe('2');
+    expect(request.params).toEqual({ id: '7' });
+    expect(await request.json()).toEqual({ sku: 'book' });
+  });
+
+  it('httpRequest keeps text and bytes bodies as sent and honours the route prefix', async () => {
+    const bytes = new HttpRequest(
+      azure.httpRequest({ method: 'PUT', routePrefix: '', path: 'x', body: new Uint8Array([1, 2]) }),
+    );
+    const text = new HttpRequest(azure.httpRequest({ method: 'POST', body: 'a=1' }));
+    expect(bytes.url).toBe('http://localhost:7071/x');
+    expect(new Uint8Array(await bytes.arrayBuffer())).toEqual(new Uint8Array([1, 2]));
+    expect(await text.text()).toBe('a=1');
+  });
+
+  it('invocationContext builds an init the real InvocationContext accepts', () => {
+    // Prepare
+    const message = azure.queueMessage('{"orderId":"ord_1"}', { id: 'm-1', dequeueCount: 3 });
+
+    // Act
+    const context = new InvocationContext(
+      azure.invocationContext({
+        ...message,
+        invocationId: 'inv-1',
+        functionName: 'fulfil',
+        triggerOptions: { queueName: 'orders' },
+        traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      }),
+    );
+
+    // Assert
+    expect(context.invocationId).toBe('inv-1');
+    expect(context.functionName).toBe('fulfil');
+    expect(context.options.trigger).toEqual({ type: 'queueTrigger', name: 'trigger', queueName: 'orders' });
+    expect(context.triggerMetadata).toMatchObject({ id: 'm-1', dequeueCount: 3, queueTrigger: { orderId: 'ord_1' } });
+    expect(context.traceContext?.traceParent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+  });
+
+  it('queue and Service Bus messages carry the metadata keys the v4 library delivers', () => {
+    const queue = azure.queueMessage('plain text');
+    expect(queue.trigger).toBe('plain text');
+    expect(Object.keys(queue.triggerMetadata ?? {}).sort()).toEqual(
+      ['dequeueCount', 'expirationTime', 'id', 'insertionTime', 'nextVisibleTime', 'popReceipt', 'queueTrigger'].sort(),
+    );
+
+    const bus = azure.serviceBusMessage({ n: 1 }, { applicationProperties: { tenant: 'a' }, sessionId: 's1' });
+    expect(bus).toMatchObject({
+      trigger: { n: 1 },
+      triggerType: 'serviceBusTrigger',
+      triggerMetadata: { deliveryCount: 1, applicationProperties: { tenant: 'a' }, sessionId: 's1' },
+    });
+
+    const batch = azure.serviceBusBatch([
+      { body: 'a', messageId: 'm1' },
+      { body: 'b', messageId: 'm2', deliveryCount: 2 },
+    ]);
+    expect(batch.trigger).toEqual(['a', 'b']);
+    expect(batch.triggerMetadata).toMatchObject({ messageIdArray: ['m1', 'm2'], deliveryCountArray: [1, 2] });
+  });
+
+  it('eventHubBatch numbers the events and fills every *Array field', () => {
+    const batch = azure.eventHubBatch([{ a: 1 }, { a: 2 }], {
+      eventHubName: 'clicks',
+      partitionKey: ['k1', null],
+      firstSequence: 40,
+    });
+    expect(batch.trigger).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(batch.triggerMetadata).toMatchObject({
+      partitionContext: { eventHubName: 'clicks', partitionId: '0' },
+      sequenceNumberArray: [40, 41],
+      partitionKeyArray: ['k1', null],
+    });
+    expect(batch.triggerMetadata?.enqueuedTimeUtcArray).toHaveLength(2);
+  });
+
+  it('blob, Event Grid, timer and Cosmos DB inputs have the shapes the host sends', () => {
+    const blob = azure.blob({ container: 'receipts', name: 'receipts/a b.pdf', content: 'pdf!' });
+    expect(blob.trigger).toEqual(new TextEncoder().encode('pdf!'));
+    expect(blob.triggerMetadata).toMatchObject({
+      blobTrigger: 'receipts/receipts/a b.pdf',
+      uri: 'https://testaccount.blob.core.windows.net/receipts/receipts/a%20b.pdf',
+      properties: { length: 4, contentType: 'application/octet-stream' },
+    });
+    expect(String((blob.triggerMetadata?.properties as { eTag?: string } | undefined)?.eTag)).toMatch(
+      /^"0x[0-9A-F]+"$/,
+    );
+
+    const created = azure.eventGridBlob({ type: 'created', container: 'up', name: 'a.png', size: 5 });
+    expect(created.trigger).toMatchObject({
+      eventType: 'Microsoft.Storage.BlobCreated',
+      subject: '/blobServices/default/containers/up/blobs/a.png',
+      data: { contentLength: 5 },
+      metadataVersion: '1',
+    });
+    const cloud = azure.eventGridCloudEvent({ type: 'user.created', data: { id: '1' }, subject: 'users/1' });
+    expect(cloud.trigger).toMatchObject({
+      specversion: '1.0',
+      type: 'user.created',
+      subject: 'users/1',
+      data: { id: '1' },
+    });
+
+    const tick = azure.timer({ scheduledTime: '2026-01-01T03:00:00Z', isPastDue: true });
+    expect(tick.trigger).toMatchObject({ isPastDue: true, scheduleStatus: { next: '2026-01-01T03:00:00.000Z' } });
+    expect(tick.triggerMetadata).toBeUndefined();
+
+    const docs = azure.cosmosDocuments([{ id: 'ord_1', status: 'pending' }], { time: '2026-01-01T00:00:00Z' });
+    expect(docs.trigger).toEqual([expect.objectContaining({ id: 'ord_1', status: 'pending', _ts: 1767225600 })]);
+  });
+
+  it('an http response init can be turned into a real HttpResponse', async () => {
+    const response = new HttpResponse({ status: 201, headers: { 'content-type': 'text/plain' }, body: 'made' });
+    expect(await response.text()).toBe('made');
+  });
+});

@@ -1,0 +1,507 @@
+/**
+ * Raw Azure Functions (v4 Node model) inputs as plain data, for adapter-level tests: the init of
+ * an `HttpRequest`, the init of an `InvocationContext`, and for every other trigger what the
+ * library hands a handler (`trigger`, camelCased `triggerMetadata`, `triggerType`). Nothing here
+ * loads `@azure/functions`: feed the results to its classes
+ * (`new HttpRequest(azure.httpRequest(...))`, `new InvocationContext(azure.invocationContext(...))`)
+ * or pass them to `invokeAzure()` as they are.
+ */
+
+/** What the library passes a non-HTTP handler, and the metadata it puts on the context. */
+export interface AzureInvocation {
+  /** The handler's first argument. */
+  readonly trigger: unknown;
+  /** `context.triggerMetadata` (keys camelCased, JSON values parsed, as the v4 library does). */
+  readonly triggerMetadata?: Record<string, unknown>;
+  /** `context.options.trigger.type`. */
+  readonly triggerType: string;
+}
+
+/** The init `new HttpRequest(init)` of `@azure/functions` takes (RpcHttp-shaped). */
+export interface AzureHttpRequestInit {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  params: Record<string, string>;
+  body?: { string?: string; bytes?: Uint8Array };
+}
+
+/** What a test says about an HTTP request. */
+export interface AzureHttpRequestOptions {
+  /** Default `GET`. */
+  readonly method?: string;
+  /** The path under the route prefix (default `/`), with or without a query string. */
+  readonly path?: string;
+  /** The route prefix of `host.json` (default `api`). */
+  readonly routePrefix?: string;
+  /** The host (default `localhost:7071`, the Functions Core Tools default). */
+  readonly host?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Query parameters (also added to the URL). */
+  readonly query?: Readonly<Record<string, string>>;
+  /** Route parameters the host extracted (`{id}` of the route). */
+  readonly params?: Readonly<Record<string, string>>;
+  /** A string or bytes as sent; any other value is sent as JSON with `content-type: application/json`. */
+  readonly body?: unknown;
+}
+
+/**
+ * The init of a v4 `HttpRequest`.
+ *
+ * @example
+ * const res = await toAzure(getOrder)(new HttpRequest(azure.httpRequest({ path: '/orders/1', params: { id: '1' } })), context);
+ */
+export function httpRequest(options: AzureHttpRequestOptions = {}): AzureHttpRequestInit {
+  const prefix = (options.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+  const path = options.path ?? '/';
+  const url = new URL(
+    `http://${options.host ?? 'localhost:7071'}${prefix ? `/${prefix}` : ''}${path.startsWith('/') ? path : `/${path}`}`,
+  );
+  const query: Record<string, string> = {};
+  url.searchParams.forEach((value, key) => {
+    query[key] ??= value;
+  });
+  for (const [key, value] of Object.entries(options.query ?? {})) {
+    url.searchParams.append(key, value);
+    query[key] ??= value;
+  }
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.headers ?? {})) headers[key.toLowerCase()] = value;
+  const init: AzureHttpRequestInit = {
+    method: (options.method ?? 'GET').toUpperCase(),
+    url: url.href,
+    headers,
+    query,
+    params: { ...options.params },
+  };
+  const body = options.body;
+  if (body instanceof Uint8Array) init.body = { bytes: body };
+  else if (typeof body === 'string') init.body = { string: body };
+  else if (body !== undefined) {
+    init.body = { string: JSON.stringify(body) };
+    headers['content-type'] ??= 'application/json';
+  }
+  return init;
+}
+
+/** What a test says about an invocation context. */
+export interface AzureInvocationContextOptions {
+  readonly invocationId?: string;
+  readonly functionName?: string;
+  readonly triggerMetadata?: Record<string, unknown>;
+  /** `context.options.trigger.type` (`queueTrigger`, ...). */
+  readonly triggerType?: string;
+  /** More `context.options.trigger` fields (`queueName`, `cardinality`, `route`, ...). */
+  readonly triggerOptions?: Readonly<Record<string, unknown>>;
+  readonly traceParent?: string;
+  readonly traceState?: string;
+}
+
+/** The init `new InvocationContext(init)` of `@azure/functions` takes. */
+export interface AzureInvocationContextInit {
+  invocationId: string;
+  functionName: string;
+  triggerMetadata?: Record<string, unknown>;
+  traceContext?: { traceParent?: string; traceState?: string };
+  options?: { trigger: { type: string; name: string; [key: string]: unknown } };
+}
+
+let counter = 0;
+const uuid = () => crypto.randomUUID();
+const iso = (time: Date | string | undefined, fallback = new Date()) =>
+  time === undefined ? fallback.toISOString() : typeof time === 'string' ? time : time.toISOString();
+
+/**
+ * The init of a v4 `InvocationContext`; accepts an `AzureInvocation` to carry its metadata and type.
+ *
+ * @example
+ * const message = azure.queueMessage({ orderId: 'ord_1' });
+ * await toAzure(fulfilOrder)(message.trigger, new InvocationContext(azure.invocationContext(message)));
+ */
+export function invocationContext(options: AzureInvocationContextOptions = {}): AzureInvocationContextInit {
+  const init: AzureInvocationContextInit = {
+    invocationId: options.invocationId ?? uuid(),
+    functionName: options.functionName ?? 'test-function',
+  };
+  if (options.triggerMetadata !== undefined) init.triggerMetadata = options.triggerMetadata;
+  if (options.traceParent !== undefined || options.traceState !== undefined) {
+    init.traceContext = { traceParent: options.traceParent, traceState: options.traceState };
+  }
+  if (options.triggerType !== undefined) {
+    init.options = { trigger: { ...options.triggerOptions, type: options.triggerType, name: 'trigger' } };
+  }
+  return init;
+}
+
+/** A queue / Service Bus body as the library hands it over: JSON text arrives parsed. */
+function delivered(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
+}
+
+/** What a test says about a Storage Queue message. */
+export interface QueueMessageOptions {
+  readonly id?: string;
+  /** Default 1. */
+  readonly dequeueCount?: number;
+  readonly insertionTime?: Date | string;
+}
+
+/**
+ * A Storage Queue invocation (one message).
+ *
+ * @example
+ * await invokeAzure(fulfilOrder, azure.queueMessage({ orderId: 'ord_1' }, { dequeueCount: 2 }));
+ */
+export function queueMessage(body: unknown, options: QueueMessageOptions = {}): AzureInvocation {
+  const inserted = new Date(iso(options.insertionTime));
+  const trigger = delivered(body);
+  return {
+    trigger,
+    triggerType: 'queueTrigger',
+    triggerMetadata: {
+      queueTrigger: trigger,
+      dequeueCount: options.dequeueCount ?? 1,
+      expirationTime: new Date(inserted.getTime() + 7 * 86_400_000).toISOString(),
+      id: options.id ?? uuid(),
+      insertionTime: inserted.toISOString(),
+      nextVisibleTime: new Date(inserted.getTime() + 600_000).toISOString(),
+      popReceipt: Buffer.from(`receipt-${++counter}`).toString('base64'),
+    },
+  };
+}
+
+/** What a test says about a Service Bus message. */
+export interface ServiceBusMessageOptions {
+  readonly messageId?: string;
+  /** Default 1. */
+  readonly deliveryCount?: number;
+  readonly enqueuedTimeUtc?: Date | string;
+  readonly applicationProperties?: Readonly<Record<string, unknown>>;
+  readonly sessionId?: string;
+  readonly contentType?: string;
+}
+
+function serviceBusFields(options: ServiceBusMessageOptions, sequence: number): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    messageId: options.messageId ?? uuid().replace(/-/g, ''),
+    deliveryCount: options.deliveryCount ?? 1,
+    enqueuedTimeUtc: iso(options.enqueuedTimeUtc),
+    lockToken: uuid(),
+    sequenceNumber: sequence,
+    applicationProperties: { ...options.applicationProperties },
+    userProperties: { ...options.applicationProperties },
+  };
+  if (options.sessionId !== undefined) fields.sessionId = options.sessionId;
+  if (options.contentType !== undefined) fields.contentType = options.contentType;
+  return fields;
+}
+
+/**
+ * A Service Bus invocation with one message (`cardinality: 'one'`, the default).
+ *
+ * @example
+ * await invokeAzure(billing, azure.serviceBusMessage({ invoice: 7 }, { deliveryCount: 3 }));
+ */
+export function serviceBusMessage(body: unknown, options: ServiceBusMessageOptions = {}): AzureInvocation {
+  return {
+    trigger: delivered(body),
+    triggerType: 'serviceBusTrigger',
+    triggerMetadata: serviceBusFields(options, ++counter),
+  };
+}
+
+/**
+ * A Service Bus invocation of `cardinality: 'many'`: an array of bodies and `*Array` metadata.
+ *
+ * @example
+ * await invokeAzure(billing, azure.serviceBusBatch([{ body: 1 }, { body: 2, messageId: 'm2' }]));
+ */
+export function serviceBusBatch(
+  messages: readonly (ServiceBusMessageOptions & { readonly body: unknown })[],
+): AzureInvocation {
+  const fields = messages.map((message) => serviceBusFields(message, ++counter));
+  const metadata: Record<string, unknown> = {};
+  for (const key of [
+    'messageId',
+    'deliveryCount',
+    'enqueuedTimeUtc',
+    'lockToken',
+    'sequenceNumber',
+    'applicationProperties',
+    'userProperties',
+    'sessionId',
+    'contentType',
+  ]) {
+    if (fields.some((f) => key in f)) metadata[`${key}Array`] = fields.map((f) => f[key] ?? null);
+  }
+  return {
+    trigger: messages.map((message) => delivered(message.body)),
+    triggerType: 'serviceBusTrigger',
+    triggerMetadata: metadata,
+  };
+}
+
+/** What a test says about an Event Hubs batch. */
+export interface EventHubBatchOptions {
+  /** Default `test-hub`. */
+  readonly eventHubName?: string;
+  /** Default `0`. */
+  readonly partitionId?: string;
+  /** One partition key per event, or one for all. */
+  readonly partitionKey?: string | readonly (string | null)[];
+  /** The sequence number of the first event (default 1). */
+  readonly firstSequence?: number;
+  readonly enqueuedTimeUtc?: Date | string;
+}
+
+/**
+ * An Event Hubs invocation of `cardinality: 'many'` (what `register()` uses).
+ *
+ * @example
+ * await invokeAzure(clicks, azure.eventHubBatch([{ page: '/' }, { page: '/cart' }], { eventHubName: 'clicks' }));
+ */
+export function eventHubBatch(events: readonly unknown[], options: EventHubBatchOptions = {}): AzureInvocation {
+  const first = options.firstSequence ?? 1;
+  const time = iso(options.enqueuedTimeUtc);
+  const keyOf = (i: number) =>
+    typeof options.partitionKey === 'string' || options.partitionKey === undefined
+      ? (options.partitionKey ?? null)
+      : (options.partitionKey[i] ?? null);
+  const sequences = events.map((_, i) => first + i);
+  return {
+    trigger: [...events],
+    triggerType: 'eventHubTrigger',
+    triggerMetadata: {
+      partitionContext: {
+        consumerGroup: '$Default',
+        eventHubName: options.eventHubName ?? 'test-hub',
+        fullyQualifiedNamespace: 'test.servicebus.windows.net',
+        partitionId: options.partitionId ?? '0',
+      },
+      sequenceNumberArray: sequences,
+      offsetArray: sequences.map((s) => String(s * 100)),
+      enqueuedTimeUtcArray: events.map(() => time),
+      partitionKeyArray: events.map((_, i) => keyOf(i)),
+      propertiesArray: events.map(() => ({})),
+      systemPropertiesArray: sequences.map((s, i) => ({
+        'x-opt-sequence-number': s,
+        'x-opt-offset': String(s * 100),
+        'x-opt-enqueued-time': time,
+        'x-opt-partition-key': keyOf(i),
+      })),
+    },
+  };
+}
+
+/** What a test says about a blob. */
+export interface BlobOptions {
+  /** Default `test-container`. */
+  readonly container?: string;
+  readonly name: string;
+  /** The blob content (default empty). */
+  readonly content?: string | Uint8Array;
+  /** Default `application/octet-stream`. */
+  readonly contentType?: string;
+  readonly lastModified?: Date | string;
+  /** The storage account (default `testaccount`). */
+  readonly account?: string;
+}
+
+/**
+ * A blob trigger invocation: the content and the metadata (`blobTrigger`, `uri`, `properties`).
+ *
+ * @example
+ * await invokeAzure(receiptUploaded, azure.blob({ container: 'receipts', name: 'receipts/ord_1.pdf', content: 'pdf' }));
+ */
+export function blob(options: BlobOptions): AzureInvocation {
+  const container = options.container ?? 'test-container';
+  const content =
+    typeof options.content === 'string'
+      ? new TextEncoder().encode(options.content)
+      : (options.content ?? new Uint8Array(0));
+  const modified = iso(options.lastModified);
+  const encodedName = options.name.split('/').map(encodeURIComponent).join('/');
+  return {
+    trigger: content,
+    triggerType: 'blobTrigger',
+    triggerMetadata: {
+      blobTrigger: `${container}/${options.name}`,
+      uri: `https://${options.account ?? 'testaccount'}.blob.core.windows.net/${container}/${encodedName}`,
+      properties: {
+        length: content.byteLength,
+        contentType: options.contentType ?? 'application/octet-stream',
+        eTag: `"0x8DA${(++counter).toString(16).toUpperCase().padStart(12, '0')}"`,
+        created: modified,
+        lastModified: modified,
+        blobType: 2,
+      },
+      metadata: {},
+      name: options.name.split('/').pop() ?? options.name,
+    },
+  };
+}
+
+/** What a test says about an Event Grid event (Event Grid schema). */
+export interface EventGridOptions {
+  readonly eventType: string;
+  readonly subject?: string;
+  readonly data?: Record<string, unknown>;
+  /** Default `/subscriptions/test/resourceGroups/test/providers/Test/topics/test`. */
+  readonly topic?: string;
+  readonly id?: string;
+  readonly eventTime?: Date | string;
+  readonly dataVersion?: string;
+}
+
+/**
+ * An Event Grid trigger invocation, Event Grid schema (one event, as the trigger passes it).
+ *
+ * @example
+ * await invokeAzure(onSignup, azure.eventGrid({ eventType: 'user.created', subject: 'users/1', data: { id: '1' } }));
+ */
+export function eventGrid(options: EventGridOptions): AzureInvocation {
+  return {
+    triggerType: 'eventGridTrigger',
+    trigger: {
+      topic: options.topic ?? '/subscriptions/test/resourceGroups/test/providers/Test/topics/test',
+      subject: options.subject ?? '',
+      eventType: options.eventType,
+      eventTime: iso(options.eventTime),
+      id: options.id ?? uuid(),
+      data: { ...options.data },
+      dataVersion: options.dataVersion ?? '',
+      metadataVersion: '1',
+    },
+  };
+}
+
+/** What a test says about a CloudEvent delivered by Event Grid. */
+export interface EventGridCloudEventOptions {
+  readonly type: string;
+  /** Default `/subscriptions/test/resourceGroups/test/providers/Test/topics/test`. */
+  readonly source?: string;
+  readonly subject?: string;
+  readonly data?: unknown;
+  readonly id?: string;
+  readonly time?: Date | string;
+}
+
+/**
+ * An Event Grid trigger invocation, CloudEvents 1.0 schema.
+ *
+ * @example
+ * await invokeAzure(onSignup, azure.eventGridCloudEvent({ type: 'user.created', data: { id: '1' } }));
+ */
+export function eventGridCloudEvent(options: EventGridCloudEventOptions): AzureInvocation {
+  const event: Record<string, unknown> = {
+    specversion: '1.0',
+    type: options.type,
+    source: options.source ?? '/subscriptions/test/resourceGroups/test/providers/Test/topics/test',
+    id: options.id ?? uuid(),
+    time: iso(options.time),
+    data: options.data,
+  };
+  if (options.subject !== undefined) event.subject = options.subject;
+  return { triggerType: 'eventGridTrigger', trigger: event };
+}
+
+/**
+ * A `Microsoft.Storage.BlobCreated` / `BlobDeleted` Event Grid event for a blob, as a storage
+ * function registered on Event Grid receives it.
+ *
+ * @example
+ * await invokeAzure(cleanup, azure.eventGridBlob({ type: 'deleted', container: 'uploads', name: 'a.png' }));
+ */
+export function eventGridBlob(options: {
+  readonly type: 'created' | 'deleted';
+  readonly container?: string;
+  readonly name: string;
+  readonly size?: number;
+  readonly contentType?: string;
+  readonly time?: Date | string;
+}): AzureInvocation {
+  const container = options.container ?? 'test-container';
+  const created = options.type === 'created';
+  const data: Record<string, unknown> = {
+    api: created ? 'PutBlob' : 'DeleteBlob',
+    contentType: options.contentType ?? 'application/octet-stream',
+    blobType: 'BlockBlob',
+    url: `https://testaccount.blob.core.windows.net/${container}/${options.name}`,
+  };
+  if (created) {
+    data.contentLength = options.size ?? 0;
+    data.eTag = `"0x8DA${(++counter).toString(16).toUpperCase().padStart(12, '0')}"`;
+  }
+  return eventGrid({
+    eventType: created ? 'Microsoft.Storage.BlobCreated' : 'Microsoft.Storage.BlobDeleted',
+    subject: `/blobServices/default/containers/${container}/blobs/${options.name}`,
+    topic: '/subscriptions/test/resourceGroups/test/providers/Microsoft.Storage/storageAccounts/testaccount',
+    data,
+    eventTime: options.time,
+  });
+}
+
+/** What a test says about a timer tick. */
+export interface TimerOptions {
+  /** The occurrence being run (default now). */
+  readonly scheduledTime?: Date | string;
+  readonly isPastDue?: boolean;
+  /** The previous occurrence (default an hour before). */
+  readonly last?: Date | string;
+}
+
+/**
+ * A timer trigger invocation (`{ isPastDue, schedule, scheduleStatus }`; no metadata, as in v4).
+ *
+ * @example
+ * await invokeAzure(nightlyReport, azure.timer({ scheduledTime: '2026-01-01T03:00:00Z' }));
+ */
+export function timer(options: TimerOptions = {}): AzureInvocation {
+  const next = new Date(iso(options.scheduledTime));
+  return {
+    triggerType: 'timerTrigger',
+    trigger: {
+      schedule: { adjustForDST: true },
+      scheduleStatus: {
+        last: iso(options.last, new Date(next.getTime() - 3_600_000)),
+        next: next.toISOString(),
+        lastUpdated: iso(options.last, new Date(next.getTime() - 3_600_000)),
+      },
+      isPastDue: options.isPastDue ?? false,
+    },
+  };
+}
+
+/**
+ * A Cosmos DB trigger invocation (latest-version mode): the documents with the system fields
+ * (`_rid`, `_self`, `_etag`, `_ts`) the change feed adds.
+ *
+ * @example
+ * await invokeAzure(orderAudit, azure.cosmosDocuments([{ id: 'ord_1', status: 'pending' }]));
+ */
+export function cosmosDocuments(
+  documents: readonly Readonly<Record<string, unknown>>[],
+  options: { readonly time?: Date | string } = {},
+): AzureInvocation {
+  const ts = Math.floor(new Date(iso(options.time)).getTime() / 1000);
+  return {
+    triggerType: 'cosmosDBTrigger',
+    trigger: documents.map((document) => {
+      const n = ++counter;
+      return {
+        _rid: `rid${n}`,
+        _self: `dbs/test/colls/test/docs/rid${n}/`,
+        _etag: `"${n.toString(16).padStart(8, '0')}-0000-0000-0000-000000000000"`,
+        _attachments: 'attachments/',
+        _ts: ts,
+        ...document,
+      };
+    }),
+  };
+}
