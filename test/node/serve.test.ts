@@ -252,6 +252,29 @@ describe('serve() running the orders example over HTTP', () => {
     });
   });
 
+  it('runs a raw Pub/Sub push envelope posted to /_skyport/<name> through @skyport/gcp', async () => {
+    // Prepare
+    const order = await createOrder();
+    const push = (orderId: string, messageId: string) => ({
+      message: {
+        data: Buffer.from(JSON.stringify({ orderId })).toString('base64'),
+        messageId,
+        publishTime: '2026-01-01T00:00:00.000Z',
+        attributes: {},
+      },
+      subscription: 'projects/shop/subscriptions/orders-push',
+    });
+
+    // Act
+    const ok = await post('/_skyport/fulfilOrder', push(order.id, 'p1'));
+    const failed = await post('/_skyport/fulfilOrder', push('ord_missing', 'p2'));
+
+    // Assert
+    expect(ok.status).toBe(200);
+    expect((await store().get(order.id))?.status).toBe('fulfilled');
+    expect(failed.status).toBeGreaterThanOrEqual(400);
+  });
+
   it('gracefulShutdown() closes the server on a signal', async () => {
     // Prepare
     let closedBy = '';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdapterUnavailableError, detectRaw, importOptional, reportsFailure } from './raw.js';
+import { AdapterUnavailableError, detectRaw, importOptional, rawStatus, reportsFailure } from './raw.js';
 
 describe('detectRaw()', () => {
   it('recognises raw AWS events', () => {
@@ -34,11 +34,21 @@ describe('detectRaw()', () => {
 describe('reportsFailure()', () => {
   it('sees failed batch items and 5xx responses', () => {
     // Act / Assert
-    expect(reportsFailure({ batchItemFailures: [{ itemIdentifier: 'm1' }] })).toBe(true);
-    expect(reportsFailure({ batchItemFailures: [] })).toBe(false);
-    expect(reportsFailure({ statusCode: 502 })).toBe(true);
-    expect(reportsFailure({ statusCode: 404 })).toBe(false);
-    expect(reportsFailure(undefined)).toBe(false);
+    expect(reportsFailure({ batchItemFailures: [{ itemIdentifier: 'm1' }] }, 'queue')).toBe(true);
+    expect(reportsFailure({ batchItemFailures: [] }, 'queue')).toBe(false);
+    expect(reportsFailure({ status: 422 }, 'queue')).toBe(true);
+    expect(reportsFailure({ status: 204 }, 'queue')).toBe(false);
+    expect(reportsFailure({ statusCode: 502 }, 'http')).toBe(true);
+    expect(reportsFailure({ statusCode: 404 }, 'http')).toBe(false);
+    expect(reportsFailure(undefined, 'schedule')).toBe(false);
+  });
+
+  it('answers raw events with 200 or the failure status', () => {
+    // Act / Assert
+    expect(rawStatus({ batchItemFailures: [{ itemIdentifier: 'm1' }] }, 'queue')).toBe(500);
+    expect(rawStatus({ status: 422 }, 'queue')).toBe(422);
+    expect(rawStatus({ status: 204 }, 'queue')).toBe(200);
+    expect(rawStatus({ statusCode: 404 }, 'http')).toBe(200);
   });
 });
 

@@ -124,17 +124,34 @@ export function loadInvoker(cloud: RawCloud): Promise<RawInvoker> {
 }
 
 /**
- * Whether the result of a raw invocation reports failed messages: a non-empty
- * `batchItemFailures` (AWS) or a 5xx `statusCode`/`status`.
+ * Whether the result of a raw invocation reports a failure: a non-empty `batchItemFailures`
+ * (AWS), `ok: false`, or an error status (`statusCode` / `status`): 4xx and 5xx for event
+ * functions (GCP answers 400/422/500 when a message is not processed), 5xx for http functions,
+ * whose 4xx answers are ordinary responses.
  *
  * @example
- * reportsFailure({ batchItemFailures: [{ itemIdentifier: 'm2' }] }); // true
+ * reportsFailure({ batchItemFailures: [{ itemIdentifier: 'm2' }] }, 'queue'); // true
+ * reportsFailure({ status: 422 }, 'queue'); // true
+ * reportsFailure({ statusCode: 404 }, 'http'); // false
  */
-export function reportsFailure(result: unknown): boolean {
+export function reportsFailure(result: unknown, kind: string): boolean {
   if (!isObject(result)) return false;
   const failures = result.batchItemFailures;
   if (Array.isArray(failures) && failures.length > 0) return true;
   if (result.ok === false) return true;
   const status = result.statusCode ?? result.status;
-  return typeof status === 'number' && status >= 500;
+  return typeof status === 'number' && status >= (kind === 'http' ? 500 : 400);
+}
+
+/**
+ * The HTTP status `serve()` answers a raw event with: 200 when it succeeded, else the error
+ * status the adapter reported (or 500), so a push subscription or retrying caller sees a failure.
+ *
+ * @example
+ * rawStatus({ batchItemFailures: [{ itemIdentifier: 'm2' }] }, 'queue'); // 500
+ */
+export function rawStatus(result: unknown, kind: string): number {
+  if (!reportsFailure(result, kind)) return 200;
+  const status = isObject(result) ? (result.statusCode ?? result.status) : undefined;
+  return typeof status === 'number' && status >= 400 && status <= 599 ? status : 500;
 }

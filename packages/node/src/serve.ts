@@ -29,7 +29,7 @@ import {
 import { hasBody, readBody } from './body.js';
 import { portableBatch } from './events.js';
 import { batchJson, errorToJson } from './failures.js';
-import { AdapterUnavailableError, detectRaw, loadInvoker, reportsFailure } from './raw.js';
+import { AdapterUnavailableError, detectRaw, loadInvoker, rawStatus } from './raw.js';
 import { type RouteTable, routeTable } from './routes.js';
 import type { AnyFunction, FunctionMap, NamedFunction, RouteInfo, ServeHandle, ServeOptions } from './types.js';
 
@@ -260,11 +260,11 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     const ctx = contextFor(req, res, name, entry.fn.kind);
     const raw = detectRaw(value, req.headers);
     if (raw !== undefined) {
-      const event = binaryCloudEvent ? structuredCloudEvent(req, value) : value;
+      const event = binaryCloudEvent ? binaryRequest(req, text) : value;
       try {
         const invoke = await loadInvoker(raw.cloud);
         const result = await invoke(entry.fn, event);
-        write(res, jsonResponse(reportsFailure(result) ? 500 : 200, result === undefined ? { ok: true } : result));
+        write(res, jsonResponse(rawStatus(result, entry.fn.kind), result === undefined ? { ok: true } : result));
       } catch (error) {
         if (error instanceof AdapterUnavailableError) {
           fail(res, req, new HttpError(501, `${raw.shape}: ${error.message}`, { code: 'ADAPTER_MISSING' }));
@@ -366,14 +366,14 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   };
 }
 
-/** A structured CloudEvent from a binary-mode request (`ce-*` headers, the body is `data`). */
-function structuredCloudEvent(req: IncomingMessage, data: unknown): Record<string, unknown> {
-  const event: Record<string, unknown> = {};
+/**
+ * A binary-mode CloudEvent (`ce-*` headers, the body is `data`) as the HTTP request the GCP
+ * adapter decodes, the way the Functions Framework receives it.
+ */
+function binaryRequest(req: IncomingMessage, body: string): Record<string, unknown> {
+  const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith('ce-') && typeof value === 'string') event[name.slice(3)] = value;
+    if ((name.startsWith('ce-') || name === 'content-type') && typeof value === 'string') headers[name] = value;
   }
-  const contentType = header(req.headers['content-type']);
-  if (contentType !== undefined) event.datacontenttype = contentType;
-  event.data = data;
-  return event;
+  return { method: 'POST', path: '/', headers, body };
 }

@@ -62,7 +62,7 @@ export async function invokeOnce(
   if (cloud !== 'node') {
     const run = await loadInvoker(cloud as RawCloud);
     const result = await run(fn, event);
-    return { result: result ?? { ok: true }, failed: reportsFailure(result) };
+    return { result: result ?? { ok: true }, failed: reportsFailure(result, fn.kind) };
   }
   const ctx = createContext({ cloud: 'node', kind: fn.kind, requestId: randomUUID(), functionName: name });
   if (fn.kind === 'http') {
