@@ -116,9 +116,15 @@ export function http<
   TParams extends StandardSchemaV1 | undefined = undefined,
   THeaders extends StandardSchemaV1 | undefined = undefined,
   TResponse extends StandardSchemaV1 | undefined = undefined,
+  TPath extends string = string,
 >(
-  options: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> = {},
-): FunctionBuilder<'http', TypedHttpRequest<TBody, TQuery, TParams, THeaders>, Context, TypedHttpResult<TResponse>> {
+  options: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & { readonly path?: TPath } = {},
+): FunctionBuilder<
+  'http',
+  TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath>,
+  Context,
+  TypedHttpResult<TResponse>
+> {
   const list =
     options.method === undefined ? [] : typeof options.method === 'string' ? [options.method] : options.method;
   for (const method of list) {

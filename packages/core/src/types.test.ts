@@ -58,6 +58,20 @@ describe('type inference', () => {
     });
   });
 
+  it('types path parameters from the route pattern when there is no params schema', () => {
+    http({ method: 'GET', path: '/users/:id/files/:name' }).handle((req) => {
+      expectTypeOf(req.params).toEqualTypeOf<Readonly<{ id: string; name: string }>>();
+      // @ts-expect-error: not in the pattern
+      void req.params.other;
+    });
+    http({ method: 'GET', path: '/static/*' }).handle((req) => {
+      expectTypeOf(req.params['*']).toEqualTypeOf<string>();
+    });
+    http({ method: 'GET', path: '/plain' }).handle((req) => {
+      expectTypeOf(req.params).toEqualTypeOf<Readonly<{}>>();
+    });
+  });
+
   it('leaves unvalidated parts loosely typed', () => {
     http({ method: 'GET' }).handle((req) => {
       expectTypeOf(req.body).toEqualTypeOf<unknown>();

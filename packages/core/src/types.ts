@@ -486,11 +486,27 @@ export interface KindOptions {
 /** A handler: one event in, a result out. */
 export type Handler<TEvent, TCtx, TResult> = (event: TEvent, ctx: TCtx) => TResult | Promise<TResult>;
 
-/** The request an http handler sees for the given schemas. */
-export type TypedHttpRequest<TBody, TQuery, TParams, THeaders> = HttpRequest<
+type ParamsOf<P extends string> = P extends `${string}:${infer Rest}`
+  ? Rest extends `${infer Name}/${infer Tail}`
+    ? { [K in Name]: string } & ParamsOf<Tail>
+    : { [K in Rest]: string }
+  : P extends `${string}*`
+    ? { '*': string }
+    : {};
+
+/**
+ * The path parameters of a route pattern: `PathParams<'/users/:id/files/*'>` is
+ * `{ id: string; '*': string }`. A pattern only known as `string` gives a string map.
+ */
+export type PathParams<P extends string> = string extends P
+  ? Readonly<Record<string, string>>
+  : Readonly<Simplify<ParamsOf<P>>>;
+
+/** The request an http handler sees for the given schemas and path. */
+export type TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath extends string = string> = HttpRequest<
   InferOut<TBody, unknown>,
   InferOut<TQuery, Readonly<Record<string, string>>>,
-  InferOut<TParams, Readonly<Record<string, string>>>,
+  InferOut<TParams, PathParams<TPath>>,
   InferOut<THeaders, HeaderMap>
 >;
 
