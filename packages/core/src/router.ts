@@ -9,7 +9,7 @@ import { PortableFunction, stepOf } from './function.js';
 import type { RequestImpl } from './http/request.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
 import { compilePath, type PathPattern, trimSlash } from './path.js';
-import type { Context, HttpMethod, HttpResponse, KindOptions, SkyportFunction } from './types.js';
+import type { Context, HttpMethod, HttpResponse, SkyportFunction } from './types.js';
 
 interface Route {
   readonly fn: SkyportFunction<'http'>;
