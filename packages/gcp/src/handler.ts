@@ -19,6 +19,7 @@ import {
 import { type GcpSettings, gcpContext, requestIdOf, settingsOf } from './context.js';
 import { type Delivery, deliveryId, detectHttp, detectObject, toPortable } from './event.js';
 import { normalizeHeaders, readBody, requestInit, writeResponse } from './http.js';
+import { isSchedulerRequest } from './scheduler.js';
 import type { AnySkyportFunction, GcpCloudEventHandler, GcpHttpHandler, GcpOptions, GcpRequest } from './types.js';
 
 const noContent: HttpResponse = { status: 204, headers: {}, cookies: [], body: undefined };
@@ -68,10 +69,7 @@ function eventHttpHandler(fn: SkyportFunction, settings: GcpSettings): GcpHttpHa
     let eventId: string | undefined;
     try {
       const body = await readBody(req);
-      if (
-        req.method.toUpperCase() !== 'POST' &&
-        !(fn.kind === 'schedule' && headers['x-cloudscheduler'] !== undefined)
-      ) {
+      if (req.method.toUpperCase() !== 'POST' && !(fn.kind === 'schedule' && isSchedulerRequest(headers))) {
         throw new MethodNotAllowed(`${fn.kind} functions take events by POST`, { headers: { allow: 'POST' } });
       }
       const delivery = detectHttp(headers, body, fn.kind, req);

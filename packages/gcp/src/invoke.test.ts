@@ -1,4 +1,15 @@
-import { changes, events, http, type Message, queue, type ScheduleTick, schedule, storage } from '@skyport/core';
+import {
+  changes,
+  events,
+  http,
+  type Message,
+  queue,
+  type ScheduleTick,
+  type StreamRecord,
+  schedule,
+  storage,
+  stream,
+} from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as gcp from '../../testing/src/raw/gcp.js';
@@ -156,6 +167,32 @@ describe('invokeGcp', () => {
       { op: 'update', collection: 'gcf-test', after: { count: 4 } },
       { id: 'aaaaaa-1111-bbbb-2222-cccccccccccc', body: 'test message 3', source: 'gcf-test' },
     ]);
+  });
+
+  it('maps Pub/Sub messages to stream records keyed by ordering key', async () => {
+    const seen: StreamRecord[] = [];
+    const fn = stream({ name: 'clicks' }).handle((record) => {
+      seen.push(record as StreamRecord);
+    });
+    const result = await invokeGcp(
+      fn,
+      gcp.pubsubCloudEvent({ data: 'c1', orderingKey: 'user-1', messageId: 'm7', topic: 'clicks' }),
+    );
+    expect(result.status).toBe(204);
+    expect(seen[0]).toMatchObject({ id: 'm7', sequence: 'm7', partitionKey: 'user-1', body: 'c1', source: 'clicks' });
+  });
+
+  it('answers HEAD without a body and 405 for a GET to an event function', async () => {
+    const fn = http({ method: 'GET', path: '/' }).handle(() => ({ big: 'body' }));
+    const head = await invokeGcp(fn, { method: 'HEAD', path: '/' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBeUndefined();
+    const get = await invokeGcp(
+      queue({ name: 'q' }).handle(() => undefined),
+      { method: 'GET', path: '/' },
+    );
+    expect(get.status).toBe(405);
+    expect(get.headers.allow).toBe('POST');
   });
 
   it('takes a binary-mode request description', async () => {
