@@ -2,7 +2,7 @@
  * The `skyport` command line: parses arguments with `node:util` `parseArgs`, runs a command and
  * returns its exit code (0 ok, 1 the invocation failed, 2 bad arguments).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
@@ -67,15 +67,27 @@ function one(positionals: readonly string[], what: string, command: string): str
   return positionals[0] as string;
 }
 
-/** Re-runs this command under tsx's loader, so a TypeScript module shares the CLI's packages. */
-function underTsx(argv: readonly string[]): number {
+/**
+ * Re-runs this command under tsx's loader, so a TypeScript module shares the CLI's packages.
+ * SIGTERM / SIGINT are passed on, so `skyport serve app.ts` still drains and exits cleanly.
+ */
+function underTsx(argv: readonly string[]): Promise<number> {
   const script = process.argv[1];
   if (script === undefined) throw new UsageError('cannot find the skyport script to re-run under tsx');
-  const result = spawnSync(process.execPath, [...process.execArgv, '--import', tsxLoader(), script, ...argv], {
+  const child = spawn(process.execPath, [...process.execArgv, '--import', tsxLoader(), script, ...argv], {
     stdio: 'inherit',
     env: { ...process.env, SKYPORT_TSX: '1' },
   });
-  return result.status ?? 1;
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGTERM', forward);
+  process.on('SIGINT', forward);
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      process.off('SIGTERM', forward);
+      process.off('SIGINT', forward);
+      resolve(code ?? (signal === null ? 1 : 128 + (signal === 'SIGINT' ? 2 : 15)));
+    });
+  });
 }
 
 async function serveCommand(args: readonly string[], io: CliIo): Promise<number> {
