@@ -3,11 +3,21 @@
  * functions outside Lambda (`invokeLambda`, the CLI, tests). The Lambda context is exposed
  * untouched as `ctx.raw`; `callbackWaitsForEmptyEventLoop` is left as the runtime set it.
  */
-import { type Context, createContext, type Kind } from '@skyport/core';
+import { type Context, createContext, type Kind, type TraceCarrier } from '@skyport/core';
 import type { LambdaContext } from './types.js';
 import { obj, str } from './util.js';
 
 let anonymous = 0;
+let region: string | undefined | null = null;
+
+/**
+ * The X-Ray header of the running invocation. The runtime sets `_X_AMZN_TRACE_ID` per
+ * invocation and runs one at a time, so the carrier reads it when asked instead of on every
+ * invocation (an environment read costs as much as the rest of the mapping).
+ */
+const xray: TraceCarrier = Object.freeze(
+  Object.defineProperty({}, 'x-amzn-trace-id', { enumerable: true, get: () => process.env._X_AMZN_TRACE_ID }),
+) as TraceCarrier;
 
 /**
  * Creates the context of one invocation from the Lambda context (defensively: a missing or
@@ -21,7 +31,7 @@ export function contextFor(kind: Kind, lambda: LambdaContext | undefined, functi
   const l = obj(lambda);
   const remaining = l?.getRemainingTimeInMillis;
   const left = typeof remaining === 'function' ? Number(remaining.call(lambda)) : Number.NaN;
-  const traceId = process.env._X_AMZN_TRACE_ID;
+  if (region === null) region = process.env.AWS_REGION;
   return createContext({
     cloud: 'aws',
     kind,
@@ -29,8 +39,8 @@ export function contextFor(kind: Kind, lambda: LambdaContext | undefined, functi
     functionName: str(l?.functionName) ?? functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda',
     deadline: Number.isFinite(left) ? Date.now() + left : undefined,
     raw: lambda,
-    region: process.env.AWS_REGION,
-    trace: traceId === undefined ? undefined : { 'x-amzn-trace-id': traceId },
+    region,
+    trace: xray,
   });
 }
 

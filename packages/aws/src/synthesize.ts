@@ -3,7 +3,6 @@
  * Lambda (through `invoke()`, the Node server, Azure or GCP): an HTTP API 2.0 request, an SQS,
  * Kinesis, DynamoDB Streams or S3 record, a scheduled event, an EventBridge event.
  */
-import { createHash } from 'node:crypto';
 import {
   type ChangeEvent,
   type CloudEvent,
@@ -30,6 +29,12 @@ import type { LambdaContext } from './types.js';
 import { obj } from './util.js';
 
 const account = '123456789012';
+
+/** MD5 hex of a body, as SQS reports it; `node:crypto` loads only when a record is synthesised. */
+function md5(text: string): string {
+  const crypto = process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
+  return crypto.createHash('md5').update(text).digest('hex');
+}
 const regionOf = (ctx: Context) => ctx.region ?? 'us-east-1';
 const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -130,7 +135,7 @@ export function sqsRecordFromMessage(msg: Message, ctx: Context): SQSRecord {
       ApproximateFirstReceiveTimestamp: sent,
     },
     messageAttributes,
-    md5OfBody: createHash('md5').update(body).digest('hex'),
+    md5OfBody: md5(body),
     eventSource: 'aws:sqs',
     eventSourceARN: `arn:aws:sqs:${region}:${account}:${msg.source}`,
     awsRegion: region,

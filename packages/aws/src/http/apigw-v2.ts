@@ -8,11 +8,15 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Obj, obj, str } from '../util.js';
 import { requestBody, responseBody } from './body.js';
 
-const upper = /[A-Z]/;
-
 /** Whether the headers can be used as they are: lower-case names, string values. */
 function normalized(headers: Obj): boolean {
-  for (const key in headers) if (upper.test(key) || typeof headers[key] !== 'string') return false;
+  for (const key in headers) {
+    if (typeof headers[key] !== 'string') return false;
+    for (let i = 0; i < key.length; i++) {
+      const code = key.charCodeAt(i);
+      if (code >= 65 && code <= 90) return false;
+    }
+  }
   return true;
 }
 
@@ -50,7 +54,11 @@ export function fromApiGatewayV2(event: Obj): HttpRequestInit {
         : undefined,
     body: requestBody(event.body, event.isBase64Encoded),
     ip: str(httpContext.sourceIp),
-    url: domain === undefined ? undefined : `https://${domain}${rawPath}${query ? `?${query}` : ''}`,
+    // Core builds the URL lazily from `host`; only a stripped stage or a missing host needs it here.
+    url:
+      domain !== undefined && (path !== rawPath || headers?.host === undefined)
+        ? `https://${domain}${rawPath}${query ? `?${query}` : ''}`
+        : undefined,
     params: obj(event.pathParameters) as HttpRequestInit['params'],
     raw: event,
   };
