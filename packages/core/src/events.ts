@@ -92,38 +92,11 @@ class Payload {
   }
 }
 
-/** What an adapter knows about a message. */
-export interface MessageInit extends PayloadInit {
-  readonly id: string;
-  readonly attributes?: Readonly<Record<string, string>>;
-  readonly attempt?: number;
-  readonly publishedAt?: Date | number | string;
-  readonly source: string;
-  readonly groupId?: string | undefined;
-  readonly orderingKey?: string | undefined;
-  readonly raw?: unknown;
-}
-
-class MessageImpl implements Message {
-  readonly id: string;
-  readonly attributes: Readonly<Record<string, string>>;
-  readonly attempt: number;
-  readonly publishedAt: Date;
-  readonly source: string;
-  readonly groupId: string | undefined;
-  readonly orderingKey: string | undefined;
-  readonly raw: unknown;
+/** An event carrying a payload: a lazily decoded body and its exact bytes. */
+abstract class PayloadEvent {
   readonly #payload: Payload;
 
-  constructor(init: MessageInit) {
-    this.id = init.id;
-    this.attributes = init.attributes ?? {};
-    this.attempt = init.attempt !== undefined && init.attempt >= 1 ? Math.floor(init.attempt) : 1;
-    this.publishedAt = toDate(init.publishedAt);
-    this.source = init.source;
-    this.groupId = init.groupId;
-    this.orderingKey = init.orderingKey;
-    this.raw = init.raw;
+  constructor(init: PayloadInit) {
     this.#payload = new Payload(init);
   }
 
@@ -138,6 +111,41 @@ class MessageImpl implements Message {
   /** Replaces the body with its validated value. */
   setBody(value: unknown): void {
     this.#payload.body = value;
+  }
+}
+
+/** What an adapter knows about a message. */
+export interface MessageInit extends PayloadInit {
+  readonly id: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+  readonly attempt?: number;
+  readonly publishedAt?: Date | number | string;
+  readonly source: string;
+  readonly groupId?: string | undefined;
+  readonly orderingKey?: string | undefined;
+  readonly raw?: unknown;
+}
+
+class MessageImpl extends PayloadEvent implements Message {
+  readonly id: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly attempt: number;
+  readonly publishedAt: Date;
+  readonly source: string;
+  readonly groupId: string | undefined;
+  readonly orderingKey: string | undefined;
+  readonly raw: unknown;
+
+  constructor(init: MessageInit) {
+    super(init);
+    this.id = init.id;
+    this.attributes = init.attributes ?? {};
+    this.attempt = init.attempt !== undefined && init.attempt >= 1 ? Math.floor(init.attempt) : 1;
+    this.publishedAt = toDate(init.publishedAt);
+    this.source = init.source;
+    this.groupId = init.groupId;
+    this.orderingKey = init.orderingKey;
+    this.raw = init.raw;
   }
 
   toJSON(): Record<string, unknown> {
@@ -174,36 +182,22 @@ export interface StreamRecordInit extends PayloadInit {
   readonly raw?: unknown;
 }
 
-class StreamRecordImpl implements StreamRecord {
+class StreamRecordImpl extends PayloadEvent implements StreamRecord {
   readonly id: string;
   readonly sequence: string;
   readonly partitionKey: string;
   readonly publishedAt: Date;
   readonly source: string;
   readonly raw: unknown;
-  readonly #payload: Payload;
 
   constructor(init: StreamRecordInit) {
+    super(init);
     this.id = init.id ?? init.sequence;
     this.sequence = init.sequence;
     this.partitionKey = init.partitionKey;
     this.publishedAt = toDate(init.publishedAt);
     this.source = init.source;
     this.raw = init.raw;
-    this.#payload = new Payload(init);
-  }
-
-  get body(): unknown {
-    return this.#payload.body;
-  }
-
-  get rawBody(): Uint8Array {
-    return this.#payload.bytes;
-  }
-
-  /** Replaces the body with its validated value. */
-  setBody(value: unknown): void {
-    this.#payload.body = value;
   }
 
   toJSON(): Record<string, unknown> {
@@ -230,7 +224,7 @@ export function createStreamRecord(init: StreamRecordInit): StreamRecord {
 
 /** Whether a message or record supports body replacement after validation. */
 export function hasSettableBody(event: unknown): event is { setBody(value: unknown): void } {
-  return event instanceof MessageImpl || event instanceof StreamRecordImpl;
+  return event instanceof PayloadEvent;
 }
 
 /** What an adapter knows about a storage event. */
