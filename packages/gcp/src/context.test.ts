@@ -57,11 +57,12 @@ describe('GCP context', () => {
     vi.stubEnv('FUNCTION_TARGET', 'fromEnv');
     vi.stubEnv('CLOUD_RUN_TIMEOUT_SECONDS', '120');
     const plain = http().handle(() => undefined);
-    expect(settingsOf(plain)).toEqual({ name: 'fromEnv', signature: 'http', timeoutSeconds: 120 });
+    expect(settingsOf(plain)).toEqual({ name: 'fromEnv', signature: 'http', timeoutSeconds: 120, region: undefined });
     expect(settingsOf(plain, { name: 'x', timeoutSeconds: 5, signature: 'cloudevent' })).toEqual({
       name: 'x',
       signature: 'http',
       timeoutSeconds: 5,
+      region: undefined,
     });
     expect(settingsOf(fn, { timeoutSeconds: 5 }).timeoutSeconds).toBe(30);
   });
