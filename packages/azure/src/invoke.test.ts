@@ -37,10 +37,19 @@ describe('invokeAzure', () => {
       bodyBase64: Buffer.from([1, 2, 3]).toString('base64'),
     });
 
+    const initForm = await invokeAzure(upload, {
+      method: 'PUT',
+      url: 'http://localhost:7071/api/blobs/b.txt?x=1',
+      query: { x: '1' },
+      headers: { 'content-type': 'text/plain' },
+      body: { bytes: [104, 105] },
+    });
+
     // Assert
     expect(routed).toEqual({ status: 201, headers: { 'content-type': 'application/json' }, body: '{"sku":"book"}' });
     expect(single.body).toBe('{"id":"42","expand":"lines"}');
     expect(binary.body).toBe('{"size":3,"type":"application/octet-stream"}');
+    expect(initForm.body).toBe('{"size":2,"type":"text/plain"}');
   });
 
   it('runs message functions from { trigger, triggerMetadata } and rejects as the host would see it', async () => {

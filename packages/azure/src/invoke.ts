@@ -44,6 +44,20 @@ function stripPrefix(pathname: string, prefix: string): string {
   return clean !== '' && pathname === `/${clean}` ? '/' : pathname;
 }
 
+/** A body already in the library's init form (`{ string }` or `{ bytes }`), as `azure.httpRequest()` builds it. */
+function rpcBody(body: unknown): { string?: string; bytes?: Uint8Array } | undefined {
+  const record = asRecord(body);
+  const keys = record === undefined ? [] : Object.keys(record);
+  if (record === undefined || keys.length !== 1) return undefined;
+  if (typeof record.string === 'string') return { string: record.string };
+  const bytes = record.bytes;
+  if (bytes instanceof Uint8Array) return { bytes };
+  if (Array.isArray(bytes) && bytes.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) {
+    return { bytes: new Uint8Array(bytes as number[]) };
+  }
+  return undefined;
+}
+
 function httpRequestOf(
   lib: AzureClasses,
   fn: SkyportFunction<'http'>,
@@ -53,7 +67,9 @@ function httpRequestOf(
 ): AzureHttpRequest {
   if (typeof input.url !== 'string' || input.url === '') throw invalidInput('http', 'needs an http input with a "url"');
   const url = new URL(input.url, 'http://localhost:7071');
-  for (const [key, value] of Object.entries(input.query ?? {})) url.searchParams.append(key, String(value));
+  for (const [key, value] of Object.entries(input.query ?? {})) {
+    if (!url.searchParams.has(key)) url.searchParams.append(key, String(value));
+  }
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(input.headers ?? {})) headers[key.toLowerCase()] = String(value);
   const params: Record<string, string> = { ...input.params };
@@ -66,7 +82,9 @@ function httpRequestOf(
     params[catchAll] = decodeURIComponent(rest.replace(/^\/+/, ''));
   }
   let body: { string?: string; bytes?: Uint8Array } | undefined;
+  const typed = rpcBody(input.body);
   if (typeof input.bodyBase64 === 'string') body = { bytes: new Uint8Array(Buffer.from(input.bodyBase64, 'base64')) };
+  else if (typed !== undefined) body = typed;
   else if (typeof input.body === 'string') body = { string: input.body };
   else if (input.body !== undefined) {
     body = { string: JSON.stringify(input.body) };

@@ -141,7 +141,10 @@ export interface AzureHttpInput {
   readonly query?: Readonly<Record<string, string>>;
   /** Route parameters the host would have extracted. */
   readonly params?: Readonly<Record<string, string>>;
-  /** The body: a string as sent, or any other JSON value (sent as JSON). */
+  /**
+   * The body: a string as sent, the library's init form `{ string }` / `{ bytes }` (what
+   * `azure.httpRequest()` of `@skyport/testing` builds), or any other JSON value (sent as JSON).
+   */
   readonly body?: unknown;
   /** A binary body, base64-encoded (wins over `body`). */
   readonly bodyBase64?: string;

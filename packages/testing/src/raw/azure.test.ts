@@ -99,7 +99,7 @@ describe('raw Azure factories', () => {
 
   it('blob, Event Grid, timer and Cosmos DB inputs have the shapes the host sends', () => {
     const blob = azure.blob({ container: 'receipts', name: 'receipts/a b.pdf', content: 'pdf!' });
-    expect(blob.trigger).toEqual(new TextEncoder().encode('pdf!'));
+    expect(blob.trigger).toBe('pdf!');
     expect(blob.triggerMetadata).toMatchObject({
       blobTrigger: 'receipts/receipts/a b.pdf',
       uri: 'https://testaccount.blob.core.windows.net/receipts/receipts/a%20b.pdf',
@@ -130,6 +130,13 @@ describe('raw Azure factories', () => {
 
     const docs = azure.cosmosDocuments([{ id: 'ord_1', status: 'pending' }], { time: '2026-01-01T00:00:00Z' });
     expect(docs.trigger).toEqual([expect.objectContaining({ id: 'ord_1', status: 'pending', _ts: 1767225600 })]);
+  });
+
+  it('every factory gives a JSON sample when called without arguments (skyport events azure <source>)', () => {
+    for (const [name, factory] of Object.entries(azure)) {
+      const sample = (factory as () => unknown)();
+      expect(JSON.parse(JSON.stringify(sample)), name).toEqual(sample);
+    }
   });
 
   it('an http response init can be turned into a real HttpResponse', async () => {

@@ -158,7 +158,7 @@ export interface QueueMessageOptions {
  * @example
  * await invokeAzure(fulfilOrder, azure.queueMessage({ orderId: 'ord_1' }, { dequeueCount: 2 }));
  */
-export function queueMessage(body: unknown, options: QueueMessageOptions = {}): AzureInvocation {
+export function queueMessage(body: unknown = { orderId: 'ord_1' }, options: QueueMessageOptions = {}): AzureInvocation {
   const inserted = new Date(iso(options.insertionTime));
   const trigger = delivered(body);
   return {
@@ -208,7 +208,10 @@ function serviceBusFields(options: ServiceBusMessageOptions, sequence: number): 
  * @example
  * await invokeAzure(billing, azure.serviceBusMessage({ invoice: 7 }, { deliveryCount: 3 }));
  */
-export function serviceBusMessage(body: unknown, options: ServiceBusMessageOptions = {}): AzureInvocation {
+export function serviceBusMessage(
+  body: unknown = { orderId: 'ord_1' },
+  options: ServiceBusMessageOptions = {},
+): AzureInvocation {
   return {
     trigger: delivered(body),
     triggerType: 'serviceBusTrigger',
@@ -223,7 +226,10 @@ export function serviceBusMessage(body: unknown, options: ServiceBusMessageOptio
  * await invokeAzure(billing, azure.serviceBusBatch([{ body: 1 }, { body: 2, messageId: 'm2' }]));
  */
 export function serviceBusBatch(
-  messages: readonly (ServiceBusMessageOptions & { readonly body: unknown })[],
+  messages: readonly (ServiceBusMessageOptions & { readonly body: unknown })[] = [
+    { body: { orderId: 'ord_1' } },
+    { body: { orderId: 'ord_2' } },
+  ],
 ): AzureInvocation {
   const fields = messages.map((message) => serviceBusFields(message, ++counter));
   const metadata: Record<string, unknown> = {};
@@ -266,7 +272,13 @@ export interface EventHubBatchOptions {
  * @example
  * await invokeAzure(clicks, azure.eventHubBatch([{ page: '/' }, { page: '/cart' }], { eventHubName: 'clicks' }));
  */
-export function eventHubBatch(events: readonly unknown[], options: EventHubBatchOptions = {}): AzureInvocation {
+export function eventHubBatch(
+  events: readonly unknown[] = [
+    { deviceId: 'dev-1', temperature: 21.5 },
+    { deviceId: 'dev-2', temperature: 19 },
+  ],
+  options: EventHubBatchOptions = {},
+): AzureInvocation {
   const first = options.firstSequence ?? 1;
   const time = iso(options.enqueuedTimeUtc);
   const keyOf = (i: number) =>
@@ -303,8 +315,9 @@ export function eventHubBatch(events: readonly unknown[], options: EventHubBatch
 export interface BlobOptions {
   /** Default `test-container`. */
   readonly container?: string;
-  readonly name: string;
-  /** The blob content (default empty). */
+  /** The blob name, `/` for virtual folders (default `sample.txt`). */
+  readonly name?: string;
+  /** The blob content (default empty). A string stays a string so the sample is JSON; the host passes a Buffer. */
   readonly content?: string | Uint8Array;
   /** Default `application/octet-stream`. */
   readonly contentType?: string;
@@ -319,22 +332,21 @@ export interface BlobOptions {
  * @example
  * await invokeAzure(receiptUploaded, azure.blob({ container: 'receipts', name: 'receipts/ord_1.pdf', content: 'pdf' }));
  */
-export function blob(options: BlobOptions): AzureInvocation {
+export function blob(options: BlobOptions = {}): AzureInvocation {
   const container = options.container ?? 'test-container';
-  const content =
-    typeof options.content === 'string'
-      ? new TextEncoder().encode(options.content)
-      : (options.content ?? new Uint8Array(0));
+  const name = options.name ?? 'sample.txt';
+  const content = options.content ?? '';
+  const length = typeof content === 'string' ? new TextEncoder().encode(content).byteLength : content.byteLength;
   const modified = iso(options.lastModified);
-  const encodedName = options.name.split('/').map(encodeURIComponent).join('/');
+  const encodedName = name.split('/').map(encodeURIComponent).join('/');
   return {
     trigger: content,
     triggerType: 'blobTrigger',
     triggerMetadata: {
-      blobTrigger: `${container}/${options.name}`,
+      blobTrigger: `${container}/${name}`,
       uri: `https://${options.account ?? 'testaccount'}.blob.core.windows.net/${container}/${encodedName}`,
       properties: {
-        length: content.byteLength,
+        length,
         contentType: options.contentType ?? 'application/octet-stream',
         eTag: `"0x8DA${(++counter).toString(16).toUpperCase().padStart(12, '0')}"`,
         created: modified,
@@ -342,7 +354,7 @@ export function blob(options: BlobOptions): AzureInvocation {
         blobType: 2,
       },
       metadata: {},
-      name: options.name.split('/').pop() ?? options.name,
+      name: name.split('/').pop() ?? name,
     },
   };
 }
@@ -365,7 +377,9 @@ export interface EventGridOptions {
  * @example
  * await invokeAzure(onSignup, azure.eventGrid({ eventType: 'user.created', subject: 'users/1', data: { id: '1' } }));
  */
-export function eventGrid(options: EventGridOptions): AzureInvocation {
+export function eventGrid(
+  options: EventGridOptions = { eventType: 'Contoso.Items.ItemReceived', subject: 'items/1', data: { itemId: '1' } },
+): AzureInvocation {
   return {
     triggerType: 'eventGridTrigger',
     trigger: {
@@ -398,7 +412,13 @@ export interface EventGridCloudEventOptions {
  * @example
  * await invokeAzure(onSignup, azure.eventGridCloudEvent({ type: 'user.created', data: { id: '1' } }));
  */
-export function eventGridCloudEvent(options: EventGridCloudEventOptions): AzureInvocation {
+export function eventGridCloudEvent(
+  options: EventGridCloudEventOptions = {
+    type: 'com.example.item.received',
+    subject: 'items/1',
+    data: { itemId: '1' },
+  },
+): AzureInvocation {
   const event: Record<string, unknown> = {
     specversion: '1.0',
     type: options.type,
@@ -418,14 +438,16 @@ export function eventGridCloudEvent(options: EventGridCloudEventOptions): AzureI
  * @example
  * await invokeAzure(cleanup, azure.eventGridBlob({ type: 'deleted', container: 'uploads', name: 'a.png' }));
  */
-export function eventGridBlob(options: {
-  readonly type: 'created' | 'deleted';
-  readonly container?: string;
-  readonly name: string;
-  readonly size?: number;
-  readonly contentType?: string;
-  readonly time?: Date | string;
-}): AzureInvocation {
+export function eventGridBlob(
+  options: {
+    readonly type: 'created' | 'deleted';
+    readonly container?: string;
+    readonly name: string;
+    readonly size?: number;
+    readonly contentType?: string;
+    readonly time?: Date | string;
+  } = { type: 'created', name: 'sample.txt', size: 11, contentType: 'text/plain' },
+): AzureInvocation {
   const container = options.container ?? 'test-container';
   const created = options.type === 'created';
   const data: Record<string, unknown> = {
@@ -486,7 +508,7 @@ export function timer(options: TimerOptions = {}): AzureInvocation {
  * await invokeAzure(orderAudit, azure.cosmosDocuments([{ id: 'ord_1', status: 'pending' }]));
  */
 export function cosmosDocuments(
-  documents: readonly Readonly<Record<string, unknown>>[],
+  documents: readonly Readonly<Record<string, unknown>>[] = [{ id: 'ord_1', status: 'pending', total: 25 }],
   options: { readonly time?: Date | string } = {},
 ): AzureInvocation {
   const ts = Math.floor(new Date(iso(options.time)).getTime() / 1000);
