@@ -44,7 +44,12 @@ export function contextFor(kind: Kind, lambda: LambdaContext | undefined, functi
   });
 }
 
-/** What may be set on a fake Lambda context. */
+/**
+ * What may be set on a fake Lambda context.
+ *
+ * @example
+ * const init: LambdaContextInit = { functionName: 'orders-api', timeoutMs: 3000 };
+ */
 export interface LambdaContextInit {
   readonly awsRequestId?: string;
   readonly functionName?: string;

@@ -16,7 +16,12 @@ import { awsError, obj, str } from './util.js';
 
 const ops: Readonly<Record<string, ChangeOp>> = { INSERT: 'insert', MODIFY: 'update', REMOVE: 'delete' };
 
-/** The table name from a stream ARN (`…:table/orders/stream/2024-…` -> `orders`). */
+/**
+ * The table name from a stream ARN (`…:table/orders/stream/2024-…` -> `orders`).
+ *
+ * @example
+ * tableName('arn:aws:dynamodb:eu-west-1:1:table/orders/stream/2024'); // 'orders'
+ */
 export function tableName(arn: unknown): string {
   if (typeof arn !== 'string') return '';
   const match = /:table\/([^/]+)/.exec(arn);
@@ -29,7 +34,12 @@ function time(seconds: unknown): number | undefined {
 
 const sequenceOf = (record: Record<string, unknown>) => str(obj(record.dynamodb)?.SequenceNumber);
 
-/** How DynamoDB Streams records become change events (`itemIdentifier` is `SequenceNumber`). */
+/**
+ * How DynamoDB Streams records become change events (`itemIdentifier` is `SequenceNumber`).
+ *
+ * @example
+ * const items = mapRecords(event, 'changes', 'dynamodb', dynamodbChanges);
+ */
 export const dynamodbChanges: RecordMapper<ChangeEvent> = {
   id: sequenceOf,
   map: (record) => {
@@ -50,7 +60,12 @@ export const dynamodbChanges: RecordMapper<ChangeEvent> = {
   },
 };
 
-/** How DynamoDB Streams records become raw stream records (the body is the `dynamodb` object). */
+/**
+ * How DynamoDB Streams records become raw stream records (the body is the `dynamodb` object).
+ *
+ * @example
+ * const items = mapRecords(event, 'stream', 'dynamodb', dynamodbStream);
+ */
 export const dynamodbStream: RecordMapper<StreamRecord> = {
   id: sequenceOf,
   map: (record) => {

@@ -46,6 +46,9 @@ import { type Obj, obj, str } from './util.js';
 /**
  * A Lambda handler as written for the Node.js runtime: `async (event, context)` or
  * `(event, context, callback)`.
+ *
+ * @example
+ * const legacy: LegacyHandler<SQSEvent, SQSBatchResponse> = async (event) => ({ batchItemFailures: [] });
  */
 export type LegacyHandler<TEvent = never, TResult = unknown> = (
   event: TEvent,
@@ -56,7 +59,11 @@ void | TResult | Promise<TResult>;
 
 /**
  * Options of `fromLambda`: the kind, plus that kind's definition options (defaults: queue and
- * stream `name: 'lambda'`, storage `bucket: '*'`, schedule `cron: '0 0 * * *'`).
+ * stream `name: 'lambda'`, changes `collection: 'lambda'`, storage `bucket: '*'`, schedule
+ * `cron: '0 0 * * *'`).
+ *
+ * @example
+ * const options: FromLambdaOptions<'queue'> = { kind: 'queue', name: 'orders' };
  */
 export type FromLambdaOptions<K extends Kind> = { readonly kind: K } & Partial<KindOptions[K]>;
 
@@ -106,6 +113,9 @@ function headerText(value: unknown): string | undefined {
 /**
  * Maps what a Lambda HTTP handler returned (REST, HTTP API or ALB result) back to a response.
  * A value without `statusCode` is a body, as HTTP API payload 2.0 treats it.
+ *
+ * @example
+ * httpResultToResponse({ statusCode: 201, body: 'made' }); // { status: 201, headers: {}, cookies: [], body: 'made' }
  */
 export function httpResultToResponse(result: unknown): unknown {
   const r = obj(result);

@@ -7,7 +7,12 @@ import { createStreamRecord, decodeBase64, type StreamRecord } from '@skyport/co
 import type { RecordMapper } from './records.js';
 import { arnName, obj, str } from './util.js';
 
-/** How Kinesis records become batch items (`itemIdentifier` is the sequence number). */
+/**
+ * How Kinesis records become batch items (`itemIdentifier` is the sequence number).
+ *
+ * @example
+ * const items = mapRecords(event, 'stream', 'kinesis', kinesisRecords);
+ */
 export const kinesisRecords: RecordMapper<StreamRecord> = {
   id: (record) => str(obj(record.kinesis)?.sequenceNumber),
   map: (record) => {

@@ -7,7 +7,12 @@
 import { type BatchItem, type Kind, runBatch, SkyportError, type SkyportFunction } from '@skyport/core';
 import { awsError, type Obj, obj } from './util.js';
 
-/** A record that could not be mapped; dispatching it fails with its error. */
+/**
+ * A record that could not be mapped; dispatching it fails with its error.
+ *
+ * @example
+ * const item = { id, event: new InvalidRecord(error) };
+ */
 export class InvalidRecord {
   readonly error: SkyportError;
   constructor(error: SkyportError) {
@@ -15,7 +20,12 @@ export class InvalidRecord {
   }
 }
 
-/** How a source reads its records. */
+/**
+ * How a source reads its records.
+ *
+ * @example
+ * const mapper: RecordMapper<Message> = { id: (r) => str(r.messageId), map: (r) => sqsMessage(r, false) };
+ */
 export interface RecordMapper<E> {
   /** The id Lambda wants back in `batchItemFailures` (`undefined` when the record has none). */
   readonly id: (record: Obj) => string | undefined;
@@ -62,7 +72,12 @@ export function mapRecords<E>(event: Obj, kind: Kind, shape: string, mapper: Rec
 
 const guardedFns = new WeakMap<SkyportFunction, SkyportFunction>();
 
-/** `fn` with a dispatch that fails invalid records instead of running them. */
+/**
+ * `fn` with a dispatch that fails invalid records instead of running them.
+ *
+ * @example
+ * await runBatch(guarded(fn), items, ctx);
+ */
 export function guarded<K extends Kind>(fn: SkyportFunction<K>): SkyportFunction<K> {
   let out = guardedFns.get(fn as unknown as SkyportFunction);
   if (out === undefined) {

@@ -29,7 +29,12 @@ function typeOf(eventName: string): StorageEventType | undefined {
   return undefined;
 }
 
-/** How S3 notification records become storage events. */
+/**
+ * How S3 notification records become storage events.
+ *
+ * @example
+ * const items = mapRecords(event, 'storage', 's3', s3Records);
+ */
 export const s3Records: RecordMapper<StorageEvent> = {
   id: (record) => {
     const s3 = obj(record.s3);

@@ -8,7 +8,12 @@ import type { RecordMapper } from './records.js';
 import { snsAttributes } from './sqs.js';
 import { arnName, obj, str } from './util.js';
 
-/** How SNS records become batch items (`Sns.MessageId`, attributes from `MessageAttributes`). */
+/**
+ * How SNS records become batch items (`Sns.MessageId`, attributes from `MessageAttributes`).
+ *
+ * @example
+ * const items = mapRecords(event, 'queue', 'sns', snsRecords);
+ */
 export const snsRecords: RecordMapper<Message> = {
   id: (record) => str(obj(record.Sns)?.MessageId),
   map: (record) => {

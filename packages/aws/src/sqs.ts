@@ -55,7 +55,12 @@ export function sqsMessage(record: Obj, unwrapSns: boolean): Message {
   });
 }
 
-/** SNS `MessageAttributes` (`{ Type, Value }`) as strings. */
+/**
+ * SNS `MessageAttributes` (`{ Type, Value }`) as strings.
+ *
+ * @example
+ * snsAttributes({ tenant: { Type: 'String', Value: 'acme' } }); // { tenant: 'acme' }
+ */
 export function snsAttributes(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   const attributes = obj(value);
@@ -67,7 +72,12 @@ export function snsAttributes(value: unknown): Record<string, string> {
   return out;
 }
 
-/** How SQS records become batch items (`itemIdentifier` is the `messageId`). */
+/**
+ * How SQS records become batch items (`itemIdentifier` is the `messageId`).
+ *
+ * @example
+ * const items = mapRecords(event, 'queue', 'sqs', sqsRecords(false));
+ */
 export function sqsRecords(unwrapSns: boolean): RecordMapper<Message> {
   return {
     id: (record) => str(record.messageId),

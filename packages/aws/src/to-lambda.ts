@@ -28,7 +28,12 @@ import { sqsRecords } from './sqs.js';
 import type { AwsSource, LambdaContext, LambdaHandler, ToLambdaOptions } from './types.js';
 import { awsError, guard, type Obj, obj } from './util.js';
 
-/** The event sources each function kind accepts. */
+/**
+ * The event sources each function kind accepts.
+ *
+ * @example
+ * acceptedSources.queue; // ['sqs', 'sns']
+ */
 export const acceptedSources: Readonly<Record<Kind, readonly AwsSource[]>> = {
   http: ['apigw-v2', 'function-url', 'apigw-v1', 'alb'],
   queue: ['sqs', 'sns'],

@@ -23,9 +23,20 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 
+/**
+ * The Lambda context (`@types/aws-lambda` `Context`).
+ *
+ * @example
+ * const context: LambdaContext = createLambdaContext();
+ */
 export type { LambdaContext };
 
-/** The event sources `detectAwsEvent()` tells apart. */
+/**
+ * The event sources `detectAwsEvent()` tells apart.
+ *
+ * @example
+ * const source: AwsSource = detectAwsEvent(event);
+ */
 export type AwsSource =
   | 'apigw-v1'
   | 'apigw-v2'
@@ -42,13 +53,28 @@ export type AwsSource =
   | 'apigw-authorizer'
   | 'unknown';
 
-/** An HTTP result in any of the shapes the HTTP sources expect. */
+/**
+ * An HTTP result in any of the shapes the HTTP sources expect.
+ *
+ * @example
+ * const result: LambdaHttpResult = { statusCode: 204, body: '' };
+ */
 export type LambdaHttpResult = APIGatewayProxyResult | APIGatewayProxyStructuredResultV2 | ALBResult;
 
-/** The batch response of SQS, Kinesis and DynamoDB Streams (needs `ReportBatchItemFailures`). */
+/**
+ * The batch response of SQS, Kinesis and DynamoDB Streams (needs `ReportBatchItemFailures`).
+ *
+ * @example
+ * const result: LambdaBatchResult = { batchItemFailures: [{ itemIdentifier: 'm-2' }] };
+ */
 export type LambdaBatchResult = SQSBatchResponse | KinesisStreamBatchResponse | DynamoDBBatchResponse;
 
-/** The AWS events a function of kind `K` accepts. */
+/**
+ * The AWS events a function of kind `K` accepts.
+ *
+ * @example
+ * type QueueEvent = AwsEvents['queue']; // SQSEvent | SNSEvent
+ */
 export interface AwsEvents {
   http: APIGatewayProxyEvent | APIGatewayProxyEventV2 | ALBEvent;
   queue: SQSEvent | SNSEvent;
@@ -59,7 +85,12 @@ export interface AwsEvents {
   events: EventBridgeEvent<string, unknown>;
 }
 
-/** What the Lambda handler of a function of kind `K` returns. */
+/**
+ * What the Lambda handler of a function of kind `K` returns.
+ *
+ * @example
+ * type QueueResult = AwsResults['queue']; // SQSBatchResponse | undefined
+ */
 export interface AwsResults {
   http: LambdaHttpResult;
   queue: SQSBatchResponse | undefined;
@@ -70,13 +101,23 @@ export interface AwsResults {
   events: undefined;
 }
 
-/** The Lambda handler `toLambda()` returns for a function of kind `K`. */
+/**
+ * The Lambda handler `toLambda()` returns for a function of kind `K`.
+ *
+ * @example
+ * export const handler: LambdaHandler<'http'> = toLambda(getOrder);
+ */
 export type LambdaHandler<K extends Kind = Kind> = (
   event: AwsEvents[K],
   context: LambdaContext,
 ) => Promise<AwsResults[K]>;
 
-/** Options of `toLambda()`. */
+/**
+ * Options of `toLambda()`.
+ *
+ * @example
+ * export const worker = toLambda(fulfilOrder, { reportBatchItemFailures: false });
+ */
 export interface ToLambdaOptions {
   /**
    * Return `batchItemFailures` for SQS, Kinesis and DynamoDB Streams (default true). The event

@@ -4,20 +4,40 @@
  */
 import { type Kind, SkyportError, type SkyportErrorCode } from '@skyport/core';
 
-/** A plain object view of an unknown value. */
+/**
+ * A plain object view of an unknown value.
+ *
+ * @example
+ * const event: Obj = { Records: [] };
+ */
 export type Obj = Record<string, unknown>;
 
-/** The value as an object, or `undefined` (arrays and `null` are not objects here). */
+/**
+ * The value as an object, or `undefined` (arrays and `null` are not objects here).
+ *
+ * @example
+ * obj({ a: 1 }); // { a: 1 }   obj([1]); // undefined
+ */
 export function obj(value: unknown): Obj | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
 }
 
-/** The value when it is a string. */
+/**
+ * The value when it is a string.
+ *
+ * @example
+ * str(1); // undefined
+ */
 export function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A string map: keeps only string values. */
+/**
+ * A string map: keeps only string values.
+ *
+ * @example
+ * stringMap({ a: '1', b: 2 }); // { a: '1' }
+ */
 export function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   const source = obj(value);
@@ -25,7 +45,12 @@ export function stringMap(value: unknown): Record<string, string> {
   return out;
 }
 
-/** The last segment of an ARN resource (`arn:aws:sqs:eu-west-1:1:orders` -> `orders`). */
+/**
+ * The last segment of an ARN resource (`arn:aws:sqs:eu-west-1:1:orders` -> `orders`).
+ *
+ * @example
+ * arnName('arn:aws:sqs:eu-west-1:1:orders'); // 'orders'
+ */
 export function arnName(arn: unknown): string {
   if (typeof arn !== 'string') return '';
   const colon = arn.lastIndexOf(':');
@@ -34,7 +59,12 @@ export function arnName(arn: unknown): string {
   return slash < 0 ? tail : tail.slice(slash + 1);
 }
 
-/** An adapter error naming the adapter, the function kind and the detected shape. */
+/**
+ * An adapter error naming the adapter, the function kind and the detected shape.
+ *
+ * @example
+ * throw awsError('KIND_MISMATCH', 'the queue function cannot handle the s3 event', 'queue', 's3');
+ */
 export function awsError(
   code: SkyportErrorCode,
   message: string,
@@ -45,7 +75,12 @@ export function awsError(
   return new SkyportError(code, `aws: ${message}`, { adapter: 'aws', kind, shape, cause });
 }
 
-/** Runs a mapper; anything but a `SkyportError` becomes `INVALID_EVENT` naming kind and shape. */
+/**
+ * Runs a mapper; anything but a `SkyportError` becomes `INVALID_EVENT` naming kind and shape.
+ *
+ * @example
+ * const init = guard('http', 'alb', () => fromAlb(event));
+ */
 export function guard<T>(kind: Kind, shape: string, map: () => T): T {
   try {
     return map();

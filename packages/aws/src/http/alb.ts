@@ -23,7 +23,12 @@ const successPhrases: Readonly<Record<number, string>> = {
   308: 'Permanent Redirect',
 };
 
-/** Whether an ALB event came from a target group with multi-value headers on. */
+/**
+ * Whether an ALB event came from a target group with multi-value headers on.
+ *
+ * @example
+ * isMultiValueAlb({ multiValueHeaders: {} }); // true
+ */
 export function isMultiValueAlb(event: Obj): boolean {
   return obj(event.multiValueHeaders) !== undefined || obj(event.multiValueQueryStringParameters) !== undefined;
 }

@@ -5,14 +5,24 @@
  */
 import { decodeBase64, encodeBase64, type HttpResponse } from '@skyport/core';
 
-/** The request body of an HTTP event: text, bytes, or nothing. */
+/**
+ * The request body of an HTTP event: text, bytes, or nothing.
+ *
+ * @example
+ * requestBody('aGk=', true); // Uint8Array of 'hi'
+ */
 export function requestBody(body: unknown, isBase64Encoded: unknown): string | Uint8Array | undefined {
   if (typeof body !== 'string' || body === '') return undefined;
   if (isBase64Encoded === true) return decodeBase64(body) ?? body;
   return body;
 }
 
-/** The response body as Lambda wants it: text, or base64 with the flag set. */
+/**
+ * The response body as Lambda wants it: text, or base64 with the flag set.
+ *
+ * @example
+ * responseBody({ status: 200, headers: {}, cookies: [], body: new Uint8Array([1]) }); // { body: 'AQ==', isBase64Encoded: true }
+ */
 export function responseBody(response: HttpResponse): { body: string; isBase64Encoded: boolean } {
   const body = response.body;
   if (body === undefined) return { body: '', isBase64Encoded: false };
