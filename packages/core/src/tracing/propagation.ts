@@ -20,9 +20,10 @@ export interface TraceParent {
   readonly format: 'w3c' | 'xray' | 'gcp';
 }
 
-const zeroTrace = /^0+$/;
-const hex32 = /^[0-9a-f]{32}$/;
+const zeroTraceId = '00000000000000000000000000000000';
+const zeroSpanId = '0000000000000000';
 const hex16 = /^[0-9a-f]{16}$/;
+const traceparentPattern = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
 /**
  * Parses a W3C `traceparent` (`00-<trace>-<span>-<flags>`).
@@ -31,13 +32,12 @@ const hex16 = /^[0-9a-f]{16}$/;
  * parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
  */
 export function parseTraceparent(value: string, traceState?: string): TraceParent | undefined {
-  const parts = value.trim().toLowerCase().split('-');
-  if (parts.length < 4) return undefined;
-  const [version, traceId = '', spanId = '', flags = ''] = parts;
-  if (version === 'ff' || !/^[0-9a-f]{2}$/.test(version ?? '') || !/^[0-9a-f]{2}$/.test(flags)) return undefined;
-  if (version === '00' && parts.length !== 4) return undefined;
-  if (!hex32.test(traceId) || !hex16.test(spanId) || zeroTrace.test(traceId) || zeroTrace.test(spanId))
-    return undefined;
+  const match = traceparentPattern.exec(value.length === 55 ? value : value.trim().toLowerCase());
+  if (match === null) return undefined;
+  const [, version, traceId = '', spanId = '', flags = '', rest] = match;
+  // Version ff is invalid; version 00 has exactly four fields, later versions may append more.
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
+  if (traceId === zeroTraceId || spanId === zeroSpanId) return undefined;
   return { traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1, traceState, format: 'w3c' };
 }
 
@@ -59,9 +59,9 @@ export function parseXray(value: string): TraceParent | undefined {
   }
   const root = /^1-([0-9a-f]{8})-([0-9a-f]{24})$/.exec(fields.root ?? '');
   const spanId = fields.parent ?? '';
-  if (!root || !hex16.test(spanId) || zeroTrace.test(spanId)) return undefined;
+  if (!root || !hex16.test(spanId) || spanId === zeroSpanId) return undefined;
   const traceId = `${root[1]}${root[2]}`;
-  if (zeroTrace.test(traceId)) return undefined;
+  if (traceId === zeroTraceId) return undefined;
   return { traceId, spanId, sampled: fields.sampled === '1', format: 'xray' };
 }
 
@@ -76,7 +76,7 @@ export function parseCloudTrace(value: string): TraceParent | undefined {
   if (!match) return undefined;
   const traceId = (match[1] as string).toLowerCase();
   const span = BigInt(match[2] as string);
-  if (zeroTrace.test(traceId) || span === 0n || span > 0xffffffffffffffffn) return undefined;
+  if (traceId === zeroTraceId || span === 0n || span > 0xffffffffffffffffn) return undefined;
   return { traceId, spanId: span.toString(16).padStart(16, '0'), sampled: match[3] === '1', format: 'gcp' };
 }
 

@@ -3,8 +3,10 @@ import {
   type Attributes,
   type Counter,
   context,
+  createNoopMeter,
   createTraceState,
   type Histogram,
+  INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   type MeterProvider,
   metrics,
@@ -12,15 +14,27 @@ import {
   ProxyTracerProvider,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   TraceFlags,
+  type Tracer,
   trace,
 } from '@opentelemetry/api';
 import { toHttpError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
-import type { Context, HttpRequest, HttpResponse, Kind, Message, Middleware } from '../types.js';
-import { findParent } from './propagation.js';
+import type {
+  Context,
+  EventOf,
+  HttpRequest,
+  HttpResponse,
+  Kind,
+  Message,
+  Middleware,
+  MiddlewareResult,
+  Next,
+} from '../types.js';
+import { findParent, type TraceParent } from './propagation.js';
 
 /** What `tracing()` adds to the context. */
 export interface TracingContext {
@@ -77,8 +91,12 @@ const triggers: Readonly<Record<Kind, string>> = {
   schedule: 'timer',
 };
 
+/** The class of the API's no-op meter: with it, recording is skipped altogether. */
+const NoopMeter = createNoopMeter().constructor;
+
 interface Instruments {
   readonly provider: MeterProvider;
+  readonly live: boolean;
   readonly invocations: Counter;
   readonly errors: Counter;
   readonly coldStarts: Counter;
@@ -89,19 +107,22 @@ function isHttp(kind: Kind, event: unknown): event is HttpRequest {
   return kind === 'http' && typeof event === 'object' && event !== null && 'method' in event;
 }
 
-function parentContext(event: unknown, ctx: Context): OtelContext {
-  const active = context.active();
-  // An instrumentation (for example the Node http server one) already continued the trace.
-  if (trace.getSpan(active) !== undefined) return active;
-  const parent = findParent(event, ctx);
-  if (parent === undefined) return active;
-  return trace.setSpanContext(ROOT_CONTEXT, {
+function spanContextOf(parent: TraceParent): SpanContext {
+  return {
     traceId: parent.traceId,
     spanId: parent.spanId,
     traceFlags: parent.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
     isRemote: true,
     traceState: parent.traceState === undefined ? undefined : createTraceState(parent.traceState),
-  });
+  };
+}
+
+function parentContext(event: unknown, ctx: Context): OtelContext {
+  const active = context.active();
+  // An instrumentation (for example the Node http server one) already continued the trace.
+  if (trace.getSpan(active) !== undefined) return active;
+  const parent = findParent(event, ctx);
+  return parent === undefined ? active : trace.setSpanContext(ROOT_CONTEXT, spanContextOf(parent));
 }
 
 /**
@@ -125,7 +146,6 @@ function parentContext(event: unknown, ctx: Context): OtelContext {
  */
 export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingContext> {
   const scope = options.name ?? '@skyport/core';
-  const tracer = trace.getTracer(scope);
   const withMetrics = options.metrics ?? true;
   let instruments: Instruments | undefined;
 
@@ -137,6 +157,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     const meter = provider.getMeter(scope);
     instruments = {
       provider,
+      live: !(meter instanceof NoopMeter),
       invocations: meter.createCounter('faas.invocations', { description: 'Invocations', unit: '{invocation}' }),
       errors: meter.createCounter('faas.errors', { description: 'Failed invocations', unit: '{error}' }),
       coldStarts: meter.createCounter('faas.coldstarts', { description: 'Cold starts', unit: '{coldstart}' }),
@@ -145,11 +166,43 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     return instruments;
   };
 
-  return createMiddleware<Kind, TracingContext>({
-    name: 'tracing',
-    async handle(event, ctx, next) {
-      const started = performance.now();
-      const http = isHttp(ctx.kind, event) ? event : undefined;
+  // Metric attributes repeat for every invocation of a function: built once per function.
+  const metricAttributes = new Map<string, Attributes>();
+  const metricAttributesFor = (ctx: Context): Attributes => {
+    const key = `${ctx.cloud} ${ctx.kind} ${ctx.functionName}`;
+    let attributes = metricAttributes.get(key);
+    if (attributes === undefined) {
+      attributes = { 'faas.trigger': triggers[ctx.kind], 'faas.name': ctx.functionName };
+      if (ctx.cloud !== 'node') attributes['cloud.provider'] = ctx.cloud;
+      metricAttributes.set(key, attributes);
+    }
+    return attributes;
+  };
+
+  const untraced = (): TracingContext => ({
+    span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT),
+    traceId: undefined,
+    spanId: undefined,
+  });
+
+  const traced = async (
+    event: EventOf<Kind>,
+    ctx: Context,
+    next: Next<Kind, TracingContext>,
+    sdkTracer: Tracer | undefined,
+    meters: Instruments | undefined,
+  ): Promise<MiddlewareResult<Kind>> => {
+    const started = meters?.live ? performance.now() : 0;
+    const http = isHttp(ctx.kind, event) ? event : undefined;
+    let span: Span;
+    let added: TracingContext;
+    let routeNamed = false;
+    if (sdkTracer === undefined) {
+      // No SDK: no span to build; pass the caller's trace through for the logger.
+      const parent = findParent(event, ctx);
+      span = trace.wrapSpanContext(parent === undefined ? INVALID_SPAN_CONTEXT : spanContextOf(parent));
+      added = { span, traceId: parent?.traceId, spanId: parent?.spanId };
+    } else {
       const attributes: Attributes = {
         'faas.trigger': triggers[ctx.kind],
         'faas.invocation_id': ctx.requestId,
@@ -164,7 +217,10 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         kind = SpanKind.SERVER;
         attributes['http.request.method'] = http.method;
         attributes['url.path'] = http.path;
-        if (http.route !== undefined) attributes['http.route'] = http.route;
+        if (http.route !== undefined) {
+          attributes['http.route'] = http.route;
+          routeNamed = true;
+        }
         name = http.route === undefined ? http.method : `${http.method} ${http.route}`;
       } else if (ctx.kind === 'queue') {
         const message = event as Message;
@@ -179,58 +235,80 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
           typeof options.attributes === 'function' ? options.attributes(event, ctx) : options.attributes,
         );
       }
-
-      const span = tracer.startSpan(name, { kind, attributes }, parentContext(event, ctx));
+      span = sdkTracer.startSpan(name, { kind, attributes }, parentContext(event, ctx));
       const spanContext = span.spanContext();
       const valid = isSpanContextValid(spanContext);
-      const added: TracingContext = {
+      added = {
         span,
         traceId: valid ? spanContext.traceId : undefined,
         spanId: valid ? spanContext.spanId : undefined,
       };
-      const metricAttributes: Attributes = { 'faas.trigger': triggers[ctx.kind], 'faas.name': ctx.functionName };
-      if (ctx.cloud !== 'node') metricAttributes['cloud.provider'] = ctx.cloud;
+    }
 
-      let failed = false;
-      try {
-        const result = await context.with(trace.setSpan(context.active(), span), () => next(added));
-        if (http !== undefined) {
-          const status = (result as HttpResponse).status;
-          span.setAttribute('http.response.status_code', status);
-          if (status >= 500) {
-            failed = true;
-            span.setStatus({ code: SpanStatusCode.ERROR });
-          }
-        }
-        return result;
-      } catch (error) {
-        const status = http === undefined ? undefined : toHttpError(error).status;
-        if (status !== undefined) span.setAttribute('http.response.status_code', status);
-        // A 4xx is the caller's mistake, not a failed invocation (HTTP server span conventions).
-        if (status === undefined || status >= 500) {
+    let failed = false;
+    try {
+      const result =
+        sdkTracer === undefined
+          ? await next(added)
+          : await context.with(trace.setSpan(context.active(), span), () => next(added));
+      if (http !== undefined) {
+        const status = (result as HttpResponse).status;
+        span.setAttribute('http.response.status_code', status);
+        if (status >= 500) {
           failed = true;
-          const exception = error instanceof Error ? error : new Error(String(error));
-          span.recordException(exception);
-          span.setAttribute('error.type', exception.name);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
+          span.setStatus({ code: SpanStatusCode.ERROR });
         }
-        throw error;
-      } finally {
-        // A router matches the route inside `next()`, after the span was named.
-        if (http !== undefined && http.route !== undefined && attributes['http.route'] === undefined) {
-          span.updateName(`${http.method} ${http.route}`);
-          span.setAttribute('http.route', http.route);
-        }
-        span.end();
-        if (withMetrics) {
-          const m = instrumentsFor();
-          m.invocations.add(1, metricAttributes);
-          if (failed) m.errors.add(1, metricAttributes);
-          if (ctx.coldStart) m.coldStarts.add(1, metricAttributes);
-          m.duration.record((performance.now() - started) / 1000, metricAttributes);
-        }
-        if (options.flush ?? (ctx.cloud === 'aws' || ctx.cloud === 'gcp')) await flushProviders();
       }
+      return result;
+    } catch (error) {
+      const status = http === undefined ? undefined : toHttpError(error).status;
+      if (status !== undefined) span.setAttribute('http.response.status_code', status);
+      // A 4xx is the caller's mistake, not a failed invocation (HTTP server span conventions).
+      if (status === undefined || status >= 500) {
+        failed = true;
+        const exception = error instanceof Error ? error : new Error(String(error));
+        span.recordException(exception);
+        span.setAttribute('error.type', exception.name);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
+      }
+      throw error;
+    } finally {
+      // A router matches the route inside `next()`, after the span was named.
+      if (sdkTracer !== undefined && http?.route !== undefined && !routeNamed) {
+        span.updateName(`${http.method} ${http.route}`);
+        span.setAttribute('http.route', http.route);
+      }
+      span.end();
+      if (meters?.live) {
+        const attributes = metricAttributesFor(ctx);
+        meters.invocations.add(1, attributes);
+        if (failed) meters.errors.add(1, attributes);
+        if (ctx.coldStart) meters.coldStarts.add(1, attributes);
+        meters.duration.record((performance.now() - started) / 1000, attributes);
+      }
+      if (options.flush ?? (ctx.cloud === 'aws' || ctx.cloud === 'gcp')) await flushProviders();
+    }
+  };
+
+  return createMiddleware<Kind, TracingContext>({
+    name: 'tracing',
+    handle(event, ctx, next) {
+      const meters = withMetrics ? instrumentsFor() : undefined;
+      const provider = trace.getTracerProvider();
+      const sdkTracer =
+        provider instanceof ProxyTracerProvider ? provider.getDelegateTracer(scope) : provider.getTracer(scope);
+      if (sdkTracer === undefined && meters?.live !== true) {
+        // Nothing registered: no span, no metrics, nothing to flush. The caller's trace is still
+        // passed on, so log lines correlate without an SDK.
+        const parent = findParent(event, ctx);
+        if (parent === undefined) return next(untraced());
+        return next({
+          span: trace.wrapSpanContext(spanContextOf(parent)),
+          traceId: parent.traceId,
+          spanId: parent.spanId,
+        });
+      }
+      return traced(event, ctx, next, sdkTracer, meters);
     },
   });
 }
