@@ -11,5 +11,5 @@ import { functions } from '../src/functions.js';
 /** Must equal `functionTimeout` in `host.json`: Azure does not tell a function its deadline. */
 export const functionTimeout = '00:05:00';
 
-/** What was registered, by function name (also printed by `func start`). */
+/** What was registered: `[{ name, method, options }]`, one entry per function. */
 export const registrations = register(app, functions, { functionTimeout });

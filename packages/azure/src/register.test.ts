@@ -204,7 +204,7 @@ describe('register', () => {
       ['both day fields', { n: schedule({ cron: '0 3 1 * 1' }).handle(noop) }],
     ];
     for (const [, fns] of bad) {
-      expect(() => register(app, fns)).toThrow(
+      expect(() => register(app, { good: functions.fulfil, ...fns })).toThrow(
         expect.objectContaining({ code: 'INVALID_DEFINITION', adapter: 'azure' }),
       );
     }

@@ -92,7 +92,8 @@ function blobPath(options: KindOptions['storage'], settings: AzureSettings): str
 
 /**
  * Registers portable functions on the Azure Functions v4 `app`, one `app.*` call each, and
- * returns what it registered.
+ * returns what it registered. Every definition is checked first: when one cannot be deployed,
+ * nothing is registered.
  *
  * @example
  * import { app } from '@azure/functions';
@@ -129,7 +130,6 @@ export function register(
           handler: toAzure(fn, adapter),
           ...extra,
         });
-        app.http(name, http);
         call = { ...http };
         break;
       }
@@ -145,7 +145,6 @@ export function register(
             handler,
             ...extra,
           };
-          app.storageQueue(name, queue);
           call = { ...queue };
         } else if (method === 'serviceBusQueue') {
           const queue: ServiceBusQueueFunctionOptions = defined({
@@ -156,7 +155,6 @@ export function register(
             handler,
             ...extra,
           });
-          app.serviceBusQueue(name, queue);
           call = { ...queue };
         } else {
           if (settings.subscription === undefined) {
@@ -171,7 +169,6 @@ export function register(
             handler,
             ...extra,
           });
-          app.serviceBusTopic(name, topic);
           call = { ...topic };
         }
         break;
@@ -186,7 +183,6 @@ export function register(
           handler: toAzure(fn, adapter),
           ...extra,
         });
-        app.eventHub(name, hub);
         call = { ...hub };
         break;
       }
@@ -200,11 +196,9 @@ export function register(
             handler,
             ...extra,
           });
-          app.storageBlob(name, blob);
           call = { ...blob };
         } else {
           const grid: EventGridFunctionOptions = { handler, ...extra };
-          app.eventGrid(name, grid);
           call = { ...grid };
         }
         break;
@@ -225,7 +219,6 @@ export function register(
           handler: toAzure(fn, adapter),
           ...extra,
         });
-        app.timer(name, timer);
         call = { ...timer };
         break;
       }
@@ -243,18 +236,21 @@ export function register(
           handler: toAzure(fn, adapter),
           ...extra,
         });
-        app.cosmosDB(name, cosmos);
         call = { ...cosmos };
         break;
       }
       case 'events': {
         const grid: EventGridFunctionOptions = { handler: toAzure(fn, adapter), ...extra };
-        app.eventGrid(name, grid);
         call = { ...grid };
         break;
       }
     }
     registrations.push({ name, method, options: call });
+  }
+  // Every definition is checked above before any registration, so a bad one registers nothing.
+  for (const { name, method, options: call } of registrations) {
+    const add = app[method] as unknown as (this: AzureApp, name: string, options: object) => void;
+    add.call(app, name, call);
   }
   return registrations;
 }
