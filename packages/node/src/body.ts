@@ -35,35 +35,36 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Arra
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('aborted', onAborted);
-    };
+    let done = false;
     const onData = (chunk: Buffer) => {
+      if (done) return;
       size += chunk.byteLength;
       if (size > limit) {
-        cleanup();
+        done = true;
         chunks.length = 0;
+        req.off('data', onData);
         req.pause();
         reject(tooLarge(limit));
         return;
       }
       chunks.push(chunk);
     };
-    const onEnd = () => {
-      cleanup();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onAborted = () => onError(new Error('the client aborted the request'));
     req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('aborted', onAborted);
+    req.once('end', () => {
+      if (done) return;
+      done = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    });
+    // A client that goes away mid-body: 'close' before 'end' (the 'error' covers a reset socket).
+    req.once('close', () => {
+      if (done) return;
+      done = true;
+      reject(new Error('the client closed the connection before the body ended'));
+    });
+    req.once('error', (error) => {
+      if (done) return;
+      done = true;
+      reject(error);
+    });
   });
 }

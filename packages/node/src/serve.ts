@@ -5,11 +5,13 @@
  * `/_skyport/<name>`. The request body limit is enforced while the body streams in, and
  * `close()` drains in-flight requests before the server stops.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   BadRequest,
+  bodyTypeOf,
   type Context,
   createContext,
   DEFAULT_BODY_LIMIT,
@@ -112,6 +114,16 @@ function listen(server: Server, port: number, host: string | undefined): Promise
 }
 
 /**
+ * A body for the portable request: valid UTF-8 of a textual type as a string (Node decodes it
+ * natively, and it encodes back to the same bytes for `rawBody`), anything else as the bytes.
+ */
+function textual(req: IncomingMessage, bytes: Uint8Array): string | Uint8Array {
+  const type = bodyTypeOf(req.headers['content-type']);
+  if (type === 'binary' || !isUtf8(bytes)) return bytes;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/**
  * Serves portable functions on `node:http` and resolves once listening.
  *
  * @example
@@ -170,9 +182,9 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     const q = target.indexOf('?');
     const path = q < 0 ? target : target.slice(0, q);
     const method = req.method ?? 'GET';
-    let body: Uint8Array | undefined;
+    let body: string | Uint8Array | undefined;
     try {
-      if (hasBody(req)) body = await readBody(req, limit);
+      if (hasBody(req)) body = textual(req, await readBody(req, limit));
     } catch (error) {
       fail(res, req, error);
       return;
@@ -292,23 +304,22 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     write(res, jsonResponse(result.ok ? 200 : 500, batchJson(result, expose)));
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     inflight++;
     const target = req.url ?? '/';
-    const work =
-      eventRoutes && target.startsWith(EVENT_PREFIX) ? handleEvent(req, res, target) : handleHttp(req, res, target);
-    work
-      .catch((error: unknown) => {
-        if (!res.headersSent) fail(res, req, error);
-        else res.destroy(error instanceof Error ? error : undefined);
-      })
-      .finally(() => {
-        inflight--;
-        if (closing && inflight === 0) setImmediate(() => server.closeIdleConnections());
-      });
+    try {
+      if (eventRoutes && target.startsWith(EVENT_PREFIX)) await handleEvent(req, res, target);
+      else await handleHttp(req, res, target);
+    } catch (error) {
+      if (!res.headersSent) fail(res, req, error);
+      else res.destroy(error instanceof Error ? error : undefined);
+    } finally {
+      inflight--;
+      if (closing && inflight === 0) setImmediate(() => server.closeIdleConnections());
+    }
   };
 
-  const server = createServer(handle);
+  const server = createServer((req, res) => void handle(req, res));
   if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
   const envPort = process.env.PORT;
   const port = options.port ?? (envPort !== undefined && envPort !== '' ? Number(envPort) : 3000);
