@@ -20,7 +20,14 @@ import { type GcpSettings, gcpContext, requestIdOf, settingsOf } from './context
 import { type Delivery, deliveryId, detectHttp, detectObject, toPortable } from './event.js';
 import { normalizeHeaders, readBody, requestInit, writeResponse } from './http.js';
 import { isSchedulerRequest } from './scheduler.js';
-import type { AnySkyportFunction, GcpCloudEventHandler, GcpHttpHandler, GcpOptions, GcpRequest } from './types.js';
+import type {
+  AnyEventFunction,
+  AnySkyportFunction,
+  GcpCloudEventHandler,
+  GcpHttpHandler,
+  GcpOptions,
+  GcpRequest,
+} from './types.js';
 
 const noContent: HttpResponse = { status: 204, headers: {}, cookies: [], body: undefined };
 
@@ -105,13 +112,16 @@ function cloudEventHandler(fn: SkyportFunction, settings: GcpSettings): GcpCloud
  * functions.http('api', toGcp(api));
  * functions.cloudEvent('fulfilOrder', toGcp(fulfilOrder, { signature: 'cloudevent' }));
  */
-export function toGcp(fn: SkyportFunction<'http'>, options?: GcpOptions): GcpHttpHandler;
+export function toGcp(
+  fn: SkyportFunction<'http'>,
+  options?: GcpOptions & { readonly signature?: 'http' },
+): GcpHttpHandler;
 export function toGcp(fn: AnySkyportFunction, options: GcpOptions & { readonly signature: 'http' }): GcpHttpHandler;
 export function toGcp(
-  fn: AnySkyportFunction,
+  fn: AnyEventFunction,
   options: GcpOptions & { readonly signature: 'cloudevent' },
 ): GcpCloudEventHandler;
-export function toGcp(fn: AnySkyportFunction, options?: GcpOptions): GcpHttpHandler | GcpCloudEventHandler;
+export function toGcp(fn: AnyEventFunction, options?: GcpOptions): GcpHttpHandler | GcpCloudEventHandler;
 export function toGcp(fn: AnySkyportFunction, options: GcpOptions = {}): GcpHttpHandler | GcpCloudEventHandler {
   if (typeof fn !== 'object' || fn === null || typeof fn.dispatch !== 'function' || typeof fn.kind !== 'string') {
     throw new SkyportError(

@@ -12,6 +12,7 @@ export { toGcp } from './handler.js';
 export { invokeGcp } from './invoke.js';
 export { register } from './register.js';
 export type {
+  AnyEventFunction,
   AnySkyportFunction,
   FunctionsFramework,
   GcpCloudEventHandler,

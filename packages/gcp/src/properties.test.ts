@@ -20,10 +20,10 @@ import { fixture } from './__fixtures__/fixtures.js';
 import { toGcp } from './handler.js';
 import { invokeGcp } from './invoke.js';
 import { register } from './register.js';
-import type { AnySkyportFunction } from './types.js';
+import type { AnyEventFunction } from './types.js';
 
 const ok = () => undefined;
-const succeeding: Record<string, AnySkyportFunction> = {
+const succeeding: Record<string, AnyEventFunction> = {
   queue: queue({ name: 'q' }).handle(ok),
   stream: stream({ name: 's' }).handle(ok),
   storage: storage({ bucket: 'b' }).handle(ok),
@@ -116,7 +116,7 @@ describe('malformed events never crash the adapter', () => {
   it('an http-signature event function answers 204, a 4xx with our code, or 405 for any JSON body', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...kinds), anyBody, async (kind, body) => {
-        const result = await invokeGcp(succeeding[kind] as AnySkyportFunction, {
+        const result = await invokeGcp(succeeding[kind] as AnyEventFunction, {
           method: 'POST',
           path: '/',
           body: body ?? null,
@@ -133,7 +133,7 @@ describe('malformed events never crash the adapter', () => {
   it('any headers and bytes give 204, 400 with our code or 405, never 500', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...kinds), anyRequest, async (kind, request) => {
-        const result = await invokeGcp(succeeding[kind] as AnySkyportFunction, {
+        const result = await invokeGcp(succeeding[kind] as AnyEventFunction, {
           method: request.method,
           headers: { ...request.headers, 'content-type': request.contentType },
           body: request.body,
@@ -148,7 +148,7 @@ describe('malformed events never crash the adapter', () => {
   it('a cloudevent-signature handler resolves or rejects with a SkyportError, whatever the framework hands it', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...kinds), fc.oneof(anyBody, fc.anything()), async (kind, value) => {
-        const handler = toGcp(succeeding[kind] as AnySkyportFunction, { signature: 'cloudevent' });
+        const handler = toGcp(succeeding[kind] as AnyEventFunction, { signature: 'cloudevent' });
         try {
           await handler(value);
         } catch (error) {

@@ -58,7 +58,7 @@ export function register(
   for (const [name, fn] of entries) {
     const { signature } = settingsOf(fn, { ...options, name });
     if (signature === 'http') framework.http(name, toGcp(fn, { ...options, name, signature }));
-    else framework.cloudEvent(name, toGcp(fn, { ...options, name, signature }));
+    else if (fn.kind !== 'http') framework.cloudEvent(name, toGcp(fn, { ...options, name, signature }));
     registrations.push({ name, kind: fn.kind, signature });
   }
   return registrations;

@@ -10,6 +10,9 @@ import type { Kind, SkyportFunction } from '@skyport/core';
 /** A portable function of any kind (http functions included). */
 export type AnySkyportFunction = { [K in Kind]: SkyportFunction<K> }[Kind];
 
+/** A portable function of any kind but http (the kinds `functions.cloudEvent` can take). */
+export type AnyEventFunction = { [K in Exclude<Kind, 'http'>]: SkyportFunction<K> }[Exclude<Kind, 'http'>];
+
 /**
  * How a function is registered with the Functions Framework: `http` (`functions.http`, the
  * handler sees the whole HTTP request) or `cloudevent` (`functions.cloudEvent`, the framework
