@@ -76,6 +76,7 @@ describe('logger() on AWS', () => {
       requestId: 'req-1',
     });
     expect(typeof summary?.durationMs).toBe('number');
+    expect(logs.text().split('\n')[2]?.match(/"coldStart"/g)).toHaveLength(1);
   });
 
   it('reads the X-Ray header from the platform carrier when the request has none', async () => {
@@ -110,6 +111,22 @@ describe('logger() redaction', () => {
     for (const secret of ['secret-token-value', 'secret-cookie', 'secret-api-key', 'hunter2']) {
       expect(logs.text()).not.toContain(secret);
     }
+  });
+
+  it('redacts credential keys in any case, nested, without touching the logged object', async () => {
+    const logged = {
+      request: { headers: { Authorization: 'Bearer abc.def', 'X-Api-Key': 'k-1', accept: 'json' } },
+      list: [1],
+    };
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => ctx.log.info(logged, 'nested'));
+    await invoke(fn, httpRequest(), base);
+    expect(logs.lines[0]).toMatchObject({
+      request: { headers: { Authorization: '[Redacted]', 'X-Api-Key': '[Redacted]', accept: 'json' } },
+      list: [1],
+    });
+    expect(logged.request.headers.Authorization).toBe('Bearer abc.def');
   });
 
   it('redacts top-level credential keys and set-cookie on logged responses', async () => {

@@ -189,10 +189,9 @@ function bindingsFor(
   return bindings;
 }
 
-/** The summary line: outcome, status (http), duration and cold start. */
+/** The summary line: outcome, status (http) and duration; `coldStart` is already bound on every line. */
 function summarise(
   log: PinoLogger,
-  ctx: Context,
   http: HttpRequest | undefined,
   started: number,
   status: number | undefined,
@@ -202,7 +201,6 @@ function summarise(
   const line: Record<string, unknown> = {
     outcome: failed ? 'error' : status !== undefined && status >= 400 ? 'client-error' : 'success',
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-    coldStart: ctx.coldStart,
   };
   if (http !== undefined) {
     line.method = http.method;
@@ -264,10 +262,10 @@ export function logger(options: LoggerOptions = {}): Middleware {
       const http = isHttpRequest(ctx.kind, event) ? event : undefined;
       try {
         const result = await next();
-        if (summary) summarise(child, ctx, http, started, http && (result as HttpResponse).status, undefined);
+        if (summary) summarise(child, http, started, http && (result as HttpResponse).status, undefined);
         return result;
       } catch (error) {
-        if (summary) summarise(child, ctx, http, started, http && toHttpError(error).status, error);
+        if (summary) summarise(child, http, started, http && toHttpError(error).status, error);
         throw error;
       } finally {
         // Released a macrotask later: `runHttp` / `runEvent` log a failure through `ctx.log`
