@@ -173,6 +173,8 @@ const bundled = await build({
     resolveDir: root,
     loader: 'js',
   },
+  // Resolve packages through node_modules to their built dist, not the repo's tsconfig paths.
+  tsconfigRaw: {},
   bundle: true,
   minify: true,
   platform: 'node',

@@ -17,8 +17,8 @@ import { requestBody, responseBody } from './body.js';
  */
 export function fromApiGatewayV1(event: Obj): HttpRequestInit {
   const rc = obj(event.requestContext) ?? {};
-  const headers = obj(event.multiValueHeaders) ?? obj(event.headers);
-  const query = obj(event.multiValueQueryStringParameters) ?? obj(event.queryStringParameters);
+  const headers = filled(event.multiValueHeaders) ?? obj(event.headers);
+  const query = filled(event.multiValueQueryStringParameters) ?? obj(event.queryStringParameters);
   const path = str(event.path) || '/';
   const fullPath = str(rc.path);
   let url: string | undefined;
@@ -37,6 +37,13 @@ export function fromApiGatewayV1(event: Obj): HttpRequestInit {
     params: obj(event.pathParameters) as HttpRequestInit['params'],
     raw: event,
   };
+}
+
+/** A map with at least one key (test tools send `multiValueHeaders: {}` next to `headers`). */
+function filled(value: unknown): Obj | undefined {
+  const map = obj(value);
+  if (map) for (const _ in map) return map;
+  return undefined;
 }
 
 function hostOf(headers: Obj | undefined): string | undefined {

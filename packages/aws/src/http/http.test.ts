@@ -226,6 +226,12 @@ describe('REST API v1', () => {
     expect(seen.body).toBeUndefined();
   });
 
+  it('falls back to the single-value maps when the multi-value ones are empty', async () => {
+    const event = v1({ multiValueHeaders: {}, multiValueQueryStringParameters: {}, headers: { 'X-One': '1' } });
+    const seen = parse((await invokeLambda(echo, event)) as { body: string });
+    expect(seen).toMatchObject({ headers: { 'x-one': '1' }, query: { tag: 'b' } });
+  });
+
   it('sends Set-Cookie through multiValueHeaders', async () => {
     const fn = http().handle(() => ({ status: 200, cookies: ['a=1', 'b=2'], body: 'ok' }));
     expect(await invokeLambda(fn, v1())).toEqual({
