@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixturePath, runNode } from './helpers.js';
 
@@ -111,6 +114,37 @@ describe('the skyport CLI', () => {
     expect(event.body).toEqual({ orderId: 'ord_1' });
     expect(event.source).toBe('orders');
     expect(event.id).toMatch(/^msg-/);
+  });
+
+  it('events prints raw samples from the test kit that invoke --cloud aws runs', async () => {
+    // Act
+    const sample = await runNode([cli, 'events', 'aws', 'sqs']);
+    const file = join(mkdtempSync(join(tmpdir(), 'skyport-cli-')), 'sqs.json');
+    writeFileSync(file, sample.stdout);
+    const invoked = await runNode([cli, 'invoke', `${orders}#fulfilOrder`, '--cloud', 'aws', '--event', file]);
+    const list = await runNode([cli, 'events', 'gcp']);
+
+    // Assert
+    expect(sample.code).toBe(0);
+    const event = JSON.parse(sample.stdout) as { Records: { eventSource: string; messageId: string }[] };
+    expect(event.Records.map((r) => r.eventSource)).toEqual(['aws:sqs']);
+    // The sample's body is {}: no orderId, so the message is reported for retry and invoke exits 1.
+    expect(invoked.code).toBe(1);
+    expect(JSON.parse(invoked.stdout)).toEqual({
+      batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }],
+    });
+    expect(list.code).toBe(2);
+    expect(list.stderr).toContain('pick a source:');
+    expect(list.stderr).toContain('pubsubPush');
+  });
+
+  it('events finds a raw factory by a loose name', async () => {
+    // Act
+    const { code, stdout } = await runNode([cli, 'events', 'aws', 'api-gateway-v2']);
+
+    // Assert
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ version: '2.0', routeKey: '$default' });
   });
 
   it('prints help for the CLI and each command', async () => {

@@ -69,5 +69,11 @@ export async function sampleEvent(cloud: string, source: string | undefined): Pr
         : `unknown ${cloud} source "${source}"; available: ${names.join(', ')}`,
     );
   }
-  return (match[1] as () => unknown)();
+  try {
+    return (match[1] as () => unknown)();
+  } catch (error) {
+    throw new Error(
+      `${cloud}.${match[0]}() needs options to build a sample; call it from code with its options (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
 }
