@@ -45,6 +45,14 @@ function queryString(query: Obj | undefined): string {
   return parts.join('&');
 }
 
+/** ALB puts the client first in `x-forwarded-for`. */
+function clientIp(value: unknown): string | undefined {
+  const text = typeof value === 'string' ? value : Array.isArray(value) ? value[0] : undefined;
+  if (typeof text !== 'string') return undefined;
+  const first = text.split(',')[0]?.trim();
+  return first || undefined;
+}
+
 /**
  * Maps an ALB event to a request. Query keys and values are percent-decoded here because ALB
  * passes them as the client sent them.
@@ -54,12 +62,14 @@ function queryString(query: Obj | undefined): string {
  */
 export function fromAlb(event: Obj): HttpRequestInit {
   const multi = isMultiValueAlb(event);
+  const headers = obj(multi ? event.multiValueHeaders : event.headers);
   return {
     method: str(event.httpMethod) ?? 'GET',
     path: str(event.path) || '/',
     query: queryString(obj(multi ? event.multiValueQueryStringParameters : event.queryStringParameters)),
-    headers: obj(multi ? event.multiValueHeaders : event.headers) as HttpRequestInit['headers'],
+    headers: headers as HttpRequestInit['headers'],
     body: requestBody(event.body, event.isBase64Encoded),
+    ip: clientIp(headers?.['x-forwarded-for']),
     raw: event,
   };
 }

@@ -320,7 +320,7 @@ describe('ALB', () => {
 
   it('reads multi-value headers of the real fixture', async () => {
     const seen = parse((await invokeLambda(echo, multi)) as { body: string });
-    expect(seen).toMatchObject({ query: { key: 'hello' }, headers: { 'x-myheader': '123' } });
+    expect(seen).toMatchObject({ query: { key: 'hello' }, headers: { 'x-myheader': '123' }, ip: '72.21.198.67' });
   });
 });
 
@@ -339,5 +339,18 @@ describe('context', () => {
     expect(body.left).toBeGreaterThan(4000);
     expect(body.left).toBeLessThanOrEqual(5000);
     expect(lambda.callbackWaitsForEmptyEventLoop).toBe(true);
+  });
+
+  it('exposes the X-Ray header of the running invocation as ctx.trace', async () => {
+    const previous = process.env._X_AMZN_TRACE_ID;
+    process.env._X_AMZN_TRACE_ID = 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1';
+    try {
+      const fn = http().handle((_req, ctx) => ({ trace: ctx.trace['x-amzn-trace-id'], region: ctx.region }));
+      const body = parse((await invokeLambda(fn, v2())) as { body: string });
+      expect(body.trace).toBe('Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1');
+    } finally {
+      if (previous === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = previous;
+    }
   });
 });
