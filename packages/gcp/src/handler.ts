@@ -5,7 +5,9 @@
  * non-2xx (or rejects, which the framework answers with 500) so Pub/Sub and Eventarc retry.
  */
 import {
+  abortContext,
   BadRequest,
+  type Context,
   type HttpResponse,
   MethodNotAllowed,
   problemResponse,
@@ -45,11 +47,20 @@ function eventName(fn: SkyportFunction, settings: GcpSettings): string {
   return fn.kind === 'schedule' ? ((fn.options as ScheduleOptions).name ?? settings.name) : settings.name;
 }
 
+/** Forwards the framework's abort (timeout, client gone) to `ctx.signal`. */
+function linkAbort(req: GcpRequest, ctx: Context): void {
+  const signal = req.abortController?.signal;
+  if (signal === undefined) return;
+  if (signal.aborted) abortContext(ctx, signal.reason);
+  else signal.addEventListener('abort', () => abortContext(ctx, signal.reason), { once: true });
+}
+
 async function runDelivery(
   fn: SkyportFunction,
   settings: GcpSettings,
   delivery: Delivery,
   info: { headers?: Record<string, string>; executionId?: string | undefined; raw: unknown },
+  req?: GcpRequest,
 ): Promise<void> {
   const event = toPortable(fn.kind, delivery, eventName(fn, settings));
   const ctx = gcpContext(fn.kind, settings, {
@@ -57,6 +68,7 @@ async function runDelivery(
     eventId: deliveryId(delivery),
     extensions: delivery.shape === 'cloudevent' ? delivery.event.extensions : undefined,
   });
+  if (req !== undefined) linkAbort(req, ctx);
   await runEvent(fn, event, ctx);
 }
 
@@ -65,6 +77,7 @@ function httpFunctionHandler(fn: SkyportFunction<'http'>, settings: GcpSettings)
     const headers = normalizeHeaders(req.headers);
     const body = await readBody(req);
     const ctx = gcpContext('http', settings, { headers, executionId: req.executionId, raw: req });
+    linkAbort(req, ctx);
     writeResponse(res, await runHttp(fn, requestInit(req, body, headers), ctx));
   };
 }
@@ -81,7 +94,7 @@ function eventHttpHandler(fn: SkyportFunction, settings: GcpSettings): GcpHttpHa
       }
       const delivery = detectHttp(headers, body, fn.kind, req);
       eventId = deliveryId(delivery);
-      await runDelivery(fn, settings, delivery, { headers, executionId: req.executionId, raw: req });
+      await runDelivery(fn, settings, delivery, { headers, executionId: req.executionId, raw: req }, req);
     } catch (error) {
       response = failure(error, requestIdOf({ headers, eventId, executionId: req.executionId, raw: req }));
     }

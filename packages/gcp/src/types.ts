@@ -35,6 +35,8 @@ export interface GcpRequest {
   readonly ip?: string | undefined;
   /** The framework's execution id (the `function-execution-id` header, or one it generated). */
   readonly executionId?: string | undefined;
+  /** Aborted by the framework when the request times out (`CLOUD_RUN_TIMEOUT_SECONDS`) or the client goes away. */
+  readonly abortController?: AbortController | undefined;
   /** Whether the body stream was consumed (by a body parser). */
   readonly readableEnded?: boolean;
   /** The body stream, read when no body parser consumed it (a request without a content type). */
