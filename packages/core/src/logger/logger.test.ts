@@ -76,7 +76,8 @@ describe('logger() on AWS', () => {
       requestId: 'req-1',
     });
     expect(typeof summary?.durationMs).toBe('number');
-    expect(logs.text().split('\n')[2]?.match(/"coldStart"/g)).toHaveLength(1);
+    const rawSummary = logs.text().split('\n')[2] ?? '';
+    expect(rawSummary.match(/"coldStart"/g)).toHaveLength(1);
   });
 
   it('reads the X-Ray header from the platform carrier when the request has none', async () => {
