@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type Cloud, createMessage, createMiddleware, type HttpRequestInit, http, queue } from '@skyport/core';
 import { collectLogs, httpRequest, invoke } from '@skyport/testing';
-import { SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   type AuthContext,
@@ -165,6 +167,42 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
       onCloud('gcp'),
     );
     expect(res.body).toMatchObject({ ...expected, source: 'gcp-iap' });
+  });
+
+  it('GCP IAP assertion verified against the IAP keys when asked to', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'iap-1', alg: 'ES256' };
+    const server = createServer((_req, res) => res.end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/iap`;
+    const audience = '/projects/123/apps/shop';
+    const fn = http()
+      .use(cloudPrincipal({ iap: { audience, jwksUrl } }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    const assertion = (aud: string) =>
+      new SignJWT({ email: 'u@example.com' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'iap-1' })
+        .setSubject('accounts.google.com:42')
+        .setIssuer('https://cloud.google.com/iap')
+        .setAudience(aud)
+        .setExpirationTime('5m')
+        .sign(privateKey);
+    try {
+      const good = await invoke(
+        fn,
+        httpRequest({ headers: { 'x-goog-iap-jwt-assertion': await assertion(audience) } }),
+        onCloud('gcp'),
+      );
+      expect(good.text).toBe('accounts.google.com:42');
+      const other = await invoke(
+        fn,
+        httpRequest({ headers: { 'x-goog-iap-jwt-assertion': await assertion('/projects/9/apps/x') } }),
+        onCloud('gcp'),
+      );
+      expect(other.status).toBe(401);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('GCP IAP user headers', async () => {
