@@ -3,7 +3,8 @@
  * GET JSON (route match + JSON response) and a validated JSON POST (read body, JSON.parse, zod,
  * 201 JSON). Both servers run in one child process, so the load generator (this process) never
  * competes with them for the same event loop; cases are interleaved over rounds so drift on a
- * shared machine hits them alike. Prints requests/s and p99 for each, and the ratios.
+ * shared machine hits them alike. Prints requests/s, p99 and the server's CPU time per request
+ * for each (the last does not depend on how fast the load generator is), and the ratios.
  * Targets: >= 0.9x requests/s on GET, >= 0.85x on the validated POST, p99 <= 1.3x raw.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -73,6 +74,11 @@ async function runServers(): Promise<void> {
   );
   const skyport = await serve({ api }, { port: 0, host: '127.0.0.1', announce: false });
   process.stdout.write(`${JSON.stringify({ raw: (raw.address() as AddressInfo).port, skyport: skyport.port })}\n`);
+  // Each line on stdin asks for the CPU time used so far, so the parent can charge it per case.
+  process.stdin.setEncoding('utf8').on('data', () => {
+    const usage = process.cpuUsage();
+    process.stdout.write(`${usage.user + usage.system}\n`);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,25 +133,62 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-async function startServers(): Promise<{ child: ChildProcess; raw: number; skyport: number }> {
+interface Servers {
+  readonly child: ChildProcess;
+  readonly raw: number;
+  readonly skyport: number;
+  /** CPU microseconds the server process has used so far. */
+  cpu(): Promise<number>;
+}
+
+async function startServers(): Promise<Servers> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
-  const ports = await new Promise<{ raw: number; skyport: number }>((resolve, reject) => {
-    let out = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve(JSON.parse(line) as { raw: number; skyport: number });
-    });
-    child.once('exit', (code) => reject(new Error(`the server process exited with ${code}`)));
+  const lines: string[] = [];
+  let waiting: ((line: string) => void) | undefined;
+  let pending = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    let newline = pending.indexOf('\n');
+    while (newline >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (waiting) {
+        const resolve = waiting;
+        waiting = undefined;
+        resolve(line);
+      } else lines.push(line);
+      newline = pending.indexOf('\n');
+    }
   });
-  return { child, ...ports };
+  let exited: Error | undefined;
+  child.once('exit', (code) => {
+    exited = new Error(`the server process exited with ${code}`);
+    waiting?.('');
+  });
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      const queued = lines.shift();
+      if (queued !== undefined) resolve(queued);
+      else if (exited) reject(exited);
+      else waiting = (line) => (exited ? reject(exited) : resolve(line));
+    });
+  const ports = JSON.parse(await nextLine()) as { raw: number; skyport: number };
+  return {
+    child,
+    ...ports,
+    cpu: async () => {
+      child.stdin?.write('cpu\n');
+      return Number(await nextLine());
+    },
+  };
 }
 
 async function main(): Promise<void> {
-  const { child, raw, skyport } = await startServers();
+  const servers = await startServers();
+  const { child, raw, skyport } = servers;
   let missed = 0;
   try {
     console.log(`${connections} connections, ${rounds} interleaved rounds of ${seconds}s per case, loopback`);
@@ -154,18 +197,23 @@ async function main(): Promise<void> {
       await shoot(skyport, scenario, 1);
       const rps = { raw: [] as number[], skyport: [] as number[] };
       const p99 = { raw: [] as number[], skyport: [] as number[] };
+      const cpu = { raw: [] as number[], skyport: [] as number[] };
       for (let round = 0; round < rounds; round++) {
         for (const [which, port] of [
           ['raw', raw],
           ['skyport', skyport],
         ] as const) {
+          const before = await servers.cpu();
           const result = await shoot(port, scenario, seconds);
+          const used = (await servers.cpu()) - before;
           rps[which].push(result.requests.average);
           p99[which].push(result.latency.p99);
+          cpu[which].push(used / Math.max(1, result.requests.average * seconds));
         }
       }
       const r = { raw: median(rps.raw), skyport: median(rps.skyport) };
       const l = { raw: median(p99.raw), skyport: median(p99.skyport) };
+      const c = { raw: median(cpu.raw), skyport: median(cpu.skyport) };
       const ratio = r.skyport / r.raw;
       const latencyRatio = l.skyport / Math.max(l.raw, 1);
       const okRps = ratio >= scenario.target;
@@ -178,7 +226,8 @@ async function main(): Promise<void> {
       );
       console.log(
         `  ratio ${ratio.toFixed(2)}x req/s (target >= ${scenario.target}x: ${okRps ? 'met' : 'MISSED'}), ` +
-          `p99 ${latencyRatio.toFixed(2)}x (target <= 1.3x: ${okP99 ? 'met' : 'MISSED'})`,
+          `p99 ${latencyRatio.toFixed(2)}x (target <= 1.3x: ${okP99 ? 'met' : 'MISSED'}), ` +
+          `server CPU per request ${(c.skyport / c.raw).toFixed(2)}x`,
       );
     }
   } finally {
