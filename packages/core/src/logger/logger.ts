@@ -169,12 +169,7 @@ function bindingsFor(
   format: Exclude<LogFormat, 'auto'>,
   project: string | undefined,
 ): Record<string, unknown> {
-  const bindings: Record<string, unknown> = {
-    requestId: ctx.requestId,
-    functionName: ctx.functionName,
-    cloud: ctx.cloud,
-    coldStart: ctx.coldStart,
-  };
+  const bindings: Record<string, unknown> = { requestId: ctx.requestId, coldStart: ctx.coldStart };
   const ids = traceIdsOf(ctx) ?? findParent(event, ctx);
   if (ids === undefined) return bindings;
   if (format === 'gcp' && project !== undefined) {
@@ -245,13 +240,25 @@ export function logger(options: LoggerOptions = {}): Middleware {
     }
     return root;
   };
+  // `functionName` and `cloud` are the same for every invocation of a function: serialised once
+  // into a per-function child, so each invocation only binds what changes.
+  const functions = new Map<string, PinoLogger>();
+  const functionLogger = (format: Exclude<LogFormat, 'auto'>, ctx: Context): PinoLogger => {
+    const key = `${format} ${ctx.cloud} ${ctx.functionName}`;
+    let log = functions.get(key);
+    if (log === undefined) {
+      log = rootFor(format).child({ functionName: ctx.functionName, cloud: ctx.cloud });
+      functions.set(key, log);
+    }
+    return log;
+  };
 
   return createMiddleware({
     name: 'logger',
     async handle(event, ctx, next) {
       const started = summary ? performance.now() : 0;
       const format = formatOf(options.format ?? 'auto', ctx.cloud);
-      const child = rootFor(format).child(bindingsFor(event, ctx, format, project));
+      const child = functionLogger(format, ctx).child(bindingsFor(event, ctx, format, project));
       const azure = format === 'azure' && isAzureSink(ctx.raw) ? ctx.raw : undefined;
       if (azure !== undefined) {
         const entry = azureSinks.get(ctx.requestId);
