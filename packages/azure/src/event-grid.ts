@@ -22,7 +22,7 @@ interface GridFields {
   readonly type: string | undefined;
   readonly source: string | undefined;
   readonly subject: string | undefined;
-  readonly time: string | number | undefined;
+  readonly time: Date | undefined;
   readonly data: unknown;
 }
 

@@ -108,6 +108,50 @@ class InvocationLogger implements Logger {
 }
 
 /**
+ * The logger every context gets: the real one is built on first use, since most invocations of
+ * a healthy function never log.
+ */
+class LazyInvocationLogger implements Logger {
+  readonly #target: InvocationLog;
+  readonly #bindings: Record<string, unknown>;
+  readonly #threshold: number;
+  #real: Logger | undefined;
+
+  constructor(target: InvocationLog, bindings: Record<string, unknown>, threshold: number) {
+    this.#target = target;
+    this.#bindings = bindings;
+    this.#threshold = threshold;
+  }
+
+  #logger(): Logger {
+    this.#real ??= new InvocationLogger(this.#target, this.#bindings, this.#threshold);
+    return this.#real;
+  }
+
+  get trace(): LogFn {
+    return this.#logger().trace;
+  }
+  get debug(): LogFn {
+    return this.#logger().debug;
+  }
+  get info(): LogFn {
+    return this.#logger().info;
+  }
+  get warn(): LogFn {
+    return this.#logger().warn;
+  }
+  get error(): LogFn {
+    return this.#logger().error;
+  }
+  get fatal(): LogFn {
+    return this.#logger().fatal;
+  }
+  child(bindings: Record<string, unknown>): Logger {
+    return this.#logger().child(bindings);
+  }
+}
+
+/**
  * A logger writing JSON lines to an `InvocationContext`, with the level from `LOG_LEVEL`
  * (default `info`); the host's `logging.logLevel` filters again.
  *
@@ -121,5 +165,5 @@ export function createInvocationLogger(
   level = process.env.LOG_LEVEL,
 ): Logger {
   const threshold = levels[(level?.toLowerCase() ?? 'info') as Level] ?? levels.info;
-  return new InvocationLogger(target, bindings, threshold);
+  return new LazyInvocationLogger(target, bindings, threshold);
 }

@@ -25,11 +25,13 @@ export function asNumber(value: unknown): number | undefined {
   return Number.isFinite(number) ? number : undefined;
 }
 
-/** A date string or epoch number as the host sends it, else `undefined` (core falls back to now). */
-export function asTime(value: unknown): string | number | undefined {
-  if (typeof value === 'string' && value !== '' && !Number.isNaN(Date.parse(value))) return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  return undefined;
+/** A date from a string or epoch number as the host sends it, else `undefined` (core falls back to now). */
+export function asTime(value: unknown): Date | undefined {
+  if ((typeof value !== 'string' || value === '') && (typeof value !== 'number' || !Number.isFinite(value))) {
+    return undefined;
+  }
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /** Element `index` of an array-valued field (`*Array` metadata of batched triggers). */
