@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { invocation } from '../test/helpers.js';
 import { parseFunctionTimeout } from './context.js';
 import { toAzure } from './handler.js';
+import { createInvocationLogger } from './log.js';
 
 function capture() {
   const seen: Context[] = [];
@@ -100,6 +101,28 @@ describe('Azure context', () => {
 
     // Assert
     expect(response.body).toBe('{"id":"h-1","kind":"http"}');
+  });
+
+  it('builds the logger on first use; destructured methods and children keep writing to the context', () => {
+    // Prepare
+    const { context, logs } = invocation({ invocationId: 'inv-lazy' });
+    const log = createInvocationLogger(context, { requestId: 'inv-lazy' }, 'debug');
+
+    // Act
+    const { info, debug } = log;
+    info('plain');
+    debug({ step: 2 }, 'detail');
+    log.child({ orderId: 'ord_1' }).error(new Error('boom'), 'failed %s', 'hard');
+    createInvocationLogger(context, {}, 'warn').info('dropped below the level');
+
+    // Assert
+    expect(logs.map((l) => [l.level, l.line.msg])).toEqual([
+      ['information', 'plain'],
+      ['debug', 'detail'],
+      ['error', 'failed hard'],
+    ]);
+    expect(logs[1]?.line).toMatchObject({ requestId: 'inv-lazy', step: 2 });
+    expect(logs[2]?.line).toMatchObject({ orderId: 'ord_1', err: { type: 'Error', message: 'boom' } });
   });
 
   it('parses host.json functionTimeout values', () => {
