@@ -43,7 +43,12 @@ export function parseFunctionTimeout(value: string | number | undefined): Timeou
   );
 }
 
-/** The timeout a function runs with: the option, else the app setting that overrides `host.json`. */
+/**
+ * The timeout a function runs with: the option, else the app setting that overrides `host.json`.
+ *
+ * @example
+ * resolveTimeout(undefined); // reads AzureFunctionsJobHost__functionTimeout, else undefined
+ */
 export function resolveTimeout(option: string | number | undefined): TimeoutMs {
   return parseFunctionTimeout(option ?? process.env.AzureFunctionsJobHost__functionTimeout);
 }

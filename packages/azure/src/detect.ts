@@ -30,7 +30,12 @@ const accepted: Readonly<Record<Kind, readonly AzureTriggerType[]>> = {
   events: ['eventGridTrigger'],
 };
 
-/** The trigger declared in `context.options.trigger`, when the library set one. */
+/**
+ * The trigger declared in `context.options.trigger`, when the library set one.
+ *
+ * @example
+ * declaredTrigger(context)?.type; // 'queueTrigger'
+ */
 export function declaredTrigger(context: unknown): Record<string, unknown> | undefined {
   const options = asRecord(asRecord(context)?.options);
   const trigger = asRecord(options?.trigger);
@@ -39,7 +44,12 @@ export function declaredTrigger(context: unknown): Record<string, unknown> | und
     : undefined;
 }
 
-/** Whether a value looks like the v4 `HttpRequest` (or a WHATWG `Request`). */
+/**
+ * Whether a value looks like the v4 `HttpRequest` (or a WHATWG `Request`).
+ *
+ * @example
+ * isHttpRequestLike(new HttpRequest({ method: 'GET', url: 'http://localhost/api/x' })); // true
+ */
 export function isHttpRequestLike(value: unknown): boolean {
   const candidate = asRecord(value);
   return (
@@ -51,7 +61,12 @@ export function isHttpRequestLike(value: unknown): boolean {
   );
 }
 
-/** Whether a value is an Event Grid event in the Event Grid or the CloudEvents schema. */
+/**
+ * Whether a value is an Event Grid event in the Event Grid or the CloudEvents schema.
+ *
+ * @example
+ * isEventGridEvent({ id: '1', eventType: 'Contoso.Item', subject: 'items/1' }); // true
+ */
 export function isEventGridEvent(value: unknown): boolean {
   const event = asRecord(value);
   if (!event) return false;
@@ -65,7 +80,12 @@ function has(metadata: Record<string, unknown> | undefined, ...keys: string[]): 
   return metadata !== undefined && keys.some((key) => key in metadata);
 }
 
-/** The trigger an input looks like, from its shape and metadata alone. */
+/**
+ * The trigger an input looks like, from its shape and metadata alone.
+ *
+ * @example
+ * triggerOfShape('hello', { dequeueCount: 1 }); // 'queueTrigger'
+ */
 export function triggerOfShape(trigger: unknown, metadata: unknown): AzureTriggerType | undefined {
   if (isHttpRequestLike(trigger)) return 'httpTrigger';
   const meta = asRecord(metadata);
@@ -123,7 +143,12 @@ export function detectTrigger(kind: Kind, trigger: unknown, context: unknown): A
   return allowed[0] as AzureTriggerType;
 }
 
-/** A short description of an unrecognised input, for error messages. */
+/**
+ * A short description of an unrecognised input, for error messages.
+ *
+ * @example
+ * describe({ a: 1, b: 2 }); // 'object{a,b}'
+ */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `array(${value.length})`;

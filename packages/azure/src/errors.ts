@@ -32,7 +32,12 @@ export class BatchFailedError extends SkyportError {
   }
 }
 
-/** An event that has the right trigger but cannot be mapped. */
+/**
+ * An event that has the right trigger but cannot be mapped.
+ *
+ * @example
+ * throw invalidEvent('storage', 'blobTrigger', 'blob trigger metadata has no path');
+ */
 export function invalidEvent(kind: Kind, shape: string, problem: string): SkyportError {
   return new SkyportError('INVALID_EVENT', `azure: ${problem} (${kind} function, ${shape} trigger)`, {
     adapter: 'azure',
@@ -41,7 +46,12 @@ export function invalidEvent(kind: Kind, shape: string, problem: string): Skypor
   });
 }
 
-/** An event of a trigger the function's kind does not take. */
+/**
+ * An event of a trigger the function's kind does not take.
+ *
+ * @example
+ * throw kindMismatch('queue', 'timerTrigger');
+ */
 export function kindMismatch(kind: Kind, shape: string): SkyportError {
   return new SkyportError('KIND_MISMATCH', `azure: a ${kind} function cannot take a ${shape} invocation`, {
     adapter: 'azure',
@@ -50,7 +60,12 @@ export function kindMismatch(kind: Kind, shape: string): SkyportError {
   });
 }
 
-/** An event the adapter does not recognise at all. */
+/**
+ * An event the adapter does not recognise at all.
+ *
+ * @example
+ * throw unknownEvent('http', 'object{hello}');
+ */
 export function unknownEvent(kind: Kind, shape: string): SkyportError {
   return new SkyportError('UNKNOWN_EVENT', `azure: unrecognised trigger input (${shape}) for a ${kind} function`, {
     adapter: 'azure',
@@ -59,7 +74,12 @@ export function unknownEvent(kind: Kind, shape: string): SkyportError {
   });
 }
 
-/** A definition Azure cannot deploy. */
+/**
+ * A definition Azure cannot deploy.
+ *
+ * @example
+ * throw invalidDefinition('notify', 'queue', 'a Service Bus topic needs azure.subscription');
+ */
 export function invalidDefinition(name: string, kind: Kind, problem: string): SkyportError {
   return new SkyportError('INVALID_DEFINITION', `azure: function "${name}" (${kind}): ${problem}`, {
     adapter: 'azure',

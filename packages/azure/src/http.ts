@@ -22,7 +22,12 @@ import {
 import { asRecord } from './metadata.js';
 import type { AzureHttpResponse } from './types.js';
 
-/** The route a router is registered with when none is given: everything under the route prefix. */
+/**
+ * The route a router is registered with when none is given: everything under the route prefix.
+ *
+ * @example
+ * app.http('api', { route: ROUTER_ROUTE, handler: toAzure(api) });
+ */
 export const ROUTER_ROUTE = '{*path}';
 
 /**
@@ -41,7 +46,12 @@ export function toAzureRoute(path: string): string {
     .join('/');
 }
 
-/** The methods Azure must route to a function: its own (HEAD with GET), every method for routers. */
+/**
+ * The methods Azure must route to a function: its own (HEAD with GET), every method for routers.
+ *
+ * @example
+ * azureMethods(http({ method: 'GET' }).handle(() => 'ok')); // ['GET', 'HEAD']
+ */
 export function azureMethods(fn: SkyportFunction<'http'>): HttpMethod[] {
   const all: HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
   const method = fn.options.method;
@@ -52,7 +62,12 @@ export function azureMethods(fn: SkyportFunction<'http'>): HttpMethod[] {
   return all.filter((m) => own.has(m));
 }
 
-/** The name of the catch-all parameter of a route template (`{*path}` -> `path`). */
+/**
+ * The name of the catch-all parameter of a route template (`{*path}` -> `path`).
+ *
+ * @example
+ * catchAllOf('shop/{*path}'); // 'path'
+ */
 export function catchAllOf(route: string | undefined): string | undefined {
   return route === undefined ? undefined : /\{\*([A-Za-z0-9_]+)\}/.exec(route)?.[1];
 }

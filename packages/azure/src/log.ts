@@ -49,7 +49,12 @@ function safeJson(value: unknown): string | undefined {
   }
 }
 
-/** Whether an object has the `InvocationContext` log methods. */
+/**
+ * Whether an object has the `InvocationContext` log methods.
+ *
+ * @example
+ * hasInvocationLog(new InvocationContext()); // true
+ */
 export function hasInvocationLog(value: unknown): value is InvocationLog {
   const candidate = value as Partial<InvocationLog> | null | undefined;
   return (

@@ -4,14 +4,24 @@
  * as absent instead of throwing deep inside a mapper.
  */
 
-/** A plain object, or `undefined`. */
+/**
+ * A plain object, or `undefined`.
+ *
+ * @example
+ * asRecord([1]); // undefined
+ */
 export function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
 }
 
-/** A non-empty string, or a finite number as a string, else `undefined`. */
+/**
+ * A non-empty string, or a finite number as a string, else `undefined`.
+ *
+ * @example
+ * asString(17); // '17'
+ */
 export function asString(value: unknown): string | undefined {
   if (typeof value === 'string') return value === '' ? undefined : value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -19,13 +29,23 @@ export function asString(value: unknown): string | undefined {
   return undefined;
 }
 
-/** A finite number (numeric strings too), else `undefined`. */
+/**
+ * A finite number (numeric strings too), else `undefined`.
+ *
+ * @example
+ * asNumber('3'); // 3
+ */
 export function asNumber(value: unknown): number | undefined {
   const number = typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Number(value) : NaN;
   return Number.isFinite(number) ? number : undefined;
 }
 
-/** A date from a string or epoch number as the host sends it, else `undefined` (core falls back to now). */
+/**
+ * A date from a string or epoch number as the host sends it, else `undefined` (core falls back to now).
+ *
+ * @example
+ * asTime('2022-08-25T05:06:39+00:00'); // Date
+ */
 export function asTime(value: unknown): Date | undefined {
   if ((typeof value !== 'string' || value === '') && (typeof value !== 'number' || !Number.isFinite(value))) {
     return undefined;
@@ -34,12 +54,22 @@ export function asTime(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-/** Element `index` of an array-valued field (`*Array` metadata of batched triggers). */
+/**
+ * Element `index` of an array-valued field (`*Array` metadata of batched triggers).
+ *
+ * @example
+ * at(metadata.messageIdArray, 2);
+ */
 export function at(value: unknown, index: number): unknown {
   return Array.isArray(value) ? value[index] : undefined;
 }
 
-/** A value as text for a string-valued attribute map. */
+/**
+ * A value as text for a string-valued attribute map.
+ *
+ * @example
+ * toText({ a: 1 }); // '{"a":1}'
+ */
 export function toText(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
@@ -51,7 +81,12 @@ export function toText(value: unknown): string | undefined {
   }
 }
 
-/** A string map from an object of any values (application properties, user properties). */
+/**
+ * A string map from an object of any values (application properties, user properties).
+ *
+ * @example
+ * stringMap({ tenant: 'a', n: 1 }); // { tenant: 'a', n: '1' }
+ */
 export function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   const record = asRecord(value);
@@ -63,7 +98,12 @@ export function stringMap(value: unknown): Record<string, string> {
   return out;
 }
 
-/** The trigger payload as core's `PayloadInit`: bytes stay raw, anything the host parsed stays parsed. */
+/**
+ * The trigger payload as core's `PayloadInit`: bytes stay raw, anything the host parsed stays parsed.
+ *
+ * @example
+ * createMessage({ id, source, ...payloadOf(trigger) });
+ */
 export function payloadOf(value: unknown): { data?: Uint8Array; body?: unknown } {
   if (value instanceof Uint8Array) return { data: value };
   if (value instanceof ArrayBuffer) return { data: new Uint8Array(value) };

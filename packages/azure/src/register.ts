@@ -39,6 +39,9 @@ export interface Registration {
  * The retry policy Event Hubs and Cosmos DB functions get unless `azure.retry` says otherwise:
  * without one the host checkpoints past a failed batch. Retries never stop, as a stream
  * consumer's should: a poison record holds its partition until fixed or `retry` is limited.
+ *
+ * @example
+ * register(app, fns, { functions: { telemetry: { retry: { ...DEFAULT_STREAM_RETRY, maxRetryCount: 10 } } } });
  */
 export const DEFAULT_STREAM_RETRY: RetryOptions = {
   strategy: 'exponentialBackoff',
