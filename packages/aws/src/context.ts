@@ -30,14 +30,14 @@ const xray: TraceCarrier = Object.freeze(
 export function contextFor(kind: Kind, lambda: LambdaContext | undefined, functionName?: string): Context {
   const l = obj(lambda);
   const remaining = l?.getRemainingTimeInMillis;
-  const left = typeof remaining === 'function' ? Number(remaining.call(lambda)) : Number.NaN;
   if (region === null) region = process.env.AWS_REGION;
   return createContext({
     cloud: 'aws',
     kind,
     requestId: str(l?.awsRequestId) ?? `local-${++anonymous}`,
     functionName: str(l?.functionName) ?? functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda',
-    deadline: Number.isFinite(left) ? Date.now() + left : undefined,
+    // Reading the clock twice per invocation is measurable; the deadline is derived when needed.
+    remainingTimeMs: typeof remaining === 'function' ? () => Number(remaining.call(lambda)) : undefined,
     raw: lambda,
     region,
     trace: xray,

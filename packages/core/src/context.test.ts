@@ -22,6 +22,33 @@ describe('createContext', () => {
     expect(endless.remainingTimeMs()).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('derives the deadline from a platform countdown only when it is read', () => {
+    let calls = 0;
+    const ctx = createContext({
+      cloud: 'aws',
+      kind: 'http',
+      requestId: 'r',
+      functionName: 'f',
+      now: () => 10_000,
+      remainingTimeMs: () => {
+        calls++;
+        return 2_500;
+      },
+    });
+    expect(calls).toBe(0);
+    expect(ctx.deadline).toBe(12_500);
+    expect(ctx.remainingTimeMs()).toBe(2_500);
+    expect(calls).toBe(1);
+    const broken = createContext({
+      cloud: 'aws',
+      kind: 'http',
+      requestId: 'r',
+      functionName: 'f',
+      remainingTimeMs: () => Number.NaN,
+    });
+    expect(broken.deadline).toBeUndefined();
+  });
+
   it('aborts its signal shortly before the deadline and not after the invocation ended', async () => {
     const ctx = createContext({
       cloud: 'aws',

@@ -17,6 +17,11 @@ export interface ContextInit {
   readonly functionName: string;
   /** When the platform stops the invocation, in epoch ms. */
   readonly deadline?: number | undefined;
+  /**
+   * The platform's own countdown (Lambda `getRemainingTimeInMillis`), used when `deadline` is not
+   * given: the deadline is derived from it the first time anything needs it.
+   */
+  readonly remainingTimeMs?: () => number;
   /** The native context. */
   readonly raw?: unknown;
   /** Trace propagation headers from the platform (lower-cased names). */
@@ -36,8 +41,11 @@ export interface ContextInit {
 const noTrace: TraceCarrier = Object.freeze({});
 let warm = false;
 
+const pending = Symbol('pending');
+
 interface Invocation {
   readonly init: ContextInit;
+  deadline: number | undefined | typeof pending;
   readonly now: () => number;
   controller: AbortController | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -52,7 +60,6 @@ class InvocationContext implements Context {
   readonly requestId: string;
   readonly functionName: string;
   readonly coldStart: boolean;
-  readonly deadline: number | undefined;
   readonly trace: TraceCarrier;
   readonly region: string | undefined;
   readonly raw: unknown;
@@ -66,11 +73,19 @@ class InvocationContext implements Context {
     this.requestId = init.requestId;
     this.functionName = init.functionName;
     this.coldStart = coldStart;
-    this.deadline = init.deadline;
     this.trace = init.trace ?? noTrace;
     this.region = init.region;
     this.raw = init.raw;
     this.#log = init.log;
+  }
+
+  get deadline(): number | undefined {
+    const invocation = this.#invocation;
+    if (invocation.deadline === pending) {
+      const left = invocation.init.remainingTimeMs?.();
+      invocation.deadline = left !== undefined && Number.isFinite(left) ? invocation.now() + left : undefined;
+    }
+    return invocation.deadline;
   }
 
   get log(): Logger {
@@ -83,7 +98,8 @@ class InvocationContext implements Context {
   }
 
   remainingTimeMs(): number {
-    return this.deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, this.deadline - this.#invocation.now());
+    const deadline = this.deadline;
+    return deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, deadline - this.#invocation.now());
   }
 
   get signal(): AbortSignal {
@@ -136,7 +152,14 @@ export function createContext(init: ContextInit): Context {
   const coldStart = init.coldStart ?? !warm;
   warm = true;
   return new InvocationContext(
-    { init, now: init.now ?? Date.now, controller: undefined, timer: undefined, ended: false },
+    {
+      init,
+      deadline: init.deadline ?? (init.remainingTimeMs === undefined ? undefined : pending),
+      now: init.now ?? Date.now,
+      controller: undefined,
+      timer: undefined,
+      ended: false,
+    },
     coldStart,
   );
 }
