@@ -7,6 +7,16 @@
  * or pass them to `invokeAzure()` as they are.
  */
 
+/** The trigger types these factories produce (`context.options.trigger.type`). */
+export type AzureTriggerKind =
+  | 'queueTrigger'
+  | 'serviceBusTrigger'
+  | 'eventHubTrigger'
+  | 'blobTrigger'
+  | 'eventGridTrigger'
+  | 'timerTrigger'
+  | 'cosmosDBTrigger';
+
 /** What the library passes a non-HTTP handler, and the metadata it puts on the context. */
 export interface AzureInvocation {
   /** The handler's first argument. */
@@ -14,7 +24,7 @@ export interface AzureInvocation {
   /** `context.triggerMetadata` (keys camelCased, JSON values parsed, as the v4 library does). */
   readonly triggerMetadata?: Record<string, unknown>;
   /** `context.options.trigger.type`. */
-  readonly triggerType: string;
+  readonly triggerType: AzureTriggerKind;
 }
 
 /** The init `new HttpRequest(init)` of `@azure/functions` takes (RpcHttp-shaped). */
