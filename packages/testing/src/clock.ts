@@ -15,7 +15,7 @@ export interface FakeClock {
  *
  * @example
  * const clock = createClock('2026-01-01T00:00:00Z');
- * const ctx = fakeContext({ clock, deadlineInMs: 3000 });
+ * const ctx = fakeContext({ now: clock, deadlineInMs: 3000 });
  * clock.advance(1000);
  * ctx.remainingTimeMs(); // 2000
  */
