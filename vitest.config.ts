@@ -20,6 +20,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     typecheck: { enabled: false },
+    // Error paths log on purpose; show their output only when a test fails.
+    silent: 'passed-only',
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },
