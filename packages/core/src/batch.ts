@@ -8,6 +8,7 @@
  */
 import { endContext, forkContext } from './context.js';
 import { SkyportError } from './errors.js';
+import { logFailure } from './log.js';
 import type { Context, EventOf, Kind, SkyportFunction } from './types.js';
 
 /** One message of a batch. */
@@ -87,13 +88,16 @@ export async function runBatch<K extends Kind>(
 
   const runOne = async (index: number): Promise<boolean> => {
     const item = items[index] as BatchItem<EventOf<K>>;
+    const child = forkContext(ctx);
     try {
-      await fn.dispatch(item.event, forkContext(ctx));
+      await fn.dispatch(item.event, child);
       return true;
     } catch (error) {
-      ctx.log.error({ err: error, messageId: item.id }, `message ${item.id} failed`);
+      logFailure(ctx.log, error, `message ${item.id} failed`, { messageId: item.id });
       outcomes[index] = { id: item.id, error, skipped: false };
       return false;
+    } finally {
+      endContext(child);
     }
   };
 

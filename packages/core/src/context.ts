@@ -117,10 +117,22 @@ class InvocationContext implements Context {
     return invocation.controller.signal;
   }
 
-  /** A context for one message of a batch: same invocation, fresh middleware additions. */
+  /**
+   * A context for one message of a batch: the same invocation and deadline, fresh middleware
+   * additions, and its own abort signal, so a timeout of one message does not cancel the next.
+   */
   static fork(ctx: Context): Context {
     if (!(ctx instanceof InvocationContext)) return { ...ctx };
-    const child = new InvocationContext(ctx.#invocation, ctx.coldStart);
+    const parent = ctx.#invocation;
+    const invocation: Invocation = {
+      init: parent.init,
+      deadline: parent.deadline,
+      now: parent.now,
+      controller: undefined,
+      timer: undefined,
+      ended: false,
+    };
+    const child = new InvocationContext(invocation, ctx.coldStart);
     child.#log = ctx.#log;
     return child;
   }

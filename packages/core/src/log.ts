@@ -59,8 +59,25 @@ function serialiseError(error: Error): Record<string, unknown> {
   return out;
 }
 
-function replacer(_key: string, value: unknown): unknown {
-  return value instanceof Error ? serialiseError(value) : value;
+/**
+ * JSON for a log line that never throws: errors become objects, BigInts strings, and cycles
+ * `"[Circular]"`. A log call must not turn a handled failure into a crash.
+ */
+export function safeJson(value: unknown): string {
+  const seen = new WeakSet<object>();
+  try {
+    return JSON.stringify(value, function replace(this: unknown, _key: string, raw: unknown) {
+      const item = raw instanceof Error ? serialiseError(raw) : raw;
+      if (typeof item === 'bigint') return item.toString();
+      if (typeof item === 'object' && item !== null) {
+        if (seen.has(item)) return '[Circular]';
+        seen.add(item);
+      }
+      return item;
+    });
+  } catch (error) {
+    return JSON.stringify({ msg: 'unserialisable log line', reason: String(error) });
+  }
 }
 
 class JsonLogger implements Logger {
@@ -97,7 +114,7 @@ class JsonLogger implements Logger {
         Object.assign(line, first);
         if (typeof rest[0] === 'string') line.msg = format(rest[0], rest.slice(1));
       }
-      destination.write(`${JSON.stringify(line, replacer)}\n`);
+      destination.write(`${safeJson(line)}\n`);
     }) as LogFn;
   }
 
@@ -133,4 +150,19 @@ export function createJsonLogger(bindings: Record<string, unknown> = {}, level =
 export function rootLogger(): Logger {
   root ??= createJsonLogger();
   return root;
+}
+
+/**
+ * Logs a failure without ever throwing: a broken logger or an unserialisable error must not
+ * turn a failure that is being handled into a crash of the invocation.
+ *
+ * @example
+ * logFailure(ctx.log, error, 'message m1 failed', { messageId: 'm1' });
+ */
+export function logFailure(log: Logger, error: unknown, msg: string, fields: Record<string, unknown> = {}): void {
+  try {
+    log.error({ ...fields, err: error }, msg);
+  } catch {
+    // Nothing sensible is left to do: the caller's answer matters more than this line.
+  }
 }

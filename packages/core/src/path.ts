@@ -11,8 +11,20 @@ export interface PathPattern {
   readonly isStatic: boolean;
   /** The normalised static path (for static patterns). */
   readonly key: string;
-  /** Parameters of `path`, or `undefined` when it does not match. */
+  /**
+   * Parameters of `path` (as sent, percent-encoded), or `undefined` when it does not match.
+   * Segments are decoded one by one, so an encoded `/` stays inside its parameter.
+   */
   match(path: string): Record<string, string> | undefined;
+}
+
+function decodeSegment(segment: string): string | undefined {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Removes a trailing slash (but not the root's). */
@@ -31,7 +43,12 @@ export function compilePath(pattern: string): PathPattern {
   const segments = normalised.split('/').slice(1);
   const isStatic = segments.every((segment) => !segment.startsWith(':') && segment !== '*');
   if (isStatic) {
-    return { pattern, isStatic, key: normalised, match: (path) => (trimSlash(path) === normalised ? {} : undefined) };
+    return {
+      pattern,
+      isStatic,
+      key: normalised,
+      match: (path) => (trimSlash(decodeSegment(path) ?? '') === normalised ? {} : undefined),
+    };
   }
   const wildcard = segments[segments.length - 1] === '*';
   const fixed = wildcard ? segments.slice(0, -1) : segments;
@@ -40,7 +57,12 @@ export function compilePath(pattern: string): PathPattern {
     isStatic,
     key: normalised,
     match(path) {
-      const parts = trimSlash(path).split('/').slice(1);
+      const parts: string[] = [];
+      for (const raw of trimSlash(path).split('/').slice(1)) {
+        const part = decodeSegment(raw);
+        if (part === undefined) return undefined;
+        parts.push(part);
+      }
       if (wildcard ? parts.length < fixed.length : parts.length !== fixed.length) return undefined;
       const params: Record<string, string> = {};
       for (let i = 0; i < fixed.length; i++) {

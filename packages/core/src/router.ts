@@ -45,11 +45,10 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
 
   const dispatch = (req: RequestImpl, ctx: Context): HttpResponse | Promise<HttpResponse> => {
     const allowed = new Set<HttpMethod>();
-    let anyMethod = false;
     const candidates: [Route, Record<string, string>][] = [];
     for (const route of byPath.get(trimSlash(req.path)) ?? []) candidates.push([route, {}]);
     for (const route of dynamic) {
-      const params = route.path.match(req.path);
+      const params = route.path.match(req.rawPath);
       if (params) candidates.push([route, params]);
     }
     for (const [route, params] of candidates) {
@@ -58,11 +57,10 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
         req.route = route.path.pattern;
         return stepOf(route.fn, req, ctx);
       }
-      if (route.methods === undefined) anyMethod = true;
-      else for (const method of route.methods) allowed.add(method);
+      // A route without methods accepts every method, so only routes with methods get here.
+      for (const method of route.methods ?? []) allowed.add(method);
     }
-    if (candidates.length === 0 || anyMethod)
-      throw quietly(() => new NotFound(`no route for ${req.method} ${req.path}`));
+    if (candidates.length === 0) throw quietly(() => new NotFound(`no route for ${req.method} ${req.path}`));
     const allow = allowHeader(allowed);
     if (req.method === 'OPTIONS') return { status: 204, headers: { allow }, cookies: [], body: undefined };
     throw quietly(() => new MethodNotAllowed(`${req.method} is not allowed on ${req.path}`, { headers: { allow } }));

@@ -8,6 +8,7 @@ import { SkyportError, toHttpError } from './errors.js';
 import { stepOf } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
 import { problemResponse } from './http/response.js';
+import { logFailure } from './log.js';
 import { compilePath, type PathPattern } from './path.js';
 import type { Context, EventOf, HttpRequest, HttpResponse, Kind, SkyportFunction } from './types.js';
 
@@ -35,7 +36,7 @@ function bind(fn: SkyportFunction<'http'>, req: RequestImpl): void {
   if (pattern.isStatic) return;
   // The platform routed the request already; a path that does not match the pattern (a stage
   // or base-path prefix) keeps the parameters the platform extracted.
-  const params = pattern.match(req.path);
+  const params = pattern.match(req.rawPath);
   if (params !== undefined) req.setParams({ ...req.params, ...params });
 }
 
@@ -77,7 +78,7 @@ function answer(req: RequestImpl, response: HttpResponse, ctx: Context): HttpRes
 function fail(error: unknown, ctx: Context): HttpResponse {
   endContext(ctx);
   const httpError = toHttpError(error);
-  if (httpError.status >= 500) ctx.log.error({ err: error }, `${httpError.status} ${httpError.title}`);
+  if (httpError.status >= 500) logFailure(ctx.log, error, `${httpError.status} ${httpError.title}`);
   return problemResponse(httpError, ctx.requestId);
 }
 
@@ -96,7 +97,7 @@ export async function runEvent<K extends Kind>(
   try {
     return await fn.dispatch(event, ctx);
   } catch (error) {
-    ctx.log.error({ err: error }, `${fn.kind} function failed`);
+    logFailure(ctx.log, error, `${fn.kind} function failed`);
     throw error;
   } finally {
     endContext(ctx);

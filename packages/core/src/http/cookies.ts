@@ -21,7 +21,7 @@ function safeDecode(value: string): string {
  * parseCookieHeader('a=1; b=two'); // { a: '1', b: 'two' }
  */
 export function parseCookieHeader(header: string | undefined): Record<string, string> {
-  const cookies: Record<string, string> = {};
+  const cookies = Object.create(null) as Record<string, string>;
   if (!header) return cookies;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');

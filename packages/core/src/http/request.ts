@@ -63,8 +63,13 @@ export function bodyTypeOf(contentType: string | undefined): BodyType {
   return 'binary';
 }
 
+/** A map without a prototype, so names such as `constructor` or `__proto__` are plain keys. */
+function dictionary(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
 function normalizeHeaders(raw: RawHeaders | null | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers = dictionary();
   if (!raw) return headers;
   for (const key of Object.keys(raw)) {
     const value = raw[key];
@@ -92,7 +97,7 @@ function toSearchParams(query: HttpRequestInit['query']): URLSearchParams {
 }
 
 function firstValues(params: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = dictionary();
   for (const [key, value] of params) if (!Object.hasOwn(out, key)) out[key] = value;
   return out;
 }
@@ -116,10 +121,13 @@ const unparsed = Symbol('unparsed');
 class Request_ implements HttpRequest {
   readonly method: string;
   readonly path: string;
+  /** The path as sent (percent-encoded), for route matching segment by segment. */
+  readonly rawPath: string;
   readonly ip: string | undefined;
   readonly raw: unknown;
   route: string | undefined;
   #init: HttpRequestInit;
+  #search: string | undefined;
   #headers: Record<string, string> | undefined;
   #queryAll: URLSearchParams | undefined;
   #query: Record<string, string> | undefined;
@@ -136,7 +144,15 @@ class Request_ implements HttpRequest {
   constructor(init: HttpRequestInit) {
     this.#init = init;
     this.method = init.method.toUpperCase();
-    this.path = decodePath(init.path || '/');
+    let path = init.path || '/';
+    const q = path.indexOf('?');
+    if (q >= 0) {
+      // A path with its query still attached (a hand-written request): split it off.
+      this.#search = path.slice(q + 1);
+      path = path.slice(0, q) || '/';
+    }
+    this.rawPath = path;
+    this.path = decodePath(path);
     this.ip = init.ip;
     this.raw = init.raw;
     const body = init.body;
@@ -153,7 +169,7 @@ class Request_ implements HttpRequest {
     if (this.#headers === undefined) {
       const init = this.#init;
       this.#headers = init.headersNormalized
-        ? ({ ...(init.headers as Record<string, string>) } as Record<string, string>)
+        ? Object.assign(dictionary(), init.headers as Record<string, string>)
         : normalizeHeaders(init.headers);
       if (init.cookies && init.cookies.length > 0) {
         const joined = init.cookies.join('; ');
@@ -169,7 +185,7 @@ class Request_ implements HttpRequest {
   }
 
   get queryAll(): URLSearchParams {
-    this.#queryAll ??= toSearchParams(this.#init.query);
+    this.#queryAll ??= toSearchParams(this.#init.query ?? this.#search);
     return this.#queryAll;
   }
 
@@ -182,7 +198,7 @@ class Request_ implements HttpRequest {
   get params(): Readonly<Record<string, string>> {
     if (this.#validParams !== unparsed) return this.#validParams as Record<string, string>;
     if (this.#params === undefined) {
-      const out: Record<string, string> = {};
+      const out = dictionary();
       const given = this.#init.params;
       if (given) for (const key of Object.keys(given)) if (typeof given[key] === 'string') out[key] = given[key];
       this.#params = out;
@@ -205,7 +221,7 @@ class Request_ implements HttpRequest {
     const host = this.rawHeaders.host ?? 'localhost';
     const proto = this.rawHeaders['x-forwarded-proto']?.split(',')[0]?.trim() ?? 'https';
     const search = this.queryAll.toString();
-    return `${proto}://${host}${this.#init.path || '/'}${search ? `?${search}` : ''}`;
+    return `${proto}://${host}${this.rawPath}${search ? `?${search}` : ''}`;
   }
 
   get rawBody(): Uint8Array {

@@ -4,6 +4,7 @@
  * every adapter writes back. Errors become RFC 9457 problem details here too.
  */
 import { type HttpError, problemDetails } from '../errors.js';
+import { safeJson } from '../log.js';
 import type { Cookie, HeaderValue, HttpResponse, HttpResponseInit } from '../types.js';
 import { serializeCookie } from './cookies.js';
 
@@ -129,5 +130,5 @@ export function problemResponse(error: HttpError, requestId: string | undefined)
   const headers: Record<string, string> = {};
   for (const key of Object.keys(error.headers)) headers[key.toLowerCase()] = error.headers[key] as string;
   headers['content-type'] = 'application/problem+json';
-  return { status: error.status, headers, cookies: [], body: JSON.stringify(problemDetails(error, requestId)) };
+  return { status: error.status, headers, cookies: [], body: safeJson(problemDetails(error, requestId)) };
 }

@@ -2,7 +2,7 @@
  * `cors()`: answers preflight requests and adds CORS headers to every response, error
  * responses included (so browsers can read problem details).
  */
-import { toHttpError, withHeaders } from '../errors.js';
+import { SkyportError, toHttpError, withHeaders } from '../errors.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { createMiddleware } from './create.js';
 
@@ -19,14 +19,14 @@ export interface CorsOptions {
   readonly allowHeaders?: readonly string[];
   /** Response headers the browser may read. */
   readonly exposeHeaders?: readonly string[];
-  /** Whether cookies / credentials may be sent (never with origin `*`: the origin is echoed). */
+  /** Whether cookies / credentials may be sent; needs an explicit `origin` (not `*`). */
   readonly credentials?: boolean;
   /** Seconds a preflight may be cached. */
   readonly maxAge?: number;
 }
 
-function allowedOrigin(option: CorsOrigin, origin: string | undefined, credentials: boolean): string | undefined {
-  if (option === '*') return credentials ? origin : '*';
+function allowedOrigin(option: CorsOrigin, origin: string | undefined): string | undefined {
+  if (option === '*') return '*';
   if (origin === undefined) return undefined;
   if (typeof option === 'string') return option === origin ? origin : undefined;
   if (option instanceof RegExp) return option.test(origin) ? origin : undefined;
@@ -43,13 +43,20 @@ function allowedOrigin(option: CorsOrigin, origin: string | undefined, credentia
 export function cors(options: CorsOptions = {}): Middleware<'http'> {
   const option = options.origin ?? '*';
   const credentials = options.credentials ?? false;
+  if (credentials && option === '*') {
+    // Echoing any origin with credentials lets every website make logged-in requests.
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      'cors({ credentials: true }) needs an explicit origin allowlist, not "*"',
+    );
+  }
   const methods = (options.methods ?? ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']).join(', ');
   const expose = options.exposeHeaders?.join(', ');
   const varies = option !== '*' || credentials;
 
   const headersFor = (req: HttpRequest): Record<string, string> => {
     const headers: Record<string, string> = {};
-    const origin = allowedOrigin(option, req.header('origin'), credentials);
+    const origin = allowedOrigin(option, req.header('origin'));
     if (origin !== undefined) headers['access-control-allow-origin'] = origin;
     if (origin !== undefined && credentials) headers['access-control-allow-credentials'] = 'true';
     if (origin !== undefined && expose) headers['access-control-expose-headers'] = expose;

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { runBatch } from './batch.js';
+import { http, queue } from './builders.js';
+import { createContext } from './context.js';
+import { SkyportError } from './errors.js';
+import { createMessage } from './events.js';
+import { createHttpRequest } from './http/request.js';
+import { setLogDestination } from './log.js';
+import { cors } from './middleware/cors.js';
+import { timeout } from './middleware/timeout.js';
+import { router } from './router.js';
+import { runHttp } from './run.js';
+import type { Message } from './types.js';
+
+const lines: string[] = [];
+let restore: () => void;
+beforeAll(() => {
+  restore = setLogDestination({ write: (line) => lines.push(line) });
+});
+afterAll(() => restore());
+
+const ctx = (kind: 'http' | 'queue' = 'http', deadline?: number) =>
+  createContext({ cloud: 'node', kind, requestId: 'r', functionName: 'f', deadline });
+
+describe('hostile input and awkward failures', () => {
+  it('answers 500 for a thrown value that cannot be serialised, instead of rejecting', async () => {
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    const fn = http().handle(() => {
+      throw { circular, big: 10n };
+    });
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+    expect(res.status).toBe(500);
+    expect(lines.at(-1)).toContain('[Circular]');
+  });
+
+  it('keeps reporting a batch when an error cannot be serialised', async () => {
+    const fn = queue({ name: 'q' }).handle((msg) => {
+      if (msg.id === 'bad') {
+        const circular: Record<string, unknown> = {};
+        circular.self = circular;
+        throw circular;
+      }
+    });
+    const items = ['ok', 'bad'].map((id) => ({ id, event: createMessage({ id, data: '{}', source: 'q' }) }));
+    const result = await runBatch(fn, items, ctx('queue'));
+    expect(result.failures.map((f) => f.id)).toEqual(['bad']);
+  });
+
+  it('refuses CORS credentials with a wildcard origin', () => {
+    expect(() => cors({ credentials: true })).toThrow(SkyportError);
+    expect(() => cors({ credentials: true, origin: ['https://a.example'] })).not.toThrow();
+  });
+
+  it('gives each message of a batch its own abort signal', async () => {
+    const aborted: boolean[] = [];
+    const fn = queue({ name: 'q' })
+      .use(timeout({ ms: 30 }))
+      .handle(async (msg, c) => {
+        aborted.push(c.signal.aborted);
+        if (msg.id === 'slow') await new Promise((resolve) => setTimeout(resolve, 100));
+      });
+    const items = ['slow', 'fast', 'fast2'].map((id) => ({ id, event: createMessage({ id, data: '', source: 'q' }) }));
+    const result = await runBatch(fn, items, ctx('queue'));
+    expect(result.failures.map((f) => f.id)).toEqual(['slow']);
+    expect(aborted).toEqual([false, false, false]);
+  });
+
+  it('validates bodies of hand-built message objects too', async () => {
+    const seen: unknown[] = [];
+    const fn = queue({ name: 'q', body: z.object({ n: z.number() }) }).handle((msg) => {
+      seen.push(msg.body);
+    });
+    const literal = (id: string, body: unknown) =>
+      ({
+        id,
+        body,
+        rawBody: new Uint8Array(),
+        attributes: {},
+        attempt: 1,
+        publishedAt: new Date(),
+        source: 'q',
+        raw: undefined,
+      }) as Message;
+    const result = await runBatch(
+      fn,
+      [
+        { id: 'a', event: literal('a', { n: 'x' }) },
+        { id: 'b', event: literal('b', { n: 1 }) },
+      ],
+      ctx('queue'),
+    );
+    expect(result.failures.map((f) => f.id)).toEqual(['a']);
+    expect(seen).toEqual([{ n: 1 }]);
+  });
+
+  it('splits a query string left on the path', () => {
+    const req = createHttpRequest({ method: 'GET', path: '/search?q=x&q=y' });
+    expect(req.path).toBe('/search');
+    expect(req.query).toEqual({ q: 'x' });
+    expect(req.queryAll.getAll('q')).toEqual(['x', 'y']);
+  });
+
+  it('treats names like constructor and __proto__ as plain keys', () => {
+    const req = createHttpRequest({
+      method: 'POST',
+      path: '/',
+      query: '__proto__=1&constructor=2',
+      headers: { Constructor: 'x', 'content-type': 'application/x-www-form-urlencoded', cookie: '__proto__=c' },
+      body: '__proto__=polluted',
+    });
+    expect(req.header('constructor')).toBe('x');
+    expect(createHttpRequest({ method: 'GET', path: '/' }).header('constructor')).toBeUndefined();
+    expect(req.query['__proto__']).toBe('1');
+    expect(req.query.constructor).toBe('2');
+    expect(req.cookies['__proto__']).toBe('c');
+    expect((req.body as Record<string, string>)['__proto__']).toBe('polluted');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('keeps an encoded slash inside its path parameter', async () => {
+    const file = http({ method: 'GET', path: '/files/:name' }).handle((req) => req.params.name);
+    const api = router(file);
+    const routed = await runHttp(api, { method: 'GET', path: '/files/a%2Fb.txt' }, ctx());
+    const single = await runHttp(file, { method: 'GET', path: '/files/a%2Fb.txt' }, ctx());
+    expect(routed.body).toBe('a/b.txt');
+    expect(single.body).toBe('a/b.txt');
+  });
+});
