@@ -46,6 +46,47 @@ describe('trace header parsers', () => {
     );
   });
 
+  it('accept exactly the traceparent values the W3C grammar accepts', () => {
+    // Prepare: the grammar as a pattern (version 00 has four fields, ff is invalid, zero ids are invalid)
+    const grammar = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+    const reference = (value: string) => {
+      const match = grammar.exec(value.length === 55 ? value : value.trim().toLowerCase());
+      if (match === null || match[1] === 'ff' || (match[1] === '00' && match[5] !== undefined)) return undefined;
+      if (/^0+$/.test(match[2] ?? '') || /^0+$/.test(match[3] ?? '')) return undefined;
+      return { traceId: match[2], spanId: match[3], sampled: (Number.parseInt(match[4] ?? '', 16) & 1) === 1 };
+    };
+    const part = fc.oneof(
+      hex(2),
+      hex(16),
+      hex(32),
+      fc.constantFrom('-', '00', 'ff', '01', '0000000000000000', ' ', '\n', '\u2028', 'A', 'G', '-x'),
+      fc.string({ maxLength: 3 }),
+    );
+    const candidate = fc.oneof(
+      fc
+        .tuple(hex(2), hex(32), hex(16), hex(2), fc.option(fc.string()))
+        .map(
+          ([version, traceId, spanId, flags, rest]) =>
+            `${version}-${traceId}-${spanId}-${flags}${rest === null ? '' : `-${rest}`}`,
+        ),
+      fc.array(part, { maxLength: 12 }).map((parts) => parts.join('')),
+      fc
+        .tuple(fc.constantFrom(' ', '\t', ''), hex(32), hex(16), fc.constantFrom(' ', '\n', ''))
+        .map(([before, traceId, spanId, after]) => `${before}00-${traceId.toUpperCase()}-${spanId}-01${after}`),
+    );
+    fc.assert(
+      fc.property(candidate, (value) => {
+        // Act
+        const parsed = parseTraceparent(value);
+        // Assert
+        const expected = reference(value);
+        if (expected === undefined) expect(parsed).toBeUndefined();
+        else expect(parsed).toMatchObject(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('finds a parent in arbitrary events and contexts without throwing', () => {
     fc.assert(
       fc.property(fc.anything(), fc.dictionary(fc.string(), fc.string()), (event, trace) => {

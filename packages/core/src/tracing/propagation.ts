@@ -23,7 +23,19 @@ export interface TraceParent {
 const zeroTraceId = '00000000000000000000000000000000';
 const zeroSpanId = '0000000000000000';
 const hex16 = /^[0-9a-f]{16}$/;
-const traceparentPattern = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/** `value[start..end)` as lower-case hex: -1 when it is not, 0 when all zeros, 1 otherwise. */
+function lowerHex(value: string, start: number, end: number): number {
+  let bits = 0;
+  for (let i = start; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 102 || c < 48 || (c > 57 && c < 97)) return -1;
+    bits |= c ^ 48;
+  }
+  return bits === 0 ? 0 : 1;
+}
+
+const lineTerminator = /[\n\r\u2028\u2029]/;
 
 /**
  * Parses a W3C `traceparent` (`00-<trace>-<span>-<flags>`).
@@ -32,13 +44,22 @@ const traceparentPattern = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-
  * parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
  */
 export function parseTraceparent(value: string, traceState?: string): TraceParent | undefined {
-  const match = traceparentPattern.exec(value.length === 55 ? value : value.trim().toLowerCase());
-  if (match === null) return undefined;
-  const [, version, traceId = '', spanId = '', flags = '', rest] = match;
+  // Checked in one pass by position, without a capturing pattern or number parsing: this runs on
+  // every traced request. All-zero trace and span ids are invalid.
+  const v = value.length === 55 ? value : value.trim().toLowerCase();
+  if (v.length < 55 || v.charCodeAt(2) !== 45 || v.charCodeAt(35) !== 45 || v.charCodeAt(52) !== 45) return undefined;
+  if (lowerHex(v, 0, 2) < 0 || lowerHex(v, 3, 35) < 1 || lowerHex(v, 36, 52) < 1 || lowerHex(v, 53, 55) < 0) {
+    return undefined;
+  }
   // Version ff is invalid; version 00 has exactly four fields, later versions may append more.
-  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
-  if (traceId === zeroTraceId || spanId === zeroSpanId) return undefined;
-  return { traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1, traceState, format: 'w3c' };
+  const ff = v.charCodeAt(0) === 102 && v.charCodeAt(1) === 102;
+  const v00 = v.charCodeAt(0) === 48 && v.charCodeAt(1) === 48;
+  if (ff) return undefined;
+  if (v.length > 55 && (v00 || v.charCodeAt(55) !== 45 || lineTerminator.test(v.slice(56)))) return undefined;
+  // The sampled flag is the lowest bit of the flags' last hex digit.
+  const last = v.charCodeAt(54);
+  const sampled = ((last <= 57 ? last - 48 : last - 87) & 1) === 1;
+  return { traceId: v.slice(3, 35), spanId: v.slice(36, 52), sampled, traceState, format: 'w3c' };
 }
 
 /**
@@ -150,7 +171,6 @@ export interface TraceIds {
 /** The ids added by `tracing()`, when it ran before this middleware. */
 export function traceIdsOf(ctx: object): TraceIds | undefined {
   const c = ctx as Partial<TraceIds>;
-  return typeof c.traceId === 'string' && typeof c.spanId === 'string'
-    ? { traceId: c.traceId, spanId: c.spanId }
-    : undefined;
+  // The context itself carries both ids: no copy per invocation.
+  return typeof c.traceId === 'string' && typeof c.spanId === 'string' ? (c as TraceIds) : undefined;
 }

@@ -179,11 +179,12 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     return attributes;
   };
 
-  const untraced = (): TracingContext => ({
-    span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT),
-    traceId: undefined,
-    spanId: undefined,
-  });
+  // Without a trace there is nothing per invocation to hold: one non-recording span serves all.
+  let untracedContext: TracingContext | undefined;
+  const untraced = (): TracingContext => {
+    untracedContext ??= { span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT), traceId: undefined, spanId: undefined };
+    return untracedContext;
+  };
 
   const traced = async (
     event: EventOf<Kind>,
