@@ -33,6 +33,11 @@ const whoami = http({ method: 'GET', path: '/*' })
     return ctx.auth;
   });
 
+/** The same function with every platform identity header it may read enabled. */
+const trusting = http({ method: 'GET', path: '/*' })
+  .use(cloudPrincipal({ headers: ['azure-easy-auth', 'gcp-api-gateway', 'gcp-iap-headers'] }))
+  .handle((_req, ctx) => ctx.auth);
+
 const onCloud = (cloud: Cloud) => ({ cloud });
 const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -119,7 +124,7 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
       role_typ: 'roles',
     };
     const res = await invoke(
-      whoami,
+      trusting,
       httpRequest({ headers: { 'x-ms-client-principal': base64(principal) } }),
       onCloud('azure'),
     );
@@ -137,7 +142,7 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
       ],
     };
     const res = await invoke(
-      whoami,
+      trusting,
       httpRequest({ headers: { 'x-ms-client-principal': base64(principal) } }),
       onCloud('azure'),
     );
@@ -150,23 +155,23 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
 
   it('GCP API Gateway x-apigateway-api-userinfo (base64url)', async () => {
     const res = await invoke(
-      whoami,
+      trusting,
       httpRequest({ headers: { 'x-apigateway-api-userinfo': base64url(claims) } }),
       onCloud('gcp'),
     );
     expect(res.body).toEqual({ ...expected, claims, source: 'gcp-api-gateway' });
   });
 
-  it('GCP IAP assertion', async () => {
-    const assertion = await new SignJWT({ ...claims, iss: 'https://cloud.google.com/iap' })
+  it('ignores an IAP assertion it was not asked to verify (an unverified JWT proves nothing)', async () => {
+    const forged = await new SignJWT({ ...claims, iss: 'https://cloud.google.com/iap' })
       .setProtectedHeader({ alg: 'HS256' })
-      .sign(new TextEncoder().encode('only-the-payload-is-read-without-the-iap-option'));
+      .sign(new TextEncoder().encode('anyone-can-sign-this'));
     const res = await invoke(
-      whoami,
-      httpRequest({ headers: { 'x-goog-iap-jwt-assertion': assertion } }),
+      trusting,
+      httpRequest({ headers: { 'x-goog-iap-jwt-assertion': forged } }),
       onCloud('gcp'),
     );
-    expect(res.body).toMatchObject({ ...expected, source: 'gcp-iap' });
+    expect(res.status).toBe(401);
   });
 
   it('GCP IAP assertion verified against the IAP keys when asked to', async () => {
@@ -207,7 +212,7 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
 
   it('GCP IAP user headers', async () => {
     const res = await invoke(
-      whoami,
+      trusting,
       httpRequest({
         headers: {
           'x-goog-authenticated-user-id': 'accounts.google.com:1234',
@@ -229,16 +234,24 @@ describe('cloudPrincipal trust and failures', () => {
   const header = { 'x-ms-client-principal': base64({ claims: [{ typ: 'sub', val: 'mallory' }] }) };
 
   it('does not trust identity headers on plain Node, where nothing strips them', async () => {
-    expect((await invoke(whoami, httpRequest({ headers: header }), onCloud('node'))).status).toBe(401);
+    expect((await invoke(trusting, httpRequest({ headers: header }), onCloud('node'))).status).toBe(401);
   });
 
   it('does not read another cloud’s headers', async () => {
-    expect((await invoke(whoami, httpRequest({ headers: header }), onCloud('gcp'))).status).toBe(401);
+    expect((await invoke(trusting, httpRequest({ headers: header }), onCloud('gcp'))).status).toBe(401);
+  });
+
+  it('reads no identity header that was not named, even on its own cloud', async () => {
+    expect((await invoke(whoami, httpRequest({ headers: header }), onCloud('azure'))).status).toBe(401);
+    const userinfo = { 'x-apigateway-api-userinfo': base64url({ sub: 'mallory', scope: 'admin' }) };
+    expect((await invoke(whoami, httpRequest({ headers: userinfo }), onCloud('gcp'))).status).toBe(401);
+    const iapHeaders = { 'x-goog-authenticated-user-id': 'accounts.google.com:1' };
+    expect((await invoke(whoami, httpRequest({ headers: iapHeaders }), onCloud('gcp'))).status).toBe(401);
   });
 
   it('reads them when told to trust that platform', async () => {
     const fn = http()
-      .use(cloudPrincipal({ trust: ['azure'] }))
+      .use(cloudPrincipal({ trust: ['azure'], headers: ['azure-easy-auth'] }))
       .handle((_req, ctx) => ctx.auth.subject);
     expect((await invoke(fn, httpRequest({ headers: header }), onCloud('node'))).text).toBe('mallory');
   });
@@ -247,7 +260,7 @@ describe('cloudPrincipal trust and failures', () => {
     const logs = collectLogs();
     try {
       const res = await invoke(
-        whoami,
+        trusting,
         httpRequest({ headers: { 'x-apigateway-api-userinfo': 'not%json' } }),
         onCloud('gcp'),
       );
@@ -262,7 +275,7 @@ describe('cloudPrincipal trust and failures', () => {
 
   it('answers 403 for missing required scopes', async () => {
     const fn = http()
-      .use(cloudPrincipal({ requiredScopes: ['admin'] }))
+      .use(cloudPrincipal({ headers: ['gcp-api-gateway'], requiredScopes: ['admin'] }))
       .handle(() => 'ok');
     const res = await invoke(
       fn,

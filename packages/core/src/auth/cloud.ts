@@ -3,7 +3,7 @@
  * (API Gateway authorizers, Azure App Service / Static Web Apps auth, Google API Gateway and IAP)
  * into the same `ctx.auth` shape `jwtAuth()` produces.
  */
-import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { HttpError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
@@ -13,8 +13,23 @@ import type { AuthContext, Principal } from './types.js';
 /** A platform whose identity headers / authorizer context may be trusted. */
 export type PrincipalPlatform = 'aws' | 'azure' | 'gcp';
 
+/**
+ * Identity headers set by a platform component in front of the function. Each is trustworthy
+ * only when that component is enabled (it then strips any value a client sent), so each must be
+ * named explicitly.
+ */
+export type IdentityHeaders = 'azure-easy-auth' | 'gcp-api-gateway' | 'gcp-iap-headers';
+
 /** Options of `cloudPrincipal()`. */
 export interface CloudPrincipalOptions {
+  /**
+   * Identity headers to read: `azure-easy-auth` (`x-ms-client-principal`, App Service / Static
+   * Web Apps authentication enabled), `gcp-api-gateway` (`x-apigateway-api-userinfo`, the
+   * function reachable only through API Gateway), `gcp-iap-headers`
+   * (`x-goog-authenticated-user-*`, the service reachable only through IAP). Default: none,
+   * because anyone who can call the function directly can send them.
+   */
+  readonly headers?: readonly IdentityHeaders[];
   /**
    * Platforms whose identity data is read. Default: the one the function runs on (`ctx.cloud`),
    * and none on `node`, where nothing strips client-sent identity headers. Add a platform only
@@ -24,9 +39,9 @@ export interface CloudPrincipalOptions {
   /** Scopes the principal must carry (403 otherwise). */
   readonly requiredScopes?: readonly string[];
   /**
-   * Verify the IAP assertion's signature too (defence in depth when the service can also be
-   * reached without IAP). `audience` is `/projects/<number>/global/backendServices/<id>` or
-   * `/projects/<number>/apps/<project-id>`.
+   * Verify and read the signed IAP assertion (`x-goog-iap-jwt-assertion`). `audience` is
+   * `/projects/<number>/global/backendServices/<id>` or `/projects/<number>/apps/<project-id>`.
+   * Without it the assertion is not read: an unverified JWT proves nothing.
    */
   readonly iap?: { readonly audience: string; readonly jwksUrl?: string };
 }
@@ -139,33 +154,32 @@ function fromAzure(req: HttpRequest): Principal | undefined {
 
 async function fromGcp(
   req: HttpRequest,
-  iap: CloudPrincipalOptions['iap'],
+  options: CloudPrincipalOptions,
   keys: IapKeys,
 ): Promise<Principal | undefined> {
-  const userinfo = req.header('x-apigateway-api-userinfo');
+  const headers = options.headers ?? [];
+  const iap = options.iap;
+  const userinfo = headers.includes('gcp-api-gateway') ? req.header('x-apigateway-api-userinfo') : undefined;
   if (userinfo !== undefined) {
     const claims = decodeJsonHeader(userinfo, 'x-apigateway-api-userinfo');
     return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'gcp-api-gateway' };
   }
-  const assertion = req.header('x-goog-iap-jwt-assertion');
-  if (assertion !== undefined) {
+  const assertion = iap ? req.header('x-goog-iap-jwt-assertion') : undefined;
+  if (iap && assertion !== undefined) {
     let claims: Json;
     try {
-      claims = iap
-        ? (
-            await jwtVerify(assertion, keys(iap.jwksUrl), {
-              issuer: 'https://cloud.google.com/iap',
-              audience: iap.audience,
-              algorithms: ['ES256'],
-            })
-          ).payload
-        : decodeJwt(assertion);
+      const verified = await jwtVerify(assertion, keys(iap.jwksUrl), {
+        issuer: 'https://cloud.google.com/iap',
+        audience: iap.audience,
+        algorithms: ['ES256'],
+      });
+      claims = verified.payload;
     } catch {
       throw new MalformedIdentity('the IAP assertion is not valid');
     }
     return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'gcp-iap' };
   }
-  const id = req.header('x-goog-authenticated-user-id');
+  const id = headers.includes('gcp-iap-headers') ? req.header('x-goog-authenticated-user-id') : undefined;
   if (id !== undefined) {
     // IAP prefixes both values with the identity namespace: `accounts.google.com:<value>`.
     const email = req.header('x-goog-authenticated-user-email');
@@ -180,14 +194,15 @@ type IapKeys = (url: string | undefined) => ReturnType<typeof createRemoteJWKSet
 
 /**
  * Adds `ctx.auth` from identity the platform has already verified: on AWS the API Gateway
- * JWT / Lambda / IAM authorizer context, on Azure the `x-ms-client-principal` header, on GCP the
- * `x-apigateway-api-userinfo` header or the IAP assertion / `x-goog-authenticated-user-*` headers.
+ * JWT / Lambda / IAM authorizer context (part of the event, which clients cannot forge); on
+ * Azure and GCP the identity headers you name in `headers` (they are safe only when the
+ * component that sets them is enabled), and the IAP assertion verified with `iap`.
  * 401 when there is none (the function was deployed without platform auth), 403 for missing
  * `requiredScopes`. It reads only the platform the function runs on unless `trust` says otherwise.
  *
  * @example
  * export const me = http({ method: 'GET', path: '/me' })
- *   .use(cloudPrincipal({ requiredScopes: ['profile'] }))
+ *   .use(cloudPrincipal({ headers: ['azure-easy-auth'], requiredScopes: ['profile'] }))
  *   .handle((_req, ctx) => ({ subject: ctx.auth.subject, via: ctx.auth.source }));
  */
 export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<'http', AuthContext> {
@@ -206,8 +221,9 @@ export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<
       try {
         for (const platform of trusted) {
           if (platform === 'aws') principal = fromAws(req);
-          else if (platform === 'azure') principal = fromAzure(req);
-          else principal = await fromGcp(req, options.iap, iapKeys);
+          else if (platform === 'azure')
+            principal = options.headers?.includes('azure-easy-auth') ? fromAzure(req) : undefined;
+          else principal = await fromGcp(req, options, iapKeys);
           if (principal !== undefined) break;
         }
       } catch (error) {

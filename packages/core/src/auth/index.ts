@@ -6,7 +6,7 @@
  */
 export type { ApiKeyAuthOptions, ApiKeyVerdict } from './api-key.js';
 export { apiKeyAuth, safeEqual } from './api-key.js';
-export type { CloudPrincipalOptions, PrincipalPlatform } from './cloud.js';
+export type { CloudPrincipalOptions, IdentityHeaders, PrincipalPlatform } from './cloud.js';
 export { cloudPrincipal } from './cloud.js';
 export type { JwtAuthOptions, JwtKeyOptions } from './jwt.js';
 export { jwtAuth } from './jwt.js';
