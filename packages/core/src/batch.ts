@@ -50,7 +50,12 @@ export interface BatchOptions {
   readonly concurrency?: number;
 }
 
-/** The batch mode a function implies when the adapter does not say. */
+/**
+ * The batch mode a function implies when the adapter does not say.
+ *
+ * @example
+ * defaultMode(stream({ name: 'clicks' }).handle(count), items); // 'ordered'
+ */
 export function defaultMode(
   fn: Pick<SkyportFunction, 'kind' | 'options'>,
   items: readonly BatchItem<unknown>[],

@@ -176,12 +176,28 @@ export function createContext(init: ContextInit): Context {
   );
 }
 
-/** A context for one message of a batch, sharing the invocation's deadline and signal. */
+/**
+ * A context for one message of a batch: the invocation's ids and deadline, its own additions
+ * and abort signal.
+ *
+ * @example
+ * await fn.dispatch(message, forkContext(ctx));
+ */
 export const forkContext: (ctx: Context) => Context = (ctx) => InvocationContext.fork(ctx);
 
-/** Aborts `ctx.signal` with `reason`. */
+/**
+ * Aborts `ctx.signal` with `reason`.
+ *
+ * @example
+ * abortContext(ctx, new SkyportError('TIMEOUT', 'out of time'));
+ */
 export const abortContext: (ctx: Context, reason: unknown) => void = (ctx, reason) =>
   InvocationContext.abort(ctx, reason);
 
-/** Ends an invocation: clears its timers. Adapters need not call it; the run helpers do. */
+/**
+ * Ends an invocation: clears its timers. Adapters need not call it; the run helpers do.
+ *
+ * @example
+ * try { await fn.dispatch(event, ctx); } finally { endContext(ctx); }
+ */
 export const endContext: (ctx: Context) => void = (ctx) => InvocationContext.end(ctx);

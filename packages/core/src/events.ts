@@ -15,7 +15,13 @@ import type {
   StreamRecord,
 } from './types.js';
 
-/** A date from what platforms send: a `Date`, epoch milliseconds, or an ISO string. */
+/**
+ * A date from what platforms send: a `Date`, epoch milliseconds, or an ISO string; `fallback`
+ * (now) when it is missing or invalid.
+ *
+ * @example
+ * toDate('2026-01-01T00:00:00Z').getTime(); // 1767225600000
+ */
 export function toDate(value: Date | number | string | undefined | null, fallback = new Date()): Date {
   if (value === undefined || value === null || value === '') return fallback;
   const date = value instanceof Date ? value : new Date(value);

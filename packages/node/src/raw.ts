@@ -55,7 +55,12 @@ export const invokers: Readonly<Record<RawCloud, { readonly pkg: string; readonl
   gcp: { pkg: '@skyport/gcp', name: 'invokeGcp' },
 };
 
-/** An adapter package that is not installed, or lacks the export Skyport needs. */
+/**
+ * An adapter package that is not installed, or lacks the export Skyport needs.
+ *
+ * @example
+ * if (error instanceof AdapterUnavailableError) console.error(`npm install ${error.pkg}`);
+ */
 export class AdapterUnavailableError extends Error {
   /** The package. */
   readonly pkg: string;

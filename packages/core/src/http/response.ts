@@ -26,7 +26,12 @@ export function isResponseInit(value: unknown): value is HttpResponseInit {
   return true;
 }
 
-/** Whether a value is already a normalised `HttpResponse`. */
+/**
+ * Whether a value is already a normalised `HttpResponse`.
+ *
+ * @example
+ * isHttpResponse({ status: 204, headers: {}, cookies: [], body: undefined }); // true
+ */
 export function isHttpResponse(value: unknown): value is HttpResponse {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<HttpResponse>;
