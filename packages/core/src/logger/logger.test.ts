@@ -316,3 +316,70 @@ describe('logger() on Node and for other kinds', () => {
     expect(logs.lines[0]).toMatchObject({ service: 'orders', version: '1.2.3', requestId: 'req-1' });
   });
 });
+
+describe('logger() invocation bindings', () => {
+  const formats = ['aws', 'gcp', 'json'] as const;
+  const awkward = { ...base, requestId: 'req "1"\n\u2028é', coldStart: false } as const;
+  const handlerLines = (options: Parameters<typeof logger>[0]) =>
+    http({ method: 'POST', path: '/orders' })
+      .use(logger({ gcpProject: 'shop-1', ...options }))
+      .handle((_req, ctx) => {
+        ctx.log.info({ sku: 'a-1' }, 'creating order');
+        ctx.log.child({ step: 'charge' }).warn('charged');
+        return { status: 201, body: { id: 'o-1' } };
+      });
+  const rawLines = (from: number) =>
+    logs
+      .text()
+      .split('\n')
+      .slice(from)
+      .map((line) => line.replace(/"(time|timestamp)":("[^"]*"|\d+)/, '').replace(/"durationMs":[0-9.e-]+/, ''));
+
+  for (const format of formats) {
+    it(`writes the same ${format} lines as a pino child bound to the same fields`, async () => {
+      // Prepare: a redaction path that matches nothing makes the middleware use pino's own child()
+      await invoke(handlerLines({ format, redact: ['never.present'] }), request, { ...awkward, cloud: 'aws' });
+      const expected = rawLines(0);
+      // Act
+      await invoke(handlerLines({ format }), request, { ...awkward, cloud: 'aws' });
+      // Assert
+      expect(expected).toHaveLength(3);
+      expect(rawLines(3)).toEqual(expected);
+      expect(logs.lines[3]).toMatchObject({ requestId: awkward.requestId, coldStart: false, sku: 'a-1' });
+      expect(logs.lines[4]).toMatchObject({ requestId: awkward.requestId, step: 'charge' });
+    });
+  }
+
+  it('keeps each invocation on its own bindings when invocations overlap', async () => {
+    // Prepare
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle(async (_req, ctx) => {
+        ctx.log.info('before');
+        await gate;
+        ctx.log.child({ step: 'after' }).info('after');
+        return { status: 204 };
+      });
+    // Act
+    const first = invoke(fn, httpRequest({ headers: { traceparent } }), { ...base, requestId: 'a' });
+    const second = invoke(fn, httpRequest(), { ...base, requestId: 'b', coldStart: false });
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await Promise.all([first, second]);
+    // Assert
+    const after = logs.find('after');
+    const common = { level: 'info', functionName: 'create-order', cloud: 'node', step: 'after', msg: 'after' };
+    expect(after.map((line) => line.requestId).sort()).toEqual(['a', 'b']);
+    for (const line of after) {
+      expect(without(line, 'time')).toEqual(
+        line.requestId === 'a'
+          ? { ...common, requestId: 'a', coldStart: true, traceId, spanId }
+          : { ...common, requestId: 'b', coldStart: false },
+      );
+    }
+  });
+});

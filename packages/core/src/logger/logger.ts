@@ -4,7 +4,7 @@ import { toHttpError } from '../errors.js';
 import { getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { findParent, traceIdsOf } from '../tracing/propagation.js';
-import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware } from '../types.js';
+import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
 
 /** The line format: one per host, or `auto` to follow `ctx.cloud`. */
 export type LogFormat = 'auto' | 'aws' | 'gcp' | 'azure' | 'json';
@@ -152,6 +152,25 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
   );
 }
 
+/** A per-function child: `functionName` and `cloud` bound once. */
+interface FunctionLogger {
+  readonly format: Exclude<LogFormat, 'auto'>;
+  readonly cloud: Cloud;
+  readonly name: string;
+  readonly log: PinoLogger;
+  /** Its serialised bindings, which each invocation's bindings extend. */
+  readonly chindings: string;
+}
+
+// Documented by pino for libraries that adjust a logger's state; `chindings` holds a logger's
+// serialised bindings, which every line it writes starts with.
+const chindingsSym = pino.symbols.chindingsSym;
+
+function chindingsOf(log: PinoLogger): string {
+  const value = (log as unknown as Record<symbol, unknown>)[chindingsSym];
+  return typeof value === 'string' ? value : '';
+}
+
 function formatOf(option: LogFormat, cloud: Cloud): Exclude<LogFormat, 'auto'> {
   if (option !== 'auto') return option;
   return cloud === 'node' ? 'json' : cloud;
@@ -161,6 +180,32 @@ function levelOf(option: LevelName | undefined): LevelName {
   const env = process.env.LOG_LEVEL?.toLowerCase();
   if (option !== undefined) return option;
   return env !== undefined && env in levels ? (env as LevelName) : 'info';
+}
+
+/**
+ * The per-invocation part of pino's serialised bindings (`,"requestId":"r1","coldStart":false,…`):
+ * the same keys, order and `JSON.stringify` of each value as `child(bindingsFor(…))` writes.
+ */
+function chindingsFor(
+  event: unknown,
+  ctx: Context,
+  format: Exclude<LogFormat, 'auto'>,
+  project: string | undefined,
+): string {
+  let out = `,"requestId":${JSON.stringify(ctx.requestId)},"coldStart":${ctx.coldStart ? 'true' : 'false'}`;
+  const ids = traceIdsOf(ctx) ?? findParent(event, ctx);
+  if (ids === undefined) return out;
+  const traceId = JSON.stringify(ids.traceId);
+  const spanId = JSON.stringify(ids.spanId);
+  if (format === 'gcp' && project !== undefined) {
+    const trace = JSON.stringify(`projects/${project}/traces/${ids.traceId}`);
+    return `${out},"logging.googleapis.com/trace":${trace},"logging.googleapis.com/spanId":${spanId}`;
+  }
+  out += `,"traceId":${traceId},"spanId":${spanId}`;
+  // X-Ray's own notation, which the CloudWatch and X-Ray consoles link on.
+  if (format === 'aws')
+    out += `,"xrayTraceId":${JSON.stringify(`1-${ids.traceId.slice(0, 8)}-${ids.traceId.slice(8)}`)}`;
+  return out;
 }
 
 function bindingsFor(
@@ -179,7 +224,6 @@ function bindingsFor(
   }
   bindings.traceId = ids.traceId;
   bindings.spanId = ids.spanId;
-  // X-Ray's own notation, which the CloudWatch and X-Ray consoles link on.
   if (format === 'aws') bindings.xrayTraceId = `1-${ids.traceId.slice(0, 8)}-${ids.traceId.slice(8)}`;
   return bindings;
 }
@@ -231,7 +275,11 @@ export function logger(options: LoggerOptions = {}): Middleware {
   const roots = new Map<Exclude<LogFormat, 'auto'>, PinoLogger>();
   const level = levelOf(options.level);
   const summary = options.summary ?? true;
+  const formatOption = options.format ?? 'auto';
   const project = options.gcpProject ?? process.env.GOOGLE_CLOUD_PROJECT ?? process.env.GCLOUD_PROJECT;
+  // Configured redaction paths may match a bound key: those invocations go through pino's own
+  // `child()`, which applies them; otherwise the bindings are serialised here.
+  const pinoChildren = options.redact !== undefined && options.redact.length > 0;
   const rootFor = (format: Exclude<LogFormat, 'auto'>): PinoLogger => {
     let root = roots.get(format);
     if (root === undefined) {
@@ -241,24 +289,66 @@ export function logger(options: LoggerOptions = {}): Middleware {
     return root;
   };
   // `functionName` and `cloud` are the same for every invocation of a function: serialised once
-  // into a per-function child, so each invocation only binds what changes.
-  const functions = new Map<string, PinoLogger>();
-  const functionLogger = (format: Exclude<LogFormat, 'auto'>, ctx: Context): PinoLogger => {
-    const key = `${format} ${ctx.cloud} ${ctx.functionName}`;
-    let log = functions.get(key);
-    if (log === undefined) {
-      log = rootFor(format).child({ functionName: ctx.functionName, cloud: ctx.cloud });
-      functions.set(key, log);
+  // into a per-function child, so each invocation only binds what changes. The last one used is
+  // kept aside: a function instance almost always serves one function.
+  const functions = new Map<string, FunctionLogger>();
+  let last: FunctionLogger | undefined;
+  const functionLogger = (format: Exclude<LogFormat, 'auto'>, ctx: Context): FunctionLogger => {
+    if (last !== undefined && last.format === format && last.cloud === ctx.cloud && last.name === ctx.functionName) {
+      return last;
     }
-    return log;
+    const key = `${format} ${ctx.cloud} ${ctx.functionName}`;
+    let entry = functions.get(key);
+    if (entry === undefined) {
+      const log = rootFor(format).child({ functionName: ctx.functionName, cloud: ctx.cloud });
+      entry = { format, cloud: ctx.cloud, name: ctx.functionName, log, chindings: chindingsOf(log) };
+      functions.set(key, entry);
+    }
+    last = entry;
+    return entry;
+  };
+  /**
+   * The invocation's logger. What pino's `child()` does for a child without options (a new
+   * object over its parent holding the serialised bindings), without its generic per-key
+   * serialisation: that cost a pino child per invocation a noticeable share of a small handler.
+   */
+  const invocationLogger = (event: unknown, ctx: Context, format: Exclude<LogFormat, 'auto'>): PinoLogger => {
+    const fn = functionLogger(format, ctx);
+    if (pinoChildren) return fn.log.child(bindingsFor(event, ctx, format, project));
+    const child = Object.create(fn.log) as PinoLogger;
+    (child as unknown as Record<symbol, string>)[chindingsSym] =
+      fn.chindings + chindingsFor(event, ctx, format, project);
+    return child;
+  };
+
+  const observe = async (
+    event: unknown,
+    ctx: Context,
+    next: () => Promise<MiddlewareResult<Kind>>,
+    child: PinoLogger,
+    azure: AzureLogSink | undefined,
+  ): Promise<MiddlewareResult<Kind>> => {
+    const started = summary ? performance.now() : 0;
+    const http = summary && isHttpRequest(ctx.kind, event) ? event : undefined;
+    try {
+      const result = await next();
+      if (summary) summarise(child, http, started, http && (result as HttpResponse).status, undefined);
+      return result;
+    } catch (error) {
+      if (summary) summarise(child, http, started, http && toHttpError(error).status, error);
+      throw error;
+    } finally {
+      // Released a macrotask later: `runHttp` / `runEvent` log a failure through `ctx.log`
+      // after the middleware has returned, and that line belongs to this invocation too.
+      if (azure !== undefined) setImmediate(() => release(ctx.requestId));
+    }
   };
 
   return createMiddleware({
     name: 'logger',
-    async handle(event, ctx, next) {
-      const started = summary ? performance.now() : 0;
-      const format = formatOf(options.format ?? 'auto', ctx.cloud);
-      const child = functionLogger(format, ctx).child(bindingsFor(event, ctx, format, project));
+    handle(event, ctx, next) {
+      const format = formatOf(formatOption, ctx.cloud);
+      const child = invocationLogger(event, ctx, format);
       const azure = format === 'azure' && isAzureSink(ctx.raw) ? ctx.raw : undefined;
       if (azure !== undefined) {
         const entry = azureSinks.get(ctx.requestId);
@@ -266,19 +356,9 @@ export function logger(options: LoggerOptions = {}): Middleware {
         else azureSinks.set(ctx.requestId, { sink: azure, refs: 1 });
       }
       ctx.log = child;
-      const http = isHttpRequest(ctx.kind, event) ? event : undefined;
-      try {
-        const result = await next();
-        if (summary) summarise(child, http, started, http && (result as HttpResponse).status, undefined);
-        return result;
-      } catch (error) {
-        if (summary) summarise(child, http, started, http && toHttpError(error).status, error);
-        throw error;
-      } finally {
-        // Released a macrotask later: `runHttp` / `runEvent` log a failure through `ctx.log`
-        // after the middleware has returned, and that line belongs to this invocation too.
-        if (azure !== undefined) setImmediate(() => release(ctx.requestId));
-      }
+      // Nothing to do after the handler: no async frame of our own.
+      if (!summary && azure === undefined) return next();
+      return observe(event, ctx, next, child, azure);
     },
   });
 }
