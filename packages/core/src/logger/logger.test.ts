@@ -348,6 +348,29 @@ describe('logger() invocation bindings', () => {
       expect(logs.lines[3]).toMatchObject({ requestId: awkward.requestId, coldStart: false, sku: 'a-1' });
       expect(logs.lines[4]).toMatchObject({ requestId: awkward.requestId, step: 'charge' });
     });
+
+    it(`writes the same ${format} failure summary as a logged object`, async () => {
+      // Prepare
+      const failing = (options: Parameters<typeof logger>[0]) =>
+        http({ method: 'POST', path: '/orders/:id' })
+          .use(logger({ gcpProject: 'shop-1', ...options }))
+          .handle(() => {
+            throw new RangeError('no "stock"');
+          });
+      const path = httpRequest({ method: 'POST', path: '/orders/a"b\\c' });
+      await invoke(failing({ format, redact: ['never.present'] }), path, { ...awkward, cloud: 'aws' });
+      const expected = rawLines(0);
+      // Act
+      const res = await invoke(failing({ format }), path, { ...awkward, cloud: 'aws' });
+      // Assert
+      expect(res.status).toBe(500);
+      const summaries = rawLines(0).filter((line) => line.includes('invocation failed'));
+      expect(summaries).toHaveLength(2);
+      expect(summaries[1]).toBe(summaries[0]);
+      expect(summaries[0]).toContain('"errorType":"RangeError"');
+      expect(summaries[0]).toContain('"status":500');
+      expect(expected.length).toBeGreaterThan(0);
+    });
   }
 
   it('keeps each invocation on its own bindings when invocations overlap', async () => {

@@ -182,9 +182,20 @@ function levelOf(option: LevelName | undefined): LevelName {
   return env !== undefined && env in levels ? (env as LevelName) : 'info';
 }
 
+/** `JSON.stringify(value)` for a string, without its cost for the common short ASCII id or route. */
+function jsonString(value: string): string {
+  if (value.length > 64) return JSON.stringify(value);
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    // What JSON escapes: control characters, quote, backslash and (lone) surrogates.
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(value);
+  }
+  return `"${value}"`;
+}
+
 /**
  * The per-invocation part of pino's serialised bindings (`,"requestId":"r1","coldStart":false,…`):
- * the same keys, order and `JSON.stringify` of each value as `child(bindingsFor(…))` writes.
+ * the same keys, order and JSON of each value as `child(bindingsFor(…))` writes.
  */
 function chindingsFor(
   event: unknown,
@@ -192,19 +203,20 @@ function chindingsFor(
   format: Exclude<LogFormat, 'auto'>,
   project: string | undefined,
 ): string {
-  let out = `,"requestId":${JSON.stringify(ctx.requestId)},"coldStart":${ctx.coldStart ? 'true' : 'false'}`;
-  const ids = traceIdsOf(ctx) ?? findParent(event, ctx);
+  let out = `,"requestId":${jsonString(ctx.requestId)},"coldStart":${ctx.coldStart ? 'true' : 'false'}`;
+  const fromContext = traceIdsOf(ctx);
+  const ids = fromContext ?? findParent(event, ctx);
   if (ids === undefined) return out;
-  const traceId = JSON.stringify(ids.traceId);
-  const spanId = JSON.stringify(ids.spanId);
+  // The header parsers return lower-case hex only; ids another middleware put on the context are escaped.
+  const traceId = fromContext === undefined ? `"${ids.traceId}"` : jsonString(ids.traceId);
+  const spanId = fromContext === undefined ? `"${ids.spanId}"` : jsonString(ids.spanId);
   if (format === 'gcp' && project !== undefined) {
-    const trace = JSON.stringify(`projects/${project}/traces/${ids.traceId}`);
+    const trace = jsonString(`projects/${project}/traces/${ids.traceId}`);
     return `${out},"logging.googleapis.com/trace":${trace},"logging.googleapis.com/spanId":${spanId}`;
   }
   out += `,"traceId":${traceId},"spanId":${spanId}`;
   // X-Ray's own notation, which the CloudWatch and X-Ray consoles link on.
-  if (format === 'aws')
-    out += `,"xrayTraceId":${JSON.stringify(`1-${ids.traceId.slice(0, 8)}-${ids.traceId.slice(8)}`)}`;
+  if (format === 'aws') out += `,"xrayTraceId":${jsonString(`1-${ids.traceId.slice(0, 8)}-${ids.traceId.slice(8)}`)}`;
   return out;
 }
 
@@ -228,25 +240,56 @@ function bindingsFor(
   return bindings;
 }
 
-/** The summary line: outcome, status (http) and duration; `coldStart` is already bound on every line. */
+/**
+ * The summary line: outcome, status (http) and duration; `coldStart` is already bound on every
+ * line. With `serialised`, its fields are serialised here and bound to `log` for the one line
+ * (pino writes bindings where it would write a logged object's fields), which skips pino's
+ * generic object walk.
+ */
 function summarise(
   log: PinoLogger,
   http: HttpRequest | undefined,
   started: number,
   status: number | undefined,
   error: unknown,
+  serialised: boolean,
 ): void {
   const failed = status === undefined ? error !== undefined : status >= 500;
-  const line: Record<string, unknown> = {
-    outcome: failed ? 'error' : status !== undefined && status >= 400 ? 'client-error' : 'success',
-    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-  };
+  const outcome = failed ? 'error' : status !== undefined && status >= 400 ? 'client-error' : 'success';
+  const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+  const route = http === undefined ? undefined : (http.route ?? http.path);
+  const errorType = failed && error instanceof Error ? error.name : undefined;
+  if (
+    serialised &&
+    (http === undefined || (typeof http.method === 'string' && typeof route === 'string')) &&
+    (errorType === undefined || typeof errorType === 'string')
+  ) {
+    let fields = `,"outcome":"${outcome}","durationMs":${durationMs}`;
+    if (http !== undefined) {
+      fields += `,"method":${jsonString(http.method)},"route":${jsonString(route as string)}`;
+      if (status !== undefined) fields += `,"status":${Number.isFinite(status) ? status : 'null'}`;
+    }
+    if (errorType !== undefined) fields += `,"errorType":${jsonString(errorType)}`;
+    // Bound for this one line only: pino serialises synchronously. (A logger made over `log`
+    // instead would turn every invocation's logger into a prototype, which V8 makes costly.)
+    const state = log as unknown as Record<symbol, string>;
+    const bindings = chindingsOf(log);
+    state[chindingsSym] = bindings + fields;
+    try {
+      if (failed) log.error('invocation failed');
+      else log.info('invocation completed');
+    } finally {
+      state[chindingsSym] = bindings;
+    }
+    return;
+  }
+  const line: Record<string, unknown> = { outcome, durationMs };
   if (http !== undefined) {
     line.method = http.method;
-    line.route = http.route ?? http.path;
+    line.route = route;
     line.status = status;
   }
-  if (failed && error instanceof Error) line.errorType = error.name;
+  if (errorType !== undefined) line.errorType = errorType;
   if (failed) log.error(line, 'invocation failed');
   else log.info(line, 'invocation completed');
 }
@@ -332,10 +375,10 @@ export function logger(options: LoggerOptions = {}): Middleware {
     const http = summary && isHttpRequest(ctx.kind, event) ? event : undefined;
     try {
       const result = await next();
-      if (summary) summarise(child, http, started, http && (result as HttpResponse).status, undefined);
+      if (summary) summarise(child, http, started, http && (result as HttpResponse).status, undefined, !pinoChildren);
       return result;
     } catch (error) {
-      if (summary) summarise(child, http, started, http && toHttpError(error).status, error);
+      if (summary) summarise(child, http, started, http && toHttpError(error).status, error, !pinoChildren);
       throw error;
     } finally {
       // Released a macrotask later: `runHttp` / `runEvent` log a failure through `ctx.log`
