@@ -33,7 +33,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Arra
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    // Most bodies arrive in one chunk: it is kept as it is, and an array is made only for more.
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
     let size = 0;
     let done = false;
     const onData = (chunk: Buffer) => {
@@ -41,30 +43,38 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Arra
       size += chunk.byteLength;
       if (size > limit) {
         done = true;
-        chunks.length = 0;
+        first = undefined;
+        chunks = undefined;
         req.off('data', onData);
         req.pause();
         reject(tooLarge(limit));
         return;
       }
-      chunks.push(chunk);
+      if (first === undefined) first = chunk;
+      else if (chunks === undefined) chunks = [first, chunk];
+      else chunks.push(chunk);
     };
-    req.on('data', onData);
-    req.once('end', () => {
+    // Plain listeners rather than `once`: `done` makes each fire at most once in effect, without
+    // a wrapper per listener and request.
+    const onEnd = () => {
       if (done) return;
       done = true;
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    });
+      resolve(chunks !== undefined ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)));
+    };
     // A client that goes away mid-body: 'close' before 'end' (the 'error' covers a reset socket).
-    req.once('close', () => {
+    const onClose = () => {
       if (done) return;
       done = true;
       reject(new Error('the client closed the connection before the body ended'));
-    });
-    req.once('error', (error) => {
+    };
+    const onError = (error: Error) => {
       if (done) return;
       done = true;
       reject(error);
-    });
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+    req.on('error', onError);
   });
 }

@@ -23,6 +23,8 @@ interface Route {
 interface Entry extends NamedFunction {
   readonly routes: readonly Route[];
   readonly isRouter: boolean;
+  /** The match result for this entry, built once rather than per request. */
+  readonly found: { readonly found: NamedFunction };
 }
 
 /** Where a request goes. */
@@ -56,7 +58,7 @@ function routesOf(fn: SkyportFunction<'http'>): Route[] {
 export function routeTable(functions: readonly NamedFunction[]): RouteTable {
   const entries: Entry[] = functions.map(({ name, fn }) => {
     const http = fn as SkyportFunction<'http'>;
-    return { name, fn, routes: routesOf(http), isRouter: http.routes !== undefined };
+    return { name, fn, routes: routesOf(http), isRouter: http.routes !== undefined, found: { found: { name, fn } } };
   });
   const info: RouteInfo[] = entries.flatMap((entry) =>
     entry.routes.map((route) => ({
@@ -67,7 +69,10 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     })),
   );
   const only = entries.length === 1 && entries[0]?.isRouter ? entries[0] : undefined;
-  if (only) return { info, match: () => ({ found: only }) };
+  if (only) {
+    const found = only.found;
+    return { info, match: () => found };
+  }
 
   const match = (method: string, path: string): RouteMatch => {
     const allowed = new Set<HttpMethod>();
@@ -76,14 +81,14 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     for (const entry of entries) {
       for (const route of entry.routes) {
         if (route.pattern.match(path) === undefined) continue;
-        if (allowsMethod(route.methods, method)) return { found: entry };
+        if (allowsMethod(route.methods, method)) return entry.found;
         candidate ??= entry;
         if (entry.isRouter) routerCandidate ??= entry;
         for (const allowedMethod of route.methods ?? []) allowed.add(allowedMethod);
       }
     }
     if (candidate === undefined) return { status: 404 };
-    if (routerCandidate !== undefined) return { found: routerCandidate };
+    if (routerCandidate !== undefined) return routerCandidate.found;
     return { status: 405, allow: allowHeader(allowed) };
   };
   return { info, match };

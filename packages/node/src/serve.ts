@@ -32,7 +32,7 @@ import { hasBody, readBody } from './body.js';
 import { portableBatch } from './events.js';
 import { batchJson, errorToJson } from './failures.js';
 import { AdapterUnavailableError, detectRaw, loadInvoker, rawStatus } from './raw.js';
-import { type RouteTable, routeTable } from './routes.js';
+import { type RouteMatch, type RouteTable, routeTable } from './routes.js';
 import type { AnyFunction, FunctionMap, NamedFunction, RouteInfo, ServeHandle, ServeOptions } from './types.js';
 
 const EVENT_PREFIX = '/_skyport/';
@@ -123,6 +123,52 @@ function textual(req: IncomingMessage, bytes: Uint8Array): string | Uint8Array {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
+const noRoute: RouteMatch = { status: 404 };
+
+/**
+ * What core needs to know about a node request. The URL is only built when a handler reads
+ * `req.url`; node's `req.headers` already has lower-case names and one string per name except
+ * `set-cookie` (an array), so it is handed over as it is unless a client sent that header.
+ */
+class NodeRequestInit implements HttpRequestInit {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string | undefined;
+  readonly headers: IncomingMessage['headers'];
+  readonly headersNormalized: boolean;
+  readonly body: string | Uint8Array | undefined;
+  readonly ip: string | undefined;
+  readonly raw: IncomingMessage;
+  readonly #target: string;
+
+  constructor(
+    req: IncomingMessage,
+    method: string,
+    path: string,
+    query: string | undefined,
+    body: string | Uint8Array | undefined,
+    target: string,
+  ) {
+    const headers = req.headers;
+    this.method = method;
+    this.path = path;
+    this.query = query;
+    this.headers = headers;
+    this.headersNormalized = headers['set-cookie'] === undefined;
+    this.body = body;
+    this.ip = req.socket.remoteAddress;
+    this.raw = req;
+    this.#target = target;
+  }
+
+  get url(): string {
+    const headers = this.headers;
+    const forwarded = header(headers['x-forwarded-proto']);
+    const proto = forwarded === undefined ? 'http' : (forwarded.split(',')[0] ?? 'http').trim();
+    return `${proto}://${headers.host ?? 'localhost'}${this.#target}`;
+  }
+}
+
 /**
  * Serves portable functions on `node:http` and resolves once listening.
  *
@@ -178,45 +224,36 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     write(res, response);
   };
 
-  const handleHttp = async (req: IncomingMessage, res: ServerResponse, target: string): Promise<void> => {
+  /**
+   * Runs the http function for a request whose body (if any) has been read. Returns the pending
+   * response, or `undefined` when the request was answered synchronously (404, 405, bad path):
+   * the hot path is one promise from `runHttp` and one `then`, no async frames of its own.
+   */
+  const dispatchHttp = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: string,
+    body: string | Uint8Array | undefined,
+  ): Promise<void> | undefined => {
     const q = target.indexOf('?');
     const path = q < 0 ? target : target.slice(0, q);
     const method = req.method ?? 'GET';
-    let body: string | Uint8Array | undefined;
-    try {
-      if (hasBody(req)) body = textual(req, await readBody(req, limit));
-    } catch (error) {
-      fail(res, req, error);
-      return;
-    }
-    const headers = req.headers;
-    const host = headers.host ?? 'localhost';
-    const forwarded = header(headers['x-forwarded-proto']);
-    const init: HttpRequestInit = {
-      method,
-      path,
-      query: q < 0 ? undefined : target.slice(q + 1),
-      headers,
-      headersNormalized: headers['set-cookie'] === undefined,
-      body,
-      ip: req.socket.remoteAddress,
-      url: `${forwarded === undefined ? 'http' : (forwarded.split(',')[0] ?? 'http').trim()}://${host}${target}`,
-      raw: req,
-    };
     let decodedPath = path;
     if (path.includes('%')) {
       try {
         decodedPath = decodeURIComponent(path);
       } catch {
         fail(res, req, new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' }));
-        return;
+        return undefined;
       }
     }
-    const route = table?.match(method, decodedPath) ?? { status: 404 as const };
+    const route = table === undefined ? noRoute : table.match(method, decodedPath);
     if ('found' in route) {
       const ctx = contextFor(req, res, route.found.name, 'http');
-      write(res, await runHttp(route.found.fn as SkyportFunction<'http'>, init, ctx));
-    } else if (route.status === 405 && method === 'OPTIONS') {
+      const init = new NodeRequestInit(req, method, path, q < 0 ? undefined : target.slice(q + 1), body, target);
+      return runHttp(route.found.fn as SkyportFunction<'http'>, init, ctx).then((response) => write(res, response));
+    }
+    if (route.status === 405 && method === 'OPTIONS') {
       write(res, { status: 204, headers: { allow: route.allow }, cookies: [], body: undefined });
     } else if (route.status === 405) {
       fail(
@@ -227,6 +264,16 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     } else {
       fail(res, req, new NotFound(`no route for ${method} ${decodedPath}`));
     }
+    return undefined;
+  };
+
+  const handleHttp = (req: IncomingMessage, res: ServerResponse, target: string): Promise<void> | undefined => {
+    // GETs and HEADs carry no body in practice: nothing to wait for, the function runs right away.
+    if (!hasBody(req)) return dispatchHttp(req, res, target, undefined);
+    return readBody(req, limit).then(
+      (bytes) => dispatchHttp(req, res, target, textual(req, bytes)),
+      (error: unknown) => fail(res, req, error),
+    );
   };
 
   const handleEvent = async (req: IncomingMessage, res: ServerResponse, target: string): Promise<void> => {
@@ -304,22 +351,42 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     write(res, jsonResponse(result.ok ? 200 : 500, batchJson(result, expose)));
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    inflight++;
-    const target = req.url ?? '/';
-    try {
-      if (eventRoutes && target.startsWith(EVENT_PREFIX)) await handleEvent(req, res, target);
-      else await handleHttp(req, res, target);
-    } catch (error) {
-      if (!res.headersSent) fail(res, req, error);
-      else res.destroy(error instanceof Error ? error : undefined);
-    } finally {
-      inflight--;
-      if (closing && inflight === 0) setImmediate(() => server.closeIdleConnections());
-    }
+  const finished = (): void => {
+    inflight--;
+    if (closing && inflight === 0) setImmediate(() => server.closeIdleConnections());
   };
 
-  const server = createServer((req, res) => void handle(req, res));
+  const recover = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
+    if (!res.headersSent) fail(res, req, error);
+    else res.destroy(error instanceof Error ? error : undefined);
+  };
+
+  const server = createServer((req, res) => {
+    inflight++;
+    let pending: Promise<void> | undefined;
+    try {
+      const target = req.url ?? '/';
+      pending =
+        eventRoutes && target.startsWith(EVENT_PREFIX) ? handleEvent(req, res, target) : handleHttp(req, res, target);
+    } catch (error) {
+      try {
+        recover(req, res, error);
+      } finally {
+        finished();
+      }
+      return;
+    }
+    if (pending === undefined) finished();
+    else {
+      pending.then(finished, (error: unknown) => {
+        try {
+          recover(req, res, error);
+        } finally {
+          finished();
+        }
+      });
+    }
+  });
   if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
   const envPort = process.env.PORT;
   const port = options.port ?? (envPort !== undefined && envPort !== '' ? Number(envPort) : 3000);
