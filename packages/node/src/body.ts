@@ -29,7 +29,7 @@ export function hasBody(req: IncomingMessage): boolean {
  * @example
  * const body = hasBody(req) ? await readBody(req, 1024 * 1024) : undefined;
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {

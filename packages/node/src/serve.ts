@@ -117,10 +117,10 @@ function listen(server: Server, port: number, host: string | undefined): Promise
  * A body for the portable request: valid UTF-8 of a textual type as a string (Node decodes it
  * natively, and it encodes back to the same bytes for `rawBody`), anything else as the bytes.
  */
-function textual(req: IncomingMessage, bytes: Uint8Array): string | Uint8Array {
+function textual(req: IncomingMessage, bytes: Buffer): string | Uint8Array {
   const type = bodyTypeOf(req.headers['content-type']);
   if (type === 'binary' || !isUtf8(bytes)) return bytes;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return bytes.toString('utf8');
 }
 
 const noRoute: RouteMatch = { status: 404 };
@@ -225,54 +225,70 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   };
 
   /**
-   * Runs the http function for a request whose body (if any) has been read. Returns the pending
-   * response, or `undefined` when the request was answered synchronously (404, 405, bad path):
-   * the hot path is one promise from `runHttp` and one `then`, no async frames of its own.
+   * Runs the http function for a request whose body (if any) has been read, and ends the request
+   * (`finished()`) exactly once, whatever happens. The hot path is the promise `runHttp` returns
+   * and one `then`: no async frames, no further promise hops.
    */
-  const dispatchHttp = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    target: string,
-    body: string | Uint8Array | undefined,
-  ): Promise<void> | undefined => {
-    const q = target.indexOf('?');
-    const path = q < 0 ? target : target.slice(0, q);
-    const method = req.method ?? 'GET';
-    let decodedPath = path;
-    if (path.includes('%')) {
-      try {
-        decodedPath = decodeURIComponent(path);
-      } catch {
-        fail(res, req, new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' }));
-        return undefined;
+  const dispatchHttp = (req: IncomingMessage, res: ServerResponse, target: string, bytes?: Buffer): void => {
+    try {
+      const body = bytes === undefined ? undefined : textual(req, bytes);
+      const q = target.indexOf('?');
+      const path = q < 0 ? target : target.slice(0, q);
+      const method = req.method ?? 'GET';
+      let decodedPath = path;
+      if (path.includes('%')) {
+        try {
+          decodedPath = decodeURIComponent(path);
+        } catch {
+          fail(res, req, new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' }));
+          finished();
+          return;
+        }
       }
+      const route = table === undefined ? noRoute : table.match(method, decodedPath);
+      if ('found' in route) {
+        const ctx = contextFor(req, res, route.found.name, 'http');
+        const init = new NodeRequestInit(req, method, path, q < 0 ? undefined : target.slice(q + 1), body, target);
+        runHttp(route.found.fn as SkyportFunction<'http'>, init, ctx).then(
+          (response) => {
+            try {
+              write(res, response);
+            } catch (error) {
+              recover(req, res, error);
+            } finally {
+              finished();
+            }
+          },
+          (error: unknown) => settleFailed(req, res, error),
+        );
+        return;
+      }
+      if (route.status === 405 && method === 'OPTIONS') {
+        write(res, { status: 204, headers: { allow: route.allow }, cookies: [], body: undefined });
+      } else if (route.status === 405) {
+        fail(
+          res,
+          req,
+          new MethodNotAllowed(`${method} is not allowed on ${decodedPath}`, { headers: { allow: route.allow } }),
+        );
+      } else {
+        fail(res, req, new NotFound(`no route for ${method} ${decodedPath}`));
+      }
+      finished();
+    } catch (error) {
+      settleFailed(req, res, error);
     }
-    const route = table === undefined ? noRoute : table.match(method, decodedPath);
-    if ('found' in route) {
-      const ctx = contextFor(req, res, route.found.name, 'http');
-      const init = new NodeRequestInit(req, method, path, q < 0 ? undefined : target.slice(q + 1), body, target);
-      return runHttp(route.found.fn as SkyportFunction<'http'>, init, ctx).then((response) => write(res, response));
-    }
-    if (route.status === 405 && method === 'OPTIONS') {
-      write(res, { status: 204, headers: { allow: route.allow }, cookies: [], body: undefined });
-    } else if (route.status === 405) {
-      fail(
-        res,
-        req,
-        new MethodNotAllowed(`${method} is not allowed on ${decodedPath}`, { headers: { allow: route.allow } }),
-      );
-    } else {
-      fail(res, req, new NotFound(`no route for ${method} ${decodedPath}`));
-    }
-    return undefined;
   };
 
-  const handleHttp = (req: IncomingMessage, res: ServerResponse, target: string): Promise<void> | undefined => {
+  const handleHttp = (req: IncomingMessage, res: ServerResponse, target: string): void => {
     // GETs and HEADs carry no body in practice: nothing to wait for, the function runs right away.
-    if (!hasBody(req)) return dispatchHttp(req, res, target, undefined);
-    return readBody(req, limit).then(
-      (bytes) => dispatchHttp(req, res, target, textual(req, bytes)),
-      (error: unknown) => fail(res, req, error),
+    if (!hasBody(req)) {
+      dispatchHttp(req, res, target);
+      return;
+    }
+    readBody(req, limit).then(
+      (bytes) => dispatchHttp(req, res, target, bytes),
+      (error: unknown) => settleFailed(req, res, error),
     );
   };
 
@@ -297,7 +313,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     }
     let text: string;
     try {
-      text = hasBody(req) ? Buffer.from(await readBody(req, limit)).toString('utf8') : '';
+      text = hasBody(req) ? (await readBody(req, limit)).toString('utf8') : '';
     } catch (error) {
       fail(res, req, error);
       return;
@@ -351,41 +367,30 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     write(res, jsonResponse(result.ok ? 200 : 500, batchJson(result, expose)));
   };
 
-  const finished = (): void => {
+  function finished(): void {
     inflight--;
     if (closing && inflight === 0) setImmediate(() => server.closeIdleConnections());
-  };
+  }
 
-  const recover = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
+  function recover(req: IncomingMessage, res: ServerResponse, error: unknown): void {
     if (!res.headersSent) fail(res, req, error);
     else res.destroy(error instanceof Error ? error : undefined);
-  };
+  }
+
+  function settleFailed(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    try {
+      recover(req, res, error);
+    } finally {
+      finished();
+    }
+  }
 
   const server = createServer((req, res) => {
     inflight++;
-    let pending: Promise<void> | undefined;
-    try {
-      const target = req.url ?? '/';
-      pending =
-        eventRoutes && target.startsWith(EVENT_PREFIX) ? handleEvent(req, res, target) : handleHttp(req, res, target);
-    } catch (error) {
-      try {
-        recover(req, res, error);
-      } finally {
-        finished();
-      }
-      return;
-    }
-    if (pending === undefined) finished();
-    else {
-      pending.then(finished, (error: unknown) => {
-        try {
-          recover(req, res, error);
-        } finally {
-          finished();
-        }
-      });
-    }
+    const target = req.url ?? '/';
+    if (eventRoutes && target.startsWith(EVENT_PREFIX)) {
+      handleEvent(req, res, target).then(finished, (error: unknown) => settleFailed(req, res, error));
+    } else handleHttp(req, res, target);
   });
   if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
   const envPort = process.env.PORT;
