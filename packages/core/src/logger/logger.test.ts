@@ -130,6 +130,30 @@ describe('logger() redaction', () => {
     expect(logged.request.headers.Authorization).toBe('Bearer abc.def');
   });
 
+  it('redacts inside logged requests, errors and arrays, where secrets usually hide', async () => {
+    const upstream = Object.assign(new Error('upstream said 401'), {
+      config: { url: 'https://api.example', headers: { Authorization: 'Bearer upstream-secret' } },
+    });
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((req, ctx) => {
+        ctx.log.info({ req }, 'the whole request');
+        ctx.log.info({ calls: [{ headers: { cookie: 'sid=array-secret' } }] }, 'calls');
+        throw upstream;
+      });
+    const raw = { headers: { authorization: 'Bearer raw-event-secret' }, body: '{}' };
+    const res = await invoke(fn, { ...httpRequest({ headers: { authorization: 'Bearer header-secret' } }), raw }, base);
+
+    expect(res.status).toBe(500);
+    for (const secret of ['raw-event-secret', 'header-secret', 'array-secret', 'upstream-secret']) {
+      expect(logs.text()).not.toContain(secret);
+    }
+    const failure = logs.lines.find(
+      (line) => line.level === 50 || line.level === 'error' || line.msg === '500 Internal Server Error',
+    );
+    expect(JSON.stringify(failure)).toContain('upstream said 401');
+  });
+
   it('redacts top-level credential keys and set-cookie on logged responses', async () => {
     const fn = http()
       .use(logger())

@@ -46,17 +46,68 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+const maxDepth = 6;
+
+/** What JSON output would show of a non-plain object: its `toJSON()`, or its own enumerable fields. */
+function viewOf(value: object): unknown {
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return toJSON.call(value);
+  const view: Record<string, unknown> = {};
+  if (value instanceof Error) {
+    view.type = value.name;
+    view.message = value.message;
+    view.stack = value.stack;
+  }
+  for (const key of Object.keys(value)) view[key] = (value as Record<string, unknown>)[key];
+  return view;
+}
+
 /**
- * Replaces credential keys without copying objects that hold none. A plain walk: pino's
- * wildcard redaction paths cost several microseconds a line, this costs a few key lookups.
+ * Replaces credential keys wherever they sit in what will be logged: plain objects, arrays,
+ * errors (an HTTP client's error carries the request's `Authorization` header) and class
+ * instances (a logged request carries the raw event and its headers). Objects without secrets
+ * are not copied, so the common line costs a few key lookups, not pino's wildcard redaction.
  */
-function scrub(value: Record<string, unknown>, depth: number): Record<string, unknown> {
+function scrubValue(value: unknown, depth: number, seen: Set<object>): unknown {
+  if (typeof value !== 'object' || value === null || depth > maxDepth || seen.has(value)) return value;
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const next = scrubValue(value[i], depth + 1, seen);
+        if (next !== value[i]) {
+          out ??= [...value];
+          out[i] = next;
+        }
+      }
+      return out ?? value;
+    }
+    if (!isPlainObject(value)) {
+      let view: unknown;
+      try {
+        view = viewOf(value);
+      } catch {
+        return '[Unserialisable]';
+      }
+      if (typeof view !== 'object' || view === null) return value;
+      const cleaned = scrubValue(view, depth, seen);
+      // Keep the original (and its serialiser, such as pino's for errors) unless a secret was found.
+      return cleaned === view ? value : cleaned;
+    }
+    return scrub(value, depth, seen);
+  } finally {
+    seen.delete(value);
+  }
+}
+
+function scrub(value: Record<string, unknown>, depth: number, seen = new Set<object>()): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const key in value) {
     const current = value[key];
     let next = current;
     if (secretKeys.has(key) || secretKeys.has(key.toLowerCase())) next = censor;
-    else if (depth < 4 && isPlainObject(current)) next = scrub(current, depth + 1);
+    else if (typeof current === 'object' && current !== null) next = scrubValue(current, depth + 1, seen);
     if (next !== current) {
       out ??= { ...value };
       out[key] = next;
