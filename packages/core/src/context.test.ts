@@ -100,6 +100,22 @@ describe('createContext', () => {
     expect(getLogDestination()).not.toBeUndefined();
   });
 
+  it('keeps credentials out of the built-in logger at any depth', () => {
+    const lines: string[] = [];
+    const restore = setLogDestination({ write: (line) => lines.push(line) });
+    try {
+      const ctx = createContext({ cloud: 'aws', kind: 'http', requestId: 'r', functionName: 'f' });
+      ctx.log.info(
+        { event: { headers: { Authorization: 'Bearer t0ken', Cookie: 'sid=c00kie' } }, list: [{ 'x-api-key': 'k3y' }] },
+        'x',
+      );
+      expect(lines[0]).not.toMatch(/t0ken|c00kie|k3y/);
+      expect(JSON.parse(lines[0] as string).event.headers.Authorization).toBe('[Redacted]');
+    } finally {
+      restore();
+    }
+  });
+
   it('forks contexts that share the deadline but not additions', () => {
     const ctx = createContext({
       cloud: 'aws',
