@@ -63,14 +63,14 @@ function serialiseError(error: Error): Record<string, unknown> {
 const credentialKeys = new Set(['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization']);
 
 /**
- * JSON for a log line that never throws (and never shows a credential header): errors become objects, BigInts strings, and cycles
+ * JSON for a log line that never throws (and, unless `redact` is false, never shows a credential header): errors become objects, BigInts strings, and cycles
  * `"[Circular]"`. A log call must not turn a handled failure into a crash.
  */
-export function safeJson(value: unknown): string {
+export function safeJson(value: unknown, redact = true): string {
   const seen = new WeakSet<object>();
   try {
     return JSON.stringify(value, function replace(this: unknown, key: string, raw: unknown) {
-      if (key !== '' && credentialKeys.has(key.toLowerCase())) return '[Redacted]';
+      if (redact && key !== '' && credentialKeys.has(key.toLowerCase())) return '[Redacted]';
       const item = raw instanceof Error ? serialiseError(raw) : raw;
       if (typeof item === 'bigint') return item.toString();
       if (typeof item === 'object' && item !== null) {

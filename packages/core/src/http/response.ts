@@ -135,5 +135,13 @@ export function problemResponse(error: HttpError, requestId: string | undefined)
   const headers: Record<string, string> = {};
   for (const key of Object.keys(error.headers)) headers[key.toLowerCase()] = error.headers[key] as string;
   headers['content-type'] = 'application/problem+json';
-  return { status: error.status, headers, cookies: [], body: safeJson(problemDetails(error, requestId)) };
+  const problem = problemDetails(error, requestId);
+  let body: string;
+  try {
+    body = JSON.stringify(problem);
+  } catch {
+    // Issues carrying BigInts or cycles: still an answer, never a crash.
+    body = safeJson(problem, false);
+  }
+  return { status: error.status, headers, cookies: [], body };
 }
