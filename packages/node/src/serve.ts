@@ -28,7 +28,7 @@ import {
   type SkyportFunction,
   toHttpError,
 } from '@skyport/core';
-import { hasBody, readBody } from './body.js';
+import { collectBody, hasBody, readBody } from './body.js';
 import { portableBatch } from './events.js';
 import { batchJson, errorToJson } from './failures.js';
 import { AdapterUnavailableError, detectRaw, loadInvoker, rawStatus } from './raw.js';
@@ -286,10 +286,10 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       dispatchHttp(req, res, target);
       return;
     }
-    readBody(req, limit).then(
-      (bytes) => dispatchHttp(req, res, target, bytes),
-      (error: unknown) => settleFailed(req, res, error),
-    );
+    collectBody(req, limit, (error, bytes) => {
+      if (error === null) dispatchHttp(req, res, target, bytes);
+      else settleFailed(req, res, error);
+    });
   };
 
   const handleEvent = async (req: IncomingMessage, res: ServerResponse, target: string): Promise<void> => {
