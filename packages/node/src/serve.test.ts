@@ -231,6 +231,27 @@ describe('serve()', () => {
     });
   });
 
+  it('keeps the exact bytes of a text body that is not valid UTF-8 (and of one with a literal U+FFFD)', async () => {
+    // Prepare
+    const inspect = http({ method: 'POST', path: '/inspect' }).handle((req) => ({
+      body: req.body,
+      bytes: [...req.rawBody],
+    }));
+    const server = await start(inspect);
+    const invalid = Uint8Array.from([0x61, 0xff, 0x62]);
+    const replacement = new TextEncoder().encode('a\uFFFDb');
+    const post = (bytes: Uint8Array) =>
+      fetch(`${server.url}/inspect`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: bytes });
+
+    // Act
+    const bad = await (await post(invalid)).json();
+    const good = await (await post(replacement)).json();
+
+    // Assert
+    expect(bad).toEqual({ body: 'a\uFFFDb', bytes: [0x61, 0xff, 0x62] });
+    expect(good).toEqual({ body: 'a\uFFFDb', bytes: [...replacement] });
+  });
+
   it('serves a single function given directly', async () => {
     // Prepare
     const server = await start(hello);

@@ -116,11 +116,13 @@ function listen(server: Server, port: number, host: string | undefined): Promise
 /**
  * A body for the portable request: valid UTF-8 of a textual type as a string (Node decodes it
  * natively, and it encodes back to the same bytes for `rawBody`), anything else as the bytes.
+ * Decoding replaces invalid sequences with U+FFFD, so only a text that contains one needs the
+ * full validity check.
  */
 function textual(req: IncomingMessage, bytes: Buffer): string | Uint8Array {
-  const type = bodyTypeOf(req.headers['content-type']);
-  if (type === 'binary' || !isUtf8(bytes)) return bytes;
-  return bytes.toString('utf8');
+  if (bodyTypeOf(req.headers['content-type']) === 'binary') return bytes;
+  const text = bytes.toString('utf8');
+  return text.includes('\uFFFD') && !isUtf8(bytes) ? bytes : text;
 }
 
 const noRoute: RouteMatch = { status: 404 };
