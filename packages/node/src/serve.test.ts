@@ -238,10 +238,14 @@ describe('serve()', () => {
       bytes: [...req.rawBody],
     }));
     const server = await start(inspect);
-    const invalid = Uint8Array.from([0x61, 0xff, 0x62]);
-    const replacement = new TextEncoder().encode('a\uFFFDb');
-    const post = (bytes: Uint8Array) =>
-      fetch(`${server.url}/inspect`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: bytes });
+    const invalid = [0x61, 0xff, 0x62];
+    const replacement = [...Buffer.from('a\uFFFDb', 'utf8')];
+    const post = (bytes: number[]) =>
+      fetch(`${server.url}/inspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: new Uint8Array(bytes),
+      });
 
     // Act
     const bad = await (await post(invalid)).json();
@@ -249,7 +253,7 @@ describe('serve()', () => {
 
     // Assert
     expect(bad).toEqual({ body: 'a\uFFFDb', bytes: [0x61, 0xff, 0x62] });
-    expect(good).toEqual({ body: 'a\uFFFDb', bytes: [...replacement] });
+    expect(good).toEqual({ body: 'a\uFFFDb', bytes: replacement });
   });
 
   it('serves a single function given directly', async () => {
