@@ -69,15 +69,19 @@ function dictionary(): Record<string, string> {
 }
 
 function normalizeHeaders(raw: RawHeaders | null | undefined): Record<string, string> {
-  const headers = dictionary();
+  // A plain object (copying into a prototype-free one is several times slower); `header()`
+  // reads own keys only, and `__proto__` is defined rather than assigned.
+  const headers: Record<string, string> = {};
   if (!raw) return headers;
   for (const key of Object.keys(raw)) {
     const value = raw[key];
     if (value === undefined || value === null) continue;
     const name = key.toLowerCase();
     const joined = typeof value === 'string' ? value : value.join(name === 'cookie' ? '; ' : ', ');
-    const existing = headers[name];
-    headers[name] = existing === undefined ? joined : `${existing}${name === 'cookie' ? '; ' : ', '}${joined}`;
+    const existing = Object.hasOwn(headers, name) ? headers[name] : undefined;
+    const combined = existing === undefined ? joined : `${existing}${name === 'cookie' ? '; ' : ', '}${joined}`;
+    if (name === '__proto__') Object.defineProperty(headers, name, { value: combined, enumerable: true, writable: true });
+    else headers[name] = combined;
   }
   return headers;
 }
@@ -169,7 +173,7 @@ class Request_ implements HttpRequest {
     if (this.#headers === undefined) {
       const init = this.#init;
       this.#headers = init.headersNormalized
-        ? Object.assign(dictionary(), init.headers as Record<string, string>)
+        ? { ...(init.headers as Record<string, string>) }
         : normalizeHeaders(init.headers);
       if (init.cookies && init.cookies.length > 0) {
         const joined = init.cookies.join('; ');
@@ -181,7 +185,9 @@ class Request_ implements HttpRequest {
   }
 
   header(name: string): string | undefined {
-    return this.rawHeaders[name.toLowerCase()];
+    const headers = this.rawHeaders;
+    const key = name.toLowerCase();
+    return Object.hasOwn(headers, key) ? headers[key] : undefined;
   }
 
   get queryAll(): URLSearchParams {
