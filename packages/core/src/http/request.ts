@@ -80,7 +80,8 @@ function normalizeHeaders(raw: RawHeaders | null | undefined): Record<string, st
     const joined = typeof value === 'string' ? value : value.join(name === 'cookie' ? '; ' : ', ');
     const existing = Object.hasOwn(headers, name) ? headers[name] : undefined;
     const combined = existing === undefined ? joined : `${existing}${name === 'cookie' ? '; ' : ', '}${joined}`;
-    if (name === '__proto__') Object.defineProperty(headers, name, { value: combined, enumerable: true, writable: true });
+    if (name === '__proto__')
+      Object.defineProperty(headers, name, { value: combined, enumerable: true, writable: true });
     else headers[name] = combined;
   }
   return headers;
