@@ -43,24 +43,33 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
     else dynamic.push(route);
   }
 
+  const enter = (route: Route, params: Readonly<Record<string, string>>, req: RequestImpl, ctx: Context) => {
+    req.setParams(params);
+    req.route = route.path.pattern;
+    return stepOf(route.fn, req, ctx);
+  };
+  const none: Readonly<Record<string, string>> = Object.freeze({});
+
+  // The matching route is found without allocating; only a miss works out 404 versus 405.
   const dispatch = (req: RequestImpl, ctx: Context): HttpResponse | Promise<HttpResponse> => {
-    const allowed = new Set<HttpMethod>();
-    const candidates: [Route, Record<string, string>][] = [];
-    for (const route of byPath.get(trimSlash(req.path)) ?? []) candidates.push([route, {}]);
-    for (const route of dynamic) {
-      const params = route.path.match(req.rawPath);
-      if (params) candidates.push([route, params]);
+    const statics = byPath.get(trimSlash(req.path));
+    if (statics !== undefined) {
+      for (const route of statics) if (allowsMethod(route.methods, req.method)) return enter(route, none, req, ctx);
     }
-    for (const [route, params] of candidates) {
-      if (allowsMethod(route.methods, req.method)) {
-        req.setParams(params);
-        req.route = route.path.pattern;
-        return stepOf(route.fn, req, ctx);
-      }
-      // A route without methods accepts every method, so only routes with methods get here.
+    let matched = statics !== undefined;
+    for (const route of dynamic) {
+      if (!allowsMethod(route.methods, req.method)) continue;
+      const params = route.path.match(req.rawPath);
+      if (params !== undefined) return enter(route, params, req, ctx);
+    }
+    const allowed = new Set<HttpMethod>();
+    for (const route of statics ?? []) for (const method of route.methods ?? []) allowed.add(method);
+    for (const route of dynamic) {
+      if (route.path.match(req.rawPath) === undefined) continue;
+      matched = true;
       for (const method of route.methods ?? []) allowed.add(method);
     }
-    if (candidates.length === 0) throw quietly(() => new NotFound(`no route for ${req.method} ${req.path}`));
+    if (!matched) throw quietly(() => new NotFound(`no route for ${req.method} ${req.path}`));
     const allow = allowHeader(allowed);
     if (req.method === 'OPTIONS') return { status: 204, headers: { allow }, cookies: [], body: undefined };
     throw quietly(() => new MethodNotAllowed(`${req.method} is not allowed on ${req.path}`, { headers: { allow } }));
