@@ -3,7 +3,7 @@
  * methods (`trace`, `debug`, `info`, `warn`, `error`), so the host tags them with the invocation
  * and Application Insights correlates them. Each line is one JSON object, as on the other clouds.
  */
-import type { LogFn, Logger } from '@skyport/core';
+import { createJsonLogger, type LogFn, type Logger } from '@skyport/core';
 
 /** The log methods of an `InvocationContext`. */
 export interface InvocationLog {
@@ -12,41 +12,6 @@ export interface InvocationLog {
   info(...args: unknown[]): void;
   warn(...args: unknown[]): void;
   error(...args: unknown[]): void;
-}
-
-const levels = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
-type Level = keyof typeof levels;
-
-function serialiseError(error: Error): Record<string, unknown> {
-  const out: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
-  const code = (error as { code?: unknown }).code;
-  if (code !== undefined) out.code = code;
-  if (error.cause instanceof Error) out.cause = serialiseError(error.cause);
-  return out;
-}
-
-function replacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return serialiseError(value);
-  return typeof value === 'bigint' ? value.toString() : value;
-}
-
-function format(msg: string, args: unknown[]): string {
-  if (args.length === 0) return msg;
-  let i = 0;
-  return msg.replace(/%[sdjoO%]/g, (token) => {
-    if (token === '%%') return '%';
-    if (i >= args.length) return token;
-    const arg = args[i++];
-    return typeof arg === 'string' ? arg : (safeJson(arg) ?? String(arg));
-  });
-}
-
-function safeJson(value: unknown): string | undefined {
-  try {
-    return JSON.stringify(value, replacer);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -68,50 +33,6 @@ export function hasInvocationLog(value: unknown): value is InvocationLog {
   );
 }
 
-class InvocationLogger implements Logger {
-  readonly trace: LogFn;
-  readonly debug: LogFn;
-  readonly info: LogFn;
-  readonly warn: LogFn;
-  readonly error: LogFn;
-  readonly fatal: LogFn;
-  readonly #target: InvocationLog;
-  readonly #bindings: Record<string, unknown>;
-  readonly #threshold: number;
-
-  constructor(target: InvocationLog, bindings: Record<string, unknown>, threshold: number) {
-    this.#target = target;
-    this.#bindings = bindings;
-    this.#threshold = threshold;
-    this.trace = this.#method('trace', 'trace');
-    this.debug = this.#method('debug', 'debug');
-    this.info = this.#method('info', 'info');
-    this.warn = this.#method('warn', 'warn');
-    this.error = this.#method('error', 'error');
-    this.fatal = this.#method('fatal', 'error');
-  }
-
-  #method(level: Level, sink: keyof InvocationLog): LogFn {
-    if (levels[level] < this.#threshold) return () => {};
-    return ((first: unknown, ...rest: unknown[]) => {
-      const line: Record<string, unknown> = { level, time: Date.now(), ...this.#bindings };
-      if (typeof first === 'string') line.msg = format(first, rest);
-      else if (first instanceof Error) {
-        line.err = first;
-        line.msg = typeof rest[0] === 'string' ? format(rest[0], rest.slice(1)) : first.message;
-      } else {
-        if (typeof first === 'object' && first !== null) Object.assign(line, first);
-        if (typeof rest[0] === 'string') line.msg = format(rest[0], rest.slice(1));
-      }
-      this.#target[sink](safeJson(line) ?? String(line.msg ?? ''));
-    }) as LogFn;
-  }
-
-  child(bindings: Record<string, unknown>): Logger {
-    return new InvocationLogger(this.#target, { ...this.#bindings, ...bindings }, this.#threshold);
-  }
-}
-
 /**
  * The logger every context gets: the real one is built on first use, since most invocations of
  * a healthy function never log.
@@ -119,17 +40,21 @@ class InvocationLogger implements Logger {
 class LazyInvocationLogger implements Logger {
   readonly #target: InvocationLog;
   readonly #bindings: Record<string, unknown>;
-  readonly #threshold: number;
+  readonly #level: string | undefined;
   #real: Logger | undefined;
 
-  constructor(target: InvocationLog, bindings: Record<string, unknown>, threshold: number) {
+  constructor(target: InvocationLog, bindings: Record<string, unknown>, level: string | undefined) {
     this.#target = target;
     this.#bindings = bindings;
-    this.#threshold = threshold;
+    this.#level = level;
   }
 
   #logger(): Logger {
-    this.#real ??= new InvocationLogger(this.#target, this.#bindings, this.#threshold);
+    const target = this.#target;
+    this.#real ??= createJsonLogger(this.#bindings, this.#level, (line, level) => {
+      if (level === 'fatal') target.error(line);
+      else target[level](line);
+    });
     return this.#real;
   }
 
@@ -169,6 +94,5 @@ export function createInvocationLogger(
   bindings: Record<string, unknown> = {},
   level = process.env.LOG_LEVEL,
 ): Logger {
-  const threshold = levels[(level?.toLowerCase() ?? 'info') as Level] ?? levels.info;
-  return new LazyInvocationLogger(target, bindings, threshold);
+  return new LazyInvocationLogger(target, bindings, level);
 }

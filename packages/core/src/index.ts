@@ -62,7 +62,7 @@ export { parseCookieHeader, parseSetCookie, serializeCookie } from './http/cooki
 export type { BodyType, HttpRequestInit, RawHeaders } from './http/request.js';
 export { bodyTypeOf, createHttpRequest, DEFAULT_BODY_LIMIT } from './http/request.js';
 export { isHttpResponse, isResponseInit, normalizeResponse, problemResponse } from './http/response.js';
-export type { LevelName, LogDestination } from './log.js';
+export type { LevelName, LogDestination, LogSink } from './log.js';
 export { createJsonLogger, getLogDestination, levels, setLogDestination } from './log.js';
 export { allowHeader, allowsMethod, methodsOf } from './methods.js';
 export type { CorsOptions, CorsOrigin } from './middleware/cors.js';

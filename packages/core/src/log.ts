@@ -84,9 +84,15 @@ export function safeJson(value: unknown, redact = true): string {
   }
 }
 
+/** Where a logger sends each serialised line (without the newline), with its level. */
+export type LogSink = (line: string, level: LevelName) => void;
+
+const toDestination: LogSink = (line) => destination.write(`${line}\n`);
+
 class JsonLogger implements Logger {
   readonly #bindings: Record<string, unknown>;
   readonly #threshold: number;
+  readonly #sink: LogSink;
   readonly trace: LogFn;
   readonly debug: LogFn;
   readonly info: LogFn;
@@ -94,9 +100,10 @@ class JsonLogger implements Logger {
   readonly error: LogFn;
   readonly fatal: LogFn;
 
-  constructor(bindings: Record<string, unknown>, threshold: number) {
+  constructor(bindings: Record<string, unknown>, threshold: number, sink: LogSink) {
     this.#bindings = bindings;
     this.#threshold = threshold;
+    this.#sink = sink;
     this.trace = this.#method('trace');
     this.debug = this.#method('debug');
     this.info = this.#method('info');
@@ -118,12 +125,12 @@ class JsonLogger implements Logger {
         Object.assign(line, first);
         if (typeof rest[0] === 'string') line.msg = format(rest[0], rest.slice(1));
       }
-      destination.write(`${safeJson(line)}\n`);
+      this.#sink(safeJson(line), level);
     }) as LogFn;
   }
 
   child(bindings: Record<string, unknown>): Logger {
-    return new JsonLogger({ ...this.#bindings, ...bindings }, this.#threshold);
+    return new JsonLogger({ ...this.#bindings, ...bindings }, this.#threshold, this.#sink);
   }
 }
 
@@ -134,20 +141,27 @@ function format(msg: string, args: unknown[]): string {
     if (token === '%%') return '%';
     if (i >= args.length) return token;
     const arg = args[i++];
-    return typeof arg === 'string' ? arg : (JSON.stringify(arg) ?? String(arg));
+    return typeof arg === 'string' ? arg : safeJson(arg);
   });
 }
 
 let root: Logger | undefined;
 
 /**
- * The built-in JSON-lines logger, with level from `LOG_LEVEL` (default `info`).
+ * The built-in JSON-lines logger, with level from `LOG_LEVEL` (default `info`). Lines go to the
+ * log destination, or to `sink` (an adapter routing them to the platform's own log methods).
+ * Credential headers are never written, at any depth.
  *
  * @example
  * createJsonLogger({ service: 'orders' }).info({ orderId }, 'order created');
+ * createJsonLogger({}, 'debug', (line, level) => context[level === 'fatal' ? 'error' : level](line));
  */
-export function createJsonLogger(bindings: Record<string, unknown> = {}, level = process.env.LOG_LEVEL): Logger {
-  return new JsonLogger(bindings, thresholdOf(level));
+export function createJsonLogger(
+  bindings: Record<string, unknown> = {},
+  level = process.env.LOG_LEVEL,
+  sink: LogSink = toDestination,
+): Logger {
+  return new JsonLogger(bindings, thresholdOf(level), sink);
 }
 
 /** The process-wide built-in logger, created on first use. */
