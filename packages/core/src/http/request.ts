@@ -173,13 +173,14 @@ class Request_ implements HttpRequest {
   get rawHeaders(): Record<string, string> {
     if (this.#headers === undefined) {
       const init = this.#init;
-      this.#headers = init.headersNormalized
-        ? { ...(init.headers as Record<string, string>) }
-        : normalizeHeaders(init.headers);
-      if (init.cookies && init.cookies.length > 0) {
-        const joined = init.cookies.join('; ');
+      const cookies = init.cookies && init.cookies.length > 0 ? init.cookies.join('; ') : undefined;
+      if (!init.headersNormalized) this.#headers = normalizeHeaders(init.headers);
+      // Already-normalised headers are used as they are (read only), and copied only to add cookies.
+      else if (cookies === undefined) this.#headers = (init.headers ?? {}) as Record<string, string>;
+      else this.#headers = { ...(init.headers as Record<string, string>) };
+      if (cookies !== undefined) {
         const existing = this.#headers.cookie;
-        this.#headers.cookie = existing ? `${existing}; ${joined}` : joined;
+        this.#headers.cookie = existing ? `${existing}; ${cookies}` : cookies;
       }
     }
     return this.#headers;
