@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Context, createHttpRequest, http } from '@skyport/core';
+import { type Context, createHttpRequest, http, SkyportError } from '@skyport/core';
 import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector } from '@skyport/testing';
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
@@ -267,7 +267,7 @@ describe('jwtAuth with a secret or a public key', () => {
   });
 
   it('refuses to be built without a key source', () => {
-    expect(() => jwtAuth({ issuer } as unknown as Parameters<typeof jwtAuth>[0])).toThrow(TypeError);
+    expect(() => jwtAuth({ issuer } as unknown as Parameters<typeof jwtAuth>[0])).toThrow(SkyportError);
   });
 });
 

@@ -13,7 +13,7 @@ import {
   jwtVerify,
   type KeyObject,
 } from 'jose';
-import type { HttpError } from '../errors.js';
+import { type HttpError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, keysUnavailable, missingScopes, scopesOf, unauthorized } from './challenge.js';
@@ -149,7 +149,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
     key = options.publicKey;
     defaults = asymmetric;
   } else {
-    throw new TypeError('jwtAuth() needs one of jwksUrl, secret or publicKey');
+    throw new SkyportError('INVALID_DEFINITION', 'jwtAuth() needs one of jwksUrl, secret or publicKey');
   }
   const verifyOptions = {
     algorithms: [...(options.algorithms ?? defaults)].filter((alg) => alg.toLowerCase() !== 'none'),
@@ -163,6 +163,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   const getToken = options.getToken ?? bearerToken;
 
   const verify = async (token: string): Promise<JWTPayload> => {
+    // Two calls on purpose: jose's overloads type a key resolver and key material separately.
     if (typeof key === 'function') return (await jwtVerify(token, key, verifyOptions)).payload;
     return (await jwtVerify(token, key, verifyOptions)).payload;
   };
