@@ -20,13 +20,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { build } from 'esbuild';
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
-import { z } from 'zod';
 import { measure, report } from './harness.js';
+import { bad, body, handleOrder, Order } from './orders.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const Order = z.object({ sku: z.string(), qty: z.number().int().positive(), note: z.string().optional() });
-const good = JSON.stringify({ sku: 'book-123', qty: 2, note: 'gift wrap' });
-const bad = JSON.stringify({ sku: 'book-123', qty: -1 });
+const good = body;
 
 const event = (body: string): APIGatewayProxyEventV2 => ({
   version: '2.0',
@@ -67,29 +65,7 @@ const fresh = (e: APIGatewayProxyEventV2) => ({ ...e });
 
 // Baseline: what a careful hand-written Lambda handler does.
 async function raw(e: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(e.body ?? '');
-  } catch {
-    return { statusCode: 400, headers: { 'content-type': 'application/problem+json' }, body: '{"status":400}' };
-  }
-  const result = Order.safeParse(parsed);
-  if (!result.success) {
-    return {
-      statusCode: 422,
-      headers: { 'content-type': 'application/problem+json' },
-      body: JSON.stringify({
-        title: 'Unprocessable Content',
-        status: 422,
-        errors: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-      }),
-    };
-  }
-  return {
-    statusCode: 201,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id: 'o1', ...result.data }),
-  };
+  return handleOrder(e.body);
 }
 
 const skyport = toLambda(

@@ -67,6 +67,16 @@ export interface Driver {
   schedule(time: Date): Promise<boolean>;
 }
 
+/** Whether a platform call completed (a throw is how Lambda and Azure are told to retry). */
+async function succeeds(run: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await run();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function decode(text: string | undefined, contentType: string | undefined): unknown {
   if (text === undefined || text === '') return undefined;
   if (contentType && /[/+]json/.test(contentType)) {
@@ -152,14 +162,6 @@ export function awsDriver(): Driver {
     nightlyReport: (event: unknown, context: unknown) => Promise<unknown>;
   };
   const context = () => createLambdaContext({ functionName: 'orders', timeoutMs: 10_000 });
-  const succeeds = async (run: () => Promise<unknown>) => {
-    try {
-      await run();
-      return true;
-    } catch {
-      return false;
-    }
-  };
   return {
     name: 'aws (toLambda)',
     async start(f) {
@@ -206,14 +208,6 @@ export function awsDriver(): Driver {
 /** Azure Functions: the real `HttpRequest` / `InvocationContext` classes through `invokeAzure`. */
 export function azureDriver(): Driver {
   let fns: Functions;
-  const succeeds = async (run: () => Promise<unknown>) => {
-    try {
-      await run();
-      return true;
-    } catch {
-      return false;
-    }
-  };
   return {
     name: 'azure (invokeAzure)',
     async start(f) {
