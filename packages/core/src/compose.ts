@@ -3,6 +3,7 @@
  * `(event, ctx, next)`; `next(add)` merges `add` into the context and runs the rest. Calling
  * `next()` twice is an error, not a second run of the handler.
  */
+import { Failure } from './failure.js';
 import type { AnyMiddleware, Context } from './types.js';
 
 /** Runs an event through a chain: the composed middleware and its inner function. */
@@ -18,13 +19,13 @@ export type Dispatch<TEvent, TResult> = (event: TEvent, ctx: Context) => Promise
  */
 export function compose<TEvent, TResult>(
   middleware: readonly AnyMiddleware[],
-  inner: (event: TEvent, ctx: Context) => TResult | Promise<TResult>,
+  inner: (event: TEvent, ctx: Context) => TResult | Failure | Promise<TResult>,
   wrap?: (value: unknown) => TResult | Promise<TResult>,
 ): Dispatch<TEvent, TResult> {
   if (middleware.length === 0) {
     return (event, ctx) => {
       try {
-        return Promise.resolve(inner(event, ctx));
+        return settle(inner(event, ctx));
       } catch (error) {
         return Promise.reject(error);
       }
@@ -39,7 +40,7 @@ export function compose<TEvent, TResult>(
       called = i;
       if (add !== undefined) Object.assign(ctx, add);
       try {
-        if (i === count) return Promise.resolve(inner(event, ctx));
+        if (i === count) return settle(inner(event, ctx));
         const mw = middleware[i] as AnyMiddleware;
         const result = (mw.handle as (e: unknown, c: Context, n: (a?: object) => Promise<unknown>) => Promise<unknown>)(
           event,
@@ -53,4 +54,8 @@ export function compose<TEvent, TResult>(
     };
     return dispatch(0, undefined);
   };
+}
+
+function settle<T>(out: T | Failure | Promise<T>): Promise<T> {
+  return out instanceof Failure ? Promise.reject(out.error) : Promise.resolve(out);
 }

@@ -43,49 +43,51 @@ let warm = false;
 
 const pending = Symbol('pending');
 
-interface Invocation {
-  readonly init: ContextInit;
-  deadline: number | undefined | typeof pending;
-  readonly now: () => number;
-  controller: AbortController | undefined;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  ended: boolean;
-}
-
 /** The runtime class behind `Context`. Extra properties are what middleware added. */
 class InvocationContext implements Context {
-  readonly #invocation: Invocation;
   readonly cloud: Cloud;
   readonly kind: Kind;
   readonly requestId: string;
   readonly functionName: string;
   readonly coldStart: boolean;
   readonly trace: TraceCarrier;
-  readonly region: string | undefined;
-  readonly raw: unknown;
+  readonly #init: ContextInit;
+  #deadline: number | undefined | typeof pending;
   #log: Logger | undefined;
+  #controller: AbortController | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #ended = false;
 
-  constructor(invocation: Invocation, coldStart: boolean) {
-    const init = invocation.init;
-    this.#invocation = invocation;
+  constructor(init: ContextInit, coldStart: boolean, deadline: number | undefined | typeof pending) {
+    this.#init = init;
     this.cloud = init.cloud;
     this.kind = init.kind;
     this.requestId = init.requestId;
     this.functionName = init.functionName;
     this.coldStart = coldStart;
     this.trace = init.trace ?? noTrace;
-    this.region = init.region;
-    this.raw = init.raw;
+    this.#deadline = deadline;
     this.#log = init.log;
   }
 
+  get region(): string | undefined {
+    return this.#init.region;
+  }
+
+  get raw(): unknown {
+    return this.#init.raw;
+  }
+
   get deadline(): number | undefined {
-    const invocation = this.#invocation;
-    if (invocation.deadline === pending) {
-      const left = invocation.init.remainingTimeMs?.();
-      invocation.deadline = left !== undefined && Number.isFinite(left) ? invocation.now() + left : undefined;
+    if (this.#deadline === pending) {
+      const left = this.#init.remainingTimeMs?.();
+      this.#deadline = left !== undefined && Number.isFinite(left) ? this.#now() + left : undefined;
     }
-    return invocation.deadline;
+    return this.#deadline;
+  }
+
+  #now(): number {
+    return this.#init.now === undefined ? Date.now() : this.#init.now();
   }
 
   get log(): Logger {
@@ -99,22 +101,21 @@ class InvocationContext implements Context {
 
   remainingTimeMs(): number {
     const deadline = this.deadline;
-    return deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, deadline - this.#invocation.now());
+    return deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, deadline - this.#now());
   }
 
   get signal(): AbortSignal {
-    const invocation = this.#invocation;
-    if (invocation.controller === undefined) {
-      invocation.controller = new AbortController();
-      if (this.deadline !== undefined && !invocation.ended) {
-        const delay = this.remainingTimeMs() - (invocation.init.signalMarginMs ?? 500);
-        const controller = invocation.controller;
+    if (this.#controller === undefined) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      if (this.deadline !== undefined && !this.#ended) {
+        const delay = this.remainingTimeMs() - (this.#init.signalMarginMs ?? 500);
         const abort = () => controller.abort(new DOMException('the invocation is about to time out', 'TimeoutError'));
         if (delay <= 0) abort();
-        else invocation.timer = setTimeout(abort, delay).unref();
+        else this.#timer = setTimeout(abort, delay).unref();
       }
     }
-    return invocation.controller.signal;
+    return this.#controller.signal;
   }
 
   /**
@@ -123,16 +124,7 @@ class InvocationContext implements Context {
    */
   static fork(ctx: Context): Context {
     if (!(ctx instanceof InvocationContext)) return { ...ctx };
-    const parent = ctx.#invocation;
-    const invocation: Invocation = {
-      init: parent.init,
-      deadline: parent.deadline,
-      now: parent.now,
-      controller: undefined,
-      timer: undefined,
-      ended: false,
-    };
-    const child = new InvocationContext(invocation, ctx.coldStart);
+    const child = new InvocationContext(ctx.#init, ctx.coldStart, ctx.deadline);
     child.#log = ctx.#log;
     return child;
   }
@@ -141,15 +133,14 @@ class InvocationContext implements Context {
   static abort(ctx: Context, reason: unknown): void {
     if (!(ctx instanceof InvocationContext)) return;
     void ctx.signal;
-    ctx.#invocation.controller?.abort(reason);
+    ctx.#controller?.abort(reason);
   }
 
   /** Releases the signal timer. */
   static end(ctx: Context): void {
     if (!(ctx instanceof InvocationContext)) return;
-    const invocation = ctx.#invocation;
-    invocation.ended = true;
-    if (invocation.timer !== undefined) clearTimeout(invocation.timer);
+    ctx.#ended = true;
+    if (ctx.#timer !== undefined) clearTimeout(ctx.#timer);
   }
 }
 
@@ -164,15 +155,9 @@ export function createContext(init: ContextInit): Context {
   const coldStart = init.coldStart ?? !warm;
   warm = true;
   return new InvocationContext(
-    {
-      init,
-      deadline: init.deadline ?? (init.remainingTimeMs === undefined ? undefined : pending),
-      now: init.now ?? Date.now,
-      controller: undefined,
-      timer: undefined,
-      ended: false,
-    },
+    init,
     coldStart,
+    init.deadline ?? (init.remainingTimeMs === undefined ? undefined : pending),
   );
 }
 

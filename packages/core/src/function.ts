@@ -6,6 +6,7 @@ import { compose } from './compose.js';
 import {
   InternalServerError,
   MethodNotAllowed,
+  PayloadTooLarge,
   quietly,
   SkyportError,
   UnprocessableEntity,
@@ -13,9 +14,11 @@ import {
   type ValidationIssue,
 } from './errors.js';
 import { hasSettableBody } from './events.js';
-import { checkBodyLimit, DEFAULT_BODY_LIMIT, isRequestImpl, type RequestImpl } from './http/request.js';
+import { Failure } from './failure.js';
+import { DEFAULT_BODY_LIMIT, isRequestImpl, type RequestImpl } from './http/request.js';
 import { isHttpResponse, isResponseInit, normalizeResponse } from './http/response.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
+import { compilePath, type PathPattern } from './path.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type {
   AnyMiddleware,
@@ -33,17 +36,17 @@ import type {
 import { toIssues, validate } from './validate.js';
 
 /** One step of a pipeline: synchronous when it can be, a promise when it must. */
-export type Step<TEvent, TResult> = (event: TEvent, ctx: Context) => TResult | Promise<TResult>;
+export type Step<TEvent, TResult> = (event: TEvent, ctx: Context) => TResult | Failure | Promise<TResult>;
 
 /**
  * Runs a function for one event through its fastest path: `step` for Skyport's own functions,
- * `dispatch` otherwise. May throw synchronously.
+ * `dispatch` otherwise. May throw synchronously or return a `Failure`.
  */
 export function stepOf<K extends Kind>(
   fn: SkyportFunction<K>,
   event: EventOf<K>,
   ctx: Context,
-): MiddlewareResult<K> | Promise<MiddlewareResult<K>> {
+): MiddlewareResult<K> | Failure | Promise<MiddlewareResult<K>> {
   return fn instanceof PortableFunction ? fn.step(event, ctx) : fn.dispatch(event, ctx);
 }
 
@@ -104,7 +107,7 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     }
     return normalizeResponse(result);
   };
-  const call = (req: RequestImpl, ctx: Context): HttpResponse | Promise<HttpResponse> => {
+  const call = (req: RequestImpl, ctx: Context): HttpResponse | Failure | Promise<HttpResponse> => {
     const result = run(req, ctx);
     return result instanceof Promise ? result.then(finish) : finish(result);
   };
@@ -117,11 +120,14 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
   return (req, ctx) => {
     if (!allowsMethod(methods, req.method)) {
       if (req.method === 'OPTIONS') return { status: 204, headers: { allow }, cookies: [], body: undefined };
-      throw quietly(() => new MethodNotAllowed(`${req.method} is not allowed here`, { headers: { allow } }));
+      return new Failure(
+        quietly(() => new MethodNotAllowed(`${req.method} is not allowed here`, { headers: { allow } })),
+      );
     }
-    checkBodyLimit(req, limit);
+    if (req.exceeds(limit)) return new Failure(tooLarge(limit));
     if (count === 0) return call(req, ctx);
     let issues: ValidationIssue[] | undefined;
+    let failed: Part[] | undefined;
     let pending: Promise<void>[] | undefined;
     for (let i = 0; i < count; i++) {
       const [part, schema] = parts[i] as [Part, StandardSchemaV1];
@@ -133,21 +139,27 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
             if (settled.issues) {
               issues ??= [];
               issues.push(...toIssues(part, settled.issues));
+              failed ??= [];
+              failed.push(part);
             } else req.setValidated(part, settled.value);
           }),
         );
       } else if (result.issues) {
         issues ??= [];
         issues.push(...toIssues(part, result.issues));
+        failed ??= [];
+        failed.push(part);
       } else req.setValidated(part, result.value);
     }
     if (pending !== undefined) {
       return Promise.all(pending).then(() => {
-        if (issues !== undefined) throw unprocessable(issues);
-        return call(req, ctx);
+        if (issues !== undefined) throw unprocessable(issues, failed ?? []);
+        const out = call(req, ctx);
+        if (out instanceof Failure) throw out.error;
+        return out;
       });
     }
-    if (issues !== undefined) throw unprocessable(issues);
+    if (issues !== undefined) return new Failure(unprocessable(issues, failed ?? []));
     return call(req, ctx);
   };
 }
@@ -168,10 +180,18 @@ function checkResponse(schema: StandardSchemaV1, value: unknown): unknown {
   }
 }
 
-/** The 422 of a request that failed its schemas. */
-function unprocessable(issues: ValidationIssue[]): UnprocessableEntity {
-  const parts = [...new Set(issues.map((issue) => issue.path.split('.')[0]))].join(', ');
-  return quietly(() => new UnprocessableEntity(`invalid request ${parts}`, { errors: issues, code: 'VALIDATION' }));
+/** The 422 of a request that failed its schemas (`parts` in the order they were checked). */
+function unprocessable(issues: ValidationIssue[], parts: readonly Part[]): UnprocessableEntity {
+  return quietly(
+    () => new UnprocessableEntity(`invalid request ${parts.join(', ')}`, { errors: issues, code: 'VALIDATION' }),
+  );
+}
+
+/** The 413 of a request over the body limit. */
+function tooLarge(limit: number): PayloadTooLarge {
+  return quietly(
+    () => new PayloadTooLarge(`the request body is larger than ${limit} bytes`, { code: 'BODY_TOO_LARGE' }),
+  );
 }
 
 /** Whether a non-http event passes the definition's filters (storage `on`/prefix, event `type`). */
@@ -229,6 +249,8 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
   readonly middleware: readonly AnyMiddleware[];
   readonly routes: readonly SkyportFunction<'http'>[] | undefined;
   readonly handler: AnyHandler;
+  /** The compiled `path` of a single http function (not a router), for binding its parameters. */
+  readonly pattern: PathPattern | undefined;
   readonly #step: Step<EventOf<K>, MiddlewareResult<K>>;
 
   constructor(
@@ -243,6 +265,8 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
     this.middleware = middleware;
     this.handler = handler;
     this.routes = routes;
+    const path = kind === 'http' && !routes ? (options as KindOptions['http']).path : undefined;
+    this.pattern = path === undefined ? undefined : compilePath(path);
     this.#step = this.#build();
   }
 
@@ -274,14 +298,18 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
 
   dispatch(event: EventOf<K>, ctx: Context): Promise<MiddlewareResult<K>> {
     try {
-      return Promise.resolve(this.#step(event, ctx));
+      const out = this.#step(event, ctx);
+      return out instanceof Failure ? Promise.reject(out.error) : Promise.resolve(out);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Like `dispatch`, but synchronous when nothing on the way is asynchronous (and may throw). */
-  step(event: EventOf<K>, ctx: Context): MiddlewareResult<K> | Promise<MiddlewareResult<K>> {
+  /**
+   * Like `dispatch`, but synchronous when nothing on the way is asynchronous; may throw, or
+   * return a `Failure` for an error it found without throwing.
+   */
+  step(event: EventOf<K>, ctx: Context): MiddlewareResult<K> | Failure | Promise<MiddlewareResult<K>> {
     return this.#step(event, ctx);
   }
 

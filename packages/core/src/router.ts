@@ -5,6 +5,7 @@
  * logging see 404s too.
  */
 import { MethodNotAllowed, NotFound, quietly, SkyportError } from './errors.js';
+import { Failure } from './failure.js';
 import { PortableFunction, stepOf } from './function.js';
 import type { RequestImpl } from './http/request.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
@@ -51,7 +52,7 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
   const none: Readonly<Record<string, string>> = Object.freeze({});
 
   // The matching route is found without allocating; only a miss works out 404 versus 405.
-  const dispatch = (req: RequestImpl, ctx: Context): HttpResponse | Promise<HttpResponse> => {
+  const dispatch = (req: RequestImpl, ctx: Context): HttpResponse | Failure | Promise<HttpResponse> => {
     const statics = byPath.get(trimSlash(req.path));
     if (statics !== undefined) {
       for (const route of statics) if (allowsMethod(route.methods, req.method)) return enter(route, none, req, ctx);
@@ -69,10 +70,12 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
       matched = true;
       for (const method of route.methods ?? []) allowed.add(method);
     }
-    if (!matched) throw quietly(() => new NotFound(`no route for ${req.method} ${req.path}`));
+    if (!matched) return new Failure(quietly(() => new NotFound(`no route for ${req.method} ${req.path}`)));
     const allow = allowHeader(allowed);
     if (req.method === 'OPTIONS') return { status: 204, headers: { allow }, cookies: [], body: undefined };
-    throw quietly(() => new MethodNotAllowed(`${req.method} is not allowed on ${req.path}`, { headers: { allow } }));
+    return new Failure(
+      quietly(() => new MethodNotAllowed(`${req.method} is not allowed on ${req.path}`, { headers: { allow } })),
+    );
   };
 
   return new PortableFunction('http', { path: '/*' }, [], dispatch as never, functions);

@@ -5,7 +5,8 @@
  */
 import { endContext } from './context.js';
 import { SkyportError, toHttpError } from './errors.js';
-import { stepOf } from './function.js';
+import { Failure } from './failure.js';
+import { PortableFunction, stepOf } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
 import { problemResponse } from './http/response.js';
 import { logFailure } from './log.js';
@@ -30,7 +31,7 @@ function bindingOf(fn: SkyportFunction<'http'>): Binding {
 
 /** Binds the path parameters of a single (unrouted) function. */
 function bind(fn: SkyportFunction<'http'>, req: RequestImpl): void {
-  const pattern = bindingOf(fn).pattern;
+  const pattern = fn instanceof PortableFunction ? fn.pattern : bindingOf(fn).pattern;
   if (pattern === undefined) return;
   req.route = pattern.pattern;
   if (pattern.isStatic) return;
@@ -59,6 +60,7 @@ export function runHttp(
     const req = isRequestImpl(request) ? request : (createHttpRequest(request as HttpRequestInit) as RequestImpl);
     if (!fn.routes) bind(fn, req);
     const out = stepOf(fn, req, ctx);
+    if (out instanceof Failure) return Promise.resolve(fail(out.error, ctx));
     if (out instanceof Promise)
       return out.then(
         (response) => answer(req, response, ctx),

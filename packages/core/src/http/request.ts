@@ -4,7 +4,7 @@
  * (header normalisation, query, cookies, body parsing) are computed on first read.
  */
 import { fromUtf8, utf8, utf8Length } from '../bytes.js';
-import { BadRequest, PayloadTooLarge, quietly } from '../errors.js';
+import { BadRequest, quietly } from '../errors.js';
 import type { HeaderMap, HttpRequest } from '../types.js';
 import { parseCookieHeader } from './cookies.js';
 
@@ -122,51 +122,107 @@ function parseForm(text: string): Record<string, string> {
 
 const unparsed = Symbol('unparsed');
 
+/** The parts of a request that are rarely read, kept apart so a small request allocates less. */
+interface Extra {
+  search: string | undefined;
+  queryAll: URLSearchParams | undefined;
+  query: Record<string, string> | undefined;
+  params: Readonly<Record<string, string>> | undefined;
+  cookies: Record<string, string> | undefined;
+  validQuery: unknown;
+  validParams: unknown;
+  validHeaders: unknown;
+}
+
+function extra(search: string | undefined): Extra {
+  return {
+    search,
+    queryAll: undefined,
+    query: undefined,
+    params: undefined,
+    cookies: undefined,
+    validQuery: unparsed,
+    validParams: unparsed,
+    validHeaders: unparsed,
+  };
+}
+
+/** The method in upper case; the common ones as they are (`toUpperCase` is a call into the runtime). */
+function upperMethod(method: string): string {
+  switch (method) {
+    case 'GET':
+    case 'POST':
+    case 'PUT':
+    case 'PATCH':
+    case 'DELETE':
+    case 'HEAD':
+    case 'OPTIONS':
+      return method;
+    default:
+      return method.toUpperCase();
+  }
+}
+
+/** Whether a path has neither a query nor percent-encoding (one pass over a short string). */
+function isPlainPath(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 63 /* ? */ || c === 37 /* % */) return false;
+  }
+  return true;
+}
+
 /** The runtime class behind `HttpRequest`. */
 class Request_ implements HttpRequest {
   readonly method: string;
   readonly path: string;
   /** The path as sent (percent-encoded), for route matching segment by segment. */
   readonly rawPath: string;
-  readonly ip: string | undefined;
-  readonly raw: unknown;
   route: string | undefined;
   #init: HttpRequestInit;
-  #search: string | undefined;
   #headers: Record<string, string> | undefined;
-  #queryAll: URLSearchParams | undefined;
-  #query: Record<string, string> | undefined;
-  #params: Readonly<Record<string, string>> | undefined;
-  #cookies: Record<string, string> | undefined;
   #text: string | undefined;
   #bytes: Uint8Array | undefined;
   #body: unknown = unparsed;
   #validBody: unknown = unparsed;
-  #validQuery: unknown = unparsed;
-  #validParams: unknown = unparsed;
-  #validHeaders: unknown = unparsed;
+  #extra: Extra | undefined;
 
   constructor(init: HttpRequestInit) {
     this.#init = init;
-    this.method = init.method.toUpperCase();
-    let path = init.path || '/';
-    const q = path.indexOf('?');
-    if (q >= 0) {
+    this.method = upperMethod(init.method);
+    const path = init.path || '/';
+    if (isPlainPath(path)) {
+      this.rawPath = path;
+      this.path = path;
+    } else {
+      const q = path.indexOf('?');
       // A path with its query still attached (a hand-written request): split it off.
-      this.#search = path.slice(q + 1);
-      path = path.slice(0, q) || '/';
+      if (q >= 0) this.#extra = extra(path.slice(q + 1));
+      const raw = q < 0 ? path : path.slice(0, q) || '/';
+      this.rawPath = raw;
+      this.path = decodePath(raw);
     }
-    this.rawPath = path;
-    this.path = decodePath(path);
-    this.ip = init.ip;
-    this.raw = init.raw;
     const body = init.body;
     if (typeof body === 'string') this.#text = body;
     else if (body) this.#bytes = body;
   }
 
+  get ip(): string | undefined {
+    return this.#init.ip;
+  }
+
+  get raw(): unknown {
+    return this.#init.raw;
+  }
+
+  get #more(): Extra {
+    this.#extra ??= extra(undefined);
+    return this.#extra;
+  }
+
   get headers(): HeaderMap {
-    return this.#validHeaders === unparsed ? this.rawHeaders : (this.#validHeaders as HeaderMap);
+    const valid = this.#extra?.validHeaders ?? unparsed;
+    return valid === unparsed ? this.rawHeaders : (valid as HeaderMap);
   }
 
   /** The normalised headers, before any schema. */
@@ -193,35 +249,39 @@ class Request_ implements HttpRequest {
   }
 
   get queryAll(): URLSearchParams {
-    this.#queryAll ??= toSearchParams(this.#init.query ?? this.#search);
-    return this.#queryAll;
+    const more = this.#more;
+    more.queryAll ??= toSearchParams(this.#init.query ?? more.search);
+    return more.queryAll;
   }
 
   get query(): Readonly<Record<string, string>> {
-    if (this.#validQuery !== unparsed) return this.#validQuery as Record<string, string>;
-    this.#query ??= firstValues(this.queryAll);
-    return this.#query;
+    const more = this.#more;
+    if (more.validQuery !== unparsed) return more.validQuery as Record<string, string>;
+    more.query ??= firstValues(this.queryAll);
+    return more.query;
   }
 
   get params(): Readonly<Record<string, string>> {
-    if (this.#validParams !== unparsed) return this.#validParams as Record<string, string>;
-    if (this.#params === undefined) {
+    const more = this.#more;
+    if (more.validParams !== unparsed) return more.validParams as Record<string, string>;
+    if (more.params === undefined) {
       const out = dictionary();
       const given = this.#init.params;
       if (given) for (const key of Object.keys(given)) if (typeof given[key] === 'string') out[key] = given[key];
-      this.#params = out;
+      more.params = out;
     }
-    return this.#params;
+    return more.params;
   }
 
   /** Sets the path parameters found by route matching. */
   setParams(params: Readonly<Record<string, string>>): void {
-    this.#params = params;
+    this.#more.params = params;
   }
 
   get cookies(): Readonly<Record<string, string>> {
-    this.#cookies ??= parseCookieHeader(this.rawHeaders.cookie);
-    return this.#cookies;
+    const more = this.#more;
+    more.cookies ??= parseCookieHeader(this.rawHeaders.cookie);
+    return more.cookies;
   }
 
   get url(): string {
@@ -294,9 +354,9 @@ class Request_ implements HttpRequest {
   /** Replaces a part of the request with its validated value. */
   setValidated(part: 'body' | 'query' | 'params' | 'headers', value: unknown): void {
     if (part === 'body') this.#validBody = value;
-    else if (part === 'query') this.#validQuery = value;
-    else if (part === 'params') this.#validParams = value;
-    else this.#validHeaders = value;
+    else if (part === 'query') this.#more.validQuery = value;
+    else if (part === 'params') this.#more.validParams = value;
+    else this.#more.validHeaders = value;
   }
 
   toWebRequest(): Request {
@@ -338,12 +398,3 @@ export function isRequestImpl(value: unknown): value is RequestImpl {
 
 /** The default body limit: 6 MB, the AWS Lambda synchronous payload limit. */
 export const DEFAULT_BODY_LIMIT = 6 * 1024 * 1024;
-
-/** Throws 413 when the request body is over `limit` bytes. */
-export function checkBodyLimit(req: RequestImpl, limit: number): void {
-  if (req.exceeds(limit)) {
-    throw quietly(
-      () => new PayloadTooLarge(`the request body is larger than ${limit} bytes`, { code: 'BODY_TOO_LARGE' }),
-    );
-  }
-}

@@ -8,8 +8,6 @@ import { safeJson } from '../log.js';
 import type { Cookie, HeaderValue, HttpResponse, HttpResponseInit } from '../types.js';
 import { serializeCookie } from './cookies.js';
 
-const initKeys = new Set(['status', 'headers', 'cookies', 'body']);
-
 /**
  * Whether a handler result is an explicit response: an object with a numeric `status` and no
  * keys besides `status`, `headers`, `cookies` and `body`. Anything else is a body.
@@ -22,7 +20,10 @@ export function isResponseInit(value: unknown): value is HttpResponseInit {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const status = (value as { status?: unknown }).status;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return false;
-  for (const key in value) if (!initKeys.has(key)) return false;
+  // Interned key names compare by identity: cheaper than a Set lookup per key.
+  for (const key in value) {
+    if (key !== 'status' && key !== 'body' && key !== 'headers' && key !== 'cookies') return false;
+  }
   return true;
 }
 
@@ -60,11 +61,22 @@ function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Recor
   return headers;
 }
 
+/** Whether a body is serialised as JSON without further checks: a plain object or an array. */
+function isPlainJson(body: unknown): body is object {
+  // `constructor` is read through the prototype: cheaper than `Object.getPrototypeOf`, and an
+  // object that shadows it only takes the longer path in `bodyOf`.
+  return typeof body === 'object' && body !== null && (body.constructor === Object || Array.isArray(body));
+}
+
 function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8Array | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') {
     headers['content-type'] ??= 'text/plain; charset=utf-8';
     return body;
+  }
+  if (isPlainJson(body)) {
+    headers['content-type'] ??= 'application/json';
+    return JSON.stringify(body);
   }
   if (body instanceof Uint8Array) {
     headers['content-type'] ??= 'application/octet-stream';
@@ -109,17 +121,34 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
   if (result === undefined) return { status: 204, headers: {}, cookies: [], body: undefined };
   if (result === null)
     return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: 'null' };
-  if (result instanceof Response) return fromWebResponse(result);
+  // A plain object is the common case: test it before the costlier class checks.
+  if (typeof result === 'object' && result.constructor !== Object && result instanceof Response)
+    return fromWebResponse(result);
   if (isResponseInit(result)) {
-    const cookies: string[] = [];
-    const headers = headersOf(result.headers, cookies);
-    if (result.cookies) {
-      for (const cookie of result.cookies)
-        cookies.push(typeof cookie === 'string' ? cookie : serializeCookie(cookie as Cookie));
-    }
     const status = result.status;
+    let headers: Record<string, string>;
+    let cookies: string[];
+    if (result.headers === undefined && result.cookies === undefined) {
+      // The common `{ status, body }`: a literal header map is cheaper than one built up.
+      const body = result.body;
+      if (isPlainJson(body) && status !== 204 && status !== 304) {
+        return { status, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(body) };
+      }
+      headers = {};
+      cookies = [];
+    } else {
+      cookies = [];
+      headers = headersOf(result.headers, cookies);
+      if (result.cookies) {
+        for (const cookie of result.cookies)
+          cookies.push(typeof cookie === 'string' ? cookie : serializeCookie(cookie as Cookie));
+      }
+    }
     const body = status === 204 || status === 304 ? undefined : bodyOf(result.body, headers);
     return { status, headers, cookies, body };
+  }
+  if (isPlainJson(result)) {
+    return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(result) };
   }
   const headers: Record<string, string> = {};
   return { status: 200, headers, cookies: [], body: bodyOf(result, headers) };
