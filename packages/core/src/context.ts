@@ -43,6 +43,15 @@ let warm = false;
 
 const pending = Symbol('pending');
 
+interface Abort {
+  readonly controller: AbortController | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  ended: boolean;
+}
+
+/** The state of an invocation that ended before anything read its signal (shared, never changed). */
+const endedUnread: Abort = Object.freeze({ controller: undefined, timer: undefined, ended: true });
+
 /** The runtime class behind `Context`. Extra properties are what middleware added. */
 class InvocationContext implements Context {
   readonly cloud: Cloud;
@@ -54,9 +63,8 @@ class InvocationContext implements Context {
   readonly #init: ContextInit;
   #deadline: number | undefined | typeof pending;
   #log: Logger | undefined;
-  #controller: AbortController | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #ended = false;
+  /** The abort signal's state, made when something first reads `signal` (or the invocation ends). */
+  #abort: Abort | undefined;
 
   constructor(init: ContextInit, coldStart: boolean, deadline: number | undefined | typeof pending) {
     this.#init = init;
@@ -105,17 +113,19 @@ class InvocationContext implements Context {
   }
 
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
+    let state = this.#abort;
+    if (state?.controller === undefined) {
       const controller = new AbortController();
-      this.#controller = controller;
-      if (this.deadline !== undefined && !this.#ended) {
+      state = { controller, timer: undefined, ended: state?.ended ?? false };
+      this.#abort = state;
+      if (this.deadline !== undefined && !state.ended) {
         const delay = this.remainingTimeMs() - (this.#init.signalMarginMs ?? 500);
         const abort = () => controller.abort(new DOMException('the invocation is about to time out', 'TimeoutError'));
         if (delay <= 0) abort();
-        else this.#timer = setTimeout(abort, delay).unref();
+        else state.timer = setTimeout(abort, delay).unref();
       }
     }
-    return this.#controller.signal;
+    return (state.controller as AbortController).signal;
   }
 
   /**
@@ -133,14 +143,18 @@ class InvocationContext implements Context {
   static abort(ctx: Context, reason: unknown): void {
     if (!(ctx instanceof InvocationContext)) return;
     void ctx.signal;
-    ctx.#controller?.abort(reason);
+    ctx.#abort?.controller?.abort(reason);
   }
 
   /** Releases the signal timer. */
   static end(ctx: Context): void {
     if (!(ctx instanceof InvocationContext)) return;
-    ctx.#ended = true;
-    if (ctx.#timer !== undefined) clearTimeout(ctx.#timer);
+    const state = ctx.#abort;
+    if (state === undefined) ctx.#abort = endedUnread;
+    else {
+      state.ended = true;
+      if (state.timer !== undefined) clearTimeout(state.timer);
+    }
   }
 }
 

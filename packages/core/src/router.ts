@@ -6,7 +6,7 @@
  */
 import { MethodNotAllowed, NotFound, quietly, SkyportError } from './errors.js';
 import { Failure } from './failure.js';
-import { PortableFunction, stepOf } from './function.js';
+import { PortableFunction, stepHttp } from './function.js';
 import type { RequestImpl } from './http/request.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
 import { compilePath, type PathPattern, trimSlash } from './path.js';
@@ -47,7 +47,7 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
   const enter = (route: Route, params: Readonly<Record<string, string>>, req: RequestImpl, ctx: Context) => {
     req.setParams(params);
     req.route = route.path.pattern;
-    return stepOf(route.fn, req, ctx);
+    return stepHttp(route.fn, req, ctx);
   };
   const none: Readonly<Record<string, string>> = Object.freeze({});
 

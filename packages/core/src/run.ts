@@ -6,7 +6,7 @@
 import { endContext } from './context.js';
 import { SkyportError, toHttpError } from './errors.js';
 import { Failure } from './failure.js';
-import { PortableFunction, stepOf } from './function.js';
+import { PortableFunction, stepHttp } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
 import { problemResponse } from './http/response.js';
 import { logFailure } from './log.js';
@@ -59,7 +59,7 @@ export function runHttp(
     }
     const req = isRequestImpl(request) ? request : (createHttpRequest(request as HttpRequestInit) as RequestImpl);
     if (!fn.routes) bind(fn, req);
-    const out = stepOf(fn, req, ctx);
+    const out = stepHttp(fn, req, ctx);
     if (out instanceof Failure) return Promise.resolve(fail(out.error, ctx));
     if (out instanceof Promise)
       return out.then(

@@ -4,7 +4,7 @@
  * (header normalisation, query, cookies, body parsing) are computed on first read.
  */
 import { fromUtf8, utf8, utf8Length } from '../bytes.js';
-import { BadRequest, quietly } from '../errors.js';
+import { BadRequest, quietly, UnsupportedMediaType } from '../errors.js';
 import type { HeaderMap, HttpRequest } from '../types.js';
 import { parseCookieHeader } from './cookies.js';
 
@@ -113,6 +113,15 @@ function decodePath(path: string): string {
     return decodeURIComponent(path);
   } catch {
     throw quietly(() => new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' }));
+  }
+}
+
+/** Parses JSON text; malformed JSON is a 400. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw quietly(() => new BadRequest('the request body is not valid JSON', { code: 'MALFORMED_JSON', cause: error }));
   }
 }
 
@@ -330,18 +339,33 @@ class Request_ implements HttpRequest {
     return this.#body;
   }
 
+  /**
+   * The body for a body schema: JSON when there is no content type, JSON or urlencoded by the
+   * content type; anything else is a 415, malformed JSON a 400.
+   */
+  schemaBody(): unknown {
+    if (this.empty) return undefined;
+    const contentType = (this.#headers ?? this.rawHeaders)['content-type'];
+    if (contentType && contentType !== 'application/json') {
+      const semi = contentType.indexOf(';');
+      const media = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+      if (media === 'application/x-www-form-urlencoded') return parseForm(this.text);
+      if (media !== 'application/json' && !media.endsWith('+json')) {
+        throw quietly(
+          () =>
+            new UnsupportedMediaType(`expected a JSON body, got ${contentType}`, { code: 'UNSUPPORTED_MEDIA_TYPE' }),
+        );
+      }
+    }
+    return parseJson(this.text);
+  }
+
   /** Parses the body as `type`; malformed JSON is a 400. */
   parseBody(type: BodyType): unknown {
     if (this.empty) return undefined;
     switch (type) {
       case 'json':
-        try {
-          return JSON.parse(this.text);
-        } catch (error) {
-          throw quietly(
-            () => new BadRequest('the request body is not valid JSON', { code: 'MALFORMED_JSON', cause: error }),
-          );
-        }
+        return parseJson(this.text);
       case 'form':
         return parseForm(this.text);
       case 'text':

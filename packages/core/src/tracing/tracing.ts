@@ -19,8 +19,10 @@ import {
   SpanStatusCode,
   TraceFlags,
   type Tracer,
+  type TracerProvider,
   trace,
 } from '@opentelemetry/api';
+import { forkContext } from '../context.js';
 import { toHttpError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type {
@@ -125,6 +127,126 @@ function parentContext(event: unknown, ctx: Context): OtelContext {
   return parent === undefined ? active : trace.setSpanContext(ROOT_CONTEXT, spanContextOf(parent));
 }
 
+/** The tracer provider the API falls back to while no SDK is registered. */
+const noopTracerProvider: TracerProvider = new ProxyTracerProvider().getDelegate();
+
+/** The span of every invocation without a trace: non-recording, so one serves all. */
+const untracedSpan: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * Where an invocation's trace lives on its context: the event while nothing has read
+ * `ctx.span`, `ctx.traceId` or `ctx.spanId` (no SDK), else its `TraceState`.
+ */
+const slot = Symbol('tracing');
+
+interface Slotted {
+  [slot]?: unknown;
+}
+
+const unresolved = Symbol('unresolved');
+
+/** An invocation's span and ids, as `ctx.span`, `ctx.traceId` and `ctx.spanId` read them. */
+class TraceState {
+  traceId: unknown;
+  spanId: unknown;
+  #span: unknown;
+  readonly #parent: TraceParent | undefined;
+
+  constructor(traceId: unknown, spanId: unknown, span: unknown, parent?: TraceParent) {
+    this.traceId = traceId;
+    this.spanId = spanId;
+    this.#span = span;
+    this.#parent = parent;
+  }
+
+  get span(): unknown {
+    // Without an SDK the span only carries the caller's ids: built when a handler asks for it.
+    if (this.#span === unresolved) {
+      this.#span = this.#parent === undefined ? untracedSpan : trace.wrapSpanContext(spanContextOf(this.#parent));
+    }
+    return this.#span;
+  }
+
+  set span(value: unknown) {
+    this.#span = value;
+  }
+}
+
+/** The trace of `ctx`, resolving the caller's one from the event left there on first read. */
+function stateOf(ctx: object): TraceState | undefined {
+  const held = (ctx as Slotted)[slot];
+  if (held === undefined || held instanceof TraceState) return held;
+  const parent = findParent(held, ctx as Context);
+  const state = new TraceState(parent?.traceId, parent?.spanId, unresolved, parent);
+  (ctx as Slotted)[slot] = state;
+  return state;
+}
+
+/** A context field read from, and written to, the invocation's `TraceState`. */
+function field(key: 'span' | 'traceId' | 'spanId'): PropertyDescriptor {
+  return {
+    configurable: true,
+    get(this: object): unknown {
+      return stateOf(this)?.[key];
+    },
+    // Anything else may still set the field (a middleware adding its own `traceId`): the last
+    // write wins, as with a plain property.
+    set(this: object, value: unknown): void {
+      let state = stateOf(this);
+      if (state === undefined) {
+        state = new TraceState(undefined, undefined, undefined);
+        (this as Slotted)[slot] = state;
+      }
+      state[key] = value;
+    },
+  };
+}
+
+/** The prototype of core's contexts, once the fields are defined on it. */
+let lazyPrototype: object | undefined;
+
+/**
+ * Whether `ctx` reads its trace through the fields. Passing the additions to `next()` copies
+ * them onto the context (`Object.assign`), which costs several times what the rest of this
+ * middleware does without an SDK; instead `ctx.span`, `ctx.traceId` and `ctx.spanId` are
+ * accessors defined once on the prototype of the contexts `createContext()` makes, and each
+ * invocation only leaves its event or `TraceState` under `slot`. Contexts of another shape (made
+ * by hand, or already holding these fields as their own properties) get the copies.
+ */
+function usesFields(ctx: Context): boolean {
+  const proto: unknown = Object.getPrototypeOf(ctx);
+  if (proto === lazyPrototype) return true;
+  if (lazyPrototype !== undefined || typeof proto !== 'object' || proto === null || proto === Object.prototype) {
+    return false;
+  }
+  // Only core's own context class: forking one makes another of the same class, while any
+  // other context forks to a plain object. A prototype that already has the fields keeps them.
+  if ('span' in proto || 'traceId' in proto || 'spanId' in proto || !Object.isExtensible(proto)) return false;
+  if (Object.getPrototypeOf(forkContext(ctx)) !== proto) return false;
+  Object.defineProperties(proto, { span: field('span'), traceId: field('traceId'), spanId: field('spanId') });
+  lazyPrototype = proto;
+  return !Object.hasOwn(ctx, 'span') && !Object.hasOwn(ctx, 'traceId') && !Object.hasOwn(ctx, 'spanId');
+}
+
+const untraced: TracingContext = { span: untracedSpan, traceId: undefined, spanId: undefined };
+
+/** The additions as plain properties, for contexts that do not read them through the fields. */
+function eagerAdditions(event: unknown, ctx: Context): TracingContext {
+  const parent = findParent(event, ctx);
+  if (parent === undefined) return untraced;
+  return { span: trace.wrapSpanContext(spanContextOf(parent)), traceId: parent.traceId, spanId: parent.spanId };
+}
+
+/** Leaves the event where the fields find it, and runs the rest of the chain adding nothing. */
+function proceedLazily(
+  event: EventOf<Kind>,
+  ctx: Context,
+  next: Next<Kind, TracingContext>,
+): Promise<MiddlewareResult<Kind>> {
+  (ctx as Slotted)[slot] = event ?? null;
+  return (next as unknown as () => Promise<MiddlewareResult<Kind>>)();
+}
+
 /**
  * Wraps each invocation in a span following the OpenTelemetry FaaS and HTTP semantic conventions
  * (`faas.trigger`, `faas.invocation_id`, `faas.coldstart`, `faas.name`, `cloud.provider`,
@@ -166,6 +288,21 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     return instruments;
   };
 
+  // The same for the tracer: the SDK may be registered (or replaced) after this middleware was
+  // built, so each invocation looks at the global provider's delegate, a couple of property reads.
+  let tracerProvider: TracerProvider | undefined;
+  let tracer: Tracer | undefined;
+  const sdkTracer = (): Tracer | undefined => {
+    const registered = trace.getTracerProvider();
+    const provider = registered instanceof ProxyTracerProvider ? registered.getDelegate() : registered;
+    if (provider === noopTracerProvider) return undefined;
+    if (provider !== tracerProvider) {
+      tracer = provider.getTracer(scope);
+      tracerProvider = provider;
+    }
+    return tracer;
+  };
+
   // Metric attributes repeat for every invocation of a function: built once per function.
   const metricAttributes = new Map<string, Attributes>();
   const metricAttributesFor = (ctx: Context): Attributes => {
@@ -179,30 +316,22 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     return attributes;
   };
 
-  // Without a trace there is nothing per invocation to hold: one non-recording span serves all.
-  let untracedContext: TracingContext | undefined;
-  const untraced = (): TracingContext => {
-    untracedContext ??= { span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT), traceId: undefined, spanId: undefined };
-    return untracedContext;
-  };
-
   const traced = async (
     event: EventOf<Kind>,
     ctx: Context,
     next: Next<Kind, TracingContext>,
-    sdkTracer: Tracer | undefined,
+    sdk: Tracer | undefined,
     meters: Instruments | undefined,
   ): Promise<MiddlewareResult<Kind>> => {
     const started = meters?.live ? performance.now() : 0;
     const http = isHttp(ctx.kind, event) ? event : undefined;
-    let span: Span;
-    let added: TracingContext;
+    // Without a tracer (metrics only) there is no span to record on: the caller's trace is
+    // passed on as it is without an SDK at all.
+    let span: Span | undefined;
     let routeNamed = false;
-    if (sdkTracer === undefined) {
-      // No SDK: no span to build; pass the caller's trace through for the logger.
-      const parent = findParent(event, ctx);
-      span = trace.wrapSpanContext(parent === undefined ? INVALID_SPAN_CONTEXT : spanContextOf(parent));
-      added = { span, traceId: parent?.traceId, spanId: parent?.spanId };
+    let run: () => Promise<MiddlewareResult<Kind>>;
+    if (sdk === undefined) {
+      run = usesFields(ctx) ? () => proceedLazily(event, ctx, next) : () => next(eagerAdditions(event, ctx));
     } else {
       const attributes: Attributes = {
         'faas.trigger': triggers[ctx.kind],
@@ -236,50 +365,58 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
           typeof options.attributes === 'function' ? options.attributes(event, ctx) : options.attributes,
         );
       }
-      span = sdkTracer.startSpan(name, { kind, attributes }, parentContext(event, ctx));
-      const spanContext = span.spanContext();
+      const invocation = sdk.startSpan(name, { kind, attributes }, parentContext(event, ctx));
+      span = invocation;
+      const spanContext = invocation.spanContext();
       const valid = isSpanContextValid(spanContext);
-      added = {
-        span,
-        traceId: valid ? spanContext.traceId : undefined,
-        spanId: valid ? spanContext.spanId : undefined,
-      };
+      const traceId = valid ? spanContext.traceId : undefined;
+      const spanId = valid ? spanContext.spanId : undefined;
+      const active = trace.setSpan(context.active(), invocation);
+      if (usesFields(ctx)) {
+        (ctx as Slotted)[slot] = new TraceState(traceId, spanId, invocation);
+        const proceed = next as unknown as () => Promise<MiddlewareResult<Kind>>;
+        run = () => context.with(active, proceed);
+      } else {
+        const added: TracingContext = { span: invocation, traceId, spanId };
+        run = () => context.with(active, () => next(added));
+      }
     }
 
     let failed = false;
     try {
-      const result =
-        sdkTracer === undefined
-          ? await next(added)
-          : await context.with(trace.setSpan(context.active(), span), () => next(added));
+      const result = await run();
       if (http !== undefined) {
         const status = (result as HttpResponse).status;
-        span.setAttribute('http.response.status_code', status);
+        span?.setAttribute('http.response.status_code', status);
         if (status >= 500) {
           failed = true;
-          span.setStatus({ code: SpanStatusCode.ERROR });
+          span?.setStatus({ code: SpanStatusCode.ERROR });
         }
       }
       return result;
     } catch (error) {
       const status = http === undefined ? undefined : toHttpError(error).status;
-      if (status !== undefined) span.setAttribute('http.response.status_code', status);
+      if (status !== undefined) span?.setAttribute('http.response.status_code', status);
       // A 4xx is the caller's mistake, not a failed invocation (HTTP server span conventions).
       if (status === undefined || status >= 500) {
         failed = true;
-        const exception = error instanceof Error ? error : new Error(String(error));
-        span.recordException(exception);
-        span.setAttribute('error.type', exception.name);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
+        if (span !== undefined) {
+          const exception = error instanceof Error ? error : new Error(String(error));
+          span.recordException(exception);
+          span.setAttribute('error.type', exception.name);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
+        }
       }
       throw error;
     } finally {
-      // A router matches the route inside `next()`, after the span was named.
-      if (sdkTracer !== undefined && http?.route !== undefined && !routeNamed) {
-        span.updateName(`${http.method} ${http.route}`);
-        span.setAttribute('http.route', http.route);
+      if (span !== undefined) {
+        // A router matches the route inside `next()`, after the span was named.
+        if (http?.route !== undefined && !routeNamed) {
+          span.updateName(`${http.method} ${http.route}`);
+          span.setAttribute('http.route', http.route);
+        }
+        span.end();
       }
-      span.end();
       if (meters?.live) {
         const attributes = metricAttributesFor(ctx);
         meters.invocations.add(1, attributes);
@@ -295,21 +432,15 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     name: 'tracing',
     handle(event, ctx, next) {
       const meters = withMetrics ? instrumentsFor() : undefined;
-      const provider = trace.getTracerProvider();
-      const sdkTracer =
-        provider instanceof ProxyTracerProvider ? provider.getDelegateTracer(scope) : provider.getTracer(scope);
-      if (sdkTracer === undefined && meters?.live !== true) {
-        // Nothing registered: no span, no metrics, nothing to flush. The caller's trace is still
-        // passed on, so log lines correlate without an SDK.
-        const parent = findParent(event, ctx);
-        if (parent === undefined) return next(untraced());
-        return next({
-          span: trace.wrapSpanContext(spanContextOf(parent)),
-          traceId: parent.traceId,
-          spanId: parent.spanId,
-        });
+      const sdk = sdkTracer();
+      if (sdk === undefined && meters?.live !== true) {
+        // Nothing registered: no span, no metrics, nothing to flush. The event is left on the
+        // context, so the caller's trace is parsed only if something reads `ctx.traceId` (as
+        // `logger()` does) or `ctx.span`.
+        if (usesFields(ctx)) return proceedLazily(event, ctx, next);
+        return next(eagerAdditions(event, ctx));
       }
-      return traced(event, ctx, next, sdkTracer, meters);
+      return traced(event, ctx, next, sdk, meters);
     },
   });
 }
