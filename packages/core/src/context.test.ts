@@ -75,6 +75,23 @@ describe('createContext', () => {
     endContext(ended);
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(ended.signal.aborted).toBe(false);
+
+    // Ended before anything read the signal, and ended twice (a batch and its run helper both
+    // end it): a signal read afterwards never arms a timer, and nothing throws.
+    const unread = createContext({
+      cloud: 'aws',
+      kind: 'http',
+      requestId: 'r',
+      functionName: 'f',
+      deadline: Date.now() + 30,
+      signalMarginMs: 10,
+    });
+    endContext(unread);
+    endContext(unread);
+    expect(unread.signal.aborted).toBe(false);
+    endContext(unread);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(unread.signal.aborted).toBe(false);
   });
 
   it('binds the built-in logger to the request and lets middleware replace it', () => {

@@ -151,7 +151,7 @@ class InvocationContext implements Context {
     if (!(ctx instanceof InvocationContext)) return;
     const state = ctx.#abort;
     if (state === undefined) ctx.#abort = endedUnread;
-    else {
+    else if (!state.ended) {
       state.ended = true;
       if (state.timer !== undefined) clearTimeout(state.timer);
     }
