@@ -9,7 +9,10 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import {
+  type Context,
+  createHttpRequest,
   createMessage,
+  createMiddleware,
   createScheduleTick,
   HttpError,
   http,
@@ -18,7 +21,7 @@ import {
   router,
   schedule,
 } from '@skyport/core';
-import { collectLogs, httpRequest, invoke, type LogCollector } from '@skyport/testing';
+import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector } from '@skyport/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { logger } from '../logger/index.js';
 import { parseCloudTrace, parseTraceparent, parseXray, type TracingContext, tracing } from './index.js';
@@ -71,6 +74,129 @@ describe('tracing() without an SDK', () => {
     } finally {
       logs.restore();
     }
+  });
+
+  it('gives the span the caller ids, and leaves contexts of functions without tracing() alone', async () => {
+    // Arrange
+    const traced = http()
+      .use(tracing())
+      .handle((_req, ctx) => {
+        const { traceState, ...ids } = ctx.span.spanContext();
+        return { ...ids, traceState: traceState?.serialize(), recording: ctx.span.isRecording() };
+      });
+    const untraced = http().handle((_req, ctx) => {
+      const fields = ctx as Partial<Record<'span' | 'traceId' | 'spanId', unknown>>;
+      return { empty: fields.span === undefined && fields.traceId === undefined && fields.spanId === undefined };
+    });
+    // Act
+    const withParent = await invoke(traced, httpRequest({ headers: { traceparent, tracestate: 'vendor=1' } }));
+    const withoutParent = await invoke(traced, httpRequest());
+    const other = await invoke(untraced, httpRequest({ headers: { traceparent } }));
+    // Assert
+    expect(withParent.body).toEqual({
+      traceId,
+      spanId,
+      traceFlags: 1,
+      isRemote: true,
+      traceState: 'vendor=1',
+      recording: false,
+    });
+    expect(withoutParent.body).toEqual({
+      traceId: '0'.repeat(32),
+      spanId: '0'.repeat(16),
+      traceFlags: 0,
+      recording: false,
+    });
+    expect(other.body).toEqual({ empty: true });
+  });
+
+  it('overrides the fields earlier middleware set, and later middleware and the handler override its own', async () => {
+    // Arrange
+    const seen: unknown[] = [];
+    const before = createMiddleware<'http', { traceId: string }>({
+      name: 'before',
+      handle: (_req, _ctx, next) => next({ traceId: 'from-before' }),
+    });
+    const after = createMiddleware<'http', { spanId: string }>({
+      name: 'after',
+      handle: (_req, ctx, next) => {
+        seen.push((ctx as Context & { traceId?: string }).traceId);
+        return next({ spanId: 'from-after' });
+      },
+    });
+    const fn = http()
+      .use(before)
+      .use(tracing())
+      .use(after)
+      .handle((_req, ctx) => {
+        seen.push(ctx.traceId, ctx.spanId);
+        (ctx as Context & { traceId: string }).traceId = 'from-handler';
+        seen.push(ctx.traceId);
+        return 'ok';
+      });
+    // Act
+    await invoke(fn, httpRequest({ headers: { traceparent } }));
+    await invoke(fn, httpRequest({ headers: { traceparent } }), { extra: { traceId: 'from-test', spanId: 'x' } });
+    // Assert
+    expect(seen).toEqual([
+      traceId,
+      traceId,
+      'from-after',
+      'from-handler',
+      traceId,
+      traceId,
+      'from-after',
+      'from-handler',
+    ]);
+  });
+
+  it('adds the fields as plain properties to a context made by hand', async () => {
+    // Arrange
+    const fn = http()
+      .use(tracing())
+      .handle((_req, ctx) => ({ traceId: ctx.traceId, spanId: ctx.spanId, recording: ctx.span.isRecording() }));
+    const base = fakeContext();
+    const ctx: Context = {
+      cloud: 'node',
+      kind: 'http',
+      requestId: 'by-hand',
+      functionName: 'f',
+      coldStart: false,
+      deadline: undefined,
+      remainingTimeMs: () => Number.POSITIVE_INFINITY,
+      signal: new AbortController().signal,
+      log: base.log,
+      trace: {},
+      region: undefined,
+      raw: undefined,
+    };
+    // Act
+    const res = await fn.dispatch(createHttpRequest({ method: 'GET', path: '/', headers: { traceparent } }), ctx);
+    // Assert
+    expect(res.body).toBe(JSON.stringify({ traceId, spanId, recording: false }));
+    expect(Object.getPrototypeOf(ctx)).toBe(Object.prototype);
+    expect(ctx).toMatchObject({ traceId, spanId });
+  });
+
+  it('gives each message of a batch its own caller trace', async () => {
+    const seen: unknown[] = [];
+    const fn = queue({ name: 'orders' })
+      .use(tracing())
+      .handle((_message, ctx) => {
+        seen.push(ctx.traceId);
+      });
+    const other = 'a'.repeat(32);
+    await invoke(fn, [
+      createMessage({ id: 'm-1', body: '{}', source: 'orders', attributes: { traceparent } }),
+      createMessage({
+        id: 'm-2',
+        body: '{}',
+        source: 'orders',
+        attributes: { traceparent: `00-${other}-${spanId}-01` },
+      }),
+      createMessage({ id: 'm-3', body: '{}', source: 'orders' }),
+    ]);
+    expect(seen).toEqual([traceId, other, undefined]);
   });
 });
 
@@ -259,6 +385,32 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(invocation?.name).toBe('nightly');
     expect(invocation?.attributes['faas.trigger']).toBe('timer');
     expect(work?.parentSpanContext?.spanId).toBe(invocation?.spanContext().spanId);
+  });
+
+  it('decides per invocation whether an SDK is registered', async () => {
+    // Arrange: built while the SDK is registered, first run without it, then with metrics only
+    const fn = http()
+      .use(tracing())
+      .handle((_req, ctx) => ({ recording: ctx.span.isRecording(), traceId: ctx.traceId }));
+    const request = httpRequest({ headers: { traceparent } });
+    trace.disable();
+    metrics.disable();
+    try {
+      // Act + Assert: no SDK
+      expect((await invoke(fn, request)).body).toEqual({ recording: false, traceId });
+      metrics.setGlobalMeterProvider(meterProvider);
+      // Metrics only: still no span
+      expect((await invoke(fn, request)).body).toEqual({ recording: false, traceId });
+      expect(finished()).toHaveLength(0);
+    } finally {
+      trace.setGlobalTracerProvider(tracerProvider);
+      metrics.disable();
+      metrics.setGlobalMeterProvider(meterProvider);
+    }
+    // Both again: a recording span parented by the caller
+    const res = await invoke(fn, request);
+    expect(res.body).toEqual({ recording: true, traceId });
+    expect(only().parentSpanContext?.spanId).toBe(spanId);
   });
 
   it('gives the logger the invocation span ids', async () => {

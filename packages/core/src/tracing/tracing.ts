@@ -204,14 +204,16 @@ function field(key: 'span' | 'traceId' | 'spanId'): PropertyDescriptor {
 
 /** The prototype of core's contexts, once the fields are defined on it. */
 let lazyPrototype: object | undefined;
+/** Prototypes of other contexts, looked at once. */
+const otherPrototypes = new WeakSet<object>();
 
 /**
  * Whether `ctx` reads its trace through the fields. Passing the additions to `next()` copies
  * them onto the context (`Object.assign`), which costs several times what the rest of this
  * middleware does without an SDK; instead `ctx.span`, `ctx.traceId` and `ctx.spanId` are
  * accessors defined once on the prototype of the contexts `createContext()` makes, and each
- * invocation only leaves its event or `TraceState` under `slot`. Contexts of another shape (made
- * by hand, or already holding these fields as their own properties) get the copies.
+ * invocation only leaves its event or `TraceState` under `slot`. Other contexts (made by hand)
+ * get the copies.
  */
 function usesFields(ctx: Context): boolean {
   const proto: unknown = Object.getPrototypeOf(ctx);
@@ -219,12 +221,24 @@ function usesFields(ctx: Context): boolean {
   if (lazyPrototype !== undefined || typeof proto !== 'object' || proto === null || proto === Object.prototype) {
     return false;
   }
+  if (otherPrototypes.has(proto)) return false;
   // Only core's own context class: forking one makes another of the same class, while any
   // other context forks to a plain object. A prototype that already has the fields keeps them.
-  if ('span' in proto || 'traceId' in proto || 'spanId' in proto || !Object.isExtensible(proto)) return false;
-  if (Object.getPrototypeOf(forkContext(ctx)) !== proto) return false;
+  if (
+    'span' in proto ||
+    'traceId' in proto ||
+    'spanId' in proto ||
+    !Object.isExtensible(proto) ||
+    Object.getPrototypeOf(forkContext(ctx)) !== proto
+  ) {
+    otherPrototypes.add(proto);
+    return false;
+  }
   Object.defineProperties(proto, { span: field('span'), traceId: field('traceId'), spanId: field('spanId') });
   lazyPrototype = proto;
+  // From now on assignments go through the fields. Own properties assigned before would hide
+  // them (only an invocation already under way, with a middleware before this one setting
+  // them, can have any): the context at hand then gets copies.
   return !Object.hasOwn(ctx, 'span') && !Object.hasOwn(ctx, 'traceId') && !Object.hasOwn(ctx, 'spanId');
 }
 
@@ -255,7 +269,9 @@ function proceedLazily(
  * the platform carrier, or a message's attributes). Exceptions are recorded and the span status
  * set; `faas.invocations`, `faas.errors`, `faas.coldstarts` and `faas.invoke_duration` are
  * recorded through the metrics API. Adds `ctx.span`, `ctx.traceId` and `ctx.spanId` (which
- * `logger()` puts on every line). Without a registered SDK it costs a no-op span and no export.
+ * `logger()` puts on every line). Whether an SDK is registered is looked up per invocation;
+ * without one it records nothing, and the caller's trace is only parsed when one of those
+ * fields is read.
  *
  * @example
  * export const getOrder = http({ method: 'GET', path: '/orders/:id' })
