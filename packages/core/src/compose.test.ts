@@ -3,6 +3,7 @@ import { http, queue } from './builders.js';
 import { createContext } from './context.js';
 import { HttpError, SkyportError, Unauthorized } from './errors.js';
 import { createMessage } from './events.js';
+import { createHttpRequest } from './http/request.js';
 import { cors } from './middleware/cors.js';
 import { createMiddleware } from './middleware/create.js';
 import { runEvent, runHttp } from './run.js';
@@ -57,6 +58,33 @@ describe('onion middleware', () => {
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     expect(called).toBe(false);
+  });
+
+  it('normalises what the outermost middleware returns, whatever it is, through runHttp and dispatch', async () => {
+    const answerWith = (value: () => unknown) =>
+      http()
+        .use(createMiddleware<'http'>({ name: 'answer', kinds: ['http'], handle: async () => value() as never }))
+        .handle(() => 'unreachable');
+    const plain = answerWith(() => ({ ok: true }));
+    const viaRun = await runHttp(plain, { method: 'GET', path: '/' }, ctx());
+    expect(viaRun).toEqual({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      cookies: [],
+      body: '{"ok":true}',
+    });
+    const request = createHttpRequest({ method: 'GET', path: '/' });
+    expect(await plain.dispatch(request, ctx())).toEqual(viaRun);
+
+    const web = answerWith(() => new Response('made', { status: 202, headers: { 'content-type': 'text/plain' } }));
+    const fromWeb = await runHttp(web, { method: 'GET', path: '/' }, ctx());
+    expect(fromWeb).toMatchObject({ status: 202, body: 'made' });
+
+    // A value JSON cannot represent is the function's bug: a 500, never a rejected runHttp.
+    const broken = answerWith(() => ({ total: 1n }));
+    const failed = await runHttp(broken, { method: 'GET', path: '/' }, ctx());
+    expect(failed.status).toBe(500);
+    expect(failed.headers['content-type']).toBe('application/problem+json');
   });
 
   it('lets a middleware map errors and see normalised responses', async () => {

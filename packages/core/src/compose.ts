@@ -11,7 +11,9 @@ export type Dispatch<TEvent, TResult> = (event: TEvent, ctx: Context) => Promise
 
 /**
  * Composes `middleware` (outermost first) around `inner`. `wrap`, when given, normalises what
- * each middleware returns (http uses it so outer middleware always sees an `HttpResponse`).
+ * each middleware returns (http uses it so outer middleware always sees an `HttpResponse`);
+ * with `wrapOutermost` false the outermost middleware's result is left for the caller to
+ * normalise, which saves a promise hop when the caller normalises anyway.
  *
  * @example
  * const run = compose([cors(), timeout()], (req, ctx) => handler(req, ctx));
@@ -21,6 +23,7 @@ export function compose<TEvent, TResult>(
   middleware: readonly AnyMiddleware[],
   inner: (event: TEvent, ctx: Context) => TResult | Failure | Promise<TResult>,
   wrap?: (value: unknown) => TResult | Promise<TResult>,
+  wrapOutermost = true,
 ): Dispatch<TEvent, TResult> {
   if (middleware.length === 0) {
     return (event, ctx) => {
@@ -47,7 +50,10 @@ export function compose<TEvent, TResult>(
           ctx,
           (next) => dispatch(i + 1, next),
         );
-        return wrap ? Promise.resolve(result).then(wrap) : (Promise.resolve(result) as Promise<TResult>);
+        if (wrap === undefined || (i === 0 && !wrapOutermost)) {
+          return (result instanceof Promise ? result : Promise.resolve(result)) as Promise<TResult>;
+        }
+        return result instanceof Promise ? result.then(wrap) : Promise.resolve(wrap(result));
       } catch (error) {
         return Promise.reject(error);
       }

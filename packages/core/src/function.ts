@@ -54,7 +54,7 @@ export function stepHttp(
 export type AnyHandler = (event: never, ctx: never) => unknown;
 
 /** Normalises what a middleware returned into an `HttpResponse`. */
-function toResponse(value: unknown): HttpResponse | Promise<HttpResponse> {
+export function toResponse(value: unknown): HttpResponse | Promise<HttpResponse> {
   return isHttpResponse(value) ? value : normalizeResponse(value);
 }
 
@@ -258,6 +258,8 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
   /** The compiled `path` of a single http function (not a router), for binding its parameters. */
   readonly pattern: PathPattern | undefined;
   readonly #step: Step<EventOf<K>, MiddlewareResult<K>>;
+  /** The http chain whose outermost result is not yet normalised (for `runHttp`, which does it). */
+  #loose: Step<RequestImpl, unknown> | undefined;
 
   constructor(
     kind: K,
@@ -283,10 +285,12 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
         ? (handler as unknown as Step<RequestImpl, HttpResponse>)
         : httpInner(options as KindOptions['http'], handler);
       // Unchecked: `step` and `dispatch` check the request, the run helpers made it themselves.
-      return (middleware.length === 0 ? inner : compose(middleware, inner, toResponse)) as unknown as Step<
-        EventOf<K>,
-        MiddlewareResult<K>
-      >;
+      if (middleware.length === 0) {
+        this.#loose = inner;
+        return inner as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
+      }
+      this.#loose = compose(middleware, inner, toResponse, false);
+      return compose(middleware, inner, toResponse) as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
     }
     const run = handler as (event: unknown, ctx: Context) => unknown;
     const needsValidation = kind === 'queue' || kind === 'stream' || kind === 'changes' || kind === 'events';
@@ -323,6 +327,14 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
   /** `step` for a request made by `createHttpRequest()` (an http function only). */
   stepHttp(req: RequestImpl, ctx: Context): HttpResponse | Failure | Promise<HttpResponse> {
     return (this.#step as unknown as Step<RequestImpl, HttpResponse>)(req, ctx);
+  }
+
+  /**
+   * `stepHttp` whose result the caller normalises with `normalizeResult`: what the outermost
+   * middleware returned is passed on as it is.
+   */
+  stepHttpLoose(req: RequestImpl, ctx: Context): unknown {
+    return (this.#loose as Step<RequestImpl, unknown>)(req, ctx);
   }
 
   use(mw: object): SkyportFunction<K> {

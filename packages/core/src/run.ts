@@ -6,7 +6,7 @@
 import { endContext } from './context.js';
 import { SkyportError, toHttpError } from './errors.js';
 import { Failure } from './failure.js';
-import { PortableFunction, stepHttp } from './function.js';
+import { PortableFunction, stepHttp, toResponse } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
 import { problemResponse } from './http/response.js';
 import { logFailure } from './log.js';
@@ -59,11 +59,19 @@ export function runHttp(
     }
     const req = isRequestImpl(request) ? request : (createHttpRequest(request as HttpRequestInit) as RequestImpl);
     if (!fn.routes) bind(fn, req);
-    const out = stepHttp(fn, req, ctx);
+    // Skyport's own functions leave the outermost middleware's result to `answer`, which
+    // normalises it in the same promise step.
+    const out = fn instanceof PortableFunction ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
     if (out instanceof Failure) return Promise.resolve(fail(out.error, ctx));
     if (out instanceof Promise)
       return out.then(
-        (response) => answer(req, response, ctx),
+        (response: unknown) => {
+          try {
+            return answer(req, response, ctx);
+          } catch (error) {
+            return fail(error, ctx);
+          }
+        },
         (error) => fail(error, ctx),
       );
     return Promise.resolve(answer(req, out, ctx));
@@ -72,7 +80,13 @@ export function runHttp(
   }
 }
 
-function answer(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
+function answer(req: RequestImpl, result: unknown, ctx: Context): HttpResponse | Promise<HttpResponse> {
+  const response = toResponse(result);
+  if (response instanceof Promise)
+    return response.then(
+      (settled) => answer(req, settled, ctx),
+      (error) => fail(error, ctx),
+    );
   endContext(ctx);
   return req.method === 'HEAD' && response.body !== undefined ? { ...response, body: undefined } : response;
 }
