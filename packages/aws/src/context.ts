@@ -1,7 +1,8 @@
 /**
  * The Skyport context of a Lambda invocation, and a realistic Lambda context for running
- * functions outside Lambda (`invokeLambda`, the CLI, tests). The Lambda context is exposed
- * untouched as `ctx.raw`; `callbackWaitsForEmptyEventLoop` is left as the runtime set it.
+ * functions outside Lambda (`invokeLambda`, the CLI, tests), and the Lambda context a
+ * `fromLambda` handler gets. The Lambda context is exposed untouched as `ctx.raw`;
+ * `callbackWaitsForEmptyEventLoop` is left as the runtime set it.
  */
 import { type Context, createContext, type Kind, type TraceCarrier } from '@skyport/core';
 import type { LambdaContext } from './types.js';
@@ -87,6 +88,39 @@ export function createLambdaContext(init: LambdaContextInit = {}): LambdaContext
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `${day}/[${version}]${crypto.randomUUID().replaceAll('-', '')}`,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: noop,
+    fail: noop,
+    succeed: noop,
+  };
+}
+
+/**
+ * The Lambda context a `fromLambda` handler gets: the real one on Lambda, a faithful stand-in
+ * built from `ctx` elsewhere.
+ *
+ * @example
+ * const context = lambdaContextFrom(ctx);
+ */
+export function lambdaContextFrom(ctx: Context): LambdaContext {
+  const raw = obj(ctx.raw);
+  if (raw && typeof raw.awsRequestId === 'string' && typeof raw.getRemainingTimeInMillis === 'function') {
+    return ctx.raw as LambdaContext;
+  }
+  const region = ctx.region ?? 'us-east-1';
+  const noop = () => undefined;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: ctx.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:123456789012:function:${ctx.functionName}`,
+    memoryLimitInMB: '128',
+    awsRequestId: ctx.requestId,
+    logGroupName: `/aws/lambda/${ctx.functionName}`,
+    logStreamName: `local/[$LATEST]${ctx.requestId}`,
+    getRemainingTimeInMillis: () => {
+      const left = ctx.remainingTimeMs();
+      return Number.isFinite(left) ? left : 900_000;
+    },
     done: noop,
     fail: noop,
     succeed: noop,

@@ -5,7 +5,7 @@
  * schedule in `resources`.
  */
 import { type CloudEvent, createCloudEvent, createScheduleTick, type ScheduleTick } from '@skyport/core';
-import { arnName, type Obj, str } from './util.js';
+import { arnName, type Obj, str } from './read.js';
 
 /**
  * Maps an EventBridge event to a CloudEvent.

@@ -29,17 +29,9 @@ import {
   stream,
 } from '@skyport/core';
 import type { Callback } from 'aws-lambda';
+import { marshall } from './attribute-value.js';
+import { lambdaContextFrom } from './context.js';
 import { detectAwsEvent, detectAwsRecord } from './detect.js';
-import {
-  apiGatewayV2FromRequest,
-  dynamodbRecordFromChange,
-  eventBridgeFromCloudEvent,
-  kinesisRecordFromStreamRecord,
-  lambdaContextFrom,
-  s3RecordFromStorageEvent,
-  scheduledEventFromTick,
-  sqsRecordFromMessage,
-} from './synthesize.js';
 import type { AwsSource, LambdaContext } from './types.js';
 import { type Obj, obj, str } from './util.js';
 
@@ -169,6 +161,15 @@ function passThrough(raw: unknown, sources: readonly AwsSource[]): Obj | undefin
 
 const httpSources: readonly AwsSource[] = ['apigw-v1', 'apigw-v2', 'function-url', 'alb'];
 
+type Synthesize = typeof import('./synthesize.js');
+let synthesize: Promise<Synthesize> | undefined;
+
+/** The event synthesisers, loaded the first time a handler runs off Lambda (never on it). */
+function synthesizers(): Promise<Synthesize> {
+  synthesize ??= import('./synthesize.js');
+  return synthesize;
+}
+
 /**
  * Wraps an existing Lambda handler as a portable function of `kind`, so it can take Skyport
  * middleware (`.use(...)`), run under `invoke()` in tests, and be deployed by other adapters.
@@ -198,40 +199,50 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
   switch (kind) {
     case 'http':
       fn = http(rest).handle(async (req: HttpRequest, ctx: Context) => {
-        const event = httpSources.includes(detectAwsEvent(req.raw)) ? req.raw : apiGatewayV2FromRequest(req, ctx);
+        const event = httpSources.includes(detectAwsEvent(req.raw))
+          ? req.raw
+          : (await synthesizers()).apiGatewayV2FromRequest(req, ctx);
         return httpResultToResponse(await invoke(event, ctx));
       }) as SkyportFunction;
       break;
     case 'queue':
       fn = queue({ name: 'lambda', ...rest }).handle(async (msg: Message, ctx: Context) => {
-        const event = passThrough(msg.raw, ['sqs', 'sns']) ?? { Records: [sqsRecordFromMessage(msg, ctx)] };
+        const event = passThrough(msg.raw, ['sqs', 'sns']) ?? {
+          Records: [(await synthesizers()).sqsRecordFromMessage(msg, ctx)],
+        };
         checkBatchResult(await invoke(event, ctx), msg.id);
       }) as SkyportFunction;
       break;
     case 'stream':
       fn = stream({ name: 'lambda', ...rest }).handle(async (rec: StreamRecord, ctx: Context) => {
         const event = passThrough(rec.raw, ['kinesis', 'dynamodb']) ?? {
-          Records: [kinesisRecordFromStreamRecord(rec, ctx)],
+          Records: [(await synthesizers()).kinesisRecordFromStreamRecord(rec, ctx)],
         };
         checkBatchResult(await invoke(event, ctx), rec.sequence);
       }) as SkyportFunction;
       break;
     case 'changes':
       fn = changes({ collection: 'lambda', ...rest }).handle(async (change: ChangeEvent, ctx: Context) => {
-        const event = passThrough(change.raw, ['dynamodb']) ?? { Records: [dynamodbRecordFromChange(change, ctx)] };
+        const event = passThrough(change.raw, ['dynamodb']) ?? {
+          Records: [(await synthesizers()).dynamodbRecordFromChange(change, ctx, marshall)],
+        };
         checkBatchResult(await invoke(event, ctx), JSON.stringify(change.key));
       }) as SkyportFunction;
       break;
     case 'storage':
       fn = storage({ bucket: '*', ...rest }).handle(async (object: StorageEvent, ctx: Context) => {
         const whole = detectAwsEvent(object.raw) === 's3-eventbridge' ? object.raw : undefined;
-        const event = whole ?? passThrough(object.raw, ['s3']) ?? { Records: [s3RecordFromStorageEvent(object, ctx)] };
+        const recorded = whole ?? passThrough(object.raw, ['s3']);
+        const event = recorded ?? { Records: [(await synthesizers()).s3RecordFromStorageEvent(object, ctx)] };
         await invoke(event, ctx);
       }) as SkyportFunction;
       break;
     case 'schedule':
       fn = schedule({ cron: '0 0 * * *', ...rest }).handle(async (tick: ScheduleTick, ctx: Context) => {
-        const event = detectAwsEvent(tick.raw) === 'scheduled' ? tick.raw : scheduledEventFromTick(tick, ctx);
+        const event =
+          detectAwsEvent(tick.raw) === 'scheduled'
+            ? tick.raw
+            : (await synthesizers()).scheduledEventFromTick(tick, ctx);
         await invoke(event, ctx);
       }) as SkyportFunction;
       break;
@@ -239,7 +250,7 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
       fn = events(rest).handle(async (event: CloudEvent, ctx: Context) => {
         const source = detectAwsEvent(event.raw);
         const raw = source === 'eventbridge' || source === 'scheduled' || source === 's3-eventbridge';
-        await invoke(raw ? event.raw : eventBridgeFromCloudEvent(event, ctx), ctx);
+        await invoke(raw ? event.raw : (await synthesizers()).eventBridgeFromCloudEvent(event, ctx), ctx);
       }) as SkyportFunction;
   }
   return fn as unknown as SkyportFunction<K>;

@@ -4,8 +4,8 @@
  * reported (Lambda retries from the first one).
  */
 import { createStreamRecord, decodeBase64, type StreamRecord } from '@skyport/core';
+import { arnName, obj, str } from './read.js';
 import type { RecordMapper } from './records.js';
-import { arnName, obj, str } from './util.js';
 
 /**
  * How Kinesis records become batch items (`itemIdentifier` is the sequence number).

@@ -5,7 +5,7 @@
  * Lambda could not be told which message to retry.
  */
 import { type BatchItem, type Kind, runBatch, SkyportError, type SkyportFunction } from '@skyport/core';
-import { awsError, type Obj, obj } from './util.js';
+import { awsError, type Obj, obj } from './read.js';
 
 /**
  * A record that could not be mapped; dispatching it fails with its error.

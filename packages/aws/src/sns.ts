@@ -4,9 +4,9 @@
  * take over.
  */
 import { createMessage, type Message } from '@skyport/core';
+import { arnName, obj, str } from './read.js';
 import type { RecordMapper } from './records.js';
 import { snsAttributes } from './sqs.js';
-import { arnName, obj, str } from './util.js';
 
 /**
  * How SNS records become batch items (`Sns.MessageId`, attributes from `MessageAttributes`).

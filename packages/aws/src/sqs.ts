@@ -5,8 +5,8 @@
  * arrive as a JSON envelope in the body; `unwrapSns` opens it.
  */
 import { createMessage, type Message } from '@skyport/core';
+import { arnName, type Obj, obj, str, stringMap } from './read.js';
 import type { RecordMapper } from './records.js';
-import { arnName, type Obj, obj, str, stringMap } from './util.js';
 
 function messageAttributes(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};

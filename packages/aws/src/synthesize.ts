@@ -1,7 +1,9 @@
 /**
  * Realistic AWS events built from portable ones, for `fromLambda` handlers running outside
  * Lambda (through `invoke()`, the Node server, Azure or GCP): an HTTP API 2.0 request, an SQS,
- * Kinesis, DynamoDB Streams or S3 record, a scheduled event, an EventBridge event.
+ * Kinesis, DynamoDB Streams or S3 record, a scheduled event, an EventBridge event. Only needed
+ * off Lambda, so `fromLambda` imports it on first use; it imports nothing from the package entry
+ * (the DynamoDB encoder comes as an argument) so that no shared module is split out of it.
  */
 import {
   type ChangeEvent,
@@ -24,9 +26,7 @@ import type {
   ScheduledEvent,
   SQSRecord,
 } from 'aws-lambda';
-import { marshall } from './attribute-value.js';
-import type { LambdaContext } from './types.js';
-import { obj } from './util.js';
+import type { marshall } from './attribute-value.js';
 
 const account = '123456789012';
 
@@ -177,24 +177,24 @@ export function kinesisRecordFromStreamRecord(rec: StreamRecord, ctx: Context): 
 let sequence = 0;
 
 /**
- * A DynamoDB Streams record (NEW_AND_OLD_IMAGES) for a portable change.
+ * A DynamoDB Streams record (NEW_AND_OLD_IMAGES) for a portable change; `encode` is `marshall`.
  *
  * @example
- * const record = dynamodbRecordFromChange(change, ctx);
+ * const record = dynamodbRecordFromChange(change, ctx, marshall);
  */
-export function dynamodbRecordFromChange(change: ChangeEvent, ctx: Context): DynamoDBRecord {
+export function dynamodbRecordFromChange(change: ChangeEvent, ctx: Context, encode: typeof marshall): DynamoDBRecord {
   const region = regionOf(ctx);
   const names = { insert: 'INSERT', update: 'MODIFY', delete: 'REMOVE' } as const;
   const seq = String(++sequence).padStart(21, '0');
   const dynamodb: NonNullable<DynamoDBRecord['dynamodb']> = {
     ApproximateCreationDateTime: Math.floor(change.time.getTime() / 1000),
-    Keys: marshall(change.key) as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
+    Keys: encode(change.key) as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
     SequenceNumber: seq,
     SizeBytes: JSON.stringify(change.after ?? change.before ?? change.key).length,
     StreamViewType: 'NEW_AND_OLD_IMAGES',
   };
-  if (change.after !== undefined) dynamodb.NewImage = marshall(change.after) as typeof dynamodb.NewImage;
-  if (change.before !== undefined) dynamodb.OldImage = marshall(change.before) as typeof dynamodb.OldImage;
+  if (change.after !== undefined) dynamodb.NewImage = encode(change.after) as typeof dynamodb.NewImage;
+  if (change.before !== undefined) dynamodb.OldImage = encode(change.before) as typeof dynamodb.OldImage;
   return {
     eventID: seq,
     eventName: names[change.op],
@@ -282,37 +282,5 @@ export function eventBridgeFromCloudEvent(event: CloudEvent, ctx: Context): Even
     region: typeof event.extensions.region === 'string' ? event.extensions.region : regionOf(ctx),
     resources: Array.isArray(resources) ? resources.filter((r): r is string => typeof r === 'string') : [],
     detail: event.data,
-  };
-}
-
-/**
- * The Lambda context a wrapped handler gets: the real one on Lambda, a faithful stand-in elsewhere.
- *
- * @example
- * const context = lambdaContextFrom(ctx);
- */
-export function lambdaContextFrom(ctx: Context): LambdaContext {
-  const raw = obj(ctx.raw);
-  if (raw && typeof raw.awsRequestId === 'string' && typeof raw.getRemainingTimeInMillis === 'function') {
-    return ctx.raw as LambdaContext;
-  }
-  const region = regionOf(ctx);
-  const noop = () => undefined;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: ctx.functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${ctx.functionName}`,
-    memoryLimitInMB: '128',
-    awsRequestId: ctx.requestId,
-    logGroupName: `/aws/lambda/${ctx.functionName}`,
-    logStreamName: `local/[$LATEST]${ctx.requestId}`,
-    getRemainingTimeInMillis: () => {
-      const left = ctx.remainingTimeMs();
-      return Number.isFinite(left) ? left : 900_000;
-    },
-    done: noop,
-    fail: noop,
-    succeed: noop,
   };
 }

@@ -1,30 +1,19 @@
 /**
  * `toLambda(fn)`: the Lambda entry point of a portable function. It detects the event source,
  * checks that the function kind accepts it, maps it with that source's processor, runs core
- * (`runHttp`, `runBatch`, `runEvent`) and maps the outcome back to what Lambda expects.
+ * (`runHttp`, `runBatch`, `runEvent`) and maps the outcome back to what Lambda expects. The HTTP
+ * sources are mapped here; every other source lives in `event-sources.ts`, which is imported
+ * only when a non-HTTP function is wrapped, so loading the package for an API costs less.
  */
-import {
-  type BatchItem,
-  type BatchResult,
-  endContext,
-  type Kind,
-  runBatch,
-  runEvent,
-  runHttp,
-  type SkyportFunction,
-} from '@skyport/core';
+import { type Kind, runHttp, type SkyportFunction } from '@skyport/core';
 import { contextFor } from './context.js';
 import { detectAwsEvent } from './detect.js';
 import { dynamodbChanges, dynamodbStream } from './dynamodb.js';
-import { cloudEventFromEventBridge, scheduleTickFromEventBridge } from './eventbridge.js';
+import type { EntryMappers, EventRunner, EventSourceSettings } from './event-sources.js';
 import { fromAlb, isMultiValueAlb, toAlb } from './http/alb.js';
 import { fromApiGatewayV1, toApiGatewayV1 } from './http/apigw-v1.js';
 import { fromApiGatewayV2, toApiGatewayV2 } from './http/apigw-v2.js';
-import { kinesisRecords } from './kinesis.js';
-import { guarded, mapRecords, type RecordMapper } from './records.js';
 import { s3FromEventBridge, s3Records } from './s3.js';
-import { snsRecords } from './sns.js';
-import { sqsRecords } from './sqs.js';
 import type { AwsSource, LambdaContext, LambdaHandler, ToLambdaOptions } from './types.js';
 import { awsError, guard, type Obj, obj } from './util.js';
 
@@ -43,6 +32,8 @@ export const acceptedSources: Readonly<Record<Kind, readonly AwsSource[]>> = {
   schedule: ['scheduled'],
   events: ['eventbridge', 'scheduled', 's3-eventbridge'],
 };
+
+const entryMappers: EntryMappers = { dynamodbChanges, dynamodbStream, s3Records, s3FromEventBridge };
 
 function describe(event: unknown): string {
   const o = obj(event);
@@ -76,16 +67,6 @@ function isEmptyObject(event: unknown): boolean {
   return o !== undefined && Object.keys(o).length === 0;
 }
 
-function batchResponse(result: BatchResult) {
-  return { batchItemFailures: result.failures.map((failure) => ({ itemIdentifier: failure.id })) };
-}
-
-/** Throws the error of the first failed message (async sources retry the whole invocation). */
-function throwFirstFailure(result: BatchResult): void {
-  const first = result.failures[0];
-  if (first !== undefined) throw first.error;
-}
-
 /**
  * Turns a portable function into a Lambda handler for every event source its kind accepts
  * (see `acceptedSources`). HTTP never throws: errors become problem+json responses. Batches
@@ -100,101 +81,58 @@ function throwFirstFailure(result: BatchResult): void {
  */
 export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLambdaOptions = {}): LambdaHandler<K> {
   const kind: Kind = fn.kind;
-  const report = options.reportBatchItemFailures ?? true;
-  const unwrapSns = options.unwrapSns ?? fn.options.aws?.unwrapSns === true;
-  const sqs = sqsRecords(unwrapSns);
-  const safe = guarded(fn) as unknown as SkyportFunction;
-  const anyFn = fn as unknown as SkyportFunction;
   const fallbackName = options.functionName;
 
-  const batch = async <E>(
-    event: Obj,
-    source: AwsSource,
-    mapper: RecordMapper<E>,
-    lambda: LambdaContext,
-    reportable: boolean,
-  ) => {
-    const items = guard(kind, source, () => mapRecords(event, kind, source, mapper));
-    const ctx = contextFor(kind, lambda, fallbackName);
-    let result: BatchResult;
-    try {
-      result = await runBatch(safe, items as BatchItem<never>[], ctx);
-    } finally {
-      endContext(ctx);
-    }
-    if (reportable && report) return batchResponse(result);
-    throwFirstFailure(result);
-    return reportable ? batchResponse(result) : undefined;
-  };
-
-  const single = async (lambda: LambdaContext, event: () => unknown, source: AwsSource) => {
-    const portable = guard(kind, source, event);
-    await runEvent(anyFn, portable as never, contextFor(kind, lambda, fallbackName));
-    return undefined;
-  };
-
-  const scheduleName = (lambda: LambdaContext): string => {
-    const name = (fn.options as { name?: unknown }).name ?? fallbackName ?? obj(lambda)?.functionName;
-    return typeof name === 'string' ? name : 'schedule';
-  };
-
-  // HTTP answers through one promise chain (no extra async frame): it is the hot path.
-  const httpHandler = (event: unknown, lambda: LambdaContext): Promise<unknown> => {
-    try {
-      const source = detectAwsEvent(event);
-      const e = event as Obj;
-      const http = fn as unknown as SkyportFunction<'http'>;
-      if (source === 'apigw-v2' || source === 'function-url') {
-        const init = guard(kind, source, () => fromApiGatewayV2(e));
-        return runHttp(http, init, contextFor(kind, lambda, fallbackName)).then(toApiGatewayV2);
+  if (kind === 'http') {
+    const http = fn as unknown as SkyportFunction<'http'>;
+    // One promise chain and no extra async frame: this is the hot path.
+    const httpHandler = (event: unknown, lambda: LambdaContext): Promise<unknown> => {
+      try {
+        const source = detectAwsEvent(event);
+        const e = event as Obj;
+        if (source === 'apigw-v2' || source === 'function-url') {
+          const init = guard(kind, source, () => fromApiGatewayV2(e));
+          return runHttp(http, init, contextFor(kind, lambda, fallbackName)).then(toApiGatewayV2);
+        }
+        if (source === 'apigw-v1') {
+          const init = guard(kind, source, () => fromApiGatewayV1(e));
+          return runHttp(http, init, contextFor(kind, lambda, fallbackName)).then(toApiGatewayV1);
+        }
+        if (source === 'alb') {
+          const init = guard(kind, source, () => fromAlb(e));
+          const multi = isMultiValueAlb(e);
+          return runHttp(http, init, contextFor(kind, lambda, fallbackName)).then((res) => toAlb(res, multi));
+        }
+        return rejectEvent(kind, source, event);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      if (source === 'apigw-v1') {
-        const init = guard(kind, source, () => fromApiGatewayV1(e));
-        return runHttp(http, init, contextFor(kind, lambda, fallbackName)).then(toApiGatewayV1);
-      }
-      if (source === 'alb') {
-        const init = guard(kind, source, () => fromAlb(e));
-        const multi = isMultiValueAlb(e);
-        return runHttp(http, init, contextFor(kind, lambda, fallbackName)).then((res) => toAlb(res, multi));
-      }
-      return rejectEvent(kind, source, event);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    };
+    return httpHandler as unknown as LambdaHandler<K>;
+  }
+
+  const settings: EventSourceSettings = {
+    reportBatchItemFailures: options.reportBatchItemFailures ?? true,
+    unwrapSns: options.unwrapSns ?? fn.options.aws?.unwrapSns === true,
+    functionName: fallbackName,
+    context: (lambda) => contextFor(kind, lambda, fallbackName),
+    mappers: entryMappers,
   };
+  // Starts loading the event sources now, while the handler module initialises, so the first
+  // invocation does not wait for it; a failure to load surfaces on that invocation.
+  let run: EventRunner | undefined;
+  const ready = import('./event-sources.js').then((sources) => {
+    run = sources.eventRunner(fn as unknown as SkyportFunction, settings);
+    return run;
+  });
+  ready.catch(() => undefined);
 
   const handler = async (event: unknown, lambda: LambdaContext): Promise<unknown> => {
     const source = detectAwsEvent(event);
-    const e = event as Obj;
-    if (!acceptedSources[kind].includes(source)) {
-      // EventBridge Scheduler sends the target input as is; with none configured that is `{}`.
-      if (kind === 'schedule' && isEmptyObject(event)) {
-        return single(lambda, () => scheduleTickFromEventBridge({}, scheduleName(lambda)), source);
-      }
-      return rejectEvent(kind, source, event);
-    }
-    switch (source) {
-      case 'sqs':
-        return batch(e, source, sqs, lambda, true);
-      case 'sns':
-        return batch(e, source, snsRecords, lambda, false);
-      case 'kinesis':
-        return batch(e, source, kinesisRecords, lambda, true);
-      case 'dynamodb':
-        if (kind === 'changes') return batch(e, source, dynamodbChanges, lambda, true);
-        return batch(e, source, dynamodbStream, lambda, true);
-      case 's3':
-        return batch(e, source, s3Records, lambda, false);
-      case 's3-eventbridge':
-        if (kind === 'storage') return single(lambda, () => s3FromEventBridge(e), source);
-        return single(lambda, () => cloudEventFromEventBridge(e), source);
-      case 'scheduled':
-        if (kind === 'schedule')
-          return single(lambda, () => scheduleTickFromEventBridge(e, scheduleName(lambda)), source);
-        return single(lambda, () => cloudEventFromEventBridge(e), source);
-      default:
-        return single(lambda, () => cloudEventFromEventBridge(e), source);
-    }
+    // EventBridge Scheduler sends the target input as is; with none configured that is `{}`.
+    const emptySchedule = kind === 'schedule' && isEmptyObject(event);
+    if (!acceptedSources[kind].includes(source) && !emptySchedule) return rejectEvent(kind, source, event);
+    return (run ?? (await ready))(event as Obj, source, lambda);
   };
-  return (kind === 'http' ? httpHandler : handler) as unknown as LambdaHandler<K>;
+  return handler as unknown as LambdaHandler<K>;
 }

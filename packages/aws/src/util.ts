@@ -33,33 +33,6 @@ export function str(value: unknown): string | undefined {
 }
 
 /**
- * A string map: keeps only string values.
- *
- * @example
- * stringMap({ a: '1', b: 2 }); // { a: '1' }
- */
-export function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  const source = obj(value);
-  if (source) for (const key of Object.keys(source)) if (typeof source[key] === 'string') out[key] = source[key];
-  return out;
-}
-
-/**
- * The last segment of an ARN resource (`arn:aws:sqs:eu-west-1:1:orders` -> `orders`).
- *
- * @example
- * arnName('arn:aws:sqs:eu-west-1:1:orders'); // 'orders'
- */
-export function arnName(arn: unknown): string {
-  if (typeof arn !== 'string') return '';
-  const colon = arn.lastIndexOf(':');
-  const tail = colon < 0 ? arn : arn.slice(colon + 1);
-  const slash = tail.lastIndexOf('/');
-  return slash < 0 ? tail : tail.slice(slash + 1);
-}
-
-/**
  * An adapter error naming the adapter, the function kind and the detected shape.
  *
  * @example

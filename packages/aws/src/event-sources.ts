@@ -1,0 +1,149 @@
+/**
+ * The non-HTTP half of `toLambda`: batches (SQS, SNS, Kinesis, DynamoDB Streams, S3) and single
+ * events (EventBridge, schedules, S3 through EventBridge). `toLambda` imports this module when it
+ * wraps a non-HTTP function, so an HTTP function's cold start never loads or compiles it.
+ */
+import {
+  type BatchItem,
+  type BatchResult,
+  type ChangeEvent,
+  type Context,
+  endContext,
+  type Kind,
+  runBatch,
+  runEvent,
+  type SkyportFunction,
+  type StorageEvent,
+  type StreamRecord,
+} from '@skyport/core';
+import { cloudEventFromEventBridge, scheduleTickFromEventBridge } from './eventbridge.js';
+import { kinesisRecords } from './kinesis.js';
+import { guard, type Obj, obj } from './read.js';
+import { guarded, mapRecords, type RecordMapper } from './records.js';
+import { snsRecords } from './sns.js';
+import { sqsRecords } from './sqs.js';
+import type { AwsSource, LambdaContext } from './types.js';
+
+/**
+ * The mappers that live in the package entry because they share its public codecs
+ * (`unmarshall`, `decodeS3Key`); importing them here would split those into a module of their own.
+ *
+ * @example
+ * const mappers: EntryMappers = { dynamodbChanges, dynamodbStream, s3Records, s3FromEventBridge };
+ */
+export interface EntryMappers {
+  readonly dynamodbChanges: RecordMapper<ChangeEvent>;
+  readonly dynamodbStream: RecordMapper<StreamRecord>;
+  readonly s3Records: RecordMapper<StorageEvent>;
+  readonly s3FromEventBridge: (event: Obj) => StorageEvent;
+}
+
+/**
+ * What `toLambda` settled for a non-HTTP function.
+ *
+ * @example
+ * const settings: EventSourceSettings = { reportBatchItemFailures: true, unwrapSns: false, context, mappers };
+ */
+export interface EventSourceSettings {
+  readonly reportBatchItemFailures: boolean;
+  readonly unwrapSns: boolean;
+  /** The function name used when neither the function nor the Lambda context names it. */
+  readonly functionName?: string;
+  /** The Skyport context of one invocation. */
+  readonly context: (lambda: LambdaContext) => Context;
+  readonly mappers: EntryMappers;
+}
+
+/**
+ * Runs one event of an accepted (or, for schedules, empty) source; resolves to the Lambda result.
+ *
+ * @example
+ * const result = await run(event, 'sqs', lambdaContext);
+ */
+export type EventRunner = (event: Obj, source: AwsSource, lambda: LambdaContext) => Promise<unknown>;
+
+function batchResponse(result: BatchResult) {
+  return { batchItemFailures: result.failures.map((failure) => ({ itemIdentifier: failure.id })) };
+}
+
+/** Throws the error of the first failed message (async sources retry the whole invocation). */
+function throwFirstFailure(result: BatchResult): void {
+  const first = result.failures[0];
+  if (first !== undefined) throw first.error;
+}
+
+/**
+ * The runner of a non-HTTP function: maps the event with its source's mapper, runs core
+ * (`runBatch`, `runEvent`) and answers `batchItemFailures` where Lambda reads them.
+ *
+ * @example
+ * const run = eventRunner(fulfilOrder, settings);
+ * await run(sqsEvent, 'sqs', lambdaContext); // { batchItemFailures: [] }
+ */
+export function eventRunner(fn: SkyportFunction, settings: EventSourceSettings): EventRunner {
+  const kind: Kind = fn.kind;
+  const report = settings.reportBatchItemFailures;
+  const sqs = sqsRecords(settings.unwrapSns);
+  const safe = guarded(fn);
+  const { dynamodbChanges, dynamodbStream, s3Records, s3FromEventBridge } = settings.mappers;
+
+  const batch = async <E>(
+    event: Obj,
+    source: AwsSource,
+    mapper: RecordMapper<E>,
+    lambda: LambdaContext,
+    reportable: boolean,
+  ) => {
+    const items = guard(kind, source, () => mapRecords(event, kind, source, mapper));
+    const ctx = settings.context(lambda);
+    let result: BatchResult;
+    try {
+      result = await runBatch(safe, items as BatchItem<never>[], ctx);
+    } finally {
+      endContext(ctx);
+    }
+    if (reportable && report) return batchResponse(result);
+    throwFirstFailure(result);
+    return reportable ? batchResponse(result) : undefined;
+  };
+
+  const single = async (lambda: LambdaContext, event: () => unknown, source: AwsSource) => {
+    const portable = guard(kind, source, event);
+    await runEvent(fn, portable as never, settings.context(lambda));
+    return undefined;
+  };
+
+  const scheduleName = (lambda: LambdaContext): string => {
+    const name = (fn.options as { name?: unknown }).name ?? settings.functionName ?? obj(lambda)?.functionName;
+    return typeof name === 'string' ? name : 'schedule';
+  };
+
+  return (e, source, lambda) => {
+    switch (source) {
+      case 'sqs':
+        return batch(e, source, sqs, lambda, true);
+      case 'sns':
+        return batch(e, source, snsRecords, lambda, false);
+      case 'kinesis':
+        return batch(e, source, kinesisRecords, lambda, true);
+      case 'dynamodb':
+        if (kind === 'changes') return batch(e, source, dynamodbChanges, lambda, true);
+        return batch(e, source, dynamodbStream, lambda, true);
+      case 's3':
+        return batch(e, source, s3Records, lambda, false);
+      case 's3-eventbridge':
+        if (kind === 'storage') return single(lambda, () => s3FromEventBridge(e), source);
+        return single(lambda, () => cloudEventFromEventBridge(e), source);
+      case 'scheduled':
+        if (kind === 'schedule')
+          return single(lambda, () => scheduleTickFromEventBridge(e, scheduleName(lambda)), source);
+        return single(lambda, () => cloudEventFromEventBridge(e), source);
+      case 'unknown':
+        // `toLambda` lets only one unknown shape through: `{}`, what EventBridge Scheduler
+        // sends a schedule function when its target has no input.
+        return single(lambda, () => scheduleTickFromEventBridge({}, scheduleName(lambda)), source);
+      default:
+        return single(lambda, () => cloudEventFromEventBridge(e), source);
+    }
+  };
+}
