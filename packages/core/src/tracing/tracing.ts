@@ -127,6 +127,17 @@ function parentContext(event: unknown, ctx: Context): OtelContext {
   return parent === undefined ? active : trace.setSpanContext(ROOT_CONTEXT, spanContextOf(parent));
 }
 
+/**
+ * Where every copy of `@opentelemetry/api` 1.x keeps what was registered with it (tracer and
+ * meter providers, context manager, propagator). While it is absent no SDK is registered, which
+ * this one read tells before asking the API for its providers (several calls and reads).
+ */
+const apiGlobals = Symbol.for('opentelemetry.js.api.1');
+
+function apiRegistry(): unknown {
+  return (globalThis as unknown as Record<symbol, unknown>)[apiGlobals];
+}
+
 /** The tracer provider the API falls back to while no SDK is registered. */
 const noopTracerProvider: TracerProvider = new ProxyTracerProvider().getDelegate();
 
@@ -447,16 +458,16 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
   return createMiddleware<Kind, TracingContext>({
     name: 'tracing',
     handle(event, ctx, next) {
-      const meters = withMetrics ? instrumentsFor() : undefined;
-      const sdk = sdkTracer();
-      if (sdk === undefined && meters?.live !== true) {
-        // Nothing registered: no span, no metrics, nothing to flush. The event is left on the
-        // context, so the caller's trace is parsed only if something reads `ctx.traceId` (as
-        // `logger()` does) or `ctx.span`.
-        if (usesFields(ctx)) return proceedLazily(event, ctx, next);
-        return next(eagerAdditions(event, ctx));
+      if (apiRegistry() !== undefined) {
+        const meters = withMetrics ? instrumentsFor() : undefined;
+        const sdk = sdkTracer();
+        if (sdk !== undefined || meters?.live === true) return traced(event, ctx, next, sdk, meters);
       }
-      return traced(event, ctx, next, sdk, meters);
+      // Nothing registered: no span, no metrics, nothing to flush. The event is left on the
+      // context, so the caller's trace is parsed only if something reads `ctx.traceId` (as
+      // `logger()` does) or `ctx.span`.
+      if (usesFields(ctx)) return proceedLazily(event, ctx, next);
+      return next(eagerAdditions(event, ctx));
     },
   });
 }
