@@ -1,7 +1,8 @@
 import { createMessage, HttpError, http, queue } from '@skyport/core';
 import { collectLogs, httpRequest, invoke, type LogCollector, type LogLine } from '@skyport/testing';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { logger } from './index.js';
+import { defaultRedactions, logger } from './index.js';
 
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 const spanId = '00f067aa0ba902b7';
@@ -128,6 +129,45 @@ describe('logger() redaction', () => {
       list: [1],
     });
     expect(logged.request.headers.Authorization).toBe('Bearer abc.def');
+  });
+
+  it('redacts exactly the keys that lower-case to a credential name', async () => {
+    // Prepare: credential names in mixed case (with the Kelvin sign, which lower-cases to k),
+    // near misses, and arbitrary strings
+    const variant = fc
+      .tuple(fc.constantFrom(...defaultRedactions), fc.infiniteStream(fc.constantFrom('lower', 'upper', 'kelvin')))
+      .map(([name, cases]) =>
+        [...name]
+          .map((c) => {
+            const mode = cases.next().value;
+            if (mode === 'kelvin' && c === 'k') return '\u212a';
+            return mode === 'upper' ? c.toUpperCase() : c;
+          })
+          .join(''),
+      );
+    const key = fc.oneof(
+      variant,
+      variant.map((name) => `${name}s`),
+      variant.map((name) => name.replace('i', '\u0130')),
+      fc.string({ maxLength: 14 }),
+    );
+    let line: Record<string, unknown> = {};
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((req, ctx) => ctx.log.info({ [req.header('x-key') ?? '']: 'v' }, 'k'));
+    await fc.assert(
+      fc.asyncProperty(key, async (name) => {
+        fc.pre(!['level', 'time', 'msg', 'requestId', 'functionName', 'cloud', 'coldStart'].includes(name));
+        logs.lines.length = 0;
+        // Act
+        await invoke(fn, httpRequest({ headers: { 'x-key': name } }), base);
+        line = logs.lines[0] ?? {};
+        // Assert
+        const secret = defaultRedactions.includes(name.toLowerCase());
+        expect(line[name]).toBe(secret ? '[Redacted]' : 'v');
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('redacts inside logged requests, errors and arrays, where secrets usually hide', async () => {

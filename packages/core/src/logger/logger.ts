@@ -38,6 +38,16 @@ interface AzureLogSink {
 export const defaultRedactions: readonly string[] = ['authorization', 'cookie', 'set-cookie', 'x-api-key'];
 
 const secretKeys = new Set(defaultRedactions);
+// Lower-casing keeps the length of any key that becomes an ASCII name (only U+0130 changes
+// length, into a non-ASCII pair), so a key of another length needs no lookup at all: most
+// logged keys are looked at once per line.
+const secretLengths = defaultRedactions.reduce((mask, key) => mask | (1 << key.length), 0);
+
+function isSecretKey(key: string): boolean {
+  if (key.length > 31 || ((secretLengths >>> key.length) & 1) === 0) return false;
+  return secretKeys.has(key) || secretKeys.has(key.toLowerCase());
+}
+
 const censor = '[Redacted]';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -106,7 +116,7 @@ function scrub(value: Record<string, unknown>, depth: number, seen = new Set<obj
   for (const key in value) {
     const current = value[key];
     let next = current;
-    if (secretKeys.has(key) || secretKeys.has(key.toLowerCase())) next = censor;
+    if (isSecretKey(key)) next = censor;
     else if (typeof current === 'object' && current !== null) next = scrubValue(current, depth + 1, seen);
     if (next !== current) {
       out ??= { ...value };
