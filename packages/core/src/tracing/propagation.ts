@@ -132,11 +132,13 @@ export function parentFromCarrier(carrier: Readonly<Record<string, unknown>> | u
 export function carrierOf(event: unknown): Readonly<Record<string, unknown>> | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
   const e = event as { headers?: unknown; attributes?: unknown };
-  const map = e.headers ?? e.attributes;
+  // Read once: a request's `headers` is a getter.
+  const headers = e.headers;
+  const map = headers ?? e.attributes;
   if (typeof map !== 'object' || map === null) return undefined;
   // Message attributes keep the sender's case (`Traceparent`, `X-Amzn-Trace-Id`): look both ways.
   const record = map as Record<string, unknown>;
-  if (e.headers !== undefined) return record;
+  if (headers !== undefined) return record;
   const lower: Record<string, unknown> = {};
   for (const key of Object.keys(record)) lower[key.toLowerCase()] = record[key];
   return lower;
