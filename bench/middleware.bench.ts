@@ -8,6 +8,9 @@
  * 2. The same core POST with `tracing()` and no OpenTelemetry SDK registered, against it without.
  *    Target <= 1.05x. Rows with a no-op middleware and a hand-made pino child in the handler show
  *    how much of each ratio is the middleware chain itself rather than the middleware's work.
+ * 3. No target, measured after the others: what reading the trace costs without an SDK, where
+ *    `tracing()` parses the caller's `traceparent` only when `ctx.traceId` (or `ctx.span`) is
+ *    read, by the handler or by `logger()` after it.
  */
 import { createContext, createMiddleware, http, runHttp, setLogDestination } from '@skyport/core';
 import { logger } from '@skyport/core/logger';
@@ -90,3 +93,27 @@ const tracingResults = await measure([
   { name: 'core POST + tracing() (no SDK)', fn: () => skyport(traced) },
 ]);
 report(tracingResults, { 'core POST + tracing() (no SDK)': 1.05 });
+console.log('');
+// The id a handler would pass on to an outgoing call.
+let traceSeen: string | undefined;
+const readsTrace = http({ method: 'POST', path: '/orders', body: Order })
+  .use(tracing())
+  .handle((req, ctx) => {
+    traceSeen = ctx.traceId;
+    return handler(req);
+  });
+const tracedLogged = http({ method: 'POST', path: '/orders', body: Order })
+  .use(tracing())
+  .use(logger({ summary: false }))
+  .handle((req, ctx) => {
+    ctx.log.info({ sku: req.body.sku }, 'order accepted');
+    return handler(req);
+  });
+const readResults = await measure([
+  { name: 'core POST', fn: () => skyport(plain) },
+  { name: 'core POST + tracing() (no SDK), ctx.traceId read', fn: () => skyport(readsTrace) },
+  { name: 'core POST + logger() 1 line', fn: () => skyport(loggedOneLine) },
+  { name: 'core POST + tracing() (no SDK) + logger() 1 line', fn: () => skyport(tracedLogged) },
+]);
+report(readResults);
+if (traceSeen === undefined) throw new Error('tracing() lost the caller trace');
