@@ -131,9 +131,10 @@ export function parentFromCarrier(carrier: Readonly<Record<string, unknown>> | u
 /** The propagation map an event carries: request headers or message attributes. */
 export function carrierOf(event: unknown): Readonly<Record<string, unknown>> | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
-  const e = event as { headers?: unknown; attributes?: unknown };
-  // Read once: a request's `headers` is a getter.
-  const headers = e.headers;
+  const e = event as { rawHeaders?: unknown; headers?: unknown; attributes?: unknown };
+  // A core request's headers as sent: its `headers` are what a header schema kept, which may
+  // not include the trace headers (read after validation when `tracing()` resolves lazily).
+  const headers = e.rawHeaders ?? e.headers;
   const map = headers ?? e.attributes;
   if (typeof map !== 'object' || map === null) return undefined;
   // Message attributes keep the sender's case (`Traceparent`, `X-Amzn-Trace-Id`): look both ways.

@@ -23,6 +23,7 @@ import {
 } from '@skyport/core';
 import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector } from '@skyport/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
 import { logger } from '../logger/index.js';
 import { parseCloudTrace, parseTraceparent, parseXray, type TracingContext, tracing } from './index.js';
 
@@ -148,6 +149,17 @@ describe('tracing() without an SDK', () => {
       'from-after',
       'from-handler',
     ]);
+  });
+
+  it('reads the caller trace from the headers as sent, also after a header schema dropped them', async () => {
+    // Arrange: the schema keeps only x-tenant; the handler reads the ids after validation
+    const fn = http({ headers: z.object({ 'x-tenant': z.string() }) })
+      .use(tracing())
+      .handle((req, ctx) => ({ tenant: req.headers['x-tenant'], traceId: ctx.traceId, spanId: ctx.spanId }));
+    // Act
+    const res = await invoke(fn, httpRequest({ headers: { traceparent, 'x-tenant': 't-1' } }));
+    // Assert
+    expect(res.body).toEqual({ tenant: 't-1', traceId, spanId });
   });
 
   it('adds the fields as plain properties to a context made by hand', async () => {
