@@ -96,7 +96,7 @@ describe('serve()', () => {
     expect(seen?.remainingTimeMs()).toBeLessThanOrEqual(5000);
   });
 
-  it('gives each request a fresh random request id when none is sent', async () => {
+  it('gives each request a fresh UUID-shaped request id when none is sent', async () => {
     // Prepare
     const ids: string[] = [];
     const probe = http({ path: '/' }).handle((_req, ctx) => {
@@ -107,11 +107,37 @@ describe('serve()', () => {
     // Act
     await fetch(server.url);
     await fetch(server.url);
+    await fetch(server.url);
+
+    // Assert: a random part fixed per process, then a counter
+    expect(ids).toHaveLength(3);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(3);
+    expect(new Set(ids.map((id) => id.slice(0, 24))).size).toBe(1);
+  });
+
+  it('ends a request whose client goes away in the middle of the body, without running the function', async () => {
+    // Prepare
+    let ran = false;
+    const sink = http({ method: 'POST', path: '/sink' }).handle(() => {
+      ran = true;
+    });
+    const server = await start({ sink });
+
+    // Act: half of the declared body, then the connection is cut
+    await new Promise<void>((resolve) => {
+      const req = request(`${server.url}/sink`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '100' },
+      });
+      req.on('error', () => resolve());
+      req.write('{"a":', () => setTimeout(() => req.destroy(), 50));
+    });
+    for (let i = 0; i < 50 && server.inflight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
 
     // Assert
-    expect(ids).toHaveLength(2);
-    expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
-    expect(ids[0]).not.toBe(ids[1]);
+    expect(server.inflight).toBe(0);
+    expect(ran).toBe(false);
   });
 
   it('close() lets an in-flight request finish, then stops accepting connections', async () => {
