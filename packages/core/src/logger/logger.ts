@@ -3,7 +3,7 @@ import { type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } fr
 import { toHttpError } from '../errors.js';
 import { getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
-import { findParent, traceIdsOf } from '../tracing/propagation.js';
+import { findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
 
 /** The line format: one per host, or `auto` to follow `ctx.cloud`. */
@@ -265,8 +265,10 @@ function chindingsFor(
   project: string | undefined,
 ): string {
   let out = `,"requestId":${jsonString(ctx.requestId)},"coldStart":${ctx.coldStart ? 'true' : 'false'}`;
-  const fromContext = traceIdsOf(ctx);
-  const ids = fromContext ?? findParent(event, ctx);
+  // `tracing()` without an SDK parsed the caller's parent: its ids are the parsers' output too.
+  const parsed = parsedParentOf(ctx);
+  const fromContext = parsed === undefined ? traceIdsOf(ctx) : undefined;
+  const ids = parsed ?? fromContext ?? findParent(event, ctx);
   if (ids === undefined) return out;
   // The header parsers return lower-case hex only; ids another middleware put on the context are escaped.
   const traceId = fromContext === undefined ? `"${ids.traceId}"` : jsonString(ids.traceId);

@@ -177,3 +177,14 @@ export function traceIdsOf(ctx: object): TraceIds | undefined {
   // The context itself carries both ids: no copy per invocation.
   return typeof c.traceId === 'string' && typeof c.spanId === 'string' ? (c as TraceIds) : undefined;
 }
+
+/**
+ * Where `tracing()` without an SDK exposes the caller's parent it parsed (through an accessor on
+ * the context): ids straight from the parsers here, lower-case hex that needs no escaping.
+ */
+export const parsedParent: unique symbol = Symbol('parsedParent');
+
+/** The parent `tracing()` parsed for this invocation, while its ids are still the context's. */
+export function parsedParentOf(ctx: object): TraceParent | undefined {
+  return (ctx as { [parsedParent]?: TraceParent })[parsedParent];
+}

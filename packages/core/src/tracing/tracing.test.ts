@@ -162,6 +162,28 @@ describe('tracing() without an SDK', () => {
     expect(res.body).toEqual({ tenant: 't-1', traceId, spanId });
   });
 
+  it('gives the logger ids set by a middleware after it, escaped', async () => {
+    const logs = collectLogs();
+    try {
+      // Arrange
+      const own = createMiddleware<'http', { traceId: string }>({
+        name: 'own-trace',
+        handle: (_req, _ctx, next) => next({ traceId: 'own "trace"' }),
+      });
+      const fn = http()
+        .use(tracing())
+        .use(own)
+        .use(logger({ summary: false }))
+        .handle((_req, ctx) => ctx.log.info('hi'));
+      // Act
+      await invoke(fn, httpRequest({ headers: { traceparent } }));
+      // Assert
+      expect(logs.lines[0]).toMatchObject({ traceId: 'own "trace"', spanId });
+    } finally {
+      logs.restore();
+    }
+  });
+
   it('adds the fields as plain properties to a context made by hand', async () => {
     // Arrange
     const fn = http()

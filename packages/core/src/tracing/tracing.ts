@@ -36,7 +36,7 @@ import type {
   MiddlewareResult,
   Next,
 } from '../types.js';
-import { findParent, type TraceParent } from './propagation.js';
+import { findParent, parsedParent, type TraceParent } from './propagation.js';
 
 /** What `tracing()` adds to the context. */
 export interface TracingContext {
@@ -160,6 +160,8 @@ const unresolved = Symbol('unresolved');
 class TraceState {
   traceId: unknown;
   spanId: unknown;
+  /** The caller's parent the ids were parsed from, until something else sets an id. */
+  parsed: TraceParent | undefined;
   #span: unknown;
   readonly #parent: TraceParent | undefined;
 
@@ -168,6 +170,7 @@ class TraceState {
     this.spanId = spanId;
     this.#span = span;
     this.#parent = parent;
+    this.parsed = parent;
   }
 
   get span(): unknown {
@@ -209,6 +212,7 @@ function field(key: 'span' | 'traceId' | 'spanId'): PropertyDescriptor {
         (this as Slotted)[slot] = state;
       }
       state[key] = value;
+      if (key !== 'span') state.parsed = undefined;
     },
   };
 }
@@ -245,7 +249,18 @@ function usesFields(ctx: Context): boolean {
     otherPrototypes.add(proto);
     return false;
   }
-  Object.defineProperties(proto, { span: field('span'), traceId: field('traceId'), spanId: field('spanId') });
+  Object.defineProperties(proto, {
+    span: field('span'),
+    traceId: field('traceId'),
+    spanId: field('spanId'),
+    // For `logger()`: the parsed parent, whose ids it writes without escaping them.
+    [parsedParent]: {
+      configurable: true,
+      get(this: object): TraceParent | undefined {
+        return stateOf(this)?.parsed;
+      },
+    },
+  });
   lazyPrototype = proto;
   // From now on assignments go through the fields. Own properties assigned before would hide
   // them (only an invocation already under way, with a middleware before this one setting
