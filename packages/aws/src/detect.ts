@@ -3,7 +3,7 @@
  * come first so the HTTP API path (the hot one) costs a few property reads.
  */
 import type { AwsSource } from './types.js';
-import { obj, str } from './util.js';
+import { type Obj, obj, str } from './util.js';
 
 const recordSources: Readonly<Record<string, AwsSource>> = {
   'aws:sqs': 'sqs',
@@ -32,6 +32,18 @@ export function detectAwsRecord(record: unknown): AwsSource {
   if (obj(r.dynamodb)) return 'dynamodb';
   if (typeof r.messageId === 'string' && typeof r.receiptHandle === 'string') return 'sqs';
   return 'unknown';
+}
+
+/**
+ * Whether `event` is an HTTP API 2.0 or Function URL event: the first test of `detectAwsEvent`,
+ * alone, for the HTTP handler, which maps both alike.
+ *
+ * @example
+ * isHttpApi({ rawPath: '/', requestContext: { http: { method: 'GET' } } }); // true
+ */
+export function isHttpApi(event: unknown): boolean {
+  const rc = obj(obj(event)?.requestContext);
+  return rc !== undefined && obj(rc.http) !== undefined && typeof (event as Obj).rawPath === 'string';
 }
 
 /**

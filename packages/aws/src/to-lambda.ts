@@ -5,9 +5,9 @@
  * sources are mapped here; every other source lives in `event-sources.ts`, which is imported
  * only when a non-HTTP function is wrapped, so loading the package for an API costs less.
  */
-import { type Kind, runHttp, type SkyportFunction } from '@skyport/core';
+import { type HttpRequestInit, type Kind, runHttp, type SkyportFunction } from '@skyport/core';
 import { contextFor } from './context.js';
-import { detectAwsEvent } from './detect.js';
+import { detectAwsEvent, isHttpApi } from './detect.js';
 import { dynamodbChanges, dynamodbStream } from './dynamodb.js';
 import type { EntryMappers, EventRunner, EventSourceSettings } from './event-sources.js';
 import { fromAlb, isMultiValueAlb, toAlb } from './http/alb.js';
@@ -15,7 +15,7 @@ import { fromApiGatewayV1, toApiGatewayV1 } from './http/apigw-v1.js';
 import { fromApiGatewayV2, toApiGatewayV2 } from './http/apigw-v2.js';
 import { s3FromEventBridge, s3Records } from './s3.js';
 import type { AwsSource, LambdaContext, LambdaHandler, ToLambdaOptions } from './types.js';
-import { awsError, guard, type Obj, obj } from './util.js';
+import { awsError, guard, malformed, type Obj, obj } from './util.js';
 
 /**
  * The event sources each function kind accepts.
@@ -88,12 +88,19 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
     // One promise chain and no extra async frame: this is the hot path.
     const httpHandler = (event: unknown, lambda: LambdaContext): Promise<unknown> => {
       try {
-        const source = detectAwsEvent(event);
         const e = event as Obj;
-        if (source === 'apigw-v2' || source === 'function-url') {
-          const init = guard(kind, source, () => fromApiGatewayV2(e));
+        // HTTP API 2.0 and Function URLs map alike, so the hot shape skips telling them apart
+        // (`detectAwsEvent` tests the same properties first); only a malformed one needs its name.
+        if (isHttpApi(event)) {
+          let init: HttpRequestInit;
+          try {
+            init = fromApiGatewayV2(e);
+          } catch (error) {
+            throw malformed(kind, detectAwsEvent(event), error);
+          }
           return runHttp(http, init, contextFor(kind, lambda, fallbackName)).then(toApiGatewayV2);
         }
+        const source = detectAwsEvent(event);
         if (source === 'apigw-v1') {
           const init = guard(kind, source, () => fromApiGatewayV1(e));
           return runHttp(http, init, contextFor(kind, lambda, fallbackName)).then(toApiGatewayV1);

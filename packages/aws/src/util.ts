@@ -49,6 +49,18 @@ export function awsError(
 }
 
 /**
+ * What a mapper's error becomes: a `SkyportError` as it is, anything else `INVALID_EVENT`
+ * naming kind and shape.
+ *
+ * @example
+ * try { init = fromAlb(event); } catch (error) { throw malformed('http', 'alb', error); }
+ */
+export function malformed(kind: Kind, shape: string, error: unknown): SkyportError {
+  if (error instanceof SkyportError) return error;
+  return awsError('INVALID_EVENT', `a malformed ${shape} event reached a ${kind} function`, kind, shape, error);
+}
+
+/**
  * Runs a mapper; anything but a `SkyportError` becomes `INVALID_EVENT` naming kind and shape.
  *
  * @example
@@ -58,7 +70,6 @@ export function guard<T>(kind: Kind, shape: string, map: () => T): T {
   try {
     return map();
   } catch (error) {
-    if (error instanceof SkyportError) throw error;
-    throw awsError('INVALID_EVENT', `a malformed ${shape} event reached a ${kind} function`, kind, shape, error);
+    throw malformed(kind, shape, error);
   }
 }
