@@ -7,7 +7,7 @@ import { createHttpRequest } from './http/request.js';
 import { cors } from './middleware/cors.js';
 import { createMiddleware } from './middleware/create.js';
 import { runEvent, runHttp } from './run.js';
-import type { Middleware } from './types.js';
+import type { HttpResponse, Middleware } from './types.js';
 
 const ctx = (kind: 'http' | 'queue' = 'http') =>
   createContext({ cloud: 'node', kind, requestId: 'r', functionName: 'f' });
@@ -85,6 +85,80 @@ describe('onion middleware', () => {
     const failed = await runHttp(broken, { method: 'GET', path: '/' }, ctx());
     expect(failed.status).toBe(500);
     expect(failed.headers['content-type']).toBe('application/problem+json');
+  });
+
+  it('answers the same when middleware passes next() through as when it awaits it', async () => {
+    const Body = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: (value: unknown) =>
+          typeof value === 'object' && value !== null && 'n' in value
+            ? { value }
+            : { issues: [{ message: 'n is required', path: ['n'] }] },
+      },
+    };
+    const through = createMiddleware<'http'>({ name: 'through', kinds: ['http'], handle: (_r, _c, next) => next() });
+    const awaited = createMiddleware<'http'>({
+      name: 'awaited',
+      kinds: ['http'],
+      async handle(_r, _c, next) {
+        return await next();
+      },
+    });
+    const seen: unknown[] = [];
+    const catching = createMiddleware<'http'>({
+      name: 'catching',
+      kinds: ['http'],
+      async handle(_r, _c, next) {
+        try {
+          return await next();
+        } catch (error) {
+          seen.push((error as HttpError).status);
+          throw error;
+        }
+      },
+    });
+    const make = (...mws: Middleware<'http'>[]) => {
+      let fn = http({ method: 'POST', body: Body });
+      for (const mw of mws) fn = fn.use(mw) as typeof fn;
+      return fn.handle((req) => ({ status: 201, body: req.body }));
+    };
+    const post = (body: string) => ({
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    const shapes = [[through], [awaited], [through, through], [catching, through], [through, awaited, through]];
+    for (const mws of shapes) {
+      const fn = make(...mws);
+      const ok = await runHttp(fn, post('{"n":1}'), ctx());
+      expect(ok).toMatchObject({ status: 201, body: '{"n":1}' });
+      expect(await fn.dispatch(createHttpRequest(post('{"n":1}')), ctx())).toEqual(ok);
+      const bad = await runHttp(fn, post('{}'), ctx());
+      expect(bad.status).toBe(422);
+      await expect(fn.dispatch(createHttpRequest(post('{}')), ctx())).rejects.toMatchObject({ status: 422 });
+    }
+    // The catching middleware saw both 422s (runHttp and dispatch) as rejections of next().
+    expect(seen).toEqual([422, 422]);
+  });
+
+  it('calls a middleware as a method of itself, so `this` is the middleware', async () => {
+    const stamp = {
+      name: 'stamp',
+      kinds: ['http'] as const,
+      header: 'x-stamp',
+      async handle(_req: unknown, _ctx: unknown, next: () => Promise<HttpResponse>) {
+        const res = await next();
+        return { ...res, headers: { ...res.headers, [this.header]: 'yes' } };
+      },
+    };
+    const fn = http()
+      .use(stamp as unknown as Middleware<'http'>)
+      .handle(() => 'ok');
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+    expect(res.headers['x-stamp']).toBe('yes');
   });
 
   it('lets a middleware map errors and see normalised responses', async () => {

@@ -2,7 +2,7 @@
  * The runtime behind every portable function: the inert definition (kind, options, middleware,
  * handler) and the dispatch that runs middleware, validation and the handler for one event.
  */
-import { compose } from './compose.js';
+import { composeSteps } from './compose.js';
 import {
   InternalServerError,
   MethodNotAllowed,
@@ -289,15 +289,15 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
         this.#loose = inner;
         return inner as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
       }
-      this.#loose = compose(middleware, inner, toResponse, false);
-      return compose(middleware, inner, toResponse) as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
+      this.#loose = composeSteps(middleware, inner, toResponse, false);
+      return composeSteps(middleware, inner, toResponse) as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
     }
     const run = handler as (event: unknown, ctx: Context) => unknown;
     const needsValidation = kind === 'queue' || kind === 'stream' || kind === 'changes' || kind === 'events';
     const inner: Step<unknown, unknown> = needsValidation
       ? async (event, ctx) => run(await validateEvent(kind, options, event), ctx)
       : async (event, ctx) => run(event, ctx);
-    const chain = compose(middleware, inner);
+    const chain = composeSteps(middleware, inner);
     return ((event: unknown, ctx: Context) => (accepts(kind, options, event) ? chain(event, ctx) : undefined)) as Step<
       EventOf<K>,
       MiddlewareResult<K>
