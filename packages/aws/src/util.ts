@@ -1,6 +1,7 @@
 /**
  * Small defensive readers for untrusted event objects, and the errors the adapter raises. Every
- * mapper reads through these so a malformed event ends in a `SkyportError`, never a TypeError.
+ * mapper reads through these (or their copies in `read.ts`, for the modules loaded on first use)
+ * so a malformed event ends in a `SkyportError`, never a TypeError.
  */
 import { type Kind, SkyportError, type SkyportErrorCode } from '@skyport/core';
 
