@@ -200,3 +200,23 @@ export const abortContext: (ctx: Context, reason: unknown) => void = (ctx, reaso
  * try { await fn.dispatch(event, ctx); } finally { endContext(ctx); }
  */
 export const endContext: (ctx: Context) => void = (ctx) => InvocationContext.end(ctx);
+
+/**
+ * Whether `ctx` is a context `createContext()` made (and so has any fields defined with
+ * `defineContextFields`).
+ */
+export function isCoreContext(ctx: Context): boolean {
+  return ctx instanceof InvocationContext;
+}
+
+/**
+ * Defines accessor fields on every context `createContext()` makes, once per process, for
+ * middleware whose additions cost less computed when read than copied onto each context.
+ * Returns false, defining nothing, when any of the names is taken already.
+ */
+export function defineContextFields(fields: PropertyDescriptorMap): boolean {
+  const proto = InvocationContext.prototype;
+  if (Reflect.ownKeys(fields).some((key) => key in proto)) return false;
+  Object.defineProperties(proto, fields);
+  return true;
+}

@@ -22,7 +22,7 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { forkContext } from '../context.js';
+import { defineContextFields, isCoreContext } from '../context.js';
 import { toHttpError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type {
@@ -217,39 +217,20 @@ function field(key: 'span' | 'traceId' | 'spanId'): PropertyDescriptor {
   };
 }
 
-/** The prototype of core's contexts, once the fields are defined on it. */
-let lazyPrototype: object | undefined;
-/** Prototypes of other contexts, looked at once. */
-const otherPrototypes = new WeakSet<object>();
+/** Whether the fields are defined on core's contexts: unknown until the first invocation. */
+let fieldsDefined: boolean | undefined;
 
 /**
  * Whether `ctx` reads its trace through the fields. Passing the additions to `next()` copies
  * them onto the context (`Object.assign`), which costs several times what the rest of this
  * middleware does without an SDK; instead `ctx.span`, `ctx.traceId` and `ctx.spanId` are
- * accessors defined once on the prototype of the contexts `createContext()` makes, and each
- * invocation only leaves its event or `TraceState` under `slot`. Other contexts (made by hand)
- * get the copies.
+ * accessors core defines once on the contexts `createContext()` makes, and each invocation
+ * only leaves its event or `TraceState` under `slot`. Other contexts (made by hand) get copies.
  */
 function usesFields(ctx: Context): boolean {
-  const proto: unknown = Object.getPrototypeOf(ctx);
-  if (proto === lazyPrototype) return true;
-  if (lazyPrototype !== undefined || typeof proto !== 'object' || proto === null || proto === Object.prototype) {
-    return false;
-  }
-  if (otherPrototypes.has(proto)) return false;
-  // Only core's own context class: forking one makes another of the same class, while any
-  // other context forks to a plain object. A prototype that already has the fields keeps them.
-  if (
-    'span' in proto ||
-    'traceId' in proto ||
-    'spanId' in proto ||
-    !Object.isExtensible(proto) ||
-    Object.getPrototypeOf(forkContext(ctx)) !== proto
-  ) {
-    otherPrototypes.add(proto);
-    return false;
-  }
-  Object.defineProperties(proto, {
+  if (!isCoreContext(ctx)) return false;
+  if (fieldsDefined !== undefined) return fieldsDefined;
+  fieldsDefined = defineContextFields({
     span: field('span'),
     traceId: field('traceId'),
     spanId: field('spanId'),
@@ -261,11 +242,12 @@ function usesFields(ctx: Context): boolean {
       },
     },
   });
-  lazyPrototype = proto;
   // From now on assignments go through the fields. Own properties assigned before would hide
   // them (only an invocation already under way, with a middleware before this one setting
   // them, can have any): the context at hand then gets copies.
-  return !Object.hasOwn(ctx, 'span') && !Object.hasOwn(ctx, 'traceId') && !Object.hasOwn(ctx, 'spanId');
+  return (
+    fieldsDefined && !Object.hasOwn(ctx, 'span') && !Object.hasOwn(ctx, 'traceId') && !Object.hasOwn(ctx, 'spanId')
+  );
 }
 
 const untraced: TracingContext = { span: untracedSpan, traceId: undefined, spanId: undefined };
