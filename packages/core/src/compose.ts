@@ -58,53 +58,76 @@ export function composeSteps<TEvent, TResult>(
   wrapOutermost = true,
 ): StepChain<TEvent, TResult> {
   if (middleware.length === 0) return inner;
-  const count = middleware.length;
-  const layers = middleware as readonly AnyMiddleware[] as unknown as readonly Layer[];
-  return (event, ctx) => {
-    let called = -1;
-    // The last promise `next()` handed out for a value it already had, and that value.
-    let handed: Promise<unknown> | undefined;
-    let handedValue: unknown;
-
-    const run = (i: number): TResult | Failure | Promise<TResult> => {
-      if (i === count) return inner(event, ctx);
-      const result = (layers[i] as Layer).handle(event, ctx, (add) => next(i + 1, add));
-      const outermost = i === 0 && !wrapOutermost;
-      if (result === handed && handed !== undefined) {
-        // Passed through: answer with the value behind the promise, without waiting for it.
-        const value = handedValue;
-        handed = undefined;
-        if (value instanceof Failure) {
-          // The rejection is answered here as a Failure, so it is not left unhandled.
-          (result as Promise<unknown>).then(undefined, ignore);
-          return value;
-        }
-        return wrap === undefined || outermost ? (value as TResult) : wrap(value);
-      }
-      if (wrap === undefined || outermost) return result as TResult | Promise<TResult>;
-      return result instanceof Promise ? result.then(wrap) : wrap(result);
-    };
-
-    const next = (i: number, add: object | undefined): Promise<unknown> => {
-      if (i <= called) {
-        return Promise.reject(new Error(`next() called more than once in middleware "${middleware[i - 1]?.name}"`));
-      }
-      called = i;
-      if (add !== undefined) Object.assign(ctx, add);
-      let out: unknown;
-      try {
-        out = run(i);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      if (out instanceof Promise) return out;
-      const promise = out instanceof Failure ? Promise.reject(out.error) : Promise.resolve(out);
-      handed = promise;
-      handedValue = out;
-      return promise;
-    };
-
-    called = 0;
-    return run(0);
+  const chain: Chain = {
+    layers: middleware as readonly AnyMiddleware[] as unknown as readonly Layer[],
+    inner: inner as StepChain<unknown, unknown>,
+    wrap,
+    wrapOutermost,
   };
+  return (event, ctx) => new Onion(chain, event, ctx).run(0) as TResult | Failure | Promise<TResult>;
+}
+
+interface Chain {
+  readonly layers: readonly Layer[];
+  readonly inner: StepChain<unknown, unknown>;
+  readonly wrap: ((value: unknown) => unknown) | undefined;
+  readonly wrapOutermost: boolean;
+}
+
+/** One invocation going through a chain: its methods live on the prototype, so only `next` is made per layer. */
+class Onion {
+  readonly chain: Chain;
+  readonly event: unknown;
+  readonly ctx: Context;
+  called = 0;
+  /** The last promise `next()` handed out for a value it already had, and that value. */
+  handed: Promise<unknown> | undefined = undefined;
+  handedValue: unknown = undefined;
+
+  constructor(chain: Chain, event: unknown, ctx: Context) {
+    this.chain = chain;
+    this.event = event;
+    this.ctx = ctx;
+  }
+
+  run(i: number): unknown {
+    const { layers, wrap } = this.chain;
+    if (i === layers.length) return this.chain.inner(this.event, this.ctx);
+    const result = (layers[i] as Layer).handle(this.event, this.ctx, (add) => this.next(i + 1, add));
+    const outermost = i === 0 && !this.chain.wrapOutermost;
+    const handed = this.handed;
+    if (result === handed && handed !== undefined) {
+      // Passed through: answer with the value behind the promise, without waiting for it.
+      const value = this.handedValue;
+      this.handed = undefined;
+      if (value instanceof Failure) {
+        // The rejection is answered here as a Failure, so it is not left unhandled.
+        handed.then(undefined, ignore);
+        return value;
+      }
+      return wrap === undefined || outermost ? value : wrap(value);
+    }
+    if (wrap === undefined || outermost) return result;
+    return result instanceof Promise ? result.then(wrap) : wrap(result);
+  }
+
+  next(i: number, add: object | undefined): Promise<unknown> {
+    if (i <= this.called) {
+      const name = (this.chain.layers[i - 1] as unknown as AnyMiddleware | undefined)?.name;
+      return Promise.reject(new Error(`next() called more than once in middleware "${name}"`));
+    }
+    this.called = i;
+    if (add !== undefined) Object.assign(this.ctx, add);
+    let out: unknown;
+    try {
+      out = this.run(i);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (out instanceof Promise) return out;
+    const promise = out instanceof Failure ? Promise.reject(out.error) : Promise.resolve(out);
+    this.handed = promise;
+    this.handedValue = out;
+    return promise;
+  }
 }
