@@ -1,11 +1,11 @@
 /**
  * `toLambda(fn)`: the Lambda entry point of a portable function. It detects the event source,
  * checks that the function kind accepts it, maps it with that source's processor, runs core
- * (`runHttp`, `runBatch`, `runEvent`) and maps the outcome back to what Lambda expects. The HTTP
+ * (`respond`, `runBatch`, `runEvent`) and maps the outcome back to what Lambda expects. The HTTP
  * sources are mapped here; every other source lives in `event-sources.ts`, which is imported
  * only when a non-HTTP function is wrapped, so loading the package for an API costs less.
  */
-import { type HttpRequestInit, type Kind, runHttp, type SkyportFunction } from '@skyport/core';
+import { type HttpRequestInit, type HttpResponse, type Kind, respond, type SkyportFunction } from '@skyport/core';
 import { contextFor } from './context.js';
 import { detectAwsEvent, isHttpApi } from './detect.js';
 import { dynamodbChanges, dynamodbStream } from './dynamodb.js';
@@ -85,6 +85,9 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
 
   if (kind === 'http') {
     const http = fn as unknown as SkyportFunction<'http'>;
+    // Maps a response known synchronously without a promise step of its own.
+    const answer = <T>(out: HttpResponse | Promise<HttpResponse>, map: (res: HttpResponse) => T): Promise<T> =>
+      out instanceof Promise ? out.then(map) : Promise.resolve(map(out));
     // One promise chain and no extra async frame: this is the hot path.
     const httpHandler = (event: unknown, lambda: LambdaContext): Promise<unknown> => {
       try {
@@ -98,17 +101,17 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
           } catch (error) {
             throw malformed(kind, detectAwsEvent(event), error);
           }
-          return runHttp(http, init, contextFor(kind, lambda, fallbackName)).then(toApiGatewayV2);
+          return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), toApiGatewayV2);
         }
         const source = detectAwsEvent(event);
         if (source === 'apigw-v1') {
           const init = guard(kind, source, () => fromApiGatewayV1(e));
-          return runHttp(http, init, contextFor(kind, lambda, fallbackName)).then(toApiGatewayV1);
+          return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), toApiGatewayV1);
         }
         if (source === 'alb') {
           const init = guard(kind, source, () => fromAlb(e));
           const multi = isMultiValueAlb(e);
-          return runHttp(http, init, contextFor(kind, lambda, fallbackName)).then((res) => toAlb(res, multi));
+          return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), (res) => toAlb(res, multi));
         }
         return rejectEvent(kind, source, event);
       } catch (error) {

@@ -74,7 +74,7 @@ export { timeout } from './middleware/timeout.js';
 export type { PathPattern } from './path.js';
 export { compilePath } from './path.js';
 export { router } from './router.js';
-export { runEvent, runHttp } from './run.js';
+export { respond, runEvent, runHttp } from './run.js';
 export type { InferIn, InferOut, StandardSchemaV1 } from './standard-schema.js';
 export { isStandardSchema } from './standard-schema.js';
 export type * from './types.js';

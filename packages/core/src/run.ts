@@ -53,6 +53,24 @@ export function runHttp(
   request: HttpRequestInit | HttpRequest,
   ctx: Context,
 ): Promise<HttpResponse> {
+  const out = respond(fn, request, ctx);
+  return out instanceof Promise ? out : Promise.resolve(out);
+}
+
+/**
+ * `runHttp` for adapters: the response itself when nothing on the way was asynchronous (a
+ * synchronous handler, schemas and middleware that pass `next()` through), a promise otherwise,
+ * so an adapter that maps the response adds no promise step of its own. Never throws or rejects.
+ *
+ * @example
+ * const out = respond(fn, init, ctx);
+ * return out instanceof Promise ? out.then(toLambdaResult) : Promise.resolve(toLambdaResult(out));
+ */
+export function respond(
+  fn: SkyportFunction<'http'>,
+  request: HttpRequestInit | HttpRequest,
+  ctx: Context,
+): HttpResponse | Promise<HttpResponse> {
   try {
     if (fn.kind !== 'http') {
       throw new SkyportError('KIND_MISMATCH', `runHttp() got a ${fn.kind} function`, { kind: fn.kind, shape: 'http' });
@@ -62,7 +80,7 @@ export function runHttp(
     // Skyport's own functions leave the outermost middleware's result to `answer`, which
     // normalises it in the same promise step.
     const out = fn instanceof PortableFunction ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
-    if (out instanceof Failure) return Promise.resolve(fail(out.error, ctx));
+    if (out instanceof Failure) return fail(out.error, ctx);
     if (out instanceof Promise)
       return out.then(
         (response: unknown) => {
@@ -74,9 +92,9 @@ export function runHttp(
         },
         (error) => fail(error, ctx),
       );
-    return Promise.resolve(answer(req, out, ctx));
+    return answer(req, out, ctx);
   } catch (error) {
-    return Promise.resolve(fail(error, ctx));
+    return fail(error, ctx);
   }
 }
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { http } from '../builders.js';
 import { createContext } from '../context.js';
 import { setLogDestination } from '../log.js';
-import { runHttp } from '../run.js';
+import { respond, runHttp } from '../run.js';
 import type { HttpRequest, SkyportFunction } from '../types.js';
 import { createHttpRequest, type HttpRequestInit } from './request.js';
 
@@ -358,6 +358,47 @@ describe('responses', () => {
         err: { message: 'connection string postgres://admin:secret@db' },
       });
       expect(logged.err.stack).toContain('http.test.ts');
+    } finally {
+      restore();
+    }
+  });
+});
+
+describe('respond()', () => {
+  const Order = z.object({ qty: z.number() });
+  const post = (body: string) => ({
+    method: 'POST',
+    path: '/',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+
+  it('answers synchronously when nothing was asynchronous, with what runHttp resolves to', async () => {
+    const fn = http({ method: 'POST', body: Order }).handle((req) => ({ status: 201, body: req.body }));
+    for (const body of ['{"qty":1}', '{"qty":"x"}', '{nope', '']) {
+      const out = respond(fn, post(body), ctx());
+      expect(out).not.toBeInstanceOf(Promise);
+      expect(out).toEqual(await runHttp(fn, post(body), ctx()));
+    }
+    expect((respond(fn, post('{"qty":"x"}'), ctx()) as { status: number }).status).toBe(422);
+  });
+
+  it('returns a promise for an async handler, and never throws or rejects', async () => {
+    const slow = http().handle(async () => ({ ok: true }));
+    const out = respond(slow, { method: 'GET', path: '/' }, ctx());
+    expect(out).toBeInstanceOf(Promise);
+    expect((await out).status).toBe(200);
+
+    const restore = setLogDestination({ write: () => {} });
+    try {
+      const broken = http().handle(() => {
+        throw new Error('boom');
+      });
+      expect((respond(broken, { method: 'GET', path: '/' }, ctx()) as { status: number }).status).toBe(500);
+      const rejecting = http().handle(async () => {
+        throw new Error('boom');
+      });
+      expect((await respond(rejecting, { method: 'GET', path: '/' }, ctx())).status).toBe(500);
     } finally {
       restore();
     }
