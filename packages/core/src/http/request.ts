@@ -172,15 +172,6 @@ function upperMethod(method: string): string {
   }
 }
 
-/** Whether a path has neither a query nor percent-encoding (one pass over a short string). */
-function isPlainPath(path: string): boolean {
-  for (let i = 0; i < path.length; i++) {
-    const c = path.charCodeAt(i);
-    if (c === 63 /* ? */ || c === 37 /* % */) return false;
-  }
-  return true;
-}
-
 /** The runtime class behind `HttpRequest`. */
 class Request_ implements HttpRequest {
   readonly method: string;
@@ -199,18 +190,15 @@ class Request_ implements HttpRequest {
   constructor(init: HttpRequestInit) {
     this.#init = init;
     this.method = upperMethod(init.method);
-    const path = init.path || '/';
-    if (isPlainPath(path)) {
-      this.rawPath = path;
-      this.path = path;
-    } else {
-      const q = path.indexOf('?');
+    let path = init.path || '/';
+    const q = path.indexOf('?');
+    if (q >= 0) {
       // A path with its query still attached (a hand-written request): split it off.
-      if (q >= 0) this.#extra = extra(path.slice(q + 1));
-      const raw = q < 0 ? path : path.slice(0, q) || '/';
-      this.rawPath = raw;
-      this.path = decodePath(raw);
+      this.#extra = extra(path.slice(q + 1));
+      path = path.slice(0, q) || '/';
     }
+    this.rawPath = path;
+    this.path = decodePath(path);
     const body = init.body;
     if (typeof body === 'string') this.#text = body;
     else if (body) this.#bytes = body;
@@ -344,7 +332,10 @@ class Request_ implements HttpRequest {
    * content type; anything else is a 415, malformed JSON a 400.
    */
   schemaBody(): unknown {
-    if (this.empty) return undefined;
+    // Reads the fields directly: this runs for every request to a function with a body schema.
+    const bytes = this.#bytes;
+    let text = this.#text;
+    if (bytes === undefined ? !text : bytes.byteLength === 0) return undefined;
     const contentType = (this.#headers ?? this.rawHeaders)['content-type'];
     if (contentType && contentType !== 'application/json') {
       const semi = contentType.indexOf(';');
@@ -357,7 +348,8 @@ class Request_ implements HttpRequest {
         );
       }
     }
-    return parseJson(this.text);
+    text ??= this.text;
+    return parseJson(text);
   }
 
   /** Parses the body as `type`; malformed JSON is a 400. */
