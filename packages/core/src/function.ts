@@ -82,17 +82,18 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const run = handler as (req: RequestImpl, ctx: Context) => unknown;
 
-  const finish = (result: unknown): HttpResponse | Promise<HttpResponse> => {
-    if (response !== undefined && !production() && !(result instanceof Response)) {
+  const checkThenNormalize = (result: unknown): HttpResponse | Promise<HttpResponse> => {
+    if (!production() && !(result instanceof Response)) {
       const init = isResponseInit(result);
       const value = init ? result.body : result;
       if ((init ? result.status : 200) < 300 && value !== undefined) {
-        const checked = checkResponse(response, value);
+        const checked = checkResponse(response as StandardSchemaV1, value);
         if (checked instanceof Promise) return checked.then(() => normalizeResponse(result));
       }
     }
     return normalizeResponse(result);
   };
+  const finish = response === undefined ? normalizeResponse : checkThenNormalize;
   const call = (req: RequestImpl, ctx: Context): HttpResponse | Failure | Promise<HttpResponse> => {
     const result = run(req, ctx);
     return result instanceof Promise ? result.then(finish) : finish(result);

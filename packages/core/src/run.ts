@@ -79,8 +79,11 @@ export function respond(
     if (!fn.routes) bind(fn, req);
     // Skyport's own functions leave the outermost middleware's result to `answer`, which
     // normalises it in the same promise step.
-    const out = fn instanceof PortableFunction ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
+    const own = fn instanceof PortableFunction;
+    const out = own ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
     if (out instanceof Failure) return fail(out.error, ctx);
+    // Without middleware a function's own pipeline has normalised the response already.
+    if (own && fn.middleware.length === 0 && !(out instanceof Promise)) return done(req, out as HttpResponse, ctx);
     if (out instanceof Promise)
       return out.then(
         (response: unknown) => {
@@ -105,6 +108,10 @@ function answer(req: RequestImpl, result: unknown, ctx: Context): HttpResponse |
       (settled) => answer(req, settled, ctx),
       (error) => fail(error, ctx),
     );
+  return done(req, response, ctx);
+}
+
+function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
   endContext(ctx);
   return req.method === 'HEAD' && response.body !== undefined ? { ...response, body: undefined } : response;
 }
