@@ -156,3 +156,22 @@ describe('createContext', () => {
     expect(next.coldStart).toBe(false);
   });
 });
+
+describe('context fields', () => {
+  it('reads what the adapter knew, and lets middleware replace a field as it would a plain one', () => {
+    const ctx = createContext({
+      cloud: 'gcp',
+      kind: 'queue',
+      requestId: 'abc',
+      functionName: 'orders',
+      trace: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+    });
+    expect(ctx).toMatchObject({ cloud: 'gcp', kind: 'queue', requestId: 'abc', functionName: 'orders' });
+    expect(ctx.trace.traceparent).toContain('4bf92f35');
+    Object.assign(ctx, { requestId: 'replaced', tenant: 'acme' });
+    expect(ctx.requestId).toBe('replaced');
+    expect((ctx as typeof ctx & { tenant: string }).tenant).toBe('acme');
+    // A fork reads the invocation's own values, not what a middleware set on the parent.
+    expect(forkContext(ctx).requestId).toBe('abc');
+  });
+});

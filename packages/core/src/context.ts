@@ -52,14 +52,14 @@ interface Abort {
 /** The state of an invocation that ended before anything read its signal (shared, never changed). */
 const endedUnread: Abort = Object.freeze({ controller: undefined, timer: undefined, ended: true });
 
+/** Gives `target` an own data property `key`, hiding an accessor of the same name. */
+function shadow(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 /** The runtime class behind `Context`. Extra properties are what middleware added. */
 class InvocationContext implements Context {
-  readonly cloud: Cloud;
-  readonly kind: Kind;
-  readonly requestId: string;
-  readonly functionName: string;
   readonly coldStart: boolean;
-  readonly trace: TraceCarrier;
   readonly #init: ContextInit;
   #deadline: number | undefined | typeof pending;
   #log: Logger | undefined;
@@ -68,14 +68,52 @@ class InvocationContext implements Context {
 
   constructor(init: ContextInit, coldStart: boolean, deadline: number | undefined | typeof pending) {
     this.#init = init;
-    this.cloud = init.cloud;
-    this.kind = init.kind;
-    this.requestId = init.requestId;
-    this.functionName = init.functionName;
     this.coldStart = coldStart;
-    this.trace = init.trace ?? noTrace;
     this.#deadline = deadline;
     this.#log = init.log;
+  }
+
+  // What the adapter knows is read from its init on demand: a context is made for every
+  // invocation, and most of these are never read. A middleware that sets one (`next({ ... })`)
+  // gets an own property that hides the accessor, as it would a plain field.
+  get cloud(): Cloud {
+    return this.#init.cloud;
+  }
+
+  set cloud(value: Cloud) {
+    shadow(this, 'cloud', value);
+  }
+
+  get kind(): Kind {
+    return this.#init.kind;
+  }
+
+  set kind(value: Kind) {
+    shadow(this, 'kind', value);
+  }
+
+  get requestId(): string {
+    return this.#init.requestId;
+  }
+
+  set requestId(value: string) {
+    shadow(this, 'requestId', value);
+  }
+
+  get functionName(): string {
+    return this.#init.functionName;
+  }
+
+  set functionName(value: string) {
+    shadow(this, 'functionName', value);
+  }
+
+  get trace(): TraceCarrier {
+    return this.#init.trace ?? noTrace;
+  }
+
+  set trace(value: TraceCarrier) {
+    shadow(this, 'trace', value);
   }
 
   get region(): string | undefined {
