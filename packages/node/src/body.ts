@@ -45,14 +45,17 @@ export function collectBody(req: IncomingMessage, limit: number, done: BodyCallb
   let chunks: Buffer[] | undefined;
   let size = 0;
   let settled = false;
-  const onData = (chunk: Buffer) => {
+  // The listeners are inline arrows rather than named constants: a loader that keeps function
+  // names (tsx, esbuild `keepNames`) would otherwise redefine the name of each on every request.
+  // Plain listeners rather than `once`: `settled` makes each fire at most once in effect.
+  req.on('data', (chunk: Buffer) => {
     if (settled) return;
     size += chunk.byteLength;
     if (size > limit) {
       settled = true;
       first = undefined;
       chunks = undefined;
-      req.off('data', onData);
+      // Nothing more is read: the request stays paused, and `settled` drops anything buffered.
       req.pause();
       done(tooLarge(limit), undefined);
       return;
@@ -60,24 +63,19 @@ export function collectBody(req: IncomingMessage, limit: number, done: BodyCallb
     if (first === undefined) first = chunk;
     else if (chunks === undefined) chunks = [first, chunk];
     else chunks.push(chunk);
-  };
-  // Plain listeners rather than `once`: `settled` makes each fire at most once in effect,
-  // without a wrapper per listener and request.
-  const onEnd = () => {
+  });
+  req.on('end', () => {
     if (settled) return;
     settled = true;
     done(null, chunks !== undefined ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)));
-  };
+  });
   // A client that goes away mid-body: 'close' before 'end'. A reset socket also ends in 'close';
   // node emits a request's 'error' only to listeners, so none is added (one listener less per body).
-  const onClose = () => {
+  req.on('close', () => {
     if (settled) return;
     settled = true;
     done(new Error('the client closed the connection before the body ended'), undefined);
-  };
-  req.on('data', onData);
-  req.on('end', onEnd);
-  req.on('close', onClose);
+  });
 }
 
 /**
