@@ -282,6 +282,39 @@ describe('serve()', () => {
     expect(good).toEqual({ body: 'a\uFFFDb', bytes: replacement });
   });
 
+  it('answers synchronous and asynchronous functions alike, and a response node refuses as a 500', async () => {
+    // Prepare
+    const now = http({ method: 'GET', path: '/now' }).handle(() => ({ when: 'now' }));
+    const later = http({ method: 'GET', path: '/later' }).handle(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { when: 'later' };
+    });
+    const broken = http({ method: 'GET', path: '/broken' }).handle(() => ({
+      status: 200,
+      headers: { 'x-note': 'line\nbreak' },
+      body: { never: 'sent' },
+    }));
+    const brokenLater = http({ method: 'GET', path: '/broken-later' }).handle(async () => ({
+      status: 200,
+      headers: { 'x-note': 'line\nbreak' },
+      body: { never: 'sent' },
+    }));
+    const server = await start({ now, later, broken, brokenLater });
+
+    // Act
+    const [sync, async, refused, refusedLater] = await Promise.all(
+      ['/now', '/later', '/broken', '/broken-later'].map((path) => fetch(`${server.url}${path}`)),
+    );
+
+    // Assert
+    expect(await sync.json()).toEqual({ when: 'now' });
+    expect(await async.json()).toEqual({ when: 'later' });
+    expect(refused.status).toBe(500);
+    expect(refusedLater.status).toBe(500);
+    expect(refused.headers.get('x-note')).toBeNull();
+    expect(server.inflight).toBe(0);
+  });
+
   it('serves a single function given directly', async () => {
     // Prepare
     const server = await start(hello);

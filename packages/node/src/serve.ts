@@ -29,8 +29,8 @@ import {
   MethodNotAllowed,
   NotFound,
   problemResponse,
+  respond,
   runBatch,
-  runHttp,
   SkyportError,
   type SkyportFunction,
   type TraceCarrier,
@@ -171,7 +171,9 @@ function listen(server: Server, port: number, host: string | undefined): Promise
  * full validity check.
  */
 function textual(req: IncomingMessage, bytes: Buffer): string | Uint8Array {
-  if (bodyTypeOf(req.headers['content-type']) === 'binary') return bytes;
+  const type = req.headers['content-type'];
+  // The common type is recognised without parsing it.
+  if (type !== 'application/json' && bodyTypeOf(type) === 'binary') return bytes;
   const text = bytes.toString('utf8');
   return text.includes('\uFFFD') && !isUtf8(bytes) ? bytes : text;
 }
@@ -274,10 +276,12 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
 
   /**
    * Runs the http function for a request whose body (if any) has been read, and ends the request
-   * (`finished()`) exactly once, whatever happens. The hot path is the promise `runHttp` returns
-   * and one `then`: no async frames, no further promise hops.
+   * (`finished()`) exactly once, whatever happens. A function that answers synchronously (no
+   * asynchronous handler, schema or middleware on the way) is written in the same tick with no
+   * promise at all, as a bare `node:http` handler would; otherwise after one `then`.
    */
   const dispatchHttp = (req: IncomingMessage, res: ServerResponse, target: string, bytes?: Buffer): void => {
+    let out: HttpResponse | Promise<HttpResponse>;
     try {
       const body = bytes === undefined ? undefined : textual(req, bytes);
       const q = target.indexOf('?');
@@ -294,38 +298,34 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         }
       }
       const route = table === undefined ? noRoute : table.match(method, decodedPath);
-      if ('found' in route) {
-        const ctx = contextFor(req, res, route.found.name, 'http');
-        const init = new NodeRequestInit(req, method, path, q < 0 ? undefined : target.slice(q + 1), body, target);
-        runHttp(route.found.fn as SkyportFunction<'http'>, init, ctx).then(
-          (response) => {
-            try {
-              write(res, response);
-            } catch (error) {
-              recover(req, res, error);
-            } finally {
-              finished();
-            }
-          },
-          (error: unknown) => settleFailed(req, res, error),
-        );
+      if (!('found' in route)) {
+        if (route.status === 405 && method === 'OPTIONS') {
+          write(res, { status: 204, headers: { allow: route.allow }, cookies: [], body: undefined });
+        } else if (route.status === 405) {
+          fail(
+            res,
+            req,
+            new MethodNotAllowed(`${method} is not allowed on ${decodedPath}`, { headers: { allow: route.allow } }),
+          );
+        } else {
+          fail(res, req, new NotFound(`no route for ${method} ${decodedPath}`));
+        }
+        finished();
         return;
       }
-      if (route.status === 405 && method === 'OPTIONS') {
-        write(res, { status: 204, headers: { allow: route.allow }, cookies: [], body: undefined });
-      } else if (route.status === 405) {
-        fail(
-          res,
-          req,
-          new MethodNotAllowed(`${method} is not allowed on ${decodedPath}`, { headers: { allow: route.allow } }),
-        );
-      } else {
-        fail(res, req, new NotFound(`no route for ${method} ${decodedPath}`));
-      }
-      finished();
+      const ctx = contextFor(req, res, route.found.name, 'http');
+      const init = new NodeRequestInit(req, method, path, q < 0 ? undefined : target.slice(q + 1), body, target);
+      out = respond(route.found.fn as SkyportFunction<'http'>, init, ctx);
     } catch (error) {
       settleFailed(req, res, error);
+      return;
     }
+    if (out instanceof Promise) {
+      out.then(
+        (response) => deliver(req, res, response),
+        (error: unknown) => settleFailed(req, res, error),
+      );
+    } else deliver(req, res, out);
   };
 
   const handleHttp = (req: IncomingMessage, res: ServerResponse, target: string): void => {
@@ -418,6 +418,17 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   function finished(): void {
     inflight--;
     if (closing && inflight === 0) setImmediate(() => server.closeIdleConnections());
+  }
+
+  /** Writes a function's response and ends the request. */
+  function deliver(req: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
+    try {
+      write(res, response);
+    } catch (error) {
+      recover(req, res, error);
+    } finally {
+      finished();
+    }
   }
 
   function recover(req: IncomingMessage, res: ServerResponse, error: unknown): void {
