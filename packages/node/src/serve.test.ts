@@ -302,9 +302,12 @@ describe('serve()', () => {
     const server = await start({ now, later, broken, brokenLater });
 
     // Act
-    const [sync, async, refused, refusedLater] = await Promise.all(
-      ['/now', '/later', '/broken', '/broken-later'].map((path) => fetch(`${server.url}${path}`)),
-    );
+    const [sync, async, refused, refusedLater] = await Promise.all([
+      fetch(`${server.url}/now`),
+      fetch(`${server.url}/later`),
+      fetch(`${server.url}/broken`),
+      fetch(`${server.url}/broken-later`),
+    ]);
 
     // Assert
     expect(await sync.json()).toEqual({ when: 'now' });
