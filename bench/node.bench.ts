@@ -142,7 +142,11 @@ interface Servers {
 }
 
 async function startServers(): Promise<Servers> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
+  // The servers run as plain node, like users run them: a TypeScript loader is only needed when
+  // this script runs from source (it also rewrites the built packages, which distorts the numbers).
+  const self = fileURLToPath(import.meta.url);
+  const loader = self.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, self, '--serve'], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production' },
   });

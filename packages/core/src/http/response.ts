@@ -61,11 +61,20 @@ function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Recor
   return headers;
 }
 
-/** Whether a body is serialised as JSON without further checks: a plain object or an array. */
+/**
+ * Whether a body is serialised as JSON: any object but bytes. Class checks rather than reading
+ * `constructor`, which is a megamorphic lookup when handlers return many shapes.
+ */
 function isPlainJson(body: unknown): body is object {
-  // `constructor` is read through the prototype: cheaper than `Object.getPrototypeOf`, and an
-  // object that shadows it only takes the longer path in `bodyOf`.
-  return typeof body === 'object' && body !== null && (body.constructor === Object || Array.isArray(body));
+  return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && !(body instanceof ArrayBuffer);
+}
+
+/** The web `Response` class, read from the global on first use (reading it loads undici). */
+let WebResponse: typeof Response | undefined;
+
+function isWebResponse(value: object): value is Response {
+  WebResponse ??= Response;
+  return value instanceof WebResponse;
 }
 
 function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8Array | undefined {
@@ -121,9 +130,7 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
   if (result === undefined) return { status: 204, headers: {}, cookies: [], body: undefined };
   if (result === null)
     return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: 'null' };
-  // A plain object is the common case: test it before the costlier class checks.
-  if (typeof result === 'object' && result.constructor !== Object && result instanceof Response)
-    return fromWebResponse(result);
+  if (typeof result === 'object' && isWebResponse(result)) return fromWebResponse(result);
   if (isResponseInit(result)) {
     const status = result.status;
     let headers: Record<string, string>;

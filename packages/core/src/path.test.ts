@@ -1,0 +1,61 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compilePath, trimSlash } from './path.js';
+
+/** The obvious matcher: split, decode every segment, compare. */
+function reference(pattern: string, path: string): Record<string, string> | undefined {
+  const segments = trimSlash(pattern).split('/').slice(1);
+  const wildcard = segments[segments.length - 1] === '*';
+  const fixed = wildcard ? segments.slice(0, -1) : segments;
+  const parts: string[] = [];
+  for (const raw of trimSlash(path).split('/').slice(1)) {
+    try {
+      parts.push(raw.includes('%') ? decodeURIComponent(raw) : raw);
+    } catch {
+      return undefined;
+    }
+  }
+  if (wildcard ? parts.length < fixed.length : parts.length !== fixed.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < fixed.length; i++) {
+    const segment = fixed[i] as string;
+    const part = parts[i] as string;
+    if (segment.startsWith(':')) {
+      if (part === '') return undefined;
+      params[segment.slice(1)] = part;
+    } else if (segment !== part) return undefined;
+  }
+  if (wildcard) params['*'] = parts.slice(fixed.length).join('/');
+  return params;
+}
+
+describe('compilePath', () => {
+  it('binds parameters and the rest of the path', () => {
+    expect(compilePath('/orders/:id').match('/orders/42')).toEqual({ id: '42' });
+    expect(compilePath('/orders/:id').match('/orders/a%2Fb/')).toEqual({ id: 'a/b' });
+    expect(compilePath('/orders/:id').match('/orders/')).toBeUndefined();
+    expect(compilePath('/orders/:id').match('/orders/1/items')).toBeUndefined();
+    expect(compilePath('/orders/:id').match('/orders/%E0%A4%A')).toBeUndefined();
+    expect(compilePath('/files/*').match('/files/a/b%2Fc')).toEqual({ '*': 'a/b/c' });
+    expect(compilePath('/files/*').match('/files')).toEqual({ '*': '' });
+  });
+
+  it('matches exactly as splitting the path would, for any path', () => {
+    const segment = fc.oneof(
+      fc.constantFrom('', 'a', 'b', 'orders', '%2F', '%', '%E0%A4', 'a%20b', '42'),
+      fc.string({ maxLength: 4 }),
+    );
+    const path = fc.array(segment, { maxLength: 5 }).map((parts) => `/${parts.join('/')}`);
+    const patternPart = fc.constantFrom('a', 'b', 'orders', ':id', ':name', '42');
+    const pattern = fc
+      .tuple(fc.array(patternPart, { minLength: 1, maxLength: 3 }), fc.boolean())
+      .map(([parts, rest]) => `/${[...parts, ...(rest ? ['*'] : [])].join('/')}`)
+      .filter((p) => p.includes(':') || p.includes('*'));
+    fc.assert(
+      fc.property(pattern, path, (p, candidate) => {
+        expect(compilePath(p).match(candidate)).toEqual(reference(p, candidate));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
