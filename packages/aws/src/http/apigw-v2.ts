@@ -73,12 +73,14 @@ export function fromApiGatewayV2(event: Obj): HttpRequestInit {
  * toApiGatewayV2({ status: 201, headers: {}, cookies: [], body: '{}' });
  */
 export function toApiGatewayV2(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
-  const { body, isBase64Encoded } = responseBody(response);
+  // A text body, the common case, without the intermediate object `responseBody` makes.
+  const text = response.body;
+  const other = typeof text === 'string' ? undefined : responseBody(response);
   const result: APIGatewayProxyStructuredResultV2 = {
     statusCode: response.status,
     headers: response.headers,
-    body,
-    isBase64Encoded,
+    body: other === undefined ? (text as string) : other.body,
+    isBase64Encoded: other?.isBase64Encoded === true,
   };
   if (response.cookies.length > 0) result.cookies = response.cookies;
   return result;
