@@ -16,8 +16,13 @@ import { requestBody, responseBody } from './body.js';
  */
 function normalized(headers: Obj): boolean {
   for (const key in headers) {
-    const code = key.charCodeAt(0);
-    return typeof headers[key] === 'string' && !(code >= 65 && code <= 90) && key === key.toLowerCase();
+    if (typeof headers[key] !== 'string') return false;
+    // No upper-case ASCII and nothing outside ASCII (which `toLowerCase` would have to map).
+    for (let i = 0; i < key.length; i++) {
+      const code = key.charCodeAt(i);
+      if ((code >= 65 && code <= 90) || code > 127) return false;
+    }
+    return true;
   }
   return true;
 }
