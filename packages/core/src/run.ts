@@ -30,8 +30,7 @@ function bindingOf(fn: SkyportFunction<'http'>): Binding {
 }
 
 /** Binds the path parameters of a single (unrouted) function. */
-function bind(fn: SkyportFunction<'http'>, req: RequestImpl): void {
-  const pattern = fn instanceof PortableFunction ? fn.pattern : bindingOf(fn).pattern;
+function bind(pattern: PathPattern | undefined, req: RequestImpl): void {
   if (pattern === undefined) return;
   req.route = pattern.pattern;
   if (pattern.isStatic) return;
@@ -76,10 +75,10 @@ export function respond(
       throw new SkyportError('KIND_MISMATCH', `runHttp() got a ${fn.kind} function`, { kind: fn.kind, shape: 'http' });
     }
     const req = isRequestImpl(request) ? request : (createHttpRequest(request as HttpRequestInit) as RequestImpl);
-    if (!fn.routes) bind(fn, req);
     // Skyport's own functions leave the outermost middleware's result to `answer`, which
     // normalises it in the same promise step.
     const own = fn instanceof PortableFunction;
+    if (!fn.routes) bind(own ? fn.pattern : bindingOf(fn).pattern, req);
     const out = own ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
     if (out instanceof Failure) return fail(out.error, ctx);
     // Without middleware a function's own pipeline has normalised the response already.
