@@ -1,8 +1,9 @@
 /**
  * A tiny benchmark harness: runs each case for a fixed number of iterations after a warm-up,
- * interleaving cases over many short rounds so drift on a shared machine hits them all alike, and
+ * interleaving cases over many short rounds so drift on a shared machine hits them all alike. It
  * reports the fastest round's ns per operation (the least disturbed measurement of each case)
- * and the ratio to a baseline case.
+ * and the ratio to a baseline case as the median, over rounds, of the ratio within each round:
+ * a case and its baseline run back to back, so a slow phase of the machine cancels out.
  */
 
 /** One case: a function to call, sync or async. */
@@ -16,6 +17,8 @@ export interface BenchResult {
   readonly name: string;
   /** Nanoseconds per operation in the fastest round. */
   readonly nsPerOp: number;
+  /** Nanoseconds per operation in each round, in order. */
+  readonly rounds: readonly number[];
 }
 
 async function time(fn: () => unknown, iterations: number): Promise<number> {
@@ -45,7 +48,20 @@ export async function measure(
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < cases.length; i++) samples[i]?.push(await time((cases[i] as BenchCase).fn, iterations));
   }
-  return cases.map((c, i) => ({ name: c.name, nsPerOp: Math.min(...(samples[i] as number[])) }));
+  return cases.map((c, i) => ({
+    name: c.name,
+    nsPerOp: Math.min(...(samples[i] as number[])),
+    rounds: samples[i] as number[],
+  }));
+}
+
+/** The median of the per-round ratios of `result` to `base`. */
+function pairedRatio(result: BenchResult, base: BenchResult): number {
+  const ratios = result.rounds.map((ns, i) => ns / (base.rounds[i] ?? Number.NaN)).sort((a, b) => a - b);
+  const middle = ratios.length >> 1;
+  return ratios.length % 2 === 1
+    ? (ratios[middle] as number)
+    : ((ratios[middle - 1] as number) + (ratios[middle] as number)) / 2;
 }
 
 /**
@@ -59,7 +75,7 @@ export function report(results: readonly BenchResult[], targets: Readonly<Record
   if (!base) return;
   const width = Math.max(...results.map((r) => r.name.length));
   for (const r of results) {
-    const ratio = r.nsPerOp / base.nsPerOp;
+    const ratio = pairedRatio(r, base);
     const target = targets[r.name];
     const verdict =
       target === undefined
