@@ -52,6 +52,12 @@ interface Abort {
 /** The state of an invocation that ended before anything read its signal (shared, never changed). */
 const endedUnread: Abort = Object.freeze({ controller: undefined, timer: undefined, ended: true });
 
+/**
+ * A property every context `createContext()` makes starts with (as `undefined`), for the state
+ * behind fields defined with `defineContextFields`: writing it then changes no object shape.
+ */
+export const fieldState: unique symbol = Symbol('skyport.fieldState');
+
 /** Gives `target` an own data property `key`, hiding an accessor of the same name. */
 function shadow(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
@@ -60,6 +66,7 @@ function shadow(target: object, key: string, value: unknown): void {
 /** The runtime class behind `Context`. Extra properties are what middleware added. */
 class InvocationContext implements Context {
   readonly coldStart: boolean;
+  [fieldState]: unknown;
   readonly #init: ContextInit;
   #deadline: number | undefined | typeof pending;
   #log: Logger | undefined;
@@ -69,6 +76,7 @@ class InvocationContext implements Context {
   constructor(init: ContextInit, coldStart: boolean, deadline: number | undefined | typeof pending) {
     this.#init = init;
     this.coldStart = coldStart;
+    this[fieldState] = undefined;
     this.#deadline = deadline;
     this.#log = init.log;
   }

@@ -22,7 +22,7 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { defineContextFields, isCoreContext } from '../context.js';
+import { defineContextFields, fieldState, isCoreContext } from '../context.js';
 import { toHttpError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type {
@@ -148,7 +148,7 @@ const untracedSpan: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
  * Where an invocation's trace lives on its context: the event while nothing has read
  * `ctx.span`, `ctx.traceId` or `ctx.spanId` (no SDK), else its `TraceState`.
  */
-const slot = Symbol('tracing');
+const slot: typeof fieldState = fieldState;
 
 interface Slotted {
   [slot]?: unknown;
