@@ -140,26 +140,30 @@ report(
   { 'skyport toLambda 422': 1.5 },
 );
 
-const bundled = await build({
-  stdin: {
-    contents: [
-      "import { http } from '@skyport/core';",
-      "import { toLambda } from '@skyport/aws';",
-      "export const handler = toLambda(http({ method: 'GET', path: '/hello' }).handle(() => ({ hello: 'world' })));",
-    ].join('\n'),
-    resolveDir: root,
-    loader: 'js',
-  },
-  // Resolve packages through node_modules to their built dist, not the repo's tsconfig paths.
-  tsconfigRaw: {},
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  format: 'esm',
-  write: false,
-  logLevel: 'silent',
-});
-const bytes = bundled.outputFiles[0]?.contents ?? new Uint8Array();
+/** The minified esbuild bundle of `contents`, resolving packages to their built dist. */
+async function bundle(contents: string, external: string[] = []): Promise<Uint8Array> {
+  const result = await build({
+    stdin: { contents, resolveDir: root, loader: 'js' },
+    // Resolve packages through node_modules to their built dist, not the repo's tsconfig paths.
+    tsconfigRaw: {},
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+    external,
+  });
+  return result.outputFiles[0]?.contents ?? new Uint8Array();
+}
+
+const bytes = await bundle(
+  [
+    "import { http } from '@skyport/core';",
+    "import { toLambda } from '@skyport/aws';",
+    "export const handler = toLambda(http({ method: 'GET', path: '/hello' }).handle(() => ({ hello: 'world' })));",
+  ].join('\n'),
+);
 const gzip = gzipSync(bytes).byteLength;
 const kb = (n: number) => `${(n / 1024).toFixed(2)} kB`;
 console.log(
@@ -167,22 +171,10 @@ console.log(
 );
 
 // The adapter's share: the same bundle with @skyport/core left out (information, no target).
-const adapterOnly = await build({
-  stdin: {
-    contents: "import { toLambda } from '@skyport/aws'; export const handler = toLambda(globalThis.fn);",
-    resolveDir: root,
-    loader: 'js',
-  },
-  tsconfigRaw: {},
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  format: 'esm',
-  write: false,
-  logLevel: 'silent',
-  external: ['@skyport/core'],
-});
-const adapterBytes = adapterOnly.outputFiles[0]?.contents ?? new Uint8Array();
+const adapterBytes = await bundle(
+  "import { toLambda } from '@skyport/aws'; export const handler = toLambda(globalThis.fn);",
+  ['@skyport/core'],
+);
 console.log(
   `  of which @skyport/aws: ${kb(adapterBytes.byteLength)} minified, ${kb(gzipSync(adapterBytes).byteLength)} gzip`,
 );
