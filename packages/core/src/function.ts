@@ -331,7 +331,7 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
   }
 
   /**
-   * `stepHttp` whose result the caller normalises with `normalizeResult`: what the outermost
+   * `stepHttp` whose result the caller normalises with `toResponse`: what the outermost
    * middleware returned is passed on as it is.
    */
   stepHttpLoose(req: RequestImpl, ctx: Context): unknown {
