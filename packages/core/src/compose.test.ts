@@ -144,6 +144,49 @@ describe('onion middleware', () => {
     expect(seen).toEqual([422, 422]);
   });
 
+  it('skips handle when bypass says so, per invocation, and counts next() calls right', async () => {
+    const trail: string[] = [];
+    const sometimes = createMiddleware<'http', { mark: string }>({
+      name: 'sometimes',
+      kinds: ['http'],
+      bypass: (req, c) => {
+        if (req.header('x-skip') !== 'yes') return false;
+        Object.assign(c, { mark: 'prepared' });
+        return true;
+      },
+      handle: async (_req, _c, next) => {
+        trail.push('handle');
+        return next({ mark: 'handled' });
+      },
+    });
+    const outer = createMiddleware<'http'>({
+      name: 'outer',
+      kinds: ['http'],
+      async handle(_req, _c, next) {
+        const res = await next();
+        return { ...res, headers: { ...res.headers, 'x-outer': 'seen' } };
+      },
+    });
+    const fn = http()
+      .use(outer)
+      .use(sometimes)
+      .handle((_req, c) => ({ mark: c.mark }));
+    const skipped = await runHttp(fn, { method: 'GET', path: '/', headers: { 'x-skip': 'yes' } }, ctx());
+    expect(JSON.parse(skipped.body as string)).toEqual({ mark: 'prepared' });
+    expect(skipped.headers['x-outer']).toBe('seen');
+    expect(trail).toEqual([]);
+    const handled = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+    expect(JSON.parse(handled.body as string)).toEqual({ mark: 'handled' });
+    expect(trail).toEqual(['handle']);
+
+    // Outermost and innermost alike, and through dispatch().
+    const alone = http()
+      .use(sometimes)
+      .handle((_req, c) => ({ mark: c.mark }));
+    const request = createHttpRequest({ method: 'GET', path: '/', headers: { 'x-skip': 'yes' } });
+    expect(JSON.parse((await alone.dispatch(request, ctx())).body as string)).toEqual({ mark: 'prepared' });
+  });
+
   it('calls a middleware as a method of itself, so `this` is the middleware', async () => {
     const stamp = {
       name: 'stamp',

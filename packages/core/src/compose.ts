@@ -17,6 +17,7 @@ export type StepChain<TEvent, TResult> = (event: TEvent, ctx: Context) => TResul
 
 interface Layer {
   handle(event: unknown, ctx: Context, next: (add?: object) => Promise<unknown>): unknown;
+  readonly bypass?: ((event: unknown, ctx: Context) => boolean) | undefined;
 }
 
 const ignore = () => {};
@@ -93,7 +94,13 @@ class Onion {
   run(i: number): unknown {
     const { layers, wrap } = this.chain;
     if (i === layers.length) return this.chain.inner(this.event, this.ctx);
-    const result = (layers[i] as Layer).handle(this.event, this.ctx, (add) => this.next(i + 1, add));
+    const layer = layers[i] as Layer;
+    if (layer.bypass?.(this.event, this.ctx) === true) {
+      // Nothing to wrap this time: the rest of the chain answers for this layer.
+      this.called = i + 1;
+      return this.run(i + 1);
+    }
+    const result = layer.handle(this.event, this.ctx, (add) => this.next(i + 1, add));
     const outermost = i === 0 && !this.chain.wrapOutermost;
     const handed = this.handed;
     if (result === handed && handed !== undefined) {

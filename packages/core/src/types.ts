@@ -342,6 +342,12 @@ export interface Middleware<K extends Kind = Kind, TAdd extends object = {}, TNe
   readonly kinds: readonly Kind[] | undefined;
   /** Runs the middleware. */
   handle(event: EventOf<K>, ctx: Context & TNeeds, next: Next<K, TAdd>): Promise<MiddlewareResult<K>>;
+  /**
+   * Asked before `handle` on every invocation: `true` means this middleware has nothing to wrap
+   * this time, and the chain goes on without calling `handle` (and without the promise step a
+   * layer costs). It may prepare the context first, for fields it computes when read.
+   */
+  readonly bypass?: ((event: EventOf<K>, ctx: Context & TNeeds) => boolean) | undefined;
   /** Type-level only: makes kind-restricted middleware reject functions of other kinds. */
   readonly [kindBrand]?: (kind: K) => void;
 }

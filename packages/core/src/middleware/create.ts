@@ -12,6 +12,11 @@ export interface MiddlewareDefinition<K extends Kind, TAdd extends object, TNeed
   readonly kinds?: readonly K[];
   /** The onion step: work before, `await next(add)`, work after. */
   readonly handle: (event: EventOf<K>, ctx: Context & TNeeds, next: Next<K, TAdd>) => Promise<MiddlewareResult<K>>;
+  /**
+   * Asked before `handle` on every invocation; `true` skips `handle` this time (see
+   * `Middleware.bypass`). Whatever `TAdd` promises must then already be readable on the context.
+   */
+  readonly bypass?: (event: EventOf<K>, ctx: Context & TNeeds) => boolean;
 }
 
 /**
@@ -28,5 +33,5 @@ export interface MiddlewareDefinition<K extends Kind, TAdd extends object, TNeed
 export function createMiddleware<K extends Kind = Kind, TAdd extends object = {}, TNeeds extends object = {}>(
   definition: MiddlewareDefinition<K, TAdd, TNeeds>,
 ): Middleware<K, TAdd, TNeeds> {
-  return { name: definition.name, kinds: definition.kinds, handle: definition.handle };
+  return { name: definition.name, kinds: definition.kinds, handle: definition.handle, bypass: definition.bypass };
 }

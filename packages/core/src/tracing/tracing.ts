@@ -452,8 +452,22 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     }
   };
 
+  /** Whether an SDK tracer or live meters are registered to record this invocation with. */
+  const recording = (): boolean => {
+    if (apiRegistry() === undefined) return false;
+    const meters = withMetrics ? instrumentsFor() : undefined;
+    return sdkTracer() !== undefined || meters?.live === true;
+  };
+
   return createMiddleware<Kind, TracingContext>({
     name: 'tracing',
+    // Nothing registered and a core context: the event is left where the fields find it, and
+    // the chain goes on without this layer at all.
+    bypass(event, ctx) {
+      if (recording() || !usesFields(ctx)) return false;
+      (ctx as Slotted)[slot] = event ?? null;
+      return true;
+    },
     handle(event, ctx, next) {
       if (apiRegistry() !== undefined) {
         const meters = withMetrics ? instrumentsFor() : undefined;
