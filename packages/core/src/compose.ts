@@ -65,7 +65,18 @@ export function composeSteps<TEvent, TResult>(
     wrap,
     wrapOutermost,
   };
-  return (event, ctx) => new Onion(chain, event, ctx).run(0) as TResult | Failure | Promise<TResult>;
+  const layers = chain.layers;
+  const count = layers.length;
+  return (event, ctx) => {
+    // Leading layers that bypass this invocation are passed over before any chain state exists:
+    // when all of them do, the inner function answers alone.
+    let first = 0;
+    while (first < count && (layers[first] as Layer).bypass?.(event, ctx) === true) first++;
+    if (first === count) return inner(event, ctx);
+    const onion = new Onion(chain, event, ctx);
+    onion.called = first;
+    return onion.enter(first) as TResult | Failure | Promise<TResult>;
+  };
 }
 
 interface Chain {
@@ -92,15 +103,20 @@ class Onion {
   }
 
   run(i: number): unknown {
-    const { layers, wrap } = this.chain;
+    const layers = this.chain.layers;
     if (i === layers.length) return this.chain.inner(this.event, this.ctx);
-    const layer = layers[i] as Layer;
-    if (layer.bypass?.(this.event, this.ctx) === true) {
+    if ((layers[i] as Layer).bypass?.(this.event, this.ctx) === true) {
       // Nothing to wrap this time: the rest of the chain answers for this layer.
       this.called = i + 1;
       return this.run(i + 1);
     }
-    const result = layer.handle(this.event, this.ctx, (add) => this.next(i + 1, add));
+    return this.enter(i);
+  }
+
+  /** Runs layer `i`, which takes part in this invocation. */
+  enter(i: number): unknown {
+    const { layers, wrap } = this.chain;
+    const result = (layers[i] as Layer).handle(this.event, this.ctx, (add) => this.next(i + 1, add));
     const outermost = i === 0 && !this.chain.wrapOutermost;
     const handed = this.handed;
     if (result === handed && handed !== undefined) {
