@@ -50,27 +50,22 @@ describe('createContext', () => {
   });
 
   it('aborts its signal shortly before the deadline and not after the invocation ended', async () => {
-    const ctx = createContext({
-      cloud: 'aws',
-      kind: 'http',
-      requestId: 'r',
-      functionName: 'f',
-      deadline: Date.now() + 80,
-      signalMarginMs: 50,
-    });
+    const withDeadline = (ms: number, signalMarginMs: number) =>
+      createContext({
+        cloud: 'aws',
+        kind: 'http',
+        requestId: 'r',
+        functionName: 'f',
+        deadline: Date.now() + ms,
+        signalMarginMs,
+      });
+    const ctx = withDeadline(80, 50);
     expect(ctx.signal.aborted).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(ctx.signal.aborted).toBe(true);
     expect((ctx.signal.reason as DOMException).name).toBe('TimeoutError');
 
-    const ended = createContext({
-      cloud: 'aws',
-      kind: 'http',
-      requestId: 'r',
-      functionName: 'f',
-      deadline: Date.now() + 60,
-      signalMarginMs: 10,
-    });
+    const ended = withDeadline(60, 10);
     void ended.signal;
     endContext(ended);
     await new Promise((resolve) => setTimeout(resolve, 80));
@@ -78,14 +73,7 @@ describe('createContext', () => {
 
     // Ended before anything read the signal, and ended twice (a batch and its run helper both
     // end it): a signal read afterwards never arms a timer, and nothing throws.
-    const unread = createContext({
-      cloud: 'aws',
-      kind: 'http',
-      requestId: 'r',
-      functionName: 'f',
-      deadline: Date.now() + 30,
-      signalMarginMs: 10,
-    });
+    const unread = withDeadline(30, 10);
     endContext(unread);
     endContext(unread);
     expect(unread.signal.aborted).toBe(false);
