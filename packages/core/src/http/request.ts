@@ -337,11 +337,11 @@ class Request_ implements HttpRequest {
     let text = this.#text;
     if (bytes === undefined ? !text : bytes.byteLength === 0) return undefined;
     const contentType = (this.#headers ?? this.rawHeaders)['content-type'];
+    // No content type means JSON; the exact common one skips classifying it.
     if (contentType && contentType !== 'application/json') {
-      const semi = contentType.indexOf(';');
-      const media = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
-      if (media === 'application/x-www-form-urlencoded') return parseForm(this.text);
-      if (media !== 'application/json' && !media.endsWith('+json')) {
+      const type = bodyTypeOf(contentType);
+      if (type === 'form') return parseForm(this.text);
+      if (type !== 'json') {
         throw quietly(
           () =>
             new UnsupportedMediaType(`expected a JSON body, got ${contentType}`, { code: 'UNSUPPORTED_MEDIA_TYPE' }),
