@@ -469,11 +469,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       return true;
     },
     handle(event, ctx, next) {
-      if (apiRegistry() !== undefined) {
-        const meters = withMetrics ? instrumentsFor() : undefined;
-        const sdk = sdkTracer();
-        if (sdk !== undefined || meters?.live === true) return traced(event, ctx, next, sdk, meters);
-      }
+      if (recording()) return traced(event, ctx, next, sdkTracer(), withMetrics ? instrumentsFor() : undefined);
       // Nothing registered: no span, no metrics, nothing to flush. The event is left on the
       // context, so the caller's trace is parsed only if something reads `ctx.traceId` (as
       // `logger()` does) or `ctx.span`.
