@@ -46,6 +46,15 @@ describe('the portable request', () => {
     expect(req.queryAll.getAll('tag')).toEqual(['x', 'y']);
   });
 
+  it('splits a query off the path before decoding it, and keeps an encoded ? in the path', () => {
+    const req = createHttpRequest({ method: 'GET', path: '/files/a%20b%3Fc?v=1%262' });
+    expect(req.path).toBe('/files/a b?c');
+    expect(req.query).toEqual({ v: '1&2' });
+    expect(createHttpRequest({ method: 'GET', path: '/plain?x=%25' }).path).toBe('/plain');
+    expect(createHttpRequest({ method: 'GET', path: '?only=query' }).path).toBe('/');
+    expect(() => createHttpRequest({ method: 'GET', path: '/bad%zz?x=1' })).toThrow('percent-encoding');
+  });
+
   it('takes query maps with arrays and platform cookies', () => {
     const req = createHttpRequest({
       method: 'GET',
@@ -311,6 +320,26 @@ describe('responses', () => {
       headers: { 'content-type': 'text/csv' },
       cookies: ['a=1', 'b=2'],
       body: 'a,b\n1,2',
+    });
+  });
+
+  it('reads a subclass of the web Response, and one with no body', async () => {
+    class Csv extends Response {
+      readonly rows = 2;
+    }
+    const made = http().handle(() => new Csv('a,b', { status: 201, headers: { 'content-type': 'text/csv' } }));
+    expect(await runHttp(made, { method: 'GET', path: '/' }, ctx())).toEqual({
+      status: 201,
+      headers: { 'content-type': 'text/csv' },
+      cookies: [],
+      body: 'a,b',
+    });
+    const empty = http().handle(() => new Response(null, { status: 204 }));
+    expect(await runHttp(empty, { method: 'GET', path: '/' }, ctx())).toEqual({
+      status: 204,
+      headers: {},
+      cookies: [],
+      body: undefined,
     });
   });
 

@@ -108,7 +108,6 @@ function firstValues(params: URLSearchParams): Record<string, string> {
 }
 
 function decodePath(path: string): string {
-  if (!path.includes('%')) return path;
   try {
     return decodeURIComponent(path);
   } catch {
@@ -191,14 +190,24 @@ class Request_ implements HttpRequest {
     this.#init = init;
     this.method = upperMethod(init.method);
     let path = init.path || '/';
-    const q = path.indexOf('?');
+    // One pass for both characters that need work: cheaper than two searches of a short path.
+    let q = -1;
+    let encoded = false;
+    for (let i = 0; i < path.length; i++) {
+      const c = path.charCodeAt(i);
+      if (c === 63 /* ? */) {
+        q = i;
+        break;
+      }
+      if (c === 37 /* % */) encoded = true;
+    }
     if (q >= 0) {
       // A path with its query still attached (a hand-written request): split it off.
       this.#extra = extra(path.slice(q + 1));
       path = path.slice(0, q) || '/';
     }
     this.rawPath = path;
-    this.path = decodePath(path);
+    this.path = encoded ? decodePath(path) : path;
     const body = init.body;
     if (typeof body === 'string') this.#text = body;
     else if (body) this.#bytes = body;

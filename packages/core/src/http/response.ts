@@ -130,7 +130,8 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
   if (result === undefined) return { status: 204, headers: {}, cookies: [], body: undefined };
   if (result === null)
     return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: 'null' };
-  if (typeof result === 'object' && isWebResponse(result)) return fromWebResponse(result);
+  // A web `Response` is never a response init (its prototype's attributes are enumerable keys),
+  // so the common `{ status, body }` is recognised before the costlier class check.
   if (isResponseInit(result)) {
     const status = result.status;
     let headers: Record<string, string>;
@@ -154,6 +155,7 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
     const body = status === 204 || status === 304 ? undefined : bodyOf(result.body, headers);
     return { status, headers, cookies, body };
   }
+  if (typeof result === 'object' && isWebResponse(result)) return fromWebResponse(result);
   if (isPlainJson(result)) {
     return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(result) };
   }
