@@ -34,6 +34,8 @@ function bind(pattern: PathPattern | undefined, req: RequestImpl): void {
   if (pattern === undefined) return;
   req.route = pattern.pattern;
   if (pattern.isStatic) return;
+  // Parameters come from the path, so a malformed one is a 400 here (reading `path` decodes it).
+  void req.path;
   // The platform routed the request already; a path that does not match the pattern (a stage
   // or base-path prefix) keeps the parameters the platform extracted.
   const params = pattern.match(req.rawPath);

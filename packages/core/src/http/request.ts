@@ -142,9 +142,9 @@ interface Extra {
   validHeaders: unknown;
 }
 
-function extra(search: string | undefined): Extra {
+function extra(): Extra {
   return {
-    search,
+    search: undefined,
     queryAll: undefined,
     query: undefined,
     params: undefined,
@@ -174,11 +174,11 @@ function upperMethod(method: string): string {
 /** The runtime class behind `HttpRequest`. */
 class Request_ implements HttpRequest {
   readonly method: string;
-  readonly path: string;
-  /** The path as sent (percent-encoded), for route matching segment by segment. */
-  readonly rawPath: string;
   route: string | undefined;
   #init: HttpRequestInit;
+  /** The path as sent, then decoded: made on first read (a single function's route needs neither). */
+  #rawPath: string | undefined;
+  #path: string | undefined;
   #headers: Record<string, string> | undefined;
   #text: string | undefined;
   #bytes: Uint8Array | undefined;
@@ -189,28 +189,36 @@ class Request_ implements HttpRequest {
   constructor(init: HttpRequestInit) {
     this.#init = init;
     this.method = upperMethod(init.method);
-    let path = init.path || '/';
-    // One pass for both characters that need work: cheaper than two searches of a short path.
-    let q = -1;
-    let encoded = false;
-    for (let i = 0; i < path.length; i++) {
-      const c = path.charCodeAt(i);
-      if (c === 63 /* ? */) {
-        q = i;
-        break;
-      }
-      if (c === 37 /* % */) encoded = true;
-    }
-    if (q >= 0) {
-      // A path with its query still attached (a hand-written request): split it off.
-      this.#extra = extra(path.slice(q + 1));
-      path = path.slice(0, q) || '/';
-    }
-    this.rawPath = path;
-    this.path = encoded ? decodePath(path) : path;
     const body = init.body;
     if (typeof body === 'string') this.#text = body;
     else if (body) this.#bytes = body;
+  }
+
+  /** The path as sent (percent-encoded), for route matching segment by segment. */
+  get rawPath(): string {
+    if (this.#rawPath === undefined) this.#splitPath();
+    return this.#rawPath as string;
+  }
+
+  /** The decoded path; malformed percent-encoding is a 400 when it is first read. */
+  get path(): string {
+    if (this.#path === undefined) {
+      const raw = this.rawPath;
+      this.#path = raw.includes('%') ? decodePath(raw) : raw;
+    }
+    return this.#path;
+  }
+
+  /** Splits a query the path still carries (a hand-written request) off it. */
+  #splitPath(): void {
+    const path = this.#init.path || '/';
+    const q = path.indexOf('?');
+    if (q < 0) {
+      this.#rawPath = path;
+      return;
+    }
+    this.#more.search = path.slice(q + 1);
+    this.#rawPath = path.slice(0, q) || '/';
   }
 
   get ip(): string | undefined {
@@ -222,7 +230,7 @@ class Request_ implements HttpRequest {
   }
 
   get #more(): Extra {
-    this.#extra ??= extra(undefined);
+    this.#extra ??= extra();
     return this.#extra;
   }
 
@@ -255,6 +263,7 @@ class Request_ implements HttpRequest {
   }
 
   get queryAll(): URLSearchParams {
+    if (this.#rawPath === undefined) this.#splitPath();
     const more = this.#more;
     more.queryAll ??= toSearchParams(this.#init.query ?? more.search);
     return more.queryAll;
