@@ -72,10 +72,10 @@ export function respond(
   request: HttpRequestInit | HttpRequest,
   ctx: Context,
 ): HttpResponse | Promise<HttpResponse> {
+  // Kept small, with the rare paths in their own functions, so that it is inlined into the
+  // adapter's handler.
   try {
-    if (fn.kind !== 'http') {
-      throw new SkyportError('KIND_MISMATCH', `runHttp() got a ${fn.kind} function`, { kind: fn.kind, shape: 'http' });
-    }
+    if (fn.kind !== 'http') throw notHttp(fn);
     const req = isRequestImpl(request) ? request : (createHttpRequest(request as HttpRequestInit) as RequestImpl);
     // Skyport's own functions leave the outermost middleware's result to `answer`, which
     // normalises it in the same promise step.
@@ -83,23 +83,31 @@ export function respond(
     if (!fn.routes) bind(own ? fn.pattern : bindingOf(fn).pattern, req);
     const out = own ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
     if (out instanceof Failure) return fail(out.error, ctx);
+    if (out instanceof Promise) return later(req, out, ctx);
     // Without middleware a function's own pipeline has normalised the response already.
-    if (own && fn.middleware.length === 0 && !(out instanceof Promise)) return done(req, out as HttpResponse, ctx);
-    if (out instanceof Promise)
-      return out.then(
-        (response: unknown) => {
-          try {
-            return answer(req, response, ctx);
-          } catch (error) {
-            return fail(error, ctx);
-          }
-        },
-        (error) => fail(error, ctx),
-      );
+    if (own && fn.middleware.length === 0) return done(req, out as HttpResponse, ctx);
     return answer(req, out, ctx);
   } catch (error) {
     return fail(error, ctx);
   }
+}
+
+function notHttp(fn: SkyportFunction<'http'>): SkyportError {
+  return new SkyportError('KIND_MISMATCH', `runHttp() got a ${fn.kind} function`, { kind: fn.kind, shape: 'http' });
+}
+
+/** `answer` once the chain's promise settles. */
+function later(req: RequestImpl, out: Promise<unknown>, ctx: Context): Promise<HttpResponse> {
+  return out.then(
+    (response: unknown) => {
+      try {
+        return answer(req, response, ctx);
+      } catch (error) {
+        return fail(error, ctx);
+      }
+    },
+    (error) => fail(error, ctx),
+  );
 }
 
 function answer(req: RequestImpl, result: unknown, ctx: Context): HttpResponse | Promise<HttpResponse> {
