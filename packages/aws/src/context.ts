@@ -4,7 +4,7 @@
  * `fromLambda` handler gets. The Lambda context is exposed untouched as `ctx.raw`;
  * `callbackWaitsForEmptyEventLoop` is left as the runtime set it.
  */
-import { type Context, createContext, type Kind, type TraceCarrier } from '@skyport/core';
+import { type Context, type ContextInit, createContext, type Kind, type TraceCarrier } from '@skyport/core';
 import type { LambdaContext } from './types.js';
 import { obj, str } from './util.js';
 
@@ -29,20 +29,41 @@ const xray: TraceCarrier = Object.freeze(
  * ctx.requestId === lambdaContext.awsRequestId; // true
  */
 export function contextFor(kind: Kind, lambda: LambdaContext | undefined, functionName?: string): Context {
-  const l = obj(lambda);
-  const remaining = l?.getRemainingTimeInMillis;
   if (region === null) region = process.env.AWS_REGION;
-  return createContext({
-    cloud: 'aws',
-    kind,
-    requestId: str(l?.awsRequestId) ?? `local-${++anonymous}`,
-    functionName: str(l?.functionName) ?? functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda',
-    // Reading the clock twice per invocation is measurable; the deadline is derived when needed.
-    remainingTimeMs: typeof remaining === 'function' ? () => Number(remaining.call(lambda)) : undefined,
-    raw: lambda,
-    region,
-    trace: xray,
-  });
+  return createContext(new LambdaInit(kind, lambda, functionName));
+}
+
+/**
+ * What the Lambda context tells core. Core calls `remainingTimeMs()` on it only when something
+ * needs the deadline, so no countdown closure is made per invocation.
+ */
+class LambdaInit implements ContextInit {
+  readonly cloud = 'aws';
+  readonly kind: Kind;
+  readonly requestId: string;
+  readonly functionName: string;
+  readonly raw: LambdaContext | undefined;
+  readonly region: string | undefined;
+  readonly trace: TraceCarrier = xray;
+  readonly #remaining: unknown;
+
+  constructor(kind: Kind, lambda: LambdaContext | undefined, functionName: string | undefined) {
+    const l = obj(lambda);
+    this.kind = kind;
+    this.requestId = str(l?.awsRequestId) ?? `local-${++anonymous}`;
+    this.functionName = str(l?.functionName) ?? functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda';
+    this.raw = lambda;
+    this.region = region ?? undefined;
+    this.#remaining = l?.getRemainingTimeInMillis;
+  }
+
+  /** The Lambda countdown, when the Lambda context has one (a hand-made one may not). */
+  get remainingTimeMs(): (() => number) | undefined {
+    const remaining = this.#remaining;
+    if (typeof remaining !== 'function') return undefined;
+    const lambda = this.raw;
+    return () => Number(remaining.call(lambda));
+  }
 }
 
 /**

@@ -62,6 +62,15 @@ function rejectEvent(kind: Kind, source: AwsSource, event: unknown): never {
   );
 }
 
+/** The request of an HTTP API 2.0 / Function URL event; a malformed one is a `SkyportError`. */
+function httpApiInit(kind: Kind, event: Obj): HttpRequestInit {
+  try {
+    return fromApiGatewayV2(event);
+  } catch (error) {
+    throw malformed(kind, detectAwsEvent(event), error);
+  }
+}
+
 function isEmptyObject(event: unknown): boolean {
   const o = obj(event);
   return o !== undefined && Object.keys(o).length === 0;
@@ -88,32 +97,30 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
     // Maps a response known synchronously without a promise step of its own.
     const answer = <T>(out: HttpResponse | Promise<HttpResponse>, map: (res: HttpResponse) => T): Promise<T> =>
       out instanceof Promise ? out.then(map) : Promise.resolve(map(out));
-    // One promise chain and no extra async frame: this is the hot path.
+    // The REST API (and payload 1.0) and ALB shapes, and anything else, apart from the hot path.
+    const otherHttp = (event: unknown, lambda: LambdaContext): Promise<unknown> => {
+      const e = event as Obj;
+      const source = detectAwsEvent(event);
+      if (source === 'apigw-v1') {
+        const init = guard(kind, source, () => fromApiGatewayV1(e));
+        return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), toApiGatewayV1);
+      }
+      if (source === 'alb') {
+        const init = guard(kind, source, () => fromAlb(e));
+        const multi = isMultiValueAlb(e);
+        return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), (res) => toAlb(res, multi));
+      }
+      return rejectEvent(kind, source, event);
+    };
+    // One promise chain and no extra async frame: this is the hot path, kept small so that
+    // core's pipeline is inlined into it.
     const httpHandler = (event: unknown, lambda: LambdaContext): Promise<unknown> => {
       try {
-        const e = event as Obj;
         // HTTP API 2.0 and Function URLs map alike, so the hot shape skips telling them apart
         // (`detectAwsEvent` tests the same properties first); only a malformed one needs its name.
-        if (isHttpApi(event)) {
-          let init: HttpRequestInit;
-          try {
-            init = fromApiGatewayV2(e);
-          } catch (error) {
-            throw malformed(kind, detectAwsEvent(event), error);
-          }
-          return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), toApiGatewayV2);
-        }
-        const source = detectAwsEvent(event);
-        if (source === 'apigw-v1') {
-          const init = guard(kind, source, () => fromApiGatewayV1(e));
-          return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), toApiGatewayV1);
-        }
-        if (source === 'alb') {
-          const init = guard(kind, source, () => fromAlb(e));
-          const multi = isMultiValueAlb(e);
-          return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), (res) => toAlb(res, multi));
-        }
-        return rejectEvent(kind, source, event);
+        if (!isHttpApi(event)) return otherHttp(event, lambda);
+        const init = httpApiInit(kind, event as Obj);
+        return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), toApiGatewayV2);
       } catch (error) {
         return Promise.reject(error);
       }

@@ -214,11 +214,8 @@ class InvocationContext implements Context {
 export function createContext(init: ContextInit): Context {
   const coldStart = init.coldStart ?? !warm;
   warm = true;
-  return new InvocationContext(
-    init,
-    coldStart,
-    init.deadline ?? (init.remainingTimeMs === undefined ? undefined : pending),
-  );
+  // Without a deadline, `remainingTimeMs` is looked up only when something needs the deadline.
+  return new InvocationContext(init, coldStart, init.deadline ?? pending);
 }
 
 /**
