@@ -247,6 +247,9 @@ export const endContext: (ctx: Context) => void = (ctx) => InvocationContext.end
 /**
  * Whether `ctx` is a context `createContext()` made (and so has any fields defined with
  * `defineContextFields`).
+ *
+ * @example
+ * if (!isCoreContext(ctx)) Object.assign(ctx, { traceId }); // a hand-made context gets a plain field
  */
 export function isCoreContext(ctx: Context): boolean {
   return ctx instanceof InvocationContext;
@@ -256,6 +259,9 @@ export function isCoreContext(ctx: Context): boolean {
  * Defines accessor fields on every context `createContext()` makes, once per process, for
  * middleware whose additions cost less computed when read than copied onto each context.
  * Returns false, defining nothing, when any of the names is taken already.
+ *
+ * @example
+ * defineContextFields({ traceId: { get() { return traceIdOf(this); }, configurable: true } });
  */
 export function defineContextFields(fields: PropertyDescriptorMap): boolean {
   const proto = InvocationContext.prototype;

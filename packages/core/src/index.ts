@@ -11,7 +11,21 @@ export { decodeBase64, encodeBase64, fromUtf8, isBase64, utf8 } from './bytes.js
 export type { Dispatch } from './compose.js';
 export { compose } from './compose.js';
 export type { ContextInit } from './context.js';
-export { abortContext, createContext, endContext, forkContext } from './context.js';
+/**
+ * For Skyport's own middleware (`@skyport/core/tracing` imports them from here, so the context
+ * class exists once); not part of the supported API.
+ *
+ * @internal
+ */
+export {
+  abortContext,
+  createContext,
+  defineContextFields,
+  endContext,
+  fieldState,
+  forkContext,
+  isCoreContext,
+} from './context.js';
 export type {
   HttpErrorOptions,
   ProblemDetails,
