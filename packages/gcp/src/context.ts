@@ -82,10 +82,13 @@ export function traceOf(info: InvocationInfo): TraceCarrier {
  * requestIdOf({ headers: { 'function-execution-id': 'abc' }, raw: req }); // 'abc'
  */
 export function requestIdOf(info: InvocationInfo, trace: TraceCarrier = traceOf(info)): string {
-  const cloudTrace = trace['x-cloud-trace-context']?.split('/')[0];
-  const w3c = trace.traceparent?.split('-')[1];
   return (
-    info.headers?.['function-execution-id'] || info.eventId || cloudTrace || w3c || info.executionId || randomUUID()
+    info.headers?.['function-execution-id'] ||
+    info.eventId ||
+    trace['x-cloud-trace-context']?.split('/')[0] ||
+    trace.traceparent?.split('-')[1] ||
+    info.executionId ||
+    randomUUID()
   );
 }
 

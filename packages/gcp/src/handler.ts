@@ -11,8 +11,8 @@ import {
   type HttpResponse,
   MethodNotAllowed,
   problemResponse,
+  respond,
   runEvent,
-  runHttp,
   type ScheduleOptions,
   SkyportError,
   type SkyportFunction,
@@ -20,7 +20,7 @@ import {
 } from '@skyport/core';
 import { type GcpSettings, gcpContext, requestIdOf, settingsOf } from './context.js';
 import { type Delivery, deliveryId, detectHttp, detectObject, toPortable } from './event.js';
-import { normalizeHeaders, readBody, requestInit, writeResponse } from './http.js';
+import { normalizeHeaders, rawBodyOf, readBody, requestInit, writeResponse } from './http.js';
 import { isSchedulerRequest } from './scheduler.js';
 import type {
   AnyEventFunction,
@@ -29,6 +29,7 @@ import type {
   GcpHttpHandler,
   GcpOptions,
   GcpRequest,
+  GcpResponse,
 } from './types.js';
 
 const noContent: HttpResponse = { status: 204, headers: {}, cookies: [], body: undefined };
@@ -73,12 +74,24 @@ async function runDelivery(
 }
 
 function httpFunctionHandler(fn: SkyportFunction<'http'>, settings: GcpSettings): GcpHttpHandler {
-  return async (req, res) => {
+  const run = (req: GcpRequest, res: GcpResponse, body: Uint8Array): Promise<void> => {
     const headers = normalizeHeaders(req.headers);
-    const body = await readBody(req);
     const ctx = gcpContext('http', settings, { headers, executionId: req.executionId, raw: req });
     linkAbort(req, ctx);
-    writeResponse(res, await runHttp(fn, requestInit(req, body, headers), ctx));
+    const out = respond(fn, requestInit(req, body, headers), ctx);
+    if (out instanceof Promise) return out.then((response) => writeResponse(res, response));
+    writeResponse(res, out);
+    return Promise.resolve();
+  };
+  // The framework keeps the body bytes of every request it parsed: those are answered without
+  // waiting for anything the function itself does not wait for.
+  return (req, res) => {
+    try {
+      const body = rawBodyOf(req);
+      return body === undefined ? readBody(req).then((read) => run(req, res, read)) : run(req, res, body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
 

@@ -17,8 +17,8 @@ const empty = new Uint8Array(0);
  * const bytes = await readBody(req);
  */
 export async function readBody(req: GcpRequest): Promise<Uint8Array> {
-  const raw = req.rawBody;
-  if (raw !== undefined) return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  const raw = rawBodyOf(req);
+  if (raw !== undefined) return raw;
   const iterate = req[Symbol.asyncIterator];
   if (req.readableEnded === false && iterate !== undefined) {
     const chunks: Uint8Array[] = [];
@@ -42,6 +42,8 @@ export async function readBody(req: GcpRequest): Promise<Uint8Array> {
  * normalizeHeaders({ 'Ce-Id': '1', cookie: 'a=1' });
  */
 export function normalizeHeaders(headers: GcpRequest['headers']): Record<string, string> {
+  // Node delivers lower-case names with string values (repeats joined): those are used as they are.
+  if (isNormalized(headers)) return headers as Record<string, string>;
   const out: Record<string, string> = {};
   for (const key of Object.keys(headers)) {
     const value = headers[key];
@@ -52,6 +54,29 @@ export function normalizeHeaders(headers: GcpRequest['headers']): Record<string,
     out[name] = existing === undefined ? joined : `${existing}${name === 'cookie' ? '; ' : ', '}${joined}`;
   }
   return out;
+}
+
+/** Whether every header name is lower-case ASCII and every value a string: cheaper to check than to copy. */
+function isNormalized(headers: GcpRequest['headers']): boolean {
+  for (const key in headers) {
+    if (!Object.hasOwn(headers, key) || typeof headers[key] !== 'string') return false;
+    for (let i = 0; i < key.length; i++) {
+      const code = key.charCodeAt(i);
+      if ((code >= 65 && code <= 90) || code > 127) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The exact body bytes when the framework kept them (it does for every content type it parses).
+ *
+ * @example
+ * const bytes = rawBodyOf(req) ?? (await readBody(req));
+ */
+export function rawBodyOf(req: GcpRequest): Uint8Array | undefined {
+  const raw = req.rawBody;
+  return raw === undefined ? undefined : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 }
 
 /**
