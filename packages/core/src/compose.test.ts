@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { http, queue } from './builders.js';
 import { createContext } from './context.js';
 import { HttpError, SkyportError, Unauthorized } from './errors.js';
@@ -282,6 +283,32 @@ describe('onion middleware', () => {
     });
     await runEvent(fn.use(audit), createMessage({ id: 'm1', data: '{}', source: 'q' }), ctx('queue'));
     expect(seen).toEqual(['before:m1', 'handler:m1', 'after']);
+  });
+
+  it("gives a queue middleware a rejecting next() for a body that fails its schema and for a handler's throw", async () => {
+    const seen: string[] = [];
+    const watch = createMiddleware({
+      name: 'watch',
+      async handle(_event, _ctx, next) {
+        const pending = next();
+        seen.push(pending instanceof Promise ? 'promise' : 'value');
+        try {
+          return await pending;
+        } catch (error) {
+          seen.push((error as Error).message);
+          throw error;
+        }
+      },
+    });
+    const fn = queue({ name: 'q', body: z.object({ n: z.number() }) })
+      .use(watch)
+      .handle(() => {
+        throw new Error('boom');
+      });
+    const message = (body: unknown) => createMessage({ id: '1', source: 'q', body });
+    await expect(fn.dispatch(message({ n: 'x' }), ctx('queue'))).rejects.toThrow('invalid body');
+    await expect(fn.dispatch(message({ n: 1 }), ctx('queue'))).rejects.toThrow('boom');
+    expect(seen).toEqual(['promise', 'invalid body', 'promise', 'boom']);
   });
 
   it('rejects kind-restricted middleware on other kinds at run time too', () => {

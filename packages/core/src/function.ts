@@ -228,19 +228,25 @@ function accepts(kind: Kind, options: KindOptions[Kind], event: unknown): boolea
   return true;
 }
 
-/** Validates the payload of a non-http event against the definition's schema. */
-async function validateEvent(kind: Kind, options: KindOptions[Kind], event: unknown): Promise<unknown> {
-  if (kind === 'queue' || kind === 'stream') {
-    const schema = (options as KindOptions['queue']).body;
-    if (schema === undefined) return event;
-    const value = await validate(schema, (event as { body: unknown }).body, 'body');
-    if (hasSettableBody(event)) {
-      event.setBody(value);
-      return event;
-    }
-    // An event built by hand (a test, another runtime) is copied rather than passed unvalidated.
-    return { ...(event as object), body: value };
+/** Validates the body of a message or stream record: synchronously when the schema is. */
+function validatePayload(options: KindOptions['queue'], event: unknown): unknown {
+  const schema = options.body;
+  if (schema === undefined) return event;
+  const value = validate(schema, (event as { body: unknown }).body, 'body');
+  return value instanceof Promise ? value.then((checked) => withBody(event, checked)) : withBody(event, value);
+}
+
+function withBody(event: unknown, value: unknown): unknown {
+  if (hasSettableBody(event)) {
+    event.setBody(value);
+    return event;
   }
+  // An event built by hand (a test, another runtime) is copied rather than passed unvalidated.
+  return { ...(event as object), body: value };
+}
+
+/** Validates the payload of a change or CloudEvent against the definition's schema. */
+async function validateEvent(kind: Kind, options: KindOptions[Kind], event: unknown): Promise<unknown> {
   if (kind === 'changes') {
     const schema = (options as KindOptions['changes']).item;
     if (schema === undefined) return event;
@@ -303,10 +309,17 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
       return composeSteps(middleware, inner, toResponse) as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
     }
     const run = handler as (event: unknown, ctx: Context) => unknown;
-    const needsValidation = kind === 'queue' || kind === 'stream' || kind === 'changes' || kind === 'events';
-    const inner: Step<unknown, unknown> = needsValidation
-      ? async (event, ctx) => run(await validateEvent(kind, options, event), ctx)
-      : async (event, ctx) => run(event, ctx);
+    // Synchronous until the schema or the handler is not: a message costs no promise step of
+    // its own. (`dispatch` turns a synchronous throw into a rejection.)
+    const inner: Step<unknown, unknown> =
+      kind === 'queue' || kind === 'stream'
+        ? (event, ctx) => {
+            const valid = validatePayload(options as KindOptions['queue'], event);
+            return valid instanceof Promise ? valid.then((checked) => run(checked, ctx)) : run(valid, ctx);
+          }
+        : kind === 'changes' || kind === 'events'
+          ? async (event, ctx) => run(await validateEvent(kind, options, event), ctx)
+          : (event, ctx) => run(event, ctx);
     const chain = composeSteps(middleware, inner);
     return ((event: unknown, ctx: Context) => (accepts(kind, options, event) ? chain(event, ctx) : undefined)) as Step<
       EventOf<K>,
