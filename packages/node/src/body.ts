@@ -17,9 +17,17 @@ function tooLarge(limit: number): InstanceType<typeof PayloadTooLarge> {
  * hasBody(req); // false for a plain GET
  */
 export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  if (length !== undefined) return length !== '0';
-  return req.headers['transfer-encoding'] !== undefined;
+  // The raw header list node has already, not `req.headers`, which node builds on first read: a
+  // GET whose handler reads no header never needs it.
+  const raw = req.rawHeaders;
+  let chunked = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    // Node keeps the first of repeated content-length values, as here.
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return raw[i + 1] !== '0';
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') chunked = true;
+  }
+  return chunked;
 }
 
 /** Receives a body (`error` is `null`) or why it could not be read. */

@@ -110,26 +110,36 @@ function nextRequestId(): string {
   return idPrefix + idZeros.slice(hex.length) + hex;
 }
 
-/** The context init of one request; `raw` (`{ req, res }`) is only built when something reads it. */
+/**
+ * The context init of one request. Node builds `req.headers` from the raw header list the first
+ * time it is read, so the request id and the trace headers are looked up only when asked for
+ * (a GET whose handler reads no header never builds it); `raw` (`{ req, res }`) likewise.
+ */
 class NodeContextInit implements ContextInit {
   readonly cloud = 'node';
   readonly kind: Kind;
-  readonly requestId: string;
   readonly functionName: string;
   readonly deadline: number | undefined;
-  readonly trace: TraceCarrier | undefined;
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
+  #requestId: string | undefined;
   #raw: { readonly req: IncomingMessage; readonly res: ServerResponse } | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, name: string, kind: Kind, deadline: number | undefined) {
     this.kind = kind;
-    this.requestId = header(req.headers['x-request-id']) ?? nextRequestId();
     this.functionName = name;
     this.deadline = deadline;
-    this.trace = traceOf(req);
     this.#req = req;
     this.#res = res;
+  }
+
+  get requestId(): string {
+    this.#requestId ??= header(this.#req.headers['x-request-id']) ?? nextRequestId();
+    return this.#requestId;
+  }
+
+  get trace(): TraceCarrier | undefined {
+    return traceOf(this.#req);
   }
 
   get raw(): { readonly req: IncomingMessage; readonly res: ServerResponse } {
@@ -189,10 +199,7 @@ class NodeRequestInit implements HttpRequestInit {
   readonly method: string;
   readonly path: string;
   readonly query: string | undefined;
-  readonly headers: IncomingMessage['headers'];
-  readonly headersNormalized: boolean;
   readonly body: string | Uint8Array | undefined;
-  readonly ip: string | undefined;
   readonly raw: IncomingMessage;
   readonly #target: string;
 
@@ -204,16 +211,25 @@ class NodeRequestInit implements HttpRequestInit {
     body: string | Uint8Array | undefined,
     target: string,
   ) {
-    const headers = req.headers;
     this.method = method;
     this.path = path;
     this.query = query;
-    this.headers = headers;
-    this.headersNormalized = headers['set-cookie'] === undefined;
     this.body = body;
-    this.ip = req.socket.remoteAddress;
     this.raw = req;
     this.#target = target;
+  }
+
+  // Read by core only when something needs a header (node builds `req.headers` on first read).
+  get headers(): IncomingMessage['headers'] {
+    return this.raw.headers;
+  }
+
+  get headersNormalized(): boolean {
+    return this.raw.headers['set-cookie'] === undefined;
+  }
+
+  get ip(): string | undefined {
+    return this.raw.socket.remoteAddress;
   }
 
   get url(): string {
