@@ -34,8 +34,8 @@ export function contextFor(kind: Kind, lambda: LambdaContext | undefined, functi
 }
 
 /**
- * What the Lambda context tells core. Core calls `remainingTimeMs()` on it only when something
- * needs the deadline, so no countdown closure is made per invocation.
+ * What the Lambda context tells core. Core reads `remainingTimeMs` only when something needs
+ * the deadline, so the countdown closure is made then rather than for every invocation.
  */
 class LambdaInit implements ContextInit {
   readonly cloud = 'aws';

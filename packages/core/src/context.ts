@@ -19,7 +19,7 @@ export interface ContextInit {
   readonly deadline?: number | undefined;
   /**
    * The platform's own countdown (Lambda `getRemainingTimeInMillis`), used when `deadline` is not
-   * given: the deadline is derived from it the first time anything needs it.
+   * given: it is read, and the deadline derived from it, the first time anything needs it.
    */
   readonly remainingTimeMs?: () => number;
   /** The native context. */
