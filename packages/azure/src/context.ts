@@ -60,6 +60,21 @@ export interface AzureContextInit {
   readonly signalMarginMs?: number | undefined;
   /** When the invocation started (epoch ms). */
   readonly startedAt: number;
+  /**
+   * The region; `REGION_NAME` when absent. `toAzure()` reads it once per function, since an
+   * environment read costs about a microsecond.
+   */
+  readonly region?: string | undefined;
+}
+
+/**
+ * The region the host runs in (`REGION_NAME`), or `undefined`.
+ *
+ * @example
+ * regionName(); // 'West Europe'
+ */
+export function regionName(): string | undefined {
+  return process.env.REGION_NAME || undefined;
 }
 
 /**
@@ -86,7 +101,7 @@ export function createAzureContext(context: unknown, init: AzureContextInit): Co
     deadline: init.timeoutMs === undefined ? undefined : init.startedAt + init.timeoutMs,
     raw: context,
     trace,
-    region: process.env.REGION_NAME || undefined,
+    region: 'region' in init ? init.region : regionName(),
     log: hasInvocationLog(context) ? createInvocationLogger(context, { requestId, functionName }) : undefined,
     signalMarginMs: init.signalMarginMs,
   });

@@ -16,7 +16,7 @@ import {
   type SkyportFunction,
 } from '@skyport/core';
 import { blobItems } from './blob.js';
-import { createAzureContext, resolveTimeout, type TimeoutMs } from './context.js';
+import { createAzureContext, regionName, resolveTimeout, type TimeoutMs } from './context.js';
 import { cosmosItems } from './cosmos.js';
 import { declaredTrigger, describe, detectTrigger, isHttpRequestLike } from './detect.js';
 import { BatchFailedError, invalidEvent, unknownEvent } from './errors.js';
@@ -61,6 +61,7 @@ interface Runtime {
   readonly fn: SkyportFunction;
   readonly settings: AzureSettings;
   readonly timeoutMs: TimeoutMs;
+  readonly region: string | undefined;
   readonly options: ToAzureOptions;
 }
 
@@ -139,6 +140,7 @@ async function runEvents(runtime: Runtime, trigger: unknown, context: unknown): 
     timeoutMs: runtime.timeoutMs,
     signalMarginMs: runtime.options.signalMarginMs,
     startedAt,
+    region: runtime.region,
   });
   try {
     const items = itemsOf(runtime, type, trigger, context, ctx.requestId, startedAt);
@@ -158,6 +160,7 @@ async function runRequest(runtime: Runtime, trigger: unknown, context: unknown) 
     timeoutMs: runtime.timeoutMs,
     signalMarginMs: runtime.options.signalMarginMs,
     startedAt,
+    region: runtime.region,
   });
   const fn = runtime.fn as SkyportFunction<'http'>;
   const route = asString(declaredTrigger(context)?.route) ?? runtime.settings.route ?? ROUTER_ROUTE;
@@ -194,6 +197,7 @@ export function toAzure(
     fn,
     settings: readSettings(fn, options.azure, 'toAzure'),
     timeoutMs: resolveTimeout(options.functionTimeout),
+    region: regionName(),
     options,
   };
   if (fn.kind === 'http') {

@@ -51,7 +51,8 @@ class LazyInvocationLogger implements Logger {
 
   #logger(): Logger {
     const target = this.#target;
-    this.#real ??= createJsonLogger(this.#bindings, this.#level, (line, level) => {
+    // The level is read when something first logs: most invocations never do.
+    this.#real ??= createJsonLogger(this.#bindings, this.#level ?? process.env.LOG_LEVEL, (line, level) => {
       if (level === 'fatal') target.error(line);
       else target[level](line);
     });
@@ -92,7 +93,7 @@ class LazyInvocationLogger implements Logger {
 export function createInvocationLogger(
   target: InvocationLog,
   bindings: Record<string, unknown> = {},
-  level = process.env.LOG_LEVEL,
+  level?: string,
 ): Logger {
   return new LazyInvocationLogger(target, bindings, level);
 }
