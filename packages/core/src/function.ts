@@ -83,7 +83,7 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
   const run = handler as (req: RequestImpl, ctx: Context) => unknown;
 
   const checkThenNormalize = (result: unknown): HttpResponse | Promise<HttpResponse> => {
-    if (!production() && !(result instanceof Response)) {
+    if (!(result instanceof Response)) {
       const init = isResponseInit(result);
       const value = init ? result.body : result;
       if ((init ? result.status : 200) < 300 && value !== undefined) {
@@ -93,7 +93,9 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     }
     return normalizeResponse(result);
   };
-  const finish = response === undefined ? normalizeResponse : checkThenNormalize;
+  // Whether this is production is settled when the function is defined: an environment read
+  // per response would cost about a microsecond.
+  const finish = response === undefined || production() ? normalizeResponse : checkThenNormalize;
   const call = (req: RequestImpl, ctx: Context): HttpResponse | Failure | Promise<HttpResponse> => {
     const result = run(req, ctx);
     return result instanceof Promise ? result.then(finish) : finish(result);
