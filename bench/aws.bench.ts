@@ -4,13 +4,17 @@
  * (http-json-body-parser + a zod middleware + http-error-handler) and `hono/aws-lambda`, in one
  * process; then the 422 path raw vs `toLambda`; then the minified + gzipped size of a hello-world
  * `toLambda` bundle and the median import time of `@skyport/core` + `@skyport/aws` in fresh
- * processes. Packages are imported by name, so this measures the built `dist` (`npm run build`).
+ * processes, once Node's module loader is running (as it is for the handler module that imports
+ * them). Packages are imported by name, so this measures the built `dist` (`npm run build`).
  * Targets: validated POST <= 1.25x raw, 422 <= 1.5x raw 422, bundle <= 8 kB / 3.5 kB gzip,
- * import <= 20 ms. Two information rows follow the last two: the adapter's share of the bundle
- * (core left out) and the import time of `@skyport/core` alone.
+ * import <= 20 ms. Information rows follow the last two: the adapter's share of the bundle
+ * (core left out), the import time of `@skyport/core` alone and the module loader's own start.
  */
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
@@ -179,18 +183,31 @@ console.log(
   `  of which @skyport/aws: ${kb(adapterBytes.byteLength)} minified, ${kb(gzipSync(adapterBytes).byteLength)} gzip`,
 );
 
-const probe =
-  "const t = performance.now(); await import('@skyport/core'); await import('@skyport/aws'); process.stdout.write(String(performance.now() - t));";
-// The same probe for core alone, interleaved with it, so the adapter's part can be read off.
-const coreProbe =
-  "const t = performance.now(); await import('@skyport/core'); process.stdout.write(String(performance.now() - t));";
+// A Lambda handler module is itself a file Node's ESM loader loads, so the loader is running
+// before the handler imports Skyport: each probe first imports an empty module file, as the
+// handler would be, and times what the imports add. The loader's own start is printed apart.
+const handlerFile = join(mkdtempSync(join(tmpdir(), 'skyport-probe-')), 'handler.mjs');
+writeFileSync(handlerFile, 'export {};\n');
+const probe = (specifiers: readonly string[]) =>
+  [
+    `const s = performance.now(); await import(${JSON.stringify(pathToFileURL(handlerFile).href)}); const t = performance.now();`,
+    ...specifiers.map((specifier) => `await import('${specifier}');`),
+    'process.stdout.write(JSON.stringify([t - s, performance.now() - t]));',
+  ].join(' ');
+const importMs = (code: string) =>
+  JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' })) as [
+    number,
+    number,
+  ];
+// Core alone is measured interleaved with core + aws, so the adapter's part can be read off.
 const times: number[] = [];
 const coreTimes: number[] = [];
-const importMs = (code: string) =>
-  Number(execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8' }));
+const loaderTimes: number[] = [];
 for (let i = 0; i < 11; i++) {
-  times.push(importMs(probe));
-  coreTimes.push(importMs(coreProbe));
+  const [loader, both] = importMs(probe(['@skyport/core', '@skyport/aws']));
+  loaderTimes.push(loader);
+  times.push(both);
+  coreTimes.push(importMs(probe(['@skyport/core']))[1]);
 }
 const medianOf = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1] ?? Number.NaN;
 const median = medianOf(times);
@@ -198,3 +215,4 @@ console.log(
   `import @skyport/core + @skyport/aws (median of ${times.length} fresh processes): ${median.toFixed(1)} ms (target <= 20 ms: ${median <= 20 ? 'met' : 'MISSED'})`,
 );
 console.log(`  @skyport/core alone: ${medianOf(coreTimes).toFixed(1)} ms`);
+console.log(`  (before either, Node's module loader starts in ${medianOf(loaderTimes).toFixed(1)} ms)`);
