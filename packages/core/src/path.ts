@@ -29,7 +29,7 @@ function decodeSegment(segment: string): string | undefined {
 
 /** Removes a trailing slash (but not the root's). */
 export function trimSlash(path: string): string {
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return path.length > 1 && path.charCodeAt(path.length - 1) === 47 /* / */ ? path.slice(0, -1) : path;
 }
 
 /**
@@ -59,7 +59,7 @@ export function compilePath(pattern: string): PathPattern {
     key: normalised,
     // Walks the path segment by segment with indexOf: no split arrays per request.
     match(path) {
-      const end = path.length > 1 && path.endsWith('/') ? path.length - 1 : path.length;
+      const end = path.length > 1 && path.charCodeAt(path.length - 1) === 47 /* / */ ? path.length - 1 : path.length;
       if (path.charCodeAt(0) !== 47 /* / */) return undefined;
       const params: Record<string, string> = {};
       let start = 1;

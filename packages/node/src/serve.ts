@@ -300,11 +300,21 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     let out: HttpResponse | Promise<HttpResponse>;
     try {
       const body = bytes === undefined ? undefined : textual(req, bytes);
-      const q = target.indexOf('?');
+      // One pass for both characters that need work: cheaper than two searches of a short target.
+      let q = -1;
+      let encoded = false;
+      for (let i = 0; i < target.length; i++) {
+        const c = target.charCodeAt(i);
+        if (c === 63 /* ? */) {
+          q = i;
+          break;
+        }
+        if (c === 37 /* % */) encoded = true;
+      }
       const path = q < 0 ? target : target.slice(0, q);
       const method = req.method ?? 'GET';
       let decodedPath = path;
-      if (path.includes('%')) {
+      if (encoded) {
         try {
           decodedPath = decodeURIComponent(path);
         } catch {
