@@ -100,6 +100,12 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     const result = run(req, ctx);
     return result instanceof Promise ? result.then(finish) : finish(result);
   };
+  // `call` inside a promise chain, where a `Failure` becomes the rejection it stands for.
+  const callInPromise = (req: RequestImpl, ctx: Context): HttpResponse | Promise<HttpResponse> => {
+    const out = call(req, ctx);
+    if (out instanceof Failure) throw out.error;
+    return out;
+  };
 
   const count = parts.length;
   const methods = methodsOf(options);
@@ -136,9 +142,7 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     if (pending !== undefined) {
       return Promise.all(pending).then(() => {
         if (issues !== undefined) throw unprocessable(issues, failed ?? []);
-        const out = call(req, ctx);
-        if (out instanceof Failure) throw out.error;
-        return out;
+        return callInPromise(req, ctx);
       });
     }
     if (issues !== undefined) return new Failure(unprocessable(issues, failed ?? []));
@@ -154,9 +158,7 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     pending.then((settled) => {
       if (settled.issues) throw unprocessable(toIssues('body', settled.issues), ['body']);
       req.setValidated('body', settled.value);
-      const out = call(req, ctx);
-      if (out instanceof Failure) throw out.error;
-      return out;
+      return callInPromise(req, ctx);
     });
 
   // Synchronous until something is really asynchronous (an async schema or handler): every
