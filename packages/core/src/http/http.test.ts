@@ -92,6 +92,19 @@ describe('the portable request', () => {
     const req = createHttpRequest({ method: 'POST', path: '/', body: 'héllo' });
     expect([...req.rawBody]).toEqual([104, 195, 169, 108, 108, 111]);
   });
+
+  it('converts a body once, in whichever direction is asked, and sizes it in bytes', () => {
+    const text = createHttpRequest({ method: 'POST', path: '/', body: 'héllo' });
+    expect(text.rawBody).toBe(text.rawBody);
+    expect(text.text).toBe('héllo');
+    expect(text.size).toBe(6);
+    const bytes = createHttpRequest({ method: 'POST', path: '/', body: new Uint8Array([104, 195, 169]) });
+    expect(bytes.text).toBe('hé');
+    expect(bytes.size).toBe(3);
+    expect(bytes.rawBody).toEqual(new Uint8Array([104, 195, 169]));
+    const none = createHttpRequest({ method: 'POST', path: '/', body: '' });
+    expect([none.text, none.size, none.rawBody.byteLength, none.body]).toEqual(['', 0, 0, undefined]);
+  });
 });
 
 describe('body parsing', () => {

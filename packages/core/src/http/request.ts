@@ -132,6 +132,10 @@ const unparsed = Symbol('unparsed');
 
 /** The parts of a request that are rarely read, kept apart so a small request allocates less. */
 interface Extra {
+  /** The path without the query it carried, when it carried one. */
+  rawPath: string | undefined;
+  /** The decoded path, when it differs from the raw one. */
+  path: string | undefined;
   search: string | undefined;
   queryAll: URLSearchParams | undefined;
   query: Record<string, string> | undefined;
@@ -144,6 +148,8 @@ interface Extra {
 
 function extra(): Extra {
   return {
+    rawPath: undefined,
+    path: undefined,
     search: undefined,
     queryAll: undefined,
     query: undefined,
@@ -176,49 +182,47 @@ class Request_ implements HttpRequest {
   readonly method: string;
   route: string | undefined;
   #init: HttpRequestInit;
-  /** The path as sent, then decoded: made on first read (a single function's route needs neither). */
-  #rawPath: string | undefined;
-  #path: string | undefined;
   #headers: Record<string, string> | undefined;
-  #text: string | undefined;
-  #bytes: Uint8Array | undefined;
+  /** The body in the form it was not given in (text of bytes, bytes of text), once asked for. */
+  #converted: string | Uint8Array | undefined;
+  /** The parsed body, then its validated value. */
   #body: unknown = unparsed;
-  #validBody: unknown = unparsed;
   #extra: Extra | undefined;
 
   constructor(init: HttpRequestInit) {
     this.#init = init;
     this.method = upperMethod(init.method);
-    const body = init.body;
-    if (typeof body === 'string') this.#text = body;
-    else if (body) this.#bytes = body;
   }
 
-  /** The path as sent (percent-encoded), for route matching segment by segment. */
+  /**
+   * The path as sent (percent-encoded), for route matching segment by segment. Nothing is kept
+   * per request unless the path carries a query (a hand-written request) or percent-encoding.
+   */
   get rawPath(): string {
-    if (this.#rawPath === undefined) this.#splitPath();
-    return this.#rawPath as string;
+    const path = this.#init.path;
+    if (path && !path.includes('?')) return path;
+    return this.#splitPath().rawPath as string;
   }
 
   /** The decoded path; malformed percent-encoding is a 400 when it is first read. */
   get path(): string {
-    if (this.#path === undefined) {
-      const raw = this.rawPath;
-      this.#path = raw.includes('%') ? decodePath(raw) : raw;
-    }
-    return this.#path;
+    const raw = this.rawPath;
+    if (!raw.includes('%')) return raw;
+    const more = this.#more;
+    more.path ??= decodePath(raw);
+    return more.path;
   }
 
-  /** Splits a query the path still carries (a hand-written request) off it. */
-  #splitPath(): void {
-    const path = this.#init.path || '/';
-    const q = path.indexOf('?');
-    if (q < 0) {
-      this.#rawPath = path;
-      return;
+  /** Splits a query the path still carries off it, once. */
+  #splitPath(): Extra {
+    const more = this.#more;
+    if (more.rawPath === undefined) {
+      const path = this.#init.path || '/';
+      const q = path.indexOf('?');
+      more.search = q < 0 ? undefined : path.slice(q + 1);
+      more.rawPath = (q < 0 ? path : path.slice(0, q)) || '/';
     }
-    this.#more.search = path.slice(q + 1);
-    this.#rawPath = path.slice(0, q) || '/';
+    return more;
   }
 
   get ip(): string | undefined {
@@ -263,9 +267,8 @@ class Request_ implements HttpRequest {
   }
 
   get queryAll(): URLSearchParams {
-    if (this.#rawPath === undefined) this.#splitPath();
     const more = this.#more;
-    more.queryAll ??= toSearchParams(this.#init.query ?? more.search);
+    more.queryAll ??= toSearchParams(this.#init.query ?? this.#splitPath().search);
     return more.queryAll;
   }
 
@@ -308,39 +311,43 @@ class Request_ implements HttpRequest {
   }
 
   get rawBody(): Uint8Array {
-    if (this.#bytes === undefined) this.#bytes = this.#text === undefined ? new Uint8Array(0) : utf8(this.#text);
-    return this.#bytes;
+    const body = this.#init.body;
+    if (body && typeof body !== 'string') return body;
+    this.#converted ??= body ? utf8(body) : new Uint8Array(0);
+    return this.#converted as Uint8Array;
   }
 
   /** The body as text. */
   get text(): string {
-    if (this.#text === undefined) this.#text = this.#bytes === undefined ? '' : fromUtf8(this.#bytes);
-    return this.#text;
+    const body = this.#init.body;
+    if (typeof body === 'string') return body;
+    if (!body) return '';
+    this.#converted ??= fromUtf8(body);
+    return this.#converted as string;
   }
 
   /** The body size in bytes. */
   get size(): number {
-    if (this.#bytes !== undefined) return this.#bytes.byteLength;
-    const text = this.#text;
-    if (text === undefined) return 0;
-    return utf8Length(text);
+    const body = this.#init.body;
+    if (!body) return 0;
+    return typeof body === 'string' ? utf8Length(body) : body.byteLength;
   }
 
   /** Whether the body is larger than `limit` bytes (cheap for small text bodies). */
   exceeds(limit: number): boolean {
-    if (this.#bytes !== undefined) return this.#bytes.byteLength > limit;
-    const text = this.#text;
-    if (text === undefined || text.length * 3 <= limit) return false;
-    return utf8Length(text) > limit;
+    const body = this.#init.body;
+    if (!body) return false;
+    if (typeof body !== 'string') return body.byteLength > limit;
+    return body.length * 3 > limit && utf8Length(body) > limit;
   }
 
   /** Whether there is a body at all. */
   get empty(): boolean {
-    return this.#bytes === undefined ? !this.#text : this.#bytes.byteLength === 0;
+    const body = this.#init.body;
+    return !body || (typeof body !== 'string' && body.byteLength === 0);
   }
 
   get body(): unknown {
-    if (this.#validBody !== unparsed) return this.#validBody;
     if (this.#body === unparsed) this.#body = this.parseBody(bodyTypeOf(this.rawHeaders['content-type']));
     return this.#body;
   }
@@ -351,9 +358,8 @@ class Request_ implements HttpRequest {
    */
   schemaBody(): unknown {
     // Reads the fields directly: this runs for every request to a function with a body schema.
-    const bytes = this.#bytes;
-    let text = this.#text;
-    if (bytes === undefined ? !text : bytes.byteLength === 0) return undefined;
+    const body = this.#init.body;
+    if (!body || (typeof body !== 'string' && body.byteLength === 0)) return undefined;
     const contentType = (this.#headers ?? this.rawHeaders)['content-type'];
     // No content type means JSON; the exact common one skips classifying it.
     if (contentType && contentType !== 'application/json') {
@@ -366,8 +372,7 @@ class Request_ implements HttpRequest {
         );
       }
     }
-    text ??= this.text;
-    return parseJson(text);
+    return parseJson(typeof body === 'string' ? body : this.text);
   }
 
   /** Parses the body as `type`; malformed JSON is a 400. */
@@ -387,7 +392,7 @@ class Request_ implements HttpRequest {
 
   /** Replaces a part of the request with its validated value. */
   setValidated(part: 'body' | 'query' | 'params' | 'headers', value: unknown): void {
-    if (part === 'body') this.#validBody = value;
+    if (part === 'body') this.#body = value;
     else if (part === 'query') this.#more.validQuery = value;
     else if (part === 'params') this.#more.validParams = value;
     else this.#more.validHeaders = value;
