@@ -34,34 +34,49 @@ export function contextFor(kind: Kind, lambda: LambdaContext | undefined, functi
 }
 
 /**
- * What the Lambda context tells core. Core reads `remainingTimeMs` only when something needs
- * the deadline, so the countdown closure is made then rather than for every invocation.
+ * What the Lambda context tells core, read from it when core asks: a context is made for every
+ * invocation and most of these are never read (the countdown closure, for one, is made only when
+ * something needs the deadline).
  */
 class LambdaInit implements ContextInit {
-  readonly cloud = 'aws';
   readonly kind: Kind;
-  readonly requestId: string;
-  readonly functionName: string;
   readonly raw: LambdaContext | undefined;
-  readonly region: string | undefined;
-  readonly trace: TraceCarrier = xray;
-  readonly #remaining: unknown;
+  readonly #functionName: string | undefined;
+  #requestId: string | undefined;
 
   constructor(kind: Kind, lambda: LambdaContext | undefined, functionName: string | undefined) {
-    const l = obj(lambda);
     this.kind = kind;
-    this.requestId = str(l?.awsRequestId) ?? `local-${++anonymous}`;
-    this.functionName = str(l?.functionName) ?? functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda';
     this.raw = lambda;
-    this.region = region ?? undefined;
-    this.#remaining = l?.getRemainingTimeInMillis;
+    this.#functionName = functionName;
+  }
+
+  get cloud(): 'aws' {
+    return 'aws';
+  }
+
+  get trace(): TraceCarrier {
+    return xray;
+  }
+
+  get region(): string | undefined {
+    return region ?? undefined;
+  }
+
+  /** `awsRequestId`; a Lambda context without one (hand-made) gets a stable local id. */
+  get requestId(): string {
+    this.#requestId ??= str(obj(this.raw)?.awsRequestId) ?? `local-${++anonymous}`;
+    return this.#requestId;
+  }
+
+  get functionName(): string {
+    return str(obj(this.raw)?.functionName) ?? this.#functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda';
   }
 
   /** The Lambda countdown, when the Lambda context has one (a hand-made one may not). */
   get remainingTimeMs(): (() => number) | undefined {
-    const remaining = this.#remaining;
-    if (typeof remaining !== 'function') return undefined;
     const lambda = this.raw;
+    const remaining = obj(lambda)?.getRemainingTimeInMillis;
+    if (typeof remaining !== 'function') return undefined;
     return () => Number(remaining.call(lambda));
   }
 }

@@ -116,7 +116,6 @@ function nextRequestId(): string {
  * (a GET whose handler reads no header never builds it); `raw` (`{ req, res }`) likewise.
  */
 class NodeContextInit implements ContextInit {
-  readonly cloud = 'node';
   readonly kind: Kind;
   readonly functionName: string;
   readonly deadline: number | undefined;
@@ -131,6 +130,11 @@ class NodeContextInit implements ContextInit {
     this.deadline = deadline;
     this.#req = req;
     this.#res = res;
+  }
+
+  // Constant, so on the prototype rather than written into every init.
+  get cloud(): 'node' {
+    return 'node';
   }
 
   get requestId(): string {

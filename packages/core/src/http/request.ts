@@ -139,7 +139,6 @@ interface Extra {
   search: string | undefined;
   queryAll: URLSearchParams | undefined;
   query: Record<string, string> | undefined;
-  params: Readonly<Record<string, string>> | undefined;
   cookies: Record<string, string> | undefined;
   validQuery: unknown;
   validParams: unknown;
@@ -153,7 +152,6 @@ function extra(): Extra {
     search: undefined,
     queryAll: undefined,
     query: undefined,
-    params: undefined,
     cookies: undefined,
     validQuery: unparsed,
     validParams: unparsed,
@@ -187,6 +185,8 @@ class Request_ implements HttpRequest {
   #converted: string | Uint8Array | undefined;
   /** The parsed body, then its validated value. */
   #body: unknown = unparsed;
+  /** The path parameters: set by route matching (most routed requests have some), else made on first read. */
+  #params: Readonly<Record<string, string>> | undefined;
   #extra: Extra | undefined;
 
   constructor(init: HttpRequestInit) {
@@ -280,20 +280,20 @@ class Request_ implements HttpRequest {
   }
 
   get params(): Readonly<Record<string, string>> {
-    const more = this.#more;
-    if (more.validParams !== unparsed) return more.validParams as Record<string, string>;
-    if (more.params === undefined) {
+    const valid = this.#extra?.validParams ?? unparsed;
+    if (valid !== unparsed) return valid as Record<string, string>;
+    if (this.#params === undefined) {
       const out = dictionary();
       const given = this.#init.params;
       if (given) for (const key of Object.keys(given)) if (typeof given[key] === 'string') out[key] = given[key];
-      more.params = out;
+      this.#params = out;
     }
-    return more.params;
+    return this.#params;
   }
 
   /** Sets the path parameters found by route matching. */
   setParams(params: Readonly<Record<string, string>>): void {
-    this.#more.params = params;
+    this.#params = params;
   }
 
   get cookies(): Readonly<Record<string, string>> {
