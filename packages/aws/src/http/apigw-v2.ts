@@ -28,6 +28,67 @@ function normalized(headers: Obj): boolean {
 }
 
 /**
+ * An HTTP API 2.0 / Function URL event as a request init: what every request needs is mapped
+ * up front, the rest (query, cookies, client address, URL, path parameters) when core first
+ * asks, so an invocation allocates and copies less. The getters never throw, whatever the event.
+ */
+class HttpApiInit implements HttpRequestInit {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: HttpRequestInit['headers'];
+  readonly headersNormalized: boolean;
+  readonly body: string | Uint8Array | undefined;
+  readonly raw: Obj;
+
+  constructor(event: Obj) {
+    const rc = obj(event.requestContext) as Obj;
+    const rawPath = str(event.rawPath) || '/';
+    const stage = str(rc.stage);
+    let path = rawPath;
+    if (stage !== undefined && stage !== '$default' && rawPath.startsWith(`/${stage}`)) {
+      const rest = rawPath.slice(stage.length + 1);
+      if (rest === '' || rest[0] === '/') path = rest || '/';
+    }
+    const headers = obj(event.headers);
+    this.method = str((obj(rc.http) as Obj).method) ?? str(rc.httpMethod) ?? 'GET';
+    this.path = path;
+    this.headers = headers as HttpRequestInit['headers'];
+    this.headersNormalized = headers !== undefined && normalized(headers);
+    this.body = requestBody(event.body, event.isBase64Encoded);
+    this.raw = event;
+  }
+
+  get query(): string | undefined {
+    return str(this.raw.rawQueryString);
+  }
+
+  /** Function URLs send the cookies twice (header and array); HTTP APIs only in the array. */
+  get cookies(): string[] | undefined {
+    const cookies = this.raw.cookies;
+    return Array.isArray(cookies) && this.headers?.cookie === undefined
+      ? cookies.filter((c): c is string => typeof c === 'string')
+      : undefined;
+  }
+
+  get ip(): string | undefined {
+    return str(obj(obj(this.raw.requestContext)?.http)?.sourceIp);
+  }
+
+  /** Core builds the URL from `host`; only a stripped stage or a missing host needs it here. */
+  get url(): string | undefined {
+    const domain = str(obj(this.raw.requestContext)?.domainName);
+    const rawPath = str(this.raw.rawPath) || '/';
+    if (domain === undefined || (this.path === rawPath && this.headers?.host !== undefined)) return undefined;
+    const query = this.query;
+    return `https://${domain}${rawPath}${query ? `?${query}` : ''}`;
+  }
+
+  get params(): HttpRequestInit['params'] {
+    return obj(this.raw.pathParameters) as HttpRequestInit['params'];
+  }
+}
+
+/**
  * Maps an HTTP API 2.0 / Function URL event to a request. The stage prefix of a named stage is
  * removed from the path (routes are matched without it); `url` keeps what the client sent.
  *
@@ -35,40 +96,7 @@ function normalized(headers: Obj): boolean {
  * const init = fromApiGatewayV2(event);
  */
 export function fromApiGatewayV2(event: Obj): HttpRequestInit {
-  const rc = obj(event.requestContext) as Obj;
-  const httpContext = obj(rc.http) as Obj;
-  const rawPath = str(event.rawPath) || '/';
-  const stage = str(rc.stage);
-  let path = rawPath;
-  if (stage !== undefined && stage !== '$default' && rawPath.startsWith(`/${stage}`)) {
-    const rest = rawPath.slice(stage.length + 1);
-    if (rest === '' || rest[0] === '/') path = rest || '/';
-  }
-  const headers = obj(event.headers);
-  const cookies = event.cookies;
-  const query = str(event.rawQueryString);
-  const domain = str(rc.domainName);
-  return {
-    method: str(httpContext.method) ?? str(rc.httpMethod) ?? 'GET',
-    path,
-    query,
-    headers: headers as HttpRequestInit['headers'],
-    headersNormalized: headers !== undefined && normalized(headers),
-    // Function URLs send the cookies twice (header and array); HTTP APIs only in the array.
-    cookies:
-      Array.isArray(cookies) && headers?.cookie === undefined
-        ? cookies.filter((c): c is string => typeof c === 'string')
-        : undefined,
-    body: requestBody(event.body, event.isBase64Encoded),
-    ip: str(httpContext.sourceIp),
-    // Core builds the URL lazily from `host`; only a stripped stage or a missing host needs it here.
-    url:
-      domain !== undefined && (path !== rawPath || headers?.host === undefined)
-        ? `https://${domain}${rawPath}${query ? `?${query}` : ''}`
-        : undefined,
-    params: obj(event.pathParameters) as HttpRequestInit['params'],
-    raw: event,
-  };
+  return new HttpApiInit(event);
 }
 
 /**

@@ -303,7 +303,8 @@ class Request_ implements HttpRequest {
   }
 
   get url(): string {
-    if (this.#init.url) return this.#init.url;
+    const given = this.#init.url;
+    if (given) return given;
     const host = this.rawHeaders.host ?? 'localhost';
     const proto = this.rawHeaders['x-forwarded-proto']?.split(',')[0]?.trim() ?? 'https';
     const search = this.queryAll.toString();
