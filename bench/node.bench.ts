@@ -115,7 +115,7 @@ const scenarios: Scenario[] = [
   { name: 'validated POST', method: 'POST', path: '/orders', body, target: 0.85 },
 ];
 const seconds = Number(process.env.BENCH_SECONDS ?? 2);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 9);
 const connections = 32;
 
 interface Shot {
