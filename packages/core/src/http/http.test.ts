@@ -226,6 +226,17 @@ describe('validation', () => {
     expect(res.status).toBe(201);
   });
 
+  it('hands the handler what each schema outputs, even null', async () => {
+    const nulled = http({
+      method: 'GET',
+      path: '/items/:id',
+      params: z.object({ id: z.string() }).transform(() => null),
+      headers: z.object({}).transform(() => null),
+    }).handle((req) => ({ params: req.params, headers: req.headers }));
+    const res = await call(nulled, { method: 'GET', path: '/items/7', headers: { 'x-tenant': 'a' } });
+    expect(res.json).toEqual({ params: null, headers: null });
+  });
+
   it('accepts valibot and arktype schemas', async () => {
     const withValibot = http({ method: 'POST', body: v.object({ n: v.number() }) }).handle((req) => ({
       twice: req.body.n * 2,

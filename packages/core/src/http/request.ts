@@ -239,15 +239,16 @@ class Request_ implements HttpRequest {
   }
 
   get headers(): HeaderMap {
-    const valid = this.#extra?.validHeaders ?? unparsed;
-    return valid === unparsed ? this.rawHeaders : (valid as HeaderMap);
+    const extra = this.#extra;
+    return extra === undefined || extra.validHeaders === unparsed ? this.rawHeaders : (extra.validHeaders as HeaderMap);
   }
 
   /** The normalised headers, before any schema. */
   get rawHeaders(): Record<string, string> {
     if (this.#headers === undefined) {
       const init = this.#init;
-      const cookies = init.cookies && init.cookies.length > 0 ? init.cookies.join('; ') : undefined;
+      const given = init.cookies;
+      const cookies = given && given.length > 0 ? given.join('; ') : undefined;
       if (!init.headersNormalized) this.#headers = normalizeHeaders(init.headers);
       // Already-normalised headers are used as they are (read only), and copied only to add cookies.
       else if (cookies === undefined) this.#headers = (init.headers ?? {}) as Record<string, string>;
@@ -280,8 +281,8 @@ class Request_ implements HttpRequest {
   }
 
   get params(): Readonly<Record<string, string>> {
-    const valid = this.#extra?.validParams ?? unparsed;
-    if (valid !== unparsed) return valid as Record<string, string>;
+    const extra = this.#extra;
+    if (extra !== undefined && extra.validParams !== unparsed) return extra.validParams as Record<string, string>;
     if (this.#params === undefined) {
       const out = dictionary();
       const given = this.#init.params;
