@@ -117,6 +117,30 @@ describe('fromLambda through toLambda', () => {
     await invokeLambda(fn, fixture('eventbridge/aws-lambda-dotnet__scheduled-event.json'));
     expect(order).toEqual(['before', 'legacy', 'after']);
   });
+
+  it('keeps the request as it arrived when legacy code rewrites its event', async () => {
+    const seen: unknown[] = [];
+    const after = createMiddleware({
+      name: 'after',
+      kinds: ['http'],
+      handle: async (req, _ctx, next) => {
+        const out = await next();
+        seen.push(req.query, req.ip);
+        return out;
+      },
+    });
+    const legacy = async (event: APIGatewayProxyEventV2) => {
+      event.rawQueryString = 'x=rewritten';
+      event.requestContext.http.sourceIp = '198.51.100.9';
+      return { statusCode: 204 };
+    };
+    const fn = fromLambda(legacy, { kind: 'http' }).use(after);
+    const event = v2();
+    event.rawQueryString = 'x=1';
+    event.requestContext.http.sourceIp = '203.0.113.7';
+    await invokeLambda(fn, event);
+    expect(seen).toEqual([{ x: '1' }, '203.0.113.7']);
+  });
 });
 
 describe('fromLambda elsewhere (synthesised events)', () => {

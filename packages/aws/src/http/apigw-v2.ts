@@ -28,9 +28,10 @@ function normalized(headers: Obj): boolean {
 }
 
 /**
- * An HTTP API 2.0 / Function URL event as a request init: what every request needs is mapped
- * up front, the rest (query, cookies, client address, URL, path parameters) when core first
- * asks, so an invocation allocates and copies less. The getters never throw, whatever the event.
+ * An HTTP API 2.0 / Function URL event as a request init: what every request needs, and the
+ * strings a wrapped handler could replace on the event (query, client address), are taken up
+ * front; cookies, path parameters (both kept by core once read) and the URL when asked for, so
+ * an invocation allocates and copies less. The getters never throw, whatever the event.
  */
 class HttpApiInit implements HttpRequestInit {
   readonly method: string;
@@ -38,6 +39,8 @@ class HttpApiInit implements HttpRequestInit {
   readonly headers: HttpRequestInit['headers'];
   readonly headersNormalized: boolean;
   readonly body: string | Uint8Array | undefined;
+  readonly query: string | undefined;
+  readonly ip: string | undefined;
   readonly raw: Obj;
 
   constructor(event: Obj) {
@@ -50,16 +53,15 @@ class HttpApiInit implements HttpRequestInit {
       if (rest === '' || rest[0] === '/') path = rest || '/';
     }
     const headers = obj(event.headers);
-    this.method = str((obj(rc.http) as Obj).method) ?? str(rc.httpMethod) ?? 'GET';
+    const http = obj(rc.http) as Obj;
+    this.method = str(http.method) ?? str(rc.httpMethod) ?? 'GET';
     this.path = path;
     this.headers = headers as HttpRequestInit['headers'];
     this.headersNormalized = headers !== undefined && normalized(headers);
     this.body = requestBody(event.body, event.isBase64Encoded);
+    this.query = str(event.rawQueryString);
+    this.ip = str(http.sourceIp);
     this.raw = event;
-  }
-
-  get query(): string | undefined {
-    return str(this.raw.rawQueryString);
   }
 
   /** Function URLs send the cookies twice (header and array); HTTP APIs only in the array. */
@@ -68,10 +70,6 @@ class HttpApiInit implements HttpRequestInit {
     return Array.isArray(cookies) && this.headers?.cookie === undefined
       ? cookies.filter((c): c is string => typeof c === 'string')
       : undefined;
-  }
-
-  get ip(): string | undefined {
-    return str(obj(obj(this.raw.requestContext)?.http)?.sourceIp);
   }
 
   /** Core builds the URL from `host`; only a stripped stage or a missing host needs it here. */
