@@ -175,9 +175,9 @@ class InvocationContext implements Context {
   }
 
   /**
-   * Whether `ctx` was made by this class. A bare brand check, not `instanceof` or `typeof`: V8
-   * keeps a context that never leaves the invocation out of the heap (and so its init), and
-   * gives that up for an object that meets either.
+   * Whether `ctx` was made by this class. A bare brand check, not `instanceof` or `typeof`: when
+   * V8 inlines a whole invocation it can keep a context that never leaves it (and its init) out
+   * of the heap, and it gives that up for an object that meets either.
    */
   static is(ctx: Context): ctx is InvocationContext {
     return #init in ctx;

@@ -196,8 +196,8 @@ class Request_ implements HttpRequest {
 
   /**
    * Whether `value` is a request this class made. A bare brand check, not `instanceof` or
-   * `typeof`, which would make V8 allocate a request init that otherwise never leaves the
-   * invocation. (A primitive throws a `TypeError`, as reading it as an init would.)
+   * `typeof`, either of which makes V8 allocate a request init it could otherwise keep out of
+   * the heap. (A primitive throws a `TypeError`, as reading it as an init would.)
    */
   static is(value: object): value is Request_ {
     return #init in value;
