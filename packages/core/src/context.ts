@@ -175,20 +175,11 @@ class InvocationContext implements Context {
   }
 
   /**
-   * Whether `ctx` was made by this class. A bare brand check, not `instanceof` or `typeof`: when
-   * V8 inlines a whole invocation it can keep a context that never leaves it (and its init) out
-   * of the heap, and it gives that up for an object that meets either.
-   */
-  static is(ctx: Context): ctx is InvocationContext {
-    return #init in ctx;
-  }
-
-  /**
    * A context for one message of a batch: the same invocation and deadline, fresh middleware
    * additions, and its own abort signal, so a timeout of one message does not cancel the next.
    */
   static fork(ctx: Context): Context {
-    if (!InvocationContext.is(ctx)) return { ...ctx };
+    if (!(ctx instanceof InvocationContext)) return { ...ctx };
     const child = new InvocationContext(ctx.#init, ctx.coldStart, ctx.deadline);
     child.#log = ctx.#log;
     return child;
@@ -196,14 +187,14 @@ class InvocationContext implements Context {
 
   /** Aborts the invocation's signal (used by `timeout()`). */
   static abort(ctx: Context, reason: unknown): void {
-    if (!InvocationContext.is(ctx)) return;
+    if (!(ctx instanceof InvocationContext)) return;
     void ctx.signal;
     ctx.#abort?.controller?.abort(reason);
   }
 
   /** Releases the signal timer. */
   static end(ctx: Context): void {
-    if (!InvocationContext.is(ctx)) return;
+    if (!(ctx instanceof InvocationContext)) return;
     const state = ctx.#abort;
     if (state === undefined) ctx.#abort = endedUnread;
     else if (!state.ended) {
@@ -261,7 +252,7 @@ export const endContext: (ctx: Context) => void = (ctx) => InvocationContext.end
  * if (!isCoreContext(ctx)) Object.assign(ctx, { traceId }); // a hand-made context gets a plain field
  */
 export function isCoreContext(ctx: Context): boolean {
-  return InvocationContext.is(ctx);
+  return ctx instanceof InvocationContext;
 }
 
 /**

@@ -195,15 +195,6 @@ class Request_ implements HttpRequest {
   }
 
   /**
-   * Whether `value` is a request this class made. A bare brand check, not `instanceof` or
-   * `typeof`, either of which makes V8 allocate a request init it could otherwise keep out of
-   * the heap. (A primitive throws a `TypeError`, as reading it as an init would.)
-   */
-  static is(value: object): value is Request_ {
-    return #init in value;
-  }
-
-  /**
    * The path as sent (percent-encoded), for route matching segment by segment. Nothing is kept
    * per request unless the path carries a query (a hand-written request) or percent-encoding.
    */
@@ -443,7 +434,7 @@ export function createHttpRequest(init: HttpRequestInit): HttpRequest {
 
 /** Whether a value is a request made by `createHttpRequest`. */
 export function isRequestImpl(value: unknown): value is RequestImpl {
-  return Request_.is(value as object);
+  return value instanceof Request_;
 }
 
 /** The default body limit: 6 MB, the AWS Lambda synchronous payload limit. */
