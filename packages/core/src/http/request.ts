@@ -359,9 +359,7 @@ class Request_ implements HttpRequest {
    * content type; anything else is a 415, malformed JSON a 400.
    */
   schemaBody(): unknown {
-    // Reads the fields directly: this runs for every request to a function with a body schema.
-    const body = this.#init.body;
-    if (!body || (typeof body !== 'string' && body.byteLength === 0)) return undefined;
+    if (this.empty) return undefined;
     const contentType = (this.#headers ?? this.rawHeaders)['content-type'];
     // No content type means JSON; the exact common one skips classifying it.
     if (contentType && contentType !== 'application/json') {
@@ -374,7 +372,7 @@ class Request_ implements HttpRequest {
         );
       }
     }
-    return parseJson(typeof body === 'string' ? body : this.text);
+    return parseJson(this.text);
   }
 
   /** Parses the body as `type`; malformed JSON is a 400. */
