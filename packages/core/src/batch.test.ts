@@ -127,6 +127,23 @@ describe('runBatch', () => {
     expect(peak).toBe(3);
   });
 
+  it('runs every message of a batch one at a time when the concurrency asked for is not a number', async () => {
+    const processed: string[] = [];
+    const items = messages([{ id: 'a' }, { id: 'b', fail: true }]);
+    const result = await runBatch(failing(processed), items, ctx(), { concurrency: Number.NaN });
+    expect(processed).toEqual(['a', 'b']);
+    expect(result.failures.map((f) => f.id)).toEqual(['b']);
+  });
+
+  it('refuses a queue definition whose concurrency is not a whole number of at least 1', () => {
+    for (const concurrency of [Number.NaN, 0, -1, 1.5]) {
+      expect(() => queue({ name: 'q', concurrency }).handle(() => {})).toThrow(
+        expect.objectContaining({ code: 'INVALID_DEFINITION' }),
+      );
+    }
+    expect(() => queue({ name: 'q', concurrency: Number.POSITIVE_INFINITY }).handle(() => {})).not.toThrow();
+  });
+
   it('gives each message its own context additions', async () => {
     const seen: unknown[] = [];
     const fn = queue({ name: 'q' }).handle((msg, c) => {

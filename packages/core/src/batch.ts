@@ -98,7 +98,8 @@ export async function runBatch<K extends Kind>(
       await fn.dispatch(item.event, child);
       return true;
     } catch (error) {
-      logFailure(ctx.log, error, `message ${item.id} failed`, { messageId: item.id });
+      // Through the message's own logger: the one `logger()` set on it, in the host's format.
+      logFailure(child.log, error, `message ${item.id} failed`, { messageId: item.id });
       outcomes[index] = { id: item.id, error, skipped: false };
       return false;
     } finally {
@@ -127,10 +128,10 @@ export async function runBatch<K extends Kind>(
       if (!(await runOne(i)) && item.groupId !== undefined) failedGroups.set(item.groupId, item.id);
     }
   } else {
-    const width = Math.max(
-      1,
-      Math.floor(options.concurrency ?? (fn.options as { concurrency?: number }).concurrency ?? 1),
-    );
+    // A width that is not a number (an unset environment variable read with `Number()`) runs
+    // one at a time: no setting may leave a message unprocessed and so reported as done.
+    const requested = options.concurrency ?? (fn.options as { concurrency?: number }).concurrency ?? 1;
+    const width = requested >= 1 ? Math.floor(requested) : 1;
     let next = 0;
     const worker = async () => {
       while (next < items.length) await runOne(next++);

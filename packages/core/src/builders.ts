@@ -100,6 +100,11 @@ function requireString(kind: Kind, options: object, key: string): void {
   }
 }
 
+/** Whether `value` is a usable message concurrency: a whole number >= 1, or `Infinity`. */
+function isConcurrency(value: unknown): value is number {
+  return typeof value === 'number' && value >= 1 && (Number.isInteger(value) || value === Number.POSITIVE_INFINITY);
+}
+
 const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
@@ -150,6 +155,13 @@ export function queue<TBody extends StandardSchemaV1 | undefined = undefined>(
   options: QueueOptions<TBody>,
 ): FunctionBuilder<'queue', Message<InferOut<TBody, unknown>>, Context, unknown> {
   requireString('queue', options, 'name');
+  if (options.concurrency !== undefined && !isConcurrency(options.concurrency)) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `queue() concurrency must be a whole number of at least 1 (or Infinity), got ${String(options.concurrency)}`,
+      { kind: 'queue' },
+    );
+  }
   return builder('queue', options as KindOptions['queue']);
 }
 

@@ -348,6 +348,25 @@ describe('logger() on Node and for other kinds', () => {
     expect(summary).not.toHaveProperty('status');
   });
 
+  it('logs a failed message of a batch in the format of the cloud, through the message logger', async () => {
+    const fn = queue({ name: 'orders' })
+      .use(logger())
+      .handle((msg) => {
+        if (msg.id === 'm-2') throw new TypeError('bad order');
+      });
+    const batch = [
+      createMessage({ id: 'm-1', body: '{}', source: 'orders' }),
+      createMessage({ id: 'm-2', body: '{}', source: 'orders' }),
+    ];
+    const out = await invoke(fn, batch, { ...base, cloud: 'gcp' });
+    expect(out.ok).toBe(false);
+    const failure = logs.find('message m-2 failed');
+    expect(failure).toEqual([
+      expect.objectContaining({ severity: 'ERROR', cloud: 'gcp', requestId: 'req-1', messageId: 'm-2' }),
+    ]);
+    expect(logs.lines.every((line) => line.severity !== undefined)).toBe(true);
+  });
+
   it('takes the level from LOG_LEVEL, and options over LOG_LEVEL', async () => {
     const previous = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'warn';
