@@ -33,6 +33,26 @@ export function trimSlash(path: string): string {
 }
 
 /**
+ * The key a path (as sent, percent-encoded) has among static routes: the decoded path without a
+ * trailing slash, decoded segment by segment, so an encoded `/` (`%2F`) stays inside its segment
+ * and matches no static route. `undefined` when it cannot match one.
+ *
+ * @example
+ * staticKey('/caf%C3%A9/'); // '/café'
+ * staticKey('/admin%2Fstats'); // undefined
+ */
+export function staticKey(path: string): string | undefined {
+  if (!path.includes('%')) return trimSlash(path);
+  const segments = path.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const segment = decodeSegment(segments[i] as string);
+    if (segment === undefined || segment.includes('/')) return undefined;
+    segments[i] = segment;
+  }
+  return trimSlash(segments.join('/'));
+}
+
+/**
  * Compiles a route pattern.
  *
  * @example
@@ -47,7 +67,7 @@ export function compilePath(pattern: string): PathPattern {
       pattern,
       isStatic,
       key: normalised,
-      match: (path) => (trimSlash(decodeSegment(path) ?? '') === normalised ? {} : undefined),
+      match: (path) => (staticKey(path) === normalised ? {} : undefined),
     };
   }
   const wildcard = segments[segments.length - 1] === '*';

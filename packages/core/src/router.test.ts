@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { http } from './builders.js';
 import { createContext } from './context.js';
 import { SkyportError } from './errors.js';
+import { cors } from './middleware/cors.js';
 import { createMiddleware } from './middleware/create.js';
 import { router } from './router.js';
 import { runHttp } from './run.js';
@@ -82,6 +83,57 @@ describe('router', () => {
     order.length = 0;
     expect((await get(app, 'GET', '/missing')).status).toBe(404);
     expect(order).toEqual(['shared:before']);
+  });
+
+  it('sends a CORS preflight to the route for the requested method, whose cors() answers it', async () => {
+    const withCors = http({ method: 'POST', path: '/orders' })
+      .use(cors({ origin: 'https://shop.example' }))
+      .handle(() => ({ status: 201, body: { id: 'o-1' } }));
+    const app = router(
+      http({ method: 'GET', path: '/orders' }).handle(() => []),
+      withCors,
+    );
+    const preflight = await runHttp(
+      app,
+      {
+        method: 'OPTIONS',
+        path: '/orders',
+        headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+      },
+      ctx(),
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://shop.example');
+    // A plain OPTIONS, and a preflight for a method whose route has no middleware, get the path's Allow.
+    for (const headers of [{}, { origin: 'https://shop.example', 'access-control-request-method': 'GET' }]) {
+      const res = await runHttp(app, { method: 'OPTIONS', path: '/orders', headers }, ctx());
+      expect(res).toEqual({
+        status: 204,
+        headers: { allow: 'GET, POST, HEAD, OPTIONS' },
+        cookies: [],
+        body: undefined,
+      });
+    }
+  });
+
+  it('keeps an encoded slash inside its segment for static routes too', async () => {
+    const stats = http({ method: 'GET', path: '/admin/stats' }).handle(() => 'stats');
+    const app = router(
+      stats,
+      http({ method: 'GET', path: '/admin/:page' }).handle((req) => req.params.page),
+    );
+    expect((await get(app, 'GET', '/admin/stats')).body).toBe('stats');
+    expect((await get(app, 'GET', '/admin/st%61ts')).body).toBe('stats');
+    expect((await get(router(stats), 'GET', '/admin%2Fstats')).status).toBe(404);
+    expect((await get(app, 'GET', '/admin/a%2Fb')).body).toBe('a/b');
+    expect((await get(app, 'GET', '/admin%2Fstats')).status).toBe(404);
+  });
+
+  it('answers a HEAD request that fails with the problem headers and no body', async () => {
+    const res = await get(api, 'HEAD', '/nope');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.body).toBeUndefined();
   });
 
   it('refuses non-http functions and nested routers', () => {

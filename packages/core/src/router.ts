@@ -9,7 +9,7 @@ import { Failure } from './failure.js';
 import { PortableFunction, stepHttp } from './function.js';
 import type { RequestImpl } from './http/request.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
-import { compilePath, type PathPattern, trimSlash } from './path.js';
+import { compilePath, type PathPattern, staticKey } from './path.js';
 import type { Context, HttpMethod, HttpResponse, SkyportFunction } from './types.js';
 
 interface Route {
@@ -53,7 +53,11 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
 
   // The matching route is found without allocating; only a miss works out 404 versus 405.
   const dispatch = (req: RequestImpl, ctx: Context): HttpResponse | Failure | Promise<HttpResponse> => {
-    const statics = byPath.get(trimSlash(req.path));
+    const raw = req.rawPath;
+    // Reading `path` decodes it: a malformed percent-encoding is a 400 here.
+    if (raw.includes('%')) void req.path;
+    const key = staticKey(raw);
+    const statics = key === undefined ? undefined : byPath.get(key);
     if (statics !== undefined) {
       for (const route of statics) if (allowsMethod(route.methods, req.method)) return enter(route, none, req, ctx);
     }
@@ -71,11 +75,36 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
       for (const method of route.methods ?? []) allowed.add(method);
     }
     if (!matched) return new Failure(quietly(() => new NotFound(`no route for ${req.method} ${req.path}`)));
+    if (req.method === 'OPTIONS') {
+      const preflight = preflightRoute(statics, req);
+      if (preflight !== undefined) return enter(preflight[0], preflight[1], req, ctx);
+      return { status: 204, headers: { allow: allowHeader(allowed) }, cookies: [], body: undefined };
+    }
     const allow = allowHeader(allowed);
-    if (req.method === 'OPTIONS') return { status: 204, headers: { allow }, cookies: [], body: undefined };
     return new Failure(
       quietly(() => new MethodNotAllowed(`${req.method} is not allowed on ${req.path}`, { headers: { allow } })),
     );
+  };
+
+  /**
+   * The route a CORS preflight belongs to: the one for its path and requested method, when that
+   * route has middleware of its own (a `cors()` on the route answers its preflight, as it does
+   * when the function is deployed alone).
+   */
+  const preflightRoute = (
+    statics: readonly Route[] | undefined,
+    req: RequestImpl,
+  ): [Route, Readonly<Record<string, string>>] | undefined => {
+    const requested = req.header('access-control-request-method')?.trim().toUpperCase();
+    if (!requested) return undefined;
+    const wanted = (route: Route) => route.fn.middleware.length > 0 && allowsMethod(route.methods, requested);
+    for (const route of statics ?? []) if (wanted(route)) return [route, none];
+    for (const route of dynamic) {
+      if (!wanted(route)) continue;
+      const params = route.path.match(req.rawPath);
+      if (params !== undefined) return [route, params];
+    }
+    return undefined;
   };
 
   return new PortableFunction('http', { path: '/*' }, [], dispatch as never, functions);

@@ -82,13 +82,13 @@ export function respond(
     const own = fn instanceof PortableFunction;
     if (!fn.routes) bind(own ? fn.pattern : bindingOf(fn).pattern, req);
     const out = own ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
-    if (out instanceof Failure) return fail(out.error, ctx);
+    if (out instanceof Failure) return fail(out.error, ctx, req.method);
     if (out instanceof Promise) return later(req, out, ctx);
     // Without middleware a function's own pipeline has normalised the response already.
     if (own && fn.middleware.length === 0) return done(req, out as HttpResponse, ctx);
     return answer(req, out, ctx);
   } catch (error) {
-    return fail(error, ctx);
+    return fail(error, ctx, request?.method);
   }
 }
 
@@ -103,10 +103,10 @@ function later(req: RequestImpl, out: Promise<unknown>, ctx: Context): Promise<H
       try {
         return answer(req, response, ctx);
       } catch (error) {
-        return fail(error, ctx);
+        return fail(error, ctx, req.method);
       }
     },
-    (error) => fail(error, ctx),
+    (error) => fail(error, ctx, req.method),
   );
 }
 
@@ -115,7 +115,7 @@ function answer(req: RequestImpl, result: unknown, ctx: Context): HttpResponse |
   if (response instanceof Promise)
     return response.then(
       (settled) => answer(req, settled, ctx),
-      (error) => fail(error, ctx),
+      (error) => fail(error, ctx, req.method),
     );
   return done(req, response, ctx);
 }
@@ -125,11 +125,13 @@ function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpRespo
   return req.method === 'HEAD' && response.body !== undefined ? { ...response, body: undefined } : response;
 }
 
-function fail(error: unknown, ctx: Context): HttpResponse {
+/** The problem+json answer to an error (its headers alone for a HEAD request). */
+function fail(error: unknown, ctx: Context, method: unknown): HttpResponse {
   endContext(ctx);
   const httpError = toHttpError(error);
   if (httpError.status >= 500) logFailure(ctx.log, error, `${httpError.status} ${httpError.title}`);
-  return problemResponse(httpError, ctx.requestId);
+  const response = problemResponse(httpError, ctx.requestId);
+  return typeof method === 'string' && method.toUpperCase() === 'HEAD' ? { ...response, body: undefined } : response;
 }
 
 /**
