@@ -282,7 +282,7 @@ export interface HttpResponseInit<TBody = unknown> {
   headers?: Readonly<Record<string, HeaderValue | undefined>>;
   /** `Set-Cookie` values, as strings or cookie objects. */
   cookies?: readonly (string | Cookie)[];
-  /** An object (JSON), a string, bytes or nothing. */
+  /** An object (JSON), a string, bytes, a web body (`Response`, `ReadableStream`, `Blob`, `FormData`, `URLSearchParams`) or nothing. */
   body?: TBody | string | Uint8Array;
 }
 

@@ -57,6 +57,18 @@ describe('the portable request', () => {
     expect(() => bad.path).toThrow('percent-encoding');
   });
 
+  it('reads header and query values of the wrong type in hand-made events as text, or leaves them out', () => {
+    const req = createHttpRequest({
+      method: 'GET',
+      path: '/',
+      headers: { 'X-N': 5, 'X-List': ['a', 7, null], 'X-Obj': { a: 1 }, 'X-Flag': true } as never,
+      query: { n: 5, list: ['a', 2, { b: 1 }], obj: { a: 1 } } as never,
+    });
+    expect(req.headers).toEqual({ 'x-n': '5', 'x-list': 'a, 7', 'x-flag': 'true' });
+    expect(req.queryAll.getAll('list')).toEqual(['a', '2']);
+    expect(req.query).toEqual({ n: '5', list: 'a' });
+  });
+
   it('takes query maps with arrays and platform cookies', () => {
     const req = createHttpRequest({
       method: 'GET',
@@ -390,6 +402,51 @@ describe('responses', () => {
       cookies: [],
       body: undefined,
     });
+  });
+
+  it('reads a web body given as the body of a response init, with the init status and headers winning', async () => {
+    const fn = http().handle(() => ({
+      status: 201,
+      headers: { 'x-made': 'yes' },
+      cookies: ['c=3'],
+      body: new Response('made', { headers: { 'content-type': 'text/csv', 'x-made': 'no', 'set-cookie': 'r=1' } }),
+    }));
+    expect(await runHttp(fn, { method: 'GET', path: '/' }, ctx())).toEqual({
+      status: 201,
+      headers: { 'content-type': 'text/csv', 'x-made': 'yes' },
+      cookies: ['r=1', 'c=3'],
+      body: 'made',
+    });
+    const stream = http().handle(() => ({
+      status: 200,
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new Uint8Array([1, 2]));
+          controller.close();
+        },
+      }),
+    }));
+    const streamed = await runHttp(stream, { method: 'GET', path: '/' }, ctx());
+    expect(streamed.body).toEqual(new Uint8Array([1, 2]));
+    const form = http().handle(() => new URLSearchParams({ a: '1', b: 'x y' }));
+    expect(await runHttp(form, { method: 'GET', path: '/' }, ctx())).toEqual({
+      status: 200,
+      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+      cookies: [],
+      body: 'a=1&b=x+y',
+    });
+    const blob = http().handle(() => ({ status: 200, body: new Blob(['<p>'], { type: 'text/html' }) }));
+    expect((await runHttp(blob, { method: 'GET', path: '/' }, ctx())).headers['content-type']).toBe('text/html');
+  });
+
+  it('still serialises class instances that are not web bodies as JSON', async () => {
+    class Order {
+      readonly id = 'o-1';
+    }
+    const fn = http().handle(() => ({ status: 200, body: new Order() }));
+    expect((await runHttp(fn, { method: 'GET', path: '/' }, ctx())).body).toBe('{"id":"o-1"}');
+    const date = http().handle(() => new Date(0));
+    expect((await runHttp(date, { method: 'GET', path: '/' }, ctx())).body).toBe('"1970-01-01T00:00:00.000Z"');
   });
 
   it('answers HEAD like GET without a body', async () => {

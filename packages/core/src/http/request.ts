@@ -68,6 +68,25 @@ function dictionary(): Record<string, string> {
   return Object.create(null) as Record<string, string>;
 }
 
+/**
+ * The text of a header or query value as a hand-made or mutated event may hold it: a string, a
+ * list (joined with `separator`), a number or boolean (as text); `undefined` for anything else.
+ */
+function textOf(value: unknown, separator: string): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    const items: string[] = [];
+    for (const item of value as unknown[]) {
+      const text = textOf(item, separator);
+      if (text !== undefined) items.push(text);
+    }
+    return items.join(separator);
+  }
+  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
+    ? String(value)
+    : undefined;
+}
+
 function normalizeHeaders(raw: RawHeaders | null | undefined): Record<string, string> {
   // A plain object (copying into a prototype-free one is several times slower); `header()`
   // reads own keys only, and `__proto__` is defined rather than assigned.
@@ -77,7 +96,8 @@ function normalizeHeaders(raw: RawHeaders | null | undefined): Record<string, st
     const value = raw[key];
     if (value === undefined || value === null) continue;
     const name = key.toLowerCase();
-    const joined = typeof value === 'string' ? value : value.join(name === 'cookie' ? '; ' : ', ');
+    const joined = typeof value === 'string' ? value : textOf(value, name === 'cookie' ? '; ' : ', ');
+    if (joined === undefined) continue;
     const existing = Object.hasOwn(headers, name) ? headers[name] : undefined;
     const combined = existing === undefined ? joined : `${existing}${name === 'cookie' ? '; ' : ', '}${joined}`;
     if (name === '__proto__')
@@ -93,10 +113,17 @@ function toSearchParams(query: HttpRequestInit['query']): URLSearchParams {
   if (query instanceof URLSearchParams) return query;
   const params = new URLSearchParams();
   for (const key of Object.keys(query)) {
-    const value = query[key];
-    if (value === undefined || value === null) continue;
+    const value: unknown = query[key];
     if (typeof value === 'string') params.append(key, value);
-    else for (const item of value) params.append(key, item);
+    else if (Array.isArray(value)) {
+      for (const item of value as unknown[]) {
+        const text = textOf(item, ',');
+        if (text !== undefined) params.append(key, text);
+      }
+    } else {
+      const text = textOf(value, ',');
+      if (text !== undefined) params.append(key, text);
+    }
   }
   return params;
 }

@@ -72,9 +72,25 @@ function isPlainJson(body: unknown): body is object {
 /** The web `Response` class, read from the global on first use (reading it loads undici). */
 let WebResponse: typeof Response | undefined;
 
-function isWebResponse(value: object): value is Response {
+/**
+ * A body the web `Response` constructor reads (a `Response` itself, a `ReadableStream`, a `Blob`,
+ * `FormData` or `URLSearchParams`) as a `Response`; `undefined` for anything else. Plain objects
+ * and arrays are answered by their prototype, before any web class is looked up.
+ */
+function webBodyOf(value: object): Response | undefined {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === Array.prototype || proto === null) return undefined;
   WebResponse ??= Response;
-  return value instanceof WebResponse;
+  if (value instanceof WebResponse) return value;
+  if (
+    value instanceof ReadableStream ||
+    value instanceof Blob ||
+    value instanceof FormData ||
+    value instanceof URLSearchParams
+  ) {
+    return new WebResponse(value);
+  }
+  return undefined;
 }
 
 function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8Array | undefined {
@@ -119,7 +135,26 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
 }
 
 /**
- * Normalises a handler result. Synchronous except for a web `Response`, whose body is read.
+ * `{ status, headers, cookies, body }` whose body is a web body: the status and the headers and
+ * cookies given beside it win over the body's own.
+ */
+function withWebBody(
+  status: number,
+  headers: Record<string, string>,
+  cookies: string[],
+  web: Response,
+): Promise<HttpResponse> {
+  return fromWebResponse(web).then((read) => ({
+    status,
+    headers: { ...read.headers, ...headers },
+    cookies: [...read.cookies, ...cookies],
+    body: status === 204 || status === 304 ? undefined : read.body,
+  }));
+}
+
+/**
+ * Normalises a handler result. Synchronous except for a web body (a `Response`, a `ReadableStream`,
+ * a `Blob`, `FormData`, `URLSearchParams`), which is read.
  *
  * @example
  * normalizeResponse({ id: 1 });              // { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: '{"id":1}' }
@@ -139,7 +174,7 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
     if (result.headers === undefined && result.cookies === undefined) {
       // The common `{ status, body }`: a literal header map is cheaper than one built up.
       const body = result.body;
-      if (isPlainJson(body) && status !== 204 && status !== 304) {
+      if (isPlainJson(body) && status !== 204 && status !== 304 && webBodyOf(body) === undefined) {
         return { status, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(body) };
       }
       headers = {};
@@ -152,10 +187,15 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
           cookies.push(typeof cookie === 'string' ? cookie : serializeCookie(cookie as Cookie));
       }
     }
+    const web = typeof result.body === 'object' && result.body !== null ? webBodyOf(result.body) : undefined;
+    if (web !== undefined) return withWebBody(status, headers, cookies, web);
     const body = status === 204 || status === 304 ? undefined : bodyOf(result.body, headers);
     return { status, headers, cookies, body };
   }
-  if (typeof result === 'object' && isWebResponse(result)) return fromWebResponse(result);
+  if (typeof result === 'object') {
+    const web = webBodyOf(result);
+    if (web !== undefined) return fromWebResponse(web);
+  }
   if (isPlainJson(result)) {
     return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(result) };
   }
