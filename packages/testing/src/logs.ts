@@ -10,7 +10,10 @@ export interface LogCollector {
   readonly lines: LogLine[];
   /** Every line so far, as written. */
   readonly text: () => string;
-  /** The lines whose `msg` includes `text`, or that match a predicate. */
+  /**
+   * The lines whose message includes `text` (`msg`, or `message` in the AWS and GCP formats of
+   * `logger()`), or that match a predicate.
+   */
   find(match: string | ((line: LogLine) => boolean)): LogLine[];
   /** Stops capturing and restores the previous destination. */
   restore(): void;
@@ -55,7 +58,9 @@ export function collectLogs(): LogCollector {
     lines,
     text: () => raw.join('\n'),
     find: (match) =>
-      lines.filter((line) => (typeof match === 'string' ? String(line.msg ?? '').includes(match) : match(line))),
+      lines.filter((line) =>
+        typeof match === 'string' ? String(line.msg ?? line.message ?? '').includes(match) : match(line),
+      ),
     restore,
   };
 }

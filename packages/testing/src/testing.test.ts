@@ -1,5 +1,6 @@
-import { cors, http, queue, schedule, storage, stream } from '@skyport/core';
-import { describe, expect, it } from 'vitest';
+import { cors, http, queue, schedule, storage, stream, timeout } from '@skyport/core';
+import { logger } from '@skyport/core/logger';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createClock } from './clock.js';
 import { fakeContext } from './context.js';
@@ -113,5 +114,51 @@ describe('collectLogs()', () => {
     ]);
     expect(logs.find((line) => line.level === 'error')).toHaveLength(1);
     expect(logs.text()).toContain('kaboom');
+  });
+
+  it('finds lines by their message in the AWS and GCP formats of logger(), which write `message`', async () => {
+    const fn = http()
+      .use(logger())
+      .handle((_req, ctx) => {
+        ctx.log.info('creating order');
+        return 'ok';
+      });
+    for (const [cloud, level] of [
+      ['aws', { level: 'INFO' }],
+      ['gcp', { severity: 'INFO' }],
+    ] as const) {
+      const logs = collectLogs();
+      try {
+        await invoke(fn, httpRequest(), { cloud });
+      } finally {
+        logs.restore();
+      }
+      expect(logs.find('creating order')).toEqual([expect.objectContaining({ ...level, message: 'creating order' })]);
+    }
+  });
+});
+
+describe('timeout() under test', () => {
+  it('fires under fake timers without waiting, as docs/testing.md describes', async () => {
+    vi.useFakeTimers();
+    try {
+      const fn = http()
+        .use(timeout())
+        .handle((_req, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve('late'))));
+      const pending = invoke(fn, httpRequest(), { deadlineInMs: 3000 });
+      await vi.advanceTimersByTimeAsync(2500);
+      expect((await pending).status).toBe(504);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('fails at once when the clock already stands within the margin of the deadline', async () => {
+    const clock = createClock('2026-01-01T00:00:00Z');
+    const fn = http()
+      .use(timeout())
+      .handle(() => 'made it');
+    const ctx = { now: clock, deadline: Date.parse('2026-01-01T00:00:00.400Z') };
+    expect((await invoke(fn, httpRequest(), ctx)).status).toBe(504);
   });
 });

@@ -3,6 +3,7 @@ import {
   binaryMode,
   cloudEvent,
   firestoreCloudEvent,
+  pubsub,
   pubsubCloudEvent,
   pubsubPush,
   schedulerHttpHeaders,
@@ -33,6 +34,14 @@ describe('raw GCP events', () => {
     expect(fromBase64(data.message.data)).toBe('{"orderId":"o1"}');
     expect(data.message).toMatchObject({ messageId: event.id, attributes: { a: '1' }, orderingKey: 'k' });
     expect(JSON.parse(JSON.stringify(event))).toEqual(event);
+  });
+
+  it('builds the CloudEvent a Pub/Sub trigger receives with pubsub()', () => {
+    const event = pubsub({ data: { orderId: 'o1' }, messageId: 'm-1', publishTime: '2026-01-01T00:00:00Z' });
+    expect(event).toEqual(
+      pubsubCloudEvent({ data: { orderId: 'o1' }, messageId: 'm-1', publishTime: '2026-01-01T00:00:00Z' }),
+    );
+    expect(event.type).toBe('google.cloud.pubsub.topic.v1.messagePublished');
   });
 
   it('builds a push envelope with both field spellings and a delivery attempt', () => {

@@ -72,6 +72,17 @@ export function pubsubCloudEvent(options: PubSubMessageOptions = {}): RawEvent {
 }
 
 /**
+ * A Pub/Sub message as a Pub/Sub-triggered function receives it: the Eventarc CloudEvent
+ * (`pubsubCloudEvent`). For a push subscription to an HTTP endpoint, use `pubsubPush`.
+ *
+ * @example
+ * await invokeGcp(fulfilOrder, gcp.pubsub({ data: { orderId: 'ord_1' } }));
+ */
+export function pubsub(options: PubSubMessageOptions = {}): RawEvent {
+  return pubsubCloudEvent(options);
+}
+
+/**
  * The body of a Pub/Sub push subscription request: `{ message, subscription }`, with the proto
  * names (`message_id`, `publish_time`) next to the JSON names as Pub/Sub sends them, and
  * `deliveryAttempt` when a dead-letter policy is set.
