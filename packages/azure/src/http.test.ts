@@ -260,6 +260,79 @@ describe('toAzure: http', () => {
     expect(wrong).toMatchObject({ status: 405, headers: { allow: 'GET, HEAD, OPTIONS' } });
   });
 
+  describe('router paths are decoded exactly once', () => {
+    const files = router(
+      http({ method: 'GET', path: '/files/:name' }).handle((req) => ({
+        name: req.params.name,
+        path: req.path,
+        query: req.query,
+      })),
+    );
+    const routed = invocation({ options: { trigger: { type: 'httpTrigger', name: 'request', route: '{*path}' } } });
+    // The host decodes the path (all but `%2F`) before routing, so the catch-all value is decoded;
+    // `request.url` is rebuilt from that decoded path, keeping any `%XX` it holds (`%2520` -> `%20`).
+    const cases = [
+      { sent: 'files/report.pdf', hostUrl: 'files/report.pdf', value: 'files/report.pdf', name: 'report.pdf' },
+      { sent: 'files/100%25', hostUrl: 'files/100%25', value: 'files/100%', name: '100%' },
+      { sent: 'files/a%2520b', hostUrl: 'files/a%20b', value: 'files/a%20b', name: 'a%20b' },
+      { sent: 'files/what%3Fx', hostUrl: 'files/what%3Fx', value: 'files/what?x', name: 'what?x' },
+      { sent: 'files/a%2Fb', hostUrl: 'files/a%2Fb', value: 'files/a%2Fb', name: 'a/b' },
+    ];
+
+    it.each(cases)('/api/$sent with the URL as sent: the handler sees $name', async ({ sent, value, name }) => {
+      // Prepare
+      const request = new HttpRequest({
+        method: 'GET',
+        url: `http://localhost:7071/api/${sent}`,
+        params: { path: value },
+      });
+
+      // Act
+      const response = await toAzure(files)(request, routed.context);
+
+      // Assert
+      expect(response).toEqual({
+        status: 200,
+        headers: json,
+        body: JSON.stringify({ name, path: `/files/${name}`, query: {} }),
+      });
+    });
+
+    it.each(cases)('/api/$sent with the URL as the host rebuilds it: the handler sees $name', async (c) => {
+      // Prepare
+      const request = new HttpRequest({
+        method: 'GET',
+        url: `http://localhost:7071/api/${c.hostUrl}`,
+        params: { path: c.value },
+      });
+
+      // Act
+      const response = await toAzure(files)(request, routed.context);
+
+      // Assert
+      expect(response).toEqual({
+        status: 200,
+        headers: json,
+        body: JSON.stringify({ name: c.name, path: `/files/${c.name}`, query: {} }),
+      });
+    });
+
+    it('takes the path from the catch-all value when the URL does not end with it', async () => {
+      // Prepare: a URL that is not the request's (a proxy rewrote it)
+      const request = new HttpRequest({
+        method: 'GET',
+        url: 'http://localhost:7071/other',
+        params: { path: 'files/50% off?#1' },
+      });
+
+      // Act
+      const response = await toAzure(files)(request, routed.context);
+
+      // Assert
+      expect(response.body).toBe(JSON.stringify({ name: '50% off?#1', path: '/files/50% off?#1', query: {} }));
+    });
+  });
+
   it('strips a custom route prefix and never reads a consumed body', async () => {
     // Prepare
     const fn = http({ method: 'POST', path: '/hooks' }).handle((req) => req.path);

@@ -80,6 +80,45 @@ function stripPrefix(pathname: string, prefix: string): string {
   return pathname.startsWith(`${head}/`) ? pathname.slice(head.length) : pathname;
 }
 
+/**
+ * Decodes percent-escapes as the Functions host (Kestrel) decodes a request path before routing:
+ * every escape but `%2F`, so an encoded slash stays inside its segment; a run of escapes that is
+ * not UTF-8 is kept as sent. Route values (`request.params`) are slices of that decoded path.
+ *
+ * @example
+ * hostDecode('files/a%2520b/c%2Fd'); // 'files/a%20b/c%2Fd'
+ */
+export function hostDecode(path: string): string {
+  return path.replace(/(?:%(?!2[Ff])[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/** A decoded route value as a percent-encoded path that core decodes back to it (`%2F` stays a `/` inside its segment). */
+function encodeRouteValue(value: string): string {
+  return value.replace(/%(?!2F)|[?#]/gi, (c) => (c === '%' ? '%25' : c === '?' ? '%3F' : '%23'));
+}
+
+/**
+ * The portable path of a router's catch-all value, percent-encoded so core decodes it exactly once.
+ * The value is already decoded, and the host rebuilds `request.url` from its decoded path keeping
+ * every `%XX` in it (`/api/a%2520b` arrives as `/api/a%20b` with the value `a%20b`). So the tail of
+ * the URL path is used when it decodes to the value, and the value re-encoded otherwise.
+ */
+function catchAllPath(urlPath: string, value: string): string {
+  const segments = urlPath.split('/');
+  const count = value.split('/').length;
+  if (segments.length > count) {
+    const tail = segments.slice(-count).join('/');
+    if (hostDecode(tail) === value) return `/${tail}`;
+  }
+  return `/${encodeRouteValue(value)}`;
+}
+
 function clientIp(headers: Record<string, string>): string | undefined {
   const first = (headers['x-forwarded-for'] ?? headers['client-ip'])?.split(',')[0]?.trim();
   if (!first) return undefined;
@@ -129,7 +168,7 @@ export async function fromAzureRequest(request: AzureHttpRequest, mapping: HttpM
     if (!query.has(key)) query.append(key, value);
   });
   if (mapping.catchAll !== undefined && mapping.catchAll in params) {
-    path = `/${params[mapping.catchAll] ?? ''}`;
+    path = catchAllPath(path, params[mapping.catchAll] ?? '');
     delete params[mapping.catchAll];
   } else {
     path = stripPrefix(path, mapping.routePrefix);

@@ -52,6 +52,30 @@ describe('invokeAzure', () => {
     expect(initForm.body).toBe('{"size":2,"type":"text/plain"}');
   });
 
+  it('routes percent-encoded router paths as the host would, decoding them exactly once', async () => {
+    // Prepare
+    const files = router(
+      http({ method: 'GET', path: '/files/:name' }).handle((req) => ({ name: req.params.name, path: req.path })),
+    );
+    const get = (url: string) => invokeAzure(files, { url });
+
+    // Act
+    const plain = await get('/api/files/report.pdf');
+    const percent = await get('/api/files/100%25');
+    const encoded = await get('/api/files/a%2520b');
+    const question = await get('/api/files/what%3Fx');
+    const slash = await get('/api/files/a%2Fb');
+    const malformed = await get('/api/files/%zz');
+
+    // Assert
+    expect(plain.body).toBe('{"name":"report.pdf","path":"/files/report.pdf"}');
+    expect(percent.body).toBe('{"name":"100%","path":"/files/100%"}');
+    expect(encoded.body).toBe('{"name":"a%20b","path":"/files/a%20b"}');
+    expect(question.body).toBe('{"name":"what?x","path":"/files/what?x"}');
+    expect(slash.body).toBe('{"name":"a/b","path":"/files/a/b"}');
+    expect(malformed).toMatchObject({ status: 400, body: expect.stringContaining('"code":"BAD_PATH"') });
+  });
+
   it('runs message functions from { trigger, triggerMetadata } and rejects as the host would see it', async () => {
     // Prepare
     const seen: unknown[] = [];

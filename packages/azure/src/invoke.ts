@@ -7,7 +7,7 @@
 import type { HttpRequest as AzureHttpRequest, InvocationContext as AzureInvocationContext } from '@azure/functions';
 import { type Kind, SkyportError, type SkyportFunction } from '@skyport/core';
 import { toAzure } from './handler.js';
-import { catchAllOf, ROUTER_ROUTE } from './http.js';
+import { catchAllOf, hostDecode, ROUTER_ROUTE } from './http.js';
 import { asRecord } from './metadata.js';
 import { readSettings } from './settings.js';
 import type { AnyFunction, AzureHttpInput, AzureHttpResponse, AzureTriggerInput, InvokeAzureOptions } from './types.js';
@@ -79,7 +79,7 @@ function httpRequestOf(
     const staticPart = (route ?? '').split('{*')[0]?.replace(/\/+$/, '') ?? '';
     const below = stripPrefix(url.pathname, options.routePrefix ?? 'api');
     const rest = staticPart === '' ? below : stripPrefix(below, staticPart);
-    params[catchAll] = decodeURIComponent(rest.replace(/^\/+/, ''));
+    params[catchAll] = hostDecode(rest.replace(/^\/+/, ''));
   }
   let body: { string?: string; bytes?: Uint8Array } | undefined;
   const typed = rpcBody(input.body);

@@ -5,6 +5,7 @@ import {
   http,
   type Kind,
   queue,
+  router,
   SkyportError,
   type SkyportFunction,
   schedule,
@@ -106,6 +107,20 @@ function contextOf(type: (typeof triggerTypes)[number] | undefined, meta: unknow
   });
 }
 
+/** ASP.NET Core's `PathString.ToUriComponent()`, which the host builds `request.url` with: escapes what is not a path character, keeps `%XX`. */
+function toUriComponent(path: string): string {
+  return path.replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/gu, (c) => encodeURIComponent(c));
+}
+
+function escapesAreUtf8(text: string): boolean {
+  try {
+    decodeURIComponent(text.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('properties', () => {
   it('malformed trigger inputs never throw anything but SkyportError', async () => {
     await fc.assert(
@@ -173,6 +188,43 @@ describe('properties', () => {
         );
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('a router sees the segment the client sent decoded exactly once, whichever URL the host hands over', async () => {
+    const files = router(http({ method: 'GET', path: '/files/:name' }).handle((req) => ({ name: req.params.name })));
+    const handler = toAzure(files);
+    await fc.assert(
+      fc.asyncProperty(
+        // `.`/`..` are dot segments. Once the host decoded the path, a literal `%2F` is an encoded
+        // slash to it, and a literal `%XX` that is not UTF-8 reads as the malformed escape it could have been.
+        fc
+          .oneof(
+            fc.string({ unit: 'grapheme', minLength: 1 }),
+            fc.string({ unit: fc.constantFrom('%', '2', '5', 'a', 'F', '?', '#', '/', ' ', '.', 'é'), minLength: 1 }),
+          )
+          .filter((name) => name !== '.' && name !== '..' && !/%2F/i.test(name) && escapesAreUtf8(name)),
+        async (name) => {
+          // Prepare: the host decodes all but `%2F`, and rebuilds the URL from that decoded path
+          const sent = `/api/files/${encodeURIComponent(name)}`;
+          const decoded = decodeURIComponent(sent.replaceAll('%2F', '%252F'));
+          const value = decoded.slice('/api/'.length);
+
+          for (const url of [sent, toUriComponent(decoded)]) {
+            // Act
+            const request = new HttpRequest({
+              method: 'GET',
+              url: `http://localhost:7071${url}`,
+              params: { path: value },
+            });
+            const response = await handler(request, contextOf('httpTrigger', undefined, undefined));
+
+            // Assert
+            expect(response).toMatchObject({ status: 200, body: JSON.stringify({ name }) });
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
