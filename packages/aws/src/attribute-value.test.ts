@@ -32,6 +32,29 @@ describe('unmarshall', () => {
     });
   });
 
+  it('keeps an attribute named __proto__ as an own property, at every depth, without touching prototypes', () => {
+    // Prepare: JSON.parse makes `__proto__` an own key, as a stream record's image has it
+    const image = JSON.parse(
+      '{"__proto__":{"M":{"polluted":{"S":"yes"},"inner":{"M":{"__proto__":{"N":"1"}}}}},' +
+        '"list":{"L":[{"M":{"__proto__":{"BOOL":true}}}]},"b":{"N":"1"}}',
+    );
+    // Act
+    const item = unmarshall(image);
+    // Assert
+    expect(Object.getPrototypeOf(item)).toBe(Object.prototype);
+    expect(Object.keys(item)).toEqual(['__proto__', 'list', 'b']);
+    const top = Object.getOwnPropertyDescriptor(item, '__proto__')?.value as Record<string, unknown>;
+    expect(Object.getPrototypeOf(top)).toBe(Object.prototype);
+    expect(Object.keys(top)).toEqual(['polluted', 'inner']);
+    expect(Object.getOwnPropertyDescriptor(top.inner, '__proto__')?.value).toBe(1);
+    expect(Object.getOwnPropertyDescriptor((item.list as object[])[0], '__proto__')?.value).toBe(true);
+    expect((item as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(JSON.stringify(item)).toBe(
+      '{"__proto__":{"polluted":"yes","inner":{"__proto__":1}},"list":[{"__proto__":true}],"b":1}',
+    );
+    expect(JSON.stringify(marshall(item))).toBe(JSON.stringify(image));
+  });
+
   it('round-trips through marshall', () => {
     const item = { id: 'o-1', total: 12.5, tags: ['a'], meta: { ok: true, none: null } };
     expect(unmarshall(marshall(item))).toEqual(item);

@@ -44,7 +44,18 @@ export function unmarshallValue(value: unknown): unknown {
 }
 
 /**
- * An item (a map of AttributeValues) as a plain object.
+ * Sets `out[key]` as an own property. An attribute may be named `__proto__`, which assignment
+ * would take as the object's prototype instead (the attribute lost, the item polluted).
+ */
+function put<T>(out: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') {
+    Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+  } else out[key] = value;
+}
+
+/**
+ * An item (a map of AttributeValues) as a plain object. Every attribute is an own property,
+ * `__proto__` included.
  *
  * @example
  * unmarshall({ id: { S: 'o-1' }, total: { N: '12.5' } }); // { id: 'o-1', total: 12.5 }
@@ -52,7 +63,7 @@ export function unmarshallValue(value: unknown): unknown {
 export function unmarshall(item: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const source = obj(item);
-  if (source) for (const key of Object.keys(source)) out[key] = unmarshallValue(source[key]);
+  if (source) for (const key of Object.keys(source)) put(out, key, unmarshallValue(source[key]));
   return out;
 }
 
@@ -82,6 +93,6 @@ export function marshallValue(value: unknown): Obj {
  */
 export function marshall(item: Readonly<Record<string, unknown>>): Record<string, Obj> {
   const out: Record<string, Obj> = {};
-  for (const key of Object.keys(item)) if (item[key] !== undefined) out[key] = marshallValue(item[key]);
+  for (const key of Object.keys(item)) if (item[key] !== undefined) put(out, key, marshallValue(item[key]));
   return out;
 }

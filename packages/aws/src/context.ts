@@ -132,7 +132,8 @@ export function createLambdaContext(init: LambdaContextInit = {}): LambdaContext
 
 /**
  * The Lambda context a `fromLambda` handler gets: the real one on Lambda, a faithful stand-in
- * built from `ctx` elsewhere.
+ * built from `ctx` elsewhere (`fromLambda` hands either over with `succeed`, `fail` and `done`
+ * of its own, which complete the call).
  *
  * @example
  * const context = lambdaContextFrom(ctx);

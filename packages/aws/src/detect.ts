@@ -35,6 +35,15 @@ export function detectAwsRecord(record: unknown): AwsSource {
 }
 
 /**
+ * Whether an event with a `requestContext` is a `REQUEST` authorizer's: a REST one (`methodArn`)
+ * or an HTTP API one, whose payload 2.0 looks like an HTTP API request but for `type` and
+ * `routeArn` (one property read for a request, which has no `type`).
+ */
+function isRequestAuthorizer(e: Obj): boolean {
+  return e.type === 'REQUEST' && (typeof e.methodArn === 'string' || typeof e.routeArn === 'string');
+}
+
+/**
  * Whether `event` is an HTTP API 2.0 or Function URL event: the first test of `detectAwsEvent`,
  * alone, for the HTTP handler, which maps both alike.
  *
@@ -43,7 +52,12 @@ export function detectAwsRecord(record: unknown): AwsSource {
  */
 export function isHttpApi(event: unknown): boolean {
   const rc = obj(obj(event)?.requestContext);
-  return rc !== undefined && obj(rc.http) !== undefined && typeof (event as Obj).rawPath === 'string';
+  return (
+    rc !== undefined &&
+    obj(rc.http) !== undefined &&
+    typeof (event as Obj).rawPath === 'string' &&
+    !isRequestAuthorizer(event as Obj)
+  );
 }
 
 /**
@@ -60,14 +74,12 @@ export function detectAwsEvent(event: unknown): AwsSource {
   if (!e) return 'unknown';
   const rc = obj(e.requestContext);
   if (rc) {
-    if (obj(rc.http) && typeof e.rawPath === 'string') {
+    if (obj(rc.http) && typeof e.rawPath === 'string' && !isRequestAuthorizer(e)) {
       const domain = str(rc.domainName);
       return (domain?.includes('.lambda-url.') ?? false) || e.routeKey === undefined ? 'function-url' : 'apigw-v2';
     }
     if (obj(rc.elb)) return 'alb';
-    if (e.type === 'REQUEST' && (typeof e.methodArn === 'string' || typeof e.routeArn === 'string')) {
-      return 'apigw-authorizer';
-    }
+    if (isRequestAuthorizer(e)) return 'apigw-authorizer';
     if (typeof e.httpMethod === 'string') return 'apigw-v1';
     return 'unknown';
   }

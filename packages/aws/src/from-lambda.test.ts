@@ -25,9 +25,9 @@ afterAll(() => restore?.());
 const v2 = () => fixture<APIGatewayProxyEventV2>('apigw-http/powertools-ts__no-auth.json');
 
 describe('fromLambda through toLambda', () => {
-  it('passes the original HTTP event and Lambda context unchanged, and maps the result back', async () => {
+  it('passes the original HTTP event and the Lambda context unchanged, and maps the result back', async () => {
     // Prepare
-    const seen: { event?: unknown; context?: unknown } = {};
+    const seen: { event?: unknown; context?: LambdaContext } = {};
     const legacy = async (event: APIGatewayProxyEventV2, context: LambdaContext) => {
       seen.event = event;
       seen.context = context;
@@ -35,15 +35,18 @@ describe('fromLambda through toLambda', () => {
     };
     const fn = fromLambda(legacy, { kind: 'http' }).use(cors());
     const event = { ...v2(), headers: { ...v2().headers, origin: 'https://shop.example' } };
-    const context = createLambdaContext({ awsRequestId: 'req-1' });
+    const context = createLambdaContext({ awsRequestId: 'req-1', functionName: 'orders' });
     // Act
     const result = await invokeLambda(fn, event, context);
     // Assert
     expect(seen.event).toBe(event);
-    expect(seen.context).toBe(context);
+    // Every property as it was; only succeed / fail / done are the call's own (see below).
+    const { succeed, fail, done, ...properties } = context;
+    expect(seen.context).toMatchObject(properties);
+    expect(seen.context?.getRemainingTimeInMillis()).toBeGreaterThan(0);
     expect(result).toEqual({
       statusCode: 201,
-      headers: { 'x-legacy': 'yes', 'access-control-allow-origin': '*', 'content-type': 'text/plain; charset=utf-8' },
+      headers: { 'x-legacy': 'yes', 'access-control-allow-origin': '*' },
       cookies: ['s=1'],
       body: '{"ok":true}',
       isBase64Encoded: false,
@@ -80,6 +83,29 @@ describe('fromLambda through toLambda', () => {
     const result = await invokeLambda(fn, v2());
     expect(result).toMatchObject({ statusCode: 500 });
     expect(JSON.stringify(result)).not.toContain('secret failure');
+  });
+
+  it('passes a legacy result without a content type back without one, for every HTTP source', async () => {
+    // Prepare
+    const legacy = async () => ({ statusCode: 200, body: JSON.stringify({ ok: true }) });
+    const binary = async () => ({ statusCode: 200, body: 'AAEC', isBase64Encoded: true });
+    const fn = fromLambda(legacy, { kind: 'http' });
+    // Act
+    const rest = await invokeLambda(fn, fixture('apigw-rest/powertools-ts__no-auth.json'));
+    const httpApi = await invokeLambda(fn, v2());
+    const alb = await invokeLambda(fn, fixture('alb/aws-lambda-go__alb-lambda-target-request-headers-only.json'));
+    const bytes = await invokeLambda(fromLambda(binary, { kind: 'http' }), v2());
+    // Assert
+    expect(rest).toEqual({ statusCode: 200, headers: {}, body: '{"ok":true}', isBase64Encoded: false });
+    expect(httpApi).toEqual({ statusCode: 200, headers: {}, body: '{"ok":true}', isBase64Encoded: false });
+    expect(alb).toEqual({
+      statusCode: 200,
+      statusDescription: '200 OK',
+      headers: {},
+      body: '{"ok":true}',
+      isBase64Encoded: false,
+    });
+    expect(bytes).toEqual({ statusCode: 200, headers: {}, body: 'AAEC', isBase64Encoded: true });
   });
 
   it('runs an SQS batch one record at a time and honours its batchItemFailures', async () => {
@@ -143,6 +169,120 @@ describe('fromLambda through toLambda', () => {
   });
 });
 
+describe('fromLambda completion, as the Lambda Node.js runtime completes a handler', () => {
+  const sqs = () => fixture<SQSEvent>('sqs/powertools-ts__base.json');
+  const bothFailed = {
+    batchItemFailures: [
+      { itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' },
+      { itemIdentifier: '2e1424d4-f796-459a-8184-9c92662be6da' },
+    ],
+  };
+  const later = (run: () => void) => setTimeout(run, 5);
+
+  it('waits for the callback of a rest-parameter handler (length 0)', async () => {
+    // Prepare
+    const failing = (...args: unknown[]) => later(() => (args[2] as Callback)(new Error('fails later')));
+    const answering = (...args: unknown[]) =>
+      later(() => (args[2] as Callback<APIGatewayProxyResult>)(null, { statusCode: 200, body: 'ok' }));
+    // Act
+    const batch = await invokeLambda(fromLambda(failing, { kind: 'queue' }), sqs());
+    const response = await invoke(fromLambda(answering, { kind: 'http' }), httpRequest({ path: '/' }));
+    // Assert
+    expect(failing.length).toBe(0);
+    expect(batch).toEqual(bothFailed);
+    expect(response).toMatchObject({ status: 200, body: 'ok' });
+  });
+
+  it('waits for the callback of a handler whose callback has a default value (length 2)', async () => {
+    const legacy = (_event: SQSEvent, _context: LambdaContext, callback: Callback = () => undefined) => {
+      later(() => callback(new Error('fails later')));
+    };
+    const result = await invokeLambda(fromLambda(legacy, { kind: 'queue' }), sqs());
+    expect(legacy.length).toBe(2);
+    expect(result).toEqual(bothFailed);
+  });
+
+  it('completes with context.succeed, and fails with context.fail and context.done(error)', async () => {
+    // Prepare: the aws-serverless-express style, and a context whose own methods do nothing
+    const succeeding = (_event: unknown, context: LambdaContext) => {
+      later(() => context.succeed({ statusCode: 201, body: 'made' }));
+    };
+    const failing = (_event: unknown, context: LambdaContext) => {
+      later(() => context.fail(new Error('context fail')));
+    };
+    const doneWithError = (_event: unknown, context: LambdaContext) => {
+      later(() => context.done(new Error('context done')));
+    };
+    const doneWithResult = (_event: unknown, context: LambdaContext) => {
+      later(() => context.done(undefined, { statusCode: 202, body: 'queued' }));
+    };
+    // Act
+    const made = await invoke(fromLambda(succeeding, { kind: 'http' }), httpRequest({ path: '/' }));
+    const queued = await invokeLambda(fromLambda(doneWithResult, { kind: 'http' }), v2());
+    const failed = await invokeLambda(fromLambda(failing, { kind: 'queue' }), sqs(), createLambdaContext());
+    const done = await invokeLambda(fromLambda(doneWithError, { kind: 'queue' }), sqs(), createLambdaContext());
+    // Assert
+    expect(made).toMatchObject({ status: 201, body: 'made' });
+    expect(queued).toEqual({ statusCode: 202, headers: {}, body: 'queued', isBase64Encoded: false });
+    expect(failed).toEqual(bothFailed);
+    expect(done).toEqual(bothFailed);
+  });
+
+  it('keeps the real context.succeed out of it on Lambda, and lets the handler set the runtime flags', async () => {
+    // Prepare: a context like the runtime's, whose succeed would report the whole invocation
+    let waits = true;
+    const reported: unknown[] = [];
+    const context = Object.defineProperty(
+      { ...createLambdaContext(), succeed: (result: unknown) => void reported.push(result) },
+      'callbackWaitsForEmptyEventLoop',
+      {
+        get: () => waits,
+        set: (value: boolean) => {
+          waits = value;
+        },
+        enumerable: true,
+      },
+    ) as LambdaContext;
+    const legacy = (event: SQSEvent, lambda: LambdaContext) => {
+      lambda.callbackWaitsForEmptyEventLoop = false;
+      if (event.Records[0]?.body === 'Test message.') later(() => lambda.fail('first record failed'));
+      else later(() => lambda.succeed(undefined));
+    };
+    // Act
+    const result = await invokeLambda(fromLambda(legacy, { kind: 'queue' }), sqs(), context);
+    // Assert
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }] });
+    expect(reported).toEqual([]);
+    expect(waits).toBe(false);
+  });
+
+  it('lets the first of callback, context and returned promise win', async () => {
+    const calledBackFirst = (_event: unknown, _context: LambdaContext, callback: Callback) => {
+      callback(null, { statusCode: 200, body: 'callback' });
+      return Promise.reject(new Error('too late'));
+    };
+    const failedFirst = async (_event: unknown, context: LambdaContext) => {
+      context.fail(new Error('failed first'));
+      return { batchItemFailures: [] };
+    };
+    const response = await invokeLambda(fromLambda(calledBackFirst, { kind: 'http' }), v2());
+    const batch = await invokeLambda(fromLambda(failedFirst, { kind: 'queue' }), sqs());
+    expect(response).toEqual({ statusCode: 200, headers: {}, body: 'callback', isBase64Encoded: false });
+    expect(batch).toEqual(bothFailed);
+  });
+
+  it('answers with what a handler that cannot reach the callback or the context returned', async () => {
+    const seen: string[] = [];
+    const http = (event: APIGatewayProxyEventV2) => ({ statusCode: 200, body: `sync ${event.rawPath}` });
+    const worker = (event: SQSEvent) => void seen.push(event.Records[0]?.messageId ?? '');
+    const response = await invokeLambda(fromLambda(http, { kind: 'http' }), v2());
+    const batch = await invokeLambda(fromLambda(worker, { kind: 'queue' }), sqs());
+    expect(response).toEqual({ statusCode: 200, headers: {}, body: 'sync /lambda', isBase64Encoded: false });
+    expect(batch).toEqual({ batchItemFailures: [] });
+    expect(seen).toEqual(['059f36b4-87a3-44ab-83d2-661975830a7d', '2e1424d4-f796-459a-8184-9c92662be6da']);
+  });
+});
+
 describe('fromLambda elsewhere (synthesised events)', () => {
   it('builds an HTTP API v2 event from a portable request', async () => {
     let seen: APIGatewayProxyEventV2 | undefined;
@@ -176,6 +316,28 @@ describe('fromLambda elsewhere (synthesised events)', () => {
       requestContext: { http: { method: 'POST', path: '/orders' }, domainName: 'api.test' },
     });
     expect(seen?.headers.cookie).toBeUndefined();
+  });
+
+  it("uses the portable path, not the platform URL's, and the query", async () => {
+    // Prepare: what the Azure adapter hands over for GET /api/orders/42?x=1&x=2
+    let seen: APIGatewayProxyEventV2 | undefined;
+    const legacy = async (event: APIGatewayProxyEventV2) => {
+      seen = event;
+      return { statusCode: 204 };
+    };
+    const fn = fromLambda(legacy, { kind: 'http', path: '/orders/:id' });
+    const request = {
+      ...httpRequest({ path: '/orders/42 b', query: { x: ['1', '2'] } }),
+      url: 'https://shop.azurewebsites.net/api/orders/42%20b?x=1&x=2',
+    };
+    // Act
+    const res = await invoke(fn, request);
+    // Assert
+    expect(res.status).toBe(204);
+    expect(seen?.rawPath).toBe('/orders/42%20b');
+    expect(seen?.requestContext.http.path).toBe('/orders/42%20b');
+    expect(seen?.rawQueryString).toBe('x=1&x=2');
+    expect(seen?.pathParameters).toEqual({ id: '42 b' });
   });
 
   it('builds an SQS record and maps a reported failure back', async () => {

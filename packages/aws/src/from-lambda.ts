@@ -32,12 +32,13 @@ import type { Callback } from 'aws-lambda';
 import { marshall } from './attribute-value.js';
 import { lambdaContextFrom } from './context.js';
 import { detectAwsEvent, detectAwsRecord } from './detect.js';
+import { UNTYPED } from './http/body.js';
 import type { AwsSource, LambdaContext } from './types.js';
 import { type Obj, obj, str } from './util.js';
 
 /**
- * A Lambda handler as written for the Node.js runtime: `async (event, context)` or
- * `(event, context, callback)`.
+ * A Lambda handler as written for the Node.js runtime: `async (event, context)`,
+ * `(event, context, callback)`, or `(event, context)` calling `context.succeed`.
  *
  * @example
  * const legacy: LegacyHandler<SQSEvent, SQSBatchResponse> = async (event) => ({ batchItemFailures: [] });
@@ -64,34 +65,90 @@ function toError(error: unknown): Error {
   return new Error(typeof error === 'string' ? error : `the Lambda handler failed: ${JSON.stringify(error)}`);
 }
 
-/** Calls an async or callback-style handler; the first of callback and promise wins. */
-function call(handler: LegacyHandler<unknown>, event: unknown, context: LambdaContext): Promise<unknown> {
+/**
+ * Whether a handler can reach the callback or the context: it declares two parameters or more,
+ * or a rest or default parameter (which `length` does not count: `(...args)` has length 0,
+ * `(event, context, callback = noop)` length 2), or it is a function (not an arrow) that reads
+ * `arguments`, or its source does not show its parameters (a bound function, a proxy). Read
+ * once, when the handler is wrapped.
+ */
+function reachesCallback(handler: (...args: never[]) => unknown): boolean {
+  if (handler.length >= 2) return true;
+  let source: string;
+  try {
+    source = Function.prototype.toString.call(handler);
+  } catch {
+    return true;
+  }
+  if (source.includes('[native code]')) return true;
+  if (/^(?:async\s+)?[\w$]+\s*=>/.test(source)) return false; // `event => ...`
+  const arrow = /^(?:async\s*)?\(/.test(source);
+  if (!arrow && /\barguments\b/.test(source)) return true;
+  // The list ends at the first `)`, unless a default value holds one: a default is enough anyway.
+  const open = source.indexOf('(');
+  const params = open < 0 ? '' : source.slice(open + 1, source.indexOf(')', open));
+  return /\.\.\.|=/.test(params);
+}
+
+/**
+ * The context the handler gets: `context` with `succeed`, `fail` and `done` completing this
+ * call (on Lambda the real ones would report the whole invocation, past Skyport, and a batch
+ * record on its own must not), every other property as it is, accessors included, so setting
+ * `callbackWaitsForEmptyEventLoop` still reaches the runtime.
+ */
+function completable(context: LambdaContext, done: (error: unknown, result?: unknown) => void): LambdaContext {
+  const slot = (value: unknown): PropertyDescriptor => ({
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+  const properties: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(context);
+  properties.done = slot(done);
+  properties.succeed = slot((result: unknown) => done(null, result));
+  // The runtime fails with the message 'handled' when `fail` gets no error.
+  properties.fail = slot((error: unknown) => done(error ?? 'handled'));
+  return Object.create(Object.getPrototypeOf(context) as object | null, properties) as LambdaContext;
+}
+
+/**
+ * Calls a handler the way the Lambda Node.js runtime does: a returned promise (any thenable),
+ * the callback and `context.succeed` / `fail` / `done` each complete the call, the first one
+ * wins. A handler that returns anything else is waited on until it calls back; the runtime
+ * would also answer `null` once the event loop empties, which a process that serves other
+ * requests cannot see, so only a handler that cannot reach the callback or the context (see
+ * `reachesCallback`) is done when it returns, with what it returned (as on Node.js 24).
+ */
+function call(
+  handler: LegacyHandler<unknown>,
+  event: unknown,
+  context: LambdaContext,
+  reaches: boolean,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let settled = false;
-    const ok = (value: unknown) => {
+    const done = (error: unknown, result?: unknown) => {
       if (settled) return;
       settled = true;
-      resolve(value);
-    };
-    const fail = (error: unknown) => {
-      if (settled) return;
-      settled = true;
-      reject(toError(error));
-    };
-    const callback: Callback<unknown> = (error, result) => {
-      if (error !== undefined && error !== null) fail(error);
-      else ok(result);
+      if (error !== undefined && error !== null) reject(toError(error));
+      else resolve(result);
     };
     try {
       const out = (handler as (e: unknown, c: LambdaContext, cb: Callback<unknown>) => unknown)(
         event,
-        context,
-        callback,
+        completable(context, done),
+        done,
       );
-      if (typeof (out as { then?: unknown } | null)?.then === 'function') (out as Promise<unknown>).then(ok, fail);
-      else if (handler.length < 3) ok(out);
+      const then = (out as { then?: unknown } | null | undefined)?.then;
+      if (typeof then === 'function') {
+        then.call(
+          out,
+          (value: unknown) => done(null, value),
+          (error: unknown) => done(error ?? new Error('the Lambda handler rejected')),
+        );
+      } else if (!reaches) done(null, out);
     } catch (error) {
-      fail(error);
+      done(error ?? new Error('the Lambda handler threw'));
     }
   });
 }
@@ -104,12 +161,15 @@ function headerText(value: unknown): string | undefined {
 
 /**
  * Maps what a Lambda HTTP handler returned (REST, HTTP API or ALB result) back to a response.
- * A value without `statusCode` is a body, as HTTP API payload 2.0 treats it.
+ * A value without `statusCode` is a body, as HTTP API payload 2.0 treats it. With `untyped`
+ * (the result goes back to Lambda), a body without a content type gets an empty one, which
+ * keeps core from adding its default and which `toLambda` leaves out, so the platform applies
+ * its own default as it did for the handler alone.
  *
  * @example
  * httpResultToResponse({ statusCode: 201, body: 'made' }); // { status: 201, headers: {}, cookies: [], body: 'made' }
  */
-export function httpResultToResponse(result: unknown): unknown {
+export function httpResultToResponse(result: unknown, untyped = false): unknown {
   const r = obj(result);
   if (!r || typeof r.statusCode !== 'number') return result;
   const headers: Record<string, string> = {};
@@ -140,6 +200,7 @@ export function httpResultToResponse(result: unknown): unknown {
   const text = str(r.body);
   let body: string | Uint8Array | undefined = text === '' ? undefined : text;
   if (text && r.isBase64Encoded === true) body = decodeBase64(text) ?? text;
+  if (untyped && body !== undefined) headers['content-type'] ??= UNTYPED;
   const response: HttpResponseInit = { status: r.statusCode, headers, cookies, body };
   return response;
 }
@@ -173,6 +234,11 @@ function synthesizers(): Promise<Synthesize> {
 /**
  * Wraps an existing Lambda handler as a portable function of `kind`, so it can take Skyport
  * middleware (`.use(...)`), run under `invoke()` in tests, and be deployed by other adapters.
+ * The handler completes as under the Lambda Node.js runtime: with the promise it returns, or
+ * else the callback or `context.succeed` / `fail` / `done`, whichever comes first (these report
+ * to Skyport, never straight to the runtime). A handler that returns something else is waited
+ * on until it calls back, unless it cannot reach the callback or the context (one plain
+ * parameter at most): then what it returned is its result.
  *
  * @example
  * import { fromLambda, toLambda } from '@skyport/aws';
@@ -194,15 +260,15 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
   }
   const legacy = handler as unknown as LegacyHandler<unknown>;
   const { kind, ...rest } = options as { kind: Kind } & Record<string, unknown>;
-  const invoke = (event: unknown, ctx: Context) => call(legacy, event, lambdaContextFrom(ctx));
+  const reaches = reachesCallback(legacy);
+  const invoke = (event: unknown, ctx: Context) => call(legacy, event, lambdaContextFrom(ctx), reaches);
   let fn: SkyportFunction;
   switch (kind) {
     case 'http':
       fn = http(rest).handle(async (req: HttpRequest, ctx: Context) => {
-        const event = httpSources.includes(detectAwsEvent(req.raw))
-          ? req.raw
-          : (await synthesizers()).apiGatewayV2FromRequest(req, ctx);
-        return httpResultToResponse(await invoke(event, ctx));
+        const onLambda = httpSources.includes(detectAwsEvent(req.raw));
+        const event = onLambda ? req.raw : (await synthesizers()).apiGatewayV2FromRequest(req, ctx);
+        return httpResultToResponse(await invoke(event, ctx), onLambda);
       }) as SkyportFunction;
       break;
     case 'queue':

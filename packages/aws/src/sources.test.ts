@@ -3,6 +3,7 @@ import {
   type CloudEvent,
   changes,
   events,
+  http,
   type Message,
   queue,
   type ScheduleTick,
@@ -323,6 +324,27 @@ describe('errors', () => {
       shape: 'apigw-authorizer',
     });
   });
+
+  it('rejects HTTP API authorizer events of both payload formats from an http function', async () => {
+    // Prepare: payload 2.0 looks like an HTTP API request but for `type` and `routeArn`
+    const fn = http().handle(() => 'reached');
+    const v1 = fixture('apigw-authorizer/aws-lambda-go__apigw-v2-custom-authorizer-v1-request.json');
+    const v2 = fixture('apigw-authorizer/aws-lambda-go__apigw-v2-custom-authorizer-v2-request.json');
+    // Act
+    const outcomes = await Promise.all(
+      [v1, v2].map((event) =>
+        invokeLambda(fn, event).then(
+          () => 'answered',
+          (error: unknown) => error,
+        ),
+      ),
+    );
+    // Assert
+    for (const outcome of outcomes) {
+      expect(outcome).toBeInstanceOf(SkyportError);
+      expect(outcome).toMatchObject({ code: 'UNKNOWN_EVENT', adapter: 'aws', kind: 'http', shape: 'apigw-authorizer' });
+    }
+  });
 });
 
 describe('detectAwsEvent', () => {
@@ -341,6 +363,8 @@ describe('detectAwsEvent', () => {
     ['kinesis/aws-lambda-go__kinesis-event.json', 'kinesis'],
     ['dynamodb/aws-lambda-go__dynamodb-event.json', 'dynamodb'],
     ['apigw-authorizer/aws-lambda-go__apigw-custom-auth-request.json', 'apigw-authorizer'],
+    ['apigw-authorizer/aws-lambda-go__apigw-v2-custom-authorizer-v1-request.json', 'apigw-authorizer'],
+    ['apigw-authorizer/aws-lambda-go__apigw-v2-custom-authorizer-v2-request.json', 'apigw-authorizer'],
   ])('%s -> %s', (path, source) => {
     expect(detectAwsEvent(fixture(path))).toBe(source);
   });

@@ -47,11 +47,18 @@ function clf(date: Date): string {
 
 const textual = /^text\/|[/+]json|[/+]xml|javascript|urlencoded/i;
 
+/**
+ * The request's path, percent-encoded as a client sends it. The portable path, not the one in
+ * `req.url`: that is the platform's (Azure's carries its `/api` prefix), and a Lambda handler
+ * routes on the path the function is bound to.
+ */
 function pathOf(req: HttpRequest): string {
+  const path = req.path;
   try {
-    return new URL(req.url).pathname;
+    return encodeURI(path).replace(/[?#]/g, encodeURIComponent);
   } catch {
-    return encodeURI(req.path);
+    // A hand-made path with a lone surrogate, which `encodeURI` rejects.
+    return path;
   }
 }
 
@@ -73,10 +80,11 @@ export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context): APIGate
   const host = req.header('host') ?? 'localhost';
   const now = new Date();
   const bytes = req.rawBody;
+  const path = pathOf(req);
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: '$default',
-    rawPath: pathOf(req),
+    rawPath: path,
     rawQueryString: req.queryAll.toString(),
     headers,
     requestContext: {
@@ -86,7 +94,7 @@ export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context): APIGate
       domainPrefix: host.split('.')[0] ?? host,
       http: {
         method: req.method,
-        path: pathOf(req),
+        path,
         protocol: 'HTTP/1.1',
         sourceIp: req.ip ?? '127.0.0.1',
         userAgent: req.header('user-agent') ?? '',

@@ -15,6 +15,8 @@ export const allFixtures: readonly string[] = [
   'alb/powertools-ts__base.json',
   'alb/powertools-ts__multi-fields.json',
   'apigw-authorizer/aws-lambda-go__apigw-custom-auth-request.json',
+  'apigw-authorizer/aws-lambda-go__apigw-v2-custom-authorizer-v1-request.json',
+  'apigw-authorizer/aws-lambda-go__apigw-v2-custom-authorizer-v2-request.json',
   'apigw-http/aws-lambda-dotnet__values-get-all-httpapi-request.json',
   'apigw-http/aws-lambda-go__apigw-v2-request-iam.json',
   'apigw-http/aws-lambda-go__apigw-v2-request-jwt-authorizer.json',

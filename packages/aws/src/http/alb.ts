@@ -6,7 +6,7 @@
 import { type HttpRequestInit, type HttpResponse, statusText } from '@skyport/core';
 import type { ALBResult } from 'aws-lambda';
 import { type Obj, obj, str } from '../util.js';
-import { requestBody, responseBody } from './body.js';
+import { headersOut, requestBody, responseBody } from './body.js';
 
 // Core's table covers errors; ALB shows these phrases for the rest.
 const successPhrases: Readonly<Record<number, string>> = {
@@ -103,13 +103,13 @@ function setCookieName(n: number): string {
 export function toAlb(response: HttpResponse, multiValue: boolean): ALBResult {
   const { body, isBase64Encoded } = responseBody(response);
   const statusDescription = `${response.status} ${successPhrases[response.status] ?? statusText(response.status)}`;
+  let headers = headersOut(response.headers);
   if (multiValue) {
     const multiValueHeaders: Record<string, string[]> = {};
-    for (const key of Object.keys(response.headers)) multiValueHeaders[key] = [response.headers[key] as string];
+    for (const key of Object.keys(headers)) multiValueHeaders[key] = [headers[key] as string];
     if (response.cookies.length > 0) multiValueHeaders['set-cookie'] = response.cookies;
     return { statusCode: response.status, statusDescription, multiValueHeaders, body, isBase64Encoded };
   }
-  let headers = response.headers;
   if (response.cookies.length > 0) {
     headers = { ...headers };
     response.cookies.forEach((cookie, i) => {

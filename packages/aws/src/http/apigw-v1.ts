@@ -6,7 +6,7 @@
 import type { HttpRequestInit, HttpResponse } from '@skyport/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type Obj, obj, str } from '../util.js';
-import { requestBody, responseBody } from './body.js';
+import { headersOut, requestBody, responseBody } from './body.js';
 
 /**
  * Maps a REST (or payload 1.0) event to a request. The query keeps every value of a repeated
@@ -21,11 +21,6 @@ export function fromApiGatewayV1(event: Obj): HttpRequestInit {
   const query = filled(event.multiValueQueryStringParameters) ?? obj(event.queryStringParameters);
   const path = str(event.path) || '/';
   const fullPath = str(rc.path);
-  let url: string | undefined;
-  if (fullPath !== undefined && fullPath !== path) {
-    const host = str(rc.domainName) ?? hostOf(headers);
-    if (host !== undefined) url = `https://${host}${fullPath}`;
-  }
   return {
     method: str(event.httpMethod) ?? 'GET',
     path,
@@ -33,10 +28,30 @@ export function fromApiGatewayV1(event: Obj): HttpRequestInit {
     headers: headers as HttpRequestInit['headers'],
     body: requestBody(event.body, event.isBase64Encoded),
     ip: str(obj(rc.identity)?.sourceIp),
-    url,
+    // Only a stage-qualified path needs a URL of its own (core builds the others from `host`);
+    // made when asked for, query included.
+    get url(): string | undefined {
+      if (fullPath === undefined || fullPath === path) return undefined;
+      const host = str(rc.domainName) ?? hostOf(headers);
+      if (host === undefined) return undefined;
+      const search = searchOf(query);
+      return `https://${host}${fullPath}${search ? `?${search}` : ''}`;
+    },
     params: obj(event.pathParameters) as HttpRequestInit['params'],
     raw: event,
   };
+}
+
+/** The query string of a REST event's (decoded) query map, encoded as core encodes `req.url`'s. */
+function searchOf(query: Obj | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const key of Object.keys(query)) {
+    const value = query[key];
+    if (typeof value === 'string') params.append(key, value);
+    else if (Array.isArray(value)) for (const item of value) if (typeof item === 'string') params.append(key, item);
+  }
+  return params.toString();
 }
 
 /** A map with at least one key (test tools send `multiValueHeaders: {}` next to `headers`). */
@@ -66,7 +81,7 @@ export function toApiGatewayV1(response: HttpResponse): APIGatewayProxyResult {
   const { body, isBase64Encoded } = responseBody(response);
   const result: APIGatewayProxyResult = {
     statusCode: response.status,
-    headers: response.headers,
+    headers: headersOut(response.headers),
     body,
     isBase64Encoded,
   };

@@ -6,23 +6,40 @@
 import type { HttpRequestInit, HttpResponse } from '@skyport/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Obj, obj, str } from '../util.js';
-import { requestBody, responseBody } from './body.js';
+import { headersOut, requestBody, responseBody } from './body.js';
 
 /**
- * Whether the headers can be used as they are. HTTP API and Function URLs send lower-case names
- * with string values; events written by hand (tests, replays) often use `Content-Type`. A full
- * scan costs as much as the rest of the mapping, so the first header decides: a hand-made
- * event is capitalised throughout, a platform one never is.
+ * The header names found lower case in the last events, by position. Real events list the same
+ * names in the same order from one invocation to the next (the same API, the same clients), and
+ * names parsed from JSON are internalised strings, so comparing with these is a pointer check
+ * where scanning each name's characters costs as much as the rest of the mapping.
+ */
+const checkedNames: string[] = [];
+const rememberedNames = 64;
+
+/** Whether a header name has no upper-case ASCII and nothing outside ASCII (which `toLowerCase` would have to map). */
+function lowerCase(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if ((code >= 65 && code <= 90) || code > 127) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the headers can be used as they are: every name lower case and every value a string.
+ * HTTP API and Function URLs send them so; events written by hand (tests, replays) often use
+ * `Content-Type`, anywhere in the map, and those are normalised by core.
  */
 function normalized(headers: Obj): boolean {
-  for (const key in headers) {
-    if (typeof headers[key] !== 'string') return false;
-    // No upper-case ASCII and nothing outside ASCII (which `toLowerCase` would have to map).
-    for (let i = 0; i < key.length; i++) {
-      const code = key.charCodeAt(i);
-      if ((code >= 65 && code <= 90) || code > 127) return false;
+  let i = 0;
+  for (const name in headers) {
+    if (typeof headers[name] !== 'string') return false;
+    if (name !== checkedNames[i]) {
+      if (!lowerCase(name)) return false;
+      if (i < rememberedNames) checkedNames[i] = name;
     }
-    return true;
+    i++;
   }
   return true;
 }
@@ -37,7 +54,6 @@ class HttpApiInit implements HttpRequestInit {
   readonly method: string;
   readonly path: string;
   readonly headers: HttpRequestInit['headers'];
-  readonly headersNormalized: boolean;
   readonly body: string | Uint8Array | undefined;
   readonly query: string | undefined;
   readonly ip: string | undefined;
@@ -57,11 +73,16 @@ class HttpApiInit implements HttpRequestInit {
     this.method = str(http.method) ?? str(rc.httpMethod) ?? 'GET';
     this.path = path;
     this.headers = headers as HttpRequestInit['headers'];
-    this.headersNormalized = headers !== undefined && normalized(headers);
     this.body = requestBody(event.body, event.isBase64Encoded);
     this.query = str(event.rawQueryString);
     this.ip = str(http.sourceIp);
     this.raw = event;
+  }
+
+  /** Checked when core first reads the headers (once), so a request that never does skips it. */
+  get headersNormalized(): boolean {
+    const headers = this.headers;
+    return headers !== undefined && normalized(headers as Obj);
   }
 
   /** Function URLs send the cookies twice (header and array); HTTP APIs only in the array. */
@@ -109,7 +130,7 @@ export function toApiGatewayV2(response: HttpResponse): APIGatewayProxyStructure
   const other = typeof text === 'string' ? undefined : responseBody(response);
   const result: APIGatewayProxyStructuredResultV2 = {
     statusCode: response.status,
-    headers: response.headers,
+    headers: headersOut(response.headers),
     body: other === undefined ? (text as string) : other.body,
     isBase64Encoded: other?.isBase64Encoded === true,
   };

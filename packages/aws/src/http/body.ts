@@ -29,3 +29,25 @@ export function responseBody(response: HttpResponse): { body: string; isBase64En
   if (typeof body === 'string') return { body, isBase64Encoded: false };
   return { body: encodeBase64(body), isBase64Encoded: true };
 }
+
+/**
+ * The content type `fromLambda` gives a legacy result that set none, so that core adds no
+ * default on its way back to Lambda; `headersOut` leaves it out.
+ *
+ * @example
+ * headers['content-type'] ??= UNTYPED;
+ */
+export const UNTYPED = '';
+
+/**
+ * The response headers as Lambda gets them: an empty content type (see `UNTYPED`) left out, so
+ * API Gateway or ALB applies its own default. The headers themselves in every other case.
+ *
+ * @example
+ * headersOut({ 'content-type': '', 'x-a': '1' }); // { 'x-a': '1' }
+ */
+export function headersOut(headers: Record<string, string>): Record<string, string> {
+  if (headers['content-type'] !== UNTYPED) return headers;
+  const { 'content-type': _, ...rest } = headers;
+  return rest;
+}

@@ -105,6 +105,33 @@ describe('HTTP API v2', () => {
     });
   });
 
+  it('lower-cases header names of a hand-made event wherever the capitals are', async () => {
+    // Prepare: a real event's names first (remembered as checked), then the same with capitals
+    const real = v2({ headers: { accept: '*/*', 'content-type': 'application/json', host: 'api.example.com' } });
+    const later = v2({ headers: { accept: '*/*', 'Content-Type': 'application/json', host: 'api.example.com' } });
+    const last = v2({ headers: { accept: '*/*', host: 'api.example.com', 'X-Trace': 't' } });
+    // Act
+    const first = parse((await invokeLambda(echo, real)) as { body: string });
+    const second = parse((await invokeLambda(echo, later)) as { body: string });
+    const third = parse((await invokeLambda(echo, last)) as { body: string });
+    // Assert
+    const headers = {
+      accept: '*/*',
+      'content-type': 'application/json',
+      host: 'api.example.com',
+      cookie: 'session=abc; theme=dark',
+    };
+    expect(first.headers).toEqual(headers);
+    expect(second.headers).toEqual(headers);
+    expect(second.body).toEqual({ sku: 'a', qty: 2 });
+    expect(third.headers).toEqual({
+      accept: '*/*',
+      host: 'api.example.com',
+      'x-trace': 't',
+      cookie: 'session=abc; theme=dark',
+    });
+  });
+
   it('keeps a body flagged base64 that is not base64 as text', async () => {
     const result = await invokeLambda(
       echo,
@@ -209,8 +236,28 @@ describe('REST API v1', () => {
         ['tag', 'b'],
       ],
       ip: '198.51.100.1',
-      url: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/orders',
+      url: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/orders?tag=a&tag=b',
     });
+  });
+
+  it('keeps the query in the stage-qualified url, encoded, and leaves it out when there is none', async () => {
+    // Prepare
+    const withQuery = v1({
+      queryStringParameters: { q: 'a b', ü: '&' },
+      multiValueQueryStringParameters: { q: ['a b'], ü: ['x', '&'] },
+    });
+    const without = v1({ queryStringParameters: null, multiValueQueryStringParameters: null });
+    // Act
+    const seen = parse((await invokeLambda(echo, withQuery)) as { body: string });
+    const bare = parse((await invokeLambda(echo, without)) as { body: string });
+    // Assert
+    expect(seen.url).toBe('https://abc.execute-api.eu-west-1.amazonaws.com/prod/orders?q=a+b&%C3%BC=x&%C3%BC=%26');
+    expect(seen.all).toEqual([
+      ['q', 'a b'],
+      ['ü', 'x'],
+      ['ü', '&'],
+    ]);
+    expect(bare.url).toBe('https://abc.execute-api.eu-west-1.amazonaws.com/prod/orders');
   });
 
   it('accepts null maps and a base64 flag with a null body (payload 1.0)', async () => {
