@@ -19,5 +19,7 @@ Try it (Ctrl+C stops the server):
   curl -s -X POST ${base}/_skyport/fulfilOrder -H 'content-type: application/json' -d '{"body":{"orderId":"ord_1"}}'
   curl -s -X POST ${base}/_skyport/receiptUploaded -H 'content-type: application/json' -d '{"key":"receipts/ord_1.pdf","size":1024}'
   curl -s -X POST ${base}/_skyport/nightlyReport
-  curl -i -X DELETE ${base}/orders/ord_1
+  curl -i -X DELETE ${base}/orders/ord_1   # 409: a fulfilled order cannot be cancelled
+  curl -i -X POST ${base}/orders -H 'content-type: application/json' -d '${order}'
+  curl -i -X DELETE ${base}/orders/ord_2   # 204: a pending one can
 `);
