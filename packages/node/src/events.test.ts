@@ -68,6 +68,46 @@ describe('portableBatch()', () => {
     expect(() => portableBatch(ship, 'ship', 'hello')).toThrow(/must be a JSON object.*got string/);
   });
 
+  it('refuses a field of the wrong type, naming it, instead of running with its default', () => {
+    // Act / Assert
+    const refusal = (fn: Parameters<typeof portableBatch>[0], value: unknown): string => {
+      try {
+        portableBatch(fn, 'fn', value);
+      } catch (error) {
+        if (error instanceof SkyportError) return `${error.code}: ${error.message}`;
+        throw error;
+      }
+      throw new Error('accepted');
+    };
+    expect(refusal(nightly, { scheduledTime: 'not-a-date' })).toBe(
+      'INVALID_EVENT: node: "scheduledTime" must be an ISO 8601 time or epoch milliseconds (schedule function, got object {scheduledTime})',
+    );
+    expect(refusal(nightly, { isPastDue: 'yes' })).toBe(
+      'INVALID_EVENT: node: "isPastDue" must be true or false (schedule function, got object {isPastDue})',
+    );
+    expect(refusal(ship, { attempt: 'two' })).toBe(
+      'INVALID_EVENT: node: "attempt" must be an integer of at least 1 (queue function, got object {attempt})',
+    );
+    expect(refusal(ship, { attempt: 0 })).toMatch(/"attempt" must be an integer of at least 1/);
+    expect(refusal(ship, { id: 7 })).toMatch(/"id" must be a string/);
+    expect(refusal(ship, { attributes: { tries: { n: 1 } } })).toMatch(/"attributes.tries" must be a string/);
+    expect(refusal(ship, [{ id: 'm1' }, { publishedAt: 'yesterday' }])).toMatch(/"publishedAt" must be an ISO 8601/);
+    expect(refusal(clicks, { sequence: 42 })).toMatch(/"sequence" must be a string/);
+    expect(refusal(upload, { key: 'k', size: 'big' })).toMatch(/"size" must be a non-negative integer/);
+    expect(refusal(audit, { op: 'insert', after: [1] })).toMatch(/"after" must be a JSON object/);
+    expect(refusal(signup, { type: 'user.created', time: 'soon' })).toMatch(/"time" must be an ISO 8601/);
+  });
+
+  it('takes the shapes the test kit prints, times as ISO strings or epoch milliseconds, and null as absent', () => {
+    // Act
+    const [tick] = portableBatch(nightly, 'nightly', { scheduledTime: 0, isPastDue: true, name: null });
+    const [message] = portableBatch(ship, 'ship', { id: 'm1', attempt: 3, publishedAt: '2024-05-01T10:00:00Z' });
+
+    // Assert
+    expect(tick?.event).toMatchObject({ scheduledTime: new Date(0), isPastDue: true, name: 'nightly' });
+    expect(message?.event).toMatchObject({ attempt: 3, publishedAt: new Date('2024-05-01T10:00:00Z') });
+  });
+
   it('never fails with anything but a SkyportError, whatever JSON arrives', () => {
     const fns = [ship, clicks, upload, nightly, audit, signup];
     fc.assert(
@@ -102,7 +142,21 @@ describe('httpInit()', () => {
 
   it('defaults to GET / and rejects what is not an object', () => {
     // Act / Assert
-    expect(httpInit({})).toMatchObject({ method: 'GET', path: '/', body: undefined });
+    expect(httpInit({ path: '/' })).toMatchObject({ method: 'GET', path: '/', body: undefined });
+    expect(httpInit({ method: 'DELETE' })).toMatchObject({ method: 'DELETE', path: '/' });
     expect(() => httpInit([1])).toThrow(/must be a JSON object/);
+  });
+
+  it('refuses an event that is not an HTTP request (neither method nor path) rather than running GET /', () => {
+    // Act
+    const attempt = () => httpInit({ id: 'msg-1', body: { orderId: 'ord_1' }, attributes: {}, attempt: 1 });
+
+    // Assert
+    expect(attempt).toThrow(SkyportError);
+    expect(attempt).toThrow(
+      'node: an HTTP request needs a "method" or a "path" (http function, got object {id, body, attributes, attempt})',
+    );
+    expect(() => httpInit({})).toThrow('an HTTP request needs a "method" or a "path"');
+    expect(() => httpInit({ method: 7 })).toThrow('"method" must be a string');
   });
 });

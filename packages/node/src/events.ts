@@ -53,12 +53,82 @@ function invalid(kind: Kind, message: string, value: unknown): SkyportError {
   });
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
+/**
+ * The fields of one posted event, read with their types checked: a field that is absent (or
+ * `null`) gets its default, one of the wrong type is an `INVALID_EVENT` naming it, rather than
+ * silently replaced by the default (a mistyped `scheduledTime` must not run as "now").
+ */
+class Fields {
+  readonly #kind: Kind;
+  readonly #value: Json;
 
-function time(value: unknown): Date | string | number | undefined {
-  return typeof value === 'string' || typeof value === 'number' ? value : undefined;
+  constructor(kind: Kind, value: Json) {
+    this.#kind = kind;
+    this.#value = value;
+  }
+
+  #get(field: string): unknown {
+    const item = this.#value[field];
+    return item === null ? undefined : item;
+  }
+
+  #wrong(field: string, expected: string): SkyportError {
+    return invalid(this.#kind, `"${field}" must be ${expected}`, this.#value);
+  }
+
+  string(field: string): string | undefined {
+    const item = this.#get(field);
+    if (item === undefined || typeof item === 'string') return item;
+    throw this.#wrong(field, 'a string');
+  }
+
+  boolean(field: string): boolean | undefined {
+    const item = this.#get(field);
+    if (item === undefined || typeof item === 'boolean') return item;
+    throw this.#wrong(field, 'true or false');
+  }
+
+  object(field: string): Json | undefined {
+    const item = this.#get(field);
+    if (item === undefined || isObject(item)) return item;
+    throw this.#wrong(field, 'a JSON object');
+  }
+
+  /** An ISO 8601 time or epoch milliseconds, as `new Date()` reads them. */
+  time(field: string): string | number | undefined {
+    const item = this.#get(field);
+    if (item === undefined) return undefined;
+    if ((typeof item === 'string' || typeof item === 'number') && !Number.isNaN(new Date(item).getTime())) return item;
+    throw this.#wrong(field, 'an ISO 8601 time or epoch milliseconds');
+  }
+
+  /** A whole number of at least `min`. */
+  integer(field: string, min: number): number | undefined {
+    const item = this.#get(field);
+    if (item === undefined || (typeof item === 'number' && Number.isInteger(item) && item >= min)) return item;
+    throw this.#wrong(field, `an integer of at least ${min}`);
+  }
+
+  /** A byte count: a non-negative integer, or one as a decimal string (as S3 and GCS send it). */
+  size(field: string): number | string | undefined {
+    const item = this.#get(field);
+    if (item === undefined || (typeof item === 'string' && /^\d+$/.test(item))) return item;
+    if (typeof item === 'number' && Number.isInteger(item) && item >= 0) return item;
+    throw this.#wrong(field, 'a non-negative integer');
+  }
+
+  /** String values by name; numbers and booleans are sent as their text, as message attributes are. */
+  strings(field: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const item = this.object(field);
+    if (item === undefined) return out;
+    for (const [key, entry] of Object.entries(item)) {
+      if (typeof entry === 'string') out[key] = entry;
+      else if (typeof entry === 'number' || typeof entry === 'boolean') out[key] = String(entry);
+      else throw this.#wrong(`${field}.${key}`, 'a string');
+    }
+    return out;
+  }
 }
 
 function strings(value: unknown): Record<string, string> {
@@ -83,58 +153,59 @@ function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): Event
   const kind = fn.kind;
   if (value === undefined && kind === 'schedule') value = {};
   if (!isObject(value)) throw invalid(kind, 'an event must be a JSON object', value);
+  const field = new Fields(kind, value);
   switch (kind) {
     case 'queue': {
       const options = fn.options as KindOptions['queue'];
       return createMessage({
-        id: str(value.id) ?? randomUUID(),
+        id: field.string('id') ?? randomUUID(),
         data: payload(value.body),
-        attributes: strings(value.attributes),
-        attempt: typeof value.attempt === 'number' ? value.attempt : 1,
-        publishedAt: time(value.publishedAt) ?? new Date(),
-        source: str(value.source) ?? options.name,
-        groupId: str(value.groupId),
-        orderingKey: str(value.orderingKey),
+        attributes: field.strings('attributes'),
+        attempt: field.integer('attempt', 1) ?? 1,
+        publishedAt: field.time('publishedAt') ?? new Date(),
+        source: field.string('source') ?? options.name,
+        groupId: field.string('groupId'),
+        orderingKey: field.string('orderingKey'),
         raw: value,
       });
     }
     case 'stream': {
       const options = fn.options as KindOptions['stream'];
-      const sequence = str(value.sequence) ?? str(value.id) ?? String(Date.now());
+      const id = field.string('id');
+      const sequence = field.string('sequence') ?? id ?? String(Date.now());
       return createStreamRecord({
-        id: str(value.id) ?? sequence,
+        id: id ?? sequence,
         sequence,
-        partitionKey: str(value.partitionKey) ?? 'default',
+        partitionKey: field.string('partitionKey') ?? 'default',
         data: payload(value.body),
-        publishedAt: time(value.publishedAt) ?? new Date(),
-        source: str(value.source) ?? options.name,
+        publishedAt: field.time('publishedAt') ?? new Date(),
+        source: field.string('source') ?? options.name,
         raw: value,
       });
     }
     case 'storage': {
       const options = fn.options as KindOptions['storage'];
-      const type = value.type ?? 'created';
+      const type = field.string('type') ?? 'created';
       if (type !== 'created' && type !== 'deleted') throw invalid(kind, '"type" must be "created" or "deleted"', value);
-      const key = str(value.key);
+      const key = field.string('key');
       if (key === undefined || key === '') throw invalid(kind, 'a storage event needs a string "key"', value);
-      const size = value.size;
       return createStorageEvent({
         type,
-        bucket: str(value.bucket) ?? options.bucket,
+        bucket: field.string('bucket') ?? options.bucket,
         key,
-        size: typeof size === 'number' || typeof size === 'string' ? size : undefined,
-        etag: str(value.etag),
-        contentType: str(value.contentType),
-        time: time(value.time) ?? new Date(),
+        size: field.size('size'),
+        etag: field.string('etag'),
+        contentType: field.string('contentType'),
+        time: field.time('time') ?? new Date(),
         raw: value,
       });
     }
     case 'schedule': {
       const options = fn.options as KindOptions['schedule'];
       return createScheduleTick({
-        scheduledTime: time(value.scheduledTime) ?? new Date(),
-        isPastDue: value.isPastDue === true,
-        name: str(value.name) ?? options.name ?? name,
+        scheduledTime: field.time('scheduledTime') ?? new Date(),
+        isPastDue: field.boolean('isPastDue') ?? false,
+        name: field.string('name') ?? options.name ?? name,
         raw: value,
       });
     }
@@ -144,25 +215,25 @@ function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): Event
       if (op === undefined) throw invalid(kind, '"op" must be "insert", "update" or "delete"', value);
       return createChangeEvent({
         op,
-        collection: str(value.collection) ?? options.collection,
-        key: isObject(value.key) ? value.key : {},
-        before: isObject(value.before) ? value.before : undefined,
-        after: isObject(value.after) ? value.after : undefined,
-        time: time(value.time) ?? new Date(),
+        collection: field.string('collection') ?? options.collection,
+        key: field.object('key') ?? {},
+        before: field.object('before'),
+        after: field.object('after'),
+        time: field.time('time') ?? new Date(),
         raw: value,
       });
     }
     case 'events':
       return createCloudEvent({
-        id: str(value.id) ?? randomUUID(),
-        source: str(value.source) ?? '',
-        type: str(value.type) ?? '',
-        specversion: str(value.specversion),
-        subject: str(value.subject),
-        time: time(value.time),
-        datacontenttype: str(value.datacontenttype),
+        id: field.string('id') ?? randomUUID(),
+        source: field.string('source') ?? '',
+        type: field.string('type') ?? '',
+        specversion: field.string('specversion'),
+        subject: field.string('subject'),
+        time: field.time('time'),
+        datacontenttype: field.string('datacontenttype'),
         data: value.data,
-        extensions: isObject(value.extensions) ? value.extensions : {},
+        extensions: field.object('extensions') ?? {},
         raw: value,
       });
     default:
@@ -205,15 +276,23 @@ export function portableBatch(
 
 /**
  * A portable HTTP request from JSON: `{ method, path, headers, query, body }` where `path` may
- * carry a query string and an object `body` is sent as JSON.
+ * carry a query string and an object `body` is sent as JSON. `method` defaults to GET and `path`
+ * to `/`, but one of them must be there: an object with neither is some other event (a queue
+ * message sent to an http function by mistake) and is refused rather than run as `GET /`.
  *
  * @example
  * httpInit({ method: 'POST', path: '/orders', body: { customer: 'a@b.example', lines: [] } });
  */
 export function httpInit(value: unknown): HttpRequestInit {
   if (!isObject(value)) throw invalid('http', 'an HTTP request must be a JSON object', value);
+  const field = new Fields('http', value);
+  const method = field.string('method');
+  const target = field.string('path');
+  if (method === undefined && target === undefined) {
+    throw invalid('http', 'an HTTP request needs a "method" or a "path"', value);
+  }
   const headers: Record<string, string> = {};
-  for (const [key, item] of Object.entries(strings(value.headers))) headers[key.toLowerCase()] = item;
+  for (const [key, item] of Object.entries(field.strings('headers'))) headers[key.toLowerCase()] = item;
   const rawBody = value.body;
   let body: string | undefined;
   if (rawBody === undefined || rawBody === null) body = undefined;
@@ -222,12 +301,12 @@ export function httpInit(value: unknown): HttpRequestInit {
     body = JSON.stringify(rawBody);
     headers['content-type'] ??= 'application/json';
   }
-  const target = str(value.path) ?? '/';
-  const q = target.indexOf('?');
+  const path = target ?? '/';
+  const q = path.indexOf('?');
   const query = value.query;
   return {
-    method: str(value.method) ?? 'GET',
-    path: q < 0 ? target : target.slice(0, q),
+    method: method ?? 'GET',
+    path: q < 0 ? path : path.slice(0, q),
     query:
       typeof query === 'string' || isObject(query)
         ? typeof query === 'string'
@@ -235,10 +314,10 @@ export function httpInit(value: unknown): HttpRequestInit {
           : strings(query)
         : q < 0
           ? undefined
-          : target.slice(q + 1),
+          : path.slice(q + 1),
     headers,
     body,
-    ip: str(value.ip) ?? '127.0.0.1',
+    ip: field.string('ip') ?? '127.0.0.1',
     raw: value,
   };
 }

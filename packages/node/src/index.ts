@@ -17,6 +17,7 @@ export type {
   GracefulShutdownOptions,
   NamedFunction,
   RawCloud,
+  RawInvokeOptions,
   RawInvoker,
   RouteInfo,
   ServeHandle,

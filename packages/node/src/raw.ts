@@ -3,7 +3,8 @@
  * loading the adapter package that runs them. Adapters are optional: they are imported only
  * when a raw event of their cloud arrives, and a missing one gets a message saying what to install.
  */
-import type { RawCloud, RawInvoker } from './types.js';
+import { format } from 'node:util';
+import type { RawCloud, RawInvokeOptions, RawInvoker } from './types.js';
 
 /** A recognised raw cloud event. */
 export interface RawShape {
@@ -99,13 +100,38 @@ export async function importOptional(pkg: string, purpose: string): Promise<Json
 
 const loaded = new Map<RawCloud, Promise<RawInvoker>>();
 
+type Invoke = (fn: unknown, event: unknown, options?: unknown) => unknown;
+
+/**
+ * The third argument of each adapter's invoker for `options`: a Lambda context named after the
+ * function (`createLambdaContext`), Azure's `functionName` and `logHandler`, GCP's `name`.
+ */
+function adapterOptions(cloud: RawCloud, mod: Json, options: RawInvokeOptions): unknown {
+  const { name, log } = options;
+  switch (cloud) {
+    case 'aws': {
+      const create = mod.createLambdaContext;
+      return name !== undefined && typeof create === 'function'
+        ? (create as (init: { functionName: string }) => unknown)({ functionName: name })
+        : undefined;
+    }
+    case 'azure':
+      return {
+        ...(name === undefined ? {} : { functionName: name }),
+        ...(log === undefined ? {} : { logHandler: (_level: string, ...args: unknown[]) => log(format(...args)) }),
+      };
+    case 'gcp':
+      return name === undefined ? undefined : { name };
+  }
+}
+
 /**
  * The function that runs one raw event of `cloud` through its adapter: `invokeLambda` from
  * `@skyport/aws`, `invokeAzure` from `@skyport/azure`, `invokeGcp` from `@skyport/gcp`.
  *
  * @example
  * const run = await loadInvoker('aws');
- * const result = await run(fulfilOrder, sqsEvent); // { batchItemFailures: [] }
+ * const result = await run(fulfilOrder, sqsEvent, { name: 'fulfilOrder' }); // { batchItemFailures: [] }
  */
 export function loadInvoker(cloud: RawCloud): Promise<RawInvoker> {
   let pending = loaded.get(cloud);
@@ -119,8 +145,12 @@ export function loadInvoker(cloud: RawCloud): Promise<RawInvoker> {
           `${pkg} does not export ${name}(); update it to run raw ${cloud} events`,
         );
       }
-      return (fn: unknown, event: unknown) =>
-        Promise.resolve((invoke as (fn: unknown, event: unknown) => unknown)(fn, event));
+      return (fn: unknown, event: unknown, options?: RawInvokeOptions) => {
+        const extra = options === undefined ? undefined : adapterOptions(cloud, mod, options);
+        return Promise.resolve(
+          extra === undefined ? (invoke as Invoke)(fn, event) : (invoke as Invoke)(fn, event, extra),
+        );
+      };
     });
     pending.catch(() => loaded.delete(cloud));
     loaded.set(cloud, pending);

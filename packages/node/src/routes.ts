@@ -2,7 +2,8 @@
  * The HTTP route table of `serve()`: several http functions (routers or single routes) behind one
  * server, with the same semantics as core's `router()`: 404 for an unknown path, 405 with `Allow`
  * for a known path and another method. A lone router is given every request, so its own
- * middleware (CORS preflights, logging) also sees its 404s.
+ * middleware (CORS preflights, logging) also sees its 404s. An `OPTIONS` request on a path that
+ * one function serves goes to that function, as it would on any cloud.
  */
 import {
   allowHeader,
@@ -37,6 +38,14 @@ export type RouteMatch =
 export interface RouteTable {
   /** Picks the function for a request. */
   match(method: string, path: string): RouteMatch;
+  /**
+   * Where an `OPTIONS` request goes that no route takes as such (`match` said 405): the function
+   * when one function serves the path (its own pipeline answers, `cors()` included, as on every
+   * cloud); on a path several functions share, a CORS preflight (`requested` is its
+   * `Access-Control-Request-Method`) goes to the function for that method when it has middleware
+   * of its own, as core's `router()` does; otherwise `undefined`: 204 with the union `Allow`.
+   */
+  options(path: string, requested: string | undefined): { readonly found: NamedFunction } | undefined;
   /** The routes, for the startup listing. */
   readonly info: readonly RouteInfo[];
 }
@@ -71,7 +80,7 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
   const only = entries.length === 1 && entries[0]?.isRouter ? entries[0] : undefined;
   if (only) {
     const found = only.found;
-    return { info, match: () => found };
+    return { info, match: () => found, options: () => found };
   }
 
   const match = (method: string, path: string): RouteMatch => {
@@ -91,5 +100,19 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     if (routerCandidate !== undefined) return routerCandidate.found;
     return { status: 405, allow: allowHeader(allowed) };
   };
-  return { info, match };
+
+  // Only reached for an OPTIONS request that `match` refused, so never on the GET / POST path.
+  const options = (path: string, requested: string | undefined): { readonly found: NamedFunction } | undefined => {
+    const serving = entries.filter((entry) => entry.routes.some((route) => route.pattern.match(path) !== undefined));
+    if (serving.length === 1) return serving[0]?.found;
+    const wanted = requested?.trim().toUpperCase();
+    if (!wanted) return undefined;
+    for (const entry of serving) {
+      if (entry.fn.middleware.length === 0) continue;
+      const routes = entry.routes.filter((route) => route.pattern.match(path) !== undefined);
+      if (routes.some((route) => allowsMethod(route.methods, wanted))) return entry.found;
+    }
+    return undefined;
+  };
+  return { info, match, options };
 }

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
-import { type Context, http, queue, router } from '@skyport/core';
+import { type Context, cors, http, queue, router, schedule } from '@skyport/core';
+import { aws } from '@skyport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { serve } from './serve.js';
@@ -70,6 +71,147 @@ describe('serve()', () => {
     expect(routerWrong.status).toBe(405);
     expect(routerWrong.headers.get('allow')).toBe('DELETE, OPTIONS');
     expect(badPath.status).toBe(400);
+  });
+
+  it('gives an OPTIONS request to the one function on its path, so its cors() answers preflights', async () => {
+    // Prepare
+    const rates = http({ method: 'POST', path: '/rates' })
+      .use(cors({ origin: ['https://shop.example'], maxAge: 600 }))
+      .handle(() => ({ price: 24 }));
+    const server = await start({ rates, hello });
+    const preflightHeaders = { origin: 'https://shop.example', 'access-control-request-method': 'POST' };
+
+    // Act
+    const preflight = await fetch(`${server.url}/rates`, { method: 'OPTIONS', headers: preflightHeaders });
+    const plain = await fetch(`${server.url}/rates`, { method: 'OPTIONS' });
+    const wrong = await fetch(`${server.url}/rates`, { method: 'GET' });
+
+    // Assert
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD, PUT, PATCH, POST, DELETE');
+    expect(preflight.headers.get('access-control-max-age')).toBe('600');
+    expect(preflight.headers.get('vary')).toBe('Origin');
+    expect(plain.status).toBe(204);
+    expect(plain.headers.get('allow')).toBe('POST, OPTIONS');
+    expect(plain.headers.get('access-control-allow-origin')).toBeNull();
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST, OPTIONS');
+  });
+
+  it('on a path several functions share, answers OPTIONS with every method and a preflight by its method', async () => {
+    // Prepare
+    const list = http({ method: 'GET', path: '/items' }).handle(() => []);
+    const add = http({ method: 'POST', path: '/items' })
+      .use(cors({ origin: 'https://shop.example' }))
+      .handle(() => ({ status: 201 }));
+    const remove = http({ method: 'DELETE', path: '/items' }).handle(() => undefined);
+    const server = await start({ list, add, remove });
+    const preflight = (method: string) =>
+      fetch(`${server.url}/items`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://shop.example', 'access-control-request-method': method },
+      });
+
+    // Act
+    const plain = await fetch(`${server.url}/items`, { method: 'OPTIONS' });
+    const forPost = await preflight('post');
+    const forDelete = await preflight('DELETE');
+
+    // Assert
+    expect(plain.status).toBe(204);
+    expect(plain.headers.get('allow')).toBe('GET, POST, DELETE, HEAD, OPTIONS');
+    expect(forPost.status).toBe(204);
+    expect(forPost.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    expect(forPost.headers.get('access-control-allow-methods')).toBe('GET, HEAD, PUT, PATCH, POST, DELETE');
+    expect(forPost.headers.get('allow')).toBeNull();
+    // The DELETE function has no middleware of its own: the path's own answer, without CORS headers.
+    expect(forDelete.status).toBe(204);
+    expect(forDelete.headers.get('allow')).toBe('GET, POST, DELETE, HEAD, OPTIONS');
+    expect(forDelete.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers 400 INVALID_EVENT naming a posted field of the wrong type, and runs nothing', async () => {
+    // Prepare
+    const ran: string[] = [];
+    const nightly = schedule({ cron: '0 3 * * *' }).handle(() => {
+      ran.push('nightly');
+    });
+    const ship = queue({ name: 'orders' }).handle(() => {
+      ran.push('ship');
+    });
+    const server = await start({ nightly, ship });
+    const post = (name: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(`${server.url}/_skyport/${name}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...headers },
+      });
+
+    // Act
+    const badTime = await post('nightly', '{"scheduledTime":"not-a-date"}', { 'x-request-id': 'req-7' });
+    const badAttempt = await post('ship', '{"attempt":"two"}');
+
+    // Assert
+    expect(badTime.status).toBe(400);
+    expect(badTime.headers.get('content-type')).toBe('application/problem+json');
+    expect(await badTime.json()).toEqual({
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      detail:
+        'node: "scheduledTime" must be an ISO 8601 time or epoch milliseconds (schedule function, got object {scheduledTime})',
+      requestId: 'req-7',
+      code: 'INVALID_EVENT',
+    });
+    expect(badAttempt.status).toBe(400);
+    expect(await badAttempt.json()).toMatchObject({
+      code: 'INVALID_EVENT',
+      detail: 'node: "attempt" must be an integer of at least 1 (queue function, got object {attempt})',
+    });
+    expect(ran).toEqual([]);
+  });
+
+  it('gives every problem it answers itself a request id: MALFORMED_JSON events, unknown routes', async () => {
+    // Prepare
+    const ship = queue({ name: 'orders' }).handle(() => {});
+    const server = await start({ hello, ship });
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+    // Act
+    const malformed = await fetch(`${server.url}/_skyport/ship`, { method: 'POST', body: '{"body":' });
+    const named = await fetch(`${server.url}/_skyport/ship`, {
+      method: 'POST',
+      body: 'not json',
+      headers: { 'x-request-id': 'req-8' },
+    });
+    const unknown = await fetch(`${server.url}/nowhere`);
+
+    // Assert
+    expect(malformed.status).toBe(400);
+    const problem = (await malformed.json()) as Record<string, unknown>;
+    expect(problem).toMatchObject({ status: 400, code: 'MALFORMED_JSON', detail: 'the event is not valid JSON' });
+    expect(problem.requestId).toMatch(uuid);
+    expect(await named.json()).toMatchObject({ code: 'MALFORMED_JSON', requestId: 'req-8' });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as Record<string, unknown>).requestId).toMatch(uuid);
+  });
+
+  it('runs a raw cloud event under the name the function is served as', async () => {
+    // Prepare
+    const names: string[] = [];
+    const ship = queue({ name: 'orders' }).handle((_message, ctx) => {
+      names.push(`${ctx.cloud}:${ctx.functionName}`);
+    });
+    const server = await start({ ship });
+
+    // Act
+    const res = await fetch(`${server.url}/_skyport/ship`, { method: 'POST', body: JSON.stringify(aws.sqs()) });
+
+    // Assert
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ batchItemFailures: [] });
+    expect(names).toEqual(['aws:ship']);
   });
 
   it('builds the context from the request: node cloud, request id, function name, trace headers', async () => {

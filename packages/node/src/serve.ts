@@ -286,9 +286,12 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     res.end(body);
   };
 
-  const fail = (res: ServerResponse, req: IncomingMessage, error: unknown): void => {
+  // Problem details carry a request id as everywhere in Skyport: the context's once there is one,
+  // else the client's `x-request-id` or a fresh id (error paths only: no cost to a normal request).
+  const fail = (res: ServerResponse, req: IncomingMessage, error: unknown, requestId?: string): void => {
     const httpError = toHttpError(error);
-    const response = problemResponse(httpError, header(req.headers['x-request-id']));
+    const id = requestId ?? header(req.headers['x-request-id']) ?? nextRequestId();
+    const response = problemResponse(httpError, id);
     // A body refused for its size is not read any further: close the connection after answering.
     if (httpError.status === 413) response.headers.connection = 'close';
     write(res, response);
@@ -327,21 +330,29 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
           return;
         }
       }
-      const route = table === undefined ? noRoute : table.match(method, decodedPath);
+      let route = table === undefined ? noRoute : table.match(method, decodedPath);
       if (!('found' in route)) {
-        if (route.status === 405 && method === 'OPTIONS') {
-          write(res, { status: 204, headers: { allow: route.allow }, cookies: [], body: undefined });
-        } else if (route.status === 405) {
-          fail(
-            res,
-            req,
-            new MethodNotAllowed(`${method} is not allowed on ${decodedPath}`, { headers: { allow: route.allow } }),
-          );
-        } else {
-          fail(res, req, new NotFound(`no route for ${method} ${decodedPath}`));
+        // An OPTIONS request no route takes as such may still belong to a function (its CORS preflight).
+        const forOptions =
+          route.status === 405 && method === 'OPTIONS'
+            ? table?.options(decodedPath, header(req.headers['access-control-request-method']))
+            : undefined;
+        if (forOptions === undefined) {
+          if (route.status === 405 && method === 'OPTIONS') {
+            write(res, { status: 204, headers: { allow: route.allow }, cookies: [], body: undefined });
+          } else if (route.status === 405) {
+            fail(
+              res,
+              req,
+              new MethodNotAllowed(`${method} is not allowed on ${decodedPath}`, { headers: { allow: route.allow } }),
+            );
+          } else {
+            fail(res, req, new NotFound(`no route for ${method} ${decodedPath}`));
+          }
+          finished();
+          return;
         }
-        finished();
-        return;
+        route = forOptions;
       }
       const ctx = contextFor(req, res, route.found.name, 'http');
       const init = new NodeRequestInit(req, method, path, q < 0 ? undefined : target.slice(q + 1), body, target);
@@ -416,13 +427,14 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       const event = binaryCloudEvent ? binaryRequest(req, text) : value;
       try {
         const invoke = await loadInvoker(raw.cloud);
-        const result = await invoke(entry.fn, event);
+        const result = await invoke(entry.fn, event, { name });
         write(res, jsonResponse(rawStatus(result, entry.fn.kind), result === undefined ? { ok: true } : result));
       } catch (error) {
         if (error instanceof AdapterUnavailableError) {
-          fail(res, req, new HttpError(501, `${raw.shape}: ${error.message}`, { code: 'ADAPTER_MISSING' }));
+          const missing = new HttpError(501, `${raw.shape}: ${error.message}`, { code: 'ADAPTER_MISSING' });
+          fail(res, req, missing, ctx.requestId);
         } else if (error instanceof SkyportError && error.code !== 'VALIDATION' && error.code !== 'HANDLER_FAILED') {
-          fail(res, req, new BadRequest(error.message, { code: error.code }));
+          fail(res, req, new BadRequest(error.message, { code: error.code }), ctx.requestId);
         } else {
           ctx.log.error({ err: error }, `${entry.fn.kind} function failed on a raw ${raw.cloud} event`);
           write(res, jsonResponse(500, { ok: false, error: errorToJson(error, expose) }));
@@ -431,14 +443,16 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       return;
     }
     if (entry.fn.kind === 'http') {
-      fail(res, req, new BadRequest(`"${name}" is an http function: call it on its routes, or post a raw cloud event`));
+      const refused = new BadRequest(`"${name}" is an http function: call it on its routes, or post a raw cloud event`);
+      fail(res, req, refused, ctx.requestId);
       return;
     }
     let items: ReturnType<typeof portableBatch>;
     try {
       items = portableBatch(entry.fn, name, value);
     } catch (error) {
-      fail(res, req, error instanceof SkyportError ? new BadRequest(error.message, { code: error.code }) : error);
+      const refused = error instanceof SkyportError ? new BadRequest(error.message, { code: error.code }) : error;
+      fail(res, req, refused, ctx.requestId);
       return;
     }
     const result = await runBatch(entry.fn, items, ctx);

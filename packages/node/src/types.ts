@@ -85,8 +85,26 @@ export interface NamedFunction {
   readonly fn: SkyportFunction<Kind>;
 }
 
+/** What a raw invocation is told besides the event. */
+export interface RawInvokeOptions {
+  /**
+   * The function's deployment name (`ctx.functionName`), so a function sees the same name on every
+   * cloud (default: each adapter's placeholder).
+   */
+  readonly name?: string;
+  /**
+   * Where the function's log lines go on a cloud whose host collects them itself (Azure's
+   * `InvocationContext`, which otherwise prints them with `console`, on stdout).
+   */
+  readonly log?: (line: string) => void;
+}
+
 /** What an adapter package exposes for running one raw cloud event. */
-export type RawInvoker = (fn: AnyFunction | SkyportFunction<Kind>, event: unknown) => Promise<unknown>;
+export type RawInvoker = (
+  fn: AnyFunction | SkyportFunction<Kind>,
+  event: unknown,
+  options?: RawInvokeOptions,
+) => Promise<unknown>;
 
 /** The clouds whose raw events Skyport can run locally. */
 export type RawCloud = 'aws' | 'azure' | 'gcp';

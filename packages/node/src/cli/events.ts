@@ -24,10 +24,79 @@ const portable: Readonly<Record<string, { readonly factory: string; readonly opt
 
 const aliases: Readonly<Record<string, string>> = { message: 'queue', record: 'stream', cloudevent: 'events' };
 
+/**
+ * Exports of the raw factory namespaces that build something other than an event (contexts,
+ * headers, converters): not sources.
+ */
+const helpers: Readonly<Record<string, readonly string[]>> = {
+  aws: ['lambdaContext'],
+  azure: ['invocationContext'],
+  gcp: ['binaryMode', 'schedulerHttpHeaders', 'toFirestoreFields', 'toFirestoreValue'],
+};
+
+/** Options for the raw factories that cannot build an event without them. */
+const rawOptions: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  gcp: {
+    cloudEvent: { type: 'com.example.order.created', source: '//shop.example.com/orders', data: { id: 'ord_1' } },
+    firestoreCloudEvent: { document: 'orders/ord_1', value: { id: 'ord_1', status: 'pending' } },
+  },
+};
+
 const squash = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /** The clouds `events` accepts. */
 export const eventClouds = ['node', 'aws', 'azure', 'gcp'] as const;
+
+/** The samples of one cloud, by source name, each built when asked for. */
+type Catalogue = ReadonlyMap<string, () => unknown>;
+
+function call(testing: Record<string, unknown>, name: string, options: unknown): unknown {
+  const factory = testing[name];
+  if (typeof factory !== 'function') throw new Error(`@skyport/testing does not export ${name}()`);
+  return (factory as (options: unknown) => unknown)(options);
+}
+
+/**
+ * The sources of `cloud`: for `node` the portable kinds; for a raw cloud every function of the
+ * test kit's namespace but the helpers, and of the factories with a required argument only those
+ * given options here (one added to the kit later is left out rather than listed and failing).
+ */
+async function catalogue(cloud: string): Promise<Catalogue> {
+  if (!(eventClouds as readonly string[]).includes(cloud)) {
+    throw new UsageError(`unknown cloud "${cloud}"; use one of ${eventClouds.join(', ')}`);
+  }
+  const testing = await importOptional('@skyport/testing', 'sample events');
+  const out = new Map<string, () => unknown>();
+  if (cloud === 'node') {
+    for (const [kind, { factory, options }] of Object.entries(portable)) {
+      out.set(kind, () => JSON.parse(JSON.stringify(call(testing, factory, options))));
+    }
+    return out;
+  }
+  const namespace = testing[cloud];
+  if (typeof namespace !== 'object' || namespace === null) {
+    throw new Error(`this version of @skyport/testing has no raw ${cloud} event factories (update it)`);
+  }
+  const skip = helpers[cloud] ?? [];
+  const options = rawOptions[cloud] ?? {};
+  for (const [name, value] of Object.entries(namespace)) {
+    if (typeof value !== 'function' || skip.includes(name)) continue;
+    const factory = value as (options?: unknown) => unknown;
+    if (name in options) out.set(name, () => factory(options[name]));
+    else if (factory.length === 0) out.set(name, () => factory());
+  }
+  return out;
+}
+
+/**
+ * The sources `sampleEvent()` knows for `cloud`.
+ *
+ * @example
+ * await eventSources('node'); // ['http', 'queue', 'stream', 'storage', 'schedule', 'changes', 'events']
+ */
+export async function eventSources(cloud: string): Promise<string[]> {
+  return [...(await catalogue(cloud)).keys()];
+}
 
 /**
  * A sample event of `source` for `cloud`, as JSON-able data.
@@ -36,44 +105,22 @@ export const eventClouds = ['node', 'aws', 'azure', 'gcp'] as const;
  * await sampleEvent('node', 'queue'); // { id: 'msg-1', body: { orderId: 'ord_1' }, ... }
  */
 export async function sampleEvent(cloud: string, source: string | undefined): Promise<unknown> {
-  if (!(eventClouds as readonly string[]).includes(cloud)) {
-    throw new UsageError(`unknown cloud "${cloud}"; use one of ${eventClouds.join(', ')}`);
-  }
-  const testing = await importOptional('@skyport/testing', 'sample events');
-  if (cloud === 'node') {
-    const kinds = Object.keys(portable);
-    const kind = source === undefined ? undefined : (aliases[squash(source)] ?? squash(source));
-    const entry = kind === undefined ? undefined : portable[kind];
-    if (entry === undefined) {
-      throw new UsageError(
-        source === undefined
-          ? `pick a source: ${kinds.join(', ')}`
-          : `unknown source "${source}"; node has ${kinds.join(', ')}`,
-      );
-    }
-    const factory = testing[entry.factory];
-    if (typeof factory !== 'function') throw new Error(`@skyport/testing does not export ${entry.factory}()`);
-    return JSON.parse(JSON.stringify((factory as (options: unknown) => unknown)(entry.options)));
-  }
-  const namespace = testing[cloud];
-  if (typeof namespace !== 'object' || namespace === null) {
-    throw new Error(`this version of @skyport/testing has no raw ${cloud} event factories (update it)`);
-  }
-  const factories = Object.entries(namespace).filter(([, value]) => typeof value === 'function');
-  const names = factories.map(([name]) => name);
-  const match = source === undefined ? undefined : factories.find(([name]) => squash(name) === squash(source));
-  if (match === undefined) {
-    throw new UsageError(
-      source === undefined
-        ? `pick a source: ${names.join(', ')}`
-        : `unknown ${cloud} source "${source}"; available: ${names.join(', ')}`,
-    );
-  }
-  try {
-    return (match[1] as () => unknown)();
-  } catch (error) {
-    throw new Error(
-      `${cloud}.${match[0]}() needs options to build a sample; call it from code with its options (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
+  const samples = await catalogue(cloud);
+  const names = [...samples.keys()];
+  const wanted = source === undefined ? undefined : squash(source);
+  const name =
+    wanted === undefined
+      ? undefined
+      : cloud === 'node'
+        ? (aliases[wanted] ?? wanted)
+        : names.find((candidate) => squash(candidate) === wanted);
+  const build = name === undefined ? undefined : samples.get(name);
+  if (build !== undefined) return build();
+  const list = names.join(', ');
+  if (source === undefined) throw new UsageError(`pick a source: ${list}`);
+  throw new UsageError(
+    cloud === 'node'
+      ? `unknown source "${source}"; node has ${list}`
+      : `unknown ${cloud} source "${source}"; available: ${list}`,
+  );
 }

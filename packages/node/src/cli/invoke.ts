@@ -7,7 +7,7 @@ import { createContext, type HttpResponse, type Kind, runBatch, runHttp, type Sk
 import { httpInit, portableBatch } from '../events.js';
 import { batchJson } from '../failures.js';
 import { loadInvoker, reportsFailure } from '../raw.js';
-import type { RawCloud } from '../types.js';
+import type { AnyFunction, RawCloud } from '../types.js';
 
 /** What an invocation printed and whether it failed. */
 export interface InvokeOutcome {
@@ -47,21 +47,33 @@ function responseJson(response: HttpResponse): Record<string, unknown> {
   };
 }
 
+/** Options of `invokeOnce()`. */
+export interface InvokeOnceOptions {
+  /**
+   * Where the function's log lines go on a cloud whose host collects them (Azure); the others
+   * write through core's log destination.
+   */
+  readonly log?: (line: string) => void;
+}
+
 /**
- * Runs `fn` once with `event` on `cloud` and returns what to print.
+ * Runs `fn` once with `event` on `cloud` and returns what to print. `name` is the function's
+ * name on every cloud (`ctx.functionName`).
  *
  * @example
  * const { result, failed } = await invokeOnce(fulfilOrder, 'fulfilOrder', { body: { orderId: 'ord_1' } }, 'node');
  */
 export async function invokeOnce(
-  fn: SkyportFunction<Kind>,
+  definition: AnyFunction | SkyportFunction<Kind>,
   name: string,
   event: unknown,
   cloud: InvokeCloud,
+  options: InvokeOnceOptions = {},
 ): Promise<InvokeOutcome> {
+  const fn = definition as SkyportFunction<Kind>;
   if (cloud !== 'node') {
     const run = await loadInvoker(cloud as RawCloud);
-    const result = await run(fn, event);
+    const result = await run(fn, event, { name, ...(options.log === undefined ? {} : { log: options.log }) });
     return { result: result ?? { ok: true }, failed: reportsFailure(result, fn.kind) };
   }
   const ctx = createContext({ cloud: 'node', kind: fn.kind, requestId: randomUUID(), functionName: name });

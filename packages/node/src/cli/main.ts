@@ -1,12 +1,14 @@
 /**
  * The `skyport` command line: parses arguments with `node:util` `parseArgs`, runs a command and
- * returns its exit code (0 ok, 1 the invocation failed, 2 bad arguments).
+ * returns its exit code (0 ok, 1 the invocation failed, 2 bad arguments, an event file included:
+ * one that is not JSON or not an event the function takes, so nothing ran).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { setLogDestination } from '@skyport/core';
+import { SkyportError, setLogDestination } from '@skyport/core';
 import { AdapterUnavailableError } from '../raw.js';
 import { serve } from '../serve.js';
 import { gracefulShutdown } from '../shutdown.js';
@@ -49,11 +51,34 @@ function parse<const T extends Options>(args: readonly string[], options: T) {
   }
 }
 
-function integer(value: string | undefined, flag: string): number | undefined {
+function integer(value: string | undefined, flag: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got "${value}"`);
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n <= max)) {
+    const range = max === Number.MAX_SAFE_INTEGER ? '' : ` (0-${max})`;
+    throw new UsageError(`${flag} must be a non-negative integer${range}, got "${value}"`);
+  }
   return n;
+}
+
+/** A `--port`: checked here, so a bad one is a usage error (exit 2), not a failed listen. */
+function port(value: string | undefined): number | undefined {
+  return integer(value, '--port', 65535);
+}
+
+/** The version of this package, from its `package.json` (next to `dist/` and to `src/`). */
+function version(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 3; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === '@skyport/node' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // no package.json here: look one folder up
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
 }
 
 function one(positionals: readonly string[], what: string, command: string): string {
@@ -97,13 +122,13 @@ async function serveCommand(args: readonly string[], io: CliIo): Promise<number>
     return 0;
   }
   const path = modulePath(one(positionals, 'module', 'serve'));
-  const port = integer(values.port, '--port');
+  const listenPort = port(values.port);
   const bodyLimit = integer(values['body-limit'], '--body-limit');
   if (isTypeScript(path) && !tsxActive()) return underTsx(['serve', ...args]);
   const functions = functionsOf(await importModule(path));
   if (Object.keys(functions).length === 0) throw new UsageError(`${positionals[0]} exports no Skyport functions`);
   const server = await serve(functions, {
-    ...(port === undefined ? {} : { port }),
+    ...(listenPort === undefined ? {} : { port: listenPort }),
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(bodyLimit === undefined ? {} : { bodyLimit }),
     print: (line) => io.out(`${line}\n`),
@@ -124,7 +149,7 @@ async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const path = modulePath(one(positionals, 'module', 'dev'));
-  integer(values.port, '--port');
+  port(values.port);
   integer(values['body-limit'], '--body-limit');
   const script = process.argv[1];
   if (script === undefined) throw new UsageError('cannot find the skyport script');
@@ -159,31 +184,43 @@ async function invokeCommand(args: readonly string[], io: CliIo): Promise<number
   }
   if (values.event === undefined) throw new UsageError('missing --event <file> (a JSON event; "-" reads stdin)');
   const path = modulePath(target.slice(0, hash));
+  // Before the event is read: the child inherits stdin, which can be read only once.
+  if (isTypeScript(path) && !tsxActive()) return underTsx(['invoke', ...args]);
+  const source = values.event === '-' ? 'the event on stdin' : `the event file ${values.event}`;
   let text: string;
   try {
     text = readFileSync(values.event === '-' ? 0 : resolve(process.cwd(), values.event), 'utf8');
   } catch {
-    throw new UsageError(`cannot read the event file ${values.event}`);
+    throw new UsageError(`cannot read ${source}`);
   }
   let event: unknown;
   try {
     event = JSON.parse(text);
   } catch {
-    throw new UsageError(`the event file ${values.event} is not valid JSON`);
+    throw new UsageError(`${source} is not valid JSON`);
   }
-  if (isTypeScript(path) && !tsxActive()) return underTsx(['invoke', ...args]);
   const name = target.slice(hash + 1);
   const fn = pickFunction(await importModule(path), name, target.slice(0, hash));
   // stdout carries the result; handler logs go to stderr so the output stays parseable.
-  const restore = setLogDestination({ write: (line) => io.err(line) });
+  const log = (line: string) => io.err(line.endsWith('\n') ? line : `${line}\n`);
+  const restore = setLogDestination({ write: log });
   try {
-    const { result, failed } = await invokeOnce(fn, name, event, cloud as InvokeCloud);
+    const { result, failed } = await invokeOnce(fn, name, event, cloud as InvokeCloud, { log });
     io.out(`${JSON.stringify(result, null, 2)}\n`);
     return failed ? 1 : 0;
+  } catch (error) {
+    // An event the function cannot take: nothing ran, so it is a bad argument like bad JSON.
+    if (error instanceof SkyportError && eventCodes.has(error.code)) {
+      throw new UsageError(`${source} is not an event ${name} takes: ${error.message}`);
+    }
+    throw error;
   } finally {
     restore();
   }
 }
+
+/** The codes of errors that say an event does not fit the function (thrown before it runs). */
+const eventCodes: ReadonlySet<string> = new Set(['INVALID_EVENT', 'UNKNOWN_EVENT', 'KIND_MISMATCH']);
 
 async function eventsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, { help: { type: 'boolean', short: 'h' } });
@@ -214,9 +251,18 @@ const commands: Readonly<Record<string, (args: readonly string[], io: CliIo) => 
  */
 export async function main(argv: readonly string[], io: CliIo = stdio): Promise<number> {
   const [command, ...args] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === undefined) {
+    // Usage asked for by mistake: on stderr, so it cannot pass for output.
+    io.err(`${help.main}\n`);
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
     io.out(`${help.main}\n`);
-    return command === undefined ? 2 : 0;
+    return 0;
+  }
+  if (command === '--version' || command === '-v') {
+    io.out(`${version()}\n`);
+    return 0;
   }
   const run = commands[command];
   try {

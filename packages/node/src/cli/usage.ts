@@ -18,7 +18,8 @@ Commands:
   invoke <module>#<export>     run one function with an event file and print the result
   events <cloud> <source>      print a sample event to start from
 
-Run "skyport <command> --help" for the options of a command.`,
+Run "skyport <command> --help" for the options of a command; "skyport --version" prints the version.
+Exit codes: 0 success, 1 the invocation failed, 2 bad arguments.`,
   dev: `Usage: skyport dev <module> [--port <n>] [--host <h>] [--body-limit <bytes>] [--watch <dir>...]
 
 Serves every Skyport function the module exports (its "functions" or default export when that is
@@ -26,7 +27,7 @@ a record of functions) like "skyport serve", and restarts when a file under the 
 (or each --watch folder) changes. TypeScript modules are loaded with tsx.
 
 Options:
-  -p, --port <n>          port (default: $PORT, else 3000)
+  -p, --port <n>          port, 0-65535 (default: $PORT, else 3000)
       --host <h>          interface (default: $HOST, else all)
       --body-limit <n>    largest request body in bytes (default 6291456)
   -w, --watch <dir>       folder to watch (repeatable; default: the module's folder)
@@ -38,19 +39,22 @@ POST /_skyport/<name>. On SIGTERM or SIGINT it stops accepting connections, fini
 requests and exits 0.
 
 Options:
-  -p, --port <n>          port (default: $PORT, else 3000)
+  -p, --port <n>          port, 0-65535; 0 picks a free one (default: $PORT, else 3000)
       --host <h>          interface (default: $HOST, else all)
       --body-limit <n>    largest request body in bytes (default 6291456)
   -h, --help              this help`,
   invoke: `Usage: skyport invoke <module>#<export> --event <file> [--cloud aws|azure|gcp|node]
 
-Runs one function once and prints the result as JSON on stdout (logs go to stderr).
+Runs one function once and prints the result as JSON on stdout (logs go to stderr). The function
+is named after the export on every cloud (ctx.functionName).
   --cloud node   the event file holds a portable event (an array is a batch); an http function
-                 takes { method, path, headers, query, body }. Core runs it directly.
+                 takes { method, path, headers, query, body } (method or path required).
+                 Core runs it directly.
   --cloud aws    the event file holds a raw Lambda event, run through @skyport/aws invokeLambda
   --cloud azure  run through @skyport/azure invokeAzure
   --cloud gcp    run through @skyport/gcp invokeGcp
-Exit code 1 when the invocation fails (a thrown error, a failed message, a 5xx response).
+Exit code 1 when the invocation fails (a thrown error, a failed message, a 5xx response); 2 when
+the event is not JSON or not an event the function takes (nothing ran).
 
 Options:
   -e, --event <file>      the event as JSON ("-" reads stdin)
@@ -58,12 +62,12 @@ Options:
   -h, --help              this help
 
 Example:
-  skyport invoke examples/orders/src/functions.ts#fulfilOrder --event order.json`,
+  skyport events node schedule | skyport invoke examples/orders/src/functions.ts#nightlyReport --event -`,
   events: `Usage: skyport events <cloud> <source>
 
 Prints a sample event as JSON, to save and edit for "skyport invoke".
   node:               http, queue, stream, storage, schedule, changes, events (portable events)
-  aws, azure, gcp:    the raw event factories of @skyport/testing (run without a source to list them)
+  aws, azure, gcp:    raw events from the factories of @skyport/testing (run without a source to list them)
 
 Example:
   skyport events aws sqs > sqs.json`,

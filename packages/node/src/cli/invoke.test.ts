@@ -1,0 +1,58 @@
+import { http, queue } from '@skyport/core';
+import { aws, azure, gcp } from '@skyport/testing';
+import { describe, expect, it } from 'vitest';
+import { invokeOnce } from './invoke.js';
+
+describe('invokeOnce()', () => {
+  it('names the function after its export on every cloud', async () => {
+    // Prepare
+    const names: string[] = [];
+    const fulfilOrder = queue({ name: 'orders' }).handle((_message, ctx) => {
+      names.push(`${ctx.cloud}:${ctx.functionName}`);
+    });
+
+    // Act
+    const outcomes = [
+      await invokeOnce(fulfilOrder, 'fulfilOrder', { body: { orderId: 'ord_1' } }, 'node'),
+      await invokeOnce(fulfilOrder, 'fulfilOrder', aws.sqs(), 'aws'),
+      await invokeOnce(fulfilOrder, 'fulfilOrder', azure.queueMessage(), 'azure', { log: () => {} }),
+      await invokeOnce(fulfilOrder, 'fulfilOrder', gcp.pubsubCloudEvent(), 'gcp'),
+    ];
+
+    // Assert
+    expect(outcomes.map((outcome) => outcome.failed)).toEqual([false, false, false, false]);
+    expect(names).toEqual(['node:fulfilOrder', 'aws:fulfilOrder', 'azure:fulfilOrder', 'gcp:fulfilOrder']);
+  });
+
+  it('names an http function after its export on every cloud', async () => {
+    // Prepare
+    const whoami = http({ method: 'GET', path: '/whoami' }).handle((_req, ctx) => ctx.functionName);
+
+    // Act
+    const node = await invokeOnce(whoami, 'whoami', { method: 'GET', path: '/whoami' }, 'node');
+    const lambda = await invokeOnce(whoami, 'whoami', aws.apiGatewayV2({ method: 'GET', path: '/whoami' }), 'aws');
+    const cloudRun = await invokeOnce(whoami, 'whoami', { method: 'GET', path: '/whoami' }, 'gcp');
+
+    // Assert
+    expect(node.result).toMatchObject({ status: 200, body: 'whoami' });
+    expect(lambda.result).toMatchObject({ statusCode: 200, body: 'whoami' });
+    expect(cloudRun.result).toMatchObject({ status: 200, body: 'whoami' });
+  });
+
+  it('hands Azure log lines to the log option rather than the console', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const ship = queue({ name: 'orders' }).handle((message, ctx) => {
+      ctx.log.info({ body: message.body }, 'shipped');
+    });
+
+    // Act
+    await invokeOnce(ship, 'ship', azure.queueMessage({ orderId: 'ord_7' }), 'azure', {
+      log: (line) => lines.push(line),
+    });
+
+    // Assert
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ level: 'info', body: { orderId: 'ord_7' }, msg: 'shipped' });
+  });
+});

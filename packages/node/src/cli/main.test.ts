@@ -1,0 +1,187 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { azure } from '@skyport/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CliIo, main } from './main.js';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const cli = here('../cli.ts');
+const functions = here('./__fixtures__/functions.ts');
+const pkg = JSON.parse(readFileSync(here('../../package.json'), 'utf8')) as { version: string };
+
+/** Runs the CLI in a child process: `node <loader> cli.ts ...args`, with `stdin` as its input. */
+function run(
+  loader: readonly string[],
+  args: readonly string[],
+  stdin = '',
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...loader, cli, ...args], {
+      env: { ...process.env, SKYPORT_TSX: '', NODE_ENV: 'test' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+/** The CLI's output, captured in process. */
+function capture(): CliIo & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (text) => {
+      out += text;
+    },
+    err: (text) => {
+      err += text;
+    },
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
+function eventFile(value: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'skyport-main-')), 'event.json');
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+}
+
+describe('skyport invoke in a child process', () => {
+  it('reads the event from stdin for a TypeScript module, which it runs by re-running itself under tsx', async () => {
+    // Prepare: a loader the CLI does not take for tsx, as when it runs from dist/cli.js
+    const loader = ['--import', here('./__fixtures__/load-typescript.mjs')];
+
+    // Act
+    const { code, stdout, stderr } = await run(
+      loader,
+      ['invoke', `${functions}#report`, '--event', '-'],
+      '{"scheduledTime":"2024-05-01T03:00:00.000Z"}',
+    );
+
+    // Assert
+    expect(stderr).not.toContain('skyport:');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ ok: true, failures: [] });
+    expect(stderr).toContain('"functionName":"report","scheduledTime":"2024-05-01T03:00:00.000Z","msg":"report ran"');
+  });
+
+  it('--cloud azure keeps stdout for the result: the function logs go to stderr', async () => {
+    // Prepare
+    const file = eventFile(azure.queueMessage({ orderId: 'ord_1' }));
+
+    // Act
+    const { code, stdout, stderr } = await run(
+      ['--import', 'tsx'],
+      ['invoke', `${functions}#ship`, '--cloud', 'azure', '--event', file],
+    );
+
+    // Assert
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ ok: true });
+    expect(stderr).toContain('"functionName":"ship","body":{"orderId":"ord_1"},"msg":"shipped"');
+  });
+});
+
+describe('main()', () => {
+  let previous: string | undefined;
+
+  beforeEach(() => {
+    // The module is loaded in this process (vitest compiles it): no re-run under tsx.
+    previous = process.env.SKYPORT_TSX;
+    process.env.SKYPORT_TSX = '1';
+  });
+
+  afterEach(() => {
+    if (previous === undefined) delete process.env.SKYPORT_TSX;
+    else process.env.SKYPORT_TSX = previous;
+  });
+
+  it('prints the package version with --version', async () => {
+    // Prepare
+    const io = capture();
+
+    // Act
+    const code = await main(['--version'], io);
+
+    // Assert
+    expect(code).toBe(0);
+    expect(io.stdout()).toBe(`${pkg.version}\n`);
+    expect(io.stderr()).toBe('');
+  });
+
+  it('prints usage on stderr and exits 2 when run without a command', async () => {
+    // Prepare
+    const io = capture();
+
+    // Act
+    const code = await main([], io);
+
+    // Assert
+    expect(code).toBe(2);
+    expect(io.stdout()).toBe('');
+    expect(io.stderr()).toMatch(/^Usage: skyport <command> \[options\]\n/);
+  });
+
+  it.each([
+    [['serve', functions, '--port', '99999'], '--port must be a non-negative integer (0-65535), got "99999"'],
+    [['serve', functions, '--port', '65536'], '--port must be a non-negative integer (0-65535), got "65536"'],
+    [['dev', functions, '--port', '3e3'], '--port must be a non-negative integer (0-65535), got "3e3"'],
+    [['serve', functions, '--port', ''], '--port must be a non-negative integer (0-65535), got ""'],
+    [['serve', functions, '--body-limit', '1.5'], '--body-limit must be a non-negative integer, got "1.5"'],
+  ])('exits 2 before anything starts for a bad number: %j', async (args, message) => {
+    // Prepare
+    const io = capture();
+
+    // Act
+    const code = await main(args, io);
+
+    // Assert
+    expect(code).toBe(2);
+    expect(io.stderr()).toBe(`skyport: ${message}\nRun "skyport ${args[0]} --help" for usage.\n`);
+    expect(io.stdout()).toBe('');
+  });
+
+  it('exits 2 for an event that is not an HTTP request sent to an http function, and runs nothing', async () => {
+    // Prepare
+    const io = capture();
+    const file = eventFile({ id: 'msg-1', body: { orderId: 'ord_1' }, attributes: {}, attempt: 1, source: 'orders' });
+
+    // Act
+    const code = await main(['invoke', `${functions}#whoami`, '--event', file], io);
+
+    // Assert
+    expect(code).toBe(2);
+    expect(io.stdout()).toBe('');
+    expect(io.stderr()).toBe(
+      `skyport: the event file ${file} is not an event whoami takes: node: an HTTP request needs a "method" or a "path" (http function, got object {id, body, attributes, attempt, source})\n` +
+        'Run "skyport invoke --help" for usage.\n',
+    );
+  });
+
+  it('exits 2 for a portable event with a field of the wrong type', async () => {
+    // Prepare
+    const io = capture();
+    const file = eventFile({ scheduledTime: 'not-a-date' });
+
+    // Act
+    const code = await main(['invoke', `${functions}#report`, '--event', file], io);
+
+    // Assert
+    expect(code).toBe(2);
+    expect(io.stdout()).toBe('');
+    expect(io.stderr()).toContain('is not an event report takes: node: "scheduledTime" must be an ISO 8601 time');
+  });
+});
