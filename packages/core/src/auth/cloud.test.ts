@@ -199,6 +199,13 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
         onCloud('gcp'),
       );
       expect(good.text).toBe('accounts.google.com:42');
+      // Signed, so read under serve() too (Cloud Run behind IAP), where ctx.cloud is node.
+      const onNode = await invoke(
+        fn,
+        httpRequest({ headers: { 'x-goog-iap-jwt-assertion': await assertion(audience) } }),
+        onCloud('node'),
+      );
+      expect(onNode.text).toBe('accounts.google.com:42');
       const other = await invoke(
         fn,
         httpRequest({ headers: { 'x-goog-iap-jwt-assertion': await assertion('/projects/9/apps/x') } }),
@@ -338,7 +345,7 @@ describe('apiKeyAuth', () => {
 describe('auth typing', () => {
   it('types ctx.auth only after an auth middleware', () => {
     http()
-      .use(jwtAuth({ secret: 's', issuer: 'i' }))
+      .use(jwtAuth({ secret: 'a-shared-secret-of-at-least-32-bytes', issuer: 'i' }))
       .use(requireScopes('a'))
       .handle((_req, ctx) => {
         expectTypeOf(ctx.auth.scopes).toEqualTypeOf<readonly string[]>();
@@ -351,7 +358,9 @@ describe('auth typing', () => {
     // @ts-expect-error requireScopes needs an earlier auth middleware
     http().use(requireScopes('a'));
     // @ts-expect-error jwtAuth is http-only
-    expect(() => queue({ name: 'q' }).use(jwtAuth({ secret: 's' }))).toThrow(/accepts http functions/);
+    expect(() => queue({ name: 'q' }).use(jwtAuth({ secret: 'a-shared-secret-of-at-least-32-bytes' }))).toThrow(
+      /accepts http functions/,
+    );
     // @ts-expect-error one key source only
     jwtAuth({ secret: 's', jwksUrl: 'https://x' });
   });

@@ -152,33 +152,46 @@ function fromAzure(req: HttpRequest): Principal | undefined {
   return { subject, claims, scopes, source: 'azure-app-service' };
 }
 
+/**
+ * The caller of a signed IAP assertion, when `iap` is configured. Its signature, issuer and
+ * audience are verified, so it is read whatever the platform (Cloud Run behind IAP runs under
+ * `serve()`, where `ctx.cloud` is `node`).
+ */
+async function fromIapAssertion(
+  req: HttpRequest,
+  options: CloudPrincipalOptions,
+  keys: IapKeys,
+): Promise<Principal | undefined> {
+  const iap = options.iap;
+  const assertion = iap ? req.header('x-goog-iap-jwt-assertion') : undefined;
+  if (iap === undefined || assertion === undefined) return undefined;
+  let claims: Json;
+  try {
+    const verified = await jwtVerify(assertion, keys(iap.jwksUrl), {
+      issuer: 'https://cloud.google.com/iap',
+      audience: iap.audience,
+      algorithms: ['ES256'],
+    });
+    claims = verified.payload;
+  } catch {
+    throw new MalformedIdentity('the IAP assertion is not valid');
+  }
+  return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'gcp-iap' };
+}
+
 async function fromGcp(
   req: HttpRequest,
   options: CloudPrincipalOptions,
   keys: IapKeys,
 ): Promise<Principal | undefined> {
   const headers = options.headers ?? [];
-  const iap = options.iap;
   const userinfo = headers.includes('gcp-api-gateway') ? req.header('x-apigateway-api-userinfo') : undefined;
   if (userinfo !== undefined) {
     const claims = decodeJsonHeader(userinfo, 'x-apigateway-api-userinfo');
     return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'gcp-api-gateway' };
   }
-  const assertion = iap ? req.header('x-goog-iap-jwt-assertion') : undefined;
-  if (iap && assertion !== undefined) {
-    let claims: Json;
-    try {
-      const verified = await jwtVerify(assertion, keys(iap.jwksUrl), {
-        issuer: 'https://cloud.google.com/iap',
-        audience: iap.audience,
-        algorithms: ['ES256'],
-      });
-      claims = verified.payload;
-    } catch {
-      throw new MalformedIdentity('the IAP assertion is not valid');
-    }
-    return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'gcp-iap' };
-  }
+  const signed = await fromIapAssertion(req, options, keys);
+  if (signed !== undefined) return signed;
   const id = headers.includes('gcp-iap-headers') ? req.header('x-goog-authenticated-user-id') : undefined;
   if (id !== undefined) {
     // IAP prefixes both values with the identity namespace: `accounts.google.com:<value>`.
@@ -226,6 +239,8 @@ export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<
           else principal = await fromGcp(req, options, iapKeys);
           if (principal !== undefined) break;
         }
+        if (principal === undefined && !trusted.includes('gcp'))
+          principal = await fromIapAssertion(req, options, iapKeys);
       } catch (error) {
         if (!(error instanceof MalformedIdentity)) throw error;
         ctx.log.warn({ auth: 'cloud', reason: error.message }, 'authentication failed');

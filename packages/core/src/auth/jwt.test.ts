@@ -266,6 +266,32 @@ describe('jwtAuth with a secret or a public key', () => {
     expect(res.status).toBe(200);
   });
 
+  it('refuses a token without exp unless told that the issuer sets none', async () => {
+    const secret = 'a-very-long-shared-secret-for-tests-only';
+    const forever = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('svc')
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .sign(new TextEncoder().encode(secret));
+    const request = httpRequest({ headers: { authorization: `Bearer ${forever}` } });
+    const strict = http()
+      .use(jwtAuth({ secret, issuer, audience }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    expect((await invoke(strict, request)).status).toBe(401);
+    const lenient = http()
+      .use(jwtAuth({ secret, issuer, audience, requiredClaims: [] }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    expect((await invoke(lenient, request)).text).toBe('svc');
+  });
+
+  it('refuses a secret shorter than 32 bytes, or empty, when the function is defined', () => {
+    for (const secret of ['', 's', 'x'.repeat(31), new Uint8Array(16)]) {
+      expect(() => jwtAuth({ secret })).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    }
+    expect(() => jwtAuth({ secret: 'x'.repeat(32) })).not.toThrow();
+  });
+
   it('refuses to be built without a key source', () => {
     expect(() => jwtAuth({ issuer } as unknown as Parameters<typeof jwtAuth>[0])).toThrow(SkyportError);
   });

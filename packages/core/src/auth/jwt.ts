@@ -3,6 +3,7 @@
  * public key, and adds the caller to `ctx.auth`.
  */
 import {
+  type CryptoKey,
   createLocalJWKSet,
   createRemoteJWKSet,
   errors,
@@ -38,6 +39,11 @@ export type JwtAuthOptions = JwtKeyOptions & {
   readonly algorithms?: readonly string[];
   /** Seconds of clock skew tolerated on `exp` / `nbf` / `iat` (default 5). */
   readonly clockTolerance?: number;
+  /**
+   * Claims every token must carry (default `['exp']`: a token that never expires is refused).
+   * `[]` accepts tokens without `exp`, for issuers that do not set it.
+   */
+  readonly requiredClaims?: readonly string[];
   /** Scopes every token must carry (403 otherwise). */
   readonly requiredScopes?: readonly string[];
   /** The realm named in `WWW-Authenticate`. */
@@ -54,6 +60,8 @@ export type JwtAuthOptions = JwtKeyOptions & {
 
 const asymmetric = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const symmetric = ['HS256', 'HS384', 'HS512'];
+/** The shortest HMAC secret accepted: 256 bits, HS256's hash size. */
+const minSecretBytes = 32;
 
 /** Thrown by the key getter when the key set cannot be fetched at all. */
 class KeySetUnavailable extends Error {}
@@ -144,6 +152,14 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
     defaults = asymmetric;
   } else if (options.secret !== undefined) {
     key = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
+    // RFC 7518 3.2: an HMAC key at least as long as the hash. A shorter one (or an unset
+    // environment variable read as '') can be guessed; refusing it here beats a 401 per request.
+    if (key.byteLength < minSecretBytes) {
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `jwtAuth() secret must be at least ${minSecretBytes} bytes, got ${key.byteLength}`,
+      );
+    }
     defaults = symmetric;
   } else if (options.publicKey !== undefined) {
     key = options.publicKey;
@@ -157,6 +173,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
     audience:
       typeof options.audience === 'string' || options.audience === undefined ? options.audience : [...options.audience],
     clockTolerance: options.clockTolerance ?? 5,
+    requiredClaims: [...(options.requiredClaims ?? ['exp'])],
   };
   const required = options.requiredScopes ?? [];
   const realm = options.realm;
