@@ -59,8 +59,21 @@ function serialiseError(error: Error): Record<string, unknown> {
   return out;
 }
 
-/** Keys whose values are credentials: never written to a log line, at any depth. */
-const credentialKeys = new Set(['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization']);
+/**
+ * Header names whose values are credentials: never written to a log line, at any depth, by the
+ * built-in logger or `logger()`. A custom API key header is added with `logger({ redact })`.
+ */
+export const credentialHeaders: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'x-amz-security-token',
+  'x-goog-iap-jwt-assertion',
+];
+
+const credentialKeys = new Set(credentialHeaders);
 
 /**
  * JSON for a log line that never throws (and, unless `redact` is false, never shows a credential header): errors become objects, BigInts strings, and cycles

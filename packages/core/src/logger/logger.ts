@@ -1,7 +1,7 @@
 /** `logger()`: a pino child per invocation, formatted for the host, with a summary line. */
 import { type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
 import { toHttpError } from '../errors.js';
-import { getLogDestination, type LevelName, levels } from '../log.js';
+import { credentialHeaders, getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
@@ -35,7 +35,7 @@ interface AzureLogSink {
 }
 
 /** Keys that hold credentials, redacted wherever they appear in a logged object (any case, four levels deep). */
-export const defaultRedactions: readonly string[] = ['authorization', 'cookie', 'set-cookie', 'x-api-key'];
+export const defaultRedactions: readonly string[] = credentialHeaders;
 
 const secretKeys = new Set(defaultRedactions);
 // Lower-casing keeps the length of any key that becomes an ASCII name (only U+0130 changes
