@@ -83,6 +83,17 @@ describe('the portable request', () => {
     expect(req.url).toBe('http://api.example/?a=1&a=2&b=3');
   });
 
+  it('builds the url from forwarded headers a client may have made up without failing the request', async () => {
+    const url = (headers: Record<string, string>) => createHttpRequest({ method: 'GET', path: '/w', headers }).url;
+    expect(url({ host: 'app.example', 'x-forwarded-proto': 'javascript' })).toBe('https://app.example/w');
+    expect(url({ host: 'app.example', 'x-forwarded-proto': 'a b' })).toBe('https://app.example/w');
+    expect(url({ host: 'app.example', 'x-forwarded-proto': 'HTTP, https' })).toBe('http://app.example/w');
+    const fn = http().handle((req) => req.toWebRequest().url);
+    const bad = await runHttp(fn, { method: 'GET', path: '/w', headers: { host: 'a b' } }, ctx());
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body as string)).toMatchObject({ code: 'BAD_URL' });
+  });
+
   it('keeps the exact body bytes and builds a web Request only on demand', async () => {
     const bytes = new Uint8Array([0, 255, 10, 13]);
     const req = createHttpRequest({

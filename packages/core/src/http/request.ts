@@ -334,7 +334,9 @@ class Request_ implements HttpRequest {
     const given = this.#init.url;
     if (given) return given;
     const host = this.rawHeaders.host ?? 'localhost';
-    const proto = this.rawHeaders['x-forwarded-proto']?.split(',')[0]?.trim() ?? 'https';
+    // A client can send any `X-Forwarded-Proto`: only the two a proxy sets are taken.
+    const forwarded = this.rawHeaders['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase();
+    const proto = forwarded === 'http' ? 'http' : 'https';
     const search = this.queryAll.toString();
     return `${proto}://${host}${this.rawPath}${search ? `?${search}` : ''}`;
   }
@@ -435,11 +437,13 @@ class Request_ implements HttpRequest {
       }
     }
     const hasBody = !this.empty && this.method !== 'GET' && this.method !== 'HEAD';
-    return new Request(this.url, {
-      method: this.method,
-      headers,
-      body: hasBody ? new Uint8Array(this.rawBody) : null,
-    });
+    const url = this.url;
+    try {
+      return new Request(url, { method: this.method, headers, body: hasBody ? new Uint8Array(this.rawBody) : null });
+    } catch (error) {
+      // A `Host` header a client made up can make a URL fetch refuses: the client's error.
+      throw quietly(() => new BadRequest('the request URL is not valid', { code: 'BAD_URL', cause: error }));
+    }
   }
 }
 
