@@ -45,12 +45,15 @@ function queryString(query: Obj | undefined): string {
   return parts.join('&');
 }
 
-/** ALB puts the client first in `x-forwarded-for`. */
+/**
+ * The address ALB saw: the last entry of `x-forwarded-for`. In its default `append` mode ALB adds
+ * the peer's address after whatever the client sent, so earlier entries are the client's to choose.
+ */
 function clientIp(value: unknown): string | undefined {
-  const text = typeof value === 'string' ? value : Array.isArray(value) ? value[0] : undefined;
+  const text = typeof value === 'string' ? value : Array.isArray(value) ? value[value.length - 1] : undefined;
   if (typeof text !== 'string') return undefined;
-  const first = text.split(',')[0]?.trim();
-  return first || undefined;
+  const last = text.slice(text.lastIndexOf(',') + 1).trim();
+  return last || undefined;
 }
 
 /**

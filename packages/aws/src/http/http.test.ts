@@ -365,6 +365,17 @@ describe('ALB', () => {
     expect(seen).toMatchObject({ method: 'PUT', path: '/api/binary', body: 'Greetings, programs!' });
   });
 
+  it('takes the client address ALB appended, not one the client put first in x-forwarded-for', async () => {
+    const headers = { ...(single.headers as Record<string, string>), 'x-forwarded-for': '10.0.0.1, 203.0.113.9' };
+    expect(parse((await invokeLambda(echo, { ...single, headers })) as { body: string }).ip).toBe('203.0.113.9');
+    const multiValueHeaders = {
+      ...(multi.multiValueHeaders as Record<string, string[]>),
+      'x-forwarded-for': ['10.0.0.1', '10.0.0.2, 198.51.100.7'],
+    };
+    const seen = parse((await invokeLambda(echo, { ...multi, multiValueHeaders })) as { body: string });
+    expect(seen.ip).toBe('198.51.100.7');
+  });
+
   it('reads multi-value headers of the real fixture', async () => {
     const seen = parse((await invokeLambda(echo, multi)) as { body: string });
     expect(seen).toMatchObject({ query: { key: 'hello' }, headers: { 'x-myheader': '123' }, ip: '72.21.198.67' });
