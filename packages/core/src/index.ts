@@ -77,7 +77,7 @@ export type { BodyType, HttpRequestInit, RawHeaders } from './http/request.js';
 export { bodyTypeOf, createHttpRequest, DEFAULT_BODY_LIMIT } from './http/request.js';
 export { isHttpResponse, isResponseInit, normalizeResponse, problemResponse } from './http/response.js';
 export type { LevelName, LogDestination, LogSink } from './log.js';
-export { createJsonLogger, getLogDestination, levels, setLogDestination } from './log.js';
+export { createJsonLogger, credentialHeaders, getLogDestination, levels, setLogDestination } from './log.js';
 export { allowHeader, allowsMethod, methodsOf } from './methods.js';
 export type { CorsOptions, CorsOrigin } from './middleware/cors.js';
 export { cors } from './middleware/cors.js';
