@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,53 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+
+/**
+ * The banner docs/aws.md gives: pino (behind `logger()`) is CommonJS and requires Node built-ins,
+ * which an ESM bundle can do only with a `require` of its own.
+ */
+const banner = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+describe('a Lambda bundle with logger()', () => {
+  it('loads and logs with the documented banner', async () => {
+    const result = await build({
+      stdin: {
+        contents: [
+          "import { http } from '@skyport/core';",
+          "import { logger } from '@skyport/core/logger';",
+          "import { toLambda } from '@skyport/aws';",
+          'export const handler = toLambda(http().use(logger()).handle((_req, ctx) => { ctx.log.info("hi"); return { ok: true }; }));',
+        ].join('\n'),
+        resolveDir: root,
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      banner: { js: banner },
+      alias: {
+        '@skyport/core/logger': join(root, 'packages/core/src/logger/index.ts'),
+        '@skyport/core': source('core'),
+        '@skyport/aws': source('aws'),
+      },
+      logLevel: 'silent',
+    });
+    const file = join(dir, 'logged.mjs');
+    await writeFile(file, result.outputFiles[0]?.contents ?? new Uint8Array());
+    // In a process of its own, as Lambda loads it: the test runner's module loader lends bundles a `require`.
+    const run = [
+      `const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});`,
+      `const out = await handler(${JSON.stringify(apiGatewayV2({ path: '/' }))}, { awsRequestId: 'r-1', functionName: 'f', getRemainingTimeInMillis: () => 3000 });`,
+      'process.stderr.write(JSON.stringify(out));',
+    ].join(' ');
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', run], { encoding: 'utf8' });
+    expect(child.status).toBe(0);
+    expect(JSON.parse(child.stderr)).toMatchObject({ statusCode: 200, body: '{"ok":true}' });
+    expect(child.stdout).toContain('"message":"hi"');
+  });
 });
 
 describe('orders Lambda bundle', () => {
