@@ -7,17 +7,18 @@
  * A package's main entry is one file with nothing split out of it, since that is what every
  * user imports. Its subpath entries (`@skyport/core/logger`, ...) import what they share with
  * the main entry from the package itself (`@skyport/core`), so classes such as `HttpError`
- * exist once; code shared only between subpaths goes to chunks.
+ * exist once; code shared only between subpaths goes to chunks. Each package also gets a copy
+ * of the repository's LICENSE, which npm packs.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 
 interface PackageJson {
   readonly name: string;
-  readonly exports?: Record<string, { import?: string }>;
+  readonly exports?: Record<string, { default?: string }>;
   readonly bin?: Record<string, string>;
   readonly dependencies?: Record<string, string>;
   readonly peerDependencies?: Record<string, string>;
@@ -55,9 +56,9 @@ export async function bundlePackage(base: string, outdir = join(base, 'dist')): 
   const pkg = JSON.parse(readFileSync(join(base, 'package.json'), 'utf8')) as PackageJson;
   const subpaths = Object.entries(pkg.exports ?? {})
     .filter(([key]) => key !== '.')
-    .map(([, entry]) => entry.import)
+    .map(([, entry]) => entry.default)
     .filter((file): file is string => typeof file === 'string');
-  const main = pkg.exports?.['.']?.import;
+  const main = pkg.exports?.['.']?.default;
   const outputs = [main, ...subpaths, ...Object.values(pkg.bin ?? {})].filter(
     (file): file is string => typeof file === 'string',
   );
@@ -117,6 +118,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     },
   );
   for (const dir of readdirSync(packages, { withFileTypes: true })) {
-    if (dir.isDirectory()) await bundlePackage(join(packages, dir.name));
+    if (!dir.isDirectory()) continue;
+    await bundlePackage(join(packages, dir.name));
+    // npm packs a package's own LICENSE only: each gets a copy of the repository's.
+    copyFileSync(join(root, 'LICENSE'), join(packages, dir.name, 'LICENSE'));
   }
 }

@@ -13,10 +13,10 @@ const packages = ['core', 'testing', 'aws', 'azure', 'gcp', 'node', 'otel'];
 
 function entries(pkg: string): string[] {
   const manifest = JSON.parse(readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8')) as {
-    exports: Record<string, { import: string }>;
+    exports: Record<string, { default: string }>;
   };
   return Object.values(manifest.exports).map((entry) =>
-    join(root, 'packages', pkg, entry.import.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')),
+    join(root, 'packages', pkg, entry.default.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')),
   );
 }
 

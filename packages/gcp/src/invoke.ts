@@ -60,7 +60,7 @@ function describe(input: GcpInput): Described {
         ? input.query.replace(/^\?/, '')
         : new URLSearchParams(
             Object.entries(input.query).flatMap(([key, value]) =>
-              (typeof value === 'string' ? [value] : value).map((item) => [key, item]),
+              (typeof value === 'string' ? [value] : value).map((item): [string, string] => [key, item]),
             ),
           ).toString();
     if (query) target += `${target.includes('?') ? '&' : '?'}${query}`;

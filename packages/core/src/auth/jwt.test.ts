@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Context, createHttpRequest, http, SkyportError } from '@skyport/core';
 import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector } from '@skyport/testing';
-import { exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { type AuthContext, jwtAuth, type Principal, requireScopes } from './index.js';
 
