@@ -88,14 +88,14 @@ class LambdaInit implements ContextInit {
  * const init: LambdaContextInit = { functionName: 'orders-api', timeoutMs: 3000 };
  */
 export interface LambdaContextInit {
-  readonly awsRequestId?: string;
-  readonly functionName?: string;
-  readonly functionVersion?: string;
-  readonly memoryLimitInMB?: string;
+  readonly awsRequestId?: string | undefined;
+  readonly functionName?: string | undefined;
+  readonly functionVersion?: string | undefined;
+  readonly memoryLimitInMB?: string | undefined;
   /** The time budget of the invocation in ms (default 30 000). */
-  readonly timeoutMs?: number;
-  readonly region?: string;
-  readonly accountId?: string;
+  readonly timeoutMs?: number | undefined;
+  readonly region?: string | undefined;
+  readonly accountId?: string | undefined;
 }
 
 /**

@@ -48,7 +48,7 @@ export interface EventSourceSettings {
   readonly reportBatchItemFailures: boolean;
   readonly unwrapSns: boolean;
   /** The function name used when neither the function nor the Lambda context names it. */
-  readonly functionName?: string;
+  readonly functionName?: string | undefined;
   /** The Skyport context of one invocation. */
   readonly context: (lambda: LambdaContext) => Context;
   readonly mappers: EntryMappers;

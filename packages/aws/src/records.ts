@@ -32,7 +32,7 @@ export interface RecordMapper<E> {
   /** The portable event of a record; `undefined` skips the record (a type the kind ignores). */
   readonly map: (record: Obj) => E | undefined;
   /** The FIFO group of a record. */
-  readonly group?: (record: Obj) => string | undefined;
+  readonly group?: ((record: Obj) => string | undefined) | undefined;
 }
 
 /**

@@ -125,13 +125,13 @@ export interface ToLambdaOptions {
    * Lambda ignores the response and deletes every message, so set this to `false` there: the
    * invocation then fails as a whole when any message fails.
    */
-  readonly reportBatchItemFailures?: boolean;
+  readonly reportBatchItemFailures?: boolean | undefined;
   /**
    * Unwrap SNS notifications delivered through an SQS subscription (without raw message
    * delivery): the message body becomes the SNS `Message` and its attributes the SNS ones.
    * Also read from the function's `aws.unwrapSns` option. Default false.
    */
-  readonly unwrapSns?: boolean;
+  readonly unwrapSns?: boolean | undefined;
   /** The function name used when the Lambda context does not give one. */
-  readonly functionName?: string;
+  readonly functionName?: string | undefined;
 }

@@ -52,47 +52,47 @@ export type AzureTriggerType =
  */
 export interface AzureSettings {
   /** The `app.*` method: `storageQueue` (default for queues), `serviceBusQueue`, `serviceBusTopic`, `storageBlob`, `eventGrid`. */
-  readonly trigger?: AzureAppMethod;
+  readonly trigger?: AzureAppMethod | undefined;
   /** The app setting holding the connection (defaults: `AzureWebJobsStorage`, `AzureWebJobsServiceBus`, `AzureWebJobsEventHub`, `CosmosDBConnection`). */
-  readonly connection?: string;
+  readonly connection?: string | undefined;
   /** HTTP: `anonymous` (default), `function` or `admin`. */
-  readonly authLevel?: 'anonymous' | 'function' | 'admin';
+  readonly authLevel?: 'anonymous' | 'function' | 'admin' | undefined;
   /** HTTP: the route template, overriding the one derived from `path` (a router: `{*path}`). */
-  readonly route?: string;
+  readonly route?: string | undefined;
   /** Storage queue / Service Bus queue name (default: the function's `name`). */
-  readonly queueName?: string;
+  readonly queueName?: string | undefined;
   /** Service Bus topic name (default: the function's `name`). */
-  readonly topicName?: string;
+  readonly topicName?: string | undefined;
   /** Service Bus topic subscription (required for `serviceBusTopic`). */
-  readonly subscription?: string;
+  readonly subscription?: string | undefined;
   /** Service Bus / Event Hubs: `one` or `many` (Event Hubs default `many`, Service Bus default `one`). */
-  readonly cardinality?: 'one' | 'many';
+  readonly cardinality?: 'one' | 'many' | undefined;
   /** Event Hubs: the hub name (default: the function's `name`). */
-  readonly eventHubName?: string;
+  readonly eventHubName?: string | undefined;
   /** Event Hubs: the consumer group (default `$Default`). */
-  readonly consumerGroup?: string;
+  readonly consumerGroup?: string | undefined;
   /** Blob / Cosmos DB: the container (default: the function's `bucket` / `collection`). */
-  readonly container?: string;
+  readonly container?: string | undefined;
   /** Blob trigger: `EventGrid` for the low-latency blob trigger, or `LogsAndContainerScan`. */
-  readonly blobSource?: 'EventGrid' | 'LogsAndContainerScan';
+  readonly blobSource?: 'EventGrid' | 'LogsAndContainerScan' | undefined;
   /** Cosmos DB: the database (required for `changes` functions). */
-  readonly database?: string;
+  readonly database?: string | undefined;
   /** Cosmos DB: the lease container (default `leases`). */
-  readonly leaseContainer?: string;
+  readonly leaseContainer?: string | undefined;
   /** Cosmos DB: create the lease container when missing. */
-  readonly createLeaseContainerIfNotExists?: boolean;
+  readonly createLeaseContainerIfNotExists?: boolean | undefined;
   /** Timer: also run when the host starts. */
-  readonly runOnStartup?: boolean;
+  readonly runOnStartup?: boolean | undefined;
   /** Timer: persist schedule status (default: the host's choice). */
-  readonly useMonitor?: boolean;
+  readonly useMonitor?: boolean | undefined;
   /**
    * The runtime retry policy (Event Hubs, Cosmos DB, timer only), or `false` for none. Event Hubs
    * and Cosmos DB default to retrying without limit, so a batch is never checkpointed past a
    * failure.
    */
-  readonly retry?: RetryOptions | false;
+  readonly retry?: RetryOptions | false | undefined;
   /** Extra options spread into the `app.*` call as they are (escape hatch). */
-  readonly options?: Readonly<Record<string, unknown>>;
+  readonly options?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Options of `toAzure()`. */
@@ -102,19 +102,19 @@ export interface ToAzureOptions {
    * (`'00:05:00'`, `'-1'` for none) or milliseconds. Sets `ctx.deadline`; when absent the
    * `AzureFunctionsJobHost__functionTimeout` environment variable is read, else there is none.
    */
-  readonly functionTimeout?: string | number;
+  readonly functionTimeout?: string | number | undefined;
   /** `extensions.http.routePrefix` of `host.json` (default `api`); removed from `req.path`. */
-  readonly routePrefix?: string;
+  readonly routePrefix?: string | undefined;
   /** How long before the deadline `ctx.signal` aborts (default 500 ms). */
-  readonly signalMarginMs?: number;
+  readonly signalMarginMs?: number | undefined;
   /** Settings that override the function's `azure` key (source names, route). */
-  readonly azure?: AzureSettings;
+  readonly azure?: AzureSettings | undefined;
 }
 
 /** Options of `register()`. */
 export interface RegisterOptions extends Omit<ToAzureOptions, 'azure'> {
   /** Per-function settings by registered name, overriding each function's `azure` key. */
-  readonly functions?: Readonly<Record<string, AzureSettings>>;
+  readonly functions?: Readonly<Record<string, AzureSettings>> | undefined;
 }
 
 /** The response an http handler gives the Functions host. */
@@ -132,22 +132,22 @@ export type AzureHandler = (trigger: unknown, context: InvocationContext) => Pro
 /** The JSON description of an HTTP request for `invokeAzure()`. */
 export interface AzureHttpInput {
   /** The method (default `GET`). */
-  readonly method?: string;
+  readonly method?: string | undefined;
   /** The full URL (`http://localhost:7071/api/orders?x=1`), or a path under `http://localhost:7071`. */
   readonly url: string;
   /** Request headers. */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Query parameters, added to those in `url`. */
-  readonly query?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>> | undefined;
   /** Route parameters the host would have extracted. */
-  readonly params?: Readonly<Record<string, string>>;
+  readonly params?: Readonly<Record<string, string>> | undefined;
   /**
    * The body: a string as sent, the library's init form `{ string }` / `{ bytes }` (what
    * `azure.httpRequest()` of `@skyport/testing` builds), or any other JSON value (sent as JSON).
    */
-  readonly body?: unknown;
+  readonly body?: unknown | undefined;
   /** A binary body, base64-encoded (wins over `body`). */
-  readonly bodyBase64?: string;
+  readonly bodyBase64?: string | undefined;
 }
 
 /** The JSON description of a non-HTTP invocation for `invokeAzure()`. */
@@ -155,19 +155,19 @@ export interface AzureTriggerInput {
   /** What the host passes as the handler's first argument (a message body, an array for batches, a timer object...). */
   readonly trigger: unknown;
   /** `context.triggerMetadata`, camelCased as the v4 library delivers it. */
-  readonly triggerMetadata?: Readonly<Record<string, unknown>>;
+  readonly triggerMetadata?: Readonly<Record<string, unknown>> | undefined;
   /** The trigger type, when the metadata alone does not tell (`serviceBusTrigger`, ...). */
-  readonly triggerType?: AzureTriggerType;
+  readonly triggerType?: AzureTriggerType | undefined;
 }
 
 /** Context fields `invokeAzure()` accepts next to the input. */
 export interface InvokeAzureOptions extends ToAzureOptions {
   /** `context.invocationId` (default: a random UUID). */
-  readonly invocationId?: string;
+  readonly invocationId?: string | undefined;
   /** `context.functionName` (default `skyport`). */
-  readonly functionName?: string;
+  readonly functionName?: string | undefined;
   /** `context.traceContext`. */
-  readonly traceContext?: { readonly traceParent?: string; readonly traceState?: string };
+  readonly traceContext?: { readonly traceParent?: string; readonly traceState?: string } | undefined;
   /** Receives what the function logs through `context.log` / `info` / `warn` / `error`. */
-  readonly logHandler?: (level: string, ...args: unknown[]) => void;
+  readonly logHandler?: ((level: string, ...args: unknown[]) => void) | undefined;
 }

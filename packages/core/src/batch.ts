@@ -45,9 +45,9 @@ export type BatchMode = 'independent' | 'ordered' | 'fifo';
 /** Options of `runBatch`. */
 export interface BatchOptions {
   /** The mode (default: `ordered` for streams and changes, `fifo` for FIFO queues, else `independent`). */
-  readonly mode?: BatchMode;
+  readonly mode?: BatchMode | undefined;
   /** How many messages run at once in `independent` mode (default: the function's `concurrency`, else 1). */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
 }
 
 /**

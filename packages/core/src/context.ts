@@ -21,21 +21,21 @@ export interface ContextInit {
    * The platform's own countdown (Lambda `getRemainingTimeInMillis`), used when `deadline` is not
    * given: it is read, and the deadline derived from it, the first time anything needs it.
    */
-  readonly remainingTimeMs?: () => number;
+  readonly remainingTimeMs?: (() => number) | undefined;
   /** The native context. */
-  readonly raw?: unknown;
+  readonly raw?: unknown | undefined;
   /** Trace propagation headers from the platform (lower-cased names). */
-  readonly trace?: TraceCarrier;
+  readonly trace?: TraceCarrier | undefined;
   /** The region, when known. */
   readonly region?: string | undefined;
   /** A logger to bind; the built-in JSON logger when absent. */
-  readonly log?: Logger;
+  readonly log?: Logger | undefined;
   /** Force the cold-start flag (tests); otherwise true only for the first context in the process. */
-  readonly coldStart?: boolean;
+  readonly coldStart?: boolean | undefined;
   /** The clock (tests); `Date.now` when absent. */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /** How long before the deadline `ctx.signal` aborts (default 500 ms). */
-  readonly signalMarginMs?: number;
+  readonly signalMarginMs?: number | undefined;
 }
 
 const noTrace: TraceCarrier = Object.freeze({});

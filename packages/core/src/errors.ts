@@ -15,19 +15,19 @@ export interface ValidationIssue {
 /** Options shared by every `HttpError`. */
 export interface HttpErrorOptions {
   /** The problem type URI (default `about:blank`). */
-  readonly type?: string;
+  readonly type?: string | undefined;
   /** A short summary (default: the status phrase). */
-  readonly title?: string;
+  readonly title?: string | undefined;
   /** Whether `detail` may be shown to clients (default: status below 500). */
-  readonly expose?: boolean;
+  readonly expose?: boolean | undefined;
   /** Headers to add to the response (`WWW-Authenticate`, `Allow`, `Retry-After`). */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Failing fields, rendered as `errors`. */
-  readonly errors?: readonly ValidationIssue[];
+  readonly errors?: readonly ValidationIssue[] | undefined;
   /** A stable code a client or test can match. */
-  readonly code?: string;
+  readonly code?: string | undefined;
   /** The underlying error. */
-  readonly cause?: unknown;
+  readonly cause?: unknown | undefined;
 }
 
 const phrases: Record<number, string> = {
@@ -279,15 +279,15 @@ export type SkyportErrorCode =
 /** Options of `SkyportError`. */
 export interface SkyportErrorOptions {
   /** The adapter that raised it (`aws`, `azure`, `gcp`, `node`). */
-  readonly adapter?: string;
+  readonly adapter?: string | undefined;
   /** The function kind involved. */
-  readonly kind?: string;
+  readonly kind?: string | undefined;
   /** The event shape that was detected. */
-  readonly shape?: string;
+  readonly shape?: string | undefined;
   /** Failing fields, for `VALIDATION`. */
-  readonly errors?: readonly ValidationIssue[];
+  readonly errors?: readonly ValidationIssue[] | undefined;
   /** The underlying error. */
-  readonly cause?: unknown;
+  readonly cause?: unknown | undefined;
 }
 
 /**
@@ -347,10 +347,10 @@ export interface ProblemDetails {
   readonly type: string;
   readonly title: string;
   readonly status: number;
-  readonly detail?: string;
-  readonly requestId?: string;
-  readonly code?: string;
-  readonly errors?: readonly ValidationIssue[];
+  readonly detail?: string | undefined;
+  readonly requestId?: string | undefined;
+  readonly code?: string | undefined;
+  readonly errors?: readonly ValidationIssue[] | undefined;
 }
 
 /**

@@ -54,7 +54,7 @@ export interface PayloadInit {
   /** The raw payload. */
   readonly data?: string | Uint8Array | null | undefined;
   /** The payload already parsed by the host (Azure queue JSON, Event Hubs bodies). */
-  readonly body?: unknown;
+  readonly body?: unknown | undefined;
 }
 
 /** Lazy payload: raw bytes/text and a body parsed on first read. */
@@ -123,13 +123,13 @@ abstract class PayloadEvent {
 /** What an adapter knows about a message. */
 export interface MessageInit extends PayloadInit {
   readonly id: string;
-  readonly attributes?: Readonly<Record<string, string>>;
-  readonly attempt?: number;
-  readonly publishedAt?: Date | number | string;
+  readonly attributes?: Readonly<Record<string, string>> | undefined;
+  readonly attempt?: number | undefined;
+  readonly publishedAt?: Date | number | string | undefined;
   readonly source: string;
   readonly groupId?: string | undefined;
   readonly orderingKey?: string | undefined;
-  readonly raw?: unknown;
+  readonly raw?: unknown | undefined;
 }
 
 class MessageImpl extends PayloadEvent implements Message {
@@ -180,12 +180,12 @@ export function createMessage(init: MessageInit): Message {
 
 /** What an adapter knows about a stream record. */
 export interface StreamRecordInit extends PayloadInit {
-  readonly id?: string;
+  readonly id?: string | undefined;
   readonly sequence: string;
   readonly partitionKey: string;
-  readonly publishedAt?: Date | number | string;
+  readonly publishedAt?: Date | number | string | undefined;
   readonly source: string;
-  readonly raw?: unknown;
+  readonly raw?: unknown | undefined;
 }
 
 class StreamRecordImpl extends PayloadEvent implements StreamRecord {
@@ -242,7 +242,7 @@ export interface StorageEventInit {
   readonly etag?: string | null | undefined;
   readonly contentType?: string | null | undefined;
   readonly time?: Date | number | string | undefined;
-  readonly raw?: unknown;
+  readonly raw?: unknown | undefined;
 }
 
 /**
@@ -268,10 +268,10 @@ export function createStorageEvent(init: StorageEventInit): StorageEvent {
 
 /** What an adapter knows about a schedule tick. */
 export interface ScheduleTickInit {
-  readonly scheduledTime?: Date | number | string;
-  readonly isPastDue?: boolean;
+  readonly scheduledTime?: Date | number | string | undefined;
+  readonly isPastDue?: boolean | undefined;
   readonly name: string;
-  readonly raw?: unknown;
+  readonly raw?: unknown | undefined;
 }
 
 /**
@@ -296,8 +296,8 @@ export interface ChangeEventInit {
   readonly key: Readonly<Record<string, unknown>>;
   readonly before?: Record<string, unknown> | undefined;
   readonly after?: Record<string, unknown> | undefined;
-  readonly time?: Date | number | string;
-  readonly raw?: unknown;
+  readonly time?: Date | number | string | undefined;
+  readonly raw?: unknown | undefined;
 }
 
 /**
@@ -323,13 +323,13 @@ export interface CloudEventInit {
   readonly id: string;
   readonly source: string;
   readonly type: string;
-  readonly specversion?: string;
+  readonly specversion?: string | undefined;
   readonly subject?: string | undefined;
   readonly time?: Date | number | string | undefined;
   readonly datacontenttype?: string | undefined;
-  readonly data?: unknown;
-  readonly extensions?: Readonly<Record<string, unknown>>;
-  readonly raw?: unknown;
+  readonly data?: unknown | undefined;
+  readonly extensions?: Readonly<Record<string, unknown>> | undefined;
+  readonly raw?: unknown | undefined;
 }
 
 /**

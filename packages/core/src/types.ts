@@ -262,15 +262,15 @@ export type EventOf<K extends Kind> = KindEvents[K];
 export interface Cookie {
   name: string;
   value: string;
-  path?: string;
-  domain?: string;
+  path?: string | undefined;
+  domain?: string | undefined;
   /** Seconds. */
-  maxAge?: number;
-  expires?: Date;
-  httpOnly?: boolean;
-  secure?: boolean;
-  sameSite?: 'Strict' | 'Lax' | 'None';
-  partitioned?: boolean;
+  maxAge?: number | undefined;
+  expires?: Date | undefined;
+  httpOnly?: boolean | undefined;
+  secure?: boolean | undefined;
+  sameSite?: 'Strict' | 'Lax' | 'None' | undefined;
+  partitioned?: boolean | undefined;
 }
 
 /** A header value a handler may return. */
@@ -279,11 +279,11 @@ export type HeaderValue = string | number | readonly string[];
 /** An explicit HTTP response a handler may return. */
 export interface HttpResponseInit<TBody = unknown> {
   status: number;
-  headers?: Readonly<Record<string, HeaderValue | undefined>>;
+  headers?: Readonly<Record<string, HeaderValue | undefined>> | undefined;
   /** `Set-Cookie` values, as strings or cookie objects. */
-  cookies?: readonly (string | Cookie)[];
+  cookies?: readonly (string | Cookie)[] | undefined;
   /** An object (JSON), a string, bytes, a web body (`Response`, `ReadableStream`, `Blob`, `FormData`, `URLSearchParams`) or nothing. */
-  body?: TBody | string | Uint8Array;
+  body?: TBody | string | Uint8Array | undefined;
 }
 
 /**
@@ -347,7 +347,7 @@ export interface Middleware<K extends Kind = Kind, TAdd extends object = {}, TNe
    * this time, and the chain goes on without calling `handle` (and without the promise step a
    * layer costs). It may prepare the context first, for fields it computes when read.
    */
-  readonly bypass?: ((event: EventOf<K>, ctx: Context & TNeeds) => boolean) | undefined;
+  readonly bypass?: ((event: EventOf<K>, ctx: Context & TNeeds) => boolean) | undefined | undefined;
   /** Type-level only: makes kind-restricted middleware reject functions of other kinds. */
   readonly [kindBrand]?: (kind: K) => void;
 }
@@ -374,13 +374,13 @@ export type PlatformOptions = Readonly<Record<string, unknown>>;
 /** Options every function kind accepts. */
 export interface BaseOptions {
   /** A description for generated deployment config and docs. */
-  readonly description?: string;
+  readonly description?: string | undefined;
   /** AWS-only settings, read by `@skyport/aws`. */
-  readonly aws?: PlatformOptions;
+  readonly aws?: PlatformOptions | undefined;
   /** Azure-only settings (`connection`, `trigger`, `authLevel`, ...), read by `@skyport/azure`. */
-  readonly azure?: PlatformOptions;
+  readonly azure?: PlatformOptions | undefined;
   /** GCP-only settings, read by `@skyport/gcp`. */
-  readonly gcp?: PlatformOptions;
+  readonly gcp?: PlatformOptions | undefined;
 }
 
 /** An HTTP method. */
@@ -395,21 +395,21 @@ export interface HttpOptions<
   TResponse extends StandardSchemaV1 | undefined = undefined,
 > extends BaseOptions {
   /** The method (or methods) this function answers; every method when absent. */
-  readonly method?: HttpMethod | readonly HttpMethod[];
+  readonly method?: HttpMethod | readonly HttpMethod[] | undefined;
   /** The path, with `:name` segments and an optional trailing `*`; `/` when absent. */
-  readonly path?: string;
+  readonly path?: string | undefined;
   /** Schema of the JSON (or urlencoded form) body. */
-  readonly body?: TBody;
+  readonly body?: TBody | undefined;
   /** Schema of the query (first value per key). */
-  readonly query?: TQuery;
+  readonly query?: TQuery | undefined;
   /** Schema of the path parameters. */
-  readonly params?: TParams;
+  readonly params?: TParams | undefined;
   /** Schema of the headers (lower-cased names). */
-  readonly headers?: THeaders;
+  readonly headers?: THeaders | undefined;
   /** Schema of the response body, checked unless `NODE_ENV` is `production`. */
-  readonly response?: TResponse;
+  readonly response?: TResponse | undefined;
   /** Largest accepted body in bytes (default 6 MB); larger bodies get 413. */
-  readonly bodyLimit?: number;
+  readonly bodyLimit?: number | undefined;
 }
 
 /** Options of `queue()`. */
@@ -417,11 +417,11 @@ export interface QueueOptions<TBody extends StandardSchemaV1 | undefined = undef
   /** The queue or topic name. */
   readonly name: string;
   /** Schema of the message body. */
-  readonly body?: TBody;
+  readonly body?: TBody | undefined;
   /** A FIFO / session queue: a failed message fails the rest of its group in the batch. */
-  readonly fifo?: boolean;
+  readonly fifo?: boolean | undefined;
   /** How many messages of a batch run at once (standard queues only; default 1). */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
 }
 
 /** Options of `stream()`. */
@@ -429,7 +429,7 @@ export interface StreamOptions<TBody extends StandardSchemaV1 | undefined = unde
   /** The stream or event hub name. */
   readonly name: string;
   /** Schema of the record body. */
-  readonly body?: TBody;
+  readonly body?: TBody | undefined;
 }
 
 /** Options of `storage()`. */
@@ -437,11 +437,11 @@ export interface StorageOptions extends BaseOptions {
   /** The bucket or container. */
   readonly bucket: string;
   /** Which events run the handler (default both); others are acknowledged unseen. */
-  readonly on?: readonly StorageEventType[];
+  readonly on?: readonly StorageEventType[] | undefined;
   /** Only keys starting with this run the handler. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Only keys ending with this run the handler. */
-  readonly suffix?: string;
+  readonly suffix?: string | undefined;
 }
 
 /** Options of `schedule()`. */
@@ -449,9 +449,9 @@ export interface ScheduleOptions extends BaseOptions {
   /** Standard 5-field cron (`minute hour day-of-month month day-of-week`), UTC unless `timezone`. */
   readonly cron: string;
   /** An IANA time zone for the cron, where the platform supports one. */
-  readonly timezone?: string;
+  readonly timezone?: string | undefined;
   /** The schedule name (defaults to the function name). */
-  readonly name?: string;
+  readonly name?: string | undefined;
 }
 
 /** Options of `changes()`. */
@@ -459,17 +459,17 @@ export interface ChangesOptions<TItem extends StandardSchemaV1 | undefined = und
   /** The table, container or collection. */
   readonly collection: string;
   /** Schema of `before` / `after`. */
-  readonly item?: TItem;
+  readonly item?: TItem | undefined;
 }
 
 /** Options of `events()`. */
 export interface EventsOptions<TData extends StandardSchemaV1 | undefined = undefined> extends BaseOptions {
   /** Only these event types run the handler; others are acknowledged unseen. */
-  readonly type?: string | readonly string[];
+  readonly type?: string | readonly string[] | undefined;
   /** Only events from this source run the handler. */
-  readonly source?: string;
+  readonly source?: string | undefined;
   /** Schema of `data`. */
-  readonly data?: TData;
+  readonly data?: TData | undefined;
 }
 
 /** The options of each kind, as stored on a function. */

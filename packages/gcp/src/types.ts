@@ -26,19 +26,19 @@ export interface GcpRequest {
   /** The request target, path and query (Express may rewrite it inside mounted middleware). */
   readonly url: string;
   /** The request target as the client sent it (Express). */
-  readonly originalUrl?: string;
+  readonly originalUrl?: string | undefined;
   readonly headers: IncomingHttpHeaders;
   /** The exact body bytes, kept by the framework's body parsers. */
   readonly rawBody?: Uint8Array | undefined;
   /** The framework's parsed body; never trusted for validation. */
-  readonly body?: unknown;
+  readonly body?: unknown | undefined;
   readonly ip?: string | undefined;
   /** The framework's execution id (the `function-execution-id` header, or one it generated). */
   readonly executionId?: string | undefined;
   /** Aborted by the framework when the request times out (`CLOUD_RUN_TIMEOUT_SECONDS`) or the client goes away. */
   readonly abortController?: AbortController | undefined;
   /** Whether the body stream was consumed (by a body parser). */
-  readonly readableEnded?: boolean;
+  readonly readableEnded?: boolean | undefined;
   /** The body stream, read when no body parser consumed it (a request without a content type). */
   [Symbol.asyncIterator]?(): AsyncIterator<unknown>;
 }
@@ -48,7 +48,7 @@ export interface GcpResponse {
   statusCode: number;
   setHeader(name: string, value: string | number | readonly string[]): unknown;
   end(chunk?: string | Uint8Array): unknown;
-  readonly headersSent?: boolean;
+  readonly headersSent?: boolean | undefined;
 }
 
 /** An `functions.http` handler. */
@@ -69,17 +69,17 @@ export interface FunctionsFramework {
 /** Options of `toGcp()`, `register()` and `invokeGcp()`. Per-function `gcp: { ... }` options win. */
 export interface GcpOptions {
   /** The deployed function name (`ctx.functionName`); default: the `register()` key, `FUNCTION_TARGET`, `K_SERVICE`. */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** How non-http functions are registered (default `cloudevent`; `schedule` defaults to `http`). */
-  readonly signature?: GcpSignature;
+  readonly signature?: GcpSignature | undefined;
   /** The function's timeout in seconds, which sets `ctx.deadline` (default: `CLOUD_RUN_TIMEOUT_SECONDS`). */
-  readonly timeoutSeconds?: number;
+  readonly timeoutSeconds?: number | undefined;
 }
 
 /** Options of `register()`. */
 export interface RegisterOptions extends Omit<GcpOptions, 'name'> {
   /** The Functions Framework module (default: `@google-cloud/functions-framework`, loaded on first use). */
-  readonly functions?: FunctionsFramework;
+  readonly functions?: FunctionsFramework | undefined;
 }
 
 /** One function `register()` registered. */
@@ -95,13 +95,13 @@ export type JsonObject = { readonly [key: string]: unknown };
 /** An HTTP request for `invokeGcp()`. */
 export interface GcpHttpInput {
   /** Default `POST` when there is a body, else `GET`. */
-  readonly method?: string;
+  readonly method?: string | undefined;
   /** The path, optionally with a query string. Default `/`. */
-  readonly path?: string;
-  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
-  readonly query?: Readonly<Record<string, string | readonly string[]>> | string;
+  readonly path?: string | undefined;
+  readonly headers?: Readonly<Record<string, string | readonly string[]>> | undefined;
+  readonly query?: Readonly<Record<string, string | readonly string[]>> | string | undefined;
   /** Text or bytes as sent; any other value is sent as JSON (`content-type: application/json` unless set). */
-  readonly body?: unknown;
+  readonly body?: unknown | undefined;
 }
 
 /** What `invokeGcp()` runs: an HTTP request description, a structured CloudEvent, or a Pub/Sub push envelope. */

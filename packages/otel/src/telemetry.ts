@@ -19,21 +19,21 @@ export interface TelemetryOptions {
   /** `service.name` on every span and metric. */
   readonly serviceName: string;
   /** `service.version`, when given. */
-  readonly serviceVersion?: string;
+  readonly serviceVersion?: string | undefined;
   /** Span exporter (default `otlp`). */
-  readonly exporter?: TracesExporterOption;
+  readonly exporter?: TracesExporterOption | undefined;
   /** Metrics exporter (default: `none` when `exporter` is `none`, else `otlp`). */
-  readonly metrics?: MetricsExporterOption;
+  readonly metrics?: MetricsExporterOption | undefined;
   /** How often metrics are exported, in ms (default 60 000; `tracing()` also flushes per invocation on AWS / GCP). */
-  readonly metricIntervalMs?: number;
+  readonly metricIntervalMs?: number | undefined;
   /** Batch spans before export (default true); `false` exports each span as it ends. */
-  readonly batch?: boolean;
+  readonly batch?: boolean | undefined;
   /** More resource attributes (`deployment.environment.name`, ...). */
-  readonly resourceAttributes?: Readonly<Record<string, string | number | boolean>>;
+  readonly resourceAttributes?: Readonly<Record<string, string | number | boolean>> | undefined;
   /** Instrumentations to enable (none by default: each one costs cold-start time). */
-  readonly instrumentations?: NodeSDKConfiguration['instrumentations'];
+  readonly instrumentations?: NodeSDKConfiguration['instrumentations'] | undefined;
   /** Anything else `NodeSDK` accepts; wins over what the options above set. */
-  readonly sdk?: Partial<NodeSDKConfiguration>;
+  readonly sdk?: Partial<NodeSDKConfiguration> | undefined;
 }
 
 /** A started SDK. */

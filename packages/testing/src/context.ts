@@ -5,31 +5,31 @@ import type { FakeClock } from './clock.js';
 /** What a test may set on the context. */
 export interface FakeContextOptions {
   /** The cloud the handler believes it runs on (default `node`). */
-  readonly cloud?: Cloud;
+  readonly cloud?: Cloud | undefined;
   /** The function kind (default `http`). */
-  readonly kind?: Kind;
+  readonly kind?: Kind | undefined;
   /** The request id (default `test-request-<n>`). */
-  readonly requestId?: string;
+  readonly requestId?: string | undefined;
   /** The function name (default `test-function`). */
-  readonly functionName?: string;
+  readonly functionName?: string | undefined;
   /** Whether this is a cold start (default false). */
-  readonly coldStart?: boolean;
+  readonly coldStart?: boolean | undefined;
   /** The clock: a fixed time, or a `createClock()` clock (default: real time). */
-  readonly now?: number | Date | FakeClock;
+  readonly now?: number | Date | FakeClock | undefined;
   /** The deadline, in epoch ms. */
-  readonly deadline?: number;
+  readonly deadline?: number | undefined;
   /** The deadline, as ms from now (by the given clock). */
-  readonly deadlineInMs?: number;
+  readonly deadlineInMs?: number | undefined;
   /** Trace headers the platform would supply. */
-  readonly trace?: TraceCarrier;
+  readonly trace?: TraceCarrier | undefined;
   /** The region. */
-  readonly region?: string;
+  readonly region?: string | undefined;
   /** A logger (default: Skyport's JSON logger, which `collectLogs()` captures). */
-  readonly log?: Logger;
+  readonly log?: Logger | undefined;
   /** The native context to expose as `ctx.raw`. */
-  readonly raw?: unknown;
+  readonly raw?: unknown | undefined;
   /** Extra context, as if a middleware had added it (for example `auth`). */
-  readonly extra?: Readonly<Record<string, unknown>>;
+  readonly extra?: Readonly<Record<string, unknown>> | undefined;
 }
 
 let counter = 0;

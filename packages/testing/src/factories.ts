@@ -26,16 +26,16 @@ const nextId = (prefix: string) => `${prefix}-${++counter}`;
 /** What a test says about a request. */
 export interface HttpRequestOptions {
   /** Default `GET`. */
-  readonly method?: string;
+  readonly method?: string | undefined;
   /** The path; a query string in it is split off. Default `/`. */
-  readonly path?: string;
-  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
-  readonly query?: Readonly<Record<string, string | readonly string[]>> | string;
+  readonly path?: string | undefined;
+  readonly headers?: Readonly<Record<string, string | readonly string[]>> | undefined;
+  readonly query?: Readonly<Record<string, string | readonly string[]>> | string | undefined;
   /** An object or array becomes JSON (with `content-type: application/json` unless set). */
-  readonly body?: unknown;
+  readonly body?: unknown | undefined;
   /** Request cookies. */
-  readonly cookies?: Readonly<Record<string, string>>;
-  readonly ip?: string;
+  readonly cookies?: Readonly<Record<string, string>> | undefined;
+  readonly ip?: string | undefined;
 }
 
 /**
@@ -69,14 +69,14 @@ export function httpRequest(options: HttpRequestOptions = {}): HttpRequestInit {
 /** What a test says about a message. */
 export interface MessageOptions {
   /** Any value: objects are sent as JSON, strings and bytes as they are. */
-  readonly body?: unknown;
-  readonly id?: string;
-  readonly attributes?: Readonly<Record<string, string>>;
-  readonly attempt?: number;
-  readonly publishedAt?: Date | string | number;
-  readonly source?: string;
-  readonly groupId?: string;
-  readonly orderingKey?: string;
+  readonly body?: unknown | undefined;
+  readonly id?: string | undefined;
+  readonly attributes?: Readonly<Record<string, string>> | undefined;
+  readonly attempt?: number | undefined;
+  readonly publishedAt?: Date | string | number | undefined;
+  readonly source?: string | undefined;
+  readonly groupId?: string | undefined;
+  readonly orderingKey?: string | undefined;
 }
 
 function dataOf(body: unknown): string | Uint8Array {
@@ -107,11 +107,11 @@ export function message(options: MessageOptions = {}): Message {
 
 /** What a test says about a stream record. */
 export interface StreamRecordOptions {
-  readonly body?: unknown;
-  readonly sequence?: string;
-  readonly partitionKey?: string;
-  readonly publishedAt?: Date | string | number;
-  readonly source?: string;
+  readonly body?: unknown | undefined;
+  readonly sequence?: string | undefined;
+  readonly partitionKey?: string | undefined;
+  readonly publishedAt?: Date | string | number | undefined;
+  readonly source?: string | undefined;
 }
 
 /**

@@ -19,11 +19,11 @@ import { type HttpRequestOptions, httpRequest } from './factories.js';
 /** Options of `invoke()`: the fake context, plus a principal and the batch mode. */
 export interface InvokeOptions extends Omit<FakeContextOptions, 'kind' | 'extra'> {
   /** Sets `ctx.auth`, as an auth middleware would have. */
-  readonly auth?: unknown;
+  readonly auth?: unknown | undefined;
   /** Other context to preset, as if middleware had added it. */
-  readonly extra?: Readonly<Record<string, unknown>>;
+  readonly extra?: Readonly<Record<string, unknown>> | undefined;
   /** The batch mode (default: what the function kind implies). */
-  readonly mode?: BatchMode;
+  readonly mode?: BatchMode | undefined;
 }
 
 /** The response of an http invocation, with the body decoded for assertions. */

@@ -15,11 +15,11 @@ export type ApiKeyVerdict =
 /** Options of `apiKeyAuth()`: give `keys` (compared in constant time) or `verify`, or both. */
 export interface ApiKeyAuthOptions {
   /** The header carrying the key (default `x-api-key`). */
-  readonly header?: string;
+  readonly header?: string | undefined;
   /** Accepted keys, each optionally mapped to its owner (`{ key: subject }`). */
-  readonly keys?: readonly string[] | Readonly<Record<string, string>>;
+  readonly keys?: readonly string[] | Readonly<Record<string, string>> | undefined;
   /** Looks a key up (a database, a secret store); use `safeEqual()` when comparing yourself. */
-  readonly verify?: (key: string, ctx: Context) => ApiKeyVerdict | Promise<ApiKeyVerdict>;
+  readonly verify?: ((key: string, ctx: Context) => ApiKeyVerdict | Promise<ApiKeyVerdict>) | undefined;
 }
 
 function digest(value: string): Buffer {

@@ -29,21 +29,21 @@ export interface CloudPrincipalOptions {
    * (`x-goog-authenticated-user-*`, the service reachable only through IAP). Default: none,
    * because anyone who can call the function directly can send them.
    */
-  readonly headers?: readonly IdentityHeaders[];
+  readonly headers?: readonly IdentityHeaders[] | undefined;
   /**
    * Platforms whose identity data is read. Default: the one the function runs on (`ctx.cloud`),
    * and none on `node`, where nothing strips client-sent identity headers. Add a platform only
    * when a proxy you control sets (and strips) its headers.
    */
-  readonly trust?: readonly PrincipalPlatform[];
+  readonly trust?: readonly PrincipalPlatform[] | undefined;
   /** Scopes the principal must carry (403 otherwise). */
-  readonly requiredScopes?: readonly string[];
+  readonly requiredScopes?: readonly string[] | undefined;
   /**
    * Verify and read the signed IAP assertion (`x-goog-iap-jwt-assertion`). `audience` is
    * `/projects/<number>/global/backendServices/<id>` or `/projects/<number>/apps/<project-id>`.
    * Without it the assertion is not read: an unverified JWT proves nothing.
    */
-  readonly iap?: { readonly audience: string; readonly jwksUrl?: string };
+  readonly iap?: { readonly audience: string; readonly jwksUrl?: string } | undefined;
 }
 
 type Json = Record<string, unknown>;

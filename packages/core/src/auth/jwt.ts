@@ -29,33 +29,33 @@ export type JwtKeyOptions =
 /** Options of `jwtAuth()`. */
 export type JwtAuthOptions = JwtKeyOptions & {
   /** Accepted `iss` value(s). */
-  readonly issuer?: string | readonly string[];
+  readonly issuer?: string | readonly string[] | undefined;
   /** Accepted `aud` value(s). */
-  readonly audience?: string | readonly string[];
+  readonly audience?: string | readonly string[] | undefined;
   /**
    * Accepted algorithms. Default: the asymmetric JWS algorithms for `jwksUrl` / `publicKey`, the
    * HMAC ones for `secret`, so a token cannot pick a weaker family than the key was meant for.
    */
-  readonly algorithms?: readonly string[];
+  readonly algorithms?: readonly string[] | undefined;
   /** Seconds of clock skew tolerated on `exp` / `nbf` / `iat` (default 5). */
-  readonly clockTolerance?: number;
+  readonly clockTolerance?: number | undefined;
   /**
    * Claims every token must carry (default `['exp']`: a token that never expires is refused).
    * `[]` accepts tokens without `exp`, for issuers that do not set it.
    */
-  readonly requiredClaims?: readonly string[];
+  readonly requiredClaims?: readonly string[] | undefined;
   /** Scopes every token must carry (403 otherwise). */
-  readonly requiredScopes?: readonly string[];
+  readonly requiredScopes?: readonly string[] | undefined;
   /** The realm named in `WWW-Authenticate`. */
-  readonly realm?: string;
+  readonly realm?: string | undefined;
   /** Reads the token from the request (default: `Authorization: Bearer <token>`). */
-  readonly getToken?: (req: HttpRequest) => string | undefined;
+  readonly getToken?: ((req: HttpRequest) => string | undefined) | undefined;
   /** JWKS cache lifetime in ms (default 10 minutes). */
-  readonly jwksCacheMaxAgeMs?: number;
+  readonly jwksCacheMaxAgeMs?: number | undefined;
   /** Minimum ms between JWKS refetches triggered by an unknown `kid` (default 30 s). */
-  readonly jwksCooldownMs?: number;
+  readonly jwksCooldownMs?: number | undefined;
   /** JWKS request timeout in ms (default 5 s). */
-  readonly jwksTimeoutMs?: number;
+  readonly jwksTimeoutMs?: number | undefined;
 };
 
 const asymmetric = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];

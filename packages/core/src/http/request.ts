@@ -24,24 +24,24 @@ export interface HttpRequestInit {
     | Readonly<Record<string, string | readonly string[] | undefined | null>>
     | null;
   /** Headers in any case. */
-  readonly headers?: RawHeaders | null;
+  readonly headers?: RawHeaders | null | undefined;
   /**
    * Set when `headers` already has lower-case names and single string values (AWS HTTP API),
    * so they are used without copying.
    */
-  readonly headersNormalized?: boolean;
+  readonly headersNormalized?: boolean | undefined;
   /** Cookies the platform delivered apart from the headers (AWS HTTP API `cookies`). */
-  readonly cookies?: readonly string[] | null;
+  readonly cookies?: readonly string[] | null | undefined;
   /** The body: text (UTF-8) or bytes. */
-  readonly body?: string | Uint8Array | null;
+  readonly body?: string | Uint8Array | null | undefined;
   /** The client address. */
   readonly ip?: string | undefined;
   /** The full URL, when the platform knows it; otherwise built from `host` and the path. */
   readonly url?: string | undefined;
   /** Path parameters the platform already extracted. */
-  readonly params?: Readonly<Record<string, string | undefined | null>> | null;
+  readonly params?: Readonly<Record<string, string | undefined | null>> | null | undefined;
   /** The untouched cloud event. */
-  readonly raw?: unknown;
+  readonly raw?: unknown | undefined;
 }
 
 /** The body kinds Skyport parses. */

@@ -12,23 +12,23 @@ export type LogFormat = 'auto' | 'aws' | 'gcp' | 'azure' | 'json';
 /** Options of `logger()`. */
 export interface LoggerOptions {
   /** The lowest level written (default `LOG_LEVEL`, else `info`). */
-  readonly level?: LevelName;
+  readonly level?: LevelName | undefined;
   /** The line format (default `auto`: by `ctx.cloud`; `json` on Node). */
-  readonly format?: LogFormat;
+  readonly format?: LogFormat | undefined;
   /** More pino redaction paths (`body.password`, `*.token`, `user.card["cvv"]`). */
-  readonly redact?: readonly string[];
+  readonly redact?: readonly string[] | undefined;
   /** The GCP project for `logging.googleapis.com/trace` (default `GOOGLE_CLOUD_PROJECT` / `GCLOUD_PROJECT`). */
-  readonly gcpProject?: string;
+  readonly gcpProject?: string | undefined;
   /** Log one summary line per invocation (default true). */
-  readonly summary?: boolean;
+  readonly summary?: boolean | undefined;
   /** Fields on every line (`service`, `version`). */
-  readonly base?: Readonly<Record<string, unknown>>;
+  readonly base?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** The structural part of an Azure `InvocationContext` this middleware writes to. */
 interface AzureLogSink {
-  trace?: (...args: unknown[]) => void;
-  debug?: (...args: unknown[]) => void;
+  trace?: ((...args: unknown[]) => void) | undefined;
+  debug?: ((...args: unknown[]) => void) | undefined;
   info: (...args: unknown[]) => void;
   warn: (...args: unknown[]) => void;
   error: (...args: unknown[]) => void;

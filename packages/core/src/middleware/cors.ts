@@ -12,17 +12,17 @@ export type CorsOrigin = '*' | string | readonly string[] | RegExp | ((origin: s
 /** Options of `cors()`. */
 export interface CorsOptions {
   /** Allowed origins (default `*`). */
-  readonly origin?: CorsOrigin;
+  readonly origin?: CorsOrigin | undefined;
   /** Allowed methods for preflight (default GET, HEAD, PUT, PATCH, POST, DELETE). */
-  readonly methods?: readonly string[];
+  readonly methods?: readonly string[] | undefined;
   /** Allowed request headers (default: echo `Access-Control-Request-Headers`). */
-  readonly allowHeaders?: readonly string[];
+  readonly allowHeaders?: readonly string[] | undefined;
   /** Response headers the browser may read. */
-  readonly exposeHeaders?: readonly string[];
+  readonly exposeHeaders?: readonly string[] | undefined;
   /** Whether cookies / credentials may be sent; needs an explicit `origin` (not `*`). */
-  readonly credentials?: boolean;
+  readonly credentials?: boolean | undefined;
   /** Seconds a preflight may be cached. */
-  readonly maxAge?: number;
+  readonly maxAge?: number | undefined;
 }
 
 function allowedOrigin(option: CorsOrigin, origin: string | undefined): string | undefined {

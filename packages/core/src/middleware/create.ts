@@ -9,14 +9,14 @@ export interface MiddlewareDefinition<K extends Kind, TAdd extends object, TNeed
   /** A name for errors and logs. */
   readonly name: string;
   /** The kinds of function it accepts; every kind when absent. */
-  readonly kinds?: readonly K[];
+  readonly kinds?: readonly K[] | undefined;
   /** The onion step: work before, `await next(add)`, work after. */
   readonly handle: (event: EventOf<K>, ctx: Context & TNeeds, next: Next<K, TAdd>) => Promise<MiddlewareResult<K>>;
   /**
    * Asked before `handle` on every invocation; `true` skips `handle` this time (see
    * `Middleware.bypass`). Whatever `TAdd` promises must then already be readable on the context.
    */
-  readonly bypass?: (event: EventOf<K>, ctx: Context & TNeeds) => boolean;
+  readonly bypass?: ((event: EventOf<K>, ctx: Context & TNeeds) => boolean) | undefined;
 }
 
 /**

@@ -12,9 +12,9 @@ import { createMiddleware } from './create.js';
 /** Options of `timeout()`. */
 export interface TimeoutOptions {
   /** Give up this many ms before the deadline (default 500). */
-  readonly marginMs?: number;
+  readonly marginMs?: number | undefined;
   /** A budget in ms for platforms that give no deadline (Azure without `functionTimeout`, Node). */
-  readonly ms?: number;
+  readonly ms?: number | undefined;
 }
 
 /**

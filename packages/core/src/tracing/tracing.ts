@@ -51,17 +51,17 @@ export interface TracingContext {
 /** Options of `tracing()`. */
 export interface TracingOptions {
   /** The instrumentation scope name of the tracer and meter (default `@skyport/core`). */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Record the FaaS metrics (default true). */
-  readonly metrics?: boolean;
+  readonly metrics?: boolean | undefined;
   /** Extra span attributes, fixed or per invocation. */
-  readonly attributes?: Attributes | ((event: unknown, ctx: Context) => Attributes);
+  readonly attributes?: Attributes | ((event: unknown, ctx: Context) => Attributes) | undefined;
   /**
    * Flush the registered SDK's spans and metrics before the invocation returns. Default: on
    * `aws` and `gcp`, where the platform freezes or throttles the instance once the response is
    * sent, so a batch left in memory would be exported late or lost.
    */
-  readonly flush?: boolean;
+  readonly flush?: boolean | undefined;
 }
 
 interface Flushable {

@@ -29,18 +29,18 @@ const nextId = () =>
 /** What a test says about an HTTP request. */
 export interface HttpEventOptions {
   /** Default `GET`. */
-  readonly method?: string;
+  readonly method?: string | undefined;
   /** Default `/`. */
-  readonly path?: string;
-  readonly query?: Readonly<Record<string, string | readonly string[]>>;
-  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+  readonly path?: string | undefined;
+  readonly query?: Readonly<Record<string, string | readonly string[]>> | undefined;
+  readonly headers?: Readonly<Record<string, string | readonly string[]>> | undefined;
   /** Request cookies as `name=value` strings. */
-  readonly cookies?: readonly string[];
+  readonly cookies?: readonly string[] | undefined;
   /** A string, bytes (sent base64), or any other value (sent as JSON with a JSON content type). */
-  readonly body?: unknown;
-  readonly sourceIp?: string;
+  readonly body?: unknown | undefined;
+  readonly sourceIp?: string | undefined;
   /** The stage (default `$default` on v2, `prod` on REST). */
-  readonly stage?: string;
+  readonly stage?: string | undefined;
 }
 
 interface Body {
@@ -300,15 +300,15 @@ export function alb(
 
 /** What a test says about a queue message. */
 export interface SqsMessageOptions {
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** A string, or any other value sent as JSON. */
-  readonly body?: unknown;
-  readonly attributes?: Readonly<Record<string, string>>;
+  readonly body?: unknown | undefined;
+  readonly attributes?: Readonly<Record<string, string>> | undefined;
   /** The FIFO group; set it to make the record a FIFO record. */
-  readonly groupId?: string;
+  readonly groupId?: string | undefined;
   /** `ApproximateReceiveCount` (default 1). */
-  readonly receiveCount?: number;
-  readonly sentAt?: Date;
+  readonly receiveCount?: number | undefined;
+  readonly sentAt?: Date | undefined;
 }
 
 /**
@@ -365,10 +365,10 @@ export function sqs(
  */
 export function sns(
   options: {
-    readonly message?: unknown;
-    readonly topic?: string;
-    readonly subject?: string;
-    readonly attributes?: Readonly<Record<string, string>>;
+    readonly message?: unknown | undefined;
+    readonly topic?: string | undefined;
+    readonly subject?: string | undefined;
+    readonly attributes?: Readonly<Record<string, string>> | undefined;
   } = {},
 ): SNSEvent {
   const topicArn = `arn:aws:sns:${region}:${account}:${options.topic ?? 'orders'}`;
@@ -400,13 +400,13 @@ export function sns(
 
 /** What a test says about an S3 object event. */
 export interface S3ObjectOptions {
-  readonly bucket?: string;
+  readonly bucket?: string | undefined;
   /** The decoded key; it is URL-encoded (spaces as `+`) as S3 does. */
-  readonly key?: string;
-  readonly type?: 'created' | 'deleted';
-  readonly size?: number;
-  readonly etag?: string;
-  readonly time?: Date;
+  readonly key?: string | undefined;
+  readonly type?: 'created' | 'deleted' | undefined;
+  readonly size?: number | undefined;
+  readonly etag?: string | undefined;
+  readonly time?: Date | undefined;
 }
 
 /**
@@ -463,11 +463,11 @@ const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
  */
 export function eventBridge<TDetail = unknown>(
   options: {
-    readonly source?: string;
-    readonly detailType?: string;
-    readonly detail?: TDetail;
-    readonly resources?: readonly string[];
-    readonly time?: Date;
+    readonly source?: string | undefined;
+    readonly detailType?: string | undefined;
+    readonly detail?: TDetail | undefined;
+    readonly resources?: readonly string[] | undefined;
+    readonly time?: Date | undefined;
   } = {},
 ): EventBridgeEvent<string, TDetail> {
   return {
@@ -604,11 +604,11 @@ function marshalItem(item: Readonly<Record<string, unknown>>): Record<string, At
  */
 export function dynamodb(
   changes: readonly {
-    readonly op?: 'insert' | 'update' | 'delete';
-    readonly keys?: Readonly<Record<string, unknown>>;
-    readonly before?: Readonly<Record<string, unknown>>;
-    readonly after?: Readonly<Record<string, unknown>>;
-    readonly sequenceNumber?: string;
+    readonly op?: 'insert' | 'update' | 'delete' | undefined;
+    readonly keys?: Readonly<Record<string, unknown>> | undefined;
+    readonly before?: Readonly<Record<string, unknown>> | undefined;
+    readonly after?: Readonly<Record<string, unknown>> | undefined;
+    readonly sequenceNumber?: string | undefined;
   }[] = [{}],
   options: { readonly table?: string } = {},
 ): DynamoDBStreamEvent {
@@ -649,10 +649,10 @@ export function dynamodb(
  */
 export function lambdaContext(
   options: {
-    readonly functionName?: string;
-    readonly awsRequestId?: string;
-    readonly remainingMs?: number;
-    readonly memoryLimitInMB?: string;
+    readonly functionName?: string | undefined;
+    readonly awsRequestId?: string | undefined;
+    readonly remainingMs?: number | undefined;
+    readonly memoryLimitInMB?: string | undefined;
   } = {},
 ): Context {
   const functionName = options.functionName ?? 'skyport-function';

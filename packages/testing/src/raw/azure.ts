@@ -22,7 +22,7 @@ export interface AzureInvocation {
   /** The handler's first argument. */
   readonly trigger: unknown;
   /** `context.triggerMetadata` (keys camelCased, JSON values parsed, as the v4 library does). */
-  readonly triggerMetadata?: Record<string, unknown>;
+  readonly triggerMetadata?: Record<string, unknown> | undefined;
   /** `context.options.trigger.type`. */
   readonly triggerType: AzureTriggerKind;
 }
@@ -34,26 +34,26 @@ export interface AzureHttpRequestInit {
   headers: Record<string, string>;
   query: Record<string, string>;
   params: Record<string, string>;
-  body?: { string?: string; bytes?: Uint8Array };
+  body?: { string?: string; bytes?: Uint8Array } | undefined;
 }
 
 /** What a test says about an HTTP request. */
 export interface AzureHttpRequestOptions {
   /** Default `GET`. */
-  readonly method?: string;
+  readonly method?: string | undefined;
   /** The path under the route prefix (default `/`), with or without a query string. */
-  readonly path?: string;
+  readonly path?: string | undefined;
   /** The route prefix of `host.json` (default `api`). */
-  readonly routePrefix?: string;
+  readonly routePrefix?: string | undefined;
   /** The host (default `localhost:7071`, the Functions Core Tools default). */
-  readonly host?: string;
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly host?: string | undefined;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Query parameters (also added to the URL). */
-  readonly query?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>> | undefined;
   /** Route parameters the host extracted (`{id}` of the route). */
-  readonly params?: Readonly<Record<string, string>>;
+  readonly params?: Readonly<Record<string, string>> | undefined;
   /** A string or bytes as sent; any other value is sent as JSON with `content-type: application/json`. */
-  readonly body?: unknown;
+  readonly body?: unknown | undefined;
 }
 
 /**
@@ -97,24 +97,24 @@ export function httpRequest(options: AzureHttpRequestOptions = {}): AzureHttpReq
 
 /** What a test says about an invocation context. */
 export interface AzureInvocationContextOptions {
-  readonly invocationId?: string;
-  readonly functionName?: string;
-  readonly triggerMetadata?: Record<string, unknown>;
+  readonly invocationId?: string | undefined;
+  readonly functionName?: string | undefined;
+  readonly triggerMetadata?: Record<string, unknown> | undefined;
   /** `context.options.trigger.type` (`queueTrigger`, ...). */
-  readonly triggerType?: string;
+  readonly triggerType?: string | undefined;
   /** More `context.options.trigger` fields (`queueName`, `cardinality`, `route`, ...). */
-  readonly triggerOptions?: Readonly<Record<string, unknown>>;
-  readonly traceParent?: string;
-  readonly traceState?: string;
+  readonly triggerOptions?: Readonly<Record<string, unknown>> | undefined;
+  readonly traceParent?: string | undefined;
+  readonly traceState?: string | undefined;
 }
 
 /** The init `new InvocationContext(init)` of `@azure/functions` takes. */
 export interface AzureInvocationContextInit {
   invocationId: string;
   functionName: string;
-  triggerMetadata?: Record<string, unknown>;
-  traceContext?: { traceParent?: string; traceState?: string };
-  options?: { trigger: { type: string; name: string; [key: string]: unknown } };
+  triggerMetadata?: Record<string, unknown> | undefined;
+  traceContext?: { traceParent?: string; traceState?: string } | undefined;
+  options?: { trigger: { type: string; name: string; [key: string]: unknown } } | undefined;
 }
 
 let counter = 0;
@@ -156,10 +156,10 @@ function delivered(body: unknown): unknown {
 
 /** What a test says about a Storage Queue message. */
 export interface QueueMessageOptions {
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** Default 1. */
-  readonly dequeueCount?: number;
-  readonly insertionTime?: Date | string;
+  readonly dequeueCount?: number | undefined;
+  readonly insertionTime?: Date | string | undefined;
 }
 
 /**
@@ -188,13 +188,13 @@ export function queueMessage(body: unknown = { orderId: 'ord_1' }, options: Queu
 
 /** What a test says about a Service Bus message. */
 export interface ServiceBusMessageOptions {
-  readonly messageId?: string;
+  readonly messageId?: string | undefined;
   /** Default 1. */
-  readonly deliveryCount?: number;
-  readonly enqueuedTimeUtc?: Date | string;
-  readonly applicationProperties?: Readonly<Record<string, unknown>>;
-  readonly sessionId?: string;
-  readonly contentType?: string;
+  readonly deliveryCount?: number | undefined;
+  readonly enqueuedTimeUtc?: Date | string | undefined;
+  readonly applicationProperties?: Readonly<Record<string, unknown>> | undefined;
+  readonly sessionId?: string | undefined;
+  readonly contentType?: string | undefined;
 }
 
 function serviceBusFields(options: ServiceBusMessageOptions, sequence: number): Record<string, unknown> {
@@ -266,14 +266,14 @@ export function serviceBusBatch(
 /** What a test says about an Event Hubs batch. */
 export interface EventHubBatchOptions {
   /** Default `test-hub`. */
-  readonly eventHubName?: string;
+  readonly eventHubName?: string | undefined;
   /** Default `0`. */
-  readonly partitionId?: string;
+  readonly partitionId?: string | undefined;
   /** One partition key per event, or one for all. */
-  readonly partitionKey?: string | readonly (string | null)[];
+  readonly partitionKey?: string | readonly (string | null)[] | undefined;
   /** The sequence number of the first event (default 1). */
-  readonly firstSequence?: number;
-  readonly enqueuedTimeUtc?: Date | string;
+  readonly firstSequence?: number | undefined;
+  readonly enqueuedTimeUtc?: Date | string | undefined;
 }
 
 /**
@@ -324,16 +324,16 @@ export function eventHubBatch(
 /** What a test says about a blob. */
 export interface BlobOptions {
   /** Default `test-container`. */
-  readonly container?: string;
+  readonly container?: string | undefined;
   /** The blob name, `/` for virtual folders (default `sample.txt`). */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** The blob content (default empty). A string stays a string so the sample is JSON; the host passes a Buffer. */
-  readonly content?: string | Uint8Array;
+  readonly content?: string | Uint8Array | undefined;
   /** Default `application/octet-stream`. */
-  readonly contentType?: string;
-  readonly lastModified?: Date | string;
+  readonly contentType?: string | undefined;
+  readonly lastModified?: Date | string | undefined;
   /** The storage account (default `testaccount`). */
-  readonly account?: string;
+  readonly account?: string | undefined;
 }
 
 /**
@@ -372,13 +372,13 @@ export function blob(options: BlobOptions = {}): AzureInvocation {
 /** What a test says about an Event Grid event (Event Grid schema). */
 export interface EventGridOptions {
   readonly eventType: string;
-  readonly subject?: string;
-  readonly data?: Record<string, unknown>;
+  readonly subject?: string | undefined;
+  readonly data?: Record<string, unknown> | undefined;
   /** Default `/subscriptions/test/resourceGroups/test/providers/Test/topics/test`. */
-  readonly topic?: string;
-  readonly id?: string;
-  readonly eventTime?: Date | string;
-  readonly dataVersion?: string;
+  readonly topic?: string | undefined;
+  readonly id?: string | undefined;
+  readonly eventTime?: Date | string | undefined;
+  readonly dataVersion?: string | undefined;
 }
 
 /**
@@ -409,11 +409,11 @@ export function eventGrid(
 export interface EventGridCloudEventOptions {
   readonly type: string;
   /** Default `/subscriptions/test/resourceGroups/test/providers/Test/topics/test`. */
-  readonly source?: string;
-  readonly subject?: string;
-  readonly data?: unknown;
-  readonly id?: string;
-  readonly time?: Date | string;
+  readonly source?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly data?: unknown | undefined;
+  readonly id?: string | undefined;
+  readonly time?: Date | string | undefined;
 }
 
 /**
@@ -451,11 +451,11 @@ export function eventGridCloudEvent(
 export function eventGridBlob(
   options: {
     readonly type: 'created' | 'deleted';
-    readonly container?: string;
+    readonly container?: string | undefined;
     readonly name: string;
-    readonly size?: number;
-    readonly contentType?: string;
-    readonly time?: Date | string;
+    readonly size?: number | undefined;
+    readonly contentType?: string | undefined;
+    readonly time?: Date | string | undefined;
   } = { type: 'created', name: 'sample.txt', size: 11, contentType: 'text/plain' },
 ): AzureInvocation {
   const container = options.container ?? 'test-container';
@@ -482,10 +482,10 @@ export function eventGridBlob(
 /** What a test says about a timer tick. */
 export interface TimerOptions {
   /** The occurrence being run (default now). */
-  readonly scheduledTime?: Date | string;
-  readonly isPastDue?: boolean;
+  readonly scheduledTime?: Date | string | undefined;
+  readonly isPastDue?: boolean | undefined;
   /** The previous occurrence (default an hour before). */
-  readonly last?: Date | string;
+  readonly last?: Date | string | undefined;
 }
 
 /**

@@ -23,17 +23,17 @@ const iso = (time: Date | string | undefined) =>
 /** What a test says about a Pub/Sub message. */
 export interface PubSubMessageOptions {
   /** A string or bytes as published; any other value is published as JSON. */
-  readonly data?: unknown;
-  readonly attributes?: Readonly<Record<string, string>>;
-  readonly messageId?: string;
-  readonly publishTime?: Date | string;
-  readonly orderingKey?: string;
+  readonly data?: unknown | undefined;
+  readonly attributes?: Readonly<Record<string, string>> | undefined;
+  readonly messageId?: string | undefined;
+  readonly publishTime?: Date | string | undefined;
+  readonly orderingKey?: string | undefined;
   /** Project id (default `test-project`). */
-  readonly project?: string;
+  readonly project?: string | undefined;
   /** Topic short name (default `test-topic`). */
-  readonly topic?: string;
+  readonly topic?: string | undefined;
   /** Subscription short name (default `test-subscription`). */
-  readonly subscription?: string;
+  readonly subscription?: string | undefined;
 }
 
 function pubsubMessage(options: PubSubMessageOptions, id: string, time: string): RawEvent {
@@ -103,15 +103,15 @@ export function pubsubPush(options: PubSubMessageOptions & { readonly deliveryAt
 
 /** What a test says about a Cloud Storage object event. */
 export interface StorageCloudEventOptions {
-  readonly bucket?: string;
+  readonly bucket?: string | undefined;
   /** The object name (default `file.txt`). */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** `finalized` (default) or `deleted`. */
-  readonly event?: 'finalized' | 'deleted';
-  readonly size?: number;
-  readonly contentType?: string;
-  readonly etag?: string;
-  readonly time?: Date | string;
+  readonly event?: 'finalized' | 'deleted' | undefined;
+  readonly size?: number | undefined;
+  readonly contentType?: string | undefined;
+  readonly etag?: string | undefined;
+  readonly time?: Date | string | undefined;
 }
 
 /**
@@ -187,14 +187,14 @@ export interface FirestoreCloudEventOptions {
   /** The document path (`orders/ord_1`). */
   readonly document: string;
   /** The document after the change (absent on delete). */
-  readonly value?: Readonly<Record<string, unknown>>;
+  readonly value?: Readonly<Record<string, unknown>> | undefined;
   /** The document before the change (absent on create). */
-  readonly oldValue?: Readonly<Record<string, unknown>>;
+  readonly oldValue?: Readonly<Record<string, unknown>> | undefined;
   /** The event (default: `written`). */
-  readonly event?: 'created' | 'updated' | 'deleted' | 'written';
-  readonly project?: string;
-  readonly database?: string;
-  readonly time?: Date | string;
+  readonly event?: 'created' | 'updated' | 'deleted' | 'written' | undefined;
+  readonly project?: string | undefined;
+  readonly database?: string | undefined;
+  readonly time?: Date | string | undefined;
 }
 
 /**
@@ -254,14 +254,14 @@ export function schedulerHttpHeaders(
 /** What a test says about any CloudEvent. */
 export interface CloudEventOptions {
   readonly type: string;
-  readonly source?: string;
-  readonly id?: string;
-  readonly subject?: string;
-  readonly time?: Date | string;
-  readonly datacontenttype?: string;
-  readonly data?: unknown;
+  readonly source?: string | undefined;
+  readonly id?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly time?: Date | string | undefined;
+  readonly datacontenttype?: string | undefined;
+  readonly data?: unknown | undefined;
   /** Extension attributes (lower-case names). */
-  readonly extensions?: Readonly<Record<string, string>>;
+  readonly extensions?: Readonly<Record<string, string>> | undefined;
 }
 
 /**

@@ -1,0 +1,27 @@
+/**
+ * A consumer compiled with `exactOptionalPropertyTypes`, passing options read from the
+ * environment (`string | undefined`) to every public options type. Checked by
+ * `exact-optional.test.ts`; not part of the repository's own type check.
+ */
+import { toLambda } from '@skyport/aws';
+import { cors, http, timeout } from '@skyport/core';
+import { jwtAuth } from '@skyport/core/auth';
+import { logger } from '@skyport/core/logger';
+import { tracing } from '@skyport/core/tracing';
+import { serve } from '@skyport/node';
+import { httpRequest, invoke } from '@skyport/testing';
+
+const env = (name: string): string | undefined => process.env[name];
+const number = (name: string): number | undefined => (env(name) === undefined ? undefined : Number(env(name)));
+
+const fn = http({ method: 'GET', path: '/me', bodyLimit: number('BODY_LIMIT') })
+  .use(cors({ origin: env('ORIGIN'), maxAge: number('CORS_MAX_AGE') }))
+  .use(timeout({ ms: number('BUDGET_MS'), marginMs: number('MARGIN_MS') }))
+  .use(logger({ gcpProject: env('GOOGLE_CLOUD_PROJECT') }))
+  .use(tracing({ name: env('SPAN_NAME') }))
+  .use(jwtAuth({ jwksUrl: 'https://issuer.example/jwks', issuer: env('ISSUER'), audience: env('AUDIENCE') }))
+  .handle((_req, ctx) => ({ subject: ctx.auth.subject }));
+
+export const handler = toLambda(fn);
+export const server = () => serve({ fn }, { port: number('PORT'), host: env('HOST') });
+export const test = () => invoke(fn, httpRequest({ path: '/me', headers: undefined }), { requestId: env('ID') });
