@@ -11,8 +11,8 @@ export interface FailureJson {
   readonly error: {
     readonly name: string;
     readonly message: string;
-    readonly code?: string;
-    readonly errors?: unknown;
+    readonly code?: string | undefined;
+    readonly errors?: unknown | undefined;
   };
 }
 

@@ -36,7 +36,10 @@ export type RouteMatch =
 
 /** The route table. */
 export interface RouteTable {
-  /** Picks the function for a request. */
+  /**
+   * Picks the function for a request. `path` is as sent (percent-encoded, no query): segments are
+   * decoded one by one, so an encoded `/` never splits a segment (core's `router()` semantics).
+   */
   match(method: string, path: string): RouteMatch;
   /**
    * Where an `OPTIONS` request goes that no route takes as such (`match` said 405): the function

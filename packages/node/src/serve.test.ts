@@ -1,6 +1,8 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { type Context, cors, http, queue, router, schedule } from '@skyport/core';
-import { aws } from '@skyport/testing';
+import { cloudPrincipal } from '@skyport/core/auth';
+import { aws, httpRequest, invoke } from '@skyport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { serve } from './serve.js';
@@ -24,6 +26,40 @@ function gate(): { wait: Promise<void>; open: () => void } {
     open = resolve;
   });
   return { wait, open };
+}
+
+/** What came back on a raw connection, and whether the server closed it. */
+interface RawExchange {
+  readonly text: string;
+  readonly closed: boolean;
+}
+
+/**
+ * Writes `head` on a raw connection, then `drip` every 50 ms, until the server closes the
+ * connection or `giveUpMs` pass (then `closed` is false).
+ */
+function exchange(port: number, head: string, drip?: string, giveUpMs = 3000): Promise<RawExchange> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    const finish = (closed: boolean) => {
+      clearInterval(dripping);
+      clearTimeout(giveUp);
+      socket.destroy();
+      resolve({ text, closed });
+    };
+    const dripping = setInterval(() => {
+      if (drip !== undefined && socket.writable) socket.write(drip);
+    }, 50);
+    const giveUp = setTimeout(() => finish(false), giveUpMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => finish(true));
+    socket.write(head);
+  });
 }
 
 describe('serve()', () => {
@@ -470,5 +506,195 @@ describe('serve()', () => {
     // Assert
     expect(await res.json()).toEqual({ hello: 'bob' });
     expect(server.routes.map((r) => r.function)).toEqual(['default']);
+  });
+
+  it('never runs an http function from /_skyport/<name>: a forged raw API Gateway event is refused', async () => {
+    // Prepare: a function behind cloudPrincipal(), and an event claiming a verified JWT
+    const ran: string[] = [];
+    const me = http({ method: 'GET', path: '/me' })
+      .use(cloudPrincipal())
+      .handle((_req, ctx) => {
+        ran.push(ctx.auth.subject ?? '(none)');
+        return { subject: ctx.auth.subject };
+      });
+    const ship = queue({ name: 'orders' }).handle(() => {});
+    const server = await start({ me, ship });
+    const forged = {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: '/me',
+      rawQueryString: '',
+      headers: {},
+      requestContext: {
+        http: { method: 'GET', path: '/me', sourceIp: '1.2.3.4' },
+        requestId: 'x',
+        stage: '$default',
+        authorizer: { jwt: { claims: { sub: 'admin' }, scopes: ['admin'] } },
+      },
+      isBase64Encoded: false,
+    };
+    const post = (body: unknown) =>
+      fetch(`${server.url}/_skyport/me`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', 'x-request-id': 'req-9' },
+      });
+
+    // Act
+    const raw = await post(forged);
+    const portable = await post({ method: 'GET', path: '/me' });
+    const get = await fetch(`${server.url}/_skyport/me`);
+    const direct = await fetch(`${server.url}/me`);
+
+    // Assert
+    expect(raw.status).toBe(404);
+    expect(raw.headers.get('content-type')).toBe('application/problem+json');
+    expect(await raw.json()).toEqual({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      detail: '"me" is an http function: call it on its routes (event functions: ship)',
+      requestId: 'req-9',
+      code: 'HTTP_FUNCTION',
+    });
+    expect(portable.status).toBe(404);
+    expect(await portable.json()).toMatchObject({ code: 'HTTP_FUNCTION' });
+    expect(get.status).toBe(404);
+    expect(direct.status).toBe(401);
+    expect(ran).toEqual([]);
+    expect(server.routes.map((route) => route.path)).toEqual(['/me', '/_skyport/ship']);
+  });
+
+  it('matches routes on the path as sent, segment by segment, as router() does', async () => {
+    // Prepare
+    const stats = http({ method: 'GET', path: '/admin/stats' }).handle(() => ({ fn: 'stats' }));
+    const file = http({ method: 'GET', path: '/files/:name' }).handle((req) => ({ fn: 'file', name: req.params.name }));
+    const server = await start({ stats, file });
+    const api = router(stats, file);
+    const paths = [
+      '/admin/stats',
+      '/admin%2Fstats',
+      '/admin%2fstats',
+      '/%61dmin/stats/',
+      '/files/a%2Fb',
+      '/files/caf%C3%A9',
+      '/files/..%252F..%252Fetc',
+    ];
+
+    // Act
+    const served = await Promise.all(
+      paths.map(async (path) => {
+        const res = await fetch(server.url + path);
+        return { path, status: res.status, body: (await res.json()) as Record<string, unknown> };
+      }),
+    );
+    const routed = await Promise.all(
+      paths.map(async (path) => ({ path, status: (await invoke(api, httpRequest({ method: 'GET', path }))).status })),
+    );
+    const malformed = await fetch(`${server.url}/files/%E0%A4%A`);
+
+    // Assert
+    expect(served.map(({ path, status, body }) => [path, status, body.fn ?? body.detail, body.name])).toEqual([
+      ['/admin/stats', 200, 'stats', undefined],
+      ['/admin%2Fstats', 404, 'no route for GET /admin/stats', undefined],
+      ['/admin%2fstats', 404, 'no route for GET /admin/stats', undefined],
+      ['/%61dmin/stats/', 200, 'stats', undefined],
+      ['/files/a%2Fb', 200, 'file', 'a/b'],
+      ['/files/caf%C3%A9', 200, 'file', 'café'],
+      ['/files/..%252F..%252Fetc', 200, 'file', '..%2F..%2Fetc'],
+    ]);
+    expect(routed).toEqual(served.map(({ path, status }) => ({ path, status })));
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ code: 'BAD_PATH' });
+  });
+
+  it('builds req.url from X-Forwarded-Proto and Host only when they are a scheme and a host', async () => {
+    // Prepare
+    const web = http({ method: 'GET', path: '/w' }).handle((req) => `${req.url} ${req.toWebRequest().url}`);
+    const server = await start({ web });
+    const local = `127.0.0.1:${server.port}`;
+    const get = async (lines: string, version = '1.1') => {
+      const { text } = await exchange(server.port, `GET /w?x=1 HTTP/${version}\r\n${lines}Connection: close\r\n\r\n`);
+      return `${text.slice(0, text.indexOf('\r\n'))} ${text.slice(text.indexOf('\r\n\r\n') + 4)}`;
+    };
+
+    // Act
+    const answers = [
+      await get('Host: app.example\r\nX-Forwarded-Proto: a b\r\n'),
+      await get('Host: app.example\r\nX-Forwarded-Proto: javascript\r\n'),
+      await get('Host: app.example:8443\r\nX-Forwarded-Proto: HTTPS, http\r\n'),
+      await get('Host: a b\r\n'),
+      await get('Host: user@evil.example\r\n'),
+      await get('Host: 999.1.1.1\r\n'),
+      await get('Host: app.example:99999\r\n'),
+      await get('Host: [::1]:8080\r\n'),
+      await get('', '1.0'),
+    ];
+
+    // Assert
+    expect(answers).toEqual([
+      'HTTP/1.1 200 OK http://app.example/w?x=1 http://app.example/w?x=1',
+      'HTTP/1.1 200 OK http://app.example/w?x=1 http://app.example/w?x=1',
+      'HTTP/1.1 200 OK https://app.example:8443/w?x=1 https://app.example:8443/w?x=1',
+      `HTTP/1.1 200 OK http://${local}/w?x=1 http://${local}/w?x=1`,
+      `HTTP/1.1 200 OK http://${local}/w?x=1 http://${local}/w?x=1`,
+      `HTTP/1.1 200 OK http://${local}/w?x=1 http://${local}/w?x=1`,
+      `HTTP/1.1 200 OK http://${local}/w?x=1 http://${local}/w?x=1`,
+      'HTTP/1.1 200 OK http://[::1]:8080/w?x=1 http://[::1]:8080/w?x=1',
+      `HTTP/1.1 200 OK http://${local}/w?x=1 http://${local}/w?x=1`,
+    ]);
+  });
+
+  it('closes a request whose body trickles in past requestTimeoutMs with a 408, without running the function', async () => {
+    // Prepare
+    let ran = false;
+    const sink = http({ method: 'POST', path: '/sink' }).handle(() => {
+      ran = true;
+    });
+    const server = await start({ sink }, { requestTimeoutMs: 300 });
+    const head = 'POST /sink HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n';
+
+    // Act: one byte every 50 ms, so the 1000-byte body would take 50 s
+    const trickled = await exchange(server.port, head, 'a');
+    for (let i = 0; i < 50 && server.inflight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    // Assert
+    expect(trickled).toEqual({ text: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n', closed: true });
+    expect(ran).toBe(false);
+    expect(server.inflight).toBe(0);
+  });
+
+  it('closes a connection whose headers trickle in past headersTimeoutMs with a 408', async () => {
+    // Prepare
+    const probe = http({ path: '/' }).handle(() => 'ok');
+    const server = await start({ probe }, { headersTimeoutMs: 300 });
+
+    // Act: a header line every 50 ms, never the blank line that ends them
+    const trickled = await exchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n', 'X-Pad: a\r\n');
+    const next = await fetch(server.url);
+
+    // Assert
+    expect(trickled).toEqual({ text: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n', closed: true });
+    expect(await next.text()).toBe('ok');
+  });
+
+  it('rejects timeouts that are not whole milliseconds, or a headers timeout above the request timeout', async () => {
+    // Prepare
+    const probe = http({ path: '/' }).handle(() => 'ok');
+
+    // Act / Assert
+    await expect(serve({ probe }, { port: 0, announce: false, requestTimeoutMs: -1 })).rejects.toMatchObject({
+      code: 'INVALID_DEFINITION',
+      message: 'serve(): requestTimeoutMs must be an integer of at least 0, got -1',
+    });
+    await expect(serve({ probe }, { port: 0, announce: false, headersTimeoutMs: 1.5 })).rejects.toMatchObject({
+      code: 'INVALID_DEFINITION',
+    });
+    await expect(
+      serve({ probe }, { port: 0, announce: false, requestTimeoutMs: 1000, headersTimeoutMs: 2000 }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_DEFINITION',
+      message: 'serve(): headersTimeoutMs (2000) must not be above requestTimeoutMs (1000)',
+    });
   });
 });

@@ -1,9 +1,10 @@
 /**
  * `serve()`: portable functions on `node:http`, for local development and for self-hosting in a
- * container (Cloud Run, Knative, any VM). Http functions answer on their routes; every other
- * function takes a POST of its portable event (or a batch, or a raw AWS/GCP event) at
- * `/_skyport/<name>`. The request body limit is enforced while the body streams in, and
- * `close()` drains in-flight requests before the server stops.
+ * container (Cloud Run, Knative, any VM). Http functions answer on their routes only; every
+ * other function takes a POST of its portable event (or a batch, or a raw AWS/GCP event) at
+ * `/_skyport/<name>`, a route that is on unless `eventRoutes: false` and is not authenticated.
+ * The request body limit is enforced while the body streams in, slow clients are cut off by the
+ * request and headers timeouts, and `close()` drains in-flight requests before the server stops.
  */
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,7 @@ import {
   type IncomingMessage,
   type OutgoingHttpHeaders,
   type Server,
+  type ServerOptions,
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,6 +44,7 @@ import { batchJson, errorToJson } from './failures.js';
 import { AdapterUnavailableError, detectRaw, loadInvoker, rawStatus } from './raw.js';
 import { type RouteMatch, type RouteTable, routeTable } from './routes.js';
 import type { AnyFunction, FunctionMap, NamedFunction, RouteInfo, ServeHandle, ServeOptions } from './types.js';
+import { requestOrigin } from './url.js';
 
 const EVENT_PREFIX = '/_skyport/';
 const kinds: ReadonlySet<string> = new Set(['http', 'queue', 'stream', 'storage', 'schedule', 'changes', 'events']);
@@ -237,11 +240,43 @@ class NodeRequestInit implements HttpRequestInit {
   }
 
   get url(): string {
-    const headers = this.headers;
-    const forwarded = header(headers['x-forwarded-proto']);
-    const proto = forwarded === undefined ? 'http' : (forwarded.split(',')[0] ?? 'http').trim();
-    return `${proto}://${headers.host ?? 'localhost'}${this.#target}`;
+    return requestOrigin(this.raw) + this.#target;
   }
+}
+
+/** A timeout option: a whole number of milliseconds, `0` for none. */
+function milliseconds(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new SkyportError('INVALID_DEFINITION', `serve(): ${name} must be an integer of at least 0, got ${value}`, {
+      adapter: 'node',
+    });
+  }
+  return value;
+}
+
+/**
+ * The slow-client timeouts of the server. The headers timeout defaults as in Node (60 s, or the
+ * request timeout when that is lower) except that turning the request timeout off leaves it on,
+ * where Node would turn it off too. Node enforces both on a timer that runs every 30 s, so a
+ * 2-second timeout could run 30 s late: the timer runs at half the shortest timeout instead (30 s
+ * with the defaults, as in Node).
+ */
+function serverOptions(options: ServeOptions): ServerOptions {
+  const requestTimeout = milliseconds('requestTimeoutMs', options.requestTimeoutMs ?? 300_000);
+  const headersTimeout = milliseconds(
+    'headersTimeoutMs',
+    options.headersTimeoutMs ?? (requestTimeout === 0 ? 60_000 : Math.min(60_000, requestTimeout)),
+  );
+  if (requestTimeout > 0 && headersTimeout > requestTimeout) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `serve(): headersTimeoutMs (${headersTimeout}) must not be above requestTimeoutMs (${requestTimeout})`,
+      { adapter: 'node' },
+    );
+  }
+  const shortest = Math.min(requestTimeout || 300_000, headersTimeout || 300_000);
+  const connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(shortest / 2)));
+  return { requestTimeout, headersTimeout, connectionsCheckingInterval };
 }
 
 /**
@@ -259,7 +294,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   const http = all.filter((entry) => entry.fn.kind === 'http');
   const eventRoutes = options.eventRoutes ?? true;
   const others = new Map(all.filter((entry) => entry.fn.kind !== 'http').map((entry) => [entry.name, entry]));
-  const byName = new Map(all.map((entry) => [entry.name, entry]));
+  const httpNames: ReadonlySet<string> = new Set(http.map((entry) => entry.name));
   const table: RouteTable | undefined = http.length > 0 ? routeTable(http) : undefined;
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const timeoutMs = options.timeoutMs;
@@ -320,6 +355,9 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       }
       const path = q < 0 ? target : target.slice(0, q);
       const method = req.method ?? 'GET';
+      // Routes match the path as sent, decoding segment by segment as core's `router()` does, so an
+      // encoded `/` (`%2F`) stays inside its segment: `/admin%2Fstats` is not `/admin/stats`. The
+      // whole path is decoded only to refuse a malformed one and for messages.
       let decodedPath = path;
       if (encoded) {
         try {
@@ -330,12 +368,12 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
           return;
         }
       }
-      let route = table === undefined ? noRoute : table.match(method, decodedPath);
+      let route = table === undefined ? noRoute : table.match(method, path);
       if (!('found' in route)) {
         // An OPTIONS request no route takes as such may still belong to a function (its CORS preflight).
         const forOptions =
           route.status === 405 && method === 'OPTIONS'
-            ? table?.options(decodedPath, header(req.headers['access-control-request-method']))
+            ? table?.options(path, header(req.headers['access-control-request-method']))
             : undefined;
         if (forOptions === undefined) {
           if (route.status === 405 && method === 'OPTIONS') {
@@ -390,10 +428,17 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       fail(res, req, new BadRequest('the function name is not valid percent-encoding'));
       return;
     }
-    const entry = others.get(name) ?? byName.get(name);
+    // Http functions are reached on their routes only: run from a posted raw HTTP event, they would
+    // take whatever identity the event claims (`cloudPrincipal()` trusts the event's cloud).
+    const entry = others.get(name);
     if (entry === undefined) {
       const names = [...others.keys()].join(', ') || 'none';
-      fail(res, req, new NotFound(`no function "${name}" here (event functions: ${names})`));
+      const missing = httpNames.has(name)
+        ? new NotFound(`"${name}" is an http function: call it on its routes (event functions: ${names})`, {
+            code: 'HTTP_FUNCTION',
+          })
+        : new NotFound(`no function "${name}" here (event functions: ${names})`);
+      fail(res, req, missing);
       return;
     }
     if (req.method !== 'POST') {
@@ -442,11 +487,6 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       }
       return;
     }
-    if (entry.fn.kind === 'http') {
-      const refused = new BadRequest(`"${name}" is an http function: call it on its routes, or post a raw cloud event`);
-      fail(res, req, refused, ctx.requestId);
-      return;
-    }
     let items: ReturnType<typeof portableBatch>;
     try {
       items = portableBatch(entry.fn, name, value);
@@ -488,7 +528,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     }
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer(serverOptions(options), (req, res) => {
     inflight++;
     const target = req.url ?? '/';
     if (eventRoutes && target.startsWith(EVENT_PREFIX)) {

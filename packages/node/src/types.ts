@@ -12,32 +12,47 @@ export type FunctionMap = Readonly<Record<string, AnyFunction>>;
 /** Options of `serve()`. */
 export interface ServeOptions {
   /** The port; `0` picks a free one. Default: the `PORT` environment variable, else 3000. */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** The interface to listen on. Default: the `HOST` environment variable, else every interface. */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /**
    * Largest request body in bytes (default 6 MB, the Lambda limit). Enforced while the body
    * streams in: a larger body is answered 413 without being buffered.
    */
-  readonly bodyLimit?: number;
+  readonly bodyLimit?: number | undefined;
   /**
    * A per-request deadline in milliseconds (`ctx.deadline`, `ctx.signal`), for example the
    * request timeout of your Cloud Run service. Default: no deadline.
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** How long `close()` waits for in-flight requests before cutting connections (default 10 s). */
-  readonly shutdownTimeoutMs?: number;
+  readonly shutdownTimeoutMs?: number | undefined;
   /**
    * Keep-alive timeout of idle connections in ms. Behind a load balancer, set it above the
    * balancer's own idle timeout (ALB 60 s, Google Cloud Load Balancing 600 s). Default: Node's 5 s.
    */
-  readonly keepAliveTimeoutMs?: number;
-  /** Whether non-HTTP functions accept events at `POST /_skyport/<name>` (default true). */
-  readonly eventRoutes?: boolean;
+  readonly keepAliveTimeoutMs?: number | undefined;
+  /**
+   * How long a client has to send a whole request, headers and body, in ms; past it the server
+   * answers 408 and closes the connection, so a client trickling a body cannot hold a request open
+   * for long. `0` disables it. Default: Node's 300 000 (5 minutes).
+   */
+  readonly requestTimeoutMs?: number | undefined;
+  /**
+   * How long a client has to send the request headers, in ms (408 and the connection closed past
+   * it); at most `requestTimeoutMs`. `0` disables it. Default: Node's, 60 000 or `requestTimeoutMs`
+   * when that is lower.
+   */
+  readonly headersTimeoutMs?: number | undefined;
+  /**
+   * Whether non-HTTP functions accept events at `POST /_skyport/<name>` (default true). The route
+   * is not authenticated: turn it off in a public service.
+   */
+  readonly eventRoutes?: boolean | undefined;
   /** Whether to print the startup line and the routes (default true). */
-  readonly announce?: boolean;
+  readonly announce?: boolean | undefined;
   /** Where the startup line goes (default stdout). */
-  readonly print?: (line: string) => void;
+  readonly print?: ((line: string) => void) | undefined | undefined;
 }
 
 /** One route `serve()` answers. */
@@ -72,11 +87,11 @@ export interface ServeHandle {
 /** Options of `gracefulShutdown()`. */
 export interface GracefulShutdownOptions {
   /** The signals to handle (default `SIGTERM` and `SIGINT`). */
-  readonly signals?: readonly NodeJS.Signals[];
+  readonly signals?: readonly NodeJS.Signals[] | undefined;
   /** Whether to exit the process once closed (default true; exit code 0). */
-  readonly exit?: boolean;
+  readonly exit?: boolean | undefined;
   /** Where the shutdown line goes (default stderr). */
-  readonly print?: (line: string) => void;
+  readonly print?: ((line: string) => void) | undefined | undefined;
 }
 
 /** A function of `serve()`'s table, with the name it is served under. */
@@ -91,12 +106,12 @@ export interface RawInvokeOptions {
    * The function's deployment name (`ctx.functionName`), so a function sees the same name on every
    * cloud (default: each adapter's placeholder).
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /**
    * Where the function's log lines go on a cloud whose host collects them itself (Azure's
    * `InvocationContext`, which otherwise prints them with `console`, on stdout).
    */
-  readonly log?: (line: string) => void;
+  readonly log?: ((line: string) => void) | undefined | undefined;
 }
 
 /** What an adapter package exposes for running one raw cloud event. */

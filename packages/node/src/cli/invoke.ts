@@ -53,7 +53,7 @@ export interface InvokeOnceOptions {
    * Where the function's log lines go on a cloud whose host collects them (Azure); the others
    * write through core's log destination.
    */
-  readonly log?: (line: string) => void;
+  readonly log?: ((line: string) => void) | undefined;
 }
 
 /**

@@ -1,0 +1,65 @@
+/**
+ * The origin (`scheme://host[:port]`) of a request `serve()` received, for `req.url` and
+ * `toWebRequest()`. `X-Forwarded-Proto` and `Host` are whatever the client sent: a value that is
+ * not a scheme or not a host is not used, so a made-up header cannot make a URL that fails to parse
+ * (a 500 from `toWebRequest()`) or one with another scheme (`javascript://`).
+ */
+import type { IncomingMessage } from 'node:http';
+import { isIPv4, isIPv6 } from 'node:net';
+
+/** `host[:port]`: a registered name or IPv4 address, or a bracketed IPv6 address. */
+const hostShape = /^(?:[A-Za-z0-9._~-]+|\[([0-9A-Fa-f:.]+)\])(?::[0-9]{1,5})?$/;
+
+/**
+ * Whether a `Host` header value is a host with an optional port that the URL parser takes as it
+ * is (it refuses, for example, `999.1.1.1` and ports over 65535).
+ *
+ * @example
+ * isHost('api.example.com:8080'); // true
+ * isHost('a b'); // false
+ */
+export function isHost(value: string): boolean {
+  const shape = hostShape.exec(value);
+  if (shape === null) return false;
+  const ipv6 = shape[1];
+  if (ipv6 !== undefined && !isIPv6(ipv6)) return false;
+  return URL.canParse(`http://${value}/`);
+}
+
+/** The socket's own address (`127.0.0.1:3000`, `[::1]:3000`), where a valid `Host` is missing. */
+function localHost(req: IncomingMessage): string {
+  const { localAddress, localPort } = req.socket;
+  if (localAddress === undefined) return 'localhost';
+  // A dual-stack socket reports IPv4 peers as `::ffff:127.0.0.1`; a link-local address's zone
+  // (`fe80::1%eth0`) has no place in a URL.
+  const mapped = localAddress.startsWith('::ffff:') ? localAddress.slice(7) : undefined;
+  const address =
+    mapped !== undefined && isIPv4(mapped)
+      ? mapped
+      : isIPv6(localAddress)
+        ? `[${localAddress.split('%')[0]}]`
+        : localAddress;
+  return localPort === undefined ? address : `${address}:${localPort}`;
+}
+
+/** `https` for a TLS socket, else `http`. */
+function socketProto(req: IncomingMessage): 'http' | 'https' {
+  return (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+}
+
+/**
+ * The origin of a request: the first `X-Forwarded-Proto` value when it is `http` or `https`
+ * (else the socket's scheme), and `Host` when it is a valid `host[:port]` (else the socket's local
+ * address and port).
+ *
+ * @example
+ * requestOrigin(req); // 'https://shop.example' (X-Forwarded-Proto: https, Host: shop.example)
+ */
+export function requestOrigin(req: IncomingMessage): string {
+  const headers = req.headers;
+  const forwarded = headers['x-forwarded-proto'];
+  const first = (typeof forwarded === 'string' ? forwarded : forwarded?.[0])?.split(',')[0]?.trim().toLowerCase();
+  const proto = first === 'http' || first === 'https' ? first : socketProto(req);
+  const host = headers.host;
+  return `${proto}://${host !== undefined && isHost(host) ? host : localHost(req)}`;
+}
