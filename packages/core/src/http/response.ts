@@ -69,6 +69,20 @@ function isPlainJson(body: unknown): body is object {
   return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && !(body instanceof ArrayBuffer);
 }
 
+/**
+ * Whether a body is plain data (an object literal, an array, an instance of a class of your own),
+ * serialised as JSON with no further look. Bytes, web bodies (`Response`, streams, `Blob`, form
+ * data) and built-in collections all carry a `Symbol.toStringTag`, so one property read (that
+ * misses, cheaply, on plain data) sends them the longer way, where each takes a class check.
+ */
+function isPlainData(body: unknown): boolean {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    (body as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === undefined
+  );
+}
+
 /** The web `Response` class, read from the global on first use (reading it loads undici). */
 let WebResponse: typeof Response | undefined;
 
@@ -78,8 +92,7 @@ let WebResponse: typeof Response | undefined;
  * and arrays are answered by their prototype, before any web class is looked up.
  */
 function webBodyOf(value: object): Response | undefined {
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === Array.prototype || proto === null) return undefined;
+  if (isPlainData(value)) return undefined;
   WebResponse ??= Response;
   if (value instanceof WebResponse) return value;
   if (
@@ -174,7 +187,7 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
     if (result.headers === undefined && result.cookies === undefined) {
       // The common `{ status, body }`: a literal header map is cheaper than one built up.
       const body = result.body;
-      if (isPlainJson(body) && status !== 204 && status !== 304 && webBodyOf(body) === undefined) {
+      if (isPlainData(body) && status !== 204 && status !== 304) {
         return { status, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(body) };
       }
       headers = {};
@@ -192,12 +205,12 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
     const body = status === 204 || status === 304 ? undefined : bodyOf(result.body, headers);
     return { status, headers, cookies, body };
   }
+  if (isPlainData(result)) {
+    return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(result) };
+  }
   if (typeof result === 'object') {
     const web = webBodyOf(result);
     if (web !== undefined) return fromWebResponse(web);
-  }
-  if (isPlainJson(result)) {
-    return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(result) };
   }
   const headers: Record<string, string> = {};
   return { status: 200, headers, cookies: [], body: bodyOf(result, headers) };
