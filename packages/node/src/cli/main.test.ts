@@ -59,6 +59,40 @@ function eventFile(value: unknown): string {
   return file;
 }
 
+describe('skyport serve in a child process', () => {
+  it('serves without event routes under --no-event-routes, and stops on SIGTERM', async () => {
+    // Prepare
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', cli, 'serve', functions, '--port', '0', '--no-event-routes', '--request-timeout', '5000'],
+      { env: { ...process.env, NODE_ENV: 'test' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: string) => {
+        stdout += chunk;
+        const found = /http:\/\/[^\s]+:\d+/.exec(stdout);
+        if (found) resolve(found[0]);
+      });
+      child.on('exit', () => reject(new Error(`exited before listening: ${stdout}`)));
+    });
+
+    // Act
+    const event = await fetch(`${url}/_skyport/ship`, { method: 'POST', body: '{"body":{}}' });
+    const route = await fetch(`${url}/whoami`);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+
+    // Assert
+    expect(event.status).toBe(404);
+    expect(route.status).toBe(200);
+    expect(await route.json()).toEqual({ functionName: 'whoami', cloud: 'node' });
+    expect(stdout).not.toContain('/_skyport/ship');
+    expect(await exited).toBe(0);
+  });
+});
+
 describe('skyport invoke in a child process', () => {
   it('reads the event from stdin for a TypeScript module, which it runs by re-running itself under tsx', async () => {
     // Prepare: a loader the CLI does not take for tsx, as when it runs from dist/cli.js
@@ -141,6 +175,8 @@ describe('main()', () => {
     [['dev', functions, '--port', '3e3'], '--port must be a non-negative integer (0-65535), got "3e3"'],
     [['serve', functions, '--port', ''], '--port must be a non-negative integer (0-65535), got ""'],
     [['serve', functions, '--body-limit', '1.5'], '--body-limit must be a non-negative integer, got "1.5"'],
+    [['serve', functions, '--request-timeout', '5s'], '--request-timeout must be a non-negative integer, got "5s"'],
+    [['dev', functions, '--headers-timeout', '1e3'], '--headers-timeout must be a non-negative integer, got "1e3"'],
   ])('exits 2 before anything starts for a bad number: %j', async (args, message) => {
     // Prepare
     const io = capture();

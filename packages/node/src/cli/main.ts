@@ -12,6 +12,7 @@ import { SkyportError, setLogDestination } from '@skyport/core';
 import { AdapterUnavailableError } from '../raw.js';
 import { serve } from '../serve.js';
 import { gracefulShutdown } from '../shutdown.js';
+import type { ServeHandle, ServeOptions } from '../types.js';
 import { dev } from './dev.js';
 import { sampleEvent } from './events.js';
 import { clouds, type InvokeCloud, invokeOnce } from './invoke.js';
@@ -33,8 +34,30 @@ const serveOptions = {
   port: { type: 'string', short: 'p' },
   host: { type: 'string' },
   'body-limit': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'headers-timeout': { type: 'string' },
+  'no-event-routes': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** The serve options given as flags (checked: a bad value is a usage error, exit 2). */
+function serveFlags(values: {
+  port?: string | undefined;
+  host?: string | undefined;
+  'body-limit'?: string | undefined;
+  'request-timeout'?: string | undefined;
+  'headers-timeout'?: string | undefined;
+  'no-event-routes'?: boolean | undefined;
+}): ServeOptions {
+  return {
+    port: port(values.port),
+    host: values.host,
+    bodyLimit: integer(values['body-limit'], '--body-limit'),
+    requestTimeoutMs: integer(values['request-timeout'], '--request-timeout'),
+    headersTimeoutMs: integer(values['headers-timeout'], '--headers-timeout'),
+    eventRoutes: values['no-event-routes'] === true ? false : undefined,
+  };
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -122,17 +145,18 @@ async function serveCommand(args: readonly string[], io: CliIo): Promise<number>
     return 0;
   }
   const path = modulePath(one(positionals, 'module', 'serve'));
-  const listenPort = port(values.port);
-  const bodyLimit = integer(values['body-limit'], '--body-limit');
+  const flags = serveFlags(values);
   if (isTypeScript(path) && !tsxActive()) return underTsx(['serve', ...args]);
   const functions = functionsOf(await importModule(path));
   if (Object.keys(functions).length === 0) throw new UsageError(`${positionals[0]} exports no Skyport functions`);
-  const server = await serve(functions, {
-    ...(listenPort === undefined ? {} : { port: listenPort }),
-    ...(values.host === undefined ? {} : { host: values.host }),
-    ...(bodyLimit === undefined ? {} : { bodyLimit }),
-    print: (line) => io.out(`${line}\n`),
-  });
+  let server: ServeHandle;
+  try {
+    server = await serve(functions, { ...flags, print: (line) => io.out(`${line}\n`) });
+  } catch (error) {
+    // Options serve() refuses (a headers timeout above the request timeout) are bad arguments.
+    if (error instanceof SkyportError && error.code === 'INVALID_DEFINITION') throw new UsageError(error.message);
+    throw error;
+  }
   gracefulShutdown(server);
   return new Promise<number>(() => {
     // Runs until a signal: gracefulShutdown exits the process.
@@ -149,14 +173,16 @@ async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const path = modulePath(one(positionals, 'module', 'dev'));
-  port(values.port);
-  integer(values['body-limit'], '--body-limit');
+  serveFlags(values);
   const script = process.argv[1];
   if (script === undefined) throw new UsageError('cannot find the skyport script');
   const serveArgs: string[] = [];
   if (values.port !== undefined) serveArgs.push('--port', values.port);
   if (values.host !== undefined) serveArgs.push('--host', values.host);
   if (values['body-limit'] !== undefined) serveArgs.push('--body-limit', values['body-limit']);
+  if (values['request-timeout'] !== undefined) serveArgs.push('--request-timeout', values['request-timeout']);
+  if (values['headers-timeout'] !== undefined) serveArgs.push('--headers-timeout', values['headers-timeout']);
+  if (values['no-event-routes'] === true) serveArgs.push('--no-event-routes');
   const watchDirs = (values.watch ?? [dirname(path)]).map((dir) => resolve(process.cwd(), dir));
   return dev({ module: path, watch: watchDirs, serveArgs, script });
 }

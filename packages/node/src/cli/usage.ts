@@ -31,8 +31,9 @@ Options:
       --host <h>          interface (default: $HOST, else all)
       --body-limit <n>    largest request body in bytes (default 6291456)
   -w, --watch <dir>       folder to watch (repeatable; default: the module's folder)
+      --request-timeout, --headers-timeout, --no-event-routes   as for "skyport serve"
   -h, --help              this help`,
-  serve: `Usage: skyport serve <module> [--port <n>] [--host <h>] [--body-limit <bytes>]
+  serve: `Usage: skyport serve <module> [--port <n>] [--host <h>] [--body-limit <bytes>] [--no-event-routes]
 
 Serves every Skyport function the module exports: http functions on their routes, others at
 POST /_skyport/<name>. On SIGTERM or SIGINT it stops accepting connections, finishes in-flight
@@ -42,6 +43,9 @@ Options:
   -p, --port <n>          port, 0-65535; 0 picks a free one (default: $PORT, else 3000)
       --host <h>          interface (default: $HOST, else all)
       --body-limit <n>    largest request body in bytes (default 6291456)
+      --request-timeout <ms>  time a client has to send a whole request (default 300000)
+      --headers-timeout <ms>  time a client has to send the headers (default 60000)
+      --no-event-routes   no POST /_skyport/<name> (it is not authenticated: use this in public)
   -h, --help              this help`,
   invoke: `Usage: skyport invoke <module>#<export> --event <file> [--cloud aws|azure|gcp|node]
 
