@@ -202,6 +202,43 @@ describe('fromLambda completion, as the Lambda Node.js runtime completes a handl
     expect(result).toEqual(bothFailed);
   });
 
+  it('waits for a callback reached through arguments[2] or behind a first default parameter', async () => {
+    function viaArguments(_event: unknown) {
+      // biome-ignore lint/complexity/noArguments: the legacy style under test
+      const callback = arguments[2] as Callback;
+      later(() => callback(new Error('fails later')));
+    }
+    const afterDefault = (_event: unknown = {}, _context?: unknown, callback?: Callback) =>
+      later(() => callback?.(new Error('fails later')));
+    expect(viaArguments.length).toBe(1);
+    expect(afterDefault.length).toBe(0);
+    expect(await invokeLambda(fromLambda(viaArguments, { kind: 'queue' }), sqs())).toEqual(bothFailed);
+    expect(await invokeLambda(fromLambda(afterDefault, { kind: 'queue' }), sqs())).toEqual(bothFailed);
+  });
+
+  it('answers with what a one-parameter handler returns, whatever its source mentions', async () => {
+    // Prepare: handlers that cannot reach the callback, whose source has a default, a word
+    // `arguments` that is not the object, or no source at all (bound)
+    const handlers = [
+      ({ body = '' }: { body?: string }) => ({ statusCode: 200, body: `destructured${body}` }),
+      (_event: unknown = {}) => ({ statusCode: 200, body: 'defaulted' }),
+      function named(event: { arguments?: unknown }) {
+        if (event === null) throw new Error('bad arguments');
+        return { statusCode: 200, body: event.arguments === undefined ? 'property' : 'x' };
+      },
+      function bound(this: { body: string }, _event: unknown) {
+        return { statusCode: 200, body: this.body };
+      }.bind({ body: 'bound' }),
+    ];
+    // Act
+    const bodies = [];
+    for (const handler of handlers) {
+      bodies.push((await invoke(fromLambda(handler, { kind: 'http' }), httpRequest({ path: '/' }))).body);
+    }
+    // Assert
+    expect(bodies).toEqual(['destructured', 'defaulted', 'property', 'bound']);
+  });
+
   it('completes with context.succeed, and fails with context.fail and context.done(error)', async () => {
     // Prepare: the aws-serverless-express style, and a context whose own methods do nothing
     const succeeding = (_event: unknown, context: LambdaContext) => {
@@ -338,6 +375,10 @@ describe('fromLambda elsewhere (synthesised events)', () => {
     expect(seen?.requestContext.http.path).toBe('/orders/42%20b');
     expect(seen?.rawQueryString).toBe('x=1&x=2');
     expect(seen?.pathParameters).toEqual({ id: '42 b' });
+    // An encoded slash stays encoded, as the client sent it.
+    await invoke(fn, httpRequest({ path: '/orders/a%2Fb' }));
+    expect(seen?.rawPath).toBe('/orders/a%2Fb');
+    expect(seen?.pathParameters).toEqual({ id: 'a/b' });
   });
 
   it('builds an SQS record and maps a reported failure back', async () => {

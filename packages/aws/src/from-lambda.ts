@@ -66,11 +66,50 @@ function toError(error: unknown): Error {
 }
 
 /**
- * Whether a handler can reach the callback or the context: it declares two parameters or more,
- * or a rest or default parameter (which `length` does not count: `(...args)` has length 0,
- * `(event, context, callback = noop)` length 2), or it is a function (not an arrow) that reads
- * `arguments`, or its source does not show its parameters (a bound function, a proxy). Read
- * once, when the handler is wrapped.
+ * The parameter list of a function's source: the text between the first `(` and its matching
+ * `)`, or the name before `=>` of `event => ...`; `undefined` when the source shows none.
+ */
+function parameterList(source: string): string | undefined {
+  const bare = /^(?:async\s+)?([\w$]+)\s*=>/.exec(source);
+  if (bare) return bare[1];
+  const open = source.indexOf('(');
+  if (open < 0) return undefined;
+  let depth = 0;
+  for (let i = open; i < source.length; i++) {
+    const c = source[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) return source.slice(open + 1, i);
+    }
+  }
+  return undefined;
+}
+
+/** The parameters of a list, split at its top-level commas (destructuring and defaults kept whole). */
+function parameters(list: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(list.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(list.slice(start).trim());
+  return out.filter((param) => param !== '');
+}
+
+/**
+ * Whether a handler can reach the callback or the context: it declares two parameters or more
+ * (`length` stops counting at the first default: `(event, context, callback = noop)` has length
+ * 2, `(event = {}, context)` length 0), or a rest parameter, or it is a function (not an arrow)
+ * that indexes `arguments`. Read once, when the handler is wrapped. A function whose source shows
+ * no parameters (bound, native) is judged by its `length`, which binding keeps.
  */
 function reachesCallback(handler: (...args: never[]) => unknown): boolean {
   if (handler.length >= 2) return true;
@@ -78,16 +117,14 @@ function reachesCallback(handler: (...args: never[]) => unknown): boolean {
   try {
     source = Function.prototype.toString.call(handler);
   } catch {
-    return true;
+    return false;
   }
-  if (source.includes('[native code]')) return true;
-  if (/^(?:async\s+)?[\w$]+\s*=>/.test(source)) return false; // `event => ...`
-  const arrow = /^(?:async\s*)?\(/.test(source);
-  if (!arrow && /\barguments\b/.test(source)) return true;
-  // The list ends at the first `)`, unless a default value holds one: a default is enough anyway.
-  const open = source.indexOf('(');
-  const params = open < 0 ? '' : source.slice(open + 1, source.indexOf(')', open));
-  return /\.\.\.|=/.test(params);
+  const list = source.includes('[native code]') ? undefined : parameterList(source);
+  if (list === undefined) return false;
+  const params = parameters(list);
+  if (params.length >= 2 || params.some((param) => param.startsWith('...'))) return true;
+  const arrow = /^(?:async\s*)?(?:\(|[\w$]+\s*=>)/.test(source);
+  return !arrow && /(?<![\w$.])arguments\s*\[/.test(source);
 }
 
 /**

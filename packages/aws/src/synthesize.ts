@@ -48,11 +48,21 @@ function clf(date: Date): string {
 const textual = /^text\/|[/+]json|[/+]xml|javascript|urlencoded/i;
 
 /**
- * The request's path, percent-encoded as a client sends it. The portable path, not the one in
- * `req.url`: that is the platform's (Azure's carries its `/api` prefix), and a Lambda handler
- * routes on the path the function is bound to.
+ * The request's path, percent-encoded as the client sent it: the portable request's own raw path
+ * (an encoded `/` stays encoded), else the decoded path encoded again. The portable path, not the
+ * one in `req.url`: that is the platform's (Azure's carries its `/api` prefix), and a Lambda
+ * handler routes on the path the function is bound to.
  */
 function pathOf(req: HttpRequest): string {
+  const raw = (req as { readonly rawPath?: unknown }).rawPath;
+  try {
+    // Escapes are kept as they are; a character a client would have escaped (a hand-made path
+    // with a space) is escaped here.
+    if (typeof raw === 'string' && raw.startsWith('/'))
+      return raw.replace(/[^\w\-.~!$&'()*+,;=:@/%]/g, encodeURIComponent);
+  } catch {
+    // A lone surrogate, which `encodeURIComponent` rejects: the decoded path below.
+  }
   const path = req.path;
   try {
     return encodeURI(path).replace(/[?#]/g, encodeURIComponent);
