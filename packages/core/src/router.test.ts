@@ -116,6 +116,26 @@ describe('router', () => {
     }
   });
 
+  it('leaves a preflight to the route its request would reach, not to another route with cors()', async () => {
+    const form = http({ method: 'GET', path: '/orders/new' }).handle(() => 'form');
+    const one = http({ method: 'GET', path: '/orders/:id' })
+      .use(cors({ origin: 'https://shop.example' }))
+      .handle((req) => req.params.id);
+    const app = router(form, one);
+    const preflight = (path: string) =>
+      runHttp(
+        app,
+        {
+          method: 'OPTIONS',
+          path,
+          headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET' },
+        },
+        ctx(),
+      );
+    expect((await preflight('/orders/new')).headers).toEqual({ allow: 'GET, HEAD, OPTIONS' });
+    expect((await preflight('/orders/7')).headers['access-control-allow-origin']).toBe('https://shop.example');
+  });
+
   it('keeps an encoded slash inside its segment for static routes too', async () => {
     const stats = http({ method: 'GET', path: '/admin/stats' }).handle(() => 'stats');
     const app = router(

@@ -87,9 +87,10 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
   };
 
   /**
-   * The route a CORS preflight belongs to: the one for its path and requested method, when that
-   * route has middleware of its own (a `cors()` on the route answers its preflight, as it does
-   * when the function is deployed alone).
+   * The route a CORS preflight belongs to: the one the request it announces (its path and
+   * requested method) would reach, chosen as `dispatch` chooses, when that route has middleware
+   * of its own (a `cors()` on the route answers its preflight, as it does when the function is
+   * deployed alone).
    */
   const preflightRoute = (
     statics: readonly Route[] | undefined,
@@ -97,14 +98,19 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
   ): [Route, Readonly<Record<string, string>>] | undefined => {
     const requested = req.header('access-control-request-method')?.trim().toUpperCase();
     if (!requested) return undefined;
-    const wanted = (route: Route) => route.fn.middleware.length > 0 && allowsMethod(route.methods, requested);
-    for (const route of statics ?? []) if (wanted(route)) return [route, none];
-    for (const route of dynamic) {
-      if (!wanted(route)) continue;
-      const params = route.path.match(req.rawPath);
-      if (params !== undefined) return [route, params];
+    let target: [Route, Readonly<Record<string, string>>] | undefined;
+    const route = statics?.find((candidate) => allowsMethod(candidate.methods, requested));
+    if (route !== undefined) target = [route, none];
+    else {
+      for (const candidate of dynamic) {
+        if (!allowsMethod(candidate.methods, requested)) continue;
+        const params = candidate.path.match(req.rawPath);
+        if (params === undefined) continue;
+        target = [candidate, params];
+        break;
+      }
     }
-    return undefined;
+    return target !== undefined && target[0].fn.middleware.length > 0 ? target : undefined;
   };
 
   return new PortableFunction('http', { path: '/*' }, [], dispatch as never, functions);

@@ -110,12 +110,11 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     if (serving.length === 1) return serving[0]?.found;
     const wanted = requested?.trim().toUpperCase();
     if (!wanted) return undefined;
-    for (const entry of serving) {
-      if (entry.fn.middleware.length === 0) continue;
-      const routes = entry.routes.filter((route) => route.pattern.match(path) !== undefined);
-      if (routes.some((route) => allowsMethod(route.methods, wanted))) return entry.found;
-    }
-    return undefined;
+    // The function the announced request would reach, as `match` chooses it, if it has middleware.
+    const target = serving.find((entry) =>
+      entry.routes.some((route) => allowsMethod(route.methods, wanted) && route.pattern.match(path) !== undefined),
+    );
+    return target !== undefined && target.fn.middleware.length > 0 ? target.found : undefined;
   };
   return { info, match, options };
 }

@@ -167,6 +167,24 @@ describe('serve()', () => {
     expect(forDelete.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('leaves a preflight to the function its request would reach, not to another one with cors()', async () => {
+    // Prepare
+    const form = http({ method: 'GET', path: '/orders/new' }).handle(() => 'form');
+    const one = http({ method: 'GET', path: '/orders/:id' })
+      .use(cors({ origin: 'https://shop.example' }))
+      .handle((req) => req.params.id);
+    const server = await start({ form, one });
+    const headers = { origin: 'https://shop.example', 'access-control-request-method': 'GET' };
+
+    // Act
+    const forForm = await fetch(`${server.url}/orders/new`, { method: 'OPTIONS', headers });
+
+    // Assert
+    expect(forForm.status).toBe(204);
+    expect(forForm.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    expect(forForm.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('answers 400 INVALID_EVENT naming a posted field of the wrong type, and runs nothing', async () => {
     // Prepare
     const ran: string[] = [];
@@ -596,8 +614,8 @@ describe('serve()', () => {
     // Assert
     expect(served.map(({ path, status, body }) => [path, status, body.fn ?? body.detail, body.name])).toEqual([
       ['/admin/stats', 200, 'stats', undefined],
-      ['/admin%2Fstats', 404, 'no route for GET /admin/stats', undefined],
-      ['/admin%2fstats', 404, 'no route for GET /admin/stats', undefined],
+      ['/admin%2Fstats', 404, 'no route for GET /admin%2Fstats', undefined],
+      ['/admin%2fstats', 404, 'no route for GET /admin%2fstats', undefined],
       ['/%61dmin/stats/', 200, 'stats', undefined],
       ['/files/a%2Fb', 200, 'file', 'a/b'],
       ['/files/caf%C3%A9', 200, 'file', 'café'],

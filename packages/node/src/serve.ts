@@ -357,11 +357,10 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       const method = req.method ?? 'GET';
       // Routes match the path as sent, decoding segment by segment as core's `router()` does, so an
       // encoded `/` (`%2F`) stays inside its segment: `/admin%2Fstats` is not `/admin/stats`. The
-      // whole path is decoded only to refuse a malformed one and for messages.
-      let decodedPath = path;
+      // whole path is decoded only to refuse a malformed one.
       if (encoded) {
         try {
-          decodedPath = decodeURIComponent(path);
+          decodeURIComponent(path);
         } catch {
           fail(res, req, new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' }));
           finished();
@@ -382,10 +381,11 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
             fail(
               res,
               req,
-              new MethodNotAllowed(`${method} is not allowed on ${decodedPath}`, { headers: { allow: route.allow } }),
+              new MethodNotAllowed(`${method} is not allowed on ${path}`, { headers: { allow: route.allow } }),
             );
           } else {
-            fail(res, req, new NotFound(`no route for ${method} ${decodedPath}`));
+            // The path as sent: decoded, `/admin%2Fstats` would read as a route that is missing.
+            fail(res, req, new NotFound(`no route for ${method} ${path}`));
           }
           finished();
           return;
