@@ -159,4 +159,11 @@ describe('httpInit()', () => {
     expect(() => httpInit({})).toThrow('an HTTP request needs a "method" or a "path"');
     expect(() => httpInit({ method: 7 })).toThrow('"method" must be a string');
   });
+
+  it('keeps repeated query values and refuses a query value that is not text', () => {
+    expect(httpInit({ path: '/', query: { tag: ['a', 'b'], n: 2 } }).query).toEqual({ tag: ['a', 'b'], n: '2' });
+    expect(() => httpInit({ path: '/', query: { tag: { a: 1 } } })).toThrow(
+      '"query.tag" must be a string or a list of strings',
+    );
+  });
 });

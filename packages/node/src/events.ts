@@ -129,16 +129,27 @@ class Fields {
     }
     return out;
   }
+
+  /** A query map: a string per name, or a list of them for a repeated name (numbers and booleans as text). */
+  query(field: string): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {};
+    const item = this.object(field);
+    if (item === undefined) return out;
+    for (const [key, entry] of Object.entries(item)) {
+      const list = Array.isArray(entry) ? (entry as unknown[]).map(text) : undefined;
+      const one = list === undefined ? text(entry) : undefined;
+      if (list?.every((value) => value !== undefined)) out[key] = list as string[];
+      else if (one !== undefined) out[key] = one;
+      else throw this.#wrong(`${field}.${key}`, 'a string or a list of strings');
+    }
+    return out;
+  }
 }
 
-function strings(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isObject(value)) return out;
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item === 'string') out[key] = item;
-    else if (typeof item === 'number' || typeof item === 'boolean') out[key] = String(item);
-  }
-  return out;
+/** A query or attribute value as text: strings as they are, numbers and booleans as their text. */
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
 }
 
 /** A body as it travels: strings and bytes stay, anything else is sent as JSON. */
@@ -308,13 +319,13 @@ export function httpInit(value: unknown): HttpRequestInit {
     method: method ?? 'GET',
     path: q < 0 ? path : path.slice(0, q),
     query:
-      typeof query === 'string' || isObject(query)
-        ? typeof query === 'string'
-          ? query
-          : strings(query)
-        : q < 0
-          ? undefined
-          : path.slice(q + 1),
+      typeof query === 'string'
+        ? query
+        : isObject(query)
+          ? field.query('query')
+          : q < 0
+            ? undefined
+            : path.slice(q + 1),
     headers,
     body,
     ip: field.string('ip') ?? '127.0.0.1',
