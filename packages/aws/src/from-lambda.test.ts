@@ -219,7 +219,7 @@ describe('fromLambda completion, as the Lambda Node.js runtime completes a handl
   it('answers with what a one-parameter handler returns, whatever its source mentions', async () => {
     // Prepare: handlers that cannot reach the callback, whose source has a default, a word
     // `arguments` that is not the object, or no source at all (bound)
-    const handlers = [
+    const handlers: ((event: never) => unknown)[] = [
       ({ body = '' }: { body?: string }) => ({ statusCode: 200, body: `destructured${body}` }),
       (_event: unknown = {}) => ({ statusCode: 200, body: 'defaulted' }),
       function named(event: { arguments?: unknown }) {

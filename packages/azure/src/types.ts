@@ -167,7 +167,9 @@ export interface InvokeAzureOptions extends ToAzureOptions {
   /** `context.functionName` (default `skyport`). */
   readonly functionName?: string | undefined;
   /** `context.traceContext`. */
-  readonly traceContext?: { readonly traceParent?: string; readonly traceState?: string } | undefined;
+  readonly traceContext?:
+    | { readonly traceParent?: string | undefined; readonly traceState?: string | undefined }
+    | undefined;
   /** Receives what the function logs through `context.log` / `info` / `warn` / `error`. */
   readonly logHandler?: ((level: string, ...args: unknown[]) => void) | undefined;
 }

@@ -17,7 +17,7 @@ export type StepChain<TEvent, TResult> = (event: TEvent, ctx: Context) => TResul
 
 interface Layer {
   handle(event: unknown, ctx: Context, next: (add?: object) => Promise<unknown>): unknown;
-  readonly bypass?: ((event: unknown, ctx: Context) => boolean) | undefined | undefined;
+  readonly bypass?: ((event: unknown, ctx: Context) => boolean) | undefined;
 }
 
 const ignore = () => {};

@@ -347,7 +347,7 @@ export interface Middleware<K extends Kind = Kind, TAdd extends object = {}, TNe
    * this time, and the chain goes on without calling `handle` (and without the promise step a
    * layer costs). It may prepare the context first, for fields it computes when read.
    */
-  readonly bypass?: ((event: EventOf<K>, ctx: Context & TNeeds) => boolean) | undefined | undefined;
+  readonly bypass?: ((event: EventOf<K>, ctx: Context & TNeeds) => boolean) | undefined;
   /** Type-level only: makes kind-restricted middleware reject functions of other kinds. */
   readonly [kindBrand]?: (kind: K) => void;
 }

@@ -52,7 +52,7 @@ export interface ServeOptions {
   /** Whether to print the startup line and the routes (default true). */
   readonly announce?: boolean | undefined;
   /** Where the startup line goes (default stdout). */
-  readonly print?: ((line: string) => void) | undefined | undefined;
+  readonly print?: ((line: string) => void) | undefined;
 }
 
 /** One route `serve()` answers. */
@@ -91,7 +91,7 @@ export interface GracefulShutdownOptions {
   /** Whether to exit the process once closed (default true; exit code 0). */
   readonly exit?: boolean | undefined;
   /** Where the shutdown line goes (default stderr). */
-  readonly print?: ((line: string) => void) | undefined | undefined;
+  readonly print?: ((line: string) => void) | undefined;
 }
 
 /** A function of `serve()`'s table, with the name it is served under. */
@@ -111,7 +111,7 @@ export interface RawInvokeOptions {
    * Where the function's log lines go on a cloud whose host collects them itself (Azure's
    * `InvocationContext`, which otherwise prints them with `console`, on stdout).
    */
-  readonly log?: ((line: string) => void) | undefined | undefined;
+  readonly log?: ((line: string) => void) | undefined;
 }
 
 /** What an adapter package exposes for running one raw cloud event. */

@@ -10,7 +10,11 @@ export type ApiKeyVerdict =
   | boolean
   | undefined
   | null
-  | { readonly subject?: string; readonly scopes?: readonly string[]; readonly claims?: Record<string, unknown> };
+  | {
+      readonly subject?: string | undefined;
+      readonly scopes?: readonly string[] | undefined;
+      readonly claims?: Record<string, unknown> | undefined;
+    };
 
 /** Options of `apiKeyAuth()`: give `keys` (compared in constant time) or `verify`, or both. */
 export interface ApiKeyAuthOptions {

@@ -43,7 +43,7 @@ export interface CloudPrincipalOptions {
    * `/projects/<number>/global/backendServices/<id>` or `/projects/<number>/apps/<project-id>`.
    * Without it the assertion is not read: an unverified JWT proves nothing.
    */
-  readonly iap?: { readonly audience: string; readonly jwksUrl?: string } | undefined;
+  readonly iap?: { readonly audience: string; readonly jwksUrl?: string | undefined } | undefined;
 }
 
 type Json = Record<string, unknown>;

@@ -22,9 +22,9 @@ import type { AuthContext, Principal } from './types.js';
 
 /** Where the verification key comes from: exactly one of `jwksUrl`, `secret` or `publicKey`. */
 export type JwtKeyOptions =
-  | { readonly jwksUrl: string | URL; readonly secret?: never; readonly publicKey?: never }
-  | { readonly secret: string | Uint8Array; readonly jwksUrl?: never; readonly publicKey?: never }
-  | { readonly publicKey: CryptoKey | KeyObject | JWK; readonly jwksUrl?: never; readonly secret?: never };
+  | { readonly jwksUrl: string | URL; readonly secret?: undefined; readonly publicKey?: undefined }
+  | { readonly secret: string | Uint8Array; readonly jwksUrl?: undefined; readonly publicKey?: undefined }
+  | { readonly publicKey: CryptoKey | KeyObject | JWK; readonly jwksUrl?: undefined; readonly secret?: undefined };
 
 /** Options of `jwtAuth()`. */
 export type JwtAuthOptions = JwtKeyOptions & {
@@ -152,8 +152,10 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
     defaults = asymmetric;
   } else if (options.secret !== undefined) {
     key = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
-    // RFC 7518 3.2: an HMAC key at least as long as the hash. A shorter one (or an unset
-    // environment variable read as '') can be guessed; refusing it here beats a 401 per request.
+    // RFC 7518 3.2 asks for a key at least as long as the hash: 32 bytes for HS256, the floor
+    // enforced here for every HMAC algorithm (use 48 or 64 bytes with HS384 / HS512). A shorter
+    // one (or an unset environment variable read as '') can be guessed; refusing it here beats
+    // a 401 per request.
     if (key.byteLength < minSecretBytes) {
       throw new SkyportError(
         'INVALID_DEFINITION',

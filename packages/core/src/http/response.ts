@@ -88,8 +88,8 @@ let WebResponse: typeof Response | undefined;
 
 /**
  * A body the web `Response` constructor reads (a `Response` itself, a `ReadableStream`, a `Blob`,
- * `FormData` or `URLSearchParams`) as a `Response`; `undefined` for anything else. Plain objects
- * and arrays are answered by their prototype, before any web class is looked up.
+ * `FormData` or `URLSearchParams`) as a `Response`; `undefined` for anything else. Plain data
+ * (see `isPlainData`) is answered before any web class is looked up.
  */
 function webBodyOf(value: object): Response | undefined {
   if (isPlainData(value)) return undefined;
