@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,13 +42,14 @@ afterAll(async () => {
 });
 
 /**
- * The banner docs/aws.md gives: pino (behind `logger()`) is CommonJS and requires Node built-ins,
- * which an ESM bundle can do only with a `require` of its own.
+ * The banner docs/aws.md gives, read from it: pino (behind `logger()`) is CommonJS and requires
+ * Node built-ins, which an ESM bundle can do only with a `require` of its own.
  */
-const banner = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+const banner = /--banner:js="([^"]+)"/.exec(readFileSync(join(root, 'docs/aws.md'), 'utf8'))?.[1] ?? '';
 
 describe('a Lambda bundle with logger()', () => {
   it('loads and logs with the documented banner', async () => {
+    expect(banner).toContain('createRequire(import.meta.url)');
     const result = await build({
       stdin: {
         contents: [
