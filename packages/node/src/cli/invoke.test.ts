@@ -32,11 +32,13 @@ describe('invokeOnce()', () => {
     const node = await invokeOnce(whoami, 'whoami', { method: 'GET', path: '/whoami' }, 'node');
     const lambda = await invokeOnce(whoami, 'whoami', aws.apiGatewayV2({ method: 'GET', path: '/whoami' }), 'aws');
     const cloudRun = await invokeOnce(whoami, 'whoami', { method: 'GET', path: '/whoami' }, 'gcp');
+    const functions = await invokeOnce(whoami, 'whoami', azure.httpRequest({ path: '/whoami' }), 'azure');
 
     // Assert
     expect(node.result).toMatchObject({ status: 200, body: 'whoami' });
     expect(lambda.result).toMatchObject({ statusCode: 200, body: 'whoami' });
     expect(cloudRun.result).toMatchObject({ status: 200, body: 'whoami' });
+    expect(functions.result).toMatchObject({ status: 200, body: 'whoami' });
   });
 
   it('hands Azure log lines to the log option rather than the console', async () => {
