@@ -4,7 +4,14 @@
  * never acknowledged), while a record without an id fails the whole invocation, because
  * Lambda could not be told which message to retry.
  */
-import { type BatchItem, type Kind, runBatch, SkyportError, type SkyportFunction } from '@skyport/core';
+import {
+  type BatchItem,
+  type Kind,
+  runBatch,
+  SkyportError,
+  type SkyportFunction,
+  type TraceCarrier,
+} from '@skyport/core';
 import { awsError, type Obj, obj } from './read.js';
 
 /**
@@ -33,6 +40,8 @@ export interface RecordMapper<E> {
   readonly map: (record: Obj) => E | undefined;
   /** The FIFO group of a record. */
   readonly group?: ((record: Obj) => string | undefined) | undefined;
+  /** Trace headers a record carries outside its attributes (SQS `AWSTraceHeader`). */
+  readonly trace?: ((record: Obj) => TraceCarrier | undefined) | undefined;
 }
 
 /**
@@ -65,7 +74,7 @@ export function mapRecords<E>(event: Obj, kind: Kind, shape: string, mapper: Rec
       );
     }
     if (event === undefined) continue;
-    items.push({ id, event: event as E, groupId: mapper.group?.(record) });
+    items.push({ id, event: event as E, groupId: mapper.group?.(record), trace: mapper.trace?.(record) });
   }
   return items;
 }

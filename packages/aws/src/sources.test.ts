@@ -59,6 +59,26 @@ describe('SQS', () => {
     expect(seen[0]?.publishedAt.getTime()).toBe(1545082649183);
   });
 
+  it("gives each message's context the producer's X-Ray header (AWSTraceHeader), for tracing()", async () => {
+    const header = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    const seen: [string, string | undefined][] = [];
+    const fn = queue({ name: 'q' }).handle((msg, ctx) => {
+      seen.push([msg.id, ctx.trace['x-amzn-trace-id']]);
+    });
+    const event = { Records: [sqsRecord('a', '{}', { AWSTraceHeader: header }), sqsRecord('b', '{}')] };
+    process.env._X_AMZN_TRACE_ID = 'Root=1-65a1b2c3-0123456789abcdef01234567;Parent=1111111111111111;Sampled=1';
+    try {
+      expect(await toLambda(fn)(event, createLambdaContext())).toEqual({ batchItemFailures: [] });
+    } finally {
+      delete process.env._X_AMZN_TRACE_ID;
+    }
+    // The message without one keeps the invocation's own carrier (Lambda's segment).
+    expect(seen).toEqual([
+      ['a', header],
+      ['b', 'Root=1-65a1b2c3-0123456789abcdef01234567;Parent=1111111111111111;Sampled=1'],
+    ]);
+  });
+
   it('reports exactly the failed messages, including schema failures', async () => {
     const fn = queue({ name: 'q', body: z.object({ n: z.number() }) }).handle((msg) => {
       if (msg.body.n === 2) throw new Error('boom');

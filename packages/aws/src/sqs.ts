@@ -4,7 +4,7 @@
  * that group is reported too). SNS notifications delivered to SQS without raw message delivery
  * arrive as a JSON envelope in the body; `unwrapSns` opens it.
  */
-import { createMessage, type Message } from '@skyport/core';
+import { createMessage, type Message, type TraceCarrier } from '@skyport/core';
 import { arnName, type Obj, obj, str, stringMap } from './read.js';
 import type { RecordMapper } from './records.js';
 
@@ -73,6 +73,18 @@ export function snsAttributes(value: unknown): Record<string, string> {
 }
 
 /**
+ * The X-Ray header SQS kept from the producer (the `AWSTraceHeader` system attribute), as the
+ * message's trace carrier, so `tracing()` continues the producer's trace.
+ *
+ * @example
+ * sqsTrace(record); // { 'x-amzn-trace-id': 'Root=1-...;Parent=...;Sampled=1' }
+ */
+export function sqsTrace(record: Obj): TraceCarrier | undefined {
+  const header = str(obj(record.attributes)?.AWSTraceHeader);
+  return header === undefined ? undefined : { 'x-amzn-trace-id': header };
+}
+
+/**
  * How SQS records become batch items (`itemIdentifier` is the `messageId`).
  *
  * @example
@@ -83,5 +95,6 @@ export function sqsRecords(unwrapSns: boolean): RecordMapper<Message> {
     id: (record) => str(record.messageId),
     map: (record) => sqsMessage(record, unwrapSns),
     group: (record) => str(obj(record.attributes)?.MessageGroupId),
+    trace: sqsTrace,
   };
 }

@@ -6,10 +6,10 @@
  * - `ordered`: one at a time; the first failure and everything after it are reported.
  * - `fifo`: one at a time; after a failure, the rest of that message's group is reported.
  */
-import { endContext, forkContext } from './context.js';
+import { endContext, finishBatch, forkContext } from './context.js';
 import { SkyportError } from './errors.js';
 import { logFailure } from './log.js';
-import type { Context, EventOf, Kind, SkyportFunction } from './types.js';
+import type { Context, EventOf, Kind, SkyportFunction, TraceCarrier } from './types.js';
 
 /** One message of a batch. */
 export interface BatchItem<TEvent> {
@@ -19,6 +19,11 @@ export interface BatchItem<TEvent> {
   readonly event: TEvent;
   /** The FIFO group, for `fifo` mode. */
   readonly groupId?: string | undefined;
+  /**
+   * Trace headers the message carried outside its attributes (SQS `AWSTraceHeader` as
+   * `x-amzn-trace-id`): the message's context has them as `ctx.trace`.
+   */
+  readonly trace?: TraceCarrier | undefined;
 }
 
 /** A message that must be retried. */
@@ -76,7 +81,8 @@ function skipped(id: string, reason: string): BatchFailure {
 
 /**
  * Runs `fn` over a batch with the given semantics. Each message gets its own context (sharing
- * the invocation's deadline and signal); failures are logged with the message id.
+ * the invocation's deadline; `batchOf()` gives the invocation's context); failures are logged
+ * with the message id. What middleware registered with `onBatchEnd()` runs before it resolves.
  *
  * @example
  * const result = await runBatch(fn, records.map((r) => ({ id: r.messageId, event: toMessage(r) })), ctx);
@@ -93,7 +99,7 @@ export async function runBatch<K extends Kind>(
 
   const runOne = async (index: number): Promise<boolean> => {
     const item = items[index] as BatchItem<EventOf<K>>;
-    const child = forkContext(ctx);
+    const child = forkContext(ctx, item.trace);
     try {
       await fn.dispatch(item.event, child);
       return true;
@@ -139,6 +145,8 @@ export async function runBatch<K extends Kind>(
     await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
   }
 
+  // What middleware records once per invocation (metrics, an exporter's flush) runs now.
+  await finishBatch(ctx);
   endContext(ctx);
   const failures = outcomes.filter((outcome): outcome is BatchFailure => outcome !== undefined);
   return { ok: failures.length === 0, failures };

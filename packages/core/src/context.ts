@@ -72,6 +72,11 @@ class InvocationContext implements Context {
   #log: Logger | undefined;
   /** The abort signal's state, made when something first reads `signal` (or the invocation ends). */
   #abort: Abort | undefined;
+  /** For a message of a batch: the batch's context, and the message's own trace carrier. */
+  #batch: InvocationContext | undefined;
+  #trace: TraceCarrier | undefined;
+  /** Work to finish once every message of this batch has run (a batch's context only). */
+  #finishers: (() => unknown)[] | undefined;
 
   constructor(init: ContextInit, coldStart: boolean, deadline: number | undefined | typeof pending) {
     this.#init = init;
@@ -117,7 +122,7 @@ class InvocationContext implements Context {
   }
 
   get trace(): TraceCarrier {
-    return this.#init.trace ?? noTrace;
+    return this.#trace ?? this.#init.trace ?? noTrace;
   }
 
   set trace(value: TraceCarrier) {
@@ -178,11 +183,40 @@ class InvocationContext implements Context {
    * A context for one message of a batch: the same invocation and deadline, fresh middleware
    * additions, and its own abort signal, so a timeout of one message does not cancel the next.
    */
-  static fork(ctx: Context): Context {
-    if (!(ctx instanceof InvocationContext)) return { ...ctx };
+  static fork(ctx: Context, trace?: TraceCarrier): Context {
+    if (!(ctx instanceof InvocationContext)) return trace === undefined ? { ...ctx } : { ...ctx, trace };
     const child = new InvocationContext(ctx.#init, ctx.coldStart, ctx.deadline);
     child.#log = ctx.#log;
+    child.#batch = ctx;
+    child.#trace = trace;
     return child;
+  }
+
+  static batchOf(ctx: Context): Context | undefined {
+    return ctx instanceof InvocationContext ? ctx.#batch : undefined;
+  }
+
+  static onBatchEnd(ctx: Context, finish: () => unknown): boolean {
+    if (!(ctx instanceof InvocationContext)) return false;
+    ctx.#finishers ??= [];
+    ctx.#finishers.push(finish);
+    return true;
+  }
+
+  static async finishBatch(ctx: Context): Promise<void> {
+    if (!(ctx instanceof InvocationContext)) return;
+    const finishers = ctx.#finishers;
+    ctx.#finishers = undefined;
+    if (finishers === undefined) return;
+    // Each finisher is awaited in turn; one that fails must not stop the others (a failed span
+    // export is not a failed message).
+    for (const finish of finishers) {
+      try {
+        await finish();
+      } catch (error) {
+        ctx.log.warn({ err: error }, 'a batch finisher failed');
+      }
+    }
   }
 
   /** Aborts the invocation's signal (used by `timeout()`). */
@@ -225,7 +259,39 @@ export function createContext(init: ContextInit): Context {
  * @example
  * await fn.dispatch(message, forkContext(ctx));
  */
-export const forkContext: (ctx: Context) => Context = (ctx) => InvocationContext.fork(ctx);
+export const forkContext: (ctx: Context, trace?: TraceCarrier) => Context = (ctx, trace) =>
+  InvocationContext.fork(ctx, trace);
+
+/**
+ * The context of the batch a message's context was forked from (`undefined` for an invocation
+ * of one event): middleware that records once per invocation (metrics, flushing an exporter)
+ * does it for the batch with `onBatchEnd`.
+ *
+ * @example
+ * const batch = batchOf(ctx);
+ * if (batch !== undefined) onBatchEnd(batch, () => exporter.flush());
+ */
+export const batchOf: (ctx: Context) => Context | undefined = (ctx) => InvocationContext.batchOf(ctx);
+
+/**
+ * Runs `finish` (awaited) once every message of the batch `ctx` has run, before the adapter
+ * answers the platform. Returns false, registering nothing, for a context `createContext()` did
+ * not make.
+ *
+ * @example
+ * onBatchEnd(batch, () => meters.invocations.add(1));
+ */
+export const onBatchEnd: (ctx: Context, finish: () => unknown) => boolean = (ctx, finish) =>
+  InvocationContext.onBatchEnd(ctx, finish);
+
+/**
+ * Runs what `onBatchEnd` registered on `ctx`, in order, each once; a failing one is logged and
+ * the rest still run. `runBatch` calls it.
+ *
+ * @example
+ * await finishBatch(ctx);
+ */
+export const finishBatch: (ctx: Context) => Promise<void> = (ctx) => InvocationContext.finishBatch(ctx);
 
 /**
  * Aborts `ctx.signal` with `reason`.

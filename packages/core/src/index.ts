@@ -19,12 +19,15 @@ export type { ContextInit } from './context.js';
  */
 export {
   abortContext,
+  batchOf,
   createContext,
   defineContextFields,
   endContext,
   fieldState,
+  finishBatch,
   forkContext,
   isCoreContext,
+  onBatchEnd,
 } from './context.js';
 export type {
   HttpErrorOptions,
@@ -77,7 +80,14 @@ export type { BodyType, HttpRequestInit, RawHeaders } from './http/request.js';
 export { bodyTypeOf, createHttpRequest, DEFAULT_BODY_LIMIT } from './http/request.js';
 export { isHttpResponse, isResponseInit, normalizeResponse, problemResponse } from './http/response.js';
 export type { LevelName, LogDestination, LogSink } from './log.js';
-export { createJsonLogger, credentialHeaders, getLogDestination, levels, setLogDestination } from './log.js';
+export {
+  createJsonLogger,
+  credentialHeaders,
+  credentialKeys,
+  getLogDestination,
+  levels,
+  setLogDestination,
+} from './log.js';
 export { allowHeader, allowsMethod, methodsOf } from './methods.js';
 export type { CorsOptions, CorsOrigin } from './middleware/cors.js';
 export { cors } from './middleware/cors.js';

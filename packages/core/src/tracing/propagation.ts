@@ -102,33 +102,47 @@ export function parseCloudTrace(value: string): TraceParent | undefined {
 }
 
 /**
- * The parent trace in a header-like map (lower-case names): W3C first, then X-Ray, then GCP.
+ * An X-Ray header as a parent, when it says the trace is sampled. Lambda sets
+ * `_X_AMZN_TRACE_ID` with `Sampled=0` whenever Active tracing is off, and AWS services pass such
+ * headers on: followed, the SDK's default (parent-based) sampler would drop every span. An
+ * unsampled X-Ray header is treated as no parent at all.
+ */
+function sampledXray(value: unknown): TraceParent | undefined {
+  if (typeof value !== 'string') return undefined;
+  const parsed = parseXray(value);
+  return parsed?.sampled ? parsed : undefined;
+}
+
+function w3cParent(carrier: Readonly<Record<string, unknown>>): TraceParent | undefined {
+  const traceparent = carrier.traceparent ?? carrier.googclient_traceparent;
+  if (typeof traceparent !== 'string') return undefined;
+  const state = carrier.tracestate;
+  return parseTraceparent(traceparent, typeof state === 'string' ? state : undefined);
+}
+
+function gcpParent(carrier: Readonly<Record<string, unknown>>): TraceParent | undefined {
+  const gcp = carrier['x-cloud-trace-context'];
+  return typeof gcp === 'string' ? parseCloudTrace(gcp) : undefined;
+}
+
+/**
+ * The parent trace in a header-like map (lower-case names): W3C `traceparent` first (Pub/Sub's
+ * `googclient_traceparent` attribute too), then a sampled X-Ray header, then GCP.
  *
  * @example
  * parentFromCarrier({ traceparent: req.header('traceparent') ?? '' });
  */
 export function parentFromCarrier(carrier: Readonly<Record<string, unknown>> | undefined): TraceParent | undefined {
   if (carrier === undefined) return undefined;
-  const traceparent = carrier.traceparent;
-  if (typeof traceparent === 'string') {
-    const state = carrier.tracestate;
-    const parsed = parseTraceparent(traceparent, typeof state === 'string' ? state : undefined);
-    if (parsed) return parsed;
-  }
-  const xray = carrier['x-amzn-trace-id'];
-  if (typeof xray === 'string') {
-    const parsed = parseXray(xray);
-    if (parsed) return parsed;
-  }
-  const gcp = carrier['x-cloud-trace-context'];
-  if (typeof gcp === 'string') {
-    const parsed = parseCloudTrace(gcp);
-    if (parsed) return parsed;
-  }
-  return undefined;
+  return w3cParent(carrier) ?? sampledXray(carrier['x-amzn-trace-id']) ?? gcpParent(carrier);
 }
 
-/** The propagation map an event carries: request headers or message attributes. */
+/**
+ * The propagation map an event carries: request headers or message attributes.
+ *
+ * @example
+ * parentFromCarrier(carrierOf(message));
+ */
 export function carrierOf(event: unknown): Readonly<Record<string, unknown>> | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
   const e = event as { rawHeaders?: unknown; headers?: unknown; attributes?: unknown };
@@ -137,30 +151,47 @@ export function carrierOf(event: unknown): Readonly<Record<string, unknown>> | u
   const headers = e.rawHeaders ?? e.headers;
   const map = headers ?? e.attributes;
   if (typeof map !== 'object' || map === null) return undefined;
-  // Message attributes keep the sender's case (`Traceparent`, `X-Amzn-Trace-Id`): look both ways.
   const record = map as Record<string, unknown>;
   if (headers !== undefined) return record;
+  // Message attributes keep the sender's case (`Traceparent`, `X-Amzn-Trace-Id`): look both ways.
   const lower: Record<string, unknown> = {};
   for (const key of Object.keys(record)) lower[key.toLowerCase()] = record[key];
   return lower;
 }
 
+/** Whether `event` is a request (its carrier is headers), not a message. */
+function isRequest(event: unknown): boolean {
+  const e = event as { rawHeaders?: unknown; headers?: unknown };
+  return e.rawHeaders !== undefined || e.headers !== undefined;
+}
+
 /**
- * The parent of an invocation: the event's own headers / attributes (a message carries the
- * producer's trace), then the platform's carrier on the context, then Lambda's
- * `_X_AMZN_TRACE_ID`.
+ * The parent of an invocation, skipping unsampled X-Ray headers (see `parentFromCarrier`):
+ * 1. the event's W3C `traceparent` (request header or message attribute);
+ * 2. for a request on Lambda, `_X_AMZN_TRACE_ID`: Lambda's own segment, itself a child of the
+ *    X-Ray header API Gateway or the load balancer sent;
+ * 3. the event's X-Ray or GCP header (a message carries its producer's trace);
+ * 4. the platform's carrier on the context (for a message of a batch, the one it came with,
+ *    such as SQS `AWSTraceHeader`);
+ * 5. on Lambda, `_X_AMZN_TRACE_ID`.
  *
  * @example
  * const parent = findParent(req, ctx);
  * if (parent) ctx.log.info({ traceId: parent.traceId }, 'continuing a trace');
  */
 export function findParent(event: unknown, ctx: Pick<Context, 'trace' | 'cloud'>): TraceParent | undefined {
-  const fromEvent = parentFromCarrier(carrierOf(event));
-  if (fromEvent) return fromEvent;
+  const carrier = carrierOf(event);
+  if (carrier !== undefined) {
+    const w3c = w3cParent(carrier);
+    if (w3c) return w3c;
+    const lambda = ctx.cloud === 'aws' && isRequest(event) ? sampledXray(process.env._X_AMZN_TRACE_ID) : undefined;
+    if (lambda) return lambda;
+    const other = sampledXray(carrier['x-amzn-trace-id']) ?? gcpParent(carrier);
+    if (other) return other;
+  }
   const fromContext = parentFromCarrier(ctx.trace);
   if (fromContext) return fromContext;
-  const env = ctx.cloud === 'aws' ? process.env._X_AMZN_TRACE_ID : undefined;
-  return env === undefined ? undefined : parseXray(env);
+  return ctx.cloud === 'aws' ? sampledXray(process.env._X_AMZN_TRACE_ID) : undefined;
 }
 
 /** The trace ids `tracing()` adds to the context, which `logger()` reads. */

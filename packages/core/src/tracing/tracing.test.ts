@@ -10,16 +10,26 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import {
   type Context,
+  changes,
+  createChangeEvent,
+  createCloudEvent,
+  createContext,
   createHttpRequest,
   createMessage,
   createMiddleware,
   createScheduleTick,
+  createStorageEvent,
+  createStreamRecord,
+  events,
   HttpError,
   http,
   type Middleware,
   queue,
   router,
+  runBatch,
   schedule,
+  storage,
+  stream,
 } from '@skyport/core';
 import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector } from '@skyport/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
@@ -303,6 +313,7 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       'cloud.region': 'eu-west-1',
       'http.request.method': 'GET',
       'url.path': '/orders/7',
+      'url.scheme': 'https',
       'http.route': '/orders/:id',
       'order.id': '7',
       'http.response.status_code': 200,
@@ -511,5 +522,218 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(histogram?.count).toBe(3);
     expect(points('faas.invocations')[0]?.attributes).toEqual({ 'faas.trigger': 'http', 'faas.name': 'metered' });
     expect(all.find((m) => m.descriptor.name === 'faas.invoke_duration')?.descriptor.unit).toBe('s');
+  });
+  it('puts the duration histogram in second buckets', async () => {
+    const fn = http()
+      .use(tracing())
+      .handle(() => 'ok');
+    await reader.collect();
+    await invoke(fn, httpRequest(), { functionName: 'bucketed' });
+    const { resourceMetrics } = await reader.collect();
+    const duration = resourceMetrics.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === 'faas.invoke_duration');
+    const point = duration?.dataPoints.find((p) => p.attributes['faas.name'] === 'bucketed');
+    const boundaries = (point?.value as Histogram | undefined)?.buckets.boundaries ?? [];
+    expect(boundaries.slice(0, 3)).toEqual([0.005, 0.01, 0.025]);
+    expect(boundaries).toContain(1);
+    // A fast invocation lands in the first bucket, not in a 0-5 s one.
+    expect((point?.value as Histogram | undefined)?.buckets.counts[0]).toBe(1);
+  });
+
+  it('ignores an unsampled _X_AMZN_TRACE_ID (Active tracing off), so spans are still recorded', async () => {
+    process.env._X_AMZN_TRACE_ID = 'Root=1-65a1b2c3-0123456789abcdef01234567;Parent=1111111111111111;Sampled=0';
+    try {
+      await invoke(getOrder, httpRequest({ path: '/orders/1' }), { cloud: 'aws' });
+    } finally {
+      delete process.env._X_AMZN_TRACE_ID;
+    }
+    const span = only();
+    expect(span.parentSpanContext).toBeUndefined();
+    expect(span.spanContext().traceId).not.toBe('65a1b2c30123456789abcdef01234567');
+  });
+
+  it("parents a request on Lambda's own segment rather than the X-Ray header API Gateway sent", async () => {
+    process.env._X_AMZN_TRACE_ID = 'Root=1-65a1b2c3-0123456789abcdef01234567;Parent=1111111111111111;Sampled=1';
+    try {
+      const headers = {
+        'x-amzn-trace-id': 'Root=1-65a1b2c3-0123456789abcdef01234567;Parent=2222222222222222;Sampled=1',
+      };
+      await invoke(getOrder, httpRequest({ path: '/orders/1', headers }), { cloud: 'aws' });
+      expect(only().parentSpanContext?.spanId).toBe('1111111111111111');
+      exporter.reset();
+      // A caller's traceparent still comes first.
+      await invoke(getOrder, httpRequest({ path: '/orders/1', headers: { ...headers, traceparent } }), {
+        cloud: 'aws',
+      });
+      expect(only().parentSpanContext?.spanId).toBe(spanId);
+    } finally {
+      delete process.env._X_AMZN_TRACE_ID;
+    }
+  });
+
+  it('continues the trace a batch message carried outside its attributes (SQS AWSTraceHeader)', async () => {
+    const fn = queue({ name: 'orders' })
+      .use(tracing())
+      .handle(() => undefined);
+    const ctx = createContext({ cloud: 'aws', kind: 'queue', requestId: 'r-1', functionName: 'orders' });
+    const xray = { 'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' };
+    await runBatch(
+      fn,
+      [
+        { id: 'm-1', event: createMessage({ id: 'm-1', body: '{}', source: 'orders' }), trace: xray },
+        { id: 'm-2', event: createMessage({ id: 'm-2', body: '{}', source: 'orders' }) },
+      ],
+      ctx,
+    );
+    const [first, second] = finished();
+    expect(first?.spanContext().traceId).toBe('5759e988bd862e3fe1be46a994272793');
+    expect(first?.parentSpanContext?.spanId).toBe('53995c3f42cd8ad8');
+    expect(second?.parentSpanContext).toBeUndefined();
+  });
+
+  it('parents a Pub/Sub message on its googclient_traceparent attribute', async () => {
+    const fn = queue({ name: 'orders' })
+      .use(tracing())
+      .handle(() => undefined);
+    const message = createMessage({
+      id: 'p-1',
+      body: '{}',
+      source: 'orders',
+      attributes: { googclient_traceparent: traceparent },
+    });
+    await invoke(fn, message, { cloud: 'gcp' });
+    const span = only();
+    expect(span.parentSpanContext?.spanId).toBe(spanId);
+    expect(span.attributes['messaging.system']).toBe('gcp_pubsub');
+  });
+
+  it('records a batch as one invocation: metrics once, one flush, a span per message', async () => {
+    let flushes = 0;
+    const batched = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new BatchSpanProcessor(batched, { scheduledDelayMillis: 60_000 })],
+    });
+    const forceFlush = provider.forceFlush.bind(provider);
+    provider.forceFlush = () => {
+      flushes++;
+      return forceFlush();
+    };
+    trace.disable();
+    trace.setGlobalTracerProvider(provider);
+    try {
+      const fn = queue({ name: 'orders' })
+        .use(tracing())
+        .handle((msg) => {
+          if (msg.id === 'm-2') throw new Error('no stock');
+        });
+      await reader.collect();
+      const batch = ['m-1', 'm-2', 'm-3'].map((id) => createMessage({ id, body: '{}', source: 'orders' }));
+      const result = await invoke(fn, batch, { cloud: 'aws', functionName: 'batched', coldStart: true });
+      expect(result.failures.map((f) => f.id)).toEqual(['m-2']);
+      expect(flushes).toBe(1);
+      expect(batched.getFinishedSpans().map((span) => span.attributes['messaging.message.id'])).toEqual([
+        'm-1',
+        'm-2',
+        'm-3',
+      ]);
+      const { resourceMetrics } = await reader.collect();
+      const all = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+      const value = (name: string) =>
+        all.find((m) => m.descriptor.name === name)?.dataPoints.find((p) => p.attributes['faas.name'] === 'batched')
+          ?.value;
+      expect(value('faas.invocations')).toBe(1);
+      expect(value('faas.coldstarts')).toBe(1);
+      expect(value('faas.errors')).toBe(1);
+      expect((value('faas.invoke_duration') as Histogram | undefined)?.count).toBe(1);
+    } finally {
+      trace.disable();
+      trace.setGlobalTracerProvider(tracerProvider);
+      await provider.shutdown();
+    }
+  });
+
+  it('follows the HTTP conventions for the scheme, unknown methods and a returned 5xx', async () => {
+    const fn = http()
+      .use(tracing())
+      .handle((req) => (req.method === 'POST' ? { status: 503, body: 'busy' } : 'ok'));
+    await invoke(fn, httpRequest({ method: 'POST', path: '/x', headers: { host: 'api.example' } }));
+    const failed = only();
+    expect(failed.attributes['url.scheme']).toBe('https');
+    expect(failed.attributes['error.type']).toBe('503');
+    expect(failed.status.code).toBe(SpanStatusCode.ERROR);
+    exporter.reset();
+    await invoke(fn, httpRequest({ method: 'PURGE', path: '/x' }));
+    const purge = only();
+    expect(purge.name).toBe('HTTP');
+    expect(purge.attributes['http.request.method']).toBe('_OTHER');
+    expect(purge.attributes['http.request.method_original']).toBe('PURGE');
+  });
+
+  it('describes storage, change, schedule, stream and CloudEvent invocations by their conventions', async () => {
+    const time = new Date('2026-01-23T13:47:06Z');
+    await invoke(
+      storage({ bucket: 'uploads' })
+        .use(tracing())
+        .handle(() => undefined),
+      createStorageEvent({ type: 'deleted', bucket: 'uploads', key: 'a b.png', time }),
+      { functionName: 'thumbs' },
+    );
+    await invoke(
+      changes({ collection: 'orders' })
+        .use(tracing())
+        .handle(() => undefined),
+      createChangeEvent({ op: 'update', collection: 'orders', key: { id: '1' }, after: { id: '1' }, time }),
+      { functionName: 'sync' },
+    );
+    await invoke(
+      schedule({ cron: '0 3 * * *' })
+        .use(tracing())
+        .handle(() => undefined),
+      createScheduleTick({ name: 'nightly', scheduledTime: time }),
+      { functionName: 'nightly' },
+    );
+    await invoke(
+      stream({ name: 'clicks' })
+        .use(tracing())
+        .handle(() => undefined),
+      createStreamRecord({ sequence: '42', partitionKey: 'p', data: '{}', source: 'clicks' }),
+      { functionName: 'clicks' },
+    );
+    await invoke(
+      events({ source: 'shop' })
+        .use(tracing())
+        .handle(() => undefined),
+      createCloudEvent({ id: 'e-1', source: 'shop', type: 'order.placed', data: {} }),
+      { functionName: 'placed' },
+    );
+    const [object, change, tick, record, cloudEvent] = finished();
+    expect(object?.kind).toBe(SpanKind.SERVER);
+    expect(object?.attributes).toMatchObject({
+      'faas.trigger': 'datasource',
+      'faas.document.collection': 'uploads',
+      'faas.document.operation': 'delete',
+      'faas.document.name': 'a b.png',
+      'faas.document.time': '2026-01-23T13:47:06.000Z',
+    });
+    expect(change?.attributes).toMatchObject({
+      'faas.document.collection': 'orders',
+      'faas.document.operation': 'edit',
+    });
+    expect(tick?.kind).toBe(SpanKind.SERVER);
+    expect(tick?.attributes).toMatchObject({ 'faas.trigger': 'timer', 'faas.time': '2026-01-23T13:47:06.000Z' });
+    expect(record?.kind).toBe(SpanKind.CONSUMER);
+    expect(record?.name).toBe('process clicks');
+    expect(record?.attributes).toMatchObject({
+      'messaging.operation.type': 'process',
+      'messaging.message.id': '42',
+      'messaging.destination.name': 'clicks',
+    });
+    expect(cloudEvent?.name).toBe('process order.placed');
+    expect(cloudEvent?.attributes).toMatchObject({
+      'cloudevents.event_id': 'e-1',
+      'cloudevents.event_source': 'shop',
+      'cloudevents.event_type': 'order.placed',
+    });
   });
 });

@@ -22,10 +22,12 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { defineContextFields, fieldState, isCoreContext } from '../context.js';
+import { batchOf, defineContextFields, fieldState, isCoreContext, onBatchEnd } from '../context.js';
 import { toHttpError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type {
+  ChangeEvent,
+  CloudEvent,
   Context,
   EventOf,
   HttpRequest,
@@ -35,6 +37,9 @@ import type {
   Middleware,
   MiddlewareResult,
   Next,
+  ScheduleTick,
+  StorageEvent,
+  StreamRecord,
 } from '../types.js';
 import { findParent, parsedParent, type TraceParent } from './propagation.js';
 
@@ -92,6 +97,100 @@ const triggers: Readonly<Record<Kind, string>> = {
   changes: 'datasource',
   schedule: 'timer',
 };
+
+/**
+ * Bucket boundaries for `faas.invoke_duration`, in seconds (the SDK's default buckets are
+ * meant for milliseconds and would put every invocation under 5 s into one bucket).
+ */
+const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60, 300, 900];
+
+/** The HTTP methods the semantic conventions name; any other is recorded as `_OTHER`. */
+const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+
+/** `messaging.system` of a message or record, when the platform tells it. */
+function messagingSystem(ctx: Context, raw: unknown): string | undefined {
+  if (ctx.cloud === 'gcp') return ctx.kind === 'queue' ? 'gcp_pubsub' : undefined;
+  if (ctx.cloud === 'aws') {
+    const record = raw as { eventSource?: unknown; EventSource?: unknown } | undefined;
+    const source = record?.eventSource ?? record?.EventSource;
+    if (source === 'aws:sqs') return 'aws_sqs';
+    if (source === 'aws:sns') return 'aws.sns';
+    if (source === 'aws:kinesis') return 'aws_kinesis';
+    return undefined;
+  }
+  if (ctx.cloud === 'azure') {
+    const trigger = (ctx.raw as { options?: { trigger?: { type?: unknown } } } | undefined)?.options?.trigger?.type;
+    if (trigger === 'serviceBusTrigger') return 'servicebus';
+    if (trigger === 'eventHubTrigger') return 'eventhubs';
+    if (trigger === 'eventGridTrigger') return 'eventgrid';
+  }
+  return undefined;
+}
+
+/** An ISO 8601 UTC time, or undefined for a missing or invalid date. */
+function isoTime(value: unknown): string | undefined {
+  return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : undefined;
+}
+
+function set(attributes: Attributes, key: string, value: string | undefined): void {
+  if (value !== undefined && value !== '') attributes[key] = value;
+}
+
+/**
+ * The span name and attributes of a non-HTTP invocation, by kind (messaging conventions for
+ * messages and records, FaaS datasource and timer ones for the others).
+ */
+function describeEvent(ctx: Context, event: unknown, attributes: Attributes): string {
+  if (typeof event !== 'object' || event === null) return ctx.functionName;
+  switch (ctx.kind) {
+    case 'queue':
+    case 'stream': {
+      const message = event as Message | StreamRecord;
+      set(attributes, 'messaging.system', messagingSystem(ctx, message.raw));
+      attributes['messaging.operation.type'] = 'process';
+      attributes['messaging.operation.name'] = 'process';
+      set(attributes, 'messaging.message.id', message.id);
+      set(attributes, 'messaging.destination.name', message.source);
+      return typeof message.source === 'string' && message.source !== '' ? `process ${message.source}` : 'process';
+    }
+    case 'events': {
+      const cloudEvent = event as CloudEvent;
+      set(attributes, 'messaging.system', messagingSystem(ctx, cloudEvent.raw));
+      attributes['messaging.operation.type'] = 'process';
+      attributes['messaging.operation.name'] = 'process';
+      set(attributes, 'cloudevents.event_id', cloudEvent.id);
+      set(attributes, 'cloudevents.event_source', cloudEvent.source);
+      set(attributes, 'cloudevents.event_type', cloudEvent.type);
+      set(attributes, 'cloudevents.event_spec_version', cloudEvent.specversion);
+      set(attributes, 'cloudevents.event_subject', cloudEvent.subject);
+      return typeof cloudEvent.type === 'string' && cloudEvent.type !== '' ? `process ${cloudEvent.type}` : 'process';
+    }
+    case 'storage': {
+      const object = event as StorageEvent;
+      set(attributes, 'faas.document.collection', object.bucket);
+      set(attributes, 'faas.document.operation', object.type === 'deleted' ? 'delete' : 'insert');
+      set(attributes, 'faas.document.name', object.key);
+      set(attributes, 'faas.document.time', isoTime(object.time));
+      return ctx.functionName;
+    }
+    case 'changes': {
+      const change = event as ChangeEvent;
+      set(attributes, 'faas.document.collection', change.collection);
+      set(
+        attributes,
+        'faas.document.operation',
+        change.op === 'update' ? 'edit' : change.op === 'delete' ? 'delete' : 'insert',
+      );
+      set(attributes, 'faas.document.time', isoTime(change.time));
+      return ctx.functionName;
+    }
+    case 'schedule':
+      set(attributes, 'faas.time', isoTime((event as ScheduleTick).scheduledTime));
+      return ctx.functionName;
+    default:
+      return ctx.functionName;
+  }
+}
 
 /** The class of the API's no-op meter: with it, recording is skipped altogether. */
 const NoopMeter = createNoopMeter().constructor;
@@ -307,7 +406,11 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       invocations: meter.createCounter('faas.invocations', { description: 'Invocations', unit: '{invocation}' }),
       errors: meter.createCounter('faas.errors', { description: 'Failed invocations', unit: '{error}' }),
       coldStarts: meter.createCounter('faas.coldstarts', { description: 'Cold starts', unit: '{coldstart}' }),
-      duration: meter.createHistogram('faas.invoke_duration', { description: 'Invocation duration', unit: 's' }),
+      duration: meter.createHistogram('faas.invoke_duration', {
+        description: 'Invocation duration',
+        unit: 's',
+        advice: { explicitBucketBoundaries: durationBuckets },
+      }),
     };
     return instruments;
   };
@@ -340,6 +443,42 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     return attributes;
   };
 
+  const record = (meters: Instruments, ctx: Context, failed: boolean, seconds: number): void => {
+    const attributes = metricAttributesFor(ctx);
+    meters.invocations.add(1, attributes);
+    if (failed) meters.errors.add(1, attributes);
+    if (ctx.coldStart) meters.coldStarts.add(1, attributes);
+    meters.duration.record(seconds, attributes);
+  };
+
+  // The batches under way: whether one of their messages failed, and when the first started.
+  const batches = new WeakMap<Context, { failed: boolean; started: number }>();
+  /** Counts a message's outcome into its batch; false when the batch cannot record it. */
+  const joinBatch = (
+    batch: Context,
+    ctx: Context,
+    meters: Instruments | undefined,
+    failed: boolean,
+    started: number,
+    flush: boolean,
+  ): boolean => {
+    let state = batches.get(batch);
+    if (state === undefined) {
+      const joined = { failed: false, started };
+      const finish = async () => {
+        batches.delete(batch);
+        if (meters?.live) record(meters, ctx, joined.failed, (performance.now() - joined.started) / 1000);
+        if (flush) await flushProviders();
+      };
+      if (!onBatchEnd(batch, finish)) return false;
+      batches.set(batch, joined);
+      state = joined;
+    }
+    if (failed) state.failed = true;
+    if (started < state.started) state.started = started;
+    return true;
+  };
+
   const traced = async (
     event: EventOf<Kind>,
     ctx: Context,
@@ -353,6 +492,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     // passed on as it is without an SDK at all.
     let span: Span | undefined;
     let routeNamed = false;
+    let method = '';
     let run: () => Promise<MiddlewareResult<Kind>>;
     if (sdk === undefined) {
       run = usesFields(ctx) ? () => proceedLazily(event, ctx, next) : () => next(eagerAdditions(event, ctx));
@@ -365,23 +505,26 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       };
       if (ctx.cloud !== 'node') attributes['cloud.provider'] = ctx.cloud;
       if (ctx.region !== undefined) attributes['cloud.region'] = ctx.region;
-      let name = ctx.functionName;
-      let kind = ctx.kind === 'schedule' ? SpanKind.INTERNAL : SpanKind.CONSUMER;
+      // Messages and records are consumed (messaging conventions); every other invocation is
+      // the server side of the trigger (FaaS conventions: http, datasource, timer).
+      const kind =
+        ctx.kind === 'queue' || ctx.kind === 'stream' || ctx.kind === 'events' ? SpanKind.CONSUMER : SpanKind.SERVER;
+      let name: string;
       if (http !== undefined) {
-        kind = SpanKind.SERVER;
-        attributes['http.request.method'] = http.method;
+        method = knownMethods.has(http.method) ? http.method : 'HTTP';
+        attributes['http.request.method'] = knownMethods.has(http.method) ? http.method : '_OTHER';
+        if (method === 'HTTP') attributes['http.request.method_original'] = http.method;
         attributes['url.path'] = http.path;
+        const url = typeof http.url === 'string' ? http.url : '';
+        const colon = url.indexOf(':');
+        if (colon > 0) attributes['url.scheme'] = url.slice(0, colon);
         if (http.route !== undefined) {
           attributes['http.route'] = http.route;
           routeNamed = true;
         }
-        name = http.route === undefined ? http.method : `${http.method} ${http.route}`;
-      } else if (ctx.kind === 'queue') {
-        const message = event as Message;
-        attributes['messaging.operation.type'] = 'process';
-        attributes['messaging.message.id'] = message.id;
-        attributes['messaging.destination.name'] = message.source;
-        name = `process ${message.source}`;
+        name = http.route === undefined ? method : `${method} ${http.route}`;
+      } else {
+        name = describeEvent(ctx, event, attributes);
       }
       if (options.attributes !== undefined) {
         Object.assign(
@@ -414,6 +557,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         span?.setAttribute('http.response.status_code', status);
         if (status >= 500) {
           failed = true;
+          span?.setAttribute('error.type', String(status));
           span?.setStatus({ code: SpanStatusCode.ERROR });
         }
       }
@@ -436,19 +580,19 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       if (span !== undefined) {
         // A router matches the route inside `next()`, after the span was named.
         if (http?.route !== undefined && !routeNamed) {
-          span.updateName(`${http.method} ${http.route}`);
+          span.updateName(`${method} ${http.route}`);
           span.setAttribute('http.route', http.route);
         }
         span.end();
       }
-      if (meters?.live) {
-        const attributes = metricAttributesFor(ctx);
-        meters.invocations.add(1, attributes);
-        if (failed) meters.errors.add(1, attributes);
-        if (ctx.coldStart) meters.coldStarts.add(1, attributes);
-        meters.duration.record((performance.now() - started) / 1000, attributes);
+      // A message of a batch is one span; the invocation is the batch, recorded and flushed
+      // once when its last message has run.
+      const batch = batchOf(ctx);
+      const flush = options.flush ?? (ctx.cloud === 'aws' || ctx.cloud === 'gcp');
+      if (batch === undefined || !joinBatch(batch, ctx, meters, failed, started, flush)) {
+        if (meters?.live) record(meters, ctx, failed, (performance.now() - started) / 1000);
+        if (flush) await flushProviders();
       }
-      if (options.flush ?? (ctx.cloud === 'aws' || ctx.cloud === 'gcp')) await flushProviders();
     }
   };
 
