@@ -1,0 +1,38 @@
+/**
+ * docs/node.md, "Serving functions": `examples/orders/node.ts` run as `npm start` runs it (on a
+ * free loopback port here), its startup output, and its graceful stop on SIGTERM.
+ */
+import { expect, it } from 'vitest';
+import { run } from './child.js';
+
+const announced = `skyport: serving 4 functions at http://localhost:PORT
+  GET     /orders                    api
+  GET     /orders/:id                api
+  POST    /orders                    api
+  DELETE  /orders/:id                api
+  POST    /_skyport/fulfilOrder      fulfilOrder (queue event as JSON)
+  POST    /_skyport/receiptUploaded  receiptUploaded (storage event as JSON)
+  POST    /_skyport/nightlyReport    nightlyReport (schedule event as JSON)
+`;
+
+it('serves the orders example, prints its routes and stops on SIGTERM', async () => {
+  const child = run('examples/orders/node.ts');
+  try {
+    const [, port] = await child.waitFor(/at http:\/\/localhost:(\d+)\n(?:.*\n){7}/);
+    expect(child.stdout().startsWith(announced.replace('PORT', port ?? ''))).toBe(true);
+
+    const created = await fetch(`http://127.0.0.1:${port}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customer: 'ada@example.com', lines: [{ sku: 'book', qty: 2, unitPrice: 12.5 }] }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe('/orders/ord_1');
+
+    child.process.kill('SIGTERM');
+    expect(await child.exited()).toBe(0);
+    expect(child.stderr()).toBe('skyport: SIGTERM received, finishing 0 in-flight requests\nskyport: stopped\n');
+  } finally {
+    child.process.kill('SIGKILL');
+  }
+});
