@@ -394,6 +394,27 @@ describe('serve()', () => {
     expect(await (await fetch(server.url)).text()).toBe('ok');
   });
 
+  it('reads HOST from the environment when no host is given, and its URL names that host', async () => {
+    // Prepare: 127.0.0.2 is loopback too, but not what `localhost` resolves to
+    const probe = http({ path: '/' }).handle(() => 'ok');
+    const previous = process.env.HOST;
+    process.env.HOST = '127.0.0.2';
+
+    // Act
+    let server: ServeHandle;
+    try {
+      server = await serve({ probe }, { port: 0, announce: false });
+      servers.push(server);
+    } finally {
+      if (previous === undefined) delete process.env.HOST;
+      else process.env.HOST = previous;
+    }
+
+    // Assert
+    expect(server.url).toBe(`http://127.0.0.2:${server.port}`);
+    expect(await (await fetch(server.url)).text()).toBe('ok');
+  });
+
   it('prints a startup line with the URL and every route', async () => {
     // Prepare
     const lines: string[] = [];

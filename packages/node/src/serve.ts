@@ -543,14 +543,12 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       adapter: 'node',
     });
   }
-  await listen(server, port, options.host ?? (process.env.HOST || undefined));
+  const host = options.host ?? (process.env.HOST || undefined);
+  await listen(server, port, host);
   const address = server.address() as AddressInfo;
+  // The URL names the host listened on (from the option or `HOST`); every interface is `localhost`.
   const shownHost =
-    options.host === undefined || options.host === '0.0.0.0' || options.host === '::'
-      ? 'localhost'
-      : options.host.includes(':')
-        ? `[${options.host}]`
-        : options.host;
+    host === undefined || host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${address.port}`;
   const routes: RouteInfo[] = [
     ...(table?.info ?? []),
