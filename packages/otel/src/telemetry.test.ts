@@ -1,16 +1,120 @@
-import { metrics, trace } from '@opentelemetry/api';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { MetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { http } from '@skyport/core';
 import { tracing } from '@skyport/core/tracing';
 import { httpRequest, invoke } from '@skyport/testing';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTelemetry, type Telemetry } from './index.js';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { startTelemetry, type Telemetry, type TelemetryOptions } from './index.js';
 
 class TestReader extends MetricReader {
   protected async onForceFlush(): Promise<void> {}
   protected async onShutdown(): Promise<void> {}
 }
+
+/** What `instrumentations` takes, one at a time. */
+type Instrumentation = Exclude<NonNullable<TelemetryOptions['instrumentations']>[number], readonly unknown[]>;
+/** The OpenTelemetry logs API's provider, as the SDK hands it to instrumentations. */
+type LoggerProvider = Parameters<NonNullable<Instrumentation['setLoggerProvider']>>[0];
+
+/**
+ * An instrumentation that only keeps the logger provider the SDK gives it, to emit log records
+ * the way log-bridging instrumentations (pino's, winston's) do.
+ */
+class LogProbe implements Instrumentation {
+  readonly instrumentationName = 'log-probe';
+  readonly instrumentationVersion = '1.0.0';
+  loggerProvider: LoggerProvider | undefined;
+  enable(): void {}
+  disable(): void {}
+  setTracerProvider(): void {}
+  setMeterProvider(): void {}
+  setLoggerProvider(provider: LoggerProvider): void {
+    this.loggerProvider = provider;
+  }
+  setConfig(): void {}
+  getConfig() {
+    return { enabled: true };
+  }
+}
+
+interface Collector {
+  /** Paths of the requests received so far (`/v1/traces`, `/v1/metrics`, `/v1/logs`). */
+  readonly paths: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A local OTLP/HTTP receiver on a loopback port, set as `OTEL_EXPORTER_OTLP_ENDPOINT`, so the
+ * `otlp` exporters can be watched without any network.
+ */
+async function startCollector(): Promise<Collector> {
+  const paths: string[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      paths.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', `http://127.0.0.1:${port}`);
+  return {
+    paths,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const ping = () =>
+  http({ method: 'GET', path: '/ping' })
+    .use(tracing({ flush: false }))
+    .handle(() => 'pong');
+
+const invokePing = () => invoke(ping(), httpRequest({ path: '/ping' }), { functionName: 'ping' });
+
+/** Stops what a test started; the API globals are cleared so the next test's SDK registers. */
+async function stop(telemetry: Telemetry | undefined, collector?: Collector): Promise<void> {
+  await telemetry?.shutdown();
+  await collector?.close();
+  trace.disable();
+  metrics.disable();
+  context.disable();
+  propagation.disable();
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+}
+
+// First in the file on purpose: the logs API keeps the first logger provider registered in the
+// process for good (the API package has no `disable()` we can reach without depending on it), and
+// vitest runs each test file in its own process.
+describe('startTelemetry() and OpenTelemetry logs', () => {
+  let telemetry: Telemetry | undefined;
+  let collector: Collector | undefined;
+
+  afterEach(async () => {
+    await stop(telemetry, collector);
+    telemetry = undefined;
+  });
+
+  it('starts no log pipeline: with exporter none, nothing at all is sent', async () => {
+    // Prepare
+    collector = await startCollector();
+    const probe = new LogProbe();
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter: 'none', instrumentations: [probe] });
+    // Act
+    probe.loggerProvider?.getLogger('probe').emit({ body: 'order created' });
+    await telemetry.shutdown();
+    // Assert
+    expect(probe.loggerProvider).toBeDefined();
+    expect(collector.paths).toEqual([]);
+  });
+});
 
 describe('startTelemetry()', () => {
   const exporter = new InMemorySpanExporter();
@@ -18,13 +122,18 @@ describe('startTelemetry()', () => {
   let telemetry: Telemetry | undefined;
 
   afterAll(async () => {
-    await telemetry?.shutdown();
-    trace.disable();
-    metrics.disable();
+    await stop(telemetry);
   });
 
   it('rejects a missing service name', async () => {
     await expect(startTelemetry({ serviceName: '' })).rejects.toThrow(TypeError);
+  });
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('rejects metricIntervalMs %s', async (metricIntervalMs) => {
+    const result = startTelemetry({ serviceName: 'orders', metricIntervalMs });
+    // Should it start anyway, stop it so that the next tests get their own SDK.
+    await stop(await result.catch(() => undefined));
+    await expect(result).rejects.toThrow(TypeError);
   });
 
   it('registers an SDK that exports tracing() spans and FaaS metrics with the service resource', async () => {
@@ -59,6 +168,114 @@ describe('startTelemetry()', () => {
 
   it('returns the same instance when called again', async () => {
     expect(await startTelemetry({ serviceName: 'other' })).toBe(telemetry);
+  });
+});
+
+describe('startTelemetry() with the default otlp exporter', () => {
+  let telemetry: Telemetry | undefined;
+  let collector: Collector | undefined;
+
+  afterEach(async () => {
+    await stop(telemetry, collector);
+    telemetry = undefined;
+  });
+
+  it('batches spans by default: nothing is sent before flush()', async () => {
+    // Prepare
+    collector = await startCollector();
+    telemetry = await startTelemetry({ serviceName: 'orders', metrics: 'none' });
+    // Act
+    await invokePing();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const beforeFlush = [...collector.paths];
+    await telemetry.flush();
+    // Assert
+    expect(beforeFlush).toEqual([]);
+    expect(collector.paths).toEqual(['/v1/traces']);
+  });
+
+  it('exports each span as it ends with batch: false', async () => {
+    // Prepare
+    collector = await startCollector();
+    telemetry = await startTelemetry({ serviceName: 'orders', metrics: 'none', batch: false });
+    // Act
+    await invokePing();
+    // Assert: well within the batch processor's 5 s delay, and without flush()
+    await vi.waitFor(() => expect(collector?.paths).toEqual(['/v1/traces']), { timeout: 2_000, interval: 20 });
+  });
+
+  it('exports metrics every metricIntervalMs', async () => {
+    // Prepare
+    collector = await startCollector();
+    telemetry = await startTelemetry({ serviceName: 'orders', metricIntervalMs: 100 });
+    // Act
+    await invokePing();
+    // Assert: several exports, without flush()
+    await vi.waitFor(
+      () => expect(collector?.paths.filter((path) => path === '/v1/metrics').length).toBeGreaterThanOrEqual(3),
+      { timeout: 3_000, interval: 20 },
+    );
+  });
+});
+
+describe('startTelemetry() with the console exporter', () => {
+  // Without detected resource attributes (the host id is read asynchronously), an unbatched
+  // span is exported synchronously as it ends.
+  const noHostId = { autoDetectResources: false };
+  let telemetry: Telemetry | undefined;
+
+  afterEach(async () => {
+    await stop(telemetry);
+    telemetry = undefined;
+  });
+
+  it('prints each span as it ends by default', async () => {
+    // Prepare
+    const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter: 'console', metrics: 'none', sdk: noHostId });
+    // Act
+    await invokePing();
+    // Assert
+    expect(dir).toHaveBeenCalledOnce();
+  });
+
+  it('batches spans with batch: true', async () => {
+    // Prepare
+    const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});
+    telemetry = await startTelemetry({
+      serviceName: 'orders',
+      exporter: 'console',
+      metrics: 'none',
+      batch: true,
+      sdk: noHostId,
+    });
+    // Act
+    await invokePing();
+    const beforeFlush = dir.mock.calls.length;
+    await telemetry.flush();
+    // Assert
+    expect(beforeFlush).toBe(0);
+    expect(dir).toHaveBeenCalledOnce();
+  });
+});
+
+describe('startTelemetry() sdk option', () => {
+  let telemetry: Telemetry | undefined;
+
+  afterEach(async () => {
+    await stop(telemetry);
+    telemetry = undefined;
+  });
+
+  it('lets sdk.traceExporter win over exporter', async () => {
+    // Prepare
+    const exporter = new InMemorySpanExporter();
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter: 'none', sdk: { traceExporter: exporter } });
+    // Act
+    await invokePing();
+    await telemetry.flush();
+    // Assert
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['GET /ping']);
   });
 });
 

@@ -1,8 +1,10 @@
 /** `startTelemetry()`: configures and starts the OpenTelemetry Node SDK. */
-import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { createRequire } from 'node:module';
+import type { NodeSDK, NodeSDKConfiguration, metrics as SdkMetrics } from '@opentelemetry/sdk-node';
 
 type SdkModule = typeof import('@opentelemetry/sdk-node');
 type SpanExporter = NodeSDKConfiguration['traceExporter'];
+type SpanProcessor = NonNullable<NodeSDKConfiguration['spanProcessors']>[number];
 type MetricReader = NonNullable<NodeSDKConfiguration['metricReaders']>[number];
 
 /**
@@ -24,15 +26,26 @@ export interface TelemetryOptions {
   readonly exporter?: TracesExporterOption | undefined;
   /** Metrics exporter (default: `none` when `exporter` is `none`, else `otlp`). */
   readonly metrics?: MetricsExporterOption | undefined;
-  /** How often metrics are exported, in ms (default 60 000; `tracing()` also flushes per invocation on AWS / GCP). */
+  /**
+   * How often the `otlp` and `console` metrics exporters export, in ms: a positive number
+   * (default `OTEL_METRIC_EXPORT_INTERVAL`, else 60 000; `tracing()` also flushes per invocation
+   * on AWS / GCP). A metric reader passed as `metrics` keeps its own interval.
+   */
   readonly metricIntervalMs?: number | undefined;
-  /** Batch spans before export (default true); `false` exports each span as it ends. */
+  /**
+   * Batch spans before export (default true, except with `console`, which prints each span as it
+   * ends); `false` exports each span as it ends, one request per span with `otlp`.
+   */
   readonly batch?: boolean | undefined;
   /** More resource attributes (`deployment.environment.name`, ...). */
   readonly resourceAttributes?: Readonly<Record<string, string | number | boolean>> | undefined;
   /** Instrumentations to enable (none by default: each one costs cold-start time). */
   readonly instrumentations?: NodeSDKConfiguration['instrumentations'] | undefined;
-  /** Anything else `NodeSDK` accepts; wins over what the options above set. */
+  /**
+   * Anything else `NodeSDK` accepts; wins over what the options above set: `traceExporter` or
+   * `spanProcessor(s)` replace `exporter` and `batch`, `metricReader(s)` replace `metrics` and
+   * `metricIntervalMs`, and `logRecordProcessor(s)` start an OpenTelemetry log pipeline.
+   */
   readonly sdk?: Partial<NodeSDKConfiguration> | undefined;
 }
 
@@ -54,39 +67,114 @@ function isFlushable(value: unknown): value is Flushable {
   return typeof (value as Partial<Flushable> | undefined)?.forceFlush === 'function';
 }
 
+// The OTLP exporter packages are dependencies of `@opentelemetry/sdk-node`, not of ours: their
+// shapes are declared here from sdk-node's own types.
+interface OtlpTraceExporterModule {
+  readonly OTLPTraceExporter: new () => SpanExporter;
+}
+interface OtlpMetricExporterModule {
+  readonly OTLPMetricExporter: new () => SdkMetrics.PushMetricExporter;
+}
+
 let started: Promise<Telemetry> | undefined;
 
-function configure(sdk: SdkModule, options: TelemetryOptions): Partial<NodeSDKConfiguration> {
-  const { tracing, metrics, resources } = sdk;
-  const config: Partial<NodeSDKConfiguration> = {
-    serviceName: options.serviceName,
-    instrumentations: options.instrumentations ?? [],
-  };
-  const exporter = options.exporter ?? 'otlp';
-  if (exporter === 'none') config.spanProcessors = [];
-  else if (exporter === 'console')
-    config.spanProcessors = [new tracing.SimpleSpanProcessor(new tracing.ConsoleSpanExporter())];
-  else if (exporter !== 'otlp') {
-    config.spanProcessors = [
-      options.batch === false ? new tracing.SimpleSpanProcessor(exporter) : new tracing.BatchSpanProcessor(exporter),
-    ];
+/** A positive number from the environment, else `undefined` (as `NodeSDK` reads its variables). */
+function positiveFromEnv({ core }: SdkModule, name: string): number | undefined {
+  const value = core.getNumberFromEnv(name);
+  return value !== undefined && value > 0 ? value : undefined;
+}
+
+/**
+ * Loads the OTLP exporter package for `signal` and the protocol `OTEL_EXPORTER_OTLP_*_PROTOCOL`
+ * names, the one `NodeSDK` would pick. It is resolved from where `@opentelemetry/sdk-node` is
+ * installed, since that package depends on it, so it is found under any package manager.
+ */
+function requireOtlpExporter<T>(sdk: SdkModule, signal: 'traces' | 'metrics'): T {
+  const protocol =
+    (
+      sdk.core.getStringFromEnv(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`) ??
+      sdk.core.getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL')
+    )?.trim() || 'http/protobuf';
+  const flavour = protocol === 'grpc' ? 'grpc' : protocol === 'http/json' ? 'http' : 'proto';
+  if (flavour === 'proto' && protocol !== 'http/protobuf') {
+    sdk.api.diag.warn(`startTelemetry(): unsupported OTLP ${signal} protocol "${protocol}", using http/protobuf`);
   }
-  const metricsOption = options.metrics ?? (exporter === 'none' ? 'none' : 'otlp');
-  const interval = options.metricIntervalMs ?? 60_000;
-  if (metricsOption === 'none') config.metricReaders = [];
-  else if (metricsOption === 'console') {
-    config.metricReaders = [
-      new metrics.PeriodicExportingMetricReader({
-        exporter: new metrics.ConsoleMetricExporter(),
-        exportIntervalMillis: interval,
-      }),
-    ];
-  } else if (metricsOption !== 'otlp') config.metricReaders = [metricsOption];
+  const name = `@opentelemetry/exporter-${signal === 'traces' ? 'trace' : 'metrics'}-otlp-${flavour}`;
+  try {
+    const sdkEntry = createRequire(import.meta.url).resolve('@opentelemetry/sdk-node');
+    return createRequire(sdkEntry)(name) as T;
+  } catch (error) {
+    throw new Error(
+      `startTelemetry() could not load ${name} next to @opentelemetry/sdk-node (when bundling, keep ` +
+        '@opentelemetry/sdk-node external, or pass an exporter instead of `otlp`)',
+      { cause: error },
+    );
+  }
+}
+
+function spanProcessors(sdk: SdkModule, options: TelemetryOptions): SpanProcessor[] | undefined {
+  const { tracing } = sdk;
+  const exporter = options.exporter ?? 'otlp';
+  if (exporter === 'none') return [];
+  const batch = options.batch ?? exporter !== 'console';
+  let spanExporter: SpanExporter;
+  if (exporter === 'otlp') {
+    // NodeSDK's own default is OTLP, batched with the `OTEL_BSP_*` settings.
+    if (batch) return undefined;
+    spanExporter = new (requireOtlpExporter<OtlpTraceExporterModule>(sdk, 'traces').OTLPTraceExporter)();
+  } else if (exporter === 'console') spanExporter = new tracing.ConsoleSpanExporter();
+  else spanExporter = exporter;
+  return [batch ? new tracing.BatchSpanProcessor(spanExporter) : new tracing.SimpleSpanProcessor(spanExporter)];
+}
+
+function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[] | undefined {
+  const { metrics } = sdk;
+  const choice = options.metrics ?? (options.exporter === 'none' ? 'none' : 'otlp');
+  if (choice === 'none') return [];
+  if (choice !== 'otlp' && choice !== 'console') return [choice];
+  // NodeSDK's own default is OTLP, every `OTEL_METRIC_EXPORT_INTERVAL` ms (60 000 when unset).
+  if (choice === 'otlp' && options.metricIntervalMs === undefined) return undefined;
+  const interval = options.metricIntervalMs ?? positiveFromEnv(sdk, 'OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
+  const exporter =
+    choice === 'console'
+      ? new metrics.ConsoleMetricExporter()
+      : new (requireOtlpExporter<OtlpMetricExporterModule>(sdk, 'metrics').OTLPMetricExporter)();
+  const timeout = Math.min(positiveFromEnv(sdk, 'OTEL_METRIC_EXPORT_TIMEOUT') ?? 30_000, interval);
+  return [
+    new metrics.PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: interval,
+      exportTimeoutMillis: timeout,
+    }),
+  ];
+}
+
+function configure(sdk: SdkModule, options: TelemetryOptions): Partial<NodeSDKConfiguration> {
+  const { resources } = sdk;
+  const overrides = options.sdk ?? {};
   const attributes: Record<string, string | number | boolean> = { ...options.resourceAttributes };
   if (options.serviceVersion !== undefined) attributes['service.version'] = options.serviceVersion;
   attributes['service.name'] = options.serviceName;
-  config.resource = resources.defaultResource().merge(resources.resourceFromAttributes(attributes));
-  return { ...config, ...options.sdk };
+  const config: Partial<NodeSDKConfiguration> = {
+    serviceName: options.serviceName,
+    instrumentations: options.instrumentations ?? [],
+    resource: resources.defaultResource().merge(resources.resourceFromAttributes(attributes)),
+  };
+  // NodeSDK reads `spanProcessors` before `spanProcessor` and `traceExporter`, `metricReaders`
+  // before `metricReader`, `logRecordProcessors` before `logRecordProcessor`: ours are left out
+  // whenever `sdk` sets any of them, so that `sdk` wins whichever key it uses.
+  if (!overrides.spanProcessors && !overrides.spanProcessor && !overrides.traceExporter) {
+    const processors = spanProcessors(sdk, options);
+    if (processors) config.spanProcessors = processors;
+  }
+  if (!overrides.metricReaders && !overrides.metricReader) {
+    const readers = metricReaders(sdk, options);
+    if (readers) config.metricReaders = readers;
+  }
+  // Without log record processors NodeSDK starts an OTLP log pipeline (its `OTEL_LOGS_EXPORTER`
+  // default), whatever `exporter` says; logs are `logger()` lines here.
+  if (!overrides.logRecordProcessors && !overrides.logRecordProcessor) config.logRecordProcessors = [];
+  return { ...config, ...overrides };
 }
 
 async function start(options: TelemetryOptions): Promise<Telemetry> {
@@ -119,6 +207,17 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
  * here, on the first call, so functions that never call it never load it. Call it before the
  * first invocation, at module top level.
  *
+ * Traces and metrics only: logs are the `logger()` lines, so no OpenTelemetry log pipeline is
+ * started, whatever `OTEL_LOGS_EXPORTER` says (records emitted through the OpenTelemetry logs
+ * API, by a log-bridging instrumentation for example, are dropped), unless
+ * `sdk.logRecordProcessors` asks for one.
+ *
+ * `otlp` with the default `batch` and `metricIntervalMs` is `NodeSDK`'s own default set-up
+ * (which also reads `OTEL_TRACES_EXPORTER`, `OTEL_METRICS_EXPORTER`, `OTEL_BSP_*` and
+ * `OTEL_METRIC_EXPORT_*`). With `batch: false` or a `metricIntervalMs`, the OTLP exporter is
+ * built here, from the exporter packages `@opentelemetry/sdk-node` depends on: keep that package
+ * external (not bundled) to use those options with `otlp`.
+ *
  * @example
  * // functions.ts
  * import { startTelemetry } from '@skyport/otel';
@@ -128,6 +227,10 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
 export function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   if (typeof options?.serviceName !== 'string' || options.serviceName === '') {
     return Promise.reject(new TypeError('startTelemetry() needs a serviceName'));
+  }
+  const interval = options.metricIntervalMs;
+  if (interval !== undefined && !(Number.isFinite(interval) && interval > 0)) {
+    return Promise.reject(new TypeError('startTelemetry() needs a positive, finite metricIntervalMs'));
   }
   started ??= start(options).catch((error: unknown) => {
     started = undefined;
