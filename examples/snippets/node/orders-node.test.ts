@@ -5,7 +5,8 @@
 import { expect, it } from 'vitest';
 import { run } from './child.js';
 
-const announced = `skyport: serving 4 functions at http://localhost:PORT
+// As docs/node.md shows it, but on the loopback address `HOST` names here instead of every interface.
+const announced = `skyport: serving 4 functions at http://127.0.0.1:PORT
   GET     /orders                    api
   GET     /orders/:id                api
   POST    /orders                    api
@@ -18,7 +19,7 @@ const announced = `skyport: serving 4 functions at http://localhost:PORT
 it('serves the orders example, prints its routes and stops on SIGTERM', async () => {
   const child = run('examples/orders/node.ts');
   try {
-    const [, port] = await child.waitFor(/at http:\/\/localhost:(\d+)\n(?:.*\n){7}/);
+    const [, port] = await child.waitFor(/at http:\/\/127\.0\.0\.1:(\d+)\n(?:.*\n){7}/);
     expect(child.stdout().startsWith(announced.replace('PORT', port ?? ''))).toBe(true);
 
     const created = await fetch(`http://127.0.0.1:${port}/orders`, {
