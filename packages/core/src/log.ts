@@ -60,8 +60,13 @@ function serialiseError(error: Error): Record<string, unknown> {
 }
 
 /**
- * Header names whose values are credentials: never written to a log line, at any depth, by the
- * built-in logger or `logger()`. A custom API key header is added with `logger({ redact })`.
+ * Header names whose values are credentials. Both the built-in logger and `logger()` write
+ * `[Redacted]` for a key with one of these names (in any case, at any depth), and for a
+ * `cookies` key too (see `credentialKeys`). A custom API key header is added with
+ * `logger({ redact })`.
+ *
+ * @example
+ * const isCredential = (name: string) => credentialHeaders.includes(name.toLowerCase());
  */
 export const credentialHeaders: readonly string[] = [
   'authorization',
@@ -73,17 +78,34 @@ export const credentialHeaders: readonly string[] = [
   'x-goog-iap-jwt-assertion',
 ];
 
-const credentialKeys = new Set(credentialHeaders);
+/**
+ * Object keys whose values are credentials, in lower case: the `credentialHeaders` and
+ * `cookies`, which holds them parsed or split (a request's cookies by name, the API Gateway v2
+ * event's `cookies` array, a response's `Set-Cookie` values). Both loggers write `[Redacted]`
+ * for a key that lower-cases to one of these, wherever it sits in what a line serialises.
+ *
+ * @example
+ * const secret = credentialKeys.includes(key.toLowerCase());
+ */
+export const credentialKeys: readonly string[] = [...credentialHeaders, 'cookies'];
+
+const credentialKeySet = new Set(credentialKeys);
 
 /**
- * JSON for a log line that never throws (and, unless `redact` is false, never shows a credential header): errors become objects, BigInts strings, and cycles
- * `"[Circular]"`. A log call must not turn a handled failure into a crash.
+ * JSON for a log line that never throws: errors become objects, BigInts strings, and cycles
+ * `"[Circular]"`. Unless `redact` is false, every `credentialKeys` key, at any depth (in a
+ * merged object, a child's bindings or an interpolated argument alike), becomes `"[Redacted]"`.
+ * A log call must not turn a handled failure into a crash: a line too deep for `JSON.stringify`
+ * is replaced whole by an `unserialisable log line` notice.
+ *
+ * @example
+ * safeJson({ headers: { Authorization: 'Bearer t' }, n: 1n }); // '{"headers":{"Authorization":"[Redacted]"},"n":"1"}'
  */
 export function safeJson(value: unknown, redact = true): string {
   const seen = new WeakSet<object>();
   try {
     return JSON.stringify(value, function replace(this: unknown, key: string, raw: unknown) {
-      if (redact && key !== '' && credentialKeys.has(key.toLowerCase())) return '[Redacted]';
+      if (redact && key !== '' && credentialKeySet.has(key.toLowerCase())) return '[Redacted]';
       const item = raw instanceof Error ? serialiseError(raw) : raw;
       if (typeof item === 'bigint') return item.toString();
       if (typeof item === 'object' && item !== null) {
@@ -163,7 +185,8 @@ let root: Logger | undefined;
 /**
  * The built-in JSON-lines logger, with level from `LOG_LEVEL` (default `info`). Lines go to the
  * log destination, or to `sink` (an adapter routing them to the platform's own log methods).
- * Credential headers are never written, at any depth.
+ * Credential keys (`credentialKeys`) are never written, at any depth: not in a logged object,
+ * a child's bindings nor a `%j` / `%o` / `%O` argument.
  *
  * @example
  * createJsonLogger({ service: 'orders' }).info({ orderId }, 'order created');

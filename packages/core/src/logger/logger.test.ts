@@ -1,6 +1,7 @@
 import { createMessage, HttpError, http, queue } from '@skyport/core';
-import { collectLogs, httpRequest, invoke, type LogCollector, type LogLine } from '@skyport/testing';
+import { aws, collectLogs, httpRequest, invoke, type LogCollector, type LogLine } from '@skyport/testing';
 import fc from 'fast-check';
+import type { Logger as PinoLogger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultRedactions, logger } from './index.js';
 
@@ -205,6 +206,178 @@ describe('logger() redaction', () => {
       authorization: '[Redacted]',
       res: { headers: { 'set-cookie': '[Redacted]' } },
     });
+  });
+});
+
+describe('logger() redaction beyond the logged object', () => {
+  const secrets = ['Bearer top-secret', 'session=cookie-secret', 'key-secret', 'cookie-secret'];
+  const secretRequest = httpRequest({
+    headers: { authorization: 'Bearer top-secret', cookie: 'session=cookie-secret', 'x-api-key': 'key-secret' },
+  });
+  /** Each line the handler wrote, serialised as written, with the secrets it leaked. */
+  const leaksByLine = () =>
+    logs
+      .text()
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => ({ line, leaked: secrets.filter((secret) => line.includes(secret)) }));
+
+  for (const options of [{}, { redact: ['body.password'] }] as const) {
+    const label = options.redact === undefined ? '' : ' (with configured paths)';
+
+    it(`redacts credentials in %j, %o, %O arguments and an object given as the message${label}`, async () => {
+      // Prepare
+      const fn = http()
+        .use(logger({ ...options, summary: false, format: 'aws' }))
+        .handle((req, ctx) => {
+          ctx.log.info('headers %j', req.headers);
+          ctx.log.info('headers %o', req.headers);
+          ctx.log.info('headers %O and %j', req.headers, { nested: { headers: req.headers } });
+          ctx.log.info({ step: 'seen' }, 'then %j', req.headers);
+          // @ts-expect-error: JavaScript callers can give an object as the message, which pino writes whole
+          ctx.log.info({ step: 'seen' }, req.headers);
+          ctx.log.info('ignored extra argument', req.headers);
+        });
+      // Act
+      await invoke(fn, secretRequest, { ...base, cloud: 'aws' });
+      // Assert
+      const lines = leaksByLine();
+      expect(lines).toHaveLength(6);
+      for (const { leaked } of lines) expect(leaked).toEqual([]);
+      for (const { line } of lines.slice(0, 5)) expect(line).toContain('[Redacted]');
+      expect(logs.lines[0]?.message).toBe(
+        'headers {"authorization":"[Redacted]","cookie":"[Redacted]","x-api-key":"[Redacted]"}',
+      );
+    });
+
+    it(`redacts credentials in child bindings, nested children included${label}`, async () => {
+      // Prepare
+      const fn = http()
+        .use(logger({ ...options, summary: false }))
+        .handle((req, ctx) => {
+          ctx.log.child({ headers: req.headers }).info('child');
+          ctx.log
+            .child({ step: 'charge' })
+            .child({ upstream: { request: { Authorization: 'Bearer top-secret' } } })
+            .warn('grandchild');
+          const bound = ctx.log.child({ step: 'bound' }) as PinoLogger;
+          bound.setBindings({ cookies: { session: 'cookie-secret' } });
+          bound.info('rebound');
+        });
+      // Act
+      await invoke(fn, secretRequest, base);
+      // Assert
+      const lines = leaksByLine();
+      expect(lines).toHaveLength(3);
+      for (const { line, leaked } of lines) {
+        expect(leaked).toEqual([]);
+        expect(line).toContain('[Redacted]');
+      }
+      expect(logs.lines[0]).toMatchObject({
+        msg: 'child',
+        requestId: 'req-1',
+        headers: { authorization: '[Redacted]', cookie: '[Redacted]', 'x-api-key': '[Redacted]' },
+      });
+      expect(logs.lines[1]).toMatchObject({
+        step: 'charge',
+        upstream: { request: { Authorization: '[Redacted]' } },
+      });
+      expect(logs.lines[2]).toMatchObject({ step: 'bound', cookies: '[Redacted]' });
+    });
+  }
+
+  it('keeps configured paths working in child bindings and interpolated arguments', async () => {
+    // Prepare
+    const fn = http()
+      .use(logger({ redact: ['body.password'], summary: false }))
+      .handle((_req, ctx) => {
+        ctx.log.child({ body: { sku: 'a-1', password: 'hunter2' } }).info('bound body');
+        ctx.log.info({ body: { password: 'hunter2' } }, 'logged body');
+      });
+    // Act
+    await invoke(fn, httpRequest(), base);
+    // Assert
+    expect(logs.lines[0]).toMatchObject({ body: { sku: 'a-1', password: '[Redacted]' } });
+    expect(logs.lines[1]).toMatchObject({ body: { password: '[Redacted]' } });
+    expect(logs.text()).not.toContain('hunter2');
+  });
+
+  it('treats cookies as a credential: the parsed cookies and the API Gateway v2 cookie array', async () => {
+    // Prepare
+    const event = aws.apiGatewayV2({
+      path: '/x',
+      headers: { authorization: 'Bearer top-secret' },
+      cookies: ['session=cookie-secret'],
+    });
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((req, ctx) => {
+        ctx.log.info({ event }, 'raw event');
+        ctx.log.info({ cookies: req.cookies }, 'parsed cookies');
+        ctx.log.info('cookies %j', { Cookies: req.cookies });
+      });
+    // Act
+    await invoke(fn, secretRequest, base);
+    // Assert
+    expect(event.cookies).toEqual(['session=cookie-secret']);
+    const [raw, parsed, interpolated] = logs.lines;
+    expect(raw).toMatchObject({ event: { cookies: '[Redacted]', headers: { authorization: '[Redacted]' } } });
+    expect(parsed).toMatchObject({ cookies: '[Redacted]' });
+    expect(interpolated?.msg).toBe('cookies {"Cookies":"[Redacted]"}');
+    for (const { leaked } of leaksByLine()) expect(leaked).toEqual([]);
+  });
+
+  it('redacts at any depth a line serialises, and writes what lies past 100 levels as [Too deep]', async () => {
+    // Prepare: 8 levels (past the former cap of 6), and a chain deeper than the walk goes
+    const deep = { a: { b: { c: { d: { e: { f: { g: { authorization: 'Bearer top-secret' } } } } } } } };
+    let chain: Record<string, unknown> = { authorization: 'Bearer top-secret' };
+    for (let i = 0; i < 150; i++) chain = { next: chain };
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => {
+        ctx.log.info({ deep }, 'deep');
+        ctx.log.info({ chain }, 'chain');
+        ctx.log.info('deep %j', deep);
+        ctx.log.child({ deep }).info('deep child');
+      });
+    // Act
+    await invoke(fn, httpRequest(), base);
+    // Assert
+    const lines = leaksByLine();
+    expect(lines).toHaveLength(4);
+    for (const { line, leaked } of lines) {
+      expect(leaked).toEqual([]);
+      expect(line).toMatch(/\[Redacted\]|\[Too deep\]/);
+    }
+    expect(logs.lines[0]).toMatchObject({
+      deep: { a: { b: { c: { d: { e: { f: { g: { authorization: '[Redacted]' } } } } } } } },
+    });
+    expect(lines[1]?.line).toContain('[Too deep]');
+    expect(lines[1]?.line.match(/"next"/g)?.length).toBeGreaterThanOrEqual(100);
+  });
+
+  it('redacts inside cycles and aggregated errors, which pino writes past the first copy', async () => {
+    // Prepare
+    const cyclic: Record<string, unknown> = { authorization: 'Bearer top-secret', n: 1 };
+    cyclic.self = cyclic;
+    const upstream = Object.assign(new Error('upstream said 401'), {
+      config: { headers: { 'X-Api-Key': 'key-secret' } },
+    });
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => {
+        ctx.log.info({ cyclic }, 'cycle');
+        ctx.log.error({ err: new AggregateError([upstream], 'all calls failed') }, 'aggregate');
+      });
+    // Act
+    await invoke(fn, httpRequest(), base);
+    // Assert
+    expect(logs.lines[0]).toMatchObject({ cyclic: { authorization: '[Redacted]', n: 1, self: '[Circular]' } });
+    expect(logs.lines[1]).toMatchObject({
+      err: { message: 'all calls failed', aggregateErrors: [{ config: { headers: { 'X-Api-Key': '[Redacted]' } } }] },
+    });
+    for (const { leaked } of leaksByLine()) expect(leaked).toEqual([]);
+    expect(cyclic.authorization).toBe('Bearer top-secret');
   });
 });
 

@@ -1,7 +1,7 @@
 /** `logger()`: a pino child per invocation, formatted for the host, with a summary line. */
-import { type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
+import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
 import { toHttpError } from '../errors.js';
-import { credentialHeaders, getLogDestination, type LevelName, levels } from '../log.js';
+import { credentialKeys, getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
@@ -34,8 +34,16 @@ interface AzureLogSink {
   error: (...args: unknown[]) => void;
 }
 
-/** Keys that hold credentials, redacted wherever they appear in a logged object (any case, four levels deep). */
-export const defaultRedactions: readonly string[] = credentialHeaders;
+/**
+ * Keys that hold credentials: the credential header names and `cookies`. `logger()` writes
+ * `[Redacted]` for each, in any case, wherever it appears in what a line serialises: the logged
+ * object, a child's bindings, `%j` / `%o` / `%O` arguments and an object given as the message.
+ * Objects nested deeper than 100 levels are written as `[Too deep]`, never unscrubbed.
+ *
+ * @example
+ * const isCredential = (key: string) => defaultRedactions.includes(key.toLowerCase());
+ */
+export const defaultRedactions: readonly string[] = credentialKeys;
 
 const secretKeys = new Set(defaultRedactions);
 // Lower-casing keeps the length of any key that becomes an ASCII name (only U+0130 changes
@@ -56,7 +64,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-const maxDepth = 6;
+// Deeper than anything worth logging, yet shallow enough that the walk cannot exhaust the stack
+// (a log call must not throw): what lies deeper is replaced, not written unscrubbed.
+const maxDepth = 100;
 
 /** What JSON output would show of a non-plain object: its `toJSON()`, or its own enumerable fields. */
 function viewOf(value: object): unknown {
@@ -67,6 +77,9 @@ function viewOf(value: object): unknown {
     view.type = value.name;
     view.message = value.message;
     view.stack = value.stack;
+    // Not enumerable, but pino's error serialiser writes them, with their fields.
+    const errors = (value as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) view.aggregateErrors = errors;
   }
   for (const key of Object.keys(value)) view[key] = (value as Record<string, unknown>)[key];
   return view;
@@ -79,7 +92,11 @@ function viewOf(value: object): unknown {
  * are not copied, so the common line costs a few key lookups, not pino's wildcard redaction.
  */
 function scrubValue(value: unknown, depth: number, seen: Set<object>): unknown {
-  if (typeof value !== 'object' || value === null || depth > maxDepth || seen.has(value)) return value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > maxDepth) return '[Too deep]';
+  // The way back up a cycle leads to an original that may be the one being scrubbed: pino would
+  // write it, secrets and all, before its own "[Circular]".
+  if (seen.has(value)) return '[Circular]';
   seen.add(value);
   try {
     if (Array.isArray(value)) {
@@ -111,19 +128,55 @@ function scrubValue(value: unknown, depth: number, seen: Set<object>): unknown {
   }
 }
 
-function scrub(value: Record<string, unknown>, depth: number, seen = new Set<object>()): Record<string, unknown> {
+/** `seen` holds the objects on the path down to `value`, `value` included; made when first needed. */
+function scrub(value: Record<string, unknown>, depth: number, seen?: Set<object>): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const key in value) {
     const current = value[key];
     let next = current;
     if (isSecretKey(key)) next = censor;
-    else if (typeof current === 'object' && current !== null) next = scrubValue(current, depth + 1, seen);
+    else if (typeof current === 'object' && current !== null) {
+      seen ??= new Set<object>().add(value);
+      next = scrubValue(current, depth + 1, seen);
+    }
     if (next !== current) {
       out ??= { ...value };
       out[key] = next;
     }
   }
   return out ?? value;
+}
+
+/**
+ * pino's `logMethod` hook: scrubs what a line holds besides the merged object (which the `log`
+ * formatter scrubs), that is the values interpolated into the message (`%j`, `%o`, `%O`) and an
+ * object given as the message, which pino serialises whole. Values start at index 1: before
+ * them is the merged object or the message.
+ */
+function scrubArguments(this: PinoLogger, args: Parameters<LogFn>, method: LogFn): void {
+  const values: unknown[] = args;
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value === 'object' && value !== null) values[i] = scrubValue(value, 0, new Set());
+  }
+  method.apply(this, args);
+}
+
+/**
+ * Makes `child()` and `setBindings()` scrub the bindings, which pino serialises once, without
+ * the `log` formatter. They are set on the root, so every logger made over it inherits them:
+ * pino's children, nested children, and the invocation loggers made with `Object.create()`.
+ */
+function scrubBindingsOf(root: PinoLogger): PinoLogger {
+  const child = root.child;
+  const setBindings = root.setBindings;
+  root.child = function scrubbedChild(this: PinoLogger, bindings, options) {
+    return child.call(this, scrub(bindings, 0), options);
+  } as PinoLogger['child'];
+  root.setBindings = function scrubbedSetBindings(this: PinoLogger, bindings) {
+    setBindings.call(this, scrub(bindings, 0));
+  };
+  return root;
 }
 
 const gcpSeverity: Readonly<Record<string, string>> = {
@@ -178,6 +231,7 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
     base: options.base === undefined ? null : { ...options.base },
     // Configured paths use pino's redaction; the credential keys use the cheaper `scrub()`.
     redact: options.redact?.length ? { paths: [...options.redact], censor } : undefined,
+    hooks: { logMethod: scrubArguments },
   };
   const log = (object: Record<string, unknown>) => scrub(object, 0);
   // pino writes through core's destination on every line, so `setLogDestination()` /
@@ -185,32 +239,26 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
   const stream = { write: (line: string) => getLogDestination().write(line) };
   if (format === 'aws') {
     // Lambda's JSON log format: upper-case `level` (what log-level filtering reads), ISO `timestamp`, `message`.
-    return pino(
-      {
-        ...common,
-        messageKey: 'message',
-        timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
-        formatters: { level: (label) => ({ level: label.toUpperCase() }), log },
-      },
-      stream,
-    );
+    const aws: PinoOptions = {
+      ...common,
+      messageKey: 'message',
+      timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label.toUpperCase() }), log },
+    };
+    return scrubBindingsOf(pino(aws, stream));
   }
   if (format === 'gcp') {
     // Cloud Logging's structured logging special fields.
-    return pino(
-      {
-        ...common,
-        messageKey: 'message',
-        timestamp: () => `,"time":"${new Date().toISOString()}"`,
-        formatters: { level: (label) => ({ severity: gcpSeverity[label] ?? 'DEFAULT' }), log },
-      },
-      stream,
-    );
+    const gcp: PinoOptions = {
+      ...common,
+      messageKey: 'message',
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ severity: gcpSeverity[label] ?? 'DEFAULT' }), log },
+    };
+    return scrubBindingsOf(pino(gcp, stream));
   }
-  return pino(
-    { ...common, formatters: { level: (label) => ({ level: label }), log } },
-    format === 'azure' ? { write: writeAzure } : stream,
-  );
+  const json: PinoOptions = { ...common, formatters: { level: (label) => ({ level: label }), log } };
+  return scrubBindingsOf(pino(json, format === 'azure' ? { write: writeAzure } : stream));
 }
 
 /** A per-function child: `functionName` and `cloud` bound once. */

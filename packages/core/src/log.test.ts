@@ -1,0 +1,111 @@
+import { aws } from '@skyport/testing';
+import { describe, expect, it } from 'vitest';
+import { createJsonLogger, credentialHeaders, credentialKeys, safeJson } from './log.js';
+
+const secrets = ['Bearer top-secret', 'session=cookie-secret', 'key-secret', 'cookie-secret'];
+const headers = { authorization: 'Bearer top-secret', cookie: 'session=cookie-secret', 'x-api-key': 'key-secret' };
+
+/** A built-in logger writing to an array, and the secrets each line it wrote leaked. */
+function collect() {
+  const lines: string[] = [];
+  const log = createJsonLogger({ requestId: 'r1' }, 'info', (line) => lines.push(line));
+  const leaks = () => lines.map((line) => secrets.filter((secret) => line.includes(secret)));
+  return { lines, log, leaks };
+}
+
+describe('credentialKeys', () => {
+  it('holds the credential header names and cookies, while credentialHeaders stays header names', () => {
+    expect(credentialKeys).toEqual([...credentialHeaders, 'cookies']);
+    expect(credentialHeaders).not.toContain('cookies');
+  });
+});
+
+describe('the built-in logger', () => {
+  it('redacts credentials in %j, %o and %O arguments', () => {
+    // Prepare
+    const { lines, log, leaks } = collect();
+    // Act
+    log.info('headers %j', headers);
+    log.info('headers %o then %O', { request: { headers } }, [headers]);
+    log.info({ step: 'seen' }, 'then %j', headers);
+    // Assert
+    expect(lines).toHaveLength(3);
+    expect(leaks()).toEqual([[], [], []]);
+    expect(JSON.parse(lines[0] as string).msg).toBe(
+      'headers {"authorization":"[Redacted]","cookie":"[Redacted]","x-api-key":"[Redacted]"}',
+    );
+    for (const line of lines) expect(line).toContain('[Redacted]');
+  });
+
+  it('redacts credentials in child bindings, nested children included', () => {
+    // Prepare
+    const { lines, log, leaks } = collect();
+    // Act
+    log.child({ headers }).info('child');
+    log
+      .child({ step: 'charge' })
+      .child({ upstream: { request: { Authorization: 'Bearer top-secret' } } })
+      .warn('grandchild');
+    // Assert
+    expect(leaks()).toEqual([[], []]);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      requestId: 'r1',
+      headers: { authorization: '[Redacted]', cookie: '[Redacted]', 'x-api-key': '[Redacted]' },
+    });
+    expect(JSON.parse(lines[1] as string)).toMatchObject({
+      step: 'charge',
+      upstream: { request: { Authorization: '[Redacted]' } },
+    });
+  });
+
+  it('treats cookies as a credential: parsed cookies and the API Gateway v2 cookie array', () => {
+    // Prepare
+    const { lines, log, leaks } = collect();
+    const event = aws.apiGatewayV2({ path: '/x', headers, cookies: ['session=cookie-secret'] });
+    // Act
+    log.info({ event }, 'raw event');
+    log.info({ cookies: { session: 'cookie-secret' } }, 'parsed cookies');
+    log.child({ Cookies: ['session=cookie-secret'] }).info('cookies %j', { cookies: event.cookies });
+    // Assert
+    expect(event.cookies).toEqual(['session=cookie-secret']);
+    expect(leaks()).toEqual([[], [], []]);
+    expect(JSON.parse(lines[0] as string).event).toMatchObject({
+      cookies: '[Redacted]',
+      headers: { authorization: '[Redacted]', cookie: '[Redacted]', 'x-api-key': '[Redacted]' },
+    });
+    expect(JSON.parse(lines[1] as string).cookies).toBe('[Redacted]');
+    expect(JSON.parse(lines[2] as string)).toMatchObject({
+      Cookies: '[Redacted]',
+      msg: 'cookies {"cookies":"[Redacted]"}',
+    });
+  });
+
+  it('redacts at any depth, and replaces a line too deep to serialise rather than leak it', () => {
+    // Prepare
+    const { lines, log, leaks } = collect();
+    const deep = { a: { b: { c: { d: { e: { f: { g: { authorization: 'Bearer top-secret' } } } } } } } };
+    let chain: Record<string, unknown> = { authorization: 'Bearer top-secret' };
+    for (let i = 0; i < 100_000; i++) chain = { next: chain };
+    // Act
+    log.info({ deep }, 'deep');
+    log.child({ deep }).info('deep child %j', deep);
+    log.info({ chain }, 'chain');
+    // Assert
+    expect(leaks()).toEqual([[], [], []]);
+    expect(JSON.parse(lines[0] as string).deep.a.b.c.d.e.f.g.authorization).toBe('[Redacted]');
+    expect(lines[1]?.match(/\[Redacted\]/g)).toHaveLength(2);
+    expect(JSON.parse(lines[2] as string).msg).toBe('unserialisable log line');
+  });
+});
+
+describe('safeJson', () => {
+  it('redacts credential keys in any case, and writes them with redact off', () => {
+    const value = { COOKIES: ['a=1'], nested: [{ 'Set-Cookie': 'sid=2' }], other: 'kept' };
+    expect(JSON.parse(safeJson(value))).toEqual({
+      COOKIES: '[Redacted]',
+      nested: [{ 'Set-Cookie': '[Redacted]' }],
+      other: 'kept',
+    });
+    expect(JSON.parse(safeJson(value, false))).toEqual(value);
+  });
+});
