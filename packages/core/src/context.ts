@@ -72,11 +72,6 @@ class InvocationContext implements Context {
   #log: Logger | undefined;
   /** The abort signal's state, made when something first reads `signal` (or the invocation ends). */
   #abort: Abort | undefined;
-  /** For a message of a batch: the batch's context, and the message's own trace carrier. */
-  #batch: InvocationContext | undefined;
-  #trace: TraceCarrier | undefined;
-  /** Work to finish once every message of this batch has run (a batch's context only). */
-  #finishers: (() => unknown)[] | undefined;
 
   constructor(init: ContextInit, coldStart: boolean, deadline: number | undefined | typeof pending) {
     this.#init = init;
@@ -122,7 +117,7 @@ class InvocationContext implements Context {
   }
 
   get trace(): TraceCarrier {
-    return this.#trace ?? this.#init.trace ?? noTrace;
+    return this.#init.trace ?? noTrace;
   }
 
   set trace(value: TraceCarrier) {
@@ -185,38 +180,9 @@ class InvocationContext implements Context {
    */
   static fork(ctx: Context, trace?: TraceCarrier): Context {
     if (!(ctx instanceof InvocationContext)) return trace === undefined ? { ...ctx } : { ...ctx, trace };
-    const child = new InvocationContext(ctx.#init, ctx.coldStart, ctx.deadline);
+    const child = new MessageContext(ctx.#init, ctx.coldStart, ctx.deadline, ctx, trace);
     child.#log = ctx.#log;
-    child.#batch = ctx;
-    child.#trace = trace;
     return child;
-  }
-
-  static batchOf(ctx: Context): Context | undefined {
-    return ctx instanceof InvocationContext ? ctx.#batch : undefined;
-  }
-
-  static onBatchEnd(ctx: Context, finish: () => unknown): boolean {
-    if (!(ctx instanceof InvocationContext)) return false;
-    ctx.#finishers ??= [];
-    ctx.#finishers.push(finish);
-    return true;
-  }
-
-  static async finishBatch(ctx: Context): Promise<void> {
-    if (!(ctx instanceof InvocationContext)) return;
-    const finishers = ctx.#finishers;
-    ctx.#finishers = undefined;
-    if (finishers === undefined) return;
-    // Each finisher is awaited in turn; one that fails must not stop the others (a failed span
-    // export is not a failed message).
-    for (const finish of finishers) {
-      try {
-        await finish();
-      } catch (error) {
-        ctx.log.warn({ err: error }, 'a batch finisher failed');
-      }
-    }
   }
 
   /** Aborts the invocation's signal (used by `timeout()`). */
@@ -237,6 +203,42 @@ class InvocationContext implements Context {
     }
   }
 }
+
+/**
+ * The context of one message of a batch: what sets it apart (the batch, and the trace headers
+ * the message came with) lives here, so the context of every other invocation stays as small.
+ */
+class MessageContext extends InvocationContext {
+  readonly #batch: Context;
+  readonly #trace: TraceCarrier | undefined;
+
+  constructor(
+    init: ContextInit,
+    coldStart: boolean,
+    deadline: number | undefined,
+    batch: Context,
+    trace: TraceCarrier | undefined,
+  ) {
+    super(init, coldStart, deadline);
+    this.#batch = batch;
+    this.#trace = trace;
+  }
+
+  override get trace(): TraceCarrier {
+    return this.#trace ?? super.trace;
+  }
+
+  override set trace(value: TraceCarrier) {
+    shadow(this, 'trace', value);
+  }
+
+  static batchOf(ctx: Context): Context | undefined {
+    return ctx instanceof MessageContext ? ctx.#batch : undefined;
+  }
+}
+
+/** What `onBatchEnd()` registered, per batch context. */
+const finishers = new WeakMap<Context, (() => unknown)[]>();
 
 /**
  * Creates the context of one invocation. Adapters call this; handlers receive it.
@@ -271,7 +273,7 @@ export const forkContext: (ctx: Context, trace?: TraceCarrier) => Context = (ctx
  * const batch = batchOf(ctx);
  * if (batch !== undefined) onBatchEnd(batch, () => exporter.flush());
  */
-export const batchOf: (ctx: Context) => Context | undefined = (ctx) => InvocationContext.batchOf(ctx);
+export const batchOf: (ctx: Context) => Context | undefined = (ctx) => MessageContext.batchOf(ctx);
 
 /**
  * Runs `finish` (awaited) once every message of the batch `ctx` has run, before the adapter
@@ -281,8 +283,13 @@ export const batchOf: (ctx: Context) => Context | undefined = (ctx) => Invocatio
  * @example
  * onBatchEnd(batch, () => meters.invocations.add(1));
  */
-export const onBatchEnd: (ctx: Context, finish: () => unknown) => boolean = (ctx, finish) =>
-  InvocationContext.onBatchEnd(ctx, finish);
+export function onBatchEnd(ctx: Context, finish: () => unknown): boolean {
+  if (!(ctx instanceof InvocationContext)) return false;
+  const registered = finishers.get(ctx);
+  if (registered === undefined) finishers.set(ctx, [finish]);
+  else registered.push(finish);
+  return true;
+}
 
 /**
  * Runs what `onBatchEnd` registered on `ctx`, in order, each once; a failing one is logged and
@@ -291,7 +298,20 @@ export const onBatchEnd: (ctx: Context, finish: () => unknown) => boolean = (ctx
  * @example
  * await finishBatch(ctx);
  */
-export const finishBatch: (ctx: Context) => Promise<void> = (ctx) => InvocationContext.finishBatch(ctx);
+export async function finishBatch(ctx: Context): Promise<void> {
+  const registered = finishers.get(ctx);
+  if (registered === undefined) return;
+  finishers.delete(ctx);
+  // Each is awaited in turn; one that fails must not stop the others (a failed span export is
+  // not a failed message).
+  for (const finish of registered) {
+    try {
+      await finish();
+    } catch (error) {
+      ctx.log.warn({ err: error }, 'a batch finisher failed');
+    }
+  }
+}
 
 /**
  * Aborts `ctx.signal` with `reason`.

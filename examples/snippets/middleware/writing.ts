@@ -1,0 +1,21 @@
+/** Middleware written with `createMiddleware()`, as shown in "Writing your own" in docs/middleware.md. */
+import { createMiddleware } from '@skyport/core';
+
+const tenant = createMiddleware<'http', { tenant: string }>({
+  name: 'tenant',
+  kinds: ['http'],
+  handle: (req, _ctx, next) => next({ tenant: req.header('x-tenant') ?? 'default' }),
+});
+
+const audit = createMiddleware<'http'>({
+  name: 'audit',
+  kinds: ['http'],
+  bypass: (req) => req.method === 'GET',
+  handle: async (req, ctx, next) => {
+    const res = await next();
+    ctx.log.info({ method: req.method, status: res.status }, 'audited');
+    return res;
+  },
+});
+
+export { audit, tenant };
