@@ -7,7 +7,9 @@ import type { AuthContext } from './types.js';
 /**
  * Requires every given scope on `ctx.auth` (403 `insufficient_scope` otherwise). It needs an auth
  * middleware before it: `.use(requireScopes('x'))` without one does not compile. It works for any
- * function kind, and with `invoke(fn, event, { auth })` in tests.
+ * function kind whose `ctx.auth` a middleware of yours adds (the built-in auth middleware are
+ * http only, and check every request themselves, so a principal preset with
+ * `invoke(fn, event, { auth })` does not reach it through them).
  *
  * @example
  * export const refund = http({ method: 'POST', path: '/refunds' })
