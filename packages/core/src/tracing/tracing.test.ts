@@ -1,4 +1,5 @@
 import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { InvocationContext } from '@azure/functions';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { type DataPoint, type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import {
@@ -606,6 +607,22 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     const span = only();
     expect(span.parentSpanContext?.spanId).toBe(spanId);
     expect(span.attributes['messaging.system']).toBe('gcp_pubsub');
+  });
+
+  it('names the messaging system from the platform: the SQS record, the Azure trigger type', async () => {
+    const fn = queue({ name: 'orders' })
+      .use(tracing())
+      .handle(() => undefined);
+    const sqs = createMessage({ id: 's-1', body: '{}', source: 'orders', raw: { eventSource: 'aws:sqs' } });
+    await invoke(fn, sqs, { cloud: 'aws' });
+    const serviceBus = new InvocationContext({
+      invocationId: 'i-1',
+      functionName: 'orders',
+      options: { trigger: { type: 'serviceBusTrigger', name: 'message' } },
+    });
+    await invoke(fn, createMessage({ id: 'b-1', body: '{}', source: 'orders' }), { cloud: 'azure', raw: serviceBus });
+    await invoke(fn, createMessage({ id: 'n-1', body: '{}', source: 'orders' }), { cloud: 'node' });
+    expect(finished().map((span) => span.attributes['messaging.system'])).toEqual(['aws_sqs', 'servicebus', undefined]);
   });
 
   it('records a batch as one invocation: metrics once, one flush, a span per message', async () => {
