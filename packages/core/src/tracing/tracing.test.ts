@@ -1,5 +1,5 @@
-import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InvocationContext } from '@azure/functions';
+import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { type DataPoint, type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import {
