@@ -20,6 +20,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     typecheck: { enabled: false },
+    setupFiles: ['test/setup.ts'],
     // Error paths log on purpose; show their output only when a test fails.
     silent: 'passed-only',
     testTimeout: 20_000,
