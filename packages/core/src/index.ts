@@ -84,6 +84,7 @@ export {
   createJsonLogger,
   credentialHeaders,
   credentialKeys,
+  envLevel,
   getLogDestination,
   levels,
   setLogDestination,

@@ -1,6 +1,6 @@
 import { aws } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
-import { createJsonLogger, credentialHeaders, credentialKeys, safeJson } from './log.js';
+import { createJsonLogger, credentialHeaders, credentialKeys, envLevel, safeJson } from './log.js';
 
 const secrets = ['Bearer top-secret', 'session=cookie-secret', 'key-secret', 'cookie-secret'];
 const headers = { authorization: 'Bearer top-secret', cookie: 'session=cookie-secret', 'x-api-key': 'key-secret' };
@@ -107,5 +107,30 @@ describe('safeJson', () => {
       other: 'kept',
     });
     expect(JSON.parse(safeJson(value, false))).toEqual(value);
+  });
+});
+
+describe('envLevel', () => {
+  it("is LOG_LEVEL, else Lambda's AWS_LAMBDA_LOG_LEVEL, and sets the built-in logger's level", () => {
+    const previous = { LOG_LEVEL: process.env.LOG_LEVEL, AWS_LAMBDA_LOG_LEVEL: process.env.AWS_LAMBDA_LOG_LEVEL };
+    try {
+      delete process.env.LOG_LEVEL;
+      delete process.env.AWS_LAMBDA_LOG_LEVEL;
+      expect(envLevel()).toBeUndefined();
+      process.env.AWS_LAMBDA_LOG_LEVEL = 'ERROR';
+      expect(envLevel()).toBe('ERROR');
+      const lines: string[] = [];
+      const log = createJsonLogger({}, undefined, (line) => lines.push(line));
+      log.warn('dropped');
+      log.error('kept');
+      expect(lines.map((line) => JSON.parse(line).msg)).toEqual(['kept']);
+      process.env.LOG_LEVEL = 'debug';
+      expect(envLevel()).toBe('debug');
+    } finally {
+      for (const [key, value] of Object.entries(previous)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 });

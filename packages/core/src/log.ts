@@ -45,6 +45,17 @@ export const levels = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fat
 /** A log level name. */
 export type LevelName = keyof typeof levels;
 
+/**
+ * The log level the environment asks for: `LOG_LEVEL`, else `AWS_LAMBDA_LOG_LEVEL` (which Lambda
+ * sets from the function's application log level, and then drops lines below it).
+ *
+ * @example
+ * createJsonLogger({}, envLevel());
+ */
+export function envLevel(): string | undefined {
+  return process.env.LOG_LEVEL || process.env.AWS_LAMBDA_LOG_LEVEL || undefined;
+}
+
 function thresholdOf(level: string | undefined): number {
   return levels[(level?.toLowerCase() ?? 'info') as LevelName] ?? levels.info;
 }
@@ -183,7 +194,7 @@ function format(msg: string, args: unknown[]): string {
 let root: Logger | undefined;
 
 /**
- * The built-in JSON-lines logger, with level from `LOG_LEVEL` (default `info`). Lines go to the
+ * The built-in JSON-lines logger, with level from `LOG_LEVEL`, else `AWS_LAMBDA_LOG_LEVEL` (default `info`). Lines go to the
  * log destination, or to `sink` (an adapter routing them to the platform's own log methods).
  * Credential keys (`credentialKeys`) are never written, at any depth: not in a logged object,
  * a child's bindings nor a `%j` / `%o` / `%O` argument.
@@ -194,7 +205,7 @@ let root: Logger | undefined;
  */
 export function createJsonLogger(
   bindings: Record<string, unknown> = {},
-  level = process.env.LOG_LEVEL,
+  level = envLevel(),
   sink: LogSink = toDestination,
 ): Logger {
   return new JsonLogger(bindings, thresholdOf(level), sink);

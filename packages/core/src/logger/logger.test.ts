@@ -564,6 +564,32 @@ describe('logger() on Node and for other kinds', () => {
     }
   });
 
+  it("takes Lambda's AWS_LAMBDA_LOG_LEVEL when LOG_LEVEL is unset, and LOG_LEVEL over it", async () => {
+    const previous = { LOG_LEVEL: process.env.LOG_LEVEL, AWS_LAMBDA_LOG_LEVEL: process.env.AWS_LAMBDA_LOG_LEVEL };
+    delete process.env.LOG_LEVEL;
+    process.env.AWS_LAMBDA_LOG_LEVEL = 'WARN';
+    try {
+      // The level is read when logger() is called, as a function is defined.
+      const define = () =>
+        http()
+          .use(logger({ summary: false }))
+          .handle((_req, ctx) => {
+            ctx.log.info('quiet');
+            ctx.log.warn('loud');
+          });
+      await invoke(define(), httpRequest(), base);
+      expect(logs.lines.map((l) => l.msg)).toEqual(['loud']);
+      process.env.LOG_LEVEL = 'info';
+      await invoke(define(), httpRequest(), base);
+      expect(logs.lines.map((l) => l.msg)).toEqual(['loud', 'quiet', 'loud']);
+    } finally {
+      for (const [key, value] of Object.entries(previous)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
   it('adds base fields to every line', async () => {
     const fn = http()
       .use(logger({ base: { service: 'orders', version: '1.2.3' }, summary: false }))

@@ -1,7 +1,7 @@
 /** `logger()`: a pino child per invocation, formatted for the host, with a summary line. */
 import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
 import { toHttpError } from '../errors.js';
-import { credentialKeys, getLogDestination, type LevelName, levels } from '../log.js';
+import { credentialKeys, envLevel, getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
@@ -11,7 +11,7 @@ export type LogFormat = 'auto' | 'aws' | 'gcp' | 'azure' | 'json';
 
 /** Options of `logger()`. */
 export interface LoggerOptions {
-  /** The lowest level written (default `LOG_LEVEL`, else `info`). */
+  /** The lowest level written (default `LOG_LEVEL`, else Lambda's `AWS_LAMBDA_LOG_LEVEL`, else `info`). */
   readonly level?: LevelName | undefined;
   /** The line format (default `auto`: by `ctx.cloud`; `json` on Node). */
   readonly format?: LogFormat | undefined;
@@ -286,8 +286,8 @@ function formatOf(option: LogFormat, cloud: Cloud): Exclude<LogFormat, 'auto'> {
 }
 
 function levelOf(option: LevelName | undefined): LevelName {
-  const env = process.env.LOG_LEVEL?.toLowerCase();
   if (option !== undefined) return option;
+  const env = envLevel()?.toLowerCase();
   return env !== undefined && env in levels ? (env as LevelName) : 'info';
 }
 
