@@ -379,6 +379,24 @@ describe('logger() redaction beyond the logged object', () => {
     for (const { leaked } of leaksByLine()) expect(leaked).toEqual([]);
     expect(cyclic.authorization).toBe('Bearer top-secret');
   });
+  it('keeps a cyclic graph with shared parts a bounded line, redacted', async () => {
+    // Prepare: every level points twice at the next and back at the root, so a copy that
+    // replaced the cycles would serialise 2^24 paths
+    const root: Record<string, unknown> = { authorization: 'Bearer top-secret' };
+    let node: Record<string, unknown> = { leaf: true, root };
+    for (let i = 0; i < 24; i++) node = { a: node, b: node, root, cookie: 'session=cookie-secret' };
+    root.child = node;
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => ctx.log.info({ graph: root }, 'graph'));
+    // Act
+    await invoke(fn, httpRequest(), base);
+    // Assert
+    const line = JSON.stringify(logs.lines[0]);
+    expect(line.length).toBeLessThan(20_000);
+    expect(logs.lines[0]).toMatchObject({ msg: 'graph', graph: { authorization: '[Redacted]' } });
+    for (const { leaked } of leaksByLine()) expect(leaked).toEqual([]);
+  });
 });
 
 describe('logger() on GCP', () => {

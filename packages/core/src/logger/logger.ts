@@ -95,8 +95,8 @@ function scrubValue(value: unknown, depth: number, seen: Set<object>): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (depth > maxDepth) return '[Too deep]';
   // The way back up a cycle leads to an original that may be the one being scrubbed: pino would
-  // write it, secrets and all, before its own "[Circular]".
-  if (seen.has(value)) return '[Circular]';
+  // write it, secrets and all. The line is cloned instead (see `scrubbedClone`).
+  if (seen.has(value)) throw cycle;
   seen.add(value);
   try {
     if (Array.isArray(value)) {
@@ -125,6 +125,53 @@ function scrubValue(value: unknown, depth: number, seen: Set<object>): unknown {
     return scrub(value, depth, seen);
   } finally {
     seen.delete(value);
+  }
+}
+
+/** Thrown by `scrubValue` when the value leads back to itself. */
+const cycle = Symbol('cycle');
+
+/**
+ * A copy of `value` with every credential key replaced and the same shape, shared parts and
+ * cycles included (each object is copied once), for a value with a cycle: pino then meets the
+ * cycle and falls back to its bounded serialiser, as it would for the original. Replacing each
+ * way back with a marker instead would make an acyclic copy that serialises in full, down every
+ * path, which for a graph with shared parts grows exponentially.
+ */
+function scrubbedClone(value: unknown, depth: number, copies: Map<object, unknown>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const known = copies.get(value);
+  if (known !== undefined) return known;
+  if (depth > maxDepth) return '[Too deep]';
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    copies.set(value, out);
+    for (const item of value) out.push(scrubbedClone(item, depth + 1, copies));
+    return out;
+  }
+  let source: unknown = value;
+  if (!isPlainObject(value)) {
+    try {
+      source = viewOf(value);
+    } catch {
+      return '[Unserialisable]';
+    }
+    if (typeof source !== 'object' || source === null) return source;
+  }
+  const out: Record<string, unknown> = {};
+  copies.set(value, out);
+  const record = source as Record<string, unknown>;
+  for (const key in record) out[key] = isSecretKey(key) ? censor : scrubbedClone(record[key], depth + 1, copies);
+  return out;
+}
+
+/** `value` with credential keys replaced (itself when it holds none); never throws for a cycle. */
+function scrubLine(value: object): unknown {
+  try {
+    return isPlainObject(value) ? scrub(value, 0) : scrubValue(value, 0, new Set());
+  } catch (error) {
+    if (error !== cycle) throw error;
+    return scrubbedClone(value, 0, new Map());
   }
 }
 
@@ -157,7 +204,7 @@ function scrubArguments(this: PinoLogger, args: Parameters<LogFn>, method: LogFn
   const values: unknown[] = args;
   for (let i = 1; i < values.length; i++) {
     const value = values[i];
-    if (typeof value === 'object' && value !== null) values[i] = scrubValue(value, 0, new Set());
+    if (typeof value === 'object' && value !== null) values[i] = scrubLine(value);
   }
   method.apply(this, args);
 }
@@ -171,10 +218,10 @@ function scrubBindingsOf(root: PinoLogger): PinoLogger {
   const child = root.child;
   const setBindings = root.setBindings;
   root.child = function scrubbedChild(this: PinoLogger, bindings, options) {
-    return child.call(this, scrub(bindings, 0), options);
+    return child.call(this, scrubLine(bindings) as typeof bindings, options);
   } as PinoLogger['child'];
   root.setBindings = function scrubbedSetBindings(this: PinoLogger, bindings) {
-    setBindings.call(this, scrub(bindings, 0));
+    setBindings.call(this, scrubLine(bindings) as typeof bindings);
   };
   return root;
 }
@@ -233,7 +280,7 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
     redact: options.redact?.length ? { paths: [...options.redact], censor } : undefined,
     hooks: { logMethod: scrubArguments },
   };
-  const log = (object: Record<string, unknown>) => scrub(object, 0);
+  const log = (object: Record<string, unknown>) => scrubLine(object) as Record<string, unknown>;
   // pino writes through core's destination on every line, so `setLogDestination()` /
   // `collectLogs()` see the output wherever they were installed.
   const stream = { write: (line: string) => getLogDestination().write(line) };

@@ -95,4 +95,40 @@ describe('trace header parsers', () => {
       }),
     );
   });
+
+  it('takes an X-Ray parent only when it is marked sampled, in any case and spacing', () => {
+    const root = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8';
+    const parentOf = (header: string) =>
+      findParent({ headers: { 'x-amzn-trace-id': header } }, { trace: {}, cloud: 'gcp' })?.spanId;
+    expect(parentOf(`${root};Sampled=1`)).toBe('53995c3f42cd8ad8');
+    expect(parentOf(`${root}; sampled = 1 ;Lineage=a:0`)).toBe('53995c3f42cd8ad8');
+    expect(parentOf(`${root};Sampled=0`)).toBeUndefined();
+    expect(parentOf(`${root};Sampled=?`)).toBeUndefined();
+    expect(parentOf(root)).toBeUndefined();
+    expect(parentOf(`${root};Sampled=10`)).toBeUndefined();
+  });
+
+  it('on AWS, prefers Lambda's sampled segment for a request, ignores it unsampled, and reads the carrier at most once', () => {
+    const previous = process.env._X_AMZN_TRACE_ID;
+    const header = 'Root=1-65a1b2c3-0123456789abcdef01234567;Parent=1111111111111111;Sampled=1';
+    let reads = 0;
+    const trace = Object.defineProperty({}, 'x-amzn-trace-id', {
+      enumerable: true,
+      get: () => {
+        reads++;
+        return process.env._X_AMZN_TRACE_ID;
+      },
+    }) as Record<string, string>;
+    try {
+      process.env._X_AMZN_TRACE_ID = header;
+      expect(findParent({ headers: {} }, { trace, cloud: 'aws' })?.spanId).toBe('1111111111111111');
+      process.env._X_AMZN_TRACE_ID = header.replace('Sampled=1', 'Sampled=0');
+      expect(findParent({ headers: {} }, { trace, cloud: 'aws' })).toBeUndefined();
+      expect(findParent({ attributes: {} }, { trace, cloud: 'aws' })).toBeUndefined();
+      expect(reads).toBe(2);
+    } finally {
+      if (previous === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = previous;
+    }
+  });
 });

@@ -107,8 +107,11 @@ export function parseCloudTrace(value: string): TraceParent | undefined {
  * headers on: followed, the SDK's default (parent-based) sampler would drop every span. An
  * unsampled X-Ray header is treated as no parent at all.
  */
+const sampledField = /(?:^|;)\s*sampled\s*=\s*1\s*(?:;|$)/i;
+
 function sampledXray(value: unknown): TraceParent | undefined {
-  if (typeof value !== 'string') return undefined;
+  // Most headers Lambda sees are unsampled (Active tracing off): refused without parsing.
+  if (typeof value !== 'string' || !sampledField.test(value)) return undefined;
   const parsed = parseXray(value);
   return parsed?.sampled ? parsed : undefined;
 }
@@ -180,18 +183,37 @@ function isRequest(event: unknown): boolean {
  * if (parent) ctx.log.info({ traceId: parent.traceId }, 'continuing a trace');
  */
 export function findParent(event: unknown, ctx: Pick<Context, 'trace' | 'cloud'>): TraceParent | undefined {
+  // On Lambda, `_X_AMZN_TRACE_ID` is read and parsed at most once: it is also what the
+  // context's carrier holds.
+  const env = ctx.cloud === 'aws' ? process.env._X_AMZN_TRACE_ID : undefined;
+  let lambda: TraceParent | undefined;
+  let lambdaRead = env === undefined;
   const carrier = carrierOf(event);
   if (carrier !== undefined) {
     const w3c = w3cParent(carrier);
     if (w3c) return w3c;
-    const lambda = ctx.cloud === 'aws' && isRequest(event) ? sampledXray(process.env._X_AMZN_TRACE_ID) : undefined;
-    if (lambda) return lambda;
+    if (!lambdaRead && isRequest(event)) {
+      lambda = sampledXray(env);
+      lambdaRead = true;
+      if (lambda) return lambda;
+    }
     const other = sampledXray(carrier['x-amzn-trace-id']) ?? gcpParent(carrier);
     if (other) return other;
   }
-  const fromContext = parentFromCarrier(ctx.trace);
-  if (fromContext) return fromContext;
-  return ctx.cloud === 'aws' ? sampledXray(process.env._X_AMZN_TRACE_ID) : undefined;
+  const trace = ctx.trace as Readonly<Record<string, unknown>> | undefined;
+  if (trace !== undefined) {
+    const w3c = w3cParent(trace);
+    if (w3c) return w3c;
+    const xray = trace['x-amzn-trace-id'];
+    if (xray !== env || env === undefined) {
+      const other = sampledXray(xray) ?? gcpParent(trace);
+      if (other) return other;
+    } else {
+      const other = gcpParent(trace);
+      if (other) return other;
+    }
+  }
+  return lambdaRead ? lambda : sampledXray(env);
 }
 
 /** The trace ids `tracing()` adds to the context, which `logger()` reads. */
