@@ -108,7 +108,7 @@ describe('trace header parsers', () => {
     expect(parentOf(`${root};Sampled=10`)).toBeUndefined();
   });
 
-  it('on AWS, prefers Lambda's sampled segment for a request, ignores it unsampled, and reads the carrier at most once', () => {
+  it("on AWS, prefers Lambda's sampled segment for a request, ignores it unsampled, and reads the carrier at most once", () => {
     const previous = process.env._X_AMZN_TRACE_ID;
     const header = 'Root=1-65a1b2c3-0123456789abcdef01234567;Parent=1111111111111111;Sampled=1';
     let reads = 0;
