@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createContext, endContext, forkContext } from './context.js';
+import { batchOf, createContext, endContext, finishBatch, forkContext, onBatchEnd } from './context.js';
 import { getLogDestination, setLogDestination } from './log.js';
 
 describe('createContext', () => {
@@ -161,5 +161,49 @@ describe('context fields', () => {
     expect((ctx as typeof ctx & { tenant: string }).tenant).toBe('acme');
     // A fork reads the invocation's own values, not what a middleware set on the parent.
     expect(forkContext(ctx).requestId).toBe('abc');
+  });
+});
+
+describe('batch finishers', () => {
+  const batchContext = () => createContext({ cloud: 'aws', kind: 'queue', requestId: 'r-1', functionName: 'orders' });
+
+  it("gives a message's context its batch and trace headers, and leaves the batch's own alone", () => {
+    const ctx = batchContext();
+    const trace = { 'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793' };
+    const child = forkContext(ctx, trace);
+    expect(batchOf(child)).toBe(ctx);
+    expect(child.trace).toBe(trace);
+    expect(batchOf(ctx)).toBeUndefined();
+    expect(ctx.trace).toEqual({});
+    expect(batchOf(forkContext({ ...ctx }))).toBeUndefined();
+  });
+
+  it('runs each finisher once, in order, past one that fails and a logger that fails too', async () => {
+    const ctx = batchContext();
+    const ran: string[] = [];
+    ctx.log = {
+      ...ctx.log,
+      warn: () => {
+        throw new Error('logger down');
+      },
+    };
+    expect(onBatchEnd(ctx, () => ran.push('first'))).toBe(true);
+    expect(
+      onBatchEnd(ctx, async () => {
+        ran.push('second');
+        throw new Error('export failed');
+      }),
+    ).toBe(true);
+    expect(onBatchEnd(ctx, () => ran.push('third'))).toBe(true);
+    await finishBatch(ctx);
+    await finishBatch(ctx);
+    expect(ran).toEqual(['first', 'second', 'third']);
+  });
+
+  it('refuses a finisher for a batch already finished, or for a context made by hand', async () => {
+    const ctx = batchContext();
+    await finishBatch(ctx);
+    expect(onBatchEnd(ctx, () => undefined)).toBe(false);
+    expect(onBatchEnd({ ...batchContext() }, () => undefined)).toBe(false);
   });
 });

@@ -239,6 +239,8 @@ class MessageContext extends InvocationContext {
 
 /** What `onBatchEnd()` registered, per batch context. */
 const finishers = new WeakMap<Context, (() => unknown)[]>();
+/** The batches `finishBatch()` has finished: too late to register anything on. */
+const finished = new WeakSet<Context>();
 
 /**
  * Creates the context of one invocation. Adapters call this; handlers receive it.
@@ -256,10 +258,16 @@ export function createContext(init: ContextInit): Context {
 
 /**
  * A context for one message of a batch: the invocation's ids and deadline, its own additions
- * and abort signal.
+ * and abort signal, and `trace` (the trace headers the message came with) as `ctx.trace`. Once
+ * every message has run, `finishBatch(ctx)` runs what middleware left for the batch (`runBatch`
+ * does all of this).
  *
  * @example
- * await fn.dispatch(message, forkContext(ctx));
+ * for (const message of messages) {
+ *   const child = forkContext(ctx);
+ *   try { await fn.dispatch(message, child); } finally { endContext(child); }
+ * }
+ * await finishBatch(ctx);
  */
 export const forkContext: (ctx: Context, trace?: TraceCarrier) => Context = (ctx, trace) =>
   InvocationContext.fork(ctx, trace);
@@ -278,13 +286,14 @@ export const batchOf: (ctx: Context) => Context | undefined = (ctx) => MessageCo
 /**
  * Runs `finish` (awaited) once every message of the batch `ctx` has run, before the adapter
  * answers the platform. Returns false, registering nothing, for a context `createContext()` did
- * not make.
+ * not make and for a batch already finished (a message still running after its batch was
+ * answered, which a timeout can leave): the caller then does the work itself.
  *
  * @example
  * onBatchEnd(batch, () => meters.invocations.add(1));
  */
 export function onBatchEnd(ctx: Context, finish: () => unknown): boolean {
-  if (!(ctx instanceof InvocationContext)) return false;
+  if (!(ctx instanceof InvocationContext) || finished.has(ctx)) return false;
   const registered = finishers.get(ctx);
   if (registered === undefined) finishers.set(ctx, [finish]);
   else registered.push(finish);
@@ -299,16 +308,21 @@ export function onBatchEnd(ctx: Context, finish: () => unknown): boolean {
  * await finishBatch(ctx);
  */
 export async function finishBatch(ctx: Context): Promise<void> {
+  finished.add(ctx);
   const registered = finishers.get(ctx);
   if (registered === undefined) return;
   finishers.delete(ctx);
   // Each is awaited in turn; one that fails must not stop the others (a failed span export is
-  // not a failed message).
+  // not a failed message), nor may a logger that fails too.
   for (const finish of registered) {
     try {
       await finish();
     } catch (error) {
-      ctx.log.warn({ err: error }, 'a batch finisher failed');
+      try {
+        ctx.log.warn({ err: error }, 'a batch finisher failed');
+      } catch {
+        // Nothing left to tell it with.
+      }
     }
   }
 }

@@ -31,6 +31,7 @@ import {
   schedule,
   storage,
   stream,
+  timeout,
 } from '@skyport/core';
 import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector } from '@skyport/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
@@ -663,6 +664,49 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       expect(value('faas.coldstarts')).toBe(1);
       expect(value('faas.errors')).toBe(1);
       expect((value('faas.invoke_duration') as Histogram | undefined)?.count).toBe(1);
+    } finally {
+      trace.disable();
+      trace.setGlobalTracerProvider(tracerProvider);
+      await provider.shutdown();
+    }
+  });
+
+  it('records and flushes a message itself when it ends after its batch was answered (a timeout outside)', async () => {
+    let flushes = 0;
+    const batched = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new BatchSpanProcessor(batched, { scheduledDelayMillis: 60_000 })],
+    });
+    const forceFlush = provider.forceFlush.bind(provider);
+    trace.disable();
+    trace.setGlobalTracerProvider(provider);
+    try {
+      let late: () => void = () => undefined;
+      const lateDone = new Promise<void>((resolve) => {
+        late = resolve;
+      });
+      const fn = queue({ name: 'orders' })
+        .use(timeout({ ms: 30 }))
+        .use(tracing())
+        .handle(async (msg) => {
+          if (msg.id === 'm-2') await new Promise((resolve) => setTimeout(resolve, 80));
+        });
+      const ctx = createContext({ cloud: 'aws', kind: 'queue', requestId: 'r-late', functionName: 'late' });
+      const items = ['m-1', 'm-2', 'm-3'].map((id) => ({
+        id,
+        event: createMessage({ id, body: '{}', source: 'orders' }),
+      }));
+      provider.forceFlush = () => {
+        flushes++;
+        if (flushes === 2) late();
+        return forceFlush();
+      };
+      const result = await runBatch(fn, items, ctx);
+      expect(result.failures.map((f) => f.id)).toEqual(['m-2']);
+      expect(flushes).toBe(1);
+      expect(batched.getFinishedSpans()).toHaveLength(2);
+      await lateDone;
+      expect(batched.getFinishedSpans().map((span) => span.attributes['messaging.message.id'])).toContain('m-2');
     } finally {
       trace.disable();
       trace.setGlobalTracerProvider(tracerProvider);
