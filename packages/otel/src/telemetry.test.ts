@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { MetricReader } from '@opentelemetry/sdk-metrics';
+import { resources, logs as sdkLogs } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { http } from '@skyport/core';
 import { tracing } from '@skyport/core/tracing';
@@ -90,9 +91,15 @@ async function stop(telemetry: Telemetry | undefined, collector?: Collector): Pr
   vi.restoreAllMocks();
 }
 
-// First in the file on purpose: the logs API keeps the first logger provider registered in the
-// process for good (the API package has no `disable()` we can reach without depending on it), and
-// vitest runs each test file in its own process.
+/** The names of the metrics `reader` holds. */
+async function metricNames(reader: MetricReader): Promise<string[]> {
+  const { resourceMetrics } = await reader.collect();
+  return resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name));
+}
+
+// First in the file on purpose: an SDK left running would keep its logger provider registered with
+// the logs API, and `stop()` cannot reach that API's `disable()` without depending on it (only
+// `shutdown()` unregisters it). Vitest runs each test file in its own process.
 describe('startTelemetry() and OpenTelemetry logs', () => {
   let telemetry: Telemetry | undefined;
   let collector: Collector | undefined;
@@ -113,6 +120,32 @@ describe('startTelemetry() and OpenTelemetry logs', () => {
     // Assert
     expect(probe.loggerProvider).toBeDefined();
     expect(collector.paths).toEqual([]);
+  });
+
+  it('hands the log pipeline of an SDK started after shutdown() to instrumentations', async () => {
+    // Prepare
+    const first = new sdkLogs.InMemoryLogRecordExporter();
+    const second = new sdkLogs.InMemoryLogRecordExporter();
+    const processor = new sdkLogs.SimpleLogRecordProcessor({ exporter: second });
+    const probe = new LogProbe();
+    telemetry = await startTelemetry({
+      serviceName: 'orders',
+      exporter: 'none',
+      sdk: { logRecordProcessors: [new sdkLogs.SimpleLogRecordProcessor({ exporter: first })] },
+    });
+    await telemetry.shutdown();
+    telemetry = await startTelemetry({
+      serviceName: 'orders',
+      exporter: 'none',
+      instrumentations: [probe],
+      sdk: { logRecordProcessors: [processor] },
+    });
+    // Act
+    probe.loggerProvider?.getLogger('probe').emit({ body: 'order created' });
+    await processor.forceFlush();
+    // Assert
+    expect(second.getFinishedLogRecords().map((record) => record.body)).toEqual(['order created']);
+    expect(first.getFinishedLogRecords()).toEqual([]);
   });
 });
 
@@ -161,13 +194,149 @@ describe('startTelemetry()', () => {
       'service.version': '1.4.0',
       'deployment.environment.name': 'test',
     });
-    const { resourceMetrics } = await reader.collect();
-    const names = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name));
-    expect(names).toEqual(expect.arrayContaining(['faas.invocations', 'faas.invoke_duration']));
+    expect(await metricNames(reader)).toEqual(expect.arrayContaining(['faas.invocations', 'faas.invoke_duration']));
   });
 
   it('returns the same instance when called again', async () => {
     expect(await startTelemetry({ serviceName: 'other' })).toBe(telemetry);
+  });
+});
+
+describe('startTelemetry() resource', () => {
+  const fromEnv = 'service.name=env-name,service.version=9.9.9,deployment.environment.name=prod,team=payments';
+  let telemetry: Telemetry | undefined;
+
+  afterEach(async () => {
+    await stop(telemetry);
+    telemetry = undefined;
+  });
+
+  /** Starts an SDK with `options`, runs one invocation and returns the span's and metrics' resources. */
+  async function exportedResources(options: Partial<TelemetryOptions>) {
+    const exporter = new InMemorySpanExporter();
+    const reader = new TestReader();
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter, metrics: reader, ...options });
+    await invokePing();
+    await telemetry.flush();
+    const [span] = exporter.getFinishedSpans();
+    const { resourceMetrics } = await reader.collect();
+    return { spans: span?.resource.attributes, metrics: resourceMetrics.resource.attributes };
+  }
+
+  it('prefers the options over OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME and detected attributes', async () => {
+    // Prepare
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', fromEnv);
+    vi.stubEnv('OTEL_SERVICE_NAME', 'env-service');
+    // Act
+    const exported = await exportedResources({
+      serviceVersion: '1.0.0',
+      resourceAttributes: { 'deployment.environment.name': 'test' },
+    });
+    // Assert: what only the environment, a detector or the SDK gives is kept
+    const expected = {
+      'service.name': 'orders',
+      'service.version': '1.0.0',
+      'deployment.environment.name': 'test',
+      team: 'payments',
+      'process.pid': process.pid,
+      'telemetry.sdk.language': 'nodejs',
+    };
+    expect(exported.spans).toMatchObject(expected);
+    expect(exported.metrics).toMatchObject(expected);
+  });
+
+  it('runs the detectors OTEL_NODE_RESOURCE_DETECTORS names, under the options', async () => {
+    // Prepare
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', fromEnv);
+    vi.stubEnv('OTEL_NODE_RESOURCE_DETECTORS', 'env,serviceinstance');
+    // Act
+    const { spans } = await exportedResources({ serviceVersion: '1.0.0' });
+    // Assert
+    expect(spans).toMatchObject({ 'service.version': '1.0.0', team: 'payments' });
+    expect(spans?.['service.instance.id']).toEqual(expect.any(String));
+    expect(spans).not.toHaveProperty('process.pid');
+  });
+
+  it('prefers sdk.resource over the environment too', async () => {
+    // Prepare
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', fromEnv);
+    // Act
+    const { spans } = await exportedResources({
+      sdk: { resource: resources.resourceFromAttributes({ 'service.version': '2.0.0' }) },
+    });
+    // Assert
+    expect(spans).toMatchObject({ 'service.name': 'orders', 'service.version': '2.0.0', team: 'payments' });
+  });
+
+  it('detects nothing, environment included, with sdk.autoDetectResources: false', async () => {
+    // Prepare
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', fromEnv);
+    // Act
+    const { spans } = await exportedResources({ sdk: { autoDetectResources: false } });
+    // Assert
+    expect(spans).toMatchObject({ 'service.name': 'orders', 'telemetry.sdk.language': 'nodejs' });
+    expect(spans).not.toHaveProperty('team');
+    expect(spans).not.toHaveProperty('process.pid');
+  });
+});
+
+describe('startTelemetry() after shutdown()', () => {
+  let telemetry: Telemetry | undefined;
+
+  afterEach(async () => {
+    await stop(telemetry);
+    telemetry = undefined;
+  });
+
+  it('starts a new SDK whose providers record tracing() spans and metrics', async () => {
+    // Prepare: one function, built before either SDK, as at module top level
+    const carriers: Record<string, string>[] = [];
+    const fn = http({ method: 'GET', path: '/ping' })
+      .use(tracing({ flush: false }))
+      .handle(() => {
+        const carrier: Record<string, string> = {};
+        propagation.inject(context.active(), carrier);
+        carriers.push(carrier);
+        trace.getTracer('app').startActiveSpan('work', (span) => span.end());
+        return 'pong';
+      });
+    const run = () => invoke(fn, httpRequest({ path: '/ping' }), { functionName: 'ping' });
+    const after = new InMemorySpanExporter();
+    const reader = new TestReader();
+    const first = await startTelemetry({
+      serviceName: 'orders',
+      exporter: new InMemorySpanExporter(),
+      metrics: 'none',
+    });
+    await run();
+    await first.shutdown();
+    // Act
+    telemetry = await startTelemetry({ serviceName: 'billing', exporter: after, metrics: reader });
+    await run();
+    await telemetry.flush();
+    // Assert
+    expect(telemetry).not.toBe(first);
+    const [work, invocation, ...more] = after.getFinishedSpans();
+    expect([work?.name, invocation?.name, more]).toEqual(['work', 'GET /ping', []]);
+    expect(invocation?.resource.attributes['service.name']).toBe('billing');
+    expect(work?.parentSpanContext?.spanId).toBe(invocation?.spanContext().spanId);
+    expect(carriers[1]?.traceparent).toContain(invocation?.spanContext().traceId);
+    expect(await metricNames(reader)).toContain('faas.invocations');
+  });
+
+  it('leaves a newer SDK running when an older handle is shut down again', async () => {
+    // Prepare
+    const exporter = new InMemorySpanExporter();
+    const first = await startTelemetry({ serviceName: 'orders', exporter: 'none', metrics: 'none' });
+    await first.shutdown();
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter, metrics: 'none' });
+    // Act
+    await first.shutdown();
+    await invokePing();
+    await telemetry.flush();
+    // Assert
+    expect(await startTelemetry({ serviceName: 'orders' })).toBe(telemetry);
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['GET /ping']);
   });
 });
 

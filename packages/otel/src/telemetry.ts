@@ -6,6 +6,7 @@ type SdkModule = typeof import('@opentelemetry/sdk-node');
 type SpanExporter = NodeSDKConfiguration['traceExporter'];
 type SpanProcessor = NonNullable<NodeSDKConfiguration['spanProcessors']>[number];
 type MetricReader = NonNullable<NodeSDKConfiguration['metricReaders']>[number];
+type ResourceDetector = NodeSDKConfiguration['resourceDetectors'][number];
 
 /**
  * Where spans go: `otlp` (the OTLP exporter the standard `OTEL_EXPORTER_OTLP_*` variables
@@ -18,7 +19,10 @@ export type MetricsExporterOption = 'otlp' | 'console' | 'none' | MetricReader;
 
 /** Options of `startTelemetry()`. */
 export interface TelemetryOptions {
-  /** `service.name` on every span and metric. */
+  /**
+   * `service.name` on every span and metric; like `serviceVersion` and `resourceAttributes`, it
+   * wins over `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` and the other resource detectors.
+   */
   readonly serviceName: string;
   /** `service.version`, when given. */
   readonly serviceVersion?: string | undefined;
@@ -37,14 +41,20 @@ export interface TelemetryOptions {
    * ends); `false` exports each span as it ends, one request per span with `otlp`.
    */
   readonly batch?: boolean | undefined;
-  /** More resource attributes (`deployment.environment.name`, ...). */
+  /**
+   * More resource attributes (`deployment.environment.name`, ...); those the environment or a
+   * detector also sets are taken from here.
+   */
   readonly resourceAttributes?: Readonly<Record<string, string | number | boolean>> | undefined;
   /** Instrumentations to enable (none by default: each one costs cold-start time). */
   readonly instrumentations?: NodeSDKConfiguration['instrumentations'] | undefined;
   /**
    * Anything else `NodeSDK` accepts; wins over what the options above set: `traceExporter` or
    * `spanProcessor(s)` replace `exporter` and `batch`, `metricReader(s)` replace `metrics` and
-   * `metricIntervalMs`, and `logRecordProcessor(s)` start an OpenTelemetry log pipeline.
+   * `metricIntervalMs`, and `logRecordProcessor(s)` start an OpenTelemetry log pipeline. A
+   * `resource` replaces `serviceVersion` and `resourceAttributes` (not `serviceName`) and, like
+   * them, wins over the detected attributes; `autoDetectResources` and `resourceDetectors` choose
+   * the detectors as they do in `NodeSDK`.
    */
   readonly sdk?: Partial<NodeSDKConfiguration> | undefined;
 }
@@ -55,7 +65,12 @@ export interface Telemetry {
   readonly sdk: NodeSDK;
   /** Exports every buffered span and metric now. */
   flush(): Promise<void>;
-  /** Flushes and stops the SDK (call from a `SIGTERM` handler on containers). */
+  /**
+   * Flushes and stops the SDK (call from a `SIGTERM` handler on containers), then unregisters
+   * from the OpenTelemetry API what it registered (tracer, meter and logger providers, context
+   * manager, propagator), so that a later `startTelemetry()` starts and registers a new SDK.
+   * Calling it again returns the same promise.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -75,6 +90,14 @@ interface OtlpTraceExporterModule {
 interface OtlpMetricExporterModule {
   readonly OTLPMetricExporter: new () => SdkMetrics.PushMetricExporter;
 }
+/** The part of `@opentelemetry/api-logs`, the logs API `NodeSDK` registers with, used here. */
+interface LogsApi {
+  getLoggerProvider(): unknown;
+  disable(): void;
+}
+interface LogsApiModule {
+  readonly logs: LogsApi;
+}
 
 let started: Promise<Telemetry> | undefined;
 
@@ -82,6 +105,15 @@ let started: Promise<Telemetry> | undefined;
 function positiveFromEnv({ core }: SdkModule, name: string): number | undefined {
   const value = core.getNumberFromEnv(name);
   return value !== undefined && value > 0 ? value : undefined;
+}
+
+/**
+ * Loads `name`, a dependency of `@opentelemetry/sdk-node`, from where that package is installed,
+ * so it is found under any package manager.
+ */
+function requireNextToSdk<T>(name: string): T {
+  const sdkEntry = createRequire(import.meta.url).resolve('@opentelemetry/sdk-node');
+  return createRequire(sdkEntry)(name) as T;
 }
 
 /**
@@ -101,8 +133,7 @@ function requireOtlpExporter<T>(sdk: SdkModule, signal: 'traces' | 'metrics'): T
   }
   const name = `@opentelemetry/exporter-${signal === 'traces' ? 'trace' : 'metrics'}-otlp-${flavour}`;
   try {
-    const sdkEntry = createRequire(import.meta.url).resolve('@opentelemetry/sdk-node');
-    return createRequire(sdkEntry)(name) as T;
+    return requireNextToSdk<T>(name);
   } catch (error) {
     throw new Error(
       `startTelemetry() could not load ${name} next to @opentelemetry/sdk-node (when bundling, keep ` +
@@ -149,16 +180,52 @@ function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[
   ];
 }
 
+/**
+ * The resource detectors `NodeSDK` runs: none with `autoDetectResources: false`, else
+ * `resourceDetectors`, else those `OTEL_NODE_RESOURCE_DETECTORS` names, else env, process and
+ * host. sdk-node does not export its reading of the variable; this is the one of sdk-node 0.223.
+ */
+function resourceDetectors(sdk: SdkModule, overrides: Partial<NodeSDKConfiguration>): ResourceDetector[] {
+  const { core, resources } = sdk;
+  // A disabled NodeSDK starts nothing, so it detects nothing either.
+  if (overrides.autoDetectResources === false || core.getBooleanFromEnv('OTEL_SDK_DISABLED')) return [];
+  if (overrides.resourceDetectors) return overrides.resourceDetectors;
+  if (!core.getStringFromEnv('OTEL_NODE_RESOURCE_DETECTORS')) {
+    return [resources.envDetector, resources.processDetector, resources.hostDetector];
+  }
+  const byName = new Map<string, ResourceDetector>([
+    ['host', resources.hostDetector],
+    ['os', resources.osDetector],
+    ['serviceinstance', resources.serviceInstanceIdDetector],
+    ['process', resources.processDetector],
+    ['env', resources.envDetector],
+  ]);
+  const names = core.getStringListFromEnv('OTEL_NODE_RESOURCE_DETECTORS') ?? [];
+  if (names.includes('all')) return [...byName.values()];
+  if (names.includes('none')) return [];
+  return names.flatMap((name) => {
+    const detector = byName.get(name);
+    if (!detector) sdk.api.diag.warn(`startTelemetry(): unknown OTEL_NODE_RESOURCE_DETECTORS entry "${name}"`);
+    return detector ?? [];
+  });
+}
+
 function configure(sdk: SdkModule, options: TelemetryOptions): Partial<NodeSDKConfiguration> {
   const { resources } = sdk;
   const overrides = options.sdk ?? {};
   const attributes: Record<string, string | number | boolean> = { ...options.resourceAttributes };
   if (options.serviceVersion !== undefined) attributes['service.version'] = options.serviceVersion;
   attributes['service.name'] = options.serviceName;
+  // NodeSDK merges what its detectors find (`OTEL_RESOURCE_ATTRIBUTES` with the env detector)
+  // over its `resource`, but the SDK specification gives the user's attributes priority over the
+  // environment's: detection runs here, under the configured resource, and is off in NodeSDK.
+  const detected = resources.detectResources({ detectors: resourceDetectors(sdk, overrides) });
+  const resource = overrides.resource
+    ? detected.merge(overrides.resource)
+    : resources.defaultResource().merge(detected).merge(resources.resourceFromAttributes(attributes));
   const config: Partial<NodeSDKConfiguration> = {
     serviceName: options.serviceName,
     instrumentations: options.instrumentations ?? [],
-    resource: resources.defaultResource().merge(resources.resourceFromAttributes(attributes)),
   };
   // NodeSDK reads `spanProcessors` before `spanProcessor` and `traceExporter`, `metricReaders`
   // before `metricReader`, `logRecordProcessors` before `logRecordProcessor`: ours are left out
@@ -174,38 +241,83 @@ function configure(sdk: SdkModule, options: TelemetryOptions): Partial<NodeSDKCo
   // Without log record processors NodeSDK starts an OTLP log pipeline (its `OTEL_LOGS_EXPORTER`
   // default), whatever `exporter` says; logs are `logger()` lines here.
   if (!overrides.logRecordProcessors && !overrides.logRecordProcessor) config.logRecordProcessors = [];
-  return { ...config, ...overrides };
+  return { ...config, ...overrides, resource, autoDetectResources: false };
 }
 
-async function start(options: TelemetryOptions): Promise<Telemetry> {
-  const sdkModule = await import('@opentelemetry/sdk-node');
-  const sdk = new sdkModule.NodeSDK(configure(sdkModule, options));
-  sdk.start();
-  const { trace, metrics } = sdkModule.api;
-  const flush = async () => {
-    const proxy = trace.getTracerProvider();
-    const tracerProvider = proxy instanceof sdkModule.api.ProxyTracerProvider ? proxy.getDelegate() : proxy;
-    const pending: Promise<void>[] = [];
-    for (const provider of [tracerProvider, metrics.getMeterProvider()]) {
-      if (isFlushable(provider)) pending.push(provider.forceFlush());
-    }
-    await Promise.all(pending);
-  };
+/** The providers registered with the OpenTelemetry API now (no-op ones where none is). */
+interface Registered {
+  readonly tracer: unknown;
+  readonly meter: unknown;
+  readonly logger: unknown;
+}
+
+function registered({ api }: SdkModule, logs: LogsApi | undefined): Registered {
+  const proxy = api.trace.getTracerProvider();
   return {
-    sdk,
-    flush,
-    shutdown: async () => {
-      await sdk.shutdown();
-      started = undefined;
-    },
+    tracer: proxy instanceof api.ProxyTracerProvider ? proxy.getDelegate() : proxy,
+    meter: api.metrics.getMeterProvider(),
+    logger: logs?.getLoggerProvider(),
   };
 }
 
 /**
- * Starts the OpenTelemetry Node SDK once per process (later calls return the same instance) so
- * that `tracing()` spans and FaaS metrics are exported. `@opentelemetry/sdk-node` is imported
- * here, on the first call, so functions that never call it never load it. Call it before the
- * first invocation, at module top level.
+ * The logs API, which `@opentelemetry/sdk-node` does not re-export, or `undefined` when it cannot
+ * be loaded (sdk-node bundled): its logger provider is then left registered at shutdown.
+ */
+function logsApi(): LogsApi | undefined {
+  try {
+    return requireNextToSdk<LogsApiModule>('@opentelemetry/api-logs').logs;
+  } catch {
+    return undefined;
+  }
+}
+
+async function start(options: TelemetryOptions): Promise<Telemetry> {
+  const sdkModule = await import('@opentelemetry/sdk-node');
+  const { api, core } = sdkModule;
+  const config = configure(sdkModule, options);
+  const sdk = new sdkModule.NodeSDK(config);
+  const disabled = core.getBooleanFromEnv('OTEL_SDK_DISABLED');
+  const logs = logsApi();
+  const before = registered(sdkModule, logs);
+  sdk.start();
+  const after = registered(sdkModule, logs);
+  // The API keeps the first provider registered: one that did not change is not this SDK's.
+  const owns = (key: keyof Registered) => after[key] !== before[key];
+  const flush = async () => {
+    const providers = (['tracer', 'meter'] as const).filter(owns).map((key) => after[key]);
+    await Promise.all(providers.filter(isFlushable).map((provider) => provider.forceFlush()));
+  };
+  // NodeSDK's shutdown leaves its registrations in the API, where they would keep the next SDK's
+  // out. The API has no getter for the context manager and propagator: NodeSDK registers them
+  // whenever it starts, unless told not to with `null`.
+  const unregister = () => {
+    const now = registered(sdkModule, logs);
+    const ours = (key: keyof Registered) => owns(key) && now[key] === after[key];
+    if (ours('tracer')) api.trace.disable();
+    if (ours('meter')) api.metrics.disable();
+    if (ours('logger')) logs?.disable();
+    if (disabled) return;
+    if (config.contextManager !== null) api.context.disable();
+    if (config.textMapPropagator !== null) api.propagation.disable();
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    try {
+      await sdk.shutdown();
+    } finally {
+      unregister();
+      started = undefined;
+    }
+  };
+  return { sdk, flush, shutdown: () => (stopping ??= stop()) };
+}
+
+/**
+ * Starts the OpenTelemetry Node SDK once per process (later calls return the same instance, until
+ * its `shutdown()`) so that `tracing()` spans and FaaS metrics are exported.
+ * `@opentelemetry/sdk-node` is imported here, on the first call, so functions that never call it
+ * never load it. Call it before the first invocation, at module top level.
  *
  * Traces and metrics only: logs are the `logger()` lines, so no OpenTelemetry log pipeline is
  * started, whatever `OTEL_LOGS_EXPORTER` says (records emitted through the OpenTelemetry logs
@@ -217,6 +329,11 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
  * `OTEL_METRIC_EXPORT_*`). With `batch: false` or a `metricIntervalMs`, the OTLP exporter is
  * built here, from the exporter packages `@opentelemetry/sdk-node` depends on: keep that package
  * external (not bundled) to use those options with `otlp`.
+ *
+ * The resource follows the SDK specification's priority: `serviceName`, `serviceVersion` and
+ * `resourceAttributes` win over what the resource detectors find, `OTEL_SERVICE_NAME` and
+ * `OTEL_RESOURCE_ATTRIBUTES` included; attributes only those give are kept. The detectors are
+ * `NodeSDK`'s (env, process and host, or those `OTEL_NODE_RESOURCE_DETECTORS` names).
  *
  * @example
  * // functions.ts
