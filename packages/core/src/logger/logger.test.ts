@@ -400,6 +400,22 @@ describe('logger() redaction beyond the logged object', () => {
 });
 
 describe('logger() on GCP', () => {
+  it('gives error lines with an err its stack as stack_trace, for Error Reporting, and no other line', async () => {
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => {
+        ctx.log.warn({ err: new Error('retrying') }, 'upstream slow');
+        throw new Error('database down');
+      });
+    const res = await invoke(fn, httpRequest(), { ...base, cloud: 'gcp' });
+    expect(res.status).toBe(500);
+    const [warn, error] = logs.lines;
+    expect(warn?.severity).toBe('WARNING');
+    expect(warn).not.toHaveProperty('stack_trace');
+    expect(error?.severity).toBe('ERROR');
+    expect(String(error?.stack_trace)).toMatch(/^Error: database down\n\s+at /);
+  });
+
   it('writes severity, message and the Cloud Logging trace fields', async () => {
     await invoke(createOrder({ gcpProject: 'shop-prod' }), request, { ...base, cloud: 'gcp' });
     const [info, warn, summary] = logs.lines;

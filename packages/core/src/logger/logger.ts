@@ -210,6 +210,22 @@ function scrubArguments(this: PinoLogger, args: Parameters<LogFn>, method: LogFn
 }
 
 /**
+ * The GCP `logMethod` hook: an error line whose object has an `err` with a stack also gets it as
+ * `stack_trace`, the field Error Reporting reads, so thrown errors are grouped there without
+ * any setup. Lines below `error` are left alone, and the logged object is not changed.
+ */
+function reportErrors(this: PinoLogger, args: Parameters<LogFn>, method: LogFn, level: number): void {
+  const first: unknown = args[0];
+  if (level >= levels.error && typeof first === 'object' && first !== null && !Array.isArray(first)) {
+    const stack = ((first as { err?: unknown }).err as { stack?: unknown } | null | undefined)?.stack;
+    if (typeof stack === 'string' && !('stack_trace' in first)) {
+      (args as unknown[])[0] = { ...first, stack_trace: stack };
+    }
+  }
+  scrubArguments.call(this, args, method);
+}
+
+/**
  * Makes `child()` and `setBindings()` scrub the bindings, which pino serialises once, without
  * the `log` formatter. They are set on the root, so every logger made over it inherits them:
  * pino's children, nested children, and the invocation loggers made with `Object.create()`.
@@ -301,6 +317,7 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
       messageKey: 'message',
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ severity: gcpSeverity[label] ?? 'DEFAULT' }), log },
+      hooks: { logMethod: reportErrors },
     };
     return scrubBindingsOf(pino(gcp, stream));
   }
