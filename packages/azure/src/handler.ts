@@ -94,8 +94,12 @@ function itemsOf(
     case 'serviceBusTrigger': {
       const many = cardinality === undefined ? hasArrayMetadata(metadata) : cardinality === 'many';
       if (many && !Array.isArray(trigger)) throw invalidEvent(kind, type, 'a Service Bus batch must be an array');
-      const topic = asString(declared?.topicName) ?? settings.topicName;
       const subscription = asString(declared?.subscriptionName) ?? settings.subscription;
+      // As `register()` names it: a subscription makes the function's name the topic by default.
+      const topic =
+        asString(declared?.topicName) ??
+        settings.topicName ??
+        (subscription !== undefined && typeof named === 'string' ? named : undefined);
       const source =
         asString(declared?.queueName) ??
         (topic !== undefined && subscription !== undefined ? `${topic}/${subscription}` : undefined) ??

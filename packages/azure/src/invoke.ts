@@ -44,6 +44,10 @@ function stripPrefix(pathname: string, prefix: string): string {
   return clean !== '' && pathname === `/${clean}` ? '/' : pathname;
 }
 
+function utf8Bytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
 /** A body already in the library's init form (`{ string }` or `{ bytes }`), as `azure.httpRequest()` builds it. */
 function rpcBody(body: unknown): { string?: string; bytes?: Uint8Array } | undefined {
   const record = asRecord(body);
@@ -85,9 +89,11 @@ function httpRequestOf(
   const typed = rpcBody(input.body);
   if (typeof input.bodyBase64 === 'string') body = { bytes: new Uint8Array(Buffer.from(input.bodyBase64, 'base64')) };
   else if (typed !== undefined) body = typed;
-  else if (typeof input.body === 'string') body = { string: input.body };
+  // Bytes, as the Functions host delivers every body: a string init would make the library's
+  // request invent `content-type: text/plain;charset=UTF-8`, which the host never does.
+  else if (typeof input.body === 'string') body = { bytes: utf8Bytes(input.body) };
   else if (input.body !== undefined) {
-    body = { string: JSON.stringify(input.body) };
+    body = { bytes: utf8Bytes(JSON.stringify(input.body)) };
     headers['content-type'] ??= 'application/json';
   }
   return new lib.HttpRequest({

@@ -139,6 +139,24 @@ describe('toAzure: Service Bus', () => {
     expect(msg.groupId).toBeUndefined();
   });
 
+  it("names a topic message's source <function name>/<subscription> when only azure.subscription is set, as register() does", async () => {
+    // Prepare: a context whose trigger does not name the topic (invokeAzure, a hand-made one)
+    const seen: Message[] = [];
+    const fn = queue({ name: 'notify', azure: { subscription: 'mailer' } }).handle((msg) => {
+      seen.push(msg);
+    });
+    const { context } = invocation({
+      triggerMetadata: { messageId: 'm-1', deliveryCount: 1 },
+      options: { trigger: { type: 'serviceBusTrigger', name: 'message' } },
+    });
+
+    // Act
+    await toAzure(fn)('hello', context);
+
+    // Assert
+    expect(seen.map((msg) => msg.source)).toEqual(['notify/mailer']);
+  });
+
   it('runs every message of a many batch and throws listing only the failed one', async () => {
     // Prepare
     const { fn, seen } = recorder({ name: 'orders' }, (msg) => msg.id === 'm2');

@@ -534,8 +534,11 @@ export interface SkyportFunction<K extends Kind = Kind> {
   /** For a router: the http functions it routes to. */
   readonly routes: readonly SkyportFunction<'http'>[] | undefined;
   /**
-   * A new function with `mw` wrapped around this one's middleware and handler.
-   * Used to add middleware to functions you did not write (for example `fromLambda`).
+   * A new function with `mw` added after this one's middleware, around the handler: as if the
+   * chain had gone on with one more `.use()` before `.handle()`, so `mw` runs inside the
+   * middleware already there (add `cors()` to a function with an auth middleware when you build
+   * it, outside the auth, so its 401s carry the CORS headers). Used to add middleware to
+   * functions you did not write (for example `fromLambda`).
    */
   use<MK extends Kind, TAdd extends object>(mw: Middleware<MK, TAdd, {}> & AcceptsKind<K>): SkyportFunction<K>;
   /**

@@ -35,6 +35,8 @@ describe('raw Azure factories', () => {
     expect(bytes.url).toBe('http://localhost:7071/x');
     expect(new Uint8Array(await bytes.arrayBuffer())).toEqual(new Uint8Array([1, 2]));
     expect(await text.text()).toBe('a=1');
+    // As the host delivers it: no content type invented for a text body sent without one.
+    expect(text.headers.get('content-type')).toBeNull();
   });
 
   it('invocationContext builds an init the real InvocationContext accepts', () => {

@@ -86,10 +86,12 @@ export function httpRequest(options: AzureHttpRequestOptions = {}): AzureHttpReq
     params: { ...options.params },
   };
   const body = options.body;
+  // Bytes, as the Functions host delivers every body: a string init would make the library's
+  // request invent `content-type: text/plain;charset=UTF-8`, which the host never does.
   if (body instanceof Uint8Array) init.body = { bytes: body };
-  else if (typeof body === 'string') init.body = { string: body };
+  else if (typeof body === 'string') init.body = { bytes: new TextEncoder().encode(body) };
   else if (body !== undefined) {
-    init.body = { string: JSON.stringify(body) };
+    init.body = { bytes: new TextEncoder().encode(JSON.stringify(body)) };
     headers['content-type'] ??= 'application/json';
   }
   return init;
