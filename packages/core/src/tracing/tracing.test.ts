@@ -294,7 +294,8 @@ describe('tracing() with the OpenTelemetry SDK', () => {
 
   it('records one SERVER span with the FaaS and HTTP attributes, parented by traceparent', async () => {
     // Act
-    const res = await invoke(getOrder, httpRequest({ path: '/orders/7', headers: { traceparent } }), {
+    const headers = { traceparent, 'user-agent': 'curl/8.5.0' };
+    const res = await invoke(getOrder, httpRequest({ path: '/orders/7', headers }), {
       cloud: 'aws',
       region: 'eu-west-1',
       requestId: 'req-7',
@@ -316,6 +317,9 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       'http.request.method': 'GET',
       'url.path': '/orders/7',
       'url.scheme': 'https',
+      'server.address': 'localhost',
+      'client.address': '127.0.0.1',
+      'user_agent.original': 'curl/8.5.0',
       'http.route': '/orders/:id',
       'order.id': '7',
       'http.response.status_code': 200,
@@ -525,6 +529,36 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(points('faas.invocations')[0]?.attributes).toEqual({ 'faas.trigger': 'http', 'faas.name': 'metered' });
     expect(all.find((m) => m.descriptor.name === 'faas.invoke_duration')?.descriptor.unit).toBe('s');
   });
+  it('records http.server.request.duration by method, route, status and error type', async () => {
+    // A route of its own: the points of other tests' functions accumulate in the same metric.
+    const fn = http({ method: 'GET', path: '/metered/:id' })
+      .use(tracing())
+      .handle((req) => {
+        if (req.params.id === 'boom') throw new Error('database down');
+        if (req.params.id === 'missing') throw new HttpError(404, 'no such thing');
+        return { id: req.params.id };
+      });
+    await reader.collect();
+    for (const id of ['1', 'missing', 'boom']) await invoke(fn, httpRequest({ path: `/metered/${id}` }));
+    const { resourceMetrics } = await reader.collect();
+    const metric = resourceMetrics.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === 'http.server.request.duration');
+    expect(metric?.descriptor.unit).toBe('s');
+    const points = (metric?.dataPoints ?? []).map((p) => ({
+      attributes: p.attributes,
+      count: (p.value as Histogram).count,
+    }));
+    const base = { 'http.request.method': 'GET', 'url.scheme': 'https', 'http.route': '/metered/:id' };
+    expect(points).toEqual(
+      expect.arrayContaining([
+        { attributes: { ...base, 'http.response.status_code': 200 }, count: 1 },
+        { attributes: { ...base, 'http.response.status_code': 404 }, count: 1 },
+        { attributes: { ...base, 'http.response.status_code': 500, 'error.type': 'Error' }, count: 1 },
+      ]),
+    );
+  });
+
   it('puts the duration histogram in second buckets', async () => {
     const fn = http()
       .use(tracing())

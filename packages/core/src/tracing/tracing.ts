@@ -104,6 +104,9 @@ const triggers: Readonly<Record<Kind, string>> = {
  */
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60, 300, 900];
 
+/** The bucket boundaries the semantic conventions advise for `http.server.request.duration`. */
+const httpBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
 /** The HTTP methods the semantic conventions name; any other is recorded as `_OTHER`. */
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
@@ -125,6 +128,29 @@ function messagingSystem(ctx: Context, raw: unknown): string | undefined {
     if (trigger === 'eventGridTrigger') return 'eventgrid';
   }
   return undefined;
+}
+
+/** The host name of an absolute URL, without its port. */
+function hostOf(url: string): string | undefined {
+  const start = url.indexOf('://');
+  if (start < 0) return undefined;
+  const authority = url.slice(start + 3).split(/[/?#]/, 1)[0] ?? '';
+  const host = authority.startsWith('[') ? authority.slice(0, authority.indexOf(']') + 1) : authority.split(':', 1)[0];
+  return host === '' ? undefined : host;
+}
+
+/** The attributes of an `http.server.request.duration` measurement (low-cardinality only). */
+function httpAttributes(http: HttpRequest, status: number | undefined, errorType: string | undefined): Attributes {
+  const attributes: Attributes = {
+    'http.request.method': knownMethods.has(http.method) ? http.method : '_OTHER',
+  };
+  const url = typeof http.url === 'string' ? http.url : '';
+  const colon = url.indexOf(':');
+  if (colon > 0) attributes['url.scheme'] = url.slice(0, colon);
+  if (status !== undefined) attributes['http.response.status_code'] = status;
+  if (http.route !== undefined) attributes['http.route'] = http.route;
+  if (errorType !== undefined) attributes['error.type'] = errorType;
+  return attributes;
 }
 
 /** An ISO 8601 UTC time, or undefined for a missing or invalid date. */
@@ -202,6 +228,7 @@ interface Instruments {
   readonly errors: Counter;
   readonly coldStarts: Counter;
   readonly duration: Histogram;
+  readonly httpDuration: Histogram;
 }
 
 function isHttp(kind: Kind, event: unknown): event is HttpRequest {
@@ -411,6 +438,12 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         unit: 's',
         advice: { explicitBucketBoundaries: durationBuckets },
       }),
+      // The stable HTTP server metric, which dashboards are built on.
+      httpDuration: meter.createHistogram('http.server.request.duration', {
+        description: 'Duration of HTTP server requests',
+        unit: 's',
+        advice: { explicitBucketBoundaries: httpBuckets },
+      }),
     };
     return instruments;
   };
@@ -518,6 +551,9 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         const url = typeof http.url === 'string' ? http.url : '';
         const colon = url.indexOf(':');
         if (colon > 0) attributes['url.scheme'] = url.slice(0, colon);
+        set(attributes, 'server.address', hostOf(url));
+        set(attributes, 'client.address', http.ip);
+        if (typeof http.header === 'function') set(attributes, 'user_agent.original', http.header('user-agent'));
         if (http.route !== undefined) {
           attributes['http.route'] = http.route;
           routeNamed = true;
@@ -550,33 +586,40 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     }
 
     let failed = false;
+    let status: number | undefined;
+    let errorType: string | undefined;
     try {
       const result = await run();
       if (http !== undefined) {
-        const status = (result as HttpResponse).status;
+        status = (result as HttpResponse).status;
         span?.setAttribute('http.response.status_code', status);
         if (status >= 500) {
           failed = true;
-          span?.setAttribute('error.type', String(status));
+          errorType = String(status);
+          span?.setAttribute('error.type', errorType);
           span?.setStatus({ code: SpanStatusCode.ERROR });
         }
       }
       return result;
     } catch (error) {
-      const status = http === undefined ? undefined : toHttpError(error).status;
+      status = http === undefined ? undefined : toHttpError(error).status;
       if (status !== undefined) span?.setAttribute('http.response.status_code', status);
       // A 4xx is the caller's mistake, not a failed invocation (HTTP server span conventions).
       if (status === undefined || status >= 500) {
         failed = true;
+        const exception = error instanceof Error ? error : new Error(String(error));
+        errorType = exception.name;
         if (span !== undefined) {
-          const exception = error instanceof Error ? error : new Error(String(error));
           span.recordException(exception);
-          span.setAttribute('error.type', exception.name);
+          span.setAttribute('error.type', errorType);
           span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
         }
       }
       throw error;
     } finally {
+      if (http !== undefined && meters?.live) {
+        meters.httpDuration.record((performance.now() - started) / 1000, httpAttributes(http, status, errorType));
+      }
       if (span !== undefined) {
         // A router matches the route inside `next()`, after the span was named.
         if (http?.route !== undefined && !routeNamed) {
