@@ -45,7 +45,7 @@ export function register(
     if (!validName.test(name)) {
       throw new SkyportError(
         'INVALID_DEFINITION',
-        `gcp: "${name}" is not a valid function name (a letter, then up to 62 letters, digits, - or _)`,
+        `gcp: "${name}" is not a valid function name (a letter, then up to 62 letters, digits, - or _, ending with a letter or digit)`,
         { adapter: 'gcp' },
       );
     }

@@ -476,7 +476,10 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         write(res, jsonResponse(rawStatus(result, entry.fn.kind), result === undefined ? { ok: true } : result));
       } catch (error) {
         if (error instanceof AdapterUnavailableError) {
-          const missing = new HttpError(501, `${raw.shape}: ${error.message}`, { code: 'ADAPTER_MISSING' });
+          const missing = new HttpError(501, `${raw.shape}: ${error.message}`, {
+            code: 'ADAPTER_MISSING',
+            expose: true,
+          });
           fail(res, req, missing, ctx.requestId);
         } else if (error instanceof SkyportError && error.code !== 'VALIDATION' && error.code !== 'HANDLER_FAILED') {
           fail(res, req, new BadRequest(error.message, { code: error.code }), ctx.requestId);
