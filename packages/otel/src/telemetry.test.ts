@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { context, createContextKey, metrics, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MetricReader } from '@opentelemetry/sdk-metrics';
 import { resources, logs as sdkLogs } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -322,6 +324,36 @@ describe('startTelemetry() after shutdown()', () => {
     expect(work?.parentSpanContext?.spanId).toBe(invocation?.spanContext().spanId);
     expect(carriers[1]?.traceparent).toContain(invocation?.spanContext().traceId);
     expect(await metricNames(reader)).toContain('faas.invocations');
+  });
+
+  it('makes a new SDK for a start called while the last one is shutting down', async () => {
+    // Prepare
+    const exporter = new InMemorySpanExporter();
+    const first = await startTelemetry({ serviceName: 'orders', exporter: 'none', metrics: 'none' });
+    // Act
+    const stopping = first.shutdown();
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter, metrics: 'none' });
+    await stopping;
+    await invokePing();
+    await telemetry.flush();
+    // Assert
+    expect(telemetry).not.toBe(first);
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['GET /ping']);
+  });
+
+  it('leaves the context manager and propagator another library registered first', async () => {
+    // Prepare: the application's own set-up, before startTelemetry()
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const key = createContextKey('tenant');
+    const carried = () => context.with(ROOT_CONTEXT.setValue(key, 'acme'), () => context.active().getValue(key));
+    // Act
+    const started = await startTelemetry({ serviceName: 'orders', exporter: 'none', metrics: 'none' });
+    await started.shutdown();
+    // Assert
+    expect(carried()).toBe('acme');
+    expect(propagation.fields()).toEqual(['traceparent', 'tracestate']);
   });
 
   it('leaves a newer SDK running when an older handle is shut down again', async () => {

@@ -100,6 +100,10 @@ interface LogsApiModule {
 }
 
 let started: Promise<Telemetry> | undefined;
+/** The SDK `started` resolved to, until its `shutdown()`. */
+let current: Telemetry | undefined;
+/** The shutdown of the last SDK, which a new start waits for. */
+let stopping: Promise<void> | undefined;
 
 /** A positive number from the environment, else `undefined` (as `NodeSDK` reads its variables). */
 function positiveFromEnv({ core }: SdkModule, name: string): number | undefined {
@@ -244,19 +248,30 @@ function configure(sdk: SdkModule, options: TelemetryOptions): Partial<NodeSDKCo
   return { ...config, ...overrides, resource, autoDetectResources: false };
 }
 
-/** The providers registered with the OpenTelemetry API now (no-op ones where none is). */
+/** What is registered with the OpenTelemetry API now (no-op providers where none is). */
 interface Registered {
   readonly tracer: unknown;
   readonly meter: unknown;
   readonly logger: unknown;
+  readonly context: unknown;
+  readonly propagation: unknown;
 }
+
+/**
+ * Where every copy of `@opentelemetry/api` 1.x keeps what was registered with it: the API has
+ * no getter for the context manager and propagator, and their entries here tell whose they are.
+ */
+const apiGlobals = Symbol.for('opentelemetry.js.api.1');
 
 function registered({ api }: SdkModule, logs: LogsApi | undefined): Registered {
   const proxy = api.trace.getTracerProvider();
+  const globals = (globalThis as unknown as Record<symbol, Record<string, unknown> | undefined>)[apiGlobals];
   return {
     tracer: proxy instanceof api.ProxyTracerProvider ? proxy.getDelegate() : proxy,
     meter: api.metrics.getMeterProvider(),
     logger: logs?.getLoggerProvider(),
+    context: globals?.context,
+    propagation: globals?.propagation,
   };
 }
 
@@ -289,8 +304,8 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
     await Promise.all(providers.filter(isFlushable).map((provider) => provider.forceFlush()));
   };
   // NodeSDK's shutdown leaves its registrations in the API, where they would keep the next SDK's
-  // out. The API has no getter for the context manager and propagator: NodeSDK registers them
-  // whenever it starts, unless told not to with `null`.
+  // out. Only what this SDK registered, and is still registered, is taken out: a context
+  // manager or propagator another library registered first stays.
   const unregister = () => {
     const now = registered(sdkModule, logs);
     const ours = (key: keyof Registered) => owns(key) && now[key] === after[key];
@@ -298,19 +313,35 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
     if (ours('meter')) api.metrics.disable();
     if (ours('logger')) logs?.disable();
     if (disabled) return;
-    if (config.contextManager !== null) api.context.disable();
-    if (config.textMapPropagator !== null) api.propagation.disable();
+    if (ours('context')) api.context.disable();
+    if (ours('propagation')) api.propagation.disable();
   };
-  let stopping: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   const stop = async () => {
     try {
       await sdk.shutdown();
     } finally {
       unregister();
-      started = undefined;
     }
   };
-  return { sdk, flush, shutdown: () => (stopping ??= stop()) };
+  const telemetry: Telemetry = {
+    sdk,
+    flush,
+    shutdown: () => {
+      if (stopped === undefined) {
+        stopped = stop();
+        // A start from now on makes a new SDK, once this one is gone.
+        if (current === telemetry) {
+          current = undefined;
+          started = undefined;
+          stopping = stopped.catch(() => undefined);
+        }
+      }
+      return stopped;
+    },
+  };
+  current = telemetry;
+  return telemetry;
 }
 
 /**
@@ -349,7 +380,10 @@ export function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   if (interval !== undefined && !(Number.isFinite(interval) && interval > 0)) {
     return Promise.reject(new TypeError('startTelemetry() needs a positive, finite metricIntervalMs'));
   }
-  started ??= start(options).catch((error: unknown) => {
+  started ??= (async () => {
+    await stopping;
+    return start(options);
+  })().catch((error: unknown) => {
     started = undefined;
     throw error;
   });
