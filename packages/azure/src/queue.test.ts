@@ -155,6 +155,14 @@ describe('toAzure: Service Bus', () => {
 
     // Assert
     expect(seen.map((msg) => msg.source)).toEqual(['notify/mailer']);
+
+    // A FIFO function is a session queue for register(), subscription or not
+    const fifo: Message[] = [];
+    const sessions = queue({ name: 'notify', fifo: true, azure: { subscription: 'mailer' } }).handle((msg) => {
+      fifo.push(msg);
+    });
+    await toAzure(sessions)('hello', context);
+    expect(fifo.map((msg) => msg.source)).toEqual(['notify']);
   });
 
   it('runs every message of a many batch and throws listing only the failed one', async () => {

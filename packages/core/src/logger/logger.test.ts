@@ -400,6 +400,26 @@ describe('logger() redaction beyond the logged object', () => {
 });
 
 describe('logger() on GCP', () => {
+  it('gives an error logged as the first argument its stack_trace too, and keeps a redacted stack redacted', async () => {
+    const fn = http()
+      .use(logger({ summary: false, redact: ['err.message', 'err.stack'] }))
+      .handle((_req, ctx) => {
+        ctx.log.error(new Error('direct failure'));
+        ctx.log.error({ err: new Error('token=abc') }, 'wrapped');
+      });
+    const plain = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => ctx.log.error(new Error('direct failure')));
+    await invoke(fn, httpRequest(), { ...base, cloud: 'gcp' });
+    await invoke(plain, httpRequest(), { ...base, cloud: 'gcp' });
+    const [direct, wrapped, unredacted] = logs.lines;
+    expect(direct?.stack_trace).toBe('[Redacted]');
+    expect(wrapped).toMatchObject({ message: 'wrapped', stack_trace: '[Redacted]' });
+    expect(JSON.stringify(wrapped)).not.toContain('token=abc');
+    expect(unredacted).toMatchObject({ severity: 'ERROR', message: 'direct failure' });
+    expect(String(unredacted?.stack_trace)).toMatch(/^Error: direct failure\n\s+at /);
+  });
+
   it('gives error lines with an err its stack as stack_trace, for Error Reporting, and no other line', async () => {
     const fn = http()
       .use(logger({ summary: false }))

@@ -216,13 +216,20 @@ function scrubArguments(this: PinoLogger, args: Parameters<LogFn>, method: LogFn
  */
 function reportErrors(this: PinoLogger, args: Parameters<LogFn>, method: LogFn, level: number): void {
   const first: unknown = args[0];
-  if (level >= levels.error && typeof first === 'object' && first !== null && !Array.isArray(first)) {
-    const stack = ((first as { err?: unknown }).err as { stack?: unknown } | null | undefined)?.stack;
-    if (typeof stack === 'string' && !('stack_trace' in first)) {
-      (args as unknown[])[0] = { ...first, stack_trace: stack };
+  let out: unknown[] = args;
+  if (level >= levels.error) {
+    if (first instanceof Error) {
+      // `log.error(err)`: the line pino would write (the error as `err`, its message as the
+      // message unless one is given), with the stack.
+      if (typeof first.stack === 'string') {
+        out = [{ err: first, stack_trace: first.stack }, ...(args.length > 1 ? args.slice(1) : [first.message])];
+      }
+    } else if (isPlainObject(first) && !('stack_trace' in first)) {
+      const stack = (first.err as { stack?: unknown } | null | undefined)?.stack;
+      if (typeof stack === 'string') out = [{ ...first, stack_trace: stack }, ...args.slice(1)];
     }
   }
-  scrubArguments.call(this, args, method);
+  scrubArguments.call(this, out as Parameters<LogFn>, method);
 }
 
 /**
@@ -311,9 +318,12 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
     return scrubBindingsOf(pino(aws, stream));
   }
   if (format === 'gcp') {
-    // Cloud Logging's structured logging special fields.
+    // Cloud Logging's structured logging special fields. A redacted error stack or message stays
+    // redacted in `stack_trace`, the copy of the stack error lines carry.
+    const redactsErrors = options.redact?.some((path) => /^(?:err|\*)(?:[.[]|$)/.test(path)) === true;
     const gcp: PinoOptions = {
       ...common,
+      redact: redactsErrors ? { paths: [...(options.redact ?? []), 'stack_trace'], censor } : common.redact,
       messageKey: 'message',
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ severity: gcpSeverity[label] ?? 'DEFAULT' }), log },

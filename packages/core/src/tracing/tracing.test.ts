@@ -529,6 +529,16 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(points('faas.invocations')[0]?.attributes).toEqual({ 'faas.trigger': 'http', 'faas.name': 'metered' });
     expect(all.find((m) => m.descriptor.name === 'faas.invoke_duration')?.descriptor.unit).toBe('s');
   });
+  it('takes server.address from the URL without user info, port or IPv6 brackets', async () => {
+    const fn = http()
+      .use(tracing())
+      .handle(() => 'ok');
+    for (const host of ['user:pw@example.com:8080', '[::1]:8080', 'api.example']) {
+      await invoke(fn, httpRequest({ path: '/x', headers: { host } }));
+    }
+    expect(finished().map((span) => span.attributes['server.address'])).toEqual(['example.com', '::1', 'api.example']);
+  });
+
   it('records http.server.request.duration by method, route, status and error type', async () => {
     // A route of its own: the points of other tests' functions accumulate in the same metric.
     const fn = http({ method: 'GET', path: '/metered/:id' })

@@ -130,13 +130,15 @@ function messagingSystem(ctx: Context, raw: unknown): string | undefined {
   return undefined;
 }
 
-/** The host name of an absolute URL, without its port. */
+/** The host name of an absolute URL: no port, no user info, an IPv6 address without brackets. */
 function hostOf(url: string): string | undefined {
-  const start = url.indexOf('://');
-  if (start < 0) return undefined;
-  const authority = url.slice(start + 3).split(/[/?#]/, 1)[0] ?? '';
-  const host = authority.startsWith('[') ? authority.slice(0, authority.indexOf(']') + 1) : authority.split(':', 1)[0];
-  return host === '' ? undefined : host;
+  if (url === '') return undefined;
+  try {
+    const host = new URL(url).hostname;
+    return host.startsWith('[') ? host.slice(1, -1) : host || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The attributes of an `http.server.request.duration` measurement (low-cardinality only). */
