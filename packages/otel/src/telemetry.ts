@@ -63,12 +63,16 @@ export interface TelemetryOptions {
 export interface Telemetry {
   /** The underlying `NodeSDK`. */
   readonly sdk: NodeSDK;
-  /** Exports every buffered span and metric now. */
+  /**
+   * Exports every span and metric this SDK's providers buffer, now (providers another library
+   * registered before it are not this SDK's: `tracing()` flushes whatever is registered).
+   */
   flush(): Promise<void>;
   /**
    * Flushes and stops the SDK (call from a `SIGTERM` handler on containers), then unregisters
    * from the OpenTelemetry API what it registered (tracer, meter and logger providers, context
-   * manager, propagator), so that a later `startTelemetry()` starts and registers a new SDK.
+   * manager, propagator; what another library registered first stays), so that a later
+   * `startTelemetry()` starts and registers a new SDK, even one called before this resolves.
    * Calling it again returns the same promise.
    */
   shutdown(): Promise<void>;
