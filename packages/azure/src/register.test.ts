@@ -1,33 +1,8 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { changes, events, http, queue, router, schedule, storage, stream } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
+import { type Call, recordingApp } from '../test/helpers.js';
 import { DEFAULT_STREAM_RETRY, register } from './register.js';
-import type { AzureApp, AzureAppMethod } from './types.js';
-
-interface Call {
-  readonly method: AzureAppMethod;
-  readonly name: string;
-  readonly options: Record<string, unknown>;
-}
-
-function recordingApp(): { app: AzureApp; calls: Call[] } {
-  const calls: Call[] = [];
-  const record = (method: AzureAppMethod) => (name: string, options: object) => {
-    calls.push({ method, name, options: options as Record<string, unknown> });
-  };
-  const app: AzureApp = {
-    http: record('http'),
-    storageQueue: record('storageQueue'),
-    serviceBusQueue: record('serviceBusQueue'),
-    serviceBusTopic: record('serviceBusTopic'),
-    eventHub: record('eventHub'),
-    storageBlob: record('storageBlob'),
-    eventGrid: record('eventGrid'),
-    timer: record('timer'),
-    cosmosDB: record('cosmosDB'),
-  };
-  return { app, calls };
-}
 
 const noop = () => undefined;
 const getOrder = http({ method: 'GET', path: '/orders/:id' }).handle((req) => ({ id: req.params.id }));

@@ -1,10 +1,12 @@
 /**
  * Test helpers: load the Azure fixtures, turn host-side RPC trigger metadata into what v4
  * handlers see (as the library's `fromRpcTriggerMetadata` does: camelCased keys, JSON members
- * parsed, strings parsed when they are JSON), and build real `InvocationContext`s that record logs.
+ * parsed, strings parsed when they are JSON), build real `InvocationContext`s that record logs,
+ * and an `app` that records what `register()` calls.
  */
 import { readFileSync } from 'node:fs';
 import { InvocationContext, type InvocationContextInit } from '@azure/functions';
+import type { AzureApp, AzureAppMethod } from '../src/types.js';
 
 const root = new URL('./fixtures/', import.meta.url);
 
@@ -66,4 +68,31 @@ export function invocation(init: InvocationContextInit = {}): { context: Invocat
     },
   });
   return { context, logs };
+}
+
+/** One recorded `app.*` call. */
+export interface Call {
+  readonly method: AzureAppMethod;
+  readonly name: string;
+  readonly options: Record<string, unknown>;
+}
+
+/** An `app` that records its calls instead of registering with a worker. */
+export function recordingApp(): { app: AzureApp; calls: Call[] } {
+  const calls: Call[] = [];
+  const record = (method: AzureAppMethod) => (name: string, options: object) => {
+    calls.push({ method, name, options: options as Record<string, unknown> });
+  };
+  const app: AzureApp = {
+    http: record('http'),
+    storageQueue: record('storageQueue'),
+    serviceBusQueue: record('serviceBusQueue'),
+    serviceBusTopic: record('serviceBusTopic'),
+    eventHub: record('eventHub'),
+    storageBlob: record('storageBlob'),
+    eventGrid: record('eventGrid'),
+    timer: record('timer'),
+    cosmosDB: record('cosmosDB'),
+  };
+  return { app, calls };
 }
