@@ -1,11 +1,13 @@
 /**
  * `serve()` against a bare `node:http` server doing the same work, over loopback with autocannon:
  * GET JSON (route match + JSON response) and a validated JSON POST (read body, JSON.parse, zod,
- * 201 JSON). Both servers run in one child process, so the load generator (this process) never
- * competes with them for the same event loop; cases are interleaved over rounds so drift on a
- * shared machine hits them alike, taking turns to go first. Prints the median requests/s and p99
- * of each and the ratios (each the median over rounds of that round's ratio), with the server's
- * CPU time per request (which does not depend on how fast the load generator is).
+ * 201 JSON). Each server runs in a child process of its own, as a deployed server would, so the
+ * load generator (this process) never competes with them for the same event loop and neither
+ * server shares the JIT state of node's HTTP internals with the other. Cases are interleaved
+ * over rounds so drift on a shared machine hits them alike, taking turns to go first. Prints
+ * the median requests/s and p99 of each and the ratios (each the median over rounds of that
+ * round's ratio), with the server's CPU time per request (which does not depend on how fast the
+ * load generator is).
  * Targets: >= 0.9x requests/s on GET, >= 0.85x on the validated POST, p99 <= 1.3x raw.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -25,7 +27,7 @@ const stored = { id: 'ord_1', customer: 'ada@example.com', status: 'pending', to
 const body = JSON.stringify({ customer: 'ada@example.com', lines: [{ sku: 'book', qty: 2, unitPrice: 12.5 }] });
 
 // ---------------------------------------------------------------------------------------------
-// The servers (child process)
+// The servers (one child process each)
 // ---------------------------------------------------------------------------------------------
 
 function rawHandler(req: IncomingMessage, res: ServerResponse): void {
@@ -63,18 +65,23 @@ function rawHandler(req: IncomingMessage, res: ServerResponse): void {
   res.end();
 }
 
-async function runServers(): Promise<void> {
-  const raw = createServer(rawHandler);
-  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
-  const api = router(
-    http({ method: 'GET', path: '/orders/:id' }).handle((req) => ({ ...stored, id: req.params.id })),
-    http({ method: 'POST', path: '/orders', body: Order }).handle((req) => ({
-      status: 201,
-      body: { ...req.body, id: 'ord_2', status: 'pending' },
-    })),
-  );
-  const skyport = await serve({ api }, { port: 0, host: '127.0.0.1', announce: false });
-  process.stdout.write(`${JSON.stringify({ raw: (raw.address() as AddressInfo).port, skyport: skyport.port })}\n`);
+async function runServer(which: string): Promise<void> {
+  let port: number;
+  if (which === 'raw') {
+    const raw = createServer(rawHandler);
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    port = (raw.address() as AddressInfo).port;
+  } else {
+    const api = router(
+      http({ method: 'GET', path: '/orders/:id' }).handle((req) => ({ ...stored, id: req.params.id })),
+      http({ method: 'POST', path: '/orders', body: Order }).handle((req) => ({
+        status: 201,
+        body: { ...req.body, id: 'ord_2', status: 'pending' },
+      })),
+    );
+    port = (await serve({ api }, { port: 0, host: '127.0.0.1', announce: false })).port;
+  }
+  process.stdout.write(`${port}\n`);
   // Each line on stdin asks for the CPU time used so far, so the parent can charge it per case.
   process.stdin.setEncoding('utf8').on('data', () => {
     const usage = process.cpuUsage();
@@ -161,20 +168,20 @@ function pairedRatio(values: readonly number[], bases: readonly number[]): numbe
   return median(values.map((value, i) => value / (bases[i] ?? Number.NaN)));
 }
 
-interface Servers {
+/** One server in its own process. */
+interface Server {
   readonly child: ChildProcess;
-  readonly raw: number;
-  readonly skyport: number;
+  readonly port: number;
   /** CPU microseconds the server process has used so far. */
   cpu(): Promise<number>;
 }
 
-async function startServers(): Promise<Servers> {
+async function startServer(which: 'raw' | 'skyport'): Promise<Server> {
   // The servers run as plain node, like users run them: a TypeScript loader is only needed when
   // this script runs from source (it also rewrites the built packages, which distorts the numbers).
   const self = fileURLToPath(import.meta.url);
   const loader = self.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, self, '--serve'], {
+  const child = spawn(process.execPath, [...loader, self, '--serve', which], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
@@ -197,7 +204,7 @@ async function startServers(): Promise<Servers> {
   });
   let exited: Error | undefined;
   child.once('exit', (code) => {
-    exited = new Error(`the server process exited with ${code}`);
+    exited = new Error(`the ${which} server process exited with ${code}`);
     waiting?.('');
   });
   const nextLine = () =>
@@ -207,10 +214,10 @@ async function startServers(): Promise<Servers> {
       else if (exited) reject(exited);
       else waiting = (line) => (exited ? reject(exited) : resolve(line));
     });
-  const ports = JSON.parse(await nextLine()) as { raw: number; skyport: number };
+  const port = Number(await nextLine());
   return {
     child,
-    ...ports,
+    port,
     cpu: async () => {
       child.stdin?.write('cpu\n');
       return Number(await nextLine());
@@ -219,27 +226,24 @@ async function startServers(): Promise<Servers> {
 }
 
 async function main(): Promise<void> {
-  const servers = await startServers();
-  const { child, raw, skyport } = servers;
+  const servers = { raw: await startServer('raw'), skyport: await startServer('skyport') };
   let missed = 0;
   try {
     console.log(`${connections} connections, ${rounds} interleaved rounds of ${seconds}s per case, loopback`);
     for (const scenario of scenarios) {
-      await shoot(raw, scenario, 1);
-      await shoot(skyport, scenario, 1);
+      await shoot(servers.raw.port, scenario, 1);
+      await shoot(servers.skyport.port, scenario, 1);
       const rps = { raw: [] as number[], skyport: [] as number[] };
       const p99 = { raw: [] as number[], skyport: [] as number[] };
       const cpu = { raw: [] as number[], skyport: [] as number[] };
       for (let round = 0; round < rounds; round++) {
         // The cases take turns going first, so neither always follows the other.
-        const order = [
-          ['raw', raw],
-          ['skyport', skyport],
-        ] as const;
-        for (const [which, port] of round % 2 === 0 ? order : [...order].reverse()) {
-          const before = await servers.cpu();
-          const result = await shoot(port, scenario, seconds);
-          const used = (await servers.cpu()) - before;
+        const order = ['raw', 'skyport'] as const;
+        for (const which of round % 2 === 0 ? order : [...order].reverse()) {
+          const server = servers[which];
+          const before = await server.cpu();
+          const result = await shoot(server.port, scenario, seconds);
+          const used = (await server.cpu()) - before;
           rps[which].push(result.requests);
           p99[which].push(result.p99);
           cpu[which].push(used / Math.max(1, result.requests * seconds));
@@ -267,10 +271,12 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    child.kill('SIGTERM');
+    servers.raw.child.kill('SIGTERM');
+    servers.skyport.child.kill('SIGTERM');
   }
   if (missed > 0) console.log(`\n${missed} target(s) missed`);
 }
 
-if (process.argv.includes('--serve')) await runServers();
+const serveIndex = process.argv.indexOf('--serve');
+if (serveIndex >= 0) await runServer(process.argv[serveIndex + 1] ?? 'skyport');
 else await main();
