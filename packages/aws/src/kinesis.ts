@@ -4,7 +4,7 @@
  * reported (Lambda retries from the first one).
  */
 import { createStreamRecord, decodeBase64, type StreamRecord } from '@skyport/core';
-import { arnName, obj, str } from './read.js';
+import { arnName, awsError, obj, str } from './read.js';
 import type { RecordMapper } from './records.js';
 
 /**
@@ -17,7 +17,17 @@ export const kinesisRecords: RecordMapper<StreamRecord> = {
   id: (record) => str(obj(record.kinesis)?.sequenceNumber),
   map: (record) => {
     const kinesis = obj(record.kinesis) ?? {};
-    const data = str(kinesis.data) ?? '';
+    const data = kinesis.data;
+    // Kinesis always sends `data` as a base64 string: anything else fails this record rather
+    // than running it as empty data.
+    if (typeof data !== 'string') {
+      throw awsError(
+        'INVALID_EVENT',
+        `Kinesis record ${String(kinesis.sequenceNumber)} has no string data`,
+        'stream',
+        'kinesis',
+      );
+    }
     const arrival = kinesis.approximateArrivalTimestamp;
     return createStreamRecord({
       id: str(record.eventID),

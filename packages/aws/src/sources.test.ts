@@ -134,6 +134,26 @@ describe('SQS', () => {
     await expect(invokeLambda(fn, noId)).rejects.toMatchObject({ code: 'INVALID_EVENT', kind: 'queue', shape: 'sqs' });
   });
 
+  it('fails a record whose body is not a string, and only that record, without running it', async () => {
+    const seen: unknown[] = [];
+    const fn = queue({ name: 'q' }).handle((msg) => {
+      seen.push(msg.body);
+    });
+    const event = {
+      Records: [
+        sqsRecord('a', '1'),
+        { ...sqsRecord('b', '2'), body: { orderId: 'o1' } },
+        { ...sqsRecord('c', '3'), body: undefined },
+        sqsRecord('d', ''),
+      ],
+    };
+    expect(await invokeLambda(fn, event)).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'b' }, { itemIdentifier: 'c' }],
+    });
+    // An empty string is an empty message, not a malformed one.
+    expect(seen).toEqual([1, '']);
+  });
+
   it('unwraps SNS envelopes when asked (the FIFO fixture)', async () => {
     const seen: Message[] = [];
     const fn = queue({ name: 'q', aws: { unwrapSns: true } }).handle((msg) => {
@@ -188,6 +208,24 @@ describe('Kinesis', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ body: 'Hello, this is a test.', partitionKey: '1', source: 'lambda-stream' });
     expect(seen[0]?.publishedAt.getTime()).toBe(1545084650987);
+  });
+
+  it('fails a record without string data from that record onward, never running it as empty data', async () => {
+    const record = (sequenceNumber: string, data: unknown) => ({
+      eventSource: 'aws:kinesis',
+      eventID: `shardId-000000000000:${sequenceNumber}`,
+      eventSourceARN: 'arn:aws:kinesis:eu-west-1:1:stream/orders',
+      kinesis: { sequenceNumber, partitionKey: 'p', data, approximateArrivalTimestamp: 1545084650.987 },
+    });
+    const seen: unknown[] = [];
+    const fn = stream({ name: 's' }).handle((rec) => {
+      seen.push(rec.body);
+    });
+    const event = { Records: [record('1', 'eyJuIjoxfQ=='), record('2', { n: 2 }), record('3', 'eyJuIjozfQ==')] };
+    expect(await invokeLambda(fn, event)).toEqual({
+      batchItemFailures: [{ itemIdentifier: '2' }, { itemIdentifier: '3' }],
+    });
+    expect(seen).toEqual([{ n: 1 }]);
   });
 });
 

@@ -5,7 +5,7 @@
  * arrive as a JSON envelope in the body; `unwrapSns` opens it.
  */
 import { createMessage, type Message, type TraceCarrier } from '@skyport/core';
-import { arnName, type Obj, obj, str, stringMap } from './read.js';
+import { arnName, awsError, type Obj, obj, str, stringMap } from './read.js';
 import type { RecordMapper } from './records.js';
 
 function messageAttributes(value: unknown): Record<string, string> {
@@ -40,7 +40,12 @@ function snsEnvelope(body: string): Obj | undefined {
  */
 export function sqsMessage(record: Obj, unwrapSns: boolean): Message {
   const system = stringMap(record.attributes);
-  const body = str(record.body) ?? '';
+  const body = record.body;
+  // SQS always sends the body as a string (an empty message is ''): anything else is not an SQS
+  // record, and running it as an empty message would acknowledge what the handler never saw.
+  if (typeof body !== 'string') {
+    throw awsError('INVALID_EVENT', `SQS record ${String(record.messageId)} has no string body`, 'queue', 'sqs');
+  }
   const envelope = unwrapSns ? snsEnvelope(body) : undefined;
   const attributes = envelope ? snsAttributes(envelope.MessageAttributes) : messageAttributes(record.messageAttributes);
   return createMessage({
