@@ -113,10 +113,12 @@ describe('JSON fields and defaults', () => {
 
   it('stream: body, sequence, id (the sequence), partitionKey (default), publishedAt, source', async () => {
     const before = Date.now();
-    await postJson('clicks', [{ sequence: '42', body: { page: '/' } }, { id: 'r-1' }, {}]);
-    const [first, second, third] = seen.stream as [StreamRecord, StreamRecord, StreamRecord];
+    await postJson('clicks', [{ sequence: '42', body: { page: '/' } }, { id: 'r-1' }, {}, {}]);
+    const [first, second, third, fourth] = seen.stream as [StreamRecord, StreamRecord, StreamRecord, StreamRecord];
     expect(Number(third.sequence)).toBeGreaterThanOrEqual(before);
     expect(third.id).toBe(third.sequence);
+    // One more for each later record.
+    expect(Number(fourth.sequence)).toBe(Number(third.sequence) + 1);
     expect(first).toMatchObject({
       id: '42',
       sequence: '42',
@@ -204,6 +206,8 @@ describe('refused events: 400 problem details, nothing run', () => {
     ['an attempt below 1', 'orders', '{"attempt":0}', 'INVALID_EVENT'],
     ['a negative size', 'uploads', '{"key":"a","size":-1}', 'INVALID_EVENT'],
     ['an id that is not a string', 'orders', '{"id":7}', 'INVALID_EVENT'],
+    ['a message with a misspelled body', 'orders', '{"Body":{"orderId":"o1"}}', 'INVALID_EVENT'],
+    ['a record with a field records do not have', 'clicks', '{"data":"x"}', 'INVALID_EVENT'],
   ])('%s', async (_name, name, body, code) => {
     const res = await post(name, body, { 'content-type': 'application/json', 'x-request-id': 'req-5' });
     expect(res.status).toBe(400);

@@ -98,6 +98,54 @@ describe('portableBatch()', () => {
     expect(refusal(signup, { type: 'user.created', time: 'soon' })).toMatch(/"time" must be an ISO 8601/);
   });
 
+  it('refuses a message or record with a field it does not have, rather than running it as an empty message', () => {
+    // Prepare: an Event Grid event posted to a queue function, and a misspelled body.
+    const eventGrid = {
+      id: 'e1',
+      eventType: 'Microsoft.Storage.BlobCreated',
+      subject: '/blobServices/default/containers/c/blobs/a.txt',
+      data: { url: 'https://x.blob.core.windows.net/c/a.txt' },
+      dataVersion: '',
+      eventTime: '2026-01-01T00:00:00Z',
+    };
+    const refusal = (fn: typeof ship | typeof clicks, value: unknown) => {
+      try {
+        portableBatch(fn, 'x', value);
+      } catch (error) {
+        return error instanceof SkyportError ? `${error.code}: ${error.message}` : String(error);
+      }
+      return 'accepted';
+    };
+
+    // Act + Assert
+    expect(refusal(ship, eventGrid)).toBe(
+      'INVALID_EVENT: node: a queue event has no field "eventType" (its fields: body, id, attributes, attempt, ' +
+        'publishedAt, source, groupId, orderingKey) (queue function, got object {id, eventType, subject, data, ' +
+        'dataVersion, eventTime})',
+    );
+    expect(refusal(ship, [{ body: 1 }, { id: 'm2', Body: { orderId: 'o1' } }])).toMatch(
+      /^INVALID_EVENT: node: a queue event has no field "Body"/,
+    );
+    expect(refusal(clicks, { data: 'x' })).toMatch(/^INVALID_EVENT: node: a stream event has no field "data"/);
+    // No field at all is an empty message, as before.
+    expect(refusal(ship, {})).toBe('accepted');
+  });
+
+  it('gives each record of a batch posted without ids a sequence of its own, in order', () => {
+    // Act
+    const items = portableBatch(clicks, 'clicks', [{ body: 1 }, { body: 2 }, { body: 3 }]);
+
+    // Assert
+    const ids = items.map((item) => item.id);
+    expect(new Set(ids).size).toBe(3);
+    const sequences = ids.map((id) => BigInt(id));
+    expect(sequences[1]).toBe((sequences[0] as bigint) + 1n);
+    expect(sequences[2]).toBe((sequences[1] as bigint) + 1n);
+    // A later batch continues after this one.
+    const [later] = portableBatch(clicks, 'clicks', { body: 4 });
+    expect(BigInt(later?.id ?? '0') > (sequences[2] as bigint)).toBe(true);
+  });
+
   it('takes the shapes the test kit prints, times as ISO strings or epoch milliseconds, and null as absent', () => {
     // Act
     const [tick] = portableBatch(nightly, 'nightly', { scheduledTime: 0, isPastDue: true, name: null });

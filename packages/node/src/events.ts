@@ -160,6 +160,43 @@ function payload(value: unknown): string {
 
 const ops: readonly ChangeOp[] = ['insert', 'update', 'delete'];
 
+let lastSequence = 0;
+
+/**
+ * The default sequence number of a stream record: the current time in ms, moved on by one when
+ * an earlier record took it, so the records of a batch (which report failures by id) never share
+ * one and keep their order.
+ */
+function nextSequence(): string {
+  lastSequence = Math.max(Date.now(), lastSequence + 1);
+  return String(lastSequence);
+}
+
+const messageFields: ReadonlySet<string> = new Set([
+  'body',
+  'id',
+  'attributes',
+  'attempt',
+  'publishedAt',
+  'source',
+  'groupId',
+  'orderingKey',
+]);
+const recordFields: ReadonlySet<string> = new Set(['body', 'sequence', 'id', 'partitionKey', 'publishedAt', 'source']);
+
+/**
+ * Refuses a field a message or record does not have. Every field has a default (`{}` is an empty
+ * message), so an event of another shape, or one with a misspelled `body`, would otherwise run as
+ * an empty message and be acknowledged.
+ */
+function onlyKnown(kind: Kind, value: Json, known: ReadonlySet<string>): void {
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) {
+      throw invalid(kind, `a ${kind} event has no field "${key}" (its fields: ${[...known].join(', ')})`, value);
+    }
+  }
+}
+
 function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): EventOf<Kind> {
   const kind = fn.kind;
   if (value === undefined && kind === 'schedule') value = {};
@@ -168,6 +205,7 @@ function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): Event
   switch (kind) {
     case 'queue': {
       const options = fn.options as KindOptions['queue'];
+      onlyKnown(kind, value, messageFields);
       return createMessage({
         id: field.string('id') ?? randomUUID(),
         data: payload(value.body),
@@ -182,8 +220,9 @@ function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): Event
     }
     case 'stream': {
       const options = fn.options as KindOptions['stream'];
+      onlyKnown(kind, value, recordFields);
       const id = field.string('id');
-      const sequence = field.string('sequence') ?? id ?? String(Date.now());
+      const sequence = field.string('sequence') ?? id ?? nextSequence();
       return createStreamRecord({
         id: id ?? sequence,
         sequence,

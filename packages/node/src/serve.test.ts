@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { type Context, cors, http, queue, router, schedule } from '@skyport/core';
+import { type Context, cors, events, http, queue, router, schedule } from '@skyport/core';
 import { cloudPrincipal } from '@skyport/core/auth';
 import { aws, httpRequest, invoke } from '@skyport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -266,6 +266,39 @@ describe('serve()', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ batchItemFailures: [] });
     expect(names).toEqual(['aws:ship']);
+  });
+
+  it('hands a binary-mode CloudEvent its exact bytes, as the Functions Framework does', async () => {
+    // Prepare
+    const seen: unknown[] = [];
+    const ev = events({}).handle((event) => {
+      seen.push(event.data);
+    });
+    const server = await start({ ev });
+    const bytes = new Uint8Array([0x00, 0xff, 0xfe, 0x80, 0x41]);
+    const headers = {
+      'ce-specversion': '1.0',
+      'ce-id': '1',
+      'ce-source': '//storage.googleapis.com/projects/_/buckets/b',
+      'ce-type': 'com.example.blob',
+    };
+
+    // Act
+    const binary = await fetch(`${server.url}/_skyport/ev`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
+    const json = await fetch(`${server.url}/_skyport/ev`, {
+      method: 'POST',
+      headers: { ...headers, 'ce-id': '2', 'content-type': 'application/json' },
+      body: '{"n":1}',
+    });
+
+    // Assert
+    expect(binary.status).toBe(200);
+    expect(json.status).toBe(200);
+    expect(seen).toEqual([bytes, { n: 1 }]);
   });
 
   it('builds the context from the request: node cloud, request id, function name, trace headers', async () => {

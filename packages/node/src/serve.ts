@@ -445,13 +445,14 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       fail(res, req, new MethodNotAllowed(`post the event to ${EVENT_PREFIX}${name}`, { headers: { allow: 'POST' } }));
       return;
     }
-    let text: string;
+    let bytes: Buffer | undefined;
     try {
-      text = hasBody(req) ? (await readBody(req, limit)).toString('utf8') : '';
+      bytes = hasBody(req) ? await readBody(req, limit) : undefined;
     } catch (error) {
       fail(res, req, error);
       return;
     }
+    const text = bytes === undefined ? '' : bytes.toString('utf8');
     const binaryCloudEvent = typeof req.headers['ce-specversion'] === 'string';
     let value: unknown;
     if (text.trim() === '') value = undefined;
@@ -469,7 +470,9 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     const ctx = contextFor(req, res, name, entry.fn.kind);
     const raw = detectRaw(value, req.headers);
     if (raw !== undefined) {
-      const event = binaryCloudEvent ? binaryRequest(req, text) : value;
+      // A binary-mode CloudEvent's body is its data: the adapter gets the exact bytes, as from the
+      // Functions Framework (decoded as text, bytes that are not UTF-8 would be replaced).
+      const event = binaryCloudEvent ? binaryRequest(req, bytes ?? new Uint8Array(0)) : value;
       try {
         const invoke = await loadInvoker(raw.cloud);
         const result = await invoke(entry.fn, event, { name });
@@ -597,7 +600,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
  * A binary-mode CloudEvent (`ce-*` headers, the body is `data`) as the HTTP request the GCP
  * adapter decodes, the way the Functions Framework receives it.
  */
-function binaryRequest(req: IncomingMessage, body: string): Record<string, unknown> {
+function binaryRequest(req: IncomingMessage, body: Uint8Array): Record<string, unknown> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if ((name.startsWith('ce-') || name === 'content-type') && typeof value === 'string') headers[name] = value;
