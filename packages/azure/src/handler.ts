@@ -130,7 +130,9 @@ function itemsOf(
         settings.container ??
         (fn.options as { collection?: string }).collection ??
         fallbackName;
-      return cosmosItems(trigger, collection, kind);
+      // The mode the trigger was registered with (`azure.options.changeFeedMode`), when known.
+      const mode = asString(declared?.changeFeedMode) ?? asString(settings.options?.changeFeedMode);
+      return cosmosItems(trigger, collection, kind, mode);
     }
     default:
       throw unknownEvent(kind, type);
