@@ -82,7 +82,18 @@ export function toText(value: unknown): string | undefined {
 }
 
 /**
- * A string map from an object of any values (application properties, user properties).
+ * Sets `out[key]` as an own property. A property may be named `__proto__`, which assignment
+ * would take as the object's prototype instead (the property lost).
+ */
+function put(out: Record<string, string>, key: string, value: string): void {
+  if (key === '__proto__') {
+    Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+  } else out[key] = value;
+}
+
+/**
+ * A string map from an object of any values (application properties, user properties). Every
+ * property becomes an own key, `__proto__` included.
  *
  * @example
  * stringMap({ tenant: 'a', n: 1 }); // { tenant: 'a', n: '1' }
@@ -93,7 +104,7 @@ export function stringMap(value: unknown): Record<string, string> {
   if (!record) return out;
   for (const key of Object.keys(record)) {
     const text = toText(record[key]);
-    if (text !== undefined) out[key] = text;
+    if (text !== undefined) put(out, key, text);
   }
   return out;
 }

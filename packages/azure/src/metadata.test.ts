@@ -1,0 +1,58 @@
+import { type Message, queue } from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { invocation } from '../test/helpers.js';
+import { toAzure } from './handler.js';
+import { stringMap } from './metadata.js';
+
+describe('stringMap', () => {
+  it('keeps a property named __proto__ as an own key, not as the prototype', () => {
+    // Prepare: JSON.parse makes "__proto__" an own key, as the host's metadata does
+    const properties = JSON.parse('{"__proto__":{"isAdmin":true},"tenant":"a"}') as unknown;
+
+    // Act
+    const map = stringMap(properties);
+
+    // Assert
+    expect(Object.keys(map)).toEqual(['__proto__', 'tenant']);
+    expect(Object.getPrototypeOf(map)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(map, '__proto__')?.value).toBe('{"isAdmin":true}');
+    expect((map as { isAdmin?: unknown }).isAdmin).toBeUndefined();
+  });
+
+  it('turns every value into text and drops null and undefined', () => {
+    expect(stringMap({ s: 'x', n: 1, b: false, o: { a: 1 }, nil: null, u: undefined })).toEqual({
+      s: 'x',
+      n: '1',
+      b: 'false',
+      o: '{"a":1}',
+    });
+    expect(stringMap([1])).toEqual({});
+  });
+});
+
+describe('Service Bus application properties', () => {
+  it('reach the message attributes with a __proto__ property intact', async () => {
+    // Prepare
+    const seen: Message[] = [];
+    const fn = queue({ name: 'orders' }).handle((msg) => {
+      seen.push(msg);
+    });
+    const { context } = invocation({
+      triggerMetadata: {
+        messageId: 'm-1',
+        deliveryCount: 1,
+        applicationProperties: JSON.parse('{"__proto__":"x","tenant":"a"}') as unknown,
+      },
+      options: { trigger: { type: 'serviceBusTrigger', name: 'message', queueName: 'orders' } },
+    });
+
+    // Act
+    await toAzure(fn)('hello', context);
+
+    // Assert
+    const attributes = seen[0]?.attributes ?? {};
+    expect(Object.keys(attributes)).toEqual(['__proto__', 'tenant']);
+    expect(Object.getOwnPropertyDescriptor(attributes, '__proto__')?.value).toBe('x');
+    expect(Object.getPrototypeOf(attributes)).toBe(Object.prototype);
+  });
+});
