@@ -127,3 +127,21 @@ describe('invokeAzure', () => {
     await expect(invokeAzure(fn, null as never)).rejects.toBeInstanceOf(SkyportError);
   });
 });
+
+describe('invokeAzure: an http input read from JSON is checked field by field', () => {
+  const hello = http({ method: 'GET', path: '/hello' }).handle(() => 'hi');
+
+  it.each([
+    [{ url: 'http://[' }, 'got a "url" that is not a URL or a path: http://['],
+    [{ url: '/api/hello', method: 5 }, 'needs "method" as a string'],
+    [{ url: '/api/hello', headers: 'x' }, 'needs "headers" as an object'],
+    [{ url: '/api/hello', params: [1] }, 'needs "params" as an object'],
+    [{ url: '/api/hello', headers: { 'x-a': 'one\ntwo' } }, 'got a request @azure/functions refuses'],
+    [{ url: '/api/hello', headers: { 'bad name': 'x' } }, 'got a request @azure/functions refuses'],
+  ])('%j is refused with INVALID_EVENT: %s', async (input, message) => {
+    const attempt = invokeAzure(hello, input as never);
+    await expect(attempt).rejects.toBeInstanceOf(SkyportError);
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_EVENT' });
+    await expect(attempt).rejects.toThrow(message);
+  });
+});

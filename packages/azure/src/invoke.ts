@@ -70,7 +70,21 @@ function httpRequestOf(
   route: string | undefined,
 ): AzureHttpRequest {
   if (typeof input.url !== 'string' || input.url === '') throw invalidInput('http', 'needs an http input with a "url"');
-  const url = new URL(input.url, 'http://localhost:7071');
+  // The types say what an input holds, but one read from a JSON file may hold anything: each
+  // field is checked, so a wrong one is refused by name rather than failing inside the library.
+  const method: unknown = input.method;
+  if (method !== undefined && typeof method !== 'string') throw invalidInput('http', 'needs "method" as a string');
+  for (const field of ['headers', 'query', 'params'] as const) {
+    if (input[field] !== undefined && asRecord(input[field]) === undefined) {
+      throw invalidInput('http', `needs "${field}" as an object`);
+    }
+  }
+  let url: URL;
+  try {
+    url = new URL(input.url, 'http://localhost:7071');
+  } catch {
+    throw invalidInput('http', `got a "url" that is not a URL or a path: ${input.url}`);
+  }
   for (const [key, value] of Object.entries(input.query ?? {})) {
     if (!url.searchParams.has(key)) url.searchParams.append(key, String(value));
   }
@@ -96,13 +110,15 @@ function httpRequestOf(
     body = { bytes: utf8Bytes(JSON.stringify(input.body)) };
     headers['content-type'] ??= 'application/json';
   }
-  return new lib.HttpRequest({
-    method: (input.method ?? 'GET').toUpperCase(),
-    url: url.href,
-    headers,
-    params,
-    body,
-  });
+  try {
+    return new lib.HttpRequest({ method: (method ?? 'GET').toUpperCase(), url: url.href, headers, params, body });
+  } catch (error) {
+    // What the library refuses (a header name or value HTTP does not allow) is the input's fault.
+    throw invalidInput(
+      'http',
+      `got a request @azure/functions refuses: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 /**

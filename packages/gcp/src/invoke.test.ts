@@ -205,3 +205,30 @@ describe('invokeGcp', () => {
     expect(seen[0]).toMatchObject({ id: 'e1', type: 't', subject: 's', data: { a: 1 } });
   });
 });
+
+describe('invokeGcp: an input read from JSON is checked field by field', () => {
+  const hello = http({ method: 'GET', path: '/hello' }).handle(() => 'hi');
+
+  it.each([
+    [[1, 2], 'the input must be an object'],
+    [{ method: 5 }, '"method" must be a string'],
+    [{ path: 7 }, '"path" must be a string'],
+    [{ path: '/hello', headers: 'x' }, '"headers" must be an object'],
+    [{ path: '/hello', headers: { 'x-n': 1 } }, 'the header x-n must be a string or a list of strings'],
+    [{ path: '/hello', query: 3 }, '"query" must be a string or an object'],
+    [{ path: '/hello', query: { tag: { a: 1 } } }, 'the query parameter tag must be a string or a list of strings'],
+  ])('%j is refused with INVALID_EVENT: %s', async (input, message) => {
+    const attempt = invokeGcp(hello, input as never);
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_EVENT', adapter: 'gcp' });
+    await expect(attempt).rejects.toThrow(message);
+  });
+
+  it('still takes header and query lists', async () => {
+    const echo = http({ method: 'GET', path: '/echo' }).handle((req) => ({
+      tags: req.queryAll.getAll('tag'),
+      h: req.headers['x-a'],
+    }));
+    const res = await invokeGcp(echo, { path: '/echo', headers: { 'x-a': ['1', '2'] }, query: { tag: ['a', 'b'] } });
+    expect(res.body).toEqual({ tags: ['a', 'b'], h: '1, 2' });
+  });
+});

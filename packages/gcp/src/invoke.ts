@@ -5,7 +5,7 @@
  */
 import { fromUtf8, utf8 } from '@skyport/core';
 import { looksLikeCloudEvent } from './cloudevent.js';
-import { isObject } from './errors.js';
+import { gcpError, isObject } from './errors.js';
 import { toGcp } from './handler.js';
 import type {
   AnySkyportFunction,
@@ -24,15 +24,29 @@ interface Described {
   readonly body: Uint8Array;
 }
 
+// A CloudEvent or a push envelope never has a top-level `path`, `method` or `headers`: an input
+// with one is an HTTP request, and its fields are then checked (a `method` of 5 is refused, not
+// sent as a JSON body).
 function isHttpInput(input: GcpInput): input is GcpHttpInput {
-  return (
-    ('path' in input && typeof input.path === 'string') ||
-    ('method' in input && typeof input.method === 'string') ||
-    ('headers' in input && isObject(input.headers))
-  );
+  return 'path' in input || 'method' in input || 'headers' in input;
 }
 
-function describe(input: GcpInput): Described {
+/** The values of a header or query field: a string or a list of strings (JSON from a file may hold anything). */
+function textValues(value: unknown, what: string, kind: string): string | string[] {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...value];
+  throw gcpError('INVALID_EVENT', kind, 'http request', `${what} must be a string or a list of strings`);
+}
+
+function describe(input: GcpInput, kind: string): Described {
+  if (!isObject(input)) {
+    throw gcpError(
+      'INVALID_EVENT',
+      kind,
+      'unknown',
+      'the input must be an object: an HTTP request, a CloudEvent or a push envelope',
+    );
+  }
   if (!isHttpInput(input)) {
     const structured = looksLikeCloudEvent(input);
     return {
@@ -42,9 +56,23 @@ function describe(input: GcpInput): Described {
       body: utf8(JSON.stringify(input)),
     };
   }
+  // The types say what an input holds, but one read from a JSON file may hold anything: each
+  // field is checked, so a wrong one is refused by name rather than failing deep inside.
+  const method: unknown = input.method;
+  const path: unknown = input.path;
+  const givenHeaders: unknown = input.headers;
+  if (method !== undefined && typeof method !== 'string') {
+    throw gcpError('INVALID_EVENT', kind, 'http request', '"method" must be a string');
+  }
+  if (path !== undefined && typeof path !== 'string') {
+    throw gcpError('INVALID_EVENT', kind, 'http request', '"path" must be a string');
+  }
+  if (givenHeaders !== undefined && !isObject(givenHeaders)) {
+    throw gcpError('INVALID_EVENT', kind, 'http request', '"headers" must be an object');
+  }
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(input.headers ?? {})) {
-    headers[name.toLowerCase()] = typeof value === 'string' ? value : [...value];
+  for (const [name, value] of Object.entries(givenHeaders ?? {})) {
+    headers[name.toLowerCase()] = textValues(value, `the header ${name}`, kind);
   }
   let body: Uint8Array = new Uint8Array(0);
   if (typeof input.body === 'string') body = utf8(input.body);
@@ -53,20 +81,25 @@ function describe(input: GcpInput): Described {
     body = utf8(JSON.stringify(input.body));
     headers['content-type'] ??= 'application/json';
   }
-  let target = input.path ?? '/';
-  if (input.query !== undefined) {
-    const query =
-      typeof input.query === 'string'
-        ? input.query.replace(/^\?/, '')
+  let target = path ?? '/';
+  const query: unknown = input.query;
+  if (query !== undefined) {
+    if (typeof query !== 'string' && !isObject(query)) {
+      throw gcpError('INVALID_EVENT', kind, 'http request', '"query" must be a string or an object');
+    }
+    const search =
+      typeof query === 'string'
+        ? query.replace(/^\?/, '')
         : new URLSearchParams(
-            Object.entries(input.query).flatMap(([key, value]) =>
-              (typeof value === 'string' ? [value] : value).map((item): [string, string] => [key, item]),
-            ),
+            Object.entries(query).flatMap(([key, value]) => {
+              const values = textValues(value, `the query parameter ${key}`, kind);
+              return (typeof values === 'string' ? [values] : values).map((item): [string, string] => [key, item]);
+            }),
           ).toString();
-    if (query) target += `${target.includes('?') ? '&' : '?'}${query}`;
+    if (search) target += `${target.includes('?') ? '&' : '?'}${search}`;
   }
   headers.host ??= 'localhost';
-  return { method: (input.method ?? (body.byteLength > 0 ? 'POST' : 'GET')).toUpperCase(), target, headers, body };
+  return { method: (method ?? (body.byteLength > 0 ? 'POST' : 'GET')).toUpperCase(), target, headers, body };
 }
 
 function decode(headers: Record<string, string>, body: Uint8Array | undefined): unknown {
@@ -95,7 +128,7 @@ function decode(headers: Record<string, string>, body: Uint8Array | undefined): 
  * fulfilled.status; // 204
  */
 export async function invokeGcp(fn: AnySkyportFunction, input: GcpInput, options: GcpOptions = {}): Promise<GcpResult> {
-  const request = describe(input);
+  const request = describe(input, fn.kind);
   const req: GcpRequest = {
     method: request.method,
     url: request.target,

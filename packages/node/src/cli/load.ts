@@ -3,7 +3,7 @@
  * under tsx's loader when needed, so the module and the CLI share one copy of every package),
  * and picking the Skyport functions out of its exports.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -57,6 +57,8 @@ export function tsxLoader(): string {
 export function modulePath(spec: string): string {
   const path = resolve(process.cwd(), spec);
   if (!existsSync(path)) throw new UsageError(`module not found: ${spec}`);
+  // Node imports files only (no directory index): say so rather than fail inside import().
+  if (statSync(path).isDirectory()) throw new UsageError(`${spec} is a directory: name the module file in it`);
   return path;
 }
 

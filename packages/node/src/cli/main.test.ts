@@ -220,4 +220,49 @@ describe('main()', () => {
     expect(io.stdout()).toBe('');
     expect(io.stderr()).toContain('is not an event report takes: node: "scheduledTime" must be an ISO 8601 time');
   });
+  it.each([
+    ['gcp', 'report', {}, 'gcp: '],
+    ['gcp', 'ship', { specversion: '1.0', id: '1', source: '//x', type: 'com.example.other', data: {} }, 'gcp: '],
+    [
+      'gcp',
+      'whoami',
+      { path: '/whoami', headers: { 'x-n': 1 } },
+      'the header x-n must be a string or a list of strings',
+    ],
+    ['gcp', 'whoami', { method: 5 }, '"method" must be a string'],
+    ['azure', 'whoami', { url: 'http://[' }, 'got a "url" that is not a URL or a path: http://['],
+    ['azure', 'whoami', { url: '/api/whoami', method: 5 }, 'needs "method" as a string'],
+    [
+      'azure',
+      'whoami',
+      { url: '/api/whoami', headers: { 'x-a': 'one\ntwo' } },
+      'got a request @azure/functions refuses',
+    ],
+  ])('--cloud %s: exits 2 for an event %s cannot take, %j, naming the problem', async (cloud, name, event, message) => {
+    // Prepare
+    const io = capture();
+    const file = eventFile(event);
+
+    // Act
+    const code = await main(['invoke', `${functions}#${name}`, '--cloud', cloud, '--event', file], io);
+
+    // Assert
+    expect(code).toBe(2);
+    expect(io.stdout()).toBe('');
+    expect(io.stderr()).toContain(`skyport: the event file ${file} is not an event ${name} takes: `);
+    expect(io.stderr()).toContain(message);
+  });
+
+  it('exits 2 for a module that is a directory, naming it', async () => {
+    // Prepare
+    const io = capture();
+    const dir = here('./__fixtures__');
+
+    // Act
+    const code = await main(['invoke', `${dir}#whoami`, '--event', eventFile({ path: '/whoami' })], io);
+
+    // Assert
+    expect(code).toBe(2);
+    expect(io.stderr()).toContain(`skyport: ${dir} is a directory: name the module file in it`);
+  });
 });

@@ -14,7 +14,7 @@ import { serve } from '../serve.js';
 import { gracefulShutdown } from '../shutdown.js';
 import type { ServeHandle, ServeOptions } from '../types.js';
 import { dev } from './dev.js';
-import { sampleEvent } from './events.js';
+import { eventSources, sampleEvent } from './events.js';
 import { clouds, type InvokeCloud, invokeOnce } from './invoke.js';
 import { functionsOf, importModule, isTypeScript, modulePath, pickFunction, tsxActive, tsxLoader } from './load.js';
 import { help, UsageError } from './usage.js';
@@ -232,6 +232,8 @@ async function invokeCommand(args: readonly string[], io: CliIo): Promise<number
   const restore = setLogDestination({ write: log });
   try {
     const { result, failed } = await invokeOnce(fn, name, event, cloud as InvokeCloud, { log });
+    const refusal = fn.kind === 'http' ? undefined : refusedEvent(result);
+    if (refusal !== undefined) throw new UsageError(`${source} is not an event ${name} takes: ${refusal}`);
     io.out(`${JSON.stringify(result, null, 2)}\n`);
     return failed ? 1 : 0;
   } catch (error) {
@@ -248,6 +250,20 @@ async function invokeCommand(args: readonly string[], io: CliIo): Promise<number
 /** The codes of errors that say an event does not fit the function (thrown before it runs). */
 const eventCodes: ReadonlySet<string> = new Set(['INVALID_EVENT', 'UNKNOWN_EVENT', 'KIND_MISMATCH']);
 
+/**
+ * The detail of a 400 problem an adapter answered for an event function instead of throwing (GCP
+ * answers over HTTP, as the Functions Framework would) when its code says the event does not fit
+ * the function: nothing ran, so it is a bad argument like a throw with that code.
+ */
+function refusedEvent(result: unknown): string | undefined {
+  if (typeof result !== 'object' || result === null) return undefined;
+  const { status, body } = result as { status?: unknown; body?: unknown };
+  if (status !== 400 || typeof body !== 'object' || body === null) return undefined;
+  const { code, detail } = body as { code?: unknown; detail?: unknown };
+  if (typeof code !== 'string' || !eventCodes.has(code)) return undefined;
+  return typeof detail === 'string' ? detail : code;
+}
+
 async function eventsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, { help: { type: 'boolean', short: 'h' } });
   if (values.help) {
@@ -257,7 +273,14 @@ async function eventsCommand(args: readonly string[], io: CliIo): Promise<number
   if (positionals.length === 0 || positionals.length > 2) {
     throw new UsageError('usage: skyport events <cloud> <source>');
   }
-  const event = await sampleEvent(positionals[0] as string, positionals[1]);
+  const cloud = positionals[0] as string;
+  const source = positionals[1];
+  if (source === undefined) {
+    // Listing the sources is a use of its own: one per line on stdout, to read or to loop over.
+    io.out(`${(await eventSources(cloud)).join('\n')}\n`);
+    return 0;
+  }
+  const event = await sampleEvent(cloud, source);
   io.out(`${JSON.stringify(event, null, 2)}\n`);
   return 0;
 }
