@@ -274,7 +274,7 @@ async function main(): Promise<void> {
     servers.raw.child.kill('SIGTERM');
     servers.skyport.child.kill('SIGTERM');
   }
-  if (missed > 0) console.log(`\n${missed} target(s) missed`);
+  if (missed > 0) console.log(`\nserve(): ${missed} target(s) missed`);
 }
 
 const serveIndex = process.argv.indexOf('--serve');

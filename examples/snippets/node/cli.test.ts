@@ -4,7 +4,7 @@
  * the page says (`node --import tsx packages/node/src/cli.ts`).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,14 +181,26 @@ describe('invoke', () => {
 });
 
 describe('events', () => {
-  it('lists the raw sources when run without one, leaving the helpers out', async () => {
+  it('lists the sources when run without one, one per line on stdout, leaving the helpers out', async () => {
     const run = await skyport(['events', 'aws']);
-    expect(run.code).toBe(2);
-    for (const source of ['apiGatewayV2', 'sqs', 'scheduled', 'dynamodb']) expect(run.stderr).toContain(source);
-    expect(run.stderr).not.toContain('lambdaContext');
+    expect(run.code).toBe(0);
+    const sources = run.stdout.trim().split('\n');
+    for (const source of ['apiGatewayV2', 'sqs', 'scheduled', 'dynamodb']) expect(sources).toContain(source);
+    expect(sources).not.toContain('lambdaContext');
     const gcp = await skyport(['events', 'gcp']);
+    expect(gcp.code).toBe(0);
     for (const helper of ['binaryMode', 'schedulerHttpHeaders', 'toFirestoreValue'])
-      expect(gcp.stderr).not.toContain(helper);
+      expect(gcp.stdout).not.toContain(helper);
+    const node = await skyport(['events', 'node']);
+    expect(node.stdout.trim().split('\n')).toEqual([
+      'http',
+      'queue',
+      'stream',
+      'storage',
+      'schedule',
+      'changes',
+      'events',
+    ]);
   });
 
   it('matches names loosely', async () => {
@@ -310,6 +322,31 @@ describe('serve and dev', () => {
       await run.waitFor(/app\.js changed, restarting/, run.stderr);
       await run.waitFor(new RegExp(`(?:${serving.source}[\\s\\S]*){2}`));
       expect((await fetch(`http://127.0.0.1:${port}/hello`)).status).toBe(200);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      await run.stop();
+    }
+  });
+  it('dev sees every save of a file that an editor replaces by renaming a new file over it', async () => {
+    const watched = mkdtempSync(join(scratch, 'renamed-'));
+    const file = join(watched, 'app.js');
+    writeFileSync(file, '1');
+    // What `sed -i` and "safe write" editors do: write a new file, rename it over the old one.
+    const save = (text: string) => {
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+    };
+    const port = await freePort();
+    const serving = `serving \\d+ functions? at http://127\\.0\\.0\\.1:${port}\\n`;
+    const run = long(['dev', module, '--port', String(port), '--host', '127.0.0.1', '--watch', watched]);
+    try {
+      await run.waitFor(new RegExp(serving));
+      for (let saves = 1; saves <= 3; saves++) {
+        save(String(saves + 1));
+        await run.waitFor(new RegExp(`(?:restarting[\\s\\S]*){${saves}}`), run.stderr);
+        await run.waitFor(new RegExp(`(?:${serving}[\\s\\S]*){${saves + 1}}`));
+      }
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
     } finally {

@@ -21,6 +21,13 @@ it('serves the orders example, prints its routes and stops on SIGTERM', async ()
   try {
     const [, port] = await child.waitFor(/at http:\/\/127\.0\.0\.1:(\d+)\n(?:.*\n){7}/);
     expect(child.stdout().startsWith(announced.replace('PORT', port ?? ''))).toBe(true);
+    // Then the example's own block of curl lines to paste.
+    await child.waitFor(/Try it \(Ctrl\+C stops the server\):\n(?:.*\n){9}/);
+    expect(child.stdout().slice(announced.replace('PORT', port ?? '').length)).toMatch(
+      new RegExp(
+        `^\\nTry it \\(Ctrl\\+C stops the server\\):\\n  curl -i -X POST http://127\\.0\\.0\\.1:${port}/orders -H 'content-type: application/json' -d '\\{"customer":"ada@example\\.com",`,
+      ),
+    );
 
     const created = await fetch(`http://127.0.0.1:${port}/orders`, {
       method: 'POST',

@@ -58,16 +58,17 @@ export function dev(options: DevOptions): Promise<number> {
       current.kill('SIGTERM');
     });
 
-  const restart = (file: string) => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(async () => {
-      process.stderr.write(`skyport dev: ${file} changed, restarting\n`);
-      await stopChild();
-      if (!stopping) start();
-    }, 100);
+  const unwatch = () => {
+    for (const watcher of watchers.splice(0)) watcher.close();
   };
 
-  return new Promise((resolve) => {
+  /**
+   * Watches the folders anew. Called again on every restart: an editor that saves by writing a
+   * new file and renaming it over the old one (as `sed -i` does) replaces the file node watched,
+   * and Node's recursive watcher on Linux would not see the next change to that file.
+   */
+  const arm = () => {
+    unwatch();
     for (const dir of options.watch) {
       const watcher = watch(dir, { recursive: true }, (_event, filename) => {
         const name = filename?.toString() ?? '';
@@ -76,11 +77,25 @@ export function dev(options: DevOptions): Promise<number> {
       });
       watchers.push(watcher);
     }
+  };
+
+  const restart = (file: string) => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(async () => {
+      process.stderr.write(`skyport dev: ${file} changed, restarting\n`);
+      arm();
+      await stopChild();
+      if (!stopping) start();
+    }, 100);
+  };
+
+  return new Promise((resolve) => {
+    arm();
     const stop = async () => {
       if (stopping) return;
       stopping = true;
       if (timer !== undefined) clearTimeout(timer);
-      for (const watcher of watchers) watcher.close();
+      unwatch();
       await stopChild();
       resolve(0);
     };

@@ -67,11 +67,12 @@ Options:
 
 Example:
   skyport events node schedule | skyport invoke examples/orders/src/functions.ts#nightlyReport --event -`,
-  events: `Usage: skyport events <cloud> <source>
+  events: `Usage: skyport events <cloud> [source]
 
-Prints a sample event as JSON, to save and edit for "skyport invoke".
+Prints a sample event as JSON, to save and edit for "skyport invoke"; without a source, the
+sources the cloud has, one per line. The samples come from @skyport/testing (install it).
   node:               http, queue, stream, storage, schedule, changes, events (portable events)
-  aws, azure, gcp:    raw events from the factories of @skyport/testing (run without a source to list them)
+  aws, azure, gcp:    raw events from the factories of @skyport/testing
 
 Example:
   skyport events aws sqs > sqs.json`,
