@@ -95,6 +95,12 @@ describe('raw GCP events', () => {
     });
   });
 
+  it('encodes a number beyond the safe integers as a double, as the Firestore SDKs store it', () => {
+    expect(toFirestoreValue(1e21)).toEqual({ doubleValue: 1e21 });
+    expect(toFirestoreValue(2 ** 63)).toEqual({ doubleValue: 2 ** 63 });
+    expect(toFirestoreValue(10n ** 18n)).toEqual({ integerValue: '1000000000000000000' });
+  });
+
   it('builds a Firestore document event with value, oldValue and update mask', () => {
     const event = firestoreCloudEvent({
       document: 'orders/o1',

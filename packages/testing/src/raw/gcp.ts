@@ -162,7 +162,8 @@ export function toFirestoreValue(value: unknown): RawEvent {
   if (typeof value === 'string') return { stringValue: value };
   if (typeof value === 'boolean') return { booleanValue: value };
   if (typeof value === 'number')
-    return Number.isInteger(value) ? { integerValue: String(value) } : { doubleValue: value };
+    // As the Firestore SDKs store numbers: a safe integer as an int64, anything else as a double.
+    return Number.isSafeInteger(value) ? { integerValue: String(value) } : { doubleValue: value };
   if (typeof value === 'bigint') return { integerValue: value.toString() };
   if (value instanceof Date) return { timestampValue: value.toISOString() };
   if (value instanceof Uint8Array) return { bytesValue: toBase64(value) };
