@@ -52,6 +52,15 @@ describe('portable events', () => {
     expect(event.time?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
   });
 
+  it('gives a CloudEvent whose time is not a time no time, rather than the time it was read', () => {
+    for (const time of ['nope', '', 'Tuesday']) {
+      expect(createCloudEvent({ id: '1', source: 's', type: 't', time }).time).toBeUndefined();
+    }
+    expect(createCloudEvent({ id: '1', source: 's', type: 't', time: 1767225600000 }).time?.getTime()).toBe(
+      1767225600000,
+    );
+  });
+
   it('falls back for unparseable dates', () => {
     const fallback = new Date(0);
     expect(toDate('not a date', fallback)).toBe(fallback);

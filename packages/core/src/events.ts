@@ -333,6 +333,16 @@ export interface CloudEventInit {
 }
 
 /**
+ * A CloudEvent's optional `time`, when it names one: an event that carries none, or one that is
+ * not a time, has none, rather than the time it was read (which would pass for when it happened).
+ */
+function occurredAt(value: CloudEventInit['time']): Date | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/**
  * A portable CloudEvent. `id`, `source` and `type` are required by the CloudEvents spec.
  *
  * @example
@@ -352,7 +362,7 @@ export function createCloudEvent(init: CloudEventInit): CloudEvent {
     type: init.type,
     specversion: init.specversion ?? '1.0',
     subject: init.subject,
-    time: init.time === undefined ? undefined : toDate(init.time),
+    time: occurredAt(init.time),
     datacontenttype: init.datacontenttype,
     data: init.data,
     extensions: init.extensions ?? {},
