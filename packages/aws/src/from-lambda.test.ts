@@ -402,6 +402,24 @@ describe('fromLambda elsewhere (synthesised events)', () => {
     });
   });
 
+  it('fails the record when the handler returns a batchItemFailures that is not a list, as Lambda fails the batch', async () => {
+    for (const malformed of [{ itemIdentifier: 'm-1' }, 'm-1']) {
+      const fn = fromLambda(async () => ({ batchItemFailures: malformed }), { kind: 'queue', name: 'orders' });
+      const out = await invoke(fn, message({ id: 'm-1', body: {} }));
+      expect(out.ok).toBe(false);
+      expect(out.failures.map((f) => [f.id, (f.error as { code?: string }).code])).toEqual([['m-1', 'HANDLER_FAILED']]);
+    }
+  });
+
+  it('answers 502, as API Gateway does, when the handler returns a statusCode that is not an HTTP status', async () => {
+    for (const statusCode of [0, 1000, 200.5]) {
+      const fn = fromLambda(async () => ({ statusCode, body: 'secret-ish text' }), { kind: 'http' });
+      const res = await invoke(fn, httpRequest());
+      expect(res.status).toBe(502);
+      expect(JSON.stringify(res.body)).not.toContain('secret-ish');
+    }
+  });
+
   it('builds S3 and scheduled events', async () => {
     const s3: S3Event[] = [];
     const upload = fromLambda(

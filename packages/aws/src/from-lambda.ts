@@ -12,6 +12,7 @@ import {
   changes,
   decodeBase64,
   events,
+  HttpError,
   type HttpRequest,
   type HttpResponseInit,
   http,
@@ -209,6 +210,13 @@ function headerText(value: unknown): string | undefined {
 export function httpResultToResponse(result: unknown, untyped = false): unknown {
   const r = obj(result);
   if (!r || typeof r.statusCode !== 'number') return result;
+  const status = r.statusCode;
+  if (!Number.isInteger(status) || status < 100 || status > 599) {
+    // What API Gateway answers for a proxy result it cannot use ("Malformed Lambda proxy response").
+    throw new HttpError(502, `the Lambda handler returned the statusCode ${status}, which is not an HTTP status`, {
+      code: 'BAD_LAMBDA_RESULT',
+    });
+  }
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   const add = (name: string, value: string) => {
@@ -238,13 +246,21 @@ export function httpResultToResponse(result: unknown, untyped = false): unknown 
   let body: string | Uint8Array | undefined = text === '' ? undefined : text;
   if (text && r.isBase64Encoded === true) body = decodeBase64(text) ?? text;
   if (untyped && body !== undefined) headers['content-type'] ??= UNTYPED;
-  const response: HttpResponseInit = { status: r.statusCode, headers, cookies, body };
+  const response: HttpResponseInit = { status, headers, cookies, body };
   return response;
 }
 
 /** Throws when a one-record invocation reported its record in `batchItemFailures`. */
 function checkBatchResult(result: unknown, id: string): void {
   const failures = obj(result)?.batchItemFailures;
+  // Lambda fails the whole batch on a batch response it cannot read: so does this.
+  if (failures !== undefined && failures !== null && !Array.isArray(failures)) {
+    throw new SkyportError(
+      'HANDLER_FAILED',
+      `the Lambda handler returned a batchItemFailures that is not a list, so record ${id} failed`,
+      { adapter: 'aws' },
+    );
+  }
   if (Array.isArray(failures) && failures.length > 0) {
     throw new SkyportError('HANDLER_FAILED', `the Lambda handler reported record ${id} in batchItemFailures`, {
       adapter: 'aws',

@@ -19,11 +19,20 @@ export const kinesisRecords: RecordMapper<StreamRecord> = {
     const kinesis = obj(record.kinesis) ?? {};
     const data = kinesis.data;
     // Kinesis always sends `data` as a base64 string: anything else fails this record rather
-    // than running it as empty data.
+    // than running it as empty data, or as the text it was.
     if (typeof data !== 'string') {
       throw awsError(
         'INVALID_EVENT',
         `Kinesis record ${String(kinesis.sequenceNumber)} has no string data`,
+        'stream',
+        'kinesis',
+      );
+    }
+    const bytes = decodeBase64(data);
+    if (bytes === undefined) {
+      throw awsError(
+        'INVALID_EVENT',
+        `Kinesis record ${String(kinesis.sequenceNumber)} has data that is not base64`,
         'stream',
         'kinesis',
       );
@@ -33,7 +42,7 @@ export const kinesisRecords: RecordMapper<StreamRecord> = {
       id: str(record.eventID),
       sequence: str(kinesis.sequenceNumber) ?? '',
       partitionKey: str(kinesis.partitionKey) ?? '',
-      data: decodeBase64(data) ?? data,
+      data: bytes,
       publishedAt: typeof arrival === 'number' ? Math.round(arrival * 1000) : undefined,
       source: arnName(record.eventSourceARN),
       raw: record,

@@ -82,7 +82,12 @@ export function guard<T>(kind: Kind, shape: string, map: () => T): T {
   try {
     return map();
   } catch (error) {
-    if (error instanceof SkyportError) throw error;
+    if (error instanceof SkyportError) {
+      // Core's own refusal gets the adapter and shape it came through, as in `util.ts`.
+      throw error.adapter === undefined
+        ? awsError(error.code, `${shape}: ${error.message}`, kind, shape, error)
+        : error;
+    }
     throw awsError('INVALID_EVENT', `a malformed ${shape} event reached a ${kind} function`, kind, shape, error);
   }
 }

@@ -42,7 +42,13 @@ export const s3Records: RecordMapper<StorageEvent> = {
     return key === undefined ? undefined : `${str(obj(s3?.bucket)?.name) ?? ''}/${key}`;
   },
   map: (record) => {
-    const type = typeOf(str(record.eventName) ?? '');
+    const eventName = record.eventName;
+    // Other notification types (restores, replication...) are skipped; a record that names none
+    // is no S3 notification, and fails rather than being skipped as one.
+    if (typeof eventName !== 'string' || eventName === '') {
+      throw awsError('INVALID_EVENT', 'an S3 record has no eventName', 'storage', 's3');
+    }
+    const type = typeOf(eventName);
     if (type === undefined) return undefined;
     const s3 = obj(record.s3) ?? {};
     const object = obj(s3.object) ?? {};

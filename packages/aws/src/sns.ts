@@ -4,7 +4,7 @@
  * take over.
  */
 import { createMessage, type Message } from '@skyport/core';
-import { arnName, obj, str } from './read.js';
+import { arnName, awsError, obj, str } from './read.js';
 import type { RecordMapper } from './records.js';
 import { snsAttributes } from './sqs.js';
 
@@ -18,9 +18,14 @@ export const snsRecords: RecordMapper<Message> = {
   id: (record) => str(obj(record.Sns)?.MessageId),
   map: (record) => {
     const sns = obj(record.Sns) ?? {};
+    const message = sns.Message;
+    // SNS always sends the message as a string: anything else fails the record, not run as ''.
+    if (typeof message !== 'string') {
+      throw awsError('INVALID_EVENT', `SNS record ${String(sns.MessageId)} has no string Message`, 'queue', 'sns');
+    }
     return createMessage({
       id: str(sns.MessageId) ?? '',
-      data: str(sns.Message) ?? '',
+      data: message,
       attributes: snsAttributes(sns.MessageAttributes),
       publishedAt: str(sns.Timestamp),
       source: arnName(sns.TopicArn),

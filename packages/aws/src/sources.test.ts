@@ -169,6 +169,27 @@ describe('SQS', () => {
 });
 
 describe('SNS', () => {
+  it('fails a record whose Message is not a string instead of running it as an empty message', async () => {
+    const seen: unknown[] = [];
+    const fn = queue({ name: 't' }).handle((msg) => {
+      seen.push(msg.body);
+    });
+    const record = (id: string, message: unknown) => ({
+      EventSource: 'aws:sns',
+      EventVersion: '1.0',
+      EventSubscriptionArn: 'arn:aws:sns:eu-west-1:1:orders:sub',
+      Sns: { Type: 'Notification', MessageId: id, TopicArn: 'arn:aws:sns:eu-west-1:1:orders', Message: message },
+    });
+    await expect(invokeLambda(fn, { Records: [record('m1', { orderId: 7 })] })).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      message: 'aws: SNS record m1 has no string Message',
+    });
+    await expect(invokeLambda(fn, { Records: [record('m2', undefined)] })).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+    });
+    expect(seen).toEqual([]);
+  });
+
   it('maps the fixture', async () => {
     const seen: Message[] = [];
     const fn = queue({ name: 't' }).handle((msg) => {
@@ -225,6 +246,10 @@ describe('Kinesis', () => {
     expect(await invokeLambda(fn, event)).toEqual({
       batchItemFailures: [{ itemIdentifier: '2' }, { itemIdentifier: '3' }],
     });
+    expect(seen).toEqual([{ n: 1 }]);
+    // Data that is not base64 is not what Kinesis sends: that record fails too, not run as text.
+    const text = { Records: [record('4', '{"amount":5}')] };
+    expect(await invokeLambda(fn, text)).toEqual({ batchItemFailures: [{ itemIdentifier: '4' }] });
     expect(seen).toEqual([{ n: 1 }]);
   });
 });
@@ -292,6 +317,22 @@ describe('S3', () => {
     ]);
   });
 
+  it('fails a record without an eventName instead of skipping it as another notification type', async () => {
+    const seen: StorageEvent[] = [];
+    const fn = storage({ bucket: 'b' }).handle((obj) => {
+      seen.push(obj);
+    });
+    for (const eventName of [undefined, 5, '']) {
+      const event = fixture<{ Records: Record<string, unknown>[] }>('s3/aws-lambda-go__s3-event.json');
+      (event.Records[0] as Record<string, unknown>).eventName = eventName;
+      await expect(invokeLambda(fn, event)).rejects.toMatchObject({
+        code: 'INVALID_EVENT',
+        message: 'aws: an S3 record has no eventName',
+      });
+    }
+    expect(seen).toEqual([]);
+  });
+
   it('maps deletes without size or etag', async () => {
     const seen: StorageEvent[] = [];
     const fn = storage({ bucket: 'b' }).handle((obj) => {
@@ -318,6 +359,27 @@ describe('S3', () => {
 });
 
 describe('EventBridge', () => {
+  it('names the adapter and the shape when the event is not a CloudEvent (no id, no detail-type)', async () => {
+    const fn = events({}).handle(() => undefined);
+    const event = {
+      version: '0',
+      id: '',
+      'detail-type': 'OrderPurchased',
+      source: 'OrderService',
+      account: '1',
+      time: '2026-01-01T00:00:00Z',
+      region: 'eu-west-1',
+      resources: [],
+      detail: {},
+    };
+    await expect(invokeLambda(fn, event)).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      adapter: 'aws',
+      shape: 'eventbridge',
+      message: expect.stringMatching(/^aws: eventbridge: a CloudEvent needs a non-empty string "id"/),
+    });
+  });
+
   it('maps custom events to CloudEvents', async () => {
     const seen: CloudEvent[] = [];
     const fn = events({ type: 'OrderPurchased' }).handle((event) => {

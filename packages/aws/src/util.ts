@@ -50,14 +50,17 @@ export function awsError(
 }
 
 /**
- * What a mapper's error becomes: a `SkyportError` as it is, anything else `INVALID_EVENT`
- * naming kind and shape.
+ * What a mapper's error becomes: an adapter's `SkyportError` as it is, core's with the adapter,
+ * kind and shape added, anything else `INVALID_EVENT` naming kind and shape.
  *
  * @example
  * try { init = fromAlb(event); } catch (error) { throw malformed('http', 'alb', error); }
  */
 export function malformed(kind: Kind, shape: string, error: unknown): SkyportError {
-  if (error instanceof SkyportError) return error;
+  // Core's own refusal (a CloudEvent without an id) gets the adapter and shape it came through.
+  if (error instanceof SkyportError) {
+    return error.adapter === undefined ? awsError(error.code, `${shape}: ${error.message}`, kind, shape, error) : error;
+  }
   return awsError('INVALID_EVENT', `a malformed ${shape} event reached a ${kind} function`, kind, shape, error);
 }
 
