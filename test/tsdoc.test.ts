@@ -13,11 +13,12 @@ const packages = ['core', 'testing', 'aws', 'azure', 'gcp', 'node', 'otel'];
 
 function entries(pkg: string): string[] {
   const manifest = JSON.parse(readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8')) as {
-    exports: Record<string, { default: string }>;
+    exports: Record<string, { default: string } | string>;
   };
-  return Object.values(manifest.exports).map((entry) =>
-    join(root, 'packages', pkg, entry.default.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')),
-  );
+  // The code entries; `./package.json` maps to itself, as a string.
+  return Object.values(manifest.exports)
+    .filter((entry) => typeof entry === 'object')
+    .map((entry) => join(root, 'packages', pkg, entry.default.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')));
 }
 
 const files = packages.flatMap(entries);
