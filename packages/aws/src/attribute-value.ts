@@ -3,7 +3,7 @@
  * numbers only where that loses nothing (safe integers, at most 15 significant digits);
  * others stay strings. Sets become arrays, binary values `Uint8Array`.
  */
-import { decodeBase64, encodeBase64, utf8 } from '@skyport/core';
+import { decodeBase64, encodeBase64, setOwn, utf8 } from '@skyport/core';
 import { type Obj, obj } from './util.js';
 
 function number(text: string): number | string {
@@ -44,16 +44,6 @@ export function unmarshallValue(value: unknown): unknown {
 }
 
 /**
- * Sets `out[key]` as an own property. An attribute may be named `__proto__`, which assignment
- * would take as the object's prototype instead (the attribute lost, the item polluted).
- */
-function put<T>(out: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') {
-    Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
-  } else out[key] = value;
-}
-
-/**
  * An item (a map of AttributeValues) as a plain object. Every attribute is an own property,
  * `__proto__` included.
  *
@@ -63,7 +53,7 @@ function put<T>(out: Record<string, T>, key: string, value: T): void {
 export function unmarshall(item: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const source = obj(item);
-  if (source) for (const key of Object.keys(source)) put(out, key, unmarshallValue(source[key]));
+  if (source) for (const key of Object.keys(source)) setOwn(out, key, unmarshallValue(source[key]));
   return out;
 }
 
@@ -93,6 +83,6 @@ export function marshallValue(value: unknown): Obj {
  */
 export function marshall(item: Readonly<Record<string, unknown>>): Record<string, Obj> {
   const out: Record<string, Obj> = {};
-  for (const key of Object.keys(item)) if (item[key] !== undefined) put(out, key, marshallValue(item[key]));
+  for (const key of Object.keys(item)) if (item[key] !== undefined) setOwn(out, key, marshallValue(item[key]));
   return out;
 }

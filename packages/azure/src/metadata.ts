@@ -3,6 +3,7 @@
  * (camelCased by the v4 library), so every field is checked before use and a malformed one reads
  * as absent instead of throwing deep inside a mapper.
  */
+import { setOwn } from '@skyport/core';
 
 /**
  * A plain object, or `undefined`.
@@ -82,16 +83,6 @@ export function toText(value: unknown): string | undefined {
 }
 
 /**
- * Sets `out[key]` as an own property. A property may be named `__proto__`, which assignment
- * would take as the object's prototype instead (the property lost).
- */
-function put(out: Record<string, string>, key: string, value: string): void {
-  if (key === '__proto__') {
-    Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
-  } else out[key] = value;
-}
-
-/**
  * A string map from an object of any values (application properties, user properties). Every
  * property becomes an own key, `__proto__` included.
  *
@@ -104,7 +95,7 @@ export function stringMap(value: unknown): Record<string, string> {
   if (!record) return out;
   for (const key of Object.keys(record)) {
     const text = toText(record[key]);
-    if (text !== undefined) put(out, key, text);
+    if (text !== undefined) setOwn(out, key, text);
   }
   return out;
 }

@@ -96,6 +96,7 @@ export type { MiddlewareDefinition } from './middleware/create.js';
 export { createMiddleware } from './middleware/create.js';
 export type { TimeoutOptions } from './middleware/timeout.js';
 export { timeout } from './middleware/timeout.js';
+export { setOwn } from './own.js';
 export type { PathPattern } from './path.js';
 export { compilePath } from './path.js';
 export { router } from './router.js';

@@ -6,7 +6,7 @@
  * `INVALID_EVENT`. Protobuf payloads (`application/protobuf`, the Eventarc default) are refused
  * with a clear error.
  */
-import { type ChangeEvent, type ChangeOp, createChangeEvent, decodeBase64 } from '@skyport/core';
+import { type ChangeEvent, type ChangeOp, createChangeEvent, decodeBase64, setOwn } from '@skyport/core';
 import { jsonData, type ParsedCloudEvent } from './cloudevent.js';
 import { gcpError, isObject, str } from './errors.js';
 
@@ -70,16 +70,6 @@ function child(at: At, key: string | number): At {
   const next: At = { scope: at.scope, parent: at, key, depth: at.depth + 1 };
   if (next.depth > MAX_DEPTH) refuse(next, `nests deeper than ${MAX_DEPTH} levels`);
   return next;
-}
-
-/**
- * Sets `out[key]` as an own property. A field may be named `__proto__`, which assignment would
- * take as the object's prototype instead (the field lost, the document polluted).
- */
-function put(out: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
-  } else out[key] = value;
 }
 
 /** What a scalar decoder returns for a value of the wrong JSON type. */
@@ -166,7 +156,7 @@ function decodeArray(raw: unknown, at: At): unknown[] {
 function decodeFields(fields: unknown, at: At): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!isObject(fields)) return out;
-  for (const [key, value] of Object.entries(fields)) put(out, key, decodeValue(value, child(at, key)));
+  for (const [key, value] of Object.entries(fields)) setOwn(out, key, decodeValue(value, child(at, key)));
   return out;
 }
 

@@ -5,6 +5,7 @@
  */
 import { fromUtf8, utf8, utf8Length } from '../bytes.js';
 import { BadRequest, quietly, UnsupportedMediaType } from '../errors.js';
+import { setOwn } from '../own.js';
 import type { HeaderMap, HttpRequest } from '../types.js';
 import { parseCookieHeader } from './cookies.js';
 
@@ -100,9 +101,7 @@ function normalizeHeaders(raw: RawHeaders | null | undefined): Record<string, st
     if (joined === undefined) continue;
     const existing = Object.hasOwn(headers, name) ? headers[name] : undefined;
     const combined = existing === undefined ? joined : `${existing}${name === 'cookie' ? '; ' : ', '}${joined}`;
-    if (name === '__proto__')
-      Object.defineProperty(headers, name, { value: combined, enumerable: true, writable: true });
-    else headers[name] = combined;
+    setOwn(headers, name, combined);
   }
   return headers;
 }
