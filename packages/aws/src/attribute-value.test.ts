@@ -32,6 +32,29 @@ describe('unmarshall', () => {
     });
   });
 
+  it('reads only decimal numbers as numbers: hex, binary, padded or empty text stays the string it was', () => {
+    const item = unmarshall({
+      hex: { N: '0x10' },
+      oct: { N: '0o17' },
+      bin: { N: '0b11' },
+      padded: { N: ' 7 ' },
+      empty: { N: '' },
+      exp: { N: '1E+2' },
+      negative: { N: '-0.5' },
+      leading: { N: '.5' },
+    });
+    expect(item).toEqual({
+      hex: '0x10',
+      oct: '0o17',
+      bin: '0b11',
+      padded: ' 7 ',
+      empty: '',
+      exp: 100,
+      negative: -0.5,
+      leading: 0.5,
+    });
+  });
+
   it('keeps an attribute named __proto__ as an own property, at every depth, without touching prototypes', () => {
     // Prepare: JSON.parse makes `__proto__` an own key, as a stream record's image has it
     const image = JSON.parse(

@@ -6,9 +6,13 @@
 import { decodeBase64, encodeBase64, setOwn, utf8 } from '@skyport/core';
 import { type Obj, obj } from './util.js';
 
+/** A number as DynamoDB writes one: decimal, with an optional exponent (`Number()` also reads hex, `0b`, spaces). */
+const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 function number(text: string): number | string {
+  if (!DECIMAL.test(text)) return text;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) return text;
+  if (!Number.isFinite(value)) return text;
   if (Number.isInteger(value)) return Number.isSafeInteger(value) ? value : text;
   const digits = text
     .replace(/[eE].*$/, '')
