@@ -3,6 +3,7 @@
  * costly (the logger child, the abort signal and its timer) is built only when first used.
  */
 import { rootLogger } from './log.js';
+import { after, type Timer } from './timer.js';
 import type { Cloud, Context, Kind, Logger, TraceCarrier } from './types.js';
 
 /** What an adapter knows about an invocation. */
@@ -45,7 +46,7 @@ const pending = Symbol('pending');
 
 interface Abort {
   readonly controller: AbortController | undefined;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: Timer | undefined;
   ended: boolean;
 }
 
@@ -168,7 +169,7 @@ class InvocationContext implements Context {
         const delay = this.remainingTimeMs() - (this.#init.signalMarginMs ?? 500);
         const abort = () => controller.abort(new DOMException('the invocation is about to time out', 'TimeoutError'));
         if (delay <= 0) abort();
-        else state.timer = setTimeout(abort, delay).unref();
+        else state.timer = after(delay, abort, true);
       }
     }
     return (state.controller as AbortController).signal;
@@ -199,7 +200,7 @@ class InvocationContext implements Context {
     if (state === undefined) ctx.#abort = endedUnread;
     else if (!state.ended) {
       state.ended = true;
-      if (state.timer !== undefined) clearTimeout(state.timer);
+      state.timer?.clear();
     }
   }
 }

@@ -6,6 +6,7 @@
  */
 import { abortContext } from '../context.js';
 import { SkyportError } from '../errors.js';
+import { after, type Timer } from '../timer.js';
 import type { Middleware } from '../types.js';
 import { createMiddleware } from './create.js';
 
@@ -39,18 +40,18 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
         abortContext(ctx, late);
         throw late;
       }
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: Timer | undefined;
       const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
+        timer = after(budget, () => {
           const late = error();
           abortContext(ctx, late);
           reject(late);
-        }, budget);
+        });
       });
       try {
         return await Promise.race([next(), expired]);
       } finally {
-        clearTimeout(timer);
+        timer?.clear();
       }
     },
   });
