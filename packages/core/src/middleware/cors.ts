@@ -29,9 +29,26 @@ function allowedOrigin(option: CorsOrigin, origin: string | undefined): string |
   if (option === '*') return '*';
   if (origin === undefined) return undefined;
   if (typeof option === 'string') return option === origin ? origin : undefined;
-  if (option instanceof RegExp) return option.test(origin) ? origin : undefined;
+  if (option instanceof RegExp) {
+    // A `g` or `y` regex keeps where its last match ended: each request starts from the beginning.
+    option.lastIndex = 0;
+    return option.test(origin) ? origin : undefined;
+  }
   if (typeof option === 'function') return option(origin) ? origin : undefined;
   return option.includes(origin) ? origin : undefined;
+}
+
+/**
+ * The CORS headers with the response's own `Vary` kept: `Origin` is added to the list unless it
+ * is one of its fields already (or `*`). A field is a whole name: `X-Origin-Id` is not `Origin`.
+ */
+function withVary(headers: Record<string, string>, vary: string | undefined): Record<string, string> {
+  if (!vary) return headers;
+  if (headers.vary === undefined) return { ...headers, vary };
+  const fields = vary.split(',').map((field) => field.trim().toLowerCase());
+  return fields.includes('origin') || fields.includes('*')
+    ? { ...headers, vary }
+    : { ...headers, vary: `${vary}, Origin` };
 }
 
 /**
@@ -82,13 +99,10 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
       try {
         response = await next();
       } catch (error) {
-        throw withHeaders(toHttpError(error), headers);
+        const httpError = toHttpError(error);
+        throw withHeaders(httpError, withVary(headers, httpError.headers.vary));
       }
-      const vary = response.headers.vary;
-      const merged = { ...response.headers, ...headers };
-      if (vary && headers.vary && !/\borigin\b/i.test(vary)) merged.vary = `${vary}, Origin`;
-      else if (vary) merged.vary = vary;
-      return { ...response, headers: merged };
+      return { ...response, headers: { ...response.headers, ...withVary(headers, response.headers.vary) } };
     },
   });
 }

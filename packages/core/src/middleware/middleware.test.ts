@@ -85,6 +85,35 @@ describe('cors()', () => {
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers.vary).toBeUndefined();
   });
+
+  it("adds Origin to a Vary that only names a longer header, and keeps an error response's own Vary", async () => {
+    const get = (headers: Record<string, string>, error = false) =>
+      http()
+        .use(cors({ origin: ['https://a.example'] }))
+        .handle(() => {
+          if (error) throw new NotFound('gone', { headers });
+          return { status: 200, headers, body: 'ok' };
+        });
+    const request = { method: 'GET', path: '/', headers: { origin: 'https://a.example' } };
+    expect((await runHttp(get({ vary: 'X-Origin-Id' }), request, ctx())).headers.vary).toBe('X-Origin-Id, Origin');
+    expect((await runHttp(get({ vary: 'accept, ORIGIN' }), request, ctx())).headers.vary).toBe('accept, ORIGIN');
+    expect((await runHttp(get({ vary: '*' }), request, ctx())).headers.vary).toBe('*');
+    const failed = await runHttp(get({ vary: 'Accept' }, true), request, ctx());
+    expect([failed.status, failed.headers.vary]).toEqual([404, 'Accept, Origin']);
+  });
+
+  it('answers the same origin the same way on every request with a g or y regex', async () => {
+    for (const origin of [/^https:\/\/(a|b)\.example$/g, /^https:\/\/(a|b)\.example$/y]) {
+      const fn = http()
+        .use(cors({ origin }))
+        .handle(() => 'ok');
+      const request = { method: 'GET', path: '/', headers: { origin: 'https://a.example' } };
+      const allowed = [];
+      for (let i = 0; i < 3; i++)
+        allowed.push((await runHttp(fn, request, ctx())).headers['access-control-allow-origin']);
+      expect(allowed).toEqual(['https://a.example', 'https://a.example', 'https://a.example']);
+    }
+  });
 });
 
 describe('timeout()', () => {
