@@ -235,6 +235,36 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
       source: 'gcp-iap',
     });
   });
+
+  it('GCP IAP user headers: an empty or repeated user id is no identity (401)', async () => {
+    for (const id of ['', ['accounts.google.com:1', 'accounts.google.com:2']]) {
+      const res = await invoke(
+        trusting,
+        httpRequest({ headers: { 'x-goog-authenticated-user-id': id } }),
+        onCloud('gcp'),
+      );
+      expect(res.status).toBe(401);
+    }
+  });
+
+  it('Azure claim types named like object methods are claims like any other', async () => {
+    const principal = {
+      claims: [
+        { typ: 'toString', val: 'x' },
+        { typ: 'constructor', val: 'y' },
+        { typ: '__proto__', val: 'z' },
+        { typ: 'sub', val: 'u' },
+      ],
+    };
+    const res = await invoke(
+      trusting,
+      httpRequest({ headers: { 'x-ms-client-principal': base64(principal) } }),
+      onCloud('azure'),
+    );
+    expect((res.body as { claims: unknown }).claims).toEqual(
+      JSON.parse('{"toString":"x","constructor":"y","__proto__":"z","sub":"u"}'),
+    );
+  });
 });
 
 describe('cloudPrincipal trust and failures', () => {

@@ -6,6 +6,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { HttpError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
+import { setOwn } from '../own.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, missingScopes, scopesOf, unauthorized } from './challenge.js';
 import type { AuthContext, Principal } from './types.js';
@@ -132,9 +133,13 @@ function fromAzure(req: HttpRequest): Principal | undefined {
   if (Array.isArray(principal.claims)) {
     for (const entry of principal.claims) {
       if (!isObject(entry) || typeof entry.typ !== 'string') continue;
-      const previous = claims[entry.typ];
-      claims[entry.typ] =
-        previous === undefined ? entry.val : Array.isArray(previous) ? [...previous, entry.val] : [previous, entry.val];
+      // Own keys only: a claim type named `toString` or `__proto__` is a claim like any other.
+      const previous = Object.hasOwn(claims, entry.typ) ? claims[entry.typ] : undefined;
+      setOwn(
+        claims,
+        entry.typ,
+        previous === undefined ? entry.val : Array.isArray(previous) ? [...previous, entry.val] : [previous, entry.val],
+      );
     }
   }
   // Static Web Apps use { identityProvider, userId, userDetails, userRoles } instead of a claims list.
@@ -193,7 +198,8 @@ async function fromGcp(
   const signed = await fromIapAssertion(req, options, keys);
   if (signed !== undefined) return signed;
   const id = headers.includes('gcp-iap-headers') ? req.header('x-goog-authenticated-user-id') : undefined;
-  if (id !== undefined) {
+  // IAP sends one non-empty id; an empty one, or several (joined with ", "), is nobody's.
+  if (id !== undefined && id !== '' && !id.includes(',')) {
     // IAP prefixes both values with the identity namespace: `accounts.google.com:<value>`.
     const email = req.header('x-goog-authenticated-user-email');
     const claims: Json = { sub: id };
