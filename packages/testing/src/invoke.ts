@@ -11,6 +11,7 @@ import {
   type Kind,
   runBatch,
   runHttp,
+  SkyportError,
   type SkyportFunction,
 } from '@skyport/core';
 import { type FakeContextOptions, fakeContext } from './context.js';
@@ -113,6 +114,14 @@ export async function invoke(
   const extra = options.auth === undefined ? options.extra : { ...options.extra, auth: options.auth };
   const ctx = fakeContext({ ...options, kind: fn.kind, extra });
   if (fn.kind === 'http') {
+    if (Array.isArray(input)) {
+      // Read as request options, an array would run `GET /` once and pass a test it should fail.
+      throw new SkyportError(
+        'INVALID_EVENT',
+        'invoke(): an http function takes one request, not an array (arrays are batches of messages or records)',
+        { kind: 'http' },
+      );
+    }
     const request = input as HttpRequestInit | HttpRequestOptions;
     const init = isInit(request) ? request : httpRequest(request);
     const response = await runHttp(fn as SkyportFunction<'http'>, init, ctx);

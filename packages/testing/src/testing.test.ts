@@ -33,6 +33,21 @@ describe('invoke()', () => {
     expect(res.body).toMatchObject({ requestId: 'fixed-id', errors: [{ path: 'body.n' }] });
   });
 
+  it('refuses an array for an http function instead of running GET / once', async () => {
+    let runs = 0;
+    const fn = http().handle(() => {
+      runs++;
+      return 'ok';
+    });
+    for (const input of [[], [httpRequest(), httpRequest()]]) {
+      await expect(invoke(fn, input as never)).rejects.toMatchObject({
+        code: 'INVALID_EVENT',
+        message: expect.stringContaining('an http function takes one request, not an array'),
+      });
+    }
+    expect(runs).toBe(0);
+  });
+
   it('presets context such as auth', async () => {
     const fn = http().handle((_req, ctx) => ({ auth: (ctx as unknown as { auth: unknown }).auth, cloud: ctx.cloud }));
     const res = await invoke(fn, httpRequest(), { auth: { subject: 'u1' }, cloud: 'aws' });
