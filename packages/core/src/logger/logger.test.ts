@@ -374,7 +374,11 @@ describe('logger() redaction beyond the logged object', () => {
     // Assert
     expect(logs.lines[0]).toMatchObject({ cyclic: { authorization: '[Redacted]', n: 1, self: '[Circular]' } });
     expect(logs.lines[1]).toMatchObject({
-      err: { message: 'all calls failed', aggregateErrors: [{ config: { headers: { 'X-Api-Key': '[Redacted]' } } }] },
+      err: {
+        type: 'AggregateError',
+        message: 'all calls failed',
+        aggregateErrors: [{ type: 'Error', config: { headers: { 'X-Api-Key': '[Redacted]' } } }],
+      },
     });
     for (const { leaked } of leaksByLine()) expect(leaked).toEqual([]);
     expect(cyclic.authorization).toBe('Bearer top-secret');

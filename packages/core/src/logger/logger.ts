@@ -120,7 +120,12 @@ function scrubValue(value: unknown, depth: number, seen: Set<object>): unknown {
       if (typeof view !== 'object' || view === null) return value;
       const cleaned = scrubValue(view, depth, seen);
       // Keep the original (and its serialiser, such as pino's for errors) unless a secret was found.
-      return cleaned === view ? value : cleaned;
+      if (cleaned === view) return value;
+      if (value instanceof Error && typeof cleaned === 'object' && cleaned !== null) {
+        // pino's error serialiser names the type after the constructor: the copy keeps the error's.
+        Object.defineProperty(cleaned, 'constructor', { value: value.constructor, enumerable: false });
+      }
+      return cleaned;
     }
     return scrub(value, depth, seen);
   } finally {
