@@ -117,6 +117,13 @@ describe('cors()', () => {
 });
 
 describe('timeout()', () => {
+  it('refuses a margin or budget that is not a number of at least 0, which would turn it off', () => {
+    for (const options of [{ marginMs: Number.NaN }, { ms: Number.NaN }, { marginMs: -1 }, { ms: -5 }]) {
+      expect(() => timeout(options)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    }
+    expect(() => timeout({ marginMs: 0, ms: Number.POSITIVE_INFINITY })).not.toThrow();
+  });
+
   it('aborts ctx.signal and answers 504 before the deadline, dropping the late result', async () => {
     let aborted: unknown;
     let finished = false;

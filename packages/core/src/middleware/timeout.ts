@@ -26,6 +26,15 @@ export interface TimeoutOptions {
  */
 export function timeout(options: TimeoutOptions = {}): Middleware {
   const margin = options.marginMs ?? 500;
+  // A NaN would turn the timeout off without a word: a wrong number is a definition error.
+  for (const [name, value] of [
+    ['marginMs', margin],
+    ['ms', options.ms],
+  ] as const) {
+    if (value !== undefined && !(value >= 0)) {
+      throw new SkyportError('INVALID_DEFINITION', `timeout(): ${name} must be a number of at least 0, got ${value}`);
+    }
+  }
   return createMiddleware({
     name: 'timeout',
     async handle(_event, ctx, next) {
