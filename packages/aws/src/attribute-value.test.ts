@@ -55,6 +55,27 @@ describe('unmarshall', () => {
     });
   });
 
+  it('refuses an AttributeValue of the wrong shape with INVALID_EVENT instead of guessing', () => {
+    for (const value of [
+      { S: null },
+      { S: 5 },
+      { N: 7 },
+      { BOOL: 'yes' },
+      { M: 'x' },
+      { L: 'x' },
+      { SS: ['a', 1] },
+      { NS: 'x' },
+      { B: 'hello world' },
+      { BS: ['AQI=', 'not base64!'] },
+    ]) {
+      expect(() => unmarshall({ v: value }), JSON.stringify(value)).toThrow(
+        expect.objectContaining({ code: 'INVALID_EVENT', adapter: 'aws' }),
+      );
+    }
+    // Bytes built in-process (the SDK's marshall) are bytes already.
+    expect(unmarshall({ v: { B: new Uint8Array([1]) } })).toEqual({ v: new Uint8Array([1]) });
+  });
+
   it('keeps an attribute named __proto__ as an own property, at every depth, without touching prototypes', () => {
     // Prepare: JSON.parse makes `__proto__` an own key, as a stream record's image has it
     const image = JSON.parse(

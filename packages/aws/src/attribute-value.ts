@@ -3,7 +3,7 @@
  * numbers only where that loses nothing (safe integers, at most 15 significant digits);
  * others stay strings. Sets become arrays, binary values `Uint8Array`.
  */
-import { decodeBase64, encodeBase64, setOwn, utf8 } from '@skyport/core';
+import { decodeBase64, encodeBase64, SkyportError, setOwn } from '@skyport/core';
 import { type Obj, obj } from './util.js';
 
 /** A number as DynamoDB writes one: decimal, with an optional exponent (`Number()` also reads hex, `0b`, spaces). */
@@ -21,12 +21,36 @@ function number(text: string): number | string {
   return digits.length <= 15 ? value : text;
 }
 
-function bytes(text: unknown): Uint8Array {
-  return typeof text === 'string' ? (decodeBase64(text) ?? utf8(text)) : new Uint8Array(0);
+/** An AttributeValue of the wrong shape: no DynamoDB stream sends one, so it is not guessed at. */
+function malformedValue(type: string, expected: string): SkyportError {
+  return new SkyportError('INVALID_EVENT', `aws: a DynamoDB ${type} AttributeValue must be ${expected}`, {
+    adapter: 'aws',
+    shape: 'dynamodb',
+  });
+}
+
+function bytes(value: unknown, type: string): Uint8Array {
+  // Base64 in a stream's JSON; bytes when the item was built in-process (the SDK's marshall).
+  if (value instanceof Uint8Array) return value;
+  const decoded = typeof value === 'string' ? decodeBase64(value) : undefined;
+  if (decoded === undefined) throw malformedValue(type, 'base64');
+  return decoded;
+}
+
+function text(value: unknown, type: string): string {
+  if (typeof value !== 'string') throw malformedValue(type, 'a string');
+  return value;
+}
+
+function list(value: unknown, type: string): unknown[] {
+  if (!Array.isArray(value)) throw malformedValue(type, 'a list');
+  return value;
 }
 
 /**
- * One AttributeValue as a plain value.
+ * One AttributeValue as a plain value. A value of the wrong shape (`{ S: 5 }`, `{ L: 'x' }`, `B`
+ * that is not base64) throws `INVALID_EVENT`: a change event's record then fails rather than
+ * running with a value no table holds.
  *
  * @example
  * unmarshallValue({ M: { n: { N: '4' }, tags: { SS: ['a'] } } }); // { n: 4, tags: ['a'] }
@@ -34,16 +58,22 @@ function bytes(text: unknown): Uint8Array {
 export function unmarshallValue(value: unknown): unknown {
   const av = obj(value);
   if (!av) return undefined;
-  if ('S' in av) return String(av.S);
-  if ('N' in av) return number(String(av.N));
-  if ('BOOL' in av) return av.BOOL === true;
+  if ('S' in av) return text(av.S, 'S');
+  if ('N' in av) return number(text(av.N, 'N'));
+  if ('BOOL' in av) {
+    if (typeof av.BOOL !== 'boolean') throw malformedValue('BOOL', 'a boolean');
+    return av.BOOL;
+  }
   if ('NULL' in av) return null;
-  if ('M' in av) return unmarshall(av.M);
-  if ('L' in av) return Array.isArray(av.L) ? av.L.map(unmarshallValue) : [];
-  if ('SS' in av) return Array.isArray(av.SS) ? av.SS.map(String) : [];
-  if ('NS' in av) return Array.isArray(av.NS) ? av.NS.map((n) => number(String(n))) : [];
-  if ('B' in av) return bytes(av.B);
-  if ('BS' in av) return Array.isArray(av.BS) ? av.BS.map(bytes) : [];
+  if ('M' in av) {
+    if (obj(av.M) === undefined) throw malformedValue('M', 'a map');
+    return unmarshall(av.M);
+  }
+  if ('L' in av) return list(av.L, 'L').map(unmarshallValue);
+  if ('SS' in av) return list(av.SS, 'SS').map((item) => text(item, 'SS'));
+  if ('NS' in av) return list(av.NS, 'NS').map((item) => number(text(item, 'NS')));
+  if ('B' in av) return bytes(av.B, 'B');
+  if ('BS' in av) return list(av.BS, 'BS').map((item) => bytes(item, 'BS'));
   return undefined;
 }
 

@@ -282,6 +282,21 @@ describe('DynamoDB Streams', () => {
     });
   });
 
+  it('fails a change whose image holds an AttributeValue of the wrong shape', async () => {
+    const seen: ChangeEvent[] = [];
+    const fn = changes({ collection: 'x' }).handle((change) => {
+      seen.push(change);
+    });
+    const event = fixture<{ Records: { dynamodb: { NewImage?: Record<string, unknown> } }[] }>(
+      'dynamodb/powertools-ts__base.json',
+    );
+    const second = event.Records[1]?.dynamodb;
+    if (second) second.NewImage = { ...second.NewImage, Message: { S: null } };
+    const result = (await invokeLambda(fn, event)) as { batchItemFailures: { itemIdentifier: string }[] };
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['222']);
+    expect(seen).toHaveLength(1);
+  });
+
   it('runs as a raw stream with the dynamodb object as body', async () => {
     const seen: StreamRecord[] = [];
     const fn = stream({ name: 's' }).handle((rec) => {
