@@ -23,9 +23,14 @@ import type {
  * toDate('2026-01-01T00:00:00Z').getTime(); // 1767225600000
  */
 export function toDate(value: Date | number | string | undefined | null, fallback = new Date()): Date {
-  if (value === undefined || value === null || value === '') return fallback;
+  return dateOf(value) ?? fallback;
+}
+
+/** The date `value` names, or `undefined` when it is missing or not a date. */
+function dateOf(value: Date | number | string | undefined | null): Date | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
   const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? fallback : date;
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 function parseLoose(text: string): unknown {
@@ -333,16 +338,6 @@ export interface CloudEventInit {
 }
 
 /**
- * A CloudEvent's optional `time`, when it names one: an event that carries none, or one that is
- * not a time, has none, rather than the time it was read (which would pass for when it happened).
- */
-function occurredAt(value: CloudEventInit['time']): Date | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-/**
  * A portable CloudEvent. `id`, `source` and `type` are required by the CloudEvents spec.
  *
  * @example
@@ -362,7 +357,9 @@ export function createCloudEvent(init: CloudEventInit): CloudEvent {
     type: init.type,
     specversion: init.specversion ?? '1.0',
     subject: init.subject,
-    time: occurredAt(init.time),
+    // Optional: a time that is not one is none, rather than the time it was read (which would
+    // pass for when it happened).
+    time: dateOf(init.time),
     datacontenttype: init.datacontenttype,
     data: init.data,
     extensions: init.extensions ?? {},

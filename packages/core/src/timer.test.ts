@@ -7,6 +7,9 @@ import { after } from './timer.js';
 
 const thirtyDays = 30 * 24 * 3600_000;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A context whose deadline is 30 days away. */
+const farContext = () =>
+  createContext({ cloud: 'azure', kind: 'http', requestId: 'r', functionName: 'f', deadline: Date.now() + thirtyDays });
 
 describe('budgets longer than setTimeout keeps (about 24.8 days)', () => {
   it('after() does not run early, and runs a short delay on time', async () => {
@@ -24,13 +27,7 @@ describe('budgets longer than setTimeout keeps (about 24.8 days)', () => {
   });
 
   it('ctx.signal stays unaborted with a deadline 30 days away', async () => {
-    const ctx = createContext({
-      cloud: 'azure',
-      kind: 'http',
-      requestId: 'r',
-      functionName: 'f',
-      deadline: Date.now() + thirtyDays,
-    });
+    const ctx = farContext();
     const signal = ctx.signal;
     await pause(30);
     expect(signal.aborted).toBe(false);
@@ -43,13 +40,7 @@ describe('budgets longer than setTimeout keeps (about 24.8 days)', () => {
         await pause(30);
         return 'done';
       });
-    const ctx = createContext({
-      cloud: 'azure',
-      kind: 'http',
-      requestId: 'r',
-      functionName: 'f',
-      deadline: Date.now() + thirtyDays,
-    });
+    const ctx = farContext();
     const res = await runHttp(fn, { method: 'GET', path: '/', headers: {} }, ctx);
     expect(res.status).toBe(200);
   });
