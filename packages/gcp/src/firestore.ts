@@ -1,14 +1,15 @@
 /**
  * Firestore document events (`google.cloud.firestore.document.v1.created|updated|deleted|written`,
  * and their `.withAuthContext` variants) as portable change events, from the JSON form of the
- * event data. Typed Firestore values (`{ "integerValue": "4" }`) become plain JS values; a value
- * of the wrong JSON type, or nested more than 100 levels deep, is refused with
- * `INVALID_EVENT`. Protobuf payloads (`application/protobuf`, the Eventarc default) are refused
- * with a clear error.
+ * event data in either of its forms: protobuf (`application/protobuf`, the Eventarc default) or
+ * JSON. Typed Firestore values (`{ "integerValue": "4" }`) become plain JS values; a value of the
+ * wrong type, nested more than 100 levels deep, or protobuf bytes that are not a
+ * `DocumentEventData` are refused with `INVALID_EVENT`.
  */
-import { type ChangeEvent, type ChangeOp, createChangeEvent, decodeBase64, setOwn } from '@skyport/core';
+import { bodyTypeOf, type ChangeEvent, type ChangeOp, createChangeEvent, decodeBase64, setOwn } from '@skyport/core';
 import { jsonData, type ParsedCloudEvent } from './cloudevent.js';
 import { gcpError, isObject, str } from './errors.js';
+import { MalformedProtobuf, readDocumentEventData } from './firestore-protobuf.js';
 
 /** The CloudEvent type prefix of Firestore document events. */
 export const FIRESTORE_PREFIX = 'google.cloud.firestore.document.v1.';
@@ -111,7 +112,9 @@ function timestamp(raw: unknown): Date | typeof WRONG {
 }
 
 // Firestore writes standard padded base64; the mapping also accepts URL-safe and unpadded forms.
+// Bytes read from the protobuf form arrive as they are.
 function bytes(raw: unknown): Uint8Array | typeof WRONG {
+  if (raw instanceof Uint8Array) return raw;
   if (typeof raw !== 'string') return WRONG;
   const standard = raw.replace(/-/g, '+').replace(/_/g, '/');
   return decodeBase64(standard.padEnd(Math.ceil(standard.length / 4) * 4, '=')) ?? WRONG;
@@ -223,6 +226,33 @@ function opOf(action: string, before: unknown, after: unknown): ChangeOp | undef
 }
 
 /**
+ * The event data in its JSON form, read from the protobuf bytes when it came as protobuf: so
+ * declared, or bytes of no JSON content type (the Functions Framework hands such a body over as
+ * it is).
+ */
+function eventData(event: ParsedCloudEvent, kind: string): { readonly [key: string]: unknown } {
+  const declared = event.datacontenttype;
+  const protobuf =
+    /protobuf/i.test(declared ?? '') || (event.data instanceof Uint8Array && bodyTypeOf(declared) !== 'json');
+  if (!protobuf) return jsonData(event, kind, 'Firestore event');
+  const shape = `${event.type} (${event.datacontenttype ?? 'bytes'})`;
+  if (!(event.data instanceof Uint8Array)) {
+    throw gcpError('INVALID_EVENT', kind, shape, 'the Firestore event data is declared protobuf but is not bytes');
+  }
+  try {
+    return readDocumentEventData(event.data, MAX_DEPTH);
+  } catch (error) {
+    if (!(error instanceof MalformedProtobuf)) throw error;
+    throw gcpError(
+      'INVALID_EVENT',
+      kind,
+      shape,
+      `the Firestore event data is not a DocumentEventData: ${error.message}`,
+    );
+  }
+}
+
+/**
  * The portable change event of a Firestore document CloudEvent. `collection` is the path of the
  * document's collection (`users/u1/orders` for a nested one), `key` is `{ id, path }`.
  *
@@ -231,15 +261,7 @@ function opOf(action: string, before: unknown, after: unknown): ChangeOp | undef
  */
 export function toChangeEvent(event: ParsedCloudEvent, kind: string): ChangeEvent {
   const action = event.type.slice(FIRESTORE_PREFIX.length).replace(/\.withAuthContext$/, '');
-  if (/protobuf/i.test(event.datacontenttype ?? '') || event.data instanceof Uint8Array) {
-    throw gcpError(
-      'INVALID_EVENT',
-      kind,
-      `${event.type} (${event.datacontenttype ?? 'bytes'})`,
-      'Firestore protobuf payloads are not decoded; create the trigger with JSON event data (application/json)',
-    );
-  }
-  const data = jsonData(event, kind, 'Firestore event');
+  const data = eventData(event, kind);
   const before = isObject(data.oldValue) && 'name' in data.oldValue ? data.oldValue : undefined;
   const after = isObject(data.value) && 'name' in data.value ? data.value : undefined;
   const op = opOf(action, before, after);

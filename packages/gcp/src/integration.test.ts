@@ -18,6 +18,7 @@ import {
 } from '@skyport/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { encodeDocumentEventData } from './__fixtures__/document-event-data.js';
 import { fixture } from './__fixtures__/fixtures.js';
 import { register } from './register.js';
 
@@ -371,22 +372,54 @@ describe('Firestore', () => {
     });
   });
 
-  it('refuses a protobuf payload with a clear error (non-2xx)', async () => {
-    const protobuf = {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/protobuf',
-        'ce-id': '1',
-        'ce-source': String(input.source),
-        'ce-type': 'google.cloud.firestore.document.v1.written',
-        'ce-specversion': '1.0',
-      },
-      body: new Uint8Array([10, 2, 8, 1]),
-    };
+  /** A binary-mode Firestore event with protobuf data, as Eventarc sends it by default. */
+  const protobufRequest = (body: Uint8Array) => ({
+    method: 'POST',
+    headers: {
+      'content-type': 'application/protobuf',
+      'ce-id': '1',
+      'ce-source': String(input.source),
+      'ce-type': 'google.cloud.firestore.document.v1.written',
+      'ce-specversion': '1.0',
+      'ce-subject': 'documents/gcf-test/2Vm2mI1d0wIaK2Waj5to',
+      'ce-time': '2026-03-01T10:00:00Z',
+    },
+    body,
+  });
+
+  it('maps a protobuf payload (the Eventarc default) like its JSON form', async () => {
+    // Prepare
+    const name = 'projects/project-id/databases/(default)/documents/gcf-test/2Vm2mI1d0wIaK2Waj5to';
+    const body = encodeDocumentEventData({
+      value: { name, fields: { 'another test': 'asd', count: 4, foo: 'bar' } },
+      oldValue: { name, fields: { 'another test': 'asd', count: 3, foo: 'bar' } },
+      updateMask: ['count'],
+    });
+
+    // Act
+    const res = await fetch(url('docs'), protobufRequest(body));
+
+    // Assert
+    expect(res.status).toBe(204);
+    expect(seen[0]).toMatchObject({
+      op: 'update',
+      collection: 'gcf-test',
+      key: { id: '2Vm2mI1d0wIaK2Waj5to', path: 'gcf-test/2Vm2mI1d0wIaK2Waj5to' },
+      before: { 'another test': 'asd', count: 3, foo: 'bar' },
+      after: { 'another test': 'asd', count: 4, foo: 'bar' },
+      time: new Date('2026-03-01T10:00:00Z'),
+    });
+  });
+
+  it('refuses protobuf bytes that are not a DocumentEventData with a clear error (non-2xx)', async () => {
     // Outside production the framework shows the thrown error's message in the 500 answer.
-    const res = await withNodeEnv('development', () => fetch(url('docs'), protobuf));
+    const res = await withNodeEnv('development', () =>
+      fetch(url('docs'), protobufRequest(new Uint8Array([10, 2, 8, 1]))),
+    );
     expect(res.status).toBe(500);
-    expect(await res.text()).toContain('Firestore protobuf payloads are not decoded');
+    expect(await res.text()).toContain(
+      'the Firestore event data is not a DocumentEventData: Document.name has wire type 0, expected 2',
+    );
     expect(seen).toHaveLength(0);
   });
 });
