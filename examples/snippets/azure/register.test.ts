@@ -68,13 +68,14 @@ describe('What register() registers', () => {
     });
   });
 
-  it('stream: Event Hubs, many, with the unlimited retry policy', () => {
+  it('stream: Event Hubs, many, as bytes, with the unlimited retry policy', () => {
     const hub = registerOne(stream({ name: 'telemetry' }).handle(noop));
     expect(hub.method).toBe('eventHub');
     expect(hub.options).toEqual({
       eventHubName: 'telemetry',
       connection: 'AzureWebJobsEventHub',
       cardinality: 'many',
+      dataType: 'binary',
       retry: DEFAULT_STREAM_RETRY,
     });
     expect(DEFAULT_STREAM_RETRY).toEqual({

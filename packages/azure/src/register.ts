@@ -123,6 +123,14 @@ export function register(
     const connection = settings.connection;
     let call: Record<string, unknown>;
 
+/**
+ * Event Hubs trigger options with the binding's `dataType`, which the host reads and the
+ * library's option types leave out (it passes every trigger option on to the host).
+ */
+interface EventHubOptions extends EventHubFunctionOptions {
+  readonly dataType?: 'binary' | 'string';
+}
+
     switch (fn.kind) {
       case 'http': {
         const http: HttpFunctionOptions = defined({
@@ -177,10 +185,14 @@ export function register(
         break;
       }
       case 'stream': {
-        const hub: EventHubFunctionOptions = defined({
+        const hub: EventHubOptions = defined({
           eventHubName: settings.eventHubName ?? fn.options.name,
           connection: connection ?? 'AzureWebJobsEventHub',
           cardinality: settings.cardinality ?? 'many',
+          // Without it the host binds each event with Json.NET and fails the whole batch, before
+          // the function runs, on the first event that is not JSON. Bytes reach the adapter as
+          // sent, and their body is parsed as any payload is (JSON when it parses, else text).
+          dataType: 'binary',
           consumerGroup: settings.consumerGroup,
           ...retryOf(settings, DEFAULT_STREAM_RETRY),
           handler: toAzure(fn, adapter),
