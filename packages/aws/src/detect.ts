@@ -26,12 +26,33 @@ export function detectAwsRecord(record: unknown): AwsSource {
   const source = str(r.eventSource) ?? str(r.EventSource);
   if (source !== undefined && Object.hasOwn(recordSources, source)) return recordSources[source] as AwsSource;
   // Records built by hand (tests, replays) sometimes omit eventSource; the payload key still tells.
+  // (A Kinesis record from EventBridge Pipes has no `kinesis` key, but always its eventSource.)
   if (obj(r.Sns)) return 'sns';
   if (obj(r.s3)) return 's3';
   if (obj(r.kinesis)) return 'kinesis';
   if (obj(r.dynamodb)) return 'dynamodb';
   if (typeof r.messageId === 'string' && typeof r.receiptHandle === 'string') return 'sqs';
   return 'unknown';
+}
+
+/** The sources whose records EventBridge Pipes hands a Lambda target, as a bare array. */
+const pipeSources: readonly AwsSource[] = ['sqs', 'kinesis', 'dynamodb'];
+
+/**
+ * The batch of an EventBridge pipe as a `Records` event, or `undefined` when `event` is not one.
+ * A pipe sends a Lambda target its source's records as a bare JSON array (even one record),
+ * with no `Records` key; every record must come from the same SQS queue, Kinesis stream or
+ * DynamoDB stream. Kinesis records arrive flattened (no `kinesis` key), and are kept as sent.
+ *
+ * @example
+ * pipesBatch([{ eventSource: 'aws:sqs', messageId: 'm1', body: '{}' }]); // { Records: [...] }
+ */
+export function pipesBatch(event: unknown): Obj | undefined {
+  if (!Array.isArray(event) || event.length === 0) return undefined;
+  const source = detectAwsRecord(event[0]);
+  if (!pipeSources.includes(source)) return undefined;
+  for (const record of event) if (detectAwsRecord(record) !== source) return undefined;
+  return { Records: event };
 }
 
 /**
@@ -64,12 +85,14 @@ export function isHttpApi(event: unknown): boolean {
  * Tells which AWS event source sent `event`: `apigw-v1` (REST and HTTP API payload 1.0),
  * `apigw-v2`, `function-url`, `alb`, `sqs`, `sns`, `s3`, `s3-eventbridge`, `eventbridge`,
  * `scheduled` (EventBridge rules and Scheduler), `kinesis`, `dynamodb`, `apigw-authorizer`,
- * or `unknown`. Never throws.
+ * or `unknown`. A batch from EventBridge Pipes (a bare array of records) is its source's.
+ * Never throws.
  *
  * @example
  * detectAwsEvent({ Records: [{ eventSource: 'aws:sqs', messageId: '1', body: '{}' }] }); // 'sqs'
  */
 export function detectAwsEvent(event: unknown): AwsSource {
+  if (Array.isArray(event)) return pipesBatch(event) === undefined ? 'unknown' : detectAwsRecord(event[0]);
   const e = obj(event);
   if (!e) return 'unknown';
   const rc = obj(e.requestContext);

@@ -56,11 +56,12 @@ export interface EventSourceSettings {
 
 /**
  * Runs one event of an accepted (or, for schedules, empty) source; resolves to the Lambda result.
+ * `piped` says the batch came from EventBridge Pipes (see `pipesBatch`).
  *
  * @example
- * const result = await run(event, 'sqs', lambdaContext);
+ * const result = await run(event, 'sqs', lambdaContext, false);
  */
-export type EventRunner = (event: Obj, source: AwsSource, lambda: LambdaContext) => Promise<unknown>;
+export type EventRunner = (event: Obj, source: AwsSource, lambda: LambdaContext, piped: boolean) => Promise<unknown>;
 
 function batchResponse(result: BatchResult) {
   return { batchItemFailures: result.failures.map((failure) => ({ itemIdentifier: failure.id })) };
@@ -118,17 +119,21 @@ export function eventRunner(fn: SkyportFunction, settings: EventSourceSettings):
     return typeof name === 'string' ? name : 'schedule';
   };
 
-  return (e, source, lambda) => {
+  return (e, source, lambda, piped) => {
+    // A pipe reads `batchItemFailures` with SQS message ids as Lambda does. For stream records
+    // it expects other identifiers than Lambda's sequence numbers, so a failure there fails
+    // the invocation and the pipe retries the batch: nothing is acknowledged unprocessed.
+    const streamReport = !piped;
     switch (source) {
       case 'sqs':
         return batch(e, source, sqs, lambda, true);
       case 'sns':
         return batch(e, source, snsRecords, lambda, false);
       case 'kinesis':
-        return batch(e, source, kinesisRecords, lambda, true);
+        return batch(e, source, kinesisRecords, lambda, streamReport);
       case 'dynamodb':
-        if (kind === 'changes') return batch(e, source, dynamodbChanges, lambda, true);
-        return batch(e, source, dynamodbStream, lambda, true);
+        if (kind === 'changes') return batch(e, source, dynamodbChanges, lambda, streamReport);
+        return batch(e, source, dynamodbStream, lambda, streamReport);
       case 's3':
         return batch(e, source, s3Records, lambda, false);
       case 's3-eventbridge':

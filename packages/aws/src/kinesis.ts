@@ -4,8 +4,13 @@
  * reported (Lambda retries from the first one).
  */
 import { createStreamRecord, decodeBase64, type StreamRecord } from '@skyport/core';
-import { arnName, awsError, obj, str } from './read.js';
+import { arnName, awsError, type Obj, obj, str } from './read.js';
 import type { RecordMapper } from './records.js';
+
+/** The Kinesis part of a record: under `kinesis`, or the record itself when a pipe flattened it. */
+function kinesisOf(record: Obj): Obj {
+  return obj(record.kinesis) ?? (record.eventSource === 'aws:kinesis' ? record : {});
+}
 
 /**
  * How Kinesis records become batch items (`itemIdentifier` is the sequence number).
@@ -14,9 +19,9 @@ import type { RecordMapper } from './records.js';
  * const items = mapRecords(event, 'stream', 'kinesis', kinesisRecords);
  */
 export const kinesisRecords: RecordMapper<StreamRecord> = {
-  id: (record) => str(obj(record.kinesis)?.sequenceNumber),
+  id: (record) => str(kinesisOf(record).sequenceNumber),
   map: (record) => {
-    const kinesis = obj(record.kinesis) ?? {};
+    const kinesis = kinesisOf(record);
     const data = kinesis.data;
     // Kinesis always sends `data` as a base64 string: anything else fails this record rather
     // than running it as empty data, or as the text it was.

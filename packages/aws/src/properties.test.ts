@@ -187,7 +187,7 @@ describe('batches report exactly the messages to retry', () => {
         const first = items.findIndex((i) => i.fail);
         const expected = first < 0 ? [] : items.slice(first).map((_, j) => String(1000 + first + j));
         const result = await invokeLambda(fn, event);
-        expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(expected);
+        expect(result?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(expected);
       }),
     );
   });
@@ -211,7 +211,7 @@ describe('batches report exactly the messages to retry', () => {
         const first = items.findIndex((i) => i.fail);
         const expected = first < 0 ? [] : items.slice(first).map((_, j) => String(500 + first + j));
         const result = await invokeLambda(fn, event);
-        expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(expected);
+        expect(result?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(expected);
       }),
     );
   });

@@ -7,7 +7,7 @@
  */
 import { type HttpRequestInit, type HttpResponse, type Kind, respond, type SkyportFunction } from '@skyport/core';
 import { contextFor } from './context.js';
-import { detectAwsEvent, isHttpApi } from './detect.js';
+import { detectAwsEvent, isHttpApi, pipesBatch } from './detect.js';
 import { dynamodbChanges, dynamodbStream } from './dynamodb.js';
 import type { EntryMappers, EventRunner, EventSourceSettings } from './event-sources.js';
 import { fromAlb, isMultiValueAlb, toAlb } from './http/alb.js';
@@ -145,11 +145,14 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
   ready.catch(() => undefined);
 
   const handler = async (event: unknown, lambda: LambdaContext): Promise<unknown> => {
-    const source = detectAwsEvent(event);
+    // EventBridge Pipes sends a batch as a bare array of its source's records.
+    const piped = pipesBatch(event);
+    const input = piped ?? event;
+    const source = detectAwsEvent(input);
     // EventBridge Scheduler sends the target input as is; with none configured that is `{}`.
     const emptySchedule = kind === 'schedule' && isEmptyObject(event);
     if (!acceptedSources[kind].includes(source) && !emptySchedule) return rejectEvent(kind, source, event);
-    return (run ?? (await ready))(event as Obj, source, lambda);
+    return (run ?? (await ready))(input as Obj, source, lambda, piped !== undefined);
   };
   return handler as unknown as LambdaHandler<K>;
 }

@@ -11,16 +11,20 @@ import type {
   APIGatewayProxyResult,
   APIGatewayProxyStructuredResultV2,
   DynamoDBBatchResponse,
+  DynamoDBRecord,
   DynamoDBStreamEvent,
   EventBridgeEvent,
   KinesisStreamBatchResponse,
   KinesisStreamEvent,
+  KinesisStreamRecord,
+  KinesisStreamRecordPayload,
   Context as LambdaContext,
   S3Event,
   ScheduledEvent,
   SNSEvent,
   SQSBatchResponse,
   SQSEvent,
+  SQSRecord,
 } from 'aws-lambda';
 
 /**
@@ -70,23 +74,34 @@ export type LambdaHttpResult = APIGatewayProxyResult | APIGatewayProxyStructured
 export type LambdaBatchResult = SQSBatchResponse | KinesisStreamBatchResponse | DynamoDBBatchResponse;
 
 /**
- * The AWS events a function of kind `K` accepts.
+ * A Kinesis record as EventBridge Pipes hands it to a Lambda target: the fields Lambda nests
+ * under `kinesis` are the record's own.
  *
  * @example
- * type QueueEvent = AwsEvents['queue']; // SQSEvent | SNSEvent
+ * const record: PipedKinesisRecord = { ...envelope, partitionKey: '1', sequenceNumber: '4959...', data: 'e30=', kinesisSchemaVersion: '1.0', approximateArrivalTimestamp: 1545084650.987 };
+ */
+export type PipedKinesisRecord = Omit<KinesisStreamRecord, 'kinesis'> & KinesisStreamRecordPayload;
+
+/**
+ * The AWS events a function of kind `K` accepts. The arrays are batches from EventBridge Pipes,
+ * which sends a Lambda target its source's records as a bare array.
+ *
+ * @example
+ * type QueueEvent = AwsEvents['queue']; // SQSEvent | SNSEvent | SQSRecord[]
  */
 export interface AwsEvents {
   http: APIGatewayProxyEvent | APIGatewayProxyEventV2 | ALBEvent;
-  queue: SQSEvent | SNSEvent;
-  stream: KinesisStreamEvent | DynamoDBStreamEvent;
-  changes: DynamoDBStreamEvent;
+  queue: SQSEvent | SNSEvent | SQSRecord[];
+  stream: KinesisStreamEvent | DynamoDBStreamEvent | PipedKinesisRecord[] | DynamoDBRecord[];
+  changes: DynamoDBStreamEvent | DynamoDBRecord[];
   storage: S3Event | EventBridgeEvent<'Object Created' | 'Object Deleted', unknown>;
   schedule: ScheduledEvent;
   events: EventBridgeEvent<string, unknown>;
 }
 
 /**
- * What the Lambda handler of a function of kind `K` returns.
+ * What the Lambda handler of a function of kind `K` returns (`undefined` for SNS, and for a
+ * stream batch from EventBridge Pipes, whose failures fail the invocation).
  *
  * @example
  * type QueueResult = AwsResults['queue']; // SQSBatchResponse | undefined
@@ -94,8 +109,8 @@ export interface AwsEvents {
 export interface AwsResults {
   http: LambdaHttpResult;
   queue: SQSBatchResponse | undefined;
-  stream: KinesisStreamBatchResponse | DynamoDBBatchResponse;
-  changes: DynamoDBBatchResponse;
+  stream: KinesisStreamBatchResponse | DynamoDBBatchResponse | undefined;
+  changes: DynamoDBBatchResponse | undefined;
   storage: undefined;
   schedule: undefined;
   events: undefined;
