@@ -8,6 +8,7 @@ import {
   type BatchResult,
   type ChangeEvent,
   type Context,
+  createScheduleTick,
   endContext,
   type Kind,
   runBatch,
@@ -55,13 +56,19 @@ export interface EventSourceSettings {
 }
 
 /**
- * Runs one event of an accepted (or, for schedules, empty) source; resolves to the Lambda result.
+ * Runs one event of an accepted source (or, for a schedule function, a Scheduler target input);
+ * resolves to the Lambda result.
  * `piped` says the batch came from EventBridge Pipes (see `pipesBatch`).
  *
  * @example
  * const result = await run(event, 'sqs', lambdaContext, false);
  */
 export type EventRunner = (event: Obj, source: AwsSource, lambda: LambdaContext, piped: boolean) => Promise<unknown>;
+
+/** The tick of an EventBridge Scheduler target input: now, named after the function. */
+function schedulerTick(input: Obj, name: string) {
+  return createScheduleTick({ name, raw: input });
+}
 
 function batchResponse(result: BatchResult) {
   return { batchItemFailures: result.failures.map((failure) => ({ itemIdentifier: failure.id })) };
@@ -144,9 +151,10 @@ export function eventRunner(fn: SkyportFunction, settings: EventSourceSettings):
           return single(lambda, () => scheduleTickFromEventBridge(e, scheduleName(lambda)), source);
         return single(lambda, () => cloudEventFromEventBridge(e), source);
       case 'unknown':
-        // `toLambda` lets only one unknown shape through: `{}`, what EventBridge Scheduler
-        // sends a schedule function when its target has no input.
-        return single(lambda, () => scheduleTickFromEventBridge({}, scheduleName(lambda)), source);
+        // `toLambda` lets an unknown shape through only to a schedule function: an object,
+        // the input an EventBridge Scheduler target was configured with (`{}` for none). The
+        // tick is now; the input stays in `raw`.
+        return single(lambda, () => schedulerTick(e, scheduleName(lambda)), source);
       default:
         return single(lambda, () => cloudEventFromEventBridge(e), source);
     }

@@ -439,6 +439,57 @@ describe('EventBridge', () => {
   });
 });
 
+describe('EventBridge Scheduler target input', () => {
+  it('runs a schedule function now with the input in raw, whatever object it is', async () => {
+    // Prepare
+    const seen: ScheduleTick[] = [];
+    const fn = schedule({ cron: '0 3 * * *', name: 'cleanup' }).handle((tick) => {
+      seen.push(tick);
+    });
+    const input = { job: 'cleanup', dryRun: true };
+    const before = Date.now();
+
+    // Act
+    const result = await invokeLambda(fn, input);
+
+    // Assert
+    expect(result).toBeUndefined();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.name).toBe('cleanup');
+    expect(seen[0]?.raw).toBe(input);
+    expect(seen[0]?.scheduledTime.getTime()).toBeGreaterThanOrEqual(before);
+  });
+
+  it.each([
+    ['a string', 'run'],
+    ['null', null],
+    ['a number', 7],
+    ['an array', [{ job: 'cleanup' }]],
+  ])('refuses %s with UNKNOWN_EVENT', async (_case, input) => {
+    // Prepare
+    const fn = schedule({ cron: '0 3 * * *' }).handle(() => undefined);
+
+    // Act
+    const error = await invokeLambda(fn, input).catch((e: unknown) => e);
+
+    // Assert
+    expect(error).toBeInstanceOf(SkyportError);
+    expect((error as SkyportError).code).toBe('UNKNOWN_EVENT');
+  });
+
+  it('is still an unknown event for functions of other kinds', async () => {
+    // Act
+    const error = await invokeLambda(
+      queue({ name: 'q' }).handle(() => undefined),
+      { job: 'cleanup' },
+    ).catch((e: unknown) => e);
+
+    // Assert
+    expect((error as SkyportError).code).toBe('UNKNOWN_EVENT');
+    expect((error as SkyportError).message).toContain('an object with keys job');
+  });
+});
+
 describe('errors', () => {
   it('names the kind and the detected shape on a mismatch', async () => {
     const fn = queue({ name: 'q' }).handle(() => undefined);

@@ -71,11 +71,6 @@ function httpApiInit(kind: Kind, event: Obj): HttpRequestInit {
   }
 }
 
-function isEmptyObject(event: unknown): boolean {
-  const o = obj(event);
-  return o !== undefined && Object.keys(o).length === 0;
-}
-
 /**
  * Turns a portable function into a Lambda handler for every event source its kind accepts
  * (see `acceptedSources`). HTTP never throws: errors become problem+json responses. Batches
@@ -149,9 +144,10 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
     const piped = pipesBatch(event);
     const input = piped ?? event;
     const source = detectAwsEvent(input);
-    // EventBridge Scheduler sends the target input as is; with none configured that is `{}`.
-    const emptySchedule = kind === 'schedule' && isEmptyObject(event);
-    if (!acceptedSources[kind].includes(source) && !emptySchedule) return rejectEvent(kind, source, event);
+    // EventBridge Scheduler sends a target's input as it was configured (`{}` when none was),
+    // so a schedule function takes any object that is no other source's event as its tick.
+    const schedulerInput = kind === 'schedule' && source === 'unknown' && obj(event) !== undefined;
+    if (!acceptedSources[kind].includes(source) && !schedulerInput) return rejectEvent(kind, source, event);
     return (run ?? (await ready))(input as Obj, source, lambda, piped !== undefined);
   };
   return handler as unknown as LambdaHandler<K>;
