@@ -25,6 +25,14 @@ import { azureMethods, ROUTER_ROUTE, toAzureRoute } from './http.js';
 import { readSettings } from './settings.js';
 import type { AnyFunction, AzureApp, AzureAppMethod, AzureSettings, RegisterOptions } from './types.js';
 
+/**
+ * Event Hubs trigger options with the binding's `dataType`, which the host reads and the
+ * library's option types leave out (it passes every trigger option on to the host).
+ */
+interface EventHubOptions extends EventHubFunctionOptions {
+  readonly dataType?: 'binary' | 'string';
+}
+
 /** What `register()` registered for one function. */
 export interface Registration {
   /** The function name in the app. */
@@ -122,14 +130,6 @@ export function register(
     const adapter = { ...shared, azure: settings };
     const connection = settings.connection;
     let call: Record<string, unknown>;
-
-/**
- * Event Hubs trigger options with the binding's `dataType`, which the host reads and the
- * library's option types leave out (it passes every trigger option on to the host).
- */
-interface EventHubOptions extends EventHubFunctionOptions {
-  readonly dataType?: 'binary' | 'string';
-}
 
     switch (fn.kind) {
       case 'http': {
