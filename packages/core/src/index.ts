@@ -99,6 +99,14 @@ export { timeout } from './middleware/timeout.js';
 export { setOwn } from './own.js';
 export type { PathPattern } from './path.js';
 export { compilePath } from './path.js';
+export {
+  FIXED32,
+  FIXED64,
+  LENGTH_DELIMITED,
+  MalformedProtobuf,
+  ProtobufReader,
+  VARINT,
+} from './protobuf.js';
 export { router } from './router.js';
 export { respond, runEvent, runHttp } from './run.js';
 export type { InferIn, InferOut, StandardSchemaV1 } from './standard-schema.js';

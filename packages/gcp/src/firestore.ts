@@ -6,10 +6,18 @@
  * wrong type, nested more than 100 levels deep, or protobuf bytes that are not a
  * `DocumentEventData` are refused with `INVALID_EVENT`.
  */
-import { bodyTypeOf, type ChangeEvent, type ChangeOp, createChangeEvent, decodeBase64, setOwn } from '@skyport/core';
+import {
+  bodyTypeOf,
+  type ChangeEvent,
+  type ChangeOp,
+  createChangeEvent,
+  decodeBase64,
+  MalformedProtobuf,
+  setOwn,
+} from '@skyport/core';
 import { jsonData, type ParsedCloudEvent } from './cloudevent.js';
 import { gcpError, isObject, str } from './errors.js';
-import { MalformedProtobuf, readDocumentEventData } from './firestore-protobuf.js';
+import { readDocumentEventData } from './firestore-protobuf.js';
 
 /** The CloudEvent type prefix of Firestore document events. */
 export const FIRESTORE_PREFIX = 'google.cloud.firestore.document.v1.';
