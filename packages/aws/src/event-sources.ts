@@ -70,8 +70,10 @@ function schedulerTick(input: Obj, name: string) {
   return createScheduleTick({ name, raw: input });
 }
 
+/** Each failed record once: the user records of a KPL aggregate share its sequence number. */
 function batchResponse(result: BatchResult) {
-  return { batchItemFailures: result.failures.map((failure) => ({ itemIdentifier: failure.id })) };
+  const ids = new Set(result.failures.map((failure) => failure.id));
+  return { batchItemFailures: [...ids].map((itemIdentifier) => ({ itemIdentifier })) };
 }
 
 /** Throws the error of the first failed message (async sources retry the whole invocation). */

@@ -36,8 +36,11 @@ export class InvalidRecord {
 export interface RecordMapper<E> {
   /** The id Lambda wants back in `batchItemFailures` (`undefined` when the record has none). */
   readonly id: (record: Obj) => string | undefined;
-  /** The portable event of a record; `undefined` skips the record (a type the kind ignores). */
-  readonly map: (record: Obj) => E | undefined;
+  /**
+   * The portable event of a record; `undefined` skips the record (a type the kind ignores), and
+   * an array gives one event each (the user records of a KPL aggregate), reported together.
+   */
+  readonly map: (record: Obj) => E | readonly E[] | undefined;
   /** The FIFO group of a record. */
   readonly group?: ((record: Obj) => string | undefined) | undefined;
   /** Trace headers a record carries outside its attributes (SQS `AWSTraceHeader`). */
@@ -64,17 +67,21 @@ export function mapRecords<E>(event: Obj, kind: Kind, shape: string, mapper: Rec
         shape,
       );
     }
-    let event: E | InvalidRecord | undefined;
+    let mapped: E | readonly E[] | InvalidRecord | undefined;
     try {
-      event = mapper.map(record);
+      mapped = mapper.map(record);
     } catch (error) {
       const reason = error instanceof SkyportError ? error : undefined;
-      event = new InvalidRecord(
+      mapped = new InvalidRecord(
         reason ?? awsError('INVALID_EVENT', `record ${id} of a ${shape} event is malformed`, kind, shape, error),
       );
     }
-    if (event === undefined) continue;
-    items.push({ id, event: event as E, groupId: mapper.group?.(record), trace: mapper.trace?.(record) });
+    if (mapped === undefined) continue;
+    const groupId = mapper.group?.(record);
+    const trace = mapper.trace?.(record);
+    for (const event of Array.isArray(mapped) ? (mapped as readonly E[]) : [mapped as E]) {
+      items.push({ id, event, groupId, trace });
+    }
   }
   return items;
 }
