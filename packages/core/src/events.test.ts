@@ -11,6 +11,16 @@ describe('portable events', () => {
     expect(createMessage({ id: '5', data: new TextEncoder().encode('[1]'), source: 'q' }).body).toEqual([1]);
   });
 
+  it('keeps a bare integer beyond the safe range as its text, which a number would change', () => {
+    const body = (data: string) => createStreamRecord({ sequence: '1', partitionKey: 'k', data, source: 's' }).body;
+    expect(body('1234567890123456789')).toBe('1234567890123456789');
+    expect(body('-9007199254740993')).toBe('-9007199254740993');
+    expect(body('9007199254740991')).toBe(9007199254740991);
+    expect(body('1e21')).toBe(1e21);
+    expect(body('1.5')).toBe(1.5);
+    expect(body('{"id":1234567890123456789}')).toEqual({ id: 1234567890123456800 });
+  });
+
   it('keeps host-parsed bodies and derives raw bytes from them', () => {
     const message = createMessage({
       id: '1',

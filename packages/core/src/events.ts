@@ -33,6 +33,11 @@ function dateOf(value: Date | number | string | undefined | null): Date | undefi
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/**
+ * A payload as JSON when it parses, else its text. A bare integer beyond
+ * `Number.MAX_SAFE_INTEGER` (an id sent as the whole body) stays text, since as a number it
+ * would silently become another integer.
+ */
 function parseLoose(text: string): unknown {
   const first = text.trimStart()[0];
   if (first === '{' || first === '[' || first === '"') {
@@ -43,11 +48,13 @@ function parseLoose(text: string): unknown {
     }
   }
   if (text === 'true' || text === 'false' || text === 'null' || (text !== '' && !Number.isNaN(Number(text)))) {
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch {
       return text;
     }
+    return typeof value === 'number' && !Number.isSafeInteger(value) && /^\s*-?\d+\s*$/.test(text) ? text : value;
   }
   return text;
 }
