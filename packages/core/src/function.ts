@@ -32,7 +32,7 @@ import type {
   SkyportFunction,
   StorageEvent,
 } from './types.js';
-import { toIssues, validate } from './validate.js';
+import { checkSchema, toIssues, validate } from './validate.js';
 
 /** One step of a pipeline: synchronous when it can be, a promise when it must. */
 export type Step<TEvent, TResult> = (event: TEvent, ctx: Context) => TResult | Failure | Promise<TResult>;
@@ -119,7 +119,7 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     let pending: Promise<void>[] | undefined;
     for (let i = 0; i < count; i++) {
       const [part, schema] = parts[i] as [Part, StandardSchemaV1];
-      const result = schema['~standard'].validate(partValue(req, part));
+      const result = checkSchema(schema['~standard'], partValue(req, part));
       if (result instanceof Promise) {
         pending ??= [];
         pending.push(
@@ -170,7 +170,7 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     if (req.exceeds(limit)) return new Failure(tooLarge(limit));
     if (bodySchema === undefined) return count === 0 ? call(req, ctx) : validateAll(req, ctx);
     // The common case, a body schema alone, without the general loop.
-    const result = bodySchema.validate(req.schemaBody());
+    const result = checkSchema(bodySchema, req.schemaBody());
     if (result instanceof Promise) return validatedLater(result, req, ctx);
     if (result.issues) return new Failure(unprocessable(toIssues('body', result.issues), ['body']));
     req.setValidated('body', result.value);

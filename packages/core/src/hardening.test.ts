@@ -129,3 +129,64 @@ describe('hostile input and awkward failures', () => {
     expect(single.body).toBe('a/b.txt');
   });
 });
+
+describe('recursive schemas and deeply nested input', () => {
+  interface Tree {
+    readonly label?: string | undefined;
+    readonly child?: Tree | undefined;
+  }
+  const Tree: z.ZodType<Tree> = z.lazy(() => z.object({ label: z.string().optional(), child: Tree.optional() }));
+  /** A tree `levels` deep, written as text (JSON.stringify would recurse as deeply). */
+  const nested = (levels: number) => `${'{"child":'.repeat(levels)}{}${'}'.repeat(levels)}`;
+
+  it('answers 422 for a body too deep for a recursive schema, where the stack ran out', async () => {
+    // Prepare
+    const fn = http({ method: 'POST', path: '/trees', body: Tree }).handle(() => ({ status: 201 }));
+    const post = (body: string) =>
+      runHttp(fn, { method: 'POST', path: '/trees', headers: { 'content-type': 'application/json' }, body }, ctx());
+
+    // Act
+    const shallow = await post(nested(50));
+    const deep = await post(nested(100_000));
+
+    // Assert
+    expect(shallow.status).toBe(201);
+    expect(deep.status).toBe(422);
+    expect(JSON.parse(deep.body as string)).toMatchObject({
+      status: 422,
+      errors: [{ path: 'body', message: 'is nested too deeply to validate' }],
+    });
+  });
+
+  it('fails a message whose body is too deep for its schema with a validation error', async () => {
+    // Prepare
+    const fn = queue({ name: 'trees', body: Tree }).handle(() => undefined);
+    const message = createMessage({ id: 'm1', data: nested(100_000), source: 'trees' });
+
+    // Act
+    const result = await runBatch(fn, [{ id: 'm1', event: message }], ctx('queue'));
+
+    // Assert
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]?.error).toBeInstanceOf(SkyportError);
+    expect(result.failures[0]?.error).toMatchObject({ code: 'VALIDATION' });
+  });
+
+  it('still answers 500 when a schema throws for another reason', async () => {
+    // Prepare
+    const Broken = z.object({ n: z.number() }).transform(() => {
+      throw new RangeError('Invalid array length');
+    });
+    const fn = http({ method: 'POST', path: '/x', body: Broken }).handle(() => ({ status: 201 }));
+
+    // Act
+    const res = await runHttp(
+      fn,
+      { method: 'POST', path: '/x', headers: { 'content-type': 'application/json' }, body: '{"n":1}' },
+      ctx(),
+    );
+
+    // Assert
+    expect(res.status).toBe(500);
+  });
+});

@@ -36,6 +36,35 @@ export function validationError(issues: readonly ValidationIssue[]): SkyportErro
   return quietly(() => new SkyportError('VALIDATION', `invalid ${parts}`, { errors: issues }));
 }
 
+/** The issue of a value a schema could not validate for its depth. */
+const TOO_DEEP: StandardSchemaV1.FailureResult = { issues: [{ message: 'is nested too deeply to validate' }] };
+
+function overflowed(error: unknown): StandardSchemaV1.FailureResult {
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return TOO_DEEP;
+  throw error;
+}
+
+/**
+ * Runs a Standard Schema validator. A recursive schema (`z.lazy`) walking a deeply nested value
+ * can exhaust the stack; that is bad input, so it comes back as a failed validation, not as an
+ * error (a 500). Any other error a validator throws is thrown on.
+ *
+ * @example
+ * const result = checkSchema(Order['~standard'], body);
+ */
+export function checkSchema<T>(
+  props: StandardSchemaV1.Props<unknown, T>,
+  value: unknown,
+): StandardSchemaV1.Result<T> | Promise<StandardSchemaV1.Result<T>> {
+  let result: StandardSchemaV1.Result<T> | Promise<StandardSchemaV1.Result<T>>;
+  try {
+    result = props.validate(value);
+  } catch (error) {
+    return overflowed(error);
+  }
+  return result instanceof Promise ? result.catch(overflowed) : result;
+}
+
 /**
  * Validates `value` against `schema`; returns the typed output or throws a `SkyportError` with
  * code `VALIDATION` listing every failing path. Synchronous when the schema is.
@@ -44,7 +73,7 @@ export function validationError(issues: readonly ValidationIssue[]): SkyportErro
  * const order = await validate(Order, JSON.parse(text), 'body');
  */
 export function validate<T>(schema: StandardSchemaV1<unknown, T>, value: unknown, location: string): T | Promise<T> {
-  const result = schema['~standard'].validate(value);
+  const result = checkSchema(schema['~standard'], value);
   if (result instanceof Promise) {
     return result.then((settled) => {
       if (settled.issues) throw validationError(toIssues(location, settled.issues));
