@@ -770,3 +770,37 @@ describe('serve()', () => {
     });
   });
 });
+
+describe('serve() proxying a fetch() response', () => {
+  it('sends a gzipped upstream answer on so that clients can read it', async () => {
+    // Prepare: an upstream that gzips, and a handler that returns its fetch() response as is
+    const { createServer } = await import('node:http');
+    const { gzipSync } = await import('node:zlib');
+    const upstream = createServer((_req, res) => {
+      const body = gzipSync('{"hello":"world"}');
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'content-length': body.length,
+      });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const address = upstream.address() as { port: number };
+    const server = await start({
+      proxy: http({ method: 'GET', path: '/proxy' }).handle(() => fetch(`http://127.0.0.1:${address.port}/`)),
+    });
+
+    try {
+      // Act
+      const res = await fetch(`${server.url}/proxy`);
+
+      // Assert
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-encoding')).toBeNull();
+      expect(await res.json()).toEqual({ hello: 'world' });
+    } finally {
+      upstream.close();
+    }
+  });
+});

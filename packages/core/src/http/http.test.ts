@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { type } from 'arktype';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
@@ -393,6 +396,69 @@ describe('responses', () => {
       cookies: ['a=1', 'b=2'],
       body: 'a,b\n1,2',
     });
+  });
+
+  it('passes on a fetch() response without the headers of its upstream connection and coding', async () => {
+    // Prepare: an upstream that gzips one answer and streams the other in chunks
+    const upstream = createServer((req, res) => {
+      if (req.url === '/gz') {
+        const body = gzipSync('{"hello":"world"}');
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          'content-length': body.length,
+        });
+        res.end(body);
+      } else {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-upstream': 'yes' });
+        res.write('{"a":1}\n');
+        res.end('{"a":2}\n');
+      }
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const proxy = (path: string) => http().handle(() => fetch(`${base}${path}`));
+
+    try {
+      // Act
+      const gz = await runHttp(proxy('/gz'), { method: 'GET', path: '/' }, ctx());
+      const chunked = await runHttp(proxy('/chunked'), { method: 'GET', path: '/' }, ctx());
+
+      // Assert
+      const connection = ['connection', 'keep-alive', 'transfer-encoding', 'content-length'];
+      expect(gz.body).toBe('{"hello":"world"}');
+      expect(Object.keys(gz.headers).filter((name) => [...connection, 'content-encoding'].includes(name))).toEqual([]);
+      expect(gz.headers['content-type']).toBe('application/json');
+      expect(chunked.body).toBe('{"a":1}\n{"a":2}\n');
+      expect(Object.keys(chunked.headers).filter((name) => connection.includes(name))).toEqual([]);
+      expect(chunked.headers['x-upstream']).toBe('yes');
+    } finally {
+      upstream.close();
+    }
+  });
+
+  it('keeps the coding of a Response the handler made, and drops only its connection headers', async () => {
+    // Prepare
+    const gzipped = gzipSync('precompressed');
+    const fn = http().handle(
+      () =>
+        new Response(gzipped, {
+          headers: {
+            'content-type': 'text/plain',
+            'content-encoding': 'gzip',
+            'content-length': '999',
+            connection: 'x-hop',
+            'x-hop': '1',
+          },
+        }),
+    );
+
+    // Act
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+
+    // Assert
+    expect(res.headers).toEqual({ 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+    expect(res.body).toEqual(new Uint8Array(gzipped));
   });
 
   it('reads a subclass of the web Response, and one with no body', async () => {

@@ -128,16 +128,49 @@ function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8A
   return JSON.stringify(body);
 }
 
+/**
+ * Headers that describe one connection, not the message (RFC 9110 section 7.6.1), and the
+ * length, which is the platform's to set for the body it sends.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+]);
+
+/** The content codings `fetch()` undoes, handing over the decoded body with the header kept. */
+const FETCH_DECODES = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity']);
+
+/** Media types whose bytes are text (a body of any other type is kept as bytes). */
+const TEXTUAL = /^text\/|[/+]json|[/+]xml\b|javascript|urlencoded|ndjson|json-seq|[/+](?:x-)?yaml\b|graphql/i;
+
+/**
+ * The response a web `Response` describes. A `Response` from `fetch()` (a handler proxying an
+ * upstream) arrives with its body decoded but its `Content-Encoding` kept, and with the upstream
+ * connection's headers; sent on as they are, clients fail to decode the body or reject the
+ * framing. So connection headers and the length are dropped always, and a coding `fetch()`
+ * undid is dropped from a fetched response. A `Response` made in the handler keeps its coding.
+ */
 function fromWebResponse(response: Response): Promise<HttpResponse> {
   const headers: Record<string, string> = {};
   const cookies = response.headers.getSetCookie();
+  const named = (response.headers.get('connection') ?? '').toLowerCase().split(',');
+  const fetched = response.type !== 'default';
   response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value;
+    if (name === 'set-cookie' || HOP_BY_HOP.has(name) || named.some((token) => token.trim() === name)) return;
+    if (name === 'content-encoding' && fetched && decodedByFetch(value)) return;
+    headers[name] = value;
   });
   return response.arrayBuffer().then((buffer) => {
     const bytes = new Uint8Array(buffer);
-    const type = headers['content-type'] ?? '';
-    const textual = /^text\/|[/+]json|[/+]xml|javascript|urlencoded/i.test(type);
+    // Encoded bytes (a coding kept above) are not text, whatever their media type.
+    const coding = headers['content-encoding']?.trim().toLowerCase();
+    const textual = (coding === undefined || coding === 'identity') && TEXTUAL.test(headers['content-type'] ?? '');
     return {
       status: response.status,
       headers,
@@ -145,6 +178,10 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
       body: bytes.byteLength === 0 ? undefined : textual ? new TextDecoder().decode(bytes) : bytes,
     };
   });
+}
+
+function decodedByFetch(codings: string): boolean {
+  return codings.split(',').every((coding) => FETCH_DECODES.has(coding.trim().toLowerCase()));
 }
 
 /**
