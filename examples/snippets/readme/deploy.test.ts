@@ -16,7 +16,11 @@ interface Call {
   readonly options: Record<string, unknown>;
 }
 
-const { calls, servers } = vi.hoisted(() => ({ calls: [] as Call[], servers: [] as ServeHandle[] }));
+const { calls, servers, drained } = vi.hoisted(() => ({
+  calls: [] as Call[],
+  servers: [] as ServeHandle[],
+  drained: [] as unknown[],
+}));
 
 vi.mock('@azure/functions', async (importActual) => {
   const actual = await importActual<typeof import('@azure/functions')>();
@@ -33,7 +37,12 @@ vi.mock('@skyport/node', async (importActual) => {
     servers.push(server);
     return server;
   };
-  return { ...actual, serve };
+  // Recorded rather than installed: the test process's signals are not the server's.
+  const gracefulShutdown: typeof actual.gracefulShutdown = (server) => {
+    drained.push(server);
+    return () => undefined;
+  };
+  return { ...actual, serve, gracefulShutdown };
 });
 
 const { handler } = await import('./deploy.js');
@@ -96,4 +105,8 @@ it('serves every function from one Node server', async () => {
     body: JSON.stringify({ body: { id } }),
   });
   expect(await reminded.json()).toEqual({ ok: true, failures: [] });
+});
+
+it('drains that server on SIGTERM', () => {
+  expect(drained).toEqual(servers);
 });

@@ -9,10 +9,10 @@ import { toLambda } from '@skyport/aws';
 import * as azure from '@skyport/azure';
 import { router } from '@skyport/core';
 import * as gcp from '@skyport/gcp';
-import { serve } from '@skyport/node';
+import { gracefulShutdown, serve } from '@skyport/node';
 import { createTodo, getTodo, reminders } from '../../quickstart/functions.js';
 
 export const handler = toLambda(router(createTodo, getTodo)); // AWS Lambda (@skyport/aws)
 azure.register(app, { api: router(createTodo, getTodo), reminders }); // Azure Functions (@skyport/azure)
 gcp.register({ api: router(createTodo, getTodo), reminders }); // Google Cloud (@skyport/gcp)
-await serve({ createTodo, getTodo, reminders }, { port: 3000 }); // any container (@skyport/node)
+gracefulShutdown(await serve({ createTodo, getTodo, reminders })); // any container: PORT, SIGTERM (@skyport/node)

@@ -47,6 +47,15 @@ import type { AnyFunction, FunctionMap, NamedFunction, RouteInfo, ServeHandle, S
 import { requestOrigin } from './url.js';
 
 const EVENT_PREFIX = '/_skyport/';
+
+/** The default keep-alive timeout: above the 60 s idle timeout of AWS ALB and nginx. */
+const DEFAULT_KEEP_ALIVE_MS = 65_000;
+
+/**
+ * The default wait for in-flight requests on `close()`: inside the 10 s Cloud Run allows between
+ * SIGTERM and SIGKILL, with time left to flush logs and traces.
+ */
+const DEFAULT_SHUTDOWN_MS = 8_000;
 const kinds: ReadonlySet<string> = new Set(['http', 'queue', 'stream', 'storage', 'schedule', 'changes', 'events']);
 
 /**
@@ -541,7 +550,10 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       handleEvent(req, res, target).then(finished, (error: unknown) => settleFailed(req, res, error));
     } else handleHttp(req, res, target);
   });
-  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  // Longer than the idle timeout of the load balancers in front of containers (AWS ALB 60 s,
+  // nginx 60 s), so the balancer, not the server, closes an idle connection: a server closing
+  // first races a request the balancer is sending on it, which the client then gets as a 502.
+  server.keepAliveTimeout = milliseconds('keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_MS);
   const envPort = process.env.PORT;
   const port = options.port ?? (envPort !== undefined && envPort !== '' ? Number(envPort) : 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -582,7 +594,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
         closing = true;
-        const timer = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? 10_000);
+        const timer = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_MS);
         timer.unref();
         server.close((error) => {
           clearTimeout(timer);
