@@ -130,7 +130,7 @@ describe('apiKeyAuth() failures', () => {
   });
 
   it('needs keys or verify', () => {
-    expect(() => apiKeyAuth({})).toThrow(TypeError);
+    expect(() => apiKeyAuth({})).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
   });
 });
 

@@ -1,5 +1,7 @@
 /** `apiKeyAuth()`: checks an API key header in constant time and adds the caller to `ctx.auth`. */
+
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type { Context, HttpResponse, Middleware } from '../types.js';
 import { unauthorized } from './challenge.js';
@@ -66,7 +68,7 @@ function lookup(keys: ApiKeyAuthOptions['keys'], presented: string): Principal |
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<'http', AuthContext> {
   if (options.keys === undefined && options.verify === undefined) {
-    throw new TypeError('apiKeyAuth() needs keys or verify');
+    throw new SkyportError('INVALID_DEFINITION', 'apiKeyAuth() needs keys or verify');
   }
   const header = (options.header ?? 'x-api-key').toLowerCase();
   const challenge = { scheme: 'ApiKey', realm: header } as const;
