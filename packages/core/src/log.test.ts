@@ -126,6 +126,10 @@ describe('envLevel', () => {
       expect(lines.map((line) => JSON.parse(line).msg)).toEqual(['kept']);
       process.env.LOG_LEVEL = 'debug';
       expect(envLevel()).toBe('debug');
+      process.env.LOG_LEVEL = 'silent';
+      const silent = createJsonLogger({}, undefined, (line) => lines.push(line));
+      silent.fatal('not written');
+      expect(lines).toHaveLength(1);
     } finally {
       for (const [key, value] of Object.entries(previous)) {
         if (value === undefined) delete process.env[key];

@@ -47,7 +47,8 @@ export type LevelName = keyof typeof levels;
 
 /**
  * The log level the environment asks for: `LOG_LEVEL`, else `AWS_LAMBDA_LOG_LEVEL` (which Lambda
- * sets from the function's application log level, and then drops lines below it).
+ * sets from the function's application log level, and then drops lines below it). `silent`
+ * turns logging off.
  *
  * @example
  * createJsonLogger({}, envLevel());
@@ -57,7 +58,9 @@ export function envLevel(): string | undefined {
 }
 
 function thresholdOf(level: string | undefined): number {
-  return levels[(level?.toLowerCase() ?? 'info') as LevelName] ?? levels.info;
+  const name = level?.toLowerCase() ?? 'info';
+  // `silent` (pino's name for no output at all) writes nothing.
+  return name === 'silent' ? Number.POSITIVE_INFINITY : (levels[name as LevelName] ?? levels.info);
 }
 
 function serialiseError(error: Error): Record<string, unknown> {

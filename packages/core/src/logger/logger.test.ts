@@ -622,6 +622,29 @@ describe('logger() on Node and for other kinds', () => {
     }
   });
 
+  it('writes nothing, the summary included, with LOG_LEVEL=silent or level silent', async () => {
+    const previous = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'silent';
+    try {
+      const handler = (_req: unknown, ctx: { log: { error: (m: string) => void } }) => {
+        ctx.log.error('not even this');
+      };
+      await invoke(http().use(logger()).handle(handler), httpRequest(), base);
+      delete process.env.LOG_LEVEL;
+      await invoke(
+        http()
+          .use(logger({ level: 'silent' }))
+          .handle(handler),
+        httpRequest(),
+        base,
+      );
+      expect(logs.lines).toEqual([]);
+    } finally {
+      if (previous === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = previous;
+    }
+  });
+
   it("takes Lambda's AWS_LAMBDA_LOG_LEVEL when LOG_LEVEL is unset, and LOG_LEVEL over it", async () => {
     const previous = { LOG_LEVEL: process.env.LOG_LEVEL, AWS_LAMBDA_LOG_LEVEL: process.env.AWS_LAMBDA_LOG_LEVEL };
     delete process.env.LOG_LEVEL;

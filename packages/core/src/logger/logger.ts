@@ -11,8 +11,11 @@ export type LogFormat = 'auto' | 'aws' | 'gcp' | 'azure' | 'json';
 
 /** Options of `logger()`. */
 export interface LoggerOptions {
-  /** The lowest level written (default `LOG_LEVEL`, else Lambda's `AWS_LAMBDA_LOG_LEVEL`, else `info`). */
-  readonly level?: LevelName | undefined;
+  /**
+   * The lowest level written, or `silent` for none (default `LOG_LEVEL`, else Lambda's
+   * `AWS_LAMBDA_LOG_LEVEL`, else `info`).
+   */
+  readonly level?: LevelName | 'silent' | undefined;
   /** The line format (default `auto`: by `ctx.cloud`; `json` on Node). */
   readonly format?: LogFormat | undefined;
   /** More pino redaction paths (`body.password`, `*.token`, `user.card["cvv"]`). */
@@ -300,7 +303,7 @@ function release(requestId: string): void {
   if (entry && --entry.refs === 0) azureSinks.delete(requestId);
 }
 
-function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, level: LevelName): PinoLogger {
+function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, level: LevelName | 'silent'): PinoLogger {
   const common: PinoOptions = {
     level,
     base: options.base === undefined ? null : { ...options.base },
@@ -364,9 +367,10 @@ function formatOf(option: LogFormat, cloud: Cloud): Exclude<LogFormat, 'auto'> {
   return cloud === 'node' ? 'json' : cloud;
 }
 
-function levelOf(option: LevelName | undefined): LevelName {
+function levelOf(option: LevelName | 'silent' | undefined): LevelName | 'silent' {
   if (option !== undefined) return option;
   const env = envLevel()?.toLowerCase();
+  if (env === 'silent') return env;
   return env !== undefined && env in levels ? (env as LevelName) : 'info';
 }
 
