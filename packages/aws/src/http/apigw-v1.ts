@@ -1,7 +1,8 @@
 /**
  * API Gateway REST APIs, and HTTP APIs with payload format 1.0 (the same shape). Both header
  * maps arrive; `multiValueHeaders` keeps every value where `headers` keeps only the last, so it
- * wins. Missing maps are `null`. `path` excludes the stage, `requestContext.path` includes it.
+ * wins. Missing maps are `null`. `path` excludes the stage but includes a custom domain's base
+ * path mapping; `requestContext.path` includes both.
  */
 import type { HttpRequestInit, HttpResponse } from '@skyport/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -19,7 +20,7 @@ export function fromApiGatewayV1(event: Obj): HttpRequestInit {
   const rc = obj(event.requestContext) ?? {};
   const headers = filled(event.multiValueHeaders) ?? obj(event.headers);
   const query = filled(event.multiValueQueryStringParameters) ?? obj(event.queryStringParameters);
-  const path = str(event.path) || '/';
+  const path = apiPath(str(event.path) || '/', str(event.resource), obj(event.pathParameters));
   const fullPath = str(rc.path);
   return {
     method: str(event.httpMethod) ?? 'GET',
@@ -40,6 +41,26 @@ export function fromApiGatewayV1(event: Obj): HttpRequestInit {
     params: obj(event.pathParameters) as HttpRequestInit['params'],
     raw: event,
   };
+}
+
+/**
+ * The request path within the API. Through a custom domain with a base path mapping, `path`
+ * starts with the mapping's base path (`/shop/orders/7` for the resource `/orders/{id}`), which
+ * routes know nothing of. The resource, with its greedy `{proxy+}` parameter filled in, says how
+ * many segments belong to the API; those leading them are the base path and are dropped.
+ */
+function apiPath(path: string, resource: string | undefined, params: Obj | undefined): string {
+  if (resource === undefined || !resource.startsWith('/')) return path;
+  let count = 0;
+  for (const segment of resource.split('/')) {
+    if (segment === '') continue;
+    const greedy = segment.endsWith('+}') ? str(params?.[segment.slice(1, -2)]) : undefined;
+    count += greedy === undefined ? 1 : greedy.split('/').length;
+  }
+  const segments = path.split('/').slice(1);
+  const trailing = segments.length > 1 && segments.at(-1) === '';
+  const extra = segments.length - (trailing ? 1 : 0) - count;
+  return extra > 0 ? `/${segments.slice(extra).join('/')}` : path;
 }
 
 /** The query string of a REST event's (decoded) query map, encoded as core encodes `req.url`'s. */

@@ -240,6 +240,42 @@ describe('REST API v1', () => {
     });
   });
 
+  it.each([
+    ['a resource with a parameter', '/orders/{id}', { id: '7' }, '/shop/orders/7', '/orders/7'],
+    ['a greedy proxy resource', '/{proxy+}', { proxy: 'orders/7' }, '/shop/orders/7', '/orders/7'],
+    ['a base path of two segments', '/orders/{id}', { id: '7' }, '/v1/shop/orders/7', '/orders/7'],
+    ['the root resource', '/', null, '/shop', '/'],
+    ['a trailing slash', '/orders/{id}', { id: '7' }, '/shop/orders/7/', '/orders/7/'],
+  ])(
+    'drops the base path of a custom domain mapping from the path (%s)',
+    async (_case, resource, params, path, expected) => {
+      // Prepare: what a REST API answers through api.example.com with a base path mapping
+      const api = router(
+        http({ method: 'GET', path: '/' }).handle((req) => ({ path: req.path, url: req.url })),
+        http({ method: 'GET', path: '/orders/:id' }).handle((req) => ({
+          path: req.path,
+          url: req.url,
+          id: req.params.id,
+        })),
+      );
+      const event = v1({
+        resource,
+        path,
+        pathParameters: params,
+        multiValueQueryStringParameters: null,
+        queryStringParameters: null,
+        requestContext: { path, stage: 'prod', domainName: 'api.example.com', identity: { sourceIp: '198.51.100.1' } },
+      });
+
+      // Act
+      const result = (await invokeLambda(api, event)) as { statusCode: number; body: string };
+
+      // Assert
+      expect(result.statusCode).toBe(200);
+      expect(parse(result)).toMatchObject({ path: expected, url: `https://api.example.com${path}` });
+    },
+  );
+
   it('keeps the query in the stage-qualified url, encoded, and leaves it out when there is none', async () => {
     // Prepare
     const withQuery = v1({
