@@ -53,11 +53,15 @@ describe('requestId', () => {
       'exec-1',
     ],
     [
-      'the trace id of X-Cloud-Trace-Context',
+      'TRACE_ID/SPAN_ID of X-Cloud-Trace-Context',
       { 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/1;o=1', traceparent },
-      '105445aa7843bc8bf206b12000100000',
+      '105445aa7843bc8bf206b12000100000/1',
     ],
-    ['the trace id of traceparent', { traceparent }, '0af7651916cd43dd8448eb211c80319c'],
+    [
+      'traceid-parentid of traceparent',
+      { traceparent },
+      `0af7651916cd43dd8448eb211c80319c-${traceparent.split('-')[2]}`,
+    ],
   ])('is %s first', async (_name, headers, id) => {
     const res = await send(`${servers.api.url}/`, { headers });
     expect(res.json).toEqual({ requestId: id });

@@ -10,6 +10,12 @@ afterEach(() => {
 });
 
 describe('GCP context', () => {
+  it('gives two requests of one trace different request ids', () => {
+    const first = requestIdOf({ headers: { 'x-cloud-trace-context': 'abc123/1;o=1' }, raw: {} });
+    const second = requestIdOf({ headers: { 'x-cloud-trace-context': 'abc123/2;o=1' }, raw: {} });
+    expect(first).not.toBe(second);
+  });
+
   it('takes the request id from the execution id, then the event id, then the trace headers', () => {
     const traced = {
       'x-cloud-trace-context': 'abc123/1;o=1',
@@ -17,11 +23,12 @@ describe('GCP context', () => {
     };
     expect(requestIdOf({ headers: { 'function-execution-id': 'e1', ...traced }, eventId: 'ev', raw: {} })).toBe('e1');
     expect(requestIdOf({ headers: traced, eventId: 'ev', raw: {} })).toBe('ev');
-    expect(requestIdOf({ headers: traced, raw: {} })).toBe('abc123');
-    expect(requestIdOf({ headers: { traceparent: traced.traceparent }, raw: {} })).toBe(
-      '0af7651916cd43dd8448eb211c80319c',
-    );
+    expect(requestIdOf({ headers: traced, executionId: 'generated', raw: {} })).toBe('abc123/1');
     expect(requestIdOf({ executionId: 'generated', raw: {} })).toBe('generated');
+    expect(requestIdOf({ headers: { traceparent: traced.traceparent }, raw: {} })).toBe(
+      '0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331',
+    );
+    expect(requestIdOf({ headers: { 'x-cloud-trace-context': 'abc123' }, raw: {} })).toMatch(/^[0-9a-f-]{36}$/);
     expect(requestIdOf({ raw: {} })).toMatch(/^[0-9a-f-]{36}$/);
   });
 

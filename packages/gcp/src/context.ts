@@ -75,21 +75,28 @@ export function traceOf(info: InvocationInfo): TraceCarrier {
 }
 
 /**
- * The request id of an invocation: the execution id header, the event id, the trace id, the
- * framework's generated id, or a random UUID.
+ * The id of this hop of a trace: `TRACE_ID/SPAN_ID` of `X-Cloud-Trace-Context`, else
+ * `trace-id-parent-id` of `traceparent`. The trace id alone would not do: every request of one
+ * trace (calls between services, retries) shares it.
+ */
+function hopOf(trace: TraceCarrier): string | undefined {
+  const cloud = trace['x-cloud-trace-context']?.split(';')[0];
+  const [traceId, spanId] = cloud?.split('/') ?? [];
+  if (traceId && spanId) return `${traceId}/${spanId}`;
+  const [, parentTrace, parentId] = trace.traceparent?.split('-') ?? [];
+  return parentTrace && parentId ? `${parentTrace}-${parentId}` : undefined;
+}
+
+/**
+ * The request id of an invocation: the execution id header, the event id, the trace hop
+ * (`TRACE_ID/SPAN_ID`, which the platform's request log also shows), the framework's generated
+ * execution id, or a random UUID.
  *
  * @example
  * requestIdOf({ headers: { 'function-execution-id': 'abc' }, raw: req }); // 'abc'
  */
 export function requestIdOf(info: InvocationInfo, trace: TraceCarrier = traceOf(info)): string {
-  return (
-    info.headers?.['function-execution-id'] ||
-    info.eventId ||
-    trace['x-cloud-trace-context']?.split('/')[0] ||
-    trace.traceparent?.split('-')[1] ||
-    info.executionId ||
-    randomUUID()
-  );
+  return info.headers?.['function-execution-id'] || info.eventId || hopOf(trace) || info.executionId || randomUUID();
 }
 
 /**

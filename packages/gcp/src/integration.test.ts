@@ -200,7 +200,7 @@ describe('http functions on the real Functions Framework', () => {
     expect(await res.json()).toEqual({
       session: 's 1',
       theme: 'light',
-      requestId: '105445aa7843bc8bf206b12000100000',
+      requestId: '105445aa7843bc8bf206b12000100000/1',
       trace: {
         traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
         'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/1;o=1',
