@@ -97,6 +97,29 @@ describe('the portable request', () => {
     expect(JSON.parse(bad.body as string)).toMatchObject({ code: 'BAD_URL' });
   });
 
+  it('decodes a text body by the charset its content type names, UTF-8 when none or an unknown one', async () => {
+    // Prepare: "café" in ISO-8859-1 (é is one byte, 0xE9), in UTF-8, and in UTF-16LE
+    const latin1 = new Uint8Array([0x63, 0x61, 0x66, 0xe9]);
+    const utf8 = new TextEncoder().encode('café');
+    const utf16 = new Uint8Array([0x63, 0, 0x61, 0, 0x66, 0, 0xe9, 0]);
+    const { fn, seen } = echo();
+    const send = (type: string, body: Uint8Array) =>
+      call(fn, { method: 'POST', headers: { 'content-type': type }, body }).then(() => seen().body);
+
+    // Act
+    const bodies = [
+      await send('text/plain; charset=ISO-8859-1', latin1),
+      await send('text/plain; charset="windows-1252"', latin1),
+      await send('text/plain', utf8),
+      await send('text/plain; charset=utf-16le', utf16),
+      await send('text/plain; charset=no-such-charset', utf8),
+      await send('application/x-www-form-urlencoded; charset=iso-8859-1', new Uint8Array([0x6e, 0x3d, 0xe9])),
+    ];
+
+    // Assert
+    expect(bodies).toEqual(['café', 'café', 'café', 'café', 'café', { n: 'é' }]);
+  });
+
   it('keeps the exact body bytes and builds a web Request only on demand', async () => {
     const bytes = new Uint8Array([0, 255, 10, 13]);
     const req = createHttpRequest({

@@ -64,6 +64,23 @@ export function bodyTypeOf(contentType: string | undefined): BodyType {
   return 'binary';
 }
 
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+
+/**
+ * Bytes as text in the charset a content type names (`text/plain; charset=iso-8859-1`), as
+ * the WHATWG Encoding Standard maps labels; UTF-8 when it names none, or one no decoder knows.
+ */
+function decodeText(bytes: Uint8Array, contentType: string | undefined): string {
+  const label = contentType === undefined ? undefined : CHARSET.exec(contentType)?.[1]?.toLowerCase();
+  if (label === undefined || label === 'utf-8' || label === 'utf8') return fromUtf8(bytes);
+  try {
+    // A label no decoder knows throws here; decoding itself replaces bad bytes rather than throw.
+    return new TextDecoder(label).decode(bytes);
+  } catch {
+    return fromUtf8(bytes);
+  }
+}
+
 /** A map without a prototype, so names such as `constructor` or `__proto__` are plain keys. */
 function dictionary(): Record<string, string> {
   return Object.create(null) as Record<string, string>;
@@ -347,12 +364,12 @@ class Request_ implements HttpRequest {
     return this.#converted as Uint8Array;
   }
 
-  /** The body as text. */
+  /** The body as text, decoded by the `charset` of its content type (UTF-8 when none is named). */
   get text(): string {
     const body = this.#init.body;
     if (typeof body === 'string') return body;
     if (!body) return '';
-    this.#converted ??= fromUtf8(body);
+    this.#converted ??= decodeText(body, this.rawHeaders['content-type']);
     return this.#converted as string;
   }
 
