@@ -34,6 +34,30 @@ describe('HttpError', () => {
     });
   });
 
+  it('adds extension members at the top level, never over a member of its own, and only when exposed', () => {
+    // Prepare
+    const extensions = { existingId: 'ord_7', balance: 30, status: 200, requestId: 'forged', type: 'x' };
+    const conflict = new Conflict('order exists', { extensions });
+    const hidden = new InternalServerError('db down', { extensions: { host: 'db-1.internal' } });
+
+    // Act
+    const shown = problemDetails(conflict, 'req-1');
+    const kept = problemDetails(withHeaders(conflict, { 'x-a': '1' }), 'req-1');
+
+    // Assert
+    expect(shown).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'order exists',
+      requestId: 'req-1',
+      existingId: 'ord_7',
+      balance: 30,
+    });
+    expect(kept).toEqual(shown);
+    expect(problemDetails(hidden, 'r')).not.toHaveProperty('host');
+  });
+
   it('hides the detail of server errors unless told to expose it', () => {
     const hidden = new InternalServerError('database password is hunter2');
     const shown = new HttpError(503, 'maintenance until 10:00', { expose: true });

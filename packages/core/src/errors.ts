@@ -3,6 +3,7 @@
  * `SkyportError` reports events and definitions Skyport cannot handle (an unknown event shape,
  * a kind mismatch, a bad definition). `toHttpError()` normalises anything thrown.
  */
+import { setOwn } from './own.js';
 
 /** One failing field of a validation error. */
 export interface ValidationIssue {
@@ -26,6 +27,12 @@ export interface HttpErrorOptions {
   readonly errors?: readonly ValidationIssue[] | undefined;
   /** A stable code a client or test can match. */
   readonly code?: string | undefined;
+  /**
+   * RFC 9457 extension members: more about the problem, as top-level members of the body
+   * (`{ balance: 30, accounts: ['/account/1'] }`). Sent only when `expose`; they never replace a
+   * member Skyport writes (`type`, `title`, `status`, `detail`, `instance`, `requestId`, `code`, `errors`).
+   */
+  readonly extensions?: Readonly<Record<string, unknown>> | undefined;
   /** The underlying error. */
   readonly cause?: unknown | undefined;
 }
@@ -88,6 +95,8 @@ export class HttpError extends Error {
   readonly errors: readonly ValidationIssue[] | undefined;
   /** A stable code a client or test can match. */
   readonly code: string | undefined;
+  /** RFC 9457 extension members of the problem body (sent only when `expose`). */
+  readonly extensions: Readonly<Record<string, unknown>> | undefined;
 
   constructor(status: number, detail?: string, options: HttpErrorOptions = {}) {
     super(
@@ -103,6 +112,7 @@ export class HttpError extends Error {
     this.headers = options.headers ?? {};
     this.errors = options.errors;
     this.code = options.code;
+    this.extensions = options.extensions;
   }
 }
 
@@ -351,7 +361,21 @@ export interface ProblemDetails {
   readonly requestId?: string | undefined;
   readonly code?: string | undefined;
   readonly errors?: readonly ValidationIssue[] | undefined;
+  /** Extension members (`HttpErrorOptions.extensions`). */
+  readonly [extension: string]: unknown;
 }
+
+/** The members an extension never replaces. */
+const reserved: ReadonlySet<string> = new Set([
+  'type',
+  'title',
+  'status',
+  'detail',
+  'instance',
+  'requestId',
+  'code',
+  'errors',
+]);
 
 /**
  * The problem details body of an error, hiding what must not be exposed.
@@ -370,6 +394,11 @@ export function problemDetails(error: HttpError, requestId: string | undefined):
   if (requestId !== undefined) problem.requestId = requestId;
   if (error.expose && error.code !== undefined) problem.code = error.code;
   if (error.expose && error.errors !== undefined) problem.errors = error.errors;
+  if (error.expose && error.extensions !== undefined) {
+    for (const key of Object.keys(error.extensions)) {
+      if (!reserved.has(key)) setOwn(problem as Record<string, unknown>, key, error.extensions[key]);
+    }
+  }
   return problem;
 }
 
@@ -388,6 +417,7 @@ export function withHeaders(error: HttpError, headers: Readonly<Record<string, s
     headers: { ...error.headers, ...headers },
     errors: error.errors,
     code: error.code,
+    extensions: error.extensions,
     cause: error.cause ?? error,
   });
   copy.name = error.name;
