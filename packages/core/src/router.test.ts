@@ -160,3 +160,36 @@ describe('router', () => {
     expect(() => router(api)).toThrow(SkyportError);
   });
 });
+
+describe('router() definitions', () => {
+  const noop = () => undefined;
+
+  it.each([
+    ['the same path and method', '/orders/:id', 'GET', '/orders/:id', 'GET'],
+    ['parameters of other names', '/orders/:id', 'GET', '/orders/:orderId/', 'GET'],
+    ['a route for every method', '/orders', undefined, '/orders', 'POST'],
+    ['a method in common', '/orders', ['GET', 'POST'], '/orders', ['POST', 'PUT']],
+  ] as const)('refuses two routes one request would reach alike: %s', (_case, path1, method1, path2, method2) => {
+    // Act
+    const define = () =>
+      router(
+        http({ path: path1, ...(method1 === undefined ? {} : { method: method1 }) }).handle(noop),
+        http({ path: path2, method: method2 }).handle(noop),
+      );
+
+    // Assert
+    expect(define).toThrow(SkyportError);
+    expect(define).toThrow(/is routed twice .* the second route would never run/);
+  });
+
+  it('takes routes that differ by method or by path shape', () => {
+    expect(() =>
+      router(
+        http({ method: 'GET', path: '/orders/:id' }).handle(noop),
+        http({ method: 'DELETE', path: '/orders/:id' }).handle(noop),
+        http({ method: 'GET', path: '/orders/latest' }).handle(noop),
+        http({ method: 'GET', path: '/orders/:id/lines' }).handle(noop),
+      ),
+    ).not.toThrow();
+  });
+});

@@ -9,13 +9,43 @@ import { Failure } from './failure.js';
 import { PortableFunction, stepHttp } from './function.js';
 import type { RequestImpl } from './http/request.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
-import { compilePath, type PathPattern, staticKey } from './path.js';
+import { compilePath, type PathPattern, staticKey, trimSlash } from './path.js';
 import type { Context, HttpMethod, HttpResponse, SkyportFunction } from './types.js';
 
 interface Route {
   readonly fn: SkyportFunction<'http'>;
   readonly path: PathPattern;
   readonly methods: readonly HttpMethod[] | undefined;
+}
+
+/** The shape of a pattern, whatever its parameters are named: `/orders/:id/` is `/orders/:`. */
+function shapeOf(pattern: string): string {
+  return trimSlash(pattern.replace(/:[^/]+/g, ':'));
+}
+
+/**
+ * Refuses two routes one request could reach alike: the same path shape (`/orders/:id` and
+ * `/orders/:orderId`) with a method in common. The first would always win, so the second
+ * would never run.
+ */
+function refuseDuplicates(routes: readonly Route[]): void {
+  for (let i = 0; i < routes.length; i++) {
+    const first = routes[i] as Route;
+    for (let j = i + 1; j < routes.length; j++) {
+      const second = routes[j] as Route;
+      if (shapeOf(first.path.pattern) !== shapeOf(second.path.pattern)) continue;
+      const shared =
+        first.methods === undefined
+          ? (second.methods ?? ['any'])
+          : first.methods.filter((method) => second.methods === undefined || second.methods.includes(method));
+      if (shared.length === 0) continue;
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `router(): ${shared.join(', ')} ${second.path.pattern} is routed twice (as ${first.path.pattern} too); the second route would never run`,
+        { kind: 'http' },
+      );
+    }
+  }
 }
 
 /**
@@ -37,6 +67,7 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
       });
     return { fn, path: compilePath(fn.options.path ?? '/'), methods: methodsOf(fn.options) };
   });
+  refuseDuplicates(routes);
   const byPath = new Map<string, Route[]>();
   const dynamic: Route[] = [];
   for (const route of routes) {
