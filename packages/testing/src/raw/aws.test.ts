@@ -48,10 +48,10 @@ describe('raw AWS HTTP events', () => {
     ]);
   });
 
-  it('functionUrl: lambda-url domain, no route key', () => {
+  it('functionUrl: lambda-url domain, route key $default', () => {
     const event = functionUrl({ method: 'POST', body: 'hi' });
     expect(event.requestContext.domainName).toMatch(/\.lambda-url\./);
-    expect('routeKey' in event).toBe(false);
+    expect([event.routeKey, event.requestContext.routeKey]).toEqual(['$default', '$default']);
   });
 
   it('apiGatewayV1: both header maps, null maps when empty, stage in requestContext.path', () => {

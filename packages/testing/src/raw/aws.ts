@@ -4,6 +4,7 @@
  * maps on REST, string attributes on SQS, base64 Kinesis data, typed DynamoDB values). State
  * only what matters to a test; `overrides` replaces any top-level field.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import type {
   ALBEvent,
   APIGatewayProxyEvent,
@@ -38,6 +39,10 @@ export interface HttpEventOptions {
   readonly cookies?: readonly string[] | undefined;
   /** A string, bytes (sent base64), or any other value (sent as JSON with a JSON content type). */
   readonly body?: unknown | undefined;
+  /**
+   * The client address (default `203.0.113.10`): `sourceIp` of the request context, and the
+   * `x-forwarded-for` header on HTTP APIs, Function URLs and ALB.
+   */
   readonly sourceIp?: string | undefined;
   /** The stage (default `$default` on v2, `prod` on REST). */
   readonly stage?: string | undefined;
@@ -62,8 +67,34 @@ function bodyOf(body: unknown): Body {
   return { body: JSON.stringify(body), isBase64Encoded: false, contentType: 'application/json' };
 }
 
-function lowerHeaders(options: HttpEventOptions, contentType: string | undefined): Record<string, string[]> {
+const defaultSourceIp = '203.0.113.10';
+const defaultUserAgent = 'curl/8.5.0';
+
+/**
+ * The headers every HTTP API, Function URL and ALB request carries: the client address and the
+ * scheme and port the client used.
+ */
+function forwardedHeaders(options: HttpEventOptions): Record<string, string> {
+  return {
+    'x-forwarded-for': options.sourceIp ?? defaultSourceIp,
+    'x-forwarded-port': '443',
+    'x-forwarded-proto': 'https',
+  };
+}
+
+/** An X-Ray trace header as the load balancer or API adds it (`Root=1-<epoch hex>-<24 hex>`). */
+function traceHeader(now: Date): string {
+  return `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+}
+
+/** Lower-case headers: `host`, then `defaults`, the body's content type, and the test's headers over them. */
+function lowerHeaders(
+  options: HttpEventOptions,
+  contentType: string | undefined,
+  defaults: Readonly<Record<string, string>> = {},
+): Record<string, string[]> {
   const headers: Record<string, string[]> = { host: ['abc123.execute-api.us-east-1.amazonaws.com'] };
+  for (const [name, value] of Object.entries(defaults)) headers[name] = [value];
   if (contentType) headers['content-type'] = [contentType];
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     headers[name.toLowerCase()] = typeof value === 'string' ? [value] : [...value];
@@ -99,7 +130,10 @@ function splitPath(path: string): { path: string; search: string } {
 
 /**
  * An API Gateway HTTP API event (payload format 2.0): lower-case headers with repeated values
- * comma-joined, cookies in `cookies[]`, the true query in `rawQueryString`.
+ * comma-joined, cookies in `cookies[]`, the true query in `rawQueryString`. As on a real API, the
+ * headers include `user-agent` (the same as `requestContext.http.userAgent`, default
+ * `curl/8.5.0`), `x-amzn-trace-id`, and `x-forwarded-for` (`sourceIp`), `x-forwarded-proto`
+ * (`https`) and `x-forwarded-port` (`443`); a header the test gives wins.
  *
  * @example
  * const event = apiGatewayV2({ method: 'POST', path: '/orders', body: { sku: 'a' } });
@@ -110,8 +144,14 @@ export function apiGatewayV2(
 ): APIGatewayProxyEventV2 {
   const { path, search } = splitPath(options.path ?? '/');
   const body = bodyOf(options.body);
+  const now = new Date();
   const headers: Record<string, string> = {};
-  for (const [name, values] of Object.entries(lowerHeaders(options, body.contentType)))
+  const defaults = {
+    'user-agent': defaultUserAgent,
+    'x-amzn-trace-id': traceHeader(now),
+    ...forwardedHeaders(options),
+  };
+  for (const [name, values] of Object.entries(lowerHeaders(options, body.contentType, defaults)))
     headers[name] = values.join(',');
   const pairs = entries(options.query);
   const rawQueryString = [search, new URLSearchParams(pairs).toString()].filter(Boolean).join('&');
@@ -121,7 +161,6 @@ export function apiGatewayV2(
   const method = (options.method ?? 'GET').toUpperCase();
   const stage = options.stage ?? '$default';
   const rawPath = stage === '$default' ? path : `/${stage}${path}`;
-  const now = new Date();
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: '$default',
@@ -137,8 +176,8 @@ export function apiGatewayV2(
         method,
         path: rawPath,
         protocol: 'HTTP/1.1',
-        sourceIp: options.sourceIp ?? '203.0.113.10',
-        userAgent: headers['user-agent'] ?? 'curl/8.5.0',
+        sourceIp: options.sourceIp ?? defaultSourceIp,
+        userAgent: headers['user-agent'] ?? defaultUserAgent,
       },
       requestId: nextId(),
       routeKey: '$default',
@@ -155,7 +194,9 @@ export function apiGatewayV2(
 }
 
 /**
- * A Lambda Function URL event: payload 2.0 with a `lambda-url` domain and no route key.
+ * A Lambda Function URL event: payload 2.0 with a `lambda-url` domain and route key `$default`,
+ * the headers of {@link apiGatewayV2}, and the cookies sent twice as Function URLs do: in
+ * `cookies[]` and as the `cookie` header.
  *
  * @example
  * const event = functionUrl({ method: 'POST', body: 'hello' });
@@ -165,14 +206,14 @@ export function functionUrl(
   overrides: Partial<APIGatewayProxyEventV2> = {},
 ): APIGatewayProxyEventV2 {
   const base = apiGatewayV2(options);
-  const { routeKey: _routeKey, ...rest } = base;
   const domainName = 'abcdefghijklmnop.lambda-url.us-east-1.on.aws';
-  const { routeKey: _rcRouteKey, ...requestContext } = base.requestContext;
+  const headers: Record<string, string> = { ...base.headers, host: domainName };
+  if (base.cookies !== undefined && headers.cookie === undefined) headers.cookie = base.cookies.join('; ');
   return {
-    ...rest,
-    headers: { ...base.headers, host: domainName },
+    ...base,
+    headers,
     requestContext: {
-      ...requestContext,
+      ...base.requestContext,
       apiId: 'abcdefghijklmnop',
       domainName,
       domainPrefix: 'abcdefghijklmnop',
@@ -184,7 +225,9 @@ export function functionUrl(
 
 /**
  * An API Gateway REST API event (also the HTTP API payload 1.0 shape): both header maps, `null`
- * for missing maps and body, the stage in `requestContext.path` only.
+ * for missing maps and body, the stage in `requestContext.path` only. The resource is the proxy
+ * resource `/{proxy+}` with the path in `pathParameters.proxy`; a request to `/`, which a proxy
+ * resource does not match, goes to the root resource `/` with `pathParameters: null`.
  *
  * @example
  * const event = apiGatewayV1({ method: 'GET', path: '/orders', query: { tag: ['a', 'b'] } });
@@ -207,15 +250,17 @@ export function apiGatewayV1(
   const stage = options.stage ?? 'prod';
   const method = (options.method ?? 'GET').toUpperCase();
   const now = new Date();
+  // `{proxy+}` needs at least one path segment: the root is its own resource.
+  const resource = path === '/' ? '/' : '/{proxy+}';
   return {
-    resource: '/{proxy+}',
+    resource,
     path,
     httpMethod: method,
     headers,
     multiValueHeaders,
     queryStringParameters: hasQuery ? query : null,
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: { proxy: path.slice(1) },
+    pathParameters: resource === '/' ? null : { proxy: path.slice(1) },
     stageVariables: null,
     requestContext: {
       accountId: account,
@@ -235,9 +280,9 @@ export function apiGatewayV1(
         cognitoIdentityId: null,
         cognitoIdentityPoolId: null,
         principalOrgId: null,
-        sourceIp: options.sourceIp ?? '203.0.113.10',
+        sourceIp: options.sourceIp ?? defaultSourceIp,
         user: null,
-        userAgent: headers['user-agent'] ?? 'curl/8.5.0',
+        userAgent: headers['user-agent'] ?? defaultUserAgent,
         userArn: null,
       },
       path: `/${stage}${path}`,
@@ -245,7 +290,7 @@ export function apiGatewayV1(
       requestId: nextId(),
       requestTimeEpoch: now.getTime(),
       resourceId: 'abcdef',
-      resourcePath: '/{proxy+}',
+      resourcePath: resource,
       stage,
     },
     body: body.body ?? null,
@@ -257,7 +302,8 @@ export function apiGatewayV1(
 /**
  * An Application Load Balancer event, in single-value mode or (with `multiValue: true`) the
  * multi-value mode of a target group with multi-value headers on. Query values stay encoded,
- * as ALB sends them.
+ * as ALB sends them. The headers include `x-forwarded-for` (`sourceIp`), `x-forwarded-proto`
+ * (`https`) and `x-forwarded-port` (`443`), as a listener adds them; a header the test gives wins.
  *
  * @example
  * const event = alb({ path: '/health', multiValue: true });
@@ -268,7 +314,7 @@ export function alb(
 ): ALBEvent {
   const { path, search } = splitPath(options.path ?? '/');
   const body = bodyOf(options.body);
-  const multiHeaders = lowerHeaders(options, body.contentType);
+  const multiHeaders = lowerHeaders(options, body.contentType, forwardedHeaders(options));
   multiHeaders.host = ['my-alb-1234567890.us-east-1.elb.amazonaws.com'];
   if (options.cookies && options.cookies.length > 0) multiHeaders.cookie = [options.cookies.join('; ')];
   const multiQuery: Record<string, string[]> = {};
@@ -311,8 +357,32 @@ export interface SqsMessageOptions {
   readonly sentAt?: Date | undefined;
 }
 
+/** Writes `bytes` after their length as 4 big-endian bytes, as SQS's attribute digest does. */
+function updateWithLength(hash: ReturnType<typeof createHash>, bytes: Uint8Array): void {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  hash.update(length).update(bytes);
+}
+
+/**
+ * The `md5OfMessageAttributes` SQS computes for string attributes: per name in sorted order, the
+ * name, the data type, transport type 1 (a string) and the value, each string after its length.
+ */
+function md5OfAttributes(attributes: Readonly<Record<string, string>>): string {
+  const hash = createHash('md5');
+  for (const name of Object.keys(attributes).sort()) {
+    updateWithLength(hash, Buffer.from(name));
+    updateWithLength(hash, Buffer.from('String'));
+    hash.update(Buffer.from([1]));
+    updateWithLength(hash, Buffer.from(attributes[name] ?? ''));
+  }
+  return hash.digest('hex');
+}
+
 /**
  * An SQS event with one record per message (standard, or FIFO when a message has a `groupId`).
+ * `md5OfBody` is the MD5 of the body, and a message with attributes has the
+ * `md5OfMessageAttributes` SQS computes for them.
  *
  * @example
  * const event = sqs([{ body: { orderId: 'o-1' } }, { body: 'plain text' }], { queue: 'orders' });
@@ -342,11 +412,14 @@ export function sqs(
           { stringValue: v, stringListValues: [], binaryListValues: [], dataType: 'String' },
         ]),
       ),
-      md5OfBody: '',
+      md5OfBody: createHash('md5').update(body).digest('hex'),
       eventSource: 'aws:sqs',
       eventSourceARN: `arn:aws:sqs:${region}:${account}:${queue}`,
       awsRegion: region,
     };
+    if (m.attributes !== undefined && Object.keys(m.attributes).length > 0) {
+      record.md5OfMessageAttributes = md5OfAttributes(m.attributes);
+    }
     if (m.groupId !== undefined) {
       record.attributes.MessageGroupId = m.groupId;
       record.attributes.MessageDeduplicationId = id;
@@ -544,7 +617,8 @@ export function scheduled(
 }
 
 /**
- * A Kinesis Data Streams event; `data` is base64 of the JSON (or string) payload.
+ * A Kinesis Data Streams event; `data` is base64 of the record's bytes: bytes (a `Uint8Array`)
+ * as they are, a string as UTF-8, any other value as JSON.
  *
  * @example
  * const event = kinesis([{ data: { click: 1 }, partitionKey: 'u-1' }], { stream: 'clicks' });
@@ -560,13 +634,16 @@ export function kinesis(
     Records: records.map((r, i) => {
       const sequenceNumber =
         r.sequenceNumber ?? `4959033827149025660855969253836157109592157598913658${String(8000 + i).padStart(4, '0')}`;
-      const text = typeof r.data === 'string' ? r.data : JSON.stringify(r.data ?? {});
+      const bytes =
+        r.data instanceof Uint8Array
+          ? r.data
+          : Buffer.from(typeof r.data === 'string' ? r.data : JSON.stringify(r.data ?? {}));
       return {
         kinesis: {
           kinesisSchemaVersion: '1.0',
           partitionKey: r.partitionKey ?? '1',
           sequenceNumber,
-          data: Buffer.from(text).toString('base64'),
+          data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
           approximateArrivalTimestamp: Date.now() / 1000,
         },
         eventSource: 'aws:kinesis',
@@ -583,11 +660,31 @@ export function kinesis(
 
 type AttributeValue = NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['Keys']>[string];
 
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+/** A set as DynamoDB stores one: `SS`, `NS` or `BS`, never empty and never mixed. */
+function marshalSet(set: ReadonlySet<unknown>): AttributeValue {
+  const items = [...set];
+  if (items.length > 0 && items.every((item) => typeof item === 'string')) return { SS: items as string[] };
+  if (items.length > 0 && items.every((item) => typeof item === 'number' || typeof item === 'bigint')) {
+    return { NS: items.map(String) };
+  }
+  if (items.length > 0 && items.every((item) => item instanceof Uint8Array)) {
+    return { BS: (items as Uint8Array[]).map(base64) };
+  }
+  throw new TypeError(
+    'dynamodb(): a Set must hold only strings, only numbers or only Uint8Arrays, and at least one (DynamoDB has no empty or mixed sets)',
+  );
+}
+
 function marshal(value: unknown): AttributeValue {
   if (value === null || value === undefined) return { NULL: true };
   if (typeof value === 'string') return { S: value };
-  if (typeof value === 'number') return { N: String(value) };
+  if (typeof value === 'number' || typeof value === 'bigint') return { N: String(value) };
   if (typeof value === 'boolean') return { BOOL: value };
+  if (value instanceof Uint8Array) return { B: base64(value) };
+  if (value instanceof Date) return { S: value.toISOString() };
+  if (value instanceof Set) return marshalSet(value);
   if (Array.isArray(value)) return { L: value.map(marshal) };
   return { M: marshalItem(value as Record<string, unknown>) };
 }
@@ -597,7 +694,11 @@ function marshalItem(item: Readonly<Record<string, unknown>>): Record<string, At
 }
 
 /**
- * A DynamoDB Streams event (NEW_AND_OLD_IMAGES) from plain items, marshalled to AttributeValues.
+ * A DynamoDB Streams event (NEW_AND_OLD_IMAGES) from plain items, marshalled to AttributeValues
+ * as DynamoDB stores them: strings `S`, numbers (and bigints) `N`, booleans `BOOL`, `null` and
+ * `undefined` `NULL`, arrays `L`, objects `M`, a `Uint8Array` `B` (base64), and a `Set` of
+ * strings, numbers or `Uint8Array`s `SS`, `NS` or `BS` (an empty or mixed set throws, as
+ * DynamoDB has none). DynamoDB has no date type: a `Date` becomes its ISO 8601 string (`S`).
  *
  * @example
  * const event = dynamodb([{ op: 'insert', keys: { id: 'o-1' }, after: { id: 'o-1', total: 5 } }], { table: 'orders' });

@@ -47,6 +47,7 @@ export interface AzureHttpRequestOptions {
   readonly routePrefix?: string | undefined;
   /** The host (default `localhost:7071`, the Functions Core Tools default). */
   readonly host?: string | undefined;
+  /** Request headers (names lower-cased); a `host` header, the URL's host unless given here, is always sent. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Query parameters (also added to the URL). */
   readonly query?: Readonly<Record<string, string>> | undefined;
@@ -57,7 +58,8 @@ export interface AzureHttpRequestOptions {
 }
 
 /**
- * The init of a v4 `HttpRequest`.
+ * The init of a v4 `HttpRequest`, with the `host` header the Functions host forwards (the host of
+ * the URL unless `headers` gives one).
  *
  * @example
  * const res = await toAzure(getOrder)(new HttpRequest(azure.httpRequest({ path: '/orders/1', params: { id: '1' } })), context);
@@ -76,7 +78,8 @@ export function httpRequest(options: AzureHttpRequestOptions = {}): AzureHttpReq
     url.searchParams.append(key, value);
     query[key] ??= value;
   }
-  const headers: Record<string, string> = {};
+  // The host forwards every request header, Host included.
+  const headers: Record<string, string> = { host: url.host };
   for (const [key, value] of Object.entries(options.headers ?? {})) headers[key.toLowerCase()] = value;
   const init: AzureHttpRequestInit = {
     method: (options.method ?? 'GET').toUpperCase(),
