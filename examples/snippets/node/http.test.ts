@@ -4,12 +4,12 @@
  */
 import { request } from 'node:http';
 import { type Context, cors, createMiddleware, HttpError, http, router } from '@skyport/core';
-import { type ServeHandle, serve } from '@skyport/node';
+import { type ServeHandle, type ServeOptions, serve } from '@skyport/node';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const open: ServeHandle[] = [];
-async function start(functions: Parameters<typeof serve>[0]): Promise<ServeHandle> {
-  const server = await serve(functions, { port: 0, host: '127.0.0.1', announce: false });
+async function start(functions: Parameters<typeof serve>[0], options: ServeOptions = {}): Promise<ServeHandle> {
+  const server = await serve(functions, { ...options, port: 0, host: '127.0.0.1', announce: false });
   open.push(server);
   return server;
 }
@@ -149,6 +149,30 @@ describe('the request and the context', () => {
     const body = JSON.parse(await get(`${server.url}/a?b=1`, headers)) as { url: string; ip: string };
     expect(body.url).toBe(url.replace('PORT', String(server.port)));
     expect(body.ip).toBe('127.0.0.1');
+  });
+
+  it.each([
+    ['the socket peer by default, whatever X-Forwarded-For says', {}, 'spoofed, 203.0.113.9', '127.0.0.1'],
+    ['the entry one trusted proxy appended', { trustProxy: 1 }, 'spoofed, 203.0.113.9', '203.0.113.9'],
+    [
+      'the entry the farther of two proxies appended',
+      { trustProxy: 2 },
+      'spoofed, 203.0.113.9, 10.0.0.7',
+      '203.0.113.9',
+    ],
+    ['the leftmost entry when there are fewer than proxies', { trustProxy: 3 }, '203.0.113.9', '203.0.113.9'],
+    ['the peer when there is no X-Forwarded-For', { trustProxy: 1 }, undefined, '127.0.0.1'],
+  ] as const)('req.ip is %s', async (_case, options, forwarded, ip) => {
+    const server = await start({ echo }, options);
+    const body = JSON.parse(
+      await get(`${server.url}/a`, forwarded === undefined ? {} : { 'x-forwarded-for': forwarded }),
+    ) as { ip: string };
+    expect(body.ip).toBe(ip);
+  });
+
+  it('refuses a trustProxy that is not a whole number of proxies', async () => {
+    await expect(start({ echo }, { trustProxy: -1 })).rejects.toMatchObject({ code: 'INVALID_DEFINITION' });
+    await expect(start({ echo }, { trustProxy: 1.5 })).rejects.toMatchObject({ code: 'INVALID_DEFINITION' });
   });
 
   it('has cloud node, requestId from x-request-id, the name in the record, and the trace headers', async () => {

@@ -218,6 +218,7 @@ class NodeRequestInit implements HttpRequestInit {
   readonly body: string | Uint8Array | undefined;
   readonly raw: IncomingMessage;
   readonly #target: string;
+  readonly #trustProxy: number;
 
   constructor(
     req: IncomingMessage,
@@ -226,6 +227,7 @@ class NodeRequestInit implements HttpRequestInit {
     query: string | undefined,
     body: string | Uint8Array | undefined,
     target: string,
+    trustProxy: number,
   ) {
     this.method = method;
     this.path = path;
@@ -233,6 +235,7 @@ class NodeRequestInit implements HttpRequestInit {
     this.body = body;
     this.raw = req;
     this.#target = target;
+    this.#trustProxy = trustProxy;
   }
 
   // Read by core only when something needs a header (node builds `req.headers` on first read).
@@ -244,8 +247,20 @@ class NodeRequestInit implements HttpRequestInit {
     return this.raw.headers['set-cookie'] === undefined;
   }
 
+  /**
+   * The socket's peer, or with `trustProxy` hops the address the furthest trusted proxy saw:
+   * each proxy appends its peer to `X-Forwarded-For`, so it is the `trustProxy`-th entry from the
+   * right (the leftmost when there are fewer).
+   */
   get ip(): string | undefined {
-    return this.raw.socket.remoteAddress;
+    const peer = this.raw.socket.remoteAddress;
+    const forwarded = this.#trustProxy > 0 ? this.raw.headers['x-forwarded-for'] : undefined;
+    if (typeof forwarded !== 'string') return peer;
+    const entries = forwarded
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    return entries[entries.length - this.#trustProxy] ?? entries[0] ?? peer;
   }
 
   get url(): string {
@@ -302,6 +317,14 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   const all = named(functions);
   const http = all.filter((entry) => entry.fn.kind === 'http');
   const eventRoutes = options.eventRoutes ?? true;
+  const trustProxy = options.trustProxy ?? 0;
+  if (!Number.isSafeInteger(trustProxy) || trustProxy < 0) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `serve(): trustProxy must be a whole number of proxies (0 or more), got ${trustProxy}`,
+      { adapter: 'node' },
+    );
+  }
   const others = new Map(all.filter((entry) => entry.fn.kind !== 'http').map((entry) => [entry.name, entry]));
   const httpNames: ReadonlySet<string> = new Set(http.map((entry) => entry.name));
   const table: RouteTable | undefined = http.length > 0 ? routeTable(http) : undefined;
@@ -402,7 +425,15 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         route = forOptions;
       }
       const ctx = contextFor(req, res, route.found.name, 'http');
-      const init = new NodeRequestInit(req, method, path, q < 0 ? undefined : target.slice(q + 1), body, target);
+      const init = new NodeRequestInit(
+        req,
+        method,
+        path,
+        q < 0 ? undefined : target.slice(q + 1),
+        body,
+        target,
+        trustProxy,
+      );
       out = respond(route.found.fn as SkyportFunction<'http'>, init, ctx);
     } catch (error) {
       settleFailed(req, res, error);

@@ -55,6 +55,14 @@ export interface ServeOptions {
    * is not authenticated: turn it off in a public service.
    */
   readonly eventRoutes?: boolean | undefined;
+  /**
+   * How many proxies in front of the server to trust for the client address (`req.ip`): with
+   * `n`, the address the n-th proxy from the server saw, taken from the right of
+   * `X-Forwarded-For` (entries further left are the client's to write). Default 0: the socket's
+   * peer. Cloud Run and Knative: 1 (Google's front end appends the client); behind a load
+   * balancer in front of them, one more per proxy.
+   */
+  readonly trustProxy?: number | undefined;
   /** Whether to print the startup line and the routes (default true). */
   readonly announce?: boolean | undefined;
   /** Where the startup line goes (default stdout). */
