@@ -64,7 +64,20 @@ describe('skyport serve in a child process', () => {
     // Prepare
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', cli, 'serve', functions, '--port', '0', '--no-event-routes', '--request-timeout', '5000'],
+      [
+        '--import',
+        'tsx',
+        cli,
+        'serve',
+        functions,
+        '--port',
+        '0',
+        '--no-event-routes',
+        '--request-timeout',
+        '5000',
+        '--trust-proxy',
+        '1',
+      ],
       { env: { ...process.env, NODE_ENV: 'test' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -177,6 +190,7 @@ describe('main()', () => {
     [['serve', functions, '--body-limit', '1.5'], '--body-limit must be a non-negative integer, got "1.5"'],
     [['serve', functions, '--request-timeout', '5s'], '--request-timeout must be a non-negative integer, got "5s"'],
     [['dev', functions, '--headers-timeout', '1e3'], '--headers-timeout must be a non-negative integer, got "1e3"'],
+    [['serve', functions, '--trust-proxy', 'two'], '--trust-proxy must be a non-negative integer, got "two"'],
   ])('exits 2 before anything starts for a bad number: %j', async (args, message) => {
     // Prepare
     const io = capture();

@@ -37,6 +37,7 @@ const serveOptions = {
   'request-timeout': { type: 'string' },
   'headers-timeout': { type: 'string' },
   'no-event-routes': { type: 'boolean' },
+  'trust-proxy': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -48,6 +49,7 @@ function serveFlags(values: {
   'request-timeout'?: string | undefined;
   'headers-timeout'?: string | undefined;
   'no-event-routes'?: boolean | undefined;
+  'trust-proxy'?: string | undefined;
 }): ServeOptions {
   return {
     port: port(values.port),
@@ -56,6 +58,7 @@ function serveFlags(values: {
     requestTimeoutMs: integer(values['request-timeout'], '--request-timeout'),
     headersTimeoutMs: integer(values['headers-timeout'], '--headers-timeout'),
     eventRoutes: values['no-event-routes'] === true ? false : undefined,
+    trustProxy: integer(values['trust-proxy'], '--trust-proxy'),
   };
 }
 
@@ -183,6 +186,7 @@ async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
   if (values['request-timeout'] !== undefined) serveArgs.push('--request-timeout', values['request-timeout']);
   if (values['headers-timeout'] !== undefined) serveArgs.push('--headers-timeout', values['headers-timeout']);
   if (values['no-event-routes'] === true) serveArgs.push('--no-event-routes');
+  if (values['trust-proxy'] !== undefined) serveArgs.push('--trust-proxy', values['trust-proxy']);
   const watchDirs = (values.watch ?? [dirname(path)]).map((dir) => resolve(process.cwd(), dir));
   return dev({ module: path, watch: watchDirs, serveArgs, script });
 }

@@ -31,7 +31,7 @@ Options:
       --host <h>          interface (default: $HOST, else all)
       --body-limit <n>    largest request body in bytes (default 6291456)
   -w, --watch <dir>       folder to watch (repeatable; default: the module's folder)
-      --request-timeout, --headers-timeout, --no-event-routes   as for "skyport serve"
+      --request-timeout, --headers-timeout, --no-event-routes, --trust-proxy   as for "skyport serve"
   -h, --help              this help`,
   serve: `Usage: skyport serve <module> [--port <n>] [--host <h>] [--body-limit <bytes>] [--no-event-routes]
 
@@ -46,6 +46,7 @@ Options:
       --request-timeout <ms>  time a client has to send a whole request (default 300000)
       --headers-timeout <ms>  time a client has to send the headers (default 60000)
       --no-event-routes   no POST /_skyport/<name> (it is not authenticated: use this in public)
+      --trust-proxy <n>   proxies in front to trust for the client address (Cloud Run: 1; default 0)
   -h, --help              this help`,
   invoke: `Usage: skyport invoke <module>#<export> --event <file> [--cloud aws|azure|gcp|node]
 
