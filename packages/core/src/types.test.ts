@@ -175,4 +175,13 @@ describe('type inference', () => {
     // @ts-expect-error: a missing field
     http({ response: Out }).handle(async () => ({ name: 'x' }));
   });
+
+  it('lets an explicit redirect or error response carry any body under a response schema', () => {
+    const Out = z.object({ id: z.string() });
+    http({ response: Out }).handle(() => ({ status: 404, body: { reason: 'no such order' } }));
+    http({ response: Out }).handle(async () => ({ status: 503, headers: { 'retry-after': '30' } }));
+    http({ response: Out }).handle(() => ({ status: 302, headers: { location: '/orders/1' } }));
+    // @ts-expect-error: a 2xx body is still the schema's
+    http({ response: Out }).handle(() => ({ status: 200, body: { reason: 'no such order' } }));
+  });
 });

@@ -516,8 +516,67 @@ export type TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath extends str
   InferOut<THeaders, HeaderMap>
 >;
 
-/** What an http handler may return for a response schema. */
-export type TypedHttpResult<TResponse> = HttpResult<InferIn<TResponse, unknown>>;
+/**
+ * The statuses of redirects and errors: a response schema describes success, so an explicit
+ * response with one of these may carry any body (`{ status: 404, body: { reason } }`); run time
+ * checks only bodies below 300 too.
+ */
+export type UncheckedStatus =
+  | 300
+  | 301
+  | 302
+  | 303
+  | 304
+  | 307
+  | 308
+  | 400
+  | 401
+  | 402
+  | 403
+  | 404
+  | 405
+  | 406
+  | 407
+  | 408
+  | 409
+  | 410
+  | 411
+  | 412
+  | 413
+  | 414
+  | 415
+  | 416
+  | 417
+  | 418
+  | 421
+  | 422
+  | 423
+  | 424
+  | 425
+  | 426
+  | 428
+  | 429
+  | 431
+  | 451
+  | 500
+  | 501
+  | 502
+  | 503
+  | 504
+  | 505
+  | 506
+  | 507
+  | 508
+  | 510
+  | 511;
+
+/**
+ * What an http handler may return for a response schema: the schema's input as the body of a
+ * success, or an explicit redirect or error response with any body.
+ */
+export type TypedHttpResult<TResponse> = unknown extends TResponse
+  ? HttpResult
+  : HttpResult<InferIn<TResponse, unknown>> | (HttpResponseInit & { status: UncheckedStatus });
 
 /**
  * A portable function: an inert value that adapters turn into a cloud entry point.

@@ -339,6 +339,16 @@ describe('validation', () => {
     }
   });
 
+  it('checks only success bodies against the response schema: an error or redirect answers as it is', async () => {
+    const fn = http({ response: z.object({ id: z.string() }) }).handle(() => ({
+      status: 404,
+      body: { reason: 'no such order' },
+    }));
+    const res = await call(fn, {});
+    expect(res.status).toBe(404);
+    expect(res.json).toEqual({ reason: 'no such order' });
+  });
+
   it('does not check the response schema of a function defined in production', async () => {
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
