@@ -21,6 +21,7 @@ import type {
   Message,
   Middleware,
   Overwrite,
+  ParamsSchemaFor,
   QueueOptions,
   ScheduleOptions,
   ScheduleTick,
@@ -123,7 +124,10 @@ export function http<
   TResponse extends StandardSchemaV1 | undefined = undefined,
   TPath extends string = string,
 >(
-  options: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & { readonly path?: TPath } = {},
+  options: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & {
+    readonly path?: TPath;
+    readonly params?: ParamsSchemaFor<TPath>;
+  } = {},
 ): FunctionBuilder<
   'http',
   TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath>,

@@ -176,6 +176,19 @@ describe('type inference', () => {
     http({ response: Out }).handle(async () => ({ name: 'x' }));
   });
 
+  it('rejects a params schema that does not take a parameter of the path', () => {
+    http({ path: '/books/:id', params: z.object({ id: z.string() }) });
+    http({ path: '/books/:id', params: z.object({ id: z.coerce.number() }) });
+    http({ path: '/books/:id/pages/:page', params: z.object({ id: z.string(), page: z.string() }) });
+    // @ts-expect-error: the path names id, the schema bookId (every request would be a 422)
+    http({ path: '/books/:id', params: z.object({ bookId: z.string() }) });
+    // @ts-expect-error: the schema misses the second parameter
+    http({ path: '/books/:id/pages/:page', params: z.object({ id: z.string() }) });
+    // A path only known as a string takes any schema.
+    const path: string = '/books/:id';
+    http({ path, params: z.object({ bookId: z.string() }) });
+  });
+
   it('lets an explicit redirect or error response carry any body under a response schema', () => {
     const Out = z.object({ id: z.string() });
     http({ response: Out }).handle(() => ({ status: 404, body: { reason: 'no such order' } }));

@@ -508,6 +508,15 @@ export type PathParams<P extends string> = string extends P
   ? Readonly<Record<string, string>>
   : Readonly<Simplify<ParamsOf<P>>>;
 
+/**
+ * A params schema that takes the parameters of the path: under `/books/:id` its input must
+ * have an `id` (a schema of `bookId` would fail every request with a 422). Any schema when the
+ * path is only known as `string`.
+ */
+export type ParamsSchemaFor<P extends string> = string extends P
+  ? StandardSchemaV1 | undefined
+  : StandardSchemaV1<{ readonly [K in keyof ParamsOf<P>]: unknown }, unknown> | undefined;
+
 /** The request an http handler sees for the given schemas and path. */
 export type TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath extends string = string> = HttpRequest<
   InferOut<TBody, unknown>,
