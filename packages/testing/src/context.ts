@@ -2,8 +2,8 @@
 import { type Cloud, type Context, createContext, type Kind, type Logger, type TraceCarrier } from '@skyport/core';
 import type { FakeClock } from './clock.js';
 
-/** What a test may set on the context. */
-export interface FakeContextOptions {
+/** What a test may set on the context; `TExtra` is what `extra` adds. */
+export interface FakeContextOptions<TExtra extends object = Readonly<Record<string, unknown>>> {
   /** The cloud the handler believes it runs on (default `node`). */
   readonly cloud?: Cloud | undefined;
   /** The function kind (default `http`). */
@@ -28,8 +28,8 @@ export interface FakeContextOptions {
   readonly log?: Logger | undefined;
   /** The native context to expose as `ctx.raw`. */
   readonly raw?: unknown | undefined;
-  /** Extra context, as if a middleware had added it (for example `auth`). */
-  readonly extra?: Readonly<Record<string, unknown>> | undefined;
+  /** Extra context, as if a middleware had added it (for example `auth`); typed on the context. */
+  readonly extra?: TExtra | undefined;
 }
 
 let counter = 0;
@@ -45,12 +45,14 @@ function clockOf(now: FakeContextOptions['now']): () => number {
 }
 
 /**
- * A context for calling handlers or middleware directly in tests.
+ * A context for calling handlers or middleware directly in tests. What `extra` holds is on the
+ * context and in its type, as if a middleware had added it.
  *
  * @example
  * const ctx = fakeContext({ cloud: 'aws', requestId: 'r-1', deadlineInMs: 3000, now: createClock(0) });
+ * const authed = fakeContext({ extra: { auth: principal } }); // Context & { auth: Principal }
  */
-export function fakeContext(options: FakeContextOptions = {}): Context {
+export function fakeContext<TExtra extends object = {}>(options: FakeContextOptions<TExtra> = {}): Context & TExtra {
   const now = clockOf(options.now);
   const deadline = options.deadline ?? (options.deadlineInMs === undefined ? undefined : now() + options.deadlineInMs);
   const ctx = createContext({
@@ -67,5 +69,5 @@ export function fakeContext(options: FakeContextOptions = {}): Context {
     raw: options.raw,
   });
   if (options.extra) Object.assign(ctx, options.extra);
-  return ctx;
+  return ctx as Context & TExtra;
 }

@@ -1,6 +1,7 @@
-import { cors, http, queue, schedule, storage, stream, timeout } from '@skyport/core';
+import { cors, createHttpRequest, http, queue, schedule, storage, stream, timeout } from '@skyport/core';
+import { requireScopes } from '@skyport/core/auth';
 import { logger } from '@skyport/core/logger';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createClock } from './clock.js';
 import { fakeContext } from './context.js';
@@ -109,6 +110,26 @@ describe('fakeContext() and createClock()', () => {
     expect(ctx.remainingTimeMs()).toBe(2000);
     clock.set(new Date('2026-01-01T00:00:05Z'));
     expect(ctx.remainingTimeMs()).toBe(0);
+  });
+
+  it('puts extra context on the context and in its type', async () => {
+    // Prepare: a middleware that needs ctx.auth, called directly as a unit test would
+    const principal = { subject: 'u1', claims: {}, scopes: ['orders:read'], source: 'jwt' as const };
+    const ctx = fakeContext({ extra: { auth: principal } });
+    const mw = requireScopes('orders:read');
+
+    // Act
+    expectTypeOf(ctx.auth).toEqualTypeOf(principal);
+    const res = await mw.handle(createHttpRequest({ method: 'GET', path: '/' }), ctx, async () => ({
+      status: 204,
+      headers: {},
+      cookies: [],
+      body: undefined,
+    }));
+
+    // Assert
+    expect(ctx.auth.subject).toBe('u1');
+    expect(res?.status).toBe(204);
   });
 });
 
