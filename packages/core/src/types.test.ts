@@ -176,6 +176,17 @@ describe('type inference', () => {
     http({ response: Out }).handle(async () => ({ name: 'x' }));
   });
 
+  it('refuses context passed to next() by a middleware that declares none', () => {
+    createMiddleware({ name: 'plain', handle: (_event, _ctx, next) => next() });
+    createMiddleware<'http', { tenant: string }>({
+      name: 'tenant',
+      kinds: ['http'],
+      handle: (_req, _ctx, next) => next({ tenant: 'acme' }),
+    });
+    // @ts-expect-error: what a middleware adds must be declared, else handlers could not see it
+    createMiddleware({ name: 'undeclared', handle: (_event, _ctx, next) => next({ tenant: 'acme' }) });
+  });
+
   it('rejects a params schema that does not take a parameter of the path', () => {
     http({ path: '/books/:id', params: z.object({ id: z.string() }) });
     http({ path: '/books/:id', params: z.object({ id: z.coerce.number() }) });

@@ -323,10 +323,16 @@ export type MiddlewareResult<K extends Kind> = [K] extends ['http']
     ? HttpResponse | undefined
     : unknown;
 
-/** Calls the rest of the onion, adding `TAdd` to the context. */
-export type Next<K extends Kind, TAdd extends object> = {} extends TAdd
-  ? (add?: TAdd) => Promise<MiddlewareResult<K>>
-  : (add: TAdd) => Promise<MiddlewareResult<K>>;
+/**
+ * Calls the rest of the onion, adding `TAdd` to the context. A middleware that declares nothing
+ * to add cannot pass anything (`next({ tenant })` there is a type error, not context lost to the
+ * types: declare it, `createMiddleware<'http', { tenant: string }>(...)`).
+ */
+export type Next<K extends Kind, TAdd extends object> = [keyof TAdd] extends [never]
+  ? (add?: Readonly<Record<string, never>>) => Promise<MiddlewareResult<K>>
+  : {} extends TAdd
+    ? (add?: TAdd) => Promise<MiddlewareResult<K>>
+    : (add: TAdd) => Promise<MiddlewareResult<K>>;
 
 declare const kindBrand: unique symbol;
 
