@@ -207,7 +207,25 @@ export function schedule(options: ScheduleOptions): FunctionBuilder<'schedule', 
       kind: 'schedule',
     });
   }
+  if (options.timezone !== undefined && !isTimeZone(options.timezone)) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `schedule() timezone must be an IANA time zone such as "Europe/Paris", got "${options.timezone}"`,
+      { kind: 'schedule' },
+    );
+  }
   return builder('schedule', options as KindOptions['schedule']);
+}
+
+/** Whether the runtime knows `zone` as a time zone (`Intl` refuses any other). */
+function isTimeZone(zone: string): boolean {
+  if (zone === '') return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

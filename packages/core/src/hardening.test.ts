@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runBatch } from './batch.js';
-import { http, queue } from './builders.js';
+import { http, queue, schedule } from './builders.js';
 import { createContext } from './context.js';
 import { SkyportError } from './errors.js';
 import { createMessage } from './events.js';
@@ -188,5 +188,19 @@ describe('recursive schemas and deeply nested input', () => {
 
     // Assert
     expect(res.status).toBe(500);
+  });
+});
+
+describe('schedule() definitions', () => {
+  it('refuses a time zone the runtime does not know, and takes IANA zones', () => {
+    // Act
+    const define = (timezone: string) => () => schedule({ cron: '0 3 * * *', timezone }).handle(() => undefined);
+
+    // Assert
+    expect(define('Europe/Paris')).not.toThrow();
+    expect(define('UTC')).not.toThrow();
+    for (const zone of ['Mars/Olympus_Mons', '', 'Europe/Paris; drop']) {
+      expect(define(zone)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    }
   });
 });
