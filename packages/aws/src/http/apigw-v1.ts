@@ -43,24 +43,51 @@ export function fromApiGatewayV1(event: Obj): HttpRequestInit {
   };
 }
 
+/** A path segment decoded, or `undefined` when it is not valid percent-encoding. */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The request path within the API. Through a custom domain with a base path mapping, `path`
  * starts with the mapping's base path (`/shop/orders/7` for the resource `/orders/{id}`), which
- * routes know nothing of. The resource, with its greedy `{proxy+}` parameter filled in, says how
- * many segments belong to the API; those leading them are the base path and are dropped.
+ * routes know nothing of. The resource is matched against the end of the path, right to left:
+ * its literal segments must be the path's, and each `{param}` (or greedy `{param+}`) must span
+ * exactly the segments of its `pathParameters` value. Only then are the segments before it
+ * taken as the base path and dropped; when anything does not match, the path stays as sent, so
+ * a request never reaches a route other than the one API Gateway matched.
  */
 function apiPath(path: string, resource: string | undefined, params: Obj | undefined): string {
   if (resource === undefined || !resource.startsWith('/')) return path;
-  let count = 0;
-  for (const segment of resource.split('/')) {
-    if (segment === '') continue;
-    const greedy = segment.endsWith('+}') ? str(params?.[segment.slice(1, -2)]) : undefined;
-    count += greedy === undefined ? 1 : greedy.split('/').length;
-  }
+  const template = resource.split('/').filter((segment) => segment !== '');
   const segments = path.split('/').slice(1);
   const trailing = segments.length > 1 && segments.at(-1) === '';
-  const extra = segments.length - (trailing ? 1 : 0) - count;
-  return extra > 0 ? `/${segments.slice(extra).join('/')}` : path;
+  if (trailing) segments.pop();
+  let end = segments.length;
+  for (let t = template.length - 1; t >= 0; t--) {
+    const part = template[t] as string;
+    const name = part.startsWith('{') && part.endsWith('}') ? part.slice(1, part.endsWith('+}') ? -2 : -1) : undefined;
+    if (name === undefined) {
+      if (end === 0 || decoded(segments[end - 1] as string) !== part) return path;
+      end--;
+      continue;
+    }
+    const value = str(params?.[name]);
+    if (value === undefined) return path;
+    // The fewest segments that decode to the value: one per `/` in it at most, fewer where a
+    // `/` arrived encoded within a segment.
+    const most = Math.min(end, value.split('/').length);
+    let span = 1;
+    while (span <= most && decoded(segments.slice(end - span, end).join('/')) !== value) span++;
+    if (span > most) return path;
+    end -= span;
+  }
+  if (end === 0) return path;
+  return `/${segments.slice(end).join('/')}${trailing ? '/' : ''}`;
 }
 
 /** The query string of a REST event's (decoded) query map, encoded as core encodes `req.url`'s. */

@@ -276,6 +276,51 @@ describe('REST API v1', () => {
     },
   );
 
+  it.each([
+    ['a decoded slash in a parameter', '/files/{name}', { name: 'x/admin/delete' }, '/files/x/admin/delete'],
+    ['a resource the path does not end with', '/status/{id}', { id: '7' }, '/x/admin/delete'],
+    ['a greedy resource without its parameter', '/{proxy+}', null, '/x/admin/delete'],
+  ])('keeps the path as sent when the resource does not match its end (%s)', async (_case, resource, params, path) => {
+    // Prepare: a route another request path could be cut down to
+    const api = router(
+      http({ method: 'GET', path: '/files/:name' }).handle(() => 'files'),
+      http({ method: 'GET', path: '/admin/:action' }).handle(() => 'ADMIN'),
+    );
+    const event = v1({
+      resource,
+      path,
+      pathParameters: params,
+      multiValueQueryStringParameters: null,
+      queryStringParameters: null,
+    });
+
+    // Act
+    const result = (await invokeLambda(api, event)) as { statusCode: number; body: string };
+
+    // Assert
+    expect(result.body).not.toContain('ADMIN');
+    expect(result.statusCode).toBe(404);
+  });
+
+  it('drops a base path before a parameter whose slash arrived encoded', async () => {
+    // Prepare
+    const files = http({ method: 'GET', path: '/files/:name' }).handle((req) => ({ name: req.params.name }));
+    const event = v1({
+      resource: '/files/{name}',
+      path: '/shop/files/a%2Fb',
+      pathParameters: { name: 'a/b' },
+      multiValueQueryStringParameters: null,
+      queryStringParameters: null,
+    });
+
+    // Act
+    const result = (await invokeLambda(router(files), event)) as { statusCode: number; body: string };
+
+    // Assert
+    expect(result.statusCode).toBe(200);
+    expect(parse(result)).toEqual({ name: 'a/b' });
+  });
+
   it('keeps the query in the stage-qualified url, encoded, and leaves it out when there is none', async () => {
     // Prepare
     const withQuery = v1({
