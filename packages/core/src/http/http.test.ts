@@ -470,6 +470,44 @@ describe('responses', () => {
     }
   });
 
+  it('keeps a coding list fetch() did not undo, and drops a gzip label a copied fetch response no longer fits', async () => {
+    // Prepare: an upstream that labels gzip bytes "gzip, identity" (which fetch() leaves encoded)
+    const gzipped = gzipSync('hello world');
+    let coding = 'gzip, identity';
+    const upstream = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': coding });
+      res.end(gzipped);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`;
+
+    try {
+      // Act
+      const listed = await runHttp(
+        http().handle(() => fetch(url)),
+        { method: 'GET', path: '/' },
+        ctx(),
+      );
+      coding = 'gzip';
+      const copied = await runHttp(
+        http().handle(async () => {
+          const up = await fetch(url);
+          return new Response(up.body, up);
+        }),
+        { method: 'GET', path: '/' },
+        ctx(),
+      );
+
+      // Assert
+      expect(listed.headers['content-encoding']).toBe('gzip, identity');
+      expect(listed.body).toEqual(new Uint8Array(gzipped));
+      expect(copied.headers['content-encoding']).toBeUndefined();
+      expect(copied.body).toBe('hello world');
+    } finally {
+      upstream.close();
+    }
+  });
+
   it('keeps the coding of a Response the handler made, and drops only its connection headers', async () => {
     // Prepare
     const gzipped = gzipSync('precompressed');

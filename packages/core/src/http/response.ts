@@ -143,8 +143,11 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
-/** The content codings `fetch()` undoes, handing over the decoded body with the header kept. */
-const FETCH_DECODES = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity']);
+/**
+ * The content codings `fetch()` undoes, handing over the decoded body with the header kept. It
+ * undoes a list only when it knows every coding in it (`gzip, identity` stays encoded).
+ */
+const FETCH_DECODES = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
 
 /** Media types whose bytes are text (a body of any other type is kept as bytes). */
 const TEXTUAL = /^text\/|[/+]json|[/+]xml\b|javascript|urlencoded|ndjson|json-seq|[/+](?:x-)?yaml\b|graphql/i;
@@ -168,9 +171,14 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
   });
   return response.arrayBuffer().then((buffer) => {
     const bytes = new Uint8Array(buffer);
-    // Encoded bytes (a coding kept above) are not text, whatever their media type.
+    // A fetched response copied to change its headers (`new Response(upstream.body, upstream)`)
+    // is no longer marked fetched, but its body was decoded all the same: a gzip or zlib label
+    // on bytes that do not start as such data does not describe them.
     const coding = headers['content-encoding']?.trim().toLowerCase();
-    const textual = (coding === undefined || coding === 'identity') && TEXTUAL.test(headers['content-type'] ?? '');
+    if (coding !== undefined && !fetched && mislabelled(coding, bytes)) delete headers['content-encoding'];
+    // Encoded bytes (a coding kept above) are not text, whatever their media type.
+    const kept = headers['content-encoding']?.trim().toLowerCase();
+    const textual = (kept === undefined || kept === 'identity') && TEXTUAL.test(headers['content-type'] ?? '');
     return {
       status: response.status,
       headers,
@@ -181,7 +189,23 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
 }
 
 function decodedByFetch(codings: string): boolean {
-  return codings.split(',').every((coding) => FETCH_DECODES.has(coding.trim().toLowerCase()));
+  const list = codings.split(',').map((coding) => coding.trim().toLowerCase());
+  return list.every((coding) => FETCH_DECODES.has(coding)) || (list.length === 1 && list[0] === 'identity');
+}
+
+/**
+ * Whether a single gzip or deflate label is on bytes that are not such data: gzip starts with
+ * `1f 8b`, zlib (HTTP's deflate) with a header whose two bytes are a multiple of 31. Other codings
+ * (br has no signature) are taken at their word.
+ */
+function mislabelled(coding: string, bytes: Uint8Array): boolean {
+  if (bytes.byteLength === 0) return false;
+  if (coding === 'gzip' || coding === 'x-gzip') return bytes[0] !== 0x1f || bytes[1] !== 0x8b;
+  if (coding === 'deflate') {
+    const cmf = bytes[0] as number;
+    return (cmf & 0x0f) !== 8 || ((cmf << 8) | (bytes[1] ?? 0)) % 31 !== 0;
+  }
+  return false;
 }
 
 /**
