@@ -99,6 +99,34 @@ describe('no event crashes the adapter', () => {
       { numRuns: 400 },
     );
   });
+
+  it('mutated real batches sent as EventBridge Pipes sends them give a result or a SkyportError', async () => {
+    // The fixtures' records as a pipe hands them over: a bare array, Kinesis records flattened.
+    const piped = allFixtures
+      .map((path) => fixture<{ Records?: Record<string, unknown>[] }>(path))
+      .filter((event) => Array.isArray(event.Records) && event.Records.length > 0)
+      .map((event) =>
+        (event.Records as Record<string, unknown>[]).map((record) => {
+          const { kinesis, ...rest } = record;
+          return kinesis === undefined ? record : { ...rest, ...(kinesis as object) };
+        }),
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...piped),
+        fc.array(fc.tuple(fc.nat(), fc.option(fc.jsonValue(), { nil: undefined })), { maxLength: 3 }),
+        async (records, edits) => {
+          let current: Json = records;
+          for (const [pick, value] of edits) {
+            const all = paths(current);
+            current = mutate(current, all[pick % all.length] ?? [], value);
+          }
+          await onlySkyportErrors(current);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 const batch = fc
@@ -133,6 +161,26 @@ describe('batches report exactly the messages to retry', () => {
         expect(result?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
           items.filter((i) => i.fail).map((i) => i.id),
         );
+      }),
+    );
+  });
+
+  it('SQS through EventBridge Pipes: the failed ones, FIFO groups too', async () => {
+    await fc.assert(
+      fc.asyncProperty(batch, fc.boolean(), async (items, fifo) => {
+        const failing = new Set(items.filter((i) => i.fail).map((i) => i.id));
+        const ran: string[] = [];
+        const fn = queue({ name: 'q' }).handle((m) => {
+          ran.push(m.id);
+          if (failing.has(m.id)) throw new Error('no');
+        });
+        const result = await invokeLambda(fn, sqsEvent(items, fifo).Records);
+        const reported = result?.batchItemFailures.map((f) => f.itemIdentifier) ?? [];
+        // Nothing reported as done without its handler having run and succeeded.
+        for (const item of items) {
+          if (!reported.includes(item.id)) expect(ran.includes(item.id) && !failing.has(item.id)).toBe(true);
+        }
+        for (const id of failing) expect(reported).toContain(id);
       }),
     );
   });
