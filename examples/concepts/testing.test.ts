@@ -23,3 +23,11 @@ it('fails only the invalid message of a batch', async () => {
   ]);
   expect(out.failures.map((f) => f.id)).toEqual(['bad']);
 });
+
+it('runs middleware shared through a builder helper on every route it was given to', async () => {
+  const { tenantApi } = await import('./shared.js');
+  const order = await invoke(tenantApi, httpRequest({ path: '/orders/7', headers: { 'x-tenant': 'acme' } }));
+  const refused = await invoke(tenantApi, httpRequest({ path: '/invoices' }));
+  expect(order.body).toEqual({ tenant: 'acme', id: '7' });
+  expect(refused.status).toBe(401);
+});

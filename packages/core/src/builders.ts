@@ -36,9 +36,11 @@ import type {
 } from './types.js';
 
 /** Fails to type-check when the function's context lacks what a middleware needs. */
-export type NeedsContext<TCtx, TNeeds> = TCtx extends TNeeds
-  ? unknown
-  : { readonly 'this middleware needs context that earlier .use() calls do not add': TNeeds };
+export type NeedsContext<TCtx, TNeeds> = [keyof TNeeds] extends [never]
+  ? unknown // needs nothing: settled without looking at TCtx, which may still be generic
+  : TCtx extends TNeeds
+    ? unknown
+    : { readonly 'this middleware needs context that earlier .use() calls do not add': TNeeds };
 
 /**
  * Builds one function: add middleware with `.use()`, finish with `.handle()`.

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { changes, events, http, queue, schedule, storage, stream } from './builders.js';
+import { changes, events, type FunctionBuilder, http, queue, schedule, storage, stream } from './builders.js';
 import { SkyportError } from './errors.js';
 import { cors } from './middleware/cors.js';
 import { createMiddleware } from './middleware/create.js';
@@ -174,6 +174,17 @@ describe('type inference', () => {
     http({ response: Out }).handle(() => ({ status: 201, body: { id: 1 } }));
     // @ts-expect-error: a missing field
     http({ response: Out }).handle(async () => ({ name: 'x' }));
+  });
+
+  it('keeps every inferred type through a helper generic over the builder', () => {
+    const withAuth = <TEvent, TCtx, TResult>(builder: FunctionBuilder<'http', TEvent, TCtx, TResult>) =>
+      builder.use(auth);
+    withAuth(http({ method: 'GET', path: '/orders/:id', query: z.object({ page: z.string() }) })).handle((req, ctx) => {
+      expectTypeOf(req.params.id).toEqualTypeOf<string>();
+      expectTypeOf(req.query.page).toEqualTypeOf<string>();
+      expectTypeOf(ctx.auth).toEqualTypeOf<Principal>();
+      return undefined;
+    });
   });
 
   it('refuses context passed to next() by a middleware that declares none', () => {
