@@ -328,6 +328,15 @@ describe('Cloud Storage', () => {
     contentType: 'text/plain',
   };
 
+  /** The change the written document of the Firestore fixture is, in either form of its data. */
+  const writtenUpdate = {
+    op: 'update',
+    collection: 'gcf-test',
+    key: { id: '2Vm2mI1d0wIaK2Waj5to', path: 'gcf-test/2Vm2mI1d0wIaK2Waj5to' },
+    before: { 'another test': 'asd', count: 3, foo: 'bar' },
+    after: { 'another test': 'asd', count: 4, foo: 'bar' },
+  };
+
   it.each([
     ['structured', () => structured(input)],
     ['binary', () => binary(input)],
@@ -363,13 +372,7 @@ describe('Firestore', () => {
   ])('maps a written document event in %s mode to an update with plain values', async (_mode, request) => {
     const res = await fetch(url('docs'), request());
     expect(res.status).toBe(204);
-    expect(seen[0]).toMatchObject({
-      op: 'update',
-      collection: 'gcf-test',
-      key: { id: '2Vm2mI1d0wIaK2Waj5to', path: 'gcf-test/2Vm2mI1d0wIaK2Waj5to' },
-      before: { 'another test': 'asd', count: 3, foo: 'bar' },
-      after: { 'another test': 'asd', count: 4, foo: 'bar' },
-    });
+    expect(seen[0]).toMatchObject(writtenUpdate);
   });
 
   /** A binary-mode Firestore event with protobuf data, as Eventarc sends it by default. */
@@ -401,14 +404,7 @@ describe('Firestore', () => {
 
     // Assert
     expect(res.status).toBe(204);
-    expect(seen[0]).toMatchObject({
-      op: 'update',
-      collection: 'gcf-test',
-      key: { id: '2Vm2mI1d0wIaK2Waj5to', path: 'gcf-test/2Vm2mI1d0wIaK2Waj5to' },
-      before: { 'another test': 'asd', count: 3, foo: 'bar' },
-      after: { 'another test': 'asd', count: 4, foo: 'bar' },
-      time: new Date('2026-03-01T10:00:00Z'),
-    });
+    expect(seen[0]).toMatchObject({ ...writtenUpdate, time: new Date('2026-03-01T10:00:00Z') });
   });
 
   it('refuses protobuf bytes that are not a DocumentEventData with a clear error (non-2xx)', async () => {
