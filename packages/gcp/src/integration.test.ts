@@ -24,6 +24,15 @@ import { register } from './register.js';
 
 const seen: unknown[] = [];
 
+/** The change the written document of the Firestore fixture is, in either form of its data. */
+const writtenUpdate = {
+  op: 'update',
+  collection: 'gcf-test',
+  key: { id: '2Vm2mI1d0wIaK2Waj5to', path: 'gcf-test/2Vm2mI1d0wIaK2Waj5to' },
+  before: { 'another test': 'asd', count: 3, foo: 'bar' },
+  after: { 'another test': 'asd', count: 4, foo: 'bar' },
+};
+
 const Item = z.object({ name: z.string().min(1), qty: z.number().int().positive() });
 
 const createItem = http({ method: 'POST', path: '/items', body: Item }).handle((req, ctx) => ({
@@ -326,15 +335,6 @@ describe('Cloud Storage', () => {
     size: 352,
     etag: 'CNHZkbuF/ugCEAE=',
     contentType: 'text/plain',
-  };
-
-  /** The change the written document of the Firestore fixture is, in either form of its data. */
-  const writtenUpdate = {
-    op: 'update',
-    collection: 'gcf-test',
-    key: { id: '2Vm2mI1d0wIaK2Waj5to', path: 'gcf-test/2Vm2mI1d0wIaK2Waj5to' },
-    before: { 'another test': 'asd', count: 3, foo: 'bar' },
-    after: { 'another test': 'asd', count: 4, foo: 'bar' },
   };
 
   it.each([
