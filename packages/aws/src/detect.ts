@@ -41,8 +41,7 @@ const pipeSources: readonly AwsSource[] = ['sqs', 'kinesis', 'dynamodb'];
 /**
  * The batch of an EventBridge pipe as a `Records` event, or `undefined` when `event` is not one.
  * A pipe sends a Lambda target its source's records as a bare JSON array (even one record),
- * with no `Records` key; every record must come from the same SQS queue, Kinesis stream or
- * DynamoDB stream. Kinesis records arrive flattened (no `kinesis` key), and are kept as sent.
+ * with no `Records` key; every record must be of one type (SQS, Kinesis or DynamoDB Streams). Kinesis records arrive flattened (no `kinesis` key), and are kept as sent.
  *
  * @example
  * pipesBatch([{ eventSource: 'aws:sqs', messageId: 'm1', body: '{}' }]); // { Records: [...] }

@@ -84,7 +84,8 @@ export type PipedKinesisRecord = Omit<KinesisStreamRecord, 'kinesis'> & KinesisS
 
 /**
  * The AWS events a function of kind `K` accepts. The arrays are batches from EventBridge Pipes,
- * which sends a Lambda target its source's records as a bare array.
+ * which sends a Lambda target its source's records as a bare array. A schedule function also
+ * takes any other JSON object: the input an EventBridge Scheduler target was configured with.
  *
  * @example
  * type QueueEvent = AwsEvents['queue']; // SQSEvent | SNSEvent | SQSRecord[]
@@ -95,7 +96,7 @@ export interface AwsEvents {
   stream: KinesisStreamEvent | DynamoDBStreamEvent | PipedKinesisRecord[] | DynamoDBRecord[];
   changes: DynamoDBStreamEvent | DynamoDBRecord[];
   storage: S3Event | EventBridgeEvent<'Object Created' | 'Object Deleted', unknown>;
-  schedule: ScheduledEvent;
+  schedule: ScheduledEvent | Readonly<Record<string, unknown>>;
   events: EventBridgeEvent<string, unknown>;
 }
 

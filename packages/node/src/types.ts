@@ -59,8 +59,8 @@ export interface ServeOptions {
    * How many proxies in front of the server to trust for the client address (`req.ip`): with
    * `n`, the address the n-th proxy from the server saw, taken from the right of
    * `X-Forwarded-For` (entries further left are the client's to write). Default 0: the socket's
-   * peer. Cloud Run and Knative: 1 (Google's front end appends the client); behind a load
-   * balancer in front of them, one more per proxy.
+   * peer. Cloud Run: 1 (Google's front end appends the client). Knative and other ingresses add
+   * a hop for each proxy they run (ingress, activator, queue-proxy): count them for your install.
    */
   readonly trustProxy?: number | undefined;
   /** Whether to print the startup line and the routes (default true). */
