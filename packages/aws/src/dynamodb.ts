@@ -43,7 +43,9 @@ const sequenceOf = (record: Record<string, unknown>) => str(obj(record.dynamodb)
 export const dynamodbChanges: RecordMapper<ChangeEvent> = {
   id: sequenceOf,
   map: (record) => {
-    const op = ops[str(record.eventName) ?? ''];
+    const name = str(record.eventName) ?? '';
+    // Own keys only: an eventName such as `toString` is no operation.
+    const op = Object.hasOwn(ops, name) ? ops[name] : undefined;
     if (op === undefined) {
       throw awsError('INVALID_EVENT', `unknown DynamoDB eventName ${String(record.eventName)}`, 'changes', 'dynamodb');
     }

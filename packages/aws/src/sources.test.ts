@@ -16,6 +16,7 @@ import {
 } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import * as aws from '../../testing/src/raw/aws.js';
 import { fixture } from './__fixtures__/load.js';
 import { createLambdaContext } from './context.js';
 import { detectAwsEvent } from './detect.js';
@@ -330,6 +331,25 @@ describe('S3', () => {
         etag: 'd41d8cd98f00b204e9800998ecf8427e',
       },
     ]);
+  });
+
+  it('fails a DynamoDB change whose eventName is an Object method name (toString) instead of running it', async () => {
+    // Prepare
+    const ran: unknown[] = [];
+    const fn = changes({ collection: 'orders' }).handle((change) => {
+      ran.push(change.op);
+    });
+    const event = aws.dynamodb([{ op: 'insert' }, { op: 'update' }]);
+    (event.Records[0] as Record<string, unknown>).eventName = 'toString';
+
+    // Act
+    const result = await invokeLambda(fn, event);
+
+    // Assert
+    expect(ran).toEqual([]);
+    expect(result?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
+      event.Records.map((r) => r.dynamodb?.SequenceNumber),
+    );
   });
 
   it('fails a record without an eventName instead of skipping it as another notification type', async () => {

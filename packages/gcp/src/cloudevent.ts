@@ -188,7 +188,8 @@ export function fromLegacy(value: { readonly [key: string]: unknown }, kind: str
   const eventType = String(context.eventType);
   const resource = isObject(context.resource) ? context.resource : undefined;
   const name = typeof context.resource === 'string' ? context.resource : (str(resource?.name) ?? '');
-  const type = legacyTypes[eventType] ?? eventType;
+  // Own keys only: an event type such as `valueOf` is no table entry.
+  const type = Object.hasOwn(legacyTypes, eventType) ? (legacyTypes[eventType] as string) : eventType;
   const time = str(context.timestamp);
   let data: unknown = value.data;
   let source: string;

@@ -144,6 +144,22 @@ describe('invokeGcp', () => {
     expect(ticks[1]).toMatchObject({ name: 'nightly', scheduledTime: new Date('2026-01-02T03:00:00Z') });
   });
 
+  it.each(['valueOf', 'toString', 'constructor', '__proto__'])(
+    'takes a legacy event type named like an Object method (%s) as its own name, answering 400 not 500',
+    async (eventType) => {
+      // Prepare
+      const legacy = fixture<Record<string, unknown>>('firestore/ff-conformance__firestore_simple-legacy-input.json');
+      const fn = queue({ name: 'q' }).handle(() => undefined);
+
+      // Act
+      const result = await invokeGcp(fn, { ...legacy, eventType });
+
+      // Assert
+      expect(result.status).toBe(400);
+      expect(result.body).toMatchObject({ code: 'KIND_MISMATCH' });
+    },
+  );
+
   it('maps legacy background events like the Functions Framework does', async () => {
     const seen: unknown[] = [];
     const onObject = storage({ bucket: 'some-bucket' }).handle((o) => {
