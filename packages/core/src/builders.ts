@@ -15,6 +15,7 @@ import type {
   Context,
   EventsOptions,
   Handler,
+  HeadersSchemaFor,
   HttpOptions,
   Kind,
   KindOptions,
@@ -129,6 +130,7 @@ export function http<
   options: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & {
     readonly path?: TPath;
     readonly params?: ParamsSchemaFor<TPath>;
+    readonly headers?: HeadersSchemaFor<THeaders>;
   } = {},
 ): FunctionBuilder<
   'http',

@@ -198,6 +198,16 @@ describe('type inference', () => {
     createMiddleware({ name: 'undeclared', handle: (_event, _ctx, next) => next({ tenant: 'acme' }) });
   });
 
+  it('rejects a headers schema naming a header with capitals (request names are lower case)', () => {
+    http({ headers: z.object({ 'x-tenant': z.string() }) }).handle((req) => {
+      expectTypeOf(req.headers['x-tenant']).toEqualTypeOf<string>();
+    });
+    http({ headers: z.record(z.string(), z.string()) });
+    http({ headers: v.object({ authorization: v.string() }) });
+    // @ts-expect-error: 'X-Tenant' never matches; the request has 'x-tenant'
+    http({ headers: z.object({ 'X-Tenant': z.string() }) });
+  });
+
   it('rejects a params schema that does not take a parameter of the path', () => {
     http({ path: '/books/:id', params: z.object({ id: z.string() }) });
     http({ path: '/books/:id', params: z.object({ id: z.coerce.number() }) });

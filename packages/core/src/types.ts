@@ -515,6 +515,25 @@ export type PathParams<P extends string> = string extends P
   : Readonly<Simplify<ParamsOf<P>>>;
 
 /**
+ * A headers schema, checked for the header names it reads: the request's names are lower case,
+ * so a schema of `'X-Tenant'` would fail every request with a 422. Resolves to the schema when
+ * every name it takes is lower case, else to a type naming the ones that are not.
+ */
+export type HeadersSchemaFor<S> =
+  S extends StandardSchemaV1<infer Input, unknown>
+    ? string extends keyof Input // a map of any names: nothing to check
+      ? S | undefined
+      : [Exclude<keyof Input & string, Lowercase<keyof Input & string>>] extends [never]
+        ? S | undefined
+        : {
+            readonly 'header names in a headers schema must be lower case': Exclude<
+              keyof Input & string,
+              Lowercase<keyof Input & string>
+            >;
+          }
+    : S;
+
+/**
  * A params schema that takes the parameters of the path: under `/books/:id` its input must
  * have an `id` (a schema of `bookId` would fail every request with a 422). Any schema when the
  * path is only known as `string`.
