@@ -45,7 +45,9 @@ export function keysUnavailable(cause: unknown): HttpError {
 export function scopesOf(claims: Readonly<Record<string, unknown>>): string[] {
   const out: string[] = [];
   for (const value of [claims.scope, claims.scp]) {
-    if (typeof value === 'string') out.push(...value.split(/\s+/).filter((s) => s !== ''));
+    // Scopes are separated by the space character alone (RFC 6749 section 3.3): a scope holding a
+    // tab or a no-break space is one scope, not two.
+    if (typeof value === 'string') out.push(...value.split(' ').filter((s) => s !== ''));
     else if (Array.isArray(value)) for (const s of value) if (typeof s === 'string' && s !== '') out.push(s);
   }
   return [...new Set(out)];

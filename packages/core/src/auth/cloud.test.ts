@@ -247,6 +247,39 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
     }
   });
 
+  it('GCP IAP user headers: an empty or repeated user email is no identity either (401)', async () => {
+    for (const email of ['', ['accounts.google.com:ceo@corp.example', 'accounts.google.com:intern@corp.example']]) {
+      const res = await invoke(
+        trusting,
+        httpRequest({
+          headers: {
+            'x-goog-authenticated-user-id': 'accounts.google.com:42',
+            'x-goog-authenticated-user-email': email,
+          },
+        }),
+        onCloud('gcp'),
+      );
+      expect(res.status).toBe(401);
+    }
+  });
+
+  it('answers 401 invalid_token for an identity header that names no caller', async () => {
+    const azure = await invoke(
+      trusting,
+      httpRequest({ headers: { 'x-ms-client-principal': base64({}) } }),
+      onCloud('azure'),
+    );
+    const gcp = await invoke(
+      trusting,
+      httpRequest({ headers: { 'x-apigateway-api-userinfo': base64url({ email: 'u@example.com' }) } }),
+      onCloud('gcp'),
+    );
+    for (const res of [azure, gcp]) {
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('invalid_token');
+    }
+  });
+
   it('Azure claim types named like object methods are claims like any other', async () => {
     const principal = {
       claims: [

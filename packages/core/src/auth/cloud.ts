@@ -153,6 +153,7 @@ function fromAzure(req: HttpRequest): Principal | undefined {
     str(principal.userId) ??
     str(claims[azureNameId]) ??
     str(req.header('x-ms-client-principal-id'));
+  if (subject === undefined) throw new MalformedIdentity('the x-ms-client-principal header names no caller');
   const scopes = scopesOf({ scope: claims.scope ?? claims[azureScopeClaim], scp: claims.scp });
   return { subject, claims, scopes, source: 'azure-app-service' };
 }
@@ -193,15 +194,19 @@ async function fromGcp(
   const userinfo = headers.includes('gcp-api-gateway') ? req.header('x-apigateway-api-userinfo') : undefined;
   if (userinfo !== undefined) {
     const claims = decodeJsonHeader(userinfo, 'x-apigateway-api-userinfo');
-    return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'gcp-api-gateway' };
+    const subject = str(claims.sub);
+    if (subject === undefined) throw new MalformedIdentity('the x-apigateway-api-userinfo header names no caller');
+    return { subject, claims, scopes: scopesOf(claims), source: 'gcp-api-gateway' };
   }
   const signed = await fromIapAssertion(req, options, keys);
   if (signed !== undefined) return signed;
   const id = headers.includes('gcp-iap-headers') ? req.header('x-goog-authenticated-user-id') : undefined;
-  // IAP sends one non-empty id; an empty one, or several (joined with ", "), is nobody's.
-  if (id !== undefined && id !== '' && !id.includes(',')) {
+  // IAP sends one non-empty id and email; an empty one, or several (joined with ", "), is not
+  // IAP's: a client added it.
+  const email = req.header('x-goog-authenticated-user-email');
+  const forged = (value: string | undefined) => value === '' || value?.includes(',') === true;
+  if (id !== undefined && !forged(id) && !forged(email)) {
     // IAP prefixes both values with the identity namespace: `accounts.google.com:<value>`.
-    const email = req.header('x-goog-authenticated-user-email');
     const claims: Json = { sub: id };
     if (email !== undefined) claims.email = email.replace(/^[^:@]*:/, '');
     return { subject: id, claims, scopes: [], source: 'gcp-iap' };

@@ -124,6 +124,19 @@ describe('jwtAuth with a remote JWKS', () => {
     ],
     ['expired', () => sign({}, { exp: Math.floor(Date.now() / 1000) - 60 }), 'expired'],
     ['not yet valid', () => sign({}, { nbf: Math.floor(Date.now() / 1000) + 600 }), 'not valid yet'],
+    [
+      'issued in the future',
+      () =>
+        new SignJWT({ scope: 'orders:read' })
+          .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1', typ: 'JWT' })
+          .setSubject('user-42')
+          .setIssuer(issuer)
+          .setAudience(audience)
+          .setIssuedAt(Math.floor(Date.now() / 1000) + 100 * 86_400)
+          .setExpirationTime('101d')
+          .sign(rsa.privateKey),
+      'issued in the future',
+    ],
     ['wrong issuer', () => sign({ iss: 'https://evil.test/' }), 'issuer'],
     ['wrong audience', () => sign({ aud: 'other-api' }), 'audience'],
     [
@@ -264,6 +277,21 @@ describe('jwtAuth with a secret or a public key', () => {
     const slightlyExpired = await sign({}, { exp: Math.floor(Date.now() / 1000) - 60 });
     const res = await invoke(fn, httpRequest({ headers: { authorization: `Bearer ${slightlyExpired}` } }));
     expect(res.status).toBe(200);
+  });
+
+  it('splits scope on spaces only: a scope holding a tab or a no-break space grants nothing more', async () => {
+    // Prepare
+    const fn = secured({ requiredScopes: ['admin'], jwksCooldownMs: 0 });
+
+    // Act
+    const results = await Promise.all(
+      ['note\u00a0admin', 'note\tadmin', 'note\u3000admin'].map(async (scope) => call(fn, await sign({ scope }))),
+    );
+    const spaced = await call(fn, await sign({ scope: 'note admin' }));
+
+    // Assert
+    expect(results.map((res) => res.status)).toEqual([403, 403, 403]);
+    expect(spaced.status).toBe(200);
   });
 
   it('refuses a token without exp unless told that the issuer sets none', async () => {

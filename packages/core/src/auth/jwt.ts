@@ -107,6 +107,7 @@ const reasons: Readonly<Record<string, string>> = {
 function reasonOf(error: unknown): string {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return 'the token is not valid yet';
+    if (error.claim === 'iat') return 'the token is issued in the future';
     if (error.claim === 'iss') return 'the token issuer is not accepted';
     if (error.claim === 'aud') return 'the token audience is not accepted';
   }
@@ -183,8 +184,20 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
 
   const verify = async (token: string): Promise<JWTPayload> => {
     // Two calls on purpose: jose's overloads type a key resolver and key material separately.
-    if (typeof key === 'function') return (await jwtVerify(token, key, verifyOptions)).payload;
-    return (await jwtVerify(token, key, verifyOptions)).payload;
+    const { payload } =
+      typeof key === 'function'
+        ? await jwtVerify(token, key, verifyOptions)
+        : await jwtVerify(token, key, verifyOptions);
+    // jose checks `iat` only when a maximum token age is set: a token issued in the future is
+    // refused here, with the same tolerance as `exp` and `nbf`.
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + verifyOptions.clockTolerance) {
+      throw new errors.JWTClaimValidationFailed(
+        '"iat" claim timestamp check failed (issued in the future)',
+        payload,
+        'iat',
+      );
+    }
+    return payload;
   };
 
   return createMiddleware<'http', AuthContext>({
