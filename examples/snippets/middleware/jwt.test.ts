@@ -186,4 +186,40 @@ describe('a JWKS outage', () => {
     expect(during.status).toBe(200);
     expect(during.text).toBe('u-1');
   });
+
+  it('asks a failing key set again only after the cooldown, so requests do not each wait for it', async () => {
+    let up = true;
+    const fetched = serveKeySets({
+      [flakyUrl]: () => {
+        if (!up) throw new TypeError('fetch failed');
+        return [key.jwk];
+      },
+    });
+    const fn = http()
+      .use(jwtAuth({ jwksUrl: flakyUrl, jwksCacheMaxAgeMs: 0, jwksCooldownMs: 60_000 }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    const token = await key.sign({ sub: 'u-1' });
+    expect((await invoke(fn, get(token))).status).toBe(200);
+    up = false;
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await invoke(fn, get(token))).status);
+    // One failed refetch, then the cached keys without asking again.
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    expect(fetched).toHaveLength(2);
+  });
+
+  it('answers 503 at once during the cooldown when no keys were ever fetched', async () => {
+    const fetched = serveKeySets({
+      [flakyUrl]: () => {
+        throw new TypeError('fetch failed');
+      },
+    });
+    const fn = http()
+      .use(jwtAuth({ jwksUrl: flakyUrl, jwksCooldownMs: 60_000 }))
+      .handle(() => 'unreachable');
+    const token = await key.sign({ sub: 'u' });
+    const statuses = [(await invoke(fn, get(token))).status, (await invoke(fn, get(token))).status];
+    expect(statuses).toEqual([503, 503]);
+    expect(fetched).toHaveLength(1);
+  });
 });

@@ -7,6 +7,7 @@ import {
   createLocalJWKSet,
   createRemoteJWKSet,
   errors,
+  type FlattenedJWSInput,
   type JWK,
   type JWSHeaderParameters,
   type JWTPayload,
@@ -52,7 +53,10 @@ export type JwtAuthOptions = JwtKeyOptions & {
   readonly getToken?: ((req: HttpRequest) => string | undefined) | undefined;
   /** JWKS cache lifetime in ms (default 10 minutes). */
   readonly jwksCacheMaxAgeMs?: number | undefined;
-  /** Minimum ms between JWKS refetches triggered by an unknown `kid` (default 30 s). */
+  /**
+   * Minimum ms between JWKS refetches triggered by an unknown `kid`, and how long a failed fetch
+   * keeps the key set from being asked again (default 30 s).
+   */
   readonly jwksCooldownMs?: number | undefined;
   /** JWKS request timeout in ms (default 5 s). */
   readonly jwksTimeoutMs?: number | undefined;
@@ -74,7 +78,9 @@ function isFetchFailure(error: unknown): boolean {
 
 /**
  * Wraps the remote key set: a fetch failure with an empty cache is `KeySetUnavailable` (503);
- * with keys cached, the last good set is used so a JWKS outage does not log everyone out.
+ * with keys cached, the last good set is used so a JWKS outage does not log everyone out. After
+ * a failed fetch the key set is not asked again for the cooldown: every request would otherwise
+ * wait out the fetch timeout for as long as the outage lasts.
  */
 function remoteKeys(options: JwtAuthOptions & { jwksUrl: string | URL }): JWTVerifyGetKey {
   const remote = createRemoteJWKSet(new URL(options.jwksUrl), {
@@ -82,14 +88,23 @@ function remoteKeys(options: JwtAuthOptions & { jwksUrl: string | URL }): JWTVer
     cooldownDuration: options.jwksCooldownMs,
     timeoutDuration: options.jwksTimeoutMs,
   });
+  const cooldown = options.jwksCooldownMs ?? 30_000;
+  let failedAt: number | undefined;
+  const fallBack = (header: JWSHeaderParameters, token: FlattenedJWSInput, cause: unknown) => {
+    const cached = remote.jwks();
+    if (cached === undefined) throw new KeySetUnavailable('JWKS unavailable', { cause });
+    return createLocalJWKSet(cached)(header, token);
+  };
   return async (header: JWSHeaderParameters, token) => {
+    if (failedAt !== undefined && Date.now() - failedAt < cooldown) return fallBack(header, token, undefined);
     try {
-      return await remote(header, token);
+      const key = await remote(header, token);
+      failedAt = undefined;
+      return key;
     } catch (error) {
       if (!isFetchFailure(error)) throw error;
-      const cached = remote.jwks();
-      if (cached === undefined) throw new KeySetUnavailable('JWKS unavailable', { cause: error });
-      return createLocalJWKSet(cached)(header, token);
+      failedAt = Date.now();
+      return fallBack(header, token, error);
     }
   };
 }
