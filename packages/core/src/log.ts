@@ -171,7 +171,12 @@ class JsonLogger implements Logger {
         line.err = first;
         line.msg = typeof rest[0] === 'string' ? format(rest[0], rest.slice(1)) : first.message;
       } else {
-        Object.assign(line, first);
+        try {
+          Object.assign(line, first);
+        } catch {
+          // A getter that throws: the line says so rather than failing the request.
+          line.logged = '[Unserialisable]';
+        }
         if (typeof rest[0] === 'string') line.msg = format(rest[0], rest.slice(1));
       }
       this.#sink(safeJson(line), level);

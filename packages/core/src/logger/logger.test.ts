@@ -538,6 +538,101 @@ describe('logger() on Azure', () => {
   });
 });
 
+describe('logger() with hostile logged values', () => {
+  it('keeps a logged requestId or level from routing an Azure line to another invocation', async () => {
+    // Prepare: two invocations in flight; the first logs a body carrying the second's request id
+    const calls: [string, string, string][] = [];
+    const sink = (owner: string) => ({
+      invocationId: owner,
+      trace: (text: unknown) => calls.push([owner, 'trace', String(text)]),
+      debug: (text: unknown) => calls.push([owner, 'debug', String(text)]),
+      info: (text: unknown) => calls.push([owner, 'info', String(text)]),
+      warn: (text: unknown) => calls.push([owner, 'warn', String(text)]),
+      error: (text: unknown) => calls.push([owner, 'error', String(text)]),
+    });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const victim = http()
+      .use(logger({ summary: false }))
+      .handle(async () => {
+        await held;
+        return 'ok';
+      });
+    const attacker = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => {
+        ctx.log.info({ requestId: 'victim', level: 'error', note: 'forged' }, 'order');
+        return 'ok';
+      });
+
+    // Act
+    const pending = invoke(victim, httpRequest(), {
+      ...base,
+      requestId: 'victim',
+      cloud: 'azure',
+      raw: sink('victim'),
+    });
+    await invoke(attacker, httpRequest(), { ...base, requestId: 'attacker', cloud: 'azure', raw: sink('attacker') });
+    release();
+    await pending;
+
+    // Assert
+    expect(calls.map(([owner, level]) => [owner, level])).toEqual([['attacker', 'info']]);
+  });
+
+  it('writes a line for an object whose toJSON returns credentials, with them redacted', async () => {
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => {
+        ctx.log.info({ req: { toJSON: () => ({ headers: { authorization: 'Bearer TOJSON-SECRET' } }) } }, 'x');
+        return 'ok';
+      });
+    const res = await invoke(fn, httpRequest(), base);
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(logs.lines)).not.toContain('TOJSON-SECRET');
+  });
+
+  it('redacts credentials an error inherits as enumerable fields', async () => {
+    class ClientError extends Error {}
+    Object.defineProperty(ClientError.prototype, 'headers', {
+      value: { authorization: 'Bearer PROTO-SECRET' },
+      enumerable: true,
+    });
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => {
+        ctx.log.error({ err: new ClientError('upstream failed') }, 'call failed');
+        return 'ok';
+      });
+    await invoke(fn, httpRequest(), base);
+    expect(JSON.stringify(logs.lines)).not.toContain('PROTO-SECRET');
+  });
+
+  it('never fails a request for a logged value whose getter throws, with logger() or the built-in log', async () => {
+    const hostile = {
+      get boom(): string {
+        throw new Error('getter');
+      },
+    };
+    const handler = (_req: unknown, ctx: { log: { info: (o: object, m: string) => void } }) => {
+      ctx.log.info(hostile, 'with a getter');
+      return 'ok';
+    };
+    const withLogger = await invoke(
+      http()
+        .use(logger({ summary: false }))
+        .handle(handler),
+      httpRequest(),
+      base,
+    );
+    const builtIn = await invoke(http().handle(handler), httpRequest(), base);
+    expect([withLogger.status, builtIn.status]).toEqual([200, 200]);
+    expect(logs.lines.filter((line) => line.msg === 'with a getter')).toHaveLength(2);
+  });
+});
+
 describe('logger() on Node and for other kinds', () => {
   it('writes plain JSON lines and a client-error summary for a 4xx', async () => {
     const fn = http()

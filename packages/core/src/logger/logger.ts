@@ -64,7 +64,8 @@ const censor = '[Redacted]';
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  // One with its own `toJSON` is written as what that returns, so it is read through `viewOf`.
+  return (proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }
 
 // Deeper than anything worth logging, yet shallow enough that the walk cannot exhaust the stack
@@ -84,7 +85,9 @@ function viewOf(value: object): unknown {
     const errors = (value as { errors?: unknown }).errors;
     if (Array.isArray(errors)) view.aggregateErrors = errors;
   }
-  for (const key of Object.keys(value)) view[key] = (value as Record<string, unknown>)[key];
+  // pino's error serialiser copies inherited enumerable fields too; JSON.stringify own ones only.
+  if (value instanceof Error) for (const key in value) view[key] = (value as unknown as Record<string, unknown>)[key];
+  else for (const key of Object.keys(value)) view[key] = (value as Record<string, unknown>)[key];
   return view;
 }
 
@@ -173,13 +176,23 @@ function scrubbedClone(value: unknown, depth: number, copies: Map<object, unknow
   return out;
 }
 
-/** `value` with credential keys replaced (itself when it holds none); never throws for a cycle. */
+/** What a line writes in place of a value that cannot be read (a getter that throws). */
+const unreadable = { logged: '[Unserialisable]' };
+
+/**
+ * `value` with credential keys replaced (itself when it holds none). Never throws: a cycle is
+ * cloned, and a value that cannot be read is replaced, since a log call must not fail a request.
+ */
 function scrubLine(value: object): unknown {
   try {
     return isPlainObject(value) ? scrub(value, 0) : scrubValue(value, 0, new Set());
   } catch (error) {
-    if (error !== cycle) throw error;
-    return scrubbedClone(value, 0, new Map());
+    if (error !== cycle) return unreadable;
+    try {
+      return scrubbedClone(value, 0, new Map());
+    } catch {
+      return unreadable;
+    }
   }
 }
 
@@ -275,20 +288,32 @@ function isAzureSink(raw: unknown): raw is AzureLogSink {
 /** Azure lines go to the invocation's own log methods, found by the request id bound on each line. */
 const azureSinks = new Map<string, { sink: AzureLogSink; refs: number }>();
 
-function writeAzure(line: string): void {
-  let parsed: { level?: unknown; requestId?: unknown };
+/**
+ * The first `"level"` and `"requestId"` of a line: pino writes the level first and the bound
+ * request id before anything logged, so the first ones are the line's own. Parsing the whole
+ * line would take the last of each, which a logged object could supply to send the line to
+ * another invocation, at another level.
+ */
+function ownFields(line: string): { level: string | undefined; requestId: string | undefined } {
+  const level = /"level":"([a-z]+)"/.exec(line)?.[1];
+  const id = /"requestId":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1];
+  let requestId: string | undefined;
   try {
-    parsed = JSON.parse(line) as typeof parsed;
+    requestId = id === undefined ? undefined : (JSON.parse(`"${id}"`) as string);
   } catch {
-    getLogDestination().write(line);
-    return;
+    requestId = undefined;
   }
-  const entry = typeof parsed.requestId === 'string' ? azureSinks.get(parsed.requestId) : undefined;
+  return { level, requestId };
+}
+
+function writeAzure(line: string): void {
+  const own = ownFields(line);
+  const entry = own.requestId === undefined ? undefined : azureSinks.get(own.requestId);
   if (entry === undefined) {
     getLogDestination().write(line);
     return;
   }
-  const level = typeof parsed.level === 'string' ? parsed.level : 'info';
+  const level = own.level ?? 'info';
   const sink = entry.sink;
   const text = line.endsWith('\n') ? line.slice(0, -1) : line;
   if (level === 'trace') (sink.trace ?? sink.debug ?? sink.info).call(sink, text);
