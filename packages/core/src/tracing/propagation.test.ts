@@ -46,11 +46,21 @@ describe('trace header parsers', () => {
     );
   });
 
+  it('take only spaces and tabs around a traceparent, and no upper-case hex however it is padded', () => {
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const header = `00-${trace}-00f067aa0ba902b7-01`;
+    expect(parseTraceparent(`\t${header} `)).toMatchObject({ traceId: trace });
+    expect(parseTraceparent(` 00-${trace.toUpperCase()}-00f067aa0ba902b7-01 `)).toBeUndefined();
+    expect(parseTraceparent(`\u00a0${header}`)).toBeUndefined();
+    expect(parseTraceparent(`${header}\r\n`)).toBeUndefined();
+  });
+
   it('accept exactly the traceparent values the W3C grammar accepts', () => {
-    // Prepare: the grammar as a pattern (version 00 has four fields, ff is invalid, zero ids are invalid)
+    // Prepare: the grammar as a pattern (version 00 has four fields, ff is invalid, zero ids are
+    // invalid, hex is lower case), around it only the spaces and tabs HTTP allows
     const grammar = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
     const reference = (value: string) => {
-      const match = grammar.exec(value.length === 55 ? value : value.trim().toLowerCase());
+      const match = grammar.exec(value.replace(/^[ \t]+|[ \t]+$/g, ''));
       if (match === null || match[1] === 'ff' || (match[1] === '00' && match[5] !== undefined)) return undefined;
       if (/^0+$/.test(match[2] ?? '') || /^0+$/.test(match[3] ?? '')) return undefined;
       return { traceId: match[2], spanId: match[3], sampled: (Number.parseInt(match[4] ?? '', 16) & 1) === 1 };

@@ -46,7 +46,9 @@ const lineTerminator = /[\n\r\u2028\u2029]/;
 export function parseTraceparent(value: string, traceState?: string): TraceParent | undefined {
   // Checked in one pass by position, without a capturing pattern or number parsing: this runs on
   // every traced request. All-zero trace and span ids are invalid.
-  const v = value.length === 55 ? value : value.trim().toLowerCase();
+  // Only spaces and tabs around a header value are not part of it (RFC 9110 OWS); hex must be
+  // lower case already, as the W3C specification requires, so nothing is lower-cased.
+  const v = value.length === 55 ? value : value.replace(/^[ \t]+|[ \t]+$/g, '');
   if (v.length < 55 || v.charCodeAt(2) !== 45 || v.charCodeAt(35) !== 45 || v.charCodeAt(52) !== 45) return undefined;
   if (lowerHex(v, 0, 2) < 0 || lowerHex(v, 3, 35) < 1 || lowerHex(v, 36, 52) < 1 || lowerHex(v, 53, 55) < 0) {
     return undefined;

@@ -292,6 +292,17 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       return { id: req.params.id };
     });
 
+  it('caps a path or user agent the request supplies at 2048 characters on the span', async () => {
+    const res = await invoke(
+      getOrder,
+      httpRequest({ path: `/orders/${'x'.repeat(5000)}`, headers: { 'user-agent': 'u'.repeat(200_000) } }),
+    );
+    expect(res.status).toBe(200);
+    const span = only();
+    expect(String(span.attributes['user_agent.original'])).toHaveLength(2049);
+    expect(String(span.attributes['url.path'])).toHaveLength(2049);
+  });
+
   it('records one SERVER span with the FaaS and HTTP attributes, parented by traceparent', async () => {
     // Act
     const headers = { traceparent, 'user-agent': 'curl/8.5.0' };

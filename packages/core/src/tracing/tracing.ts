@@ -397,6 +397,14 @@ function proceedLazily(
   return (next as unknown as () => Promise<MiddlewareResult<Kind>>)();
 }
 
+/** The longest request-supplied string put on a span (a path or user agent can be megabytes). */
+const MAX_ATTRIBUTE = 2048;
+
+/** `value` cut to `MAX_ATTRIBUTE` characters, marked with `…` when cut. */
+function capped<T extends string | undefined>(value: T): T {
+  return (value !== undefined && value.length > MAX_ATTRIBUTE ? `${value.slice(0, MAX_ATTRIBUTE)}…` : value) as T;
+}
+
 /**
  * Wraps each invocation in a span following the OpenTelemetry FaaS and HTTP semantic conventions
  * (`faas.trigger`, `faas.invocation_id`, `faas.coldstart`, `faas.name`, `cloud.provider`,
@@ -549,13 +557,14 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         method = knownMethods.has(http.method) ? http.method : 'HTTP';
         attributes['http.request.method'] = knownMethods.has(http.method) ? http.method : '_OTHER';
         if (method === 'HTTP') attributes['http.request.method_original'] = http.method;
-        attributes['url.path'] = http.path;
+        attributes['url.path'] = capped(http.path);
         const url = typeof http.url === 'string' ? http.url : '';
         const colon = url.indexOf(':');
         if (colon > 0) attributes['url.scheme'] = url.slice(0, colon);
         set(attributes, 'server.address', hostOf(url));
         set(attributes, 'client.address', http.ip);
-        if (typeof http.header === 'function') set(attributes, 'user_agent.original', http.header('user-agent'));
+        if (typeof http.header === 'function')
+          set(attributes, 'user_agent.original', capped(http.header('user-agent')));
         if (http.route !== undefined) {
           attributes['http.route'] = http.route;
           routeNamed = true;
