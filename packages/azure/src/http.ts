@@ -48,17 +48,22 @@ export function toAzureRoute(path: string): string {
 
 /**
  * The methods Azure must route to a function: its own (HEAD with GET), every method for routers.
+ * With `options`, OPTIONS too, so that the function answers CORS preflights (`cors()`) and
+ * plain OPTIONS requests (204 with `Allow`) for its route: the host answers a method no function
+ * registered with 404, before any function runs.
  *
  * @example
  * azureMethods(http({ method: 'GET' }).handle(() => 'ok')); // ['GET', 'HEAD']
+ * azureMethods(http({ method: 'GET' }).handle(() => 'ok'), true); // ['GET', 'HEAD', 'OPTIONS']
  */
-export function azureMethods(fn: SkyportFunction<'http'>): HttpMethod[] {
+export function azureMethods(fn: SkyportFunction<'http'>, options = false): HttpMethod[] {
   const all: HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
   const method = fn.options.method;
   // A router answers 404/405/OPTIONS itself, so it must see every method.
   if (fn.routes || method === undefined) return all;
   const own = new Set<HttpMethod>(typeof method === 'string' ? [method] : method);
   if (own.has('GET')) own.add('HEAD');
+  if (options) own.add('OPTIONS');
   return all.filter((m) => own.has(m));
 }
 

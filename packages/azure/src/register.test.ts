@@ -1,5 +1,5 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import { changes, events, http, queue, router, schedule, storage, stream } from '@skyport/core';
+import { changes, cors, events, http, queue, router, schedule, storage, stream } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { type Call, recordingApp } from '../test/helpers.js';
 import { DEFAULT_STREAM_RETRY, register } from './register.js';
@@ -42,9 +42,13 @@ describe('register', () => {
       {
         method: 'http',
         name: 'getOrder',
-        options: { methods: ['GET', 'HEAD'], authLevel: 'anonymous', route: 'orders/{id}' },
+        options: { methods: ['GET', 'HEAD', 'OPTIONS'], authLevel: 'anonymous', route: 'orders/{id}' },
       },
-      { method: 'http', name: 'createOrder', options: { methods: ['POST'], authLevel: 'function', route: 'orders' } },
+      {
+        method: 'http',
+        name: 'createOrder',
+        options: { methods: ['POST', 'OPTIONS'], authLevel: 'function', route: 'orders' },
+      },
       {
         method: 'http',
         name: 'api',
@@ -165,6 +169,53 @@ describe('register', () => {
 
     // Assert
     expect(response).toEqual({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"id":"9"}' });
+  });
+
+  it('routes OPTIONS to one function per route, preferring the one with cors(), so preflights reach it', async () => {
+    // Prepare: three functions share a route; a fourth, registered later, too.
+    const { app, calls } = recordingApp();
+    const allowed = cors({ origin: ['https://shop.example'] });
+    const list = http({ method: 'GET', path: '/items' }).handle(() => []);
+    const add = http({ method: 'POST', path: '/items' })
+      .use(allowed)
+      .handle(() => ({ status: 201 }));
+    const wipe = http({ method: 'DELETE', path: '/Items' }).handle(() => undefined);
+    const bare = http({ method: 'GET' }).handle(() => 'ok');
+
+    // Act
+    register(app, { list, add, wipe, bare });
+    register(app, { replace: http({ method: 'PUT', path: '/items' }).handle(() => undefined) });
+    const methods = Object.fromEntries(calls.map((c) => [c.name, c.options.methods]));
+    const handler = calls.find((c) => c.name === 'add')?.options.handler as (
+      req: HttpRequest,
+      ctx: InvocationContext,
+    ) => Promise<{ status: number; headers?: Record<string, string> }>;
+    const preflight = await handler(
+      new HttpRequest({
+        method: 'OPTIONS',
+        url: 'http://localhost:7071/api/items',
+        headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+      }),
+      new InvocationContext({ invocationId: 'p-1', functionName: 'add' }),
+    );
+
+    // Assert
+    expect(methods).toEqual({
+      list: ['GET', 'HEAD'],
+      add: ['POST', 'OPTIONS'],
+      wipe: ['DELETE'],
+      bare: ['GET', 'HEAD', 'OPTIONS'],
+      replace: ['PUT'],
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': 'https://shop.example' });
+  });
+
+  it('leaves OPTIONS to a router on the same route', () => {
+    const { app, calls } = recordingApp();
+    const list = http({ method: 'GET', path: '/items' }).handle(() => []);
+    register(app, { api: router(list), list }, { functions: { api: { route: 'items' } } });
+    expect(calls.find((c) => c.name === 'list')?.options.methods).toEqual(['GET', 'HEAD']);
   });
 
   it('refuses definitions Azure cannot deploy', () => {

@@ -101,6 +101,45 @@ function blobPath(options: KindOptions['storage'], settings: AzureSettings): str
   return `${settings.container ?? options.bucket}/${options.prefix ?? ''}{name}${options.suffix ?? ''}`;
 }
 
+/** The routes that have an OPTIONS handler on each app, across `register()` calls. */
+const optionsRoutes = new WeakMap<object, Set<string>>();
+
+const hasCors = (fn: AnyFunction) => fn.middleware.some((mw) => mw.name === 'cors');
+
+/**
+ * Which single http functions take OPTIONS for their route, and the routes that then have an
+ * OPTIONS handler. One function per route (the host refuses a request two functions match),
+ * preferring one with `cors()`; none where a router, a function of every method, or a function
+ * registered earlier on the same app already takes OPTIONS. Routes compare case-insensitively,
+ * as the host matches them.
+ */
+function optionsOwners(
+  app: AzureApp,
+  functions: Readonly<Record<string, AnyFunction>>,
+  options: RegisterOptions,
+): { owners: Set<string>; routes: Set<string> } {
+  const taken = optionsRoutes.get(app) ?? new Set<string>();
+  const routes = new Set<string>();
+  const candidates = new Map<string, string>();
+  for (const [name, fn] of Object.entries(functions)) {
+    if (fn.kind !== 'http') continue;
+    const settings = readSettings(fn, options.functions?.[name], name);
+    const route = settings.route ?? (fn.routes ? ROUTER_ROUTE : fn.options.path ? toAzureRoute(fn.options.path) : name);
+    const key = route.toLowerCase();
+    if (fn.routes !== undefined || fn.options.method === undefined) {
+      routes.add(key);
+      candidates.delete(key);
+    } else if (!taken.has(key) && !routes.has(key)) {
+      const current = candidates.get(key);
+      if (current === undefined || (hasCors(fn) && !hasCors(functions[current] as AnyFunction))) {
+        candidates.set(key, name);
+      }
+    }
+  }
+  for (const key of candidates.keys()) routes.add(key);
+  return { owners: new Set(candidates.values()), routes };
+}
+
 /**
  * Registers portable functions on the Azure Functions v4 `app`, one `app.*` call each, and
  * returns what it registered. Every definition is checked first: when one cannot be deployed,
@@ -119,6 +158,7 @@ export function register(
   options: RegisterOptions = {},
 ): Registration[] {
   const registrations: Registration[] = [];
+  const preflight = optionsOwners(app, functions, options);
   for (const [name, fn] of Object.entries(functions)) {
     if (!namePattern.test(name)) {
       throw invalidDefinition(name, fn.kind, 'Azure function names are a letter then letters, digits, _ or -');
@@ -134,7 +174,7 @@ export function register(
     switch (fn.kind) {
       case 'http': {
         const http: HttpFunctionOptions = defined({
-          methods: azureMethods(fn),
+          methods: azureMethods(fn, preflight.owners.has(name)),
           authLevel: settings.authLevel ?? 'anonymous',
           route:
             settings.route ?? (fn.routes ? ROUTER_ROUTE : fn.options.path ? toAzureRoute(fn.options.path) : undefined),
@@ -267,5 +307,8 @@ export function register(
     const add = app[method] as unknown as (this: AzureApp, name: string, options: object) => void;
     add.call(app, name, call);
   }
+  const taken = optionsRoutes.get(app);
+  if (taken === undefined) optionsRoutes.set(app, preflight.routes);
+  else for (const route of preflight.routes) taken.add(route);
   return registrations;
 }
