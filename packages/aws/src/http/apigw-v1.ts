@@ -7,7 +7,7 @@
 import type { HttpRequestInit, HttpResponse } from '@skyport/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type Obj, obj, str } from '../util.js';
-import { headersOut, requestBody, responseBody } from './body.js';
+import { encodeDecodedPath, headersOut, requestBody, responseBody } from './body.js';
 
 /**
  * Maps a REST (or payload 1.0) event to a request. The query keeps every value of a repeated
@@ -20,8 +20,12 @@ export function fromApiGatewayV1(event: Obj): HttpRequestInit {
   const rc = obj(event.requestContext) ?? {};
   const headers = filled(event.multiValueHeaders) ?? obj(event.headers);
   const query = filled(event.multiValueQueryStringParameters) ?? obj(event.queryStringParameters);
-  const path = apiPath(str(event.path) || '/', str(event.resource), obj(event.pathParameters));
-  const fullPath = str(rc.path);
+  // HTTP API payload 1.0 (`version: '1.0'`) sends the path decoded; the REST API as it was sent.
+  const decoded = event.version === '1.0';
+  const sent = str(event.path) || '/';
+  const path = apiPath(decoded ? encodeDecodedPath(sent) : sent, str(event.resource), obj(event.pathParameters));
+  const given = str(rc.path);
+  const fullPath = decoded && given !== undefined ? encodeDecodedPath(given) : given;
   return {
     method: str(event.httpMethod) ?? 'GET',
     path,

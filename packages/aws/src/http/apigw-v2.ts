@@ -6,7 +6,7 @@
 import type { HttpRequestInit, HttpResponse } from '@skyport/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Obj, obj, str } from '../util.js';
-import { headersOut, requestBody, responseBody } from './body.js';
+import { encodeDecodedPath, headersOut, requestBody, responseBody } from './body.js';
 
 /**
  * The header names found lower case in the last events, by position. Real events list the same
@@ -50,6 +50,18 @@ function normalized(headers: Obj): boolean {
  * front; cookies, path parameters (both kept by core once read) and the URL when asked for, so
  * an invocation allocates and copies less. The getters never throw, whatever the event.
  */
+/**
+ * The path as the client sent it. A Function URL gives it so; an HTTP API gives it decoded
+ * (`/files/100%25` arrives as `/files/100%`), so its `%` and `#` are escaped again.
+ */
+function sentPath(event: Obj, rc: Obj): string {
+  const rawPath = str(event.rawPath) || '/';
+  if (!rawPath.includes('%') && !rawPath.includes('#')) return rawPath;
+  const domain = str(rc.domainName);
+  const functionUrl = (domain?.includes('.lambda-url.') ?? false) || event.routeKey === undefined;
+  return functionUrl ? rawPath : encodeDecodedPath(rawPath);
+}
+
 class HttpApiInit implements HttpRequestInit {
   readonly method: string;
   readonly path: string;
@@ -61,7 +73,7 @@ class HttpApiInit implements HttpRequestInit {
 
   constructor(event: Obj) {
     const rc = obj(event.requestContext) as Obj;
-    const rawPath = str(event.rawPath) || '/';
+    const rawPath = sentPath(event, rc);
     const stage = str(rc.stage);
     let path = rawPath;
     if (stage !== undefined && stage !== '$default' && rawPath.startsWith(`/${stage}`)) {
@@ -95,8 +107,9 @@ class HttpApiInit implements HttpRequestInit {
 
   /** Core builds the URL from `host`; only a stripped stage or a missing host needs it here. */
   get url(): string | undefined {
-    const domain = str(obj(this.raw.requestContext)?.domainName);
-    const rawPath = str(this.raw.rawPath) || '/';
+    const rc = obj(this.raw.requestContext);
+    const domain = str(rc?.domainName);
+    const rawPath = sentPath(this.raw, rc ?? {});
     if (domain === undefined || (this.path === rawPath && this.headers?.host !== undefined)) return undefined;
     const query = this.query;
     return `https://${domain}${rawPath}${query ? `?${query}` : ''}`;

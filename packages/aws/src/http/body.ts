@@ -1,5 +1,5 @@
 /**
- * Request and response bodies of the HTTP sources. Lambda flags binary bodies with
+ * Request and response bodies of the HTTP sources, and paths the platform decoded. Lambda flags binary bodies with
  * `isBase64Encoded`; the flag is trusted only when the body really is base64 (an HTTP API
  * payload 1.0 event can say `true` with `body: null`, and hand-made events say `true` for text).
  */
@@ -50,4 +50,17 @@ export function headersOut(headers: Record<string, string>): Record<string, stri
   if (headers['content-type'] !== UNTYPED) return headers;
   const { 'content-type': _, ...rest } = headers;
   return rest;
+}
+
+/**
+ * A path the platform decoded (HTTP API `rawPath`, payload 1.0 `path`) made a path as sent
+ * again, as core reads it: `%` and `#` are escaped, so that a request for `/files/100%25` is the
+ * path `/files/100%` rather than a malformed escape, and `/a%2520b` is not decoded twice. What
+ * the platform decoded before it (an encoded `/`) cannot be told apart and stays as it came.
+ *
+ * @example
+ * encodeDecodedPath('/files/100%'); // '/files/100%25'
+ */
+export function encodeDecodedPath(path: string): string {
+  return path.includes('%') || path.includes('#') ? path.replace(/[%#]/g, encodeURIComponent) : path;
 }

@@ -159,6 +159,36 @@ describe('HTTP API v2', () => {
     });
   });
 
+  it('takes an HTTP API path as decoded, so a % in it is no escape, while a Function URL path is as sent', async () => {
+    // An HTTP API decodes the path before the function sees it: `/files/100%25` arrives as
+    // `/files/100%`, and `/files/a%2520b` as `/files/a%20b`. A Function URL does not.
+    const file = http({ method: 'GET', path: '/files/:name' }).handle((req) => ({
+      name: req.params.name,
+      url: req.url,
+    }));
+    const get = (rawPath: string, domainName: string) =>
+      v2({
+        routeKey: domainName.includes('lambda-url') ? '$default' : 'GET /files/{name}',
+        rawPath,
+        rawQueryString: '',
+        headers: { host: domainName },
+        body: undefined,
+        requestContext: { ...v2().requestContext, domainName, http: { ...v2().requestContext.http, method: 'GET' } },
+      });
+    const api = 'api.example.com';
+    const url = 'abc.lambda-url.eu-west-1.on.aws';
+
+    const percent = parse((await invokeLambda(file, get('/files/100%', api))) as { body: string });
+    const twice = parse((await invokeLambda(file, get('/files/a%20b', api))) as { body: string });
+    const hash = parse((await invokeLambda(file, get('/files/c#1', api))) as { body: string });
+    const sent = parse((await invokeLambda(file, get('/files/a%20b', url))) as { body: string });
+
+    expect(percent).toEqual({ name: '100%', url: 'https://api.example.com/files/100%25' });
+    expect(twice).toEqual({ name: 'a%20b', url: 'https://api.example.com/files/a%2520b' });
+    expect(hash).toEqual({ name: 'c#1', url: 'https://api.example.com/files/c%231' });
+    expect(sent).toEqual({ name: 'a b', url: 'https://abc.lambda-url.eu-west-1.on.aws/files/a%20b' });
+  });
+
   it('answers bytes as base64', async () => {
     const bin = http().handle(() => new Uint8Array([0, 255, 1]));
     const result = await invokeLambda(bin, v2());
@@ -398,6 +428,24 @@ describe('REST API v1', () => {
     );
     expect(seen).toMatchObject({ method: 'GET', path: '/api/resourcepath' });
     expect(seen.headers.host).toBe('atm5u4y7o1.execute-api.us-west-2.amazonaws.com');
+  });
+
+  it('takes an HTTP API payload 1.0 path as decoded, and a REST path as sent', async () => {
+    const rest = fixture('apigw-rest/powertools-ts__no-auth.json') as Record<string, unknown>;
+    const event = (version: string | undefined, path: string) => ({
+      ...rest,
+      version,
+      httpMethod: 'GET',
+      path,
+      resource: '/{proxy+}',
+      pathParameters: { proxy: path.slice(1) },
+      requestContext: { ...(rest.requestContext as object), path: `/prod${path}` },
+      body: null,
+    });
+    const payload1 = parse((await invokeLambda(echo, event('1.0', '/files/100%'))) as { body: string });
+    const restApi = parse((await invokeLambda(echo, event(undefined, '/files/100%25'))) as { body: string });
+    expect(payload1.path).toBe('/files/100%');
+    expect(restApi.path).toBe('/files/100%');
   });
 });
 

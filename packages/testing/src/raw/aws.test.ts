@@ -48,6 +48,18 @@ describe('raw AWS HTTP events', () => {
     ]);
   });
 
+  it('apiGatewayV2 hands over the path decoded, as an HTTP API does; functionUrl as sent', () => {
+    const api = apiGatewayV2({ path: '/files/100%25?x=1' });
+    const url = functionUrl({ path: '/files/100%25?x=1' });
+    expect([api.rawPath, api.requestContext.http.path, api.rawQueryString]).toEqual([
+      '/files/100%',
+      '/files/100%',
+      'x=1',
+    ]);
+    expect([url.rawPath, url.requestContext.http.path]).toEqual(['/files/100%25', '/files/100%25']);
+    expect(apiGatewayV2({ path: '/bad%zz', stage: 'prod' }).rawPath).toBe('/prod/bad%zz');
+  });
+
   it('functionUrl: lambda-url domain, route key $default', () => {
     const event = functionUrl({ method: 'POST', body: 'hi' });
     expect(event.requestContext.domainName).toMatch(/\.lambda-url\./);

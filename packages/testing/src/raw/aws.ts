@@ -160,7 +160,8 @@ export function apiGatewayV2(
     query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
   const method = (options.method ?? 'GET').toUpperCase();
   const stage = options.stage ?? '$default';
-  const rawPath = stage === '$default' ? path : `/${stage}${path}`;
+  // An HTTP API hands the function the path decoded (`/files/100%25` as `/files/100%`).
+  const rawPath = stage === '$default' ? decodedPath(path) : `/${stage}${decodedPath(path)}`;
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: '$default',
@@ -193,6 +194,16 @@ export function apiGatewayV2(
   return { ...event, ...overrides };
 }
 
+/** A path as an HTTP API decodes it; one with a malformed escape stays as it is. */
+function decodedPath(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 /**
  * A Lambda Function URL event: payload 2.0 with a `lambda-url` domain and route key `$default`,
  * the headers of {@link apiGatewayV2}, and the cookies sent twice as Function URLs do: in
@@ -205,15 +216,19 @@ export function functionUrl(
   options: HttpEventOptions = {},
   overrides: Partial<APIGatewayProxyEventV2> = {},
 ): APIGatewayProxyEventV2 {
-  const base = apiGatewayV2(options);
+  const base = apiGatewayV2({ ...options, stage: '$default' });
+  // A Function URL hands the function the path as the client sent it.
+  const rawPath = splitPath(options.path ?? '/').path;
   const domainName = 'abcdefghijklmnop.lambda-url.us-east-1.on.aws';
   const headers: Record<string, string> = { ...base.headers, host: domainName };
   if (base.cookies !== undefined && headers.cookie === undefined) headers.cookie = base.cookies.join('; ');
   return {
     ...base,
+    rawPath,
     headers,
     requestContext: {
       ...base.requestContext,
+      http: { ...base.requestContext.http, path: rawPath },
       apiId: 'abcdefghijklmnop',
       domainName,
       domainPrefix: 'abcdefghijklmnop',
