@@ -120,6 +120,47 @@ describe('the portable request', () => {
     expect(bodies).toEqual(['café', 'café', 'café', 'café', 'café', { n: 'é' }]);
   });
 
+  it('drops a leading byte order mark alike from a text body and from bytes, and keeps it in rawBody', async () => {
+    // Prepare: AWS and the Node server hand over text, Azure and GCP bytes.
+    const { fn, seen } = echo();
+    const json = http({ method: 'POST', body: z.object({ a: z.number() }) }).handle((req) => req.body);
+    const bom = '\uFEFF';
+    const bytes = (text: string) => new TextEncoder().encode(text);
+
+    // Act
+    const texts = [
+      await call(fn, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `${bom}hi` }).then(seen),
+      await call(fn, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: bytes(`${bom}hi`) }).then(seen),
+    ];
+    const parsed = [
+      await call(json, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `${bom}{"a":1}` }),
+      await call(json, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: bytes(`${bom}{"a":1}`),
+      }),
+    ];
+
+    // Assert
+    expect(texts.map((req) => req.body)).toEqual(['hi', 'hi']);
+    expect(texts.map((req) => req.rawBody.byteLength)).toEqual([5, 5]);
+    expect(parsed.map((res) => [res.status, res.json])).toEqual([
+      [200, { a: 1 }],
+      [200, { a: 1 }],
+    ]);
+  });
+
+  it('gives the query as sent (rawQuery) from a query string, the path or the URL, else the parsed one', () => {
+    const raw = (init: Partial<HttpRequestInit>) =>
+      (createHttpRequest({ method: 'GET', path: '/', ...init }) as unknown as { rawQuery: string }).rawQuery;
+    expect(raw({ query: 'flag&q=x%20y&t=~z' })).toBe('flag&q=x%20y&t=~z');
+    expect(raw({ query: '?a=1' })).toBe('a=1');
+    expect(raw({ path: '/p?flag&t=~z' })).toBe('flag&t=~z');
+    expect(raw({ url: 'https://h.example/p?x=%7E&y#frag' })).toBe('x=%7E&y');
+    expect(raw({ query: { q: 'x y', t: ['1', '2'] } })).toBe('q=x+y&t=1&t=2');
+    expect(raw({})).toBe('');
+  });
+
   it('keeps the exact body bytes and builds a web Request only on demand', async () => {
     const bytes = new Uint8Array([0, 255, 10, 13]);
     const req = createHttpRequest({

@@ -316,6 +316,22 @@ class Request_ implements HttpRequest {
     return more.queryAll;
   }
 
+  /**
+   * The query as sent, without `?`, where the platform gives it as a string (in the path, the
+   * query or the URL); else the parsed query serialised. For re-creating a platform event.
+   */
+  get rawQuery(): string {
+    const query = this.#init.query ?? this.#splitPath().search;
+    if (typeof query === 'string') return query.startsWith('?') ? query.slice(1) : query;
+    const url = this.#init.url;
+    const q = query === undefined && url ? url.indexOf('?') : -1;
+    if (q >= 0) {
+      const hash = (url as string).indexOf('#', q);
+      return (url as string).slice(q + 1, hash < 0 ? undefined : hash);
+    }
+    return this.queryAll.toString();
+  }
+
   get query(): Readonly<Record<string, string>> {
     const more = this.#more;
     if (more.validQuery !== unparsed) return more.validQuery as Record<string, string>;
@@ -367,7 +383,8 @@ class Request_ implements HttpRequest {
   /** The body as text, decoded by the `charset` of its content type (UTF-8 when none is named). */
   get text(): string {
     const body = this.#init.body;
-    if (typeof body === 'string') return body;
+    // A byte order mark is no part of the text (as the UTF-8 decoder of byte bodies drops it).
+    if (typeof body === 'string') return body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
     if (!body) return '';
     this.#converted ??= decodeText(body, this.rawHeaders['content-type']);
     return this.#converted as string;
