@@ -9,6 +9,8 @@ export interface PathPattern {
   readonly pattern: string;
   /** Whether the pattern has no parameters. */
   readonly isStatic: boolean;
+  /** The names of its parameters, in order (`*` for a trailing wildcard). */
+  readonly names: readonly string[];
   /** The normalised static path (for static patterns). */
   readonly key: string;
   /**
@@ -66,6 +68,7 @@ export function compilePath(pattern: string): PathPattern {
     return {
       pattern,
       isStatic,
+      names: [],
       key: normalised,
       match: (path) => (staticKey(path) === normalised ? {} : undefined),
     };
@@ -73,9 +76,11 @@ export function compilePath(pattern: string): PathPattern {
   const wildcard = segments[segments.length - 1] === '*';
   const fixed = wildcard ? segments.slice(0, -1) : segments;
   const names = fixed.map((segment) => (segment.startsWith(':') ? segment.slice(1) : undefined));
+  const declared = names.filter((name): name is string => name !== undefined);
   return {
     pattern,
     isStatic,
+    names: wildcard ? [...declared, '*'] : declared,
     key: normalised,
     // Walks the path segment by segment with indexOf: no split arrays per request.
     match(path) {

@@ -4,7 +4,7 @@
  * platform retries), and `runBatch` (in `batch.ts`) runs a batch with its failure semantics.
  */
 import { endContext } from './context.js';
-import { SkyportError, toHttpError } from './errors.js';
+import { NotFound, quietly, SkyportError, toHttpError } from './errors.js';
 import { Failure } from './failure.js';
 import { PortableFunction, stepHttp, toResponse } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
@@ -36,10 +36,25 @@ function bind(pattern: PathPattern | undefined, req: RequestImpl): void {
   if (pattern.isStatic) return;
   // Parameters come from the path, so a malformed one is a 400 here (reading `path` decodes it).
   void req.path;
-  // The platform routed the request already; a path that does not match the pattern (a stage
-  // or base-path prefix) keeps the parameters the platform extracted.
-  const params = pattern.match(req.rawPath);
+  // The platform routed the request already: the path may carry a prefix before the route (a
+  // stage, a base path, Azure's `/api`), or the parameters may be the platform's own.
+  const path = req.rawPath;
+  const params = pattern.match(path) ?? matchTail(pattern, path);
   if (params !== undefined) req.setParams({ ...req.params, ...params });
+  else if (pattern.names.some((name) => req.params[name] === undefined)) {
+    // A platform that sends every path to the function (a Function URL, the Functions Framework,
+    // a proxy resource) sent one the route does not match: the handler would get no parameters.
+    throw quietly(() => new NotFound(`no route for ${req.method} ${req.path}`));
+  }
+}
+
+/** The parameters of the pattern matched against the end of `path`, after whole segments. */
+function matchTail(pattern: PathPattern, path: string): Record<string, string> | undefined {
+  for (let slash = path.indexOf('/', 1); slash > 0; slash = path.indexOf('/', slash + 1)) {
+    const params = pattern.match(path.slice(slash));
+    if (params !== undefined) return params;
+  }
+  return undefined;
 }
 
 /**

@@ -120,6 +120,28 @@ describe('the portable request', () => {
     expect(bodies).toEqual(['café', 'café', 'café', 'café', 'café', { n: 'é' }]);
   });
 
+  it("binds a single function's parameters after a platform prefix, and answers 404 where the route cannot bind them", async () => {
+    // Prepare
+    const user = http({ method: 'GET', path: '/users/:id' }).handle((req) => ({ id: req.params.id }));
+    const file = http({ method: 'GET', path: '/files/*' }).handle((req) => ({ rest: req.params['*'] }));
+
+    // Act
+    const plain = await call(user, { path: '/users/7' });
+    const staged = await call(user, { path: '/prod/users/7/' });
+    const missing = await call(user, { path: '/users' });
+    const elsewhere = await call(user, { path: '/accounts/7/settings' });
+    const platformParams = await call(user, { path: '/people/7', params: { id: '7' } });
+    const tail = await call(file, { path: '/api/files/a/b%20c' });
+
+    // Assert
+    expect([plain.status, plain.json]).toEqual([200, { id: '7' }]);
+    expect([staged.status, staged.json]).toEqual([200, { id: '7' }]);
+    expect([missing.status, missing.json]).toMatchObject([404, { status: 404, detail: 'no route for GET /users' }]);
+    expect(elsewhere.status).toBe(404);
+    expect([platformParams.status, platformParams.json]).toEqual([200, { id: '7' }]);
+    expect([tail.status, tail.json]).toEqual([200, { rest: 'a/b c' }]);
+  });
+
   it('drops a leading byte order mark alike from a text body and from bytes, and keeps it in rawBody', async () => {
     // Prepare: AWS and the Node server hand over text, Azure and GCP bytes.
     const { fn, seen } = echo();
