@@ -142,6 +142,30 @@ describe('the portable request', () => {
     expect([tail.status, tail.json]).toEqual([200, { rest: 'a/b c' }]);
   });
 
+  it('answers 500 for a response header no platform can send (CR/LF, other controls, non-Latin-1, a bad name)', async () => {
+    // Prepare
+    const answer = (headers: Record<string, string>, cookies: string[] = []) =>
+      call(
+        http().handle(() => ({ status: 302, headers, cookies })),
+        {},
+      );
+
+    // Act
+    const results = [
+      await answer({ location: '/a\r\nSet-Cookie: x=1' }),
+      await answer({ location: '/\u2713' }),
+      await answer({ 'x-nul': 'a\u0000b' }),
+      await answer({ 'bad name': 'v' }),
+      await answer({}, ['sid=1\r\nx: y']),
+      await answer({ location: '/caf\u00e9', 'x-tab': 'a\tb' }),
+    ];
+
+    // Assert
+    expect(results.map((r) => r.status)).toEqual([500, 500, 500, 500, 500, 302]);
+    expect(results[0]?.json).toMatchObject({ status: 500, requestId: 'req-1' });
+    expect(results[0]?.headers.location).toBeUndefined();
+  });
+
   it('drops a leading byte order mark alike from a text body and from bytes, and keeps it in rawBody', async () => {
     // Prepare: AWS and the Node server hand over text, Azure and GCP bytes.
     const { fn, seen } = echo();

@@ -44,6 +44,23 @@ export function isHttpResponse(value: unknown): value is HttpResponse {
   );
 }
 
+/** A header name: an RFC 9110 token. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a header value may not hold: control characters but tab (CR and LF above all), and non-Latin-1. */
+const UNSENDABLE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Refuses a header no platform can send: a CR or LF would split the response (a decoded query
+ * value put into `Location`), and each runtime fails differently on the others. A `TypeError`,
+ * so the answer is a 500, logged with the request id, on every platform alike.
+ */
+function checkHeader(name: string, value: string): void {
+  if (!TOKEN.test(name)) throw new TypeError(`the response header name ${JSON.stringify(name)} is not a token`);
+  if (UNSENDABLE.test(value)) {
+    throw new TypeError(`the response header "${name}" holds a character no HTTP header may carry (CR, LF, NUL, ...)`);
+  }
+}
+
 function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   if (!input) return headers;
@@ -56,7 +73,9 @@ function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Recor
       else if (typeof value !== 'number') cookies.push(...value);
       continue;
     }
-    headers[name] = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : value.join(', ');
+    const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : value.join(', ');
+    checkHeader(name, text);
+    headers[name] = text;
   }
   return headers;
 }
@@ -260,6 +279,7 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
         for (const cookie of result.cookies)
           cookies.push(typeof cookie === 'string' ? cookie : serializeCookie(cookie as Cookie));
       }
+      for (const cookie of cookies) checkHeader('set-cookie', cookie);
     }
     const web = typeof result.body === 'object' && result.body !== null ? webBodyOf(result.body) : undefined;
     if (web !== undefined) return withWebBody(status, headers, cookies, web);
