@@ -117,7 +117,11 @@ const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
  *
  * @example
  * export const getUser = http({ method: 'GET', path: '/users/:id', params: z.object({ id: z.string() }) })
- *   .handle(async (req) => users.get(req.params.id) ?? notFound());
+ *   .handle(async (req) => {
+ *     const user = users.get(req.params.id);
+ *     if (!user) throw new NotFound(`no user ${req.params.id}`);
+ *     return user;
+ *   });
  */
 export function http<
   TBody extends StandardSchemaV1 | undefined = undefined,

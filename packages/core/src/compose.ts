@@ -27,8 +27,12 @@ const ignore = () => {};
  * each middleware returns (http uses it so outer middleware always sees an `HttpResponse`).
  *
  * @example
- * const run = compose([cors(), timeout()], (req, ctx) => handler(req, ctx));
- * const response = await run(req, ctx);
+ * import { compose, normalizeResponse, timeout } from '@skyport/core';
+ * import { logger } from '@skyport/core/logger';
+ *
+ * // handler: (req: HttpRequest, ctx: Context) => Promise<HttpResponse>
+ * const run = compose([logger(), timeout()], handler, normalizeResponse);
+ * const response = await run(req, ctx); // an HttpResponse, whatever a middleware returned
  */
 export function compose<TEvent, TResult>(
   middleware: readonly AnyMiddleware[],
