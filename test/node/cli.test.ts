@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fixturePath, runNode } from './helpers.js';
+import { fixturePath, root, runNode, startNode } from './helpers.js';
 
 const cli = 'packages/node/src/cli.ts';
 const orders = 'examples/orders/src/functions.ts';
@@ -159,6 +160,65 @@ describe('the skyport CLI', () => {
     expect(invoke.stdout).toContain('--cloud aws');
   });
 
+  it('serve passes --timeout, --keep-alive-timeout and --shutdown-timeout on to the server', async () => {
+    // Prepare: a module whose functions show the request deadline and stay in flight for 5 s.
+    const core = pathToFileURL(join(root, 'packages/core/src/index.ts')).href;
+    const module = join(mkdtempSync(join(tmpdir(), 'skyport-cli-')), 'app.mts');
+    writeFileSync(
+      module,
+      [
+        `import { http } from ${JSON.stringify(core)};`,
+        "export const deadline = http({ method: 'GET', path: '/deadline' }).handle((_req, ctx) => ({ remainingMs: ctx.remainingTimeMs() }));",
+        "export const slow = http({ method: 'POST', path: '/slow' }).handle(async (_req, ctx) => {",
+        "  ctx.log.info('slow request started');",
+        '  await new Promise((resolve) => setTimeout(resolve, 5000));',
+        "  return 'done';",
+        '});',
+      ].join('\n'),
+    );
+    const child = startNode([
+      cli,
+      'serve',
+      module,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--timeout',
+      '60000',
+      '--keep-alive-timeout',
+      '12345',
+      '--shutdown-timeout',
+      '200',
+    ]);
+    await child.waitFor('skyport: serving');
+    const url = /serving \d+ functions? at (http:\/\/\S+)/.exec(child.stdout())?.[1];
+
+    // Act
+    const res = await fetch(`${url}/deadline`);
+    const body = (await res.json()) as { remainingMs: number };
+    const inflight = fetch(`${url}/slow`, { method: 'POST' }).then(
+      (response) => response.status,
+      () => 'cut',
+    );
+    await child.waitFor('slow request started');
+    const stopping = Date.now();
+    child.process.kill('SIGTERM');
+    const outcome = await inflight;
+    const code = await child.exited;
+
+    // Assert
+    // --timeout: a deadline 60 s after the request arrived.
+    expect(body.remainingMs).toBeGreaterThan(50_000);
+    expect(body.remainingMs).toBeLessThanOrEqual(60_000);
+    // --keep-alive-timeout: Node announces it in seconds.
+    expect(res.headers.get('keep-alive')).toBe('timeout=12');
+    // --shutdown-timeout: the 5-second request is cut after 200 ms instead of finishing.
+    expect(outcome).toBe('cut');
+    expect(Date.now() - stopping).toBeLessThan(4_000);
+    expect(code).toBe(0);
+  });
+
   it.concurrent.each([
     [['bogus'], 'unknown command "bogus"'],
     [['invoke', `${orders}#api`], 'missing --event'],
@@ -171,6 +231,15 @@ describe('the skyport CLI', () => {
     [['invoke', `${orders}#nope`, '--event', fixturePath('node/receipt.json')], 'has no Skyport function "nope"'],
     [['invoke', 'missing.ts#fn', '--event', 'x.json'], 'module not found: missing.ts'],
     [['serve', orders, '--port', 'abc'], '--port must be a non-negative integer'],
+    [['serve', orders, '--timeout', '0'], '--timeout must be a positive integer, got "0"'],
+    [
+      ['serve', orders, '--keep-alive-timeout', '10s'],
+      '--keep-alive-timeout must be a non-negative integer (0-2147483647), got "10s"',
+    ],
+    [
+      ['dev', orders, '--shutdown-timeout', '3000000000'],
+      '--shutdown-timeout must be a non-negative integer (0-2147483647), got "3000000000"',
+    ],
     [['events', 'node', 'carrier-pigeon'], 'unknown source "carrier-pigeon"'],
     [['events', 'oracle', 'x'], 'unknown cloud "oracle"'],
     [['events', '--verbose'], "Unknown option '--verbose'"],

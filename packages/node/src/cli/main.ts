@@ -30,12 +30,18 @@ const stdio: CliIo = {
   err: (text) => process.stderr.write(text),
 };
 
+/** The largest delay of a Node timer (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 const serveOptions = {
   port: { type: 'string', short: 'p' },
   host: { type: 'string' },
   'body-limit': { type: 'string' },
   'request-timeout': { type: 'string' },
   'headers-timeout': { type: 'string' },
+  timeout: { type: 'string' },
+  'keep-alive-timeout': { type: 'string' },
+  'shutdown-timeout': { type: 'string' },
   'no-event-routes': { type: 'boolean' },
   'trust-proxy': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -48,6 +54,9 @@ function serveFlags(values: {
   'body-limit'?: string | undefined;
   'request-timeout'?: string | undefined;
   'headers-timeout'?: string | undefined;
+  timeout?: string | undefined;
+  'keep-alive-timeout'?: string | undefined;
+  'shutdown-timeout'?: string | undefined;
   'no-event-routes'?: boolean | undefined;
   'trust-proxy'?: string | undefined;
 }): ServeOptions {
@@ -57,6 +66,11 @@ function serveFlags(values: {
     bodyLimit: integer(values['body-limit'], '--body-limit'),
     requestTimeoutMs: integer(values['request-timeout'], '--request-timeout'),
     headersTimeoutMs: integer(values['headers-timeout'], '--headers-timeout'),
+    // A deadline of 0 would time every request out at once: there is no "0 turns it off" here.
+    timeoutMs: integer(values.timeout, '--timeout', Number.MAX_SAFE_INTEGER, 1),
+    // Both run on Node timers, which fire at once past their largest delay.
+    keepAliveTimeoutMs: integer(values['keep-alive-timeout'], '--keep-alive-timeout', MAX_TIMER_MS),
+    shutdownTimeoutMs: integer(values['shutdown-timeout'], '--shutdown-timeout', MAX_TIMER_MS),
     eventRoutes: values['no-event-routes'] === true ? false : undefined,
     trustProxy: integer(values['trust-proxy'], '--trust-proxy'),
   };
@@ -77,12 +91,19 @@ function parse<const T extends Options>(args: readonly string[], options: T) {
   }
 }
 
-function integer(value: string | undefined, flag: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+function integer(
+  value: string | undefined,
+  flag: string,
+  max = Number.MAX_SAFE_INTEGER,
+  min: 0 | 1 = 0,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n <= max)) {
-    const range = max === Number.MAX_SAFE_INTEGER ? '' : ` (0-${max})`;
-    throw new UsageError(`${flag} must be a non-negative integer${range}, got "${value}"`);
+  if (!(n >= min && n <= max)) {
+    const range = max === Number.MAX_SAFE_INTEGER ? '' : ` (${min}-${max})`;
+    throw new UsageError(
+      `${flag} must be a ${min === 0 ? 'non-negative' : 'positive'} integer${range}, got "${value}"`,
+    );
   }
   return n;
 }
@@ -185,6 +206,9 @@ async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
   if (values['body-limit'] !== undefined) serveArgs.push('--body-limit', values['body-limit']);
   if (values['request-timeout'] !== undefined) serveArgs.push('--request-timeout', values['request-timeout']);
   if (values['headers-timeout'] !== undefined) serveArgs.push('--headers-timeout', values['headers-timeout']);
+  if (values.timeout !== undefined) serveArgs.push('--timeout', values.timeout);
+  if (values['keep-alive-timeout'] !== undefined) serveArgs.push('--keep-alive-timeout', values['keep-alive-timeout']);
+  if (values['shutdown-timeout'] !== undefined) serveArgs.push('--shutdown-timeout', values['shutdown-timeout']);
   if (values['no-event-routes'] === true) serveArgs.push('--no-event-routes');
   if (values['trust-proxy'] !== undefined) serveArgs.push('--trust-proxy', values['trust-proxy']);
   const watchDirs = (values.watch ?? [dirname(path)]).map((dir) => resolve(process.cwd(), dir));

@@ -31,7 +31,8 @@ Options:
       --host <h>          interface (default: $HOST, else all)
       --body-limit <n>    largest request body in bytes (default 6291456)
   -w, --watch <dir>       folder to watch (repeatable; default: the module's folder)
-      --request-timeout, --headers-timeout, --no-event-routes, --trust-proxy   as for "skyport serve"
+      --request-timeout, --headers-timeout, --timeout, --keep-alive-timeout, --shutdown-timeout,
+      --no-event-routes, --trust-proxy   as for "skyport serve"
   -h, --help              this help`,
   serve: `Usage: skyport serve <module> [--port <n>] [--host <h>] [--body-limit <bytes>] [--no-event-routes]
 
@@ -45,6 +46,12 @@ Options:
       --body-limit <n>    largest request body in bytes (default 6291456)
       --request-timeout <ms>  time a client has to send a whole request (default 300000)
       --headers-timeout <ms>  time a client has to send the headers (default 60000)
+      --timeout <ms>      deadline of each request, for ctx.deadline and ctx.signal; give it the
+                          platform's request timeout (default none)
+      --keep-alive-timeout <ms>  how long an idle connection stays open; keep it above the idle
+                          timeout of the load balancer in front (default 65000)
+      --shutdown-timeout <ms>  how long in-flight requests may run after SIGTERM or SIGINT
+                          before their connections are cut (default 8000)
       --no-event-routes   no POST /_skyport/<name> (it is not authenticated: use this in public)
       --trust-proxy <n>   proxies in front to trust for the client address (Cloud Run: 1; default 0)
   -h, --help              this help`,
