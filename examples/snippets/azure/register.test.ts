@@ -20,10 +20,10 @@ function registerOne(fn: Parameters<typeof register>[1][string], options?: Param
 }
 
 describe('What register() registers', () => {
-  it('http: methods (GET adds HEAD, none means all), route from path, anonymous', () => {
+  it('http: methods (GET adds HEAD, OPTIONS for the route, none means all), route from path, anonymous', () => {
     expect(registerOne(http({ method: 'GET', path: '/orders/:id' }).handle(noop))).toMatchObject({
       method: 'http',
-      options: { methods: ['GET', 'HEAD'], route: 'orders/{id}', authLevel: 'anonymous' },
+      options: { methods: ['GET', 'HEAD', 'OPTIONS'], route: 'orders/{id}', authLevel: 'anonymous' },
     });
     expect(registerOne(http({ path: '/files/*' }).handle(noop)).options).toEqual({
       methods: all,
@@ -33,12 +33,13 @@ describe('What register() registers', () => {
     expect(registerOne(http({ method: ['POST', 'PUT'], path: '/orders' }).handle(noop)).options.methods).toEqual([
       'POST',
       'PUT',
+      'OPTIONS',
     ]);
   });
 
   it('http without a path: no route, so Azure routes the function name', () => {
     expect(registerOne(http({ method: 'GET' }).handle(noop)).options).toEqual({
-      methods: ['GET', 'HEAD'],
+      methods: ['GET', 'HEAD', 'OPTIONS'],
       authLevel: 'anonymous',
     });
   });
