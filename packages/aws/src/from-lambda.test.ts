@@ -1,5 +1,5 @@
-import { cors, createMiddleware, setLogDestination } from '@skyport/core';
-import { httpRequest, invoke, message, scheduleTick, storageEvent } from '@skyport/testing';
+import { cors, createMiddleware, createScheduleTick, setLogDestination } from '@skyport/core';
+import { aws, httpRequest, invoke, message, scheduleTick, storageEvent } from '@skyport/testing';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResult,
@@ -450,5 +450,90 @@ describe('fromLambda elsewhere (synthesised events)', () => {
       detail: {},
     });
     expect(ticks[0]?.resources[0]).toMatch(/:rule\/nightly$/);
+  });
+});
+
+describe('fromLambda schedules', () => {
+  it('passes the input of an EventBridge Scheduler target on Lambda as it is, and synthesises elsewhere', async () => {
+    // Prepare
+    const seen: unknown[] = [];
+    const fn = fromLambda(
+      async (event: unknown) => {
+        seen.push(event);
+      },
+      { kind: 'schedule', cron: '0 3 * * *' },
+    );
+    const input = { job: 'cleanup', tenant: 't-42' };
+    // What the Azure timer trigger and the Node server hand over as `raw`: objects too.
+    const timer = createScheduleTick({ name: 'nightly', raw: { isPastDue: false, scheduleStatus: {} } });
+    // Act
+    await invokeLambda(fn, input);
+    await invokeLambda(fn, {});
+    await invoke(fn, scheduleTick({ name: 'nightly' }));
+    await invoke(fn, timer, { cloud: 'azure' });
+    await invoke(fn, timer, { cloud: 'aws' }); // AWS claimed, but no Lambda invocation behind it
+    // Assert
+    expect(seen[0]).toBe(input);
+    expect(seen[1]).toEqual({});
+    for (const event of seen.slice(2)) {
+      expect(event).toMatchObject({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
+      expect((event as ScheduledEvent).resources[0]).toMatch(/:rule\/nightly$/);
+    }
+  });
+});
+
+describe('fromLambda HTTP results', () => {
+  it('takes a statusCode given as a string of three digits, as API Gateway does', async () => {
+    // Prepare: the microservice-http-endpoint blueprint answers `statusCode: err ? '400' : '200'`
+    const legacy = (_event: unknown, _context: LambdaContext, callback: Callback) =>
+      callback(null, { statusCode: '400', body: 'Unsupported method', headers: { 'Content-Type': 'text/plain' } });
+    const fn = fromLambda(legacy, { kind: 'http' });
+    // Act
+    const onLambda = await invokeLambda(fn, aws.apiGatewayV1({ method: 'POST', path: '/x' }));
+    const elsewhere = await invoke(fn, httpRequest({ method: 'POST', path: '/x' }));
+    // Assert
+    expect(onLambda).toMatchObject({ statusCode: 400, body: 'Unsupported method' });
+    expect(elsewhere).toMatchObject({ status: 400, text: 'Unsupported method' });
+  });
+
+  it('answers 502 for a statusCode string that is not an HTTP status', async () => {
+    for (const statusCode of ['600', '099', 'OK', '', '200 ', '2e2']) {
+      const fn = fromLambda(async () => ({ statusCode, body: 'secret-ish text' }), { kind: 'http' });
+      const res = await invoke(fn, httpRequest());
+      const onLambda = await invokeLambda(fn, v2());
+      expect(res.status).toBe(502);
+      expect(onLambda).toMatchObject({ statusCode: 502 });
+      expect(JSON.stringify([res.body, onLambda])).not.toContain('secret-ish');
+    }
+  });
+
+  it('reads a result without statusCode as HTTP API payload 2.0 does: 200, application/json, the result as body', async () => {
+    // Prepare
+    const results: [unknown, string][] = [
+      ['hello', 'hello'],
+      ['', ''],
+      [{ status: 404, body: 'x' }, '{"status":404,"body":"x"}'],
+      [{ body: 'only a body' }, '{"body":"only a body"}'],
+      [[1, 2], '[1,2]'],
+      [42, '42'],
+      [null, 'null'],
+      [undefined, 'null'],
+    ];
+    for (const [result, body] of results) {
+      const fn = fromLambda(async () => result, { kind: 'http' });
+      // Act
+      const onLambda = await invokeLambda(fn, v2());
+      const elsewhere = await invoke(fn, httpRequest());
+      // Assert
+      expect(onLambda).toEqual({
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body,
+        isBase64Encoded: false,
+      });
+      expect(elsewhere.status).toBe(200);
+      expect(elsewhere.headers['content-type']).toBe('application/json');
+      expect(elsewhere.text ?? '').toBe(body);
+    }
   });
 });

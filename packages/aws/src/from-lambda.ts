@@ -198,25 +198,45 @@ function headerText(value: unknown): string | undefined {
 }
 
 /**
+ * The status of a proxy result: an integer 100-599, or such a number as a string of three digits
+ * (API Gateway takes `statusCode: '400'`). Anything else is what API Gateway answers for a
+ * proxy result it cannot use ("Malformed Lambda proxy response"), a 502.
+ */
+function statusOf(value: unknown): number {
+  const status = typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : value;
+  if (typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599) return status;
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  throw new HttpError(502, `the Lambda handler returned the statusCode ${shown}, which is not an HTTP status`, {
+    code: 'BAD_LAMBDA_RESULT',
+  });
+}
+
+/**
+ * A result without `statusCode` as HTTP API payload 2.0 reads it: status 200, content type
+ * `application/json`, and the result as the body, a string as it is and anything else as JSON
+ * (`null` for nothing, as the runtime serialises it).
+ */
+function inferredResponse(result: unknown): HttpResponseInit {
+  const body = typeof result === 'string' ? result : (JSON.stringify(result) ?? 'null');
+  return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body };
+}
+
+/**
  * Maps what a Lambda HTTP handler returned (REST, HTTP API or ALB result) back to a response.
- * A value without `statusCode` is a body, as HTTP API payload 2.0 treats it. With `untyped`
- * (the result goes back to Lambda), a body without a content type gets an empty one, which
- * keeps core from adding its default and which `toLambda` leaves out, so the platform applies
- * its own default as it did for the handler alone.
+ * A value without `statusCode` is the body of a 200 JSON response, as HTTP API payload 2.0
+ * takes it; a `statusCode` that is not an HTTP status (a number, or a string of three digits)
+ * is a 502. With `untyped` (the result goes back to Lambda), a body without a content type gets
+ * an empty one, which keeps core from adding its default and which `toLambda` leaves out, so
+ * the platform applies its own default as it did for the handler alone.
  *
  * @example
  * httpResultToResponse({ statusCode: 201, body: 'made' }); // { status: 201, headers: {}, cookies: [], body: 'made' }
  */
-export function httpResultToResponse(result: unknown, untyped = false): unknown {
+export function httpResultToResponse(result: unknown, untyped = false): HttpResponseInit {
   const r = obj(result);
-  if (!r || typeof r.statusCode !== 'number') return result;
-  const status = r.statusCode;
-  if (!Number.isInteger(status) || status < 100 || status > 599) {
-    // What API Gateway answers for a proxy result it cannot use ("Malformed Lambda proxy response").
-    throw new HttpError(502, `the Lambda handler returned the statusCode ${status}, which is not an HTTP status`, {
-      code: 'BAD_LAMBDA_RESULT',
-    });
-  }
+  // A `statusCode: null` is no status either (JSON keeps it where `undefined` disappears).
+  if (r?.statusCode === undefined || r.statusCode === null) return inferredResponse(result);
+  const status = statusOf(r.statusCode);
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   const add = (name: string, value: string) => {
@@ -320,7 +340,9 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
     case 'http':
       fn = http(rest).handle(async (req: HttpRequest, ctx: Context) => {
         const onLambda = httpSources.includes(detectAwsEvent(req.raw));
-        const event = onLambda ? req.raw : (await synthesizers()).apiGatewayV2FromRequest(req, ctx);
+        const event = onLambda
+          ? req.raw
+          : (await synthesizers()).apiGatewayV2FromRequest(req, ctx, rest.method === undefined);
         return httpResultToResponse(await invoke(event, ctx), onLambda);
       }) as SkyportFunction;
       break;
@@ -358,11 +380,15 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
       break;
     case 'schedule':
       fn = schedule({ cron: '0 0 * * *', ...rest }).handle(async (tick: ScheduleTick, ctx: Context) => {
+        // On Lambda the tick holds what Lambda was invoked with: a scheduled event, or the input
+        // an EventBridge Scheduler target was configured with, which the handler gets as it is.
+        const lambda = lambdaContextFrom(ctx);
+        const onLambda = ctx.cloud === 'aws' && lambda === ctx.raw && obj(tick.raw) !== undefined;
         const event =
-          detectAwsEvent(tick.raw) === 'scheduled'
+          onLambda || detectAwsEvent(tick.raw) === 'scheduled'
             ? tick.raw
             : (await synthesizers()).scheduledEventFromTick(tick, ctx);
-        await invoke(event, ctx);
+        await call(legacy, event, lambda, reaches);
       }) as SkyportFunction;
       break;
     default:

@@ -45,7 +45,22 @@ function clf(date: Date): string {
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
-const textual = /^text\/|[/+]json|[/+]xml|javascript|urlencoded/i;
+/**
+ * Whether HTTP API passes a body of this content type as text: `text/*`, JSON, XML and
+ * JavaScript (suffixes such as `+json` included). Any other body, one without a content type
+ * and a urlencoded form among them, reaches the handler base64-encoded.
+ */
+function textual(contentType: string | undefined): boolean {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (!type) return false;
+  return (
+    type.startsWith('text/') ||
+    type === 'application/json' ||
+    type === 'application/xml' ||
+    type === 'application/javascript' ||
+    /\/[^/]*\+(?:json|xml)$/.test(type)
+  );
+}
 
 /**
  * The request's path, percent-encoded as the client sent it: the portable request's own raw path
@@ -73,13 +88,65 @@ function pathOf(req: HttpRequest): string {
 }
 
 /**
+ * The query of the request URL, when it parses to the request's query: a platform that hands
+ * over the query parsed (Azure) keeps the text as sent in the URL.
+ */
+function urlQuery(req: HttpRequest, serialised: string): string | undefined {
+  const url = req.url;
+  const q = url.indexOf('?');
+  if (q < 0) return undefined;
+  const hash = url.indexOf('#', q);
+  const text = url.slice(q + 1, hash < 0 ? undefined : hash);
+  return new URLSearchParams(text).toString() === serialised ? text : undefined;
+}
+
+/**
+ * The query as the client sent it: the portable request's own raw query, or the query of its URL,
+ * else the parsed query serialised. Only the characters a URL parser escapes in a query
+ * (controls, space, `"`, `#`, `<`, `>`, non-ASCII), which a query written by hand or decoded by
+ * the platform may hold, are escaped; every other character and escape stays as it is, so a
+ * handler that checks a signature over the query sees the bytes that were signed.
+ */
+function queryOf(req: HttpRequest): string {
+  const serialised = req.queryAll.toString();
+  let raw = (req as { readonly rawQuery?: unknown }).rawQuery;
+  if (raw === serialised) raw = urlQuery(req, serialised) ?? raw;
+  try {
+    // The class is printable ASCII without `"`, `#`, `<` and `>`.
+    if (typeof raw === 'string') return raw.replace(/[^!$-;=?-~]/gu, encodeURIComponent);
+  } catch {
+    // A lone surrogate, which `encodeURIComponent` rejects: the parsed query below.
+  }
+  return serialised;
+}
+
+/**
+ * The route key HTTP API gives a request of a route, `GET /items/{id}`: the matched route pattern
+ * in HTTP API's syntax (`:name` is `{name}`, a trailing `*` is `{proxy+}`), after the request's
+ * method, or `ANY` for a function that takes every method. `$default` when no route matched.
+ */
+function routeKeyOf(req: HttpRequest, anyMethod: boolean): string {
+  const route = req.route;
+  if (route === undefined) return '$default';
+  // A trailing slash is no part of the route (core ignores it when matching).
+  const path = route.length > 1 && route.endsWith('/') ? route.slice(0, -1) : route;
+  const segments = path.split('/').map((segment, i, all) => {
+    if (segment.startsWith(':')) return `{${segment.slice(1)}}`;
+    return segment === '*' && i === all.length - 1 ? '{proxy+}' : segment;
+  });
+  return `${anyMethod ? 'ANY' : req.method} ${segments.join('/')}`;
+}
+
+/**
  * An HTTP API 2.0 event for a portable request: cookies moved to `cookies[]`, repeated query
- * values comma-joined in `queryStringParameters`, binary bodies base64.
+ * values comma-joined in `queryStringParameters`, the query as sent in `rawQueryString`, the
+ * matched route in `routeKey` (`anyMethod`: the function takes every method, so the route is
+ * `ANY`), bodies base64 unless their type is text.
  *
  * @example
  * const event = apiGatewayV2FromRequest(req, ctx);
  */
-export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context): APIGatewayProxyEventV2 {
+export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context, anyMethod = false): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers as Record<string, string>)) {
     if (name !== 'cookie') headers[name] = value;
@@ -91,11 +158,12 @@ export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context): APIGate
   const now = new Date();
   const bytes = req.rawBody;
   const path = pathOf(req);
+  const routeKey = routeKeyOf(req, anyMethod);
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
-    routeKey: '$default',
+    routeKey,
     rawPath: path,
-    rawQueryString: req.queryAll.toString(),
+    rawQueryString: queryOf(req),
     headers,
     requestContext: {
       accountId: account,
@@ -110,7 +178,7 @@ export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context): APIGate
         userAgent: req.header('user-agent') ?? '',
       },
       requestId: ctx.requestId,
-      routeKey: '$default',
+      routeKey,
       stage: '$default',
       time: clf(now),
       timeEpoch: now.getTime(),
@@ -119,9 +187,14 @@ export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context): APIGate
   };
   if (cookieHeader) event.cookies = cookieHeader.split(/;\s*/).filter(Boolean);
   if (Object.keys(query).length > 0) event.queryStringParameters = query;
-  if (Object.keys(req.params).length > 0) event.pathParameters = { ...req.params };
+  if (Object.keys(req.params).length > 0) {
+    const { '*': rest, ...named } = req.params;
+    // The rest of the path a trailing `*` binds is the `{proxy+}` parameter of the route key.
+    event.pathParameters =
+      rest !== undefined && routeKey.endsWith('{proxy+}') ? { ...named, proxy: rest } : { ...req.params };
+  }
   if (bytes.byteLength > 0) {
-    const binary = !textual.test(req.header('content-type') ?? 'text/plain');
+    const binary = !textual(req.header('content-type'));
     event.body = binary ? encodeBase64(bytes) : fromUtf8(bytes);
     event.isBase64Encoded = binary;
   }

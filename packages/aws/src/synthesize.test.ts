@@ -1,0 +1,147 @@
+import { router, setLogDestination } from '@skyport/core';
+import { httpRequest, invoke } from '@skyport/testing';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromLambda } from './from-lambda.js';
+
+let restore: (() => void) | undefined;
+beforeAll(() => {
+  restore = setLogDestination({ write: () => undefined });
+});
+afterAll(() => restore?.());
+
+/** A legacy HTTP handler that keeps the events it got and answers their body, decoded, in hex. */
+function recording(options: { method?: 'GET' | 'POST'; path?: string } = {}) {
+  const events: APIGatewayProxyEventV2[] = [];
+  const fn = fromLambda(
+    async (event: APIGatewayProxyEventV2) => {
+      events.push(event);
+      const bytes = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+      return { statusCode: 200, body: bytes.toString('hex') };
+    },
+    { kind: 'http', ...options },
+  );
+  return { events, fn, last: () => events[events.length - 1] };
+}
+
+describe('the synthesised HTTP API 2.0 body', () => {
+  it('is base64 for a body without a content type, so binary bytes arrive as they were sent', async () => {
+    // Prepare: a JPEG header, not UTF-8
+    const { fn, last } = recording();
+    const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]);
+    // Act
+    const res = await invoke(fn, { method: 'POST', path: '/upload', headers: {}, body: bytes });
+    // Assert
+    expect(last()).toMatchObject({ body: Buffer.from(bytes).toString('base64'), isBase64Encoded: true });
+    expect(res.text).toBe('ffd8ffe00010');
+  });
+
+  it('is base64 for a urlencoded form, as HTTP API sends it', async () => {
+    const { fn, last } = recording();
+    const form = 'a=1&b=%C3%A9';
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    await invoke(fn, { method: 'POST', path: '/form', headers, body: form });
+    expect(last()).toMatchObject({ body: Buffer.from(form).toString('base64'), isBase64Encoded: true });
+  });
+
+  it('is text for text/*, JSON, XML and JavaScript, +json and +xml types included, and base64 for others', async () => {
+    // Prepare
+    const { fn, last } = recording();
+    const textTypes = [
+      'text/plain',
+      'text/csv; charset=utf-8',
+      'application/json',
+      'Application/JSON; charset=utf-8',
+      'application/xml',
+      'application/javascript',
+      'application/problem+json',
+      'application/atom+xml',
+    ];
+    const binaryTypes = [
+      'application/octet-stream',
+      'image/png',
+      'application/x-javascript-not',
+      'multipart/form-data',
+    ];
+    for (const type of [...textTypes, ...binaryTypes]) {
+      // Act
+      await invoke(fn, { method: 'POST', path: '/', headers: { 'content-type': type }, body: 'é' });
+      // Assert
+      const text = textTypes.includes(type);
+      expect([type, last()?.isBase64Encoded, last()?.body]).toEqual([type, !text, text ? 'é' : 'w6k=']);
+    }
+  });
+});
+
+describe('the synthesised rawQueryString', () => {
+  const sent = 'shop=a.myshopify.com&flag&q=x%20y&t=~z&list=a,b&timestamp=1700000000';
+
+  it('is the query as the client sent it, not the parsed query serialised again', async () => {
+    // Prepare: the query as the Node server and Azure hand it over (in the path, in the URL)
+    const { fn, last } = recording({ method: 'GET', path: '/cb' });
+    // Act
+    await invoke(fn, { method: 'GET', path: `/cb?${sent}`, headers: {} });
+    const inPath = last()?.rawQueryString;
+    await invoke(fn, { method: 'GET', path: '/cb', url: `https://shop.example/api/cb?${sent}#top`, headers: {} });
+    const inUrl = last()?.rawQueryString;
+    await invoke(fn, { method: 'GET', path: '/cb', query: sent, headers: {} });
+    const asString = last()?.rawQueryString;
+    // Azure parses the query, and keeps the URL as sent
+    const parsed = new URLSearchParams(sent);
+    await invoke(fn, { method: 'GET', path: '/cb', query: parsed, url: `https://shop.example/api/cb?${sent}` });
+    const parsedWithUrl = last()?.rawQueryString;
+    // Assert
+    expect([inPath, inUrl, asString, parsedWithUrl]).toEqual([sent, sent, sent, sent]);
+    expect(last()?.queryStringParameters).toMatchObject({ flag: '', q: 'x y', t: '~z' });
+  });
+
+  it('escapes only what a client cannot send in a query as it is', async () => {
+    const { fn, last } = recording();
+    await invoke(fn, { method: 'GET', path: '/?q=a b&name=café&tag="x"&sig=a%2Fb|c[0]', headers: {} });
+    expect(last()?.rawQueryString).toBe('q=a%20b&name=caf%C3%A9&tag=%22x%22&sig=a%2Fb|c[0]');
+  });
+
+  it('is the parsed query serialised for a request made from parts, or whose URL has another query', async () => {
+    const { fn, last } = recording();
+    await invoke(fn, httpRequest({ path: '/', query: { tag: ['a', 'b'], q: 'x y' } }));
+    expect(last()?.rawQueryString).toBe('tag=a&tag=b&q=x+y');
+    await invoke(fn, { method: 'GET', path: '/', query: { a: '1' }, url: 'https://shop.example/?a=2' });
+    expect(last()?.rawQueryString).toBe('a=1');
+    await invoke(fn, httpRequest({ path: '/' }));
+    expect(last()?.rawQueryString).toBe('');
+  });
+});
+
+describe('the synthesised routeKey', () => {
+  it('is the matched route in HTTP API syntax, after the method', async () => {
+    // Prepare: a handler in the style of the HTTP API CRUD tutorial, which dispatches on routeKey
+    const { fn, last } = recording({ method: 'GET', path: '/items/:id' });
+    // Act
+    await invoke(fn, httpRequest({ method: 'GET', path: '/items/42' }));
+    // Assert
+    expect(last()?.routeKey).toBe('GET /items/{id}');
+    expect(last()?.requestContext.routeKey).toBe('GET /items/{id}');
+    expect(last()?.pathParameters).toEqual({ id: '42' });
+  });
+
+  it('is ANY for a function that takes every method, and names a trailing * {proxy+}', async () => {
+    const { fn, last } = recording({ path: '/files/:bucket/*' });
+    await invoke(fn, httpRequest({ method: 'DELETE', path: '/files/b1/a/b.txt' }));
+    expect(last()?.routeKey).toBe('ANY /files/{bucket}/{proxy+}');
+    expect(last()?.pathParameters).toEqual({ bucket: 'b1', proxy: 'a/b.txt' });
+  });
+
+  it('is the route a router matched', async () => {
+    const items = recording({ method: 'POST', path: '/items/' });
+    const other = recording({ method: 'GET', path: '/other' });
+    await invoke(router(items.fn, other.fn), httpRequest({ method: 'POST', path: '/items' }));
+    expect(items.last()?.routeKey).toBe('POST /items');
+  });
+
+  it('is $default when no route was declared', async () => {
+    const { fn, last } = recording();
+    await invoke(fn, httpRequest({ method: 'GET', path: '/anything' }));
+    expect(last()?.routeKey).toBe('$default');
+    expect(last()?.requestContext.routeKey).toBe('$default');
+  });
+});
