@@ -48,12 +48,31 @@ function eventName(fn: SkyportFunction, settings: GcpSettings): string {
   return fn.kind === 'schedule' ? ((fn.options as ScheduleOptions).name ?? settings.name) : settings.name;
 }
 
-/** Forwards the framework's abort (timeout, client gone) to `ctx.signal`. */
-function linkAbort(req: GcpRequest, ctx: Context): void {
+/**
+ * Aborts `ctx.signal` when the framework's request timeout (`CLOUD_RUN_TIMEOUT_SECONDS`) runs out,
+ * or when the client leaves: the response's connection closes before the response was finished.
+ * The framework's own abort controller is not followed: it aborts with `'request closed'` when
+ * the request stream closes, which also happens while the client waits for its answer, and that
+ * abort then keeps its timeout from firing. A fake response without `once` (a hand-made request
+ * in a test) falls back to the controller's `'timeout'`.
+ */
+function linkAbort(req: GcpRequest, res: GcpResponse | undefined, ctx: Context): void {
+  if (res?.once !== undefined) {
+    res.once('timeout', () => abortContext(ctx, 'timeout'));
+    res.once('close', () => {
+      if (res.writableFinished === false) {
+        abortContext(ctx, new DOMException('the client closed the connection', 'AbortError'));
+      }
+    });
+    return;
+  }
   const signal = req.abortController?.signal;
   if (signal === undefined) return;
-  if (signal.aborted) abortContext(ctx, signal.reason);
-  else signal.addEventListener('abort', () => abortContext(ctx, signal.reason), { once: true });
+  const onAbort = () => {
+    if (signal.reason === 'timeout') abortContext(ctx, signal.reason);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
 }
 
 async function runDelivery(
@@ -62,6 +81,7 @@ async function runDelivery(
   delivery: Delivery,
   info: { headers?: Record<string, string>; executionId?: string | undefined; raw: unknown },
   req?: GcpRequest,
+  res?: GcpResponse,
 ): Promise<void> {
   const event = toPortable(fn.kind, delivery, eventName(fn, settings));
   // A literal rather than a spread of `info`: a spread object takes a slow path on every call.
@@ -72,7 +92,7 @@ async function runDelivery(
     eventId: deliveryId(delivery),
     extensions: delivery.shape === 'cloudevent' ? delivery.event.extensions : undefined,
   });
-  if (req !== undefined) linkAbort(req, ctx);
+  if (req !== undefined) linkAbort(req, res, ctx);
   await runEvent(fn, event, ctx);
 }
 
@@ -80,7 +100,7 @@ function httpFunctionHandler(fn: SkyportFunction<'http'>, settings: GcpSettings)
   const run = (req: GcpRequest, res: GcpResponse, body: Uint8Array): Promise<void> => {
     const headers = normalizeHeaders(req.headers);
     const ctx = gcpContext('http', settings, { headers, executionId: req.executionId, raw: req });
-    linkAbort(req, ctx);
+    linkAbort(req, res, ctx);
     const out = respond(fn, requestInit(req, body, headers), ctx);
     if (out instanceof Promise) return out.then((response) => writeResponse(res, response));
     writeResponse(res, out);
@@ -110,7 +130,7 @@ function eventHttpHandler(fn: SkyportFunction, settings: GcpSettings): GcpHttpHa
       }
       const delivery = detectHttp(headers, body, fn.kind, req);
       eventId = deliveryId(delivery);
-      await runDelivery(fn, settings, delivery, { headers, executionId: req.executionId, raw: req }, req);
+      await runDelivery(fn, settings, delivery, { headers, executionId: req.executionId, raw: req }, req, res);
     } catch (error) {
       response = failure(error, requestIdOf({ headers, eventId, executionId: req.executionId, raw: req }));
     }

@@ -35,7 +35,12 @@ export interface GcpRequest {
   readonly ip?: string | undefined;
   /** The framework's execution id (the `function-execution-id` header, or one it generated). */
   readonly executionId?: string | undefined;
-  /** Aborted by the framework when the request times out (`CLOUD_RUN_TIMEOUT_SECONDS`) or the client goes away. */
+  /**
+   * Aborted by the framework with the reason `'timeout'` when the request times out
+   * (`CLOUD_RUN_TIMEOUT_SECONDS`), or with `'request closed'` when the request stream closes,
+   * which happens to requests whose client is still waiting too, and then keeps the timeout
+   * from aborting it: Skyport watches the response for both instead.
+   */
   readonly abortController?: AbortController | undefined;
   /** Whether the body stream was consumed (by a body parser). */
   readonly readableEnded?: boolean | undefined;
@@ -49,6 +54,13 @@ export interface GcpResponse {
   setHeader(name: string, value: string | number | readonly string[]): unknown;
   end(chunk?: string | Uint8Array): unknown;
   readonly headersSent?: boolean | undefined;
+  /** Whether the whole response was handed to the connection (a `close` before it: the client left). */
+  readonly writableFinished?: boolean | undefined;
+  /**
+   * Listens for `close` (the connection of the response closed) or `timeout` (the framework's
+   * request timeout, a `setTimeout` on the connection, ran out).
+   */
+  once?(event: 'close' | 'timeout', listener: () => void): unknown;
 }
 
 /** An `functions.http` handler. */
