@@ -123,6 +123,48 @@ describe('fromLambda through toLambda', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }] });
   });
 
+  it('fails the record, with no unhandled rejection, when the handler fails with a value JSON cannot write', async () => {
+    // Prepare: a cyclic object, a BigInt and an object whose toJSON throws, rejected or called back.
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const values: unknown[] = [
+      cyclic,
+      10n,
+      {
+        toJSON: () => {
+          throw new Error('no');
+        },
+      },
+    ];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const event = fixture<SQSEvent>('sqs/powertools-ts__base.json');
+    const ids = event.Records.map((r) => ({ itemIdentifier: r.messageId }));
+
+    // Act
+    const results: unknown[] = [];
+    try {
+      for (const value of values) {
+        results.push(
+          await invokeLambda(
+            fromLambda(async () => Promise.reject(value), { kind: 'queue' }),
+            event,
+          ),
+        );
+        const callingBack = (_e: SQSEvent, _c: LambdaContext, callback: Callback<void>) => callback(value as Error);
+        results.push(await invokeLambda(fromLambda(callingBack, { kind: 'queue' }), event));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+
+    // Assert
+    expect(results).toEqual(values.flatMap(() => [{ batchItemFailures: ids }, { batchItemFailures: ids }]));
+    expect(unhandled).toEqual([]);
+  });
+
   it('lets middleware run around legacy code', async () => {
     const order: string[] = [];
     const audit = createMiddleware({

@@ -63,7 +63,21 @@ export type FromLambdaOptions<K extends Kind> = { readonly kind: K } & Partial<K
 
 function toError(error: unknown): Error {
   if (error instanceof Error) return error;
-  return new Error(typeof error === 'string' ? error : `the Lambda handler failed: ${JSON.stringify(error)}`);
+  if (typeof error === 'string') return new Error(error);
+  return new Error(`the Lambda handler failed: ${describeValue(error)}`, { cause: error });
+}
+
+/** A failure value as text, whatever it is: cyclic, a BigInt, with a throwing `toJSON` or `toString`. */
+function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return typeof value;
+    }
+  }
 }
 
 /**
