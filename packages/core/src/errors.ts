@@ -332,7 +332,8 @@ export class SkyportError extends Error {
 
 /**
  * Normalises anything thrown into an `HttpError`: an `HttpError` stays as it is, a
- * `SkyportError` with validation issues becomes 422, anything else becomes a 500 that hides its
+ * `SkyportError` with validation issues becomes 422, a `TIMEOUT` one or a `TimeoutError` (the
+ * reason of `ctx.signal` and of `AbortSignal.timeout()`) 504, anything else a 500 that hides its
  * message (the original is kept as `cause`).
  *
  * @example
@@ -346,7 +347,12 @@ export function toHttpError(error: unknown): HttpError {
       () => new UnprocessableEntity(error.message, { errors: error.errors, code: 'VALIDATION', cause: error }),
     );
   }
-  if (error instanceof SkyportError && error.code === 'TIMEOUT') {
+  // `ctx.signal`'s reason as the deadline nears, which `fetch` and other signal-aware calls
+  // reject with, and `AbortSignal.timeout()`'s: something the answer waited on timed out.
+  if (
+    (error instanceof SkyportError && error.code === 'TIMEOUT') ||
+    (error instanceof DOMException && error.name === 'TimeoutError')
+  ) {
     return new GatewayTimeout(undefined, { cause: error });
   }
   return new InternalServerError(undefined, { cause: error });

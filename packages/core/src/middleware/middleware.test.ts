@@ -149,6 +149,32 @@ describe('timeout()', () => {
     expect(finished).toBe(true);
   });
 
+  it("answers 504 when the handler gives up on ctx.signal's own abort, sooner than timeout()'s margin", async () => {
+    // Prepare: ctx.signal aborts 500 ms before the deadline, timeout() would answer 100 ms before it.
+    const honouring = http()
+      .use(timeout({ marginMs: 100 }))
+      .handle(
+        (_req, c) =>
+          new Promise((_resolve, reject) => {
+            c.signal.addEventListener('abort', () => reject(c.signal.reason));
+          }),
+      );
+    const upstream = http().handle(async () => {
+      await new Promise((_resolve, reject) => {
+        const signal = AbortSignal.timeout(10);
+        signal.addEventListener('abort', () => reject(signal.reason));
+      });
+    });
+
+    // Act
+    const early = await runHttp(honouring, { method: 'GET', path: '/' }, ctx(700));
+    const timedOut = await runHttp(upstream, { method: 'GET', path: '/' }, ctx());
+
+    // Assert
+    expect([early.status, timedOut.status]).toEqual([504, 504]);
+    expect(String(early.body)).toContain('"status":504');
+  });
+
   it('fails a message that runs out of time so it is retried', async () => {
     const fn = queue({ name: 'q' })
       .use(timeout({ marginMs: 50 }))
