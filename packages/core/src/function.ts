@@ -60,6 +60,11 @@ export function toResponse(value: unknown): HttpResponse | Promise<HttpResponse>
 
 const production = () => process.env.NODE_ENV === 'production';
 
+/** Whether a value is a promise-like other than a native promise of this realm. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 type Part = 'params' | 'query' | 'headers' | 'body';
 
 function partValue(req: RequestImpl, part: Part): unknown {
@@ -98,7 +103,10 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
   const finish = response === undefined || production() ? normalizeResponse : checkThenNormalize;
   const call = (req: RequestImpl, ctx: Context): HttpResponse | Failure | Promise<HttpResponse> => {
     const result = run(req, ctx);
-    return result instanceof Promise ? result.then(finish) : finish(result);
+    if (result instanceof Promise) return result.then(finish);
+    // A promise of another realm or library, or a lazy query builder, is awaited like a promise.
+    if (isThenable(result)) return Promise.resolve(result).then(finish);
+    return finish(result);
   };
   // `call` inside a promise chain, where a `Failure` becomes the rejection it stands for.
   const callInPromise = (req: RequestImpl, ctx: Context): HttpResponse | Promise<HttpResponse> => {

@@ -453,6 +453,35 @@ describe('validation', () => {
 });
 
 describe('responses', () => {
+  it('awaits a promise of another realm or a thenable the handler returns, as the other kinds do', async () => {
+    // Prepare: a promise made in another realm, and thenables that resolve and reject later.
+    const { runInNewContext } = await import('node:vm');
+    const foreign = runInNewContext('Promise.resolve({ realm: "other" })') as Promise<unknown>;
+    const later = (settle: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => void) => ({
+      then: (resolve: (v: unknown) => void, reject: (e: unknown) => void) =>
+        setTimeout(() => settle(resolve, reject), 5),
+    });
+    const answer = (value: unknown) =>
+      call(
+        http().handle(() => value as never),
+        {},
+      );
+
+    // Act
+    const results = [
+      await answer(foreign),
+      await answer(later((resolve) => resolve({ rows: 2 }))),
+      await answer(later((_resolve, reject) => reject(new Error('the query failed')))),
+    ];
+
+    // Assert
+    expect(results.map((r) => [r.status, r.json])).toEqual([
+      [200, { realm: 'other' }],
+      [200, { rows: 2 }],
+      [500, expect.objectContaining({ status: 500 })],
+    ]);
+  });
+
   const cases: [string, unknown, { status: number; headers: Record<string, string>; body: unknown }][] = [
     ['a plain value', { id: 1 }, { status: 200, headers: { 'content-type': 'application/json' }, body: '{"id":1}' }],
     ['an array', [1], { status: 200, headers: { 'content-type': 'application/json' }, body: '[1]' }],
