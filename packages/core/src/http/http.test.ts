@@ -458,6 +458,7 @@ describe('responses', () => {
     const { runInNewContext } = await import('node:vm');
     const foreign = runInNewContext('Promise.resolve({ realm: "other" })') as Promise<unknown>;
     const later = (settle: (resolve: (v: unknown) => void, reject: (e: unknown) => void) => void) => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
       then: (resolve: (v: unknown) => void, reject: (e: unknown) => void) =>
         setTimeout(() => settle(resolve, reject), 5),
     });
