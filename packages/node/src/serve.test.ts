@@ -369,6 +369,45 @@ describe('serve()', () => {
     expect(ran).toBe(false);
   });
 
+  it('aborts ctx.signal when the client leaves before the answer, and only then', async () => {
+    // Prepare
+    const reasons: Promise<string>[] = [];
+    const wait = http({ method: 'GET', path: '/wait' }).handle((_req, ctx) => {
+      const reason = new Promise<string>((resolve) => {
+        const timer = setTimeout(() => resolve('not aborted'), 3_000);
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve((ctx.signal.reason as Error).name);
+        });
+      });
+      reasons.push(reason);
+      return reason;
+    });
+    let abortedAfterAnswer = false;
+    const quick = http({ method: 'GET', path: '/quick' }).handle((_req, ctx) => {
+      ctx.signal.addEventListener('abort', () => {
+        abortedAfterAnswer = true;
+      });
+      return { ok: true };
+    });
+    const server = await start({ wait, quick });
+
+    // Act: one client leaves while its handler waits; another takes its answer and closes.
+    const req = request(`${server.url}/wait`);
+    req.on('error', () => undefined);
+    req.end();
+    while (reasons.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    req.destroy();
+    const answered = await fetch(`${server.url}/quick`, { headers: { connection: 'close' } });
+    await answered.text();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Assert
+    expect(await reasons[0]).toBe('AbortError');
+    expect(answered.status).toBe(200);
+    expect(abortedAfterAnswer).toBe(false);
+  });
+
   it('close() lets an in-flight request finish, then stops accepting connections', async () => {
     // Prepare
     const release = gate();

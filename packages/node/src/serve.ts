@@ -18,6 +18,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  abortContext,
   BadRequest,
   bodyTypeOf,
   type Context,
@@ -425,6 +426,11 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         route = forOptions;
       }
       const ctx = contextFor(req, res, route.found.name, 'http');
+      // A client that leaves before the answer: work given `ctx.signal` can stop.
+      res.once('close', () => {
+        if (!res.writableFinished)
+          abortContext(ctx, new DOMException('the client closed the connection', 'AbortError'));
+      });
       const init = new NodeRequestInit(
         req,
         method,
