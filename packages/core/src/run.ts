@@ -8,7 +8,7 @@ import { NotFound, quietly, SkyportError, toHttpError } from './errors.js';
 import { Failure } from './failure.js';
 import { PortableFunction, stepHttp, toResponse } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
-import { problemResponse } from './http/response.js';
+import { checkResponseHeaders, problemResponse } from './http/response.js';
 import { logFailure } from './log.js';
 import { compilePath, type PathPattern } from './path.js';
 import type { Context, EventOf, HttpRequest, HttpResponse, Kind, SkyportFunction } from './types.js';
@@ -39,9 +39,20 @@ function bind(pattern: PathPattern | undefined, req: RequestImpl): void {
   // The platform routed the request already: the path may carry a prefix before the route (a
   // stage, a base path, Azure's `/api`), or the parameters may be the platform's own.
   const path = req.rawPath;
-  const params = pattern.match(path) ?? matchTail(pattern, path);
-  if (params !== undefined) req.setParams({ ...req.params, ...params });
-  else if (pattern.names.some((name) => req.params[name] === undefined)) {
+  const params = pattern.match(path);
+  if (params !== undefined) {
+    req.setParams({ ...req.params, ...params });
+    return;
+  }
+  // What the platform bound is kept as it is: its route may name things otherwise (a catch-all
+  // `{*rest}` or `{proxy+}` for `*`) or match without regard to case (Azure).
+  const given = req.params;
+  if (!pattern.names.some((name) => (name === '*' ? Object.keys(given).length === 0 : given[name] === undefined))) {
+    return;
+  }
+  const tail = matchTail(pattern, path);
+  if (tail !== undefined) req.setParams({ ...given, ...tail });
+  else {
     // A platform that sends every path to the function (a Function URL, the Functions Framework,
     // a proxy resource) sent one the route does not match: the handler would get no parameters.
     throw quietly(() => new NotFound(`no route for ${req.method} ${req.path}`));
@@ -98,10 +109,12 @@ export function respond(
     if (!fn.routes) bind(own ? fn.pattern : bindingOf(fn).pattern, req);
     const out = own ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
     if (out instanceof Failure) return fail(out.error, ctx, req.method);
-    if (out instanceof Promise) return later(req, out, ctx);
-    // Without middleware a function's own pipeline has normalised the response already.
-    if (own && fn.middleware.length === 0) return done(req, out as HttpResponse, ctx);
-    return answer(req, out, ctx);
+    // Without middleware (or routes, whose functions may have some) a function's own pipeline
+    // has normalised and checked the response already.
+    const checked = own && fn.middleware.length === 0 && fn.routes === undefined;
+    if (out instanceof Promise) return later(req, out, ctx, checked);
+    if (checked) return done(req, out as HttpResponse, ctx);
+    return answer(req, out, ctx, false);
   } catch (error) {
     return fail(error, ctx, request?.method);
   }
@@ -112,11 +125,11 @@ function notHttp(fn: SkyportFunction<'http'>): SkyportError {
 }
 
 /** `answer` once the chain's promise settles. */
-function later(req: RequestImpl, out: Promise<unknown>, ctx: Context): Promise<HttpResponse> {
+function later(req: RequestImpl, out: Promise<unknown>, ctx: Context, checked: boolean): Promise<HttpResponse> {
   return out.then(
     (response: unknown) => {
       try {
-        return answer(req, response, ctx);
+        return answer(req, response, ctx, checked);
       } catch (error) {
         return fail(error, ctx, req.method);
       }
@@ -125,13 +138,19 @@ function later(req: RequestImpl, out: Promise<unknown>, ctx: Context): Promise<H
   );
 }
 
-function answer(req: RequestImpl, result: unknown, ctx: Context): HttpResponse | Promise<HttpResponse> {
+/**
+ * The response of what the pipeline gave: normalised, and, unless the function's own pipeline
+ * `checked` it, its headers checked (a middleware may have answered with any object).
+ */
+function answer(
+  req: RequestImpl,
+  result: unknown,
+  ctx: Context,
+  checked: boolean,
+): HttpResponse | Promise<HttpResponse> {
   const response = toResponse(result);
-  if (response instanceof Promise)
-    return response.then(
-      (settled) => answer(req, settled, ctx),
-      (error) => fail(error, ctx, req.method),
-    );
+  if (response instanceof Promise) return later(req, response, ctx, false);
+  if (!checked) checkResponseHeaders(response);
   return done(req, response, ctx);
 }
 

@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { http } from '../builders.js';
 import { createContext } from '../context.js';
+import { Unauthorized } from '../errors.js';
 import { setLogDestination } from '../log.js';
+import { createMiddleware } from '../middleware/create.js';
+import { router } from '../router.js';
 import { respond, runHttp } from '../run.js';
 import type { HttpRequest, SkyportFunction } from '../types.js';
 import { createHttpRequest, type HttpRequestInit, type RequestImpl } from './request.js';
@@ -131,7 +134,12 @@ describe('the portable request', () => {
     const missing = await call(user, { path: '/users' });
     const elsewhere = await call(user, { path: '/accounts/7/settings' });
     const platformParams = await call(user, { path: '/people/7', params: { id: '7' } });
+    // The platform bound `id` from a decoded `/`: its value stands, however the path reads.
+    const platformBound = await call(user, { path: '/users/a/users/2', params: { id: 'a/users/2' } });
     const tail = await call(file, { path: '/api/files/a/b%20c' });
+    // Azure matches `{*rest}` without regard to case, and names the catch-all its own way.
+    const catchAll = await call(file, { path: '/api/Files/a/b', params: { rest: 'a/b' } });
+    const unbound = await call(file, { path: '/elsewhere' });
 
     // Assert
     expect([plain.status, plain.json]).toEqual([200, { id: '7' }]);
@@ -140,6 +148,9 @@ describe('the portable request', () => {
     expect(elsewhere.status).toBe(404);
     expect([platformParams.status, platformParams.json]).toEqual([200, { id: '7' }]);
     expect([tail.status, tail.json]).toEqual([200, { rest: 'a/b c' }]);
+    expect([platformBound.status, platformBound.json]).toEqual([200, { id: 'a/users/2' }]);
+    expect(catchAll.status).toBe(200);
+    expect(unbound.status).toBe(404);
   });
 
   it('answers 500 for a response header no platform can send (CR/LF, other controls, non-Latin-1, a bad name)', async () => {
@@ -164,6 +175,35 @@ describe('the portable request', () => {
     expect(results.map((r) => r.status)).toEqual([500, 500, 500, 500, 500, 302]);
     expect(results[0]?.json).toMatchObject({ status: 500, requestId: 'req-1' });
     expect(results[0]?.headers.location).toBeUndefined();
+  });
+
+  it('checks the headers of a response a middleware or a router answers with, and leaves bad ones out of errors', async () => {
+    // Prepare
+    const split = '/x\r\nSet-Cookie: sid=evil';
+    const redirecting = createMiddleware({
+      name: 'redirect',
+      handle: async () => ({ status: 302, headers: { location: split }, cookies: [], body: undefined }),
+    });
+    const byMiddleware = http()
+      .use(redirecting)
+      .handle(() => 'never');
+    const routed = router(
+      http({ method: 'GET', path: '/r' })
+        .use(redirecting)
+        .handle(() => 'never'),
+    );
+    const challenged = http().handle(() => {
+      throw new Unauthorized('no', { headers: { 'www-authenticate': `Bearer realm="${split}"`, 'x-ok': 'yes' } });
+    });
+
+    // Act
+    const results = [await call(byMiddleware, {}), await call(routed, { path: '/r' }), await call(challenged, {})];
+
+    // Assert
+    expect(results.map((r) => r.status)).toEqual([500, 500, 401]);
+    expect(results.map((r) => r.headers.location)).toEqual([undefined, undefined, undefined]);
+    expect(results[2]?.headers['www-authenticate']).toBeUndefined();
+    expect(results[2]?.headers['x-ok']).toBe('yes');
   });
 
   it('drops a leading byte order mark alike from a text body and from bytes, and keeps it in rawBody', async () => {

@@ -61,6 +61,19 @@ function checkHeader(name: string, value: string): void {
   }
 }
 
+/**
+ * Checks the headers and cookies of a response a middleware answered with as it is (one the
+ * handler returned is checked as it is normalised): a `TypeError` for one no platform can send.
+ *
+ * @example
+ * checkResponseHeaders({ status: 302, headers: { location: '/a\r\nx: y' }, cookies: [], body: undefined }); // throws
+ */
+export function checkResponseHeaders(response: HttpResponse): void {
+  const headers = response.headers;
+  for (const name in headers) checkHeader(name, String(headers[name]));
+  for (const cookie of response.cookies) checkHeader('set-cookie', String(cookie));
+}
+
 function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   if (!input) return headers;
@@ -305,7 +318,13 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
  */
 export function problemResponse(error: HttpError, requestId: string | undefined): HttpResponse {
   const headers: Record<string, string> = {};
-  for (const key of Object.keys(error.headers)) headers[key.toLowerCase()] = error.headers[key] as string;
+  for (const key of Object.keys(error.headers)) {
+    const raw = error.headers[key];
+    if (raw === undefined) continue;
+    const value = String(raw);
+    // The error is being answered already: a header no platform can send is left out.
+    if (TOKEN.test(key) && !UNSENDABLE.test(value)) headers[key.toLowerCase()] = value;
+  }
   headers['content-type'] = 'application/problem+json';
   const problem = problemDetails(error, requestId);
   let body: string;
