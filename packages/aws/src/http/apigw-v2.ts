@@ -52,11 +52,11 @@ function normalized(headers: Obj): boolean {
  */
 /**
  * The path as the client sent it. A Function URL gives it so; an HTTP API gives it decoded
- * (`/files/100%25` arrives as `/files/100%`), so its `%` and `#` are escaped again.
+ * (`/files/100%25` arrives as `/files/100%`), so its `%`, `#` and `?` are escaped again.
  */
 function sentPath(event: Obj, rc: Obj): string {
   const rawPath = str(event.rawPath) || '/';
-  if (!rawPath.includes('%') && !rawPath.includes('#')) return rawPath;
+  if (!rawPath.includes('%') && !rawPath.includes('#') && !rawPath.includes('?')) return rawPath;
   const domain = str(rc.domainName);
   const functionUrl = (domain?.includes('.lambda-url.') ?? false) || event.routeKey === undefined;
   return functionUrl ? rawPath : encodeDecodedPath(rawPath);

@@ -54,7 +54,7 @@ export function headersOut(headers: Record<string, string>): Record<string, stri
 
 /**
  * A path the platform decoded (HTTP API `rawPath`, payload 1.0 `path`) made a path as sent
- * again, as core reads it: `%` and `#` are escaped, so that a request for `/files/100%25` is the
+ * again, as core reads it: `%`, `#` and `?` are escaped, so that a request for `/files/100%25` is the
  * path `/files/100%` rather than a malformed escape, and `/a%2520b` is not decoded twice. What
  * the platform decoded before it (an encoded `/`) cannot be told apart and stays as it came.
  *
@@ -62,5 +62,7 @@ export function headersOut(headers: Record<string, string>): Record<string, stri
  * encodeDecodedPath('/files/100%'); // '/files/100%25'
  */
 export function encodeDecodedPath(path: string): string {
-  return path.includes('%') || path.includes('#') ? path.replace(/[%#]/g, encodeURIComponent) : path;
+  return path.includes('%') || path.includes('#') || path.includes('?')
+    ? path.replace(/[%#?]/g, encodeURIComponent)
+    : path;
 }

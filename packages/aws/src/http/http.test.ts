@@ -181,11 +181,13 @@ describe('HTTP API v2', () => {
     const percent = parse((await invokeLambda(file, get('/files/100%', api))) as { body: string });
     const twice = parse((await invokeLambda(file, get('/files/a%20b', api))) as { body: string });
     const hash = parse((await invokeLambda(file, get('/files/c#1', api))) as { body: string });
+    const question = parse((await invokeLambda(file, get('/files/what?', api))) as { body: string });
     const sent = parse((await invokeLambda(file, get('/files/a%20b', url))) as { body: string });
 
     expect(percent).toEqual({ name: '100%', url: 'https://api.example.com/files/100%25' });
     expect(twice).toEqual({ name: 'a%20b', url: 'https://api.example.com/files/a%2520b' });
     expect(hash).toEqual({ name: 'c#1', url: 'https://api.example.com/files/c%231' });
+    expect(question).toEqual({ name: 'what?', url: 'https://api.example.com/files/what%3F' });
     expect(sent).toEqual({ name: 'a b', url: 'https://abc.lambda-url.eu-west-1.on.aws/files/a%20b' });
   });
 
