@@ -42,12 +42,12 @@ describe('register', () => {
       {
         method: 'http',
         name: 'getOrder',
-        options: { methods: ['GET', 'HEAD', 'OPTIONS'], authLevel: 'anonymous', route: 'orders/{id}' },
+        options: { methods: ['GET', 'HEAD'], authLevel: 'anonymous', route: 'orders/{id}' },
       },
       {
         method: 'http',
         name: 'createOrder',
-        options: { methods: ['POST', 'OPTIONS'], authLevel: 'function', route: 'orders' },
+        options: { methods: ['POST'], authLevel: 'function', route: 'orders' },
       },
       {
         method: 'http',
@@ -209,6 +209,35 @@ describe('register', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': 'https://shop.example' });
+  });
+
+  it('gives OPTIONS to no second function of a route, however its parameters are named or cased', () => {
+    const { app, calls } = recordingApp();
+    register(app, {
+      getOrder: http({ method: 'GET', path: '/orders/:id' }).handle(() => ({})),
+      deleteOrder: http({ method: 'DELETE', path: '/Orders/:orderId' }).handle(() => undefined),
+      getUser: http({ method: 'GET', path: '/users/:id' })
+        .use(cors())
+        .handle(() => ({})),
+      optUser: http({ method: 'OPTIONS', path: '/users/:userId' }).handle(() => undefined),
+    });
+    register(app, { putUser: http({ method: 'PUT', path: '/users/:id' }).handle(() => undefined) });
+    const methods = Object.fromEntries(calls.map((c) => [c.name, c.options.methods]));
+    expect(methods).toEqual({
+      getOrder: ['GET', 'HEAD', 'OPTIONS'],
+      deleteOrder: ['DELETE'],
+      getUser: ['GET', 'HEAD'],
+      optUser: ['OPTIONS'],
+      putUser: ['PUT'],
+    });
+  });
+
+  it('leaves OPTIONS of every path to a router on the catch-all route', () => {
+    const { app, calls } = recordingApp();
+    const list = http({ method: 'GET', path: '/items' }).handle(() => []);
+    register(app, { api: router(list) });
+    register(app, { list });
+    expect(calls.find((c) => c.name === 'list')?.options.methods).toEqual(['GET', 'HEAD']);
   });
 
   it('leaves OPTIONS to a router on the same route', () => {

@@ -101,6 +101,19 @@ function blobPath(options: KindOptions['storage'], settings: AzureSettings): str
   return `${settings.container ?? options.bucket}/${options.prefix ?? ''}{name}${options.suffix ?? ''}`;
 }
 
+/**
+ * A route as the host tells routes apart: without regard to case or to parameter names
+ * (`orders/{id}` and `Orders/{orderId}` are one route).
+ */
+function routeKey(route: string): string {
+  return route
+    .toLowerCase()
+    .replace(/\{\*[^}]*\}/g, '{*}')
+    .replace(/\{[^*}][^}]*\}/g, '{}');
+}
+
+const catchAll = routeKey(ROUTER_ROUTE);
+
 /** The routes that have an OPTIONS handler on each app, across `register()` calls. */
 const optionsRoutes = new WeakMap<object, Set<string>>();
 
@@ -125,8 +138,10 @@ function optionsOwners(
     if (fn.kind !== 'http') continue;
     const settings = readSettings(fn, options.functions?.[name], name);
     const route = settings.route ?? (fn.routes ? ROUTER_ROUTE : fn.options.path ? toAzureRoute(fn.options.path) : name);
-    const key = route.toLowerCase();
-    if (fn.routes !== undefined || fn.options.method === undefined) {
+    const key = routeKey(route);
+    const method = fn.options.method;
+    const takesOptions = method === undefined || (typeof method === 'string' ? [method] : method).includes('OPTIONS');
+    if (fn.routes !== undefined || takesOptions) {
       routes.add(key);
       candidates.delete(key);
     } else if (!taken.has(key) && !routes.has(key)) {
@@ -136,6 +151,8 @@ function optionsOwners(
       }
     }
   }
+  // A router on the catch-all route answers OPTIONS (and preflights) for every path itself.
+  if (routes.has(catchAll) || taken.has(catchAll)) return { owners: new Set(), routes };
   for (const key of candidates.keys()) routes.add(key);
   return { owners: new Set(candidates.values()), routes };
 }
