@@ -127,7 +127,7 @@ describe('ctx.signal on the Functions Framework', () => {
     });
 
     // Assert
-    expect(await outcome).toBe('timeout');
+    expect(await outcome).toBe('TimeoutError');
     expect(status).toBeGreaterThanOrEqual(0);
   });
 });

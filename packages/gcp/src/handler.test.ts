@@ -23,13 +23,13 @@ function capture() {
 }
 
 describe('toGcp', () => {
-  it("forwards the framework's abort to ctx.signal", async () => {
+  it("forwards the framework's timeout to ctx.signal as a TimeoutError", async () => {
     // Prepare
     const controller = new AbortController();
     const fn = http().handle(
       (_req, ctx) =>
         new Promise((resolve) => {
-          ctx.signal.addEventListener('abort', () => resolve({ aborted: String(ctx.signal.reason) }));
+          ctx.signal.addEventListener('abort', () => resolve({ aborted: (ctx.signal.reason as Error).name }));
           controller.abort('timeout');
         }),
     );
@@ -41,7 +41,7 @@ describe('toGcp', () => {
 
     // Assert
     expect(out.status).toBe(200);
-    expect(out.body).toBe('{"aborted":"timeout"}');
+    expect(out.body).toBe('{"aborted":"TimeoutError"}');
   });
 
   it('reads the body stream when no framework parser consumed it', async () => {

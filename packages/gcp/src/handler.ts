@@ -56,9 +56,12 @@ function eventName(fn: SkyportFunction, settings: GcpSettings): string {
  * abort then keeps its timeout from firing. A fake response without `once` (a hand-made request
  * in a test) falls back to the controller's `'timeout'`.
  */
+/** The reason of an abort by the framework's timeout: a `TimeoutError`, which answers 504. */
+const timedOut = () => new DOMException("the Functions Framework's request timeout ran out", 'TimeoutError');
+
 function linkAbort(req: GcpRequest, res: GcpResponse | undefined, ctx: Context): void {
   if (res?.once !== undefined) {
-    res.once('timeout', () => abortContext(ctx, 'timeout'));
+    res.once('timeout', () => abortContext(ctx, timedOut()));
     res.once('close', () => {
       if (res.writableFinished === false) {
         abortContext(ctx, new DOMException('the client closed the connection', 'AbortError'));
@@ -69,7 +72,7 @@ function linkAbort(req: GcpRequest, res: GcpResponse | undefined, ctx: Context):
   const signal = req.abortController?.signal;
   if (signal === undefined) return;
   const onAbort = () => {
-    if (signal.reason === 'timeout') abortContext(ctx, signal.reason);
+    if (signal.reason === 'timeout') abortContext(ctx, timedOut());
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
