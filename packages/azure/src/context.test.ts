@@ -89,6 +89,29 @@ describe('Azure context', () => {
     expect(seen[0]?.remainingTimeMs()).toBeLessThanOrEqual(300_000);
   });
 
+  it('gives an http function at most the 230 seconds the load balancer waits for an answer', async () => {
+    // Prepare
+    const fn = http({ method: 'GET', path: '/d' }).handle((_req, ctx) => ({ left: (ctx.deadline ?? 0) - Date.now() }));
+    const ask = async (functionTimeout?: string) => {
+      const response = await toAzure(fn, { functionTimeout })(
+        new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/d' }),
+        invocation({ invocationId: 'h-2' }).context,
+      );
+      return (JSON.parse(response.body as string) as { left: number }).left;
+    };
+
+    // Act
+    const none = await ask('-1');
+    const long = await ask('00:30:00');
+    const short = await ask('00:01:00');
+
+    // Assert
+    for (const left of [none, long]) expect(left).toBeGreaterThan(225_000);
+    for (const left of [none, long]) expect(left).toBeLessThanOrEqual(230_000);
+    expect(short).toBeGreaterThan(55_000);
+    expect(short).toBeLessThanOrEqual(60_000);
+  });
+
   it('gives http handlers the same context', async () => {
     // Prepare
     const fn = http({ method: 'GET', path: '/ctx' }).handle((_req, ctx) => ({ id: ctx.requestId, kind: ctx.kind }));

@@ -78,6 +78,18 @@ export function regionName(): string | undefined {
 }
 
 /**
+ * How long an HTTP-triggered function has to answer, whatever its timeout: Azure's load balancer
+ * gives up on the request after 230 seconds.
+ */
+export const HTTP_RESPONSE_LIMIT_MS = 230_000;
+
+function deadlineOf(init: AzureContextInit): number | undefined {
+  const timeout =
+    init.kind === 'http' ? Math.min(init.timeoutMs ?? HTTP_RESPONSE_LIMIT_MS, HTTP_RESPONSE_LIMIT_MS) : init.timeoutMs;
+  return timeout === undefined ? undefined : init.startedAt + timeout;
+}
+
+/**
  * Builds the portable context of one invocation.
  *
  * @example
@@ -98,7 +110,7 @@ export function createAzureContext(context: unknown, init: AzureContextInit): Co
     kind: init.kind,
     requestId,
     functionName,
-    deadline: init.timeoutMs === undefined ? undefined : init.startedAt + init.timeoutMs,
+    deadline: deadlineOf(init),
     raw: context,
     trace,
     region: 'region' in init ? init.region : regionName(),
