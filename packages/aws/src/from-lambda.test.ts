@@ -578,4 +578,22 @@ describe('fromLambda HTTP results', () => {
       expect(elsewhere.text ?? '').toBe(body);
     }
   });
+
+  it('answers 502 for a result without statusCode from a REST API, payload 1.0 or load balancer event, as those do', async () => {
+    // Prepare
+    const fn = fromLambda(async () => ({ body: 'no status' }), { kind: 'http' });
+    const events = [
+      fixture('apigw-rest/powertools-ts__no-auth.json'),
+      fixture('apigw-http/aws-lambda-dotnet__values-get-all-httpapi-request.json'),
+      fixture('alb/powertools-ts__base.json'),
+    ];
+
+    // Act
+    const results = [];
+    for (const event of events) results.push((await invokeLambda(fn, event)) as { statusCode: number; body: string });
+
+    // Assert
+    expect(results.map((r) => r.statusCode)).toEqual([502, 502, 502]);
+    expect(JSON.parse(results[0]?.body ?? '{}')).toMatchObject({ status: 502, title: 'Bad Gateway' });
+  });
 });

@@ -238,18 +238,23 @@ function inferredResponse(result: unknown): HttpResponseInit {
 /**
  * Maps what a Lambda HTTP handler returned (REST, HTTP API or ALB result) back to a response.
  * A value without `statusCode` is the body of a 200 JSON response, as HTTP API payload 2.0
- * takes it; a `statusCode` that is not an HTTP status (a number, or a string of three digits)
- * is a 502. With `untyped` (the result goes back to Lambda), a body without a content type gets
+ * takes it, or, with `payload2` false (the event came from a REST API, HTTP API payload 1.0 or
+ * a load balancer), a 502 as those answer; a `statusCode` that is not an HTTP status (a number,
+ * or a string of three digits) is a 502. With `untyped` (the result goes back to Lambda), a body without a content type gets
  * an empty one, which keeps core from adding its default and which `toLambda` leaves out, so
  * the platform applies its own default as it did for the handler alone.
  *
  * @example
  * httpResultToResponse({ statusCode: 201, body: 'made' }); // { status: 201, headers: {}, cookies: [], body: 'made' }
  */
-export function httpResultToResponse(result: unknown, untyped = false): HttpResponseInit {
+export function httpResultToResponse(result: unknown, untyped = false, payload2 = true): HttpResponseInit {
   const r = obj(result);
   // A `statusCode: null` is no status either (JSON keeps it where `undefined` disappears).
-  if (r?.statusCode === undefined || r.statusCode === null) return inferredResponse(result);
+  if (r?.statusCode === undefined || r.statusCode === null) {
+    if (payload2) return inferredResponse(result);
+    // A REST API, payload 1.0 or a load balancer takes a result without one as malformed.
+    throw new HttpError(502, 'the Lambda handler returned no statusCode', { code: 'BAD_LAMBDA_RESULT' });
+  }
   const status = statusOf(r.statusCode);
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
@@ -353,11 +358,13 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
   switch (kind) {
     case 'http':
       fn = http(rest).handle(async (req: HttpRequest, ctx: Context) => {
-        const onLambda = httpSources.includes(detectAwsEvent(req.raw));
+        const source = detectAwsEvent(req.raw);
+        const onLambda = httpSources.includes(source);
         const event = onLambda
           ? req.raw
           : (await synthesizers()).apiGatewayV2FromRequest(req, ctx, rest.method === undefined);
-        return httpResultToResponse(await invoke(event, ctx), onLambda);
+        const payload2 = !onLambda || source === 'apigw-v2' || source === 'function-url';
+        return httpResultToResponse(await invoke(event, ctx), onLambda, payload2);
       }) as SkyportFunction;
       break;
     case 'queue':
