@@ -2,8 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fixturePath, root, runNode, startNode } from './helpers.js';
+
+// Each test starts Node processes, which take seconds on a loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const cli = 'packages/node/src/cli.ts';
 const orders = 'examples/orders/src/functions.ts';

@@ -1,8 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { root, startNode } from './helpers.js';
+
+// Each test starts Node processes, which take seconds on a loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const dir = mkdtempSync(join(tmpdir(), 'skyport-dev-'));
 // An ES module package, like a user's project: a CommonJS copy of core would be a second instance.

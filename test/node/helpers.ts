@@ -91,6 +91,12 @@ export function startNode(args: readonly string[], env: Record<string, string> =
           () => reject(new Error(`timed out waiting for "${text}"; stdout: ${out}; stderr: ${err}`)),
           timeoutMs,
         );
+        // A process that exits first will never print it.
+        void exited.then((code) => {
+          clearTimeout(timer);
+          if (!out.includes(text))
+            reject(new Error(`exited (${code}) before "${text}"; stdout: ${out}; stderr: ${err}`));
+        });
         waiters.push({
           text,
           resolve: () => {

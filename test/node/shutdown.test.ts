@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startNode } from './helpers.js';
+
+// Each test starts Node processes, which take seconds on a loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 function urlOf(stdout: string): string {
   const url = /serving \d+ functions? at (http:\/\/\S+)/.exec(stdout)?.[1];

@@ -107,7 +107,8 @@ describe('timeout()', () => {
     const started = Date.now();
     const res = await invoke(fn, httpRequest(), { deadlineInMs: 1000 });
     expect(res.status).toBe(504);
-    expect(Date.now() - started).toBeLessThan(450);
+    // Before the deadline, and so long before the handler's own 2 s.
+    expect(Date.now() - started).toBeLessThan(1000);
     expect(reason).toMatchObject({ name: 'SkyportError', code: 'TIMEOUT' });
   });
 

@@ -133,7 +133,8 @@ describe('options', () => {
     const hang = http({ path: '/' }).handle(() => new Promise<string>(() => undefined));
     const server = await serve({ hang }, { port: 0, host: '127.0.0.1', announce: false, shutdownTimeoutMs: 300 });
     const pending = fetch(server.url).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // close() is timed once the request is in flight.
+    while (server.inflight === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     const started = Date.now();
     await server.close();
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);

@@ -107,6 +107,7 @@ it('serves every function from one Node server', async () => {
   expect(await reminded.json()).toEqual({ ok: true, failures: [] });
 });
 
-it('drains that server on SIGTERM', () => {
+it('hands that server to gracefulShutdown, which drains it on SIGTERM', () => {
+  expect(servers).toHaveLength(1);
   expect(drained).toEqual(servers);
 });

@@ -137,13 +137,12 @@ describe('timeout()', () => {
         finished = true;
         return { late: true };
       });
-    const started = Date.now();
     const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx(1000));
-    const elapsed = Date.now() - started;
+    const finishedAtAnswer = finished;
 
     expect(res.status).toBe(504);
     expect(String(res.body)).not.toContain('late');
-    expect(elapsed).toBeLessThan(400);
+    expect(finishedAtAnswer).toBe(false);
     expect(aborted).toMatchObject({ code: 'TIMEOUT' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(finished).toBe(true);
