@@ -132,6 +132,27 @@ const httpCases: HttpCase[] = [
     statusOnly: ['gcp (Functions Framework)'],
   },
   {
+    name: 'reads an order whose id the client escaped',
+    seed: 1,
+    request: { method: 'GET', path: '/orders/ord%5F1' },
+    expected: { status: 200, contentType: 'application/json' },
+  },
+  {
+    name: 'answers 404 naming an id that holds an escaped %, decoded once',
+    request: { method: 'GET', path: '/orders/100%25' },
+    expected: { status: 404, body: { type: 'about:blank', title: 'Not Found', status: 404, detail: 'no order 100%' } },
+  },
+  {
+    name: 'reads a JSON body that starts with a byte order mark',
+    request: { method: 'POST', path: '/orders', headers: json, body: `\uFEFF${JSON.stringify(order)}` },
+    expected: { status: 201, location: '/orders/ord_1' },
+  },
+  {
+    name: 'answers OPTIONS with Allow',
+    request: { method: 'OPTIONS', path: '/orders/ord_1' },
+    expected: { status: 204, allow: 'GET, DELETE, HEAD, OPTIONS' },
+  },
+  {
     name: 'cancels an order',
     seed: 1,
     request: { method: 'DELETE', path: '/orders/ord_1' },
