@@ -130,6 +130,25 @@ describe('toHttpError', () => {
     expect(toHttpError(new SkyportError('UNKNOWN_EVENT', 'what is this')).status).toBe(500);
   });
 
+  it('takes the status, message and headers of an http-errors error (middy createError), and nothing from other errors', () => {
+    // Prepare: the shape `http-errors` and `@middy/util`'s createError give their errors.
+    const httpErrors = (status: number, message: string, more: Record<string, unknown> = {}) =>
+      Object.assign(new Error(message), { status, statusCode: status, expose: status < 500, ...more });
+    const notFound = httpErrors(404, 'no order 7');
+    const unauthorized = httpErrors(401, 'token expired', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    const broken = httpErrors(503, 'the database password is wrong');
+    const sdk = Object.assign(new Error('throttled'), { statusCode: 400 });
+
+    // Act
+    const [a, b, c, d] = [notFound, unauthorized, broken, sdk].map(toHttpError);
+
+    // Assert
+    expect([a?.status, a?.expose, problemDetails(a as HttpError, 'r').detail]).toEqual([404, true, 'no order 7']);
+    expect([b?.status, b?.headers]).toEqual([401, { 'WWW-Authenticate': 'Bearer' }]);
+    expect([c?.status, problemDetails(c as HttpError, 'r').detail]).toEqual([503, undefined]);
+    expect(d?.status).toBe(500);
+  });
+
   it('adds headers to a copy without losing the problem fields', () => {
     const original = new NotFound('gone', { code: 'GONE' });
     const copy = withHeaders(original, { 'access-control-allow-origin': '*' });

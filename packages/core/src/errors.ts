@@ -333,8 +333,9 @@ export class SkyportError extends Error {
 /**
  * Normalises anything thrown into an `HttpError`: an `HttpError` stays as it is, a
  * `SkyportError` with validation issues becomes 422, a `TIMEOUT` one or a `TimeoutError` (the
- * reason of `ctx.signal` and of `AbortSignal.timeout()`) 504, anything else a 500 that hides its
- * message (the original is kept as `cause`).
+ * reason of `ctx.signal` and of `AbortSignal.timeout()`) 504, an `http-errors` error (middy's
+ * `createError`) its own status, anything else a 500 that hides its message (the original is
+ * kept as `cause`).
  *
  * @example
  * const error = toHttpError(caught);
@@ -355,7 +356,28 @@ export function toHttpError(error: unknown): HttpError {
   ) {
     return new GatewayTimeout(undefined, { cause: error });
   }
+  const made = fromHttpErrors(error);
+  if (made !== undefined) return made;
   return new InternalServerError(undefined, { cause: error });
+}
+
+/**
+ * An error made by `http-errors` (middy's `createError`, Express, Koa), as `HttpError`: its
+ * status, its message when it may be shown (`expose`), and its `headers`. Told by the `expose`
+ * flag it always carries next to a 4xx or 5xx `statusCode`, so an error some other library gave
+ * a status of its own stays a 500.
+ */
+function fromHttpErrors(error: unknown): HttpError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const made = error as Error & { statusCode?: unknown; status?: unknown; expose?: unknown; headers?: unknown };
+  const status = made.statusCode ?? made.status;
+  if (typeof made.expose !== 'boolean' || typeof status !== 'number' || !Number.isInteger(status)) return undefined;
+  if (status < 400 || status > 599) return undefined;
+  const headers: Record<string, string> = {};
+  if (typeof made.headers === 'object' && made.headers !== null) {
+    for (const [name, value] of Object.entries(made.headers)) if (typeof value === 'string') headers[name] = value;
+  }
+  return new HttpError(status, made.message, { expose: made.expose, headers, cause: error });
 }
 
 /** An RFC 9457 problem details object as Skyport renders it. */
