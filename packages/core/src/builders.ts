@@ -5,7 +5,7 @@
  */
 import { SkyportError } from './errors.js';
 import { type AnyHandler, checkKind, PortableFunction } from './function.js';
-import type { InferOut, StandardSchemaV1 } from './standard-schema.js';
+import { type InferOut, isStandardSchema, type StandardSchemaV1 } from './standard-schema.js';
 import type {
   AcceptsKind,
   AnyMiddleware,
@@ -93,7 +93,30 @@ class Builder<K extends Kind> {
   }
 }
 
+/** The options of each kind that hold a schema. */
+const schemaKeys: Readonly<Record<Kind, readonly string[]>> = {
+  http: ['body', 'query', 'params', 'headers', 'response'],
+  queue: ['body'],
+  stream: ['body'],
+  storage: [],
+  schedule: [],
+  changes: ['item'],
+  events: ['data'],
+};
+
 function builder<K extends Kind, TEvent, TResult>(kind: K, options: KindOptions[K]) {
+  // Checked when the function is defined: a JSON Schema object or a validator of another kind
+  // would otherwise fail every invocation.
+  for (const key of schemaKeys[kind]) {
+    const schema = (options as Record<string, unknown>)[key];
+    if (schema !== undefined && !isStandardSchema(schema)) {
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `${kind}() "${key}" must be a Standard Schema (zod, valibot, arktype, ...), got ${schema === null ? 'null' : typeof schema} without "~standard".validate`,
+        { kind },
+      );
+    }
+  }
   return new Builder(kind, options) as unknown as FunctionBuilder<K, TEvent, Context, TResult>;
 }
 

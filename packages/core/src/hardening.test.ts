@@ -204,3 +204,25 @@ describe('schedule() definitions', () => {
     }
   });
 });
+
+describe('schema definitions', () => {
+  it('refuses, when the function is defined, a schema that is not a Standard Schema (a JSON Schema object)', () => {
+    // Prepare: a JSON Schema, as a middy validator takes it, passed from JavaScript.
+    const jsonSchema = { type: 'object', properties: { sku: { type: 'string' } }, required: ['sku'] } as never;
+
+    // Act
+    const definitions = [
+      () => http({ method: 'POST', body: jsonSchema }),
+      () => http({ query: jsonSchema }),
+      () => http({ response: null as never }),
+      () => queue({ name: 'q', body: jsonSchema }),
+    ];
+
+    // Assert
+    for (const define of definitions) {
+      expect(define).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    }
+    expect(definitions[0]).toThrow(/"body" must be a Standard Schema/);
+    expect(() => http({ method: 'POST', body: z.object({ sku: z.string() }) })).not.toThrow();
+  });
+});
