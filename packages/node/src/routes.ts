@@ -58,12 +58,24 @@ export interface RouteTable {
   readonly info: readonly RouteInfo[];
 }
 
+/**
+ * The routes of a function: a router's, or the function's own path. A function without a path
+ * takes every path, as it does on Lambda and under `invoke()`: `/*`, after every other route.
+ */
 function routesOf(fn: SkyportFunction<'http'>): Route[] {
+  if (fn.routes === undefined && fn.options.path === undefined) {
+    return [{ pattern: compilePath('/*'), methods: methodsOf(fn.options) }];
+  }
   return (fn.routes ?? [fn]).map((route) => ({
     pattern: compilePath(route.options.path ?? '/'),
     methods: methodsOf(route.options),
   }));
 }
+
+const pathless = (entry: NamedFunction): boolean => {
+  const fn = entry.fn as SkyportFunction<'http'>;
+  return fn.routes === undefined && fn.options.path === undefined;
+};
 
 /**
  * Builds the route table of the http functions to serve.
@@ -73,7 +85,9 @@ function routesOf(fn: SkyportFunction<'http'>): Route[] {
  * table.match('GET', '/orders'); // { found: { name: 'api', fn: api } }
  */
 export function routeTable(functions: readonly NamedFunction[]): RouteTable {
-  const entries: Entry[] = functions.map(({ name, fn }) => {
+  // Functions without a path take what no other route does.
+  const ordered = [...functions.filter((entry) => !pathless(entry)), ...functions.filter(pathless)];
+  const entries: Entry[] = ordered.map(({ name, fn }) => {
     const http = fn as SkyportFunction<'http'>;
     return { name, fn, routes: routesOf(http), isRouter: http.routes !== undefined, found: { found: { name, fn } } };
   });

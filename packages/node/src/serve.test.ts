@@ -167,6 +167,23 @@ describe('serve()', () => {
     expect(forDelete.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('gives a function without a path every path no other route takes, as Lambda and invoke() do', async () => {
+    // Prepare
+    const legacy = http().handle((req) => ({ legacy: req.path, method: req.method }));
+    const user = http({ method: 'GET', path: '/users/:id' }).handle((req) => ({ user: req.params.id }));
+    const server = await start({ legacy, user });
+
+    // Act
+    const anything = await fetch(`${server.url}/anything/deep?x=1`);
+    const specific = await fetch(`${server.url}/users/7`);
+    const otherMethod = await fetch(`${server.url}/users/7`, { method: 'DELETE' });
+
+    // Assert
+    expect(await anything.json()).toEqual({ legacy: '/anything/deep', method: 'GET' });
+    expect(await specific.json()).toEqual({ user: '7' });
+    expect(await otherMethod.json()).toEqual({ legacy: '/users/7', method: 'DELETE' });
+  });
+
   it('answers a method no function of a path takes through a function of the path with middleware, so cors() headers come with the 405', async () => {
     // Prepare
     const read = http({ method: 'GET', path: '/users/:id' })
