@@ -54,12 +54,21 @@ void | TResult | Promise<TResult>;
 /**
  * Options of `fromLambda`: the kind, plus that kind's definition options (defaults: queue and
  * stream `name: 'lambda'`, changes `collection: 'lambda'`, storage `bucket: '*'`, schedule
- * `cron: '0 0 * * *'`).
+ * `cron: '0 0 * * *'`). An http handler also says which event it was written for with `source`
+ * (default `'apigw-v2'`, HTTP API payload 2.0): off Lambda the event made for it is of that
+ * shape, `'apigw-v1'` a REST API proxy event, `'alb'` a load balancer event.
  *
  * @example
  * const options: FromLambdaOptions<'queue'> = { kind: 'queue', name: 'orders' };
+ * const rest: FromLambdaOptions<'http'> = { kind: 'http', source: 'apigw-v1' };
  */
-export type FromLambdaOptions<K extends Kind> = { readonly kind: K } & Partial<KindOptions[K]>;
+export type FromLambdaOptions<K extends Kind> = { readonly kind: K } & Partial<KindOptions[K]> &
+  (K extends 'http' ? { readonly source?: HttpEventSource | undefined } : unknown);
+
+/** The HTTP event shapes a wrapped handler can be written for. */
+export type HttpEventSource = 'apigw-v2' | 'apigw-v1' | 'alb';
+
+const httpEventSources: readonly string[] = ['apigw-v2', 'apigw-v1', 'alb'];
 
 function toError(error: unknown): Error {
   if (error instanceof Error) return error;
@@ -351,7 +360,18 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
     });
   }
   const legacy = handler as unknown as LegacyHandler<unknown>;
-  const { kind, ...rest } = options as { kind: Kind } & Record<string, unknown>;
+  const { kind, ...given } = options as { kind: Kind } & Record<string, unknown>;
+  // `source` says which event an http handler was written for (an events function's `source` is
+  // its filter, and stays in its options).
+  const { source: written = 'apigw-v2', ...httpRest } = given;
+  const rest = kind === 'http' ? httpRest : given;
+  if (kind === 'http' && !httpEventSources.includes(written as string)) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `fromLambda() source must be one of ${httpEventSources.join(', ')}, got ${JSON.stringify(written)}`,
+      { adapter: 'aws', kind },
+    );
+  }
   const reaches = reachesCallback(legacy);
   const invoke = (event: unknown, ctx: Context) => call(legacy, event, lambdaContextFrom(ctx), reaches);
   let fn: SkyportFunction;
@@ -360,10 +380,17 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
       fn = http(rest).handle(async (req: HttpRequest, ctx: Context) => {
         const source = detectAwsEvent(req.raw);
         const onLambda = httpSources.includes(source);
-        const event = onLambda
-          ? req.raw
-          : (await synthesizers()).apiGatewayV2FromRequest(req, ctx, rest.method === undefined);
-        const payload2 = !onLambda || source === 'apigw-v2' || source === 'function-url';
+        let event: unknown = req.raw;
+        if (!onLambda) {
+          const made = await synthesizers();
+          event =
+            written === 'apigw-v1'
+              ? made.apiGatewayV1FromRequest(req, ctx)
+              : written === 'alb'
+                ? made.albFromRequest(req, ctx)
+                : made.apiGatewayV2FromRequest(req, ctx, rest.method === undefined);
+        }
+        const payload2 = onLambda ? source === 'apigw-v2' || source === 'function-url' : written === 'apigw-v2';
         return httpResultToResponse(await invoke(event, ctx), onLambda, payload2);
       }) as SkyportFunction;
       break;

@@ -8,7 +8,7 @@ export { marshall, marshallValue, unmarshall, unmarshallValue } from './attribut
 export type { LambdaContextInit } from './context.js';
 export { contextFor, createLambdaContext } from './context.js';
 export { detectAwsEvent } from './detect.js';
-export type { FromLambdaOptions, LegacyHandler } from './from-lambda.js';
+export type { FromLambdaOptions, HttpEventSource, LegacyHandler } from './from-lambda.js';
 export { fromLambda } from './from-lambda.js';
 export { invokeLambda } from './invoke.js';
 export { decodeS3Key } from './s3.js';

@@ -1,6 +1,6 @@
 import { router, setLogDestination } from '@skyport/core';
 import { httpRequest, invoke } from '@skyport/testing';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromLambda } from './from-lambda.js';
 
@@ -143,5 +143,82 @@ describe('the synthesised routeKey', () => {
     await invoke(fn, httpRequest({ method: 'GET', path: '/anything' }));
     expect(last()?.routeKey).toBe('$default');
     expect(last()?.requestContext.routeKey).toBe('$default');
+  });
+});
+
+describe('the event made for a handler written for a REST API or a load balancer', () => {
+  it('is a REST API proxy event with both header and query maps, the route as resource, and the client identity', async () => {
+    // Prepare
+    const events: APIGatewayProxyEvent[] = [];
+    const fn = fromLambda(
+      async (event: APIGatewayProxyEvent) => {
+        events.push(event);
+        return { statusCode: 200, body: `${event.httpMethod} ${event.path} ${event.pathParameters?.id}` };
+      },
+      { kind: 'http', source: 'apigw-v1', method: 'POST', path: '/items/:id' },
+    );
+
+    // Act
+    const res = await invoke(
+      fn,
+      httpRequest({
+        method: 'POST',
+        path: '/items/7?tag=a&tag=b',
+        headers: { 'content-type': 'application/json', 'user-agent': 'curl/8' },
+        body: { n: 1 },
+      }),
+    );
+    const event = events[0] as APIGatewayProxyEvent;
+
+    // Assert
+    expect(res.text).toBe('POST /items/7 7');
+    expect(event).toMatchObject({
+      resource: '/items/{id}',
+      path: '/items/7',
+      httpMethod: 'POST',
+      headers: { 'content-type': 'application/json' },
+      multiValueHeaders: { 'content-type': ['application/json'] },
+      queryStringParameters: { tag: 'b' },
+      multiValueQueryStringParameters: { tag: ['a', 'b'] },
+      pathParameters: { id: '7' },
+      body: '{"n":1}',
+      isBase64Encoded: false,
+      requestContext: { httpMethod: 'POST', resourcePath: '/items/{id}', identity: { userAgent: 'curl/8' } },
+    });
+    expect(event.requestContext.path).toBe(`/${event.requestContext.stage}/items/7`);
+  });
+
+  it('is a load balancer event with encoded query values, and its result without statusCode a 502', async () => {
+    // Prepare
+    const events: ALBEvent[] = [];
+    const answer = fromLambda(
+      async (event: ALBEvent) => {
+        events.push(event);
+        return { statusCode: 200, statusDescription: '200 OK', body: 'ok' };
+      },
+      { kind: 'http', source: 'alb' },
+    );
+    const malformed = fromLambda(async () => ({ body: 'no status' }), { kind: 'http', source: 'alb' });
+
+    // Act
+    const res = await invoke(answer, httpRequest({ path: '/health?q=a%20b', body: new Uint8Array([0, 255]) }));
+    const bad = await invoke(malformed, httpRequest({ path: '/health' }));
+    const event = events[0] as ALBEvent;
+
+    // Assert
+    expect(res.status).toBe(200);
+    expect(event).toMatchObject({ httpMethod: 'GET', path: '/health', queryStringParameters: { q: 'a%20b' } });
+    expect([event.body, event.isBase64Encoded]).toEqual(['AP8=', true]);
+    expect(event.requestContext.elb.targetGroupArn).toMatch(/^arn:aws:elasticloadbalancing:/);
+    expect(bad.status).toBe(502);
+  });
+
+  it('refuses a source it cannot make, and keeps an events function its own source filter', () => {
+    expect(() => fromLambda(async () => undefined, { kind: 'http', source: 'sqs' as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_DEFINITION' }),
+    );
+    expect(fromLambda(async () => undefined, { kind: 'events', source: 'shop.orders' }).options).toMatchObject({
+      source: 'shop.orders',
+    });
   });
 });

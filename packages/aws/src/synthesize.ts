@@ -18,6 +18,8 @@ import {
   type StreamRecord,
 } from '@skyport/core';
 import type {
+  ALBEvent,
+  APIGatewayProxyEvent,
   APIGatewayProxyEventV2,
   DynamoDBRecord,
   EventBridgeEvent,
@@ -126,15 +128,149 @@ function queryOf(req: HttpRequest): string {
  * method, or `ANY` for a function that takes every method. `$default` when no route matched.
  */
 function routeKeyOf(req: HttpRequest, anyMethod: boolean): string {
+  const resource = resourceOf(req);
+  return resource === undefined ? '$default' : `${anyMethod ? 'ANY' : req.method} ${resource}`;
+}
+
+/** The matched route in API Gateway's syntax (`/items/{id}`, `/files/{proxy+}`), if any. */
+function resourceOf(req: HttpRequest): string | undefined {
   const route = req.route;
-  if (route === undefined) return '$default';
+  if (route === undefined) return undefined;
   // A trailing slash is no part of the route (core ignores it when matching).
   const path = route.length > 1 && route.endsWith('/') ? route.slice(0, -1) : route;
   const segments = path.split('/').map((segment, i, all) => {
     if (segment.startsWith(':')) return `{${segment.slice(1)}}`;
     return segment === '*' && i === all.length - 1 ? '{proxy+}' : segment;
   });
-  return `${anyMethod ? 'ANY' : req.method} ${segments.join('/')}`;
+  return segments.join('/');
+}
+
+/** The path parameters of a route in API Gateway's names (a trailing `*` is `proxy`), or null. */
+function pathParametersOf(req: HttpRequest, resource: string | undefined): Record<string, string> | null {
+  if (Object.keys(req.params).length === 0) return null;
+  const { '*': rest, ...named } = req.params;
+  // The rest of the path a trailing `*` binds is the `{proxy+}` parameter of the route.
+  return rest !== undefined && resource?.endsWith('{proxy+}') ? { ...named, proxy: rest } : { ...req.params };
+}
+
+/** The body as an HTTP event carries it: text for text types, base64 for others; none when empty. */
+function eventBody(req: HttpRequest): { body: string | undefined; isBase64Encoded: boolean } {
+  const bytes = req.rawBody;
+  if (bytes.byteLength === 0) return { body: undefined, isBase64Encoded: false };
+  const binary = !textual(req.header('content-type'));
+  return { body: binary ? encodeBase64(bytes) : fromUtf8(bytes), isBase64Encoded: binary };
+}
+
+/** Every value of each query key, as sent (percent-decoded), in order. */
+function queryValues(req: HttpRequest): Record<string, string[]> {
+  const values: Record<string, string[]> = {};
+  for (const key of new Set(req.queryAll.keys())) values[key] = req.queryAll.getAll(key);
+  return values;
+}
+
+/** The last of each list, as the single-value maps of REST and ALB hold them. */
+function lastOfEach(lists: Record<string, string[]>): Record<string, string> {
+  const last: Record<string, string> = {};
+  for (const [key, values] of Object.entries(lists)) last[key] = values[values.length - 1] ?? '';
+  return last;
+}
+
+/**
+ * A REST API (payload 1.0) proxy event for a portable request: both header maps, both query maps
+ * (`null` when empty), the matched route as `resource` (`/{proxy+}` when none), the stage `local`
+ * in `requestContext.path` only, the client in `requestContext.identity`. Bodies are text for
+ * text types and base64 for others, as with binary media types set for them.
+ *
+ * @example
+ * const event = apiGatewayV1FromRequest(req, ctx);
+ */
+export function apiGatewayV1FromRequest(req: HttpRequest, ctx: Context): APIGatewayProxyEvent {
+  const headers = { ...(req.headers as Record<string, string>) };
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(headers)) multiValueHeaders[name] = [value];
+  const multiQuery = queryValues(req);
+  const hasQuery = Object.keys(multiQuery).length > 0;
+  const path = pathOf(req);
+  const resource = resourceOf(req) ?? '/{proxy+}';
+  const host = req.header('host') ?? 'localhost';
+  const now = new Date();
+  const { body, isBase64Encoded } = eventBody(req);
+  const stage = 'local';
+  const pathParameters =
+    pathParametersOf(req, resource) ?? (resource === '/{proxy+}' ? { proxy: path.slice(1) } : null);
+  return {
+    resource,
+    path,
+    httpMethod: req.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? lastOfEach(multiQuery) : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters,
+    stageVariables: null,
+    requestContext: {
+      accountId: account,
+      apiId: host.split('.')[0] ?? 'local',
+      authorizer: undefined,
+      domainName: host,
+      httpMethod: req.method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: req.ip ?? '127.0.0.1',
+        user: null,
+        userAgent: req.header('user-agent') ?? '',
+        userArn: null,
+      },
+      path: `/${stage}${path}`,
+      protocol: 'HTTP/1.1',
+      requestId: ctx.requestId,
+      requestTimeEpoch: now.getTime(),
+      resourceId: 'local',
+      resourcePath: resource,
+      stage,
+    },
+    body: body ?? null,
+    isBase64Encoded,
+  };
+}
+
+/**
+ * An Application Load Balancer event (single-value mode) for a portable request: the last value
+ * of each header and query key, query keys and values percent-encoded as ALB passes them, and
+ * the body as ALB sends it (text for text types, else base64).
+ *
+ * @example
+ * const event = albFromRequest(req, ctx);
+ */
+export function albFromRequest(req: HttpRequest, ctx: Context): ALBEvent {
+  const query: Record<string, string> = {};
+  for (const [key, value] of Object.entries(lastOfEach(queryValues(req)))) {
+    query[encodeURIComponent(key)] = encodeURIComponent(value);
+  }
+  const { body, isBase64Encoded } = eventBody(req);
+  return {
+    requestContext: {
+      elb: {
+        targetGroupArn: `arn:aws:elasticloadbalancing:${regionOf(ctx)}:${account}:targetgroup/local/0000000000000000`,
+      },
+    },
+    httpMethod: req.method,
+    path: pathOf(req),
+    queryStringParameters: query,
+    headers: { ...(req.headers as Record<string, string>) },
+    body: body ?? '',
+    isBase64Encoded,
+  };
 }
 
 /**
@@ -153,10 +289,9 @@ export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context, anyMetho
   }
   const cookieHeader = req.header('cookie');
   const query: Record<string, string> = {};
-  for (const key of new Set(req.queryAll.keys())) query[key] = req.queryAll.getAll(key).join(',');
+  for (const [key, values] of Object.entries(queryValues(req))) query[key] = values.join(',');
   const host = req.header('host') ?? 'localhost';
   const now = new Date();
-  const bytes = req.rawBody;
   const path = pathOf(req);
   const routeKey = routeKeyOf(req, anyMethod);
   const event: APIGatewayProxyEventV2 = {
@@ -187,16 +322,12 @@ export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context, anyMetho
   };
   if (cookieHeader) event.cookies = cookieHeader.split(/;\s*/).filter(Boolean);
   if (Object.keys(query).length > 0) event.queryStringParameters = query;
-  if (Object.keys(req.params).length > 0) {
-    const { '*': rest, ...named } = req.params;
-    // The rest of the path a trailing `*` binds is the `{proxy+}` parameter of the route key.
-    event.pathParameters =
-      rest !== undefined && routeKey.endsWith('{proxy+}') ? { ...named, proxy: rest } : { ...req.params };
-  }
-  if (bytes.byteLength > 0) {
-    const binary = !textual(req.header('content-type'));
-    event.body = binary ? encodeBase64(bytes) : fromUtf8(bytes);
-    event.isBase64Encoded = binary;
+  const pathParameters = pathParametersOf(req, resourceOf(req));
+  if (pathParameters !== null) event.pathParameters = pathParameters;
+  const { body, isBase64Encoded } = eventBody(req);
+  if (body !== undefined) {
+    event.body = body;
+    event.isBase64Encoded = isBase64Encoded;
   }
   return event;
 }
