@@ -693,6 +693,34 @@ describe('logger() on Node and for other kinds', () => {
     expect(logs.lines.every((line) => line.severity !== undefined)).toBe(true);
   });
 
+  it('names the message on every line of a message of a batch, its summary included', async () => {
+    // Prepare
+    const fn = queue({ name: 'orders' })
+      .use(logger())
+      .handle((msg, ctx) => {
+        ctx.log.info('shipping');
+        if (msg.id === 'm-2') throw new Error('no stock');
+      });
+    const batch = ['m-1', 'm-2'].map((id) => createMessage({ id, body: '{}', source: 'orders' }));
+
+    // Act
+    await invoke(fn, batch, base);
+
+    // Assert
+    expect(logs.find('shipping').map((line) => line.messageId)).toEqual(['m-1', 'm-2']);
+    expect(logs.find('invocation completed').map((line) => line.messageId)).toEqual(['m-1']);
+    expect(logs.find('invocation failed').map((line) => line.messageId)).toEqual(['m-2']);
+    // An http request is no message of a batch.
+    await invoke(
+      http()
+        .use(logger())
+        .handle(() => 'ok'),
+      httpRequest(),
+      base,
+    );
+    expect(logs.find('invocation completed')[1]).not.toHaveProperty('messageId');
+  });
+
   it('takes the level from LOG_LEVEL, and options over LOG_LEVEL', async () => {
     const previous = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'warn';

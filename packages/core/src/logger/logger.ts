@@ -1,5 +1,6 @@
 /** `logger()`: a pino child per invocation, formatted for the host, with a summary line. */
 import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
+import { batchOf } from '../context.js';
 import { toHttpError } from '../errors.js';
 import { credentialKeys, envLevel, getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
@@ -414,6 +415,13 @@ function jsonString(value: string): string {
  * The per-invocation part of pino's serialised bindings (`,"requestId":"r1","coldStart":false,…`):
  * the same keys, order and JSON of each value as `child(bindingsFor(…))` writes.
  */
+/** The id of a message of a batch, which its lines and its summary name; else `undefined`. */
+function messageIdOf(event: unknown, ctx: Context): string | undefined {
+  if (ctx.kind === 'http' || batchOf(ctx) === undefined) return undefined;
+  const id = typeof event === 'object' && event !== null ? (event as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+
 function chindingsFor(
   event: unknown,
   ctx: Context,
@@ -421,6 +429,8 @@ function chindingsFor(
   project: string | undefined,
 ): string {
   let out = `,"requestId":${jsonString(ctx.requestId)},"coldStart":${ctx.coldStart ? 'true' : 'false'}`;
+  const messageId = messageIdOf(event, ctx);
+  if (messageId !== undefined) out += `,"messageId":${jsonString(messageId)}`;
   // `tracing()` without an SDK parsed the caller's parent: its ids are the parsers' output too.
   const parsed = parsedParentOf(ctx);
   const fromContext = parsed === undefined ? traceIdsOf(ctx) : undefined;
@@ -446,6 +456,8 @@ function bindingsFor(
   project: string | undefined,
 ): Record<string, unknown> {
   const bindings: Record<string, unknown> = { requestId: ctx.requestId, coldStart: ctx.coldStart };
+  const messageId = messageIdOf(event, ctx);
+  if (messageId !== undefined) bindings.messageId = messageId;
   const ids = traceIdsOf(ctx) ?? findParent(event, ctx);
   if (ids === undefined) return bindings;
   if (format === 'gcp' && project !== undefined) {
