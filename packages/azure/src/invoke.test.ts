@@ -52,6 +52,26 @@ describe('invokeAzure', () => {
     expect(initForm.body).toBe('{"size":2,"type":"text/plain"}');
   });
 
+  it('takes a path under the route prefix when the input has no url, as the portable request names it', async () => {
+    // Act
+    const routed = await invokeAzure(router(getOrder, createOrder), {
+      method: 'POST',
+      path: '/orders',
+      body: { sku: 'a' },
+    });
+    const prefixed = await invokeAzure(
+      getOrder,
+      { path: '/orders/7?expand=lines', params: { id: '7' } },
+      { routePrefix: 'v1' },
+    );
+    const neither = invokeAzure(getOrder, { method: 'GET' } as never);
+
+    // Assert
+    expect(routed).toMatchObject({ status: 201, body: '{"sku":"a"}' });
+    expect(prefixed.body).toBe('{"id":"7","expand":"lines"}');
+    await expect(neither).rejects.toThrow(/"url" \(or a "path" starting with \/\)/);
+  });
+
   it('routes percent-encoded router paths as the host would, decoding them exactly once', async () => {
     // Prepare
     const files = router(

@@ -69,7 +69,15 @@ function httpRequestOf(
   options: InvokeAzureOptions,
   route: string | undefined,
 ): AzureHttpRequest {
-  if (typeof input.url !== 'string' || input.url === '') throw invalidInput('http', 'needs an http input with a "url"');
+  const prefix = (options.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+  const target =
+    typeof input.url === 'string' && input.url !== ''
+      ? input.url
+      : typeof input.path === 'string' && input.path.startsWith('/')
+        ? `${prefix === '' ? '' : `/${prefix}`}${input.path}`
+        : undefined;
+  if (target === undefined)
+    throw invalidInput('http', 'needs an http input with a "url" (or a "path" starting with /)');
   // The types say what an input holds, but one read from a JSON file may hold anything: each
   // field is checked, so a wrong one is refused by name rather than failing inside the library.
   const method: unknown = input.method;
@@ -81,9 +89,9 @@ function httpRequestOf(
   }
   let url: URL;
   try {
-    url = new URL(input.url, 'http://localhost:7071');
+    url = new URL(target, 'http://localhost:7071');
   } catch {
-    throw invalidInput('http', `got a "url" that is not a URL or a path: ${input.url}`);
+    throw invalidInput('http', `got a "url" that is not a URL or a path: ${target}`);
   }
   for (const [key, value] of Object.entries(input.query ?? {})) {
     if (!url.searchParams.has(key)) url.searchParams.append(key, String(value));

@@ -133,8 +133,16 @@ export type AzureHandler = (trigger: unknown, context: InvocationContext) => Pro
 export interface AzureHttpInput {
   /** The method (default `GET`). */
   readonly method?: string | undefined;
-  /** The full URL (`http://localhost:7071/api/orders?x=1`), or a path under `http://localhost:7071`. */
-  readonly url: string;
+  /**
+   * The full URL (`http://localhost:7071/api/orders?x=1`), or a path under `http://localhost:7071`.
+   * Without it, `path` is taken.
+   */
+  readonly url?: string | undefined;
+  /**
+   * The path under the route prefix (`/orders?x=1`), as a portable request names it: the URL is
+   * `http://localhost:7071/<routePrefix><path>`. Used when there is no `url`.
+   */
+  readonly path?: string | undefined;
   /** Request headers. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Query parameters, added to those in `url`. */
