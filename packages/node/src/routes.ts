@@ -32,12 +32,7 @@ interface Entry extends NamedFunction {
 export type RouteMatch =
   | { readonly found: NamedFunction }
   | { readonly status: 404 }
-  | {
-      readonly status: 405;
-      readonly allow: string;
-      /** A function of the path with middleware of its own, to answer the 405 through it (CORS headers). */
-      readonly via?: NamedFunction | undefined;
-    };
+  | { readonly status: 405; readonly allow: string };
 
 /** The route table. */
 export interface RouteTable {
@@ -109,20 +104,18 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     const allowed = new Set<HttpMethod>();
     let candidate: Entry | undefined;
     let routerCandidate: Entry | undefined;
-    let via: Entry | undefined;
     for (const entry of entries) {
       for (const route of entry.routes) {
         if (route.pattern.match(path) === undefined) continue;
         if (allowsMethod(route.methods, method)) return entry.found;
         candidate ??= entry;
-        if (entry.fn.middleware.length > 0) via ??= entry;
         if (entry.isRouter) routerCandidate ??= entry;
         for (const allowedMethod of route.methods ?? []) allowed.add(allowedMethod);
       }
     }
     if (candidate === undefined) return { status: 404 };
     if (routerCandidate !== undefined) return routerCandidate.found;
-    return { status: 405, allow: allowHeader(allowed), via: via?.found.found };
+    return { status: 405, allow: allowHeader(allowed) };
   };
 
   // Only reached for an OPTIONS request that `match` refused, so never on the GET / POST path.

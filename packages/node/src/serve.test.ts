@@ -184,29 +184,6 @@ describe('serve()', () => {
     expect(await otherMethod.json()).toEqual({ legacy: '/users/7', method: 'DELETE' });
   });
 
-  it('answers a method no function of a path takes through a function of the path with middleware, so cors() headers come with the 405', async () => {
-    // Prepare
-    const read = http({ method: 'GET', path: '/users/:id' })
-      .use(cors({ origin: 'https://shop.example' }))
-      .handle((req) => ({ id: req.params.id }));
-    const write = http({ method: 'PUT', path: '/users/:id' }).handle(() => undefined);
-    const bare = http({ method: 'GET', path: '/plain' }).handle(() => 'ok');
-    const server = await start({ read, write, bare });
-    const origin = { origin: 'https://shop.example' };
-
-    // Act
-    const refused = await fetch(`${server.url}/users/7`, { method: 'DELETE', headers: origin });
-    const refusedPlain = await fetch(`${server.url}/plain`, { method: 'DELETE', headers: origin });
-
-    // Assert
-    expect(refused.status).toBe(405);
-    expect(refused.headers.get('allow')).toBe('GET, PUT, HEAD, OPTIONS');
-    expect(refused.headers.get('access-control-allow-origin')).toBe('https://shop.example');
-    expect(await refused.json()).toMatchObject({ status: 405 });
-    expect(refusedPlain.status).toBe(405);
-    expect(refusedPlain.headers.get('access-control-allow-origin')).toBeNull();
-  });
-
   it('leaves a preflight to the function its request would reach, not to another one with cors()', async () => {
     // Prepare
     const form = http({ method: 'GET', path: '/orders/new' }).handle(() => 'form');

@@ -59,13 +59,6 @@ const DEFAULT_KEEP_ALIVE_MS = 65_000;
 const DEFAULT_SHUTDOWN_MS = 8_000;
 const kinds: ReadonlySet<string> = new Set(['http', 'queue', 'stream', 'storage', 'schedule', 'changes', 'events']);
 
-/** A 405 one function of a path answered, with the `Allow` of every function of the path. */
-function withAllow(out: HttpResponse | Promise<HttpResponse>, allow: string): HttpResponse | Promise<HttpResponse> {
-  const set = (response: HttpResponse): HttpResponse =>
-    response.status === 405 ? { ...response, headers: { ...response.headers, allow } } : response;
-  return out instanceof Promise ? out.then(set) : set(out);
-}
-
 /**
  * Whether a value is a Skyport function (what the builders and `router()` return).
  *
@@ -380,7 +373,6 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
    */
   const dispatchHttp = (req: IncomingMessage, res: ServerResponse, target: string, bytes?: Buffer): void => {
     let out: HttpResponse | Promise<HttpResponse>;
-    let allowAll: string | undefined;
     try {
       const body = bytes === undefined ? undefined : textual(req, bytes);
       // One pass for both characters that need work: cheaper than two searches of a short target.
@@ -410,18 +402,12 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       }
       let route = table === undefined ? noRoute : table.match(method, path);
       if (!('found' in route)) {
-        // An OPTIONS request no route takes as such may still belong to a function (its CORS
-        // preflight); another method refused on a path goes to a function of the path with
-        // middleware, whose 405 then carries what that adds (`cors()` headers a browser needs).
-        const instead =
-          route.status !== 405
-            ? undefined
-            : method === 'OPTIONS'
-              ? table?.options(path, header(req.headers['access-control-request-method']))
-              : route.via === undefined
-                ? undefined
-                : { found: route.via };
-        if (instead === undefined) {
+        // An OPTIONS request no route takes as such may still belong to a function (its CORS preflight).
+        const forOptions =
+          route.status === 405 && method === 'OPTIONS'
+            ? table?.options(path, header(req.headers['access-control-request-method']))
+            : undefined;
+        if (forOptions === undefined) {
           if (route.status === 405 && method === 'OPTIONS') {
             write(res, { status: 204, headers: { allow: route.allow }, cookies: [], body: undefined });
           } else if (route.status === 405) {
@@ -437,8 +423,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
           finished();
           return;
         }
-        if (method !== 'OPTIONS' && route.status === 405) allowAll = route.allow;
-        route = instead;
+        route = forOptions;
       }
       const ctx = contextFor(req, res, route.found.name, 'http');
       // A client that leaves before the answer: work given `ctx.signal` can stop.
@@ -456,7 +441,6 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         trustProxy,
       );
       out = respond(route.found.fn as SkyportFunction<'http'>, init, ctx);
-      if (allowAll !== undefined) out = withAllow(out, allowAll);
     } catch (error) {
       settleFailed(req, res, error);
       return;
