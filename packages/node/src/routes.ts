@@ -24,6 +24,8 @@ interface Route {
 interface Entry extends NamedFunction {
   readonly routes: readonly Route[];
   readonly isRouter: boolean;
+  /** A function without a path: it takes only paths no other function's route matches. */
+  readonly pathless: boolean;
   /** The match result for this entry, built once rather than per request. */
   readonly found: { readonly found: NamedFunction };
 }
@@ -84,7 +86,14 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
   const ordered = [...functions.filter((entry) => !pathless(entry)), ...functions.filter(pathless)];
   const entries: Entry[] = ordered.map(({ name, fn }) => {
     const http = fn as SkyportFunction<'http'>;
-    return { name, fn, routes: routesOf(http), isRouter: http.routes !== undefined, found: { found: { name, fn } } };
+    return {
+      name,
+      fn,
+      routes: routesOf(http),
+      isRouter: http.routes !== undefined,
+      pathless: pathless({ name, fn }),
+      found: { found: { name, fn } },
+    };
   });
   const info: RouteInfo[] = entries.flatMap((entry) =>
     entry.routes.map((route) => ({
@@ -105,6 +114,8 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     let candidate: Entry | undefined;
     let routerCandidate: Entry | undefined;
     for (const entry of entries) {
+      // Functions without a path come last, and take a path only when no route of another does.
+      if (entry.pathless && candidate !== undefined) break;
       for (const route of entry.routes) {
         if (route.pattern.match(path) === undefined) continue;
         if (allowsMethod(route.methods, method)) return entry.found;
@@ -120,7 +131,9 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
 
   // Only reached for an OPTIONS request that `match` refused, so never on the GET / POST path.
   const options = (path: string, requested: string | undefined): { readonly found: NamedFunction } | undefined => {
-    const serving = entries.filter((entry) => entry.routes.some((route) => route.pattern.match(path) !== undefined));
+    const matching = entries.filter((entry) => entry.routes.some((route) => route.pattern.match(path) !== undefined));
+    const routed = matching.filter((entry) => !entry.pathless);
+    const serving = routed.length > 0 ? routed : matching;
     if (serving.length === 1) return serving[0]?.found;
     const wanted = requested?.trim().toUpperCase();
     if (!wanted) return undefined;

@@ -170,18 +170,29 @@ describe('serve()', () => {
   it('gives a function without a path every path no other route takes, as Lambda and invoke() do', async () => {
     // Prepare
     const legacy = http().handle((req) => ({ legacy: req.path, method: req.method }));
-    const user = http({ method: 'GET', path: '/users/:id' }).handle((req) => ({ user: req.params.id }));
+    const user = http({ method: 'GET', path: '/users/:id' })
+      .use(cors({ origin: 'https://shop.example' }))
+      .handle((req) => ({ user: req.params.id }));
     const server = await start({ legacy, user });
 
     // Act
     const anything = await fetch(`${server.url}/anything/deep?x=1`);
     const specific = await fetch(`${server.url}/users/7`);
     const otherMethod = await fetch(`${server.url}/users/7`, { method: 'DELETE' });
+    const preflight = await fetch(`${server.url}/users/7`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET' },
+    });
 
     // Assert
     expect(await anything.json()).toEqual({ legacy: '/anything/deep', method: 'GET' });
     expect(await specific.json()).toEqual({ user: '7' });
-    expect(await otherMethod.json()).toEqual({ legacy: '/users/7', method: 'DELETE' });
+    // A path another function's route matches stays that function's: its 405, its preflight.
+    expect([otherMethod.status, otherMethod.headers.get('allow')]).toEqual([405, 'GET, HEAD, OPTIONS']);
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin')]).toEqual([
+      204,
+      'https://shop.example',
+    ]);
   });
 
   it('leaves a preflight to the function its request would reach, not to another one with cors()', async () => {
