@@ -415,7 +415,7 @@ function jsonString(value: string): string {
  * The per-invocation part of pino's serialised bindings (`,"requestId":"r1","coldStart":false,…`):
  * the same keys, order and JSON of each value as `child(bindingsFor(…))` writes.
  */
-/** The id of a message of a batch, which its lines and its summary name; else `undefined`. */
+/** The id of a message of a batch, which its summary line names; else `undefined`. */
 function messageIdOf(event: unknown, ctx: Context): string | undefined {
   if (ctx.kind === 'http' || batchOf(ctx) === undefined) return undefined;
   const id = typeof event === 'object' && event !== null ? (event as { id?: unknown }).id : undefined;
@@ -429,8 +429,6 @@ function chindingsFor(
   project: string | undefined,
 ): string {
   let out = `,"requestId":${jsonString(ctx.requestId)},"coldStart":${ctx.coldStart ? 'true' : 'false'}`;
-  const messageId = messageIdOf(event, ctx);
-  if (messageId !== undefined) out += `,"messageId":${jsonString(messageId)}`;
   // `tracing()` without an SDK parsed the caller's parent: its ids are the parsers' output too.
   const parsed = parsedParentOf(ctx);
   const fromContext = parsed === undefined ? traceIdsOf(ctx) : undefined;
@@ -456,8 +454,6 @@ function bindingsFor(
   project: string | undefined,
 ): Record<string, unknown> {
   const bindings: Record<string, unknown> = { requestId: ctx.requestId, coldStart: ctx.coldStart };
-  const messageId = messageIdOf(event, ctx);
-  if (messageId !== undefined) bindings.messageId = messageId;
   const ids = traceIdsOf(ctx) ?? findParent(event, ctx);
   if (ids === undefined) return bindings;
   if (format === 'gcp' && project !== undefined) {
@@ -480,6 +476,7 @@ function bindingsFor(
 function summarise(
   log: PinoLogger,
   http: HttpRequest | undefined,
+  messageId: string | undefined,
   started: number,
   status: number | undefined,
   error: unknown,
@@ -500,6 +497,7 @@ function summarise(
       fields += `,"method":${jsonString(http.method)},"route":${jsonString(route as string)}`;
       if (status !== undefined) fields += `,"status":${Number.isFinite(status) ? status : 'null'}`;
     }
+    if (messageId !== undefined) fields += `,"messageId":${jsonString(messageId)}`;
     if (errorType !== undefined) fields += `,"errorType":${jsonString(errorType)}`;
     // Bound for this one line only: pino serialises synchronously. (A logger made over `log`
     // instead would turn every invocation's logger into a prototype, which V8 makes costly.)
@@ -520,6 +518,7 @@ function summarise(
     line.route = route;
     line.status = status;
   }
+  if (messageId !== undefined) line.messageId = messageId;
   if (errorType !== undefined) line.errorType = errorType;
   if (failed) log.error(line, 'invocation failed');
   else log.info(line, 'invocation completed');
@@ -604,12 +603,15 @@ export function logger(options: LoggerOptions = {}): Middleware {
   ): Promise<MiddlewareResult<Kind>> => {
     const started = summary ? performance.now() : 0;
     const http = summary && isHttpRequest(ctx.kind, event) ? event : undefined;
+    const messageId = summary && http === undefined ? messageIdOf(event, ctx) : undefined;
     try {
       const result = await next();
-      if (summary) summarise(child, http, started, http && (result as HttpResponse).status, undefined, !pinoChildren);
+      if (summary) {
+        summarise(child, http, messageId, started, http && (result as HttpResponse).status, undefined, !pinoChildren);
+      }
       return result;
     } catch (error) {
-      if (summary) summarise(child, http, started, http && toHttpError(error).status, error, !pinoChildren);
+      if (summary) summarise(child, http, messageId, started, http && toHttpError(error).status, error, !pinoChildren);
       throw error;
     } finally {
       // Released a macrotask later: `runHttp` / `runEvent` log a failure through `ctx.log`
