@@ -213,6 +213,23 @@ describe('the event made for a handler written for a REST API or a load balancer
     expect(bad.status).toBe(502);
   });
 
+  it('gives a path-less REST handler the decoded path as its proxy parameter, and the root its own resource', async () => {
+    const events: APIGatewayProxyEvent[] = [];
+    const fn = fromLambda(
+      async (event: APIGatewayProxyEvent) => {
+        events.push(event);
+        return { statusCode: 204 };
+      },
+      { kind: 'http', source: 'apigw-v1' },
+    );
+    await invoke(fn, httpRequest({ path: '/files/a%20b%2Fc' }));
+    await invoke(fn, httpRequest({ path: '/' }));
+    expect(events.map((e) => [e.resource, e.pathParameters])).toEqual([
+      ['/{proxy+}', { proxy: 'files/a b/c' }],
+      ['/', null],
+    ]);
+  });
+
   it('refuses a source it cannot make, and keeps an events function its own source filter', () => {
     expect(() => fromLambda(async () => undefined, { kind: 'http', source: 'sqs' as never })).toThrow(
       expect.objectContaining({ code: 'INVALID_DEFINITION' }),

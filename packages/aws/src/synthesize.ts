@@ -191,13 +191,15 @@ export function apiGatewayV1FromRequest(req: HttpRequest, ctx: Context): APIGate
   const multiQuery = queryValues(req);
   const hasQuery = Object.keys(multiQuery).length > 0;
   const path = pathOf(req);
-  const resource = resourceOf(req) ?? '/{proxy+}';
+  // `{proxy+}` needs a segment: a request for the root goes to the root resource.
+  const resource = resourceOf(req) ?? (req.path === '/' ? '/' : '/{proxy+}');
   const host = req.header('host') ?? 'localhost';
   const now = new Date();
   const { body, isBase64Encoded } = eventBody(req);
   const stage = 'local';
   const pathParameters =
-    pathParametersOf(req, resource) ?? (resource === '/{proxy+}' ? { proxy: path.slice(1) } : null);
+    // The proxy parameter holds the path decoded, as API Gateway gives path parameters.
+    pathParametersOf(req, resource) ?? (resource === '/{proxy+}' ? { proxy: req.path.slice(1) } : null);
   return {
     resource,
     path,
