@@ -135,7 +135,9 @@ describe('toHttpError', () => {
     const httpErrors = (status: number, message: string, more: Record<string, unknown> = {}) =>
       Object.assign(new Error(message), { status, statusCode: status, expose: status < 500, ...more });
     const notFound = httpErrors(404, 'no order 7');
-    const unauthorized = httpErrors(401, 'token expired', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    const unauthorized = httpErrors(401, 'token expired', {
+      headers: { 'WWW-Authenticate': 'Bearer', 'Retry-After': 120 },
+    });
     const broken = httpErrors(503, 'the database password is wrong');
     const sdk = Object.assign(new Error('throttled'), { statusCode: 400 });
 
@@ -144,7 +146,7 @@ describe('toHttpError', () => {
 
     // Assert
     expect([a?.status, a?.expose, problemDetails(a as HttpError, 'r').detail]).toEqual([404, true, 'no order 7']);
-    expect([b?.status, b?.headers]).toEqual([401, { 'WWW-Authenticate': 'Bearer' }]);
+    expect([b?.status, b?.headers]).toEqual([401, { 'WWW-Authenticate': 'Bearer', 'Retry-After': '120' }]);
     expect([c?.status, problemDetails(c as HttpError, 'r').detail]).toEqual([503, undefined]);
     expect(d?.status).toBe(500);
   });

@@ -375,7 +375,10 @@ function fromHttpErrors(error: unknown): HttpError | undefined {
   if (status < 400 || status > 599) return undefined;
   const headers: Record<string, string> = {};
   if (typeof made.headers === 'object' && made.headers !== null) {
-    for (const [name, value] of Object.entries(made.headers)) if (typeof value === 'string') headers[name] = value;
+    for (const [name, value] of Object.entries(made.headers)) {
+      // `Retry-After: 120` is given as a number as often as a string.
+      if (typeof value === 'string' || typeof value === 'number') headers[name] = String(value);
+    }
   }
   return new HttpError(status, made.message, { expose: made.expose, headers, cause: error });
 }
