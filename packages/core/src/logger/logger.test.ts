@@ -725,6 +725,28 @@ describe('logger() on Node and for other kinds', () => {
     expect(logs.find('invocation completed')[1]).not.toHaveProperty('messageId');
   });
 
+  it('writes the errors an error lists in a field of its own (the record errors of a batch library) in full', async () => {
+    // Prepare: what Powertools' BatchProcessor throws when every record of its batch failed.
+    const failure = Object.assign(new Error('All records failed processing. See individual errors below.'), {
+      recordErrors: [new TypeError('no order bad'), 'not an error'],
+    });
+    const fn = queue({ name: 'orders' })
+      .use(logger())
+      .handle(() => {
+        throw failure;
+      });
+
+    // Act
+    await invoke(fn, [createMessage({ id: 'm-1', body: '{}', source: 'orders' })], { ...base, cloud: 'aws' });
+
+    // Assert
+    const line = logs.find('message m-1 failed')[0] as { err?: { recordErrors?: unknown[] } };
+    expect(line.err?.recordErrors).toEqual([
+      expect.objectContaining({ type: 'TypeError', message: 'no order bad' }),
+      'not an error',
+    ]);
+  });
+
   it('takes the level from LOG_LEVEL, and options over LOG_LEVEL', async () => {
     const previous = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'warn';

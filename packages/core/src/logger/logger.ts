@@ -333,6 +333,7 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
   const common: PinoOptions = {
     level,
     base: options.base === undefined ? null : { ...options.base },
+    serializers: { err: serializeErr },
     // Configured paths use pino's redaction; the credential keys use the cheaper `scrub()`.
     redact: options.redact?.length ? { paths: [...options.redact], censor } : undefined,
     hooks: { logMethod: scrubArguments },
@@ -465,6 +466,23 @@ function bindingsFor(
   bindings.spanId = ids.spanId;
   if (format === 'aws') bindings.xrayTraceId = `1-${ids.traceId.slice(0, 8)}-${ids.traceId.slice(8)}`;
   return bindings;
+}
+
+/**
+ * pino's error serialiser, with the errors an error lists in a field of its own serialised too
+ * (Powertools' `FullBatchFailureError.recordErrors`): an `Error` in a list has no JSON of its own,
+ * so the line would say `[{}]` where the cause of the failure belongs.
+ */
+function serializeErr(error: unknown): unknown {
+  const out = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  if (typeof out !== 'object' || out === null) return out;
+  for (const key of Object.keys(out)) {
+    const value = out[key];
+    if (Array.isArray(value) && value.some((item) => item instanceof Error)) {
+      out[key] = value.map((item) => (item instanceof Error ? pino.stdSerializers.err(item) : item));
+    }
+  }
+  return out;
 }
 
 /**
