@@ -67,6 +67,13 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
       'cors({ credentials: true }) needs an explicit origin allowlist, not "*"',
     );
   }
+  if (Array.isArray(option) && option.includes('*')) {
+    // No browser sends the origin `*`: in a list it would match nothing, and CORS would quietly fail.
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      'cors() origin lists name origins ("https://shop.example"); "*" in a list matches none: write origin: "*" (without credentials)',
+    );
+  }
   const methods = (options.methods ?? ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']).join(', ');
   const expose = options.exposeHeaders?.join(', ');
   const varies = option !== '*' || credentials;

@@ -102,6 +102,17 @@ describe('cors()', () => {
     expect([failed.status, failed.headers.vary]).toEqual([404, 'Accept, Origin']);
   });
 
+  it('refuses "*" inside an origin list, which no browser origin matches, and credentials with "*"', () => {
+    for (const options of [
+      { origin: ['*'] },
+      { origin: ['https://a.example', '*'], credentials: true },
+      { credentials: true },
+    ]) {
+      expect(() => cors(options)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    }
+    expect(() => cors({ origin: '*' })).not.toThrow();
+  });
+
   it('answers the same origin the same way on every request with a g or y regex', async () => {
     for (const origin of [/^https:\/\/(a|b)\.example$/g, /^https:\/\/(a|b)\.example$/y]) {
       const fn = http()
