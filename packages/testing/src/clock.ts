@@ -20,14 +20,28 @@ export interface FakeClock {
  * ctx.remainingTimeMs(); // 2000
  */
 export function createClock(start: number | Date | string = Date.now()): FakeClock {
-  let time = typeof start === 'number' ? start : new Date(start).getTime();
+  let time = epochOf(start, 'createClock() start');
   return {
     now: () => time,
     advance: (ms) => {
+      if (!Number.isFinite(ms)) throw new TypeError(`clock.advance() needs a finite number of ms, got ${String(ms)}`);
       time += ms;
     },
     set: (value) => {
-      time = typeof value === 'number' ? value : value.getTime();
+      time = epochOf(value, 'clock.set()');
     },
   };
+}
+
+/**
+ * A time as epoch ms; a `TypeError` naming `what` for one that is no time (`new Date('nope')`,
+ * `NaN`), which would otherwise make every deadline silently disappear.
+ *
+ * @example
+ * epochOf('2026-01-01T00:00:00Z', 'now'); // 1767225600000
+ */
+export function epochOf(value: number | Date | string, what: string): number {
+  const time = typeof value === 'number' ? value : new Date(value).getTime();
+  if (!Number.isFinite(time)) throw new TypeError(`${what} is not a valid time: ${String(value)}`);
+  return time;
 }

@@ -1,6 +1,6 @@
 /** The fake context: a real Skyport context with the clock, ids and deadline under test control. */
 import { type Cloud, type Context, createContext, type Kind, type Logger, type TraceCarrier } from '@skyport/core';
-import type { FakeClock } from './clock.js';
+import { epochOf, type FakeClock } from './clock.js';
 
 /** What a test may set on the context; `TExtra` is what `extra` adds. */
 export interface FakeContextOptions<TExtra extends object = Readonly<Record<string, unknown>>> {
@@ -36,9 +36,8 @@ let counter = 0;
 
 function clockOf(now: FakeContextOptions['now']): () => number {
   if (now === undefined) return Date.now;
-  if (typeof now === 'number') return () => now;
-  if (now instanceof Date) {
-    const time = now.getTime();
+  if (typeof now === 'number' || now instanceof Date) {
+    const time = epochOf(now, 'fakeContext() now');
     return () => time;
   }
   return () => now.now();

@@ -99,6 +99,17 @@ describe('invoke()', () => {
 });
 
 describe('fakeContext() and createClock()', () => {
+  it('refuses a time that is no time, which would make every deadline disappear', () => {
+    const invalid = new Date('not a date');
+    expect(() => fakeContext({ now: invalid, deadlineInMs: 1000 })).toThrow(/fakeContext\(\) now is not a valid time/);
+    expect(() => fakeContext({ now: Number.NaN })).toThrow(TypeError);
+    expect(() => createClock('yesterday-ish')).toThrow(/createClock\(\) start is not a valid time/);
+    const clock = createClock(0);
+    expect(() => clock.set(invalid)).toThrow(TypeError);
+    expect(() => clock.advance(Number.NaN)).toThrow(TypeError);
+    expect(clock.now()).toBe(0);
+  });
+
   it('controls time, ids, cold start and deadline', () => {
     const clock = createClock('2026-01-01T00:00:00Z');
     const ctx = fakeContext({ now: clock, deadlineInMs: 3000, requestId: 'r-1', coldStart: true, cloud: 'azure' });
