@@ -1,4 +1,4 @@
-import { httpRequest, invoke, message, scheduleTick, storageEvent } from '@skyport/testing';
+import { collectLogs, httpRequest, invoke, message, scheduleTick, storageEvent } from '@skyport/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { api, fulfilOrder, nightlyReport, receiptUploaded } from './src/functions.js';
 import { createMemoryStore, store, useStore } from './src/store.js';
@@ -66,5 +66,53 @@ describe('orders example', () => {
     expect((await store().get(order.id))?.receipt).toBe(`receipts/${order.id}.pdf`);
 
     expect((await invoke(nightlyReport, scheduleTick())).ok).toBe(true);
+  });
+
+  it('fulfils an order once however often the message comes, and never one cancelled meanwhile', async () => {
+    // Prepare
+    const logs = collectLogs();
+    const first = await store().create(newOrder);
+    const second = await store().create(newOrder);
+
+    // Act: the same message twice, at once; a cancel and a fulfilment of the other order, at once.
+    const [a, b] = await Promise.all([
+      invoke(fulfilOrder, message({ id: 'm1', body: { orderId: first.id } })),
+      invoke(fulfilOrder, message({ id: 'm1', body: { orderId: first.id } })),
+    ]);
+    const [cancel, fulfil] = await Promise.all([
+      invoke(api, httpRequest({ method: 'DELETE', path: `/orders/${second.id}` })),
+      invoke(fulfilOrder, message({ id: 'm2', body: { orderId: second.id } })),
+    ]);
+    const again = await invoke(api, httpRequest({ method: 'DELETE', path: `/orders/${second.id}` }));
+    logs.restore();
+
+    // Assert: every delivery acknowledged, the work done once, the cancel honoured.
+    expect([a.ok, b.ok, fulfil.ok]).toEqual([true, true, true]);
+    expect(logs.find('order fulfilled')).toHaveLength(1);
+    expect([cancel.status, again.status]).toEqual([204, 204]);
+    expect((await store().get(second.id))?.status).toBe('cancelled');
+    const late = await invoke(api, httpRequest({ method: 'DELETE', path: `/orders/${first.id}` }));
+    expect(late.status).toBe(409);
+  });
+
+  it('adds money in cents and refuses amounts a total could not hold', async () => {
+    const dimes = await invoke(
+      api,
+      httpRequest({
+        method: 'POST',
+        path: '/orders',
+        body: { ...newOrder, lines: [{ sku: 'dime', qty: 3, unitPrice: 0.1 }] },
+      }),
+    );
+    const huge = await invoke(
+      api,
+      httpRequest({
+        method: 'POST',
+        path: '/orders',
+        body: { ...newOrder, lines: [{ sku: 'x', qty: 2, unitPrice: 1e308 }] },
+      }),
+    );
+    expect((dimes.body as { total: number }).total).toBe(0.3);
+    expect(huge.status).toBe(422);
   });
 });

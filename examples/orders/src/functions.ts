@@ -29,31 +29,38 @@ export const createOrder = http({ method: 'POST', path: '/orders', body: NewOrde
   },
 );
 
-/** `DELETE /orders/:id`: cancel a pending order (409 once fulfilled). */
+/** `DELETE /orders/:id`: cancel a pending order (409 once fulfilled). Cancelling twice is a no-op. */
 export const cancelOrder = http({ method: 'DELETE', path: '/orders/:id', params: OrderParams }).handle(async (req) => {
-  const order = await store().get(req.params.id);
-  if (!order) throw new NotFound(`no order ${req.params.id}`);
-  if (order.status === 'fulfilled') throw new Conflict(`order ${order.id} is already fulfilled`);
-  await store().update(order.id, { status: 'cancelled' });
+  const outcome = await store().transition(req.params.id, ['pending', 'cancelled'], 'cancelled');
+  if (outcome === undefined) throw new NotFound(`no order ${req.params.id}`);
+  if (outcome === 'conflict') throw new Conflict(`order ${req.params.id} is already fulfilled`);
   return undefined;
 });
 
 /** The HTTP API: every route above behind one function, with CORS. */
 export const api = router(listOrders, getOrder, createOrder, cancelOrder).use(cors());
 
-/** Fulfils orders from the `orders` queue; an unknown order fails the message so it is retried. */
+/**
+ * Fulfils orders from the `orders` queue. Queues deliver at least once: only the delivery that
+ * moves the order from pending does the work; a repeat, or an order cancelled meanwhile, is
+ * acknowledged without it. An unknown order fails the message so it is retried.
+ */
 export const fulfilOrder = queue({ name: 'orders', body: FulfilOrder }).handle(async (msg, ctx) => {
-  const order = await store().get(msg.body.orderId);
-  if (!order) throw new NotFound(`no order ${msg.body.orderId}`);
-  if (order.status === 'pending') await store().update(order.id, { status: 'fulfilled' });
-  ctx.log.info({ orderId: order.id, attempt: msg.attempt }, 'order fulfilled');
+  const { orderId } = msg.body;
+  const outcome = await store().transition(orderId, ['pending'], 'fulfilled');
+  if (outcome === undefined) throw new NotFound(`no order ${orderId}`);
+  if (outcome === 'conflict') {
+    ctx.log.info({ orderId, attempt: msg.attempt }, 'order not pending: nothing to fulfil');
+    return;
+  }
+  ctx.log.info({ orderId, attempt: msg.attempt }, 'order fulfilled');
 });
 
 /** Attaches an uploaded receipt (`receipts/<orderId>.pdf`) to its order. */
 export const receiptUploaded = storage({ bucket: 'receipts', on: ['created'], prefix: 'receipts/' }).handle(
   async (object, ctx) => {
     const orderId = object.key.slice('receipts/'.length).replace(/\.[^.]+$/, '');
-    const order = await store().update(orderId, { receipt: object.key });
+    const order = await store().attachReceipt(orderId, object.key);
     if (!order) throw new NotFound(`receipt ${object.key} names no known order`);
     ctx.log.info({ orderId, key: object.key, size: object.size }, 'receipt attached');
   },
@@ -61,8 +68,8 @@ export const receiptUploaded = storage({ bucket: 'receipts', on: ['created'], pr
 
 /** Every night at 03:00 UTC: log how many orders are still pending. */
 export const nightlyReport = schedule({ cron: '0 3 * * *' }).handle(async (tick, ctx) => {
-  const pending = await store().list({ status: 'pending', limit: 100 });
-  ctx.log.info({ pending: pending.length, scheduledTime: tick.scheduledTime.toISOString() }, 'nightly report');
+  const pending = await store().count({ status: 'pending' });
+  ctx.log.info({ pending, scheduledTime: tick.scheduledTime.toISOString() }, 'nightly report');
 });
 
 /** Every function of the service, by deployment name. */

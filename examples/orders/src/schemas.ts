@@ -1,17 +1,17 @@
 /** Schemas of the orders service: what clients send and what the queue carries. */
 import { z } from 'zod';
 
-/** A line of an order. */
+/** A line of an order: bounded, so no order overflows a total or a database item. */
 export const OrderLine = z.object({
-  sku: z.string().min(1),
-  qty: z.number().int().positive(),
-  unitPrice: z.number().nonnegative(),
+  sku: z.string().min(1).max(64),
+  qty: z.number().int().positive().max(1000),
+  unitPrice: z.number().nonnegative().max(1_000_000).multipleOf(0.01),
 });
 
 /** The body of `POST /orders`. */
 export const NewOrder = z.object({
   customer: z.email(),
-  lines: z.array(OrderLine).min(1),
+  lines: z.array(OrderLine).min(1).max(100),
 });
 
 /** An order as stored and returned. */

@@ -10,7 +10,21 @@ export interface OrderStore {
   create(input: NewOrder): Promise<Order>;
   get(id: string): Promise<Order | undefined>;
   list(filter: { status?: Order['status']; limit: number }): Promise<Order[]>;
-  update(id: string, patch: Partial<Pick<Order, 'status' | 'receipt'>>): Promise<Order | undefined>;
+  /** How many orders there are (of one status). */
+  count(filter: { status?: Order['status'] }): Promise<number>;
+  /**
+   * Moves an order to `to` only if its status is one of `from`, in one conditional write (a
+   * DynamoDB `ConditionExpression`, a Cosmos DB etag, a Firestore precondition), so a cancel and
+   * a fulfilment racing, or a message delivered twice, cannot both win. Resolves to the order
+   * after the write, `'conflict'` when its status was another, `undefined` when there is none.
+   */
+  transition(
+    id: string,
+    from: readonly Order['status'][],
+    to: Order['status'],
+  ): Promise<Order | 'conflict' | undefined>;
+  /** Sets the receipt of an order; `undefined` when there is none. */
+  attachReceipt(id: string, key: string): Promise<Order | undefined>;
 }
 
 /**
@@ -26,7 +40,9 @@ export function createMemoryStore(now: () => Date = () => new Date()): OrderStor
   return {
     async create(input) {
       const id = `ord_${++next}`;
-      const total = input.lines.reduce((sum, line) => sum + line.qty * line.unitPrice, 0);
+      // Summed in cents, so 3 × 0.10 is 0.30 and not 0.30000000000000004.
+      const cents = input.lines.reduce((sum, line) => sum + line.qty * Math.round(line.unitPrice * 100), 0);
+      const total = cents / 100;
       const order: Order = { ...input, id, status: 'pending', total, createdAt: now().toISOString() };
       orders.set(id, order);
       return order;
@@ -37,10 +53,22 @@ export function createMemoryStore(now: () => Date = () => new Date()): OrderStor
     async list({ status, limit }) {
       return [...orders.values()].filter((order) => status === undefined || order.status === status).slice(0, limit);
     },
-    async update(id, patch) {
+    async count({ status }) {
+      return [...orders.values()].filter((order) => status === undefined || order.status === status).length;
+    },
+    async transition(id, from, to) {
+      // Read and write in one step, as a conditional write does: no await in between.
       const order = orders.get(id);
       if (!order) return undefined;
-      const updated = { ...order, ...patch };
+      if (!from.includes(order.status)) return 'conflict';
+      const updated = { ...order, status: to };
+      orders.set(id, updated);
+      return updated;
+    },
+    async attachReceipt(id, key) {
+      const order = orders.get(id);
+      if (!order) return undefined;
+      const updated = { ...order, receipt: key };
       orders.set(id, updated);
       return updated;
     },
