@@ -115,7 +115,7 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     let routerCandidate: Entry | undefined;
     for (const entry of entries) {
       // Functions without a path come last, and take a path only when no route of another does.
-      if (entry.pathless && candidate !== undefined) break;
+      if (entry.pathless && candidate !== undefined && !candidate.pathless) break;
       for (const route of entry.routes) {
         if (route.pattern.match(path) === undefined) continue;
         if (allowsMethod(route.methods, method)) return entry.found;

@@ -167,6 +167,17 @@ describe('serve()', () => {
     expect(forDelete.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('lets path-less functions of different methods share every path', async () => {
+    const posts = http({ method: 'POST' }).handle(() => 'posted');
+    const gets = http({ method: 'GET' }).handle(() => 'got');
+    const server = await start({ posts, gets });
+    const got = await fetch(`${server.url}/x`);
+    const posted = await fetch(`${server.url}/x`, { method: 'POST' });
+    const other = await fetch(`${server.url}/x`, { method: 'PUT' });
+    expect([await got.text(), await posted.text()]).toEqual(['got', 'posted']);
+    expect([other.status, other.headers.get('allow')]).toEqual([405, 'POST, GET, HEAD, OPTIONS']);
+  });
+
   it('gives a function without a path every path no other route takes, as Lambda and invoke() do', async () => {
     // Prepare
     const legacy = http().handle((req) => ({ legacy: req.path, method: req.method }));
