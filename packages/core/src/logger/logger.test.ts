@@ -747,6 +747,36 @@ describe('logger() on Node and for other kinds', () => {
     ]);
   });
 
+  it('never changes what was logged as err, and writes at most 20 listed errors', async () => {
+    // Prepare: an object that is no error, a frozen one, and an error listing 25 errors.
+    const plain = { code: 'BATCH_FAILED', errors: [new Error('record 1 failed')] };
+    const frozen = Object.freeze({ code: 'E', errors: [new Error('r1')] });
+    const many = Object.assign(new Error('many'), {
+      recordErrors: Array.from({ length: 25 }, (_, i) => new Error(`r${i}`)),
+    });
+    const fn = http()
+      .use(logger())
+      .handle((_req, ctx) => {
+        ctx.log.error({ err: plain }, 'plain');
+        ctx.log.error({ err: frozen }, 'frozen');
+        ctx.log.error({ err: many }, 'many');
+        return 'ok';
+      });
+
+    // Act
+    const res = await invoke(fn, httpRequest(), base);
+
+    // Assert
+    expect(res.status).toBe(200);
+    expect(plain.errors[0]).toBeInstanceOf(Error);
+    expect((logs.find('plain')[0] as { err: { errors: unknown[] } }).err.errors).toEqual([
+      expect.objectContaining({ message: 'record 1 failed' }),
+    ]);
+    const listed = (logs.find('many')[0] as { err: { recordErrors: unknown[] } }).err.recordErrors;
+    expect(listed).toHaveLength(21);
+    expect(listed[20]).toBe('[5 more]');
+  });
+
   it('takes the level from LOG_LEVEL, and options over LOG_LEVEL', async () => {
     const previous = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'warn';

@@ -474,16 +474,25 @@ function bindingsFor(
  * so the line would say `[{}]` where the cause of the failure belongs.
  */
 function serializeErr(error: unknown): unknown {
-  const out = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
-  if (typeof out !== 'object' || out === null) return out;
-  for (const key of Object.keys(out)) {
-    const value = out[key];
-    if (Array.isArray(value) && value.some((item) => item instanceof Error)) {
-      out[key] = value.map((item) => (item instanceof Error ? pino.stdSerializers.err(item) : item));
-    }
+  const serialised = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  if (typeof serialised !== 'object' || serialised === null) return serialised;
+  let out = serialised;
+  for (const key of Object.keys(serialised)) {
+    const value = serialised[key];
+    if (!Array.isArray(value) || !value.some((item) => item instanceof Error)) continue;
+    // What was logged is never changed: pino hands back an object that is no error as it is.
+    if (out === error) out = { ...serialised };
+    const shown = value
+      .slice(0, listedErrors)
+      .map((item) => (item instanceof Error ? pino.stdSerializers.err(item) : item));
+    if (value.length > listedErrors) shown.push(`[${value.length - listedErrors} more]`);
+    out[key] = shown;
   }
   return out;
 }
+
+/** How many listed errors a line writes in full; a batch of thousands would make it too long to ship. */
+const listedErrors = 20;
 
 /**
  * The summary line: outcome, status (http) and duration; `coldStart` is already bound on every
