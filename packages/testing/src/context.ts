@@ -54,6 +54,11 @@ function clockOf(now: FakeContextOptions['now']): () => number {
 export function fakeContext<TExtra extends object = {}>(options: FakeContextOptions<TExtra> = {}): Context & TExtra {
   const now = clockOf(options.now);
   const deadline = options.deadline ?? (options.deadlineInMs === undefined ? undefined : now() + options.deadlineInMs);
+  if (deadline !== undefined && !Number.isFinite(deadline)) {
+    throw new TypeError(
+      `fakeContext() deadline is not a valid time: ${String(options.deadline ?? options.deadlineInMs)}`,
+    );
+  }
   const ctx = createContext({
     cloud: options.cloud ?? 'node',
     kind: options.kind ?? 'http',

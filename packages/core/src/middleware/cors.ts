@@ -67,7 +67,7 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
       'cors({ credentials: true }) needs an explicit origin allowlist, not "*"',
     );
   }
-  if (Array.isArray(option) && option.includes('*')) {
+  if (Array.isArray(option) && option.some((origin) => typeof origin === 'string' && origin.trim() === '*')) {
     // No browser sends the origin `*`: in a list it would match nothing, and CORS would quietly fail.
     throw new SkyportError(
       'INVALID_DEFINITION',

@@ -105,6 +105,7 @@ describe('cors()', () => {
   it('refuses "*" inside an origin list, which no browser origin matches, and credentials with "*"', () => {
     for (const options of [
       { origin: ['*'] },
+      { origin: 'https://a.example, *'.split(',') },
       { origin: ['https://a.example', '*'], credentials: true },
       { credentials: true },
     ]) {
