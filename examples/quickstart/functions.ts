@@ -13,7 +13,7 @@ export const createTodo = http({ method: 'POST', path: '/todos', body: Todo }).h
 export const getTodo = http({ method: 'GET', path: '/todos/:id' }).handle(async (req) => {
   const todo = todos.get(req.params.id);
   if (!todo) throw new NotFound(`no todo ${req.params.id}`); // 404 application/problem+json
-  return todo;
+  return { id: req.params.id, ...todo };
 });
 
 export const reminders = queue({ name: 'reminders', body: z.object({ id: z.string() }) }).handle(

@@ -6,7 +6,7 @@ it('creates and reads a todo', async () => {
   const res = await invoke(createTodo, httpRequest({ method: 'POST', path: '/todos', body: { title: 'ship it' } }));
   expect(res.status).toBe(201);
   expect(res.body).toEqual({ id: '1', title: 'ship it', done: false });
-  expect((await invoke(getTodo, httpRequest({ path: '/todos/1' }))).body).toEqual({ title: 'ship it', done: false });
+  expect((await invoke(getTodo, httpRequest({ path: '/todos/1' }))).body).toEqual(res.body);
   expect((await invoke(getTodo, httpRequest({ path: '/todos/2' }))).status).toBe(404);
 });
 

@@ -99,7 +99,7 @@ it('serves every function from one Node server', async () => {
   });
   expect(created.status).toBe(201);
   const { id } = (await created.json()) as { id: string };
-  expect(await (await fetch(`${server?.url}/todos/${id}`)).json()).toEqual({ title: 'on node', done: false });
+  expect(await (await fetch(`${server?.url}/todos/${id}`)).json()).toEqual({ id, title: 'on node', done: false });
   const reminded = await fetch(`${server?.url}/_skyport/reminders`, {
     method: 'POST',
     body: JSON.stringify({ body: { id } }),
