@@ -115,7 +115,9 @@ describe('Deploy', () => {
     expect(serve).toContain('gracefulShutdown(server)');
     const gcpScripts = (JSON.parse(read('examples/orders/gcp/package.json')) as { scripts: Record<string, string> })
       .scripts;
-    expect(gcpScripts['deploy:api']).toMatch(/^npm run build && gcloud functions deploy api --gen2 .*--entry-point=api/);
+    expect(gcpScripts['deploy:api']).toMatch(
+      /^npm run build && gcloud functions deploy api --gen2 .*--entry-point=api/,
+    );
   });
 
   it('the legacy Lambda handler gets CORS and a time budget without being edited', () => {
