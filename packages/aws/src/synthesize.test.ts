@@ -186,6 +186,12 @@ describe('the event made for a handler written for a REST API or a load balancer
       requestContext: { httpMethod: 'POST', resourcePath: '/items/{id}', identity: { userAgent: 'curl/8' } },
     });
     expect(event.requestContext.path).toBe(`/${event.requestContext.stage}/items/7`);
+    // The request fields a REST API sends, which legacy handlers log or key on.
+    expect(event.requestContext.requestTime).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+    expect(event.requestContext).toMatchObject({
+      extendedRequestId: expect.any(String),
+      domainPrefix: expect.any(String),
+    });
   });
 
   it('is a load balancer event with encoded query values, and its result without statusCode a 502', async () => {
