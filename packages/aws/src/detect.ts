@@ -81,6 +81,17 @@ export function isHttpApi(event: unknown): boolean {
 }
 
 /**
+ * Whether a payload 2.0 event (with its `requestContext`) came from a Lambda Function URL rather
+ * than an HTTP API: its domain is a `lambda-url` one, or it has no route key.
+ *
+ * @example
+ * isFunctionUrl(event, event.requestContext); // true for `abc.lambda-url.eu-west-1.on.aws`
+ */
+export function isFunctionUrl(event: Obj, rc: Obj): boolean {
+  return (str(rc.domainName)?.includes('.lambda-url.') ?? false) || event.routeKey === undefined;
+}
+
+/**
  * Tells which AWS event source sent `event`: `apigw-v1` (REST and HTTP API payload 1.0),
  * `apigw-v2`, `function-url`, `alb`, `sqs`, `sns`, `s3`, `s3-eventbridge`, `eventbridge`,
  * `scheduled` (EventBridge rules and Scheduler), `kinesis`, `dynamodb`, `apigw-authorizer`,
@@ -97,8 +108,7 @@ export function detectAwsEvent(event: unknown): AwsSource {
   const rc = obj(e.requestContext);
   if (rc) {
     if (obj(rc.http) && typeof e.rawPath === 'string' && !isRequestAuthorizer(e)) {
-      const domain = str(rc.domainName);
-      return (domain?.includes('.lambda-url.') ?? false) || e.routeKey === undefined ? 'function-url' : 'apigw-v2';
+      return isFunctionUrl(e, rc) ? 'function-url' : 'apigw-v2';
     }
     if (obj(rc.elb)) return 'alb';
     if (isRequestAuthorizer(e)) return 'apigw-authorizer';

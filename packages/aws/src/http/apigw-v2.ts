@@ -5,6 +5,7 @@
  */
 import type { HttpRequestInit, HttpResponse } from '@skyport/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { isFunctionUrl } from '../detect.js';
 import { type Obj, obj, str } from '../util.js';
 import { encodeDecodedPath, headersOut, requestBody, responseBody } from './body.js';
 
@@ -45,23 +46,21 @@ function normalized(headers: Obj): boolean {
 }
 
 /**
- * An HTTP API 2.0 / Function URL event as a request init: what every request needs, and the
- * strings a wrapped handler could replace on the event (query, client address), are taken up
- * front; cookies, path parameters (both kept by core once read) and the URL when asked for, so
- * an invocation allocates and copies less. The getters never throw, whatever the event.
- */
-/**
  * The path as the client sent it. A Function URL gives it so; an HTTP API gives it decoded
  * (`/files/100%25` arrives as `/files/100%`), so its `%`, `#` and `?` are escaped again.
  */
 function sentPath(event: Obj, rc: Obj): string {
   const rawPath = str(event.rawPath) || '/';
   if (!rawPath.includes('%') && !rawPath.includes('#') && !rawPath.includes('?')) return rawPath;
-  const domain = str(rc.domainName);
-  const functionUrl = (domain?.includes('.lambda-url.') ?? false) || event.routeKey === undefined;
-  return functionUrl ? rawPath : encodeDecodedPath(rawPath);
+  return isFunctionUrl(event, rc) ? rawPath : encodeDecodedPath(rawPath);
 }
 
+/**
+ * An HTTP API 2.0 / Function URL event as a request init: what every request needs, and the
+ * strings a wrapped handler could replace on the event (query, client address), are taken up
+ * front; cookies, path parameters (both kept by core once read) and the URL when asked for, so
+ * an invocation allocates and copies less. The getters never throw, whatever the event.
+ */
 class HttpApiInit implements HttpRequestInit {
   readonly method: string;
   readonly path: string;
