@@ -457,6 +457,20 @@ describe('EventBridge', () => {
     ]);
     expect(seen[0]?.scheduledTime.toISOString()).toBe('1970-01-01T00:00:00.000Z');
   });
+
+  it('rejects with an error when a handler throws undefined, which the Lambda runtime would report as success', async () => {
+    // biome-ignore lint/complexity/noUselessUndefined: the falsy rejection is the case under test
+    const fn = schedule({ cron: '0 3 * * *' }).handle(() => Promise.reject(undefined));
+    const handler = toLambda(fn);
+    const failure = await handler(
+      fixture('eventbridge/aws-lambda-dotnet__scheduled-event.json') as never,
+      createLambdaContext(),
+    ).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ name: 'SkyportError', code: 'HANDLER_FAILED' });
+  });
 });
 
 describe('EventBridge Scheduler target input', () => {

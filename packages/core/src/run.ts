@@ -170,7 +170,8 @@ function fail(error: unknown, ctx: Context, method: unknown): HttpResponse {
 
 /**
  * Runs a non-HTTP function for one event. Resolves when the handler succeeded (or the event was
- * filtered out by the definition); rejects with the handler's error otherwise, after logging it.
+ * filtered out by the definition); rejects with the handler's error otherwise, after logging it
+ * (a falsy one, `throw undefined`, as a `SkyportError` with code `HANDLER_FAILED`).
  *
  * @example
  * await runEvent(fn, createScheduleTick({ name: 'nightly', scheduledTime: event.time }), ctx);
@@ -184,7 +185,9 @@ export async function runEvent<K extends Kind>(
     return await fn.dispatch(event, ctx);
   } catch (error) {
     logFailure(ctx.log, error, `${fn.kind} function failed`);
-    throw error;
+    // A platform that tells failure from success by the rejection's truthiness (the Lambda
+    // runtime, the Functions Framework) would take `throw undefined` for success.
+    throw error || new SkyportError('HANDLER_FAILED', `the ${fn.kind} function failed with ${String(error)}`);
   } finally {
     endContext(ctx);
   }

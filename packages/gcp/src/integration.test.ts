@@ -57,8 +57,10 @@ const api = router(createItem, upload, whoami);
 const Order = z.object({ orderId: z.string() });
 const orders = queue({ name: 'orders' }).handle((msg: Message, ctx) => {
   seen.push({ msg, requestId: ctx.requestId, trace: ctx.trace });
-  const body = msg.body as { fail?: boolean } | string;
+  const body = msg.body as { fail?: boolean; falsy?: true } | string;
   if (typeof body === 'object' && body !== null && body.fail) throw new Error('boom: secret detail');
+  // biome-ignore lint/complexity/noUselessUndefined: the falsy rejection is the case under test
+  if (typeof body === 'object' && body !== null && 'falsy' in body) return Promise.reject(undefined);
 });
 const strictOrders = queue({ name: 'orders', body: Order }).handle((msg) => {
   seen.push(msg.body);
@@ -281,6 +283,13 @@ describe('Pub/Sub', () => {
     const res = await withNodeEnv('production', () => fetch(url('orders'), structured(failing)));
     expect(res.status).toBe(500);
     expect(await res.text()).not.toContain('secret detail');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('answers 500 when the handler rejects with undefined, which the framework would take for success', async () => {
+    const failing = { ...input, data: { message: { messageId: 'm-2', data: btoa('{"falsy":true}') } } };
+    const res = await fetch(url('orders'), structured(failing));
+    expect(res.status).toBe(500);
     expect(seen).toHaveLength(1);
   });
 
