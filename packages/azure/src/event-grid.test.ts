@@ -65,6 +65,32 @@ describe('toAzure: Event Grid blob events as storage', () => {
     ]);
   });
 
+  it("names the blob of a CloudEvents-schema subject without its leading slash, as in Microsoft's sample", async () => {
+    // Prepare
+    const seen: StorageEvent[] = [];
+    const fn = storage({ bucket: 'c' }).handle((event) => {
+      seen.push(event);
+    });
+    const sample = {
+      specversion: '1.0',
+      type: 'Microsoft.Storage.BlobCreated',
+      source: '/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a',
+      id: '9aeb0fdf-c01e-0131-0922-9eb54906e209',
+      time: '2019-11-18T15:13:39.4589254Z',
+      subject: 'blobServices/default/containers/c/blobs/new-file.png',
+      dataschema: '#',
+      data: { api: 'PutBlockList', eTag: '0x8D76C39E4407333', contentType: 'image/png', contentLength: 30699 },
+    };
+
+    // Act
+    await toAzure(fn)(sample, invocation(grid).context);
+
+    // Assert
+    expect(seen.map((e) => [e.type, e.bucket, e.key, e.size, e.contentType])).toEqual([
+      ['created', 'c', 'new-file.png', 30699, 'image/png'],
+    ]);
+  });
+
   it('takes a whole webhook array as a batch and refuses events that are not blob events', async () => {
     // Prepare
     const fn = storage({ bucket: 'b' }).handle(() => undefined);

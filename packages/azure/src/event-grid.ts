@@ -47,7 +47,8 @@ function eventsOf(trigger: unknown, kind: Kind): Record<string, unknown>[] {
   });
 }
 
-const blobSubject = /^\/blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/;
+// Event Grid-schema subjects start with `/`; Microsoft's CloudEvents-schema samples leave it out.
+const blobSubject = /^\/?blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/;
 
 /**
  * The storage events of an Event Grid invocation carrying blob events.
