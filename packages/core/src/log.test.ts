@@ -80,6 +80,27 @@ describe('the built-in logger', () => {
     });
   });
 
+  it('redacts the value after a credential name in a flat name/value list such as rawHeaders', () => {
+    // Prepare
+    const { lines, log, leaks } = collect();
+    const raw = {
+      rawHeaders: ['Host', 'api.example', 'Authorization', 'Bearer top-secret', 'COOKIE', 'session=cookie-secret'],
+    };
+    // Act
+    log.info({ raw }, 'raw request');
+    log.info('%j', ['x-api-key', 'key-secret']);
+    // Assert
+    expect(leaks()).toEqual([[], []]);
+    expect(JSON.parse(lines[0] as string).raw.rawHeaders).toEqual([
+      'Host',
+      'api.example',
+      'Authorization',
+      '[Redacted]',
+      'COOKIE',
+      '[Redacted]',
+    ]);
+  });
+
   it('redacts at any depth, and replaces a line too deep to serialise rather than leak it', () => {
     // Prepare
     const { lines, log, leaks } = collect();

@@ -106,9 +106,22 @@ export const credentialKeys: readonly string[] = [...credentialHeaders, 'cookies
 const credentialKeySet = new Set(credentialKeys);
 
 /**
+ * Whether `key` is an odd index of a flat name/value list (Node's `rawHeaders`, undici's header
+ * arrays) whose name before it is a credential: `['authorization', 'Bearer t']`.
+ */
+function followsCredential(holder: unknown, key: string): boolean {
+  if (!Array.isArray(holder)) return false;
+  const index = Number(key);
+  if (index % 2 !== 1) return false;
+  const name = holder[index - 1];
+  return typeof name === 'string' && credentialKeySet.has(name.toLowerCase());
+}
+
+/**
  * JSON for a log line that never throws: errors become objects, BigInts strings, and cycles
  * `"[Circular]"`. Unless `redact` is false, every `credentialKeys` key, at any depth (in a
- * merged object, a child's bindings or an interpolated argument alike), becomes `"[Redacted]"`.
+ * merged object, a child's bindings or an interpolated argument alike), becomes `"[Redacted]"`,
+ * and so does the value after a credential name in a flat name/value list (`rawHeaders`).
  * A log call must not turn a handled failure into a crash: a line too deep for `JSON.stringify`
  * is replaced whole by an `unserialisable log line` notice.
  *
@@ -119,7 +132,9 @@ export function safeJson(value: unknown, redact = true): string {
   const seen = new WeakSet<object>();
   try {
     return JSON.stringify(value, function replace(this: unknown, key: string, raw: unknown) {
-      if (redact && key !== '' && credentialKeySet.has(key.toLowerCase())) return '[Redacted]';
+      if (redact && key !== '' && (credentialKeySet.has(key.toLowerCase()) || followsCredential(this, key))) {
+        return '[Redacted]';
+      }
       const item = raw instanceof Error ? serialiseError(raw) : raw;
       if (typeof item === 'bigint') return item.toString();
       if (typeof item === 'object' && item !== null) {

@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage, request as send } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createMessage, HttpError, http, queue } from '@skyport/core';
 import { aws, collectLogs, httpRequest, invoke, type LogCollector, type LogLine } from '@skyport/testing';
 import fc from 'fast-check';
@@ -193,6 +195,23 @@ describe('logger() redaction', () => {
       (line) => line.level === 50 || line.level === 'error' || line.msg === '500 Internal Server Error',
     );
     expect(JSON.stringify(failure)).toContain('upstream said 401');
+  });
+
+  it("redacts credential values in a raw Node request's rawHeaders, a name/value list", async () => {
+    const raw = await incoming({ Authorization: 'Bearer raw-header-secret', cookie: 'sid=raw-cookie-secret' });
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => {
+        ctx.log.info({ raw }, 'the raw request');
+        ctx.log.info({ list: ['cookie', 'sid=list-secret', 'accept', '*/*'] }, 'a list');
+      });
+    await invoke(fn, httpRequest(), base);
+
+    for (const secret of ['raw-header-secret', 'raw-cookie-secret', 'list-secret']) {
+      expect(logs.text()).not.toContain(secret);
+    }
+    expect(logs.lines[0]?.raw).toMatchObject({ rawHeaders: expect.arrayContaining(['Authorization', '[Redacted]']) });
+    expect(logs.lines[1]?.list).toEqual(['cookie', '[Redacted]', 'accept', '*/*']);
   });
 
   it('redacts top-level credential keys and set-cookie on logged responses', async () => {
@@ -948,3 +967,21 @@ describe('logger() invocation bindings', () => {
     }
   });
 });
+
+/** A real request as Node's server hands it over, sent with `headers`. */
+async function incoming(headers: Record<string, string>): Promise<IncomingMessage> {
+  let received: IncomingMessage | undefined;
+  const server = createServer((req, res) => {
+    received = req;
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    send({ port, host: '127.0.0.1', headers }, (res) => res.resume().on('end', resolve))
+      .on('error', reject)
+      .end();
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return received as IncomingMessage;
+}

@@ -62,6 +62,16 @@ function isSecretKey(key: string): boolean {
 
 const censor = '[Redacted]';
 
+/**
+ * Whether `index` is that of a value in a flat name/value list (Node's `rawHeaders`, undici's
+ * header arrays) whose name is a credential: `['authorization', 'Bearer t']`.
+ */
+function followsCredential(list: readonly unknown[], index: number): boolean {
+  if (index % 2 !== 1) return false;
+  const name = list[index - 1];
+  return typeof name === 'string' && isSecretKey(name);
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
@@ -109,7 +119,7 @@ function scrubValue(value: unknown, depth: number, seen: Set<object>): unknown {
     if (Array.isArray(value)) {
       let out: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
-        const next = scrubValue(value[i], depth + 1, seen);
+        const next = followsCredential(value, i) ? censor : scrubValue(value[i], depth + 1, seen);
         if (next !== value[i]) {
           out ??= [...value];
           out[i] = next;
@@ -158,7 +168,9 @@ function scrubbedClone(value: unknown, depth: number, copies: Map<object, unknow
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     copies.set(value, out);
-    for (const item of value) out.push(scrubbedClone(item, depth + 1, copies));
+    for (let i = 0; i < value.length; i++) {
+      out.push(followsCredential(value, i) ? censor : scrubbedClone(value[i], depth + 1, copies));
+    }
     return out;
   }
   let source: unknown = value;
