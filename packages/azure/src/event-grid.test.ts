@@ -171,4 +171,24 @@ describe('toAzure: Event Grid custom events as CloudEvents', () => {
       kind: 'events',
     });
   });
+
+  it('decodes data_base64 of a CloudEvent to bytes and refuses data_base64 that is not base64', async () => {
+    // Prepare
+    const seen: CloudEvent[] = [];
+    const fn = events().handle((event) => {
+      seen.push(event);
+    });
+    const binary = { specversion: '1.0', type: 'Contoso.Bin', source: '/contoso', id: '1', data_base64: 'aGVsbG8=' };
+
+    // Act
+    await toAzure(fn)(binary, invocation(grid).context);
+    const bad = toAzure(fn)({ ...binary, data_base64: 'not base64!' }, invocation(grid).context);
+
+    // Assert
+    expect(seen[0]?.data).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(seen[0]?.data as Uint8Array).toString('utf8')).toBe('hello');
+    expect(seen[0]?.extensions).toEqual({});
+    await expect(bad).rejects.toMatchObject({ code: 'INVALID_EVENT', kind: 'events', shape: 'eventGridTrigger' });
+    await expect(bad).rejects.toThrow(/data_base64/);
+  });
 });

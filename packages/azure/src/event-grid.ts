@@ -10,6 +10,7 @@ import {
   type CloudEvent,
   createCloudEvent,
   createStorageEvent,
+  decodeBase64,
   type Kind,
   SkyportError,
   type StorageEvent,
@@ -89,8 +90,21 @@ export function eventGridStorageItems(trigger: unknown, kind: Kind): BatchItem<S
   });
 }
 
+const cloudAttributes: ReadonlySet<string> = new Set([
+  'id',
+  'source',
+  'type',
+  'specversion',
+  'subject',
+  'time',
+  'datacontenttype',
+  'data',
+  'data_base64',
+]);
+
 /**
- * The CloudEvents of an Event Grid invocation (either schema).
+ * The CloudEvents of an Event Grid invocation (either schema). Binary data (`data_base64`)
+ * becomes bytes (`Uint8Array`); data_base64 that is not base64 is `INVALID_EVENT`.
  *
  * @example
  * eventGridCloudItems(event, 'events'); // [{ id, event: { id, source: topic, type: eventType, ... } }]
@@ -100,9 +114,15 @@ export function eventGridCloudItems(trigger: unknown, kind: Kind): BatchItem<Clo
     const fields = fieldsOf(raw);
     const cloud = typeof raw.specversion === 'string';
     const extensions: Record<string, unknown> = {};
+    let data = fields.data;
     if (cloud) {
-      const known = new Set(['id', 'source', 'type', 'specversion', 'subject', 'time', 'datacontenttype', 'data']);
-      for (const key of Object.keys(raw)) if (!known.has(key)) extensions[key] = raw[key];
+      for (const key of Object.keys(raw)) if (!cloudAttributes.has(key)) extensions[key] = raw[key];
+      // The CloudEvents JSON format carries binary data as `data_base64` in place of `data`.
+      if (data === undefined && raw.data_base64 !== undefined) {
+        const bytes = typeof raw.data_base64 === 'string' ? decodeBase64(raw.data_base64) : undefined;
+        if (bytes === undefined) throw invalidEvent(kind, 'eventGridTrigger', 'data_base64 is not base64');
+        data = bytes;
+      }
     } else {
       if (raw.dataVersion !== undefined) extensions.dataversion = raw.dataVersion;
       if (raw.metadataVersion !== undefined) extensions.metadataversion = raw.metadataVersion;
@@ -117,7 +137,7 @@ export function eventGridCloudItems(trigger: unknown, kind: Kind): BatchItem<Clo
         subject: fields.subject,
         time: fields.time,
         datacontenttype: asString(raw.datacontenttype) ?? (cloud ? undefined : 'application/json'),
-        data: fields.data,
+        data,
         extensions,
         raw,
       });
