@@ -200,7 +200,22 @@ describe('jwtAuth with a remote JWKS', () => {
     expect(res.headers['www-authenticate']).toBe('Bearer realm="orders"');
   });
 
-  for (const header of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b', 'Bearer "quoted"', 'Token abc.def.ghi']) {
+  for (const header of ['Basic dXNlcjpwYXNz', 'Token abc.def.ghi', 'Bearerabc.def.ghi']) {
+    it(`answers the bare challenge, with no error code, to another scheme "${header.split(' ')[0]}..."`, async () => {
+      // Prepare
+      const fn = secured({ realm: 'orders' });
+      tokens.push(header);
+
+      // Act
+      const res = await call(fn, undefined, header);
+
+      // Assert
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="orders"');
+    });
+  }
+
+  for (const header of ['Bearer', 'Bearer a b', 'Bearer "quoted"', 'bearer  a.b.c d']) {
     it(`answers 401 invalid_token for the malformed header "${header.split(' ')[0]}..."`, async () => {
       const fn = secured();
       tokens.push(header);

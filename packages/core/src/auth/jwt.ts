@@ -130,10 +130,16 @@ function reasonOf(error: unknown): string {
   return 'the token is invalid';
 }
 
-/** Reads `Authorization: Bearer <token>`; `null` when the header is there but malformed. */
+/**
+ * Reads `Authorization: Bearer <token>`: `undefined` when there is no bearer credential (no
+ * header, or another scheme such as `Basic`), `null` when the Bearer header is malformed.
+ */
 export function bearerToken(req: HttpRequest): string | undefined | null {
   const header = req.header('authorization');
   if (header === undefined) return undefined;
+  // RFC 6750 3.1: a client using another authentication scheme gets the bare challenge, no
+  // error code; only a Bearer credential can be malformed.
+  if (!/^Bearer(?: |$)/i.test(header)) return undefined;
   const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
   return match?.[1] ?? null;
 }
