@@ -328,6 +328,35 @@ describe('jwtAuth with a secret or a public key', () => {
     expect((await invoke(lenient, request)).text).toBe('svc');
   });
 
+  it('keeps exp required when requiredClaims lists other claims', async () => {
+    // Prepare
+    const secret = 'a-very-long-shared-secret-for-tests-only';
+    const token = (expires: boolean) => {
+      const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('svc').setIssuer(issuer);
+      return (expires ? jwt.setExpirationTime('1m') : jwt).sign(new TextEncoder().encode(secret));
+    };
+    const fn = http()
+      .use(jwtAuth({ secret, issuer, requiredClaims: ['sub'] }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    const noSub = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(issuer)
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode(secret));
+    const send = async (jwt: string) => invoke(fn, httpRequest({ headers: { authorization: `Bearer ${jwt}` } }));
+
+    // Act
+    const forever = await send(await token(false));
+    const expiring = await send(await token(true));
+    const anonymous = await send(noSub);
+
+    // Assert
+    expect(forever.status).toBe(401);
+    expect(forever.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(expiring.text).toBe('svc');
+    expect(anonymous.status).toBe(401);
+  });
+
   it('refuses a secret shorter than 32 bytes, or empty, when the function is defined', () => {
     for (const secret of ['', 's', 'x'.repeat(31), new Uint8Array(16)]) {
       expect(() => jwtAuth({ secret })).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));

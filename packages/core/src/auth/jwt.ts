@@ -41,8 +41,8 @@ export type JwtAuthOptions = JwtKeyOptions & {
   /** Seconds of clock skew tolerated on `exp` / `nbf` / `iat` (default 5). */
   readonly clockTolerance?: number | undefined;
   /**
-   * Claims every token must carry (default `['exp']`: a token that never expires is refused).
-   * `[]` accepts tokens without `exp`, for issuers that do not set it.
+   * Claims every token must carry besides `exp`, which is always required: a token that never
+   * expires is refused. Only `[]` drops `exp` too, for issuers that do not set it.
    */
   readonly requiredClaims?: readonly string[] | undefined;
   /** Scopes every token must carry (403 otherwise). */
@@ -155,6 +155,16 @@ export function principalFromClaims(payload: JWTPayload, source: Principal['sour
 }
 
 /**
+ * `exp` stays required whatever else is listed, so adding `sub` cannot silently accept tokens
+ * that never expire; an empty list is the one explicit way to accept them.
+ */
+function requiredClaimsOf(listed: readonly string[] | undefined): string[] {
+  if (listed === undefined) return ['exp'];
+  if (listed.length === 0) return [];
+  return [...new Set(['exp', ...listed])];
+}
+
+/**
  * Verifies `Authorization: Bearer <jwt>` and adds `ctx.auth`. 401 with an RFC 6750
  * `WWW-Authenticate` challenge for a missing, malformed or invalid token; 403 when a required
  * scope is missing; 503 when the JWKS endpoint cannot be reached and no keys are cached. The token
@@ -197,7 +207,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
     audience:
       typeof options.audience === 'string' || options.audience === undefined ? options.audience : [...options.audience],
     clockTolerance: options.clockTolerance ?? 5,
-    requiredClaims: [...(options.requiredClaims ?? ['exp'])],
+    requiredClaims: requiredClaimsOf(options.requiredClaims),
   };
   const required = options.requiredScopes ?? [];
   const realm = options.realm;
