@@ -101,6 +101,35 @@ describe('logger() on AWS', () => {
   });
 });
 
+describe('logger() with an unsampled X-Ray trace (Active tracing off)', () => {
+  const root = '1-65a1b2c3-0123456789abcdef01234567';
+  afterEach(() => {
+    delete process.env._X_AMZN_TRACE_ID;
+  });
+
+  it("still writes the trace id of Lambda's unsampled _X_AMZN_TRACE_ID, so lines correlate", async () => {
+    process.env._X_AMZN_TRACE_ID = `Root=${root};Parent=1111111111111111;Sampled=0;Lineage=a:1`;
+    const fn = http()
+      .use(logger())
+      .handle((_req, ctx) => ctx.log.info('hi'));
+    await invoke(fn, httpRequest(), { ...base, cloud: 'aws' });
+    expect(logs.lines[0]).toMatchObject({
+      traceId: '65a1b2c30123456789abcdef01234567',
+      spanId: '1111111111111111',
+      xrayTraceId: root,
+    });
+  });
+
+  it('writes the trace id of a header without a parent span, and no span id', async () => {
+    const fn = http()
+      .use(logger())
+      .handle((_req, ctx) => ctx.log.info('hi'));
+    await invoke(fn, httpRequest({ headers: { 'x-amzn-trace-id': `Root=${root}` } }), { ...base, cloud: 'aws' });
+    expect(logs.lines[0]).toMatchObject({ traceId: '65a1b2c30123456789abcdef01234567', xrayTraceId: root });
+    expect(logs.lines[0]).not.toHaveProperty('spanId');
+  });
+});
+
 describe('logger() redaction', () => {
   it('redacts credential headers and configured paths, and no line holds a secret', async () => {
     await invoke(createOrder({ redact: ['body.password'] }), request, { ...base, cloud: 'aws' });

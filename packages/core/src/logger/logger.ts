@@ -4,7 +4,7 @@ import { batchOf } from '../context.js';
 import { toHttpError } from '../errors.js';
 import { credentialKeys, envLevel, getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
-import { findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
+import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
 
 /** The line format: one per host, or `auto` to follow `ctx.cloud`. */
@@ -445,16 +445,19 @@ function chindingsFor(
   // `tracing()` without an SDK parsed the caller's parent: its ids are the parsers' output too.
   const parsed = parsedParentOf(ctx);
   const fromContext = parsed === undefined ? traceIdsOf(ctx) : undefined;
-  const ids = parsed ?? fromContext ?? findParent(event, ctx);
+  const ids = parsed ?? fromContext ?? findParent(event, ctx) ?? correlationOf(event, ctx);
   if (ids === undefined) return out;
   // The header parsers return lower-case hex only; ids another middleware put on the context are escaped.
   const traceId = fromContext === undefined ? `"${ids.traceId}"` : jsonString(ids.traceId);
-  const spanId = fromContext === undefined ? `"${ids.spanId}"` : jsonString(ids.spanId);
+  const spanId =
+    ids.spanId === undefined ? undefined : fromContext === undefined ? `"${ids.spanId}"` : jsonString(ids.spanId);
   if (format === 'gcp' && project !== undefined) {
     const trace = jsonString(`projects/${project}/traces/${ids.traceId}`);
-    return `${out},"logging.googleapis.com/trace":${trace},"logging.googleapis.com/spanId":${spanId}`;
+    out += `,"logging.googleapis.com/trace":${trace}`;
+    return spanId === undefined ? out : `${out},"logging.googleapis.com/spanId":${spanId}`;
   }
-  out += `,"traceId":${traceId},"spanId":${spanId}`;
+  out += `,"traceId":${traceId}`;
+  if (spanId !== undefined) out += `,"spanId":${spanId}`;
   // X-Ray's own notation, which the CloudWatch and X-Ray consoles link on.
   if (format === 'aws') out += `,"xrayTraceId":${jsonString(`1-${ids.traceId.slice(0, 8)}-${ids.traceId.slice(8)}`)}`;
   return out;
@@ -467,15 +470,15 @@ function bindingsFor(
   project: string | undefined,
 ): Record<string, unknown> {
   const bindings: Record<string, unknown> = { requestId: ctx.requestId, coldStart: ctx.coldStart };
-  const ids = traceIdsOf(ctx) ?? findParent(event, ctx);
+  const ids = traceIdsOf(ctx) ?? findParent(event, ctx) ?? correlationOf(event, ctx);
   if (ids === undefined) return bindings;
   if (format === 'gcp' && project !== undefined) {
     bindings['logging.googleapis.com/trace'] = `projects/${project}/traces/${ids.traceId}`;
-    bindings['logging.googleapis.com/spanId'] = ids.spanId;
+    if (ids.spanId !== undefined) bindings['logging.googleapis.com/spanId'] = ids.spanId;
     return bindings;
   }
   bindings.traceId = ids.traceId;
-  bindings.spanId = ids.spanId;
+  if (ids.spanId !== undefined) bindings.spanId = ids.spanId;
   if (format === 'aws') bindings.xrayTraceId = `1-${ids.traceId.slice(0, 8)}-${ids.traceId.slice(8)}`;
   return bindings;
 }

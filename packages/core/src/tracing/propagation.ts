@@ -218,6 +218,43 @@ export function findParent(event: unknown, ctx: Pick<Context, 'trace' | 'cloud'>
   return lambdaRead ? lambda : sampledXray(env);
 }
 
+const xrayRoot = /(?:^|;)\s*root\s*=\s*1-([0-9a-f]{8})-([0-9a-f]{24})\s*(?:;|$)/i;
+const xrayParent = /(?:^|;)\s*parent\s*=\s*([0-9a-f]{16})\s*(?:;|$)/i;
+
+/** The ids of an X-Ray header whatever its sampling decision; the parent span may be missing. */
+function xrayIds(value: unknown): { traceId: string; spanId: string | undefined } | undefined {
+  if (typeof value !== 'string') return undefined;
+  const root = xrayRoot.exec(value);
+  if (!root) return undefined;
+  const traceId = `${root[1]}${root[2]}`.toLowerCase();
+  if (traceId === zeroTraceId) return undefined;
+  const spanId = xrayParent.exec(value)?.[1]?.toLowerCase();
+  return { traceId, spanId: spanId === zeroSpanId ? undefined : spanId };
+}
+
+/**
+ * The X-Ray trace of an invocation for log correlation, when `findParent` found no parent: an
+ * unsampled header (Lambda's `_X_AMZN_TRACE_ID` with Active tracing off, API Gateway's
+ * `X-Amzn-Trace-Id`) is no span parent, yet its trace id still ties the invocation's lines to
+ * those of the services before it. Read in `findParent`'s order; the span id may be missing.
+ *
+ * @example
+ * const ids = findParent(event, ctx) ?? correlationOf(event, ctx);
+ */
+export function correlationOf(
+  event: unknown,
+  ctx: Pick<Context, 'trace' | 'cloud'>,
+): { traceId: string; spanId: string | undefined } | undefined {
+  const env = ctx.cloud === 'aws' ? process.env._X_AMZN_TRACE_ID : undefined;
+  const carrier = carrierOf(event);
+  return (
+    (carrier !== undefined && isRequest(event) ? xrayIds(env) : undefined) ??
+    xrayIds(carrier?.['x-amzn-trace-id']) ??
+    xrayIds((ctx.trace as Readonly<Record<string, unknown>> | undefined)?.['x-amzn-trace-id']) ??
+    xrayIds(env)
+  );
+}
+
 /** The trace ids `tracing()` adds to the context, which `logger()` reads. */
 export interface TraceIds {
   /** The current trace id (32 hex). */
