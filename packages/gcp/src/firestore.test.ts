@@ -36,12 +36,22 @@ describe('Firestore values', () => {
       n: null,
       t: new Date('2020-04-23T09:58:53.211Z'),
       bytes: new Uint8Array([1, 2]),
-      ref: 'projects/p/databases/(default)/documents/a/b',
+      ref: 'a/b',
       geo: { latitude: 1, longitude: 2 },
       arr: [1, { k: 'v' }],
       emptyArr: [],
       map: {},
     });
+  });
+
+  it('gives a reference as the document path, as the event key and db.doc() have it', () => {
+    expect(
+      fromFirestoreFields({
+        ref: { referenceValue: 'projects/p/databases/(default)/documents/users/u1' },
+        nested: { referenceValue: 'projects/p/databases/other-db/documents/users/u1/orders/o1' },
+        odd: { referenceValue: 'users/u1' },
+      }),
+    ).toEqual({ ref: 'users/u1', nested: 'users/u1/orders/o1', odd: 'users/u1' });
   });
 
   it('gives undefined for what is not a typed value', () => {

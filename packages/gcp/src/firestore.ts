@@ -141,6 +141,15 @@ function text(raw: unknown): string | typeof WRONG {
 }
 
 /**
+ * A reference as the referenced document's path (`users/u1`), what `DocumentReference.path`
+ * gives and `db.doc()` takes, like the event's `key.path`. A name of another form stays as sent.
+ */
+function reference(raw: unknown): string | typeof WRONG {
+  if (typeof raw !== 'string') return WRONG;
+  return /^projects\/[^/]+\/databases\/[^/]+\/documents\/(.+)$/.exec(raw)?.[1] ?? raw;
+}
+
+/**
  * The scalar value types in the order they are tried, each with its decoder and what the
  * Firestore JSON mapping allows (for the error).
  */
@@ -152,7 +161,7 @@ const scalars: readonly (readonly [type: string, expected: string, decode: (raw:
   ['doubleValue', 'a number, a numeric string, "NaN", "Infinity" or "-Infinity"', double],
   ['timestampValue', 'an RFC 3339 date-time string', timestamp],
   ['bytesValue', 'a base64 string', bytes],
-  ['referenceValue', 'a document name string', text],
+  ['referenceValue', 'a document name string', reference],
   ['geoPointValue', 'an object with numeric latitude and longitude', geoPoint],
 ];
 
@@ -192,7 +201,7 @@ function decodeValue(value: unknown, at: At): unknown {
 
 /**
  * A Firestore typed value as a plain JS value: integers become numbers (strings when beyond
- * `Number.MAX_SAFE_INTEGER`), timestamps `Date`s, bytes `Uint8Array`s, references their path,
+ * `Number.MAX_SAFE_INTEGER`), timestamps `Date`s, bytes `Uint8Array`s, references the document path (`users/u1`),
  * geo points `{ latitude, longitude }`, arrays and maps recursively (every map field an own
  * property, `__proto__` included). What is not a typed value gives `undefined`; a typed value of
  * the wrong JSON type (`{ "integerValue": "12abc" }`) or nested more than 100 levels deep
