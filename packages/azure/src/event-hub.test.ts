@@ -40,6 +40,26 @@ describe('toAzure: Event Hubs', () => {
     expect(record.body).toEqual({ temperature: 21.5 });
   });
 
+  it('without a declared cardinality (the host default, one) keeps an array body as one event', async () => {
+    // Prepare
+    const metadata = fromRpcMetadata(
+      fixture('eventhub/azure-functions-python-library__eventhub.trigger-metadata.rpc.json'),
+    );
+    const { fn, seen } = recorder();
+    const options = { trigger: { type: 'eventHubTrigger', name: 'event', eventHubName: 'h' } };
+
+    // Act
+    await toAzure(fn)([1, 2, 3], invocation({ triggerMetadata: metadata, options }).context);
+    await toAzure(fn)([4, 5], invocation({ triggerMetadata: { sequenceNumberArray: [8, 9] }, options }).context);
+
+    // Assert: the *Array metadata, not the body, tells a batch
+    expect(seen.map((r) => [r.sequence, r.body])).toEqual([
+      ['47', [1, 2, 3]],
+      ['8', 4],
+      ['9', 5],
+    ]);
+  });
+
   it('runs a many batch in order and stops at the first failure, reporting it and everything after', async () => {
     // Prepare
     const { fn, seen } = recorder((record) => record.sequence === '11');

@@ -57,6 +57,21 @@ function hasArrayMetadata(metadata: Record<string, unknown> | undefined): boolea
   );
 }
 
+/**
+ * Whether an Event Hubs invocation without a declared cardinality is a batch. The host sends
+ * `*Array` metadata for a batch and plain fields for one event (the default cardinality, `one`),
+ * whose body may well be a JSON array. Only an invocation with no event metadata at all (built by
+ * hand) falls back to the body's shape.
+ */
+function isEventHubBatch(metadata: Record<string, unknown> | undefined, trigger: unknown): boolean {
+  const fields = ['sequenceNumber', 'offset', 'enqueuedTimeUtc', 'partitionKey', 'systemProperties', 'properties'];
+  if (metadata !== undefined) {
+    if (fields.some((key) => `${key}Array` in metadata)) return true;
+    if (fields.some((key) => key in metadata)) return false;
+  }
+  return Array.isArray(trigger);
+}
+
 interface Runtime {
   readonly fn: SkyportFunction;
   readonly settings: AzureSettings;
@@ -110,7 +125,7 @@ function itemsOf(
       return serviceBusItems(trigger, metadata, { source, many, fallbackId: requestId });
     }
     case 'eventHubTrigger': {
-      const many = cardinality === undefined ? Array.isArray(trigger) : cardinality === 'many';
+      const many = cardinality === undefined ? isEventHubBatch(metadata, trigger) : cardinality === 'many';
       if (many && !Array.isArray(trigger)) throw invalidEvent(kind, type, 'an Event Hubs batch must be an array');
       const source = asString(declared?.eventHubName) ?? settings.eventHubName ?? fallbackName;
       return eventHubItems(trigger, metadata, { source, many, fallbackId: requestId });
