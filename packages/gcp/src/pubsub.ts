@@ -65,7 +65,9 @@ export function pubsubFields(
     for (const [key, value] of Object.entries(message.attributes))
       if (typeof value === 'string') attributes[key] = value;
   }
-  const attempt = [envelope.deliveryAttempt, message.deliveryAttempt, attributes.googclient_deliveryattempt]
+  // Only the platform counts deliveries. The `googclient_deliveryattempt` attribute is added by a
+  // client library's pull subscriber, never by push or Eventarc, so here any publisher could set it.
+  const attempt = [envelope.deliveryAttempt, message.deliveryAttempt]
     .map((value) => (typeof value === 'string' ? Number(value) : value))
     .find((value): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 1);
   const topic = fallback.source?.match(/\/topics\/([^/]+)$/)?.[1];
