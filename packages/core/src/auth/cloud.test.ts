@@ -90,6 +90,71 @@ describe('cloudPrincipal on AWS', () => {
     });
   });
 
+  it('reads REST API IAM auth from requestContext.identity, with the caller ARN as subject', async () => {
+    // Prepare
+    const event = fixture('aws/apigw-rest/powertools-ts__no-auth.json');
+    const caller = {
+      userArn: 'arn:aws:iam::123456789012:user/alice',
+      caller: 'AIDAEXAMPLEALICE',
+      accessKey: 'AKIAEXAMPLEKEY',
+      accountId: '123456789012',
+      user: 'AIDAEXAMPLEALICE',
+      apiKey: 'usage-plan-key',
+    };
+    const signed = {
+      ...event,
+      requestContext: {
+        ...event.requestContext,
+        identity: { ...(event.requestContext.identity as object), ...caller },
+      },
+    };
+
+    // Act
+    const res = await invoke(whoami, awsRequest(signed), onCloud('aws'));
+    const anonymous = await invoke(whoami, awsRequest(event), onCloud('aws'));
+
+    // Assert
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      subject: 'arn:aws:iam::123456789012:user/alice',
+      claims: {
+        userArn: 'arn:aws:iam::123456789012:user/alice',
+        caller: 'AIDAEXAMPLEALICE',
+        accessKey: 'AKIAEXAMPLEKEY',
+        accountId: '123456789012',
+        user: 'AIDAEXAMPLEALICE',
+      },
+      scopes: [],
+      source: 'aws-iam',
+    });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('prefers the JWT authorizer scope list and reads HTTP API bracketed list claims', async () => {
+    // Prepare
+    const event = fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-jwt-authorizer.json');
+    const withAuthorizer = (authorizer: unknown) => ({
+      ...event,
+      requestContext: { ...event.requestContext, authorizer },
+    });
+    const cases = [
+      { jwt: { claims: { sub: 'u1', scp: '[read write]' }, scopes: ['read', 'write'] } },
+      { jwt: { claims: { sub: 'u1', scp: '[read write]' }, scopes: null } },
+      { jwt: { claims: { sub: 'u1', scope: '[read write]' } } },
+      // HTTP API payload 1.0 puts the JWT authorizer's claims and scopes straight on `authorizer`.
+      { claims: { sub: 'u1', scope: 'x' }, scopes: ['read', 'write'] },
+    ];
+
+    // Act
+    const results = await Promise.all(cases.map((c) => invoke(whoami, awsRequest(withAuthorizer(c)), onCloud('aws'))));
+
+    // Assert
+    for (const res of results) {
+      expect(res.body).toMatchObject({ subject: 'u1', scopes: ['read', 'write'], source: 'aws-jwt-authorizer' });
+    }
+  });
+
   it('answers 401 when API Gateway ran no authorizer', async () => {
     const event = fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-jwt-authorizer.json');
     const res = await invoke(

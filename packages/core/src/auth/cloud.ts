@@ -70,21 +70,62 @@ function decodeJsonHeader(value: string, what: string): Json {
   throw new MalformedIdentity(`the ${what} header is malformed`);
 }
 
+/**
+ * The scopes of an API Gateway JWT authorizer: the `scopes` list API Gateway hands over when it
+ * has one, else the claims. HTTP API passes a list claim as one string, `"[read write]"`.
+ */
+function awsScopes(listed: unknown, claims: Json): string[] {
+  const granted = Array.isArray(listed) ? listed.filter((s): s is string => typeof s === 'string' && s !== '') : [];
+  if (granted.length > 0) return [...new Set(granted)];
+  const unbracket = (value: unknown) =>
+    typeof value === 'string' && value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+  return scopesOf({ scope: unbracket(claims.scope), scp: unbracket(claims.scp) });
+}
+
+/** The caller fields of a REST API `requestContext.identity`; `apiKey`, `sourceIp` and the like are not identity. */
+const restIamFields = [
+  'userArn',
+  'user',
+  'caller',
+  'accountId',
+  'accessKey',
+  'principalOrgId',
+  'cognitoIdentityId',
+  'cognitoIdentityPoolId',
+  'cognitoAuthenticationType',
+  'cognitoAuthenticationProvider',
+];
+
+/**
+ * REST API (v1) IAM auth puts the verified caller in `requestContext.identity`, not in
+ * `authorizer`; an unauthenticated request has the same object with `userArn: null`.
+ */
+function fromRestIam(requestContext: Json): Principal | undefined {
+  const identity = requestContext.identity;
+  const userArn = isObject(identity) ? str(identity.userArn) : undefined;
+  if (!isObject(identity) || userArn === undefined) return undefined;
+  const claims: Json = {};
+  for (const key of restIamFields)
+    if (identity[key] !== undefined && identity[key] !== null) claims[key] = identity[key];
+  return { subject: userArn, claims, scopes: [], source: 'aws-iam' };
+}
+
 function fromAws(req: HttpRequest): Principal | undefined {
   const raw = req.raw;
   const requestContext = isObject(raw) ? raw.requestContext : undefined;
-  const authorizer = isObject(requestContext) ? requestContext.authorizer : undefined;
-  if (!isObject(authorizer)) return undefined;
+  if (!isObject(requestContext)) return undefined;
+  const authorizer = requestContext.authorizer;
+  return (isObject(authorizer) ? fromAwsAuthorizer(authorizer) : undefined) ?? fromRestIam(requestContext);
+}
+
+function fromAwsAuthorizer(authorizer: Json): Principal | undefined {
   // HTTP API JWT authorizer: { jwt: { claims, scopes } }.
   if (isObject(authorizer.jwt) && isObject(authorizer.jwt.claims)) {
     const claims = authorizer.jwt.claims;
-    const listed = Array.isArray(authorizer.jwt.scopes)
-      ? authorizer.jwt.scopes.filter((s) => typeof s === 'string')
-      : [];
     return {
       subject: str(claims.sub),
       claims,
-      scopes: [...new Set([...listed, ...scopesOf(claims)])],
+      scopes: awsScopes(authorizer.jwt.scopes, claims),
       source: 'aws-jwt-authorizer',
     };
   }
@@ -98,15 +139,20 @@ function fromAws(req: HttpRequest): Principal | undefined {
       source: 'aws-lambda-authorizer',
     };
   }
-  // HTTP API / REST IAM auth: { iam: { userArn, userId, ... } }.
+  // HTTP API IAM auth: { iam: { userArn, userId, ... } }.
   if (isObject(authorizer.iam) && (str(authorizer.iam.userArn) ?? str(authorizer.iam.userId))) {
     const iam = authorizer.iam;
     return { subject: str(iam.userArn) ?? str(iam.userId), claims: iam, scopes: [], source: 'aws-iam' };
   }
-  // REST API Cognito user pool authorizer: { claims }.
+  // REST API Cognito user pool authorizer, and HTTP API JWT authorizer with payload 1.0: { claims, scopes? }.
   if (isObject(authorizer.claims)) {
     const claims = authorizer.claims;
-    return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'aws-jwt-authorizer' };
+    return {
+      subject: str(claims.sub),
+      claims,
+      scopes: awsScopes(authorizer.scopes, claims),
+      source: 'aws-jwt-authorizer',
+    };
   }
   // REST API Lambda authorizer: context keys flattened next to principalId.
   if (str(authorizer.principalId) !== undefined) {
