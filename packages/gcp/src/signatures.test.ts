@@ -29,7 +29,6 @@ beforeAll(async () => {
     const names = register(
       {
         [`anything-${signature}`]: anything,
-        [`authCreated-${signature}`]: authCreated,
         [`orders-${signature}`]: orders,
       },
       { functions, signature },
