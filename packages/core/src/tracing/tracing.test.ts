@@ -8,6 +8,7 @@ import {
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
+  type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import {
   type Context,
@@ -33,7 +34,7 @@ import {
   stream,
   timeout,
 } from '@skyport/core';
-import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector } from '@skyport/testing';
+import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector, message } from '@skyport/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { logger } from '../logger/index.js';
@@ -509,6 +510,42 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       await invoke(fn, httpRequest(), { cloud: 'aws' });
       expect(batched.getFinishedSpans()).toHaveLength(2);
     } finally {
+      trace.disable();
+      trace.setGlobalTracerProvider(tracerProvider);
+      await provider.shutdown();
+    }
+  });
+
+  it('stops waiting for a flush that hangs before the deadline, and answers what the handler gave', async () => {
+    // An exporter whose collector never answers (out of reach).
+    const waiting: (() => void)[] = [];
+    const hanging: SpanExporter = {
+      export: (_spans, done) => waiting.push(() => done({ code: 0 })),
+      shutdown: async () => undefined,
+    };
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new BatchSpanProcessor(hanging, { exportTimeoutMillis: 5000 })],
+    });
+    trace.disable();
+    trace.setGlobalTracerProvider(provider);
+    try {
+      const api = http()
+        .use(tracing())
+        .handle(() => 'ok');
+      const worker = queue({ name: 'q' })
+        .use(tracing())
+        .handle(() => undefined);
+      const deadline = Date.now() + 1500;
+      const res = await invoke(api, httpRequest(), { cloud: 'aws', deadline });
+      expect(res.status).toBe(200);
+      expect(Date.now()).toBeLessThan(deadline);
+      const batchDeadline = Date.now() + 1500;
+      const out = await invoke(worker, [message(), message()], { cloud: 'aws', deadline: batchDeadline });
+      expect(out).toMatchObject({ ok: true, failures: [] });
+      expect(Date.now()).toBeLessThan(batchDeadline);
+      expect(waiting.length).toBeGreaterThan(0);
+    } finally {
+      for (const release of waiting) release();
       trace.disable();
       trace.setGlobalTracerProvider(tracerProvider);
       await provider.shutdown();

@@ -77,15 +77,41 @@ function isFlushable(value: unknown): value is Flushable {
   return typeof (value as Partial<Flushable> | undefined)?.forceFlush === 'function';
 }
 
-/** Flushes the global SDK providers; nothing to do (and no cost) when none is registered. */
-async function flushProviders(): Promise<void> {
+/**
+ * How long before the invocation's deadline a flush stops being waited for: the default margin
+ * of `ctx.signal`, so that telemetry never turns a handled invocation into a timeout.
+ */
+const flushMarginMs = 500;
+
+/**
+ * Flushes the global SDK providers; nothing to do (and no cost) when none is registered. Waits
+ * at most until `flushMarginMs` before the deadline of `ctx`: an exporter that hangs (a collector
+ * out of reach) delays the answer, never fails it (the export goes on in the background).
+ */
+async function flushProviders(ctx: Context): Promise<void> {
   const proxy = trace.getTracerProvider();
   const tracerProvider = proxy instanceof ProxyTracerProvider ? proxy.getDelegate() : proxy;
   const meterProvider = metrics.getMeterProvider();
   const pending: Promise<void>[] = [];
   if (isFlushable(tracerProvider)) pending.push(tracerProvider.forceFlush());
   if (isFlushable(meterProvider)) pending.push(meterProvider.forceFlush());
-  if (pending.length > 0) await Promise.allSettled(pending);
+  if (pending.length === 0) return;
+  const flushed = Promise.allSettled(pending);
+  const budget = ctx.remainingTimeMs() - flushMarginMs;
+  if (budget === Number.POSITIVE_INFINITY) {
+    await flushed;
+    return;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const givenUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, budget));
+    timer.unref?.();
+  });
+  try {
+    await Promise.race([flushed, givenUp]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const triggers: Readonly<Record<Kind, string>> = {
@@ -511,7 +537,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       const finish = async () => {
         batches.delete(batch);
         if (meters?.live) record(meters, ctx, joined.failed, (performance.now() - joined.started) / 1000);
-        if (flush) await flushProviders();
+        if (flush) await flushProviders(batch);
       };
       if (!onBatchEnd(batch, finish)) return false;
       batches.set(batch, joined);
@@ -645,7 +671,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       const flush = options.flush ?? (ctx.cloud === 'aws' || ctx.cloud === 'gcp');
       if (batch === undefined || !joinBatch(batch, ctx, meters, failed, started, flush)) {
         if (meters?.live) record(meters, ctx, failed, (performance.now() - started) / 1000);
-        if (flush) await flushProviders();
+        if (flush) await flushProviders(ctx);
       }
     }
   };
