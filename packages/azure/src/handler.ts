@@ -110,13 +110,14 @@ function itemsOf(
       const many = cardinality === undefined ? hasArrayMetadata(metadata) : cardinality === 'many';
       if (many && !Array.isArray(trigger)) throw invalidEvent(kind, type, 'a Service Bus batch must be an array');
       const subscription = asString(declared?.subscriptionName) ?? settings.subscription;
-      // As `register()` names it: a subscription makes the function's name the topic by default,
-      // unless the function is FIFO (a session queue).
-      const fifo = (fn.options as { fifo?: unknown }).fifo === true;
+      // As `register()` names it: a subscription makes the function's name the topic by default
+      // (FIFO too: a session-enabled subscription), unless the trigger is a queue's.
       const topic =
         asString(declared?.topicName) ??
         settings.topicName ??
-        (subscription !== undefined && !fifo && typeof named === 'string' ? named : undefined);
+        (subscription !== undefined && settings.trigger !== 'serviceBusQueue' && typeof named === 'string'
+          ? named
+          : undefined);
       const source =
         asString(declared?.queueName) ??
         (topic !== undefined && subscription !== undefined ? `${topic}/${subscription}` : undefined) ??

@@ -156,13 +156,13 @@ describe('toAzure: Service Bus', () => {
     // Assert
     expect(seen.map((msg) => msg.source)).toEqual(['notify/mailer']);
 
-    // A FIFO function is a session queue for register(), subscription or not
+    // A FIFO function with a subscription is a session-enabled topic subscription for register()
     const fifo: Message[] = [];
     const sessions = queue({ name: 'notify', fifo: true, azure: { subscription: 'mailer' } }).handle((msg) => {
       fifo.push(msg);
     });
     await toAzure(sessions)('hello', context);
-    expect(fifo.map((msg) => msg.source)).toEqual(['notify']);
+    expect(fifo.map((msg) => msg.source)).toEqual(['notify/mailer']);
   });
 
   it('runs every message of a many batch and throws listing only the failed one', async () => {

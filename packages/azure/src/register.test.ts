@@ -16,6 +16,7 @@ const functions = {
   billing: queue({ name: 'billing', azure: { trigger: 'serviceBusQueue', connection: 'BillingBus' } }).handle(noop),
   audit: queue({ name: 'audit', fifo: true }).handle(noop),
   notify: queue({ name: 'notify', azure: { subscription: 'mailer' } }).handle(noop),
+  sessions: queue({ name: 'sessions', fifo: true, azure: { subscription: 'ordered' } }).handle(noop),
   telemetry: stream({ name: 'telemetry', azure: { consumerGroup: 'skyport' } }).handle(noop),
   uploads: storage({ bucket: 'uploads', on: ['created'], prefix: 'in/', suffix: '.png' }).handle(noop),
   cleanup: storage({ bucket: 'uploads' }).handle(noop),
@@ -69,6 +70,16 @@ describe('register', () => {
         method: 'serviceBusTopic',
         name: 'notify',
         options: { topicName: 'notify', subscriptionName: 'mailer', connection: 'AzureWebJobsServiceBus' },
+      },
+      {
+        method: 'serviceBusTopic',
+        name: 'sessions',
+        options: {
+          topicName: 'sessions',
+          subscriptionName: 'ordered',
+          connection: 'AzureWebJobsServiceBus',
+          isSessionsEnabled: true,
+        },
       },
       {
         method: 'eventHub',

@@ -74,7 +74,8 @@ function methodOf(fn: AnyFunction, settings: AzureSettings, name: string): Azure
   let method: AzureAppMethod;
   if (settings.trigger !== undefined) method = settings.trigger;
   else if (fn.kind === 'queue') {
-    method = fn.options.fifo ? 'serviceBusQueue' : settings.subscription ? 'serviceBusTopic' : 'storageQueue';
+    // Service Bus sessions are FIFO, on queues and on topic subscriptions alike.
+    method = settings.subscription ? 'serviceBusTopic' : fn.options.fifo ? 'serviceBusQueue' : 'storageQueue';
   } else if (fn.kind === 'storage') {
     // The blob trigger only reports creations; deletions need Event Grid.
     const on = fn.options.on;
