@@ -18,7 +18,7 @@ export {
   storageEvent,
   streamRecord,
 } from './factories.js';
-export type { InvokeBatchResult, InvokeHttpResult, InvokeOptions } from './invoke.js';
+export type { InvokeBatchResult, InvokeHttpInput, InvokeHttpResult, InvokeOptions } from './invoke.js';
 export { invoke } from './invoke.js';
 export type { LogCollector, LogLine } from './logs.js';
 export { collectLogs } from './logs.js';

@@ -5,14 +5,18 @@
 import {
   type BatchFailure,
   type BatchMode,
+  createMessage,
+  createStreamRecord,
   type EventOf,
   type HttpRequestInit,
   type HttpResponse,
   type Kind,
+  type Message,
   runBatch,
   runHttp,
   SkyportError,
   type SkyportFunction,
+  type StreamRecord,
 } from '@skyport/core';
 import { type FakeContextOptions, fakeContext } from './context.js';
 import { type HttpRequestOptions, httpRequest } from './factories.js';
@@ -48,6 +52,23 @@ export interface InvokeBatchResult {
   readonly failures: readonly BatchFailure[];
 }
 
+/**
+ * What an http function takes: request options or a request init, and nothing with the fields
+ * of a message or stream record (whose `body` alone would otherwise pass for request options).
+ *
+ * @example
+ * const input: InvokeHttpInput = { method: 'POST', path: '/orders', body: { sku: 'a' } };
+ * await invoke(createOrder, input);
+ */
+export type InvokeHttpInput = (HttpRequestInit | HttpRequestOptions) & {
+  readonly attributes?: never;
+  readonly attempt?: never;
+  readonly publishedAt?: never;
+  readonly sequence?: never;
+  readonly partitionKey?: never;
+  readonly source?: never;
+};
+
 function isInit(request: HttpRequestInit | HttpRequestOptions): request is HttpRequestInit {
   const body = request.body;
   const plainBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
@@ -57,6 +78,90 @@ function isInit(request: HttpRequestInit | HttpRequestOptions): request is HttpR
     plainBody &&
     !('cookies' in request && !Array.isArray(request.cookies) && request.cookies !== undefined)
   );
+}
+
+const eventNames: Readonly<Record<Kind, string>> = {
+  http: 'a request',
+  queue: 'a message',
+  stream: 'a stream record',
+  storage: 'a storage event',
+  schedule: 'a schedule tick',
+  changes: 'a change event',
+  events: 'a CloudEvent',
+};
+
+/** The kind whose event `value` plainly is, by the fields only that kind's event has. */
+function kindOf(value: object): Kind | undefined {
+  const has = (...keys: string[]) => keys.every((key) => key in value);
+  if (has('sequence', 'partitionKey')) return 'stream';
+  if (has('attributes', 'attempt') || has('rawBody', 'publishedAt')) return 'queue';
+  if (has('scheduledTime')) return 'schedule';
+  if (has('op', 'collection')) return 'changes';
+  if (has('specversion')) return 'events';
+  if (has('bucket', 'key', 'type')) return 'storage';
+  const { method, path } = value as { method?: unknown; path?: unknown };
+  if (typeof method === 'string' && typeof path === 'string') return 'http';
+  return undefined;
+}
+
+function shapeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value !== 'object') return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
+  const kind = kindOf(value);
+  return kind === undefined ? 'an object' : eventNames[kind];
+}
+
+/**
+ * Refuses what `fn` cannot take: nothing, a primitive, or another kind's event, which would
+ * otherwise run the handler with fields missing and pass or fail a test for the wrong reason.
+ */
+function check(kind: Kind, value: unknown, index?: number): void {
+  const other = typeof value === 'object' && value !== null && !Array.isArray(value) ? kindOf(value) : undefined;
+  if (typeof value === 'object' && value !== null && (other === undefined || other === kind)) return;
+  const what = index === undefined ? '' : ` at index ${index}`;
+  throw new SkyportError(
+    'INVALID_EVENT',
+    `invoke(): ${kind === 'http' || kind === 'events' ? 'an' : 'a'} ${kind} function takes ${eventNames[kind]}, got ${shapeOf(value)}${what}`,
+    { kind, shape: shapeOf(value) },
+  );
+}
+
+/**
+ * The event the function gets: a message or record of its own, so that a schema's transformed
+ * body (which validation puts on the event) never lands on the caller's event, and the same
+ * event can be invoked again. The copy has the same fields and bytes; its body is parsed afresh
+ * when read, as on a redelivery.
+ */
+function ownCopy(kind: Kind, event: unknown): unknown {
+  if (typeof (event as { setBody?: unknown }).setBody !== 'function') return event;
+  if (kind === 'queue') {
+    const m = event as Message;
+    return createMessage({
+      id: m.id,
+      data: m.rawBody,
+      attributes: m.attributes,
+      attempt: m.attempt,
+      publishedAt: m.publishedAt,
+      source: m.source,
+      groupId: m.groupId,
+      orderingKey: m.orderingKey,
+      raw: m.raw,
+    });
+  }
+  if (kind === 'stream') {
+    const r = event as StreamRecord;
+    return createStreamRecord({
+      id: r.id,
+      sequence: r.sequence,
+      partitionKey: r.partitionKey,
+      data: r.rawBody,
+      publishedAt: r.publishedAt,
+      source: r.source,
+      raw: r.raw,
+    });
+  }
+  return event;
 }
 
 function decode(response: HttpResponse): Pick<InvokeHttpResult, 'body' | 'text'> {
@@ -98,7 +203,7 @@ function idOf(kind: Kind, event: unknown, index: number): string {
  */
 export function invoke(
   fn: SkyportFunction<'http'>,
-  request: HttpRequestInit | HttpRequestOptions,
+  request: InvokeHttpInput,
   options?: InvokeOptions,
 ): Promise<InvokeHttpResult>;
 export function invoke<K extends Exclude<Kind, 'http'>>(
@@ -122,6 +227,7 @@ export async function invoke(
         { kind: 'http' },
       );
     }
+    check('http', input);
     const request = input as HttpRequestInit | HttpRequestOptions;
     const init = isInit(request) ? request : httpRequest(request);
     const response = await runHttp(fn as SkyportFunction<'http'>, init, ctx);
@@ -133,10 +239,13 @@ export async function invoke(
       response,
     };
   }
-  const events = Array.isArray(input) ? input : [input];
+  const events: unknown[] = Array.isArray(input) ? input : [input];
+  events.forEach((event, index) => {
+    check(fn.kind, event, Array.isArray(input) ? index : undefined);
+  });
   const items = events.map((event, index) => ({
     id: idOf(fn.kind, event, index),
-    event: event as EventOf<Kind>,
+    event: ownCopy(fn.kind, event) as EventOf<Kind>,
     groupId: (event as { groupId?: string }).groupId,
   }));
   const result = await runBatch(

@@ -1,11 +1,19 @@
-import { cors, createHttpRequest, http, queue, schedule, storage, stream, timeout } from '@skyport/core';
+import { cors, createHttpRequest, http, type Message, queue, schedule, storage, stream, timeout } from '@skyport/core';
 import { requireScopes } from '@skyport/core/auth';
 import { logger } from '@skyport/core/logger';
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createClock } from './clock.js';
 import { fakeContext } from './context.js';
-import { httpRequest, message, scheduleTick, storageEvent, streamRecord } from './factories.js';
+import {
+  changeEvent,
+  cloudEvent,
+  httpRequest,
+  message,
+  scheduleTick,
+  storageEvent,
+  streamRecord,
+} from './factories.js';
 import { invoke } from './invoke.js';
 import { collectLogs } from './logs.js';
 
@@ -47,6 +55,134 @@ describe('invoke()', () => {
       });
     }
     expect(runs).toBe(0);
+  });
+
+  it('refuses a message, a record or another event for an http function, when compiling and when run', async () => {
+    // Prepare
+    let runs = 0;
+    const fn = http().handle(() => {
+      runs++;
+      return 'ok';
+    });
+
+    // Act
+    const outcomes = await Promise.allSettled([
+      // @ts-expect-error a message is not a request, though its `body` would pass for request options
+      invoke(fn, message({ body: { orderId: 1 } })),
+      // @ts-expect-error a stream record is not a request
+      invoke(fn, streamRecord({ body: 'x' })),
+      // @ts-expect-error a storage event is not a request
+      invoke(fn, storageEvent()),
+      // @ts-expect-error a schedule tick is not a request
+      invoke(fn, scheduleTick()),
+      // @ts-expect-error a change event is not a request
+      invoke(fn, changeEvent()),
+      // @ts-expect-error a CloudEvent is not a request
+      invoke(fn, cloudEvent()),
+    ]);
+
+    // Assert
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.status))).toEqual([
+      'invoke(): an http function takes a request, got a message',
+      'invoke(): an http function takes a request, got a stream record',
+      'invoke(): an http function takes a request, got a storage event',
+      'invoke(): an http function takes a request, got a schedule tick',
+      'invoke(): an http function takes a request, got a change event',
+      'invoke(): an http function takes a request, got a CloudEvent',
+    ]);
+    expect(outcomes[0]).toMatchObject({ reason: { code: 'INVALID_EVENT', kind: 'http', shape: 'a message' } });
+    expect(runs).toBe(0);
+    expect((await invoke(fn, httpRequest({ body: { orderId: 1 } }))).status).toBe(200);
+  });
+
+  it("refuses nothing, a primitive or another kind's event for an event function, naming both", async () => {
+    // Prepare
+    const seen: unknown[] = [];
+    const orders = queue({ name: 'orders' }).handle((msg) => {
+      seen.push(msg);
+    });
+    const nightly = schedule({ cron: '0 3 * * *' }).handle((tick) => {
+      seen.push(tick);
+    });
+
+    // Act
+    const outcomes = await Promise.allSettled([
+      invoke(orders, undefined as never),
+      invoke(orders, null as never),
+      invoke(orders, 'm1' as never),
+      invoke(orders, httpRequest({ method: 'POST', body: { orderId: 1 } }) as never),
+      invoke(orders, [message(), streamRecord()] as never),
+      invoke(nightly, message() as never),
+    ]);
+
+    // Assert
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.status))).toEqual([
+      'invoke(): a queue function takes a message, got undefined',
+      'invoke(): a queue function takes a message, got null',
+      'invoke(): a queue function takes a message, got a string',
+      'invoke(): a queue function takes a message, got a request',
+      'invoke(): a queue function takes a message, got a stream record at index 1',
+      'invoke(): a schedule function takes a schedule tick, got a message',
+    ]);
+    expect(outcomes[5]).toMatchObject({ reason: { code: 'INVALID_EVENT', kind: 'schedule' } });
+    expect(seen).toEqual([]);
+    expect(await invoke(orders, [message(), { id: 'by-hand', body: 1 } as never])).toEqual({ ok: true, failures: [] });
+  });
+
+  it("leaves the caller's message and record as they were, so a schema that transforms can run them again", async () => {
+    // Prepare: schemas whose output differs from their input
+    const order = z.object({ orderId: z.string() }).transform((o) => ({ id: Number(o.orderId) }));
+    const ids: number[] = [];
+    const orders = queue({ name: 'orders', body: order }).handle((msg) => {
+      ids.push(msg.body.id);
+    });
+    const clicks = stream({ name: 'clicks', body: order }).handle((record) => {
+      ids.push(record.body.id);
+    });
+    const msg = message({ id: 'm1', body: { orderId: '7' }, attributes: { a: '1' }, groupId: 'g' });
+    const record = streamRecord({ sequence: '5', body: { orderId: '8' } });
+
+    // Act
+    const outcomes = [
+      await invoke(orders, msg),
+      await invoke(orders, msg),
+      await invoke(clicks, record),
+      await invoke(clicks, [record]),
+    ];
+
+    // Assert
+    expect(outcomes).toEqual(Array(4).fill({ ok: true, failures: [] }));
+    expect(ids).toEqual([7, 7, 8, 8]);
+    expect(msg.body).toEqual({ orderId: '7' });
+    expect(record.body).toEqual({ orderId: '8' });
+  });
+
+  it('hands the function a message with every field and the exact bytes of the one given', async () => {
+    // Prepare
+    let got: Message | undefined;
+    const fn = queue({ name: 'q' }).handle((m) => {
+      got = m;
+    });
+    const bytes = new Uint8Array([0xff, 0x00, 0x7b]);
+    const msg = message({
+      id: 'm1',
+      body: bytes,
+      attributes: { a: '1' },
+      attempt: 3,
+      publishedAt: '2026-01-01T00:00:00Z',
+      source: 'orders',
+      groupId: 'g',
+      orderingKey: 'k',
+    });
+
+    // Act
+    await invoke(fn, msg);
+
+    // Assert
+    expect(got).not.toBe(msg);
+    expect(got?.rawBody).toEqual(bytes);
+    expect(JSON.stringify(got)).toBe(JSON.stringify(msg));
+    expect(got).toMatchObject({ id: 'm1', attempt: 3, groupId: 'g', orderingKey: 'k', source: 'orders' });
   });
 
   it('presets context such as auth', async () => {
