@@ -364,6 +364,38 @@ describe('jwtAuth with a secret or a public key', () => {
     expect(() => jwtAuth({ secret: 'x'.repeat(32) })).not.toThrow();
   });
 
+  it('refuses bad key-set, clock or algorithm options when the function is defined', () => {
+    // Prepare
+    const jwksUrl = 'https://issuer.test/.well-known/jwks.json';
+    const bad: Parameters<typeof jwtAuth>[0][] = [
+      { jwksUrl, jwksTimeoutMs: 1500.5 },
+      { jwksUrl, jwksTimeoutMs: -1 },
+      { jwksUrl, jwksCooldownMs: -1 },
+      { jwksUrl, jwksCooldownMs: Number.NaN },
+      { jwksUrl, jwksCacheMaxAgeMs: -5 },
+      { jwksUrl: 'not a url' },
+      { jwksUrl: 'file:///etc/jwks.json' },
+      { jwksUrl, clockTolerance: -1 },
+      { jwksUrl, algorithms: ['none'] },
+      { jwksUrl, algorithms: [] },
+    ];
+
+    // Act
+    const outcomes = bad.map((options) => {
+      try {
+        jwtAuth(options);
+        return 'accepted';
+      } catch (error) {
+        return error instanceof SkyportError ? error.code : String(error);
+      }
+    });
+
+    // Assert
+    expect(outcomes).toEqual(bad.map(() => 'INVALID_DEFINITION'));
+    expect(() => jwtAuth({ jwksUrl, jwksTimeoutMs: 0, jwksCooldownMs: 0, jwksCacheMaxAgeMs: Infinity })).not.toThrow();
+    expect(() => jwtAuth({ jwksUrl: new URL(jwksUrl), clockTolerance: 0.5 })).not.toThrow();
+  });
+
   it('refuses to be built without a key source', () => {
     expect(() => jwtAuth({ issuer } as unknown as Parameters<typeof jwtAuth>[0])).toThrow(SkyportError);
   });

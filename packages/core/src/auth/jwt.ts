@@ -4,12 +4,8 @@
  */
 import {
   type CryptoKey,
-  createLocalJWKSet,
-  createRemoteJWKSet,
   errors,
-  type FlattenedJWSInput,
   type JWK,
-  type JWSHeaderParameters,
   type JWTPayload,
   type JWTVerifyGetKey,
   jwtVerify,
@@ -19,6 +15,7 @@ import { type HttpError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, keysUnavailable, missingScopes, scopesOf, unauthorized } from './challenge.js';
+import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
 import type { AuthContext, Principal } from './types.js';
 
 /** Where the verification key comes from: exactly one of `jwksUrl`, `secret` or `publicKey`. */
@@ -66,48 +63,6 @@ const asymmetric = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 const symmetric = ['HS256', 'HS384', 'HS512'];
 /** The shortest HMAC secret accepted: 256 bits, HS256's hash size. */
 const minSecretBytes = 32;
-
-/** Thrown by the key getter when the key set cannot be fetched at all. */
-class KeySetUnavailable extends Error {}
-
-const keyErrors = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_ALG_NOT_ALLOWED']);
-
-function isFetchFailure(error: unknown): boolean {
-  return !(error instanceof errors.JOSEError) || !keyErrors.has(error.code);
-}
-
-/**
- * Wraps the remote key set: a fetch failure with an empty cache is `KeySetUnavailable` (503);
- * with keys cached, the last good set is used so a JWKS outage does not log everyone out. After
- * a failed fetch the key set is not asked again for the cooldown: every request would otherwise
- * wait out the fetch timeout for as long as the outage lasts.
- */
-function remoteKeys(options: JwtAuthOptions & { jwksUrl: string | URL }): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(new URL(options.jwksUrl), {
-    cacheMaxAge: options.jwksCacheMaxAgeMs,
-    cooldownDuration: options.jwksCooldownMs,
-    timeoutDuration: options.jwksTimeoutMs,
-  });
-  const cooldown = options.jwksCooldownMs ?? 30_000;
-  let failedAt: number | undefined;
-  const fallBack = (header: JWSHeaderParameters, token: FlattenedJWSInput, cause: unknown) => {
-    const cached = remote.jwks();
-    if (cached === undefined) throw new KeySetUnavailable('JWKS unavailable', { cause });
-    return createLocalJWKSet(cached)(header, token);
-  };
-  return async (header: JWSHeaderParameters, token) => {
-    if (failedAt !== undefined && Date.now() - failedAt < cooldown) return fallBack(header, token, undefined);
-    try {
-      const key = await remote(header, token);
-      failedAt = undefined;
-      return key;
-    } catch (error) {
-      if (!isFetchFailure(error)) throw error;
-      failedAt = Date.now();
-      return fallBack(header, token, error);
-    }
-  };
-}
 
 const reasons: Readonly<Record<string, string>> = {
   ERR_JWT_EXPIRED: 'the token has expired',
@@ -177,10 +132,19 @@ function requiredClaimsOf(listed: readonly string[] | undefined): string[] {
  *   .handle((_req, ctx) => ({ subject: ctx.auth.subject }));
  */
 export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext> {
+  const keySet = {
+    cacheMaxAgeMs: milliseconds(options.jwksCacheMaxAgeMs, 'jwtAuth() jwksCacheMaxAgeMs', true),
+    cooldownMs: milliseconds(options.jwksCooldownMs, 'jwtAuth() jwksCooldownMs'),
+    timeoutMs: milliseconds(options.jwksTimeoutMs, 'jwtAuth() jwksTimeoutMs'),
+  };
+  const clockTolerance = options.clockTolerance ?? 5;
+  if (typeof clockTolerance !== 'number' || !Number.isFinite(clockTolerance) || clockTolerance < 0) {
+    throw new SkyportError('INVALID_DEFINITION', 'jwtAuth() clockTolerance must be a number of seconds, 0 or more');
+  }
   let key: JWTVerifyGetKey | CryptoKey | KeyObject | JWK | Uint8Array;
   let defaults: readonly string[];
   if (options.jwksUrl !== undefined) {
-    key = remoteKeys(options as JwtAuthOptions & { jwksUrl: string | URL });
+    key = remoteKeys({ url: keySetUrl(options.jwksUrl, 'jwtAuth() jwksUrl'), ...keySet });
     defaults = asymmetric;
   } else if (options.secret !== undefined) {
     key = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
@@ -201,12 +165,21 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   } else {
     throw new SkyportError('INVALID_DEFINITION', 'jwtAuth() needs one of jwksUrl, secret or publicKey');
   }
+  const algorithms = [...(options.algorithms ?? defaults)].filter(
+    (alg) => typeof alg === 'string' && alg.toLowerCase() !== 'none',
+  );
+  if (algorithms.length === 0) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      'jwtAuth() algorithms must name at least one algorithm other than none',
+    );
+  }
   const verifyOptions = {
-    algorithms: [...(options.algorithms ?? defaults)].filter((alg) => alg.toLowerCase() !== 'none'),
+    algorithms,
     issuer: typeof options.issuer === 'string' || options.issuer === undefined ? options.issuer : [...options.issuer],
     audience:
       typeof options.audience === 'string' || options.audience === undefined ? options.audience : [...options.audience],
-    clockTolerance: options.clockTolerance ?? 5,
+    clockTolerance,
     requiredClaims: requiredClaimsOf(options.requiredClaims),
   };
   const required = options.requiredScopes ?? [];

@@ -1,0 +1,100 @@
+/**
+ * Remote key sets (JWKS) shared by `jwtAuth()` and `cloudPrincipal({ iap })`: their options,
+ * checked when the function is defined, and a key getter that survives a key-set outage.
+ */
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type FlattenedJWSInput,
+  type JWSHeaderParameters,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { SkyportError } from '../errors.js';
+
+/** How a remote key set is fetched and cached. */
+export interface KeySetOptions {
+  /** The key set's URL, already checked. */
+  readonly url: URL;
+  /** Cache lifetime in ms (default 10 minutes). */
+  readonly cacheMaxAgeMs?: number | undefined;
+  /** Minimum ms between refetches, and how long a failed fetch keeps the key set from being asked again (default 30 s). */
+  readonly cooldownMs?: number | undefined;
+  /** Request timeout in ms (default 5 s). */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** Thrown by the key getter when the key set cannot be fetched and no keys are cached. */
+export class KeySetUnavailable extends Error {}
+
+function invalid(message: string): SkyportError {
+  return new SkyportError('INVALID_DEFINITION', message);
+}
+
+/** An `http:` or `https:` URL, or `INVALID_DEFINITION` naming the option. */
+export function keySetUrl(value: unknown, option: string): URL {
+  let url: URL | undefined;
+  if (typeof value === 'string' || value instanceof URL) {
+    try {
+      url = new URL(value);
+    } catch {
+      // reported below
+    }
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw invalid(`${option} must be an http(s) URL`);
+  }
+  return url;
+}
+
+/**
+ * A whole number of milliseconds, 0 or more (`Infinity` too when `infinite`), or
+ * `INVALID_DEFINITION`: the timers behind these options reject fractions and negative values,
+ * which would otherwise surface on every request as a failed key fetch.
+ */
+export function milliseconds(value: unknown, option: string, infinite = false): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && ((infinite && value === Number.POSITIVE_INFINITY) || Number.isSafeInteger(value))) {
+    if (value >= 0) return value;
+  }
+  throw invalid(`${option} must be a whole number of milliseconds, 0 or more`);
+}
+
+const keyErrors = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_ALG_NOT_ALLOWED']);
+
+function isFetchFailure(error: unknown): boolean {
+  return !(error instanceof errors.JOSEError) || !keyErrors.has(error.code);
+}
+
+/**
+ * Wraps the remote key set: a fetch failure with an empty cache is `KeySetUnavailable` (503);
+ * with keys cached, the last good set is used so a JWKS outage does not log everyone out. After
+ * a failed fetch the key set is not asked again for the cooldown: every request would otherwise
+ * wait out the fetch timeout for as long as the outage lasts.
+ */
+export function remoteKeys(options: KeySetOptions): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(options.url, {
+    cacheMaxAge: options.cacheMaxAgeMs,
+    cooldownDuration: options.cooldownMs,
+    timeoutDuration: options.timeoutMs,
+  });
+  const cooldown = options.cooldownMs ?? 30_000;
+  let failedAt: number | undefined;
+  const fallBack = (header: JWSHeaderParameters, token: FlattenedJWSInput, cause: unknown) => {
+    const cached = remote.jwks();
+    if (cached === undefined) throw new KeySetUnavailable('JWKS unavailable', { cause });
+    return createLocalJWKSet(cached)(header, token);
+  };
+  return async (header: JWSHeaderParameters, token) => {
+    if (failedAt !== undefined && Date.now() - failedAt < cooldown) return fallBack(header, token, undefined);
+    try {
+      const key = await remote(header, token);
+      failedAt = undefined;
+      return key;
+    } catch (error) {
+      if (!isFetchFailure(error)) throw error;
+      failedAt = Date.now();
+      return fallBack(header, token, error);
+    }
+  };
+}
