@@ -167,6 +167,43 @@ const legacyTypes: Readonly<Record<string, string>> = {
   'providers/cloud.firestore/eventTypes/document.create': 'google.cloud.firestore.document.v1.created',
   'providers/cloud.firestore/eventTypes/document.update': 'google.cloud.firestore.document.v1.updated',
   'providers/cloud.firestore/eventTypes/document.delete': 'google.cloud.firestore.document.v1.deleted',
+  'providers/firebase.auth/eventTypes/user.create': 'google.firebase.auth.user.v1.created',
+  'providers/firebase.auth/eventTypes/user.delete': 'google.firebase.auth.user.v1.deleted',
+  'providers/google.firebase.analytics/eventTypes/event.log': 'google.firebase.analytics.log.v1.written',
+  'providers/google.firebase.database/eventTypes/ref.create': 'google.firebase.database.ref.v1.created',
+  'providers/google.firebase.database/eventTypes/ref.write': 'google.firebase.database.ref.v1.written',
+  'providers/google.firebase.database/eventTypes/ref.update': 'google.firebase.database.ref.v1.updated',
+  'providers/google.firebase.database/eventTypes/ref.delete': 'google.firebase.database.ref.v1.deleted',
+};
+
+const PUBSUB_SERVICE = 'pubsub.googleapis.com';
+const FIREBASE_AUTH_SERVICE = 'firebaseauth.googleapis.com';
+const FIREBASE_DB_SERVICE = 'firebasedatabase.googleapis.com';
+
+/** The CloudEvent service of a legacy event type, by its prefix. */
+const legacyServices: readonly (readonly [prefix: string, service: string])[] = [
+  ['providers/cloud.firestore/', 'firestore.googleapis.com'],
+  ['providers/google.firebase.analytics/', 'firebase.googleapis.com'],
+  ['providers/firebase.auth/', FIREBASE_AUTH_SERVICE],
+  ['providers/google.firebase.database/', FIREBASE_DB_SERVICE],
+  ['providers/cloud.pubsub/', PUBSUB_SERVICE],
+  ['providers/cloud.storage/', 'storage.googleapis.com'],
+  ['google.pubsub', PUBSUB_SERVICE],
+  ['google.storage', 'storage.googleapis.com'],
+];
+
+/** How a service's resource name splits into the CloudEvent source resource and the subject. */
+const resourceSplits: Readonly<Record<string, RegExp>> = {
+  'firebase.googleapis.com': /^(projects\/[^/]+)\/(events\/[^/]+)$/,
+  [FIREBASE_DB_SERVICE]: /^(projects\/[^/]+\/instances\/[^/]+)\/(refs\/.+)$/,
+  'firestore.googleapis.com': /^(projects\/[^/]+\/databases\/[^/]+)\/(documents\/.+)$/,
+  'storage.googleapis.com': /^(projects\/[^/]+\/buckets\/[^/]+)\/(objects\/.+)$/,
+};
+
+/** Firebase Auth metadata keys whose CloudEvent names differ. */
+const authMetadataKeys: Readonly<Record<string, string>> = {
+  createdAt: 'createTime',
+  lastSignedInAt: 'lastSignInTime',
 };
 
 /** Whether a value is a legacy background event: `{ context, data }` or flat `{ eventId, eventType, resource, data }`. */
@@ -176,9 +213,32 @@ export function isLegacyEvent(value: unknown): value is { readonly [key: string]
   return typeof context.eventType === 'string' && typeof context.eventId === 'string';
 }
 
+/** The Realtime Database location of a legacy event's `domain`. */
+function databaseLocation(domain: unknown, kind: string): string {
+  if (domain === 'firebaseio.com') return 'us-central1';
+  const match = typeof domain === 'string' ? /^([\w-]+)\.firebasedatabase\.app$/.exec(domain) : null;
+  if (match === null) {
+    throw gcpError('INVALID_EVENT', kind, 'legacy event', 'a Realtime Database event needs a known "domain"');
+  }
+  return match[1] as string;
+}
+
+/** Firebase Auth data with the CloudEvent metadata names, and its subject (`users/<uid>`). */
+function authData(data: unknown): { data: unknown; subject: string | undefined } {
+  if (!isObject(data) || !isObject(data.metadata)) return { data, subject: undefined };
+  const metadata: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data.metadata)) {
+    metadata[Object.hasOwn(authMetadataKeys, key) ? (authMetadataKeys[key] as string) : key] = value;
+  }
+  const subject = typeof data.uid === 'string' || typeof data.uid === 'number' ? `users/${data.uid}` : undefined;
+  return { data: { ...data, metadata }, subject };
+}
+
 /**
- * Converts a legacy background event to a CloudEvent (Pub/Sub, Storage and Firestore types are
- * renamed; other types keep their name).
+ * Converts a legacy background event to a CloudEvent the way the Functions Framework converts
+ * it for a `cloudevent` function: Pub/Sub, Storage, Firestore, Firebase Auth, Realtime Database
+ * and Analytics types are renamed, the resource is split into `source` and `subject`, and
+ * Firebase Auth metadata takes its CloudEvent names. Other types keep their name.
  *
  * @example
  * fromLegacy({ context: { eventId: '1', eventType: 'google.pubsub.topic.publish', resource: { name: 'projects/p/topics/t' } }, data: { data: 'aGk=' } }, 'queue');
@@ -187,34 +247,49 @@ export function fromLegacy(value: { readonly [key: string]: unknown }, kind: str
   const context = isObject(value.context) ? value.context : value;
   const eventType = String(context.eventType);
   const resource = isObject(context.resource) ? context.resource : undefined;
-  const name = typeof context.resource === 'string' ? context.resource : (str(resource?.name) ?? '');
-  // Own keys only: an event type such as `valueOf` is no table entry.
-  const type = Object.hasOwn(legacyTypes, eventType) ? (legacyTypes[eventType] as string) : eventType;
-  const time = str(context.timestamp);
-  let data: unknown = value.data;
-  let source: string;
-  let subject: string | undefined;
-  if (type.startsWith('google.cloud.pubsub.')) {
-    source = `//pubsub.googleapis.com/${name}`;
-    const message = isObject(data) ? data : {};
-    data = { message: { messageId: context.eventId, publishTime: time, ...message } };
-  } else if (type.startsWith('google.cloud.storage.')) {
-    const match = /^(projects\/[^/]+\/buckets\/[^/]+)\/(objects\/.+)$/.exec(name);
-    source = `//storage.googleapis.com/${match?.[1] ?? name}`;
-    subject = match?.[2];
-  } else if (type.startsWith('google.cloud.firestore.')) {
-    const match = /^(projects\/[^/]+\/databases\/[^/]+)\/(documents\/.+)$/.exec(name);
-    source = `//firestore.googleapis.com/${match?.[1] ?? name}`;
-    subject = match?.[2];
-  } else {
-    source = `//${str(resource?.service) ?? 'cloudfunctions.googleapis.com'}/${name}`;
-  }
+  let name = typeof context.resource === 'string' ? context.resource : (str(resource?.name) ?? '');
   if (str(context.eventId) === undefined) {
     throw gcpError('INVALID_EVENT', kind, 'legacy event', 'a legacy event needs a non-empty eventId');
   }
+  const time = str(context.timestamp);
+  let data: unknown = value.data;
+  // Own keys only: an event type such as `valueOf` is no table entry.
+  if (!Object.hasOwn(legacyTypes, eventType)) {
+    return {
+      id: String(context.eventId),
+      source: `//${str(resource?.service) ?? 'cloudfunctions.googleapis.com'}/${name}`,
+      type: eventType,
+      specversion: '1.0',
+      subject: undefined,
+      time,
+      datacontenttype: 'application/json',
+      data,
+      extensions: {},
+      mode: 'legacy',
+      raw: value,
+    };
+  }
+  const type = legacyTypes[eventType] as string;
+  const service = str(resource?.service) ?? legacyServices.find(([prefix]) => eventType.startsWith(prefix))?.[1] ?? '';
+  let subject: string | undefined;
+  const split = Object.hasOwn(resourceSplits, service) ? resourceSplits[service]?.exec(name) : undefined;
+  if (split) {
+    name = split[1] as string;
+    subject = split[2];
+  }
+  if (service === PUBSUB_SERVICE) {
+    const message = isObject(data) ? data : {};
+    data = { message: { messageId: context.eventId, publishTime: time, ...message } };
+  } else if (service === FIREBASE_AUTH_SERVICE) {
+    const auth = authData(data);
+    data = auth.data;
+    subject = auth.subject;
+  } else if (service === FIREBASE_DB_SERVICE) {
+    name = name.replace(/^projects\/([^/]+)\//, `projects/$1/locations/${databaseLocation(value.domain, kind)}/`);
+  }
   return {
     id: String(context.eventId),
-    source,
+    source: `//${service}/${name}`,
     type,
     specversion: '1.0',
     subject,

@@ -3,6 +3,7 @@
  * framework does for a `cloudevent` function, the `http` signature does itself, so the portable
  * event is the same either way.
  */
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
@@ -13,6 +14,9 @@ import { register } from './register.js';
 const seen: unknown[] = [];
 
 const anything = events().handle((event: CloudEvent) => {
+  seen.push(event);
+});
+const authCreated = events({ type: 'google.firebase.auth.user.v1.created' }).handle((event: CloudEvent) => {
   seen.push(event);
 });
 const orders = queue({ name: 'orders' }).handle((msg: Message) => {
@@ -29,6 +33,7 @@ beforeAll(async () => {
     const names = register(
       {
         [`anything-${signature}`]: anything,
+        [`authCreated-${signature}`]: authCreated,
         [`orders-${signature}`]: orders,
       },
       { functions, signature },
@@ -52,6 +57,9 @@ afterAll(async () => {
 beforeEach(() => {
   seen.length = 0;
 });
+
+const firebase = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(`./__fixtures__/firebase/${file}`, import.meta.url), 'utf8'));
 
 const json = (body: unknown) => ({
   method: 'POST',
@@ -94,5 +102,83 @@ describe('Pub/Sub delivery attempts', () => {
     });
     expect(res.status).toBe(204);
     expect(seen[0]).toMatchObject({ id: 'm1', attempt: 1 });
+  });
+});
+
+/** The CloudEvent attributes and data a handler saw. */
+function fields(event: unknown) {
+  const { id, source, type, subject, time, datacontenttype, data } = event as CloudEvent;
+  return { id, source, type, subject, time: time?.toISOString(), datacontenttype, data };
+}
+
+describe('legacy background events', () => {
+  it.each([
+    [
+      'Firebase Auth',
+      'ff-conformance__firebase-auth-legacy-input.json',
+      'ff-conformance__firebase-auth-cloudevent-input.json',
+    ],
+    [
+      'Realtime Database',
+      'ff-conformance__firebase-db1-legacy-input.json',
+      'ff-conformance__firebase-db1-cloudevent-input.json',
+    ],
+  ])('converts a %s event to the same CloudEvent under both signatures', async (_source, legacy, converted) => {
+    // Prepare: the CloudEvent the framework's conformance data gives for the legacy event
+    const expected = firebase(converted);
+
+    // Act
+    for (const signature of signatures) {
+      expect((await fetch(url('anything', signature), json(firebase(legacy)))).status).toBe(204);
+    }
+
+    // Assert
+    const [underCloudEvent, underHttp] = seen.map(fields);
+    expect(underHttp).toEqual(underCloudEvent);
+    expect(underHttp).toEqual({
+      id: expected.id,
+      source: expected.source,
+      type: expected.type,
+      subject: expected.subject,
+      time: expected.time,
+      datacontenttype: 'application/json',
+      data: expected.data,
+    });
+  });
+
+  it.each(signatures)(
+    'runs a handler filtering on the CloudEvent type of a legacy event (%s signature)',
+    async (signature) => {
+      const res = await fetch(
+        url('authCreated', signature),
+        json(firebase('ff-conformance__firebase-auth-legacy-input.json')),
+      );
+      expect(res.status).toBe(204);
+      expect(seen).toHaveLength(1);
+      expect((seen[0] as CloudEvent).data).toMatchObject({ metadata: { createTime: '2020-05-26T10:42:27Z' } });
+    },
+  );
+
+  it('refuses a Realtime Database event without a known domain (non-2xx, as the framework does)', async () => {
+    const event = { ...firebase('ff-conformance__firebase-db1-legacy-input.json'), domain: 'example.com' };
+    for (const signature of signatures) {
+      expect((await fetch(url('anything', signature), json(event))).status).toBeGreaterThanOrEqual(400);
+    }
+    expect(seen).toHaveLength(0);
+  });
+
+  it('keeps a location from a regional database domain', async () => {
+    const event = {
+      ...firebase('ff-conformance__firebase-db1-legacy-input.json'),
+      domain: 'europe-west1.firebasedatabase.app',
+    };
+    for (const signature of signatures) {
+      expect((await fetch(url('anything', signature), json(event))).status).toBe(204);
+    }
+    const [underCloudEvent, underHttp] = seen.map(fields);
+    expect(underHttp).toEqual(underCloudEvent);
+    expect(underHttp?.source).toBe(
+      '//firebasedatabase.googleapis.com/projects/_/locations/europe-west1/instances/my-project-id',
+    );
   });
 });
