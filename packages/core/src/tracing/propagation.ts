@@ -119,7 +119,9 @@ function sampledXray(value: unknown): TraceParent | undefined {
 }
 
 function w3cParent(carrier: Readonly<Record<string, unknown>>): TraceParent | undefined {
-  const traceparent = carrier.traceparent ?? carrier.googclient_traceparent;
+  // Pub/Sub's client libraries write `googclient_traceparent`; the Azure Service Bus and Event
+  // Hubs SDKs write the W3C value to the `Diagnostic-Id` application property.
+  const traceparent = carrier.traceparent ?? carrier.googclient_traceparent ?? carrier['diagnostic-id'];
   if (typeof traceparent !== 'string') return undefined;
   const state = carrier.tracestate;
   return parseTraceparent(traceparent, typeof state === 'string' ? state : undefined);
@@ -132,7 +134,8 @@ function gcpParent(carrier: Readonly<Record<string, unknown>>): TraceParent | un
 
 /**
  * The parent trace in a header-like map (lower-case names): W3C `traceparent` first (Pub/Sub's
- * `googclient_traceparent` attribute too), then a sampled X-Ray header, then GCP.
+ * `googclient_traceparent` attribute and the Azure SDKs' `Diagnostic-Id` too), then a sampled
+ * X-Ray header, then GCP.
  *
  * @example
  * parentFromCarrier({ traceparent: req.header('traceparent') ?? '' });

@@ -710,6 +710,44 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(span.attributes['messaging.system']).toBe('gcp_pubsub');
   });
 
+  it('parents a Service Bus or Event Hubs message on the Diagnostic-Id the Azure SDKs write', async () => {
+    const fn = queue({ name: 'orders' })
+      .use(tracing())
+      .handle(() => undefined);
+    const message = createMessage({
+      id: 'b-1',
+      body: '{}',
+      source: 'orders',
+      attributes: { 'Diagnostic-Id': traceparent },
+    });
+    await invoke(fn, message, { cloud: 'azure' });
+    expect(only().parentSpanContext?.spanId).toBe(spanId);
+  });
+
+  it("links each message span to its producer's trace when an instrumentation's span is active", async () => {
+    const fn = queue({ name: 'orders' })
+      .use(tracing())
+      .handle(() => undefined);
+    const producers = ['0af7651916cd43dd8448eb211c80319c', '4bf92f3577b34da6a3ce929d0e0e4737'];
+    const messages = producers.map((trace, i) =>
+      createMessage({
+        id: `m-${i}`,
+        body: '{}',
+        source: 'orders',
+        attributes: { traceparent: `00-${trace}-${spanId}-01` },
+      }),
+    );
+    const outer = trace.getTracer('lambda-instrumentation').startSpan('orders');
+    await context.with(trace.setSpan(context.active(), outer), () => invoke(fn, messages, { cloud: 'aws' }));
+    outer.end();
+    const spans = finished().filter((span) => span.name === 'process orders');
+    expect(spans).toHaveLength(2);
+    for (const [i, span] of spans.entries()) {
+      expect(span.parentSpanContext?.spanId).toBe(outer.spanContext().spanId);
+      expect(span.links.map((link) => link.context.traceId)).toEqual([producers[i]]);
+    }
+  });
+
   it('names the messaging system from the platform: the SQS record, the Azure trigger type', async () => {
     const fn = queue({ name: 'orders' })
       .use(tracing())

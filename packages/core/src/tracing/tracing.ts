@@ -8,6 +8,7 @@ import {
   type Histogram,
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
+  type Link,
   type MeterProvider,
   metrics,
   type Context as OtelContext,
@@ -273,12 +274,26 @@ function spanContextOf(parent: TraceParent): SpanContext {
   };
 }
 
-function parentContext(event: unknown, ctx: Context): OtelContext {
+/**
+ * The parent of the invocation span, and the links it starts with. An instrumentation (the Node
+ * http server one, a Lambda one) may have continued the trace already: its span is the parent.
+ * A message's own producer trace is then a link, as the messaging conventions ask, unless it is
+ * that same trace.
+ */
+function parentOf(event: unknown, ctx: Context): { parent: OtelContext; links: Link[] | undefined } {
   const active = context.active();
-  // An instrumentation (for example the Node http server one) already continued the trace.
-  if (trace.getSpan(active) !== undefined) return active;
-  const parent = findParent(event, ctx);
-  return parent === undefined ? active : trace.setSpanContext(ROOT_CONTEXT, spanContextOf(parent));
+  const current = trace.getSpan(active);
+  if (current === undefined) {
+    const parent = findParent(event, ctx);
+    return {
+      parent: parent === undefined ? active : trace.setSpanContext(ROOT_CONTEXT, spanContextOf(parent)),
+      links: undefined,
+    };
+  }
+  if (ctx.kind === 'http') return { parent: active, links: undefined };
+  const producer = findParent(event, ctx);
+  const linked = producer !== undefined && producer.traceId !== current.spanContext().traceId;
+  return { parent: active, links: linked ? [{ context: spanContextOf(producer) }] : undefined };
 }
 
 /**
@@ -605,7 +620,12 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
           typeof options.attributes === 'function' ? options.attributes(event, ctx) : options.attributes,
         );
       }
-      const invocation = sdk.startSpan(name, { kind, attributes }, parentContext(event, ctx));
+      const { parent, links } = parentOf(event, ctx);
+      const invocation = sdk.startSpan(
+        name,
+        links === undefined ? { kind, attributes } : { kind, attributes, links },
+        parent,
+      );
       span = invocation;
       const spanContext = invocation.spanContext();
       const valid = isSpanContextValid(spanContext);
