@@ -65,7 +65,8 @@ export interface TracingOptions {
   /**
    * Flush the registered SDK's spans and metrics before the invocation returns. Default: on
    * `aws` and `gcp`, where the platform freezes or throttles the instance once the response is
-   * sent, so a batch left in memory would be exported late or lost.
+   * sent, so a batch left in memory would be exported late or lost. The flush is waited for
+   * until 500 ms before the invocation's deadline at most.
    */
   readonly flush?: boolean | undefined;
 }
