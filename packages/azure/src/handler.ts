@@ -26,7 +26,7 @@ import { catchAllOf, handleHttp, ROUTER_ROUTE } from './http.js';
 import { asRecord, asString } from './metadata.js';
 import { storageQueueItems } from './queue.js';
 import { serviceBusItems } from './service-bus.js';
-import { readSettings } from './settings.js';
+import { readSettings, resolveAppSettings } from './settings.js';
 import { timerItems } from './timer.js';
 import type {
   AnyFunction,
@@ -103,7 +103,7 @@ function itemsOf(
       return storageQueueItems(
         trigger,
         metadata,
-        asString(declared?.queueName) ?? settings.queueName ?? fallbackName,
+        resolveAppSettings(asString(declared?.queueName) ?? settings.queueName ?? fallbackName),
         requestId,
       );
     case 'serviceBusTrigger': {
@@ -123,12 +123,12 @@ function itemsOf(
         (topic !== undefined && subscription !== undefined ? `${topic}/${subscription}` : undefined) ??
         settings.queueName ??
         fallbackName;
-      return serviceBusItems(trigger, metadata, { source, many, fallbackId: requestId });
+      return serviceBusItems(trigger, metadata, { source: resolveAppSettings(source), many, fallbackId: requestId });
     }
     case 'eventHubTrigger': {
       const many = cardinality === undefined ? isEventHubBatch(metadata, trigger) : cardinality === 'many';
       if (many && !Array.isArray(trigger)) throw invalidEvent(kind, type, 'an Event Hubs batch must be an array');
-      const source = asString(declared?.eventHubName) ?? settings.eventHubName ?? fallbackName;
+      const source = resolveAppSettings(asString(declared?.eventHubName) ?? settings.eventHubName ?? fallbackName);
       return eventHubItems(trigger, metadata, { source, many, fallbackId: requestId });
     }
     case 'blobTrigger':
@@ -148,7 +148,7 @@ function itemsOf(
         fallbackName;
       // The mode the trigger was registered with (`azure.options.changeFeedMode`), when known.
       const mode = asString(declared?.changeFeedMode) ?? asString(settings.options?.changeFeedMode);
-      return cosmosItems(trigger, collection, kind, mode);
+      return cosmosItems(trigger, resolveAppSettings(collection), kind, mode);
     }
     default:
       throw unknownEvent(kind, type);

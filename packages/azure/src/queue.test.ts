@@ -1,5 +1,5 @@
 import { type Message, queue, SkyportError } from '@skyport/core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { fixture, fromRpcMetadata, invocation } from '../test/helpers.js';
 import { BatchFailedError } from './errors.js';
@@ -229,5 +229,40 @@ describe('toAzure: Service Bus', () => {
       shape: 'timerTrigger',
     });
     await expect(toAzure(fn)('single', many)).rejects.toBeInstanceOf(SkyportError);
+  });
+});
+
+describe('toAzure: a queue named by an app setting', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('resolves %NAME% in the source from the environment, as the host does, and keeps an unset one', async () => {
+    // Prepare
+    vi.stubEnv('ORDERS_QUEUE', 'orders-prod');
+    vi.stubEnv('EVENTS_TOPIC', 'events-prod');
+    const seen: Message[] = [];
+    const push = (msg: Message) => {
+      seen.push(msg);
+    };
+    const storageQueue = queue({ name: 'orders', azure: { queueName: '%ORDERS_QUEUE%' } }).handle(push);
+    const topic = queue({ name: 'events', azure: { subscription: 'mailer' } }).handle(push);
+    const unset = queue({ name: 'orders', azure: { queueName: '%NOT_SET_ANYWHERE%' } }).handle(push);
+    const declared = (trigger: { type: string } & Record<string, unknown>, triggerMetadata: Record<string, unknown>) =>
+      invocation({ triggerMetadata, options: { trigger: { name: 'message', ...trigger } } }).context;
+
+    // Act
+    await toAzure(storageQueue)('a', declared({ type: 'queueTrigger' }, { dequeueCount: 1 }));
+    await toAzure(topic)(
+      'b',
+      declared(
+        { type: 'serviceBusTrigger', topicName: '%EVENTS_TOPIC%', subscriptionName: 'mailer' },
+        { messageId: 'm-1', deliveryCount: 1 },
+      ),
+    );
+    await toAzure(unset)('c', declared({ type: 'queueTrigger' }, { dequeueCount: 1 }));
+
+    // Assert
+    expect(seen.map((msg) => msg.source)).toEqual(['orders-prod', 'events-prod/mailer', '%NOT_SET_ANYWHERE%']);
   });
 });

@@ -80,3 +80,14 @@ export function readSettings(
   }
   return merged as AzureSettings;
 }
+
+/**
+ * A binding value with its `%NAME%` app-setting expressions resolved from the environment, as
+ * the host resolves them when it binds the trigger; a setting that is not set stays as written.
+ *
+ * @example
+ * resolveAppSettings('%ORDERS_QUEUE%'); // 'orders-prod' when ORDERS_QUEUE=orders-prod
+ */
+export function resolveAppSettings(value: string): string {
+  return value.replace(/%([^%]+)%/g, (expression, name: string) => process.env[name] ?? expression);
+}
