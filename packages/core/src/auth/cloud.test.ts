@@ -282,6 +282,62 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
     }
   });
 
+  it('answers 503 with Retry-After when the IAP key set does not answer, and does not ask it again at once', async () => {
+    // Prepare: a key set that accepts connections and never answers.
+    let requests = 0;
+    const server = createServer(() => {
+      requests++;
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/iap`;
+    const { privateKey } = await generateKeyPair('ES256');
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'iap-1' })
+      .setSubject('accounts.google.com:42')
+      .setIssuer('https://cloud.google.com/iap')
+      .setAudience('/projects/123/apps/shop')
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const fn = http()
+      .use(cloudPrincipal({ iap: { audience: '/projects/123/apps/shop', jwksUrl, jwksTimeoutMs: 300 } }))
+      .handle(() => 'never');
+    const request = httpRequest({ headers: { 'x-goog-iap-jwt-assertion': assertion } });
+    const logs = collectLogs();
+
+    try {
+      // Act
+      const first = await invoke(fn, request, onCloud('gcp'));
+      const started = Date.now();
+      const second = await invoke(fn, request, onCloud('gcp'));
+      const secondMs = Date.now() - started;
+
+      // Assert
+      for (const res of [first, second]) {
+        expect(res.status).toBe(503);
+        expect(res.headers['retry-after']).toBe('5');
+        expect(res.text).not.toContain(assertion);
+      }
+      expect(requests).toBe(1);
+      expect(secondMs).toBeLessThan(250);
+      expect(logs.find('signing keys cannot be fetched').length).toBe(2);
+    } finally {
+      logs.restore();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('refuses bad iap options when the function is defined', () => {
+    const bad = [
+      { audience: '' },
+      { audience: '/projects/1/apps/x', jwksUrl: 'not a url' },
+      { audience: '/projects/1/apps/x', jwksTimeoutMs: 1500.5 },
+    ];
+    for (const iap of bad) {
+      expect(() => cloudPrincipal({ iap })).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    }
+  });
+
   it('GCP IAP user headers', async () => {
     const res = await invoke(
       trusting,

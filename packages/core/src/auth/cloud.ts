@@ -3,12 +3,13 @@
  * (API Gateway authorizers, Azure App Service / Static Web Apps auth, Google API Gateway and IAP)
  * into the same `ctx.auth` shape `jwtAuth()` produces.
  */
-import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { HttpError } from '../errors.js';
+import { type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type HttpError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import { setOwn } from '../own.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
-import { insufficientScope, missingScopes, scopesOf, unauthorized } from './challenge.js';
+import { insufficientScope, keysUnavailable, missingScopes, scopesOf, unauthorized } from './challenge.js';
+import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
 import type { AuthContext, Principal } from './types.js';
 
 /** A platform whose identity headers / authorizer context may be trusted. */
@@ -42,9 +43,16 @@ export interface CloudPrincipalOptions {
   /**
    * Verify and read the signed IAP assertion (`x-goog-iap-jwt-assertion`). `audience` is
    * `/projects/<number>/global/backendServices/<id>` or `/projects/<number>/apps/<project-id>`.
-   * Without it the assertion is not read: an unverified JWT proves nothing.
+   * Without it the assertion is not read: an unverified JWT proves nothing. `jwksUrl` replaces
+   * Google's IAP key set; `jwksTimeoutMs` is its request timeout (default 5 s).
    */
-  readonly iap?: { readonly audience: string; readonly jwksUrl?: string | undefined } | undefined;
+  readonly iap?:
+    | {
+        readonly audience: string;
+        readonly jwksUrl?: string | URL | undefined;
+        readonly jwksTimeoutMs?: number | undefined;
+      }
+    | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -204,28 +212,31 @@ function fromAzure(req: HttpRequest): Principal | undefined {
   return { subject, claims, scopes, source: 'azure-app-service' };
 }
 
+/** What checks an IAP assertion: the expected audience and the key set. */
+interface IapVerifier {
+  readonly audience: string;
+  readonly keys: JWTVerifyGetKey;
+}
+
 /**
  * The caller of a signed IAP assertion, when `iap` is configured. Its signature, issuer and
  * audience are verified, so it is read whatever the platform (Cloud Run behind IAP runs under
  * `serve()`, where `ctx.cloud` is `node`).
  */
-async function fromIapAssertion(
-  req: HttpRequest,
-  options: CloudPrincipalOptions,
-  keys: IapKeys,
-): Promise<Principal | undefined> {
-  const iap = options.iap;
+async function fromIapAssertion(req: HttpRequest, iap: IapVerifier | undefined): Promise<Principal | undefined> {
   const assertion = iap ? req.header('x-goog-iap-jwt-assertion') : undefined;
   if (iap === undefined || assertion === undefined) return undefined;
   let claims: Json;
   try {
-    const verified = await jwtVerify(assertion, keys(iap.jwksUrl), {
+    const verified = await jwtVerify(assertion, iap.keys, {
       issuer: 'https://cloud.google.com/iap',
       audience: iap.audience,
       algorithms: ['ES256'],
     });
     claims = verified.payload;
-  } catch {
+  } catch (error) {
+    // The assertion may be fine: the keys to check it are not there (503, not 401).
+    if (error instanceof KeySetUnavailable) throw error;
     throw new MalformedIdentity('the IAP assertion is not valid');
   }
   return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'gcp-iap' };
@@ -234,7 +245,7 @@ async function fromIapAssertion(
 async function fromGcp(
   req: HttpRequest,
   options: CloudPrincipalOptions,
-  keys: IapKeys,
+  iap: IapVerifier | undefined,
 ): Promise<Principal | undefined> {
   const headers = options.headers ?? [];
   const userinfo = headers.includes('gcp-api-gateway') ? req.header('x-apigateway-api-userinfo') : undefined;
@@ -244,7 +255,7 @@ async function fromGcp(
     if (subject === undefined) throw new MalformedIdentity('the x-apigateway-api-userinfo header names no caller');
     return { subject, claims, scopes: scopesOf(claims), source: 'gcp-api-gateway' };
   }
-  const signed = await fromIapAssertion(req, options, keys);
+  const signed = await fromIapAssertion(req, iap);
   if (signed !== undefined) return signed;
   const id = headers.includes('gcp-iap-headers') ? req.header('x-goog-authenticated-user-id') : undefined;
   // IAP sends one non-empty id and email; an empty one, or several (joined with ", "), is not
@@ -260,7 +271,23 @@ async function fromGcp(
   return undefined;
 }
 
-type IapKeys = (url: string | undefined) => ReturnType<typeof createRemoteJWKSet>;
+const googleIapKeys = 'https://www.gstatic.com/iap/verify/public_key-jwk';
+
+/**
+ * Checked when the function is defined. The key set gets jwtAuth()'s outage handling: cached
+ * keys keep working, and with none a 503 that does not make every request wait out the fetch
+ * timeout again.
+ */
+function iapVerifier(iap: NonNullable<CloudPrincipalOptions['iap']>): IapVerifier {
+  if (typeof iap.audience !== 'string' || iap.audience === '') {
+    throw new SkyportError('INVALID_DEFINITION', 'cloudPrincipal() iap.audience must be a non-empty string');
+  }
+  const keys = remoteKeys({
+    url: keySetUrl(iap.jwksUrl ?? googleIapKeys, 'cloudPrincipal() iap.jwksUrl'),
+    timeoutMs: milliseconds(iap.jwksTimeoutMs, 'cloudPrincipal() iap.jwksTimeoutMs'),
+  });
+  return { audience: iap.audience, keys };
+}
 
 /**
  * Adds `ctx.auth` from identity the platform has already verified: on AWS the API Gateway
@@ -277,11 +304,7 @@ type IapKeys = (url: string | undefined) => ReturnType<typeof createRemoteJWKSet
  */
 export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<'http', AuthContext> {
   const required = options.requiredScopes ?? [];
-  let remote: ReturnType<typeof createRemoteJWKSet> | undefined;
-  const iapKeys: IapKeys = (url) => {
-    remote ??= createRemoteJWKSet(new URL(url ?? 'https://www.gstatic.com/iap/verify/public_key-jwk'));
-    return remote;
-  };
+  const iap = options.iap === undefined ? undefined : iapVerifier(options.iap);
   return createMiddleware<'http', AuthContext>({
     name: 'cloudPrincipal',
     kinds: ['http'],
@@ -293,12 +316,15 @@ export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<
           if (platform === 'aws') principal = fromAws(req);
           else if (platform === 'azure')
             principal = options.headers?.includes('azure-easy-auth') ? fromAzure(req) : undefined;
-          else principal = await fromGcp(req, options, iapKeys);
+          else principal = await fromGcp(req, options, iap);
           if (principal !== undefined) break;
         }
-        if (principal === undefined && !trusted.includes('gcp'))
-          principal = await fromIapAssertion(req, options, iapKeys);
+        if (principal === undefined && !trusted.includes('gcp')) principal = await fromIapAssertion(req, iap);
       } catch (error) {
+        if (error instanceof KeySetUnavailable) {
+          ctx.log.error({ auth: 'cloud', reason: 'jwks-unavailable' }, 'signing keys cannot be fetched');
+          throw keysUnavailable(error.cause);
+        }
         if (!(error instanceof MalformedIdentity)) throw error;
         ctx.log.warn({ auth: 'cloud', reason: error.message }, 'authentication failed');
         throw unauthorized(error.message, { error: 'invalid_token' });
