@@ -49,6 +49,49 @@ function decodeData(body: Uint8Array, contentType: string | undefined, kind: str
   return body;
 }
 
+/**
+ * One round of percent-decoding of a binary-mode header value (CloudEvents HTTP binding 3.1.3.2:
+ * senders percent-encode space, `"`, `%` and non-ASCII). A malformed escape, or escapes that are
+ * not UTF-8, leave the value as sent.
+ *
+ * @example
+ * percentDecode('objects/f%C3%BCr%20x.txt'); // 'objects/für x.txt'
+ */
+export function percentDecode(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * A CloudEvent whose string attributes (not `data`) are percent-decoded once: what the Functions
+ * Framework builds from `ce-*` headers, which it passes on as sent.
+ *
+ * @example
+ * decodeAttributes(fromStructured(cloudEvent, 'events')).subject;
+ */
+export function decodeAttributes(event: ParsedCloudEvent): ParsedCloudEvent {
+  const decode = (value: string | undefined) => (value === undefined ? undefined : percentDecode(value));
+  const extensions: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event.extensions)) {
+    extensions[key] = typeof value === 'string' ? percentDecode(value) : value;
+  }
+  return {
+    ...event,
+    id: percentDecode(event.id),
+    source: percentDecode(event.source),
+    type: percentDecode(event.type),
+    specversion: percentDecode(event.specversion),
+    subject: decode(event.subject),
+    time: decode(event.time),
+    datacontenttype: decode(event.datacontenttype),
+    extensions,
+  };
+}
+
 /** Whether the headers carry a binary-mode CloudEvent (the four required `ce-*` attributes). */
 export function isBinaryCloudEvent(headers: Readonly<Record<string, string>>): boolean {
   return (
@@ -71,26 +114,31 @@ export function fromBinary(
   kind: string,
 ): ParsedCloudEvent {
   const extensions: Record<string, unknown> = {};
+  // Every `ce-*` value is percent-decoded once, as the HTTP binding requires of a receiver.
+  const attribute = (name: string) => {
+    const value = headers[name];
+    return value === undefined ? undefined : percentDecode(value);
+  };
   for (const name of Object.keys(headers)) {
     if (!name.startsWith('ce-')) continue;
-    const attribute = name.slice(3);
-    if (!attributes.has(attribute)) extensions[attribute] = headers[name];
+    const key = name.slice(3);
+    if (!attributes.has(key)) extensions[key] = attribute(name);
   }
   if (headers.traceparent !== undefined) extensions.traceparent ??= headers.traceparent;
-  const id = str(headers['ce-id']);
-  const source = str(headers['ce-source']);
-  const type = str(headers['ce-type']);
+  const id = str(attribute('ce-id'));
+  const source = str(attribute('ce-source'));
+  const type = str(attribute('ce-type'));
   if (id === undefined || source === undefined || type === undefined) {
     throw gcpError('INVALID_EVENT', kind, 'binary CloudEvent', 'ce-id, ce-source and ce-type must not be empty');
   }
-  const contentType = headers['content-type'] ?? headers['ce-datacontenttype'];
+  const contentType = headers['content-type'] ?? attribute('ce-datacontenttype');
   return {
     id,
     source,
     type,
-    specversion: headers['ce-specversion'] ?? '1.0',
-    subject: str(headers['ce-subject']),
-    time: str(headers['ce-time']),
+    specversion: attribute('ce-specversion') ?? '1.0',
+    subject: str(attribute('ce-subject')),
+    time: str(attribute('ce-time')),
     datacontenttype: contentType,
     data: decodeData(body, contentType, kind),
     extensions,

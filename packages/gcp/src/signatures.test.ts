@@ -182,3 +182,37 @@ describe('legacy background events', () => {
     );
   });
 });
+
+describe('binary-mode header values', () => {
+  const headers = {
+    'content-type': 'application/json',
+    'ce-id': 'evt%201',
+    'ce-source': '//storage.googleapis.com/projects/_/buckets/b',
+    'ce-type': 'google.cloud.storage.object.v1.finalized',
+    'ce-specversion': '1.0',
+    'ce-subject': 'objects/f%C3%BCr%20x.txt',
+    'ce-time': '2024-01-01T00:00:00Z',
+    'ce-note': '100%25%20sure',
+    'ce-malformed': '100%',
+    'ce-notutf8': 'a%C3',
+  };
+
+  it.each(signatures)('are percent-decoded once, a malformed escape kept as sent (%s signature)', async (signature) => {
+    const res = await fetch(url('anything', signature), { method: 'POST', headers, body: '{"name":"für x.txt"}' });
+    expect(res.status).toBe(204);
+    const event = seen[0] as CloudEvent;
+    expect(fields(event)).toMatchObject({ id: 'evt 1', subject: 'objects/für x.txt', data: { name: 'für x.txt' } });
+    expect(event.extensions).toMatchObject({ note: '100% sure', malformed: '100%', notutf8: 'a%C3' });
+  });
+
+  it('leaves a structured-mode event as sent with the http signature', async () => {
+    const event = { specversion: '1.0', id: '1', source: '//x', type: 't', subject: 'a%20b', data: {} };
+    const res = await fetch(url('anything', 'http'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify(event),
+    });
+    expect(res.status).toBe(204);
+    expect((seen[0] as CloudEvent).subject).toBe('a%20b');
+  });
+});
