@@ -1,7 +1,20 @@
-import { cors, createHttpRequest, http, type Message, queue, schedule, storage, stream, timeout } from '@skyport/core';
+import {
+  cors,
+  createHttpRequest,
+  getLogDestination,
+  http,
+  type LogDestination,
+  type Message,
+  queue,
+  schedule,
+  setLogDestination,
+  storage,
+  stream,
+  timeout,
+} from '@skyport/core';
 import { requireScopes } from '@skyport/core/auth';
 import { logger } from '@skyport/core/logger';
-import { describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createClock } from './clock.js';
 import { fakeContext } from './context.js';
@@ -15,7 +28,7 @@ import {
   streamRecord,
 } from './factories.js';
 import { invoke } from './invoke.js';
-import { collectLogs } from './logs.js';
+import { collectLogs, type LogCollector } from './logs.js';
 
 describe('invoke()', () => {
   it('runs an http function and decodes the response', async () => {
@@ -321,6 +334,91 @@ describe('collectLogs()', () => {
       expect(logs.find('creating order')).toEqual([expect.objectContaining({ ...level, message: 'creating order' })]);
     }
   });
+});
+
+describe('collectLogs() in any order', () => {
+  it('never leaves logging pointed at a stopped collector, whatever the order of restore()', async () => {
+    // Prepare: a destination of our own, and two collectors started in turn
+    const fn = http().handle((_req, ctx) => {
+      ctx.log.info('handled');
+      return 'ok';
+    });
+    const before: string[] = [];
+    const destination: LogDestination = { write: (line) => before.push(line) };
+    const release = setLogDestination(destination);
+    try {
+      const a = collectLogs();
+      const b = collectLogs();
+
+      // Act
+      a.restore();
+      await invoke(fn, httpRequest());
+      b.restore();
+      await invoke(fn, httpRequest());
+
+      // Assert: after a stopped, b took the line; after both, the destination from before did
+      expect(a.find('handled')).toEqual([]);
+      expect(b.find('handled')).toHaveLength(1);
+      expect(before.filter((line) => line.includes('handled'))).toHaveLength(1);
+      expect(getLogDestination()).toBe(destination);
+    } finally {
+      release();
+    }
+  });
+});
+
+describe('collectLogs() started in a hook', () => {
+  let logs: LogCollector;
+  beforeEach(() => {
+    logs = collectLogs();
+  });
+  afterEach(() => {
+    logs.restore();
+  });
+
+  for (const name of ['first', 'second']) {
+    it(`captures the lines of the ${name} test`, async () => {
+      const fn = http().handle((_req, ctx) => {
+        ctx.log.info(`in the ${name} test`);
+        return 'ok';
+      });
+      await invoke(fn, httpRequest());
+      expect(logs.lines.map((line) => line.msg)).toEqual([`in the ${name} test`]);
+    });
+  }
+});
+
+describe('collectLogs() in concurrent tests', () => {
+  const fn = http().handle(async (req, ctx) => {
+    ctx.log.info(`first ${req.query.test}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    ctx.log.info(`second ${req.query.test}`);
+    return 'ok';
+  });
+  let started = 0;
+  let bothStarted: () => void = () => {};
+  const barrier = new Promise<void>((resolve) => {
+    bothStarted = resolve;
+  });
+
+  for (const name of ['one', 'two']) {
+    it.concurrent(`gives test ${name} its own lines`, async () => {
+      // Prepare: both tests collect at once
+      const logs = collectLogs();
+      try {
+        if (++started === 2) bothStarted();
+        await barrier;
+
+        // Act
+        await invoke(fn, httpRequest({ query: { test: name } }));
+
+        // Assert
+        expect(logs.lines.map((line) => line.msg)).toEqual([`first ${name}`, `second ${name}`]);
+      } finally {
+        logs.restore();
+      }
+    });
+  }
 });
 
 describe('timeout() under test', () => {
