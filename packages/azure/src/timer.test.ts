@@ -51,6 +51,34 @@ describe('toAzure: timer', () => {
     expect(seen[0]?.scheduledTime.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
+  it('uses the invocation time for a run on startup, whose next occurrence is still to come', async () => {
+    // Prepare
+    const seen: ScheduleTick[] = [];
+    const fn = schedule({ cron: '0 3 * * *' }).handle((tick) => {
+      seen.push(tick);
+    });
+    const before = Date.now();
+    const upcoming = new Date(before + 6 * 3600_000).toISOString();
+    const last = new Date(before - 18 * 3600_000).toISOString();
+    const startup = { isPastDue: false, scheduleStatus: { last, next: upcoming, lastUpdated: last } };
+
+    // A timer may fire a moment before its occurrence: that run is still the occurrence.
+    const imminent = new Date(before + 200).toISOString();
+
+    // Act
+    await toAzure(fn)(startup, invocation(timerTrigger).context);
+    await toAzure(fn)({ ...startup, isPastDue: true }, invocation(timerTrigger).context);
+    await toAzure(fn)({ isPastDue: false, scheduleStatus: { next: imminent } }, invocation(timerTrigger).context);
+
+    // Assert
+    expect(seen.map((tick) => tick.isPastDue)).toEqual([false, true, false]);
+    expect(seen[2]?.scheduledTime.toISOString()).toBe(imminent);
+    for (const tick of seen.slice(0, 2)) {
+      expect(tick.scheduledTime.getTime()).toBeGreaterThanOrEqual(before);
+      expect(tick.scheduledTime.getTime()).toBeLessThanOrEqual(Date.now());
+    }
+  });
+
   it('throws when the handler fails (retried only under a retry policy) and refuses non-objects', async () => {
     const fn = schedule({ cron: '0 3 * * *' }).handle(() => {
       throw new Error('report failed');

@@ -1,12 +1,17 @@
 /**
  * The timer trigger as a portable schedule tick. The host passes `{ isPastDue, schedule,
- * scheduleStatus }`; `scheduleStatus.next` is still the occurrence being run when the handler is
- * invoked (the host updates it afterwards), so it is the tick's scheduled time. Without schedule
- * monitoring there is no status, and the invocation time is used.
+ * scheduleStatus }`; on a scheduled run `scheduleStatus.next` is still the occurrence being run
+ * (the host updates it afterwards), so it is the tick's scheduled time, and on a past-due run it is
+ * the missed occurrence. A run that is not an occurrence (`runOnStartup`, a manual run) gets the
+ * upcoming one there, later than now: such a run, and one without schedule monitoring (no
+ * status), uses the invocation time.
  */
 import { type BatchItem, createScheduleTick, type Kind, type ScheduleTick } from '@skyport/core';
 import { invalidEvent } from './errors.js';
 import { asRecord, asTime } from './metadata.js';
+
+/** How much earlier than its occurrence a timer may fire and still be that occurrence. */
+const EARLY_FIRE_MS = 1000;
 
 /**
  * The tick of one timer invocation.
@@ -17,9 +22,9 @@ import { asRecord, asTime } from './metadata.js';
 export function timerItems(trigger: unknown, name: string, now: number, kind: Kind): BatchItem<ScheduleTick>[] {
   const timer = asRecord(trigger);
   if (!timer) throw invalidEvent(kind, 'timerTrigger', 'the timer trigger input must be an object');
-  const status = asRecord(timer.scheduleStatus);
+  const next = asTime(asRecord(timer.scheduleStatus)?.next);
   const event = createScheduleTick({
-    scheduledTime: asTime(status?.next) ?? now,
+    scheduledTime: next !== undefined && next.getTime() <= now + EARLY_FIRE_MS ? next : now,
     isPastDue: timer.isPastDue === true,
     name,
     raw: trigger,
