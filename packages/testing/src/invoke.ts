@@ -120,8 +120,9 @@ function check(kind: Kind, value: unknown, index?: number): void {
   const other = typeof value === 'object' && value !== null && !Array.isArray(value) ? kindOf(value) : undefined;
   if (typeof value === 'object' && value !== null && (other === undefined || other === kind)) return;
   const what = index === undefined ? '' : ` at index ${index}`;
+  // As the adapters do: another kind's event is a mismatch, anything else no event at all.
   throw new SkyportError(
-    'INVALID_EVENT',
+    other === undefined ? 'INVALID_EVENT' : 'KIND_MISMATCH',
     `invoke(): ${kind === 'http' || kind === 'events' ? 'an' : 'a'} ${kind} function takes ${eventNames[kind]}, got ${shapeOf(value)}${what}`,
     { kind, shape: shapeOf(value) },
   );

@@ -103,7 +103,7 @@ describe('invoke()', () => {
       'invoke(): an http function takes a request, got a change event',
       'invoke(): an http function takes a request, got a CloudEvent',
     ]);
-    expect(outcomes[0]).toMatchObject({ reason: { code: 'INVALID_EVENT', kind: 'http', shape: 'a message' } });
+    expect(outcomes[0]).toMatchObject({ reason: { code: 'KIND_MISMATCH', kind: 'http', shape: 'a message' } });
     expect(runs).toBe(0);
     expect((await invoke(fn, httpRequest({ body: { orderId: 1 } }))).status).toBe(200);
   });
@@ -137,7 +137,8 @@ describe('invoke()', () => {
       'invoke(): a queue function takes a message, got a stream record at index 1',
       'invoke(): a schedule function takes a schedule tick, got a message',
     ]);
-    expect(outcomes[5]).toMatchObject({ reason: { code: 'INVALID_EVENT', kind: 'schedule' } });
+    expect(outcomes[0]).toMatchObject({ reason: { code: 'INVALID_EVENT', kind: 'queue', shape: 'undefined' } });
+    expect(outcomes[5]).toMatchObject({ reason: { code: 'KIND_MISMATCH', kind: 'schedule', shape: 'a message' } });
     expect(seen).toEqual([]);
     expect(await invoke(orders, [message(), { id: 'by-hand', body: 1 } as never])).toEqual({ ok: true, failures: [] });
   });
