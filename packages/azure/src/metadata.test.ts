@@ -1,4 +1,4 @@
-import { type Message, queue } from '@skyport/core';
+import { type Message, queue, type StreamRecord, stream } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { invocation } from '../test/helpers.js';
 import { toAzure } from './handler.js';
@@ -54,5 +54,40 @@ describe('Service Bus application properties', () => {
     expect(Object.keys(attributes)).toEqual(['__proto__', 'tenant']);
     expect(Object.getOwnPropertyDescriptor(attributes, '__proto__')?.value).toBe('x');
     expect(Object.getPrototypeOf(attributes)).toBe(Object.prototype);
+  });
+});
+
+describe('times in trigger metadata', () => {
+  it('takes Date objects, as a hand-built InvocationContext passes them, and ignores an invalid one', async () => {
+    // Prepare
+    const messages: Message[] = [];
+    const records: StreamRecord[] = [];
+    const fn = queue({ name: 'orders' }).handle((msg) => {
+      messages.push(msg);
+    });
+    const hub = stream({ name: 'telemetry' }).handle((record) => {
+      records.push(record);
+    });
+    const enqueued = new Date('2026-01-02T03:04:05.000Z');
+    const before = Date.now();
+
+    // Act
+    await toAzure(fn)(
+      'hello',
+      invocation({ triggerMetadata: { messageId: 'm-1', deliveryCount: 1, enqueuedTimeUtc: enqueued } }).context,
+    );
+    await toAzure(fn)(
+      'hello',
+      invocation({ triggerMetadata: { messageId: 'm-2', deliveryCount: 1, enqueuedTimeUtc: new Date(NaN) } }).context,
+    );
+    await toAzure(hub)(
+      [{ t: 1 }],
+      invocation({ triggerMetadata: { sequenceNumberArray: [5], enqueuedTimeUtcArray: [enqueued] } }).context,
+    );
+
+    // Assert
+    expect(messages[0]?.publishedAt.toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    expect(messages[1]?.publishedAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(records[0]?.publishedAt.toISOString()).toBe('2026-01-02T03:04:05.000Z');
   });
 });

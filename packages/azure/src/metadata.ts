@@ -42,12 +42,14 @@ export function asNumber(value: unknown): number | undefined {
 }
 
 /**
- * A date from a string or epoch number as the host sends it, else `undefined` (core falls back to now).
+ * A date from a string or epoch number as the host sends it, or a valid `Date` (a context built by
+ * hand), else `undefined` (core falls back to now).
  *
  * @example
  * asTime('2022-08-25T05:06:39+00:00'); // Date
  */
 export function asTime(value: unknown): Date | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : new Date(value.getTime());
   if ((typeof value !== 'string' || value === '') && (typeof value !== 'number' || !Number.isFinite(value))) {
     return undefined;
   }
