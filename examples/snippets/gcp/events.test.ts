@@ -124,12 +124,12 @@ describe('delivery forms', () => {
   it('legacy events keep their type otherwise', async () => {
     reset();
     const legacy = {
-      context: { eventId: 'e-1', eventType: 'providers/firebase.auth/eventTypes/user.create', resource: 'projects/p' },
+      context: { eventId: 'e-1', eventType: 'providers/example/eventTypes/custom', resource: 'projects/p' },
       data: { uid: 'u-1' },
     };
     expect((await invokeGcp(fns.events, legacy)).status).toBe(204);
     expect(seen.events[0]).toMatchObject({
-      type: 'providers/firebase.auth/eventTypes/user.create',
+      type: 'providers/example/eventTypes/custom',
       data: { uid: 'u-1' },
     });
   });
@@ -392,7 +392,7 @@ describe('Firestore: changes', () => {
       nothing: null,
       at: new Date('2026-01-02T03:04:05.000Z'),
       bytes: new Uint8Array([0, 1, 2]),
-      ref: 'projects/p/databases/(default)/documents/users/u1',
+      ref: 'users/u1',
       where: { latitude: 48.85, longitude: 2.35 },
       list: [1, 'two'],
       map: { inner: false },
