@@ -3,12 +3,12 @@
  * framework does for a `cloudevent` function, the `http` signature does itself, so the portable
  * event is the same either way.
  */
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { type CloudEvent, events, type Message, queue } from '@skyport/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fixture } from './__fixtures__/fixtures.js';
 import { register } from './register.js';
 
 const seen: unknown[] = [];
@@ -58,8 +58,7 @@ beforeEach(() => {
   seen.length = 0;
 });
 
-const firebase = (file: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL(`./__fixtures__/firebase/${file}`, import.meta.url), 'utf8'));
+const firebase = (file: string): Record<string, unknown> => fixture(`firebase/${file}`);
 
 const json = (body: unknown) => ({
   method: 'POST',
