@@ -79,15 +79,15 @@ function decodeJsonHeader(value: string, what: string): Json {
 }
 
 /**
- * The scopes of an API Gateway JWT authorizer: the `scopes` list API Gateway hands over when it
- * has one, else the claims. HTTP API passes a list claim as one string, `"[read write]"`.
+ * The scopes of an API Gateway JWT authorizer: the `scopes` list API Gateway hands over, then
+ * those of the token's own claims (the same verified token), once each. HTTP API passes a list
+ * claim as one string, `"[read write]"`, read here as the list it was.
  */
 function awsScopes(listed: unknown, claims: Json): string[] {
   const granted = Array.isArray(listed) ? listed.filter((s): s is string => typeof s === 'string' && s !== '') : [];
-  if (granted.length > 0) return [...new Set(granted)];
   const unbracket = (value: unknown) =>
     typeof value === 'string' && value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
-  return scopesOf({ scope: unbracket(claims.scope), scp: unbracket(claims.scp) });
+  return [...new Set([...granted, ...scopesOf({ scope: unbracket(claims.scope), scp: unbracket(claims.scp) })])];
 }
 
 /** The caller fields of a REST API `requestContext.identity`; `apiKey`, `sourceIp` and the like are not identity. */
