@@ -266,3 +266,26 @@ describe('toAzure: a queue named by an app setting', () => {
     expect(seen.map((msg) => msg.source)).toEqual(['orders-prod', 'events-prod/mailer', '%NOT_SET_ANYWHERE%']);
   });
 });
+
+describe('toAzure: a Service Bus batch bound as bytes (dataType binary)', () => {
+  it('parses each message from its bytes: JSON when it parses, else text', async () => {
+    // Prepare
+    const seen: Message[] = [];
+    const fn = queue({ name: 'orders', azure: { trigger: 'serviceBusQueue', cardinality: 'many' } }).handle((msg) => {
+      seen.push(msg);
+    });
+    const { context } = invocation({
+      triggerMetadata: { messageIdArray: ['m-1', 'm-2'], deliveryCountArray: [1, 1] },
+      options: { trigger: { type: 'serviceBusTrigger', name: 'messages', queueName: 'orders', cardinality: 'many' } },
+    });
+
+    // Act
+    await toAzure(fn)([Buffer.from('{"orderId":"ord_1"}'), Buffer.from('plain text')], context);
+
+    // Assert
+    expect(seen.map((msg) => [msg.id, msg.body])).toEqual([
+      ['m-1', { orderId: 'ord_1' }],
+      ['m-2', 'plain text'],
+    ]);
+  });
+});

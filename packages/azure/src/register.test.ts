@@ -279,3 +279,29 @@ describe('register', () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe('register: Service Bus batches', () => {
+  it('registers a many batch with dataType binary, so a message that is not JSON does not fail its batch', () => {
+    // Prepare
+    const { app, calls } = recordingApp();
+    const batch = { cardinality: 'many' } as const;
+
+    // Act
+    register(app, {
+      orders: queue({ name: 'orders', azure: { trigger: 'serviceBusQueue', ...batch } }).handle(noop),
+      mail: queue({ name: 'events', azure: { subscription: 'mail', ...batch } }).handle(noop),
+      text: queue({ name: 'text', azure: { ...batch, subscription: 's', options: { dataType: 'string' } } }).handle(
+        noop,
+      ),
+      single: queue({ name: 'single', azure: { trigger: 'serviceBusQueue' } }).handle(noop),
+    });
+
+    // Assert
+    expect(calls.map((c) => [c.name, c.options.cardinality, c.options.dataType])).toEqual([
+      ['orders', 'many', 'binary'],
+      ['mail', 'many', 'binary'],
+      ['text', 'many', 'string'],
+      ['single', undefined, undefined],
+    ]);
+  });
+});

@@ -26,11 +26,21 @@ import { readSettings } from './settings.js';
 import type { AnyFunction, AzureApp, AzureAppMethod, AzureSettings, RegisterOptions } from './types.js';
 
 /**
- * Event Hubs trigger options with the binding's `dataType`, which the host reads and the
- * library's option types leave out (it passes every trigger option on to the host).
+ * The binding's `dataType`, which the host reads and the library's option types leave out (it
+ * passes every trigger option on to the host).
  */
-interface EventHubOptions extends EventHubFunctionOptions {
+interface DataTypeOption {
   readonly dataType?: 'binary' | 'string';
+}
+
+/**
+ * The `dataType` of a batch trigger. Without one the host binds each message of a `many` batch
+ * with Json.NET and fails the whole batch, before the function runs, on the first message that is
+ * not JSON. Bytes reach the adapter as sent, and their body is parsed as any payload is (JSON
+ * when it parses, else text).
+ */
+function batchDataType(cardinality: string | undefined): DataTypeOption {
+  return cardinality === 'many' ? { dataType: 'binary' } : {};
 }
 
 /** What `register()` registered for one function. */
@@ -216,11 +226,12 @@ export function register(
           };
           call = { ...queue };
         } else if (method === 'serviceBusQueue') {
-          const queue: ServiceBusQueueFunctionOptions = defined({
+          const queue: ServiceBusQueueFunctionOptions & DataTypeOption = defined({
             queueName: settings.queueName ?? fn.options.name,
             connection: connection ?? 'AzureWebJobsServiceBus',
             isSessionsEnabled: fn.options.fifo ? true : undefined,
             cardinality: settings.cardinality,
+            ...batchDataType(settings.cardinality),
             handler,
             ...extra,
           });
@@ -229,12 +240,13 @@ export function register(
           if (settings.subscription === undefined) {
             throw invalidDefinition(name, fn.kind, 'a Service Bus topic needs azure.subscription');
           }
-          const topic: ServiceBusTopicFunctionOptions = defined({
+          const topic: ServiceBusTopicFunctionOptions & DataTypeOption = defined({
             topicName: settings.topicName ?? fn.options.name,
             subscriptionName: settings.subscription,
             connection: connection ?? 'AzureWebJobsServiceBus',
             isSessionsEnabled: fn.options.fifo ? true : undefined,
             cardinality: settings.cardinality,
+            ...batchDataType(settings.cardinality),
             handler,
             ...extra,
           });
@@ -243,13 +255,11 @@ export function register(
         break;
       }
       case 'stream': {
-        const hub: EventHubOptions = defined({
+        const hub: EventHubFunctionOptions & DataTypeOption = defined({
           eventHubName: settings.eventHubName ?? fn.options.name,
           connection: connection ?? 'AzureWebJobsEventHub',
           cardinality: settings.cardinality ?? 'many',
-          // Without it the host binds each event with Json.NET and fails the whole batch, before
-          // the function runs, on the first event that is not JSON. Bytes reach the adapter as
-          // sent, and their body is parsed as any payload is (JSON when it parses, else text).
+          // Binary for `one` too: events then reach the adapter as the exact bytes sent either way.
           dataType: 'binary',
           consumerGroup: settings.consumerGroup,
           ...retryOf(settings, DEFAULT_STREAM_RETRY),
