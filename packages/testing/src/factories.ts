@@ -27,15 +27,66 @@ const nextId = (prefix: string) => `${prefix}-${++counter}`;
 export interface HttpRequestOptions {
   /** Default `GET`. */
   readonly method?: string | undefined;
-  /** The path; a query string in it is split off. Default `/`. */
+  /** The path; a query string in it is split off (and `query` added after it). Default `/`. */
   readonly path?: string | undefined;
   readonly headers?: Readonly<Record<string, string | readonly string[]>> | undefined;
+  /** Query parameters, added after those of a query string in `path`. */
   readonly query?: Readonly<Record<string, string | readonly string[]>> | string | undefined;
-  /** An object or array becomes JSON (with `content-type: application/json` unless set). */
+  /**
+   * As `fetch` sends it: a string or bytes as they are, `URLSearchParams` as a urlencoded form,
+   * an `ArrayBuffer` or other typed array as bytes (`application/octet-stream` unless a
+   * content type is set), any other object or array as JSON (`application/json` unless set).
+   */
   readonly body?: unknown | undefined;
   /** Request cookies. */
   readonly cookies?: Readonly<Record<string, string>> | undefined;
   readonly ip?: string | undefined;
+}
+
+/** Bodies `fetch` reads asynchronously, which a synchronous factory cannot. */
+const asyncBodies = [
+  ['Blob', globalThis.Blob],
+  ['FormData', globalThis.FormData],
+  ['ReadableStream', globalThis.ReadableStream],
+] as const;
+
+function bodyOf(body: unknown, headers: Record<string, string | readonly string[]>): string | Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (body instanceof URLSearchParams) {
+    headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
+    return body.toString();
+  }
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
+    headers['content-type'] ??= 'application/octet-stream';
+    return body instanceof ArrayBuffer
+      ? new Uint8Array(body)
+      : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  }
+  for (const [name, type] of asyncBodies) {
+    if (typeof type === 'function' && body instanceof type) {
+      throw new TypeError(
+        `httpRequest(): a ${name} body can only be read asynchronously; read it first and pass the bytes ` +
+          "and content type (`const r = new Response(body)`, then `body: new Uint8Array(await r.arrayBuffer())`, `headers: { 'content-type': r.headers.get('content-type') }`)",
+      );
+    }
+  }
+  headers['content-type'] ??= 'application/json';
+  return JSON.stringify(body);
+}
+
+function queryOf(path: string, query: HttpRequestOptions['query']): HttpRequestInit['query'] {
+  if (query === undefined) return path;
+  if (path === '') return query;
+  const added =
+    typeof query === 'string'
+      ? query.replace(/^\?/, '')
+      : new URLSearchParams(
+          Object.entries(query).flatMap(([name, value]) =>
+            (typeof value === 'string' ? [value] : value).map((one): [string, string] => [name, one]),
+          ),
+        ).toString();
+  return added === '' ? path : `${path}&${added}`;
 }
 
 /**
@@ -47,13 +98,7 @@ export interface HttpRequestOptions {
 export function httpRequest(options: HttpRequestOptions = {}): HttpRequestInit {
   const headers: Record<string, string | readonly string[]> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
-  let body: string | Uint8Array | undefined;
-  if (options.body === undefined || options.body === null) body = undefined;
-  else if (typeof options.body === 'string' || options.body instanceof Uint8Array) body = options.body;
-  else {
-    body = JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
-  }
+  const body = bodyOf(options.body, headers);
   if (options.cookies) {
     headers.cookie = Object.entries(options.cookies)
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
@@ -62,7 +107,7 @@ export function httpRequest(options: HttpRequestOptions = {}): HttpRequestInit {
   const raw = options.path ?? '/';
   const q = raw.indexOf('?');
   const path = q < 0 ? raw : raw.slice(0, q);
-  const query = options.query ?? (q < 0 ? undefined : raw.slice(q + 1));
+  const query = q < 0 ? options.query : queryOf(raw.slice(q + 1), options.query);
   return { method: options.method ?? 'GET', path, headers, query, body, ip: options.ip ?? '127.0.0.1' };
 }
 

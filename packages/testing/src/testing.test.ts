@@ -21,6 +21,7 @@ import { fakeContext } from './context.js';
 import {
   changeEvent,
   cloudEvent,
+  type HttpRequestOptions,
   httpRequest,
   message,
   scheduleTick,
@@ -245,6 +246,83 @@ describe('invoke()', () => {
     });
     const late = await invoke(nightly, scheduleTick({ isPastDue: true, name: 'nightly' }));
     expect(late).toMatchObject({ ok: false, failures: [{ id: 'nightly' }] });
+  });
+});
+
+describe('httpRequest()', () => {
+  const echo = http({ method: 'POST' }).handle((req) => ({
+    type: req.header('content-type') ?? null,
+    body: req.body instanceof Uint8Array ? 'bytes' : req.body,
+    bytes: Array.from(req.rawBody),
+    query: [...req.queryAll],
+  }));
+  const post = (options: HttpRequestOptions) => invoke(echo, httpRequest({ method: 'POST', ...options }));
+
+  it('sends a URLSearchParams body as a urlencoded form, as fetch does', async () => {
+    const res = await post({ body: new URLSearchParams({ a: '1', b: 'x y' }) });
+    expect(res.body).toMatchObject({
+      type: 'application/x-www-form-urlencoded;charset=UTF-8',
+      body: { a: '1', b: 'x y' },
+    });
+  });
+
+  it('sends an ArrayBuffer or a typed array as its bytes', async () => {
+    // Prepare: a view on the middle of a larger buffer
+    const buffer = new Uint8Array([9, 1, 2, 3, 9]).buffer;
+
+    // Act
+    const outcomes = [
+      (await post({ body: buffer })).body,
+      (await post({ body: new DataView(buffer, 1, 3) })).body,
+      (await post({ body: new Uint16Array([0x0201]) })).body,
+      (await post({ body: buffer, headers: { 'Content-Type': 'image/png' } })).body,
+    ];
+
+    // Assert
+    expect(outcomes).toEqual([
+      { type: 'application/octet-stream', body: 'bytes', bytes: [9, 1, 2, 3, 9], query: [] },
+      { type: 'application/octet-stream', body: 'bytes', bytes: [1, 2, 3], query: [] },
+      { type: 'application/octet-stream', body: 'bytes', bytes: [1, 2], query: [] },
+      { type: 'image/png', body: 'bytes', bytes: [9, 1, 2, 3, 9], query: [] },
+    ]);
+  });
+
+  it('refuses a body only fetch can read, asynchronously, rather than send {}', () => {
+    const form = new FormData();
+    form.set('a', '1');
+    for (const body of [new Blob(['x']), form, new Response('x').body]) {
+      expect(() => httpRequest({ body })).toThrow(
+        /httpRequest\(\): a (Blob|FormData|ReadableStream) body can only be read asynchronously/,
+      );
+    }
+  });
+
+  it('keeps the query string of the path and adds the query option after it', async () => {
+    const outcomes = [
+      (await post({ path: '/?x=1', query: { y: '2' } })).body,
+      (await post({ path: '/?x=1&y=0', query: '?y=2' })).body,
+      (await post({ path: '/?x=1', query: { y: ['2', '3'] } })).body,
+      (await post({ path: '/', query: { y: '2' } })).body,
+      (await post({ path: '/?x=1' })).body,
+    ];
+    expect(outcomes.map((o) => (o as { query: unknown }).query)).toEqual([
+      [
+        ['x', '1'],
+        ['y', '2'],
+      ],
+      [
+        ['x', '1'],
+        ['y', '0'],
+        ['y', '2'],
+      ],
+      [
+        ['x', '1'],
+        ['y', '2'],
+        ['y', '3'],
+      ],
+      [['y', '2']],
+      [['x', '1']],
+    ]);
   });
 });
 
