@@ -3,12 +3,13 @@
  * (API Gateway authorizers, Azure App Service / Static Web Apps auth, Google API Gateway and IAP)
  * into the same `ctx.auth` shape `jwtAuth()` produces.
  */
-import { type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import { type HttpError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import { setOwn } from '../own.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, keysUnavailable, missingScopes, scopesOf, unauthorized } from './challenge.js';
+import { loadJose } from './jose.js';
 import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
 import type { AuthContext, Principal } from './types.js';
 
@@ -226,6 +227,7 @@ interface IapVerifier {
 async function fromIapAssertion(req: HttpRequest, iap: IapVerifier | undefined): Promise<Principal | undefined> {
   const assertion = iap ? req.header('x-goog-iap-jwt-assertion') : undefined;
   if (iap === undefined || assertion === undefined) return undefined;
+  const { jwtVerify } = await loadJose();
   let claims: Json;
   try {
     const verified = await jwtVerify(assertion, iap.keys, {
@@ -286,6 +288,8 @@ function iapVerifier(iap: NonNullable<CloudPrincipalOptions['iap']>): IapVerifie
     url: keySetUrl(iap.jwksUrl ?? googleIapKeys, 'cloudPrincipal() iap.jwksUrl'),
     timeoutMs: milliseconds(iap.jwksTimeoutMs, 'cloudPrincipal() iap.jwksTimeoutMs'),
   });
+  // Started now, so the first request finds it loaded (or nearly).
+  void loadJose();
   return { audience: iap.audience, keys };
 }
 

@@ -1,8 +1,9 @@
 /**
  * `@skyport/core/auth`: authentication middleware. `jwtAuth()` verifies bearer JWTs with `jose`,
  * `apiKeyAuth()` checks API keys in constant time, `cloudPrincipal()` reads identity the platform
- * already verified, and `requireScopes()` authorises. All add the same typed `ctx.auth`. A
- * separate entry point so functions that do not authenticate never load `jose`.
+ * already verified, and `requireScopes()` authorises. All add the same typed `ctx.auth`. `jose` is
+ * loaded only when `jwtAuth()` or `cloudPrincipal({ iap })` is called, so other functions never
+ * load it.
  */
 export type { ApiKeyAuthOptions, ApiKeyVerdict } from './api-key.js';
 export { apiKeyAuth, safeEqual } from './api-key.js';

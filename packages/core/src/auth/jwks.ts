@@ -2,15 +2,9 @@
  * Remote key sets (JWKS) shared by `jwtAuth()` and `cloudPrincipal({ iap })`: their options,
  * checked when the function is defined, and a key getter that survives a key-set outage.
  */
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  type FlattenedJWSInput,
-  type JWSHeaderParameters,
-  type JWTVerifyGetKey,
-} from 'jose';
+import type { FlattenedJWSInput, JWSHeaderParameters, JWTVerifyGetKey } from 'jose';
 import { SkyportError } from '../errors.js';
+import { type Jose, loadJose } from './jose.js';
 
 /** How a remote key set is fetched and cached. */
 export interface KeySetOptions {
@@ -62,8 +56,8 @@ export function milliseconds(value: unknown, option: string, infinite = false): 
 
 const keyErrors = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_ALG_NOT_ALLOWED']);
 
-function isFetchFailure(error: unknown): boolean {
-  return !(error instanceof errors.JOSEError) || !keyErrors.has(error.code);
+function isFetchFailure(error: unknown, jose: Jose): boolean {
+  return !(error instanceof jose.errors.JOSEError) || !keyErrors.has(error.code);
 }
 
 /**
@@ -73,28 +67,30 @@ function isFetchFailure(error: unknown): boolean {
  * wait out the fetch timeout for as long as the outage lasts.
  */
 export function remoteKeys(options: KeySetOptions): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(options.url, {
-    cacheMaxAge: options.cacheMaxAgeMs,
-    cooldownDuration: options.cooldownMs,
-    timeoutDuration: options.timeoutMs,
-  });
   const cooldown = options.cooldownMs ?? 30_000;
+  let remote: ReturnType<Jose['createRemoteJWKSet']> | undefined;
   let failedAt: number | undefined;
-  const fallBack = (header: JWSHeaderParameters, token: FlattenedJWSInput, cause: unknown) => {
-    const cached = remote.jwks();
+  const fallBack = (jose: Jose, header: JWSHeaderParameters, token: FlattenedJWSInput, cause: unknown) => {
+    const cached = remote?.jwks();
     if (cached === undefined) throw new KeySetUnavailable('JWKS unavailable', { cause });
-    return createLocalJWKSet(cached)(header, token);
+    return jose.createLocalJWKSet(cached)(header, token);
   };
   return async (header: JWSHeaderParameters, token) => {
-    if (failedAt !== undefined && Date.now() - failedAt < cooldown) return fallBack(header, token, undefined);
+    const jose = await loadJose();
+    remote ??= jose.createRemoteJWKSet(options.url, {
+      cacheMaxAge: options.cacheMaxAgeMs,
+      cooldownDuration: options.cooldownMs,
+      timeoutDuration: options.timeoutMs,
+    });
+    if (failedAt !== undefined && Date.now() - failedAt < cooldown) return fallBack(jose, header, token, undefined);
     try {
       const key = await remote(header, token);
       failedAt = undefined;
       return key;
     } catch (error) {
-      if (!isFetchFailure(error)) throw error;
+      if (!isFetchFailure(error, jose)) throw error;
       failedAt = Date.now();
-      return fallBack(header, token, error);
+      return fallBack(jose, header, token, error);
     }
   };
 }

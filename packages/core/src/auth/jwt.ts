@@ -2,19 +2,12 @@
  * `jwtAuth()`: verifies a bearer JWT with `jose` against a remote JWKS, a shared secret or a
  * public key, and adds the caller to `ctx.auth`.
  */
-import {
-  type CryptoKey,
-  errors,
-  type JWK,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  jwtVerify,
-  type KeyObject,
-} from 'jose';
+import type { CryptoKey, JWK, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
 import { type HttpError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, keysUnavailable, missingScopes, scopesOf, unauthorized } from './challenge.js';
+import { type Jose, loadJose } from './jose.js';
 import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
 import type { AuthContext, Principal } from './types.js';
 
@@ -74,7 +67,7 @@ const reasons: Readonly<Record<string, string>> = {
 };
 
 /** A fixed description per failure, never text derived from the token. */
-function reasonOf(error: unknown): string {
+function reasonOf(error: unknown, { errors }: Jose): string {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return 'the token is not valid yet';
     if (error.claim === 'iat') return 'the token is issued in the future';
@@ -186,7 +179,10 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   const realm = options.realm;
   const getToken = options.getToken ?? bearerToken;
 
-  const verify = async (token: string): Promise<JWTPayload> => {
+  // Started now, so the first request finds it loaded (or nearly).
+  void loadJose();
+
+  const verify = async (token: string, { errors, jwtVerify }: Jose): Promise<JWTPayload> => {
     // Two calls on purpose: jose's overloads type a key resolver and key material separately.
     const { payload } =
       typeof key === 'function'
@@ -217,16 +213,18 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
         ctx.log.info({ auth: 'jwt', reason: 'malformed' }, 'authentication failed');
         throw unauthorized('the authorization header is malformed', { realm, error: 'invalid_token' });
       }
+      // Outside the try: failing to load the verifier is a 500, not a bad token.
+      const jose = await loadJose();
       let payload: JWTPayload;
       try {
-        payload = await verify(token);
+        payload = await verify(token, jose);
       } catch (error) {
         let failure: HttpError;
         if (error instanceof KeySetUnavailable) {
           failure = keysUnavailable(error.cause);
           ctx.log.error({ auth: 'jwt', reason: 'jwks-unavailable' }, 'signing keys cannot be fetched');
         } else {
-          const reason = reasonOf(error);
+          const reason = reasonOf(error, jose);
           failure = unauthorized(reason, { realm, error: 'invalid_token' });
           ctx.log.info({ auth: 'jwt', reason }, 'authentication failed');
         }
