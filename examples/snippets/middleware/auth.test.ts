@@ -44,16 +44,20 @@ afterEach(() => logs.restore());
 describe('jwtAuth() failures', () => {
   it('answers 401 with a bare challenge (and the realm) when no credential is sent', async () => {
     const res = await call(undefined);
+    const basic = await call('Basic dXNlcjpwYXNz');
     const withoutRealm = await invoke(plain, httpRequest());
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="shop"');
+    // Another scheme is no Bearer credential: the same bare challenge, without an error code.
+    expect(basic.status).toBe(401);
+    expect(basic.headers['www-authenticate']).toBe('Bearer realm="shop"');
     expect(withoutRealm.headers['www-authenticate']).toBe('Bearer');
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.body).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
   });
 
   it.each([
-    ['a malformed Authorization header', async () => 'Basic dXNlcjpwYXNz'],
+    ['a malformed Authorization header', async () => 'Bearer abc.def-secret extra'],
     ['a token that is not a JWT', async () => 'Bearer not-a-jwt'],
     ['an expired token', async () => `Bearer ${await sign({ exp: inMinutes(-1) })}`],
     ['a token not valid yet', async () => `Bearer ${await sign({ exp: inMinutes(10), nbf: inMinutes(5) })}`],
