@@ -24,7 +24,10 @@ export interface FakeContextOptions<TExtra extends object = Readonly<Record<stri
   readonly trace?: TraceCarrier | undefined;
   /** The region. */
   readonly region?: string | undefined;
-  /** A logger (default: Skyport's JSON logger, which `collectLogs()` captures). */
+  /**
+   * A logger (default: Skyport's JSON logger, which `collectLogs()` captures). The default reads
+   * `LOG_LEVEL` once per process; for another level, `createJsonLogger({}, 'debug')`.
+   */
   readonly log?: Logger | undefined;
   /** The native context to expose as `ctx.raw`. */
   readonly raw?: unknown | undefined;

@@ -23,7 +23,12 @@ import { type HttpRequestOptions, httpRequest } from './factories.js';
 
 /** Options of `invoke()`: the fake context, plus a principal and the batch mode. */
 export interface InvokeOptions extends Omit<FakeContextOptions, 'kind' | 'extra'> {
-  /** Sets `ctx.auth`, as an auth middleware would have. */
+  /**
+   * Puts a principal on `ctx.auth` before middleware run, for code that reads `ctx.auth` with
+   * no auth middleware in front of it. `jwtAuth()`, `apiKeyAuth()` and `cloudPrincipal()`
+   * ignore it and verify the request: to test a function that has one, send real credentials
+   * (for `jwtAuth()`, a token signed with `jose`).
+   */
   readonly auth?: unknown | undefined;
   /** Other context to preset, as if middleware had added it. */
   readonly extra?: Readonly<Record<string, unknown>> | undefined;
@@ -193,7 +198,9 @@ function idOf(kind: Kind, event: unknown, index: number): string {
 /**
  * Runs a function in-process. An http function takes a request and resolves to its response;
  * any other takes one event or an array (a batch, with the batch semantics of its kind) and
- * resolves to `{ ok, failures }`.
+ * resolves to `{ ok, failures }`. Input the function cannot take (another kind's event, nothing)
+ * is refused with a `SkyportError` before the handler runs, and the event passed is never
+ * changed: a message or stream record is handed over as a copy.
  *
  * @example
  * const res = await invoke(getUser, httpRequest({ path: '/users/42' }));

@@ -1,6 +1,7 @@
 import {
   cors,
   createHttpRequest,
+  createJsonLogger,
   getLogDestination,
   http,
   type LogDestination,
@@ -412,6 +413,27 @@ describe('collectLogs()', () => {
       }
       expect(logs.find('creating order')).toEqual([expect.objectContaining({ ...level, message: 'creating order' })]);
     }
+  });
+});
+
+describe('log levels under test', () => {
+  it('writes debug lines through a logger given as the log option, which collectLogs() sees', async () => {
+    // Prepare: a function that logs at debug, below the default level
+    const fn = http().handle((_req, ctx) => {
+      ctx.log.debug({ step: 1 }, 'looking up');
+      return 'ok';
+    });
+    const logs = collectLogs();
+    try {
+      // Act
+      await invoke(fn, httpRequest());
+      await invoke(fn, httpRequest(), { log: createJsonLogger({ requestId: 'r-1' }, 'debug') });
+    } finally {
+      logs.restore();
+    }
+
+    // Assert
+    expect(logs.find('looking up')).toEqual([expect.objectContaining({ level: 'debug', requestId: 'r-1', step: 1 })]);
   });
 });
 
