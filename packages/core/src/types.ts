@@ -606,11 +606,20 @@ export type UncheckedStatus =
 
 /**
  * What an http handler may return for a response schema: the schema's input as the body of a
- * success, or an explicit redirect or error response with any body.
+ * success, or an explicit redirect or error response with any body. A string or bytes is a
+ * success body only where the schema admits one (`z.string()`): run time checks it against the
+ * schema like any other.
  */
 export type TypedHttpResult<TResponse> = unknown extends TResponse
   ? HttpResult
-  : HttpResult<InferIn<TResponse, unknown>> | (HttpResponseInit & { status: UncheckedStatus });
+  :
+      | InferIn<TResponse, unknown>
+      | (Omit<HttpResponseInit, 'body'> & { body?: InferIn<TResponse, unknown> | undefined })
+      | (HttpResponseInit & { status: UncheckedStatus })
+      | Response
+      | undefined
+      // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing answers 204
+      | void;
 
 /**
  * A portable function: an inert value that adapters turn into a cloud entry point.

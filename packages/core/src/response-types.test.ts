@@ -1,0 +1,48 @@
+/**
+ * What a handler may return under a `response` schema: a string or bytes only where the schema
+ * admits one, since run time checks a success body against the schema and answers 500 otherwise.
+ */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { http } from './builders.js';
+import { createContext } from './context.js';
+import { runHttp } from './run.js';
+import type { SkyportFunction } from './types.js';
+
+const call = (fn: SkyportFunction<'http'>) =>
+  runHttp(
+    fn,
+    { method: 'GET', path: '/' },
+    createContext({ cloud: 'node', kind: 'http', requestId: 'r-1', functionName: 'f' }),
+  );
+
+describe('a response schema and string or byte results', () => {
+  it('refuses a string or bytes as a success the schema cannot take, which would always answer 500', async () => {
+    const Out = z.object({ id: z.string() });
+    // @ts-expect-error: a string is not an { id }
+    const text = http({ response: Out }).handle(() => 'ok');
+    // @ts-expect-error: nor are bytes
+    const bytes = http({ response: Out }).handle(() => new Uint8Array([1]));
+    // @ts-expect-error: nor as the body of an explicit success
+    const explicit = http({ response: Out }).handle(async () => ({ status: 200, body: 'ok' }));
+
+    expect((await call(text)).status).toBe(500);
+    expect((await call(bytes)).status).toBe(500);
+    expect((await call(explicit)).status).toBe(500);
+  });
+
+  it('takes a string where the schema does, and any body of an error, a Response or nothing', async () => {
+    const text = http({ response: z.string() }).handle(() => 'ok');
+    const explicit = http({ response: z.string() }).handle(() => ({ status: 201, body: 'made' }));
+    const bytes = http({ response: z.instanceof(Uint8Array) }).handle(() => new Uint8Array([1]));
+    const Out = z.object({ id: z.string() });
+    const failure = http({ response: Out }).handle(() => ({ status: 404, body: 'no such order' }));
+    const web = http({ response: Out }).handle(() => new Response('ok'));
+    const nothing = http({ response: Out }).handle(() => undefined);
+
+    const statuses = await Promise.all(
+      [text, explicit, bytes, failure, web, nothing].map(async (fn) => (await call(fn)).status),
+    );
+    expect(statuses).toEqual([200, 201, 200, 404, 200, 204]);
+  });
+});
