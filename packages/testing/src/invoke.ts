@@ -122,8 +122,9 @@ function shapeOf(value: unknown): string {
  * otherwise run the handler with fields missing and pass or fail a test for the wrong reason.
  */
 function check(kind: Kind, value: unknown, index?: number): void {
-  const other = typeof value === 'object' && value !== null && !Array.isArray(value) ? kindOf(value) : undefined;
-  if (typeof value === 'object' && value !== null && (other === undefined || other === kind)) return;
+  const event = typeof value === 'object' && value !== null && !Array.isArray(value);
+  const other = event ? kindOf(value) : undefined;
+  if (event && (other === undefined || other === kind)) return;
   const what = index === undefined ? '' : ` at index ${index}`;
   // As the adapters do: another kind's event is a mismatch, anything else no event at all.
   throw new SkyportError(

@@ -127,6 +127,7 @@ describe('invoke()', () => {
       invoke(orders, 'm1' as never),
       invoke(orders, httpRequest({ method: 'POST', body: { orderId: 1 } }) as never),
       invoke(orders, [message(), streamRecord()] as never),
+      invoke(orders, [[message()]] as never),
       invoke(nightly, message() as never),
     ]);
 
@@ -137,10 +138,11 @@ describe('invoke()', () => {
       'invoke(): a queue function takes a message, got a string',
       'invoke(): a queue function takes a message, got a request',
       'invoke(): a queue function takes a message, got a stream record at index 1',
+      'invoke(): a queue function takes a message, got an array at index 0',
       'invoke(): a schedule function takes a schedule tick, got a message',
     ]);
     expect(outcomes[0]).toMatchObject({ reason: { code: 'INVALID_EVENT', kind: 'queue', shape: 'undefined' } });
-    expect(outcomes[5]).toMatchObject({ reason: { code: 'KIND_MISMATCH', kind: 'schedule', shape: 'a message' } });
+    expect(outcomes[6]).toMatchObject({ reason: { code: 'KIND_MISMATCH', kind: 'schedule', shape: 'a message' } });
     expect(seen).toEqual([]);
     expect(await invoke(orders, [message(), { id: 'by-hand', body: 1 } as never])).toEqual({ ok: true, failures: [] });
   });
