@@ -80,7 +80,7 @@ describe('the built-in logger', () => {
     });
   });
 
-  it('redacts the value after a credential name in a flat name/value list such as rawHeaders', () => {
+  it("redacts the value after a credential name in Node's rawHeaders and rawTrailers lists, and no other list", () => {
     // Prepare
     const { lines, log, leaks } = collect();
     const raw = {
@@ -88,9 +88,18 @@ describe('the built-in logger', () => {
     };
     // Act
     log.info({ raw }, 'raw request');
-    log.info('%j', ['x-api-key', 'key-secret']);
+    log.info('%j', { rawTrailers: ['x-api-key', 'key-secret'] });
+    log.info(
+      { cors: { allowHeaders: ['Authorization', 'Content-Type'] }, vary: ['Cookie', 'Accept-Encoding'] },
+      'names',
+    );
     // Assert
-    expect(leaks()).toEqual([[], []]);
+    expect(leaks()).toEqual([[], [], []]);
+    // Lists of header names elsewhere are ordinary data.
+    expect(JSON.parse(lines[2] as string)).toMatchObject({
+      cors: { allowHeaders: ['Authorization', 'Content-Type'] },
+      vary: ['Cookie', 'Accept-Encoding'],
+    });
     expect(JSON.parse(lines[0] as string).raw.rawHeaders).toEqual([
       'Host',
       'api.example',

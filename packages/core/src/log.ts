@@ -105,23 +105,22 @@ export const credentialKeys: readonly string[] = [...credentialHeaders, 'cookies
 
 const credentialKeySet = new Set(credentialKeys);
 
-/**
- * Whether `key` is an odd index of a flat name/value list (Node's `rawHeaders`, undici's header
- * arrays) whose name before it is a credential: `['authorization', 'Bearer t']`.
- */
-function followsCredential(holder: unknown, key: string): boolean {
-  if (!Array.isArray(holder)) return false;
-  const index = Number(key);
-  if (index % 2 !== 1) return false;
-  const name = holder[index - 1];
-  return typeof name === 'string' && credentialKeySet.has(name.toLowerCase());
+/** Keys of flat name/value header lists: Node's `IncomingMessage.rawHeaders` and `rawTrailers`. */
+const headerLists = new Set(['rawHeaders', 'rawTrailers']);
+
+/** A flat name/value header list with the value after each credential name redacted. */
+function redactHeaderList(list: readonly unknown[]): unknown[] {
+  return list.map((item, i) => {
+    const name = i % 2 === 1 ? list[i - 1] : undefined;
+    return typeof name === 'string' && credentialKeySet.has(name.toLowerCase()) ? '[Redacted]' : item;
+  });
 }
 
 /**
  * JSON for a log line that never throws: errors become objects, BigInts strings, and cycles
  * `"[Circular]"`. Unless `redact` is false, every `credentialKeys` key, at any depth (in a
  * merged object, a child's bindings or an interpolated argument alike), becomes `"[Redacted]"`,
- * and so does the value after a credential name in a flat name/value list (`rawHeaders`).
+ * and so does the value after a credential name in Node's flat `rawHeaders` / `rawTrailers` lists.
  * A log call must not turn a handled failure into a crash: a line too deep for `JSON.stringify`
  * is replaced whole by an `unserialisable log line` notice.
  *
@@ -132,8 +131,9 @@ export function safeJson(value: unknown, redact = true): string {
   const seen = new WeakSet<object>();
   try {
     return JSON.stringify(value, function replace(this: unknown, key: string, raw: unknown) {
-      if (redact && key !== '' && (credentialKeySet.has(key.toLowerCase()) || followsCredential(this, key))) {
-        return '[Redacted]';
+      if (redact && key !== '') {
+        if (credentialKeySet.has(key.toLowerCase())) return '[Redacted]';
+        if (headerLists.has(key) && Array.isArray(raw)) return redactHeaderList(raw);
       }
       const item = raw instanceof Error ? serialiseError(raw) : raw;
       if (typeof item === 'bigint') return item.toString();

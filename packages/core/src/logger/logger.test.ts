@@ -226,13 +226,13 @@ describe('logger() redaction', () => {
     expect(JSON.stringify(failure)).toContain('upstream said 401');
   });
 
-  it("redacts credential values in a raw Node request's rawHeaders, a name/value list", async () => {
+  it("redacts credential values in a raw Node request's rawHeaders, and leaves other lists of names alone", async () => {
     const raw = await incoming({ Authorization: 'Bearer raw-header-secret', cookie: 'sid=raw-cookie-secret' });
     const fn = http()
       .use(logger({ summary: false }))
       .handle((_req, ctx) => {
         ctx.log.info({ raw }, 'the raw request');
-        ctx.log.info({ list: ['cookie', 'sid=list-secret', 'accept', '*/*'] }, 'a list');
+        ctx.log.info({ trailers: { rawTrailers: ['cookie', 'sid=list-secret'] }, vary: ['Cookie', 'Accept'] }, 'lists');
       });
     await invoke(fn, httpRequest(), base);
 
@@ -240,7 +240,10 @@ describe('logger() redaction', () => {
       expect(logs.text()).not.toContain(secret);
     }
     expect(logs.lines[0]?.raw).toMatchObject({ rawHeaders: expect.arrayContaining(['Authorization', '[Redacted]']) });
-    expect(logs.lines[1]?.list).toEqual(['cookie', '[Redacted]', 'accept', '*/*']);
+    expect(logs.lines[1]).toMatchObject({
+      trailers: { rawTrailers: ['cookie', '[Redacted]'] },
+      vary: ['Cookie', 'Accept'],
+    });
   });
 
   it('redacts top-level credential keys and set-cookie on logged responses', async () => {

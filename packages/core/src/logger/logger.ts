@@ -62,14 +62,26 @@ function isSecretKey(key: string): boolean {
 
 const censor = '[Redacted]';
 
-/**
- * Whether `index` is that of a value in a flat name/value list (Node's `rawHeaders`, undici's
- * header arrays) whose name is a credential: `['authorization', 'Bearer t']`.
- */
+/** Keys of flat name/value header lists: Node's `IncomingMessage.rawHeaders` and `rawTrailers`. */
+const headerLists = new Set(['rawHeaders', 'rawTrailers']);
+
+/** Whether `index` of a header list holds the value of a credential header. */
 function followsCredential(list: readonly unknown[], index: number): boolean {
   if (index % 2 !== 1) return false;
   const name = list[index - 1];
   return typeof name === 'string' && isSecretKey(name);
+}
+
+/** A header list with the value after each credential name redacted; itself when none is there. */
+function redactHeaderList(list: readonly unknown[]): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 1; i < list.length; i += 2) {
+    if (followsCredential(list, i)) {
+      out ??= [...list];
+      out[i] = censor;
+    }
+  }
+  return out ?? list;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -119,7 +131,7 @@ function scrubValue(value: unknown, depth: number, seen: Set<object>): unknown {
     if (Array.isArray(value)) {
       let out: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
-        const next = followsCredential(value, i) ? censor : scrubValue(value[i], depth + 1, seen);
+        const next = scrubValue(value[i], depth + 1, seen);
         if (next !== value[i]) {
           out ??= [...value];
           out[i] = next;
@@ -168,9 +180,7 @@ function scrubbedClone(value: unknown, depth: number, copies: Map<object, unknow
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     copies.set(value, out);
-    for (let i = 0; i < value.length; i++) {
-      out.push(followsCredential(value, i) ? censor : scrubbedClone(value[i], depth + 1, copies));
-    }
+    for (const item of value) out.push(scrubbedClone(item, depth + 1, copies));
     return out;
   }
   let source: unknown = value;
@@ -185,7 +195,12 @@ function scrubbedClone(value: unknown, depth: number, copies: Map<object, unknow
   const out: Record<string, unknown> = {};
   copies.set(value, out);
   const record = source as Record<string, unknown>;
-  for (const key in record) out[key] = isSecretKey(key) ? censor : scrubbedClone(record[key], depth + 1, copies);
+  for (const key in record) {
+    const item = record[key];
+    out[key] = isSecretKey(key)
+      ? censor
+      : scrubbedClone(headerLists.has(key) && Array.isArray(item) ? redactHeaderList(item) : item, depth + 1, copies);
+  }
   return out;
 }
 
@@ -218,7 +233,8 @@ function scrub(value: Record<string, unknown>, depth: number, seen?: Set<object>
     if (isSecretKey(key)) next = censor;
     else if (typeof current === 'object' && current !== null) {
       seen ??= new Set<object>().add(value);
-      next = scrubValue(current, depth + 1, seen);
+      const listed = headerLists.has(key) && Array.isArray(current) ? redactHeaderList(current) : current;
+      next = scrubValue(listed, depth + 1, seen);
     }
     if (next !== current) {
       out ??= { ...value };
