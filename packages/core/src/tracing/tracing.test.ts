@@ -516,6 +516,35 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     }
   });
 
+  it('waits for a flush that ends in time, even for an invocation that timeout() ended near its deadline', async () => {
+    const exported: ReadableSpan[] = [];
+    const slow: SpanExporter = {
+      export: (spans, done) => {
+        setTimeout(() => {
+          exported.push(...spans);
+          done({ code: 0 });
+        }, 30);
+      },
+      shutdown: async () => undefined,
+    };
+    const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(slow)] });
+    trace.disable();
+    trace.setGlobalTracerProvider(provider);
+    try {
+      const fn = http()
+        .use(tracing())
+        .use(timeout())
+        .handle((_req, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve('late'))));
+      const res = await invoke(fn, httpRequest(), { cloud: 'aws', deadline: Date.now() + 700 });
+      expect(res.status).toBe(504);
+      expect(exported).toHaveLength(1);
+    } finally {
+      trace.disable();
+      trace.setGlobalTracerProvider(tracerProvider);
+      await provider.shutdown();
+    }
+  });
+
   it('stops waiting for a flush that hangs before the deadline, and answers what the handler gave', async () => {
     // An exporter whose collector never answers (out of reach).
     const waiting: (() => void)[] = [];
