@@ -94,6 +94,29 @@ describe('toAzure: Event Hubs', () => {
     ]);
   });
 
+  it("gives each event the sender's trace from the Diagnostic-Id property the Event Hubs SDKs write", async () => {
+    // Prepare
+    const traces: (string | undefined)[] = [];
+    const fn = stream({ name: 'telemetry' }).handle((_record, ctx) => {
+      traces.push(ctx.trace?.traceparent);
+    });
+    const first = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const second = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const metadata = {
+      sequenceNumberArray: [1, 2, 3],
+      propertiesArray: [{ 'Diagnostic-Id': first }, {}, { 'Diagnostic-Id': second }],
+    };
+    const single = { sequenceNumber: 4, properties: { 'Diagnostic-Id': second } };
+    const one = { trigger: { type: 'eventHubTrigger', name: 'event', cardinality: 'one' } };
+
+    // Act
+    await toAzure(fn)([{}, {}, {}], invocation({ triggerMetadata: metadata, options: many }).context);
+    await toAzure(fn)({}, invocation({ triggerMetadata: single, options: one }).context);
+
+    // Assert
+    expect(traces).toEqual([first, undefined, second, second]);
+  });
+
   it('keeps binary events as bytes and parses them lazily', async () => {
     // Prepare
     const { fn, seen } = recorder();

@@ -39,6 +39,8 @@ export function eventHubItems(
       source,
       raw: { event: body, metadata, index: options.many ? i : undefined },
     });
-    return { id: sequence, event };
+    // The Event Hubs SDKs write the sender's W3C trace to the `Diagnostic-Id` property.
+    const diagnosticId = asString(asRecord(field('properties'))?.['Diagnostic-Id']);
+    return { id: sequence, event, trace: diagnosticId === undefined ? undefined : { traceparent: diagnosticId } };
   });
 }
