@@ -241,6 +241,7 @@ describe('toAzure: a queue named by an app setting', () => {
     // Prepare
     vi.stubEnv('ORDERS_QUEUE', 'orders-prod');
     vi.stubEnv('EVENTS_TOPIC', 'events-prod');
+    vi.stubEnv('Queues__Audit', 'audit-prod');
     const seen: Message[] = [];
     const push = (msg: Message) => {
       seen.push(msg);
@@ -248,6 +249,9 @@ describe('toAzure: a queue named by an app setting', () => {
     const storageQueue = queue({ name: 'orders', azure: { queueName: '%ORDERS_QUEUE%' } }).handle(push);
     const topic = queue({ name: 'events', azure: { subscription: 'mailer' } }).handle(push);
     const unset = queue({ name: 'orders', azure: { queueName: '%NOT_SET_ANYWHERE%' } }).handle(push);
+    const otherCase = queue({ name: 'orders', azure: { queueName: '%orders_queue%' } }).handle(push);
+    const section = queue({ name: 'audit', azure: { queueName: '%queues:audit%' } }).handle(push);
+    const inherited = queue({ name: 'orders', azure: { queueName: '%toString%' } }).handle(push);
     const declared = (trigger: { type: string } & Record<string, unknown>, triggerMetadata: Record<string, unknown>) =>
       invocation({ triggerMetadata, options: { trigger: { name: 'message', ...trigger } } }).context;
 
@@ -261,9 +265,19 @@ describe('toAzure: a queue named by an app setting', () => {
       ),
     );
     await toAzure(unset)('c', declared({ type: 'queueTrigger' }, { dequeueCount: 1 }));
+    for (const fn of [otherCase, section, inherited]) {
+      await toAzure(fn)('d', declared({ type: 'queueTrigger' }, { dequeueCount: 1 }));
+    }
 
-    // Assert
-    expect(seen.map((msg) => msg.source)).toEqual(['orders-prod', 'events-prod/mailer', '%NOT_SET_ANYWHERE%']);
+    // Assert: names match whatever their case, `:` reads `__`, and only settings count
+    expect(seen.map((msg) => msg.source)).toEqual([
+      'orders-prod',
+      'events-prod/mailer',
+      '%NOT_SET_ANYWHERE%',
+      'orders-prod',
+      'audit-prod',
+      '%toString%',
+    ]);
   });
 });
 

@@ -83,11 +83,22 @@ export function readSettings(
 
 /**
  * A binding value with its `%NAME%` app-setting expressions resolved from the environment, as
- * the host resolves them when it binds the trigger; a setting that is not set stays as written.
+ * the host resolves them when it binds the trigger: names match whatever their case, and `:`
+ * stands for `__` (`%Queues:Orders%` reads `Queues__Orders`); a setting that is not set stays as
+ * written.
  *
  * @example
  * resolveAppSettings('%ORDERS_QUEUE%'); // 'orders-prod' when ORDERS_QUEUE=orders-prod
  */
 export function resolveAppSettings(value: string): string {
-  return value.replace(/%([^%]+)%/g, (expression, name: string) => process.env[name] ?? expression);
+  return value.replace(/%([^%]+)%/g, (expression, name: string) => appSetting(name) ?? expression);
+}
+
+/** An app setting by the name a binding expression gives, as the host's configuration reads it. */
+function appSetting(name: string): string | undefined {
+  const key = name.replaceAll(':', '__');
+  if (Object.hasOwn(process.env, key)) return process.env[key];
+  const lower = key.toLowerCase();
+  for (const [setting, value] of Object.entries(process.env)) if (setting.toLowerCase() === lower) return value;
+  return undefined;
 }
