@@ -332,6 +332,7 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
       { audience: '' },
       { audience: '/projects/1/apps/x', jwksUrl: 'not a url' },
       { audience: '/projects/1/apps/x', jwksTimeoutMs: 1500.5 },
+      { audience: '/projects/1/apps/x', jwksTimeoutMs: 0 },
     ];
     for (const iap of bad) {
       expect(() => cloudPrincipal({ iap })).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));

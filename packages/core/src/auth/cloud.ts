@@ -286,7 +286,7 @@ function iapVerifier(iap: NonNullable<CloudPrincipalOptions['iap']>): IapVerifie
   }
   const keys = remoteKeys({
     url: keySetUrl(iap.jwksUrl ?? googleIapKeys, 'cloudPrincipal() iap.jwksUrl'),
-    timeoutMs: milliseconds(iap.jwksTimeoutMs, 'cloudPrincipal() iap.jwksTimeoutMs'),
+    timeoutMs: milliseconds(iap.jwksTimeoutMs, 'cloudPrincipal() iap.jwksTimeoutMs', false, 1),
   });
   // Started now, so the first request finds it loaded (or nearly).
   void loadJose();

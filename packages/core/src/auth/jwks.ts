@@ -42,16 +42,17 @@ export function keySetUrl(value: unknown, option: string): URL {
 }
 
 /**
- * A whole number of milliseconds, 0 or more (`Infinity` too when `infinite`), or
+ * A whole number of milliseconds, `least` or more (`Infinity` too when `infinite`), or
  * `INVALID_DEFINITION`: the timers behind these options reject fractions and negative values,
- * which would otherwise surface on every request as a failed key fetch.
+ * and a fetch timeout of 0 aborts every fetch, which would otherwise surface on every request as
+ * a failed key fetch.
  */
-export function milliseconds(value: unknown, option: string, infinite = false): number | undefined {
+export function milliseconds(value: unknown, option: string, infinite = false, least = 0): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'number' && ((infinite && value === Number.POSITIVE_INFINITY) || Number.isSafeInteger(value))) {
-    if (value >= 0) return value;
+    if (value >= least) return value;
   }
-  throw invalid(`${option} must be a whole number of milliseconds, 0 or more`);
+  throw invalid(`${option} must be a whole number of milliseconds, ${least} or more`);
 }
 
 const keyErrors = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_ALG_NOT_ALLOWED']);

@@ -128,7 +128,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   const keySet = {
     cacheMaxAgeMs: milliseconds(options.jwksCacheMaxAgeMs, 'jwtAuth() jwksCacheMaxAgeMs', true),
     cooldownMs: milliseconds(options.jwksCooldownMs, 'jwtAuth() jwksCooldownMs'),
-    timeoutMs: milliseconds(options.jwksTimeoutMs, 'jwtAuth() jwksTimeoutMs'),
+    timeoutMs: milliseconds(options.jwksTimeoutMs, 'jwtAuth() jwksTimeoutMs', false, 1),
   };
   const clockTolerance = options.clockTolerance ?? 5;
   if (typeof clockTolerance !== 'number' || !Number.isFinite(clockTolerance) || clockTolerance < 0) {
