@@ -307,9 +307,7 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
     try {
       // Act
       const first = await invoke(fn, request, onCloud('gcp'));
-      const started = Date.now();
       const second = await invoke(fn, request, onCloud('gcp'));
-      const secondMs = Date.now() - started;
 
       // Assert
       for (const res of [first, second]) {
@@ -317,8 +315,8 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
         expect(res.headers['retry-after']).toBe('5');
         expect(res.text).not.toContain(assertion);
       }
+      // The second request did not ask the key set again (nor wait out its timeout).
       expect(requests).toBe(1);
-      expect(secondMs).toBeLessThan(250);
       expect(logs.find('signing keys cannot be fetched').length).toBe(2);
     } finally {
       logs.restore();
