@@ -49,47 +49,49 @@ function decodeData(body: Uint8Array, contentType: string | undefined, kind: str
   return body;
 }
 
-/**
- * One round of percent-decoding of a binary-mode header value (CloudEvents HTTP binding 3.1.3.2:
- * senders percent-encode space, `"`, `%` and non-ASCII). A malformed escape, or escapes that are
- * not UTF-8, leave the value as sent.
- *
- * @example
- * percentDecode('objects/f%C3%BCr%20x.txt'); // 'objects/für x.txt'
- */
-export function percentDecode(value: string): string {
-  if (!value.includes('%')) return value;
+/** A run of `%XX` escapes. */
+const ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;
+
+/** The length in bytes of the UTF-8 sequence a lead byte starts (1 for a byte no sequence starts with). */
+function sequenceLength(lead: number): number {
+  if (lead >= 0xf0) return 4;
+  if (lead >= 0xe0) return 3;
+  return lead >= 0xc0 ? 2 : 1;
+}
+
+/** A run of escapes decoded, each escape that is no part of a UTF-8 character kept as sent. */
+function decodeRun(run: string): string {
   try {
-    return decodeURIComponent(value);
+    return decodeURIComponent(run);
   } catch {
-    return value;
+    // Decoded one character at a time below.
   }
+  let out = '';
+  for (let at = 0; at < run.length; ) {
+    const sequence = run.slice(at, at + 3 * sequenceLength(Number.parseInt(run.slice(at + 1, at + 3), 16)));
+    try {
+      out += decodeURIComponent(sequence);
+      at += sequence.length;
+    } catch {
+      out += run.slice(at, at + 3);
+      at += 3;
+    }
+  }
+  return out;
 }
 
 /**
- * A CloudEvent whose string attributes (not `data`) are percent-decoded once: what the Functions
- * Framework builds from `ce-*` headers, which it passes on as sent.
+ * One round of percent-decoding of a binary-mode header value (CloudEvents HTTP binding 3.1.3.2:
+ * senders percent-encode space, `"`, `%` and non-ASCII). Every escape that is part of a UTF-8
+ * character is decoded; a `%` not followed by two hex digits, and an escape that is no part of a
+ * UTF-8 character, are kept as sent.
  *
  * @example
- * decodeAttributes(fromStructured(cloudEvent, 'events')).subject;
+ * percentDecode('objects/f%C3%BCr%20x.txt'); // 'objects/für x.txt'
+ * percentDecode('objects/a%20b%'); // 'objects/a b%'
  */
-export function decodeAttributes(event: ParsedCloudEvent): ParsedCloudEvent {
-  const decode = (value: string | undefined) => (value === undefined ? undefined : percentDecode(value));
-  const extensions: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(event.extensions)) {
-    extensions[key] = typeof value === 'string' ? percentDecode(value) : value;
-  }
-  return {
-    ...event,
-    id: percentDecode(event.id),
-    source: percentDecode(event.source),
-    type: percentDecode(event.type),
-    specversion: percentDecode(event.specversion),
-    subject: decode(event.subject),
-    time: decode(event.time),
-    datacontenttype: decode(event.datacontenttype),
-    extensions,
-  };
+export function percentDecode(value: string): string {
+  return value.includes('%') ? value.replace(ESCAPES, decodeRun) : value;
 }
 
 /** Whether the headers carry a binary-mode CloudEvent (the four required `ce-*` attributes). */

@@ -18,7 +18,6 @@ import {
   type SkyportFunction,
   toHttpError,
 } from '@skyport/core';
-import { decodeAttributes } from './cloudevent.js';
 import { type GcpSettings, gcpContext, requestIdOf, settingsOf } from './context.js';
 import { type Delivery, deliveryId, detectHttp, detectObject, toPortable } from './event.js';
 import { normalizeHeaders, rawBodyOf, readBody, requestInit, writeResponse } from './http.js';
@@ -143,20 +142,13 @@ function eventHttpHandler(fn: SkyportFunction, settings: GcpSettings): GcpHttpHa
 }
 
 /**
- * The framework builds a binary-mode event from the `ce-*` headers as sent, so its attributes are
- * percent-decoded here, as the HTTP binding requires. The framework does not say which mode an
- * event came in: a structured one is decoded too (Eventarc delivers binary mode).
+ * Takes the event as the framework hands it over. Its `ce-*` values are not percent-decoded: the
+ * framework does not say in which mode an event came, and a legacy event it converted, or a
+ * structured one, holds values that were never percent-encoded.
  */
-function fromFramework(cloudEvent: unknown, kind: SkyportFunction['kind']): Delivery {
-  const delivery = detectObject(cloudEvent, kind);
-  return delivery.shape === 'cloudevent' && delivery.event.mode === 'structured'
-    ? { shape: 'cloudevent', event: decodeAttributes(delivery.event) }
-    : delivery;
-}
-
 function cloudEventHandler(fn: SkyportFunction, settings: GcpSettings): GcpCloudEventHandler {
   return async (cloudEvent) => {
-    await runDelivery(fn, settings, fromFramework(cloudEvent, fn.kind), { raw: cloudEvent });
+    await runDelivery(fn, settings, detectObject(cloudEvent, fn.kind), { raw: cloudEvent });
   };
 }
 

@@ -87,6 +87,20 @@ describe('Pub/Sub delivery attempts', () => {
     expect(seen[0]).toMatchObject({ attempt: 3 });
   });
 
+  it('loses the attempt and ordering key of a push envelope with the cloudevent signature', async () => {
+    const push = {
+      message: { ...message, orderingKey: 'k1' },
+      subscription: 'projects/p/subscriptions/s',
+      deliveryAttempt: 3,
+    };
+    for (const signature of signatures) {
+      expect((await fetch(url('orders', signature), json(push))).status).toBe(204);
+    }
+    const [underCloudEvent, underHttp] = seen as Message[];
+    expect(underCloudEvent).toMatchObject({ id: 'm1', attempt: 1, orderingKey: undefined });
+    expect(underHttp).toMatchObject({ id: 'm1', attempt: 3, orderingKey: 'k1' });
+  });
+
   it('takes no attempt from the attribute of an Eventarc messagePublished event', async () => {
     const res = await fetch(url('orders', 'cloudevent'), {
       method: 'POST',
@@ -194,14 +208,32 @@ describe('binary-mode header values', () => {
     'ce-note': '100%25%20sure',
     'ce-malformed': '100%',
     'ce-notutf8': 'a%C3',
+    'ce-partly': 'objects/a%20b%',
   };
 
-  it.each(signatures)('are percent-decoded once, a malformed escape kept as sent (%s signature)', async (signature) => {
-    const res = await fetch(url('anything', signature), { method: 'POST', headers, body: '{"name":"für x.txt"}' });
+  it('are percent-decoded once with the http signature, only a malformed escape kept as sent', async () => {
+    const res = await fetch(url('anything', 'http'), { method: 'POST', headers, body: '{"name":"für x.txt"}' });
     expect(res.status).toBe(204);
     const event = seen[0] as CloudEvent;
     expect(fields(event)).toMatchObject({ id: 'evt 1', subject: 'objects/für x.txt', data: { name: 'für x.txt' } });
-    expect(event.extensions).toMatchObject({ note: '100% sure', malformed: '100%', notutf8: 'a%C3' });
+    expect(event.extensions).toMatchObject({
+      note: '100% sure',
+      malformed: '100%',
+      notutf8: 'a%C3',
+      partly: 'objects/a b%',
+    });
+  });
+
+  it('are kept as the framework gives them with the cloudevent signature', async () => {
+    const res = await fetch(url('anything', 'cloudevent'), { method: 'POST', headers, body: '{"name":"für x.txt"}' });
+    expect(res.status).toBe(204);
+    const event = seen[0] as CloudEvent;
+    expect(fields(event)).toMatchObject({
+      id: 'evt%201',
+      subject: 'objects/f%C3%BCr%20x.txt',
+      data: { name: 'für x.txt' },
+    });
+    expect(event.extensions).toMatchObject({ note: '100%25%20sure', malformed: '100%', notutf8: 'a%C3' });
   });
 
   it('leaves a structured-mode event as sent with the http signature', async () => {
@@ -213,5 +245,50 @@ describe('binary-mode header values', () => {
     });
     expect(res.status).toBe(204);
     expect((seen[0] as CloudEvent).subject).toBe('a%20b');
+  });
+
+  it('leaves a structured-mode event as sent with the cloudevent signature', async () => {
+    const event = { specversion: '1.0', id: '1', source: '//x', type: 't', subject: 'a%20b', data: {} };
+    const res = await fetch(url('anything', 'cloudevent'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify(event),
+    });
+    expect(res.status).toBe(204);
+    expect((seen[0] as CloudEvent).subject).toBe('a%20b');
+  });
+});
+
+describe('legacy event values with a literal %', () => {
+  const firestore = fixture('firestore/ff-conformance__firestore_simple-legacy-input.json');
+  const auth = firebase('ff-conformance__firebase-auth-legacy-input.json');
+  const storage = fixture<{ context: { resource: Record<string, unknown> } }>(
+    'storage/ff-conformance__storage-legacy-input.json',
+  );
+  it.each([
+    [
+      'Firestore',
+      { ...firestore, resource: 'projects/project-id/databases/(default)/documents/gcf-test/50%25off' },
+      'documents/gcf-test/50%25off',
+    ],
+    ['Firebase Auth', { ...auth, data: { ...(auth.data as object), uid: 'a%2Fb' } }, 'users/a%2Fb'],
+    [
+      'Cloud Storage',
+      {
+        ...storage,
+        context: {
+          ...storage.context,
+          resource: { ...storage.context.resource, name: 'projects/_/buckets/some-bucket/objects/100%25%20done.txt' },
+        },
+      },
+      'objects/100%25%20done.txt',
+    ],
+  ])('keep a %s subject as sent under both signatures', async (_source, legacy, subject) => {
+    for (const signature of signatures) {
+      expect((await fetch(url('anything', signature), json(legacy))).status).toBe(204);
+    }
+    const [underCloudEvent, underHttp] = seen.map(fields);
+    expect(underCloudEvent?.subject).toBe(subject);
+    expect(underHttp?.subject).toBe(subject);
   });
 });
