@@ -378,7 +378,7 @@ describe('Firestore: changes', () => {
       nothing: { nullValue: null },
       at: { timestampValue: '2026-01-02T03:04:05.000Z' },
       bytes: { bytesValue: 'AAEC' },
-      ref: { referenceValue: 'projects/p/databases/(default)/documents/users/u1' },
+      ref: { referenceValue: 'projects/test-project/databases/(default)/documents/users/u1' },
       where: { geoPointValue: { latitude: 48.85, longitude: 2.35 } },
       list: { arrayValue: { values: [{ integerValue: '1' }, { stringValue: 'two' }] } },
       map: { mapValue: { fields: { inner: { booleanValue: false } } } },
@@ -401,7 +401,11 @@ describe('Firestore: changes', () => {
     const data = event.data as { value: Obj };
     await invokeGcp(fns.changes, { ...event, data: { value: { ...data.value, fields } } });
     expect(seen.changes[0]?.after).toEqual(expected);
-    expect(fromFirestoreFields(fields)).toEqual(expected);
+    // Outside an event no database is known, so a reference keeps its full name.
+    expect(fromFirestoreFields(fields)).toEqual({
+      ...expected,
+      ref: 'projects/test-project/databases/(default)/documents/users/u1',
+    });
     expect(fromFirestoreValue({ integerValue: '7' })).toBe(7);
   });
 

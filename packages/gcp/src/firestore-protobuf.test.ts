@@ -107,6 +107,29 @@ describe('Firestore protobuf event data', () => {
     });
   });
 
+  it('gives a reference the path only when it names the event database', async () => {
+    // Prepare
+    const other = 'projects/other-proj/databases/other-db/documents/users/u1';
+    const otherDatabase = 'projects/test-project/databases/other-db/documents/users/u1';
+    const bytes = encodeDocumentEventData({
+      value: {
+        name: `${root}/users/u1`,
+        fields: {
+          same: new Reference(`${root}/users/u0`),
+          other: new Reference(other),
+          otherDatabase: new Reference(otherDatabase),
+          list: [new Reference(other)],
+        },
+      },
+    });
+
+    // Act
+    const { seen } = await deliver(bytes);
+
+    // Assert
+    expect(seen[0]?.after).toEqual({ same: 'users/u0', other, otherDatabase, list: [other] });
+  });
+
   it('tells a create from a delete by which document the message has', async () => {
     // Prepare
     const created = encodeDocumentEventData({ value: { name: `${root}/users/u1`, fields: { n: 1 } } });

@@ -36,7 +36,7 @@ describe('Firestore values', () => {
       n: null,
       t: new Date('2020-04-23T09:58:53.211Z'),
       bytes: new Uint8Array([1, 2]),
-      ref: 'a/b',
+      ref: 'projects/p/databases/(default)/documents/a/b',
       geo: { latitude: 1, longitude: 2 },
       arr: [1, { k: 'v' }],
       emptyArr: [],
@@ -44,20 +44,79 @@ describe('Firestore values', () => {
     });
   });
 
-  it('gives a reference as the document path, as the event key and db.doc() have it', () => {
+  it('keeps a reference as its full name, since no database is known outside an event', () => {
     expect(
       fromFirestoreFields({
         ref: { referenceValue: 'projects/p/databases/(default)/documents/users/u1' },
-        nested: { referenceValue: 'projects/p/databases/other-db/documents/users/u1/orders/o1' },
         odd: { referenceValue: 'users/u1' },
       }),
-    ).toEqual({ ref: 'users/u1', nested: 'users/u1/orders/o1', odd: 'users/u1' });
+    ).toEqual({ ref: 'projects/p/databases/(default)/documents/users/u1', odd: 'users/u1' });
   });
 
   it('gives undefined for what is not a typed value', () => {
     expect(fromFirestoreValue('x')).toBeUndefined();
     expect(fromFirestoreValue({ unknownValue: 1 })).toBeUndefined();
     expect(fromFirestoreFields(null)).toEqual({});
+  });
+});
+
+describe('Firestore references in an event', () => {
+  const root = 'projects/test-project/databases/(default)/documents';
+  const fields = {
+    same: { referenceValue: `${root}/users/u1` },
+    nested: { referenceValue: `${root}/users/u1/orders/o1` },
+    otherProject: { referenceValue: 'projects/other-proj/databases/(default)/documents/users/u1' },
+    otherDatabase: { referenceValue: 'projects/test-project/databases/other-db/documents/users/u1' },
+    odd: { referenceValue: 'users/u1' },
+    list: { arrayValue: { values: [{ referenceValue: 'projects/other-proj/databases/other-db/documents/users/u1' }] } },
+  };
+  const expected = {
+    same: 'users/u1',
+    nested: 'users/u1/orders/o1',
+    otherProject: 'projects/other-proj/databases/(default)/documents/users/u1',
+    otherDatabase: 'projects/test-project/databases/other-db/documents/users/u1',
+    odd: 'users/u1',
+    list: ['projects/other-proj/databases/other-db/documents/users/u1'],
+  };
+
+  it.each(['http', 'cloudevent'] as const)(
+    'give the path only for a document of the event database (%s signature)',
+    async (signature) => {
+      // Prepare
+      const seen: ChangeEvent[] = [];
+      const fn = changes({ collection: 'docs' }).handle((change) => {
+        seen.push(change);
+      });
+      const event = gcp.firestoreCloudEvent({ document: 'docs/d1', value: {}, oldValue: {} });
+      const data = event.data as { value: object; oldValue: object };
+      const delivered = {
+        ...event,
+        data: { value: { ...data.value, fields }, oldValue: { ...data.oldValue, fields } },
+      };
+
+      // Act
+      if (signature === 'http') expect((await invokeGcp(fn, delivered)).status).toBe(204);
+      else await toGcp(fn, { signature })(delivered);
+
+      // Assert
+      expect(seen[0]?.after).toEqual(expected);
+      expect(seen[0]?.before).toEqual(expected);
+    },
+  );
+
+  it('keep their full name in an event of another database', async () => {
+    const seen: ChangeEvent[] = [];
+    const fn = changes({ collection: 'docs' }).handle((change) => {
+      seen.push(change);
+    });
+    const event = gcp.firestoreCloudEvent({ document: 'docs/d1', database: 'other-db', value: {} });
+    const data = event.data as { value: object };
+    await toGcp(fn, { signature: 'cloudevent' })({ ...event, data: { value: { ...data.value, fields } } });
+    expect(seen[0]?.after).toMatchObject({
+      same: `${root}/users/u1`,
+      otherDatabase: 'users/u1',
+      otherProject: 'projects/other-proj/databases/(default)/documents/users/u1',
+    });
   });
 });
 

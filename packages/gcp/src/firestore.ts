@@ -34,6 +34,8 @@ interface Scope {
   readonly kind: string;
   readonly shape: string;
   readonly document?: 'value' | 'oldValue' | undefined;
+  /** The event's database (`projects/p/databases/(default)`), when known. */
+  readonly database?: string | undefined;
 }
 
 /** Where a value sits, linked to its parent so the path is only spelled out for an error. */
@@ -140,20 +142,29 @@ function text(raw: unknown): string | typeof WRONG {
   return typeof raw === 'string' ? raw : WRONG;
 }
 
+/** A document name split into its database (`projects/p/databases/(default)`) and path (`users/u1`). */
+const DOCUMENT_NAME = /^(projects\/[^/]+\/databases\/[^/]+)\/documents\/(.+)$/;
+
 /**
- * A reference as the referenced document's path (`users/u1`), what `DocumentReference.path`
- * gives and `db.doc()` takes, like the event's `key.path`. A name of another form stays as sent.
+ * A reference to a document of the event's own database as the document's path (`users/u1`),
+ * what `DocumentReference.path` gives and `db.doc()` takes, like the event's `key.path`. A
+ * reference to another project or database, one read outside an event, or a name of another form
+ * stays as sent, since `db.doc()` would read that path in the function's own database.
  */
-function reference(raw: unknown): string | typeof WRONG {
+function reference(raw: unknown, scope: Scope): string | typeof WRONG {
   if (typeof raw !== 'string') return WRONG;
-  return /^projects\/[^/]+\/databases\/[^/]+\/documents\/(.+)$/.exec(raw)?.[1] ?? raw;
+  const match = DOCUMENT_NAME.exec(raw);
+  return match !== null && match[1] === scope.database ? (match[2] as string) : raw;
 }
+
+/** A scalar decoder: the value, or `WRONG`. Only a reference needs the scope. */
+type Decode = (raw: unknown, scope: Scope) => unknown;
 
 /**
  * The scalar value types in the order they are tried, each with its decoder and what the
  * Firestore JSON mapping allows (for the error).
  */
-const scalars: readonly (readonly [type: string, expected: string, decode: (raw: unknown) => unknown])[] = [
+const scalars: readonly (readonly [type: string, expected: string, decode: Decode])[] = [
   ['nullValue', 'null or "NULL_VALUE"', (raw) => (raw === null || raw === 'NULL_VALUE' ? null : WRONG)],
   ['stringValue', 'a string', text],
   ['booleanValue', 'a boolean', (raw) => (typeof raw === 'boolean' ? raw : WRONG)],
@@ -191,7 +202,7 @@ function decodeValue(value: unknown, at: At): unknown {
   if (!isObject(value)) return undefined;
   for (const [type, expected, decode] of scalars) {
     if (!Object.hasOwn(value, type)) continue;
-    const decoded = decode(value[type]);
+    const decoded = decode(value[type], at.scope);
     return decoded === WRONG ? refuse(at, `has an invalid ${type}, expected ${expected}`) : decoded;
   }
   if (Object.hasOwn(value, 'arrayValue')) return decodeArray(value.arrayValue, at);
@@ -201,9 +212,10 @@ function decodeValue(value: unknown, at: At): unknown {
 
 /**
  * A Firestore typed value as a plain JS value: integers become numbers (strings when beyond
- * `Number.MAX_SAFE_INTEGER`), timestamps `Date`s, bytes `Uint8Array`s, references the document path (`users/u1`),
- * geo points `{ latitude, longitude }`, arrays and maps recursively (every map field an own
- * property, `__proto__` included). What is not a typed value gives `undefined`; a typed value of
+ * `Number.MAX_SAFE_INTEGER`), timestamps `Date`s, bytes `Uint8Array`s, references their full
+ * document name (outside an event no database is known to give a path in), geo points
+ * `{ latitude, longitude }`, arrays and maps recursively (every map field an own property,
+ * `__proto__` included). What is not a typed value gives `undefined`; a typed value of
  * the wrong JSON type (`{ "integerValue": "12abc" }`) or nested more than 100 levels deep
  * throws a `SkyportError` with code `INVALID_EVENT` naming the field path.
  *
@@ -228,10 +240,9 @@ export function fromFirestoreFields(fields: unknown): Record<string, unknown> {
 function documentFields(
   document: { readonly [key: string]: unknown },
   side: 'value' | 'oldValue',
-  kind: string,
-  shape: string,
+  scope: Scope,
 ): Record<string, unknown> {
-  return decodeFields(document.fields, { scope: { kind, shape, document: side }, depth: 0 });
+  return decodeFields(document.fields, { scope: { ...scope, document: side }, depth: 0 });
 }
 
 function opOf(action: string, before: unknown, after: unknown): ChangeOp | undefined {
@@ -290,12 +301,13 @@ export function toChangeEvent(event: ParsedCloudEvent, kind: string): ChangeEven
     : name.replace(/^\/?documents\//, '');
   const slash = path.lastIndexOf('/');
   if (slash <= 0) throw gcpError('INVALID_EVENT', kind, event.type, 'the Firestore event names no document');
+  const scope: Scope = { kind, shape: event.type, database: DOCUMENT_NAME.exec(name)?.[1] };
   return createChangeEvent({
     op,
     collection: path.slice(0, slash),
     key: { id: path.slice(slash + 1), path },
-    before: before === undefined ? undefined : documentFields(before, 'oldValue', kind, event.type),
-    after: after === undefined ? undefined : documentFields(after, 'value', kind, event.type),
+    before: before === undefined ? undefined : documentFields(before, 'oldValue', scope),
+    after: after === undefined ? undefined : documentFields(after, 'value', scope),
     time: event.time ?? str(after?.updateTime) ?? str(before?.updateTime),
     raw: event.raw,
   });
