@@ -1,8 +1,4 @@
-/**
- * `collectLogs()`: captures the lines Skyport logs (built-in logger and `logger()` middleware),
- * each collector those of its own test.
- */
-import { AsyncLocalStorage } from 'node:async_hooks';
+/** `collectLogs()`: captures every line Skyport logs (built-in logger and `logger()` middleware). */
 import { getLogDestination, type LogDestination, setLogDestination } from '@skyport/core';
 
 /** One captured log line, parsed. */
@@ -32,34 +28,28 @@ interface Capture {
   write(chunk: string): void;
 }
 
-/** The collector started in the current async flow (a test and what it awaits or invokes). */
-const scope = new AsyncLocalStorage<Capture>();
 /** The collectors not yet stopped, oldest first. */
 const live: Capture[] = [];
-/** The destination before the first collector started, and how to put it back. */
+/** The destination before the router took over, and how to put the router's predecessor back. */
 let installed: { readonly previous: LogDestination; readonly release: () => void } | undefined;
 
 /**
- * The one process-wide destination while any collector runs: a line goes to the collector of
- * the flow that wrote it, else to the newest running collector, else where lines went before.
+ * The one process-wide destination while any collector runs: a line goes to the newest
+ * collector still running, else where lines went before the first one started.
  */
 const router: LogDestination = {
   write(chunk: string) {
-    const own = scope.getStore();
-    const target = own?.live ? own : (live.at(-1) ?? installed?.previous);
-    target?.write(chunk);
+    (live.at(-1) ?? installed?.previous)?.write(chunk);
   },
 };
 
 function start(capture: Capture): void {
-  if (installed === undefined) {
-    const previous = getLogDestination();
-    installed = { previous, release: setLogDestination(router) };
+  // The router is installed on top of whatever destination is current (another may have been
+  // set since the router last was).
+  if (getLogDestination() !== router) {
+    installed = { previous: getLogDestination(), release: setLogDestination(router) };
   }
   live.push(capture);
-  // For the rest of this flow: what the test awaits and invokes after this call writes here,
-  // and a concurrent test's flow keeps its own collector.
-  scope.enterWith(capture);
 }
 
 function stop(capture: Capture): void {
@@ -67,18 +57,19 @@ function stop(capture: Capture): void {
   capture.live = false;
   live.splice(live.indexOf(capture), 1);
   if (live.length > 0 || installed === undefined) return;
-  // Replaced meanwhile by someone else: leave theirs in place; the router, if they put it
-  // back, forwards to the previous destination.
-  if (getLogDestination() === router) installed.release();
+  // Replaced meanwhile by someone else: theirs stays in place; when they put the router back, it
+  // forwards to the destination from before.
+  if (getLogDestination() !== router) return;
+  installed.release();
   installed = undefined;
 }
 
 /**
- * Starts capturing log lines until `restore()` is called. A collector receives the lines
- * written in the async flow that started it (the test, and everything it awaits and invokes
- * afterwards), so tests run with `it.concurrent` each see their own lines when each collects;
- * a line written outside any collecting flow (a hook, a timer started before) goes to the newest
- * collector still running. Collectors may be restored in any order.
+ * Starts capturing log lines until `restore()` is called. Every line goes to the newest
+ * collector still running, so one collector per test (in the test, or in `beforeEach` with
+ * `restore()` in `afterEach`) sees that test's lines; the destination is process-wide, so tests
+ * running concurrently (`it.concurrent`) share it and should not each collect. Collectors may be
+ * restored in any order.
  *
  * @example
  * const logs = collectLogs();

@@ -15,7 +15,7 @@ import {
 } from '@skyport/core';
 import { requireScopes } from '@skyport/core/auth';
 import { logger } from '@skyport/core/logger';
-import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createClock } from './clock.js';
 import { fakeContext } from './context.js';
@@ -491,37 +491,54 @@ describe('collectLogs() started in a hook', () => {
   }
 });
 
-describe('collectLogs() in concurrent tests', () => {
-  const fn = http().handle(async (req, ctx) => {
-    ctx.log.info(`first ${req.query.test}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    ctx.log.info(`second ${req.query.test}`);
-    return 'ok';
+describe('collectLogs() beside a collector started in beforeAll', () => {
+  let quiet: LogCollector;
+  let logs: LogCollector;
+  beforeAll(() => {
+    quiet = collectLogs();
   });
-  let started = 0;
-  let bothStarted: () => void = () => {};
-  const barrier = new Promise<void>((resolve) => {
-    bothStarted = resolve;
+  afterAll(() => {
+    quiet.restore();
+  });
+  beforeEach(() => {
+    logs = collectLogs();
+  });
+  afterEach(() => {
+    logs.restore();
   });
 
-  for (const name of ['one', 'two']) {
-    it.concurrent(`gives test ${name} its own lines`, async () => {
-      // Prepare: both tests collect at once
-      const logs = collectLogs();
-      try {
-        if (++started === 2) bothStarted();
-        await barrier;
-
-        // Act
-        await invoke(fn, httpRequest({ query: { test: name } }));
-
-        // Assert
-        expect(logs.lines.map((line) => line.msg)).toEqual([`first ${name}`, `second ${name}`]);
-      } finally {
-        logs.restore();
-      }
+  it("gives each test's own newer collector its lines, and the older one nothing", async () => {
+    const fn = http().handle((_req, ctx) => {
+      ctx.log.info('handled');
+      return 'ok';
     });
-  }
+    await invoke(fn, httpRequest());
+    const own = collectLogs();
+    await invoke(fn, httpRequest());
+    own.restore();
+    expect(logs.find('handled')).toHaveLength(1);
+    expect(own.find('handled')).toHaveLength(1);
+    expect(quiet.find('handled')).toEqual([]);
+  });
+});
+
+describe('collectLogs() and setLogDestination() interleaved', () => {
+  it('loses no line when a collector stops while another destination is set', async () => {
+    const before = getLogDestination();
+    const original: string[] = [];
+    const putBack = setLogDestination({ write: (line) => original.push(line) });
+    try {
+      const logs = collectLogs();
+      const release = setLogDestination({ write: () => undefined });
+      logs.restore();
+      release();
+      createJsonLogger({}, 'info').info('after both');
+      expect(original.filter((line) => line.includes('after both'))).toHaveLength(1);
+    } finally {
+      putBack();
+    }
+    expect(getLogDestination()).toBe(before);
+  });
 });
 
 describe('timeout() under test', () => {
