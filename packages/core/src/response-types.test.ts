@@ -1,6 +1,7 @@
 /**
- * What a handler may return under a `response` schema: a string or bytes only where the schema
- * admits one, since run time checks a success body against the schema and answers 500 otherwise.
+ * What a handler may return under a `response` schema: a string or bytes as the whole result only
+ * where the schema admits one, since run time checks a success body against the schema and
+ * answers 500 otherwise; an explicit response whose status is computed may carry any body.
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -23,12 +24,26 @@ describe('a response schema and string or byte results', () => {
     const text = http({ response: Out }).handle(() => 'ok');
     // @ts-expect-error: nor are bytes
     const bytes = http({ response: Out }).handle(() => new Uint8Array([1]));
-    // @ts-expect-error: nor as the body of an explicit success
-    const explicit = http({ response: Out }).handle(async () => ({ status: 200, body: 'ok' }));
 
     expect((await call(text)).status).toBe(500);
     expect((await call(bytes)).status).toBe(500);
-    expect((await call(explicit)).status).toBe(500);
+  });
+
+  it('takes a text body in an explicit response whose status is only known at run time', async () => {
+    const Out = z.object({ id: z.string() });
+    const lookup = (found: boolean) =>
+      http({ response: Out }).handle(() => ({
+        status: found ? 200 : 404,
+        body: found ? { id: 'o-1' } : 'not found',
+      }));
+    const upstream = { status: 502 as number, text: 'bad gateway upstream' };
+    const proxied = http({ response: Out }).handle(() => ({ status: upstream.status, body: upstream.text }));
+    const closed = http({ response: Out }).handle(() => ({ status: 499, body: 'client closed' }));
+
+    const statuses = await Promise.all(
+      [lookup(true), lookup(false), proxied, closed].map(async (fn) => (await call(fn)).status),
+    );
+    expect(statuses).toEqual([200, 404, 502, 499]);
   });
 
   it('takes a string where the schema does, and any body of an error, a Response or nothing', async () => {

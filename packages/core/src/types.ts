@@ -606,15 +606,16 @@ export type UncheckedStatus =
 
 /**
  * What an http handler may return for a response schema: the schema's input as the body of a
- * success, or an explicit redirect or error response with any body. A string or bytes is a
- * success body only where the schema admits one (`z.string()`): run time checks it against the
- * schema like any other.
+ * success, or an explicit redirect or error response with any body. A string or bytes returned
+ * as the whole result is a success body, so only where the schema admits one (`z.string()`); in
+ * an explicit `{ status, body }` one is allowed whatever the status, since a status computed at
+ * run time may be an error's (run time checks bodies below 300 against the schema).
  */
 export type TypedHttpResult<TResponse> = unknown extends TResponse
   ? HttpResult
   :
       | InferIn<TResponse, unknown>
-      | (Omit<HttpResponseInit, 'body'> & { body?: InferIn<TResponse, unknown> | undefined })
+      | HttpResponseInit<InferIn<TResponse, unknown>>
       | (HttpResponseInit & { status: UncheckedStatus })
       | Response
       | undefined
