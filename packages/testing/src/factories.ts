@@ -33,9 +33,10 @@ export interface HttpRequestOptions {
   /** Query parameters, added after those of a query string in `path`. */
   readonly query?: Readonly<Record<string, string | readonly string[]>> | string | undefined;
   /**
-   * As `fetch` sends it: a string or bytes as they are, `URLSearchParams` as a urlencoded form,
-   * an `ArrayBuffer` or other typed array as bytes (`application/octet-stream` unless a
-   * content type is set), any other object or array as JSON (`application/json` unless set).
+   * A string or a `Uint8Array` (a `Buffer` too) as it is, with no content type added;
+   * `URLSearchParams` as a urlencoded form, as `fetch` sends it; an `ArrayBuffer` or another
+   * typed array as bytes (`application/octet-stream` unless a content type is set); any other
+   * object or array as JSON (`application/json` unless set).
    */
   readonly body?: unknown | undefined;
   /** Request cookies. */
