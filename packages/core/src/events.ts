@@ -105,8 +105,15 @@ class Payload {
     return this.#body;
   }
 
-  set body(value: unknown) {
-    this.#body = value;
+  /** This payload with `body` as its body and the same raw text and bytes. */
+  withBody(body: unknown): Payload {
+    // A body the host parsed has no raw text yet: it is the original's, not the new body's.
+    if (this.#text === undefined && this.#bytes === undefined) void this.text;
+    const copy = new Payload({});
+    copy.#text = this.#text;
+    copy.#bytes = this.#bytes;
+    copy.#body = body;
+    return copy;
   }
 }
 
@@ -114,8 +121,8 @@ class Payload {
 abstract class PayloadEvent {
   readonly #payload: Payload;
 
-  constructor(init: PayloadInit) {
-    this.#payload = new Payload(init);
+  constructor(init: PayloadInit, payload?: Payload) {
+    this.#payload = payload ?? new Payload(init);
   }
 
   get body(): unknown {
@@ -126,10 +133,16 @@ abstract class PayloadEvent {
     return this.#payload.bytes;
   }
 
-  /** Replaces the body with its validated value. */
-  setBody(value: unknown): void {
-    this.#payload.body = value;
+  /**
+   * A copy of this event whose body is its validated value, with the same fields and raw bytes.
+   * The event itself is left as it was, so the same event can be run again.
+   */
+  withBody(value: unknown): PayloadEvent {
+    return this.copy(this.#payload.withBody(value));
   }
+
+  /** The same event around another payload. */
+  protected abstract copy(payload: Payload): PayloadEvent;
 }
 
 /** What an adapter knows about a message. */
@@ -154,8 +167,8 @@ class MessageImpl extends PayloadEvent implements Message {
   readonly orderingKey: string | undefined;
   readonly raw: unknown;
 
-  constructor(init: MessageInit) {
-    super(init);
+  constructor(init: MessageInit, payload?: Payload) {
+    super(init, payload);
     this.id = init.id;
     this.attributes = init.attributes ?? {};
     this.attempt = init.attempt !== undefined && init.attempt >= 1 ? Math.floor(init.attempt) : 1;
@@ -164,6 +177,10 @@ class MessageImpl extends PayloadEvent implements Message {
     this.groupId = init.groupId;
     this.orderingKey = init.orderingKey;
     this.raw = init.raw;
+  }
+
+  protected copy(payload: Payload): MessageImpl {
+    return new MessageImpl(this, payload);
   }
 
   toJSON(): Record<string, unknown> {
@@ -208,14 +225,18 @@ class StreamRecordImpl extends PayloadEvent implements StreamRecord {
   readonly source: string;
   readonly raw: unknown;
 
-  constructor(init: StreamRecordInit) {
-    super(init);
+  constructor(init: StreamRecordInit, payload?: Payload) {
+    super(init, payload);
     this.id = init.id ?? init.sequence;
     this.sequence = init.sequence;
     this.partitionKey = init.partitionKey;
     this.publishedAt = toDate(init.publishedAt);
     this.source = init.source;
     this.raw = init.raw;
+  }
+
+  protected copy(payload: Payload): StreamRecordImpl {
+    return new StreamRecordImpl(this, payload);
   }
 
   toJSON(): Record<string, unknown> {
@@ -240,8 +261,8 @@ export function createStreamRecord(init: StreamRecordInit): StreamRecord {
   return new StreamRecordImpl(init);
 }
 
-/** Whether a message or record supports body replacement after validation. */
-export function hasSettableBody(event: unknown): event is { setBody(value: unknown): void } {
+/** Whether a message or record can be copied with its validated body (`withBody`). */
+export function isPayloadEvent(event: unknown): event is { withBody(value: unknown): unknown } {
   return event instanceof PayloadEvent;
 }
 

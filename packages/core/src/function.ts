@@ -12,7 +12,7 @@ import {
   UnprocessableEntity,
   type ValidationIssue,
 } from './errors.js';
-import { hasSettableBody } from './events.js';
+import { isPayloadEvent } from './events.js';
 import { Failure } from './failure.js';
 import { DEFAULT_BODY_LIMIT, isRequestImpl, type RequestImpl } from './http/request.js';
 import { isHttpResponse, isResponseInit, normalizeResponse } from './http/response.js';
@@ -249,10 +249,8 @@ function validatePayload(options: KindOptions['queue'], event: unknown): unknown
 }
 
 function withBody(event: unknown, value: unknown): unknown {
-  if (hasSettableBody(event)) {
-    event.setBody(value);
-    return event;
-  }
+  // The handler gets a copy with the validated body: the event handed in stays as it was.
+  if (isPayloadEvent(event)) return event.withBody(value);
   // An event built by hand (a test, another runtime) is copied rather than passed unvalidated.
   return { ...(event as object), body: value };
 }

@@ -5,18 +5,14 @@
 import {
   type BatchFailure,
   type BatchMode,
-  createMessage,
-  createStreamRecord,
   type EventOf,
   type HttpRequestInit,
   type HttpResponse,
   type Kind,
-  type Message,
   runBatch,
   runHttp,
   SkyportError,
   type SkyportFunction,
-  type StreamRecord,
 } from '@skyport/core';
 import { type FakeContextOptions, fakeContext } from './context.js';
 import { type HttpRequestOptions, httpRequest } from './factories.js';
@@ -134,43 +130,6 @@ function check(kind: Kind, value: unknown, index?: number): void {
   );
 }
 
-/**
- * The event the function gets: a message or record of its own, so that a schema's transformed
- * body (which validation puts on the event) never lands on the caller's event, and the same
- * event can be invoked again. The copy has the same fields and bytes; its body is parsed afresh
- * when read, as on a redelivery.
- */
-function ownCopy(kind: Kind, event: unknown): unknown {
-  if (typeof (event as { setBody?: unknown }).setBody !== 'function') return event;
-  if (kind === 'queue') {
-    const m = event as Message;
-    return createMessage({
-      id: m.id,
-      data: m.rawBody,
-      attributes: m.attributes,
-      attempt: m.attempt,
-      publishedAt: m.publishedAt,
-      source: m.source,
-      groupId: m.groupId,
-      orderingKey: m.orderingKey,
-      raw: m.raw,
-    });
-  }
-  if (kind === 'stream') {
-    const r = event as StreamRecord;
-    return createStreamRecord({
-      id: r.id,
-      sequence: r.sequence,
-      partitionKey: r.partitionKey,
-      data: r.rawBody,
-      publishedAt: r.publishedAt,
-      source: r.source,
-      raw: r.raw,
-    });
-  }
-  return event;
-}
-
 function decode(response: HttpResponse): Pick<InvokeHttpResult, 'body' | 'text'> {
   const body = response.body;
   if (body === undefined) return { body: undefined, text: undefined };
@@ -200,8 +159,8 @@ function idOf(kind: Kind, event: unknown, index: number): string {
  * Runs a function in-process. An http function takes a request and resolves to its response;
  * any other takes one event or an array (a batch, with the batch semantics of its kind) and
  * resolves to `{ ok, failures }`. Input the function cannot take (another kind's event, nothing)
- * is refused with a `SkyportError` before the handler runs, and the event passed is never
- * changed: a message or stream record is handed over as a copy.
+ * is refused with a `SkyportError` before the handler runs. The event passed is never changed:
+ * a `body` schema's validated value goes to a copy of the message or record.
  *
  * @example
  * const res = await invoke(getUser, httpRequest({ path: '/users/42' }));
@@ -254,7 +213,7 @@ export async function invoke(
   });
   const items = events.map((event, index) => ({
     id: idOf(fn.kind, event, index),
-    event: ownCopy(fn.kind, event) as EventOf<Kind>,
+    event: event as EventOf<Kind>,
     groupId: (event as { groupId?: string }).groupId,
   }));
   const result = await runBatch(

@@ -2,6 +2,7 @@ import {
   cors,
   createHttpRequest,
   createJsonLogger,
+  createMessage,
   getLogDestination,
   http,
   type LogDestination,
@@ -175,10 +176,10 @@ describe('invoke()', () => {
     expect(record.body).toEqual({ orderId: '8' });
   });
 
-  it('hands the function a message with every field and the exact bytes of the one given', async () => {
+  it('hands a schema function a copy with the validated body, every field and the exact bytes of the one given', async () => {
     // Prepare
-    let got: Message | undefined;
-    const fn = queue({ name: 'q' }).handle((m) => {
+    let got: Message<string> | undefined;
+    const fn = queue({ name: 'q', body: z.unknown().transform(() => 'validated') }).handle((m) => {
       got = m;
     });
     const bytes = new Uint8Array([0xff, 0x00, 0x7b]);
@@ -198,9 +199,35 @@ describe('invoke()', () => {
 
     // Assert
     expect(got).not.toBe(msg);
+    expect(got?.body).toBe('validated');
+    expect(msg.body).not.toBe('validated');
+    expect(msg.rawBody).toEqual(bytes);
     expect(got?.rawBody).toEqual(bytes);
-    expect(JSON.stringify(got)).toBe(JSON.stringify(msg));
+    expect({ ...JSON.parse(JSON.stringify(got)), body: undefined }).toEqual({
+      ...JSON.parse(JSON.stringify(msg)),
+      body: undefined,
+    });
     expect(got).toMatchObject({ id: 'm1', attempt: 3, groupId: 'g', orderingKey: 'k', source: 'orders' });
+    expect(got?.publishedAt.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('runs a message whose body a host already parsed with that body, schema or not', async () => {
+    // Prepare
+    const seen: unknown[] = [];
+    const plain = queue({ name: 'q' }).handle((m) => {
+      seen.push(m.body);
+    });
+    const checked = queue({ name: 'q', body: z.object({ at: z.date() }) }).handle((m) => {
+      seen.push(m.body.at);
+    });
+    const at = new Date(0);
+
+    // Act
+    await invoke(plain, createMessage({ id: 'm1', source: 'q', body: '42' }));
+    await invoke(checked, createMessage({ id: 'm2', source: 'q', body: { at } }));
+
+    // Assert
+    expect(seen).toEqual(['42', at]);
   });
 
   it('presets context such as auth', async () => {
