@@ -459,7 +459,6 @@ describe('EventBridge', () => {
   });
 
   it('rejects with an error when a handler throws undefined, which the Lambda runtime would report as success', async () => {
-    // biome-ignore lint/complexity/noUselessUndefined: the falsy rejection is the case under test
     const fn = schedule({ cron: '0 3 * * *' }).handle(() => Promise.reject(undefined));
     const handler = toLambda(fn);
     const failure = await handler(

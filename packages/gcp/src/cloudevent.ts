@@ -303,38 +303,27 @@ export function fromLegacy(value: { readonly [key: string]: unknown }, kind: str
   }
   const time = str(context.timestamp);
   let data: unknown = value.data;
-  // Own keys only: an event type such as `valueOf` is no table entry.
-  if (!Object.hasOwn(legacyTypes, eventType)) {
-    return {
-      id: String(context.eventId),
-      source: `//${str(resource?.service) ?? 'cloudfunctions.googleapis.com'}/${name}`,
-      type: eventType,
-      specversion: '1.0',
-      subject: undefined,
-      time,
-      datacontenttype: 'application/json',
-      data,
-      extensions: {},
-      mode: 'legacy',
-      raw: value,
-    };
-  }
-  const type = legacyTypes[eventType] as string;
-  const service = str(resource?.service) ?? legacyServices.find(([prefix]) => eventType.startsWith(prefix))?.[1] ?? '';
+  // Own keys only: an event type such as `valueOf` is no table entry. A type the framework does
+  // not convert keeps its legacy name and resource.
+  const known = Object.hasOwn(legacyTypes, eventType);
+  const type = known ? (legacyTypes[eventType] as string) : eventType;
+  const service = known
+    ? (str(resource?.service) ?? legacyServices.find(([prefix]) => eventType.startsWith(prefix))?.[1] ?? '')
+    : (str(resource?.service) ?? 'cloudfunctions.googleapis.com');
   let subject: string | undefined;
-  const split = Object.hasOwn(resourceSplits, service) ? resourceSplits[service]?.exec(name) : undefined;
+  const split = known && Object.hasOwn(resourceSplits, service) ? resourceSplits[service]?.exec(name) : undefined;
   if (split) {
     name = split[1] as string;
     subject = split[2];
   }
-  if (service === PUBSUB_SERVICE) {
+  if (known && service === PUBSUB_SERVICE) {
     const message = isObject(data) ? data : {};
     data = { message: { messageId: context.eventId, publishTime: time, ...message } };
-  } else if (service === FIREBASE_AUTH_SERVICE) {
+  } else if (known && service === FIREBASE_AUTH_SERVICE) {
     const auth = authData(data);
     data = auth.data;
     subject = auth.subject;
-  } else if (service === FIREBASE_DB_SERVICE) {
+  } else if (known && service === FIREBASE_DB_SERVICE) {
     name = name.replace(/^projects\/([^/]+)\//, `projects/$1/locations/${databaseLocation(value.domain, kind)}/`);
   }
   return {

@@ -59,7 +59,6 @@ const orders = queue({ name: 'orders' }).handle((msg: Message, ctx) => {
   seen.push({ msg, requestId: ctx.requestId, trace: ctx.trace });
   const body = msg.body as { fail?: boolean; falsy?: true } | string;
   if (typeof body === 'object' && body !== null && body.fail) throw new Error('boom: secret detail');
-  // biome-ignore lint/complexity/noUselessUndefined: the falsy rejection is the case under test
   if (typeof body === 'object' && body !== null && 'falsy' in body) return Promise.reject(undefined);
 });
 const strictOrders = queue({ name: 'orders', body: Order }).handle((msg) => {
