@@ -32,6 +32,29 @@ describe('unmarshall', () => {
     });
   });
 
+  it('keeps the text of a decimal whose double would be a whole number it is not', () => {
+    const item = unmarshall({
+      a: { N: '12345678901234.99999' },
+      b: { N: '0.99999999999999999' },
+      c: { N: '2.00000000000000000001' },
+      d: { N: '100.0000000000000000000001' },
+      whole: { N: '100.000' },
+      scientific: { N: '1.5e3' },
+      tiny: { N: '0.000001' },
+      safe: { N: '9007199254740991' },
+    });
+    expect(item).toEqual({
+      a: '12345678901234.99999',
+      b: '0.99999999999999999',
+      c: '2.00000000000000000001',
+      d: '100.0000000000000000000001',
+      whole: 100,
+      scientific: 1500,
+      tiny: 0.000001,
+      safe: 9007199254740991,
+    });
+  });
+
   it('reads only decimal numbers as numbers: hex, binary, padded or empty text stays the string it was', () => {
     const item = unmarshall({
       hex: { N: '0x10' },

@@ -9,15 +9,22 @@ import { type Obj, obj } from './util.js';
 /** A number as DynamoDB writes one: decimal, with an optional exponent (`Number()` also reads hex, `0b`, spaces). */
 const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
+/**
+ * A number where the double holds the decimal exactly enough to give it back: a safe integer
+ * written as one, or at most 15 significant digits. Otherwise the text (DynamoDB keeps 38 digits:
+ * `12345678901234.99999` would become `12345678901235`).
+ */
 function number(text: string): number | string {
   if (!DECIMAL.test(text)) return text;
   const value = Number(text);
   if (!Number.isFinite(value)) return text;
-  if (Number.isInteger(value)) return Number.isSafeInteger(value) ? value : text;
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) return text;
+  if (/^-?\d+$/.test(text)) return value;
   const digits = text
     .replace(/[eE].*$/, '')
     .replace(/[^0-9]/g, '')
-    .replace(/^0+/, '');
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
   return digits.length <= 15 ? value : text;
 }
 
