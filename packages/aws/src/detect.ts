@@ -118,9 +118,9 @@ export function detectAwsEvent(event: unknown): AwsSource {
   if (Array.isArray(e.Records)) return e.Records.length > 0 ? detectAwsRecord(e.Records[0]) : 'unknown';
   const detailType = str(e['detail-type']);
   if (detailType !== undefined && typeof e.source === 'string') {
-    if (e.source === 'aws.s3' && (detailType === 'Object Created' || detailType === 'Object Deleted')) {
-      return 's3-eventbridge';
-    }
+    // Every S3 event EventBridge delivers (`Object Created`, `Object Deleted`, `Object Restore
+    // Completed`, `Object Tags Added`, ...): a storage function takes the first two and skips the rest.
+    if (e.source === 'aws.s3' && detailType.startsWith('Object ')) return 's3-eventbridge';
     if (detailType === 'Scheduled Event' && (e.source === 'aws.events' || e.source === 'aws.scheduler')) {
       return 'scheduled';
     }

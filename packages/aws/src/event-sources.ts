@@ -36,7 +36,7 @@ export interface EntryMappers {
   readonly dynamodbChanges: RecordMapper<ChangeEvent>;
   readonly dynamodbStream: RecordMapper<StreamRecord>;
   readonly s3Records: RecordMapper<StorageEvent>;
-  readonly s3FromEventBridge: (event: Obj) => StorageEvent;
+  readonly s3FromEventBridge: (event: Obj) => StorageEvent | undefined;
 }
 
 /**
@@ -117,8 +117,10 @@ export function eventRunner(fn: SkyportFunction, settings: EventSourceSettings):
     return reportable ? batchResponse(result) : undefined;
   };
 
+  /** Runs one event; a mapper that gives `undefined` (an S3 event of another type) skips it. */
   const single = async (lambda: LambdaContext, event: () => unknown, source: AwsSource) => {
     const portable = guard(kind, source, event);
+    if (portable === undefined) return undefined;
     await runEvent(fn, portable as never, settings.context(lambda));
     return undefined;
   };

@@ -65,12 +65,16 @@ export const s3Records: RecordMapper<StorageEvent> = {
 };
 
 /**
- * Maps an S3 event delivered by EventBridge (`Object Created` / `Object Deleted`).
+ * Maps an S3 event delivered by EventBridge (`Object Created` / `Object Deleted`); any other
+ * (`Object Restore Completed`, `Object Tags Added`, ...) is `undefined`, skipped as a direct
+ * notification of another type is.
  *
  * @example
  * const object = s3FromEventBridge(event);
  */
-export function s3FromEventBridge(event: Obj): StorageEvent {
+export function s3FromEventBridge(event: Obj): StorageEvent | undefined {
+  const detailType = event['detail-type'];
+  if (detailType !== 'Object Created' && detailType !== 'Object Deleted') return undefined;
   const detail = obj(event.detail);
   const object = obj(detail?.object);
   const bucket = str(obj(detail?.bucket)?.name);
@@ -84,7 +88,7 @@ export function s3FromEventBridge(event: Obj): StorageEvent {
     );
   }
   return createStorageEvent({
-    type: event['detail-type'] === 'Object Deleted' ? 'deleted' : 'created',
+    type: detailType === 'Object Deleted' ? 'deleted' : 'created',
     bucket,
     key,
     size: typeof object?.size === 'number' ? object.size : undefined,

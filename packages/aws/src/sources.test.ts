@@ -391,6 +391,34 @@ describe('S3', () => {
     expect(seen[0]).toMatchObject({ type: 'created', bucket: 'example-bucket', key: 'IMG_m7fzo3.jpg', size: 184662 });
     expect(seen[0]?.time.toISOString()).toBe('2023-03-08T17:50:14.000Z');
   });
+
+  it('skips the other S3 events EventBridge delivers, as direct notifications of other types are', async () => {
+    const stored: StorageEvent[] = [];
+    const store = storage({ bucket: 'b' }).handle((obj) => {
+      stored.push(obj);
+    });
+    const seen: CloudEvent[] = [];
+    const all = events({}).handle((event) => {
+      seen.push(event);
+    });
+    const created = fixture('s3/powertools-ts__eventbridge-object-created.json');
+    const others = ['Object Restore Completed', 'Object Tags Added', 'Object Storage Class Changed'].map(
+      (detailType) => ({ ...created, 'detail-type': detailType }),
+    );
+
+    for (const event of others) {
+      expect(detectAwsEvent(event)).toBe('s3-eventbridge');
+      await expect(invokeLambda(store, event)).resolves.toBeUndefined();
+      await invokeLambda(all, event);
+    }
+
+    expect(stored).toEqual([]);
+    expect(seen.map((event) => event.type)).toEqual([
+      'Object Restore Completed',
+      'Object Tags Added',
+      'Object Storage Class Changed',
+    ]);
+  });
 });
 
 describe('EventBridge', () => {
