@@ -104,7 +104,8 @@ describe('toAzure: Event Hubs', () => {
     const second = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const metadata = {
       sequenceNumberArray: [1, 2, 3],
-      propertiesArray: [{ 'Diagnostic-Id': first }, {}, { 'Diagnostic-Id': second }],
+      // As @azure/functions hands metadata over: the first letter of each key lower-cased.
+      propertiesArray: [{ 'diagnostic-Id': first }, {}, { 'diagnostic-Id': 'ignored', traceparent: second }],
     };
     const single = { sequenceNumber: 4, properties: { 'Diagnostic-Id': second } };
     const one = { trigger: { type: 'eventHubTrigger', name: 'event', cardinality: 'one' } };

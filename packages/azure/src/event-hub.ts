@@ -7,6 +7,22 @@ import { type BatchItem, createStreamRecord, type StreamRecord } from '@skyport/
 import { asRecord, asString, asTime, at, payloadOf } from './metadata.js';
 
 /**
+ * The sender's W3C trace among an event's properties: a `traceparent` property, else the
+ * `Diagnostic-Id` the Event Hubs SDKs write. Names in any case: `@azure/functions` lower-cases
+ * the first letter of metadata keys (`diagnostic-Id`).
+ */
+function senderTrace(properties: Record<string, unknown> | undefined): string | undefined {
+  if (properties === undefined) return undefined;
+  let diagnosticId: string | undefined;
+  for (const [name, value] of Object.entries(properties)) {
+    const lower = name.toLowerCase();
+    if (lower === 'traceparent' && typeof value === 'string') return value;
+    if (lower === 'diagnostic-id' && typeof value === 'string') diagnosticId ??= value;
+  }
+  return diagnosticId;
+}
+
+/**
  * The records of one Event Hubs invocation.
  *
  * @example
@@ -39,8 +55,7 @@ export function eventHubItems(
       source,
       raw: { event: body, metadata, index: options.many ? i : undefined },
     });
-    // The Event Hubs SDKs write the sender's W3C trace to the `Diagnostic-Id` property.
-    const diagnosticId = asString(asRecord(field('properties'))?.['Diagnostic-Id']);
-    return { id: sequence, event, trace: diagnosticId === undefined ? undefined : { traceparent: diagnosticId } };
+    const traceparent = senderTrace(asRecord(field('properties')));
+    return { id: sequence, event, trace: traceparent === undefined ? undefined : { traceparent } };
   });
 }
