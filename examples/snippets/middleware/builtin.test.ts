@@ -23,6 +23,7 @@ describe('cors()', () => {
       'access-control-allow-origin': '*',
       'access-control-allow-methods': 'GET, HEAD, PUT, PATCH, POST, DELETE',
       'access-control-allow-headers': 'x-trace',
+      vary: 'Access-Control-Request-Headers',
     });
   });
 

@@ -441,11 +441,15 @@ export function problemDetails(error: HttpError, requestId: string | undefined):
  * throw withHeaders(toHttpError(error), { 'access-control-allow-origin': '*' });
  */
 export function withHeaders(error: HttpError, headers: Readonly<Record<string, string>>): HttpError {
+  // A header given again in another case (`Vary` and `vary`) is replaced, not sent twice.
+  const added = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(error.headers)) if (!added.has(name.toLowerCase())) kept[name] = value;
   const copy = new HttpError(error.status, error.detail, {
     type: error.type,
     title: error.title,
     expose: error.expose,
-    headers: { ...error.headers, ...headers },
+    headers: { ...kept, ...headers },
     errors: error.errors,
     code: error.code,
     extensions: error.extensions,
@@ -453,4 +457,51 @@ export function withHeaders(error: HttpError, headers: Readonly<Record<string, s
   });
   copy.name = error.name;
   return copy;
+}
+
+/** Headers middleware asked for on the error answer of a request (see `addErrorAnswerHeaders`). */
+const errorAnswerHeaders = new WeakMap<object, Readonly<Record<string, string>>>();
+
+/**
+ * Asks for `headers` on the problem response `req` gets if it ends in an error, whichever error
+ * that is by then: middleware such as `cors()` decorates the answer without replacing what was
+ * thrown, so middleware outside it can still catch and map the error. `vary` fields are added to
+ * the error's own.
+ *
+ * @example
+ * addErrorAnswerHeaders(req, { 'access-control-allow-origin': origin, vary: 'Origin' });
+ */
+export function addErrorAnswerHeaders(req: object, headers: Readonly<Record<string, string>>): void {
+  const earlier = errorAnswerHeaders.get(req);
+  errorAnswerHeaders.set(req, earlier === undefined ? headers : { ...earlier, ...headers });
+}
+
+/**
+ * `error` with the headers asked for on `req`'s error answer (`addErrorAnswerHeaders`), `Vary`
+ * fields merged with the error's own.
+ *
+ * @example
+ * const answered = withErrorAnswerHeaders(req, toHttpError(error));
+ */
+export function withErrorAnswerHeaders(req: object | undefined, error: HttpError): HttpError {
+  const added = req === undefined ? undefined : errorAnswerHeaders.get(req);
+  if (added === undefined) return error;
+  const vary = added.vary;
+  if (vary === undefined) return withHeaders(error, added);
+  return withHeaders(error, { ...added, vary: mergeVary(headerOf(error.headers, 'vary'), vary) });
+}
+
+/** A header's value whatever the case of its name. */
+function headerOf(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+/** The fields of `own` and then those of `added` it does not list (`*` stands for all). */
+function mergeVary(own: string | undefined, added: string): string {
+  if (!own) return added;
+  const fields = own.split(',').map((field) => field.trim().toLowerCase());
+  if (fields.includes('*')) return own;
+  const extra = added.split(',').filter((field) => !fields.includes(field.trim().toLowerCase()));
+  return extra.length === 0 ? own : `${own}, ${extra.map((field) => field.trim()).join(', ')}`;
 }

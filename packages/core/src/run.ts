@@ -4,7 +4,7 @@
  * platform retries), and `runBatch` (in `batch.ts`) runs a batch with its failure semantics.
  */
 import { endContext } from './context.js';
-import { NotFound, quietly, SkyportError, toHttpError } from './errors.js';
+import { NotFound, quietly, SkyportError, toHttpError, withErrorAnswerHeaders } from './errors.js';
 import { Failure } from './failure.js';
 import { PortableFunction, stepHttp, toResponse } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
@@ -108,7 +108,7 @@ export function respond(
     const own = fn instanceof PortableFunction;
     if (!fn.routes) bind(own ? fn.pattern : bindingOf(fn).pattern, req);
     const out = own ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
-    if (out instanceof Failure) return fail(out.error, ctx, req.method);
+    if (out instanceof Failure) return fail(out.error, ctx, req.method, req);
     // Without middleware (or routes, whose functions may have some) a function's own pipeline
     // has normalised and checked the response already.
     const checked = own && fn.middleware.length === 0 && fn.routes === undefined;
@@ -116,7 +116,7 @@ export function respond(
     if (checked) return done(req, out as HttpResponse, ctx);
     return answer(req, out, ctx, false);
   } catch (error) {
-    return fail(error, ctx, request?.method);
+    return fail(error, ctx, request?.method, request);
   }
 }
 
@@ -131,10 +131,10 @@ function later(req: RequestImpl, out: Promise<unknown>, ctx: Context, checked: b
       try {
         return answer(req, response, ctx, checked);
       } catch (error) {
-        return fail(error, ctx, req.method);
+        return fail(error, ctx, req.method, req);
       }
     },
-    (error) => fail(error, ctx, req.method),
+    (error) => fail(error, ctx, req.method, req),
   );
 }
 
@@ -160,9 +160,9 @@ function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpRespo
 }
 
 /** The problem+json answer to an error (its headers alone for a HEAD request). */
-function fail(error: unknown, ctx: Context, method: unknown): HttpResponse {
+function fail(error: unknown, ctx: Context, method: unknown, req?: object): HttpResponse {
   endContext(ctx);
-  const httpError = toHttpError(error);
+  const httpError = withErrorAnswerHeaders(req, toHttpError(error));
   if (httpError.status >= 500) logFailure(ctx.log, error, `${httpError.status} ${httpError.title}`);
   const response = problemResponse(httpError, ctx.requestId);
   return typeof method === 'string' && method.toUpperCase() === 'HEAD' ? { ...response, body: undefined } : response;

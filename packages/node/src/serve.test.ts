@@ -127,7 +127,7 @@ describe('serve()', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://shop.example');
     expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD, PUT, PATCH, POST, DELETE');
     expect(preflight.headers.get('access-control-max-age')).toBe('600');
-    expect(preflight.headers.get('vary')).toBe('Origin');
+    expect(preflight.headers.get('vary')).toBe('Origin, Access-Control-Request-Headers');
     expect(plain.status).toBe(204);
     expect(plain.headers.get('allow')).toBe('POST, OPTIONS');
     expect(plain.headers.get('access-control-allow-origin')).toBeNull();

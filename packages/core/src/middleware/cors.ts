@@ -2,7 +2,7 @@
  * `cors()`: answers preflight requests and adds CORS headers to every response, error
  * responses included (so browsers can read problem details).
  */
-import { SkyportError, toHttpError, withHeaders } from '../errors.js';
+import { addErrorAnswerHeaders, SkyportError } from '../errors.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { createMiddleware } from './create.js';
 
@@ -98,6 +98,12 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
           headers['access-control-allow-methods'] = methods;
           const requested = options.allowHeaders?.join(', ') ?? req.header('access-control-request-headers');
           if (requested) headers['access-control-allow-headers'] = requested;
+          // Echoed, the allowed headers depend on the request's: a cache must not replay them.
+          if (options.allowHeaders === undefined) {
+            headers.vary = headers.vary
+              ? `${headers.vary}, Access-Control-Request-Headers`
+              : 'Access-Control-Request-Headers';
+          }
           if (options.maxAge !== undefined) headers['access-control-max-age'] = String(options.maxAge);
         }
         return { status: 204, headers, cookies: [], body: undefined };
@@ -106,8 +112,10 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
       try {
         response = await next();
       } catch (error) {
-        const httpError = toHttpError(error);
-        throw withHeaders(httpError, withVary(headers, httpError.headers.vary));
+        // The error goes on as thrown, for middleware outside to catch and map; whatever error
+        // the request ends in is answered with these headers.
+        addErrorAnswerHeaders(req, headers);
+        throw error;
       }
       return { ...response, headers: { ...response.headers, ...withVary(headers, response.headers.vary) } };
     },

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch } from '../batch.js';
 import { http, queue } from '../builders.js';
 import { createContext } from '../context.js';
-import { NotFound } from '../errors.js';
+import { Conflict, NotFound } from '../errors.js';
 import { createMessage } from '../events.js';
 import { setLogDestination } from '../log.js';
 import { runHttp } from '../run.js';
 import { cors } from './cors.js';
+import { createMiddleware } from './create.js';
 import { timeout } from './timeout.js';
 
 let restore: () => void;
@@ -54,7 +55,7 @@ describe('cors()', () => {
       'access-control-allow-methods': 'GET, HEAD, PUT, PATCH, POST, DELETE',
       'access-control-allow-headers': 'content-type, authorization',
       'access-control-max-age': '600',
-      vary: 'Origin',
+      vary: 'Origin, Access-Control-Request-Headers',
     });
   });
 
@@ -100,6 +101,48 @@ describe('cors()', () => {
     expect((await runHttp(get({ vary: '*' }), request, ctx())).headers.vary).toBe('*');
     const failed = await runHttp(get({ vary: 'Accept' }, true), request, ctx());
     expect([failed.status, failed.headers.vary]).toEqual([404, 'Accept, Origin']);
+  });
+
+  it('leaves an error as thrown for middleware outside to map, and answers whatever the request ends in with CORS headers', async () => {
+    class OutOfStock extends Error {}
+    const seen: unknown[] = [];
+    const mapErrors = createMiddleware<'http'>({
+      name: 'map-errors',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        try {
+          return await next();
+        } catch (error) {
+          seen.push(error);
+          if (error instanceof OutOfStock) throw new Conflict('out of stock', { headers: { Vary: 'Accept' } });
+          throw error;
+        }
+      },
+    });
+    const shared = new NotFound('no such order');
+    const fn = http({ method: 'GET' })
+      .use(mapErrors)
+      .use(cors({ origin: ['https://a.example', 'https://b.example'] }))
+      .handle((req) => {
+        if (req.query.stock) throw new OutOfStock();
+        throw shared;
+      });
+    const from = (origin: string, query = '') => ({ method: 'GET', path: '/', query, headers: { origin } });
+
+    const mapped = await runHttp(fn, from('https://a.example', 'stock=1'), ctx());
+    const first = await runHttp(fn, from('https://a.example'), ctx());
+    const second = await runHttp(fn, from('https://b.example'), ctx());
+
+    expect(seen[0]).toBeInstanceOf(OutOfStock);
+    expect(seen[1]).toBe(shared);
+    expect([mapped.status, mapped.headers['access-control-allow-origin'], mapped.headers.vary]).toEqual([
+      409,
+      'https://a.example',
+      'Accept, Origin',
+    ]);
+    // One error object thrown for two requests carries each request's own headers.
+    expect(first.headers['access-control-allow-origin']).toBe('https://a.example');
+    expect(second.headers['access-control-allow-origin']).toBe('https://b.example');
   });
 
   it('refuses "*" inside an origin list, which no browser origin matches, and credentials with "*"', () => {
