@@ -23,13 +23,19 @@ export interface BatchJson {
 }
 
 function errorJson(error: unknown, expose: boolean): FailureJson['error'] {
-  if (error instanceof SkyportError) {
+  // A validation error is about the input and says what was wrong with it; any other Skyport
+  // error a handler throws is as unexpected as a plain one: its code is kept, its message (which
+  // may carry anything the handler put in it) only outside production.
+  if (error instanceof SkyportError && (expose || error.code === 'VALIDATION')) {
     return {
       name: error.name,
       message: error.message,
       code: error.code,
       ...(error.errors ? { errors: error.errors } : {}),
     };
+  }
+  if (error instanceof SkyportError) {
+    return { name: error.name, message: 'the handler failed (details are in the logs)', code: error.code };
   }
   if (error instanceof HttpError && error.expose) {
     return { name: error.name, message: error.message, ...(error.code ? { code: error.code } : {}) };
@@ -40,7 +46,7 @@ function errorJson(error: unknown, expose: boolean): FailureJson['error'] {
 
 /**
  * A batch result as JSON. `expose` decides whether messages of unexpected errors are included
- * (validation and Skyport errors always are).
+ * (validation errors always are; other Skyport errors keep their code).
  *
  * @example
  * batchJson({ ok: false, failures: [{ id: 'm2', error: new Error('boom'), skipped: false }] }, true);

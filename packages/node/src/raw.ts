@@ -49,6 +49,12 @@ export function detectRaw(value: unknown, headers: Readonly<Record<string, unkno
   return undefined;
 }
 
+/**
+ * The codes of errors that say an event does not fit the function: thrown before it runs, so the
+ * caller is at fault (HTTP 400, CLI exit 2). Any other error is the function's own failure.
+ */
+export const eventCodes: ReadonlySet<string> = new Set(['INVALID_EVENT', 'UNKNOWN_EVENT', 'KIND_MISMATCH']);
+
 /** The adapter package and export that run raw events of each cloud. */
 export const invokers: Readonly<Record<RawCloud, { readonly pkg: string; readonly name: string }>> = {
   aws: { pkg: '@skyport/aws', name: 'invokeLambda' },

@@ -1,6 +1,17 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { type Context, cors, events, http, queue, router, schedule } from '@skyport/core';
+import {
+  type Context,
+  cors,
+  events,
+  http,
+  queue,
+  router,
+  SkyportError,
+  schedule,
+  setLogDestination,
+  timeout,
+} from '@skyport/core';
 import { cloudPrincipal } from '@skyport/core/auth';
 import { aws, httpRequest, invoke } from '@skyport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -305,6 +316,53 @@ describe('serve()', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ batchItemFailures: [] });
     expect(names).toEqual(['aws:ship']);
+  });
+
+  it('answers a raw unbatched event whose handler fails 500, logged, without its message in production', async () => {
+    // Prepare: SNS events are not batches, so the adapter rethrows what the handler throws
+    const slow = queue({ name: 'slow' })
+      .use(timeout({ ms: 100 }))
+      .handle(() => new Promise<void>((resolve) => setTimeout(resolve, 1000)));
+    const db = queue({ name: 'db' }).handle(() => {
+      throw new SkyportError('INVALID_DEFINITION', 'db password=hunter2');
+    });
+    const lines: string[] = [];
+    const restore = setLogDestination({ write: (line) => lines.push(line) });
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    let server: ServeHandle;
+    try {
+      server = await start({ slow, db }, { timeoutMs: 300 });
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
+
+    // Act
+    const timedOut = await fetch(`${server.url}/_skyport/slow`, { method: 'POST', body: JSON.stringify(aws.sns()) });
+    const failed = await fetch(`${server.url}/_skyport/db`, { method: 'POST', body: JSON.stringify(aws.sns()) });
+    const wrong = await fetch(`${server.url}/_skyport/db`, {
+      method: 'POST',
+      body: JSON.stringify(aws.scheduled()),
+    });
+    const portable = await fetch(`${server.url}/_skyport/db`, { method: 'POST', body: '{"body":{}}' });
+    restore();
+
+    // Assert
+    expect(timedOut.status).toBe(500);
+    expect(failed.status).toBe(500);
+    const failedText = await failed.text();
+    expect(failedText).not.toContain('hunter2');
+    expect(await timedOut.text()).not.toContain('timed out');
+    expect(lines.filter((line) => line.includes('function failed on a raw aws event'))).toHaveLength(2);
+    // An event the function cannot take is still the caller's mistake.
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as Record<string, unknown>).code).toBe('KIND_MISMATCH');
+    expect(portable.status).toBe(500);
+    expect(((await portable.json()) as { failures: { error: unknown }[] }).failures[0]?.error).toEqual({
+      name: 'SkyportError',
+      message: 'the handler failed (details are in the logs)',
+      code: 'INVALID_DEFINITION',
+    });
   });
 
   it('hands a binary-mode CloudEvent its exact bytes, as the Functions Framework does', async () => {

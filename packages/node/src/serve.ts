@@ -42,7 +42,7 @@ import {
 import { collectBody, hasBody, readBody } from './body.js';
 import { portableBatch } from './events.js';
 import { batchJson, errorToJson } from './failures.js';
-import { AdapterUnavailableError, detectRaw, loadInvoker, rawStatus } from './raw.js';
+import { AdapterUnavailableError, detectRaw, eventCodes, loadInvoker, rawStatus } from './raw.js';
 import { type RouteMatch, type RouteTable, routeTable } from './routes.js';
 import type { AnyFunction, FunctionMap, NamedFunction, RouteInfo, ServeHandle, ServeOptions } from './types.js';
 import { requestOrigin } from './url.js';
@@ -530,7 +530,9 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
             expose: true,
           });
           fail(res, req, missing, ctx.requestId);
-        } else if (error instanceof SkyportError && error.code !== 'VALIDATION' && error.code !== 'HANDLER_FAILED') {
+        } else if (error instanceof SkyportError && eventCodes.has(error.code)) {
+          // The event cannot be taken: nothing ran. Whatever the handler throws (an unbatched
+          // event's failure, a timeout) is the function's failure, answered 500 below.
           fail(res, req, new BadRequest(error.message, { code: error.code }), ctx.requestId);
         } else {
           ctx.log.error({ err: error }, `${entry.fn.kind} function failed on a raw ${raw.cloud} event`);

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { SkyportError, setLogDestination } from '@skyport/core';
-import { AdapterUnavailableError } from '../raw.js';
+import { AdapterUnavailableError, eventCodes } from '../raw.js';
 import { serve } from '../serve.js';
 import { gracefulShutdown } from '../shutdown.js';
 import type { ServeHandle, ServeOptions } from '../types.js';
@@ -274,9 +274,6 @@ async function invokeCommand(args: readonly string[], io: CliIo): Promise<number
     restore();
   }
 }
-
-/** The codes of errors that say an event does not fit the function (thrown before it runs). */
-const eventCodes: ReadonlySet<string> = new Set(['INVALID_EVENT', 'UNKNOWN_EVENT', 'KIND_MISMATCH']);
 
 /**
  * The detail of a 400 problem an adapter answered for an event function instead of throwing (GCP
