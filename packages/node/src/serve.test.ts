@@ -853,6 +853,53 @@ describe('serve()', () => {
     ]);
   });
 
+  it('routes an absolute-form request target on its path and query, and takes its origin for req.url', async () => {
+    // Prepare
+    const web = http({ method: 'GET', path: '/w' }).handle(
+      (req) => `${req.path} ${JSON.stringify(req.query)} ${req.url} ${req.headers.host}`,
+    );
+    const ship = queue({ name: 'orders' }).handle(() => {});
+    const server = await start({ web, ship });
+    const send = async (head: string, body = '') => {
+      const { text } = await exchange(server.port, `${head}Host: app.example\r\nConnection: close\r\n\r\n${body}`);
+      return `${text.slice(0, text.indexOf('\r\n'))} ${text.slice(text.indexOf('\r\n\r\n') + 4)}`;
+    };
+
+    // Act
+    const answers = [
+      await send('GET http://api.example:8080/w?x=1 HTTP/1.1\r\n'),
+      await send('GET HTTPS://api.example/w HTTP/1.1\r\n'),
+      await send('GET http://api.example/nope HTTP/1.1\r\n'),
+    ];
+    const event = await send('POST http://api.example/_skyport/ship HTTP/1.1\r\nContent-Length: 2\r\n', '{}');
+
+    // Assert: RFC 9112 §3.2.2, the target's authority wins over Host, which is kept as sent
+    expect(answers[0]).toBe('HTTP/1.1 200 OK /w {"x":"1"} http://api.example:8080/w?x=1 app.example');
+    expect(answers[1]).toBe('HTTP/1.1 200 OK /w {} https://api.example/w app.example');
+    expect(answers[2]).toMatch(/^HTTP\/1\.1 404 Not Found /);
+    expect(event).toMatch(/^HTTP\/1\.1 200 OK /);
+  });
+
+  it('decodes a text body in its declared charset, even when its bytes happen to be valid UTF-8', async () => {
+    // Prepare
+    const inspect = http({ method: 'POST', path: '/inspect' }).handle((req) => ({ body: req.body }));
+    const server = await start(inspect);
+    const post = (type: string, body: Uint8Array) =>
+      fetch(`${server.url}/inspect`, { method: 'POST', headers: { 'content-type': type }, body });
+
+    // Act
+    const utf16 = await (await post('text/plain; charset=utf-16le', Buffer.from('hi', 'utf16le'))).json();
+    const quoted = await (await post('text/plain; Charset="UTF-16LE"', Buffer.from('hi', 'utf16le'))).json();
+    const latin1 = await (await post('text/plain; charset=iso-8859-1', Buffer.from([0x63, 0x61, 0x66, 0xe9]))).json();
+    const utf8 = await (await post('text/plain; charset="UTF-8"', Buffer.from('café', 'utf8'))).json();
+
+    // Assert
+    expect(utf16).toEqual({ body: 'hi' });
+    expect(quoted).toEqual({ body: 'hi' });
+    expect(latin1).toEqual({ body: 'café' });
+    expect(utf8).toEqual({ body: 'café' });
+  });
+
   it('closes a request whose body trickles in past requestTimeoutMs with a 408, without running the function', async () => {
     // Prepare
     let ran = false;

@@ -45,7 +45,7 @@ import { batchJson, errorToJson } from './failures.js';
 import { AdapterUnavailableError, detectRaw, eventCodes, loadInvoker, rawStatus } from './raw.js';
 import { type RouteMatch, type RouteTable, routeTable } from './routes.js';
 import type { AnyFunction, FunctionMap, NamedFunction, RouteInfo, ServeHandle, ServeOptions } from './types.js';
-import { requestOrigin } from './url.js';
+import { absoluteTarget, requestOrigin } from './url.js';
 
 const EVENT_PREFIX = '/_skyport/';
 
@@ -191,8 +191,11 @@ function listen(server: Server, port: number, host: string | undefined): Promise
   });
 }
 
+/** The charset parameter of a content type, as core reads it. */
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+
 /**
- * A body for the portable request: valid UTF-8 of a textual type as a string (Node decodes it
+ * A body for the portable request: valid UTF-8 of a textual type in UTF-8 (or no charset) as a string (Node decodes it
  * natively, and it encodes back to the same bytes for `rawBody`), anything else as the bytes.
  * Decoding replaces invalid sequences with U+FFFD, so only a text that contains one needs the
  * full validity check.
@@ -200,7 +203,12 @@ function listen(server: Server, port: number, host: string | undefined): Promise
 function textual(req: IncomingMessage, bytes: Buffer): string | Uint8Array {
   const type = req.headers['content-type'];
   // The common type is recognised without parsing it.
-  if (type !== 'application/json' && bodyTypeOf(type) === 'binary') return bytes;
+  if (type !== 'application/json') {
+    if (bodyTypeOf(type) === 'binary') return bytes;
+    // Text in another charset (`charset=utf-16le`) is left to core, which decodes it in that one.
+    const charset = type === undefined ? undefined : CHARSET.exec(type)?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return bytes;
+  }
   const text = bytes.toString('utf8');
   return text.includes('\uFFFD') && !isUtf8(bytes) ? bytes : text;
 }
@@ -220,6 +228,7 @@ class NodeRequestInit implements HttpRequestInit {
   readonly raw: IncomingMessage;
   readonly #target: string;
   readonly #trustProxy: number;
+  readonly #origin: string | undefined;
 
   constructor(
     req: IncomingMessage,
@@ -229,6 +238,7 @@ class NodeRequestInit implements HttpRequestInit {
     body: string | Uint8Array | undefined,
     target: string,
     trustProxy: number,
+    origin: string | undefined,
   ) {
     this.method = method;
     this.path = path;
@@ -237,6 +247,7 @@ class NodeRequestInit implements HttpRequestInit {
     this.raw = req;
     this.#target = target;
     this.#trustProxy = trustProxy;
+    this.#origin = origin;
   }
 
   // Read by core only when something needs a header (node builds `req.headers` on first read).
@@ -264,8 +275,9 @@ class NodeRequestInit implements HttpRequestInit {
     return entries[entries.length - this.#trustProxy] ?? entries[0] ?? peer;
   }
 
+  /** The target's own origin when it came in absolute form (RFC 9112 §3.2.2: it wins over `Host`). */
   get url(): string {
-    return requestOrigin(this.raw) + this.#target;
+    return (this.#origin ?? requestOrigin(this.raw)) + this.#target;
   }
 }
 
@@ -371,7 +383,13 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
    * asynchronous handler, schema or middleware on the way) is written in the same tick with no
    * promise at all, as a bare `node:http` handler would; otherwise after one `then`.
    */
-  const dispatchHttp = (req: IncomingMessage, res: ServerResponse, target: string, bytes?: Buffer): void => {
+  const dispatchHttp = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: string,
+    origin: string | undefined,
+    bytes?: Buffer,
+  ): void => {
     let out: HttpResponse | Promise<HttpResponse>;
     try {
       const body = bytes === undefined ? undefined : textual(req, bytes);
@@ -439,6 +457,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         body,
         target,
         trustProxy,
+        origin,
       );
       out = respond(route.found.fn as SkyportFunction<'http'>, init, ctx);
     } catch (error) {
@@ -453,14 +472,14 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     } else deliver(req, res, out);
   };
 
-  const handleHttp = (req: IncomingMessage, res: ServerResponse, target: string): void => {
+  const handleHttp = (req: IncomingMessage, res: ServerResponse, target: string, origin: string | undefined): void => {
     // GETs and HEADs carry no body in practice: nothing to wait for, the function runs right away.
     if (!hasBody(req)) {
-      dispatchHttp(req, res, target);
+      dispatchHttp(req, res, target, origin);
       return;
     }
     collectBody(req, limit, (error, bytes) => {
-      if (error === null) dispatchHttp(req, res, target, bytes);
+      if (error === null) dispatchHttp(req, res, target, origin, bytes);
       else settleFailed(req, res, error);
     });
   };
@@ -584,10 +603,19 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
 
   const server = createServer(serverOptions(options), (req, res) => {
     inflight++;
-    const target = req.url ?? '/';
+    let target = req.url ?? '/';
+    let origin: string | undefined;
+    // An absolute-form target (`GET http://host/path`) is routed on its path and query.
+    if (target.charCodeAt(0) !== 47 /* / */) {
+      const absolute = absoluteTarget(target);
+      if (absolute !== undefined) {
+        target = absolute.target;
+        origin = absolute.origin;
+      }
+    }
     if (eventRoutes && target.startsWith(EVENT_PREFIX)) {
       handleEvent(req, res, target).then(finished, (error: unknown) => settleFailed(req, res, error));
-    } else handleHttp(req, res, target);
+    } else handleHttp(req, res, target, origin);
   });
   // Longer than the idle timeout of the load balancers in front of containers (AWS ALB 60 s,
   // nginx 60 s), so the balancer, not the server, closes an idle connection: a server closing

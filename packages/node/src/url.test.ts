@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isHost } from './url.js';
+import { absoluteTarget, isHost } from './url.js';
 
 describe('isHost()', () => {
   it('takes names, IPv4 and bracketed IPv6 addresses, each with an optional port', () => {
@@ -47,5 +47,27 @@ describe('isHost()', () => {
 
     // Assert
     expect(taken).toEqual([]);
+  });
+});
+
+describe('absoluteTarget()', () => {
+  it('splits an absolute-form target into its origin and an origin-form target', () => {
+    // Act
+    const split = [
+      absoluteTarget('http://shop.example/orders?page=2'),
+      absoluteTarget('HTTPS://shop.example:8443?x=1'),
+      absoluteTarget('http://user@evil.example/w'),
+      absoluteTarget('/orders'),
+      absoluteTarget('*'),
+    ];
+
+    // Assert
+    expect(split).toEqual([
+      { origin: 'http://shop.example', target: '/orders?page=2' },
+      { origin: 'https://shop.example:8443', target: '/?x=1' },
+      { origin: undefined, target: '/w' },
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -63,3 +63,31 @@ export function requestOrigin(req: IncomingMessage): string {
   const host = headers.host;
   return `${proto}://${host !== undefined && isHost(host) ? host : localHost(req)}`;
 }
+
+const absoluteForm = /^(https?):\/\/([^/?#]*)([^#]*)/i;
+
+/** A request target in absolute form, split into the origin it names and its origin-form target. */
+export interface AbsoluteTarget {
+  /** `scheme://host[:port]` from the target, or `undefined` when its authority is not a plain host. */
+  readonly origin: string | undefined;
+  /** The path and query, as an origin-form target: always starts with `/`. */
+  readonly target: string;
+}
+
+/**
+ * Splits an absolute-form request target (`GET http://shop.example/orders?page=2 HTTP/1.1`, as a
+ * proxy-style client sends it; RFC 9112 §3.2.2 has a server accept it) into the origin it names
+ * and the path and query to route on. `undefined` for a target of any other form.
+ *
+ * @example
+ * absoluteTarget('http://shop.example/orders?page=2'); // { origin: 'http://shop.example', target: '/orders?page=2' }
+ */
+export function absoluteTarget(target: string): AbsoluteTarget | undefined {
+  const parts = absoluteForm.exec(target);
+  if (parts === null) return undefined;
+  const [, scheme = 'http', authority = '', rest = ''] = parts;
+  return {
+    origin: isHost(authority) ? `${scheme.toLowerCase()}://${authority}` : undefined,
+    target: rest.startsWith('/') ? rest : `/${rest}`,
+  };
+}
