@@ -35,13 +35,46 @@ export function parseCookieHeader(header: string | undefined): Record<string, st
   return cookies;
 }
 
+/** A cookie name (an RFC 6265 token). */
+const cookieName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Whether a `Path` or `Domain` value holds a `;` (which would start another attribute) or a control character. */
+function breaksAttribute(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 59 || code < 32 || code === 127) return true;
+  }
+  return false;
+}
+
 /**
- * Serialises a cookie into a `Set-Cookie` value.
+ * Serialises a cookie into a `Set-Cookie` value. The value is percent-encoded; a name that is no
+ * token, or a `path` or `domain` that would end the attribute (`;`), is refused with a
+ * `TypeError` rather than sent as other attributes (`path: '/; Domain=evil.example'`).
  *
  * @example
  * serializeCookie({ name: 'sid', value: 'abc', httpOnly: true, path: '/' }); // 'sid=abc; Path=/; HttpOnly'
  */
 export function serializeCookie(cookie: Cookie): string {
+  if (typeof cookie.name !== 'string' || !cookieName.test(cookie.name)) {
+    throw new TypeError(`cookie name ${JSON.stringify(cookie.name)} is not a token`);
+  }
+  for (const key of ['path', 'domain'] as const) {
+    const value = cookie[key];
+    if (value !== undefined && (typeof value !== 'string' || breaksAttribute(value))) {
+      throw new TypeError(
+        `cookie ${cookie.name}: ${key} ${JSON.stringify(value)} may hold no ';' or control character`,
+      );
+    }
+  }
+  if (cookie.maxAge !== undefined && !Number.isFinite(cookie.maxAge)) {
+    throw new TypeError(`cookie ${cookie.name}: maxAge must be a finite number`);
+  }
+  if (cookie.sameSite !== undefined && !['Strict', 'Lax', 'None'].includes(cookie.sameSite)) {
+    throw new TypeError(`cookie ${cookie.name}: sameSite must be Strict, Lax or None`);
+  }
+  if (cookie.expires !== undefined && Number.isNaN(cookie.expires.getTime())) {
+    throw new TypeError(`cookie ${cookie.name}: expires is an invalid date`);
+  }
   let out = `${cookie.name}=${encodeURIComponent(cookie.value)}`;
   if (cookie.maxAge !== undefined) out += `; Max-Age=${Math.floor(cookie.maxAge)}`;
   if (cookie.domain) out += `; Domain=${cookie.domain}`;
