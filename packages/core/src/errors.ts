@@ -342,7 +342,14 @@ export class SkyportError extends Error {
  * logger.error({ err: caught }, error.title);
  */
 export function toHttpError(error: unknown): HttpError {
-  if (error instanceof HttpError) return error;
+  if (error instanceof HttpError) {
+    // A redirect or an error status; anything else (`HttpError(200)`, `HttpError(1000)`) is a
+    // mistake of the code that threw it, answered as one.
+    const status = error.status;
+    return Number.isInteger(status) && status >= 300 && status <= 599
+      ? error
+      : new InternalServerError(undefined, { cause: error });
+  }
   if (error instanceof SkyportError && error.code === 'VALIDATION') {
     return quietly(
       () => new UnprocessableEntity(error.message, { errors: error.errors, code: 'VALIDATION', cause: error }),

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { http } from '../builders.js';
 import { createContext } from '../context.js';
-import { Unauthorized } from '../errors.js';
+import { HttpError, Unauthorized } from '../errors.js';
 import { setLogDestination } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { router } from '../router.js';
@@ -570,6 +570,50 @@ describe('responses', () => {
     const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
     expect(res.cookies).toEqual(['a=1', 'b=2; Path=/', 'sid=x%20y; Max-Age=60; HttpOnly; Secure; SameSite=Lax']);
     expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('refuses a cookie object whose name or attributes would write other attributes, with a logged 500', async () => {
+    const bad = [
+      { name: 'a', value: 'b', path: '/; Domain=evil.example' },
+      { name: 'a', value: 'b', domain: 'shop.example; SameSite=None' },
+      { name: 'a b', value: 'c' },
+      { name: 'a=b', value: 'c' },
+      { name: 'a', value: 'b', sameSite: 'Lax; Domain=evil.example' as 'Lax' },
+      { name: 'a', value: 'b', maxAge: Number.NaN },
+      { name: 'a', value: 'b', expires: new Date('not a date') },
+    ];
+    const quiet = setLogDestination({ write: () => undefined });
+    try {
+      for (const cookie of bad) {
+        const fn = http().handle(() => ({ status: 200, cookies: [cookie], body: 'ok' }));
+        const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+        expect([res.status, res.cookies]).toEqual([500, []]);
+      }
+    } finally {
+      quiet();
+    }
+  });
+
+  it('sends no content with a 205, and answers 500 to a 1xx result or an HttpError of no error status', async () => {
+    const quiet = setLogDestination({ write: () => undefined });
+    try {
+      const answer = (result: () => unknown) => runHttp(http().handle(result), { method: 'GET', path: '/' }, ctx());
+      const reset = await answer(() => ({ status: 205, body: 'ignored' }));
+      expect([reset.status, reset.body]).toEqual([205, undefined]);
+      expect((await answer(() => ({ status: 101 }))).status).toBe(500);
+      for (const status of [200, 1000, Number.NaN, 404.5]) {
+        const res = await answer(() => {
+          throw new HttpError(status);
+        });
+        expect(res.status).toBe(500);
+      }
+      const redirect = await answer(() => {
+        throw new HttpError(302, 'moved', { headers: { location: '/new' } });
+      });
+      expect([redirect.status, redirect.headers.location]).toEqual([302, '/new']);
+    } finally {
+      quiet();
+    }
   });
 
   it('reads a web Response', async () => {

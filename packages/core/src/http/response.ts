@@ -254,8 +254,13 @@ function withWebBody(
     status,
     headers: { ...read.headers, ...headers },
     cookies: [...read.cookies, ...cookies],
-    body: status === 204 || status === 304 ? undefined : read.body,
+    body: bodiless(status) ? undefined : read.body,
   }));
+}
+
+/** Statuses whose response has no content: 204, 205 (RFC 9110 15.3.6) and 304. */
+function bodiless(status: number): boolean {
+  return status === 204 || status === 205 || status === 304;
 }
 
 /**
@@ -275,12 +280,13 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
   // so the common `{ status, body }` is recognised before the costlier class check.
   if (isResponseInit(result)) {
     const status = result.status;
+    if (status < 200) throw new TypeError(`a handler cannot answer ${status}: 1xx responses are the server's own`);
     let headers: Record<string, string>;
     let cookies: string[];
     if (result.headers === undefined && result.cookies === undefined) {
       // The common `{ status, body }`: a literal header map is cheaper than one built up.
       const body = result.body;
-      if (isPlainData(body) && status !== 204 && status !== 304) {
+      if (isPlainData(body) && !bodiless(status)) {
         return { status, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(body) };
       }
       headers = {};
@@ -296,7 +302,7 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
     }
     const web = typeof result.body === 'object' && result.body !== null ? webBodyOf(result.body) : undefined;
     if (web !== undefined) return withWebBody(status, headers, cookies, web);
-    const body = status === 204 || status === 304 ? undefined : bodyOf(result.body, headers);
+    const body = bodiless(status) ? undefined : bodyOf(result.body, headers);
     return { status, headers, cookies, body };
   }
   if (isPlainData(result)) {
