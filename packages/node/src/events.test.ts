@@ -131,6 +131,47 @@ describe('portableBatch()', () => {
     expect(refusal(ship, {})).toBe('accepted');
   });
 
+  it('refuses a schedule tick, storage or change event with a field it does not have, rather than running it', () => {
+    // Prepare
+    const refusal = (fn: typeof nightly | typeof upload | typeof audit, value: unknown) => {
+      try {
+        portableBatch(fn, 'x', value);
+      } catch (error) {
+        return error instanceof SkyportError ? `${error.code}: ${error.message}` : String(error);
+      }
+      return 'accepted';
+    };
+
+    // Act + Assert: a queue message and a misspelled field are not ticks "now"
+    expect(refusal(nightly, { id: 'm1', body: { orderId: 'o1' } })).toBe(
+      'INVALID_EVENT: node: a schedule event has no field "id" (its fields: scheduledTime, isPastDue, name, raw) ' +
+        '(schedule function, got object {id, body})',
+    );
+    expect(refusal(nightly, { scheduledtime: '2024-05-01T03:00:00Z' })).toMatch(
+      /^INVALID_EVENT: node: a schedule event has no field "scheduledtime"/,
+    );
+    expect(refusal(upload, { key: 'a.png', contenttype: 'image/png' })).toMatch(
+      /^INVALID_EVENT: node: a storage event has no field "contenttype"/,
+    );
+    expect(refusal(audit, { op: 'insert', collection: 'orders', After: { id: '1' } })).toMatch(
+      /^INVALID_EVENT: node: a changes event has no field "After"/,
+    );
+    // What the test kit builds, printed as JSON, still runs; so do no fields at all for a tick.
+    expect(refusal(nightly, {})).toBe('accepted');
+    expect(
+      refusal(
+        nightly,
+        JSON.parse(JSON.stringify({ scheduledTime: new Date(0), isPastDue: false, name: 'n', raw: {} })),
+      ),
+    ).toBe('accepted');
+    expect(
+      refusal(upload, { type: 'created', bucket: 'b', key: 'k', size: 1, etag: 'e', contentType: 't', time: 0 }),
+    ).toBe('accepted');
+    expect(refusal(audit, { op: 'update', collection: 'c', key: { id: '1' }, before: {}, after: {}, time: 0 })).toBe(
+      'accepted',
+    );
+  });
+
   it('gives each record of a batch posted without ids a sequence of its own, in order', () => {
     // Act
     const items = portableBatch(clicks, 'clicks', [{ body: 1 }, { body: 2 }, { body: 3 }]);

@@ -183,11 +183,26 @@ const messageFields: ReadonlySet<string> = new Set([
   'orderingKey',
 ]);
 const recordFields: ReadonlySet<string> = new Set(['body', 'sequence', 'id', 'partitionKey', 'publishedAt', 'source']);
+// `raw` too: `JSON.stringify` of a tick, storage or change event built with one keeps it.
+const tickFields: ReadonlySet<string> = new Set(['scheduledTime', 'isPastDue', 'name', 'raw']);
+const storageFields: ReadonlySet<string> = new Set([
+  'type',
+  'bucket',
+  'key',
+  'size',
+  'etag',
+  'contentType',
+  'time',
+  'raw',
+]);
+const changeFields: ReadonlySet<string> = new Set(['op', 'collection', 'key', 'before', 'after', 'time', 'raw']);
 
 /**
- * Refuses a field a message or record does not have. Every field has a default (`{}` is an empty
- * message), so an event of another shape, or one with a misspelled `body`, would otherwise run as
- * an empty message and be acknowledged.
+ * Refuses a field an event of the kind does not have. Most fields have a default (`{}` is an empty
+ * message, or a tick now), so an event of another shape, or one with a misspelled `body` or
+ * `scheduledTime`, would otherwise run as an empty message or a tick now and be acknowledged.
+ * CloudEvents are not checked: attributes beside the known ones are extensions, and `source` and
+ * `type` must be there.
  */
 function onlyKnown(kind: Kind, value: Json, known: ReadonlySet<string>): void {
   for (const key of Object.keys(value)) {
@@ -235,6 +250,7 @@ function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): Event
     }
     case 'storage': {
       const options = fn.options as KindOptions['storage'];
+      onlyKnown(kind, value, storageFields);
       const type = field.string('type') ?? 'created';
       if (type !== 'created' && type !== 'deleted') throw invalid(kind, '"type" must be "created" or "deleted"', value);
       const key = field.string('key');
@@ -252,6 +268,7 @@ function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): Event
     }
     case 'schedule': {
       const options = fn.options as KindOptions['schedule'];
+      onlyKnown(kind, value, tickFields);
       return createScheduleTick({
         scheduledTime: field.time('scheduledTime') ?? new Date(),
         isPastDue: field.boolean('isPastDue') ?? false,
@@ -261,6 +278,7 @@ function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): Event
     }
     case 'changes': {
       const options = fn.options as KindOptions['changes'];
+      onlyKnown(kind, value, changeFields);
       const op = ops.find((candidate) => candidate === value.op);
       if (op === undefined) throw invalid(kind, '"op" must be "insert", "update" or "delete"', value);
       return createChangeEvent({
