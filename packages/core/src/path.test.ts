@@ -40,6 +40,14 @@ describe('compilePath', () => {
     expect(compilePath('/files/*').match('/files')).toEqual({ '*': '' });
   });
 
+  it('refuses patterns that would match nothing or bind wrongly, and matches a static segment written escaped', () => {
+    for (const pattern of ['/a/*/b', '/a/:id/:id', '/a/:/b', '/a/:id.json', '/a/%zz', '/a/b%2Fc']) {
+      expect(() => compilePath(pattern), pattern).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    }
+    expect(compilePath('/caf%C3%A9/:id').match('/café/1')).toEqual({ id: '1' });
+    expect(compilePath('/caf%C3%A9').match('/caf%C3%A9')).toEqual({});
+  });
+
   it('matches exactly as splitting the path would, for any path', () => {
     const segment = fc.oneof(
       fc.constantFrom('', 'a', 'b', 'orders', '%2F', '%', '%E0%A4', 'a%20b', '42'),
@@ -50,7 +58,12 @@ describe('compilePath', () => {
     const pattern = fc
       .tuple(fc.array(patternPart, { minLength: 1, maxLength: 3 }), fc.boolean())
       .map(([parts, rest]) => `/${[...parts, ...(rest ? ['*'] : [])].join('/')}`)
-      .filter((p) => p.includes(':') || p.includes('*'));
+      .filter((p) => p.includes(':') || p.includes('*'))
+      // A parameter named twice is refused (see below).
+      .filter((p) => {
+        const names = p.split('/').filter((part) => part.startsWith(':'));
+        return new Set(names).size === names.length;
+      });
     fc.assert(
       fc.property(pattern, path, (p, candidate) => {
         expect(compilePath(p).match(candidate)).toEqual(reference(p, candidate));

@@ -1,7 +1,9 @@
 /**
  * Route patterns: `/users/:id` binds `id`; a trailing `*` binds the rest of the path to `*`.
- * Trailing slashes are ignored.
+ * Trailing slashes are ignored. A pattern that would match nothing or bind wrongly (a `*` before
+ * the end, an empty, repeated or non-identifier parameter name) is refused when it is compiled.
  */
+import { SkyportError } from './errors.js';
 
 /** A compiled route pattern. */
 export interface PathPattern {
@@ -54,6 +56,41 @@ export function staticKey(path: string): string | undefined {
   return trimSlash(segments.join('/'));
 }
 
+/** A pattern refused when the function is defined: it would match nothing, or bind wrongly. */
+function badPattern(pattern: string, reason: string): SkyportError {
+  return new SkyportError('INVALID_DEFINITION', `route ${JSON.stringify(pattern)}: ${reason}`);
+}
+
+const parameterName = /^[A-Za-z_$][\w$]*$/;
+
+/** A segment of a pattern as it matches: a static one written percent-encoded is decoded. */
+function checkedSegment(pattern: string, segment: string): string {
+  if (segment.startsWith(':') || segment === '*') return segment;
+  const decoded = decodeSegment(segment);
+  if (decoded === undefined || decoded.includes('/')) {
+    throw badPattern(pattern, `the segment ${JSON.stringify(segment)} is no valid escape of one segment`);
+  }
+  return decoded;
+}
+
+/** Parameters are named once each, with identifier names, and `*` comes last. */
+function checkParameters(pattern: string, segments: readonly string[]): void {
+  const seen = new Set<string>();
+  segments.forEach((segment, i) => {
+    if (segment === '*' && i !== segments.length - 1) throw badPattern(pattern, '`*` must be the last segment');
+    if (!segment.startsWith(':')) return;
+    const name = segment.slice(1);
+    if (!parameterName.test(name)) {
+      throw badPattern(
+        pattern,
+        `the parameter name ${JSON.stringify(name)} is no identifier (letters, digits, _ and $)`,
+      );
+    }
+    if (seen.has(name)) throw badPattern(pattern, `the parameter ${name} is named twice`);
+    seen.add(name);
+  });
+}
+
 /**
  * Compiles a route pattern.
  *
@@ -61,8 +98,12 @@ export function staticKey(path: string): string | undefined {
  * compilePath('/users/:id').match('/users/42'); // { id: '42' }
  */
 export function compilePath(pattern: string): PathPattern {
-  const normalised = trimSlash(pattern.startsWith('/') ? pattern : `/${pattern}`);
-  const segments = normalised.split('/').slice(1);
+  const written = trimSlash(pattern.startsWith('/') ? pattern : `/${pattern}`)
+    .split('/')
+    .slice(1);
+  const segments = written.map((segment) => checkedSegment(pattern, segment));
+  checkParameters(pattern, segments);
+  const normalised = `/${segments.join('/')}`;
   const isStatic = segments.every((segment) => !segment.startsWith(':') && segment !== '*');
   if (isStatic) {
     return {

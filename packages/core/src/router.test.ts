@@ -34,6 +34,13 @@ describe('router', () => {
     expect((await get(api, 'GET', '/files/a/b/c.txt')).body).toBe('a/b/c.txt');
   });
 
+  it('matches a static route written percent-encoded, alone or in a router', async () => {
+    const cafe = http({ method: 'GET', path: '/caf%C3%A9' }).handle(() => 'café');
+    for (const fn of [cafe, router(cafe)]) {
+      expect((await runHttp(fn, { method: 'GET', path: '/caf%C3%A9' }, ctx())).status).toBe(200);
+    }
+  });
+
   it('answers 404 for an unknown path', async () => {
     const res = await get(api, 'GET', '/nope');
     expect(res.status).toBe(404);
