@@ -106,6 +106,97 @@ describe('skyport serve in a child process', () => {
   });
 });
 
+describe('Ctrl+C on skyport serve and skyport dev', () => {
+  const slow = here('./__fixtures__/slow.ts');
+  const groups: { pid: number; done: boolean }[] = [];
+
+  afterEach(() => {
+    // A group a failed test left running.
+    for (const group of groups.splice(0)) {
+      if (!group.done) {
+        try {
+          process.kill(-group.pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    }
+  });
+
+  /**
+   * Starts the CLI in a process group of its own, as a terminal runs it, with a loader it does not
+   * take for tsx (as from dist/cli.js), so `serve` re-runs itself under tsx in a child process.
+   */
+  async function startGroup(args: readonly string[]) {
+    const child = spawn(
+      process.execPath,
+      ['--import', here('./__fixtures__/load-typescript.mjs'), cli, ...args, '--port', '0'],
+      { env: { ...process.env, SKYPORT_TSX: '', NODE_ENV: 'test' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const group = { pid: child.pid as number, done: false };
+    groups.push(group);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    void exited.then(() => {
+      group.done = true;
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        const found = /http:\/\/[^\s]+:\d+/.exec(stdout);
+        if (found) resolve(found[0]);
+      });
+      void exited.then(() => reject(new Error(`exited before listening: ${stdout}${stderr}`)));
+    });
+    // The whole group, as a terminal's Ctrl+C reaches it.
+    const interrupt = () => process.kill(-(child.pid as number), 'SIGINT');
+    return { url, exited, interrupt, stderr: () => stderr };
+  }
+
+  it.each([['serve'], ['dev']])(
+    'skyport %s: one Ctrl+C to the process group lets the request in flight finish, then exits 0',
+    async (command) => {
+      // Prepare
+      const server = await startGroup([command, slow]);
+      const pending = fetch(`${server.url}/slow`).then(async (res) => [res.status, await res.json()]);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+
+      // Act
+      server.interrupt();
+
+      // Assert
+      expect(await pending).toEqual([200, { done: true }]);
+      expect(await server.exited).toBe(0);
+      expect(server.stderr()).not.toContain('exiting now');
+    },
+    15_000,
+  );
+
+  it('skyport serve: a deliberate second Ctrl+C exits at once with 1', async () => {
+    // Prepare
+    const server = await startGroup(['serve', slow]);
+    const pending = fetch(`${server.url}/slow`).then(
+      (res) => res.status,
+      () => 'cut off',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // Act
+    server.interrupt();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    server.interrupt();
+
+    // Assert
+    expect(await server.exited).toBe(1);
+    expect(await pending).toBe('cut off');
+    expect(server.stderr()).toContain('SIGINT again, exiting now');
+  }, 15_000);
+});
+
 describe('skyport invoke in a child process', () => {
   it('reads the event from stdin for a TypeScript module, which it runs by re-running itself under tsx', async () => {
     // Prepare: a loader the CLI does not take for tsx, as when it runs from dist/cli.js
