@@ -20,6 +20,10 @@ export interface DevOptions {
   readonly script: string;
 }
 
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 const ignored = /(?:^|[/\\])(?:node_modules|\.git|dist|coverage)(?:[/\\]|$)/;
 
 /**
@@ -35,6 +39,7 @@ export function dev(options: DevOptions): Promise<number> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopping = false;
   const watchers: FSWatcher[] = [];
+  let restart: (file: string) => void = () => {};
 
   const start = () => {
     const current = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, SKYPORT_TSX: '' } });
@@ -70,37 +75,61 @@ export function dev(options: DevOptions): Promise<number> {
   const arm = () => {
     unwatch();
     for (const dir of options.watch) {
-      const watcher = watch(dir, { recursive: true }, (_event, filename) => {
-        const name = filename?.toString() ?? '';
-        if (name === '' || ignored.test(name)) return;
-        restart(relative(process.cwd(), `${dir}/${name}`));
+      const inside = relative(process.cwd(), dir);
+      const shown = inside.startsWith('..') ? dir : inside || '.';
+      let watcher: FSWatcher;
+      try {
+        watcher = watch(dir, { recursive: true }, (_event, filename) => {
+          const name = filename?.toString() ?? '';
+          if (name === '' || ignored.test(name)) return;
+          restart(relative(process.cwd(), `${dir}/${name}`));
+        });
+      } catch (error) {
+        // Gone since it was last watched: the others still are, and it is tried again on the
+        // next restart.
+        process.stderr.write(`skyport dev: cannot watch ${shown} (${reason(error)}); watching the rest\n`);
+        continue;
+      }
+      // A folder removed while watched ends its watcher with an error, which must not end dev.
+      watcher.on('error', (error) => {
+        watcher.close();
+        process.stderr.write(`skyport dev: stopped watching ${shown} (${reason(error)}); watching the rest\n`);
       });
       watchers.push(watcher);
     }
   };
 
-  const restart = (file: string) => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(async () => {
-      process.stderr.write(`skyport dev: ${file} changed, restarting\n`);
-      arm();
-      await stopChild();
-      if (!stopping) start();
-    }, 100);
-  };
-
   return new Promise((resolve) => {
-    arm();
-    const stop = async () => {
+    const stop = async (code: number) => {
       if (stopping) return;
       stopping = true;
       if (timer !== undefined) clearTimeout(timer);
       unwatch();
       await stopChild();
-      resolve(0);
+      resolve(code);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+
+    restart = (file: string) => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(async () => {
+        try {
+          process.stderr.write(`skyport dev: ${file} changed, restarting\n`);
+          arm();
+          await stopChild();
+          if (!stopping) start();
+        } catch (error) {
+          // Never leave the server running, holding its port, behind a dev that is gone.
+          process.stderr.write(`skyport dev: restart failed: ${reason(error)}\n`);
+          await stop(1);
+        }
+      }, 100);
+    };
+
+    // Whatever ends this process, even an error nothing caught, the server goes with it.
+    process.once('exit', () => child?.kill('SIGTERM'));
+    arm();
+    process.once('SIGINT', () => stop(0));
+    process.once('SIGTERM', () => stop(0));
     start();
   });
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,7 +154,7 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
     });
     // The whole group, as a terminal's Ctrl+C reaches it.
     const interrupt = () => process.kill(-(child.pid as number), 'SIGINT');
-    return { url, exited, interrupt, stderr: () => stderr };
+    return { url, exited, interrupt, stdout: () => stdout, stderr: () => stderr };
   }
 
   it.each([['serve'], ['dev']])(
@@ -175,6 +175,34 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
     },
     15_000,
   );
+
+  it('skyport dev: a watched folder that goes away is reported, the rest still restart the server', async () => {
+    // Prepare
+    const root = mkdtempSync(join(tmpdir(), 'skyport-dev-'));
+    const gone = join(root, 'gone');
+    const kept = join(root, 'kept');
+    mkdirSync(gone);
+    mkdirSync(kept);
+    const server = await startGroup(['dev', functions, '--watch', gone, '--watch', kept]);
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+
+    // Act
+    rmSync(gone, { recursive: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writeFileSync(join(kept, 'change.ts'), 'export {};\n');
+    await until(() => (server.stdout().match(/serving/g) ?? []).length >= 2);
+    const second = [...server.stdout().matchAll(/http:\/\/[^\s]+:\d+/g)].at(-1)?.[0];
+    const answer = await fetch(`${second}/whoami`);
+    server.interrupt();
+
+    // Assert
+    expect(answer.status).toBe(200);
+    expect(server.stderr()).toContain('changed, restarting');
+    expect(server.stderr()).toMatch(/skyport dev: (?:cannot watch|stopped watching) \/.*gone \(/);
+    expect(await server.exited).toBe(0);
+  }, 15_000);
 
   it('skyport serve: a deliberate second Ctrl+C exits at once with 1', async () => {
     // Prepare
@@ -258,6 +286,19 @@ describe('main()', () => {
     expect(code).toBe(0);
     expect(io.stdout()).toBe(`${pkg.version}\n`);
     expect(io.stderr()).toBe('');
+  });
+
+  it('exits 2 before anything starts when a --watch folder does not exist', async () => {
+    // Prepare
+    const io = capture();
+    const missing = join(tmpdir(), 'skyport-no-such-folder');
+
+    // Act
+    const code = await main(['dev', functions, '--watch', missing], io);
+
+    // Assert
+    expect(code).toBe(2);
+    expect(io.stderr()).toBe(`skyport: --watch ${missing} is not a folder\nRun "skyport dev --help" for usage.\n`);
   });
 
   it('prints usage on stderr and exits 2 when run without a command', async () => {

@@ -4,7 +4,7 @@
  * one that is not JSON or not an event the function takes, so nothing ran).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
@@ -128,6 +128,10 @@ function version(): string {
   return 'unknown';
 }
 
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
 function one(positionals: readonly string[], what: string, command: string): string {
   if (positionals.length !== 1) {
     throw new UsageError(
@@ -212,6 +216,9 @@ async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
   if (values['no-event-routes'] === true) serveArgs.push('--no-event-routes');
   if (values['trust-proxy'] !== undefined) serveArgs.push('--trust-proxy', values['trust-proxy']);
   const watchDirs = (values.watch ?? [dirname(path)]).map((dir) => resolve(process.cwd(), dir));
+  for (const [i, dir] of watchDirs.entries()) {
+    if (!isDirectory(dir)) throw new UsageError(`--watch ${values.watch?.[i] ?? dir} is not a folder`);
+  }
   return dev({ module: path, watch: watchDirs, serveArgs, script });
 }
 
