@@ -5,16 +5,10 @@
 import type { GracefulShutdownOptions, ServeHandle } from './types.js';
 
 /**
- * How soon after the first signal another is taken for the same one, delivered twice: a terminal
- * sends Ctrl+C to the whole process group, and a parent process may pass it on as well.
- */
-const SAME_SIGNAL_MS = 250;
-
-/**
  * Closes `server` gracefully on the given signals (default SIGTERM and SIGINT), then exits with
- * code 0. A second signal while draining exits at once with code 1; one within 250 ms of the
- * first is taken for the same signal delivered twice (the terminal's and a parent's) and ignored.
- * Returns a function that removes the handlers.
+ * code 0. A second signal while draining exits at once with code 1, unless it comes within
+ * `repeatWindowMs` of the first: then it is the same signal delivered twice (the terminal's and a
+ * parent's) and is ignored. Returns a function that removes the handlers.
  *
  * @example
  * const server = await serve(functions);
@@ -26,14 +20,15 @@ export function gracefulShutdown(
 ): () => void {
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const repeatWindowMs = options.repeatWindowMs ?? 0;
   let draining = false;
   let first = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (draining) {
       // One Ctrl+C reaches every process of the terminal's group: this one, and a parent that
-      // passes it on (`skyport serve app.ts` under tsx, `skyport dev`). What arrives that soon
-      // after the first is the same keypress, not a second one.
-      if (Date.now() - first < SAME_SIGNAL_MS) return;
+      // passes it on (`skyport serve app.ts` under tsx, `skyport dev`). What arrives within the
+      // window is the same keypress, not a second one.
+      if (Date.now() - first < repeatWindowMs) return;
       print(`skyport: ${signal} again, exiting now`);
       process.exit(1);
     }

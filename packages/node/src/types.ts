@@ -106,6 +106,13 @@ export interface GracefulShutdownOptions {
   readonly exit?: boolean | undefined;
   /** Where the shutdown line goes (default stderr). */
   readonly print?: ((line: string) => void) | undefined;
+  /**
+   * A signal less than this many milliseconds after the first is taken for the same signal delivered
+   * twice and ignored, rather than as a second one that exits at once (default 0). A terminal's
+   * Ctrl+C reaches every process of its group, so a server whose parent passes signals on gets it
+   * twice; `skyport serve` uses 250.
+   */
+  readonly repeatWindowMs?: number | undefined;
 }
 
 /** A function of `serve()`'s table, with the name it is served under. */

@@ -30,6 +30,9 @@ const stdio: CliIo = {
   err: (text) => process.stderr.write(text),
 };
 
+/** How soon after a first signal another is the same one delivered twice, not a second Ctrl+C. */
+const SAME_SIGNAL_MS = 250;
+
 /** The largest delay of a Node timer (a longer one fires after 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -185,7 +188,9 @@ async function serveCommand(args: readonly string[], io: CliIo): Promise<number>
     if (error instanceof SkyportError && error.code === 'INVALID_DEFINITION') throw new UsageError(error.message);
     throw error;
   }
-  gracefulShutdown(server);
+  // Run from a terminal, under a parent that passes signals on (`skyport serve app.ts` under tsx,
+  // `skyport dev`), one Ctrl+C arrives twice, from the terminal and from the parent, at once.
+  gracefulShutdown(server, { repeatWindowMs: SAME_SIGNAL_MS });
   return new Promise<number>(() => {
     // Runs until a signal: gracefulShutdown exits the process.
   });
