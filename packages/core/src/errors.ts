@@ -342,6 +342,13 @@ export class SkyportError extends Error {
  * logger.error({ err: caught }, error.title);
  */
 export function toHttpError(error: unknown): HttpError {
+  const base = httpErrorOf(error);
+  if (asking === 0 || typeof error !== 'object' || error === null) return base;
+  const asked = askedByError.get(error);
+  return asked === undefined ? base : withAsked(base, asked.asked.headers);
+}
+
+function httpErrorOf(error: unknown): HttpError {
   if (error instanceof HttpError) {
     // A redirect or an error status; anything else (`HttpError(200)`, `HttpError(1000)`) is a
     // mistake of the code that threw it, answered as one.
@@ -466,36 +473,73 @@ export function withHeaders(error: HttpError, headers: Readonly<Record<string, s
   return copy;
 }
 
-/** Headers middleware asked for on the error answer of a request (see `addErrorAnswerHeaders`). */
-const errorAnswerHeaders = new WeakMap<object, Readonly<Record<string, string>>>();
+/** Headers middleware asked for on a request's error answer, and the errors they were added to. */
+interface Asked {
+  headers: Readonly<Record<string, string>>;
+  readonly errors: object[];
+}
+
+/** By request: what `cors()` and the like asked for on its error answer. */
+const askedByRequest = new WeakMap<object, Asked>();
+/** By error: the request an error was last thrown through middleware for, and its headers. */
+const askedByError = new WeakMap<object, { readonly req: object; readonly asked: Asked }>();
+/** How many requests have asked for headers and not ended yet (none: nothing to release). */
+let asking = 0;
 
 /**
- * Asks for `headers` on the problem response `req` gets if it ends in an error, whichever error
- * that is by then: middleware such as `cors()` decorates the answer without replacing what was
- * thrown, so middleware outside it can still catch and map the error. `vary` fields are added to
- * the error's own.
+ * Asks for `headers` on the answer to `error` while it leaves middleware such as `cors()` for
+ * the outside, without replacing the error: middleware outside can still catch and map it.
+ * The headers come with it whether the error is then answered (whichever error the request ends
+ * in) or turned into a response with `toHttpError()`. `vary` fields are added to the error's own.
  *
  * @example
- * addErrorAnswerHeaders(req, { 'access-control-allow-origin': origin, vary: 'Origin' });
+ * addErrorAnswerHeaders(req, error, { 'access-control-allow-origin': origin, vary: 'Origin' });
  */
-export function addErrorAnswerHeaders(req: object, headers: Readonly<Record<string, string>>): void {
-  const earlier = errorAnswerHeaders.get(req);
-  errorAnswerHeaders.set(req, earlier === undefined ? headers : { ...earlier, ...headers });
+export function addErrorAnswerHeaders(req: object, error: unknown, headers: Readonly<Record<string, string>>): void {
+  let asked = askedByRequest.get(req);
+  if (asked === undefined) {
+    asked = { headers, errors: [] };
+    askedByRequest.set(req, asked);
+    asking++;
+  } else asked.headers = { ...asked.headers, ...headers };
+  if (typeof error === 'object' && error !== null) {
+    askedByError.set(error, { req, asked });
+    asked.errors.push(error);
+  }
 }
 
 /**
- * `error` with the headers asked for on `req`'s error answer (`addErrorAnswerHeaders`), `Vary`
- * fields merged with the error's own.
+ * Forgets what was asked for on `req`'s error answer: called when its answer is made, so an
+ * error object thrown again later (a shared one) does not carry another request's headers.
+ *
+ * @example
+ * releaseErrorAnswerHeaders(req);
+ */
+export function releaseErrorAnswerHeaders(req: object): void {
+  if (asking === 0) return;
+  const asked = askedByRequest.get(req);
+  if (asked === undefined) return;
+  askedByRequest.delete(req);
+  asking--;
+  for (const error of asked.errors) if (askedByError.get(error)?.req === req) askedByError.delete(error);
+}
+
+/** `error` with `headers` added, `Vary` fields merged with its own. */
+function withAsked(error: HttpError, headers: Readonly<Record<string, string>>): HttpError {
+  const vary = headers.vary;
+  if (vary === undefined) return withHeaders(error, headers);
+  return withHeaders(error, { ...headers, vary: mergeVary(headerOf(error.headers, 'vary'), vary) });
+}
+
+/**
+ * `error` with the headers asked for on `req`'s error answer (`addErrorAnswerHeaders`).
  *
  * @example
  * const answered = withErrorAnswerHeaders(req, toHttpError(error));
  */
 export function withErrorAnswerHeaders(req: object | undefined, error: HttpError): HttpError {
-  const added = req === undefined ? undefined : errorAnswerHeaders.get(req);
-  if (added === undefined) return error;
-  const vary = added.vary;
-  if (vary === undefined) return withHeaders(error, added);
-  return withHeaders(error, { ...added, vary: mergeVary(headerOf(error.headers, 'vary'), vary) });
+  const asked = req === undefined ? undefined : askedByRequest.get(req);
+  return asked === undefined ? error : withAsked(error, asked.headers);
 }
 
 /** A header's value whatever the case of its name. */

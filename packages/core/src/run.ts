@@ -4,11 +4,18 @@
  * platform retries), and `runBatch` (in `batch.ts`) runs a batch with its failure semantics.
  */
 import { endContext } from './context.js';
-import { NotFound, quietly, SkyportError, toHttpError, withErrorAnswerHeaders } from './errors.js';
+import {
+  NotFound,
+  quietly,
+  releaseErrorAnswerHeaders,
+  SkyportError,
+  toHttpError,
+  withErrorAnswerHeaders,
+} from './errors.js';
 import { Failure } from './failure.js';
 import { PortableFunction, stepHttp, toResponse } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
-import { checkResponseHeaders, problemResponse } from './http/response.js';
+import { checkResponse, problemResponse } from './http/response.js';
 import { logFailure } from './log.js';
 import { compilePath, type PathPattern } from './path.js';
 import type { Context, EventOf, HttpRequest, HttpResponse, Kind, SkyportFunction } from './types.js';
@@ -150,12 +157,12 @@ function answer(
 ): HttpResponse | Promise<HttpResponse> {
   const response = toResponse(result);
   if (response instanceof Promise) return later(req, response, ctx, false);
-  if (!checked) checkResponseHeaders(response);
-  return done(req, response, ctx);
+  return done(req, checked ? response : checkResponse(response), ctx);
 }
 
 function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
   endContext(ctx);
+  releaseErrorAnswerHeaders(req);
   return req.method === 'HEAD' && response.body !== undefined ? { ...response, body: undefined } : response;
 }
 
@@ -163,6 +170,7 @@ function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpRespo
 function fail(error: unknown, ctx: Context, method: unknown, req?: object): HttpResponse {
   endContext(ctx);
   const httpError = withErrorAnswerHeaders(req, toHttpError(error));
+  if (req !== undefined) releaseErrorAnswerHeaders(req);
   if (httpError.status >= 500) logFailure(ctx.log, error, `${httpError.status} ${httpError.title}`);
   const response = problemResponse(httpError, ctx.requestId);
   return typeof method === 'string' && method.toUpperCase() === 'HEAD' ? { ...response, body: undefined } : response;

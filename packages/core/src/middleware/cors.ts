@@ -114,7 +114,7 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
       } catch (error) {
         // The error goes on as thrown, for middleware outside to catch and map; whatever error
         // the request ends in is answered with these headers.
-        addErrorAnswerHeaders(req, headers);
+        addErrorAnswerHeaders(req, error, headers);
         throw error;
       }
       return { ...response, headers: { ...response.headers, ...withVary(headers, response.headers.vary) } };

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch } from '../batch.js';
 import { http, queue } from '../builders.js';
 import { createContext } from '../context.js';
-import { Conflict, NotFound } from '../errors.js';
+import { Conflict, NotFound, toHttpError } from '../errors.js';
 import { createMessage } from '../events.js';
+import { createHttpRequest } from '../http/request.js';
 import { setLogDestination } from '../log.js';
 import { runHttp } from '../run.js';
 import { cors } from './cors.js';
@@ -143,6 +144,45 @@ describe('cors()', () => {
     // One error object thrown for two requests carries each request's own headers.
     expect(first.headers['access-control-allow-origin']).toBe('https://a.example');
     expect(second.headers['access-control-allow-origin']).toBe('https://b.example');
+  });
+
+  it('keeps the CORS headers on an error that middleware outside turns into a response, and only for its request', async () => {
+    const toResponse = createMiddleware<'http'>({
+      name: 'to-response',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        try {
+          return await next();
+        } catch (error) {
+          const failure = toHttpError(error);
+          return { status: failure.status, headers: { ...failure.headers }, cookies: [], body: 'mapped' };
+        }
+      },
+    });
+    const shared = new Conflict('taken');
+    const withCors = http({ method: 'GET' })
+      .use(toResponse)
+      .use(cors({ origin: ['https://a.example'] }))
+      .handle(() => {
+        throw shared;
+      });
+    const withoutCors = http({ method: 'GET' })
+      .use(toResponse)
+      .handle(() => {
+        throw shared;
+      });
+    const request = createHttpRequest({ method: 'GET', path: '/', headers: { origin: 'https://a.example' } });
+
+    const mapped = await runHttp(withCors, request, ctx());
+    // The same request object and error, run again through a function without cors().
+    const plain = await runHttp(withoutCors, request, ctx());
+
+    expect([mapped.status, mapped.headers['access-control-allow-origin'], mapped.headers.vary]).toEqual([
+      409,
+      'https://a.example',
+      'Origin',
+    ]);
+    expect([plain.status, plain.headers['access-control-allow-origin']]).toEqual([409, undefined]);
   });
 
   it('refuses "*" inside an origin list, which no browser origin matches, and credentials with "*"', () => {
