@@ -35,6 +35,9 @@ export function parseCookieHeader(header: string | undefined): Record<string, st
   return cookies;
 }
 
+/** The `SameSite` values, by their lower-case spelling (browsers read any case). */
+const sameSites: Readonly<Record<string, string>> = { strict: 'Strict', lax: 'Lax', none: 'None' };
+
 /** A cookie name (an RFC 6265 token). */
 const cookieName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Whether a `Path` or `Domain` value holds a `;` (which would start another attribute) or a control character. */
@@ -66,23 +69,26 @@ export function serializeCookie(cookie: Cookie): string {
       );
     }
   }
-  if (cookie.maxAge !== undefined && !Number.isFinite(cookie.maxAge)) {
+  // A number, or its text (from configuration).
+  const maxAge = cookie.maxAge === undefined ? undefined : Number(cookie.maxAge);
+  if (maxAge !== undefined && !Number.isFinite(maxAge)) {
     throw new TypeError(`cookie ${cookie.name}: maxAge must be a finite number`);
   }
-  if (cookie.sameSite !== undefined && !['Strict', 'Lax', 'None'].includes(cookie.sameSite)) {
+  const sameSite = cookie.sameSite === undefined ? undefined : sameSites[String(cookie.sameSite).toLowerCase()];
+  if (cookie.sameSite !== undefined && sameSite === undefined) {
     throw new TypeError(`cookie ${cookie.name}: sameSite must be Strict, Lax or None`);
   }
   if (cookie.expires !== undefined && Number.isNaN(cookie.expires.getTime())) {
     throw new TypeError(`cookie ${cookie.name}: expires is an invalid date`);
   }
   let out = `${cookie.name}=${encodeURIComponent(cookie.value)}`;
-  if (cookie.maxAge !== undefined) out += `; Max-Age=${Math.floor(cookie.maxAge)}`;
+  if (maxAge !== undefined) out += `; Max-Age=${Math.floor(maxAge)}`;
   if (cookie.domain) out += `; Domain=${cookie.domain}`;
   if (cookie.path) out += `; Path=${cookie.path}`;
   if (cookie.expires) out += `; Expires=${cookie.expires.toUTCString()}`;
   if (cookie.httpOnly) out += '; HttpOnly';
   if (cookie.secure) out += '; Secure';
-  if (cookie.sameSite) out += `; SameSite=${cookie.sameSite}`;
+  if (sameSite) out += `; SameSite=${sameSite}`;
   if (cookie.partitioned) out += '; Partitioned';
   return out;
 }

@@ -579,6 +579,7 @@ describe('responses', () => {
       { name: 'a b', value: 'c' },
       { name: 'a=b', value: 'c' },
       { name: 'a', value: 'b', sameSite: 'Lax; Domain=evil.example' as 'Lax' },
+      { name: 'a', value: 'b', maxAge: 'soon' as unknown as number },
       { name: 'a', value: 'b', maxAge: Number.NaN },
       { name: 'a', value: 'b', expires: new Date('not a date') },
     ];
@@ -607,6 +608,24 @@ describe('responses', () => {
         });
         expect(res.status).toBe(500);
       }
+      // A middleware's answer, taken as it is, is held to the same rules.
+      const answeredBy = (response: unknown) =>
+        runHttp(
+          http()
+            .use(
+              createMiddleware<'http'>({
+                name: 'answers',
+                kinds: ['http'],
+                handle: async () => response as never,
+              }),
+            )
+            .handle(() => 'unreached'),
+          { method: 'GET', path: '/' },
+          ctx(),
+        );
+      expect((await answeredBy({ status: 101, headers: {}, cookies: [], body: undefined })).status).toBe(500);
+      const resetBy = await answeredBy({ status: 205, headers: {}, cookies: [], body: 'ignored' });
+      expect([resetBy.status, resetBy.body]).toEqual([205, undefined]);
       const redirect = await answer(() => {
         throw new HttpError(302, 'moved', { headers: { location: '/new' } });
       });
@@ -614,6 +633,16 @@ describe('responses', () => {
     } finally {
       quiet();
     }
+  });
+
+  it('writes a sameSite in any case and a maxAge given as text, as configuration often has them', async () => {
+    const cookie = { name: 'sid', value: 'x', sameSite: 'lax' as 'Lax', maxAge: '3600' as unknown as number };
+    const res = await runHttp(
+      http().handle(() => ({ status: 200, cookies: [cookie], body: 'ok' })),
+      { method: 'GET', path: '/' },
+      ctx(),
+    );
+    expect(res.cookies).toEqual(['sid=x; Max-Age=3600; SameSite=Lax']);
   });
 
   it('reads a web Response', async () => {

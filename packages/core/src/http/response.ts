@@ -62,16 +62,22 @@ function checkHeader(name: string, value: string): void {
 }
 
 /**
- * Checks the headers and cookies of a response a middleware answered with as it is (one the
- * handler returned is checked as it is normalised): a `TypeError` for one no platform can send.
+ * Checks a response a middleware answered with as it is (one the handler returned is checked as
+ * it is normalised): a `TypeError` for a status or a header no platform can send (a 1xx, CR/LF
+ * in a value); the body of a 204, 205 or 304 is dropped.
  *
  * @example
- * checkResponseHeaders({ status: 302, headers: { location: '/a\r\nx: y' }, cookies: [], body: undefined }); // throws
+ * checkResponse({ status: 302, headers: { location: '/a\r\nx: y' }, cookies: [], body: undefined }); // throws
  */
-export function checkResponseHeaders(response: HttpResponse): void {
+export function checkResponse(response: HttpResponse): HttpResponse {
+  const status = response.status;
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    throw new TypeError(`a response cannot have the status ${status}: it must be from 200 to 599`);
+  }
   const headers = response.headers;
   for (const name in headers) checkHeader(name, String(headers[name]));
   for (const cookie of response.cookies) checkHeader('set-cookie', String(cookie));
+  return bodiless(status) && response.body !== undefined ? { ...response, body: undefined } : response;
 }
 
 function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Record<string, string> {
