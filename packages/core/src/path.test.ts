@@ -41,7 +41,16 @@ describe('compilePath', () => {
   });
 
   it('refuses patterns that would match nothing or bind wrongly, and matches a static segment written escaped', () => {
-    for (const pattern of ['/a/*/b', '/a/:id/:id', '/a/:/b', '/a/:id.json', '/a/%zz', '/a/b%2Fc']) {
+    for (const pattern of [
+      '/a/*/b',
+      '/a/:id/:id',
+      '/a/:/b',
+      '/a/:id.json',
+      '/a/%zz',
+      '/a/b%2Fc',
+      '/%3Ainfo',
+      '/a/%2A',
+    ]) {
       expect(() => compilePath(pattern), pattern).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
     }
     expect(compilePath('/caf%C3%A9/:id').match('/café/1')).toEqual({ id: '1' });

@@ -70,6 +70,10 @@ function checkedSegment(pattern: string, segment: string): string {
   if (decoded === undefined || decoded.includes('/')) {
     throw badPattern(pattern, `the segment ${JSON.stringify(segment)} is no valid escape of one segment`);
   }
+  // Decoded, `%3Aid` or `%2A` would read as a parameter or a wildcard.
+  if (decoded.startsWith(':') || decoded === '*') {
+    throw badPattern(pattern, `the segment ${JSON.stringify(segment)} would read as a parameter or a wildcard`);
+  }
   return decoded;
 }
 
@@ -83,7 +87,7 @@ function checkParameters(pattern: string, segments: readonly string[]): void {
     if (!parameterName.test(name)) {
       throw badPattern(
         pattern,
-        `the parameter name ${JSON.stringify(name)} is no identifier (letters, digits, _ and $)`,
+        `the parameter name ${JSON.stringify(name)} is no identifier (ASCII letters, digits, _ and $)`,
       );
     }
     if (seen.has(name)) throw badPattern(pattern, `the parameter ${name} is named twice`);
