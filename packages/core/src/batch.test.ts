@@ -192,3 +192,24 @@ describe('runBatch', () => {
     );
   });
 });
+
+describe('validated message bodies', () => {
+  it('validates a body the host parsed into a copy, whatever that body holds, and leaves the message as it was', async () => {
+    // Prepare: a parsed body JSON cannot write (a cycle), as an in-process host may hand over
+    const body: { n: number; self?: unknown } = { n: 1 };
+    body.self = body;
+    const message = createMessage({ id: 'm1', source: 'q', body });
+    const seen: unknown[] = [];
+    const fn = queue({ name: 'q', body: z.object({ n: z.number() }) }).handle((msg) => {
+      seen.push(msg.body);
+    });
+
+    // Act
+    const result = await runBatch(fn, [{ id: 'm1', event: message }], ctx());
+
+    // Assert
+    expect(result.failures).toEqual([]);
+    expect(seen).toEqual([{ n: 1 }]);
+    expect(message.body).toBe(body);
+  });
+});

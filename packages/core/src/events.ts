@@ -74,6 +74,8 @@ class Payload {
   #text: string | undefined;
   #bytes: Uint8Array | undefined;
   #body: unknown = unparsed;
+  /** The payload this one copies, whose raw text is this one's too. */
+  #origin: Payload | undefined;
 
   constructor(init: PayloadInit) {
     if (init.data === undefined || init.data === null) {
@@ -90,7 +92,12 @@ class Payload {
 
   get text(): string {
     if (this.#text === undefined) {
-      this.#text = this.#bytes !== undefined ? fromUtf8(this.#bytes) : (JSON.stringify(this.#body) ?? '');
+      this.#text =
+        this.#bytes !== undefined
+          ? fromUtf8(this.#bytes)
+          : this.#origin !== undefined
+            ? this.#origin.text
+            : (JSON.stringify(this.#body) ?? '');
     }
     return this.#text;
   }
@@ -107,12 +114,12 @@ class Payload {
 
   /** This payload with `body` as its body and the same raw text and bytes. */
   withBody(body: unknown): Payload {
-    // A body the host parsed has no raw text yet: it is the original's, not the new body's.
-    if (this.#text === undefined && this.#bytes === undefined) void this.text;
     const copy = new Payload({});
     copy.#text = this.#text;
     copy.#bytes = this.#bytes;
     copy.#body = body;
+    // A body the host parsed has no raw text yet: it is the original's, made when first read.
+    if (this.#text === undefined && this.#bytes === undefined) copy.#origin = this;
     return copy;
   }
 }
