@@ -13,7 +13,7 @@ import {
   withErrorAnswerHeaders,
 } from './errors.js';
 import { Failure } from './failure.js';
-import { PortableFunction, stepHttp, toResponse } from './function.js';
+import { deferFailure, PortableFunction, stepHttp, takeDeferredFailure, toResponse } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
 import { checkResponse, problemResponse } from './http/response.js';
 import { logFailure } from './log.js';
@@ -66,6 +66,18 @@ function bind(pattern: PathPattern | undefined, req: RequestImpl): void {
   }
 }
 
+/**
+ * `bind` for a function with middleware: a path it cannot bind (404) or decode (400) is raised
+ * inside the pipeline, so the answer carries what `cors()` and the like add to every answer.
+ */
+function bindInPipeline(pattern: PathPattern | undefined, req: RequestImpl): void {
+  try {
+    bind(pattern, req);
+  } catch (error) {
+    deferFailure(req, error);
+  }
+}
+
 /** The parameters of the pattern matched against the end of `path`, after whole segments. */
 function matchTail(pattern: PathPattern, path: string): Record<string, string> | undefined {
   for (let slash = path.indexOf('/', 1); slash > 0; slash = path.indexOf('/', slash + 1)) {
@@ -113,7 +125,10 @@ export function respond(
     // Skyport's own functions leave the outermost middleware's result to `answer`, which
     // normalises it in the same promise step.
     const own = fn instanceof PortableFunction;
-    if (!fn.routes) bind(own ? fn.pattern : bindingOf(fn).pattern, req);
+    if (!fn.routes) {
+      if (own && fn.middleware.length > 0) bindInPipeline(fn.pattern, req);
+      else bind(own ? fn.pattern : bindingOf(fn).pattern, req);
+    }
     const out = own ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
     if (out instanceof Failure) return fail(out.error, ctx, req.method, req);
     // Without middleware (or routes, whose functions may have some) a function's own pipeline
@@ -163,6 +178,8 @@ function answer(
 function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
   endContext(ctx);
   releaseErrorAnswerHeaders(req);
+  // A middleware may have answered before the innermost step raised a deferred failure.
+  takeDeferredFailure(req);
   return req.method === 'HEAD' && response.body !== undefined ? { ...response, body: undefined } : response;
 }
 
@@ -170,7 +187,10 @@ function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpRespo
 function fail(error: unknown, ctx: Context, method: unknown, req?: object): HttpResponse {
   endContext(ctx);
   const httpError = withErrorAnswerHeaders(req, toHttpError(error));
-  if (req !== undefined) releaseErrorAnswerHeaders(req);
+  if (req !== undefined) {
+    releaseErrorAnswerHeaders(req);
+    takeDeferredFailure(req);
+  }
   if (httpError.status >= 500) logFailure(ctx.log, error, `${httpError.status} ${httpError.title}`);
   const response = problemResponse(httpError, ctx.requestId);
   return typeof method === 'string' && method.toUpperCase() === 'HEAD' ? { ...response, body: undefined } : response;

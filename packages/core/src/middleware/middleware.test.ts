@@ -185,6 +185,21 @@ describe('cors()', () => {
     expect([plain.status, plain.headers['access-control-allow-origin']]).toEqual([409, undefined]);
   });
 
+  it("adds its headers to the 404 or 400 of a path a single function's route cannot bind", async () => {
+    const getUser = http({ method: 'GET', path: '/users/:id' })
+      .use(cors({ origin: ['https://a.example'] }))
+      .handle((req) => ({ id: req.params.id }));
+    const from = (path: string) => ({ method: 'GET', path, headers: { origin: 'https://a.example' } });
+
+    const unbound = await runHttp(getUser, from('/users'), ctx());
+    const malformed = await runHttp(getUser, from('/users/%E0%A4%A'), ctx());
+    const bound = await runHttp(getUser, from('/users/7'), ctx());
+
+    expect([unbound.status, unbound.headers['access-control-allow-origin']]).toEqual([404, 'https://a.example']);
+    expect([malformed.status, malformed.headers['access-control-allow-origin']]).toEqual([400, 'https://a.example']);
+    expect([bound.status, bound.body]).toEqual([200, '{"id":"7"}']);
+  });
+
   it('refuses "*" inside an origin list, which no browser origin matches, and credentials with "*"', () => {
     for (const options of [
       { origin: ['*'] },
