@@ -106,25 +106,14 @@ export const credentialKeys: readonly string[] = [...credentialHeaders, 'cookies
 const credentialKeySet = new Set(credentialKeys);
 
 /** Keys of flat name/value header lists: Node's `IncomingMessage.rawHeaders` and `rawTrailers`. */
-export const headerLists: ReadonlySet<string> = new Set(['rawHeaders', 'rawTrailers']);
+const headerLists = new Set(['rawHeaders', 'rawTrailers']);
 
-/**
- * A flat name/value header list with the value after each credential name redacted; the list
- * itself when it names no credential.
- *
- * @example
- * redactHeaderList(['Cookie', 'sid=1', 'Accept', 'text/plain']); // ['Cookie', '[Redacted]', 'Accept', 'text/plain']
- */
-export function redactHeaderList(list: readonly unknown[]): readonly unknown[] {
-  let out: unknown[] | undefined;
-  for (let i = 1; i < list.length; i += 2) {
-    const name = list[i - 1];
-    if (typeof name === 'string' && credentialKeySet.has(name.toLowerCase())) {
-      out ??= [...list];
-      out[i] = '[Redacted]';
-    }
-  }
-  return out ?? list;
+/** A flat name/value header list with the value after each credential name redacted. */
+function redactHeaderList(list: readonly unknown[]): unknown[] {
+  return list.map((item, i) => {
+    const name = i % 2 === 1 ? list[i - 1] : undefined;
+    return typeof name === 'string' && credentialKeySet.has(name.toLowerCase()) ? '[Redacted]' : item;
+  });
 }
 
 /**

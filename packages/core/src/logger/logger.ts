@@ -2,15 +2,7 @@
 import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
 import { batchOf } from '../context.js';
 import { toHttpError } from '../errors.js';
-import {
-  credentialKeys,
-  envLevel,
-  getLogDestination,
-  headerLists,
-  type LevelName,
-  levels,
-  redactHeaderList,
-} from '../log.js';
+import { credentialKeys, envLevel, getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
@@ -69,6 +61,28 @@ function isSecretKey(key: string): boolean {
 }
 
 const censor = '[Redacted]';
+
+/** Keys of flat name/value header lists: Node's `IncomingMessage.rawHeaders` and `rawTrailers`. */
+const headerLists = new Set(['rawHeaders', 'rawTrailers']);
+
+/** Whether `index` of a header list holds the value of a credential header. */
+function followsCredential(list: readonly unknown[], index: number): boolean {
+  if (index % 2 !== 1) return false;
+  const name = list[index - 1];
+  return typeof name === 'string' && isSecretKey(name);
+}
+
+/** A header list with the value after each credential name redacted; itself when none is there. */
+function redactHeaderList(list: readonly unknown[]): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 1; i < list.length; i += 2) {
+    if (followsCredential(list, i)) {
+      out ??= [...list];
+      out[i] = censor;
+    }
+  }
+  return out ?? list;
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
