@@ -206,6 +206,36 @@ describe('the portable request', () => {
     expect(results[2]?.headers['x-ok']).toBe('yes');
   });
 
+  it('checks every value of a header again, whatever values of it passed before, also after a middleware edits it in place', async () => {
+    // Prepare: the same name first with values that pass, then with ones that must not.
+    const given = (location: string) =>
+      http({ path: '/' }).handle(() => ({ status: 302, headers: { location }, body: undefined }));
+    const editing = (location: string) =>
+      http({ path: '/' })
+        .use(
+          createMiddleware({
+            name: 'edit',
+            handle: async (_req, _ctx, next) => {
+              const res = await next();
+              res.headers['x-next'] = location;
+              return res;
+            },
+          }),
+        )
+        .handle(() => ({ status: 302, headers: { location: '/ok', 'x-next': '/ok' }, body: undefined }));
+
+    // Act
+    const statuses = [];
+    for (const fn of [given, editing]) {
+      for (const location of ['/a', '/a', '/a\r\nx: y', '/a', '/a\u0000', '/b']) {
+        statuses.push((await call(fn(location), {})).status);
+      }
+    }
+
+    // Assert
+    expect(statuses).toEqual([302, 302, 500, 302, 500, 302, 302, 302, 500, 302, 500, 302]);
+  });
+
   it('drops a leading byte order mark alike from a text body and from bytes, and keeps it in rawBody', async () => {
     // Prepare: AWS and the Node server hand over text, Azure and GCP bytes.
     const { fn, seen } = echo();

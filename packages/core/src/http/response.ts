@@ -48,6 +48,9 @@ export function isHttpResponse(value: unknown): value is HttpResponse {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not hold: control characters but tab (CR and LF above all), and non-Latin-1. */
 const UNSENDABLE = /[^\t\x20-\x7e\x80-\xff]/;
+/** The last value that passed `checkHeader` under each header name (a bounded number of names). */
+const passed = new Map<string, string>();
+const rememberedHeaders = 256;
 
 /**
  * Refuses a header no platform can send: a CR or LF would split the response (a decoded query
@@ -55,10 +58,15 @@ const UNSENDABLE = /[^\t\x20-\x7e\x80-\xff]/;
  * so the answer is a 500, logged with the request id, on every platform alike.
  */
 function checkHeader(name: string, value: string): void {
+  // Most responses repeat the headers of the last one (`content-type`, the CORS headers), and a
+  // response a middleware passes on is checked again: the two tests cost more than the lookup.
+  if (passed.get(name) === value) return;
   if (!TOKEN.test(name)) throw new TypeError(`the response header name ${JSON.stringify(name)} is not a token`);
   if (UNSENDABLE.test(value)) {
     throw new TypeError(`the response header "${name}" holds a character no HTTP header may carry (CR, LF, NUL, ...)`);
   }
+  // Cookies differ from one response to the next, and hold secrets best not kept around.
+  if (name !== 'set-cookie' && (passed.size < rememberedHeaders || passed.has(name))) passed.set(name, value);
 }
 
 /**
