@@ -9,7 +9,7 @@ import type { NewOrder, Order } from './schemas.js';
 export interface OrderStore {
   create(input: NewOrder): Promise<Order>;
   get(id: string): Promise<Order | undefined>;
-  list(filter: { status?: Order['status']; limit: number }): Promise<Order[]>;
+  list(filter: { status?: Order['status'] | undefined; limit: number }): Promise<Order[]>;
   /** How many orders there are (of one status). */
   count(filter: { status?: Order['status'] }): Promise<number>;
   /**
