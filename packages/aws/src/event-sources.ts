@@ -13,6 +13,7 @@ import {
   type Kind,
   runBatch,
   runEvent,
+  SkyportError,
   type SkyportFunction,
   type StorageEvent,
   type StreamRecord,
@@ -76,10 +77,15 @@ function batchResponse(result: BatchResult) {
   return { batchItemFailures: [...ids].map((itemIdentifier) => ({ itemIdentifier })) };
 }
 
-/** Throws the error of the first failed message (async sources retry the whole invocation). */
-function throwFirstFailure(result: BatchResult): void {
+/**
+ * Throws the error of the first failed message (async sources retry the whole invocation). A
+ * falsy one (`throw undefined`) becomes a `SkyportError` with code `HANDLER_FAILED`: the Lambda
+ * runtime takes a rejection with `null` or `undefined` for success.
+ */
+function throwFirstFailure(kind: Kind, result: BatchResult): void {
   const first = result.failures[0];
-  if (first !== undefined) throw first.error;
+  if (first === undefined) return;
+  throw first.error || new SkyportError('HANDLER_FAILED', `the ${kind} function failed with ${String(first.error)}`);
 }
 
 /**
@@ -113,7 +119,7 @@ export function eventRunner(fn: SkyportFunction, settings: EventSourceSettings):
       endContext(ctx);
     }
     if (reportable && report) return batchResponse(result);
-    throwFirstFailure(result);
+    throwFirstFailure(kind, result);
     return reportable ? batchResponse(result) : undefined;
   };
 

@@ -498,6 +498,30 @@ describe('EventBridge', () => {
     );
     expect(failure).toMatchObject({ name: 'SkyportError', code: 'HANDLER_FAILED' });
   });
+
+  it('rejects with an error when a batch that retries as a whole fails with a falsy error', async () => {
+    // Prepare: the sources that report failure by rejecting the invocation.
+    const failing = queue({ name: 'orders' }).handle(() => Promise.reject(null));
+    const uploads = storage({ bucket: 'uploads' }).handle(() => Promise.reject(undefined));
+    const records = stream({ name: 'events' }).handle(() => Promise.reject(null));
+    const outcome = (run: Promise<unknown>) =>
+      run.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+    const context = createLambdaContext();
+
+    // Act
+    const failures = [
+      await outcome(toLambda(failing)(aws.sns({ message: { a: 1 } }) as never, context)),
+      await outcome(toLambda(failing, { reportBatchItemFailures: false })(aws.sqs([{ id: 'm1' }]) as never, context)),
+      await outcome(toLambda(uploads)(aws.s3([{ key: 'a.txt' }]) as never, context)),
+      await outcome(toLambda(records)(aws.kinesis([{ data: { a: 1 } }]).Records as never, context)),
+    ];
+
+    // Assert
+    for (const failure of failures) expect(failure).toMatchObject({ name: 'SkyportError', code: 'HANDLER_FAILED' });
+  });
 });
 
 describe('EventBridge Scheduler target input', () => {
