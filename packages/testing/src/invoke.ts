@@ -39,7 +39,11 @@ export interface InvokeHttpResult {
   readonly cookies: readonly string[];
   /** Parsed JSON for JSON (and problem+json) responses, a string for text, bytes otherwise. */
   readonly body: unknown;
-  /** The body as text (`undefined` when there is none). */
+  /**
+   * The body as text (`undefined` when there is none): bytes are decoded in the `charset` the
+   * content type names (any WHATWG Encoding Standard label, such as `iso-8859-1` or
+   * `shift_jis`), and as UTF-8 when it names none or one no decoder knows.
+   */
   readonly text: string | undefined;
   /** The normalised response the adapter would have written. */
   readonly response: HttpResponse;
@@ -130,11 +134,30 @@ function check(kind: Kind, value: unknown, index?: number): void {
   );
 }
 
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+
+/**
+ * Bytes as text in the charset the content type names (`text/plain; charset=iso-8859-1`), with
+ * the labels of the WHATWG Encoding Standard, as a browser reads a response; UTF-8 when it names
+ * none, or one no decoder knows (as core reads a request body).
+ */
+function textOf(bytes: Uint8Array, contentType: string): string {
+  const label = CHARSET.exec(contentType)?.[1];
+  if (label !== undefined) {
+    try {
+      return new TextDecoder(label).decode(bytes);
+    } catch {
+      // An unknown label: the bytes are read as UTF-8 below.
+    }
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 function decode(response: HttpResponse): Pick<InvokeHttpResult, 'body' | 'text'> {
   const body = response.body;
   if (body === undefined) return { body: undefined, text: undefined };
-  const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
   const type = response.headers['content-type'] ?? '';
+  const text = typeof body === 'string' ? body : textOf(body, type);
   if (/[/+]json\b/i.test(type)) {
     try {
       return { body: JSON.parse(text), text };

@@ -51,6 +51,34 @@ describe('invoke()', () => {
     expect(res.headers['access-control-allow-origin']).toBe('*');
   });
 
+  it('decodes a text response in the charset its content type names, UTF-8 by default', async () => {
+    const answer = (type: string | undefined, bytes: number[]) =>
+      invoke(
+        http().handle(() => ({
+          status: 200,
+          headers: type === undefined ? {} : { 'content-type': type },
+          body: new Uint8Array(bytes),
+        })),
+        httpRequest(),
+      );
+
+    const latin1 = await answer('text/plain; charset=iso-8859-1', [0x63, 0x61, 0x66, 0xe9]);
+    expect([latin1.body, latin1.text, [...(latin1.response.body as Uint8Array)]]).toEqual([
+      'café',
+      'café',
+      [0x63, 0x61, 0x66, 0xe9],
+    ]);
+    // A quoted label, and JSON in a charset other than UTF-8.
+    const utf16 = await answer('application/json; charset="UTF-16LE"', [0x7b, 0, 0x7d, 0]);
+    expect([utf16.body, utf16.text]).toEqual([{}, '{}']);
+    expect((await answer('text/html; charset=Shift_JIS', [0x82, 0xa0])).text).toBe('あ');
+    // No charset, or one no decoder knows: UTF-8.
+    expect((await answer('text/plain', [0x63, 0xc3, 0xa9])).text).toBe('cé');
+    expect((await answer('text/plain; charset=x-unknown', [0x63, 0xc3, 0xa9])).text).toBe('cé');
+    const bytes = await answer(undefined, [0x63, 0xc3, 0xa9]);
+    expect([bytes.body, bytes.text]).toEqual([new Uint8Array([0x63, 0xc3, 0xa9]), 'cé']);
+  });
+
   it('accepts request options directly and decodes problem+json', async () => {
     const fn = http({ method: 'POST', body: z.object({ n: z.number() }) }).handle(() => 'ok');
     const res = await invoke(fn, { method: 'POST', path: '/', body: { n: 'x' } }, { requestId: 'fixed-id' });
