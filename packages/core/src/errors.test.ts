@@ -142,7 +142,7 @@ describe('toHttpError', () => {
     const sdk = Object.assign(new Error('throttled'), { statusCode: 400 });
 
     // Act
-    const [a, b, c, d] = [notFound, unauthorized, broken, sdk].map(toHttpError);
+    const [a, b, c, d] = [notFound, unauthorized, broken, sdk].map((error) => toHttpError(error));
 
     // Assert
     expect([a?.status, a?.expose, problemDetails(a as HttpError, 'r').detail]).toEqual([404, true, 'no order 7']);

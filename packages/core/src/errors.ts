@@ -4,6 +4,7 @@
  * a kind mismatch, a bad definition). `toHttpError()` normalises anything thrown.
  */
 import { setOwn } from './own.js';
+import type { HttpRequest } from './types.js';
 
 /** One failing field of a validation error. */
 export interface ValidationIssue {
@@ -337,15 +338,23 @@ export class SkyportError extends Error {
  * `createError`) its own status, anything else a 500 that hides its message (the original is
  * kept as `cause`).
  *
+ * Given the request being answered, the result also carries the headers middleware inside asked
+ * for on that request's error answer (`cors()` lets errors pass as thrown and asks for its
+ * headers): middleware outside `cors()` that turns errors into responses itself passes `req`.
+ * Without it, no such headers are added.
+ *
  * @example
  * const error = toHttpError(caught);
  * logger.error({ err: caught }, error.title);
+ * // In middleware outside cors(), answering an error itself:
+ * const failure = toHttpError(caught, req);
+ * return { status: failure.status, headers: { ...failure.headers }, body: failure.title };
  */
-export function toHttpError(error: unknown): HttpError {
+export function toHttpError(error: unknown, req?: HttpRequest): HttpError {
   const base = httpErrorOf(error);
-  if (asking === 0 || typeof error !== 'object' || error === null) return base;
-  const asked = askedByError.get(error);
-  return asked === undefined ? base : withAsked(base, asked.asked.headers);
+  if (req === undefined || asking === 0) return base;
+  const asked = askedByRequest.get(req);
+  return asked === undefined ? base : withAsked(base, asked);
 }
 
 function httpErrorOf(error: unknown): HttpError {
@@ -473,55 +482,35 @@ export function withHeaders(error: HttpError, headers: Readonly<Record<string, s
   return copy;
 }
 
-/** Headers middleware asked for on a request's error answer, and the errors they were added to. */
-interface Asked {
-  headers: Readonly<Record<string, string>>;
-  readonly errors: object[];
-}
-
-/** By request: what `cors()` and the like asked for on its error answer. */
-const askedByRequest = new WeakMap<object, Asked>();
-/** By error: the request an error was last thrown through middleware for, and its headers. */
-const askedByError = new WeakMap<object, { readonly req: object; readonly asked: Asked }>();
-/** How many requests have asked for headers and not ended yet (none: nothing to release). */
+/** By request: the headers `cors()` and the like asked for on its error answer. */
+const askedByRequest = new WeakMap<object, Readonly<Record<string, string>>>();
+/** How many requests have asked for headers and not been answered yet (none: nothing to look up). */
 let asking = 0;
 
 /**
- * Asks for `headers` on the answer to `error` while it leaves middleware such as `cors()` for
- * the outside, without replacing the error: middleware outside can still catch and map it.
- * The headers come with it whether the error is then answered (whichever error the request ends
- * in) or turned into a response with `toHttpError()`. `vary` fields are added to the error's own.
+ * Asks for `headers` on `req`'s error answer, for middleware such as `cors()` that lets an error
+ * leave for the outside as thrown, so middleware outside can still catch and map it. Whatever
+ * error the request ends in is answered with them, and `toHttpError(error, req)` adds them.
+ * They belong to `req` alone: the same error object thrown for another request carries none.
  *
  * @example
- * addErrorAnswerHeaders(req, error, { 'access-control-allow-origin': origin, vary: 'Origin' });
+ * addErrorAnswerHeaders(req, { 'access-control-allow-origin': origin, vary: 'Origin' });
  */
-export function addErrorAnswerHeaders(req: object, error: unknown, headers: Readonly<Record<string, string>>): void {
-  let asked = askedByRequest.get(req);
-  if (asked === undefined) {
-    asked = { headers, errors: [] };
-    askedByRequest.set(req, asked);
-    asking++;
-  } else asked.headers = { ...asked.headers, ...headers };
-  if (typeof error === 'object' && error !== null) {
-    askedByError.set(error, { req, asked });
-    asked.errors.push(error);
-  }
+export function addErrorAnswerHeaders(req: object, headers: Readonly<Record<string, string>>): void {
+  const asked = askedByRequest.get(req);
+  if (asked === undefined) asking++;
+  askedByRequest.set(req, asked === undefined ? headers : { ...asked, ...headers });
 }
 
 /**
- * Forgets what was asked for on `req`'s error answer: called when its answer is made, so an
- * error object thrown again later (a shared one) does not carry another request's headers.
+ * Forgets what was asked for on `req`'s error answer: called when its answer is made.
  *
  * @example
  * releaseErrorAnswerHeaders(req);
  */
 export function releaseErrorAnswerHeaders(req: object): void {
-  if (asking === 0) return;
-  const asked = askedByRequest.get(req);
-  if (asked === undefined) return;
-  askedByRequest.delete(req);
+  if (asking === 0 || !askedByRequest.delete(req)) return;
   asking--;
-  for (const error of asked.errors) if (askedByError.get(error)?.req === req) askedByError.delete(error);
 }
 
 /** `error` with `headers` added, `Vary` fields merged with its own. */
@@ -529,17 +518,6 @@ function withAsked(error: HttpError, headers: Readonly<Record<string, string>>):
   const vary = headers.vary;
   if (vary === undefined) return withHeaders(error, headers);
   return withHeaders(error, { ...headers, vary: mergeVary(headerOf(error.headers, 'vary'), vary) });
-}
-
-/**
- * `error` with the headers asked for on `req`'s error answer (`addErrorAnswerHeaders`).
- *
- * @example
- * const answered = withErrorAnswerHeaders(req, toHttpError(error));
- */
-export function withErrorAnswerHeaders(req: object | undefined, error: HttpError): HttpError {
-  const asked = req === undefined ? undefined : askedByRequest.get(req);
-  return asked === undefined ? error : withAsked(error, asked.headers);
 }
 
 /** A header's value whatever the case of its name. */

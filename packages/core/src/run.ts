@@ -4,14 +4,7 @@
  * platform retries), and `runBatch` (in `batch.ts`) runs a batch with its failure semantics.
  */
 import { endContext } from './context.js';
-import {
-  NotFound,
-  quietly,
-  releaseErrorAnswerHeaders,
-  SkyportError,
-  toHttpError,
-  withErrorAnswerHeaders,
-} from './errors.js';
+import { NotFound, quietly, releaseErrorAnswerHeaders, SkyportError, toHttpError } from './errors.js';
 import { Failure } from './failure.js';
 import { deferFailure, PortableFunction, stepHttp, takeDeferredFailure, toResponse } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
@@ -119,9 +112,10 @@ export function respond(
 ): HttpResponse | Promise<HttpResponse> {
   // Kept small, with the rare paths in their own functions, so that it is inlined into the
   // adapter's handler.
+  let req: RequestImpl | undefined;
   try {
     if (fn.kind !== 'http') throw notHttp(fn);
-    const req = isRequestImpl(request) ? request : (createHttpRequest(request as HttpRequestInit) as RequestImpl);
+    req = isRequestImpl(request) ? request : (createHttpRequest(request as HttpRequestInit) as RequestImpl);
     // Skyport's own functions leave the outermost middleware's result to `answer`, which
     // normalises it in the same promise step.
     const own = fn instanceof PortableFunction;
@@ -138,7 +132,7 @@ export function respond(
     if (checked) return done(req, out as HttpResponse, ctx);
     return answer(req, out, ctx, false);
   } catch (error) {
-    return fail(error, ctx, request?.method, request);
+    return fail(error, ctx, request?.method, req);
   }
 }
 
@@ -184,9 +178,10 @@ function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpRespo
 }
 
 /** The problem+json answer to an error (its headers alone for a HEAD request). */
-function fail(error: unknown, ctx: Context, method: unknown, req?: object): HttpResponse {
+function fail(error: unknown, ctx: Context, method: unknown, req?: HttpRequest): HttpResponse {
   endContext(ctx);
-  const httpError = withErrorAnswerHeaders(req, toHttpError(error));
+  // Only the headers asked for on this request: an error object may be thrown for many.
+  const httpError = toHttpError(error, req);
   if (req !== undefined) {
     releaseErrorAnswerHeaders(req);
     takeDeferredFailure(req);

@@ -113,8 +113,8 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
         response = await next();
       } catch (error) {
         // The error goes on as thrown, for middleware outside to catch and map; whatever error
-        // the request ends in is answered with these headers.
-        addErrorAnswerHeaders(req, error, headers);
+        // this request ends in is answered with these headers (`toHttpError(error, req)`).
+        addErrorAnswerHeaders(req, headers);
         throw error;
       }
       return { ...response, headers: { ...response.headers, ...withVary(headers, response.headers.vary) } };

@@ -150,11 +150,11 @@ describe('cors()', () => {
     const toResponse = createMiddleware<'http'>({
       name: 'to-response',
       kinds: ['http'],
-      async handle(_req, _ctx, next) {
+      async handle(req, _ctx, next) {
         try {
           return await next();
         } catch (error) {
-          const failure = toHttpError(error);
+          const failure = toHttpError(error, req);
           return { status: failure.status, headers: { ...failure.headers }, cookies: [], body: 'mapped' };
         }
       },
@@ -183,6 +183,53 @@ describe('cors()', () => {
       'Origin',
     ]);
     expect([plain.status, plain.headers['access-control-allow-origin']]).toEqual([409, undefined]);
+  });
+
+  it("never lends one request's CORS headers to another request answered with the same error object", async () => {
+    // Prepare: one module-level error, thrown by a cors() function whose error answer waits on
+    // something outside cors() (a tracer flushing), and by a function without cors().
+    const notFound = new NotFound('no such order');
+    let release = () => {};
+    const flushing = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const flushOnError = createMiddleware<'http'>({
+      name: 'flush-on-error',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        try {
+          return await next();
+        } catch (error) {
+          await flushing;
+          throw error;
+        }
+      },
+    });
+    const withCors = http({ method: 'GET' })
+      .use(flushOnError)
+      .use(cors({ origin: ['https://a.example'], credentials: true }))
+      .handle(() => {
+        throw notFound;
+      });
+    const withoutCors = http({ method: 'GET' }).handle(() => {
+      throw notFound;
+    });
+    const from = (origin: string) => ({ method: 'GET', path: '/', headers: { origin } });
+
+    // Act: the cors() request is still on its error path while the others are answered.
+    const pending = runHttp(withCors, from('https://a.example'), ctx());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const plain = await runHttp(withoutCors, from('https://b.example'), ctx());
+    const mapped = toHttpError(notFound);
+    release();
+    const answered = await pending;
+
+    // Assert
+    expect([plain.status, plain.headers['access-control-allow-origin']]).toEqual([404, undefined]);
+    expect(plain.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(mapped.headers).toEqual({});
+    expect([answered.status, answered.headers['access-control-allow-origin']]).toEqual([404, 'https://a.example']);
+    expect(answered.headers['access-control-allow-credentials']).toBe('true');
   });
 
   it("adds its headers to the 404 or 400 of a path a single function's route cannot bind", async () => {
