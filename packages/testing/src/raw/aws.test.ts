@@ -1,4 +1,7 @@
+import { http } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { invokeLambda } from '../../../aws/src/invoke.js';
 import {
   alb,
   apiGatewayV1,
@@ -46,6 +49,31 @@ describe('raw AWS HTTP events', () => {
       '/prod/',
       'GET /x',
     ]);
+  });
+
+  it('bytes get no content type the client did not send; one the test gives is kept', async () => {
+    const bytes = new TextEncoder().encode('{"sku":"a"}');
+    const events = [
+      apiGatewayV2({ method: 'POST', body: bytes }),
+      functionUrl({ method: 'POST', body: bytes }),
+      apiGatewayV1({ method: 'POST', body: bytes }),
+      alb({ method: 'POST', body: bytes }),
+      alb({ method: 'POST', body: bytes, multiValue: true }),
+    ];
+    for (const event of events) {
+      expect(event.isBase64Encoded).toBe(true);
+      const multi = 'multiValueHeaders' in event ? event.multiValueHeaders : {};
+      expect(Object.keys({ ...event.headers, ...multi })).not.toContain('content-type');
+    }
+    const typed = apiGatewayV2({ method: 'POST', body: bytes, headers: { 'Content-Type': 'image/png' } });
+    expect(typed.headers['content-type']).toBe('image/png');
+
+    // Without a content type core reads a body schema's body as JSON, as on the platform.
+    const fn = http({ method: 'POST', body: z.object({ sku: z.string() }) }).handle((req) => req.body);
+    for (const event of events) {
+      const result = (await invokeLambda(fn, event)) as { statusCode: number; body: string };
+      expect([result.statusCode, JSON.parse(result.body)]).toEqual([200, { sku: 'a' }]);
+    }
   });
 
   it('apiGatewayV2 hands over the path decoded, as an HTTP API does; functionUrl as sent', () => {

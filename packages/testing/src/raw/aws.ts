@@ -37,7 +37,10 @@ export interface HttpEventOptions {
   readonly headers?: Readonly<Record<string, string | readonly string[]>> | undefined;
   /** Request cookies as `name=value` strings. */
   readonly cookies?: readonly string[] | undefined;
-  /** A string, bytes (sent base64), or any other value (sent as JSON with a JSON content type). */
+  /**
+   * A string, bytes (sent base64), or any other value (sent as JSON with a JSON content type).
+   * A string or bytes get no content type: give one in `headers` when the request has one.
+   */
   readonly body?: unknown | undefined;
   /**
    * The client address (default `203.0.113.10`): `sourceIp` of the request context, and the
@@ -57,12 +60,9 @@ interface Body {
 function bodyOf(body: unknown): Body {
   if (body === undefined || body === null) return { body: undefined, isBase64Encoded: false, contentType: undefined };
   if (typeof body === 'string') return { body, isBase64Encoded: false, contentType: undefined };
+  // Bytes go as the client sent them: with the content type the test gives, or none.
   if (body instanceof Uint8Array) {
-    return {
-      body: Buffer.from(body).toString('base64'),
-      isBase64Encoded: true,
-      contentType: 'application/octet-stream',
-    };
+    return { body: Buffer.from(body).toString('base64'), isBase64Encoded: true, contentType: undefined };
   }
   return { body: JSON.stringify(body), isBase64Encoded: false, contentType: 'application/json' };
 }
