@@ -1,8 +1,8 @@
 /**
- * The HTTP side of the Functions Framework: the portable request is built from the exact body
- * bytes (`req.rawBody`, never the framework's parsed body), the raw query string, headers and
- * cookies; the normalised response is written back with status, headers, `Set-Cookie` values
- * and a text or binary body.
+ * The HTTP side of the Functions Framework: the portable request is built from the body bytes
+ * (`req.rawBody`, never the framework's parsed body), the raw query string, headers and cookies;
+ * the normalised response is written back with status, headers, `Set-Cookie` values and a text
+ * or binary body.
  */
 import type { HttpRequestInit, HttpResponse, RawHeaders } from '@skyport/core';
 import type { GcpRequest, GcpResponse } from './types.js';
@@ -10,8 +10,9 @@ import type { GcpRequest, GcpResponse } from './types.js';
 const empty = new Uint8Array(0);
 
 /**
- * The exact body bytes of a request. The framework's body parsers keep them in `rawBody`; a
- * request no parser claimed (no content type) still has its stream unread, so it is read here.
+ * The body bytes of a request. The framework's body parsers keep them in `rawBody` (inflated when
+ * they came with a `Content-Encoding`); a request no parser claimed (no content type) still has
+ * its stream unread, so it is read here, as sent.
  *
  * @example
  * const bytes = await readBody(req);
@@ -69,7 +70,8 @@ function isNormalized(headers: GcpRequest['headers']): boolean {
 }
 
 /**
- * The exact body bytes when the framework kept them (it does for every content type it parses).
+ * The body bytes when the framework kept them (it does for every content type it parses), inflated
+ * when they came compressed (`gzip`, `deflate`, `br`).
  *
  * @example
  * const bytes = rawBodyOf(req) ?? (await readBody(req));
@@ -80,7 +82,31 @@ export function rawBodyOf(req: GcpRequest): Uint8Array | undefined {
 }
 
 /**
- * What the portable request is built from.
+ * Whether the framework's body parser inflated the bytes it kept: it read the stream to its end
+ * through `zlib` when the request named a coding other than `identity` (one it cannot decode is
+ * answered 415 before the function runs). A request made by hand keeps its bytes as given.
+ */
+function inflated(req: GcpRequest): boolean {
+  if (req.rawBody === undefined || req.readableEnded !== true) return false;
+  const coding = req.headers['content-encoding'];
+  return coding !== undefined && coding !== '' && coding.toLowerCase() !== 'identity';
+}
+
+/**
+ * The headers of an inflated body: without the `Content-Encoding` it no longer has, and without
+ * the `Content-Length` of the compressed bytes, so the headers describe the bytes handed over.
+ */
+function decodedHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    if (name !== 'content-encoding' && name !== 'content-length') out[name] = headers[name] as string;
+  }
+  return out;
+}
+
+/**
+ * What the portable request is built from. A body the framework inflated comes with headers that
+ * say so: no `Content-Encoding`, no `Content-Length` of the compressed bytes.
  *
  * @example
  * runHttp(fn, requestInit(req, await readBody(req)), ctx);
@@ -88,12 +114,13 @@ export function rawBodyOf(req: GcpRequest): Uint8Array | undefined {
 export function requestInit(req: GcpRequest, body: Uint8Array, headers?: Record<string, string>): HttpRequestInit {
   const target = req.originalUrl ?? req.url;
   const q = target.indexOf('?');
+  const given = inflated(req) ? decodedHeaders(headers ?? normalizeHeaders(req.headers)) : headers;
   return {
     method: req.method,
     path: q < 0 ? target : target.slice(0, q),
     query: q < 0 ? '' : target.slice(q + 1),
-    headers: (headers ?? req.headers) as RawHeaders,
-    headersNormalized: headers !== undefined,
+    headers: (given ?? req.headers) as RawHeaders,
+    headersNormalized: given !== undefined,
     body,
     ip: req.ip,
     raw: req,

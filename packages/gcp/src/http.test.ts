@@ -1,0 +1,249 @@
+import http, { type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { http as httpFunction } from '@skyport/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { toGcp } from './handler.js';
+import { invokeGcp } from './invoke.js';
+import type { GcpHttpHandler } from './types.js';
+
+// The framework's own server, with its body parsers in front of the function, as in Cloud Run.
+const require = createRequire(import.meta.url);
+const serverModule = join(dirname(require.resolve('@google-cloud/functions-framework')), 'server.js');
+const { getServer } = require(serverModule) as {
+  getServer(fn: GcpHttpHandler, options: Record<string, unknown>): Server;
+};
+
+let calls = 0;
+const echo = httpFunction({ method: 'POST' }).handle(async (req) => {
+  calls++;
+  const web = req.toWebRequest();
+  return {
+    bytes: req.rawBody.byteLength,
+    hex: Buffer.from(req.rawBody).toString('hex'),
+    encoding: req.header('content-encoding') ?? null,
+    length: req.header('content-length') ?? null,
+    web: {
+      encoding: web.headers.get('content-encoding'),
+      bytes: (await web.arrayBuffer()).byteLength,
+    },
+  };
+});
+const typed = httpFunction({ method: 'POST', body: z.object({ a: z.number() }) }).handle((req) => req.body);
+
+const servers: Server[] = [];
+let port = 0;
+
+/** Serves a handler behind the framework's own server; the port it listens on. */
+async function listen(handler: GcpHttpHandler): Promise<number> {
+  const server = getServer(handler, {
+    signatureType: 'http',
+    enableExecutionId: false,
+    timeoutMilliseconds: 0,
+    port: '0',
+    target: '',
+    sourceLocation: '',
+    printHelp: false,
+    ignoredRoutes: null,
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+beforeAll(async () => {
+  port = await listen(toGcp(echo));
+});
+
+afterAll(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+beforeEach(() => {
+  calls = 0;
+});
+
+/** A POST with exactly these headers and bytes (fetch would add or change some). */
+function post(
+  headers: Record<string, string>,
+  body: Uint8Array,
+  to = port,
+): Promise<{ status: number; type: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port: to,
+        method: 'POST',
+        path: '/',
+        headers: { ...headers, 'content-length': body.byteLength },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: res.headers['content-type'] ?? '',
+            text: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+const json = Buffer.from('{"a":1}');
+
+describe('a compressed request body', () => {
+  it.each([
+    ['gzip', gzipSync(json)],
+    ['deflate', deflateSync(json)],
+    ['br', brotliCompressSync(json)],
+    ['GZIP', gzipSync(json)],
+  ])(
+    'inflated by the framework (%s) comes without the Content-Encoding and Content-Length it no longer has',
+    async (coding, compressed) => {
+      // Act
+      const answer = await post({ 'content-type': 'application/json', 'content-encoding': coding }, compressed);
+
+      // Assert
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.text)).toEqual({
+        bytes: 7,
+        hex: json.toString('hex'),
+        encoding: null,
+        length: null,
+        web: { encoding: null, bytes: 7 },
+      });
+    },
+  );
+
+  it('of any type the framework parses is inflated, so a typed function takes it on GCP', async () => {
+    // Prepare
+    const to = await listen(toGcp(typed));
+
+    // Act
+    const answer = await post({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(json), to);
+
+    // Assert
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toEqual({ a: 1 });
+  });
+
+  it('with no Content-Type reaches the function as sent, still labelled with its coding', async () => {
+    // Prepare
+    const compressed = gzipSync(json);
+
+    // Act
+    const answer = await post({ 'content-encoding': 'gzip' }, compressed);
+
+    // Assert
+    expect(JSON.parse(answer.text)).toEqual({
+      bytes: compressed.byteLength,
+      hex: compressed.toString('hex'),
+      encoding: 'gzip',
+      length: String(compressed.byteLength),
+      web: { encoding: 'gzip', bytes: compressed.byteLength },
+    });
+  });
+
+  it('labelled identity keeps its headers: its bytes are as sent', async () => {
+    // Act
+    const answer = await post({ 'content-type': 'application/json', 'content-encoding': 'identity' }, json);
+
+    // Assert
+    expect(JSON.parse(answer.text)).toMatchObject({ bytes: 7, encoding: 'identity', length: '7' });
+  });
+
+  it('given to invokeGcp keeps its bytes and its label: nothing inflated it', async () => {
+    // Prepare
+    const compressed = gzipSync(json);
+
+    // Act
+    const result = await invokeGcp(echo, {
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' },
+      body: compressed,
+    });
+
+    // Assert
+    expect(result.body).toMatchObject({ bytes: compressed.byteLength, encoding: 'gzip' });
+  });
+});
+
+describe('bodies the framework answers itself, before the function runs', () => {
+  const fields = (count: number) => Buffer.from(Array.from({ length: count }, (_, i) => `k${i}=1`).join('&'));
+  const nested = (depth: number) => Buffer.from(`a${'[b]'.repeat(depth)}=1`);
+
+  it.each([
+    ['text/plain with a charset iconv does not know', { 'content-type': 'text/plain; charset=x-nope' }, 'hi', 415],
+    ['JSON in a charset other than utf-*', { 'content-type': 'application/json; charset=iso-8859-1' }, json, 415],
+    ['a form with more than 1000 fields', { 'content-type': 'application/x-www-form-urlencoded' }, fields(1001), 413],
+    ['a form nested deeper than 32', { 'content-type': 'application/x-www-form-urlencoded' }, nested(33), 400],
+    [
+      'a coding it does not decode (x-gzip)',
+      { 'content-type': 'application/octet-stream', 'content-encoding': 'x-gzip' },
+      gzipSync(json),
+      415,
+    ],
+    [
+      'a coding it does not decode (compress)',
+      { 'content-type': 'text/plain', 'content-encoding': 'compress' },
+      'hi',
+      415,
+    ],
+    [
+      'bytes that are not the coding named',
+      { 'content-type': 'application/json', 'content-encoding': 'br' },
+      'nope',
+      400,
+    ],
+    ['malformed JSON', { 'content-type': 'application/json' }, '{', 400],
+    ['a bare JSON value', { 'content-type': 'application/json' }, 'null', 400],
+    [
+      'JSON in a charset other than utf-* (CloudEvent)',
+      { 'content-type': 'application/cloudevents+json; charset=iso-8859-1' },
+      '{}',
+      415,
+    ],
+    ['a form in another charset', { 'content-type': 'application/x-www-form-urlencoded; charset=utf-16' }, 'a=1', 415],
+  ])('%s: its own HTML page', async (_what, headers, body, status) => {
+    // Act
+    const answer = await post(headers, typeof body === 'string' ? Buffer.from(body) : body);
+
+    // Assert
+    expect(answer.status).toBe(status);
+    expect(answer.type).toMatch(/^text\/html/);
+    expect(calls).toBe(0);
+  });
+
+  it.each([
+    ['a form with 1000 fields', { 'content-type': 'application/x-www-form-urlencoded' }, fields(1000)],
+    ['a form nested 32 deep', { 'content-type': 'application/x-www-form-urlencoded' }, nested(32)],
+    [
+      'bytes with an unknown charset',
+      { 'content-type': 'application/octet-stream; charset=x-nope' },
+      Buffer.from('hi'),
+    ],
+    ['HTML with an unknown charset', { 'content-type': 'text/html; charset=x-nope' }, Buffer.from('hi')],
+    ['text in latin1', { 'content-type': 'text/plain; charset=iso-8859-1' }, Buffer.from('hi')],
+    ['a bare JSON value of another JSON type', { 'content-type': 'application/ld+json' }, Buffer.from('null')],
+  ])('%s reaches the function', async (_what, headers, body) => {
+    // Act
+    const answer = await post(headers, body);
+
+    // Assert
+    expect(answer.status).toBe(200);
+    expect(calls).toBe(1);
+  });
+});
