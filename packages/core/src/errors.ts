@@ -352,8 +352,8 @@ export class SkyportError extends Error {
  */
 export function toHttpError(error: unknown, req?: HttpRequest): HttpError {
   const base = httpErrorOf(error);
-  if (req === undefined || asking === 0) return base;
-  const asked = askedByRequest.get(req);
+  // A request made by hand has no such field: nothing was asked for on it.
+  const asked = (req as Partial<ErrorAnswerState> | undefined)?.errorAnswerHeaders;
   return asked === undefined ? base : withAsked(base, asked);
 }
 
@@ -482,35 +482,31 @@ export function withHeaders(error: HttpError, headers: Readonly<Record<string, s
   return copy;
 }
 
-/** By request: the headers `cors()` and the like asked for on its error answer. */
-const askedByRequest = new WeakMap<object, Readonly<Record<string, string>>>();
-/** How many requests have asked for headers and not been answered yet (none: nothing to look up). */
-let asking = 0;
+/**
+ * What a request keeps about its error answer (the runtime request class has these fields), so
+ * nothing of one request outlives it or reaches another's answer.
+ */
+export interface ErrorAnswerState {
+  /** Set once the request is answered: headers asked for afterwards are ignored. */
+  answered: boolean;
+  /** The headers middleware asked for on the request's error answer (`addErrorAnswerHeaders`). */
+  errorAnswerHeaders: Readonly<Record<string, string>> | undefined;
+}
 
 /**
  * Asks for `headers` on `req`'s error answer, for middleware such as `cors()` that lets an error
  * leave for the outside as thrown, so middleware outside can still catch and map it. Whatever
  * error the request ends in is answered with them, and `toHttpError(error, req)` adds them.
  * They belong to `req` alone: the same error object thrown for another request carries none.
+ * Once `req` is answered (a `timeout()` 504 before the handler threw), nothing is added.
  *
  * @example
  * addErrorAnswerHeaders(req, { 'access-control-allow-origin': origin, vary: 'Origin' });
  */
-export function addErrorAnswerHeaders(req: object, headers: Readonly<Record<string, string>>): void {
-  const asked = askedByRequest.get(req);
-  if (asked === undefined) asking++;
-  askedByRequest.set(req, asked === undefined ? headers : { ...asked, ...headers });
-}
-
-/**
- * Forgets what was asked for on `req`'s error answer: called when its answer is made.
- *
- * @example
- * releaseErrorAnswerHeaders(req);
- */
-export function releaseErrorAnswerHeaders(req: object): void {
-  if (asking === 0 || !askedByRequest.delete(req)) return;
-  asking--;
+export function addErrorAnswerHeaders(req: ErrorAnswerState, headers: Readonly<Record<string, string>>): void {
+  if (req.answered) return;
+  const asked = req.errorAnswerHeaders;
+  req.errorAnswerHeaders = asked === undefined ? headers : { ...asked, ...headers };
 }
 
 /** `error` with `headers` added, `Vary` fields merged with its own. */

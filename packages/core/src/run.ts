@@ -4,7 +4,7 @@
  * platform retries), and `runBatch` (in `batch.ts`) runs a batch with its failure semantics.
  */
 import { endContext } from './context.js';
-import { NotFound, quietly, releaseErrorAnswerHeaders, SkyportError, toHttpError } from './errors.js';
+import { NotFound, quietly, SkyportError, toHttpError } from './errors.js';
 import { Failure } from './failure.js';
 import { deferFailure, PortableFunction, stepHttp, takeDeferredFailure, toResponse } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
@@ -115,7 +115,7 @@ export function respond(
   let req: RequestImpl | undefined;
   try {
     if (fn.kind !== 'http') throw notHttp(fn);
-    req = isRequestImpl(request) ? request : (createHttpRequest(request as HttpRequestInit) as RequestImpl);
+    req = isRequestImpl(request) ? again(request) : (createHttpRequest(request as HttpRequestInit) as RequestImpl);
     // Skyport's own functions leave the outermost middleware's result to `answer`, which
     // normalises it in the same promise step.
     const own = fn instanceof PortableFunction;
@@ -134,6 +134,19 @@ export function respond(
   } catch (error) {
     return fail(error, ctx, request?.method, req);
   }
+}
+
+/** A request made by `createHttpRequest()`, run as if new (it may have been answered before). */
+function again(req: RequestImpl): RequestImpl {
+  req.answered = false;
+  req.errorAnswerHeaders = undefined;
+  return req;
+}
+
+/** Marks `req` answered: what middleware still running asks for on it has no effect. */
+function close(req: RequestImpl): void {
+  req.answered = true;
+  req.errorAnswerHeaders = undefined;
 }
 
 function notHttp(fn: SkyportFunction<'http'>): SkyportError {
@@ -171,19 +184,19 @@ function answer(
 
 function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
   endContext(ctx);
-  releaseErrorAnswerHeaders(req);
+  close(req);
   // A middleware may have answered before the innermost step raised a deferred failure.
   takeDeferredFailure(req);
   return req.method === 'HEAD' && response.body !== undefined ? { ...response, body: undefined } : response;
 }
 
 /** The problem+json answer to an error (its headers alone for a HEAD request). */
-function fail(error: unknown, ctx: Context, method: unknown, req?: HttpRequest): HttpResponse {
+function fail(error: unknown, ctx: Context, method: unknown, req?: RequestImpl): HttpResponse {
   endContext(ctx);
   // Only the headers asked for on this request: an error object may be thrown for many.
   const httpError = toHttpError(error, req);
   if (req !== undefined) {
-    releaseErrorAnswerHeaders(req);
+    close(req);
     takeDeferredFailure(req);
   }
   if (httpError.status >= 500) logFailure(ctx.log, error, `${httpError.status} ${httpError.title}`);

@@ -4,7 +4,7 @@
  * (header normalisation, query, cookies, body parsing) are computed on first read.
  */
 import { fromUtf8, utf8, utf8Length } from '../bytes.js';
-import { BadRequest, quietly, UnsupportedMediaType } from '../errors.js';
+import { BadRequest, type ErrorAnswerState, quietly, UnsupportedMediaType } from '../errors.js';
 import { setOwn } from '../own.js';
 import type { HeaderMap, HttpRequest } from '../types.js';
 import { parseCookieHeader } from './cookies.js';
@@ -219,9 +219,13 @@ function upperMethod(method: string): string {
 }
 
 /** The runtime class behind `HttpRequest`. */
-class Request_ implements HttpRequest {
+class Request_ implements HttpRequest, ErrorAnswerState {
   readonly method: string;
   route: string | undefined;
+  /** Set when `respond()` answered the request (reset when a request is run again). */
+  answered = false;
+  /** Headers `cors()` and the like asked for on the request's error answer. */
+  errorAnswerHeaders: Readonly<Record<string, string>> | undefined = undefined;
   #init: HttpRequestInit;
   #headers: Record<string, string> | undefined;
   /** The body in the form it was not given in (text of bytes, bytes of text), once asked for. */

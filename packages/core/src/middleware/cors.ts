@@ -3,6 +3,7 @@
  * responses included (so browsers can read problem details).
  */
 import { addErrorAnswerHeaders, SkyportError } from '../errors.js';
+import { isRequestImpl } from '../http/request.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { createMiddleware } from './create.js';
 
@@ -114,7 +115,7 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
       } catch (error) {
         // The error goes on as thrown, for middleware outside to catch and map; whatever error
         // this request ends in is answered with these headers (`toHttpError(error, req)`).
-        addErrorAnswerHeaders(req, headers);
+        if (isRequestImpl(req)) addErrorAnswerHeaders(req, headers);
         throw error;
       }
       return { ...response, headers: { ...response.headers, ...withVary(headers, response.headers.vary) } };

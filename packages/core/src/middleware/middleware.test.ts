@@ -232,6 +232,45 @@ describe('cors()', () => {
     expect(answered.headers['access-control-allow-credentials']).toBe('true');
   });
 
+  it('ignores what cors() asks for once the request was answered, and keeps nothing of a request run again', async () => {
+    // Prepare: timeout() answers 504 before the handler throws through cors().
+    const late = http({ method: 'GET' })
+      .use(timeout({ ms: 10, marginMs: 0 }))
+      .use(cors({ origin: ['https://a.example'] }))
+      .handle(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        throw new Conflict('too late');
+      });
+    const failing = http({ method: 'GET' }).handle(() => {
+      throw new Conflict('taken');
+    });
+    const withCors = http({ method: 'GET' })
+      .use(cors({ origin: ['https://a.example'] }))
+      .handle(() => {
+        throw new Conflict('not answered here');
+      });
+    const request = () => createHttpRequest({ method: 'GET', path: '/', headers: { origin: 'https://a.example' } });
+
+    // Act: the late throw passes through cors() after the 504 went out.
+    const timedOut = request();
+    const gaveUp = await runHttp(late, timedOut, ctx());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const afterwards = toHttpError(new Conflict('later'), timedOut);
+    const again = await runHttp(failing, timedOut, ctx());
+    // A cors() function dispatched directly, its request then answered by a function without cors().
+    const dispatched = request();
+    await expect(withCors.dispatch(dispatched, ctx())).rejects.toThrow('not answered here');
+    const mappedByCaller = toHttpError(new Conflict('mapped'), dispatched);
+    const answered = await runHttp(failing, dispatched, ctx());
+
+    // Assert
+    expect(gaveUp.status).toBe(504);
+    expect(afterwards.headers).toEqual({});
+    expect([again.status, again.headers['access-control-allow-origin']]).toEqual([409, undefined]);
+    expect(mappedByCaller.headers['access-control-allow-origin']).toBe('https://a.example');
+    expect([answered.status, answered.headers['access-control-allow-origin']]).toEqual([409, undefined]);
+  });
+
   it("adds its headers to the 404 or 400 of a path a single function's route cannot bind", async () => {
     const getUser = http({ method: 'GET', path: '/users/:id' })
       .use(cors({ origin: ['https://a.example'] }))
