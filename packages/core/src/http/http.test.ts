@@ -812,6 +812,77 @@ describe('responses', () => {
     });
   });
 
+  it('keeps the bytes of a Response whose text is in another charset or not valid UTF-8', async () => {
+    // Prepare
+    const answer = (bytes: number[], type: string) =>
+      runHttp(
+        http().handle(() => new Response(new Uint8Array(bytes), { headers: { 'content-type': type } })),
+        { method: 'GET', path: '/' },
+        ctx(),
+      );
+
+    // Act
+    const bodies = [
+      (await answer([0x63, 0x61, 0x66, 0xe9], 'text/plain; charset=iso-8859-1')).body,
+      (await answer([0x7b, 0x00, 0x7d, 0x00], 'application/json; charset=utf-16le')).body,
+      (await answer([0x61, 0xff, 0x62], 'text/plain')).body,
+      (await answer([0xef, 0xbb, 0xbf, 0x63, 0x61, 0x66, 0xc3, 0xa9], 'text/plain; Charset="UTF-8"')).body,
+    ];
+
+    // Assert
+    expect(bodies.slice(0, 3)).toEqual([
+      new Uint8Array([0x63, 0x61, 0x66, 0xe9]),
+      new Uint8Array([0x7b, 0x00, 0x7d, 0x00]),
+      new Uint8Array([0x61, 0xff, 0x62]),
+    ]);
+    expect(bodies[3]).toBe('\uFEFFcafé');
+  });
+
+  it('answers a Response.error() with a logged 500, with or without middleware', async () => {
+    // Prepare
+    const errored = http().handle(() => Response.error());
+    const wrapped = http()
+      .use(createMiddleware({ name: 'pass', handle: (_req, _ctx, next) => next() }))
+      .handle(() => Response.error());
+
+    // Act
+    const answers = [await call(errored, {}), await call(wrapped, {})];
+
+    // Assert
+    expect(answers.map((a) => [a.status, a.json?.status])).toEqual([
+      [500, 500],
+      [500, 500],
+    ]);
+  });
+
+  it('leaves out the connection headers and the length a handler or a middleware answers with', async () => {
+    // Prepare: the platform frames what it sends.
+    const framing = {
+      'transfer-encoding': 'chunked',
+      'content-length': '999',
+      connection: 'upgrade',
+      upgrade: 'websocket',
+      'x-kept': 'yes',
+    };
+    const given = http().handle(() => ({ status: 200, headers: framing, body: 'hello' }));
+    const noContent = http().handle(() => ({ status: 204, headers: { 'Content-Length': '5' } }));
+    const byMiddleware = http()
+      .use(
+        createMiddleware({
+          name: 'answer',
+          handle: async () => ({ status: 200, headers: framing, cookies: [], body: 'hello' }),
+        }),
+      )
+      .handle(() => 'never');
+
+    // Act
+    const answers = [await call(given, {}), await call(noContent, {}), await call(byMiddleware, {})];
+
+    // Assert
+    expect(answers.map((a) => Object.keys(a.headers).sort())).toEqual([['content-type', 'x-kept'], [], ['x-kept']]);
+    expect(answers.map((a) => a.body)).toEqual(['hello', undefined, 'hello']);
+  });
+
   it('reads a web body given as the body of a response init, with the init status and headers winning', async () => {
     const fn = http().handle(() => ({
       status: 201,

@@ -44,6 +44,21 @@ export function isHttpResponse(value: unknown): value is HttpResponse {
   );
 }
 
+/**
+ * Headers that describe one connection, not the message (RFC 9110 section 7.6.1), and the
+ * length, which is the platform's to set for the body it sends.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+]);
+
 /** A header name: an RFC 9110 token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not hold: control characters but tab (CR and LF above all), and non-Latin-1. */
@@ -83,9 +98,22 @@ export function checkResponse(response: HttpResponse): HttpResponse {
     throw new TypeError(`a response cannot have the status ${status}: it must be from 200 to 599`);
   }
   const headers = response.headers;
-  for (const name in headers) checkHeader(name, String(headers[name]));
+  let framing = false;
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name)) framing = true;
+    else checkHeader(name, String(headers[name]));
+  }
   for (const cookie of response.cookies) checkHeader('set-cookie', String(cookie));
-  return bodiless(status) && response.body !== undefined ? { ...response, body: undefined } : response;
+  const bodyless = bodiless(status) && response.body !== undefined;
+  if (!framing) return bodyless ? { ...response, body: undefined } : response;
+  return { ...response, headers: withoutFraming(headers), body: bodyless ? undefined : response.body };
+}
+
+/** `headers` without the connection headers and the length (see `HOP_BY_HOP`). */
+function withoutFraming(headers: Record<string, string>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name in headers) if (!HOP_BY_HOP.has(name)) kept[name] = headers[name] as string;
+  return kept;
 }
 
 function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Record<string, string> {
@@ -95,6 +123,9 @@ function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Recor
     const value: HeaderValue | undefined = input[key];
     if (value === undefined) continue;
     const name = key.toLowerCase();
+    // The platform frames what it sends: a length or a transfer coding given here would not
+    // describe it (and both at once is a request-smuggling ambiguity).
+    if (HOP_BY_HOP.has(name)) continue;
     if (name === 'set-cookie') {
       if (typeof value === 'string') cookies.push(value);
       else if (typeof value !== 'number') cookies.push(...value);
@@ -175,21 +206,6 @@ function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8A
 }
 
 /**
- * Headers that describe one connection, not the message (RFC 9110 section 7.6.1), and the
- * length, which is the platform's to set for the body it sends.
- */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'content-length',
-]);
-
-/**
  * The content codings `fetch()` undoes, handing over the decoded body with the header kept. It
  * undoes a list only when it knows every coding in it (`gzip, identity` stays encoded).
  */
@@ -206,6 +222,12 @@ const TEXTUAL = /^text\/|[/+]json|[/+]xml\b|javascript|urlencoded|ndjson|json-se
  * undid is dropped from a fetched response. A `Response` made in the handler keeps its coding.
  */
 function fromWebResponse(response: Response): Promise<HttpResponse> {
+  // `Response.error()` (status 0) is a network error, no answer any platform can send.
+  if (response.status < 200) {
+    return Promise.reject(
+      new TypeError(`a handler cannot answer a ${response.type} Response of status ${response.status}`),
+    );
+  }
   const headers: Record<string, string> = {};
   const cookies = response.headers.getSetCookie();
   const named = (response.headers.get('connection') ?? '').toLowerCase().split(',');
@@ -229,9 +251,30 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
       status: response.status,
       headers,
       cookies,
-      body: bytes.byteLength === 0 ? undefined : textual ? new TextDecoder().decode(bytes) : bytes,
+      body:
+        bytes.byteLength === 0
+          ? undefined
+          : ((textual ? utf8Text(bytes, headers['content-type']) : undefined) ?? bytes),
     };
   });
+}
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Text bytes as a string when that keeps them exactly: UTF-8 (named or implied) and valid.
+ * Bytes in another charset (an upstream answering in windows-1252 or UTF-16) or not valid UTF-8
+ * stay bytes, so every platform sends them as they were, under their own content type.
+ */
+function utf8Text(bytes: Uint8Array, contentType: string | undefined): string | undefined {
+  const charset = contentType === undefined ? undefined : CHARSET.exec(contentType)?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return undefined;
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 function decodedByFetch(codings: string): boolean {
