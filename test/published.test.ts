@@ -225,7 +225,7 @@ describe('the published packages', () => {
         (d) => `${relative(project, d.file?.fileName ?? '')}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
       ),
     ).toEqual([]);
-  });
+  }, 180_000);
 
   it('runs: the consumer imports every entry point and answers through toLambda and invoke()', () => {
     // Prepare
@@ -271,5 +271,5 @@ describe('the published packages', () => {
       expect(fileURLToPath(url)).toContain(join(project, 'node_modules/@skyport/'));
     }
     expect(existsSync(join(installed('node'), 'dist/cli.js'))).toBe(true);
-  });
+  }, 60_000);
 });
