@@ -28,7 +28,10 @@ export interface GcpRequest {
   /** The request target as the client sent it (Express). */
   readonly originalUrl?: string | undefined;
   readonly headers: IncomingHttpHeaders;
-  /** The exact body bytes, kept by the framework's body parsers. */
+  /**
+   * The body bytes, kept by the framework's body parsers: as sent, except that a gzip, deflate
+   * or br body with a content type arrives inflated (see docs/gcp.md).
+   */
   readonly rawBody?: Uint8Array | undefined;
   /** The framework's parsed body; never trusted for validation. */
   readonly body?: unknown | undefined;
