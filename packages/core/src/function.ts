@@ -73,39 +73,6 @@ function partValue(req: RequestImpl, part: Part): unknown {
   return part === 'query' ? req.query : req.params;
 }
 
-/** Failures found before the pipeline ran, for its innermost step to raise (see `deferFailure`). */
-const deferred = new WeakMap<object, unknown>();
-/** How many requests hold a deferred failure (none: nothing to look up). */
-let deferring = 0;
-
-/**
- * Has the innermost step of a function's pipeline raise `error` for `req` instead of running the
- * handler: a failure found before the pipeline (a path the function's route cannot bind) then
- * passes through its middleware, so `cors()` and logging see it as they see any other.
- *
- * @example
- * deferFailure(req, new NotFound('no route for GET /users'));
- */
-export function deferFailure(req: object, error: unknown): void {
-  if (!deferred.has(req)) deferring++;
-  deferred.set(req, error);
-}
-
-/**
- * The failure deferred for `req`, forgotten once taken; `undefined` when there is none. Called
- * by the innermost step, and when the request is answered (middleware may answer first).
- *
- * @example
- * const failure = takeDeferredFailure(req);
- */
-export function takeDeferredFailure(req: object): unknown {
-  if (deferring === 0 || !deferred.has(req)) return undefined;
-  const error = deferred.get(req);
-  deferred.delete(req);
-  deferring--;
-  return error;
-}
-
 /**
  * Validates the request parts the definition has schemas for (collecting the issues of every
  * part before failing once), then runs the handler and normalises its result.
@@ -206,10 +173,9 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
   // avoided await is a measurable share of a small request. Kept small, with the rare branches
   // in their own functions, so that it is inlined into the adapter's handler.
   return (req, ctx) => {
-    if (deferring !== 0) {
-      const failure = takeDeferredFailure(req);
-      if (failure !== undefined) return new Failure(failure);
-    }
+    // A path the route could not bind: raised here, so it passes through the middleware.
+    const deferred = req.deferred;
+    if (deferred !== undefined) return deferred;
     const method = req.method;
     if (method !== only && !allowsMethod(methods, method)) return refuse(method, allow);
     if (req.exceeds(limit)) return new Failure(tooLarge(limit));

@@ -6,7 +6,7 @@
 import { endContext } from './context.js';
 import { NotFound, quietly, SkyportError, toHttpError } from './errors.js';
 import { Failure } from './failure.js';
-import { deferFailure, PortableFunction, stepHttp, takeDeferredFailure, toResponse } from './function.js';
+import { PortableFunction, stepHttp, toResponse } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
 import { checkResponse, problemResponse } from './http/response.js';
 import { logFailure } from './log.js';
@@ -67,7 +67,9 @@ function bindInPipeline(pattern: PathPattern | undefined, req: RequestImpl): voi
   try {
     bind(pattern, req);
   } catch (error) {
-    deferFailure(req, error);
+    // Kept on the request for as long as it lives: a middleware may call `next()` after the
+    // request was answered (past `timeout()`), and the handler must not run then either.
+    req.deferred = new Failure(error);
   }
 }
 
@@ -140,6 +142,7 @@ export function respond(
 function again(req: RequestImpl): RequestImpl {
   req.answered = false;
   req.errorAnswerHeaders = undefined;
+  req.deferred = undefined;
   return req;
 }
 
@@ -185,8 +188,6 @@ function answer(
 function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
   endContext(ctx);
   close(req);
-  // A middleware may have answered before the innermost step raised a deferred failure.
-  takeDeferredFailure(req);
   return req.method === 'HEAD' && response.body !== undefined ? { ...response, body: undefined } : response;
 }
 
@@ -195,10 +196,7 @@ function fail(error: unknown, ctx: Context, method: unknown, req?: RequestImpl):
   endContext(ctx);
   // Only the headers asked for on this request: an error object may be thrown for many.
   const httpError = toHttpError(error, req);
-  if (req !== undefined) {
-    close(req);
-    takeDeferredFailure(req);
-  }
+  if (req !== undefined) close(req);
   if (httpError.status >= 500) logFailure(ctx.log, error, `${httpError.status} ${httpError.title}`);
   const response = problemResponse(httpError, ctx.requestId);
   return typeof method === 'string' && method.toUpperCase() === 'HEAD' ? { ...response, body: undefined } : response;

@@ -5,6 +5,7 @@
  */
 import { fromUtf8, utf8, utf8Length } from '../bytes.js';
 import { BadRequest, type ErrorAnswerState, quietly, UnsupportedMediaType } from '../errors.js';
+import type { Failure } from '../failure.js';
 import { setOwn } from '../own.js';
 import type { HeaderMap, HttpRequest } from '../types.js';
 import { parseCookieHeader } from './cookies.js';
@@ -226,6 +227,11 @@ class Request_ implements HttpRequest, ErrorAnswerState {
   answered = false;
   /** Headers `cors()` and the like asked for on the request's error answer. */
   errorAnswerHeaders: Readonly<Record<string, string>> | undefined = undefined;
+  /**
+   * A failure found before the pipeline ran (a path the function's route cannot bind), which its
+   * innermost step raises instead of running the handler, whenever a middleware calls `next()`.
+   */
+  deferred: Failure | undefined = undefined;
   #init: HttpRequestInit;
   #headers: Record<string, string> | undefined;
   /** The body in the form it was not given in (text of bytes, bytes of text), once asked for. */

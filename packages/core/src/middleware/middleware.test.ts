@@ -370,6 +370,37 @@ describe('timeout()', () => {
     expect(String(early.body)).toContain('"status":504');
   });
 
+  it('never runs the handler for a path the route cannot bind, when a middleware calls next() after the 504', async () => {
+    // Prepare: a middleware that waits longer than timeout() allows before calling next().
+    const calls: unknown[] = [];
+    const slow = createMiddleware<'http'>({
+      name: 'slow',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return next();
+      },
+    });
+    const deleteUser = (ms: number) =>
+      http({ method: 'DELETE', path: '/users/:id' })
+        .use(timeout({ ms, marginMs: 0 }))
+        .use(slow)
+        .handle((req) => {
+          calls.push({ ...req.params });
+          return { status: 204 };
+        });
+
+    // Act
+    const res = await runHttp(deleteUser(10), { method: 'DELETE', path: '/admin/everything' }, ctx());
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const bound = await runHttp(deleteUser(1000), { method: 'DELETE', path: '/users/7' }, ctx());
+
+    // Assert
+    expect(res.status).toBe(504);
+    expect(calls).toEqual([{ id: '7' }]);
+    expect(bound.status).toBe(204);
+  });
+
   it('fails a message that runs out of time so it is retried', async () => {
     const fn = queue({ name: 'q' })
       .use(timeout({ marginMs: 50 }))
