@@ -11,14 +11,14 @@ import { obj, str } from './util.js';
 let anonymous = 0;
 let region: string | undefined | null = null;
 
+/** The carrier of an invocation without a trace header to give. */
+const noTrace: TraceCarrier = Object.freeze({});
+
 /**
- * The X-Ray header of the running invocation. The runtime sets `_X_AMZN_TRACE_ID` per
- * invocation and runs one at a time, so the carrier reads it when asked instead of on every
- * invocation (an environment read costs as much as the rest of the mapping).
+ * How many Lambda contexts this process has made. The runtime sets `_X_AMZN_TRACE_ID` for the
+ * invocation it runs, one at a time: once a later one has begun, the variable names its trace.
  */
-const xray: TraceCarrier = Object.freeze(
-  Object.defineProperty({}, 'x-amzn-trace-id', { enumerable: true, get: () => process.env._X_AMZN_TRACE_ID }),
-) as TraceCarrier;
+let invocations = 0;
 
 /**
  * Creates the context of one invocation from the Lambda context (defensively: a missing or
@@ -42,20 +42,33 @@ class LambdaInit implements ContextInit {
   readonly kind: Kind;
   readonly raw: LambdaContext | undefined;
   readonly #functionName: string | undefined;
+  readonly #invocation: number;
   #requestId: string | undefined;
+  #trace: TraceCarrier | undefined;
 
   constructor(kind: Kind, lambda: LambdaContext | undefined, functionName: string | undefined) {
     this.kind = kind;
     this.raw = lambda;
     this.#functionName = functionName;
+    this.#invocation = ++invocations;
   }
 
   get cloud(): 'aws' {
     return 'aws';
   }
 
+  /**
+   * The X-Ray header of this invocation, read from `_X_AMZN_TRACE_ID` when first asked for rather
+   * than on every invocation (an environment read costs as much as the rest of the mapping). Asked
+   * for first after a later invocation began (work a handler left running past its timeout), it
+   * is left out rather than taken from the other invocation.
+   */
   get trace(): TraceCarrier {
-    return xray;
+    if (this.#trace === undefined) {
+      const header = this.#invocation === invocations ? process.env._X_AMZN_TRACE_ID : undefined;
+      this.#trace = header === undefined ? noTrace : Object.freeze({ 'x-amzn-trace-id': header });
+    }
+    return this.#trace;
   }
 
   get region(): string | undefined {

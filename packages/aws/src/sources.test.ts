@@ -80,6 +80,44 @@ describe('SQS', () => {
     ]);
   });
 
+  it("never gives an invocation the next one's X-Ray header, also to work left running past its end", async () => {
+    // Prepare: the runtime sets the variable before each invocation; the first handler reads it late.
+    const first = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    const second = 'Root=1-66666666-000000000000000000000002;Parent=2222222222222222;Sampled=1';
+    const read: (string | undefined)[] = [];
+    let late: Promise<void> | undefined;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const fn = schedule({ cron: '0 3 * * *' }).handle((_tick, ctx) => {
+      if (late === undefined) {
+        late = gate.then(() => {
+          read.push(ctx.trace['x-amzn-trace-id']);
+        });
+        return;
+      }
+      read.push(ctx.trace['x-amzn-trace-id']);
+    });
+    const handler = toLambda(fn);
+    const event = fixture('eventbridge/aws-lambda-dotnet__scheduled-event.json') as never;
+
+    // Act
+    try {
+      process.env._X_AMZN_TRACE_ID = first;
+      await handler(event, createLambdaContext());
+      process.env._X_AMZN_TRACE_ID = second;
+      await handler(event, createLambdaContext());
+      release();
+      await late;
+    } finally {
+      delete process.env._X_AMZN_TRACE_ID;
+    }
+
+    // Assert: the late read gets no header rather than the other invocation's.
+    expect(read).toEqual([second, undefined]);
+  });
+
   it('reports exactly the failed messages, including schema failures', async () => {
     const fn = queue({ name: 'q', body: z.object({ n: z.number() }) }).handle((msg) => {
       if (msg.body.n === 2) throw new Error('boom');
