@@ -335,8 +335,8 @@ export class SkyportError extends Error {
  * Normalises anything thrown into an `HttpError`: an `HttpError` stays as it is, a
  * `SkyportError` with validation issues becomes 422, a `TIMEOUT` one or a `TimeoutError` (the
  * reason of `ctx.signal` and of `AbortSignal.timeout()`) 504, an `http-errors` error (middy's
- * `createError`) its own status, anything else a 500 that hides its message (the original is
- * kept as `cause`).
+ * `createError`) its own status, anything else (a value that throws when read, a revoked Proxy,
+ * included) a 500 that hides its message (the original is kept as `cause`). It never throws.
  *
  * Given the request being answered, the result also carries the headers middleware inside asked
  * for on that request's error answer (`cors()` lets errors pass as thrown and asks for its
@@ -354,10 +354,26 @@ export function toHttpError(error: unknown, req?: HttpRequest): HttpError {
   const base = httpErrorOf(error);
   // A request made by hand has no such field: nothing was asked for on it.
   const asked = (req as Partial<ErrorAnswerState> | undefined)?.errorAnswerHeaders;
-  return asked === undefined ? base : withAsked(base, asked);
+  if (asked === undefined) return base;
+  try {
+    return withAsked(base, asked);
+  } catch {
+    // An `HttpError` that throws when its fields are copied (a Proxy of one).
+    return withAsked(new InternalServerError(undefined, { cause: error }), asked);
+  }
 }
 
 function httpErrorOf(error: unknown): HttpError {
+  try {
+    return readHttpError(error);
+  } catch {
+    // A value that throws when read (a lazily loaded error's getter, a revoked Proxy) is a
+    // failure of the code that threw it: a 500 that hides it, the original kept as `cause`.
+    return new InternalServerError(undefined, { cause: error });
+  }
+}
+
+function readHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) {
     // A redirect or an error status; anything else (`HttpError(200)`, `HttpError(1000)`) is a
     // mistake of the code that threw it, answered as one.

@@ -4,7 +4,7 @@
  * platform retries), and `runBatch` (in `batch.ts`) runs a batch with its failure semantics.
  */
 import { endContext } from './context.js';
-import { NotFound, quietly, SkyportError, toHttpError } from './errors.js';
+import { InternalServerError, NotFound, quietly, SkyportError, toHttpError } from './errors.js';
 import { Failure } from './failure.js';
 import { PortableFunction, stepHttp, toResponse } from './function.js';
 import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
@@ -195,10 +195,17 @@ function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpRespo
 function fail(error: unknown, ctx: Context, method: unknown, req?: RequestImpl): HttpResponse {
   endContext(ctx);
   // Only the headers asked for on this request: an error object may be thrown for many.
-  const httpError = toHttpError(error, req);
+  let httpError = toHttpError(error, req);
+  let response: HttpResponse;
+  try {
+    response = problemResponse(httpError, ctx.requestId);
+  } catch {
+    // An error that throws as it is rendered (a header or an extension member whose read throws).
+    httpError = toHttpError(new InternalServerError(undefined, { cause: error }), req);
+    response = problemResponse(httpError, ctx.requestId);
+  }
   if (req !== undefined) close(req);
   if (httpError.status >= 500) logFailure(ctx.log, error, `${httpError.status} ${httpError.title}`);
-  const response = problemResponse(httpError, ctx.requestId);
   return typeof method === 'string' && method.toUpperCase() === 'HEAD' ? { ...response, body: undefined } : response;
 }
 
