@@ -353,7 +353,7 @@ export class SkyportError extends Error {
 export function toHttpError(error: unknown, req?: HttpRequest): HttpError {
   const base = httpErrorOf(error);
   // A request made by hand has no such field: nothing was asked for on it.
-  const asked = (req as Partial<ErrorAnswerState> | undefined)?.errorAnswerHeaders;
+  const asked = (req as Partial<ErrorAnswerState> | undefined)?.[errorAnswerHeaders];
   if (asked === undefined) return base;
   try {
     return withAsked(base, asked);
@@ -498,15 +498,21 @@ export function withHeaders(error: HttpError, headers: Readonly<Record<string, s
   return copy;
 }
 
+/** Whether a request was answered (see `ErrorAnswerState`). */
+export const answered: unique symbol = Symbol('skyport.answered');
+/** The headers asked for on a request's error answer (see `ErrorAnswerState`). */
+export const errorAnswerHeaders: unique symbol = Symbol('skyport.errorAnswerHeaders');
+
 /**
  * What a request keeps about its error answer (the runtime request class has these fields), so
- * nothing of one request outlives it or reaches another's answer.
+ * nothing of one request outlives it or reaches another's answer. Keyed by symbols, so they stay
+ * out of `Object.keys(req)`, `JSON.stringify(req)` and logged requests.
  */
 export interface ErrorAnswerState {
   /** Set once the request is answered: headers asked for afterwards are ignored. */
-  answered: boolean;
+  [answered]: boolean;
   /** The headers middleware asked for on the request's error answer (`addErrorAnswerHeaders`). */
-  errorAnswerHeaders: Readonly<Record<string, string>> | undefined;
+  [errorAnswerHeaders]: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -520,9 +526,9 @@ export interface ErrorAnswerState {
  * addErrorAnswerHeaders(req, { 'access-control-allow-origin': origin, vary: 'Origin' });
  */
 export function addErrorAnswerHeaders(req: ErrorAnswerState, headers: Readonly<Record<string, string>>): void {
-  if (req.answered) return;
-  const asked = req.errorAnswerHeaders;
-  req.errorAnswerHeaders = asked === undefined ? headers : { ...asked, ...headers };
+  if (req[answered]) return;
+  const asked = req[errorAnswerHeaders];
+  req[errorAnswerHeaders] = asked === undefined ? headers : { ...asked, ...headers };
 }
 
 /** `error` with `headers` added, `Vary` fields merged with its own. */

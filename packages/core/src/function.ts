@@ -14,7 +14,7 @@ import {
 } from './errors.js';
 import { isPayloadEvent } from './events.js';
 import { Failure } from './failure.js';
-import { DEFAULT_BODY_LIMIT, isRequestImpl, type RequestImpl } from './http/request.js';
+import { DEFAULT_BODY_LIMIT, deferredFailure, isRequestImpl, type RequestImpl } from './http/request.js';
 import { isHttpResponse, isResponseInit, normalizeResponse } from './http/response.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
 import { compilePath, type PathPattern } from './path.js';
@@ -174,7 +174,7 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
   // in their own functions, so that it is inlined into the adapter's handler.
   return (req, ctx) => {
     // A path the route could not bind: raised here, so it passes through the middleware.
-    const deferred = req.deferred;
+    const deferred = req[deferredFailure];
     if (deferred !== undefined) return deferred;
     const method = req.method;
     if (method !== only && !allowsMethod(methods, method)) return refuse(method, allow);

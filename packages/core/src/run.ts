@@ -4,10 +4,24 @@
  * platform retries), and `runBatch` (in `batch.ts`) runs a batch with its failure semantics.
  */
 import { endContext } from './context.js';
-import { InternalServerError, NotFound, quietly, SkyportError, toHttpError } from './errors.js';
+import {
+  answered,
+  errorAnswerHeaders,
+  InternalServerError,
+  NotFound,
+  quietly,
+  SkyportError,
+  toHttpError,
+} from './errors.js';
 import { Failure } from './failure.js';
 import { PortableFunction, stepHttp, toResponse } from './function.js';
-import { createHttpRequest, type HttpRequestInit, isRequestImpl, type RequestImpl } from './http/request.js';
+import {
+  createHttpRequest,
+  deferredFailure,
+  type HttpRequestInit,
+  isRequestImpl,
+  type RequestImpl,
+} from './http/request.js';
 import { checkResponse, problemResponse } from './http/response.js';
 import { logFailure } from './log.js';
 import { compilePath, type PathPattern } from './path.js';
@@ -69,7 +83,7 @@ function bindInPipeline(pattern: PathPattern | undefined, req: RequestImpl): voi
   } catch (error) {
     // Kept on the request for as long as it lives: a middleware may call `next()` after the
     // request was answered (past `timeout()`), and the handler must not run then either.
-    req.deferred = new Failure(error);
+    req[deferredFailure] = new Failure(error);
   }
 }
 
@@ -140,16 +154,16 @@ export function respond(
 
 /** A request made by `createHttpRequest()`, run as if new (it may have been answered before). */
 function again(req: RequestImpl): RequestImpl {
-  req.answered = false;
-  req.errorAnswerHeaders = undefined;
-  req.deferred = undefined;
+  req[answered] = false;
+  req[errorAnswerHeaders] = undefined;
+  req[deferredFailure] = undefined;
   return req;
 }
 
 /** Marks `req` answered: what middleware still running asks for on it has no effect. */
 function close(req: RequestImpl): void {
-  req.answered = true;
-  req.errorAnswerHeaders = undefined;
+  req[answered] = true;
+  req[errorAnswerHeaders] = undefined;
 }
 
 function notHttp(fn: SkyportFunction<'http'>): SkyportError {

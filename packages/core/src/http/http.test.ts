@@ -9,6 +9,7 @@ import { http } from '../builders.js';
 import { createContext } from '../context.js';
 import { HttpError, Unauthorized } from '../errors.js';
 import { setLogDestination } from '../log.js';
+import { cors } from '../middleware/cors.js';
 import { createMiddleware } from '../middleware/create.js';
 import { router } from '../router.js';
 import { respond, runHttp } from '../run.js';
@@ -234,6 +235,31 @@ describe('the portable request', () => {
 
     // Assert
     expect(statuses).toEqual([302, 302, 500, 302, 500, 302, 302, 302, 500, 302, 500, 302]);
+  });
+
+  it("keeps the pipeline's own state out of the request's keys and its JSON, as a logged request shows them", async () => {
+    // Prepare: a request that goes through cors() and a path its route cannot bind.
+    let seen: HttpRequest | undefined;
+    const fn = http({ method: 'GET', path: '/users/:id' })
+      .use(
+        createMiddleware({
+          name: 'see',
+          handle: (req, _ctx, next) => {
+            seen = req;
+            return next();
+          },
+        }),
+      )
+      .use(cors())
+      .handle(() => 'never');
+
+    // Act
+    const res = await call(fn, { path: '/users', headers: { origin: 'https://app.example' } });
+
+    // Assert
+    expect(res.status).toBe(404);
+    expect(Object.keys(seen ?? {})).toEqual(['method', 'route']);
+    expect(JSON.parse(JSON.stringify(seen))).toEqual({ method: 'GET', route: '/users/:id' });
   });
 
   it('drops a leading byte order mark alike from a text body and from bytes, and keeps it in rawBody', async () => {

@@ -4,7 +4,14 @@
  * (header normalisation, query, cookies, body parsing) are computed on first read.
  */
 import { fromUtf8, utf8, utf8Length } from '../bytes.js';
-import { BadRequest, type ErrorAnswerState, quietly, UnsupportedMediaType } from '../errors.js';
+import {
+  answered,
+  BadRequest,
+  type ErrorAnswerState,
+  errorAnswerHeaders,
+  quietly,
+  UnsupportedMediaType,
+} from '../errors.js';
 import type { Failure } from '../failure.js';
 import { setOwn } from '../own.js';
 import type { HeaderMap, HttpRequest } from '../types.js';
@@ -174,6 +181,9 @@ function parseForm(text: string): Record<string, string> {
 
 const unparsed = Symbol('unparsed');
 
+/** The key of a request's deferred failure (a symbol, so it stays out of `Object.keys(req)`). */
+export const deferredFailure: unique symbol = Symbol('skyport.deferred');
+
 /** The parts of a request that are rarely read, kept apart so a small request allocates less. */
 interface Extra {
   /** The path without the query it carried, when it carried one. */
@@ -224,14 +234,14 @@ class Request_ implements HttpRequest, ErrorAnswerState {
   readonly method: string;
   route: string | undefined;
   /** Set when `respond()` answered the request (reset when a request is run again). */
-  answered = false;
+  [answered] = false;
   /** Headers `cors()` and the like asked for on the request's error answer. */
-  errorAnswerHeaders: Readonly<Record<string, string>> | undefined = undefined;
+  [errorAnswerHeaders]: Readonly<Record<string, string>> | undefined = undefined;
   /**
    * A failure found before the pipeline ran (a path the function's route cannot bind), which its
    * innermost step raises instead of running the handler, whenever a middleware calls `next()`.
    */
-  deferred: Failure | undefined = undefined;
+  [deferredFailure]: Failure | undefined = undefined;
   #init: HttpRequestInit;
   #headers: Record<string, string> | undefined;
   /** The body in the form it was not given in (text of bytes, bytes of text), once asked for. */
