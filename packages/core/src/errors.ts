@@ -500,6 +500,8 @@ export function withHeaders(error: HttpError, headers: Readonly<Record<string, s
 
 /** Whether a request was answered (see `ErrorAnswerState`). */
 export const answered: unique symbol = Symbol('skyport.answered');
+/** How many runs of a request are under way (see `ErrorAnswerState`). */
+export const running: unique symbol = Symbol('skyport.running');
 /** The headers asked for on a request's error answer (see `ErrorAnswerState`). */
 export const errorAnswerHeaders: unique symbol = Symbol('skyport.errorAnswerHeaders');
 
@@ -511,6 +513,11 @@ export const errorAnswerHeaders: unique symbol = Symbol('skyport.errorAnswerHead
 export interface ErrorAnswerState {
   /** Set once the request is answered: headers asked for afterwards are ignored. */
   [answered]: boolean;
+  /**
+   * How many `respond()` runs of the request are under way: a handler may run another function
+   * on its own request, whose answer does not answer the request for the outer run.
+   */
+  [running]: number;
   /** The headers middleware asked for on the request's error answer (`addErrorAnswerHeaders`). */
   [errorAnswerHeaders]: Readonly<Record<string, string>> | undefined;
 }

@@ -10,6 +10,7 @@ import {
   InternalServerError,
   NotFound,
   quietly,
+  running,
   SkyportError,
   toHttpError,
 } from './errors.js';
@@ -131,7 +132,7 @@ export function respond(
   let req: RequestImpl | undefined;
   try {
     if (fn.kind !== 'http') throw notHttp(fn);
-    req = isRequestImpl(request) ? again(request) : (createHttpRequest(request as HttpRequestInit) as RequestImpl);
+    req = isRequestImpl(request) ? again(request) : begin(createHttpRequest(request as HttpRequestInit) as RequestImpl);
     // Skyport's own functions leave the outermost middleware's result to `answer`, which
     // normalises it in the same promise step.
     const own = fn instanceof PortableFunction;
@@ -152,16 +153,37 @@ export function respond(
   }
 }
 
-/** A request made by `createHttpRequest()`, run as if new (it may have been answered before). */
-function again(req: RequestImpl): RequestImpl {
-  req[answered] = false;
-  req[errorAnswerHeaders] = undefined;
-  req[deferredFailure] = undefined;
+/** A request made for this run: the one run of it under way. */
+function begin(req: RequestImpl): RequestImpl {
+  req[running] = 1;
   return req;
 }
 
-/** Marks `req` answered: what middleware still running asks for on it has no effect. */
+/**
+ * A request made by `createHttpRequest()`, run again: as if new when no run of it is under way
+ * (it may have been answered before), else as part of the run under way (a handler running
+ * another function on its own request).
+ */
+function again(req: RequestImpl): RequestImpl {
+  if (req[running] === 0) {
+    req[answered] = false;
+    req[errorAnswerHeaders] = undefined;
+    req[deferredFailure] = undefined;
+  }
+  req[running]++;
+  return req;
+}
+
+/**
+ * Ends a run of `req`; the last one under way marks it answered: what middleware still running
+ * asks for on it has no effect.
+ */
 function close(req: RequestImpl): void {
+  if (req[running] > 1) {
+    req[running]--;
+    return;
+  }
+  req[running] = 0;
   req[answered] = true;
   req[errorAnswerHeaders] = undefined;
 }
@@ -202,7 +224,14 @@ function answer(
 function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
   endContext(ctx);
   close(req);
-  return req.method === 'HEAD' && response.body !== undefined ? { ...response, body: undefined } : response;
+  if (req.method === 'HEAD') return response.body !== undefined ? { ...response, body: undefined } : response;
+  // A length given without content describes the content of a HEAD or 304 answer only: sent
+  // beside no content otherwise, the client would wait for bytes that never come.
+  if (response.body === undefined && response.status !== 304 && response.headers['content-length'] !== undefined) {
+    const { 'content-length': _, ...headers } = response.headers;
+    return { ...response, headers };
+  }
+  return response;
 }
 
 /** The problem+json answer to an error (its headers alone for a HEAD request). */

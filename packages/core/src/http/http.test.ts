@@ -13,7 +13,7 @@ import { cors } from '../middleware/cors.js';
 import { createMiddleware } from '../middleware/create.js';
 import { router } from '../router.js';
 import { respond, runHttp } from '../run.js';
-import type { HttpRequest, SkyportFunction } from '../types.js';
+import type { HttpRequest, HttpResponse, SkyportFunction } from '../types.js';
 import { createHttpRequest, type HttpRequestInit, type RequestImpl } from './request.js';
 
 const ctx = () =>
@@ -853,6 +853,8 @@ describe('responses', () => {
       (await answer([0x7b, 0x00, 0x7d, 0x00], 'application/json; charset=utf-16le')).body,
       (await answer([0x61, 0xff, 0x62], 'text/plain')).body,
       (await answer([0xef, 0xbb, 0xbf, 0x63, 0x61, 0x66, 0xc3, 0xa9], 'text/plain; Charset="UTF-8"')).body,
+      (await answer([0x3c, 0x70, 0x3e, 0x68, 0x69], 'text/html; charset=us-ascii')).body,
+      (await answer([0x68, 0x69], 'text/plain; charset=iso-8859-1')).body,
     ];
 
     // Assert
@@ -861,7 +863,8 @@ describe('responses', () => {
       new Uint8Array([0x7b, 0x00, 0x7d, 0x00]),
       new Uint8Array([0x61, 0xff, 0x62]),
     ]);
-    expect(bodies[3]).toBe('\uFEFFcafé');
+    // ASCII reads as ASCII in an ASCII-compatible charset: kept as text, its bytes the same.
+    expect(bodies.slice(3)).toEqual(['\uFEFFcafé', '<p>hi', 'hi']);
   });
 
   it('answers a Response.error() with a logged 500, with or without middleware', async () => {
@@ -881,8 +884,8 @@ describe('responses', () => {
     ]);
   });
 
-  it('leaves out the connection headers and the length a handler or a middleware answers with', async () => {
-    // Prepare: the platform frames what it sends.
+  it('leaves the framing to the platform: a given length, transfer coding or connection header is left out, unless it describes no content or asks to close', async () => {
+    // Prepare
     const framing = {
       'transfer-encoding': 'chunked',
       'content-length': '999',
@@ -890,23 +893,59 @@ describe('responses', () => {
       upgrade: 'websocket',
       'x-kept': 'yes',
     };
-    const given = http().handle(() => ({ status: 200, headers: framing, body: 'hello' }));
-    const noContent = http().handle(() => ({ status: 204, headers: { 'Content-Length': '5' } }));
-    const byMiddleware = http()
-      .use(
-        createMiddleware({
-          name: 'answer',
-          handle: async () => ({ status: 200, headers: framing, cookies: [], body: 'hello' }),
-        }),
-      )
-      .handle(() => 'never');
+    const answering = (response: HttpResponse) =>
+      http()
+        .use(createMiddleware({ name: 'answer', handle: async () => response }))
+        .handle(() => 'never');
+    const cases = [
+      http().handle(() => ({ status: 200, headers: framing, body: 'hello' })),
+      http().handle(() => ({ status: 204, headers: { 'Content-Length': '5' } })),
+      answering({ status: 200, headers: framing, cookies: [], body: 'hello' }),
+      answering({
+        status: 200,
+        headers: { 'Content-Length': '999', 'Transfer-Encoding': 'chunked', 'x-kept': 'yes' },
+        cookies: [],
+        body: 'hi',
+      }),
+      // A HEAD answer that gives the size of what a GET would send, and one that closes.
+      http().handle(() => ({ status: 200, headers: { 'content-length': '1234', connection: 'Close' } })),
+      answering({ status: 200, headers: { 'content-length': '1234' }, cookies: [], body: undefined }),
+      http().handle(() => {
+        throw new HttpError(503, 'upstream down', {
+          headers: { 'retry-after': '5', 'content-length': '3', 'transfer-encoding': 'chunked', connection: 'close' },
+        });
+      }),
+    ];
 
     // Act
-    const answers = [await call(given, {}), await call(noContent, {}), await call(byMiddleware, {})];
+    const answers = [];
+    for (const fn of cases) answers.push(await call(fn, {}));
+    const heads = [];
+    for (const fn of cases.slice(4, 6)) heads.push(await call(fn, { method: 'HEAD' }));
 
-    // Assert
-    expect(answers.map((a) => Object.keys(a.headers).sort())).toEqual([['content-type', 'x-kept'], [], ['x-kept']]);
-    expect(answers.map((a) => a.body)).toEqual(['hello', undefined, 'hello']);
+    // Assert: a length without content stays only on a HEAD answer, whose content it describes.
+    expect(answers.map((a) => a.headers)).toEqual([
+      { 'x-kept': 'yes', 'content-type': 'text/plain; charset=utf-8' },
+      {},
+      { 'x-kept': 'yes' },
+      { 'x-kept': 'yes' },
+      { connection: 'Close' },
+      {},
+      { 'retry-after': '5', connection: 'close', 'content-type': 'application/problem+json' },
+    ]);
+    expect(answers.map((a) => a.body)).toEqual([
+      'hello',
+      undefined,
+      'hello',
+      'hi',
+      undefined,
+      undefined,
+      expect.any(String),
+    ]);
+    expect(heads.map((a) => a.headers)).toEqual([
+      { 'content-length': '1234', connection: 'Close' },
+      { 'content-length': '1234' },
+    ]);
   });
 
   it('reads a web body given as the body of a response init, with the init status and headers winning', async () => {

@@ -10,6 +10,7 @@ import {
   type ErrorAnswerState,
   errorAnswerHeaders,
   quietly,
+  running,
   UnsupportedMediaType,
 } from '../errors.js';
 import type { Failure } from '../failure.js';
@@ -235,6 +236,8 @@ class Request_ implements HttpRequest, ErrorAnswerState {
   route: string | undefined;
   /** Set when `respond()` answered the request (reset when a request is run again). */
   [answered] = false;
+  /** How many `respond()` runs of the request are under way. */
+  [running] = 0;
   /** Headers `cors()` and the like asked for on the request's error answer. */
   [errorAnswerHeaders]: Readonly<Record<string, string>> | undefined = undefined;
   /**

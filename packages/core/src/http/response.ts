@@ -59,6 +59,19 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
+/**
+ * Whether a header a handler or a middleware gave (`name` lower case) is the platform's to set:
+ * the framing always (a transfer coding beside the length the platform sets is a
+ * request-smuggling ambiguity); the length when there is content it measures itself, or none may
+ * be sent (204); `Connection` unless it asks to close the connection. A length kept describes
+ * content not sent (a HEAD answer that gives the size of a download).
+ */
+function platformOwned(name: string, value: string, measured: boolean): boolean {
+  if (name === 'content-length') return measured;
+  if (name === 'connection') return value.trim().toLowerCase() !== 'close';
+  return HOP_BY_HOP.has(name);
+}
+
 /** A header name: an RFC 9110 token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not hold: control characters but tab (CR and LF above all), and non-Latin-1. */
@@ -81,7 +94,9 @@ function checkHeader(name: string, value: string): void {
     throw new TypeError(`the response header "${name}" holds a character no HTTP header may carry (CR, LF, NUL, ...)`);
   }
   // Cookies differ from one response to the next, and hold secrets best not kept around.
-  if (name !== 'set-cookie' && (passed.size < rememberedHeaders || passed.has(name))) passed.set(name, value);
+  // Nor are the headers whose fate depends on the response (see `platformOwned`).
+  if (name === 'set-cookie' || HOP_BY_HOP.has(name.toLowerCase())) return;
+  if (passed.size < rememberedHeaders || passed.has(name)) passed.set(name, value);
 }
 
 /**
@@ -98,21 +113,28 @@ export function checkResponse(response: HttpResponse): HttpResponse {
     throw new TypeError(`a response cannot have the status ${status}: it must be from 200 to 599`);
   }
   const headers = response.headers;
-  let framing = false;
+  const body = bodiless(status) ? undefined : response.body;
+  const measured = body !== undefined || status === 204;
+  let owned = false;
   for (const name in headers) {
-    if (HOP_BY_HOP.has(name)) framing = true;
-    else checkHeader(name, String(headers[name]));
+    const value = String(headers[name]);
+    // A name that passed before is none of the platform's (those are never remembered).
+    if (passed.get(name) === value) continue;
+    if (platformOwned(name.toLowerCase(), value, measured)) owned = true;
+    else checkHeader(name, value);
   }
   for (const cookie of response.cookies) checkHeader('set-cookie', String(cookie));
-  const bodyless = bodiless(status) && response.body !== undefined;
-  if (!framing) return bodyless ? { ...response, body: undefined } : response;
-  return { ...response, headers: withoutFraming(headers), body: bodyless ? undefined : response.body };
+  if (!owned) return body === response.body ? response : { ...response, body };
+  return { ...response, headers: withoutOwned(headers, measured), body };
 }
 
-/** `headers` without the connection headers and the length (see `HOP_BY_HOP`). */
-function withoutFraming(headers: Record<string, string>): Record<string, string> {
+/** `headers` without those the platform sets (see `platformOwned`). */
+function withoutOwned(headers: Readonly<Record<string, string>>, measured: boolean): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const name in headers) if (!HOP_BY_HOP.has(name)) kept[name] = headers[name] as string;
+  for (const name in headers) {
+    const value = headers[name] as string;
+    if (!platformOwned(name.toLowerCase(), String(value), measured)) kept[name] = value;
+  }
   return kept;
 }
 
@@ -123,15 +145,14 @@ function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Recor
     const value: HeaderValue | undefined = input[key];
     if (value === undefined) continue;
     const name = key.toLowerCase();
-    // The platform frames what it sends: a length or a transfer coding given here would not
-    // describe it (and both at once is a request-smuggling ambiguity).
-    if (HOP_BY_HOP.has(name)) continue;
     if (name === 'set-cookie') {
       if (typeof value === 'string') cookies.push(value);
       else if (typeof value !== 'number') cookies.push(...value);
       continue;
     }
     const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : value.join(', ');
+    // The length is settled once the body is (see `withLength`).
+    if (name !== 'content-length' && platformOwned(name, text, true)) continue;
     checkHeader(name, text);
     headers[name] = text;
   }
@@ -261,15 +282,25 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
 
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Charsets whose code units are wider than a byte, so ASCII bytes are no ASCII text in them. */
+const WIDE_CHARSET = /^(?:utf-?(?:16|32)|ucs-?[24]|unicode)/;
+
+function ascii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) > 0x7f) return false;
+  return true;
+}
 
 /**
- * Text bytes as a string when that keeps them exactly: UTF-8 (named or implied) and valid.
- * Bytes in another charset (an upstream answering in windows-1252 or UTF-16) or not valid UTF-8
- * stay bytes, so every platform sends them as they were, under their own content type.
+ * Text bytes as a string when that keeps them exactly: UTF-8 (named or implied) and valid, or
+ * ASCII in a charset that reads ASCII bytes as ASCII (all but UTF-16 and UTF-32). Bytes in
+ * another charset (an upstream answering in windows-1252 or UTF-16) or not valid UTF-8 stay
+ * bytes, so every platform sends them as they were, under their own content type.
  */
 function utf8Text(bytes: Uint8Array, contentType: string | undefined): string | undefined {
   const charset = contentType === undefined ? undefined : CHARSET.exec(contentType)?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return undefined;
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    if (WIDE_CHARSET.test(charset) || !ascii(bytes)) return undefined;
+  }
   try {
     return strictUtf8.decode(bytes);
   } catch {
@@ -307,12 +338,31 @@ function withWebBody(
   cookies: string[],
   web: Response,
 ): Promise<HttpResponse> {
-  return fromWebResponse(web).then((read) => ({
-    status,
-    headers: { ...read.headers, ...headers },
-    cookies: [...read.cookies, ...cookies],
-    body: bodiless(status) ? undefined : read.body,
-  }));
+  return fromWebResponse(web).then((read) => {
+    const body = bodiless(status) ? undefined : read.body;
+    return {
+      status,
+      headers: withLength({ ...read.headers, ...headers }, status, body),
+      cookies: [...read.cookies, ...cookies],
+      body,
+    };
+  });
+}
+
+/** `headers` without a given length where the platform measures the content (see `platformOwned`). */
+function withLength(
+  headers: Record<string, string>,
+  status: number,
+  body: string | Uint8Array | undefined,
+): Record<string, string> {
+  if (
+    headers['content-length'] === undefined ||
+    !platformOwned('content-length', '', body !== undefined || status === 204)
+  ) {
+    return headers;
+  }
+  const { 'content-length': _, ...rest } = headers;
+  return rest;
 }
 
 /** Statuses whose response has no content: 204, 205 (RFC 9110 15.3.6) and 304. */
@@ -360,7 +410,7 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
     const web = typeof result.body === 'object' && result.body !== null ? webBodyOf(result.body) : undefined;
     if (web !== undefined) return withWebBody(status, headers, cookies, web);
     const body = bodiless(status) ? undefined : bodyOf(result.body, headers);
-    return { status, headers, cookies, body };
+    return { status, headers: withLength(headers, status, body), cookies, body };
   }
   if (isPlainData(result)) {
     return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(result) };
@@ -385,8 +435,10 @@ export function problemResponse(error: HttpError, requestId: string | undefined)
     const raw = error.headers[key];
     if (raw === undefined) continue;
     const value = String(raw);
-    // The error is being answered already: a header no platform can send is left out.
-    if (TOKEN.test(key) && !UNSENDABLE.test(value)) headers[key.toLowerCase()] = value;
+    const name = key.toLowerCase();
+    // The error is being answered already: a header no platform can send is left out, and so
+    // are those the platform sets for the problem it sends.
+    if (TOKEN.test(key) && !UNSENDABLE.test(value) && !platformOwned(name, value, true)) headers[name] = value;
   }
   headers['content-type'] = 'application/problem+json';
   const problem = problemDetails(error, requestId);

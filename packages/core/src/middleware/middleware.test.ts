@@ -271,6 +271,31 @@ describe('cors()', () => {
     expect([answered.status, answered.headers['access-control-allow-origin']]).toEqual([409, undefined]);
   });
 
+  it('keeps its headers for the error answer of a handler that ran another function on its own request', async () => {
+    // Prepare: the inner run answers before the outer handler throws through cors().
+    const inner = http({ method: 'GET' }).handle(() => ({ status: 503, body: 'down' }));
+    const outer = http({ method: 'GET' })
+      .use(cors({ origin: ['https://a.example'] }))
+      .handle(async (req) => {
+        const upstream = await runHttp(inner, req, ctx());
+        if (upstream.status !== 200) throw new Conflict(`upstream answered ${upstream.status}`);
+        return upstream;
+      });
+
+    // Act
+    const fresh = await runHttp(outer, { method: 'GET', path: '/', headers: { origin: 'https://a.example' } }, ctx());
+    const made = await runHttp(
+      outer,
+      createHttpRequest({ method: 'GET', path: '/', headers: { origin: 'https://a.example' } }),
+      ctx(),
+    );
+
+    // Assert
+    for (const res of [fresh, made]) {
+      expect([res.status, res.headers['access-control-allow-origin']]).toEqual([409, 'https://a.example']);
+    }
+  });
+
   it("adds its headers to the 404 or 400 of a path a single function's route cannot bind", async () => {
     const getUser = http({ method: 'GET', path: '/users/:id' })
       .use(cors({ origin: ['https://a.example'] }))
