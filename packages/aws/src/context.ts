@@ -11,8 +11,14 @@ import { obj, str } from './util.js';
 let anonymous = 0;
 let region: string | undefined | null = null;
 
-/** The carrier of an invocation without a trace header to give. */
-const noTrace: TraceCarrier = Object.freeze({});
+/**
+ * The carrier of an invocation without a trace header to give. It has the header as an own
+ * property all the same (undefined, not enumerated), so that core's tracing does not look for it
+ * in the environment, where a later invocation's may be.
+ */
+const noTrace = Object.freeze(
+  Object.defineProperty({}, 'x-amzn-trace-id', { value: undefined, enumerable: false }),
+) as TraceCarrier;
 
 /**
  * How many Lambda contexts this process has made. The runtime sets `_X_AMZN_TRACE_ID` for the

@@ -14,6 +14,7 @@ import {
   storage,
   stream,
 } from '@skyport/core';
+import { tracing } from '@skyport/core/tracing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as aws from '../../testing/src/raw/aws.js';
@@ -84,21 +85,25 @@ describe('SQS', () => {
     // Prepare: the runtime sets the variable before each invocation; the first handler reads it late.
     const first = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
     const second = 'Root=1-66666666-000000000000000000000002;Parent=2222222222222222;Sampled=1';
-    const read: (string | undefined)[] = [];
+    const read: (string | undefined)[][] = [];
     let late: Promise<void> | undefined;
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const fn = schedule({ cron: '0 3 * * *' }).handle((_tick, ctx) => {
-      if (late === undefined) {
-        late = gate.then(() => {
-          read.push(ctx.trace['x-amzn-trace-id']);
-        });
-        return;
-      }
-      read.push(ctx.trace['x-amzn-trace-id']);
-    });
+    // tracing() without an SDK parses the parent when `ctx.traceId` is first read.
+    const fn = schedule({ cron: '0 3 * * *' })
+      .use(tracing())
+      .handle((_tick, ctx) => {
+        const reading = () => {
+          read.push([ctx.trace['x-amzn-trace-id'], ctx.traceId]);
+        };
+        if (late === undefined) {
+          late = gate.then(reading);
+          return;
+        }
+        reading();
+      });
     const handler = toLambda(fn);
     const event = fixture('eventbridge/aws-lambda-dotnet__scheduled-event.json') as never;
 
@@ -115,7 +120,10 @@ describe('SQS', () => {
     }
 
     // Assert: the late read gets no header rather than the other invocation's.
-    expect(read).toEqual([second, undefined]);
+    expect(read).toEqual([
+      [second, '66666666000000000000000000000002'],
+      [undefined, undefined],
+    ]);
   });
 
   it('reports exactly the failed messages, including schema failures', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findParent, parseCloudTrace, parseTraceparent, parseXray } from './propagation.js';
+import { correlationOf, findParent, parseCloudTrace, parseTraceparent, parseXray } from './propagation.js';
 
 const hex = (length: number) =>
   fc.string({ unit: fc.constantFrom(...'0123456789abcdef'.split('')), minLength: length, maxLength: length });
@@ -118,24 +118,23 @@ describe('trace header parsers', () => {
     expect(parentOf(`${root};Sampled=10`)).toBeUndefined();
   });
 
-  it("on AWS, prefers Lambda's sampled segment for a request, ignores it unsampled, and reads the carrier at most once", () => {
+  it("on AWS, prefers Lambda's sampled segment for a request, ignores it unsampled, and takes it from the invocation's carrier before the environment", () => {
     const previous = process.env._X_AMZN_TRACE_ID;
     const header = 'Root=1-65a1b2c3-0123456789abcdef01234567;Parent=1111111111111111;Sampled=1';
-    let reads = 0;
-    const trace = Object.defineProperty({}, 'x-amzn-trace-id', {
-      enumerable: true,
-      get: () => {
-        reads++;
-        return process.env._X_AMZN_TRACE_ID;
-      },
-    }) as Record<string, string>;
+    const other = 'Root=1-66666666-000000000000000000000002;Parent=2222222222222222;Sampled=1';
+    const unsampled = header.replace('Sampled=1', 'Sampled=0');
+    // What the AWS adapter's context carries: the invocation's header, or none (own, not enumerated).
+    const carrying = (value: string) => ({ 'x-amzn-trace-id': value });
+    const none = Object.defineProperty({}, 'x-amzn-trace-id', { value: undefined }) as Record<string, string>;
     try {
-      process.env._X_AMZN_TRACE_ID = header;
-      expect(findParent({ headers: {} }, { trace, cloud: 'aws' })?.spanId).toBe('1111111111111111');
-      process.env._X_AMZN_TRACE_ID = header.replace('Sampled=1', 'Sampled=0');
-      expect(findParent({ headers: {} }, { trace, cloud: 'aws' })).toBeUndefined();
-      expect(findParent({ attributes: {} }, { trace, cloud: 'aws' })).toBeUndefined();
-      expect(reads).toBe(2);
+      process.env._X_AMZN_TRACE_ID = other;
+      expect(findParent({ headers: {} }, { trace: carrying(header), cloud: 'aws' })?.spanId).toBe('1111111111111111');
+      expect(findParent({ headers: {} }, { trace: carrying(unsampled), cloud: 'aws' })).toBeUndefined();
+      expect(findParent({ attributes: {} }, { trace: carrying(unsampled), cloud: 'aws' })).toBeUndefined();
+      expect(findParent({ headers: {} }, { trace: none, cloud: 'aws' })).toBeUndefined();
+      expect(correlationOf({ headers: {} }, { trace: none, cloud: 'aws' })).toBeUndefined();
+      // A context that does not name the header (made by hand): the environment, as it is now.
+      expect(findParent({ headers: {} }, { trace: {}, cloud: 'aws' })?.spanId).toBe('2222222222222222');
     } finally {
       if (previous === undefined) delete process.env._X_AMZN_TRACE_ID;
       else process.env._X_AMZN_TRACE_ID = previous;

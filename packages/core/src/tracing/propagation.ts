@@ -4,6 +4,7 @@
  * context's carrier, the request headers or a message's attributes. No OpenTelemetry import, so
  * the logger can use it without loading the API.
  */
+import { batchOf } from '../context.js';
 import type { Context } from '../types.js';
 
 /** A parent span found in the invocation's propagation data. */
@@ -167,6 +168,19 @@ export function carrierOf(event: unknown): Readonly<Record<string, unknown>> | u
   return lower;
 }
 
+/**
+ * On Lambda, the invocation's own X-Ray header (Lambda's segment): the one the carrier of the
+ * invocation's context holds when the adapter put it there (read once per invocation, and never
+ * another invocation's), else `_X_AMZN_TRACE_ID` as it is now.
+ */
+function lambdaHeader(ctx: Pick<Context, 'trace' | 'cloud'>): string | undefined {
+  if (ctx.cloud !== 'aws') return undefined;
+  const own = (batchOf(ctx as Context) ?? ctx).trace as Readonly<Record<string, unknown>> | undefined;
+  if (own === undefined || !Object.hasOwn(own, 'x-amzn-trace-id')) return process.env._X_AMZN_TRACE_ID;
+  const header = own['x-amzn-trace-id'];
+  return typeof header === 'string' ? header : undefined;
+}
+
 /** Whether `event` is a request (its carrier is headers), not a message. */
 function isRequest(event: unknown): boolean {
   const e = event as { rawHeaders?: unknown; headers?: unknown };
@@ -188,9 +202,9 @@ function isRequest(event: unknown): boolean {
  * if (parent) ctx.log.info({ traceId: parent.traceId }, 'continuing a trace');
  */
 export function findParent(event: unknown, ctx: Pick<Context, 'trace' | 'cloud'>): TraceParent | undefined {
-  // On Lambda, `_X_AMZN_TRACE_ID` is read and parsed at most once: it is also what the
+  // On Lambda, the invocation's header is read and parsed at most once: it is also what the
   // context's carrier holds.
-  const env = ctx.cloud === 'aws' ? process.env._X_AMZN_TRACE_ID : undefined;
+  const env = lambdaHeader(ctx);
   let lambda: TraceParent | undefined;
   let lambdaRead = env === undefined;
   const carrier = carrierOf(event);
@@ -248,7 +262,7 @@ export function correlationOf(
   event: unknown,
   ctx: Pick<Context, 'trace' | 'cloud'>,
 ): { traceId: string; spanId: string | undefined } | undefined {
-  const env = ctx.cloud === 'aws' ? process.env._X_AMZN_TRACE_ID : undefined;
+  const env = lambdaHeader(ctx);
   const carrier = carrierOf(event);
   return (
     (carrier !== undefined && isRequest(event) ? xrayIds(env) : undefined) ??
