@@ -60,6 +60,8 @@ export function toResponse(value: unknown): HttpResponse | Promise<HttpResponse>
 
 const production = () => process.env.NODE_ENV === 'production';
 
+const ignore = () => {};
+
 /** Whether a value is a promise-like other than a native promise of this realm. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
@@ -125,27 +127,34 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     let issues: ValidationIssue[] | undefined;
     let failed: Part[] | undefined;
     let pending: Promise<void>[] | undefined;
-    for (let i = 0; i < count; i++) {
-      const [part, schema] = parts[i] as [Part, StandardSchemaV1];
-      const result = checkSchema(schema['~standard'], partValue(req, part));
-      if (result instanceof Promise) {
-        pending ??= [];
-        pending.push(
-          result.then((settled) => {
-            if (settled.issues) {
-              issues ??= [];
-              issues.push(...toIssues(part, settled.issues));
-              failed ??= [];
-              failed.push(part);
-            } else req.setValidated(part, settled.value);
-          }),
-        );
-      } else if (result.issues) {
-        issues ??= [];
-        issues.push(...toIssues(part, result.issues));
-        failed ??= [];
-        failed.push(part);
-      } else req.setValidated(part, result.value);
+    try {
+      for (let i = 0; i < count; i++) {
+        const [part, schema] = parts[i] as [Part, StandardSchemaV1];
+        const result = checkSchema(schema['~standard'], partValue(req, part));
+        if (result instanceof Promise) {
+          pending ??= [];
+          pending.push(
+            result.then((settled) => {
+              if (settled.issues) {
+                issues ??= [];
+                issues.push(...toIssues(part, settled.issues));
+                failed ??= [];
+                failed.push(part);
+              } else req.setValidated(part, settled.value);
+            }),
+          );
+        } else if (result.issues) {
+          issues ??= [];
+          issues.push(...toIssues(part, result.issues));
+          failed ??= [];
+          failed.push(part);
+        } else req.setValidated(part, result.value);
+      }
+    } catch (error) {
+      // A later part failed at once (malformed JSON): the checks still running are abandoned,
+      // and their failure (a lookup that is down) must not become an unhandled rejection.
+      if (pending !== undefined) for (const check of pending) check.catch(ignore);
+      throw error;
     }
     if (pending !== undefined) {
       return Promise.all(pending).then(() => {

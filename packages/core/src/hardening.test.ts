@@ -11,6 +11,7 @@ import { cors } from './middleware/cors.js';
 import { timeout } from './middleware/timeout.js';
 import { router } from './router.js';
 import { runHttp } from './run.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 import type { Message } from './types.js';
 
 const lines: string[] = [];
@@ -93,6 +94,49 @@ describe('hostile input and awkward failures', () => {
     );
     expect(result.failures.map((f) => f.id)).toEqual(['a']);
     expect(seen).toEqual([{ n: 1 }]);
+  });
+
+  it('leaves no unhandled rejection when an async check is abandoned because a later part failed at once', async () => {
+    // Prepare: an async query check whose lookup is down, then a malformed JSON body.
+    const lookupDown: StandardSchemaV1<unknown, { tenant: string }> = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          throw new Error('tenant store unreachable');
+        },
+      },
+    };
+    const fn = http({ method: 'POST', path: '/orders', query: lookupDown, body: z.object({ sku: z.string() }) }).handle(
+      () => 'ok',
+    );
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+
+    // Act
+    let res: Awaited<ReturnType<typeof runHttp>>;
+    try {
+      res = await runHttp(
+        fn,
+        {
+          method: 'POST',
+          path: '/orders',
+          query: 'tenant=t1',
+          headers: { 'content-type': 'application/json' },
+          body: '{"sku":',
+        },
+        ctx(),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+
+    // Assert
+    expect(res.status).toBe(400);
+    expect(unhandled).toEqual([]);
   });
 
   it('splits a query string left on the path', () => {
