@@ -76,9 +76,13 @@ function platformOwned(name: string, value: string, measured: boolean): boolean 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not hold: control characters but tab (CR and LF above all), and non-Latin-1. */
 const UNSENDABLE = /[^\t\x20-\x7e\x80-\xff]/;
-/** The last value that passed `checkHeader` under each header name (a bounded number of names). */
+/**
+ * The last value that passed `checkHeader` under each header name: a bounded number of names,
+ * and short values only, so little of any response is kept past it.
+ */
 const passed = new Map<string, string>();
 const rememberedHeaders = 256;
+const rememberedLength = 128;
 
 /**
  * Refuses a header no platform can send: a CR or LF would split the response (a decoded query
@@ -93,9 +97,10 @@ function checkHeader(name: string, value: string): void {
   if (UNSENDABLE.test(value)) {
     throw new TypeError(`the response header "${name}" holds a character no HTTP header may carry (CR, LF, NUL, ...)`);
   }
-  // Cookies differ from one response to the next, and hold secrets best not kept around.
-  // Nor are the headers whose fate depends on the response (see `platformOwned`).
-  if (name === 'set-cookie' || HOP_BY_HOP.has(name.toLowerCase())) return;
+  // Not remembered: cookies, which differ from one response to the next and hold secrets best
+  // not kept around; long values (a signed URL); headers whose fate depends on the response
+  // (see `platformOwned`).
+  if (name === 'set-cookie' || value.length > rememberedLength || HOP_BY_HOP.has(name.toLowerCase())) return;
   if (passed.size < rememberedHeaders || passed.has(name)) passed.set(name, value);
 }
 
