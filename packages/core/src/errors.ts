@@ -500,8 +500,8 @@ export function withHeaders(error: HttpError, headers: Readonly<Record<string, s
 
 /** Whether a request was answered (see `ErrorAnswerState`). */
 export const answered: unique symbol = Symbol('skyport.answered');
-/** How many runs of a request are under way (see `ErrorAnswerState`). */
-export const running: unique symbol = Symbol('skyport.running');
+/** Whether a run of a request began (see `ErrorAnswerState`). */
+export const started: unique symbol = Symbol('skyport.started');
 /** The headers asked for on a request's error answer (see `ErrorAnswerState`). */
 export const errorAnswerHeaders: unique symbol = Symbol('skyport.errorAnswerHeaders');
 
@@ -514,10 +514,10 @@ export interface ErrorAnswerState {
   /** Set once the request is answered: headers asked for afterwards are ignored. */
   [answered]: boolean;
   /**
-   * How many `respond()` runs of the request are under way: a handler may run another function
-   * on its own request, whose answer does not answer the request for the outer run.
+   * Set when a `respond()` run of the request began: a request run again (by a handler, on its
+   * own request) runs as a copy, so no run's state reaches another's.
    */
-  [running]: number;
+  [started]: boolean;
   /** The headers middleware asked for on the request's error answer (`addErrorAnswerHeaders`). */
   [errorAnswerHeaders]: Readonly<Record<string, string>> | undefined;
 }

@@ -10,13 +10,14 @@ import {
   InternalServerError,
   NotFound,
   quietly,
-  running,
   SkyportError,
+  started,
   toHttpError,
 } from './errors.js';
 import { Failure } from './failure.js';
 import { PortableFunction, stepHttp, toResponse } from './function.js';
 import {
+  copyRequest,
   createHttpRequest,
   deferredFailure,
   type HttpRequestInit,
@@ -153,37 +154,28 @@ export function respond(
   }
 }
 
-/** A request made for this run: the one run of it under way. */
+/** A request made for this run. */
 function begin(req: RequestImpl): RequestImpl {
-  req[running] = 1;
+  req[started] = true;
   return req;
 }
 
 /**
- * A request made by `createHttpRequest()`, run again: as if new when no run of it is under way
- * (it may have been answered before), else as part of the run under way (a handler running
- * another function on its own request).
+ * A request made by `createHttpRequest()` and handed in: run as it is when no run of it began
+ * (what `fn.dispatch` asked for on it is forgotten), else as a copy. A handler that runs another
+ * function on its own request, or a request run again while the work of its answered run goes on
+ * (past `timeout()`), then leaves each run its own route, parameters, validated parts, deferred
+ * failure and error answer headers.
  */
 function again(req: RequestImpl): RequestImpl {
-  if (req[running] === 0) {
-    req[answered] = false;
-    req[errorAnswerHeaders] = undefined;
-    req[deferredFailure] = undefined;
-  }
-  req[running]++;
-  return req;
+  if (req[started]) return begin(copyRequest(req));
+  req[errorAnswerHeaders] = undefined;
+  req[deferredFailure] = undefined;
+  return begin(req);
 }
 
-/**
- * Ends a run of `req`; the last one under way marks it answered: what middleware still running
- * asks for on it has no effect.
- */
+/** Marks `req` answered: what middleware still running asks for on it has no effect. */
 function close(req: RequestImpl): void {
-  if (req[running] > 1) {
-    req[running]--;
-    return;
-  }
-  req[running] = 0;
   req[answered] = true;
   req[errorAnswerHeaders] = undefined;
 }
@@ -227,11 +219,18 @@ function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpRespo
   if (req.method === 'HEAD') return response.body !== undefined ? { ...response, body: undefined } : response;
   // A length given without content describes the content of a HEAD or 304 answer only: sent
   // beside no content otherwise, the client would wait for bytes that never come.
-  if (response.body === undefined && response.status !== 304 && response.headers['content-length'] !== undefined) {
-    const { 'content-length': _, ...headers } = response.headers;
-    return { ...response, headers };
+  return response.body === undefined && response.status !== 304 ? withoutLength(response) : response;
+}
+
+/** `response` without a `Content-Length` header, whatever the case of its name (a middleware's answer). */
+function withoutLength(response: HttpResponse): HttpResponse {
+  let headers: Record<string, string> | undefined;
+  for (const name in response.headers) {
+    if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue;
+    headers ??= { ...response.headers };
+    delete headers[name];
   }
-  return response;
+  return headers === undefined ? response : { ...response, headers };
 }
 
 /** The problem+json answer to an error (its headers alone for a HEAD request). */

@@ -909,7 +909,7 @@ describe('responses', () => {
       }),
       // A HEAD answer that gives the size of what a GET would send, and one that closes.
       http().handle(() => ({ status: 200, headers: { 'content-length': '1234', connection: 'Close' } })),
-      answering({ status: 200, headers: { 'content-length': '1234' }, cookies: [], body: undefined }),
+      answering({ status: 200, headers: { 'Content-Length': '1234' }, cookies: [], body: undefined }),
       http().handle(() => {
         throw new HttpError(503, 'upstream down', {
           headers: { 'retry-after': '5', 'content-length': '3', 'transfer-encoding': 'chunked', connection: 'close' },
@@ -944,7 +944,7 @@ describe('responses', () => {
     ]);
     expect(heads.map((a) => a.headers)).toEqual([
       { 'content-length': '1234', connection: 'Close' },
-      { 'content-length': '1234' },
+      { 'Content-Length': '1234' },
     ]);
   });
 

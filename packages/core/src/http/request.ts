@@ -10,7 +10,7 @@ import {
   type ErrorAnswerState,
   errorAnswerHeaders,
   quietly,
-  running,
+  started,
   UnsupportedMediaType,
 } from '../errors.js';
 import type { Failure } from '../failure.js';
@@ -236,8 +236,8 @@ class Request_ implements HttpRequest, ErrorAnswerState {
   route: string | undefined;
   /** Set when `respond()` answered the request (reset when a request is run again). */
   [answered] = false;
-  /** How many `respond()` runs of the request are under way. */
-  [running] = 0;
+  /** Set when a `respond()` run of the request began. */
+  [started] = false;
   /** Headers `cors()` and the like asked for on the request's error answer. */
   [errorAnswerHeaders]: Readonly<Record<string, string>> | undefined = undefined;
   /**
@@ -254,6 +254,11 @@ class Request_ implements HttpRequest, ErrorAnswerState {
   /** The path parameters: set by route matching (most routed requests have some), else made on first read. */
   #params: Readonly<Record<string, string>> | undefined;
   #extra: Extra | undefined;
+
+  /** A new request from the same init (see `copyRequest`). */
+  static copy(req: Request_): Request_ {
+    return new Request_(req.#init);
+  }
 
   constructor(init: HttpRequestInit) {
     this.#init = init;
@@ -505,6 +510,14 @@ class Request_ implements HttpRequest, ErrorAnswerState {
 
 /** The runtime request type, with the helpers core uses internally. */
 export type RequestImpl = Request_;
+
+/**
+ * A request as it was made, before anything read or ran it: for a request run again, whose run
+ * under way (or past, and still going after its answer) keeps its own state.
+ */
+export function copyRequest(req: RequestImpl): RequestImpl {
+  return Request_.copy(req);
+}
 
 /**
  * Builds the portable request from what an adapter knows. Nothing is parsed until read.

@@ -296,6 +296,67 @@ describe('cors()', () => {
     }
   });
 
+  it('keeps each run of one request object to itself: nested runs and a run again while an answered one goes on', async () => {
+    // Prepare
+    const origin = { origin: 'https://evil.example' };
+    const inner = http({ method: 'GET' })
+      .use(cors({ origin: '*' }))
+      .handle(() => {
+        throw new Conflict('inner');
+      });
+    const outer = http({ method: 'GET' }).handle(async (req) => {
+      await runHttp(inner, req, ctx());
+      throw new Conflict('outer');
+    });
+    // A middleware that consults another function on the request before going on.
+    const orders = http({ method: 'GET', path: '/orders/:orderId' })
+      .use(createMiddleware({ name: 'pass', handle: (_req, _ctx, next) => next() }))
+      .handle(() => 'order');
+    const users = http({ method: 'GET', path: '/users/:id' })
+      .use(
+        createMiddleware({
+          name: 'consult',
+          handle: async (req, _ctx, next) => {
+            await runHttp(orders, req, ctx());
+            return next();
+          },
+        }),
+      )
+      .handle((req) => ({ id: req.params.id, route: req.route }));
+    // The late next() of an answered run, while the same request object runs again elsewhere.
+    const ran: unknown[] = [];
+    const slow = http({ method: 'GET', path: '/users/:id' })
+      .use(timeout({ ms: 10, marginMs: 0 }))
+      .use(
+        createMiddleware({
+          name: 'slow',
+          handle: async (_req, _ctx, next) => {
+            await new Promise((resolve) => setTimeout(resolve, 40));
+            return next();
+          },
+        }),
+      )
+      .handle((req) => {
+        ran.push(req.params);
+        return 'ran';
+      });
+    const other = http({ method: 'GET' }).handle(() => 'other');
+
+    // Act
+    const nested = await runHttp(outer, { method: 'GET', path: '/', headers: origin }, ctx());
+    const consulted = await runHttp(users, { method: 'GET', path: '/users/7' }, ctx());
+    const unbound = createHttpRequest({ method: 'GET', path: '/nope' });
+    const gaveUp = await runHttp(slow, unbound, ctx());
+    const reused = await runHttp(other, unbound, ctx());
+    await new Promise((resolve) => setTimeout(resolve, 60));
+
+    // Assert
+    expect([nested.status, nested.headers['access-control-allow-origin']]).toEqual([409, undefined]);
+    expect([consulted.status, JSON.parse(String(consulted.body))]).toEqual([200, { id: '7', route: '/users/:id' }]);
+    expect([gaveUp.status, reused.status]).toEqual([504, 200]);
+    expect(ran).toEqual([]);
+  });
+
   it("adds its headers to the 404 or 400 of a path a single function's route cannot bind", async () => {
     const getUser = http({ method: 'GET', path: '/users/:id' })
       .use(cors({ origin: ['https://a.example'] }))
