@@ -1,43 +1,12 @@
-import http, { type Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import http from 'node:http';
 import { http as httpFunction } from '@skyport/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closeAll, listen } from './__fixtures__/server.js';
 import { toGcp } from './handler.js';
-import type { GcpHttpHandler } from './types.js';
 
 // The framework's own server, with its request timeout on (as `CLOUD_RUN_TIMEOUT_SECONDS` turns
-// it on in Cloud Run); its testing helper always turns the timeout off.
-const require = createRequire(import.meta.url);
-const serverModule = join(dirname(require.resolve('@google-cloud/functions-framework')), 'server.js');
-const { getServer } = require(serverModule) as {
-  getServer(fn: GcpHttpHandler, options: Record<string, unknown>): Server;
-};
-
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
-
-async function start(handler: GcpHttpHandler, timeoutMilliseconds: number): Promise<number> {
-  const server = getServer(handler, {
-    signatureType: 'http',
-    enableExecutionId: false,
-    timeoutMilliseconds,
-    port: '0',
-    target: '',
-    sourceLocation: '',
-    printHelp: false,
-    ignoredRoutes: null,
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
+// it on in Cloud Run).
+afterEach(closeAll);
 
 const settle = (signal: AbortSignal, ms: number) =>
   new Promise<string>((resolve) => {
@@ -57,7 +26,7 @@ describe('ctx.signal on the Functions Framework', () => {
       if (ctx.signal.aborted) aborted++;
       return { ok: true };
     });
-    const port = await start(toGcp(fn), 300_000);
+    const port = await listen(toGcp(fn), 300_000);
     const post = (agent: http.Agent | false) =>
       new Promise<number>((resolve, reject) => {
         const req = http.request(
@@ -96,7 +65,7 @@ describe('ctx.signal on the Functions Framework', () => {
       outcome = settle(ctx.signal, 5_000);
       return outcome;
     });
-    const port = await start(toGcp(fn), 300_000);
+    const port = await listen(toGcp(fn), 300_000);
 
     // Act: the client goes away while the handler waits.
     const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false });
@@ -115,7 +84,7 @@ describe('ctx.signal on the Functions Framework', () => {
       outcome = settle(ctx.signal, 5_000);
       return outcome;
     });
-    const port = await start(toGcp(fn), 100);
+    const port = await listen(toGcp(fn), 100);
 
     // Act
     const status = await new Promise<number>((resolve) => {

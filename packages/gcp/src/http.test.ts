@@ -1,21 +1,11 @@
-import http, { type Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import http from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { http as httpFunction } from '@skyport/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { closeAll, listen } from './__fixtures__/server.js';
 import { toGcp } from './handler.js';
 import { invokeGcp } from './invoke.js';
-import type { GcpHttpHandler } from './types.js';
-
-// The framework's own server, with its body parsers in front of the function, as in Cloud Run.
-const require = createRequire(import.meta.url);
-const serverModule = join(dirname(require.resolve('@google-cloud/functions-framework')), 'server.js');
-const { getServer } = require(serverModule) as {
-  getServer(fn: GcpHttpHandler, options: Record<string, unknown>): Server;
-};
 
 let calls = 0;
 const echo = httpFunction({ method: 'POST' }).handle(async (req) => {
@@ -34,36 +24,14 @@ const echo = httpFunction({ method: 'POST' }).handle(async (req) => {
 });
 const typed = httpFunction({ method: 'POST', body: z.object({ a: z.number() }) }).handle((req) => req.body);
 
-const servers: Server[] = [];
+/** The port of the framework's own server (its body parsers in front of the function, as in Cloud Run) serving `echo`. */
 let port = 0;
-
-/** Serves a handler behind the framework's own server; the port it listens on. */
-async function listen(handler: GcpHttpHandler): Promise<number> {
-  const server = getServer(handler, {
-    signatureType: 'http',
-    enableExecutionId: false,
-    timeoutMilliseconds: 0,
-    port: '0',
-    target: '',
-    sourceLocation: '',
-    printHelp: false,
-    ignoredRoutes: null,
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
 
 beforeAll(async () => {
   port = await listen(toGcp(echo));
 });
 
-afterAll(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
+afterAll(closeAll);
 
 beforeEach(() => {
   calls = 0;
