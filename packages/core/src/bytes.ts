@@ -23,6 +23,40 @@ export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
+/**
+ * What windows-1252 maps 0x80 to 0x9F to (the euro sign, curly quotes, dashes...). Some Node
+ * releases (20.18.3 on, 22.13 on) decode them as C1 control characters instead.
+ */
+const WINDOWS_1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+/**
+ * Bytes as text in the charset `label` names, as the WHATWG Encoding Standard maps labels
+ * (`latin1`, `iso-8859-1` and `us-ascii` are windows-1252); UTF-8 when `label` is absent or no
+ * decoder knows it. Invalid sequences become U+FFFD.
+ *
+ * @example
+ * decodeText(new Uint8Array([0x63, 0x61, 0x66, 0xe9]), 'iso-8859-1'); // 'café'
+ * decodeText(new Uint8Array([0x80]), 'windows-1252'); // '€'
+ */
+export function decodeText(bytes: Uint8Array, label?: string): string {
+  if (label === undefined) return fromUtf8(bytes);
+  let textDecoder: InstanceType<typeof TextDecoder>;
+  try {
+    textDecoder = new TextDecoder(label);
+  } catch {
+    return fromUtf8(bytes);
+  }
+  if (textDecoder.encoding !== 'windows-1252') return textDecoder.decode(bytes);
+  let text = '';
+  for (const byte of bytes) {
+    text += String.fromCharCode(byte >= 0x80 && byte <= 0x9f ? (WINDOWS_1252_HIGH[byte - 0x80] as number) : byte);
+  }
+  return text;
+}
+
 /** The UTF-8 length of a string, without encoding it when the answer is obviously small. */
 export function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8');

@@ -5,6 +5,7 @@
 import {
   type BatchFailure,
   type BatchMode,
+  decodeText,
   type EventOf,
   type HttpRequestInit,
   type HttpResponse,
@@ -142,15 +143,7 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
  * none, or one no decoder knows (as core reads a request body).
  */
 function textOf(bytes: Uint8Array, contentType: string): string {
-  const label = CHARSET.exec(contentType)?.[1];
-  if (label !== undefined) {
-    try {
-      return new TextDecoder(label).decode(bytes);
-    } catch {
-      // An unknown label: the bytes are read as UTF-8 below.
-    }
-  }
-  return new TextDecoder().decode(bytes);
+  return decodeText(bytes, CHARSET.exec(contentType)?.[1]);
 }
 
 function decode(response: HttpResponse): Pick<InvokeHttpResult, 'body' | 'text'> {

@@ -72,6 +72,8 @@ describe('invoke()', () => {
     const utf16 = await answer('application/json; charset="UTF-16LE"', [0x7b, 0, 0x7d, 0]);
     expect([utf16.body, utf16.text]).toEqual([{}, '{}']);
     expect((await answer('text/html; charset=Shift_JIS', [0x82, 0xa0])).text).toBe('あ');
+    // windows-1252 (and latin1, its WHATWG alias) maps 0x80-0x9F to the euro sign, quotes, dashes.
+    expect((await answer('text/plain; charset=latin1', [0x80, 0x93, 0x96, 0x94])).text).toBe('€“–”');
     // No charset, or one no decoder knows: UTF-8.
     expect((await answer('text/plain', [0x63, 0xc3, 0xa9])).text).toBe('cé');
     expect((await answer('text/plain; charset=x-unknown', [0x63, 0xc3, 0xa9])).text).toBe('cé');

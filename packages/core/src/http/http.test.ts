@@ -867,6 +867,46 @@ describe('responses', () => {
     expect(bodies.slice(3)).toEqual(['\uFEFFcafé', '<p>hi', 'hi']);
   });
 
+  it('keeps what a Response says of no content (a HEAD length, a 304 length, Connection: close) as it does for a plain answer', async () => {
+    // Prepare
+    const answering = (make: () => Response) => http().handle(make);
+    const download = answering(
+      () => new Response(null, { headers: { 'content-length': '1234', 'content-type': 'application/zip' } }),
+    );
+    const notModified = answering(
+      () => new Response(null, { status: 304, headers: { 'content-length': '1234', etag: '"e"' } }),
+    );
+    const closing = answering(
+      () => new Response('bye', { headers: { connection: 'close', 'transfer-encoding': 'chunked' } }),
+    );
+
+    // Act
+    const head = await call(download, { method: 'HEAD' });
+    const get = await call(download, {});
+    const conditional = await call(notModified, {});
+    const closed = await call(closing, {});
+
+    // Assert
+    expect(head.headers).toEqual({ 'content-length': '1234', 'content-type': 'application/zip' });
+    expect(get.headers).toEqual({ 'content-type': 'application/zip' });
+    expect(conditional.headers).toEqual({ 'content-length': '1234', etag: '"e"' });
+    expect([closed.headers.connection, closed.headers['transfer-encoding'], closed.body]).toEqual([
+      'close',
+      undefined,
+      'bye',
+    ]);
+  });
+
+  it('reads a windows-1252 request body as windows-1252, 0x80-0x9F included', async () => {
+    const { fn, seen } = echo();
+    const req = await call(fn, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=iso-8859-1' },
+      body: new Uint8Array([0x80, 0x93, 0x63, 0x61, 0x66, 0xe9, 0x94]),
+    }).then(seen);
+    expect(req.body).toBe('€“café”');
+  });
+
   it('answers a Response.error() with a logged 500, with or without middleware', async () => {
     // Prepare
     const errored = http().handle(() => Response.error());

@@ -3,7 +3,7 @@
  * `HttpRequestInit`; `createHttpRequest()` turns it into an `HttpRequest` whose costly parts
  * (header normalisation, query, cookies, body parsing) are computed on first read.
  */
-import { fromUtf8, utf8, utf8Length } from '../bytes.js';
+import { decodeText, fromUtf8, utf8, utf8Length } from '../bytes.js';
 import {
   answered,
   BadRequest,
@@ -79,15 +79,9 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
  * Bytes as text in the charset a content type names (`text/plain; charset=iso-8859-1`), as
  * the WHATWG Encoding Standard maps labels; UTF-8 when it names none, or one no decoder knows.
  */
-function decodeText(bytes: Uint8Array, contentType: string | undefined): string {
+function textIn(bytes: Uint8Array, contentType: string | undefined): string {
   const label = contentType === undefined ? undefined : CHARSET.exec(contentType)?.[1]?.toLowerCase();
-  if (label === undefined || label === 'utf-8' || label === 'utf8') return fromUtf8(bytes);
-  try {
-    // A label no decoder knows throws here; decoding itself replaces bad bytes rather than throw.
-    return new TextDecoder(label).decode(bytes);
-  } catch {
-    return fromUtf8(bytes);
-  }
+  return label === undefined || label === 'utf-8' || label === 'utf8' ? fromUtf8(bytes) : decodeText(bytes, label);
 }
 
 /** A map without a prototype, so names such as `constructor` or `__proto__` are plain keys. */
@@ -414,7 +408,7 @@ class Request_ implements HttpRequest, ErrorAnswerState {
     // A byte order mark is no part of the text (as the UTF-8 decoder of byte bodies drops it).
     if (typeof body === 'string') return body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
     if (!body) return '';
-    this.#converted ??= decodeText(body, this.rawHeaders['content-type']);
+    this.#converted ??= textIn(body, this.rawHeaders['content-type']);
     return this.#converted as string;
   }
 

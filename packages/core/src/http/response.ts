@@ -258,10 +258,14 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
   const cookies = response.headers.getSetCookie();
   const named = (response.headers.get('connection') ?? '').toLowerCase().split(',');
   const fetched = response.type !== 'default';
+  let length: string | undefined;
   response.headers.forEach((value, name) => {
-    if (name === 'set-cookie' || HOP_BY_HOP.has(name) || named.some((token) => token.trim() === name)) return;
-    if (name === 'content-encoding' && fetched && decodedByFetch(value)) return;
-    headers[name] = value;
+    if (name === 'set-cookie' || named.some((token) => token.trim() === name)) return;
+    // The length is settled once the body is read; an upstream's connection is not this one.
+    if (name === 'content-length') length = value;
+    else if (HOP_BY_HOP.has(name) && (fetched || platformOwned(name, value, true))) return;
+    else if (name === 'content-encoding' && fetched && decodedByFetch(value)) return;
+    else headers[name] = value;
   });
   return response.arrayBuffer().then((buffer) => {
     const bytes = new Uint8Array(buffer);
@@ -273,15 +277,16 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
     // Encoded bytes (a coding kept above) are not text, whatever their media type.
     const kept = headers['content-encoding']?.trim().toLowerCase();
     const textual = (kept === undefined || kept === 'identity') && TEXTUAL.test(headers['content-type'] ?? '');
-    return {
-      status: response.status,
-      headers,
-      cookies,
-      body:
-        bytes.byteLength === 0
-          ? undefined
-          : ((textual ? utf8Text(bytes, headers['content-type']) : undefined) ?? bytes),
-    };
+    const body =
+      bytes.byteLength === 0 ? undefined : ((textual ? utf8Text(bytes, headers['content-type']) : undefined) ?? bytes);
+    // Kept without content only, for a HEAD or 304 answer (see `platformOwned` and `respond`).
+    if (
+      length !== undefined &&
+      !platformOwned('content-length', length, body !== undefined || response.status === 204)
+    ) {
+      headers['content-length'] = length;
+    }
+    return { status: response.status, headers, cookies, body };
   });
 }
 
