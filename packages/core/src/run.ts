@@ -3,6 +3,7 @@
  * problem+json), `runEvent` runs one non-HTTP event (it throws when the handler fails, so the
  * platform retries), and `runBatch` (in `batch.ts`) runs a batch with its failure semantics.
  */
+import { utf8Length } from './bytes.js';
 import { endContext } from './context.js';
 import {
   answered,
@@ -216,10 +217,21 @@ function answer(
 function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
   endContext(ctx);
   close(req);
-  if (req.method === 'HEAD') return response.body !== undefined ? { ...response, body: undefined } : response;
+  if (req.method === 'HEAD') return headAnswer(response);
   // A length given without content describes the content of a HEAD or 304 answer only: sent
   // beside no content otherwise, the client would wait for bytes that never come.
   return response.body === undefined && response.status !== 304 ? withoutLength(response) : response;
+}
+
+/**
+ * The answer to a HEAD request: the headers of the GET answer, with the length of the content a
+ * GET would get (RFC 9110 section 9.3.2), and no content.
+ */
+function headAnswer(response: HttpResponse): HttpResponse {
+  const body = response.body;
+  if (body === undefined) return response;
+  const length = typeof body === 'string' ? utf8Length(body) : body.byteLength;
+  return { ...response, headers: { ...response.headers, 'content-length': String(length) }, body: undefined };
 }
 
 /** `response` without a `Content-Length` header, whatever the case of its name (a middleware's answer). */
@@ -248,7 +260,7 @@ function fail(error: unknown, ctx: Context, method: unknown, req?: RequestImpl):
   }
   if (req !== undefined) close(req);
   if (httpError.status >= 500) logFailure(ctx.log, error, `${httpError.status} ${httpError.title}`);
-  return typeof method === 'string' && method.toUpperCase() === 'HEAD' ? { ...response, body: undefined } : response;
+  return typeof method === 'string' && method.toUpperCase() === 'HEAD' ? headAnswer(response) : response;
 }
 
 /**

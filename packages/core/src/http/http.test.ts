@@ -897,6 +897,22 @@ describe('responses', () => {
     ]);
   });
 
+  it('answers HEAD with the headers of the GET answer and the length of its content', async () => {
+    const fn = http({ method: 'GET', path: '/' }).handle(() => ({ word: 'café' }));
+    const failing = http({ method: 'GET', path: '/' }).handle(() => {
+      throw new HttpError(409, 'taken');
+    });
+    const get = await call(fn, {});
+    const head = await call(fn, { method: 'HEAD' });
+    const problem = await call(failing, {});
+    const headProblem = await call(failing, { method: 'HEAD' });
+    expect(head).toMatchObject({ status: 200, body: undefined });
+    expect(head.headers).toEqual({ ...get.headers, 'content-length': String(Buffer.byteLength(String(get.body))) });
+    expect(head.headers['content-length']).toBe('16');
+    expect(headProblem.headers['content-length']).toBe(String(Buffer.byteLength(String(problem.body))));
+    expect(headProblem.body).toBeUndefined();
+  });
+
   it('reads a windows-1252 request body as windows-1252, 0x80-0x9F included', async () => {
     const { fn, seen } = echo();
     const req = await call(fn, {
