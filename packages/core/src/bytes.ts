@@ -2,6 +2,7 @@
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const utf16le = new TextDecoder('utf-16le');
 
 /**
  * UTF-8 bytes of a string.
@@ -49,12 +50,22 @@ export function decodeText(bytes: Uint8Array, label?: string): string {
   } catch {
     return fromUtf8(bytes);
   }
-  if (textDecoder.encoding !== 'windows-1252') return textDecoder.decode(bytes);
-  let text = '';
-  for (const byte of bytes) {
-    text += String.fromCharCode(byte >= 0x80 && byte <= 0x9f ? (WINDOWS_1252_HIGH[byte - 0x80] as number) : byte);
+  return textDecoder.encoding === 'windows-1252' ? fromWindows1252(bytes) : textDecoder.decode(bytes);
+}
+
+/**
+ * windows-1252 text: Latin-1 but for 0x80 to 0x9F (see `WINDOWS_1252_HIGH`), written out as
+ * UTF-16LE code units for the native decoder, which is many times faster than building a string.
+ */
+function fromWindows1252(bytes: Uint8Array): string {
+  const units = new Uint8Array(bytes.length * 2);
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    const unit = byte >= 0x80 && byte <= 0x9f ? (WINDOWS_1252_HIGH[byte - 0x80] as number) : byte;
+    units[2 * i] = unit & 0xff;
+    units[2 * i + 1] = unit >> 8;
   }
-  return text;
+  return utf16le.decode(units);
 }
 
 /** The UTF-8 length of a string, without encoding it when the answer is obviously small. */

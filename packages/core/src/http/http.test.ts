@@ -794,6 +794,45 @@ describe('responses', () => {
     }
   });
 
+  it("answers HEAD for a compressed upstream with the GET answer's length, never the compressed one", async () => {
+    // Prepare: an upstream that gzips, answering HEAD with the compressed length and no content.
+    const text = 'x'.repeat(1000);
+    const gzipped = gzipSync(text);
+    const upstream = createServer((req, res) => {
+      res.writeHead(200, {
+        'content-type': 'text/plain',
+        'content-encoding': 'gzip',
+        'content-length': gzipped.length,
+      });
+      res.end(req.method === 'HEAD' ? undefined : gzipped);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`;
+    const fetched = http({ method: 'GET' }).handle((req) => fetch(url, { method: req.method }));
+    const copied = http({ method: 'GET' }).handle(async (req) => {
+      const up = await fetch(url, { method: req.method });
+      return new Response(up.body, { status: up.status, headers: up.headers });
+    });
+
+    try {
+      // Act
+      const answers = [];
+      for (const fn of [fetched, copied]) {
+        answers.push(await runHttp(fn, { method: 'HEAD', path: '/' }, ctx()));
+        answers.push(await runHttp(fn, { method: 'GET', path: '/' }, ctx()));
+      }
+
+      // Assert: HEAD says nothing of the compressed bytes, which no GET answer sends.
+      for (const res of answers) {
+        expect(res.headers['content-encoding']).toBeUndefined();
+        expect(res.headers['content-length'] ?? String(text.length)).toBe(String(text.length));
+      }
+      expect(answers.map((res) => res.body)).toEqual([undefined, text, undefined, text]);
+    } finally {
+      upstream.close();
+    }
+  });
+
   it('keeps the coding of a Response the handler made, and drops only its connection headers', async () => {
     // Prepare
     const gzipped = gzipSync('precompressed');

@@ -259,12 +259,14 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
   const named = (response.headers.get('connection') ?? '').toLowerCase().split(',');
   const fetched = response.type !== 'default';
   let length: string | undefined;
+  /** Whether `fetch()` undid the content coding: a length it came with is the encoded one. */
+  let decoded = false;
   response.headers.forEach((value, name) => {
     if (name === 'set-cookie' || named.some((token) => token.trim() === name)) return;
     // The length is settled once the body is read; an upstream's connection is not this one.
     if (name === 'content-length') length = value;
     else if (HOP_BY_HOP.has(name) && (fetched || platformOwned(name, value, true))) return;
-    else if (name === 'content-encoding' && fetched && decodedByFetch(value)) return;
+    else if (name === 'content-encoding' && fetched && decodedByFetch(value)) decoded = true;
     else headers[name] = value;
   });
   return response.arrayBuffer().then((buffer) => {
@@ -279,12 +281,14 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
     const textual = (kept === undefined || kept === 'identity') && TEXTUAL.test(headers['content-type'] ?? '');
     const body =
       bytes.byteLength === 0 ? undefined : ((textual ? utf8Text(bytes, headers['content-type']) : undefined) ?? bytes);
-    // Kept without content only, for a HEAD or 304 answer (see `platformOwned` and `respond`).
-    if (
-      length !== undefined &&
-      !platformOwned('content-length', length, body !== undefined || response.status === 204)
-    ) {
-      headers['content-length'] = length;
+    // Kept without content only, for a HEAD or 304 answer (see `platformOwned` and `respond`),
+    // and only when it is the length of the content as sent: not when `fetch()` decoded it, nor
+    // beside a coding, which `fetch()` may have undone on the way to a copied response.
+    if (body === undefined && kept !== undefined && kept !== 'identity') delete headers['content-encoding'];
+    else if (length !== undefined && !decoded) {
+      if (!platformOwned('content-length', length, body !== undefined || response.status === 204)) {
+        headers['content-length'] = length;
+      }
     }
     return { status: response.status, headers, cookies, body };
   });
