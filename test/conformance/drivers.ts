@@ -1,19 +1,11 @@
-/**
- * One driver per runtime. Each takes the same logical input (an HTTP request, a batch of queue
- * messages, an uploaded object, a schedule tick), delivers it the way that platform would (a raw
- * AWS event through `toLambda`, the real `@azure/functions` classes through `invokeAzure`, real
- * HTTP to the real Functions Framework server, real HTTP to `serve()`), and reduces what comes
- * back to a platform-neutral outcome the suite can compare.
- */
-import type { AddressInfo } from 'node:net';
 import * as framework from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createLambdaContext, toLambda } from '@skyport/aws';
 import { invokeAzure } from '@skyport/azure';
 import type { SkyportFunction } from '@skyport/core';
 import { register } from '@skyport/gcp';
 import { type ServeHandle, serve } from '@skyport/node';
 import { aws, azure, gcp, httpRequest, invoke, message, scheduleTick, storageEvent } from '@skyport/testing';
+import { serveRegistered } from '../../packages/gcp/src/__fixtures__/server.js';
 
 /** The functions under test, by deployment name. */
 export interface Functions {
@@ -270,13 +262,7 @@ export function gcpDriver(): Driver {
       };
       register(names, { functions: framework });
       for (const name of Object.keys(names)) {
-        const server = getTestServer(name);
-        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-        const { port } = server.address() as AddressInfo;
-        servers.set(name, {
-          url: `http://127.0.0.1:${port}`,
-          close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-        });
+        servers.set(name, await serveRegistered(name));
       }
     },
     async stop() {

@@ -1,14 +1,8 @@
-/**
- * The same deliveries through the real Functions Framework under both signatures: what the
- * framework does for a `cloudevent` function, the `http` signature does itself, so the portable
- * event is the same either way.
- */
-import type { AddressInfo } from 'node:net';
 import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { type CloudEvent, events, type Message, queue } from '@skyport/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixture } from './__fixtures__/fixtures.js';
+import { serveRegistered } from './__fixtures__/server.js';
 import { register } from './register.js';
 
 const seen: unknown[] = [];
@@ -39,13 +33,7 @@ beforeAll(async () => {
       { functions, signature },
     ).map((r) => r.name);
     for (const name of names) {
-      const server = getTestServer(name);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const { port } = server.address() as AddressInfo;
-      servers.set(name, {
-        url: `http://127.0.0.1:${port}`,
-        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-      });
+      servers.set(name, await serveRegistered(name));
     }
   }
 });

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { GcpHttpHandler } from '../types.js';
 
 const require = createRequire(import.meta.url);
@@ -39,4 +40,24 @@ export async function closeAll(): Promise<void> {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+}
+
+/** A server of the framework's testing helper, listening: its base URL, and how to close it. */
+export interface RegisteredServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the function registered with the framework as `name` through its testing helper (no
+ * request timeout), on a loopback port.
+ */
+export async function serveRegistered(name: string): Promise<RegisteredServer> {
+  const server = getTestServer(name);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
