@@ -33,6 +33,18 @@ const WINDOWS_1252_HIGH = [
   0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
 
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+
+/**
+ * The `charset` a content type names, lower case (`undefined` when it names none).
+ *
+ * @example
+ * charsetOf('text/plain; charset="ISO-8859-1"'); // 'iso-8859-1'
+ */
+export function charsetOf(contentType: string | undefined): string | undefined {
+  return contentType === undefined ? undefined : CHARSET.exec(contentType)?.[1]?.toLowerCase();
+}
+
 /**
  * Bytes as text in the charset `label` names, as the WHATWG Encoding Standard maps labels
  * (`latin1`, `iso-8859-1` and `us-ascii` are windows-1252); UTF-8 when `label` is absent or no

@@ -3,7 +3,7 @@
  * `HttpRequestInit`; `createHttpRequest()` turns it into an `HttpRequest` whose costly parts
  * (header normalisation, query, cookies, body parsing) are computed on first read.
  */
-import { decodeText, fromUtf8, utf8, utf8Length } from '../bytes.js';
+import { charsetOf, decodeText, fromUtf8, utf8, utf8Length } from '../bytes.js';
 import {
   answered,
   BadRequest,
@@ -73,14 +73,12 @@ export function bodyTypeOf(contentType: string | undefined): BodyType {
   return 'binary';
 }
 
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
-
 /**
  * Bytes as text in the charset a content type names (`text/plain; charset=iso-8859-1`), as
  * the WHATWG Encoding Standard maps labels; UTF-8 when it names none, or one no decoder knows.
  */
 function textIn(bytes: Uint8Array, contentType: string | undefined): string {
-  const label = contentType === undefined ? undefined : CHARSET.exec(contentType)?.[1]?.toLowerCase();
+  const label = charsetOf(contentType);
   return label === undefined || label === 'utf-8' || label === 'utf8' ? fromUtf8(bytes) : decodeText(bytes, label);
 }
 

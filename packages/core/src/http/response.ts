@@ -3,6 +3,7 @@
  * `Response`, or `{ status, headers, cookies, body }`) becomes one `HttpResponse` shape that
  * every adapter writes back. Errors become RFC 9457 problem details here too.
  */
+import { charsetOf } from '../bytes.js';
 import { type HttpError, problemDetails } from '../errors.js';
 import { safeJson } from '../log.js';
 import type { Cookie, HeaderValue, HttpResponse, HttpResponseInit } from '../types.js';
@@ -294,7 +295,6 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
   });
 }
 
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Charsets whose code units are wider than a byte, so ASCII bytes are no ASCII text in them. */
 const WIDE_CHARSET = /^(?:utf-?(?:16|32)|ucs-?[24]|unicode)/;
@@ -311,7 +311,7 @@ function ascii(bytes: Uint8Array): boolean {
  * bytes, so every platform sends them as they were, under their own content type.
  */
 function utf8Text(bytes: Uint8Array, contentType: string | undefined): string | undefined {
-  const charset = contentType === undefined ? undefined : CHARSET.exec(contentType)?.[1]?.toLowerCase();
+  const charset = charsetOf(contentType);
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     if (WIDE_CHARSET.test(charset) || !ascii(bytes)) return undefined;
   }
