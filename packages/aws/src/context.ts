@@ -10,6 +10,12 @@ import { obj, str } from './util.js';
 
 let anonymous = 0;
 let region: string | undefined | null = null;
+/**
+ * Whether the runtime runs several invocations at once in this process (Lambda Managed
+ * Instances sets `AWS_LAMBDA_MAX_CONCURRENCY`): it then never sets `_X_AMZN_TRACE_ID`, and the
+ * X-Ray header of each invocation is on its Lambda context only.
+ */
+let concurrent: boolean | null = null;
 
 /**
  * The carrier of an invocation without a trace header to give. It has the header as an own
@@ -35,7 +41,10 @@ let invocations = 0;
  * ctx.requestId === lambdaContext.awsRequestId; // true
  */
 export function contextFor(kind: Kind, lambda: LambdaContext | undefined, functionName?: string): Context {
-  if (region === null) region = process.env.AWS_REGION;
+  if (region === null) {
+    region = process.env.AWS_REGION;
+    concurrent = process.env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined;
+  }
   return createContext(new LambdaInit(kind, lambda, functionName));
 }
 
@@ -64,17 +73,26 @@ class LambdaInit implements ContextInit {
   }
 
   /**
-   * The X-Ray header of this invocation, read from `_X_AMZN_TRACE_ID` when first asked for rather
-   * than on every invocation (an environment read costs as much as the rest of the mapping). Asked
-   * for first after a later invocation began (work a handler left running past its timeout), it
-   * is left out rather than taken from the other invocation.
+   * The X-Ray header of this invocation, read when first asked for rather than on every
+   * invocation. The Node.js runtime puts it on the Lambda context as `xRayTraceId`, the one place
+   * it is when invocations run concurrently (Lambda Managed Instances). Older runtimes set
+   * `_X_AMZN_TRACE_ID` only, before each invocation: read from there first after a later
+   * invocation began (work a handler left running past its timeout), it is left out rather than
+   * taken from the other invocation.
    */
   get trace(): TraceCarrier {
     if (this.#trace === undefined) {
-      const header = this.#invocation === invocations ? process.env._X_AMZN_TRACE_ID : undefined;
+      const header = this.#traceHeader();
       this.#trace = header === undefined ? noTrace : Object.freeze({ 'x-amzn-trace-id': header });
     }
     return this.#trace;
+  }
+
+  #traceHeader(): string | undefined {
+    const given = str(obj(this.raw)?.xRayTraceId);
+    if (given !== undefined && given !== '') return given;
+    if (concurrent === true || this.#invocation !== invocations) return undefined;
+    return process.env._X_AMZN_TRACE_ID || undefined;
   }
 
   get region(): string | undefined {
@@ -115,6 +133,11 @@ export interface LambdaContextInit {
   readonly timeoutMs?: number | undefined;
   readonly region?: string | undefined;
   readonly accountId?: string | undefined;
+  /**
+   * The X-Ray header of the invocation, which the Node.js runtime hands over as the context's
+   * `xRayTraceId` (left out when not given, as the runtime does without active tracing).
+   */
+  readonly xRayTraceId?: string | undefined;
 }
 
 /**
@@ -133,7 +156,7 @@ export function createLambdaContext(init: LambdaContextInit = {}): LambdaContext
   const deadline = Date.now() + (init.timeoutMs ?? 30_000);
   const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
   const noop = () => undefined;
-  return {
+  const context: LambdaContext = {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
     functionVersion: version,
@@ -147,6 +170,7 @@ export function createLambdaContext(init: LambdaContextInit = {}): LambdaContext
     fail: noop,
     succeed: noop,
   };
+  return init.xRayTraceId === undefined ? context : Object.assign(context, { xRayTraceId: init.xRayTraceId });
 }
 
 /**

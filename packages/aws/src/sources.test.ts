@@ -126,6 +126,45 @@ describe('SQS', () => {
     ]);
   });
 
+  it("takes each invocation's X-Ray header from its Lambda context, where the runtime puts it", async () => {
+    // Prepare: two invocations overlap, as they do on Lambda Managed Instances; the variable
+    // holds neither's header.
+    const first = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    const second = 'Root=1-66666666-000000000000000000000002;Parent=2222222222222222;Sampled=1';
+    const read: (string | undefined)[][] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const fn = schedule({ cron: '0 3 * * *' })
+      .use(tracing())
+      .handle(async (_tick, ctx) => {
+        if (read.length === 0) read.push([]);
+        else await gate;
+        read.push([ctx.requestId, ctx.trace['x-amzn-trace-id'], ctx.traceId]);
+      });
+    const handler = toLambda(fn);
+    const event = fixture('eventbridge/aws-lambda-dotnet__scheduled-event.json') as never;
+
+    // Act
+    process.env._X_AMZN_TRACE_ID = 'Root=1-77777777-000000000000000000000007;Parent=7777777777777777;Sampled=1';
+    try {
+      const a = handler(event, createLambdaContext({ awsRequestId: 'a', xRayTraceId: first }));
+      await Promise.resolve();
+      const b = handler(event, createLambdaContext({ awsRequestId: 'b', xRayTraceId: second }));
+      release();
+      await Promise.all([a, b]);
+    } finally {
+      delete process.env._X_AMZN_TRACE_ID;
+    }
+
+    // Assert
+    expect(read.slice(1).sort()).toEqual([
+      ['a', first, '5759e988bd862e3fe1be46a994272793'],
+      ['b', second, '66666666000000000000000000000002'],
+    ]);
+  });
+
   it('reports exactly the failed messages, including schema failures', async () => {
     const fn = queue({ name: 'q', body: z.object({ n: z.number() }) }).handle((msg) => {
       if (msg.body.n === 2) throw new Error('boom');

@@ -197,4 +197,11 @@ describe('raw AWS message events', () => {
     expect(context.getRemainingTimeInMillis()).toBeLessThanOrEqual(1000);
     expect(context.getRemainingTimeInMillis()).toBeGreaterThan(900);
   });
+
+  it("lambdaContext: the X-Ray header as the runtime's xRayTraceId, absent unless given", () => {
+    expect(lambdaContext({ xRayTraceId: 'Root=1-5759e988-bd862e3fe1be46a994272793' })).toMatchObject({
+      xRayTraceId: 'Root=1-5759e988-bd862e3fe1be46a994272793',
+    });
+    expect('xRayTraceId' in lambdaContext()).toBe(false);
+  });
 });

@@ -769,12 +769,14 @@ export function lambdaContext(
     readonly awsRequestId?: string | undefined;
     readonly remainingMs?: number | undefined;
     readonly memoryLimitInMB?: string | undefined;
+    /** The invocation's X-Ray header, which the runtime hands over as `xRayTraceId`. */
+    readonly xRayTraceId?: string | undefined;
   } = {},
 ): Context {
   const functionName = options.functionName ?? 'skyport-function';
   const deadline = Date.now() + (options.remainingMs ?? 30_000);
   const noop = () => undefined;
-  return {
+  const context: Context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
     functionVersion: '$LATEST',
@@ -788,4 +790,5 @@ export function lambdaContext(
     fail: noop,
     succeed: noop,
   };
+  return options.xRayTraceId === undefined ? context : Object.assign(context, { xRayTraceId: options.xRayTraceId });
 }
