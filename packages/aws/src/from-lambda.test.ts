@@ -15,6 +15,7 @@ import { fixture } from './__fixtures__/load.js';
 import { createLambdaContext } from './context.js';
 import { fromLambda } from './from-lambda.js';
 import { invokeLambda } from './invoke.js';
+import { toLambda } from './to-lambda.js';
 
 let restore: (() => void) | undefined;
 beforeAll(() => {
@@ -359,6 +360,38 @@ describe('fromLambda completion, as the Lambda Node.js runtime completes a handl
     expect(response).toEqual({ statusCode: 200, headers: {}, body: 'sync /lambda', isBase64Encoded: false });
     expect(batch).toEqual({ batchItemFailures: [] });
     expect(seen).toEqual(['059f36b4-87a3-44ab-83d2-661975830a7d', '2e1424d4-f796-459a-8184-9c92662be6da']);
+  });
+});
+
+describe('fromLambda under a runtime that passes no callback (Node.js 24, Lambda Managed Instances)', () => {
+  /** The Lambda context such a runtime builds: no `succeed`, `fail` or `done`. */
+  const modern = (awsRequestId: string): LambdaContext => {
+    const { succeed: _s, fail: _f, done: _d, ...context } = createLambdaContext({ awsRequestId });
+    return context as LambdaContext;
+  };
+
+  it('answers with what a two-parameter handler returns, as that runtime does', async () => {
+    // Prepare: overlapping invocations, as Managed Instances run them
+    const legacy = (event: APIGatewayProxyEventV2, context: LambdaContext) => ({
+      statusCode: 200,
+      body: `${context.awsRequestId} ${event.rawPath}`,
+    });
+    const handler = toLambda(fromLambda(legacy, { kind: 'http' }));
+    // Act
+    const answers = await Promise.all([handler(v2(), modern('r1')), handler(v2(), modern('r2'))]);
+    // Assert
+    expect(answers).toEqual([
+      { statusCode: 200, headers: {}, body: 'r1 /lambda', isBase64Encoded: false },
+      { statusCode: 200, headers: {}, body: 'r2 /lambda', isBase64Encoded: false },
+    ]);
+  });
+
+  it('still waits for a handler that returns nothing and completes through its context later', async () => {
+    const legacy = (_event: unknown, context: LambdaContext) => {
+      setTimeout(() => context.succeed({ statusCode: 201, body: 'made' }), 5);
+    };
+    const answer = await toLambda(fromLambda(legacy, { kind: 'http' }))(v2(), modern('r3'));
+    expect(answer).toEqual({ statusCode: 201, headers: {}, body: 'made', isBase64Encoded: false });
   });
 });
 

@@ -178,7 +178,10 @@ function completable(context: LambdaContext, done: (error: unknown, result?: unk
  * wins. A handler that returns anything else is waited on until it calls back; the runtime
  * would also answer `null` once the event loop empties, which a process that serves other
  * requests cannot see, so only a handler that cannot reach the callback or the context (see
- * `reachesCallback`) is done when it returns, with what it returned (as on Node.js 24).
+ * `reachesCallback`) is done when it returns, with what it returned (as on Node.js 24). So is
+ * any handler that returns a value (not `undefined`) under a runtime whose Lambda context has no
+ * `done` (Node.js 24, Lambda Managed Instances): that runtime takes what the handler returns,
+ * passes no callback, and runs other invocations meanwhile, so its event loop never empties.
  */
 function call(
   handler: LegacyHandler<unknown>,
@@ -207,7 +210,7 @@ function call(
           (value: unknown) => done(null, value),
           (error: unknown) => done(error ?? new Error('the Lambda handler rejected')),
         );
-      } else if (!reaches) done(null, out);
+      } else if (!reaches || (out !== undefined && typeof context.done !== 'function')) done(null, out);
     } catch (error) {
       done(error ?? new Error('the Lambda handler threw'));
     }
