@@ -35,7 +35,7 @@ import {
   timeout,
 } from '@skyport/core';
 import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector, message } from '@skyport/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { z } from 'zod';
 import { logger } from '../logger/index.js';
 import { parseCloudTrace, parseTraceparent, parseXray, type TracingContext, tracing } from './index.js';
@@ -510,6 +510,35 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       await invoke(fn, httpRequest(), { cloud: 'aws' });
       expect(batched.getFinishedSpans()).toHaveLength(2);
     } finally {
+      trace.disable();
+      trace.setGlobalTracerProvider(tracerProvider);
+      await provider.shutdown();
+    }
+  });
+
+  it('leaves export to the batch processor on Lambda Managed Instances, which never freeze', async () => {
+    const batched = new InMemorySpanExporter();
+    const processor = new BatchSpanProcessor(batched, { scheduledDelayMillis: 60_000 });
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    trace.disable();
+    trace.setGlobalTracerProvider(provider);
+    vi.stubEnv('AWS_LAMBDA_MAX_CONCURRENCY', '64');
+    try {
+      const fn = http()
+        .use(tracing())
+        .handle(() => 'ok');
+      await invoke(fn, httpRequest(), { cloud: 'aws' });
+      expect(batched.getFinishedSpans()).toHaveLength(0);
+      await invoke(
+        http()
+          .use(tracing({ flush: true }))
+          .handle(() => 'ok'),
+        httpRequest(),
+        { cloud: 'aws' },
+      );
+      expect(batched.getFinishedSpans()).toHaveLength(2);
+    } finally {
+      vi.unstubAllEnvs();
       trace.disable();
       trace.setGlobalTracerProvider(tracerProvider);
       await provider.shutdown();

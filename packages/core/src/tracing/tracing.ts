@@ -65,10 +65,22 @@ export interface TracingOptions {
   /**
    * Flush the registered SDK's spans and metrics before the invocation returns. Default: on
    * `aws` and `gcp`, where the platform freezes or throttles the instance once the response is
-   * sent, so a batch left in memory would be exported late or lost. The flush is waited for
+   * sent, so a batch left in memory would be exported late or lost; not on Lambda Managed
+   * Instances (`AWS_LAMBDA_MAX_CONCURRENCY` set), which never freeze. The flush is waited for
    * until 100 ms before the invocation's deadline at most.
    */
   readonly flush?: boolean | undefined;
+}
+
+/**
+ * Whether the platform freezes or throttles the instance once an invocation has answered: Lambda
+ * and Cloud Run functions do; Lambda Managed Instances (the runtime sets
+ * `AWS_LAMBDA_MAX_CONCURRENCY`) run invocations concurrently and never freeze, so the SDK's batch
+ * processor exports there on its own schedule.
+ */
+function flushByDefault(cloud: Context['cloud']): boolean {
+  if (cloud === 'aws') return process.env.AWS_LAMBDA_MAX_CONCURRENCY === undefined;
+  return cloud === 'gcp';
 }
 
 interface Flushable {
@@ -690,7 +702,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       // A message of a batch is one span; the invocation is the batch, recorded and flushed
       // once when its last message has run.
       const batch = batchOf(ctx);
-      const flush = options.flush ?? (ctx.cloud === 'aws' || ctx.cloud === 'gcp');
+      const flush = options.flush ?? flushByDefault(ctx.cloud);
       if (batch === undefined || !joinBatch(batch, ctx, meters, failed, started, flush)) {
         if (meters?.live) record(meters, ctx, failed, (performance.now() - started) / 1000);
         if (flush) await flushProviders(ctx);
