@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { correlationOf, findParent, parseCloudTrace, parseTraceparent, parseXray } from './propagation.js';
 
 const hex = (length: number) =>
@@ -138,6 +138,19 @@ describe('trace header parsers', () => {
     } finally {
       if (previous === undefined) delete process.env._X_AMZN_TRACE_ID;
       else process.env._X_AMZN_TRACE_ID = previous;
+    }
+  });
+
+  it('never takes _X_AMZN_TRACE_ID where Lambda runs invocations concurrently (Managed Instances)', () => {
+    const header = 'Root=1-66666666-000000000000000000000002;Parent=2222222222222222;Sampled=1';
+    vi.stubEnv('_X_AMZN_TRACE_ID', header);
+    vi.stubEnv('AWS_LAMBDA_MAX_CONCURRENCY', '64');
+    try {
+      // A carrier copied without the adapter's marker (`{ ...ctx.trace, tracestate }`).
+      expect(findParent({ headers: {} }, { trace: {}, cloud: 'aws' })).toBeUndefined();
+      expect(correlationOf({ headers: {} }, { trace: {}, cloud: 'aws' })).toBeUndefined();
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 });

@@ -171,12 +171,16 @@ export function carrierOf(event: unknown): Readonly<Record<string, unknown>> | u
 /**
  * On Lambda, the invocation's own X-Ray header (Lambda's segment): the one the carrier of the
  * invocation's context holds when the adapter put it there (read once per invocation, and never
- * another invocation's), else `_X_AMZN_TRACE_ID` as it is now.
+ * another invocation's), else `_X_AMZN_TRACE_ID` as it is now. Not the variable where the runtime
+ * runs invocations concurrently (Lambda Managed Instances set `AWS_LAMBDA_MAX_CONCURRENCY`): it
+ * names no invocation there.
  */
 function lambdaHeader(ctx: Pick<Context, 'trace' | 'cloud'>): string | undefined {
   if (ctx.cloud !== 'aws') return undefined;
   const own = (batchOf(ctx as Context) ?? ctx).trace as Readonly<Record<string, unknown>> | undefined;
-  if (own === undefined || !Object.hasOwn(own, 'x-amzn-trace-id')) return process.env._X_AMZN_TRACE_ID;
+  if (own === undefined || !Object.hasOwn(own, 'x-amzn-trace-id')) {
+    return process.env.AWS_LAMBDA_MAX_CONCURRENCY === undefined ? process.env._X_AMZN_TRACE_ID : undefined;
+  }
   const header = own['x-amzn-trace-id'];
   return typeof header === 'string' ? header : undefined;
 }
