@@ -395,6 +395,16 @@ describe('fromLambda under a runtime that passes no callback (Node.js 24, Lambda
   });
 });
 
+describe('fromLambda on the Node.js 24 runtime', () => {
+  it('gives the runtime a handler of two parameters, which it loads, for a callback-style one it would refuse', () => {
+    const legacy = (_event: unknown, _context: LambdaContext, callback: Callback) => callback(null, undefined);
+    const kinds = ['http', 'queue', 'stream', 'storage', 'schedule', 'changes', 'events'] as const;
+    const lengths = kinds.map((kind) => toLambda(fromLambda(legacy, { kind })).length);
+    expect(legacy.length).toBe(3);
+    expect(lengths).toEqual(kinds.map(() => 2));
+  });
+});
+
 describe('fromLambda elsewhere (synthesised events)', () => {
   it('builds an HTTP API v2 event from a portable request', async () => {
     let seen: APIGatewayProxyEventV2 | undefined;
