@@ -191,4 +191,25 @@ describe('toAzure: Event Grid custom events as CloudEvents', () => {
     await expect(bad).rejects.toMatchObject({ code: 'INVALID_EVENT', kind: 'events', shape: 'eventGridTrigger' });
     await expect(bad).rejects.toThrow(/data_base64/);
   });
+
+  it('keeps an extension named __proto__ as an own key, not as the prototype of the extensions', async () => {
+    // Prepare: JSON text makes `__proto__` an ordinary member of the event.
+    const seen: CloudEvent[] = [];
+    const fn = events().handle((event) => {
+      seen.push(event);
+    });
+    const trigger: unknown = JSON.parse(
+      '{"id":"1","source":"/contoso","type":"Contoso.Made","specversion":"1.0","__proto__":{"isAdmin":true}}',
+    );
+
+    // Act
+    await toAzure(fn)(trigger, invocation(grid).context);
+
+    // Assert
+    const extensions = seen[0]?.extensions ?? {};
+    expect(Object.keys(extensions)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(extensions, '__proto__')?.value).toEqual({ isAdmin: true });
+    expect(Object.getPrototypeOf(extensions)).toBe(Object.prototype);
+    expect((extensions as { isAdmin?: unknown }).isAdmin).toBeUndefined();
+  });
 });

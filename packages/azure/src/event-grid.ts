@@ -14,6 +14,7 @@ import {
   type Kind,
   SkyportError,
   type StorageEvent,
+  setOwn,
 } from '@skyport/core';
 import { invalidEvent } from './errors.js';
 import { asNumber, asRecord, asString, asTime } from './metadata.js';
@@ -116,7 +117,8 @@ export function eventGridCloudItems(trigger: unknown, kind: Kind): BatchItem<Clo
     const extensions: Record<string, unknown> = {};
     let data = fields.data;
     if (cloud) {
-      for (const key of Object.keys(raw)) if (!cloudAttributes.has(key)) extensions[key] = raw[key];
+      // An extension named `__proto__` stays an own key rather than becoming the map's prototype.
+      for (const key of Object.keys(raw)) if (!cloudAttributes.has(key)) setOwn(extensions, key, raw[key]);
       // The CloudEvents JSON format carries binary data as `data_base64` in place of `data`.
       if (data === undefined && raw.data_base64 !== undefined) {
         const bytes = typeof raw.data_base64 === 'string' ? decodeBase64(raw.data_base64) : undefined;

@@ -5,7 +5,7 @@
  * Framework hands a `functions.cloudEvent` handler, and the legacy background-event shapes of
  * first-generation Cloud Functions, converted the way the Functions Framework converts them.
  */
-import { bodyTypeOf, decodeBase64, fromUtf8 } from '@skyport/core';
+import { bodyTypeOf, decodeBase64, fromUtf8, setOwn } from '@skyport/core';
 import { gcpError, isObject, str } from './errors.js';
 
 /** A CloudEvent with its attributes checked and its data decoded as far as the content type says. */
@@ -124,7 +124,8 @@ export function fromBinary(
   for (const name of Object.keys(headers)) {
     if (!name.startsWith('ce-')) continue;
     const key = name.slice(3);
-    if (!attributes.has(key)) extensions[key] = attribute(name);
+    // `ce-__proto__` names an extension like any other: an own key, not the map's prototype.
+    if (!attributes.has(key)) setOwn(extensions, key, attribute(name));
   }
   if (headers.traceparent !== undefined) extensions.traceparent ??= headers.traceparent;
   const id = str(attribute('ce-id'));
@@ -188,7 +189,9 @@ export function fromStructured(value: unknown, kind: string): ParsedCloudEvent {
     data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
   const extensions: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) if (!attributes.has(key) && key !== 'data_base64') extensions[key] = value[key];
+  for (const key of Object.keys(value)) {
+    if (!attributes.has(key) && key !== 'data_base64') setOwn(extensions, key, value[key]);
+  }
   return {
     id,
     source,
