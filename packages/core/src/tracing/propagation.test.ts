@@ -106,6 +106,17 @@ describe('trace header parsers', () => {
     );
   });
 
+  it('reads a traceparent with blanks around it, and refuses a long run of blanks inside one at once', () => {
+    const valid = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(parseTraceparent(` \t${valid}\t `)?.spanId).toBe('00f067aa0ba902b7');
+    // A client's header or message attribute: a pattern anchored at the end would be retried
+    // from each of the 300 000 positions (minutes of one blocked event loop).
+    expect(parseTraceparent(`a${' \t'.repeat(150_000)}a`)).toBeUndefined();
+    expect(findParent({ headers: { traceparent: `0${' '.repeat(300_000)}0` } }, { trace: {}, cloud: 'gcp' })).toBe(
+      undefined,
+    );
+  });
+
   it('takes an X-Ray parent only when it is marked sampled, in any case and spacing', () => {
     const root = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8';
     const parentOf = (header: string) =>

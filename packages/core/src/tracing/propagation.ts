@@ -39,6 +39,18 @@ function lowerHex(value: string, start: number, end: number): number {
 const lineTerminator = /[\n\r\u2028\u2029]/;
 
 /**
+ * `value` without the spaces and tabs around it (RFC 9110 OWS), by index: a pattern anchored at
+ * the end is retried from every position of a run of blanks inside a value a client wrote.
+ */
+function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
+  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+/**
  * Parses a W3C `traceparent` (`00-<trace>-<span>-<flags>`).
  *
  * @example
@@ -49,7 +61,7 @@ export function parseTraceparent(value: string, traceState?: string): TraceParen
   // every traced request. All-zero trace and span ids are invalid.
   // Only spaces and tabs around a header value are not part of it (RFC 9110 OWS); hex must be
   // lower case already, as the W3C specification requires, so nothing is lower-cased.
-  const v = value.length === 55 ? value : value.replace(/^[ \t]+|[ \t]+$/g, '');
+  const v = value.length === 55 ? value : trimOws(value);
   if (v.length < 55 || v.charCodeAt(2) !== 45 || v.charCodeAt(35) !== 45 || v.charCodeAt(52) !== 45) return undefined;
   if (lowerHex(v, 0, 2) < 0 || lowerHex(v, 3, 35) < 1 || lowerHex(v, 36, 52) < 1 || lowerHex(v, 53, 55) < 0) {
     return undefined;
