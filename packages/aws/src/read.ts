@@ -30,13 +30,26 @@ export function str(value: unknown): string | undefined {
 }
 
 /**
- * A string map: keeps only string values.
+ * An empty map of names from an event (message attributes) without a prototype: `__proto__` is
+ * kept as a plain key, and a lookup of a name that is absent (`constructor`) finds nothing.
+ *
+ * @example
+ * const out = dictionary();
+ * out.__proto__ = 'x';
+ * Object.keys(out); // ['__proto__']   out.constructor; // undefined
+ */
+export function dictionary(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
+/**
+ * A string map without a prototype (see `dictionary`): keeps only string values.
  *
  * @example
  * stringMap({ a: '1', b: 2 }); // { a: '1' }
  */
 export function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = dictionary();
   const source = obj(value);
   if (source) for (const key of Object.keys(source)) if (typeof source[key] === 'string') out[key] = source[key];
   return out;

@@ -252,6 +252,30 @@ describe('SQS', () => {
     expect(seen[0]?.groupId).toBe('powertools-test');
     expect(seen[0]?.id).toBe('69bc4bbd-ed69-4325-a434-85c3b428ceab');
   });
+
+  it('keeps a message attribute named __proto__, and no attribute shows an inherited member', async () => {
+    // Prepare: JSON text makes `__proto__` an ordinary attribute name, as SQS delivers it.
+    const seen: Message[] = [];
+    const fn = queue({ name: 'q' }).handle((msg) => {
+      seen.push(msg);
+    });
+    const proto = sqsRecord('a', '{}');
+    const plain = sqsRecord('b', '{}');
+    const attributes: unknown = JSON.parse(
+      '{"__proto__":{"stringValue":"kept","stringListValues":[],"binaryListValues":[],"dataType":"String"}}',
+    );
+    const record = { ...proto, messageAttributes: attributes };
+
+    // Act
+    const result = await invokeLambda(fn, { Records: [record, plain] });
+
+    // Assert
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(Object.keys(seen[0]?.attributes ?? {})).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(seen[0]?.attributes, '__proto__')?.value).toBe('kept');
+    expect(seen[1]?.attributes.constructor).toBeUndefined();
+    expect(seen[1]?.attributes.toString).toBeUndefined();
+  });
 });
 
 describe('SNS', () => {
@@ -297,6 +321,35 @@ describe('SNS', () => {
       throw new Error('sns failed');
     });
     await expect(invokeLambda(fn, fixture('sns/aws-lambda-go__sns-event.json'))).rejects.toThrow('sns failed');
+  });
+
+  it('keeps a message attribute named __proto__, and no attribute shows an inherited member', async () => {
+    // Prepare: JSON text makes `__proto__` an ordinary attribute name, as SNS delivers it.
+    const seen: Message[] = [];
+    const fn = queue({ name: 't' }).handle((msg) => {
+      seen.push(msg);
+    });
+    const record = (id: string, attributes: unknown) => ({
+      EventSource: 'aws:sns',
+      EventVersion: '1.0',
+      EventSubscriptionArn: 'arn:aws:sns:eu-west-1:1:orders:sub',
+      Sns: {
+        Type: 'Notification',
+        MessageId: id,
+        TopicArn: 'arn:aws:sns:eu-west-1:1:orders',
+        Message: 'hi',
+        MessageAttributes: attributes,
+      },
+    });
+
+    // Act
+    await invokeLambda(fn, { Records: [record('m1', JSON.parse('{"__proto__":{"Type":"String","Value":"kept"}}'))] });
+    await invokeLambda(fn, { Records: [record('m2', {})] });
+
+    // Assert
+    expect(Object.keys(seen[0]?.attributes ?? {})).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(seen[0]?.attributes, '__proto__')?.value).toBe('kept');
+    expect(seen[1]?.attributes.constructor).toBeUndefined();
   });
 });
 

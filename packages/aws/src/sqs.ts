@@ -5,11 +5,11 @@
  * arrive as a JSON envelope in the body; `unwrapSns` opens it.
  */
 import { createMessage, type Message, type TraceCarrier } from '@skyport/core';
-import { arnName, awsError, type Obj, obj, str, stringMap } from './read.js';
+import { arnName, awsError, dictionary, type Obj, obj, str, stringMap } from './read.js';
 import type { RecordMapper } from './records.js';
 
 function messageAttributes(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = dictionary();
   const attributes = obj(value);
   if (!attributes) return out;
   for (const key of Object.keys(attributes)) {
@@ -61,13 +61,13 @@ export function sqsMessage(record: Obj, unwrapSns: boolean): Message {
 }
 
 /**
- * SNS `MessageAttributes` (`{ Type, Value }`) as strings.
+ * SNS `MessageAttributes` (`{ Type, Value }`) as strings, in a map without a prototype.
  *
  * @example
  * snsAttributes({ tenant: { Type: 'String', Value: 'acme' } }); // { tenant: 'acme' }
  */
 export function snsAttributes(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = dictionary();
   const attributes = obj(value);
   if (!attributes) return out;
   for (const key of Object.keys(attributes)) {

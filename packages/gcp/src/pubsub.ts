@@ -60,7 +60,9 @@ export function pubsubFields(
     if (decoded === undefined) throw gcpError('INVALID_EVENT', kind, shape, 'the Pub/Sub message data is not base64');
     data = decoded;
   }
-  const attributes: Record<string, string> = {};
+  // Without a prototype: `__proto__` is kept as a plain key, and no inherited member shows
+  // through a lookup of an attribute that is absent.
+  const attributes = Object.create(null) as Record<string, string>;
   if (isObject(message.attributes)) {
     for (const [key, value] of Object.entries(message.attributes))
       if (typeof value === 'string') attributes[key] = value;
