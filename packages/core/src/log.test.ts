@@ -14,8 +14,8 @@ function collect() {
 }
 
 describe('credentialKeys', () => {
-  it('holds the credential header names and cookies, while credentialHeaders stays header names', () => {
-    expect(credentialKeys).toEqual([...credentialHeaders, 'cookies']);
+  it('holds the credential header names, cookies and the AWS event fields that repeat a credential', () => {
+    expect(credentialKeys).toEqual([...credentialHeaders, 'cookies', 'apikey', 'authorizationtoken']);
     expect(credentialHeaders).not.toContain('cookies');
   });
 });
@@ -137,6 +137,15 @@ describe('safeJson', () => {
       other: 'kept',
     });
     expect(JSON.parse(safeJson(value, false))).toEqual(value);
+  });
+
+  it("redacts the credentials AWS events repeat: a REST caller's apiKey, a TOKEN authorizer's authorizationToken", () => {
+    const authorizer = { type: 'TOKEN', authorizationToken: 'Bearer eyJhbGciOi', methodArn: 'arn:aws:execute-api:x' };
+    const rest = { requestContext: { identity: { apiKey: 'theApiKey', apiKeyId: 'theApiKeyId' } } };
+    expect(JSON.parse(safeJson(authorizer))).toEqual({ ...authorizer, authorizationToken: '[Redacted]' });
+    expect(JSON.parse(safeJson(rest))).toEqual({
+      requestContext: { identity: { apiKey: '[Redacted]', apiKeyId: 'theApiKeyId' } },
+    });
   });
 });
 

@@ -93,15 +93,18 @@ export const credentialHeaders: readonly string[] = [
 ];
 
 /**
- * Object keys whose values are credentials, in lower case: the `credentialHeaders` and
- * `cookies`, which holds them parsed or split (a request's cookies by name, the API Gateway v2
- * event's `cookies` array, a response's `Set-Cookie` values). Both loggers write `[Redacted]`
- * for a key that lower-cases to one of these, wherever it sits in what a line serialises.
+ * Object keys whose values are credentials, in lower case: the `credentialHeaders`; `cookies`,
+ * which holds them parsed or split (a request's cookies by name, the API Gateway v2 event's
+ * `cookies` array, a response's `Set-Cookie` values); and the fields of AWS events that repeat a
+ * credential header's value: `apiKey` (the caller's API key in a REST API event's
+ * `requestContext.identity`) and `authorizationToken` (a Lambda TOKEN authorizer's event). Both
+ * loggers write `[Redacted]` for a key that lower-cases to one of these, wherever it sits in what
+ * a line serialises.
  *
  * @example
  * const secret = credentialKeys.includes(key.toLowerCase());
  */
-export const credentialKeys: readonly string[] = [...credentialHeaders, 'cookies'];
+export const credentialKeys: readonly string[] = [...credentialHeaders, 'cookies', 'apikey', 'authorizationtoken'];
 
 const credentialKeySet = new Set(credentialKeys);
 

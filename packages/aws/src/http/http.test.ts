@@ -1,4 +1,6 @@
 import { http, router } from '@skyport/core';
+import { logger } from '@skyport/core/logger';
+import { collectLogs } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fixture } from '../__fixtures__/load.js';
@@ -540,6 +542,26 @@ describe('context', () => {
     } finally {
       if (previous === undefined) delete process.env._X_AMZN_TRACE_ID;
       else process.env._X_AMZN_TRACE_ID = previous;
+    }
+  });
+});
+
+describe('logging a REST API event', () => {
+  it("never writes the caller's API key, which the event repeats in requestContext.identity", async () => {
+    const logs = collectLogs();
+    try {
+      const fn = http()
+        .use(logger())
+        .handle((req, ctx) => {
+          ctx.log.info({ event: req.raw }, 'event');
+          return null;
+        });
+      await invokeLambda(fn, fixture('apigw-rest/aws-lambda-go__apigw-request.json'));
+      const [line] = logs.find((entry) => entry.message === 'event');
+      expect(JSON.stringify(line)).not.toContain('theApiKey"');
+      expect(line).toMatchObject({ event: { requestContext: { identity: { apiKey: '[Redacted]' } } } });
+    } finally {
+      logs.restore();
     }
   });
 });
