@@ -13,7 +13,7 @@ import type {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from './__fixtures__/load.js';
 import { createLambdaContext } from './context.js';
-import { fromLambda } from './from-lambda.js';
+import { fromLambda, httpResultToResponse } from './from-lambda.js';
 import { invokeLambda } from './invoke.js';
 import { toLambda } from './to-lambda.js';
 
@@ -568,6 +568,26 @@ describe('fromLambda schedules', () => {
 });
 
 describe('fromLambda HTTP results', () => {
+  it('answers a header named constructor or __proto__ with its value alone, as any other header', async () => {
+    // Prepare: JSON text makes `__proto__` an ordinary header name, as a handler's result may hold it.
+    const fn = fromLambda(async () => ({ statusCode: 200, headers: { Constructor: 'x' }, body: 'ok' }), {
+      kind: 'http',
+    });
+    const multi = { statusCode: 200, multiValueHeaders: JSON.parse('{"constructor":["a","b"],"__proto__":["p"]}') };
+
+    // Act
+    const onLambda = await invokeLambda(fn, v2());
+    const elsewhere = await invoke(fn, httpRequest());
+    const mapped = httpResultToResponse(multi, false, false);
+
+    // Assert
+    expect(onLambda).toMatchObject({ statusCode: 200, headers: { constructor: 'x' } });
+    expect(elsewhere.headers.constructor).toBe('x');
+    expect(Object.keys(mapped.headers ?? {})).toEqual(['constructor', '__proto__']);
+    expect(mapped.headers?.constructor).toBe('a, b');
+    expect(Object.getOwnPropertyDescriptor(mapped.headers, '__proto__')?.value).toBe('p');
+  });
+
   it('takes a statusCode given as a string of three digits, as API Gateway does', async () => {
     // Prepare: the microservice-http-endpoint blueprint answers `statusCode: err ? '400' : '200'`
     const legacy = (_event: unknown, _context: LambdaContext, callback: Callback) =>

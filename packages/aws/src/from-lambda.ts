@@ -26,6 +26,7 @@ import {
   type StorageEvent,
   type StreamRecord,
   schedule,
+  setOwn,
   storage,
   stream,
 } from '@skyport/core';
@@ -273,7 +274,9 @@ export function httpResultToResponse(result: unknown, untyped = false, payload2 
   const add = (name: string, value: string) => {
     const key = name.toLowerCase();
     if (key === 'set-cookie') cookies.push(value);
-    else headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
+    // Own keys only, and `__proto__` defined rather than assigned: a header named `constructor`
+    // or `__proto__` is a header like any other.
+    else setOwn(headers, key, Object.hasOwn(headers, key) ? `${headers[key]}, ${value}` : value);
   };
   const multi = obj(r.multiValueHeaders);
   if (multi) {
