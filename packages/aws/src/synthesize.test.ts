@@ -1,6 +1,6 @@
 import { router, setLogDestination } from '@skyport/core';
-import { httpRequest, invoke } from '@skyport/testing';
-import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import { httpRequest, invoke, message } from '@skyport/testing';
+import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromLambda } from './from-lambda.js';
 
@@ -243,5 +243,46 @@ describe('the event made for a handler written for a REST API or a load balancer
     expect(fromLambda(async () => undefined, { kind: 'events', source: 'shop.orders' }).options).toMatchObject({
       source: 'shop.orders',
     });
+  });
+});
+
+describe('names that are Object members, in the synthesised events', () => {
+  it('keeps a message attribute named __proto__ as an attribute of the SQS record', async () => {
+    // Prepare: attributes as a Pub/Sub or Service Bus message may carry them
+    const attributes = JSON.parse('{"__proto__":"x","tenant":"acme"}') as Record<string, string>;
+    const seen: unknown[] = [];
+    const legacy = async (event: SQSEvent) => {
+      const record = event.Records[0] as SQSRecord;
+      seen.push(
+        Object.keys(record.messageAttributes),
+        Object.getOwnPropertyDescriptor(record.messageAttributes, '__proto__')?.value.stringValue,
+      );
+      seen.push((record.messageAttributes as { stringValue?: unknown }).stringValue);
+    };
+    // Act
+    const result = await invoke(fromLambda(legacy, { kind: 'queue' }), message({ body: {}, attributes }));
+    // Assert
+    expect(result).toEqual({ ok: true, failures: [] });
+    expect(seen).toEqual([['__proto__', 'tenant'], 'x', undefined]);
+  });
+
+  it('keeps a query key named __proto__ in the REST API and HTTP API events', async () => {
+    const events: (APIGatewayProxyEvent | APIGatewayProxyEventV2)[] = [];
+    const rest = async (event: APIGatewayProxyEvent) => {
+      events.push(event);
+      return { statusCode: 204, body: '' };
+    };
+    const v2 = async (event: APIGatewayProxyEventV2) => {
+      events.push(event);
+      return { statusCode: 204, body: '' };
+    };
+    const request = () => httpRequest({ path: '/?__proto__=q' });
+    await invoke(fromLambda(rest, { kind: 'http', source: 'apigw-v1' }), request());
+    await invoke(fromLambda(v2, { kind: 'http' }), request());
+    const [v1Event, v2Event] = events as [APIGatewayProxyEvent, APIGatewayProxyEventV2];
+    expect(Object.hasOwn(v1Event.multiValueQueryStringParameters ?? {}, '__proto__')).toBe(true);
+    expect(Object.hasOwn(v1Event.queryStringParameters ?? {}, '__proto__')).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(v2Event.queryStringParameters, '__proto__')?.value).toBe('q');
+    expect(Object.hasOwn(v2Event.queryStringParameters ?? {}, '__proto__')).toBe(true);
   });
 });

@@ -16,6 +16,7 @@ import {
   type ScheduleTick,
   type StorageEvent,
   type StreamRecord,
+  setOwn,
 } from '@skyport/core';
 import type {
   ALBEvent,
@@ -164,14 +165,14 @@ function eventBody(req: HttpRequest): { body: string | undefined; isBase64Encode
 /** Every value of each query key, as sent (percent-decoded), in order. */
 function queryValues(req: HttpRequest): Record<string, string[]> {
   const values: Record<string, string[]> = {};
-  for (const key of new Set(req.queryAll.keys())) values[key] = req.queryAll.getAll(key);
+  for (const key of new Set(req.queryAll.keys())) setOwn(values, key, req.queryAll.getAll(key));
   return values;
 }
 
 /** The last of each list, as the single-value maps of REST and ALB hold them. */
 function lastOfEach(lists: Record<string, string[]>): Record<string, string> {
   const last: Record<string, string> = {};
-  for (const [key, values] of Object.entries(lists)) last[key] = values[values.length - 1] ?? '';
+  for (const [key, values] of Object.entries(lists)) setOwn(last, key, values[values.length - 1] ?? '');
   return last;
 }
 
@@ -187,7 +188,7 @@ function lastOfEach(lists: Record<string, string[]>): Record<string, string> {
 export function apiGatewayV1FromRequest(req: HttpRequest, ctx: Context): APIGatewayProxyEvent {
   const headers = { ...(req.headers as Record<string, string>) };
   const multiValueHeaders: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(headers)) multiValueHeaders[name] = [value];
+  for (const [name, value] of Object.entries(headers)) setOwn(multiValueHeaders, name, [value]);
   const multiQuery = queryValues(req);
   const hasQuery = Object.keys(multiQuery).length > 0;
   const path = pathOf(req);
@@ -260,7 +261,7 @@ export function apiGatewayV1FromRequest(req: HttpRequest, ctx: Context): APIGate
 export function albFromRequest(req: HttpRequest, ctx: Context): ALBEvent {
   const query: Record<string, string> = {};
   for (const [key, value] of Object.entries(lastOfEach(queryValues(req)))) {
-    query[encodeURIComponent(key)] = encodeURIComponent(value);
+    setOwn(query, encodeURIComponent(key), encodeURIComponent(value));
   }
   const { body, isBase64Encoded } = eventBody(req);
   return {
@@ -290,11 +291,11 @@ export function albFromRequest(req: HttpRequest, ctx: Context): ALBEvent {
 export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context, anyMethod = false): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers as Record<string, string>)) {
-    if (name !== 'cookie') headers[name] = value;
+    if (name !== 'cookie') setOwn(headers, name, value);
   }
   const cookieHeader = req.header('cookie');
   const query: Record<string, string> = {};
-  for (const [key, values] of Object.entries(queryValues(req))) query[key] = values.join(',');
+  for (const [key, values] of Object.entries(queryValues(req))) setOwn(query, key, values.join(','));
   const host = req.header('host') ?? 'localhost';
   const now = new Date();
   const path = pathOf(req);
@@ -348,7 +349,12 @@ export function sqsRecordFromMessage(msg: Message, ctx: Context): SQSRecord {
   const sent = String(msg.publishedAt.getTime());
   const messageAttributes: SQSRecord['messageAttributes'] = {};
   for (const [name, value] of Object.entries(msg.attributes)) {
-    messageAttributes[name] = { stringValue: value, stringListValues: [], binaryListValues: [], dataType: 'String' };
+    setOwn(messageAttributes, name, {
+      stringValue: value,
+      stringListValues: [],
+      binaryListValues: [],
+      dataType: 'String',
+    });
   }
   const region = regionOf(ctx);
   const record: SQSRecord = {
