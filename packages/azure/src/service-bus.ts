@@ -9,7 +9,7 @@ import { asNumber, asRecord, asString, asTime, at, payloadOf, stringMap } from '
 function propertiesOf(meta: Record<string, unknown> | undefined, index: number | undefined): Record<string, string> {
   const pick = (key: string) => (index === undefined ? meta?.[key] : at(meta?.[`${key}Array`], index));
   // Extension 5.x sends applicationProperties; older hosts only userProperties.
-  return { ...stringMap(pick('userProperties')), ...stringMap(pick('applicationProperties')) };
+  return Object.assign(stringMap(pick('userProperties')), stringMap(pick('applicationProperties')));
 }
 
 /**
