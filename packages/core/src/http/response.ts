@@ -4,8 +4,7 @@
  * every adapter writes back. Errors become RFC 9457 problem details here too.
  */
 import { charsetOf } from '../bytes.js';
-import { type HttpError, problemDetails } from '../errors.js';
-import { safeJson } from '../log.js';
+import { type HttpError, type ProblemDetails, problemDetails, statusText } from '../errors.js';
 import type { Cookie, HeaderValue, HttpResponse, HttpResponseInit } from '../types.js';
 import { serializeCookie } from './cookies.js';
 
@@ -455,13 +454,57 @@ export function problemResponse(error: HttpError, requestId: string | undefined)
     if (TOKEN.test(key) && !UNSENDABLE.test(value) && !platformOwned(name, value, true)) headers[name] = value;
   }
   headers['content-type'] = 'application/problem+json';
-  const problem = problemDetails(error, requestId);
-  let body: string;
+  return { status: error.status, headers, cookies: [], body: problemJson(problemDetails(error, requestId)) };
+}
+
+/**
+ * The JSON of a problem. A member `JSON.stringify` refuses (a BigInt, a cycle among extension
+ * members) is written as a string (`"[Circular]"` for a cycle), everything else as
+ * `JSON.stringify` writes it (an `Error` as its own enumerable fields, so `{}` for most). If that
+ * fails too (a `toJSON` or a getter that throws), the problem without its extension members and
+ * `errors`: never a message the error did not mean to send.
+ */
+function problemJson(problem: ProblemDetails): string {
   try {
-    body = JSON.stringify(problem);
+    return JSON.stringify(problem);
   } catch {
-    // Issues carrying BigInts or cycles: still an answer, never a crash.
-    body = safeJson(problem, false);
+    try {
+      return JSON.stringify(problem, tolerant());
+    } catch {
+      return JSON.stringify(bareProblem(problem));
+    }
   }
-  return { status: error.status, headers, cookies: [], body };
+}
+
+/**
+ * A `JSON.stringify` replacer that writes a BigInt as its decimal string and a reference back to
+ * an object being written as `"[Circular]"`. An object met twice side by side is written twice,
+ * as `JSON.stringify` writes it: only the objects from the root down to the member being written
+ * (the `this` of each call) are kept.
+ */
+function tolerant(): (this: unknown, key: string, value: unknown) => unknown {
+  const open: unknown[] = [];
+  return function replace(this: unknown, _key: string, value: unknown): unknown {
+    if (typeof value === 'bigint') return value.toString();
+    if (typeof value !== 'object' || value === null) return value;
+    // Members are written depth first: objects above `this` that are not its ancestors are done.
+    while (open.length > 0 && open[open.length - 1] !== this) open.pop();
+    if (open.includes(value)) return '[Circular]';
+    open.push(value);
+    return value;
+  };
+}
+
+/** `type`, `title`, `status`, and `detail`, `requestId` and `code` when the problem has them, each a string or a number as it must be. */
+function bareProblem(problem: ProblemDetails): Record<string, string | number> {
+  const status = problem.status;
+  const bare: Record<string, string | number> = {
+    type: typeof problem.type === 'string' ? problem.type : 'about:blank',
+    title: typeof problem.title === 'string' ? problem.title : statusText(status),
+    status,
+  };
+  if (typeof problem.detail === 'string') bare.detail = problem.detail;
+  if (typeof problem.requestId === 'string') bare.requestId = problem.requestId;
+  if (typeof problem.code === 'string') bare.code = problem.code;
+  return bare;
 }

@@ -1,0 +1,120 @@
+import { httpRequest, invoke } from '@skyport/testing';
+import { describe, expect, it } from 'vitest';
+import { http } from '../builders.js';
+import { Conflict, HttpError, UnprocessableEntity } from '../errors.js';
+import { problemResponse } from './response.js';
+
+/** What a client gets when a GET handler throws `error`. */
+function answerTo(error: unknown) {
+  const fn = http({ method: 'GET' }).handle(() => {
+    throw error;
+  });
+  return invoke(fn, httpRequest({ method: 'GET', path: '/orders' }));
+}
+
+describe('problem bodies JSON cannot write as they are', () => {
+  it('writes a BigInt as a string and an Error as JSON.stringify does, never its message or stack', async () => {
+    // Prepare
+    const lastError = new Error('connect ECONNREFUSED 10.0.3.7:5432 user=admin');
+
+    // Act
+    const answer = await answerTo(
+      new Conflict('order exists', { extensions: { existingId: 12345678901234567890n, lastError } }),
+    );
+
+    // Assert
+    expect(answer.status).toBe(409);
+    expect(answer.headers['content-type']).toBe('application/problem+json');
+    expect(answer.body).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'order exists',
+      requestId: expect.any(String),
+      existingId: '12345678901234567890',
+      lastError: {},
+    });
+    expect(answer.text).not.toContain('ECONNREFUSED');
+    expect(answer.text).not.toContain('stack');
+  });
+
+  it('answers the bare problem when a member throws as it is written, never the thrown message', async () => {
+    // Prepare
+    const unwritable = {
+      toJSON() {
+        throw new Error('db password=hunter2');
+      },
+    };
+
+    // Act
+    const answer = await answerTo(new Conflict('c', { code: 'ORDER_EXISTS', extensions: { x: unwritable, id: 7 } }));
+
+    // Assert
+    expect(answer.status).toBe(409);
+    expect(answer.headers['content-type']).toBe('application/problem+json');
+    expect(answer.body).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'c',
+      requestId: expect.any(String),
+      code: 'ORDER_EXISTS',
+    });
+    expect(answer.text).not.toContain('hunter2');
+  });
+
+  it('writes a cycle as "[Circular]" and an object met twice side by side in full', () => {
+    // Prepare
+    const node: { name: string; self?: unknown; size: bigint } = { name: 'a', size: 3n };
+    node.self = node;
+    const shared = { sku: 'b' };
+
+    // Act
+    const response = problemResponse(new Conflict('loop', { extensions: { node, pair: [shared, shared] } }), 'r');
+
+    // Assert
+    expect(JSON.parse(response.body as string)).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'loop',
+      requestId: 'r',
+      node: { name: 'a', self: '[Circular]', size: '3' },
+      pair: [{ sku: 'b' }, { sku: 'b' }],
+    });
+  });
+
+  it('keeps validation issues a BigInt sits beside', () => {
+    // Prepare
+    const error = new UnprocessableEntity('invalid order', {
+      errors: [{ path: 'body.qty', message: 'too large' }],
+      extensions: { max: 2n ** 64n },
+    });
+
+    // Act
+    const response = problemResponse(error, 'r');
+
+    // Assert
+    expect(JSON.parse(response.body as string)).toMatchObject({
+      status: 422,
+      errors: [{ path: 'body.qty', message: 'too large' }],
+      max: '18446744073709551616',
+    });
+  });
+
+  it('never sends the extension members of an error that is not exposed, however they are written', () => {
+    // Prepare
+    const error = new HttpError(503, 'db at 10.0.3.7 down', { extensions: { lastError: new Error('x'), n: 1n } });
+
+    // Act
+    const response = problemResponse(error, 'r');
+
+    // Assert
+    expect(JSON.parse(response.body as string)).toEqual({
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      status: 503,
+      requestId: 'r',
+    });
+  });
+});
