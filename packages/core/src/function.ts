@@ -32,7 +32,7 @@ import type {
   SkyportFunction,
   StorageEvent,
 } from './types.js';
-import { checkSchema, toIssues, validate } from './validate.js';
+import { checkSchema, leftOut, MAX_ISSUES, toIssues, validate } from './validate.js';
 
 /** One step of a pipeline: synchronous when it can be, a promise when it must. */
 export type Step<TEvent, TResult> = (event: TEvent, ctx: Context) => TResult | Failure | Promise<TResult>;
@@ -127,6 +127,15 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     let issues: ValidationIssue[] | undefined;
     let failed: Part[] | undefined;
     let pending: Promise<void>[] | undefined;
+    let total = 0;
+    // Each part adds what room is left in the list; every part's count goes into the total.
+    const fail = (part: Part, found: ReadonlyArray<StandardSchemaV1.Issue>) => {
+      issues ??= [];
+      if (issues.length < MAX_ISSUES) issues.push(...toIssues(part, found, MAX_ISSUES - issues.length));
+      total += found.length;
+      failed ??= [];
+      failed.push(part);
+    };
     try {
       for (let i = 0; i < count; i++) {
         const [part, schema] = parts[i] as [Part, StandardSchemaV1];
@@ -135,20 +144,12 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
           pending ??= [];
           pending.push(
             result.then((settled) => {
-              if (settled.issues) {
-                issues ??= [];
-                issues.push(...toIssues(part, settled.issues));
-                failed ??= [];
-                failed.push(part);
-              } else req.setValidated(part, settled.value);
+              if (settled.issues) fail(part, settled.issues);
+              else req.setValidated(part, settled.value);
             }),
           );
-        } else if (result.issues) {
-          issues ??= [];
-          issues.push(...toIssues(part, result.issues));
-          failed ??= [];
-          failed.push(part);
-        } else req.setValidated(part, result.value);
+        } else if (result.issues) fail(part, result.issues);
+        else req.setValidated(part, result.value);
       }
     } catch (error) {
       // A later part failed at once (malformed JSON): the checks still running are abandoned,
@@ -158,11 +159,11 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     }
     if (pending !== undefined) {
       return Promise.all(pending).then(() => {
-        if (issues !== undefined) throw unprocessable(issues, failed ?? []);
+        if (issues !== undefined) throw unprocessable(issues, failed ?? [], total);
         return callInPromise(req, ctx);
       });
     }
-    if (issues !== undefined) return new Failure(unprocessable(issues, failed ?? []));
+    if (issues !== undefined) return new Failure(unprocessable(issues, failed ?? [], total));
     return call(req, ctx);
   };
 
@@ -173,7 +174,7 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     ctx: Context,
   ): Promise<HttpResponse> =>
     pending.then((settled) => {
-      if (settled.issues) throw unprocessable(toIssues('body', settled.issues), ['body']);
+      if (settled.issues) throw unprocessable(toIssues('body', settled.issues), ['body'], settled.issues.length);
       req.setValidated('body', settled.value);
       return callInPromise(req, ctx);
     });
@@ -192,7 +193,9 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     // The common case, a body schema alone, without the general loop.
     const result = checkSchema(bodySchema, req.schemaBody());
     if (result instanceof Promise) return validatedLater(result, req, ctx);
-    if (result.issues) return new Failure(unprocessable(toIssues('body', result.issues), ['body']));
+    if (result.issues) {
+      return new Failure(unprocessable(toIssues('body', result.issues), ['body'], result.issues.length));
+    }
     req.setValidated('body', result.value);
     return call(req, ctx);
   };
@@ -220,11 +223,14 @@ function checkResponse(schema: StandardSchemaV1, value: unknown): unknown {
   }
 }
 
-/** The 422 of a request that failed its schemas (`parts` in the order they were checked). */
-function unprocessable(issues: ValidationIssue[], parts: readonly Part[]): UnprocessableEntity {
-  return quietly(
-    () => new UnprocessableEntity(`invalid request ${parts.join(', ')}`, { errors: issues, code: 'VALIDATION' }),
-  );
+/**
+ * The 422 of a request that failed its schemas (`parts` in the order they were checked), listing
+ * the first of its `total` issues; when some were left out, `errorCount` says how many there were.
+ */
+function unprocessable(issues: ValidationIssue[], parts: readonly Part[], total: number): UnprocessableEntity {
+  const detail = `invalid request ${parts.join(', ')}${leftOut(issues.length, total)}`;
+  const extensions = total > issues.length ? { errorCount: total } : undefined;
+  return quietly(() => new UnprocessableEntity(detail, { errors: issues, code: 'VALIDATION', extensions }));
 }
 
 /** The 413 of a request over the body limit. */

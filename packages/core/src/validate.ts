@@ -15,25 +15,59 @@ function pathOf(location: string, issue: StandardSchemaV1.Issue): string {
 }
 
 /**
- * The issues of a failed validation, with paths prefixed by `location`.
+ * How many issues a validation error lists. A body of a million wrong items fails a million
+ * times; listing them all would answer a 2 MB request with an 80 MB 422, past what Lambda can
+ * send (6 MB), so the first ones are listed and the total is given.
+ *
+ * @example
+ * error.errors.length <= MAX_ISSUES; // true
+ */
+export const MAX_ISSUES = 100;
+
+/**
+ * The first `room` (by default `MAX_ISSUES`) issues of a failed validation, with paths prefixed
+ * by `location`. Only those are read: the rest of a long list costs nothing more.
  *
  * @example
  * toIssues('query', result.issues); // [{ path: 'query.page', message: 'Expected number' }]
  */
-export function toIssues(location: string, issues: ReadonlyArray<StandardSchemaV1.Issue>): ValidationIssue[] {
-  return issues.map((issue) => ({ path: pathOf(location, issue), message: issue.message }));
+export function toIssues(
+  location: string,
+  issues: ReadonlyArray<StandardSchemaV1.Issue>,
+  room = MAX_ISSUES,
+): ValidationIssue[] {
+  const count = Math.min(issues.length, room);
+  const listed: ValidationIssue[] = [];
+  for (let i = 0; i < count; i++) {
+    const issue = issues[i] as StandardSchemaV1.Issue;
+    listed.push({ path: pathOf(location, issue), message: issue.message });
+  }
+  return listed;
 }
 
 /**
- * A `SkyportError` with code `VALIDATION` listing every failing path (rendered as 422 for http).
+ * What a validation error says after the parts that failed: nothing when every issue is
+ * listed, else how many there were.
+ *
+ * @example
+ * leftOut(100, 1_000_000); // ' (1000000 issues, the first 100 listed)'
+ */
+export function leftOut(listed: number, total: number): string {
+  return total > listed ? ` (${total} issues, the first ${listed} listed)` : '';
+}
+
+/**
+ * A `SkyportError` with code `VALIDATION` listing the failing paths (rendered as 422 for http);
+ * `total` is how many issues there were when `issues` holds only the first ones.
  *
  * @example
  * throw validationError([{ path: 'body.qty', message: 'must be positive' }]);
  */
-export function validationError(issues: readonly ValidationIssue[]): SkyportError {
+export function validationError(issues: readonly ValidationIssue[], total = issues.length): SkyportError {
   const parts = [...new Set(issues.map((issue) => issue.path.split('.')[0]))].join(', ');
+  const message = `invalid ${parts}${leftOut(issues.length, total)}`;
   // Stack traces of bad-input errors say nothing useful and cost more than the validation.
-  return quietly(() => new SkyportError('VALIDATION', `invalid ${parts}`, { errors: issues }));
+  return quietly(() => new SkyportError('VALIDATION', message, { errors: issues }));
 }
 
 /** The issue of a value a schema could not validate for its depth. */
@@ -67,7 +101,8 @@ export function checkSchema<T>(
 
 /**
  * Validates `value` against `schema`; returns the typed output or throws a `SkyportError` with
- * code `VALIDATION` listing every failing path. Synchronous when the schema is.
+ * code `VALIDATION` listing the failing paths (the first `MAX_ISSUES`). Synchronous when the
+ * schema is.
  *
  * @example
  * const order = await validate(Order, JSON.parse(text), 'body');
@@ -76,10 +111,14 @@ export function validate<T>(schema: StandardSchemaV1<unknown, T>, value: unknown
   const result = checkSchema(schema['~standard'], value);
   if (result instanceof Promise) {
     return result.then((settled) => {
-      if (settled.issues) throw validationError(toIssues(location, settled.issues));
+      if (settled.issues) throw failed(location, settled.issues);
       return settled.value;
     });
   }
-  if (result.issues) throw validationError(toIssues(location, result.issues));
+  if (result.issues) throw failed(location, result.issues);
   return result.value;
+}
+
+function failed(location: string, issues: ReadonlyArray<StandardSchemaV1.Issue>): SkyportError {
+  return validationError(toIssues(location, issues), issues.length);
 }
