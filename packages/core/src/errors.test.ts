@@ -168,4 +168,47 @@ describe('statusText', () => {
     expect(statusText(499)).toBe('Client Error');
     expect(statusText(599)).toBe('Server Error');
   });
+
+  it('gives every status an HttpError takes the registered reason phrase as its title', () => {
+    // Prepare
+    const registered: Record<number, string> = {
+      300: 'Multiple Choices',
+      301: 'Moved Permanently',
+      302: 'Found',
+      303: 'See Other',
+      304: 'Not Modified',
+      305: 'Use Proxy',
+      307: 'Temporary Redirect',
+      308: 'Permanent Redirect',
+      407: 'Proxy Authentication Required',
+      411: 'Length Required',
+      414: 'URI Too Long',
+      416: 'Range Not Satisfiable',
+      417: 'Expectation Failed',
+      421: 'Misdirected Request',
+      423: 'Locked',
+      424: 'Failed Dependency',
+      425: 'Too Early',
+      426: 'Upgrade Required',
+      428: 'Precondition Required',
+      429: 'Too Many Requests',
+      431: 'Request Header Fields Too Large',
+      451: 'Unavailable For Legal Reasons',
+      505: 'HTTP Version Not Supported',
+      506: 'Variant Also Negotiates',
+      507: 'Insufficient Storage',
+      508: 'Loop Detected',
+      510: 'Not Extended',
+      511: 'Network Authentication Required',
+    };
+
+    // Act
+    const titles = Object.keys(registered).map((code) => [code, new HttpError(Number(code)).title]);
+
+    // Assert
+    expect(Object.fromEntries(titles)).toEqual(registered);
+    expect(new HttpError(303, 'see', { headers: { location: '/other' } }).title).toBe('See Other');
+    expect(statusText(306)).toBe('Redirection');
+    expect(statusText(418)).toBe('Client Error');
+  });
 });

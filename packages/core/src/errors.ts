@@ -38,7 +38,30 @@ export interface HttpErrorOptions {
   readonly cause?: unknown | undefined;
 }
 
-const phrases: Record<number, string> = {
+/** The reason phrases of the IANA HTTP status code registry (RFC 9110 and the RFCs it lists). */
+const phrases: Readonly<Record<number, string>> = {
+  100: 'Continue',
+  101: 'Switching Protocols',
+  102: 'Processing',
+  103: 'Early Hints',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  203: 'Non-Authoritative Information',
+  204: 'No Content',
+  205: 'Reset Content',
+  206: 'Partial Content',
+  207: 'Multi-Status',
+  208: 'Already Reported',
+  226: 'IM Used',
+  300: 'Multiple Choices',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  304: 'Not Modified',
+  305: 'Use Proxy',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
   400: 'Bad Request',
   401: 'Unauthorized',
   402: 'Payment Required',
@@ -46,29 +69,53 @@ const phrases: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  407: 'Proxy Authentication Required',
   408: 'Request Timeout',
   409: 'Conflict',
   410: 'Gone',
+  411: 'Length Required',
   412: 'Precondition Failed',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  417: 'Expectation Failed',
+  421: 'Misdirected Request',
   422: 'Unprocessable Content',
+  423: 'Locked',
+  424: 'Failed Dependency',
+  425: 'Too Early',
+  426: 'Upgrade Required',
+  428: 'Precondition Required',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  451: 'Unavailable For Legal Reasons',
   500: 'Internal Server Error',
   501: 'Not Implemented',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+  506: 'Variant Also Negotiates',
+  507: 'Insufficient Storage',
+  508: 'Loop Detected',
+  510: 'Not Extended',
+  511: 'Network Authentication Required',
 };
 
+/** The RFC 9110 names of the status classes, for a code the registry does not list. */
+const classes = ['Informational', 'Successful', 'Redirection', 'Client Error', 'Server Error'] as const;
+
 /**
- * The reason phrase of an HTTP status code.
+ * The reason phrase of an HTTP status code, as the IANA registry gives it; for a code it does not
+ * list (`306`, `418`, `499`), the name of its class (`Redirection`, `Client Error`).
  *
  * @example
  * statusText(404); // 'Not Found'
+ * statusText(499); // 'Client Error'
  */
 export function statusText(status: number): string {
-  return phrases[status] ?? (status >= 500 ? 'Server Error' : status >= 400 ? 'Client Error' : 'OK');
+  return phrases[status] ?? classes[Math.floor(status / 100) - 1] ?? 'Unknown Status';
 }
 
 /**

@@ -4,12 +4,12 @@ import { http } from '../builders.js';
 import { Conflict, HttpError, UnprocessableEntity } from '../errors.js';
 import { problemResponse } from './response.js';
 
-/** What a client gets when a GET handler throws `error`. */
-function answerTo(error: unknown) {
-  const fn = http({ method: 'GET' }).handle(() => {
+/** What a client gets when a handler throws `error` (for a GET unless told). */
+function answerTo(error: unknown, method = 'GET') {
+  const fn = http({ method: ['GET', 'HEAD'] }).handle(() => {
     throw error;
   });
-  return invoke(fn, httpRequest({ method: 'GET', path: '/orders' }));
+  return invoke(fn, httpRequest({ method, path: '/orders' }));
 }
 
 describe('problem bodies JSON cannot write as they are', () => {
@@ -116,5 +116,45 @@ describe('problem bodies JSON cannot write as they are', () => {
       status: 503,
       requestId: 'r',
     });
+  });
+});
+
+describe('problems of a redirect or of no content', () => {
+  it('titles a redirect with its reason phrase', async () => {
+    // Act
+    const answer = await answerTo(new HttpError(303, 'see', { headers: { location: '/other' } }));
+
+    // Assert
+    expect(answer.status).toBe(303);
+    expect(answer.headers.location).toBe('/other');
+    expect(answer.body).toMatchObject({ title: 'See Other', status: 303, detail: 'see' });
+  });
+
+  it('answers a 304 with its headers and no content, for a GET and a HEAD', async () => {
+    // Prepare
+    const notModified = new HttpError(304, undefined, { headers: { etag: '"v7"', 'content-length': '512' } });
+
+    // Act
+    const get = await answerTo(notModified);
+    const head = await answerTo(notModified, 'HEAD');
+
+    // Assert
+    for (const answer of [get, head]) {
+      expect(answer.status).toBe(304);
+      expect(answer.headers).toEqual({ etag: '"v7"', 'content-length': '512' });
+      expect(answer.text).toBeUndefined();
+      expect(answer.response.body).toBeUndefined();
+    }
+  });
+
+  it('renders no body and no problem content type for a status that has no content', () => {
+    // Act
+    const answers = [204, 205, 304].map((status) => problemResponse(new HttpError(status, 'x'), 'r'));
+
+    // Assert
+    for (const answer of answers) {
+      expect(answer.body).toBeUndefined();
+      expect(answer.headers).toEqual({});
+    }
   });
 });

@@ -437,12 +437,15 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
 }
 
 /**
- * The problem+json response of an error.
+ * The problem+json response of an error. A 304 (or a 204 or 205 given here) has no content: its
+ * answer is the error's headers alone, with no body and no content type.
  *
  * @example
  * problemResponse(new NotFound('no order 7'), ctx.requestId).status; // 404
  */
 export function problemResponse(error: HttpError, requestId: string | undefined): HttpResponse {
+  const status = error.status;
+  const empty = bodiless(status);
   const headers: Record<string, string> = {};
   for (const key of Object.keys(error.headers)) {
     const raw = error.headers[key];
@@ -450,11 +453,15 @@ export function problemResponse(error: HttpError, requestId: string | undefined)
     const value = String(raw);
     const name = key.toLowerCase();
     // The error is being answered already: a header no platform can send is left out, and so
-    // are those the platform sets for the problem it sends.
-    if (TOKEN.test(key) && !UNSENDABLE.test(value) && !platformOwned(name, value, true)) headers[name] = value;
+    // are those the platform sets for the problem it sends (a 304 keeps a length, which
+    // describes the representation it stands for, as `checkResponse` lets it).
+    if (TOKEN.test(key) && !UNSENDABLE.test(value) && !platformOwned(name, value, !empty || status === 204)) {
+      headers[name] = value;
+    }
   }
+  if (empty) return { status, headers, cookies: [], body: undefined };
   headers['content-type'] = 'application/problem+json';
-  return { status: error.status, headers, cookies: [], body: problemJson(problemDetails(error, requestId)) };
+  return { status, headers, cookies: [], body: problemJson(problemDetails(error, requestId)) };
 }
 
 /**
