@@ -133,31 +133,33 @@ const batch = fc
   .array(fc.record({ fail: fc.boolean(), group: fc.constantFrom('A', 'B', 'C') }), { minLength: 1, maxLength: 12 })
   .map((items) => items.map((item, i) => ({ ...item, id: `m-${i}` })));
 
-function sqsEvent(items: { id: string; group: string }[], fifo: boolean) {
+/** An SQS batch of a standard queue, a FIFO queue, or a fair queue (standard, with tenants as groups). */
+function sqsEvent(items: { id: string; group: string }[], queue: 'standard' | 'fifo' | 'fair') {
   return {
     Records: items.map(({ id, group }) => ({
       messageId: id,
       receiptHandle: id,
       body: JSON.stringify({ id }),
-      attributes: fifo
-        ? { ApproximateReceiveCount: '1', SentTimestamp: '1', MessageGroupId: group }
-        : { ApproximateReceiveCount: '1', SentTimestamp: '1' },
+      attributes:
+        queue === 'standard'
+          ? { ApproximateReceiveCount: '1', SentTimestamp: '1' }
+          : { ApproximateReceiveCount: '1', SentTimestamp: '1', MessageGroupId: group },
       messageAttributes: {},
       eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:1:q',
+      eventSourceARN: queue === 'fifo' ? 'arn:aws:sqs:eu-west-1:1:q.fifo' : 'arn:aws:sqs:eu-west-1:1:q',
     })),
   };
 }
 
 describe('batches report exactly the messages to retry', () => {
-  it('SQS standard: the failed ones', async () => {
+  it('SQS standard and fair queues: the failed ones', async () => {
     await fc.assert(
-      fc.asyncProperty(batch, async (items) => {
+      fc.asyncProperty(batch, fc.constantFrom('standard' as const, 'fair' as const), async (items, kind) => {
         const failing = new Set(items.filter((i) => i.fail).map((i) => i.id));
         const fn = queue({ name: 'q' }).handle((m) => {
           if (failing.has(m.id)) throw new Error('no');
         });
-        const result = await invokeLambda(fn, sqsEvent(items, false));
+        const result = await invokeLambda(fn, sqsEvent(items, kind));
         expect(result?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
           items.filter((i) => i.fail).map((i) => i.id),
         );
@@ -167,14 +169,14 @@ describe('batches report exactly the messages to retry', () => {
 
   it('SQS through EventBridge Pipes: the failed ones, FIFO groups too', async () => {
     await fc.assert(
-      fc.asyncProperty(batch, fc.boolean(), async (items, fifo) => {
+      fc.asyncProperty(batch, fc.constantFrom('standard' as const, 'fifo' as const), async (items, kind) => {
         const failing = new Set(items.filter((i) => i.fail).map((i) => i.id));
         const ran: string[] = [];
         const fn = queue({ name: 'q' }).handle((m) => {
           ran.push(m.id);
           if (failing.has(m.id)) throw new Error('no');
         });
-        const result = await invokeLambda(fn, sqsEvent(items, fifo).Records);
+        const result = await invokeLambda(fn, sqsEvent(items, kind).Records);
         const reported = result?.batchItemFailures.map((f) => f.itemIdentifier) ?? [];
         // Nothing reported as done without its handler having run and succeeded.
         for (const item of items) {
@@ -194,7 +196,7 @@ describe('batches report exactly the messages to retry', () => {
           ran.push(m.id);
           if (failing.has(m.id)) throw new Error('no');
         });
-        const result = await invokeLambda(fn, sqsEvent(items, true));
+        const result = await invokeLambda(fn, sqsEvent(items, 'fifo'));
         const broken = new Set<string>();
         const expected: string[] = [];
         for (const item of items) {

@@ -240,6 +240,25 @@ describe('SQS', () => {
     expect(seen).toEqual([1, '']);
   });
 
+  it('runs every message of a fair queue (a standard queue whose messages name a tenant), reporting only failures', async () => {
+    // Prepare: MessageGroupId on a standard queue names the tenant; there is no order to keep.
+    const ran: [string, string | undefined][] = [];
+    const fn = queue({ name: 'q' }).handle((msg) => {
+      ran.push([msg.id, msg.groupId]);
+      if (msg.id === 'a2') throw new Error('boom');
+    });
+    const standard = (id: string) => ({
+      ...sqsRecord(id, '{}', { MessageGroupId: 'tenant-a' }),
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:orders',
+    });
+    // Act
+    const result = await invokeLambda(fn, { Records: [standard('a1'), standard('a2'), standard('a3')] });
+    // Assert: a3 ran and is not held back (and retried towards the dead-letter queue) for a2.
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'a2' }] });
+    expect(ran.map(([id]) => id).sort()).toEqual(['a1', 'a2', 'a3']);
+    expect(ran.every(([, group]) => group === 'tenant-a')).toBe(true);
+  });
+
   it('unwraps SNS envelopes when asked (the FIFO fixture)', async () => {
     const seen: Message[] = [];
     const fn = queue({ name: 'q', aws: { unwrapSns: true } }).handle((msg) => {

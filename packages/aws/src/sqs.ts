@@ -1,7 +1,7 @@
 /**
- * Amazon SQS (standard and FIFO). Every system attribute is a string; FIFO records carry
- * `MessageGroupId`, which switches the batch to FIFO semantics (after a failure, the rest of
- * that group is reported too). SNS notifications delivered to SQS without raw message delivery
+ * Amazon SQS (standard and FIFO). Every system attribute is a string; records of a FIFO queue
+ * carry `MessageGroupId`, which switches the batch to FIFO semantics (after a failure, the rest
+ * of that group is reported too); on a standard (fair) queue it names the tenant only. SNS notifications delivered to SQS without raw message delivery
  * arrive as a JSON envelope in the body; `unwrapSns` opens it.
  */
 import { createMessage, type Message, type TraceCarrier } from '@skyport/core';
@@ -90,6 +90,18 @@ export function sqsTrace(record: Obj): TraceCarrier | undefined {
 }
 
 /**
+ * The FIFO group of a record of a FIFO queue (its name ends in `.fifo`). A standard queue's
+ * message may carry a `MessageGroupId` too, as the tenant of a fair queue, with no order to keep:
+ * its batch runs every message, so none is held back, and retried towards the dead-letter
+ * queue, for another's failure. A record that names no queue is taken at its word.
+ */
+function fifoGroup(record: Obj): string | undefined {
+  const group = str(obj(record.attributes)?.MessageGroupId);
+  const arn = str(record.eventSourceARN);
+  return group === undefined || arn === undefined || arn.endsWith('.fifo') ? group : undefined;
+}
+
+/**
  * How SQS records become batch items (`itemIdentifier` is the `messageId`).
  *
  * @example
@@ -99,7 +111,7 @@ export function sqsRecords(unwrapSns: boolean): RecordMapper<Message> {
   return {
     id: (record) => str(record.messageId),
     map: (record) => sqsMessage(record, unwrapSns),
-    group: (record) => str(obj(record.attributes)?.MessageGroupId),
+    group: fifoGroup,
     trace: sqsTrace,
   };
 }
