@@ -8,21 +8,6 @@ import type { ALBResult } from 'aws-lambda';
 import { type Obj, obj, str } from '../util.js';
 import { headersOut, requestBody, responseBody } from './body.js';
 
-// Core's table covers errors; ALB shows these phrases for the rest.
-const successPhrases: Readonly<Record<number, string>> = {
-  200: 'OK',
-  201: 'Created',
-  202: 'Accepted',
-  204: 'No Content',
-  206: 'Partial Content',
-  301: 'Moved Permanently',
-  302: 'Found',
-  303: 'See Other',
-  304: 'Not Modified',
-  307: 'Temporary Redirect',
-  308: 'Permanent Redirect',
-};
-
 /**
  * Whether an ALB event came from a target group with multi-value headers on.
  *
@@ -105,7 +90,7 @@ function setCookieName(n: number): string {
  */
 export function toAlb(response: HttpResponse, multiValue: boolean): ALBResult {
   const { body, isBase64Encoded } = responseBody(response);
-  const statusDescription = `${response.status} ${successPhrases[response.status] ?? statusText(response.status)}`;
+  const statusDescription = `${response.status} ${statusText(response.status)}`;
   let headers = headersOut(response.headers);
   if (multiValue) {
     const multiValueHeaders: Record<string, string[]> = {};
