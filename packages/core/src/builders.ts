@@ -156,7 +156,7 @@ export function http<
 >(
   options: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & {
     readonly path?: TPath;
-    readonly params?: ParamsSchemaFor<TPath>;
+    readonly params?: ParamsSchemaFor<TParams, TPath>;
     readonly headers?: HeadersSchemaFor<THeaders>;
   } = {},
 ): FunctionBuilder<

@@ -1,3 +1,4 @@
+import { type } from 'arktype';
 import * as v from 'valibot';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
@@ -219,6 +220,40 @@ describe('type inference', () => {
     // A path only known as a string takes any schema.
     const path: string = '/books/:id';
     http({ path, params: z.object({ bookId: z.string() }) });
+  });
+
+  it('types req.params from an arktype, zod or valibot params schema, and checks it against the path', () => {
+    http({ method: 'GET', path: '/books/:id', params: type({ id: 'string' }) }).handle((req) => {
+      expectTypeOf(req.params.id).toEqualTypeOf<string>();
+      // @ts-expect-error: not in the schema
+      void req.params.other;
+    });
+    http({ method: 'GET', path: '/books/:id', params: type({ id: 'string.integer.parse' }) }).handle((req) => {
+      expectTypeOf(req.params.id).toEqualTypeOf<number>();
+    });
+    http({
+      method: 'GET',
+      path: '/books/:id/pages/:page',
+      params: type({ id: 'string', page: 'string.integer.parse' }),
+    }).handle((req) => {
+      expectTypeOf(req.params).toEqualTypeOf<{ id: string; page: number }>();
+    });
+    http({ path: '/books/:id', params: v.object({ id: v.pipe(v.string(), v.transform(Number)) }) }).handle((req) => {
+      expectTypeOf(req.params.id).toEqualTypeOf<number>();
+    });
+    http({ path: '/files/*', params: z.object({ '*': z.string() }) }).handle((req) => {
+      expectTypeOf(req.params['*']).toEqualTypeOf<string>();
+    });
+    // @ts-expect-error: the path names id, the schema bookId (every request would be a 422)
+    http({ path: '/books/:id', params: type({ bookId: 'string' }) });
+    // @ts-expect-error: the schema misses the second parameter
+    http({ path: '/books/:id/pages/:page', params: type({ id: 'string' }) });
+    // @ts-expect-error: the path always has an id, so the schema takes it as required
+    http({ path: '/books/:id', params: type({ 'id?': 'string' }) });
+    // @ts-expect-error: the path names id, the schema bookId
+    http({ path: '/books/:id', params: v.object({ bookId: v.string() }) });
+    const path: string = '/books/:id';
+    http({ path, params: type({ bookId: 'string' }) });
   });
 
   it('lets an explicit redirect or error response carry any body under a response schema', () => {

@@ -533,14 +533,25 @@ export type HeadersSchemaFor<S> =
           }
     : S;
 
+/** The parameters of path `P` that the input of schema `S` does not have as required keys. */
+type UntakenParams<S, P extends string> =
+  S extends StandardSchemaV1<infer Input, unknown>
+    ? { [K in keyof ParamsOf<P>]: [Input] extends [{ readonly [N in K]: unknown }] ? never : K }[keyof ParamsOf<P>]
+    : never;
+
 /**
- * A params schema that takes the parameters of the path: under `/books/:id` its input must
- * have an `id` (a schema of `bookId` would fail every request with a 422). Any schema when the
- * path is only known as `string`.
+ * A params schema, checked for the parameters of the path: under `/books/:id` its input must
+ * have an `id` (a schema of `bookId` would fail every request with a 422). Resolves to the
+ * schema when it takes every parameter (any schema when the path is only known as `string`),
+ * else to a type naming the ones it does not take. The check reads the schema's input type
+ * alone, not the schema against a schema type, so that schemas whose types are deep (arktype)
+ * stay within the compiler's limits.
  */
-export type ParamsSchemaFor<P extends string> = string extends P
-  ? StandardSchemaV1 | undefined
-  : StandardSchemaV1<{ readonly [K in keyof ParamsOf<P>]: unknown }, unknown> | undefined;
+export type ParamsSchemaFor<S, P extends string> = string extends P
+  ? S
+  : [UntakenParams<S, P>] extends [never]
+    ? S
+    : { readonly 'a params schema must take the parameters of the path': UntakenParams<S, P> };
 
 /** The request an http handler sees for the given schemas and path. */
 export type TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath extends string = string> = HttpRequest<
