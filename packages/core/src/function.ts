@@ -90,13 +90,11 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
   const run = handler as (req: RequestImpl, ctx: Context) => unknown;
 
   const checkThenNormalize = (result: unknown): HttpResponse | Promise<HttpResponse> => {
-    if (!(result instanceof Response)) {
-      const init = isResponseInit(result);
-      const value = init ? result.body : result;
-      if ((init ? result.status : 200) < 300 && value !== undefined) {
-        const checked = checkResponse(response as StandardSchemaV1, value);
-        if (checked instanceof Promise) return checked.then(() => normalizeResponse(result));
-      }
+    const init = isResponseInit(result);
+    const value = init ? result.body : result;
+    if ((init ? result.status : 200) < 300 && value !== undefined && !isWebBody(value)) {
+      const checked = checkResponse(response as StandardSchemaV1, value);
+      if (checked instanceof Promise) return checked.then(() => normalizeResponse(result));
     }
     return normalizeResponse(result);
   };
@@ -205,6 +203,24 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
 function refuse(method: string, allow: string): HttpResponse | Failure {
   if (method === 'OPTIONS') return { status: 204, headers: { allow }, cookies: [], body: undefined };
   return new Failure(quietly(() => new MethodNotAllowed(`${method} is not allowed here`, { headers: { allow } })));
+}
+
+/**
+ * Whether a body is one the web `Response` constructor reads (a `Response`, a `ReadableStream`,
+ * a `Blob`, `FormData`, `URLSearchParams`): its content is not known until it is read, so the
+ * response schema does not check it, wherever it is returned. Plain data has no
+ * `Symbol.toStringTag` and is answered without looking up a web class.
+ */
+function isWebBody(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if ((value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === undefined) return false;
+  return (
+    value instanceof Response ||
+    value instanceof ReadableStream ||
+    value instanceof Blob ||
+    value instanceof FormData ||
+    value instanceof URLSearchParams
+  );
 }
 
 /** Validates a response body; a mismatch is the function's bug, so a 500 (the issues are logged). */
