@@ -61,3 +61,19 @@ describe('a response schema and string or byte results', () => {
     expect(statuses).toEqual([200, 201, 200, 404, 200, 204]);
   });
 });
+
+describe('a response schema and web bodies', () => {
+  it('takes a web body in an explicit success response, sent as it is and never checked', async () => {
+    const Out = z.object({ id: z.string() });
+    const response = http({ response: Out }).handle(() => ({ status: 200, body: new Response('{"id":1}') }));
+    const blob = http({ response: Out }).handle(() => ({ status: 200, body: new Blob(['raw']) }));
+    const form = http({ response: Out }).handle(() => ({ status: 201, body: new URLSearchParams({ a: '1' }) }));
+
+    const answers = await Promise.all([response, blob, form].map(call));
+    expect(answers.map((answer) => [answer.status, answer.body])).toEqual([
+      [200, '{"id":1}'],
+      [200, new Uint8Array([114, 97, 119])],
+      [201, 'a=1'],
+    ]);
+  });
+});

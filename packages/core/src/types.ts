@@ -282,8 +282,12 @@ export interface HttpResponseInit<TBody = unknown> {
   headers?: Readonly<Record<string, HeaderValue | undefined>> | undefined;
   /** `Set-Cookie` values, as strings or cookie objects. */
   cookies?: readonly (string | Cookie)[] | undefined;
-  /** An object (JSON), a string, bytes, a web body (`Response`, `ReadableStream`, `Blob`, `FormData`, `URLSearchParams`) or nothing. */
-  body?: TBody | string | Uint8Array | undefined;
+  /**
+   * An object (JSON), a string, bytes, a web body (`Response`, `ReadableStream`, `Blob`,
+   * `FormData`, `URLSearchParams`: read whole, and never checked by a `response` schema) or
+   * nothing.
+   */
+  body?: TBody | string | Uint8Array | Response | ReadableStream | Blob | FormData | URLSearchParams | undefined;
 }
 
 /**
