@@ -365,9 +365,16 @@ describe('fromLambda completion, as the Lambda Node.js runtime completes a handl
 
 describe('fromLambda under a runtime that passes no callback (Node.js 24, Lambda Managed Instances)', () => {
   /** The Lambda context such a runtime builds: no `succeed`, `fail` or `done`. */
-  const modern = (awsRequestId: string): LambdaContext => {
-    const { succeed: _s, fail: _f, done: _d, ...context } = createLambdaContext({ awsRequestId });
+  const modern = (awsRequestId: string, timeoutMs?: number): LambdaContext => {
+    const { succeed: _s, fail: _f, done: _d, ...context } = createLambdaContext({ awsRequestId, timeoutMs });
     return context as LambdaContext;
+  };
+  const sqs = () => fixture<SQSEvent>('sqs/powertools-ts__base.json');
+  const bothFailed = {
+    batchItemFailures: [
+      { itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' },
+      { itemIdentifier: '2e1424d4-f796-459a-8184-9c92662be6da' },
+    ],
   };
 
   it('answers with what a two-parameter handler returns, as that runtime does', async () => {
@@ -392,6 +399,32 @@ describe('fromLambda under a runtime that passes no callback (Node.js 24, Lambda
     };
     const answer = await toLambda(fromLambda(legacy, { kind: 'http' }))(v2(), modern('r3'));
     expect(answer).toEqual({ statusCode: 201, headers: {}, body: 'made', isBase64Encoded: false });
+  });
+
+  it('waits for the callback of a handler that declares one, whatever it returns, and reports its failure', async () => {
+    // Prepare: callback-style code returns what its last call gave (a timer, a request, false).
+    const returnsTimer = (_event: unknown, _context: LambdaContext, callback: Callback) =>
+      setTimeout(() => callback(new Error('downstream 503')), 5);
+    const returnsFalse = (_event: unknown, _context: LambdaContext, callback: Callback) => {
+      setTimeout(() => callback(new Error('boom')), 5);
+      return false;
+    };
+    const answering = (_event: unknown, _context: LambdaContext, callback: Callback) =>
+      setTimeout(() => callback(null, { statusCode: 201, body: 'late' }), 5);
+    // Act
+    const timerBatch = await toLambda(fromLambda(returnsTimer, { kind: 'queue' }))(sqs(), modern('r4'));
+    const falseBatch = await toLambda(fromLambda(returnsFalse, { kind: 'queue' }))(sqs(), modern('r5'));
+    const answer = await toLambda(fromLambda(answering, { kind: 'http' }))(v2(), modern('r6'));
+    // Assert: no message acknowledged although its handler failed
+    expect(timerBatch).toEqual(bothFailed);
+    expect(falseBatch).toEqual(bothFailed);
+    expect(answer).toEqual({ statusCode: 201, headers: {}, body: 'late', isBase64Encoded: false });
+  });
+
+  it('fails the event of a handler that never completes once the invocation is out of time', async () => {
+    const silent = (_event: unknown, _context: LambdaContext) => {};
+    const batch = await toLambda(fromLambda(silent, { kind: 'queue' }))(sqs(), modern('r7', 30));
+    expect(batch).toEqual(bothFailed);
   });
 });
 

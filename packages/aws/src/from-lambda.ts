@@ -130,26 +130,30 @@ function parameters(list: string): string[] {
 }
 
 /**
- * Whether a handler can reach the callback or the context: it declares two parameters or more
+ * What of the call a handler can reach: `'callback'` when it declares three parameters or more
  * (`length` stops counting at the first default: `(event, context, callback = noop)` has length
  * 2, `(event = {}, context)` length 0), or a rest parameter, or it is a function (not an arrow)
- * that indexes `arguments`. Read once, when the handler is wrapped. A function whose source shows
- * no parameters (bound, native) is judged by its `length`, which binding keeps.
+ * that indexes `arguments`; `'context'` when it declares two; `'none'` otherwise. Read once, when
+ * the handler is wrapped. A function whose source shows no parameters (bound, native) is judged
+ * by its `length`, which binding keeps.
  */
-function reachesCallback(handler: (...args: never[]) => unknown): boolean {
-  if (handler.length >= 2) return true;
+type Reach = 'none' | 'context' | 'callback';
+
+function reachOf(handler: (...args: never[]) => unknown): Reach {
+  const byLength: Reach = handler.length >= 3 ? 'callback' : handler.length === 2 ? 'context' : 'none';
   let source: string;
   try {
     source = Function.prototype.toString.call(handler);
   } catch {
-    return false;
+    return byLength;
   }
   const list = source.includes('[native code]') ? undefined : parameterList(source);
-  if (list === undefined) return false;
+  if (list === undefined) return byLength;
   const params = parameters(list);
-  if (params.length >= 2 || params.some((param) => param.startsWith('...'))) return true;
   const arrow = /^(?:async\s*)?(?:\(|[\w$]+\s*=>)/.test(source);
-  return !arrow && /(?<![\w$.])arguments\s*\[/.test(source);
+  if (params.length >= 3 || params.some((param) => param.startsWith('...'))) return 'callback';
+  if (!arrow && /(?<![\w$.])arguments\s*\[/.test(source)) return 'callback';
+  return params.length === 2 || byLength === 'context' ? 'context' : byLength;
 }
 
 /**
@@ -178,23 +182,23 @@ function completable(context: LambdaContext, done: (error: unknown, result?: unk
  * the callback and `context.succeed` / `fail` / `done` each complete the call, the first one
  * wins. A handler that returns anything else is waited on until it calls back; the runtime
  * would also answer `null` once the event loop empties, which a process that serves other
- * requests cannot see, so only a handler that cannot reach the callback or the context (see
- * `reachesCallback`) is done when it returns, with what it returned (as on Node.js 24). So is
- * any handler that returns a value (not `undefined`) under a runtime whose Lambda context has no
- * `done` (Node.js 24, Lambda Managed Instances): that runtime takes what the handler returns,
- * passes no callback, and runs other invocations meanwhile, so its event loop never empties.
+ * requests cannot see. So only a handler that can reach neither the callback nor the context
+ * (see `reachOf`) is done when it returns, with what it returned (as on Node.js 24). So is a
+ * handler that reaches the context only and returns a value (not `undefined`) under a runtime
+ * whose Lambda context has no `done` (Node.js 24, Lambda Managed Instances): that runtime takes
+ * what the handler returns and passes no callback. A handler that declares the callback is
+ * always waited on for it, whatever it returns (`https.get(url, ...)` returns its request). A
+ * wait ends at the invocation's deadline at the latest, with a `TIMEOUT` error, so a handler that
+ * never completes fails its event (retried) rather than holding it for good.
  */
-function call(
-  handler: LegacyHandler<unknown>,
-  event: unknown,
-  context: LambdaContext,
-  reaches: boolean,
-): Promise<unknown> {
+function call(handler: LegacyHandler<unknown>, event: unknown, context: LambdaContext, reach: Reach): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const done = (error: unknown, result?: unknown) => {
       if (settled) return;
       settled = true;
+      if (timer !== undefined) clearTimeout(timer);
       if (error !== undefined && error !== null) reject(toError(error));
       else resolve(result);
     };
@@ -211,11 +215,35 @@ function call(
           (value: unknown) => done(null, value),
           (error: unknown) => done(error ?? new Error('the Lambda handler rejected')),
         );
-      } else if (!reaches || (out !== undefined && typeof context.done !== 'function')) done(null, out);
+      } else if (reach === 'none' || (reach === 'context' && out !== undefined && typeof context.done !== 'function')) {
+        done(null, out);
+      } else if (!settled) timer = deadline(context, done);
     } catch (error) {
       done(error ?? new Error('the Lambda handler threw'));
     }
   });
+}
+
+/** Fails a call still waited on when the invocation's time is up. */
+function deadline(context: LambdaContext, done: (error: unknown) => void): ReturnType<typeof setTimeout> | undefined {
+  let left: number;
+  try {
+    left = Number(context.getRemainingTimeInMillis());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isFinite(left)) return undefined;
+  return setTimeout(
+    () =>
+      done(
+        new SkyportError(
+          'TIMEOUT',
+          'aws: the Lambda handler neither returned a promise nor completed (callback, context.succeed, fail or done) before the deadline',
+          { adapter: 'aws' },
+        ),
+      ),
+    Math.min(Math.max(0, left), 2_147_483_647),
+  );
 }
 
 function headerText(value: unknown): string | undefined {
@@ -378,8 +406,8 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
       { adapter: 'aws', kind },
     );
   }
-  const reaches = reachesCallback(legacy);
-  const invoke = (event: unknown, ctx: Context) => call(legacy, event, lambdaContextFrom(ctx), reaches);
+  const reach = reachOf(legacy);
+  const invoke = (event: unknown, ctx: Context) => call(legacy, event, lambdaContextFrom(ctx), reach);
   let fn: SkyportFunction;
   switch (kind) {
     case 'http':
@@ -442,7 +470,7 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
           onLambda || detectAwsEvent(tick.raw) === 'scheduled'
             ? tick.raw
             : (await synthesizers()).scheduledEventFromTick(tick, ctx);
-        await call(legacy, event, lambda, reaches);
+        await call(legacy, event, lambda, reach);
       }) as SkyportFunction;
       break;
     default:
