@@ -4,7 +4,7 @@
  * of importing them: a helper shared with the package entry would make the bundler emit a third
  * module that every cold start, HTTP ones included, has to resolve and load.
  */
-import { type Kind, SkyportError, type SkyportErrorCode } from '@skyport/core';
+import { type Kind, SkyportError, type SkyportErrorCode, setOwn } from '@skyport/core';
 import type { Obj } from './util.js';
 
 export type { Obj };
@@ -30,28 +30,22 @@ export function str(value: unknown): string | undefined {
 }
 
 /**
- * An empty map of names from an event (message attributes) without a prototype: `__proto__` is
- * kept as a plain key, and a lookup of a name that is absent (`constructor`) finds nothing.
- *
- * @example
- * const out = dictionary();
- * out.__proto__ = 'x';
- * Object.keys(out); // ['__proto__']   out.constructor; // undefined
- */
-export function dictionary(): Record<string, string> {
-  return Object.create(null) as Record<string, string>;
-}
-
-/**
- * A string map without a prototype (see `dictionary`): keeps only string values.
+ * A string map of an event's names and values (message attributes): only string values are
+ * kept, each as an own key, `__proto__` included (a plain object, as message attributes are on
+ * every cloud and in the test kit).
  *
  * @example
  * stringMap({ a: '1', b: 2 }); // { a: '1' }
  */
 export function stringMap(value: unknown): Record<string, string> {
-  const out = dictionary();
+  const out: Record<string, string> = {};
   const source = obj(value);
-  if (source) for (const key of Object.keys(source)) if (typeof source[key] === 'string') out[key] = source[key];
+  if (source) {
+    for (const key of Object.keys(source)) {
+      const text = source[key];
+      if (typeof text === 'string') setOwn(out, key, text);
+    }
+  }
   return out;
 }
 

@@ -4,18 +4,18 @@
  * of that group is reported too); on a standard (fair) queue it names the tenant only. SNS notifications delivered to SQS without raw message delivery
  * arrive as a JSON envelope in the body; `unwrapSns` opens it.
  */
-import { createMessage, type Message, type TraceCarrier } from '@skyport/core';
-import { arnName, awsError, dictionary, type Obj, obj, str, stringMap } from './read.js';
+import { createMessage, type Message, setOwn, type TraceCarrier } from '@skyport/core';
+import { arnName, awsError, type Obj, obj, str, stringMap } from './read.js';
 import type { RecordMapper } from './records.js';
 
 function messageAttributes(value: unknown): Record<string, string> {
-  const out = dictionary();
+  const out: Record<string, string> = {};
   const attributes = obj(value);
   if (!attributes) return out;
   for (const key of Object.keys(attributes)) {
     const attribute = obj(attributes[key]);
     const text = str(attribute?.stringValue) ?? str(attribute?.binaryValue);
-    if (text !== undefined) out[key] = text;
+    if (text !== undefined) setOwn(out, key, text);
   }
   return out;
 }
@@ -61,18 +61,18 @@ export function sqsMessage(record: Obj, unwrapSns: boolean): Message {
 }
 
 /**
- * SNS `MessageAttributes` (`{ Type, Value }`) as strings, in a map without a prototype.
+ * SNS `MessageAttributes` (`{ Type, Value }`) as strings, each an own key (`__proto__` included).
  *
  * @example
  * snsAttributes({ tenant: { Type: 'String', Value: 'acme' } }); // { tenant: 'acme' }
  */
 export function snsAttributes(value: unknown): Record<string, string> {
-  const out = dictionary();
+  const out: Record<string, string> = {};
   const attributes = obj(value);
   if (!attributes) return out;
   for (const key of Object.keys(attributes)) {
     const text = str(obj(attributes[key])?.Value);
-    if (text !== undefined) out[key] = text;
+    if (text !== undefined) setOwn(out, key, text);
   }
   return out;
 }

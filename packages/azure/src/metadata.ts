@@ -85,15 +85,14 @@ export function toText(value: unknown): string | undefined {
 }
 
 /**
- * A string map without a prototype from an object of any values (application properties, user
- * properties), as message attributes are on every cloud: every property becomes an own key,
- * `__proto__` included, and a name no property has (`constructor`) reads `undefined`.
+ * A string map from an object of any values (application properties, user properties). Every
+ * property becomes an own key, `__proto__` included.
  *
  * @example
  * stringMap({ tenant: 'a', n: 1 }); // { tenant: 'a', n: '1' }
  */
 export function stringMap(value: unknown): Record<string, string> {
-  const out = Object.create(null) as Record<string, string>;
+  const out: Record<string, string> = {};
   const record = asRecord(value);
   if (!record) return out;
   for (const key of Object.keys(record)) {

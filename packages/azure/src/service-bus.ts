@@ -3,13 +3,16 @@
  * attempt, `enqueuedTimeUtc`, application (user) properties as attributes and the session id as
  * the FIFO group. With `cardinality: 'many'` the host sends an array and `*Array` metadata.
  */
-import { type BatchItem, createMessage, type Message } from '@skyport/core';
+import { type BatchItem, createMessage, type Message, setOwn } from '@skyport/core';
 import { asNumber, asRecord, asString, asTime, at, payloadOf, stringMap } from './metadata.js';
 
 function propertiesOf(meta: Record<string, unknown> | undefined, index: number | undefined): Record<string, string> {
   const pick = (key: string) => (index === undefined ? meta?.[key] : at(meta?.[`${key}Array`], index));
   // Extension 5.x sends applicationProperties; older hosts only userProperties.
-  return Object.assign(stringMap(pick('userProperties')), stringMap(pick('applicationProperties')));
+  const properties = stringMap(pick('userProperties'));
+  const application = stringMap(pick('applicationProperties'));
+  for (const key of Object.keys(application)) setOwn(properties, key, application[key] as string);
+  return properties;
 }
 
 /**

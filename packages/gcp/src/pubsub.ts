@@ -3,7 +3,14 @@
  * or a push subscription's `{ message, subscription }` envelope. `data` is base64; both the
  * JSON names (`messageId`, `publishTime`) and the proto names (`message_id`, `publish_time`) occur.
  */
-import { createMessage, createStreamRecord, decodeBase64, type Message, type StreamRecord } from '@skyport/core';
+import {
+  createMessage,
+  createStreamRecord,
+  decodeBase64,
+  type Message,
+  type StreamRecord,
+  setOwn,
+} from '@skyport/core';
 import { gcpError, isObject, str } from './errors.js';
 
 /** The CloudEvent type of a published Pub/Sub message. */
@@ -60,12 +67,12 @@ export function pubsubFields(
     if (decoded === undefined) throw gcpError('INVALID_EVENT', kind, shape, 'the Pub/Sub message data is not base64');
     data = decoded;
   }
-  // Without a prototype: `__proto__` is kept as a plain key, and no inherited member shows
-  // through a lookup of an attribute that is absent.
-  const attributes = Object.create(null) as Record<string, string>;
+  // Each an own key, `__proto__` included.
+  const attributes: Record<string, string> = {};
   if (isObject(message.attributes)) {
-    for (const [key, value] of Object.entries(message.attributes))
-      if (typeof value === 'string') attributes[key] = value;
+    for (const [key, value] of Object.entries(message.attributes)) {
+      if (typeof value === 'string') setOwn(attributes, key, value);
+    }
   }
   // Only the platform counts deliveries. The `googclient_deliveryattempt` attribute is added by a
   // client library's pull subscriber, never by push or Eventarc, so here any publisher could set it.
