@@ -99,7 +99,7 @@ function throwFirstFailure(kind: Kind, result: BatchResult): void {
 export function eventRunner(fn: SkyportFunction, settings: EventSourceSettings): EventRunner {
   const kind: Kind = fn.kind;
   const report = settings.reportBatchItemFailures;
-  const sqs = sqsRecords(settings.unwrapSns);
+  const sqs = sqsRecords(settings.unwrapSns, (fn.options as { fifo?: unknown }).fifo === true);
   const safe = guarded(fn);
   const { dynamodbChanges, dynamodbStream, s3Records, s3FromEventBridge } = settings.mappers;
 

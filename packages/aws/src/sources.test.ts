@@ -257,6 +257,16 @@ describe('SQS', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'a2' }] });
     expect(ran.map(([id]) => id).sort()).toEqual(['a1', 'a2', 'a3']);
     expect(ran.every(([, group]) => group === 'tenant-a')).toBe(true);
+    // A function defined with fifo: true keeps its groups on any queue.
+    ran.length = 0;
+    const declared = queue({ name: 'q', fifo: true }).handle((msg) => {
+      ran.push([msg.id, msg.groupId]);
+      if (msg.id === 'a2') throw new Error('boom');
+    });
+    expect(await invokeLambda(declared, { Records: [standard('a1'), standard('a2'), standard('a3')] })).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'a2' }, { itemIdentifier: 'a3' }],
+    });
+    expect(ran.map(([id]) => id)).toEqual(['a1', 'a2']);
   });
 
   it('unwraps SNS envelopes when asked (the FIFO fixture)', async () => {

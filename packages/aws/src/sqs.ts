@@ -102,16 +102,17 @@ function fifoGroup(record: Obj): string | undefined {
 }
 
 /**
- * How SQS records become batch items (`itemIdentifier` is the `messageId`).
+ * How SQS records become batch items (`itemIdentifier` is the `messageId`). With `fifo` (a
+ * function defined with `fifo: true`), every `MessageGroupId` is a FIFO group, whatever the queue.
  *
  * @example
  * const items = mapRecords(event, 'queue', 'sqs', sqsRecords(false));
  */
-export function sqsRecords(unwrapSns: boolean): RecordMapper<Message> {
+export function sqsRecords(unwrapSns: boolean, fifo = false): RecordMapper<Message> {
   return {
     id: (record) => str(record.messageId),
     map: (record) => sqsMessage(record, unwrapSns),
-    group: fifoGroup,
+    group: fifo ? (record) => str(obj(record.attributes)?.MessageGroupId) : fifoGroup,
     trace: sqsTrace,
   };
 }

@@ -138,6 +138,14 @@ describe('raw AWS message events', () => {
     expect(event.Records[1]?.eventSourceARN).toMatch(/\.fifo$/);
   });
 
+  it("sqs: a standard (fair) queue's group is its tenant, with none of a FIFO queue's fields", () => {
+    const record = sqs([{ id: 'm1', groupId: 'tenant-a' }], { queue: 'orders' }).Records[0];
+    expect(record?.eventSourceARN).toMatch(/:orders$/);
+    expect(record?.attributes.MessageGroupId).toBe('tenant-a');
+    expect(record?.attributes).not.toHaveProperty('MessageDeduplicationId');
+    expect(record?.attributes).not.toHaveProperty('SequenceNumber');
+  });
+
   it('sns: capitalised Sns with Type/Value attributes', () => {
     const record = sns({ message: { a: 1 }, attributes: { k: 'v' } }).Records[0];
     expect(record?.Sns).toMatchObject({

@@ -395,8 +395,11 @@ function md5OfAttributes(attributes: Readonly<Record<string, string>>): string {
 }
 
 /**
- * An SQS event with one record per message (standard, or FIFO when a message has a `groupId`).
- * `md5OfBody` is the MD5 of the body, and a message with attributes has the
+ * An SQS event with one record per message. The queue is `orders.fifo` when a message has a
+ * `groupId` and `orders` otherwise, unless `queue` names it: a queue whose name ends in `.fifo` is
+ * a FIFO queue (its records carry `MessageGroupId`, `MessageDeduplicationId` and `SequenceNumber`);
+ * any other is a standard queue, where a `groupId` is a fair queue's tenant (`MessageGroupId`
+ * alone). `md5OfBody` is the MD5 of the body, and a message with attributes has the
  * `md5OfMessageAttributes` SQS computes for them.
  *
  * @example
@@ -435,8 +438,8 @@ export function sqs(
     if (m.attributes !== undefined && Object.keys(m.attributes).length > 0) {
       record.md5OfMessageAttributes = md5OfAttributes(m.attributes);
     }
-    if (m.groupId !== undefined) {
-      record.attributes.MessageGroupId = m.groupId;
+    if (m.groupId !== undefined) record.attributes.MessageGroupId = m.groupId;
+    if (m.groupId !== undefined && queue.endsWith('.fifo')) {
       record.attributes.MessageDeduplicationId = id;
       record.attributes.SequenceNumber = String(18_000_000_000_000_000_000n + BigInt(i));
     }
