@@ -158,3 +158,27 @@ describe('problems of a redirect or of no content', () => {
     }
   });
 });
+
+describe('response headers named as Object members', () => {
+  it('sends a header named __proto__ or constructor as any other, from a handler or an error', async () => {
+    // Prepare: JSON text makes `__proto__` an ordinary name, as a proxied upstream's headers may.
+    const headers = JSON.parse('{"__proto__":"p","constructor":"c"}') as Record<string, string>;
+    const answered = http().handle(() => ({ status: 200, headers, body: 'ok' }));
+    const thrown = http().handle(() => {
+      throw new HttpError(409, 'taken', { headers, expose: true });
+    });
+    // Act
+    const ok = await invoke(answered, httpRequest());
+    const failed = await invoke(thrown, httpRequest());
+    // Assert
+    for (const res of [ok, failed]) {
+      expect(Object.getOwnPropertyDescriptor(res.headers, '__proto__')?.value).toBe('p');
+      expect(Object.getOwnPropertyDescriptor(res.headers, 'constructor')?.value).toBe('c');
+    }
+  });
+
+  it('drops a length given on a 205, which must have no content', () => {
+    const response = problemResponse(new HttpError(205, 'reset', { headers: { 'content-length': '5' } }), 'r-1');
+    expect(response.headers).not.toHaveProperty('content-length');
+  });
+});

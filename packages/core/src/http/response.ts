@@ -5,6 +5,7 @@
  */
 import { charsetOf } from '../bytes.js';
 import { type HttpError, type ProblemDetails, problemDetails, statusText } from '../errors.js';
+import { setOwn } from '../own.js';
 import type { Cookie, HeaderValue, HttpResponse, HttpResponseInit } from '../types.js';
 import { serializeCookie } from './cookies.js';
 
@@ -138,7 +139,7 @@ function withoutOwned(headers: Readonly<Record<string, string>>, measured: boole
   const kept: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name] as string;
-    if (!platformOwned(name.toLowerCase(), String(value), measured)) kept[name] = value;
+    if (!platformOwned(name.toLowerCase(), String(value), measured)) setOwn(kept, name, value);
   }
   return kept;
 }
@@ -159,7 +160,7 @@ function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Recor
     // The length is settled once the body is (see `withLength`).
     if (name !== 'content-length' && platformOwned(name, text, true)) continue;
     checkHeader(name, text);
-    headers[name] = text;
+    setOwn(headers, name, text);
   }
   return headers;
 }
@@ -267,7 +268,7 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
     if (name === 'content-length') length = value;
     else if (HOP_BY_HOP.has(name) && (fetched || platformOwned(name, value, true))) return;
     else if (name === 'content-encoding' && fetched && decodedByFetch(value)) decoded = true;
-    else headers[name] = value;
+    else setOwn(headers, name, value);
   });
   return response.arrayBuffer().then((buffer) => {
     const bytes = new Uint8Array(buffer);
@@ -455,8 +456,8 @@ export function problemResponse(error: HttpError, requestId: string | undefined)
     // The error is being answered already: a header no platform can send is left out, and so
     // are those the platform sets for the problem it sends (a 304 keeps a length, which
     // describes the representation it stands for, as `checkResponse` lets it).
-    if (TOKEN.test(key) && !UNSENDABLE.test(value) && !platformOwned(name, value, !empty || status === 204)) {
-      headers[name] = value;
+    if (TOKEN.test(key) && !UNSENDABLE.test(value) && !platformOwned(name, value, !empty || status === 204 || status === 205)) {
+      setOwn(headers, name, value);
     }
   }
   if (empty) return { status, headers, cookies: [], body: undefined };
