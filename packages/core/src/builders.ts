@@ -23,6 +23,7 @@ import type {
   Middleware,
   Overwrite,
   ParamsSchemaFor,
+  PathParams,
   QueueOptions,
   ScheduleOptions,
   ScheduleTick,
@@ -132,6 +133,11 @@ function isConcurrency(value: unknown): value is number {
   return typeof value === 'number' && value >= 1 && (Number.isInteger(value) || value === Number.POSITIVE_INFINITY);
 }
 
+/** A schema whose input has the parameters of path `P` (any schema when `P` is only `string`). */
+type PathParamsSchema<P extends string> = string extends P
+  ? StandardSchemaV1 | undefined
+  : StandardSchemaV1<{ readonly [K in keyof PathParams<P>]: unknown }, unknown> | undefined;
+
 const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
@@ -154,17 +160,53 @@ export function http<
   TResponse extends StandardSchemaV1 | undefined = undefined,
   TPath extends string = string,
 >(
-  options: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & {
+  options?: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & {
     readonly path?: TPath;
     readonly params?: ParamsSchemaFor<TParams, TPath>;
     readonly headers?: HeadersSchemaFor<THeaders>;
-  } = {},
+  },
 ): FunctionBuilder<
   'http',
   TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath>,
   Context,
   TypedHttpResult<TResponse>
-> {
+>;
+/**
+ * `http()` for a params schema whose type is a type parameter of your own (a helper generic in
+ * its schema): the schema's constraint must take the parameters of the path.
+ *
+ * @example
+ * const byId = <S extends StandardSchemaV1<{ id: string }, { id: string }>>(params: S) =>
+ *   http({ method: 'GET', path: '/items/:id', params });
+ */
+export function http<
+  TBody extends StandardSchemaV1 | undefined = undefined,
+  TQuery extends StandardSchemaV1 | undefined = undefined,
+  TParams extends StandardSchemaV1 | undefined = undefined,
+  THeaders extends StandardSchemaV1 | undefined = undefined,
+  TResponse extends StandardSchemaV1 | undefined = undefined,
+  TPath extends string = string,
+>(
+  options?: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & {
+    readonly path?: TPath;
+    readonly params?: TParams & PathParamsSchema<TPath>;
+    readonly headers?: HeadersSchemaFor<THeaders>;
+  },
+): FunctionBuilder<
+  'http',
+  TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath>,
+  Context,
+  TypedHttpResult<TResponse>
+>;
+export function http(
+  options: HttpOptions<
+    StandardSchemaV1 | undefined,
+    StandardSchemaV1 | undefined,
+    StandardSchemaV1 | undefined,
+    StandardSchemaV1 | undefined,
+    StandardSchemaV1 | undefined
+  > = {},
+): FunctionBuilder<'http', TypedHttpRequest<undefined, undefined, undefined, undefined>, Context, unknown> {
   const list =
     options.method === undefined ? [] : typeof options.method === 'string' ? [options.method] : options.method;
   for (const method of list) {

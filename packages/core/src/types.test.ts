@@ -8,6 +8,7 @@ import { cors } from './middleware/cors.js';
 import { createMiddleware } from './middleware/create.js';
 import { timeout } from './middleware/timeout.js';
 import { router } from './router.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 import type {
   ChangeEvent,
   CloudEvent,
@@ -220,6 +221,24 @@ describe('type inference', () => {
     // A path only known as a string takes any schema.
     const path: string = '/books/:id';
     http({ path, params: z.object({ bookId: z.string() }) });
+  });
+
+  it('takes a params schema given through a helper generic in its schema, checked by its constraint', () => {
+    // Prepare: helpers a codebase writes around http(), their schema a type parameter
+    const byId = <S extends StandardSchemaV1<{ id: string }, { id: string }>>(params: S) =>
+      http({ method: 'GET', path: '/items/:id', params });
+    const zodById = <T extends z.ZodObject<{ id: z.ZodString }>>(params: T) => http({ path: '/items/:id', params });
+    const maybeById = <S extends StandardSchemaV1<{ id: string }>>(params?: S) => http({ path: '/items/:id', params });
+    // @ts-expect-error: a constraint without the path's parameter is refused
+    const byBookId = <S extends StandardSchemaV1<{ bookId: string }>>(params: S) => http({ path: '/b/:id', params });
+    // Act
+    const fn = byId(z.object({ id: z.string() })).handle((req) => {
+      expectTypeOf(req.params.id).toEqualTypeOf<string>();
+      return req.params.id;
+    });
+    // Assert
+    expect(fn.kind).toBe('http');
+    expect([zodById, maybeById, byBookId].every((helper) => typeof helper === 'function')).toBe(true);
   });
 
   it('types req.params from an arktype, zod or valibot params schema, and checks it against the path', () => {
