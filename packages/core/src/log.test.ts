@@ -15,7 +15,7 @@ function collect() {
 
 describe('credentialKeys', () => {
   it('holds the credential header names, cookies and the AWS event fields that repeat a credential', () => {
-    expect(credentialKeys).toEqual([...credentialHeaders, 'cookies', 'apikey', 'authorizationtoken']);
+    expect(credentialKeys).toEqual([...credentialHeaders, 'cookies', 'apikey', 'authorizationtoken', 'identitysource']);
     expect(credentialHeaders).not.toContain('cookies');
   });
 });
@@ -141,6 +141,8 @@ describe('safeJson', () => {
 
   it("redacts the credentials AWS events repeat: a REST caller's apiKey, a TOKEN authorizer's authorizationToken", () => {
     const authorizer = { type: 'TOKEN', authorizationToken: 'Bearer eyJhbGciOi', methodArn: 'arn:aws:execute-api:x' };
+    const request = { type: 'REQUEST', identitySource: ['Bearer eyJhbGciOi'], routeArn: 'arn:aws:execute-api:x' };
+    expect(JSON.parse(safeJson(request))).toEqual({ ...request, identitySource: '[Redacted]' });
     const rest = { requestContext: { identity: { apiKey: 'theApiKey', apiKeyId: 'theApiKeyId' } } };
     expect(JSON.parse(safeJson(authorizer))).toEqual({ ...authorizer, authorizationToken: '[Redacted]' });
     expect(JSON.parse(safeJson(rest))).toEqual({

@@ -97,14 +97,22 @@ export const credentialHeaders: readonly string[] = [
  * which holds them parsed or split (a request's cookies by name, the API Gateway v2 event's
  * `cookies` array, a response's `Set-Cookie` values); and the fields of AWS events that repeat a
  * credential header's value: `apiKey` (the caller's API key in a REST API event's
- * `requestContext.identity`) and `authorizationToken` (a Lambda TOKEN authorizer's event). Both
+ * `requestContext.identity`), `authorizationToken` (a Lambda TOKEN authorizer's event) and
+ * `identitySource` (the identity sources' values, the `Authorization` header most often, in a
+ * REQUEST or HTTP API authorizer's event). Both
  * loggers write `[Redacted]` for a key that lower-cases to one of these, wherever it sits in what
  * a line serialises.
  *
  * @example
  * const secret = credentialKeys.includes(key.toLowerCase());
  */
-export const credentialKeys: readonly string[] = [...credentialHeaders, 'cookies', 'apikey', 'authorizationtoken'];
+export const credentialKeys: readonly string[] = [
+  ...credentialHeaders,
+  'cookies',
+  'apikey',
+  'authorizationtoken',
+  'identitysource',
+];
 
 const credentialKeySet = new Set(credentialKeys);
 
