@@ -77,3 +77,15 @@ describe('a response schema and web bodies', () => {
     ]);
   });
 });
+
+describe('a response schema and a web body returned alone', () => {
+  it('takes a Blob, a ReadableStream, FormData or URLSearchParams, sent as it is and never checked', async () => {
+    const Out = z.object({ id: z.string() });
+    const blob = http({ response: Out }).handle(() => new Blob(['raw']));
+    const stream = http({ response: Out }).handle(() => new Response('streamed').body ?? undefined);
+    const form = http({ response: Out }).handle(() => new URLSearchParams({ a: '1' }));
+
+    const answers = await Promise.all([blob, stream, form].map(call));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+  });
+});

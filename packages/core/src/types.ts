@@ -633,6 +633,10 @@ export type TypedHttpResult<TResponse> = unknown extends TResponse
       | HttpResponseInit<InferIn<TResponse, unknown>>
       | (HttpResponseInit & { status: UncheckedStatus })
       | Response
+      | ReadableStream
+      | Blob
+      | FormData
+      | URLSearchParams
       | undefined
       // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing answers 204
       | void;
