@@ -456,7 +456,11 @@ export function problemResponse(error: HttpError, requestId: string | undefined)
     // The error is being answered already: a header no platform can send is left out, and so
     // are those the platform sets for the problem it sends (a 304 keeps a length, which
     // describes the representation it stands for, as `checkResponse` lets it).
-    if (TOKEN.test(key) && !UNSENDABLE.test(value) && !platformOwned(name, value, !empty || status === 204 || status === 205)) {
+    if (
+      TOKEN.test(key) &&
+      !UNSENDABLE.test(value) &&
+      !platformOwned(name, value, !empty || status === 204 || status === 205)
+    ) {
       setOwn(headers, name, value);
     }
   }
