@@ -270,6 +270,25 @@ describe('register', () => {
       ['fifo storage queue', { q: queue({ name: 'q', fifo: true, azure: { trigger: 'storageQueue' } }).handle(noop) }],
       ['time zone', { n: schedule({ cron: '0 3 * * *', timezone: 'Europe/Paris' }).handle(noop) }],
       ['both day fields', { n: schedule({ cron: '0 3 1 * 1' }).handle(noop) }],
+      [
+        'deletions on the blob trigger, which reports creations only',
+        { s: storage({ bucket: 'b', on: ['deleted'], azure: { trigger: 'storageBlob' } }).handle(noop) },
+      ],
+      [
+        'a retry policy Azure ignores (queue)',
+        {
+          q: queue({
+            name: 'q',
+            azure: { retry: { strategy: 'fixedDelay', maxRetryCount: 1, delayInterval: 5000 } },
+          }).handle(noop),
+        },
+      ],
+      [
+        'a retry policy Azure ignores (http)',
+        {
+          h: http({ azure: { retry: { strategy: 'fixedDelay', maxRetryCount: 1, delayInterval: 5000 } } }).handle(noop),
+        },
+      ],
     ];
     for (const [, fns] of bad) {
       expect(() => register(app, { good: functions.fulfil, ...fns })).toThrow(

@@ -80,6 +80,9 @@ const methodsByKind: Readonly<Record<Kind, readonly AzureAppMethod[]>> = {
   events: ['eventGrid'],
 };
 
+/** The triggers Azure applies a function's retry policy to. */
+const retried: ReadonlySet<AzureAppMethod> = new Set(['timer', 'eventHub', 'cosmosDB']);
+
 function methodOf(fn: AnyFunction, settings: AzureSettings, name: string): AzureAppMethod {
   let method: AzureAppMethod;
   if (settings.trigger !== undefined) method = settings.trigger;
@@ -93,6 +96,24 @@ function methodOf(fn: AnyFunction, settings: AzureSettings, name: string): Azure
   } else method = methodsByKind[fn.kind][0] as AzureAppMethod;
   if (!methodsByKind[fn.kind].includes(method)) {
     throw invalidDefinition(name, fn.kind, `azure.trigger "${method}" cannot run a ${fn.kind} function`);
+  }
+  // The blob trigger reports creations only: a function on deletions alone would never run, and
+  // every blob it is called for would be acknowledged.
+  if (method === 'storageBlob' && fn.kind === 'storage' && fn.options.on?.includes('created') === false) {
+    throw invalidDefinition(
+      name,
+      fn.kind,
+      'the blob trigger reports created blobs only; a function on deletions needs azure.trigger "eventGrid"',
+    );
+  }
+  // Azure applies a retry policy to timer, Event Hubs and Cosmos DB triggers only: one given for
+  // another would be ignored without a word.
+  if (settings.retry !== undefined && settings.retry !== false && !retried.has(method)) {
+    throw invalidDefinition(
+      name,
+      fn.kind,
+      `azure.retry applies to timer, Event Hubs and Cosmos DB functions only; Azure ignores a retry policy on ${method}`,
+    );
   }
   return method;
 }
