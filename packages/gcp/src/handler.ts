@@ -9,6 +9,7 @@ import {
   BadRequest,
   type Context,
   type HttpResponse,
+  InternalServerError,
   MethodNotAllowed,
   problemResponse,
   respond,
@@ -39,9 +40,11 @@ function failure(error: unknown, requestId: string): HttpResponse {
   if (error instanceof SkyportError && ['UNKNOWN_EVENT', 'INVALID_EVENT', 'KIND_MISMATCH'].includes(error.code)) {
     return problemResponse(new BadRequest(error.message, { code: error.code, cause: error }), requestId);
   }
-  const response = problemResponse(toHttpError(error), requestId);
-  // A handler that answers 2xx-looking errors must still be retried: never acknowledge a failure.
-  return response.status < 400 ? { ...response, status: 500 } : response;
+  const httpError = toHttpError(error);
+  // An error of a status below 400 (a redirect) must still be retried: never acknowledge a
+  // failure. It is answered as the 500 it becomes, so the problem's status is the answer's.
+  if (httpError.status >= 400) return problemResponse(httpError, requestId);
+  return problemResponse(new InternalServerError(undefined, { cause: error }), requestId);
 }
 
 function eventName(fn: SkyportFunction, settings: GcpSettings): string {

@@ -1,6 +1,7 @@
 import {
   changes,
   events,
+  HttpError,
   http,
   type Message,
   queue,
@@ -82,6 +83,30 @@ describe('invokeGcp', () => {
     const failed = await invokeGcp(fn, gcp.pubsubPush({ data: { orderId: 'o' }, messageId: 'm9' }));
     expect(failed.status).toBe(500);
     expect(failed.body).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, requestId: 'm9' });
+  });
+
+  it('answers a failure thrown as a redirect or a 304 with a 500 problem whose status is the answer', async () => {
+    // Prepare: an error below 400 must still be retried, so it becomes a 500.
+    const redirect = queue({ name: 'orders' }).handle(() => {
+      throw new HttpError(302, 'moved');
+    });
+    const notModified = queue({ name: 'orders' }).handle(() => {
+      throw new HttpError(304);
+    });
+    // Act
+    const answers = await Promise.all(
+      [redirect, notModified].map((fn) => invokeGcp(fn, gcp.pubsubPush({ data: { a: 1 }, messageId: 'm3' }))),
+    );
+    // Assert
+    for (const answer of answers) {
+      expect(answer.status).toBe(500);
+      expect(answer.body).toEqual({
+        type: 'about:blank',
+        title: 'Internal Server Error',
+        status: 500,
+        requestId: 'm3',
+      });
+    }
   });
 
   it('answers 400 with the SkyportError code for foreign and malformed events', async () => {
