@@ -413,10 +413,24 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
 
 /** Rejects, at definition time, a middleware that does not accept the function's kind. */
 export function checkKind(kind: Kind, mw: AnyMiddleware): void {
-  if (mw.kinds !== undefined && !mw.kinds.includes(kind)) {
+  // From plain JavaScript (or past a cast), anything may arrive: a bare `(event, ctx, next)`
+  // function, as other frameworks take, would otherwise fail every invocation.
+  const given = mw as unknown;
+  if (typeof given !== 'object' || given === null || typeof (given as { handle?: unknown }).handle !== 'function') {
+    const got =
+      typeof given === 'function'
+        ? 'a function: wrap it with createMiddleware({ name, handle: (event, ctx, next) => ... })'
+        : given === null
+          ? 'null'
+          : `${typeof given} without a handle function`;
+    throw new SkyportError('INVALID_DEFINITION', `.use() takes a middleware made by createMiddleware(), got ${got}`, {
+      kind,
+    });
+  }
+  if (mw.kinds !== undefined && (!Array.isArray(mw.kinds) || !mw.kinds.includes(kind))) {
     throw new SkyportError(
       'INVALID_DEFINITION',
-      `middleware "${mw.name}" accepts ${mw.kinds.join(', ')} functions, not ${kind}`,
+      `middleware "${mw.name}" accepts ${Array.isArray(mw.kinds) ? mw.kinds.join(', ') : 'no list of'} functions, not ${kind}`,
       { kind },
     );
   }

@@ -270,3 +270,27 @@ describe('schema definitions', () => {
     expect(() => http({ method: 'POST', body: z.object({ sku: z.string() }) })).not.toThrow();
   });
 });
+
+describe('.use() from plain JavaScript', () => {
+  it('refuses what is not a middleware when the function is defined, not on every invocation', () => {
+    // Prepare: a bare onion function, as other frameworks take, and other values past the types
+    const bare = async (_event: unknown, _ctx: unknown, next: () => Promise<unknown>) => next();
+    const values: unknown[] = [bare, {}, undefined, null, 'cors', { name: 'x', handle: () => 1, kinds: 'http' }];
+    const finished = http().handle(() => 'ok');
+
+    // Act + Assert: on a builder, on a finished function and on a router alike
+    for (const value of values) {
+      const mw = value as Parameters<typeof finished.use>[0];
+      expect(() => http().use(mw as never), String(value)).toThrow(
+        expect.objectContaining({ code: 'INVALID_DEFINITION' }),
+      );
+      expect(() => finished.use(mw)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+      expect(() => router(finished).use(mw)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+      expect(() => queue({ name: 'q' }).use(mw as never)).toThrow(
+        expect.objectContaining({ code: 'INVALID_DEFINITION' }),
+      );
+    }
+    expect(() => http().use(bare as never)).toThrow(/wrap it with createMiddleware/);
+    expect(() => http().use(cors())).not.toThrow();
+  });
+});
