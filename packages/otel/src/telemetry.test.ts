@@ -440,6 +440,20 @@ describe('startTelemetry() with the console exporter', () => {
     expect(dir).toHaveBeenCalledOnce();
   });
 
+  it('prints the metrics too by default, and sends nothing to an OTLP endpoint', async () => {
+    // Prepare: an OTLP endpoint in the environment, which the metrics must not be sent to
+    const collector = await startCollector();
+    const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter: 'console', sdk: noHostId });
+    // Act
+    await invokePing();
+    await telemetry.flush();
+    // Assert: the span and the metrics printed
+    expect(dir.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(collector.paths).toEqual([]);
+    await collector.close();
+  });
+
   it('batches spans with batch: true', async () => {
     // Prepare
     const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});

@@ -28,7 +28,7 @@ export interface TelemetryOptions {
   readonly serviceVersion?: string | undefined;
   /** Span exporter (default `otlp`). */
   readonly exporter?: TracesExporterOption | undefined;
-  /** Metrics exporter (default: `none` when `exporter` is `none`, else `otlp`). */
+  /** Metrics exporter (default: `none` or `console` when `exporter` is, else `otlp`). */
   readonly metrics?: MetricsExporterOption | undefined;
   /**
    * How often the `otlp` and `console` metrics exporters export, in ms: a positive number
@@ -168,7 +168,9 @@ function spanProcessors(sdk: SdkModule, options: TelemetryOptions): SpanProcesso
 
 function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[] | undefined {
   const { metrics } = sdk;
-  const choice = options.metrics ?? (options.exporter === 'none' ? 'none' : 'otlp');
+  // Metrics go where spans go, unless said otherwise.
+  const choice =
+    options.metrics ?? (options.exporter === 'none' || options.exporter === 'console' ? options.exporter : 'otlp');
   if (choice === 'none') return [];
   if (choice !== 'otlp' && choice !== 'console') return [choice];
   // NodeSDK's own default is OTLP, every `OTEL_METRIC_EXPORT_INTERVAL` ms (60 000 when unset).
