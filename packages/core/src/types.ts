@@ -383,7 +383,7 @@ export type PlatformOptions = Readonly<Record<string, unknown>>;
 
 /** Options every function kind accepts. */
 export interface BaseOptions {
-  /** A description for generated deployment config and docs. */
+  /** A description of the function, kept on `fn.options` for your own tooling (Skyport itself does not read it). */
   readonly description?: string | undefined;
   /** AWS-only settings, read by `@skyport/aws`. */
   readonly aws?: PlatformOptions | undefined;
