@@ -20,7 +20,11 @@ export interface LogFn {
   (obj: object, msg?: string, ...args: unknown[]): void;
 }
 
-/** A pino-compatible logger, bound to one invocation. */
+/**
+ * A logger bound to one invocation, with pino's log methods (`trace` to `fatal`, taking pino's
+ * arguments) and `child()`. With `logger()` it is a pino child, with the rest of pino's API too
+ * (`isLevelEnabled()`, `level`); code written against this interface runs with either.
+ */
 export interface Logger {
   trace: LogFn;
   debug: LogFn;
