@@ -5,7 +5,7 @@ import { aws, collectLogs, httpRequest, invoke, type LogCollector, type LogLine 
 import fc from 'fast-check';
 import type { Logger as PinoLogger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultRedactions, logger } from './index.js';
+import { defaultRedactions, type LoggerOptions, logger } from './index.js';
 
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 const spanId = '00f067aa0ba902b7';
@@ -907,6 +907,65 @@ describe('logger() on Node and for other kinds', () => {
       .handle((_req, ctx) => ctx.log.info('x'));
     await invoke(fn, httpRequest(), base);
     expect(logs.lines[0]).toMatchObject({ service: 'orders', version: '1.2.3', requestId: 'req-1' });
+  });
+});
+
+describe('logger() options', () => {
+  const invalidDefinition = expect.objectContaining({ code: 'INVALID_DEFINITION' });
+
+  it('refuses a level that is no level name when the function is defined, naming the levels', () => {
+    for (const read of ['verbose', 'INFO', '', 'constructor']) {
+      // As `process.env.APP_LOG_LEVEL as LevelName` would give it.
+      const level = read as LoggerOptions['level'];
+      expect(() => logger({ level }), read).toThrow(invalidDefinition);
+      expect(() => logger({ level }), read).toThrow(/trace, debug, info, warn, error, fatal or silent/);
+    }
+  });
+
+  it('refuses a format other than auto, aws, gcp, azure and json, naming them', () => {
+    for (const read of ['GCP', 'xml', '']) {
+      const format = read as LoggerOptions['format'];
+      expect(() => logger({ format }), read).toThrow(invalidDefinition);
+      expect(() => logger({ format }), read).toThrow(/auto, aws, gcp, azure, json/);
+    }
+  });
+
+  it('refuses a redact path pino cannot parse, and a lone string, when the function is defined', () => {
+    expect(() => logger({ redact: ['body..password'] })).toThrow(invalidDefinition);
+    expect(() => logger({ redact: ['headers["x-shop-key'] })).toThrow(invalidDefinition);
+    const lone = String('body.password') as unknown as LoggerOptions['redact'];
+    expect(() => logger({ redact: lone })).toThrow(invalidDefinition);
+  });
+
+  it('takes every level name, silent and each format', async () => {
+    for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent', undefined] as const) {
+      for (const format of ['auto', 'aws', 'gcp', 'azure', 'json', undefined] as const) {
+        const fn = http()
+          .use(logger({ level, format, redact: ['body.card'] }))
+          .handle(() => ({ ok: true }));
+        expect((await invoke(fn, httpRequest(), base)).status, `${level} ${format}`).toBe(200);
+      }
+    }
+  });
+
+  it("falls back to info for a LOG_LEVEL that is no level name, one of Object's keys included", async () => {
+    const previous = process.env.LOG_LEVEL;
+    try {
+      for (const env of ['verbose', 'constructor', 'toString']) {
+        process.env.LOG_LEVEL = env;
+        const fn = http()
+          .use(logger({ summary: false }))
+          .handle((_req, ctx) => {
+            ctx.log.debug('quiet');
+            ctx.log.info(env);
+          });
+        expect((await invoke(fn, httpRequest(), base)).status, env).toBe(204);
+      }
+      expect(logs.lines.map((l) => l.msg)).toEqual(['verbose', 'constructor', 'toString']);
+    } finally {
+      if (previous === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = previous;
+    }
   });
 });
 

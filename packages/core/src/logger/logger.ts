@@ -1,7 +1,7 @@
 /** `logger()`: a pino child per invocation, formatted for the host, with a summary line. */
 import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
 import { batchOf } from '../context.js';
-import { toHttpError } from '../errors.js';
+import { SkyportError, toHttpError } from '../errors.js';
 import { credentialKeys, envLevel, getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
@@ -422,11 +422,50 @@ function formatOf(option: LogFormat, cloud: Cloud): Exclude<LogFormat, 'auto'> {
   return cloud === 'node' ? 'json' : cloud;
 }
 
+function isLevelName(value: unknown): value is LevelName {
+  return typeof value === 'string' && Object.hasOwn(levels, value);
+}
+
+const formats: readonly string[] = ['auto', 'aws', 'gcp', 'azure', 'json'] satisfies readonly LogFormat[];
+
+function invalid(message: string, cause?: unknown): SkyportError {
+  return new SkyportError('INVALID_DEFINITION', `logger() ${message}`, { cause });
+}
+
+/** A level option, checked: pino would otherwise refuse it on every invocation, not here. */
 function levelOf(option: LevelName | 'silent' | undefined): LevelName | 'silent' {
-  if (option !== undefined) return option;
+  if (option !== undefined) {
+    if (option === 'silent' || isLevelName(option)) return option;
+    throw invalid(`level must be one of ${Object.keys(levels).join(', ')} or silent, got ${JSON.stringify(option)}`);
+  }
   const env = envLevel()?.toLowerCase();
   if (env === 'silent') return env;
-  return env !== undefined && env in levels ? (env as LevelName) : 'info';
+  return isLevelName(env) ? env : 'info';
+}
+
+/** A format option, checked: an unknown one would otherwise write Node lines on every host. */
+function formatOptionOf(option: LogFormat | undefined): LogFormat {
+  if (option === undefined) return 'auto';
+  if (formats.includes(option)) return option;
+  throw invalid(`format must be one of ${formats.join(', ')}, got ${JSON.stringify(option)}`);
+}
+
+/**
+ * Redaction paths, checked by pino now: it refuses a path it cannot parse only when a logger is
+ * made, which is on the first invocation of each format, and that would fail every invocation.
+ */
+function checkRedact(option: readonly string[] | undefined): void {
+  if (option === undefined) return;
+  // A lone string would be spread into one-letter paths.
+  if (!Array.isArray(option) || !option.every((path) => typeof path === 'string')) {
+    throw invalid('redact must be a list of paths');
+  }
+  if (option.length === 0) return;
+  try {
+    pino({ redact: { paths: [...option], censor } }, { write: () => {} });
+  } catch (error) {
+    throw invalid(`redact: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
 }
 
 /** `JSON.stringify(value)` for a string, without its cost for the common short ASCII id or route. */
@@ -593,6 +632,8 @@ function isHttpRequest(kind: Kind, event: unknown): event is HttpRequest {
  * upper-case, `requestId`), Cloud Logging (`severity`, `message`, `logging.googleapis.com/trace`),
  * Azure (through the `InvocationContext` log methods), plain JSON lines on Node. Put it after
  * `tracing()` so lines carry the invocation span's ids; without it the caller's trace id is used.
+ * Options are checked here: an unknown `level` or `format`, or a `redact` path pino cannot parse,
+ * throws `SkyportError('INVALID_DEFINITION')` when the function is defined.
  *
  * @example
  * export const createOrder = http({ method: 'POST', path: '/orders', body: Order })
@@ -605,8 +646,9 @@ function isHttpRequest(kind: Kind, event: unknown): event is HttpRequest {
 export function logger(options: LoggerOptions = {}): Middleware {
   const roots = new Map<Exclude<LogFormat, 'auto'>, PinoLogger>();
   const level = levelOf(options.level);
+  const formatOption = formatOptionOf(options.format);
+  checkRedact(options.redact);
   const summary = options.summary ?? true;
-  const formatOption = options.format ?? 'auto';
   const project = options.gcpProject ?? process.env.GOOGLE_CLOUD_PROJECT ?? process.env.GCLOUD_PROJECT;
   // Configured redaction paths may match a bound key: those invocations go through pino's own
   // `child()`, which applies them; otherwise the bindings are serialised here.
