@@ -933,6 +933,41 @@ describe('serve()', () => {
     expect(await next.text()).toBe('ok');
   });
 
+  it('rejects a body limit that is not a whole number of bytes, and takes 0 and Infinity', async () => {
+    // Prepare: values a typo or an unset environment variable give
+    const probe = http({ method: 'POST', path: '/' }).handle(() => 'ok');
+    const bad: unknown[] = [Number.NaN, -1, 1.5, '1000', Number.NEGATIVE_INFINITY];
+
+    // Act
+    const refusals = await Promise.all(
+      bad.map((bodyLimit) =>
+        serve({ probe }, { port: 0, announce: false, bodyLimit: bodyLimit as number }).then(
+          async (server) => {
+            await server.close();
+            return 'served';
+          },
+          (error: unknown) => error,
+        ),
+      ),
+    );
+    const none = await start({ probe }, { bodyLimit: 0 });
+    const refused = await fetch(none.url, { method: 'POST', body: 'x' });
+    const unlimited = await start({ probe }, { bodyLimit: Number.POSITIVE_INFINITY });
+    const taken = await fetch(unlimited.url, { method: 'POST', body: 'x'.repeat(1024) });
+
+    // Assert
+    for (const refusal of refusals) {
+      expect(refusal).toBeInstanceOf(SkyportError);
+      expect(refusal).toMatchObject({ code: 'INVALID_DEFINITION' });
+    }
+    expect(refusals[0]).toMatchObject({
+      message: 'serve(): bodyLimit must be a whole number of bytes (0 or more) or Infinity, got NaN',
+    });
+    expect(refusals[3]).toMatchObject({ message: expect.stringMatching(/got "1000"$/) });
+    expect(refused.status).toBe(413);
+    expect(taken.status).toBe(200);
+  });
+
   it('rejects timeouts that are not whole milliseconds, or a headers timeout above the request timeout', async () => {
     // Prepare
     const probe = http({ path: '/' }).handle(() => 'ok');

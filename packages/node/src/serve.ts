@@ -292,6 +292,23 @@ function milliseconds(name: string, value: number): number {
 }
 
 /**
+ * The body limit: a whole number of bytes, or `Infinity` for none (as core's `http({ bodyLimit })`).
+ * Anything else is refused: `NaN` (a limit read from an unset environment variable) would
+ * otherwise turn the limit off, since no size compares above it.
+ */
+function byteLimit(value: unknown): number {
+  if (value === Number.POSITIVE_INFINITY || (Number.isSafeInteger(value) && (value as number) >= 0)) {
+    return value as number;
+  }
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  throw new SkyportError(
+    'INVALID_DEFINITION',
+    `serve(): bodyLimit must be a whole number of bytes (0 or more) or Infinity, got ${shown}`,
+    { adapter: 'node' },
+  );
+}
+
+/**
  * The slow-client timeouts of the server. The headers timeout defaults as in Node (60 s, or the
  * request timeout when that is lower) except that turning the request timeout off leaves it on,
  * where Node would turn it off too. Node enforces both on a timer that runs every 30 s, so a
@@ -341,7 +358,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   const others = new Map(all.filter((entry) => entry.fn.kind !== 'http').map((entry) => [entry.name, entry]));
   const httpNames: ReadonlySet<string> = new Set(http.map((entry) => entry.name));
   const table: RouteTable | undefined = http.length > 0 ? routeTable(http) : undefined;
-  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const limit = byteLimit(options.bodyLimit ?? DEFAULT_BODY_LIMIT);
   const timeoutMs = options.timeoutMs;
   const expose = process.env.NODE_ENV !== 'production';
   let inflight = 0;
