@@ -133,6 +133,19 @@ function isConcurrency(value: unknown): value is number {
   return typeof value === 'number' && value >= 1 && (Number.isInteger(value) || value === Number.POSITIVE_INFINITY);
 }
 
+/** Whether `value` is a usable body limit: a whole number of bytes >= 0, or `Infinity` (no limit). */
+function isBodyLimit(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && (Number.isInteger(value) || value === Number.POSITIVE_INFINITY);
+}
+
+/** A value as an error message shows it: strings quoted, other non-numbers by their type. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === null ? 'null' : typeof value;
+}
+
 /** A schema whose input has the parameters of path `P` (any schema when `P` is only `string`). */
 type PathParamsSchema<P extends string> = string extends P
   ? StandardSchemaV1 | undefined
@@ -217,6 +230,14 @@ export function http(
     throw new SkyportError('INVALID_DEFINITION', `http() path must start with "/", got "${options.path}"`, {
       kind: 'http',
     });
+  }
+  // A NaN (an unset environment variable through Number()) would turn the limit off without a word.
+  if (options.bodyLimit !== undefined && !isBodyLimit(options.bodyLimit)) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `http() bodyLimit must be a whole number of bytes, 0 or more (or Infinity for no limit), got ${shown(options.bodyLimit)}`,
+      { kind: 'http' },
+    );
   }
   return builder('http', options as KindOptions['http']);
 }
