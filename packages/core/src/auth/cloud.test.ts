@@ -356,30 +356,50 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
     });
   });
 
-  it('GCP IAP user headers: an empty or repeated user id is no identity (401)', async () => {
-    for (const id of ['', ['accounts.google.com:1', 'accounts.google.com:2']]) {
-      const res = await invoke(
-        trusting,
-        httpRequest({ headers: { 'x-goog-authenticated-user-id': id } }),
-        onCloud('gcp'),
-      );
+  /** The answer and log line of a request whose IAP user headers IAP never sends. */
+  type Forged = [value: string | string[], reason: string];
+
+  async function forgedIap(headers: Record<string, string | string[]>) {
+    const logs = collectLogs();
+    try {
+      const res = await invoke(trusting, httpRequest({ headers }), onCloud('gcp'));
+      return { res, lines: logs.lines };
+    } finally {
+      logs.restore();
+    }
+  }
+
+  it('GCP IAP user headers: an empty or repeated user id is 401 invalid_token, logged at warn', async () => {
+    for (const [id, reason] of [
+      ['', 'the x-goog-authenticated-user-id header is empty'],
+      [['accounts.google.com:1', 'accounts.google.com:2'], 'the x-goog-authenticated-user-id header is repeated'],
+      ['accounts.google.com:1, accounts.google.com:2', 'the x-goog-authenticated-user-id header is repeated'],
+    ] satisfies Forged[]) {
+      const { res, lines } = await forgedIap({ 'x-goog-authenticated-user-id': id });
       expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+      expect(res.body).toMatchObject({ detail: reason });
+      expect(lines).toMatchObject([{ level: 'warn', auth: 'cloud', reason }]);
     }
   });
 
-  it('GCP IAP user headers: an empty or repeated user email is no identity either (401)', async () => {
-    for (const email of ['', ['accounts.google.com:ceo@corp.example', 'accounts.google.com:intern@corp.example']]) {
-      const res = await invoke(
-        trusting,
-        httpRequest({
-          headers: {
-            'x-goog-authenticated-user-id': 'accounts.google.com:42',
-            'x-goog-authenticated-user-email': email,
-          },
-        }),
-        onCloud('gcp'),
-      );
+  it('GCP IAP user headers: an empty or repeated user email is 401 invalid_token too', async () => {
+    for (const [email, reason] of [
+      ['', 'the x-goog-authenticated-user-email header is empty'],
+      [
+        ['accounts.google.com:ceo@corp.example', 'accounts.google.com:intern@corp.example'],
+        'the x-goog-authenticated-user-email header is repeated',
+      ],
+    ] satisfies Forged[]) {
+      const { res, lines } = await forgedIap({
+        'x-goog-authenticated-user-id': 'accounts.google.com:42',
+        'x-goog-authenticated-user-email': email,
+      });
       expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+      expect(res.body).toMatchObject({ detail: reason });
+      expect(lines).toMatchObject([{ level: 'warn', auth: 'cloud', reason }]);
+      expect(JSON.stringify(lines)).not.toContain('ceo@corp.example');
     }
   });
 

@@ -259,18 +259,24 @@ async function fromGcp(
   }
   const signed = await fromIapAssertion(req, iap);
   if (signed !== undefined) return signed;
-  const id = headers.includes('gcp-iap-headers') ? req.header('x-goog-authenticated-user-id') : undefined;
+  if (!headers.includes('gcp-iap-headers')) return undefined;
+  const id = req.header('x-goog-authenticated-user-id');
+  const email = req.header('x-goog-authenticated-user-email');
   // IAP sends one non-empty id and email; an empty one, or several (joined with ", "), is not
   // IAP's: a client added it.
-  const email = req.header('x-goog-authenticated-user-email');
-  const forged = (value: string | undefined) => value === '' || value?.includes(',') === true;
-  if (id !== undefined && !forged(id) && !forged(email)) {
-    // IAP prefixes both values with the identity namespace: `accounts.google.com:<value>`.
-    const claims: Json = { sub: id };
-    if (email !== undefined) claims.email = email.replace(/^[^:@]*:/, '');
-    return { subject: id, claims, scopes: [], source: 'gcp-iap' };
+  for (const [name, value] of [
+    ['x-goog-authenticated-user-id', id],
+    ['x-goog-authenticated-user-email', email],
+  ] as const) {
+    if (value === '' || value?.includes(',') === true) {
+      throw new MalformedIdentity(`the ${name} header is ${value === '' ? 'empty' : 'repeated'}`);
+    }
   }
-  return undefined;
+  if (id === undefined) return undefined;
+  // IAP prefixes both values with the identity namespace: `accounts.google.com:<value>`.
+  const claims: Json = { sub: id };
+  if (email !== undefined) claims.email = email.replace(/^[^:@]*:/, '');
+  return { subject: id, claims, scopes: [], source: 'gcp-iap' };
 }
 
 const googleIapKeys = 'https://www.gstatic.com/iap/verify/public_key-jwk';
