@@ -399,6 +399,32 @@ describe('jwtAuth with a secret or a public key', () => {
 
   it('refuses to be built without a key source', () => {
     expect(() => jwtAuth({ issuer } as unknown as Parameters<typeof jwtAuth>[0])).toThrow(SkyportError);
+    const unset = { secret: null } as unknown as Parameters<typeof jwtAuth>[0];
+    expect(() => jwtAuth(unset)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+  });
+
+  it('refuses more than one key source when the function is defined, naming them', () => {
+    // Prepare: options a config object could spread in, past the types.
+    const jwksUrl = 'https://issuer.test/.well-known/jwks.json';
+    const strong = 'x'.repeat(32);
+    const { publicKey } = ec;
+    const several = [
+      [{ secret: strong, jwksUrl }, 'jwksUrl and secret'],
+      [{ jwksUrl, publicKey }, 'jwksUrl and publicKey'],
+      [{ secret: strong, publicKey }, 'secret and publicKey'],
+      [{ jwksUrl, secret: strong, publicKey }, 'jwksUrl and secret and publicKey'],
+      // An unset variable read as '' is still a second source, not a missing one.
+      [{ jwksUrl, secret: '' }, 'jwksUrl and secret'],
+    ] as const;
+
+    for (const [options, named] of several) {
+      // Act
+      const define = () => jwtAuth(options as unknown as Parameters<typeof jwtAuth>[0]);
+
+      // Assert
+      expect(define, named).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+      expect(define, named).toThrow(`exactly one of jwksUrl, secret or publicKey, got ${named}`);
+    }
   });
 });
 

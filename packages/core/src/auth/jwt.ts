@@ -52,6 +52,7 @@ export type JwtAuthOptions = JwtKeyOptions & {
   readonly jwksTimeoutMs?: number | undefined;
 };
 
+const keySources = ['jwksUrl', 'secret', 'publicKey'] as const;
 const asymmetric = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const symmetric = ['HS256', 'HS384', 'HS512'];
 /** The shortest HMAC secret accepted: 256 bits, HS256's hash size. */
@@ -134,12 +135,23 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   if (typeof clockTolerance !== 'number' || !Number.isFinite(clockTolerance) || clockTolerance < 0) {
     throw new SkyportError('INVALID_DEFINITION', 'jwtAuth() clockTolerance must be a number of seconds, 0 or more');
   }
+  // The types allow one; a cast or options spread from a config object can still hold several,
+  // and which of them verifies tokens must not depend on the order they are looked at.
+  const sources = keySources.filter((name) => options[name] !== undefined && options[name] !== null);
+  if (sources.length !== 1) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      sources.length === 0
+        ? 'jwtAuth() needs one of jwksUrl, secret or publicKey'
+        : `jwtAuth() takes exactly one of jwksUrl, secret or publicKey, got ${sources.join(' and ')}`,
+    );
+  }
   let key: JWTVerifyGetKey | CryptoKey | KeyObject | JWK | Uint8Array;
   let defaults: readonly string[];
-  if (options.jwksUrl !== undefined) {
+  if (options.jwksUrl !== undefined && options.jwksUrl !== null) {
     key = remoteKeys({ url: keySetUrl(options.jwksUrl, 'jwtAuth() jwksUrl'), ...keySet });
     defaults = asymmetric;
-  } else if (options.secret !== undefined) {
+  } else if (options.secret !== undefined && options.secret !== null) {
     key = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
     // RFC 7518 3.2 asks for a key at least as long as the hash: 32 bytes for HS256, the floor
     // enforced here for every HMAC algorithm (use 48 or 64 bytes with HS384 / HS512). A shorter
@@ -152,11 +164,9 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
       );
     }
     defaults = symmetric;
-  } else if (options.publicKey !== undefined) {
+  } else {
     key = options.publicKey;
     defaults = asymmetric;
-  } else {
-    throw new SkyportError('INVALID_DEFINITION', 'jwtAuth() needs one of jwksUrl, secret or publicKey');
   }
   const algorithms = [...(options.algorithms ?? defaults)].filter(
     (alg) => typeof alg === 'string' && alg.toLowerCase() !== 'none',
