@@ -296,10 +296,20 @@ export function storage(options: StorageOptions): FunctionBuilder<'storage', Sto
  */
 export function schedule(options: ScheduleOptions): FunctionBuilder<'schedule', ScheduleTick, Context, unknown> {
   requireString('schedule', options, 'cron');
-  if (options.cron.trim().split(/\s+/).length !== 5) {
+  const fields = options.cron.trim().split(/\s+/);
+  if (fields.length !== 5) {
     throw new SkyportError('INVALID_DEFINITION', `schedule() cron must have 5 fields, got "${options.cron}"`, {
       kind: 'schedule',
     });
+  }
+  // Checked when the function is defined: Azure would otherwise register a timer its host refuses to start.
+  for (const [i, field] of cronFields.entries()) {
+    const problem = cronFieldProblem(field, fields[i] as string);
+    if (problem !== undefined) {
+      throw new SkyportError('INVALID_DEFINITION', `schedule() cron "${options.cron}": ${field.name} ${problem}`, {
+        kind: 'schedule',
+      });
+    }
   }
   if (options.timezone !== undefined && !isTimeZone(options.timezone)) {
     throw new SkyportError(
@@ -309,6 +319,82 @@ export function schedule(options: ScheduleOptions): FunctionBuilder<'schedule', 
     );
   }
   return builder('schedule', options as KindOptions['schedule']);
+}
+
+/** One field of a 5-field cron: what errors call it, its values, and the names it also takes. */
+interface CronField {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  /** Names in capitals, the first standing for `min`. */
+  readonly names?: readonly string[];
+}
+
+const cronFields: readonly CronField[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  },
+  // 0 and 7 are both Sunday.
+  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+];
+
+/** `*`, `a` or `a-b`, then an optional `/n`. */
+const cronElement = /^(?:(\*)|([0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?)(?:\/([0-9]+))?$/;
+
+/** Quartz's `?`, `L` (last), `W` (weekday) and `#` (nth weekday), which NCRONTAB and Cloud Scheduler lack. */
+const quartz = /[?#]|^L|[0-9][LW]$/;
+
+/** The value `token` stands for in `field`, or `undefined` when it is neither a number nor a name of it. */
+function cronValue(field: CronField, token: string): number | undefined {
+  if (/^[0-9]+$/.test(token)) {
+    const value = Number(token);
+    return value >= field.min && value <= field.max ? value : undefined;
+  }
+  const index = field.names?.indexOf(token) ?? -1;
+  return index < 0 ? undefined : field.min + index;
+}
+
+/**
+ * Why `text` is not standard cron for `field` (the Cloud Scheduler and crontab(5) grammar every
+ * adapter can translate), or `undefined` when it is. Quartz's `?`, `L`, `W` and `#` are not in it.
+ */
+function cronFieldProblem(field: CronField, text: string): string | undefined {
+  const allowed = `${field.min}-${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ''}`;
+  for (const part of text.split(',')) {
+    if (quartz.test(part)) return `"${part}" uses ?, L, W or #, Quartz extensions that are not standard cron`;
+    const match = cronElement.exec(part);
+    if (match === null) {
+      return `"${part}" is not standard cron: use ${allowed}, *, a range a-b, a step */n or a-b/n, or a list of them`;
+    }
+    const [, star, from, to, step] = match;
+    for (const token of [from, to]) {
+      if (token !== undefined && cronValue(field, token) === undefined) {
+        const capitals = field.names?.includes(token.toUpperCase()) ? ` (write it ${token.toUpperCase()})` : '';
+        return `"${token}" is not ${allowed}${capitals}`;
+      }
+    }
+    if (
+      from !== undefined &&
+      to !== undefined &&
+      (cronValue(field, from) as number) > (cronValue(field, to) as number)
+    ) {
+      return `range "${part}" starts after it ends`;
+    }
+    if (step !== undefined) {
+      if (Number(step) < 1) return `step "${part}" must be 1 or more`;
+      if (star === undefined && to === undefined) {
+        const instead = Number(from) < field.max ? `: write ${from}-${field.max}/${step}` : '';
+        return `step "${part}" needs * or a range before it${instead}`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Whether the runtime knows `zone` as a time zone (`Intl` refuses any other). */

@@ -1,6 +1,6 @@
 import { httpRequest, invoke } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
-import { http } from './builders.js';
+import { http, schedule } from './builders.js';
 
 const octets = (size: number) =>
   httpRequest({
@@ -66,5 +66,69 @@ describe('http() bodyLimit', () => {
 
     // Assert
     expect(answer.status).toBe(413);
+  });
+});
+
+describe('schedule() cron', () => {
+  const define = (cron: string) => () => schedule({ cron }).handle(() => undefined);
+
+  it('refuses, naming the field, a cron that is not standard 5-field cron', () => {
+    // Prepare
+    const cases: [cron: string, field: string, says: string][] = [
+      ['99 * * * *', 'minute', '"99" is not 0-59'],
+      ['a b c d e', 'minute', '"a" is not 0-59'],
+      ['*/0 * * * *', 'minute', 'step "*/0" must be 1 or more'],
+      ['0 0 * * 9', 'day of week', '"9" is not 0-7 or SUN-SAT'],
+      ['-1 * * * *', 'minute', 'is not standard cron'],
+      ['1.5 * * * *', 'minute', 'is not standard cron'],
+      ['1,,2 * * * *', 'minute', 'is not standard cron'],
+      ['5/15 * * * *', 'minute', 'write 5-59/15'],
+      ['0 24 * * *', 'hour', '"24" is not 0-23'],
+      ['0 22-2 * * *', 'hour', 'range "22-2" starts after it ends'],
+      ['0 0 0 * *', 'day of month', '"0" is not 1-31'],
+      ['0 0 32 * *', 'day of month', '"32" is not 1-31'],
+      ['0 3 L * *', 'day of month', 'Quartz'],
+      ['0 3 1W * *', 'day of month', 'Quartz'],
+      ['0 0 * 0 *', 'month', '"0" is not 1-12 or JAN-DEC'],
+      ['0 0 * 13 *', 'month', '"13" is not 1-12 or JAN-DEC'],
+      ['0 0 * FOO *', 'month', '"FOO" is not 1-12 or JAN-DEC'],
+      ['0 0 * jan *', 'month', 'write it JAN'],
+      ['0 0 * * JAN', 'day of week', '"JAN" is not 0-7 or SUN-SAT'],
+      ['0 3 ? * 1', 'day of month', 'Quartz'],
+      ['0 3 * * MON#2', 'day of week', 'Quartz'],
+      ['0 0 * * 1-5/0', 'day of week', 'step "1-5/0" must be 1 or more'],
+    ];
+
+    // Act / Assert
+    for (const [cron, field, says] of cases) {
+      expect(define(cron), cron).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION', kind: 'schedule' }));
+      expect(define(cron), cron).toThrow(`schedule() cron "${cron}": ${field} `);
+      expect(define(cron), cron).toThrow(says);
+    }
+  });
+
+  it('takes numbers, names in capitals, *, lists, ranges and steps of every field', () => {
+    // Prepare: the schedules the Azure translation takes, and the grammar's edges.
+    const crons = [
+      '* * * * *',
+      '0 3 * * *',
+      '*/15 9-17 * * 1-5',
+      '  30  4 1,15 *  * ',
+      '30 4 1,15 * 5',
+      '0 0 * JAN MON',
+      '0 0 * * 7',
+      '0 0 * * 5-7',
+      '0 0 * * 1,7',
+      '0 0 * * 0-7',
+      '*/15 * * * 7',
+      '0 9 * * 1-7',
+      '0 0 * JAN-JUN/2 MON-FRI',
+      '0-30/10 0 1 1 *',
+      '59 23 31 12 6',
+      '0 0 1-31/1 1-12 SUN-SAT',
+    ];
+
+    // Act / Assert
+    for (const cron of crons) expect(define(cron), cron).not.toThrow();
   });
 });
