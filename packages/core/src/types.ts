@@ -422,7 +422,10 @@ export interface HttpOptions<
   readonly headers?: THeaders | undefined;
   /** Schema of the response body, checked unless `NODE_ENV` is `production`. */
   readonly response?: TResponse | undefined;
-  /** Largest accepted body in bytes (default 6 MB); larger bodies get 413. */
+  /**
+   * Largest accepted body in whole bytes (default 6 MB); larger bodies get 413. `0` takes no
+   * body, `Infinity` any; anything else is `INVALID_DEFINITION`.
+   */
   readonly bodyLimit?: number | undefined;
 }
 
