@@ -565,7 +565,7 @@ describe('auth typing', () => {
       /accepts http functions/,
     );
     // @ts-expect-error one key source only
-    jwtAuth({ secret: 's', jwksUrl: 'https://x' });
+    expect(() => jwtAuth({ secret: 's', jwksUrl: 'https://x' })).toThrow(/exactly one of jwksUrl, secret or publicKey/);
   });
 
   it('lets requireScopes guard any kind once something adds ctx.auth', async () => {
