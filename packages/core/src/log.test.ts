@@ -171,6 +171,12 @@ describe('envLevel', () => {
       const silent = createJsonLogger({}, undefined, (line) => lines.push(line));
       silent.fatal('not written');
       expect(lines).toHaveLength(1);
+      // A name that is no level, an Object member included, is info.
+      process.env.LOG_LEVEL = 'constructor';
+      const fallback = createJsonLogger({}, undefined, (line) => lines.push(line));
+      fallback.debug('below info');
+      fallback.info('at info');
+      expect(lines.slice(1).map((line) => JSON.parse(line).msg)).toEqual(['at info']);
     } finally {
       for (const [key, value] of Object.entries(previous)) {
         if (value === undefined) delete process.env[key];

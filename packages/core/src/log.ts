@@ -60,7 +60,9 @@ export function envLevel(): string | undefined {
 function thresholdOf(level: string | undefined): number {
   const name = level?.toLowerCase() ?? 'info';
   // `silent` (pino's name for no output at all) writes nothing.
-  return name === 'silent' ? Number.POSITIVE_INFINITY : (levels[name as LevelName] ?? levels.info);
+  if (name === 'silent') return Number.POSITIVE_INFINITY;
+  // Own level names only: `constructor` or `toString` from the environment is no level.
+  return Object.hasOwn(levels, name) ? levels[name as LevelName] : levels.info;
 }
 
 function serialiseError(error: Error): Record<string, unknown> {
