@@ -1,6 +1,47 @@
+import { changes, events, http, type Kind, queue, schedule, storage, stream } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
+import type { AnyFunction } from '../types.js';
 import { eventClouds, eventSources, sampleEvent } from './events.js';
+import { invokeOnce } from './invoke.js';
+import { kindSources, portableKinds } from './kinds.js';
 import { UsageError } from './usage.js';
+
+/** A value with every string, number and boolean replaced by its type: a sample's shape. */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shape);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shape(item)]));
+  }
+  return typeof value;
+}
+
+let ran = 0;
+
+/** One function of each kind that takes anything its cloud delivers. */
+const probes: Readonly<Record<Kind, AnyFunction>> = {
+  http: http({}).handle(() => {
+    ran++;
+    return { status: 200 };
+  }),
+  queue: queue({ name: 'orders' }).handle(() => {
+    ran++;
+  }),
+  stream: stream({ name: 'clicks' }).handle(() => {
+    ran++;
+  }),
+  storage: storage({ bucket: 'uploads' }).handle(() => {
+    ran++;
+  }),
+  schedule: schedule({ cron: '0 3 * * *' }).handle(() => {
+    ran++;
+  }),
+  changes: changes({ collection: 'orders' }).handle(() => {
+    ran++;
+  }),
+  events: events().handle(() => {
+    ran++;
+  }),
+};
 
 describe('sampleEvent()', () => {
   it('lists only event factories: no contexts, headers or converters', async () => {
@@ -58,12 +99,54 @@ describe('sampleEvent()', () => {
     });
   });
 
-  it('refuses a helper by name, listing the sources', async () => {
+  it('refuses a helper by name, listing the kinds and the sources', async () => {
     // Act
     const attempt = sampleEvent('gcp', 'binaryMode');
 
     // Assert
     await expect(attempt).rejects.toBeInstanceOf(UsageError);
-    await expect(attempt).rejects.toThrow(/^unknown gcp source "binaryMode"; available: .*cloudEvent/);
+    await expect(attempt).rejects.toThrow(
+      /^unknown gcp kind or source "binaryMode"; kinds: http, queue, stream, storage, schedule, changes, events; sources: .*cloudEvent/,
+    );
   });
+
+  it('takes a portable kind on a raw cloud for its usual source there', async () => {
+    // Act
+    const pairs = await Promise.all(
+      (['aws', 'azure', 'gcp'] as const).flatMap((cloud) =>
+        portableKinds.map(
+          async (kind): Promise<[string, unknown, unknown]> => [
+            `${cloud} ${kind}`,
+            shape(await sampleEvent(cloud, kind)),
+            shape(await sampleEvent(cloud, kindSources[cloud][kind])),
+          ],
+        ),
+      ),
+    );
+    const sqs = await sampleEvent('aws', 'queue');
+    const gcpStorage = await sampleEvent('gcp', 'storage');
+    const azureQueue = await sampleEvent('azure', 'queue');
+
+    // Assert: the same sample as by source name (its ids and times aside)
+    for (const [name, byKind, bySource] of pairs) expect(byKind, name).toEqual(bySource);
+    expect(sqs).toMatchObject({ Records: [{ eventSource: 'aws:sqs' }] });
+    expect(gcpStorage).toMatchObject({ type: 'google.cloud.storage.object.v1.finalized' });
+    expect(azureQueue).toMatchObject({ triggerType: 'queueTrigger' });
+  });
+
+  it.each((['aws', 'azure', 'gcp'] as const).flatMap((cloud) => portableKinds.map((kind) => [cloud, kind] as const)))(
+    'the %s sample of kind %s runs a function of that kind there',
+    async (cloud, kind) => {
+      // Prepare
+      const sample = JSON.parse(JSON.stringify(await sampleEvent(cloud, kind)));
+      const before = ran;
+
+      // Act
+      const outcome = await invokeOnce(probes[kind], 'probe', sample, cloud);
+
+      // Assert: the handler ran, and nothing failed
+      expect(outcome.failed, JSON.stringify(outcome.result)).toBe(false);
+      expect(ran).toBeGreaterThan(before);
+    },
+  );
 });

@@ -1,8 +1,10 @@
 /**
  * `skyport events`: sample events to start from. Portable ones come from the factories of
- * `@skyport/testing`; raw cloud ones from its `aws`, `azure` and `gcp` raw factories.
+ * `@skyport/testing`; raw cloud ones from its `aws`, `azure` and `gcp` raw factories, named by
+ * source or by portable kind (the usual source of that kind on the cloud).
  */
 import { importOptional } from '../raw.js';
+import { kindSources, portableKinds, type RawEventCloud } from './kinds.js';
 import { UsageError } from './usage.js';
 
 const portable: Readonly<Record<string, { readonly factory: string; readonly options: unknown }>> = {
@@ -39,6 +41,26 @@ const rawOptions: Readonly<Record<string, Readonly<Record<string, unknown>>>> = 
   gcp: {
     cloudEvent: { type: 'com.example.order.created', source: '//shop.example.com/orders', data: { id: 'ord_1' } },
     firestoreCloudEvent: { document: 'orders/ord_1', value: { id: 'ord_1', status: 'pending' } },
+  },
+};
+
+/**
+ * Samples a raw cloud has no factory for, built here: GCP http functions and Cloud Scheduler HTTP
+ * targets take plain HTTP requests, in the form `invokeGcp()` (and `invoke --cloud gcp`) takes.
+ * Each is given the cloud's factory namespace; one that returns `undefined` is left out.
+ */
+const composed: Readonly<Record<string, Readonly<Record<string, (namespace: Record<string, unknown>) => unknown>>>> = {
+  gcp: {
+    httpRequest: () => ({
+      method: 'POST',
+      path: '/orders',
+      headers: { 'content-type': 'application/json' },
+      body: { customer: 'ada@example.com', lines: [{ sku: 'book', qty: 1, unitPrice: 12.5 }] },
+    }),
+    schedulerRequest: (namespace) =>
+      typeof namespace.schedulerHttpHeaders === 'function'
+        ? { method: 'POST', path: '/', headers: call(namespace, 'schedulerHttpHeaders', { jobName: 'nightly' }) }
+        : undefined,
   },
 };
 
@@ -85,7 +107,18 @@ async function catalogue(cloud: string): Promise<Catalogue> {
     if (name in options) out.set(name, () => factory(options[name]));
     else if (factory.length === 0) out.set(name, () => factory());
   }
+  for (const [name, build] of Object.entries(composed[cloud] ?? {})) {
+    const raw = namespace as Record<string, unknown>;
+    if (!out.has(name) && build(raw) !== undefined) out.set(name, () => build(raw));
+  }
   return out;
+}
+
+/** The source a portable kind (or one of its aliases) stands for on a raw cloud, if it is one. */
+function sourceOfKind(cloud: string, wanted: string): string | undefined {
+  const kind = aliases[wanted] ?? wanted;
+  const sources = kindSources[cloud as RawEventCloud] as Readonly<Record<string, string>> | undefined;
+  return sources !== undefined && Object.hasOwn(sources, kind) ? sources[kind] : undefined;
 }
 
 /**
@@ -99,10 +132,13 @@ export async function eventSources(cloud: string): Promise<string[]> {
 }
 
 /**
- * A sample event of `source` for `cloud`, as JSON-able data.
+ * A sample event of `source` for `cloud`, as JSON-able data. On `aws`, `azure` and `gcp`, a source
+ * is a raw event factory (names match loosely: `api-gateway-v2` is `apiGatewayV2`) or a portable
+ * kind, which stands for the usual source of that kind there (`aws queue` is `sqs`).
  *
  * @example
  * await sampleEvent('node', 'queue'); // { id: 'msg-1', body: { orderId: 'ord_1' }, ... }
+ * await sampleEvent('aws', 'queue'); // { Records: [{ eventSource: 'aws:sqs', ... }] }
  */
 export async function sampleEvent(cloud: string, source: string | undefined): Promise<unknown> {
   const samples = await catalogue(cloud);
@@ -113,14 +149,16 @@ export async function sampleEvent(cloud: string, source: string | undefined): Pr
       ? undefined
       : cloud === 'node'
         ? (aliases[wanted] ?? wanted)
-        : names.find((candidate) => squash(candidate) === wanted);
+        : (names.find((candidate) => squash(candidate) === wanted) ?? sourceOfKind(cloud, wanted));
   const build = name === undefined ? undefined : samples.get(name);
   if (build !== undefined) return build();
   const list = names.join(', ');
-  if (source === undefined) throw new UsageError(`pick a source: ${list}`);
-  throw new UsageError(
-    cloud === 'node'
-      ? `unknown source "${source}"; node has ${list}`
-      : `unknown ${cloud} source "${source}"; available: ${list}`,
-  );
+  if (cloud === 'node') {
+    throw new UsageError(
+      source === undefined ? `pick a source: ${list}` : `unknown source "${source}"; node has ${list}`,
+    );
+  }
+  const choices = `kinds: ${portableKinds.join(', ')}; sources: ${list}`;
+  if (source === undefined) throw new UsageError(`pick a kind or a source; ${choices}`);
+  throw new UsageError(`unknown ${cloud} kind or source "${source}"; ${choices}`);
 }

@@ -244,6 +244,22 @@ describe('skyport invoke in a child process', () => {
     expect(stderr).toContain('"functionName":"report","scheduledTime":"2024-05-01T03:00:00.000Z","msg":"report ran"');
   });
 
+  it('runs the sample "skyport events gcp queue" prints through --cloud gcp', async () => {
+    // Act
+    const sample = await run(['--import', 'tsx'], ['events', 'gcp', 'queue']);
+    const invoked = await run(
+      ['--import', 'tsx'],
+      ['invoke', `${functions}#ship`, '--cloud', 'gcp', '--event', '-'],
+      sample.stdout,
+    );
+
+    // Assert
+    expect({ code: sample.code, stderr: sample.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(invoked.code).toBe(0);
+    expect(JSON.parse(invoked.stdout)).toMatchObject({ status: 204 });
+    expect(invoked.stderr).toContain('"functionName":"ship"');
+  }, 15_000);
+
   it('--cloud azure keeps stdout for the result: the function logs go to stderr', async () => {
     // Prepare
     const file = eventFile(azure.queueMessage({ orderId: 'ord_1' }));
@@ -312,6 +328,46 @@ describe('main()', () => {
     expect(code).toBe(2);
     expect(io.stdout()).toBe('');
     expect(io.stderr()).toMatch(/^Usage: skyport <command> \[options\]\n/);
+  });
+
+  it.each([
+    ['aws', 'queue', { Records: [{ eventSource: 'aws:sqs' }] }],
+    ['aws', 'http', { version: '2.0', routeKey: '$default' }],
+    ['gcp', 'storage', { type: 'google.cloud.storage.object.v1.finalized' }],
+    ['gcp', 'queue', { type: 'google.cloud.pubsub.topic.v1.messagePublished' }],
+    ['gcp', 'schedule', { headers: { 'x-cloudscheduler': 'true' } }],
+    ['azure', 'queue', { triggerType: 'queueTrigger' }],
+    ['azure', 'storage', { triggerType: 'blobTrigger' }],
+  ])('skyport events %s %s prints the usual source of that kind there', async (cloud, kind, expected) => {
+    // Prepare
+    const io = capture();
+
+    // Act
+    const code = await main(['events', cloud, kind], io);
+
+    // Assert
+    expect({ code, stderr: io.stderr() }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(io.stdout())).toMatchObject(expected);
+  });
+
+  it('skyport events lists the kinds and the sources in its help and when the name is unknown', async () => {
+    // Prepare
+    const help = capture();
+    const unknown = capture();
+
+    // Act
+    const helpCode = await main(['events', '--help'], help);
+    const unknownCode = await main(['events', 'aws', 'carrier-pigeon'], unknown);
+
+    // Assert
+    expect(helpCode).toBe(0);
+    expect(help.stdout()).toMatch(/^Usage: skyport events <cloud> \[kind \| source\]\n/);
+    expect(help.stdout()).toMatch(/\n {4}queue +sqs +queueMessage +pubsubCloudEvent\n/);
+    expect(unknownCode).toBe(2);
+    expect(unknown.stderr()).toMatch(
+      /^skyport: unknown aws kind or source "carrier-pigeon"; kinds: http, queue, stream, storage, schedule, changes, events; sources: [^;]*\bapiGatewayV1\b[^;]*\bsqs\b/,
+    );
+    expect(unknown.stderr()).toMatch(/\nRun "skyport events --help" for usage\.\n$/);
   });
 
   it.each([

@@ -308,7 +308,7 @@ async function eventsCommand(args: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   if (positionals.length === 0 || positionals.length > 2) {
-    throw new UsageError('usage: skyport events <cloud> <source>');
+    throw new UsageError('usage: skyport events <cloud> [kind | source]');
   }
   const cloud = positionals[0] as string;
   const source = positionals[1];

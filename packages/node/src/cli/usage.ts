@@ -1,4 +1,5 @@
 /** Usage errors and help texts of the `skyport` CLI. */
+import { kindSources, portableKinds } from './kinds.js';
 
 /** A bad command line: printed with a hint, exit code 2. */
 export class UsageError extends Error {
@@ -6,6 +7,27 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** The kinds of `skyport events` on the raw clouds, one line per kind with each cloud's source. */
+function kindTable(indent: string): string {
+  const width = (column: readonly string[]) => Math.max(...column.map((cell) => cell.length)) + 2;
+  const clouds = ['aws', 'azure', 'gcp'] as const;
+  const rows = [
+    ['kind', ...clouds],
+    ...portableKinds.map((kind) => [kind, ...clouds.map((c) => kindSources[c][kind])]),
+  ];
+  const widths = rows[0]?.map((_, i) => width(rows.map((row) => row[i] ?? ''))) ?? [];
+  return rows
+    .map(
+      (row) =>
+        indent +
+        row
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join('')
+          .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Help of each command, and of the CLI itself (`main`). */
@@ -16,7 +38,7 @@ Commands:
   dev <module>                 serve a module's functions and restart on file changes
   serve <module>               serve a module's functions (containers: graceful SIGTERM)
   invoke <module>#<export>     run one function with an event file and print the result
-  events <cloud> <source>      print a sample event to start from
+  events <cloud> <kind>        print a sample event to start from (or a cloud's <source>)
 
 Run "skyport <command> --help" for the options of a command; "skyport --version" prints the version.
 Exit codes: 0 success, 1 the invocation failed, 2 bad arguments.`,
@@ -75,13 +97,17 @@ Options:
 
 Example:
   skyport events node schedule | skyport invoke examples/orders/src/functions.ts#nightlyReport --event -`,
-  events: `Usage: skyport events <cloud> [source]
+  events: `Usage: skyport events <cloud> [kind | source]
 
-Prints a sample event as JSON, to save and edit for "skyport invoke"; without a source, the
-sources the cloud has, one per line. The samples come from @skyport/testing (install it).
-  node:               http, queue, stream, storage, schedule, changes, events (portable events)
-  aws, azure, gcp:    raw events from the factories of @skyport/testing
+Prints a sample event as JSON, to save and edit for "skyport invoke"; without a kind or source,
+the sources the cloud has, one per line. The samples come from @skyport/testing (install it).
+  node:               portable events, by kind
+  aws, azure, gcp:    raw events from the factories of @skyport/testing, by kind for the usual
+                      source of that kind, or by source name (names match loosely:
+                      api-gateway-v2 is apiGatewayV2)
+${kindTable('    ')}
 
-Example:
-  skyport events aws sqs > sqs.json`,
+Examples:
+  skyport events aws queue > sqs.json
+  skyport events gcp firestoreCloudEvent > firestore.json`,
 } as const;
