@@ -16,8 +16,9 @@ export interface ServeOptions {
   /** The interface to listen on. Default: the `HOST` environment variable, else every interface. */
   readonly host?: string | undefined;
   /**
-   * Largest request body in bytes (default 6 MB, the Lambda limit). Enforced while the body
-   * streams in: a larger body is answered 413 without being buffered.
+   * Largest request body in whole bytes (default 6 MB, the Lambda limit; `0` takes no body,
+   * `Infinity` any). Enforced while the body streams in: a larger body is answered 413 without
+   * being buffered.
    */
   readonly bodyLimit?: number | undefined;
   /**
