@@ -421,6 +421,31 @@ describe('fromLambda under a runtime that passes no callback (Node.js 24, Lambda
     expect(answer).toEqual({ statusCode: 201, headers: {}, body: 'late', isBase64Encoded: false });
   });
 
+  it('waits for a two-parameter handler that returns a timer and completes through its context later', async () => {
+    // Prepare: what the last call returned (a timer) is no result
+    const failing = (_event: unknown, context: LambdaContext) =>
+      setTimeout(() => context.fail(new Error('downstream 503')), 5);
+    const answering = (_event: unknown, context: LambdaContext) =>
+      setTimeout(() => context.succeed({ statusCode: 201, body: 'late' }), 5);
+    // Act
+    const batch = await toLambda(fromLambda(failing, { kind: 'queue' }))(sqs(), modern('r8'));
+    const answer = await toLambda(fromLambda(answering, { kind: 'http' }))(v2(), modern('r9'));
+    // Assert
+    expect(batch).toEqual(bothFailed);
+    expect(answer).toEqual({ statusCode: 201, headers: {}, body: 'late', isBase64Encoded: false });
+  });
+
+  it('answers with what a transpiled handler reading its context as arguments[1] returns', async () => {
+    // Prepare: `(event, context = {}) => ...` as an ES5 transpiler writes it
+    const transpiled = new Function(
+      'return function handler(event) { var context = arguments.length > 1 && arguments[1] !== undefined ? arguments[1] : {}; return { statusCode: 200, body: String(context.awsRequestId) }; }',
+    )() as (event: unknown) => unknown;
+    // Act
+    const answer = await toLambda(fromLambda(transpiled, { kind: 'http' }))(v2(), modern('r10', 300));
+    // Assert
+    expect(answer).toEqual({ statusCode: 200, headers: {}, body: 'r10', isBase64Encoded: false });
+  });
+
   it('fails the event of a handler that never completes once the invocation is out of time', async () => {
     const silent = (_event: unknown, _context: LambdaContext) => {};
     const batch = await toLambda(fromLambda(silent, { kind: 'queue' }))(sqs(), modern('r7', 30));

@@ -152,7 +152,12 @@ function reachOf(handler: (...args: never[]) => unknown): Reach {
   const params = parameters(list);
   const arrow = /^(?:async\s*)?(?:\(|[\w$]+\s*=>)/.test(source);
   if (params.length >= 3 || params.some((param) => param.startsWith('...'))) return 'callback';
-  if (!arrow && /(?<![\w$.])arguments\s*\[/.test(source)) return 'callback';
+  if (!arrow) {
+    // `arguments[2]` (or an index computed at run time) reaches the callback; `arguments[1]`, as
+    // transpilers write a defaulted second parameter, the context only.
+    if (/(?<![\w$.])arguments\s*\[\s*(?![01]\s*\])/.test(source)) return 'callback';
+    if (/(?<![\w$.])arguments\s*\[\s*1\s*\]/.test(source)) return 'context';
+  }
   return params.length === 2 || byLength === 'context' ? 'context' : byLength;
 }
 
@@ -184,14 +189,20 @@ function completable(context: LambdaContext, done: (error: unknown, result?: unk
  * would also answer `null` once the event loop empties, which a process that serves other
  * requests cannot see. So only a handler that can reach neither the callback nor the context
  * (see `reachOf`) is done when it returns, with what it returned (as on Node.js 24). So is a
- * handler that reaches the context only and returns a value (not `undefined`) under a runtime
+ * handler that reaches the context only and returns data (see `isPlainResult`) under a runtime
  * whose Lambda context has no `done` (Node.js 24, Lambda Managed Instances): that runtime takes
  * what the handler returns and passes no callback. A handler that declares the callback is
  * always waited on for it, whatever it returns (`https.get(url, ...)` returns its request). A
- * wait ends at the invocation's deadline at the latest, with a `TIMEOUT` error, so a handler that
- * never completes fails its event (retried) rather than holding it for good.
+ * wait ends at the invocation's deadline (`ctx`'s) at the latest, with a `TIMEOUT` error, so a
+ * handler that never completes fails its event (retried) rather than holding it for good.
  */
-function call(handler: LegacyHandler<unknown>, event: unknown, context: LambdaContext, reach: Reach): Promise<unknown> {
+function call(
+  handler: LegacyHandler<unknown>,
+  event: unknown,
+  context: LambdaContext,
+  reach: Reach,
+  ctx: Context,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -215,23 +226,39 @@ function call(handler: LegacyHandler<unknown>, event: unknown, context: LambdaCo
           (value: unknown) => done(null, value),
           (error: unknown) => done(error ?? new Error('the Lambda handler rejected')),
         );
-      } else if (reach === 'none' || (reach === 'context' && out !== undefined && typeof context.done !== 'function')) {
+      } else if (
+        reach === 'none' ||
+        (reach === 'context' && typeof context.done !== 'function' && isPlainResult(out))
+      ) {
         done(null, out);
-      } else if (!settled) timer = deadline(context, done);
+      } else if (!settled) timer = deadline(ctx, done);
     } catch (error) {
       done(error ?? new Error('the Lambda handler threw'));
     }
   });
 }
 
+/**
+ * Whether a value a two-parameter handler returned reads as its result: data (a primitive, an
+ * array, a plain object), not what a call it made last happened to return (a timer, a request,
+ * an emitter), which says nothing of the work it started.
+ */
+function isPlainResult(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return typeof value !== 'function';
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /** Fails a call still waited on when the invocation's time is up. */
-function deadline(context: LambdaContext, done: (error: unknown) => void): ReturnType<typeof setTimeout> | undefined {
+function deadline(ctx: Context, done: (error: unknown) => void): ReturnType<typeof setTimeout> | undefined {
   let left: number;
   try {
-    left = Number(context.getRemainingTimeInMillis());
+    left = Number(ctx.remainingTimeMs());
   } catch {
     return undefined;
   }
+  // No deadline (a local run without one): waited on as the runtime would.
   if (!Number.isFinite(left)) return undefined;
   return setTimeout(
     () =>
@@ -407,7 +434,7 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
     );
   }
   const reach = reachOf(legacy);
-  const invoke = (event: unknown, ctx: Context) => call(legacy, event, lambdaContextFrom(ctx), reach);
+  const invoke = (event: unknown, ctx: Context) => call(legacy, event, lambdaContextFrom(ctx), reach, ctx);
   let fn: SkyportFunction;
   switch (kind) {
     case 'http':
@@ -470,7 +497,7 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
           onLambda || detectAwsEvent(tick.raw) === 'scheduled'
             ? tick.raw
             : (await synthesizers()).scheduledEventFromTick(tick, ctx);
-        await call(legacy, event, lambda, reach);
+        await call(legacy, event, lambda, reach, ctx);
       }) as SkyportFunction;
       break;
     default:
