@@ -454,6 +454,18 @@ describe('startTelemetry() with the console exporter', () => {
     await collector.close();
   });
 
+  it('leaves metrics to OTEL_METRICS_EXPORTER when the options do not name them', async () => {
+    // Prepare
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'none');
+    const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter: 'console', sdk: noHostId });
+    // Act
+    await invokePing();
+    await telemetry.flush();
+    // Assert: the span alone
+    expect(dir).toHaveBeenCalledOnce();
+  });
+
   it('batches spans with batch: true', async () => {
     // Prepare
     const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});

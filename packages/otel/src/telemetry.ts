@@ -28,7 +28,10 @@ export interface TelemetryOptions {
   readonly serviceVersion?: string | undefined;
   /** Span exporter (default `otlp`). */
   readonly exporter?: TracesExporterOption | undefined;
-  /** Metrics exporter (default: `none` or `console` when `exporter` is, else `otlp`). */
+  /**
+   * Metrics exporter (default: `OTEL_METRICS_EXPORTER` when set, else `none` or `console` when
+   * `exporter` is, else `otlp`).
+   */
   readonly metrics?: MetricsExporterOption | undefined;
   /**
    * How often the `otlp` and `console` metrics exporters export, in ms: a positive number
@@ -168,6 +171,10 @@ function spanProcessors(sdk: SdkModule, options: TelemetryOptions): SpanProcesso
 
 function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[] | undefined {
   const { metrics } = sdk;
+  // `OTEL_METRICS_EXPORTER` decides when the options do not: NodeSDK reads it.
+  if (options.metrics === undefined && sdk.core.getStringFromEnv('OTEL_METRICS_EXPORTER') !== undefined) {
+    return undefined;
+  }
   // Metrics go where spans go, unless said otherwise.
   const choice =
     options.metrics ?? (options.exporter === 'none' || options.exporter === 'console' ? options.exporter : 'otlp');
