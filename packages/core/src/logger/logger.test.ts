@@ -913,8 +913,23 @@ describe('logger() on Node and for other kinds', () => {
 describe('logger() options', () => {
   const invalidDefinition = expect.objectContaining({ code: 'INVALID_DEFINITION' });
 
+  it('reads a level in any case and an empty one as none, as the environment variables are read', async () => {
+    // As `process.env.LOG_LEVEL as LevelName` gives it on Lambda (`AWS_LAMBDA_LOG_LEVEL` is upper case).
+    for (const read of ['DEBUG', 'Warn', '']) {
+      expect(() => logger({ level: read as LoggerOptions['level'] }), read).not.toThrow();
+    }
+    const fn = http()
+      .use(logger({ level: 'WARN' as LoggerOptions['level'], summary: false }))
+      .handle((_req, ctx) => {
+        ctx.log.info('dropped');
+        ctx.log.warn('kept');
+      });
+    await invoke(fn, httpRequest(), base);
+    expect(logs.lines.map((line) => line.msg)).toEqual(['kept']);
+  });
+
   it('refuses a level that is no level name when the function is defined, naming the levels', () => {
-    for (const read of ['verbose', 'INFO', '', 'constructor']) {
+    for (const read of ['verbose', 'constructor']) {
       // As `process.env.APP_LOG_LEVEL as LevelName` would give it.
       const level = read as LoggerOptions['level'];
       expect(() => logger({ level }), read).toThrow(invalidDefinition);
@@ -932,6 +947,8 @@ describe('logger() options', () => {
 
   it('refuses a redact path pino cannot parse, and a lone string, when the function is defined', () => {
     expect(() => logger({ redact: ['body..password'] })).toThrow(invalidDefinition);
+    expect(() => logger({ redact: [''] })).toThrow(/redact path "" is empty/);
+    expect(() => logger({ redact: ['  '] })).toThrow(/redact path " {2}" is empty/);
     expect(() => logger({ redact: ['headers["x-shop-key'] })).toThrow(invalidDefinition);
     const lone = String('body.password') as unknown as LoggerOptions['redact'];
     expect(() => logger({ redact: lone })).toThrow(invalidDefinition);

@@ -434,8 +434,11 @@ function invalid(message: string, cause?: unknown): SkyportError {
 
 /** A level option, checked: pino would otherwise refuse it on every invocation, not here. */
 function levelOf(option: LevelName | 'silent' | undefined): LevelName | 'silent' {
-  if (option !== undefined) {
-    if (option === 'silent' || isLevelName(option)) return option;
+  // Read as the environment variables are: in any case (Lambda's `AWS_LAMBDA_LOG_LEVEL` is upper
+  // case), an empty value (an unset variable passed on) as none.
+  if (option !== undefined && (option as string) !== '') {
+    const name = typeof option === 'string' ? option.toLowerCase() : option;
+    if (name === 'silent' || isLevelName(name)) return name;
     throw invalid(`level must be one of ${Object.keys(levels).join(', ')} or silent, got ${JSON.stringify(option)}`);
   }
   const env = envLevel()?.toLowerCase();
@@ -461,6 +464,8 @@ function checkRedact(option: readonly string[] | undefined): void {
     throw invalid('redact must be a list of paths');
   }
   if (option.length === 0) return;
+  const blank = option.find((path) => path.trim() === '');
+  if (blank !== undefined) throw invalid(`redact path ${JSON.stringify(blank)} is empty`);
   try {
     pino({ redact: { paths: [...option], censor } }, { write: () => {} });
   } catch (error) {
