@@ -463,7 +463,7 @@ function fromHttpErrors(error: unknown): HttpError | undefined {
   if (typeof made.headers === 'object' && made.headers !== null) {
     for (const [name, value] of Object.entries(made.headers)) {
       // `Retry-After: 120` is given as a number as often as a string.
-      if (typeof value === 'string' || typeof value === 'number') headers[name] = String(value);
+      if (typeof value === 'string' || typeof value === 'number') setOwn(headers, name, String(value));
     }
   }
   return new HttpError(status, made.message, { expose: made.expose, headers, cause: error });
@@ -530,7 +530,8 @@ export function withHeaders(error: HttpError, headers: Readonly<Record<string, s
   // A header given again in another case (`Vary` and `vary`) is replaced, not sent twice.
   const added = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
   const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(error.headers)) if (!added.has(name.toLowerCase())) kept[name] = value;
+  for (const [name, value] of Object.entries(error.headers))
+    if (!added.has(name.toLowerCase())) setOwn(kept, name, value);
   const copy = new HttpError(error.status, error.detail, {
     type: error.type,
     title: error.title,

@@ -2,6 +2,7 @@ import { httpRequest, invoke } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
 import { http } from '../builders.js';
 import { Conflict, HttpError, UnprocessableEntity } from '../errors.js';
+import { cors } from '../middleware/cors.js';
 import { problemResponse } from './response.js';
 
 /** What a client gets when a handler throws `error` (for a GET unless told). */
@@ -174,6 +175,22 @@ describe('response headers named as Object members', () => {
     for (const res of [ok, failed]) {
       expect(Object.getOwnPropertyDescriptor(res.headers, '__proto__')?.value).toBe('p');
       expect(Object.getOwnPropertyDescriptor(res.headers, 'constructor')?.value).toBe('c');
+    }
+  });
+
+  it('keeps a header named __proto__ of an error answered through cors(), and of an http-errors error', async () => {
+    const headers = JSON.parse('{"__proto__":"p","x-a":"1"}') as Record<string, string>;
+    const withCors = http()
+      .use(cors({ origin: '*' }))
+      .handle(() => {
+        throw new HttpError(409, 'taken', { headers, expose: true });
+      });
+    const foreign = http().handle(() => {
+      throw Object.assign(new Error('slow down'), { status: 429, expose: true, headers });
+    });
+    for (const fn of [withCors, foreign]) {
+      const res = await invoke(fn, httpRequest({ headers: { origin: 'https://a.example' } }));
+      expect(Object.getOwnPropertyDescriptor(res.headers, '__proto__')?.value).toBe('p');
     }
   });
 
