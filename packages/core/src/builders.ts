@@ -389,7 +389,13 @@ function cronFieldProblem(field: CronField, text: string): string | undefined {
     if (step !== undefined) {
       if (Number(step) < 1) return `step "${part}" must be 1 or more`;
       if (star === undefined && to === undefined) {
-        const instead = Number(from) < field.max ? `: write ${from}-${field.max}/${step}` : '';
+        // Up to Saturday for days of the week: 7 is Sunday again, which a range's end there may
+        // not be on Azure.
+        const last = field.names?.[0] === 'SUN' ? 6 : field.max;
+        const start = cronValue(field, from as string);
+        // The end in the style of the start: `MON-SAT/2`, `1-6/2`.
+        const end = /^[0-9]+$/.test(from as string) ? String(last) : field.names?.[last - field.min];
+        const instead = start !== undefined && start < last ? `: write ${from}-${end}/${step}` : '';
         return `step "${part}" needs * or a range before it${instead}`;
       }
     }
