@@ -151,6 +151,32 @@ type PathParamsSchema<P extends string> = string extends P
   ? StandardSchemaV1 | undefined
   : StandardSchemaV1<{ readonly [K in keyof PathParams<P>]: unknown }, unknown> | undefined;
 
+/** A schema option: any Standard Schema, or none. */
+type Schema = StandardSchemaV1 | undefined;
+
+/** What `http()` takes: its options, with the path, and the params schema checked as `TParamsOption` says. */
+type HttpDefinition<
+  TBody extends Schema,
+  TQuery extends Schema,
+  TParams extends Schema,
+  THeaders extends Schema,
+  TResponse extends Schema,
+  TPath extends string,
+  TParamsOption,
+> = HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & {
+  readonly path?: TPath;
+  readonly params?: TParamsOption;
+  readonly headers?: HeadersSchemaFor<THeaders>;
+};
+
+/** What `http()` returns for its schemas and path. */
+type HttpBuilder<TBody, TQuery, TParams, THeaders, TResponse, TPath extends string> = FunctionBuilder<
+  'http',
+  TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath>,
+  Context,
+  TypedHttpResult<TResponse>
+>;
+
 const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
@@ -173,17 +199,8 @@ export function http<
   TResponse extends StandardSchemaV1 | undefined = undefined,
   TPath extends string = string,
 >(
-  options?: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & {
-    readonly path?: TPath;
-    readonly params?: ParamsSchemaFor<TParams, TPath>;
-    readonly headers?: HeadersSchemaFor<THeaders>;
-  },
-): FunctionBuilder<
-  'http',
-  TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath>,
-  Context,
-  TypedHttpResult<TResponse>
->;
+  options?: HttpDefinition<TBody, TQuery, TParams, THeaders, TResponse, TPath, ParamsSchemaFor<TParams, TPath>>,
+): HttpBuilder<TBody, TQuery, TParams, THeaders, TResponse, TPath>;
 /**
  * `http()` for a params schema whose type is a type parameter of your own (a helper generic in
  * its schema): the schema's constraint must take the parameters of the path.
@@ -200,17 +217,8 @@ export function http<
   TResponse extends StandardSchemaV1 | undefined = undefined,
   TPath extends string = string,
 >(
-  options?: HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & {
-    readonly path?: TPath;
-    readonly params?: TParams & PathParamsSchema<TPath>;
-    readonly headers?: HeadersSchemaFor<THeaders>;
-  },
-): FunctionBuilder<
-  'http',
-  TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath>,
-  Context,
-  TypedHttpResult<TResponse>
->;
+  options?: HttpDefinition<TBody, TQuery, TParams, THeaders, TResponse, TPath, TParams & PathParamsSchema<TPath>>,
+): HttpBuilder<TBody, TQuery, TParams, THeaders, TResponse, TPath>;
 export function http(
   options: HttpOptions<
     StandardSchemaV1 | undefined,
