@@ -405,6 +405,21 @@ describe('startTelemetry() with the default otlp exporter', () => {
     await vi.waitFor(() => expect(collector?.paths).toEqual(['/v1/traces']), { timeout: 2_000, interval: 20 });
   });
 
+  it('exports metrics every metricIntervalMs to the exporter OTEL_METRICS_EXPORTER names', async () => {
+    // Prepare
+    collector = await startCollector();
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlp');
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter: 'console', metricIntervalMs: 100 });
+    vi.spyOn(console, 'dir').mockImplementation(() => {});
+    // Act
+    await invokePing();
+    // Assert: several exports, without flush()
+    await vi.waitFor(
+      () => expect(collector?.paths.filter((path) => path === '/v1/metrics').length).toBeGreaterThanOrEqual(3),
+      { timeout: 3_000, interval: 20 },
+    );
+  });
+
   it('exports metrics every metricIntervalMs', async () => {
     // Prepare
     collector = await startCollector();

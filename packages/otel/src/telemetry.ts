@@ -170,10 +170,25 @@ function spanProcessors(sdk: SdkModule, options: TelemetryOptions): SpanProcesso
 }
 
 function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[] | undefined {
-  const { metrics } = sdk;
-  // `OTEL_METRICS_EXPORTER` decides when the options do not: NodeSDK reads it.
-  if (options.metrics === undefined && sdk.core.getStringFromEnv('OTEL_METRICS_EXPORTER') !== undefined) {
-    return undefined;
+  // `OTEL_METRICS_EXPORTER` (a list) decides when the options do not name the exporter.
+  const fromEnv =
+    options.metrics === undefined
+      ? sdk.core
+          .getStringFromEnv('OTEL_METRICS_EXPORTER')
+          ?.split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== '')
+      : undefined;
+  if (fromEnv !== undefined && fromEnv.length > 0) {
+    // NodeSDK reads the variable itself, at its own interval: only an interval given here needs
+    // the readers built here, for the exporters it names.
+    if (options.metricIntervalMs === undefined && positiveFromEnv(sdk, 'OTEL_METRIC_EXPORT_INTERVAL') === undefined) {
+      return undefined;
+    }
+    if (fromEnv.includes('none')) return [];
+    return fromEnv.flatMap((name) =>
+      name === 'otlp' || name === 'console' ? periodicReaders(sdk, name, options.metricIntervalMs) : [],
+    );
   }
   // Metrics go where spans go, unless said otherwise.
   const choice =
@@ -182,7 +197,13 @@ function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[
   if (choice !== 'otlp' && choice !== 'console') return [choice];
   // NodeSDK's own default is OTLP, every `OTEL_METRIC_EXPORT_INTERVAL` ms (60 000 when unset).
   if (choice === 'otlp' && options.metricIntervalMs === undefined) return undefined;
-  const interval = options.metricIntervalMs ?? positiveFromEnv(sdk, 'OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
+  return periodicReaders(sdk, choice, options.metricIntervalMs);
+}
+
+/** A reader exporting to `otlp` or `console` every `intervalMs` (else `OTEL_METRIC_EXPORT_INTERVAL`, else 60 s). */
+function periodicReaders(sdk: SdkModule, choice: 'otlp' | 'console', intervalMs: number | undefined): MetricReader[] {
+  const { metrics } = sdk;
+  const interval = intervalMs ?? positiveFromEnv(sdk, 'OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
   const exporter =
     choice === 'console'
       ? new metrics.ConsoleMetricExporter()
