@@ -435,6 +435,40 @@ describe('fromLambda under a runtime that passes no callback (Node.js 24, Lambda
     expect(answer).toEqual({ statusCode: 201, headers: {}, body: 'late', isBase64Encoded: false });
   });
 
+  it('waits for a wrapper that passes its arguments on whole to a callback-style handler', async () => {
+    // Prepare: hand-written and monitoring wrappers of older code
+    const inner = (_event: unknown, _context: unknown, callback: Callback) => {
+      setTimeout(() => callback(new Error('fails later')), 5);
+    };
+    const wrapper = new Function('inner', 'return function wrapper() { return inner.apply(this, arguments); }')(
+      inner,
+    ) as () => unknown;
+    const spreading = new Function('inner', 'return function wrapper() { return inner(...arguments); }')(
+      inner,
+    ) as () => unknown;
+    // Act + Assert: on the classic context and on Node.js 24's alike
+    for (const handler of [wrapper, spreading]) {
+      expect(await toLambda(fromLambda(handler, { kind: 'queue' }))(sqs(), createLambdaContext())).toEqual(bothFailed);
+      expect(await toLambda(fromLambda(handler, { kind: 'queue' }))(sqs(), modern('r11'))).toEqual(bothFailed);
+    }
+  });
+
+  it("waits for a two-parameter handler whose last call's boolean or number it returns", async () => {
+    // Prepare: `stream.write()` returns a boolean, `push()` a number; the work goes on after
+    const pending: unknown[] = [];
+    const writing = (_event: unknown, context: LambdaContext) => {
+      setTimeout(() => context.fail(new Error('sink down')), 5);
+      return pending.push(1) > 0;
+    };
+    const pushing = (_event: unknown, context: LambdaContext) => {
+      setTimeout(() => context.fail(new Error('sink down')), 5);
+      return pending.push(1);
+    };
+    // Act + Assert
+    expect(await toLambda(fromLambda(writing, { kind: 'queue' }))(sqs(), modern('r12'))).toEqual(bothFailed);
+    expect(await toLambda(fromLambda(pushing, { kind: 'queue' }))(sqs(), modern('r13'))).toEqual(bothFailed);
+  });
+
   it('answers with what a transpiled handler reading its context as arguments[1] returns', async () => {
     // Prepare: `(event, context = {}) => ...` as an ES5 transpiler writes it
     const transpiled = new Function(

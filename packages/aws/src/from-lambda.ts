@@ -153,10 +153,21 @@ function reachOf(handler: (...args: never[]) => unknown): Reach {
   const arrow = /^(?:async\s*)?(?:\(|[\w$]+\s*=>)/.test(source);
   if (params.length >= 3 || params.some((param) => param.startsWith('...'))) return 'callback';
   if (!arrow) {
-    // `arguments[2]` (or an index computed at run time) reaches the callback; `arguments[1]`, as
-    // transpilers write a defaulted second parameter, the context only.
-    if (/(?<![\w$.])arguments\s*\[\s*(?![01]\s*\])/.test(source)) return 'callback';
-    if (/(?<![\w$.])arguments\s*\[\s*1\s*\]/.test(source)) return 'context';
+    // `arguments` passed on whole (`inner.apply(this, arguments)`, `[...arguments]`) or indexed
+    // past the context (`arguments[2]`, an index computed at run time) reaches the callback;
+    // `arguments[1]`, as transpilers write a defaulted second parameter, the context only.
+    let context = false;
+    // Strings and comments may say `arguments` too.
+    const code = source.replace(
+      /'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|`(?:\\.|[^`\\])*`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g,
+      '""',
+    );
+    const uses = /(?<![\w$])(?<!(?<!\.\.)\.)arguments(?![\w$])(\s*\[\s*([01])\s*\]|\s*\.\s*length\b)?/g;
+    for (const use of code.matchAll(uses)) {
+      if (use[1] === undefined) return 'callback';
+      if (use[2] === '1') context = true;
+    }
+    if (context) return 'context';
   }
   return params.length === 2 || byLength === 'context' ? 'context' : byLength;
 }
@@ -239,13 +250,14 @@ function call(
 }
 
 /**
- * Whether a value a two-parameter handler returned reads as its result: data (a primitive, an
- * array, a plain object), not what a call it made last happened to return (a timer, a request,
- * an emitter), which says nothing of the work it started.
+ * Whether a value a two-parameter handler returned reads as its result: a plain object (a proxy
+ * result, `{ batchItemFailures }`), an array or a string, not what a call it made last happened
+ * to return (a timer, a request, `stream.write()`'s boolean, `push()`'s number, `null`), which
+ * says nothing of the work it started.
  */
 function isPlainResult(value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return typeof value !== 'function';
+  if (typeof value === 'string' || Array.isArray(value)) return true;
+  if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
