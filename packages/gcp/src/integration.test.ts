@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import {
   type ChangeEvent,
   type CloudEvent,
@@ -20,6 +18,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { encodeDocumentEventData } from './__fixtures__/document-event-data.js';
 import { fixture } from './__fixtures__/fixtures.js';
+import { type RegisteredServer, serveRegistered } from './__fixtures__/server.js';
 import { register } from './register.js';
 
 const seen: unknown[] = [];
@@ -81,23 +80,9 @@ const ordersOverHttp = queue({ name: 'orders' }).handle((msg: Message) => {
   if ((msg.body as { fail?: boolean }).fail) throw new Error('nope');
 });
 
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
-const servers = new Map<string, Running>();
+const servers = new Map<string, RegisteredServer>();
 
-async function start(name: string): Promise<Running> {
-  const server = getTestServer(name);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-const url = (name: string) => (servers.get(name) as Running).url;
+const url = (name: string) => (servers.get(name) as RegisteredServer).url;
 
 beforeAll(async () => {
   const registered = register(
@@ -116,7 +101,7 @@ beforeAll(async () => {
   ]);
   // Registered again under a second name with the http signature: push envelopes over plain HTTP.
   register({ ordersPush: ordersOverHttp }, { functions, signature: 'http' });
-  for (const name of [...registered.map((r) => r.name), 'ordersPush']) servers.set(name, await start(name));
+  for (const name of [...registered.map((r) => r.name), 'ordersPush']) servers.set(name, await serveRegistered(name));
 });
 
 afterAll(async () => {
