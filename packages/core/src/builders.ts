@@ -247,6 +247,11 @@ export function http(
       { kind: 'http' },
     );
   }
+  if (options.stream !== undefined && typeof options.stream !== 'boolean') {
+    throw new SkyportError('INVALID_DEFINITION', `http() stream must be true or false, got ${shown(options.stream)}`, {
+      kind: 'http',
+    });
+  }
   return builder('http', options as KindOptions['http']);
 }
 

@@ -16,6 +16,7 @@ import { isPayloadEvent } from './events.js';
 import { Failure } from './failure.js';
 import { DEFAULT_BODY_LIMIT, deferredFailure, isRequestImpl, type RequestImpl } from './http/request.js';
 import { isHttpResponse, isResponseInit, normalizeResponse } from './http/response.js';
+import { isAsyncIterable } from './http/stream.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
 import { compilePath, type PathPattern } from './path.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
@@ -53,10 +54,19 @@ export function stepHttp(
 /** A handler as stored at run time. */
 export type AnyHandler = (event: never, ctx: never) => unknown;
 
-/** Normalises what a middleware returned into an `HttpResponse`. */
-export function toResponse(value: unknown): HttpResponse | Promise<HttpResponse> {
-  return isHttpResponse(value) ? value : normalizeResponse(value);
+/**
+ * Normalises what a middleware returned into an `HttpResponse`; with `streamed` (a function
+ * defined with `stream: true`) a body produced over time is left a stream.
+ */
+export function toResponse(value: unknown, streamed = false): HttpResponse | Promise<HttpResponse> {
+  return isHttpResponse(value) ? value : normalizeResponse(value, streamed);
 }
+
+/** `toResponse` for a function defined with `stream: true`. */
+const toStreamedResponse = (value: unknown): HttpResponse | Promise<HttpResponse> => toResponse(value, true);
+
+/** `normalizeResponse` for a function defined with `stream: true`. */
+const normalizeStreamed = (value: unknown): HttpResponse | Promise<HttpResponse> => normalizeResponse(value, true);
 
 const production = () => process.env.NODE_ENV === 'production';
 
@@ -89,18 +99,20 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const run = handler as (req: RequestImpl, ctx: Context) => unknown;
 
+  const normalize = options.stream === true ? normalizeStreamed : normalizeResponse;
   const checkThenNormalize = (result: unknown): HttpResponse | Promise<HttpResponse> => {
     const init = isResponseInit(result);
     const value = init ? result.body : result;
     if ((init ? result.status : 200) < 300 && value !== undefined && !isWebBody(value)) {
       const checked = checkResponse(response as StandardSchemaV1, value);
-      if (checked instanceof Promise) return checked.then(() => normalizeResponse(result));
+      if (checked instanceof Promise) return checked.then(() => normalize(result));
     }
-    return normalizeResponse(result);
+    return normalize(result);
   };
   // Whether this is production is settled when the function is defined: an environment read
   // per response would cost about a microsecond.
-  const finish = response === undefined || production() ? normalizeResponse : checkThenNormalize;
+  const finish: (result: unknown) => HttpResponse | Promise<HttpResponse> =
+    response === undefined || production() ? normalize : checkThenNormalize;
   const call = (req: RequestImpl, ctx: Context): HttpResponse | Failure | Promise<HttpResponse> => {
     const result = run(req, ctx);
     if (result instanceof Promise) return result.then(finish);
@@ -207,12 +219,14 @@ function refuse(method: string, allow: string): HttpResponse | Failure {
 
 /**
  * Whether a body is one the web `Response` constructor reads (a `Response`, a `ReadableStream`,
- * a `Blob`, `FormData`, `URLSearchParams`): its content is not known until it is read, so the
- * response schema does not check it, wherever it is returned. Plain data has no
- * `Symbol.toStringTag` and is answered without looking up a web class.
+ * a `Blob`, `FormData`, `URLSearchParams`) or an async iterable: its content is not known until
+ * it is read, so the response schema does not check it, wherever it is returned. Plain data has
+ * neither a `Symbol.toStringTag` nor a `Symbol.asyncIterator` and is answered without looking up
+ * a web class.
  */
 function isWebBody(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
+  if (isAsyncIterable(value)) return true;
   if ((value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === undefined) return false;
   return (
     value instanceof Response ||
@@ -317,6 +331,11 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
   readonly handler: AnyHandler;
   /** The compiled `path` of a single http function (not a router), for binding its parameters. */
   readonly pattern: PathPattern | undefined;
+  /**
+   * Whether a body produced over time is left a stream (`http({ stream: true })`, or a router
+   * with such a route), so its outer middleware's answers are normalised alike.
+   */
+  readonly streamed: boolean;
   readonly #step: Step<EventOf<K>, MiddlewareResult<K>>;
   /** The http chain whose outermost result is not yet normalised (for `runHttp`, which does it). */
   #loose: Step<RequestImpl, unknown> | undefined;
@@ -335,6 +354,11 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
     this.routes = routes;
     const path = kind === 'http' && !routes ? (options as KindOptions['http']).path : undefined;
     this.pattern = path === undefined ? undefined : compilePath(path);
+    this.streamed =
+      kind === 'http' &&
+      (routes === undefined
+        ? (options as KindOptions['http']).stream === true
+        : routes.some((route) => route.options.stream === true));
     this.#step = this.#build();
   }
 
@@ -349,8 +373,9 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
         this.#loose = inner;
         return inner as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
       }
-      this.#loose = composeSteps(middleware, inner, toResponse, false);
-      return composeSteps(middleware, inner, toResponse) as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
+      const wrap = this.streamed ? toStreamedResponse : toResponse;
+      this.#loose = composeSteps(middleware, inner, wrap, false);
+      return composeSteps(middleware, inner, wrap) as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
     }
     const run = handler as (event: unknown, ctx: Context) => unknown;
     // Synchronous until the schema or the handler is not: a message costs no promise step of

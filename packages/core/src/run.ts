@@ -25,7 +25,7 @@ import {
   isRequestImpl,
   type RequestImpl,
 } from './http/request.js';
-import { checkResponse, problemResponse } from './http/response.js';
+import { bufferResponse, checkResponse, problemResponse } from './http/response.js';
 import { logFailure } from './log.js';
 import { compilePath, type PathPattern } from './path.js';
 import type { Context, EventOf, HttpRequest, HttpResponse, Kind, SkyportFunction } from './types.js';
@@ -120,6 +120,10 @@ export function runHttp(
  * synchronous handler, schemas and middleware that pass `next()` through), a promise otherwise,
  * so an adapter that maps the response adds no promise step of its own. Never throws or rejects.
  *
+ * An adapter that can send content as it is produced passes `streaming`: the answer of a
+ * function defined with `stream: true` may then carry its content in `stream` (to be sent, or
+ * cancelled if it cannot be). Without it, such content is read whole into `body`.
+ *
  * @example
  * const out = respond(fn, init, ctx);
  * return out instanceof Promise ? out.then(toLambdaResult) : Promise.resolve(toLambdaResult(out));
@@ -128,6 +132,7 @@ export function respond(
   fn: SkyportFunction<'http'>,
   request: HttpRequestInit | HttpRequest,
   ctx: Context,
+  streaming = false,
 ): HttpResponse | Promise<HttpResponse> {
   // Kept small, with the rare paths in their own functions, so that it is inlined into the
   // adapter's handler.
@@ -147,9 +152,11 @@ export function respond(
     // Without middleware (or routes, whose functions may have some) a function's own pipeline
     // has normalised and checked the response already.
     const checked = own && fn.middleware.length === 0 && fn.routes === undefined;
-    if (out instanceof Promise) return later(req, out, ctx, checked);
-    if (checked) return done(req, out as HttpResponse, ctx);
-    return answer(req, out, ctx, false);
+    // How the outermost middleware's answer is normalised, and whether a stream may be sent on.
+    const mode = (own && fn.streamed ? STREAMED : 0) | (streaming ? STREAMING : 0);
+    if (out instanceof Promise) return later(req, out, ctx, checked, mode);
+    if (checked) return done(req, out as HttpResponse, ctx, mode);
+    return answer(req, out, ctx, false, mode);
   } catch (error) {
     return fail(error, ctx, request?.method, req);
   }
@@ -185,12 +192,23 @@ function notHttp(fn: SkyportFunction<'http'>): SkyportError {
   return new SkyportError('KIND_MISMATCH', `runHttp() got a ${fn.kind} function`, { kind: fn.kind, shape: 'http' });
 }
 
+/** `mode` bit: the function leaves a body produced over time a stream (`stream: true`). */
+const STREAMED = 1;
+/** `mode` bit: the adapter sends a stream as it is produced. */
+const STREAMING = 2;
+
 /** `answer` once the chain's promise settles. */
-function later(req: RequestImpl, out: Promise<unknown>, ctx: Context, checked: boolean): Promise<HttpResponse> {
+function later(
+  req: RequestImpl,
+  out: Promise<unknown>,
+  ctx: Context,
+  checked: boolean,
+  mode: number,
+): Promise<HttpResponse> {
   return out.then(
     (response: unknown) => {
       try {
-        return answer(req, response, ctx, checked);
+        return answer(req, response, ctx, checked, mode);
       } catch (error) {
         return fail(error, ctx, req.method, req);
       }
@@ -208,13 +226,20 @@ function answer(
   result: unknown,
   ctx: Context,
   checked: boolean,
+  mode: number,
 ): HttpResponse | Promise<HttpResponse> {
-  const response = toResponse(result);
-  if (response instanceof Promise) return later(req, response, ctx, false);
-  return done(req, checked ? response : checkResponse(response), ctx);
+  const response = toResponse(result, (mode & STREAMED) !== 0);
+  if (response instanceof Promise) return later(req, response, ctx, false, mode);
+  return done(req, checked ? response : checkResponse(response), ctx, mode);
 }
 
-function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
+function done(
+  req: RequestImpl,
+  response: HttpResponse,
+  ctx: Context,
+  mode: number,
+): HttpResponse | Promise<HttpResponse> {
+  if (response.stream !== undefined) return doneStreamed(req, response, ctx, mode);
   endContext(ctx);
   close(req);
   if (req.method === 'HEAD') return headAnswer(response);
@@ -222,6 +247,37 @@ function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpRespo
   // beside no content otherwise, the client would wait for bytes that never come.
   return response.body === undefined && response.status !== 304 ? withoutLength(response) : response;
 }
+
+/**
+ * `done` for content in a stream: sent on as it is when the adapter can (without a length, which
+ * only the platform can know), read whole when it cannot. A HEAD answer gets the headers alone,
+ * and the stream is cancelled unread.
+ */
+function doneStreamed(
+  req: RequestImpl,
+  response: HttpResponse,
+  ctx: Context,
+  mode: number,
+): HttpResponse | Promise<HttpResponse> {
+  if (req.method === 'HEAD') {
+    endContext(ctx);
+    close(req);
+    response.stream?.cancel().catch(ignore);
+    const { stream: _, ...head } = response;
+    return withoutLength(head);
+  }
+  if ((mode & STREAMING) !== 0) {
+    endContext(ctx);
+    close(req);
+    return withoutLength(response);
+  }
+  return bufferResponse(response).then(
+    (whole) => done(req, whole, ctx, mode),
+    (error: unknown) => fail(error, ctx, req.method, req),
+  );
+}
+
+const ignore = () => {};
 
 /**
  * The answer to a HEAD request: the headers of the GET answer, with the length of the content a

@@ -288,11 +288,25 @@ export interface HttpResponseInit<TBody = unknown> {
   cookies?: readonly (string | Cookie)[] | undefined;
   /**
    * An object (JSON), a string, bytes, a web body (`Response`, `ReadableStream`, `Blob`,
-   * `FormData`, `URLSearchParams`: read whole, and never checked by a `response` schema) or
-   * nothing.
+   * `FormData`, `URLSearchParams`) or an async iterable of strings or bytes (an async generator,
+   * a Node.js `Readable`), or nothing. Web bodies and iterables are never checked by a
+   * `response` schema; they are read whole, unless the function is defined with `stream: true`.
    */
-  body?: TBody | string | Uint8Array | Response | ReadableStream | Blob | FormData | URLSearchParams | undefined;
+  body?: TBody | string | Uint8Array | WebBody | undefined;
 }
+
+/**
+ * A body whose content the platform reads: a web body, or an async iterable of strings or bytes
+ * (an async generator, a Node.js `Readable`). Sent as it is produced by a function defined with
+ * `stream: true` where the runtime can, read whole otherwise.
+ */
+export type WebBody =
+  | Response
+  | ReadableStream
+  | Blob
+  | FormData
+  | URLSearchParams
+  | AsyncIterable<string | Uint8Array>;
 
 /**
  * What an http handler may return: a value (200 JSON), `undefined` (204), a string, bytes,
@@ -304,6 +318,8 @@ export type HttpResult<TBody = unknown> =
   | string
   | Uint8Array
   | Response
+  | ReadableStream
+  | AsyncIterable<string | Uint8Array>
   | undefined
   // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing answers 204
   | void;
@@ -316,8 +332,14 @@ export interface HttpResponse {
   readonly headers: Record<string, string>;
   /** Serialised `Set-Cookie` values. */
   readonly cookies: string[];
-  /** Text, bytes, or nothing. */
+  /** Text, bytes, or nothing (also when the content is in `stream`). */
   readonly body: string | Uint8Array | undefined;
+  /**
+   * The content as it is produced, for a function defined with `stream: true` that answered
+   * with a stream (`body` is then `undefined`). Adapters that can send it as it comes do so;
+   * the others (and `runHttp`) read it whole into `body`.
+   */
+  readonly stream?: ReadableStream<Uint8Array> | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,6 +449,14 @@ export interface HttpOptions<
    * body, `Infinity` any; anything else is `INVALID_DEFINITION`.
    */
   readonly bodyLimit?: number | undefined;
+  /**
+   * Send a body produced over time (a `ReadableStream`, an async generator or other async
+   * iterable, a `Response` such as one from `fetch()`) as it is produced, where the runtime
+   * can: `serve()`, the Functions Framework, Azure with HTTP streams enabled, Lambda with
+   * `toLambda(fn, { stream: true })`. Elsewhere it is read whole, as without this option.
+   * Middleware then see such an answer with its content in `stream`, not `body`.
+   */
+  readonly stream?: boolean | undefined;
 }
 
 /** Options of `queue()`. */

@@ -8,6 +8,7 @@ import { type HttpError, type ProblemDetails, problemDetails, statusText } from 
 import { setOwn } from '../own.js';
 import type { Cookie, HeaderValue, HttpResponse, HttpResponseInit } from '../types.js';
 import { serializeCookie } from './cookies.js';
+import { byteStream, isAsyncIterable, iterableStream, readStream } from './stream.js';
 
 /**
  * Whether a handler result is an explicit response: an object with a numeric `status` and no
@@ -119,8 +120,10 @@ export function checkResponse(response: HttpResponse): HttpResponse {
     throw new TypeError(`a response cannot have the status ${status}: it must be from 200 to 599`);
   }
   const headers = response.headers;
-  const body = bodiless(status) ? undefined : response.body;
-  const measured = body !== undefined || status === 204;
+  const empty = bodiless(status);
+  const body = empty ? undefined : response.body;
+  const stream = response.stream;
+  const measured = body !== undefined || stream !== undefined || status === 204;
   let owned = false;
   for (const name in headers) {
     const value = String(headers[name]);
@@ -130,6 +133,12 @@ export function checkResponse(response: HttpResponse): HttpResponse {
     else checkHeader(name, value);
   }
   for (const cookie of response.cookies) checkHeader('set-cookie', String(cookie));
+  if (stream !== undefined && (empty || body !== undefined)) {
+    // No content goes with this status, or the content is `body`: the stream is never read.
+    stream.cancel().catch(ignore);
+    const { stream: _, ...rest } = response;
+    return { ...rest, headers: owned ? withoutOwned(headers, measured) : headers, body };
+  }
   if (!owned) return body === response.body ? response : { ...response, body };
   return { ...response, headers: withoutOwned(headers, measured), body };
 }
@@ -176,14 +185,16 @@ function isPlainJson(body: unknown): body is object {
 /**
  * Whether a body is plain data (an object literal, an array, an instance of a class of your own),
  * serialised as JSON with no further look. Bytes, web bodies (`Response`, streams, `Blob`, form
- * data) and built-in collections all carry a `Symbol.toStringTag`, so one property read (that
- * misses, cheaply, on plain data) sends them the longer way, where each takes a class check.
+ * data) and built-in collections all carry a `Symbol.toStringTag`, and async iterables (a
+ * generator, a Node.js `Readable`) a `Symbol.asyncIterator`, so two property reads (that miss,
+ * cheaply, on plain data) send them the longer way, where each takes a class check.
  */
 function isPlainData(body: unknown): boolean {
   return (
     typeof body === 'object' &&
     body !== null &&
-    (body as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === undefined
+    (body as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === undefined &&
+    (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === undefined
   );
 }
 
@@ -192,22 +203,29 @@ let WebResponse: typeof Response | undefined;
 
 /**
  * A body the web `Response` constructor reads (a `Response` itself, a `ReadableStream`, a `Blob`,
- * `FormData` or `URLSearchParams`) as a `Response`; `undefined` for anything else. Plain data
- * (see `isPlainData`) is answered before any web class is looked up.
+ * `FormData` or `URLSearchParams`), or an async iterable of strings or bytes, as a `Response`;
+ * `undefined` for anything else. Plain data (see `isPlainData`) is answered before any web class
+ * is looked up. A stream's chunks are checked to be bytes (strings become UTF-8).
  */
 function webBodyOf(value: object): Response | undefined {
   if (isPlainData(value)) return undefined;
   WebResponse ??= Response;
   if (value instanceof WebResponse) return value;
-  if (
-    value instanceof ReadableStream ||
-    value instanceof Blob ||
-    value instanceof FormData ||
-    value instanceof URLSearchParams
-  ) {
+  if (value instanceof ReadableStream) return new WebResponse(byteStream(value));
+  if (value instanceof Blob || value instanceof FormData || value instanceof URLSearchParams) {
     return new WebResponse(value);
   }
+  if (isAsyncIterable(value)) return new WebResponse(iterableStream(value));
   return undefined;
+}
+
+/**
+ * Whether a web body is one whose content is produced over time (a `Response`, a
+ * `ReadableStream`, an async iterable), which a `stream: true` function sends as it comes; a
+ * `Blob` or form data is in memory already and is sent whole.
+ */
+function producedOverTime(value: object): boolean {
+  return !(value instanceof Blob || value instanceof FormData || value instanceof URLSearchParams);
 }
 
 function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8Array | undefined {
@@ -249,18 +267,66 @@ const TEXTUAL = /^text\/|[/+]json|[/+]xml\b|javascript|urlencoded|ndjson|json-se
  * undid is dropped from a fetched response. A `Response` made in the handler keeps its coding.
  */
 function fromWebResponse(response: Response): Promise<HttpResponse> {
+  let head: WebHead;
+  try {
+    head = webHead(response);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const { headers, cookies, length, decoded, fetched } = head;
+  return response.arrayBuffer().then((buffer) => {
+    const bytes = new Uint8Array(buffer);
+    // A fetched response copied to change its headers (`new Response(upstream.body, upstream)`)
+    // is no longer marked fetched, but its body was decoded all the same: a gzip or zlib label
+    // on bytes that do not start as such data does not describe them.
+    const coding = headers['content-encoding']?.trim().toLowerCase();
+    if (coding !== undefined && !fetched && mislabelled(coding, bytes)) delete headers['content-encoding'];
+    return withContent(response.status, headers, cookies, bytes, decoded ? undefined : length);
+  });
+}
+
+/**
+ * The response a web `Response` describes, its content left a stream (see `fromWebResponse`):
+ * sent as it is produced, without a length, which only the platform can know.
+ */
+function streamedWebResponse(response: Response): HttpResponse {
+  const { headers, cookies } = webHead(response);
+  const status = response.status;
+  const content = response.body;
+  if (content === null || bodiless(status)) {
+    content?.cancel().catch(ignore);
+    return { status, headers, cookies, body: undefined };
+  }
+  // Chunks are checked to be bytes: a `Response` made over a stream of strings reads as text.
+  return { status, headers, cookies, body: undefined, stream: byteStream(content) };
+}
+
+/** What the head of a web `Response` gives, before its content is read. */
+interface WebHead {
+  readonly headers: Record<string, string>;
+  readonly cookies: string[];
+  /** The `Content-Length` it came with. */
+  readonly length: string | undefined;
+  /** Whether `fetch()` undid the content coding: a length it came with is the encoded one. */
+  readonly decoded: boolean;
+  /** Whether it came from `fetch()` (its connection headers are the upstream's). */
+  readonly fetched: boolean;
+}
+
+/**
+ * The status check and the headers of a web `Response` (see `fromWebResponse`): connection
+ * headers and the length left out, and a content coding `fetch()` undid.
+ */
+function webHead(response: Response): WebHead {
   // `Response.error()` (status 0) is a network error, no answer any platform can send.
   if (response.status < 200) {
-    return Promise.reject(
-      new TypeError(`a handler cannot answer a ${response.type} Response of status ${response.status}`),
-    );
+    throw new TypeError(`a handler cannot answer a ${response.type} Response of status ${response.status}`);
   }
   const headers: Record<string, string> = {};
   const cookies = response.headers.getSetCookie();
   const named = (response.headers.get('connection') ?? '').toLowerCase().split(',');
   const fetched = response.type !== 'default';
   let length: string | undefined;
-  /** Whether `fetch()` undid the content coding: a length it came with is the encoded one. */
   let decoded = false;
   response.headers.forEach((value, name) => {
     if (name === 'set-cookie' || named.some((token) => token.trim() === name)) return;
@@ -270,30 +336,57 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
     else if (name === 'content-encoding' && fetched && decodedByFetch(value)) decoded = true;
     else setOwn(headers, name, value);
   });
-  return response.arrayBuffer().then((buffer) => {
-    const bytes = new Uint8Array(buffer);
-    // A fetched response copied to change its headers (`new Response(upstream.body, upstream)`)
-    // is no longer marked fetched, but its body was decoded all the same: a gzip or zlib label
-    // on bytes that do not start as such data does not describe them.
-    const coding = headers['content-encoding']?.trim().toLowerCase();
-    if (coding !== undefined && !fetched && mislabelled(coding, bytes)) delete headers['content-encoding'];
-    // Encoded bytes (a coding kept above) are not text, whatever their media type.
-    const kept = headers['content-encoding']?.trim().toLowerCase();
-    const textual = (kept === undefined || kept === 'identity') && TEXTUAL.test(headers['content-type'] ?? '');
-    const body =
-      bytes.byteLength === 0 ? undefined : ((textual ? utf8Text(bytes, headers['content-type']) : undefined) ?? bytes);
-    // Kept without content only, for a HEAD or 304 answer (see `platformOwned` and `respond`),
-    // and only when it is the length of the content as sent: not when `fetch()` decoded it, nor
-    // beside a coding, which `fetch()` may have undone on the way to a copied response.
-    if (body === undefined && kept !== undefined && kept !== 'identity') delete headers['content-encoding'];
-    else if (length !== undefined && !decoded) {
-      if (!platformOwned('content-length', length, body !== undefined || response.status === 204)) {
-        headers['content-length'] = length;
-      }
+  return { headers, cookies, length, decoded, fetched };
+}
+
+/**
+ * A response with the bytes read from a web body: text when its type is textual and its bytes
+ * decode exactly, bytes otherwise. `length`, the `Content-Length` the body came with, is kept
+ * for a HEAD or 304 answer only (see `platformOwned`), when no coding is kept beside it.
+ */
+function withContent(
+  status: number,
+  headers: Record<string, string>,
+  cookies: string[],
+  bytes: Uint8Array,
+  length: string | undefined,
+): HttpResponse {
+  // Encoded bytes (a coding kept above) are not text, whatever their media type.
+  const kept = headers['content-encoding']?.trim().toLowerCase();
+  const textual = (kept === undefined || kept === 'identity') && TEXTUAL.test(headers['content-type'] ?? '');
+  const body =
+    bytes.byteLength === 0 ? undefined : ((textual ? utf8Text(bytes, headers['content-type']) : undefined) ?? bytes);
+  // Kept without content only, for a HEAD or 304 answer (see `platformOwned` and `respond`),
+  // and only when it is the length of the content as sent: not when `fetch()` decoded it, nor
+  // beside a coding, which `fetch()` may have undone on the way to a copied response.
+  if (body === undefined && kept !== undefined && kept !== 'identity') delete headers['content-encoding'];
+  else if (length !== undefined) {
+    if (!platformOwned('content-length', length, body !== undefined || status === 204)) {
+      headers['content-length'] = length;
     }
-    return { status: response.status, headers, cookies, body };
+  }
+  return { status, headers, cookies, body };
+}
+
+/**
+ * A streamed response read whole, for a platform that sends answers whole (a Lambda function
+ * answering through the buffered invoke mode, `invoke()` in tests): the body is what the stream
+ * gave, text when its type is textual, as a web body read by a function without `stream: true`.
+ *
+ * @example
+ * const whole = await bufferResponse(response); // whole.stream === undefined
+ */
+export function bufferResponse(response: HttpResponse): Promise<HttpResponse> {
+  const stream = response.stream;
+  if (stream === undefined) return Promise.resolve(response);
+  return readStream(stream).then((bytes) => {
+    const { stream: _, ...rest } = response;
+    const read = withContent(rest.status, { ...rest.headers }, rest.cookies, bytes, undefined);
+    return { ...rest, headers: read.headers, body: read.body };
   });
 }
+
+const ignore = () => {};
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Charsets whose code units are wider than a byte, so ASCII bytes are no ASCII text in them. */
@@ -351,27 +444,52 @@ function withWebBody(
   headers: Record<string, string>,
   cookies: string[],
   web: Response,
-): Promise<HttpResponse> {
-  return fromWebResponse(web).then((read) => {
-    const body = bodiless(status) ? undefined : read.body;
+  streamed: boolean,
+): HttpResponse | Promise<HttpResponse> {
+  if (streamed) {
+    const read = streamedWebResponse(web);
+    if (bodiless(status)) read.stream?.cancel().catch(ignore);
     return {
       status,
-      headers: withLength({ ...read.headers, ...headers }, status, body),
+      headers: withLength({ ...read.headers, ...headers }, status, undefined, read.stream !== undefined),
+      cookies: [...read.cookies, ...cookies],
+      body: undefined,
+      ...(read.stream === undefined || bodiless(status) ? {} : { stream: read.stream }),
+    };
+  }
+  return fromWebResponse(web).then((read) => {
+    const merged = { ...read.headers, ...headers };
+    let body = bodiless(status) ? undefined : read.body;
+    // Bytes of a body with no type of its own (a stream, an iterable) are text under a textual
+    // type given beside it, as they would be in a `Response` of that type.
+    if (body instanceof Uint8Array && read.headers['content-type'] === undefined) {
+      const kept = merged['content-encoding']?.trim().toLowerCase();
+      if ((kept === undefined || kept === 'identity') && TEXTUAL.test(merged['content-type'] ?? '')) {
+        body = utf8Text(body, merged['content-type']) ?? body;
+      }
+    }
+    return {
+      status,
+      headers: withLength(merged, status, body),
       cookies: [...read.cookies, ...cookies],
       body,
     };
   });
 }
 
-/** `headers` without a given length where the platform measures the content (see `platformOwned`). */
+/**
+ * `headers` without a given length where the platform measures the content (see
+ * `platformOwned`), as it does for a `streamed` body.
+ */
 function withLength(
   headers: Record<string, string>,
   status: number,
   body: string | Uint8Array | undefined,
+  streamed = false,
 ): Record<string, string> {
   if (
     headers['content-length'] === undefined ||
-    !platformOwned('content-length', '', body !== undefined || status === 204)
+    !platformOwned('content-length', '', streamed || body !== undefined || status === 204)
   ) {
     return headers;
   }
@@ -386,14 +504,17 @@ function bodiless(status: number): boolean {
 
 /**
  * Normalises a handler result. Synchronous except for a web body (a `Response`, a `ReadableStream`,
- * a `Blob`, `FormData`, `URLSearchParams`), which is read.
+ * a `Blob`, `FormData`, `URLSearchParams`) or an async iterable of strings or bytes, which is read
+ * whole; with `streamed` (a function defined with `stream: true`) a body produced over time (a
+ * `Response`, a `ReadableStream`, an async iterable) is left a stream, in `stream`, for an
+ * adapter that can send it as it comes (see `respond`).
  *
  * @example
  * normalizeResponse({ id: 1 });              // { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: '{"id":1}' }
  * normalizeResponse(undefined);              // { status: 204, headers: {}, cookies: [], body: undefined }
  * normalizeResponse({ status: 201, body: 'made' });
  */
-export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpResponse> {
+export function normalizeResponse(result: unknown, streamed = false): HttpResponse | Promise<HttpResponse> {
   if (result === undefined) return { status: 204, headers: {}, cookies: [], body: undefined };
   if (result === null)
     return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: 'null' };
@@ -421,9 +542,12 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
       }
       for (const cookie of cookies) checkHeader('set-cookie', cookie);
     }
-    const web = typeof result.body === 'object' && result.body !== null ? webBodyOf(result.body) : undefined;
-    if (web !== undefined) return withWebBody(status, headers, cookies, web);
-    const body = bodiless(status) ? undefined : bodyOf(result.body, headers);
+    const given = result.body;
+    const web = typeof given === 'object' && given !== null ? webBodyOf(given) : undefined;
+    if (web !== undefined) {
+      return withWebBody(status, headers, cookies, web, streamed && producedOverTime(given as object));
+    }
+    const body = bodiless(status) ? undefined : bodyOf(given, headers);
     return { status, headers: withLength(headers, status, body), cookies, body };
   }
   if (isPlainData(result)) {
@@ -431,7 +555,9 @@ export function normalizeResponse(result: unknown): HttpResponse | Promise<HttpR
   }
   if (typeof result === 'object') {
     const web = webBodyOf(result);
-    if (web !== undefined) return fromWebResponse(web);
+    if (web !== undefined) {
+      return streamed && producedOverTime(result) ? streamedWebResponse(web) : fromWebResponse(web);
+    }
   }
   const headers: Record<string, string> = {};
   return { status: 200, headers, cookies: [], body: bodyOf(result, headers) };

@@ -1,0 +1,480 @@
+import { once } from 'node:events';
+import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { http } from '../builders.js';
+import { createContext } from '../context.js';
+import { SkyportError } from '../errors.js';
+import { setLogDestination } from '../log.js';
+import { createMiddleware } from '../middleware/create.js';
+import { router } from '../router.js';
+import { respond, runHttp } from '../run.js';
+import type { HttpResponse, SkyportFunction } from '../types.js';
+import { pipeStream } from './stream.js';
+
+const ctx = () => createContext({ cloud: 'node', kind: 'http', requestId: 'req-1', functionName: 'test' });
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** Runs `fn` as an adapter that sends streams as they come. */
+async function streamed(fn: SkyportFunction<'http'>, method = 'GET'): Promise<HttpResponse> {
+  return respond(fn, { method, path: '/events', headers: {} }, ctx(), true);
+}
+
+/** Runs `fn` as an adapter (or a test) that sends answers whole. */
+async function whole(fn: SkyportFunction<'http'>, method = 'GET'): Promise<HttpResponse> {
+  return runHttp(fn, { method, path: '/events', headers: {} }, ctx());
+}
+
+async function readAll(stream: ReadableStream<Uint8Array> | undefined): Promise<string> {
+  expect(stream).toBeInstanceOf(ReadableStream);
+  return text(new Uint8Array(await new Response(stream).arrayBuffer()));
+}
+
+/** An async generator of SSE events that records how far it got and whether it was closed. */
+function events(count: number) {
+  const state = { yielded: 0, closed: false };
+  async function* produce() {
+    try {
+      for (let i = 1; i <= count; i++) {
+        state.yielded = i;
+        yield `data: ${i}\n\n`;
+      }
+    } finally {
+      state.closed = true;
+    }
+  }
+  return { state, produce };
+}
+
+describe('http({ stream: true })', () => {
+  it('leaves an async generator body a stream for an adapter that streams, with no length', async () => {
+    const { produce } = events(3);
+    const fn = http({ method: 'GET', path: '/events', stream: true }).handle(() => ({
+      status: 200,
+      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': '12' },
+      body: produce(),
+    }));
+    const response = await streamed(fn);
+    expect(response.status).toBe(200);
+    expect(response.body).toBeUndefined();
+    expect(response.headers).toEqual({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    expect(await readAll(response.stream)).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\n');
+  });
+
+  it('pulls the producer one chunk at a time: nothing is produced ahead of the reader', async () => {
+    const { state, produce } = events(100);
+    const fn = http({ path: '/events', stream: true }).handle(() => produce());
+    const response = await streamed(fn);
+    expect(state.yielded).toBe(0);
+    const reader = (response.stream as ReadableStream<Uint8Array>).getReader();
+    expect(text((await reader.read()).value as Uint8Array)).toBe('data: 1\n\n');
+    expect(state.yielded).toBe(1);
+    await reader.cancel();
+    // Cancelling (a client that left) ends the generator: its `finally` ran.
+    expect(state.closed).toBe(true);
+    expect(state.yielded).toBe(1);
+  });
+
+  it('reads the same answer whole for an adapter that cannot stream, as text under a textual type', async () => {
+    const { produce } = events(2);
+    const fn = http({ path: '/events', stream: true }).handle(() => ({
+      status: 201,
+      headers: { 'content-type': 'text/event-stream' },
+      body: produce(),
+    }));
+    const response = await whole(fn);
+    expect(response).toEqual({
+      status: 201,
+      headers: { 'content-type': 'text/event-stream' },
+      cookies: [],
+      body: 'data: 1\n\ndata: 2\n\n',
+    });
+    expect(response.stream).toBeUndefined();
+  });
+
+  it('streams a ReadableStream of strings and bytes as bytes', async () => {
+    const fn = http({ path: '/events', stream: true }).handle(
+      () =>
+        new ReadableStream<string | Uint8Array>({
+          start(controller) {
+            controller.enqueue('a');
+            controller.enqueue(new TextEncoder().encode('b'));
+            controller.enqueue('');
+            controller.enqueue('c');
+            controller.close();
+          },
+        }),
+    );
+    const response = await streamed(fn);
+    expect(response.status).toBe(200);
+    const reader = (response.stream as ReadableStream<Uint8Array>).getReader();
+    const chunks: Uint8Array[] = [];
+    for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
+    expect(chunks.every((chunk) => chunk instanceof Uint8Array)).toBe(true);
+    expect(chunks.map(text)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('streams a web Response body with its status, headers and cookies', async () => {
+    const fn = http({ path: '/events', stream: true }).handle(() => {
+      const headers = new Headers({ 'content-type': 'application/x-ndjson', 'content-length': '14' });
+      headers.append('set-cookie', 'seen=1');
+      return new Response(Readable.toWeb(Readable.from(['{"n":1}\n', '{"n":2}\n'])) as ReadableStream, {
+        status: 202,
+        headers,
+      });
+    });
+    const response = await streamed(fn);
+    expect(response.status).toBe(202);
+    expect(response.headers).toEqual({ 'content-type': 'application/x-ndjson' });
+    expect(response.cookies).toEqual(['seen=1']);
+    expect(await readAll(response.stream)).toBe('{"n":1}\n{"n":2}\n');
+  });
+
+  it('lets the status and headers given beside a Response body win, as for a function without streams', async () => {
+    const fn = http({ path: '/events', stream: true }).handle(() => ({
+      status: 206,
+      headers: { 'content-type': 'text/plain' },
+      body: new Response('partial', { headers: { 'content-type': 'text/html', 'x-upstream': '1' } }),
+    }));
+    const response = await streamed(fn);
+    expect(response.status).toBe(206);
+    expect(response.headers).toEqual({ 'content-type': 'text/plain', 'x-upstream': '1' });
+    expect(await readAll(response.stream)).toBe('partial');
+  });
+
+  it('sends strings, bytes, JSON and a Blob whole: they are not produced over time', async () => {
+    const json = http({ path: '/events', stream: true }).handle(() => ({ ok: true }));
+    expect(await streamed(json)).toEqual({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      cookies: [],
+      body: '{"ok":true}',
+    });
+    const blob = http({ path: '/events', stream: true }).handle(
+      () => new Blob(['hello'], { type: 'text/plain;charset=utf-8' }),
+    );
+    const answered = await streamed(blob);
+    expect(answered.stream).toBeUndefined();
+    expect(answered.body).toBe('hello');
+  });
+
+  it('answers a HEAD request with the headers alone, and never starts the producer', async () => {
+    const { state, produce } = events(3);
+    const fn = http({ method: ['GET', 'HEAD'], path: '/events', stream: true }).handle(() => ({
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      body: produce(),
+    }));
+    const response = await streamed(fn, 'HEAD');
+    expect(response).toEqual({
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      cookies: [],
+      body: undefined,
+    });
+    expect(state.yielded).toBe(0);
+  });
+
+  it('sends no content with a 204 or 304, and cancels the stream', async () => {
+    let cancelled = false;
+    const fn = http({ path: '/events', stream: true }).handle(() => ({
+      status: 304,
+      headers: { etag: '"v1"' },
+      body: new ReadableStream({
+        cancel() {
+          cancelled = true;
+        },
+      }),
+    }));
+    const response = await streamed(fn);
+    expect(response).toEqual({ status: 304, headers: { etag: '"v1"' }, cookies: [], body: undefined });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cancelled).toBe(true);
+  });
+
+  it('shows middleware the answer with its content in `stream`, and keeps it through their changes', async () => {
+    const seen: { body: unknown; stream: boolean }[] = [];
+    const stamp = createMiddleware({
+      name: 'stamp',
+      kinds: ['http'],
+      handle: async (_req, _ctx, next) => {
+        const response = await next();
+        seen.push({ body: response.body, stream: response.stream instanceof ReadableStream });
+        return { ...response, headers: { ...response.headers, 'x-stamp': '1' } };
+      },
+    });
+    const { produce } = events(2);
+    const fn = http({ path: '/events', stream: true })
+      .use(stamp)
+      .handle(() => produce());
+    const response = await streamed(fn);
+    expect(seen).toEqual([{ body: undefined, stream: true }]);
+    expect(response.headers['x-stamp']).toBe('1');
+    expect(await readAll(response.stream)).toBe('data: 1\n\ndata: 2\n\n');
+  });
+
+  it('passes the stream of a streaming route on through a router and its middleware', async () => {
+    const { produce } = events(1);
+    const tag = createMiddleware({
+      name: 'tag',
+      kinds: ['http'],
+      handle: async (_req, _ctx, next) => {
+        const response = await next();
+        return { ...response, headers: { ...response.headers, 'x-router': '1' } };
+      },
+    });
+    const streaming = http({ method: 'GET', path: '/events', stream: true }).handle(() => ({
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      body: produce(),
+    }));
+    const other = http({ method: 'GET', path: '/other' }).handle(() => 'other');
+    const fn = router(streaming, other).use(tag);
+    const response = await streamed(fn);
+    expect(response.body).toBeUndefined();
+    expect(response.headers).toEqual({ 'content-type': 'text/event-stream', 'x-router': '1' });
+    expect(await readAll(response.stream)).toBe('data: 1\n\n');
+  });
+
+  it('sends on a stream a middleware answers with', async () => {
+    const cached = createMiddleware({
+      name: 'cached',
+      kinds: ['http'],
+      handle: async () => ({
+        status: 200,
+        headers: { 'content-type': 'text/plain' },
+        cookies: [],
+        body: undefined,
+        stream: new Blob(['from the cache']).stream(),
+      }),
+    });
+    const fn = http({ path: '/events', stream: true })
+      .use(cached)
+      .handle(() => 'never');
+    const response = await streamed(fn);
+    expect(await readAll(response.stream)).toBe('from the cache');
+    expect(await whole(fn)).toEqual({
+      status: 200,
+      headers: { 'content-type': 'text/plain' },
+      cookies: [],
+      body: 'from the cache',
+    });
+  });
+
+  it('answers a failure raised while the answer is read whole as a logged 500', async () => {
+    const lines: string[] = [];
+    const restore = setLogDestination({ write: (line) => lines.push(line) });
+    try {
+      const fn = http({ path: '/events', stream: true }).handle(async function* () {
+        yield 'partial';
+        throw new Error('upstream went away');
+      });
+      const response = await whole(fn);
+      expect(response.status).toBe(500);
+      expect(response.body).not.toContain('upstream went away');
+      expect(lines.some((line) => line.includes('upstream went away'))).toBe(true);
+    } finally {
+      restore();
+    }
+  });
+
+  it('fails the stream itself when a chunk is neither a string nor bytes', async () => {
+    const fn = http({ path: '/events', stream: true }).handle(async function* () {
+      yield 42 as unknown as string;
+    });
+    const response = await streamed(fn);
+    await expect(readAll(response.stream)).rejects.toThrow(/strings or bytes, not a number/);
+  });
+
+  it('is refused when the option is not a boolean', () => {
+    expect(() => http({ stream: 'yes' as unknown as boolean })).toThrow(SkyportError);
+    expect(() => http({ stream: 1 as unknown as boolean })).toThrow(/stream must be true or false, got 1/);
+  });
+});
+
+describe('a function without stream: true', () => {
+  it('reads an async generator or a Node.js Readable body whole (it was serialised as {} before)', async () => {
+    const { produce } = events(2);
+    const generator = http({ path: '/events' }).handle(() => produce());
+    const fromGenerator = await streamed(generator);
+    expect(fromGenerator.stream).toBeUndefined();
+    expect(text(fromGenerator.body as Uint8Array)).toBe('data: 1\n\ndata: 2\n\n');
+
+    const readable = http({ path: '/events' }).handle(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: Readable.from(['{"a":', '1}']),
+    }));
+    expect(await streamed(readable)).toEqual({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      cookies: [],
+      body: '{"a":1}',
+    });
+  });
+
+  it('does not check an iterable body against the response schema', async () => {
+    const fn = http({ path: '/events', response: z.object({ id: z.string() }) }).handle(() => ({
+      status: 200,
+      headers: { 'content-type': 'text/plain' },
+      body: Readable.from(['not', ' json']),
+    }));
+    const response = await whole(fn);
+    expect(response.status).toBe(200);
+    expect(response.body).toBe('not json');
+  });
+
+  it('types an async iterable body as a response', () => {
+    const fn = http({ path: '/events', stream: true }).handle(async function* () {
+      yield 'a';
+    });
+    expectTypeOf(fn).toEqualTypeOf<SkyportFunction<'http'>>();
+    const Shape = z.object({ id: z.string() });
+    http({ path: '/events', response: Shape }).handle(() => ({ status: 200, body: Readable.from(['a']) }));
+    // @ts-expect-error an iterable of numbers is no body
+    http({ path: '/events', response: Shape }).handle(() => ({
+      status: 200,
+      body: (async function* () {
+        yield 1;
+      })(),
+    }));
+  });
+});
+
+describe('pipeStream', () => {
+  /** A server whose one route pipes `body()` and reports how the pipe ended. */
+  async function serving(body: () => ReadableStream<Uint8Array>) {
+    const outcomes: Promise<unknown>[] = [];
+    const server = createServer((_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      outcomes.push(
+        pipeStream(body(), res).then(
+          (outcome) => outcome,
+          (error: Error) => `failed: ${error.message}`,
+        ),
+      );
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    return { port, outcome: () => outcomes[0], close: () => server.close() };
+  }
+
+  it('sends each chunk as it is produced, before the next one exists', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = await serving(
+      () =>
+        Readable.toWeb(
+          Readable.from(
+            (async function* () {
+              yield new TextEncoder().encode('first;');
+              await gate;
+              yield new TextEncoder().encode('second');
+            })(),
+          ),
+        ) as ReadableStream<Uint8Array>,
+    );
+    try {
+      const res = await new Promise<IncomingMessage>((resolve) => get(`http://127.0.0.1:${server.port}/`, resolve));
+      const [first] = (await once(res, 'data')) as [Buffer];
+      expect(first.toString()).toBe('first;');
+      release();
+      let rest = '';
+      for await (const chunk of res) rest += String(chunk);
+      expect(rest).toBe('second');
+      expect(await server.outcome()).toBe('finished');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('cancels the producer when the client leaves, and resolves "closed"', async () => {
+    let cancelled: unknown;
+    const server = await serving(
+      () =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('tick'));
+          },
+          cancel(reason) {
+            cancelled = reason;
+          },
+        }),
+    );
+    try {
+      const res = await new Promise<IncomingMessage>((resolve) => get(`http://127.0.0.1:${server.port}/`, resolve));
+      await once(res, 'data');
+      res.destroy();
+      expect(await server.outcome()).toBe('closed');
+      expect(cancelled).toBeInstanceOf(DOMException);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('cuts the answer off when the stream fails, and rejects with its error', async () => {
+    const server = await serving(
+      () =>
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            controller.enqueue(new TextEncoder().encode('half'));
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            controller.error(new Error('producer failed'));
+          },
+        }),
+    );
+    try {
+      const res = await new Promise<IncomingMessage>((resolve) => get(`http://127.0.0.1:${server.port}/`, resolve));
+      const ended = new Promise<string>((resolve) => {
+        res.on('aborted', () => resolve('aborted'));
+        res.on('error', () => resolve('error'));
+        res.on('end', () => resolve('end'));
+      });
+      res.resume();
+      expect(['aborted', 'error']).toContain(await ended);
+      expect(await server.outcome()).toBe('failed: producer failed');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('waits for the client to drain a full socket before reading on', async () => {
+    const chunk = new Uint8Array(256 * 1024).fill(97);
+    let produced = 0;
+    const server = await serving(
+      () =>
+        new ReadableStream<Uint8Array>(
+          {
+            pull(controller) {
+              produced++;
+              if (produced > 64) controller.close();
+              else controller.enqueue(chunk);
+            },
+          },
+          { highWaterMark: 0 },
+        ),
+    );
+    try {
+      const res = await new Promise<IncomingMessage>((resolve) => get(`http://127.0.0.1:${server.port}/`, resolve));
+      res.pause();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // A paused client holds the producer back: far fewer than the 64 chunks were made.
+      expect(produced).toBeLessThan(32);
+      let received = 0;
+      res.on('data', (data: Buffer) => {
+        received += data.length;
+      });
+      res.resume();
+      await once(res, 'end');
+      expect(received).toBe(64 * chunk.length);
+      expect(await server.outcome()).toBe('finished');
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * Streamed response bodies: what a handler of an `http({ stream: true })` function may answer
+ * with (a `ReadableStream`, an async iterable such as an async generator or a Node.js
+ * `Readable`), turned into one web byte stream, and written to a Node.js response by the
+ * adapters that can send it as it is produced.
+ */
+import { utf8 } from '../bytes.js';
+
+/**
+ * Whether `value` is an async iterable (an async generator, a Node.js `Readable`) and not a
+ * web `ReadableStream`, which is taken as it is.
+ *
+ * @example
+ * isAsyncIterable((async function* () {})()); // true
+ */
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' &&
+    !(value instanceof ReadableStream)
+  );
+}
+
+/** A chunk as bytes: strings as UTF-8, any view of bytes as they are; anything else a `TypeError`. */
+function chunkBytes(chunk: unknown): Uint8Array {
+  if (typeof chunk === 'string') return utf8(chunk);
+  if (chunk instanceof Uint8Array) return chunk;
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  const what = chunk === null ? 'null' : typeof chunk === 'object' ? 'an object' : `a ${typeof chunk}`;
+  throw new TypeError(`a streamed response body yields strings or bytes, not ${what}`);
+}
+
+/**
+ * The bytes of an async iterable as a web stream, pulled one chunk at a time: nothing is read
+ * ahead of the client. Cancelling the stream (the client left) ends the iteration, so a
+ * generator's `finally` runs and a Node.js stream is destroyed.
+ *
+ * @example
+ * const body = iterableStream((async function* () { yield 'data: 1\n\n'; })());
+ */
+export function iterableStream(iterable: AsyncIterable<unknown>): ReadableStream<Uint8Array> {
+  let iterator: AsyncIterator<unknown> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        iterator ??= iterable[Symbol.asyncIterator]();
+        // An empty chunk (`yield ''`) is no chunk: the next one is read in the same pull.
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done === true) {
+            controller.close();
+            return;
+          }
+          const bytes = chunkBytes(next.value);
+          if (bytes.byteLength === 0) continue;
+          controller.enqueue(bytes);
+          return;
+        }
+      },
+      async cancel(reason) {
+        await iterator?.return?.(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * A web stream whose chunks are checked to be bytes (a `ReadableStream` a handler made may
+ * enqueue strings): strings become UTF-8, and a chunk of any other type fails the stream.
+ */
+export function byteStream(stream: ReadableStream<unknown>): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          const next = await reader.read();
+          if (next.done) {
+            controller.close();
+            return;
+          }
+          const bytes = chunkBytes(next.value);
+          if (bytes.byteLength === 0) continue;
+          controller.enqueue(bytes);
+          return;
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * Reads a stream whole. A chunk that is not bytes fails it with a `TypeError`.
+ *
+ * @example
+ * const bytes = await readStream(iterableStream(lines()));
+ */
+export async function readStream(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const next = await reader.read();
+    if (next.done) break;
+    const bytes = chunkBytes(next.value);
+    chunks.push(bytes);
+    length += bytes.byteLength;
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const whole = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return whole;
+}
+
+/** What `pipeStream` writes to: a Node.js `Writable` such as an `http.ServerResponse`. */
+export interface StreamSink {
+  write(chunk: Uint8Array): boolean;
+  end(): unknown;
+  destroy(error?: Error): unknown;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
+  readonly destroyed: boolean;
+  /** Set once the sink was ended: nothing more may be written (`http.ServerResponse` has it). */
+  readonly writableEnded?: boolean;
+}
+
+/** How a piped stream ended: every byte written and the sink ended, or the sink closed first. */
+export type PipeOutcome = 'finished' | 'closed';
+
+/**
+ * Writes a web byte stream to a Node.js writable (a server response) as it is produced, waiting
+ * for `drain` when the writable is full, and ends it. When the writable closes first (the client
+ * left) the stream is cancelled, so its producer stops, and the promise resolves `'closed'`.
+ * When the stream fails, the writable is destroyed (the client sees the answer cut off, never a
+ * complete one) and the promise rejects with the stream's error, for the adapter to log.
+ *
+ * @example
+ * res.writeHead(response.status, headers);
+ * pipeStream(response.stream, res).catch((error) => ctx.log.error({ err: error }, 'stream failed'));
+ */
+export async function pipeStream(stream: ReadableStream<Uint8Array>, sink: StreamSink): Promise<PipeOutcome> {
+  const reader = stream.getReader();
+  let closed = sink.destroyed;
+  let wake: (() => void) | undefined;
+  const onClose = () => {
+    closed = true;
+    wake?.();
+  };
+  sink.once('close', onClose);
+  try {
+    while (!closed) {
+      // A client that leaves while the producer waits for its next chunk cancels the read.
+      const next = await Promise.race([reader.read(), closing()]);
+      if (next === undefined || closed) break;
+      if (next.done) {
+        sink.end();
+        return 'finished';
+      }
+      const bytes = chunkBytes(next.value);
+      if (bytes.byteLength === 0) continue;
+      if (!sink.write(bytes)) await drained();
+    }
+    await reader.cancel(new DOMException('the client closed the connection', 'AbortError')).catch(ignore);
+    return 'closed';
+  } catch (error) {
+    reader.cancel(error).catch(ignore);
+    sink.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  } finally {
+    sink.off('close', onClose);
+    reader.releaseLock();
+  }
+
+  function closing(): Promise<undefined> {
+    return new Promise((resolve) => {
+      wake = () => resolve(undefined);
+      if (closed) resolve(undefined);
+    });
+  }
+
+  function drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        sink.off('drain', done);
+        wake = undefined;
+        resolve();
+      };
+      sink.once('drain', done);
+      wake = done;
+      if (closed) done();
+    });
+  }
+}
+
+const ignore = () => {};
