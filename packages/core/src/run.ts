@@ -26,6 +26,7 @@ import {
   type RequestImpl,
 } from './http/request.js';
 import { bufferResponse, checkResponse, problemResponse } from './http/response.js';
+import { untilSettled } from './http/stream.js';
 import { logFailure } from './log.js';
 import { compilePath, type PathPattern } from './path.js';
 import type { Context, EventOf, HttpRequest, HttpResponse, Kind, SkyportFunction } from './types.js';
@@ -267,9 +268,11 @@ function doneStreamed(
     return withoutLength(head);
   }
   if ((mode & STREAMING) !== 0) {
-    endContext(ctx);
     close(req);
-    return withoutLength(response);
+    // The invocation lasts until its answer is sent: `ctx.signal` still aborts at the deadline,
+    // so a producer that listens to it can end the stream in time.
+    const stream = untilSettled(response.stream as ReadableStream<Uint8Array>, () => endContext(ctx));
+    return { ...withoutLength(response), stream };
   }
   return bufferResponse(response).then(
     (whole) => done(req, whole, ctx, mode),

@@ -288,6 +288,24 @@ describe('http({ stream: true })', () => {
     await expect(readAll(response.stream)).rejects.toThrow(/strings or bytes, not a number/);
   });
 
+  it('keeps the invocation open while the answer streams: ctx.signal still aborts at the deadline', async () => {
+    const fn = http({ path: '/events', stream: true }).handle(async function* (_req, ctx) {
+      yield 'started;';
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+      yield `stopped: ${(ctx.signal.reason as DOMException).name}`;
+    });
+    const context = createContext({
+      cloud: 'node',
+      kind: 'http',
+      requestId: 'req-1',
+      functionName: 'test',
+      deadline: Date.now() + 150,
+      signalMarginMs: 100,
+    });
+    const response = await respond(fn, { method: 'GET', path: '/events', headers: {} }, context, true);
+    expect(await readAll(response.stream)).toBe('started;stopped: TimeoutError');
+  });
+
   it('is refused when the option is not a boolean', () => {
     expect(() => http({ stream: 'yes' as unknown as boolean })).toThrow(SkyportError);
     expect(() => http({ stream: 1 as unknown as boolean })).toThrow(/stream must be true or false, got 1/);

@@ -97,6 +97,41 @@ export function byteStream(stream: ReadableStream<unknown>): ReadableStream<Uint
 }
 
 /**
+ * `stream` passed through chunk by chunk, calling `settled` once when it ends, fails or is
+ * cancelled: an invocation whose answer is streamed lasts until the answer is sent.
+ */
+export function untilSettled(stream: ReadableStream<Uint8Array>, settled: () => void): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  let once: (() => void) | undefined = settled;
+  const settle = () => {
+    const run = once;
+    once = undefined;
+    run?.();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const next = await reader.read();
+          if (next.done) {
+            settle();
+            controller.close();
+          } else controller.enqueue(next.value);
+        } catch (error) {
+          settle();
+          throw error;
+        }
+      },
+      cancel(reason) {
+        settle();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
  * Reads a stream whole. A chunk that is not bytes fails it with a `TypeError`.
  *
  * @example
