@@ -25,6 +25,31 @@ describe('orders example', () => {
     expect((await store().get('ord_1'))?.status).toBe('cancelled');
   });
 
+  it('exports the orders as NDJSON, one line per order, filtered by status', async () => {
+    await invoke(api, httpRequest({ method: 'POST', path: '/orders', body: newOrder }));
+    await invoke(
+      api,
+      httpRequest({ method: 'POST', path: '/orders', body: { ...newOrder, customer: 'bob@example.com' } }),
+    );
+    await store().transition('ord_2', ['pending'], 'fulfilled');
+
+    const all = await invoke(api, httpRequest({ path: '/orders/export' }));
+    expect(all.status).toBe(200);
+    expect(all.headers['content-type']).toBe('application/x-ndjson');
+    const lines = String(all.body)
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((order) => [order.id, order.status])).toEqual([
+      ['ord_1', 'pending'],
+      ['ord_2', 'fulfilled'],
+    ]);
+
+    const fulfilled = await invoke(api, httpRequest({ path: '/orders/export?status=fulfilled' }));
+    expect(String(fulfilled.body)).toBe(`${JSON.stringify(await store().get('ord_2'))}\n`);
+    expect((await invoke(api, httpRequest({ path: '/orders/export?status=lost' }))).status).toBe(422);
+  });
+
   it('answers 404, 405, 415 and 422 as problem details', async () => {
     expect((await invoke(api, httpRequest({ path: '/orders/nope' }))).status).toBe(404);
     expect((await invoke(api, httpRequest({ path: '/nowhere' }))).status).toBe(404);

@@ -3,13 +3,29 @@
  * adapter; `../aws.ts`, `../azure/`, `../gcp/` and `../node.ts` deploy these same functions.
  */
 import { Conflict, cors, http, NotFound, queue, router, schedule, storage } from '@skyport/core';
-import { FulfilOrder, ListQuery, NewOrder, Order, OrderParams } from './schemas.js';
+import { ExportQuery, FulfilOrder, ListQuery, NewOrder, Order, OrderParams } from './schemas.js';
 import { store } from './store.js';
 
 /** `GET /orders?status=&limit=`: list orders. */
 export const listOrders = http({ method: 'GET', path: '/orders', query: ListQuery }).handle(async (req) => ({
   orders: await store().list({ status: req.query.status, limit: req.query.limit }),
 }));
+
+/**
+ * `GET /orders/export?status=`: every order as NDJSON, one line each, sent as the store reads them
+ * (on `serve()`, Cloud Run, Azure with HTTP streams, Lambda response streaming; whole elsewhere).
+ */
+export const exportOrders = http({ method: 'GET', path: '/orders/export', query: ExportQuery, stream: true }).handle(
+  (req) => ({
+    status: 200,
+    headers: { 'content-type': 'application/x-ndjson' },
+    body: orderLines(req.query.status),
+  }),
+);
+
+async function* orderLines(status: Order['status'] | undefined): AsyncGenerator<string> {
+  for await (const order of store().scan({ status })) yield `${JSON.stringify(order)}\n`;
+}
 
 /** `GET /orders/:id`: one order. */
 export const getOrder = http({ method: 'GET', path: '/orders/:id', params: OrderParams, response: Order }).handle(
@@ -38,7 +54,7 @@ export const cancelOrder = http({ method: 'DELETE', path: '/orders/:id', params:
 });
 
 /** The HTTP API: every route above behind one function, with CORS. */
-export const api = router(listOrders, getOrder, createOrder, cancelOrder).use(cors());
+export const api = router(listOrders, exportOrders, getOrder, createOrder, cancelOrder).use(cors());
 
 /**
  * Fulfils orders from the `orders` queue. Queues deliver at least once: only the delivery that

@@ -35,5 +35,10 @@ export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
+/** Query of `GET /orders/export`. */
+export const ExportQuery = z.object({
+  status: z.enum(['pending', 'fulfilled', 'cancelled']).optional(),
+});
+
 export type NewOrder = z.infer<typeof NewOrder>;
 export type Order = z.infer<typeof Order>;

@@ -10,6 +10,11 @@ export interface OrderStore {
   create(input: NewOrder): Promise<Order>;
   get(id: string): Promise<Order | undefined>;
   list(filter: { status?: Order['status'] | undefined; limit: number }): Promise<Order[]>;
+  /**
+   * Every order (of one status), read page by page as a database cursor reads them: a large
+   * export is never held in memory whole.
+   */
+  scan(filter: { status?: Order['status'] | undefined }): AsyncIterable<Order>;
   /** How many orders there are (of one status). */
   count(filter: { status?: Order['status'] }): Promise<number>;
   /**
@@ -52,6 +57,11 @@ export function createMemoryStore(now: () => Date = () => new Date()): OrderStor
     },
     async list({ status, limit }) {
       return [...orders.values()].filter((order) => status === undefined || order.status === status).slice(0, limit);
+    },
+    async *scan({ status }) {
+      for (const order of [...orders.values()]) {
+        if (status === undefined || order.status === status) yield order;
+      }
     },
     async count({ status }) {
       return [...orders.values()].filter((order) => status === undefined || order.status === status).length;
