@@ -2,7 +2,9 @@
  * HTTP on Azure: the v4 `HttpRequest` (WHATWG `Headers`, `URLSearchParams` query, route `params`,
  * a single-use body stream) becomes the portable request, and the portable response becomes an
  * `HttpResponseInit` with Azure cookie objects. Paths lose the `routePrefix` (`/api`); a router,
- * registered on a catch-all route, sees the path its catch-all parameter captured.
+ * registered on a catch-all route, sees the path its catch-all parameter captured. The content of
+ * an `http({ stream: true })` function's streamed answer is handed to the library as a stream: it
+ * sends it as it comes with `app.setup({ enableHttpStream: true })`, and reads it whole otherwise.
  */
 import type { Cookie as AzureCookie, HttpRequest as AzureHttpRequest } from '@azure/functions';
 import {
@@ -12,9 +14,10 @@ import {
   type HttpMethod,
   type HttpRequestInit,
   type HttpResponse,
+  type Logger,
   parseSetCookie,
   problemResponse,
-  runHttp,
+  respond,
   SkyportError,
   type SkyportFunction,
   toHttpError,
@@ -217,7 +220,8 @@ function toAzureCookie(header: string): AzureCookie {
 
 /**
  * The `HttpResponseInit` of a portable response: lower-case headers, `Set-Cookie` values as Azure
- * cookie objects, the body as text or bytes (never re-encoded).
+ * cookie objects, the body as text or bytes (never re-encoded), or content in `stream` as the
+ * body stream (the response then has no `content-length`).
  *
  * @example
  * toAzureResponse({ status: 201, headers: { 'content-type': 'application/json' }, cookies: [], body: '{"id":1}' });
@@ -227,12 +231,48 @@ export function toAzureResponse(response: HttpResponse): AzureHttpResponse {
   const init: AzureHttpResponse = { status: response.status, headers: { ...response.headers } };
   if (response.cookies.length > 0) init.cookies = response.cookies.map(toAzureCookie);
   if (response.body !== undefined) init.body = response.body;
+  else if (response.stream !== undefined) init.body = response.stream;
   return init;
 }
 
 /**
+ * `stream` as the library reads it, a chunk per read (nothing read ahead): a failure of its
+ * producer is logged with the invocation id, then fails the read, so the library fails the
+ * invocation (the answer already begun is never completed). Cancelling the stream cancels
+ * `stream`, so its producer stops.
+ */
+function loggedStream(stream: ReadableStream<Uint8Array>, log: Logger): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await reader.read().catch((error: unknown) => {
+          logFailure(log, error);
+          throw error;
+        });
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function logFailure(log: Logger, error: unknown): void {
+  try {
+    log.error({ err: error }, 'the streamed response failed before its end');
+  } catch {
+    // A logger that throws must not change what the client gets.
+  }
+}
+
+/**
  * Runs an http function for one Azure request. Never throws: an unreadable body is a 400 and
- * everything else follows core's error rendering.
+ * everything else follows core's error rendering. The streamed answer of an
+ * `http({ stream: true })` function keeps its content a stream, in `body`.
  *
  * @example
  * const response = await handleHttp(fn, request, ctx, { routePrefix: 'api', catchAll: undefined });
@@ -251,5 +291,7 @@ export async function handleHttp(
     // A body the client sent badly is its fault (400); anything else is ours (500, detail hidden).
     return toAzureResponse(problemResponse(toHttpError(error), ctx.requestId));
   }
-  return toAzureResponse(await runHttp(fn, init, ctx));
+  const response = await respond(fn, init, ctx, true);
+  if (response.stream === undefined) return toAzureResponse(response);
+  return toAzureResponse({ ...response, stream: loggedStream(response.stream, ctx.log) });
 }
