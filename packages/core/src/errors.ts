@@ -344,6 +344,8 @@ export interface SkyportErrorOptions {
   readonly shape?: string | undefined;
   /** Failing fields, for `VALIDATION`. */
   readonly errors?: readonly ValidationIssue[] | undefined;
+  /** How many issues there were, for `VALIDATION`, when `errors` lists only the first ones. */
+  readonly errorCount?: number | undefined;
   /** The underlying error. */
   readonly cause?: unknown | undefined;
 }
@@ -366,6 +368,8 @@ export class SkyportError extends Error {
   readonly shape: string | undefined;
   /** Failing fields, for `VALIDATION`. */
   readonly errors: readonly ValidationIssue[] | undefined;
+  /** How many issues there were, for `VALIDATION`, when `errors` lists only the first ones. */
+  readonly errorCount: number | undefined;
 
   constructor(code: SkyportErrorCode, message: string, options: SkyportErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -375,6 +379,7 @@ export class SkyportError extends Error {
     this.kind = options.kind;
     this.shape = options.shape;
     this.errors = options.errors;
+    this.errorCount = options.errorCount;
   }
 }
 
@@ -431,7 +436,13 @@ function readHttpError(error: unknown): HttpError {
   }
   if (error instanceof SkyportError && error.code === 'VALIDATION') {
     return quietly(
-      () => new UnprocessableEntity(error.message, { errors: error.errors, code: 'VALIDATION', cause: error }),
+      () =>
+        new UnprocessableEntity(error.message, {
+          errors: error.errors,
+          code: 'VALIDATION',
+          cause: error,
+          extensions: error.errorCount === undefined ? undefined : { errorCount: error.errorCount },
+        }),
     );
   }
   // `ctx.signal`'s reason as the deadline nears, which `fetch` and other signal-aware calls

@@ -125,6 +125,21 @@ describe('the issues a validation error lists', () => {
     expect(error.code).toBe('VALIDATION');
     expect(error.errors).toHaveLength(MAX_ISSUES);
     expect(error.message).toBe('invalid body (1000 issues, the first 100 listed)');
+    expect(error.errorCount).toBe(1000);
+  });
+
+  it('gives the total in errorCount when a handler answers with what validate() threw', async () => {
+    const fn = http({ method: 'POST' }).handle((req) => validate(z.array(z.string()), req.body, 'body'));
+
+    const res = await runHttp(fn, { method: 'POST', path: '/', headers: json, body: zeros(1000) }, ctx());
+    const few = await runHttp(fn, { method: 'POST', path: '/', headers: json, body: zeros(3) }, ctx());
+
+    expect(res.status).toBe(422);
+    const problem = problemOf(res.body);
+    expect(problem.errors).toHaveLength(MAX_ISSUES);
+    expect(problem.errorCount).toBe(1000);
+    expect(problem.detail).toBe('invalid body (1000 issues, the first 100 listed)');
+    expect(problemOf(few.body)).not.toHaveProperty('errorCount');
   });
 
   it('caps the issues of a message body that fails its schema', async () => {

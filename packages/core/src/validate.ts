@@ -67,7 +67,8 @@ export function validationError(issues: readonly ValidationIssue[], total = issu
   const parts = [...new Set(issues.map((issue) => issue.path.split('.')[0]))].join(', ');
   const message = `invalid ${parts}${leftOut(issues.length, total)}`;
   // Stack traces of bad-input errors say nothing useful and cost more than the validation.
-  return quietly(() => new SkyportError('VALIDATION', message, { errors: issues }));
+  const errorCount = total > issues.length ? total : undefined;
+  return quietly(() => new SkyportError('VALIDATION', message, { errors: issues, errorCount }));
 }
 
 /** The issue of a value a schema could not validate for its depth. */
