@@ -21,7 +21,16 @@ import {
 } from '@skyport/core';
 import { type GcpSettings, gcpContext, requestIdOf, settingsOf } from './context.js';
 import { type Delivery, deliveryId, detectHttp, detectObject, toPortable } from './event.js';
-import { normalizeHeaders, rawBodyOf, readBody, requestInit, writeResponse } from './http.js';
+import {
+  canStream,
+  normalizeHeaders,
+  rawBodyOf,
+  readBody,
+  requestInit,
+  type StreamingResponse,
+  writeResponse,
+  writeStream,
+} from './http.js';
 import { isSchedulerRequest } from './scheduler.js';
 import type {
   AnyEventFunction,
@@ -102,15 +111,47 @@ async function runDelivery(
   await runEvent(fn, event, ctx);
 }
 
+/**
+ * Sends content produced over time as it comes. The handler's promise settles only when the
+ * stream has ended, so the response stays open (and the instance's CPU allocated) until then.
+ * A stream that fails once its status was sent cannot be answered with a 500 any more: the
+ * connection is cut and the failure logged with the request id. It is not rethrown, which would
+ * only have the framework print it again, without the request id.
+ */
+function sendStream(
+  res: StreamingResponse,
+  response: HttpResponse,
+  stream: ReadableStream<Uint8Array>,
+  ctx: Context,
+): Promise<void> {
+  return writeStream(res, response, stream).then(
+    () => undefined,
+    (error: unknown) => {
+      try {
+        ctx.log.error({ err: error, status: response.status }, 'the streamed answer failed after it began');
+      } catch {
+        // A broken logger must not turn a handled failure into a crash.
+      }
+    },
+  );
+}
+
 function httpFunctionHandler(fn: SkyportFunction<'http'>, settings: GcpSettings): GcpHttpHandler {
   const run = (req: GcpRequest, res: GcpResponse, body: Uint8Array): Promise<void> => {
     const headers = normalizeHeaders(req.headers);
     const ctx = gcpContext('http', settings, { headers, executionId: req.executionId, raw: req });
     linkAbort(req, res, ctx);
-    const out = respond(fn, requestInit(req, body, headers), ctx);
-    if (out instanceof Promise) return out.then((response) => writeResponse(res, response));
-    writeResponse(res, out);
-    return Promise.resolve();
+    // The framework's response takes chunks as they come; a hand-made one (`invokeGcp`) gets
+    // content produced over time read whole.
+    const streaming = canStream(res);
+    const send = (response: HttpResponse): Promise<void> | undefined => {
+      if (response.stream !== undefined && streaming) return sendStream(res, response, response.stream, ctx);
+      writeResponse(res, response);
+      return undefined;
+    };
+    const out = respond(fn, requestInit(req, body, headers), ctx, streaming);
+    if (out instanceof Promise) return out.then(send);
+    return send(out) ?? Promise.resolve();
   };
   // The framework keeps the body bytes of every request it parsed: those are answered without
   // waiting for anything the function itself does not wait for.

@@ -2,9 +2,16 @@
  * The HTTP side of the Functions Framework: the portable request is built from the body bytes
  * (`req.rawBody`, never the framework's parsed body), the raw query string, headers and cookies;
  * the normalised response is written back with status, headers, `Set-Cookie` values and a text
- * or binary body.
+ * or binary body, or a body produced over time sent as it comes.
  */
-import type { HttpRequestInit, HttpResponse, RawHeaders } from '@skyport/core';
+import {
+  type HttpRequestInit,
+  type HttpResponse,
+  type PipeOutcome,
+  pipeStream,
+  type RawHeaders,
+  type StreamSink,
+} from '@skyport/core';
 import type { GcpRequest, GcpResponse } from './types.js';
 
 const empty = new Uint8Array(0);
@@ -128,6 +135,61 @@ export function requestInit(req: GcpRequest, body: Uint8Array, headers?: Record<
 }
 
 /**
+ * A response that takes content as it is produced: the framework's Express response (a Node.js
+ * `http.ServerResponse`), not a hand-made one that only has `end`.
+ */
+export type StreamingResponse = GcpResponse & StreamSink & { flushHeaders?(): void };
+
+/**
+ * Whether `res` can be written to chunk by chunk, with backpressure, and closes when the client leaves.
+ *
+ * @example
+ * respond(fn, init, ctx, canStream(res));
+ */
+export function canStream(res: GcpResponse): res is StreamingResponse {
+  const sink = res as Partial<StreamSink>;
+  return (
+    typeof sink.write === 'function' &&
+    typeof sink.destroy === 'function' &&
+    typeof sink.once === 'function' &&
+    typeof sink.off === 'function'
+  );
+}
+
+/**
+ * Writes status, headers and cookies, sends them at once (a client waiting for server-sent
+ * events learns the answer began), then the content of `stream` as it is produced, with no
+ * `Content-Length`: Node.js sends it chunked. Settles when the stream ended (`'finished'`) or
+ * the client left (`'closed'`, the stream cancelled); rejects with the stream's error after
+ * cutting the connection, so the client never sees a complete answer.
+ *
+ * @example
+ * if (response.stream !== undefined) await writeStream(res, response, response.stream);
+ */
+export function writeStream(
+  res: StreamingResponse,
+  response: HttpResponse,
+  stream: ReadableStream<Uint8Array>,
+): Promise<PipeOutcome> {
+  if (res.headersSent || res.destroyed || res.writableEnded === true) {
+    // Someone else answered, or the client is gone: nothing of this content can be sent.
+    stream.cancel().catch(ignore);
+    return Promise.resolve('closed');
+  }
+  writeHead(res, response);
+  res.flushHeaders?.();
+  return pipeStream(stream, res);
+}
+
+const ignore = () => {};
+
+function writeHead(res: GcpResponse, response: HttpResponse): void {
+  res.statusCode = response.status;
+  for (const name of Object.keys(response.headers)) res.setHeader(name, response.headers[name] as string);
+  if (response.cookies.length > 0) res.setHeader('set-cookie', response.cookies);
+}
+
+/**
  * Writes a normalised response: status, headers, each cookie as its own `Set-Cookie`, body.
  *
  * @example
@@ -135,9 +197,7 @@ export function requestInit(req: GcpRequest, body: Uint8Array, headers?: Record<
  */
 export function writeResponse(res: GcpResponse, response: HttpResponse): void {
   if (res.headersSent) return;
-  res.statusCode = response.status;
-  for (const name of Object.keys(response.headers)) res.setHeader(name, response.headers[name] as string);
-  if (response.cookies.length > 0) res.setHeader('set-cookie', response.cookies);
+  writeHead(res, response);
   if (response.body === undefined) res.end();
   else res.end(response.body);
 }
