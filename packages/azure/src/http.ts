@@ -10,11 +10,13 @@ import type { Cookie as AzureCookie, HttpRequest as AzureHttpRequest } from '@az
 import {
   BadRequest,
   type Context,
+  DEFAULT_BODY_LIMIT,
   endContext,
   type HttpMethod,
   type HttpRequestInit,
   type HttpResponse,
   type Logger,
+  PayloadTooLarge,
   parseSetCookie,
   problemResponse,
   respond,
@@ -146,12 +148,18 @@ export interface HttpMapping {
 }
 
 /**
- * Reads an Azure request into the portable request init. The body stream is read once, here.
+ * Reads an Azure request into the portable request init. The body stream is read once, here, and
+ * no further than `bodyLimit` bytes: a longer body is a 413 (`BODY_TOO_LARGE`) and the rest of it
+ * is not read (with HTTP streams enabled it is still arriving from the client).
  *
  * @example
  * const init = await fromAzureRequest(request, { routePrefix: 'api', catchAll: undefined });
  */
-export async function fromAzureRequest(request: AzureHttpRequest, mapping: HttpMapping): Promise<HttpRequestInit> {
+export async function fromAzureRequest(
+  request: AzureHttpRequest,
+  mapping: HttpMapping,
+  bodyLimit = Number.POSITIVE_INFINITY,
+): Promise<HttpRequestInit> {
   const headers: Record<string, string> = {};
   request.headers.forEach((value, name) => {
     headers[name] = value;
@@ -190,15 +198,7 @@ export async function fromAzureRequest(request: AzureHttpRequest, mapping: HttpM
       shape: 'httpTrigger',
     });
   }
-  let body: Uint8Array | undefined;
-  if (method !== 'GET' && method !== 'HEAD') {
-    try {
-      const buffer = await request.arrayBuffer();
-      if (buffer.byteLength > 0) body = new Uint8Array(buffer);
-    } catch (error) {
-      throw new BadRequest('the request body could not be read', { code: 'BODY_UNREADABLE', cause: error });
-    }
-  }
+  const body = method !== 'GET' && method !== 'HEAD' ? await readBody(request.body, bodyLimit) : undefined;
   return {
     method,
     path,
@@ -211,6 +211,45 @@ export async function fromAzureRequest(request: AzureHttpRequest, mapping: HttpM
     ip: clientIp(headers),
     raw: request,
   };
+}
+
+/** The bytes of a request body, read chunk by chunk and given up past `limit` bytes (413). */
+async function readBody(stream: ReadableStream<unknown> | null, limit: number): Promise<Uint8Array | undefined> {
+  if (stream === null) return undefined;
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      const chunk = next.value as Uint8Array;
+      length += chunk.byteLength;
+      if (length > limit) {
+        reader.cancel().catch(() => {});
+        throw new PayloadTooLarge(`the request body is larger than ${limit} bytes`, { code: 'BODY_TOO_LARGE' });
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof PayloadTooLarge) throw error;
+    throw new BadRequest('the request body could not be read', { code: 'BODY_UNREADABLE', cause: error });
+  }
+  if (length === 0) return undefined;
+  const whole = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return whole;
+}
+
+/**
+ * The largest body the function takes: its `bodyLimit`, or for a router the largest of its
+ * routes' (each route still applies its own).
+ */
+function bodyLimitOf(fn: SkyportFunction<'http'>): number {
+  if (fn.routes === undefined) return fn.options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  return fn.routes.reduce((largest, route) => Math.max(largest, bodyLimitOf(route)), 0);
 }
 
 function toAzureCookie(header: string): AzureCookie {
@@ -285,7 +324,7 @@ export async function handleHttp(
 ): Promise<AzureHttpResponse> {
   let init: HttpRequestInit;
   try {
-    init = await fromAzureRequest(request, mapping);
+    init = await fromAzureRequest(request, mapping, bodyLimitOf(fn));
   } catch (error) {
     endContext(ctx);
     // A body the client sent badly is its fault (400); anything else is ours (500, detail hidden).

@@ -203,3 +203,66 @@ describe('toAzure: streamed answers', () => {
     expect(state.yielded).toBe(0);
   });
 });
+
+/**
+ * A request as the library builds it with HTTP streams enabled (`createStreamRequest`): a native
+ * `Request` over the body still arriving from the client. `state.pulled` counts the chunks read.
+ */
+function streamedRequest(chunks: number, size: number) {
+  const state = { pulled: 0, cancelled: false };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (state.pulled === chunks) return controller.close();
+        state.pulled++;
+        controller.enqueue(new Uint8Array(size).fill(0x61));
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const init: ConstructorParameters<typeof HttpRequest>[0] & { nativeRequest: Request } = {
+    nativeRequest: new Request('http://localhost:7071/api/upload', {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      headers: { 'content-type': 'text/plain' },
+    } as RequestInit),
+    params: {},
+  };
+  return { state, request: new HttpRequest(init) };
+}
+
+describe('toAzure: a request body streamed in (HTTP streams enabled)', () => {
+  it('answers 413 once the body passes the limit, without reading the rest of it', async () => {
+    // Prepare
+    const fn = http({ method: 'POST', path: '/upload', bodyLimit: 64 }).handle((req) => String(req.body).length);
+    const { state, request } = streamedRequest(1000, 32);
+
+    // Act
+    const response = await toAzure(fn)(request, invocation({ invocationId: 'inv-413' }).context);
+
+    // Assert
+    expect(response.status).toBe(413);
+    expect(JSON.parse(String(response.body))).toMatchObject({ code: 'BODY_TOO_LARGE', requestId: 'inv-413' });
+    expect(state.pulled).toBe(3);
+    expect(state.cancelled).toBe(true);
+  });
+
+  it('reads a body within the limit whole', async () => {
+    // Prepare
+    const fn = http({ method: 'POST', path: '/upload', bodyLimit: 64 }).handle((req) => ({
+      status: 200,
+      body: { length: String(req.body).length },
+    }));
+    const { request } = streamedRequest(2, 32);
+
+    // Act
+    const response = await toAzure(fn)(request, invocation().context);
+
+    // Assert
+    expect(response).toEqual({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"length":64}' });
+  });
+});
