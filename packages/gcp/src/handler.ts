@@ -136,6 +136,13 @@ function sendStream(
   );
 }
 
+/** Writes an answer; one with a `stream` (only given for a response that can take it) as it is produced. */
+function send(res: GcpResponse, response: HttpResponse, ctx: Context): Promise<void> | undefined {
+  if (response.stream !== undefined && canStream(res)) return sendStream(res, response, response.stream, ctx);
+  writeResponse(res, response);
+  return undefined;
+}
+
 function httpFunctionHandler(fn: SkyportFunction<'http'>, settings: GcpSettings): GcpHttpHandler {
   const run = (req: GcpRequest, res: GcpResponse, body: Uint8Array): Promise<void> => {
     const headers = normalizeHeaders(req.headers);
@@ -144,14 +151,9 @@ function httpFunctionHandler(fn: SkyportFunction<'http'>, settings: GcpSettings)
     // The framework's response takes chunks as they come; a hand-made one (`invokeGcp`) gets
     // content produced over time read whole.
     const streaming = canStream(res);
-    const send = (response: HttpResponse): Promise<void> | undefined => {
-      if (response.stream !== undefined && streaming) return sendStream(res, response, response.stream, ctx);
-      writeResponse(res, response);
-      return undefined;
-    };
     const out = respond(fn, requestInit(req, body, headers), ctx, streaming);
-    if (out instanceof Promise) return out.then(send);
-    return send(out) ?? Promise.resolve();
+    if (out instanceof Promise) return out.then((response) => send(res, response, ctx));
+    return send(res, out, ctx) ?? Promise.resolve();
   };
   // The framework keeps the body bytes of every request it parsed: those are answered without
   // waiting for anything the function itself does not wait for.
