@@ -11,6 +11,7 @@ it('tells the bound port, the URL and every route', async () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
     expect(server.routes).toEqual([
       { methods: ['GET'], path: '/orders', function: 'api', kind: 'http' },
+      { methods: ['GET'], path: '/orders/export', function: 'api', kind: 'http' },
       { methods: ['GET'], path: '/orders/:id', function: 'api', kind: 'http' },
       { methods: ['POST'], path: '/orders', function: 'api', kind: 'http' },
       { methods: ['DELETE'], path: '/orders/:id', function: 'api', kind: 'http' },

@@ -8,6 +8,7 @@ import { run } from './child.js';
 // As docs/node.md shows it, but on the loopback address `HOST` names here instead of every interface.
 const announced = `skyport: serving 4 functions at http://127.0.0.1:PORT
   GET     /orders                    api
+  GET     /orders/export             api
   GET     /orders/:id                api
   POST    /orders                    api
   DELETE  /orders/:id                api
@@ -19,7 +20,7 @@ const announced = `skyport: serving 4 functions at http://127.0.0.1:PORT
 it('serves the orders example, prints its routes and stops on SIGTERM', async () => {
   const child = run('examples/orders/node.ts');
   try {
-    const [, port] = await child.waitFor(/at http:\/\/127\.0\.0\.1:(\d+)\n(?:.*\n){7}/);
+    const [, port] = await child.waitFor(/at http:\/\/127\.0\.0\.1:(\d+)\n(?:.*\n){8}/);
     expect(child.stdout().startsWith(announced.replace('PORT', port ?? ''))).toBe(true);
     // Then the example's own block of curl lines to paste.
     await child.waitFor(/Try it \(Ctrl\+C stops the server\):\n(?:.*\n){9}/);
