@@ -5,6 +5,7 @@
  * `/_skyport/<name>`, a route that is on unless `eventRoutes: false` and is not authenticated.
  * The request body limit is enforced while the body streams in, slow clients are cut off by the
  * request and headers timeouts, and `close()` drains in-flight requests before the server stops.
+ * An `http({ stream: true })` function's content produced over time is sent as it comes.
  */
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
@@ -31,6 +32,7 @@ import {
   type Kind,
   MethodNotAllowed,
   NotFound,
+  pipeStream,
   problemResponse,
   respond,
   runBatch,
@@ -408,6 +410,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     bytes?: Buffer,
   ): void => {
     let out: HttpResponse | Promise<HttpResponse>;
+    let ctx: Context;
     try {
       const body = bytes === undefined ? undefined : textual(req, bytes);
       // One pass for both characters that need work: cheaper than two searches of a short target.
@@ -460,7 +463,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         }
         route = forOptions;
       }
-      const ctx = contextFor(req, res, route.found.name, 'http');
+      ctx = contextFor(req, res, route.found.name, 'http');
       // A client that leaves before the answer: work given `ctx.signal` can stop.
       res.once('close', () => {
         if (!res.writableFinished)
@@ -476,17 +479,17 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         trustProxy,
         origin,
       );
-      out = respond(route.found.fn as SkyportFunction<'http'>, init, ctx);
+      out = respond(route.found.fn as SkyportFunction<'http'>, init, ctx, true);
     } catch (error) {
       settleFailed(req, res, error);
       return;
     }
     if (out instanceof Promise) {
       out.then(
-        (response) => deliver(req, res, response),
+        (response) => deliver(req, res, response, ctx),
         (error: unknown) => settleFailed(req, res, error),
       );
-    } else deliver(req, res, out);
+    } else deliver(req, res, out, ctx);
   };
 
   const handleHttp = (req: IncomingMessage, res: ServerResponse, target: string, origin: string | undefined): void => {
@@ -594,8 +597,12 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     if (closing && inflight === 0) setImmediate(() => server.closeIdleConnections());
   }
 
-  /** Writes a function's response and ends the request. */
-  function deliver(req: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
+  /** Writes a function's response and ends the request (a streamed one once its stream ends). */
+  function deliver(req: IncomingMessage, res: ServerResponse, response: HttpResponse, ctx: Context): void {
+    if (response.stream !== undefined) {
+      deliverStream(req, res, response, response.stream, ctx);
+      return;
+    }
     try {
       write(res, response);
     } catch (error) {
@@ -603,6 +610,51 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     } finally {
       finished();
     }
+  }
+
+  /**
+   * Writes the head of a streamed answer at once (no length: chunked on HTTP/1.1), then its
+   * content as it is produced. The request is in flight until the stream ends, the client leaves
+   * (the stream is cancelled, so its producer stops) or the stream fails: then the connection is
+   * cut, so the client never takes the answer for complete, and the failure is logged. Neither
+   * `timeoutMs` nor the request timeout cuts a stream; `close()` does once its grace is over.
+   */
+  function deliverStream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    response: HttpResponse,
+    stream: ReadableStream<Uint8Array>,
+    ctx: Context,
+  ): void {
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      finished();
+    };
+    try {
+      const headers: OutgoingHttpHeaders = response.headers;
+      if (response.cookies.length > 0) headers['set-cookie'] = response.cookies;
+      if (closing) headers.connection = 'close';
+      res.writeHead(response.status, headers);
+      // The head goes out before the first chunk: an event stream's client sees it open.
+      res.flushHeaders();
+    } catch (error) {
+      stream.cancel(error).catch(() => {});
+      settleFailed(req, res, error);
+      return;
+    }
+    // A closed connection ends the request, even while the cancelling waits for a producer that
+    // is not at a `yield` (it stops when it next yields).
+    res.once('close', end);
+    pipeStream(stream, res).then(end, (error: unknown) => {
+      try {
+        ctx.log.error({ err: error }, 'the streamed answer failed: the connection was cut');
+      } catch {
+        // A broken logger must not leave the request in flight.
+      }
+      end();
+    });
   }
 
   function recover(req: IncomingMessage, res: ServerResponse, error: unknown): void {
