@@ -5,7 +5,14 @@
  * sources are mapped here; every other source lives in `event-sources.ts`, which is imported
  * only when a non-HTTP function is wrapped, so loading the package for an API costs less.
  */
-import { type HttpRequestInit, type HttpResponse, type Kind, respond, type SkyportFunction } from '@skyport/core';
+import {
+  type HttpRequestInit,
+  type HttpResponse,
+  type Kind,
+  respond,
+  SkyportError,
+  type SkyportFunction,
+} from '@skyport/core';
 import { contextFor } from './context.js';
 import { detectAwsEvent, isHttpApi, pipesBatch } from './detect.js';
 import { dynamodbChanges, dynamodbStream } from './dynamodb.js';
@@ -13,6 +20,14 @@ import type { EntryMappers, EventRunner, EventSourceSettings } from './event-sou
 import { fromAlb, isMultiValueAlb, toAlb } from './http/alb.js';
 import { fromApiGatewayV1, toApiGatewayV1 } from './http/apigw-v1.js';
 import { fromApiGatewayV2, toApiGatewayV2 } from './http/apigw-v2.js';
+import {
+  type AwsLambdaStreaming,
+  functionUrlPrelude,
+  type LambdaResponseStream,
+  lambdaStreaming,
+  restApiPrelude,
+  sendStreamed,
+} from './http/stream.js';
 import { s3FromEventBridge, s3Records } from './s3.js';
 import type { AwsSource, LambdaContext, LambdaHandler, ToLambdaOptions } from './types.js';
 import { awsError, guard, malformed, type Obj, obj } from './util.js';
@@ -62,6 +77,73 @@ function rejectEvent(kind: Kind, source: AwsSource, event: unknown): never {
   );
 }
 
+/** What a streaming handler accepts, as its refusals say. */
+const streamedSources =
+  'function-url (InvokeMode RESPONSE_STREAM) and apigw-v1 from a REST API (responseTransferMode STREAM)';
+
+/**
+ * Refuses an event a streaming handler cannot answer: HTTP APIs (either payload format) and ALBs
+ * read a buffered result only, and any other event is no HTTP request.
+ */
+function rejectStreamedEvent(source: AwsSource, event: unknown, httpApi: boolean): never {
+  if (source === 'unknown' || source === 'apigw-authorizer') {
+    const what =
+      source === 'unknown' ? `an event it does not recognise (${describe(event)})` : 'an API Gateway authorizer event';
+    throw awsError(
+      'UNKNOWN_EVENT',
+      `toLambda(http function, { stream: true }) got ${what}; a streaming handler accepts ${streamedSources}`,
+      'http',
+      source,
+    );
+  }
+  const what = httpApi ? 'an HTTP API (payload format 1.0)' : `the ${source}`;
+  const buffered =
+    httpApi || source === 'apigw-v2' || source === 'alb'
+      ? '; HTTP APIs and ALBs take buffered results only: serve them with toLambda(fn) without stream'
+      : '';
+  throw awsError(
+    'KIND_MISMATCH',
+    `a streaming handler (toLambda(http function, { stream: true })) cannot answer ${what} event; it accepts ${streamedSources}${buffered}`,
+    'http',
+    source,
+  );
+}
+
+/**
+ * The streaming handler of an http function, for the Lambda runtime's `awslambda` global: the
+ * request is mapped as for a buffered result, and the answer is sent through the response stream,
+ * its content as it is produced. A failure of that content is logged and rejects the handler,
+ * which the runtime reports in the response's trailers.
+ */
+function streamingHandler(
+  http: SkyportFunction<'http'>,
+  runtime: AwsLambdaStreaming,
+  fallbackName: string | undefined,
+): unknown {
+  const kind: Kind = 'http';
+  return runtime.streamifyResponse(
+    async (event: unknown, responseStream: LambdaResponseStream, lambda: LambdaContext): Promise<void> => {
+      const source = detectAwsEvent(event);
+      const e = event as Obj;
+      // An HTTP API sends payload format 1.0 in the REST shape, with `version: '1.0'`.
+      const httpApi = source === 'apigw-v1' && e.version === '1.0';
+      let init: HttpRequestInit;
+      if (source === 'function-url') init = httpApiInit(kind, e);
+      else if (source === 'apigw-v1' && !httpApi) init = guard(kind, source, () => fromApiGatewayV1(e));
+      else return rejectStreamedEvent(source, event, httpApi);
+      const ctx = contextFor(kind, lambda, fallbackName);
+      const response = await respond(http, init, ctx, true);
+      const prelude = source === 'apigw-v1' ? restApiPrelude(response) : functionUrlPrelude(response);
+      try {
+        await sendStreamed(runtime, responseStream, response, prelude);
+      } catch (error) {
+        ctx.log.error({ err: error }, 'the streamed answer failed: the response was cut off');
+        throw error;
+      }
+    },
+  );
+}
+
 /** The request of an HTTP API 2.0 / Function URL event; a malformed one is a `SkyportError`. */
 function httpApiInit(kind: Kind, event: Obj): HttpRequestInit {
   try {
@@ -77,18 +159,37 @@ function httpApiInit(kind: Kind, event: Obj): HttpRequestInit {
  * answer `batchItemFailures` naming exactly the messages to retry. An event the function
  * cannot take throws a `SkyportError` naming the function kind and the detected source.
  *
+ * With `{ stream: true }`, in the Lambda runtime, an http function's handler is a streaming one
+ * (`awslambda.streamifyResponse`, called with the response stream) for a Function URL with
+ * `InvokeMode: RESPONSE_STREAM` or a REST API with `responseTransferMode: STREAM`; elsewhere it
+ * is the buffered handler.
+ *
  * @example
  * import { toLambda } from '@skyport/aws';
- * import { createOrder, fulfilOrder } from './functions.js';
+ * import { createOrder, fulfilOrder, orderEvents } from './functions.js';
  * export const api = toLambda(createOrder);
  * export const worker = toLambda(fulfilOrder); // SQS with ReportBatchItemFailures
+ * export const events = toLambda(orderEvents, { stream: true }); // http({ stream: true }) behind a streaming Function URL
  */
 export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLambdaOptions = {}): LambdaHandler<K> {
   const kind: Kind = fn.kind;
   const fallbackName = options.functionName;
+  if (options.stream === true && kind !== 'http') {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `aws: toLambda(${kind} function, { stream: true }): only an http function answers with a stream`,
+      { adapter: 'aws', kind },
+    );
+  }
 
   if (kind === 'http') {
     const http = fn as unknown as SkyportFunction<'http'>;
+    if (options.stream === true) {
+      // In the Lambda runtime only: elsewhere (tests, `invokeLambda`, the CLI) the handler is the
+      // buffered one, and core reads content produced over time whole.
+      const runtime = lambdaStreaming();
+      if (runtime !== undefined) return streamingHandler(http, runtime, fallbackName) as LambdaHandler<K>;
+    }
     // Maps a response known synchronously without a promise step of its own.
     const answer = <T>(out: HttpResponse | Promise<HttpResponse>, map: (res: HttpResponse) => T): Promise<T> =>
       out instanceof Promise ? out.then(map) : Promise.resolve(map(out));

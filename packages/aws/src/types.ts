@@ -150,4 +150,15 @@ export interface ToLambdaOptions {
   readonly unwrapSns?: boolean | undefined;
   /** The function name used when the Lambda context does not give one. */
   readonly functionName?: string | undefined;
+  /**
+   * For an http function: answer through Lambda response streaming (a Function URL with
+   * `InvokeMode: RESPONSE_STREAM`, or a REST API integration with `responseTransferMode: STREAM`).
+   * The handler is then marked with `awslambda.streamifyResponse` and sends the status, headers
+   * and cookies first, then the content of an `http({ stream: true })` function as it is
+   * produced (any other answer whole, up to the streaming limit rather than 6 MB). HTTP APIs and
+   * ALBs cannot stream: their events are refused. Where the Lambda runtime's `awslambda` global
+   * is absent (tests, `invokeLambda`, the CLI) the handler is the buffered one. Other function
+   * kinds refuse it with `INVALID_DEFINITION`. Default false.
+   */
+  readonly stream?: boolean | undefined;
 }
