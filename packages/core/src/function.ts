@@ -4,6 +4,7 @@
  */
 import { composeSteps } from './compose.js';
 import {
+  answered,
   InternalServerError,
   MethodNotAllowed,
   PayloadTooLarge,
@@ -113,8 +114,10 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
   // per response would cost about a microsecond.
   const finish: (result: unknown) => HttpResponse | Promise<HttpResponse> =
     response === undefined || production() ? normalize : checkThenNormalize;
+  const streams = options.stream === true;
   const call = (req: RequestImpl, ctx: Context): HttpResponse | Failure | Promise<HttpResponse> => {
     const result = run(req, ctx);
+    if (streams) return tracked(req, result, finish);
     if (result instanceof Promise) return result.then(finish);
     // A promise of another realm or library, or a lazy query builder, is awaited like a promise.
     if (isThenable(result)) return Promise.resolve(result).then(finish);
@@ -209,6 +212,50 @@ function httpInner(options: KindOptions['http'], handler: AnyHandler): Step<Requ
     req.setValidated('body', result.value);
     return call(req, ctx);
   };
+}
+
+/**
+ * The stream each request's handler answered with, for a function defined with `stream: true`,
+ * until the answer is settled: a stream the answer does not carry (a middleware replaced it, or
+ * failed after `next()`; the handler finished after `timeout()` answered) is cancelled, so its
+ * producer stops and an upstream connection it reads is released.
+ */
+const produced = new WeakMap<RequestImpl, ReadableStream<Uint8Array>>();
+
+/** `finish` for a handler of a `stream: true` function: the stream it answered with is tracked. */
+function tracked(
+  req: RequestImpl,
+  result: unknown,
+  finish: (result: unknown) => HttpResponse | Promise<HttpResponse>,
+): HttpResponse | Promise<HttpResponse> {
+  const track = (response: HttpResponse): HttpResponse => {
+    const stream = response.stream;
+    if (stream === undefined) return response;
+    // Answered already (past `timeout()`): nothing will send it.
+    if (req[answered]) stream.cancel().catch(ignore);
+    else produced.set(req, stream);
+    return response;
+  };
+  const settle = (value: unknown) => {
+    const out = finish(value);
+    return out instanceof Promise ? out.then(track) : track(out);
+  };
+  if (result instanceof Promise || isThenable(result)) return Promise.resolve(result).then(settle);
+  return settle(result);
+}
+
+/**
+ * Cancels the stream the handler of `req` answered with unless it is `kept` (the stream the
+ * answer carries): called once the answer is settled.
+ *
+ * @example
+ * dropProduced(req, response.stream);
+ */
+export function dropProduced(req: RequestImpl, kept: ReadableStream<Uint8Array> | undefined): void {
+  const stream = produced.get(req);
+  if (stream === undefined) return;
+  produced.delete(req);
+  if (stream !== kept) stream.cancel().catch(ignore);
 }
 
 /** The answer to a method the definition does not allow: 204 with `Allow` for OPTIONS, else 405. */

@@ -16,7 +16,7 @@ import {
   toHttpError,
 } from './errors.js';
 import { Failure } from './failure.js';
-import { PortableFunction, stepHttp, toResponse } from './function.js';
+import { dropProduced, PortableFunction, stepHttp, toResponse } from './function.js';
 import {
   copyRequest,
   createHttpRequest,
@@ -241,6 +241,8 @@ function done(
   mode: number,
 ): HttpResponse | Promise<HttpResponse> {
   if (response.stream !== undefined) return doneStreamed(req, response, ctx, mode);
+  // A stream the handler answered with that a middleware replaced is never read.
+  if ((mode & STREAMED) !== 0) dropProduced(req, undefined);
   endContext(ctx);
   close(req);
   if (req.method === 'HEAD') return headAnswer(response);
@@ -260,6 +262,7 @@ function doneStreamed(
   ctx: Context,
   mode: number,
 ): HttpResponse | Promise<HttpResponse> {
+  dropProduced(req, response.stream);
   if (req.method === 'HEAD') {
     endContext(ctx);
     close(req);
@@ -307,6 +310,8 @@ function withoutLength(response: HttpResponse): HttpResponse {
 /** The problem+json answer to an error (its headers alone for a HEAD request). */
 function fail(error: unknown, ctx: Context, method: unknown, req?: RequestImpl): HttpResponse {
   endContext(ctx);
+  // A stream the handler answered with before a middleware failed is never read.
+  if (req !== undefined) dropProduced(req, undefined);
   // Only the headers asked for on this request: an error object may be thrown for many.
   let httpError = toHttpError(error, req);
   let response: HttpResponse;

@@ -289,8 +289,8 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
  * The response a web `Response` describes, its content left a stream (see `fromWebResponse`):
  * sent as it is produced, without a length, which only the platform can know.
  */
-function streamedWebResponse(response: Response): HttpResponse {
-  const { headers, cookies } = webHead(response);
+function streamedWebResponse(response: Response): HttpResponse | Promise<HttpResponse> {
+  const { headers, cookies, fetched } = webHead(response);
   const status = response.status;
   const content = response.body;
   if (content === null || bodiless(status)) {
@@ -298,7 +298,50 @@ function streamedWebResponse(response: Response): HttpResponse {
     return { status, headers, cookies, body: undefined };
   }
   // Chunks are checked to be bytes: a `Response` made over a stream of strings reads as text.
-  return { status, headers, cookies, body: undefined, stream: byteStream(content) };
+  const streamed: HttpResponse = { status, headers, cookies, body: undefined, stream: byteStream(content) };
+  return fetched ? streamed : withCheckedCoding(streamed);
+}
+
+/**
+ * A streamed response whose gzip or deflate label is checked against its first bytes (see
+ * `mislabelled`): a fetched response copied to change its headers (`new Response(upstream.body,
+ * upstream)`) keeps the label of content `fetch()` decoded, which no client could read.
+ */
+function withCheckedCoding(response: HttpResponse): HttpResponse | Promise<HttpResponse> {
+  const coding = response.headers['content-encoding']?.trim().toLowerCase();
+  const stream = response.stream;
+  if (stream === undefined || (coding !== 'gzip' && coding !== 'x-gzip' && coding !== 'deflate')) return response;
+  const reader = stream.getReader();
+  return reader.read().then((first) => {
+    const headers = { ...response.headers };
+    // Two bytes tell; a shorter first chunk is taken at its word.
+    if (!first.done && first.value.byteLength >= 2 && mislabelled(coding, first.value)) {
+      delete headers['content-encoding'];
+    }
+    return { ...response, headers, stream: resumed(first, reader) };
+  });
+}
+
+/** What a read of a byte stream gives. */
+type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
+
+/** The rest of a stream whose first read is `first`, as a stream again. */
+function resumed(first: ReadResult, reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
+  let pending: ReadResult | undefined = first;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = pending ?? (await reader.read());
+        pending = undefined;
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /** What the head of a web `Response` gives, before its content is read. */
@@ -381,7 +424,11 @@ export function bufferResponse(response: HttpResponse): Promise<HttpResponse> {
   if (stream === undefined) return Promise.resolve(response);
   return readStream(stream).then((bytes) => {
     const { stream: _, ...rest } = response;
-    const read = withContent(rest.status, { ...rest.headers }, rest.cookies, bytes, undefined);
+    const headers = { ...rest.headers };
+    // A gzip or deflate label on bytes that are no such data does not describe them (see `fromWebResponse`).
+    const coding = headers['content-encoding']?.trim().toLowerCase();
+    if (coding !== undefined && mislabelled(coding, bytes)) delete headers['content-encoding'];
+    const read = withContent(rest.status, headers, rest.cookies, bytes, undefined);
     return { ...rest, headers: read.headers, body: read.body };
   });
 }
@@ -447,15 +494,18 @@ function withWebBody(
   streamed: boolean,
 ): HttpResponse | Promise<HttpResponse> {
   if (streamed) {
-    const read = streamedWebResponse(web);
-    if (bodiless(status)) read.stream?.cancel().catch(ignore);
-    return {
-      status,
-      headers: withLength({ ...read.headers, ...headers }, status, undefined, read.stream !== undefined),
-      cookies: [...read.cookies, ...cookies],
-      body: undefined,
-      ...(read.stream === undefined || bodiless(status) ? {} : { stream: read.stream }),
+    const merge = (read: HttpResponse): HttpResponse => {
+      if (bodiless(status)) read.stream?.cancel().catch(ignore);
+      return {
+        status,
+        headers: withLength({ ...read.headers, ...headers }, status, undefined, read.stream !== undefined),
+        cookies: [...read.cookies, ...cookies],
+        body: undefined,
+        ...(read.stream === undefined || bodiless(status) ? {} : { stream: read.stream }),
+      };
     };
+    const read = streamedWebResponse(web);
+    return read instanceof Promise ? read.then(merge) : merge(read);
   }
   return fromWebResponse(web).then((read) => {
     const merged = { ...read.headers, ...headers };

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { http } from '../builders.js';
@@ -9,10 +10,11 @@ import { createContext } from '../context.js';
 import { SkyportError } from '../errors.js';
 import { setLogDestination } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
+import { timeout } from '../middleware/timeout.js';
 import { router } from '../router.js';
 import { respond, runHttp } from '../run.js';
 import type { HttpResponse, SkyportFunction } from '../types.js';
-import { pipeStream } from './stream.js';
+import { iterableStream, pipeStream } from './stream.js';
 
 const ctx = () => createContext({ cloud: 'node', kind: 'http', requestId: 'req-1', functionName: 'test' });
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -306,6 +308,102 @@ describe('http({ stream: true })', () => {
     expect(await readAll(response.stream)).toBe('started;stopped: TimeoutError');
   });
 
+  it('closes a Node.js stream body it never reads (HEAD, 304): its file or socket is released', async () => {
+    const readables: Readable[] = [];
+    const fn = http({ method: ['GET', 'HEAD'], path: '/events', stream: true }).handle((req) => {
+      const readable = Readable.from(['never read']);
+      readables.push(readable);
+      return { status: req.header('if-none-match') ? 304 : 200, body: readable };
+    });
+    await streamed(fn, 'HEAD');
+    await respond(fn, { method: 'GET', path: '/events', headers: { 'if-none-match': '"v"' } }, ctx(), true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readables.map((readable) => readable.destroyed)).toEqual([true, true]);
+  });
+
+  it('cancels the stream of an answer a middleware dropped: by failing after next(), or past timeout()', async () => {
+    const cancelled: string[] = [];
+    const producer = (name: string) =>
+      new ReadableStream<Uint8Array>({
+        cancel() {
+          cancelled.push(name);
+        },
+      });
+    const failing = createMiddleware({
+      name: 'failing',
+      kinds: ['http'],
+      handle: async (_req, _ctx, next) => {
+        await next();
+        throw new Error('after next');
+      },
+    });
+    const thrown = http({ path: '/events', stream: true })
+      .use(failing)
+      .handle(() => producer('thrown'));
+    expect((await streamed(thrown)).status).toBe(500);
+
+    const replacing = createMiddleware({
+      name: 'replacing',
+      kinds: ['http'],
+      handle: async (_req, _ctx, next) => {
+        await next();
+        return { status: 200, headers: {}, cookies: [], body: 'cached' };
+      },
+    });
+    const replaced = http({ path: '/events', stream: true })
+      .use(replacing)
+      .handle(() => producer('replaced'));
+    expect((await streamed(replaced)).body).toBe('cached');
+
+    let finished: () => void = () => {};
+    const handlerDone = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    const late = http({ path: '/events', stream: true })
+      .use(timeout({ ms: 20 }))
+      .handle(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        setImmediate(finished);
+        return producer('late');
+      });
+    expect((await streamed(late)).status).toBe(504);
+    await handlerDone;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cancelled.sort()).toEqual(['late', 'replaced', 'thrown']);
+  });
+
+  it('drops a gzip label that a copied fetch() response keeps on content fetch() decoded', async () => {
+    const upstream = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+      res.end(gzipSync('hello gzip world'));
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`;
+    try {
+      const fn = http({ path: '/events', stream: true }).handle(async () => {
+        const fetched = await fetch(url);
+        return new Response(fetched.body, { status: fetched.status, headers: fetched.headers });
+      });
+      const live = await streamed(fn);
+      expect(live.headers['content-encoding']).toBeUndefined();
+      expect(await readAll(live.stream)).toBe('hello gzip world');
+      const read = await whole(fn);
+      expect(read.headers['content-encoding']).toBeUndefined();
+      expect(read.body).toBe('hello gzip world');
+
+      // A stream that is what its label says keeps it.
+      const real = http({ path: '/events', stream: true }).handle(
+        () => new Response(new Blob([gzipSync('zipped')]).stream(), { headers: { 'content-encoding': 'gzip' } }),
+      );
+      const kept = await streamed(real);
+      expect(kept.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(Buffer.from(await new Response(kept.stream).arrayBuffer())).toString()).toBe('zipped');
+    } finally {
+      upstream.close();
+    }
+  });
+
   it('is refused when the option is not a boolean', () => {
     expect(() => http({ stream: 'yes' as unknown as boolean })).toThrow(SkyportError);
     expect(() => http({ stream: 1 as unknown as boolean })).toThrow(/stream must be true or false, got 1/);
@@ -430,6 +528,25 @@ describe('pipeStream', () => {
       res.destroy();
       expect(await server.outcome()).toBe('closed');
       expect(cancelled).toBeInstanceOf(DOMException);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('resolves "closed" when the client leaves while the producer waits, without waiting for it', async () => {
+    const server = await serving(() =>
+      iterableStream(
+        (async function* () {
+          yield 'first';
+          await new Promise(() => {});
+        })(),
+      ),
+    );
+    try {
+      const res = await new Promise<IncomingMessage>((resolve) => get(`http://127.0.0.1:${server.port}/`, resolve));
+      await once(res, 'data');
+      res.destroy();
+      expect(await server.outcome()).toBe('closed');
     } finally {
       server.close();
     }

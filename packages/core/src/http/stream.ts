@@ -60,7 +60,13 @@ export function iterableStream(iterable: AsyncIterable<unknown>): ReadableStream
         }
       },
       async cancel(reason) {
-        await iterator?.return?.(reason);
+        // Also when nothing was read yet: a generator that never started just finishes, and a
+        // Node.js stream (whose iterator, not yet started, would leave it open) is destroyed,
+        // its file or socket released.
+        const destroy = (iterable as { destroy?: unknown }).destroy;
+        if (typeof destroy === 'function') destroy.call(iterable);
+        iterator ??= iterable[Symbol.asyncIterator]();
+        await iterator.return?.(reason);
       },
     },
     { highWaterMark: 0 },
@@ -206,7 +212,9 @@ export async function pipeStream(stream: ReadableStream<Uint8Array>, sink: Strea
       if (bytes.byteLength === 0) continue;
       if (!sink.write(bytes)) await drained();
     }
-    await reader.cancel(new DOMException('the client closed the connection', 'AbortError')).catch(ignore);
+    // Not awaited: a producer waiting on something else (an upstream, a timer) ends when it
+    // wakes, and the caller need not wait for that.
+    reader.cancel(new DOMException('the client closed the connection', 'AbortError')).catch(ignore);
     return 'closed';
   } catch (error) {
     reader.cancel(error).catch(ignore);
