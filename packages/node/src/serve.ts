@@ -617,7 +617,8 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
    * content as it is produced. The request is in flight until the stream ends, the client leaves
    * (the stream is cancelled, so its producer stops) or the stream fails: then the connection is
    * cut, so the client never takes the answer for complete, and the failure is logged. Neither
-   * `timeoutMs` nor the request timeout cuts a stream; `close()` does once its grace is over.
+   * `timeoutMs` (which aborts `ctx.signal` near its deadline, streaming or not) nor the request
+   * timeout cuts a stream; `close()` does once its grace is over.
    */
   function deliverStream(
     req: IncomingMessage,

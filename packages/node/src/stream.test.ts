@@ -313,7 +313,26 @@ describe('serve() with http({ stream: true })', () => {
     expect(await until(() => server.inflight === 0)).toBe(true);
   });
 
-  it('lets a stream outlive timeoutMs and the request timeout: they bound the time to answer', async () => {
+  it('aborts ctx.signal near the timeoutMs deadline while the answer streams, so a producer can end in time', async () => {
+    const ticking = http({ method: 'GET', path: '/ticks', stream: true }).handle((_req, ctx) => ({
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      body: (async function* () {
+        yield 'data: open\n\n';
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        yield `data: ${(ctx.signal.reason as DOMException).name}\n\n`;
+      })(),
+    }));
+    const server = await start({ ticking }, { timeoutMs: 600 });
+
+    const res = await open(`${server.url}/ticks`);
+    const ended = await ending(res);
+
+    expect(ended.how).toBe('end');
+    expect(ended.text).toBe('data: open\n\ndata: TimeoutError\n\n');
+  });
+
+  it('lets a producer that ignores ctx.signal outlive timeoutMs and the request timeout', async () => {
     // Prepare
     const slow = http({ method: 'GET', path: '/slow', stream: true }).handle(() => ({
       status: 200,
