@@ -204,6 +204,37 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
     expect(await server.exited).toBe(0);
   }, 15_000);
 
+  it('skyport dev: a reload cuts an open event stream after a short grace, not the production one', async () => {
+    // Prepare
+    const root = mkdtempSync(join(tmpdir(), 'skyport-dev-'));
+    const server = await startGroup(['dev', here('./__fixtures__/ticker.ts'), '--watch', root]);
+    const stream = await fetch(`${server.url}/ticker`);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const cut = (async () => {
+      try {
+        while (!(await reader.read()).done) {}
+      } catch {
+        // cut off: the old server closed the connection
+      }
+      return Date.now();
+    })();
+
+    // Act
+    const changed = Date.now();
+    writeFileSync(join(root, 'change.ts'), 'export {};\n');
+    const ended = await cut;
+    for (let i = 0; i < 100 && (server.stdout().match(/serving/g) ?? []).length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    server.interrupt();
+
+    // Assert: cut after dev's 2 s grace (plus the change's debounce), far inside serve's 8 s
+    expect(ended - changed).toBeLessThan(6000);
+    expect((server.stdout().match(/serving/g) ?? []).length).toBe(2);
+    expect(await server.exited).toBe(0);
+  }, 20_000);
+
   it('skyport serve: a deliberate second Ctrl+C exits at once with 1', async () => {
     // Prepare
     const server = await startGroup(['serve', slow]);

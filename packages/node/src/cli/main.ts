@@ -35,6 +35,8 @@ const SAME_SIGNAL_MS = 250;
 
 /** The largest delay of a Node timer (a longer one fires after 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
+/** How long a `skyport dev` reload lets in-flight requests run before cutting them. */
+const DEV_SHUTDOWN_MS = 2000;
 
 const serveOptions = {
   port: { type: 'string', short: 'p' },
@@ -217,7 +219,9 @@ async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
   if (values['headers-timeout'] !== undefined) serveArgs.push('--headers-timeout', values['headers-timeout']);
   if (values.timeout !== undefined) serveArgs.push('--timeout', values.timeout);
   if (values['keep-alive-timeout'] !== undefined) serveArgs.push('--keep-alive-timeout', values['keep-alive-timeout']);
-  if (values['shutdown-timeout'] !== undefined) serveArgs.push('--shutdown-timeout', values['shutdown-timeout']);
+  // A reload waits for the old server to drain: a browser tab holding a server-sent events
+  // stream open would hold every reload for the whole production grace.
+  serveArgs.push('--shutdown-timeout', values['shutdown-timeout'] ?? String(DEV_SHUTDOWN_MS));
   if (values['no-event-routes'] === true) serveArgs.push('--no-event-routes');
   if (values['trust-proxy'] !== undefined) serveArgs.push('--trust-proxy', values['trust-proxy']);
   const watchDirs = (values.watch ?? [dirname(path)]).map((dir) => resolve(process.cwd(), dir));

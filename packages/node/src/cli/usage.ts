@@ -53,7 +53,9 @@ Options:
       --host <h>          interface (default: $HOST, else all)
       --body-limit <n>    largest request body in bytes (default 6291456)
   -w, --watch <dir>       folder to watch (repeatable; default: the module's folder)
-      --request-timeout, --headers-timeout, --timeout, --keep-alive-timeout, --shutdown-timeout,
+      --shutdown-timeout <ms>  how long a reload lets in-flight requests (an open event stream)
+                          run before cutting them (default 2000)
+      --request-timeout, --headers-timeout, --timeout, --keep-alive-timeout,
       --no-event-routes, --trust-proxy   as for "skyport serve"
   -h, --help              this help`,
   serve: `Usage: skyport serve <module> [--port <n>] [--host <h>] [--body-limit <bytes>] [--no-event-routes]
