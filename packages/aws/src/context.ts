@@ -174,21 +174,31 @@ export function createLambdaContext(init: LambdaContextInit = {}): LambdaContext
 }
 
 /**
+ * The longest a Lambda invocation may run, 15 minutes: what a synthesised Lambda context without
+ * a deadline reports left, and how long `fromLambda` waits on a handler then.
+ *
+ * @example
+ * lambdaContextFrom(ctxWithoutDeadline).getRemainingTimeInMillis() === LONGEST_INVOCATION_MS; // true
+ */
+export const LONGEST_INVOCATION_MS = 900_000;
+
+/**
  * The Lambda context a `fromLambda` handler gets: the real one on Lambda, a faithful stand-in
  * built from `ctx` elsewhere (`fromLambda` hands either over with `succeed`, `fail` and `done`
- * of its own, which complete the call).
+ * of its own, which complete the call), with `xRayTraceId` the X-Ray header of the request
+ * (`xRayTraceId`, given) or of the message (in `ctx.trace`).
  *
  * @example
  * const context = lambdaContextFrom(ctx);
  */
-export function lambdaContextFrom(ctx: Context): LambdaContext {
+export function lambdaContextFrom(ctx: Context, xRayTraceId?: string): LambdaContext {
   const raw = obj(ctx.raw);
   if (raw && typeof raw.awsRequestId === 'string' && typeof raw.getRemainingTimeInMillis === 'function') {
     return ctx.raw as LambdaContext;
   }
   const region = ctx.region ?? 'us-east-1';
   const noop = () => undefined;
-  return {
+  const context: LambdaContext = {
     callbackWaitsForEmptyEventLoop: true,
     functionName: ctx.functionName,
     functionVersion: '$LATEST',
@@ -199,10 +209,13 @@ export function lambdaContextFrom(ctx: Context): LambdaContext {
     logStreamName: `local/[$LATEST]${ctx.requestId}`,
     getRemainingTimeInMillis: () => {
       const left = ctx.remainingTimeMs();
-      return Number.isFinite(left) ? left : 900_000;
+      return Number.isFinite(left) ? left : LONGEST_INVOCATION_MS;
     },
     done: noop,
     fail: noop,
     succeed: noop,
   };
+  // The X-Ray header of the request (given) or message, where the current runtime puts it.
+  const trace = xRayTraceId ?? ctx.trace['x-amzn-trace-id'];
+  return typeof trace === 'string' && trace !== '' ? Object.assign(context, { xRayTraceId: trace }) : context;
 }

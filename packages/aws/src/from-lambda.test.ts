@@ -1,4 +1,12 @@
-import { cors, createMiddleware, createScheduleTick, setLogDestination } from '@skyport/core';
+import {
+  cors,
+  createContext,
+  createMessage,
+  createMiddleware,
+  createScheduleTick,
+  type SkyportError,
+  setLogDestination,
+} from '@skyport/core';
 import { aws, httpRequest, invoke, message, scheduleTick, storageEvent } from '@skyport/testing';
 import type {
   APIGatewayProxyEventV2,
@@ -10,7 +18,7 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixture } from './__fixtures__/load.js';
 import { createLambdaContext } from './context.js';
 import { fromLambda, httpResultToResponse } from './from-lambda.js';
@@ -498,6 +506,46 @@ describe('fromLambda on the Node.js 24 runtime', () => {
 });
 
 describe('fromLambda elsewhere (synthesised events)', () => {
+  it("gives the handler's Lambda context the request's X-Ray header, as the runtime does", async () => {
+    const seen: (string | undefined)[] = [];
+    const fn = fromLambda(
+      async (_event: APIGatewayProxyEventV2, context: LambdaContext & { xRayTraceId?: string }) => {
+        seen.push(context.xRayTraceId);
+        return { statusCode: 204 };
+      },
+      { kind: 'http' },
+    );
+    const traced = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    await invoke(fn, httpRequest({ path: '/', headers: { 'x-amzn-trace-id': traced } }));
+    await invoke(fn, httpRequest({ path: '/' }));
+    expect(seen).toEqual([traced, undefined]);
+  });
+
+  it('waits on a handler that never completes for the 15 minutes its context reports, without holding the process', async () => {
+    vi.useFakeTimers();
+    try {
+      const reported: number[] = [];
+      const fn = fromLambda(
+        (_event: SQSEvent, context: LambdaContext, _callback: Callback) => {
+          reported.push(context.getRemainingTimeInMillis());
+        },
+        { kind: 'queue' },
+      );
+      const ctx = createContext({ cloud: 'node', kind: 'queue', requestId: 'r-local', functionName: 'worker' });
+      const outcome = fn.dispatch(createMessage({ id: 'm1', data: '{}', source: 'jobs' }), ctx).then(
+        () => 'completed',
+        (error: SkyportError) => error.code,
+      );
+      await vi.advanceTimersByTimeAsync(899_000);
+      expect(reported).toEqual([900_000]);
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(await outcome).toBe('TIMEOUT');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('builds an HTTP API v2 event from a portable request', async () => {
     let seen: APIGatewayProxyEventV2 | undefined;
     const fn = fromLambda(

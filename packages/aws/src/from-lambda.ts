@@ -32,7 +32,7 @@ import {
 } from '@skyport/core';
 import type { Callback } from 'aws-lambda';
 import { marshall } from './attribute-value.js';
-import { lambdaContextFrom } from './context.js';
+import { LONGEST_INVOCATION_MS, lambdaContextFrom } from './context.js';
 import { detectAwsEvent, detectAwsRecord } from './detect.js';
 import { UNTYPED } from './http/body.js';
 import type { AwsSource, LambdaContext } from './types.js';
@@ -270,9 +270,11 @@ function deadline(ctx: Context, done: (error: unknown) => void): ReturnType<type
   } catch {
     return undefined;
   }
-  // No deadline (a local run without one): waited on as the runtime would.
-  if (!Number.isFinite(left)) return undefined;
-  return setTimeout(
+  // No deadline (a local run, a server without one): the 15 minutes the handler's context
+  // reports, Lambda's longest, on a timer that does not keep the process alive on its own.
+  const unbounded = !Number.isFinite(left);
+  if (unbounded) left = LONGEST_INVOCATION_MS;
+  const timer = setTimeout(
     () =>
       done(
         new SkyportError(
@@ -283,6 +285,8 @@ function deadline(ctx: Context, done: (error: unknown) => void): ReturnType<type
       ),
     Math.min(Math.max(0, left), 2_147_483_647),
   );
+  if (unbounded) timer.unref();
+  return timer;
 }
 
 function headerText(value: unknown): string | undefined {
@@ -446,7 +450,8 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
     );
   }
   const reach = reachOf(legacy);
-  const invoke = (event: unknown, ctx: Context) => call(legacy, event, lambdaContextFrom(ctx), reach, ctx);
+  const invoke = (event: unknown, ctx: Context, xRay?: string) =>
+    call(legacy, event, lambdaContextFrom(ctx, xRay), reach, ctx);
   let fn: SkyportFunction;
   switch (kind) {
     case 'http':
@@ -464,7 +469,8 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
                 : made.apiGatewayV2FromRequest(req, ctx, rest.method === undefined);
         }
         const payload2 = onLambda ? source === 'apigw-v2' || source === 'function-url' : written === 'apigw-v2';
-        return httpResultToResponse(await invoke(event, ctx), onLambda, payload2);
+        const xRay = onLambda ? undefined : req.header('x-amzn-trace-id');
+        return httpResultToResponse(await invoke(event, ctx, xRay), onLambda, payload2);
       }) as SkyportFunction;
       break;
     case 'queue':
