@@ -138,6 +138,16 @@ describe('raw AWS message events', () => {
     expect(event.Records[1]?.eventSourceARN).toMatch(/\.fifo$/);
   });
 
+  it('sqs: every record of a FIFO queue has a group, as SQS requires', () => {
+    const event = sqs([{ id: 'm1' }, { id: 'm2', groupId: 'g' }]);
+    expect(event.Records.map((record) => record.attributes.MessageGroupId)).toEqual(['default', 'g']);
+    expect(event.Records[0]?.attributes).toMatchObject({ MessageDeduplicationId: 'm1' });
+    expect(event.Records[0]?.attributes.SequenceNumber).toMatch(/^\d+$/);
+    const named = sqs([{ id: 'm3' }], { queue: 'jobs.fifo' }).Records[0];
+    expect(named?.attributes.MessageGroupId).toBe('default');
+    expect(sqs([{ id: 'm4' }]).Records[0]?.attributes).not.toHaveProperty('MessageGroupId');
+  });
+
   it("sqs: a standard (fair) queue's group is its tenant, with none of a FIFO queue's fields", () => {
     const record = sqs([{ id: 'm1', groupId: 'tenant-a' }], { queue: 'orders' }).Records[0];
     expect(record?.eventSourceARN).toMatch(/:orders$/);

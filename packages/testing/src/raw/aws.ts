@@ -365,7 +365,10 @@ export interface SqsMessageOptions {
   /** A string, or any other value sent as JSON. */
   readonly body?: unknown | undefined;
   readonly attributes?: Readonly<Record<string, string>> | undefined;
-  /** The FIFO group; set it to make the record a FIFO record. */
+  /**
+   * The FIFO group (a fair queue's tenant on a standard queue); set on any message, it makes the
+   * default queue `orders.fifo`. On a FIFO queue a message without one is in group `default`.
+   */
   readonly groupId?: string | undefined;
   /** `ApproximateReceiveCount` (default 1). */
   readonly receiveCount?: number | undefined;
@@ -397,7 +400,8 @@ function md5OfAttributes(attributes: Readonly<Record<string, string>>): string {
 /**
  * An SQS event with one record per message. The queue is `orders.fifo` when a message has a
  * `groupId` and `orders` otherwise, unless `queue` names it: a queue whose name ends in `.fifo` is
- * a FIFO queue (its records carry `MessageGroupId`, `MessageDeduplicationId` and `SequenceNumber`);
+ * a FIFO queue (its records carry `MessageGroupId`, `default` for a message without a `groupId`,
+ * `MessageDeduplicationId` and `SequenceNumber`);
  * any other is a standard queue, where a `groupId` is a fair queue's tenant (`MessageGroupId`
  * alone). `md5OfBody` is the MD5 of the body, and a message with attributes has the
  * `md5OfMessageAttributes` SQS computes for them.
@@ -438,8 +442,11 @@ export function sqs(
     if (m.attributes !== undefined && Object.keys(m.attributes).length > 0) {
       record.md5OfMessageAttributes = md5OfAttributes(m.attributes);
     }
-    if (m.groupId !== undefined) record.attributes.MessageGroupId = m.groupId;
-    if (m.groupId !== undefined && queue.endsWith('.fifo')) {
+    // SQS refuses a message without a group on a FIFO queue: every FIFO record has one.
+    const fifo = queue.endsWith('.fifo');
+    const group = m.groupId ?? (fifo ? 'default' : undefined);
+    if (group !== undefined) record.attributes.MessageGroupId = group;
+    if (fifo) {
       record.attributes.MessageDeduplicationId = id;
       record.attributes.SequenceNumber = String(18_000_000_000_000_000_000n + BigInt(i));
     }
