@@ -16,7 +16,6 @@ import {
   type HttpRequestInit,
   type HttpResponse,
   type Logger,
-  PayloadTooLarge,
   parseSetCookie,
   problemResponse,
   respond,
@@ -149,8 +148,9 @@ export interface HttpMapping {
 
 /**
  * Reads an Azure request into the portable request init. The body stream is read once, here, and
- * no further than `bodyLimit` bytes: a longer body is a 413 (`BODY_TOO_LARGE`) and the rest of it
- * is not read (with HTTP streams enabled it is still arriving from the client).
+ * no further than just past `bodyLimit` bytes: a longer body is cut there, for core to answer 413
+ * (`BODY_TOO_LARGE`), and the rest of it is not read (with HTTP streams enabled it is still
+ * arriving from the client).
  *
  * @example
  * const init = await fromAzureRequest(request, { routePrefix: 'api', catchAll: undefined });
@@ -213,7 +213,12 @@ export async function fromAzureRequest(
   };
 }
 
-/** The bytes of a request body, read chunk by chunk and given up past `limit` bytes (413). */
+/**
+ * The bytes of a request body, read chunk by chunk and given up past `limit` bytes: what was read
+ * then, already longer than the limit, is handed on, so core answers 413 (`BODY_TOO_LARGE`)
+ * inside the function's middleware (with `cors()` headers, logged and traced) as it does on every
+ * platform, and the rest of the body is never read.
+ */
 async function readBody(stream: ReadableStream<unknown> | null, limit: number): Promise<Uint8Array | undefined> {
   if (stream === null) return undefined;
   const reader = stream.getReader();
@@ -223,14 +228,13 @@ async function readBody(stream: ReadableStream<unknown> | null, limit: number): 
     for (let next = await reader.read(); !next.done; next = await reader.read()) {
       const chunk = next.value as Uint8Array;
       length += chunk.byteLength;
+      chunks.push(chunk);
       if (length > limit) {
         reader.cancel().catch(() => {});
-        throw new PayloadTooLarge(`the request body is larger than ${limit} bytes`, { code: 'BODY_TOO_LARGE' });
+        break;
       }
-      chunks.push(chunk);
     }
   } catch (error) {
-    if (error instanceof PayloadTooLarge) throw error;
     throw new BadRequest('the request body could not be read', { code: 'BODY_UNREADABLE', cause: error });
   }
   if (length === 0) return undefined;

@@ -1,5 +1,5 @@
 import { HttpRequest, HttpResponse } from '@azure/functions';
-import { http } from '@skyport/core';
+import { cors, http } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { invocation } from '../test/helpers.js';
 import { toAzure } from './handler.js';
@@ -249,6 +249,26 @@ describe('toAzure: a request body streamed in (HTTP streams enabled)', () => {
     expect(JSON.parse(String(response.body))).toMatchObject({ code: 'BODY_TOO_LARGE', requestId: 'inv-413' });
     expect(state.pulled).toBe(3);
     expect(state.cancelled).toBe(true);
+  });
+
+  it("answers that 413 through the function's middleware, with its CORS headers, as on every platform", async () => {
+    const fn = http({ method: 'POST', path: '/upload', bodyLimit: 10 })
+      .use(cors({ origin: 'https://app.example' }))
+      .handle(() => 'ok');
+    const request = new HttpRequest({
+      method: 'POST',
+      url: 'http://localhost:7071/api/upload',
+      headers: { origin: 'https://app.example', 'content-type': 'text/plain' },
+      body: { string: '01234567890' },
+    });
+
+    const response = await toAzure(fn)(request, invocation({ invocationId: 'inv-cors' }).context);
+
+    expect(response.status).toBe(413);
+    expect(response.headers).toMatchObject({
+      'access-control-allow-origin': 'https://app.example',
+      'content-type': 'application/problem+json',
+    });
   });
 
   it('reads a body within the limit whole', async () => {
