@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { AdapterUnavailableError, detectRaw, importOptional, rawStatus, reportsFailure } from './raw.js';
+import { http, setLogDestination } from '@skyport/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdapterUnavailableError, detectRaw, importOptional, loadInvoker, rawStatus, reportsFailure } from './raw.js';
 
 describe('detectRaw()', () => {
   it('recognises raw AWS events', () => {
@@ -60,5 +61,42 @@ describe('importOptional()', () => {
     // Assert
     await expect(attempt).rejects.toBeInstanceOf(AdapterUnavailableError);
     await expect(attempt).rejects.toThrow('raw FOO events need @skyport/not-a-package, which is not installed');
+  });
+});
+
+describe('loadInvoker() results', () => {
+  let restore: (() => void) | undefined;
+  beforeAll(() => {
+    restore = setLogDestination({ write: () => undefined });
+  });
+  afterAll(() => restore?.());
+
+  it('reads an Azure answer streamed by an http({ stream: true }) function whole, as text', async () => {
+    const events = http({ method: 'GET', path: '/events', stream: true }).handle(() => ({
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      body: (async function* () {
+        yield 'data: a\n\n';
+        yield 'data: b\n\n';
+      })(),
+    }));
+    const run = await loadInvoker('azure');
+    const result = await run(events, { method: 'GET', url: '/api/events' });
+    expect(result).toMatchObject({ status: 200, body: 'data: a\n\ndata: b\n\n' });
+  });
+
+  it('gives bytes that are not UTF-8 as base64, and fails with a stream that fails', async () => {
+    const bytes = http({ method: 'GET', path: '/bin' }).handle(() => new Uint8Array([0xff, 0x00, 0x01]));
+    const failing = http({ method: 'GET', path: '/events', stream: true }).handle(async function* () {
+      yield 'half';
+      throw new Error('producer failed');
+    });
+    const run = await loadInvoker('azure');
+    expect(await run(bytes, { method: 'GET', url: '/api/bin' })).toMatchObject({
+      status: 200,
+      body: '/wAB',
+      bodyEncoding: 'base64',
+    });
+    await expect(run(failing, { method: 'GET', url: '/api/events' })).rejects.toThrow('producer failed');
   });
 });

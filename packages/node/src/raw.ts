@@ -155,13 +155,38 @@ export function loadInvoker(cloud: RawCloud): Promise<RawInvoker> {
         const extra = options === undefined ? undefined : adapterOptions(cloud, mod, options);
         return Promise.resolve(
           extra === undefined ? (invoke as Invoke)(fn, event) : (invoke as Invoke)(fn, event, extra),
-        );
+        ).then(printable);
       };
     });
     pending.catch(() => loaded.delete(cloud));
     loaded.set(cloud, pending);
   }
   return pending;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A raw invocation's result as JSON can show it: a body the platform would read (an Azure
+ * `HttpResponseInit` streaming its content, or holding bytes) is read whole and given as text,
+ * or as base64 with `bodyEncoding: 'base64'` when it is not UTF-8. A stream that fails rejects,
+ * as the invocation would have failed on the platform.
+ *
+ * @example
+ * await printable({ status: 200, body: new Uint8Array([104, 105]) }); // { status: 200, body: 'hi' }
+ */
+export async function printable(result: unknown): Promise<unknown> {
+  if (!isObject(result)) return result;
+  const body = result.body;
+  let bytes: Uint8Array;
+  if (body instanceof ReadableStream) bytes = new Uint8Array(await new Response(body).arrayBuffer());
+  else if (body instanceof Uint8Array) bytes = body;
+  else return result;
+  try {
+    return { ...result, body: strictUtf8.decode(bytes) };
+  } catch {
+    return { ...result, body: Buffer.from(bytes).toString('base64'), bodyEncoding: 'base64' };
+  }
 }
 
 /**
