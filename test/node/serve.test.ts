@@ -33,6 +33,7 @@ describe('serve() running the orders example over HTTP', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
     expect(server.routes.map((r) => `${r.methods.join(',')} ${r.path} ${r.function}`)).toEqual([
       'GET /orders api',
+      'GET /orders/export api',
       'GET /orders/:id api',
       'POST /orders api',
       'DELETE /orders/:id api',
@@ -40,6 +41,29 @@ describe('serve() running the orders example over HTTP', () => {
       'POST /_skyport/receiptUploaded receiptUploaded',
       'POST /_skyport/nightlyReport nightlyReport',
     ]);
+  });
+
+  it('streams the orders export as NDJSON, chunked, with CORS headers', async () => {
+    // Prepare
+    await post('/orders', newOrder);
+    await post('/orders', newOrder);
+
+    // Act
+    const res = await fetch(`${server.url}/orders/export`, { headers: { origin: 'https://shop.example' } });
+    const text = await res.text();
+
+    // Assert
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    expect(res.headers.get('transfer-encoding')).toBe('chunked');
+    expect(res.headers.get('content-length')).toBeNull();
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).id),
+    ).toEqual(['ord_1', 'ord_2']);
   });
 
   it('creates, reads, lists and cancels an order', async () => {
