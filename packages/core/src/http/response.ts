@@ -435,6 +435,19 @@ export function bufferResponse(response: HttpResponse): Promise<HttpResponse> {
 
 const ignore = () => {};
 
+/**
+ * Releases a body that will never be sent: a stream is cancelled, a Node.js stream destroyed
+ * (its file or socket released), an upstream `Response` left unread is cancelled.
+ */
+function discard(body: unknown): void {
+  if (typeof body !== 'object' || body === null || isPlainData(body)) return;
+  if (body instanceof ReadableStream) {
+    if (!body.locked) body.cancel().catch(ignore);
+  } else if (body instanceof Response) {
+    if (body.body !== null && !body.bodyUsed && !body.body.locked) body.body.cancel().catch(ignore);
+  } else if (isAsyncIterable(body)) iterableStream(body).cancel().catch(ignore);
+}
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Charsets whose code units are wider than a byte, so ASCII bytes are no ASCII text in them. */
 const WIDE_CHARSET = /^(?:utf-?(?:16|32)|ucs-?[24]|unicode)/;
@@ -572,7 +585,10 @@ export function normalizeResponse(result: unknown, streamed = false): HttpRespon
   // so the common `{ status, body }` is recognised before the costlier class check.
   if (isResponseInit(result)) {
     const status = result.status;
-    if (status < 200) throw new TypeError(`a handler cannot answer ${status}: 1xx responses are the server's own`);
+    if (status < 200) {
+      discard(result.body);
+      throw new TypeError(`a handler cannot answer ${status}: 1xx responses are the server's own`);
+    }
     let headers: Record<string, string>;
     let cookies: string[];
     if (result.headers === undefined && result.cookies === undefined) {
@@ -585,12 +601,18 @@ export function normalizeResponse(result: unknown, streamed = false): HttpRespon
       cookies = [];
     } else {
       cookies = [];
-      headers = headersOf(result.headers, cookies);
-      if (result.cookies) {
-        for (const cookie of result.cookies)
-          cookies.push(typeof cookie === 'string' ? cookie : serializeCookie(cookie as Cookie));
+      try {
+        headers = headersOf(result.headers, cookies);
+        if (result.cookies) {
+          for (const cookie of result.cookies)
+            cookies.push(typeof cookie === 'string' ? cookie : serializeCookie(cookie as Cookie));
+        }
+        for (const cookie of cookies) checkHeader('set-cookie', cookie);
+      } catch (error) {
+        // A header or cookie no platform can send: the answer is a 500, and its body never sent.
+        discard(result.body);
+        throw error;
       }
-      for (const cookie of cookies) checkHeader('set-cookie', cookie);
     }
     const given = result.body;
     const web = typeof given === 'object' && given !== null ? webBodyOf(given) : undefined;

@@ -321,6 +321,28 @@ describe('http({ stream: true })', () => {
     expect(readables.map((readable) => readable.destroyed)).toEqual([true, true]);
   });
 
+  it('destroys the body of an answer refused for a header or cookie no platform can send', async () => {
+    const readables: Readable[] = [];
+    const download = (stream: boolean, answer: (body: Readable) => unknown) =>
+      http({ path: '/events', stream }).handle(() => {
+        const readable = Readable.from(['file content']);
+        readables.push(readable);
+        return answer(readable);
+      });
+    const cases = [
+      download(true, (body) => ({
+        status: 200,
+        headers: { 'content-disposition': 'attachment; filename="报告.txt"' },
+        body,
+      })),
+      download(false, (body) => ({ status: 200, headers: { 'content-disposition': 'filename="报告.txt"' }, body })),
+      download(true, (body) => ({ status: 200, cookies: ['a=b\nc'], body })),
+    ];
+    for (const fn of cases) expect((await streamed(fn)).status).toBe(500);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readables.map((readable) => readable.destroyed)).toEqual([true, true, true]);
+  });
+
   it('cancels the stream of an answer a middleware dropped: by failing after next(), or past timeout()', async () => {
     const cancelled: string[] = [];
     const producer = (name: string) =>
