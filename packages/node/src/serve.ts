@@ -54,6 +54,9 @@ const EVENT_PREFIX = '/_skyport/';
 /** The default keep-alive timeout: above the 60 s idle timeout of AWS ALB and nginx. */
 const DEFAULT_KEEP_ALIVE_MS = 65_000;
 
+/** How long `close()` waits for requests whose connections it cut to wind up. */
+const WIND_UP_MS = 1000;
+
 /**
  * The default wait for in-flight requests on `close()`: inside the 10 s Cloud Run allows between
  * SIGTERM and SIGKILL, with time left to flush logs and traces.
@@ -592,9 +595,15 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     write(res, jsonResponse(result.ok ? 200 : 500, batchJson(result, expose)));
   };
 
+  /** Called once no request is in flight any more (see `close()`). */
+  let idle: (() => void) | undefined;
+
   function finished(): void {
     inflight--;
-    if (closing && inflight === 0) setImmediate(() => server.closeIdleConnections());
+    if (closing && inflight === 0) {
+      setImmediate(() => server.closeIdleConnections());
+      idle?.();
+    }
   }
 
   /** Writes a function's response and ends the request (a streamed one once its stream ends). */
@@ -735,8 +744,23 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         timer.unref();
         server.close((error) => {
           clearTimeout(timer);
-          if (error) reject(error);
-          else resolve();
+          if (error) {
+            reject(error);
+            return;
+          }
+          // Requests whose connection was just cut (a stream still open at the end of the grace)
+          // wind up over the next turns: their producers are cancelled, their `finally` runs,
+          // before `close()` resolves and `gracefulShutdown()` exits. A handler that never
+          // returns is not waited for beyond a short bound.
+          const settle = () => {
+            idle = undefined;
+            clearTimeout(bound);
+            setImmediate(resolve);
+          };
+          const bound = setTimeout(settle, WIND_UP_MS);
+          bound.unref();
+          if (inflight === 0) settle();
+          else idle = settle;
         });
         server.closeIdleConnections();
       });

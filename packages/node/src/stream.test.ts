@@ -394,6 +394,34 @@ describe('serve() with http({ stream: true })', () => {
     expect(server.inflight).toBe(0);
   });
 
+  it('close() resolves once a stream it cut has wound up: its producer has stopped', async () => {
+    // Prepare: a producer parked at its yield, behind a client that stopped reading
+    let stopped = false;
+    const chunk = 'x'.repeat(64 * 1024);
+    const download = http({ method: 'GET', path: '/download', stream: true }).handle(() =>
+      (async function* () {
+        try {
+          for (;;) yield chunk;
+        } finally {
+          stopped = true;
+        }
+      })(),
+    );
+    const server = await serve({ download }, { port: 0, host: '127.0.0.1', announce: false, shutdownTimeoutMs: 200 });
+    const res = await open(`${server.url}/download`);
+    await once(res, 'data');
+    res.pause();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Act
+    await server.close();
+
+    // Assert: nothing left running when close() resolves (gracefulShutdown() exits right after)
+    expect(stopped).toBe(true);
+    expect(server.inflight).toBe(0);
+    res.destroy();
+  });
+
   it('close() waits for a stream that ends within the grace, and lets it end cleanly', async () => {
     // Prepare
     const last = gate();
