@@ -505,6 +505,20 @@ describe('fromLambda on the Node.js 24 runtime', () => {
   });
 });
 
+describe('fromLambda of a response streaming handler', () => {
+  it('is refused when wrapped, naming what to do instead', () => {
+    const streaming = Object.assign(async (_event: unknown, _responseStream: unknown) => {}, {
+      [Symbol.for('aws.lambda.runtime.handler.streaming')]: 'response',
+    });
+    expect(() => fromLambda(streaming, { kind: 'http' })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_DEFINITION',
+        message: expect.stringContaining('http({ stream: true })'),
+      }),
+    );
+  });
+});
+
 describe('fromLambda elsewhere (synthesised events)', () => {
   it("gives the handler's Lambda context the request's X-Ray header, as the runtime does", async () => {
     const seen: (string | undefined)[] = [];

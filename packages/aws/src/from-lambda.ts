@@ -409,6 +409,9 @@ function synthesizers(): Promise<Synthesize> {
   return synthesize;
 }
 
+/** The mark `awslambda.streamifyResponse()` puts on a response streaming handler. */
+const STREAMING_HANDLER = Symbol.for('aws.lambda.runtime.handler.streaming');
+
 /**
  * Wraps an existing Lambda handler as a portable function of `kind`, so it can take Skyport
  * middleware (`.use(...)`), run under `invoke()` in tests, and be deployed by other adapters.
@@ -435,6 +438,15 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
       adapter: 'aws',
       kind: options.kind,
     });
+  }
+  // `awslambda.streamifyResponse()` marks a handler that writes to a response stream instead of
+  // returning a result: called as a buffered handler, it fails every invocation.
+  if ((handler as unknown as Record<symbol, unknown>)[STREAMING_HANDLER] !== undefined) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      'fromLambda() cannot wrap a response streaming handler (awslambda.streamifyResponse): it writes to a stream instead of returning a result; port it to http({ stream: true }) with toLambda(fn, { stream: true })',
+      { adapter: 'aws', kind: options.kind },
+    );
   }
   const legacy = handler as unknown as LegacyHandler<unknown>;
   const { kind, ...given } = options as { kind: Kind } & Record<string, unknown>;
