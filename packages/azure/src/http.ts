@@ -16,6 +16,7 @@ import {
   type HttpRequestInit,
   type HttpResponse,
   type Logger,
+  PayloadTooLarge,
   parseSetCookie,
   problemResponse,
   respond,
@@ -148,9 +149,9 @@ export interface HttpMapping {
 
 /**
  * Reads an Azure request into the portable request init. The body stream is read once, here, and
- * no further than just past `bodyLimit` bytes: a longer body is cut there, for core to answer 413
- * (`BODY_TOO_LARGE`), and the rest of it is not read (with HTTP streams enabled it is still
- * arriving from the client).
+ * no further than `bodyLimit` bytes: past it, reading the request's body is a 413
+ * (`BODY_TOO_LARGE`) inside the function's middleware, and the rest of it is never read (with
+ * HTTP streams enabled it is still arriving from the client).
  *
  * @example
  * const init = await fromAzureRequest(request, { routePrefix: 'api', catchAll: undefined });
@@ -199,7 +200,7 @@ export async function fromAzureRequest(
     });
   }
   const body = method !== 'GET' && method !== 'HEAD' ? await readBody(request.body, bodyLimit) : undefined;
-  return {
+  const init: HttpRequestInit = {
     method,
     path,
     url,
@@ -207,19 +208,32 @@ export async function fromAzureRequest(
     headersNormalized: true,
     query,
     params,
-    body,
+    body: body === TOO_LARGE ? undefined : body,
     ip: clientIp(headers),
     raw: request,
   };
+  if (body !== TOO_LARGE) return init;
+  // A body past the limit is never read whole: reading it, in a middleware or for the function's
+  // own limit, is the 413, raised inside the function's middleware (`cors()` headers, logging).
+  return Object.defineProperty(init, 'body', {
+    get: () => {
+      throw new PayloadTooLarge(`the request body is larger than ${bodyLimit} bytes`, { code: 'BODY_TOO_LARGE' });
+    },
+    enumerable: true,
+  });
 }
 
+/** What `readBody` gives for a body past the limit. */
+const TOO_LARGE: unique symbol = Symbol('too large');
+
 /**
- * The bytes of a request body, read chunk by chunk and given up past `limit` bytes: what was read
- * then, already longer than the limit, is handed on, so core answers 413 (`BODY_TOO_LARGE`)
- * inside the function's middleware (with `cors()` headers, logged and traced) as it does on every
- * platform, and the rest of the body is never read.
+ * The bytes of a request body, read chunk by chunk and given up past `limit` bytes (`TOO_LARGE`),
+ * the rest of the body never read.
  */
-async function readBody(stream: ReadableStream<unknown> | null, limit: number): Promise<Uint8Array | undefined> {
+async function readBody(
+  stream: ReadableStream<unknown> | null,
+  limit: number,
+): Promise<Uint8Array | undefined | typeof TOO_LARGE> {
   if (stream === null) return undefined;
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
@@ -228,11 +242,11 @@ async function readBody(stream: ReadableStream<unknown> | null, limit: number): 
     for (let next = await reader.read(); !next.done; next = await reader.read()) {
       const chunk = next.value as Uint8Array;
       length += chunk.byteLength;
-      chunks.push(chunk);
       if (length > limit) {
         reader.cancel().catch(() => {});
-        break;
+        return TOO_LARGE;
       }
+      chunks.push(chunk);
     }
   } catch (error) {
     throw new BadRequest('the request body could not be read', { code: 'BODY_UNREADABLE', cause: error });

@@ -1,5 +1,5 @@
 import { HttpRequest, HttpResponse } from '@azure/functions';
-import { cors, http } from '@skyport/core';
+import { cors, createMiddleware, http } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { invocation } from '../test/helpers.js';
 import { toAzure } from './handler.js';
@@ -269,6 +269,29 @@ describe('toAzure: a request body streamed in (HTTP streams enabled)', () => {
       'access-control-allow-origin': 'https://app.example',
       'content-type': 'application/problem+json',
     });
+  });
+
+  it('never shows a middleware part of a body past the limit: reading it is the 413', async () => {
+    const seen: string[] = [];
+    const audit = createMiddleware({
+      name: 'audit',
+      kinds: ['http'],
+      handle: async (req, _ctx, next) => {
+        seen.push(`${req.rawBody.byteLength} bytes`);
+        return next();
+      },
+    });
+    const fn = http({ method: 'POST', path: '/upload', bodyLimit: 64 })
+      .use(audit)
+      .handle(() => 'ok');
+    const { state, request } = streamedRequest(1000, 32);
+
+    const response = await toAzure(fn)(request, invocation({ invocationId: 'inv-audit' }).context);
+
+    expect(response.status).toBe(413);
+    expect(JSON.parse(String(response.body))).toMatchObject({ code: 'BODY_TOO_LARGE' });
+    expect(seen).toEqual([]);
+    expect(state.pulled).toBe(3);
   });
 
   it('reads a body within the limit whole', async () => {
