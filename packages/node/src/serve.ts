@@ -597,6 +597,12 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
 
   /** Called once no request is in flight any more (see `close()`). */
   let idle: (() => void) | undefined;
+  /** The ends of producers whose stream was cancelled (the client left, or `close()` cut it). */
+  const windups = new Set<Promise<void>>();
+  const windingUp = (cancelled: Promise<void>): void => {
+    windups.add(cancelled);
+    void cancelled.finally(() => windups.delete(cancelled));
+  };
 
   function finished(): void {
     inflight--;
@@ -657,7 +663,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     // A closed connection ends the request, even while the cancelling waits for a producer that
     // is not at a `yield` (it stops when it next yields).
     res.once('close', end);
-    pipeStream(stream, res).then(end, (error: unknown) => {
+    pipeStream(stream, res, windingUp).then(end, (error: unknown) => {
       try {
         ctx.log.error({ err: error }, 'the streamed answer failed: the connection was cut');
       } catch {
@@ -752,10 +758,22 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
           // wind up over the next turns: their producers are cancelled, their `finally` runs,
           // before `close()` resolves and `gracefulShutdown()` exits. A handler that never
           // returns is not waited for beyond a short bound.
+          const started = Date.now();
           const settle = () => {
             idle = undefined;
             clearTimeout(bound);
-            setImmediate(resolve);
+            // After this turn: a cut stream's cancel has begun by then. Its producer (an async
+            // `finally` releasing a lease) is waited for within what is left of the bound.
+            setImmediate(() => {
+              const left = WIND_UP_MS - (Date.now() - started);
+              if (windups.size === 0 || left <= 0) return resolve();
+              const limit = setTimeout(resolve, left);
+              limit.unref();
+              void Promise.allSettled([...windups]).then(() => {
+                clearTimeout(limit);
+                resolve();
+              });
+            });
           };
           const bound = setTimeout(settle, WIND_UP_MS);
           bound.unref();

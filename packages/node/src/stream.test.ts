@@ -422,6 +422,35 @@ describe('serve() with http({ stream: true })', () => {
     res.destroy();
   });
 
+  it('close() waits for a cut producer between chunks to finish its own cleanup', async () => {
+    // Prepare: a producer waiting on a timer when it is cut, releasing a lease as it stops
+    const steps: string[] = [];
+    const ticker = http({ method: 'GET', path: '/ticker', stream: true }).handle(() =>
+      (async function* () {
+        try {
+          for (;;) {
+            yield 'tick;';
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        } finally {
+          steps.push('stopping');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          steps.push('lease released');
+        }
+      })(),
+    );
+    const server = await serve({ ticker }, { port: 0, host: '127.0.0.1', announce: false, shutdownTimeoutMs: 120 });
+    const res = await open(`${server.url}/ticker`);
+    await once(res, 'data');
+    res.resume();
+
+    // Act
+    await server.close();
+
+    // Assert
+    expect(steps).toEqual(['stopping', 'lease released']);
+  });
+
   it('close() waits for a stream that ends within the grace, and lets it end cleanly', async () => {
     // Prepare
     const last = gate();

@@ -185,12 +185,18 @@ export type PipeOutcome = 'finished' | 'closed';
  * left) the stream is cancelled, so its producer stops, and the promise resolves `'closed'`.
  * When the stream fails, the writable is destroyed (the client sees the answer cut off, never a
  * complete one) and the promise rejects with the stream's error, for the adapter to log.
+ * `windingUp`, when given, gets the promise that settles once a cancelled producer has stopped
+ * (its `finally` run), for a server that waits for that before it exits.
  *
  * @example
  * res.writeHead(response.status, headers);
  * pipeStream(response.stream, res).catch((error) => ctx.log.error({ err: error }, 'stream failed'));
  */
-export async function pipeStream(stream: ReadableStream<Uint8Array>, sink: StreamSink): Promise<PipeOutcome> {
+export async function pipeStream(
+  stream: ReadableStream<Uint8Array>,
+  sink: StreamSink,
+  windingUp?: (cancelled: Promise<void>) => void,
+): Promise<PipeOutcome> {
   const reader = stream.getReader();
   let closed = sink.destroyed;
   let wake: (() => void) | undefined;
@@ -213,8 +219,9 @@ export async function pipeStream(stream: ReadableStream<Uint8Array>, sink: Strea
       if (!sink.write(bytes)) await drained();
     }
     // Not awaited: a producer waiting on something else (an upstream, a timer) ends when it
-    // wakes, and the caller need not wait for that.
-    reader.cancel(new DOMException('the client closed the connection', 'AbortError')).catch(ignore);
+    // wakes, and the caller need not wait for that; `windingUp` gets the promise of its end.
+    const cancelled = reader.cancel(new DOMException('the client closed the connection', 'AbortError')).catch(ignore);
+    windingUp?.(cancelled);
     return 'closed';
   } catch (error) {
     reader.cancel(error).catch(ignore);
