@@ -25,7 +25,7 @@ import {
   isRequestImpl,
   type RequestImpl,
 } from './http/request.js';
-import { bufferResponse, checkResponse, problemResponse } from './http/response.js';
+import { bufferResponse, checkResponse, problemResponse, withCheckedCoding } from './http/response.js';
 import { untilSettled } from './http/stream.js';
 import { logFailure } from './log.js';
 import { compilePath, type PathPattern } from './path.js';
@@ -272,15 +272,31 @@ function doneStreamed(
   }
   if ((mode & STREAMING) !== 0) {
     close(req);
-    // The invocation lasts until its answer is sent: `ctx.signal` still aborts at the deadline,
-    // so a producer that listens to it can end the stream in time.
-    const stream = untilSettled(response.stream as ReadableStream<Uint8Array>, () => endContext(ctx));
-    return { ...withoutLength(response), stream };
+    const checked = withCheckedCoding(response);
+    if (checked instanceof Promise) {
+      return checked.then(
+        (sent) => sendOn(sent, ctx),
+        (error: unknown) => {
+          response.stream?.cancel().catch(ignore);
+          return fail(error, ctx, req.method, req);
+        },
+      );
+    }
+    return sendOn(checked, ctx);
   }
   return bufferResponse(response).then(
     (whole) => done(req, whole, ctx, mode),
     (error: unknown) => fail(error, ctx, req.method, req),
   );
+}
+
+/**
+ * A streamed answer handed to the adapter. The invocation lasts until it is sent: `ctx.signal`
+ * still aborts at the deadline, so a producer that listens to it can end the stream in time.
+ */
+function sendOn(response: HttpResponse, ctx: Context): HttpResponse {
+  const stream = untilSettled(response.stream as ReadableStream<Uint8Array>, () => endContext(ctx));
+  return { ...withoutLength(response), stream };
 }
 
 const ignore = () => {};

@@ -298,24 +298,38 @@ function streamedWebResponse(response: Response): HttpResponse | Promise<HttpRes
     return { status, headers, cookies, body: undefined };
   }
   // Chunks are checked to be bytes: a `Response` made over a stream of strings reads as text.
-  const streamed: HttpResponse = { status, headers, cookies, body: undefined, stream: byteStream(content) };
-  return fetched ? streamed : withCheckedCoding(streamed);
+  const stream = byteStream(content);
+  if (!fetched) uncheckedCoding.add(stream);
+  return { status, headers, cookies, body: undefined, stream };
 }
 
 /**
- * A streamed response whose gzip or deflate label is checked against its first bytes (see
- * `mislabelled`): a fetched response copied to change its headers (`new Response(upstream.body,
- * upstream)`) keeps the label of content `fetch()` decoded, which no client could read.
+ * The streams of web `Response`s not made by `fetch()`, whose content coding label is checked
+ * against their first bytes before they are sent (see `withCheckedCoding`).
  */
-function withCheckedCoding(response: HttpResponse): HttpResponse | Promise<HttpResponse> {
-  const coding = response.headers['content-encoding']?.trim().toLowerCase();
+const uncheckedCoding = new WeakSet<ReadableStream<Uint8Array>>();
+
+/**
+ * A streamed response about to be sent, its gzip, deflate or br label checked against its first
+ * bytes (see `mislabelled`): a fetched response copied to change its headers
+ * (`new Response(upstream.body, upstream)`) keeps the label of content `fetch()` decoded, which
+ * no client could read. Done as the answer is sent, not when it is made: a HEAD answer, a 204 or
+ * an answer a middleware replaced never starts the producer.
+ *
+ * @example
+ * const sent = await withCheckedCoding(response); // no content-encoding on plain bytes
+ */
+export function withCheckedCoding(response: HttpResponse): HttpResponse | Promise<HttpResponse> {
   const stream = response.stream;
-  if (stream === undefined || (coding !== 'gzip' && coding !== 'x-gzip' && coding !== 'deflate')) return response;
+  if (stream === undefined || !uncheckedCoding.has(stream)) return response;
+  uncheckedCoding.delete(stream);
+  const coding = response.headers['content-encoding']?.trim().toLowerCase();
+  if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== 'deflate' && coding !== 'br') return response;
   const reader = stream.getReader();
   return reader.read().then((first) => {
     const headers = { ...response.headers };
     // Two bytes tell; a shorter first chunk is taken at its word.
-    if (!first.done && first.value.byteLength >= 2 && mislabelled(coding, first.value)) {
+    if (!first.done && first.value.byteLength >= 2 && mislabelled(coding, first.value, false)) {
       delete headers['content-encoding'];
     }
     return { ...response, headers, stream: resumed(first, reader) };
@@ -481,18 +495,38 @@ function decodedByFetch(codings: string): boolean {
 }
 
 /**
- * Whether a single gzip or deflate label is on bytes that are not such data: gzip starts with
- * `1f 8b`, zlib (HTTP's deflate) with a header whose two bytes are a multiple of 31. Other codings
- * (br has no signature) are taken at their word.
+ * Whether a single gzip, deflate or br label is on bytes that are not such data: gzip starts with
+ * `1f 8b`, zlib (HTTP's deflate) with a header whose two bytes are a multiple of 31, and br, which
+ * has no signature, is tried: its first bytes must decode (`whole` when `bytes` are all there
+ * is, else a prefix of more to come). Other codings are taken at their word.
  */
-function mislabelled(coding: string, bytes: Uint8Array): boolean {
+function mislabelled(coding: string, bytes: Uint8Array, whole = true): boolean {
   if (bytes.byteLength === 0) return false;
   if (coding === 'gzip' || coding === 'x-gzip') return bytes[0] !== 0x1f || bytes[1] !== 0x8b;
   if (coding === 'deflate') {
     const cmf = bytes[0] as number;
     return (cmf & 0x0f) !== 8 || ((cmf << 8) | (bytes[1] ?? 0)) % 31 !== 0;
   }
+  if (coding === 'br') return !brotliPrefix(bytes.subarray(0, BROTLI_PROBE), whole && bytes.byteLength <= BROTLI_PROBE);
   return false;
+}
+
+/** How many leading bytes of a br body are tried: enough to fail on text, little to decode. */
+const BROTLI_PROBE = 512;
+
+/** Whether `bytes` begin brotli data (are all of it, when `whole`). */
+function brotliPrefix(bytes: Uint8Array, whole: boolean): boolean {
+  const zlib = process.getBuiltinModule('node:zlib');
+  try {
+    zlib.brotliDecompressSync(bytes, {
+      finishFlush: whole ? zlib.constants.BROTLI_OPERATION_FINISH : zlib.constants.BROTLI_OPERATION_FLUSH,
+      maxOutputLength: 1 << 24,
+    });
+    return true;
+  } catch (error) {
+    // Output past the cap is real brotli that decodes to a lot.
+    return error instanceof RangeError;
+  }
 }
 
 /**

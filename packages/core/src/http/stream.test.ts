@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { http } from '../builders.js';
@@ -424,6 +424,77 @@ describe('http({ stream: true })', () => {
     } finally {
       upstream.close();
     }
+  });
+
+  it('drops a br label that a copied fetch() response keeps on content fetch() decoded, streamed or not', async () => {
+    const upstream = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'br' });
+      res.end(brotliCompressSync('hello br world'));
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`;
+    const copy = async () => {
+      const fetched = await fetch(url);
+      return new Response(fetched.body, { status: fetched.status, headers: fetched.headers });
+    };
+    try {
+      const live = await streamed(http({ path: '/events', stream: true }).handle(copy));
+      expect(live.headers['content-encoding']).toBeUndefined();
+      expect(await readAll(live.stream)).toBe('hello br world');
+      const read = await whole(http({ path: '/events' }).handle(copy));
+      expect(read.headers['content-encoding']).toBeUndefined();
+      expect(read.body).toBe('hello br world');
+
+      // Real brotli keeps its label.
+      const real = http({ path: '/events', stream: true }).handle(
+        () =>
+          new Response(new Blob([brotliCompressSync('squeezed '.repeat(200))]).stream(), {
+            headers: { 'content-encoding': 'br' },
+          }),
+      );
+      const kept = await streamed(real);
+      expect(kept.headers['content-encoding']).toBe('br');
+      expect(brotliDecompressSync(Buffer.from(await new Response(kept.stream).arrayBuffer())).toString()).toBe(
+        'squeezed '.repeat(200),
+      );
+    } finally {
+      upstream.close();
+    }
+  });
+
+  it('never starts the producer of a labelled Response for a HEAD answer or one a timeout() replaced', async () => {
+    const pulls: string[] = [];
+    const cancelled: string[] = [];
+    const labelled = (name: string, stall: boolean) =>
+      new Response(
+        new ReadableStream<Uint8Array>(
+          {
+            pull(controller) {
+              pulls.push(name);
+              if (!stall) controller.enqueue(gzipSync('x'));
+              return stall ? new Promise(() => {}) : undefined;
+            },
+            cancel() {
+              cancelled.push(name);
+            },
+          },
+          { highWaterMark: 0 },
+        ),
+        { headers: { 'content-encoding': 'gzip' } },
+      );
+    const head = http({ method: ['GET', 'HEAD'], path: '/events', stream: true }).handle(() => labelled('head', true));
+    expect((await streamed(head, 'HEAD')).status).toBe(200);
+    const late = http({ path: '/events', stream: true })
+      .use(timeout({ ms: 20 }))
+      .handle(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return labelled('late', true);
+      });
+    expect((await streamed(late)).status).toBe(504);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(pulls).toEqual([]);
+    expect(cancelled.sort()).toEqual(['head', 'late']);
   });
 
   it('is refused when the option is not a boolean', () => {
