@@ -258,6 +258,23 @@ export function dropProduced(req: RequestImpl, kept: ReadableStream<Uint8Array> 
   if (stream !== kept) stream.cancel().catch(ignore);
 }
 
+/**
+ * The stream the handler of `req` answered with, when the answer carries another one (`kept`), no
+ * longer tracked: the caller releases it once that answer is sent.
+ *
+ * @example
+ * const replaced = takeProduced(req, response.stream);
+ */
+export function takeProduced(
+  req: RequestImpl,
+  kept: ReadableStream<Uint8Array> | undefined,
+): ReadableStream<Uint8Array> | undefined {
+  const stream = produced.get(req);
+  if (stream === undefined) return undefined;
+  produced.delete(req);
+  return stream === kept ? undefined : stream;
+}
+
 /** The answer to a method the definition does not allow: 204 with `Allow` for OPTIONS, else 405. */
 function refuse(method: string, allow: string): HttpResponse | Failure {
   if (method === 'OPTIONS') return { status: 204, headers: { allow }, cookies: [], body: undefined };

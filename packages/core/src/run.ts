@@ -16,7 +16,7 @@ import {
   toHttpError,
 } from './errors.js';
 import { Failure } from './failure.js';
-import { dropProduced, PortableFunction, stepHttp, toResponse } from './function.js';
+import { dropProduced, PortableFunction, stepHttp, takeProduced, toResponse } from './function.js';
 import {
   copyRequest,
   createHttpRequest,
@@ -262,11 +262,17 @@ function doneStreamed(
   ctx: Context,
   mode: number,
 ): HttpResponse | Promise<HttpResponse> {
-  dropProduced(req, response.stream);
+  // The handler's stream when a middleware answered with another (which may read it, as a
+  // transform does): released once that answer is sent, never before.
+  const replaced = takeProduced(req, response.stream);
+  const release = () => {
+    if (replaced !== undefined && !replaced.locked) replaced.cancel().catch(ignore);
+  };
   if (req.method === 'HEAD') {
     endContext(ctx);
     close(req);
     response.stream?.cancel().catch(ignore);
+    release();
     const { stream: _, ...head } = response;
     return withoutLength(head);
   }
@@ -275,18 +281,25 @@ function doneStreamed(
     const checked = withCheckedCoding(response);
     if (checked instanceof Promise) {
       return checked.then(
-        (sent) => sendOn(sent, ctx),
+        (sent) => sendOn(sent, ctx, release),
         (error: unknown) => {
           response.stream?.cancel().catch(ignore);
+          release();
           return fail(error, ctx, req.method, req);
         },
       );
     }
-    return sendOn(checked, ctx);
+    return sendOn(checked, ctx, release);
   }
   return bufferResponse(response).then(
-    (whole) => done(req, whole, ctx, mode),
-    (error: unknown) => fail(error, ctx, req.method, req),
+    (whole) => {
+      release();
+      return done(req, whole, ctx, mode);
+    },
+    (error: unknown) => {
+      release();
+      return fail(error, ctx, req.method, req);
+    },
   );
 }
 
@@ -294,8 +307,11 @@ function doneStreamed(
  * A streamed answer handed to the adapter. The invocation lasts until it is sent: `ctx.signal`
  * still aborts at the deadline, so a producer that listens to it can end the stream in time.
  */
-function sendOn(response: HttpResponse, ctx: Context): HttpResponse {
-  const stream = untilSettled(response.stream as ReadableStream<Uint8Array>, () => endContext(ctx));
+function sendOn(response: HttpResponse, ctx: Context, release: () => void): HttpResponse {
+  const stream = untilSettled(response.stream as ReadableStream<Uint8Array>, () => {
+    endContext(ctx);
+    release();
+  });
   return { ...withoutLength(response), stream };
 }
 

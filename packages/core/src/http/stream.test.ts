@@ -240,6 +240,30 @@ describe('http({ stream: true })', () => {
     expect(await readAll(response.stream)).toBe('data: 1\n\n');
   });
 
+  it('sends the transform a middleware makes of the stream of the handler, which reads it as it is sent', async () => {
+    const upper = createMiddleware({
+      name: 'upper',
+      kinds: ['http'],
+      handle: async (_req, _ctx, next) => {
+        const response = await next();
+        const source = response.stream;
+        if (source === undefined) return response;
+        const shouted = async function* () {
+          for await (const chunk of source) yield new TextDecoder().decode(chunk).toUpperCase();
+        };
+        return { ...response, stream: iterableStream(shouted()) };
+      },
+    });
+    const fn = http({ path: '/events', stream: true })
+      .use(upper)
+      .handle(async function* () {
+        yield 'a';
+        yield 'b';
+      });
+    expect(await readAll((await streamed(fn)).stream)).toBe('AB');
+    expect((await whole(fn)).body).toEqual(new TextEncoder().encode('AB'));
+  });
+
   it('sends on a stream a middleware answers with', async () => {
     const cached = createMiddleware({
       name: 'cached',
