@@ -85,8 +85,8 @@ describe('loadInvoker() results', () => {
     expect(result).toMatchObject({ status: 200, body: 'data: a\n\ndata: b\n\n' });
   });
 
-  it('gives bytes that are not UTF-8 as base64, and fails with a stream that fails', async () => {
-    const bytes = http({ method: 'GET', path: '/bin' }).handle(() => new Uint8Array([0xff, 0x00, 0x01]));
+  it('gives bytes of a type that is not text as base64, exactly, and fails with a stream that fails', async () => {
+    const bytes = http({ method: 'GET', path: '/bin' }).handle(() => new Uint8Array([0xef, 0xbb, 0xbf, 0x41]));
     const failing = http({ method: 'GET', path: '/events', stream: true }).handle(async function* () {
       yield 'half';
       throw new Error('producer failed');
@@ -94,8 +94,8 @@ describe('loadInvoker() results', () => {
     const run = await loadInvoker('azure');
     expect(await run(bytes, { method: 'GET', url: '/api/bin' })).toMatchObject({
       status: 200,
-      body: '/wAB',
-      bodyEncoding: 'base64',
+      body: '77u/QQ==',
+      isBase64Encoded: true,
     });
     await expect(run(failing, { method: 'GET', url: '/api/events' })).rejects.toThrow('producer failed');
   });

@@ -164,16 +164,28 @@ export function loadInvoker(cloud: RawCloud): Promise<RawInvoker> {
   return pending;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** Media types printed as text (the rest as base64), as for `--cloud node`. */
+const TEXTUAL = /^text\/|[/+]json|[/+]xml\b|javascript|urlencoded|ndjson/i;
+
+/** The `content-type` of a result's headers (a plain object or web `Headers`), any case. */
+function contentTypeOf(headers: unknown): string {
+  if (headers instanceof Headers) return headers.get('content-type') ?? '';
+  if (!isObject(headers)) return '';
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (name.toLowerCase() === 'content-type' && typeof value === 'string') return value;
+  }
+  return '';
+}
 
 /**
  * A raw invocation's result as JSON can show it: a body the platform would read (an Azure
- * `HttpResponseInit` streaming its content, or holding bytes) is read whole and given as text,
- * or as base64 with `bodyEncoding: 'base64'` when it is not UTF-8. A stream that fails rejects,
- * as the invocation would have failed on the platform.
+ * `HttpResponseInit` streaming its content, or holding bytes) is read whole and given as text
+ * when its content type is textual, else as base64 with `isBase64Encoded: true`, as `--cloud node`
+ * prints bytes. A stream that fails rejects, as the invocation would have failed on the platform.
  *
  * @example
- * await printable({ status: 200, body: new Uint8Array([104, 105]) }); // { status: 200, body: 'hi' }
+ * await printable({ status: 200, headers: { 'content-type': 'text/plain' }, body: new Uint8Array([104, 105]) }); // body 'hi'
  */
 export async function printable(result: unknown): Promise<unknown> {
   if (!isObject(result)) return result;
@@ -182,11 +194,8 @@ export async function printable(result: unknown): Promise<unknown> {
   if (body instanceof ReadableStream) bytes = new Uint8Array(await new Response(body).arrayBuffer());
   else if (body instanceof Uint8Array) bytes = body;
   else return result;
-  try {
-    return { ...result, body: strictUtf8.decode(bytes) };
-  } catch {
-    return { ...result, body: Buffer.from(bytes).toString('base64'), bodyEncoding: 'base64' };
-  }
+  if (TEXTUAL.test(contentTypeOf(result.headers))) return { ...result, body: Buffer.from(bytes).toString('utf8') };
+  return { ...result, body: Buffer.from(bytes).toString('base64'), isBase64Encoded: true };
 }
 
 /**
