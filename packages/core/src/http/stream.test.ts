@@ -367,6 +367,22 @@ describe('http({ stream: true })', () => {
     expect(readables.map((readable) => readable.destroyed)).toEqual([true, true, true]);
   });
 
+  it('leaves the destroy() of an iterable that is no Node.js stream alone when a client leaves', async () => {
+    const hub = {
+      destroyed: false,
+      destroy() {
+        this.destroyed = true;
+      },
+      async *[Symbol.asyncIterator]() {
+        yield 'shared';
+      },
+    };
+    await iterableStream(hub).cancel();
+    const readable = Readable.from(['own']);
+    await iterableStream(readable).cancel();
+    expect([hub.destroyed, readable.destroyed]).toEqual([false, true]);
+  });
+
   it('cancels the stream of an answer a middleware dropped: by failing after next(), or past timeout()', async () => {
     const cancelled: string[] = [];
     const producer = (name: string) =>

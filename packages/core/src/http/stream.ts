@@ -22,6 +22,16 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
   );
 }
 
+/**
+ * Whether an iterable is a Node.js stream (`pipe` and `destroy`, as `Readable` and the streams of
+ * `readable-stream` have), which cancelling destroys; any other iterable's `destroy` may mean
+ * something else (a hub shared by many readers) and is left alone.
+ */
+function isNodeStream(value: object): value is { destroy(): unknown } {
+  const stream = value as { destroy?: unknown; pipe?: unknown };
+  return typeof stream.destroy === 'function' && typeof stream.pipe === 'function';
+}
+
 /** A chunk as bytes: strings as UTF-8, any view of bytes as they are; anything else a `TypeError`. */
 function chunkBytes(chunk: unknown): Uint8Array {
   if (typeof chunk === 'string') return utf8(chunk);
@@ -63,8 +73,7 @@ export function iterableStream(iterable: AsyncIterable<unknown>): ReadableStream
         // Also when nothing was read yet: a generator that never started just finishes, and a
         // Node.js stream (whose iterator, not yet started, would leave it open) is destroyed,
         // its file or socket released.
-        const destroy = (iterable as { destroy?: unknown }).destroy;
-        if (typeof destroy === 'function') destroy.call(iterable);
+        if (isNodeStream(iterable)) iterable.destroy();
         iterator ??= iterable[Symbol.asyncIterator]();
         await iterator.return?.(reason);
       },
