@@ -275,6 +275,17 @@ describe('skyport invoke in a child process', () => {
     expect(stderr).toContain('"functionName":"report","scheduledTime":"2024-05-01T03:00:00.000Z","msg":"report ran"');
   });
 
+  it('invoke: a handler that never settles and keeps nothing running exits 1, saying so', async () => {
+    const { code, stdout, stderr } = await run(
+      ['--import', 'tsx'],
+      ['invoke', `${here('./__fixtures__/stuck.ts')}#stuck`, '--event', '-'],
+      '{"body":{"job":1}}',
+    );
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('skyport: the function never completed');
+  });
+
   it('runs the sample "skyport events gcp queue" prints through --cloud gcp', async () => {
     // Act
     const sample = await run(['--import', 'tsx'], ['events', 'gcp', 'queue']);
