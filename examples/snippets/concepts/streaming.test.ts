@@ -1,6 +1,6 @@
 /**
  * docs/concepts.md, "Streaming answers": a function that streams server-sent events, and how a
- * test reads its answer whole.
+ * test reads its answer, whole or event by event.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { http } from '@skyport/core';
@@ -26,5 +26,14 @@ describe('streaming answers', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/event-stream');
     expect(res.body).toBe('data: 3\n\ndata: 2\n\ndata: 1\n\ndata: liftoff\n\n');
+  });
+
+  it('reads event by event with { stream: true }, and stops the producer by cancelling', async () => {
+    const res = await invoke(countdown, httpRequest({ path: '/countdown' }), { stream: true });
+    const reader = (res.stream as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe('data: 3\n\n');
+    await reader.cancel(); // a client that leaves
+    expect(res.body).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import {
   type HttpRequestInit,
   type HttpResponse,
   type Kind,
+  respond,
   runBatch,
   runHttp,
   SkyportError,
@@ -31,6 +32,12 @@ export interface InvokeOptions extends Omit<FakeContextOptions, 'kind' | 'extra'
   readonly extra?: Readonly<Record<string, unknown>> | undefined;
   /** The batch mode (default: what the function kind implies). */
   readonly mode?: BatchMode | undefined;
+  /**
+   * Take the answer of an `http({ stream: true })` function as a streaming runtime does: its
+   * content as it is produced, in `stream` (`body` and `text` are then undefined), to read chunk
+   * by chunk or to cancel as a client that leaves. Without it, the content is read whole.
+   */
+  readonly stream?: boolean | undefined;
 }
 
 /** The response of an http invocation, with the body decoded for assertions. */
@@ -48,6 +55,8 @@ export interface InvokeHttpResult {
   readonly text: string | undefined;
   /** The normalised response the adapter would have written. */
   readonly response: HttpResponse;
+  /** The content as it is produced, with `{ stream: true }`, of an answer streamed by its function. */
+  readonly stream?: ReadableStream<Uint8Array> | undefined;
 }
 
 /** The outcome of a message / event invocation. */
@@ -214,13 +223,17 @@ export async function invoke(
     check('http', input);
     const request = input as HttpRequestInit | HttpRequestOptions;
     const init = isInit(request) ? request : httpRequest(request);
-    const response = await runHttp(fn as SkyportFunction<'http'>, init, ctx);
+    const response =
+      options.stream === true
+        ? await respond(fn as SkyportFunction<'http'>, init, ctx, true)
+        : await runHttp(fn as SkyportFunction<'http'>, init, ctx);
     return {
       status: response.status,
       headers: response.headers,
       cookies: response.cookies,
       ...decode(response),
       response,
+      ...(response.stream === undefined ? {} : { stream: response.stream }),
     };
   }
   const events: unknown[] = Array.isArray(input) ? input : [input];
