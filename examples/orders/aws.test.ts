@@ -92,7 +92,33 @@ describe('a Lambda bundle with logger()', () => {
 describe('orders Lambda bundle', () => {
   it('bundles every entry point into one ESM file', () => {
     expect(size).toBeGreaterThan(0);
-    expect(Object.keys(bundle).sort()).toEqual(['api', 'fulfilOrder', 'nightlyReport', 'receiptUploaded']);
+    expect(Object.keys(bundle).sort()).toEqual([
+      'api',
+      'fulfilOrder',
+      'nightlyReport',
+      'ordersExport',
+      'receiptUploaded',
+    ]);
+  });
+
+  it('answers the streaming export whole where no Lambda streaming runtime is (a local run)', async () => {
+    const post = apiGatewayV2({
+      method: 'POST',
+      path: '/orders',
+      body: { customer: 'ada@example.com', lines: [{ sku: 'book', qty: 1, unitPrice: 3 }] },
+    });
+    await bundle.api?.(post, lambdaContext({ awsRequestId: 'req-e1' }));
+    const exported = (await bundle.ordersExport?.(
+      apiGatewayV2({ path: '/orders/export' }),
+      lambdaContext({ awsRequestId: 'req-e2' }),
+    )) as { statusCode: number; headers: Record<string, string>; body: string };
+    expect(exported.statusCode).toBe(200);
+    expect(exported.headers['content-type']).toBe('application/x-ndjson');
+    const lines = exported.body
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { customer: string });
+    expect(lines.at(-1)?.customer).toBe('ada@example.com');
   });
 
   it('creates an order from an HTTP API v2 POST and fulfils it from an SQS batch', async () => {

@@ -2,10 +2,11 @@
  * AWS Lambda entry points of the orders service: one handler per function, no business logic.
  * Deploy `api` behind an HTTP API (payload format 2.0), `fulfilOrder` on the `orders` SQS queue
  * with `ReportBatchItemFailures`, `receiptUploaded` on the receipts bucket's `ObjectCreated`
- * notifications, and `nightlyReport` on an EventBridge schedule `cron(0 3 * * ? *)`.
+ * notifications, `nightlyReport` on an EventBridge schedule `cron(0 3 * * ? *)`, and
+ * `ordersExport` behind a Function URL with `InvokeMode: RESPONSE_STREAM`.
  */
 import { toLambda } from '@skyport/aws';
-import { functions } from './src/functions.js';
+import { exportOrders, functions } from './src/functions.js';
 
 /** `GET/POST /orders`, `GET/DELETE /orders/{id}` behind API Gateway, a Function URL or an ALB. */
 export const api = toLambda(functions.api);
@@ -18,3 +19,9 @@ export const receiptUploaded = toLambda(functions.receiptUploaded);
 
 /** The nightly EventBridge schedule. */
 export const nightlyReport = toLambda(functions.nightlyReport);
+
+/**
+ * `GET /orders/export` on its own, sent as it is read through Lambda response streaming (a
+ * Function URL with `InvokeMode: RESPONSE_STREAM`); through `api` the same export is sent whole.
+ */
+export const ordersExport = toLambda(exportOrders, { stream: true });
