@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, expectTypeOf, it } from 'vitest';
@@ -680,6 +680,36 @@ describe('pipeStream', () => {
       await once(res, 'data');
       res.destroy();
       expect(await server.outcome()).toBe('closed');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('resets the connection of an HTTP/1.0 client when the stream fails: no answer that looks complete', async () => {
+    const server = await serving(
+      () =>
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            controller.enqueue(new TextEncoder().encode('half'));
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            controller.error(new Error('producer failed'));
+          },
+        }),
+    );
+    try {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.write('GET / HTTP/1.0\r\nHost: test\r\n\r\n');
+      let received = '';
+      socket.on('data', (data: Buffer) => {
+        received += data.toString();
+      });
+      const how = await new Promise<string>((resolve) => {
+        socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+        socket.on('end', () => resolve('end'));
+      });
+      expect(received).toContain('half');
+      expect(how).toBe('ECONNRESET');
+      expect(await server.outcome()).toBe('failed: producer failed');
     } finally {
       server.close();
     }

@@ -192,14 +192,17 @@ export type PipeOutcome = 'finished' | 'closed';
  * Writes a web byte stream to a Node.js writable (a server response) as it is produced, waiting
  * for `drain` when the writable is full, and ends it. When the writable closes first (the client
  * left) the stream is cancelled, so its producer stops, and the promise resolves `'closed'`.
- * When the stream fails, the writable is destroyed (the client sees the answer cut off, never a
- * complete one) and the promise rejects with the stream's error, for the adapter to log.
+ * When the stream fails, the writable is destroyed, its connection reset when it has one (the
+ * client sees the answer cut off, never a complete one, HTTP/1.0 included) and the promise
+ * rejects with the stream's error, for the adapter to log.
  * `windingUp`, when given, gets the promise that settles once a cancelled producer has stopped
  * (its `finally` run), for a server that waits for that before it exits.
  *
  * @example
  * res.writeHead(response.status, headers);
- * pipeStream(response.stream, res).catch((error) => ctx.log.error({ err: error }, 'stream failed'));
+ * if (response.stream !== undefined) {
+ *   pipeStream(response.stream, res).catch((error) => ctx.log.error({ err: error }, 'stream failed'));
+ * }
  */
 export async function pipeStream(
   stream: ReadableStream<Uint8Array>,
@@ -234,6 +237,10 @@ export async function pipeStream(
     return 'closed';
   } catch (error) {
     reader.cancel(error).catch(ignore);
+    // A reset, where the sink is a server response: a plain close ends an HTTP/1.0 answer (no
+    // chunked framing) as a complete one would end.
+    const socket = (sink as { socket?: { resetAndDestroy?: unknown } | null }).socket;
+    if (socket != null && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
     sink.destroy(error instanceof Error ? error : new Error(String(error)));
     throw error;
   } finally {
