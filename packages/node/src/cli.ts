@@ -4,12 +4,13 @@
  */
 import { main } from './cli/main.js';
 
-// A command whose work can never complete (an invoked handler that neither settles nor keeps
-// anything running) would otherwise end with Node's bare exit code 13 and no word.
+const args = process.argv.slice(2);
+// An invoked handler that neither settles nor keeps anything running would otherwise end the
+// command with Node's bare exit code 13 and no word. (Only `invoke` runs a handler to its end.)
 const stalled = () => {
   process.stderr.write('skyport: the function never completed: nothing it started is still running\n');
   process.exit(1);
 };
-process.once('beforeExit', stalled);
-process.exitCode = await main(process.argv.slice(2));
+if (args[0] === 'invoke') process.once('beforeExit', stalled);
+process.exitCode = await main(args);
 process.off('beforeExit', stalled);

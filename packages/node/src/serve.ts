@@ -768,15 +768,14 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
               const left = WIND_UP_MS - (Date.now() - started);
               if (windups.size === 0 || left <= 0) return resolve();
               const limit = setTimeout(resolve, left);
-              limit.unref();
               void Promise.allSettled([...windups]).then(() => {
                 clearTimeout(limit);
                 resolve();
               });
             });
           };
+          // Kept referenced: the process stays up for this short wind-up, then `close()` resolves.
           const bound = setTimeout(settle, WIND_UP_MS);
-          bound.unref();
           if (inflight === 0) settle();
           else idle = settle;
         });

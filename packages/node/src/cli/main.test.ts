@@ -235,6 +235,25 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
     expect(await server.exited).toBe(0);
   }, 20_000);
 
+  it('skyport serve: stops and exits 0 past the grace when a handler never returns', async () => {
+    // Prepare
+    const server = await startGroup(['serve', here('./__fixtures__/hang.ts'), '--shutdown-timeout', '300']);
+    const pending = fetch(`${server.url}/hang`).then(
+      (res) => res.status,
+      () => 'cut off',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // Act
+    server.interrupt();
+
+    // Assert
+    expect(await server.exited).toBe(0);
+    expect(await pending).toBe('cut off');
+    expect(server.stderr()).toContain('stopped');
+    expect(server.stderr()).not.toContain('never completed');
+  }, 15_000);
+
   it('skyport serve: a deliberate second Ctrl+C exits at once with 1', async () => {
     // Prepare
     const server = await startGroup(['serve', slow]);
