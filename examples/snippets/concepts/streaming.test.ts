@@ -33,7 +33,7 @@ describe('streaming answers', () => {
     const reader = (res.stream as ReadableStream<Uint8Array>).getReader();
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toBe('data: 3\n\n');
-    await reader.cancel(); // a client that leaves
+    await reader.cancel(); // a client that leaves: ctx.signal aborts, the generator stops
     expect(res.body).toBeUndefined();
   });
 });

@@ -290,15 +290,18 @@ export interface HttpResponseInit<TBody = unknown> {
    * An object (JSON), a string, bytes, a web body (`Response`, `ReadableStream`, `Blob`,
    * `FormData`, `URLSearchParams`) or an async iterable of strings or bytes (an async generator,
    * a Node.js `Readable`), or nothing. Web bodies and iterables are never checked by a
-   * `response` schema; they are read whole, unless the function is defined with `stream: true`.
+   * `response` schema; they are read whole, unless the function is defined with `stream: true`
+   * (then a `Response`, a `ReadableStream` or an iterable is sent as it is produced; a `Blob` or
+   * form data, in memory already, is sent whole).
    */
   body?: TBody | string | Uint8Array | WebBody | undefined;
 }
 
 /**
  * A body whose content the platform reads: a web body, or an async iterable of strings or bytes
- * (an async generator, a Node.js `Readable`). Sent as it is produced by a function defined with
- * `stream: true` where the runtime can, read whole otherwise.
+ * (an async generator, a Node.js `Readable`). A `Response`, a `ReadableStream` or an iterable is
+ * sent as it is produced by a function defined with `stream: true` where the runtime can; the
+ * rest, and everything elsewhere, is read whole.
  */
 export type WebBody =
   | Response
@@ -336,8 +339,8 @@ export interface HttpResponse {
   readonly body: string | Uint8Array | undefined;
   /**
    * The content as it is produced, for a function defined with `stream: true` that answered
-   * with a stream (`body` is then `undefined`). Adapters that can send it as it comes do so;
-   * the others (and `runHttp`) read it whole into `body`.
+   * with a stream (`body` is then `undefined`). Only adapters that pass `streaming` to `respond`
+   * receive it; for the others (and `runHttp`) core reads it whole into `body`.
    */
   readonly stream?: ReadableStream<Uint8Array> | undefined;
 }
@@ -674,6 +677,7 @@ export type TypedHttpResult<TResponse> = unknown extends TResponse
       | Blob
       | FormData
       | URLSearchParams
+      | AsyncIterable<string | Uint8Array>
       | undefined
       // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing answers 204
       | void;

@@ -3,8 +3,10 @@
  * parsing, middleware, validation, error rendering and batch semantics), with a fake context.
  */
 import {
+  abortContext,
   type BatchFailure,
   type BatchMode,
+  type Context,
   decodeText,
   type EventOf,
   type HttpRequestInit,
@@ -35,7 +37,8 @@ export interface InvokeOptions extends Omit<FakeContextOptions, 'kind' | 'extra'
   /**
    * Take the answer of an `http({ stream: true })` function as a streaming runtime does: its
    * content as it is produced, in `stream` (`body` and `text` are then undefined), to read chunk
-   * by chunk or to cancel as a client that leaves. Without it, the content is read whole.
+   * by chunk or to cancel as a client that leaves (which also aborts `ctx.signal`). Without it,
+   * the content is read whole.
    */
   readonly stream?: boolean | undefined;
 }
@@ -171,6 +174,28 @@ function decode(response: HttpResponse): Pick<InvokeHttpResult, 'body' | 'text'>
   return { body, text };
 }
 
+/**
+ * A streamed answer's content as a test reads it: cancelling it is a client that leaves, as on
+ * `serve()` and Cloud Run, so `ctx.signal` aborts too.
+ */
+function leaving(stream: ReadableStream<Uint8Array>, ctx: Context): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await reader.read();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      cancel(reason) {
+        abortContext(ctx, new DOMException('the client closed the connection', 'AbortError'));
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 function idOf(kind: Kind, event: unknown, index: number): string {
   const e = event as Record<string, unknown>;
   if (kind === 'storage') return String(e.key);
@@ -233,7 +258,7 @@ export async function invoke(
       cookies: response.cookies,
       ...decode(response),
       response,
-      ...(response.stream === undefined ? {} : { stream: response.stream }),
+      ...(response.stream === undefined ? {} : { stream: leaving(response.stream, ctx) }),
     };
   }
   const events: unknown[] = Array.isArray(input) ? input : [input];

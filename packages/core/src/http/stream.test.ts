@@ -580,6 +580,10 @@ describe('a function without stream: true', () => {
       yield 'a';
     });
     expectTypeOf(fn).toEqualTypeOf<SkyportFunction<'http'>>();
+    // With a response schema too, as a generator returned on its own or as the body.
+    http({ path: '/events', stream: true, response: z.string() }).handle(async function* () {
+      yield 'a';
+    });
     const Shape = z.object({ id: z.string() });
     http({ path: '/events', response: Shape }).handle(() => ({ status: 200, body: Readable.from(['a']) }));
     // @ts-expect-error an iterable of numbers is no body
