@@ -16,7 +16,7 @@ import {
 import { isPayloadEvent } from './events.js';
 import { Failure } from './failure.js';
 import { DEFAULT_BODY_LIMIT, deferredFailure, isRequestImpl, type RequestImpl } from './http/request.js';
-import { isHttpResponse, isResponseInit, normalizeResponse } from './http/response.js';
+import { isHttpResponse, isResponseInit, normalizeResponse, withCheckedCoding } from './http/response.js';
 import { isAsyncIterable } from './http/stream.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
 import { compilePath, type PathPattern } from './path.js';
@@ -228,13 +228,19 @@ function tracked(
   result: unknown,
   finish: (result: unknown) => HttpResponse | Promise<HttpResponse>,
 ): HttpResponse | Promise<HttpResponse> {
-  const track = (response: HttpResponse): HttpResponse => {
+  const track = (response: HttpResponse): HttpResponse | Promise<HttpResponse> => {
     const stream = response.stream;
     if (stream === undefined) return response;
     // Answered already (past `timeout()`): nothing will send it.
-    if (req[answered]) stream.cancel().catch(ignore);
-    else produced.set(req, stream);
-    return response;
+    if (req[answered]) {
+      stream.cancel().catch(ignore);
+      return response;
+    }
+    produced.set(req, stream);
+    // A content coding label is checked against the first bytes here, inside the middleware, so
+    // `timeout()` bounds that wait too; a HEAD answer never starts the producer.
+    if (req.method === 'HEAD') return response;
+    return withCheckedCoding(response, (rest) => produced.set(req, rest));
   };
   const settle = (value: unknown) => {
     const out = finish(value);

@@ -319,20 +319,28 @@ const uncheckedCoding = new WeakSet<ReadableStream<Uint8Array>>();
  * @example
  * const sent = await withCheckedCoding(response); // no content-encoding on plain bytes
  */
-export function withCheckedCoding(response: HttpResponse): HttpResponse | Promise<HttpResponse> {
+export function withCheckedCoding(
+  response: HttpResponse,
+  resuming?: (stream: ReadableStream<Uint8Array>) => void,
+): HttpResponse | Promise<HttpResponse> {
   const stream = response.stream;
   if (stream === undefined || !uncheckedCoding.has(stream)) return response;
   uncheckedCoding.delete(stream);
   const coding = response.headers['content-encoding']?.trim().toLowerCase();
   if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== 'deflate' && coding !== 'br') return response;
   const reader = stream.getReader();
-  return reader.read().then((first) => {
+  const first = reader.read();
+  // The stream that will be sent exists before its first bytes do: whoever may have to cancel
+  // the answer while they are awaited (`timeout()`) gets it at once.
+  const rest = resumed(first, reader);
+  resuming?.(rest);
+  return first.then((read) => {
     const headers = { ...response.headers };
     // Two bytes tell; a shorter first chunk is taken at its word.
-    if (!first.done && first.value.byteLength >= 2 && mislabelled(coding, first.value, false)) {
+    if (!read.done && read.value.byteLength >= 2 && mislabelled(coding, read.value, false)) {
       delete headers['content-encoding'];
     }
-    return { ...response, headers, stream: resumed(first, reader) };
+    return { ...response, headers, stream: rest };
   });
 }
 
@@ -340,12 +348,15 @@ export function withCheckedCoding(response: HttpResponse): HttpResponse | Promis
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
 
 /** The rest of a stream whose first read is `first`, as a stream again. */
-function resumed(first: ReadResult, reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
-  let pending: ReadResult | undefined = first;
+function resumed(
+  first: Promise<ReadResult>,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  let pending: Promise<ReadResult> | undefined = first;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const next = pending ?? (await reader.read());
+        const next = await (pending ?? reader.read());
         pending = undefined;
         if (next.done) controller.close();
         else controller.enqueue(next.value);
@@ -507,24 +518,41 @@ function mislabelled(coding: string, bytes: Uint8Array, whole = true): boolean {
     const cmf = bytes[0] as number;
     return (cmf & 0x0f) !== 8 || ((cmf << 8) | (bytes[1] ?? 0)) % 31 !== 0;
   }
-  if (coding === 'br') return !brotliPrefix(bytes.subarray(0, BROTLI_PROBE), whole && bytes.byteLength <= BROTLI_PROBE);
+  if (coding === 'br') return plainText(bytes) || !brotliPrefix(whole ? bytes : bytes.subarray(0, BROTLI_PROBE), whole);
   return false;
 }
 
-/** How many leading bytes of a br body are tried: enough to fail on text, little to decode. */
+/** How many leading bytes of a streamed br body are tried: enough to fail on text, little to decode. */
 const BROTLI_PROBE = 512;
 
-/** Whether `bytes` begin brotli data (are all of it, when `whole`). */
+/**
+ * Whether bytes read as plain text: 16 or more, every one printable ASCII or a line break or tab.
+ * Compressed data is as good as never so (each byte is one of 98 in 256, sixteen times running).
+ */
+function plainText(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < 16) return false;
+  const end = Math.min(bytes.byteLength, BROTLI_PROBE);
+  for (let i = 0; i < end; i++) {
+    const byte = bytes[i] as number;
+    if ((byte < 0x20 || byte > 0x7e) && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether `bytes` begin brotli data (are all of it, when `whole`). The output is capped small:
+ * decoding that passes the cap is brotli all the same, and a small body that inflates to
+ * gigabytes costs no more than the cap.
+ */
 function brotliPrefix(bytes: Uint8Array, whole: boolean): boolean {
   const zlib = process.getBuiltinModule('node:zlib');
   try {
     zlib.brotliDecompressSync(bytes, {
       finishFlush: whole ? zlib.constants.BROTLI_OPERATION_FINISH : zlib.constants.BROTLI_OPERATION_FLUSH,
-      maxOutputLength: 1 << 24,
+      maxOutputLength: 64 * 1024,
     });
     return true;
   } catch (error) {
-    // Output past the cap is real brotli that decodes to a lot.
     return error instanceof RangeError;
   }
 }

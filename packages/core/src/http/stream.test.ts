@@ -467,9 +467,14 @@ describe('http({ stream: true })', () => {
   });
 
   it('drops a br label that a copied fetch() response keeps on content fetch() decoded, streamed or not', async () => {
-    const upstream = createServer((_req, res) => {
+    const texts: Record<string, string> = {
+      '/': 'hello br world',
+      // A text that a decoder takes for the start of brotli data.
+      '/lorem': 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(20),
+    };
+    const upstream = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'br' });
-      res.end(brotliCompressSync('hello br world'));
+      res.end(brotliCompressSync(texts[req.url ?? '/'] ?? ''));
     });
     upstream.listen(0, '127.0.0.1');
     await once(upstream, 'listening');
@@ -485,6 +490,14 @@ describe('http({ stream: true })', () => {
       const read = await whole(http({ path: '/events' }).handle(copy));
       expect(read.headers['content-encoding']).toBeUndefined();
       expect(read.body).toBe('hello br world');
+      const copyLorem = async () => {
+        const fetched = await fetch(`${url}lorem`);
+        return new Response(fetched.body, { status: fetched.status, headers: fetched.headers });
+      };
+      const lorem = await streamed(http({ path: '/events', stream: true }).handle(copyLorem));
+      expect(lorem.headers['content-encoding']).toBeUndefined();
+      expect(await readAll(lorem.stream)).toBe(texts['/lorem']);
+      expect((await whole(http({ path: '/events' }).handle(copyLorem))).headers['content-encoding']).toBeUndefined();
 
       // Real brotli keeps its label.
       const real = http({ path: '/events', stream: true }).handle(
@@ -535,6 +548,30 @@ describe('http({ stream: true })', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(pulls).toEqual([]);
     expect(cancelled.sort()).toEqual(['head', 'late']);
+  });
+
+  it('bounds by timeout() the wait for the first bytes a coding label is checked against, and cancels the producer', async () => {
+    let cancelled = false;
+    const fn = http({ path: '/events', stream: true })
+      .use(timeout({ ms: 30 }))
+      .handle(
+        () =>
+          new Response(
+            new ReadableStream<Uint8Array>(
+              {
+                pull: () => new Promise<void>(() => {}),
+                cancel() {
+                  cancelled = true;
+                },
+              },
+              { highWaterMark: 0 },
+            ),
+            { headers: { 'content-encoding': 'gzip' } },
+          ),
+      );
+    expect((await streamed(fn)).status).toBe(504);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cancelled).toBe(true);
   });
 
   it('is refused when the option is not a boolean', () => {
