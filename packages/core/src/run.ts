@@ -231,7 +231,16 @@ function answer(
 ): HttpResponse | Promise<HttpResponse> {
   const response = toResponse(result, (mode & STREAMED) !== 0);
   if (response instanceof Promise) return later(req, response, ctx, false, mode);
-  return done(req, checked ? response : checkResponse(response), ctx, mode);
+  if (checked) return done(req, response, ctx, mode);
+  let sendable: HttpResponse;
+  try {
+    sendable = checkResponse(response);
+  } catch (error) {
+    // A middleware's answer no platform can send (its status, a header): its stream is never read.
+    if (response.stream !== undefined && !response.stream.locked) response.stream.cancel().catch(ignore);
+    throw error;
+  }
+  return done(req, sendable, ctx, mode);
 }
 
 function done(

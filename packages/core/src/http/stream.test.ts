@@ -383,6 +383,42 @@ describe('http({ stream: true })', () => {
     expect([hub.destroyed, readable.destroyed]).toEqual([false, true]);
   });
 
+  it('cancels the stream of a middleware answer refused for a header, and the stream it transformed', async () => {
+    const cancelled: string[] = [];
+    const producer = (name: string) =>
+      new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            controller.enqueue(new TextEncoder().encode(name));
+          },
+          cancel() {
+            cancelled.push(name);
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    const badHeader = (stream: (source: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>) =>
+      createMiddleware({
+        name: 'bad-header',
+        kinds: ['http'],
+        handle: async (_req, _ctx, next) => {
+          const response = await next();
+          const source = response.stream as ReadableStream<Uint8Array>;
+          return { ...response, headers: { 'bad header': 'x' }, stream: stream(source) };
+        },
+      });
+    const own = http({ path: '/events', stream: true })
+      .use(badHeader(() => producer('own')))
+      .handle(() => producer('handler'));
+    const transformed = http({ path: '/events', stream: true })
+      .use(badHeader((source) => source.pipeThrough(new TransformStream())))
+      .handle(() => producer('transformed'));
+    expect((await streamed(own)).status).toBe(500);
+    expect((await streamed(transformed)).status).toBe(500);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(cancelled.sort()).toEqual(['handler', 'own', 'transformed']);
+  });
+
   it('cancels the stream of an answer a middleware dropped: by failing after next(), or past timeout()', async () => {
     const cancelled: string[] = [];
     const producer = (name: string) =>
