@@ -164,8 +164,19 @@ export function loadInvoker(cloud: RawCloud): Promise<RawInvoker> {
   return pending;
 }
 
-/** Media types printed as text (the rest as base64), as for `--cloud node`. */
+/** Media types printed as text (the rest as base64). */
 const TEXTUAL = /^text\/|[/+]json|[/+]xml\b|javascript|urlencoded|ndjson/i;
+
+/**
+ * Whether a byte body of this content type is printed as text (else as base64), on every
+ * `--cloud` alike.
+ *
+ * @example
+ * printedAsText('application/x-ndjson'); // true
+ */
+export function printedAsText(contentType: string): boolean {
+  return TEXTUAL.test(contentType);
+}
 
 /** The `content-type` of a result's headers (a plain object or web `Headers`), any case. */
 function contentTypeOf(headers: unknown): string {
@@ -194,7 +205,7 @@ export async function printable(result: unknown): Promise<unknown> {
   if (body instanceof ReadableStream) bytes = new Uint8Array(await new Response(body).arrayBuffer());
   else if (body instanceof Uint8Array) bytes = body;
   else return result;
-  if (TEXTUAL.test(contentTypeOf(result.headers))) return { ...result, body: Buffer.from(bytes).toString('utf8') };
+  if (printedAsText(contentTypeOf(result.headers))) return { ...result, body: Buffer.from(bytes).toString('utf8') };
   return { ...result, body: Buffer.from(bytes).toString('base64'), isBase64Encoded: true };
 }
 

@@ -4,6 +4,25 @@ import { describe, expect, it } from 'vitest';
 import { invokeOnce } from './invoke.js';
 
 describe('invokeOnce()', () => {
+  it('prints a byte body alike on every cloud: text under a textual type, else exact base64', async () => {
+    const ndjson = http({ method: 'GET', path: '/x' }).handle(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: new TextEncoder().encode('{"a":1}\n'),
+    }));
+    const binary = http({ method: 'GET', path: '/x' }).handle(() => new Uint8Array([0xef, 0xbb, 0xbf, 0x41]));
+    for (const [cloud, event] of [
+      ['node', { method: 'GET', path: '/x' }],
+      ['azure', { method: 'GET', url: '/api/x' }],
+      ['gcp', { method: 'GET', path: '/x' }],
+    ] as const) {
+      const text = (await invokeOnce(ndjson, 'x', event, cloud)).result as Record<string, unknown>;
+      expect([cloud, text.body, text.isBase64Encoded]).toEqual([cloud, '{"a":1}\n', undefined]);
+      const bytes = (await invokeOnce(binary, 'x', event, cloud)).result as Record<string, unknown>;
+      expect([cloud, bytes.body, bytes.isBase64Encoded]).toEqual([cloud, '77u/QQ==', true]);
+    }
+  });
+
   it('names the function after its export on every cloud', async () => {
     // Prepare
     const names: string[] = [];

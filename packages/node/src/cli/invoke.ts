@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createContext, type HttpResponse, type Kind, runBatch, runHttp, type SkyportFunction } from '@skyport/core';
 import { httpInit, portableBatch } from '../events.js';
 import { batchJson } from '../failures.js';
-import { loadInvoker, reportsFailure } from '../raw.js';
+import { loadInvoker, printedAsText, reportsFailure } from '../raw.js';
 import type { AnyFunction, RawCloud } from '../types.js';
 
 /** What an invocation printed and whether it failed. */
@@ -27,8 +27,9 @@ function responseJson(response: HttpResponse): Record<string, unknown> {
   const type = response.headers['content-type'] ?? '';
   const raw = response.body;
   let body: unknown = raw;
+  const textual = printedAsText(type);
   if (raw instanceof Uint8Array) {
-    body = /^text\/|[/+]json/i.test(type) ? Buffer.from(raw).toString('utf8') : Buffer.from(raw).toString('base64');
+    body = textual ? Buffer.from(raw).toString('utf8') : Buffer.from(raw).toString('base64');
   }
   if (typeof body === 'string' && /[/+]json/i.test(type)) {
     try {
@@ -37,7 +38,7 @@ function responseJson(response: HttpResponse): Record<string, unknown> {
       // not JSON after all: printed as text
     }
   }
-  const isBase64 = raw instanceof Uint8Array && !/^text\/|[/+]json/i.test(type);
+  const isBase64 = raw instanceof Uint8Array && !textual;
   return {
     status: response.status,
     headers: response.headers,
