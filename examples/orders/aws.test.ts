@@ -109,11 +109,12 @@ describe('orders Lambda bundle', () => {
     });
     await bundle.api?.(post, lambdaContext({ awsRequestId: 'req-e1' }));
     const exported = (await bundle.ordersExport?.(
-      apiGatewayV2({ path: '/orders/export' }),
+      apiGatewayV2({ path: '/orders/export', headers: { origin: 'https://shop.example' } }),
       lambdaContext({ awsRequestId: 'req-e2' }),
     )) as { statusCode: number; headers: Record<string, string>; body: string };
     expect(exported.statusCode).toBe(200);
     expect(exported.headers['content-type']).toBe('application/x-ndjson');
+    expect(exported.headers['access-control-allow-origin']).toBe('*');
     const lines = exported.body
       .trimEnd()
       .split('\n')

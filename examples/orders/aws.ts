@@ -6,6 +6,7 @@
  * `ordersExport` behind a Function URL with `InvokeMode: RESPONSE_STREAM`.
  */
 import { toLambda } from '@skyport/aws';
+import { cors } from '@skyport/core';
 import { exportOrders, functions } from './src/functions.js';
 
 /** `GET/POST /orders`, `GET/DELETE /orders/{id}` behind API Gateway, a Function URL or an ALB. */
@@ -24,4 +25,4 @@ export const nightlyReport = toLambda(functions.nightlyReport);
  * `GET /orders/export` on its own, sent as it is read through Lambda response streaming (a
  * Function URL with `InvokeMode: RESPONSE_STREAM`); through `api` the same export is sent whole.
  */
-export const ordersExport = toLambda(exportOrders, { stream: true });
+export const ordersExport = toLambda(exportOrders.use(cors()), { stream: true });

@@ -16,6 +16,7 @@ Try it (Ctrl+C stops the server):
   curl -i -X POST ${base}/orders -H 'content-type: application/json' -d '${order}'
   curl -s ${base}/orders
   curl -s ${base}/orders/ord_1
+  curl -sN ${base}/orders/export   # NDJSON, streamed as it is read
   curl -s -X POST ${base}/_skyport/fulfilOrder -H 'content-type: application/json' -d '{"body":{"orderId":"ord_1"}}'
   curl -s -X POST ${base}/_skyport/receiptUploaded -H 'content-type: application/json' -d '{"key":"receipts/ord_1.pdf","size":1024}'
   curl -s -X POST ${base}/_skyport/nightlyReport

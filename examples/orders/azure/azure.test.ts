@@ -10,6 +10,7 @@ interface Call {
 }
 
 const calls = vi.hoisted(() => [] as Call[]);
+const setups = vi.hoisted(() => [] as unknown[]);
 
 vi.mock('@azure/functions', async (importActual) => {
   const actual = await importActual<typeof import('@azure/functions')>();
@@ -27,7 +28,8 @@ vi.mock('@azure/functions', async (importActual) => {
     'timer',
     'cosmosDB',
   ];
-  return { ...actual, app: Object.fromEntries(methods.map((method) => [method, record(method)])) };
+  const app = Object.fromEntries(methods.map((method) => [method, record(method)]));
+  return { ...actual, app: { ...app, setup: (options: unknown) => setups.push(options) } };
 });
 
 const { HttpRequest, InvocationContext } = await vi.importActual<typeof import('@azure/functions')>('@azure/functions');
@@ -58,6 +60,10 @@ function contextFor(call: Call, triggerMetadata?: Record<string, unknown>): Azur
 
 describe('orders on Azure Functions', () => {
   beforeEach(() => useStore(createMemoryStore(() => new Date('2026-01-01T00:00:00Z'))));
+
+  it('turns HTTP streams on, so the export is sent as it is read', () => {
+    expect(setups).toEqual([{ enableHttpStream: true }]);
+  });
 
   it('registers every function with the right trigger and options', () => {
     expect(

@@ -23,7 +23,7 @@ it('serves the orders example, prints its routes and stops on SIGTERM', async ()
     const [, port] = await child.waitFor(/at http:\/\/127\.0\.0\.1:(\d+)\n(?:.*\n){8}/);
     expect(child.stdout().startsWith(announced.replace('PORT', port ?? ''))).toBe(true);
     // Then the example's own block of curl lines to paste.
-    await child.waitFor(/Try it \(Ctrl\+C stops the server\):\n(?:.*\n){9}/);
+    await child.waitFor(/Try it \(Ctrl\+C stops the server\):\n(?:.*\n){10}/);
     expect(child.stdout().slice(announced.replace('PORT', port ?? '').length)).toMatch(
       new RegExp(
         `^\\nTry it \\(Ctrl\\+C stops the server\\):\\n  curl -i -X POST http://127\\.0\\.0\\.1:${port}/orders -H 'content-type: application/json' -d '\\{"customer":"ada@example\\.com",`,
