@@ -406,6 +406,26 @@ describe('timeout()', () => {
     expect(() => timeout({ marginMs: 0, ms: Number.POSITIVE_INFINITY })).not.toThrow();
   });
 
+  it('says which bound gave up: its own ms, or the margin before the deadline', async () => {
+    const reasons: unknown[] = [];
+    const slow = (options: { ms?: number; marginMs?: number }) =>
+      http()
+        .use(timeout(options))
+        .handle(async (_req, c) => {
+          c.signal.addEventListener('abort', () => reasons.push((c.signal.reason as Error).message));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return 'late';
+        });
+    await runHttp(slow({ ms: 20 }), { method: 'GET', path: '/' }, ctx());
+    await runHttp(slow({ ms: 20 }), { method: 'GET', path: '/' }, ctx(10_000));
+    await runHttp(slow({ marginMs: 950 }), { method: 'GET', path: '/' }, ctx(1000));
+    expect(reasons).toEqual([
+      'slow took longer than its 20 ms (timeout({ ms }))',
+      'slow took longer than its 20 ms (timeout({ ms }))',
+      'gave up 950 ms before the deadline of slow',
+    ]);
+  });
+
   it('aborts ctx.signal and answers 504 before the deadline, dropping the late result', async () => {
     let aborted: unknown;
     let finished = false;

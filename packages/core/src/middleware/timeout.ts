@@ -38,12 +38,16 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
   return createMiddleware({
     name: 'timeout',
     async handle(_event, ctx, next) {
-      const budget = Math.min(ctx.remainingTimeMs() - margin, options.ms ?? Number.POSITIVE_INFINITY);
+      const beforeDeadline = ctx.remainingTimeMs() - margin;
+      const ms = options.ms ?? Number.POSITIVE_INFINITY;
+      const budget = Math.min(beforeDeadline, ms);
       if (!Number.isFinite(budget)) return next();
-      const error = () =>
-        new SkyportError('TIMEOUT', `gave up ${margin} ms before the deadline of ${ctx.functionName}`, {
-          kind: ctx.kind,
-        });
+      // Which bound gave up: the function's own budget, or the margin before the platform's deadline.
+      const message =
+        ms <= beforeDeadline
+          ? `${ctx.functionName} took longer than its ${ms} ms (timeout({ ms }))`
+          : `gave up ${margin} ms before the deadline of ${ctx.functionName}`;
+      const error = () => new SkyportError('TIMEOUT', message, { kind: ctx.kind });
       if (budget <= 0) {
         const late = error();
         abortContext(ctx, late);
