@@ -1,6 +1,9 @@
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, expectTypeOf, it } from 'vitest';
@@ -669,6 +672,17 @@ describe('a function without stream: true', () => {
   });
 });
 
+/**
+ * A GET to the local server. A connection the server cuts surfaces on the response; the request
+ * itself is given an error listener so that the cut is never an uncaught error.
+ */
+function request(port: number): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = get(`http://127.0.0.1:${port}/`, resolve);
+    req.on('error', reject);
+  });
+}
+
 describe('pipeStream', () => {
   /** A server whose one route pipes `body()` and reports how the pipe ended. */
   async function serving(body: () => ReadableStream<Uint8Array>) {
@@ -706,7 +720,7 @@ describe('pipeStream', () => {
         ) as ReadableStream<Uint8Array>,
     );
     try {
-      const res = await new Promise<IncomingMessage>((resolve) => get(`http://127.0.0.1:${server.port}/`, resolve));
+      const res = await request(server.port);
       const [first] = (await once(res, 'data')) as [Buffer];
       expect(first.toString()).toBe('first;');
       release();
@@ -733,7 +747,7 @@ describe('pipeStream', () => {
         }),
     );
     try {
-      const res = await new Promise<IncomingMessage>((resolve) => get(`http://127.0.0.1:${server.port}/`, resolve));
+      const res = await request(server.port);
       await once(res, 'data');
       res.destroy();
       expect(await server.outcome()).toBe('closed');
@@ -753,7 +767,7 @@ describe('pipeStream', () => {
       ),
     );
     try {
-      const res = await new Promise<IncomingMessage>((resolve) => get(`http://127.0.0.1:${server.port}/`, resolve));
+      const res = await request(server.port);
       await once(res, 'data');
       res.destroy();
       expect(await server.outcome()).toBe('closed');
@@ -792,6 +806,39 @@ describe('pipeStream', () => {
     }
   });
 
+  it('closes an unframed answer on a socket it cannot reset (a Unix socket), and rejects with the stream error', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'skyport-pipe-')), 'server.sock');
+    let outcome: Promise<unknown> | undefined;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      outcome = pipeStream(
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            controller.enqueue(new TextEncoder().encode('half'));
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            controller.error(new Error('producer failed'));
+          },
+        }),
+        res,
+      ).then(
+        () => 'finished',
+        (error: Error) => `failed: ${error.message}`,
+      );
+    });
+    server.listen(path);
+    await once(server, 'listening');
+    try {
+      const socket = connect(path);
+      socket.on('error', () => undefined);
+      socket.resume();
+      socket.write('GET / HTTP/1.0\r\nHost: test\r\n\r\n');
+      await once(socket, 'close');
+      expect(await outcome).toBe('failed: producer failed');
+    } finally {
+      server.close();
+    }
+  });
+
   it('cuts the answer off when the stream fails, and rejects with its error', async () => {
     const server = await serving(
       () =>
@@ -804,7 +851,7 @@ describe('pipeStream', () => {
         }),
     );
     try {
-      const res = await new Promise<IncomingMessage>((resolve) => get(`http://127.0.0.1:${server.port}/`, resolve));
+      const res = await request(server.port);
       const ended = new Promise<string>((resolve) => {
         res.on('aborted', () => resolve('aborted'));
         res.on('error', () => resolve('error'));
@@ -835,7 +882,7 @@ describe('pipeStream', () => {
         ),
     );
     try {
-      const res = await new Promise<IncomingMessage>((resolve) => get(`http://127.0.0.1:${server.port}/`, resolve));
+      const res = await request(server.port);
       res.pause();
       await new Promise((resolve) => setTimeout(resolve, 100));
       // A paused client holds the producer back: far fewer than the 64 chunks were made.

@@ -192,9 +192,9 @@ export type PipeOutcome = 'finished' | 'closed';
  * Writes a web byte stream to a Node.js writable (a server response) as it is produced, waiting
  * for `drain` when the writable is full, and ends it. When the writable closes first (the client
  * left) the stream is cancelled, so its producer stops, and the promise resolves `'closed'`.
- * When the stream fails, the writable is destroyed, its connection reset when it has one (the
- * client sees the answer cut off, never a complete one, HTTP/1.0 included) and the promise
- * rejects with the stream's error, for the adapter to log.
+ * When the stream fails, the writable is destroyed (its connection reset when the answer has no
+ * chunked framing, to an HTTP/1.0 client), so the client sees the answer cut off, never a
+ * complete one, and the promise rejects with the stream's error, for the adapter to log.
  * `windingUp`, when given, gets the promise that settles once a cancelled producer has stopped
  * (its `finally` run), for a server that waits for that before it exits.
  *
@@ -237,10 +237,7 @@ export async function pipeStream(
     return 'closed';
   } catch (error) {
     reader.cancel(error).catch(ignore);
-    // A reset, where the sink is a server response: a plain close ends an HTTP/1.0 answer (no
-    // chunked framing) as a complete one would end.
-    const socket = (sink as { socket?: { resetAndDestroy?: unknown } | null }).socket;
-    if (socket != null && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+    resetUnframed(sink);
     sink.destroy(error instanceof Error ? error : new Error(String(error)));
     throw error;
   } finally {
@@ -270,3 +267,24 @@ export async function pipeStream(
 }
 
 const ignore = () => {};
+
+/**
+ * Resets the connection of an HTTP/1 answer sent without chunked framing (to an HTTP/1.0 client,
+ * or a proxy speaking it), which a plain close would end as a complete answer ends. A chunked
+ * answer is cut off by the close alone (its last chunk never comes), and keeps the bytes already
+ * sent; an HTTP/2 response (no `chunkedEncoding`) resets its own stream, not the connection.
+ */
+function resetUnframed(sink: StreamSink): void {
+  const response = sink as {
+    chunkedEncoding?: unknown;
+    socket?: { resetAndDestroy?: unknown } | null;
+  };
+  if (response.chunkedEncoding !== false) return;
+  const socket = response.socket;
+  if (socket == null || typeof socket.resetAndDestroy !== 'function') return;
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    // Not a TCP socket (TLS, a Unix socket): closed as it is below.
+  }
+}
