@@ -3,7 +3,7 @@
  * without a server: give it an HTTP request description, a structured CloudEvent or a Pub/Sub
  * push envelope, get back the answer the function would have given over HTTP.
  */
-import { fromUtf8, utf8 } from '@skyport/core';
+import { utf8 } from '@skyport/core';
 import { looksLikeCloudEvent } from './cloudevent.js';
 import { gcpError, isObject } from './errors.js';
 import { toGcp } from './handler.js';
@@ -102,23 +102,43 @@ function describe(input: GcpInput, kind: string): Described {
   return { method: (method ?? (body.byteLength > 0 ? 'POST' : 'GET')).toUpperCase(), target, headers, body };
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The body as a test reads it: JSON parsed, text as a string, when that keeps it exactly (UTF-8,
+ * or no charset, and no content coding); bytes otherwise (a `windows-1252` CSV, gzip).
+ */
 function decode(headers: Record<string, string>, body: Uint8Array | undefined): unknown {
   if (body === undefined || body.byteLength === 0) return undefined;
   const type = headers['content-type'] ?? '';
-  if (/[/+]json\b/i.test(type)) {
-    const text = fromUtf8(body);
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
+  const json = /[/+]json\b/i.test(type);
+  if (!json && !/^text\//i.test(type)) return body;
+  const coding = headers['content-encoding']?.trim().toLowerCase();
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase();
+  if (
+    (coding !== undefined && coding !== 'identity') ||
+    (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+  ) {
+    return body;
   }
-  return /^text\//i.test(type) ? fromUtf8(body) : body;
+  let text: string;
+  try {
+    text = strictUtf8.decode(body);
+  } catch {
+    return body;
+  }
+  if (!json) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /**
  * Runs `fn` for one input through the GCP mapping, as the `http` signature would answer:
- * `{ status, headers, cookies, body }` (body parsed for JSON, text for `text/*`, else bytes).
+ * `{ status, headers, cookies, body }` (body parsed for JSON, text for `text/*`, when either is
+ * UTF-8 without a content coding; else bytes).
  * Event functions answer 204 on success, 400 for a malformed or foreign event, 422 when the
  * payload fails its schema, and the handler's error status (500 by default) when it fails.
  *

@@ -167,26 +167,42 @@ export function loadInvoker(cloud: RawCloud): Promise<RawInvoker> {
 /** Media types printed as text (the rest as base64). */
 const TEXTUAL = /^text\/|[/+]json|[/+]xml\b|javascript|urlencoded|ndjson/i;
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
- * Whether a byte body of this content type is printed as text (else as base64), on every
- * `--cloud` alike.
+ * A byte body as the text to print, on every `--cloud` alike: when its type is textual, it has no
+ * content coding, its charset is UTF-8 (or none) and its bytes are UTF-8 exactly. `undefined`
+ * otherwise: the body is printed as base64 (`isBase64Encoded: true`), which keeps every byte.
  *
  * @example
- * printedAsText('application/x-ndjson'); // true
+ * printedText(new Uint8Array([104, 105]), 'application/x-ndjson', undefined); // 'hi'
  */
-export function printedAsText(contentType: string): boolean {
-  return TEXTUAL.test(contentType);
+export function printedText(
+  bytes: Uint8Array,
+  contentType: string,
+  contentEncoding: string | undefined,
+): string | undefined {
+  if (!TEXTUAL.test(contentType)) return undefined;
+  const coding = contentEncoding?.trim().toLowerCase();
+  if (coding !== undefined && coding !== '' && coding !== 'identity') return undefined;
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return undefined;
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
-/** The `content-type` of a result's headers (a plain object or web `Headers`), any case. */
-function contentTypeOf(headers: unknown): string {
-  if (headers instanceof Headers) return headers.get('content-type') ?? '';
-  if (!isObject(headers)) return '';
+/** A header of a result's headers (a plain object or web `Headers`), any case. */
+function headerOf(headers: unknown, wanted: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(wanted) ?? undefined;
+  if (!isObject(headers)) return undefined;
   for (const name of Object.keys(headers)) {
     const value = headers[name];
-    if (name.toLowerCase() === 'content-type' && typeof value === 'string') return value;
+    if (name.toLowerCase() === wanted && typeof value === 'string') return value;
   }
-  return '';
+  return undefined;
 }
 
 /**
@@ -205,7 +221,12 @@ export async function printable(result: unknown): Promise<unknown> {
   if (body instanceof ReadableStream) bytes = new Uint8Array(await new Response(body).arrayBuffer());
   else if (body instanceof Uint8Array) bytes = body;
   else return result;
-  if (printedAsText(contentTypeOf(result.headers))) return { ...result, body: Buffer.from(bytes).toString('utf8') };
+  const text = printedText(
+    bytes,
+    headerOf(result.headers, 'content-type') ?? '',
+    headerOf(result.headers, 'content-encoding'),
+  );
+  if (text !== undefined) return { ...result, body: text };
   return { ...result, body: Buffer.from(bytes).toString('base64'), isBase64Encoded: true };
 }
 

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { http, queue } from '@skyport/core';
 import { aws, azure, gcp } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,16 @@ describe('invokeOnce()', () => {
       body: new TextEncoder().encode('{"a":1}\n'),
     }));
     const binary = http({ method: 'GET', path: '/x' }).handle(() => new Uint8Array([0xef, 0xbb, 0xbf, 0x41]));
+    const windows1252 = http({ method: 'GET', path: '/x' }).handle(() => ({
+      status: 200,
+      headers: { 'content-type': 'text/csv; charset=windows-1252' },
+      body: new Uint8Array([0x63, 0x61, 0x66, 0xe9]),
+    }));
+    const gzipped = http({ method: 'GET', path: '/x' }).handle(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: new Uint8Array(gzipSync('{"a":1}')),
+    }));
     for (const [cloud, event] of [
       ['node', { method: 'GET', path: '/x' }],
       ['azure', { method: 'GET', url: '/api/x' }],
@@ -20,6 +31,14 @@ describe('invokeOnce()', () => {
       expect([cloud, text.body, text.isBase64Encoded]).toEqual([cloud, '{"a":1}\n', undefined]);
       const bytes = (await invokeOnce(binary, 'x', event, cloud)).result as Record<string, unknown>;
       expect([cloud, bytes.body, bytes.isBase64Encoded]).toEqual([cloud, '77u/QQ==', true]);
+      const latin = (await invokeOnce(windows1252, 'x', event, cloud)).result as Record<string, unknown>;
+      expect([cloud, latin.body, latin.isBase64Encoded]).toEqual([cloud, 'Y2Fm6Q==', true]);
+      const zipped = (await invokeOnce(gzipped, 'x', event, cloud)).result as Record<string, unknown>;
+      expect([cloud, zipped.isBase64Encoded, Buffer.from(String(zipped.body), 'base64')[0]]).toEqual([
+        cloud,
+        true,
+        0x1f,
+      ]);
     }
   });
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createContext, type HttpResponse, type Kind, runBatch, runHttp, type SkyportFunction } from '@skyport/core';
 import { httpInit, portableBatch } from '../events.js';
 import { batchJson } from '../failures.js';
-import { loadInvoker, printedAsText, reportsFailure } from '../raw.js';
+import { loadInvoker, printedText, reportsFailure } from '../raw.js';
 import type { AnyFunction, RawCloud } from '../types.js';
 
 /** What an invocation printed and whether it failed. */
@@ -27,10 +27,8 @@ function responseJson(response: HttpResponse): Record<string, unknown> {
   const type = response.headers['content-type'] ?? '';
   const raw = response.body;
   let body: unknown = raw;
-  const textual = printedAsText(type);
-  if (raw instanceof Uint8Array) {
-    body = textual ? Buffer.from(raw).toString('utf8') : Buffer.from(raw).toString('base64');
-  }
+  const text = raw instanceof Uint8Array ? printedText(raw, type, response.headers['content-encoding']) : undefined;
+  if (raw instanceof Uint8Array) body = text ?? Buffer.from(raw).toString('base64');
   if (typeof body === 'string' && /[/+]json/i.test(type)) {
     try {
       body = JSON.parse(body);
@@ -38,7 +36,7 @@ function responseJson(response: HttpResponse): Record<string, unknown> {
       // not JSON after all: printed as text
     }
   }
-  const isBase64 = raw instanceof Uint8Array && !textual;
+  const isBase64 = raw instanceof Uint8Array && text === undefined;
   return {
     status: response.status,
     headers: response.headers,
