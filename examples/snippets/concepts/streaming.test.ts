@@ -30,6 +30,7 @@ describe('streaming answers', () => {
 
   it('reads event by event with { stream: true }, and stops the producer by cancelling', async () => {
     const res = await invoke(countdown, httpRequest({ path: '/countdown' }), { stream: true });
+    expect(res.response.stream).toBe(res.stream);
     const reader = (res.stream as ReadableStream<Uint8Array>).getReader();
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toBe('data: 3\n\n');

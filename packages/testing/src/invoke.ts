@@ -252,13 +252,23 @@ export async function invoke(
       options.stream === true
         ? await respond(fn as SkyportFunction<'http'>, init, ctx, true)
         : await runHttp(fn as SkyportFunction<'http'>, init, ctx);
+    if (response.stream === undefined) {
+      return {
+        status: response.status,
+        headers: response.headers,
+        cookies: response.cookies,
+        ...decode(response),
+        response,
+      };
+    }
+    const stream = leaving(response.stream, ctx);
     return {
       status: response.status,
       headers: response.headers,
       cookies: response.cookies,
       ...decode(response),
-      response,
-      ...(response.stream === undefined ? {} : { stream: leaving(response.stream, ctx) }),
+      response: { ...response, stream },
+      stream,
     };
   }
   const events: unknown[] = Array.isArray(input) ? input : [input];
