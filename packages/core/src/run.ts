@@ -153,11 +153,11 @@ export function respond(
     // Without middleware (or routes, whose functions may have some) a function's own pipeline
     // has normalised and checked the response already.
     const checked = own && fn.middleware.length === 0 && fn.routes === undefined;
-    // How the outermost middleware's answer is normalised, and whether a stream may be sent on.
-    const mode = (own && fn.streamed ? STREAMED : 0) | (streaming ? STREAMING : 0);
-    if (out instanceof Promise) return later(req, out, ctx, checked, mode);
-    if (checked) return done(req, out as HttpResponse, ctx, mode);
-    return answer(req, out, ctx, false, mode);
+    if (out instanceof Promise) return later(req, out, ctx, checked, modeOf(fn, streaming));
+    // The common answer, of a function without middleware or streams, on the shortest path.
+    if (checked && !(fn as PortableFunction<'http'>).streamed) return done(req, out as HttpResponse, ctx);
+    if (checked) return settle(req, out as HttpResponse, ctx, modeOf(fn, streaming));
+    return answer(req, out, ctx, false, modeOf(fn, streaming));
   } catch (error) {
     return fail(error, ctx, request?.method, req);
   }
@@ -231,7 +231,8 @@ function answer(
 ): HttpResponse | Promise<HttpResponse> {
   const response = toResponse(result, (mode & STREAMED) !== 0);
   if (response instanceof Promise) return later(req, response, ctx, false, mode);
-  if (checked) return done(req, response, ctx, mode);
+  // A function's own answer carries a stream only when it is defined with `stream: true`.
+  if (checked) return (mode & STREAMED) === 0 ? done(req, response, ctx) : settle(req, response, ctx, mode);
   let sendable: HttpResponse;
   try {
     sendable = checkResponse(response);
@@ -240,10 +241,19 @@ function answer(
     if (response.stream !== undefined && !response.stream.locked) response.stream.cancel().catch(ignore);
     throw error;
   }
-  return done(req, sendable, ctx, mode);
+  return settle(req, sendable, ctx, mode);
 }
 
-function done(
+/**
+ * How the outermost middleware's answer is normalised (`STREAMED`: the function leaves a body
+ * produced over time a stream), and whether a stream may be sent on (`STREAMING`).
+ */
+function modeOf(fn: SkyportFunction<'http'>, streaming: boolean): number {
+  return (fn instanceof PortableFunction && fn.streamed ? STREAMED : 0) | (streaming ? STREAMING : 0);
+}
+
+/** `done` for an answer that may carry a stream (a function with `stream: true`, or middleware). */
+function settle(
   req: RequestImpl,
   response: HttpResponse,
   ctx: Context,
@@ -252,6 +262,11 @@ function done(
   if (response.stream !== undefined) return doneStreamed(req, response, ctx, mode);
   // A stream the handler answered with that a middleware replaced is never read.
   if ((mode & STREAMED) !== 0) dropProduced(req, undefined);
+  return done(req, response, ctx);
+}
+
+/** The answer as it is handed to the adapter, once no stream is left in it. */
+function done(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
   endContext(ctx);
   close(req);
   if (req.method === 'HEAD') return headAnswer(response);
@@ -303,7 +318,7 @@ function doneStreamed(
   return bufferResponse(response).then(
     (whole) => {
       release();
-      return done(req, whole, ctx, mode);
+      return done(req, whole, ctx);
     },
     (error: unknown) => {
       release();

@@ -190,10 +190,11 @@ function isPlainJson(body: unknown): body is object {
  * cheaply, on plain data) send them the longer way, where each takes a class check.
  */
 function isPlainData(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  if ((body as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== undefined) return false;
+  // An object literal, the common body, is plain data without a second look.
   return (
-    typeof body === 'object' &&
-    body !== null &&
-    (body as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === undefined &&
+    Object.getPrototypeOf(body) === Object.prototype ||
     (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === undefined
   );
 }
@@ -628,6 +629,25 @@ function bodiless(status: number): boolean {
 }
 
 /**
+ * The headers of a response init, its cookies added to `cookies`; a header or cookie no platform
+ * can send throws (the answer is a 500), and the body, never to be sent, is released.
+ */
+function headersAndCookies(result: HttpResponseInit, cookies: string[]): Record<string, string> {
+  try {
+    const headers = headersOf(result.headers, cookies);
+    if (result.cookies) {
+      for (const cookie of result.cookies)
+        cookies.push(typeof cookie === 'string' ? cookie : serializeCookie(cookie as Cookie));
+    }
+    for (const cookie of cookies) checkHeader('set-cookie', cookie);
+    return headers;
+  } catch (error) {
+    discard(result.body);
+    throw error;
+  }
+}
+
+/**
  * Normalises a handler result. Synchronous except for a web body (a `Response`, a `ReadableStream`,
  * a `Blob`, `FormData`, `URLSearchParams`) or an async iterable of strings or bytes, which is read
  * whole; with `streamed` (a function defined with `stream: true`) a body produced over time (a
@@ -663,18 +683,7 @@ export function normalizeResponse(result: unknown, streamed = false): HttpRespon
       cookies = [];
     } else {
       cookies = [];
-      try {
-        headers = headersOf(result.headers, cookies);
-        if (result.cookies) {
-          for (const cookie of result.cookies)
-            cookies.push(typeof cookie === 'string' ? cookie : serializeCookie(cookie as Cookie));
-        }
-        for (const cookie of cookies) checkHeader('set-cookie', cookie);
-      } catch (error) {
-        // A header or cookie no platform can send: the answer is a 500, and its body never sent.
-        discard(result.body);
-        throw error;
-      }
+      headers = headersAndCookies(result, cookies);
     }
     const given = result.body;
     const web = typeof given === 'object' && given !== null ? webBodyOf(given) : undefined;
