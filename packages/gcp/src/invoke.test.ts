@@ -51,6 +51,23 @@ describe('invokeGcp', () => {
     expect((await invokeGcp(bytes, { path: '/' })).body).toEqual(new Uint8Array([1, 2]));
   });
 
+  it('parses JSON after a byte order mark, and keeps bytes only where text would lose them', async () => {
+    const answer = (headers: Record<string, string>, bytes: number[]) =>
+      http().handle(() => ({ status: 200, headers, body: new Uint8Array(bytes) }));
+    const json = [...new TextEncoder().encode('{"a":1}')];
+    expect(
+      (await invokeGcp(answer({ 'content-type': 'application/json' }, [0xef, 0xbb, 0xbf, ...json]), { path: '/' }))
+        .body,
+    ).toEqual({ a: 1 });
+    expect(
+      (await invokeGcp(answer({ 'content-type': 'text/plain', 'content-encoding': '' }, [104, 105]), { path: '/' }))
+        .body,
+    ).toBe('hi');
+    expect(
+      (await invokeGcp(answer({ 'content-type': 'text/csv; charset=windows-1252' }, [0x63, 0xe9]), { path: '/' })).body,
+    ).toEqual(new Uint8Array([0x63, 0xe9]));
+  });
+
   it('runs a queue function for a structured CloudEvent and a push envelope', async () => {
     const seen: Message[] = [];
     const fn = queue({ name: 'orders', body: z.object({ orderId: z.string() }) }).handle((msg) => {

@@ -115,10 +115,8 @@ function decode(headers: Record<string, string>, body: Uint8Array | undefined): 
   if (!json && !/^text\//i.test(type)) return body;
   const coding = headers['content-encoding']?.trim().toLowerCase();
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase();
-  if (
-    (coding !== undefined && coding !== 'identity') ||
-    (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
-  ) {
+  const coded = coding !== undefined && coding !== '' && coding !== 'identity';
+  if (coded || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
     return body;
   }
   let text: string;
@@ -129,7 +127,8 @@ function decode(headers: Record<string, string>, body: Uint8Array | undefined): 
   }
   if (!json) return text;
   try {
-    return JSON.parse(text);
+    // A byte order mark is kept in text, and is no part of JSON (RFC 8259 section 8.1).
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
     return text;
   }

@@ -192,11 +192,8 @@ function isPlainJson(body: unknown): body is object {
 function isPlainData(body: unknown): boolean {
   if (typeof body !== 'object' || body === null) return false;
   if ((body as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== undefined) return false;
-  // An object literal, the common body, is plain data without a second look.
-  return (
-    Object.getPrototypeOf(body) === Object.prototype ||
-    (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === undefined
-  );
+  // Also an object literal: one may implement the protocol itself (`{ [Symbol.asyncIterator]() }`).
+  return (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === undefined;
 }
 
 /** The web `Response` class, read from the global on first use (reading it loads undici). */

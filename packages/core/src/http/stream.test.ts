@@ -640,6 +640,19 @@ describe('a function without stream: true', () => {
     });
   });
 
+  it('reads an object literal that implements the async-iterator protocol whole, as any async iterable', async () => {
+    const literal = () => ({
+      async *[Symbol.asyncIterator]() {
+        yield 'a';
+        yield 'b';
+      },
+    });
+    const alone = http({ path: '/events' }).handle(() => literal() as unknown as AsyncIterable<string>);
+    const asBody = http({ path: '/events' }).handle(() => ({ status: 200, body: literal() }));
+    expect(text((await whole(alone)).body as Uint8Array)).toBe('ab');
+    expect(text((await whole(asBody)).body as Uint8Array)).toBe('ab');
+  });
+
   it('does not check an iterable body against the response schema', async () => {
     const fn = http({ path: '/events', response: z.object({ id: z.string() }) }).handle(() => ({
       status: 200,
