@@ -10,6 +10,7 @@ import type { Cookie as AzureCookie, HttpRequest as AzureHttpRequest } from '@az
 import {
   BadRequest,
   type Context,
+  concatBytes,
   DEFAULT_BODY_LIMIT,
   endContext,
   type HttpMethod,
@@ -251,14 +252,7 @@ async function readBody(
   } catch (error) {
     throw new BadRequest('the request body could not be read', { code: 'BODY_UNREADABLE', cause: error });
   }
-  if (length === 0) return undefined;
-  const whole = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole;
+  return length === 0 ? undefined : concatBytes(chunks);
 }
 
 /**

@@ -15,6 +15,25 @@ export function utf8(text: string): Uint8Array {
 }
 
 /**
+ * The chunks of a body as one run of bytes (the chunk itself when there is one).
+ *
+ * @example
+ * concatBytes([utf8('a'), utf8('b')]); // Uint8Array [97, 98]
+ */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  let length = 0;
+  for (const chunk of chunks) length += chunk.byteLength;
+  const whole = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return whole;
+}
+
+/**
  * A string from UTF-8 bytes (invalid sequences become U+FFFD).
  *
  * @example

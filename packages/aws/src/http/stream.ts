@@ -14,14 +14,8 @@ import { headersOut } from './body.js';
  * @example
  * const write = (stream: LambdaResponseStream) => stream.write('data: 1\n\n');
  */
-export interface LambdaResponseStream {
+export interface LambdaResponseStream extends StreamSink {
   write(chunk: string | Uint8Array): boolean;
-  end(): unknown;
-  destroy(error?: Error): unknown;
-  once(event: 'drain' | 'close', listener: () => void): unknown;
-  off(event: 'drain' | 'close', listener: () => void): unknown;
-  readonly destroyed: boolean;
-  readonly writableEnded?: boolean;
   setContentType?(contentType: string): void;
 }
 

@@ -4,7 +4,7 @@
  * `Readable`), turned into one web byte stream, and written to a Node.js response by the
  * adapters that can send it as it is produced.
  */
-import { utf8 } from '../bytes.js';
+import { concatBytes, utf8 } from '../bytes.js';
 
 /**
  * Whether `value` is an async iterable (an async generator, a Node.js `Readable`) and not a
@@ -154,23 +154,13 @@ export function untilSettled(stream: ReadableStream<Uint8Array>, settled: () => 
  */
 export async function readStream(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let length = 0;
   const reader = stream.getReader();
   for (;;) {
     const next = await reader.read();
     if (next.done) break;
-    const bytes = chunkBytes(next.value);
-    chunks.push(bytes);
-    length += bytes.byteLength;
+    chunks.push(chunkBytes(next.value));
   }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const whole = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole;
+  return concatBytes(chunks);
 }
 
 /** What `pipeStream` writes to: a Node.js `Writable` such as an `http.ServerResponse`. */
