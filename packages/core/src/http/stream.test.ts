@@ -696,6 +696,17 @@ function request(port: number): Promise<IncomingMessage> {
   });
 }
 
+/** A stream that sends `half`, then fails. */
+function failingAfterHalf(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      controller.enqueue(new TextEncoder().encode('half'));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      controller.error(new Error('producer failed'));
+    },
+  });
+}
+
 describe('pipeStream', () => {
   /** A server whose one route pipes `body()` and reports how the pipe ended. */
   async function serving(body: () => ReadableStream<Uint8Array>) {
@@ -790,16 +801,7 @@ describe('pipeStream', () => {
   });
 
   it('resets the connection of an HTTP/1.0 client when the stream fails: no answer that looks complete', async () => {
-    const server = await serving(
-      () =>
-        new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            controller.enqueue(new TextEncoder().encode('half'));
-            await new Promise((resolve) => setTimeout(resolve, 10));
-            controller.error(new Error('producer failed'));
-          },
-        }),
-    );
+    const server = await serving(failingAfterHalf);
     try {
       const socket = connect(server.port, '127.0.0.1');
       socket.write('GET / HTTP/1.0\r\nHost: test\r\n\r\n');
@@ -824,16 +826,7 @@ describe('pipeStream', () => {
     let outcome: Promise<unknown> | undefined;
     const server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
-      outcome = pipeStream(
-        new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            controller.enqueue(new TextEncoder().encode('half'));
-            await new Promise((resolve) => setTimeout(resolve, 10));
-            controller.error(new Error('producer failed'));
-          },
-        }),
-        res,
-      ).then(
+      outcome = pipeStream(failingAfterHalf(), res).then(
         () => 'finished',
         (error: Error) => `failed: ${error.message}`,
       );
@@ -853,16 +846,7 @@ describe('pipeStream', () => {
   });
 
   it('cuts the answer off when the stream fails, and rejects with its error', async () => {
-    const server = await serving(
-      () =>
-        new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            controller.enqueue(new TextEncoder().encode('half'));
-            await new Promise((resolve) => setTimeout(resolve, 10));
-            controller.error(new Error('producer failed'));
-          },
-        }),
-    );
+    const server = await serving(failingAfterHalf);
     try {
       const res = await request(server.port);
       const ended = new Promise<string>((resolve) => {

@@ -84,7 +84,9 @@ export function iterableStream(iterable: AsyncIterable<unknown>): ReadableStream
 
 /**
  * A web stream whose chunks are checked to be bytes (a `ReadableStream` a handler made may
- * enqueue strings): strings become UTF-8, and a chunk of any other type fails the stream.
+ * enqueue strings): strings become UTF-8, and a chunk of any other type fails the stream. Read
+ * with a reader, not as an async iterable: cancelling must reach the source at once, also while
+ * a read is pending (an iterator's `return()` would wait for that read).
  */
 export function byteStream(stream: ReadableStream<unknown>): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
