@@ -14,30 +14,11 @@ import {
 } from '@skyport/core';
 import { cloudPrincipal } from '@skyport/core/auth';
 import { aws, httpRequest, invoke } from '@skyport/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { closeAfter, gate, start } from './__fixtures__/servers.js';
 import { serve } from './serve.js';
 import type { ServeHandle } from './types.js';
-
-const servers: ServeHandle[] = [];
-
-async function start(...args: Parameters<typeof serve>): Promise<ServeHandle> {
-  const handle = await serve(args[0], { port: 0, host: '127.0.0.1', announce: false, ...args[1] });
-  servers.push(handle);
-  return handle;
-}
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open = () => {};
-  const wait = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { wait, open };
-}
 
 /** What came back on a raw connection, and whether the server closed it. */
 interface RawExchange {
@@ -552,7 +533,7 @@ describe('serve()', () => {
     let server: ServeHandle;
     try {
       server = await serve({ probe }, { host: '127.0.0.1', announce: false });
-      servers.push(server);
+      closeAfter(server);
     } finally {
       if (previous === undefined) delete process.env.PORT;
       else process.env.PORT = previous;
@@ -573,7 +554,7 @@ describe('serve()', () => {
     let server: ServeHandle;
     try {
       server = await serve({ probe }, { port: 0, announce: false });
-      servers.push(server);
+      closeAfter(server);
     } finally {
       if (previous === undefined) delete process.env.HOST;
       else process.env.HOST = previous;

@@ -2,29 +2,9 @@ import { once } from 'node:events';
 import { get, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { http, setLogDestination } from '@skyport/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { gate, start } from './__fixtures__/servers.js';
 import { serve } from './serve.js';
-import type { ServeHandle } from './types.js';
-
-const servers: ServeHandle[] = [];
-
-async function start(...args: Parameters<typeof serve>): Promise<ServeHandle> {
-  const handle = await serve(args[0], { port: 0, host: '127.0.0.1', announce: false, ...args[1] });
-  servers.push(handle);
-  return handle;
-}
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open = () => {};
-  const wait = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { wait, open };
-}
 
 /** A GET whose response arrives as soon as its head does (the body is read by the caller). */
 function open(url: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {

@@ -43,6 +43,28 @@ function chunkBytes(chunk: unknown): Uint8Array {
 }
 
 /**
+ * Reads from `read` until a chunk with bytes comes, and enqueues it (an empty chunk, `yield ''`,
+ * is no chunk), or closes the stream at the end.
+ */
+async function pullBytes(
+  controller: ReadableStreamDefaultController<Uint8Array>,
+  read: () => Promise<{ done?: boolean | undefined; value?: unknown }>,
+): Promise<void> {
+  for (;;) {
+    const next = await read();
+    if (next.done === true) {
+      controller.close();
+      return;
+    }
+    const bytes = chunkBytes(next.value);
+    if (bytes.byteLength > 0) {
+      controller.enqueue(bytes);
+      return;
+    }
+  }
+}
+
+/**
  * The bytes of an async iterable as a web stream, pulled one chunk at a time: nothing is read
  * ahead of the client. Cancelling the stream (the client left) ends the iteration, so a
  * generator's `finally` runs and a Node.js stream is destroyed.
@@ -54,20 +76,10 @@ export function iterableStream(iterable: AsyncIterable<unknown>): ReadableStream
   let iterator: AsyncIterator<unknown> | undefined;
   return new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
+      pull(controller) {
         iterator ??= iterable[Symbol.asyncIterator]();
-        // An empty chunk (`yield ''`) is no chunk: the next one is read in the same pull.
-        for (;;) {
-          const next = await iterator.next();
-          if (next.done === true) {
-            controller.close();
-            return;
-          }
-          const bytes = chunkBytes(next.value);
-          if (bytes.byteLength === 0) continue;
-          controller.enqueue(bytes);
-          return;
-        }
+        const source = iterator;
+        return pullBytes(controller, () => source.next());
       },
       async cancel(reason) {
         // Also when nothing was read yet: a generator that never started just finishes, and a
@@ -92,18 +104,8 @@ export function byteStream(stream: ReadableStream<unknown>): ReadableStream<Uint
   const reader = stream.getReader();
   return new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        for (;;) {
-          const next = await reader.read();
-          if (next.done) {
-            controller.close();
-            return;
-          }
-          const bytes = chunkBytes(next.value);
-          if (bytes.byteLength === 0) continue;
-          controller.enqueue(bytes);
-          return;
-        }
+      pull(controller) {
+        return pullBytes(controller, () => reader.read());
       },
       cancel(reason) {
         return reader.cancel(reason);
