@@ -311,7 +311,8 @@ describe('serve and dev', () => {
     const serving = new RegExp(`serving \\d+ functions? at http://127\\.0\\.0\\.1:${port}\\n`);
     const run = long(['dev', module, '--port', String(port), '--host', '127.0.0.1', '--watch', watched]);
     try {
-      await run.waitFor(/\/hello\s+api\n/);
+      // Both route lines: the listing may arrive in more than one chunk.
+      await run.waitFor(/\/hello\s+api\n[\s\S]*\/crash\s+crash\n|\/crash\s+crash\n[\s\S]*\/hello\s+api\n/);
       // Every exported function, but hello, which the exported router routes.
       expect(run.stdout()).toMatch(/serving 2 functions at/);
       expect(run.stdout()).toMatch(/GET\s+\/crash\s+crash\n/);
