@@ -51,8 +51,17 @@ function normalized(headers: Obj): boolean {
  */
 function sentPath(event: Obj, rc: Obj): string {
   const rawPath = str(event.rawPath) || '/';
-  if (!rawPath.includes('%') && !rawPath.includes('#') && !rawPath.includes('?')) return rawPath;
+  if (!needsEscape(rawPath)) return rawPath;
   return isFunctionUrl(event, rc) ? rawPath : encodeDecodedPath(rawPath);
+}
+
+/** Whether a path has a `%`, `#` or `?`: one pass over its characters, for the short paths of every request. */
+function needsEscape(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const code = path.charCodeAt(i);
+    if (code === 37 || code === 35 || code === 63) return true;
+  }
+  return false;
 }
 
 /**
@@ -94,6 +103,16 @@ class HttpApiInit implements HttpRequestInit {
   get headersNormalized(): boolean {
     const headers = this.headers;
     return headers !== undefined && normalized(headers as Obj);
+  }
+
+  /**
+   * HTTP APIs and Function URLs deliver header names lower case, so a string under
+   * `content-type` is the content type, read without checking every other name; a hand-made
+   * event with `Content-Type` (or a list) leaves it to core's normalised headers.
+   */
+  get contentType(): string | undefined {
+    const value = this.headers?.['content-type'];
+    return typeof value === 'string' ? value : undefined;
   }
 
   /** Function URLs send the cookies twice (header and array); HTTP APIs only in the array. */

@@ -134,6 +134,31 @@ describe('HTTP API v2', () => {
     });
   });
 
+  it('parses the body by its content type in any case, whether or not the handler reads the headers', async () => {
+    const kinds = http({ method: 'POST' }).handle((req) => ({ body: req.body, type: typeof req.body }));
+    const text = { 'Content-Type': 'text/plain', host: 'api.example.com' };
+    const json = { 'content-type': 'application/json', 'X-Trace': 't' };
+    // A body read alone, by the content type, then the headers, normalised.
+    expect(parse((await invokeLambda(kinds, v2({ headers: text }))) as { body: string })).toEqual({
+      body: '{"sku":"a","qty":2}',
+      type: 'string',
+    });
+    expect(parse((await invokeLambda(kinds, v2({ headers: json }))) as { body: string })).toEqual({
+      body: { sku: 'a', qty: 2 },
+      type: 'object',
+    });
+    const second = parse((await invokeLambda(echo, v2({ headers: json }))) as { body: string });
+    expect(second.headers).toEqual({
+      'content-type': 'application/json',
+      'x-trace': 't',
+      cookie: 'session=abc; theme=dark',
+    });
+    expect(second.body).toEqual({ sku: 'a', qty: 2 });
+    // A schema's body is JSON by the content type: a text one is a 415, in any case.
+    const refused = (await invokeLambda(create, v2({ headers: text }))) as { statusCode: number };
+    expect(refused.statusCode).toBe(415);
+  });
+
   it('keeps a body flagged base64 that is not base64 as text', async () => {
     const result = await invokeLambda(
       echo,

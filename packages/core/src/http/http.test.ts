@@ -375,6 +375,38 @@ describe('body parsing', () => {
     expect(res.json).toEqual({ method: 'POST' });
   });
 
+  it("parses by the adapter's content type without normalising the headers, until something reads them", async () => {
+    let normalisations = 0;
+    const init: HttpRequestInit = {
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': 'application/json', 'X-Trace': 'a' },
+      get headersNormalized() {
+        normalisations++;
+        return false;
+      },
+      contentType: 'application/json',
+      body: '{"a":1}',
+    };
+    const parsed = http({ method: 'POST', body: z.object({ a: z.number() }) }).handle((req) => req.body);
+    expect((await runHttp(parsed, init, ctx())).body).toBe('{"a":1}');
+    const untyped = http({ method: 'POST' }).handle((req) => req.body);
+    expect((await runHttp(untyped, init, ctx())).body).toBe('{"a":1}');
+    expect(normalisations).toBe(0);
+    // Once the headers are read, they are the ones the content type comes from.
+    const both = http({ method: 'POST' }).handle((req) => ({ trace: req.header('x-trace'), body: req.body }));
+    expect((await runHttp(both, init, ctx())).body).toBe('{"trace":"a","body":{"a":1}}');
+    expect(normalisations).toBe(1);
+    // Without it, the normalised headers are read: a hand-made `Content-Type` is found.
+    const kind = http({ method: 'POST' }).handle((req) => ({ type: typeof req.body }));
+    const hinted = await runHttp(
+      kind,
+      { ...init, headers: { 'Content-Type': 'text/plain' }, contentType: undefined },
+      ctx(),
+    );
+    expect(hinted.body).toBe('{"type":"string"}');
+  });
+
   it('answers 413 over the default 6 MB and over a configured limit', async () => {
     const fn = http({ method: 'POST' }).handle(() => 'ok');
     const small = http({ method: 'POST', bodyLimit: 10 }).handle(() => 'ok');

@@ -40,6 +40,11 @@ export interface HttpRequestInit {
    * so they are used without copying.
    */
   readonly headersNormalized?: boolean | undefined;
+  /**
+   * The `Content-Type`, when the adapter knows it without normalising every header (a platform
+   * that delivers lower-case names, such as AWS HTTP API). `undefined` means: read it from `headers`.
+   */
+  readonly contentType?: string | undefined;
   /** Cookies the platform delivered apart from the headers (AWS HTTP API `cookies`). */
   readonly cookies?: readonly string[] | null | undefined;
   /** The body: text (UTF-8) or bytes. */
@@ -324,6 +329,16 @@ class Request_ implements HttpRequest, ErrorAnswerState {
     return this.#headers;
   }
 
+  /**
+   * The content type: the adapter's when it knows it, so a request whose headers nobody reads
+   * is never normalised; else from the normalised headers.
+   */
+  get #contentType(): string | undefined {
+    const headers = this.#headers;
+    if (headers !== undefined) return headers['content-type'];
+    return this.#init.contentType ?? this.rawHeaders['content-type'];
+  }
+
   header(name: string): string | undefined {
     const headers = this.rawHeaders;
     const key = name.toLowerCase();
@@ -406,7 +421,7 @@ class Request_ implements HttpRequest, ErrorAnswerState {
     // A byte order mark is no part of the text (as the UTF-8 decoder of byte bodies drops it).
     if (typeof body === 'string') return body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
     if (!body) return '';
-    this.#converted ??= textIn(body, this.rawHeaders['content-type']);
+    this.#converted ??= textIn(body, this.#contentType);
     return this.#converted as string;
   }
 
@@ -432,7 +447,7 @@ class Request_ implements HttpRequest, ErrorAnswerState {
   }
 
   get body(): unknown {
-    if (this.#body === unparsed) this.#body = this.parseBody(bodyTypeOf(this.rawHeaders['content-type']));
+    if (this.#body === unparsed) this.#body = this.parseBody(bodyTypeOf(this.#contentType));
     return this.#body;
   }
 
@@ -442,7 +457,7 @@ class Request_ implements HttpRequest, ErrorAnswerState {
    */
   schemaBody(): unknown {
     if (this.empty) return undefined;
-    const contentType = (this.#headers ?? this.rawHeaders)['content-type'];
+    const contentType = this.#contentType;
     // No content type means JSON; the exact common one skips classifying it.
     if (contentType && contentType !== 'application/json') {
       const type = bodyTypeOf(contentType);
