@@ -159,8 +159,11 @@ describe('context fields', () => {
     Object.assign(ctx, { requestId: 'replaced', tenant: 'acme' });
     expect(ctx.requestId).toBe('replaced');
     expect((ctx as typeof ctx & { tenant: string }).tenant).toBe('acme');
-    // A fork reads the invocation's own values, not what a middleware set on the parent.
-    expect(forkContext(ctx).requestId).toBe('abc');
+    // A fork reads the invocation's own values, not what a middleware set on the parent, and
+    // has what was added to it (a test's preset principal).
+    const fork = forkContext(ctx) as typeof ctx & { tenant?: string };
+    expect(fork.requestId).toBe('abc');
+    expect(fork.tenant).toBe('acme');
   });
 });
 

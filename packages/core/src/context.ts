@@ -176,13 +176,22 @@ class InvocationContext implements Context {
   }
 
   /**
-   * A context for one message of a batch: the same invocation and deadline, fresh middleware
-   * additions, and its own abort signal, so a timeout of one message does not cancel the next.
+   * A context for one message of a batch: the same invocation and deadline, what was added to
+   * the invocation's context, fresh middleware additions, and its own abort signal, so a timeout of
+   * one message does not cancel the next.
    */
   static fork(ctx: Context, trace?: TraceCarrier): Context {
     if (!(ctx instanceof InvocationContext)) return trace === undefined ? { ...ctx } : { ...ctx, trace };
     const child = new MessageContext(ctx.#init, ctx.coldStart, ctx.deadline, ctx, trace);
     child.#log = ctx.#log;
+    // What was added to the invocation's context before the batch ran (a test's preset `auth`)
+    // is on each message's too, as a copied plain context has it. Its own fields are read from
+    // the invocation, whatever was set on the parent; what middleware add to a message's context
+    // stays its own.
+    for (const key in ctx) {
+      if (key === 'coldStart' || key in InvocationContext.prototype) continue;
+      (child as unknown as Record<string, unknown>)[key] = (ctx as unknown as Record<string, unknown>)[key];
+    }
     return child;
   }
 

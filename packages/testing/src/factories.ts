@@ -101,9 +101,10 @@ export function httpRequest(options: HttpRequestOptions = {}): HttpRequestInit {
   for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
   const body = bodyOf(options.body, headers);
   if (options.cookies) {
-    headers.cookie = Object.entries(options.cookies)
-      .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
-      .join('; ');
+    const added = Object.entries(options.cookies).map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
+    // A `cookie` header given too keeps its cookies, first, as a browser would send them.
+    const given = headers.cookie;
+    headers.cookie = [...(given === undefined ? [] : typeof given === 'string' ? [given] : given), ...added].join('; ');
   }
   const raw = options.path ?? '/';
   const q = raw.indexOf('?');

@@ -98,6 +98,15 @@ function isInit(request: HttpRequestInit | HttpRequestOptions): request is HttpR
   );
 }
 
+/**
+ * A plain request init with the client address `httpRequest()` gives (`127.0.0.1`) when it has
+ * none, so `{ method, path }` and `httpRequest({ method, path })` are the same request.
+ */
+function withClientAddress(init: HttpRequestInit): HttpRequestInit {
+  const plain = Object.getPrototypeOf(init) === Object.prototype;
+  return plain && init.ip === undefined ? { ...init, ip: '127.0.0.1' } : init;
+}
+
 const eventNames: Readonly<Record<Kind, string>> = {
   http: 'a request',
   queue: 'a message',
@@ -247,7 +256,7 @@ export async function invoke(
     }
     check('http', input);
     const request = input as HttpRequestInit | HttpRequestOptions;
-    const init = isInit(request) ? request : httpRequest(request);
+    const init = isInit(request) ? withClientAddress(request) : httpRequest(request);
     const response =
       options.stream === true
         ? await respond(fn as SkyportFunction<'http'>, init, ctx, true)

@@ -3,6 +3,7 @@ import {
   createHttpRequest,
   createJsonLogger,
   createMessage,
+  createMiddleware,
   getLogDestination,
   http,
   type LogDestination,
@@ -266,6 +267,33 @@ describe('invoke()', () => {
     expect(res.body).toEqual({ auth: { subject: 'u1' }, cloud: 'aws' });
   });
 
+  it('presets auth and other context for every message of a batch, and each message keeps what middleware add', async () => {
+    // Prepare: a middleware that tags each message's context, and a handler that reads both
+    const seen: unknown[] = [];
+    const tag = createMiddleware<'queue', { tag: string }>({
+      name: 'tag',
+      kinds: ['queue'],
+      handle: (msg, _ctx, next) => next({ tag: msg.id }),
+    });
+    const fn = queue({ name: 'q' })
+      .use(tag)
+      .handle((_msg, ctx) => {
+        const preset = ctx as unknown as { auth?: unknown; tenant?: unknown };
+        seen.push({ auth: preset.auth, tenant: preset.tenant, tag: ctx.tag });
+      });
+    // Act
+    const out = await invoke(fn, [message({ id: 'a' }), message({ id: 'b' })], {
+      auth: { subject: 'ada' },
+      extra: { tenant: 't1' },
+    });
+    // Assert
+    expect(out.ok).toBe(true);
+    expect(seen).toEqual([
+      { auth: { subject: 'ada' }, tenant: 't1', tag: 'a' },
+      { auth: { subject: 'ada' }, tenant: 't1', tag: 'b' },
+    ]);
+  });
+
   it('runs batches with the semantics of the kind', async () => {
     const fn = queue({ name: 'q' }).handle((msg) => {
       if ((msg.body as { bad?: boolean }).bad) throw new Error('bad');
@@ -317,6 +345,23 @@ describe('httpRequest()', () => {
     query: [...req.queryAll],
   }));
   const post = (options: HttpRequestOptions) => invoke(echo, httpRequest({ method: 'POST', ...options }));
+
+  it('keeps a cookie header given beside cookies, and gives a plain request the same client address', async () => {
+    const seen = http().handle((req) => ({ cookies: req.cookies, ip: req.ip ?? null }));
+    const both = httpRequest({ headers: { Cookie: 'session=abc' }, cookies: { theme: 'dark mode' } });
+    expect(both.headers).toMatchObject({ cookie: 'session=abc; theme=dark%20mode' });
+    expect((await invoke(seen, both)).body).toEqual({
+      cookies: { session: 'abc', theme: 'dark mode' },
+      ip: '127.0.0.1',
+    });
+    // A plain `{ method, path }` is the request `httpRequest()` makes of it; an address given stays.
+    expect((await invoke(seen, { method: 'GET', path: '/' })).body).toEqual({ cookies: {}, ip: '127.0.0.1' });
+    expect((await invoke(seen, { path: '/' })).body).toEqual({ cookies: {}, ip: '127.0.0.1' });
+    expect((await invoke(seen, { method: 'GET', path: '/', ip: '203.0.113.9' })).body).toEqual({
+      cookies: {},
+      ip: '203.0.113.9',
+    });
+  });
 
   it('sends a URLSearchParams body as a urlencoded form, as fetch does', async () => {
     const res = await post({ body: new URLSearchParams({ a: '1', b: 'x y' }) });
