@@ -63,18 +63,25 @@ function isFetchFailure(error: unknown, jose: Jose): boolean {
 
 /**
  * Wraps the remote key set: a fetch failure with an empty cache is `KeySetUnavailable` (503);
- * with keys cached, the last good set is used so a JWKS outage does not log everyone out. After
- * a failed fetch the key set is not asked again for the cooldown: every request would otherwise
- * wait out the fetch timeout for as long as the outage lasts.
+ * with keys cached, the last good set is used so a JWKS outage does not log everyone out. A
+ * `kid` the cached set lacks is `KeySetUnavailable` too while the set cannot be fetched: it may
+ * be a key rotated in during the outage, so the token is not known to be bad. After a failed
+ * fetch the key set is not asked again for the cooldown: every request would otherwise wait out
+ * the fetch timeout for as long as the outage lasts.
  */
 export function remoteKeys(options: KeySetOptions): JWTVerifyGetKey {
   const cooldown = options.cooldownMs ?? 30_000;
   let remote: ReturnType<Jose['createRemoteJWKSet']> | undefined;
   let failedAt: number | undefined;
-  const fallBack = (jose: Jose, header: JWSHeaderParameters, token: FlattenedJWSInput, cause: unknown) => {
+  const fallBack = async (jose: Jose, header: JWSHeaderParameters, token: FlattenedJWSInput, cause: unknown) => {
     const cached = remote?.jwks();
     if (cached === undefined) throw new KeySetUnavailable('JWKS unavailable', { cause });
-    return jose.createLocalJWKSet(cached)(header, token);
+    try {
+      return await jose.createLocalJWKSet(cached)(header, token);
+    } catch (error) {
+      if (error instanceof jose.errors.JWKSNoMatchingKey) throw new KeySetUnavailable('JWKS unavailable', { cause });
+      throw error;
+    }
   };
   return async (header: JWSHeaderParameters, token) => {
     const jose = await loadJose();

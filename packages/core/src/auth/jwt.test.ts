@@ -257,6 +257,34 @@ describe('jwtAuth with a remote JWKS', () => {
     expect(res.text).toBe('user-42');
   });
 
+  it('answers 503, not 401, to a key rotated in while the JWKS endpoint is down', async () => {
+    // Prepare: keys fetched once, then the endpoint goes away.
+    const flaky = await startKeyServer([rsaJwk]);
+    const define = (options: { jwksCooldownMs?: number; jwksCacheMaxAgeMs?: number }) =>
+      http({ method: 'GET', path: '/me' })
+        .use(jwtAuth({ jwksUrl: flaky.url, issuer, audience, jwksTimeoutMs: 1000, ...options }))
+        .handle((_req, ctx) => ctx.auth.subject);
+    const refetching = define({ jwksCooldownMs: 0 });
+    const coolingDown = define({ jwksCacheMaxAgeMs: 0 });
+    expect((await call(refetching, await sign({}))).status).toBe(200);
+    expect((await call(coolingDown, await sign({}))).status).toBe(200);
+    await close(flaky.server);
+    const rotatedToken = await sign({}, { key: rotated.privateKey, kid: 'rsa-2' });
+
+    // Act: a refetch for the new kid fails; and, after a failed fetch, the cooldown holds.
+    const failedRefetch = await call(refetching, rotatedToken);
+    const known = await call(coolingDown, await sign({}));
+    const duringCooldown = await call(coolingDown, rotatedToken);
+
+    // Assert
+    expect(known.status).toBe(200);
+    for (const res of [failedRefetch, duringCooldown]) {
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    }
+  });
+
   it('never writes a token or the authorization header to any log line', () => {
     const text = logs.text();
     expect(logs.lines.length).toBeGreaterThan(10);
