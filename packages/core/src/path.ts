@@ -13,7 +13,10 @@ export interface PathPattern {
   readonly isStatic: boolean;
   /** The names of its parameters, in order (`*` for a trailing wildcard). */
   readonly names: readonly string[];
-  /** The normalised static path (for static patterns). */
+  /**
+   * The normalised pattern, static segments decoded (`/caf%C3%A9/:id/` is `/café/:id`): for a
+   * static pattern, the path itself.
+   */
   readonly key: string;
   /**
    * Parameters of `path` (as sent, percent-encoded), or `undefined` when it does not match.

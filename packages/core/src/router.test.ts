@@ -176,6 +176,8 @@ describe('router() definitions', () => {
     ['parameters of other names', '/orders/:id', 'GET', '/orders/:orderId/', 'GET'],
     ['a route for every method', '/orders', undefined, '/orders', 'POST'],
     ['a method in common', '/orders', ['GET', 'POST'], '/orders', ['POST', 'PUT']],
+    ['a static path written percent-encoded', '/caf%C3%A9', 'GET', '/café/', 'GET'],
+    ['static segments written percent-encoded around a parameter', '/a%20b/:id', 'GET', '/a b/:key', 'GET'],
   ] as const)('refuses two routes one request would reach alike: %s', (_case, path1, method1, path2, method2) => {
     // Act
     const define = () =>
@@ -196,7 +198,17 @@ describe('router() definitions', () => {
         http({ method: 'DELETE', path: '/orders/:id' }).handle(noop),
         http({ method: 'GET', path: '/orders/latest' }).handle(noop),
         http({ method: 'GET', path: '/orders/:id/lines' }).handle(noop),
+        http({ method: 'GET', path: '/orders' }).handle(noop),
+        http({ method: 'HEAD', path: '/orders' }).handle(noop),
       ),
     ).not.toThrow();
+  });
+
+  it('takes static routes whose segments differ after a colon', async () => {
+    const app = router(
+      http({ method: 'GET', path: '/at/10:30' }).handle(() => 'half past'),
+      http({ method: 'GET', path: '/at/10:45' }).handle(() => 'quarter to'),
+    );
+    expect((await runHttp(app, { method: 'GET', path: '/at/10:45' }, ctx())).body).toBe('quarter to');
   });
 });

@@ -9,31 +9,40 @@ import { Failure } from './failure.js';
 import { PortableFunction, stepHttp } from './function.js';
 import type { RequestImpl } from './http/request.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
-import { compilePath, type PathPattern, staticKey, trimSlash } from './path.js';
+import { compilePath, type PathPattern, staticKey } from './path.js';
 import type { Context, HttpMethod, HttpResponse, SkyportFunction } from './types.js';
 
 interface Route {
   readonly fn: SkyportFunction<'http'>;
   readonly path: PathPattern;
   readonly methods: readonly HttpMethod[] | undefined;
+  /** The pattern as it matches, whatever its parameters are named: `/caf%C3%A9/:id/` is `/café/:`. */
+  readonly shape: string;
 }
 
-/** The shape of a pattern, whatever its parameters are named: `/orders/:id/` is `/orders/:`. */
-function shapeOf(pattern: string): string {
-  return trimSlash(pattern.replace(/:[^/]+/g, ':'));
+function routeOf(fn: SkyportFunction<'http'>): Route {
+  const path = compilePath(fn.options.path ?? '/');
+  // The key has static segments decoded; none of them starts with `:` or is `*` (compilePath refuses those).
+  const segments = path.key.split('/').slice(1);
+  return {
+    fn,
+    path,
+    methods: methodsOf(fn.options),
+    shape: segments.map((segment) => (segment.startsWith(':') ? ':' : segment)).join('/'),
+  };
 }
 
 /**
  * Refuses two routes one request could reach alike: the same path shape (`/orders/:id` and
- * `/orders/:orderId`) with a method in common. The first would always win, so the second
- * would never run.
+ * `/orders/:orderId`, `/caf%C3%A9` and `/café`) with a method in common. The first would always
+ * win, so the second would never run.
  */
 function refuseDuplicates(routes: readonly Route[]): void {
   for (let i = 0; i < routes.length; i++) {
     const first = routes[i] as Route;
     for (let j = i + 1; j < routes.length; j++) {
       const second = routes[j] as Route;
-      if (shapeOf(first.path.pattern) !== shapeOf(second.path.pattern)) continue;
+      if (first.shape !== second.shape) continue;
       const shared =
         first.methods === undefined
           ? (second.methods ?? ['any'])
@@ -65,7 +74,7 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
       throw new SkyportError('INVALID_DEFINITION', 'router() does not nest routers; pass their routes instead', {
         kind: 'http',
       });
-    return { fn, path: compilePath(fn.options.path ?? '/'), methods: methodsOf(fn.options) };
+    return routeOf(fn);
   });
   refuseDuplicates(routes);
   const byPath = new Map<string, Route[]>();
@@ -108,8 +117,9 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
     if (!matched) return new Failure(quietly(() => new NotFound(`no route for ${req.method} ${req.path}`)));
     if (req.method === 'OPTIONS') {
       const preflight = preflightRoute(statics, req);
+      const allow = allowHeader(allowed);
       if (preflight !== undefined) return enter(preflight[0], preflight[1], req, ctx);
-      return { status: 204, headers: { allow: allowHeader(allowed) }, cookies: [], body: undefined };
+      return { status: 204, headers: { allow }, cookies: [], body: undefined };
     }
     const allow = allowHeader(allowed);
     return new Failure(
