@@ -143,6 +143,65 @@ describe('router', () => {
     expect((await preflight('/orders/7')).headers['access-control-allow-origin']).toBe('https://shop.example');
   });
 
+  it('runs a route that lists HEAD for a HEAD request, before a GET route listed first', async () => {
+    // Prepare
+    const answer = (name: string) => () => ({ status: 200, headers: { 'x-route': name }, body: name });
+    const getStatic = http({ method: 'GET', path: '/x' }).handle(answer('get'));
+    const headStatic = http({ method: 'HEAD', path: '/x' }).handle(answer('head'));
+    const getDynamic = http({ method: 'GET', path: '/x/:id' }).handle(answer('get'));
+    const headDynamic = http({ method: ['HEAD', 'DELETE'], path: '/x/:key' }).handle(answer('head'));
+
+    // Act
+    const apps = [
+      router(getStatic, headStatic, getDynamic, headDynamic),
+      router(headDynamic, headStatic, getDynamic, getStatic),
+    ];
+    const routed = await Promise.all(
+      apps.flatMap((app) => ['/x', '/x/1'].flatMap((path) => ['HEAD', 'GET'].map((method) => get(app, method, path)))),
+    );
+
+    // Assert
+    const head = ['head', 'get'];
+    expect(routed.map((res) => res.headers['x-route'])).toEqual([...head, ...head, ...head, ...head]);
+  });
+
+  it('answers HEAD through GET on the more specific route, not through a less specific HEAD route', async () => {
+    const app = router(
+      http({ method: 'HEAD', path: '/x/:id' }).handle(() => ({ status: 200, headers: { 'x-route': 'head' } })),
+      http({ method: 'GET', path: '/x/1' }).handle(() => ({ status: 200, headers: { 'x-route': 'get' } })),
+    );
+    expect((await get(app, 'HEAD', '/x/1')).headers['x-route']).toBe('get');
+    expect((await get(app, 'HEAD', '/x/2')).headers['x-route']).toBe('head');
+  });
+
+  it.each([
+    ['a parameter before the wildcard', '/f/*', '/f/:id', { '/f/1': '/f/:id', '/f/1/2': '/f/*', '/f': '/f/*' }],
+    ['a static segment before a parameter, from the left', '/:a/b', '/a/:b', { '/a/b': '/a/:b', '/c/b': '/:a/b' }],
+    [
+      'a pattern that ends before a wildcard that goes on',
+      '/f/:id/*',
+      '/f/:id',
+      { '/f/1': '/f/:id', '/f/1/x': '/f/:id/*' },
+    ],
+    ['the wildcard at the root last', '/*', '/:page', { '/about': '/:page', '/': '/*', '/a/b': '/*' }],
+  ] as const)('runs the more specific route, whatever the listing order: %s', async (_case, path1, path2, expected) => {
+    // Prepare
+    const route = (path: string) => http({ method: 'GET', path }).handle((req) => req.route);
+    const apps = [router(route(path1), route(path2)), router(route(path2), route(path1))];
+
+    // Act
+    const routed = await Promise.all(
+      apps.map(async (app) => {
+        const matched: Record<string, unknown> = {};
+        for (const path of Object.keys(expected)) matched[path] = (await get(app, 'GET', path)).body;
+        return matched;
+      }),
+    );
+
+    // Assert
+    for (const matched of routed) expect(matched).toEqual(expected);
+  });
+
   it('keeps an encoded slash inside its segment for static routes too', async () => {
     const stats = http({ method: 'GET', path: '/admin/stats' }).handle(() => 'stats');
     const app = router(
