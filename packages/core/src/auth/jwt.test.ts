@@ -163,6 +163,33 @@ describe('jwtAuth with a remote JWKS', () => {
     });
   }
 
+  it('names a time, issuer or audience claim only when its check failed, not when it is malformed or missing', async () => {
+    // Prepare
+    const fn = secured({ jwksCooldownMs: 0 });
+    const signRaw = (claims: JWTPayload) =>
+      new SignJWT({ sub: 'user-42', iss: issuer, aud: audience, exp: Math.floor(Date.now() / 1000) + 300, ...claims })
+        .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1', typ: 'JWT' })
+        .sign(rsa.privateKey);
+    const malformed = [
+      { iat: 'x' },
+      { nbf: true },
+      { exp: 'soon' },
+      { iss: undefined },
+      { aud: undefined },
+    ] as unknown as JWTPayload[];
+
+    // Act
+    const results = await Promise.all(malformed.map(async (claims) => call(fn, await signRaw(claims))));
+
+    // Assert
+    for (const res of results) {
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toBe(
+        'Bearer error="invalid_token", error_description="the token claims are not accepted"',
+      );
+    }
+  });
+
   it('refetches the JWKS on an unknown kid, so rotated keys work without a restart', async () => {
     const fn = secured({ jwksCooldownMs: 0 });
     expect((await call(fn, await sign({}))).status).toBe(200);

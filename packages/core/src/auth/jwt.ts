@@ -67,9 +67,13 @@ const reasons: Readonly<Record<string, string>> = {
   ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'the token signing key is ambiguous',
 };
 
-/** A fixed description per failure, never text derived from the token. */
+/**
+ * A fixed description per failure, never text derived from the token. A claim is named only
+ * when its check failed: a claim that is missing or of the wrong type (`"iat": "x"`) says
+ * nothing about the token's time or issuer.
+ */
 function reasonOf(error: unknown, { errors }: Jose): string {
-  if (error instanceof errors.JWTClaimValidationFailed) {
+  if (error instanceof errors.JWTClaimValidationFailed && error.reason === 'check_failed') {
     if (error.claim === 'nbf') return 'the token is not valid yet';
     if (error.claim === 'iat') return 'the token is issued in the future';
     if (error.claim === 'iss') return 'the token issuer is not accepted';
@@ -205,6 +209,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
         '"iat" claim timestamp check failed (issued in the future)',
         payload,
         'iat',
+        'check_failed',
       );
     }
     return payload;
