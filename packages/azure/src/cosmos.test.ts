@@ -1,5 +1,6 @@
 import { type ChangeEvent, changes } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { fixture, invocation } from '../test/helpers.js';
 import type { BatchFailedError } from './errors.js';
 import { toAzure } from './handler.js';
@@ -18,7 +19,7 @@ function recorder(fail: (change: ChangeEvent) => boolean = () => false) {
 }
 
 describe('toAzure: Cosmos DB change feed', () => {
-  it('maps latest-version documents (fixtures) to update changes with the document after', async () => {
+  it('maps latest-version documents (fixtures) to update changes with the document after, without its system fields', async () => {
     // Prepare
     const documents = fixture<Record<string, unknown>[]>(
       'cosmosdb/azure-functions-python-library__documents-multiple.json',
@@ -36,8 +37,10 @@ describe('toAzure: Cosmos DB change feed', () => {
     expect(seen.map((c) => [c.op, c.collection, c.key, c.before, c.after])).toEqual([
       ['update', 'orders', { id: '1' }, undefined, { id: '1', name: 'awesome_name' }],
       ['update', 'orders', { id: '2' }, undefined, { id: '2', name: 'bossy_name' }],
-      ['update', 'orders', { id: '1' }, undefined, single],
+      // The fields Cosmos DB adds to every document are left out; the event's raw has them.
+      ['update', 'orders', { id: '1' }, undefined, { id: '1', name: null }],
     ]);
+    expect(seen[2]?.raw).toBe(single);
     expect(seen[2]?.time).toEqual(new Date(1650036720 * 1000));
   });
 
@@ -66,6 +69,37 @@ describe('toAzure: Cosmos DB change feed', () => {
       ['insert', { id: 'a' }, undefined, { id: 'a', n: 1 }, 1700000000000],
       ['update', { id: 'a' }, { id: 'a', n: 1 }, { id: 'a', n: 2 }, 1700000001000],
       ['delete', { id: 'a', tenant: 't1' }, { id: 'a', n: 2 }, undefined, 1700000002000],
+    ]);
+  });
+
+  it("passes a strict schema of the application's fields, as the same function does on other clouds", async () => {
+    // Prepare: a schema that allows no other fields, and items as the host sends them
+    const Order = z.object({ id: z.string(), status: z.string() }).strict();
+    const seen: unknown[] = [];
+    const fn = changes({ collection: 'orders', item: Order }).handle((change) => {
+      seen.push([change.before, change.after]);
+    });
+    const system = { _rid: 'r', _self: 'dbs/x/docs/y/', _etag: '"e"', _attachments: 'attachments/', _ts: 1700000000 };
+    const items = [
+      { id: 'o1', status: 'paid', ...system },
+      {
+        current: { id: 'o1', status: 'shipped', ...system, _lsn: 9 },
+        previous: { id: 'o1', status: 'paid', ...system },
+        metadata: { operationType: 'replace', crts: 1700000001, lsn: 9 },
+      },
+    ];
+
+    // Act
+    await toAzure(fn)([items[0]], invocation(cosmos).context);
+    await toAzure(fn)([items[1]], invocation(cosmos).context);
+
+    // Assert
+    expect(seen).toEqual([
+      [undefined, { id: 'o1', status: 'paid' }],
+      [
+        { id: 'o1', status: 'paid' },
+        { id: 'o1', status: 'shipped' },
+      ],
     ]);
   });
 

@@ -55,6 +55,21 @@ function seconds(value: unknown): number | undefined {
   return n === undefined ? undefined : n * 1000;
 }
 
+/**
+ * A document's own fields: the properties Cosmos DB adds to every document (`_rid`, `_self`,
+ * `_etag`, `_attachments`, `_ts`, `_lsn`) are left out, so `after` and `before` hold what the
+ * application wrote, as a Firestore or DynamoDB change gives it, and one strict schema fits every
+ * cloud. They stay in `raw`.
+ */
+function ownFields(document: Record<string, unknown>): Record<string, unknown>;
+function ownFields(document: Record<string, unknown> | undefined): Record<string, unknown> | undefined;
+function ownFields(document: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (document === undefined) return undefined;
+  // Rest, not a copy loop: a parsed `__proto__` field stays a plain field.
+  const { _rid, _self, _etag, _attachments, _ts, _lsn, ...fields } = document;
+  return fields;
+}
+
 /** A latest-version item: the document itself, keyed by its `id`. */
 function documentEvent(record: Record<string, unknown>, collection: string, refuse: (problem: string) => Error) {
   const id = idOf(record);
@@ -64,7 +79,7 @@ function documentEvent(record: Record<string, unknown>, collection: string, refu
     collection,
     key: { id },
     before: undefined,
-    after: record,
+    after: ownFields(record),
     time: seconds(record._ts),
     raw: record,
   });
@@ -89,8 +104,8 @@ function changeItemEvent(record: Record<string, unknown>, collection: string, re
     collection,
     // Spread, not Object.assign: a parsed `__proto__` partition key path stays a plain field.
     key: { id, ...asRecord(metadata.partitionKey) },
-    before: previous,
-    after: current,
+    before: ownFields(previous),
+    after: ownFields(current),
     time: seconds(metadata.crts) ?? seconds(current?._ts),
     raw: record,
   });
