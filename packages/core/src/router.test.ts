@@ -143,6 +143,39 @@ describe('router', () => {
     expect((await preflight('/orders/7')).headers['access-control-allow-origin']).toBe('https://shop.example');
   });
 
+  it("answers an OPTIONS request with the path's Allow, preflight or not, through a route's other middleware", async () => {
+    // Prepare
+    const passThrough = createMiddleware({ name: 'pass', handle: (_req, _ctx, next) => next() });
+    const app = router(
+      http({ method: 'GET', path: '/m' })
+        .use(passThrough)
+        .handle(() => 'm'),
+      http({ method: 'POST', path: '/m/' }).handle(() => 'posted'),
+      http({ method: 'PUT', path: '/m/:id' })
+        .use(passThrough)
+        .handle(() => 'put'),
+      http({ method: 'DELETE', path: '/m/:id' }).handle(() => 'deleted'),
+    );
+    const preflight = { origin: 'https://shop.example', 'access-control-request-method': 'GET' };
+    const putPreflight = { ...preflight, 'access-control-request-method': 'PUT' };
+
+    // Act
+    const answers = await Promise.all([
+      runHttp(app, { method: 'OPTIONS', path: '/m' }, ctx()),
+      runHttp(app, { method: 'OPTIONS', path: '/m', headers: preflight }, ctx()),
+      runHttp(app, { method: 'OPTIONS', path: '/m/7' }, ctx()),
+      runHttp(app, { method: 'OPTIONS', path: '/m/7', headers: putPreflight }, ctx()),
+    ]);
+
+    // Assert
+    expect(answers.map((res) => [res.status, res.headers.allow])).toEqual([
+      [204, 'GET, POST, HEAD, OPTIONS'],
+      [204, 'GET, POST, HEAD, OPTIONS'],
+      [204, 'PUT, DELETE, OPTIONS'],
+      [204, 'PUT, DELETE, OPTIONS'],
+    ]);
+  });
+
   it('runs a route that lists HEAD for a HEAD request, before a GET route listed first', async () => {
     // Prepare
     const answer = (name: string) => () => ({ status: 200, headers: { 'x-route': name }, body: name });

@@ -81,6 +81,20 @@ function refuseDuplicates(routes: readonly Route[]): void {
 }
 
 /**
+ * The answer of a route's middleware to an OPTIONS request carries the path's `Allow`, not the
+ * route's own: the route, deployed alone, only knows its own methods.
+ */
+function withAllow(
+  answer: HttpResponse | Failure | Promise<HttpResponse>,
+  allow: string,
+): HttpResponse | Failure | Promise<HttpResponse> {
+  if (answer instanceof Failure) return answer;
+  if (answer instanceof Promise) return answer.then((response) => withAllow(response, allow) as HttpResponse);
+  const name = Object.keys(answer.headers).find((header) => header.toLowerCase() === 'allow');
+  return name === undefined ? answer : { ...answer, headers: { ...answer.headers, [name]: allow } };
+}
+
+/**
  * Combines http functions into one http function.
  *
  * @example
@@ -143,7 +157,7 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
     if (req.method === 'OPTIONS') {
       const preflight = preflightRoute(statics, req);
       const allow = allowHeader(allowed);
-      if (preflight !== undefined) return enter(preflight[0], preflight[1], req, ctx);
+      if (preflight !== undefined) return withAllow(enter(preflight[0], preflight[1], req, ctx), allow);
       return { status: 204, headers: { allow }, cookies: [], body: undefined };
     }
     const allow = allowHeader(allowed);
