@@ -255,6 +255,7 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
         .setSubject('accounts.google.com:42')
         .setIssuer('https://cloud.google.com/iap')
         .setAudience(aud)
+        .setIssuedAt()
         .setExpirationTime('5m')
         .sign(privateKey);
     try {
@@ -277,6 +278,45 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
         onCloud('gcp'),
       );
       expect(other.status).toBe(401);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('checks the IAP assertion times as jwtAuth does: 5 s of skew, iat in the past, exp and iat required', async () => {
+    // Prepare
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'iap-1', alg: 'ES256' };
+    const server = createServer((_req, res) => res.end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/iap`;
+    const audience = '/projects/123/apps/shop';
+    const fn = http()
+      .use(cloudPrincipal({ iap: { audience, jwksUrl } }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = (times: { iat?: number; exp?: number }) =>
+      new SignJWT({ sub: 'accounts.google.com:42', iss: 'https://cloud.google.com/iap', aud: audience, ...times })
+        .setProtectedHeader({ alg: 'ES256', kid: 'iap-1' })
+        .sign(privateKey);
+    const send = async (times: { iat?: number; exp?: number }) =>
+      invoke(fn, httpRequest({ headers: { 'x-goog-iap-jwt-assertion': await assertion(times) } }), onCloud('gcp'));
+
+    try {
+      // Act
+      const justExpired = await send({ iat: now - 600, exp: now - 2 });
+      const skewedIat = await send({ iat: now + 2, exp: now + 600 });
+      const future = await send({ iat: now + 3600, exp: now + 7200 });
+      const noIat = await send({ exp: now + 600 });
+      const noExp = await send({ iat: now });
+
+      // Assert
+      expect(justExpired.text).toBe('accounts.google.com:42');
+      expect(skewedIat.text).toBe('accounts.google.com:42');
+      for (const res of [future, noIat, noExp]) {
+        expect(res.status).toBe(401);
+        expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+      }
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

@@ -9,7 +9,7 @@ import { createMiddleware } from '../middleware/create.js';
 import { setOwn } from '../own.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, keysUnavailable, missingScopes, scopesOf, unauthorized } from './challenge.js';
-import { loadJose } from './jose.js';
+import { defaultClockTolerance, loadJose, verifyJwt } from './jose.js';
 import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
 import type { AuthContext, Principal } from './types.js';
 
@@ -227,15 +227,17 @@ interface IapVerifier {
 async function fromIapAssertion(req: HttpRequest, iap: IapVerifier | undefined): Promise<Principal | undefined> {
   const assertion = iap ? req.header('x-goog-iap-jwt-assertion') : undefined;
   if (iap === undefined || assertion === undefined) return undefined;
-  const { jwtVerify } = await loadJose();
+  const jose = await loadJose();
   let claims: Json;
   try {
-    const verified = await jwtVerify(assertion, iap.keys, {
+    // jwtAuth()'s time checks: IAP sets `exp` and `iat`, and Google's guide asks for `iat` in the past.
+    claims = await verifyJwt(jose, assertion, iap.keys, {
       issuer: 'https://cloud.google.com/iap',
       audience: iap.audience,
       algorithms: ['ES256'],
+      clockTolerance: defaultClockTolerance,
+      requiredClaims: ['exp', 'iat'],
     });
-    claims = verified.payload;
   } catch (error) {
     // The assertion may be fine: the keys to check it are not there (503, not 401).
     if (error instanceof KeySetUnavailable) throw error;

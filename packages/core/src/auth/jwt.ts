@@ -2,12 +2,12 @@
  * `jwtAuth()`: verifies a bearer JWT with `jose` against a remote JWKS, a shared secret or a
  * public key, and adds the caller to `ctx.auth`.
  */
-import type { CryptoKey, JWK, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
+import type { CryptoKey, JWK, JWTPayload, KeyObject } from 'jose';
 import { type HttpError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, keysUnavailable, missingScopes, scopesOf, unauthorized } from './challenge.js';
-import { type Jose, loadJose } from './jose.js';
+import { defaultClockTolerance, type Jose, loadJose, type VerifyKey, verifyJwt } from './jose.js';
 import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
 import type { AuthContext, Principal } from './types.js';
 
@@ -135,7 +135,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
     cooldownMs: milliseconds(options.jwksCooldownMs, 'jwtAuth() jwksCooldownMs'),
     timeoutMs: milliseconds(options.jwksTimeoutMs, 'jwtAuth() jwksTimeoutMs', false, 1),
   };
-  const clockTolerance = options.clockTolerance ?? 5;
+  const clockTolerance = options.clockTolerance ?? defaultClockTolerance;
   if (typeof clockTolerance !== 'number' || !Number.isFinite(clockTolerance) || clockTolerance < 0) {
     throw new SkyportError('INVALID_DEFINITION', 'jwtAuth() clockTolerance must be a number of seconds, 0 or more');
   }
@@ -150,7 +150,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
         : `jwtAuth() takes exactly one of jwksUrl, secret or publicKey, got ${sources.join(' and ')}`,
     );
   }
-  let key: JWTVerifyGetKey | CryptoKey | KeyObject | JWK | Uint8Array;
+  let key: VerifyKey;
   let defaults: readonly string[];
   if (options.jwksUrl !== undefined && options.jwksUrl !== null) {
     key = remoteKeys({ url: keySetUrl(options.jwksUrl, 'jwtAuth() jwksUrl'), ...keySet });
@@ -196,25 +196,6 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   // Started now, so the first request finds it loaded (or nearly).
   void loadJose();
 
-  const verify = async (token: string, { errors, jwtVerify }: Jose): Promise<JWTPayload> => {
-    // Two calls on purpose: jose's overloads type a key resolver and key material separately.
-    const { payload } =
-      typeof key === 'function'
-        ? await jwtVerify(token, key, verifyOptions)
-        : await jwtVerify(token, key, verifyOptions);
-    // jose checks `iat` only when a maximum token age is set: a token issued in the future is
-    // refused here, with the same tolerance as `exp` and `nbf`.
-    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + verifyOptions.clockTolerance) {
-      throw new errors.JWTClaimValidationFailed(
-        '"iat" claim timestamp check failed (issued in the future)',
-        payload,
-        'iat',
-        'check_failed',
-      );
-    }
-    return payload;
-  };
-
   return createMiddleware<'http', AuthContext>({
     name: 'jwtAuth',
     kinds: ['http'],
@@ -232,7 +213,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
       const jose = await loadJose();
       let payload: JWTPayload;
       try {
-        payload = await verify(token, jose);
+        payload = await verifyJwt(jose, token, key, verifyOptions);
       } catch (error) {
         let failure: HttpError;
         if (error instanceof KeySetUnavailable) {
