@@ -74,6 +74,32 @@ describe('type inference', () => {
     });
   });
 
+  it('types only the parameters the pattern binds at run time: whole `:` segments and a bare last `*`', () => {
+    http({ method: 'GET', path: '/time/10:30' }).handle((req) => {
+      expectTypeOf(req.params).toEqualTypeOf<Readonly<{}>>();
+      // @ts-expect-error: `10:30` is a static segment, it binds no `30`
+      void req.params['30'];
+    });
+    http({ method: 'GET', path: '/files*' }).handle((req) => {
+      expectTypeOf(req.params).toEqualTypeOf<Readonly<{}>>();
+      // @ts-expect-error: `files*` is a static segment, not a wildcard
+      void req.params['*'];
+    });
+    http({ method: 'GET', path: '/at/10:30/:room/' }).handle((req) => {
+      expectTypeOf(req.params).toEqualTypeOf<Readonly<{ room: string }>>();
+    });
+    http({ method: 'GET', path: 'files/:id/*/' }).handle((req) => {
+      expectTypeOf(req.params).toEqualTypeOf<Readonly<{ id: string; '*': string }>>();
+    });
+    http({ method: 'GET', path: '/*' }).handle((req) => {
+      expectTypeOf(req.params).toEqualTypeOf<Readonly<{ '*': string }>>();
+    });
+    // The params schema is checked against the same parameters.
+    http({ path: '/time/10:30/:room', params: z.object({ room: z.string() }) });
+    // @ts-expect-error: the schema does not take the parameter `room`
+    http({ path: '/time/10:30/:room', params: z.object({ '30': z.string() }) });
+  });
+
   it('leaves unvalidated parts loosely typed', () => {
     http({ method: 'GET' }).handle((req) => {
       expectTypeOf(req.body).toEqualTypeOf<unknown>();

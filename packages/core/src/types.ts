@@ -542,13 +542,18 @@ export interface KindOptions {
 /** A handler: one event in, a result out. */
 export type Handler<TEvent, TCtx, TResult> = (event: TEvent, ctx: TCtx) => TResult | Promise<TResult>;
 
-type ParamsOf<P extends string> = P extends `${string}:${infer Rest}`
-  ? Rest extends `${infer Name}/${infer Tail}`
-    ? { [K in Name]: string } & ParamsOf<Tail>
-    : { [K in Rest]: string }
-  : P extends `${string}*`
+/** The parameter one segment of a pattern binds: a segment that starts with `:` (`10:30` binds none). */
+type SegmentParam<S extends string> = S extends `:${infer Name}` ? { [K in Name]: string } : {};
+
+/** The parameters of the segments of a pattern; only a bare `*` as the last segment binds `*`. */
+type SegmentsParams<P extends string> = P extends `${infer Head}/${infer Tail}`
+  ? SegmentParam<Head> & SegmentsParams<Tail>
+  : P extends '*'
     ? { '*': string }
-    : {};
+    : SegmentParam<P>;
+
+/** The parameters of a route pattern, as `compilePath` binds them (one trailing slash is ignored). */
+type ParamsOf<P extends string> = SegmentsParams<P extends `${infer Body}/` ? Body : P>;
 
 /**
  * The path parameters of a route pattern: `PathParams<'/users/:id/files/*'>` is
