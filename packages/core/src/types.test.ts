@@ -88,7 +88,7 @@ describe('type inference', () => {
     http({ method: 'GET', path: '/at/10:30/:room/' }).handle((req) => {
       expectTypeOf(req.params).toEqualTypeOf<Readonly<{ room: string }>>();
     });
-    http({ method: 'GET', path: 'files/:id/*/' }).handle((req) => {
+    http({ method: 'GET', path: '/files/:id/*/' }).handle((req) => {
       expectTypeOf(req.params).toEqualTypeOf<Readonly<{ id: string; '*': string }>>();
     });
     http({ method: 'GET', path: '/*' }).handle((req) => {
