@@ -322,6 +322,43 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
     }
   });
 
+  it('answers 500, not 401, when the IAP key set holds a key that cannot be used', async () => {
+    // Prepare: an ES256 key whose point is not on the curve.
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = {
+      ...(await exportJWK(publicKey)),
+      kid: 'iap-1',
+      alg: 'ES256',
+      x: Buffer.alloc(32, 1).toString('base64url'),
+    };
+    const server = createServer((_req, res) => res.end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/iap`;
+    const audience = '/projects/123/apps/shop';
+    const fn = http()
+      .use(cloudPrincipal({ iap: { audience, jwksUrl } }))
+      .handle(() => 'never');
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'iap-1' })
+      .setSubject('accounts.google.com:42')
+      .setIssuer('https://cloud.google.com/iap')
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+
+    try {
+      // Act
+      const res = await invoke(fn, httpRequest({ headers: { 'x-goog-iap-jwt-assertion': assertion } }), onCloud('gcp'));
+
+      // Assert
+      expect(res.status).toBe(500);
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('answers 503 with Retry-After when the IAP key set does not answer, and does not ask it again at once', async () => {
     // Prepare: a key set that accepts connections and never answers.
     let requests = 0;

@@ -239,8 +239,9 @@ async function fromIapAssertion(req: HttpRequest, iap: IapVerifier | undefined):
       requiredClaims: ['exp', 'iat'],
     });
   } catch (error) {
-    // The assertion may be fine: the keys to check it are not there (503, not 401).
-    if (error instanceof KeySetUnavailable) throw error;
+    // The assertion may be fine: the keys to check it are not there (503, not 401), or the key
+    // set holds keys jose cannot use (not a JOSEError: a 500).
+    if (error instanceof KeySetUnavailable || !(error instanceof jose.errors.JOSEError)) throw error;
     throw new MalformedIdentity('the IAP assertion is not valid');
   }
   return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'gcp-iap' };

@@ -1,3 +1,4 @@
+import { createPublicKey, generateKeyPairSync, type JsonWebKey, sign as sign_ } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Context, createHttpRequest, http, SkyportError } from '@skyport/core';
@@ -450,6 +451,93 @@ describe('jwtAuth with a secret or a public key', () => {
     expect(outcomes).toEqual(bad.map(() => 'INVALID_DEFINITION'));
     expect(() => jwtAuth({ jwksUrl, jwksTimeoutMs: 1, jwksCooldownMs: 0, jwksCacheMaxAgeMs: Infinity })).not.toThrow();
     expect(() => jwtAuth({ jwksUrl: new URL(jwksUrl), clockTolerance: 0.5 })).not.toThrow();
+  });
+
+  it('refuses key material that cannot verify the accepted algorithms when the function is defined', async () => {
+    // Prepare: keys a config could hand over, past the types.
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+    const bad: [string, Parameters<typeof jwtAuth>[0]][] = [
+      ['a private JWK', { publicKey: await exportJWK(rsa.privateKey) }],
+      ['an HMAC JWK', { publicKey: { kty: 'oct', k: Buffer.alloc(32).toString('base64url') } }],
+      ['a PEM string', { publicKey: (await exportSPKI(rsa.publicKey)) as unknown as JWK }],
+      ['a private CryptoKey', { publicKey: rsa.privateKey }],
+      ['a 1024-bit RSA key', { publicKey: weak }],
+      ['an RSA key for ES256 only', { publicKey: rsa.publicKey, algorithms: ['ES256'] }],
+      ['a JWK whose alg does not fit its key', { publicKey: { ...ecJwk, alg: 'RS256' } }],
+      ['a secret for RS256 only', { secret: 'x'.repeat(32), algorithms: ['RS256'] }],
+      ['a secret that is a number', { secret: 1234567890 as unknown as string }],
+    ];
+
+    // Act
+    const outcomes = bad.map(([name, options]) => {
+      try {
+        jwtAuth(options);
+        return [name, 'accepted'];
+      } catch (error) {
+        return [name, error instanceof SkyportError ? error.code : String(error)];
+      }
+    });
+
+    // Assert
+    expect(outcomes).toEqual(bad.map(([name]) => [name, 'INVALID_DEFINITION']));
+    for (const publicKey of [
+      rsa.publicKey,
+      ec.publicKey,
+      rsaJwk,
+      createPublicKey({ key: ecJwk as JsonWebKey, format: 'jwk' }),
+    ]) {
+      expect(() => jwtAuth({ publicKey })).not.toThrow();
+    }
+  });
+
+  it('accepts only the algorithms the key can verify, so a token cannot pick one it would choke on', async () => {
+    // Prepare: an RS256 CryptoKey; a token claiming PS256 or ES256.
+    const fn = http()
+      .use(jwtAuth({ publicKey: rsa.publicKey, issuer, audience }))
+      .handle(() => 'never');
+    const [, payload, signature] = (await sign({})).split('.');
+    const claiming = (alg: string) => `${b64url({ alg, kid: 'rsa-1' })}.${payload}.${signature}`;
+
+    // Act
+    const results = await Promise.all(
+      ['PS256', 'ES256'].map((alg) =>
+        invoke(fn, httpRequest({ headers: { authorization: `Bearer ${claiming(alg)}` } })),
+      ),
+    );
+
+    // Assert
+    for (const res of results) {
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('error_description="the token algorithm is not accepted"');
+    }
+  });
+
+  it('answers 500, not 401, when the verifier fails whatever the token (an RSA key too short in the key set)', async () => {
+    // Prepare
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const server = await startKeyServer([{ ...weak.publicKey.export({ format: 'jwk' }), kid: 'weak', alg: 'RS256' }]);
+    const fn = http()
+      .use(jwtAuth({ jwksUrl: server.url, issuer, audience }))
+      .handle(() => 'never');
+    const head = b64url({ alg: 'RS256', kid: 'weak' });
+    const body = b64url({ sub: 'user-42', iss: issuer, aud: audience, exp: Math.floor(Date.now() / 1000) + 60 });
+    const token = `${head}.${body}.${sign_('sha256', Buffer.from(`${head}.${body}`), weak.privateKey).toString('base64url')}`;
+    const collector = collectLogs();
+
+    try {
+      // Act
+      const res = await invoke(fn, httpRequest({ headers: { authorization: `Bearer ${token}` } }));
+
+      // Assert
+      expect(res.status).toBe(500);
+      expect(res.headers['www-authenticate']).toBeUndefined();
+      expect(res.text).not.toContain('modulusLength');
+      expect(collector.find('authentication failed')).toEqual([]);
+      expect(collector.find((line) => line.level === 50 || line.level === 'error').length).toBeGreaterThan(0);
+    } finally {
+      collector.restore();
+      await close(server.server);
+    }
   });
 
   it('refuses to be built without a key source', () => {

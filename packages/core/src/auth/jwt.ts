@@ -3,12 +3,13 @@
  * public key, and adds the caller to `ctx.auth`.
  */
 import type { CryptoKey, JWK, JWTPayload, KeyObject } from 'jose';
-import { type HttpError, SkyportError } from '../errors.js';
+import { type HttpError, InternalServerError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, keysUnavailable, missingScopes, scopesOf, unauthorized } from './challenge.js';
 import { defaultClockTolerance, type Jose, loadJose, type VerifyKey, verifyJwt } from './jose.js';
 import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
+import { publicKeyAlgorithms } from './key.js';
 import type { AuthContext, Principal } from './types.js';
 
 /** Where the verification key comes from: exactly one of `jwksUrl`, `secret` or `publicKey`. */
@@ -120,8 +121,10 @@ function requiredClaimsOf(listed: readonly string[] | undefined): string[] {
 /**
  * Verifies `Authorization: Bearer <jwt>` and adds `ctx.auth`. 401 with an RFC 6750
  * `WWW-Authenticate` challenge for a missing, malformed or invalid token; 403 when a required
- * scope is missing; 503 when the JWKS endpoint cannot be reached and no keys are cached. The token
- * never appears in a response or log line. A principal preset on the context (for example by
+ * scope is missing; 503 when the JWKS endpoint cannot be reached and no keys are cached. A key
+ * that cannot verify the accepted algorithms fails the definition (`INVALID_DEFINITION`); any
+ * other verifier failure is a 500, never a 401 blaming the token. The token never appears in a
+ * response or log line. A principal preset on the context (for example by
  * `invoke(fn, req, { auth })`) is ignored: the token is always verified.
  *
  * @example
@@ -152,10 +155,15 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   }
   let key: VerifyKey;
   let defaults: readonly string[];
+  // What the key can verify; undefined for a key set, whose keys are picked per token by jose.
+  let verifiable: readonly string[] | undefined;
   if (options.jwksUrl !== undefined && options.jwksUrl !== null) {
     key = remoteKeys({ url: keySetUrl(options.jwksUrl, 'jwtAuth() jwksUrl'), ...keySet });
     defaults = asymmetric;
   } else if (options.secret !== undefined && options.secret !== null) {
+    if (typeof options.secret !== 'string' && !(options.secret instanceof Uint8Array)) {
+      throw new SkyportError('INVALID_DEFINITION', 'jwtAuth() secret must be a string or bytes (Uint8Array)');
+    }
     key = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
     // RFC 7518 3.2 asks for a key at least as long as the hash: 32 bytes for HS256, the floor
     // enforced here for every HMAC algorithm (use 48 or 64 bytes with HS384 / HS512). A shorter
@@ -168,7 +176,9 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
       );
     }
     defaults = symmetric;
+    verifiable = symmetric;
   } else {
+    verifiable = publicKeyAlgorithms(options.publicKey, 'jwtAuth() publicKey');
     key = options.publicKey;
     defaults = asymmetric;
   }
@@ -181,8 +191,17 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
       'jwtAuth() algorithms must name at least one algorithm other than none',
     );
   }
+  // Only what the key can verify: a token naming another algorithm would reach jose's TypeError
+  // for the key, a 500, where it is a token this key never signed (401).
+  const accepted = verifiable === undefined ? algorithms : algorithms.filter((alg) => verifiable.includes(alg));
+  if (accepted.length === 0) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `jwtAuth() ${sources[0]} cannot verify ${algorithms.join(', ')}; it verifies ${verifiable?.join(', ')}`,
+    );
+  }
   const verifyOptions = {
-    algorithms,
+    algorithms: accepted,
     issuer: typeof options.issuer === 'string' || options.issuer === undefined ? options.issuer : [...options.issuer],
     audience:
       typeof options.audience === 'string' || options.audience === undefined ? options.audience : [...options.audience],
@@ -219,6 +238,10 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
         if (error instanceof KeySetUnavailable) {
           failure = keysUnavailable(error.cause);
           ctx.log.error({ auth: 'jwt', reason: 'jwks-unavailable' }, 'signing keys cannot be fetched');
+        } else if (!(error instanceof jose.errors.JOSEError)) {
+          // jose reports a bad token as a JOSEError; anything else (a TypeError for key material
+          // it cannot use, say) is the verifier failing, whatever the token: logged as the 500's cause.
+          failure = new InternalServerError('the token verifier failed', { cause: error, code: 'JWT_VERIFIER_FAILED' });
         } else {
           const reason = reasonOf(error, jose);
           failure = unauthorized(reason, { realm, error: 'invalid_token' });
