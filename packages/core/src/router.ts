@@ -9,7 +9,7 @@ import { MethodNotAllowed, NotFound, quietly, SkyportError } from './errors.js';
 import { Failure } from './failure.js';
 import { PortableFunction, stepHttp } from './function.js';
 import type { RequestImpl } from './http/request.js';
-import { allowHeader, allowsMethod, methodsOf } from './methods.js';
+import { allowHeader, allowsMethod, byPrecedence, methodsOf } from './methods.js';
 import { compilePath, type PathPattern, staticKey } from './path.js';
 import type { Context, HttpMethod, HttpResponse, SkyportFunction } from './types.js';
 
@@ -19,8 +19,6 @@ interface Route {
   readonly methods: readonly HttpMethod[] | undefined;
   /** The pattern as it matches, whatever its parameters are named: `/caf%C3%A9/:id/` is `/café/:`. */
   readonly shape: string;
-  /** How specific each segment is: 0 static, 1 a parameter, 2 the wildcard. */
-  readonly rank: readonly number[];
 }
 
 function routeOf(fn: SkyportFunction<'http'>): Route {
@@ -32,28 +30,8 @@ function routeOf(fn: SkyportFunction<'http'>): Route {
     path,
     methods: methodsOf(fn.options),
     shape: segments.map((segment) => (segment.startsWith(':') ? ':' : segment)).join('/'),
-    rank: segments.map((segment) => (segment === '*' ? 2 : segment.startsWith(':') ? 1 : 0)),
   };
 }
-
-/**
- * Orders routes one request could reach both (`/files/:id` and `/files/*`, `/:a/b` and `/a/:b`):
- * segment by segment from the left, a static segment before a parameter before the wildcard, and
- * a pattern that ends before one whose wildcard goes on. Equally specific routes keep their order.
- */
-function bySpecificity(first: Route, second: Route): number {
-  const length = Math.max(first.rank.length, second.rank.length);
-  for (let i = 0; i < length; i++) {
-    const a = first.rank[i] ?? -1;
-    const b = second.rank[i] ?? -1;
-    if (a !== b) return a - b;
-  }
-  return 0;
-}
-
-/** A route that lists HEAD goes before one of the same shape whose GET would answer HEAD for it. */
-const byExplicitHead = (first: Route, second: Route): number =>
-  Number(second.methods?.includes('HEAD') ?? false) - Number(first.methods?.includes('HEAD') ?? false);
 
 /**
  * Refuses two routes one request could reach alike: the same path shape (`/orders/:id` and
@@ -115,7 +93,7 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
   });
   refuseDuplicates(routes);
   // Sorted once, so the first route that allows the method is the one to run.
-  routes.sort((first, second) => bySpecificity(first, second) || byExplicitHead(first, second));
+  routes.sort(byPrecedence);
   const byPath = new Map<string, Route[]>();
   const dynamic: Route[] = [];
   for (const route of routes) {

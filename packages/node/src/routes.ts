@@ -1,13 +1,15 @@
 /**
  * The HTTP route table of `serve()`: several http functions (routers or single routes) behind one
- * server, with the same semantics as core's `router()`: 404 for an unknown path, 405 with `Allow`
- * for a known path and another method. A lone router is given every request, so its own
+ * server, with the same semantics as core's `router()`: the most specific route first, whatever
+ * the order the functions are given in, 404 for an unknown path, 405 with `Allow` for a known
+ * path and another method. A lone router is given every request, so its own
  * middleware (CORS preflights, logging) also sees its 404s. An `OPTIONS` request on a path that
  * one function serves goes to that function, as it would on any cloud.
  */
 import {
   allowHeader,
   allowsMethod,
+  byPrecedence,
   compilePath,
   type HttpMethod,
   methodsOf,
@@ -17,8 +19,14 @@ import {
 import type { NamedFunction, RouteInfo } from './types.js';
 
 interface Route {
-  readonly pattern: PathPattern;
+  readonly path: PathPattern;
   readonly methods: readonly HttpMethod[] | undefined;
+}
+
+/** One route of one function, in the order routes are tried. */
+interface Candidate {
+  readonly entry: Entry;
+  readonly route: Route;
 }
 
 interface Entry extends NamedFunction {
@@ -61,10 +69,10 @@ export interface RouteTable {
  */
 function routesOf(fn: SkyportFunction<'http'>): Route[] {
   if (fn.routes === undefined && fn.options.path === undefined) {
-    return [{ pattern: compilePath('/*'), methods: methodsOf(fn.options) }];
+    return [{ path: compilePath('/*'), methods: methodsOf(fn.options) }];
   }
   return (fn.routes ?? [fn]).map((route) => ({
-    pattern: compilePath(route.options.path ?? '/'),
+    path: compilePath(route.options.path ?? '/'),
     methods: methodsOf(route.options),
   }));
 }
@@ -98,7 +106,7 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
   const info: RouteInfo[] = entries.flatMap((entry) =>
     entry.routes.map((route) => ({
       methods: route.methods ?? ['*'],
-      path: route.pattern.pattern,
+      path: route.path.pattern,
       function: entry.name,
       kind: 'http' as const,
     })),
@@ -109,20 +117,26 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     return { info, match: () => found, options: () => found };
   }
 
+  // Every route of every function, the most specific first (as `router()` orders its own), and
+  // those of functions without a path last: they take a path only when no route of another does.
+  const candidates: Candidate[] = entries
+    .flatMap((entry) => entry.routes.map((route) => ({ entry, route })))
+    .sort(
+      (first, second) =>
+        Number(first.entry.pathless) - Number(second.entry.pathless) || byPrecedence(first.route, second.route),
+    );
+
   const match = (method: string, path: string): RouteMatch => {
     const allowed = new Set<HttpMethod>();
     let candidate: Entry | undefined;
     let routerCandidate: Entry | undefined;
-    for (const entry of entries) {
-      // Functions without a path come last, and take a path only when no route of another does.
+    for (const { entry, route } of candidates) {
       if (entry.pathless && candidate !== undefined && !candidate.pathless) break;
-      for (const route of entry.routes) {
-        if (route.pattern.match(path) === undefined) continue;
-        if (allowsMethod(route.methods, method)) return entry.found;
-        candidate ??= entry;
-        if (entry.isRouter) routerCandidate ??= entry;
-        for (const allowedMethod of route.methods ?? []) allowed.add(allowedMethod);
-      }
+      if (route.path.match(path) === undefined) continue;
+      if (allowsMethod(route.methods, method)) return entry.found;
+      candidate ??= entry;
+      if (entry.isRouter) routerCandidate ??= entry;
+      for (const allowedMethod of route.methods ?? []) allowed.add(allowedMethod);
     }
     if (candidate === undefined) return { status: 404 };
     if (routerCandidate !== undefined) return routerCandidate.found;
@@ -131,16 +145,17 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
 
   // Only reached for an OPTIONS request that `match` refused, so never on the GET / POST path.
   const options = (path: string, requested: string | undefined): { readonly found: NamedFunction } | undefined => {
-    const matching = entries.filter((entry) => entry.routes.some((route) => route.pattern.match(path) !== undefined));
+    const matching = entries.filter((entry) => entry.routes.some((route) => route.path.match(path) !== undefined));
     const routed = matching.filter((entry) => !entry.pathless);
     const serving = routed.length > 0 ? routed : matching;
     if (serving.length === 1) return serving[0]?.found;
     const wanted = requested?.trim().toUpperCase();
     if (!wanted) return undefined;
     // The function the announced request would reach, as `match` chooses it, if it has middleware.
-    const target = serving.find((entry) =>
-      entry.routes.some((route) => allowsMethod(route.methods, wanted) && route.pattern.match(path) !== undefined),
-    );
+    const target = candidates.find(
+      ({ entry, route }) =>
+        serving.includes(entry) && allowsMethod(route.methods, wanted) && route.path.match(path) !== undefined,
+    )?.entry;
     return target !== undefined && target.fn.middleware.length > 0 ? target.found : undefined;
   };
   return { info, match, options };

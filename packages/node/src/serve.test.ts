@@ -754,6 +754,27 @@ describe('serve()', () => {
     expect(server.routes.map((route) => route.path)).toEqual(['/me', '/_skyport/ship']);
   });
 
+  it('runs the most specific route whatever the order of the functions, and a HEAD route before GET, as router() does', async () => {
+    // Prepare: a wildcard given before a parameter route, and a HEAD route after the GET one
+    const files = http({ method: 'GET', path: '/f/*' }).handle(() => ({ fn: 'wildcard' }));
+    const file = http({ method: 'GET', path: '/f/:id' }).handle((req) => ({ fn: 'param', id: req.params.id }));
+    const get = http({ method: 'GET', path: '/h' }).handle(() => ({ fn: 'get' }));
+    const head = http({ method: 'HEAD', path: '/h' }).handle(() => ({ status: 200, headers: { 'x-from': 'head' } }));
+    const server = await start({ files, file, get, head });
+
+    // Act
+    const one = await fetch(`${server.url}/f/1`);
+    const deeper = await fetch(`${server.url}/f/1/2`);
+    const headed = await fetch(`${server.url}/h`, { method: 'HEAD' });
+    const got = await fetch(`${server.url}/h`);
+
+    // Assert
+    expect(await one.json()).toEqual({ fn: 'param', id: '1' });
+    expect(await deeper.json()).toEqual({ fn: 'wildcard' });
+    expect(headed.headers.get('x-from')).toBe('head');
+    expect(await got.json()).toEqual({ fn: 'get' });
+  });
+
   it('matches routes on the path as sent, segment by segment, as router() does', async () => {
     // Prepare
     const stats = http({ method: 'GET', path: '/admin/stats' }).handle(() => ({ fn: 'stats' }));
