@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type { Context, HttpResponse, Middleware } from '../types.js';
-import { unauthorized } from './challenge.js';
+import { scopesOf, unauthorized } from './challenge.js';
 import type { AuthContext, Principal } from './types.js';
 
 /** What `verify` may return: a rejection, a plain acceptance, or who the key belongs to. */
@@ -70,7 +70,13 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<'http', AuthC
   if (options.keys === undefined && options.verify === undefined) {
     throw new SkyportError('INVALID_DEFINITION', 'apiKeyAuth() needs keys or verify');
   }
-  const header = (options.header ?? 'x-api-key').toLowerCase();
+  const named: unknown = options.header ?? 'x-api-key';
+  // The header's name is the challenge's realm too: a name no request can carry would also make
+  // the 401 unsendable.
+  if (typeof named !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(named)) {
+    throw new SkyportError('INVALID_DEFINITION', 'apiKeyAuth() header must be a header name (an RFC 9110 token)');
+  }
+  const header = named.toLowerCase();
   const challenge = { scheme: 'ApiKey', realm: header } as const;
   return createMiddleware<'http', AuthContext>({
     name: 'apiKeyAuth',
@@ -89,7 +95,8 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<'http', AuthC
           principal = {
             subject: verdict.subject,
             claims: verdict.claims ?? {},
-            scopes: verdict.scopes ?? [],
+            // Read as a `scope` claim: a string from plain JS is a space-separated list.
+            scopes: scopesOf({ scope: verdict.scopes }),
             source: 'api-key',
           };
         }

@@ -622,6 +622,93 @@ describe('apiKeyAuth', () => {
   });
 });
 
+describe('scopes and challenges', () => {
+  const secret = 'a-shared-secret-of-at-least-32-bytes';
+  const bearer = async (scope: string) =>
+    `Bearer ${await new SignJWT({ scope })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode(secret))}`;
+
+  it('answers a 403 after apiKeyAuth without a Bearer challenge, and after jwtAuth with one', async () => {
+    // Prepare
+    const viaKey = http()
+      .use(apiKeyAuth({ verify: () => ({ subject: 's', scopes: ['read'] }) }))
+      .use(requireScopes('write'))
+      .handle(() => 'ok');
+    const viaJwt = http()
+      .use(jwtAuth({ secret }))
+      .use(requireScopes('write'))
+      .handle(() => 'ok');
+
+    // Act
+    const key = await invoke(viaKey, httpRequest({ headers: { 'x-api-key': 'k' } }));
+    const jwt = await invoke(viaJwt, httpRequest({ headers: { authorization: await bearer('read') } }));
+
+    // Assert
+    expect(key.status).toBe(403);
+    expect(key.headers['www-authenticate']).toBeUndefined();
+    expect(key.body).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+    expect(jwt.status).toBe(403);
+    expect(jwt.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="write"');
+  });
+
+  it('refuses a realm or API key header that a WWW-Authenticate header cannot carry, when defined', () => {
+    const define = [
+      () => jwtAuth({ secret, realm: 'Bestellungen – API' }),
+      () => jwtAuth({ secret, realm: 'caf\u00e9\u{1F600}' }),
+      () => apiKeyAuth({ header: 'x-schl\u00fcssel', keys: ['k'] }),
+      () => apiKeyAuth({ header: 'x api key', keys: ['k'] }),
+    ];
+    for (const fn of define) expect(fn).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    expect(() => jwtAuth({ secret, realm: 'Bestellungen - API' })).not.toThrow();
+  });
+
+  it('reads a scope string as a space-separated list, never character by character', async () => {
+    // Prepare: what plain JS can pass where a list is expected.
+    const fromVerify = http()
+      .use(apiKeyAuth({ verify: () => ({ subject: 's', scopes: 'ab' as unknown as string[] }) }))
+      .use(requireScopes('a'))
+      .handle((_req, ctx) => ctx.auth.scopes);
+    const listed = http()
+      .use(apiKeyAuth({ verify: () => ({ subject: 's', scopes: 'a b' as unknown as string[] }) }))
+      .use(requireScopes('a b'))
+      .handle((_req, ctx) => ctx.auth.scopes);
+    const required = http()
+      .use(jwtAuth({ secret, requiredScopes: 'ab' as unknown as string[] }))
+      .handle(() => 'ok');
+
+    // Act
+    const charByChar = await invoke(fromVerify, httpRequest({ headers: { 'x-api-key': 'k' } }));
+    const spaced = await invoke(listed, httpRequest({ headers: { 'x-api-key': 'k' } }));
+    const granted = await invoke(required, httpRequest({ headers: { authorization: await bearer('ab') } }));
+    const lacking = await invoke(required, httpRequest({ headers: { authorization: await bearer('a b') } }));
+
+    // Assert
+    expect(charByChar.status).toBe(403);
+    expect(spaced.body).toEqual(['a', 'b']);
+    expect(granted.text).toBe('ok');
+    expect(lacking.status).toBe(403);
+  });
+
+  it('refuses required scopes that are empty, not strings, or not scope tokens, when defined', () => {
+    const define = [
+      () => requireScopes(''),
+      () => requireScopes('a', ' '),
+      () => requireScopes(42 as unknown as string),
+      () => requireScopes('caf\u00e9'),
+      () => jwtAuth({ secret, requiredScopes: '' as unknown as string[] }),
+      () => jwtAuth({ secret, requiredScopes: [''] }),
+      () => cloudPrincipal({ requiredScopes: ['a"b'] }),
+      () => cloudPrincipal({ requiredScopes: 5 as unknown as string[] }),
+    ];
+    for (const fn of define) expect(fn).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    expect(() => requireScopes()).not.toThrow();
+    expect(() => jwtAuth({ secret, requiredScopes: [] })).not.toThrow();
+  });
+});
+
 describe('auth typing', () => {
   it('types ctx.auth only after an auth middleware', () => {
     http()

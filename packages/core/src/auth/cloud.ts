@@ -8,7 +8,7 @@ import { type HttpError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import { setOwn } from '../own.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
-import { insufficientScope, keysUnavailable, missingScopes, scopesOf, unauthorized } from './challenge.js';
+import { insufficientScope, keysUnavailable, missingScopes, scopeList, scopesOf, unauthorized } from './challenge.js';
 import { defaultClockTolerance, loadJose, verifyJwt } from './jose.js';
 import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
 import type { AuthContext, Principal } from './types.js';
@@ -316,7 +316,8 @@ function iapVerifier(iap: NonNullable<CloudPrincipalOptions['iap']>): IapVerifie
  *   .handle((_req, ctx) => ({ subject: ctx.auth.subject, via: ctx.auth.source }));
  */
 export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<'http', AuthContext> {
-  const required = options.requiredScopes ?? [];
+  const required =
+    options.requiredScopes === undefined ? [] : scopeList(options.requiredScopes, 'cloudPrincipal() requiredScopes');
   const iap = options.iap === undefined ? undefined : iapVerifier(options.iap);
   return createMiddleware<'http', AuthContext>({
     name: 'cloudPrincipal',
@@ -350,7 +351,7 @@ export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<
       const missing = missingScopes(principal.scopes, required);
       if (missing.length > 0) {
         ctx.log.info({ auth: principal.source, reason: 'insufficient-scope', missing }, 'authorization failed');
-        throw insufficientScope(missing);
+        throw insufficientScope(missing, { bearer: true });
       }
       return next({ auth: principal });
     },

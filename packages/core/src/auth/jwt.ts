@@ -6,7 +6,15 @@ import type { CryptoKey, JWK, JWTPayload, KeyObject } from 'jose';
 import { type HttpError, InternalServerError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
-import { insufficientScope, keysUnavailable, missingScopes, scopesOf, unauthorized } from './challenge.js';
+import {
+  insufficientScope,
+  keysUnavailable,
+  missingScopes,
+  realmOf,
+  scopeList,
+  scopesOf,
+  unauthorized,
+} from './challenge.js';
 import { defaultClockTolerance, type Jose, loadJose, type VerifyKey, verifyJwt } from './jose.js';
 import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
 import { publicKeyAlgorithms } from './key.js';
@@ -36,9 +44,9 @@ export type JwtAuthOptions = JwtKeyOptions & {
    * expires is refused. Only `[]` drops `exp` too, for issuers that do not set it.
    */
   readonly requiredClaims?: readonly string[] | undefined;
-  /** Scopes every token must carry (403 otherwise). */
+  /** Scopes every token must carry (403 otherwise); a string is a space-separated list. */
   readonly requiredScopes?: readonly string[] | undefined;
-  /** The realm named in `WWW-Authenticate`. */
+  /** The realm named in `WWW-Authenticate` (printable ASCII). */
   readonly realm?: string | undefined;
   /** Reads the token from the request (default: `Authorization: Bearer <token>`). */
   readonly getToken?: ((req: HttpRequest) => string | undefined) | undefined;
@@ -208,8 +216,9 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
     clockTolerance,
     requiredClaims: requiredClaimsOf(options.requiredClaims),
   };
-  const required = options.requiredScopes ?? [];
-  const realm = options.realm;
+  const required =
+    options.requiredScopes === undefined ? [] : scopeList(options.requiredScopes, 'jwtAuth() requiredScopes');
+  const realm = realmOf(options.realm, 'jwtAuth() realm');
   const getToken = options.getToken ?? bearerToken;
 
   // Started now, so the first request finds it loaded (or nearly).
@@ -253,7 +262,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
       const missing = missingScopes(principal.scopes, required);
       if (missing.length > 0) {
         ctx.log.info({ auth: 'jwt', reason: 'insufficient-scope', missing }, 'authorization failed');
-        throw insufficientScope(missing, realm);
+        throw insufficientScope(missing, { bearer: true, realm });
       }
       return next({ auth: principal });
     },
