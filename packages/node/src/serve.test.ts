@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import {
   type Context,
   cors,
+  createMiddleware,
   events,
   http,
   queue,
@@ -157,6 +158,28 @@ describe('serve()', () => {
     expect(forDelete.status).toBe(204);
     expect(forDelete.headers.get('allow')).toBe('GET, POST, DELETE, HEAD, OPTIONS');
     expect(forDelete.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it("answers a preflight that passes through a function's other middleware with the path's Allow", async () => {
+    // Prepare: the GET function has a middleware that is not cors(), so its own pipeline answers
+    const passThrough = createMiddleware({ name: 'pass', handle: (_req, _ctx, next) => next() });
+    const read = http({ method: 'GET', path: '/m' })
+      .use(passThrough)
+      .handle(() => ({}));
+    const write = http({ method: 'POST', path: '/m' }).handle(() => ({ status: 201 }));
+    const server = await start({ read, write });
+
+    // Act
+    const plain = await fetch(`${server.url}/m`, { method: 'OPTIONS' });
+    const preflight = await fetch(`${server.url}/m`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET' },
+    });
+
+    // Assert
+    expect(plain.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
   });
 
   it('lets path-less functions of different methods share every path', async () => {

@@ -339,6 +339,16 @@ function serverOptions(options: ServeOptions): ServerOptions {
 }
 
 /**
+ * A function's answer to an OPTIONS request with the path's `Allow` (every function's methods on
+ * it) in place of its own, as `router()` gives it: served alone, the function knows only its own.
+ * An answer without `Allow` (a `cors()` preflight) is left as it is.
+ */
+function withAllow(out: HttpResponse | Promise<HttpResponse>, allow: string): HttpResponse | Promise<HttpResponse> {
+  if (out instanceof Promise) return out.then((response) => withAllow(response, allow));
+  return out.headers.allow === undefined ? out : { ...out, headers: { ...out.headers, allow } };
+}
+
+/**
  * Serves portable functions on `node:http` and resolves once listening.
  *
  * @example
@@ -442,6 +452,8 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         }
       }
       let route = table === undefined ? noRoute : table.match(method, path);
+      // The path's `Allow`, for an OPTIONS request a function's own middleware answers.
+      let allow: string | undefined;
       if (!('found' in route)) {
         // An OPTIONS request no route takes as such may still belong to a function (its CORS preflight).
         const forOptions =
@@ -464,6 +476,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
           finished();
           return;
         }
+        allow = route.status === 405 ? route.allow : undefined;
         route = forOptions;
       }
       ctx = contextFor(req, res, route.found.name, 'http');
@@ -483,6 +496,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         origin,
       );
       out = respond(route.found.fn as SkyportFunction<'http'>, init, ctx, true);
+      if (allow !== undefined) out = withAllow(out, allow);
     } catch (error) {
       settleFailed(req, res, error);
       return;
