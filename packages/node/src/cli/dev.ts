@@ -60,7 +60,8 @@ export function dev(options: DevOptions): Promise<number> {
         return;
       }
       current.once('exit', () => resolve());
-      current.kill('SIGTERM');
+      // Once: a second SIGTERM while it drains would make it exit at once, cutting requests.
+      if (!current.killed) current.kill('SIGTERM');
     });
 
   const unwatch = () => {
@@ -109,19 +110,38 @@ export function dev(options: DevOptions): Promise<number> {
       resolve(code);
     };
 
+    // One restart at a time: two would each start a server once the old one is gone, the second
+    // failing on the port, and dev would lose track of the one left running. A change during a
+    // restart (the old server draining) is remembered and restarts once more after it.
+    let restarting = false;
+    let changed: string | undefined;
+    const reload = async (file: string) => {
+      restarting = true;
+      try {
+        process.stderr.write(`skyport dev: ${file} changed, restarting\n`);
+        arm();
+        await stopChild();
+        if (!stopping) start();
+      } catch (error) {
+        // Never leave the server running, holding its port, behind a dev that is gone.
+        process.stderr.write(`skyport dev: restart failed: ${reason(error)}\n`);
+        await stop(1);
+      } finally {
+        restarting = false;
+      }
+      if (changed !== undefined && !stopping) restart(changed);
+    };
+
     restart = (file: string) => {
+      if (restarting) {
+        changed = file;
+        return;
+      }
+      changed = undefined;
       if (timer !== undefined) clearTimeout(timer);
-      timer = setTimeout(async () => {
-        try {
-          process.stderr.write(`skyport dev: ${file} changed, restarting\n`);
-          arm();
-          await stopChild();
-          if (!stopping) start();
-        } catch (error) {
-          // Never leave the server running, holding its port, behind a dev that is gone.
-          process.stderr.write(`skyport dev: restart failed: ${reason(error)}\n`);
-          await stop(1);
-        }
+      timer = setTimeout(() => {
+        timer = undefined;
+        void reload(file);
       }, 100);
     };
 

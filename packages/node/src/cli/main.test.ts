@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { azure } from '@skyport/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CliIo, main } from './main.js';
@@ -51,6 +52,18 @@ function capture(): CliIo & { stdout: () => string; stderr: () => string } {
     stdout: () => out,
     stderr: () => err,
   };
+}
+
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 function eventFile(value: unknown): string {
@@ -127,10 +140,10 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
    * Starts the CLI in a process group of its own, as a terminal runs it, with a loader it does not
    * take for tsx (as from dist/cli.js), so `serve` re-runs itself under tsx in a child process.
    */
-  async function startGroup(args: readonly string[]) {
+  async function startGroup(args: readonly string[], port = 0) {
     const child = spawn(
       process.execPath,
-      ['--import', here('./__fixtures__/load-typescript.mjs'), cli, ...args, '--port', '0'],
+      ['--import', here('./__fixtures__/load-typescript.mjs'), cli, ...args, '--port', String(port)],
       { env: { ...process.env, SKYPORT_TSX: '', NODE_ENV: 'test' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     let stdout = '';
@@ -154,7 +167,9 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
     });
     // The whole group, as a terminal's Ctrl+C reaches it.
     const interrupt = () => process.kill(-(child.pid as number), 'SIGINT');
-    return { url, exited, interrupt, stdout: () => stdout, stderr: () => stderr };
+    // The CLI alone, as a process manager stops it.
+    const terminate = () => child.kill('SIGTERM');
+    return { url, exited, interrupt, terminate, stdout: () => stdout, stderr: () => stderr };
   }
 
   it.each([['serve'], ['dev']])(
@@ -203,6 +218,63 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
     expect(server.stderr()).toMatch(/skyport dev: (?:cannot watch|stopped watching) \/.*gone \(/);
     expect(await server.exited).toBe(0);
   }, 15_000);
+
+  it('skyport dev: changes during a restart end with one server, on the latest code, and dev exits on SIGTERM', async () => {
+    // Prepare: a module in a folder of its own, served on a fixed port
+    const root = mkdtempSync(join(tmpdir(), 'skyport-dev-'));
+    const mod = join(root, 'mod.ts');
+    const core = pathToFileURL(here('../../../core/src/index.ts')).href;
+    const write = (version: string) =>
+      writeFileSync(
+        mod,
+        `import { http } from '${core}';\n` +
+          `export const v = http({ method: 'GET', path: '/v' }).handle(() => ({ version: '${version}' }));\n` +
+          "export const slow = http({ method: 'GET', path: '/slow' }).handle(async () => {\n" +
+          '  await new Promise((resolve) => setTimeout(resolve, 1000));\n' +
+          '  return { done: true };\n' +
+          '});\n',
+      );
+    write('v1');
+    const port = await freePort();
+    const server = await startGroup(['dev', mod], port);
+    const url = `http://127.0.0.1:${port}`;
+    const version = () =>
+      fetch(`${url}/v`).then(
+        async (res) => ((await res.json()) as { version: string }).version,
+        () => 'down',
+      );
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 150 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    const slow = fetch(`${url}/slow`).then(
+      (res) => res.status,
+      () => 'cut off',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Act: a second change while the first restart waits for the old server to drain
+    write('v2');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    write('v3');
+    await until(async () => (await version()) === 'v3');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    write('v4');
+    await until(async () => (await version()) === 'v4');
+    const latest = await version();
+    const stderr = server.stderr();
+    server.terminate();
+    const code = await Promise.race([server.exited, new Promise((resolve) => setTimeout(() => resolve('hung'), 5000))]);
+    const after = await version();
+
+    // Assert
+    expect(latest).toBe('v4');
+    expect(await slow).toBe(200);
+    expect(stderr).not.toContain('exiting now');
+    expect(stderr).not.toContain('EADDRINUSE');
+    expect(stderr).not.toContain('exited with code');
+    expect(code).toBe(0);
+    expect(after).toBe('down');
+  }, 30_000);
 
   it('skyport dev: a reload cuts an open event stream after a short grace, not the production one', async () => {
     // Prepare
