@@ -91,7 +91,7 @@ export {
   levels,
   setLogDestination,
 } from './log.js';
-export { allowHeader, allowsMethod, byPrecedence, methodsOf, type RouteOrder } from './methods.js';
+export { allowHeader, allowsMethod, byPrecedence, methodsOf, overlap, type RouteOrder } from './methods.js';
 export type { CorsOptions, CorsOrigin } from './middleware/cors.js';
 export { cors } from './middleware/cors.js';
 export type { MiddlewareDefinition } from './middleware/create.js';

@@ -71,3 +71,26 @@ export function byPrecedence(first: RouteOrder, second: RouteOrder): number {
   }
   return Number(second.methods?.includes('HEAD') ?? false) - Number(first.methods?.includes('HEAD') ?? false);
 }
+
+/** A pattern as it matches, whatever its parameters are named: `/caf%C3%A9/:id/` is `/café/:`. */
+function shapeOf(path: PathPattern): string {
+  return path.key
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? ':' : segment))
+    .join('/');
+}
+
+/**
+ * The methods for which one request would reach both routes alike (the same path shape, such as
+ * `/orders/:id` and `/orders/:orderId`, or `/caf%C3%A9` and `/café`): the one tried first would
+ * always answer, and the other never run. Empty when they never overlap so; `['any']` for two
+ * routes of every method.
+ *
+ * @example
+ * overlap({ path: compilePath('/o/:id'), methods: ['GET'] }, { path: compilePath('/o/:key'), methods: undefined }); // ['GET']
+ */
+export function overlap(first: RouteOrder, second: RouteOrder): readonly string[] {
+  if (shapeOf(first.path) !== shapeOf(second.path)) return [];
+  if (first.methods === undefined) return second.methods ?? ['any'];
+  return first.methods.filter((method) => second.methods === undefined || second.methods.includes(method));
+}

@@ -9,7 +9,7 @@ import { MethodNotAllowed, NotFound, quietly, SkyportError } from './errors.js';
 import { Failure } from './failure.js';
 import { PortableFunction, stepHttp } from './function.js';
 import type { RequestImpl } from './http/request.js';
-import { allowHeader, allowsMethod, byPrecedence, methodsOf } from './methods.js';
+import { allowHeader, allowsMethod, byPrecedence, methodsOf, overlap } from './methods.js';
 import { compilePath, type PathPattern, staticKey } from './path.js';
 import type { Context, HttpMethod, HttpResponse, SkyportFunction } from './types.js';
 
@@ -17,20 +17,10 @@ interface Route {
   readonly fn: SkyportFunction<'http'>;
   readonly path: PathPattern;
   readonly methods: readonly HttpMethod[] | undefined;
-  /** The pattern as it matches, whatever its parameters are named: `/caf%C3%A9/:id/` is `/café/:`. */
-  readonly shape: string;
 }
 
 function routeOf(fn: SkyportFunction<'http'>): Route {
-  const path = compilePath(fn.options.path ?? '/');
-  // The key has static segments decoded; none of them starts with `:` or is `*` (compilePath refuses those).
-  const segments = path.key.split('/').slice(1);
-  return {
-    fn,
-    path,
-    methods: methodsOf(fn.options),
-    shape: segments.map((segment) => (segment.startsWith(':') ? ':' : segment)).join('/'),
-  };
+  return { fn, path: compilePath(fn.options.path ?? '/'), methods: methodsOf(fn.options) };
 }
 
 /**
@@ -43,11 +33,7 @@ function refuseDuplicates(routes: readonly Route[]): void {
     const first = routes[i] as Route;
     for (let j = i + 1; j < routes.length; j++) {
       const second = routes[j] as Route;
-      if (first.shape !== second.shape) continue;
-      const shared =
-        first.methods === undefined
-          ? (second.methods ?? ['any'])
-          : first.methods.filter((method) => second.methods === undefined || second.methods.includes(method));
+      const shared = overlap(first, second);
       if (shared.length === 0) continue;
       throw new SkyportError(
         'INVALID_DEFINITION',

@@ -13,7 +13,9 @@ import {
   compilePath,
   type HttpMethod,
   methodsOf,
+  overlap,
   type PathPattern,
+  SkyportError,
   type SkyportFunction,
 } from '@skyport/core';
 import type { NamedFunction, RouteInfo } from './types.js';
@@ -83,6 +85,29 @@ const pathless = (entry: NamedFunction): boolean => {
 };
 
 /**
+ * Refuses two functions one request would reach alike (the same path shape and a method in
+ * common), as `router()` refuses a route listed twice: the one tried first would always answer.
+ */
+function refuseDuplicates(entries: readonly Entry[]): void {
+  const routes = entries.flatMap((entry) => entry.routes.map((route) => ({ entry, route })));
+  for (let i = 0; i < routes.length; i++) {
+    const first = routes[i] as Candidate;
+    for (let j = i + 1; j < routes.length; j++) {
+      const second = routes[j] as Candidate;
+      // A router's own routes were checked when it was made.
+      if (first.entry === second.entry) continue;
+      const shared = overlap(first.route, second.route);
+      if (shared.length === 0) continue;
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `serve(): ${shared.join(', ')} ${second.route.path.pattern} is served by both ${first.entry.name} and ${second.entry.name}; one of them would never run`,
+        { kind: 'http' },
+      );
+    }
+  }
+}
+
+/**
  * Builds the route table of the http functions to serve.
  *
  * @example
@@ -117,6 +142,7 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     return { info, match: () => found, options: () => found };
   }
 
+  refuseDuplicates(entries);
   // Every route of every function, the most specific first (as `router()` orders its own), and
   // those of functions without a path last: they take a path only when no route of another does.
   const candidates: Candidate[] = entries

@@ -647,6 +647,27 @@ describe('serve()', () => {
     });
   });
 
+  it('refuses two functions one request would reach alike, as router() refuses a route listed twice', async () => {
+    // Prepare
+    const a = http({ method: 'GET', path: '/x/:id' }).handle(() => 'a');
+    const b = http({ method: ['GET', 'POST'], path: '/x/:key/' }).handle(() => 'b');
+    const c = http({ method: 'POST', path: '/x/:id' }).handle(() => 'c');
+    const routed = router(http({ method: 'DELETE', path: '/x/:id' }).handle(() => 'd'));
+
+    // Act / Assert
+    await expect(serve({ a, b }, { announce: false })).rejects.toMatchObject({
+      code: 'INVALID_DEFINITION',
+      message: expect.stringContaining('GET /x/:key/ is served by both a and b'),
+    });
+    await expect(serve({ a, c, routed, b: router(b) }, { announce: false })).rejects.toMatchObject({
+      code: 'INVALID_DEFINITION',
+    });
+    // Other methods on the same path share it.
+    const server = await start({ a, c, routed });
+    expect(await (await fetch(`${server.url}/x/1`, { method: 'POST' })).text()).toBe('c');
+    expect(await (await fetch(`${server.url}/x/1`, { method: 'DELETE' })).text()).toBe('d');
+  });
+
   it('keeps the exact bytes of a text body that is not valid UTF-8 (and of one with a literal U+FFFD)', async () => {
     // Prepare
     const inspect = http({ method: 'POST', path: '/inspect' }).handle((req) => ({
