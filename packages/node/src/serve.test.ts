@@ -604,6 +604,34 @@ describe('serve()', () => {
     ]);
   });
 
+  it('answers Expect: 100-continue with 413 at once for a body over the limit, and with 100 for one within it', async () => {
+    // Prepare
+    const server = await start({ echo }, { bodyLimit: 1000 });
+    const head = (length: number) =>
+      `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`;
+
+    // Act: the large body is never sent; the small one only once the server asks for it
+    const large = await exchange(server.port, head(100_000_000));
+    const small = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1');
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('error', reject);
+      socket.on('data', (chunk: string) => {
+        if (text === '' && chunk.startsWith('HTTP/1.1 100')) socket.write('{"a":1}');
+        text += chunk;
+      });
+      socket.on('close', () => resolve(text));
+      socket.write(head(7));
+    });
+
+    // Assert
+    expect(large.text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(large.text).not.toContain('100 Continue');
+    expect(small).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
+    expect(small).toContain('{"a":1}');
+  });
+
   it('refuses a body over the limit without reading it all, and serves the next connection', async () => {
     // Prepare
     const echoServer = await start({ echo }, { bodyLimit: 10 });
