@@ -46,7 +46,11 @@ export function dev(options: DevOptions): Promise<number> {
     child = current;
     current.on('exit', (code, signal) => {
       if (child === current) child = undefined;
-      if (!stopping && signal === null && code !== 0) {
+      // A server dev stopped itself (to restart, or to exit) is no news; any other end is.
+      if (stopping || current.killed) return;
+      if (signal !== null) {
+        process.stderr.write(`skyport dev: the server was killed by ${signal}; waiting for a change\n`);
+      } else if (code !== 0) {
         process.stderr.write(`skyport dev: the server exited with code ${code}; waiting for a change\n`);
       }
     });

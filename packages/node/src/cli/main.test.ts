@@ -276,6 +276,34 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
     expect(after).toBe('down');
   }, 30_000);
 
+  it('skyport dev: a server killed by a signal is reported, naming the signal, and a change starts it again', async () => {
+    // Prepare: a module that answers with the pid of the server process
+    const root = mkdtempSync(join(tmpdir(), 'skyport-dev-'));
+    const mod = join(root, 'mod.ts');
+    const core = pathToFileURL(here('../../../core/src/index.ts')).href;
+    const source = `import { http } from '${core}';\nexport const pid = http({ method: 'GET', path: '/pid' }).handle(() => ({ pid: process.pid }));\n`;
+    writeFileSync(mod, source);
+    const server = await startGroup(['dev', mod]);
+    const { pid } = (await (await fetch(`${server.url}/pid`)).json()) as { pid: number };
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+
+    // Act
+    process.kill(pid, 'SIGKILL');
+    await until(() => server.stderr().includes('killed by'));
+    writeFileSync(mod, `${source}\n`);
+    await until(() => (server.stdout().match(/serving/g) ?? []).length >= 2);
+    const again = [...server.stdout().matchAll(/http:\/\/[^\s]+:\d+/g)].at(-1)?.[0];
+    const answer = await fetch(`${again}/pid`);
+    server.interrupt();
+
+    // Assert
+    expect(server.stderr()).toContain('skyport dev: the server was killed by SIGKILL; waiting for a change\n');
+    expect(answer.status).toBe(200);
+    expect(await server.exited).toBe(0);
+  }, 20_000);
+
   it('skyport dev: a reload cuts an open event stream after a short grace, not the production one', async () => {
     // Prepare
     const root = mkdtempSync(join(tmpdir(), 'skyport-dev-'));
