@@ -37,15 +37,19 @@ function checkRsaBits(bits: unknown, option: string): void {
   }
 }
 
+/** Refuses a key that is not a public one: a secret (HMAC) key, or a private key. */
+function checkPublic(type: string, option: string): void {
+  if (type === 'public') return;
+  throw invalid(
+    option,
+    type === 'secret'
+      ? 'is a secret key: give an HMAC key as secret'
+      : `must be a public key, got a ${type} key: give its public part`,
+  );
+}
+
 function ofKeyObject(key: KeyObject, option: string): string[] {
-  if (key.type !== 'public') {
-    throw invalid(
-      option,
-      key.type === 'secret'
-        ? 'is a secret key: give an HMAC key as secret'
-        : `must be a public key, got a ${key.type} key: give its public part`,
-    );
-  }
+  checkPublic(key.type, option);
   const details = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {
     case 'rsa':
@@ -83,14 +87,7 @@ interface WebCryptoKey {
 
 /** A Web Crypto key is bound to one algorithm (and hash) when it is imported. */
 function ofCryptoKey(key: WebCryptoKey, option: string): string[] {
-  if (key.type !== 'public') {
-    throw invalid(
-      option,
-      key.type === 'secret'
-        ? 'is a secret key: give an HMAC key as secret'
-        : `must be a public key, got a ${key.type} key: give its public part`,
-    );
-  }
+  checkPublic(key.type, option);
   if (!key.usages.includes('verify')) throw invalid(option, 'is a CryptoKey whose usages do not include verify');
   const { name, hash, namedCurve, modulusLength } = key.algorithm;
   const bits = hash?.name?.replace(/^SHA-/i, '');
