@@ -3,6 +3,7 @@
  * under tsx's loader when needed, so the module and the CLI share one copy of every package),
  * and picking the Skyport functions out of its exports.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -69,8 +70,58 @@ export function modulePath(spec: string): string {
  * const mod = await importModule('/app/dist/functions.js');
  */
 export async function importModule(path: string): Promise<Record<string, unknown>> {
-  const loaded: unknown = await import(pathToFileURL(path).href);
+  const url = pathToFileURL(path).href;
+  let loaded: unknown;
+  try {
+    loaded = await import(url);
+  } catch (error) {
+    throw located(error, url);
+  }
   return typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>) : {};
+}
+
+/**
+ * Where a syntax error is: the block Node prints above an uncaught one (`file:line`, the line of
+ * code, a caret), found at the head of its stack; undefined when the stack does not start with one.
+ *
+ * @example
+ * errorLocation(error); // "file:///app/src/helper.mjs:2\nconst x = ;\n          ^"
+ */
+export function errorLocation(error: Error): string | undefined {
+  const stack = error.stack ?? '';
+  const end = stack.indexOf(`\n\n${error.name}: `);
+  if (end <= 0) return undefined;
+  const block = stack.slice(0, end);
+  return /^\S+:\d+$/.test(block.split('\n', 1)[0] ?? '') ? block : undefined;
+}
+
+/**
+ * `error`, its stack headed by the place of the syntax error when it is one the loader met in the
+ * module or a file it imports. Node 20 keeps that place out of the error and prints it only when
+ * the error goes uncaught, so the module is imported again in a child process where it does:
+ * nothing in the module graph has run (a parse error stops the whole graph before it runs).
+ */
+function located(error: unknown, url: string): unknown {
+  if (!(error instanceof SyntaxError) || errorLocation(error) !== undefined) return error;
+  // A SyntaxError thrown by running code (JSON.parse) has its place in the stack already.
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  if (frames.some((line) => !line.includes('node:internal/'))) return error;
+  const flags = process.execArgv.filter((flag) => !flag.startsWith('--inspect'));
+  const again = spawnSync(
+    process.execPath,
+    [...flags, '--input-type=module', '--eval', `await import(${JSON.stringify(url)})`],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 10_000,
+    },
+  );
+  const printed = again.stderr ?? '';
+  const end = printed.indexOf('\n\n');
+  const block = end > 0 ? printed.slice(0, end) : '';
+  if (!/^\S+:\d+$/.test(block.split('\n', 1)[0] ?? '')) return error;
+  error.stack = `${block}\n\n${error.stack ?? `${error.name}: ${error.message}`}`;
+  return error;
 }
 
 function asMap(value: unknown): FunctionMap | undefined {

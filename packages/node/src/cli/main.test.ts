@@ -375,6 +375,29 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
   }, 15_000);
 });
 
+describe('a module that does not parse', () => {
+  it('skyport serve names the file and line of a syntax error in a file the module imports', async () => {
+    // Prepare
+    const root = mkdtempSync(join(tmpdir(), 'skyport-syntax-'));
+    const helper = join(root, 'helper.mjs');
+    writeFileSync(join(root, 'mod.mjs'), "import { ok } from './helper.mjs';\nexport const value = ok;\n");
+    writeFileSync(helper, 'export const ok = 1;\nconst broken = ;\n');
+
+    // Act
+    const { code, stderr } = await run(
+      ['--import', here('./__fixtures__/load-typescript.mjs')],
+      ['serve', join(root, 'mod.mjs'), '--port', '0'],
+    );
+
+    // Assert
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      "skyport: serve failed: SyntaxError: Unexpected token ';'\n" +
+        `${pathToFileURL(helper).href}:2\nconst broken = ;\n               ^\n`,
+    );
+  });
+});
+
 describe('skyport invoke in a child process', () => {
   it('reads the event from stdin for a TypeScript module, which it runs by re-running itself under tsx', async () => {
     // Prepare: a loader the CLI does not take for tsx, as when it runs from dist/cli.js

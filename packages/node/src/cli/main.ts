@@ -16,7 +16,16 @@ import type { ServeHandle, ServeOptions } from '../types.js';
 import { dev } from './dev.js';
 import { eventSources, sampleEvent } from './events.js';
 import { clouds, type InvokeCloud, invokeOnce } from './invoke.js';
-import { functionsOf, importModule, isTypeScript, modulePath, pickFunction, tsxActive, tsxLoader } from './load.js';
+import {
+  errorLocation,
+  functionsOf,
+  importModule,
+  isTypeScript,
+  modulePath,
+  pickFunction,
+  tsxActive,
+  tsxLoader,
+} from './load.js';
 import { help, UsageError } from './usage.js';
 
 /** Where the CLI writes; replaceable for tests. */
@@ -368,8 +377,10 @@ export async function main(argv: readonly string[], io: CliIo = stdio): Promise<
       return 1;
     }
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // A syntax error in the module or a file it imports: the file, the line, a caret under it.
+    const where = error instanceof Error ? errorLocation(error) : undefined;
     io.err(
-      `skyport: ${command} failed: ${detail}\n${process.env.SKYPORT_DEBUG && error instanceof Error ? `${error.stack}\n` : ''}`,
+      `skyport: ${command} failed: ${detail}\n${where === undefined ? '' : `${where}\n`}${process.env.SKYPORT_DEBUG && error instanceof Error ? `${error.stack}\n` : ''}`,
     );
     return 1;
   }
