@@ -1,6 +1,6 @@
 import { aws } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
-import { createJsonLogger, credentialHeaders, credentialKeys, envLevel, safeJson } from './log.js';
+import { createJsonLogger, credentialHeaders, credentialKeys, envLevel, isCredentialKey, safeJson } from './log.js';
 
 const secrets = ['Bearer top-secret', 'session=cookie-secret', 'key-secret', 'cookie-secret'];
 const headers = { authorization: 'Bearer top-secret', cookie: 'session=cookie-secret', 'x-api-key': 'key-secret' };
@@ -17,6 +17,39 @@ describe('credentialKeys', () => {
   it('holds the credential header names, cookies and the AWS event fields that repeat a credential', () => {
     expect(credentialKeys).toEqual([...credentialHeaders, 'cookies', 'apikey', 'authorizationtoken', 'identitysource']);
     expect(credentialHeaders).not.toContain('cookies');
+  });
+});
+
+/** The credential headers the platforms' own sign-in features put on a request, with made-up values. */
+const platformTokens = {
+  'x-amzn-oidc-accesstoken': 'alb-access-secret',
+  'x-amzn-oidc-data': 'alb-claims-secret',
+  'x-forwarded-authorization': 'Bearer espv2-secret',
+  'x-serverless-authorization': 'Bearer cloud-run-secret',
+  'x-ms-token-aad-access-token': 'aad-access-secret',
+  'x-ms-token-aad-refresh-token': 'aad-refresh-secret',
+  'x-ms-token-aad-id-token': 'aad-id-secret',
+  'X-MS-TOKEN-GOOGLE-ACCESS-TOKEN': 'google-access-secret',
+  'x-ms-token-facebook-access-token': 'facebook-access-secret',
+  'x-ms-token-twitter-access-token-secret': 'twitter-secret',
+  'x-ms-token-microsoftaccount-refresh-token': 'msa-refresh-secret',
+};
+
+describe('the credentials of platform sign-in features', () => {
+  it("are redacted by the built-in logger, in objects and in a raw Node request's rawHeaders", () => {
+    // Prepare
+    const lines: string[] = [];
+    const log = createJsonLogger({}, 'info', (line) => lines.push(line));
+    // Act
+    log.info({ headers: { ...platformTokens, 'x-ms-client-principal-name': 'ada' } }, 'h');
+    log.info({ rawHeaders: Object.entries(platformTokens).flat() }, 'raw');
+    // Assert
+    const first = JSON.parse(lines[0] as string) as { headers: Record<string, string> };
+    for (const name of Object.keys(platformTokens)) expect(first.headers[name]).toBe('[Redacted]');
+    expect(first.headers['x-ms-client-principal-name']).toBe('ada');
+    for (const value of Object.values(platformTokens)) expect(lines.join('\n')).not.toContain(value);
+    for (const name of Object.keys(platformTokens)) expect(isCredentialKey(name)).toBe(true);
+    expect(isCredentialKey('x-ms-client-principal-id')).toBe(false);
   });
 });
 

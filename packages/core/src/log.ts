@@ -91,8 +91,26 @@ export const credentialHeaders: readonly string[] = [
   'set-cookie',
   'x-api-key',
   'x-amz-security-token',
+  // What the platforms' own sign-in features put on the request: an ALB's OIDC action (the
+  // access token, and the signed claims), the caller's token that API Gateway / ESPv2 and
+  // Cloud Run's IAM check move aside, IAP's assertion.
+  'x-amzn-oidc-accesstoken',
+  'x-amzn-oidc-data',
+  'x-forwarded-authorization',
+  'x-serverless-authorization',
   'x-goog-iap-jwt-assertion',
 ];
+
+/**
+ * Header name prefixes whose every header holds a credential, in lower case: Azure App Service
+ * authentication's token store (`X-MS-TOKEN-AAD-ACCESS-TOKEN`, `X-MS-TOKEN-GOOGLE-REFRESH-TOKEN`,
+ * one set per sign-in provider). Both loggers write `[Redacted]` for a key that lower-cases to a
+ * name starting with one of these, as they do for the `credentialKeys`.
+ *
+ * @example
+ * const isToken = (name: string) => credentialPrefixes.some((p) => name.toLowerCase().startsWith(p));
+ */
+export const credentialPrefixes: readonly string[] = ['x-ms-token-'];
 
 /**
  * Object keys whose values are credentials, in lower case: the `credentialHeaders`; `cookies`,
@@ -118,6 +136,18 @@ export const credentialKeys: readonly string[] = [
 
 const credentialKeySet = new Set(credentialKeys);
 
+/**
+ * Whether `key` names a credential: it lower-cases to one of the `credentialKeys`, or to a name
+ * starting with one of the `credentialPrefixes`.
+ *
+ * @example
+ * isCredentialKey('X-MS-TOKEN-AAD-ACCESS-TOKEN'); // true
+ */
+export function isCredentialKey(key: string): boolean {
+  const name = key.toLowerCase();
+  return credentialKeySet.has(name) || credentialPrefixes.some((prefix) => name.startsWith(prefix));
+}
+
 /** Keys of flat name/value header lists: Node's `IncomingMessage.rawHeaders` and `rawTrailers`. */
 const headerLists = new Set(['rawHeaders', 'rawTrailers']);
 
@@ -125,7 +155,7 @@ const headerLists = new Set(['rawHeaders', 'rawTrailers']);
 function redactHeaderList(list: readonly unknown[]): unknown[] {
   return list.map((item, i) => {
     const name = i % 2 === 1 ? list[i - 1] : undefined;
-    return typeof name === 'string' && credentialKeySet.has(name.toLowerCase()) ? '[Redacted]' : item;
+    return typeof name === 'string' && isCredentialKey(name) ? '[Redacted]' : item;
   });
 }
 
@@ -145,7 +175,7 @@ export function safeJson(value: unknown, redact = true): string {
   try {
     return JSON.stringify(value, function replace(this: unknown, key: string, raw: unknown) {
       if (redact && key !== '') {
-        if (credentialKeySet.has(key.toLowerCase())) return '[Redacted]';
+        if (isCredentialKey(key)) return '[Redacted]';
         if (headerLists.has(key) && Array.isArray(raw)) return redactHeaderList(raw);
       }
       const item = raw instanceof Error ? serialiseError(raw) : raw;

@@ -147,6 +147,37 @@ describe('logger() redaction', () => {
     }
   });
 
+  it("redacts the credential headers of the platforms' own sign-in features (ALB OIDC, ESPv2, Cloud Run, App Service)", async () => {
+    // Prepare
+    const tokens = {
+      'x-amzn-oidc-accesstoken': 'alb-access-secret',
+      'x-amzn-oidc-data': 'alb-claims-secret',
+      'x-forwarded-authorization': 'Bearer espv2-secret',
+      'x-serverless-authorization': 'Bearer cloud-run-secret',
+      'x-ms-token-aad-access-token': 'aad-access-secret',
+      'x-ms-token-aad-refresh-token': 'aad-refresh-secret',
+      'x-ms-token-aad-id-token': 'aad-id-secret',
+      'x-ms-token-google-access-token': 'google-access-secret',
+      'x-ms-token-facebook-access-token': 'facebook-access-secret',
+      'x-ms-token-twitter-access-token-secret': 'twitter-secret',
+      'x-ms-token-microsoftaccount-refresh-token': 'msa-refresh-secret',
+    };
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((req, ctx) => {
+        ctx.log.info({ headers: req.headers }, 'h');
+        ctx.log.info({ rawHeaders: Object.entries(tokens).flat() }, 'raw');
+        return 'ok';
+      });
+    // Act
+    await invoke(fn, httpRequest({ headers: { ...tokens, 'x-ms-client-principal-name': 'ada' } }), base);
+    // Assert
+    const headers = logs.lines[0]?.headers as Record<string, string>;
+    for (const name of Object.keys(tokens)) expect(headers[name]).toBe('[Redacted]');
+    expect(headers['x-ms-client-principal-name']).toBe('ada');
+    for (const value of Object.values(tokens)) expect(logs.text()).not.toContain(value);
+  });
+
   it('redacts credential keys in any case, nested, without touching the logged object', async () => {
     const logged = {
       request: { headers: { Authorization: 'Bearer abc.def', 'X-Api-Key': 'k-1', accept: 'json' } },
@@ -167,7 +198,10 @@ describe('logger() redaction', () => {
     // Prepare: credential names in mixed case (with the Kelvin sign, which lower-cases to k),
     // near misses, and arbitrary strings
     const variant = fc
-      .tuple(fc.constantFrom(...defaultRedactions), fc.infiniteStream(fc.constantFrom('lower', 'upper', 'kelvin')))
+      .tuple(
+        fc.constantFrom(...defaultRedactions, 'x-ms-token-aad-access-token', 'x-ms-token-'),
+        fc.infiniteStream(fc.constantFrom('lower', 'upper', 'kelvin')),
+      )
       .map(([name, cases]) =>
         [...name]
           .map((c) => {
@@ -195,7 +229,8 @@ describe('logger() redaction', () => {
         await invoke(fn, httpRequest({ headers: { 'x-key': name } }), base);
         line = logs.lines[0] ?? {};
         // Assert
-        const secret = defaultRedactions.includes(name.toLowerCase());
+        const lower = name.toLowerCase();
+        const secret = defaultRedactions.includes(lower) || lower.startsWith('x-ms-token-');
         expect(line[name]).toBe(secret ? '[Redacted]' : 'v');
       }),
       { numRuns: 300 },

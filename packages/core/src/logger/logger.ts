@@ -2,7 +2,7 @@
 import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
 import { batchOf } from '../context.js';
 import { SkyportError, toHttpError } from '../errors.js';
-import { credentialKeys, envLevel, getLogDestination, type LevelName, levels } from '../log.js';
+import { credentialKeys, credentialPrefixes, envLevel, getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
@@ -40,7 +40,8 @@ interface AzureLogSink {
 
 /**
  * Keys that hold credentials: the credential header names and `cookies`. `logger()` writes
- * `[Redacted]` for each, in any case, wherever it appears in what a line serialises: the logged
+ * `[Redacted]` for each, and for a key starting with one of the `credentialPrefixes` of
+ * `@skyport/core` (Azure's `x-ms-token-` token store headers), in any case, wherever it appears in what a line serialises: the logged
  * object, a child's bindings, `%j` / `%o` / `%O` arguments and an object given as the message.
  * Objects nested deeper than 100 levels are written as `[Too deep]`, never unscrubbed.
  *
@@ -56,8 +57,19 @@ const secretKeys = new Set(defaultRedactions);
 const secretLengths = defaultRedactions.reduce((mask, key) => mask | (1 << key.length), 0);
 
 function isSecretKey(key: string): boolean {
-  if (key.length > 31 || ((secretLengths >>> key.length) & 1) === 0) return false;
-  return secretKeys.has(key) || secretKeys.has(key.toLowerCase());
+  if (key.length <= 31 && ((secretLengths >>> key.length) & 1) === 1) {
+    if (secretKeys.has(key) || secretKeys.has(key.toLowerCase())) return true;
+  }
+  // A name under a credential prefix (Azure's `x-ms-token-…` token store headers), lower-cased
+  // only for a key whose first letter is the prefix's in either case (the prefixes start with a
+  // letter no other character lower-cases to).
+  const first = key.charCodeAt(0) | 0x20;
+  for (const prefix of credentialPrefixes) {
+    if (first === prefix.charCodeAt(0) && key.length >= prefix.length) {
+      if (key.slice(0, prefix.length).toLowerCase() === prefix) return true;
+    }
+  }
+  return false;
 }
 
 const censor = '[Redacted]';
