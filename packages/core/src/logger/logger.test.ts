@@ -760,6 +760,30 @@ describe('logger() on Node and for other kinds', () => {
     expect(summary).not.toHaveProperty('status');
   });
 
+  it('writes an error summary for a handler that fails without a reason (throw undefined, Promise.reject())', async () => {
+    // Prepare
+    const rejects = queue({ name: 'q' })
+      .use(logger())
+      .handle(() => Promise.reject());
+    const throws = queue({ name: 'q' })
+      .use(logger({ format: 'aws' }))
+      .handle(() => {
+        throw undefined;
+      });
+    const message = createMessage({ id: 'm-1', body: '{}', source: 'q' });
+    // Act
+    const first = await invoke(rejects, message, base);
+    const second = await invoke(throws, message, base);
+    // Assert
+    expect([first.ok, second.ok]).toEqual([false, false]);
+    expect(logs.find('invocation completed')).toEqual([]);
+    const summaries = logs.find('invocation failed');
+    expect(summaries).toHaveLength(2);
+    expect(summaries[0]).toMatchObject({ level: 'error', outcome: 'error' });
+    expect(summaries[1]).toMatchObject({ level: 'ERROR', outcome: 'error' });
+    expect(summaries[0]).not.toHaveProperty('errorType');
+  });
+
   it('logs a failed message of a batch in the format of the cloud, through the message logger', async () => {
     const fn = queue({ name: 'orders' })
       .use(logger())

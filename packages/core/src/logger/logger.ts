@@ -40,8 +40,8 @@ interface AzureLogSink {
 
 /**
  * Keys that hold credentials: the credential header names and `cookies`. `logger()` writes
- * `[Redacted]` for each, and for a key starting with one of the `credentialPrefixes` of
- * `@skyport/core` (Azure's `x-ms-token-` token store headers), in any case, wherever it appears in what a line serialises: the logged
+ * `[Redacted]` for each, and for a key starting with `x-ms-token-` (the headers of Azure App
+ * Service authentication's token store), in any case, wherever it appears in what a line serialises: the logged
  * object, a child's bindings, `%j` / `%o` / `%O` arguments and an object given as the message.
  * Objects nested deeper than 100 levels are written as `[Too deep]`, never unscrubbed.
  *
@@ -593,10 +593,12 @@ function summarise(
   messageId: string | undefined,
   started: number,
   status: number | undefined,
+  threw: boolean,
   error: unknown,
   serialised: boolean,
 ): void {
-  const failed = status === undefined ? error !== undefined : status >= 500;
+  // Whether the handler threw, not what: `throw undefined` and `Promise.reject()` fail too.
+  const failed = status === undefined ? threw : status >= 500;
   const outcome = failed ? 'error' : status !== undefined && status >= 400 ? 'client-error' : 'success';
   const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
   const route = http === undefined ? undefined : (http.route ?? http.path);
@@ -724,11 +726,14 @@ export function logger(options: LoggerOptions = {}): Middleware {
     try {
       const result = await next();
       if (summary) {
-        summarise(child, http, messageId, started, http && (result as HttpResponse).status, undefined, !pinoChildren);
+        const status = http && (result as HttpResponse).status;
+        summarise(child, http, messageId, started, status, false, undefined, !pinoChildren);
       }
       return result;
     } catch (error) {
-      if (summary) summarise(child, http, messageId, started, http && toHttpError(error).status, error, !pinoChildren);
+      if (summary) {
+        summarise(child, http, messageId, started, http && toHttpError(error).status, true, error, !pinoChildren);
+      }
       throw error;
     } finally {
       // Released a macrotask later: `runHttp` / `runEvent` log a failure through `ctx.log`
