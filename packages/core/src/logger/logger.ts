@@ -369,6 +369,63 @@ function release(requestId: string): void {
   if (entry && --entry.refs === 0) azureSinks.delete(requestId);
 }
 
+/**
+ * Releases an invocation's routing a macrotask later: `runHttp` / `runEvent` and the adapters
+ * log a failure through `ctx.log` once it has reached them, and that line belongs to the
+ * invocation too.
+ */
+function releaseSoon(requestId: string): void {
+  setImmediate(release, requestId);
+}
+
+/**
+ * The routing of streamed answers that were dropped unsent and unsettled (a middleware further
+ * out answered with something else and left the stream be): released once nothing can read them.
+ */
+const unsettled = new FinalizationRegistry<string>(release);
+
+/**
+ * `stream` passed on chunk by chunk, releasing the invocation's routing once it ends, fails or is
+ * cancelled: an invocation whose answer is streamed lasts until the answer is sent, and its
+ * producer and the adapter still log meanwhile. The source is locked only when first read, so
+ * the run helpers can still cancel a handler's stream that a middleware further out replaced.
+ */
+function releasedWhenSettled(stream: ReadableStream<Uint8Array>, requestId: string): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const token = {};
+  let settled = false;
+  const settle = () => {
+    if (settled) return;
+    settled = true;
+    unsettled.unregister(token);
+    releaseSoon(requestId);
+  };
+  const passed = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        reader ??= stream.getReader();
+        try {
+          const next = await reader.read();
+          if (next.done) {
+            settle();
+            controller.close();
+          } else controller.enqueue(next.value);
+        } catch (error) {
+          settle();
+          throw error;
+        }
+      },
+      cancel(reason) {
+        settle();
+        return reader === undefined ? stream.cancel(reason) : reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  unsettled.register(passed, requestId, token);
+  return passed;
+}
+
 function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, level: LevelName | 'silent'): PinoLogger {
   const common: PinoOptions = {
     level,
@@ -640,6 +697,12 @@ function summarise(
   else log.info(line, 'invocation completed');
 }
 
+/** The content stream of an http answer, when it has one. */
+function streamOf(result: unknown): ReadableStream<Uint8Array> | undefined {
+  const stream = typeof result === 'object' && result !== null ? (result as HttpResponse).stream : undefined;
+  return stream instanceof ReadableStream ? stream : undefined;
+}
+
 function isHttpRequest(kind: Kind, event: unknown): event is HttpRequest {
   return kind === 'http' && typeof event === 'object' && event !== null && 'method' in event;
 }
@@ -723,22 +786,24 @@ export function logger(options: LoggerOptions = {}): Middleware {
     const started = summary ? performance.now() : 0;
     const http = summary && isHttpRequest(ctx.kind, event) ? event : undefined;
     const messageId = summary && http === undefined ? messageIdOf(event, ctx) : undefined;
+    let streamed = false;
     try {
       const result = await next();
       if (summary) {
         const status = http && (result as HttpResponse).status;
         summarise(child, http, messageId, started, status, false, undefined, !pinoChildren);
       }
-      return result;
+      const stream = azure !== undefined && ctx.kind === 'http' ? streamOf(result) : undefined;
+      if (stream === undefined) return result;
+      streamed = true;
+      return { ...(result as HttpResponse), stream: releasedWhenSettled(stream, ctx.requestId) };
     } catch (error) {
       if (summary) {
         summarise(child, http, messageId, started, http && toHttpError(error).status, true, error, !pinoChildren);
       }
       throw error;
     } finally {
-      // Released a macrotask later: `runHttp` / `runEvent` log a failure through `ctx.log`
-      // after the middleware has returned, and that line belongs to this invocation too.
-      if (azure !== undefined) setImmediate(() => release(ctx.requestId));
+      if (azure !== undefined && !streamed) releaseSoon(ctx.requestId);
     }
   };
 
