@@ -420,6 +420,34 @@ describe('startTelemetry() with the default otlp exporter', () => {
     );
   });
 
+  it('keeps a prometheus exporter OTEL_METRICS_EXPORTER names beside otlp when metricIntervalMs is given', async () => {
+    // Prepare: a free loopback port for the scrape endpoint
+    collector = await startCollector();
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlp,prometheus');
+    vi.stubEnv('OTEL_EXPORTER_PROMETHEUS_HOST', '127.0.0.1');
+    vi.stubEnv('OTEL_EXPORTER_PROMETHEUS_PORT', String(port));
+    telemetry = await startTelemetry({ serviceName: 'orders', metricIntervalMs: 100 });
+    // Act
+    await invokePing();
+    // Assert: pushed every interval, and scraped on demand
+    await vi.waitFor(
+      () => expect(collector?.paths.filter((path) => path === '/v1/metrics').length).toBeGreaterThanOrEqual(2),
+      { timeout: 3_000, interval: 20 },
+    );
+    const scraped = await vi.waitFor(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+        return res.text();
+      },
+      { timeout: 3_000, interval: 50 },
+    );
+    expect(scraped).toMatch(/^faas_invocations/m);
+  });
+
   it('exports metrics every metricIntervalMs', async () => {
     // Prepare
     collector = await startCollector();

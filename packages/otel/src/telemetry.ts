@@ -36,7 +36,8 @@ export interface TelemetryOptions {
   /**
    * How often the `otlp` and `console` metrics exporters export, in ms: a positive number
    * (default `OTEL_METRIC_EXPORT_INTERVAL`, else 60 000; `tracing()` also flushes per invocation
-   * on AWS / GCP). A metric reader passed as `metrics` keeps its own interval.
+   * on AWS / GCP). A metric reader passed as `metrics` keeps its own interval, and a `prometheus`
+   * exporter `OTEL_METRICS_EXPORTER` names is scraped, so it has none.
    */
   readonly metricIntervalMs?: number | undefined;
   /**
@@ -97,6 +98,9 @@ interface OtlpTraceExporterModule {
 interface OtlpMetricExporterModule {
   readonly OTLPMetricExporter: new () => SdkMetrics.PushMetricExporter;
 }
+interface PrometheusExporterModule {
+  readonly PrometheusExporter: new () => MetricReader;
+}
 /** The part of `@opentelemetry/api-logs`, the logs API `NodeSDK` registers with, used here. */
 interface LogsApi {
   getLoggerProvider(): unknown;
@@ -142,13 +146,17 @@ function requireOtlpExporter<T>(sdk: SdkModule, signal: 'traces' | 'metrics'): T
   if (flavour === 'proto' && protocol !== 'http/protobuf') {
     sdk.api.diag.warn(`startTelemetry(): unsupported OTLP ${signal} protocol "${protocol}", using http/protobuf`);
   }
-  const name = `@opentelemetry/exporter-${signal === 'traces' ? 'trace' : 'metrics'}-otlp-${flavour}`;
+  return requireExporter<T>(`@opentelemetry/exporter-${signal === 'traces' ? 'trace' : 'metrics'}-otlp-${flavour}`);
+}
+
+/** Loads the exporter package `name` next to `@opentelemetry/sdk-node`, or says how to make it loadable. */
+function requireExporter<T>(name: string): T {
   try {
     return requireNextToSdk<T>(name);
   } catch (error) {
     throw new Error(
       `startTelemetry() could not load ${name} next to @opentelemetry/sdk-node (when bundling, keep ` +
-        '@opentelemetry/sdk-node external, or pass an exporter instead of `otlp`)',
+        '@opentelemetry/sdk-node external, or pass an exporter instead of its name)',
       { cause: error },
     );
   }
@@ -186,9 +194,21 @@ function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[
       return undefined;
     }
     if (fromEnv.includes('none')) return [];
-    return fromEnv.flatMap((name) =>
-      name === 'otlp' || name === 'console' ? periodicReaders(sdk, name, options.metricIntervalMs) : [],
-    );
+    // The names NodeSDK takes, each once, as it does.
+    return [...new Set(fromEnv)].flatMap((name): MetricReader[] => {
+      if (name === 'otlp' || name === 'console') return periodicReaders(sdk, name, options.metricIntervalMs);
+      // Scraped, not pushed: no interval applies. Its port and host are read from
+      // `OTEL_EXPORTER_PROMETHEUS_PORT` / `_HOST`, as under NodeSDK.
+      if (name === 'prometheus') {
+        return [
+          new (requireExporter<PrometheusExporterModule>('@opentelemetry/exporter-prometheus').PrometheusExporter)(),
+        ];
+      }
+      sdk.api.diag.warn(
+        `startTelemetry(): unsupported OTEL_METRICS_EXPORTER value "${name}"; supported are otlp, console, prometheus, none`,
+      );
+      return [];
+    });
   }
   // Metrics go where spans go, unless said otherwise.
   const choice =
