@@ -293,6 +293,37 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       return { id: req.params.id };
     });
 
+  it('records a thrown value with no string form as an ERROR span, and passes it on unchanged', async () => {
+    // Prepare: what `String()` cannot convert (no prototype, so no toString)
+    const thrown = Object.create(null) as object;
+    const fails = queue({ name: 'orders' })
+      .use(tracing())
+      .handle(() => {
+        throw thrown;
+      });
+    const page = http()
+      .use(tracing())
+      .handle(() => {
+        throw thrown;
+      });
+    // Act
+    const queued = fails.dispatch(
+      createMessage({ id: 'm-1', body: '{}', source: 'orders' }),
+      fakeContext({ kind: 'queue' }),
+    );
+    const served = page.dispatch(createHttpRequest({ method: 'GET', path: '/' }), fakeContext());
+    // Assert
+    await expect(queued).rejects.toBe(thrown);
+    await expect(served).rejects.toBe(thrown);
+    const spans = finished();
+    expect(spans).toHaveLength(2);
+    for (const span of spans) {
+      expect(span.status.code).toBe(SpanStatusCode.ERROR);
+      expect(span.attributes['error.type']).toBe('Error');
+      expect(span.events.map((event) => event.name)).toEqual(['exception']);
+    }
+  });
+
   it('caps a path or user agent the request supplies at 2048 characters on the span', async () => {
     const res = await invoke(
       getOrder,

@@ -678,7 +678,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       // A 4xx is the caller's mistake, not a failed invocation (HTTP server span conventions).
       if (status === undefined || status >= 500) {
         failed = true;
-        const exception = error instanceof Error ? error : new Error(String(error));
+        const exception = error instanceof Error ? error : new Error(thrownText(error));
         errorType = exception.name;
         if (span !== undefined) {
           span.recordException(exception);
@@ -735,4 +735,21 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       return next(eagerAdditions(event, ctx));
     },
   });
+}
+
+/**
+ * A thrown value that is no `Error`, in words for the span's exception, never throwing: one
+ * `String()` cannot convert (no prototype, a `toString` that throws) must not replace what the
+ * handler threw.
+ */
+function thrownText(thrown: unknown): string {
+  try {
+    return String(thrown);
+  } catch {
+    try {
+      return Object.prototype.toString.call(thrown);
+    } catch {
+      return 'a thrown value with no string form';
+    }
+  }
 }
