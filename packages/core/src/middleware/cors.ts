@@ -78,6 +78,7 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
   const methods = (options.methods ?? ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']).join(', ');
   const expose = options.exposeHeaders?.join(', ');
   const varies = option !== '*' || credentials;
+  const maxAge = options.maxAge === undefined ? undefined : String(options.maxAge);
 
   const headersFor = (req: HttpRequest): Record<string, string> => {
     const headers: Record<string, string> = {};
@@ -94,30 +95,28 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
     kinds: ['http'],
     async handle(req, _ctx, next): Promise<HttpResponse> {
       const headers = headersFor(req);
+      // Asked for before anything else runs, not when `next()` rejects: an error answered outside
+      // (a `timeout()` 504 while `next()` is awaited, a middleware failing after this returned)
+      // carries them too. The error itself goes on as thrown, for middleware outside to map.
+      if (isRequestImpl(req)) addErrorAnswerHeaders(req, headers);
       if (req.method === 'OPTIONS' && req.header('access-control-request-method') !== undefined) {
-        if (headers['access-control-allow-origin'] !== undefined) {
-          headers['access-control-allow-methods'] = methods;
+        // A copy: the headers asked for on the error answer are those of any other response.
+        const preflight = { ...headers };
+        if (preflight['access-control-allow-origin'] !== undefined) {
+          preflight['access-control-allow-methods'] = methods;
           const requested = options.allowHeaders?.join(', ') ?? req.header('access-control-request-headers');
-          if (requested) headers['access-control-allow-headers'] = requested;
+          if (requested) preflight['access-control-allow-headers'] = requested;
           // Echoed, the allowed headers depend on the request's: a cache must not replay them.
           if (options.allowHeaders === undefined) {
-            headers.vary = headers.vary
-              ? `${headers.vary}, Access-Control-Request-Headers`
+            preflight.vary = preflight.vary
+              ? `${preflight.vary}, Access-Control-Request-Headers`
               : 'Access-Control-Request-Headers';
           }
-          if (options.maxAge !== undefined) headers['access-control-max-age'] = String(options.maxAge);
+          if (maxAge !== undefined) preflight['access-control-max-age'] = maxAge;
         }
-        return { status: 204, headers, cookies: [], body: undefined };
+        return { status: 204, headers: preflight, cookies: [], body: undefined };
       }
-      let response: HttpResponse;
-      try {
-        response = await next();
-      } catch (error) {
-        // The error goes on as thrown, for middleware outside to catch and map; whatever error
-        // this request ends in is answered with these headers (`toHttpError(error, req)`).
-        if (isRequestImpl(req)) addErrorAnswerHeaders(req, headers);
-        throw error;
-      }
+      const response = await next();
       return { ...response, headers: { ...response.headers, ...withVary(headers, response.headers.vary) } };
     },
   });

@@ -372,6 +372,58 @@ describe('cors()', () => {
     expect([bound.status, bound.body]).toEqual([200, '{"id":"7"}']);
   });
 
+  it('answers with its headers an error given outside it: a timeout() 504 while the handler runs, a middleware failing after it returned', async () => {
+    // Prepare: timeout() outside cors() gives up while cors() awaits next(); another function
+    // has a middleware outside cors() that fails once cors() has returned its response.
+    const slow = http({ method: 'GET', path: '/' })
+      .use(timeout({ ms: 20, marginMs: 0 }))
+      .use(cors({ origin: ['https://x.example'] }))
+      .handle(() => new Promise((resolve) => setTimeout(() => resolve('late'), 100)));
+    const failAfter = createMiddleware<'http'>({
+      name: 'fail-after',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        await next();
+        throw new Conflict('failed after the handler');
+      },
+    });
+    const failing = http({ method: ['GET', 'OPTIONS'], path: '/' })
+      .use(failAfter)
+      .use(cors({ origin: ['https://x.example'] }))
+      .handle(() => 'ok');
+    const from = (method: string, headers: Record<string, string> = {}) => ({
+      method,
+      path: '/',
+      headers: { origin: 'https://x.example', ...headers },
+    });
+
+    // Act
+    const timedOut = await runHttp(slow, from('GET'), ctx());
+    const failed = await runHttp(failing, from('GET'), ctx());
+    const preflight = await runHttp(failing, from('OPTIONS', { 'access-control-request-method': 'GET' }), ctx());
+    const other = await runHttp(failing, { ...from('GET'), headers: { origin: 'https://evil.example' } }, ctx());
+
+    // Assert
+    for (const [res, status] of [
+      [timedOut, 504],
+      [failed, 409],
+      [preflight, 409],
+    ] as const) {
+      expect([res.status, res.headers['access-control-allow-origin'], res.headers.vary]).toEqual([
+        status,
+        'https://x.example',
+        'Origin',
+      ]);
+    }
+    // The preflight's own headers are not those of an error answer.
+    expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
+    expect([other.status, other.headers['access-control-allow-origin'], other.headers.vary]).toEqual([
+      409,
+      undefined,
+      'Origin',
+    ]);
+  });
+
   it('refuses "*" inside an origin list, which no browser origin matches, and credentials with "*"', () => {
     for (const options of [
       { origin: ['*'] },
