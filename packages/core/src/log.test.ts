@@ -53,6 +53,59 @@ describe('the credentials of platform sign-in features', () => {
   });
 });
 
+describe('the built-in logger with shared and cyclic values', () => {
+  it('writes an object met twice in full each time, and only a way back up a cycle as [Circular]', () => {
+    // Prepare
+    const lines: string[] = [];
+    const log = createJsonLogger({ requestId: 'r1' }, 'info', (line) => lines.push(line));
+    const address = { city: 'Lyon' };
+    const order: Record<string, unknown> = { billing: address, shipping: address, items: [address, address] };
+    order.self = order;
+    // Act
+    log.info({ order }, 'order');
+    // Assert
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      requestId: 'r1',
+      order: {
+        billing: { city: 'Lyon' },
+        shipping: { city: 'Lyon' },
+        items: [{ city: 'Lyon' }, { city: 'Lyon' }],
+        self: '[Circular]',
+      },
+      msg: 'order',
+    });
+  });
+
+  it("writes errors that are each other's cause in full, with the level and request id, the way back as [Circular]", () => {
+    // Prepare
+    const lines: string[] = [];
+    const log = createJsonLogger({ requestId: 'r1' }, 'info', (line) => lines.push(line));
+    const first = new Error('first');
+    const second = new Error('second', { cause: first });
+    first.cause = second;
+    // Act
+    log.error({ err: first }, 'failed');
+    // Assert
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      level: 'error',
+      requestId: 'r1',
+      msg: 'failed',
+      err: { type: 'Error', message: 'first', cause: { type: 'Error', message: 'second', cause: '[Circular]' } },
+    });
+  });
+
+  it('writes the same error as the cause of two errors in full both times', () => {
+    // Prepare
+    const root = new Error('disk full');
+    const value = { a: new Error('write a', { cause: root }), b: new Error('write b', { cause: root }) };
+    // Act
+    const line = JSON.parse(safeJson(value)) as Record<string, { cause: { message: string } }>;
+    // Assert
+    expect(line.a?.cause.message).toBe('disk full');
+    expect(line.b?.cause.message).toBe('disk full');
+  });
+});
+
 describe('the built-in logger', () => {
   it('redacts credentials in %j, %o and %O arguments', () => {
     // Prepare

@@ -65,13 +65,17 @@ function thresholdOf(level: string | undefined): number {
   return Object.hasOwn(levels, name) ? levels[name as LevelName] : levels.info;
 }
 
+/**
+ * What a line writes of an error. Its `cause` is left an error, serialised in turn as the line
+ * is written, so a chain of causes that leads back to an error on it ends in `[Circular]`.
+ */
 function serialiseError(error: Error): Record<string, unknown> {
   const out: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
   const code = (error as { code?: unknown }).code;
   if (code !== undefined) out.code = code;
   const issues = (error as { errors?: unknown }).errors;
   if (Array.isArray(issues)) out.errors = issues;
-  if (error.cause instanceof Error) out.cause = serialiseError(error.cause);
+  if (error.cause instanceof Error) out.cause = error.cause;
   return out;
 }
 
@@ -160,8 +164,9 @@ function redactHeaderList(list: readonly unknown[]): unknown[] {
 }
 
 /**
- * JSON for a log line that never throws: errors become objects, BigInts strings, and cycles
- * `"[Circular]"`. Unless `redact` is false, every `credentialKeys` key, at any depth (in a
+ * JSON for a log line that never throws: errors become objects, BigInts strings, and a value
+ * that leads back to an object it lies within (a cycle) `"[Circular]"`; an object met twice
+ * elsewhere (a shared address) is written each time. Unless `redact` is false, every `credentialKeys` key, at any depth (in a
  * merged object, a child's bindings or an interpolated argument alike), becomes `"[Redacted]"`,
  * and so does the value after a credential name in Node's flat `rawHeaders` / `rawTrailers` lists.
  * A log call must not turn a handled failure into a crash: a line too deep for `JSON.stringify`
@@ -171,18 +176,30 @@ function redactHeaderList(list: readonly unknown[]): unknown[] {
  * safeJson({ headers: { Authorization: 'Bearer t' }, n: 1n }); // '{"headers":{"Authorization":"[Redacted]"},"n":"1"}'
  */
 export function safeJson(value: unknown, redact = true): string {
-  const seen = new WeakSet<object>();
+  // The path from the top down to the object being written (JSON.stringify goes depth first):
+  // what each one is written as, and what it was made from (an error, a header list).
+  const written: object[] = [];
+  const sources: object[] = [];
+  const onPath = new Set<unknown>();
   try {
     return JSON.stringify(value, function replace(this: unknown, key: string, raw: unknown) {
+      let item = raw;
       if (redact && key !== '') {
         if (isCredentialKey(key)) return '[Redacted]';
-        if (headerLists.has(key) && Array.isArray(raw)) return redactHeaderList(raw);
+        if (headerLists.has(key) && Array.isArray(raw)) item = redactHeaderList(raw);
       }
-      const item = raw instanceof Error ? serialiseError(raw) : raw;
+      if (item instanceof Error) item = serialiseError(item);
       if (typeof item === 'bigint') return item.toString();
       if (typeof item === 'object' && item !== null) {
-        if (seen.has(item)) return '[Circular]';
-        seen.add(item);
+        // `this` is the object whose member this is: the path ends there (nothing, at the top).
+        const depth = written.lastIndexOf(this as object) + 1;
+        for (let i = depth; i < sources.length; i++) onPath.delete(sources[i]);
+        written.length = depth;
+        sources.length = depth;
+        if (onPath.has(raw)) return '[Circular]';
+        written.push(item);
+        sources.push(raw as object);
+        onPath.add(raw);
       }
       return item;
     });
