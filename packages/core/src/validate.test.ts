@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { changes, events, http, queue } from './builders.js';
@@ -177,5 +178,128 @@ describe('the issues a validation error lists', () => {
     expect(eventError?.errors).toHaveLength(MAX_ISSUES);
     expect(changeError?.errors).toHaveLength(MAX_ISSUES);
     expect(changeError?.errors?.[0]?.path).toBe('after.tags.0');
+  });
+});
+
+describe('a schema whose validate answers with a promise of another realm or library', () => {
+  /** A schema answering with `answer(value)`: a promise of another realm, a thenable, or no result at all. */
+  const answering = (answer: (value: unknown) => unknown): StandardSchemaV1 => ({
+    '~standard': { version: 1, vendor: 'test', validate: answer as StandardSchemaV1.Props['validate'] },
+  });
+  const OtherPromise = runInNewContext('Promise') as PromiseConstructor;
+  const rejecting = (value: unknown) =>
+    typeof value === 'object' && value !== null && 'qty' in value
+      ? { value: { qty: Number(value.qty) } }
+      : { issues: [{ message: 'qty is required', path: ['qty'] }] };
+  const otherRealm = answering((value) => OtherPromise.resolve(rejecting(value)));
+  const thenable = answering((value) => ({
+    // biome-ignore lint/suspicious/noThenProperty: a promise of a library that is not a native promise.
+    then: (resolve: (result: unknown) => void) => resolve(rejecting(value)),
+  }));
+  const post = (body: unknown, query = '') => ({
+    method: 'POST',
+    path: '/',
+    query,
+    headers: json,
+    body: JSON.stringify(body),
+  });
+
+  it('answers 422 to a body that fails it, and hands a body that passes to the handler validated', async () => {
+    const seen: unknown[] = [];
+    for (const schema of [otherRealm, thenable]) {
+      // Prepare: the body schema alone (its own path), and beside a query schema (every part checked).
+      const bodyOnly = http({ method: 'POST', body: schema }).handle((req) => {
+        seen.push(req.body);
+        return 'ok';
+      });
+      const withQuery = http({ method: 'POST', query: z.object({ page: z.string() }), body: schema }).handle((req) => {
+        seen.push(req.body);
+        return 'ok';
+      });
+
+      // Act
+      const failed = await runHttp(bodyOnly, post({}), ctx());
+      const failedBeside = await runHttp(withQuery, post({}, 'page=1'), ctx());
+      const passed = await runHttp(bodyOnly, post({ qty: '2' }), ctx());
+
+      // Assert
+      expect([failed.status, problemOf(failed.body).errors]).toEqual([
+        422,
+        [{ path: 'body.qty', message: 'qty is required' }],
+      ]);
+      expect([failedBeside.status, problemOf(failedBeside.body).errors]).toEqual([
+        422,
+        [{ path: 'body.qty', message: 'qty is required' }],
+      ]);
+      expect(passed.status).toBe(200);
+    }
+    expect(seen).toEqual([{ qty: 2 }, { qty: 2 }]);
+  });
+
+  it('fails a message, a CloudEvent and a change that fail it, and validate() throws', async () => {
+    for (const schema of [otherRealm, thenable]) {
+      const handled: unknown[] = [];
+      const onMessage = queue({ name: 'q', body: schema }).handle((message) => {
+        handled.push(message.body);
+      });
+      const onEvent = events({ data: schema }).handle(() => {
+        handled.push('event');
+      });
+      const onChange = changes({ collection: 'c', item: schema }).handle(() => {
+        handled.push('change');
+      });
+
+      const results = await Promise.allSettled([
+        onMessage.dispatch(createMessage({ id: '1', data: '{}', source: 'q' }), ctx('queue')),
+        onEvent.dispatch(createCloudEvent({ id: '1', source: 's', type: 't', data: {} }), ctx('events')),
+        onChange.dispatch(createChangeEvent({ op: 'insert', collection: 'c', key: {}, after: {} }), ctx('changes')),
+        validate(schema, {}, 'body'),
+      ]);
+      const passed = await onMessage.dispatch(
+        createMessage({ id: '2', data: '{"qty":"3"}', source: 'q' }),
+        ctx('queue'),
+      );
+
+      expect(results.map((result) => result.status === 'rejected' && (result.reason as SkyportError).code)).toEqual([
+        'VALIDATION',
+        'VALIDATION',
+        'VALIDATION',
+        'VALIDATION',
+      ]);
+      expect([passed, handled]).toEqual([undefined, [{ qty: 3 }]]);
+    }
+  });
+
+  it('lets nothing through a schema whose validate answers neither issues nor a value', async () => {
+    // Prepare: a synchronous answer without either, and a promise of one.
+    const results = [answering(() => ({})), answering(() => undefined), answering(async () => ({ issues: undefined }))];
+    let ran = 0;
+
+    for (const schema of results) {
+      const fn = http({ method: 'POST', body: schema }).handle(() => {
+        ran++;
+        return 'ok';
+      });
+      const onMessage = queue({ name: 'q', body: schema }).handle(() => {
+        ran++;
+      });
+
+      // Act
+      const res = await runHttp(fn, post({ qty: 1 }), ctx());
+      const message = onMessage.dispatch(createMessage({ id: '1', data: '{}', source: 'q' }), ctx('queue'));
+
+      // Assert
+      expect(res.status).toBe(500);
+      await expect(message).rejects.toMatchObject({ code: 'INVALID_DEFINITION' });
+    }
+    expect(ran).toBe(0);
+    // A success whose value is undefined is a result like any other.
+    expect(
+      validate(
+        answering(() => ({ value: undefined })),
+        'x',
+        'body',
+      ),
+    ).toBeUndefined();
   });
 });

@@ -79,10 +79,45 @@ function overflowed(error: unknown): StandardSchemaV1.FailureResult {
   throw error;
 }
 
+/** Whether a validator's answer is a Standard Schema result: a `value` (which may be `undefined`) or `issues`. */
+function isResult(result: unknown): boolean {
+  return (
+    typeof result === 'object' &&
+    result !== null &&
+    ('value' in result || Array.isArray((result as { issues?: unknown }).issues))
+  );
+}
+
+/** `result` when it is a Standard Schema result; otherwise the schema is broken, and nothing passes it. */
+function asResult<T>(result: unknown): StandardSchemaV1.Result<T> {
+  if (isResult(result)) return result as StandardSchemaV1.Result<T>;
+  throw notAResult(result);
+}
+
+function notAResult(result: unknown): SkyportError {
+  const got = result === null ? 'null' : typeof result === 'object' ? 'an object' : typeof result;
+  return new SkyportError(
+    'INVALID_DEFINITION',
+    `a schema's ~standard.validate answered ${got} without issues or a value, not a Standard Schema result`,
+  );
+}
+
+/**
+ * The answer of a validator that is neither a native promise nor a result: a promise of another
+ * realm or library is awaited like a promise; anything else is an error (read as a success, it
+ * would let any input through with an `undefined` value).
+ */
+function unusual<T>(result: unknown): Promise<StandardSchemaV1.Result<T>> {
+  if (typeof (result as { then?: unknown } | null | undefined)?.then !== 'function') throw notAResult(result);
+  return Promise.resolve(result as PromiseLike<unknown>).then(asResult<T>, overflowed);
+}
+
 /**
  * Runs a Standard Schema validator. A recursive schema (`z.lazy`) walking a deeply nested value
  * can exhaust the stack; that is bad input, so it comes back as a failed validation, not as an
- * error (a 500). Any other error a validator throws is thrown on.
+ * error (a 500). Any other error a validator throws is thrown on, and so is an answer that is not
+ * a Standard Schema result. An answer that is a promise of another realm or library (a thenable)
+ * comes back as a native promise.
  *
  * @example
  * const result = checkSchema(Order['~standard'], body);
@@ -97,7 +132,8 @@ export function checkSchema<T>(
   } catch (error) {
     return overflowed(error);
   }
-  return result instanceof Promise ? result.catch(overflowed) : result;
+  if (result instanceof Promise) return result.then(asResult<T>, overflowed);
+  return isResult(result) ? result : unusual(result);
 }
 
 /**
