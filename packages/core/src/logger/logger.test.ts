@@ -4,7 +4,7 @@ import { createMessage, HttpError, http, queue } from '@skyport/core';
 import { aws, collectLogs, httpRequest, invoke, type LogCollector, type LogLine } from '@skyport/testing';
 import fc from 'fast-check';
 import type { Logger as PinoLogger } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultRedactions, type LoggerOptions, logger } from './index.js';
 
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -568,6 +568,31 @@ describe('logger() on GCP', () => {
       'logging.googleapis.com/trace': 'projects/from-env/traces/105445aa7843bc8bf206b12000100000',
       'logging.googleapis.com/spanId': '00000000000000ff',
     });
+  });
+
+  it('takes an empty GOOGLE_CLOUD_PROJECT as unset: GCLOUD_PROJECT, else the plain trace id', async () => {
+    // Prepare
+    vi.stubEnv('GOOGLE_CLOUD_PROJECT', '');
+    vi.stubEnv('GCLOUD_PROJECT', 'legacy-project');
+    const withLegacy = logger({ gcpProject: '' });
+    vi.stubEnv('GCLOUD_PROJECT', '');
+    const withNone = logger();
+    vi.unstubAllEnvs();
+    const header = { 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/255;o=1' };
+    const fn = (mw: typeof withNone) =>
+      http()
+        .use(mw)
+        .handle((_req, ctx) => ctx.log.info('seen'));
+    // Act
+    await invoke(fn(withLegacy), httpRequest({ headers: header }), { ...base, cloud: 'gcp' });
+    await invoke(fn(withNone), httpRequest({ headers: header }), { ...base, cloud: 'gcp' });
+    // Assert
+    const seen = logs.find('seen');
+    expect(seen[0]).toMatchObject({
+      'logging.googleapis.com/trace': 'projects/legacy-project/traces/105445aa7843bc8bf206b12000100000',
+    });
+    expect(seen[1]).toMatchObject({ traceId: '105445aa7843bc8bf206b12000100000', spanId: '00000000000000ff' });
+    expect(seen[1]).not.toHaveProperty(['logging.googleapis.com/trace']);
   });
 });
 

@@ -21,7 +21,10 @@ export interface LoggerOptions {
   readonly format?: LogFormat | undefined;
   /** More pino redaction paths (`body.password`, `*.token`, `user.card["cvv"]`). */
   readonly redact?: readonly string[] | undefined;
-  /** The GCP project for `logging.googleapis.com/trace` (default `GOOGLE_CLOUD_PROJECT` / `GCLOUD_PROJECT`). */
+  /**
+   * The GCP project for `logging.googleapis.com/trace` (default `GOOGLE_CLOUD_PROJECT` /
+   * `GCLOUD_PROJECT`; an empty value, option or variable, is none).
+   */
   readonly gcpProject?: string | undefined;
   /** Log one summary line per invocation (default true). */
   readonly summary?: boolean | undefined;
@@ -731,7 +734,8 @@ export function logger(options: LoggerOptions = {}): Middleware {
   const formatOption = formatOptionOf(options.format);
   checkRedact(options.redact);
   const summary = options.summary ?? true;
-  const project = options.gcpProject ?? process.env.GOOGLE_CLOUD_PROJECT ?? process.env.GCLOUD_PROJECT;
+  // An empty value (a variable passed on unset) names no project: `projects//traces/…` links nothing.
+  const project = options.gcpProject || process.env.GOOGLE_CLOUD_PROJECT || process.env.GCLOUD_PROJECT || undefined;
   // Configured redaction paths may match a bound key: those invocations go through pino's own
   // `child()`, which applies them; otherwise the bindings are serialised here.
   const pinoChildren = options.redact !== undefined && options.redact.length > 0;
