@@ -559,6 +559,80 @@ describe('timeout()', () => {
     expect(bound.status).toBe(204);
   });
 
+  it('drops a result that busy work produced after the budget: 504 for http, a failed message', async () => {
+    // Prepare: handlers that keep the thread busy past the budget, so they settle before the timer can run.
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {}
+    };
+    const cpuBound = http()
+      .use(timeout({ ms: 50 }))
+      .handle(async () => {
+        busy(120);
+        return 'done';
+      });
+    const failsLate = http()
+      .use(timeout({ ms: 50 }))
+      .handle(async () => {
+        busy(120);
+        throw new Conflict('late failure');
+      });
+    const nearDeadline = http()
+      .use(timeout({ marginMs: 100 }))
+      .handle(() => {
+        busy(120);
+        return Promise.resolve('done');
+      });
+    const quick = http()
+      .use(timeout({ ms: 1000 }))
+      .handle(async () => {
+        busy(5);
+        return 'in time';
+      });
+    // A context on a clock of its own, which the handler moves past the margin.
+    let clock = 1_000_000;
+    const fakeClock = createContext({
+      cloud: 'aws',
+      kind: 'http',
+      requestId: 'r',
+      functionName: 'slow',
+      deadline: clock + 60_000,
+      now: () => clock,
+    });
+    const onClock = http()
+      .use(timeout({ marginMs: 1000 }))
+      .handle(() => {
+        clock += 59_500;
+        return 'done';
+      });
+    const handled: string[] = [];
+    const onMessage = queue({ name: 'q' })
+      .use(timeout({ ms: 50 }))
+      .handle(async (message) => {
+        busy(120);
+        handled.push(message.id);
+      });
+
+    // Act
+    const late = await runHttp(cpuBound, { method: 'GET', path: '/' }, ctx());
+    const lateFailure = await runHttp(failsLate, { method: 'GET', path: '/' }, ctx());
+    const pastDeadline = await runHttp(nearDeadline, { method: 'GET', path: '/' }, ctx(200));
+    const inTime = await runHttp(quick, { method: 'GET', path: '/' }, ctx());
+    const lateOnClock = await runHttp(onClock, { method: 'GET', path: '/' }, fakeClock);
+    const batch = await runBatch(
+      onMessage,
+      [{ id: 'm', event: createMessage({ id: 'm', data: '', source: 'q' }) }],
+      ctx(undefined, 'queue'),
+    );
+
+    // Assert
+    expect(String(late.body)).not.toContain('done');
+    expect([late.status, lateFailure.status, pastDeadline.status, lateOnClock.status]).toEqual([504, 504, 504, 504]);
+    expect([inTime.status, inTime.body]).toEqual([200, 'in time']);
+    expect(handled).toEqual(['m']);
+    expect(batch.failures.map((f) => [f.id, (f.error as { code: string }).code])).toEqual([['m', 'TIMEOUT']]);
+  });
+
   it('fails a message that runs out of time so it is retried', async () => {
     const fn = queue({ name: 'q' })
       .use(timeout({ marginMs: 50 }))

@@ -7,7 +7,7 @@
 import { abortContext } from '../context.js';
 import { SkyportError } from '../errors.js';
 import { after, type Timer } from '../timer.js';
-import type { Middleware } from '../types.js';
+import type { Kind, Middleware, MiddlewareResult } from '../types.js';
 import { createMiddleware } from './create.js';
 
 /** Options of `timeout()`. */
@@ -47,25 +47,36 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
         ms <= beforeDeadline
           ? `${ctx.functionName} took longer than its ${ms} ms (timeout({ ms }))`
           : `gave up ${margin} ms before the deadline of ${ctx.functionName}`;
-      const error = () => new SkyportError('TIMEOUT', message, { kind: ctx.kind });
-      if (budget <= 0) {
-        const late = error();
+      // The handler's own error, when it failed only after giving up, is kept as the cause.
+      const gaveUp = (cause?: unknown) => {
+        const late = new SkyportError('TIMEOUT', message, { kind: ctx.kind, cause });
         abortContext(ctx, late);
-        throw late;
-      }
+        return late;
+      };
+      if (budget <= 0) throw gaveUp();
+      // Work that keeps the thread busy past the budget settles before the timer can run: its
+      // result is checked against the clock, and one that came too late is not sent.
+      const started = performance.now();
+      const overdue = () => performance.now() - started >= budget || ctx.remainingTimeMs() <= margin;
+      let expiredWith: SkyportError | undefined;
       let timer: Timer | undefined;
       const expired = new Promise<never>((_, reject) => {
         timer = after(budget, () => {
-          const late = error();
-          abortContext(ctx, late);
-          reject(late);
+          expiredWith = gaveUp();
+          reject(expiredWith);
         });
       });
+      let result: MiddlewareResult<Kind>;
       try {
-        return await Promise.race([next(), expired]);
+        result = await Promise.race([next(), expired]);
+      } catch (failure) {
+        if (failure === expiredWith || !overdue()) throw failure;
+        throw gaveUp(failure);
       } finally {
         timer?.clear();
       }
+      if (overdue()) throw gaveUp();
+      return result;
     },
   });
 }
