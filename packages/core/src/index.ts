@@ -86,6 +86,7 @@ export {
   createJsonLogger,
   credentialHeaders,
   credentialKeys,
+  credentialPrefixes,
   envLevel,
   getLogDestination,
   levels,
