@@ -451,8 +451,15 @@ describe('cors()', () => {
 });
 
 describe('timeout()', () => {
-  it('refuses a margin or budget that is not a number of at least 0, which would turn it off', () => {
-    for (const options of [{ marginMs: Number.NaN }, { ms: Number.NaN }, { marginMs: -1 }, { ms: -5 }]) {
+  it('refuses a margin or budget that is not a number of at least 0, or an infinite margin, which would turn it off', () => {
+    for (const options of [
+      { marginMs: Number.NaN },
+      { ms: Number.NaN },
+      { marginMs: -1 },
+      { ms: -5 },
+      { marginMs: Number.POSITIVE_INFINITY },
+      { marginMs: Number.POSITIVE_INFINITY, ms: 1000 },
+    ]) {
       expect(() => timeout(options)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
     }
     expect(() => timeout({ marginMs: 0, ms: Number.POSITIVE_INFINITY })).not.toThrow();

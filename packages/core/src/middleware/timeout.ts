@@ -12,9 +12,12 @@ import { createMiddleware } from './create.js';
 
 /** Options of `timeout()`. */
 export interface TimeoutOptions {
-  /** Give up this many ms before the deadline (default 500). */
+  /** Give up this many ms before the deadline (default 500); a finite number of at least 0. */
   readonly marginMs?: number | undefined;
-  /** A budget in ms for platforms that give no deadline (Azure without `functionTimeout`, Node). */
+  /**
+   * A budget in ms for platforms that give no deadline (Azure without `functionTimeout`, Node); at
+   * least 0 (`Infinity` is no budget of its own).
+   */
   readonly ms?: number | undefined;
 }
 
@@ -26,14 +29,16 @@ export interface TimeoutOptions {
  */
 export function timeout(options: TimeoutOptions = {}): Middleware {
   const margin = options.marginMs ?? 500;
-  // A NaN would turn the timeout off without a word: a wrong number is a definition error.
-  for (const [name, value] of [
-    ['marginMs', margin],
-    ['ms', options.ms],
-  ] as const) {
-    if (value !== undefined && !(value >= 0)) {
-      throw new SkyportError('INVALID_DEFINITION', `timeout(): ${name} must be a number of at least 0, got ${value}`);
-    }
+  // A NaN, or an infinite margin, would turn the timeout off without a word: a definition error.
+  // An infinite `ms` is no budget of its own, as without one: the deadline still counts.
+  if (!(margin >= 0 && margin < Number.POSITIVE_INFINITY)) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `timeout(): marginMs must be a finite number of at least 0, got ${margin}`,
+    );
+  }
+  if (options.ms !== undefined && !(options.ms >= 0)) {
+    throw new SkyportError('INVALID_DEFINITION', `timeout(): ms must be a number of at least 0, got ${options.ms}`);
   }
   return createMiddleware({
     name: 'timeout',
