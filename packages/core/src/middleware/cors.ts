@@ -22,7 +22,7 @@ export interface CorsOptions {
   readonly exposeHeaders?: readonly string[] | undefined;
   /** Whether cookies / credentials may be sent; needs an explicit `origin` (not `*`). */
   readonly credentials?: boolean | undefined;
-  /** Seconds a preflight may be cached. */
+  /** Seconds a preflight may be cached: a whole number of at least 0. */
   readonly maxAge?: number | undefined;
 }
 
@@ -73,6 +73,15 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
     throw new SkyportError(
       'INVALID_DEFINITION',
       'cors() origin lists name origins ("https://shop.example"); "*" in a list matches none: write origin: "*" (without credentials)',
+    );
+  }
+  const seconds = options.maxAge;
+  if (seconds !== undefined && !(Number.isSafeInteger(seconds) && seconds >= 0)) {
+    // `Access-Control-Max-Age` is a whole number of seconds: browsers ignore anything else, and
+    // every request would be preflighted again, with no word of why.
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `cors(): maxAge must be a whole number of seconds of at least 0, got ${String(seconds)}`,
     );
   }
   const methods = (options.methods ?? ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']).join(', ');

@@ -436,6 +436,27 @@ describe('cors()', () => {
     expect(() => cors({ origin: '*' })).not.toThrow();
   });
 
+  it('refuses a maxAge that is not a whole number of seconds of at least 0', async () => {
+    for (const maxAge of [Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY, '600' as unknown as number]) {
+      expect(() => cors({ origin: ['https://a.example'], maxAge })).toThrow(
+        expect.objectContaining({ code: 'INVALID_DEFINITION' }),
+      );
+    }
+    const fn = http()
+      .use(cors({ origin: ['https://a.example'], maxAge: 0 }))
+      .handle(() => 'ok');
+    const preflight = await runHttp(
+      fn,
+      {
+        method: 'OPTIONS',
+        path: '/',
+        headers: { origin: 'https://a.example', 'access-control-request-method': 'GET' },
+      },
+      ctx(),
+    );
+    expect(preflight.headers['access-control-max-age']).toBe('0');
+  });
+
   it('answers the same origin the same way on every request with a g or y regex', async () => {
     for (const origin of [/^https:\/\/(a|b)\.example$/g, /^https:\/\/(a|b)\.example$/y]) {
       const fn = http()
