@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { http, queue } from './builders.js';
+import { compose } from './compose.js';
 import { createContext } from './context.js';
 import { HttpError, SkyportError, Unauthorized } from './errors.js';
 import { createMessage } from './events.js';
 import { createHttpRequest } from './http/request.js';
+import { normalizeResponse } from './http/response.js';
 import { cors } from './middleware/cors.js';
 import { createMiddleware } from './middleware/create.js';
 import { runEvent, runHttp } from './run.js';
-import type { HttpResponse, Middleware } from './types.js';
+import type { HttpRequest, HttpResponse, Middleware } from './types.js';
 
 const ctx = (kind: 'http' | 'queue' = 'http') =>
   createContext({ cloud: 'node', kind, requestId: 'r', functionName: 'f' });
@@ -315,5 +317,42 @@ describe('onion middleware', () => {
     const fn = queue({ name: 'q' }).handle(() => {});
     const sneaky = cors() as unknown as Parameters<typeof fn.use>[0];
     expect(() => fn.use(sneaky)).toThrow(SkyportError);
+  });
+});
+
+describe('compose()', () => {
+  it('normalises what the inner function returns with wrap, with middleware or without', async () => {
+    // Prepare
+    const req = createHttpRequest({ method: 'GET', path: '/' });
+    const inner = async () => ({ ok: true });
+    const passThrough = createMiddleware({ name: 'pass', handle: (_event, _ctx, next) => next() });
+
+    // Act: a handler of plain JavaScript, whose results are not typed.
+    const alone = await compose<HttpRequest, unknown>([], inner, normalizeResponse)(req, ctx());
+    const wrapped = await compose<HttpRequest, unknown>(
+      [passThrough as Middleware],
+      inner,
+      normalizeResponse,
+    )(req, ctx());
+    const unwrapped = await compose<HttpRequest, unknown>([], inner)(req, ctx());
+    const thrown = compose(
+      [],
+      () => {
+        throw new Unauthorized('no');
+      },
+      normalizeResponse,
+    )(req, ctx());
+
+    // Assert
+    for (const res of [alone, wrapped]) {
+      expect(res).toEqual({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        cookies: [],
+        body: '{"ok":true}',
+      });
+    }
+    expect(unwrapped).toEqual({ ok: true });
+    await expect(thrown).rejects.toBeInstanceOf(Unauthorized);
   });
 });

@@ -24,7 +24,8 @@ const ignore = () => {};
 
 /**
  * Composes `middleware` (outermost first) around `inner`. `wrap`, when given, normalises what
- * each middleware returns (http uses it so outer middleware always sees an `HttpResponse`).
+ * each middleware returns (http uses it so outer middleware always sees an `HttpResponse`), and
+ * what `inner` returns when the list is empty.
  *
  * @example
  * import { compose, normalizeResponse, timeout } from '@skyport/core';
@@ -39,6 +40,8 @@ export function compose<TEvent, TResult>(
   inner: (event: TEvent, ctx: Context) => TResult | Promise<TResult>,
   wrap?: (value: unknown) => TResult | Promise<TResult>,
 ): Dispatch<TEvent, TResult> {
+  // Without middleware, what `inner` returns is normalised all the same.
+  if (middleware.length === 0 && wrap !== undefined) return async (event, ctx) => wrap(await inner(event, ctx));
   const chain = composeSteps(middleware, inner, wrap);
   return (event, ctx) => {
     try {
