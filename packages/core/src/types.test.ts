@@ -236,6 +236,26 @@ describe('type inference', () => {
     http({ headers: z.object({ 'X-Tenant': z.string() }) });
   });
 
+  it('rejects a headers schema whose values take no string (header values are strings)', () => {
+    http({ headers: z.object({ 'x-count': z.coerce.number(), 'x-mode': z.enum(['a', 'b']).optional() }) }).handle(
+      (req) => {
+        expectTypeOf(req.headers['x-count']).toEqualTypeOf<number>();
+        expectTypeOf(req.headers['x-mode']).toEqualTypeOf<'a' | 'b' | undefined>();
+      },
+    );
+    http({ headers: v.object({ 'x-count': v.pipe(v.string(), v.transform(Number)) }) });
+    http({ headers: type({ 'x-count': 'string.integer.parse' }) });
+    http({ headers: z.object({}).passthrough() });
+    // @ts-expect-error: a header value is never a number: z.coerce.number() reads one
+    http({ headers: z.object({ 'x-count': z.number() }) });
+    // @ts-expect-error: nor a list
+    http({ headers: v.object({ 'x-tags': v.array(v.string()) }) });
+    // @ts-expect-error: nor a boolean
+    http({ headers: type({ 'x-flag': 'boolean' }) });
+    // @ts-expect-error: a map of any names is checked for its values
+    http({ headers: z.record(z.string(), z.number()) });
+  });
+
   it('rejects a params schema that does not take a parameter of the path', () => {
     http({ path: '/books/:id', params: z.object({ id: z.string() }) });
     http({ path: '/books/:id', params: z.object({ id: z.coerce.number() }) });

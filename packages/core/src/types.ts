@@ -563,17 +563,36 @@ export type PathParams<P extends string> = string extends P
   ? Readonly<Record<string, string>>
   : Readonly<Simplify<ParamsOf<P>>>;
 
+/** The keys of `Input` that never take a string (a key of `unknown` or `any` takes anything). */
+type NonStringKeys<Input> = {
+  [K in keyof Input]-?: unknown extends Input[K]
+    ? never
+    : [Input[K]] extends [never] // no such key (the index of `z.object({})`)
+      ? never
+      : [Extract<Input[K], string>] extends [never]
+        ? K
+        : never;
+}[keyof Input];
+
+/** Schema `S` when every key of its input takes a string, else a type naming the keys that do not. */
+type StringValuedHeaders<S, Input> = [NonStringKeys<Input>] extends [never]
+  ? S | undefined
+  : { readonly 'header values are strings: a headers schema must take one for': NonStringKeys<Input> };
+
 /**
- * A headers schema, checked for the header names it reads: the request's names are lower case,
- * so a schema of `'X-Tenant'` would fail every request with a 422. Resolves to the schema when
- * every name it takes is lower case, else to a type naming the ones that are not.
+ * A headers schema, checked for the header names it reads and the values it takes: the request's
+ * names are lower case and its values strings, so a schema of `'X-Tenant'`, or of
+ * `'x-count': z.number()`, would fail every request that has the header with a 422. Resolves to
+ * the schema when every name it takes is lower case and every value may be a string (or anything:
+ * `z.coerce.number()`), else to a type naming the names that are not, or the keys that take no
+ * string.
  */
 export type HeadersSchemaFor<S> =
   S extends StandardSchemaV1<infer Input, unknown>
-    ? string extends keyof Input // a map of any names: nothing to check
-      ? S | undefined
+    ? string extends keyof Input // a map of any names: only its values are checked
+      ? StringValuedHeaders<S, Input>
       : [Exclude<keyof Input & string, Lowercase<keyof Input & string>>] extends [never]
-        ? S | undefined
+        ? StringValuedHeaders<S, Input>
         : {
             readonly 'header names in a headers schema must be lower case': Exclude<
               keyof Input & string,
