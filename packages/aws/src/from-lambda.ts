@@ -2,8 +2,9 @@
  * `fromLambda(handler, { kind })`: an existing Lambda handler (async or callback style) as a
  * portable function. Through `toLambda` the AWS event reaches it unchanged (HTTP, schedules and
  * EventBridge events whole; batches one record at a time as a one-record event of the original
- * type, so Skyport's batch semantics decide what is retried). Anywhere else it gets a realistic
- * AWS event synthesised from the portable one, and its result is mapped back.
+ * type, or a one-record array behind EventBridge Pipes, so Skyport's batch semantics decide what
+ * is retried). Anywhere else it gets a realistic AWS event synthesised from the portable one, and
+ * its result is mapped back.
  */
 import {
   type ChangeEvent,
@@ -35,8 +36,9 @@ import { marshall } from './attribute-value.js';
 import { LONGEST_INVOCATION_MS, lambdaContextFrom } from './context.js';
 import { detectAwsEvent, detectAwsRecord } from './detect.js';
 import { UNTYPED } from './http/body.js';
+import { pipedInvocation } from './to-lambda.js';
 import type { AwsSource, LambdaContext } from './types.js';
-import { type Obj, obj, str } from './util.js';
+import { obj, str } from './util.js';
 
 /**
  * A Lambda handler as written for the Node.js runtime: `async (event, context)`,
@@ -393,9 +395,14 @@ function checkBatchResult(result: unknown, id: string): void {
   }
 }
 
-/** The raw record when it came from one of `sources`, as a one-record event. */
-function passThrough(raw: unknown, sources: readonly AwsSource[]): Obj | undefined {
-  return sources.includes(detectAwsRecord(raw)) ? { Records: [raw] } : undefined;
+/**
+ * The raw record when it came from one of `sources`, as a one-record event: of the original type
+ * (`{ Records: [record] }`), or, in an invocation by EventBridge Pipes, a one-record array as the
+ * pipe sends its batch.
+ */
+function passThrough(raw: unknown, sources: readonly AwsSource[], ctx: Context): unknown {
+  if (!sources.includes(detectAwsRecord(raw))) return undefined;
+  return pipedInvocation(ctx) ? [raw] : { Records: [raw] };
 }
 
 const httpSources: readonly AwsSource[] = ['apigw-v1', 'apigw-v2', 'function-url', 'alb'];
@@ -487,7 +494,7 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
       break;
     case 'queue':
       fn = queue({ name: 'lambda', ...rest }).handle(async (msg: Message, ctx: Context) => {
-        const event = passThrough(msg.raw, ['sqs', 'sns']) ?? {
+        const event = passThrough(msg.raw, ['sqs', 'sns'], ctx) ?? {
           Records: [(await synthesizers()).sqsRecordFromMessage(msg, ctx)],
         };
         checkBatchResult(await invoke(event, ctx), msg.id);
@@ -495,7 +502,7 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
       break;
     case 'stream':
       fn = stream({ name: 'lambda', ...rest }).handle(async (rec: StreamRecord, ctx: Context) => {
-        const event = passThrough(rec.raw, ['kinesis', 'dynamodb']) ?? {
+        const event = passThrough(rec.raw, ['kinesis', 'dynamodb'], ctx) ?? {
           Records: [(await synthesizers()).kinesisRecordFromStreamRecord(rec, ctx)],
         };
         checkBatchResult(await invoke(event, ctx), rec.sequence);
@@ -503,7 +510,7 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
       break;
     case 'changes':
       fn = changes({ collection: 'lambda', ...rest }).handle(async (change: ChangeEvent, ctx: Context) => {
-        const event = passThrough(change.raw, ['dynamodb']) ?? {
+        const event = passThrough(change.raw, ['dynamodb'], ctx) ?? {
           Records: [(await synthesizers()).dynamodbRecordFromChange(change, ctx, marshall)],
         };
         checkBatchResult(await invoke(event, ctx), JSON.stringify(change.key));
@@ -512,7 +519,7 @@ export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
     case 'storage':
       fn = storage({ bucket: '*', ...rest }).handle(async (object: StorageEvent, ctx: Context) => {
         const whole = detectAwsEvent(object.raw) === 's3-eventbridge' ? object.raw : undefined;
-        const recorded = whole ?? passThrough(object.raw, ['s3']);
+        const recorded = whole ?? passThrough(object.raw, ['s3'], ctx);
         const event = recorded ?? { Records: [(await synthesizers()).s3RecordFromStorageEvent(object, ctx)] };
         await invoke(event, ctx);
       }) as SkyportFunction;

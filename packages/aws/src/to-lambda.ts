@@ -6,6 +6,7 @@
  * only when a non-HTTP function is wrapped, so loading the package for an API costs less.
  */
 import {
+  type Context,
   type HttpRequestInit,
   type HttpResponse,
   type Kind,
@@ -47,6 +48,38 @@ export const acceptedSources: Readonly<Record<Kind, readonly AwsSource[]>> = {
   schedule: ['scheduled'],
   events: ['eventbridge', 'scheduled', 's3-eventbridge'],
 };
+
+/**
+ * The Lambda contexts of the invocations now running a batch from EventBridge Pipes, each with
+ * how many such invocations share it (a test may hand one context to several at once).
+ */
+const pipedInvocations = new WeakMap<object, number>();
+
+/**
+ * Whether `ctx` belongs to an invocation by EventBridge Pipes, which sent its batch as a bare
+ * array of its source's records (see `pipesBatch`): `fromLambda` hands its handler a record the
+ * way the pipe did, in an array.
+ *
+ * @example
+ * pipedInvocation(ctx); // true while a pipe's batch runs
+ */
+export function pipedInvocation(ctx: Context): boolean {
+  const lambda = ctx.raw;
+  return typeof lambda === 'object' && lambda !== null && pipedInvocations.has(lambda);
+}
+
+/** Runs `run` with the invocation of `lambda` marked as piped until it settles. */
+async function piping<T>(lambda: unknown, run: () => Promise<T>): Promise<T> {
+  if (typeof lambda !== 'object' || lambda === null) return run();
+  pipedInvocations.set(lambda, (pipedInvocations.get(lambda) ?? 0) + 1);
+  try {
+    return await run();
+  } finally {
+    const left = (pipedInvocations.get(lambda) ?? 1) - 1;
+    if (left > 0) pipedInvocations.set(lambda, left);
+    else pipedInvocations.delete(lambda);
+  }
+}
 
 const entryMappers: EntryMappers = { dynamodbChanges, dynamodbStream, s3Records, s3FromEventBridge };
 
@@ -249,7 +282,9 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
     // so a schedule function takes any object that is no other source's event as its tick.
     const schedulerInput = kind === 'schedule' && source === 'unknown' && obj(event) !== undefined;
     if (!acceptedSources[kind].includes(source) && !schedulerInput) return rejectEvent(kind, source, event);
-    return (run ?? (await ready))(input as Obj, source, lambda, piped !== undefined);
+    const runner = run ?? (await ready);
+    if (piped === undefined) return runner(input as Obj, source, lambda, false);
+    return piping(lambda, () => runner(input as Obj, source, lambda, true));
   };
   return handler as unknown as LambdaHandler<K>;
 }
