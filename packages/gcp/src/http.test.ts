@@ -1,10 +1,11 @@
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { http as httpFunction } from '@skyport/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { closeAll, listen } from './__fixtures__/server.js';
 import { toGcp } from './handler.js';
+import { readBody } from './http.js';
 import { invokeGcp } from './invoke.js';
 
 let calls = 0;
@@ -213,5 +214,77 @@ describe('bodies the framework answers itself, before the function runs', () => 
     // Assert
     expect(answer.status).toBe(200);
     expect(calls).toBe(1);
+  });
+});
+
+describe('a request body with no Content-Type, read by Skyport', () => {
+  it('comes to the function as a plain Uint8Array, as on every other platform, never a Node.js Buffer', async () => {
+    // Prepare
+    const to = await listen(
+      toGcp(httpFunction({ method: 'POST' }).handle((req) => ({ body: req.body, buffer: Buffer.isBuffer(req.body) }))),
+    );
+
+    // Act
+    const answer = await post({}, Buffer.from([1, 2, 3]), to);
+
+    // Assert
+    expect(JSON.parse(answer.text)).toEqual({ body: { 0: 1, 1: 2, 2: 3 }, buffer: false });
+  });
+
+  it('is read no further than the limit: answered while the rest still arrives, which is discarded, and the connection serves the next request', async () => {
+    // Prepare
+    const lengths: number[] = [];
+    const ports: (number | undefined)[] = [];
+    const to = await listen(async (req, res) => {
+      const body = await readBody(req, 10);
+      lengths.push(body.byteLength);
+      ports.push((req as unknown as IncomingMessage).socket.remotePort);
+      res.statusCode = body.byteLength > 10 ? 413 : 200;
+      res.end(String(body.byteLength));
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const cap = 16 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 1);
+
+    // Act: a chunked body with no end in sight, until the answer comes (or `cap` bytes were sent)
+    const first = await new Promise<{ status: number; text: string; sent: number }>((resolve, reject) => {
+      let sent = 0;
+      let answered = false;
+      const request = http.request({ host: '127.0.0.1', port: to, method: 'POST', path: '/', agent }, (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (part: Buffer) => chunks.push(part));
+        res.on('end', () => {
+          request.end();
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), sent });
+        });
+      });
+      request.on('error', reject);
+      const pump = () => {
+        while (!answered && sent < cap) {
+          sent += chunk.byteLength;
+          if (!request.write(chunk)) return void request.once('drain', pump);
+        }
+        if (!answered) request.end();
+      };
+      pump();
+    });
+    const second = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = http.request({ host: '127.0.0.1', port: to, method: 'POST', path: '/', agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (part: Buffer) => chunks.push(part));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      });
+      request.on('error', reject);
+      request.end('hello');
+    });
+    agent.destroy();
+
+    // Assert
+    expect(first).toMatchObject({ status: 413, text: '11' });
+    expect(first.sent).toBeLessThan(cap);
+    expect(second).toEqual({ status: 200, text: '5' });
+    expect(lengths).toEqual([11, 5]);
+    expect(ports[1]).toBe(ports[0]);
   });
 });

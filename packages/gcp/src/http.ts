@@ -5,42 +5,77 @@
  * or binary body, or a body produced over time sent as it comes.
  */
 import {
+  DEFAULT_BODY_LIMIT,
   type HttpRequestInit,
   type HttpResponse,
   type PipeOutcome,
   pipeStream,
   type RawHeaders,
+  type SkyportFunction,
   type StreamSink,
 } from '@skyport/core';
 import type { GcpRequest, GcpResponse } from './types.js';
 
 const empty = new Uint8Array(0);
 
+/** The parts of a Node.js request stream that let its reading stop part-way without closing the connection. */
+interface StoppableStream {
+  iterator?(options: { destroyOnReturn: boolean }): AsyncIterator<unknown>;
+  resume?(): unknown;
+}
+
 /**
  * The body bytes of a request. The framework's body parsers keep them in `rawBody` (inflated when
  * they came with a `Content-Encoding`); a request no parser claimed (no content type) still has
- * its stream unread, so it is read here, as sent.
+ * its stream unread, so it is read here, as sent, and no further than `limit` bytes: past it, the
+ * bytes read so far (`limit + 1` of them, enough for the function's 413) are given, and the rest
+ * is discarded as it arrives, never kept, so the 413 is sent and the connection stays usable.
  *
  * @example
- * const bytes = await readBody(req);
+ * const bytes = await readBody(req, fn.options.bodyLimit ?? DEFAULT_BODY_LIMIT);
  */
-export async function readBody(req: GcpRequest): Promise<Uint8Array> {
+export async function readBody(req: GcpRequest, limit = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
   const raw = rawBodyOf(req);
   if (raw !== undefined) return raw;
+  const stream = req as GcpRequest & StoppableStream;
   const iterate = req[Symbol.asyncIterator];
   if (req.readableEnded === false && iterate !== undefined) {
     const chunks: Uint8Array[] = [];
     let size = 0;
-    const iterator = iterate.call(req);
+    // A Node.js stream's own iterator destroys it (and the connection with it) when left early.
+    const iterator =
+      typeof stream.iterator === 'function' ? stream.iterator({ destroyOnReturn: false }) : iterate.call(req);
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
       const chunk = next.value;
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk instanceof Uint8Array ? chunk : empty;
+      if (size + bytes.byteLength > limit) {
+        chunks.push(bytes.subarray(0, limit + 1 - size));
+        size = limit + 1;
+        await iterator.return?.();
+        stream.resume?.();
+        break;
+      }
       chunks.push(bytes);
       size += bytes.byteLength;
     }
-    return chunks.length === 1 ? (chunks[0] as Uint8Array) : new Uint8Array(Buffer.concat(chunks, size));
+    // Always a plain `Uint8Array`, as every other adapter gives, never a Node.js `Buffer`.
+    if (chunks.length !== 1) return new Uint8Array(Buffer.concat(chunks, size));
+    const only = chunks[0] as Uint8Array;
+    return new Uint8Array(only.buffer, only.byteOffset, only.byteLength);
   }
   return empty;
+}
+
+/**
+ * The largest body `fn` takes: its `bodyLimit` (6 MB when not given), or for a router the largest
+ * of its routes' (each route still applies its own).
+ *
+ * @example
+ * const bytes = await readBody(req, bodyLimitOf(fn));
+ */
+export function bodyLimitOf(fn: SkyportFunction<'http'>): number {
+  if (fn.routes === undefined) return fn.options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  return fn.routes.reduce((largest, route) => Math.max(largest, bodyLimitOf(route)), 0);
 }
 
 /**
