@@ -333,6 +333,17 @@ describe('toAzure: http', () => {
     });
   });
 
+  it('strips the route prefix whatever its case, as the host matches it', async () => {
+    // Prepare
+    const request = new HttpRequest({ method: 'GET', url: 'http://localhost:7071/API/orders/7', params: { id: '7' } });
+
+    // Act
+    const response = await toAzure(echo)(request, invocation().context);
+
+    // Assert
+    expect(JSON.parse(response.body as string)).toMatchObject({ path: '/orders/7', params: { id: '7' } });
+  });
+
   it('strips a custom route prefix and never reads a consumed body', async () => {
     // Prepare
     const fn = http({ method: 'POST', path: '/hooks' }).handle((req) => req.path);

@@ -83,12 +83,14 @@ export function catchAllOf(route: string | undefined): string | undefined {
   return route === undefined ? undefined : /\{\*([A-Za-z0-9_]+)\}/.exec(route)?.[1];
 }
 
+/** The path under the route prefix, which the host matches without regard to case (`/API/orders` is `/orders`). */
 function stripPrefix(pathname: string, prefix: string): string {
   const clean = prefix.replace(/^\/+|\/+$/g, '');
   if (clean === '') return pathname;
-  const head = `/${clean}`;
-  if (pathname === head) return '/';
-  return pathname.startsWith(`${head}/`) ? pathname.slice(head.length) : pathname;
+  const head = `/${clean}`.toLowerCase();
+  const lower = pathname.toLowerCase();
+  if (lower === head) return '/';
+  return lower.startsWith(`${head}/`) ? pathname.slice(head.length) : pathname;
 }
 
 /**
