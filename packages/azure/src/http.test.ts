@@ -333,6 +333,75 @@ describe('toAzure: http', () => {
     });
   });
 
+  describe('the path of a function on its own route is decoded exactly once', () => {
+    const file = http({ method: 'GET', path: '/files/:name' }).handle((req) => ({
+      name: req.params.name,
+      path: req.path,
+    }));
+    const cases = [
+      { sent: 'files/report.pdf', hostUrl: 'files/report.pdf', value: 'report.pdf', name: 'report.pdf' },
+      { sent: 'files/a%20b', hostUrl: 'files/a%20b', value: 'a b', name: 'a b' },
+      { sent: 'files/100%25', hostUrl: 'files/100%25', value: '100%', name: '100%' },
+      { sent: 'files/a%2520b', hostUrl: 'files/a%20b', value: 'a%20b', name: 'a%20b' },
+      { sent: 'files/%2541', hostUrl: 'files/%41', value: '%41', name: '%41' },
+      { sent: 'files/what%3Fx', hostUrl: 'files/what%3Fx', value: 'what?x', name: 'what?x' },
+      { sent: 'files/caf%C3%A9', hostUrl: 'files/caf%C3%A9', value: 'café', name: 'café' },
+    ];
+
+    it.each(cases)('/api/$sent with the URL as sent: the handler sees $name', async ({ sent, value, name }) => {
+      // Prepare
+      const request = new HttpRequest({
+        method: 'GET',
+        url: `http://localhost:7071/api/${sent}`,
+        params: { name: value },
+      });
+
+      // Act
+      const response = await toAzure(file)(request, invocation().context);
+
+      // Assert
+      expect(response).toEqual({ status: 200, headers: json, body: JSON.stringify({ name, path: `/files/${name}` }) });
+    });
+
+    it.each(cases)('/api/$sent with the URL as the host rebuilds it: the handler sees $name', async (c) => {
+      // Prepare
+      const request = new HttpRequest({
+        method: 'GET',
+        url: `http://localhost:7071/api/${c.hostUrl}`,
+        params: { name: c.value },
+      });
+
+      // Act
+      const response = await toAzure(file)(request, invocation().context);
+
+      // Assert
+      expect(response).toEqual({
+        status: 200,
+        headers: json,
+        body: JSON.stringify({ name: c.name, path: `/files/${c.name}` }),
+      });
+    });
+
+    it('decodes a catch-all value no further than the host did', async () => {
+      // Prepare: sent as /api/files/a%2520b/..%2F..%2Fsecret, route files/{*rest} (the host keeps `%2F`)
+      const rest = http({ method: 'GET', path: '/files/*' }).handle((req) => ({
+        rest: req.params['*'],
+        path: req.path,
+      }));
+      const request = new HttpRequest({
+        method: 'GET',
+        url: 'http://localhost:7071/api/files/a%20b/..%2F..%2Fsecret',
+        params: { rest: 'a%20b/..%2F..%2Fsecret' },
+      });
+
+      // Act
+      const response = await toAzure(rest)(request, invocation().context);
+
+      // Assert
+      expect(response.body).toBe(JSON.stringify({ rest: 'a%20b/../../secret', path: '/files/a%20b/../../secret' }));
+    });
+  });
+
   it('strips the route prefix whatever its case, as the host matches it', async () => {
     // Prepare
     const request = new HttpRequest({ method: 'GET', url: 'http://localhost:7071/API/orders/7', params: { id: '7' } });

@@ -132,6 +132,36 @@ function catchAllPath(urlPath: string, value: string): string {
   return `/${encodeRouteValue(value)}`;
 }
 
+/**
+ * The portable path of a function on its own route, percent-encoded so core decodes it exactly
+ * once. The host decodes the path before routing and its route values (`request.params`) are
+ * slices of that decoded path, while `request.url` may be the path as sent or as the host rebuilt
+ * it (`/api/files/a%2520b` arrives as `/api/files/a%20b` with `{ name: 'a%20b' }`). A segment is
+ * kept when it decodes to a route value, or is no route value at all (a literal); one that decodes
+ * to a route value only once that value is decoded too is the host's rebuilt form of it, and
+ * becomes the value re-encoded. A catch-all value (`{*rest}`, with `/` in it) is the end of the path.
+ */
+function routedPath(path: string, params: Record<string, string>): string {
+  const values = Object.values(params);
+  if (values.length === 0) return path;
+  let segments = path.split('/');
+  let tail = '';
+  const rest = values.find((value) => value.includes('/'));
+  const count = rest?.split('/').length ?? 0;
+  if (rest !== undefined && segments.length > count) {
+    tail = catchAllPath(path, rest);
+    segments = segments.slice(0, -count);
+  }
+  const single = values.filter((value) => !value.includes('/'));
+  const head = segments.map((segment) => {
+    const decoded = hostDecode(segment);
+    if (!segment.includes('%') || single.includes(decoded)) return segment;
+    const value = single.find((v) => v.includes('%') && hostDecode(v) === decoded);
+    return value === undefined ? segment : encodeRouteValue(value);
+  });
+  return head.join('/') + tail;
+}
+
 function clientIp(headers: Record<string, string>): string | undefined {
   const first = (headers['x-forwarded-for'] ?? headers['client-ip'])?.split(',')[0]?.trim();
   if (!first) return undefined;
@@ -191,7 +221,7 @@ export async function fromAzureRequest(
     path = catchAllPath(path, params[mapping.catchAll] ?? '');
     delete params[mapping.catchAll];
   } else {
-    path = stripPrefix(path, mapping.routePrefix);
+    path = routedPath(stripPrefix(path, mapping.routePrefix), params);
   }
 
   const method = request.method.toUpperCase();
