@@ -22,6 +22,7 @@ import {
 import { type GcpSettings, gcpContext, requestIdOf, settingsOf } from './context.js';
 import { type Delivery, deliveryId, detectHttp, detectObject, toPortable } from './event.js';
 import {
+  bodyLimitOf,
   canStream,
   normalizeHeaders,
   rawBodyOf,
@@ -144,6 +145,7 @@ function send(res: GcpResponse, response: HttpResponse, ctx: Context): Promise<v
 }
 
 function httpFunctionHandler(fn: SkyportFunction<'http'>, settings: GcpSettings): GcpHttpHandler {
+  const limit = bodyLimitOf(fn);
   const run = (req: GcpRequest, res: GcpResponse, body: Uint8Array): Promise<void> => {
     const headers = normalizeHeaders(req.headers);
     const ctx = gcpContext('http', settings, { headers, executionId: req.executionId, raw: req });
@@ -160,7 +162,9 @@ function httpFunctionHandler(fn: SkyportFunction<'http'>, settings: GcpSettings)
   return (req, res) => {
     try {
       const body = rawBodyOf(req);
-      return body === undefined ? readBody(req).then((read) => run(req, res, read)) : run(req, res, body);
+      // A body the framework left unparsed (no content type) is read up to the function's limit:
+      // past it, the rest is discarded as it comes, and core answers 413.
+      return body === undefined ? readBody(req, limit).then((read) => run(req, res, read)) : run(req, res, body);
     } catch (error) {
       return Promise.reject(error);
     }

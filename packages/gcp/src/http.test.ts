@@ -231,6 +231,44 @@ describe('a request body with no Content-Type, read by Skyport', () => {
     expect(JSON.parse(answer.text)).toEqual({ body: { 0: 1, 1: 2, 2: 3 }, buffer: false });
   });
 
+  it("answers 413 through toGcp for a body with no content type over the function's limit, before it ends", async () => {
+    // Prepare: a small limit, and a body the framework's parsers leave unread (no content type)
+    const small = await listen(
+      toGcp(httpFunction({ method: 'POST', bodyLimit: 10 }).handle((req) => req.rawBody.byteLength)),
+    );
+    const cap = 16 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 1);
+
+    // Act: a chunked body sent until the answer comes (or `cap` bytes were sent)
+    const answer = await new Promise<{ status: number; sent: number }>((resolve, reject) => {
+      let sent = 0;
+      let answered = false;
+      const request = http.request({ host: '127.0.0.1', port: small, method: 'POST', path: '/' }, (res) => {
+        answered = true;
+        res.resume();
+        res.on('end', () => {
+          request.destroy();
+          resolve({ status: res.statusCode ?? 0, sent });
+        });
+      });
+      request.on('error', (error) => (answered ? undefined : reject(error)));
+      const pump = () => {
+        while (!answered && sent < cap) {
+          sent += chunk.byteLength;
+          if (!request.write(chunk)) return void request.once('drain', pump);
+        }
+        if (!answered) request.end();
+      };
+      pump();
+    });
+    const within = await fetch(`http://127.0.0.1:${small}/`, { method: 'POST', body: Buffer.alloc(10, 1) });
+
+    // Assert
+    expect(answer.status).toBe(413);
+    expect(answer.sent).toBeLessThan(cap);
+    expect(await within.text()).toBe('10');
+  });
+
   it('is read no further than the limit: answered while the rest still arrives, which is discarded, and the connection serves the next request', async () => {
     // Prepare
     const lengths: number[] = [];
