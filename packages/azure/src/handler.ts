@@ -22,7 +22,7 @@ import { declaredTrigger, describe, detectTrigger, isHttpRequestLike } from './d
 import { BatchFailedError, invalidEvent, unknownEvent } from './errors.js';
 import { eventGridCloudItems, eventGridStorageItems } from './event-grid.js';
 import { eventHubItems } from './event-hub.js';
-import { catchAllOf, handleHttp, ROUTER_ROUTE } from './http.js';
+import { catchAllOf, handleHttp, ROUTER_ROUTE, toAzureRoute } from './http.js';
 import { asRecord, asString } from './metadata.js';
 import { storageQueueItems } from './queue.js';
 import { serviceBusItems } from './service-bus.js';
@@ -187,10 +187,15 @@ async function runRequest(runtime: Runtime, trigger: unknown, context: unknown) 
     region: runtime.region,
   });
   const fn = runtime.fn as SkyportFunction<'http'>;
-  const route = asString(declaredTrigger(context)?.route) ?? runtime.settings.route ?? ROUTER_ROUTE;
+  const path = fn.routes ? undefined : fn.options.path;
+  const route =
+    asString(declaredTrigger(context)?.route) ??
+    runtime.settings.route ??
+    (path === undefined ? ROUTER_ROUTE : toAzureRoute(path));
   return handleHttp(fn, trigger as AzureHttpRequest, ctx, {
     routePrefix: runtime.options.routePrefix ?? 'api',
     catchAll: fn.routes ? catchAllOf(route) : undefined,
+    wildcard: path?.split('/').filter(Boolean).at(-1) === '*' ? catchAllOf(route) : undefined,
   });
 }
 

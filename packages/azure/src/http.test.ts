@@ -449,5 +449,7 @@ describe('toAzure: http', () => {
     expect(toAzureRoute('/orders/:id')).toBe('orders/{id}');
     expect(toAzureRoute('/files/*')).toBe('files/{*rest}');
     expect(toAzureRoute('/a/:b/c/')).toBe('a/{b}/c');
+    expect(toAzureRoute('/')).toBe('{root:maxlength(0)?}');
+    expect(toAzureRoute('/repo/:Rest/:rest2/*')).toBe('repo/{Rest}/{rest2}/{*rest3}');
   });
 });

@@ -37,18 +37,36 @@ import type { AzureHttpResponse } from './types.js';
 export const ROUTER_ROUTE = '{*path}';
 
 /**
+ * The route of the root path `/`. An empty route would not do: the host gives a function with no
+ * route its name as route (`/api/<name>`). An optional parameter matches the empty path, and its
+ * constraint applies only when a value is present (ASP.NET Core `OptionalRouteConstraint`), where
+ * `maxlength(0)` refuses every segment: only `/api` and `/api/` match. The parameter is no route
+ * value of the function.
+ *
+ * @example
+ * toAzureRoute('/'); // ROOT_ROUTE
+ */
+export const ROOT_ROUTE = '{root:maxlength(0)?}';
+
+/** The parameter of `ROOT_ROUTE`. */
+const ROOT_PARAM = 'root';
+
+/**
  * The Azure route template of a portable path: `/orders/:id` -> `orders/{id}`, a trailing `*`
- * -> `{*rest}`.
+ * -> `{*rest}` (`{*rest2}`, ... when the path names a parameter `rest`: the host refuses a route
+ * that names one parameter twice, without regard to case), `/` -> `ROOT_ROUTE`.
  *
  * @example
  * toAzureRoute('/orders/:id'); // 'orders/{id}'
  */
 export function toAzureRoute(path: string): string {
-  return path
-    .replace(/^\/+/, '')
-    .replace(/\/+$/, '')
-    .split('/')
-    .map((segment) => (segment === '*' ? '{*rest}' : segment.startsWith(':') ? `{${segment.slice(1)}}` : segment))
+  const segments = path.replace(/^\/+/, '').replace(/\/+$/, '').split('/');
+  if (segments.length === 1 && segments[0] === '') return ROOT_ROUTE;
+  const names = new Set(segments.filter((s) => s.startsWith(':')).map((s) => s.slice(1).toLowerCase()));
+  let rest = 'rest';
+  for (let n = 2; names.has(rest); n++) rest = `rest${n}`;
+  return segments
+    .map((segment) => (segment === '*' ? `{*${rest}}` : segment.startsWith(':') ? `{${segment.slice(1)}}` : segment))
     .join('/');
 }
 
@@ -178,6 +196,8 @@ export interface HttpMapping {
   readonly routePrefix: string;
   /** For a router: the catch-all parameter whose value is the portable path. */
   readonly catchAll: string | undefined;
+  /** For a function whose path ends in `*`: the route's catch-all parameter, whose value is `params['*']`. */
+  readonly wildcard?: string | undefined;
 }
 
 /**
@@ -223,6 +243,14 @@ export async function fromAzureRequest(
   } else {
     path = routedPath(stripPrefix(path, mapping.routePrefix), params);
   }
+  // The portable name of a catch-all is `*`, whatever the route named it.
+  const wildcard = mapping.wildcard;
+  if (wildcard !== undefined && wildcard !== '*' && typeof params[wildcard] === 'string') {
+    params['*'] = params[wildcard];
+    delete params[wildcard];
+  }
+  // `ROOT_ROUTE`'s parameter, when the host passes it: no route value of the root path.
+  if (path === '/') delete params[ROOT_PARAM];
 
   const method = request.method.toUpperCase();
   if (request.bodyUsed) {

@@ -1,6 +1,7 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { changes, cors, events, http, queue, router, schedule, storage, stream } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { type Call, recordingApp } from '../test/helpers.js';
 import { DEFAULT_STREAM_RETRY, register } from './register.js';
 
@@ -296,6 +297,55 @@ describe('register', () => {
       );
     }
     expect(calls).toEqual([]);
+  });
+});
+
+type HttpHandler = (req: HttpRequest, ctx: InvocationContext) => Promise<{ status: number; body?: unknown }>;
+
+/** Registers `fn` and calls its handler as the host would, with the route it registered. */
+async function serve(fn: Parameters<typeof register>[1][string], url: string, params: Record<string, string> = {}) {
+  const { app, calls } = recordingApp();
+  register(app, { fn });
+  const call = calls[0] as Call;
+  const context = new InvocationContext({
+    invocationId: 'h-1',
+    functionName: 'fn',
+    options: { trigger: { type: 'httpTrigger', name: 'request', route: call.options.route } },
+  });
+  const response = await (call.options.handler as HttpHandler)(
+    new HttpRequest({ method: 'GET', url, params }),
+    context,
+  );
+  return { route: call.options.route, response };
+}
+
+describe('register: HTTP routes', () => {
+  it('serves path / at the root: a route that matches only the empty path, whose parameter the function never sees', async () => {
+    const home = http({ method: 'GET', path: '/' }).handle((req) => ({ path: req.path, params: req.params }));
+
+    const { route, response } = await serve(home, 'http://localhost:7071/api', { root: '' });
+
+    // An empty route would be the function name: the host serves it at /api/fn.
+    expect(route).toBe('{root:maxlength(0)?}');
+    expect(response).toMatchObject({ status: 200, body: '{"path":"/","params":{}}' });
+  });
+
+  it('gives a trailing * as params["*"] only, on a catch-all no declared parameter collides with', async () => {
+    const file = http({ method: 'GET', path: '/files/*', params: z.strictObject({ '*': z.string() }) }).handle(
+      (req) => req.params,
+    );
+    const repo = http({ method: 'GET', path: '/repo/:rest/*' }).handle((req) => req.params);
+
+    const files = await serve(file, 'http://localhost:7071/api/files/a/b.txt', { rest: 'a/b.txt' });
+    const repos = await serve(repo, 'http://localhost:7071/api/repo/skyport/src/index.ts', {
+      rest: 'skyport',
+      rest2: 'src/index.ts',
+    });
+
+    expect(files.route).toBe('files/{*rest}');
+    expect(files.response).toMatchObject({ status: 200, body: '{"*":"a/b.txt"}' });
+    expect(repos.route).toBe('repo/{rest}/{*rest2}');
+    expect(JSON.parse(String(repos.response.body))).toEqual({ rest: 'skyport', '*': 'src/index.ts' });
   });
 });
 

@@ -21,7 +21,7 @@ import type { Kind, KindOptions } from '@skyport/core';
 import { toNcrontab } from './cron.js';
 import { invalidDefinition } from './errors.js';
 import { toAzure } from './handler.js';
-import { azureMethods, ROUTER_ROUTE, toAzureRoute } from './http.js';
+import { azureMethods, ROOT_ROUTE, ROUTER_ROUTE, toAzureRoute } from './http.js';
 import { readSettings } from './settings.js';
 import type { AnyFunction, AzureApp, AzureAppMethod, AzureSettings, RegisterOptions } from './types.js';
 
@@ -138,6 +138,7 @@ function blobPath(options: KindOptions['storage'], settings: AzureSettings): str
  * (`orders/{id}` and `Orders/{orderId}` are one route).
  */
 function routeKey(route: string): string {
+  if (route === ROOT_ROUTE) return '';
   return route
     .toLowerCase()
     .replace(/\{\*[^}]*\}/g, '{*}')
