@@ -319,6 +319,47 @@ async function serve(fn: Parameters<typeof register>[1][string], url: string, pa
   return { route: call.options.route, response };
 }
 
+describe('register: retry policies', () => {
+  it('refuses a malformed retry policy before registering any function', () => {
+    const { app, calls } = recordingApp();
+    const timer = (retry: unknown) => schedule({ cron: '0 3 * * *', azure: { retry: retry as false } }).handle(noop);
+    const bad = [
+      { strategy: 'fixedDelay', maxRetryCount: 3, delayInterval: '00:00:10' },
+      { strategy: 'fixedDelay', maxRetryCount: 3 },
+      { strategy: 'fixedDelay', maxRetryCount: 3, delayInterval: -1 },
+      { strategy: 'fixedDelay', maxRetryCount: 3, delayInterval: { secs: 10 } },
+      { strategy: 'fixedDelay', maxRetryCount: 1.5, delayInterval: 1000 },
+      { strategy: 'fixedDelay', maxRetryCount: -2, delayInterval: 1000 },
+      { strategy: 'fixedDelay', delayInterval: 1000 },
+      { strategy: 'exponentialBackoff', maxRetryCount: 3, minimumInterval: { seconds: 1 } },
+      { strategy: 'exponentialBackoff', maxRetryCount: 3, minimumInterval: '00:00:01', maximumInterval: 60000 },
+      { strategy: 'exponentialBackoff', maxRetryCount: 3, minimumInterval: { minutes: 5 }, maximumInterval: 1000 },
+    ];
+    for (const retry of bad) {
+      expect(() => register(app, { first: functions.nightly, later: timer(retry) }), JSON.stringify(retry)).toThrow(
+        expect.objectContaining({ code: 'INVALID_DEFINITION', adapter: 'azure' }),
+      );
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('takes intervals in milliseconds or as Duration objects', () => {
+    const { app, calls } = recordingApp();
+    const fixed = { strategy: 'fixedDelay', maxRetryCount: 3, delayInterval: { minutes: 1, seconds: 30 } } as const;
+    const backoff = {
+      strategy: 'exponentialBackoff',
+      maxRetryCount: -1,
+      minimumInterval: 500,
+      maximumInterval: { hours: 1 },
+    } as const;
+    register(app, {
+      fixed: schedule({ cron: '0 3 * * *', azure: { retry: fixed } }).handle(noop),
+      backoff: schedule({ cron: '0 3 * * *', azure: { retry: backoff } }).handle(noop),
+    });
+    expect(calls.map((c) => c.options.retry)).toEqual([fixed, backoff]);
+  });
+});
+
 describe('register: HTTP routes', () => {
   it('serves path / at the root: a route that matches only the empty path, whose parameter the function never sees', async () => {
     const home = http({ method: 'GET', path: '/' }).handle((req) => ({ path: req.path, params: req.params }));

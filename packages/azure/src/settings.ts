@@ -70,15 +70,67 @@ export function readSettings(
   }
   const retry = merged.retry;
   if (retry !== undefined && retry !== false) {
-    const strategy = asRecord(retry)?.strategy;
-    if (strategy !== 'fixedDelay' && strategy !== 'exponentialBackoff') {
-      throw invalidDefinition(name, fn.kind, 'azure.retry must be false or a retry policy with a strategy');
-    }
+    const problem = retryProblem(asRecord(retry));
+    if (problem !== undefined) throw invalidDefinition(name, fn.kind, `azure.retry ${problem}`);
   }
   if (merged.options !== undefined && asRecord(merged.options) === undefined) {
     throw invalidDefinition(name, fn.kind, 'azure.options must be an object');
   }
   return merged as AzureSettings;
+}
+
+const durationMs: Readonly<Record<string, number>> = {
+  hours: 3_600_000,
+  minutes: 60_000,
+  seconds: 1000,
+  milliseconds: 1,
+};
+
+/**
+ * The milliseconds of a retry interval as the library takes it: a number of milliseconds or a
+ * `Duration` object; undefined for anything else, which the library refuses only when the function
+ * is registered, after the functions registered before it.
+ */
+function intervalMs(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  const duration = asRecord(value);
+  const keys = duration === undefined ? [] : Object.keys(duration);
+  if (keys.length === 0) return undefined;
+  let ms = 0;
+  for (const key of keys) {
+    const part = duration?.[key];
+    const factor = Object.hasOwn(durationMs, key) ? durationMs[key] : undefined;
+    if (factor === undefined || typeof part !== 'number' || !Number.isFinite(part) || part < 0) return undefined;
+    ms += part * factor;
+  }
+  return ms;
+}
+
+/** What is wrong with a retry policy, checked as the library and the host check it; undefined when nothing is. */
+function retryProblem(retry: Record<string, unknown> | undefined): string | undefined {
+  const strategy = retry?.strategy;
+  if (retry === undefined || (strategy !== 'fixedDelay' && strategy !== 'exponentialBackoff')) {
+    return 'must be false or a retry policy with a strategy ("fixedDelay" or "exponentialBackoff")';
+  }
+  const count = retry.maxRetryCount;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < -1) {
+    return 'maxRetryCount must be an integer, -1 for no limit';
+  }
+  const keys = strategy === 'fixedDelay' ? ['delayInterval'] : ['minimumInterval', 'maximumInterval'];
+  const ms: number[] = [];
+  for (const key of keys) {
+    const value = intervalMs(retry[key]);
+    if (value === undefined) {
+      const written = typeof retry[key] === 'string' ? ` (not the host.json form ${JSON.stringify(retry[key])})` : '';
+      return `${key} must be milliseconds or a Duration such as { minutes: 1, seconds: 30 }${written}`;
+    }
+    ms.push(value);
+  }
+  const [minimum = 0, maximum = 0] = ms;
+  if (strategy === 'exponentialBackoff' && minimum > maximum) {
+    return 'minimumInterval must not be longer than maximumInterval';
+  }
+  return undefined;
 }
 
 /**
