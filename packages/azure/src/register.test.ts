@@ -263,6 +263,7 @@ describe('register', () => {
     const { app, calls } = recordingApp();
     const bad: [string, Parameters<typeof register>[1]][] = [
       ['bad name', { '1st': functions.fulfil }],
+      ['the name the host reserves', { Host: functions.fulfil }],
       ['topic without subscription', { t: queue({ name: 't', azure: { trigger: 'serviceBusTopic' } }).handle(noop) }],
       ['cosmos without database', { c: changes({ collection: 'c' }).handle(noop) }],
       ['wrong setting type', { q: queue({ name: 'q', azure: { connection: 42 } }).handle(noop) }],

@@ -213,6 +213,9 @@ export function register(
     if (!namePattern.test(name)) {
       throw invalidDefinition(name, fn.kind, 'Azure function names are a letter then letters, digits, _ or -');
     }
+    if (name.toLowerCase() === 'host') {
+      throw invalidDefinition(name, fn.kind, 'the Azure host reserves the function name "host" (in any case)');
+    }
     const { functions: _functions, ...shared } = options;
     const settings = readSettings(fn, options.functions?.[name], name);
     const method = methodOf(fn, settings, name);
