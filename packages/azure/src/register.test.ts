@@ -320,6 +320,36 @@ async function serve(fn: Parameters<typeof register>[1][string], url: string, pa
   return { route: call.options.route, response };
 }
 
+describe('register: azure.options', () => {
+  it('refuses an option register() derives, naming the setting that sets it, and passes the others', () => {
+    const { app, calls } = recordingApp();
+    const bad: Parameters<typeof register>[1][] = [
+      { q: queue({ name: 'a', azure: { trigger: 'serviceBusQueue', options: { cardinality: 'many' } } }).handle(noop) },
+      { h: http({ method: 'GET', path: '/a', azure: { options: { route: 'b' } } }).handle(noop) },
+      {
+        q: queue({
+          name: 'a',
+          azure: { options: { retry: { strategy: 'fixedDelay', maxRetryCount: 1, delayInterval: 1 } } },
+        }).handle(noop),
+      },
+      { h: http({ method: 'GET', azure: { options: { handler: noop } } }).handle(noop) },
+    ];
+    for (const fns of bad) {
+      expect(() => register(app, { good: functions.fulfil, ...fns })).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_DEFINITION',
+          message: expect.stringMatching(/azure\.options\.\w+ would override/),
+        }),
+      );
+    }
+    expect(calls).toEqual([]);
+    register(app, {
+      q: queue({ name: 'a', azure: { options: { extraOutputs: [], dataType: 'string' } } }).handle(noop),
+    });
+    expect(calls[0]?.options).toMatchObject({ queueName: 'a', extraOutputs: [], dataType: 'string' });
+  });
+});
+
 describe('register: retry policies', () => {
   it('refuses a malformed retry policy before registering any function', () => {
     const { app, calls } = recordingApp();

@@ -80,6 +80,37 @@ const methodsByKind: Readonly<Record<Kind, readonly AzureAppMethod[]>> = {
   events: ['eventGrid'],
 };
 
+/**
+ * The `app.*` options `register()` derives, with what sets each one. `azure.options`
+ * may not give them: spread over the derived ones, they would skip what goes with them (the
+ * `dataType` of a `many` batch, one OPTIONS owner per route, the refusal of a retry policy
+ * Azure ignores). Other options (`extraOutputs`, `dataType`, `changeFeedMode`, ...) pass as given.
+ */
+const derivedOptions: Readonly<Record<string, string>> = {
+  handler: 'the handler runs the portable function',
+  methods: "methods come from the function's method",
+  route: 'use azure.route',
+  authLevel: 'use azure.authLevel',
+  connection: 'use azure.connection',
+  queueName: 'use azure.queueName',
+  topicName: 'use azure.topicName',
+  subscriptionName: 'use azure.subscription',
+  isSessionsEnabled: 'sessions come from fifo',
+  cardinality: 'use azure.cardinality',
+  eventHubName: 'use azure.eventHubName',
+  consumerGroup: 'use azure.consumerGroup',
+  path: 'the blob path comes from azure.container and the bucket, prefix and suffix',
+  source: 'use azure.blobSource',
+  schedule: 'the schedule comes from cron',
+  runOnStartup: 'use azure.runOnStartup',
+  useMonitor: 'use azure.useMonitor',
+  retry: 'use azure.retry',
+  databaseName: 'use azure.database',
+  containerName: 'use azure.container',
+  leaseContainerName: 'use azure.leaseContainer',
+  createLeaseContainerIfNotExists: 'use azure.createLeaseContainerIfNotExists',
+};
+
 /** The triggers Azure applies a function's retry policy to. */
 const retried: ReadonlySet<AzureAppMethod> = new Set(['timer', 'eventHub', 'cosmosDB']);
 
@@ -220,6 +251,14 @@ export function register(
     const settings = readSettings(fn, options.functions?.[name], name);
     const method = methodOf(fn, settings, name);
     const extra = settings.options ?? {};
+    const derived = Object.keys(extra).find((key) => Object.hasOwn(derivedOptions, key));
+    if (derived !== undefined) {
+      throw invalidDefinition(
+        name,
+        fn.kind,
+        `azure.options.${derived} would override what register() derives: ${derivedOptions[derived]}`,
+      );
+    }
     const adapter = { ...shared, azure: settings };
     const connection = settings.connection;
     let call: Record<string, unknown>;
