@@ -1071,7 +1071,7 @@ describe('responses', () => {
     ]);
     expect(heads.map((a) => a.headers)).toEqual([
       { 'content-length': '1234', connection: 'Close' },
-      { 'Content-Length': '1234' },
+      { 'content-length': '1234' },
     ]);
   });
 

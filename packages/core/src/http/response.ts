@@ -109,19 +109,39 @@ function checkHeader(name: string, value: string): void {
 /**
  * Checks a response a middleware answered with as it is (one the handler returned is checked as
  * it is normalised): a `TypeError` for a status or a header no platform can send (a 1xx, CR/LF
- * in a value); the body of a 204, 205 or 304 is dropped.
+ * in a value); the body of a 204, 205 or 304 is dropped. It is brought to the shape a handler's
+ * answer has, as a middleware may have edited it freely: header names lower-cased (of two that
+ * differ in case only, the one given last wins), `set-cookie` moved to `cookies`, values made
+ * strings (an array joined with `, `); a body of data (an object, a number) serialised as JSON,
+ * typed `application/json` unless a type is given. A web body (a `Response`, a stream, a `Blob`)
+ * is a `TypeError`: `stream` carries content produced over time.
  *
  * @example
  * checkResponse({ status: 302, headers: { location: '/a\r\nx: y' }, cookies: [], body: undefined }); // throws
+ * checkResponse({ ...res, headers: { ...res.headers, 'Content-Type': 'text/html' } }).headers['content-type']; // 'text/html'
  */
 export function checkResponse(response: HttpResponse): HttpResponse {
   const status = response.status;
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw new TypeError(`a response cannot have the status ${status}: it must be from 200 to 599`);
   }
-  const headers = response.headers;
   const empty = bodiless(status);
-  const body = empty ? undefined : response.body;
+  const given: unknown = empty ? undefined : response.body;
+  let headers = response.headers;
+  let cookies = response.cookies;
+  if (!normalHeaders(headers)) {
+    cookies = [...cookies];
+    headers = headersOfAnswer(headers, cookies);
+  }
+  let body: string | Uint8Array | undefined;
+  if (given === undefined || typeof given === 'string' || given instanceof Uint8Array) body = given;
+  else {
+    if (headers === response.headers) headers = { ...headers };
+    body = answerBodyOf(given, headers);
+  }
+  if (headers !== response.headers || cookies !== response.cookies || body !== response.body) {
+    response = { ...response, headers, cookies, body };
+  }
   const stream = response.stream;
   const measured = body !== undefined || stream !== undefined || status === 204;
   let owned = false;
@@ -139,8 +159,70 @@ export function checkResponse(response: HttpResponse): HttpResponse {
     const { stream: _, ...rest } = response;
     return { ...rest, headers: owned ? withoutOwned(headers, measured) : headers, body };
   }
-  if (!owned) return body === response.body ? response : { ...response, body };
-  return { ...response, headers: withoutOwned(headers, measured), body };
+  if (!owned) return response;
+  return { ...response, headers: withoutOwned(headers, measured) };
+}
+
+/** A header name with an upper-case letter. */
+const UPPER = /[A-Z]/;
+
+/** Whether every header of a middleware's answer is as `HttpResponse` has it: a lower-case name, a string value, no `set-cookie`. */
+function normalHeaders(headers: Readonly<Record<string, unknown>>): boolean {
+  for (const name in headers) {
+    if (typeof headers[name] !== 'string' || name === 'set-cookie' || UPPER.test(name)) return false;
+  }
+  return true;
+}
+
+/**
+ * The headers of a middleware's answer as `HttpResponse` has them (see `checkResponse`), their
+ * `set-cookie` values added to `cookies`. An `undefined` or `null` value is no header.
+ */
+function headersOfAnswer(input: Readonly<Record<string, unknown>>, cookies: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const key in input) {
+    const value = input[key];
+    if (value === undefined || value === null) continue;
+    const name = key.toLowerCase();
+    if (name === 'set-cookie') {
+      if (Array.isArray(value)) for (const cookie of value) cookies.push(String(cookie));
+      else cookies.push(String(value));
+      continue;
+    }
+    // A name given again in another case replaces the earlier one.
+    setOwn(headers, name, Array.isArray(value) ? value.join(', ') : String(value));
+  }
+  return headers;
+}
+
+/**
+ * The body of a middleware's answer that is neither text nor bytes nor absent, as a handler's
+ * result would have it: `null` is none, an `ArrayBuffer` or a typed array bytes, other data JSON
+ * (its type `application/json` unless `headers` give one). A web body is a `TypeError`.
+ */
+function answerBodyOf(body: unknown, headers: Record<string, string>): string | Uint8Array | undefined {
+  if (body === null) return undefined;
+  if (ArrayBuffer.isView(body)) {
+    headers['content-type'] ??= 'application/octet-stream';
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  }
+  if (typeof body === 'object' && !isPlainData(body) && !(body instanceof ArrayBuffer)) {
+    WebResponse ??= Response;
+    if (
+      body instanceof WebResponse ||
+      body instanceof ReadableStream ||
+      body instanceof Blob ||
+      body instanceof FormData ||
+      body instanceof URLSearchParams ||
+      isAsyncIterable(body)
+    ) {
+      discard(body);
+      throw new TypeError(
+        "a middleware's answer cannot have a web body (a Response, a stream, a Blob) in `body`: return it from next() or put a stream in `stream`",
+      );
+    }
+  }
+  return bodyOf(body, headers);
 }
 
 /** `headers` without those the platform sets (see `platformOwned`). */
@@ -705,7 +787,8 @@ export function normalizeResponse(result: unknown, streamed = false): HttpRespon
 
 /**
  * The problem+json response of an error. A 304 (or a 204 or 205 given here) has no content: its
- * answer is the error's headers alone, with no body and no content type.
+ * answer is the error's headers alone, with no body and no content type. A `set-cookie` header
+ * of the error's is sent as its cookies (an array as several).
  *
  * @example
  * problemResponse(new NotFound('no order 7'), ctx.requestId).status; // 404
@@ -714,13 +797,22 @@ export function problemResponse(error: HttpError, requestId: string | undefined)
   const status = error.status;
   const empty = bodiless(status);
   const headers: Record<string, string> = {};
-  for (const key of Object.keys(error.headers)) {
-    const raw = error.headers[key];
-    if (raw === undefined) continue;
-    const value = String(raw);
+  const cookies: string[] = [];
+  const given: Readonly<Record<string, unknown>> = error.headers;
+  for (const key of Object.keys(given)) {
+    const raw = given[key];
+    if (raw === undefined || raw === null) continue;
     const name = key.toLowerCase();
-    // The error is being answered already: a header no platform can send is left out, and so
-    // are those the platform sets for the problem it sends (a 304 keeps a length, which
+    // The error is being answered already: a header or cookie no platform can send is left out.
+    if (name === 'set-cookie') {
+      for (const cookie of Array.isArray(raw) ? raw : [raw]) {
+        const value = String(cookie);
+        if (!UNSENDABLE.test(value)) cookies.push(value);
+      }
+      continue;
+    }
+    const value = Array.isArray(raw) ? raw.join(', ') : String(raw);
+    // So are the headers the platform sets for the problem it sends (a 304 keeps a length, which
     // describes the representation it stands for, as `checkResponse` lets it).
     if (
       TOKEN.test(key) &&
@@ -730,9 +822,9 @@ export function problemResponse(error: HttpError, requestId: string | undefined)
       setOwn(headers, name, value);
     }
   }
-  if (empty) return { status, headers, cookies: [], body: undefined };
+  if (empty) return { status, headers, cookies, body: undefined };
   headers['content-type'] = 'application/problem+json';
-  return { status, headers, cookies: [], body: problemJson(problemDetails(error, requestId)) };
+  return { status, headers, cookies, body: problemJson(problemDetails(error, requestId)) };
 }
 
 /**
