@@ -298,6 +298,18 @@ export function stream<TBody extends StandardSchemaV1 | undefined = undefined>(
  */
 export function storage(options: StorageOptions): FunctionBuilder<'storage', StorageEvent, Context, unknown> {
   requireString('storage', options, 'bucket');
+  // A filter that matches nothing would acknowledge every upload unseen: refused when defined.
+  const on: unknown = options.on;
+  if (
+    on !== undefined &&
+    !(Array.isArray(on) && on.length > 0 && on.every((type) => type === 'created' || type === 'deleted'))
+  ) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `storage() "on" must list "created" and/or "deleted", got ${JSON.stringify(on)}`,
+      { kind: 'storage' },
+    );
+  }
   return builder('storage', options as KindOptions['storage']);
 }
 
@@ -449,5 +461,17 @@ export function changes<TItem extends StandardSchemaV1 | undefined = undefined>(
 export function events<TData extends StandardSchemaV1 | undefined = undefined>(
   options: EventsOptions<TData> = {},
 ): FunctionBuilder<'events', CloudEvent<InferOut<TData, unknown>>, Context, unknown> {
+  // A filter that matches nothing would acknowledge every event unseen, and one of another type
+  // would fail every event: both refused when defined.
+  const type: unknown = options.type;
+  const types = Array.isArray(type) ? type : [type];
+  if (type !== undefined && (types.length === 0 || !types.every((one) => typeof one === 'string' && one !== ''))) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `events() "type" must be a non-empty string or a non-empty list of them, got ${JSON.stringify(type)}`,
+      { kind: 'events' },
+    );
+  }
+  if (options.source !== undefined) requireString('events', options, 'source');
   return builder('events', options as KindOptions['events']);
 }

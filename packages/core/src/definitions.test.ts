@@ -1,6 +1,6 @@
-import { httpRequest, invoke } from '@skyport/testing';
+import { cloudEvent, httpRequest, invoke, storageEvent } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
-import { http, schedule } from './builders.js';
+import { events, http, schedule, storage } from './builders.js';
 
 const octets = (size: number) =>
   httpRequest({
@@ -133,5 +133,44 @@ describe('schedule() cron', () => {
 
     // Act / Assert
     for (const cron of crons) expect(define(cron), cron).not.toThrow();
+  });
+});
+
+describe('storage() and events() filters', () => {
+  it('refuses, when the function is defined, a filter that matches nothing or is not one', () => {
+    const bad = [
+      () => storage({ bucket: 'b', on: ['create' as 'created'] }),
+      () => storage({ bucket: 'b', on: [] }),
+      () => storage({ bucket: 'b', on: 'created' as unknown as ['created'] }),
+      () => events({ type: [] }),
+      () => events({ type: 5 as unknown as string }),
+      () => events({ type: ['a', ''] }),
+      () => events({ source: '' }),
+    ];
+    for (const define of bad) expect(define).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+  });
+
+  it('runs the handler for the events a valid filter names, and only those', async () => {
+    // Prepare
+    const seen: string[] = [];
+    const uploads = storage({ bucket: 'b', on: ['deleted'] }).handle((object) => {
+      seen.push(`${object.type} ${object.key}`);
+    });
+    const orders = events({ type: ['order.created'], source: 'shop' }).handle((event) => {
+      seen.push(event.type);
+    });
+
+    // Act
+    await invoke(uploads, [
+      storageEvent({ type: 'created', bucket: 'b', key: 'a' }),
+      storageEvent({ type: 'deleted', bucket: 'b', key: 'b' }),
+    ]);
+    await invoke(orders, [
+      cloudEvent({ type: 'order.created', source: 'shop' }),
+      cloudEvent({ type: 'order.paid', source: 'shop' }),
+    ]);
+
+    // Assert
+    expect(seen).toEqual(['deleted b', 'order.created']);
   });
 });

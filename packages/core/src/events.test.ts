@@ -11,6 +11,15 @@ describe('portable events', () => {
     expect(createMessage({ id: '5', data: new TextEncoder().encode('[1]'), source: 'q' }).body).toEqual([1]);
   });
 
+  it('parses JSON with whitespace around it alike for every value, and keeps a delivery count finite', () => {
+    const bodies = ['true\n', ' false', 'null\n', '42\n', '{"a":1}\n'].map(
+      (data) => createMessage({ id: '1', data, source: 'q' }).body,
+    );
+    expect(bodies).toEqual([true, false, null, 42, { a: 1 }]);
+    expect(createMessage({ id: '2', data: '', source: 'q', attempt: Number.POSITIVE_INFINITY }).attempt).toBe(1);
+    expect(createMessage({ id: '3', data: '', source: 'q', attempt: 3.7 }).attempt).toBe(3);
+  });
+
   it('keeps a bare integer beyond the safe range as its text, which a number would change', () => {
     const body = (data: string) => createStreamRecord({ sequence: '1', partitionKey: 'k', data, source: 's' }).body;
     expect(body('1234567890123456789')).toBe('1234567890123456789');

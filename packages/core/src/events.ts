@@ -47,7 +47,9 @@ function parseLoose(text: string): unknown {
       return text;
     }
   }
-  if (text === 'true' || text === 'false' || text === 'null' || (text !== '' && !Number.isNaN(Number(text)))) {
+  // JSON allows whitespace around a value (a body written with a trailing newline).
+  const bare = text.trim();
+  if (bare === 'true' || bare === 'false' || bare === 'null' || (bare !== '' && !Number.isNaN(Number(bare)))) {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -178,7 +180,8 @@ class MessageImpl extends PayloadEvent implements Message {
     super(init, payload);
     this.id = init.id;
     this.attributes = init.attributes ?? {};
-    this.attempt = init.attempt !== undefined && init.attempt >= 1 ? Math.floor(init.attempt) : 1;
+    this.attempt =
+      init.attempt !== undefined && init.attempt >= 1 && Number.isFinite(init.attempt) ? Math.floor(init.attempt) : 1;
     this.publishedAt = toDate(init.publishedAt);
     this.source = init.source;
     this.groupId = init.groupId;

@@ -379,8 +379,9 @@ async function validateEvent(kind: Kind, options: KindOptions[Kind], event: unkn
     const schema = (options as KindOptions['changes']).item;
     if (schema === undefined) return event;
     const change = event as ChangeEvent;
-    const before = change.before === undefined ? undefined : await validate(schema, change.before, 'before');
-    const after = change.after === undefined ? undefined : await validate(schema, change.after, 'after');
+    // No image (`null` from a hand-made event, as `undefined` from the adapters) is nothing to validate.
+    const before = change.before == null ? undefined : await validate(schema, change.before, 'before');
+    const after = change.after == null ? undefined : await validate(schema, change.after, 'after');
     return { ...change, before, after };
   }
   if (kind === 'events') {

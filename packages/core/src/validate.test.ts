@@ -179,6 +179,22 @@ describe('the issues a validation error lists', () => {
     expect(changeError?.errors).toHaveLength(MAX_ISSUES);
     expect(changeError?.errors?.[0]?.path).toBe('after.tags.0');
   });
+
+  it('takes a change with no image (null, as a hand-made delete has it) as nothing to check', async () => {
+    const seen: unknown[] = [];
+    const onChange = changes({ collection: 'c', item: z.object({ n: z.number() }) }).handle((change) => {
+      seen.push([change.op, change.before, change.after]);
+    });
+    const deleted = createChangeEvent({
+      op: 'delete',
+      collection: 'c',
+      key: { id: '1' },
+      before: null as unknown as undefined,
+      after: null as unknown as undefined,
+    });
+    await onChange.dispatch(deleted, ctx('changes'));
+    expect(seen).toEqual([['delete', undefined, undefined]]);
+  });
 });
 
 describe('a schema whose validate answers with a promise of another realm or library', () => {
