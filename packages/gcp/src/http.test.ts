@@ -8,6 +8,39 @@ import { toGcp } from './handler.js';
 import { readBody } from './http.js';
 import { invokeGcp } from './invoke.js';
 
+/** How much `sendUntilAnswered` sends at most: far past any limit the tests set. */
+const UNANSWERED_CAP = 16 * 1024 * 1024;
+
+/**
+ * POSTs a chunked body with no content type to `port`, 64 kB at a time, until the answer comes
+ * (or `UNANSWERED_CAP` bytes were sent): the answer, and how many bytes went out before it.
+ */
+function sendUntilAnswered(port: number, agent?: http.Agent): Promise<{ status: number; text: string; sent: number }> {
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', agent }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (part: Buffer) => chunks.push(part));
+      res.on('end', () => {
+        request.end();
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), sent });
+      });
+    });
+    request.on('error', (error) => (answered ? undefined : reject(error)));
+    const pump = () => {
+      while (!answered && sent < UNANSWERED_CAP) {
+        sent += chunk.byteLength;
+        if (!request.write(chunk)) return void request.once('drain', pump);
+      }
+      if (!answered) request.end();
+    };
+    pump();
+  });
+}
+
 let calls = 0;
 const echo = httpFunction({ method: 'POST' }).handle(async (req) => {
   calls++;
@@ -236,36 +269,14 @@ describe('a request body with no Content-Type, read by Skyport', () => {
     const small = await listen(
       toGcp(httpFunction({ method: 'POST', bodyLimit: 10 }).handle((req) => req.rawBody.byteLength)),
     );
-    const cap = 16 * 1024 * 1024;
-    const chunk = Buffer.alloc(64 * 1024, 1);
 
-    // Act: a chunked body sent until the answer comes (or `cap` bytes were sent)
-    const answer = await new Promise<{ status: number; sent: number }>((resolve, reject) => {
-      let sent = 0;
-      let answered = false;
-      const request = http.request({ host: '127.0.0.1', port: small, method: 'POST', path: '/' }, (res) => {
-        answered = true;
-        res.resume();
-        res.on('end', () => {
-          request.destroy();
-          resolve({ status: res.statusCode ?? 0, sent });
-        });
-      });
-      request.on('error', (error) => (answered ? undefined : reject(error)));
-      const pump = () => {
-        while (!answered && sent < cap) {
-          sent += chunk.byteLength;
-          if (!request.write(chunk)) return void request.once('drain', pump);
-        }
-        if (!answered) request.end();
-      };
-      pump();
-    });
+    // Act: a chunked body sent until the answer comes
+    const answer = await sendUntilAnswered(small);
     const within = await fetch(`http://127.0.0.1:${small}/`, { method: 'POST', body: Buffer.alloc(10, 1) });
 
     // Assert
     expect(answer.status).toBe(413);
-    expect(answer.sent).toBeLessThan(cap);
+    expect(answer.sent).toBeLessThan(UNANSWERED_CAP);
     expect(await within.text()).toBe('10');
   });
 
@@ -281,32 +292,9 @@ describe('a request body with no Content-Type, read by Skyport', () => {
       res.end(String(body.byteLength));
     });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const cap = 16 * 1024 * 1024;
-    const chunk = Buffer.alloc(64 * 1024, 1);
 
-    // Act: a chunked body with no end in sight, until the answer comes (or `cap` bytes were sent)
-    const first = await new Promise<{ status: number; text: string; sent: number }>((resolve, reject) => {
-      let sent = 0;
-      let answered = false;
-      const request = http.request({ host: '127.0.0.1', port: to, method: 'POST', path: '/', agent }, (res) => {
-        answered = true;
-        const chunks: Buffer[] = [];
-        res.on('data', (part: Buffer) => chunks.push(part));
-        res.on('end', () => {
-          request.end();
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), sent });
-        });
-      });
-      request.on('error', reject);
-      const pump = () => {
-        while (!answered && sent < cap) {
-          sent += chunk.byteLength;
-          if (!request.write(chunk)) return void request.once('drain', pump);
-        }
-        if (!answered) request.end();
-      };
-      pump();
-    });
+    // Act: a chunked body with no end in sight, until the answer comes
+    const first = await sendUntilAnswered(to, agent);
     const second = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const request = http.request({ host: '127.0.0.1', port: to, method: 'POST', path: '/', agent }, (res) => {
         const chunks: Buffer[] = [];
@@ -320,7 +308,7 @@ describe('a request body with no Content-Type, read by Skyport', () => {
 
     // Assert
     expect(first).toMatchObject({ status: 413, text: '11' });
-    expect(first.sent).toBeLessThan(cap);
+    expect(first.sent).toBeLessThan(UNANSWERED_CAP);
     expect(second).toEqual({ status: 200, text: '5' });
     expect(lengths).toEqual([11, 5]);
     expect(ports[1]).toBe(ports[0]);
