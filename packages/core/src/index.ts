@@ -80,7 +80,7 @@ export type { BodyType, HttpRequestInit, RawHeaders } from './http/request.js';
 export { bodyTypeOf, createHttpRequest, DEFAULT_BODY_LIMIT } from './http/request.js';
 export { bufferResponse, isHttpResponse, isResponseInit, normalizeResponse, problemResponse } from './http/response.js';
 export type { PipeOutcome, StreamSink } from './http/stream.js';
-export { pipeStream } from './http/stream.js';
+export { pipeStream, untilSettled } from './http/stream.js';
 export type { LevelName, LogDestination, LogSink } from './log.js';
 export {
   createJsonLogger,

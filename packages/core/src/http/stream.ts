@@ -117,10 +117,14 @@ export function byteStream(stream: ReadableStream<unknown>): ReadableStream<Uint
 
 /**
  * `stream` passed through chunk by chunk, calling `settled` once when it ends, fails or is
- * cancelled: an invocation whose answer is streamed lasts until the answer is sent.
+ * cancelled: an invocation whose answer is streamed lasts until the answer is sent. The source is
+ * locked only when first read, so until then whoever made it can still cancel it.
+ *
+ * @example
+ * const sent = untilSettled(response.stream, () => endContext(ctx));
  */
 export function untilSettled(stream: ReadableStream<Uint8Array>, settled: () => void): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let once: (() => void) | undefined = settled;
   const settle = () => {
     const run = once;
@@ -130,6 +134,7 @@ export function untilSettled(stream: ReadableStream<Uint8Array>, settled: () => 
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        reader ??= stream.getReader();
         try {
           const next = await reader.read();
           if (next.done) {
@@ -143,7 +148,7 @@ export function untilSettled(stream: ReadableStream<Uint8Array>, settled: () => 
       },
       cancel(reason) {
         settle();
-        return reader.cancel(reason);
+        return reader === undefined ? stream.cancel(reason) : reader.cancel(reason);
       },
     },
     { highWaterMark: 0 },

@@ -2,6 +2,7 @@
 import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
 import { batchOf } from '../context.js';
 import { SkyportError, toHttpError } from '../errors.js';
+import { untilSettled } from '../http/stream.js';
 import { credentialKeys, credentialPrefixes, envLevel, getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
@@ -394,37 +395,11 @@ const unsettled = new FinalizationRegistry<string>(release);
  * the run helpers can still cancel a handler's stream that a middleware further out replaced.
  */
 function releasedWhenSettled(stream: ReadableStream<Uint8Array>, requestId: string): ReadableStream<Uint8Array> {
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const token = {};
-  let settled = false;
-  const settle = () => {
-    if (settled) return;
-    settled = true;
+  const passed = untilSettled(stream, () => {
     unsettled.unregister(token);
     releaseSoon(requestId);
-  };
-  const passed = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        reader ??= stream.getReader();
-        try {
-          const next = await reader.read();
-          if (next.done) {
-            settle();
-            controller.close();
-          } else controller.enqueue(next.value);
-        } catch (error) {
-          settle();
-          throw error;
-        }
-      },
-      cancel(reason) {
-        settle();
-        return reader === undefined ? stream.cancel(reason) : reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  });
   unsettled.register(passed, requestId, token);
   return passed;
 }
