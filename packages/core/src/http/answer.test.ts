@@ -86,6 +86,24 @@ describe("a middleware's answer", () => {
     expect(one.lambda.headers?.['set-cookie']).toBeUndefined();
   });
 
+  it('has a cookie given as an object (as a handler may) serialised, and a malformed one refused with a 500', async () => {
+    // Prepare
+    const cookie = { name: 'sid', value: 'x', httpOnly: true, path: '/' };
+    const fn = editedBy((res) => ({ ...res, cookies: [...res.cookies, 'a=1', cookie] }));
+    const badName = editedBy((res) => ({ ...res, cookies: [{ name: 'a b', value: 'x' }] }));
+
+    // Act
+    const { core, lambda } = await both(fn);
+    const bad = await both(badName);
+
+    // Assert
+    expect(core.cookies).toEqual(['a=1', 'sid=x; Path=/; HttpOnly']);
+    expect(lambda.cookies).toEqual(['a=1', 'sid=x; Path=/; HttpOnly']);
+    expect(bad.core.status).toBe(500);
+    expect(bad.core.cookies).toEqual([]);
+    expect(bad.lambda.statusCode).toBe(500);
+  });
+
   it('has a body of data serialised as JSON, and header values that are not text made text', async () => {
     // Prepare
     const object = editedBy((res) => ({ ...res, body: { b: 2 } }));

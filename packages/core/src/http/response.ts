@@ -129,6 +129,9 @@ export function checkResponse(response: HttpResponse): HttpResponse {
   const given: unknown = empty ? undefined : response.body;
   let headers = response.headers;
   let cookies = response.cookies;
+  // A cookie given as an object (as a handler may give them) is serialised as a handler's is.
+  const listed: readonly unknown[] = cookies;
+  if (listed.some((cookie) => typeof cookie !== 'string')) cookies = listed.map(cookieText);
   if (!normalHeaders(headers)) {
     cookies = [...cookies];
     headers = headersOfAnswer(headers, cookies);
@@ -152,7 +155,7 @@ export function checkResponse(response: HttpResponse): HttpResponse {
     if (platformOwned(name.toLowerCase(), value, measured)) owned = true;
     else checkHeader(name, value);
   }
-  for (const cookie of response.cookies) checkHeader('set-cookie', String(cookie));
+  for (const cookie of response.cookies) checkHeader('set-cookie', cookie);
   if (stream !== undefined && (empty || body !== undefined)) {
     // No content goes with this status, or the content is `body`: the stream is never read.
     stream.cancel().catch(ignore);
@@ -161,6 +164,12 @@ export function checkResponse(response: HttpResponse): HttpResponse {
   }
   if (!owned) return response;
   return { ...response, headers: withoutOwned(headers, measured) };
+}
+
+/** A cookie of a middleware's answer as `Set-Cookie` text: an object is serialised, anything else made text. */
+function cookieText(cookie: unknown): string {
+  if (typeof cookie === 'object' && cookie !== null) return serializeCookie(cookie as Cookie);
+  return String(cookie);
 }
 
 /** A header name with an upper-case letter. */
