@@ -272,4 +272,35 @@ describe('the published packages', () => {
     }
     expect(existsSync(join(installed('node'), 'dist/cli.js'))).toBe(true);
   }, 60_000);
+
+  it("runs a CommonJS TypeScript module through the skyport CLI, sharing the CLI's @skyport/core", () => {
+    // Prepare: a project without "type": "module", whose TypeScript tsx compiles to CommonJS
+    const app = join(project, 'cjs-app');
+    mkdirSync(app, { recursive: true });
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'cjs-app', private: true }));
+    writeFileSync(join(app, 'greeting.ts'), "export const greeting = (name: string): string => 'hello ' + name;\n");
+    writeFileSync(
+      join(app, 'functions.ts'),
+      [
+        "import { http } from '@skyport/core';",
+        "import { greeting } from './greeting';",
+        "export const format = typeof require === 'function' ? 'commonjs' : 'module';",
+        "export const hello = http({ method: 'GET', path: '/hello/:name' }).handle((req) => ({ text: greeting(req.params.name), format }));",
+      ].join('\n'),
+    );
+    writeFileSync(join(app, 'event.json'), JSON.stringify({ method: 'GET', path: '/hello/ada' }));
+    const cli = join(installed('node'), 'dist/cli.js');
+
+    // Act
+    const output = execFileSync(process.execPath, [cli, 'invoke', 'functions.ts#hello', '--event', 'event.json'], {
+      cwd: app,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+
+    // Assert
+    const result = JSON.parse(output) as { status: number; body: unknown };
+    expect(result.status).toBe(200);
+    expect(result.body).toEqual({ text: 'hello ada', format: 'commonjs' });
+  }, 60_000);
 });

@@ -2,7 +2,12 @@
 /**
  * The `skyport` executable: `dev`, `serve`, `invoke` and `events`. See `skyport --help`.
  */
+import { registerTypeScript } from './cli/load.js';
 import { main } from './cli/main.js';
+
+// Run again for a TypeScript module: tsx is registered before the module is loaded.
+const loader = process.env.SKYPORT_TSX_LOADER;
+if (process.env.SKYPORT_TSX === '1' && loader) await registerTypeScript(loader);
 
 const args = process.argv.slice(2);
 // An invoked handler that neither settles nor keeps anything running would otherwise end the

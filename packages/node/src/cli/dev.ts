@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type FSWatcher, watch } from 'node:fs';
 import { relative } from 'node:path';
-import { isTypeScript, tsxActive, tsxLoader } from './load.js';
+import { isTypeScript, tsxInFlags, typeScriptEnv } from './load.js';
 
 /** What `dev` needs to know. */
 export interface DevOptions {
@@ -33,8 +33,12 @@ const ignored = /(?:^|[/\\])(?:node_modules|\.git|dist|coverage)(?:[/\\]|$)/;
  * process.exitCode = await dev({ module, watch: [dirname(module)], serveArgs: ['--port', '3000'], script });
  */
 export function dev(options: DevOptions): Promise<number> {
-  const loader = isTypeScript(options.module) && !tsxActive() ? ['--import', tsxLoader()] : [];
-  const args = [...process.execArgv, ...loader, options.script, 'serve', options.module, ...options.serveArgs];
+  // TypeScript: each server registers tsx itself, unless it runs with it already (from the flags).
+  const env =
+    isTypeScript(options.module) && !tsxInFlags()
+      ? { ...process.env, ...typeScriptEnv() }
+      : { ...process.env, SKYPORT_TSX: '' };
+  const args = [...process.execArgv, options.script, 'serve', options.module, ...options.serveArgs];
   let child: ChildProcess | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopping = false;
@@ -42,7 +46,7 @@ export function dev(options: DevOptions): Promise<number> {
   let restart: (file: string) => void = () => {};
 
   const start = () => {
-    const current = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, SKYPORT_TSX: '' } });
+    const current = spawn(process.execPath, args, { stdio: 'inherit', env });
     child = current;
     current.on('exit', (code, signal) => {
       if (child === current) child = undefined;

@@ -4,9 +4,9 @@
  * and picking the Skyport functions out of its exports.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Kind, SkyportFunction } from '@skyport/core';
 import { isSkyportFunction } from '../serve.js';
@@ -27,7 +27,11 @@ export function isTypeScript(path: string): boolean {
 
 /** Whether tsx's loader is active in this process. */
 export function tsxActive(): boolean {
-  if (process.env.SKYPORT_TSX === '1') return true;
+  return process.env.SKYPORT_TSX === '1' || tsxInFlags();
+}
+
+/** Whether this process was started with tsx's loader (in its flags or `NODE_OPTIONS`). */
+export function tsxInFlags(): boolean {
   const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
   return /(?:^|[\s=/\\])tsx(?:[\s/\\]|$)|tsx\/dist|tsx\/esm/.test(flags);
 }
@@ -47,6 +51,93 @@ export function tsxLoader(): string {
     }
   }
   throw new UsageError('loading a TypeScript module needs tsx: npm i -D tsx (or point skyport at compiled .js)');
+}
+
+/**
+ * The environment of a process that runs this CLI again with TypeScript loaded: the CLI
+ * registers tsx's loader itself on start (see `registerTypeScript`), before it loads the module.
+ *
+ * @example
+ * spawn(process.execPath, [script, 'serve', 'app.ts'], { env: { ...process.env, ...typeScriptEnv() } });
+ */
+export function typeScriptEnv(): Record<string, string> {
+  return { SKYPORT_TSX: '1', SKYPORT_TSX_LOADER: process.env.SKYPORT_TSX_LOADER || tsxLoader() };
+}
+
+/** A CommonJS loader for one file extension (`Module._extensions`). */
+type ExtensionLoader = (this: unknown, module: unknown, filename: string) => unknown;
+
+/**
+ * Registers tsx's loader (`loader`, a URL) in this process, keeping Node's own loading of `.js`
+ * files that are ES modules by their package (`"type": "module"`). tsx would compile such a file
+ * to CommonJS when a CommonJS module requires it: a CommonJS TypeScript module (a project without
+ * `"type": "module"`) requiring `@skyport/core` would get a second copy of it, whose functions
+ * this CLI's copy cannot run. Node 20.19 requires an ES module itself, sharing the one the CLI
+ * imported.
+ *
+ * @example
+ * await registerTypeScript(process.env.SKYPORT_TSX_LOADER);
+ */
+export async function registerTypeScript(loader: string): Promise<void> {
+  const extensions = (Module as unknown as { _extensions: Record<string, ExtensionLoader | undefined> })._extensions;
+  const native = extensions['.js'];
+  await import(loader);
+  const compiling = extensions['.js'];
+  if (native === undefined || compiling === undefined || compiling === native) return;
+  extensions['.js'] = function (this: unknown, module: unknown, filename: string) {
+    return esModuleScope(filename) ? native.call(this, module, filename) : compiling.call(this, module, filename);
+  };
+}
+
+/** Whether the nearest `package.json` above each folder says `"type": "module"`, by folder. */
+const moduleScopes = new Map<string, boolean>();
+
+/** Whether `filename` is a `.js` file of a package whose `package.json` says `"type": "module"`. */
+function esModuleScope(filename: string): boolean {
+  return filename.endsWith('.js') && moduleScope(dirname(filename));
+}
+
+/**
+ * Whether Node loads the file at `path` as CommonJS: a `.cjs` / `.cts` file, or a `.js` / `.ts`
+ * file of a package whose `package.json` does not say `"type": "module"` (tsx follows Node).
+ */
+function commonJs(path: string): boolean {
+  if (/\.c[jt]s$/.test(path)) return true;
+  if (/\.m[jt]s$/.test(path)) return false;
+  return !moduleScope(dirname(path));
+}
+
+/** Whether the nearest `package.json` at or above `folder` says `"type": "module"`. */
+function moduleScope(folder: string): boolean {
+  const visited: string[] = [];
+  let dir = folder;
+  let found: boolean | undefined;
+  for (;;) {
+    found = moduleScopes.get(dir);
+    if (found !== undefined) break;
+    visited.push(dir);
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      found = typeOf(manifest) === 'module';
+      break;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) {
+      found = false;
+      break;
+    }
+    dir = parent;
+  }
+  for (const seen of visited) moduleScopes.set(seen, found);
+  return found;
+}
+
+function typeOf(manifest: string): unknown {
+  try {
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -77,7 +168,15 @@ export async function importModule(path: string): Promise<Record<string, unknown
   } catch (error) {
     throw located(error, url);
   }
-  return typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>) : {};
+  if (typeof loaded !== 'object' || loaded === null) return {};
+  // A CommonJS module's namespace holds its `module.exports` as `default`, and of the names it
+  // exports only those Node's static analysis found (none, for what tsx compiled): its exports
+  // are that object's properties.
+  const exports: unknown = (loaded as { default?: unknown }).default;
+  if (commonJs(path) && typeof exports === 'object' && exports !== null && !isSkyportFunction(exports)) {
+    return exports as Record<string, unknown>;
+  }
+  return loaded as Record<string, unknown>;
 }
 
 /**

@@ -137,6 +137,17 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
   });
 
   /**
+   * A new folder in the temporary directory marked `"type": "module"`, so a TypeScript module
+   * written in it that imports core's sources by URL is an ES module, as those sources are (tsx
+   * would compile it to CommonJS, with a CommonJS copy of core's sources).
+   */
+  const esmFolder = () => {
+    const root = mkdtempSync(join(tmpdir(), 'skyport-dev-'));
+    writeFileSync(join(root, 'package.json'), '{ "type": "module" }\n');
+    return root;
+  };
+
+  /**
    * Starts the CLI in a process group of its own, as a terminal runs it, with a loader it does not
    * take for tsx (as from dist/cli.js), so `serve` re-runs itself under tsx in a child process.
    */
@@ -221,7 +232,7 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
 
   it('skyport dev: changes during a restart end with one server, on the latest code, and dev exits on SIGTERM', async () => {
     // Prepare: a module in a folder of its own, served on a fixed port
-    const root = mkdtempSync(join(tmpdir(), 'skyport-dev-'));
+    const root = esmFolder();
     const mod = join(root, 'mod.ts');
     const core = pathToFileURL(here('../../../core/src/index.ts')).href;
     const write = (version: string) =>
@@ -278,7 +289,7 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
 
   it('skyport dev: a server killed by a signal is reported, naming the signal, and a change starts it again', async () => {
     // Prepare: a module that answers with the pid of the server process
-    const root = mkdtempSync(join(tmpdir(), 'skyport-dev-'));
+    const root = esmFolder();
     const mod = join(root, 'mod.ts');
     const core = pathToFileURL(here('../../../core/src/index.ts')).href;
     const source = `import { http } from '${core}';\nexport const pid = http({ method: 'GET', path: '/pid' }).handle(() => ({ pid: process.pid }));\n`;

@@ -24,7 +24,7 @@ import {
   modulePath,
   pickFunction,
   tsxActive,
-  tsxLoader,
+  typeScriptEnv,
 } from './load.js';
 import { help, UsageError } from './usage.js';
 
@@ -164,9 +164,9 @@ function one(positionals: readonly string[], what: string, command: string): str
 function underTsx(argv: readonly string[]): Promise<number> {
   const script = process.argv[1];
   if (script === undefined) throw new UsageError('cannot find the skyport script to re-run under tsx');
-  const child = spawn(process.execPath, [...process.execArgv, '--import', tsxLoader(), script, ...argv], {
+  const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
     stdio: 'inherit',
-    env: { ...process.env, SKYPORT_TSX: '1' },
+    env: { ...process.env, ...typeScriptEnv() },
   });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGTERM', forward);
