@@ -51,7 +51,11 @@ export interface HttpRequestInit {
   readonly body?: string | Uint8Array | null | undefined;
   /** The client address. */
   readonly ip?: string | undefined;
-  /** The full URL, when the platform knows it; otherwise built from `host` and the path. */
+  /**
+   * The full URL, when the platform knows it, used as it is. Otherwise it is built from `host`,
+   * the path and the query: a query given as a string as it came, a path or query with what
+   * cannot stand in a URL (a space, non-ASCII text) percent-encoded.
+   */
   readonly url?: string | undefined;
   /** Path parameters the platform already extracted. */
   readonly params?: Readonly<Record<string, string | undefined | null>> | null | undefined;
@@ -154,6 +158,56 @@ function firstValues(params: URLSearchParams): Record<string, string> {
   const out = dictionary();
   for (const [key, value] of params) if (!Object.hasOwn(out, key)) out[key] = value;
   return out;
+}
+
+/**
+ * Whether a character cannot stand in a URL as it is: a control, a space, `"`, `#`, `<`, `>` or
+ * anything beyond ASCII; in a path also `?`, `` ` ``, `{`, `}` (as a browser's URL parser escapes
+ * them) and `\`, which the parser would read as `/`.
+ */
+function unfit(code: number, inPath: boolean): boolean {
+  if (code <= 0x20 || code >= 0x7f) return true;
+  switch (code) {
+    case 0x22: // "
+    case 0x23: // #
+    case 0x3c: // <
+    case 0x3e: // >
+      return true;
+    case 0x3f: // ?
+    case 0x5c: // backslash
+    case 0x60: // `
+    case 0x7b: // {
+    case 0x7d: // }
+      return inPath;
+    default:
+      return false;
+  }
+}
+
+/** A run of characters as percent-encoded UTF-8 (a lone surrogate as U+FFFD, never a throw). */
+function percentEncoded(run: string): string {
+  let out = '';
+  for (const byte of utf8(run)) out += `%${byte < 16 ? '0' : ''}${byte.toString(16).toUpperCase()}`;
+  return out;
+}
+
+/**
+ * A path or query as it goes into `req.url`: only what cannot stand in a URL (see `unfit`) is
+ * percent-encoded, so a path the platform decoded (`/café x`) becomes one a client could have
+ * sent, while what is already fit, escapes included, stays exactly as it came.
+ */
+function fitForUrl(text: string, inPath: boolean): string {
+  let out: string | undefined;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (!unfit(text.charCodeAt(i), inPath)) continue;
+    let end = i + 1;
+    while (end < text.length && unfit(text.charCodeAt(end), inPath)) end++;
+    out = `${out ?? ''}${text.slice(from, i)}${percentEncoded(text.slice(i, end))}`;
+    from = end;
+    i = end - 1;
+  }
+  return out === undefined ? text : out + text.slice(from);
 }
 
 function decodePath(path: string): string {
@@ -404,8 +458,11 @@ class Request_ implements HttpRequest, ErrorAnswerState {
     // A client can send any `X-Forwarded-Proto`: only the two a proxy sets are taken.
     const forwarded = this.rawHeaders['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase();
     const proto = forwarded === 'http' ? 'http' : 'https';
-    const search = this.queryAll.toString();
-    return `${proto}://${host}${this.rawPath}${search ? `?${search}` : ''}`;
+    // A query the platform gave as a string is kept as sent (a signature over the URL covers
+    // it so), not parsed and serialised again; a parsed query or a map is serialised.
+    const query = this.#init.query ?? this.#splitPath().search;
+    const search = typeof query === 'string' ? fitForUrl(this.rawQuery, false) : this.queryAll.toString();
+    return `${proto}://${host}${fitForUrl(this.rawPath, true)}${search ? `?${search}` : ''}`;
   }
 
   get rawBody(): Uint8Array {
