@@ -7,6 +7,7 @@
 import type { HttpRequestInit, HttpResponse } from '@skyport/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type Obj, obj, str } from '../util.js';
+import { requestUrl } from './apigw-v2.js';
 import { encodeDecodedPath, headersOut, requestBody, responseBody } from './body.js';
 
 /**
@@ -20,12 +21,18 @@ export function fromApiGatewayV1(event: Obj): HttpRequestInit {
   const rc = obj(event.requestContext) ?? {};
   const headers = filled(event.multiValueHeaders) ?? obj(event.headers);
   const query = filled(event.multiValueQueryStringParameters) ?? obj(event.queryStringParameters);
-  // HTTP API payload 1.0 (`version: '1.0'`) sends the path decoded; the REST API as it was sent.
-  const decoded = event.version === '1.0';
-  const sent = str(event.path) || '/';
-  const path = apiPath(decoded ? encodeDecodedPath(sent) : sent, str(event.resource), obj(event.pathParameters));
+  // HTTP API payload 1.0 (`version: '1.0'`) sends the path decoded, and with the stage of a
+  // named stage in front (`/dev/orders/7`), which the REST API leaves out; the REST API sends
+  // the path as it was sent.
+  const httpApi = event.version === '1.0';
+  const sent = httpApi ? encodeDecodedPath(str(event.path) || '/') : str(event.path) || '/';
+  const path = apiPath(
+    httpApi ? withoutStage(sent, str(rc.stage)) : sent,
+    str(event.resource),
+    obj(event.pathParameters),
+  );
   const given = str(rc.path);
-  const fullPath = decoded && given !== undefined ? encodeDecodedPath(given) : given;
+  const fullPath = httpApi ? (given === undefined ? sent : encodeDecodedPath(given)) : given;
   return {
     method: str(event.httpMethod) ?? 'GET',
     path,
@@ -39,12 +46,21 @@ export function fromApiGatewayV1(event: Obj): HttpRequestInit {
       if (fullPath === undefined || fullPath === path) return undefined;
       const host = str(rc.domainName) ?? hostOf(headers);
       if (host === undefined) return undefined;
-      const search = searchOf(query);
-      return `https://${host}${fullPath}${search ? `?${search}` : ''}`;
+      return requestUrl(host, fullPath, searchOf(query));
     },
     params: obj(event.pathParameters) as HttpRequestInit['params'],
     raw: event,
   };
+}
+
+/**
+ * The path without the `/<stage>` an HTTP API puts in front of it for a named stage, as the
+ * payload 2.0 mapper removes it; the `$default` stage has none.
+ */
+function withoutStage(path: string, stage: string | undefined): string {
+  if (stage === undefined || stage === '$default' || !path.startsWith(`/${stage}`)) return path;
+  const rest = path.slice(stage.length + 1);
+  return rest === '' ? '/' : rest[0] === '/' ? rest : path;
 }
 
 /** A path segment decoded, or `undefined` when it is not valid percent-encoding. */

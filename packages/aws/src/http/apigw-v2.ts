@@ -3,7 +3,7 @@
  * case with repeated values comma-joined; true multi-value queries are only in `rawQueryString`;
  * cookies come as a `cookies[]` array and go back the same way.
  */
-import type { HttpRequestInit, HttpResponse } from '@skyport/core';
+import { type HttpRequestInit, type HttpResponse, utf8 } from '@skyport/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isFunctionUrl } from '../detect.js';
 import { type Obj, obj, str } from '../util.js';
@@ -62,6 +62,32 @@ function needsEscape(path: string): boolean {
     if (code === 37 || code === 35 || code === 63) return true;
   }
   return false;
+}
+
+/** Runs of what a URL path cannot hold as it is: all but printable ASCII, and `"#<>?{}`, a backquote, a backslash. */
+const unfitInPath = /[^!$-;=@-[\]-_a-z|~]+/g;
+/** Runs of what a URL query cannot hold as it is: all but printable ASCII, and `"#<>`. */
+const unfitInQuery = /[^!$-;=?-~]+/g;
+
+/** A run of characters as percent-encoded UTF-8 (a lone surrogate as U+FFFD, never a throw). */
+function percentEncoded(run: string): string {
+  let out = '';
+  for (const byte of utf8(run)) out += `%${byte < 16 ? '0' : ''}${byte.toString(16).toUpperCase()}`;
+  return out;
+}
+
+/**
+ * The URL of an API Gateway request, as core builds `req.url` when it builds one: in a path the
+ * platform decoded (`/t/café x`), and in the query, only what cannot stand in a URL is
+ * percent-encoded (a space, non-ASCII text, `"#<>`, and in the path also `?{}`, a backquote and
+ * a backslash); what is already fit, escapes included, stays exactly as it came.
+ *
+ * @example
+ * requestUrl('api.example.com', '/dev/t/café x', 'sig=a%2Bb&flag'); // 'https://api.example.com/dev/t/caf%C3%A9%20x?sig=a%2Bb&flag'
+ */
+export function requestUrl(host: string, path: string, query: string | undefined): string {
+  const fitPath = path.replace(unfitInPath, percentEncoded);
+  return `https://${host}${fitPath}${query ? `?${query.replace(unfitInQuery, percentEncoded)}` : ''}`;
 }
 
 /**
@@ -129,8 +155,7 @@ class HttpApiInit implements HttpRequestInit {
     const domain = str(rc?.domainName);
     const rawPath = sentPath(this.raw, rc ?? {});
     if (domain === undefined || (this.path === rawPath && this.headers?.host !== undefined)) return undefined;
-    const query = this.query;
-    return `https://${domain}${rawPath}${query ? `?${query}` : ''}`;
+    return requestUrl(domain, rawPath, this.query);
   }
 
   get params(): HttpRequestInit['params'] {
