@@ -581,6 +581,49 @@ describe('validation', () => {
 });
 
 describe('responses', () => {
+  it('reads headers given as a web Headers or a Map, and a cookie given alone as that one cookie', async () => {
+    // Prepare: shapes code written for fetch produces, returned where a record and a list are typed
+    const answer = (value: unknown) =>
+      call(
+        http().handle(() => value as never),
+        {},
+      );
+    const web = new Headers({ location: '/orders/7', 'x-trace': 'a' });
+    web.append('set-cookie', 'a=1; Path=/');
+    web.append('set-cookie', 'b=2');
+
+    // Act
+    const fromHeaders = await answer({ status: 201, headers: web, body: 'made' });
+    const fromMap = await answer({ status: 200, headers: new Map([['X-Count', 5]]), body: 'x' });
+    const oneString = await answer({ status: 204, cookies: 'session=abc; HttpOnly; Path=/' });
+    const oneObject = await answer({ status: 204, cookies: { name: 'sid', value: 'x', secure: true } });
+    const middleware = await call(
+      http()
+        .use(
+          createMiddleware({
+            name: 'fetch-style',
+            handle: async (_req, _ctx, next) => {
+              const res = await next();
+              return { ...res, headers: new Headers({ ...res.headers, 'x-edited': 'yes' }) as never };
+            },
+          }),
+        )
+        .handle(() => ({ ok: true })),
+      {},
+    );
+
+    // Assert
+    expect([fromHeaders.status, fromHeaders.headers, fromHeaders.cookies]).toEqual([
+      201,
+      { location: '/orders/7', 'x-trace': 'a', 'content-type': 'text/plain; charset=utf-8' },
+      ['a=1; Path=/', 'b=2'],
+    ]);
+    expect(fromMap.headers).toEqual({ 'x-count': '5', 'content-type': 'text/plain; charset=utf-8' });
+    expect(oneString.cookies).toEqual(['session=abc; HttpOnly; Path=/']);
+    expect(oneObject.cookies).toEqual(['sid=x; Secure']);
+    expect(middleware.headers).toEqual({ 'content-type': 'application/json', 'x-edited': 'yes' });
+  });
+
   it('awaits a promise of another realm or a thenable the handler returns, as the other kinds do', async () => {
     // Prepare: a promise made in another realm, and thenables that resolve and reject later.
     const { runInNewContext } = await import('node:vm');

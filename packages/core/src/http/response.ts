@@ -129,6 +129,8 @@ export function checkResponse(response: HttpResponse): HttpResponse {
   const given: unknown = empty ? undefined : response.body;
   let headers = response.headers;
   let cookies = response.cookies;
+  const record = headerRecord(headers);
+  if (record !== undefined) headers = record as Record<string, string>;
   // A cookie given as an object (as a handler may give them) is serialised as a handler's is.
   const listed: readonly unknown[] = cookies;
   if (listed.some((cookie) => typeof cookie !== 'string')) cookies = listed.map(cookieText);
@@ -244,9 +246,34 @@ function withoutOwned(headers: Readonly<Record<string, string>>, measured: boole
   return kept;
 }
 
-function headersOf(input: HttpResponseInit['headers'], cookies: string[]): Record<string, string> {
+/**
+ * Headers given as a web `Headers` or a `Map` (as code written for `fetch` builds them), as the
+ * record a response has: none would be read from their (non-enumerable) entries otherwise.
+ * `Set-Cookie` keeps each of its values.
+ */
+function headerRecord(input: object): Readonly<Record<string, HeaderValue | undefined>> | undefined {
+  // A record is the common case: the web classes are not looked up for it (that loads undici).
+  const prototype: unknown = Object.getPrototypeOf(input);
+  if (prototype === Object.prototype || prototype === null) return undefined;
+  if (input instanceof Headers) {
+    const record: Record<string, HeaderValue> = {};
+    for (const [name, value] of input) if (name !== 'set-cookie') record[name] = value;
+    const cookies = input.getSetCookie();
+    if (cookies.length > 0) record['set-cookie'] = cookies;
+    return record;
+  }
+  if (input instanceof Map) {
+    const record: Record<string, HeaderValue | undefined> = {};
+    for (const [name, value] of input) setOwn(record, String(name), value as HeaderValue | undefined);
+    return record;
+  }
+  return undefined;
+}
+
+function headersOf(given: HttpResponseInit['headers'], cookies: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (!input) return headers;
+  if (!given) return headers;
+  const input = headerRecord(given) ?? given;
   for (const key of Object.keys(input)) {
     const value: HeaderValue | undefined = input[key];
     if (value === undefined) continue;
@@ -723,9 +750,15 @@ function bodiless(status: number): boolean {
 function headersAndCookies(result: HttpResponseInit, cookies: string[]): Record<string, string> {
   try {
     const headers = headersOf(result.headers, cookies);
-    if (result.cookies) {
-      for (const cookie of result.cookies)
-        cookies.push(typeof cookie === 'string' ? cookie : serializeCookie(cookie as Cookie));
+    const given: unknown = result.cookies;
+    if (given !== undefined && given !== null) {
+      // One cookie given alone (a string or a cookie object) is that cookie, not its characters.
+      const listed: readonly unknown[] = Array.isArray(given)
+        ? given
+        : typeof given === 'object' && Symbol.iterator in given
+          ? [...(given as Iterable<unknown>)]
+          : [given];
+      for (const cookie of listed) cookies.push(cookieText(cookie));
     }
     for (const cookie of cookies) checkHeader('set-cookie', cookie);
     return headers;
