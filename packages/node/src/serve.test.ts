@@ -1096,3 +1096,69 @@ describe('serve() proxying a fetch() response', () => {
     }
   });
 });
+
+describe('serve() answers without content', () => {
+  /** The status line and headers of the answer to `GET|HEAD path` on a raw connection, names lower case. */
+  async function head(
+    port: number,
+    method: string,
+    path: string,
+  ): Promise<{ status: string; headers: Record<string, string> }> {
+    const { text } = await exchange(port, `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    const [statusLine = '', ...lines] = text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    return { status: statusLine.split(' ')[1] ?? '', headers };
+  }
+
+  const answers = router(
+    http({ method: 'GET', path: '/created' }).handle(() => ({ status: 201 })),
+    http({ method: 'GET', path: '/moved' }).handle(() => ({ status: 302, headers: { location: '/created' } })),
+    http({ method: 'GET', path: '/web' }).handle(() => Response.redirect('https://example.com/', 301)),
+    http({ method: 'GET', path: '/none' }).handle(() => undefined),
+    http({ method: 'GET', path: '/same' }).handle(() => ({ status: 304, headers: { etag: '"a"' } })),
+    http({ method: 'GET', path: '/text' }).handle(() => 'hello'),
+  );
+
+  it.each([
+    ['a bare status', '/created', '201'],
+    ['a redirect', '/moved', '302'],
+    ['a web Response.redirect', '/web', '301'],
+  ])('sends content-length: 0 for %s, not a chunked nothing', async (_case, path, status) => {
+    // Prepare
+    const server = await start(answers);
+
+    // Act
+    const answer = await head(server.port, 'GET', path);
+
+    // Assert
+    expect(answer.status).toBe(status);
+    expect(answer.headers['content-length']).toBe('0');
+    expect(answer.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('sends no length where no content may follow, and the GET length for HEAD', async () => {
+    const server = await start(answers);
+
+    const none = await head(server.port, 'GET', '/none');
+    const same = await head(server.port, 'GET', '/same');
+    const text = await head(server.port, 'HEAD', '/text');
+    const created = await head(server.port, 'HEAD', '/created');
+
+    expect([none.status, none.headers['content-length'], none.headers['transfer-encoding']]).toEqual([
+      '204',
+      undefined,
+      undefined,
+    ]);
+    expect([same.status, same.headers['content-length'], same.headers['transfer-encoding']]).toEqual([
+      '304',
+      undefined,
+      undefined,
+    ]);
+    expect([text.status, text.headers['content-length']]).toEqual(['200', '5']);
+    expect([created.status, created.headers['transfer-encoding']]).toEqual(['201', undefined]);
+  });
+});

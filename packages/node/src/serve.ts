@@ -394,6 +394,11 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     // A number, as node writes it: no string made here.
     if (body !== undefined)
       headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    // An answer without content (a 201, a redirect) says so, as the Functions Framework does;
+    // left alone, node would send it chunked. Not where no content may follow (1xx, 204, 304),
+    // nor for a HEAD request, whose answer carries the length of the GET's content when known.
+    else if (response.status >= 200 && response.status !== 204 && response.status !== 304 && res.req.method !== 'HEAD')
+      headers['content-length'] = 0;
     res.writeHead(response.status, headers);
     res.end(body);
   };
