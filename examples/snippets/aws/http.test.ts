@@ -161,7 +161,7 @@ describe('request mapping', () => {
     expect(Object.keys(got.headers).every((name) => name === name.toLowerCase())).toBe(true);
   });
 
-  it('ALB: query percent-decoded, ip the last x-forwarded-for entry, url from host and x-forwarded-proto', async () => {
+  it('ALB: query percent-decoded (the url keeps it as sent), ip the last x-forwarded-for entry, url from host and x-forwarded-proto', async () => {
     const single = fixture<Obj>('alb/aws-lambda-go__alb-lambda-target-request-headers-only.json');
     const event = {
       ...single,
@@ -174,7 +174,7 @@ describe('request mapping', () => {
       path: '/search',
       all: [['na me', 'Jürgen X']],
       ip: '203.0.113.9',
-      url: 'http://lambda-test-alb-1334523864.us-east-1.elb.amazonaws.com/search?na+me=J%C3%BCrgen+X',
+      url: 'http://lambda-test-alb-1334523864.us-east-1.elb.amazonaws.com/search?na%20me=J%C3%BCrgen+X',
     });
   });
 
