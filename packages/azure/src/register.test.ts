@@ -301,6 +301,36 @@ describe('register', () => {
   });
 });
 
+describe('register: the azure key', () => {
+  it('refuses a setting it does not know before registering anything, suggesting the one meant', () => {
+    // Prepare: a misspelt connection would otherwise register the default one
+    const { app, calls } = recordingApp();
+    const misspelt = queue({ name: 'orders', azure: { conection: 'OrdersBus', trigger: 'serviceBusQueue' } }).handle(
+      noop,
+    );
+    const unknown = queue({ name: 'orders', azure: { batchSize: 16 } }).handle(noop);
+
+    // Act
+    const attempt = (fn: typeof misspelt) => () => register(app, { good: functions.fulfil, orders: fn });
+
+    // Assert
+    expect(attempt(misspelt)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_DEFINITION',
+        adapter: 'azure',
+        message: expect.stringContaining('azure.conection is not a setting (did you mean azure.connection?)'),
+      }),
+    );
+    expect(attempt(unknown)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_DEFINITION',
+        message: expect.stringContaining('azure.batchSize is not a setting; extra app.* options go in azure.options'),
+      }),
+    );
+    expect(calls).toEqual([]);
+  });
+});
+
 type HttpHandler = (req: HttpRequest, ctx: InvocationContext) => Promise<{ status: number; body?: unknown }>;
 
 /** Registers `fn` and calls its handler as the host would, with the route it registered. */

@@ -38,6 +38,23 @@ const choices: Readonly<Record<string, readonly string[]>> = {
   blobSource: ['EventGrid', 'LogsAndContainerScan'],
 };
 
+/** Every setting `AzureSettings` has. */
+const known: ReadonlySet<string> = new Set([...strings, ...booleans, ...Object.keys(choices), 'retry', 'options']);
+
+/** The edit distance of two short names (insertions, deletions, substitutions). */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
 /**
  * The Azure settings of a function: its `azure` key, then `override` on top.
  *
@@ -50,6 +67,16 @@ export function readSettings(
   name: string,
 ): AzureSettings {
   const merged: Record<string, unknown> = { ...asRecord(fn.options.azure), ...asRecord(override) };
+  // A misspelt setting would otherwise be ignored: the default connection or name used instead.
+  for (const key of Object.keys(merged)) {
+    if (known.has(key)) continue;
+    const near = [...known].find((name) => name.toLowerCase() === key.toLowerCase() || distance(name, key) <= 2);
+    throw invalidDefinition(
+      name,
+      fn.kind,
+      `azure.${key} is not a setting${near === undefined ? '' : ` (did you mean azure.${near}?)`}; extra app.* options go in azure.options`,
+    );
+  }
   for (const key of strings) {
     const value = merged[key];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
