@@ -10,10 +10,14 @@ import { timeout } from './middleware/timeout.js';
 import { router } from './router.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type {
+  AnyFunction,
   ChangeEvent,
   CloudEvent,
   Context,
+  DispatchResult,
+  EventOf,
   HttpResponse,
+  Kind,
   Message,
   ScheduleTick,
   SkyportFunction,
@@ -169,6 +173,90 @@ describe('type inference', () => {
       finished.use(cors()),
     ).toThrow(SkyportError);
     expectTypeOf(router(http().handle(() => 1)).use(cors())).toEqualTypeOf<SkyportFunction<'http'>>();
+  });
+
+  it('takes a function of any kind as a SkyportFunction without a type argument, and as an AnyFunction', () => {
+    // Prepare
+    const api = http({ method: 'GET', path: '/' }).handle(() => 'hi');
+    const onOrder = queue({ name: 'orders' }).handle(() => undefined);
+    const nightly = schedule({ cron: '0 3 * * *' }).handle(() => undefined);
+    const routed = router(api).use(auth);
+
+    // Act
+    const all: SkyportFunction[] = [api, onOrder, nightly, routed];
+    const byName = { api, onOrder, nightly, routed } satisfies Record<string, SkyportFunction>;
+    const unions: AnyFunction[] = [api, onOrder, nightly, routed];
+    const pick = (fn: SkyportFunction) => fn;
+    const either = pick(all.length > 3 ? onOrder : api);
+    const events: AnyFunction<Exclude<Kind, 'http'>>[] = [onOrder, nightly];
+
+    // Assert
+    expect(all.map((fn) => fn.kind)).toEqual(['http', 'queue', 'schedule', 'http']);
+    expect(Object.keys(byName)).toEqual(['api', 'onOrder', 'nightly', 'routed']);
+    expect(unions).toHaveLength(4);
+    expect(events).toHaveLength(2);
+    expectTypeOf(either.kind).toEqualTypeOf<Kind>();
+    expectTypeOf(byName.api).toEqualTypeOf<SkyportFunction<'http'>>();
+    expectTypeOf<SkyportFunction<'queue'>>().toExtend<SkyportFunction>();
+    expectTypeOf<SkyportFunction<'http', { auth: Principal }>>().toExtend<SkyportFunction<'http'>>();
+    // A function of any kind is not a function of one kind, nor does it take kind-restricted middleware.
+    expectTypeOf<SkyportFunction>().not.toExtend<SkyportFunction<'http'>>();
+    expectTypeOf<SkyportFunction<'queue'>>().not.toExtend<SkyportFunction<'http'>>();
+    // @ts-expect-error: an http function is not one of the event kinds
+    const notEvent: AnyFunction<Exclude<Kind, 'http'>> = api;
+    expect(() =>
+      // @ts-expect-error: cors() is an http middleware, and this function may be of any kind
+      either.use(cors()),
+    ).toThrow(SkyportError);
+    expect(notEvent.kind).toBe('http');
+  });
+
+  it('narrows an AnyFunction by its kind', () => {
+    const describeFn = (fn: AnyFunction): string => {
+      if (fn.kind !== 'http') return fn.kind;
+      expectTypeOf(fn).toEqualTypeOf<SkyportFunction<'http'>>();
+      return `${fn.options.method ?? '*'} ${fn.options.path ?? '/'}`;
+    };
+    expect(describeFn(http({ method: 'GET', path: '/a' }).handle(() => 1))).toBe('GET /a');
+    expect(describeFn(queue({ name: 'q' }).handle(() => undefined))).toBe('queue');
+  });
+
+  it('types what dispatch() resolves to: a response for http, the handler result otherwise', () => {
+    expectTypeOf<ReturnType<SkyportFunction<'http'>['dispatch']>>().toEqualTypeOf<Promise<HttpResponse>>();
+    expectTypeOf<ReturnType<SkyportFunction<'queue'>['dispatch']>>().toEqualTypeOf<Promise<unknown>>();
+    expectTypeOf<ReturnType<SkyportFunction['dispatch']>>().toEqualTypeOf<Promise<unknown>>();
+    expectTypeOf<DispatchResult<'http' | 'queue'>>().toEqualTypeOf<unknown>();
+    expectTypeOf<Parameters<SkyportFunction<'queue'>['dispatch']>[0]>().toEqualTypeOf<EventOf<'queue'>>();
+  });
+
+  it('grows the context through .use() on a finished function, for the middleware added after', () => {
+    const api = http({ method: 'GET' }).handle(() => 'hi');
+    const routed = router(api).use(auth).use(needsAuth).use(tenant);
+    expectTypeOf(routed).toEqualTypeOf<SkyportFunction<'http', { auth: Principal; admin: boolean; tenant: string }>>();
+    expectTypeOf(router(api).use(cors())).toEqualTypeOf<SkyportFunction<'http'>>();
+    expectTypeOf(
+      queue({ name: 'q' })
+        .handle(() => undefined)
+        .use(tenant),
+    ).toEqualTypeOf<SkyportFunction<'queue', { tenant: string }>>();
+    // A needed field of the context itself is there from the start.
+    const needsRequestId = createMiddleware<'http', {}, { requestId: string }>({
+      name: 'needsRequestId',
+      kinds: ['http'],
+      handle: (_req, _ctx, next) => next(),
+    });
+    expect(api.use(needsRequestId).middleware).toHaveLength(1);
+    // @ts-expect-error: needsAuth needs ctx.auth, which no earlier middleware adds
+    api.use(needsAuth);
+    // @ts-expect-error: the order counts: auth is added after needsAuth would run
+    api.use(needsAuth).use(auth);
+    const tenanted = queue({ name: 'q' })
+      .handle(() => undefined)
+      .use(tenant);
+    expect(() =>
+      // @ts-expect-error: and the kind is still checked
+      tenanted.use(needsAuth),
+    ).toThrow(SkyportError);
   });
 
   it('types what next() resolves to by kind', () => {

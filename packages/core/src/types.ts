@@ -707,11 +707,37 @@ export type TypedHttpResult<TResponse> = unknown extends TResponse
       | void;
 
 /**
+ * What `dispatch()` resolves to: the response for an http function, the handler's result for
+ * the others (so `unknown` for a function whose kind is not known to be http). Unlike
+ * `MiddlewareResult` it only widens as `K` does, so that a function of one kind is also a
+ * function of any kind.
+ *
+ * @example
+ * const res: DispatchResult<'http'> = await api.dispatch(req, ctx); // an HttpResponse
+ */
+export type DispatchResult<K extends Kind> = [K] extends ['http'] ? HttpResponse : unknown;
+
+/** Fails to type-check when context `TCtx` lacks what a middleware needs. */
+type HasContext<TCtx, TNeeds> = [keyof TNeeds] extends [never]
+  ? unknown
+  : TCtx extends TNeeds
+    ? unknown
+    : { readonly 'this middleware needs context that earlier .use() calls do not add': TNeeds };
+
+/**
  * A portable function: an inert value that adapters turn into a cloud entry point.
  * Build one with `http()`, `queue()`, `stream()`, `storage()`, `schedule()`, `changes()`,
  * `events()` or `router()`.
+ *
+ * `SkyportFunction` without a type argument is a function of any kind: every function built
+ * fits it (`const all: SkyportFunction[] = [api, onOrder]`); narrow by `kind` with
+ * `AnyFunction`. `TCtx` is what the middleware added to the finished function with `.use()`
+ * add to the context, for the middleware added after them.
+ *
+ * @example
+ * const functions = { api, onOrder } satisfies Record<string, SkyportFunction>;
  */
-export interface SkyportFunction<K extends Kind = Kind> {
+export interface SkyportFunction<K extends Kind = Kind, TCtx extends object = {}> {
   /** The trigger kind. */
   readonly kind: K;
   /** The definition options. */
@@ -725,16 +751,34 @@ export interface SkyportFunction<K extends Kind = Kind> {
    * chain had gone on with one more `.use()` before `.handle()`, so `mw` runs inside the
    * middleware already there (add `cors()` to a function with an auth middleware when you build
    * it, outside the auth, so its 401s carry the CORS headers). Used to add middleware to
-   * functions you did not write (for example `fromLambda`).
+   * functions you did not write (for example `fromLambda`). What `mw` adds to the context is
+   * typed for the middleware added after it, as with the builders' `.use()`.
+   *
+   * @example
+   * export const admin = router(listUsers, deleteUser).use(jwtAuth({ secret })).use(requireScopes('admin'));
    */
-  use<MK extends Kind, TAdd extends object>(mw: Middleware<MK, TAdd, {}> & AcceptsKind<K>): SkyportFunction<K>;
+  use<MK extends Kind, TAdd extends object, TNeeds extends object = {}>(
+    mw: Middleware<MK, TAdd, TNeeds> & AcceptsKind<K> & HasContext<Context & TCtx, TNeeds>,
+  ): SkyportFunction<K, Simplify<Overwrite<TCtx, TAdd>>>;
   /**
    * Runs middleware, validation and handler for one event. Adapters call the helpers in
    * `run.ts` (`runHttp`, `runBatch`, `runEvent`) rather than this.
    * @internal
    */
-  dispatch(event: EventOf<K>, ctx: Context): Promise<MiddlewareResult<K>>;
+  dispatch(event: EventOf<K>, ctx: Context): Promise<DispatchResult<K>>;
 }
+
+/**
+ * A portable function of one of the kinds `K` (every kind by default), as a union with one
+ * member per kind, so that checking `fn.kind` narrows `fn.options`. Every function built fits
+ * it, like `SkyportFunction`.
+ *
+ * @example
+ * function describe(fn: AnyFunction): string {
+ *   return fn.kind === 'http' ? `${fn.options.method ?? '*'} ${fn.options.path ?? '/'}` : fn.kind;
+ * }
+ */
+export type AnyFunction<K extends Kind = Kind> = { [P in K]: SkyportFunction<P> }[K];
 
 /** An http function. */
 export type HttpFunction = SkyportFunction<'http'>;
