@@ -10,10 +10,10 @@ import type {
   InvocationContext,
   RetryOptions,
 } from '@azure/functions';
-import type { Kind, SkyportFunction } from '@skyport/core';
+import type { AnyFunction as CoreAnyFunction } from '@skyport/core';
 
-/** A portable function of any kind (a union, so functions of every kind fit one record). */
-export type AnyFunction = { [K in Kind]: SkyportFunction<K> }[Kind];
+/** A portable function of any kind: core's `AnyFunction`, so functions of every kind fit one record. */
+export type AnyFunction = CoreAnyFunction;
 
 /**
  * The part of the `app` namespace of `@azure/functions` that `register()` calls. Pass the real

@@ -5,13 +5,13 @@
  * package needs neither Express nor the Functions Framework at type level.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Kind, SkyportFunction } from '@skyport/core';
+import type { AnyFunction, Kind } from '@skyport/core';
 
-/** A portable function of any kind (http functions included). */
-export type AnySkyportFunction = { [K in Kind]: SkyportFunction<K> }[Kind];
+/** A portable function of any kind (http functions included): core's `AnyFunction`. */
+export type AnySkyportFunction = AnyFunction;
 
 /** A portable function of any kind but http (the kinds `functions.cloudEvent` can take). */
-export type AnyEventFunction = { [K in Exclude<Kind, 'http'>]: SkyportFunction<K> }[Exclude<Kind, 'http'>];
+export type AnyEventFunction = AnyFunction<Exclude<Kind, 'http'>>;
 
 /**
  * How a function is registered with the Functions Framework: `http` (`functions.http`, the
