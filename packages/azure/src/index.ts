@@ -5,12 +5,15 @@
  * `@azure/functions` classes from a JSON description of an invocation.
  */
 
+export type { AzureContextInit, TimeoutMs } from './context.js';
 export { createAzureContext, parseFunctionTimeout } from './context.js';
 export { toNcrontab } from './cron.js';
 export { BatchFailedError } from './errors.js';
 export { toAzure } from './handler.js';
+export type { HttpMapping } from './http.js';
 export { fromAzureRequest, toAzureResponse, toAzureRoute } from './http.js';
 export { invokeAzure } from './invoke.js';
+export type { InvocationLog } from './log.js';
 export { createInvocationLogger } from './log.js';
 export type { Registration } from './register.js';
 export { DEFAULT_STREAM_RETRY, register } from './register.js';
