@@ -1,8 +1,9 @@
-import { type CloudEvent, events, type StorageEvent, storage } from '@skyport/core';
+import { type CloudEvent, events, type Logger, type StorageEvent, storage } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fixture, invocation } from '../test/helpers.js';
 import type { BatchFailedError } from './errors.js';
+import { eventGridStorageItems, IGNORED_STORAGE_EVENT } from './event-grid.js';
 import { toAzure } from './handler.js';
 
 const grid = { options: { trigger: { type: 'eventGridTrigger', name: 'event' } } };
@@ -104,6 +105,107 @@ describe('toAzure: Event Grid blob events as storage', () => {
       code: 'UNKNOWN_EVENT',
       kind: 'storage',
     });
+  });
+});
+
+describe('toAzure: Event Grid storage account events that are neither created nor deleted', () => {
+  const others = [
+    'Microsoft.Storage.BlobTierChanged',
+    'Microsoft.Storage.BlobRenamed',
+    'Microsoft.Storage.DirectoryCreated',
+  ];
+
+  /** A logger that records its `warn` lines. */
+  function recordingLog(): { log: Logger; warned: unknown[][] } {
+    const warned: unknown[][] = [];
+    const ignore = () => undefined;
+    const log: Logger = {
+      trace: ignore,
+      debug: ignore,
+      info: ignore,
+      warn: (...args: unknown[]) => {
+        warned.push(args);
+      },
+      error: ignore,
+      fatal: ignore,
+      child: () => log,
+    };
+    return { log, warned };
+  }
+
+  it.each(others)('acknowledges %s in either schema (fixtures) without running the handler', async (eventType) => {
+    // Prepare
+    const ran: StorageEvent[] = [];
+    const fn = storage({ bucket: 'test-container' }).handle((event) => {
+      ran.push(event);
+    });
+    const gridSchema = { ...created, eventType };
+    const cloudSchema = { ...createdCloud, type: eventType };
+
+    // Act
+    const outcomes = [
+      await toAzure(fn)(gridSchema, invocation(grid).context),
+      await toAzure(fn)(cloudSchema, invocation(grid).context),
+      await toAzure(fn)(cloudSchema, invocation().context),
+    ];
+
+    // Assert
+    expect(outcomes).toEqual([undefined, undefined, undefined]);
+    expect(ran).toEqual([]);
+  });
+
+  it('runs the blob events of a batch and acknowledges the others in it', async () => {
+    // Prepare
+    const ran: string[] = [];
+    const fn = storage({ bucket: 'test-container' }).handle((event) => {
+      ran.push(`${event.type} ${event.key}`);
+    });
+    const batch = [{ ...created, eventType: 'Microsoft.Storage.BlobTierChanged' }, created, deleted];
+
+    // Act
+    await toAzure(fn)(batch, invocation(grid).context);
+
+    // Assert
+    expect(ran).toEqual(['created new-file.txt', 'deleted file-to-delete.txt']);
+  });
+
+  it('gives no item for them, and logs one warn line naming each type', () => {
+    // Prepare
+    const { log, warned } = recordingLog();
+    const batch = [
+      { ...created, eventType: 'Microsoft.Storage.BlobTierChanged' },
+      { ...createdCloud, type: 'Microsoft.Storage.BlobRenamed' },
+      created,
+    ];
+
+    // Act
+    const items = eventGridStorageItems(batch, 'storage', log);
+
+    // Assert
+    expect(items.map((item) => item.event.key)).toEqual(['new-file.txt']);
+    expect(warned).toEqual([
+      [{ eventType: 'Microsoft.Storage.BlobTierChanged' }, IGNORED_STORAGE_EVENT],
+      [{ eventType: 'Microsoft.Storage.BlobRenamed' }, IGNORED_STORAGE_EVENT],
+    ]);
+  });
+
+  it('still refuses malformed events with a typed error', async () => {
+    // Prepare
+    const fn = storage({ bucket: 'b' }).handle(() => undefined);
+    const { eventType: _type, ...untyped } = created;
+    const { subject: _subject, ...unnamed } = created;
+
+    // Act
+    const outcomes = await Promise.all(
+      [untyped, unnamed, { ...created, subject: '/blobServices/default/containers/c' }].map((event) =>
+        toAzure(fn)(event, invocation(grid).context).catch((error: unknown) => error),
+      ),
+    );
+
+    // Assert
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ code: 'INVALID_EVENT', kind: 'storage', shape: 'eventGridTrigger' });
+    }
   });
 });
 

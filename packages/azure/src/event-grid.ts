@@ -1,9 +1,11 @@
 /**
  * Event Grid events, in the Event Grid schema (`eventType`, `eventTime`, `topic`, `dataVersion`)
  * or the CloudEvents 1.0 schema (`type`, `time`, `source`, `specversion`). Blob storage events
- * (`Microsoft.Storage.BlobCreated` / `BlobDeleted`) become storage events; any event becomes a
- * portable CloudEvent for `events` functions. The trigger passes one event; an array (a webhook
- * body, a sample file) is taken as a batch.
+ * (`Microsoft.Storage.BlobCreated` / `BlobDeleted`) become storage events; the account's other
+ * events (`BlobTierChanged`, `BlobRenamed`, ...) have no portable meaning, and a storage function
+ * acknowledges them without running its handler, as S3 notifications of other types are. Any
+ * event becomes a portable CloudEvent for `events` functions. The trigger passes one event; an
+ * array (a webhook body, a sample file) is taken as a batch.
  */
 import {
   type BatchItem,
@@ -12,8 +14,10 @@ import {
   createStorageEvent,
   decodeBase64,
   type Kind,
+  type Logger,
   SkyportError,
   type StorageEvent,
+  type StorageEventType,
   setOwn,
 } from '@skyport/core';
 import { invalidEvent } from './errors.js';
@@ -53,26 +57,49 @@ function eventsOf(trigger: unknown, kind: Kind): Record<string, unknown>[] {
 const blobSubject = /^\/?blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/;
 
 /**
- * The storage events of an Event Grid invocation carrying blob events.
+ * The message of the `warn` line a storage event with no portable meaning is logged with, next
+ * to its `eventType`, when it is acknowledged without running the handler.
  *
  * @example
- * eventGridStorageItems(event, 'storage'); // [{ id: 'new-file.txt', event: { type: 'created', ... } }]
+ * ctx.log.warn({ eventType: 'Microsoft.Storage.BlobTierChanged' }, IGNORED_STORAGE_EVENT);
  */
-export function eventGridStorageItems(trigger: unknown, kind: Kind): BatchItem<StorageEvent>[] {
-  return eventsOf(trigger, kind).map((raw) => {
+export const IGNORED_STORAGE_EVENT =
+  'a storage event that is neither a creation nor a deletion was acknowledged without running the handler';
+
+const storageTypePrefix = 'Microsoft.Storage.';
+
+function storageTypeOf(eventType: string): StorageEventType | undefined {
+  if (eventType === 'Microsoft.Storage.BlobCreated') return 'created';
+  if (eventType === 'Microsoft.Storage.BlobDeleted') return 'deleted';
+  return undefined;
+}
+
+/**
+ * The storage events of an Event Grid invocation carrying blob events. Other events of a storage
+ * account (`Microsoft.Storage.BlobTierChanged`, `BlobRenamed`, `DirectoryCreated`, ...) give no
+ * item, so they are acknowledged without running the handler, each with one `warn` line on `log`
+ * naming its type. An event from anything but a storage account is `UNKNOWN_EVENT`; one without
+ * a type, or a blob event whose subject names no blob, is `INVALID_EVENT`.
+ *
+ * @example
+ * eventGridStorageItems(event, 'storage', ctx.log); // [{ id: 'new-file.txt', event: { type: 'created', ... } }]
+ */
+export function eventGridStorageItems(trigger: unknown, kind: Kind, log?: Logger): BatchItem<StorageEvent>[] {
+  const items: BatchItem<StorageEvent>[] = [];
+  for (const raw of eventsOf(trigger, kind)) {
     const fields = fieldsOf(raw);
-    const type =
-      fields.type === 'Microsoft.Storage.BlobCreated'
-        ? 'created'
-        : fields.type === 'Microsoft.Storage.BlobDeleted'
-          ? 'deleted'
-          : undefined;
+    if (fields.type === undefined) throw invalidEvent(kind, 'eventGridTrigger', 'an Event Grid event has no type');
+    const type = storageTypeOf(fields.type);
     if (type === undefined) {
-      throw new SkyportError(
-        'UNKNOWN_EVENT',
-        `azure: Event Grid event type "${fields.type ?? '?'}" is not a blob created/deleted event (storage function)`,
-        { adapter: 'azure', kind, shape: 'eventGridTrigger' },
-      );
+      if (!fields.type.startsWith(storageTypePrefix)) {
+        throw new SkyportError(
+          'UNKNOWN_EVENT',
+          `azure: Event Grid event type "${fields.type}" is not a blob created/deleted event (storage function)`,
+          { adapter: 'azure', kind, shape: 'eventGridTrigger' },
+        );
+      }
+      log?.warn({ eventType: fields.type }, IGNORED_STORAGE_EVENT);
+      continue;
     }
     const match = blobSubject.exec(fields.subject ?? '');
     if (!match) throw invalidEvent(kind, 'eventGridTrigger', `blob event subject "${fields.subject}" names no blob`);
@@ -87,8 +114,9 @@ export function eventGridStorageItems(trigger: unknown, kind: Kind): BatchItem<S
       time: fields.time,
       raw,
     });
-    return { id: fields.id ?? event.key, event };
-  });
+    items.push({ id: fields.id ?? event.key, event });
+  }
+  return items;
 }
 
 const cloudAttributes: ReadonlySet<string> = new Set([
