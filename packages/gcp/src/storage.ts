@@ -1,8 +1,10 @@
 /**
  * Cloud Storage object events (`google.cloud.storage.object.v1.finalized` / `deleted`) as
- * portable storage events. Numeric fields such as `size` arrive as strings.
+ * portable storage events. Numeric fields such as `size` arrive as strings. The other object
+ * events (`archived`, `metadataUpdated`) have no portable meaning: a storage function
+ * acknowledges them without running its handler, as S3 notifications of other types are.
  */
-import { createStorageEvent, type StorageEvent } from '@skyport/core';
+import { createStorageEvent, type Logger, type StorageEvent, type StorageEventType } from '@skyport/core';
 import { jsonData, type ParsedCloudEvent } from './cloudevent.js';
 import { gcpError, str } from './errors.js';
 
@@ -10,23 +12,36 @@ import { gcpError, str } from './errors.js';
 export const STORAGE_PREFIX = 'google.cloud.storage.object.v1.';
 
 /**
- * The portable storage event of a Cloud Storage CloudEvent. Other object events
- * (`archived`, `metadataUpdated`) have no portable meaning and raise `UNKNOWN_EVENT`.
+ * The message of the `warn` line a storage event with no portable meaning is logged with, next
+ * to its `eventType`, when it is acknowledged without running the handler.
  *
  * @example
- * toStorageEvent(event, 'storage').key; // 'folder/Test.cs'
+ * ctx.log.warn({ eventType: event.type }, IGNORED_STORAGE_EVENT);
  */
-export function toStorageEvent(event: ParsedCloudEvent, kind: string): StorageEvent {
-  const action = event.type.slice(STORAGE_PREFIX.length);
-  const type = action === 'finalized' ? 'created' : action === 'deleted' ? 'deleted' : undefined;
-  if (type === undefined) {
-    throw gcpError(
-      'UNKNOWN_EVENT',
-      kind,
-      event.type,
-      `Cloud Storage "${action}" events are neither created nor deleted`,
-    );
-  }
+export const IGNORED_STORAGE_EVENT =
+  'a storage event that is neither a creation nor a deletion was acknowledged without running the handler';
+
+function typeOf(action: string): StorageEventType | undefined {
+  if (action === 'finalized') return 'created';
+  if (action === 'deleted') return 'deleted';
+  // `archived` is not a deletion: in a bucket with object versioning, overwriting an object sends
+  // `archived` and then `finalized`, and deleting it sends `archived` alone (Google sends no
+  // `deleted` when the live version becomes noncurrent).
+  return undefined;
+}
+
+/**
+ * The portable storage event of a Cloud Storage CloudEvent, or `undefined` for an object event
+ * with no portable meaning (`archived`, `metadataUpdated`), which is acknowledged without running
+ * the handler. A `finalized` or `deleted` event naming no bucket or object is `INVALID_EVENT`.
+ *
+ * @example
+ * storageEventOf(event, 'storage')?.key; // 'folder/Test.cs'
+ * storageEventOf({ ...event, type: 'google.cloud.storage.object.v1.archived' }, 'storage'); // undefined
+ */
+export function storageEventOf(event: ParsedCloudEvent, kind: string): StorageEvent | undefined {
+  const type = typeOf(event.type.slice(STORAGE_PREFIX.length));
+  if (type === undefined) return undefined;
   const data = jsonData(event, kind, 'Cloud Storage event');
   const bucket = str(data.bucket) ?? event.source.match(/\/buckets\/([^/]+)$/)?.[1];
   const key = str(data.name) ?? event.subject?.replace(/^objects\//, '');
@@ -44,4 +59,37 @@ export function toStorageEvent(event: ParsedCloudEvent, kind: string): StorageEv
     time: event.time ?? str(type === 'deleted' ? data.timeDeleted : data.updated),
     raw: event.raw,
   });
+}
+
+/**
+ * Logs, at `warn`, that a storage event with no portable meaning was acknowledged without running
+ * the handler: one line naming its CloudEvent type.
+ *
+ * @example
+ * if (object === undefined) logIgnoredStorageEvent(ctx.log, event.type);
+ */
+export function logIgnoredStorageEvent(log: Logger, eventType: string): void {
+  log.warn({ eventType }, IGNORED_STORAGE_EVENT);
+}
+
+/**
+ * The portable storage event of a Cloud Storage CloudEvent; an object event with no portable
+ * meaning (`archived`, `metadataUpdated`) raises `UNKNOWN_EVENT`. {@link storageEventOf} gives
+ * `undefined` for those instead, to acknowledge them.
+ *
+ * @example
+ * toStorageEvent(event, 'storage').key; // 'folder/Test.cs'
+ */
+export function toStorageEvent(event: ParsedCloudEvent, kind: string): StorageEvent {
+  const object = storageEventOf(event, kind);
+  if (object === undefined) {
+    const action = event.type.slice(STORAGE_PREFIX.length);
+    throw gcpError(
+      'UNKNOWN_EVENT',
+      kind,
+      event.type,
+      `Cloud Storage "${action}" events are neither created nor deleted`,
+    );
+  }
+  return object;
 }
