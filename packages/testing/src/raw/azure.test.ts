@@ -1,6 +1,25 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
+import { type Message, queue } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
+import { invokeAzure } from '../../../azure/src/invoke.js';
 import * as azure from './azure.js';
+
+type RpcMetadata = Record<string, { json: string }>;
+type Convert = (metadata: RpcMetadata, triggerType: string) => Record<string, unknown> | undefined;
+
+/**
+ * The v4 library's own conversion of the host's trigger metadata (`fromRpcTriggerMetadata`), run
+ * from the TypeScript source the `@azure/functions` package ships next to its bundle.
+ */
+async function libraryConversion(): Promise<Convert> {
+  const require = createRequire(import.meta.url);
+  const root = dirname(dirname(require.resolve('@azure/functions')));
+  const source = join(root, 'src', 'converters', 'fromRpcTriggerMetadata.ts');
+  const module = (await import(source)) as { fromRpcTriggerMetadata: Convert };
+  return module.fromRpcTriggerMetadata;
+}
 
 describe('raw Azure factories', () => {
   it('httpRequest builds an init the real HttpRequest accepts', async () => {
@@ -82,6 +101,52 @@ describe('raw Azure factories', () => {
     ]);
     expect(batch.trigger).toEqual(['a', 'b']);
     expect(batch.triggerMetadata).toMatchObject({ messageIdArray: ['m1', 'm2'], deliveryCountArray: [1, 2] });
+  });
+
+  it('Service Bus application properties have the keys the real library delivers: first letters lower-cased, nested too', async () => {
+    // Prepare
+    const convert = await libraryConversion();
+    const properties = {
+      TenantId: 't-1',
+      region: 'eu',
+      Nested: { InnerKey: [{ DeepKey: 1 }], 'X-Trace': 'a' },
+      $AzureWebJobsParentId: 'p-1',
+    };
+    const sent = JSON.stringify(properties);
+
+    // Act
+    const real = convert(
+      { ApplicationProperties: { json: sent }, UserProperties: { json: sent } },
+      'serviceBusTrigger',
+    );
+    const realBatch = convert({ ApplicationPropertiesArray: { json: `[${sent},{}]` } }, 'serviceBusTrigger');
+    const one = azure.serviceBusMessage({ n: 1 }, { applicationProperties: properties }).triggerMetadata;
+    const batch = azure.serviceBusBatch([{ body: 1, applicationProperties: properties }, { body: 2 }]).triggerMetadata;
+
+    // Assert
+    expect(real?.applicationProperties).toEqual({
+      tenantId: 't-1',
+      region: 'eu',
+      nested: { innerKey: [{ deepKey: 1 }], 'x-Trace': 'a' },
+      $AzureWebJobsParentId: 'p-1',
+    });
+    expect(one?.applicationProperties).toEqual(real?.applicationProperties);
+    expect(one?.userProperties).toEqual(real?.userProperties);
+    expect(batch?.applicationPropertiesArray).toEqual(realBatch?.applicationPropertiesArray);
+  });
+
+  it('a Service Bus property sent as TenantId reaches the handler as attributes.tenantId, as on Azure', async () => {
+    // Prepare
+    const seen: Message[] = [];
+    const fn = queue({ name: 'billing', azure: { trigger: 'serviceBusQueue' } }).handle((message) => {
+      seen.push(message);
+    });
+
+    // Act
+    await invokeAzure(fn, azure.serviceBusMessage({ n: 1 }, { applicationProperties: { TenantId: 't-1' } }));
+
+    // Assert
+    expect(seen[0]?.attributes).toEqual({ tenantId: 't-1' });
   });
 
   it('eventHubBatch numbers the events and fills every *Array field', () => {

@@ -197,9 +197,37 @@ export interface ServiceBusMessageOptions {
   /** Default 1. */
   readonly deliveryCount?: number | undefined;
   readonly enqueuedTimeUtc?: Date | string | undefined;
+  /**
+   * Application (user) properties as the sender set them. The handler gets them as the v4 library
+   * delivers them: the first letter of every key lower-cased, nested keys too (`TenantId` becomes
+   * `tenantId`).
+   */
   readonly applicationProperties?: Readonly<Record<string, unknown>> | undefined;
   readonly sessionId?: string | undefined;
   readonly contentType?: string | undefined;
+}
+
+/**
+ * A metadata value as the v4 library delivers it: it lower-cases the first letter of every key of
+ * the host's JSON, at every depth and inside arrays (its `toCamelCaseValue`). Values other than
+ * plain objects and arrays (a `Date` a test passes) stay as given: the host sends them as JSON.
+ */
+function camelCased(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelCased);
+  if (typeof value !== 'object' || value === null) return value;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    // Defined rather than assigned, so a key `__proto__` stays a key.
+    Object.defineProperty(out, key.charAt(0).toLowerCase() + key.slice(1), {
+      value: camelCased(item),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 function serviceBusFields(options: ServiceBusMessageOptions, sequence: number): Record<string, unknown> {
@@ -209,8 +237,8 @@ function serviceBusFields(options: ServiceBusMessageOptions, sequence: number): 
     enqueuedTimeUtc: iso(options.enqueuedTimeUtc),
     lockToken: uuid(),
     sequenceNumber: sequence,
-    applicationProperties: { ...options.applicationProperties },
-    userProperties: { ...options.applicationProperties },
+    applicationProperties: camelCased({ ...options.applicationProperties }),
+    userProperties: camelCased({ ...options.applicationProperties }),
   };
   if (options.sessionId !== undefined) fields.sessionId = options.sessionId;
   if (options.contentType !== undefined) fields.contentType = options.contentType;
