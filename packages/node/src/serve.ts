@@ -70,7 +70,7 @@ const kinds: ReadonlySet<string> = new Set(['http', 'queue', 'stream', 'storage'
  * @example
  * isSkyportFunction(http({ path: '/' }).handle(() => 'hi')); // true
  */
-export function isSkyportFunction(value: unknown): value is SkyportFunction<Kind> {
+export function isSkyportFunction(value: unknown): value is AnyFunction {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<SkyportFunction<Kind>>;
   return (

@@ -1,10 +1,10 @@
 /**
  * Public types of `@skyport/node`: what `serve()` accepts and the handle it resolves to.
  */
-import type { Kind, SkyportFunction } from '@skyport/core';
+import type { AnyFunction, Kind, SkyportFunction } from '@skyport/core';
 
-/** A Skyport function of any kind. */
-export type AnyFunction = { [K in Kind]: SkyportFunction<K> }[Kind];
+/** A Skyport function of any kind (core's `AnyFunction`). */
+export type { AnyFunction };
 
 /** Functions to serve, by deployment name (the name is the `/_skyport/<name>` path segment). */
 export type FunctionMap = Readonly<Record<string, AnyFunction>>;
