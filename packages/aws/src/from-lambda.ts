@@ -18,7 +18,6 @@ import {
   type HttpResponseInit,
   http,
   type Kind,
-  type KindOptions,
   type Message,
   queue,
   type ScheduleTick,
@@ -37,41 +36,20 @@ import { LONGEST_INVOCATION_MS, lambdaContextFrom } from './context.js';
 import { detectAwsEvent, detectAwsRecord } from './detect.js';
 import { UNTYPED } from './http/body.js';
 import { pipedInvocation } from './to-lambda.js';
-import type { AwsSource, LambdaContext } from './types.js';
+import type {
+  AwsSource,
+  FromLambdaEvent,
+  FromLambdaHandler,
+  FromLambdaOptions,
+  HttpEventSource,
+  LambdaContext,
+  LegacyHandler,
+} from './types.js';
 import { obj, str } from './util.js';
 
-/**
- * A Lambda handler as written for the Node.js runtime: `async (event, context)`,
- * `(event, context, callback)`, or `(event, context)` calling `context.succeed`.
- *
- * @example
- * const legacy: LegacyHandler<SQSEvent, SQSBatchResponse> = async (event) => ({ batchItemFailures: [] });
- */
-export type LegacyHandler<TEvent = never, TResult = unknown> = (
-  event: TEvent,
-  context: LambdaContext,
-  callback: Callback<TResult>,
-) => // biome-ignore lint/suspicious/noConfusingVoidType: callback-style handlers return nothing
-void | TResult | Promise<TResult>;
+export type { FromLambdaOptions, HttpEventSource, LegacyHandler } from './types.js';
 
-/**
- * Options of `fromLambda`: the kind, plus that kind's definition options (defaults: queue and
- * stream `name: 'lambda'`, changes `collection: 'lambda'`, storage `bucket: '*'`, schedule
- * `cron: '0 0 * * *'`). An http handler also says which event it was written for with `source`
- * (default `'apigw-v2'`, HTTP API payload 2.0): off Lambda the event made for it is of that
- * shape, `'apigw-v1'` a REST API proxy event, `'alb'` a load balancer event.
- *
- * @example
- * const options: FromLambdaOptions<'queue'> = { kind: 'queue', name: 'orders' };
- * const rest: FromLambdaOptions<'http'> = { kind: 'http', source: 'apigw-v1' };
- */
-export type FromLambdaOptions<K extends Kind> = { readonly kind: K } & Partial<KindOptions[K]> &
-  (K extends 'http' ? { readonly source?: HttpEventSource | undefined } : unknown);
-
-/** The HTTP event shapes a wrapped handler can be written for. */
-export type HttpEventSource = 'apigw-v2' | 'apigw-v1' | 'alb';
-
-const httpEventSources: readonly string[] = ['apigw-v2', 'apigw-v1', 'alb'];
+const httpEventSources: readonly string[] = ['apigw-v2', 'apigw-v1', 'alb'] satisfies HttpEventSource[];
 
 function toError(error: unknown): Error {
   if (error instanceof Error) return error;
@@ -428,6 +406,11 @@ const STREAMING_HANDLER = Symbol.for('aws.lambda.runtime.handler.streaming');
  * on until it calls back, unless it cannot reach the callback or the context (one plain
  * parameter at most): then what it returned is its result.
  *
+ * The handler's event is typed from `kind` and `source` (see `FromLambdaEvent`): an inline
+ * handler gets that event, and a handler written for an event the function never gets (a REST
+ * API handler wrapped for HTTP API, the default `source`; an SQS handler wrapped as http) does
+ * not compile (see `FromLambdaHandler`).
+ *
  * @example
  * import { fromLambda, toLambda } from '@skyport/aws';
  * import { cors } from '@skyport/core';
@@ -436,10 +419,11 @@ const STREAMING_HANDLER = Symbol.for('aws.lambda.runtime.handler.streaming');
  * export const api = fromLambda(legacy, { kind: 'http' }).use(cors());
  * export const handler = toLambda(api); // legacy still sees the original API Gateway event
  */
-export function fromLambda<K extends Kind, TEvent = never, TResult = unknown>(
-  handler: LegacyHandler<TEvent, TResult>,
-  options: FromLambdaOptions<K>,
-): SkyportFunction<K> {
+export function fromLambda<
+  K extends Kind,
+  TSource extends HttpEventSource = 'apigw-v2',
+  TEvent = FromLambdaEvent<K, TSource>,
+>(handler: FromLambdaHandler<K, TSource, TEvent>, options: FromLambdaOptions<K, TSource>): SkyportFunction<K> {
   if (typeof handler !== 'function') {
     throw new SkyportError('INVALID_DEFINITION', `fromLambda() needs a handler function, got ${typeof handler}`, {
       adapter: 'aws',

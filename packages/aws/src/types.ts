@@ -2,7 +2,7 @@
  * Public types of `@skyport/aws`: the event sources it recognises, the Lambda event and result
  * types each function kind accepts and returns, and the options of `toLambda` / `fromLambda`.
  */
-import type { Kind } from '@skyport/core';
+import type { Kind, KindOptions } from '@skyport/core';
 import type {
   ALBEvent,
   ALBResult,
@@ -10,6 +10,7 @@ import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResult,
   APIGatewayProxyStructuredResultV2,
+  Callback,
   DynamoDBBatchResponse,
   DynamoDBRecord,
   DynamoDBStreamEvent,
@@ -162,3 +163,134 @@ export interface ToLambdaOptions {
    */
   readonly stream?: boolean | undefined;
 }
+
+/**
+ * The HTTP events a handler wrapped with `fromLambda(handler, { kind: 'http', source })` can be
+ * written for: `'apigw-v2'` HTTP API payload 2.0 (and Function URLs, whose events have the same
+ * shape), `'apigw-v1'` a REST API proxy event (and HTTP API payload 1.0), `'alb'` a load
+ * balancer event.
+ *
+ * @example
+ * const source: HttpEventSource = 'apigw-v1';
+ */
+export type HttpEventSource = 'apigw-v2' | 'apigw-v1' | 'alb';
+
+/**
+ * The event an http handler wrapped by `fromLambda` gets for each `source`: off Lambda the event
+ * synthesised for it, on Lambda the one its API sends.
+ *
+ * @example
+ * type RestEvent = HttpSourceEvents['apigw-v1']; // APIGatewayProxyEvent
+ */
+export interface HttpSourceEvents {
+  'apigw-v2': APIGatewayProxyEventV2;
+  'apigw-v1': APIGatewayProxyEvent;
+  alb: ALBEvent;
+}
+
+/**
+ * The event a handler wrapped by `fromLambda` gets for each kind: off Lambda the event
+ * synthesised for it, on Lambda the event of the kind's usual source (one record at a time). An
+ * http handler's event depends on its `source` (see `HttpSourceEvents`).
+ *
+ * @example
+ * type QueueEvent = FromLambdaEvents['queue']; // SQSEvent
+ */
+export interface FromLambdaEvents {
+  http: HttpSourceEvents[HttpEventSource];
+  queue: SQSEvent;
+  stream: KinesisStreamEvent;
+  changes: DynamoDBStreamEvent;
+  storage: S3Event;
+  schedule: ScheduledEvent;
+  events: EventBridgeEvent<string, unknown>;
+}
+
+/**
+ * The other events a handler wrapped by `fromLambda` can get on Lambda, passed on as they came:
+ * an SNS record for a queue, a DynamoDB Streams record for a stream, an S3 event from EventBridge
+ * for storage, the input an EventBridge Scheduler target was configured with for a schedule, and
+ * the records of an EventBridge Pipe, in a one-record array.
+ *
+ * @example
+ * type AlsoQueue = FromLambdaOtherEvents['queue']; // SNSEvent | SQSRecord[]
+ */
+export interface FromLambdaOtherEvents {
+  http: never;
+  queue: SNSEvent | SQSRecord[];
+  stream: DynamoDBStreamEvent | PipedKinesisRecord[] | DynamoDBRecord[];
+  changes: DynamoDBRecord[];
+  storage: EventBridgeEvent<'Object Created' | 'Object Deleted', unknown>;
+  schedule: Readonly<Record<string, unknown>>;
+  events: never;
+}
+
+/**
+ * The event a handler wrapped with `fromLambda(handler, { kind, source })` is typed with when it
+ * declares none (see `FromLambdaEvents`).
+ *
+ * @example
+ * type RestEvent = FromLambdaEvent<'http', 'apigw-v1'>; // APIGatewayProxyEvent
+ */
+export type FromLambdaEvent<K extends Kind, TSource extends HttpEventSource = 'apigw-v2'> = K extends 'http'
+  ? HttpSourceEvents[TSource]
+  : FromLambdaEvents[K];
+
+/**
+ * A Lambda handler as written for the Node.js runtime: `async (event, context)`,
+ * `(event, context, callback)`, or `(event, context)` calling `context.succeed`.
+ *
+ * @example
+ * const legacy: LegacyHandler<SQSEvent, SQSBatchResponse> = async (event) => ({ batchItemFailures: [] });
+ */
+export type LegacyHandler<TEvent = never, TResult = unknown> = (
+  event: TEvent,
+  context: LambdaContext,
+  callback: Callback<TResult>,
+) => // biome-ignore lint/suspicious/noConfusingVoidType: callback-style handlers return nothing
+void | TResult | Promise<TResult>;
+
+/** `true` when some one of `TCandidates` is a `TEvent` (`boolean` when some are and some not). */
+type SomeIs<TCandidates, TEvent> = TCandidates extends TEvent ? true : false;
+
+/**
+ * The handler `fromLambda` takes for `kind` and `source`, typed for an event `TEvent`: a handler
+ * that takes one of the events of the kind (`FromLambdaEvent<K, TSource>` or one of
+ * `FromLambdaOtherEvents[K]`): `APIGatewayProxyHandlerV2` for HTTP API, `SQSHandler` or
+ * `SNSHandler` for a queue, a handler of `unknown`; or one written for a narrower event (a JWT
+ * authorizer's HTTP API event, an `EventBridgeHandler` of one detail type). A handler written for
+ * another event (a REST API handler for HTTP API, an SQS handler for http) is typed for
+ * `FromLambdaEvent<K, TSource>` instead, which it does not fit.
+ *
+ * @example
+ * const worker: FromLambdaHandler<'queue'> = async (event) => void event.Records[0]?.body;
+ */
+export type FromLambdaHandler<
+  K extends Kind,
+  TSource extends HttpEventSource = 'apigw-v2',
+  TEvent = FromLambdaEvent<K, TSource>,
+> =
+  true extends SomeIs<FromLambdaEvent<K, TSource> | FromLambdaOtherEvents[K], TEvent>
+    ? LegacyHandler<TEvent>
+    : [TEvent] extends [FromLambdaEvent<K, TSource> | FromLambdaOtherEvents[K]]
+      ? LegacyHandler<TEvent>
+      : LegacyHandler<FromLambdaEvent<K, TSource>>;
+
+/**
+ * Options of `fromLambda`: the kind, plus that kind's definition options (defaults: queue and
+ * stream `name: 'lambda'`, changes `collection: 'lambda'`, storage `bucket: '*'`, schedule
+ * `cron: '0 0 * * *'`). An http handler also says which event it was written for with `source`
+ * (default `'apigw-v2'`, HTTP API payload 2.0): off Lambda the event made for it is of that
+ * shape, `'apigw-v1'` a REST API proxy event, `'alb'` a load balancer event.
+ *
+ * @example
+ * const options: FromLambdaOptions<'queue'> = { kind: 'queue', name: 'orders' };
+ * const rest: FromLambdaOptions<'http'> = { kind: 'http', source: 'apigw-v1' };
+ */
+export type FromLambdaOptions<K extends Kind, TSource extends HttpEventSource = HttpEventSource> = {
+  readonly kind: K;
+  /** An http handler's event source; an events function's filter (see `EventsOptions`). */
+  readonly source?:
+    | (K extends 'http' ? TSource : K extends 'events' ? KindOptions['events']['source'] : never)
+    | undefined;
+} & Partial<KindOptions[K]>;
