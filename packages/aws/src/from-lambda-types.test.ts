@@ -1,4 +1,4 @@
-import { httpRequest, invoke } from '@skyport/testing';
+import { aws, httpRequest, invoke } from '@skyport/testing';
 import type {
   ALBEvent,
   ALBHandler,
@@ -23,13 +23,21 @@ import type {
   ScheduledEvent,
   ScheduledHandler,
   SNSHandler,
+  SQSBatchResponse,
   SQSEvent,
   SQSHandler,
   SQSRecord,
 } from 'aws-lambda';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { fromLambda } from './from-lambda.js';
-import type { FromLambdaEvent, FromLambdaHandler, HttpEventSource, PipedKinesisRecord } from './types.js';
+import { toLambda } from './to-lambda.js';
+import type {
+  FromLambdaEvent,
+  FromLambdaHandler,
+  HttpEventSource,
+  LambdaHttpResult,
+  PipedKinesisRecord,
+} from './types.js';
 
 // Handlers typed as existing code types them.
 const v2: APIGatewayProxyHandlerV2 = async (event) => ({ statusCode: 200, body: event.rawPath });
@@ -161,5 +169,53 @@ describe('fromLambda types', () => {
     // Assert
     expect(res.status).toBe(200);
     expect(res.body).toBe('GET /x');
+  });
+});
+
+describe('toLambda types', () => {
+  const api = fromLambda(async () => ({ statusCode: 204 }), { kind: 'http' });
+  const worker = fromLambda(sqs, { kind: 'queue' });
+
+  it('gives an http function a handler of every HTTP source, answering each with a body', async () => {
+    // Prepare
+    const rest: APIGatewayProxyHandler = toLambda(api);
+    const loadBalancer: ALBHandler = toLambda(api);
+    const httpApi: APIGatewayProxyHandlerV2 = toLambda(api);
+    const url: LambdaFunctionURLHandler = toLambda(api);
+    expectTypeOf(toLambda(api)).returns.resolves.toEqualTypeOf<LambdaHttpResult>();
+    expectTypeOf(rest).not.toBeNever();
+    expectTypeOf(loadBalancer).not.toBeNever();
+    expectTypeOf(httpApi).not.toBeNever();
+    expectTypeOf(url).not.toBeNever();
+    // Act
+    const handler = toLambda(api);
+    const results = await Promise.all(
+      [aws.apiGatewayV1(), aws.alb(), aws.alb({ multiValue: true }), aws.apiGatewayV2(), aws.functionUrl()].map(
+        (event) => handler(event, aws.lambdaContext()),
+      ),
+    );
+    // Assert: what the type says of every result
+    for (const result of results) {
+      expect(result).toMatchObject({ statusCode: 204, body: '', isBase64Encoded: false });
+    }
+  });
+
+  it('gives a queue function a handler of SQS and of SNS, answering SNS with nothing', async () => {
+    // Prepare
+    const fromSqs: SQSHandler = toLambda(worker);
+    const fromSns: SNSHandler = toLambda(worker);
+    expectTypeOf(fromSqs).not.toBeNever();
+    expectTypeOf(fromSns).not.toBeNever();
+    // @ts-expect-error: a queue function's handler answers no HTTP event
+    const wrong: APIGatewayProxyHandler = toLambda(worker);
+    expectTypeOf(wrong).not.toBeNever();
+    // Act
+    const snsAnswer = toLambda(worker)(aws.sns(), aws.lambdaContext());
+    const sqsAnswer = toLambda(worker)(aws.sqs(), aws.lambdaContext());
+    // Assert
+    expectTypeOf(snsAnswer).resolves.toEqualTypeOf<undefined>();
+    expectTypeOf(sqsAnswer).resolves.toEqualTypeOf<SQSBatchResponse | undefined>();
+    expect(await snsAnswer).toBeUndefined();
+    expect(await sqsAnswer).toEqual({ batchItemFailures: [] });
   });
 });

@@ -190,7 +190,10 @@ function httpApiInit(kind: Kind, event: Obj): HttpRequestInit {
  * Turns a portable function into a Lambda handler for every event source its kind accepts
  * (see `acceptedSources`). HTTP never throws: errors become problem+json responses. Batches
  * answer `batchItemFailures` naming exactly the messages to retry. An event the function
- * cannot take throws a `SkyportError` naming the function kind and the detected source.
+ * cannot take throws a `SkyportError` naming the function kind and the detected source. The
+ * handler fits the `@types/aws-lambda` handler type of each source its kind accepts
+ * (`APIGatewayProxyHandler`, `APIGatewayProxyHandlerV2`, `ALBHandler`, `SQSHandler`,
+ * `SNSHandler`, ...): see `LambdaHandler`.
  *
  * With `{ stream: true }`, in the Lambda runtime, an http function's handler is a streaming one
  * (`awslambda.streamifyResponse`, called with the response stream) for a Function URL with

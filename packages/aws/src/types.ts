@@ -5,11 +5,8 @@
 import type { Kind, KindOptions } from '@skyport/core';
 import type {
   ALBEvent,
-  ALBResult,
   APIGatewayProxyEvent,
   APIGatewayProxyEventV2,
-  APIGatewayProxyResult,
-  APIGatewayProxyStructuredResultV2,
   Callback,
   DynamoDBBatchResponse,
   DynamoDBRecord,
@@ -59,12 +56,29 @@ export type AwsSource =
   | 'unknown';
 
 /**
- * An HTTP result in any of the shapes the HTTP sources expect.
+ * What `toLambda` answers an HTTP event with: the REST API result for API Gateway REST (and HTTP
+ * API payload 1.0), the payload 2.0 result for HTTP APIs and Function URLs, the ALB result (with
+ * `statusDescription`, in the header mode of the request) for a load balancer. Every one has a
+ * numeric `statusCode`, a `body` (`''` when there is none) and `isBase64Encoded`, so the type fits
+ * each source's own result type (`APIGatewayProxyResult`, `APIGatewayProxyResultV2`,
+ * `LambdaFunctionURLResult`, `ALBResult`).
  *
  * @example
- * const result: LambdaHttpResult = { statusCode: 204, body: '' };
+ * const result: LambdaHttpResult = { statusCode: 204, headers: {}, body: '', isBase64Encoded: false };
  */
-export type LambdaHttpResult = APIGatewayProxyResult | APIGatewayProxyStructuredResultV2 | ALBResult;
+export interface LambdaHttpResult {
+  statusCode: number;
+  /** ALB only: the status line, `404 Not Found`. */
+  statusDescription?: string;
+  /** Absent only for an ALB with multi-value headers turned on, which gets `multiValueHeaders`. */
+  headers?: Record<string, string>;
+  /** `Set-Cookie` of a REST API result; every header of a multi-value ALB result. */
+  multiValueHeaders?: Record<string, string[]>;
+  /** HTTP API payload 2.0 and Function URLs: the `Set-Cookie` values. */
+  cookies?: string[];
+  body: string;
+  isBase64Encoded: boolean;
+}
 
 /**
  * The batch response of SQS, Kinesis and DynamoDB Streams (needs `ReportBatchItemFailures`).
@@ -119,15 +133,17 @@ export interface AwsResults {
 }
 
 /**
- * The Lambda handler `toLambda()` returns for a function of kind `K`.
+ * The Lambda handler `toLambda()` returns for a function of kind `K`. A queue function's handler
+ * answers an SNS event with nothing (SNS invokes asynchronously and reads no result), so it is
+ * also an `SNSHandler`.
  *
  * @example
  * export const handler: LambdaHandler<'http'> = toLambda(getOrder);
  */
-export type LambdaHandler<K extends Kind = Kind> = (
-  event: AwsEvents[K],
-  context: LambdaContext,
-) => Promise<AwsResults[K]>;
+export type LambdaHandler<K extends Kind = Kind> = ([K] extends ['queue']
+  ? (event: SNSEvent, context: LambdaContext) => Promise<undefined>
+  : unknown) &
+  ((event: AwsEvents[K], context: LambdaContext) => Promise<AwsResults[K]>);
 
 /**
  * Options of `toLambda()`.
