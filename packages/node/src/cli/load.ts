@@ -201,6 +201,7 @@ export function errorLocation(error: Error): string | undefined {
  * nothing in the module graph has run (a parse error stops the whole graph before it runs).
  */
 function located(error: unknown, url: string): unknown {
+  if (error instanceof Error && error.name === 'TransformError') return withTransformLocation(error);
   if (!(error instanceof SyntaxError) || errorLocation(error) !== undefined) return error;
   // A SyntaxError thrown by running code (JSON.parse) has its place in the stack already.
   const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
@@ -220,6 +221,27 @@ function located(error: unknown, url: string): unknown {
   const block = end > 0 ? printed.slice(0, end) : '';
   if (!/^\S+:\d+$/.test(block.split('\n', 1)[0] ?? '')) return error;
   error.stack = `${block}\n\n${error.stack ?? `${error.name}: ${error.message}`}`;
+  return error;
+}
+
+/**
+ * A TypeScript syntax error (tsx's `TransformError`: `file:line:column: ERROR: ...` in its
+ * message) with the block Node prints for a JavaScript one at the head of its stack: the file and
+ * line, the line of code and a caret under the column.
+ */
+function withTransformLocation(error: Error): Error {
+  const found = /^(\/.+|[A-Za-z]:\\.+):(\d+):(\d+): ERROR: /m.exec(error.message);
+  if (found === null) return error;
+  const [, file = '', line = '', column = ''] = found;
+  let code: string | undefined;
+  try {
+    code = readFileSync(file, 'utf8').split(/\r?\n/)[Number(line) - 1];
+  } catch {
+    return error;
+  }
+  if (code === undefined) return error;
+  const caret = `${' '.repeat(Math.min(Number(column), code.length))}^`;
+  error.stack = `${pathToFileURL(file).href}:${line}\n${code}\n${caret}\n\n${error.stack ?? `${error.name}: ${error.message}`}`;
   return error;
 }
 

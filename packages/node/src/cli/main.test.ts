@@ -409,6 +409,30 @@ describe('a module that does not parse', () => {
   });
 });
 
+describe('a TypeScript module that does not parse', () => {
+  it('skyport invoke names the file and line of the error, with the line and a caret under it', async () => {
+    // Prepare: a TypeScript file tsx cannot compile, imported by the module
+    const root = mkdtempSync(join(tmpdir(), 'skyport-syntax-'));
+    writeFileSync(join(root, 'package.json'), '{ "type": "module" }\n');
+    const helper = join(root, 'helper.ts');
+    writeFileSync(join(root, 'mod.ts'), "import { ok } from './helper.ts';\nexport const value = ok;\n");
+    writeFileSync(helper, 'export const ok: number = 1;\nexport const x = (1;\n');
+    const event = join(root, 'event.json');
+    writeFileSync(event, '{}');
+
+    // Act
+    const { code, stderr } = await run(
+      ['--import', here('./__fixtures__/load-typescript.mjs')],
+      ['invoke', `${join(root, 'mod.ts')}#value`, '--event', event],
+    );
+
+    // Assert
+    expect(code).toBe(1);
+    expect(stderr).toContain('TransformError');
+    expect(stderr).toContain(`${pathToFileURL(helper).href}:2\nexport const x = (1;\n                   ^\n`);
+  });
+});
+
 describe('skyport invoke in a child process', () => {
   it('reads the event from stdin for a TypeScript module, which it runs by re-running itself under tsx', async () => {
     // Prepare: a loader the CLI does not take for tsx, as when it runs from dist/cli.js
