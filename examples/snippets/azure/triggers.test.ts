@@ -245,7 +245,7 @@ describe('the mapping of each trigger', () => {
     expect(seen[1]).toMatchObject({ bucket: 'receipts', key: 'dir/ord_1.pdf' });
   });
 
-  it('Event Grid blob events: created and deleted in both schemas; other types are UNKNOWN_EVENT', async () => {
+  it('Event Grid blob events: created and deleted in both schemas; other storage events acknowledged', async () => {
     const { seen, push } = collect<StorageEvent>();
     const fn = storage({ bucket: 'uploads' }).handle(push);
     await invokeAzure(
@@ -282,8 +282,19 @@ describe('the mapping of each trigger', () => {
     expect(seen[2]?.etag).toBe('0x1');
     expect(seen[2]?.time.toISOString()).toBe('2026-01-01T00:00:00.000Z');
 
+    // The account's other events are acknowledged without running the handler, with one warn line.
+    const lines: string[] = [];
+    const tierChanged = azure.eventGrid({ eventType: 'Microsoft.Storage.BlobTierChanged', subject: 'x' });
     await expect(
-      invokeAzure(fn, azure.eventGrid({ eventType: 'Microsoft.Storage.BlobTierChanged', subject: 'x' }), quiet),
+      invokeAzure(fn, tierChanged, { logHandler: (_level, ...args) => void lines.push(String(args[0])) }),
+    ).resolves.toBeUndefined();
+    expect(seen).toHaveLength(3);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: 'warn', eventType: 'Microsoft.Storage.BlobTierChanged' }),
+    ]);
+    // Events of anything but a storage account are not storage events.
+    await expect(
+      invokeAzure(fn, azure.eventGrid({ eventType: 'Contoso.Items.ItemReceived', subject: 'x' }), quiet),
     ).rejects.toMatchObject({ code: 'UNKNOWN_EVENT' });
   });
 

@@ -8,6 +8,7 @@
 import type { HttpRequest as AzureHttpRequest, InvocationContext } from '@azure/functions';
 import {
   type BatchItem,
+  type Context,
   type EventOf,
   endContext,
   type Kind,
@@ -86,9 +87,10 @@ function itemsOf(
   type: AzureTriggerType,
   trigger: unknown,
   context: unknown,
-  requestId: string,
+  ctx: Context,
   startedAt: number,
 ): BatchItem<EventOf<Kind>>[] {
+  const requestId = ctx.requestId;
   const { fn, settings } = runtime;
   const kind = fn.kind;
   const native = asRecord(context);
@@ -134,7 +136,7 @@ function itemsOf(
     case 'blobTrigger':
       return blobItems(trigger, metadata, kind);
     case 'eventGridTrigger':
-      return kind === 'storage' ? eventGridStorageItems(trigger, kind) : eventGridCloudItems(trigger, kind);
+      return kind === 'storage' ? eventGridStorageItems(trigger, kind, ctx.log) : eventGridCloudItems(trigger, kind);
     case 'timerTrigger': {
       const scheduleName = (fn.options as { name?: unknown }).name;
       const name = typeof scheduleName === 'string' ? scheduleName : (asString(native?.functionName) ?? 'timer');
@@ -167,7 +169,7 @@ async function runEvents(runtime: Runtime, trigger: unknown, context: unknown): 
     region: runtime.region,
   });
   try {
-    const items = itemsOf(runtime, type, trigger, context, ctx.requestId, startedAt);
+    const items = itemsOf(runtime, type, trigger, context, ctx, startedAt);
     const result = await runBatch(runtime.fn, items, ctx);
     if (!result.ok) throw new BatchFailedError(kind, type, items.length, result.failures);
   } finally {

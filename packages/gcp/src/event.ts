@@ -24,7 +24,7 @@ import {
   isSchedulerRequest,
   SCHEDULER_TYPE,
 } from './scheduler.js';
-import { STORAGE_PREFIX, toStorageEvent } from './storage.js';
+import { STORAGE_PREFIX, storageEventOf } from './storage.js';
 
 /** What arrived, once recognised. */
 export type Delivery =
@@ -154,13 +154,15 @@ function rawOf(delivery: Delivery): unknown {
 }
 
 /**
- * The portable event a delivery gives a function of `kind`; `KIND_MISMATCH` when the delivery
- * is of another source, `INVALID_EVENT` when it is malformed.
+ * The portable event a delivery gives a function of `kind`; `undefined` for an event the kind
+ * acknowledges without running the handler (a Cloud Storage `archived` or `metadataUpdated`
+ * event); `KIND_MISMATCH` when the delivery is of another source, `INVALID_EVENT` when it is
+ * malformed.
  *
  * @example
  * const message = toPortable('queue', detectObject(cloudEvent, 'queue'), 'fulfilOrder');
  */
-export function toPortable<K extends Kind>(kind: K, delivery: Delivery, name: string): EventOf<K> {
+export function toPortable<K extends Kind>(kind: K, delivery: Delivery, name: string): EventOf<K> | undefined {
   const mismatch = () =>
     gcpError('KIND_MISMATCH', kind, describe(delivery), `a ${kind} function cannot take a ${describe(delivery)}`);
   const raw = rawOf(delivery);
@@ -173,7 +175,7 @@ export function toPortable<K extends Kind>(kind: K, delivery: Delivery, name: st
     }
     case 'storage':
       if (delivery.shape === 'cloudevent' && delivery.event.type.startsWith(STORAGE_PREFIX)) {
-        return toStorageEvent(delivery.event, kind) as EventOf<K>;
+        return storageEventOf(delivery.event, kind) as EventOf<K> | undefined;
       }
       throw mismatch();
     case 'changes':

@@ -8,6 +8,7 @@ import {
   abortContext,
   BadRequest,
   type Context,
+  endContext,
   type HttpResponse,
   InternalServerError,
   MethodNotAllowed,
@@ -33,6 +34,7 @@ import {
   writeStream,
 } from './http.js';
 import { isSchedulerRequest } from './scheduler.js';
+import { logIgnoredStorageEvent } from './storage.js';
 import type {
   AnyEventFunction,
   AnySkyportFunction,
@@ -108,6 +110,13 @@ async function runDelivery(
     eventId: deliveryId(delivery),
     extensions: delivery.shape === 'cloudevent' ? delivery.event.extensions : undefined,
   });
+  if (event === undefined) {
+    // An event the function has no portable meaning for (a Cloud Storage `archived` object):
+    // acknowledged, since retrying it could never run the handler.
+    if (delivery.shape === 'cloudevent') logIgnoredStorageEvent(ctx.log, delivery.event.type);
+    endContext(ctx);
+    return;
+  }
   if (req !== undefined) linkAbort(req, res, ctx);
   await runEvent(fn, event, ctx);
 }

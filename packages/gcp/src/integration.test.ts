@@ -14,12 +14,14 @@ import {
   schedule,
   storage,
 } from '@skyport/core';
+import { collectLogs } from '@skyport/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { encodeDocumentEventData } from './__fixtures__/document-event-data.js';
 import { fixture } from './__fixtures__/fixtures.js';
 import { type RegisteredServer, serveRegistered } from './__fixtures__/server.js';
 import { register } from './register.js';
+import { IGNORED_STORAGE_EVENT } from './storage.js';
 
 const seen: unknown[] = [];
 
@@ -345,6 +347,33 @@ describe('Cloud Storage', () => {
     expect((await fetch(url('uploads'), structured(deleted))).status).toBe(204);
     expect(seen[0]).toMatchObject({ type: 'deleted', key: 'folder/Test.cs' });
   });
+
+  it.each([
+    ['archived', 'structured', structured],
+    ['archived', 'binary', binary],
+    ['metadataUpdated', 'structured', structured],
+    ['metadataUpdated', 'binary', binary],
+  ])(
+    'acknowledges (2xx) the object event %s in %s mode without running the handler',
+    async (action, _mode, request) => {
+      // Prepare: on a versioned bucket, deleting the live object sends `archived` alone.
+      const type = `google.cloud.storage.object.v1.${action}`;
+      const logs = collectLogs();
+
+      // Act
+      let res: Response;
+      try {
+        res = await fetch(url('uploads'), request({ ...input, type }));
+      } finally {
+        logs.restore();
+      }
+
+      // Assert
+      expect(res.status).toBe(204);
+      expect(seen).toHaveLength(0);
+      expect(logs.find(IGNORED_STORAGE_EVENT)).toEqual([expect.objectContaining({ level: 'warn', eventType: type })]);
+    },
+  );
 
   it('fails (non-2xx) an event of another source', async () => {
     const res = await fetch(

@@ -71,25 +71,3 @@ export function storageEventOf(event: ParsedCloudEvent, kind: string): StorageEv
 export function logIgnoredStorageEvent(log: Logger, eventType: string): void {
   log.warn({ eventType }, IGNORED_STORAGE_EVENT);
 }
-
-/**
- * The portable storage event of a Cloud Storage CloudEvent; an object event with no portable
- * meaning (`archived`, `metadataUpdated`) raises `UNKNOWN_EVENT`. {@link storageEventOf} gives
- * `undefined` for those instead, to acknowledge them.
- *
- * @example
- * toStorageEvent(event, 'storage').key; // 'folder/Test.cs'
- */
-export function toStorageEvent(event: ParsedCloudEvent, kind: string): StorageEvent {
-  const object = storageEventOf(event, kind);
-  if (object === undefined) {
-    const action = event.type.slice(STORAGE_PREFIX.length);
-    throw gcpError(
-      'UNKNOWN_EVENT',
-      kind,
-      event.type,
-      `Cloud Storage "${action}" events are neither created nor deleted`,
-    );
-  }
-  return object;
-}
