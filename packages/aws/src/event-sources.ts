@@ -88,6 +88,10 @@ function throwFirstFailure(kind: Kind, result: BatchResult): void {
   throw first.error || new SkyportError('HANDLER_FAILED', `the ${kind} function failed with ${String(first.error)}`);
 }
 
+/** The warning written for a storage notification of a type a storage function takes no event for. */
+const IGNORED_STORAGE_EVENT =
+  'a storage event that is neither a creation nor a deletion was acknowledged without running the handler';
+
 /**
  * The runner of a non-HTTP function: maps the event with its source's mapper, runs core
  * (`runBatch`, `runEvent`) and answers `batchItemFailures` where Lambda reads them.
@@ -110,8 +114,11 @@ export function eventRunner(fn: SkyportFunction, settings: EventSourceSettings):
     lambda: LambdaContext,
     reportable: boolean,
   ) => {
-    const items = guard(kind, source, () => mapRecords(event, kind, source, mapper));
+    const ignored: unknown[] = [];
+    const skip = source === 's3' ? (record: Obj) => ignored.push(record.eventName) : undefined;
+    const items = guard(kind, source, () => mapRecords(event, kind, source, mapper, skip));
     const ctx = settings.context(lambda);
+    for (const eventType of ignored) ctx.log.warn({ eventType }, IGNORED_STORAGE_EVENT);
     let result: BatchResult;
     try {
       result = await runBatch(safe, items as BatchItem<never>[], ctx);
@@ -123,10 +130,20 @@ export function eventRunner(fn: SkyportFunction, settings: EventSourceSettings):
     return reportable ? batchResponse(result) : undefined;
   };
 
-  /** Runs one event; a mapper that gives `undefined` (an S3 event of another type) skips it. */
-  const single = async (lambda: LambdaContext, event: () => unknown, source: AwsSource) => {
+  /**
+   * Runs one event; a mapper that gives `undefined` (an S3 event of another type) skips it, with
+   * a warning naming `storageType` when that is the storage event skipped.
+   */
+  const single = async (lambda: LambdaContext, event: () => unknown, source: AwsSource, storageType?: unknown) => {
     const portable = guard(kind, source, event);
-    if (portable === undefined) return undefined;
+    if (portable === undefined) {
+      if (storageType !== undefined) {
+        const ctx = settings.context(lambda);
+        ctx.log.warn({ eventType: storageType }, IGNORED_STORAGE_EVENT);
+        endContext(ctx);
+      }
+      return undefined;
+    }
     await runEvent(fn, portable as never, settings.context(lambda));
     return undefined;
   };
@@ -154,7 +171,7 @@ export function eventRunner(fn: SkyportFunction, settings: EventSourceSettings):
       case 's3':
         return batch(e, source, s3Records, lambda, false);
       case 's3-eventbridge':
-        if (kind === 'storage') return single(lambda, () => s3FromEventBridge(e), source);
+        if (kind === 'storage') return single(lambda, () => s3FromEventBridge(e), source, e['detail-type']);
         return single(lambda, () => cloudEventFromEventBridge(e), source);
       case 'scheduled':
         if (kind === 'schedule')

@@ -53,7 +53,13 @@ export interface RecordMapper<E> {
  * @example
  * const items = mapRecords(event, 'queue', 'sqs', { id: (r) => str(r.messageId), map: toMessage });
  */
-export function mapRecords<E>(event: Obj, kind: Kind, shape: string, mapper: RecordMapper<E>): BatchItem<E>[] {
+export function mapRecords<E>(
+  event: Obj,
+  kind: Kind,
+  shape: string,
+  mapper: RecordMapper<E>,
+  skipped?: (record: Obj) => void,
+): BatchItem<E>[] {
   const records = Array.isArray(event.Records) ? event.Records : [];
   const items: BatchItem<E>[] = [];
   for (let i = 0; i < records.length; i++) {
@@ -76,7 +82,10 @@ export function mapRecords<E>(event: Obj, kind: Kind, shape: string, mapper: Rec
         reason ?? awsError('INVALID_EVENT', `record ${id} of a ${shape} event is malformed`, kind, shape, error),
       );
     }
-    if (mapped === undefined) continue;
+    if (mapped === undefined) {
+      skipped?.(record);
+      continue;
+    }
     const groupId = mapper.group?.(record);
     const trace = mapper.trace?.(record);
     for (const event of Array.isArray(mapped) ? (mapped as readonly E[]) : [mapped as E]) {

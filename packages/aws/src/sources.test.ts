@@ -15,6 +15,7 @@ import {
   stream,
 } from '@skyport/core';
 import { tracing } from '@skyport/core/tracing';
+import { collectLogs } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as aws from '../../testing/src/raw/aws.js';
@@ -560,6 +561,25 @@ describe('S3', () => {
     expect(seen[0]?.time.toISOString()).toBe('2023-03-08T17:50:14.000Z');
   });
 
+  it('skips direct notifications of other types in a batch, with one warning each naming the type', async () => {
+    const stored: StorageEvent[] = [];
+    const store = storage({ bucket: 'b' }).handle((obj) => {
+      stored.push(obj);
+    });
+    const event = aws.s3();
+    const created = event.Records[0] as unknown as Record<string, unknown>;
+    const logs = collectLogs();
+    try {
+      await invokeLambda(store, { Records: [created, { ...created, eventName: 'ObjectRestore:Completed' }] });
+    } finally {
+      logs.restore();
+    }
+    expect(stored.map((obj) => obj.type)).toEqual(['created']);
+    expect(logs.find('acknowledged without running the handler').map((line) => [line.level, line.eventType])).toEqual([
+      ['warn', 'ObjectRestore:Completed'],
+    ]);
+  });
+
   it('skips the other S3 events EventBridge delivers, as direct notifications of other types are', async () => {
     const stored: StorageEvent[] = [];
     const store = storage({ bucket: 'b' }).handle((obj) => {
@@ -574,13 +594,24 @@ describe('S3', () => {
       (detailType) => ({ ...created, 'detail-type': detailType }),
     );
 
-    for (const event of others) {
-      expect(detectAwsEvent(event)).toBe('s3-eventbridge');
-      await expect(invokeLambda(store, event)).resolves.toBeUndefined();
-      await invokeLambda(all, event);
+    const logs = collectLogs();
+    try {
+      for (const event of others) {
+        expect(detectAwsEvent(event)).toBe('s3-eventbridge');
+        await expect(invokeLambda(store, event)).resolves.toBeUndefined();
+        await invokeLambda(all, event);
+      }
+    } finally {
+      logs.restore();
     }
 
     expect(stored).toEqual([]);
+    // One warning per skipped event, naming its type, as on Azure and GCP; none for `events`.
+    expect(logs.find('acknowledged without running the handler').map((line) => [line.level, line.eventType])).toEqual([
+      ['warn', 'Object Restore Completed'],
+      ['warn', 'Object Tags Added'],
+      ['warn', 'Object Storage Class Changed'],
+    ]);
     expect(seen.map((event) => event.type)).toEqual([
       'Object Restore Completed',
       'Object Tags Added',
