@@ -137,7 +137,7 @@ describe('the orders example GCP package', () => {
     expect(pkg.scripts.start).toBe('functions-framework --target=api');
     expect(pkg.scripts.build).toContain('--external:@google-cloud/functions-framework');
     expect(pkg.scripts.build).toContain(
-      '--banner:js="import { createRequire } from \'node:module\'; const require = createRequire(import.meta.url);"',
+      '--banner:js="import * as __skyportNodeModule from \'node:module\'; const require = __skyportNodeModule.createRequire(import.meta.url);"',
     );
     expect(pkg.scripts.build).toContain('--outfile=dist/index.js');
     expect(pkg.scripts['gcp-build']).toBe('');

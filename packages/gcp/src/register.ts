@@ -3,7 +3,9 @@
  * `functions-framework --target=<name>` (and Cloud Run functions) serve them. The framework is
  * loaded on the first call, not at import time, and can be injected.
  */
-import { createRequire } from 'node:module';
+// Not bound as `createRequire`: an ESM bundle's `--banner:js` often declares that name (and
+// `require`) at the top of the file, and a second declaration would stop the bundle from loading.
+import { createRequire as requireFrom } from 'node:module';
 import { SkyportError } from '@skyport/core';
 import { settingsOf } from './context.js';
 import { toGcp } from './handler.js';
@@ -13,7 +15,7 @@ const validName = /^[A-Za-z](?:[-_A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
 
 function loadFunctionsFramework(): FunctionsFramework {
   try {
-    return createRequire(import.meta.url)('@google-cloud/functions-framework') as FunctionsFramework;
+    return requireFrom(import.meta.url)('@google-cloud/functions-framework') as FunctionsFramework;
   } catch (error) {
     throw new SkyportError(
       'INVALID_DEFINITION',

@@ -1,5 +1,7 @@
 /** `startTelemetry()`: configures and starts the OpenTelemetry Node SDK. */
-import { createRequire } from 'node:module';
+// Not bound as `createRequire`: an ESM bundle's `--banner:js` often declares that name (and
+// `require`) at the top of the file, and a second declaration would stop the bundle from loading.
+import { createRequire as requireFrom } from 'node:module';
 import type { NodeSDK, NodeSDKConfiguration, metrics as SdkMetrics } from '@opentelemetry/sdk-node';
 
 type SdkModule = typeof import('@opentelemetry/sdk-node');
@@ -127,8 +129,8 @@ function positiveFromEnv({ core }: SdkModule, name: string): number | undefined 
  * so it is found under any package manager.
  */
 function requireNextToSdk<T>(name: string): T {
-  const sdkEntry = createRequire(import.meta.url).resolve('@opentelemetry/sdk-node');
-  return createRequire(sdkEntry)(name) as T;
+  const sdkEntry = requireFrom(import.meta.url).resolve('@opentelemetry/sdk-node');
+  return requireFrom(sdkEntry)(name) as T;
 }
 
 /**
