@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -64,7 +65,10 @@ async function freePort(): Promise<number> {
 describe('the build script of examples/orders/gcp', () => {
   it('gives a dist/index.js the Functions Framework serves (npm start)', async () => {
     // Prepare
-    build(pkg.main);
+    const file = build(pkg.main);
+    // Everything but the Functions Framework (loaded by register()) is in the bundle.
+    const imported = [...readFileSync(file, 'utf8').matchAll(/\bfrom\s*["']([^"']+)["']/g)].map((m) => m[1] ?? '');
+    expect(imported.filter((name) => !isBuiltin(name))).toEqual([]);
     const port = await freePort();
     const framework = join(root, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
     const child: ChildProcess = spawn(
