@@ -21,6 +21,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -225,6 +226,63 @@ describe('the published packages', () => {
         (d) => `${relative(project, d.file?.fileName ?? '')}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
       ),
     ).toEqual([]);
+  }, 180_000);
+
+  it('emits declarations naming the context middleware add in a consumer with isolated installs', () => {
+    // Prepare: a project outside the repository, installed as pnpm does (a package reaches only
+    // its own dependencies), whose exports' types include tracing()'s OpenTelemetry span.
+    const app = mkdtempSync(join(tmpdir(), 'skyport-linked-'));
+    try {
+      const core = packed.find((p) => p.name === '@skyport/core')?.filename as string;
+      const dependencies = { '@skyport/core': `file:${join(project, 'tarballs', core)}` };
+      writeFileSync(
+        join(app, 'package.json'),
+        JSON.stringify({ name: 'linked', private: true, type: 'module', dependencies }),
+      );
+      execFileSync(
+        'npm',
+        ['install', '--install-strategy=linked', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'],
+        { cwd: app, stdio: 'pipe' },
+      );
+      const file = join(app, 'functions.ts');
+      writeFileSync(
+        file,
+        `
+        import { http } from '@skyport/core';
+        import { jwtAuth, requireScopes } from '@skyport/core/auth';
+        import { logger } from '@skyport/core/logger';
+        import { tracing } from '@skyport/core/tracing';
+        export const traced = http({ method: 'GET', path: '/orders/:id' }).use(tracing()).use(logger());
+        export const order = traced.handle((req, ctx) => ({ id: req.params.id, traceId: ctx.traceId }));
+        export const admin = http().use(jwtAuth({ secret: 'a-secret-of-at-least-32-characters!' })).handle(() => 1).use(requireScopes('admin'));
+        `,
+      );
+      const emitted = new Map<string, string>();
+      const program = ts.createProgram([file], {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        strict: true,
+        declaration: true,
+        emitDeclarationOnly: true,
+        outDir: join(app, 'out'),
+        skipLibCheck: true,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules/@types')],
+      });
+
+      // Act
+      const diagnostics = ts.getPreEmitDiagnostics(program);
+      program.emit(undefined, (name, text) => emitted.set(name, text));
+
+      // Assert: no TS2742 ("cannot be named without a reference to .store/@opentelemetry/api")
+      expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '))).toEqual([]);
+      const declarations = emitted.get(join(app, 'out/functions.d.ts'));
+      expect(declarations).toContain('import("@skyport/core/tracing").Span');
+      expect(declarations).not.toContain('.store');
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
   }, 180_000);
 
   it('runs: the consumer imports every entry point and answers through toLambda and invoke()', () => {
