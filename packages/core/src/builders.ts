@@ -46,9 +46,10 @@ export type NeedsContext<TCtx, TNeeds> = [keyof TNeeds] extends [never]
 
 /**
  * Builds one function: add middleware with `.use()`, finish with `.handle()`.
- * `TCtx` grows by what each middleware adds.
+ * `TCtx` grows by what each middleware adds; `TAdded` is that part alone, which the finished
+ * function keeps (`SkyportFunction<K, TAdded>`) for the middleware added to it later.
  */
-export interface FunctionBuilder<K extends Kind, TEvent, TCtx, TResult> {
+export interface FunctionBuilder<K extends Kind, TEvent, TCtx, TResult, TAdded extends object = {}> {
   /**
    * Wraps the handler in a middleware (outermost first, in call order). The context type gains
    * what the middleware adds; a middleware for other kinds of function does not compile.
@@ -58,14 +59,16 @@ export interface FunctionBuilder<K extends Kind, TEvent, TCtx, TResult> {
    */
   use<MK extends Kind, TAdd extends object, TNeeds extends object>(
     mw: Middleware<MK, TAdd, TNeeds> & AcceptsKind<K> & NeedsContext<TCtx, TNeeds>,
-  ): FunctionBuilder<K, TEvent, Simplify<Overwrite<TCtx, TAdd>>, TResult>;
+  ): FunctionBuilder<K, TEvent, Simplify<Overwrite<TCtx, TAdd>>, TResult, Simplify<Overwrite<TAdded, TAdd>>>;
   /**
-   * Sets the handler and returns the finished function.
+   * Sets the handler and returns the finished function. The function keeps what the middleware
+   * added to the context, so a middleware added to it later with `.use()` that needs it compiles
+   * (`requireScopes()` after a `jwtAuth()` added when it was built).
    *
    * @example
    * export const hello = http({ method: 'GET', path: '/hello' }).handle(() => ({ hello: 'world' }));
    */
-  handle(handler: Handler<TEvent, TCtx, TResult>): SkyportFunction<K>;
+  handle(handler: Handler<TEvent, TCtx, TResult>): SkyportFunction<K, TAdded>;
 }
 
 class Builder<K extends Kind> {

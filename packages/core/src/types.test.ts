@@ -2,6 +2,8 @@ import { type } from 'arktype';
 import * as v from 'valibot';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
+import { jwtAuth, requireScopes } from './auth/index.js';
+import type { AuthContext } from './auth/types.js';
 import { changes, events, type FunctionBuilder, http, queue, schedule, storage, stream } from './builders.js';
 import { SkyportError } from './errors.js';
 import { cors } from './middleware/cors.js';
@@ -257,6 +259,43 @@ describe('type inference', () => {
       // @ts-expect-error: and the kind is still checked
       tenanted.use(needsAuth),
     ).toThrow(SkyportError);
+  });
+
+  it("keeps what the builder's middleware added on the finished function, for the middleware added to it later", () => {
+    // Prepare
+    const api = http({ method: 'GET', path: '/me' })
+      .use(auth)
+      .handle((_req, ctx) => ctx.auth.subject);
+    const scoped = http({ method: 'GET', path: '/admin' })
+      .use(jwtAuth({ secret: 'a-secret-of-at-least-32-characters!' }))
+      .handle((_req, ctx) => ctx.auth.scopes)
+      .use(requireScopes('admin'));
+
+    // Act
+    const admin = api.use(needsAuth).use(tenant);
+    const tenanted = queue({ name: 'q' })
+      .use(tenant)
+      .handle(() => undefined);
+
+    // Assert
+    expectTypeOf(api).toEqualTypeOf<SkyportFunction<'http', { auth: Principal }>>();
+    expectTypeOf(admin).toEqualTypeOf<SkyportFunction<'http', { auth: Principal; admin: boolean; tenant: string }>>();
+    expectTypeOf(scoped).toEqualTypeOf<SkyportFunction<'http', AuthContext>>();
+    expectTypeOf(tenanted).toEqualTypeOf<SkyportFunction<'queue', { tenant: string }>>();
+    expectTypeOf(
+      http()
+        .use(cors())
+        .handle(() => 1),
+    ).toEqualTypeOf<SkyportFunction<'http'>>();
+    expectTypeOf(api).toExtend<AnyFunction>();
+    expectTypeOf(api).toExtend<SkyportFunction>();
+    expect(admin.middleware.map((mw) => mw.name)).toEqual(['auth', 'admin', 'tenant']);
+    expect(scoped.middleware).toHaveLength(2);
+    const unauthenticated = http()
+      .use(tenant)
+      .handle(() => 1);
+    // @ts-expect-error: needsAuth needs ctx.auth, which no middleware of this function adds
+    unauthenticated.use(needsAuth);
   });
 
   it('types what next() resolves to by kind', () => {
