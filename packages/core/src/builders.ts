@@ -149,16 +149,32 @@ function shown(value: unknown): string {
   return value === null ? 'null' : typeof value;
 }
 
-/** A schema whose input has the parameters of path `P` (any schema when `P` is only `string`). */
-type PathParamsSchema<P extends string> = string extends P
+/**
+ * A schema whose input has the parameters of path `P` (any schema when `P` is only `string`):
+ * what `http()` takes as `params` when the schema's type is a type parameter of your own.
+ *
+ * @example
+ * const ok: PathParamsSchema<'/items/:id'> = z.object({ id: z.string() });
+ */
+export type PathParamsSchema<P extends string> = string extends P
   ? StandardSchemaV1 | undefined
   : StandardSchemaV1<{ readonly [K in keyof PathParams<P>]: unknown }, unknown> | undefined;
 
 /** A schema option: any Standard Schema, or none. */
 type Schema = StandardSchemaV1 | undefined;
 
-/** What `http()` takes: its options, with the path, and the params schema checked as `TParamsOption` says. */
-type HttpDefinition<
+/**
+ * What `http()` takes: its options (`HttpOptions`), with the literal path, and the params schema
+ * checked as `TParamsOption` says (against the parameters of the path). Name it to type a value
+ * passed on to `http()`, or a helper that builds one.
+ *
+ * @example
+ * const definition: HttpDefinition<undefined, undefined, undefined, undefined, undefined, '/health', undefined> = {
+ *   method: 'GET',
+ *   path: '/health',
+ * };
+ */
+export type HttpDefinition<
   TBody extends Schema,
   TQuery extends Schema,
   TParams extends Schema,
@@ -172,8 +188,15 @@ type HttpDefinition<
   readonly headers?: HeadersSchemaFor<THeaders>;
 };
 
-/** What `http()` returns for its schemas and path. */
-type HttpBuilder<TBody, TQuery, TParams, THeaders, TResponse, TPath extends string> = FunctionBuilder<
+/**
+ * What `http()` returns for its schemas and path: a `FunctionBuilder` of http functions whose
+ * request is typed by the schemas (`req.body`, `req.query`, `req.params`, `req.headers`) and the
+ * path, and whose handler's result by the response schema.
+ *
+ * @example
+ * const health: HttpBuilder<undefined, undefined, undefined, undefined, undefined, '/health'> = http({ path: '/health' });
+ */
+export type HttpBuilder<TBody, TQuery, TParams, THeaders, TResponse, TPath extends string> = FunctionBuilder<
   'http',
   TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath>,
   Context,
