@@ -87,6 +87,17 @@ export type InvokeHttpInput = (HttpRequestInit | HttpRequestOptions) & {
   readonly source?: never;
 };
 
+/**
+ * Refuses a function of one kind where a function of any kind is expected: `unknown` when `K`
+ * is more than one kind, so that the overload for functions of any kind does not take input of
+ * another kind for a function whose kind is known.
+ */
+type OfAnyKind<K extends Kind, All extends Kind = K> = K extends unknown
+  ? [All] extends [K]
+    ? { readonly 'a function of one kind takes its own kind of input': K }
+    : unknown
+  : never;
+
 function isInit(request: HttpRequestInit | HttpRequestOptions): request is HttpRequestInit {
   const body = request.body;
   const plainBody = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
@@ -238,8 +249,26 @@ export function invoke<K extends Exclude<Kind, 'http'>>(
   event: EventOf<K> | readonly EventOf<K>[],
   options?: InvokeOptions,
 ): Promise<InvokeBatchResult>;
+/**
+ * `invoke()` for a function whose kind is not known where it is called (a `SkyportFunction`
+ * without a type argument, an `AnyFunction`, one of a record of functions): it takes the input
+ * of any kind and resolves to either result; narrow by `fn.kind` for the result of one kind. The
+ * input is checked against the function's kind when it runs, as with the other overloads. A
+ * function of one kind takes only its own kind's input.
+ *
+ * @example
+ * for (const fn of Object.values(functions) as SkyportFunction[]) {
+ *   const out = await invoke(fn, fn.kind === 'http' ? { method: 'GET', path: '/' } : message({ body: {} }));
+ *   expect('status' in out ? out.status : out.ok).toBeTruthy();
+ * }
+ */
+export function invoke<F extends SkyportFunction>(
+  fn: F & OfAnyKind<F['kind']>,
+  input: InvokeHttpInput | EventOf<Kind> | readonly EventOf<Kind>[],
+  options?: InvokeOptions,
+): Promise<InvokeHttpResult | InvokeBatchResult>;
 export async function invoke(
-  fn: SkyportFunction<'http'> | SkyportFunction<Exclude<Kind, 'http'>>,
+  fn: SkyportFunction,
   input: unknown,
   options: InvokeOptions = {},
 ): Promise<InvokeHttpResult | InvokeBatchResult> {
