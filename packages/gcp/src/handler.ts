@@ -11,6 +11,7 @@ import {
   endContext,
   type HttpResponse,
   InternalServerError,
+  type Kind,
   MethodNotAllowed,
   problemResponse,
   respond,
@@ -212,6 +213,16 @@ function cloudEventHandler(fn: SkyportFunction, settings: GcpSettings): GcpCloud
 }
 
 /**
+ * `unknown` when `K` is more than one kind; for a function of one kind, a type it cannot have,
+ * so that the overload for functions of any kind does not take options meant for another kind.
+ */
+type OfAnyKind<K extends Kind, All extends Kind = K> = K extends unknown
+  ? [All] extends [K]
+    ? { readonly 'a function of one kind takes the options of its kind': K }
+    : unknown
+  : never;
+
+/**
  * The raw Functions Framework handler of a portable function.
  *
  * - http functions: `(req, res)` for `functions.http`, built from `req.rawBody`.
@@ -238,6 +249,20 @@ export function toGcp(
   options: GcpOptions & { readonly signature: 'cloudevent' },
 ): GcpCloudEventHandler;
 export function toGcp(fn: AnyEventFunction, options?: GcpOptions): GcpHttpHandler | GcpCloudEventHandler;
+/**
+ * `toGcp()` for a function whose kind is not known where it is called (a `SkyportFunction`
+ * without a type argument, an `AnySkyportFunction`, one of a record of functions): either
+ * handler, by its kind and `signature`. An http function given `signature: 'cloudevent'` is
+ * refused when called, as the other overloads refuse it when compiled.
+ *
+ * @example
+ * const all: Record<string, SkyportFunction> = { api, fulfilOrder };
+ * const handlers = Object.entries(all).map(([name, fn]) => ({ name, kind: fn.kind, handler: toGcp(fn, { name }) }));
+ */
+export function toGcp<F extends SkyportFunction>(
+  fn: F & OfAnyKind<F['kind']>,
+  options?: GcpOptions,
+): GcpHttpHandler | GcpCloudEventHandler;
 export function toGcp(fn: AnySkyportFunction, options: GcpOptions = {}): GcpHttpHandler | GcpCloudEventHandler {
   if (typeof fn !== 'object' || fn === null || typeof fn.dispatch !== 'function' || typeof fn.kind !== 'string') {
     throw new SkyportError(
