@@ -6,6 +6,16 @@
 import { decodeBase64, encodeBase64, SkyportError, setOwn } from '@skyport/core';
 import { type Obj, obj } from './util.js';
 
+/**
+ * A DynamoDB AttributeValue as JSON, one key naming its type (`{ S: 'a' }`, `{ N: '1' }`,
+ * `{ L: [...] }`, `{ M: { ... } }`, `{ NULL: true }`): what `marshallValue()` returns, and the
+ * values of the map `marshall()` returns.
+ *
+ * @example
+ * const item: Record<string, AttributeValue> = marshall({ id: 'o-1', total: 12 });
+ */
+export type AttributeValue = Obj;
+
 /** A number as DynamoDB writes one: decimal, with an optional exponent (`Number()` also reads hex, `0b`, spaces). */
 const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -104,7 +114,7 @@ export function unmarshall(item: unknown): Record<string, unknown> {
  * @example
  * marshallValue([1, 'a']); // { L: [{ N: '1' }, { S: 'a' }] }
  */
-export function marshallValue(value: unknown): Obj {
+export function marshallValue(value: unknown): AttributeValue {
   if (value === null || value === undefined) return { NULL: true };
   if (typeof value === 'string') return { S: value };
   if (typeof value === 'number' || typeof value === 'bigint') return { N: String(value) };
@@ -122,8 +132,8 @@ export function marshallValue(value: unknown): Obj {
  * @example
  * marshall({ id: 'o-1' }); // { id: { S: 'o-1' } }
  */
-export function marshall(item: Readonly<Record<string, unknown>>): Record<string, Obj> {
-  const out: Record<string, Obj> = {};
+export function marshall(item: Readonly<Record<string, unknown>>): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
   for (const key of Object.keys(item)) if (item[key] !== undefined) setOwn(out, key, marshallValue(item[key]));
   return out;
 }

@@ -4,6 +4,7 @@
  * DynamoDB Streams; `fromLambda(handler, { kind })` wraps an existing Lambda handler as a
  * portable function; `invokeLambda()` runs a function from a raw AWS event.
  */
+export type { AttributeValue } from './attribute-value.js';
 export { marshall, marshallValue, unmarshall, unmarshallValue } from './attribute-value.js';
 export type { LambdaContextInit } from './context.js';
 export { contextFor, createLambdaContext } from './context.js';
