@@ -3,5 +3,12 @@
  * loads `@opentelemetry/sdk-node` (a peer dependency) only when called, registers the tracer and
  * meter providers that `tracing()` reports to, and returns `flush()` / `shutdown()`.
  */
-export type { MetricsExporterOption, Telemetry, TelemetryOptions, TracesExporterOption } from './telemetry.js';
+export type {
+  MetricReader,
+  MetricsExporterOption,
+  SpanExporter,
+  Telemetry,
+  TelemetryOptions,
+  TracesExporterOption,
+} from './telemetry.js';
 export { startTelemetry } from './telemetry.js';

@@ -5,10 +5,30 @@ import { createRequire as requireFrom } from 'node:module';
 import type { NodeSDK, NodeSDKConfiguration, metrics as SdkMetrics } from '@opentelemetry/sdk-node';
 
 type SdkModule = typeof import('@opentelemetry/sdk-node');
-type SpanExporter = NodeSDKConfiguration['traceExporter'];
 type SpanProcessor = NonNullable<NodeSDKConfiguration['spanProcessors']>[number];
-type MetricReader = NonNullable<NodeSDKConfiguration['metricReaders']>[number];
 type ResourceDetector = NodeSDKConfiguration['resourceDetectors'][number];
+
+/**
+ * A span exporter of the OpenTelemetry SDK (`@opentelemetry/sdk-trace-base`'s `SpanExporter`, as
+ * `@opentelemetry/sdk-node` takes it): what `exporter` takes besides `otlp`, `console` and `none`.
+ *
+ * @example
+ * import { tracing } from '@opentelemetry/sdk-node';
+ * const exporter: SpanExporter = new tracing.InMemorySpanExporter();
+ * await startTelemetry({ serviceName: 'orders', exporter });
+ */
+export type SpanExporter = NodeSDKConfiguration['traceExporter'];
+
+/**
+ * A metric reader of the OpenTelemetry SDK (`@opentelemetry/sdk-metrics`' `MetricReader`, as
+ * `@opentelemetry/sdk-node` takes it): what `metrics` takes besides `otlp`, `console` and `none`.
+ *
+ * @example
+ * import { metrics } from '@opentelemetry/sdk-node';
+ * const reader: MetricReader = new metrics.PeriodicExportingMetricReader({ exporter: new metrics.ConsoleMetricExporter() });
+ * await startTelemetry({ serviceName: 'orders', metrics: reader });
+ */
+export type MetricReader = NonNullable<NodeSDKConfiguration['metricReaders']>[number];
 
 /**
  * Where spans go: `otlp` (the OTLP exporter the standard `OTEL_EXPORTER_OTLP_*` variables
