@@ -89,3 +89,27 @@ describe('a response schema and a web body returned alone', () => {
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
   });
 });
+
+describe('headers and cookies of an explicit response under a response schema', () => {
+  it('takes a web Headers, a Map, and one cookie alone, as run time reads them', async () => {
+    const Out = z.object({ id: z.string() });
+    const web = http({ response: Out }).handle(() => ({
+      status: 201,
+      headers: new Headers({ location: '/orders/1' }),
+      cookies: 'sid=x; HttpOnly',
+      body: { id: '1' },
+    }));
+    const map = http({ response: Out }).handle(() => ({
+      status: 200,
+      headers: new Map([['x-count', 5]]),
+      cookies: { name: 'sid', value: 'y' },
+      body: { id: '2' },
+    }));
+    // @ts-expect-error: a header value is text, a number or a list of text
+    http({ response: Out }).handle(() => ({ status: 200, headers: new Map([['x', { a: 1 }]]), body: { id: '3' } }));
+
+    const [a, b] = [await call(web), await call(map)];
+    expect([a.status, a.headers.location, a.cookies]).toEqual([201, '/orders/1', ['sid=x; HttpOnly']]);
+    expect([b.status, b.headers['x-count'], b.cookies]).toEqual([200, '5', ['sid=y']]);
+  });
+});

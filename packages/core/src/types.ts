@@ -283,9 +283,13 @@ export type HeaderValue = string | number | readonly string[];
 /** An explicit HTTP response a handler may return. */
 export interface HttpResponseInit<TBody = unknown> {
   status: number;
-  headers?: Readonly<Record<string, HeaderValue | undefined>> | undefined;
-  /** `Set-Cookie` values, as strings or cookie objects. */
-  cookies?: readonly (string | Cookie)[] | undefined;
+  /**
+   * Header values by name (any case), or a web `Headers` or a `Map` of them, as code written for
+   * `fetch` builds them. A `set-cookie` header is sent as cookies.
+   */
+  headers?: Readonly<Record<string, HeaderValue | undefined>> | Headers | ReadonlyMap<string, HeaderValue> | undefined;
+  /** `Set-Cookie` values, as strings or cookie objects: a list, or one alone. */
+  cookies?: readonly (string | Cookie)[] | string | Cookie | undefined;
   /**
    * An object (JSON), a string, bytes, a web body (`Response`, `ReadableStream`, `Blob`,
    * `FormData`, `URLSearchParams`) or an async iterable of strings or bytes (an async generator,

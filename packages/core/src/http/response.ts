@@ -273,7 +273,7 @@ function headerRecord(input: object): Readonly<Record<string, HeaderValue | unde
 function headersOf(given: HttpResponseInit['headers'], cookies: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   if (!given) return headers;
-  const input = headerRecord(given) ?? given;
+  const input = headerRecord(given) ?? (given as Readonly<Record<string, HeaderValue | undefined>>);
   for (const key of Object.keys(input)) {
     const value: HeaderValue | undefined = input[key];
     if (value === undefined) continue;
