@@ -604,6 +604,28 @@ describe('serve()', () => {
     ]);
   });
 
+  it('gives req.ip of an IPv4 client of a dual-stack server as IPv4, as the clouds do', async () => {
+    // Prepare
+    const ip = http({ method: 'GET', path: '/ip' }).handle((req) => ({ status: 200, body: { ip: req.ip } }));
+    const proxied = http({ method: 'GET', path: '/proxied' }).handle((req) => ({ status: 200, body: { ip: req.ip } }));
+    const server = await start({ ip }, { host: '::' });
+    const behindProxy = await start({ proxied }, { host: '::', trustProxy: 1 });
+
+    // Act
+    const direct = await (await fetch(`http://127.0.0.1:${server.port}/ip`)).json();
+    const viaIPv6 = await (await fetch(`http://[::1]:${server.port}/ip`)).json();
+    const forwarded = await (
+      await fetch(`http://127.0.0.1:${behindProxy.port}/proxied`, {
+        headers: { 'x-forwarded-for': '::ffff:203.0.113.9' },
+      })
+    ).json();
+
+    // Assert
+    expect(direct).toEqual({ ip: '127.0.0.1' });
+    expect(viaIPv6).toEqual({ ip: '::1' });
+    expect(forwarded).toEqual({ ip: '203.0.113.9' });
+  });
+
   it('answers Expect: 100-continue with 413 at once for a body over the limit, and with 100 for one within it', async () => {
     // Prepare
     const server = await start({ echo }, { bodyLimit: 1000 });
@@ -891,6 +913,7 @@ describe('serve()', () => {
   });
 
   it('builds req.url from X-Forwarded-Proto and Host only when they are a scheme and a host', async () => {
+    // (A Host that is not `host[:port]` by its grammar, `a b`, is refused with 400 before this.)
     // Prepare
     const web = http({ method: 'GET', path: '/w' }).handle((req) => `${req.url} ${req.toWebRequest().url}`);
     const server = await start({ web });
@@ -905,8 +928,6 @@ describe('serve()', () => {
       await get('Host: app.example\r\nX-Forwarded-Proto: a b\r\n'),
       await get('Host: app.example\r\nX-Forwarded-Proto: javascript\r\n'),
       await get('Host: app.example:8443\r\nX-Forwarded-Proto: HTTPS, http\r\n'),
-      await get('Host: a b\r\n'),
-      await get('Host: user@evil.example\r\n'),
       await get('Host: 999.1.1.1\r\n'),
       await get('Host: app.example:99999\r\n'),
       await get('Host: [::1]:8080\r\n'),
@@ -918,8 +939,6 @@ describe('serve()', () => {
       'HTTP/1.1 200 OK http://app.example/w?x=1 http://app.example/w?x=1',
       'HTTP/1.1 200 OK http://app.example/w?x=1 http://app.example/w?x=1',
       'HTTP/1.1 200 OK https://app.example:8443/w?x=1 https://app.example:8443/w?x=1',
-      `HTTP/1.1 200 OK http://${local}/w?x=1 http://${local}/w?x=1`,
-      `HTTP/1.1 200 OK http://${local}/w?x=1 http://${local}/w?x=1`,
       `HTTP/1.1 200 OK http://${local}/w?x=1 http://${local}/w?x=1`,
       `HTTP/1.1 200 OK http://${local}/w?x=1 http://${local}/w?x=1`,
       'HTTP/1.1 200 OK http://[::1]:8080/w?x=1 http://[::1]:8080/w?x=1',

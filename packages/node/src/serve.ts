@@ -4,7 +4,8 @@
  * other function takes a POST of its portable event (or a batch, or a raw AWS/GCP event) at
  * `/_skyport/<name>`, a route that is on unless `eventRoutes: false` and is not authenticated.
  * The request body limit is enforced while the body streams in, slow clients are cut off by the
- * request and headers timeouts, and `close()` drains in-flight requests before the server stops.
+ * request and headers timeouts, and `close()` drains in-flight requests before the server stops:
+ * an answer counts until it is all written, and connections that carry none are closed at once.
  * An `http({ stream: true })` function's content produced over time is sent as it comes.
  */
 import { isUtf8 } from 'node:buffer';
@@ -17,7 +18,7 @@ import {
   type ServerOptions,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import {
   abortContext,
   BadRequest,
@@ -47,7 +48,7 @@ import { batchJson, errorToJson } from './failures.js';
 import { AdapterUnavailableError, detectRaw, eventCodes, loadInvoker, rawStatus } from './raw.js';
 import { type RouteMatch, type RouteTable, routeTable } from './routes.js';
 import type { AnyFunction, FunctionMap, NamedFunction, RouteInfo, ServeHandle, ServeOptions } from './types.js';
-import { absoluteTarget, requestOrigin } from './url.js';
+import { absoluteTarget, isHostField, requestOrigin, unmapIPv4 } from './url.js';
 
 const EVENT_PREFIX = '/_skyport/';
 
@@ -63,6 +64,52 @@ const WIND_UP_MS = 1000;
  */
 const DEFAULT_SHUTDOWN_MS = 8_000;
 const kinds: ReadonlySet<string> = new Set(['http', 'queue', 'stream', 'storage', 'schedule', 'changes', 'events']);
+
+/**
+ * What `serve()` keeps of one client connection, made once on `connection` (not per request).
+ * A request is in flight from its arrival until its handler is done and its answer is all
+ * written (the response's `close`), or its connection is gone: node takes an answer for done
+ * once `end()` is called, with most of a large body still buffered for a slow client.
+ */
+class Connection {
+  readonly socket: Socket;
+  /** Requests whose handler is not done and whose answer is not all written. */
+  running = 0;
+  /** Requests whose handler is done and whose answer is still being written. */
+  writing = 0;
+  /** An answer on it closes it: requests that follow are not run (RFC 9112 §9.6). */
+  last = false;
+  /** Closed: its requests' answers are over. */
+  gone = false;
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+  }
+
+  /** Whether no answer is pending on it: closing it loses nothing. */
+  get idle(): boolean {
+    return this.running + this.writing === 0;
+  }
+}
+
+const kConnection = Symbol('skyport.connection');
+const kHandled = Symbol('skyport.handled');
+const kContext = Symbol('skyport.context');
+
+/** A socket `serve()` tracks. */
+interface TrackedSocket extends Socket {
+  [kConnection]?: Connection;
+}
+
+/** A response `serve()` tracks: whether its handler is done, and the http function's context. */
+interface TrackedResponse extends ServerResponse {
+  [kHandled]?: true;
+  [kContext]?: Context;
+}
+
+function connectionOf(res: ServerResponse): Connection | undefined {
+  return (res.req.socket as TrackedSocket | null)?.[kConnection];
+}
 
 /**
  * Whether a value is a Skyport function (what the builders and `router()` return).
@@ -220,6 +267,35 @@ function textual(req: IncomingMessage, bytes: Buffer): string | Uint8Array {
 
 const noRoute: RouteMatch = { status: 404 };
 
+/** The last `Host` found valid: most requests repeat it, and comparing is cheaper than checking. */
+let validHost = '';
+
+/**
+ * Why a request is refused before anything runs, where node's parser lets it through (RFC 9112):
+ * more than one `Host`, or one that is not a host (§3.2); an HTTP/1.0 request with
+ * `Transfer-Encoding`, whose framing a 1.0 hop on the way may not have known (§6.1).
+ */
+function refusal(req: IncomingMessage): HttpError | undefined {
+  // The raw list: `req.headers` keeps the first `Host` alone, and node builds it on first read.
+  const raw = req.rawHeaders;
+  let host: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) {
+      if (host !== undefined) return new BadRequest('the request has more than one Host header', { code: 'BAD_HOST' });
+      host = raw[i + 1] as string;
+    }
+  }
+  if (host !== undefined && host !== validHost) {
+    if (!isHostField(host)) return new BadRequest('the Host header is not a host and port', { code: 'BAD_HOST' });
+    validHost = host;
+  }
+  if (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) {
+    return new BadRequest('an HTTP/1.0 request cannot use Transfer-Encoding', { code: 'BAD_FRAMING' });
+  }
+  return undefined;
+}
+
 /**
  * What core needs to know about a node request. The URL is only built when a handler reads
  * `req.url`; node's `req.headers` already has lower-case names and one string per name except
@@ -270,14 +346,17 @@ class NodeRequestInit implements HttpRequestInit {
    * right (the leftmost when there are fewer).
    */
   get ip(): string | undefined {
-    const peer = this.raw.socket.remoteAddress;
+    const remote = this.raw.socket.remoteAddress;
+    // A dual-stack socket (the default, listening on every interface) reports IPv4 peers mapped.
+    const peer = remote === undefined ? undefined : unmapIPv4(remote);
     const forwarded = this.#trustProxy > 0 ? this.raw.headers['x-forwarded-for'] : undefined;
     if (typeof forwarded !== 'string') return peer;
     const entries = forwarded
       .split(',')
       .map((entry) => entry.trim())
       .filter((entry) => entry !== '');
-    return entries[entries.length - this.#trustProxy] ?? entries[0] ?? peer;
+    const entry = entries[entries.length - this.#trustProxy] ?? entries[0];
+    return entry === undefined ? peer : unmapIPv4(entry);
   }
 
   /** The target's own origin when it came in absolute form (RFC 9112 §3.2.2: it wins over `Host`). */
@@ -391,6 +470,8 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     const cookies = response.cookies;
     if (cookies.length > 0) headers['set-cookie'] = cookies;
     if (closing) headers.connection = 'close';
+    // Core keeps a `connection` header only when it says `close`.
+    if (headers.connection !== undefined) closesConnection(res);
     // A number, as node writes it: no string made here.
     if (body !== undefined)
       headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
@@ -405,20 +486,21 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
 
   // Problem details carry a request id as everywhere in Skyport: the context's once there is one,
   // else the client's `x-request-id` or a fresh id (error paths only: no cost to a normal request).
-  const fail = (res: ServerResponse, req: IncomingMessage, error: unknown, requestId?: string): void => {
+  const fail = (res: ServerResponse, req: IncomingMessage, error: unknown, requestId?: string, close = false): void => {
     const httpError = toHttpError(error);
     const id = requestId ?? header(req.headers['x-request-id']) ?? nextRequestId();
     const response = problemResponse(httpError, id);
     // A body refused for its size is not read any further: close the connection after answering.
-    if (httpError.status === 413) response.headers.connection = 'close';
+    if (close || httpError.status === 413) response.headers.connection = 'close';
     write(res, response);
   };
 
   /**
-   * Runs the http function for a request whose body (if any) has been read, and ends the request
-   * (`finished()`) exactly once, whatever happens. A function that answers synchronously (no
-   * asynchronous handler, schema or middleware on the way) is written in the same tick with no
-   * promise at all, as a bare `node:http` handler would; otherwise after one `then`.
+   * Runs the http function for a request whose body (if any) has been read, and ends the
+   * handler's part of the request (`finished()`) exactly once, whatever happens. A function that
+   * answers synchronously (no asynchronous handler, schema or middleware on the way) is written in
+   * the same tick with no promise at all, as a bare `node:http` handler would; otherwise after one
+   * `then`.
    */
   const dispatchHttp = (
     req: IncomingMessage,
@@ -452,7 +534,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
           decodeURIComponent(path);
         } catch {
           fail(res, req, new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' }));
-          finished();
+          finished(res);
           return;
         }
       }
@@ -478,18 +560,15 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
             // The path as sent: decoded, `/admin%2Fstats` would read as a route that is missing.
             fail(res, req, new NotFound(`no route for ${method} ${path}`));
           }
-          finished();
+          finished(res);
           return;
         }
         allow = route.status === 405 ? route.allow : undefined;
         route = forOptions;
       }
       ctx = contextFor(req, res, route.found.name, 'http');
-      // A client that leaves before the answer: work given `ctx.signal` can stop.
-      res.once('close', () => {
-        if (!res.writableFinished)
-          abortContext(ctx, new DOMException('the client closed the connection', 'AbortError'));
-      });
+      // A client that leaves before the answer: work given `ctx.signal` can stop (`responseClosed`).
+      (res as TrackedResponse)[kContext] = ctx;
       const init = new NodeRequestInit(
         req,
         method,
@@ -623,12 +702,74 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     void cancelled.finally(() => windups.delete(cancelled));
   };
 
-  function finished(): void {
-    inflight--;
+  /** Every connection open now. */
+  const connections = new Set<Connection>();
+
+  function track(socket: TrackedSocket): Connection {
+    const connection = new Connection(socket);
+    socket[kConnection] = connection;
+    connections.add(connection);
+    socket.once('close', () => {
+      connections.delete(connection);
+      connection.gone = true;
+      // Answers still being written are over; handlers still running end their requests later.
+      const written = connection.writing;
+      connection.running = 0;
+      connection.writing = 0;
+      if (written > 0) release(written);
+    });
+    return connection;
+  }
+
+  /** Ends requests in flight; once none is left while closing, every connection is closed. */
+  function release(count: number): void {
+    inflight -= count;
     if (closing && inflight === 0) {
-      setImmediate(() => server.closeIdleConnections());
+      // No answer is pending on any of them (those that never carried a request included).
+      for (const connection of connections) connection.socket.destroy();
       idle?.();
     }
+  }
+
+  /** Ends the handler's part of a request: it is over once its answer is written too. */
+  function finished(res: ServerResponse): void {
+    const connection = connectionOf(res);
+    if (connection !== undefined && !connection.gone && !res.closed) {
+      (res as TrackedResponse)[kHandled] = true;
+      connection.running--;
+      connection.writing++;
+    } else release(1);
+  }
+
+  /**
+   * A response's `close`: its answer is all written (node emits it after `finish`), or its
+   * connection is gone. Shared by every request, which is why the request's state is on `this`.
+   */
+  function responseClosed(this: TrackedResponse): void {
+    const ctx = this[kContext];
+    if (ctx !== undefined && !this.writableFinished) {
+      abortContext(ctx, new DOMException('the client closed the connection', 'AbortError'));
+    }
+    const connection = connectionOf(this);
+    // Gone: counted when the connection closed, or the handler, still running, ends the request.
+    if (connection === undefined || connection.gone) return;
+    if (this[kHandled] === true) {
+      connection.writing--;
+      release(1);
+    } else connection.running--;
+    // Closing: a connection is closed as soon as it has no answer left to write.
+    if (closing && connection.idle) connection.socket.destroy();
+  }
+
+  /** An answer that closes its connection: requests that follow it on the connection are not run. */
+  function closesConnection(res: ServerResponse): void {
+    const connection = connectionOf(res);
+    if (connection !== undefined) connection.last = true;
+  }
+
+  /** Closes the connections without an answer pending (node's own would cut one still being written). */
+  function closeIdle(): void {
+    for (const connection of connections) if (connection.idle) connection.socket.destroy();
   }
 
   /** Writes a function's response and ends the request (a streamed one once its stream ends). */
@@ -642,13 +783,13 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     } catch (error) {
       recover(req, res, error);
     } finally {
-      finished();
+      finished(res);
     }
   }
 
   /**
    * Writes the head of a streamed answer at once (no length: chunked on HTTP/1.1), then its
-   * content as it is produced. The request is in flight until the stream ends, the client leaves
+   * content as it is produced. The handler's part lasts until the stream ends, the client leaves
    * (the stream is cancelled, so its producer stops) or the stream fails: then the connection is
    * cut, so the client never takes the answer for complete, and the failure is logged. Neither
    * `timeoutMs` (which aborts `ctx.signal` near its deadline, streaming or not) nor the request
@@ -665,12 +806,13 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     const end = () => {
       if (ended) return;
       ended = true;
-      finished();
+      finished(res);
     };
     try {
       const headers: OutgoingHttpHeaders = response.headers;
       if (response.cookies.length > 0) headers['set-cookie'] = response.cookies;
       if (closing) headers.connection = 'close';
+      if (headers.connection !== undefined) closesConnection(res);
       res.writeHead(response.status, headers);
       // The head goes out before the first chunk: an event stream's client sees it open.
       res.flushHeaders();
@@ -701,12 +843,28 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     try {
       recover(req, res, error);
     } finally {
-      finished();
+      finished(res);
     }
   }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const socket = req.socket as TrackedSocket;
+    const connection = socket[kConnection] ?? track(socket);
+    // RFC 9112 §9.6: no request is run after an answer that closes the connection, nor one
+    // pipelined behind a request in flight once closing (that request's answer closes it).
+    if (connection.last || (closing && !connection.idle)) {
+      connection.last = true;
+      return;
+    }
     inflight++;
+    connection.running++;
+    res.on('close', responseClosed);
+    const refused = refusal(req);
+    if (refused !== undefined) {
+      fail(res, req, refused, undefined, true);
+      finished(res);
+      return;
+    }
     let target = req.url ?? '/';
     let origin: string | undefined;
     // An absolute-form target (`GET http://host/path`) is routed on its path and query.
@@ -718,10 +876,19 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       }
     }
     if (eventRoutes && target.startsWith(EVENT_PREFIX)) {
-      handleEvent(req, res, target).then(finished, (error: unknown) => settleFailed(req, res, error));
+      handleEvent(req, res, target).then(
+        () => finished(res),
+        (error: unknown) => settleFailed(req, res, error),
+      );
     } else handleHttp(req, res, target, origin);
   };
   const server = createServer(serverOptions(options), onRequest);
+  server.on('connection', track);
+  // Node's own counts an answer done once `end()` is called, and `server.close()` calls it.
+  server.closeIdleConnections = closeIdle;
+  // Every header line counts (node keeps the first 2000 by default, dropping a `Content-Length`
+  // or `X-Forwarded-For` past them); their size is bounded by node's 16 KB header limit.
+  server.maxHeadersCount = 0;
   // `Expect: 100-continue`: a body its declared length puts over the limit is answered 413 at
   // once (RFC 9110 section 10.1.1), not invited with a 100 the client would start uploading on.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
@@ -757,9 +924,8 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         }))
       : []),
   ];
-  if (options.announce ?? true) {
-    announce(url, routes, options.print ?? ((line) => process.stdout.write(`${line}\n`)));
-  }
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  if (options.announce ?? true) announce(url, routes, print);
 
   let closed: Promise<void> | undefined;
   return {
@@ -805,7 +971,6 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
           if (inflight === 0) settle();
           else idle = settle;
         });
-        server.closeIdleConnections();
       });
       return closed;
     },

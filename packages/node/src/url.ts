@@ -2,7 +2,8 @@
  * The origin (`scheme://host[:port]`) of a request `serve()` received, for `req.url` and
  * `toWebRequest()`. `X-Forwarded-Proto` and `Host` are whatever the client sent: a value that is
  * not a scheme or not a host is not used, so a made-up header cannot make a URL that fails to parse
- * (a 500 from `toWebRequest()`) or one with another scheme (`javascript://`).
+ * (a 500 from `toWebRequest()`) or one with another scheme (`javascript://`). Also what a `Host`
+ * field may hold at all, and addresses as a dual-stack socket reports them.
  */
 import type { IncomingMessage } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -26,19 +27,46 @@ export function isHost(value: string): boolean {
   return URL.canParse(`http://${value}/`);
 }
 
+/**
+ * A `Host` field value as RFC 9112 §3.2 allows it: `uri-host [ ":" port ]` (RFC 3986), a
+ * registered name of unreserved characters, percent-encodings and sub-delimiters, an IPv4
+ * address, or an IP literal in brackets. Empty is allowed (a target without an authority).
+ */
+const hostField = /^(?:\[[0-9A-Za-z:._~!$&'()*+,;=-]+\]|(?:[0-9A-Za-z._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)(?::[0-9]*)?$/;
+
+/**
+ * Whether a `Host` header value has the form RFC 9112 §3.2 requires (a server answers 400 to one
+ * that does not). Looser than {@link isHost}: `999.1.1.1` is a registered name by the grammar.
+ *
+ * @example
+ * isHostField('shop.example:8080'); // true
+ * isHostField('a b'); // false
+ */
+export function isHostField(value: string): boolean {
+  return hostField.test(value);
+}
+
+/**
+ * An address as a dual-stack socket reports it, with an IPv4 peer's mapping undone
+ * (`::ffff:127.0.0.1` is `127.0.0.1`, as an IPv4-only socket and the clouds report it).
+ *
+ * @example
+ * unmapIPv4('::ffff:203.0.113.9'); // '203.0.113.9'
+ * unmapIPv4('2001:db8::1'); // '2001:db8::1'
+ */
+export function unmapIPv4(address: string): string {
+  if (!address.startsWith('::ffff:')) return address;
+  const mapped = address.slice(7);
+  return isIPv4(mapped) ? mapped : address;
+}
+
 /** The socket's own address (`127.0.0.1:3000`, `[::1]:3000`), where a valid `Host` is missing. */
 function localHost(req: IncomingMessage): string {
   const { localAddress, localPort } = req.socket;
   if (localAddress === undefined) return 'localhost';
-  // A dual-stack socket reports IPv4 peers as `::ffff:127.0.0.1`; a link-local address's zone
-  // (`fe80::1%eth0`) has no place in a URL.
-  const mapped = localAddress.startsWith('::ffff:') ? localAddress.slice(7) : undefined;
-  const address =
-    mapped !== undefined && isIPv4(mapped)
-      ? mapped
-      : isIPv6(localAddress)
-        ? `[${localAddress.split('%')[0]}]`
-        : localAddress;
+  // A link-local address's zone (`fe80::1%eth0`) has no place in a URL.
+  const unmapped = unmapIPv4(localAddress);
+  const address = isIPv6(unmapped) ? `[${unmapped.split('%')[0]}]` : unmapped;
   return localPort === undefined ? address : `${address}:${localPort}`;
 }
 
