@@ -336,7 +336,7 @@ describe('serve()', () => {
     process.env.NODE_ENV = 'production';
     let server: ServeHandle;
     try {
-      server = await start({ slow, db }, { timeoutMs: 300 });
+      server = await start({ slow, db }, { timeoutMs: 300, eventRoutes: true });
     } finally {
       process.env.NODE_ENV = previous;
     }
@@ -602,6 +602,43 @@ describe('serve()', () => {
       'GET /hello/:name hello',
       'POST /_skyport/ship ship (queue event as JSON)',
     ]);
+  });
+
+  it('warns once at start in production when the event routes are left on by default', async () => {
+    // Prepare
+    const ship = queue({ name: 'orders' }).handle(() => {});
+    const startWith = async (
+      functions: Parameters<typeof start>[0],
+      options: Parameters<typeof start>[1],
+      env: string,
+    ) => {
+      const lines: string[] = [];
+      const previous = process.env.NODE_ENV;
+      process.env.NODE_ENV = env;
+      try {
+        await start(functions, { ...options, print: (line) => lines.push(line) });
+      } finally {
+        process.env.NODE_ENV = previous;
+      }
+      return lines;
+    };
+
+    // Act
+    const byDefault = await startWith({ hello, ship }, {}, 'production');
+    const announced = await startWith({ hello, ship }, { announce: true }, 'production');
+    const keptOn = await startWith({ hello, ship }, { eventRoutes: true }, 'production');
+    const turnedOff = await startWith({ hello, ship }, { eventRoutes: false }, 'production');
+    const httpOnly = await startWith({ hello }, {}, 'production');
+    const developing = await startWith({ hello, ship }, {}, 'development');
+
+    // Assert
+    expect(byDefault).toEqual([
+      'skyport: warning: POST /_skyport/<name> event routes are on and not authenticated (NODE_ENV=production): ' +
+        'pass eventRoutes: false for a public service, or eventRoutes: true to keep them and silence this',
+    ]);
+    expect(announced).toHaveLength(4);
+    expect(announced[3]).toBe(byDefault[0]);
+    expect([keptOn, turnedOff, httpOnly, developing]).toEqual([[], [], [], []]);
   });
 
   it('gives req.ip of an IPv4 client of a dual-stack server as IPv4, as the clouds do', async () => {

@@ -926,6 +926,14 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   ];
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (options.announce ?? true) announce(url, routes, print);
+  // Left to their default in production, the unauthenticated event routes are said to be on: a
+  // public service must turn them off, a private one (Pub/Sub push on Cloud Run) keeps them.
+  if (options.eventRoutes === undefined && others.size > 0 && process.env.NODE_ENV === 'production') {
+    print(
+      'skyport: warning: POST /_skyport/<name> event routes are on and not authenticated (NODE_ENV=production): ' +
+        'pass eventRoutes: false for a public service, or eventRoutes: true to keep them and silence this',
+    );
+  }
 
   let closed: Promise<void> | undefined;
   return {
