@@ -67,7 +67,8 @@ export interface TracingOptions {
    * `aws` and `gcp`, where the platform freezes or throttles the instance once the response is
    * sent, so a batch left in memory would be exported late or lost; not on Lambda Managed
    * Instances (`AWS_LAMBDA_MAX_CONCURRENCY` set), which never freeze. The flush is waited for
-   * until 100 ms before the invocation's deadline at most.
+   * until 100 ms before the invocation's deadline at most. A streamed answer is flushed once its
+   * stream has ended, before the stream closes.
    */
   readonly flush?: boolean | undefined;
 }
@@ -321,6 +322,72 @@ function apiRegistry(): unknown {
   return (globalThis as unknown as Record<symbol, unknown>)[apiGlobals];
 }
 
+/** How a streamed answer settled: read to its end or cancelled, failed, or dropped unread. */
+type Settled = 'sent' | { readonly error: unknown } | 'abandoned';
+
+/**
+ * Streamed answers dropped unread and never cancelled (a middleware further out answered with
+ * something else): their invocation is ended once nothing can read them any more.
+ */
+const abandoned = new FinalizationRegistry<() => void>((end) => end());
+
+/**
+ * `source` passed through chunk by chunk, each read run with `active` (the context holding the
+ * invocation span) as the active context, so that the producer, which runs as the adapter reads,
+ * sees the invocation span and parents its own spans on it. `ended` runs once, when the stream
+ * ends, fails or is cancelled, and the stream closes or fails only after what it returns (the
+ * flush) has settled: an adapter that pipes it finishes after the flush. The source is locked
+ * only when first read, so until then whoever made it can still cancel it.
+ */
+function endedWith(
+  source: ReadableStream<Uint8Array>,
+  active: OtelContext | undefined,
+  ended: (settled: Settled) => Promise<void> | undefined,
+): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let pending: typeof ended | undefined = ended;
+  const token = {};
+  const end = (settled: Settled): Promise<void> | undefined => {
+    const run = pending;
+    if (run === undefined) return undefined;
+    pending = undefined;
+    abandoned.unregister(token);
+    return run(settled);
+  };
+  const read = () => {
+    reader ??= source.getReader();
+    return reader.read();
+  };
+  const cancel = (reason: unknown) => (reader === undefined ? source.cancel(reason) : reader.cancel(reason));
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let next: Awaited<ReturnType<typeof read>>;
+        try {
+          next = await (active === undefined ? read() : context.with(active, read));
+        } catch (error) {
+          await end({ error });
+          throw error;
+        }
+        if (next.done) {
+          await end('sent');
+          controller.close();
+        } else controller.enqueue(next.value);
+      },
+      async cancel(reason) {
+        // The span ends when the client leaves, not once a producer that waits on something
+        // else has stopped; the producer's own clean-up still sees the invocation span.
+        const flushing = end('sent');
+        await (active === undefined ? cancel(reason) : context.with(active, cancel, undefined, reason));
+        await flushing;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  abandoned.register(stream, () => void end('abandoned'), token);
+  return stream;
+}
+
 /** The tracer provider the API falls back to while no SDK is registered. */
 const noopTracerProvider: TracerProvider = new ProxyTracerProvider().getDelegate();
 
@@ -468,9 +535,11 @@ function capped<T extends string | undefined>(value: T): T {
  * the platform carrier, or a message's attributes). Exceptions are recorded and the span status
  * set; `faas.invocations`, `faas.errors`, `faas.coldstarts` and `faas.invoke_duration` are
  * recorded through the metrics API. Adds `ctx.span`, `ctx.traceId` and `ctx.spanId` (which
- * `logger()` puts on every line). Whether an SDK is registered is looked up per invocation;
- * without one it records nothing, and the caller's trace is only parsed when one of those
- * fields is read.
+ * `logger()` puts on every line). A streamed answer (`http({ stream: true })`) keeps the span
+ * active while its producer runs, and ends it (and records the durations, and flushes) once the
+ * stream has ended, failed or been cancelled. Whether an SDK is registered is looked up per
+ * invocation; without one it records nothing, and the caller's trace is only parsed when one of
+ * those fields is read.
  *
  * @example
  * export const getOrder = http({ method: 'GET', path: '/orders/:id' })
@@ -589,6 +658,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     // Without a tracer (metrics only) there is no span to record on: the caller's trace is
     // passed on as it is without an SDK at all.
     let span: Span | undefined;
+    let active: OtelContext | undefined;
     let routeNamed = false;
     let method = '';
     let run: () => Promise<MiddlewareResult<Kind>>;
@@ -645,30 +715,56 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       const valid = isSpanContextValid(spanContext);
       const traceId = valid ? spanContext.traceId : undefined;
       const spanId = valid ? spanContext.spanId : undefined;
-      const active = trace.setSpan(context.active(), invocation);
+      const within = trace.setSpan(context.active(), invocation);
+      active = within;
       if (usesFields(ctx)) {
         (ctx as Slotted)[slot] = new TraceState(traceId, spanId, invocation);
         const proceed = next as unknown as () => Promise<MiddlewareResult<Kind>>;
-        run = () => context.with(active, proceed);
+        run = () => context.with(within, proceed);
       } else {
         const added: TracingContext = { span: invocation, traceId, spanId };
-        run = () => context.with(active, () => next(added));
+        run = () => context.with(within, () => next(added));
       }
     }
 
     let failed = false;
     let status: number | undefined;
     let errorType: string | undefined;
+    // Whether the answer's content is still to be streamed: the invocation then ends with it.
+    let streamed = false;
     try {
       const result = await run();
       if (http !== undefined) {
-        status = (result as HttpResponse).status;
+        const response = result as HttpResponse;
+        status = response.status;
         span?.setAttribute('http.response.status_code', status);
         if (status >= 500) {
           failed = true;
           errorType = String(status);
           span?.setAttribute('error.type', errorType);
           span?.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        // A HEAD answer's stream is never read: the invocation ends with its head.
+        if (response.stream instanceof ReadableStream && http.method !== 'HEAD') {
+          const head = { status, failed, errorType, at: performance.now() };
+          const stream = endedWith(response.stream, active, (settled) => {
+            if (settled === 'abandoned') {
+              // Nothing will read it: the invocation ended with its head, as a HEAD answer does.
+              return conclude(ctx, http, span, meters, started, head.failed, head.status, head.errorType, head.at);
+            }
+            if (settled === 'sent') {
+              return conclude(ctx, http, span, meters, started, head.failed, head.status, head.errorType);
+            }
+            const exception = settled.error instanceof Error ? settled.error : new Error(thrownText(settled.error));
+            if (span !== undefined) {
+              span.recordException(exception);
+              span.setAttribute('error.type', exception.name);
+              span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
+            }
+            return conclude(ctx, http, span, meters, started, true, head.status, exception.name);
+          });
+          streamed = true;
+          return { ...response, stream };
         }
       }
       return result;
@@ -688,26 +784,47 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       }
       throw error;
     } finally {
-      if (http !== undefined && meters?.live) {
-        meters.httpDuration.record((performance.now() - started) / 1000, httpAttributes(http, status, errorType));
+      // A router matches the route inside `next()`, after the span was named.
+      if (span !== undefined && http?.route !== undefined && !routeNamed) {
+        span.updateName(`${method} ${http.route}`);
+        span.setAttribute('http.route', http.route);
       }
-      if (span !== undefined) {
-        // A router matches the route inside `next()`, after the span was named.
-        if (http?.route !== undefined && !routeNamed) {
-          span.updateName(`${method} ${http.route}`);
-          span.setAttribute('http.route', http.route);
-        }
-        span.end();
-      }
-      // A message of a batch is one span; the invocation is the batch, recorded and flushed
-      // once when its last message has run.
-      const batch = batchOf(ctx);
-      const flush = options.flush ?? flushByDefault(ctx.cloud);
-      if (batch === undefined || !joinBatch(batch, ctx, meters, failed, started, flush)) {
-        if (meters?.live) record(meters, ctx, failed, (performance.now() - started) / 1000);
-        if (flush) await flushProviders(ctx);
+      if (!streamed) {
+        const flushing = conclude(ctx, http, span, meters, started, failed, status, errorType);
+        if (flushing !== undefined) await flushing;
       }
     }
+  };
+
+  /**
+   * Ends an invocation: records the HTTP duration, ends the span, records the FaaS metrics, and
+   * returns the flush to wait for, if any.
+   */
+  const conclude = (
+    ctx: Context,
+    http: HttpRequest | undefined,
+    span: Span | undefined,
+    meters: Instruments | undefined,
+    started: number,
+    failed: boolean,
+    status: number | undefined,
+    errorType: string | undefined,
+    endedAt?: number,
+  ): Promise<void> | undefined => {
+    if (http !== undefined && meters?.live) {
+      const seconds = ((endedAt ?? performance.now()) - started) / 1000;
+      meters.httpDuration.record(seconds, httpAttributes(http, status, errorType));
+    }
+    span?.end(endedAt === undefined ? undefined : performance.timeOrigin + endedAt);
+    // A message of a batch is one span; the invocation is the batch, recorded and flushed
+    // once when its last message has run.
+    const batch = batchOf(ctx);
+    const flush = options.flush ?? flushByDefault(ctx.cloud);
+    if (batch === undefined || !joinBatch(batch, ctx, meters, failed, started, flush)) {
+      if (meters?.live) record(meters, ctx, failed, ((endedAt ?? performance.now()) - started) / 1000);
+      if (flush) return flushProviders(ctx);
+    }
+    return undefined;
   };
 
   /** Whether an SDK tracer or live meters are registered to record this invocation with. */
