@@ -5,6 +5,7 @@ import {
   cors,
   createMiddleware,
   events,
+  type HttpResponse,
   http,
   queue,
   router,
@@ -1216,5 +1217,44 @@ describe('serve() answers without content', () => {
     ]);
     expect([text.status, text.headers['content-length']]).toEqual(['200', '5']);
     expect([created.status, created.headers['transfer-encoding']]).toEqual(['201', undefined]);
+  });
+});
+
+describe('serve() and an answer a middleware keeps', () => {
+  it("never writes into the answer's headers: a cached answer does not carry the first caller's cookie to others", async () => {
+    // Prepare: a cache that serves hits without cookies, and a page setting a cookie per user
+    const cache = new Map<string, HttpResponse>();
+    const cached = createMiddleware({
+      name: 'cache',
+      kinds: ['http'],
+      async handle(req, _ctx, next) {
+        const hit = cache.get(req.path);
+        if (hit !== undefined) return { ...hit, cookies: [] };
+        const res = await next();
+        cache.set(req.path, res);
+        return res;
+      },
+    });
+    const page = http({ method: 'GET', path: '/home' })
+      .use(cached)
+      .handle((req) => ({
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        cookies: [`sid=${req.query.user}; HttpOnly`],
+        body: '<h1>home</h1>',
+      }));
+    const server = await start({ page });
+
+    // Act
+    const cookies: string[][] = [];
+    for (const user of ['alice', 'bob', 'carol']) {
+      const res = await fetch(`${server.url}/home?user=${user}`);
+      await res.text();
+      cookies.push(res.headers.getSetCookie());
+    }
+
+    // Assert
+    expect(cookies).toEqual([['sid=alice; HttpOnly'], [], []]);
+    expect(cache.get('/home')?.headers).toEqual({ 'content-type': 'text/html' });
   });
 });

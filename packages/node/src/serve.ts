@@ -463,9 +463,10 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       new NodeContextInit(req, res, name, kind, timeoutMs === undefined ? undefined : Date.now() + timeoutMs),
     );
 
-  // Core builds a fresh header object for every response, so it is completed in place.
+  // The headers are completed in a copy: a middleware's answer may be an object it keeps (a
+  // cache), and a cookie or length written into it would go out with later answers.
   const write = (res: ServerResponse, response: HttpResponse): void => {
-    const headers: OutgoingHttpHeaders = response.headers;
+    const headers: OutgoingHttpHeaders = { ...response.headers };
     const body = response.body;
     const cookies = response.cookies;
     if (cookies.length > 0) headers['set-cookie'] = cookies;
@@ -809,7 +810,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       finished(res);
     };
     try {
-      const headers: OutgoingHttpHeaders = response.headers;
+      const headers: OutgoingHttpHeaders = { ...response.headers };
       if (response.cookies.length > 0) headers['set-cookie'] = response.cookies;
       if (closing) headers.connection = 'close';
       if (headers.connection !== undefined) closesConnection(res);
