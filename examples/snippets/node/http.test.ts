@@ -143,12 +143,21 @@ describe('the request and the context', () => {
   it.each([
     [{ 'x-forwarded-proto': 'https, http', host: 'shop.example.com:8443' }, 'https://shop.example.com:8443/a?b=1'],
     [{ 'x-forwarded-proto': 'javascript', host: 'shop.example.com' }, 'http://shop.example.com/a?b=1'],
-    [{ host: 'not a host' }, 'http://127.0.0.1:PORT/a?b=1'],
+    [{ host: '999.1.1.1' }, 'http://127.0.0.1:PORT/a?b=1'],
   ])('req.url from X-Forwarded-Proto and Host when valid (%j)', async (headers, url) => {
     const server = await start({ echo });
     const body = JSON.parse(await get(`${server.url}/a?b=1`, headers)) as { url: string; ip: string };
     expect(body.url).toBe(url.replace('PORT', String(server.port)));
     expect(body.ip).toBe('127.0.0.1');
+  });
+
+  it('refuses a Host that is not a host with an optional port: 400 BAD_HOST', async () => {
+    const server = await start({ echo });
+    const body = JSON.parse(await get(`${server.url}/a?b=1`, { host: 'not a host' })) as {
+      status: number;
+      code: string;
+    };
+    expect([body.status, body.code]).toEqual([400, 'BAD_HOST']);
   });
 
   it.each([

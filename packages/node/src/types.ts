@@ -53,7 +53,9 @@ export interface ServeOptions {
   readonly headersTimeoutMs?: number | undefined;
   /**
    * Whether non-HTTP functions accept events at `POST /_skyport/<name>` (default true). The route
-   * is not authenticated: turn it off in a public service.
+   * is not authenticated: turn it off in a public service. Left to its default under
+   * `NODE_ENV=production` with event functions to serve, `serve()` prints a warning at start;
+   * `true` keeps the routes without it (a private service a push subscription calls).
    */
   readonly eventRoutes?: boolean | undefined;
   /**
@@ -90,11 +92,14 @@ export interface ServeHandle {
   readonly port: number;
   /** Every route served, http routes first. */
   readonly routes: readonly RouteInfo[];
-  /** Requests being handled right now. */
+  /** Requests being handled right now: from arrival until their answer is all written. */
   readonly inflight: number;
   /**
-   * Graceful stop: stops accepting connections, lets in-flight requests finish (up to
-   * `shutdownTimeoutMs`), closes idle keep-alive connections, then resolves.
+   * Graceful stop: stops accepting connections and closes those with no request pending (idle
+   * keep-alive ones, and ones that never sent a request), lets in-flight requests finish and their
+   * answers be written (up to `shutdownTimeoutMs`), closing each connection once its last answer
+   * is out, then resolves. A request that arrives on an open connection meanwhile is answered with
+   * `Connection: close`; one pipelined behind an answer that closes its connection is not run.
    */
   close(): Promise<void>;
 }

@@ -73,6 +73,40 @@ function eventFile(value: unknown): string {
 }
 
 describe('skyport serve in a child process', () => {
+  it('under NODE_ENV=production warns that the event routes are on, unless --event-routes keeps them on purpose', async () => {
+    // Prepare: the server's output up to its listing, then it is stopped
+    const started = async (flags: readonly string[]) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', functions, '--port', '0', ...flags], {
+        env: { ...process.env, NODE_ENV: 'production' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8');
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: string) => {
+          stdout += chunk;
+          if (/\/_skyport\/ship/.test(stdout)) resolve();
+        });
+        child.on('exit', () => reject(new Error(`exited before listening: ${stdout}`)));
+      });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      return stdout;
+    };
+
+    // Act
+    const defaulted = await started([]);
+    const kept = await started(['--event-routes']);
+    const both = await run(['--import', 'tsx'], ['serve', functions, '--event-routes', '--no-event-routes']);
+
+    // Assert
+    expect(defaulted).toContain('skyport: warning: POST /_skyport/<name> event routes are on and not authenticated');
+    expect(kept).not.toContain('warning');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--event-routes and --no-event-routes contradict each other');
+  }, 20_000);
+
   it('serves without event routes under --no-event-routes, and stops on SIGTERM', async () => {
     // Prepare
     const child = spawn(

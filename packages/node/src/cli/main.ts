@@ -57,6 +57,7 @@ const serveOptions = {
   'keep-alive-timeout': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
   'no-event-routes': { type: 'boolean' },
+  'event-routes': { type: 'boolean' },
   'trust-proxy': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -72,8 +73,12 @@ function serveFlags(values: {
   'keep-alive-timeout'?: string | undefined;
   'shutdown-timeout'?: string | undefined;
   'no-event-routes'?: boolean | undefined;
+  'event-routes'?: boolean | undefined;
   'trust-proxy'?: string | undefined;
 }): ServeOptions {
+  if (values['no-event-routes'] === true && values['event-routes'] === true) {
+    throw new UsageError('--event-routes and --no-event-routes contradict each other: give one');
+  }
   return {
     port: port(values.port),
     host: values.host,
@@ -85,7 +90,7 @@ function serveFlags(values: {
     // Both run on Node timers, which fire at once past their largest delay.
     keepAliveTimeoutMs: integer(values['keep-alive-timeout'], '--keep-alive-timeout', MAX_TIMER_MS),
     shutdownTimeoutMs: integer(values['shutdown-timeout'], '--shutdown-timeout', MAX_TIMER_MS),
-    eventRoutes: values['no-event-routes'] === true ? false : undefined,
+    eventRoutes: values['no-event-routes'] === true ? false : values['event-routes'] === true ? true : undefined,
     trustProxy: integer(values['trust-proxy'], '--trust-proxy'),
   };
 }
@@ -232,6 +237,7 @@ async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
   // stream open would hold every reload for the whole production grace.
   serveArgs.push('--shutdown-timeout', values['shutdown-timeout'] ?? String(DEV_SHUTDOWN_MS));
   if (values['no-event-routes'] === true) serveArgs.push('--no-event-routes');
+  if (values['event-routes'] === true) serveArgs.push('--event-routes');
   if (values['trust-proxy'] !== undefined) serveArgs.push('--trust-proxy', values['trust-proxy']);
   const watchDirs = (values.watch ?? [dirname(path)]).map((dir) => resolve(process.cwd(), dir));
   for (const [i, dir] of watchDirs.entries()) {

@@ -56,7 +56,7 @@ Options:
       --shutdown-timeout <ms>  how long a reload lets in-flight requests (an open event stream)
                           run before cutting them (default 2000)
       --request-timeout, --headers-timeout, --timeout, --keep-alive-timeout,
-      --no-event-routes, --trust-proxy   as for "skyport serve"
+      --no-event-routes, --event-routes, --trust-proxy   as for "skyport serve"
   -h, --help              this help`,
   serve: `Usage: skyport serve <module> [--port <n>] [--host <h>] [--body-limit <bytes>] [--no-event-routes]
 
@@ -77,6 +77,8 @@ Options:
       --shutdown-timeout <ms>  how long in-flight requests may run after SIGTERM or SIGINT
                           before their connections are cut (default 8000)
       --no-event-routes   no POST /_skyport/<name> (it is not authenticated: use this in public)
+      --event-routes      keep POST /_skyport/<name> under NODE_ENV=production without the
+                          warning (a private service a push subscription calls)
       --trust-proxy <n>   proxies in front to trust for the client address (Cloud Run: 1; default 0)
   -h, --help              this help`,
   invoke: `Usage: skyport invoke <module>#<export> --event <file> [--cloud aws|azure|gcp|node]
