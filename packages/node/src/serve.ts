@@ -463,25 +463,56 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       new NodeContextInit(req, res, name, kind, timeoutMs === undefined ? undefined : Date.now() + timeoutMs),
     );
 
-  // The headers are completed in a copy: a middleware's answer may be an object it keeps (a
-  // cache), and a cookie or length written into it would go out with later answers.
-  const write = (res: ServerResponse, response: HttpResponse): void => {
-    const headers: OutgoingHttpHeaders = { ...response.headers };
-    const body = response.body;
-    const cookies = response.cookies;
-    if (cookies.length > 0) headers['set-cookie'] = cookies;
-    if (closing) headers.connection = 'close';
+  /**
+   * Writes the head of an answer: its headers with the cookies, `connection: close` while closing
+   * and `length`, all added to the answer's own header object for the call only (node serialises
+   * the head at once) and taken out again, last added first. A middleware's answer may be an
+   * object it keeps (a cache): one caller's cookie or length must not go out with the next answer.
+   * Adding and removing the last properties is far cheaper than copying the headers per request.
+   */
+  const writeHead = (
+    res: ServerResponse,
+    status: number,
+    headers: OutgoingHttpHeaders,
+    cookies: readonly string[],
+    length: number | undefined,
+  ): void => {
+    const cookie = cookies.length > 0 ? headers['set-cookie'] : false;
+    if (cookie !== false) headers['set-cookie'] = cookies as string[];
+    const close = closing && headers.connection === undefined;
+    if (close) headers.connection = 'close';
     // Core keeps a `connection` header only when it says `close`.
     if (headers.connection !== undefined) closesConnection(res);
-    // A number, as node writes it: no string made here.
-    if (body !== undefined)
-      headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    // An answer without content (a 201, a redirect) says so, as the Functions Framework does;
-    // left alone, node would send it chunked. Not where no content may follow (1xx, 204, 304),
-    // nor for a HEAD request, whose answer carries the length of the GET's content when known.
-    else if (response.status >= 200 && response.status !== 204 && response.status !== 304 && res.req.method !== 'HEAD')
-      headers['content-length'] = 0;
-    res.writeHead(response.status, headers);
+    const given = length === undefined ? undefined : headers['content-length'];
+    if (length !== undefined) headers['content-length'] = length;
+    try {
+      res.writeHead(status, headers);
+    } finally {
+      if (length !== undefined) {
+        if (given === undefined) delete headers['content-length'];
+        else headers['content-length'] = given;
+      }
+      if (close) delete headers.connection;
+      if (cookie === undefined) delete headers['set-cookie'];
+      else if (cookie !== false) headers['set-cookie'] = cookie;
+    }
+  };
+
+  const write = (res: ServerResponse, response: HttpResponse): void => {
+    const body = response.body;
+    // A number, as node writes it: no string made here. An answer without content (a 201, a
+    // redirect) says so, as the Functions Framework does; left alone, node would send it chunked.
+    // Not where no content may follow (1xx, 204, 304), nor for a HEAD request, whose answer
+    // carries the length of the GET's content when known.
+    const length =
+      body !== undefined
+        ? typeof body === 'string'
+          ? Buffer.byteLength(body)
+          : body.byteLength
+        : response.status >= 200 && response.status !== 204 && response.status !== 304 && res.req.method !== 'HEAD'
+          ? 0
+          : undefined;
+    writeHead(res, response.status, response.headers, response.cookies, length);
     res.end(body);
   };
 
@@ -810,11 +841,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       finished(res);
     };
     try {
-      const headers: OutgoingHttpHeaders = { ...response.headers };
-      if (response.cookies.length > 0) headers['set-cookie'] = response.cookies;
-      if (closing) headers.connection = 'close';
-      if (headers.connection !== undefined) closesConnection(res);
-      res.writeHead(response.status, headers);
+      writeHead(res, response.status, response.headers, response.cookies, undefined);
       // The head goes out before the first chunk: an event stream's client sees it open.
       res.flushHeaders();
     } catch (error) {
