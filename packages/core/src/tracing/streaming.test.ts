@@ -60,6 +60,23 @@ afterAll(async () => {
 
 const named = (name: string): ReadableSpan[] => exporter.getFinishedSpans().filter((span) => span.name === name);
 
+/** `handler` behind `tracing()`, with what the middleware inside it got and what the one outside it got. */
+function aroundTracing(
+  builder: ReturnType<typeof http>,
+  handler: Parameters<ReturnType<typeof http>['handle']>[0],
+): { fn: SkyportFunction<'http'>; seen: { inner?: HttpResponse; outer?: HttpResponse } } {
+  const seen: { inner?: HttpResponse; outer?: HttpResponse } = {};
+  const recording = (name: 'inner' | 'outer') =>
+    createMiddleware<'http'>({
+      name,
+      handle: async (_req, _ctx, next) => {
+        seen[name] = await next();
+        return seen[name];
+      },
+    });
+  return { fn: builder.use(recording('outer')).use(tracing()).use(recording('inner')).handle(handler), seen };
+}
+
 function contextOf(cloud: Context['cloud'] = 'node', functionName = 'feed'): Context {
   return createContext({ cloud, kind: 'http', requestId: 'req-1', functionName });
 }
@@ -314,64 +331,20 @@ describe('tracing() with a streamed answer', () => {
 
   it('leaves a non-streamed answer as it is, ending its span before it is returned', async () => {
     // Arrange: what tracing() gives the middleware before it, against what it got
-    let inner: HttpResponse | undefined;
-    let outer: HttpResponse | undefined;
-    const fn = http({ path: '/plain', stream: true })
-      .use(
-        createMiddleware<'http'>({
-          name: 'outer',
-          handle: async (_req, _ctx, next) => {
-            outer = await next();
-            return outer;
-          },
-        }),
-      )
-      .use(tracing())
-      .use(
-        createMiddleware<'http'>({
-          name: 'inner',
-          handle: async (_req, _ctx, next) => {
-            inner = await next();
-            return inner;
-          },
-        }),
-      )
-      .handle(() => ({ id: 1 }));
+    const { fn, seen } = aroundTracing(http({ path: '/plain', stream: true }), () => ({ id: 1 }));
     // Act
     const answer = await respond(fn, { method: 'GET', path: '/plain', headers: {} }, contextOf(), true);
     // Assert
     expect(answer.stream).toBeUndefined();
-    expect(outer).toBe(inner);
+    expect(seen.outer).toBe(seen.inner);
     expect(named('GET /plain')).toHaveLength(1);
   });
 
   it('adds nothing to a streamed answer without an SDK', async () => {
     // Arrange
-    let inner: HttpResponse | undefined;
-    let outer: HttpResponse | undefined;
-    const fn = http({ path: '/feed', stream: true })
-      .use(
-        createMiddleware<'http'>({
-          name: 'outer',
-          handle: async (_req, _ctx, next) => {
-            outer = await next();
-            return outer;
-          },
-        }),
-      )
-      .use(tracing())
-      .use(
-        createMiddleware<'http'>({
-          name: 'inner',
-          handle: async (_req, _ctx, next) => {
-            inner = await next();
-            return inner;
-          },
-        }),
-      )
-      .handle(async function* () {
-        yield 'data: 0\n\n';
-      });
+    const { fn, seen } = aroundTracing(http({ path: '/feed', stream: true }), async function* () {
+      yield 'data: 0\n\n';
+    });
     trace.disable();
     metrics.disable();
     try {
@@ -379,8 +352,8 @@ describe('tracing() with a streamed answer', () => {
       const answer = await streamedAnswer(fn);
       await answer.stream?.cancel();
       // Assert
-      expect(inner?.stream).toBeInstanceOf(ReadableStream);
-      expect(outer).toBe(inner);
+      expect(seen.inner?.stream).toBeInstanceOf(ReadableStream);
+      expect(seen.outer).toBe(seen.inner);
     } finally {
       trace.setGlobalTracerProvider(tracerProvider);
       metrics.setGlobalMeterProvider(meterProvider);
