@@ -77,7 +77,7 @@ export {
 } from './events.js';
 export { parseCookieHeader, parseSetCookie, serializeCookie } from './http/cookies.js';
 export type { BodyType, HttpRequestInit, RawHeaders } from './http/request.js';
-export { bodyTypeOf, createHttpRequest, DEFAULT_BODY_LIMIT } from './http/request.js';
+export { bodyTypeOf, createHttpRequest, DEFAULT_BODY_LIMIT, fitForUrl } from './http/request.js';
 export { bufferResponse, isHttpResponse, isResponseInit, normalizeResponse, problemResponse } from './http/response.js';
 export type { PipeOutcome, StreamSink } from './http/stream.js';
 export { pipeStream, untilSettled } from './http/stream.js';

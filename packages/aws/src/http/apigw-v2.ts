@@ -3,7 +3,7 @@
  * case with repeated values comma-joined; true multi-value queries are only in `rawQueryString`;
  * cookies come as a `cookies[]` array and go back the same way.
  */
-import { type HttpRequestInit, type HttpResponse, utf8 } from '@skyport/core';
+import { fitForUrl, type HttpRequestInit, type HttpResponse } from '@skyport/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isFunctionUrl } from '../detect.js';
 import { type Obj, obj, str } from '../util.js';
@@ -64,18 +64,6 @@ function needsEscape(path: string): boolean {
   return false;
 }
 
-/** Runs of what a URL path cannot hold as it is: all but printable ASCII, and `"#<>?{}`, a backquote, a backslash. */
-const unfitInPath = /[^!$-;=@-[\]-_a-z|~]+/g;
-/** Runs of what a URL query cannot hold as it is: all but printable ASCII, and `"#<>`. */
-const unfitInQuery = /[^!$-;=?-~]+/g;
-
-/** A run of characters as percent-encoded UTF-8 (a lone surrogate as U+FFFD, never a throw). */
-function percentEncoded(run: string): string {
-  let out = '';
-  for (const byte of utf8(run)) out += `%${byte < 16 ? '0' : ''}${byte.toString(16).toUpperCase()}`;
-  return out;
-}
-
 /**
  * The URL of an API Gateway request, as core builds `req.url` when it builds one: in a path the
  * platform decoded (`/t/café x`), and in the query, only what cannot stand in a URL is
@@ -86,8 +74,7 @@ function percentEncoded(run: string): string {
  * requestUrl('api.example.com', '/dev/t/café x', 'sig=a%2Bb&flag'); // 'https://api.example.com/dev/t/caf%C3%A9%20x?sig=a%2Bb&flag'
  */
 export function requestUrl(host: string, path: string, query: string | undefined): string {
-  const fitPath = path.replace(unfitInPath, percentEncoded);
-  return `https://${host}${fitPath}${query ? `?${query.replace(unfitInQuery, percentEncoded)}` : ''}`;
+  return `https://${host}${fitForUrl(path, 'path')}${query ? `?${fitForUrl(query, 'query')}` : ''}`;
 }
 
 /**

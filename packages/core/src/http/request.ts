@@ -160,29 +160,10 @@ function firstValues(params: URLSearchParams): Record<string, string> {
   return out;
 }
 
-/**
- * Whether a character cannot stand in a URL as it is: a control, a space, `"`, `#`, `<`, `>` or
- * anything beyond ASCII; in a path also `?`, `` ` ``, `{`, `}` (as a browser's URL parser escapes
- * them) and `\`, which the parser would read as `/`.
- */
-function unfit(code: number, inPath: boolean): boolean {
-  if (code <= 0x20 || code >= 0x7f) return true;
-  switch (code) {
-    case 0x22: // "
-    case 0x23: // #
-    case 0x3c: // <
-    case 0x3e: // >
-      return true;
-    case 0x3f: // ?
-    case 0x5c: // backslash
-    case 0x60: // `
-    case 0x7b: // {
-    case 0x7d: // }
-      return inPath;
-    default:
-      return false;
-  }
-}
+/** Runs of what a URL path cannot hold as it is: all but printable ASCII, and `"#<>?{}`, a backquote, a backslash. */
+const unfitInPath = /[^!$-;=@-[\]-_a-z|~]+/g;
+/** Runs of what a URL query cannot hold as it is: all but printable ASCII, and `"#<>`. */
+const unfitInQuery = /[^!$-;=?-~]+/g;
 
 /** A run of characters as percent-encoded UTF-8 (a lone surrogate as U+FFFD, never a throw). */
 function percentEncoded(run: string): string {
@@ -192,22 +173,18 @@ function percentEncoded(run: string): string {
 }
 
 /**
- * A path or query as it goes into `req.url`: only what cannot stand in a URL (see `unfit`) is
- * percent-encoded, so a path the platform decoded (`/café x`) becomes one a client could have
- * sent, while what is already fit, escapes included, stays exactly as it came.
+ * A path or query as it goes into a request's URL: only what cannot stand in a URL is
+ * percent-encoded (a control, a space, non-ASCII text, `"#<>`, and in a path also `?{}`, a
+ * backquote and a backslash, which a URL parser would read as `/`), so a path the platform
+ * decoded becomes one a client could have sent, while what is already fit, escapes included,
+ * stays exactly as it came. Adapters that build `HttpRequestInit.url` themselves use it too.
+ *
+ * @example
+ * fitForUrl('/t/café x', 'path'); // '/t/caf%C3%A9%20x'
+ * fitForUrl('sig=a%2Bb&flag', 'query'); // 'sig=a%2Bb&flag'
  */
-function fitForUrl(text: string, inPath: boolean): string {
-  let out: string | undefined;
-  let from = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (!unfit(text.charCodeAt(i), inPath)) continue;
-    let end = i + 1;
-    while (end < text.length && unfit(text.charCodeAt(end), inPath)) end++;
-    out = `${out ?? ''}${text.slice(from, i)}${percentEncoded(text.slice(i, end))}`;
-    from = end;
-    i = end - 1;
-  }
-  return out === undefined ? text : out + text.slice(from);
+export function fitForUrl(text: string, part: 'path' | 'query'): string {
+  return text.replace(part === 'path' ? unfitInPath : unfitInQuery, percentEncoded);
 }
 
 function decodePath(path: string): string {
@@ -461,8 +438,8 @@ class Request_ implements HttpRequest, ErrorAnswerState {
     // A query the platform gave as a string is kept as sent (a signature over the URL covers
     // it so), not parsed and serialised again; a parsed query or a map is serialised.
     const query = this.#init.query ?? this.#splitPath().search;
-    const search = typeof query === 'string' ? fitForUrl(this.rawQuery, false) : this.queryAll.toString();
-    return `${proto}://${host}${fitForUrl(this.rawPath, true)}${search ? `?${search}` : ''}`;
+    const search = typeof query === 'string' ? fitForUrl(this.rawQuery, 'query') : this.queryAll.toString();
+    return `${proto}://${host}${fitForUrl(this.rawPath, 'path')}${search ? `?${search}` : ''}`;
   }
 
   get rawBody(): Uint8Array {
