@@ -11,6 +11,7 @@ import {
   createScheduleTick,
   endContext,
   type Kind,
+  logIgnoredStorageEvent,
   runBatch,
   runEvent,
   SkyportError,
@@ -88,10 +89,6 @@ function throwFirstFailure(kind: Kind, result: BatchResult): void {
   throw first.error || new SkyportError('HANDLER_FAILED', `the ${kind} function failed with ${String(first.error)}`);
 }
 
-/** The warning written for a storage notification of a type a storage function takes no event for. */
-const IGNORED_STORAGE_EVENT =
-  'a storage event that is neither a creation nor a deletion was acknowledged without running the handler';
-
 /**
  * The runner of a non-HTTP function: maps the event with its source's mapper, runs core
  * (`runBatch`, `runEvent`) and answers `batchItemFailures` where Lambda reads them.
@@ -118,7 +115,7 @@ export function eventRunner(fn: SkyportFunction, settings: EventSourceSettings):
     const skip = source === 's3' ? (record: Obj) => ignored.push(record.eventName) : undefined;
     const items = guard(kind, source, () => mapRecords(event, kind, source, mapper, skip));
     const ctx = settings.context(lambda);
-    for (const eventType of ignored) ctx.log.warn({ eventType }, IGNORED_STORAGE_EVENT);
+    for (const eventType of ignored) logIgnoredStorageEvent(ctx.log, eventType);
     let result: BatchResult;
     try {
       result = await runBatch(safe, items as BatchItem<never>[], ctx);
@@ -139,7 +136,7 @@ export function eventRunner(fn: SkyportFunction, settings: EventSourceSettings):
     if (portable === undefined) {
       if (storageType !== undefined) {
         const ctx = settings.context(lambda);
-        ctx.log.warn({ eventType: storageType }, IGNORED_STORAGE_EVENT);
+        logIgnoredStorageEvent(ctx.log, storageType);
         endContext(ctx);
       }
       return undefined;

@@ -15,6 +15,7 @@ import {
   decodeBase64,
   type Kind,
   type Logger,
+  logIgnoredStorageEvent,
   SkyportError,
   type StorageEvent,
   type StorageEventType,
@@ -56,15 +57,7 @@ function eventsOf(trigger: unknown, kind: Kind): Record<string, unknown>[] {
 // Event Grid-schema subjects start with `/`; Microsoft's CloudEvents-schema samples leave it out.
 const blobSubject = /^\/?blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/;
 
-/**
- * The message of the `warn` line a storage event with no portable meaning is logged with, next
- * to its `eventType`, when it is acknowledged without running the handler.
- *
- * @example
- * ctx.log.warn({ eventType: 'Microsoft.Storage.BlobTierChanged' }, IGNORED_STORAGE_EVENT);
- */
-export const IGNORED_STORAGE_EVENT =
-  'a storage event that is neither a creation nor a deletion was acknowledged without running the handler';
+export { IGNORED_STORAGE_EVENT } from '@skyport/core';
 
 const storageTypePrefix = 'Microsoft.Storage.';
 
@@ -98,7 +91,7 @@ export function eventGridStorageItems(trigger: unknown, kind: Kind, log?: Logger
           { adapter: 'azure', kind, shape: 'eventGridTrigger' },
         );
       }
-      log?.warn({ eventType: fields.type }, IGNORED_STORAGE_EVENT);
+      if (log !== undefined) logIgnoredStorageEvent(log, fields.type);
       continue;
     }
     const match = blobSubject.exec(fields.subject ?? '');

@@ -8,6 +8,7 @@ import type {
   ChangeEvent,
   ChangeOp,
   CloudEvent,
+  Logger,
   Message,
   ScheduleTick,
   StorageEvent,
@@ -286,6 +287,28 @@ export interface StorageEventInit {
   readonly contentType?: string | null | undefined;
   readonly time?: Date | number | string | undefined;
   readonly raw?: unknown | undefined;
+}
+
+/**
+ * The message of the `warn` line an adapter writes, next to the platform's `eventType`, when it
+ * acknowledges a storage notification of a type a storage function takes no event for (an S3
+ * restore, a Cloud Storage `archived`, an Event Grid `BlobTierChanged`) without running the handler.
+ *
+ * @example
+ * logs.find(IGNORED_STORAGE_EVENT); // the lines of the skipped notifications
+ */
+export const IGNORED_STORAGE_EVENT =
+  'a storage event that is neither a creation nor a deletion was acknowledged without running the handler';
+
+/**
+ * Writes the `warn` line of a storage notification acknowledged without running the handler
+ * (see `IGNORED_STORAGE_EVENT`), naming its type as the platform gave it.
+ *
+ * @example
+ * if (object === undefined) logIgnoredStorageEvent(ctx.log, record.eventName);
+ */
+export function logIgnoredStorageEvent(log: Logger, eventType: unknown): void {
+  log.warn({ eventType }, IGNORED_STORAGE_EVENT);
 }
 
 /**

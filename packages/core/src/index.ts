@@ -73,6 +73,8 @@ export {
   createScheduleTick,
   createStorageEvent,
   createStreamRecord,
+  IGNORED_STORAGE_EVENT,
+  logIgnoredStorageEvent,
   toDate,
 } from './events.js';
 export { parseCookieHeader, parseSetCookie, serializeCookie } from './http/cookies.js';

@@ -4,22 +4,14 @@
  * events (`archived`, `metadataUpdated`) have no portable meaning: a storage function
  * acknowledges them without running its handler, as S3 notifications of other types are.
  */
-import { createStorageEvent, type Logger, type StorageEvent, type StorageEventType } from '@skyport/core';
+import { createStorageEvent, type StorageEvent, type StorageEventType } from '@skyport/core';
 import { jsonData, type ParsedCloudEvent } from './cloudevent.js';
 import { gcpError, str } from './errors.js';
 
 /** The CloudEvent type prefix of Cloud Storage object events. */
 export const STORAGE_PREFIX = 'google.cloud.storage.object.v1.';
 
-/**
- * The message of the `warn` line a storage event with no portable meaning is logged with, next
- * to its `eventType`, when it is acknowledged without running the handler.
- *
- * @example
- * ctx.log.warn({ eventType: event.type }, IGNORED_STORAGE_EVENT);
- */
-export const IGNORED_STORAGE_EVENT =
-  'a storage event that is neither a creation nor a deletion was acknowledged without running the handler';
+export { IGNORED_STORAGE_EVENT, logIgnoredStorageEvent } from '@skyport/core';
 
 function typeOf(action: string): StorageEventType | undefined {
   if (action === 'finalized') return 'created';
@@ -59,15 +51,4 @@ export function storageEventOf(event: ParsedCloudEvent, kind: string): StorageEv
     time: event.time ?? str(type === 'deleted' ? data.timeDeleted : data.updated),
     raw: event.raw,
   });
-}
-
-/**
- * Logs, at `warn`, that a storage event with no portable meaning was acknowledged without running
- * the handler: one line naming its CloudEvent type.
- *
- * @example
- * if (object === undefined) logIgnoredStorageEvent(ctx.log, event.type);
- */
-export function logIgnoredStorageEvent(log: Logger, eventType: string): void {
-  log.warn({ eventType }, IGNORED_STORAGE_EVENT);
 }
