@@ -77,7 +77,7 @@ export function startNode(args: readonly string[], env: Record<string, string> =
     err += chunk;
   });
   const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+    child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
   return {
     process: child,

@@ -56,7 +56,7 @@ function run(file: string): {
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     err += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, out: () => out, err: () => err, exited };
 }
 

@@ -38,7 +38,7 @@ export function run(file: string, env: Readonly<Record<string, string>> = {}): C
     err += chunk;
   });
   const exit = new Promise<number | NodeJS.Signals | null>((resolve) => {
-    proc.on('exit', (code, signal) => resolve(code ?? signal));
+    proc.on('close', (code, signal) => resolve(code ?? signal));
   });
   return {
     process: proc,

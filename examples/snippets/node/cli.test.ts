@@ -39,7 +39,7 @@ function skyport(args: readonly string[], stdin = ''): Promise<Run> {
       stderr += chunk;
     });
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin);
   });
 }

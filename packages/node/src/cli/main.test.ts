@@ -33,7 +33,7 @@ function run(
       stderr += chunk;
     });
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin);
   });
 }
@@ -89,7 +89,10 @@ describe('skyport serve in a child process', () => {
         });
         child.on('exit', () => reject(new Error(`exited before listening: ${stdout}`)));
       });
-      const exited = new Promise((resolve) => child.on('exit', resolve));
+      // One answer served: whatever serve() prints with its listing, in the same turn, is out too.
+      const url = /http:\/\/[^\s]+:\d+/.exec(stdout)?.[0];
+      await fetch(`${url}/whoami`);
+      const exited = new Promise((resolve) => child.on('close', resolve));
       child.kill('SIGTERM');
       await exited;
       return stdout;
@@ -141,7 +144,7 @@ describe('skyport serve in a child process', () => {
     // Act
     const event = await fetch(`${url}/_skyport/ship`, { method: 'POST', body: '{"body":{}}' });
     const route = await fetch(`${url}/whoami`);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGTERM');
 
     // Assert
