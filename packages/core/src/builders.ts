@@ -24,6 +24,7 @@ import type {
   Overwrite,
   ParamsSchemaFor,
   PathParams,
+  QuerySchemaFor,
   QueueOptions,
   ScheduleOptions,
   ScheduleTick,
@@ -186,6 +187,7 @@ export type HttpDefinition<
   readonly path?: TPath;
   readonly params?: TParamsOption;
   readonly headers?: HeadersSchemaFor<THeaders>;
+  readonly query?: QuerySchemaFor<TQuery>;
 };
 
 /**
@@ -238,7 +240,7 @@ export function http<
 export function http<
   TBody extends StandardSchemaV1 | undefined = undefined,
   TQuery extends StandardSchemaV1 | undefined = undefined,
-  TParams extends StandardSchemaV1 | undefined = undefined,
+  TParams extends StandardSchemaV1<Readonly<Record<string, string>>> | undefined = undefined,
   THeaders extends StandardSchemaV1 | undefined = undefined,
   TResponse extends StandardSchemaV1 | undefined = undefined,
   TPath extends string = string,

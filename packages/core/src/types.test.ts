@@ -383,6 +383,33 @@ describe('type inference', () => {
     http({ headers: z.record(z.string(), z.number()) });
   });
 
+  it('rejects a query schema whose values take no string (a query gives the first value, a string)', () => {
+    http({ query: z.object({ page: z.coerce.number().optional(), sort: z.enum(['asc', 'desc']) }) }).handle((req) => {
+      expectTypeOf(req.query.page).toEqualTypeOf<number | undefined>();
+      expectTypeOf(req.query.sort).toEqualTypeOf<'asc' | 'desc'>();
+    });
+    http({ query: v.object({ page: v.pipe(v.string(), v.transform(Number)) }) });
+    http({ query: type({ 'page?': 'string.integer.parse' }) });
+    http({ query: z.record(z.string(), z.string()) });
+    // @ts-expect-error: a query value is never a number: z.coerce.number() reads one
+    http({ query: z.object({ page: z.number() }) });
+    // @ts-expect-error: nor a list (the query gives the first value; req.queryAll has them all)
+    http({ query: v.object({ tag: v.array(v.string()) }) });
+    // @ts-expect-error: nor a boolean
+    http({ method: 'GET', path: '/items', query: type({ draft: 'boolean' }) });
+  });
+
+  it('rejects a params schema whose values take no string (a path parameter is a string)', () => {
+    http({ path: '/books/:id', params: z.object({ id: z.coerce.number().int() }) }).handle((req) => {
+      expectTypeOf(req.params.id).toEqualTypeOf<number>();
+    });
+    // @ts-expect-error: z.number() never takes the parameter's text: every request would be a 422
+    http({ path: '/books/:id', params: z.object({ id: z.number() }) });
+    const path: string = '/books/:id';
+    // @ts-expect-error: checked when the path is only known as a string too
+    http({ path, params: v.object({ id: v.number() }) });
+  });
+
   it('rejects a params schema that does not take a parameter of the path', () => {
     http({ path: '/books/:id', params: z.object({ id: z.string() }) });
     http({ path: '/books/:id', params: z.object({ id: z.coerce.number() }) });

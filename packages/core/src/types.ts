@@ -605,6 +605,19 @@ export type HeadersSchemaFor<S> =
           }
     : S;
 
+/**
+ * A query schema, checked for the values it takes: the query gives the first value of each key,
+ * a string, so a schema of `page: z.number()` (or a list) would fail every request that has the
+ * key with a 422. Resolves to the schema when every key may take a string (or anything:
+ * `z.coerce.number()`), else to a type naming the keys that take no string.
+ */
+export type QuerySchemaFor<S> =
+  S extends StandardSchemaV1<infer Input, unknown>
+    ? [NonStringKeys<Input>] extends [never]
+      ? S | undefined
+      : { readonly 'query values are strings: a query schema must take one for': NonStringKeys<Input> }
+    : S;
+
 /** The parameters of path `P` that the input of schema `S` does not have as required keys. */
 type UntakenParams<S, P extends string> =
   S extends StandardSchemaV1<infer Input, unknown>
@@ -619,11 +632,16 @@ type UntakenParams<S, P extends string> =
  * alone, not the schema against a schema type, so that schemas whose types are deep (arktype)
  * stay within the compiler's limits.
  */
-export type ParamsSchemaFor<S, P extends string> = string extends P
-  ? S
-  : [UntakenParams<S, P>] extends [never]
+export type ParamsSchemaFor<S, P extends string> = [StringlessParams<S>] extends [never]
+  ? string extends P
     ? S
-    : { readonly 'a params schema must take the parameters of the path': UntakenParams<S, P> };
+    : [UntakenParams<S, P>] extends [never]
+      ? S
+      : { readonly 'a params schema must take the parameters of the path': UntakenParams<S, P> }
+  : { readonly 'path parameters are strings: a params schema must take one for': StringlessParams<S> };
+
+/** The keys of the input of schema `S` that take no string (a path parameter always is one). */
+type StringlessParams<S> = S extends StandardSchemaV1<infer Input, unknown> ? NonStringKeys<Input> : never;
 
 /** The request an http handler sees for the given schemas and path. */
 export type TypedHttpRequest<TBody, TQuery, TParams, THeaders, TPath extends string = string> = HttpRequest<
