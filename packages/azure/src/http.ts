@@ -9,9 +9,9 @@
 import type { Cookie as AzureCookie, HttpRequest as AzureHttpRequest } from '@azure/functions';
 import {
   BadRequest,
+  bodyLimitOf,
   type Context,
   concatBytes,
-  DEFAULT_BODY_LIMIT,
   endContext,
   type HttpMethod,
   type HttpRequestInit,
@@ -313,15 +313,6 @@ async function readBody(
     throw new BadRequest('the request body could not be read', { code: 'BODY_UNREADABLE', cause: error });
   }
   return length === 0 ? undefined : concatBytes(chunks);
-}
-
-/**
- * The largest body the function takes: its `bodyLimit`, or for a router the largest of its
- * routes' (each route still applies its own).
- */
-function bodyLimitOf(fn: SkyportFunction<'http'>): number {
-  if (fn.routes === undefined) return fn.options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  return fn.routes.reduce((largest, route) => Math.max(largest, bodyLimitOf(route)), 0);
 }
 
 function toAzureCookie(header: string): AzureCookie {

@@ -113,7 +113,7 @@ export {
   VARINT,
 } from './protobuf.js';
 export { router } from './router.js';
-export { respond, runEvent, runHttp } from './run.js';
+export { bodyLimitOf, respond, runEvent, runHttp } from './run.js';
 export type { InferIn, InferOut, StandardSchemaV1 } from './standard-schema.js';
 export { isStandardSchema } from './standard-schema.js';
 export type * from './types.js';

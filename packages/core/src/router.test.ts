@@ -6,7 +6,7 @@ import { SkyportError } from './errors.js';
 import { cors } from './middleware/cors.js';
 import { createMiddleware } from './middleware/create.js';
 import { router } from './router.js';
-import { runHttp } from './run.js';
+import { bodyLimitOf, runHttp } from './run.js';
 
 const ctx = () => createContext({ cloud: 'node', kind: 'http', requestId: 'r', functionName: 'api' });
 const get = (fn: Parameters<typeof runHttp>[0], method: string, path: string) => runHttp(fn, { method, path }, ctx());
@@ -302,5 +302,20 @@ describe('router() definitions', () => {
       http({ method: 'GET', path: '/at/10:45' }).handle(() => 'quarter to'),
     );
     expect((await runHttp(app, { method: 'GET', path: '/at/10:45' }, ctx())).body).toBe('quarter to');
+  });
+});
+
+describe('bodyLimitOf', () => {
+  it("gives a function's own limit, 6 MB by default, and for a router the largest of its routes'", () => {
+    // Prepare
+    const small = http({ method: 'POST', path: '/small', bodyLimit: 1024 }).handle(() => undefined);
+    const large = http({ method: 'POST', path: '/large', bodyLimit: 20 * 1024 * 1024 }).handle(() => undefined);
+    const plain = http({ method: 'POST', path: '/plain' }).handle(() => undefined);
+
+    // Act / Assert
+    expect(bodyLimitOf(small)).toBe(1024);
+    expect(bodyLimitOf(plain)).toBe(6 * 1024 * 1024);
+    expect(bodyLimitOf(router(small, plain))).toBe(6 * 1024 * 1024);
+    expect(bodyLimitOf(router(small, large))).toBe(20 * 1024 * 1024);
   });
 });

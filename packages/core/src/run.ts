@@ -20,6 +20,7 @@ import { dropProduced, PortableFunction, stepHttp, takeProduced, toResponse } fr
 import {
   copyRequest,
   createHttpRequest,
+  DEFAULT_BODY_LIMIT,
   deferredFailure,
   type HttpRequestInit,
   isRequestImpl,
@@ -161,6 +162,19 @@ export function respond(
   } catch (error) {
     return fail(error, ctx, request?.method, req);
   }
+}
+
+/**
+ * The largest body `fn` takes: its `bodyLimit` (6 MB when not given), or for a router the largest
+ * of its routes' (each route still applies its own). An adapter that reads the body itself stops
+ * reading past it.
+ *
+ * @example
+ * const bytes = await readBody(req, bodyLimitOf(fn));
+ */
+export function bodyLimitOf(fn: SkyportFunction<'http'>): number {
+  if (fn.routes === undefined) return fn.options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  return fn.routes.reduce((largest, route) => Math.max(largest, bodyLimitOf(route)), 0);
 }
 
 /** A request made for this run. */

@@ -7,6 +7,7 @@
 import {
   abortContext,
   BadRequest,
+  bodyLimitOf,
   type Context,
   endContext,
   type HttpResponse,
@@ -24,7 +25,6 @@ import {
 import { type GcpSettings, gcpContext, requestIdOf, settingsOf } from './context.js';
 import { type Delivery, deliveryId, detectHttp, detectObject, toPortable } from './event.js';
 import {
-  bodyLimitOf,
   canStream,
   normalizeHeaders,
   rawBodyOf,

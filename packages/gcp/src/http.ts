@@ -5,13 +5,11 @@
  * or binary body, or a body produced over time sent as it comes.
  */
 import {
-  DEFAULT_BODY_LIMIT,
   type HttpRequestInit,
   type HttpResponse,
   type PipeOutcome,
   pipeStream,
   type RawHeaders,
-  type SkyportFunction,
   type StreamSink,
 } from '@skyport/core';
 import type { GcpRequest, GcpResponse } from './types.js';
@@ -32,7 +30,7 @@ interface StoppableStream {
  * is discarded as it arrives, never kept, so the 413 is sent and the connection stays usable.
  *
  * @example
- * const bytes = await readBody(req, fn.options.bodyLimit ?? DEFAULT_BODY_LIMIT);
+ * const bytes = await readBody(req, bodyLimitOf(fn));
  */
 export async function readBody(req: GcpRequest, limit = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
   const raw = rawBodyOf(req);
@@ -64,18 +62,6 @@ export async function readBody(req: GcpRequest, limit = Number.POSITIVE_INFINITY
     return new Uint8Array(only.buffer, only.byteOffset, only.byteLength);
   }
   return empty;
-}
-
-/**
- * The largest body `fn` takes: its `bodyLimit` (6 MB when not given), or for a router the largest
- * of its routes' (each route still applies its own).
- *
- * @example
- * const bytes = await readBody(req, bodyLimitOf(fn));
- */
-export function bodyLimitOf(fn: SkyportFunction<'http'>): number {
-  if (fn.routes === undefined) return fn.options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  return fn.routes.reduce((largest, route) => Math.max(largest, bodyLimitOf(route)), 0);
 }
 
 /**
