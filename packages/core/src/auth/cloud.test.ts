@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Cloud, createMessage, createMiddleware, type HttpRequestInit, http, queue } from '@skyport/core';
+import {
+  type Cloud,
+  createMessage,
+  createMiddleware,
+  type HttpRequestInit,
+  http,
+  queue,
+  SkyportError,
+} from '@skyport/core';
 import { collectLogs, httpRequest, invoke } from '@skyport/testing';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, expectTypeOf, it } from 'vitest';
@@ -541,6 +549,52 @@ describe('cloudPrincipal trust and failures', () => {
       .use(cloudPrincipal({ trust: ['azure'], headers: ['azure-easy-auth'] }))
       .handle((_req, ctx) => ctx.auth.subject);
     expect((await invoke(fn, httpRequest({ headers: header }), onCloud('node'))).text).toBe('mallory');
+  });
+
+  it('refuses a trust or headers value it does not know when the function is defined, naming it', async () => {
+    // Prepare: values a config could hand over, past the types; each used to fall through to GCP
+    // (or, for a string, be read character by character) and trust client-sent IAP headers.
+    const bad: [unknown, string][] = [
+      [{ trust: ['node'], headers: ['gcp-iap-headers'] }, "trust may hold only 'aws', 'azure', 'gcp', got \"node\""],
+      [{ trust: ['AWS'], headers: ['gcp-iap-headers'] }, 'got "AWS"'],
+      [
+        { trust: '', headers: ['gcp-iap-headers'] },
+        "trust must be a list of 'aws', 'azure', 'gcp', got the string \"\"",
+      ],
+      [{ trust: 'aws', headers: ['gcp-iap-headers'] }, 'got the string "aws"'],
+      [{ trust: null }, "trust must be a list of 'aws', 'azure', 'gcp', got null"],
+      [{ trust: ['aws', undefined] }, 'got undefined'],
+      [
+        { headers: ['gcp-iap-header'] },
+        "headers may hold only 'azure-easy-auth', 'gcp-api-gateway', 'gcp-iap-headers', got \"gcp-iap-header\"",
+      ],
+      [{ headers: 'azure-easy-auth' }, 'headers must be a list of'],
+      [{ headers: [1] }, 'got 1'],
+    ];
+    const forged = httpRequest({ headers: { 'x-goog-authenticated-user-id': 'accounts.google.com:admin' } });
+
+    for (const [options, message] of bad) {
+      // Act
+      const define = () =>
+        http()
+          .use(cloudPrincipal(options as Parameters<typeof cloudPrincipal>[0]))
+          .handle((_req, ctx) => ctx.auth.subject);
+      let outcome: string;
+      try {
+        const fn = define();
+        outcome = `defined, then ${(await invoke(fn, forged, onCloud('aws'))).status}`;
+      } catch (error) {
+        outcome = error instanceof SkyportError ? error.code : String(error);
+      }
+
+      // Assert
+      expect(outcome, JSON.stringify(options)).toBe('INVALID_DEFINITION');
+      expect(define, JSON.stringify(options)).toThrow(/^cloudPrincipal\(\) (trust|headers) /);
+      expect(define, JSON.stringify(options)).toThrow(message);
+    }
+    for (const options of [{ trust: [] }, { trust: ['aws', 'azure', 'gcp'] as const }, { headers: [] }]) {
+      expect(() => cloudPrincipal(options)).not.toThrow();
+    }
   });
 
   it('answers 401 invalid_token for an undecodable header, without echoing it', async () => {

@@ -58,6 +58,46 @@ export interface CloudPrincipalOptions {
 
 type Json = Record<string, unknown>;
 
+const platforms: readonly PrincipalPlatform[] = ['aws', 'azure', 'gcp'];
+const identityHeaders: readonly IdentityHeaders[] = ['azure-easy-auth', 'gcp-api-gateway', 'gcp-iap-headers'];
+
+/** A value for a definition error: option values name platforms and headers, never secrets. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object') return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
+}
+
+/**
+ * `trust` or `headers`, checked when the function is defined and copied, or `INVALID_DEFINITION`
+ * naming the value. A name read loosely trusts headers any client can send: an unknown platform
+ * must not fall through to one of the known ones, and a string must not be read character by
+ * character.
+ */
+function namesOf<T extends string>(value: unknown, allowed: readonly T[], option: string): readonly T[] {
+  const expected = allowed.map((name) => `'${name}'`).join(', ');
+  if (!Array.isArray(value)) {
+    const got = typeof value === 'string' ? `the string ${shown(value)}` : shown(value);
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `cloudPrincipal() ${option} must be a list of ${expected}, got ${got}`,
+    );
+  }
+  const names: T[] = [];
+  // Index by index, so a hole in a sparse array is seen (and refused) too.
+  for (let i = 0; i < value.length; i++) {
+    const entry: unknown = value[i];
+    if (!allowed.includes(entry as T)) {
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `cloudPrincipal() ${option} may hold only ${expected}, got ${shown(entry)}`,
+      );
+    }
+    if (!names.includes(entry as T)) names.push(entry as T);
+  }
+  return names;
+}
+
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -249,10 +289,9 @@ async function fromIapAssertion(req: HttpRequest, iap: IapVerifier | undefined):
 
 async function fromGcp(
   req: HttpRequest,
-  options: CloudPrincipalOptions,
+  headers: readonly IdentityHeaders[],
   iap: IapVerifier | undefined,
 ): Promise<Principal | undefined> {
-  const headers = options.headers ?? [];
   const userinfo = headers.includes('gcp-api-gateway') ? req.header('x-apigateway-api-userinfo') : undefined;
   if (userinfo !== undefined) {
     const claims = decodeJsonHeader(userinfo, 'x-apigateway-api-userinfo');
@@ -319,18 +358,19 @@ export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<
   const required =
     options.requiredScopes === undefined ? [] : scopeList(options.requiredScopes, 'cloudPrincipal() requiredScopes');
   const iap = options.iap === undefined ? undefined : iapVerifier(options.iap);
+  const trust = options.trust === undefined ? undefined : namesOf(options.trust, platforms, 'trust');
+  const headers = options.headers === undefined ? [] : namesOf(options.headers, identityHeaders, 'headers');
   return createMiddleware<'http', AuthContext>({
     name: 'cloudPrincipal',
     kinds: ['http'],
     async handle(req, ctx, next): Promise<HttpResponse> {
-      const trusted = options.trust ?? (ctx.cloud === 'node' ? [] : [ctx.cloud]);
+      const trusted = trust ?? (ctx.cloud === 'node' ? [] : [ctx.cloud]);
       let principal: Principal | undefined;
       try {
         for (const platform of trusted) {
           if (platform === 'aws') principal = fromAws(req);
-          else if (platform === 'azure')
-            principal = options.headers?.includes('azure-easy-auth') ? fromAzure(req) : undefined;
-          else principal = await fromGcp(req, options, iap);
+          else if (platform === 'azure') principal = headers.includes('azure-easy-auth') ? fromAzure(req) : undefined;
+          else if (platform === 'gcp') principal = await fromGcp(req, headers, iap);
           if (principal !== undefined) break;
         }
         if (principal === undefined && !trusted.includes('gcp')) principal = await fromIapAssertion(req, iap);
