@@ -31,6 +31,7 @@ import {
   readBody,
   requestInit,
   type StreamingResponse,
+  withRepeats,
   writeResponse,
   writeStream,
 } from './http.js';
@@ -157,7 +158,7 @@ function send(res: GcpResponse, response: HttpResponse, ctx: Context): Promise<v
 function httpFunctionHandler(fn: SkyportFunction<'http'>, settings: GcpSettings): GcpHttpHandler {
   const limit = bodyLimitOf(fn);
   const run = (req: GcpRequest, res: GcpResponse, body: Uint8Array): Promise<void> => {
-    const headers = normalizeHeaders(req.headers);
+    const headers = withRepeats(req.rawHeaders, normalizeHeaders(req.headers));
     const ctx = gcpContext('http', settings, { headers, executionId: req.executionId, raw: req });
     linkAbort(req, res, ctx);
     // The framework's response takes chunks as they come; a hand-made one (`invokeGcp`) gets
@@ -183,7 +184,7 @@ function httpFunctionHandler(fn: SkyportFunction<'http'>, settings: GcpSettings)
 
 function eventHttpHandler(fn: SkyportFunction, settings: GcpSettings): GcpHttpHandler {
   return async (req: GcpRequest, res) => {
-    const headers = normalizeHeaders(req.headers);
+    const headers = withRepeats(req.rawHeaders, normalizeHeaders(req.headers));
     let response: HttpResponse = noContent;
     let eventId: string | undefined;
     try {

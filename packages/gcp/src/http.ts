@@ -85,6 +85,62 @@ export function normalizeHeaders(headers: GcpRequest['headers']): Record<string,
   return out;
 }
 
+/**
+ * The headers Node keeps the first of when they are repeated (`headers` then has fewer names than
+ * `rawHeaders` has lines). `Host` and `Content-Length` are left to Node and the front end.
+ */
+const keptFirst = new Set([
+  'age',
+  'authorization',
+  'content-type',
+  'etag',
+  'expires',
+  'from',
+  'if-modified-since',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'proxy-authorization',
+  'referer',
+  'retry-after',
+  'server',
+  'user-agent',
+]);
+
+/**
+ * `headers` with a repeated header Node kept the first of (`Authorization`, `User-Agent`...)
+ * joined with `, `, as API Gateway, Azure and `serve()` join it: two credentials are one
+ * malformed value on every platform, never the first alone on one. Headers without repeats (the
+ * count of lines says so) are given back as they are.
+ *
+ * @example
+ * withRepeats(['Authorization', 'Bearer a', 'Authorization', 'Bearer b'], { authorization: 'Bearer a' });
+ * // { authorization: 'Bearer a, Bearer b' }
+ */
+export function withRepeats(
+  raw: readonly string[] | undefined,
+  headers: Record<string, string>,
+): Record<string, string> {
+  if (raw === undefined) return headers;
+  let names = 0;
+  for (const _ in headers) names++;
+  if (raw.length <= names * 2) return headers;
+  let joined: Record<string, string> | undefined;
+  const first = new Set<string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (!keptFirst.has(name)) continue;
+    if (!first.has(name)) {
+      first.add(name);
+      continue;
+    }
+    joined ??= { ...headers };
+    joined[name] = `${joined[name] ?? ''}, ${raw[i + 1] as string}`;
+  }
+  return joined ?? headers;
+}
+
 /** Whether every header name is lower-case ASCII and every value a string: cheaper to check than to copy. */
 function isNormalized(headers: GcpRequest['headers']): boolean {
   for (const key in headers) {

@@ -28,6 +28,8 @@ export interface GcpRequest {
   /** The request target as the client sent it (Express). */
   readonly originalUrl?: string | undefined;
   readonly headers: IncomingHttpHeaders;
+  /** The header lines as received, names and values in turn (Node's `IncomingMessage.rawHeaders`). */
+  readonly rawHeaders?: readonly string[] | undefined;
   /**
    * The body bytes, kept by the framework's body parsers: as sent, except that a gzip, deflate
    * or br body with a content type arrives inflated (see docs/gcp.md).

@@ -292,6 +292,27 @@ describe('serve() refuses requests with ambiguous framing or Host', () => {
     expect(ran).toEqual(['GET']);
   });
 
+  it('joins a repeated Authorization header with ", " (as API Gateway and Azure do) rather than keeping the first', async () => {
+    // Prepare
+    const seen: (string | undefined)[] = [];
+    const whoami = http({ method: 'GET', path: '/whoami' }).handle((req) => {
+      seen.push(req.headers.authorization);
+      return { status: 200, body: { authorization: req.headers.authorization ?? null } };
+    });
+    const server = await start({ whoami });
+    const raw = await client(server.port);
+
+    // Act
+    raw.socket.write(
+      'GET /whoami HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer alice\r\nAuthorization: Bearer mallory\r\nConnection: close\r\n\r\n',
+    );
+    await raw.closed;
+
+    // Assert
+    expect(statuses(raw.text())).toEqual(['HTTP/1.1 200']);
+    expect(seen).toEqual(['Bearer alice, Bearer mallory']);
+  });
+
   it('keeps every header line past 2000: a Content-Length or X-Forwarded-For after them still counts', async () => {
     // Prepare
     const filler = 'a: 1\r\n'.repeat(2000);

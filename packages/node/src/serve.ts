@@ -414,7 +414,10 @@ function serverOptions(options: ServeOptions): ServerOptions {
   }
   const shortest = Math.min(requestTimeout || 300_000, headersTimeout || 300_000);
   const connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(shortest / 2)));
-  return { requestTimeout, headersTimeout, connectionsCheckingInterval };
+  // A repeated header node would keep the first of (`Authorization`, `User-Agent`...) is joined
+  // with `, `, as API Gateway and Azure join it: two credentials are then one malformed value
+  // everywhere, never the first alone on one platform.
+  return { requestTimeout, headersTimeout, connectionsCheckingInterval, joinDuplicateHeaders: true };
 }
 
 /**
