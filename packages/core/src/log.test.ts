@@ -196,6 +196,50 @@ describe('the built-in logger', () => {
     ]);
   });
 
+  it('redacts the value of a [name, value] pair naming a credential, in lists of fetch headers at any depth', () => {
+    // Prepare
+    const { lines, log, leaks } = collect();
+    const fetched = new Headers({ Authorization: 'Bearer top-secret', accept: 'json', 'X-API-Key': 'key-secret' });
+    // Act
+    log.info(
+      {
+        entries: [
+          ['authorization', 'Bearer top-secret'],
+          ['x', 'y'],
+        ],
+      },
+      'entries',
+    );
+    log.info({ upstream: { request: { headers: [...fetched] } } }, 'fetch %j', [['Cookie', 'session=cookie-secret']]);
+    log.info({ pairs: [['accept', 'json'], ['authorization'], ['cookie', 'a', 'b'], ['Cookie', ['cookie-secret']]] });
+    // Assert
+    expect(leaks()).toEqual([[], [], []]);
+    expect(JSON.parse(lines[0] as string).entries).toEqual([
+      ['authorization', '[Redacted]'],
+      ['x', 'y'],
+    ]);
+    const second = JSON.parse(lines[1] as string);
+    expect(second.upstream.request.headers).toEqual([
+      ['accept', 'json'],
+      ['authorization', '[Redacted]'],
+      ['x-api-key', '[Redacted]'],
+    ]);
+    expect(second.msg).toBe('fetch [["Cookie","[Redacted]"]]');
+    // Only a pair is one: other lists stay as they are.
+    expect(JSON.parse(lines[2] as string).pairs).toEqual([
+      ['accept', 'json'],
+      ['authorization'],
+      ['cookie', 'a', 'b'],
+      ['Cookie', '[Redacted]'],
+    ]);
+  });
+
+  it('writes [name, value] pairs of credentials as they are with redaction off', () => {
+    const value = { entries: [['authorization', 'Bearer t']] };
+    expect(JSON.parse(safeJson(value))).toEqual({ entries: [['authorization', '[Redacted]']] });
+    expect(JSON.parse(safeJson(value, false))).toEqual(value);
+  });
+
   it('redacts at any depth, and replaces a line too deep to serialise rather than leak it', () => {
     // Prepare
     const { lines, log, leaks } = collect();

@@ -164,11 +164,22 @@ function redactHeaderList(list: readonly unknown[]): unknown[] {
 }
 
 /**
+ * Whether `item` is a `[name, value]` pair naming a credential: an entry of the lists
+ * `[...headers]` of a fetch `Headers`, `Object.entries(headers)` or `[...map]` give.
+ */
+function isCredentialPair(item: unknown): item is readonly [string, unknown] {
+  if (!Array.isArray(item) || item.length !== 2) return false;
+  const name: unknown = item[0];
+  return typeof name === 'string' && isCredentialKey(name);
+}
+
+/**
  * JSON for a log line that never throws: errors become objects, BigInts strings, and a value
  * that leads back to an object it lies within (a cycle) `"[Circular]"`; an object met twice
  * elsewhere (a shared address) is written each time. Unless `redact` is false, every `credentialKeys` key, at any depth (in a
  * merged object, a child's bindings or an interpolated argument alike), becomes `"[Redacted]"`,
- * and so does the value after a credential name in Node's flat `rawHeaders` / `rawTrailers` lists.
+ * and so does the value after a credential name in Node's flat `rawHeaders` / `rawTrailers` lists
+ * and the value of a `[name, value]` pair in a list (`[...headers]`) whose name is a credential's.
  * A log call must not turn a handled failure into a crash: a line too deep for `JSON.stringify`
  * is replaced whole by an `unserialisable log line` notice.
  *
@@ -187,6 +198,7 @@ export function safeJson(value: unknown, redact = true): string {
       if (redact && key !== '') {
         if (isCredentialKey(key)) return '[Redacted]';
         if (headerLists.has(key) && Array.isArray(raw)) item = redactHeaderList(raw);
+        else if (Array.isArray(this) && isCredentialPair(raw)) item = [raw[0], '[Redacted]'];
       }
       if (item instanceof Error) item = serialiseError(item);
       if (typeof item === 'bigint') return item.toString();
