@@ -1,6 +1,8 @@
 import { http } from '@skyport/core';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { fixture } from '../../../aws/src/__fixtures__/load.js';
 import { invokeLambda } from '../../../aws/src/invoke.js';
 import {
   alb,
@@ -63,7 +65,9 @@ describe('raw AWS HTTP events', () => {
     for (const event of events) {
       expect(event.isBase64Encoded).toBe(true);
       const multi = 'multiValueHeaders' in event ? event.multiValueHeaders : {};
-      expect(Object.keys({ ...event.headers, ...multi })).not.toContain('content-type');
+      expect(Object.keys({ ...event.headers, ...multi }).map((name) => name.toLowerCase())).not.toContain(
+        'content-type',
+      );
     }
     const typed = apiGatewayV2({ method: 'POST', body: bytes, headers: { 'Content-Type': 'image/png' } });
     expect(typed.headers['content-type']).toBe('image/png');
@@ -106,8 +110,58 @@ describe('raw AWS HTTP events', () => {
     const full = apiGatewayV1({ query: { tag: ['a', 'b'] }, headers: { Accept: ['x', 'y'] } });
     expect(full.multiValueQueryStringParameters).toEqual({ tag: ['a', 'b'] });
     expect(full.queryStringParameters).toEqual({ tag: 'b' });
-    expect(full.multiValueHeaders.accept).toEqual(['x', 'y']);
-    expect(full.headers.accept).toBe('y');
+    expect(full.multiValueHeaders.Accept).toEqual(['x', 'y']);
+    expect(full.headers.Accept).toBe('y');
+  });
+
+  it('apiGatewayV1: header names keep their case, with the headers a REST API adds, as the client spells them', () => {
+    // Prepare: the names every REST sample with a client request spells so
+    const real = fixture<APIGatewayProxyEvent>('apigw-rest/powertools-ts__no-auth.json');
+    const defaults = [
+      'Host',
+      'User-Agent',
+      'X-Amzn-Trace-Id',
+      'X-Forwarded-For',
+      'X-Forwarded-Port',
+      'X-Forwarded-Proto',
+    ];
+
+    // Act
+    const event = apiGatewayV1({
+      method: 'POST',
+      body: { sku: 'a' },
+      headers: { 'X-Tenant': 'acme', 'user-agent': 'test/1', 'cache-control': 'no-cache' },
+      cookies: ['s=1'],
+      sourceIp: '198.51.100.7',
+    });
+
+    // Assert
+    for (const name of defaults) expect(Object.keys(real.headers)).toContain(name);
+    expect(Object.keys(event.headers).sort()).toEqual(
+      [
+        ...defaults.filter((name) => name !== 'User-Agent'),
+        'Content-Type',
+        'Cookie',
+        'X-Tenant',
+        'user-agent',
+        'cache-control',
+      ].sort(),
+    );
+    expect(event.headers).toMatchObject({
+      'Content-Type': 'application/json',
+      'X-Tenant': 'acme',
+      'user-agent': 'test/1',
+      'X-Forwarded-For': '198.51.100.7',
+      'X-Forwarded-Proto': 'https',
+      'X-Forwarded-Port': '443',
+      Cookie: 's=1',
+    });
+    // What a handler reading the event as it is (fromLambda) finds: no lower-cased copy.
+    expect(event.headers['content-type']).toBeUndefined();
+    expect(event.headers['X-Amzn-Trace-Id']).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    expect(event.requestContext.identity.userAgent).toBe('test/1');
+    expect(Object.keys(event.multiValueHeaders)).toEqual(Object.keys(event.headers));
+    for (const [name, value] of Object.entries(event.headers)) expect(event.multiValueHeaders[name]).toEqual([value]);
   });
 
   it('alb: single or multi-value mode, never both; query stays encoded', () => {

@@ -102,6 +102,40 @@ function lowerHeaders(
   return headers;
 }
 
+/**
+ * Headers as a REST API (or an HTTP API with payload 1.0) hands them over: each name as the
+ * client sent it. The defaults are in the casing clients send (`Host`, `User-Agent`,
+ * `X-Amzn-Trace-Id`, `X-Forwarded-*`, `Content-Type` for the body); a header the test gives
+ * replaces a default of the same name in any case, and keeps its own spelling.
+ */
+function restHeaders(options: HttpEventOptions, contentType: string | undefined, now: Date): Record<string, string[]> {
+  const headers: Record<string, string[]> = {};
+  const set = (name: string, values: string[]) => {
+    const lower = name.toLowerCase();
+    for (const key of Object.keys(headers)) if (key.toLowerCase() === lower) delete headers[key];
+    headers[name] = values;
+  };
+  set('Host', ['abc123.execute-api.us-east-1.amazonaws.com']);
+  set('User-Agent', [defaultUserAgent]);
+  set('X-Amzn-Trace-Id', [traceHeader(now)]);
+  set('X-Forwarded-For', [options.sourceIp ?? defaultSourceIp]);
+  set('X-Forwarded-Port', ['443']);
+  set('X-Forwarded-Proto', ['https']);
+  if (contentType) set('Content-Type', [contentType]);
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    set(name, typeof value === 'string' ? [value] : [...value]);
+  }
+  if (options.cookies && options.cookies.length > 0) set('Cookie', [options.cookies.join('; ')]);
+  return headers;
+}
+
+/** The value of a header whatever the case of its name. */
+function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}
+
 function entries(query: HttpEventOptions['query']): [string, string][] {
   const out: [string, string][] = [];
   for (const [key, value] of Object.entries(query ?? {})) {
@@ -240,7 +274,11 @@ export function functionUrl(
 
 /**
  * An API Gateway REST API event (also the HTTP API payload 1.0 shape): both header maps, `null`
- * for missing maps and body, the stage in `requestContext.path` only. The resource is the proxy
+ * for missing maps and body, the stage in `requestContext.path` only. Header names keep the
+ * case the test gives, as a REST API keeps the client's; the headers include `Host`,
+ * `User-Agent` (default `curl/8.5.0`), `X-Amzn-Trace-Id`, and `X-Forwarded-For` (`sourceIp`),
+ * `X-Forwarded-Proto` (`https`) and `X-Forwarded-Port` (`443`), with `Content-Type` for a JSON
+ * body; a header the test gives replaces the one of the same name in any case. The resource is the proxy
  * resource `/{proxy+}` with the path in `pathParameters.proxy`; a request to `/`, which a proxy
  * resource does not match, goes to the root resource `/` with `pathParameters: null`.
  *
@@ -253,8 +291,8 @@ export function apiGatewayV1(
 ): APIGatewayProxyEvent {
   const { path, search } = splitPath(options.path ?? '/');
   const body = bodyOf(options.body);
-  const multiValueHeaders = lowerHeaders(options, body.contentType);
-  if (options.cookies && options.cookies.length > 0) multiValueHeaders.cookie = [options.cookies.join('; ')];
+  const now = new Date();
+  const multiValueHeaders = restHeaders(options, body.contentType, now);
   const headers: Record<string, string> = {};
   for (const [name, values] of Object.entries(multiValueHeaders)) headers[name] = values[values.length - 1] ?? '';
   const multiQuery: Record<string, string[]> = {};
@@ -264,7 +302,6 @@ export function apiGatewayV1(
   const hasQuery = Object.keys(multiQuery).length > 0;
   const stage = options.stage ?? 'prod';
   const method = (options.method ?? 'GET').toUpperCase();
-  const now = new Date();
   // `{proxy+}` needs at least one path segment: the root is its own resource.
   const resource = path === '/' ? '/' : '/{proxy+}';
   return {
@@ -297,7 +334,7 @@ export function apiGatewayV1(
         principalOrgId: null,
         sourceIp: options.sourceIp ?? defaultSourceIp,
         user: null,
-        userAgent: headers['user-agent'] ?? defaultUserAgent,
+        userAgent: headerValue(headers, 'user-agent') ?? defaultUserAgent,
         userArn: null,
       },
       path: `/${stage}${path}`,
