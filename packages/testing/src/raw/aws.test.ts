@@ -173,6 +173,19 @@ describe('raw AWS HTTP events', () => {
     expect(multi.headers).toBeUndefined();
     expect(single.body).toBe('');
   });
+
+  it('alb: a query value keeps every = after the first, in both modes', async () => {
+    const path = '/cb?token=abc==&redirect=/a?b=c&flag';
+    const single = alb({ path });
+    const multi = alb({ path, multiValue: true });
+    expect(single.queryStringParameters).toEqual({ token: 'abc==', redirect: '/a?b=c', flag: '' });
+    expect(multi.multiValueQueryStringParameters).toEqual({ token: ['abc=='], redirect: ['/a?b=c'], flag: [''] });
+    const fn = http({ path: '/cb' }).handle((req) => req.query);
+    for (const event of [single, multi]) {
+      const result = (await invokeLambda(fn, event)) as { body: string };
+      expect(JSON.parse(result.body)).toEqual({ token: 'abc==', redirect: '/a?b=c', flag: '' });
+    }
+  });
 });
 
 describe('raw AWS message events', () => {

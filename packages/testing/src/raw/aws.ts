@@ -278,9 +278,9 @@ export function functionUrl(
  * case the test gives, as a REST API keeps the client's; the headers include `Host`,
  * `User-Agent` (default `curl/8.5.0`), `X-Amzn-Trace-Id`, and `X-Forwarded-For` (`sourceIp`),
  * `X-Forwarded-Proto` (`https`) and `X-Forwarded-Port` (`443`), with `Content-Type` for a JSON
- * body; a header the test gives replaces the one of the same name in any case. The resource is the proxy
- * resource `/{proxy+}` with the path in `pathParameters.proxy`; a request to `/`, which a proxy
- * resource does not match, goes to the root resource `/` with `pathParameters: null`.
+ * body; a header the test gives replaces the one of the same name in any case. The resource is
+ * the proxy resource `/{proxy+}` with the path in `pathParameters.proxy`; a request to `/`, which
+ * a proxy resource does not match, goes to the root resource `/` with `pathParameters: null`.
  *
  * @example
  * const event = apiGatewayV1({ method: 'GET', path: '/orders', query: { tag: ['a', 'b'] } });
@@ -351,6 +351,12 @@ export function apiGatewayV1(
   };
 }
 
+/** A `name=value` pair of a query string, split at its first `=` only (`token=abc==` is `abc==`). */
+function queryPair(pair: string): [string, string] {
+  const at = pair.indexOf('=');
+  return at < 0 ? [pair, ''] : [pair.slice(0, at), pair.slice(at + 1)];
+}
+
 /**
  * An Application Load Balancer event, in single-value mode or (with `multiValue: true`) the
  * multi-value mode of a target group with multi-value headers on. Query values stay encoded,
@@ -371,10 +377,10 @@ export function alb(
   if (options.cookies && options.cookies.length > 0) multiHeaders.cookie = [options.cookies.join('; ')];
   const multiQuery: Record<string, string[]> = {};
   const raw = [
-    ...(search ? search.split('&').map((p) => p.split('=') as [string, string]) : []),
+    ...(search ? search.split('&').map(queryPair) : []),
     ...entries(options.query).map(([k, v]) => [encodeURIComponent(k), encodeURIComponent(v)] as [string, string]),
   ];
-  for (const [key, value] of raw) push(multiQuery, key, value ?? '');
+  for (const [key, value] of raw) push(multiQuery, key, value);
   const base = {
     requestContext: {
       elb: {
