@@ -55,10 +55,19 @@ export function milliseconds(value: unknown, option: string, infinite = false, l
   throw invalid(`${option} must be a whole number of milliseconds, ${least} or more`);
 }
 
-const keyErrors = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_ALG_NOT_ALLOWED']);
+/**
+ * jose's errors for a fetch that failed: no answer in time, an answer other than 200 or not JSON
+ * (its generic error), a body that is not a key set. Network errors are not jose's own.
+ */
+const fetchErrors = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JOSE_GENERIC', 'ERR_JWKS_INVALID']);
 
+/**
+ * Only a fetch that failed is an outage. The key lookup throws from the same call (no key for the
+ * `kid`, several, an `alg` no key set serves such as HS256): that is about the token, and taken
+ * for an outage it would let any client hold off the refetch a newly rotated key needs.
+ */
 function isFetchFailure(error: unknown, jose: Jose): boolean {
-  return !(error instanceof jose.errors.JOSEError) || !keyErrors.has(error.code);
+  return !(error instanceof jose.errors.JOSEError) || fetchErrors.has(error.code);
 }
 
 /**

@@ -453,6 +453,23 @@ describe('jwtAuth with a secret or a public key', () => {
     expect(() => jwtAuth({ jwksUrl: new URL(jwksUrl), clockTolerance: 0.5 })).not.toThrow();
   });
 
+  it('refuses an HMAC algorithm next to a key set when the function is defined, naming it', () => {
+    // Prepare
+    const jwksUrl = 'https://issuer.test/.well-known/jwks.json';
+
+    for (const algorithms of [['RS256', 'HS256'], ['HS512'], ['ES256', 'HS256', 'HS384']]) {
+      // Act
+      const define = () => jwtAuth({ jwksUrl, algorithms });
+
+      // Assert
+      expect(define, algorithms.join()).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+      expect(define, algorithms.join()).toThrow(
+        `jwtAuth() jwksUrl cannot verify ${algorithms.filter((alg) => alg.startsWith('HS')).join(', ')}`,
+      );
+    }
+    expect(() => jwtAuth({ jwksUrl, algorithms: ['RS256', 'ES256'] })).not.toThrow();
+  });
+
   it('refuses key material that cannot verify the accepted algorithms when the function is defined', async () => {
     // Prepare: keys a config could hand over, past the types.
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;

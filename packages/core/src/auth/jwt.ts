@@ -199,6 +199,15 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
       'jwtAuth() algorithms must name at least one algorithm other than none',
     );
   }
+  // A key set serves public keys only: jose answers an HMAC token with an error of its own, and
+  // listing HS256 next to a key set is a configuration that meant `secret`.
+  const hmac = verifiable === undefined ? algorithms.filter((alg) => alg.startsWith('HS')) : [];
+  if (hmac.length > 0) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `jwtAuth() jwksUrl cannot verify ${hmac.join(', ')}: a key set holds public keys; give an HMAC key as secret`,
+    );
+  }
   // Only what the key can verify: a token naming another algorithm would reach jose's TypeError
   // for the key, a 500, where it is a token this key never signed (401).
   const accepted = verifiable === undefined ? algorithms : algorithms.filter((alg) => verifiable.includes(alg));
