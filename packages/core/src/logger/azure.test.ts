@@ -46,7 +46,7 @@ async function drain(body: unknown): Promise<unknown> {
 const messageOf = (text: string) => (JSON.parse(text) as { msg?: unknown }).msg;
 
 describe('logger() on Azure with a streamed answer', () => {
-  it("routes the producer's lines and the adapter's failure line to the InvocationContext until the stream ends", async () => {
+  it("routes the producer's lines, the summary and the adapter's failure line to the InvocationContext until the stream ends", async () => {
     // Prepare
     const fn = http({ method: 'GET', path: '/events', stream: true })
       .use(logger())
@@ -69,8 +69,8 @@ describe('logger() on Azure with a streamed answer', () => {
     // Assert
     expect(failure).toBeInstanceOf(Error);
     expect(calls.map(([level, text]) => [level, messageOf(text)])).toEqual([
-      ['information', 'invocation completed'],
       ['warning', 'producer warning'],
+      ['error', 'invocation failed'],
       ['error', 'the streamed response failed before its end'],
     ]);
     expect(logs.lines).toEqual([]);

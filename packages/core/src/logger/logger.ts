@@ -2,7 +2,6 @@
 import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
 import { batchOf } from '../context.js';
 import { SkyportError, toHttpError } from '../errors.js';
-import { untilSettled } from '../http/stream.js';
 import { credentialKeys, credentialPrefixes, envLevel, getLogDestination, type LevelName, levels } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
@@ -382,26 +381,63 @@ function releaseSoon(requestId: string): void {
   setImmediate(release, requestId);
 }
 
-/**
- * The routing of streamed answers that were dropped unsent and unsettled (a middleware further
- * out answered with something else and left the stream be): released once nothing can read them.
- */
-const unsettled = new FinalizationRegistry<string>(release);
+/** How a streamed answer settled: read to its end, failed, cancelled (the client left), or dropped unread. */
+type StreamEnd = 'sent' | 'cancelled' | 'abandoned' | { readonly error: unknown };
 
 /**
- * `stream` passed on chunk by chunk, releasing the invocation's routing once it ends, fails or is
- * cancelled: an invocation whose answer is streamed lasts until the answer is sent, and its
- * producer and the adapter still log meanwhile. The source is locked only when first read, so
- * the run helpers can still cancel a handler's stream that a middleware further out replaced.
+ * Streamed answers dropped unread and never cancelled (a middleware further out answered with
+ * something else and left the stream be): settled once nothing can read them any more.
  */
-function releasedWhenSettled(stream: ReadableStream<Uint8Array>, requestId: string): ReadableStream<Uint8Array> {
+const abandonedStreams = new FinalizationRegistry<() => void>((end) => end());
+
+/**
+ * `source` passed on chunk by chunk, calling `ended` once with how it settled: an invocation
+ * whose answer is streamed lasts until the answer is sent, and its producer and the adapter still
+ * log meanwhile. `ended` runs before the stream closes or fails and before a cancel reaches the
+ * producer, so the summary line comes before the adapter's own lines about the end. The source is
+ * locked only when first read, so the run helpers can still cancel a handler's stream that a
+ * middleware further out replaced.
+ */
+function settledWith(source: ReadableStream<Uint8Array>, ended: (end: StreamEnd) => void): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let pending: typeof ended | undefined = ended;
   const token = {};
-  const passed = untilSettled(stream, () => {
-    unsettled.unregister(token);
-    releaseSoon(requestId);
-  });
-  unsettled.register(passed, requestId, token);
-  return passed;
+  const end = (how: StreamEnd): void => {
+    const run = pending;
+    if (run === undefined) return;
+    pending = undefined;
+    abandonedStreams.unregister(token);
+    try {
+      run(how);
+    } catch {
+      // A log line that cannot be written must not change how the answer ends.
+    }
+  };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        reader ??= source.getReader();
+        let next: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          end({ error });
+          throw error;
+        }
+        if (next.done) {
+          end('sent');
+          controller.close();
+        } else controller.enqueue(next.value);
+      },
+      cancel(reason) {
+        end('cancelled');
+        return reader === undefined ? source.cancel(reason) : reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  abandonedStreams.register(stream, () => end('abandoned'), token);
+  return stream;
 }
 
 function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, level: LevelName | 'silent'): PinoLogger {
@@ -617,25 +653,27 @@ function serializeErr(error: unknown): unknown {
 const listedErrors = 20;
 
 /**
- * The summary line: outcome, status (http) and duration; `coldStart` is already bound on every
- * line. With `serialised`, its fields are serialised here and bound to `log` for the one line
- * (pino writes bindings where it would write a logged object's fields), which skips pino's
- * generic object walk.
+ * The summary line: outcome, status (http) and duration (from `started` to `ended`); `coldStart`
+ * is already bound on every line. `failed` makes it an error line (whether the invocation failed,
+ * not what with: `throw undefined` and `Promise.reject()` fail too), `error` names its type, and
+ * `cancelled` marks a streamed answer the client left before its end. With `serialised`, its
+ * fields are serialised here and bound to `log` for the one line (pino writes bindings where it
+ * would write a logged object's fields), which skips pino's generic object walk.
  */
 function summarise(
   log: PinoLogger,
   http: HttpRequest | undefined,
   messageId: string | undefined,
   started: number,
+  ended: number,
   status: number | undefined,
-  threw: boolean,
+  failed: boolean,
   error: unknown,
   serialised: boolean,
+  cancelled = false,
 ): void {
-  // Whether the handler threw, not what: `throw undefined` and `Promise.reject()` fail too.
-  const failed = status === undefined ? threw : status >= 500;
   const outcome = failed ? 'error' : status !== undefined && status >= 400 ? 'client-error' : 'success';
-  const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+  const durationMs = Math.round((ended - started) * 1000) / 1000;
   const route = http === undefined ? undefined : (http.route ?? http.path);
   const errorType = failed && error instanceof Error ? error.name : undefined;
   if (
@@ -650,6 +688,7 @@ function summarise(
     }
     if (messageId !== undefined) fields += `,"messageId":${jsonString(messageId)}`;
     if (errorType !== undefined) fields += `,"errorType":${jsonString(errorType)}`;
+    if (cancelled) fields += ',"cancelled":true';
     // Bound for this one line only: pino serialises synchronously. (A logger made over `log`
     // instead would turn every invocation's logger into a prototype, which V8 makes costly.)
     const state = log as unknown as Record<symbol, string>;
@@ -671,6 +710,7 @@ function summarise(
   }
   if (messageId !== undefined) line.messageId = messageId;
   if (errorType !== undefined) line.errorType = errorType;
+  if (cancelled) line.cancelled = true;
   if (failed) log.error(line, 'invocation failed');
   else log.info(line, 'invocation completed');
 }
@@ -688,9 +728,12 @@ function isHttpRequest(kind: Kind, event: unknown): event is HttpRequest {
 /**
  * Replaces `ctx.log` with a pino child bound to `requestId`, `functionName`, `cloud`,
  * `coldStart` and the trace id, and logs one summary line per invocation (`outcome`, `status`
- * for http, `durationMs`, `coldStart`). Lines are written for the host: Lambda JSON (`level`
- * upper-case, `requestId`), Cloud Logging (`severity`, `message`, `logging.googleapis.com/trace`),
- * Azure (through the `InvocationContext` log methods), plain JSON lines on Node. Put it after
+ * for http, `durationMs`, `coldStart`). A streamed answer (`http({ stream: true })`) is
+ * summarised when its stream settles: after the last chunk, at `error` when its producer fails,
+ * and with its head's outcome and `cancelled: true` when the client leaves. Lines are written
+ * for the host: Lambda JSON (`level` upper-case, `requestId`), Cloud Logging (`severity`,
+ * `message`, `logging.googleapis.com/trace`), Azure (through the `InvocationContext` log
+ * methods), plain JSON lines on Node. Put it after
  * `tracing()` so lines carry the invocation span's ids; without it the caller's trace id is used.
  * Options are checked here: an unknown `level` or `format`, or a `redact` path pino cannot parse,
  * throws `SkyportError('INVALID_DEFINITION')` when the function is defined.
@@ -768,17 +811,45 @@ export function logger(options: LoggerOptions = {}): Middleware {
     let streamed = false;
     try {
       const result = await next();
-      if (summary) {
-        const status = http && (result as HttpResponse).status;
-        summarise(child, http, messageId, started, status, false, undefined, !pinoChildren);
+      const status = http && (result as HttpResponse).status;
+      const failed = status !== undefined && status >= 500;
+      const stream = ctx.kind === 'http' ? streamOf(result) : undefined;
+      // A streamed answer's invocation lasts until its content is sent: its summary is written
+      // then, unless it is a HEAD answer, whose stream is never read.
+      const later = stream !== undefined && http !== undefined && http.method !== 'HEAD';
+      if (summary && !later) {
+        summarise(child, http, messageId, started, performance.now(), status, failed, undefined, !pinoChildren);
       }
-      const stream = azure !== undefined && ctx.kind === 'http' ? streamOf(result) : undefined;
-      if (stream === undefined) return result;
+      if (stream === undefined || (!later && azure === undefined)) return result;
       streamed = true;
-      return { ...(result as HttpResponse), stream: releasedWhenSettled(stream, ctx.requestId) };
+      const head = performance.now();
+      const settled = settledWith(stream, (end) => {
+        if (later) {
+          // Dropped unread, the answer ended with its head, as a HEAD answer does. A client
+          // that leaves is no failure of the function: the head's outcome stands.
+          const threw = typeof end === 'object';
+          summarise(
+            child,
+            http,
+            undefined,
+            started,
+            end === 'abandoned' ? head : performance.now(),
+            status,
+            failed || threw,
+            threw ? end.error : undefined,
+            !pinoChildren,
+            end === 'cancelled',
+          );
+        }
+        if (azure !== undefined) releaseSoon(ctx.requestId);
+      });
+      return { ...(result as HttpResponse), stream: settled };
     } catch (error) {
       if (summary) {
-        summarise(child, http, messageId, started, http && toHttpError(error).status, true, error, !pinoChildren);
+        const status = http && toHttpError(error).status;
+        // Whether the handler threw, not what: `throw undefined` and `Promise.reject()` fail too.
+        const failed = status === undefined || status >= 500;
+        summarise(child, http, messageId, started, performance.now(), status, failed, error, !pinoChildren);
       }
       throw error;
     } finally {
