@@ -51,4 +51,26 @@ describe('a legacy Lambda handler wrapped with fromLambda', () => {
     expect(JSON.parse(res.text ?? '')).toEqual({ message: 'unknown service or bad weight' });
     expect(res.headers['access-control-allow-origin']).toBe('https://shop.example');
   });
+
+  it('answers an error without a content type as JSON everywhere, as API Gateway does', async () => {
+    // Prepare: the handler's 400 sets no content type; API Gateway sends application/json
+    const bad = '{"service":"pigeon","weightKg":1}';
+    // Act
+    const local = await invoke(rates, httpRequest({ method: 'POST', path: '/rates', headers, body: bad }));
+    const azure = await invokeAzure(rates, { method: 'POST', url: '/api/rates', headers, body: bad });
+    const gcp = await invokeGcp(rates, { method: 'POST', path: '/rates', headers, body: bad });
+    const lambda = (await invokeLambda(
+      rates,
+      aws.apiGatewayV2({ method: 'POST', path: '/rates', headers, body: bad }),
+    )) as { statusCode: number; headers: Record<string, string> };
+    // Assert: off Lambda, the type the platform would have added; on Lambda, left to it
+    const azureHeaders = Object.fromEntries(
+      Object.entries(azure.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+    ) as Record<string, unknown>;
+    expect([local.status, local.headers['content-type']]).toEqual([400, 'application/json']);
+    expect([azure.status, azureHeaders['content-type']]).toEqual([400, 'application/json']);
+    expect([gcp.status, gcp.headers['content-type']]).toEqual([400, 'application/json']);
+    expect(lambda.statusCode).toBe(400);
+    expect(lambda.headers['content-type']).toBeUndefined();
+  });
 });

@@ -560,6 +560,29 @@ describe('fromLambda elsewhere (synthesised events)', () => {
     }
   });
 
+  it('gives a body without a content type the one the platform would have sent, for every source', async () => {
+    // Prepare: the usual legacy error answer, which sets no content type
+    const legacy = async () => ({ statusCode: 400, body: JSON.stringify({ message: 'bad weight' }) });
+    const binary = async () => ({ statusCode: 200, body: 'AAEC', isBase64Encoded: true });
+    const empty = async () => ({ statusCode: 204 });
+    // Act
+    const httpApi = await invoke(fromLambda(legacy, { kind: 'http' }), httpRequest());
+    const rest = await invoke(fromLambda(legacy, { kind: 'http', source: 'apigw-v1' }), httpRequest());
+    const alb = await invoke(fromLambda(legacy, { kind: 'http', source: 'alb' }), httpRequest());
+    const bytes = await invoke(fromLambda(binary, { kind: 'http' }), httpRequest());
+    const none = await invoke(fromLambda(empty, { kind: 'http' }), httpRequest());
+    // Assert: API Gateway and Function URLs send application/json, a load balancer octet-stream
+    expect([httpApi.status, httpApi.headers['content-type'], httpApi.text]).toEqual([
+      400,
+      'application/json',
+      '{"message":"bad weight"}',
+    ]);
+    expect(rest.headers['content-type']).toBe('application/json');
+    expect(alb.headers['content-type']).toBe('application/octet-stream');
+    expect(bytes.headers['content-type']).toBe('application/json');
+    expect(none.headers['content-type']).toBeUndefined();
+  });
+
   it('builds an HTTP API v2 event from a portable request', async () => {
     let seen: APIGatewayProxyEventV2 | undefined;
     const fn = fromLambda(
@@ -732,7 +755,7 @@ describe('fromLambda HTTP results', () => {
     // Act
     const onLambda = await invokeLambda(fn, v2());
     const elsewhere = await invoke(fn, httpRequest());
-    const mapped = httpResultToResponse(multi, false, false);
+    const mapped = httpResultToResponse(multi, undefined, false);
 
     // Assert
     expect(onLambda).toMatchObject({ statusCode: 200, headers: { constructor: 'x' } });

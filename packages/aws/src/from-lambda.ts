@@ -304,14 +304,20 @@ function inferredResponse(result: unknown): HttpResponseInit {
  * A value without `statusCode` is the body of a 200 JSON response, as HTTP API payload 2.0
  * takes it, or, with `payload2` false (the event came from a REST API, HTTP API payload 1.0 or
  * a load balancer), a 502 as those answer; a `statusCode` that is not an HTTP status (a number,
- * or a string of three digits) is a 502. With `untyped` (the result goes back to Lambda), a body without a content type gets
- * an empty one, which keeps core from adding its default and which `toLambda` leaves out, so
- * the platform applies its own default as it did for the handler alone.
+ * or a string of three digits) is a 502. A body without a content type gets `untypedAs` when
+ * given: off Lambda the type the platform would have sent (see `platformType`); on Lambda
+ * `UNTYPED`, an empty one, which keeps core from adding its default and which `toLambda` leaves
+ * out, so the platform applies its own default as it did for the handler alone.
  *
  * @example
  * httpResultToResponse({ statusCode: 201, body: 'made' }); // { status: 201, headers: {}, cookies: [], body: 'made' }
+ * httpResultToResponse({ statusCode: 400, body: '{}' }, 'application/json').headers; // { 'content-type': 'application/json' }
  */
-export function httpResultToResponse(result: unknown, untyped = false, payload2 = true): HttpResponseInit {
+export function httpResultToResponse(
+  result: unknown,
+  untypedAs: string | undefined = undefined,
+  payload2 = true,
+): HttpResponseInit {
   const r = obj(result);
   // A `statusCode: null` is no status either (JSON keeps it where `undefined` disappears).
   if (r?.statusCode === undefined || r.statusCode === null) {
@@ -350,7 +356,7 @@ export function httpResultToResponse(result: unknown, untyped = false, payload2 
   const text = str(r.body);
   let body: string | Uint8Array | undefined = text === '' ? undefined : text;
   if (text && r.isBase64Encoded === true) body = decodeBase64(text) ?? text;
-  if (untyped && body !== undefined) headers['content-type'] ??= UNTYPED;
+  if (untypedAs !== undefined && body !== undefined) headers['content-type'] ??= untypedAs;
   const response: HttpResponseInit = { status, headers, cookies, body };
   return response;
 }
@@ -384,6 +390,18 @@ function passThrough(raw: unknown, sources: readonly AwsSource[], ctx: Context):
 }
 
 const httpSources: readonly AwsSource[] = ['apigw-v1', 'apigw-v2', 'function-url', 'alb'];
+
+/**
+ * The content type each platform sends with a body the Lambda result gave none: API Gateway
+ * (REST and HTTP API) and Function URLs `application/json`, a load balancer
+ * `application/octet-stream`. Off Lambda a wrapped handler's untyped body gets the one of the
+ * source it was written for, not core's `text/plain` default.
+ */
+const platformType: Readonly<Record<HttpEventSource, string>> = {
+  'apigw-v2': 'application/json',
+  'apigw-v1': 'application/json',
+  alb: 'application/octet-stream',
+};
 
 type Synthesize = typeof import('./synthesize.js');
 let synthesize: Promise<Synthesize> | undefined;
@@ -473,7 +491,8 @@ export function fromLambda<
         }
         const payload2 = onLambda ? source === 'apigw-v2' || source === 'function-url' : written === 'apigw-v2';
         const xRay = onLambda ? undefined : req.header('x-amzn-trace-id');
-        return httpResultToResponse(await invoke(event, ctx, xRay), onLambda, payload2);
+        const untypedAs = onLambda ? UNTYPED : platformType[written as HttpEventSource];
+        return httpResultToResponse(await invoke(event, ctx, xRay), untypedAs, payload2);
       }) as SkyportFunction;
       break;
     case 'queue':
