@@ -142,4 +142,12 @@ describe('raw GCP events', () => {
     expect(body).toBe('{"a":1}');
     expect(cloudEvent({ type: 't' })).not.toHaveProperty('data');
   });
+
+  it('percent-encodes binary-mode header values as the CloudEvents HTTP binding does', () => {
+    // The binding's own example, and the characters it names: space, ", % and all but printable ASCII.
+    const { headers } = binaryMode(cloudEvent({ type: 't', subject: 'Euro € 😀', extensions: { x: 'a"b%c\td~' } }));
+    expect(headers['ce-subject']).toBe('Euro%20%E2%82%AC%20%F0%9F%98%80');
+    expect(headers['ce-x']).toBe('a%22b%25c%09d~');
+    expect(() => new Headers(headers)).not.toThrow();
+  });
 });

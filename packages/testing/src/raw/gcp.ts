@@ -289,8 +289,29 @@ export function cloudEvent(options: CloudEventOptions): RawEvent {
 }
 
 /**
- * The binary-mode HTTP form of a structured CloudEvent: attributes as `ce-*` headers, the data
- * as the body (JSON text for JSON content types).
+ * An attribute value as a binary-mode header carries it (CloudEvents HTTP protocol binding
+ * 3.1.3.2): space, `"`, `%` and every character outside printable ASCII percent-encoded as its
+ * UTF-8 bytes, in upper-case hex. A header holds only printable ASCII, so `fetch` refuses one
+ * with `写真` in it; a receiver percent-decodes the value once.
+ */
+function headerValue(value: string): string {
+  let out = '';
+  for (const char of value) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code > 0x20 && code < 0x7f && char !== '"' && char !== '%') {
+      out += char;
+      continue;
+    }
+    for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * The binary-mode HTTP form of a structured CloudEvent: attributes as `ce-*` headers, each value
+ * percent-encoded as the CloudEvents HTTP binding says (`objects/写真/猫.png` as
+ * `objects/%E5%86%99%E7%9C%9F/%E7%8C%AB.png`, a space as `%20`), the data as the body (JSON text
+ * for JSON content types, the bytes of `data_base64` or of a `Uint8Array` as they are).
  *
  * @example
  * const { headers, body } = gcp.binaryMode(gcp.storageCloudEvent());
@@ -300,7 +321,7 @@ export function binaryMode(event: Readonly<RawEvent>): { headers: Record<string,
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(event)) {
     if (key === 'data' || key === 'data_base64' || key === 'datacontenttype') continue;
-    headers[`ce-${key}`] = String(value);
+    headers[`ce-${key}`] = headerValue(String(value));
   }
   const type = typeof event.datacontenttype === 'string' ? event.datacontenttype : 'application/json';
   headers['content-type'] = type;
