@@ -22,7 +22,10 @@ export type ApiKeyVerdict =
 export interface ApiKeyAuthOptions {
   /** The header carrying the key (default `x-api-key`). */
   readonly header?: string | undefined;
-  /** Accepted keys, each optionally mapped to its owner (`{ key: subject }`). */
+  /**
+   * Accepted keys, each optionally mapped to its owner (`{ key: subject }`): at least one, each a
+   * non-empty string (and each subject too), or the definition fails.
+   */
   readonly keys?: readonly string[] | Readonly<Record<string, string>> | undefined;
   /** Looks a key up (a database, a secret store); use `safeEqual()` when comparing yourself. */
   readonly verify?: ((key: string, ctx: Context) => ApiKeyVerdict | Promise<ApiKeyVerdict>) | undefined;
@@ -42,15 +45,57 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-function lookup(keys: ApiKeyAuthOptions['keys'], presented: string): Principal | undefined {
-  if (keys === undefined) return undefined;
-  const entries: [string, string | undefined][] = Array.isArray(keys)
-    ? keys.map((key: string) => [key, undefined])
-    : Object.entries(keys as Readonly<Record<string, string>>);
+/** A configured key: the SHA-256 of the key (the key itself is not kept), and its owner. */
+type KeyEntry = readonly [digest: Buffer, subject: string | undefined];
+
+/** What a bad entry is, never its value: a key must not reach an error message or a log. */
+function kindOf(value: unknown): string {
+  if (value === '') return 'an empty string';
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return `a ${typeof value}`;
+}
+
+/**
+ * `keys`, checked when the function is defined, or `INVALID_DEFINITION` naming the bad entry by
+ * its place. A key read from an unset variable (`undefined`, `''`, or the text `"undefined"` a
+ * computed property name makes of it) would otherwise answer 500 to every request, or be a key
+ * anyone can guess; an empty list would refuse everyone without a word.
+ */
+function keyEntries(keys: unknown): KeyEntry[] {
+  const invalid = (message: string) => new SkyportError('INVALID_DEFINITION', `apiKeyAuth() ${message}`);
+  const plain =
+    typeof keys === 'object' &&
+    keys !== null &&
+    (Object.getPrototypeOf(keys) === Object.prototype || Object.getPrototypeOf(keys) === null);
+  if (!Array.isArray(keys) && !plain) {
+    throw invalid(`keys must be a list of keys or an object of key to subject, got ${kindOf(keys)}`);
+  }
+  const entries: [unknown, unknown][] = Array.isArray(keys)
+    ? Array.from(keys, (key: unknown) => [key, undefined])
+    : Object.entries(keys as Record<string, unknown>);
+  if (entries.length === 0) throw invalid('keys is empty, so every key would be refused');
+  return entries.map(([key, subject], index) => {
+    const place = Array.isArray(keys) ? `keys[${index}]` : `key ${index + 1} of keys`;
+    if (typeof key !== 'string' || key === '') throw invalid(`${place} must be a non-empty string, got ${kindOf(key)}`);
+    if (key === 'undefined' || key === 'null') {
+      throw invalid(
+        `${place} is the text "${key}", what an unset variable becomes as a property name or in a template`,
+      );
+    }
+    if (!Array.isArray(keys) && (typeof subject !== 'string' || subject === '')) {
+      throw invalid(`the subject of ${place} must be a non-empty string, got ${kindOf(subject)}`);
+    }
+    return [digest(key), subject as string | undefined] as const;
+  });
+}
+
+function lookup(entries: readonly KeyEntry[], presented: string): Principal | undefined {
+  const hashed = digest(presented);
   let found: Principal | undefined;
   // Every key is compared, match or not, so the time taken does not reveal which one matched.
   for (const [key, subject] of entries) {
-    if (safeEqual(presented, key) && found === undefined) {
+    if (timingSafeEqual(hashed, key) && found === undefined) {
       found = { subject, claims: {}, scopes: [], source: 'api-key' };
     }
   }
@@ -61,9 +106,14 @@ function lookup(keys: ApiKeyAuthOptions['keys'], presented: string): Principal |
  * Requires an API key in a header (401 `WWW-Authenticate: ApiKey` otherwise) and adds
  * `ctx.auth` with source `api-key`. The key itself is never logged or put on the principal.
  *
+ * `keys` is checked when the function is defined: an empty list, or a key that is not a non-empty
+ * string (an unset environment variable), throws `INVALID_DEFINITION` naming the entry.
+ *
  * @example
+ * const partnerKey = process.env.PARTNER_KEY;
+ * if (!partnerKey) throw new Error('PARTNER_KEY is not set');
  * export const ingest = http({ method: 'POST', path: '/ingest' })
- *   .use(apiKeyAuth({ header: 'x-api-key', keys: { [process.env.PARTNER_KEY ?? '']: 'partner-a' } }))
+ *   .use(apiKeyAuth({ header: 'x-api-key', keys: { [partnerKey]: 'partner-a' } }))
  *   .handle((req, ctx) => store(ctx.auth.subject, req.body));
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<'http', AuthContext> {
@@ -77,6 +127,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<'http', AuthC
     throw new SkyportError('INVALID_DEFINITION', 'apiKeyAuth() header must be a header name (an RFC 9110 token)');
   }
   const header = named.toLowerCase();
+  const entries = options.keys === undefined ? [] : keyEntries(options.keys);
   const challenge = { scheme: 'ApiKey', realm: header } as const;
   return createMiddleware<'http', AuthContext>({
     name: 'apiKeyAuth',
@@ -87,7 +138,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<'http', AuthC
         ctx.log.info({ auth: 'api-key', reason: 'missing' }, 'authentication failed');
         throw unauthorized(`the ${header} header is required`, challenge);
       }
-      let principal = lookup(options.keys, presented);
+      let principal = lookup(entries, presented);
       if (principal === undefined && options.verify !== undefined) {
         const verdict = await options.verify(presented, ctx);
         if (verdict === true) principal = { subject: undefined, claims: {}, scopes: [], source: 'api-key' };
