@@ -62,3 +62,33 @@ describe('gcp.binaryMode() through the Functions Framework', () => {
     });
   });
 });
+
+describe('gcp.cloudEvent() with bytes through the Functions Framework', () => {
+  it.each(['factoryHttp', 'factoryCloudEvent'])(
+    '%s: the handler sees the same bytes in structured and binary mode',
+    async (name) => {
+      // Prepare
+      const bytes = new Uint8Array([0, 1, 127, 128, 255, 0x7b]);
+      const event = cloudEvent({ type: 'com.example.blob', data: bytes });
+      const { headers, body } = binaryMode(event);
+
+      // Act
+      const asStructured = await fetch(url(name), {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: JSON.stringify(event),
+      });
+      const asBinary = await fetch(url(name), { method: 'POST', headers, body });
+
+      // Assert
+      expect([asStructured.status, asBinary.status]).toEqual([204, 204]);
+      expect(event).toMatchObject({ datacontenttype: 'application/octet-stream', data_base64: 'AAF/gP97' });
+      expect(event).not.toHaveProperty('data');
+      for (const received of seen) {
+        expect(received.data).toBeInstanceOf(Uint8Array);
+        expect(Array.from(received.data as Uint8Array)).toEqual(Array.from(bytes));
+      }
+      expect(seen).toHaveLength(2);
+    },
+  );
+});

@@ -259,14 +259,18 @@ export interface CloudEventOptions {
   readonly id?: string | undefined;
   readonly subject?: string | undefined;
   readonly time?: Date | string | undefined;
+  /** Default `application/json`, or `application/octet-stream` when `data` is bytes. */
   readonly datacontenttype?: string | undefined;
+  /** Any JSON value, or bytes (a `Uint8Array`), which go as `data_base64`. */
   readonly data?: unknown | undefined;
   /** Extension attributes (lower-case names). */
   readonly extensions?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
- * A structured CloudEvent 1.0 of any type (Eventarc, custom sources).
+ * A structured CloudEvent 1.0 of any type (Eventarc, custom sources). Bytes are carried as the
+ * JSON event format carries binary data, base64 in `data_base64`, so a handler sees the same
+ * `Uint8Array` from this event as from its `binaryMode()` form.
  *
  * @example
  * gcp.cloudEvent({ type: 'com.example.order.shipped', source: '//example.com/orders', data: { id: 'ord_1' } });
@@ -281,7 +285,10 @@ export function cloudEvent(options: CloudEventOptions): RawEvent {
     ...(options.extensions ?? {}),
   };
   if (options.subject !== undefined) event.subject = options.subject;
-  if (options.data !== undefined) {
+  if (options.data instanceof Uint8Array) {
+    event.datacontenttype = options.datacontenttype ?? 'application/octet-stream';
+    event.data_base64 = toBase64(options.data);
+  } else if (options.data !== undefined) {
     event.datacontenttype = options.datacontenttype ?? 'application/json';
     event.data = options.data;
   }
