@@ -633,13 +633,13 @@ describe('fromLambda elsewhere (synthesised events)', () => {
     const res = await invoke(fn, request);
     // Assert
     expect(res.status).toBe(204);
-    expect(seen?.rawPath).toBe('/orders/42%20b');
-    expect(seen?.requestContext.http.path).toBe('/orders/42%20b');
+    expect(seen?.rawPath).toBe('/orders/42 b');
+    expect(seen?.requestContext.http.path).toBe('/orders/42 b');
     expect(seen?.rawQueryString).toBe('x=1&x=2');
     expect(seen?.pathParameters).toEqual({ id: '42 b' });
-    // An encoded slash stays encoded, as the client sent it.
+    // HTTP API decodes an encoded slash too; the parameter is the segment as sent.
     await invoke(fn, httpRequest({ path: '/orders/a%2Fb' }));
-    expect(seen?.rawPath).toBe('/orders/a%2Fb');
+    expect(seen?.rawPath).toBe('/orders/a/b');
     expect(seen?.pathParameters).toEqual({ id: 'a/b' });
   });
 

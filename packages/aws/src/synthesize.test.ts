@@ -1,7 +1,17 @@
 import { router, setLogDestination } from '@skyport/core';
-import { httpRequest, invoke, message } from '@skyport/testing';
-import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, SQSEvent, SQSRecord } from 'aws-lambda';
+import { httpRequest, invoke, message, storageEvent } from '@skyport/testing';
+import type {
+  ALBEvent,
+  APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
+  S3Event,
+  S3EventRecord,
+  SQSEvent,
+  SQSRecord,
+} from 'aws-lambda';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from './__fixtures__/load.js';
 import { fromLambda } from './from-lambda.js';
 
 let restore: (() => void) | undefined;
@@ -70,6 +80,114 @@ describe('the synthesised HTTP API 2.0 body', () => {
       const text = textTypes.includes(type);
       expect([type, last()?.isBase64Encoded, last()?.body]).toEqual([type, !text, text ? 'é' : 'w6k=']);
     }
+  });
+});
+
+describe('the synthesised HTTP API 2.0 path and headers', () => {
+  it('is the path decoded, as HTTP API hands it over, in rawPath and requestContext.http.path', async () => {
+    // Prepare
+    const { fn, events } = recording();
+    const sent = ['/files/100%25%20off.txt', '/caf%C3%A9/a%2Fb', '/plain/path'];
+    // Act
+    for (const path of sent) await invoke(fn, httpRequest({ path }));
+    // Assert
+    expect(events.map((e) => [e.rawPath, e.requestContext.http.path])).toEqual([
+      ['/files/100% off.txt', '/files/100% off.txt'],
+      ['/café/a/b', '/café/a/b'],
+      ['/plain/path', '/plain/path'],
+    ]);
+  });
+
+  it('keeps an escape that does not decode as it is, and never fails on it', async () => {
+    const { fn, events } = recording();
+    const sent = ['/bad%zz/x', '/half%E0%A4/100%25', '/lone%', '/files/100% off.txt'];
+    const statuses: number[] = [];
+    for (const path of sent) statuses.push((await invoke(fn, httpRequest({ path }))).status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect(events.map((e) => e.rawPath)).toEqual(['/bad%zz/x', '/half%E0%A4/100%', '/lone%', '/files/100% off.txt']);
+  });
+
+  it('gives any path a handler can be called with as a string, escapes or not', async () => {
+    const { fn, last } = recording();
+    const segment = fc.stringMatching(/^(?:[\w.~ -]|%[0-9A-Fa-f]{0,2}|%[C-F][0-9A-F]|[éü])*$/);
+    await fc.assert(
+      fc.asyncProperty(fc.array(segment, { maxLength: 4 }), async (segments) => {
+        const res = await invoke(fn, httpRequest({ path: `/${segments.join('/')}` }));
+        expect(res.status).toBeLessThan(500);
+        if (res.status === 200) expect(typeof last()?.rawPath).toBe('string');
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('carries the host and x-forwarded-* headers HTTP API adds to every request', async () => {
+    // Prepare: the headers of a real HTTP API event
+    const real = fixture<APIGatewayProxyEventV2>('apigw-http/aws-lambda-go__apigw-v2-request-no-authorizer.json');
+    const added = ['host', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto'];
+    const { fn, last } = recording();
+    // Act
+    await invoke(fn, httpRequest({ path: '/', headers: { host: 'api.example.com' } }));
+    const plain = last()?.headers;
+    await invoke(fn, { method: 'GET', path: '/', url: 'http://localhost:3000/', headers: { host: 'localhost:3000' } });
+    const local = last()?.headers;
+    await invoke(fn, httpRequest({ path: '/', headers: { 'x-forwarded-for': '203.0.113.7' } }));
+    const proxied = last()?.headers;
+    // Assert
+    expect(added.filter((name) => name in real.headers)).toEqual(added);
+    expect(plain).toMatchObject({
+      host: 'api.example.com',
+      'x-forwarded-for': expect.stringMatching(/^[\d.:a-f]+$/),
+      'x-forwarded-port': '443',
+      'x-forwarded-proto': 'https',
+    });
+    expect(local).toMatchObject({ host: 'localhost:3000', 'x-forwarded-port': '3000', 'x-forwarded-proto': 'http' });
+    expect(proxied?.['x-forwarded-for']).toBe('203.0.113.7');
+  });
+});
+
+describe('the synthesised SQS and S3 records', () => {
+  /** A legacy queue handler that keeps the records it got. */
+  function records() {
+    const seen: SQSRecord[] = [];
+    const fn = fromLambda(
+      async (event: SQSEvent) => {
+        seen.push(...event.Records);
+      },
+      { kind: 'queue' },
+    );
+    return { fn, seen };
+  }
+
+  it('carries md5OfMessageAttributes, as SQS computes it, for a message with attributes only', async () => {
+    // Prepare: the digest AWS documents for this attribute
+    const { fn, seen } = records();
+    // Act
+    await invoke(fn, message({ body: {}, attributes: { SellerName: 'Example Store' } }));
+    await invoke(fn, message({ body: {}, attributes: { b: '2', a: 'é' } }));
+    await invoke(fn, message({ body: {} }));
+    // Assert
+    expect(seen[0]?.md5OfMessageAttributes).toBe('cd28f3b68aeee4b2eac9c66f2f694b58');
+    expect(seen[1]?.md5OfMessageAttributes).toMatch(/^[0-9a-f]{32}$/);
+    expect(seen[2]).not.toHaveProperty('md5OfMessageAttributes');
+  });
+
+  it('gives a deleted object no size and no eTag, as S3 sends a delete', async () => {
+    // Prepare: the object of a real delete notification
+    const real = fixture<S3Event>('s3/powertools-ts__delete-object.json').Records[0] as S3EventRecord;
+    const seen: S3EventRecord[] = [];
+    const fn = fromLambda(
+      async (event: S3Event) => {
+        seen.push(...event.Records);
+      },
+      { kind: 'storage', bucket: 'uploads' },
+    );
+    // Act
+    await invoke(fn, storageEvent({ type: 'deleted', bucket: 'uploads', key: 'a b.txt' }));
+    await invoke(fn, storageEvent({ type: 'created', bucket: 'uploads', key: 'a b.txt', size: 3, etag: 'abc' }));
+    // Assert
+    expect(Object.keys(seen[0]?.s3.object ?? {}).sort()).toEqual(Object.keys(real.s3.object).sort());
+    expect(seen[0]?.eventName).toBe('ObjectRemoved:Delete');
+    expect(seen[1]?.s3.object).toMatchObject({ key: 'a+b.txt', size: 3, eTag: 'abc' });
   });
 });
 

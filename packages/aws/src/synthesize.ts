@@ -35,8 +35,38 @@ const account = '123456789012';
 
 /** MD5 hex of a body, as SQS reports it; `node:crypto` loads only when a record is synthesised. */
 function md5(text: string): string {
+  return md5Of([text]);
+}
+
+/** MD5 hex of the parts one after the other (text as UTF-8). */
+function md5Of(parts: readonly (string | Uint8Array)[]): string {
   const crypto = process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
-  return crypto.createHash('md5').update(text).digest('hex');
+  const hash = crypto.createHash('md5');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+}
+
+/**
+ * `md5OfMessageAttributes` of string attributes, as SQS computes it: over the attributes sorted
+ * by name, each as its name, its data type, the transport type 1 (a string value) and its
+ * value, every one of these but the transport type after its UTF-8 length in four big-endian
+ * bytes.
+ */
+function md5OfAttributes(attributes: Readonly<Record<string, string>>, dataType: string): string {
+  const parts: Uint8Array[] = [];
+  const field = (text: string) => {
+    const bytes = new TextEncoder().encode(text);
+    const length = new Uint8Array(4);
+    new DataView(length.buffer).setUint32(0, bytes.byteLength);
+    parts.push(length, bytes);
+  };
+  for (const name of Object.keys(attributes).sort()) {
+    field(name);
+    field(dataType);
+    parts.push(new Uint8Array([1]));
+    field(attributes[name] as string);
+  }
+  return md5Of(parts);
 }
 const regionOf = (ctx: Context) => ctx.region ?? 'us-east-1';
 const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -88,6 +118,50 @@ function pathOf(req: HttpRequest): string {
     // A hand-made path with a lone surrogate, which `encodeURI` rejects.
     return path;
   }
+}
+
+/**
+ * A path as HTTP API hands it to the function, percent-decoded: `/files/100%25%20off.txt` is
+ * `/files/100% off.txt`, and an encoded `/` a plain one. A run of escapes that does not decode (a
+ * `%` not followed by two hex digits, bytes that are not UTF-8) stays as it is, so a malformed
+ * path gives a path, never an error.
+ */
+function decodedPath(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+  }
+}
+
+/**
+ * The `host` and `x-forwarded-*` headers HTTP API adds to every request, where the request has
+ * none of its own: the host the client asked for, the client's address, and the port and
+ * scheme of the request URL (443 and https when it gives none).
+ */
+function forwardedHeaders(req: HttpRequest, host: string, headers: Record<string, string>): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(req.url);
+  } catch {
+    url = undefined;
+  }
+  const proto = url?.protocol === 'http:' ? 'http' : 'https';
+  const port = url?.port || (proto === 'http' ? '80' : '443');
+  const added: Record<string, string> = {
+    host,
+    'x-forwarded-for': req.ip ?? '127.0.0.1',
+    'x-forwarded-port': port,
+    'x-forwarded-proto': proto,
+  };
+  for (const [name, value] of Object.entries(added)) if (!Object.hasOwn(headers, name)) headers[name] = value;
 }
 
 /**
@@ -280,10 +354,12 @@ export function albFromRequest(req: HttpRequest, ctx: Context): ALBEvent {
 }
 
 /**
- * An HTTP API 2.0 event for a portable request: cookies moved to `cookies[]`, repeated query
- * values comma-joined in `queryStringParameters`, the query as sent in `rawQueryString`, the
- * matched route in `routeKey` (`anyMethod`: the function takes every method, so the route is
- * `ANY`), bodies base64 unless their type is text.
+ * An HTTP API 2.0 event for a portable request: the path percent-decoded in `rawPath` and
+ * `requestContext.http.path`, as HTTP API hands it over, cookies moved to `cookies[]`, the
+ * `host` and `x-forwarded-*` headers HTTP API adds, repeated query values comma-joined in
+ * `queryStringParameters`, the query as sent in `rawQueryString`, the matched route in
+ * `routeKey` (`anyMethod`: the function takes every method, so the route is `ANY`), bodies
+ * base64 unless their type is text.
  *
  * @example
  * const event = apiGatewayV2FromRequest(req, ctx);
@@ -297,8 +373,10 @@ export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context, anyMetho
   const query: Record<string, string> = {};
   for (const [key, values] of Object.entries(queryValues(req))) setOwn(query, key, values.join(','));
   const host = req.header('host') ?? 'localhost';
+  forwardedHeaders(req, host, headers);
   const now = new Date();
-  const path = pathOf(req);
+  // HTTP API decodes the path (a Function URL would not; `fromLambda` makes no Function URL event).
+  const path = decodedPath(pathOf(req));
   const routeKey = routeKeyOf(req, anyMethod);
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
@@ -373,6 +451,10 @@ export function sqsRecordFromMessage(msg: Message, ctx: Context): SQSRecord {
     eventSourceARN: `arn:aws:sqs:${region}:${account}:${msg.source}`,
     awsRegion: region,
   };
+  // SQS reports the digest of the attributes only when the message has some.
+  if (Object.keys(msg.attributes).length > 0) {
+    record.md5OfMessageAttributes = md5OfAttributes(msg.attributes, 'String');
+  }
   if (msg.groupId !== undefined) {
     record.attributes.MessageGroupId = msg.groupId;
     record.attributes.MessageDeduplicationId = msg.id;
@@ -445,19 +527,20 @@ function encodeS3Key(key: string): string {
 }
 
 /**
- * An S3 notification record for a portable storage event.
+ * An S3 notification record for a portable storage event (`size` and `eTag` on a created
+ * object only, as S3 sends them).
  *
  * @example
  * const record = s3RecordFromStorageEvent(object, ctx);
  */
 export function s3RecordFromStorageEvent(object: StorageEvent, ctx: Context): S3EventRecord {
   const region = regionOf(ctx);
-  const s3Object: S3EventRecord['s3']['object'] = {
-    key: encodeS3Key(object.key),
-    size: object.size ?? 0,
-    eTag: object.etag ?? '',
-    sequencer: object.time.getTime().toString(16).toUpperCase(),
-  };
+  const sequencer = object.time.getTime().toString(16).toUpperCase();
+  // A delete notification names the object only: no size and no eTag.
+  const s3Object =
+    object.type === 'created'
+      ? { key: encodeS3Key(object.key), size: object.size ?? 0, eTag: object.etag ?? '', sequencer }
+      : ({ key: encodeS3Key(object.key), sequencer } as S3EventRecord['s3']['object']);
   return {
     eventVersion: '2.1',
     eventSource: 'aws:s3',
