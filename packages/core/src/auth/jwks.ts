@@ -2,7 +2,7 @@
  * Remote key sets (JWKS) shared by `jwtAuth()` and `cloudPrincipal({ iap })`: their options,
  * checked when the function is defined, and a key getter that survives a key-set outage.
  */
-import type { FlattenedJWSInput, JWSHeaderParameters, JWTVerifyGetKey } from 'jose';
+import type { CryptoKey, FlattenedJWSInput, JWSHeaderParameters, JWTVerifyGetKey } from 'jose';
 import { SkyportError } from '../errors.js';
 import { type Jose, loadJose } from './jose.js';
 
@@ -71,12 +71,38 @@ function isFetchFailure(error: unknown, jose: Jose): boolean {
 }
 
 /**
+ * The key, of several the lookup found, that made the token's signature. A token without `kid`
+ * during a rollover (two keys of its type in the set) matches both; jose hands the candidates
+ * over as the error's async iterator. The one that verifies is returned (and checked once more
+ * by the caller, with the claims); none verifying is a bad signature.
+ */
+async function signerOf(
+  jose: Jose,
+  candidates: InstanceType<Jose['errors']['JWKSMultipleMatchingKeys']>,
+  header: JWSHeaderParameters,
+  token: FlattenedJWSInput,
+): Promise<CryptoKey> {
+  const algorithms = typeof header.alg === 'string' ? [header.alg] : [];
+  for await (const candidate of candidates) {
+    try {
+      await jose.flattenedVerify(token, candidate, { algorithms });
+      return candidate;
+    } catch (error) {
+      if (!(error instanceof jose.errors.JWSSignatureVerificationFailed)) throw error;
+    }
+  }
+  throw new jose.errors.JWSSignatureVerificationFailed();
+}
+
+/**
  * Wraps the remote key set: a fetch failure with an empty cache is `KeySetUnavailable` (503);
  * with keys cached, the last good set is used so a JWKS outage does not log everyone out. A
  * `kid` the cached set lacks is `KeySetUnavailable` too while the set cannot be fetched: it may
  * be a key rotated in during the outage, so the token is not known to be bad. After a failed
  * fetch the key set is not asked again for the cooldown: every request would otherwise wait out
- * the fetch timeout for as long as the outage lasts.
+ * the fetch timeout for as long as the outage lasts. A token without `kid` that several keys of
+ * the set could have signed (a rollover) is checked against each, and the one that verifies it
+ * is used.
  */
 export function remoteKeys(options: KeySetOptions): JWTVerifyGetKey {
   const cooldown = options.cooldownMs ?? 30_000;
@@ -89,6 +115,7 @@ export function remoteKeys(options: KeySetOptions): JWTVerifyGetKey {
       return await jose.createLocalJWKSet(cached)(header, token);
     } catch (error) {
       if (error instanceof jose.errors.JWKSNoMatchingKey) throw new KeySetUnavailable('JWKS unavailable', { cause });
+      if (error instanceof jose.errors.JWKSMultipleMatchingKeys) return signerOf(jose, error, header, token);
       throw error;
     }
   };
@@ -105,6 +132,7 @@ export function remoteKeys(options: KeySetOptions): JWTVerifyGetKey {
       failedAt = undefined;
       return key;
     } catch (error) {
+      if (error instanceof jose.errors.JWKSMultipleMatchingKeys) return signerOf(jose, error, header, token);
       if (!isFetchFailure(error, jose)) throw error;
       failedAt = Date.now();
       return fallBack(jose, header, token, error);

@@ -313,6 +313,50 @@ describe('jwtAuth with a remote JWKS', () => {
     }
   });
 
+  it('accepts a token without kid during a rollover, when two keys of its type could have signed it', async () => {
+    // Prepare: the old and the new RS256 key both published; tokens name no kid.
+    const rollover = await startKeyServer([rsaJwk, rotatedJwk, ecJwk]);
+    const fn = http({ method: 'GET', path: '/me' })
+      .use(jwtAuth({ jwksUrl: rollover.url, issuer, audience, jwksCacheMaxAgeMs: 0, jwksTimeoutMs: 1000 }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    const stranger = await generateKeyPair('RS256');
+    const signWithoutKid = (key: CryptoKey) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+        .setSubject('user-42')
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setExpirationTime('5m')
+        .sign(key);
+
+    try {
+      // Act: signed with either key, with neither, and, the key set gone, from the cached keys.
+      const byOld = await call(fn, await signWithoutKid(rsa.privateKey));
+      const byNew = await call(fn, await signWithoutKid(rotated.privateKey));
+      const byNeither = await call(fn, await signWithoutKid(stranger.privateKey));
+      const expired = await call(
+        fn,
+        await new SignJWT({})
+          .setProtectedHeader({ alg: 'RS256' })
+          .setIssuer(issuer)
+          .setAudience(audience)
+          .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+          .sign(rotated.privateKey),
+      );
+      await close(rollover.server);
+      const cached = await call(fn, await signWithoutKid(rotated.privateKey));
+
+      // Assert
+      expect([byOld.text, byNew.text, cached.text]).toEqual(['user-42', 'user-42', 'user-42']);
+      expect(byNeither.status).toBe(401);
+      expect(byNeither.headers['www-authenticate']).toContain('the token signature is invalid');
+      expect(expired.status).toBe(401);
+      expect(expired.headers['www-authenticate']).toContain('the token has expired');
+    } finally {
+      if (rollover.server.listening) await close(rollover.server);
+    }
+  });
+
   it('never writes a token or the authorization header to any log line', () => {
     const text = logs.text();
     expect(logs.lines.length).toBeGreaterThan(10);
