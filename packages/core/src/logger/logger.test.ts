@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, request as send } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMessage, HttpError, http, queue } from '@skyport/core';
+import { tracing } from '@skyport/core/tracing';
 import { aws, collectLogs, httpRequest, invoke, type LogCollector, type LogLine } from '@skyport/testing';
 import fc from 'fast-check';
 import type { Logger as PinoLogger } from 'pino';
@@ -537,6 +538,7 @@ describe('logger() on GCP', () => {
       coldStart: true,
       'logging.googleapis.com/trace': `projects/shop-prod/traces/${traceId}`,
       'logging.googleapis.com/spanId': spanId,
+      'logging.googleapis.com/trace_sampled': true,
       sku: 'a-1',
       message: 'creating order',
     });
@@ -593,7 +595,67 @@ describe('logger() on GCP', () => {
     });
     expect(seen[1]).toMatchObject({ traceId: '105445aa7843bc8bf206b12000100000', spanId: '00000000000000ff' });
     expect(seen[1]).not.toHaveProperty(['logging.googleapis.com/trace']);
+    expect(seen[1]).not.toHaveProperty(['logging.googleapis.com/trace_sampled']);
   });
+
+  // Without and with redaction paths: the bindings are serialised by hand, or by pino's child().
+  for (const [label, redact] of [
+    ['', undefined],
+    [' (with redact paths)', ['never.present']],
+  ] as const) {
+    it(`writes trace_sampled from the caller's sampled flag, whatever header carried it${label}`, async () => {
+      // Prepare
+      const fn = http()
+        .use(logger({ gcpProject: 'shop-prod', redact }))
+        .handle((_req, ctx) => ctx.log.info('seen'));
+      const headers: Record<string, string>[] = [
+        { traceparent: `00-${traceId}-${spanId}-01` },
+        { traceparent: `00-${traceId}-${spanId}-00` },
+        { traceparent: `00-${traceId}-${spanId}-03` },
+        { 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/255;o=1' },
+        { 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/255;o=0' },
+        { 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/255' },
+      ];
+
+      // Act
+      for (const header of headers) await invoke(fn, httpRequest({ headers: header }), { ...base, cloud: 'gcp' });
+
+      // Assert
+      const sampled = logs.find('seen').map((line) => line['logging.googleapis.com/trace_sampled']);
+      expect(sampled).toEqual([true, false, true, true, false, false]);
+    });
+
+    it(`writes trace_sampled on every line of the invocation, the summary included, behind tracing()${label}`, async () => {
+      // Prepare: no SDK is registered, so tracing() passes the caller's parent on.
+      const fn = http()
+        .use(tracing())
+        .use(logger({ gcpProject: 'shop-prod', redact }))
+        .handle((_req, ctx) => ctx.log.info('seen'));
+
+      // Act
+      await invoke(fn, httpRequest({ headers: { traceparent: `00-${traceId}-${spanId}-01` } }), {
+        ...base,
+        cloud: 'gcp',
+      });
+      await invoke(fn, httpRequest({ headers: { traceparent: `00-${traceId}-${spanId}-00` } }), {
+        ...base,
+        cloud: 'gcp',
+      });
+
+      // Assert
+      expect(logs.lines).toHaveLength(4);
+      expect(logs.lines.map((line) => line['logging.googleapis.com/trace_sampled'])).toEqual([
+        true,
+        true,
+        false,
+        false,
+      ]);
+      expect(logs.lines[0]).toMatchObject({
+        'logging.googleapis.com/trace': `projects/shop-prod/traces/${traceId}`,
+        'logging.googleapis.com/spanId': spanId,
+      });
+    });
+  }
 });
 
 describe('logger() on Azure', () => {

@@ -567,10 +567,6 @@ function jsonString(value: string): string {
   return `"${value}"`;
 }
 
-/**
- * The per-invocation part of pino's serialised bindings (`,"requestId":"r1","coldStart":false,…`):
- * the same keys, order and JSON of each value as `child(bindingsFor(…))` writes.
- */
 /** The id of a message of a batch, which its summary line names; else `undefined`. */
 function messageIdOf(event: unknown, ctx: Context): string | undefined {
   if (ctx.kind === 'http' || batchOf(ctx) === undefined) return undefined;
@@ -578,6 +574,39 @@ function messageIdOf(event: unknown, ctx: Context): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+/**
+ * Whether the trace of the ids `tracing()` put on the context was sampled: the trace flags of
+ * the context's span (the invocation span with an SDK, the caller's parent without one) when it
+ * belongs to that trace, else false. A span made by hand that cannot say is taken as unsampled.
+ */
+function spanSampled(ctx: Context, traceId: string): boolean {
+  try {
+    const span = (ctx as { span?: unknown }).span as { spanContext?: unknown } | null | undefined;
+    if (typeof span !== 'object' || span === null || typeof span.spanContext !== 'function') return false;
+    const context = span.spanContext() as { traceId?: unknown; traceFlags?: unknown } | null | undefined;
+    const flags = context?.traceFlags;
+    // The sampled flag is bit 0 of the W3C trace flags.
+    return context?.traceId === traceId && typeof flags === 'number' && (flags & 1) === 1;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the trace of `ids` was sampled, for `logging.googleapis.com/trace_sampled`: the flag of
+ * the caller's parent (W3C `traceparent` flags, `X-Cloud-Trace-Context` `o=1`, X-Ray `Sampled=1`),
+ * or of the span `tracing()` put on the context (`fromContext`). The ids of an unsampled X-Ray
+ * header, kept for correlation only, are unsampled.
+ */
+function sampledOf(ctx: Context, ids: { readonly traceId: string }, fromContext: boolean): boolean {
+  if (fromContext) return spanSampled(ctx, ids.traceId);
+  return (ids as { readonly sampled?: unknown }).sampled === true;
+}
+
+/**
+ * The per-invocation part of pino's serialised bindings (`,"requestId":"r1","coldStart":false,…`):
+ * the same keys, order and JSON of each value as `child(bindingsFor(…))` writes.
+ */
 function chindingsFor(
   event: unknown,
   ctx: Context,
@@ -597,7 +626,9 @@ function chindingsFor(
   if (format === 'gcp' && project !== undefined) {
     const trace = jsonString(`projects/${project}/traces/${ids.traceId}`);
     out += `,"logging.googleapis.com/trace":${trace}`;
-    return spanId === undefined ? out : `${out},"logging.googleapis.com/spanId":${spanId}`;
+    if (spanId !== undefined) out += `,"logging.googleapis.com/spanId":${spanId}`;
+    const sampled = sampledOf(ctx, ids, fromContext !== undefined);
+    return `${out},"logging.googleapis.com/trace_sampled":${sampled ? 'true' : 'false'}`;
   }
   out += `,"traceId":${traceId}`;
   if (spanId !== undefined) out += `,"spanId":${spanId}`;
@@ -613,11 +644,14 @@ function bindingsFor(
   project: string | undefined,
 ): Record<string, unknown> {
   const bindings: Record<string, unknown> = { requestId: ctx.requestId, coldStart: ctx.coldStart };
-  const ids = traceIdsOf(ctx) ?? findParent(event, ctx) ?? correlationOf(event, ctx);
+  const parsed = parsedParentOf(ctx);
+  const fromContext = parsed === undefined ? traceIdsOf(ctx) : undefined;
+  const ids = parsed ?? fromContext ?? findParent(event, ctx) ?? correlationOf(event, ctx);
   if (ids === undefined) return bindings;
   if (format === 'gcp' && project !== undefined) {
     bindings['logging.googleapis.com/trace'] = `projects/${project}/traces/${ids.traceId}`;
     if (ids.spanId !== undefined) bindings['logging.googleapis.com/spanId'] = ids.spanId;
+    bindings['logging.googleapis.com/trace_sampled'] = sampledOf(ctx, ids, fromContext !== undefined);
     return bindings;
   }
   bindings.traceId = ids.traceId;
