@@ -551,6 +551,37 @@ describe('jwtAuth with a secret or a public key', () => {
     }
   });
 
+  it('accepts Ed25519 tokens by default, under the fully specified name as under EdDSA', async () => {
+    // Prepare: the same Ed25519 key as a public key and in a key set (no alg on the JWK).
+    const ed = await generateKeyPair('Ed25519', { extractable: true });
+    const server = await startKeyServer([{ ...(await exportJWK(ed.publicKey)), kid: 'ed-1' }]);
+    const direct = http()
+      .use(jwtAuth({ publicKey: ed.publicKey, issuer, audience }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    const fromSet = http()
+      .use(jwtAuth({ jwksUrl: server.url, issuer, audience }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    const send = async (fn: typeof direct, alg: string) => {
+      const token = await sign({}, { key: ed.privateKey, alg, kid: 'ed-1' });
+      return invoke(fn, httpRequest({ headers: { authorization: `Bearer ${token}` } }));
+    };
+
+    try {
+      // Act
+      const results = await Promise.all([
+        send(direct, 'Ed25519'),
+        send(fromSet, 'Ed25519'),
+        send(direct, 'EdDSA'),
+        send(fromSet, 'EdDSA'),
+      ]);
+
+      // Assert
+      expect(results.map((res) => [res.status, res.text])).toEqual(results.map(() => [200, 'user-42']));
+    } finally {
+      await close(server.server);
+    }
+  });
+
   it('accepts only the algorithms the key can verify, so a token cannot pick one it would choke on', async () => {
     // Prepare: an RS256 CryptoKey; a token claiming PS256 or ES256.
     const fn = http()

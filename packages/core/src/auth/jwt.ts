@@ -62,7 +62,20 @@ export type JwtAuthOptions = JwtKeyOptions & {
 };
 
 const keySources = ['jwksUrl', 'secret', 'publicKey'] as const;
-const asymmetric = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/** `Ed25519` is the fully specified name (RFC 9864) of what `EdDSA` means with an Ed25519 key. */
+const asymmetric = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+];
 const symmetric = ['HS256', 'HS384', 'HS512'];
 /** The shortest HMAC secret accepted: 256 bits, HS256's hash size. */
 const minSecretBytes = 32;
