@@ -6,6 +6,7 @@ import {
   createScheduleTick,
   type SkyportError,
   setLogDestination,
+  timeout,
 } from '@skyport/core';
 import { aws, httpRequest, invoke, message, scheduleTick, storageEvent } from '@skyport/testing';
 import type {
@@ -492,6 +493,67 @@ describe('fromLambda under a runtime that passes no callback (Node.js 24, Lambda
     const silent = (_event: unknown, _context: LambdaContext) => {};
     const batch = await toLambda(fromLambda(silent, { kind: 'queue' }))(sqs(), modern('r7', 30));
     expect(batch).toEqual(bothFailed);
+  });
+});
+
+describe('fromLambda off Lambda, where a two-parameter handler completes as on Node.js 24', () => {
+  it('answers with the result a synchronous (event, context) handler returns, for http and batches', async () => {
+    // Prepare: no callback, no context.succeed: on Node.js 24 what it returns is its result
+    const http = (event: APIGatewayProxyEventV2, context: LambdaContext) => ({
+      statusCode: 200,
+      body: `${context.functionName} ${event.rawPath}`,
+    });
+    const worker = (event: SQSEvent, _context: LambdaContext): SQSBatchResponse => ({
+      batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId ?? '' }],
+    });
+    // Act
+    const res = await invoke(fromLambda(http, { kind: 'http' }), httpRequest({ path: '/rates' }), {
+      functionName: 'quotes',
+    });
+    const out = await invoke(fromLambda(worker, { kind: 'queue' }), message({ id: 'm-9', body: {} }));
+    // Assert
+    expect([res.status, res.text]).toEqual([200, 'quotes /rates']);
+    expect(out.failures.map((f) => f.id)).toEqual(['m-9']);
+  });
+
+  it('still waits for one that returns nothing and completes through its context later', async () => {
+    // Prepare: the aws-serverless-express form, which answers through context.succeed
+    const proxy = (_event: APIGatewayProxyEventV2, context: LambdaContext) => {
+      setTimeout(() => context.succeed({ statusCode: 201, body: 'made' }), 20);
+    };
+    // Act
+    const res = await invoke(fromLambda(proxy, { kind: 'http' }), httpRequest({ method: 'POST', path: '/' }));
+    // Assert
+    expect([res.status, res.text]).toEqual([201, 'made']);
+  });
+
+  it('fails the event of one that returns nothing and never completes at its deadline, not sooner', async () => {
+    // Prepare: nothing tells it finished; answering null could acknowledge work never done
+    const silent = (_event: SQSEvent, _context: LambdaContext) => {};
+    const started = Date.now();
+    // Act
+    const out = await invoke(fromLambda(silent, { kind: 'queue' }), message({ body: {} }), { deadlineInMs: 60 });
+    const waited = Date.now() - started;
+    // Without a deadline, timeout({ ms }) bounds it
+    const bounded = await invoke(fromLambda(silent, { kind: 'queue' }).use(timeout({ ms: 30 })), message({ body: {} }));
+    // Assert
+    expect(out.failures.map((f) => (f.error as SkyportError).code)).toEqual(['TIMEOUT']);
+    expect(waited).toBeGreaterThanOrEqual(50);
+    expect(bounded.failures.map((f) => (f.error as SkyportError).code)).toEqual(['TIMEOUT']);
+  });
+
+  it('keeps waiting for one whose last call returned a boolean or a timer', async () => {
+    const pending: unknown[] = [];
+    const writing = (_event: SQSEvent, context: LambdaContext) => {
+      setTimeout(() => context.fail(new Error('sink down')), 5);
+      return pending.push(1) > 0;
+    };
+    const timer = (_event: SQSEvent, context: LambdaContext) =>
+      setTimeout(() => context.fail(new Error('sink down')), 5);
+    for (const handler of [writing, timer]) {
+      const out = await invoke(fromLambda(handler, { kind: 'queue' }), message({ body: {} }));
+      expect(out.failures.map((f) => (f.error as Error).message)).toEqual(['sink down']);
+    }
   });
 });
 

@@ -181,10 +181,14 @@ function completable(context: LambdaContext, done: (error: unknown, result?: unk
  * requests cannot see. So only a handler that can reach neither the callback nor the context
  * (see `reachOf`) is done when it returns, with what it returned (as on Node.js 24). So is a
  * handler that reaches the context only and returns data (see `isPlainResult`) under a runtime
- * whose Lambda context has no `done` (Node.js 24, Lambda Managed Instances): that runtime takes
- * what the handler returns and passes no callback. A handler that declares the callback is
- * always waited on for it, whatever it returns (`https.get(url, ...)` returns its request). A
- * wait ends at the invocation's deadline (`ctx`'s) at the latest, with a `TIMEOUT` error, so a
+ * whose Lambda context has no `done` (Node.js 24, Lambda Managed Instances), which takes what
+ * the handler returns and passes no callback, and off Lambda (the context is synthesised, not
+ * `ctx.raw`), where no runtime stands behind it and a synchronous
+ * `(event, context) => ({ statusCode: 200 })` would otherwise wait for a callback that never
+ * comes. A handler that declares the callback is always waited on for it, whatever it returns
+ * (`https.get(url, ...)` returns its request); so is one that returns nothing, which may complete
+ * through its context later (`(event, context) => { proxy(server, event, context) }`). A wait
+ * ends at the invocation's deadline (`ctx`'s) at the latest, with a `TIMEOUT` error, so a
  * handler that never completes fails its event (retried) rather than holding it for good.
  */
 function call(
@@ -219,7 +223,7 @@ function call(
         );
       } else if (
         reach === 'none' ||
-        (reach === 'context' && typeof context.done !== 'function' && isPlainResult(out))
+        (reach === 'context' && (context !== ctx.raw || typeof context.done !== 'function') && isPlainResult(out))
       ) {
         done(null, out);
       } else if (!settled) timer = deadline(ctx, done);
@@ -422,7 +426,8 @@ const STREAMING_HANDLER = Symbol.for('aws.lambda.runtime.handler.streaming');
  * else the callback or `context.succeed` / `fail` / `done`, whichever comes first (these report
  * to Skyport, never straight to the runtime). A handler that returns something else is waited
  * on until it calls back, unless it cannot reach the callback or the context (one plain
- * parameter at most): then what it returned is its result.
+ * parameter at most): then what it returned is its result. So is the object, array or string a
+ * handler of two parameters returns off Lambda, or on Node.js 24 (see `call`).
  *
  * The handler's event is typed from `kind` and `source` (see `FromLambdaEvent`): an inline
  * handler gets that event, and a handler written for an event the function never gets (a REST
