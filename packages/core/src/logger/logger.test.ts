@@ -488,6 +488,86 @@ describe('logger() redaction beyond the logged object', () => {
     expect(logs.lines[0]).toMatchObject({ msg: 'graph', graph: { authorization: '[Redacted]' } });
     for (const { leaked } of leaksByLine()) expect(leaked).toEqual([]);
   });
+
+  it('redacts the value of a [name, value] pair naming a credential in a list, at any depth', async () => {
+    // Prepare
+    const entries = [
+      ['authorization', 'Bearer LEAK1'],
+      ['x', 'y'],
+    ];
+    const headers = new Headers({ Authorization: 'Bearer LEAK2', cookie: 'sid=LEAK3', accept: 'text/html' });
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => {
+        ctx.log.info({ entries }, 'pairs');
+        ctx.log.info(
+          { req: { headers: [...headers], meta: { all: [Object.entries({ 'X-Api-Key': 'LEAK4' })] } } },
+          'nested',
+        );
+        ctx.log.info('%j', [['X-MS-TOKEN-AAD-ACCESS-TOKEN', 'LEAK5']]);
+        ctx.log.child({ sent: [['proxy-authorization', 'Basic LEAK6']] }).info('child');
+        ctx.log.info(
+          {
+            lists: [
+              ['cookie', 'accept'],
+              ['authorization', 'a', 'third'],
+            ],
+            vary: ['Cookie', 'x'],
+          },
+          'kept',
+        );
+      });
+
+    // Act
+    await invoke(fn, httpRequest(), base);
+
+    // Assert
+    for (const secret of ['LEAK1', 'LEAK2', 'LEAK3', 'LEAK4', 'LEAK5', 'LEAK6'])
+      expect(logs.text()).not.toContain(secret);
+    expect(logs.find('pairs')[0]).toMatchObject({
+      entries: [
+        ['authorization', '[Redacted]'],
+        ['x', 'y'],
+      ],
+    });
+    expect(logs.find('nested')[0]).toMatchObject({
+      req: {
+        headers: [
+          ['accept', 'text/html'],
+          ['authorization', '[Redacted]'],
+          ['cookie', '[Redacted]'],
+        ],
+        meta: { all: [[['X-Api-Key', '[Redacted]']]] },
+      },
+    });
+    expect(logs.find('X-MS-TOKEN')[0]?.msg).toBe('[["X-MS-TOKEN-AAD-ACCESS-TOKEN","[Redacted]"]]');
+    expect(logs.find('child')[0]).toMatchObject({ sent: [['proxy-authorization', '[Redacted]']] });
+    // A pair's value is the second item of a two-item list: other lists are written as they are.
+    expect(logs.find('kept')[0]).toMatchObject({
+      lists: [
+        ['cookie', '[Redacted]'],
+        ['authorization', 'a', 'third'],
+      ],
+      vary: ['Cookie', 'x'],
+    });
+    expect(entries[0]).toEqual(['authorization', 'Bearer LEAK1']);
+  });
+
+  it('redacts credential pairs in a logged value with a cycle too', async () => {
+    // Prepare
+    const cyclic: Record<string, unknown> = { headers: [['cookie', 'sid=LEAK7']] };
+    cyclic.self = cyclic;
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => ctx.log.info({ cyclic }, 'cycle'));
+
+    // Act
+    await invoke(fn, httpRequest(), base);
+
+    // Assert
+    expect(logs.text()).not.toContain('LEAK7');
+    expect(logs.lines[0]).toMatchObject({ cyclic: { headers: [['cookie', '[Redacted]']], self: '[Circular]' } });
+  });
 });
 
 describe('logger() on GCP', () => {

@@ -2,7 +2,15 @@
 import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
 import { batchOf } from '../context.js';
 import { SkyportError, toHttpError } from '../errors.js';
-import { credentialKeys, credentialPrefixes, envLevel, getLogDestination, type LevelName, levels } from '../log.js';
+import {
+  credentialKeys,
+  credentialPrefixes,
+  envLevel,
+  getLogDestination,
+  isCredentialKey,
+  type LevelName,
+  levels,
+} from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
@@ -46,6 +54,8 @@ interface AzureLogSink {
  * `[Redacted]` for each, and for a key starting with `x-ms-token-` (the headers of Azure App
  * Service authentication's token store), in any case, wherever it appears in what a line serialises: the logged
  * object, a child's bindings, `%j` / `%o` / `%O` arguments and an object given as the message.
+ * So it does for the value after such a name in a flat `rawHeaders` / `rawTrailers` list, and for
+ * the value of a `[name, value]` pair naming one in a list (`[...headers]` of a fetch `Headers`).
  * Objects nested deeper than 100 levels are written as `[Too deep]`, never unscrubbed.
  *
  * @example
@@ -99,6 +109,22 @@ function redactHeaderList(list: readonly unknown[]): readonly unknown[] {
   return out ?? list;
 }
 
+/**
+ * Whether `item` of a list is a `[name, value]` pair naming a credential: an entry of the lists
+ * `[...headers]` of a fetch `Headers`, `Object.entries(headers)` or `[...map]` give. Only an item
+ * of a list is a pair: a two-name list alone (`vary: ['Cookie', 'Accept']`) is written as it is.
+ */
+function isCredentialPair(item: unknown): item is readonly [string, unknown] {
+  if (!Array.isArray(item) || item.length !== 2) return false;
+  const name: unknown = item[0];
+  return typeof name === 'string' && isCredentialKey(name);
+}
+
+/** A credential pair with its value redacted; itself when it already is. */
+function redactPair(pair: readonly [string, unknown]): readonly unknown[] {
+  return pair[1] === censor ? pair : [pair[0], censor];
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
@@ -146,8 +172,9 @@ function scrubValue(value: unknown, depth: number, seen: Set<object>): unknown {
     if (Array.isArray(value)) {
       let out: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
-        const next = scrubValue(value[i], depth + 1, seen);
-        if (next !== value[i]) {
+        const item: unknown = value[i];
+        const next = isCredentialPair(item) ? redactPair(item) : scrubValue(item, depth + 1, seen);
+        if (next !== item) {
           out ??= [...value];
           out[i] = next;
         }
@@ -195,7 +222,8 @@ function scrubbedClone(value: unknown, depth: number, copies: Map<object, unknow
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     copies.set(value, out);
-    for (const item of value) out.push(scrubbedClone(item, depth + 1, copies));
+    for (const item of value)
+      out.push(isCredentialPair(item) ? [item[0], censor] : scrubbedClone(item, depth + 1, copies));
     return out;
   }
   let source: unknown = value;
