@@ -95,6 +95,7 @@ it('writes Cloud Logging fields on Google Cloud, with the project from GOOGLE_CL
     coldStart: true,
     'logging.googleapis.com/trace': 'projects/shop-prod/traces/4bf92f3577b34da6a3ce929d0e0e4736',
     'logging.googleapis.com/spanId': '00f067aa0ba902b7',
+    'logging.googleapis.com/trace_sampled': true,
   };
   expect(lines).toEqual([
     { severity: 'INFO', time: isoTime, ...ids, orderId: expect.stringMatching(/^o-/), message: 'order created' },
