@@ -19,8 +19,24 @@ import {
   type StorageEventInit,
   type StreamRecord,
 } from '@skyport/core';
+import { epochOf } from './clock.js';
 
 let counter = 0;
+
+/**
+ * `time` as given when it is a time (or not given); a `TypeError` naming the field for one that
+ * is none (`'nope'`, `new Date(NaN)`), which the event would otherwise silently replace by now.
+ */
+function timeOf<T extends Date | string | number | undefined>(time: T, what: string): T {
+  if (time !== undefined) epochOf(time, what);
+  return time;
+}
+
+/** A delivery count given, checked: a whole number of at least 1, as every platform counts. */
+function attemptOf(attempt: number | undefined): number | undefined {
+  if (attempt === undefined || (Number.isInteger(attempt) && attempt >= 1)) return attempt;
+  throw new TypeError(`message() attempt is not a delivery count (a whole number from 1): ${String(attempt)}`);
+}
 const nextId = (prefix: string) => `${prefix}-${++counter}`;
 
 /** What a test says about a request. */
@@ -119,7 +135,9 @@ export interface MessageOptions {
   readonly body?: unknown | undefined;
   readonly id?: string | undefined;
   readonly attributes?: Readonly<Record<string, string>> | undefined;
+  /** The delivery count, a whole number from 1 (default 1); another number is a `TypeError`. */
   readonly attempt?: number | undefined;
+  /** Default now; a value that is no time (`'nope'`) is a `TypeError`. */
   readonly publishedAt?: Date | string | number | undefined;
   readonly source?: string | undefined;
   readonly groupId?: string | undefined;
@@ -143,8 +161,8 @@ export function message(options: MessageOptions = {}): Message {
     id: options.id ?? nextId('msg'),
     data: dataOf(options.body),
     attributes: options.attributes,
-    attempt: options.attempt,
-    publishedAt: options.publishedAt ?? new Date(),
+    attempt: attemptOf(options.attempt),
+    publishedAt: timeOf(options.publishedAt, 'message() publishedAt') ?? new Date(),
     source: options.source ?? 'test-queue',
     groupId: options.groupId,
     orderingKey: options.orderingKey,
@@ -173,7 +191,7 @@ export function streamRecord(options: StreamRecordOptions = {}): StreamRecord {
     sequence,
     partitionKey: options.partitionKey ?? 'partition-1',
     data: dataOf(options.body),
-    publishedAt: options.publishedAt ?? new Date(),
+    publishedAt: timeOf(options.publishedAt, 'streamRecord() publishedAt') ?? new Date(),
     source: options.source ?? 'test-stream',
   });
 }
@@ -192,13 +210,13 @@ export function storageEvent(options: Partial<StorageEventInit> = {}): StorageEv
     size: options.size ?? (options.type === 'deleted' ? undefined : 0),
     etag: options.etag,
     contentType: options.contentType,
-    time: options.time,
+    time: timeOf(options.time, 'storageEvent() time'),
     raw: options.raw,
   });
 }
 
 /**
- * A portable schedule tick.
+ * A portable schedule tick; a `scheduledTime` that is no time (`'nope'`) is a `TypeError`.
  *
  * @example
  * await invoke(nightly, scheduleTick({ scheduledTime: '2026-01-01T03:00:00Z' }));
@@ -207,7 +225,7 @@ export function scheduleTick(
   options: { scheduledTime?: Date | string | number; isPastDue?: boolean; name?: string } = {},
 ): ScheduleTick {
   return createScheduleTick({
-    scheduledTime: options.scheduledTime ?? new Date(),
+    scheduledTime: timeOf(options.scheduledTime, 'scheduleTick() scheduledTime') ?? new Date(),
     isPastDue: options.isPastDue,
     name: options.name ?? 'test-schedule',
   });
@@ -226,7 +244,7 @@ export function changeEvent(options: Partial<ChangeEventInit> = {}): ChangeEvent
     key: options.key ?? { id: nextId('item') },
     before: options.before,
     after: options.after ?? (options.op === 'delete' ? undefined : {}),
-    time: options.time,
+    time: timeOf(options.time, 'changeEvent() time'),
     raw: options.raw,
   });
 }
@@ -244,7 +262,7 @@ export function cloudEvent(options: Partial<CloudEventInit> = {}): CloudEvent {
     type: options.type ?? 'test.event',
     specversion: options.specversion,
     subject: options.subject,
-    time: options.time ?? new Date(),
+    time: timeOf(options.time, 'cloudEvent() time') ?? new Date(),
     datacontenttype: options.datacontenttype ?? 'application/json',
     data: options.data,
     extensions: options.extensions,
