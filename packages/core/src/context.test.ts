@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchOf, createContext, endContext, finishBatch, forkContext, onBatchEnd } from './context.js';
 import { getLogDestination, setLogDestination } from './log.js';
+import type { Cloud } from './types.js';
 
 describe('createContext', () => {
   it('measures remaining time against its clock', () => {
@@ -86,7 +87,7 @@ describe('createContext', () => {
     const lines: string[] = [];
     const restore = setLogDestination({ write: (line) => lines.push(line) });
     try {
-      const ctx = createContext({ cloud: 'gcp', kind: 'queue', requestId: 'abc', functionName: 'orders' });
+      const ctx = createContext({ cloud: 'node', kind: 'queue', requestId: 'abc', functionName: 'orders' });
       ctx.log.info({ orderId: 7 }, 'hello %s', 'world');
       expect(JSON.parse(lines[0] as string)).toMatchObject({
         level: 'info',
@@ -103,6 +104,33 @@ describe('createContext', () => {
       restore();
     }
     expect(getLogDestination()).not.toBeUndefined();
+  });
+
+  it("writes the built-in logger's lines in the shape of the context's cloud, the cloud a middleware set included", () => {
+    // Prepare
+    const lines: string[] = [];
+    const restore = setLogDestination({ write: (line) => lines.push(line) });
+    const on = (cloud: Cloud) => createContext({ cloud, kind: 'queue', requestId: 'abc', functionName: 'orders' });
+    // What `next({ cloud })` from a middleware does to the context.
+    const moved = Object.assign(on('node'), { cloud: 'aws' as const });
+    try {
+      // Act
+      on('aws').log.warn({ orderId: 7 }, 'late');
+      on('gcp').log.warn({ orderId: 7 }, 'late');
+      on('azure').log.warn({ orderId: 7 }, 'late');
+      moved.log.warn('moved');
+    } finally {
+      restore();
+    }
+    // Assert
+    const [aws, gcp, azure, movedLine] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const bound = { requestId: 'abc', functionName: 'orders', orderId: 7 };
+    expect(aws).toEqual({ level: 'WARN', timestamp: expect.any(String), ...bound, message: 'late' });
+    expect(new Date(String(aws?.timestamp)).toISOString()).toBe(aws?.timestamp);
+    expect(gcp).toEqual({ severity: 'WARNING', time: expect.any(String), ...bound, message: 'late' });
+    expect(new Date(String(gcp?.time)).toISOString()).toBe(gcp?.time);
+    expect(azure).toEqual({ level: 'warn', time: expect.any(Number), ...bound, msg: 'late' });
+    expect(movedLine).toMatchObject({ level: 'WARN', message: 'moved' });
   });
 
   it('keeps credentials out of the built-in logger at any depth', () => {

@@ -2,7 +2,7 @@
  * The invocation context. Adapters create one per invocation with `createContext()`; anything
  * costly (the logger child, the abort signal and its timer) is built only when first used.
  */
-import { rootLogger } from './log.js';
+import { rootLoggerFor } from './log.js';
 import { after, type Timer } from './timer.js';
 import type { Cloud, Context, Kind, Logger, TraceCarrier } from './types.js';
 
@@ -29,7 +29,7 @@ export interface ContextInit {
   readonly trace?: TraceCarrier | undefined;
   /** The region, when known. */
   readonly region?: string | undefined;
-  /** A logger to bind; the built-in JSON logger when absent. */
+  /** A logger to bind; when absent, the built-in JSON logger, writing lines in the shape `cloud`'s log tooling reads. */
   readonly log?: Logger | undefined;
   /** Force the cold-start flag (tests); otherwise true only for the first context in the process. */
   readonly coldStart?: boolean | undefined;
@@ -146,7 +146,8 @@ class InvocationContext implements Context {
   }
 
   get log(): Logger {
-    this.#log ??= rootLogger().child({ requestId: this.requestId, functionName: this.functionName });
+    // In the shape the host's log tooling reads: the cloud is known once there is a context.
+    this.#log ??= rootLoggerFor(this.cloud).child({ requestId: this.requestId, functionName: this.functionName });
     return this.#log;
   }
 

@@ -1,6 +1,19 @@
-import { aws } from '@skyport/testing';
+import { createLambdaContext, toLambda } from '@skyport/aws';
+import { invokeGcp } from '@skyport/gcp';
+import { aws, collectLogs, gcp, httpRequest, invoke, type LogLine } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
-import { createJsonLogger, credentialHeaders, credentialKeys, envLevel, isCredentialKey, safeJson } from './log.js';
+import { http, queue } from './builders.js';
+import {
+  createJsonLogger,
+  credentialHeaders,
+  credentialKeys,
+  envLevel,
+  isCredentialKey,
+  rootLoggerFor,
+  safeJson,
+} from './log.js';
+import { logger } from './logger/index.js';
+import type { Cloud } from './types.js';
 
 const secrets = ['Bearer top-secret', 'session=cookie-secret', 'key-secret', 'cookie-secret'];
 const headers = { authorization: 'Bearer top-secret', cookie: 'session=cookie-secret', 'x-api-key': 'key-secret' };
@@ -313,5 +326,166 @@ describe('envLevel', () => {
         else process.env[key] = value;
       }
     }
+  });
+});
+
+/** Runs `act` with a log collector, and gives the lines it collected. */
+async function linesOf(act: () => Promise<unknown>): Promise<LogLine[]> {
+  const logs = collectLogs();
+  try {
+    await act();
+    return logs.lines;
+  } finally {
+    logs.restore();
+  }
+}
+
+const isoTime = (value: unknown) => typeof value === 'string' && new Date(value).toISOString() === value;
+
+const failingHttp = http({ method: 'GET', path: '/boom' }).handle((_req, ctx) => {
+  ctx.log.warn('about to fail');
+  throw new Error('database down');
+});
+
+describe('the built-in logger on each host', () => {
+  it("writes Lambda's JSON log format through toLambda: upper-case level, ISO timestamp, message", async () => {
+    // Prepare
+    const handler = toLambda(failingHttp);
+    const event = aws.apiGatewayV2({ method: 'GET', path: '/boom' });
+    const context = createLambdaContext({ awsRequestId: 'req-aws', functionName: 'orders-api' });
+    // Act
+    const lines = await linesOf(() => handler(event, context));
+    // Assert
+    const [warning, failure] = lines;
+    expect(warning).toEqual({
+      level: 'WARN',
+      timestamp: expect.any(String),
+      requestId: 'req-aws',
+      functionName: 'orders-api',
+      message: 'about to fail',
+    });
+    expect(failure).toMatchObject({
+      level: 'ERROR',
+      requestId: 'req-aws',
+      functionName: 'orders-api',
+      err: { type: 'Error', message: 'database down' },
+      message: '500 Internal Server Error',
+    });
+    expect(isoTime(failure?.timestamp)).toBe(true);
+    for (const line of lines) expect(line).not.toHaveProperty('msg');
+    for (const line of lines) expect(line).not.toHaveProperty('time');
+  });
+
+  it('writes a failed SQS message at ERROR through toLambda', async () => {
+    // Prepare
+    const fn = queue({ name: 'orders' }).handle(() => {
+      throw new Error('payment declined');
+    });
+    const context = createLambdaContext({ awsRequestId: 'req-sqs', functionName: 'orders-worker' });
+    // Act
+    const lines = await linesOf(() => toLambda(fn)(aws.sqs([{ body: { orderId: 'o-1' } }]), context));
+    // Assert
+    const errors = lines.filter((line) => line.level === 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ requestId: 'req-sqs', err: { message: 'payment declined' } });
+    expect(typeof errors[0]?.message).toBe('string');
+    expect(lines.every((line) => typeof line.level === 'string' && line.level === line.level.toUpperCase())).toBe(true);
+  });
+
+  it("writes Cloud Logging's severity, message and ISO time through the GCP adapter, the stack as stack_trace", async () => {
+    // Act
+    const lines = await linesOf(() => invokeGcp(failingHttp, { method: 'GET', path: '/boom' }));
+    // Assert
+    const [warning, failure] = lines;
+    expect(warning).toMatchObject({ severity: 'WARNING', message: 'about to fail' });
+    expect(failure).toMatchObject({
+      severity: 'ERROR',
+      err: { type: 'Error', message: 'database down' },
+      message: '500 Internal Server Error',
+    });
+    expect(typeof failure?.requestId).toBe('string');
+    expect(isoTime(failure?.time)).toBe(true);
+    expect(failure?.stack_trace).toBe((failure?.err as { stack?: unknown } | undefined)?.stack);
+    expect(String(failure?.stack_trace)).toMatch(/^Error: database down\n\s+at /);
+    expect(warning).not.toHaveProperty('stack_trace');
+    for (const line of lines) expect(line).not.toHaveProperty('level');
+    for (const line of lines) expect(line).not.toHaveProperty('msg');
+  });
+
+  it('writes a failed Pub/Sub message at ERROR through the GCP adapter', async () => {
+    // Prepare
+    const fn = queue({ name: 'orders' }).handle(() => {
+      throw new Error('payment declined');
+    });
+    // Act
+    const lines = await linesOf(() => invokeGcp(fn, gcp.pubsubCloudEvent({ data: { orderId: 'o-1' } })));
+    // Assert
+    const errors = lines.filter((line) => line.severity === 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.err).toMatchObject({ message: 'payment declined' });
+    expect(String(errors[0]?.stack_trace)).toContain('payment declined');
+  });
+
+  it("keeps plain JSON lines on Node and Azure: pino's level name, time in epoch ms, msg", async () => {
+    for (const cloud of ['node', 'azure'] as const) {
+      // Act
+      const lines = await linesOf(() =>
+        invoke(failingHttp, httpRequest({ path: '/boom' }), { cloud, requestId: 'r-1' }),
+      );
+      // Assert
+      expect(lines[0]).toEqual({
+        level: 'warn',
+        time: expect.any(Number),
+        requestId: 'r-1',
+        functionName: expect.any(String),
+        msg: 'about to fail',
+      });
+      expect(lines[1]).toMatchObject({
+        level: 'error',
+        msg: '500 Internal Server Error',
+        err: { message: 'database down' },
+      });
+      expect(lines[1]).not.toHaveProperty('stack_trace');
+    }
+  });
+
+  it('names levels and times with the fields logger() writes on the same host, at every level', async () => {
+    // Prepare: one function that logs at each level, with logger() and without.
+    const levelsLogged = ['info', 'warn', 'error', 'fatal'] as const;
+    const each = (withLogger: boolean) => {
+      const base = http({ method: 'GET', path: '/levels' });
+      return (withLogger ? base.use(logger({ summary: false })) : base).handle((_req, ctx) => {
+        for (const level of levelsLogged) ctx.log[level]({ err: new Error(level) }, level);
+        return null;
+      });
+    };
+    const shapeOf = (line: LogLine | undefined) => {
+      const fields = ['level', 'severity', 'message', 'msg', 'stack_trace'].filter((key) => line?.[key] !== undefined);
+      return { fields, level: line?.level ?? line?.severity, time: line?.timestamp ?? line?.time };
+    };
+    for (const cloud of ['aws', 'gcp', 'node', 'azure'] satisfies Cloud[]) {
+      // Act
+      const run = (withLogger: boolean) =>
+        linesOf(() => invoke(each(withLogger), httpRequest({ path: '/levels' }), { cloud }));
+      const builtIn = await run(false);
+      const pino = await run(true);
+      // Assert
+      expect(builtIn).toHaveLength(levelsLogged.length);
+      builtIn.forEach((line, i) => {
+        const ours = shapeOf(line);
+        const theirs = shapeOf(pino[i]);
+        expect({ cloud, ...ours, time: typeof ours.time }).toEqual({ cloud, ...theirs, time: typeof theirs.time });
+        expect(Object.keys(line).filter((key) => key === 'timestamp' || key === 'time')).toEqual(
+          Object.keys(pino[i] ?? {}).filter((key) => key === 'timestamp' || key === 'time'),
+        );
+      });
+    }
+  });
+
+  it('gives the process-wide logger of each cloud, the same one each time, the root one on Node and Azure', () => {
+    expect(rootLoggerFor('aws')).toBe(rootLoggerFor('aws'));
+    expect(rootLoggerFor('gcp')).toBe(rootLoggerFor('gcp'));
+    expect(rootLoggerFor('node')).toBe(rootLoggerFor('azure'));
+    expect(rootLoggerFor('aws')).not.toBe(rootLoggerFor('gcp'));
   });
 });

@@ -1,9 +1,11 @@
 /**
  * The built-in logger every context starts with: JSON lines, one per call, to the log
- * destination (stdout unless replaced). The `logger()` middleware swaps in pino; both write
- * through `getLogDestination()`, which is how `collectLogs()` in `@skyport/testing` sees them.
+ * destination (stdout unless replaced), in the shape the host's log tooling reads (Lambda's JSON
+ * log format on AWS, Cloud Logging's structured fields on GCP, as `logger()` writes them). The
+ * `logger()` middleware swaps in pino; both write through `getLogDestination()`, which is how
+ * `collectLogs()` in `@skyport/testing` sees them.
  */
-import type { LogFn, Logger } from './types.js';
+import type { Cloud, LogFn, Logger } from './types.js';
 
 /** Where log lines go: anything with `write(line)`. */
 export interface LogDestination {
@@ -225,10 +227,49 @@ export type LogSink = (line: string, level: LevelName) => void;
 
 const toDestination: LogSink = (line) => destination.write(`${line}\n`);
 
+/**
+ * The shape of a line: `json` (`level` as pino names it, `time` in epoch ms, `msg`), `aws`
+ * (Lambda's JSON log format: upper-case `level`, ISO `timestamp`, `message`), `gcp` (Cloud
+ * Logging's `severity`, ISO `time`, `message`, and `stack_trace` on error lines).
+ */
+type LineShape = 'json' | 'aws' | 'gcp';
+
+/**
+ * Cloud Logging's severity of each level, as `logger()` writes it (a copy of its map: the two
+ * loggers must name levels alike, and `logger()` is a separate entry point).
+ */
+const gcpSeverity: Readonly<Record<LevelName, string>> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
+/** The first fields of a line of `shape` at `level`: its level and its time. */
+function headOf(shape: LineShape, level: LevelName): Record<string, unknown> {
+  if (shape === 'aws') return { level: level.toUpperCase(), timestamp: new Date().toISOString() };
+  if (shape === 'gcp') return { severity: gcpSeverity[level], time: new Date().toISOString() };
+  return { level, time: Date.now() };
+}
+
+/** The stack of the error an error line logs (as `err`, or itself), for Error Reporting. */
+function stackOf(first: unknown, line: Record<string, unknown>): string | undefined {
+  try {
+    const error = first instanceof Error ? first : line.err;
+    const stack = typeof error === 'object' && error !== null ? (error as { stack?: unknown }).stack : undefined;
+    return typeof stack === 'string' ? stack : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 class JsonLogger implements Logger {
   readonly #bindings: Record<string, unknown>;
   readonly #threshold: number;
   readonly #sink: LogSink;
+  readonly #shape: LineShape;
   readonly trace: LogFn;
   readonly debug: LogFn;
   readonly info: LogFn;
@@ -236,10 +277,11 @@ class JsonLogger implements Logger {
   readonly error: LogFn;
   readonly fatal: LogFn;
 
-  constructor(bindings: Record<string, unknown>, threshold: number, sink: LogSink) {
+  constructor(bindings: Record<string, unknown>, threshold: number, sink: LogSink, shape: LineShape) {
     this.#bindings = bindings;
     this.#threshold = threshold;
     this.#sink = sink;
+    this.#shape = shape;
     this.trace = this.#method('trace');
     this.debug = this.#method('debug');
     this.info = this.#method('info');
@@ -250,13 +292,18 @@ class JsonLogger implements Logger {
 
   #method(level: LevelName): LogFn {
     if (levels[level] < this.#threshold) return () => {};
+    const shape = this.#shape;
+    const messageKey = shape === 'json' ? 'msg' : 'message';
+    // Error Reporting groups a line's error by its stack in `stack_trace`, as `logger()` writes it.
+    const reports = shape === 'gcp' && levels[level] >= levels.error;
     return ((first: unknown, ...rest: unknown[]) => {
-      const line: Record<string, unknown> = { level, time: Date.now(), ...this.#bindings };
+      const line = Object.assign(headOf(shape, level), this.#bindings);
+      let message: string | undefined;
       if (typeof first === 'string') {
-        line.msg = format(first, rest);
+        message = format(first, rest);
       } else if (first instanceof Error) {
         line.err = first;
-        line.msg = typeof rest[0] === 'string' ? format(rest[0], rest.slice(1)) : first.message;
+        message = typeof rest[0] === 'string' ? format(rest[0], rest.slice(1)) : first.message;
       } else {
         try {
           Object.assign(line, first);
@@ -264,14 +311,19 @@ class JsonLogger implements Logger {
           // A getter that throws: the line says so rather than failing the request.
           line.logged = '[Unserialisable]';
         }
-        if (typeof rest[0] === 'string') line.msg = format(rest[0], rest.slice(1));
+        if (typeof rest[0] === 'string') message = format(rest[0], rest.slice(1));
       }
+      if (reports && !Object.hasOwn(line, 'stack_trace')) {
+        const stack = stackOf(first, line);
+        if (stack !== undefined) line.stack_trace = stack;
+      }
+      if (message !== undefined) line[messageKey] = message;
       this.#sink(safeJson(line), level);
     }) as LogFn;
   }
 
   child(bindings: Record<string, unknown>): Logger {
-    return new JsonLogger({ ...this.#bindings, ...bindings }, this.#threshold, this.#sink);
+    return new JsonLogger({ ...this.#bindings, ...bindings }, this.#threshold, this.#sink, this.#shape);
   }
 }
 
@@ -303,13 +355,46 @@ export function createJsonLogger(
   level = envLevel(),
   sink: LogSink = toDestination,
 ): Logger {
-  return new JsonLogger(bindings, thresholdOf(level), sink);
+  return new JsonLogger(bindings, thresholdOf(level), sink, 'json');
 }
 
-/** The process-wide built-in logger, created on first use. */
+/** The level of the process-wide loggers, read from the environment when one is first made. */
+let rootThreshold: number | undefined;
+
+function processThreshold(): number {
+  rootThreshold ??= thresholdOf(envLevel());
+  return rootThreshold;
+}
+
+/** The process-wide built-in logger, created on first use: plain JSON lines, whatever the host. */
 export function rootLogger(): Logger {
-  root ??= createJsonLogger();
+  root ??= new JsonLogger({}, processThreshold(), toDestination, 'json');
   return root;
+}
+
+let awsRoot: Logger | undefined;
+let gcpRoot: Logger | undefined;
+
+/**
+ * The process-wide built-in logger for invocations on `cloud`, created on first use: on AWS,
+ * lines in Lambda's JSON log format (upper-case `level`, which Lambda's log-level filtering reads,
+ * ISO `timestamp`, `message`); on GCP, Cloud Logging's `severity`, `message` and ISO `time`, with
+ * an error line's stack in `stack_trace` for Error Reporting; elsewhere `rootLogger()`. The field
+ * names are those `logger()` writes on the same host. Its level is the `rootLogger()`'s.
+ *
+ * @example
+ * rootLoggerFor(ctx.cloud).child({ requestId: ctx.requestId }).error({ err }, 'failed');
+ */
+export function rootLoggerFor(cloud: Cloud): Logger {
+  if (cloud === 'aws') {
+    awsRoot ??= new JsonLogger({}, processThreshold(), toDestination, 'aws');
+    return awsRoot;
+  }
+  if (cloud === 'gcp') {
+    gcpRoot ??= new JsonLogger({}, processThreshold(), toDestination, 'gcp');
+    return gcpRoot;
+  }
+  return rootLogger();
 }
 
 /**
