@@ -32,7 +32,11 @@ export interface InvokeOptions extends Omit<FakeContextOptions, 'kind' | 'extra'
   readonly auth?: unknown | undefined;
   /** Other context to preset, as if middleware had added it. */
   readonly extra?: Readonly<Record<string, unknown>> | undefined;
-  /** The batch mode (default: what the function kind implies). */
+  /**
+   * The batch mode (default: what the function implies: `ordered` for streams and change feeds;
+   * for a queue function, `fifo` with `fifo: true`, `independent` with `fifo: false`, and without
+   * `fifo`, `fifo` when a message has a `groupId`, else `independent`).
+   */
   readonly mode?: BatchMode | undefined;
   /**
    * Take the answer of an `http({ stream: true })` function as a streaming runtime does: its
@@ -226,6 +230,18 @@ function idOf(kind: Kind, event: unknown, index: number): string {
 }
 
 /**
+ * The batch mode: the one asked for; for a queue function defined with `fifo`, what it says, as
+ * the adapters run it (`fifo: false` is a standard queue, whose messages fail independently even
+ * when they carry a `groupId`, a fair queue's tenant); else the one core implies, where a
+ * `groupId` on any message runs the batch as FIFO groups, the side that never loses a message.
+ */
+function modeOf(fn: SkyportFunction, mode: BatchMode | undefined): BatchMode | undefined {
+  if (mode !== undefined || fn.kind !== 'queue') return mode;
+  const fifo = (fn.options as { fifo?: unknown }).fifo;
+  return fifo === true ? 'fifo' : fifo === false ? 'independent' : undefined;
+}
+
+/**
  * Runs a function in-process. An http function takes a request and resolves to its response;
  * any other takes one event or an array (a batch, with the batch semantics of its kind) and
  * resolves to `{ ok, failures }`. Input the function cannot take (another kind's event, nothing)
@@ -318,11 +334,7 @@ export async function invoke(
     event: event as EventOf<Kind>,
     groupId: (event as { groupId?: string }).groupId,
   }));
-  const result = await runBatch(
-    fn as SkyportFunction,
-    items,
-    ctx,
-    options.mode === undefined ? {} : { mode: options.mode },
-  );
+  const mode = modeOf(fn, options.mode);
+  const result = await runBatch(fn as SkyportFunction, items, ctx, mode === undefined ? {} : { mode });
   return { ok: result.ok, failures: result.failures };
 }
