@@ -16,6 +16,12 @@ let region: string | undefined | null = null;
  * X-Ray header of each invocation is on its Lambda context only.
  */
 let concurrent: boolean | null = null;
+/**
+ * Whether this process was initialised for provisioned concurrency
+ * (`AWS_LAMBDA_INITIALIZATION_TYPE`): its init ran ahead of any request, so no invocation of it
+ * waits on a cold start, and the first one is reported warm, as Powertools does.
+ */
+let provisioned = false;
 
 /**
  * The carrier of an invocation without a trace header to give. It has the header as an own
@@ -44,6 +50,7 @@ export function contextFor(kind: Kind, lambda: LambdaContext | undefined, functi
   if (region === null) {
     region = process.env.AWS_REGION;
     concurrent = process.env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined;
+    provisioned = process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency';
   }
   return createContext(new LambdaInit(kind, lambda, functionName));
 }
@@ -70,6 +77,11 @@ class LambdaInit implements ContextInit {
 
   get cloud(): 'aws' {
     return 'aws';
+  }
+
+  /** False in a process initialised for provisioned concurrency; else core's first-context rule. */
+  get coldStart(): boolean | undefined {
+    return provisioned ? false : undefined;
   }
 
   /**
