@@ -43,16 +43,35 @@ export function toNcrontab(cron: string): string {
   return `0 ${minute} ${hour} ${day} ${month} ${sundayAsZero(cron, weekday)}`;
 }
 
-/** Cron accepts 7 for Sunday; NCRONTAB only 0-6. */
+const dayNames: Readonly<Record<string, number>> = { SUN: 0, MON: 1, TUE: 2, WED: 3, THU: 4, FRI: 5, SAT: 6 };
+
+/** A day-of-week bound as a number (`FRI` is 5), or undefined for one that is neither. */
+function dayNumber(token: string): number | undefined {
+  if (/^\d+$/.test(token)) return Number(token);
+  return dayNames[token.toUpperCase()];
+}
+
+/**
+ * Cron accepts 7 for Sunday; NCRONTAB only 0-6. Each part naming 7 is written with 0 for the
+ * same days: `7` is `0`, `5-7` (or `FRI-7`) is `5-6,0`, `0-7` every day, and a stepped range the
+ * days it lists (`1-7/2`, days 1, 3, 5 and 7, is `1,3,5,0`).
+ */
 function sundayAsZero(cron: string, weekday: string): string {
   return weekday
     .split(',')
     .map((part) => {
-      if (part === '7') return '0';
-      const range = /^([0-6])-7$/.exec(part);
-      if (range) return range[1] === '0' ? '*' : `${range[1]}-6,0`;
-      if (/(^|-)7(\/|$)/.test(part)) throw fail(cron, `uses 7 for Sunday in "${part}"; write it with 0`);
-      return part;
+      const [, first = '', last, step] = /^([^-/]+)(?:-([^/]+))?(?:\/(\d+))?$/.exec(part) ?? [];
+      const start = first === '*' ? undefined : dayNumber(first);
+      const end = last === undefined ? start : dayNumber(last);
+      if (start !== 7 && end !== 7) return part;
+      if (start === undefined || end === undefined || start > end || (step !== undefined && Number(step) === 0)) {
+        throw fail(cron, `has a day-of-week "${part}" that names no days; list the days with 0 for Sunday`);
+      }
+      if (step === undefined && last === undefined) return '0';
+      if (step === undefined) return start === 0 ? '*' : start === 7 ? '0' : start === 6 ? '6,0' : `${start}-6,0`;
+      const days: number[] = [];
+      for (let day = start; day <= end; day += Number(step)) days.push(day % 7);
+      return [...new Set(days)].join(',');
     })
     .join(',');
 }
