@@ -1,4 +1,4 @@
-import { queue } from '@skyport/core';
+import { type Message, queue, type StreamRecord, stream } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { message } from './factories.js';
 import { invoke } from './invoke.js';
@@ -51,5 +51,80 @@ describe('invoke(): the batch mode of a queue function', () => {
     const out = await invoke(fn, batch(), { mode: 'fifo' });
     expect(ran).toEqual(['a']);
     expect(out.failures).toHaveLength(2);
+  });
+});
+
+describe('invoke(): a message or record given as its fields only', () => {
+  it('builds the message a bare { body } describes, as serve() does, so the handler sees it parsed', async () => {
+    // Prepare: what plain JavaScript can pass, and TypeScript would refuse
+    const seen: Message[] = [];
+    const fn = queue({ name: 'orders' }).handle((msg) => {
+      seen.push(msg);
+    });
+
+    // Act
+    const out = await invoke(fn, { body: '{"a":1}' } as never);
+    await invoke(fn, [{ body: { b: 2 }, id: 'm2', attempt: 3, groupId: 'g' }] as never);
+
+    // Assert
+    expect(out).toEqual({ ok: true, failures: [] });
+    const [first, second] = seen;
+    expect(first).toMatchObject({ body: { a: 1 }, attempt: 1, source: 'orders', attributes: {} });
+    expect(typeof first?.id).toBe('string');
+    expect(new TextDecoder().decode(first?.rawBody)).toBe('{"a":1}');
+    expect(first?.publishedAt).toBeInstanceOf(Date);
+    expect(second).toMatchObject({ id: 'm2', body: { b: 2 }, attempt: 3, groupId: 'g', source: 'orders' });
+  });
+
+  it('builds a stream record from its fields, with the stream as its source', async () => {
+    const seen: StreamRecord[] = [];
+    const fn = stream({ name: 'clicks' }).handle((record) => {
+      seen.push(record);
+    });
+    await invoke(fn, { body: '{"page":"/"}', partitionKey: 'u-1' } as never);
+    expect(seen[0]).toMatchObject({ body: { page: '/' }, partitionKey: 'u-1', source: 'clicks' });
+    expect(seen[0]?.rawBody.byteLength).toBe(12);
+  });
+
+  it('refuses a field no message has, one of the wrong type, or a value that is none, before any handler runs', async () => {
+    // Prepare
+    let runs = 0;
+    const fn = queue({ name: 'orders' }).handle(() => {
+      runs++;
+    });
+
+    // Act
+    const outcomes = await Promise.allSettled([
+      invoke(fn, { data: '{"a":1}' } as never),
+      invoke(fn, [message(), { body: 1, id: 7 }] as never),
+      invoke(fn, { body: 1, attributes: { n: 1 } } as never),
+      invoke(fn, { body: 1, publishedAt: 'nope' } as never),
+      invoke(fn, { body: 1, attempt: 0 } as never),
+      invoke(fn, new Map([['body', 1]]) as never),
+    ]);
+
+    // Assert
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.status))).toEqual([
+      'invoke(): a message given as fields: "data" is no field of a message (its fields: body, id, attributes, attempt, publishedAt, source, groupId, orderingKey)',
+      'invoke(): a message given as fields at index 1: "id" must be a string',
+      'invoke(): a message given as fields: "attributes" must be an object of strings',
+      'invoke(): a message given as fields: publishedAt is not a valid time: nope',
+      'invoke(): a message given as fields: attempt is not a delivery count (a whole number from 1): 0',
+      'invoke(): a message given as fields: it must be a plain object, not a Map',
+    ]);
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ reason: { code: 'INVALID_EVENT', kind: 'queue' } });
+    }
+    expect(runs).toBe(0);
+  });
+
+  it('takes an event with its bytes as it is', async () => {
+    const seen: unknown[] = [];
+    const fn = queue({ name: 'orders' }).handle((msg) => {
+      seen.push(msg);
+    });
+    const built = message({ id: 'm1', body: { a: 1 }, source: 'elsewhere' });
+    await invoke(fn, built);
+    expect(seen[0]).toBe(built);
   });
 });

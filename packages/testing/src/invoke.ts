@@ -19,7 +19,7 @@ import {
   type SkyportFunction,
 } from '@skyport/core';
 import { type FakeContextOptions, fakeContext } from './context.js';
-import { type HttpRequestOptions, httpRequest } from './factories.js';
+import { type HttpRequestOptions, httpRequest, message, streamRecord } from './factories.js';
 
 /** Options of `invoke()`: the fake context, plus a principal and the batch mode. */
 export interface InvokeOptions extends Omit<FakeContextOptions, 'kind' | 'extra'> {
@@ -171,6 +171,67 @@ function check(kind: Kind, value: unknown, index?: number): void {
   );
 }
 
+/** The fields a message or a stream record can be given as, by kind. */
+const fieldsOf: Readonly<Partial<Record<Kind, readonly string[]>>> = {
+  queue: ['body', 'id', 'attributes', 'attempt', 'publishedAt', 'source', 'groupId', 'orderingKey'],
+  stream: ['body', 'sequence', 'partitionKey', 'publishedAt', 'source'],
+};
+
+const textFields: ReadonlySet<string> = new Set(['id', 'source', 'groupId', 'orderingKey', 'sequence', 'partitionKey']);
+
+/** What is wrong with a field of a message or record given as its fields, or `undefined`. */
+function fieldProblem(key: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (textFields.has(key) && typeof value !== 'string') return `"${key}" must be a string`;
+  if (key !== 'attributes') return undefined;
+  const strings =
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((item) => typeof item === 'string');
+  return strings ? undefined : '"attributes" must be an object of strings';
+}
+
+/**
+ * A message or stream record given as its fields only (`{ body: '{"a":1}' }`, which plain
+ * JavaScript can pass), built as `message()` / `streamRecord()` build one, with the function's
+ * queue or stream as its source, as `serve()` builds one from posted JSON: the handler then sees
+ * the body parsed, an id, an attempt and the bytes. A field no such event has, or one of the
+ * wrong type, is refused. An event with its bytes (`rawBody`: one a factory or an adapter built)
+ * is taken as it is.
+ */
+function eventOf(fn: SkyportFunction, value: unknown, index: number | undefined): unknown {
+  const fields = fieldsOf[fn.kind];
+  if (fields === undefined || typeof value !== 'object' || value === null || 'rawBody' in value) return value;
+  const kind = fn.kind;
+  const what = index === undefined ? '' : ` at index ${index}`;
+  const refuse = (problem: string) =>
+    new SkyportError('INVALID_EVENT', `invoke(): ${eventNames[kind]} given as fields${what}: ${problem}`, {
+      kind,
+      shape: shapeOf(value),
+    });
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw refuse(
+      `it must be a plain object, not a ${(prototype as { constructor?: { name?: string } }).constructor?.name ?? 'class instance'}`,
+    );
+  }
+  const given = value as Readonly<Record<string, unknown>>;
+  for (const [key, item] of Object.entries(given)) {
+    if (!fields.includes(key))
+      throw refuse(`"${key}" is no field of ${eventNames[kind]} (its fields: ${fields.join(', ')})`);
+    const problem = fieldProblem(key, item);
+    if (problem !== undefined) throw refuse(problem);
+  }
+  const source = (given.source as string | undefined) ?? (fn.options as { name?: string }).name;
+  try {
+    return kind === 'queue' ? message({ ...given, source }) : streamRecord({ ...given, source });
+  } catch (error) {
+    // The factory's own checks (a publishedAt that is no time, an attempt of 0), as the input's fault.
+    throw error instanceof TypeError ? refuse(error.message.replace(/^\w+\(\) /, '')) : error;
+  }
+}
+
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 
 /**
@@ -245,7 +306,10 @@ function modeOf(fn: SkyportFunction, mode: BatchMode | undefined): BatchMode | u
  * Runs a function in-process. An http function takes a request and resolves to its response;
  * any other takes one event or an array (a batch, with the batch semantics of its kind) and
  * resolves to `{ ok, failures }`. Input the function cannot take (another kind's event, nothing)
- * is refused with a `SkyportError` before the handler runs. The event passed is never changed:
+ * is refused with a `SkyportError` before the handler runs. A message or stream record given as
+ * its fields only (`{ body }`, which plain JavaScript can pass) is built as `message()` /
+ * `streamRecord()` build one, with the function's queue or stream as its source; a field such an
+ * event has not, or one of the wrong type, is `INVALID_EVENT`. The event passed is never changed:
  * a `body` schema's validated value goes to a copy of the message or record.
  *
  * @example
@@ -325,9 +389,11 @@ export async function invoke(
       stream,
     };
   }
-  const events: unknown[] = Array.isArray(input) ? input : [input];
-  events.forEach((event, index) => {
-    check(fn.kind, event, Array.isArray(input) ? index : undefined);
+  const given: unknown[] = Array.isArray(input) ? input : [input];
+  const events = given.map((event, index) => {
+    const at = Array.isArray(input) ? index : undefined;
+    check(fn.kind, event, at);
+    return eventOf(fn, event, at);
   });
   const items = events.map((event, index) => ({
     id: idOf(fn.kind, event, index),
