@@ -301,6 +301,38 @@ describe('register', () => {
   });
 });
 
+describe('register: the entries', () => {
+  it('refuses an entry that is not a Skyport function, naming it, before registering anything', () => {
+    // Prepare: `import * as functions` brings helpers and constants along
+    const { app, calls } = recordingApp();
+    const entries: [Record<string, unknown>, string][] = [
+      [{ good: functions.fulfil, helper: 5 }, '"helper" is not a Skyport function (it is a number)'],
+      [{ good: functions.fulfil, u: undefined }, '"u" is not a Skyport function (it is undefined)'],
+      [{ good: functions.fulfil, nothing: null }, '"nothing" is not a Skyport function (it is null)'],
+      [{ good: functions.fulfil, config: { kind: 'http', options: {} } }, '"config" is not a Skyport function'],
+      [{ good: functions.fulfil, format: (v: unknown) => String(v) }, '"format" is not a Skyport function'],
+    ];
+
+    // Act / Assert
+    for (const [record, message] of entries) {
+      expect(() => register(app, record as Parameters<typeof register>[1])).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_DEFINITION',
+          adapter: 'azure',
+          message: expect.stringContaining(message),
+        }),
+      );
+    }
+    expect(() => register(app, functions.fulfil as unknown as Parameters<typeof register>[1])).toThrow(
+      expect.objectContaining({ code: 'INVALID_DEFINITION', message: expect.stringContaining('not one function') }),
+    );
+    expect(() => register(app, undefined as unknown as Parameters<typeof register>[1])).toThrow(
+      expect.objectContaining({ code: 'INVALID_DEFINITION', message: expect.stringContaining('not undefined') }),
+    );
+    expect(calls).toEqual([]);
+  });
+});
+
 describe('register: the azure key', () => {
   it('refuses a setting it does not know before registering anything, suggesting the one meant', () => {
     // Prepare: a misspelt connection would otherwise register the default one

@@ -17,7 +17,7 @@ import type {
   StorageQueueFunctionOptions,
   TimerFunctionOptions,
 } from '@azure/functions';
-import type { Kind, KindOptions } from '@skyport/core';
+import { type Kind, type KindOptions, SkyportError } from '@skyport/core';
 import { toNcrontab } from './cron.js';
 import { invalidDefinition } from './errors.js';
 import { toAzure } from './handler.js';
@@ -110,6 +110,49 @@ const derivedOptions: Readonly<Record<string, string>> = {
   leaseContainerName: 'use azure.leaseContainer',
   createLeaseContainerIfNotExists: 'use azure.createLeaseContainerIfNotExists',
 };
+
+const kinds: ReadonlySet<string> = new Set(Object.keys(methodsByKind));
+
+/** Whether a value is a portable function: what the builders and `router()` return. */
+function isPortable(value: unknown): value is AnyFunction {
+  if (typeof value !== 'object' || value === null) return false;
+  const fn = value as { kind?: unknown; dispatch?: unknown; options?: unknown; middleware?: unknown };
+  return (
+    typeof fn.kind === 'string' &&
+    kinds.has(fn.kind) &&
+    typeof fn.dispatch === 'function' &&
+    typeof fn.options === 'object' &&
+    fn.options !== null &&
+    Array.isArray(fn.middleware)
+  );
+}
+
+function described(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
+}
+
+/**
+ * Refuses what is not a record of portable functions, naming the first entry that is not one (a
+ * helper or constant exported next to the functions, with `import * as functions`), before
+ * anything else reads the entries.
+ */
+function checkEntries(functions: unknown): void {
+  const refuse = (problem: string) =>
+    new SkyportError('INVALID_DEFINITION', `azure: register(): ${problem}`, { adapter: 'azure' });
+  if (isPortable(functions)) throw refuse('takes a record of functions by name ({ name: fn }), not one function');
+  if (typeof functions !== 'object' || functions === null) {
+    throw refuse(`takes a record of functions by name ({ name: fn }), not ${described(functions)}`);
+  }
+  for (const [name, value] of Object.entries(functions)) {
+    if (!isPortable(value)) {
+      throw refuse(
+        `"${name}" is not a Skyport function (it is ${described(value)}); register only functions, for example register(app, { a, b })`,
+      );
+    }
+  }
+}
 
 /** The triggers Azure applies a function's retry policy to. */
 const retried: ReadonlySet<AzureAppMethod> = new Set(['timer', 'eventHub', 'cosmosDB']);
@@ -238,6 +281,7 @@ export function register(
   functions: Readonly<Record<string, AnyFunction>>,
   options: RegisterOptions = {},
 ): Registration[] {
+  checkEntries(functions);
   const registrations: Registration[] = [];
   const preflight = optionsOwners(app, functions, options);
   for (const [name, fn] of Object.entries(functions)) {
