@@ -110,7 +110,13 @@ describe('invoke', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ ok: true });
     const line = JSON.parse(run.stderr.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
-    expect(line).toMatchObject({ level: 'info', functionName: 'nightlyReport', pending: 0, msg: 'nightly report' });
+    expect(line).toMatchObject({
+      level: 'INFO',
+      functionName: 'nightlyReport',
+      pending: 0,
+      message: 'nightly report',
+    });
+    expect(typeof line.timestamp).toBe('string');
     expect(typeof line.scheduledTime).toBe('string');
   });
 
@@ -174,7 +180,8 @@ describe('invoke', () => {
       );
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ status: 201 });
-      expect(run.stderr).toContain('"msg":"order created"');
+      // The line of the cloud: `msg` on Node, Cloud Logging's `message` on GCP.
+      expect(run.stderr).toContain(cloud === 'gcp' ? '"message":"order created"' : '"msg":"order created"');
       expect(run.stderr).toContain('"functionName":"api"');
     }
   });

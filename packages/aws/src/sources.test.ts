@@ -576,7 +576,7 @@ describe('S3', () => {
     }
     expect(stored.map((obj) => obj.type)).toEqual(['created']);
     expect(logs.find('acknowledged without running the handler').map((line) => [line.level, line.eventType])).toEqual([
-      ['warn', 'ObjectRestore:Completed'],
+      ['WARN', 'ObjectRestore:Completed'],
     ]);
   });
 
@@ -608,9 +608,9 @@ describe('S3', () => {
     expect(stored).toEqual([]);
     // One warning per skipped event, naming its type, as on Azure and GCP; none for `events`.
     expect(logs.find('acknowledged without running the handler').map((line) => [line.level, line.eventType])).toEqual([
-      ['warn', 'Object Restore Completed'],
-      ['warn', 'Object Tags Added'],
-      ['warn', 'Object Storage Class Changed'],
+      ['WARN', 'Object Restore Completed'],
+      ['WARN', 'Object Tags Added'],
+      ['WARN', 'Object Storage Class Changed'],
     ]);
     expect(seen.map((event) => event.type)).toEqual([
       'Object Restore Completed',

@@ -329,7 +329,7 @@ describe('toLambda(fn, { stream: true }) in the Lambda runtime', () => {
     expect(stream.writableFinished).toBe(true);
     expect(stream.errored).toBeNull();
     expect(stream.trailers?.['Lambda-Runtime-Function-Error-Type']).toBe('Error');
-    const logged = logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.level === 'error');
+    const logged = logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.level === 'ERROR');
     expect(logged).toMatchObject({ requestId: 'req-stream-1', err: { message: 'upstream went away' } });
   });
 

@@ -213,7 +213,7 @@ describe('streamed answers on the real Functions Framework', () => {
       expect(end).toBe('cut');
       const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
       const failure = logged.find((entry) => JSON.stringify(entry).includes('upstream went away'));
-      expect(failure).toMatchObject({ level: 'error', requestId: 'exec-stream-1' });
+      expect(failure).toMatchObject({ severity: 'ERROR', requestId: 'exec-stream-1' });
       // Logged once, by the function's logger: the framework saw no crash of its own.
       expect(crashes).not.toHaveBeenCalled();
       expect(state).toEqual({ settled: true, rejected: false });

@@ -464,7 +464,7 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
       expect(res.body).toMatchObject({ detail: reason });
-      expect(lines).toMatchObject([{ level: 'warn', auth: 'cloud', reason }]);
+      expect(lines).toMatchObject([{ severity: 'WARNING', auth: 'cloud', reason }]);
     }
   });
 
@@ -483,7 +483,7 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
       expect(res.body).toMatchObject({ detail: reason });
-      expect(lines).toMatchObject([{ level: 'warn', auth: 'cloud', reason }]);
+      expect(lines).toMatchObject([{ severity: 'WARNING', auth: 'cloud', reason }]);
       expect(JSON.stringify(lines)).not.toContain('ceo@corp.example');
     }
   });
