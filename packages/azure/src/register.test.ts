@@ -361,6 +361,38 @@ describe('register: the azure key', () => {
     );
     expect(calls).toEqual([]);
   });
+
+  it('refuses settings for a name no function has, suggesting the one meant, before registering anything', () => {
+    // Prepare: settings under a misspelt name would leave fulfilOrder on its default connection
+    const { app, calls } = recordingApp();
+    const fns = { fulfilOrder: functions.fulfil, api: functions.api };
+
+    // Act
+    const attempt = (overrides: Record<string, object>) => () => register(app, fns, { functions: overrides });
+
+    // Assert
+    expect(attempt({ fulfillOrder: { connection: 'OrdersStorage' } })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_DEFINITION',
+        adapter: 'azure',
+        message: expect.stringContaining(
+          'options.functions.fulfillOrder names no function of this register() call (did you mean fulfilOrder?)',
+        ),
+      }),
+    );
+    expect(attempt({ FulfilOrder: {} })).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('(did you mean fulfilOrder?)') }),
+    );
+    expect(attempt({ reports: { connection: 'Reports' } })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_DEFINITION',
+        message: expect.stringMatching(/options\.functions\.reports names no function of this register\(\) call; /),
+      }),
+    );
+    expect(calls).toEqual([]);
+    register(app, fns, { functions: { fulfilOrder: { connection: 'OrdersStorage' } } });
+    expect(calls[0]?.options).toMatchObject({ connection: 'OrdersStorage' });
+  });
 });
 
 type HttpHandler = (req: HttpRequest, ctx: InvocationContext) => Promise<{ status: number; body?: unknown }>;

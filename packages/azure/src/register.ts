@@ -22,7 +22,7 @@ import { toNcrontab } from './cron.js';
 import { invalidDefinition } from './errors.js';
 import { toAzure } from './handler.js';
 import { azureMethods, ROOT_ROUTE, ROUTER_ROUTE, toAzureRoute } from './http.js';
-import { readSettings } from './settings.js';
+import { nearest, readSettings } from './settings.js';
 import type { AnyFunction, AzureApp, AzureAppMethod, AzureSettings, RegisterOptions } from './types.js';
 
 /**
@@ -154,6 +154,26 @@ function checkEntries(functions: unknown): void {
   }
 }
 
+/**
+ * Refuses settings in `options.functions` under a name no function of the call has (a misspelt
+ * name): they would be ignored, and the function registered with its defaults.
+ */
+function checkOverrides(functions: Readonly<Record<string, AnyFunction>>, options: RegisterOptions): void {
+  const overrides: unknown = options.functions;
+  if (overrides === undefined) return;
+  const refuse = (problem: string) =>
+    new SkyportError('INVALID_DEFINITION', `azure: register(): options.functions${problem}`, { adapter: 'azure' });
+  if (typeof overrides !== 'object' || overrides === null)
+    throw refuse(' must be a record of settings by function name');
+  for (const name of Object.keys(overrides)) {
+    if (Object.hasOwn(functions, name)) continue;
+    const near = nearest(name, Object.keys(functions));
+    throw refuse(
+      `.${name} names no function of this register() call${near === undefined ? '' : ` (did you mean ${near}?)`}; its settings would be ignored`,
+    );
+  }
+}
+
 /** The triggers Azure applies a function's retry policy to. */
 const retried: ReadonlySet<AzureAppMethod> = new Set(['timer', 'eventHub', 'cosmosDB']);
 
@@ -282,6 +302,7 @@ export function register(
   options: RegisterOptions = {},
 ): Registration[] {
   checkEntries(functions);
+  checkOverrides(functions, options);
   const registrations: Registration[] = [];
   const preflight = optionsOwners(app, functions, options);
   for (const [name, fn] of Object.entries(functions)) {

@@ -56,6 +56,26 @@ function distance(a: string, b: string): number {
 }
 
 /**
+ * The candidate a misspelt name most likely meant: one equal but for case, else the closest within
+ * two edits; undefined when none is that close.
+ *
+ * @example
+ * nearest('fulfillOrder', ['fulfilOrder', 'api']); // 'fulfilOrder'
+ */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = candidate.toLowerCase() === word.toLowerCase() ? 0 : distance(candidate, word);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/**
  * The Azure settings of a function: its `azure` key, then `override` on top.
  *
  * @example
@@ -70,7 +90,7 @@ export function readSettings(
   // A misspelt setting would otherwise be ignored: the default connection or name used instead.
   for (const key of Object.keys(merged)) {
     if (known.has(key)) continue;
-    const near = [...known].find((name) => name.toLowerCase() === key.toLowerCase() || distance(name, key) <= 2);
+    const near = nearest(key, known);
     throw invalidDefinition(
       name,
       fn.kind,
