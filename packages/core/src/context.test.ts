@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { batchOf, createContext, endContext, finishBatch, forkContext, onBatchEnd } from './context.js';
 import { getLogDestination, setLogDestination } from './log.js';
 import type { Cloud } from './types.js';
@@ -165,11 +165,21 @@ describe('createContext', () => {
     expect(child.requestId).toBe('r');
   });
 
-  it('reports the first context of the process as a cold start only when not told otherwise', () => {
-    const forced = createContext({ cloud: 'aws', kind: 'http', requestId: 'a', functionName: 'f', coldStart: true });
-    const next = createContext({ cloud: 'aws', kind: 'http', requestId: 'b', functionName: 'f' });
-    expect(forced.coldStart).toBe(true);
-    expect(next.coldStart).toBe(false);
+  it('reports the first context of the process as a cold start only when not told otherwise', async () => {
+    // Prepare: the module as a fresh process has it
+    vi.resetModules();
+    const fresh = (await import('./context.js')).createContext;
+    const init = { cloud: 'aws', kind: 'http', functionName: 'f' } as const;
+
+    // Act: a context told its flag (a test's fake one) leaves the process cold
+    const told = fresh({ ...init, requestId: 'a', coldStart: false });
+    const first = fresh({ ...init, requestId: 'b' });
+    const second = fresh({ ...init, requestId: 'c' });
+    const forced = fresh({ ...init, requestId: 'd', coldStart: true });
+    const third = fresh({ ...init, requestId: 'e' });
+
+    // Assert
+    expect([told, first, second, forced, third].map((ctx) => ctx.coldStart)).toEqual([false, true, false, true, false]);
   });
 });
 

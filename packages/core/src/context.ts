@@ -31,7 +31,11 @@ export interface ContextInit {
   readonly region?: string | undefined;
   /** A logger to bind; when absent, the built-in JSON logger, writing lines in the shape `cloud`'s log tooling reads. */
   readonly log?: Logger | undefined;
-  /** Force the cold-start flag (tests); otherwise true only for the first context in the process. */
+  /**
+   * Force the cold-start flag (tests, a platform that says it: provisioned concurrency); otherwise
+   * true only for the first context in the process. A context given the flag leaves the process's
+   * own state alone: a test's fake context does not make a later adapter call warm.
+   */
   readonly coldStart?: boolean | undefined;
   /** The clock (tests); `Date.now` when absent. */
   readonly now?: (() => number) | undefined;
@@ -261,8 +265,11 @@ const finished = new WeakSet<Context>();
  *   functionName: lambdaCtx.functionName, deadline: Date.now() + lambdaCtx.getRemainingTimeInMillis() });
  */
 export function createContext(init: ContextInit): Context {
-  const coldStart = init.coldStart ?? !warm;
-  warm = true;
+  let coldStart = init.coldStart;
+  if (coldStart === undefined) {
+    coldStart = !warm;
+    warm = true;
+  }
   // Without a deadline, `remainingTimeMs` is looked up only when something needs the deadline.
   return new InvocationContext(init, coldStart, init.deadline ?? pending);
 }
