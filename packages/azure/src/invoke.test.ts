@@ -1,3 +1,4 @@
+import { HttpRequest } from '@azure/functions';
 import { http, queue, router, SkyportError, stream } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -145,6 +146,23 @@ describe('invokeAzure', () => {
     await expect(invokeAzure(fn, { payload: 1 } as never)).rejects.toMatchObject({ code: 'INVALID_EVENT' });
     await expect(invokeAzure(getOrder, { method: 'GET' } as never)).rejects.toMatchObject({ code: 'INVALID_EVENT' });
     await expect(invokeAzure(fn, null as never)).rejects.toBeInstanceOf(SkyportError);
+  });
+
+  it('refuses a built HttpRequest, whose headers and body it cannot read, rather than run an empty request', async () => {
+    // Prepare
+    const request = new HttpRequest({
+      method: 'PUT',
+      url: 'http://localhost:7071/api/blobs/a.bin',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: { bytes: new Uint8Array([1, 2, 3]) },
+    });
+
+    // Act
+    const attempt = invokeAzure(upload, request as never);
+
+    // Assert
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_EVENT' });
+    await expect(attempt).rejects.toThrow('not an HttpRequest');
   });
 });
 

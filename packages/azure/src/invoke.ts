@@ -69,6 +69,14 @@ function httpRequestOf(
   options: InvokeAzureOptions,
   route: string | undefined,
 ): AzureHttpRequest {
+  // A built `HttpRequest` keeps its headers in a `Headers` and its body in a single-use stream:
+  // read as an init, both would be lost and the function would run on an empty request.
+  if (input instanceof lib.HttpRequest) {
+    throw invalidInput(
+      'http',
+      'takes the init of a request ({ method, url, headers, query, params, body }), not an HttpRequest, whose headers and body it cannot read',
+    );
+  }
   const prefix = (options.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
   const target =
     typeof input.url === 'string' && input.url !== ''
