@@ -622,6 +622,33 @@ describe('fromLambda elsewhere (synthesised events)', () => {
     }
   });
 
+  it('counts the 15 minutes down off Lambda without a deadline, so a handler working while time is left stops', async () => {
+    vi.useFakeTimers();
+    try {
+      // Prepare: a legacy worker that drains while more than two minutes are left
+      const reported: number[] = [];
+      const fn = fromLambda(
+        async (_event: SQSEvent, context: LambdaContext) => {
+          reported.push(context.getRemainingTimeInMillis());
+          while (context.getRemainingTimeInMillis() > 120_000) await new Promise((r) => setTimeout(r, 100_000));
+          reported.push(context.getRemainingTimeInMillis());
+        },
+        { kind: 'queue' },
+      );
+      const ctx = createContext({ cloud: 'node', kind: 'queue', requestId: 'r-local', functionName: 'worker' });
+
+      // Act
+      const outcome = fn.dispatch(createMessage({ id: 'm1', data: '{}', source: 'jobs' }), ctx).then(() => 'completed');
+      await vi.advanceTimersByTimeAsync(800_000);
+
+      // Assert
+      expect(await outcome).toBe('completed');
+      expect(reported).toEqual([900_000, 100_000]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('gives a body without a content type the one the platform would have sent, for every source', async () => {
     // Prepare: the usual legacy error answer, which sets no content type
     const legacy = async () => ({ statusCode: 400, body: JSON.stringify({ message: 'bad weight' }) });
