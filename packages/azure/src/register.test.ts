@@ -109,6 +109,7 @@ describe('register', () => {
           databaseName: 'shop',
           containerName: 'orders',
           leaseContainerName: 'leases',
+          leaseContainerPrefix: 'orderChanges',
           retry: DEFAULT_STREAM_RETRY,
         },
       },
@@ -330,6 +331,93 @@ describe('register: the entries', () => {
       expect.objectContaining({ code: 'INVALID_DEFINITION', message: expect.stringContaining('not undefined') }),
     );
     expect(calls).toEqual([]);
+  });
+});
+
+describe('register: stream readers', () => {
+  it('gives each Cosmos DB function a lease prefix of its own, so two on one container each get every change', () => {
+    // Prepare: two functions on one container and one lease container
+    const { app, calls } = recordingApp();
+    const onOrder = changes({ collection: 'orders', azure: { database: 'shop' } }).handle(noop);
+
+    // Act
+    register(app, { indexOrders: onOrder, auditOrders: onOrder });
+    register(app, {
+      mailOrders: changes({
+        collection: 'orders',
+        azure: { database: 'shop', options: { leaseContainerPrefix: 'mail-' } },
+      }).handle(noop),
+    });
+
+    // Assert
+    expect(calls.map((c) => [c.name, c.options.leaseContainerPrefix])).toEqual([
+      ['indexOrders', 'indexOrders'],
+      ['auditOrders', 'auditOrders'],
+      ['mailOrders', 'mail-'],
+    ]);
+  });
+
+  it('refuses two Cosmos DB functions given one lease set, which would split the change feed', () => {
+    const { app, calls } = recordingApp();
+    const shared = (prefix: string) =>
+      changes({ collection: 'orders', azure: { database: 'shop', options: { leaseContainerPrefix: prefix } } }).handle(
+        noop,
+      );
+
+    expect(() => register(app, { a: shared(''), b: shared('') })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_DEFINITION',
+        message: expect.stringContaining('with the leases of function "a"'),
+      }),
+    );
+    register(app, { a: shared('') });
+    expect(() => register(app, { b: shared('') })).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    register(app, {
+      b: shared('b'),
+      c: changes({
+        collection: 'customers',
+        azure: { database: 'shop', options: { leaseContainerPrefix: '' } },
+      }).handle(noop),
+    });
+    expect(calls.map((c) => c.name)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses two Event Hubs functions in one consumer group, which would split the partitions', () => {
+    // Prepare
+    const { app, calls } = recordingApp();
+    const telemetry = (azure: Readonly<Record<string, unknown>> = {}) =>
+      stream({ name: 'telemetry', azure }).handle(noop);
+    const refused = expect.objectContaining({
+      code: 'INVALID_DEFINITION',
+      adapter: 'azure',
+      message: expect.stringMatching(
+        /function "archive" \(stream\): reads Event Hub "telemetry" \(connection AzureWebJobsEventHub\) in consumer group \$[Dd]efault, as function "alerts" does: .*azure\.consumerGroup/,
+      ),
+    });
+
+    // Act / Assert: the default group, named or not, in one call or two
+    expect(() => register(app, { alerts: telemetry(), archive: telemetry() })).toThrow(refused);
+    expect(() => register(app, { alerts: telemetry(), archive: telemetry({ consumerGroup: '$default' }) })).toThrow(
+      refused,
+    );
+    register(app, { alerts: telemetry() });
+    expect(() => register(app, { archive: telemetry() })).toThrow(refused);
+    expect(() =>
+      register(app, { archive: stream({ name: 'other', azure: { eventHubName: 'Telemetry' } }).handle(noop) }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+
+    // A group of its own, another hub or another namespace each read every event.
+    register(app, {
+      archive: telemetry({ consumerGroup: 'archive' }),
+      billing: stream({ name: 'billing' }).handle(noop),
+      mirror: telemetry({ connection: 'MirrorHub' }),
+    });
+    expect(calls.map((c) => [c.name, c.options.consumerGroup])).toEqual([
+      ['alerts', undefined],
+      ['archive', 'archive'],
+      ['billing', undefined],
+      ['mirror', undefined],
+    ]);
   });
 });
 

@@ -22,7 +22,7 @@ import { toNcrontab } from './cron.js';
 import { invalidDefinition } from './errors.js';
 import { toAzure } from './handler.js';
 import { azureMethods, ROOT_ROUTE, ROUTER_ROUTE, toAzureRoute } from './http.js';
-import { nearest, readSettings } from './settings.js';
+import { nearest, readSettings, resolveAppSettings } from './settings.js';
 import type { AnyFunction, AzureApp, AzureAppMethod, AzureSettings, RegisterOptions } from './types.js';
 
 /**
@@ -174,6 +174,64 @@ function checkOverrides(functions: Readonly<Record<string, AnyFunction>>, option
   }
 }
 
+/**
+ * What a stream trigger reads, as a key two functions that would compete share: functions in one
+ * Event Hubs consumer group split the hub's partitions, and functions with one Cosmos DB lease
+ * set (lease container and prefix) split the change feed's leases, so each would see only part
+ * of the records, where on every other platform each function gets them all. `%NAME%`
+ * expressions are compared resolved; names Azure compares without regard to case (app settings,
+ * Event Hubs entities) are lower-cased.
+ */
+function readerOf(
+  method: AzureAppMethod,
+  call: Readonly<Record<string, unknown>>,
+): { key: string; problem: (other: string) => string } | undefined {
+  const text = (key: string) => {
+    const value = call[key];
+    return typeof value === 'string' ? resolveAppSettings(value) : undefined;
+  };
+  if (method === 'eventHub') {
+    const connection = text('connection') ?? '';
+    const hub = text('eventHubName') ?? '';
+    const group = text('consumerGroup') ?? '$Default';
+    return {
+      key: ['eventHub', connection, hub, group].join('\n').toLowerCase(),
+      problem: (other) =>
+        `reads Event Hub "${hub}" (connection ${connection}) in consumer group ${group}, as function "${other}" does: ` +
+        "functions in one consumer group split the hub's partitions, each seeing part of the events; " +
+        'give one a consumer group of its own with azure.consumerGroup (create it on the hub first)',
+    };
+  }
+  if (method === 'cosmosDB') {
+    const connection = text('connection') ?? '';
+    const database = text('databaseName') ?? '';
+    const container = text('containerName') ?? '';
+    const leases = text('leaseContainerName') ?? 'leases';
+    const prefix = text('leaseContainerPrefix') ?? '';
+    const leaseConnection = text('leaseConnection') ?? connection;
+    return {
+      key: [
+        'cosmosDB',
+        connection.toLowerCase(),
+        database,
+        container,
+        leaseConnection.toLowerCase(),
+        text('leaseDatabaseName') ?? database,
+        leases,
+        prefix,
+      ].join('\n'),
+      problem: (other) =>
+        `reads the change feed of ${database}/${container} with the leases of function "${other}" ` +
+        `(lease container ${leases}, prefix "${prefix}"): functions with one lease set split the feed, ` +
+        'each seeing part of the changes; give one another azure.options.leaseContainerPrefix',
+    };
+  }
+  return undefined;
+}
+
+/** The stream readers registered on each app, by `readerOf` key: the function reading each. */
+const appReaders = new WeakMap<object, Map<string, string>>();
+
 /** The triggers Azure applies a function's retry policy to. */
 const retried: ReadonlySet<AzureAppMethod> = new Set(['timer', 'eventHub', 'cosmosDB']);
 
@@ -304,6 +362,7 @@ export function register(
   checkEntries(functions);
   checkOverrides(functions, options);
   const registrations: Registration[] = [];
+  const readers = new Map<string, string>();
   const preflight = optionsOwners(app, functions, options);
   for (const [name, fn] of Object.entries(functions)) {
     if (!namePattern.test(name)) {
@@ -443,6 +502,8 @@ export function register(
           databaseName: settings.database,
           containerName: settings.container ?? fn.options.collection,
           leaseContainerName: settings.leaseContainer,
+          // Unique per function, so two functions on one container each get every change.
+          leaseContainerPrefix: name,
           createLeaseContainerIfNotExists: settings.createLeaseContainerIfNotExists,
           ...retryOf(settings, DEFAULT_STREAM_RETRY),
           handler: toAzure(fn, adapter),
@@ -457,6 +518,12 @@ export function register(
         break;
       }
     }
+    const reader = readerOf(method, call);
+    if (reader !== undefined) {
+      const other = readers.get(reader.key) ?? appReaders.get(app)?.get(reader.key);
+      if (other !== undefined) throw invalidDefinition(name, fn.kind, reader.problem(other));
+      readers.set(reader.key, name);
+    }
     registrations.push({ name, method, options: call });
   }
   // Every definition is checked above before any registration, so a bad one registers nothing.
@@ -464,6 +531,9 @@ export function register(
     const add = app[method] as unknown as (this: AzureApp, name: string, options: object) => void;
     add.call(app, name, call);
   }
+  const earlier = appReaders.get(app);
+  if (earlier === undefined) appReaders.set(app, readers);
+  else for (const [key, name] of readers) earlier.set(key, name);
   const taken = optionsRoutes.get(app);
   if (taken === undefined) optionsRoutes.set(app, preflight.routes);
   else for (const route of preflight.routes) taken.add(route);
