@@ -253,13 +253,6 @@ describe('register', () => {
     expect(calls.find((c) => c.name === 'list')?.options.methods).toEqual(['GET', 'HEAD']);
   });
 
-  it('leaves OPTIONS to a router on the same route', () => {
-    const { app, calls } = recordingApp();
-    const list = http({ method: 'GET', path: '/items' }).handle(() => []);
-    register(app, { api: router(list), list }, { functions: { api: { route: 'items' } } });
-    expect(calls.find((c) => c.name === 'list')?.options.methods).toEqual(['GET', 'HEAD']);
-  });
-
   it('refuses definitions Azure cannot deploy', () => {
     const { app, calls } = recordingApp();
     const bad: [string, Parameters<typeof register>[1]][] = [
@@ -299,6 +292,91 @@ describe('register', () => {
       );
     }
     expect(calls).toEqual([]);
+  });
+});
+
+type OptionsHandler = (req: HttpRequest, ctx: InvocationContext) => Promise<{ status: number; headers?: unknown }>;
+
+/** The answer of a registered function's handler to OPTIONS on `url`. */
+function optionsAnswer(calls: readonly Call[], name: string, url: string) {
+  const handler = calls.find((c) => c.name === name)?.options.handler as OptionsHandler;
+  return handler(
+    new HttpRequest({ method: 'OPTIONS', url }),
+    new InvocationContext({ invocationId: 'o-1', functionName: name }),
+  );
+}
+
+describe('register: functions sharing a route', () => {
+  it('answers OPTIONS with the Allow of every function on the route, those registered later included', async () => {
+    // Prepare
+    const { app, calls } = recordingApp();
+    register(app, {
+      getItem: http({ method: 'GET', path: '/items/:id' }).handle(() => ({})),
+      putItem: http({ method: 'PUT', path: '/items/:id' }).handle(() => undefined),
+    });
+
+    // Act
+    const before = await optionsAnswer(calls, 'getItem', 'http://localhost:7071/api/items/7');
+    register(app, { deleteItem: http({ method: 'DELETE', path: '/Items/:itemId' }).handle(() => undefined) });
+    const after = await optionsAnswer(calls, 'getItem', 'http://localhost:7071/api/items/7');
+
+    // Assert
+    expect(calls.map((c) => [c.name, c.options.methods])).toEqual([
+      ['getItem', ['GET', 'HEAD', 'OPTIONS']],
+      ['putItem', ['PUT']],
+      ['deleteItem', ['DELETE']],
+    ]);
+    expect(before).toMatchObject({ status: 204, headers: { allow: 'GET, PUT, HEAD, OPTIONS' } });
+    expect(after).toMatchObject({ status: 204, headers: { allow: 'GET, PUT, DELETE, HEAD, OPTIONS' } });
+  });
+
+  it('refuses two functions serving one method of one route, in one call or two, registering nothing', () => {
+    // Prepare
+    const { app, calls } = recordingApp();
+    const getOrder = http({ method: 'GET', path: '/orders/:id' }).handle(() => ({}));
+    const refused = (message: string) =>
+      expect.objectContaining({
+        code: 'INVALID_DEFINITION',
+        adapter: 'azure',
+        message: expect.stringContaining(message),
+      });
+
+    // Act / Assert
+    expect(() =>
+      register(app, { getOrder, getOrderById: http({ method: 'GET', path: '/Orders/:orderId' }).handle(() => ({})) }),
+    ).toThrow(
+      refused(
+        'function "getOrderById" (http): GET Orders/{orderId} is also served by function "getOrder" (route orders/{id}); one of them would never run',
+      ),
+    );
+    expect(() => register(app, { getOrder, anyOrder: http({ path: '/orders/:key' }).handle(() => ({})) })).toThrow(
+      refused('GET orders/{key} is also served by function "getOrder"'),
+    );
+    const list = http({ method: 'GET', path: '/items' }).handle(() => []);
+    expect(() => register(app, { api: router(list), list }, { functions: { api: { route: 'items' } } })).toThrow(
+      refused('GET items is also served by function "api"'),
+    );
+    expect(calls).toEqual([]);
+    register(app, { getOrder });
+    expect(() =>
+      register(app, { getOrderById: http({ method: ['GET', 'POST'], path: '/orders/:orderId' }).handle(() => ({})) }),
+    ).toThrow(refused('GET orders/{orderId} is also served by function "getOrder"'));
+    expect(() =>
+      register(app, { headOrder: http({ method: 'HEAD', path: '/orders/:orderId' }).handle(() => undefined) }),
+    ).toThrow(refused('register both in one call'));
+    expect(calls.map((c) => c.name)).toEqual(['getOrder']);
+  });
+
+  it('leaves HEAD to a function of the route that takes it itself', () => {
+    const { app, calls } = recordingApp();
+    register(app, {
+      getFile: http({ method: 'GET', path: '/files/:id' }).handle(() => 'content'),
+      headFile: http({ method: 'HEAD', path: '/files/:id' }).handle(() => undefined),
+    });
+    expect(calls.map((c) => [c.name, c.options.methods])).toEqual([
+      ['getFile', ['GET', 'OPTIONS']],
+      ['headFile', ['HEAD']],
+    ]);
   });
 });
 

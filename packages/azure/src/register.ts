@@ -21,7 +21,7 @@ import { type Kind, type KindOptions, SkyportError } from '@skyport/core';
 import { toNcrontab } from './cron.js';
 import { invalidDefinition } from './errors.js';
 import { toAzure } from './handler.js';
-import { azureMethods, ROOT_ROUTE, ROUTER_ROUTE, toAzureRoute } from './http.js';
+import { type HttpFunction, planRoutes } from './routes.js';
 import { nearest, readSettings, resolveAppSettings } from './settings.js';
 import type { AnyFunction, AzureApp, AzureAppMethod, AzureSettings, RegisterOptions } from './types.js';
 
@@ -286,63 +286,6 @@ function blobPath(options: KindOptions['storage'], settings: AzureSettings): str
 }
 
 /**
- * A route as the host tells routes apart: without regard to case or to parameter names
- * (`orders/{id}` and `Orders/{orderId}` are one route).
- */
-function routeKey(route: string): string {
-  if (route === ROOT_ROUTE) return '';
-  return route
-    .toLowerCase()
-    .replace(/\{\*[^}]*\}/g, '{*}')
-    .replace(/\{[^*}][^}]*\}/g, '{}');
-}
-
-const catchAll = routeKey(ROUTER_ROUTE);
-
-/** The routes that have an OPTIONS handler on each app, across `register()` calls. */
-const optionsRoutes = new WeakMap<object, Set<string>>();
-
-const hasCors = (fn: AnyFunction) => fn.middleware.some((mw) => mw.name === 'cors');
-
-/**
- * Which single http functions take OPTIONS for their route, and the routes that then have an
- * OPTIONS handler. One function per route (the host refuses a request two functions match),
- * preferring one with `cors()`; none where a router, a function of every method, or a function
- * registered earlier on the same app already takes OPTIONS. Routes compare case-insensitively,
- * as the host matches them.
- */
-function optionsOwners(
-  app: AzureApp,
-  functions: Readonly<Record<string, AnyFunction>>,
-  options: RegisterOptions,
-): { owners: Set<string>; routes: Set<string> } {
-  const taken = optionsRoutes.get(app) ?? new Set<string>();
-  const routes = new Set<string>();
-  const candidates = new Map<string, string>();
-  for (const [name, fn] of Object.entries(functions)) {
-    if (fn.kind !== 'http') continue;
-    const settings = readSettings(fn, options.functions?.[name], name);
-    const route = settings.route ?? (fn.routes ? ROUTER_ROUTE : fn.options.path ? toAzureRoute(fn.options.path) : name);
-    const key = routeKey(route);
-    const method = fn.options.method;
-    const takesOptions = method === undefined || (typeof method === 'string' ? [method] : method).includes('OPTIONS');
-    if (fn.routes !== undefined || takesOptions) {
-      routes.add(key);
-      candidates.delete(key);
-    } else if (!taken.has(key) && !routes.has(key)) {
-      const current = candidates.get(key);
-      if (current === undefined || (hasCors(fn) && !hasCors(functions[current] as AnyFunction))) {
-        candidates.set(key, name);
-      }
-    }
-  }
-  // A router on the catch-all route answers OPTIONS (and preflights) for every path itself.
-  if (routes.has(catchAll) || taken.has(catchAll)) return { owners: new Set(), routes };
-  for (const key of candidates.keys()) routes.add(key);
-  return { owners: new Set(candidates.values()), routes };
-}
-
-/**
  * Registers portable functions on the Azure Functions v4 `app`, one `app.*` call each, and
  * returns what it registered. Every definition is checked first: when one cannot be deployed,
  * nothing is registered.
@@ -363,16 +306,21 @@ export function register(
   checkOverrides(functions, options);
   const registrations: Registration[] = [];
   const readers = new Map<string, string>();
-  const preflight = optionsOwners(app, functions, options);
-  for (const [name, fn] of Object.entries(functions)) {
+  const { functions: _functions, ...shared } = options;
+  const entries = Object.entries(functions).map(([name, fn]) => {
     if (!namePattern.test(name)) {
       throw invalidDefinition(name, fn.kind, 'Azure function names are a letter then letters, digits, _ or -');
     }
     if (name.toLowerCase() === 'host') {
       throw invalidDefinition(name, fn.kind, 'the Azure host reserves the function name "host" (in any case)');
     }
-    const { functions: _functions, ...shared } = options;
-    const settings = readSettings(fn, options.functions?.[name], name);
+    return { name, fn, settings: readSettings(fn, options.functions?.[name], name) };
+  });
+  const routes = planRoutes(
+    app,
+    entries.filter((entry): entry is HttpFunction => entry.fn.kind === 'http'),
+  );
+  for (const { name, fn, settings } of entries) {
     const method = methodOf(fn, settings, name);
     const extra = settings.options ?? {};
     const derived = Object.keys(extra).find((key) => Object.hasOwn(derivedOptions, key));
@@ -390,11 +338,10 @@ export function register(
     switch (fn.kind) {
       case 'http': {
         const http: HttpFunctionOptions = defined({
-          methods: azureMethods(fn, preflight.owners.has(name)),
+          methods: routes.methods(name),
           authLevel: settings.authLevel ?? 'anonymous',
-          route:
-            settings.route ?? (fn.routes ? ROUTER_ROUTE : fn.options.path ? toAzureRoute(fn.options.path) : undefined),
-          handler: toAzure(fn, adapter),
+          route: routes.route(name),
+          handler: routes.handler(name, toAzure(fn, adapter)),
           ...extra,
         });
         call = { ...http };
@@ -534,8 +481,6 @@ export function register(
   const earlier = appReaders.get(app);
   if (earlier === undefined) appReaders.set(app, readers);
   else for (const [key, name] of readers) earlier.set(key, name);
-  const taken = optionsRoutes.get(app);
-  if (taken === undefined) optionsRoutes.set(app, preflight.routes);
-  else for (const route of preflight.routes) taken.add(route);
+  routes.commit();
   return registrations;
 }

@@ -1,0 +1,205 @@
+/**
+ * The HTTP routes of an Azure app as `register()` plans them: the route and methods each http
+ * function registers, the refusal of two functions one request would reach alike, and which
+ * function of a route answers OPTIONS, with the `Allow` of every function on that route. The
+ * host answers a method no function of a route registered with 404 before any function runs, so
+ * one function per route must take OPTIONS for preflights and `Allow` to work.
+ */
+import type { HttpRequest as AzureHttpRequest, InvocationContext } from '@azure/functions';
+import { allowHeader, type HttpMethod, methodsOf, type SkyportFunction } from '@skyport/core';
+import { invalidDefinition } from './errors.js';
+import { azureMethods, ROOT_ROUTE, ROUTER_ROUTE, toAzureRoute } from './http.js';
+import { asRecord } from './metadata.js';
+import type { AzureHttpHandler, AzureSettings } from './types.js';
+
+const everyMethod: readonly HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/** An http function of a `register()` call. */
+export interface HttpFunction {
+  readonly name: string;
+  readonly fn: SkyportFunction<'http'>;
+  readonly settings: AzureSettings;
+}
+
+/** An http function as planned: what it registers, and what later plans check against. */
+interface RouteEntry {
+  readonly name: string;
+  readonly fn: SkyportFunction<'http'>;
+  /** The route registered: `azure.route`, or the one derived from `path`; none without a path. */
+  readonly given: string | undefined;
+  /** The route the host serves it on: the one given, else the function name. */
+  readonly route: string;
+  /** The route as the host tells routes apart. */
+  readonly key: string;
+  /** The methods it was defined with: every method for a router or a function without `method`. */
+  readonly declared: readonly HttpMethod[];
+  /** The methods registered: the declared ones, HEAD with GET, OPTIONS for the route's owner. */
+  methods: readonly HttpMethod[];
+}
+
+/** The http functions registered on an app, across `register()` calls. */
+interface AppRoutes {
+  readonly entries: RouteEntry[];
+  /** The methods of each route, by key: the `Allow` its OPTIONS owner answers with. */
+  readonly allow: Map<string, Set<HttpMethod>>;
+}
+
+const apps = new WeakMap<object, AppRoutes>();
+
+/**
+ * A route as the host tells routes apart: without regard to case or to parameter names
+ * (`orders/{id}` and `Orders/{orderId}` are one route).
+ */
+function routeKey(route: string): string {
+  if (route === ROOT_ROUTE) return '';
+  return route
+    .toLowerCase()
+    .replace(/\{\*[^}]*\}/g, '{*}')
+    .replace(/\{[^*}][^}]*\}/g, '{}');
+}
+
+const catchAll = routeKey(ROUTER_ROUTE);
+
+const hasCors = (fn: SkyportFunction<'http'>) => fn.middleware.some((mw) => mw.name === 'cors');
+
+function entryOf({ name, fn, settings }: HttpFunction): RouteEntry {
+  const given =
+    settings.route ?? (fn.routes ? ROUTER_ROUTE : fn.options.path ? toAzureRoute(fn.options.path) : undefined);
+  const route = given ?? name;
+  const declared = fn.routes === undefined ? (methodsOf(fn.options) ?? everyMethod) : everyMethod;
+  return { name, fn, given, route, key: routeKey(route), declared, methods: [] };
+}
+
+/** The methods one request would reach both functions by. */
+function shared(methods: readonly HttpMethod[], others: readonly HttpMethod[]): HttpMethod[] {
+  return methods.filter((method) => others.includes(method));
+}
+
+/**
+ * Refuses a function that serves a method of its route that another function serves too (the
+ * same route, without regard to case or parameter names): the host would send every such
+ * request to one of them, so the other would never run. Functions registered earlier are checked
+ * with the methods they registered, HEAD and OPTIONS included.
+ */
+function refuseDuplicates(planned: readonly RouteEntry[], earlier: readonly RouteEntry[]): void {
+  planned.forEach((entry, i) => {
+    const others = [
+      ...earlier.map((other) => ({ other, methods: other.methods })),
+      ...planned.slice(0, i).map((other) => ({ other, methods: other.declared })),
+    ];
+    for (const { other, methods } of others) {
+      if (other.key !== entry.key) continue;
+      const both = shared(entry.declared, methods);
+      if (both.length === 0) continue;
+      const where = other.route === entry.route ? '' : ` (route ${other.route})`;
+      const implied = both.filter((method) => !other.declared.includes(method));
+      const hint =
+        implied.length === 0
+          ? ''
+          : ` (register() gave it ${implied.join(', ')} when it was registered; register both in one call)`;
+      throw invalidDefinition(
+        entry.name,
+        'http',
+        `${both.join(', ')} ${entry.route} is also served by function "${other.name}"${where}${hint}; one of them would never run`,
+      );
+    }
+  });
+}
+
+/**
+ * Which functions take OPTIONS for their route: one per route, preferring one with `cors()`;
+ * none where a function of the route takes OPTIONS itself, and none beside a router on the
+ * catch-all route, which answers OPTIONS for every path.
+ */
+function optionsOwners(planned: readonly RouteEntry[], all: readonly RouteEntry[]): Set<RouteEntry> {
+  const owners = new Set<RouteEntry>();
+  if (all.some((entry) => entry.fn.routes !== undefined && entry.key === catchAll)) return owners;
+  const byKey = new Map<string, RouteEntry[]>();
+  for (const entry of planned) byKey.set(entry.key, [...(byKey.get(entry.key) ?? []), entry]);
+  for (const [key, entries] of byKey) {
+    const onRoute = all.filter((entry) => entry.key === key);
+    if (onRoute.some((entry) => entry.declared.includes('OPTIONS') || entry.methods.includes('OPTIONS'))) continue;
+    owners.add(entries.find((entry) => hasCors(entry.fn)) ?? (entries[0] as RouteEntry));
+  }
+  return owners;
+}
+
+/**
+ * `handler` answering OPTIONS with the `Allow` of every function on its route (`methods`, which
+ * functions registered later on the route add to), not its own methods alone.
+ */
+function withRouteAllow(handler: AzureHttpHandler, methods: ReadonlySet<HttpMethod>): AzureHttpHandler {
+  return async (request: AzureHttpRequest, context: InvocationContext) => {
+    const response = await handler(request, context);
+    const headers = asRecord(response.headers);
+    if (request.method.toUpperCase() === 'OPTIONS' && typeof headers?.allow === 'string') {
+      headers.allow = allowHeader(methods);
+    }
+    return response;
+  };
+}
+
+/** What `planRoutes` decided for the http functions of one `register()` call. */
+export interface RoutePlan {
+  /** The route to register a function with; undefined for none (the host then serves its name). */
+  route(name: string): string | undefined;
+  /** The methods to register a function with. */
+  methods(name: string): HttpMethod[];
+  /** The handler to register a function with: `handler`, answering OPTIONS for its route when it owns that. */
+  handler(name: string, handler: AzureHttpHandler): AzureHttpHandler;
+  /** Records the planned functions on the app, once they are registered. */
+  commit(): void;
+}
+
+/**
+ * Plans the routes of the http functions of one `register()` call on `app`, checked against
+ * those registered on it before; throws `INVALID_DEFINITION` for two functions one request would
+ * reach alike.
+ *
+ * @example
+ * const plan = planRoutes(app, [{ name: 'getOrder', fn: getOrder, settings: {} }]);
+ * plan.methods('getOrder'); // ['GET', 'HEAD', 'OPTIONS']
+ */
+export function planRoutes(app: object, functions: readonly HttpFunction[]): RoutePlan {
+  const state = apps.get(app);
+  const earlier = state?.entries ?? [];
+  const planned = functions.map(entryOf);
+  refuseDuplicates(planned, earlier);
+  const all = [...earlier, ...planned];
+  const owners = optionsOwners(planned, all);
+  const allow = new Map<string, Set<HttpMethod>>();
+  for (const entry of planned) {
+    const onRoute = all.filter((other) => other.key === entry.key && other !== entry);
+    // GET answers HEAD unless another function of the route takes HEAD itself.
+    const headTaken = onRoute.some((other) => other.declared.includes('HEAD') || other.methods.includes('HEAD'));
+    entry.methods = azureMethods(entry.fn, owners.has(entry)).filter(
+      (method) => method !== 'HEAD' || entry.declared.includes('HEAD') || !headTaken,
+    );
+    const methods = allow.get(entry.key) ?? new Set(state?.allow.get(entry.key));
+    for (const method of entry.declared) methods.add(method);
+    allow.set(entry.key, methods);
+  }
+  const byName = new Map(planned.map((entry) => [entry.name, entry]));
+  const entryNamed = (name: string) => byName.get(name) as RouteEntry;
+  return {
+    route: (name) => entryNamed(name).given,
+    methods: (name) => [...entryNamed(name).methods],
+    handler(name, handler) {
+      const entry = entryNamed(name);
+      if (!owners.has(entry)) return handler;
+      // The set the app keeps for the route once committed, so later functions of the route count too.
+      const methods = state?.allow.get(entry.key) ?? (allow.get(entry.key) as Set<HttpMethod>);
+      return withRouteAllow(handler, methods);
+    },
+    commit() {
+      const target = state ?? { entries: [], allow: new Map<string, Set<HttpMethod>>() };
+      target.entries.push(...planned);
+      for (const [key, methods] of allow) {
+        const kept = target.allow.get(key);
+        if (kept === undefined) target.allow.set(key, methods);
+        else for (const method of methods) kept.add(method);
+      }
+      if (state === undefined) apps.set(app, target);
+    },
+  };
+}
