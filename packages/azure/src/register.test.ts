@@ -26,6 +26,17 @@ const functions = {
   signups: events({ type: 'user.created' }).handle(noop),
 };
 
+type OptionsHandler = (req: HttpRequest, ctx: InvocationContext) => Promise<{ status: number; headers?: unknown }>;
+
+/** The answer of a registered function's handler to OPTIONS on `url`. */
+function optionsAnswer(calls: readonly Call[], name: string, url: string, headers: Record<string, string> = {}) {
+  const handler = calls.find((c) => c.name === name)?.options.handler as OptionsHandler;
+  return handler(
+    new HttpRequest({ method: 'OPTIONS', url, headers }),
+    new InvocationContext({ invocationId: 'o-1', functionName: name }),
+  );
+}
+
 describe('register', () => {
   it('calls the right app.* method with the right options for functions of every kind', () => {
     // Prepare
@@ -253,6 +264,48 @@ describe('register', () => {
     expect(calls.find((c) => c.name === 'list')?.options.methods).toEqual(['GET', 'HEAD']);
   });
 
+  it('gives OPTIONS to a function beside a catch-all router that has no route for its path', async () => {
+    // Prepare: the router answers OPTIONS for its own paths only; for /health it would answer 404
+    const { app, calls } = recordingApp();
+    const allowed = cors({ origin: ['https://shop.example'] });
+    const getOrder = http({ method: 'GET', path: '/orders/:id' }).handle(() => ({}));
+    const readme = http({ method: 'GET', path: '/files/readme' }).handle(() => 'readme');
+    const items = http({ method: 'GET', path: '/items' }).handle(() => []);
+
+    // Act
+    register(
+      app,
+      {
+        api: router(getOrder, readme).use(allowed),
+        shop: router(items),
+        health: http({ method: 'GET', path: '/health' })
+          .use(allowed)
+          .handle(() => 'ok'),
+        orderById: http({ method: 'GET', path: '/Orders/:orderId' }).handle(() => ({})),
+        file: http({ method: 'GET', path: '/files/:name' }).handle(() => 'file'),
+        shopItems: http({ method: 'GET', path: '/shop/items' }).handle(() => []),
+        shopCart: http({ method: 'GET', path: '/shop/cart' }).handle(() => ({})),
+      },
+      { functions: { shop: { route: 'shop/{*path}' } } },
+    );
+    const preflight = await optionsAnswer(calls, 'health', 'http://localhost:7071/api/health', {
+      origin: 'https://shop.example',
+      'access-control-request-method': 'GET',
+    });
+
+    // Assert: the router compares paths with their case, so /Orders/7 is none of its routes; /files/readme
+    // is no route for every /files/:name; /shop/items is the sub-path router's /items
+    expect(Object.fromEntries(calls.map((c) => [c.name, c.options.methods]))).toMatchObject({
+      health: ['GET', 'HEAD', 'OPTIONS'],
+      orderById: ['GET', 'HEAD', 'OPTIONS'],
+      file: ['GET', 'HEAD', 'OPTIONS'],
+      shopItems: ['GET', 'HEAD'],
+      shopCart: ['GET', 'HEAD', 'OPTIONS'],
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': 'https://shop.example' });
+  });
+
   it('refuses definitions Azure cannot deploy', () => {
     const { app, calls } = recordingApp();
     const bad: [string, Parameters<typeof register>[1]][] = [
@@ -294,17 +347,6 @@ describe('register', () => {
     expect(calls).toEqual([]);
   });
 });
-
-type OptionsHandler = (req: HttpRequest, ctx: InvocationContext) => Promise<{ status: number; headers?: unknown }>;
-
-/** The answer of a registered function's handler to OPTIONS on `url`. */
-function optionsAnswer(calls: readonly Call[], name: string, url: string) {
-  const handler = calls.find((c) => c.name === name)?.options.handler as OptionsHandler;
-  return handler(
-    new HttpRequest({ method: 'OPTIONS', url }),
-    new InvocationContext({ invocationId: 'o-1', functionName: name }),
-  );
-}
 
 describe('register: functions sharing a route', () => {
   it('answers OPTIONS with the Allow of every function on the route, those registered later included', async () => {

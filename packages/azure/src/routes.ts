@@ -6,7 +6,7 @@
  * one function per route must take OPTIONS for preflights and `Allow` to work.
  */
 import type { HttpRequest as AzureHttpRequest, InvocationContext } from '@azure/functions';
-import { allowHeader, type HttpMethod, methodsOf, type SkyportFunction } from '@skyport/core';
+import { allowHeader, compilePath, type HttpMethod, methodsOf, type SkyportFunction } from '@skyport/core';
 import { invalidDefinition } from './errors.js';
 import { azureMethods, ROOT_ROUTE, ROUTER_ROUTE, toAzureRoute } from './http.js';
 import { asRecord } from './metadata.js';
@@ -58,8 +58,6 @@ function routeKey(route: string): string {
     .replace(/\{[^*}][^}]*\}/g, '{}');
 }
 
-const catchAll = routeKey(ROUTER_ROUTE);
-
 const hasCors = (fn: SkyportFunction<'http'>) => fn.middleware.some((mw) => mw.name === 'cors');
 
 function entryOf({ name, fn, settings }: HttpFunction): RouteEntry {
@@ -106,19 +104,110 @@ function refuseDuplicates(planned: readonly RouteEntry[], earlier: readonly Rout
   });
 }
 
+/** A segment of a route template, as far as `register()` needs to know it. */
+type Segment =
+  | { readonly kind: 'literal'; readonly text: string }
+  | { readonly kind: 'param' | 'rest'; readonly constrained: boolean }
+  | { readonly kind: 'other' };
+
+/**
+ * The segments of a route template: literals, `{name}` parameters (`{name:int}` constrained), a
+ * catch-all `{*name}` (`rest`), and `other` for what takes more reasoning (an optional parameter,
+ * a default, several parts in one segment), which no coverage check counts on.
+ */
+function segmentsOf(route: string): Segment[] {
+  if (route === ROOT_ROUTE) return [];
+  return route
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment): Segment => {
+      if (!segment.includes('{') && !segment.includes('}')) return { kind: 'literal', text: segment };
+      const param = /^\{(\*{1,2})?[A-Za-z_]\w*(:[^{}]*)?\}$/.exec(segment);
+      if (param === null || segment.endsWith('?}')) return { kind: 'other' };
+      return { kind: param[1] === undefined ? 'param' : 'rest', constrained: param[2] !== undefined };
+    });
+}
+
+function sameLiteral(segment: Segment | undefined, text: string): boolean {
+  return segment?.kind === 'literal' && segment.text.toLowerCase() === text.toLowerCase();
+}
+
+/**
+ * The path a router on `router` sees for every request `route` matches (the segments its
+ * catch-all takes; the whole path for a router without one), or undefined when some request of
+ * `route` would not reach the router at all. The host compares literals without regard to case.
+ */
+function seenBy(route: readonly Segment[], router: readonly Segment[]): readonly Segment[] | undefined {
+  for (let i = 0; i < router.length; i++) {
+    const own = router[i] as Segment;
+    if (own.kind === 'rest') return i === router.length - 1 && !own.constrained ? route.slice(i) : undefined;
+    const segment = route[i];
+    if (own.kind === 'literal') {
+      if (!sameLiteral(segment, own.text)) return undefined;
+    } else if (own.kind !== 'param' || own.constrained || (segment?.kind !== 'literal' && segment?.kind !== 'param')) {
+      return undefined;
+    }
+  }
+  return route.length === router.length ? route : undefined;
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Whether one of a router's routes matches every path of `seen`, as core's router matches: a
+ * literal exactly, `:name` any one segment, a trailing `*` whatever follows.
+ */
+function routerServes(router: SkyportFunction<'http'>, seen: readonly Segment[]): boolean {
+  return (router.routes ?? []).some((route) => {
+    const key = compilePath(route.options.path ?? '/').key;
+    const parts = key === '/' ? [] : key.split('/').slice(1);
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as string;
+      if (part === '*') return true;
+      const segment = seen[i];
+      if (part.startsWith(':')) {
+        if (segment?.kind !== 'literal' && segment?.kind !== 'param') return false;
+      } else if (segment?.kind !== 'literal' || decoded(segment.text) !== part) return false;
+    }
+    return seen.length === parts.length;
+  });
+}
+
+/**
+ * Whether a router of the app answers OPTIONS for every path of `entry`'s route with a route of
+ * its own: its route takes every request of `entry`'s route, and one of its routes matches
+ * whatever path it then sees. A router without such a route answers 404, without CORS headers.
+ */
+function servedByRouter(entry: RouteEntry, all: readonly RouteEntry[]): boolean {
+  const route = segmentsOf(entry.route);
+  return all.some((other) => {
+    if (other.fn.routes === undefined || other === entry) return false;
+    const seen = seenBy(route, segmentsOf(other.route));
+    return seen !== undefined && routerServes(other.fn, seen);
+  });
+}
+
 /**
  * Which functions take OPTIONS for their route: one per route, preferring one with `cors()`;
- * none where a function of the route takes OPTIONS itself, and none beside a router on the
- * catch-all route, which answers OPTIONS for every path.
+ * none where a function of the route takes OPTIONS itself, or where a router answers OPTIONS for
+ * every function of the route (see `servedByRouter`). A preflight for a method a function was not
+ * registered with goes to whichever function of the app the host finds next, a catch-all router
+ * when there is one; if that router has no route for the path, it answers 404.
  */
 function optionsOwners(planned: readonly RouteEntry[], all: readonly RouteEntry[]): Set<RouteEntry> {
   const owners = new Set<RouteEntry>();
-  if (all.some((entry) => entry.fn.routes !== undefined && entry.key === catchAll)) return owners;
   const byKey = new Map<string, RouteEntry[]>();
   for (const entry of planned) byKey.set(entry.key, [...(byKey.get(entry.key) ?? []), entry]);
   for (const [key, entries] of byKey) {
     const onRoute = all.filter((entry) => entry.key === key);
     if (onRoute.some((entry) => entry.declared.includes('OPTIONS') || entry.methods.includes('OPTIONS'))) continue;
+    if (onRoute.every((entry) => servedByRouter(entry, all))) continue;
     owners.add(entries.find((entry) => hasCors(entry.fn)) ?? (entries[0] as RouteEntry));
   }
   return owners;
