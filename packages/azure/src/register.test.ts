@@ -1,6 +1,6 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { changes, cors, events, http, queue, router, schedule, storage, stream } from '@skyport/core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { type Call, recordingApp } from '../test/helpers.js';
 import { DEFAULT_STREAM_RETRY, register } from './register.js';
@@ -419,6 +419,48 @@ describe('register: functions sharing a route', () => {
       ['getFile', ['GET', 'OPTIONS']],
       ['headFile', ['HEAD']],
     ]);
+  });
+});
+
+describe('register: a catch-all router beside other http functions', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('prints one warning line: the host tries routes in function-name order, so the router can take their requests', () => {
+    // Prepare
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { app } = recordingApp();
+    const health = http({ method: 'GET', path: '/health' }).handle(() => 'ok');
+    const ping = http({ method: 'GET' }).handle(() => 'pong');
+
+    // Act
+    register(app, { api: router(getOrder), health, ping, fulfil: functions.fulfil });
+    const first = warn.mock.calls.map((args) => args.join(' '));
+    register(app, { status: http({ method: 'GET', path: '/status' }).handle(() => 'ok') });
+    register(app, { nightly: functions.nightly });
+
+    // Assert
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatch(
+      /^azure: warning: the router "api" \(route \{\*path\}\) takes paths of "health", "ping" too\. /,
+    );
+    expect(first[0]).toContain('function-name order');
+    expect(first[0]).toContain("{ functions: { api: { route: 'shop/{*path}' } } }");
+    expect(first[0]).not.toContain('\n');
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(warn.mock.calls[1]?.[0]).toContain('takes paths of "health", "ping", "status" too');
+  });
+
+  it('stays quiet for a router on a sub-path no other function is under', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { app } = recordingApp();
+    const health = http({ method: 'GET', path: '/health' }).handle(() => 'ok');
+    register(app, { api: router(getOrder), health }, { functions: { api: { route: 'shop/{*path}' } } });
+    register(recordingApp().app, { api: router(getOrder), fulfil: functions.fulfil });
+    expect(warn).toHaveBeenCalledTimes(0);
+    register(app, { cart: http({ method: 'GET', path: '/shop/cart' }).handle(() => ({})) });
+    expect(warn).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -482,5 +482,7 @@ export function register(
   if (earlier === undefined) appReaders.set(app, readers);
   else for (const [key, name] of readers) earlier.set(key, name);
   routes.commit();
+  // register() runs while the app loads, before any invocation has a logger.
+  if (routes.warning !== undefined) console.warn(routes.warning);
   return registrations;
 }

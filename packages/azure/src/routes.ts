@@ -194,6 +194,48 @@ function servedByRouter(entry: RouteEntry, all: readonly RouteEntry[]): boolean 
 }
 
 /**
+ * Whether a request could match both `route` and a catch-all router's `router` (the last segment
+ * a catch-all): what the router's literals leave possible, as the host compares them.
+ */
+function overlaps(route: readonly Segment[], router: readonly Segment[]): boolean {
+  for (let i = 0; i < router.length; i++) {
+    const own = router[i] as Segment;
+    const segment = route[i];
+    if (own.kind === 'rest') return true;
+    if (segment === undefined) return false;
+    if (segment.kind === 'rest' || segment.kind === 'other') return true;
+    if (own.kind === 'literal' && segment.kind === 'literal' && !sameLiteral(segment, own.text)) return false;
+  }
+  return route.length === router.length;
+}
+
+/**
+ * The warning for catch-all routers that share paths with other http functions of the app, when
+ * this call registers either: the host tries an app's routes in the order of the function names,
+ * the first match winning, not the most specific route first, so a request for such a function
+ * reaches the router whenever the router's name comes first.
+ */
+function sharedPathsWarning(planned: readonly RouteEntry[], all: readonly RouteEntry[]): string | undefined {
+  const clauses: string[] = [];
+  let example: string | undefined;
+  for (const router of all) {
+    const own = segmentsOf(router.route);
+    if (router.fn.routes === undefined || own.at(-1)?.kind !== 'rest') continue;
+    const beside = all.filter((other) => other !== router && overlaps(segmentsOf(other.route), own));
+    if (beside.length === 0 || ![router, ...beside].some((entry) => planned.includes(entry))) continue;
+    example ??= router.name;
+    const names = beside.map((other) => `"${other.name}"`).join(', ');
+    clauses.push(`the router "${router.name}" (route ${router.route}) takes paths of ${names} too`);
+  }
+  if (example === undefined) return undefined;
+  return (
+    `azure: warning: ${clauses.join('; ')}. The Functions host tries routes in function-name order, not the ` +
+    'most specific first, so their requests reach whichever comes first. Put every route in the router, or ' +
+    `give the router a sub-path route: register(app, fns, { functions: { ${example}: { route: 'shop/{*path}' } } })`
+  );
+}
+
+/**
  * Which functions take OPTIONS for their route: one per route, preferring one with `cors()`;
  * none where a function of the route takes OPTIONS itself, or where a router answers OPTIONS for
  * every function of the route (see `servedByRouter`). A preflight for a method a function was not
@@ -236,6 +278,8 @@ export interface RoutePlan {
   methods(name: string): HttpMethod[];
   /** The handler to register a function with: `handler`, answering OPTIONS for its route when it owns that. */
   handler(name: string, handler: AzureHttpHandler): AzureHttpHandler;
+  /** One line to print when a catch-all router shares paths with other http functions of the app. */
+  readonly warning: string | undefined;
   /** Records the planned functions on the app, once they are registered. */
   commit(): void;
 }
@@ -271,6 +315,7 @@ export function planRoutes(app: object, functions: readonly HttpFunction[]): Rou
   const byName = new Map(planned.map((entry) => [entry.name, entry]));
   const entryNamed = (name: string) => byName.get(name) as RouteEntry;
   return {
+    warning: sharedPathsWarning(planned, all),
     route: (name) => entryNamed(name).given,
     methods: (name) => [...entryNamed(name).methods],
     handler(name, handler) {
