@@ -116,6 +116,7 @@ describe('What register() registers', () => {
       databaseName: 'shop',
       containerName: 'orders',
       connection: 'CosmosDBConnection',
+      leaseContainerPrefix: 'fn',
       retry: DEFAULT_STREAM_RETRY,
     });
     const grid = registerOne(events({ type: 'user.created' }).handle(noop));
