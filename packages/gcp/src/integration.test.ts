@@ -371,7 +371,9 @@ describe('Cloud Storage', () => {
       // Assert
       expect(res.status).toBe(204);
       expect(seen).toHaveLength(0);
-      expect(logs.find(IGNORED_STORAGE_EVENT)).toEqual([expect.objectContaining({ severity: 'WARNING', eventType: type })]);
+      expect(logs.find(IGNORED_STORAGE_EVENT)).toEqual([
+        expect.objectContaining({ severity: 'WARNING', eventType: type }),
+      ]);
     },
   );
 
