@@ -97,7 +97,8 @@ function packageOf(specifier: string): string {
 /** The packages a module or declaration file imports by name (static, dynamic and `import()` types). */
 function importedPackages(text: string): Set<string> {
   const found = new Set<string>();
-  for (const match of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"'./][^"']*)["']/g)) {
+  // A specifier has no space or comma: `"from",` in a list of strings is not an import.
+  for (const match of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"'./\s,][^"'\s,]*)["']/g)) {
     const specifier = match[1] as string;
     if (specifier.startsWith('node:') || builtinModules.includes(packageOf(specifier))) continue;
     found.add(packageOf(specifier));

@@ -67,7 +67,7 @@ describe('the build script of examples/orders/gcp', () => {
     // Prepare
     const file = build(pkg.main);
     // Everything but the Functions Framework (loaded by register()) is in the bundle.
-    const imported = [...readFileSync(file, 'utf8').matchAll(/\bfrom\s*["']([^"']+)["']/g)].map((m) => m[1] ?? '');
+    const imported = [...readFileSync(file, 'utf8').matchAll(/\bfrom\s*["']([^"'\s,]+)["']/g)].map((m) => m[1] ?? '');
     expect(imported.filter((name) => !isBuiltin(name))).toEqual([]);
     const port = await freePort();
     const framework = join(root, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');

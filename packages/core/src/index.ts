@@ -91,6 +91,7 @@ export {
   credentialPrefixes,
   envLevel,
   getLogDestination,
+  isCredentialKey,
   levels,
   setLogDestination,
 } from './log.js';
