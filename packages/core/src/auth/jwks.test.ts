@@ -1,27 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { errors, exportJWK, type FlattenedJWSInput, generateKeyPair, type JWK, type JWTVerifyGetKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type KeyServer, startKeyServer } from './__fixtures__/key-server.js';
 import { KeySetUnavailable, remoteKeys } from './jwks.js';
-
-interface KeyServer {
-  readonly url: URL;
-  keys: JWK[];
-  requests: number;
-  readonly server: Server;
-}
-
-async function startKeyServer(keys: JWK[]): Promise<KeyServer> {
-  const state = { keys, requests: 0 } as { keys: JWK[]; requests: number };
-  const server = createServer((_req, res) => {
-    state.requests++;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ keys: state.keys }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return Object.assign(state, { url: new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`), server });
-}
 
 const first = await generateKeyPair('RS256', { extractable: true });
 const rotated = await generateKeyPair('RS256', { extractable: true });
@@ -54,7 +34,7 @@ describe('remoteKeys', () => {
   it('does not take a token the key set cannot serve for an outage: a rotated kid is still fetched', async () => {
     // Prepare: keys fetched once, and the refetch cooldown over.
     keyServer.keys = [firstJwk];
-    const keys = remoteKeys({ url: keyServer.url, cooldownMs: 200, timeoutMs: 1000 });
+    const keys = remoteKeys({ url: new URL(keyServer.url), cooldownMs: 200, timeoutMs: 1000 });
     await keys({ alg: 'RS256', kid: 'rsa-1' }, token);
     await wait(250);
     const before = keyServer.requests;
@@ -73,7 +53,7 @@ describe('remoteKeys', () => {
   it('still takes a failed fetch for an outage, answering from the cached keys', async () => {
     // Prepare
     keyServer.keys = [firstJwk];
-    const keys = remoteKeys({ url: keyServer.url, cacheMaxAgeMs: 0, timeoutMs: 1000 });
+    const keys = remoteKeys({ url: new URL(keyServer.url), cacheMaxAgeMs: 0, timeoutMs: 1000 });
     await keys({ alg: 'RS256', kid: 'rsa-1' }, token);
     const body = keyServer.keys;
     keyServer.keys = 'not a key set' as unknown as JWK[];

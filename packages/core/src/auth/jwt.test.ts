@@ -1,33 +1,14 @@
 import { createPublicKey, generateKeyPairSync, type JsonWebKey, sign as sign_ } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { type Context, createHttpRequest, http, SkyportError } from '@skyport/core';
 import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector } from '@skyport/testing';
 import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { type KeyServer, startKeyServer } from './__fixtures__/key-server.js';
 import { type AuthContext, jwtAuth, type Principal, requireScopes } from './index.js';
 
 const issuer = 'https://issuer.test/';
 const audience = 'orders-api';
-
-interface KeyServer {
-  readonly url: string;
-  keys: JWK[];
-  requests: number;
-  readonly server: Server;
-}
-
-async function startKeyServer(keys: JWK[]): Promise<KeyServer> {
-  const state = { keys, requests: 0 } as { keys: JWK[]; requests: number };
-  const server = createServer((_req, res) => {
-    state.requests++;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ keys: state.keys }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return Object.assign(state, { url: `http://127.0.0.1:${port}/.well-known/jwks.json`, server });
-}
 
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
