@@ -85,6 +85,7 @@ export type { PipeOutcome, StreamSink } from './http/stream.js';
 export { pipeStream, untilSettled } from './http/stream.js';
 export type { LevelName, LogDestination, LogSink } from './log.js';
 export {
+  cloudLoggingSeverity,
   createJsonLogger,
   credentialHeaders,
   credentialKeys,

@@ -235,10 +235,13 @@ const toDestination: LogSink = (line) => destination.write(`${line}\n`);
 type LineShape = 'json' | 'aws' | 'gcp';
 
 /**
- * Cloud Logging's severity of each level, as `logger()` writes it (a copy of its map: the two
- * loggers must name levels alike, and `logger()` is a separate entry point).
+ * Cloud Logging's severity of each level, as both the built-in logger and `logger()` write it on
+ * Google Cloud.
+ *
+ * @example
+ * cloudLoggingSeverity.warn; // 'WARNING'
  */
-const gcpSeverity: Readonly<Record<LevelName, string>> = {
+export const cloudLoggingSeverity: Readonly<Record<LevelName, string>> = {
   trace: 'DEBUG',
   debug: 'DEBUG',
   info: 'INFO',
@@ -250,7 +253,7 @@ const gcpSeverity: Readonly<Record<LevelName, string>> = {
 /** The first fields of a line of `shape` at `level`: its level and its time. */
 function headOf(shape: LineShape, level: LevelName): Record<string, unknown> {
   if (shape === 'aws') return { level: level.toUpperCase(), timestamp: new Date().toISOString() };
-  if (shape === 'gcp') return { severity: gcpSeverity[level], time: new Date().toISOString() };
+  if (shape === 'gcp') return { severity: cloudLoggingSeverity[level], time: new Date().toISOString() };
   return { level, time: Date.now() };
 }
 

@@ -3,6 +3,7 @@ import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOption
 import { batchOf } from '../context.js';
 import { SkyportError, toHttpError } from '../errors.js';
 import {
+  cloudLoggingSeverity,
   credentialKeys,
   credentialPrefixes,
   envLevel,
@@ -342,15 +343,6 @@ function scrubBindingsOf(root: PinoLogger): PinoLogger {
   return root;
 }
 
-const gcpSeverity: Readonly<Record<string, string>> = {
-  trace: 'DEBUG',
-  debug: 'DEBUG',
-  info: 'INFO',
-  warn: 'WARNING',
-  error: 'ERROR',
-  fatal: 'CRITICAL',
-};
-
 function isAzureSink(raw: unknown): raw is AzureLogSink {
   if (typeof raw !== 'object' || raw === null) return false;
   const r = raw as Record<string, unknown>;
@@ -500,7 +492,7 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
       redact: redactsErrors ? { paths: [...(options.redact ?? []), 'stack_trace'], censor } : common.redact,
       messageKey: 'message',
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
-      formatters: { level: (label) => ({ severity: gcpSeverity[label] ?? 'DEFAULT' }), log },
+      formatters: { level: (label) => ({ severity: cloudLoggingSeverity[label as LevelName] ?? 'DEFAULT' }), log },
       hooks: { logMethod: reportErrors },
     };
     return scrubBindingsOf(pino(gcp, stream));
