@@ -21,6 +21,35 @@ import {
 } from './aws.js';
 
 describe('raw AWS HTTP events', () => {
+  it('takes query keys Object.prototype has (constructor, toString, __proto__) as plain keys', async () => {
+    // Prepare
+    const echo = http({ method: 'GET', path: '/q' }).handle((req) => ({ query: req.query }));
+    const path = '/q?constructor=x&toString=y&__proto__=z&valueOf=1&valueOf=2';
+
+    // Act
+    const events = [
+      apiGatewayV2({ path }),
+      apiGatewayV1({ path }),
+      apiGatewayV1({ path: '/q', query: { toString: 'y' } }),
+      alb({ path }),
+      alb({ path, multiValue: true }),
+    ];
+
+    // Assert
+    expect(events[0]?.queryStringParameters).toEqual(
+      JSON.parse('{"constructor":"x","toString":"y","__proto__":"z","valueOf":"1,2"}'),
+    );
+    expect((events[1] as APIGatewayProxyEvent).multiValueQueryStringParameters).toEqual(
+      JSON.parse('{"constructor":["x"],"toString":["y"],"__proto__":["z"],"valueOf":["1","2"]}'),
+    );
+    expect(Object.getPrototypeOf(events[1]?.queryStringParameters)).toBe(Object.prototype);
+    expect(events[2]?.queryStringParameters).toEqual({ toString: 'y' });
+    for (const event of events.slice(0, 2)) {
+      const result = (await invokeLambda(echo, event as never)) as { body: string };
+      expect(JSON.parse(result.body).query).toMatchObject({ constructor: 'x', toString: 'y' });
+    }
+  });
+
   it('apiGatewayV2: lower-case headers, cookies array, raw query, JSON body', () => {
     const event = apiGatewayV2({
       method: 'post',

@@ -145,10 +145,17 @@ function entries(query: HttpEventOptions['query']): [string, string][] {
   return out;
 }
 
+/**
+ * Sets `key` of a map as an own property, whatever the key: `constructor` or `__proto__` is a
+ * query key like any other, as it is in an event parsed from JSON.
+ */
+function own<T>(map: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function push(map: Record<string, string[]>, key: string, value: string): void {
-  const list = map[key];
-  if (list) list.push(value);
-  else map[key] = [value];
+  if (Object.hasOwn(map, key)) (map[key] as string[]).push(value);
+  else own(map, key, [value]);
 }
 
 function clf(date: Date): string {
@@ -191,7 +198,7 @@ export function apiGatewayV2(
   const rawQueryString = [search, new URLSearchParams(pairs).toString()].filter(Boolean).join('&');
   const query: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(rawQueryString))
-    query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
+    own(query, key, Object.hasOwn(query, key) ? `${query[key]},${value}` : value);
   const method = (options.method ?? 'GET').toUpperCase();
   const stage = options.stage ?? '$default';
   // An HTTP API hands the function the path decoded (`/files/100%25` as `/files/100%`).
@@ -298,7 +305,7 @@ export function apiGatewayV1(
   const multiQuery: Record<string, string[]> = {};
   for (const [key, value] of [...new URLSearchParams(search), ...entries(options.query)]) push(multiQuery, key, value);
   const query: Record<string, string> = {};
-  for (const [key, values] of Object.entries(multiQuery)) query[key] = values[values.length - 1] ?? '';
+  for (const [key, values] of Object.entries(multiQuery)) own(query, key, values[values.length - 1] ?? '');
   const hasQuery = Object.keys(multiQuery).length > 0;
   const stage = options.stage ?? 'prod';
   const method = (options.method ?? 'GET').toUpperCase();
@@ -398,7 +405,7 @@ export function alb(
   const headers: Record<string, string> = {};
   for (const [name, values] of Object.entries(multiHeaders)) headers[name] = values[values.length - 1] ?? '';
   const query: Record<string, string> = {};
-  for (const [key, values] of Object.entries(multiQuery)) query[key] = values[values.length - 1] ?? '';
+  for (const [key, values] of Object.entries(multiQuery)) own(query, key, values[values.length - 1] ?? '');
   return { ...base, headers, queryStringParameters: query, ...overrides };
 }
 
