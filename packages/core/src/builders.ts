@@ -258,6 +258,16 @@ export function http(
 ): FunctionBuilder<'http', TypedHttpRequest<undefined, undefined, undefined, undefined>, Context, unknown> {
   const list =
     options.method === undefined ? [] : typeof options.method === 'string' ? [options.method] : options.method;
+  // An empty list (from configuration) would answer every request 405: a function that never runs.
+  if (Array.isArray(options.method) && options.method.length === 0) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      'http() method is an empty list: name a method, or leave it out for any',
+      {
+        kind: 'http',
+      },
+    );
+  }
   for (const method of list) {
     if (!methods.has(method))
       throw new SkyportError('INVALID_DEFINITION', `http() method "${method}" is not supported`, { kind: 'http' });

@@ -10,6 +10,16 @@ const octets = (size: number) =>
     body: new Uint8Array(size),
   });
 
+describe('http() method', () => {
+  it('refuses an empty list of methods, which would answer every request 405', () => {
+    // Act / Assert
+    expect(() => http({ method: [], path: '/e' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_DEFINITION', kind: 'http', message: expect.stringContaining('empty') }),
+    );
+    expect(http({ method: ['GET'], path: '/e' }).handle(() => 'ok').kind).toBe('http');
+  });
+});
+
 describe('http() bodyLimit', () => {
   it('refuses, when the function is defined, a limit that is not a whole number of bytes >= 0', () => {
     // Prepare
