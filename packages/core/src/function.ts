@@ -407,6 +407,12 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
    * with such a route), so its outer middleware's answers are normalised alike.
    */
   readonly streamed: boolean;
+  /**
+   * Whether the function's own pipeline answers with a normalised, checked response and no stream
+   * (an http function without middleware, routes or `stream: true`): settled here, once, so a
+   * request does not ask again.
+   */
+  readonly direct: boolean;
   readonly #step: Step<EventOf<K>, MiddlewareResult<K>>;
   /** The http chain whose outermost result is not yet normalised (for `runHttp`, which does it). */
   #loose: Step<RequestImpl, unknown> | undefined;
@@ -430,6 +436,7 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
       (routes === undefined
         ? (options as KindOptions['http']).stream === true
         : routes.some((route) => route.options.stream === true));
+    this.direct = kind === 'http' && routes === undefined && middleware.length === 0 && !this.streamed;
     this.#step = this.#build();
   }
 

@@ -142,26 +142,41 @@ export function respond(
   try {
     if (fn.kind !== 'http') throw notHttp(fn);
     req = isRequestImpl(request) ? again(request) : begin(createHttpRequest(request as HttpRequestInit) as RequestImpl);
-    // Skyport's own functions leave the outermost middleware's result to `answer`, which
-    // normalises it in the same promise step.
-    const own = fn instanceof PortableFunction;
-    if (!fn.routes) {
-      if (own && fn.middleware.length > 0) bindInPipeline(fn.pattern, req);
-      else bind(own ? fn.pattern : bindingOf(fn).pattern, req);
-    }
-    const out = own ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
+    // The common function, without middleware, routes or streams: its own pipeline answers with
+    // a normalised and checked response, on the shortest path.
+    if (!(fn instanceof PortableFunction && fn.direct)) return respondOther(fn, req, ctx, streaming);
+    bind(fn.pattern, req);
+    const out = fn.stepHttp(req, ctx);
     if (out instanceof Failure) return fail(out.error, ctx, req.method, req);
-    // Without middleware (or routes, whose functions may have some) a function's own pipeline
-    // has normalised and checked the response already.
-    const checked = own && fn.middleware.length === 0 && fn.routes === undefined;
-    if (out instanceof Promise) return later(req, out, ctx, checked, modeOf(fn, streaming));
-    // The common answer, of a function without middleware or streams, on the shortest path.
-    if (checked && !(fn as PortableFunction<'http'>).streamed) return done(req, out as HttpResponse, ctx);
-    if (checked) return settle(req, out as HttpResponse, ctx, modeOf(fn, streaming));
-    return answer(req, out, ctx, false, modeOf(fn, streaming));
+    if (out instanceof Promise) return later(req, out, ctx, true, streaming ? STREAMING : 0);
+    return done(req, out, ctx);
   } catch (error) {
     return fail(error, ctx, request?.method, req);
   }
+}
+
+/** `respond` for a function with middleware, routes or streams, or one Skyport did not make. */
+function respondOther(
+  fn: SkyportFunction<'http'>,
+  req: RequestImpl,
+  ctx: Context,
+  streaming: boolean,
+): HttpResponse | Promise<HttpResponse> {
+  // Skyport's own functions leave the outermost middleware's result to `answer`, which
+  // normalises it in the same promise step.
+  const own = fn instanceof PortableFunction;
+  if (!fn.routes) {
+    if (own && fn.middleware.length > 0) bindInPipeline(fn.pattern, req);
+    else bind(own ? fn.pattern : bindingOf(fn).pattern, req);
+  }
+  const out = own ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
+  if (out instanceof Failure) return fail(out.error, ctx, req.method, req);
+  // Without middleware (or routes, whose functions may have some) a function's own pipeline
+  // has normalised and checked the response already.
+  const checked = own && fn.middleware.length === 0 && fn.routes === undefined;
+  if (out instanceof Promise) return later(req, out, ctx, checked, modeOf(fn, streaming));
+  if (checked) return settle(req, out as HttpResponse, ctx, modeOf(fn, streaming));
+  return answer(req, out, ctx, false, modeOf(fn, streaming));
 }
 
 /**
