@@ -666,6 +666,20 @@ describe('responses', () => {
       { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([1, 2]) },
     ],
     [
+      'a typed array of other bytes (image data)',
+      new Uint8ClampedArray([137, 80, 78, 71]),
+      {
+        status: 200,
+        headers: { 'content-type': 'application/octet-stream' },
+        body: new Uint8Array([137, 80, 78, 71]),
+      },
+    ],
+    [
+      'a DataView as the body of a response init',
+      { status: 200, body: new DataView(new Uint8Array([9, 1, 2, 9]).buffer, 1, 2) },
+      { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([1, 2]) },
+    ],
+    [
       'a response init',
       { status: 201, headers: { Location: '/x', 'X-Count': 2, Vary: ['a', 'b'] }, body: { ok: true } },
       {

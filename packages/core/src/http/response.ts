@@ -297,7 +297,7 @@ function headersOf(given: HttpResponseInit['headers'], cookies: string[]): Recor
  * `constructor`, which is a megamorphic lookup when handlers return many shapes.
  */
 function isPlainJson(body: unknown): body is object {
-  return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && !(body instanceof ArrayBuffer);
+  return typeof body === 'object' && body !== null && !ArrayBuffer.isView(body) && !(body instanceof ArrayBuffer);
 }
 
 /**
@@ -361,6 +361,12 @@ function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8A
   if (body instanceof ArrayBuffer) {
     headers['content-type'] ??= 'application/octet-stream';
     return new Uint8Array(body);
+  }
+  // Any other view of bytes (a Uint8ClampedArray of image data, a DataView) is its bytes, as a
+  // middleware's answer takes it, not JSON of its indices.
+  if (ArrayBuffer.isView(body)) {
+    headers['content-type'] ??= 'application/octet-stream';
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   }
   headers['content-type'] ??= 'application/json';
   return JSON.stringify(body);
