@@ -60,7 +60,7 @@ function bind(pattern: PathPattern | undefined, req: RequestImpl): void {
   const path = req.rawPath;
   const params = pattern.match(path);
   if (params !== undefined) {
-    req.setParams({ ...req.params, ...params });
+    req.setParams(params);
     return;
   }
   // What the platform bound is kept as it is: its route may name things otherwise (a catch-all

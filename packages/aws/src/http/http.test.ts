@@ -449,6 +449,23 @@ describe('REST API v1', () => {
     expect(seen.headers['content-type']).toBe('application/json');
   });
 
+  it("gives a function on {proxy+} its route's parameters only, as every other runtime does", async () => {
+    // Prepare: the platform's own `proxy` parameter is no parameter of the route
+    const hello = http({ method: 'POST', path: '/hello/:name', params: z.strictObject({ name: z.string() }) }).handle(
+      (req) => ({ params: req.params }),
+    );
+
+    // Act
+    const result = (await invokeLambda(hello, fixture('apigw-rest/aws-lambda-go__apigw-request.json'))) as {
+      statusCode: number;
+      body: string;
+    };
+
+    // Assert
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ params: { name: 'world' } });
+  });
+
   it('reads an HTTP API payload 1.0 event as REST', async () => {
     const seen = parse(
       (await invokeLambda(echo, fixture('apigw-http/aws-lambda-dotnet__values-get-all-httpapi-request.json'))) as {
