@@ -62,7 +62,7 @@ describe('register()', () => {
       { name: 'stream', kind: 'stream', signature: 'cloudevent' },
       { name: 'storage', kind: 'storage', signature: 'cloudevent' },
       { name: 'changes', kind: 'changes', signature: 'cloudevent' },
-      { name: 'events', kind: 'events', signature: 'cloudevent' },
+      { name: 'events', kind: 'events', signature: 'http' },
       { name: 'schedule', kind: 'schedule', signature: 'http' },
     ]);
     expect(registered).toEqual(out.map(({ name, signature }) => [name, signature]));
@@ -81,10 +81,11 @@ describe('register()', () => {
         pushed: define('queue', { signature: 'http' }),
         published: define('queue', { signature: 'cloudevent' }),
         ticked: define('schedule', { signature: 'cloudevent' }),
+        forced: define('events', { signature: 'cloudevent' }),
       } as unknown as AnyFunctions,
       { functions, signature: 'http' },
     );
-    expect(out.map((r) => r.signature)).toEqual(['http', 'cloudevent', 'cloudevent']);
+    expect(out.map((r) => r.signature)).toEqual(['http', 'cloudevent', 'cloudevent', 'cloudevent']);
   });
 
   it('an http function stays on the http signature', () => {

@@ -20,8 +20,20 @@ const positive = (value: unknown) =>
   typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 
 /**
+ * The kinds registered with the `http` signature unless told otherwise. `schedule`: a Cloud
+ * Scheduler HTTP target carries the job in headers, which a `cloudevent` handler never sees.
+ * `events`: any CloudEvent, whatever its data's content type, while the framework's
+ * `cloudevent` signature fails every binary-mode event with `text/plain` data (its legacy-event
+ * check reads the string body as an object and throws) and hands other data over as parsed by
+ * its body parsers (`text/csv` as bytes without `datacontenttype`, form data as an object).
+ * Pub/Sub, Cloud Storage and Firestore send JSON or protobuf data, which it takes as sent.
+ */
+const httpByDefault: ReadonlySet<Kind> = new Set<Kind>(['schedule', 'events']);
+
+/**
  * Resolves the settings of `fn`: its `gcp` options win over `options`, which win over the
- * environment (`FUNCTION_TARGET`, `K_SERVICE`, `CLOUD_RUN_TIMEOUT_SECONDS`).
+ * environment (`FUNCTION_TARGET`, `K_SERVICE`, `CLOUD_RUN_TIMEOUT_SECONDS`). The signature
+ * defaults to `cloudevent`, and to `http` for `schedule` and `events` functions.
  *
  * @example
  * settingsOf(fulfilOrder, { name: 'fulfilOrder' }).signature; // 'cloudevent'
@@ -40,7 +52,7 @@ export function settingsOf(fn: AnySkyportFunction, options: GcpOptions = {}): Gc
       ? 'http'
       : declared === 'http' || declared === 'cloudevent'
         ? declared
-        : fn.kind === 'schedule'
+        : httpByDefault.has(fn.kind)
           ? 'http'
           : 'cloudevent';
   const timeoutSeconds =

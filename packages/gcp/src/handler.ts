@@ -227,13 +227,13 @@ type OfAnyKind<K extends Kind, All extends Kind = K> = K extends unknown
  * The raw Functions Framework handler of a portable function.
  *
  * - http functions: `(req, res)` for `functions.http`, built from `req.rawBody`.
- * - other kinds with the `http` signature (default for `schedule`): `(req, res)` taking binary
- *   and structured CloudEvents, Pub/Sub push envelopes, legacy events and Cloud Scheduler HTTP
- *   requests; answers 204 on success, 400 for a malformed or foreign event, 422 for a body failing
- *   its schema, the handler's error status (500 by default) when it fails.
- * - other kinds with the `cloudevent` signature (the default): `(cloudEvent)` for
- *   `functions.cloudEvent`; resolves on success (the framework answers 204) and rejects on any
- *   failure (the framework answers 500).
+ * - other kinds with the `http` signature (the default for `schedule` and `events`): `(req, res)`
+ *   taking binary and structured CloudEvents, Pub/Sub push envelopes, legacy events and Cloud
+ *   Scheduler HTTP requests; answers 204 on success, 400 for a malformed or foreign event, 422
+ *   for a body failing its schema, the handler's error status (500 by default) when it fails.
+ * - other kinds with the `cloudevent` signature (the default for `queue`, `stream`, `storage`
+ *   and `changes`): `(cloudEvent)` for `functions.cloudEvent`; resolves on success (the
+ *   framework answers 204) and rejects on any failure (the framework answers 500).
  *
  * @example
  * import * as functions from '@google-cloud/functions-framework';

@@ -98,7 +98,7 @@ beforeAll(async () => {
     'uploads:cloudevent',
     'docs:cloudevent',
     'nightly:http',
-    'anything:cloudevent',
+    'anything:http',
     'ordersOverHttp:cloudevent',
   ]);
   // Registered again under a second name with the http signature: push envelopes over plain HTTP.

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { http, queue, SkyportError, schedule, storage } from '@skyport/core';
+import { events, http, queue, SkyportError, schedule, storage } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { register } from './register.js';
 import type { FunctionsFramework, GcpCloudEventHandler, GcpHttpHandler } from './types.js';
@@ -18,14 +18,15 @@ const api = http({ path: '/' }).handle(() => 'ok');
 const orders = queue({ name: 'orders' }).handle(() => undefined);
 const nightly = schedule({ cron: '0 3 * * *' }).handle(() => undefined);
 const pushed = queue({ name: 'orders', gcp: { signature: 'http' } }).handle(() => undefined);
+const anything = events().handle(() => undefined);
 
 describe('register', () => {
-  it('registers http with functions.http and events with functions.cloudEvent (schedule over http)', () => {
+  it('registers http with functions.http and events with functions.cloudEvent (schedule and events over http)', () => {
     // Prepare
     const { functions, httpHandlers, eventHandlers } = fakeFramework();
 
     // Act
-    const registered = register({ api, orders, nightly, pushed }, { functions });
+    const registered = register({ api, orders, nightly, pushed, anything }, { functions });
 
     // Assert
     expect(registered).toEqual([
@@ -33,8 +34,9 @@ describe('register', () => {
       { name: 'orders', kind: 'queue', signature: 'cloudevent' },
       { name: 'nightly', kind: 'schedule', signature: 'http' },
       { name: 'pushed', kind: 'queue', signature: 'http' },
+      { name: 'anything', kind: 'events', signature: 'http' },
     ]);
-    expect([...httpHandlers.keys()]).toEqual(['api', 'nightly', 'pushed']);
+    expect([...httpHandlers.keys()]).toEqual(['api', 'nightly', 'pushed', 'anything']);
     expect([...eventHandlers.keys()]).toEqual(['orders']);
     expect(eventHandlers.get('orders')?.length).toBe(1);
   });

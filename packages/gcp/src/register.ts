@@ -29,8 +29,9 @@ function loadFunctionsFramework(): FunctionsFramework {
  * Registers each function with `functions.http` or `functions.cloudEvent` under its key and
  * returns what was registered. http functions always use `functions.http`; other kinds use
  * `functions.cloudEvent` unless their signature is `http` (the default for `schedule`, whose
- * Cloud Scheduler HTTP targets carry the job in headers), set by `options.signature` or the
- * function's own `gcp: { signature }`.
+ * Cloud Scheduler HTTP targets carry the job in headers, and for `events`, whose CloudEvents
+ * may carry data of any content type), set by `options.signature` or the function's own
+ * `gcp: { signature }`.
  *
  * @example
  * import { register } from '@skyport/gcp';

@@ -87,7 +87,7 @@ export interface FunctionsFramework {
 export interface GcpOptions {
   /** The deployed function name (`ctx.functionName`); default: the `register()` key, `FUNCTION_TARGET`, `K_SERVICE`. */
   readonly name?: string | undefined;
-  /** How non-http functions are registered (default `cloudevent`; `schedule` defaults to `http`). */
+  /** How non-http functions are registered (default `cloudevent`; `schedule` and `events` default to `http`). */
   readonly signature?: GcpSignature | undefined;
   /** The function's timeout in seconds, which sets `ctx.deadline` (default: `CLOUD_RUN_TIMEOUT_SECONDS`). */
   readonly timeoutSeconds?: number | undefined;
