@@ -368,6 +368,29 @@ describe('body parsing', () => {
     expect(res.json).toMatchObject({ title: 'Bad Request', code: 'MALFORMED_JSON', requestId: 'req-1' });
   });
 
+  it('answers 415 for a JSON body sent with a content coding the runtime did not undo (gzip)', async () => {
+    // Prepare
+    const schema = http({ method: 'POST', body: z.object({ a: z.number() }) }).handle((req) => req.body);
+    const { fn: reader } = echo();
+    const gzipped = new Uint8Array(gzipSync('{"a":1}'));
+    const headers = { 'content-type': 'application/json', 'content-encoding': 'gzip' };
+
+    // Act
+    const answers = [
+      await call(schema, { method: 'POST', headers, body: gzipped }),
+      await call(reader, { method: 'POST', headers, body: gzipped }),
+    ];
+    const plain = await call(schema, { method: 'POST', headers: { 'content-encoding': 'identity' }, body: '{"a":' });
+
+    // Assert
+    for (const res of answers) {
+      expect(res.status).toBe(415);
+      expect(res.headers['accept-encoding']).toBe('identity');
+      expect(res.json).toMatchObject({ code: 'UNSUPPORTED_CONTENT_ENCODING', detail: expect.stringContaining('gzip') });
+    }
+    expect(plain.status).toBe(400);
+  });
+
   it('never parses a body the handler does not read', async () => {
     const fn = http({ method: 'POST' }).handle((req) => ({ method: req.method }));
     const res = await call(fn, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });

@@ -196,10 +196,26 @@ function decodePath(path: string): string {
 }
 
 /** Parses JSON text; malformed JSON is a 400. */
-function parseJson(text: string): unknown {
+/**
+ * The body parsed as JSON. Text that does not parse is a 400, unless the body came with a content
+ * coding (`gzip`): that is a coding the runtime did not undo, a 415 (RFC 9110 §15.5.16) that says
+ * so, looked at only once parsing failed.
+ */
+function parseJson(text: string, req: RequestImpl): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
+    const coding = req.header('content-encoding')?.trim().toLowerCase();
+    if (coding !== undefined && coding !== '' && coding !== 'identity') {
+      throw quietly(
+        () =>
+          new UnsupportedMediaType(`the request body is encoded (${coding}); send it without a content coding`, {
+            code: 'UNSUPPORTED_CONTENT_ENCODING',
+            headers: { 'accept-encoding': 'identity' },
+            cause: error,
+          }),
+      );
+    }
     throw quietly(() => new BadRequest('the request body is not valid JSON', { code: 'MALFORMED_JSON', cause: error }));
   }
 }
@@ -503,7 +519,7 @@ class Request_ implements HttpRequest, ErrorAnswerState {
         );
       }
     }
-    return parseJson(this.text);
+    return parseJson(this.text, this);
   }
 
   /** Parses the body as `type`; malformed JSON is a 400. */
@@ -511,7 +527,7 @@ class Request_ implements HttpRequest, ErrorAnswerState {
     if (this.empty) return undefined;
     switch (type) {
       case 'json':
-        return parseJson(this.text);
+        return parseJson(this.text, this);
       case 'form':
         return parseForm(this.text);
       case 'text':
