@@ -76,8 +76,13 @@ function platformOwned(name: string, value: string, measured: boolean): boolean 
 
 /** A header name: an RFC 9110 token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** What a header value may not hold: control characters but tab (CR and LF above all), and non-Latin-1. */
-const UNSENDABLE = /[^\t\x20-\x7e\x80-\xff]/;
+/**
+ * What a header value may not hold: control characters but tab (CR and LF above all), and
+ * anything outside ASCII. Node writes a head as UTF-8 beside a text body and as Latin-1 otherwise,
+ * and re-encodes some headers itself, so `é` in a header went out as different bytes by runtime,
+ * method and body: a non-ASCII file name is written with RFC 8187 (`filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`).
+ */
+const UNSENDABLE = /[^\t\x20-\x7e]/;
 /**
  * The last value that passed `checkHeader` under each header name: a bounded number of names,
  * and short values only, so little of any response is kept past it.
@@ -97,7 +102,10 @@ function checkHeader(name: string, value: string): void {
   if (passed.get(name) === value) return;
   if (!TOKEN.test(name)) throw new TypeError(`the response header name ${JSON.stringify(name)} is not a token`);
   if (UNSENDABLE.test(value)) {
-    throw new TypeError(`the response header "${name}" holds a character no HTTP header may carry (CR, LF, NUL, ...)`);
+    throw new TypeError(
+      `the response header "${name}" holds a character no HTTP header may carry (CR, LF, NUL, or one outside ASCII: ` +
+        "encode text as RFC 8187 does, filename*=UTF-8''r%C3%A9sum%C3%A9.pdf)",
+    );
   }
   // Not remembered: cookies, which differ from one response to the next and hold secrets best
   // not kept around; long values (a signed URL); headers whose fate depends on the response
