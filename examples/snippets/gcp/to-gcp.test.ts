@@ -51,14 +51,15 @@ describe('toGcp() handlers registered with the Functions Framework', () => {
     expect(published.status).toBe(204);
   });
 
-  it('answers a failed message with the error status (http) or 500 (cloudevent), so it is redelivered', async () => {
+  it('answers a failed message 500 with either signature, so it is redelivered', async () => {
     const pushed = await fetch(`${urls.fulfilOrderPush}`, json(gcp.pubsubPush({ data: { orderId: 'ord_404' } })));
     const published = await fetch(
       `${urls.fulfilOrder}`,
       json(gcp.pubsubCloudEvent({ data: { orderId: 'ord_404' } }), 'application/cloudevents+json'),
     );
-    expect(pushed.status).toBe(404);
+    expect(pushed.status).toBe(500);
     expect(pushed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await pushed.json()).toMatchObject({ status: 500, detail: 'no order ord_404' });
     expect(published.status).toBe(500);
   });
 });

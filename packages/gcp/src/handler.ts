@@ -1,8 +1,9 @@
 /**
  * `toGcp()`: a portable function as a raw Functions Framework handler. http functions and event
  * functions registered with the `http` signature get `(req, res)`; event functions with the
- * `cloudevent` signature get `(cloudEvent)`. Success answers 2xx; a failed event answers
- * non-2xx (or rejects, which the framework answers with 500) so Pub/Sub and Eventarc retry.
+ * `cloudevent` signature get `(cloudEvent)`. Success answers 2xx; a failed event answers 500,
+ * 502, 503 or 504 (or rejects, which the framework answers with 500), which Pub/Sub push and
+ * Eventarc, standard and Advanced, all retry.
  */
 import {
   abortContext,
@@ -10,6 +11,7 @@ import {
   bodyLimitOf,
   type Context,
   endContext,
+  HttpError,
   type HttpResponse,
   InternalServerError,
   type Kind,
@@ -49,16 +51,58 @@ import type {
 
 const noContent: HttpResponse = { status: 204, headers: {}, cookies: [], body: undefined };
 
-/** Malformed or foreign events answer 400; a body failing its schema 422; a failed handler its error status (500 by default). */
+/**
+ * The statuses a failed delivery keeps: every push sender retries them. Pub/Sub push retries any
+ * answer but a 2xx (and 102), while Eventarc Advanced retries only 408, 409, 429, 500, 502, 503
+ * and 504 and drops the event after any other, so a 404 or 422 would lose it there.
+ */
+const retried: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+
+/**
+ * `error` as the 500 a failed delivery answers: its detail, code, validation errors, extensions
+ * and headers when it may show them, under the title of a 500 unless its problem type is one of
+ * its own (an `about:blank` title is the status text, RFC 9457).
+ */
+function retriable(error: HttpError, cause: unknown): HttpError {
+  const own = error.type !== 'about:blank';
+  return new HttpError(500, error.detail, {
+    type: error.type,
+    title: own ? error.title : undefined,
+    expose: error.expose,
+    headers: error.headers,
+    errors: error.errors,
+    code: error.code,
+    extensions: error.extensions,
+    cause,
+  });
+}
+
+/**
+ * The answer to an event function's request that did not succeed. A request that is no event at
+ * all (`UNKNOWN_EVENT`: an empty or text body, JSON that is neither a CloudEvent, a push envelope
+ * nor a legacy event) answers 400: no Google source sends one, so it comes from a person or a
+ * misconfigured client, which the 400 tells. Any other failure is the failure of an event, which
+ * must be retried and then dead-lettered, never dropped: a failed handler, a body failing its
+ * schema (`VALIDATION`), a malformed event (`INVALID_EVENT`), an event of another source
+ * (`KIND_MISMATCH`, a trigger wired to the wrong function), and a timeout (504). It answers with
+ * its own status when that is a 500, 502, 503 or 504, else 500, keeping the code and the detail
+ * the error shows (a thrown `NotFound`'s detail; a plain error's message stays hidden).
+ */
 function failure(error: unknown, requestId: string): HttpResponse {
-  if (error instanceof SkyportError && ['UNKNOWN_EVENT', 'INVALID_EVENT', 'KIND_MISMATCH'].includes(error.code)) {
+  if (error instanceof SkyportError && error.code === 'UNKNOWN_EVENT') {
     return problemResponse(new BadRequest(error.message, { code: error.code, cause: error }), requestId);
   }
+  if (error instanceof SkyportError && (error.code === 'INVALID_EVENT' || error.code === 'KIND_MISMATCH')) {
+    return problemResponse(
+      new InternalServerError(error.message, { code: error.code, expose: true, cause: error }),
+      requestId,
+    );
+  }
   const httpError = toHttpError(error);
-  // An error of a status below 400 (a redirect) must still be retried: never acknowledge a
-  // failure. It is answered as the 500 it becomes, so the problem's status is the answer's.
-  if (httpError.status >= 400) return problemResponse(httpError, requestId);
-  return problemResponse(new InternalServerError(undefined, { cause: error }), requestId);
+  if (retried.has(httpError.status)) return problemResponse(httpError, requestId);
+  // A thrown redirect (an error status below 400) tells nothing about the failure: a plain 500.
+  if (httpError.status < 400) return problemResponse(new InternalServerError(undefined, { cause: error }), requestId);
+  return problemResponse(retriable(httpError, error), requestId);
 }
 
 function eventName(fn: SkyportFunction, settings: GcpSettings): string {
@@ -190,11 +234,16 @@ function eventHttpHandler(fn: SkyportFunction, settings: GcpSettings): GcpHttpHa
     try {
       const body = await readBody(req);
       if (req.method.toUpperCase() !== 'POST' && !(fn.kind === 'schedule' && isSchedulerRequest(headers))) {
-        throw new MethodNotAllowed(`${fn.kind} functions take events by POST`, { headers: { allow: 'POST' } });
+        // No event: a request of another method is refused as such, never retried.
+        const refused = new MethodNotAllowed(`${fn.kind} functions take events by POST`, {
+          headers: { allow: 'POST' },
+        });
+        response = problemResponse(refused, requestIdOf({ headers, executionId: req.executionId, raw: req }));
+      } else {
+        const delivery = detectHttp(headers, body, fn.kind, req);
+        eventId = deliveryId(delivery);
+        await runDelivery(fn, settings, delivery, { headers, executionId: req.executionId, raw: req }, req, res);
       }
-      const delivery = detectHttp(headers, body, fn.kind, req);
-      eventId = deliveryId(delivery);
-      await runDelivery(fn, settings, delivery, { headers, executionId: req.executionId, raw: req }, req, res);
     } catch (error) {
       response = failure(error, requestIdOf({ headers, eventId, executionId: req.executionId, raw: req }));
     }
@@ -229,8 +278,10 @@ type OfAnyKind<K extends Kind, All extends Kind = K> = K extends unknown
  * - http functions: `(req, res)` for `functions.http`, built from `req.rawBody`.
  * - other kinds with the `http` signature (the default for `schedule` and `events`): `(req, res)`
  *   taking binary and structured CloudEvents, Pub/Sub push envelopes, legacy events and Cloud
- *   Scheduler HTTP requests; answers 204 on success, 400 for a malformed or foreign event, 422
- *   for a body failing its schema, the handler's error status (500 by default) when it fails.
+ *   Scheduler HTTP requests; answers 204 on success, and a failed event (a failed handler, a body
+ *   failing its schema, a malformed or foreign event) with a status every push sender retries:
+ *   the error's own when it is 500, 502, 503 or 504, else 500, with a problem body keeping the
+ *   error's code and detail. A request that is no event at all answers 400, a GET 405.
  * - other kinds with the `cloudevent` signature (the default for `queue`, `stream`, `storage`
  *   and `changes`): `(cloudEvent)` for `functions.cloudEvent`; resolves on success (the
  *   framework answers 204) and rejects on any failure (the framework answers 500).

@@ -90,13 +90,13 @@ describe('invokeGcp', () => {
     expect(seen[1]).toMatchObject({ attempt: 5, orderingKey: 'k', source: 'test-subscription' });
   });
 
-  it('answers 422 for a message failing its schema and 500 for a failing handler', async () => {
+  it('answers 500 for a message failing its schema, with its errors, and for a failing handler', async () => {
     const fn = queue({ name: 'orders', body: z.object({ orderId: z.string() }) }).handle(() => {
       throw new Error('down');
     });
     const invalid = await invokeGcp(fn, gcp.pubsubPush({ data: { nope: 1 } }));
-    expect(invalid.status).toBe(422);
-    expect(invalid.body).toMatchObject({ errors: [{ path: 'body.orderId' }] });
+    expect(invalid.status).toBe(500);
+    expect(invalid.body).toMatchObject({ status: 500, code: 'VALIDATION', errors: [{ path: 'body.orderId' }] });
     const failed = await invokeGcp(fn, gcp.pubsubPush({ data: { orderId: 'o' }, messageId: 'm9' }));
     expect(failed.status).toBe(500);
     expect(failed.body).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, requestId: 'm9' });
@@ -126,11 +126,11 @@ describe('invokeGcp', () => {
     }
   });
 
-  it('answers 400 with the SkyportError code for foreign and malformed events', async () => {
+  it('answers 500 with the SkyportError code for foreign and malformed events, 400 for no event', async () => {
     const fn = storage({ bucket: 'b' }).handle(() => undefined);
     const foreign = await invokeGcp(fn, gcp.pubsubCloudEvent({ data: 'x' }));
-    expect(foreign.status).toBe(400);
-    expect(foreign.body).toMatchObject({ code: 'KIND_MISMATCH' });
+    expect(foreign.status).toBe(500);
+    expect(foreign.body).toMatchObject({ status: 500, code: 'KIND_MISMATCH' });
     expect((foreign.body as { detail: string }).detail).toContain('a storage function cannot take');
     const unknown = await invokeGcp(fn, { hello: 'world' });
     expect(unknown.body).toMatchObject({ status: 400, code: 'UNKNOWN_EVENT' });
@@ -141,7 +141,7 @@ describe('invokeGcp', () => {
         subscription: 's',
       },
     );
-    expect(badBase64.body).toMatchObject({ status: 400, code: 'INVALID_EVENT' });
+    expect(badBase64).toMatchObject({ status: 500, body: { status: 500, code: 'INVALID_EVENT' } });
   });
 
   it('maps storage, Firestore and generic CloudEvents built by the raw factories', async () => {
@@ -187,7 +187,7 @@ describe('invokeGcp', () => {
   });
 
   it.each(['valueOf', 'toString', 'constructor', '__proto__'])(
-    'takes a legacy event type named like an Object method (%s) as its own name, answering 400 not 500',
+    'takes a legacy event type named like an Object method (%s) as its own name, answering KIND_MISMATCH',
     async (eventType) => {
       // Prepare
       const legacy = fixture<Record<string, unknown>>('firestore/ff-conformance__firestore_simple-legacy-input.json');
@@ -197,8 +197,8 @@ describe('invokeGcp', () => {
       const result = await invokeGcp(fn, { ...legacy, eventType });
 
       // Assert
-      expect(result.status).toBe(400);
-      expect(result.body).toMatchObject({ code: 'KIND_MISMATCH' });
+      expect(result.status).toBe(500);
+      expect(result.body).toMatchObject({ code: 'KIND_MISMATCH', detail: expect.stringMatching(/^gcp: /) });
     },
   );
 

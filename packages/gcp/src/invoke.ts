@@ -138,8 +138,9 @@ function decode(headers: Record<string, string>, body: Uint8Array | undefined): 
  * Runs `fn` for one input through the GCP mapping, as the `http` signature would answer:
  * `{ status, headers, cookies, body }` (body parsed for JSON, text for `text/*`, when either is
  * UTF-8 without a content coding; else bytes).
- * Event functions answer 204 on success, 400 for a malformed or foreign event, 422 when the
- * payload fails its schema, and the handler's error status (500 by default) when it fails.
+ * Event functions answer 204 on success; 500 (or the 502, 503 or 504 thrown, 504 for a timeout)
+ * for a failed handler, a payload failing its schema, a malformed or foreign event, with the
+ * error's code and detail in the problem body; 400 for a request that is no event at all.
  *
  * @example
  * const created = await invokeGcp(api, { method: 'POST', path: '/orders', body: { customer: 'ada@example.com', lines } });
