@@ -13,13 +13,42 @@ import type { AnySkyportFunction, FunctionsFramework, RegisterOptions, Registrat
 
 const validName = /^[A-Za-z](?:[-_A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
 
+const FRAMEWORK = '@google-cloud/functions-framework';
+
+/**
+ * The `require` that loads the Functions Framework installed next to the code: one made from
+ * the module's URL (`import.meta.url`); in a CommonJS bundle, where esbuild leaves `import.meta`
+ * empty, the bundle's own `require` (`given`); else one resolving from the working directory,
+ * where `functions-framework` runs.
+ *
+ * @example
+ * const load = frameworkRequire(import.meta.url, typeof require === 'function' ? require : undefined);
+ * const functions = load('@google-cloud/functions-framework');
+ */
+export function frameworkRequire(url: string | undefined, given: NodeJS.Require | undefined): NodeJS.Require {
+  if (typeof url === 'string' && url !== '') return requireFrom(url);
+  return given ?? requireFrom(`${process.cwd()}/`);
+}
+
+/** The first line of what went wrong (a missing module's message goes on with its require stack). */
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n', 1)[0] ?? message;
+}
+
 function loadFunctionsFramework(): FunctionsFramework {
   try {
-    return requireFrom(import.meta.url)('@google-cloud/functions-framework') as FunctionsFramework;
+    const given = typeof require === 'function' ? require : undefined;
+    return frameworkRequire(import.meta.url, given)(FRAMEWORK) as FunctionsFramework;
   } catch (error) {
+    const reason = reasonOf(error);
+    const code = (error as { code?: unknown } | null)?.code;
+    const missing = code === 'MODULE_NOT_FOUND' && reason.includes(`'${FRAMEWORK}'`);
     throw new SkyportError(
       'INVALID_DEFINITION',
-      'gcp: register() needs @google-cloud/functions-framework (npm install @google-cloud/functions-framework)',
+      missing
+        ? `gcp: register() needs ${FRAMEWORK} (npm install ${FRAMEWORK}): ${reason}`
+        : `gcp: register() could not load ${FRAMEWORK}: ${reason}`,
       { adapter: 'gcp', cause: error },
     );
   }
