@@ -233,7 +233,8 @@ export async function printable(result: unknown): Promise<unknown> {
 /**
  * Whether the result of a raw invocation reports a failure: a non-empty `batchItemFailures`
  * (AWS), `ok: false`, or an error status (`statusCode` / `status`): 4xx and 5xx for event
- * functions (GCP answers 400/422/500 when a message is not processed), 5xx for http functions,
+ * functions (GCP answers 500 or 504 when a message is not processed, 400 for a body that is no
+ * event), 5xx for http functions,
  * whose 4xx answers are ordinary responses.
  *
  * @example

@@ -307,14 +307,15 @@ async function invokeCommand(args: readonly string[], io: CliIo): Promise<number
 }
 
 /**
- * The detail of a 400 problem an adapter answered for an event function instead of throwing (GCP
- * answers over HTTP, as the Functions Framework would) when its code says the event does not fit
- * the function: nothing ran, so it is a bad argument like a throw with that code.
+ * The detail of a problem an adapter answered for an event function instead of throwing (GCP
+ * answers over HTTP, as the Functions Framework would: 400 for a body that is no event, 500 for an
+ * event of the wrong kind or shape, so that the platform retries it) when its code says the event
+ * does not fit the function: nothing ran, so it is a bad argument like a throw with that code.
  */
 function refusedEvent(result: unknown): string | undefined {
   if (typeof result !== 'object' || result === null) return undefined;
   const { status, body } = result as { status?: unknown; body?: unknown };
-  if (status !== 400 || typeof body !== 'object' || body === null) return undefined;
+  if ((status !== 400 && status !== 500) || typeof body !== 'object' || body === null) return undefined;
   const { code, detail } = body as { code?: unknown; detail?: unknown };
   if (typeof code !== 'string' || !eventCodes.has(code)) return undefined;
   return typeof detail === 'string' ? detail : code;
