@@ -1,6 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
+import { http } from './builders.js';
 import { batchOf, createContext, endContext, finishBatch, forkContext, onBatchEnd } from './context.js';
 import { getLogDestination, setLogDestination } from './log.js';
+import { createMiddleware } from './middleware/create.js';
+import { runHttp } from './run.js';
 import type { Cloud } from './types.js';
 
 describe('createContext', () => {
@@ -180,6 +183,44 @@ describe('createContext', () => {
 
     // Assert
     expect([told, first, second, forced, third].map((ctx) => ctx.coldStart)).toEqual([false, true, false, true, false]);
+  });
+});
+
+describe('context fields a middleware sets', () => {
+  it('takes a signal, deadline, region or raw of its own through next(), as it takes any other field', async () => {
+    // Prepare: a middleware that gives the handler a budget of two seconds
+    const budget = createMiddleware<'http', { signal: AbortSignal; deadline: number; region: string; raw: string }>({
+      name: 'budget',
+      kinds: ['http'],
+      handle: (_req, ctx, next) =>
+        next({
+          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(2000)]),
+          deadline: Date.now() + 2000,
+          region: 'eu-west-1',
+          raw: 'replaced',
+        }),
+    });
+    const fn = http({ method: 'GET', path: '/x' })
+      .use(budget)
+      .handle((_req, ctx) => ({
+        aborted: ctx.signal.aborted,
+        left: ctx.remainingTimeMs() <= 2000,
+        region: ctx.region,
+        raw: ctx.raw,
+      }));
+    const ctx = createContext({ cloud: 'node', kind: 'http', requestId: 'r', functionName: 'f', region: 'us-east-1' });
+
+    // Act
+    const res = await runHttp(fn, { method: 'GET', path: '/x' }, ctx);
+
+    // Assert
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body as string)).toEqual({
+      aborted: false,
+      left: true,
+      region: 'eu-west-1',
+      raw: 'replaced',
+    });
   });
 });
 

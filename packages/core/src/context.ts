@@ -133,8 +133,16 @@ class InvocationContext implements Context {
     return this.#init.region;
   }
 
+  set region(value: string | undefined) {
+    shadow(this, 'region', value);
+  }
+
   get raw(): unknown {
     return this.#init.raw;
+  }
+
+  set raw(value: unknown) {
+    shadow(this, 'raw', value);
   }
 
   get deadline(): number | undefined {
@@ -143,6 +151,11 @@ class InvocationContext implements Context {
       this.#deadline = left !== undefined && Number.isFinite(left) ? this.#now() + left : undefined;
     }
     return this.#deadline;
+  }
+
+  /** A middleware that narrows the deadline (a budget of its own): `remainingTimeMs()` follows it. */
+  set deadline(value: number | undefined) {
+    shadow(this, 'deadline', value);
   }
 
   #now(): number {
@@ -178,6 +191,11 @@ class InvocationContext implements Context {
       }
     }
     return (state.controller as AbortController).signal;
+  }
+
+  /** A middleware that gives the handler a signal of its own (`AbortSignal.any([ctx.signal, ...])`). */
+  set signal(value: AbortSignal) {
+    shadow(this, 'signal', value);
   }
 
   /**
