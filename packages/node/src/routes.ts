@@ -3,8 +3,9 @@
  * server, with the same semantics as core's `router()`: the most specific route first, whatever
  * the order the functions are given in, 404 for an unknown path, 405 with `Allow` for a known
  * path and another method. A lone router is given every request, so its own
- * middleware (CORS preflights, logging) also sees its 404s. An `OPTIONS` request on a path that
- * one function serves goes to that function, as it would on any cloud.
+ * middleware (CORS preflights, logging) also sees its 404s. A request of another method (an
+ * `OPTIONS` one included) on a path that one function serves goes to that function, as it would
+ * on any cloud: its own pipeline answers the 405 or the preflight, with its middleware's headers.
  */
 import {
   allowHeader,
@@ -54,13 +55,15 @@ export interface RouteTable {
    */
   match(method: string, path: string): RouteMatch;
   /**
-   * Where an `OPTIONS` request goes that no route takes as such (`match` said 405): the function
-   * when one function serves the path (its own pipeline answers, `cors()` included, as on every
-   * cloud); on a path several functions share, a CORS preflight (`requested` is its
+   * Where a request goes that no route takes as such (`match` said 405): the function when one
+   * function serves the path, whatever the method (its own pipeline answers the 405 or the
+   * `OPTIONS` request, `cors()` included, as on every cloud). On a path several functions share,
+   * an `OPTIONS` request that is a CORS preflight (`requested` is its
    * `Access-Control-Request-Method`) goes to the function for that method when it has middleware
-   * of its own, as core's `router()` does; otherwise `undefined`: 204 with the union `Allow`.
+   * of its own, as core's `router()` does; otherwise `undefined`: the path's own 405, or 204 with
+   * the union `Allow` for `OPTIONS`, as `router()` answers for routes of its own.
    */
-  options(path: string, requested: string | undefined): { readonly found: NamedFunction } | undefined;
+  refused(method: string, path: string, requested: string | undefined): { readonly found: NamedFunction } | undefined;
   /** The routes, for the startup listing. */
   readonly info: readonly RouteInfo[];
 }
@@ -139,7 +142,7 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
   const only = entries.length === 1 && entries[0]?.isRouter ? entries[0] : undefined;
   if (only) {
     const found = only.found;
-    return { info, match: () => found, options: () => found };
+    return { info, match: () => found, refused: () => found };
   }
 
   refuseDuplicates(entries);
@@ -169,12 +172,17 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     return { status: 405, allow: allowHeader(allowed) };
   };
 
-  // Only reached for an OPTIONS request that `match` refused, so never on the GET / POST path.
-  const options = (path: string, requested: string | undefined): { readonly found: NamedFunction } | undefined => {
+  // Only reached for a request that `match` refused, so never on the path of one it routes.
+  const refused = (
+    method: string,
+    path: string,
+    requested: string | undefined,
+  ): { readonly found: NamedFunction } | undefined => {
     const matching = entries.filter((entry) => entry.routes.some((route) => route.path.match(path) !== undefined));
     const routed = matching.filter((entry) => !entry.pathless);
     const serving = routed.length > 0 ? routed : matching;
     if (serving.length === 1) return serving[0]?.found;
+    if (method !== 'OPTIONS') return undefined;
     const wanted = requested?.trim().toUpperCase();
     if (!wanted) return undefined;
     // The function the announced request would reach, as `match` chooses it, if it has middleware.
@@ -184,5 +192,5 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     )?.entry;
     return target !== undefined && target.fn.middleware.length > 0 ? target.found : undefined;
   };
-  return { info, match, options };
+  return { info, match, refused };
 }

@@ -240,6 +240,52 @@ describe('serve()', () => {
     expect(forForm.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it("gives a method the one function on its path refuses to that function: its 405 carries cors()'s headers", async () => {
+    // Prepare
+    const items = http({ method: 'GET', path: '/items' })
+      .use(cors({ origin: 'https://a.example' }))
+      .handle(() => []);
+    const server = await start({ items, hello });
+    const headers = { origin: 'https://a.example' };
+
+    // Act
+    const refused = await fetch(`${server.url}/items`, { method: 'DELETE', headers });
+    const invoked = await invoke(items, httpRequest({ method: 'DELETE', path: '/items', headers }));
+
+    // Assert: the answer invoke() (and every cloud) gives, with the path's Allow
+    expect(refused.status).toBe(405);
+    expect(refused.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    expect(refused.headers.get('access-control-allow-origin')).toBe('https://a.example');
+    expect(refused.headers.get('vary')).toBe('Origin');
+    expect([invoked.status, invoked.headers['access-control-allow-origin'], invoked.headers.vary]).toEqual([
+      405,
+      'https://a.example',
+      'Origin',
+    ]);
+    expect(((await refused.json()) as { status: number }).status).toBe(405);
+  });
+
+  it("keeps the path's own 405 where several functions share the path, as router() does for its routes", async () => {
+    // Prepare: both functions have cors(), yet neither is the one a DELETE would reach
+    const shared = cors({ origin: 'https://a.example' });
+    const list = http({ method: 'GET', path: '/items' })
+      .use(shared)
+      .handle(() => []);
+    const add = http({ method: 'POST', path: '/items' })
+      .use(shared)
+      .handle(() => ({ status: 201 }));
+    const server = await start({ list, add });
+
+    // Act
+    const refused = await fetch(`${server.url}/items`, { method: 'DELETE', headers: { origin: 'https://a.example' } });
+    const missing = await fetch(`${server.url}/nope`, { headers: { origin: 'https://a.example' } });
+
+    // Assert
+    expect([refused.status, refused.headers.get('allow')]).toEqual([405, 'GET, POST, HEAD, OPTIONS']);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    expect([missing.status, missing.headers.get('access-control-allow-origin')]).toEqual([404, null]);
+  });
+
   it('answers 400 INVALID_EVENT naming a posted field of the wrong type, and runs nothing', async () => {
     // Prepare
     const ran: string[] = [];

@@ -421,9 +421,10 @@ function serverOptions(options: ServeOptions): ServerOptions {
 }
 
 /**
- * A function's answer to an OPTIONS request with the path's `Allow` (every function's methods on
- * it) in place of its own, as `router()` gives it: served alone, the function knows only its own.
- * An answer without `Allow` (a `cors()` preflight) is left as it is.
+ * A function's answer to a method no route takes (its 405, or 204 to an OPTIONS request) with the
+ * path's `Allow` (every function's methods on it) in place of its own, as `router()` gives it:
+ * served alone, the function knows only its own. An answer without `Allow` (a `cors()` preflight,
+ * a middleware's 401) is left as it is.
  */
 function withAllow(out: HttpResponse | Promise<HttpResponse>, allow: string): HttpResponse | Promise<HttpResponse> {
   if (out instanceof Promise) return out.then((response) => withAllow(response, allow));
@@ -574,15 +575,20 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         }
       }
       let route = table === undefined ? noRoute : table.match(method, path);
-      // The path's `Allow`, for an OPTIONS request a function's own middleware answers.
+      // The path's `Allow`, for a refused method a function's own pipeline answers.
       let allow: string | undefined;
       if (!('found' in route)) {
-        // An OPTIONS request no route takes as such may still belong to a function (its CORS preflight).
-        const forOptions =
-          route.status === 405 && method === 'OPTIONS'
-            ? table?.options(path, header(req.headers['access-control-request-method']))
+        // A method no route takes may still belong to a function: the one function on the path
+        // answers its 405 (or its CORS preflight) itself, with its middleware's headers.
+        const owner =
+          route.status === 405
+            ? table?.refused(
+                method,
+                path,
+                method === 'OPTIONS' ? header(req.headers['access-control-request-method']) : undefined,
+              )
             : undefined;
-        if (forOptions === undefined) {
+        if (owner === undefined) {
           if (route.status === 405 && method === 'OPTIONS') {
             write(res, { status: 204, headers: { allow: route.allow }, cookies: [], body: undefined });
           } else if (route.status === 405) {
@@ -599,7 +605,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
           return;
         }
         allow = route.status === 405 ? route.allow : undefined;
-        route = forOptions;
+        route = owner;
       }
       ctx = contextFor(req, res, route.found.name, 'http');
       // A client that leaves before the answer: work given `ctx.signal` can stop (`responseClosed`).
