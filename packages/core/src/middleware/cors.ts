@@ -53,6 +53,39 @@ function withVary(headers: Record<string, string>, vary: string | undefined): Re
 }
 
 /**
+ * The spelling a browser gives `origin` in its `Origin` header (the Fetch standard's serialised
+ * origin: lower-case, no default port, no path), or `undefined` when it is one already. `null`
+ * and origins of other schemes (`chrome-extension://id`, whose URL has no origin of its own) are
+ * taken as written when they name no path.
+ */
+function misspeltOrigin(origin: string): string | undefined {
+  if (origin === 'null') return undefined;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return 'scheme://host[:port]';
+  }
+  if (url.origin === 'null') return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+$/.test(origin) ? undefined : 'scheme://host';
+  return url.origin === origin ? undefined : url.origin;
+}
+
+/** Refuses an origin no browser sends: it would match no request, and CORS would quietly fail. */
+function checkOrigins(option: CorsOrigin): void {
+  const listed = typeof option === 'string' ? (option === '*' ? [] : [option]) : Array.isArray(option) ? option : [];
+  for (const origin of listed as readonly unknown[]) {
+    const meant = typeof origin === 'string' ? misspeltOrigin(origin) : 'a string';
+    if (meant !== undefined) {
+      const write = meant.startsWith('scheme:') || meant === 'a string' ? `it as ${meant}` : JSON.stringify(meant);
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `cors() origin ${JSON.stringify(origin)} is no origin a browser sends (lower case, no default port, no path): write ${write}`,
+      );
+    }
+  }
+}
+
+/**
  * CORS for http functions (a type error on any other kind).
  *
  * @example
@@ -75,6 +108,7 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
       'cors() origin lists name origins ("https://shop.example"); "*" in a list matches none: write origin: "*" (without credentials)',
     );
   }
+  checkOrigins(option);
   const seconds = options.maxAge;
   if (seconds !== undefined && !(Number.isSafeInteger(seconds) && seconds >= 0)) {
     // `Access-Control-Max-Age` is a whole number of seconds: browsers ignore anything else, and
@@ -126,7 +160,19 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
         return { status: 204, headers: preflight, cookies: [], body: undefined };
       }
       const response = await next();
-      return { ...response, headers: { ...response.headers, ...withVary(headers, response.headers.vary) } };
+      // The answer's `Vary` under any spelling (`Vary` from a middleware that spreads headers in),
+      // its values kept and joined: a cache must not replay one origin's answer to another.
+      let vary: string | undefined;
+      let own = response.headers;
+      for (const key in response.headers) {
+        if (key !== 'vary' && key.length === 4 && key.toLowerCase() === 'vary') {
+          if (own === response.headers) own = { ...response.headers };
+          vary = vary === undefined ? own[key] : `${vary}, ${own[key]}`;
+          delete own[key];
+        }
+      }
+      if (own.vary !== undefined) vary = vary === undefined ? own.vary : `${own.vary}, ${vary}`;
+      return { ...response, headers: { ...own, ...withVary(headers, vary) } };
     },
   });
 }

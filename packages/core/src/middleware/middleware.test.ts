@@ -27,6 +27,46 @@ const ctx = (deadlineInMs?: number, kind: 'http' | 'queue' = 'http') =>
   });
 
 describe('cors()', () => {
+  it('keeps every Vary field an inner middleware set under any spelling, Origin added', async () => {
+    // Prepare: a middleware that spreads in `Vary` with a capital, over a handler's own `vary`
+    const language = createMiddleware<'http'>({
+      name: 'language',
+      kinds: ['http'],
+      handle: async (_req, _ctx, next) => {
+        const res = await next();
+        return { ...res, headers: { ...res.headers, 'Content-Language': 'de', Vary: 'Accept-Language' } };
+      },
+    });
+    const fn = http({ method: 'GET' })
+      .use(cors({ origin: 'https://a.example' }))
+      .use(language)
+      .handle(() => ({ status: 200, headers: { vary: 'Accept-Encoding' }, body: { ok: true } }));
+
+    // Act
+    const res = await runHttp(fn, { method: 'GET', path: '/', headers: { origin: 'https://a.example' } }, ctx());
+
+    // Assert
+    expect(res.headers.vary).toBe('Accept-Encoding, Accept-Language, Origin');
+    expect(res.headers['access-control-allow-origin']).toBe('https://a.example');
+  });
+
+  it('refuses an origin no browser sends (a path, capitals, a default port), naming the one meant', () => {
+    // Act / Assert
+    for (const [origin, meant] of [
+      ['https://shop.example/', '"https://shop.example"'],
+      ['https://Shop.example', '"https://shop.example"'],
+      ['https://shop.example:443', '"https://shop.example"'],
+      [['https://ok.example', 'http://shop.example:80/'], '"http://shop.example"'],
+      ['shop.example', 'scheme://host[:port]'],
+    ] as const) {
+      expect(() => cors({ origin })).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+      expect(() => cors({ origin })).toThrow(meant);
+    }
+    for (const origin of ['https://shop.example', 'http://localhost:5173', 'null', 'chrome-extension://abcdef']) {
+      expect(() => cors({ origin })).not.toThrow();
+    }
+  });
+
   const fn = http({ method: ['GET', 'POST'] })
     .use(cors({ origin: ['https://shop.example'], credentials: true, maxAge: 600, exposeHeaders: ['x-total'] }))
     .handle((req) => {
