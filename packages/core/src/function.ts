@@ -489,7 +489,12 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
    */
   step(event: EventOf<K>, ctx: Context): MiddlewareResult<K> | Failure | Promise<MiddlewareResult<K>> {
     if (this.kind === 'http' && !isRequestImpl(event)) {
-      throw new SkyportError('INVALID_EVENT', 'an http function needs a request made by createHttpRequest()');
+      throw new SkyportError(
+        'INVALID_EVENT',
+        'an http function needs a request made by createHttpRequest() of its own copy of @skyport/core: ' +
+          'when the function and the runtime running it (an adapter, serve(), the CLI) load two copies ' +
+          '(two versions installed, see `npm ls @skyport/core`, or a tsconfig path or bundler alias to its sources), no request reaches it',
+      );
     }
     return this.#step(event, ctx);
   }

@@ -65,3 +65,17 @@ describe('a function of any kind', () => {
     expectTypeOf(serve).toBeCallableWith(admin);
   });
 });
+
+describe('a request not made by this copy of core', () => {
+  it('is refused with INVALID_EVENT naming the likely cause: two copies of @skyport/core', async () => {
+    // Prepare: what a request of another copy looks like to this one, an object of its own class
+    const foreign = { method: 'GET', path: '/users', headers: {}, header: () => undefined };
+
+    // Act
+    const attempt = listUsers.dispatch(foreign as never, {} as never);
+
+    // Assert
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_EVENT' });
+    await expect(attempt).rejects.toThrow('npm ls @skyport/core');
+  });
+});
