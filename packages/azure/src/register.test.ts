@@ -372,6 +372,54 @@ describe('register: functions sharing a route', () => {
     expect(after).toMatchObject({ status: 204, headers: { allow: 'GET, PUT, DELETE, HEAD, OPTIONS' } });
   });
 
+  it('refuses a function with cors() on a route an earlier call gave OPTIONS to one without it', async () => {
+    // Prepare
+    const { app, calls } = recordingApp();
+    const allowed = cors({ origin: ['https://shop.example'] });
+    const list = http({ method: 'GET', path: '/items' }).handle(() => []);
+    const create = http({ method: 'POST', path: '/Items' })
+      .use(allowed)
+      .handle(() => ({ status: 201 }));
+    const remove = http({ method: 'DELETE', path: '/items' }).handle(() => undefined);
+    register(app, { list });
+
+    // Act
+    const late = () => register(app, { create });
+    const plain = () => register(app, { remove });
+
+    // Assert: nothing of the refused call is registered; a function without cors() is left alone
+    expect(late).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_DEFINITION',
+        adapter: 'azure',
+        message:
+          'azure: function "create" (http): OPTIONS Items goes to function "list" (route items), which an earlier ' +
+          'register() call gave it and which has no cors(), so preflights for this function would get no CORS ' +
+          'headers; register the functions of the route in one call, where the one with cors() takes OPTIONS',
+      }),
+    );
+    expect(plain).not.toThrow();
+    expect(calls.map((c) => [c.name, c.options.methods])).toEqual([
+      ['list', ['GET', 'HEAD', 'OPTIONS']],
+      ['remove', ['DELETE']],
+    ]);
+    // In one call, the function with cors() takes OPTIONS and answers the preflight.
+    const { app: other, calls: together } = recordingApp();
+    register(other, { list, create });
+    const preflight = await optionsAnswer(together, 'create', 'http://localhost:7071/api/items', {
+      origin: 'https://shop.example',
+      'access-control-request-method': 'POST',
+    });
+    expect(together.map((c) => [c.name, c.options.methods])).toEqual([
+      ['list', ['GET', 'HEAD']],
+      ['create', ['POST', 'OPTIONS']],
+    ]);
+    expect(preflight).toMatchObject({
+      status: 204,
+      headers: { 'access-control-allow-origin': 'https://shop.example' },
+    });
+  });
+
   it('refuses two functions serving one method of one route, in one call or two, registering nothing', () => {
     // Prepare
     const { app, calls } = recordingApp();

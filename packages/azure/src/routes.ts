@@ -236,11 +236,36 @@ function sharedPathsWarning(planned: readonly RouteEntry[], all: readonly RouteE
 }
 
 /**
+ * Refuses a function with `cors()` on a route whose OPTIONS an earlier `register()` call gave to a
+ * function without it: registered in one call, the one with `cors()` would take OPTIONS, but the
+ * host has the earlier registration already (the library neither changes nor removes one), so its
+ * preflights would be answered with `Allow` alone, no CORS headers, and the browser would block
+ * them. Only `register()`'s choice is refused: a function that takes OPTIONS itself keeps it, as
+ * it does in one call.
+ */
+function refuseLateCors(planned: readonly RouteEntry[], earlier: readonly RouteEntry[]): void {
+  const owner = earlier.find(
+    (entry) => entry.methods.includes('OPTIONS') && !entry.declared.includes('OPTIONS') && !hasCors(entry.fn),
+  );
+  if (owner === undefined) return;
+  const late = planned.find((entry) => hasCors(entry.fn));
+  if (late === undefined) return;
+  const where = owner.route === late.route ? '' : ` (route ${owner.route})`;
+  throw invalidDefinition(
+    late.name,
+    'http',
+    `OPTIONS ${late.route} goes to function "${owner.name}"${where}, which an earlier register() call gave it and which has no cors(), ` +
+      'so preflights for this function would get no CORS headers; register the functions of the route in one call, where the one with cors() takes OPTIONS',
+  );
+}
+
+/**
  * Which functions take OPTIONS for their route: one per route, preferring one with `cors()`;
  * none where a function of the route takes OPTIONS itself, or where a router answers OPTIONS for
  * every function of the route (see `servedByRouter`). A preflight for a method a function was not
  * registered with goes to whichever function of the app the host finds next, a catch-all router
- * when there is one; if that router has no route for the path, it answers 404.
+ * when there is one; if that router has no route for the path, it answers 404. A function with
+ * `cors()` on a route an earlier call gave OPTIONS to one without it is refused (`refuseLateCors`).
  */
 function optionsOwners(planned: readonly RouteEntry[], all: readonly RouteEntry[]): Set<RouteEntry> {
   const owners = new Set<RouteEntry>();
@@ -248,7 +273,13 @@ function optionsOwners(planned: readonly RouteEntry[], all: readonly RouteEntry[
   for (const entry of planned) byKey.set(entry.key, [...(byKey.get(entry.key) ?? []), entry]);
   for (const [key, entries] of byKey) {
     const onRoute = all.filter((entry) => entry.key === key);
-    if (onRoute.some((entry) => entry.declared.includes('OPTIONS') || entry.methods.includes('OPTIONS'))) continue;
+    if (onRoute.some((entry) => entry.declared.includes('OPTIONS') || entry.methods.includes('OPTIONS'))) {
+      refuseLateCors(
+        entries,
+        onRoute.filter((entry) => !entries.includes(entry)),
+      );
+      continue;
+    }
     if (onRoute.every((entry) => servedByRouter(entry, all))) continue;
     owners.add(entries.find((entry) => hasCors(entry.fn)) ?? (entries[0] as RouteEntry));
   }
