@@ -593,6 +593,30 @@ describe('serve()', () => {
     await expect(fetch(`${server.url}/slow`)).rejects.toThrow();
   });
 
+  it('refuses a PORT that is not decimal digits (0x1f90, a word), and takes a blank one as unset', async () => {
+    // Prepare
+    const probe = http({ path: '/' }).handle(() => 'ok');
+    const previous = process.env.PORT;
+    const withPort = async (value: string, options: Parameters<typeof serve>[1] = {}) => {
+      process.env.PORT = value;
+      try {
+        const server = await serve({ probe }, { host: '127.0.0.1', announce: false, ...options });
+        closeAfter(server);
+        return server.port;
+      } finally {
+        if (previous === undefined) delete process.env.PORT;
+        else process.env.PORT = previous;
+      }
+    };
+
+    // Act / Assert
+    for (const value of ['0x1f90', 'eighty', '80.5', '-1']) {
+      await expect(withPort(value), value).rejects.toMatchObject({ code: 'INVALID_DEFINITION' });
+    }
+    await expect(withPort('0x1f90', { port: 0 })).resolves.toBeGreaterThan(0);
+    await expect(withPort(' ', { port: 0 })).resolves.toBeGreaterThan(0);
+  });
+
   it('reads PORT from the environment when no port is given', async () => {
     // Prepare
     const probe = http({ path: '/' }).handle(() => 'ok');

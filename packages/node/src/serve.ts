@@ -936,8 +936,14 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   // nginx 60 s), so the balancer, not the server, closes an idle connection: a server closing
   // first races a request the balancer is sending on it, which the client then gets as a 502.
   server.keepAliveTimeout = milliseconds('keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_MS);
-  const envPort = process.env.PORT;
-  const port = options.port ?? (envPort !== undefined && envPort !== '' ? Number(envPort) : 3000);
+  // `PORT` as the platform sets it: decimal digits (`0x1f90` or ` ` is no port); empty is unset.
+  const envPort = process.env.PORT?.trim();
+  if (options.port === undefined && envPort && !/^\d+$/.test(envPort)) {
+    throw new SkyportError('INVALID_DEFINITION', `serve(): PORT must be a port number 0-65535, got "${envPort}"`, {
+      adapter: 'node',
+    });
+  }
+  const port = options.port ?? (envPort ? Number(envPort) : 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new SkyportError('INVALID_DEFINITION', `serve(): port must be an integer 0-65535, got ${port}`, {
       adapter: 'node',
