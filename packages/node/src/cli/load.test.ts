@@ -23,6 +23,26 @@ describe('functionsOf()', () => {
     // Act / Assert
     expect(functionsOf({ a, b, api, ship, helper: () => 1, version: '1' })).toEqual({ api, ship });
   });
+
+  it('takes a function exported both by name and as default once, under its name', () => {
+    // Prepare: as an ES module namespace lists them, sorted, default before the later names
+    const hello = http({ method: 'GET', path: '/hello' }).handle(() => 'hi');
+    const mod = Object.fromEntries([
+      ['default', hello],
+      ['hello', hello],
+      ['ship', ship],
+      ['zebra', ship],
+    ]);
+
+    // Act
+    const served = functionsOf(mod);
+    const lone = functionsOf({ default: ship, a });
+
+    // Assert
+    expect(Object.keys(served)).toEqual(['hello', 'ship']);
+    expect(served.hello).toBe(hello);
+    expect(lone).toEqual({ a, main: ship });
+  });
 });
 
 describe('pickFunction()', () => {

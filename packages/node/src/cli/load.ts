@@ -255,7 +255,8 @@ function asMap(value: unknown): FunctionMap | undefined {
 /**
  * The functions a module serves: its `functions` (or default) export when that is a record of
  * Skyport functions; otherwise every exported Skyport function, leaving out http functions that
- * an exported router already routes.
+ * an exported router already routes. A function exported twice (by name and as `default`) is
+ * served once, under its name; a default export exported under no name is served as `main`.
  *
  * @example
  * functionsOf(await importModule(path)); // { api, fulfilOrder, receiptUploaded, nightlyReport }
@@ -263,12 +264,18 @@ function asMap(value: unknown): FunctionMap | undefined {
 export function functionsOf(mod: Readonly<Record<string, unknown>>): FunctionMap {
   const declared = asMap(mod.functions) ?? asMap(mod.default);
   if (declared) return declared;
-  const exported = Object.entries(mod).filter((entry): entry is [string, SkyportFunction<Kind>] =>
-    isSkyportFunction(entry[1]),
-  );
+  const exported = Object.entries(mod)
+    .filter((entry): entry is [string, SkyportFunction<Kind>] => isSkyportFunction(entry[1]))
+    // Named exports first: a namespace lists its names sorted, `default` among them.
+    .sort(([a], [b]) => Number(a === 'default') - Number(b === 'default'));
   const routed = new Set<unknown>(exported.flatMap(([, fn]) => fn.routes ?? []));
+  const seen = new Set<unknown>();
   const out: Record<string, SkyportFunction<Kind>> = {};
-  for (const [name, fn] of exported) if (!routed.has(fn)) out[name === 'default' ? 'main' : name] = fn;
+  for (const [name, fn] of exported) {
+    if (routed.has(fn) || seen.has(fn)) continue;
+    seen.add(fn);
+    out[name === 'default' ? 'main' : name] = fn;
+  }
   return out as FunctionMap;
 }
 
