@@ -489,6 +489,20 @@ describe('skyport invoke in a child process', () => {
     expect(stderr).toContain('"functionName":"report","scheduledTime":"2024-05-01T03:00:00.000Z","msg":"report ran"');
   });
 
+  it('reads an event on stdin that starts with a UTF-8 byte order mark', async () => {
+    // Act
+    const { code, stdout, stderr } = await run(
+      ['--import', 'tsx'],
+      ['invoke', `${functions}#report`, '--event', '-'],
+      '\uFEFF{"scheduledTime":"2024-05-01T03:00:00.000Z"}',
+    );
+
+    // Assert
+    expect(stderr).not.toContain('skyport:');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ ok: true, failures: [] });
+  });
+
   it('invoke: a handler that never settles and keeps nothing running exits 1, saying so', async () => {
     const { code, stdout, stderr } = await run(
       ['--import', 'tsx'],
@@ -712,6 +726,20 @@ describe('main()', () => {
     expect(io.stdout()).toBe('');
     expect(io.stderr()).toContain(`skyport: the event file ${file} is not an event ${name} takes: `);
     expect(io.stderr()).toContain(message);
+  });
+
+  it('reads an event file that starts with a UTF-8 byte order mark', async () => {
+    // Prepare
+    const io = capture();
+    const file = eventFile({ path: '/whoami' });
+    writeFileSync(file, `\uFEFF${readFileSync(file, 'utf8')}`);
+
+    // Act
+    const code = await main(['invoke', `${functions}#whoami`, '--event', file], io);
+
+    // Assert
+    expect({ code, stderr: io.stderr() }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(io.stdout())).toMatchObject({ status: 200, body: { functionName: 'whoami' } });
   });
 
   it('exits 2 for a module that is a directory, naming it', async () => {

@@ -280,7 +280,8 @@ async function invokeCommand(args: readonly string[], io: CliIo): Promise<number
   }
   let event: unknown;
   try {
-    event = JSON.parse(text);
+    // A byte order mark, as editors on Windows save JSON, is not part of it.
+    event = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
   } catch {
     throw new UsageError(`${source} is not valid JSON`);
   }
