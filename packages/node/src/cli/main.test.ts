@@ -503,6 +503,20 @@ describe('skyport invoke in a child process', () => {
     expect(JSON.parse(stdout)).toEqual({ ok: true, failures: [] });
   });
 
+  it('exits 128 + the number of a signal other than SIGINT or SIGTERM that killed the TypeScript re-run, naming it', async () => {
+    // Act: a loader the CLI does not take for tsx, so it re-runs itself under tsx in a child
+    const { code, stdout, stderr } = await run(
+      ['--import', here('./__fixtures__/load-typescript.mjs')],
+      ['invoke', `${here('./__fixtures__/killed.ts')}#killed`, '--event', '-'],
+      '{"body":{"job":1}}',
+    );
+
+    // Assert: 137, as a shell reports a process SIGKILL ended
+    expect(code).toBe(137);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('skyport: the invoke process was killed by SIGKILL\n');
+  });
+
   it('invoke: a handler that never settles and keeps nothing running exits 1, saying so', async () => {
     const { code, stdout, stderr } = await run(
       ['--import', 'tsx'],

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
@@ -180,7 +181,16 @@ function underTsx(argv: readonly string[]): Promise<number> {
     child.on('exit', (code, signal) => {
       process.off('SIGTERM', forward);
       process.off('SIGINT', forward);
-      resolve(code ?? (signal === null ? 1 : 128 + (signal === 'SIGINT' ? 2 : 15)));
+      if (code !== null || signal === null) {
+        resolve(code ?? 1);
+        return;
+      }
+      // Killed by another signal than the ones passed on (SIGKILL from the OOM killer): say so,
+      // and exit as a shell reports a process that signal killed.
+      if (signal !== 'SIGINT' && signal !== 'SIGTERM') {
+        process.stderr.write(`skyport: the ${argv[0]} process was killed by ${signal}\n`);
+      }
+      resolve(128 + (constants.signals[signal] ?? 15));
     });
   });
 }
