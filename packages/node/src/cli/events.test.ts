@@ -134,6 +134,34 @@ describe('sampleEvent()', () => {
     expect(azureQueue).toMatchObject({ triggerType: 'queueTrigger' });
   });
 
+  it.each([
+    ['node', 'http'],
+    ['aws', 'http'],
+    ['aws', 'apiGatewayV1'],
+    ['aws', 'functionUrl'],
+    ['aws', 'alb'],
+    ['azure', 'http'],
+    ['gcp', 'http'],
+  ] as const)(
+    'the %s %s sample is the same POST /orders request, which a POST /orders function answers',
+    async (cloud, source) => {
+      // Prepare
+      const createOrder = http({ method: 'POST', path: '/orders' }).handle((req) => ({ status: 201, body: req.body }));
+      const sample = JSON.parse(JSON.stringify(await sampleEvent(cloud, source)));
+
+      // Act
+      const { result, failed } = await invokeOnce(createOrder, 'createOrder', sample, cloud);
+
+      // Assert
+      const { status, statusCode, body } = result as { status?: number; statusCode?: number; body: unknown };
+      expect({ failed, status: status ?? statusCode }).toEqual({ failed: false, status: 201 });
+      expect(typeof body === 'string' ? JSON.parse(body) : body).toEqual({
+        customer: 'ada@example.com',
+        lines: [{ sku: 'book', qty: 1, unitPrice: 12.5 }],
+      });
+    },
+  );
+
   it.each((['aws', 'azure', 'gcp'] as const).flatMap((cloud) => portableKinds.map((kind) => [cloud, kind] as const)))(
     'the %s sample of kind %s runs a function of that kind there',
     async (cloud, kind) => {

@@ -7,15 +7,18 @@ import { importOptional } from '../raw.js';
 import { kindSources, portableKinds, type RawEventCloud } from './kinds.js';
 import { UsageError } from './usage.js';
 
+/**
+ * The request of every cloud's http samples: an order for the orders example's `POST /orders`, so
+ * a sample of any cloud runs the same function the same way.
+ */
+const orderRequest = {
+  method: 'POST',
+  path: '/orders',
+  body: { customer: 'ada@example.com', lines: [{ sku: 'book', qty: 1, unitPrice: 12.5 }] },
+} as const;
+
 const portable: Readonly<Record<string, { readonly factory: string; readonly options: unknown }>> = {
-  http: {
-    factory: 'httpRequest',
-    options: {
-      method: 'POST',
-      path: '/orders',
-      body: { customer: 'ada@example.com', lines: [{ sku: 'book', qty: 1, unitPrice: 12.5 }] },
-    },
-  },
+  http: { factory: 'httpRequest', options: orderRequest },
   queue: { factory: 'message', options: { body: { orderId: 'ord_1' }, source: 'orders' } },
   stream: { factory: 'streamRecord', options: { body: { page: '/' }, source: 'clicks' } },
   storage: { factory: 'storageEvent', options: { bucket: 'uploads', key: 'receipts/ord_1.pdf', size: 1024 } },
@@ -38,6 +41,7 @@ const helpers: Readonly<Record<string, readonly string[]>> = {
 
 /** Options for the raw factories that cannot build an event without them. */
 const rawOptions: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  aws: { apiGatewayV2: orderRequest, apiGatewayV1: orderRequest, functionUrl: orderRequest, alb: orderRequest },
   gcp: {
     cloudEvent: { type: 'com.example.order.created', source: '//shop.example.com/orders', data: { id: 'ord_1' } },
     firestoreCloudEvent: { document: 'orders/ord_1', value: { id: 'ord_1', status: 'pending' } },
@@ -45,17 +49,32 @@ const rawOptions: Readonly<Record<string, Readonly<Record<string, unknown>>>> = 
 };
 
 /**
- * Samples a raw cloud has no factory for, built here: GCP http functions and Cloud Scheduler HTTP
- * targets take plain HTTP requests, in the form `invokeGcp()` (and `invoke --cloud gcp`) takes.
- * Each is given the cloud's factory namespace; one that returns `undefined` is left out.
+ * Samples built here rather than by a factory as it is: GCP http functions and Cloud Scheduler
+ * HTTP targets take plain HTTP requests, in the form `invokeGcp()` (and `invoke --cloud gcp`)
+ * takes; Azure's request carries its body as JSON, which a file can hold and a person edit (the
+ * factory's is bytes). Each is given the cloud's factory namespace and replaces the factory's
+ * sample of that name; one that returns `undefined` is left out.
  */
 const composed: Readonly<Record<string, Readonly<Record<string, (namespace: Record<string, unknown>) => unknown>>>> = {
+  azure: {
+    httpRequest: (namespace) =>
+      typeof namespace.httpRequest === 'function'
+        ? {
+            ...(call(namespace, 'httpRequest', {
+              method: orderRequest.method,
+              path: orderRequest.path,
+              headers: { 'content-type': 'application/json' },
+            }) as Record<string, unknown>),
+            body: orderRequest.body,
+          }
+        : undefined,
+  },
   gcp: {
     httpRequest: () => ({
-      method: 'POST',
-      path: '/orders',
+      method: orderRequest.method,
+      path: orderRequest.path,
       headers: { 'content-type': 'application/json' },
-      body: { customer: 'ada@example.com', lines: [{ sku: 'book', qty: 1, unitPrice: 12.5 }] },
+      body: orderRequest.body,
     }),
     schedulerRequest: (namespace) =>
       typeof namespace.schedulerHttpHeaders === 'function'
@@ -109,7 +128,7 @@ async function catalogue(cloud: string): Promise<Catalogue> {
   }
   for (const [name, build] of Object.entries(composed[cloud] ?? {})) {
     const raw = namespace as Record<string, unknown>;
-    if (!out.has(name) && build(raw) !== undefined) out.set(name, () => build(raw));
+    if (build(raw) !== undefined) out.set(name, () => build(raw));
   }
   return out;
 }
