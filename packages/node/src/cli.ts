@@ -17,5 +17,18 @@ const stalled = () => {
   process.exit(1);
 };
 if (args[0] === 'invoke') process.once('beforeExit', stalled);
-process.exitCode = await main(args);
+const code = await main(args);
 process.off('beforeExit', stalled);
+
+/** Resolves once what was written to `stream` before has been handed to the system. */
+const flushed = (stream: NodeJS.WriteStream) =>
+  new Promise<void>((resolve) => {
+    if (stream.destroyed || stream.writableEnded) resolve();
+    else stream.write('', () => resolve());
+  });
+
+// Done: serve and dev return only once nothing is served any more (serve itself exits on a
+// signal), every other command once its output is written. What the module left running (a
+// timer, a connection pool, a telemetry exporter) must not keep the command from exiting.
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(code);

@@ -13,17 +13,26 @@ const cli = here('../cli.ts');
 const functions = here('./__fixtures__/functions.ts');
 const pkg = JSON.parse(readFileSync(here('../../package.json'), 'utf8')) as { version: string };
 
-/** Runs the CLI in a child process: `node <loader> cli.ts ...args`, with `stdin` as its input. */
+/**
+ * Runs the CLI in a child process: `node <loader> cli.ts ...args`, with `stdin` as its input. One
+ * still running after `timeoutMs` is killed, and its code is `'still running'`.
+ */
 function run(
   loader: readonly string[],
   args: readonly string[],
   stdin = '',
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  timeoutMs = 20_000,
+): Promise<{ code: number | null | 'still running'; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...loader, cli, ...args], {
       env: { ...process.env, SKYPORT_TSX: '', NODE_ENV: 'test' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    let hung = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -33,7 +42,10 @@ function run(
       stderr += chunk;
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: hung ? 'still running' : code, stdout, stderr });
+    });
     child.stdin.end(stdin);
   });
 }
@@ -515,6 +527,34 @@ describe('skyport invoke in a child process', () => {
     expect(code).toBe(137);
     expect(stdout).toBe('');
     expect(stderr).toContain('skyport: the invoke process was killed by SIGKILL\n');
+  });
+
+  it('invoke exits once the result is written, though the module keeps the event loop busy', async () => {
+    // Act
+    const { code, stdout } = await run(
+      ['--import', 'tsx'],
+      ['invoke', `${here('./__fixtures__/busy.ts')}#busy`, '--event', '-'],
+      '{"body":{"job":1}}',
+      10_000,
+    );
+
+    // Assert
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ ok: true, failures: [] });
+  });
+
+  it('serve exits with its code when it fails after loading a module that keeps the event loop busy', async () => {
+    // Act: options serve() refuses, found once the module is loaded
+    const { code, stderr } = await run(
+      ['--import', 'tsx'],
+      ['serve', here('./__fixtures__/busy.ts'), '--port', '0', '--request-timeout', '5', '--headers-timeout', '10'],
+      '',
+      10_000,
+    );
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stderr).toContain('skyport: serve(): headersTimeoutMs (10) must not be above requestTimeoutMs (5)\n');
   });
 
   it('invoke: a handler that never settles and keeps nothing running exits 1, saying so', async () => {
