@@ -557,6 +557,29 @@ describe('skyport invoke in a child process', () => {
     expect(stderr).toContain('skyport: serve(): headersTimeoutMs (10) must not be above requestTimeoutMs (5)\n');
   });
 
+  it('invoke prints the result alone on stdout: what the module and the function print goes to stderr', async () => {
+    // Act
+    const { code, stdout, stderr } = await run(
+      ['--import', 'tsx'],
+      ['invoke', `${here('./__fixtures__/chatty.ts')}#chatty`, '--event', '-'],
+      '{"body":{"job":1}}',
+    );
+
+    // Assert
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${JSON.stringify({ ok: true, failures: [] }, null, 2)}\n`);
+    for (const printed of [
+      'chatty: loading\n',
+      'chatty: console.log\n',
+      'chatty: console.info\n',
+      'chatty: console.debug\n',
+      "{ chatty: 'console.dir' }\n",
+      'chatty: process.stdout.write\n',
+    ]) {
+      expect(stderr).toContain(printed);
+    }
+  });
+
   it('invoke: a handler that never settles and keeps nothing running exits 1, saying so', async () => {
     const { code, stdout, stderr } = await run(
       ['--import', 'tsx'],
@@ -780,6 +803,22 @@ describe('main()', () => {
     expect(io.stdout()).toBe('');
     expect(io.stderr()).toContain(`skyport: the event file ${file} is not an event ${name} takes: `);
     expect(io.stderr()).toContain(message);
+  });
+
+  it('invoke gives process.stdout its own write back once the result is written', async () => {
+    // Prepare
+    const io = capture();
+    const write = process.stdout.write;
+    const own = Object.hasOwn(process.stdout, 'write');
+
+    // Act
+    const code = await main(['invoke', `${functions}#whoami`, '--event', eventFile({ path: '/whoami' })], io);
+    const failed = await main(['invoke', `${functions}#nope`, '--event', eventFile({ path: '/whoami' })], io);
+
+    // Assert
+    expect([code, failed]).toEqual([0, 2]);
+    expect(process.stdout.write).toBe(write);
+    expect(Object.hasOwn(process.stdout, 'write')).toBe(own);
   });
 
   it('reads an event file that starts with a UTF-8 byte order mark', async () => {

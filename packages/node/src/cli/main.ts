@@ -35,10 +35,33 @@ export interface CliIo {
   readonly err: (text: string) => void;
 }
 
+/** `process.stdout`'s own `write` while `stdoutToStderr()` sends what else is written there to stderr. */
+let stdoutWrite: typeof process.stdout.write | undefined;
+
 const stdio: CliIo = {
-  out: (text) => process.stdout.write(text),
+  out: (text) => (stdoutWrite ?? process.stdout.write).call(process.stdout, text),
   err: (text) => process.stderr.write(text),
 };
+
+/**
+ * Sends what the module and its functions write to stdout (`console.log`, `console.info`, ...,
+ * which write through `process.stdout.write`, and that itself) to stderr, until the function
+ * returned is called; the CLI's own output (`stdio.out`) still goes to stdout.
+ */
+function stdoutToStderr(): () => void {
+  const stdout = process.stdout;
+  const own = Object.getOwnPropertyDescriptor(stdout, 'write');
+  const write = stdout.write;
+  const toStderr = (...args: unknown[]): boolean =>
+    (process.stderr.write as (...written: unknown[]) => boolean).apply(process.stderr, args);
+  stdoutWrite = write;
+  stdout.write = toStderr as typeof stdout.write;
+  return () => {
+    if (own === undefined) Reflect.deleteProperty(stdout, 'write');
+    else Object.defineProperty(stdout, 'write', own);
+    if (stdoutWrite === write) stdoutWrite = undefined;
+  };
+}
 
 /** How soon after a first signal another is the same one delivered twice, not a second Ctrl+C. */
 const SAME_SIGNAL_MS = 250;
@@ -296,11 +319,14 @@ async function invokeCommand(args: readonly string[], io: CliIo): Promise<number
     throw new UsageError(`${source} is not valid JSON`);
   }
   const name = target.slice(hash + 1);
-  const fn = pickFunction(await importModule(path), name, target.slice(0, hash));
-  // stdout carries the result; handler logs go to stderr so the output stays parseable.
+  // stdout carries the result only: the logs and whatever the module prints go to stderr, so the
+  // output stays parseable (`... 2>/dev/null | jq`).
   const log = (line: string) => io.err(line.endsWith('\n') ? line : `${line}\n`);
-  const restore = setLogDestination({ write: log });
+  const restoreStdout = stdoutToStderr();
+  let restore: (() => void) | undefined;
   try {
+    const fn = pickFunction(await importModule(path), name, target.slice(0, hash));
+    restore = setLogDestination({ write: log });
     const { result, failed } = await invokeOnce(fn, name, event, cloud as InvokeCloud, { log });
     const refusal = fn.kind === 'http' ? undefined : refusedEvent(result);
     if (refusal !== undefined) throw new UsageError(`${source} is not an event ${name} takes: ${refusal}`);
@@ -313,7 +339,8 @@ async function invokeCommand(args: readonly string[], io: CliIo): Promise<number
     }
     throw error;
   } finally {
-    restore();
+    restore?.();
+    restoreStdout();
   }
 }
 

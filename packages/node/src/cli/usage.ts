@@ -83,8 +83,9 @@ Options:
   -h, --help              this help`,
   invoke: `Usage: skyport invoke <module>#<export> --event <file> [--cloud aws|azure|gcp|node]
 
-Runs one function once and prints the result as JSON on stdout (logs go to stderr). The function
-is named after the export on every cloud (ctx.functionName).
+Runs one function once and prints the result as JSON on stdout (logs, and what the module prints
+with console.log or to stdout, go to stderr), then exits. The function is named after the export
+on every cloud (ctx.functionName).
   --cloud node   the event file holds a portable event (an array is a batch); an http function
                  takes { method, path, headers, query, body } (method or path required).
                  Core runs it directly.
