@@ -279,6 +279,34 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
     expect(await server.exited).toBe(0);
   }, 15_000);
 
+  it("skyport dev: --watch adds a folder, the module's own is still watched", async () => {
+    // Prepare: a module in a folder of its own, and another folder to watch
+    const root = esmFolder();
+    const other = mkdtempSync(join(tmpdir(), 'skyport-dev-'));
+    const mod = join(root, 'mod.ts');
+    const core = pathToFileURL(here('../../../core/src/index.ts')).href;
+    const source = `import { http } from '${core}';\nexport const v = http({ method: 'GET', path: '/v' }).handle(() => 'v');\n`;
+    writeFileSync(mod, source);
+    const server = await startGroup(['dev', mod, '--watch', other]);
+    const servings = () => (server.stdout().match(/serving/g) ?? []).length;
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+
+    // Act
+    writeFileSync(mod, `${source}\n`);
+    await until(() => servings() >= 2);
+    writeFileSync(join(other, 'helper.ts'), 'export {};\n');
+    await until(() => servings() >= 3);
+    server.interrupt();
+
+    // Assert
+    expect(server.stderr()).toMatch(/mod\.ts changed, restarting/);
+    expect(server.stderr()).toMatch(/helper\.ts changed, restarting/);
+    expect(servings()).toBe(3);
+    expect(await server.exited).toBe(0);
+  }, 20_000);
+
   it('skyport dev: changes during a restart end with one server, on the latest code, and dev exits on SIGTERM', async () => {
     // Prepare: a module in a folder of its own, served on a fixed port
     const root = esmFolder();

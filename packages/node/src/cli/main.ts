@@ -272,11 +272,14 @@ async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
   if (values['no-event-routes'] === true) serveArgs.push('--no-event-routes');
   if (values['event-routes'] === true) serveArgs.push('--event-routes');
   if (values['trust-proxy'] !== undefined) serveArgs.push('--trust-proxy', values['trust-proxy']);
-  const watchDirs = (values.watch ?? [dirname(path)]).map((dir) => resolve(process.cwd(), dir));
-  for (const [i, dir] of watchDirs.entries()) {
-    if (!isDirectory(dir)) throw new UsageError(`--watch ${values.watch?.[i] ?? dir} is not a folder`);
+  // --watch adds folders: the module's own is always watched.
+  const watchDirs = new Set([dirname(path)]);
+  for (const dir of values.watch ?? []) {
+    const folder = resolve(process.cwd(), dir);
+    if (!isDirectory(folder)) throw new UsageError(`--watch ${dir} is not a folder`);
+    watchDirs.add(folder);
   }
-  return dev({ module: path, watch: watchDirs, serveArgs, script });
+  return dev({ module: path, watch: [...watchDirs], serveArgs, script });
 }
 
 async function invokeCommand(args: readonly string[], io: CliIo): Promise<number> {

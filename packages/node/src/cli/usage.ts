@@ -46,13 +46,13 @@ Exit codes: 0 success, 1 the invocation failed, 2 bad arguments.`,
 
 Serves every Skyport function the module exports (its "functions" or default export when that is
 a record of functions) like "skyport serve", and restarts when a file under the module's folder
-(or each --watch folder) changes. TypeScript modules are loaded with tsx.
+(and each --watch folder) changes. TypeScript modules are loaded with tsx.
 
 Options:
   -p, --port <n>          port, 0-65535 (default: $PORT, else 3000)
       --host <h>          interface (default: $HOST, else all)
       --body-limit <n>    largest request body in bytes (default 6291456)
-  -w, --watch <dir>       folder to watch (repeatable; default: the module's folder)
+  -w, --watch <dir>       another folder to watch (repeatable; the module's folder always is)
       --shutdown-timeout <ms>  how long a reload lets in-flight requests (an open event stream)
                           run before cutting them (default 2000)
       --request-timeout, --headers-timeout, --timeout, --keep-alive-timeout,
