@@ -27,6 +27,13 @@ function reason(error: unknown): string {
 const ignored = /(?:^|[/\\])(?:node_modules|\.git|dist|coverage)(?:[/\\]|$)/;
 
 /**
+ * The files whose change restarts the server: source and configuration. Not what the server or an
+ * editor writes next to them (a log file, a SQLite journal, `.functions.ts.swp`). `dev` reads no
+ * `.env`: the server's environment is the one `dev` was started with.
+ */
+const watched = /\.(?:[cm]?[jt]s|[jt]sx|json)$/;
+
+/**
  * Serves `module` and restarts on changes until SIGINT/SIGTERM; resolves to the exit code.
  *
  * @example
@@ -90,7 +97,7 @@ export function dev(options: DevOptions): Promise<number> {
       try {
         watcher = watch(dir, { recursive: true }, (_event, filename) => {
           const name = filename?.toString() ?? '';
-          if (name === '' || ignored.test(name)) return;
+          if (name === '' || ignored.test(name) || !watched.test(name)) return;
           restart(relative(process.cwd(), `${dir}/${name}`));
         });
       } catch (error) {

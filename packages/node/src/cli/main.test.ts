@@ -307,6 +307,35 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
     expect(await server.exited).toBe(0);
   }, 20_000);
 
+  it('skyport dev: restarts for source and config files only, not for what the server or an editor writes', async () => {
+    // Prepare
+    const root = esmFolder();
+    const mod = join(root, 'mod.ts');
+    const core = pathToFileURL(here('../../../core/src/index.ts')).href;
+    writeFileSync(
+      mod,
+      `import { http } from '${core}';\nexport const v = http({ method: 'GET', path: '/v' }).handle(() => 'v');\n`,
+    );
+    const server = await startGroup(['dev', mod]);
+    const servings = () => (server.stdout().match(/serving/g) ?? []).length;
+
+    // Act: a log file, a SQLite journal, an editor's swap and backup files, then a config file
+    for (const file of ['server.log', 'db.sqlite-journal', '.mod.ts.swp', 'mod.ts~', '.env']) {
+      writeFileSync(join(root, file), 'written\n');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const quiet = { servings: servings(), stderr: server.stderr() };
+    writeFileSync(join(root, 'settings.json'), '{}\n');
+    for (let i = 0; i < 100 && servings() < 2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    server.interrupt();
+
+    // Assert
+    expect(quiet).toEqual({ servings: 1, stderr: '' });
+    expect(server.stderr()).toContain('settings.json changed, restarting');
+    expect(servings()).toBe(2);
+    expect(await server.exited).toBe(0);
+  }, 20_000);
+
   it('skyport dev: changes during a restart end with one server, on the latest code, and dev exits on SIGTERM', async () => {
     // Prepare: a module in a folder of its own, served on a fixed port
     const root = esmFolder();

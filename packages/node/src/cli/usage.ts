@@ -45,8 +45,9 @@ Exit codes: 0 success, 1 the invocation failed, 2 bad arguments.`,
   dev: `Usage: skyport dev <module> [--port <n>] [--host <h>] [--body-limit <bytes>] [--watch <dir>...]
 
 Serves every Skyport function the module exports (its "functions" or default export when that is
-a record of functions) like "skyport serve", and restarts when a file under the module's folder
-(and each --watch folder) changes. TypeScript modules are loaded with tsx.
+a record of functions) like "skyport serve", and restarts when a source or config file (.ts .tsx
+.mts .cts .js .jsx .mjs .cjs .json) under the module's folder (and each --watch folder) changes.
+TypeScript modules are loaded with tsx.
 
 Options:
   -p, --port <n>          port, 0-65535 (default: $PORT, else 3000)
