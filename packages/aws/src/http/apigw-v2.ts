@@ -46,11 +46,12 @@ function normalized(headers: Obj): boolean {
 }
 
 /**
- * The path as the client sent it. A Function URL gives it so; an HTTP API gives it decoded
- * (`/files/100%25` arrives as `/files/100%`), so its `%`, `#` and `?` are escaped again.
+ * The path as the client sent it, from the `rawPath` the event `given`. A Function URL gives it
+ * so; an HTTP API gives it decoded (`/files/100%25` arrives as `/files/100%`), so its `%`, `#`
+ * and `?` are escaped again.
  */
-function sentPath(event: Obj, rc: Obj): string {
-  const rawPath = str(event.rawPath) || '/';
+function sentPath(given: unknown, event: Obj, rc: Obj): string {
+  const rawPath = str(given) || '/';
   if (!needsEscape(rawPath)) return rawPath;
   return isFunctionUrl(event, rc) ? rawPath : encodeDecodedPath(rawPath);
 }
@@ -79,37 +80,58 @@ export function requestUrl(host: string, path: string, query: string | undefined
 
 /**
  * An HTTP API 2.0 / Function URL event as a request init: what every request needs, and the
- * strings a wrapped handler could replace on the event (query, client address), are taken up
- * front; cookies, path parameters (both kept by core once read) and the URL when asked for, so
- * an invocation allocates and copies less. The getters never throw, whatever the event.
+ * strings a wrapped handler could replace on the event (path, stage, query, client address), are
+ * taken up front; the path without its stage (a route with parameters reads it, a static one
+ * does not), cookies, path parameters (both kept by core once read) and the URL when asked for,
+ * so an invocation allocates and copies less. The getters never throw, whatever the event.
  */
 class HttpApiInit implements HttpRequestInit {
   readonly method: string;
-  readonly path: string;
   readonly headers: HttpRequestInit['headers'];
   readonly body: string | Uint8Array | undefined;
   readonly query: string | undefined;
   readonly ip: string | undefined;
   readonly raw: Obj;
+  /** `rawPath` as the event brought it. */
+  readonly #rawPath: unknown;
+  /** The stage as the event brought it. */
+  readonly #stage: unknown;
+  /** The path without a named stage, once read. */
+  #path: string | undefined;
 
   constructor(event: Obj) {
     const rc = obj(event.requestContext) as Obj;
-    const rawPath = sentPath(event, rc);
-    const stage = str(rc.stage);
-    let path = rawPath;
-    if (stage !== undefined && stage !== '$default' && rawPath.startsWith(`/${stage}`)) {
-      const rest = rawPath.slice(stage.length + 1);
-      if (rest === '' || rest[0] === '/') path = rest || '/';
-    }
-    const headers = obj(event.headers);
     const http = obj(rc.http) as Obj;
     this.method = str(http.method) ?? str(rc.httpMethod) ?? 'GET';
-    this.path = path;
-    this.headers = headers as HttpRequestInit['headers'];
+    this.headers = obj(event.headers) as HttpRequestInit['headers'];
     this.body = requestBody(event.body, event.isBase64Encoded);
     this.query = str(event.rawQueryString);
     this.ip = str(http.sourceIp);
     this.raw = event;
+    this.#rawPath = event.rawPath;
+    this.#stage = rc.stage;
+    this.#path = undefined;
+  }
+
+  /** The path as sent, without the stage prefix of a named stage (routes are matched without it). */
+  get path(): string {
+    this.#path ??= this.#withoutStage();
+    return this.#path;
+  }
+
+  #withoutStage(): string {
+    const rawPath = this.#sentPath();
+    const stage = str(this.#stage);
+    if (stage !== undefined && stage !== '$default' && rawPath.startsWith(`/${stage}`)) {
+      const rest = rawPath.slice(stage.length + 1);
+      if (rest === '' || rest[0] === '/') return rest || '/';
+    }
+    return rawPath;
+  }
+
+  /** The path as the client sent it (see `sentPath`). */
+  #sentPath(): string {
+    return sentPath(this.#rawPath, this.raw, obj(this.raw.requestContext) ?? {});
   }
 
   /** Checked when core first reads the headers (once), so a request that never does skips it. */
@@ -138,9 +160,8 @@ class HttpApiInit implements HttpRequestInit {
 
   /** Core builds the URL from `host`; only a stripped stage or a missing host needs it here. */
   get url(): string | undefined {
-    const rc = obj(this.raw.requestContext);
-    const domain = str(rc?.domainName);
-    const rawPath = sentPath(this.raw, rc ?? {});
+    const domain = str(obj(this.raw.requestContext)?.domainName);
+    const rawPath = this.#sentPath();
     if (domain === undefined || (this.path === rawPath && this.headers?.host !== undefined)) return undefined;
     return requestUrl(domain, rawPath, this.query);
   }
