@@ -213,7 +213,7 @@ describe('events', () => {
   it('matches names loosely', async () => {
     const run = await skyport(['events', 'aws', 'api-gateway-v2']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ version: '2.0', rawPath: '/' });
+    expect(JSON.parse(run.stdout)).toMatchObject({ version: '2.0', rawPath: '/orders' });
   });
 
   it('gives defaults to factories that need options', async () => {
