@@ -478,6 +478,26 @@ describe('jwtAuth with a secret or a public key', () => {
     expect(() => jwtAuth({ jwksUrl: new URL(jwksUrl), clockTolerance: 0.5 })).not.toThrow();
   });
 
+  it('refuses an algorithm name no JWS algorithm has (a misspelling matches no token), naming it', () => {
+    // Prepare
+    const jwksUrl = 'https://issuer.test/.well-known/jwks.json';
+
+    for (const [algorithms, named] of [
+      [['XX256'], 'XX256'],
+      [['RS256', 'rs256'], 'rs256'],
+      [['RSA256', 'ES256'], 'RSA256'],
+    ] as const) {
+      // Act
+      const define = () => jwtAuth({ jwksUrl, algorithms });
+
+      // Assert
+      expect(define, named).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+      expect(define, named).toThrow(`jwtAuth() algorithms names no JWS algorithm: ${named}`);
+    }
+    expect(() => jwtAuth({ jwksUrl, algorithms: ['RS256', 'PS512', 'ES384', 'EdDSA', 'Ed25519'] })).not.toThrow();
+    expect(() => jwtAuth({ secret: 'x'.repeat(64), algorithms: ['HS512'] })).not.toThrow();
+  });
+
   it('refuses an HMAC algorithm next to a key set when the function is defined, naming it', () => {
     // Prepare
     const jwksUrl = 'https://issuer.test/.well-known/jwks.json';

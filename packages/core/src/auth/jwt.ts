@@ -77,6 +77,8 @@ const asymmetric = [
   'Ed25519',
 ];
 const symmetric = ['HS256', 'HS384', 'HS512'];
+/** Every JWS algorithm name jose verifies (names are case-sensitive: `rs256` is none of them). */
+const knownAlgorithms = new Set([...asymmetric, ...symmetric, 'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87']);
 /** The shortest HMAC secret accepted: 256 bits, HS256's hash size. */
 const minSecretBytes = 32;
 
@@ -210,6 +212,14 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
     throw new SkyportError(
       'INVALID_DEFINITION',
       'jwtAuth() algorithms must name at least one algorithm other than none',
+    );
+  }
+  // A misspelt name (`rs256`, `RSA256`) matches no token: every request would be a 401.
+  const unknown = algorithms.filter((alg) => !knownAlgorithms.has(alg));
+  if (unknown.length > 0) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `jwtAuth() algorithms names no JWS algorithm: ${unknown.join(', ')} (names are case-sensitive: ${[...asymmetric, ...symmetric].join(', ')})`,
     );
   }
   // A key set serves public keys only: jose answers an HMAC token with an error of its own, and
