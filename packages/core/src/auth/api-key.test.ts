@@ -51,6 +51,17 @@ describe('apiKeyAuth keys', () => {
     }
   });
 
+  it('refuses, when the function is defined, a verify that is not a function', () => {
+    // Prepare: a value configuration or plain JavaScript hands over, past the types
+    type Verify = Parameters<typeof apiKeyAuth>[0]['verify'];
+    const define = (verify: unknown) => () => apiKeyAuth({ verify: verify as Verify });
+
+    // Act / Assert
+    expect(define('partner-key')).toThrow('apiKeyAuth() verify must be a function (key, ctx) => verdict, got string');
+    expect(define(null)).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    expect(define(() => true)).not.toThrow();
+  });
+
   it('accepts a list or a map of keys, and answers with the owner of the one presented', async () => {
     // Prepare
     const listed = http()

@@ -120,6 +120,13 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<'http', AuthC
   if (options.keys === undefined && options.verify === undefined) {
     throw new SkyportError('INVALID_DEFINITION', 'apiKeyAuth() needs keys or verify');
   }
+  // From plain JavaScript or configuration, anything may arrive: every request would fail on it.
+  if (options.verify !== undefined && typeof options.verify !== 'function') {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `apiKeyAuth() verify must be a function (key, ctx) => verdict, got ${options.verify === null ? 'null' : typeof options.verify}`,
+    );
+  }
   const named: unknown = options.header ?? 'x-api-key';
   // The header's name is the challenge's realm too: a name no request can carry would also make
   // the 401 unsendable.
