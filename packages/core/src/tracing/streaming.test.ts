@@ -3,15 +3,13 @@ import { createServer, get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { context, metrics, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { type DataPoint, type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { metrics, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
   InMemorySpanExporter,
   type ReadableSpan,
-  SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import {
   type Context,
@@ -24,39 +22,14 @@ import {
   runHttp,
   type SkyportFunction,
 } from '@skyport/core';
-import { collectLogs, type LogCollector } from '@skyport/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { useTestSdk } from './__fixtures__/sdk.js';
 import { tracing } from './index.js';
-
-class TestReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-const exporter = new InMemorySpanExporter();
-const reader = new TestReader();
-const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const meterProvider = new MeterProvider({ readers: [reader] });
-
-let quiet: LogCollector;
-beforeAll(() => {
-  quiet = collectLogs();
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(tracerProvider);
-  metrics.setGlobalMeterProvider(meterProvider);
-});
-afterEach(() => exporter.reset());
-afterAll(async () => {
-  quiet.restore();
-  trace.disable();
-  metrics.disable();
-  context.disable();
-  await tracerProvider.shutdown();
-  await meterProvider.shutdown();
-});
+const { exporter, reader, tracerProvider, meterProvider } = useTestSdk();
 
 const named = (name: string): ReadableSpan[] => exporter.getFinishedSpans().filter((span) => span.name === name);
 

@@ -1,13 +1,11 @@
 import { InvocationContext } from '@azure/functions';
 import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { type DataPoint, type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
   InMemorySpanExporter,
   type ReadableSpan,
-  SimpleSpanProcessor,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import {
@@ -34,10 +32,11 @@ import {
   stream,
   timeout,
 } from '@skyport/core';
-import { collectLogs, fakeContext, httpRequest, invoke, type LogCollector, message } from '@skyport/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { collectLogs, fakeContext, httpRequest, invoke, message } from '@skyport/testing';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { z } from 'zod';
 import { logger } from '../logger/index.js';
+import { useTestSdk } from './__fixtures__/sdk.js';
 import { parseCloudTrace, parseTraceparent, parseXray, type TracingContext, tracing } from './index.js';
 
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -247,34 +246,8 @@ describe('tracing() without an SDK', () => {
   });
 });
 
-class TestReader extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
-
 describe('tracing() with the OpenTelemetry SDK', () => {
-  const exporter = new InMemorySpanExporter();
-  const reader = new TestReader();
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  const contextManager = new AsyncLocalStorageContextManager();
-
-  let quiet: LogCollector;
-  beforeAll(() => {
-    quiet = collectLogs();
-    context.setGlobalContextManager(contextManager.enable());
-    trace.setGlobalTracerProvider(tracerProvider);
-    metrics.setGlobalMeterProvider(meterProvider);
-  });
-  afterEach(() => exporter.reset());
-  afterAll(async () => {
-    quiet.restore();
-    trace.disable();
-    metrics.disable();
-    context.disable();
-    await tracerProvider.shutdown();
-    await meterProvider.shutdown();
-  });
+  const { exporter, reader, tracerProvider, meterProvider } = useTestSdk();
 
   const finished = (): ReadableSpan[] => exporter.getFinishedSpans();
   const only = (): ReadableSpan => {
