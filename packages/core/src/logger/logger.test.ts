@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, request as send } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMessage, HttpError, http, queue } from '@skyport/core';
+import { createMessage, HttpError, http, queue, router } from '@skyport/core';
 import { tracing } from '@skyport/core/tracing';
 import { aws, collectLogs, httpRequest, invoke, type LogCollector, type LogLine } from '@skyport/testing';
 import fc from 'fast-check';
@@ -907,6 +907,25 @@ describe('logger() on Node and for other kinds', () => {
       route: '/orders/9',
       status: 404,
       msg: 'invocation completed',
+    });
+  });
+
+  it('writes the summary of the 400 a path that is not valid percent-encoding gets, naming the path as sent', async () => {
+    // Prepare: a router, so no route is bound before the path is decoded
+    const files = router(
+      http({ method: 'GET', path: '/files/:name' }).handle((req) => ({ name: req.params.name })),
+    ).use(logger());
+    // Act
+    const res = await invoke(files, httpRequest({ path: '/files/%E0%A4%A' }), base);
+    // Assert
+    expect(res.status).toBe(400);
+    expect(logs.lines).toHaveLength(1);
+    expect(logs.lines[0]).toMatchObject({
+      msg: 'invocation completed',
+      outcome: 'client-error',
+      method: 'GET',
+      route: '/files/%E0%A4%A',
+      status: 400,
     });
   });
 

@@ -13,6 +13,7 @@ import {
   levels,
 } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
+import { observedPath } from '../observed-path.js';
 import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
 
@@ -728,7 +729,7 @@ function summarise(
 ): void {
   const outcome = failed ? 'error' : status !== undefined && status >= 400 ? 'client-error' : 'success';
   const durationMs = Math.round((ended - started) * 1000) / 1000;
-  const route = http === undefined ? undefined : (http.route ?? http.path);
+  const route = http === undefined ? undefined : (http.route ?? observedPath(http));
   const errorType = failed && error instanceof Error ? error.name : undefined;
   if (
     serialised &&

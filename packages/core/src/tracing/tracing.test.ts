@@ -297,6 +297,21 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     }
   });
 
+  it('records the 400 of a path that is not valid percent-encoding, with the path as sent', async () => {
+    // Prepare: a router, so no route is bound before the path is decoded
+    const files = router(
+      http({ method: 'GET', path: '/files/:name' }).handle((req) => ({ name: req.params.name })),
+    ).use(tracing());
+    // Act
+    const res = await invoke(files, httpRequest({ path: '/files/%E0%A4%A' }));
+    // Assert
+    expect(res.status).toBe(400);
+    const span = only();
+    expect(span.name).toBe('GET');
+    expect(span.attributes['url.path']).toBe('/files/%E0%A4%A');
+    expect(span.attributes['http.response.status_code']).toBe(400);
+  });
+
   it('caps a path or user agent the request supplies at 2048 characters on the span', async () => {
     const res = await invoke(
       getOrder,

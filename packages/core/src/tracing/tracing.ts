@@ -26,6 +26,7 @@ import {
 import { batchOf, defineContextFields, fieldState, isCoreContext, onBatchEnd } from '../context.js';
 import { toHttpError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
+import { observedPath } from '../observed-path.js';
 import type {
   ChangeEvent,
   CloudEvent,
@@ -682,7 +683,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         method = knownMethods.has(http.method) ? http.method : 'HTTP';
         attributes['http.request.method'] = knownMethods.has(http.method) ? http.method : '_OTHER';
         if (method === 'HTTP') attributes['http.request.method_original'] = http.method;
-        attributes['url.path'] = capped(http.path);
+        attributes['url.path'] = capped(observedPath(http));
         const url = typeof http.url === 'string' ? http.url : '';
         const colon = url.indexOf(':');
         if (colon > 0) attributes['url.scheme'] = url.slice(0, colon);
