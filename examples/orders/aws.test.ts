@@ -4,10 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { aws } from '@skyport/testing';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The raw factories until the testing index re-exports them as `aws`.
-import { apiGatewayV2, lambdaContext, sqs } from '../../packages/testing/src/raw/aws.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const source = (pkg: string) => join(root, 'packages', pkg, 'src', 'index.ts');
@@ -79,7 +78,7 @@ describe('a Lambda bundle with logger()', () => {
     // In a process of its own, as Lambda loads it: the test runner's module loader lends bundles a `require`.
     const run = [
       `const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});`,
-      `const out = await handler(${JSON.stringify(apiGatewayV2({ path: '/' }))}, { awsRequestId: 'r-1', functionName: 'f', getRemainingTimeInMillis: () => 3000 });`,
+      `const out = await handler(${JSON.stringify(aws.apiGatewayV2({ path: '/' }))}, { awsRequestId: 'r-1', functionName: 'f', getRemainingTimeInMillis: () => 3000 });`,
       'process.stderr.write(JSON.stringify(out));',
     ].join(' ');
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', run], { encoding: 'utf8' });
@@ -102,15 +101,15 @@ describe('orders Lambda bundle', () => {
   });
 
   it('answers the streaming export whole where no Lambda streaming runtime is (a local run)', async () => {
-    const post = apiGatewayV2({
+    const post = aws.apiGatewayV2({
       method: 'POST',
       path: '/orders',
       body: { customer: 'ada@example.com', lines: [{ sku: 'book', qty: 1, unitPrice: 3 }] },
     });
-    await bundle.api?.(post, lambdaContext({ awsRequestId: 'req-e1' }));
+    await bundle.api?.(post, aws.lambdaContext({ awsRequestId: 'req-e1' }));
     const exported = (await bundle.ordersExport?.(
-      apiGatewayV2({ path: '/orders/export', headers: { origin: 'https://shop.example' } }),
-      lambdaContext({ awsRequestId: 'req-e2' }),
+      aws.apiGatewayV2({ path: '/orders/export', headers: { origin: 'https://shop.example' } }),
+      aws.lambdaContext({ awsRequestId: 'req-e2' }),
     )) as { statusCode: number; headers: Record<string, string>; body: string };
     expect(exported.statusCode).toBe(200);
     expect(exported.headers['content-type']).toBe('application/x-ndjson');
@@ -124,13 +123,13 @@ describe('orders Lambda bundle', () => {
 
   it('creates an order from an HTTP API v2 POST and fulfils it from an SQS batch', async () => {
     // Prepare
-    const post = apiGatewayV2({
+    const post = aws.apiGatewayV2({
       method: 'POST',
       path: '/orders',
       body: { customer: 'ada@example.com', lines: [{ sku: 'book', qty: 2, unitPrice: 12.5 }] },
     });
     // Act
-    const created = (await bundle.api?.(post, lambdaContext({ awsRequestId: 'req-1' }))) as {
+    const created = (await bundle.api?.(post, aws.lambdaContext({ awsRequestId: 'req-1' }))) as {
       statusCode: number;
       headers: Record<string, string>;
       body: string;
@@ -141,15 +140,15 @@ describe('orders Lambda bundle', () => {
     const order = JSON.parse(created.body) as { id: string; total: number; status: string };
     expect(order).toMatchObject({ total: 25, status: 'pending' });
 
-    const batch = sqs([
+    const batch = aws.sqs([
       { id: 'ok', body: { orderId: order.id } },
       { id: 'unknown', body: { orderId: 'ord_missing' } },
       { id: 'invalid', body: { nope: true } },
     ]);
-    const result = await bundle.fulfilOrder?.(batch, lambdaContext());
+    const result = await bundle.fulfilOrder?.(batch, aws.lambdaContext());
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'unknown' }, { itemIdentifier: 'invalid' }] });
 
-    const read = (await bundle.api?.(apiGatewayV2({ path: `/orders/${order.id}` }), lambdaContext())) as {
+    const read = (await bundle.api?.(aws.apiGatewayV2({ path: `/orders/${order.id}` }), aws.lambdaContext())) as {
       body: string;
     };
     expect(JSON.parse(read.body)).toMatchObject({ id: order.id, status: 'fulfilled' });
