@@ -6,6 +6,7 @@ import { jwtAuth, requireScopes } from './auth/index.js';
 import type { AuthContext } from './auth/types.js';
 import { changes, events, type FunctionBuilder, http, queue, schedule, storage, stream } from './builders.js';
 import { SkyportError } from './errors.js';
+import { isHttpResponse } from './http/response.js';
 import { cors } from './middleware/cors.js';
 import { createMiddleware } from './middleware/create.js';
 import { timeout } from './middleware/timeout.js';
@@ -312,7 +313,55 @@ describe('type inference', () => {
       name: 'any',
       async handle(_event, _ctx, next) {
         const res = await next();
-        expectTypeOf(res).toEqualTypeOf<HttpResponse | undefined>();
+        expectTypeOf(res).toEqualTypeOf<unknown>();
+        return res;
+      },
+    });
+  });
+
+  it('makes a middleware of several kinds narrow what next() resolves to before reading it as a response', () => {
+    // A queue handler's result ('msg-123', or nothing) comes back from next() as it is.
+    createMiddleware<Kind>({
+      name: 'every-kind',
+      async handle(_event, _ctx, next) {
+        const res = await next();
+        expectTypeOf(res).toEqualTypeOf<unknown>();
+        // @ts-expect-error: on a queue message res is the handler's result, not a response
+        if (res !== undefined) res.headers['server-timing'] = 'app;dur=1';
+        if (isHttpResponse(res)) {
+          expectTypeOf(res).toEqualTypeOf<HttpResponse>();
+          res.headers['server-timing'] = 'app;dur=1';
+        }
+        return res;
+      },
+    });
+    createMiddleware<'queue' | 'http'>({
+      name: 'queue-or-http',
+      kinds: ['queue', 'http'],
+      async handle(_event, _ctx, next) {
+        const res = await next();
+        expectTypeOf(res).toEqualTypeOf<unknown>();
+        // @ts-expect-error: not known to be a response
+        void res.status;
+        return isHttpResponse(res) ? { ...res, headers: { ...res.headers, 'x-seen': '1' } } : res;
+      },
+    });
+    createMiddleware<'queue'>({
+      name: 'queue-only',
+      kinds: ['queue'],
+      async handle(_message, _ctx, next) {
+        const res = await next();
+        expectTypeOf(res).toEqualTypeOf<unknown>();
+        return res;
+      },
+    });
+    createMiddleware<'http'>({
+      name: 'http-only',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        const res = await next();
+        expectTypeOf(res).toEqualTypeOf<HttpResponse>();
+        res.headers['server-timing'] = 'app;dur=1';
         return res;
       },
     });

@@ -353,12 +353,18 @@ export interface HttpResponse {
 // Middleware
 // ---------------------------------------------------------------------------------------------
 
-/** What `next()` resolves to: a response for http, the handler's result otherwise. */
-export type MiddlewareResult<K extends Kind> = [K] extends ['http']
-  ? HttpResponse
-  : 'http' extends K
-    ? HttpResponse | undefined
-    : unknown;
+/**
+ * What `next()` resolves to, and what a middleware's `handle` may answer with: the response for
+ * a middleware of http functions only; for one that also runs on other kinds, `unknown` (there
+ * it is whatever the handler returned, a string or nothing for a queue message), so it must be
+ * narrowed with `isHttpResponse()` before it is read as a response.
+ *
+ * @example
+ * const res = await next(); // in a createMiddleware() for every kind
+ * if (isHttpResponse(res)) res.headers['server-timing'] = 'app;dur=1';
+ * return res;
+ */
+export type MiddlewareResult<K extends Kind> = [K] extends ['http'] ? HttpResponse : unknown;
 
 /**
  * Calls the rest of the onion, adding `TAdd` to the context. A middleware that declares nothing
@@ -730,9 +736,8 @@ export type TypedHttpResult<TResponse> = unknown extends TResponse
 
 /**
  * What `dispatch()` resolves to: the response for an http function, the handler's result for
- * the others (so `unknown` for a function whose kind is not known to be http). Unlike
- * `MiddlewareResult` it only widens as `K` does, so that a function of one kind is also a
- * function of any kind.
+ * the others (so `unknown` for a function whose kind is not known to be http). It only widens
+ * as `K` does, so that a function of one kind is also a function of any kind.
  *
  * @example
  * const res: DispatchResult<'http'> = await api.dispatch(req, ctx); // an HttpResponse

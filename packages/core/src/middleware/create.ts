@@ -10,7 +10,11 @@ export interface MiddlewareDefinition<K extends Kind, TAdd extends object, TNeed
   readonly name: string;
   /** The kinds of function it accepts; every kind when absent. */
   readonly kinds?: readonly K[] | undefined;
-  /** The onion step: work before, `await next(add)`, work after. */
+  /**
+   * The onion step: work before, `await next(add)`, work after. `next()` resolves to an
+   * `HttpResponse` when `kinds` is `['http']`; with other kinds too it is `unknown` (the handler's
+   * result on a message), to check with `isHttpResponse()` before reading it as a response.
+   */
   readonly handle: (event: EventOf<K>, ctx: Context & TNeeds, next: Next<K, TAdd>) => Promise<MiddlewareResult<K>>;
   /**
    * Asked before `handle` on every invocation; `true` skips `handle` this time (see

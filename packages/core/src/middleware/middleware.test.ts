@@ -5,6 +5,7 @@ import { createContext } from '../context.js';
 import { Conflict, NotFound, toHttpError } from '../errors.js';
 import { createMessage } from '../events.js';
 import { createHttpRequest } from '../http/request.js';
+import { isHttpResponse } from '../http/response.js';
 import { setLogDestination } from '../log.js';
 import { runHttp } from '../run.js';
 import { cors } from './cors.js';
@@ -716,5 +717,42 @@ describe('timeout()', () => {
       });
     expect((await runHttp(fn, { method: 'GET', path: '/' }, ctx(100))).status).toBe(504);
     expect(ran).toBe(false);
+  });
+});
+
+describe('createMiddleware()', () => {
+  it('lets a middleware of every kind read the response after isHttpResponse(), passing a message handler result through', async () => {
+    // Prepare: the pattern docs/middleware.md shows, on a queue function and an http function
+    const serverTiming = createMiddleware({
+      name: 'server-timing',
+      handle: async (_event, _ctx, next) => {
+        const res = await next();
+        if (isHttpResponse(res)) res.headers['server-timing'] = 'app;dur=1';
+        return res;
+      },
+    });
+    const onOrder = queue({ name: 'orders' })
+      .use(serverTiming)
+      .handle(async () => 'msg-123');
+    const api = http({ method: 'GET' })
+      .use(serverTiming)
+      .handle(() => ({ ok: true }));
+
+    // Act
+    const batch = await runBatch(
+      onOrder,
+      [{ id: 'm', event: createMessage({ id: 'm', data: '{}', source: 'orders' }) }],
+      ctx(undefined, 'queue'),
+    );
+    const dispatched = await onOrder.dispatch(
+      createMessage({ id: 'n', data: '{}', source: 'orders' }),
+      ctx(undefined, 'queue'),
+    );
+    const res = await runHttp(api, { method: 'GET', path: '/' }, ctx());
+
+    // Assert
+    expect(batch.failures).toEqual([]);
+    expect(dispatched).toBe('msg-123');
+    expect([res.status, res.headers['server-timing']]).toEqual([200, 'app;dur=1']);
   });
 });
