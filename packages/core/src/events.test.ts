@@ -1,4 +1,8 @@
+import { createLambdaContext, toLambda } from '@skyport/aws';
+import { aws, invoke, message } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { queue, stream } from './builders.js';
 import { SkyportError } from './errors.js';
 import { createCloudEvent, createMessage, createStorageEvent, createStreamRecord, toDate } from './events.js';
 
@@ -84,5 +88,63 @@ describe('portable events', () => {
     const fallback = new Date(0);
     expect(toDate('not a date', fallback)).toBe(fallback);
     expect(toDate(undefined, fallback)).toBe(fallback);
+  });
+});
+
+describe('a payload that starts with a byte order mark', () => {
+  const bom = '\uFEFF';
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const Order = z.object({ orderId: z.string() });
+
+  it('has the same body delivered as a string as delivered as bytes, and keeps the mark in rawBody', () => {
+    for (const text of [`${bom}{"orderId":"o1"}`, `${bom}hello`, `${bom}42`, `${bom}${bom}{"a":1}`]) {
+      const fromBytes = createMessage({ id: '1', data: bytes(text), source: 'q' });
+      const fromString = createMessage({ id: '2', data: text, source: 'q' });
+      const record = createStreamRecord({ sequence: '1', partitionKey: 'k', data: text, source: 's' });
+      // Azure's library hands over text it could not parse as JSON as a string.
+      const fromHost = createMessage({ id: '3', body: text, source: 'q' });
+      expect(fromString.body).toEqual(fromBytes.body);
+      expect(record.body).toEqual(fromBytes.body);
+      expect(fromHost.body).toEqual(fromBytes.body);
+      for (const event of [fromString, record, fromHost]) expect(event.rawBody).toEqual(bytes(text));
+    }
+    expect(createMessage({ id: '1', data: `${bom}{"orderId":"o1"}`, source: 'q' }).body).toEqual({ orderId: 'o1' });
+    expect(createMessage({ id: '1', data: `${bom}hello`, source: 'q' }).body).toBe('hello');
+    // Only the first mark goes, as UTF-8 decoding drops only the first.
+    expect(createMessage({ id: '1', data: `${bom}${bom}x`, source: 'q' }).body).toBe(`${bom}x`);
+    // Text the host gave that starts with no mark is kept as it is.
+    expect(createMessage({ id: '1', body: '{"a":1}', source: 'q' }).body).toBe('{"a":1}');
+  });
+
+  it('passes a body schema through invoke() as it does delivered as bytes', async () => {
+    const seen: unknown[] = [];
+    const fn = queue({ name: 'orders', body: Order }).handle((msg) => {
+      seen.push(msg.body);
+      expect(msg.rawBody.subarray(0, 3)).toEqual(bytes(bom));
+    });
+    const out = await invoke(fn, [
+      message({ id: 'string', body: `${bom}{"orderId":"o1"}` }),
+      message({ id: 'bytes', body: bytes(`${bom}{"orderId":"o1"}`) }),
+    ]);
+    expect(out.failures).toEqual([]);
+    expect(seen).toEqual([{ orderId: 'o1' }, { orderId: 'o1' }]);
+  });
+
+  it('passes a body schema through toLambda for SQS as for Kinesis, which delivers bytes', async () => {
+    const seen: unknown[] = [];
+    const orders = queue({ name: 'orders', body: Order }).handle((msg) => {
+      seen.push(msg.body);
+    });
+    const clicks = stream({ name: 'clicks', body: Order }).handle((record) => {
+      seen.push(record.body);
+    });
+    const text = `${bom}{"orderId":"o1"}`;
+    expect(await toLambda(orders)(aws.sqs([{ body: text }]), createLambdaContext())).toEqual({
+      batchItemFailures: [],
+    });
+    expect(await toLambda(clicks)(aws.kinesis([{ data: bytes(text) }]), createLambdaContext())).toEqual({
+      batchItemFailures: [],
+    });
+    expect(seen).toEqual([{ orderId: 'o1' }, { orderId: 'o1' }]);
   });
 });

@@ -72,8 +72,19 @@ export interface PayloadInit {
   readonly body?: unknown | undefined;
 }
 
+/**
+ * The text without a leading byte order mark: no part of the text, as UTF-8 decoding of bytes
+ * drops it, so a payload delivered as a string reads as the same payload delivered as bytes.
+ */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** Lazy payload: raw bytes/text and a body parsed on first read. */
 class Payload {
+  /** The payload as the platform gave it as a string (a leading byte order mark kept). */
+  #given: string | undefined;
+  /** The text the body is parsed from (without a byte order mark). */
   #text: string | undefined;
   #bytes: Uint8Array | undefined;
   #body: unknown = unparsed;
@@ -83,30 +94,38 @@ class Payload {
   constructor(init: PayloadInit) {
     if (init.data === undefined || init.data === null) {
       if ('body' in init && init.body !== undefined) {
-        this.#body = init.body;
-        if (typeof init.body === 'string') this.#text = init.body;
-        else if (init.body instanceof Uint8Array) this.#bytes = init.body;
+        if (typeof init.body === 'string') {
+          this.#given = init.body;
+          // A host parses what is JSON, and JSON.parse fails on a leading byte order mark: that
+          // text is parsed here without it, as the bytes would be.
+          if (init.body.charCodeAt(0) !== 0xfeff) this.#body = init.body;
+        } else {
+          this.#body = init.body;
+          if (init.body instanceof Uint8Array) this.#bytes = init.body;
+        }
       } else {
         this.#text = '';
       }
-    } else if (typeof init.data === 'string') this.#text = init.data;
+    } else if (typeof init.data === 'string') this.#given = init.data;
     else this.#bytes = init.data;
   }
 
   get text(): string {
     if (this.#text === undefined) {
       this.#text =
-        this.#bytes !== undefined
-          ? fromUtf8(this.#bytes)
-          : this.#origin !== undefined
-            ? this.#origin.text
-            : (JSON.stringify(this.#body) ?? '');
+        this.#given !== undefined
+          ? withoutBom(this.#given)
+          : this.#bytes !== undefined
+            ? fromUtf8(this.#bytes)
+            : this.#origin !== undefined
+              ? this.#origin.text
+              : (JSON.stringify(this.#body) ?? '');
     }
     return this.#text;
   }
 
   get bytes(): Uint8Array {
-    this.#bytes ??= utf8(this.text);
+    this.#bytes ??= utf8(this.#given ?? this.text);
     return this.#bytes;
   }
 
@@ -118,11 +137,12 @@ class Payload {
   /** This payload with `body` as its body and the same raw text and bytes. */
   withBody(body: unknown): Payload {
     const copy = new Payload({});
+    copy.#given = this.#given;
     copy.#text = this.#text;
     copy.#bytes = this.#bytes;
     copy.#body = body;
     // A body the host parsed has no raw text yet: it is the original's, made when first read.
-    if (this.#text === undefined && this.#bytes === undefined) copy.#origin = this;
+    if (this.#given === undefined && this.#text === undefined && this.#bytes === undefined) copy.#origin = this;
     return copy;
   }
 }
