@@ -1,9 +1,13 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
-import { type Message, queue } from '@skyport/core';
+import { type Message, queue, type StreamRecord, stream } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { toAzure } from '../../../azure/src/handler.js';
 import { invokeAzure } from '../../../azure/src/invoke.js';
+import { register } from '../../../azure/src/register.js';
+import { recordingApp } from '../../../azure/test/helpers.js';
 import * as azure from './azure.js';
 
 type RpcMetadata = Record<string, { json: string }>;
@@ -99,7 +103,7 @@ describe('raw Azure factories', () => {
       { body: 'a', messageId: 'm1' },
       { body: 'b', messageId: 'm2', deliveryCount: 2 },
     ]);
-    expect(batch.trigger).toEqual(['a', 'b']);
+    expect(batch.trigger).toEqual([Buffer.from('a'), Buffer.from('b')]);
     expect(batch.triggerMetadata).toMatchObject({ messageIdArray: ['m1', 'm2'], deliveryCountArray: [1, 2] });
   });
 
@@ -155,7 +159,7 @@ describe('raw Azure factories', () => {
       partitionKey: ['k1', null],
       firstSequence: 40,
     });
-    expect(batch.trigger).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(batch.trigger).toEqual([Buffer.from('{"a":1}'), Buffer.from('{"a":2}')]);
     expect(batch.triggerMetadata).toMatchObject({
       partitionContext: { eventHubName: 'clicks', partitionId: '0' },
       sequenceNumberArray: [40, 41],
@@ -199,15 +203,114 @@ describe('raw Azure factories', () => {
     expect(docs.trigger).toEqual([expect.objectContaining({ id: 'ord_1', status: 'pending', _ts: 1767225600 })]);
   });
 
-  it('every factory gives a JSON sample when called without arguments (skyport events azure <source>)', () => {
+  it('every factory gives a JSON sample when called without arguments (skyport events azure <source>), bytes aside', () => {
     for (const [name, factory] of Object.entries(azure)) {
-      const sample = (factory as () => unknown)();
-      expect(JSON.parse(JSON.stringify(sample)), name).toEqual(sample);
+      const sample = (factory as () => { trigger?: unknown })();
+      // The batch bodies are the bytes the binary binding delivers.
+      const json = name === 'eventHubBatch' || name === 'serviceBusBatch' ? { ...sample, trigger: [] } : sample;
+      expect(JSON.parse(JSON.stringify(json)), name).toEqual(json);
     }
   });
 
   it('an http response init can be turned into a real HttpResponse', async () => {
     const response = new HttpResponse({ status: 201, headers: { 'content-type': 'text/plain' }, body: 'made' });
     expect(await response.text()).toBe('made');
+  });
+});
+
+/**
+ * The batch factories against what the host delivers: `register()` binds Event Hubs and Service
+ * Bus `many` batches with `dataType: 'binary'`, so each body reaches the handler as the bytes sent.
+ */
+describe('the batch factories deliver what the binary binding delivers', () => {
+  /** The payloads, and the bytes a sender puts on the wire for each. */
+  const payloads: readonly (readonly [unknown, Buffer])[] = [
+    ['"quoted"', Buffer.from('"quoted"')],
+    ['12345678901234567890', Buffer.from('12345678901234567890')],
+    ['{"a":1}', Buffer.from('{"a":1}')],
+    ['plain text', Buffer.from('plain text')],
+    [{ a: 1 }, Buffer.from('{"a":1}')],
+    [new Uint8Array([0xff, 0x00, 0x01]), Buffer.from([0xff, 0x00, 0x01])],
+  ];
+  const view = (seen: readonly (Message | StreamRecord)[]) =>
+    seen.map((item) => ({ body: item.body, rawBody: Buffer.from(item.rawBody).toString('hex') }));
+  const quiet = { logHandler: () => undefined };
+
+  it.each([
+    ['eventHub', 'eventHubTrigger'],
+    ['serviceBusQueue', 'serviceBusTrigger'],
+  ] as const)(
+    '%s many: the handler sees the same bodies and bytes as from Buffers in production',
+    async (method, type) => {
+      // Prepare
+      const seen: (Message | StreamRecord)[] = [];
+      const push = (item: Message | StreamRecord) => {
+        seen.push(item);
+      };
+      const fn =
+        method === 'eventHub'
+          ? stream({ name: 'telemetry' }).handle(push)
+          : queue({ name: 'billing', azure: { trigger: 'serviceBusQueue', cardinality: 'many' } }).handle(push);
+      const [registration] = register(recordingApp().app, { fn });
+      const input =
+        method === 'eventHub'
+          ? azure.eventHubBatch(payloads.map(([value]) => value))
+          : azure.serviceBusBatch(payloads.map(([body], i) => ({ body, messageId: `m${i}` })));
+      const context = new InvocationContext({
+        invocationId: 'inv-1',
+        functionName: 'fn',
+        triggerMetadata: input.triggerMetadata,
+        options: {
+          trigger: {
+            type,
+            name: 'trigger',
+            cardinality: registration?.options.cardinality,
+            dataType: registration?.options.dataType,
+          },
+        },
+        ...quiet,
+      });
+
+      // Act
+      await invokeAzure(fn, input, quiet);
+      const fromFactory = view(seen.splice(0));
+      await toAzure(fn)(
+        payloads.map(([, sent]) => sent),
+        context,
+      );
+      const fromHost = view(seen.splice(0));
+
+      // Assert
+      expect(registration).toMatchObject({ method, options: { cardinality: 'many', dataType: 'binary' } });
+      expect(fromFactory).toEqual(fromHost);
+      expect(fromFactory.map((item) => item.body).slice(0, 4)).toEqual([
+        'quoted',
+        '12345678901234567890',
+        { a: 1 },
+        'plain text',
+      ]);
+      expect(fromFactory[0]?.rawBody).toBe(Buffer.from('"quoted"').toString('hex'));
+      expect(fromFactory[1]?.rawBody).toBe(Buffer.from('12345678901234567890').toString('hex'));
+    },
+  );
+
+  it('a JSON string event passes a body schema, as the same bytes do in production', async () => {
+    // Prepare
+    const bodies: unknown[] = [];
+    const fn = stream({ name: 'telemetry', body: z.object({ a: z.number() }) }).handle((record) => {
+      bodies.push(record.body);
+    });
+
+    // Act
+    await invokeAzure(fn, azure.eventHubBatch(['{"a":1}']), quiet);
+
+    // Assert
+    expect(bodies[0]).toEqual({ a: 1 });
+  });
+
+  it('the single-message factories keep what a trigger without a dataType delivers: JSON text parsed', () => {
+    expect(azure.queueMessage('{"a":1}').trigger).toEqual({ a: 1 });
+    expect(azure.serviceBusMessage('"quoted"').trigger).toBe('quoted');
+    expect(azure.serviceBusMessage('plain text').trigger).toBe('plain text');
   });
 });

@@ -149,7 +149,11 @@ export function invocationContext(options: AzureInvocationContextOptions = {}): 
   return init;
 }
 
-/** A queue / Service Bus body as the library hands it over: JSON text arrives parsed. */
+/**
+ * A body of a trigger bound without a `dataType` (a Storage queue message, a Service Bus message
+ * of `cardinality: 'one'`), as the library hands it over: the host sends it as text, which the
+ * library parses when it is JSON.
+ */
 function delivered(body: unknown): unknown {
   if (typeof body !== 'string') return body;
   try {
@@ -157,6 +161,18 @@ function delivered(body: unknown): unknown {
   } catch {
     return body;
   }
+}
+
+/**
+ * A body of a trigger bound with `dataType: 'binary'` (what `register()` gives an Event Hubs
+ * function, and a Service Bus function of `cardinality: 'many'`), as the library hands it over: a
+ * `Buffer` of the bytes sent. A string is sent as its UTF-8 bytes, as it is; bytes as they are;
+ * `undefined` as no bytes; any other value as its JSON.
+ */
+function binary(body: unknown): Buffer {
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  return Buffer.from(body === undefined ? '' : JSON.stringify(body), 'utf8');
 }
 
 /** What a test says about a Storage Queue message. */
@@ -246,7 +262,8 @@ function serviceBusFields(options: ServiceBusMessageOptions, sequence: number): 
 }
 
 /**
- * A Service Bus invocation with one message (`cardinality: 'one'`, the default).
+ * A Service Bus invocation with one message (`cardinality: 'one'`, the default): the body as the
+ * library hands over a message bound without a `dataType`, JSON text parsed and other text as it is.
  *
  * @example
  * await invokeAzure(billing, azure.serviceBusMessage({ invoice: 7 }, { deliveryCount: 3 }));
@@ -264,6 +281,9 @@ export function serviceBusMessage(
 
 /**
  * A Service Bus invocation of `cardinality: 'many'`: an array of bodies and `*Array` metadata.
+ * `register()` binds such a batch with `dataType: 'binary'`, so each body is a `Buffer` of the
+ * bytes sent: a string's UTF-8 bytes as they are (never parsed), bytes as they are, any other
+ * value as its JSON. The adapter reads them as it reads any payload (JSON when it parses, else text).
  *
  * @example
  * await invokeAzure(billing, azure.serviceBusBatch([{ body: 1 }, { body: 2, messageId: 'm2' }]));
@@ -290,7 +310,7 @@ export function serviceBusBatch(
     if (fields.some((f) => key in f)) metadata[`${key}Array`] = fields.map((f) => f[key] ?? null);
   }
   return {
-    trigger: messages.map((message) => delivered(message.body)),
+    trigger: messages.map((message) => binary(message.body)),
     triggerType: 'serviceBusTrigger',
     triggerMetadata: metadata,
   };
@@ -310,7 +330,9 @@ export interface EventHubBatchOptions {
 }
 
 /**
- * An Event Hubs invocation of `cardinality: 'many'` (what `register()` uses).
+ * An Event Hubs invocation of `cardinality: 'many'` (what `register()` uses). `register()` binds
+ * it with `dataType: 'binary'`, so each event is a `Buffer` of the bytes sent: a string's UTF-8
+ * bytes as they are (never parsed), bytes as they are, any other value as its JSON.
  *
  * @example
  * await invokeAzure(clicks, azure.eventHubBatch([{ page: '/' }, { page: '/cart' }], { eventHubName: 'clicks' }));
@@ -330,7 +352,7 @@ export function eventHubBatch(
       : (options.partitionKey[i] ?? null);
   const sequences = events.map((_, i) => first + i);
   return {
-    trigger: [...events],
+    trigger: Array.from(events, (event) => binary(event)),
     triggerType: 'eventHubTrigger',
     triggerMetadata: {
       partitionContext: {
