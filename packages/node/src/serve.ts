@@ -25,6 +25,7 @@ import {
   bodyTypeOf,
   type Context,
   type ContextInit,
+  compilePath,
   createContext,
   DEFAULT_BODY_LIMIT,
   HttpError,
@@ -33,6 +34,7 @@ import {
   type Kind,
   MethodNotAllowed,
   NotFound,
+  PayloadTooLarge,
   pipeStream,
   problemResponse,
   respond,
@@ -95,16 +97,21 @@ class Connection {
 const kConnection = Symbol('skyport.connection');
 const kHandled = Symbol('skyport.handled');
 const kContext = Symbol('skyport.context');
+const kCut = Symbol('skyport.cut');
 
 /** A socket `serve()` tracks. */
 interface TrackedSocket extends Socket {
   [kConnection]?: Connection;
 }
 
-/** A response `serve()` tracks: whether its handler is done, and the http function's context. */
+/**
+ * A response `serve()` tracks: whether its handler is done, the http function's context, and
+ * whether its request's body was left unread past the body limit (the answer closes the connection).
+ */
 interface TrackedResponse extends ServerResponse {
   [kHandled]?: true;
   [kContext]?: Context;
+  [kCut]?: true;
 }
 
 function connectionOf(res: ServerResponse): Connection | undefined {
@@ -266,6 +273,35 @@ function textual(req: IncomingMessage, bytes: Buffer): string | Uint8Array {
 }
 
 const noRoute: RouteMatch = { status: 404 };
+
+/**
+ * Where a path that is not valid percent-encoding goes: to the one http function served when such
+ * a path may be its own (a router, a function with parameters or a `*`, or one without a path), so
+ * that core raises the 400 (`BAD_PATH`) inside its pipeline, with what its middleware adds
+ * (`cors()`, logging), as on every cloud. A static path never is such a path. Where several
+ * functions share the path space, no one of them is the function the request was meant for.
+ */
+function malformedPathOwner(http: readonly NamedFunction[]): { readonly found: NamedFunction } | undefined {
+  const only = http.length === 1 ? http[0] : undefined;
+  if (only === undefined) return undefined;
+  const fn = only.fn as SkyportFunction<'http'>;
+  const path = fn.routes === undefined ? fn.options.path : undefined;
+  return path !== undefined && compilePath(path).isStatic ? undefined : { found: only };
+}
+
+/**
+ * A request init whose body was over the limit and left unread: reading it (core's own limit
+ * check, before the handler; a middleware) is the 413, raised inside the function's pipeline so
+ * the answer carries what its middleware adds, as on Azure.
+ */
+function withBodyTooLarge(init: HttpRequestInit, refused: HttpError): HttpRequestInit {
+  return Object.defineProperty(init, 'body', {
+    get: () => {
+      throw new PayloadTooLarge(refused.message, { code: 'BODY_TOO_LARGE' });
+    },
+    enumerable: true,
+  });
+}
 
 /** The last `Host` found valid: most requests repeat it, and comparing is cheaper than checking. */
 let validHost = '';
@@ -456,6 +492,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   const others = new Map(all.filter((entry) => entry.fn.kind !== 'http').map((entry) => [entry.name, entry]));
   const httpNames: ReadonlySet<string> = new Set(http.map((entry) => entry.name));
   const table: RouteTable | undefined = http.length > 0 ? routeTable(http) : undefined;
+  const pathOwner = malformedPathOwner(http);
   const limit = byteLimit(options.bodyLimit ?? DEFAULT_BODY_LIMIT);
   const timeoutMs = options.timeoutMs;
   const expose = process.env.NODE_ENV !== 'production';
@@ -483,7 +520,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   ): void => {
     const cookie = cookies.length > 0 ? headers['set-cookie'] : false;
     if (cookie !== false) headers['set-cookie'] = cookies as string[];
-    const close = closing && headers.connection === undefined;
+    const close = (closing || (res as TrackedResponse)[kCut] === true) && headers.connection === undefined;
     if (close) headers.connection = 'close';
     // Core keeps a `connection` header only when it says `close`.
     if (headers.connection !== undefined) closesConnection(res);
@@ -536,7 +573,9 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
    * handler's part of the request (`finished()`) exactly once, whatever happens. A function that
    * answers synchronously (no asynchronous handler, schema or middleware on the way) is written in
    * the same tick with no promise at all, as a bare `node:http` handler would; otherwise after one
-   * `then`.
+   * `then`. A body over the limit (`tooLarge`), left unread, is the 413 of the function the
+   * request goes to, raised in its pipeline when it reads the body; a request no function takes
+   * gets that 413 from `serve()`. Either answer closes the connection.
    */
   const dispatchHttp = (
     req: IncomingMessage,
@@ -544,10 +583,15 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     target: string,
     origin: string | undefined,
     bytes?: Buffer,
+    tooLarge?: HttpError,
   ): void => {
     let out: HttpResponse | Promise<HttpResponse>;
     let ctx: Context;
     try {
+      if (tooLarge !== undefined) {
+        (res as TrackedResponse)[kCut] = true;
+        closesConnection(res);
+      }
       const body = bytes === undefined ? undefined : textual(req, bytes);
       // One pass for both characters that need work: cheaper than two searches of a short target.
       let q = -1;
@@ -564,17 +608,26 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
       const method = req.method ?? 'GET';
       // Routes match the path as sent, decoding segment by segment as core's `router()` does, so an
       // encoded `/` (`%2F`) stays inside its segment: `/admin%2Fstats` is not `/admin/stats`. The
-      // whole path is decoded only to refuse a malformed one.
+      // whole path is decoded only to refuse a malformed one: the function that owns it gets it as
+      // sent, and core refuses it inside the function's pipeline.
+      let route: RouteMatch | undefined;
       if (encoded) {
         try {
           decodeURIComponent(path);
         } catch {
-          fail(res, req, new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' }));
-          finished(res);
-          return;
+          if (pathOwner === undefined) {
+            fail(
+              res,
+              req,
+              tooLarge ?? new BadRequest('the request path is not valid percent-encoding', { code: 'BAD_PATH' }),
+            );
+            finished(res);
+            return;
+          }
+          route = pathOwner;
         }
       }
-      let route = table === undefined ? noRoute : table.match(method, path);
+      route ??= table === undefined ? noRoute : table.match(method, path);
       // The path's `Allow`, for a refused method a function's own pipeline answers.
       let allow: string | undefined;
       if (!('found' in route)) {
@@ -589,7 +642,8 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
               )
             : undefined;
         if (owner === undefined) {
-          if (route.status === 405 && method === 'OPTIONS') {
+          if (tooLarge !== undefined) fail(res, req, tooLarge);
+          else if (route.status === 405 && method === 'OPTIONS') {
             write(res, { status: 204, headers: { allow: route.allow }, cookies: [], body: undefined });
           } else if (route.status === 405) {
             fail(
@@ -620,7 +674,12 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
         trustProxy,
         origin,
       );
-      out = respond(route.found.fn as SkyportFunction<'http'>, init, ctx, true);
+      out = respond(
+        route.found.fn as SkyportFunction<'http'>,
+        tooLarge === undefined ? init : withBodyTooLarge(init, tooLarge),
+        ctx,
+        true,
+      );
       if (allow !== undefined) out = withAllow(out, allow);
     } catch (error) {
       settleFailed(req, res, error);
@@ -642,6 +701,8 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
     }
     collectBody(req, limit, (error, bytes) => {
       if (error === null) dispatchHttp(req, res, target, origin, bytes);
+      // Over the limit: the rest of the body stays unread, and the function's pipeline answers.
+      else if (error instanceof PayloadTooLarge) dispatchHttp(req, res, target, origin, undefined, error);
       else settleFailed(req, res, error);
     });
   };
