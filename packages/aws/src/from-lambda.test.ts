@@ -878,6 +878,35 @@ describe('fromLambda HTTP results', () => {
     }
   });
 
+  it('answers 502 for a body that is not a string, as API Gateway and load balancers refuse it, on and off Lambda', async () => {
+    // Prepare: an object or number body with a statusCode is malformed for REST, HTTP API and ALB alike
+    const sources = ['apigw-v1', 'apigw-v2', 'alb'] as const;
+    const events = {
+      'apigw-v1': () => aws.apiGatewayV1({ method: 'GET', path: '/x' }),
+      'apigw-v2': v2,
+      alb: () => fixture('alb/powertools-ts__base.json'),
+    };
+    for (const body of [{ id: 7 }, 42, [1], true]) {
+      for (const source of sources) {
+        const fn = fromLambda(async () => ({ statusCode: 200, body }), { kind: 'http', source });
+        // Act
+        const onLambda = (await invokeLambda(fn, events[source]())) as { statusCode: number; body: string };
+        const elsewhere = await invoke(fn, httpRequest());
+        // Assert
+        expect(onLambda.statusCode).toBe(502);
+        expect(JSON.parse(onLambda.body)).toMatchObject({ status: 502, title: 'Bad Gateway' });
+        expect(elsewhere.status).toBe(502);
+      }
+      expect(() => httpResultToResponse({ statusCode: 200, body })).toThrow(
+        expect.objectContaining({ status: 502, code: 'BAD_LAMBDA_RESULT' }),
+      );
+    }
+    // A body of null or none is an empty body, as before.
+    const empty = fromLambda(async () => ({ statusCode: 204, body: null }), { kind: 'http' });
+    expect(await invoke(empty, httpRequest())).toMatchObject({ status: 204 });
+    expect(httpResultToResponse({ statusCode: 200 }).body).toBeUndefined();
+  });
+
   it('reads a result without statusCode as HTTP API payload 2.0 does: 200, application/json, the result as body', async () => {
     // Prepare
     const results: [unknown, string][] = [

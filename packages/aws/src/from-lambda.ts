@@ -45,7 +45,7 @@ import type {
   LambdaContext,
   LegacyHandler,
 } from './types.js';
-import { obj, str } from './util.js';
+import { obj } from './util.js';
 
 export type { FromLambdaOptions, HttpEventSource, LegacyHandler } from './types.js';
 
@@ -294,6 +294,20 @@ function statusOf(value: unknown): number {
 }
 
 /**
+ * The body of a proxy result with a status: a string, or none (`undefined`, `null`). Any other
+ * value (an object, a number) is what API Gateway (REST and HTTP API, whichever payload version),
+ * Function URLs and load balancers refuse as a malformed result; it is a 502, as a bad
+ * `statusCode` is, not an empty body.
+ */
+function bodyOf(value: unknown): string | undefined {
+  if (value === undefined || value === null || typeof value === 'string') return value ?? undefined;
+  const shown = Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+  throw new HttpError(502, `the Lambda handler returned ${shown} as the body, which must be a string`, {
+    code: 'BAD_LAMBDA_RESULT',
+  });
+}
+
+/**
  * A result without `statusCode` as HTTP API payload 2.0 reads it: status 200, content type
  * `application/json`, and the result as the body, a string as it is and anything else as JSON
  * (`null` for nothing, as the runtime serialises it).
@@ -308,7 +322,8 @@ function inferredResponse(result: unknown): HttpResponseInit {
  * A value without `statusCode` is the body of a 200 JSON response, as HTTP API payload 2.0
  * takes it, or, with `payload2` false (the event came from a REST API, HTTP API payload 1.0 or
  * a load balancer), a 502 as those answer; a `statusCode` that is not an HTTP status (a number,
- * or a string of three digits) is a 502. A body without a content type gets `untypedAs` when
+ * or a string of three digits) is a 502, and so is a body that is not a string (JSON text must be
+ * given serialised once a `statusCode` is given, on every platform). A body without a content type gets `untypedAs` when
  * given: off Lambda the type the platform would have sent (see `platformType`); on Lambda
  * `UNTYPED`, an empty one, which keeps core from adding its default and which `toLambda` leaves
  * out, so the platform applies its own default as it did for the handler alone.
@@ -357,7 +372,7 @@ export function httpResultToResponse(
     }
   }
   if (Array.isArray(r.cookies)) for (const c of r.cookies) if (typeof c === 'string') cookies.push(c);
-  const text = str(r.body);
+  const text = bodyOf(r.body);
   let body: string | Uint8Array | undefined = text === '' ? undefined : text;
   if (text && r.isBase64Encoded === true) body = decodeBase64(text) ?? text;
   if (untypedAs !== undefined && body !== undefined) headers['content-type'] ??= untypedAs;
