@@ -340,22 +340,51 @@ function tooLarge(limit: number): PayloadTooLarge {
   );
 }
 
-/** Whether a non-http event passes the definition's filters (storage `on`/prefix, event `type`). */
-function accepts(kind: Kind, options: KindOptions[Kind], event: unknown): boolean {
+/** A filter of a storage or events definition. */
+type Filter = 'on' | 'prefix' | 'suffix' | 'type' | 'source';
+
+/**
+ * The filter of the definition that refuses a non-http event (storage `on`/`prefix`/`suffix`,
+ * events `type`/`source`), `undefined` when the event passes them all.
+ */
+function refusedBy(kind: Kind, options: KindOptions[Kind], event: unknown): Filter | undefined {
   if (kind === 'storage') {
     const o = options as KindOptions['storage'];
     const e = event as StorageEvent;
-    if (o.on && !o.on.includes(e.type)) return false;
-    if (o.prefix && !e.key.startsWith(o.prefix)) return false;
-    if (o.suffix && !e.key.endsWith(o.suffix)) return false;
+    if (o.on && !o.on.includes(e.type)) return 'on';
+    if (o.prefix && !e.key.startsWith(o.prefix)) return 'prefix';
+    if (o.suffix && !e.key.endsWith(o.suffix)) return 'suffix';
   } else if (kind === 'events') {
     const o = options as KindOptions['events'];
     const e = event as CloudEvent;
-    if (o.type !== undefined && !(typeof o.type === 'string' ? o.type === e.type : o.type.includes(e.type)))
-      return false;
-    if (o.source !== undefined && o.source !== e.source) return false;
+    if (o.type !== undefined && !(typeof o.type === 'string' ? o.type === e.type : o.type.includes(e.type))) {
+      return 'type';
+    }
+    if (o.source !== undefined && o.source !== e.source) return 'source';
   }
-  return true;
+  return undefined;
+}
+
+/**
+ * Writes the `warn` line of an event a filter of the definition refused, acknowledged without
+ * running the handler: the event (storage type, bucket and key; CloudEvent type and source), the
+ * filter and what it takes.
+ */
+function logRefused(kind: Kind, options: KindOptions[Kind], event: unknown, filter: Filter, ctx: Context): void {
+  const expected = (options as Partial<Record<Filter, unknown>>)[filter];
+  if (kind === 'storage') {
+    const e = event as StorageEvent;
+    ctx.log.warn(
+      { filter, expected, type: e.type, bucket: e.bucket, key: e.key },
+      `a storage event refused by the "${filter}" filter was acknowledged without running the handler`,
+    );
+  } else {
+    const e = event as CloudEvent;
+    ctx.log.warn(
+      { filter, expected, type: e.type, source: e.source },
+      `a CloudEvent refused by the "${filter}" filter was acknowledged without running the handler`,
+    );
+  }
 }
 
 /** Validates the body of a message or stream record: synchronously when the schema is. */
@@ -468,10 +497,14 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
           ? async (event, ctx) => run(await validateEvent(kind, options, event), ctx)
           : (event, ctx) => run(event, ctx);
     const chain = composeSteps(middleware, inner);
-    return ((event: unknown, ctx: Context) => (accepts(kind, options, event) ? chain(event, ctx) : undefined)) as Step<
-      EventOf<K>,
-      MiddlewareResult<K>
-    >;
+    if (kind !== 'storage' && kind !== 'events') return chain as Step<EventOf<K>, MiddlewareResult<K>>;
+    return ((event: unknown, ctx: Context) => {
+      const filter = refusedBy(kind, options, event);
+      if (filter === undefined) return chain(event, ctx);
+      // Acknowledged, so the platform does not deliver it again; the line says why nothing ran.
+      logRefused(kind, options, event, filter, ctx);
+      return undefined;
+    }) as Step<EventOf<K>, MiddlewareResult<K>>;
   }
 
   dispatch(event: EventOf<K>, ctx: Context): Promise<MiddlewareResult<K>> {
