@@ -89,6 +89,17 @@ function retriable(error: HttpError, cause: unknown): HttpError {
  * the error shows (a thrown `NotFound`'s detail; a plain error's message stays hidden).
  */
 function failure(error: unknown, requestId: string): HttpResponse {
+  try {
+    return failureOf(error, requestId);
+  } catch {
+    // A value whose reads throw (a revoked Proxy, an error with a throwing getter): the plain 500,
+    // rather than a rejection the framework would answer with a text 500 of its own.
+    return problemResponse(new InternalServerError(undefined, { cause: error }), requestId);
+  }
+}
+
+/** `failure()` for a thrown value that can be read; it throws when reading the value does. */
+function failureOf(error: unknown, requestId: string): HttpResponse {
   if (error instanceof SkyportError && error.code === 'UNKNOWN_EVENT') {
     return problemResponse(new BadRequest(error.message, { code: error.code, cause: error }), requestId);
   }
@@ -258,8 +269,37 @@ function eventHttpHandler(fn: SkyportFunction, settings: GcpSettings): GcpHttpHa
  */
 function cloudEventHandler(fn: SkyportFunction, settings: GcpSettings): GcpCloudEventHandler {
   return async (cloudEvent) => {
-    await runDelivery(fn, settings, detectObject(cloudEvent, fn.kind), { raw: cloudEvent });
+    try {
+      await runDelivery(fn, settings, detectObject(cloudEvent, fn.kind), { raw: cloudEvent });
+    } catch (error) {
+      throw readableFailure(error, fn.kind);
+    }
   };
+}
+
+/**
+ * What a cloudevent handler rejects with: the failure itself when the framework can read it as it
+ * does (`err.stack || err` logged, `err.message || err` sent as text), else a `SkyportError` with
+ * code `HANDLER_FAILED` and the value as its cause. On a value whose reads throw (a revoked Proxy,
+ * an error whose `message` getter throws, an object without a prototype, which has no text), the
+ * framework would throw while answering and never answer; on a falsy one, it would answer 204.
+ */
+function readableFailure(error: unknown, kind: Kind): unknown {
+  try {
+    if (error) {
+      const { stack, message } = error as { stack?: unknown; message?: unknown };
+      String(stack || error);
+      String(message || error);
+      return error;
+    }
+  } catch {
+    // Unreadable: replaced below.
+  }
+  return new SkyportError('HANDLER_FAILED', `the ${kind} function failed with a value that cannot be read`, {
+    adapter: 'gcp',
+    kind,
+    cause: error,
+  });
 }
 
 /**
@@ -284,7 +324,8 @@ type OfAnyKind<K extends Kind, All extends Kind = K> = K extends unknown
  *   error's code and detail. A request that is no event at all answers 400, a GET 405.
  * - other kinds with the `cloudevent` signature (the default for `queue`, `stream`, `storage`
  *   and `changes`): `(cloudEvent)` for `functions.cloudEvent`; resolves on success (the
- *   framework answers 204) and rejects on any failure (the framework answers 500).
+ *   framework answers 204) and rejects on any failure (the framework answers 500); a thrown
+ *   value the framework cannot read (a revoked Proxy) as a `SkyportError` with code `HANDLER_FAILED`.
  *
  * @example
  * import * as functions from '@google-cloud/functions-framework';
