@@ -512,6 +512,75 @@ describe('register: a catch-all router beside other http functions', () => {
   });
 });
 
+describe('register: an events function filtering on source', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("warns once: an Event Grid-schema event's source is its topic's resource path, which a sender's source never matches", async () => {
+    // Prepare
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { app, calls } = recordingApp();
+    const ran: string[] = [];
+    const orderPlaced = events({ type: 'OrderPlaced', source: 'com.shop' }).handle(() => {
+      ran.push('orderPlaced');
+    });
+    const refunds = events({ source: 'com.shop.refunds' }).handle(noop);
+
+    // Act
+    register(app, { orderPlaced, refunds, signups: functions.signups });
+    const handler = calls.find((c) => c.name === 'orderPlaced')?.options.handler as (
+      event: unknown,
+      context: InvocationContext,
+    ) => Promise<unknown>;
+    await handler(
+      {
+        id: 'e-1',
+        topic: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.EventGrid/topics/orders',
+        subject: 'orders/1',
+        eventType: 'OrderPlaced',
+        eventTime: '2026-01-01T00:00:00Z',
+        data: {},
+        dataVersion: '1',
+        metadataVersion: '1',
+      },
+      new InvocationContext({
+        invocationId: 'i-1',
+        functionName: 'orderPlaced',
+        options: { trigger: { type: 'eventGridTrigger', name: 'event' } },
+        logHandler: noop,
+      }),
+    );
+
+    // Assert: the event the warning is about is completed unseen
+    expect(ran).toEqual([]);
+    expect(warn).toHaveBeenCalledTimes(1);
+    const line = String(warn.mock.calls[0]?.[0]);
+    expect(line).toMatch(
+      /^azure: warning: the events functions "orderPlaced" \(source "com\.shop"\), "refunds" \(source "com\.shop\.refunds"\) filter on source and are registered on app\.eventGrid\. /,
+    );
+    expect(line).toContain("An Event Grid-schema event carries its topic's resource path");
+    expect(line).toContain("only a CloudEvents-schema subscription carries the sender's source");
+    expect(line).not.toContain('\n');
+  });
+
+  it('stays quiet without a source filter, or with a filter on a resource path, which both schemas carry', () => {
+    // Prepare
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const topic = events({ source: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.EventGrid/topics/orders' });
+
+    // Act
+    register(recordingApp().app, { signups: functions.signups, fromTopic: topic.handle(noop) });
+    register(recordingApp().app, { one: events({ source: 'com.shop' }).handle(noop) });
+
+    // Assert
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]?.[0]).toMatch(
+      /^azure: warning: the events function "one" \(source "com\.shop"\) filters on source and is registered/,
+    );
+  });
+});
+
 describe('register: the entries', () => {
   it('refuses an entry that is not a Skyport function, naming it, before registering anything', () => {
     // Prepare: `import * as functions` brings helpers and constants along

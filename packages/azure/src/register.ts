@@ -270,6 +270,30 @@ function methodOf(fn: AnyFunction, settings: AzureSettings, name: string): Azure
   return method;
 }
 
+/**
+ * The warning for `events()` functions that filter on a source, all registered on `app.eventGrid`:
+ * an Event Grid-schema event carries its topic's resource path (`/subscriptions/...`) as source,
+ * so a sender's source (`com.shop`) matches none of them and each is completed without the
+ * handler running. A CloudEvents-schema subscription carries the sender's source. A filter on a
+ * resource path matches under both schemas and is not warned about.
+ */
+function sourceFilterWarning(
+  filters: readonly { readonly name: string; readonly source: string }[],
+): string | undefined {
+  const senders = filters.filter(({ source }) => !/^\/subscriptions\//i.test(source));
+  if (senders.length === 0) return undefined;
+  const one = senders.length === 1;
+  const list = senders.map(({ name, source }) => `"${name}" (source "${source}")`).join(', ');
+  return (
+    `azure: warning: the events function${one ? '' : 's'} ${list} filter${one ? 's' : ''} on source and ` +
+    `${one ? 'is' : 'are'} registered on app.eventGrid. An Event Grid-schema event carries its topic's resource ` +
+    'path (/subscriptions/.../topics/<topic>) as source, so it matches no such filter and is completed without ' +
+    "the handler running; only a CloudEvents-schema subscription carries the sender's source. Deliver the " +
+    'CloudEvents schema (event subscription --event-delivery-schema cloudeventschemav1_0), or filter on the ' +
+    "topic's resource path."
+  );
+}
+
 function retryOf(settings: AzureSettings, fallback: RetryOptions | undefined): { retry?: RetryOptions } {
   if (settings.retry === false) return {};
   const retry = settings.retry ?? fallback;
@@ -306,6 +330,7 @@ export function register(
   checkOverrides(functions, options);
   const registrations: Registration[] = [];
   const readers = new Map<string, string>();
+  const sourceFilters: { name: string; source: string }[] = [];
   const { functions: _functions, ...shared } = options;
   const entries = Object.entries(functions).map(([name, fn]) => {
     if (!namePattern.test(name)) {
@@ -460,6 +485,8 @@ export function register(
         break;
       }
       case 'events': {
+        const source = fn.options.source;
+        if (source !== undefined) sourceFilters.push({ name, source });
         const grid: EventGridFunctionOptions = { handler: toAzure(fn, adapter), ...extra };
         call = { ...grid };
         break;
@@ -484,5 +511,7 @@ export function register(
   routes.commit();
   // register() runs while the app loads, before any invocation has a logger.
   if (routes.warning !== undefined) console.warn(routes.warning);
+  const sourceWarning = sourceFilterWarning(sourceFilters);
+  if (sourceWarning !== undefined) console.warn(sourceWarning);
   return registrations;
 }
