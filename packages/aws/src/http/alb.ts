@@ -3,7 +3,16 @@
  * `queryStringParameters` or, with multi-value headers on, only the `multiValue*` pair; the answer
  * must use the same mode. ALB does not decode query strings, and wants a `statusDescription`.
  */
-import { type HttpRequestInit, type HttpResponse, statusText } from '@skyport/core';
+import {
+  type Context,
+  createJsonLogger,
+  type HttpRequestInit,
+  type HttpResponse,
+  InternalServerError,
+  problemResponse,
+  SkyportError,
+  statusText,
+} from '@skyport/core';
 import type { ALBResult } from 'aws-lambda';
 import { type Obj, obj, str } from '../util.js';
 import { headersOut, requestBody, responseBody } from './body.js';
@@ -65,7 +74,7 @@ export function fromAlb(event: Obj): HttpRequestInit {
 /**
  * The `n`th spelling of `set-cookie` with a different letter case. A single-value ALB response
  * cannot repeat a header name, but clients treat names case-insensitively, so each cookie gets
- * its own spelling.
+ * its own spelling: there are `SINGLE_VALUE_COOKIES` of them.
  */
 function setCookieName(n: number): string {
   const base = 'set-cookie';
@@ -82,13 +91,45 @@ function setCookieName(n: number): string {
   return out;
 }
 
+/** The cookies a single-value ALB response can carry: one per letter case of the 9 letters of `set-cookie`. */
+const SINGLE_VALUE_COOKIES = 2 ** 9;
+
 /**
- * The ALB result, in the header mode of the request, with `statusDescription` (`200 OK`).
+ * The answer when a single-value response has more cookies than it can carry: a 500, as core
+ * answers a response no platform can send, with the refusal logged (through `ctx` when given).
+ * Dropping or overwriting cookies would answer as if they had been set.
+ */
+function tooManyCookies(count: number, ctx: Pick<Context, 'log' | 'requestId'> | undefined): ALBResult {
+  const error = new SkyportError(
+    'HANDLER_FAILED',
+    `aws: the response sets ${count} cookies, and a load balancer target group without multi-value headers carries ${SINGLE_VALUE_COOKIES} at most (one per letter case of set-cookie); turn multi-value headers on, or set fewer cookies`,
+    { adapter: 'aws', kind: 'http', shape: 'alb' },
+  );
+  const problem = new InternalServerError(undefined, { cause: error });
+  try {
+    (ctx?.log ?? createJsonLogger({ adapter: 'aws' })).error({ err: error }, `${problem.status} ${problem.title}`);
+  } catch {
+    // A logger that throws must not change what the client gets.
+  }
+  return toAlb(problemResponse(problem, ctx?.requestId), false);
+}
+
+/**
+ * The ALB result, in the header mode of the request, with `statusDescription` (`200 OK`). In
+ * single-value mode each cookie goes out under its own spelling of `set-cookie`; a response with
+ * more cookies than there are spellings (512) is answered with a logged 500 instead. `ctx` gives
+ * that log line and the problem its request id.
  *
  * @example
  * toAlb({ status: 404, headers: {}, cookies: [], body: undefined }, false).statusDescription; // '404 Not Found'
  */
-export function toAlb(response: HttpResponse, multiValue: boolean): ALBResult {
+export function toAlb(
+  response: HttpResponse,
+  multiValue: boolean,
+  ctx?: Pick<Context, 'log' | 'requestId'>,
+): ALBResult {
+  if (!multiValue && response.cookies.length > SINGLE_VALUE_COOKIES)
+    return tooManyCookies(response.cookies.length, ctx);
   const { body, isBase64Encoded } = responseBody(response);
   const statusDescription = `${response.status} ${statusText(response.status)}`;
   let headers = headersOut(response.headers);

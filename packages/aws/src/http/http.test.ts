@@ -525,6 +525,41 @@ describe('ALB', () => {
     });
   });
 
+  it('answers a logged 500 in single-value mode for more cookies than set-cookie has spellings (512)', async () => {
+    // Prepare
+    const setting = (count: number) =>
+      http().handle(() => ({
+        status: 200,
+        cookies: Array.from({ length: count }, (_, i) => `c${i}=${i}`),
+        body: 'ok',
+      }));
+    const logs = collectLogs();
+    try {
+      // Act
+      const most = (await invokeLambda(setting(512), single)) as { headers: Record<string, string> };
+      const tooMany = (await invokeLambda(setting(513), single)) as {
+        statusCode: number;
+        headers: Record<string, string>;
+        body: string;
+      };
+      const multiValue = (await invokeLambda(setting(513), multi)) as { multiValueHeaders: Record<string, string[]> };
+
+      // Assert
+      const sent = Object.keys(most.headers).filter((name) => name.toLowerCase() === 'set-cookie');
+      expect(sent).toHaveLength(512);
+      expect(new Set(sent.map((name) => most.headers[name])).size).toBe(512);
+      expect(tooMany.statusCode).toBe(500);
+      expect(JSON.stringify(tooMany.headers).toLowerCase()).not.toContain('set-cookie');
+      expect(JSON.parse(tooMany.body)).toMatchObject({ status: 500, title: 'Internal Server Error' });
+      const [line] = logs.find('500 Internal Server Error');
+      expect(line).toMatchObject({ level: 'error', err: { code: 'HANDLER_FAILED' } });
+      expect(JSON.stringify(line)).toContain('513 cookies');
+      expect(multiValue.multiValueHeaders['set-cookie']).toHaveLength(513);
+    } finally {
+      logs.restore();
+    }
+  });
+
   it('decodes the query ALB passes encoded', async () => {
     const event = { ...single, queryStringParameters: { 'na%20me': 'J%C3%BCrgen+X' } };
     const seen = parse((await invokeLambda(echo, event)) as { body: string });
