@@ -161,6 +161,25 @@ export type PathParamsSchema<P extends string> = string extends P
   ? StandardSchemaV1 | undefined
   : StandardSchemaV1<{ readonly [K in keyof PathParams<P>]: unknown }, unknown> | undefined;
 
+/** The keys `T` requires (an index signature requires none). */
+type RequiredKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T];
+
+/** The keys the input of schema `S` requires that path `P` never binds. */
+type UnboundKeys<S, P extends string> = [S] extends [StandardSchemaV1<infer Input, unknown>]
+  ? Exclude<RequiredKeys<Input>, keyof PathParams<P>>
+  : never;
+
+/**
+ * Refuses a params schema that requires a key path `P` never binds (every request would be a
+ * 422), naming the keys; passes any other. A schema whose type is a type parameter of your own
+ * passes: the check stays open for it (written with `[S]`, not a bare `S`, so that the compiler
+ * can tell the refusal does not apply), and only its constraint is checked, by
+ * `PathParamsSchema`, for the parameters of the path.
+ */
+type ParamsOfPathOnly<S, P extends string> = [[UnboundKeys<S, P>] extends [never] ? 'ok' : never] extends [never]
+  ? { readonly 'a params schema may require only parameters of the path, not': UnboundKeys<S, P> }
+  : unknown;
+
 /** A schema option: any Standard Schema, or none. */
 type Schema = StandardSchemaV1 | undefined;
 
@@ -245,7 +264,15 @@ export function http<
   TResponse extends StandardSchemaV1 | undefined = undefined,
   TPath extends string = string,
 >(
-  options?: HttpDefinition<TBody, TQuery, TParams, THeaders, TResponse, TPath, TParams & PathParamsSchema<TPath>>,
+  options?: HttpDefinition<
+    TBody,
+    TQuery,
+    TParams,
+    THeaders,
+    TResponse,
+    TPath,
+    TParams & PathParamsSchema<TPath> & ParamsOfPathOnly<TParams, TPath>
+  >,
 ): HttpBuilder<TBody, TQuery, TParams, THeaders, TResponse, TPath>;
 export function http(
   options: HttpOptions<

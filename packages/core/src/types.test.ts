@@ -22,6 +22,7 @@ import type {
   HttpResponse,
   Kind,
   Message,
+  ParamsSchemaFor,
   ScheduleTick,
   SkyportFunction,
   StorageEvent,
@@ -470,6 +471,35 @@ describe('type inference', () => {
     // A path only known as a string takes any schema.
     const path: string = '/books/:id';
     http({ path, params: z.object({ bookId: z.string() }) });
+  });
+
+  it('rejects a params schema that requires a key the path never binds, and takes an optional one', () => {
+    http({ method: 'GET', path: '/users/:id', params: z.object({ id: z.string(), orgId: z.string().optional() }) });
+    http({ path: '/users/:id', params: type({ id: 'string', 'orgId?': 'string' }) });
+    http({ path: '/files/*', params: z.object({ '*': z.string(), rev: z.string().optional() }) });
+    // @ts-expect-error: orgId is required, and no request binds it: every request would be a 422
+    http({ method: 'GET', path: '/users/:id', params: z.object({ id: z.string(), orgId: z.string() }) });
+    // @ts-expect-error: the same with arktype
+    http({ path: '/users/:id', params: type({ id: 'string', orgId: 'string' }) });
+    // @ts-expect-error: the same with valibot
+    http({ path: '/users/:id', params: v.object({ id: v.string(), orgId: v.string() }) });
+    // @ts-expect-error: a trailing * binds '*', not a name
+    http({ path: '/files/*', params: z.object({ '*': z.string(), rev: z.string() }) });
+    // A path only known as a string takes any schema.
+    const path: string = '/users/:id';
+    http({ path, params: z.object({ id: z.string(), orgId: z.string() }) });
+    // A helper generic in its schema is checked by its constraint, for the parameters of the path.
+    const byId = <S extends StandardSchemaV1<{ id: string; orgId?: string }>>(params: S) =>
+      http({ path: '/users/:id', params });
+    expect(typeof byId).toBe('function');
+  });
+
+  it('names the keys the path never binds in the refusal', () => {
+    const orgParams = z.object({ id: z.string(), orgId: z.string(), teamId: z.string(), note: z.string().optional() });
+    type Refusal = ParamsSchemaFor<typeof orgParams, '/users/:id'>;
+    expectTypeOf<Refusal>().toEqualTypeOf<{
+      readonly 'a params schema may require only parameters of the path, not': 'orgId' | 'teamId';
+    }>();
   });
 
   it('takes a params schema given through a helper generic in its schema, checked by its constraint', () => {

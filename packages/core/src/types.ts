@@ -630,19 +630,30 @@ type UntakenParams<S, P extends string> =
     ? { [K in keyof ParamsOf<P>]: [Input] extends [{ readonly [N in K]: unknown }] ? never : K }[keyof ParamsOf<P>]
     : never;
 
+/** The keys `Input` requires (an index signature requires none). */
+type RequiredKeys<Input> = { [K in keyof Input]-?: {} extends Pick<Input, K> ? never : K }[keyof Input];
+
+/** The keys the input of schema `S` requires that path `P` never binds (optional keys may be absent). */
+type UnboundParams<S, P extends string> =
+  S extends StandardSchemaV1<infer Input, unknown> ? Exclude<RequiredKeys<Input>, keyof ParamsOf<P>> : never;
+
 /**
  * A params schema, checked for the parameters of the path: under `/books/:id` its input must
- * have an `id` (a schema of `bookId` would fail every request with a 422). Resolves to the
- * schema when it takes every parameter (any schema when the path is only known as `string`),
- * else to a type naming the ones it does not take. The check reads the schema's input type
- * alone, not the schema against a schema type, so that schemas whose types are deep (arktype)
- * stay within the compiler's limits.
+ * have an `id` (a schema of `bookId` would fail every request with a 422), and may require no
+ * key the path does not bind (a required `orgId` would fail every request too; an optional one
+ * is allowed). Resolves to the schema when it takes every parameter and requires no other (any
+ * schema when the path is only known as `string`), else to a type naming the ones it does not
+ * take, or the keys the path does not bind. The check reads the schema's input type alone, not
+ * the schema against a schema type, so that schemas whose types are deep (arktype) stay within
+ * the compiler's limits.
  */
 export type ParamsSchemaFor<S, P extends string> = [StringlessParams<S>] extends [never]
   ? string extends P
     ? S
     : [UntakenParams<S, P>] extends [never]
-      ? S
+      ? [UnboundParams<S, P>] extends [never]
+        ? S
+        : { readonly 'a params schema may require only parameters of the path, not': UnboundParams<S, P> }
       : { readonly 'a params schema must take the parameters of the path': UntakenParams<S, P> }
   : { readonly 'path parameters are strings: a params schema must take one for': StringlessParams<S> };
 
