@@ -5,12 +5,14 @@ import { z } from 'zod';
 import { jwtAuth, requireScopes } from './auth/index.js';
 import type { AuthContext } from './auth/types.js';
 import { changes, events, type FunctionBuilder, http, queue, schedule, storage, stream } from './builders.js';
+import { createContext } from './context.js';
 import { SkyportError } from './errors.js';
 import { isHttpResponse } from './http/response.js';
 import { cors } from './middleware/cors.js';
 import { createMiddleware } from './middleware/create.js';
 import { timeout } from './middleware/timeout.js';
 import { router } from './router.js';
+import { runHttp } from './run.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type {
   AnyFunction,
@@ -492,6 +494,27 @@ describe('type inference', () => {
     const byId = <S extends StandardSchemaV1<{ id: string; orgId?: string }>>(params: S) =>
       http({ path: '/users/:id', params });
     expect(typeof byId).toBe('function');
+  });
+
+  it('takes a params schema of any names (a record) as taking every parameter, and runs it', async () => {
+    // Prepare: a record of digit strings under a path with one parameter
+    const digits = z.record(z.string(), z.string().regex(/^\d+$/));
+    const fn = http({ method: 'GET', path: '/r/:a', params: digits }).handle((req) => {
+      expectTypeOf(req.params).toEqualTypeOf<Record<string, string>>();
+      return { a: req.params.a };
+    });
+    http({ path: '/r/:a/:b', params: v.record(v.string(), v.string()) });
+    // @ts-expect-error: its values still must take the parameter's text
+    http({ path: '/r/:a', params: z.record(z.string(), z.number()) });
+    const ctx = createContext({ cloud: 'node', kind: 'http', requestId: 'r', functionName: 'f' });
+
+    // Act
+    const ok = await runHttp(fn, { method: 'GET', path: '/r/12' }, ctx);
+    const refused = await runHttp(fn, { method: 'GET', path: '/r/x' }, ctx);
+
+    // Assert
+    expect([ok.status, ok.body]).toEqual([200, '{"a":"12"}']);
+    expect(refused.status).toBe(422);
   });
 
   it('names the keys the path never binds in the refusal', () => {

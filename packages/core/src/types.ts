@@ -624,10 +624,15 @@ export type QuerySchemaFor<S> =
       : { readonly 'query values are strings: a query schema must take one for': NonStringKeys<Input> }
     : S;
 
-/** The parameters of path `P` that the input of schema `S` does not have as required keys. */
+/**
+ * The parameters of path `P` that the input of schema `S` does not have as required keys. An
+ * input with a string index signature (`z.record(z.string(), ...)`) takes every parameter.
+ */
 type UntakenParams<S, P extends string> =
   S extends StandardSchemaV1<infer Input, unknown>
-    ? { [K in keyof ParamsOf<P>]: [Input] extends [{ readonly [N in K]: unknown }] ? never : K }[keyof ParamsOf<P>]
+    ? string extends keyof Input // a map of any names: its values are checked by StringlessParams
+      ? never
+      : { [K in keyof ParamsOf<P>]: [Input] extends [{ readonly [N in K]: unknown }] ? never : K }[keyof ParamsOf<P>]
     : never;
 
 /** The keys `Input` requires (an index signature requires none). */
@@ -641,11 +646,12 @@ type UnboundParams<S, P extends string> =
  * A params schema, checked for the parameters of the path: under `/books/:id` its input must
  * have an `id` (a schema of `bookId` would fail every request with a 422), and may require no
  * key the path does not bind (a required `orgId` would fail every request too; an optional one
- * is allowed). Resolves to the schema when it takes every parameter and requires no other (any
- * schema when the path is only known as `string`), else to a type naming the ones it does not
- * take, or the keys the path does not bind. The check reads the schema's input type alone, not
- * the schema against a schema type, so that schemas whose types are deep (arktype) stay within
- * the compiler's limits.
+ * is allowed). A schema of any names (`z.record(z.string(), ...)`) takes every parameter.
+ * Resolves to the schema when it takes every parameter and requires no other (any schema when
+ * the path is only known as `string`), else to a type naming the ones it does not take, or the
+ * keys the path does not bind. The check reads the schema's input type alone, not the schema
+ * against a schema type, so that schemas whose types are deep (arktype) stay within the
+ * compiler's limits.
  */
 export type ParamsSchemaFor<S, P extends string> = [StringlessParams<S>] extends [never]
   ? string extends P
