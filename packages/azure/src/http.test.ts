@@ -1,10 +1,10 @@
-import { HttpRequest, HttpResponse } from '@azure/functions';
+import { HttpRequest, type HttpRequestInit, HttpResponse } from '@azure/functions';
 import { http, NotFound, router, SkyportError } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fixture, invocation } from '../test/helpers.js';
 import { toAzure } from './handler.js';
-import { toAzureRoute } from './http.js';
+import { fromAzureRequest, toAzureRoute } from './http.js';
 
 const echo = http({ method: ['GET', 'POST'], path: '/orders/:id' }).handle((req) => ({
   method: req.method,
@@ -120,6 +120,53 @@ describe('toAzure: http', () => {
     const body = JSON.parse(String(response.body)) as { agent: string; params: unknown };
     expect(body.agent).toBe(headers['User-Agent']);
     expect(body.params).toEqual({ id: '7' });
+  });
+
+  it('keeps request headers and route values named __proto__ or constructor, as other adapters do', async () => {
+    // Prepare: the request as the library makes it with HTTP streams on, around a native request
+    // (a header map given as a record would lose `__proto__` in the Headers constructor already);
+    // JSON text makes `__proto__` an own key of the route values.
+    const headers = [
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+      ['x-a', '1'],
+    ] as [string, string][];
+    const nativeRequest = new Request('http://localhost:7071/api/a/7/8', { headers });
+    const params = JSON.parse('{"__proto__":"7","constructor":"8"}') as Record<string, string>;
+    const request = new HttpRequest({ nativeRequest, params } as HttpRequestInit);
+    const fn = http().handle((req) => ({
+      proto: req.header('__proto__'),
+      ctor: req.header('constructor'),
+      own: Object.keys(req.headers).filter((name) => name !== 'x-a'),
+      params: Object.entries(req.params),
+      inherited: Object.getPrototypeOf(req.headers) === Object.prototype,
+    }));
+
+    // Act
+    const response = await toAzure(fn)(request, invocation().context);
+
+    // Assert
+    expect(JSON.parse(String(response.body))).toEqual({
+      proto: 'p',
+      ctor: 'c',
+      own: expect.arrayContaining(['__proto__', 'constructor']),
+      params: [
+        ['__proto__', '7'],
+        ['constructor', '8'],
+      ],
+      inherited: true,
+    });
+  });
+
+  it('reads a catch-all the host did not bind as absent, whatever its name', async () => {
+    // Prepare: a router on `{*constructor}` asked for the root, where the host binds no value
+    const request = new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/' });
+
+    // Act
+    const init = await fromAzureRequest(request, { routePrefix: 'api', catchAll: 'constructor' });
+
+    // Assert
+    expect(init.path).toBe('/');
   });
 
   it('renders errors as problem+json with the invocation id', async () => {

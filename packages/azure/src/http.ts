@@ -23,6 +23,7 @@ import {
   respond,
   SkyportError,
   type SkyportFunction,
+  setOwn,
   toHttpError,
 } from '@skyport/core';
 import { asRecord } from './metadata.js';
@@ -214,13 +215,20 @@ export async function fromAzureRequest(
   mapping: HttpMapping,
   bodyLimit = Number.POSITIVE_INFINITY,
 ): Promise<HttpRequestInit> {
+  // Own keys, `__proto__` defined rather than assigned: a header or route value named
+  // `__proto__` or `constructor` is one like any other.
   const headers: Record<string, string> = {};
   request.headers.forEach((value, name) => {
-    headers[name] = value;
+    setOwn(headers, name, value);
   });
   const params: Record<string, string> = {};
   const given = asRecord(request.params);
-  if (given) for (const key of Object.keys(given)) if (typeof given[key] === 'string') params[key] = given[key];
+  if (given) {
+    for (const key of Object.keys(given)) {
+      const value = given[key];
+      if (typeof value === 'string') setOwn(params, key, value);
+    }
+  }
 
   let path = '/';
   let url = request.url;
@@ -237,7 +245,7 @@ export async function fromAzureRequest(
   request.query?.forEach((value, key) => {
     if (!query.has(key)) query.append(key, value);
   });
-  if (mapping.catchAll !== undefined && mapping.catchAll in params) {
+  if (mapping.catchAll !== undefined && Object.hasOwn(params, mapping.catchAll)) {
     path = catchAllPath(path, params[mapping.catchAll] ?? '');
     delete params[mapping.catchAll];
   } else {
