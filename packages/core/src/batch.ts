@@ -9,7 +9,7 @@
 import { endContext, finishBatch, forkContext } from './context.js';
 import { SkyportError } from './errors.js';
 import { logFailure } from './log.js';
-import type { Context, EventOf, Kind, SkyportFunction, TraceCarrier } from './types.js';
+import type { Context, EventOf, Kind, Logger, SkyportFunction, TraceCarrier } from './types.js';
 
 /** One message of a batch. */
 export interface BatchItem<TEvent> {
@@ -75,6 +75,65 @@ export function defaultMode(
   return 'independent';
 }
 
+/** What reading `value` threw, as text that cannot throw in turn. */
+function describeThrown(value: unknown): string {
+  try {
+    return value instanceof Error ? `${value.name}: ${value.message}` : String(value);
+  } catch {
+    return 'reading it threw';
+  }
+}
+
+/**
+ * A `SkyportError` with code `HANDLER_FAILED` and `value` as its `cause` when `value` cannot be
+ * read as the platforms read a failure (its `name`, `message` and `stack`, its text): a revoked
+ * Proxy, an error whose `message` or `stack` getter throws, an object without a prototype.
+ * `undefined` for any other value, which is passed on as it is.
+ *
+ * @example
+ * throw unreadableFailure(error, fn.kind) ?? error;
+ */
+export function unreadableFailure(value: unknown, kind: Kind): SkyportError | undefined {
+  try {
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+      void (value instanceof Error);
+      const read = value as { name?: unknown; message?: unknown; stack?: unknown };
+      void read.name;
+      void read.message;
+      void read.stack;
+    }
+    String(value);
+    return undefined;
+  } catch (thrown) {
+    const message = `the ${kind} function failed with a value that cannot be read (${describeThrown(thrown)})`;
+    return new SkyportError('HANDLER_FAILED', message, { kind, cause: value });
+  }
+}
+
+/**
+ * Logs a handler's failure (as `logFailure`) and gives what to report: the value itself, or for a
+ * value that cannot be read the `SkyportError` of `unreadableFailure`. That line is written
+ * without the value, whose reads would throw as it is serialised.
+ *
+ * @example
+ * throw reportFailure(ctx.log, error, fn.kind, 'queue function failed');
+ */
+export function reportFailure(
+  log: Logger,
+  error: unknown,
+  kind: Kind,
+  msg: string,
+  fields?: Record<string, unknown>,
+): unknown {
+  const unreadable = unreadableFailure(error, kind);
+  if (unreadable === undefined) {
+    logFailure(log, error, msg, fields);
+    return error;
+  }
+  logFailure(log, new SkyportError('HANDLER_FAILED', unreadable.message, { kind }), msg, fields);
+  return unreadable;
+}
+
 function skipped(id: string, reason: string): BatchFailure {
   return { id, error: new SkyportError('HANDLER_FAILED', reason), skipped: true };
 }
@@ -103,9 +162,9 @@ export async function runBatch<K extends Kind>(
     try {
       await fn.dispatch(item.event, child);
       return true;
-    } catch (error) {
+    } catch (thrown) {
       // Through the message's own logger: the one `logger()` set on it, in the host's format.
-      logFailure(child.log, error, `message ${item.id} failed`, { messageId: item.id });
+      const error = reportFailure(child.log, thrown, fn.kind, `message ${item.id} failed`, { messageId: item.id });
       outcomes[index] = { id: item.id, error, skipped: false };
       return false;
     } finally {

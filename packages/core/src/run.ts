@@ -3,6 +3,7 @@
  * problem+json), `runEvent` runs one non-HTTP event (it throws when the handler fails, so the
  * platform retries), and `runBatch` (in `batch.ts`) runs a batch with its failure semantics.
  */
+import { reportFailure } from './batch.js';
 import { utf8Length } from './bytes.js';
 import { endContext } from './context.js';
 import {
@@ -415,7 +416,9 @@ function fail(error: unknown, ctx: Context, method: unknown, req?: RequestImpl):
 /**
  * Runs a non-HTTP function for one event. Resolves when the handler succeeded (or the event was
  * filtered out by the definition); rejects with the handler's error otherwise, after logging it
- * (a falsy one, `throw undefined`, as a `SkyportError` with code `HANDLER_FAILED`).
+ * (a falsy one, `throw undefined`, as a `SkyportError` with code `HANDLER_FAILED`; one that cannot
+ * be read, a revoked Proxy or an error whose `stack` getter throws, as one with the value as its
+ * `cause`).
  *
  * @example
  * await runEvent(fn, createScheduleTick({ name: 'nightly', scheduledTime: event.time }), ctx);
@@ -427,8 +430,10 @@ export async function runEvent<K extends Kind>(
 ): Promise<unknown> {
   try {
     return await fn.dispatch(event, ctx);
-  } catch (error) {
-    logFailure(ctx.log, error, `${fn.kind} function failed`);
+  } catch (thrown) {
+    // A value that cannot be read (a revoked Proxy) is replaced: the Functions Framework reads
+    // `err.stack`, and would throw on it and never answer.
+    const error = reportFailure(ctx.log, thrown, fn.kind, `${fn.kind} function failed`);
     // A platform that tells failure from success by the rejection's truthiness (the Lambda
     // runtime, the Functions Framework) would take `throw undefined` for success.
     throw error || new SkyportError('HANDLER_FAILED', `the ${fn.kind} function failed with ${String(error)}`);
