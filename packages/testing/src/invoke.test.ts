@@ -118,6 +118,34 @@ describe('invoke(): a message or record given as its fields only', () => {
     expect(runs).toBe(0);
   });
 
+  it('refuses the holes of a sparse array as it refuses undefined, for every kind but http', async () => {
+    // Prepare
+    let runs = 0;
+    const fn = queue({ name: 'q' }).handle(() => {
+      runs++;
+    });
+    const records = stream({ name: 's' }).handle(() => {
+      runs++;
+    });
+    // biome-ignore lint/suspicious/noSparseArray: the holes are what is tested
+    const sparse = [, , ,] as never;
+
+    // Act
+    const outcomes = await Promise.allSettled([
+      invoke(fn, sparse),
+      invoke(fn, [undefined] as never),
+      invoke(records, sparse),
+      // biome-ignore lint/suspicious/noSparseArray: a hole after a good message
+      invoke(fn, [message(), ,] as never),
+    ]);
+
+    // Assert
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ status: 'rejected', reason: { name: 'SkyportError', code: 'INVALID_EVENT' } });
+    }
+    expect(runs).toBe(0);
+  });
+
   it('takes an event with its bytes as it is', async () => {
     const seen: unknown[] = [];
     const fn = queue({ name: 'orders' }).handle((msg) => {

@@ -389,7 +389,8 @@ export async function invoke(
       stream,
     };
   }
-  const given: unknown[] = Array.isArray(input) ? input : [input];
+  // A hole of a sparse array (`[, ,]`) is an `undefined` event, refused as one: `map` skips holes.
+  const given: unknown[] = Array.isArray(input) ? Array.from(input as unknown[]) : [input];
   const events = given.map((event, index) => {
     const at = Array.isArray(input) ? index : undefined;
     check(fn.kind, event, at);
