@@ -135,6 +135,35 @@ describe('sampleEvent()', () => {
   });
 
   it.each([
+    ['stream', 'eventHubBatch'],
+    ['queue', 'serviceBusBatch'],
+  ] as const)(
+    'the azure %s batch sample (%s) holds its bodies as JSON, which reach the handler as sent',
+    async (kind, source) => {
+      // Prepare
+      const sample = JSON.parse(JSON.stringify(await sampleEvent('azure', source))) as { trigger: unknown[] };
+      const seen: unknown[] = [];
+      const fn =
+        kind === 'stream'
+          ? stream({ name: 'clicks' }).handle((record) => {
+              seen.push(record.body);
+            })
+          : queue({ name: 'orders' }).handle((msg) => {
+              seen.push(msg.body);
+            });
+
+      // Act
+      const outcome = await invokeOnce(fn, 'probe', sample, 'azure');
+
+      // Assert
+      expect(outcome.failed).toBe(false);
+      expect(sample.trigger.length).toBeGreaterThan(0);
+      for (const body of sample.trigger) expect(body).not.toHaveProperty('type', 'Buffer');
+      expect(seen).toEqual(sample.trigger);
+    },
+  );
+
+  it.each([
     ['node', 'http'],
     ['aws', 'http'],
     ['aws', 'apiGatewayV1'],

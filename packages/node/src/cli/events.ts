@@ -57,6 +57,10 @@ const rawOptions: Readonly<Record<string, Readonly<Record<string, unknown>>>> = 
  */
 const composed: Readonly<Record<string, Readonly<Record<string, (namespace: Record<string, unknown>) => unknown>>>> = {
   azure: {
+    // The factories give these bodies as the bytes the binary binding delivers; a sample file
+    // holds them as the JSON (or text) they are, which `invoke --cloud azure` takes too.
+    eventHubBatch: (namespace) => readableBodies(callDefault(namespace, 'eventHubBatch')),
+    serviceBusBatch: (namespace) => readableBodies(callDefault(namespace, 'serviceBusBatch')),
     httpRequest: (namespace) =>
       typeof namespace.httpRequest === 'function'
         ? {
@@ -82,6 +86,29 @@ const composed: Readonly<Record<string, Readonly<Record<string, (namespace: Reco
         : undefined,
   },
 };
+
+/** The sample of a factory called without arguments, or `undefined` when the kit has none. */
+function callDefault(namespace: Record<string, unknown>, name: string): unknown {
+  const factory = namespace[name];
+  return typeof factory === 'function' ? (factory as () => unknown)() : undefined;
+}
+
+/** An Azure batch sample whose byte bodies are given as their JSON value (or text, when not JSON). */
+function readableBodies(sample: unknown): unknown {
+  if (typeof sample !== 'object' || sample === null) return sample;
+  const trigger = (sample as { trigger?: unknown }).trigger;
+  if (!Array.isArray(trigger)) return sample;
+  const readable = trigger.map((body: unknown) => {
+    if (!(body instanceof Uint8Array)) return body;
+    const text = new TextDecoder().decode(body);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  });
+  return { ...sample, trigger: readable };
+}
 
 const squash = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
 
