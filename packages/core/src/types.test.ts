@@ -20,14 +20,17 @@ import type {
   CloudEvent,
   Context,
   DispatchResult,
+  ErrorResponseInit,
   EventOf,
   HttpResponse,
+  HttpResponseInit,
   Kind,
   Message,
   ParamsSchemaFor,
   ScheduleTick,
   SkyportFunction,
   StorageEvent,
+  UncheckedStatus,
 } from './types.js';
 
 interface Principal {
@@ -575,6 +578,28 @@ describe('type inference', () => {
     http({ path: '/books/:id', params: v.object({ bookId: v.string() }) });
     const path: string = '/books/:id';
     http({ path, params: type({ bookId: 'string' }) });
+  });
+
+  it('takes an error response built by a helper typed ErrorResponseInit under a response schema', () => {
+    // Prepare: a lookup that may find nothing, and helpers that build answers
+    const Out = z.object({ id: z.string() });
+    const find = async (): Promise<{ id: string } | undefined> => undefined;
+    const notFound = (reason: string): ErrorResponseInit => ({ status: 404, body: { reason } });
+    const moved = (location: string): ErrorResponseInit => ({ status: 301, headers: { location } });
+    const loose = (reason: string): HttpResponseInit => ({ status: 404, body: { reason } });
+    const wrongShape = (): HttpResponseInit<{ reason: string }> => ({ status: 200, body: { reason: 'x' } });
+
+    // Act / Assert
+    http({ response: Out }).handle(async () => (await find()) ?? notFound('gone'));
+    http({ response: Out }).handle(async () => (await find()) ?? moved('/orders/2'));
+    // @ts-expect-error: a helper typed HttpResponseInit may answer any status, a 2xx included
+    http({ response: Out }).handle(async () => (await find()) ?? loose('gone'));
+    // @ts-expect-error: a 2xx body of the wrong shape is still refused
+    http({ response: Out }).handle(wrongShape);
+    // @ts-expect-error: an ErrorResponseInit has a redirect or error status
+    const ok: ErrorResponseInit = { status: 200, body: { reason: 'x' } };
+    expectTypeOf<ErrorResponseInit['status']>().toEqualTypeOf<UncheckedStatus>();
+    expect(ok.status).toBe(200);
   });
 
   it('lets an explicit redirect or error response carry any body under a response schema', () => {

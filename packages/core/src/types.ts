@@ -729,6 +729,21 @@ export type UncheckedStatus =
   | 511;
 
 /**
+ * An explicit redirect or error response: an `HttpResponseInit` whose status is one of
+ * `UncheckedStatus`. A handler under a `response` schema may return one with any body, so type a
+ * helper that builds such answers with it: typed `HttpResponseInit`, its status is any `number`,
+ * which may be a success's, and the handler's result is refused.
+ *
+ * @example
+ * const notFound = (reason: string): ErrorResponseInit => ({ status: 404, body: { reason } });
+ * http({ path: '/orders/:id', response: Order }).handle(async (req) => (await find(req.params.id)) ?? notFound('gone'));
+ */
+export interface ErrorResponseInit<TBody = unknown> extends HttpResponseInit<TBody> {
+  /** A redirect or error status. */
+  status: UncheckedStatus;
+}
+
+/**
  * What an http handler may return for a response schema: the schema's input as the body of a
  * success, or an explicit redirect or error response with any body. A string or bytes returned
  * as the whole result is a success body, so only where the schema admits one (`z.string()`); in
@@ -740,7 +755,7 @@ export type TypedHttpResult<TResponse> = unknown extends TResponse
   :
       | InferIn<TResponse, unknown>
       | HttpResponseInit<InferIn<TResponse, unknown>>
-      | (HttpResponseInit & { status: UncheckedStatus })
+      | ErrorResponseInit
       | Response
       | ReadableStream
       | Blob
