@@ -267,7 +267,33 @@ describe('the built-in logger', () => {
     expect(leaks()).toEqual([[], [], []]);
     expect(JSON.parse(lines[0] as string).deep.a.b.c.d.e.f.g.authorization).toBe('[Redacted]');
     expect(lines[1]?.match(/\[Redacted\]/g)).toHaveLength(2);
-    expect(JSON.parse(lines[2] as string).msg).toBe('unserialisable log line');
+    expect(JSON.parse(lines[2] as string)).toMatchObject({ level: 'info', msg: 'chain', logged: '[Unserialisable]' });
+  });
+
+  it('keeps the level, bindings and message of a line whose fields cannot be written', () => {
+    // Prepare: a value no read of which succeeds (a revoked proxy), and one too deep to write
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    let chain: Record<string, unknown> = {};
+    for (let i = 0; i < 100_000; i++) chain = { next: chain };
+    const lines: [string, string][] = [];
+    const log = createJsonLogger({ requestId: 'req-1' }, 'info', (line, level) => lines.push([level, line]));
+    // Act
+    log.error({ err: proxy }, 'payment failed');
+    log.warn({ chain }, 'order skipped %s', 'ord_1');
+    // Assert
+    expect(lines.map(([level]) => level)).toEqual(['error', 'warn']);
+    expect(JSON.parse(lines[0]?.[1] as string)).toMatchObject({
+      level: 'error',
+      requestId: 'req-1',
+      msg: 'payment failed',
+      logged: '[Unserialisable]',
+    });
+    expect(JSON.parse(lines[1]?.[1] as string)).toMatchObject({
+      level: 'warn',
+      requestId: 'req-1',
+      msg: 'order skipped ord_1',
+    });
   });
 });
 

@@ -189,6 +189,22 @@ function isCredentialPair(item: unknown): item is readonly [string, unknown] {
  * safeJson({ headers: { Authorization: 'Bearer t' }, n: 1n }); // '{"headers":{"Authorization":"[Redacted]"},"n":"1"}'
  */
 export function safeJson(value: unknown, redact = true): string {
+  return serialised(value, redact) ?? unserialisable(value);
+}
+
+/** The notice that replaces a value `JSON.stringify` cannot write (too deep, a getter that throws). */
+function unserialisable(reason: unknown): string {
+  let text: string;
+  try {
+    text = String(reason);
+  } catch {
+    text = 'unknown';
+  }
+  return JSON.stringify({ msg: 'unserialisable log line', reason: text });
+}
+
+/** `safeJson`, or `undefined` (with the error in `failure.error`) when the value cannot be written. */
+function serialised(value: unknown, redact: boolean, failure?: { error?: unknown }): string | undefined {
   // The path from the top down to the object being written (JSON.stringify goes depth first):
   // what each one is written as, and what it was made from (an error, a header list).
   const written: object[] = [];
@@ -218,8 +234,36 @@ export function safeJson(value: unknown, redact = true): string {
       return item;
     });
   } catch (error) {
-    return JSON.stringify({ msg: 'unserialisable log line', reason: String(error) });
+    if (failure !== undefined) failure.error = error;
+    return undefined;
   }
+}
+
+/**
+ * A log line whose fields cannot be written: its level, time, bindings (the invocation's ids) and
+ * message are kept, so a line about a failure is still found and filtered by level; what could not
+ * be written is named instead.
+ */
+function unserialisableLine(
+  head: Record<string, unknown>,
+  bindings: Record<string, unknown>,
+  messageKey: string,
+  message: string | undefined,
+  error: unknown,
+): string {
+  let reason: string;
+  try {
+    reason = String(error);
+  } catch {
+    reason = 'unknown';
+  }
+  const line: Record<string, unknown> = { ...head, ...bindings, logged: '[Unserialisable]', reason };
+  if (message !== undefined) line[messageKey] = message;
+  const bound = serialised(line, true);
+  if (bound !== undefined) return bound;
+  const bare: Record<string, unknown> = { ...head, logged: '[Unserialisable]', reason };
+  if (message !== undefined) bare[messageKey] = message;
+  return JSON.stringify(bare);
 }
 
 /** Where a logger sends each serialised line (without the newline), with its level. */
@@ -321,7 +365,12 @@ class JsonLogger implements Logger {
         if (stack !== undefined) line.stack_trace = stack;
       }
       if (message !== undefined) line[messageKey] = message;
-      this.#sink(safeJson(line), level);
+      const failure: { error?: unknown } = {};
+      const text = serialised(line, true, failure);
+      this.#sink(
+        text ?? unserialisableLine(headOf(shape, level), this.#bindings, messageKey, message, failure.error),
+        level,
+      );
     }) as LogFn;
   }
 
