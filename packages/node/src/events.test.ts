@@ -1,6 +1,7 @@
 import { changes, events, type Message, queue, SkyportError, schedule, storage, stream } from '@skyport/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { start } from './__fixtures__/servers.js';
 import { httpInit, portableBatch } from './events.js';
 
 const ship = queue({ name: 'orders' }).handle(() => {});
@@ -254,5 +255,59 @@ describe('httpInit()', () => {
     expect(() => httpInit({ path: '/', query: { tag: { a: 1 } } })).toThrow(
       '"query.tag" must be a string or a list of strings',
     );
+  });
+});
+
+describe('an event nested deeper than JSON.stringify reaches', () => {
+  // Valid JSON, which `JSON.parse` reads, but whose fields cannot be written as JSON again.
+  const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+  it('is refused by serve() with a 400 INVALID_EVENT naming the field, and nothing runs', async () => {
+    // Prepare
+    let runs = 0;
+    const counted = () => {
+      runs++;
+    };
+    const server = await start({
+      ship: queue({ name: 'orders' }).handle(counted),
+      clicks: stream({ name: 'clicks' }).handle(counted),
+      audit: changes({ collection: 'orders' }).handle(counted),
+    });
+    const post = (name: string, body: string) => fetch(`${server.url}/_skyport/${name}`, { method: 'POST', body });
+
+    // Act
+    const answers = [
+      await post('ship', `{"body":${nested(20000)}}`),
+      await post('clicks', `[{"body":"ok"},{"body":${nested(20000)}}]`),
+      await post('audit', `{"op":"delete","key":${nested(20000)}}`),
+    ];
+
+    // Assert
+    const problems = await Promise.all(answers.map((res) => res.json() as Promise<Record<string, unknown>>));
+    expect(answers.map((res) => res.status)).toEqual([400, 400, 400]);
+    expect(problems.map((problem) => [problem.code, problem.detail])).toEqual([
+      [
+        'INVALID_EVENT',
+        'node: "body" cannot be sent as JSON: it is nested too deeply (queue function, got object {body})',
+      ],
+      [
+        'INVALID_EVENT',
+        'node: "body" cannot be sent as JSON: it is nested too deeply (stream function, got object {body})',
+      ],
+      [
+        'INVALID_EVENT',
+        'node: "key" cannot be sent as JSON: it is nested too deeply (changes function, got object {op, key})',
+      ],
+    ]);
+    expect(runs).toBe(0);
+  });
+
+  it('is refused as an HTTP request body by httpInit() with INVALID_EVENT', () => {
+    // Act
+    const attempt = () => httpInit({ method: 'POST', body: JSON.parse(nested(20000)) });
+
+    // Assert
+    expect(attempt).toThrow(expect.objectContaining({ name: 'SkyportError', code: 'INVALID_EVENT' }));
+    expect(attempt).toThrow('"body" cannot be sent as JSON: it is nested too deeply');
   });
 });

@@ -45,12 +45,28 @@ export function shapeOf(value: unknown): string {
   return typeof value;
 }
 
-function invalid(kind: Kind, message: string, value: unknown): SkyportError {
+function invalid(kind: Kind, message: string, value: unknown, cause?: unknown): SkyportError {
   return new SkyportError('INVALID_EVENT', `node: ${message} (${kind} function, got ${shapeOf(value)})`, {
     adapter: 'node',
     kind,
     shape: shapeOf(value),
+    cause,
   });
+}
+
+/**
+ * `JSON.stringify(value)` of a field of a posted event, or an `INVALID_EVENT` naming the field
+ * when it cannot be written: JSON nested deeper than the call stack reaches (valid JSON, which
+ * `JSON.parse` reads), or, from a caller in JavaScript, a cycle or a BigInt.
+ */
+function toJson(kind: Kind, field: string, value: unknown, event: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    const why =
+      error instanceof RangeError ? 'it is nested too deeply' : error instanceof Error ? error.message : String(error);
+    throw invalid(kind, `"${field}" cannot be sent as JSON: ${why}`, event, error);
+  }
 }
 
 /**
@@ -152,10 +168,11 @@ function text(value: unknown): string | undefined {
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
 }
 
-/** A body as it travels: strings and bytes stay, anything else is sent as JSON. */
-function payload(value: unknown): string {
+/** The body of a posted event as it travels: a string stays, anything else is sent as JSON. */
+function payload(kind: Kind, event: Json): string {
+  const value = event.body;
   if (value === undefined) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return typeof value === 'string' ? value : toJson(kind, 'body', value, event);
 }
 
 const ops: readonly ChangeOp[] = ['insert', 'update', 'delete'];
@@ -223,7 +240,7 @@ function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): Event
       onlyKnown(kind, value, messageFields);
       return createMessage({
         id: field.string('id') ?? randomUUID(),
-        data: payload(value.body),
+        data: payload(kind, value),
         attributes: field.strings('attributes'),
         attempt: field.integer('attempt', 1) ?? 1,
         publishedAt: field.time('publishedAt') ?? new Date(),
@@ -242,7 +259,7 @@ function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): Event
         id: id ?? sequence,
         sequence,
         partitionKey: field.string('partitionKey') ?? 'default',
-        data: payload(value.body),
+        data: payload(kind, value),
         publishedAt: field.time('publishedAt') ?? new Date(),
         source: field.string('source') ?? options.name,
         raw: value,
@@ -309,14 +326,14 @@ function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): Event
   }
 }
 
-function idOf(kind: Kind, event: EventOf<Kind>): string {
+function idOf(kind: Kind, event: EventOf<Kind>, value: unknown): string {
   switch (kind) {
     case 'storage':
       return (event as EventOf<'storage'>).key;
     case 'schedule':
       return (event as EventOf<'schedule'>).name;
     case 'changes':
-      return JSON.stringify((event as EventOf<'changes'>).key);
+      return toJson(kind, 'key', (event as EventOf<'changes'>).key, value);
     default:
       return (event as { id: string }).id;
   }
@@ -338,7 +355,7 @@ export function portableBatch(
   const values = Array.isArray(value) ? value : [value];
   return values.map((item) => {
     const event = toEvent(fn, name, item);
-    return { id: idOf(fn.kind, event), event, groupId: (event as { groupId?: string }).groupId };
+    return { id: idOf(fn.kind, event, item), event, groupId: (event as { groupId?: string }).groupId };
   });
 }
 
@@ -346,7 +363,9 @@ export function portableBatch(
  * A portable HTTP request from JSON: `{ method, path, headers, query, body }` where `path` may
  * carry a query string and an object `body` is sent as JSON. `method` defaults to GET and `path`
  * to `/`, but one of them must be there: an object with neither is some other event (a queue
- * message sent to an http function by mistake) and is refused rather than run as `GET /`.
+ * message sent to an http function by mistake) and is refused rather than run as `GET /`. What
+ * cannot be read (a field of the wrong type, a body nested too deeply to be sent as JSON) is a
+ * `SkyportError` (`INVALID_EVENT`).
  *
  * @example
  * httpInit({ method: 'POST', path: '/orders', body: { customer: 'a@b.example', lines: [] } });
@@ -366,7 +385,7 @@ export function httpInit(value: unknown): HttpRequestInit {
   if (rawBody === undefined || rawBody === null) body = undefined;
   else if (typeof rawBody === 'string') body = rawBody;
   else {
-    body = JSON.stringify(rawBody);
+    body = toJson('http', 'body', rawBody, value);
     headers['content-type'] ??= 'application/json';
   }
   const path = target ?? '/';
