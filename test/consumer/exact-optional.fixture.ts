@@ -3,13 +3,14 @@
  * environment (`string | undefined`) to every public options type. Checked by
  * `exact-optional.test.ts`; not part of the repository's own type check.
  */
+import { HttpRequest, InvocationContext } from '@azure/functions';
 import { toLambda } from '@skyport/aws';
 import { cors, http, timeout } from '@skyport/core';
 import { jwtAuth } from '@skyport/core/auth';
 import { logger } from '@skyport/core/logger';
 import { tracing } from '@skyport/core/tracing';
 import { serve } from '@skyport/node';
-import { httpRequest, invoke } from '@skyport/testing';
+import { azure, httpRequest, invoke } from '@skyport/testing';
 
 const env = (name: string): string | undefined => process.env[name];
 const number = (name: string): number | undefined => (env(name) === undefined ? undefined : Number(env(name)));
@@ -25,3 +26,9 @@ const fn = http({ method: 'GET', path: '/me', bodyLimit: number('BODY_LIMIT') })
 export const handler = toLambda(fn);
 export const server = () => serve({ fn }, { port: number('PORT'), host: env('HOST') });
 export const test = () => invoke(fn, httpRequest({ path: '/me', headers: undefined }), { requestId: env('ID') });
+
+// The test kit's Azure inits go into the library's own constructors as they are.
+export const azureRequest = () =>
+  new HttpRequest(azure.httpRequest({ method: 'POST', path: '/orders', body: { a: 1 } }));
+export const azureContext = () =>
+  new InvocationContext(azure.invocationContext({ invocationId: env('ID'), traceParent: env('TRACEPARENT') }));

@@ -6,6 +6,7 @@ import {
   createMiddleware,
   getLogDestination,
   http,
+  isHttpResponse,
   type LogDestination,
   type Message,
   queue,
@@ -475,7 +476,7 @@ describe('fakeContext() and createClock()', () => {
 
     // Assert
     expect(ctx.auth.subject).toBe('u1');
-    expect(res?.status).toBe(204);
+    expect(isHttpResponse(res) && res.status).toBe(204);
   });
 });
 

@@ -34,7 +34,7 @@ export interface AzureHttpRequestInit {
   headers: Record<string, string>;
   query: Record<string, string>;
   params: Record<string, string>;
-  body?: { string?: string; bytes?: Uint8Array } | undefined;
+  body?: { string?: string; bytes?: Uint8Array };
 }
 
 /** What a test says about an HTTP request. */
@@ -117,9 +117,9 @@ export interface AzureInvocationContextOptions {
 export interface AzureInvocationContextInit {
   invocationId: string;
   functionName: string;
-  triggerMetadata?: Record<string, unknown> | undefined;
-  traceContext?: { traceParent?: string; traceState?: string } | undefined;
-  options?: { trigger: { type: string; name: string; [key: string]: unknown } } | undefined;
+  triggerMetadata?: Record<string, unknown>;
+  traceContext?: { traceParent?: string | undefined; traceState?: string | undefined };
+  options?: { trigger: { type: string; name: string; [key: string]: unknown } };
 }
 
 let counter = 0;
