@@ -240,7 +240,8 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
       if (source === 'alb') {
         const init = guard(kind, source, () => fromAlb(e));
         const multi = isMultiValueAlb(e);
-        return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), (res) => toAlb(res, multi));
+        const ctx = contextFor(kind, lambda, fallbackName);
+        return answer(respond(http, init, ctx), (res) => toAlb(res, multi, ctx));
       }
       return rejectEvent(kind, source, event);
     };

@@ -552,8 +552,12 @@ describe('ALB', () => {
       expect(JSON.stringify(tooMany.headers).toLowerCase()).not.toContain('set-cookie');
       expect(JSON.parse(tooMany.body)).toMatchObject({ status: 500, title: 'Internal Server Error' });
       const [line] = logs.find('500 Internal Server Error');
-      expect(line).toMatchObject({ level: 'error', err: { code: 'HANDLER_FAILED' } });
+      expect(line).toMatchObject({ level: 'ERROR', err: { code: 'HANDLER_FAILED' } });
       expect(JSON.stringify(line)).toContain('513 cookies');
+      // Logged through the invocation's context, in Lambda's shape: the line and the problem name its request.
+      const requestId = (JSON.parse(tooMany.body) as { requestId?: unknown }).requestId;
+      expect(requestId).toEqual(expect.any(String));
+      expect(line).toMatchObject({ requestId });
       expect(multiValue.multiValueHeaders['set-cookie']).toHaveLength(513);
     } finally {
       logs.restore();
