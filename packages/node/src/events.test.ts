@@ -27,6 +27,20 @@ describe('portableBatch()', () => {
     expect(message.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('keeps an attribute named __proto__ as an own key, as the clouds deliver it', () => {
+    // Act: JSON.parse defines "__proto__" as an own key, as a posted event has it
+    const [item] = portableBatch(
+      ship,
+      'ship',
+      JSON.parse('{"body":{},"attributes":{"__proto__":"p","constructor":"c"}}'),
+    );
+
+    // Assert
+    const attributes = (item?.event as Message).attributes;
+    expect(Object.keys(attributes)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(attributes, '__proto__')?.value).toBe('p');
+  });
+
   it('takes an array as a batch, keeping ids and FIFO groups', () => {
     // Act
     const items = portableBatch(ship, 'ship', [
@@ -228,6 +242,15 @@ describe('httpInit()', () => {
       headers: { 'x-id': 'a', 'content-type': 'application/json' },
       body: '{"a":1}',
     });
+  });
+
+  it('keeps a header or query key named __proto__ as an own key', () => {
+    // Act
+    const init = httpInit(JSON.parse('{"path":"/","headers":{"__proto__":"p"},"query":{"__proto__":"q"}}'));
+
+    // Assert
+    expect(Object.getOwnPropertyDescriptor(init.headers, '__proto__')?.value).toBe('p');
+    expect(Object.getOwnPropertyDescriptor(init.query, '__proto__')?.value).toBe('q');
   });
 
   it('defaults to GET / and rejects what is not an object', () => {

@@ -20,6 +20,7 @@ import {
   type KindOptions,
   SkyportError,
   type SkyportFunction,
+  setOwn,
 } from '@skyport/core';
 import type { AnyFunction } from './types.js';
 
@@ -139,8 +140,8 @@ class Fields {
     const item = this.object(field);
     if (item === undefined) return out;
     for (const [key, entry] of Object.entries(item)) {
-      if (typeof entry === 'string') out[key] = entry;
-      else if (typeof entry === 'number' || typeof entry === 'boolean') out[key] = String(entry);
+      if (typeof entry === 'string') setOwn(out, key, entry);
+      else if (typeof entry === 'number' || typeof entry === 'boolean') setOwn(out, key, String(entry));
       else throw this.#wrong(`${field}.${key}`, 'a string');
     }
     return out;
@@ -154,8 +155,8 @@ class Fields {
     for (const [key, entry] of Object.entries(item)) {
       const list = Array.isArray(entry) ? (entry as unknown[]).map(text) : undefined;
       const one = list === undefined ? text(entry) : undefined;
-      if (list?.every((value) => value !== undefined)) out[key] = list as string[];
-      else if (one !== undefined) out[key] = one;
+      if (list?.every((value) => value !== undefined)) setOwn(out, key, list as string[]);
+      else if (one !== undefined) setOwn(out, key, one);
       else throw this.#wrong(`${field}.${key}`, 'a string or a list of strings');
     }
     return out;
@@ -379,7 +380,7 @@ export function httpInit(value: unknown): HttpRequestInit {
     throw invalid('http', 'an HTTP request needs a "method" or a "path"', value);
   }
   const headers: Record<string, string> = {};
-  for (const [key, item] of Object.entries(field.strings('headers'))) headers[key.toLowerCase()] = item;
+  for (const [key, item] of Object.entries(field.strings('headers'))) setOwn(headers, key.toLowerCase(), item);
   const rawBody = value.body;
   let body: string | undefined;
   if (rawBody === undefined || rawBody === null) body = undefined;
