@@ -3,6 +3,7 @@
  * costly (the logger child, the abort signal and its timer) is built only when first used.
  */
 import { rootLoggerFor } from './log.js';
+import { setOwn } from './own.js';
 import { after, type Timer } from './timer.js';
 import type { Cloud, Context, Kind, Logger, TraceCarrier } from './types.js';
 
@@ -42,6 +43,33 @@ export interface ContextInit {
   /** How long before the deadline `ctx.signal` aborts (default 500 ms). */
   readonly signalMarginMs?: number | undefined;
 }
+
+/**
+ * What another copy of core needs to make a context like one of this copy: plain data, read by
+ * that copy without any class of this one.
+ */
+export interface ContextHandover {
+  /** The init of the context, with its cold-start flag and logger. */
+  readonly init: ContextInit;
+  /** The own properties set on the context (what a test preset, a field set past its accessor). */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** The members of `Context`: on a context made by hand, fields of the init, not additions. */
+const contextMembers: ReadonlySet<string> = new Set([
+  'cloud',
+  'kind',
+  'requestId',
+  'functionName',
+  'coldStart',
+  'deadline',
+  'remainingTimeMs',
+  'signal',
+  'log',
+  'trace',
+  'region',
+  'raw',
+]);
 
 const noTrace: TraceCarrier = Object.freeze({});
 let warm = false;
@@ -218,6 +246,54 @@ class InvocationContext implements Context {
     return child;
   }
 
+  /**
+   * What another copy of core makes a context like `ctx` of (see `handOverContext`): each field
+   * of the init read as it is now (an init may be an object with getters), the cold-start flag,
+   * and the logger, so that copy writes where this one does. What was set on the context (a
+   * test's preset `auth`, a field shadowed by a setter) goes as its own properties.
+   */
+  static handOver(ctx: Context): ContextHandover {
+    const fields: Record<string, unknown> = {};
+    const own = ctx instanceof InvocationContext;
+    for (const key of Object.keys(ctx)) {
+      if (key === 'coldStart' || (!own && contextMembers.has(key))) continue;
+      setOwn(fields, key, (ctx as unknown as Record<string, unknown>)[key]);
+    }
+    if (!own) {
+      // A context made by hand: its fields are all there is.
+      const init: ContextInit = {
+        cloud: ctx.cloud,
+        kind: ctx.kind,
+        requestId: ctx.requestId,
+        functionName: ctx.functionName,
+        deadline: ctx.deadline,
+        raw: ctx.raw,
+        trace: ctx.trace,
+        region: ctx.region,
+        log: ctx.log,
+        coldStart: ctx.coldStart,
+      };
+      return { init, fields };
+    }
+    const given = ctx.#init;
+    const init: ContextInit = {
+      cloud: given.cloud,
+      kind: given.kind,
+      requestId: given.requestId,
+      functionName: given.functionName,
+      deadline: given.deadline,
+      remainingTimeMs: given.remainingTimeMs,
+      raw: given.raw,
+      trace: given.trace,
+      region: given.region,
+      log: ctx.log,
+      coldStart: ctx.coldStart,
+      now: given.now,
+      signalMarginMs: given.signalMarginMs,
+    };
+    return { init, fields };
+  }
+
   /** Aborts the invocation's signal (used by `timeout()`). */
   static abort(ctx: Context, reason: unknown): void {
     if (!(ctx instanceof InvocationContext)) return;
@@ -361,6 +437,32 @@ export async function finishBatch(ctx: Context): Promise<void> {
       }
     }
   }
+}
+
+/**
+ * What another copy of `@skyport/core` needs to make a context like `ctx` for a function of its
+ * own: the init (the cold-start flag and the logger in it) and the properties set on `ctx`.
+ * `takeOverContext` of that copy makes the context.
+ *
+ * @example
+ * const { init, fields } = handOverContext(ctx);
+ */
+export const handOverContext: (ctx: Context) => ContextHandover = (ctx) => InvocationContext.handOver(ctx);
+
+/**
+ * The context of this copy of `@skyport/core` made of what another copy handed over
+ * (`handOverContext`): the same invocation, with the properties set on the context it came from.
+ *
+ * @example
+ * const ctx = takeOverContext(handover);
+ */
+export function takeOverContext(handover: ContextHandover): Context {
+  const ctx = createContext(handover.init);
+  const fields = handover.fields;
+  // Defined, as a setter of a member would (`shadow`), and with no setter of a middleware's
+  // accessor field in the way: each is a value the other copy's context held.
+  for (const key of Object.keys(fields)) shadow(ctx, key, fields[key]);
+  return ctx;
 }
 
 /**

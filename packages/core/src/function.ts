@@ -3,6 +3,7 @@
  * handler) and the dispatch that runs middleware, validation and the handler for one event.
  */
 import { composeSteps } from './compose.js';
+import type { ContextHandover } from './context.js';
 import {
   answered,
   InternalServerError,
@@ -15,11 +16,18 @@ import {
 } from './errors.js';
 import { isPayloadEvent } from './events.js';
 import { Failure } from './failure.js';
-import { DEFAULT_BODY_LIMIT, deferredFailure, isRequestImpl, type RequestImpl } from './http/request.js';
+import {
+  DEFAULT_BODY_LIMIT,
+  deferredFailure,
+  type HttpRequestInit,
+  isRequestImpl,
+  type RequestImpl,
+} from './http/request.js';
 import { isHttpResponse, isResponseInit, normalizeResponse, withCheckedCoding } from './http/response.js';
 import { isAsyncIterable } from './http/stream.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
 import { compilePath, type PathPattern } from './path.js';
+import { answerHanded } from './run.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type {
   AnyMiddleware,
@@ -35,6 +43,26 @@ import type {
   StorageEvent,
 } from './types.js';
 import { checkSchema, leftOut, MAX_ISSUES, toIssues, validate } from './validate.js';
+
+/**
+ * The key of the method by which a function answers a request that another copy of
+ * `@skyport/core` hands it (`respond()` of a runtime that loads one copy, for a function module
+ * bundled with another). A registered symbol, so every copy names it alike; `v1` is the shape of
+ * what it takes, `HandedRequest`, which a later shape gets a key of its own for.
+ */
+export const respondHanded: unique symbol = Symbol.for('skyport.respond.v1');
+
+/** What a copy of core hands a function of another copy with a request: plain data only. */
+export interface HandedRequest {
+  /** What the request was made from. */
+  readonly request: HttpRequestInit;
+  /** What the context is made from. */
+  readonly context: ContextHandover;
+  /** Whether the runtime sends a stream as it is produced (`respond()`'s `streaming`). */
+  readonly streaming: boolean;
+  /** The signal of the runtime's context: when it aborts (a client that left), so does the function's. */
+  readonly signal: AbortSignal | undefined;
+}
 
 /** One step of a pipeline: synchronous when it can be, a promise when it must. */
 export type Step<TEvent, TResult> = (event: TEvent, ctx: Context) => TResult | Failure | Promise<TResult>;
@@ -525,8 +553,10 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
       throw new SkyportError(
         'INVALID_EVENT',
         'an http function needs a request made by createHttpRequest() of its own copy of @skyport/core: ' +
-          'when the function and the runtime running it (an adapter, serve(), the CLI) load two copies ' +
-          '(two versions installed, see `npm ls @skyport/core`, or a tsconfig path or bundler alias to its sources), no request reaches it',
+          'when the function and the code running it load two copies (two versions installed, see ' +
+          '`npm ls @skyport/core`, a bundle, or a tsconfig path or bundler alias to its sources), run it with ' +
+          'respond() or runHttp(), which hand the request to its copy, rather than with dispatch(); a runtime ' +
+          'whose copy is too old to hand a request over needs one copy of the package for both',
       );
     }
     return this.#step(event, ctx);
@@ -543,6 +573,14 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
    */
   stepHttpLoose(req: RequestImpl, ctx: Context): unknown {
     return (this.#loose as Step<RequestImpl, unknown>)(req, ctx);
+  }
+
+  /**
+   * Answers a request another copy of core handed over, with this copy's own request, context,
+   * pipeline and error answers.
+   */
+  [respondHanded](handed: HandedRequest): HttpResponse | Promise<HttpResponse> {
+    return answerHanded(this as unknown as SkyportFunction<'http'>, handed);
   }
 
   use(mw: object): SkyportFunction<K> {

@@ -5,7 +5,7 @@
  */
 import { reportFailure } from './batch.js';
 import { utf8Length } from './bytes.js';
-import { endContext } from './context.js';
+import { abortContext, endContext, handOverContext, takeOverContext } from './context.js';
 import {
   answered,
   errorAnswerHeaders,
@@ -17,7 +17,15 @@ import {
   toHttpError,
 } from './errors.js';
 import { Failure } from './failure.js';
-import { dropProduced, PortableFunction, stepHttp, takeProduced, toResponse } from './function.js';
+import {
+  dropProduced,
+  type HandedRequest,
+  PortableFunction,
+  respondHanded,
+  stepHttp,
+  takeProduced,
+  toResponse,
+} from './function.js';
 import {
   copyRequest,
   createHttpRequest,
@@ -26,6 +34,7 @@ import {
   type HttpRequestInit,
   isRequestImpl,
   type RequestImpl,
+  requestInitOf,
 } from './http/request.js';
 import { bufferResponse, checkResponse, problemResponse, withCheckedCoding } from './http/response.js';
 import { untilSettled } from './http/stream.js';
@@ -166,6 +175,7 @@ function respondOther(
   // Skyport's own functions leave the outermost middleware's result to `answer`, which
   // normalises it in the same promise step.
   const own = fn instanceof PortableFunction;
+  if (!own && typeof (fn as Partial<Handing>)[respondHanded] === 'function') return handOver(fn, req, ctx, streaming);
   if (!fn.routes) {
     if (own && fn.middleware.length > 0) bindInPipeline(fn.pattern, req);
     else bind(own ? fn.pattern : bindingOf(fn).pattern, req);
@@ -178,6 +188,68 @@ function respondOther(
   if (out instanceof Promise) return later(req, out, ctx, checked, modeOf(fn, streaming));
   if (checked) return settle(req, out as HttpResponse, ctx, modeOf(fn, streaming));
   return answer(req, out, ctx, false, modeOf(fn, streaming));
+}
+
+/** A function of another copy of `@skyport/core`, which answers a request handed to it. */
+interface Handing {
+  [respondHanded](handed: HandedRequest): HttpResponse | Promise<HttpResponse>;
+}
+
+/**
+ * `respond` for a function of another copy of `@skyport/core` (a function module bundled with its
+ * own): the request goes to that copy as what it was made from, so the copy's own request,
+ * context, pipeline and error answers run there. This context ends when the answer is settled,
+ * a streamed one once it is sent.
+ */
+function handOver(
+  fn: SkyportFunction<'http'>,
+  req: RequestImpl,
+  ctx: Context,
+  streaming: boolean,
+): HttpResponse | Promise<HttpResponse> {
+  const out = (fn as unknown as Handing)[respondHanded]({
+    request: requestInitOf(req),
+    context: handOverContext(ctx),
+    streaming,
+    signal: ctx.signal,
+  });
+  if (out instanceof Promise) {
+    return out.then(
+      (response) => handedBack(req, response, ctx),
+      (error: unknown) => fail(error, ctx, req.method, req),
+    );
+  }
+  return handedBack(req, out, ctx);
+}
+
+/** The answer of a function of another copy, once this invocation's part of it is over. */
+function handedBack(req: RequestImpl, response: HttpResponse, ctx: Context): HttpResponse {
+  close(req);
+  const stream = response.stream;
+  if (stream === undefined) {
+    endContext(ctx);
+    return response;
+  }
+  return { ...response, stream: untilSettled(stream, () => endContext(ctx)) };
+}
+
+/**
+ * What a function of this copy answers to a request another copy handed over: a context and a
+ * request of this copy made of what came, run by `respond`. Throws only for a handover it cannot
+ * read, which the other copy's `respond` answers as its own failure.
+ *
+ * @example
+ * const response = await answerHanded(fn, { request, context, streaming: false, signal: undefined });
+ */
+export function answerHanded(fn: SkyportFunction<'http'>, handed: HandedRequest): HttpResponse | Promise<HttpResponse> {
+  const ctx = takeOverContext(handed.context);
+  const signal = handed.signal;
+  if (signal !== undefined) {
+    // A client that left, or a deadline the other copy's context reached first.
+    if (signal.aborted) abortContext(ctx, signal.reason);
+    else signal.addEventListener('abort', () => abortContext(ctx, signal.reason), { once: true });
+  }
+  return respond(fn, handed.request, ctx, handed.streaming === true);
 }
 
 /**

@@ -304,6 +304,11 @@ class Request_ implements HttpRequest, ErrorAnswerState {
     return new Request_(req.#init);
   }
 
+  /** What the request was made from (see `requestInitOf`). */
+  static initOf(req: Request_): HttpRequestInit {
+    return req.#init;
+  }
+
   constructor(init: HttpRequestInit) {
     this.#init = init;
     this.method = upperMethod(init.method);
@@ -574,6 +579,17 @@ export type RequestImpl = Request_;
  */
 export function copyRequest(req: RequestImpl): RequestImpl {
   return Request_.copy(req);
+}
+
+/**
+ * What a request was made from, as it was handed to `createHttpRequest()`: what another copy of
+ * core makes its own request of, for a function of that copy.
+ *
+ * @example
+ * const init = requestInitOf(req); // { method: 'GET', path: '/users/1', ... }
+ */
+export function requestInitOf(req: RequestImpl): HttpRequestInit {
+  return Request_.initOf(req);
 }
 
 /**

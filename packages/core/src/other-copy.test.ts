@@ -1,0 +1,291 @@
+/**
+ * Functions of another copy of `@skyport/core`, made as a user makes one: a module bundled with
+ * esbuild, which inlines the package. This copy's `respond()` hands each request to that copy.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { collectLogs, invoke } from '@skyport/testing';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContext } from './context.js';
+import { PortableFunction } from './function.js';
+import { respond, runHttp } from './run.js';
+import type { Context, HttpResponse, SkyportFunction } from './types.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** The module a user bundles: a router with middleware and schemas, and single functions. */
+const source = `
+import { createMiddleware, http, HttpError, router } from '@skyport/core';
+import { z } from 'zod';
+
+export const seen = [];
+
+const tenant = createMiddleware({
+  name: 'tenant',
+  kinds: ['http'],
+  handle: (req, _ctx, next) => next({ tenant: req.header('x-tenant') ?? 'none' }),
+});
+
+const stamp = createMiddleware({
+  name: 'stamp',
+  kinds: ['http'],
+  handle: async (_req, _ctx, next) => {
+    const res = await next();
+    return { ...res, headers: { ...res.headers, 'x-copy': 'bundled' } };
+  },
+});
+
+const create = http({
+  method: 'POST',
+  path: '/orders',
+  body: z.object({ sku: z.string(), qty: z.number().int().positive() }),
+})
+  .use(tenant)
+  .handle((req, ctx) => ({ status: 201, body: { sku: req.body.sku, qty: req.body.qty, tenant: ctx.tenant } }));
+
+const list = http({ method: 'GET', path: '/orders' }).handle(() => [{ sku: 'a', qty: 1 }]);
+
+const teapot = http({ method: 'GET', path: '/teapot' }).handle(() => {
+  throw new HttpError(418, 'short and stout', { headers: { 'retry-after': '120' } });
+});
+
+const broken = http({ method: 'GET', path: '/broken' }).handle(() => {
+  throw new Error('the bundled handler broke');
+});
+
+export const api = router(create, list, teapot, broken).use(stamp);
+
+export const hello = http({ method: 'GET', path: '/hello' }).handle((_req, ctx) => {
+  seen.push(ctx);
+  return { requestId: ctx.requestId, auth: ctx.auth ?? null, tenant: ctx.tenant ?? null };
+});
+
+export const ticks = http({ method: 'GET', path: '/ticks', stream: true }).handle((_req, ctx) => {
+  seen.push(ctx);
+  void ctx.signal;
+  return (async function* () {
+    yield 'one,';
+    yield 'two';
+  })();
+});
+`;
+
+interface Bundle {
+  readonly api: SkyportFunction<'http'>;
+  readonly hello: SkyportFunction<'http'>;
+  readonly ticks: SkyportFunction<'http'>;
+  readonly seen: Context[];
+}
+
+let dir: string;
+let bundle: Bundle;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'skyport-other-copy-'));
+  const outfile = join(dir, 'functions.js');
+  // As `esbuild src/functions.ts --bundle --platform=node --format=esm` does: the package is
+  // inlined (here from its sources, which the package's `dist` is built from).
+  await build({
+    stdin: { contents: source, resolveDir: here, loader: 'ts', sourcefile: 'functions.ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    alias: { '@skyport/core': join(here, 'index.ts') },
+    logLevel: 'silent',
+  });
+  bundle = (await import(pathToFileURL(outfile).href)) as Bundle;
+}, 60_000);
+
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+const ctx = (requestId = 'r-1', deadline?: number) =>
+  createContext({
+    cloud: 'node',
+    kind: 'http',
+    requestId,
+    functionName: 'api',
+    coldStart: false,
+    deadline,
+    signalMarginMs: 200,
+  });
+
+const json = (response: HttpResponse) => JSON.parse(response.body as string) as Record<string, unknown>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('an http function of another copy of @skyport/core', () => {
+  it('is one: no class of this copy made it', () => {
+    expect(bundle.api).not.toBeInstanceOf(PortableFunction);
+    expect(bundle.api.kind).toBe('http');
+  });
+
+  it('answers through runHttp: 200, 201 past its middleware and schema, 404 and 405 of its router', async () => {
+    // Act
+    const listed = await runHttp(bundle.api, { method: 'GET', path: '/orders' }, ctx());
+    const created = await runHttp(
+      bundle.api,
+      {
+        method: 'POST',
+        path: '/orders',
+        headers: { 'content-type': 'application/json', 'x-tenant': 'acme' },
+        body: '{"sku":"b","qty":2}',
+      },
+      ctx(),
+    );
+    const missing = await runHttp(bundle.api, { method: 'GET', path: '/nope' }, ctx('r-404'));
+    const refused = await runHttp(bundle.api, { method: 'DELETE', path: '/orders' }, ctx());
+
+    // Assert
+    expect([listed.status, json({ ...listed, body: `{"list":${listed.body}}` })]).toEqual([
+      200,
+      { list: [{ sku: 'a', qty: 1 }] },
+    ]);
+    expect(listed.headers['x-copy']).toBe('bundled');
+    expect([created.status, json(created)]).toEqual([201, { sku: 'b', qty: 2, tenant: 'acme' }]);
+    expect(missing.status).toBe(404);
+    expect(missing.headers['content-type']).toBe('application/problem+json');
+    expect(json(missing)).toMatchObject({ title: 'Not Found', requestId: 'r-404' });
+    expect(refused.status).toBe(405);
+    expect(refused.headers.allow).toBe('POST, GET, HEAD, OPTIONS');
+  });
+
+  it('answers 422 with the issues, and an HttpError it throws with its status, detail and headers', async () => {
+    // Act
+    const invalid = await runHttp(
+      bundle.api,
+      { method: 'POST', path: '/orders', headers: { 'content-type': 'application/json' }, body: '{"sku":1,"qty":0}' },
+      ctx(),
+    );
+    const teapot = await runHttp(bundle.api, { method: 'GET', path: '/teapot' }, ctx());
+
+    // Assert
+    expect(invalid.status).toBe(422);
+    const problem = json(invalid);
+    expect(problem).toMatchObject({ code: 'VALIDATION' });
+    expect((problem.errors as { path: string }[]).map((issue) => issue.path).sort()).toEqual(['body.qty', 'body.sku']);
+    expect(teapot.status).toBe(418);
+    expect(teapot.headers['retry-after']).toBe('120');
+    expect(json(teapot)).toMatchObject({ status: 418, detail: 'short and stout' });
+  });
+
+  it('answers a HEAD with the GET headers and no content', async () => {
+    // Act
+    const head = await runHttp(bundle.api, { method: 'HEAD', path: '/orders' }, ctx());
+
+    // Assert
+    expect(head.status).toBe(200);
+    expect(head.body).toBeUndefined();
+    expect(head.headers['content-length']).toBe(String('[{"sku":"a","qty":1}]'.length));
+  });
+
+  it('logs a 500 of its handler once, where this copy writes its lines', async () => {
+    // Prepare
+    const logs = collectLogs();
+
+    // Act
+    let broken: HttpResponse;
+    try {
+      broken = await runHttp(bundle.api, { method: 'GET', path: '/broken' }, ctx('r-500'));
+    } finally {
+      logs.restore();
+    }
+
+    // Assert
+    expect(broken.status).toBe(500);
+    expect(json(broken)).toMatchObject({ requestId: 'r-500' });
+    const lines = logs.find('500 Internal Server Error');
+    expect(lines).toHaveLength(1);
+    expect(JSON.stringify(lines[0])).toContain('the bundled handler broke');
+  });
+
+  it('sees the fields of the context the caller made and set', async () => {
+    // Prepare
+    const given = ctx('r-fields');
+    Object.assign(given, { auth: { sub: 'ada' } });
+
+    // Act
+    const out = await runHttp(bundle.hello, { method: 'GET', path: '/hello' }, given);
+
+    // Assert
+    expect(json(out)).toEqual({ requestId: 'r-fields', auth: { sub: 'ada' }, tenant: null });
+  });
+
+  it('sees the fields of a context made by hand, and what was added to it', async () => {
+    // Prepare: a context of plain fields, as code without createContext() makes one
+    const made = ctx('r-made');
+    const plain: Context & { tenant: string } = {
+      cloud: 'node',
+      kind: 'http',
+      requestId: 'r-plain',
+      functionName: 'api',
+      coldStart: false,
+      deadline: undefined,
+      remainingTimeMs: () => Number.POSITIVE_INFINITY,
+      signal: new AbortController().signal,
+      log: made.log,
+      trace: {},
+      region: undefined,
+      raw: undefined,
+      tenant: 'acme',
+    };
+
+    // Act
+    const out = await runHttp(bundle.hello, { method: 'GET', path: '/hello' }, plain);
+
+    // Assert
+    expect(json(out)).toEqual({ requestId: 'r-plain', auth: null, tenant: 'acme' });
+  });
+
+  it('sends a streamed answer, and ends both contexts once it is sent, not before', async () => {
+    // Prepare: contexts whose signal aborts 100 ms from now, unless they are ended first
+    const given = ctx('r-stream', Date.now() + 300);
+    const kept = ctx('r-kept', Date.now() + 300);
+
+    // Act
+    const out = await respond(bundle.ticks, { method: 'GET', path: '/ticks' }, given, true);
+    const text = await new Response(out.stream).text();
+    const unread = await respond(bundle.ticks, { method: 'GET', path: '/ticks' }, kept, true);
+    const theirs = bundle.seen.at(-2) as Context;
+    const theirsUnread = bundle.seen.at(-1) as Context;
+    await sleep(250);
+
+    // Assert
+    expect([out.status, out.body, text]).toEqual([200, undefined, 'one,two']);
+    expect(given.signal.aborted).toBe(false);
+    expect(theirs.signal.aborted).toBe(false);
+    expect(theirs.requestId).toBe('r-stream');
+    // An answer not yet sent keeps the invocation going: its signal still aborts at the deadline.
+    expect(kept.signal.aborted).toBe(true);
+    expect(theirsUnread.signal.aborted).toBe(true);
+    await unread.stream?.cancel();
+  });
+
+  it('runs through invoke() with its presets, a streamed answer, and a client that leaves', async () => {
+    // Act
+    const hello = await invoke(bundle.hello, { method: 'GET', path: '/hello' }, { requestId: 'r-7', auth: 'ada' });
+    const created = await invoke(bundle.api, {
+      method: 'POST',
+      path: '/orders',
+      headers: { 'x-tenant': 't1' },
+      body: { sku: 'c', qty: 3 },
+    });
+    const missing = await invoke(bundle.api, { method: 'GET', path: '/missing' });
+    const streamed = await invoke(bundle.ticks, { method: 'GET', path: '/ticks' }, { stream: true });
+    const theirs = bundle.seen.at(-1) as Context;
+    await streamed.stream?.cancel();
+
+    // Assert
+    expect(hello.body).toEqual({ requestId: 'r-7', auth: 'ada', tenant: null });
+    expect([created.status, created.body]).toEqual([201, { sku: 'c', qty: 3, tenant: 't1' }]);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ title: 'Not Found' });
+    expect(theirs.signal.aborted).toBe(true);
+    expect((theirs.signal.reason as DOMException).name).toBe('AbortError');
+  });
+});
