@@ -267,6 +267,8 @@ class InvocationContext implements Context {
         requestId: ctx.requestId,
         functionName: ctx.functionName,
         deadline: ctx.deadline,
+        // Its countdown, when it has no deadline: read through it, as its own reads are.
+        remainingTimeMs: typeof ctx.remainingTimeMs === 'function' ? () => ctx.remainingTimeMs() : undefined,
         raw: ctx.raw,
         trace: ctx.trace,
         region: ctx.region,

@@ -63,6 +63,11 @@ export const hello = http({ method: 'GET', path: '/hello' }).handle((_req, ctx) 
   return { requestId: ctx.requestId, auth: ctx.auth ?? null, tenant: ctx.tenant ?? null };
 });
 
+export const left = http({ method: 'GET', path: '/left' }).handle((_req, ctx) => ({
+  left: ctx.remainingTimeMs(),
+  deadline: ctx.deadline ?? null,
+}));
+
 export const ticks = http({ method: 'GET', path: '/ticks', stream: true }).handle((_req, ctx) => {
   seen.push(ctx);
   void ctx.signal;
@@ -76,6 +81,7 @@ export const ticks = http({ method: 'GET', path: '/ticks', stream: true }).handl
 interface Bundle {
   readonly api: SkyportFunction<'http'>;
   readonly hello: SkyportFunction<'http'>;
+  readonly left: SkyportFunction<'http'>;
   readonly ticks: SkyportFunction<'http'>;
   readonly seen: Context[];
 }
@@ -114,6 +120,22 @@ const ctx = (requestId = 'r-1', deadline?: number) =>
     deadline,
     signalMarginMs: 200,
   });
+
+/** A context of plain fields, as code without createContext() makes one. */
+const handMade = (requestId: string, signal = new AbortController().signal): Context => ({
+  cloud: 'node',
+  kind: 'http',
+  requestId,
+  functionName: 'api',
+  coldStart: false,
+  deadline: undefined,
+  remainingTimeMs: () => Number.POSITIVE_INFINITY,
+  signal,
+  log: ctx(requestId).log,
+  trace: {},
+  region: undefined,
+  raw: undefined,
+});
 
 const json = (response: HttpResponse) => JSON.parse(response.body as string) as Record<string, unknown>;
 
@@ -240,6 +262,25 @@ describe('an http function of another copy of @skyport/core', () => {
 
     // Assert
     expect(json(out)).toEqual({ requestId: 'r-plain', auth: null, tenant: 'acme' });
+  });
+
+  it('counts down with a context made by hand that has a countdown and no deadline', async () => {
+    // Prepare: as a Lambda context wrapped by hand, whose time left is all that is known
+    const plain: Context = {
+      ...handMade('r-countdown'),
+      deadline: undefined,
+      remainingTimeMs: () => 1234,
+    };
+
+    // Act
+    const started = Date.now();
+    const out = json(await runHttp(bundle.left, { method: 'GET', path: '/left' }, plain));
+
+    // Assert
+    expect(out.left).toBeGreaterThan(1000);
+    expect(out.left).toBeLessThanOrEqual(1234);
+    expect(out.deadline).toBeGreaterThanOrEqual(started + 1234);
+    expect(out.deadline).toBeLessThanOrEqual(Date.now() + 1234);
   });
 
   it('sends a streamed answer, and ends both contexts once it is sent, not before', async () => {
