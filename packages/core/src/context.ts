@@ -303,6 +303,11 @@ class InvocationContext implements Context {
     ctx.#abort?.controller?.abort(reason);
   }
 
+  /** Whether `end` ran on `ctx`. */
+  static ended(ctx: Context): boolean {
+    return ctx instanceof InvocationContext && ctx.#abort?.ended === true;
+  }
+
   /** Releases the signal timer. */
   static end(ctx: Context): void {
     if (!(ctx instanceof InvocationContext)) return;
@@ -483,6 +488,15 @@ export const abortContext: (ctx: Context, reason: unknown) => void = (ctx, reaso
  * try { await fn.dispatch(event, ctx); } finally { endContext(ctx); }
  */
 export const endContext: (ctx: Context) => void = (ctx) => InvocationContext.end(ctx);
+
+/**
+ * Whether the invocation of `ctx` ended (`endContext`): its signal no longer aborts at the
+ * deadline. False for a context `createContext()` did not make, which cannot tell.
+ *
+ * @example
+ * if (!contextEnded(ctx)) ctx.signal.addEventListener('abort', stop, { once: true });
+ */
+export const contextEnded: (ctx: Context) => boolean = (ctx) => InvocationContext.ended(ctx);
 
 /**
  * Whether `ctx` is a context `createContext()` made (and so has any fields defined with

@@ -2,6 +2,7 @@
  * Functions of another copy of `@skyport/core`, made as a user makes one: a module bundled with
  * esbuild, which inlines the package. This copy's `respond()` hands each request to that copy.
  */
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -305,6 +306,70 @@ describe('an http function of another copy of @skyport/core', () => {
     expect(kept.signal.aborted).toBe(true);
     expect(theirsUnread.signal.aborted).toBe(true);
     await unread.stream?.cancel();
+  });
+
+  it('leaves no listener on the signal of a context run with again and again', async () => {
+    // Prepare: a context of this copy and one made by hand, each run with many times
+    const given = ctx('r-again', Date.now() + 60_000);
+    const controller = new AbortController();
+    const plain = handMade('r-again-plain', controller.signal);
+    const warnings: Error[] = [];
+    const warned = (warning: Error) => warnings.push(warning);
+    process.on('warning', warned);
+
+    // Act
+    const statuses: number[] = [];
+    try {
+      for (let run = 0; run < 15; run++) {
+        statuses.push((await runHttp(bundle.hello, { method: 'GET', path: '/hello' }, given)).status);
+        statuses.push((await runHttp(bundle.hello, { method: 'GET', path: '/hello' }, plain)).status);
+        const streamed = await respond(bundle.ticks, { method: 'GET', path: '/ticks' }, plain, true);
+        statuses.push(streamed.status);
+        await new Response(streamed.stream).text();
+      }
+      await sleep(0);
+    } finally {
+      process.off('warning', warned);
+    }
+
+    // Assert
+    expect(statuses).toEqual(Array.from({ length: 45 }, () => 200));
+    expect(getEventListeners(given.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
+  it('keeps the listener on the signal until a streamed answer is sent, so a client that leaves aborts it', async () => {
+    // Prepare
+    const controller = new AbortController();
+    const plain = handMade('r-leaves', controller.signal);
+
+    // Act
+    const streamed = await respond(bundle.ticks, { method: 'GET', path: '/ticks' }, plain, true);
+    const theirs = bundle.seen.at(-1) as Context;
+    const whileSending = getEventListeners(controller.signal, 'abort').length;
+    controller.abort(new DOMException('the client left', 'AbortError'));
+    await streamed.stream?.cancel();
+
+    // Assert
+    expect(whileSending).toBe(1);
+    expect(theirs.signal.aborted).toBe(true);
+    expect((theirs.signal.reason as DOMException).message).toBe('the client left');
+  });
+
+  it('adds no listener on the signal of a context that ended', async () => {
+    // Prepare: a context of this copy, ended by a first run
+    const ended = ctx('r-ended', Date.now() + 60_000);
+    await runHttp(bundle.hello, { method: 'GET', path: '/hello' }, ended);
+
+    // Act
+    const again = await respond(bundle.ticks, { method: 'GET', path: '/ticks' }, ended, true);
+    const whileSending = getEventListeners(ended.signal, 'abort').length;
+    const text = await new Response(again.stream).text();
+
+    // Assert
+    expect(whileSending).toBe(0);
+    expect(text).toBe('one,two');
   });
 
   it('runs through invoke() with its presets, a streamed answer, and a client that leaves', async () => {

@@ -5,7 +5,7 @@
  */
 import { reportFailure } from './batch.js';
 import { utf8Length } from './bytes.js';
-import { abortContext, endContext, handOverContext, takeOverContext } from './context.js';
+import { abortContext, contextEnded, endContext, handOverContext, takeOverContext } from './context.js';
 import {
   answered,
   errorAnswerHeaders,
@@ -211,7 +211,8 @@ function handOver(
     request: requestInitOf(req),
     context: handOverContext(ctx),
     streaming,
-    signal: ctx.signal,
+    // A context run with again once it ended (a test's): nothing of this run is left to abort.
+    signal: contextEnded(ctx) ? undefined : ctx.signal,
   });
   if (out instanceof Promise) {
     return out.then(
@@ -244,12 +245,39 @@ function handedBack(req: RequestImpl, response: HttpResponse, ctx: Context): Htt
 export function answerHanded(fn: SkyportFunction<'http'>, handed: HandedRequest): HttpResponse | Promise<HttpResponse> {
   const ctx = takeOverContext(handed.context);
   const signal = handed.signal;
-  if (signal !== undefined) {
-    // A client that left, or a deadline the other copy's context reached first.
-    if (signal.aborted) abortContext(ctx, signal.reason);
-    else signal.addEventListener('abort', () => abortContext(ctx, signal.reason), { once: true });
+  const streaming = handed.streaming === true;
+  if (signal === undefined) return respond(fn, handed.request, ctx, streaming);
+  // A client that left, or a deadline the other copy's context reached first.
+  if (signal.aborted) {
+    abortContext(ctx, signal.reason);
+    return respond(fn, handed.request, ctx, streaming);
   }
-  return respond(fn, handed.request, ctx, handed.streaming === true);
+  const abort = () => abortContext(ctx, signal.reason);
+  signal.addEventListener('abort', abort, { once: true });
+  // The other copy's context may outlive this run (a test runs many with one): nothing of it is
+  // kept past the answer, a streamed one once it is sent.
+  const unlink = () => signal.removeEventListener('abort', abort);
+  const out = respond(fn, handed.request, ctx, streaming);
+  if (out instanceof Promise) {
+    return out.then(
+      (response) => unlinkOnceSent(response, unlink),
+      (error: unknown) => {
+        unlink();
+        throw error;
+      },
+    );
+  }
+  return unlinkOnceSent(out, unlink);
+}
+
+/** `response`, calling `unlink` once it is sent. */
+function unlinkOnceSent(response: HttpResponse, unlink: () => void): HttpResponse {
+  const stream = response.stream;
+  if (stream === undefined) {
+    unlink();
+    return response;
+  }
+  return { ...response, stream: untilSettled(stream, unlink) };
 }
 
 /**
