@@ -283,6 +283,10 @@ describe('the built-in logger', () => {
     log.warn({ chain }, 'order skipped %s', 'ord_1');
     // Assert
     expect(lines.map(([level]) => level)).toEqual(['error', 'warn']);
+    expect(JSON.parse(safeJson(chain))).toMatchObject({
+      msg: 'unserialisable log line',
+      reason: expect.stringMatching(/^RangeError/),
+    });
     expect(JSON.parse(lines[0]?.[1] as string)).toMatchObject({
       level: 'error',
       requestId: 'req-1',

@@ -189,7 +189,8 @@ function isCredentialPair(item: unknown): item is readonly [string, unknown] {
  * safeJson({ headers: { Authorization: 'Bearer t' }, n: 1n }); // '{"headers":{"Authorization":"[Redacted]"},"n":"1"}'
  */
 export function safeJson(value: unknown, redact = true): string {
-  return serialised(value, redact) ?? unserialisable(value);
+  const failure: { error?: unknown } = {};
+  return serialised(value, redact, failure) ?? unserialisable(failure.error);
 }
 
 /** The notice that replaces a value `JSON.stringify` cannot write (too deep, a getter that throws). */
