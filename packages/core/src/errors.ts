@@ -119,6 +119,18 @@ export function statusText(status: number): string {
 }
 
 /**
+ * The brand of `HttpError` and `SkyportError`, on their prototypes: a registered symbol, so every
+ * copy of `@skyport/core` (a function module bundled with its own, a runtime loading another)
+ * names it alike and tells an error of any copy by it where `instanceof` sees only its own
+ * classes. Its value names the class; `v1` is the shape of the fields read from such an error,
+ * which a later shape gets a key of its own for.
+ */
+const errorBrand: unique symbol = Symbol.for('skyport.error.v1');
+
+/** The classes an error of another copy is branded as. */
+type Branded = 'HttpError' | 'SkyportError';
+
+/**
  * An error that becomes an HTTP response: RFC 9457 `application/problem+json` with `type`,
  * `title`, `status`, `detail` and `requestId`. `detail` is shown only when `expose` is true
  * (the default below 500).
@@ -161,6 +173,10 @@ export class HttpError extends Error {
     this.errors = options.errors;
     this.code = options.code;
     this.extensions = options.extensions;
+  }
+
+  static {
+    Object.defineProperty(HttpError.prototype, errorBrand, { value: 'HttpError' satisfies Branded });
   }
 }
 
@@ -381,6 +397,10 @@ export class SkyportError extends Error {
     this.errors = options.errors;
     this.errorCount = options.errorCount;
   }
+
+  static {
+    Object.defineProperty(SkyportError.prototype, errorBrand, { value: 'SkyportError' satisfies Branded });
+  }
 }
 
 /**
@@ -434,28 +454,125 @@ function readHttpError(error: unknown): HttpError {
       ? error
       : new InternalServerError(undefined, { cause: error });
   }
-  if (error instanceof SkyportError && error.code === 'VALIDATION') {
+  // An error of another copy of core (a bundled function module's, or the runtime's thrown
+  // inside a bundled function's pipeline): read by its fields, as the copy that made it would.
+  const other = error instanceof SkyportError ? undefined : brandOf(error);
+  if (other === 'HttpError') return httpErrorOfOtherCopy(error as object);
+  const skyport: SkyportFields | undefined =
+    error instanceof SkyportError ? error : other === 'SkyportError' ? skyportFieldsOf(error) : undefined;
+  if (skyport?.code === 'VALIDATION') {
+    const { message, errors, errorCount } = skyport;
     return quietly(
       () =>
-        new UnprocessableEntity(error.message, {
-          errors: error.errors,
+        new UnprocessableEntity(message, {
+          errors,
           code: 'VALIDATION',
           cause: error,
-          extensions: error.errorCount === undefined ? undefined : { errorCount: error.errorCount },
+          extensions: errorCount === undefined ? undefined : { errorCount },
         }),
     );
   }
   // `ctx.signal`'s reason as the deadline nears, which `fetch` and other signal-aware calls
   // reject with, and `AbortSignal.timeout()`'s: something the answer waited on timed out.
-  if (
-    (error instanceof SkyportError && error.code === 'TIMEOUT') ||
-    (error instanceof DOMException && error.name === 'TimeoutError')
-  ) {
+  if (skyport?.code === 'TIMEOUT' || (error instanceof DOMException && error.name === 'TimeoutError')) {
     return new GatewayTimeout(undefined, { cause: error });
   }
   const made = fromHttpErrors(error);
   if (made !== undefined) return made;
   return new InternalServerError(undefined, { cause: error });
+}
+
+/** The class an error of any copy of core is branded as (see `errorBrand`), if it is one. */
+function brandOf(error: unknown): Branded | undefined {
+  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return undefined;
+  const brand = (error as { [errorBrand]?: unknown })[errorBrand];
+  return brand === 'HttpError' || brand === 'SkyportError' ? brand : undefined;
+}
+
+/**
+ * An `HttpError` of another copy of core as one of this copy: each field it renders with, read
+ * as that copy's class holds it, and its name, stack and `cause`. A field of the wrong type
+ * (an object that only carries the brand) is left to its default; a status that is not a
+ * redirect or an error one makes it a 500, as for an `HttpError` of this copy.
+ */
+function httpErrorOfOtherCopy(error: object): HttpError {
+  const other = error as { readonly [K in keyof HttpError]?: unknown };
+  const status = other.status;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 300 || status > 599) {
+    return new InternalServerError(undefined, { cause: error });
+  }
+  const copy = quietly(
+    () =>
+      new HttpError(status, textOf(other.detail), {
+        type: textOf(other.type),
+        title: textOf(other.title),
+        expose: typeof other.expose === 'boolean' ? other.expose : undefined,
+        headers: headersOf(other.headers),
+        errors: issuesOf(other.errors),
+        code: textOf(other.code),
+        extensions: membersOf(other.extensions),
+        cause: other.cause,
+      }),
+  );
+  const { name, stack } = other;
+  if (typeof name === 'string') copy.name = name;
+  if (typeof stack === 'string') copy.stack = stack;
+  return copy;
+}
+
+/** What the HTTP answer to a `SkyportError` is made of. */
+interface SkyportFields {
+  readonly code: unknown;
+  readonly message: string | undefined;
+  readonly errors: readonly ValidationIssue[] | undefined;
+  readonly errorCount: number | undefined;
+}
+
+/** The fields of a `SkyportError` of another copy of core that its HTTP answer is made of. */
+function skyportFieldsOf(error: unknown): SkyportFields {
+  const other = error as { readonly [K in keyof SkyportError]?: unknown };
+  const count = other.errorCount;
+  return {
+    code: other.code,
+    message: textOf(other.message),
+    errors: issuesOf(other.errors),
+    errorCount: typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 ? count : undefined,
+  };
+}
+
+function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Headers of another copy's error: the string values (a number, as `Retry-After: 120` is given, as text). */
+function headersOf(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const headers: Record<string, string> = {};
+  for (const [name, field] of Object.entries(value)) {
+    if (typeof field === 'string' || (typeof field === 'number' && Number.isFinite(field))) {
+      setOwn(headers, name, String(field));
+    }
+  }
+  return headers;
+}
+
+/** Validation issues of another copy's error: those with a text path and message. */
+function issuesOf(value: unknown): ValidationIssue[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const issues: ValidationIssue[] = [];
+  for (const issue of value as unknown[]) {
+    const { path, message } = (issue ?? {}) as { path?: unknown; message?: unknown };
+    if (typeof path === 'string' && typeof message === 'string') issues.push({ path, message });
+  }
+  return issues;
+}
+
+/** Extension members of another copy's error: its own enumerable members, when it is an object. */
+function membersOf(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const members: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) setOwn(members, key, member);
+  return members;
 }
 
 /**

@@ -10,7 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { collectLogs, invoke } from '@skyport/testing';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http } from './builders.js';
 import { createContext } from './context.js';
+import { HttpError, PayloadTooLarge, ServiceUnavailable, SkyportError, toHttpError } from './errors.js';
 import { PortableFunction } from './function.js';
 import { respond, runHttp } from './run.js';
 import type { Context, HttpResponse, SkyportFunction } from './types.js';
@@ -19,8 +21,10 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** The module a user bundles: a router with middleware and schemas, and single functions. */
 const source = `
-import { createMiddleware, http, HttpError, router } from '@skyport/core';
+import { createMiddleware, http, HttpError, PayloadTooLarge, router, ServiceUnavailable, SkyportError } from '@skyport/core';
 import { z } from 'zod';
+
+export { HttpError, PayloadTooLarge, ServiceUnavailable, SkyportError };
 
 export const seen = [];
 
@@ -85,6 +89,10 @@ interface Bundle {
   readonly left: SkyportFunction<'http'>;
   readonly ticks: SkyportFunction<'http'>;
   readonly seen: Context[];
+  readonly HttpError: typeof HttpError;
+  readonly PayloadTooLarge: typeof PayloadTooLarge;
+  readonly ServiceUnavailable: typeof ServiceUnavailable;
+  readonly SkyportError: typeof SkyportError;
 }
 
 let dir: string;
@@ -393,5 +401,203 @@ describe('an http function of another copy of @skyport/core', () => {
     expect(missing.body).toMatchObject({ title: 'Not Found' });
     expect(theirs.signal.aborted).toBe(true);
     expect((theirs.signal.reason as DOMException).name).toBe('AbortError');
+  });
+});
+
+/** The classes of errors a copy of core has. */
+interface Errors {
+  readonly HttpError: typeof HttpError;
+  readonly PayloadTooLarge: typeof PayloadTooLarge;
+  readonly ServiceUnavailable: typeof ServiceUnavailable;
+  readonly SkyportError: typeof SkyportError;
+}
+
+/** Errors of each kind an http answer is made of, made with the classes of one copy. */
+const errorsOf = (copy: Errors): Record<string, unknown> => ({
+  tooLarge: new copy.PayloadTooLarge('the body is over 10 bytes', {
+    code: 'BODY_TOO_LARGE',
+    headers: { connection: 'close' },
+    extensions: { limit: 10 },
+  }),
+  problem: new copy.HttpError(402, 'top up first', {
+    type: 'https://example.com/probs/out-of-credit',
+    title: 'Out of credit',
+    code: 'NO_CREDIT',
+    errors: [{ path: 'body.amount', message: 'over the balance' }],
+    extensions: { balance: 30, accounts: ['/account/1'] },
+  }),
+  hidden: new copy.ServiceUnavailable('payments down', { code: 'DOWN', headers: { 'retry-after': '5' } }),
+  shown: new copy.HttpError(503, 'in maintenance until noon', { expose: true, code: 'MAINTENANCE' }),
+  notAnError: new copy.HttpError(200, 'fine'),
+  invalid: new copy.SkyportError('VALIDATION', 'the message is invalid', {
+    errors: [{ path: 'body.id', message: 'required' }],
+    errorCount: 3,
+  }),
+  late: new copy.SkyportError('TIMEOUT', 'out of time'),
+  unknown: new copy.SkyportError('UNKNOWN_EVENT', 'no such event'),
+});
+
+/** This copy's function that throws what it is given, and its answer, logs kept out of the output. */
+async function answerTo(error: unknown): Promise<{ status: number; headers: unknown; body: unknown }> {
+  const throwing = http({ method: 'GET', path: '/fail' }).handle(() => {
+    throw error;
+  });
+  const logs = collectLogs();
+  try {
+    const out = await runHttp(throwing, { method: 'GET', path: '/fail' }, ctx('r-error'));
+    return { status: out.status, headers: out.headers, body: json(out) };
+  } finally {
+    logs.restore();
+  }
+}
+
+const brand = Symbol.for('skyport.error.v1');
+
+describe('an error of another copy of @skyport/core', () => {
+  it('is answered by this copy as one of its own: status, title, detail, code, headers and extensions', async () => {
+    // Prepare
+    const own = errorsOf({ HttpError, PayloadTooLarge, ServiceUnavailable, SkyportError });
+    const theirs = errorsOf(bundle);
+
+    for (const [name, error] of Object.entries(theirs)) {
+      // Act
+      const answered = await answerTo(error);
+      const expected = await answerTo(own[name]);
+
+      // Assert
+      expect(error, name).not.toBeInstanceOf(HttpError);
+      expect(answered, name).toEqual(expected);
+    }
+    const tooLarge = await answerTo(theirs.tooLarge);
+    expect(tooLarge).toMatchObject({ status: 413, headers: { connection: 'close' } });
+    expect(tooLarge.body).toMatchObject({ code: 'BODY_TOO_LARGE', limit: 10, detail: 'the body is over 10 bytes' });
+    expect((await answerTo(theirs.invalid)).body).toMatchObject({ status: 422, code: 'VALIDATION', errorCount: 3 });
+    expect((await answerTo(theirs.late)).status).toBe(504);
+  });
+
+  it('becomes an HttpError of this copy with its name, message, code and cause', () => {
+    // Prepare
+    const cause = new Error('the stream went over');
+    const theirs = new bundle.PayloadTooLarge('the body is over 10 bytes', { code: 'BODY_TOO_LARGE', cause });
+
+    // Act
+    const error = toHttpError(theirs);
+
+    // Assert
+    expect(error).toBeInstanceOf(HttpError);
+    expect([error.name, error.message, error.status, error.code, error.cause]).toEqual([
+      'PayloadTooLarge',
+      'the body is over 10 bytes',
+      413,
+      'BODY_TOO_LARGE',
+      cause,
+    ]);
+    expect(error.stack).toBe(theirs.stack);
+  });
+
+  it("of this copy, thrown as the other copy's function reads the body, keeps its code", async () => {
+    // Prepare: as serve() and Azure hand over a body that fails once it is over the limit
+    const request = {
+      method: 'POST',
+      path: '/orders',
+      headers: { 'content-type': 'application/json' },
+      get body(): string {
+        throw new PayloadTooLarge('the request body is larger than 10 bytes', { code: 'BODY_TOO_LARGE' });
+      },
+    };
+
+    // Act
+    const out = await runHttp(bundle.api, request, ctx('r-413'));
+
+    // Assert
+    expect(out.status).toBe(413);
+    expect(json(out)).toEqual({
+      type: 'about:blank',
+      title: 'Content Too Large',
+      status: 413,
+      detail: 'the request body is larger than 10 bytes',
+      requestId: 'r-413',
+      code: 'BODY_TOO_LARGE',
+    });
+  });
+
+  it('is read safely when it only carries the brand: what is not of its type is left out', async () => {
+    // Prepare
+    const garbled = {
+      [brand]: 'HttpError',
+      status: 404,
+      type: 7,
+      title: { text: 'Gone' },
+      detail: ['no order'],
+      expose: 'yes',
+      code: 42,
+      headers: { 'x-kept': 'yes', 'retry-after': 30, 'x-dropped': { nested: true } },
+      errors: [null, 5, { path: 'query.page', message: 'not a number' }, { path: 1, message: 'x' }],
+      extensions: JSON.parse('{"__proto__":{"polluted":true},"shelf":"b2"}') as unknown,
+    };
+
+    // Act
+    const out = await answerTo(garbled);
+
+    // Assert
+    expect(out.status).toBe(404);
+    expect(out.headers).toMatchObject({ 'x-kept': 'yes', 'retry-after': '30' });
+    expect(out.headers).not.toHaveProperty('x-dropped');
+    expect(out.body).toMatchObject({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      errors: [{ path: 'query.page', message: 'not a number' }],
+      shelf: 'b2',
+    });
+    expect(out.body).not.toHaveProperty('detail');
+    expect(out.body).not.toHaveProperty('code');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('is a 500 when it only carries the brand and no status, a status that is not one, or fields that throw', async () => {
+    // Prepare
+    const answers = [
+      { [brand]: 'HttpError' },
+      { [brand]: 'HttpError', status: '404' },
+      { [brand]: 'HttpError', status: 200 },
+      {
+        [brand]: 'HttpError',
+        get status(): number {
+          throw new Error('unreadable');
+        },
+      },
+      { [brand]: 'SkyportError', code: 'UNKNOWN_EVENT' },
+      { [brand]: 'Unknown', status: 404 },
+    ];
+
+    // Act
+    const out = await Promise.all(answers.map(answerTo));
+
+    // Assert
+    for (const answer of out) {
+      expect(answer.status).toBe(500);
+      expect(answer.body).toEqual({
+        type: 'about:blank',
+        title: 'Internal Server Error',
+        status: 500,
+        requestId: 'r-error',
+      });
+    }
+  });
+
+  it('is a 422 for a branded VALIDATION error whatever its issues are', async () => {
+    // Act
+    const out = await answerTo({ [brand]: 'SkyportError', code: 'VALIDATION', errors: 'none', errorCount: -1 });
+
+    // Assert
+    expect(out.status).toBe(422);
+    expect(out.body).toEqual({
+      type: 'about:blank',
+      title: 'Unprocessable Content',
+      status: 422,
+      requestId: 'r-error',
+      code: 'VALIDATION',
+    });
   });
 });
