@@ -401,6 +401,19 @@ export function schedule(options: ScheduleOptions): FunctionBuilder<'schedule', 
       });
     }
   }
+  const [, , day, month, weekday] = fields as [string, string, string, string, string];
+  // With any day of the week, the days of the month alone pick the days: none in any of the months
+  // (30 February) is a timer that never fires, which NCRONTAB refuses when Azure starts it.
+  if (weekday === '*') {
+    const longest = Math.max(...[...cronValues(monthField, month)].map((m) => monthDays[m - 1] as number));
+    if (Math.min(...cronValues(dayField, day)) > longest) {
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `schedule() cron "${options.cron}": ${dayField.name} "${day}" is past the end of every month "${month}" holds (${longest} days at most), so it would never run`,
+        { kind: 'schedule' },
+      );
+    }
+  }
   if (options.timezone !== undefined && !isTimeZone(options.timezone)) {
     throw new SkyportError(
       'INVALID_DEFINITION',
@@ -420,19 +433,25 @@ interface CronField {
   readonly names?: readonly string[];
 }
 
+const dayField: CronField = { name: 'day of month', min: 1, max: 31 };
+const monthField: CronField = {
+  name: 'month',
+  min: 1,
+  max: 12,
+  names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+};
+
 const cronFields: readonly CronField[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  {
-    name: 'month',
-    min: 1,
-    max: 12,
-    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
-  },
+  dayField,
+  monthField,
   // 0 and 7 are both Sunday.
   { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
 ];
+
+/** The most days each month has, January first (29 for February: leap years have the 29th). */
+const monthDays = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
 /** `*`, `a` or `a-b`, then an optional `/n`. */
 const cronElement = /^(?:(\*)|([0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?)(?:\/([0-9]+))?$/;
@@ -478,6 +497,11 @@ function cronFieldProblem(field: CronField, text: string): string | undefined {
     }
     if (step !== undefined) {
       if (Number(step) < 1) return `step "${part}" must be 1 or more`;
+      // A step longer than the field picks its start alone, as one of the field's length does, and
+      // a large one overflows NCRONTAB's Int32 (`*/99999999999`, `5-59/2147483647`), which then
+      // throws when Azure starts the timer.
+      const span = field.names?.[0] === 'SUN' ? 7 : field.max - field.min + 1;
+      if (Number(step) > span) return `step "${part}" must be at most ${span}`;
       if (star === undefined && to === undefined) {
         // Up to Saturday for days of the week: 7 is Sunday again, which a range's end there may
         // not be on Azure.
@@ -491,6 +515,18 @@ function cronFieldProblem(field: CronField, text: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The values `text`, a field that `cronFieldProblem` found standard, stands for in `field`. */
+function cronValues(field: CronField, text: string): Set<number> {
+  const values = new Set<number>();
+  for (const part of text.split(',')) {
+    const [, star, from, to, step] = cronElement.exec(part) ?? [];
+    const start = star === undefined ? (cronValue(field, from as string) as number) : field.min;
+    const end = star !== undefined ? field.max : to === undefined ? start : (cronValue(field, to) as number);
+    for (let value = start; value <= end; value += Number(step ?? 1)) values.add(value);
+  }
+  return values;
 }
 
 /** Whether the runtime knows `zone` as a time zone (`Intl` refuses any other). */

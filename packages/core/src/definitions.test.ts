@@ -110,6 +110,16 @@ describe('schedule() cron', () => {
       ['0 3 ? * 1', 'day of month', 'Quartz'],
       ['0 3 * * MON#2', 'day of week', 'Quartz'],
       ['0 0 * * 1-5/0', 'day of week', 'step "1-5/0" must be 1 or more'],
+      ['*/99999999999 * * * *', 'minute', 'step "*/99999999999" must be at most 60'],
+      ['5-59/2147483647 * * * *', 'minute', 'step "5-59/2147483647" must be at most 60'],
+      ['0 */25 * * *', 'hour', 'step "*/25" must be at most 24'],
+      ['0 0 1-31/32 * *', 'day of month', 'must be at most 31'],
+      ['0 0 * */13 *', 'month', 'must be at most 12'],
+      ['0 0 * * */8', 'day of week', 'step "*/8" must be at most 7'],
+      ['0 0 30 2 *', 'day of month', '"30" is past the end of every month "2" holds (29 days at most)'],
+      ['0 0 31 4,6,9,11 *', 'day of month', '"31" is past the end of every month "4,6,9,11" holds (30 days at most)'],
+      ['0 0 30,31 FEB *', 'day of month', 'would never run'],
+      ['0 0 31 APR-JUN/2 *', 'day of month', 'would never run'],
     ];
 
     // Act / Assert
@@ -139,6 +149,16 @@ describe('schedule() cron', () => {
       '0-30/10 0 1 1 *',
       '59 23 31 12 6',
       '0 0 1-31/1 1-12 SUN-SAT',
+      // Steps as large as the field: its start alone.
+      '*/60 */24 */31 */12 *',
+      '0 0 * * */7',
+      // Days some month of the list has: 29 February in leap years, 31 May.
+      '0 0 29 2 *',
+      '0 0 31 4-5 *',
+      '0 0 30,31 2,4 *',
+      '0 0 31 MAY-JUL/2 *',
+      // With a day of the week the schedule runs on those days too (standard cron's "or").
+      '0 0 30 2 1',
     ];
 
     // Act / Assert
