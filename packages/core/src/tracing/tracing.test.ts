@@ -456,6 +456,31 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     });
   });
 
+  it('names an Azure function <FUNCAPP>/<FUNC> (faas.name), as the FaaS conventions require', async () => {
+    // Prepare: the app name the Functions host sets
+    vi.stubEnv('WEBSITE_SITE_NAME', 'orders-app');
+    try {
+      const fn = queue({ name: 'orders' })
+        .use(tracing())
+        .handle(() => undefined);
+      // Act
+      await invoke(fn, createMessage({ id: 'm-1', body: '{}', source: 'orders' }), {
+        cloud: 'azure',
+        functionName: 'fulfil',
+      });
+      await invoke(fn, createMessage({ id: 'm-2', body: '{}', source: 'orders' }), {
+        cloud: 'aws',
+        functionName: 'fulfil',
+      });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    // Assert
+    const [azure, aws] = finished();
+    expect(azure?.attributes['faas.name']).toBe('orders-app/fulfil');
+    expect(aws?.attributes['faas.name']).toBe('fulfil');
+  });
+
   it('makes the invocation span the parent of spans the handler starts', async () => {
     const fn = schedule({ cron: '0 3 * * *' })
       .use(tracing())

@@ -529,6 +529,15 @@ function capped<T extends string | undefined>(value: T): T {
 }
 
 /**
+ * `faas.name`: the function's name, which on Azure the FaaS conventions require as
+ * `<FUNCAPP>/<FUNC>` (an app hosts several functions, which would share a name across apps);
+ * `azureApp` is the app's name (`WEBSITE_SITE_NAME`), when the host sets it.
+ */
+function faasName(ctx: Context, azureApp: string | undefined): string {
+  return ctx.cloud === 'azure' && azureApp !== undefined ? `${azureApp}/${ctx.functionName}` : ctx.functionName;
+}
+
+/**
  * Wraps each invocation in a span following the OpenTelemetry FaaS and HTTP semantic conventions
  * (`faas.trigger`, `faas.invocation_id`, `faas.coldstart`, `faas.name`, `cloud.provider`,
  * `cloud.region`, `http.request.method`, `http.route`, `http.response.status_code`), continuing the
@@ -598,13 +607,15 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     return tracer;
   };
 
+  // Read once per middleware: an environment read per invocation would cost about a microsecond.
+  const azureApp = process.env.WEBSITE_SITE_NAME || undefined;
   // Metric attributes repeat for every invocation of a function: built once per function.
   const metricAttributes = new Map<string, Attributes>();
   const metricAttributesFor = (ctx: Context): Attributes => {
     const key = `${ctx.cloud} ${ctx.kind} ${ctx.functionName}`;
     let attributes = metricAttributes.get(key);
     if (attributes === undefined) {
-      attributes = { 'faas.trigger': triggers[ctx.kind], 'faas.name': ctx.functionName };
+      attributes = { 'faas.trigger': triggers[ctx.kind], 'faas.name': faasName(ctx, azureApp) };
       if (ctx.cloud !== 'node') attributes['cloud.provider'] = ctx.cloud;
       metricAttributes.set(key, attributes);
     }
@@ -670,7 +681,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         'faas.trigger': triggers[ctx.kind],
         'faas.invocation_id': ctx.requestId,
         'faas.coldstart': ctx.coldStart,
-        'faas.name': ctx.functionName,
+        'faas.name': faasName(ctx, azureApp),
       };
       if (ctx.cloud !== 'node') attributes['cloud.provider'] = ctx.cloud;
       if (ctx.region !== undefined) attributes['cloud.region'] = ctx.region;
