@@ -1,14 +1,25 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { context, createContextKey, metrics, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import {
+  context,
+  createContextKey,
+  type DiagLogger,
+  DiagLogLevel,
+  diag,
+  metrics,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { resources, logs as sdkLogs } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createLambdaContext, toLambda } from '@skyport/aws';
 import { http } from '@skyport/core';
 import { tracing } from '@skyport/core/tracing';
-import { httpRequest, invoke } from '@skyport/testing';
+import { aws, httpRequest, invoke } from '@skyport/testing';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startTelemetry, type Telemetry, type TelemetryOptions } from './index.js';
 
@@ -89,8 +100,24 @@ async function stop(telemetry: Telemetry | undefined, collector?: Collector): Pr
   metrics.disable();
   context.disable();
   propagation.disable();
+  diag.disable();
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
+}
+
+/** Registers a diag logger that keeps the warnings written through it. */
+function collectDiagWarnings(): string[] {
+  const warnings: string[] = [];
+  const ignore = () => {};
+  const logger: DiagLogger = {
+    error: ignore,
+    warn: (message) => warnings.push(message),
+    info: ignore,
+    debug: ignore,
+    verbose: ignore,
+  };
+  diag.setLogger(logger, DiagLogLevel.WARN);
+  return warnings;
 }
 
 /** The names of the metrics `reader` holds. */
@@ -459,6 +486,66 @@ describe('startTelemetry() with the default otlp exporter', () => {
       () => expect(collector?.paths.filter((path) => path === '/v1/metrics').length).toBeGreaterThanOrEqual(3),
       { timeout: 3_000, interval: 20 },
     );
+  });
+});
+
+describe('startTelemetry() with a span exporter object', () => {
+  let telemetry: Telemetry | undefined;
+  let collector: Collector | undefined;
+
+  afterEach(async () => {
+    await stop(telemetry, collector);
+    telemetry = undefined;
+  });
+
+  /** One Lambda invocation of a function behind `tracing()`, which flushes the SDK before returning. */
+  const invokeOnLambda = () => {
+    const fn = http({ method: 'GET', path: '/ping' })
+      .use(tracing())
+      .handle(() => 'pong');
+    return toLambda(fn)(aws.apiGatewayV2({ method: 'GET', path: '/ping' }), createLambdaContext());
+  };
+
+  it('exports no metrics, and says so, when neither metrics nor OTEL_METRICS_EXPORTER names where they go', async () => {
+    // Prepare: an OTLP endpoint in the environment, which the metrics must not be sent to
+    collector = await startCollector();
+    const warnings = collectDiagWarnings();
+    const exporter = new InMemorySpanExporter();
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter });
+    // Act
+    const answer = await invokeOnLambda();
+    // Assert: the span went to the exporter, nothing to the OTLP endpoint, and no meter provider
+    expect(answer).toMatchObject({ statusCode: 200 });
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['GET /ping']);
+    expect(collector.paths).toEqual([]);
+    expect(metrics.getMeterProvider()).not.toBeInstanceOf(MeterProvider);
+    expect(warnings).toEqual([expect.stringContaining('metrics are not exported')]);
+    expect(warnings[0]).toContain('PeriodicExportingMetricReader');
+  });
+
+  it('exports metrics where OTEL_METRICS_EXPORTER says', async () => {
+    // Prepare
+    collector = await startCollector();
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlp');
+    const warnings = collectDiagWarnings();
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter: new InMemorySpanExporter() });
+    // Act
+    await invokeOnLambda();
+    // Assert
+    expect(collector.paths).toEqual(['/v1/metrics']);
+    expect(warnings).toEqual([]);
+  });
+
+  it('exports metrics to the reader metrics names', async () => {
+    // Prepare
+    const reader = new TestReader();
+    const warnings = collectDiagWarnings();
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter: new InMemorySpanExporter(), metrics: reader });
+    // Act
+    await invokeOnLambda();
+    // Assert
+    expect(await metricNames(reader)).toContain('faas.invocations');
+    expect(warnings).toEqual([]);
   });
 });
 

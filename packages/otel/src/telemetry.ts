@@ -52,7 +52,10 @@ export interface TelemetryOptions {
   readonly exporter?: TracesExporterOption | undefined;
   /**
    * Metrics exporter (default: `OTEL_METRICS_EXPORTER` when set, else `none` or `console` when
-   * `exporter` is, else `otlp`).
+   * `exporter` is, else `otlp`; `none` too, with a warning, when `exporter` is a `SpanExporter`
+   * object). With a vendor's span exporter, pass its metric exporter in a reader:
+   * `new metrics.PeriodicExportingMetricReader({ exporter })` (`metrics` from
+   * `@opentelemetry/sdk-node`).
    */
   readonly metrics?: MetricsExporterOption | undefined;
   /**
@@ -199,6 +202,11 @@ function spanProcessors(sdk: SdkModule, options: TelemetryOptions): SpanProcesso
   return [batch ? new tracing.BatchSpanProcessor(spanExporter) : new tracing.SimpleSpanProcessor(spanExporter)];
 }
 
+/** Whether `exporter` is a span exporter object (a vendor's, an in-memory one), not a name. */
+function isExporterObject(exporter: TracesExporterOption | undefined): exporter is SpanExporter {
+  return exporter !== undefined && typeof exporter !== 'string';
+}
+
 function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[] | undefined {
   // `OTEL_METRICS_EXPORTER` (a list) decides when the options do not name the exporter.
   const fromEnv =
@@ -232,7 +240,18 @@ function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[
       return [];
     });
   }
-  // Metrics go where spans go, unless said otherwise.
+  // Metrics go where spans go, unless said otherwise. A span exporter object (a vendor's) says
+  // nothing about where metrics go: the OTLP default would send them to a collector that is, as
+  // likely as not, not there, and `tracing()` would wait for its retries at every flush.
+  if (options.metrics === undefined && isExporterObject(options.exporter)) {
+    sdk.api.diag.warn(
+      'startTelemetry(): metrics are not exported: `exporter` is a span exporter, which takes no metrics, and ' +
+        'neither `metrics` nor OTEL_METRICS_EXPORTER says where they go; pass `metrics` (a metric reader, such ' +
+        "as new metrics.PeriodicExportingMetricReader({ exporter }) with your vendor's metric exporter, or " +
+        "'otlp' or 'console'), or metrics: 'none' to turn them off without this warning",
+    );
+    return [];
+  }
   const choice =
     options.metrics ?? (options.exporter === 'none' || options.exporter === 'console' ? options.exporter : 'otlp');
   if (choice === 'none') return [];
@@ -430,6 +449,9 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
  * started, whatever `OTEL_LOGS_EXPORTER` says (records emitted through the OpenTelemetry logs
  * API, by a log-bridging instrumentation for example, are dropped), unless
  * `sdk.logRecordProcessors` asks for one.
+ *
+ * A `SpanExporter` object as `exporter` (a vendor's) carries spans only: metrics are then exported
+ * only where `metrics` or `OTEL_METRICS_EXPORTER` says (a warning says so otherwise).
  *
  * `otlp` with the default `batch` and `metricIntervalMs` is `NodeSDK`'s own default set-up
  * (which also reads `OTEL_TRACES_EXPORTER`, `OTEL_METRICS_EXPORTER`, `OTEL_BSP_*` and
