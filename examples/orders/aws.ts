@@ -2,7 +2,8 @@
  * AWS Lambda entry points of the orders service: one handler per function, no business logic.
  * Deploy `api` behind an HTTP API (payload format 2.0), `fulfilOrder` on the `orders` SQS queue
  * with `ReportBatchItemFailures`, `receiptUploaded` on the receipts bucket's `ObjectCreated`
- * notifications, `nightlyReport` on an EventBridge schedule `cron(0 3 * * ? *)`, and
+ * notifications, `nightlyReport` on an EventBridge schedule `cron(0 3 * * ? *)` (what
+ * `eventBridgeCron(functions.nightlyReport)` gives for its `0 3 * * *`), and
  * `ordersExport` behind a Function URL with `InvokeMode: RESPONSE_STREAM`.
  */
 import { toLambda } from '@skyport/aws';
