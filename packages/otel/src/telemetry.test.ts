@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   context,
   createContextKey,
@@ -22,6 +25,8 @@ import { tracing } from '@skyport/core/tracing';
 import { aws, httpRequest, invoke } from '@skyport/testing';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startTelemetry, type Telemetry, type TelemetryOptions } from './index.js';
+
+const execFileAsync = promisify(execFile);
 
 class TestReader extends MetricReader {
   protected async onForceFlush(): Promise<void> {}
@@ -546,6 +551,54 @@ describe('startTelemetry() with a span exporter object', () => {
     // Assert
     expect(await metricNames(reader)).toContain('faas.invocations');
     expect(warnings).toEqual([]);
+  });
+});
+
+describe("startTelemetry()'s own warnings", () => {
+  let telemetry: Telemetry | undefined;
+
+  afterEach(async () => {
+    await stop(telemetry);
+    telemetry = undefined;
+  });
+
+  it('are written to the console when no diag logger is registered', async () => {
+    // Prepare: a typo in the variable, which turns the metrics off
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlpp');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // Act
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter: 'none', metricIntervalMs: 1_000 });
+    // Assert
+    expect(warn.mock.calls).toEqual([[expect.stringContaining('unsupported OTEL_METRICS_EXPORTER value "otlpp"')]]);
+  });
+
+  /**
+   * What a process that starts an SDK with `OTEL_METRICS_EXPORTER=otlpp` and `env` writes to
+   * stderr: the SDK's console diag logger writes through the console methods it saved when it
+   * was loaded, out of reach of a spy.
+   */
+  async function stderrOfStart(env: Record<string, string>): Promise<string> {
+    const script = [
+      `import { startTelemetry } from ${JSON.stringify(fileURLToPath(new URL('./index.ts', import.meta.url)))};`,
+      "const telemetry = await startTelemetry({ serviceName: 'orders', exporter: 'none', metricIntervalMs: 1000 });",
+      'await telemetry.shutdown();',
+    ].join('\n');
+    const { stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+      env: { ...process.env, OTEL_METRICS_EXPORTER: 'otlpp', ...env },
+      timeout: 15_000,
+    });
+    return stderr;
+  }
+
+  it('go through the diag logger OTEL_LOG_LEVEL installs, once', async () => {
+    const stderr = await stderrOfStart({ OTEL_LOG_LEVEL: 'warn' });
+    expect(stderr.match(/unsupported OTEL_METRICS_EXPORTER value "otlpp"/g)).toHaveLength(1);
+  });
+
+  it('are left out below the level OTEL_LOG_LEVEL asks for', async () => {
+    const stderr = await stderrOfStart({ OTEL_LOG_LEVEL: 'error' });
+    expect(stderr).not.toContain('otlpp');
   });
 });
 

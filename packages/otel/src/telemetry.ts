@@ -135,6 +135,12 @@ interface LogsApiModule {
   readonly logs: LogsApi;
 }
 
+/**
+ * Takes one of `startTelemetry()`'s own warnings. They are kept until `NodeSDK` is built, as its
+ * constructor installs the diag logger `OTEL_LOG_LEVEL` asks for: see `writeWarnings()`.
+ */
+type Warn = (message: string) => void;
+
 let started: Promise<Telemetry> | undefined;
 /** The SDK `started` resolved to, until its `shutdown()`. */
 let current: Telemetry | undefined;
@@ -161,7 +167,7 @@ function requireNextToSdk<T>(name: string): T {
  * names, the one `NodeSDK` would pick. It is resolved from where `@opentelemetry/sdk-node` is
  * installed, since that package depends on it, so it is found under any package manager.
  */
-function requireOtlpExporter<T>(sdk: SdkModule, signal: 'traces' | 'metrics'): T {
+function requireOtlpExporter<T>(sdk: SdkModule, signal: 'traces' | 'metrics', warn: Warn): T {
   const protocol =
     (
       sdk.core.getStringFromEnv(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`) ??
@@ -169,7 +175,7 @@ function requireOtlpExporter<T>(sdk: SdkModule, signal: 'traces' | 'metrics'): T
     )?.trim() || 'http/protobuf';
   const flavour = protocol === 'grpc' ? 'grpc' : protocol === 'http/json' ? 'http' : 'proto';
   if (flavour === 'proto' && protocol !== 'http/protobuf') {
-    sdk.api.diag.warn(`startTelemetry(): unsupported OTLP ${signal} protocol "${protocol}", using http/protobuf`);
+    warn(`startTelemetry(): unsupported OTLP ${signal} protocol "${protocol}", using http/protobuf`);
   }
   return requireExporter<T>(`@opentelemetry/exporter-${signal === 'traces' ? 'trace' : 'metrics'}-otlp-${flavour}`);
 }
@@ -187,7 +193,7 @@ function requireExporter<T>(name: string): T {
   }
 }
 
-function spanProcessors(sdk: SdkModule, options: TelemetryOptions): SpanProcessor[] | undefined {
+function spanProcessors(sdk: SdkModule, options: TelemetryOptions, warn: Warn): SpanProcessor[] | undefined {
   const { tracing } = sdk;
   const exporter = options.exporter ?? 'otlp';
   if (exporter === 'none') return [];
@@ -196,7 +202,7 @@ function spanProcessors(sdk: SdkModule, options: TelemetryOptions): SpanProcesso
   if (exporter === 'otlp') {
     // NodeSDK's own default is OTLP, batched with the `OTEL_BSP_*` settings.
     if (batch) return undefined;
-    spanExporter = new (requireOtlpExporter<OtlpTraceExporterModule>(sdk, 'traces').OTLPTraceExporter)();
+    spanExporter = new (requireOtlpExporter<OtlpTraceExporterModule>(sdk, 'traces', warn).OTLPTraceExporter)();
   } else if (exporter === 'console') spanExporter = new tracing.ConsoleSpanExporter();
   else spanExporter = exporter;
   return [batch ? new tracing.BatchSpanProcessor(spanExporter) : new tracing.SimpleSpanProcessor(spanExporter)];
@@ -207,7 +213,7 @@ function isExporterObject(exporter: TracesExporterOption | undefined): exporter 
   return exporter !== undefined && typeof exporter !== 'string';
 }
 
-function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[] | undefined {
+function metricReaders(sdk: SdkModule, options: TelemetryOptions, warn: Warn): MetricReader[] | undefined {
   // `OTEL_METRICS_EXPORTER` (a list) decides when the options do not name the exporter.
   const fromEnv =
     options.metrics === undefined
@@ -226,7 +232,7 @@ function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[
     if (fromEnv.includes('none')) return [];
     // The names NodeSDK takes, each once, as it does.
     return [...new Set(fromEnv)].flatMap((name): MetricReader[] => {
-      if (name === 'otlp' || name === 'console') return periodicReaders(sdk, name, options.metricIntervalMs);
+      if (name === 'otlp' || name === 'console') return periodicReaders(sdk, name, options.metricIntervalMs, warn);
       // Scraped, not pushed: no interval applies. Its port and host are read from
       // `OTEL_EXPORTER_PROMETHEUS_PORT` / `_HOST`, as under NodeSDK.
       if (name === 'prometheus') {
@@ -234,7 +240,7 @@ function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[
           new (requireExporter<PrometheusExporterModule>('@opentelemetry/exporter-prometheus').PrometheusExporter)(),
         ];
       }
-      sdk.api.diag.warn(
+      warn(
         `startTelemetry(): unsupported OTEL_METRICS_EXPORTER value "${name}"; supported are otlp, console, prometheus, none`,
       );
       return [];
@@ -244,7 +250,7 @@ function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[
   // nothing about where metrics go: the OTLP default would send them to a collector that is, as
   // likely as not, not there, and `tracing()` would wait for its retries at every flush.
   if (options.metrics === undefined && isExporterObject(options.exporter)) {
-    sdk.api.diag.warn(
+    warn(
       'startTelemetry(): metrics are not exported: `exporter` is a span exporter, which takes no metrics, and ' +
         'neither `metrics` nor OTEL_METRICS_EXPORTER says where they go; pass `metrics` (a metric reader, such ' +
         "as new metrics.PeriodicExportingMetricReader({ exporter }) with your vendor's metric exporter, or " +
@@ -258,17 +264,22 @@ function metricReaders(sdk: SdkModule, options: TelemetryOptions): MetricReader[
   if (choice !== 'otlp' && choice !== 'console') return [choice];
   // NodeSDK's own default is OTLP, every `OTEL_METRIC_EXPORT_INTERVAL` ms (60 000 when unset).
   if (choice === 'otlp' && options.metricIntervalMs === undefined) return undefined;
-  return periodicReaders(sdk, choice, options.metricIntervalMs);
+  return periodicReaders(sdk, choice, options.metricIntervalMs, warn);
 }
 
 /** A reader exporting to `otlp` or `console` every `intervalMs` (else `OTEL_METRIC_EXPORT_INTERVAL`, else 60 s). */
-function periodicReaders(sdk: SdkModule, choice: 'otlp' | 'console', intervalMs: number | undefined): MetricReader[] {
+function periodicReaders(
+  sdk: SdkModule,
+  choice: 'otlp' | 'console',
+  intervalMs: number | undefined,
+  warn: Warn,
+): MetricReader[] {
   const { metrics } = sdk;
   const interval = intervalMs ?? positiveFromEnv(sdk, 'OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
   const exporter =
     choice === 'console'
       ? new metrics.ConsoleMetricExporter()
-      : new (requireOtlpExporter<OtlpMetricExporterModule>(sdk, 'metrics').OTLPMetricExporter)();
+      : new (requireOtlpExporter<OtlpMetricExporterModule>(sdk, 'metrics', warn).OTLPMetricExporter)();
   const timeout = Math.min(positiveFromEnv(sdk, 'OTEL_METRIC_EXPORT_TIMEOUT') ?? 30_000, interval);
   return [
     new metrics.PeriodicExportingMetricReader({
@@ -284,7 +295,7 @@ function periodicReaders(sdk: SdkModule, choice: 'otlp' | 'console', intervalMs:
  * `resourceDetectors`, else those `OTEL_NODE_RESOURCE_DETECTORS` names, else env, process and
  * host. sdk-node does not export its reading of the variable; this is the one of sdk-node 0.223.
  */
-function resourceDetectors(sdk: SdkModule, overrides: Partial<NodeSDKConfiguration>): ResourceDetector[] {
+function resourceDetectors(sdk: SdkModule, overrides: Partial<NodeSDKConfiguration>, warn: Warn): ResourceDetector[] {
   const { core, resources } = sdk;
   // A disabled NodeSDK starts nothing, so it detects nothing either.
   if (overrides.autoDetectResources === false || core.getBooleanFromEnv('OTEL_SDK_DISABLED')) return [];
@@ -304,12 +315,12 @@ function resourceDetectors(sdk: SdkModule, overrides: Partial<NodeSDKConfigurati
   if (names.includes('none')) return [];
   return names.flatMap((name) => {
     const detector = byName.get(name);
-    if (!detector) sdk.api.diag.warn(`startTelemetry(): unknown OTEL_NODE_RESOURCE_DETECTORS entry "${name}"`);
+    if (!detector) warn(`startTelemetry(): unknown OTEL_NODE_RESOURCE_DETECTORS entry "${name}"`);
     return detector ?? [];
   });
 }
 
-function configure(sdk: SdkModule, options: TelemetryOptions): Partial<NodeSDKConfiguration> {
+function configure(sdk: SdkModule, options: TelemetryOptions, warn: Warn): Partial<NodeSDKConfiguration> {
   const { resources } = sdk;
   const overrides = options.sdk ?? {};
   const attributes: Record<string, string | number | boolean> = { ...options.resourceAttributes };
@@ -318,7 +329,7 @@ function configure(sdk: SdkModule, options: TelemetryOptions): Partial<NodeSDKCo
   // NodeSDK merges what its detectors find (`OTEL_RESOURCE_ATTRIBUTES` with the env detector)
   // over its `resource`, but the SDK specification gives the user's attributes priority over the
   // environment's: detection runs here, under the configured resource, and is off in NodeSDK.
-  const detected = resources.detectResources({ detectors: resourceDetectors(sdk, overrides) });
+  const detected = resources.detectResources({ detectors: resourceDetectors(sdk, overrides, warn) });
   const resource = overrides.resource
     ? detected.merge(overrides.resource)
     : resources.defaultResource().merge(detected).merge(resources.resourceFromAttributes(attributes));
@@ -330,11 +341,11 @@ function configure(sdk: SdkModule, options: TelemetryOptions): Partial<NodeSDKCo
   // before `metricReader`, `logRecordProcessors` before `logRecordProcessor`: ours are left out
   // whenever `sdk` sets any of them, so that `sdk` wins whichever key it uses.
   if (!overrides.spanProcessors && !overrides.spanProcessor && !overrides.traceExporter) {
-    const processors = spanProcessors(sdk, options);
+    const processors = spanProcessors(sdk, options, warn);
     if (processors) config.spanProcessors = processors;
   }
   if (!overrides.metricReaders && !overrides.metricReader) {
-    const readers = metricReaders(sdk, options);
+    const readers = metricReaders(sdk, options, warn);
     if (readers) config.metricReaders = readers;
   }
   // Without log record processors NodeSDK starts an OTLP log pipeline (its `OTEL_LOGS_EXPORTER`
@@ -358,9 +369,14 @@ interface Registered {
  */
 const apiGlobals = Symbol.for('opentelemetry.js.api.1');
 
+/** What is registered with the OpenTelemetry API, by name (`context`, `propagation`, `diag`, ...). */
+function apiRegistrations(): Record<string, unknown> | undefined {
+  return (globalThis as unknown as Record<symbol, Record<string, unknown> | undefined>)[apiGlobals];
+}
+
 function registered({ api }: SdkModule, logs: LogsApi | undefined): Registered {
   const proxy = api.trace.getTracerProvider();
-  const globals = (globalThis as unknown as Record<symbol, Record<string, unknown> | undefined>)[apiGlobals];
+  const globals = apiRegistrations();
   return {
     tracer: proxy instanceof api.ProxyTracerProvider ? proxy.getDelegate() : proxy,
     meter: api.metrics.getMeterProvider(),
@@ -382,11 +398,27 @@ function logsApi(): LogsApi | undefined {
   }
 }
 
+/**
+ * Writes `startTelemetry()`'s own warnings through the diag logger registered with the API (the
+ * one `NodeSDK` installs for `OTEL_LOG_LEVEL`, or the application's), at its level; with none
+ * registered, where `diag` would drop them, to `console.warn`, as the SDK's console logger would
+ * at its default level.
+ */
+function writeWarnings({ api }: SdkModule, warnings: readonly string[]): void {
+  const logger = apiRegistrations()?.diag;
+  for (const message of warnings) {
+    if (logger === undefined) console.warn(message);
+    else api.diag.warn(message);
+  }
+}
+
 async function start(options: TelemetryOptions): Promise<Telemetry> {
   const sdkModule = await import('@opentelemetry/sdk-node');
   const { api, core } = sdkModule;
-  const config = configure(sdkModule, options);
+  const warnings: string[] = [];
+  const config = configure(sdkModule, options, (message) => warnings.push(message));
   const sdk = new sdkModule.NodeSDK(config);
+  writeWarnings(sdkModule, warnings);
   const disabled = core.getBooleanFromEnv('OTEL_SDK_DISABLED');
   const logs = logsApi();
   const before = registered(sdkModule, logs);
@@ -452,6 +484,10 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
  *
  * A `SpanExporter` object as `exporter` (a vendor's) carries spans only: metrics are then exported
  * only where `metrics` or `OTEL_METRICS_EXPORTER` says (a warning says so otherwise).
+ *
+ * Its warnings (that one, an `OTEL_METRICS_EXPORTER` value it does not know, ...) go through the
+ * diag logger `OTEL_LOG_LEVEL` installs, at that level, else through the one the application
+ * registered, else to `console.warn`.
  *
  * `otlp` with the default `batch` and `metricIntervalMs` is `NodeSDK`'s own default set-up
  * (which also reads `OTEL_TRACES_EXPORTER`, `OTEL_METRICS_EXPORTER`, `OTEL_BSP_*` and
