@@ -314,6 +314,162 @@ describe('startTelemetry() resource', () => {
   });
 });
 
+describe('startTelemetry() cloud resource', () => {
+  /** Every variable the platform detector reads, unset, so that the machine's own do not count. */
+  const platformVariables = [
+    'AWS_LAMBDA_FUNCTION_NAME',
+    'AWS_REGION',
+    'AWS_LAMBDA_FUNCTION_VERSION',
+    'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+    'AWS_LAMBDA_LOG_STREAM_NAME',
+    'AWS_LAMBDA_LOG_GROUP_NAME',
+    'K_SERVICE',
+    'K_REVISION',
+    'FUNCTION_TARGET',
+    'GOOGLE_CLOUD_REGION',
+    'FUNCTION_REGION',
+    'GOOGLE_CLOUD_PROJECT',
+    'GCLOUD_PROJECT',
+    'WEBSITE_SITE_NAME',
+    'FUNCTIONS_EXTENSION_VERSION',
+    'WEBSITE_SKU',
+    'REGION_NAME',
+    'WEBSITE_OWNER_NAME',
+    'WEBSITE_RESOURCE_GROUP',
+    'WEBSITE_INSTANCE_ID',
+    'WEBSITE_MEMORY_LIMIT_MB',
+  ];
+  const cloudKeys = /^(cloud|faas|aws)\./;
+  let telemetry: Telemetry | undefined;
+
+  afterEach(async () => {
+    await stop(telemetry);
+    telemetry = undefined;
+  });
+
+  /** The `cloud.*`, `faas.*` and `aws.*` attributes of the spans' resource with `variables` set. */
+  async function cloudAttributes(
+    variables: Record<string, string>,
+    options: Partial<TelemetryOptions> = {},
+  ): Promise<Record<string, unknown>> {
+    for (const name of platformVariables) vi.stubEnv(name, undefined);
+    for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value);
+    const exporter = new InMemorySpanExporter();
+    telemetry = await startTelemetry({ serviceName: 'orders', exporter, metrics: 'none', ...options });
+    await invokePing();
+    await telemetry.flush();
+    const attributes = exporter.getFinishedSpans()[0]?.resource.attributes ?? {};
+    return Object.fromEntries(Object.entries(attributes).filter(([key]) => cloudKeys.test(key)));
+  }
+
+  const lambda = {
+    AWS_LAMBDA_FUNCTION_NAME: 'orders-api',
+    AWS_REGION: 'eu-west-1',
+    AWS_LAMBDA_FUNCTION_VERSION: '7',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+    AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/29/[7]2f399eb14537447da05ab2a2e39309de',
+    AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/orders-api',
+  };
+
+  it("reads AWS Lambda's variables", async () => {
+    expect(await cloudAttributes(lambda)).toEqual({
+      'cloud.provider': 'aws',
+      'cloud.platform': 'aws_lambda',
+      'cloud.region': 'eu-west-1',
+      'faas.name': 'orders-api',
+      'faas.version': '7',
+      'faas.instance': '2026/11/29/[7]2f399eb14537447da05ab2a2e39309de',
+      'faas.max_memory': 536_870_912,
+      'aws.log.group.names': ['/aws/lambda/orders-api'],
+    });
+  });
+
+  it("reads Cloud Run functions' variables", async () => {
+    const attributes = await cloudAttributes({
+      K_SERVICE: 'create-order',
+      K_REVISION: 'create-order-00002-xak',
+      FUNCTION_TARGET: 'createOrder',
+      GOOGLE_CLOUD_REGION: 'europe-west1',
+      GOOGLE_CLOUD_PROJECT: 'shop-prod',
+    });
+    expect(attributes).toEqual({
+      'cloud.provider': 'gcp',
+      'cloud.platform': 'gcp_cloud_functions',
+      'cloud.region': 'europe-west1',
+      'cloud.account.id': 'shop-prod',
+      'faas.name': 'create-order',
+      'faas.version': 'create-order-00002-xak',
+    });
+  });
+
+  it("reads a Cloud Run service's variables", async () => {
+    expect(await cloudAttributes({ K_SERVICE: 'orders', K_REVISION: 'orders-00011-b7c' })).toEqual({
+      'cloud.provider': 'gcp',
+      'cloud.platform': 'gcp_cloud_run',
+      'faas.name': 'orders',
+      'faas.version': 'orders-00011-b7c',
+    });
+  });
+
+  it("reads Azure Functions' variables, without faas.name and faas.version", async () => {
+    const attributes = await cloudAttributes({
+      WEBSITE_SITE_NAME: 'orders-app',
+      FUNCTIONS_EXTENSION_VERSION: '~4',
+      REGION_NAME: 'West Europe',
+      WEBSITE_OWNER_NAME: '3ba4827d-4422-483f-b59f-85b74211c11d+orders-rg-WestEuropewebspace-Linux',
+      WEBSITE_RESOURCE_GROUP: 'orders-rg',
+      WEBSITE_INSTANCE_ID: 'a1b2c3',
+      WEBSITE_MEMORY_LIMIT_MB: '2048',
+    });
+    expect(attributes).toEqual({
+      'cloud.provider': 'azure',
+      'cloud.platform': 'azure.functions',
+      'cloud.region': 'West Europe',
+      'cloud.account.id': '3ba4827d-4422-483f-b59f-85b74211c11d',
+      'cloud.resource_id':
+        '/subscriptions/3ba4827d-4422-483f-b59f-85b74211c11d/resourceGroups/orders-rg/providers/Microsoft.Web/sites/orders-app',
+      'faas.instance': 'a1b2c3',
+      'faas.max_memory': 2_147_483_648,
+    });
+  });
+
+  it('reads a Flex Consumption function app, which has no FUNCTIONS_EXTENSION_VERSION', async () => {
+    const attributes = await cloudAttributes({ WEBSITE_SITE_NAME: 'orders-app', WEBSITE_SKU: 'FlexConsumption' });
+    expect(attributes).toEqual({ 'cloud.provider': 'azure', 'cloud.platform': 'azure.functions' });
+  });
+
+  it('gives nothing on an App Service web app, nor off the clouds', async () => {
+    expect(await cloudAttributes({ WEBSITE_SITE_NAME: 'orders-web', REGION_NAME: 'West Europe' })).toEqual({});
+    await stop(telemetry);
+    expect(await cloudAttributes({})).toEqual({});
+  });
+
+  it('prefers resourceAttributes and OTEL_RESOURCE_ATTRIBUTES', async () => {
+    // Prepare
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'cloud.region=eu-central-1,faas.version=env');
+    // Act
+    const attributes = await cloudAttributes(lambda, { resourceAttributes: { 'faas.version': 'given' } });
+    // Assert
+    expect(attributes).toMatchObject({
+      'cloud.provider': 'aws',
+      'cloud.region': 'eu-central-1',
+      'faas.version': 'given',
+    });
+  });
+
+  it('keeps to the detectors OTEL_NODE_RESOURCE_DETECTORS names, and detects nothing with none', async () => {
+    vi.stubEnv('OTEL_NODE_RESOURCE_DETECTORS', 'env');
+    expect(await cloudAttributes(lambda)).toMatchObject({ 'cloud.platform': 'aws_lambda' });
+    await stop(telemetry);
+    vi.stubEnv('OTEL_NODE_RESOURCE_DETECTORS', 'none');
+    expect(await cloudAttributes(lambda)).toEqual({});
+  });
+
+  it('leaves detection to sdk.resourceDetectors', async () => {
+    expect(await cloudAttributes(lambda, { sdk: { resourceDetectors: [] } })).toEqual({});
+  });
+});
+
 describe('startTelemetry() after shutdown()', () => {
   let telemetry: Telemetry | undefined;
 

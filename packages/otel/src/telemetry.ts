@@ -290,10 +290,97 @@ function periodicReaders(
   ];
 }
 
+/** An environment variable, or `undefined` when it is unset or blank. */
+function variable(name: string): string | undefined {
+  const value = process.env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+/** A number of MiB, as the platforms give memory sizes, in bytes (what `faas.max_memory` takes). */
+function mebibytes(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) * 1024 * 1024 : undefined;
+}
+
+/** Resource attributes, as the platform detector gives them. */
+type PlatformAttributes = Record<string, string | number | string[]>;
+
+/** `attributes` without those that have no value. */
+function given(attributes: Record<string, PlatformAttributes[string] | undefined>): PlatformAttributes {
+  return Object.fromEntries(
+    Object.entries(attributes).filter(([, value]) => value !== undefined),
+  ) as PlatformAttributes;
+}
+
 /**
- * The resource detectors `NodeSDK` runs: none with `autoDetectResources: false`, else
- * `resourceDetectors`, else those `OTEL_NODE_RESOURCE_DETECTORS` names, else env, process and
- * host. sdk-node does not export its reading of the variable; this is the one of sdk-node 0.223.
+ * The cloud and FaaS resource attributes (OpenTelemetry semantic conventions) the variables of
+ * AWS Lambda, Cloud Run (functions) or Azure Functions give, or none elsewhere. Only the
+ * environment is read: no metadata server is asked, at cold start.
+ */
+function platformAttributes(): PlatformAttributes {
+  const lambda = variable('AWS_LAMBDA_FUNCTION_NAME');
+  if (lambda !== undefined) {
+    const logGroup = variable('AWS_LAMBDA_LOG_GROUP_NAME');
+    return given({
+      'cloud.provider': 'aws',
+      'cloud.platform': 'aws_lambda',
+      'cloud.region': variable('AWS_REGION'),
+      'faas.name': lambda,
+      'faas.version': variable('AWS_LAMBDA_FUNCTION_VERSION'),
+      // The conventions' execution environment id on Lambda: its log stream.
+      'faas.instance': variable('AWS_LAMBDA_LOG_STREAM_NAME'),
+      'faas.max_memory': mebibytes(variable('AWS_LAMBDA_FUNCTION_MEMORY_SIZE')),
+      'aws.log.group.names': logGroup === undefined ? undefined : [logGroup],
+    });
+  }
+  const service = variable('K_SERVICE');
+  if (service !== undefined) {
+    return given({
+      'cloud.provider': 'gcp',
+      // Cloud Run functions (and Cloud Functions) name the function's entry point; a service does not.
+      'cloud.platform': variable('FUNCTION_TARGET') === undefined ? 'gcp_cloud_run' : 'gcp_cloud_functions',
+      // Cloud Run sets no region variable: one set at deploy time, or the 1st generation's.
+      'cloud.region': variable('GOOGLE_CLOUD_REGION') ?? variable('FUNCTION_REGION'),
+      'cloud.account.id': variable('GOOGLE_CLOUD_PROJECT') ?? variable('GCLOUD_PROJECT'),
+      'faas.name': service,
+      'faas.version': variable('K_REVISION'),
+    });
+  }
+  const app = variable('WEBSITE_SITE_NAME');
+  // App Service sets `WEBSITE_SITE_NAME` too; a function app also has its host's version, or,
+  // on Flex Consumption, which has no such setting, that SKU.
+  const functionApp =
+    variable('FUNCTIONS_EXTENSION_VERSION') !== undefined || variable('WEBSITE_SKU') === 'FlexConsumption';
+  if (app !== undefined && functionApp) {
+    // `<subscription>+<resource group>-<region>webspace`
+    const subscription = variable('WEBSITE_OWNER_NAME')?.split('+')[0] || undefined;
+    const group = variable('WEBSITE_RESOURCE_GROUP');
+    // No `faas.name` (the conventions want `<app>/<function>`, a span attribute, as an app hosts
+    // several functions: `tracing()` sets it) and no `faas.version` (none applies on Azure).
+    return given({
+      'cloud.provider': 'azure',
+      'cloud.platform': 'azure.functions',
+      'cloud.region': variable('REGION_NAME'),
+      'cloud.account.id': subscription,
+      'cloud.resource_id':
+        subscription === undefined || group === undefined
+          ? undefined
+          : `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.Web/sites/${app}`,
+      'faas.instance': variable('WEBSITE_INSTANCE_ID'),
+      'faas.max_memory': mebibytes(variable('WEBSITE_MEMORY_LIMIT_MB')),
+    });
+  }
+  return {};
+}
+
+/** Detects `platformAttributes()`. */
+const platformDetector: ResourceDetector = { detect: () => ({ attributes: platformAttributes() }) };
+
+/**
+ * The resource detectors run: none with `autoDetectResources: false`, else `resourceDetectors`,
+ * else the platform's and those `OTEL_NODE_RESOURCE_DETECTORS` names (none with `none`), else
+ * the platform's, env, process and host. The platform's comes first, so that the others (the env
+ * detector's `OTEL_RESOURCE_ATTRIBUTES` among them) win over it. sdk-node does not export its
+ * reading of the variable; this is the one of sdk-node 0.223.
  */
 function resourceDetectors(sdk: SdkModule, overrides: Partial<NodeSDKConfiguration>, warn: Warn): ResourceDetector[] {
   const { core, resources } = sdk;
@@ -301,7 +388,7 @@ function resourceDetectors(sdk: SdkModule, overrides: Partial<NodeSDKConfigurati
   if (overrides.autoDetectResources === false || core.getBooleanFromEnv('OTEL_SDK_DISABLED')) return [];
   if (overrides.resourceDetectors) return overrides.resourceDetectors;
   if (!core.getStringFromEnv('OTEL_NODE_RESOURCE_DETECTORS')) {
-    return [resources.envDetector, resources.processDetector, resources.hostDetector];
+    return [platformDetector, resources.envDetector, resources.processDetector, resources.hostDetector];
   }
   const byName = new Map<string, ResourceDetector>([
     ['host', resources.hostDetector],
@@ -311,13 +398,16 @@ function resourceDetectors(sdk: SdkModule, overrides: Partial<NodeSDKConfigurati
     ['env', resources.envDetector],
   ]);
   const names = core.getStringListFromEnv('OTEL_NODE_RESOURCE_DETECTORS') ?? [];
-  if (names.includes('all')) return [...byName.values()];
+  if (names.includes('all')) return [platformDetector, ...byName.values()];
   if (names.includes('none')) return [];
-  return names.flatMap((name) => {
-    const detector = byName.get(name);
-    if (!detector) warn(`startTelemetry(): unknown OTEL_NODE_RESOURCE_DETECTORS entry "${name}"`);
-    return detector ?? [];
-  });
+  return [
+    platformDetector,
+    ...names.flatMap((name) => {
+      const detector = byName.get(name);
+      if (!detector) warn(`startTelemetry(): unknown OTEL_NODE_RESOURCE_DETECTORS entry "${name}"`);
+      return detector ?? [];
+    }),
+  ];
 }
 
 function configure(sdk: SdkModule, options: TelemetryOptions, warn: Warn): Partial<NodeSDKConfiguration> {
@@ -498,7 +588,9 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
  * The resource follows the SDK specification's priority: `serviceName`, `serviceVersion` and
  * `resourceAttributes` win over what the resource detectors find, `OTEL_SERVICE_NAME` and
  * `OTEL_RESOURCE_ATTRIBUTES` included; attributes only those give are kept. The detectors are
- * `NodeSDK`'s (env, process and host, or those `OTEL_NODE_RESOURCE_DETECTORS` names).
+ * `NodeSDK`'s (env, process and host, or those `OTEL_NODE_RESOURCE_DETECTORS` names), after one
+ * that reads the cloud and FaaS attributes (`cloud.provider`, `cloud.platform`, `cloud.region`,
+ * `faas.name`, ...) from the variables of AWS Lambda, Cloud Run (functions) and Azure Functions.
  *
  * @example
  * // functions.ts
