@@ -108,7 +108,10 @@ export interface ServeHandle {
 export interface GracefulShutdownOptions {
   /** The signals to handle (default `SIGTERM` and `SIGINT`). */
   readonly signals?: readonly NodeJS.Signals[] | undefined;
-  /** Whether to exit the process once closed (default true; exit code 0). */
+  /**
+   * Whether to exit the process once closed and `beforeExit` is done (default true): with code 0
+   * when the server closed, 1 when its `close()` failed, whatever `beforeExit` did.
+   */
   readonly exit?: boolean | undefined;
   /** Where the shutdown line goes (default stderr). */
   readonly print?: ((line: string) => void) | undefined;
@@ -119,6 +122,20 @@ export interface GracefulShutdownOptions {
    * twice; `skyport serve` uses 250.
    */
   readonly repeatWindowMs?: number | undefined;
+  /**
+   * Runs once the server is closed, before the process exits: close a pool, stop an SDK of your
+   * own (`telemetry.shutdown()` of `@skyport/otel`). Waited for until `graceMs` after the signal
+   * at most; one that throws or is still running then is reported on `print`, and the process
+   * exits all the same, with the code it would have had.
+   */
+  readonly beforeExit?: (() => void | Promise<void>) | undefined;
+  /**
+   * How long after the signal `beforeExit` may run, in ms (default
+   * 9 500: Cloud Run sends SIGKILL 10 s after SIGTERM). The server's drain is not cut by it (that
+   * is `serve()`'s `shutdownTimeoutMs`, plus up to 1 s for cut requests to wind up), so keep it
+   * above that drain where the platform waits longer: `shutdownTimeoutMs` + 1 500.
+   */
+  readonly graceMs?: number | undefined;
 }
 
 /** A function of `serve()`'s table, with the name it is served under. */
