@@ -1,6 +1,47 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { trace } from '@opentelemetry/api';
+import { http } from '@skyport/core';
+import { tracing } from '@skyport/core/tracing';
+import { startTelemetry, type Telemetry } from '@skyport/otel';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { serve } from './serve.js';
 import { gracefulShutdown } from './shutdown.js';
 import type { ServeHandle } from './types.js';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+interface Collector {
+  /** The requests received so far: path and body. */
+  readonly posts: { readonly path: string; readonly body: string }[];
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** A local OTLP/HTTP receiver on a loopback port, recording what it is sent. */
+async function startCollector(): Promise<Collector> {
+  const posts: { path: string; body: string }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      posts.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('latin1') });
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    posts,
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 /** `process.exit` replaced: each call is recorded with what `record()` says then, and resolves `exited`. */
 function stubExit<T>(record: () => T) {
@@ -18,6 +59,93 @@ function stubExit<T>(record: () => T) {
 
 /** A server that closes at once, for the tests of what happens after. */
 const closed: Pick<ServeHandle, 'close' | 'inflight'> = { inflight: 0, close: async () => {} };
+
+describe('gracefulShutdown() and telemetry', () => {
+  let telemetry: Telemetry | undefined;
+  let collector: Collector | undefined;
+  let server: ServeHandle | undefined;
+  let remove: (() => void) | undefined;
+
+  afterEach(async () => {
+    remove?.();
+    await server?.close();
+    await telemetry?.shutdown();
+    await collector?.close();
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+    remove = server = telemetry = collector = undefined;
+  });
+
+  it('flushes the spans of the registered SDK to the collector before it exits', async () => {
+    // Prepare: an SDK batching spans (its default), exporting every 60 s
+    collector = await startCollector();
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', collector.url);
+    telemetry = await startTelemetry({ serviceName: 'shutdown-flush' });
+    const ping = http({ method: 'GET', path: '/ping' })
+      .use(tracing())
+      .handle(() => 'pong');
+    server = await serve({ ping }, { port: 0, host: '127.0.0.1', announce: false });
+    const posts = collector.posts;
+    const exit = stubExit(() => posts.map((post) => post.path));
+    const lines: string[] = [];
+    remove = gracefulShutdown(server, { signals: ['SIGUSR2'], print: (line) => lines.push(line) });
+    const res = await fetch(`${server.url}/ping`);
+    expect(await res.text()).toBe('pong');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(posts).toEqual([]);
+
+    // Act
+    process.emit('SIGUSR2', 'SIGUSR2');
+    await exit.exited;
+
+    // Assert: the span and the metrics were received before the exit
+    expect(exit.calls).toHaveLength(1);
+    expect(exit.calls[0]?.code).toBe(0);
+    expect(exit.calls[0]?.seen).toContain('/v1/traces');
+    expect(exit.calls[0]?.seen).toContain('/v1/metrics');
+    const traces = posts.find((post) => post.path === '/v1/traces');
+    expect(traces?.body).toContain('shutdown-flush');
+    expect(traces?.body).toContain('GET /ping');
+    expect(lines).toEqual(['skyport: SIGUSR2 received, finishing 0 in-flight requests', 'skyport: stopped']);
+  });
+
+  it('flushes after beforeExit, within the same grace', async () => {
+    // Prepare
+    collector = await startCollector();
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', collector.url);
+    telemetry = await startTelemetry({ serviceName: 'shutdown-hook', metrics: 'none' });
+    const posts = collector.posts;
+    const order: string[] = [];
+    const exit = stubExit(() => posts.map((post) => post.path));
+    remove = gracefulShutdown(
+      {
+        inflight: 0,
+        close: async () => {
+          order.push('closed');
+        },
+      },
+      {
+        signals: ['SIGUSR2'],
+        print: () => {},
+        beforeExit: async () => {
+          order.push(`beforeExit, ${posts.length} posts`);
+          // A span the hook itself makes (closing a pool, say) is flushed too.
+          trace.getTracer('hook').startSpan('pool.end').end();
+        },
+      },
+    );
+
+    // Act
+    process.emit('SIGUSR2', 'SIGUSR2');
+    await exit.exited;
+
+    // Assert
+    expect(order).toEqual(['closed', 'beforeExit, 0 posts']);
+    expect(exit.calls[0]?.code).toBe(0);
+    expect(exit.calls[0]?.seen).toEqual(['/v1/traces']);
+    expect(posts[0]?.body).toContain('pool.end');
+  });
+});
 
 describe('gracefulShutdown() beforeExit', () => {
   let remove: (() => void) | undefined;
@@ -171,5 +299,41 @@ describe('gracefulShutdown() beforeExit', () => {
     expect(() => gracefulShutdown(closed, { signals: ['SIGUSR2'], graceMs })).toThrow(
       expect.objectContaining({ code: 'INVALID_DEFINITION', message: expect.stringContaining('graceMs') }),
     );
+  });
+});
+
+/** Runs `node --import tsx <file>` and resolves with its exit code and output. */
+function runNode(file: string, env: Readonly<Record<string, string>> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      env: { ...process.env, NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('gracefulShutdown() without an SDK', () => {
+  it('loads no OpenTelemetry module on SIGTERM, and exits 0', async () => {
+    // Act: a server that serves a request, then gets SIGTERM from itself
+    const { code, stdout, stderr } = await runNode(here('./__fixtures__/bare-shutdown.ts'));
+
+    // Assert
+    expect(stderr).toBe('skyport: SIGTERM received, finishing 0 in-flight requests\nskyport: stopped\n');
+    expect(JSON.parse(stdout)).toEqual({ answered: 'pong', registry: false, loaded: [] });
+    expect(code).toBe(0);
   });
 });

@@ -1,16 +1,52 @@
 /**
  * Graceful shutdown for containers: on SIGTERM (what Cloud Run, Knative, Kubernetes and
- * `docker stop` send) stop accepting connections, let in-flight requests finish, run the
- * `beforeExit` hook, then exit 0.
+ * `docker stop` send) stop accepting connections, let in-flight requests finish, flush telemetry,
+ * then exit 0.
  */
 import { SkyportError } from '@skyport/core';
 import type { GracefulShutdownOptions, ServeHandle } from './types.js';
 
-/** The default time `beforeExit` has, from the signal: Cloud Run kills at 10 s. */
+/** The default time `beforeExit` and the telemetry flush have, from the signal: Cloud Run kills at 10 s. */
 const DEFAULT_GRACE_MS = 9_500;
 
 /** The largest delay of a Node timer (a longer one fires after 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Where every copy of `@opentelemetry/api` 1.x keeps what was registered with it: the tracer
+ * provider (a proxy whose delegate is the SDK's) and the meter provider. Read here rather than
+ * through the API, which `@skyport/node` does not depend on and which a process without an SDK
+ * need not load.
+ */
+const apiGlobals = Symbol.for('opentelemetry.js.api.1');
+
+/**
+ * Where `@opentelemetry/api-logs` keeps the registered logger provider: a getter taking the
+ * version of that API's global (1).
+ */
+const logsGlobal = Symbol.for('io.opentelemetry.js.api.logs');
+
+interface Flushable {
+  forceFlush(): Promise<void>;
+}
+
+function isFlushable(value: unknown): value is Flushable {
+  return typeof (value as Partial<Flushable> | null | undefined)?.forceFlush === 'function';
+}
+
+/** The OpenTelemetry providers registered in this process that can be flushed; none without an SDK. */
+function registeredProviders(): Flushable[] {
+  const global = globalThis as unknown as Record<symbol, unknown>;
+  const providers: unknown[] = [];
+  const api = global[apiGlobals] as { readonly trace?: unknown; readonly metrics?: unknown } | undefined;
+  if (api !== undefined && api !== null) {
+    const proxy = api.trace as { getDelegate?: () => unknown } | undefined;
+    providers.push(typeof proxy?.getDelegate === 'function' ? proxy.getDelegate() : proxy, api.metrics);
+  }
+  const logs = global[logsGlobal];
+  if (typeof logs === 'function') providers.push(logs(1));
+  return [...new Set(providers.filter(isFlushable))];
+}
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -33,8 +69,10 @@ function graceOf(value: number | undefined): number {
 
 /**
  * Closes `server` gracefully on the given signals (default SIGTERM and SIGINT), runs
- * `beforeExit`, then exits with code 0. The hook has until `graceMs` (default 9 500) after the
- * signal; one that fails or overruns is reported and the process exits anyway. A second signal while draining exits at once with code 1, unless it
+ * `beforeExit` and flushes the OpenTelemetry providers registered in this process (spans and
+ * metrics still in the SDK's buffers), then exits with code 0. The hook and the flush have until
+ * `graceMs` (default 9 500) after the signal; one that fails or overruns is reported and the
+ * process exits anyway. A second signal while draining exits at once with code 1, unless it
  * comes within `repeatWindowMs` of the first: then it is the same signal delivered twice (the
  * terminal's and a parent's) and is ignored. Returns a function that removes the handlers.
  *
@@ -53,8 +91,9 @@ export function gracefulShutdown(
   let draining = false;
   let first = 0;
 
-  /** Runs the hook until the grace is over; resolves either way. */
+  /** Runs the hook, then flushes telemetry, until the grace is over; resolves either way. */
   const windUp = (): Promise<void> => {
+    let stage = 'beforeExit';
     let over = false;
     const report = (line: string) => {
       if (!over) print(line);
@@ -67,6 +106,17 @@ export function gracefulShutdown(
           report(`skyport: beforeExit failed: ${reason(error)}`);
         }
       }
+      // Only what an SDK registered is flushed, and nothing is loaded for it.
+      stage = 'telemetry flush';
+      try {
+        const providers = registeredProviders();
+        const results = await Promise.allSettled(providers.map(async (provider) => provider.forceFlush()));
+        for (const result of results) {
+          if (result.status === 'rejected') report(`skyport: telemetry flush failed: ${reason(result.reason)}`);
+        }
+      } catch (error) {
+        report(`skyport: telemetry flush failed: ${reason(error)}`);
+      }
     };
     const left = Math.min(MAX_TIMER_MS, Math.max(0, graceMs - (Date.now() - first)));
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -74,7 +124,7 @@ export function gracefulShutdown(
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         over = true;
-        print(`skyport: beforeExit still running ${graceMs} ms after the signal, exiting`);
+        print(`skyport: ${stage} still running ${graceMs} ms after the signal, exiting`);
         resolve();
       }, left);
     });
@@ -94,8 +144,8 @@ export function gracefulShutdown(
     first = Date.now();
     const count = server.inflight;
     print(`skyport: ${signal} received, finishing ${count} in-flight request${count === 1 ? '' : 's'}`);
-    // The exit code tells whether the server stopped cleanly; what the hook did is
-    // printed, not a failure of the service.
+    // The exit code tells whether the server stopped cleanly; what the hook or the flush did is
+    // printed, not a failure of the service (a collector out of reach must not fail a stop).
     const finish = (code: number) =>
       windUp().then(() => {
         if (options.exit ?? true) process.exit(code);

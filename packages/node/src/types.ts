@@ -110,7 +110,8 @@ export interface GracefulShutdownOptions {
   readonly signals?: readonly NodeJS.Signals[] | undefined;
   /**
    * Whether to exit the process once closed and `beforeExit` is done (default true): with code 0
-   * when the server closed, 1 when its `close()` failed, whatever `beforeExit` did.
+   * when the server closed, 1 when its `close()` failed, whatever `beforeExit` and the telemetry
+   * flush did.
    */
   readonly exit?: boolean | undefined;
   /** Where the shutdown line goes (default stderr). */
@@ -126,11 +127,13 @@ export interface GracefulShutdownOptions {
    * Runs once the server is closed, before the process exits: close a pool, stop an SDK of your
    * own (`telemetry.shutdown()` of `@skyport/otel`). Waited for until `graceMs` after the signal
    * at most; one that throws or is still running then is reported on `print`, and the process
-   * exits all the same, with the code it would have had.
+   * exits all the same, with the code it would have had. After it, the OpenTelemetry tracer, meter
+   * and logger providers still registered in this process are flushed (none registered: nothing
+   * is loaded or done), within the same grace.
    */
   readonly beforeExit?: (() => void | Promise<void>) | undefined;
   /**
-   * How long after the signal `beforeExit` may run, in ms (default
+   * How long after the signal `beforeExit` and the telemetry flush may run, in ms (default
    * 9 500: Cloud Run sends SIGKILL 10 s after SIGTERM). The server's drain is not cut by it (that
    * is `serve()`'s `shutdownTimeoutMs`, plus up to 1 s for cut requests to wind up), so keep it
    * above that drain where the platform waits longer: `shutdownTimeoutMs` + 1 500.
