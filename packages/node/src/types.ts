@@ -136,7 +136,8 @@ export interface GracefulShutdownOptions {
    * How long after the signal `beforeExit` and the telemetry flush may run, in ms (default
    * 9 500: Cloud Run sends SIGKILL 10 s after SIGTERM). The server's drain is not cut by it (that
    * is `serve()`'s `shutdownTimeoutMs`, plus up to 1 s for cut requests to wind up), so keep it
-   * above that drain where the platform waits longer: `shutdownTimeoutMs` + 1 500.
+   * above that drain where the platform waits longer: `shutdownTimeoutMs` + 1 500, as `skyport
+   * serve` sets it when given `--shutdown-timeout`.
    */
   readonly graceMs?: number | undefined;
 }

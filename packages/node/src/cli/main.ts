@@ -68,6 +68,12 @@ const SAME_SIGNAL_MS = 250;
 
 /** The largest delay of a Node timer (a longer one fires after 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * What the grace of the telemetry flush (counted from the signal) adds to `--shutdown-timeout`:
+ * the margin `gracefulShutdown()`'s default 9 500 ms keeps over `serve()`'s 8 000, past the up to
+ * 1 s cut requests take to wind up.
+ */
+const FLUSH_MARGIN_MS = 1500;
 /** How long a `skyport dev` reload lets in-flight requests run before cutting them. */
 const DEV_SHUTDOWN_MS = 2000;
 
@@ -239,7 +245,9 @@ async function serveCommand(args: readonly string[], io: CliIo): Promise<number>
   }
   // Run from a terminal, under a parent that passes signals on (`skyport serve app.ts` under tsx,
   // `skyport dev`), one Ctrl+C arrives twice, from the terminal and from the parent, at once.
-  gracefulShutdown(server, { repeatWindowMs: SAME_SIGNAL_MS });
+  // A longer drain than the default (Kubernetes' 30 s) leaves the telemetry flush the same margin.
+  const graceMs = flags.shutdownTimeoutMs === undefined ? undefined : flags.shutdownTimeoutMs + FLUSH_MARGIN_MS;
+  gracefulShutdown(server, { repeatWindowMs: SAME_SIGNAL_MS, graceMs });
   return new Promise<number>(() => {
     // Runs until a signal: gracefulShutdown exits the process.
   });
