@@ -98,7 +98,8 @@ export interface Telemetry {
    */
   flush(): Promise<void>;
   /**
-   * Flushes and stops the SDK (call from a `SIGTERM` handler on containers), then unregisters
+   * Flushes and stops the SDK (on containers, from `gracefulShutdown(server, { beforeExit })` of
+   * `@skyport/node`, which otherwise flushes what is registered itself), then unregisters
    * from the OpenTelemetry API what it registered (tracer, meter and logger providers, context
    * manager, propagator; what another library registered first stays), so that a later
    * `startTelemetry()` starts and registers a new SDK, even one called before this resolves.
