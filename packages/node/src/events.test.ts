@@ -36,7 +36,7 @@ describe('portableBatch()', () => {
     );
 
     // Assert
-    const attributes = (item?.event as Message).attributes;
+    const attributes = (item?.event as Message | undefined)?.attributes ?? {};
     expect(Object.keys(attributes)).toEqual(['__proto__', 'constructor']);
     expect(Object.getOwnPropertyDescriptor(attributes, '__proto__')?.value).toBe('p');
   });
