@@ -1,43 +1,8 @@
-import { connect } from 'node:net';
 import { cors, http, router, type SkyportFunction } from '@skyport/core';
 import { logger } from '@skyport/core/logger';
 import { collectLogs, type LogCollector } from '@skyport/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { start } from './__fixtures__/servers.js';
-
-/** What came back on a raw connection, and whether the server closed it. */
-interface RawExchange {
-  readonly text: string;
-  readonly closed: boolean;
-}
-
-/**
- * Writes `head` on a raw connection, then `drip` every 20 ms, until the server closes the
- * connection or `giveUpMs` pass (then `closed` is false).
- */
-function exchange(port: number, head: string, drip?: string, giveUpMs = 3000): Promise<RawExchange> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    const finish = (closed: boolean) => {
-      clearInterval(dripping);
-      clearTimeout(giveUp);
-      socket.destroy();
-      resolve({ text, closed });
-    };
-    const dripping = setInterval(() => {
-      if (drip !== undefined && socket.writable) socket.write(drip);
-    }, 20);
-    const giveUp = setTimeout(() => finish(false), giveUpMs);
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      text += chunk;
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => finish(true));
-    socket.write(head);
-  });
-}
+import { exchange, start } from './__fixtures__/servers.js';
 
 const origin = 'https://app.example';
 
@@ -119,7 +84,7 @@ describe('serve() answers a malformed path and a body over the limit through the
       const chunk = `100\r\n${'x'.repeat(256)}\r\n`;
 
       // Act: 256-byte chunks, sent for as long as the connection stays open
-      const { text, closed } = await exchange(server.port, postHead('Transfer-Encoding: chunked\r\n'), chunk);
+      const { text, closed } = await exchange(server.port, postHead('Transfer-Encoding: chunked\r\n'), chunk, 3000, 20);
 
       // Assert
       expect(text).toMatch(/^HTTP\/1\.1 413 /);

@@ -18,43 +18,9 @@ import { cloudPrincipal } from '@skyport/core/auth';
 import { aws, httpRequest, invoke } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { closeAfter, gate, start } from './__fixtures__/servers.js';
+import { closeAfter, exchange, gate, start } from './__fixtures__/servers.js';
 import { serve } from './serve.js';
 import type { ServeHandle } from './types.js';
-
-/** What came back on a raw connection, and whether the server closed it. */
-interface RawExchange {
-  readonly text: string;
-  readonly closed: boolean;
-}
-
-/**
- * Writes `head` on a raw connection, then `drip` every 50 ms, until the server closes the
- * connection or `giveUpMs` pass (then `closed` is false).
- */
-function exchange(port: number, head: string, drip?: string, giveUpMs = 3000): Promise<RawExchange> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    const finish = (closed: boolean) => {
-      clearInterval(dripping);
-      clearTimeout(giveUp);
-      socket.destroy();
-      resolve({ text, closed });
-    };
-    const dripping = setInterval(() => {
-      if (drip !== undefined && socket.writable) socket.write(drip);
-    }, 50);
-    const giveUp = setTimeout(() => finish(false), giveUpMs);
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      text += chunk;
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => finish(true));
-    socket.write(head);
-  });
-}
 
 describe('serve()', () => {
   const hello = http({ method: 'GET', path: '/hello/:name' }).handle((req) => ({ hello: req.params.name }));

@@ -2,6 +2,7 @@
  * Servers the node tests start on a loopback port, closed after each test, and a gate a handler
  * waits on until the test opens it.
  */
+import { connect } from 'node:net';
 import { afterEach } from 'vitest';
 import { serve } from '../serve.js';
 import type { ServeHandle } from '../types.js';
@@ -30,4 +31,44 @@ export function gate(): { wait: Promise<void>; open: () => void } {
     open = resolve;
   });
   return { wait, open };
+}
+
+/** What came back on a raw connection, and whether the server closed it. */
+export interface RawExchange {
+  readonly text: string;
+  readonly closed: boolean;
+}
+
+/**
+ * Writes `head` on a raw connection, then `drip` every `dripMs`, until the server closes the
+ * connection or `giveUpMs` pass (then `closed` is false).
+ */
+export function exchange(
+  port: number,
+  head: string,
+  drip?: string,
+  giveUpMs = 3000,
+  dripMs = 50,
+): Promise<RawExchange> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    const finish = (closed: boolean) => {
+      clearInterval(dripping);
+      clearTimeout(giveUp);
+      socket.destroy();
+      resolve({ text, closed });
+    };
+    const dripping = setInterval(() => {
+      if (drip !== undefined && socket.writable) socket.write(drip);
+    }, dripMs);
+    const giveUp = setTimeout(() => finish(false), giveUpMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => finish(true));
+    socket.write(head);
+  });
 }
