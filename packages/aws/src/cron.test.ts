@@ -154,6 +154,10 @@ describe('eventBridgeCron', () => {
       ['  30  4 1,15 *  * ', 'cron(30 4 1,15 * ? *)'],
       ['0 0 */2 JAN-JUN/2 *', 'cron(0 0 1/2 1,3,5 ? *)'],
       ['0 0 29 FEB *', 'cron(0 0 29 2 ? *)'],
+      // A step as long as its field, or inside a list, is written as its values.
+      ['*/60 * * * *', 'cron(0 * * * ? *)'],
+      ['0 */24 * * *', 'cron(0 0 * * ? *)'],
+      ['*/15,7 * * * *', 'cron(0,15,30,45,7 * * * ? *)'],
     ];
 
     // Act / Assert
@@ -185,6 +189,7 @@ describe('eventBridgeCron', () => {
       ['0 9 ? * 1', 'Quartz'],
       ['0 9 * *', 'must have 5 fields'],
       [http().handle(() => undefined) as never, 'got a function of kind "http"'],
+      [{ kind: 'schedule' } as never, 'schedule() needs a non-empty "cron"'],
     ];
 
     // Act / Assert

@@ -56,15 +56,19 @@ function values({ start, end, step = 1 }: Part): number[] {
 
 /**
  * A minute, hour, day-of-month or month field in the forms the EventBridge documentation gives:
- * numbers, `*`, `a-b`, and steps as `a/n` (to the field's end); a stepped range ending earlier
- * becomes the list of its values.
+ * numbers, `*`, `a-b`, and a step as `a/n` (to the field's end) when it is the whole field and
+ * repeats within it; any other step (a range ending earlier, a step inside a list, one as long as
+ * the field) becomes the list of its values.
  */
 function plain(field: Field, text: string): string {
   if (text === '*') return '*';
-  return parts(field, text)
+  const all = parts(field, text);
+  return all
     .map((part) => {
       if (part.step === undefined) return part.start === part.end ? `${part.start}` : `${part.start}-${part.end}`;
-      if (part.end === field.max) return `${part.start}/${part.step}`;
+      if (all.length === 1 && part.end === field.max && part.start + part.step <= field.max) {
+        return `${part.start}/${part.step}`;
+      }
       return values(part).join(',');
     })
     .join(',');
@@ -116,7 +120,7 @@ export function eventBridgeCron(
         { adapter: 'aws', kind: cronOrFunction.kind },
       );
     }
-    cron = cronOrFunction.options.cron;
+    cron = (cronOrFunction.options as Partial<ScheduleOptions> | undefined)?.cron;
   }
   // The checks and errors of schedule(), for a cron given as text or a function built by hand.
   schedule({ cron } as ScheduleOptions);
