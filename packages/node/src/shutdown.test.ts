@@ -1,47 +1,16 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { trace } from '@opentelemetry/api';
 import { http } from '@skyport/core';
 import { tracing } from '@skyport/core/tracing';
 import { startTelemetry, type Telemetry } from '@skyport/otel';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type Collector, startCollector } from './__fixtures__/collector.js';
 import { serve } from './serve.js';
 import { gracefulShutdown } from './shutdown.js';
 import type { ServeHandle } from './types.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-
-interface Collector {
-  /** The requests received so far: path and body. */
-  readonly posts: { readonly path: string; readonly body: string }[];
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-/** A local OTLP/HTTP receiver on a loopback port, recording what it is sent. */
-async function startCollector(): Promise<Collector> {
-  const posts: { path: string; body: string }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      posts.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('latin1') });
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    posts,
-    url: `http://127.0.0.1:${port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /** `process.exit` replaced: each call is recorded with what `record()` says then, and resolves `exited`. */
 function stubExit<T>(record: () => T) {

@@ -1,42 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Collector, startCollector } from '../__fixtures__/collector.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const cli = here('../cli.ts');
 const traced = here('./__fixtures__/traced.ts');
-
-interface Collector {
-  /** The requests received so far: path and body. */
-  readonly posts: { readonly path: string; readonly body: string }[];
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-/** A local OTLP/HTTP receiver; `answer: false` makes one that never answers (an exporter waits on it). */
-async function startCollector(answer = true): Promise<Collector> {
-  const posts: { path: string; body: string }[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      posts.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('latin1') });
-      if (answer) res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    posts,
-    url: `http://127.0.0.1:${port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /**
  * `skyport serve` of the traced fixture with `flags`, exporting to `collector`: one request, then
