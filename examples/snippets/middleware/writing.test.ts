@@ -9,9 +9,9 @@ import {
   queue,
 } from '@skyport/core';
 import { tracing } from '@skyport/core/tracing';
-import { collectLogs, fakeContext, httpRequest, invoke } from '@skyport/testing';
+import { collectLogs, fakeContext, httpRequest, invoke, message } from '@skyport/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { audit, tenant } from './writing.js';
+import { audit, serverTiming, tenant } from './writing.js';
 
 describe('the onion', () => {
   const trail: string[] = [];
@@ -183,5 +183,35 @@ describe('bypass', () => {
   it('is how tracing() steps aside when no OpenTelemetry SDK is registered', () => {
     const req = createHttpRequest({ method: 'GET', path: '/orders' });
     expect(tracing().bypass?.(req, fakeContext())).toBe(true);
+  });
+});
+
+describe('a middleware of every kind', () => {
+  it("times an http answer, and passes a queue handler's result on untouched", async () => {
+    // Prepare
+    const api = http()
+      .use(serverTiming)
+      .handle(() => ({ ok: true }));
+    const shipped: unknown[] = [];
+    const ship = queue({ name: 'orders' })
+      .use(serverTiming)
+      .handle(() => 'msg-123');
+    const results = createMiddleware({
+      name: 'results',
+      handle: async (_event, _ctx, next) => {
+        const result = await next();
+        shipped.push(result);
+        return result;
+      },
+    });
+
+    // Act
+    const res = await invoke(api, httpRequest());
+    const out = await invoke(ship.use(results), message({ body: { orderId: 'o1' } }));
+
+    // Assert
+    expect(res.headers['server-timing']).toMatch(/^app;dur=\d+\.\d$/);
+    expect(out).toEqual({ ok: true, failures: [] });
+    expect(shipped).toEqual(['msg-123']);
   });
 });

@@ -1,5 +1,5 @@
 /** Middleware written with `createMiddleware()`, as shown in "Writing your own" in docs/middleware.md. */
-import { createMiddleware } from '@skyport/core';
+import { createMiddleware, isHttpResponse } from '@skyport/core';
 
 const tenant = createMiddleware<'http', { tenant: string }>({
   name: 'tenant',
@@ -18,4 +18,14 @@ const audit = createMiddleware<'http'>({
   },
 });
 
-export { audit, tenant };
+const serverTiming = createMiddleware({
+  name: 'server-timing',
+  handle: async (_event, _ctx, next) => {
+    const started = performance.now();
+    const res = await next(); // unknown: a response on http, the handler's result elsewhere
+    if (isHttpResponse(res)) res.headers['server-timing'] = `app;dur=${(performance.now() - started).toFixed(1)}`;
+    return res;
+  },
+});
+
+export { audit, serverTiming, tenant };
