@@ -306,6 +306,13 @@ describe('register', () => {
     expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': 'https://shop.example' });
   });
 
+  it('names the function whose cron Azure cannot keep', () => {
+    const { app } = recordingApp();
+    expect(() => register(app, { nightlyReport: schedule({ cron: '0 3 1 * 1' }).handle(noop) })).toThrow(
+      /^azure: function "nightlyReport" \(schedule\): cron "0 3 1 \* 1" restricts both day-of-month and day-of-week/,
+    );
+  });
+
   it('refuses definitions Azure cannot deploy', () => {
     const { app, calls } = recordingApp();
     const bad: [string, Parameters<typeof register>[1]][] = [

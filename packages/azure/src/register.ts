@@ -454,8 +454,16 @@ export function register(
             `timezone "${fn.options.timezone}" cannot be set per function on Azure; use UTC here and WEBSITE_TIME_ZONE for the app`,
           );
         }
+        let ncrontab: string;
+        try {
+          ncrontab = toNcrontab(fn.options.cron);
+        } catch (error) {
+          // The refusal names the function, as every other refusal of register() does.
+          const problem = error instanceof SkyportError ? error.message.replace(/^azure: /, '') : String(error);
+          throw invalidDefinition(name, fn.kind, problem);
+        }
         const timer: TimerFunctionOptions = defined({
-          schedule: toNcrontab(fn.options.cron),
+          schedule: ncrontab,
           runOnStartup: settings.runOnStartup,
           useMonitor: settings.useMonitor,
           ...retryOf(settings, undefined),
