@@ -4,51 +4,16 @@
  * 0-7 with 0 and 7 for Sunday), one of day-of-month and day-of-week must be `?`, a year field
  * ends it, and day-of-week is documented without `/` steps.
  */
-import { type ScheduleOptions, SkyportError, type SkyportFunction, schedule } from '@skyport/core';
+import {
+  type CronField,
+  type CronPart,
+  parseCron,
+  type ScheduleOptions,
+  SkyportError,
+  type SkyportFunction,
+} from '@skyport/core';
 
-/** A field of standard cron: its values and the names it also takes, the first standing for `min`. */
-interface Field {
-  readonly min: number;
-  readonly max: number;
-  readonly names?: readonly string[];
-}
-
-const minute: Field = { min: 0, max: 59 };
-const hour: Field = { min: 0, max: 23 };
-const day: Field = { min: 1, max: 31 };
-const month: Field = {
-  min: 1,
-  max: 12,
-  names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
-};
-// 0 and 7 are both Sunday.
-const weekday: Field = { min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] };
-
-/** `*`, `a` or `a-b`, then an optional `/n`: what `schedule()` accepts in each part of a list. */
-const element = /^(?:(\*)|([0-9A-Z]+)(?:-([0-9A-Z]+))?)(?:\/([0-9]+))?$/;
-
-/** One part of a field `schedule()` accepted, as bounds and a step. */
-interface Part {
-  readonly start: number;
-  readonly end: number;
-  readonly step: number | undefined;
-  readonly star: boolean;
-}
-
-function value(field: Field, token: string): number {
-  return /^[0-9]+$/.test(token) ? Number(token) : field.min + (field.names?.indexOf(token) ?? 0);
-}
-
-function parts(field: Field, text: string): Part[] {
-  return text.split(',').map((part) => {
-    const [, star, from = '', to, step] = element.exec(part) ?? [];
-    const start = star === undefined ? value(field, from) : field.min;
-    const end = star !== undefined ? field.max : to === undefined ? start : value(field, to);
-    return { start, end, step: step === undefined ? undefined : Number(step), star: star !== undefined };
-  });
-}
-
-function values({ start, end, step = 1 }: Part): number[] {
+function values({ start, end, step = 1 }: CronPart): number[] {
   const list: number[] = [];
   for (let v = start; v <= end; v += step) list.push(v);
   return list;
@@ -60,9 +25,9 @@ function values({ start, end, step = 1 }: Part): number[] {
  * repeats within it; any other step (a range ending earlier, a step inside a list, one as long as
  * the field) becomes the list of its values.
  */
-function plain(field: Field, text: string): string {
-  if (text === '*') return '*';
-  const all = parts(field, text);
+function plain(field: CronField): string {
+  if (field.text === '*') return '*';
+  const all = field.parts;
   return all
     .map((part) => {
       if (part.step === undefined) return part.start === part.end ? `${part.start}` : `${part.start}-${part.end}`;
@@ -75,8 +40,8 @@ function plain(field: Field, text: string): string {
 }
 
 /** Standard days of the week (0-7, 0 and 7 Sunday) as EventBridge's 1-7 for Sunday-Saturday. */
-function days(text: string): string {
-  const numbers = [...new Set(parts(weekday, text).flatMap((part) => values(part).map((d) => (d % 7) + 1)))].sort(
+function days(field: CronField): string {
+  const numbers = [...new Set(field.parts.flatMap((part) => values(part).map((d) => (d % 7) + 1)))].sort(
     (a, b) => a - b,
   );
   // Consecutive days as a range (`2-6`), never one wrapping past Saturday, and no `/`, which
@@ -123,16 +88,15 @@ export function eventBridgeCron(
     cron = (cronOrFunction.options as Partial<ScheduleOptions> | undefined)?.cron;
   }
   // The checks and errors of schedule(), for a cron given as text or a function built by hand.
-  schedule({ cron } as ScheduleOptions);
-  const [m, h, dom, mon, dow] = (cron as string).trim().split(/\s+/) as [string, string, string, string, string];
-  if (dom !== '*' && dow !== '*') {
+  const [m, h, dom, mon, dow] = parseCron(cron as string);
+  if (dom.text !== '*' && dow.text !== '*') {
     throw new SkyportError(
       'INVALID_DEFINITION',
-      `eventBridgeCron(): cron "${String(cron)}" restricts both day of month "${dom}" and day of week "${dow}", so it runs on either, which EventBridge cannot express (one must be ?): use two schedules, one for each`,
+      `eventBridgeCron(): cron "${String(cron)}" restricts both day of month "${dom.text}" and day of week "${dow.text}", so it runs on either, which EventBridge cannot express (one must be ?): use two schedules, one for each`,
       { adapter: 'aws', kind: 'schedule' },
     );
   }
-  const dayOfMonth = dow === '*' ? plain(day, dom) : '?';
-  const dayOfWeek = dow === '*' ? '?' : days(dow);
-  return `cron(${plain(minute, m)} ${plain(hour, h)} ${dayOfMonth} ${plain(month, mon)} ${dayOfWeek} *)`;
+  const dayOfMonth = dow.text === '*' ? plain(dom) : '?';
+  const dayOfWeek = dow.text === '*' ? '?' : days(dow);
+  return `cron(${plain(m)} ${plain(h)} ${dayOfMonth} ${plain(mon)} ${dayOfWeek} *)`;
 }

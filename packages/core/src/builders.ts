@@ -3,6 +3,7 @@
  * Each takes the trigger's options (schemas included), grows its context type through `.use()`,
  * and ends with `.handle()`, which returns an inert portable function.
  */
+import { parseCron } from './cron.js';
 import { SkyportError } from './errors.js';
 import { type AnyHandler, checkKind, PortableFunction } from './function.js';
 import { type InferOut, isStandardSchema, type StandardSchemaV1 } from './standard-schema.js';
@@ -386,34 +387,8 @@ export function storage(options: StorageOptions): FunctionBuilder<'storage', Sto
  */
 export function schedule(options: ScheduleOptions): FunctionBuilder<'schedule', ScheduleTick, Context, unknown> {
   requireString('schedule', options, 'cron');
-  const fields = options.cron.trim().split(/\s+/);
-  if (fields.length !== 5) {
-    throw new SkyportError('INVALID_DEFINITION', `schedule() cron must have 5 fields, got "${options.cron}"`, {
-      kind: 'schedule',
-    });
-  }
   // Checked when the function is defined: Azure would otherwise register a timer its host refuses to start.
-  for (const [i, field] of cronFields.entries()) {
-    const problem = cronFieldProblem(field, fields[i] as string);
-    if (problem !== undefined) {
-      throw new SkyportError('INVALID_DEFINITION', `schedule() cron "${options.cron}": ${field.name} ${problem}`, {
-        kind: 'schedule',
-      });
-    }
-  }
-  const [, , day, month, weekday] = fields as [string, string, string, string, string];
-  // With any day of the week, the days of the month alone pick the days: none in any of the months
-  // (30 February) is a timer that never fires, which NCRONTAB refuses when Azure starts it.
-  if (weekday === '*') {
-    const longest = Math.max(...[...cronValues(monthField, month)].map((m) => monthDays[m - 1] as number));
-    if (Math.min(...cronValues(dayField, day)) > longest) {
-      throw new SkyportError(
-        'INVALID_DEFINITION',
-        `schedule() cron "${options.cron}": ${dayField.name} "${day}" is past the end of every month "${month}" holds (${longest} days at most), so it would never run`,
-        { kind: 'schedule' },
-      );
-    }
-  }
+  parseCron(options.cron);
   if (options.timezone !== undefined && !isTimeZone(options.timezone)) {
     throw new SkyportError(
       'INVALID_DEFINITION',
@@ -422,111 +397,6 @@ export function schedule(options: ScheduleOptions): FunctionBuilder<'schedule', 
     );
   }
   return builder('schedule', options as KindOptions['schedule']);
-}
-
-/** One field of a 5-field cron: what errors call it, its values, and the names it also takes. */
-interface CronField {
-  readonly name: string;
-  readonly min: number;
-  readonly max: number;
-  /** Names in capitals, the first standing for `min`. */
-  readonly names?: readonly string[];
-}
-
-const dayField: CronField = { name: 'day of month', min: 1, max: 31 };
-const monthField: CronField = {
-  name: 'month',
-  min: 1,
-  max: 12,
-  names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
-};
-
-const cronFields: readonly CronField[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  dayField,
-  monthField,
-  // 0 and 7 are both Sunday.
-  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
-];
-
-/** The most days each month has, January first (29 for February: leap years have the 29th). */
-const monthDays = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
-
-/** `*`, `a` or `a-b`, then an optional `/n`. */
-const cronElement = /^(?:(\*)|([0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?)(?:\/([0-9]+))?$/;
-
-/** Quartz's `?`, `L` (last), `W` (weekday) and `#` (nth weekday), which NCRONTAB and Cloud Scheduler lack. */
-const quartz = /[?#]|^L|[0-9][LW]$/;
-
-/** The value `token` stands for in `field`, or `undefined` when it is neither a number nor a name of it. */
-function cronValue(field: CronField, token: string): number | undefined {
-  if (/^[0-9]+$/.test(token)) {
-    const value = Number(token);
-    return value >= field.min && value <= field.max ? value : undefined;
-  }
-  const index = field.names?.indexOf(token) ?? -1;
-  return index < 0 ? undefined : field.min + index;
-}
-
-/**
- * Why `text` is not standard cron for `field` (the Cloud Scheduler and crontab(5) grammar every
- * adapter can translate), or `undefined` when it is. Quartz's `?`, `L`, `W` and `#` are not in it.
- */
-function cronFieldProblem(field: CronField, text: string): string | undefined {
-  const allowed = `${field.min}-${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ''}`;
-  for (const part of text.split(',')) {
-    if (quartz.test(part)) return `"${part}" uses ?, L, W or #, Quartz extensions that are not standard cron`;
-    const match = cronElement.exec(part);
-    if (match === null) {
-      return `"${part}" is not standard cron: use ${allowed}, *, a range a-b, a step */n or a-b/n, or a list of them`;
-    }
-    const [, star, from, to, step] = match;
-    for (const token of [from, to]) {
-      if (token !== undefined && cronValue(field, token) === undefined) {
-        const capitals = field.names?.includes(token.toUpperCase()) ? ` (write it ${token.toUpperCase()})` : '';
-        return `"${token}" is not ${allowed}${capitals}`;
-      }
-    }
-    if (
-      from !== undefined &&
-      to !== undefined &&
-      (cronValue(field, from) as number) > (cronValue(field, to) as number)
-    ) {
-      return `range "${part}" starts after it ends`;
-    }
-    if (step !== undefined) {
-      if (Number(step) < 1) return `step "${part}" must be 1 or more`;
-      // A step longer than the field picks its start alone, as one of the field's length does, and
-      // a large one overflows NCRONTAB's Int32 (`*/99999999999`, `5-59/2147483647`), which then
-      // throws when Azure starts the timer.
-      const span = field.names?.[0] === 'SUN' ? 7 : field.max - field.min + 1;
-      if (Number(step) > span) return `step "${part}" must be at most ${span}`;
-      if (star === undefined && to === undefined) {
-        // Up to Saturday for days of the week: 7 is Sunday again, which a range's end there may
-        // not be on Azure.
-        const last = field.names?.[0] === 'SUN' ? 6 : field.max;
-        const start = cronValue(field, from as string);
-        // The end in the style of the start: `MON-SAT/2`, `1-6/2`.
-        const end = /^[0-9]+$/.test(from as string) ? String(last) : field.names?.[last - field.min];
-        const instead = start !== undefined && start < last ? `: write ${from}-${end}/${step}` : '';
-        return `step "${part}" needs * or a range before it${instead}`;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** The values `text`, a field that `cronFieldProblem` found standard, stands for in `field`. */
-function cronValues(field: CronField, text: string): Set<number> {
-  const values = new Set<number>();
-  for (const part of text.split(',')) {
-    const [, star, from, to, step] = cronElement.exec(part) ?? [];
-    const start = star === undefined ? (cronValue(field, from as string) as number) : field.min;
-    const end = star !== undefined ? field.max : to === undefined ? start : (cronValue(field, to) as number);
-    for (let value = start; value <= end; value += Number(step ?? 1)) values.add(value);
-  }
-  return values;
 }
 
 /** Whether the runtime knows `zone` as a time zone (`Intl` refuses any other). */

@@ -29,6 +29,8 @@ export {
   isCoreContext,
   onBatchEnd,
 } from './context.js';
+export type { CronField, CronPart } from './cron.js';
+export { parseCron } from './cron.js';
 export type {
   HttpErrorOptions,
   ProblemDetails,
