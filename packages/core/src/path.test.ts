@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { http } from './builders.js';
 import { compilePath, trimSlash } from './path.js';
 
 /** The obvious matcher: split, decode every segment, compare. */
@@ -55,6 +56,16 @@ describe('compilePath', () => {
     }
     expect(compilePath('/caf%C3%A9/:id').match('/café/1')).toEqual({ id: '1' });
     expect(compilePath('/caf%C3%A9').match('/caf%C3%A9')).toEqual({});
+  });
+
+  it('refuses a parameter named __proto__, which a parameters object could not hold, naming it', () => {
+    // Act
+    const define = () => http({ method: 'GET', path: '/things/:__proto__' }).handle(() => undefined);
+
+    // Assert
+    expect(define).toThrow(expect.objectContaining({ code: 'INVALID_DEFINITION' }));
+    expect(define).toThrow(/__proto__/);
+    expect(compilePath('/things/:proto').match('/things/1')).toEqual({ proto: '1' });
   });
 
   it('matches exactly as splitting the path would, for any path', () => {

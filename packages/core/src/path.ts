@@ -1,7 +1,8 @@
 /**
  * Route patterns: `/users/:id` binds `id`; a trailing `*` binds the rest of the path to `*`.
  * Trailing slashes are ignored. A pattern that would match nothing or bind wrongly (a `*` before
- * the end, an empty, repeated or non-identifier parameter name) is refused when it is compiled.
+ * the end, an empty, repeated or non-identifier parameter name, or `__proto__`) is refused when it
+ * is compiled.
  */
 import { SkyportError } from './errors.js';
 
@@ -92,6 +93,10 @@ function checkParameters(pattern: string, segments: readonly string[]): void {
         pattern,
         `the parameter name ${JSON.stringify(name)} is no identifier (ASCII letters, digits, _ and $)`,
       );
+    }
+    // Assigned to a plain object, `__proto__` would set its prototype instead of binding.
+    if (name === '__proto__') {
+      throw badPattern(pattern, 'the parameter name "__proto__" cannot be bound: choose another');
     }
     if (seen.has(name)) throw badPattern(pattern, `the parameter ${name} is named twice`);
     seen.add(name);
