@@ -1,14 +1,16 @@
 /**
  * The errors the Azure adapter raises. A failed message makes the invocation throw
  * `BatchFailedError` (a `SkyportError` with code `HANDLER_FAILED` carrying every failure), so the
- * host retries or dead-letters; events the adapter cannot map raise a `SkyportError` naming the
- * adapter, the function kind and the detected shape.
+ * host retries or dead-letters the whole invocation; events the adapter cannot map raise a
+ * `SkyportError` naming the adapter, the function kind and the detected shape.
  */
 import { type BatchFailure, type Kind, SkyportError } from '@skyport/core';
 
 /**
  * Thrown by an Azure handler when a message, record or event of the invocation failed. `failures`
- * lists what the host will redeliver; `cause` is the first handler error.
+ * lists what failed, or was skipped after an earlier failure; `cause` is the first handler error.
+ * No Azure trigger can acknowledge part of a batch, so the host redelivers or re-runs the whole
+ * invocation, the items that succeeded included.
  *
  * @example
  * try { await handler(messages, context); } catch (error) {
