@@ -26,7 +26,11 @@ export interface BatchItem<TEvent> {
   readonly trace?: TraceCarrier | undefined;
 }
 
-/** A message that must be retried. */
+/**
+ * A message of a batch that did not succeed: it failed, or was not run after an earlier failure.
+ * It must not be acknowledged; how much of the batch the platform then redelivers depends on it
+ * (see the batch table in docs/concepts.md).
+ */
 export interface BatchFailure {
   /** The id of the failed message. */
   readonly id: string;
@@ -40,7 +44,7 @@ export interface BatchFailure {
 export interface BatchResult {
   /** True when every message succeeded. */
   readonly ok: boolean;
-  /** The messages to retry, in batch order. */
+  /** The messages that failed or were skipped, in batch order: none of them may be acknowledged. */
   readonly failures: BatchFailure[];
 }
 
