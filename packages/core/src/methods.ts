@@ -43,13 +43,23 @@ export interface RouteOrder {
   readonly methods: readonly HttpMethod[] | undefined;
 }
 
-/** How specific each segment of a pattern is: 0 static, 1 a parameter, 2 the wildcard. */
-function rankOf(path: PathPattern): number[] {
-  // The key has static segments decoded; none of them starts with `:` or is `*` (compilePath refuses those).
-  return path.key
-    .split('/')
-    .slice(1)
-    .map((segment) => (segment === '*' ? 2 : segment.startsWith(':') ? 1 : 0));
+const ranks = new WeakMap<PathPattern, readonly number[]>();
+
+/**
+ * How specific each segment of a pattern is: 0 static, 1 a parameter, 2 the wildcard. Worked out
+ * once per pattern, not on every comparison of a sort.
+ */
+function rankOf(path: PathPattern): readonly number[] {
+  let rank = ranks.get(path);
+  if (rank === undefined) {
+    // The key has static segments decoded; none of them starts with `:` or is `*` (compilePath refuses those).
+    rank = path.key
+      .split('/')
+      .slice(1)
+      .map((segment) => (segment === '*' ? 2 : segment.startsWith(':') ? 1 : 0));
+    ranks.set(path, rank);
+  }
+  return rank;
 }
 
 /**
@@ -72,12 +82,25 @@ export function byPrecedence(first: RouteOrder, second: RouteOrder): number {
   return Number(second.methods?.includes('HEAD') ?? false) - Number(first.methods?.includes('HEAD') ?? false);
 }
 
-/** A pattern as it matches, whatever its parameters are named: `/caf%C3%A9/:id/` is `/café/:`. */
-function shapeOf(path: PathPattern): string {
-  return path.key
-    .split('/')
-    .map((segment) => (segment.startsWith(':') ? ':' : segment))
-    .join('/');
+const shapes = new WeakMap<PathPattern, string>();
+
+/**
+ * A pattern as it matches, whatever its parameters are named, worked out once per pattern: two
+ * patterns of one shape match the same paths.
+ *
+ * @example
+ * shapeOf(compilePath('/caf%C3%A9/:id/')); // '/café/:'
+ */
+export function shapeOf(path: PathPattern): string {
+  let shape = shapes.get(path);
+  if (shape === undefined) {
+    shape = path.key
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? ':' : segment))
+      .join('/');
+    shapes.set(path, shape);
+  }
+  return shape;
 }
 
 /**

@@ -296,6 +296,45 @@ describe('router() definitions', () => {
     ).not.toThrow();
   });
 
+  it('defines a router of 2000 distinct routes, and still finds a route repeated among them', async () => {
+    // Prepare
+    const routes = Array.from({ length: 2000 }, (_, i) =>
+      http({ method: i % 2 === 0 ? 'GET' : 'POST', path: i % 3 === 0 ? `/r${i}` : `/r${i}/:id` }).handle(
+        () => `route ${i}`,
+      ),
+    );
+    const repeated = http({ method: ['PUT', 'POST'], path: '/r1001/:key/' }).handle(noop);
+
+    // Act
+    const app = router(...routes);
+    const define = () => router(...routes.slice(0, 1500), repeated, ...routes.slice(1500));
+
+    // Assert
+    expect((await runHttp(app, { method: 'POST', path: '/r1001/7' }, ctx())).body).toBe('route 1001');
+    expect((await runHttp(app, { method: 'GET', path: '/r1998' }, ctx())).body).toBe('route 1998');
+    expect(define).toThrow(
+      'router(): POST /r1001/:key/ is routed twice (as /r1001/:id too); the second route would never run',
+    );
+  });
+
+  it('reports the first pair a scan in the order listed meets, when several routes are repeated', () => {
+    // Prepare
+    const route = (method: 'GET' | 'POST', path: string) => http({ method, path }).handle(noop);
+
+    // Act
+    const define = () =>
+      router(
+        route('GET', '/b/:id'),
+        route('GET', '/a'),
+        route('POST', '/b/:x'),
+        route('GET', '/a/'),
+        route('GET', '/b/:key'),
+      );
+
+    // Assert
+    expect(define).toThrow('router(): GET /b/:key is routed twice (as /b/:id too); the second route would never run');
+  });
+
   it('takes static routes whose segments differ after a colon', async () => {
     const app = router(
       http({ method: 'GET', path: '/at/10:30' }).handle(() => 'half past'),

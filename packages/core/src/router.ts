@@ -9,7 +9,7 @@ import { MethodNotAllowed, NotFound, quietly, SkyportError } from './errors.js';
 import { Failure } from './failure.js';
 import { PortableFunction, stepHttp } from './function.js';
 import type { RequestImpl } from './http/request.js';
-import { allowHeader, allowsMethod, byPrecedence, methodsOf, overlap } from './methods.js';
+import { allowHeader, allowsMethod, byPrecedence, methodsOf, overlap, shapeOf } from './methods.js';
 import { compilePath, type PathPattern, staticKey } from './path.js';
 import type { Context, HttpMethod, HttpResponse, SkyportFunction } from './types.js';
 
@@ -23,16 +23,33 @@ function routeOf(fn: SkyportFunction<'http'>): Route {
   return { fn, path: compilePath(fn.options.path ?? '/'), methods: methodsOf(fn.options) };
 }
 
+/** The routes of one path shape, in the order listed, and how many of them were checked. */
+interface ShapeGroup {
+  readonly routes: Route[];
+  seen: number;
+}
+
 /**
  * Refuses two routes one request could reach alike: the same path shape (`/orders/:id` and
  * `/orders/:orderId`, `/caf%C3%A9` and `/café`) with a method in common. The first would always
- * win, so the second would never run.
+ * win, so the second would never run. Only routes of one shape are compared (without a repeat, a
+ * shape has at most one route per method), so a router of many routes is defined in time linear
+ * in their number; the pair reported is the one a scan of every pair in the order listed meets first.
  */
 function refuseDuplicates(routes: readonly Route[]): void {
-  for (let i = 0; i < routes.length; i++) {
-    const first = routes[i] as Route;
-    for (let j = i + 1; j < routes.length; j++) {
-      const second = routes[j] as Route;
+  const byShape = new Map<string, ShapeGroup>();
+  for (const route of routes) {
+    const shape = shapeOf(route.path);
+    const group = byShape.get(shape);
+    if (group === undefined) byShape.set(shape, { routes: [route], seen: 0 });
+    else group.routes.push(route);
+  }
+  for (const first of routes) {
+    const group = byShape.get(shapeOf(first.path)) as ShapeGroup;
+    // Routes are visited in the order listed, so `first` is the next route of its group.
+    group.seen++;
+    for (let j = group.seen; j < group.routes.length; j++) {
+      const second = group.routes[j] as Route;
       const shared = overlap(first, second);
       if (shared.length === 0) continue;
       throw new SkyportError(
