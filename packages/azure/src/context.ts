@@ -2,6 +2,11 @@
  * The portable context of an Azure invocation: `requestId` is the `invocationId`, the trace
  * carrier comes from `context.traceContext`, `ctx.log` writes through the `InvocationContext`,
  * and the deadline comes from the `functionTimeout` the app declares (Azure does not tell).
+ *
+ * The host sends a `traceContext` with every invocation, its own span, marked unsampled (flags
+ * `00`) whenever the host exports no telemetry itself. It stays in `ctx.trace` as sent; core's
+ * `tracing()` and `logger()` continue it only when it is marked sampled, and otherwise use it for
+ * log correlation alone, leaving the sampling decision to the SDK's sampler.
  */
 import { type Context, createContext, type Kind, SkyportError } from '@skyport/core';
 import { createInvocationLogger, hasInvocationLog } from './log.js';

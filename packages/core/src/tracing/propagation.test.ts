@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { createContext, forkContext } from '../context.js';
 import { correlationOf, findParent, parseCloudTrace, parseTraceparent, parseXray } from './propagation.js';
 
 const hex = (length: number) =>
@@ -150,6 +151,34 @@ describe('trace header parsers', () => {
       if (previous === undefined) delete process.env._X_AMZN_TRACE_ID;
       else process.env._X_AMZN_TRACE_ID = previous;
     }
+  });
+
+  it("on Azure, takes the host's traceContext as a parent only when sampled, and keeps an unsampled one for correlation", () => {
+    const host = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
+    const own = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00';
+    const azure = (traceparent: string) =>
+      createContext({ cloud: 'azure', kind: 'queue', requestId: 'i-1', functionName: 'f', trace: { traceparent } });
+    const ctx = azure(host);
+    // The host's span, unsampled: no parent, for the invocation and for a message of its batch
+    // that carries no trace of its own; its ids still correlate log lines.
+    expect(findParent({ attributes: {} }, ctx)).toBeUndefined();
+    expect(findParent({ headers: {} }, ctx)).toBeUndefined();
+    expect(findParent({ attributes: {} }, forkContext(ctx))).toBeUndefined();
+    const ids = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' };
+    expect(correlationOf({ attributes: {} }, ctx)).toEqual(ids);
+    expect(correlationOf({ attributes: {} }, forkContext(ctx))).toEqual(ids);
+    // Marked sampled, it is the parent.
+    expect(findParent({ attributes: {} }, azure(host.replace(/00$/, '01')))?.spanId).toBe('b7ad6b7169203331');
+    // A message's own trace (Event Hubs) and a caller's header or message attribute keep their flags.
+    expect(findParent({ attributes: {} }, forkContext(ctx, { traceparent: own }))).toMatchObject({
+      spanId: '00f067aa0ba902b7',
+      sampled: false,
+    });
+    expect(findParent({ headers: { traceparent: own } }, ctx)?.sampled).toBe(false);
+    expect(findParent({ attributes: { 'Diagnostic-Id': own } }, ctx)?.sampled).toBe(false);
+    // Elsewhere, a W3C carrier on the context keeps its flags.
+    expect(findParent({ attributes: {} }, { trace: { traceparent: host }, cloud: 'gcp' })?.sampled).toBe(false);
+    expect(correlationOf({ attributes: {} }, { trace: { traceparent: host }, cloud: 'gcp' })).toBeUndefined();
   });
 
   it('never takes _X_AMZN_TRACE_ID where Lambda runs invocations concurrently (Managed Instances)', () => {

@@ -197,6 +197,35 @@ function lambdaHeader(ctx: Pick<Context, 'trace' | 'cloud'>): string | undefined
   return typeof header === 'string' ? header : undefined;
 }
 
+/**
+ * On Azure, the `traceparent` of the invocation's own carrier: the `traceContext` the Functions
+ * host sends with every invocation (its own span, which a message of a batch without a trace of
+ * its own sees as `ctx.trace` too). The host marks it unsampled (flags `00`) whenever it exports
+ * no telemetry of its own, so it says nothing about whether the caller sampled the trace.
+ */
+function azureHostTraceparent(ctx: Pick<Context, 'trace' | 'cloud'>): string | undefined {
+  if (ctx.cloud !== 'azure') return undefined;
+  const own = (batchOf(ctx as Context) ?? ctx).trace as Readonly<Record<string, unknown>> | undefined;
+  const traceparent = own?.traceparent;
+  return typeof traceparent === 'string' ? traceparent : undefined;
+}
+
+/**
+ * Whether `parent`, found in `carrier` (the context's), is the Azure host's unsampled span: as an
+ * unsampled X-Ray header on Lambda, it is no parent (followed, the SDK's default parent-based
+ * sampler would drop every span), only a trace to correlate log lines with. A message's own
+ * trace (an Event Hubs `Diagnostic-Id`) keeps its sampling decision.
+ */
+function unsampledAzureHost(
+  parent: TraceParent,
+  carrier: Readonly<Record<string, unknown>>,
+  ctx: Pick<Context, 'trace' | 'cloud'>,
+): boolean {
+  if (parent.sampled || ctx.cloud !== 'azure') return false;
+  const host = azureHostTraceparent(ctx);
+  return host !== undefined && carrier.traceparent === host;
+}
+
 /** Whether `event` is a request (its carrier is headers), not a message. */
 function isRequest(event: unknown): boolean {
   const e = event as { rawHeaders?: unknown; headers?: unknown };
@@ -204,13 +233,15 @@ function isRequest(event: unknown): boolean {
 }
 
 /**
- * The parent of an invocation, skipping unsampled X-Ray headers (see `parentFromCarrier`):
+ * The parent of an invocation, skipping unsampled X-Ray headers (see `parentFromCarrier`) and,
+ * on Azure, the host's unsampled `traceContext`:
  * 1. the event's W3C `traceparent` (request header or message attribute);
  * 2. for a request on Lambda, `_X_AMZN_TRACE_ID`: Lambda's own segment, itself a child of the
  *    X-Ray header API Gateway or the load balancer sent;
  * 3. the event's X-Ray or GCP header (a message carries its producer's trace);
  * 4. the platform's carrier on the context (for a message of a batch, the one it came with,
- *    such as SQS `AWSTraceHeader`);
+ *    such as SQS `AWSTraceHeader` or an Event Hubs `Diagnostic-Id`; on Azure, otherwise, the
+ *    host's `traceContext` when it is marked sampled);
  * 5. on Lambda, `_X_AMZN_TRACE_ID`.
  *
  * @example
@@ -238,7 +269,7 @@ export function findParent(event: unknown, ctx: Pick<Context, 'trace' | 'cloud'>
   const trace = ctx.trace as Readonly<Record<string, unknown>> | undefined;
   if (trace !== undefined) {
     const w3c = w3cParent(trace);
-    if (w3c) return w3c;
+    if (w3c && !unsampledAzureHost(w3c, trace, ctx)) return w3c;
     const xray = trace['x-amzn-trace-id'];
     if (xray !== env || env === undefined) {
       const other = sampledXray(xray) ?? gcpParent(trace);
@@ -266,10 +297,11 @@ function xrayIds(value: unknown): { traceId: string; spanId: string | undefined 
 }
 
 /**
- * The X-Ray trace of an invocation for log correlation, when `findParent` found no parent: an
- * unsampled header (Lambda's `_X_AMZN_TRACE_ID` with Active tracing off, API Gateway's
- * `X-Amzn-Trace-Id`) is no span parent, yet its trace id still ties the invocation's lines to
- * those of the services before it. Read in `findParent`'s order; the span id may be missing.
+ * The platform's trace of an invocation for log correlation, when `findParent` found no parent:
+ * an unsampled X-Ray header (Lambda's `_X_AMZN_TRACE_ID` with Active tracing off, API Gateway's
+ * `X-Amzn-Trace-Id`) or the Azure host's unsampled `traceContext` is no span parent, yet its
+ * trace id still ties the invocation's lines to those of the services before it (and, on Azure,
+ * to the host's own). Read in `findParent`'s order; an X-Ray span id may be missing.
  *
  * @example
  * const ids = findParent(event, ctx) ?? correlationOf(event, ctx);
@@ -284,8 +316,16 @@ export function correlationOf(
     (carrier !== undefined && isRequest(event) ? xrayIds(env) : undefined) ??
     xrayIds(carrier?.['x-amzn-trace-id']) ??
     xrayIds((ctx.trace as Readonly<Record<string, unknown>> | undefined)?.['x-amzn-trace-id']) ??
-    xrayIds(env)
+    xrayIds(env) ??
+    azureHostIds(ctx)
   );
+}
+
+/** The ids of the Azure host's `traceContext`, whatever its sampling decision. */
+function azureHostIds(ctx: Pick<Context, 'trace' | 'cloud'>): { traceId: string; spanId: string } | undefined {
+  const host = azureHostTraceparent(ctx);
+  const parsed = host === undefined ? undefined : parseTraceparent(host);
+  return parsed === undefined ? undefined : { traceId: parsed.traceId, spanId: parsed.spanId };
 }
 
 /** The trace ids `tracing()` adds to the context, which `logger()` reads. */
