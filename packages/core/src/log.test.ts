@@ -519,3 +519,97 @@ describe('the built-in logger on each host', () => {
     expect(rootLoggerFor('aws')).not.toBe(rootLoggerFor('gcp'));
   });
 });
+
+/** An AWS SDK v3 service error: its status and request id are fields of its own. */
+class ServiceError extends Error {
+  readonly statusCode = 429;
+  readonly $metadata = { httpStatusCode: 429, requestId: 'abc', attempts: 3 };
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+/**
+ * The `err` of the line a handler's throw of `error` is logged with, on AWS, by the built-in
+ * logger and by `logger()`.
+ */
+async function errOfBoth(error: unknown): Promise<{ builtIn: unknown; pino: unknown }> {
+  const errOf = async (withLogger: boolean) => {
+    const base = http({ method: 'GET', path: '/fails' });
+    const fn = (withLogger ? base.use(logger({ summary: false })) : base).handle(() => {
+      throw error;
+    });
+    const lines = await linesOf(() => invoke(fn, httpRequest({ path: '/fails' }), { cloud: 'aws' }));
+    return lines.find((line) => line.err !== undefined)?.err;
+  };
+  return { builtIn: await errOf(false), pino: await errOf(true) };
+}
+
+describe('an error, written by the built-in logger and by logger() alike', () => {
+  it("keeps the error's own fields, an AWS SDK error's statusCode and $metadata", async () => {
+    // Act
+    const { builtIn, pino } = await errOfBoth(new ServiceError('throttled'));
+    // Assert
+    const expected = {
+      type: 'ServiceError',
+      message: 'throttled',
+      stack: expect.stringContaining('ServiceError: throttled'),
+      statusCode: 429,
+      $metadata: { httpStatusCode: 429, requestId: 'abc', attempts: 3 },
+      name: 'ServiceError',
+    };
+    expect(builtIn).toEqual(expected);
+    expect(pino).toEqual(expected);
+  });
+
+  it('redacts credentials in its fields, and lets none replace the type it writes', async () => {
+    // Prepare
+    const error = Object.assign(new Error('upstream said 401'), {
+      type: 'https://example.com/problems/unauthorised',
+      config: { headers: { Authorization: 'Bearer field-secret', accept: 'application/json' } },
+    });
+    // Act
+    const { builtIn, pino } = await errOfBoth(error);
+    // Assert
+    const expected = {
+      type: 'Error',
+      message: 'upstream said 401',
+      stack: expect.stringContaining('Error: upstream said 401'),
+      config: { headers: { Authorization: '[Redacted]', accept: 'application/json' } },
+    };
+    expect(builtIn).toEqual(expected);
+    expect(pino).toEqual(expected);
+  });
+});
+
+describe("the built-in logger's errors", () => {
+  it('writes a field leading back to the error as [Circular], an error in a field as an error, and a throwing getter as [Unserialisable]', () => {
+    // Prepare
+    const { lines, log } = collect();
+    const error = new Error('failed') as Error & Record<string, unknown>;
+    error.retry = { after: 1 };
+    error.self = error;
+    error.upstream = Object.assign(new Error('upstream'), { status: 503 });
+    Object.defineProperty(error, 'broken', {
+      enumerable: true,
+      get() {
+        throw new Error('getter');
+      },
+    });
+    // Act
+    log.error({ err: error }, 'failed');
+    // Assert
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      msg: 'failed',
+      err: {
+        type: 'Error',
+        message: 'failed',
+        retry: { after: 1 },
+        self: '[Circular]',
+        upstream: { type: 'Error', message: 'upstream', status: 503 },
+        broken: '[Unserialisable]',
+      },
+    });
+  });
+});
