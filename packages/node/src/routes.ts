@@ -6,6 +6,8 @@
  * middleware (CORS preflights, logging) also sees its 404s. A request of another method (an
  * `OPTIONS` one included) on a path that one function serves goes to that function, as it would
  * on any cloud: its own pipeline answers the 405 or the preflight, with its middleware's headers.
+ * A router is one function among others here: on a path it shares, its routes add their methods
+ * to the path's `Allow`, and a preflight for one of its routes goes to it.
  */
 import {
   allowHeader,
@@ -24,6 +26,11 @@ import type { NamedFunction, RouteInfo } from './types.js';
 interface Route {
   readonly path: PathPattern;
   readonly methods: readonly HttpMethod[] | undefined;
+  /**
+   * Whether a request for this route meets middleware on its way: the function's own, or for a
+   * route of a router, the router's or the route's.
+   */
+  readonly middleware: boolean;
 }
 
 /** One route of one function, in the order routes are tried. */
@@ -60,7 +67,8 @@ export interface RouteTable {
    * `OPTIONS` request, `cors()` included, as on every cloud). On a path several functions share,
    * an `OPTIONS` request that is a CORS preflight (`requested` is its
    * `Access-Control-Request-Method`) goes to the function for that method when it has middleware
-   * of its own, as core's `router()` does; otherwise `undefined`: the path's own 405, or 204 with
+   * of its own (a router when its route for that method, or the router itself, has middleware), as
+   * core's `router()` does; otherwise `undefined`: the path's own 405, or 204 with
    * the union `Allow` for `OPTIONS`, as `router()` answers for routes of its own.
    */
   refused(method: string, path: string, requested: string | undefined): { readonly found: NamedFunction } | undefined;
@@ -73,12 +81,14 @@ export interface RouteTable {
  * takes every path, as it does on Lambda and under `invoke()`: `/*`, after every other route.
  */
 function routesOf(fn: SkyportFunction<'http'>): Route[] {
+  const middleware = fn.middleware.length > 0;
   if (fn.routes === undefined && fn.options.path === undefined) {
-    return [{ path: compilePath('/*'), methods: methodsOf(fn.options) }];
+    return [{ path: compilePath('/*'), methods: methodsOf(fn.options), middleware }];
   }
   return (fn.routes ?? [fn]).map((route) => ({
     path: compilePath(route.options.path ?? '/'),
     methods: methodsOf(route.options),
+    middleware: middleware || route.middleware.length > 0,
   }));
 }
 
@@ -88,14 +98,34 @@ const pathless = (entry: NamedFunction): boolean => {
 };
 
 /**
+ * A pattern as it matches, whatever its parameters are named (`/orders/:id` and `/orders/:key`
+ * alike): the shape core's `overlap()` compares, so only routes of one shape can overlap.
+ */
+const shapeOf = (path: PathPattern): string =>
+  path.key
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? ':' : segment))
+    .join('/');
+
+/**
  * Refuses two functions one request would reach alike (the same path shape and a method in
  * common), as `router()` refuses a route listed twice: the one tried first would always answer.
+ * Routes are compared within their shape only, so a thousand routes cost a thousand steps, not a
+ * million; routes of one shape that do not overlap have no method in common, so there are few.
  */
 function refuseDuplicates(entries: readonly Entry[]): void {
   const routes = entries.flatMap((entry) => entry.routes.map((route) => ({ entry, route })));
-  for (let i = 0; i < routes.length; i++) {
-    const first = routes[i] as Candidate;
-    for (let j = i + 1; j < routes.length; j++) {
+  const shapes = routes.map(({ route }) => shapeOf(route.path));
+  const byShape = new Map<string, number[]>();
+  for (const [i, shape] of shapes.entries()) {
+    const group = byShape.get(shape);
+    if (group === undefined) byShape.set(shape, [i]);
+    else group.push(i);
+  }
+  // The first pair in the order the functions are given, as comparing every pair in turn finds it.
+  for (const [i, first] of routes.entries()) {
+    for (const j of byShape.get(shapes[i] as string) ?? []) {
+      if (j <= i) continue;
       const second = routes[j] as Candidate;
       // A router's own routes were checked when it was made.
       if (first.entry === second.entry) continue;
@@ -158,17 +188,19 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
   const match = (method: string, path: string): RouteMatch => {
     const allowed = new Set<HttpMethod>();
     let candidate: Entry | undefined;
-    let routerCandidate: Entry | undefined;
+    let shared = false;
     for (const { entry, route } of candidates) {
       if (entry.pathless && candidate !== undefined && !candidate.pathless) break;
       if (route.path.match(path) === undefined) continue;
       if (allowsMethod(route.methods, method)) return entry.found;
       candidate ??= entry;
-      if (entry.isRouter) routerCandidate ??= entry;
+      if (entry !== candidate) shared = true;
       for (const allowedMethod of route.methods ?? []) allowed.add(allowedMethod);
     }
     if (candidate === undefined) return { status: 404 };
-    if (routerCandidate !== undefined) return routerCandidate.found;
+    // A router alone on the path answers its 405 and OPTIONS itself, through its own middleware; on
+    // a path it shares, the path's answer is everyone's (`refused`), as one `router()` of all gives.
+    if (candidate.isRouter && !shared) return candidate.found;
     return { status: 405, allow: allowHeader(allowed) };
   };
 
@@ -185,12 +217,13 @@ export function routeTable(functions: readonly NamedFunction[]): RouteTable {
     if (method !== 'OPTIONS') return undefined;
     const wanted = requested?.trim().toUpperCase();
     if (!wanted) return undefined;
-    // The function the announced request would reach, as `match` chooses it, if it has middleware.
+    // The function the announced request would reach, as `match` chooses it, if its route has
+    // middleware: a router's (or its route's) included, so the route's `cors()` answers.
     const target = candidates.find(
       ({ entry, route }) =>
         serving.includes(entry) && allowsMethod(route.methods, wanted) && route.path.match(path) !== undefined,
-    )?.entry;
-    return target !== undefined && target.fn.middleware.length > 0 ? target.found : undefined;
+    );
+    return target?.route.middleware ? target.entry.found : undefined;
   };
   return { info, match, refused };
 }
