@@ -583,6 +583,40 @@ describe('an error, written by the built-in logger and by logger() alike', () =>
   });
 });
 
+describe('a cause that is no error, written by the built-in logger and by logger() alike', () => {
+  it('is written as the value it is: an object, a string', async () => {
+    for (const cause of [{ code: 'ECONNREFUSED', port: 5432 }, 'inner string cause']) {
+      // Act
+      const { builtIn, pino } = await errOfBoth(new Error('outer', { cause }));
+      // Assert
+      const expected = { type: 'Error', message: 'outer', stack: expect.stringContaining('Error: outer'), cause };
+      expect(builtIn).toEqual(expected);
+      expect(pino).toEqual(expected);
+    }
+  });
+
+  it('has its credentials redacted', async () => {
+    // Prepare
+    const cause = { request: { headers: { authorization: 'Bearer cause-secret', host: 'db.internal' } } };
+    // Act
+    const { builtIn, pino } = await errOfBoth(new Error('outer', { cause }));
+    // Assert
+    const expected = { request: { headers: { authorization: '[Redacted]', host: 'db.internal' } } };
+    expect(builtIn).toMatchObject({ message: 'outer', cause: expected });
+    expect(pino).toMatchObject({ message: 'outer', cause: expected });
+    expect(cause.request.headers.authorization).toBe('Bearer cause-secret');
+  });
+
+  it('leaves an error cause as each logger wrote it: nested by the built-in one, in the message and stack by pino', async () => {
+    // Act
+    const { builtIn, pino } = await errOfBoth(new Error('outer', { cause: new Error('inner') }));
+    // Assert
+    expect(builtIn).toMatchObject({ message: 'outer', cause: { type: 'Error', message: 'inner' } });
+    expect(pino).toMatchObject({ message: 'outer: inner', stack: expect.stringContaining('caused by: Error: inner') });
+    expect(pino).not.toHaveProperty('cause');
+  });
+});
+
 describe("the built-in logger's errors", () => {
   it('writes a field leading back to the error as [Circular], an error in a field as an error, and a throwing getter as [Unserialisable]', () => {
     // Prepare

@@ -71,10 +71,12 @@ function thresholdOf(level: string | undefined): number {
  * What a line writes of an error: its type, message, stack, `code` and `errors`, then its
  * enumerable fields (an SDK error's `statusCode` and `$metadata`), as `logger()` writes them with
  * pino's error serialiser, which also reads inherited ones and never lets a field replace one
- * already written (an own `message` does not replace the error's). The fields are left as they
- * are, serialised in turn as the line is written: credential keys in them are redacted, an error
- * in them is written as an error, and a way back to the error ends in `[Circular]`. Its `cause`
- * is left an error, so a chain of causes that leads back to an error on it ends in `[Circular]`.
+ * already written (an HTTP problem's own `type` does not replace the error's). The fields are
+ * left as they are, serialised in turn as the line is written: credential keys in them are
+ * redacted, an error in them is written as an error, and a way back to the error ends in
+ * `[Circular]`. Its `cause` is written whatever it is: an error cause is left an error, so a
+ * chain of causes that leads back to an error on it ends in `[Circular]`; any other (a plain
+ * object, a string) is written as the value it is, as `logger()` writes it.
  */
 function serialiseError(error: Error): Record<string, unknown> {
   const out: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
@@ -82,7 +84,8 @@ function serialiseError(error: Error): Record<string, unknown> {
   if (code !== undefined) out.code = code;
   const issues = (error as { errors?: unknown }).errors;
   if (Array.isArray(issues)) out.errors = issues;
-  if (error.cause instanceof Error) out.cause = error.cause;
+  const cause = error.cause;
+  if (cause !== undefined) out.cause = cause;
   const fields = error as unknown as Record<string, unknown>;
   for (const key in fields) {
     if (out[key] !== undefined) continue;

@@ -568,6 +568,37 @@ describe('logger() redaction beyond the logged object', () => {
     expect(logs.text()).not.toContain('LEAK7');
     expect(logs.lines[0]).toMatchObject({ cyclic: { headers: [['cookie', '[Redacted]']], self: '[Circular]' } });
   });
+
+  it("redacts an error's cause that is no error, logged first or as err, on every host, with a cycle too", async () => {
+    // Prepare
+    const cause: Record<string, unknown> = { code: 'EAUTH', headers: { 'x-api-key': 'key-secret' } };
+    const error = new Error('login failed', { cause });
+    const cyclic = new Error('cyclic', { cause: { cookie: 'session=cookie-secret' } });
+    (cyclic.cause as Record<string, unknown>).error = cyclic;
+    const fn = http()
+      .use(logger({ summary: false }))
+      .handle((_req, ctx) => {
+        ctx.log.error(error);
+        ctx.log.error({ err: error }, 'as err');
+        ctx.log.error({ err: cyclic }, 'cyclic');
+      });
+    for (const cloud of ['aws', 'gcp', 'azure', 'node'] as const) {
+      // Act
+      logs.lines.length = 0;
+      await invoke(fn, httpRequest(), { ...base, cloud, raw: undefined });
+      // Assert
+      expect(logs.lines).toHaveLength(3);
+      const [first, second, third] = logs.lines;
+      const written = { code: 'EAUTH', headers: { 'x-api-key': '[Redacted]' } };
+      expect(first?.err).toMatchObject({ message: 'login failed', cause: written });
+      expect(second?.err).toMatchObject({ message: 'login failed', cause: written });
+      expect(third?.err).toMatchObject({ message: 'cyclic', cause: { cookie: '[Redacted]' } });
+    }
+    for (const { leaked } of leaksByLine()) expect(leaked).toEqual([]);
+    // What was logged is not changed.
+    expect(cause.headers).toEqual({ 'x-api-key': 'key-secret' });
+    expect(Object.keys(error)).toEqual([]);
+  });
 });
 
 describe('logger() on GCP', () => {

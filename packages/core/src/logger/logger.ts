@@ -150,6 +150,9 @@ function viewOf(value: object): unknown {
     // Not enumerable, but pino's error serialiser writes them, with their fields.
     const errors = (value as { errors?: unknown }).errors;
     if (Array.isArray(errors)) view.aggregateErrors = errors;
+    // Not enumerable either: `serializeErr` writes a cause that is no error as it is.
+    const cause = writtenCause(value.cause);
+    if (cause !== undefined) view.cause = cause;
   }
   // pino's error serialiser copies inherited enumerable fields too; JSON.stringify own ones only.
   if (value instanceof Error) for (const key in value) view[key] = (value as unknown as Record<string, unknown>)[key];
@@ -682,14 +685,30 @@ function bindingsFor(
 }
 
 /**
+ * The `cause` of an error that a line writes as a field, as it is: one that is no error (a plain
+ * object, a string), which pino's serialiser leaves out. An error cause is left to pino, which
+ * writes its message and stack into the error's; a function (a VError cause) has no JSON.
+ */
+function writtenCause(cause: unknown): unknown {
+  return cause instanceof Error || typeof cause === 'function' ? undefined : cause;
+}
+
+/**
  * pino's error serialiser, with the errors an error lists in a field of its own serialised too
  * (Powertools' `FullBatchFailureError.recordErrors`): an `Error` in a list has no JSON of its own,
- * so the line would say `[{}]` where the cause of the failure belongs.
+ * so the line would say `[{}]` where the cause of the failure belongs. A cause that is no error
+ * (`new Error('query failed', { cause: { code: 'ECONNREFUSED' } })`) is written as `cause`, as the
+ * built-in logger writes it; pino would drop it.
  */
 function serializeErr(error: unknown): unknown {
   const serialised = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
   if (typeof serialised !== 'object' || serialised === null) return serialised;
   let out = serialised;
+  if (out !== error && out.cause === undefined) {
+    // pino made a new object for an error: the cause is added to it, never to what was logged.
+    const cause = writtenCause((error as { cause?: unknown }).cause);
+    if (cause !== undefined) out.cause = cause;
+  }
   for (const key of Object.keys(serialised)) {
     const value = serialised[key];
     if (!Array.isArray(value) || !value.some((item) => item instanceof Error)) continue;
