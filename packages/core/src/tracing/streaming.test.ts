@@ -218,6 +218,32 @@ describe('tracing() with a streamed answer', () => {
     expect((await errors()) - before).toBe(1);
   });
 
+  it('records a stream that fails with a value that is no Error as error.type _OTHER with a readable message', async () => {
+    // Arrange
+    const failing = http({ method: 'GET', path: '/feed', stream: true })
+      .use(tracing())
+      .handle(() => {
+        async function* produce() {
+          yield 'data: 0\n\n';
+          throw { code: 'UpstreamGone' };
+        }
+        return { status: 200, headers: { 'content-type': 'text/event-stream' }, body: produce() };
+      });
+    const answer = await streamedAnswer(failing);
+    const streamReader = answer.stream?.getReader();
+    // Act
+    await streamReader?.read();
+    const failure = await streamReader?.read().catch((error: unknown) => error);
+    // Assert
+    expect(failure).toEqual({ code: 'UpstreamGone' });
+    const [invocation] = named('GET /feed');
+    expect(invocation?.status).toEqual({ code: SpanStatusCode.ERROR, message: '{"code":"UpstreamGone"}' });
+    expect(invocation?.attributes['error.type']).toBe('_OTHER');
+    expect(invocation?.events.map((event) => [event.name, event.attributes?.['exception.type']])).toEqual([
+      ['exception', undefined],
+    ]);
+  });
+
   it('ends the span once when the stream is cancelled (the client left)', async () => {
     // Arrange
     const seen = fresh();

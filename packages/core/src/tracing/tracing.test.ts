@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { InvocationContext } from '@azure/functions';
 import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
@@ -292,8 +293,63 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(spans).toHaveLength(2);
     for (const span of spans) {
       expect(span.status.code).toBe(SpanStatusCode.ERROR);
-      expect(span.attributes['error.type']).toBe('Error');
+      expect(span.attributes['error.type']).toBe('_OTHER');
       expect(span.events.map((event) => event.name)).toEqual(['exception']);
+    }
+  });
+
+  it('records a thrown value that is no Error as error.type _OTHER with a readable message, not as an Error', async () => {
+    // Prepare: a plain object, a string, a large object, an object holding a credential and one
+    // JSON cannot write
+    const thrown: unknown[] = [
+      { code: 'ConditionalCheckFailed' },
+      'out of stock',
+      { items: 'x'.repeat(10_000) },
+      { code: 'Denied', authorization: 'Bearer secret' },
+      {
+        get broken(): never {
+          throw new Error('no');
+        },
+      },
+      // An Error of another realm is still an Error.
+      runInNewContext('new TypeError("bad input")'),
+    ];
+    const fails = queue({ name: 'orders' })
+      .use(tracing())
+      .handle((msg) => {
+        throw thrown[Number(msg.id)];
+      });
+
+    // Act
+    for (const [i, value] of thrown.entries()) {
+      const outcome = fails.dispatch(
+        createMessage({ id: String(i), body: '{}', source: 'orders' }),
+        fakeContext({ kind: 'queue' }),
+      );
+      await expect(outcome).rejects.toBe(value);
+    }
+
+    // Assert
+    const spans = finished();
+    const foreign = spans.pop();
+    expect(foreign?.attributes['error.type']).toBe('TypeError');
+    expect(foreign?.status.message).toBe('bad input');
+    expect(foreign?.events[0]?.attributes?.['exception.type']).toBe('TypeError');
+    expect(spans.map((span) => span.attributes['error.type'])).toEqual(Array(5).fill('_OTHER'));
+    const messages = spans.map((span) => span.status.message ?? '');
+    expect(messages[0]).toBe('{"code":"ConditionalCheckFailed"}');
+    expect(messages[1]).toBe('out of stock');
+    expect(messages[2]?.startsWith('{"items":"xxx')).toBe(true);
+    expect(messages[2]?.length).toBeLessThanOrEqual(2049);
+    expect(messages[3]).toBe('{"code":"Denied","authorization":"[Redacted]"}');
+    expect(messages[4]).toBe('[object Object]');
+    for (const [i, span] of spans.entries()) {
+      expect(span.status.code).toBe(SpanStatusCode.ERROR);
+      const [exception] = span.events;
+      expect(exception?.name).toBe('exception');
+      // The exception event says what was thrown, and claims no type it does not have.
+      expect(exception?.attributes?.['exception.message']).toBe(messages[i]);
+      expect(exception?.attributes?.['exception.type']).toBeUndefined();
     }
   });
 

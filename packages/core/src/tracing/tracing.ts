@@ -25,6 +25,7 @@ import {
 } from '@opentelemetry/api';
 import { batchOf, defineContextFields, fieldState, isCoreContext, onBatchEnd } from '../context.js';
 import { toHttpError } from '../errors.js';
+import { safeJson } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { observedPath } from '../observed-path.js';
 import type {
@@ -767,13 +768,8 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
             if (settled === 'sent') {
               return conclude(ctx, http, span, meters, started, head.failed, head.status, head.errorType);
             }
-            const exception = settled.error instanceof Error ? settled.error : new Error(thrownText(settled.error));
-            if (span !== undefined) {
-              span.recordException(exception);
-              span.setAttribute('error.type', exception.name);
-              span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
-            }
-            return conclude(ctx, http, span, meters, started, true, head.status, exception.name);
+            const type = recordFailure(span, settled.error);
+            return conclude(ctx, http, span, meters, started, true, head.status, type);
           });
           streamed = true;
           return { ...response, stream };
@@ -786,13 +782,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       // A 4xx is the caller's mistake, not a failed invocation (HTTP server span conventions).
       if (status === undefined || status >= 500) {
         failed = true;
-        const exception = error instanceof Error ? error : new Error(thrownText(error));
-        errorType = exception.name;
-        if (span !== undefined) {
-          span.recordException(exception);
-          span.setAttribute('error.type', errorType);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
-        }
+        errorType = recordFailure(span, error);
       }
       throw error;
     } finally {
@@ -867,11 +857,66 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
 }
 
 /**
- * A thrown value that is no `Error`, in words for the span's exception, never throwing: one
- * `String()` cannot convert (no prototype, a `toString` that throws) must not replace what the
- * handler threw.
+ * Records what an invocation threw (or its stream failed with) on its span: the exception event,
+ * `error.type` and the ERROR status. Returns the `error.type`: an `Error`'s name, else `_OTHER`
+ * (the semantic conventions' value when no type is known; a plain object or a string has none),
+ * whose exception event then carries a message and no type.
+ */
+function recordFailure(span: Span | undefined, thrown: unknown): string {
+  const error = asError(thrown);
+  if (error !== undefined) {
+    if (span !== undefined) {
+      span.recordException(error);
+      span.setAttribute('error.type', error.name);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    }
+    return error.name;
+  }
+  if (span !== undefined) {
+    const message = capped(thrownText(thrown));
+    span.recordException(message);
+    span.setAttribute('error.type', otherError);
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+  }
+  return otherError;
+}
+
+/**
+ * `thrown` as an `Error`: one of this realm, or of another (a `vm` context's), which
+ * `instanceof` does not recognise, when it has a name and a message to record.
+ */
+function asError(thrown: unknown): Error | undefined {
+  if (thrown instanceof Error) return thrown;
+  try {
+    if (Object.prototype.toString.call(thrown) !== '[object Error]') return undefined;
+    const { name, message } = thrown as Error;
+    return typeof name === 'string' && name !== '' && typeof message === 'string' ? (thrown as Error) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How `safeJson` replaces a value it cannot write. */
+const unserialisableNotice = '{"msg":"unserialisable log line"';
+
+/** `error.type` of a failure whose type is not known (a thrown value that is no `Error`). */
+const otherError = '_OTHER';
+
+/**
+ * A thrown value that is no `Error`, in words for the span's exception, never throwing: a string
+ * as it is (`""` when empty, so the exception event still has a message), an object as JSON
+ * (`{"code":"ConditionalCheckFailed"}` rather than `[object Object]`, credential keys redacted,
+ * as a log line writes it), anything else through `String()`. One that `String()` cannot convert
+ * (a `toString` that throws) must not replace what the handler threw; an object JSON cannot write
+ * (a getter that throws), for which `safeJson` gives its log line notice, is written as `String()`
+ * writes it.
  */
 function thrownText(thrown: unknown): string {
+  if (typeof thrown === 'string') return thrown === '' ? '""' : thrown;
+  if (typeof thrown === 'object' && thrown !== null) {
+    const json = safeJson(thrown);
+    if (!json.startsWith(unserialisableNotice)) return json;
+  }
   try {
     return String(thrown);
   } catch {
