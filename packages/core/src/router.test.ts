@@ -1,3 +1,4 @@
+import { httpRequest, invoke } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { http } from './builders.js';
@@ -257,6 +258,129 @@ describe('router', () => {
 
   it('refuses non-http functions and nested routers', () => {
     expect(() => router(api)).toThrow(SkyportError);
+  });
+});
+
+describe('router() with a function without a path', () => {
+  const orders = http({ method: 'GET', path: '/orders' }).handle(() => 'orders');
+  const legacy = http({ method: 'GET' }).handle((req) => ({ path: req.path, route: req.route ?? null }));
+  const request = (method: string, path: string, headers: Record<string, string> = {}) =>
+    httpRequest({ method, path, headers });
+
+  it('takes every path no route with a path matches, as invoke() runs the function alone', async () => {
+    for (const app of [router(orders, legacy), router(legacy, orders)]) {
+      // Act
+      const routed = await invoke(app, request('GET', '/legacy/thing'));
+      const alone = await invoke(legacy, request('GET', '/legacy/thing'));
+      const root = await invoke(app, request('GET', '/'));
+      const own = await invoke(app, request('GET', '/orders'));
+
+      // Assert
+      expect(routed.status).toBe(200);
+      expect(routed.body).toEqual({ path: '/legacy/thing', route: null });
+      expect(routed.body).toEqual(alone.body);
+      expect(root.body).toEqual({ path: '/', route: null });
+      expect(own.body).toBe('orders');
+    }
+  });
+
+  it('keeps the parameters the platform gave, as the function alone does', async () => {
+    // Prepare
+    const echo = http({ method: 'GET' }).handle((req) => req.params);
+    const init = { method: 'GET', path: '/u/7', params: { id: '7' } };
+
+    // Act
+    const routed = await runHttp(router(orders, echo), init, ctx());
+    const alone = await runHttp(echo, init, ctx());
+
+    // Assert
+    expect(routed.body).toBe('{"id":"7"}');
+    expect(routed.body).toBe(alone.body);
+  });
+
+  it('is tried after a route for /, which is routed once', async () => {
+    // Prepare
+    const home = http({ method: 'GET', path: '/' }).handle(() => 'home');
+
+    // Act
+    const app = router(legacy, home);
+
+    // Assert
+    expect((await invoke(app, request('GET', '/'))).body).toBe('home');
+    expect((await invoke(app, request('GET', '/elsewhere'))).body).toEqual({ path: '/elsewhere', route: null });
+  });
+
+  it('answers 405 with its methods for another method on a path only it takes', async () => {
+    // Act
+    const res = await invoke(router(orders, legacy), request('DELETE', '/legacy/thing'));
+    const options = await invoke(router(orders, legacy), request('OPTIONS', '/legacy/thing'));
+
+    // Assert
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
+    expect(options.status).toBe(204);
+    expect(options.headers.allow).toBe('GET, HEAD, OPTIONS');
+  });
+
+  it('takes every method on every other path without a method, but not a path a route with a path matches', async () => {
+    // Prepare
+    const anything = http({}).handle((req) => `${req.method} ${req.path}`);
+    const app = router(orders, anything);
+
+    // Act
+    const other = await invoke(app, request('DELETE', '/old/orders/1'));
+    const known = await invoke(app, request('POST', '/orders'));
+
+    // Assert
+    expect(other.body).toBe('DELETE /old/orders/1');
+    // As serve() gives it paths: a path a route serves answers as that route decides.
+    expect(known.status).toBe(405);
+    expect(known.headers.allow).toBe('GET, HEAD, OPTIONS');
+  });
+
+  it('sends a CORS preflight for a path only it takes to it, whose cors() answers it', async () => {
+    // Prepare
+    const upload = http({ method: 'PUT' })
+      .use(cors({ origin: 'https://shop.example' }))
+      .handle(() => ({ status: 204 }));
+    const app = router(orders, upload);
+
+    // Act
+    const preflight = await invoke(
+      app,
+      request('OPTIONS', '/files/a.txt', {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'PUT',
+      }),
+    );
+
+    // Assert
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://shop.example');
+  });
+
+  it('refuses one that would never run: a method two of them share, or beside /*', () => {
+    // Prepare
+    const post = http({ method: ['POST', 'GET'] }).handle(() => undefined);
+    const every = http({ method: 'GET', path: '/*' }).handle(() => undefined);
+
+    // Act / Assert
+    expect(() => router(orders, legacy, post)).toThrow(
+      'router(): GET is routed twice without a path; the second route would never run',
+    );
+    expect(() =>
+      router(
+        every,
+        http({ method: 'POST' }).handle(() => undefined),
+      ),
+    ).toThrow('router(): a route without a path would never run beside /*, which takes every path first');
+    expect(() =>
+      router(
+        orders,
+        legacy,
+        http({ method: 'POST' }).handle(() => undefined),
+      ),
+    ).not.toThrow();
   });
 });
 

@@ -1,9 +1,10 @@
 /**
  * `router()` combines http functions into one: it matches method and path (the most specific
  * pattern first, whatever the order the routes are listed in), answers 404 for an
- * unknown path and 405 (with `Allow`) for a known path with another method. Middleware added to
- * the router with `.use()` runs for every request, before matching, so CORS preflights and
- * logging see 404s too.
+ * unknown path and 405 (with `Allow`) for a known path with another method. A function without
+ * a path takes every path no route with a path matches, as it does alone and as `serve()` gives
+ * it. Middleware added to the router with `.use()` runs for every request, before matching, so
+ * CORS preflights and logging see 404s too.
  */
 import { MethodNotAllowed, NotFound, quietly, SkyportError } from './errors.js';
 import { Failure } from './failure.js';
@@ -15,12 +16,16 @@ import type { Context, HttpMethod, HttpResponse, SkyportFunction } from './types
 
 interface Route {
   readonly fn: SkyportFunction<'http'>;
+  /** The route's pattern; `/*` for a function without a path. */
   readonly path: PathPattern;
   readonly methods: readonly HttpMethod[] | undefined;
 }
 
+const everyPath = compilePath('/*');
+
 function routeOf(fn: SkyportFunction<'http'>): Route {
-  return { fn, path: compilePath(fn.options.path ?? '/'), methods: methodsOf(fn.options) };
+  const path = fn.options.path;
+  return { fn, path: path === undefined ? everyPath : compilePath(path), methods: methodsOf(fn.options) };
 }
 
 /** The routes of one path shape, in the order listed, and how many of them were checked. */
@@ -36,7 +41,7 @@ interface ShapeGroup {
  * shape has at most one route per method), so a router of many routes is defined in time linear
  * in their number; the pair reported is the one a scan of every pair in the order listed meets first.
  */
-function refuseDuplicates(routes: readonly Route[]): void {
+function refuseDuplicates(routes: readonly Route[], pathless: readonly Route[]): void {
   const byShape = new Map<string, ShapeGroup>();
   for (const route of routes) {
     const shape = shapeOf(route.path);
@@ -55,6 +60,35 @@ function refuseDuplicates(routes: readonly Route[]): void {
       throw new SkyportError(
         'INVALID_DEFINITION',
         `router(): ${shared.join(', ')} ${second.path.pattern} is routed twice (as ${first.path.pattern} too); the second route would never run`,
+        { kind: 'http' },
+      );
+    }
+  }
+  refusePathlessTwice(routes, pathless);
+}
+
+/**
+ * Refuses a route without a path that would never run: one with a method in common with another
+ * route without a path listed before it, or any beside a route for `/*`, which takes every path
+ * first.
+ */
+function refusePathlessTwice(routes: readonly Route[], pathless: readonly Route[]): void {
+  if (pathless.length === 0) return;
+  const wildcard = routes.find((route) => route.path.key === '/*');
+  if (wildcard !== undefined) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `router(): a route without a path would never run beside ${wildcard.path.pattern}, which takes every path first`,
+      { kind: 'http' },
+    );
+  }
+  for (let i = 0; i < pathless.length; i++) {
+    for (let j = i + 1; j < pathless.length; j++) {
+      const shared = overlap(pathless[i] as Route, pathless[j] as Route);
+      if (shared.length === 0) continue;
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `router(): ${shared.join(', ')} is routed twice without a path; the second route would never run`,
         { kind: 'http' },
       );
     }
@@ -82,7 +116,7 @@ function withAllow(
  * export const api = router(listOrders, getOrder, createOrder).use(cors({ origin: 'https://shop.example' }));
  */
 export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction<'http'> {
-  const routes: Route[] = functions.map((fn) => {
+  const listed: Route[] = functions.map((fn) => {
     if (fn?.kind !== 'http') {
       throw new SkyportError('INVALID_DEFINITION', `router() takes http functions, got ${fn?.kind ?? typeof fn}`, {
         kind: 'http',
@@ -94,9 +128,13 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
       });
     return routeOf(fn);
   });
-  refuseDuplicates(routes);
+  // Functions without a path take what no route with a path does (as `serve()` gives them paths).
+  const routes = listed.filter((route) => route.fn.options.path !== undefined);
+  const pathless = listed.filter((route) => route.fn.options.path === undefined);
+  refuseDuplicates(routes, pathless);
   // Sorted once, so the first route that allows the method is the one to run.
   routes.sort(byPrecedence);
+  pathless.sort(byPrecedence);
   const byPath = new Map<string, Route[]>();
   const dynamic: Route[] = [];
   for (const route of routes) {
@@ -109,6 +147,9 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
     req.route = route.path.pattern;
     return stepHttp(route.fn, req, ctx);
   };
+  // A route without a path binds nothing, as the function does alone: its parameters and route
+  // are the platform's.
+  const enterPathless = (route: Route, req: RequestImpl, ctx: Context) => stepHttp(route.fn, req, ctx);
   const none: Readonly<Record<string, string>> = Object.freeze({});
 
   // The matching route is found without allocating; only a miss works out 404 versus 405.
@@ -134,11 +175,22 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
       matched = true;
       for (const method of route.methods ?? []) allowed.add(method);
     }
+    // A path no route with a path matches is for the routes without one.
+    const serving = matched ? undefined : pathless;
+    if (serving !== undefined) {
+      for (const route of serving) if (allowsMethod(route.methods, req.method)) return enterPathless(route, req, ctx);
+      for (const route of serving) for (const method of route.methods ?? []) allowed.add(method);
+      matched = serving.length > 0;
+    }
     if (!matched) return new Failure(quietly(() => new NotFound(`no route for ${req.method} ${req.path}`)));
     if (req.method === 'OPTIONS') {
-      const preflight = preflightRoute(statics, req);
+      const preflight = preflightRoute(statics, serving, req);
       const allow = allowHeader(allowed);
-      if (preflight !== undefined) return withAllow(enter(preflight[0], preflight[1], req, ctx), allow);
+      if (preflight !== undefined) {
+        const [route, params] = preflight;
+        const answer = params === undefined ? enterPathless(route, req, ctx) : enter(route, params, req, ctx);
+        return withAllow(answer, allow);
+      }
       return { status: 204, headers: { allow }, cookies: [], body: undefined };
     }
     const allow = allowHeader(allowed);
@@ -151,18 +203,20 @@ export function router(...functions: SkyportFunction<'http'>[]): SkyportFunction
    * The route a CORS preflight belongs to: the one the request it announces (its path and
    * requested method) would reach, chosen as `dispatch` chooses, when that route has middleware
    * of its own (a `cors()` on the route answers its preflight, as it does when the function is
-   * deployed alone).
+   * deployed alone). `serving` is given for a path only routes without a path take; the
+   * parameters are `undefined` for such a route.
    */
   const preflightRoute = (
     statics: readonly Route[] | undefined,
+    serving: readonly Route[] | undefined,
     req: RequestImpl,
-  ): [Route, Readonly<Record<string, string>>] | undefined => {
+  ): [Route, Readonly<Record<string, string>> | undefined] | undefined => {
     const requested = req.header('access-control-request-method')?.trim().toUpperCase();
     if (!requested) return undefined;
-    let target: [Route, Readonly<Record<string, string>>] | undefined;
-    const route = statics?.find((candidate) => allowsMethod(candidate.methods, requested));
-    if (route !== undefined) target = [route, none];
-    else {
+    let target: [Route, Readonly<Record<string, string>> | undefined] | undefined;
+    const route = (serving ?? statics)?.find((candidate) => allowsMethod(candidate.methods, requested));
+    if (route !== undefined) target = [route, serving === undefined ? none : undefined];
+    else if (serving === undefined) {
       for (const candidate of dynamic) {
         if (!allowsMethod(candidate.methods, requested)) continue;
         const params = candidate.path.match(req.rawPath);
