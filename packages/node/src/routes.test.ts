@@ -175,3 +175,24 @@ describe('serve() with many routes', () => {
     });
   });
 });
+
+describe('serve() with a router holding a route without a path', () => {
+  it('sends every path no other route matches to that route, as core router() and invoke() do', async () => {
+    // Prepare: a legacy catch-all inside a router, beside a function of its own
+    const orders = http({ method: 'GET', path: '/orders' }).handle(() => 'orders');
+    const legacy = http({ method: 'GET' }).handle((req) => `legacy ${req.path}`);
+    const health = http({ method: 'GET', path: '/health' }).handle(() => 'ok');
+    const server = await start({ api: router(orders, legacy), health });
+
+    // Act
+    const answers = await Promise.all(
+      ['/orders', '/health', '/legacy/thing', '/'].map(async (path) => {
+        const res = await fetch(`${server.url}${path}`);
+        return `${res.status} ${await res.text()}`;
+      }),
+    );
+
+    // Assert
+    expect(answers).toEqual(['200 orders', '200 ok', '200 legacy /legacy/thing', '200 legacy /']);
+  });
+});

@@ -78,7 +78,8 @@ export interface RouteTable {
 
 /**
  * The routes of a function: a router's, or the function's own path. A function without a path
- * takes every path, as it does on Lambda and under `invoke()`: `/*`, after every other route.
+ * takes every path, as it does on Lambda and under `invoke()`: `/*`, after every other route; a
+ * router's route without one is `/*` too (the router tries it after its routes with a path).
  */
 function routesOf(fn: SkyportFunction<'http'>): Route[] {
   const middleware = fn.middleware.length > 0;
@@ -86,7 +87,7 @@ function routesOf(fn: SkyportFunction<'http'>): Route[] {
     return [{ path: compilePath('/*'), methods: methodsOf(fn.options), middleware }];
   }
   return (fn.routes ?? [fn]).map((route) => ({
-    path: compilePath(route.options.path ?? '/'),
+    path: compilePath(route.options.path ?? '/*'),
     methods: methodsOf(route.options),
     middleware: middleware || route.middleware.length > 0,
   }));
