@@ -3,7 +3,7 @@
  * The `skyport` executable: `dev`, `serve`, `invoke` and `events`. See `skyport --help`.
  */
 import { registerTypeScript } from './cli/load.js';
-import { main } from './cli/main.js';
+import { main, outputFlushed, stdoutToStderrUntilExit } from './cli/main.js';
 
 // Run again for a TypeScript module: tsx is registered before the module is loaded.
 const loader = process.env.SKYPORT_TSX_LOADER;
@@ -16,19 +16,16 @@ const stalled = () => {
   process.stderr.write('skyport: the function never completed: nothing it started is still running\n');
   process.exit(1);
 };
-if (args[0] === 'invoke') process.once('beforeExit', stalled);
+if (args[0] === 'invoke') {
+  process.once('beforeExit', stalled);
+  // stdout carries the result alone up to the exit, past the flush of a large one.
+  stdoutToStderrUntilExit();
+}
 const code = await main(args);
 process.off('beforeExit', stalled);
-
-/** Resolves once what was written to `stream` before has been handed to the system. */
-const flushed = (stream: NodeJS.WriteStream) =>
-  new Promise<void>((resolve) => {
-    if (stream.destroyed || stream.writableEnded) resolve();
-    else stream.write('', () => resolve());
-  });
 
 // Done: serve and dev return only once nothing is served any more (serve itself exits on a
 // signal), every other command once its output is written. What the module left running (a
 // timer, a connection pool, a telemetry exporter) must not keep the command from exiting.
-await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+await outputFlushed();
 process.exit(code);

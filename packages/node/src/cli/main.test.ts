@@ -637,6 +637,37 @@ describe('skyport invoke in a child process', () => {
     }
   });
 
+  it('invoke keeps stdout for the result while it flushes: what the function prints after returning goes to stderr', async () => {
+    // Prepare: a reader that starts late, so the large result is still being written when the
+    // function's timer prints
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', cli, 'invoke', `${here('./__fixtures__/late.ts')}#late`, '--event', '-'],
+      { env: { ...process.env, SKYPORT_TSX: '', NODE_ENV: 'test' }, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    child.stdin.end('{"path":"/late"}');
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    // Act
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    const code = await closed;
+
+    // Assert
+    expect(code).toBe(0);
+    expect(stdout.includes('late: printed after the result')).toBe(false);
+    const result = JSON.parse(stdout) as { status: number; body: { big: string } };
+    expect([result.status, result.body.big.length]).toEqual([200, 2_000_000]);
+    expect(stderr).toContain('late: printed after the result\n');
+  }, 15_000);
+
   it('invoke: a handler that never settles and keeps nothing running exits 1, saying so', async () => {
     const { code, stdout, stderr } = await run(
       ['--import', 'tsx'],

@@ -49,6 +49,8 @@ const stdio: CliIo = {
  * returned is called; the CLI's own output (`stdio.out`) still goes to stdout.
  */
 function stdoutToStderr(): () => void {
+  // Sent there already, until the process exits.
+  if (stdoutWrite !== undefined) return () => {};
   const stdout = process.stdout;
   const own = Object.getOwnPropertyDescriptor(stdout, 'write');
   const write = stdout.write;
@@ -61,6 +63,38 @@ function stdoutToStderr(): () => void {
     else Object.defineProperty(stdout, 'write', own);
     if (stdoutWrite === write) stdoutWrite = undefined;
   };
+}
+
+/**
+ * Sends what is written to stdout to stderr from now until the process exits, the CLI's own
+ * output aside. `skyport invoke` needs it past the result: what the function started (a timer, a
+ * logger flushing late) can still print while a large result is being written out.
+ *
+ * @example
+ * if (command === 'invoke') stdoutToStderrUntilExit();
+ */
+export function stdoutToStderrUntilExit(): void {
+  stdoutToStderr();
+}
+
+/**
+ * Resolves once what was written to stdout and stderr before has been handed to the system;
+ * stdout's own `write` is used, past `stdoutToStderrUntilExit()`.
+ *
+ * @example
+ * await outputFlushed();
+ * process.exit(code);
+ */
+export function outputFlushed(): Promise<void> {
+  const flushed = (stream: NodeJS.WriteStream, write: typeof stream.write) =>
+    new Promise<void>((resolve) => {
+      if (stream.destroyed || stream.writableEnded) resolve();
+      else (write as (chunk: string, done: () => void) => boolean).call(stream, '', () => resolve());
+    });
+  return Promise.all([
+    flushed(process.stdout, stdoutWrite ?? process.stdout.write),
+    flushed(process.stderr, process.stderr.write),
+  ]).then(() => undefined);
 }
 
 /** How soon after a first signal another is the same one delivered twice, not a second Ctrl+C. */
