@@ -164,7 +164,10 @@ export async function importModule(path: string): Promise<Record<string, unknown
   const url = pathToFileURL(path).href;
   let loaded: unknown;
   try {
-    loaded = await import(url);
+    // On Node 20, tsx's loader cannot import a `.cts` module (Node's CommonJS translator fails
+    // reading `exports` of the module it gets): its require hook, registered with it, loads one.
+    // What it gets is the `module.exports` an import would give as `default`.
+    loaded = /\.cts$/.test(path) ? { default: createRequire(import.meta.url)(path) } : await import(url);
   } catch (error) {
     throw located(error, url);
   }

@@ -668,6 +668,23 @@ describe('skyport invoke in a child process', () => {
     expect(stderr).toContain('late: printed after the result\n');
   }, 15_000);
 
+  it.each([
+    ['run from dist/cli.js, re-running itself under tsx', [here('./__fixtures__/load-typescript.mjs')]],
+    ['run under --import tsx', ['tsx']],
+  ])('invoke loads a CommonJS TypeScript module (.cts), %s', async (_how, loader) => {
+    // Act
+    const { code, stdout, stderr } = await run(
+      ['--import', ...loader],
+      ['invoke', `${here('./__fixtures__/common.cts')}#hello`, '--event', '-'],
+      '{"path":"/hello"}',
+    );
+
+    // Assert
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 200, body: { functionName: 'hello', format: 'commonjs' } });
+  });
+
   it('invoke: a handler that never settles and keeps nothing running exits 1, saying so', async () => {
     const { code, stdout, stderr } = await run(
       ['--import', 'tsx'],
