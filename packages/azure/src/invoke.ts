@@ -5,7 +5,7 @@
  * on first use, so importing the adapter stays cheap.
  */
 import type { HttpRequest as AzureHttpRequest, InvocationContext as AzureInvocationContext } from '@azure/functions';
-import { type Kind, SkyportError, type SkyportFunction } from '@skyport/core';
+import { type Kind, SkyportError, type SkyportFunction, setOwn } from '@skyport/core';
 import { toAzure } from './handler.js';
 import { catchAllOf, hostDecode, ROUTER_ROUTE } from './http.js';
 import { asRecord } from './metadata.js';
@@ -62,6 +62,52 @@ function rpcBody(body: unknown): { string?: string; bytes?: Uint8Array } | undef
   return undefined;
 }
 
+/** A header or query value read from JSON: text (numbers and booleans as text) or a list of it. */
+function texts(value: unknown, what: string): string[] {
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  if (!list.every((item) => ['string', 'number', 'boolean'].includes(typeof item))) {
+    throw invalidInput('http', `needs ${what} as a string or a list of strings`);
+  }
+  return list.map(String);
+}
+
+/**
+ * The query `query` adds to the URL: a string as it is (without `?`), or a map whose lists repeat
+ * a name, after the query string of `path`, as `invokeGcp()` and `skyport invoke --cloud node`
+ * read the same request. Beside a `url`, whose query the Functions host mirrors in the map
+ * (`azure.httpRequest()` of `@skyport/testing` builds both), only the names the URL lacks
+ * (`inUrl`) are added.
+ */
+function extraQuery(query: unknown, inUrl: URLSearchParams | undefined): string {
+  if (typeof query === 'string' && inUrl === undefined) return query.replace(/^\?/, '');
+  const pairs: [string, string][] =
+    typeof query === 'string'
+      ? [...new URLSearchParams(query)]
+      : Object.entries(asRecord(query) ?? {}).flatMap(([key, value]) =>
+          texts(value, `the query parameter ${key}`).map((item): [string, string] => [key, item]),
+        );
+  return new URLSearchParams(inUrl === undefined ? pairs : pairs.filter(([key]) => !inUrl.has(key))).toString();
+}
+
+/**
+ * Headers as the Functions host hands them to the worker: one string per lower-case name, the
+ * values of a repeated header joined with a bare `,` (ASP.NET Core's `StringValues.ToString()`,
+ * which the host sends over gRPC; the worker's `HttpRequest` takes one string per name), cookies
+ * with `; `, as Kestrel merges `Cookie` lines. An empty list is no header.
+ */
+function hostHeaders(given: Record<string, unknown>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(given)) {
+    const name = key.toLowerCase();
+    const values = [
+      ...(Object.hasOwn(headers, name) ? [headers[name] as string] : []),
+      ...texts(value, `the header ${key}`),
+    ];
+    if (values.length > 0) setOwn(headers, name, values.join(name === 'cookie' ? '; ' : ','));
+  }
+  return headers;
+}
+
 function httpRequestOf(
   lib: AzureClasses,
   fn: SkyportFunction<'http'>,
@@ -78,21 +124,24 @@ function httpRequestOf(
     );
   }
   const prefix = (options.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
-  const target =
-    typeof input.url === 'string' && input.url !== ''
-      ? input.url
-      : typeof input.path === 'string' && input.path.startsWith('/')
-        ? `${prefix === '' ? '' : `/${prefix}`}${input.path}`
-        : undefined;
+  const fromUrl = typeof input.url === 'string' && input.url !== '';
+  const target = fromUrl
+    ? (input.url as string)
+    : typeof input.path === 'string' && input.path.startsWith('/')
+      ? `${prefix === '' ? '' : `/${prefix}`}${input.path}`
+      : undefined;
   if (target === undefined)
     throw invalidInput('http', 'needs an http input with a "url" (or a "path" starting with /)');
   // The types say what an input holds, but one read from a JSON file may hold anything: each
   // field is checked, so a wrong one is refused by name rather than failing inside the library.
   const method: unknown = input.method;
   if (method !== undefined && typeof method !== 'string') throw invalidInput('http', 'needs "method" as a string');
+  const query: unknown = input.query;
   for (const field of ['headers', 'query', 'params'] as const) {
-    if (input[field] !== undefined && asRecord(input[field]) === undefined) {
-      throw invalidInput('http', `needs "${field}" as an object`);
+    const given: unknown = input[field];
+    if (given === undefined || given === null || (field === 'query' && typeof given === 'string')) continue;
+    if (asRecord(given) === undefined) {
+      throw invalidInput('http', `needs "${field}" as ${field === 'query' ? 'a string or an object' : 'an object'}`);
     }
   }
   let url: URL;
@@ -101,11 +150,9 @@ function httpRequestOf(
   } catch {
     throw invalidInput('http', `got a "url" that is not a URL or a path: ${target}`);
   }
-  for (const [key, value] of Object.entries(input.query ?? {})) {
-    if (!url.searchParams.has(key)) url.searchParams.append(key, String(value));
-  }
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(input.headers ?? {})) headers[key.toLowerCase()] = String(value);
+  const search = extraQuery(query, fromUrl ? url.searchParams : undefined);
+  if (search !== '') url.search = url.search.length > 1 ? `${url.search.slice(1)}&${search}` : search;
+  const headers = hostHeaders(asRecord(input.headers) ?? {});
   const params: Record<string, string> = { ...input.params };
   const catchAll = fn.routes ? catchAllOf(route) : undefined;
   if (catchAll !== undefined && params[catchAll] === undefined) {
