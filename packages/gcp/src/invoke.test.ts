@@ -289,4 +289,39 @@ describe('invokeGcp: an input read from JSON is checked field by field', () => {
     const res = await invokeGcp(echo, { path: '/echo', headers: { 'x-a': ['1', '2'] }, query: { tag: ['a', 'b'] } });
     expect(res.body).toEqual({ tags: ['a', 'b'], h: '1, 2' });
   });
+
+  it('joins a header list as Node joins repeated lines, Cookie with "; ", and follows the query of "path" with "query"', async () => {
+    // Prepare
+    const echo = http({ path: '/*' }).handle((req) => ({
+      url: req.url,
+      queryAll: [...req.queryAll],
+      multi: req.headers['x-multi'],
+      cookies: req.cookies,
+      raw: (req.raw as { headers: Record<string, unknown> }).headers,
+    }));
+
+    // Act
+    const res = await invokeGcp(echo, {
+      path: '/x?a=1',
+      query: { a: '2', b: ['3', '4'] },
+      headers: { 'X-Multi': ['p', 'q'], 'x-multi': 'r', cookie: ['a=1', 'b=2'], 'x-none': [] },
+    });
+    const bare = await invokeGcp(echo, { path: '/x?', query: { b: '3' }, headers: null as never });
+
+    // Assert
+    expect(res.body).toMatchObject({
+      url: 'https://localhost/x?a=1&a=2&b=3&b=4',
+      queryAll: [
+        ['a', '1'],
+        ['a', '2'],
+        ['b', '3'],
+        ['b', '4'],
+      ],
+      multi: 'p, q, r',
+      cookies: { a: '1', b: '2' },
+      raw: { 'x-multi': 'p, q, r', cookie: 'a=1; b=2', host: 'localhost' },
+    });
+    expect((res.body as { raw: object }).raw).not.toHaveProperty('x-none');
+    expect((bare.body as { url: string }).url).toBe('https://localhost/x?b=3');
+  });
 });

@@ -3,7 +3,7 @@
  * without a server: give it an HTTP request description, a structured CloudEvent or a Pub/Sub
  * push envelope, get back the answer the function would have given over HTTP.
  */
-import { utf8 } from '@skyport/core';
+import { setOwn, utf8 } from '@skyport/core';
 import { looksLikeCloudEvent } from './cloudevent.js';
 import { gcpError, isObject } from './errors.js';
 import { toGcp } from './handler.js';
@@ -20,7 +20,7 @@ import type {
 interface Described {
   readonly method: string;
   readonly target: string;
-  readonly headers: Record<string, string | string[]>;
+  readonly headers: Record<string, string>;
   readonly body: Uint8Array;
 }
 
@@ -67,12 +67,18 @@ function describe(input: GcpInput, kind: string): Described {
   if (path !== undefined && typeof path !== 'string') {
     throw gcpError('INVALID_EVENT', kind, 'http request', '"path" must be a string');
   }
-  if (givenHeaders !== undefined && !isObject(givenHeaders)) {
+  if (givenHeaders !== undefined && givenHeaders !== null && !isObject(givenHeaders)) {
     throw gcpError('INVALID_EVENT', kind, 'http request', '"headers" must be an object');
   }
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(givenHeaders ?? {})) {
-    headers[name.toLowerCase()] = textValues(value, `the header ${name}`, kind);
+  // As Node's `req.headers` holds them: one string per lower-case name, the lines of a repeated
+  // header joined with `, ` (`; ` for `Cookie`); an empty list is no header.
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(isObject(givenHeaders) ? givenHeaders : {})) {
+    const key = name.toLowerCase();
+    const separator = key === 'cookie' ? '; ' : ', ';
+    const values: string[] = Object.hasOwn(headers, key) ? [headers[key] as string] : [];
+    values.push(...[textValues(value, `the header ${name}`, kind)].flat());
+    if (values.length > 0) setOwn(headers, key, values.join(separator));
   }
   let body: Uint8Array = new Uint8Array(0);
   if (typeof input.body === 'string') body = utf8(input.body);
@@ -83,7 +89,7 @@ function describe(input: GcpInput, kind: string): Described {
   }
   let target = path ?? '/';
   const query: unknown = input.query;
-  if (query !== undefined) {
+  if (query !== undefined && query !== null) {
     if (typeof query !== 'string' && !isObject(query)) {
       throw gcpError('INVALID_EVENT', kind, 'http request', '"query" must be a string or an object');
     }
@@ -96,7 +102,9 @@ function describe(input: GcpInput, kind: string): Described {
               return (typeof values === 'string' ? [values] : values).map((item): [string, string] => [key, item]);
             }),
           ).toString();
-    if (search) target += `${target.includes('?') ? '&' : '?'}${search}`;
+    // After the query string of `path`, if any, as `skyport invoke --cloud node` and `invokeAzure()` read it.
+    const q = target.indexOf('?');
+    if (search) target += q < 0 ? `?${search}` : q === target.length - 1 ? search : `&${search}`;
   }
   headers.host ??= 'localhost';
   return { method: (method ?? (body.byteLength > 0 ? 'POST' : 'GET')).toUpperCase(), target, headers, body };
