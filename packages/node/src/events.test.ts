@@ -273,6 +273,34 @@ describe('httpInit()', () => {
     expect(() => httpInit({ method: 7 })).toThrow('"method" must be a string');
   });
 
+  it('follows the query string of "path" with "query", a map or a string, path first', () => {
+    // Act
+    const mapped = httpInit({ path: '/x?a=1', query: { b: '3', a: ['2', 4] } });
+    const text = httpInit({ path: '/x?a=1', query: '?b=3' });
+    const bare = httpInit({ path: '/x?', query: { b: 'c d' } });
+
+    // Assert
+    expect([mapped.path, mapped.query]).toEqual(['/x', 'a=1&b=3&a=2&a=4']);
+    expect(text.query).toBe('a=1&b=3');
+    expect(bare.query).toBe('b=c+d');
+    expect(httpInit({ path: '/x?a=1', query: null }).query).toBe('a=1');
+    expect(() => httpInit({ path: '/x', query: 3 })).toThrow('"query" must be a string or a JSON object');
+  });
+
+  it('joins a header list as Node joins repeated header lines, Cookie with "; "', () => {
+    // Act
+    const init = httpInit({
+      path: '/',
+      headers: { 'X-Multi': ['p', 'q'], 'x-multi': 'r', cookie: ['a=1', 'b=2'], 'x-n': 2, 'x-none': [] },
+    });
+
+    // Assert
+    expect(init.headers).toEqual({ 'x-multi': 'p, q, r', cookie: 'a=1; b=2', 'x-n': '2' });
+    expect(() => httpInit({ path: '/', headers: { 'x-a': { b: 1 } } })).toThrow(
+      '"headers.x-a" must be a string or a list of strings',
+    );
+  });
+
   it('keeps repeated query values and refuses a query value that is not text', () => {
     expect(httpInit({ path: '/', query: { tag: ['a', 'b'], n: 2 } }).query).toEqual({ tag: ['a', 'b'], n: '2' });
     expect(() => httpInit({ path: '/', query: { tag: { a: 1 } } })).toThrow(

@@ -152,14 +152,35 @@ class Fields {
     const out: Record<string, string | string[]> = {};
     const item = this.object(field);
     if (item === undefined) return out;
+    for (const [key, entry] of Object.entries(item)) setOwn(out, key, this.#texts(`${field}.${key}`, entry));
+    return out;
+  }
+
+  /**
+   * Headers by lower-case name: a string (numbers and booleans as text), or a list of them for a
+   * header sent more than once, joined as Node joins repeated header lines (`, `, `; ` for
+   * `Cookie`), so `serve()` and the GCP adapter see the same value; names differing only in case
+   * are one header. An empty list is no header.
+   */
+  headers(field: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const item = this.object(field);
+    if (item === undefined) return out;
     for (const [key, entry] of Object.entries(item)) {
-      const list = Array.isArray(entry) ? (entry as unknown[]).map(text) : undefined;
-      const one = list === undefined ? text(entry) : undefined;
-      if (list?.every((value) => value !== undefined)) setOwn(out, key, list as string[]);
-      else if (one !== undefined) setOwn(out, key, one);
-      else throw this.#wrong(`${field}.${key}`, 'a string or a list of strings');
+      const name = key.toLowerCase();
+      const values: string[] = Object.hasOwn(out, name) ? [out[name] as string] : [];
+      values.push(...[this.#texts(`${field}.${key}`, entry)].flat());
+      if (values.length > 0) setOwn(out, name, values.join(name === 'cookie' ? '; ' : ', '));
     }
     return out;
+  }
+
+  #texts(field: string, entry: unknown): string | string[] {
+    const list = Array.isArray(entry) ? (entry as unknown[]).map(text) : undefined;
+    const one = list === undefined ? text(entry) : undefined;
+    if (list?.every((value) => value !== undefined)) return list as string[];
+    if (one !== undefined) return one;
+    throw this.#wrong(field, 'a string or a list of strings');
   }
 }
 
@@ -361,12 +382,36 @@ export function portableBatch(
 }
 
 /**
+ * The query of a posted request: the query string of its `path` (`inPath`, without `?`) followed
+ * by its `query`, a query string or a map whose lists are repeated names, as `invokeAzure()` and
+ * `invokeGcp()` read the same request (`/x?a=1` with `{ b: '3' }` is `a=1&b=3`).
+ */
+function queryOf(field: Fields, value: Json, inPath: string | undefined): HttpRequestInit['query'] {
+  const given = value.query;
+  if (given === undefined || given === null) return inPath;
+  if (typeof given !== 'string' && !isObject(given)) {
+    throw invalid('http', '"query" must be a string or a JSON object', value);
+  }
+  const map = typeof given === 'string' ? undefined : field.query('query');
+  if (inPath === undefined) return map ?? (given as string);
+  const more =
+    map === undefined
+      ? (given as string).replace(/^\?/, '')
+      : new URLSearchParams(
+          Object.entries(map).flatMap(([key, item]) => [item].flat().map((one): [string, string] => [key, one])),
+        ).toString();
+  return inPath === '' || more === '' ? `${inPath}${more}` : `${inPath}&${more}`;
+}
+
+/**
  * A portable HTTP request from JSON: `{ method, path, headers, query, body }` where `path` may
- * carry a query string and an object `body` is sent as JSON. `method` defaults to GET and `path`
- * to `/`, but one of them must be there: an object with neither is some other event (a queue
- * message sent to an http function by mistake) and is refused rather than run as `GET /`. What
- * cannot be read (a field of the wrong type, a body nested too deeply to be sent as JSON) is a
- * `SkyportError` (`INVALID_EVENT`).
+ * carry a query string (followed by `query`, a string or a map whose lists repeat a name), a
+ * header may be a list (joined with `, `, `; ` for `Cookie`, as Node joins repeated lines) and
+ * an object `body` is sent as JSON. `method` defaults to GET and `path` to `/`, but one of them
+ * must be there: an object with neither is some other event (a queue message sent to an http
+ * function by mistake) and is refused rather than run as `GET /`. What cannot be read (a field of
+ * the wrong type, a body nested too deeply to be sent as JSON) is a `SkyportError`
+ * (`INVALID_EVENT`).
  *
  * @example
  * httpInit({ method: 'POST', path: '/orders', body: { customer: 'a@b.example', lines: [] } });
@@ -379,8 +424,7 @@ export function httpInit(value: unknown): HttpRequestInit {
   if (method === undefined && target === undefined) {
     throw invalid('http', 'an HTTP request needs a "method" or a "path"', value);
   }
-  const headers: Record<string, string> = {};
-  for (const [key, item] of Object.entries(field.strings('headers'))) setOwn(headers, key.toLowerCase(), item);
+  const headers = field.headers('headers');
   const rawBody = value.body;
   let body: string | undefined;
   if (rawBody === undefined || rawBody === null) body = undefined;
@@ -391,18 +435,10 @@ export function httpInit(value: unknown): HttpRequestInit {
   }
   const path = target ?? '/';
   const q = path.indexOf('?');
-  const query = value.query;
   return {
     method: method ?? 'GET',
     path: q < 0 ? path : path.slice(0, q),
-    query:
-      typeof query === 'string'
-        ? query
-        : isObject(query)
-          ? field.query('query')
-          : q < 0
-            ? undefined
-            : path.slice(q + 1),
+    query: queryOf(field, value, q < 0 ? undefined : path.slice(q + 1)),
     headers,
     body,
     ip: field.string('ip') ?? '127.0.0.1',
