@@ -401,6 +401,57 @@ class NodeRequestInit implements HttpRequestInit {
   }
 }
 
+/** The number of proxies to trust for the client address: a whole number, 0 by default. */
+function trustedProxies(options: ServeOptions): number {
+  const trustProxy = options.trustProxy ?? 0;
+  if (!Number.isSafeInteger(trustProxy) || trustProxy < 0) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `serve(): trustProxy must be a whole number of proxies (0 or more), got ${trustProxy}`,
+      { adapter: 'node' },
+    );
+  }
+  return trustProxy;
+}
+
+function keepAliveTimeout(options: ServeOptions): number {
+  return milliseconds('keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_MS);
+}
+
+/** The port to listen on: the option, else `PORT`, else 3000. */
+function listenPort(options: ServeOptions): number {
+  // `PORT` as the platform sets it: decimal digits (`0x1f90` or ` ` is no port); empty is unset.
+  const envPort = process.env.PORT?.trim();
+  if (options.port === undefined && envPort && !/^\d+$/.test(envPort)) {
+    throw new SkyportError('INVALID_DEFINITION', `serve(): PORT must be a port number 0-65535, got "${envPort}"`, {
+      adapter: 'node',
+    });
+  }
+  const port = options.port ?? (envPort ? Number(envPort) : 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SkyportError('INVALID_DEFINITION', `serve(): port must be an integer 0-65535, got ${port}`, {
+      adapter: 'node',
+    });
+  }
+  return port;
+}
+
+/**
+ * Refuses what `serve()` would refuse of `options`, with the same `INVALID_DEFINITION` error,
+ * without serving anything: the `PORT` it falls back to included. (`skyport dev` checks its
+ * options so before it starts a server.)
+ *
+ * @example
+ * checkServeOptions({ requestTimeoutMs: 1000, headersTimeoutMs: 5000 }); // throws
+ */
+export function checkServeOptions(options: ServeOptions): void {
+  trustedProxies(options);
+  byteLimit(options.bodyLimit ?? DEFAULT_BODY_LIMIT);
+  serverOptions(options);
+  keepAliveTimeout(options);
+  listenPort(options);
+}
+
 /** A timeout option: a whole number of milliseconds, `0` for none. */
 function milliseconds(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) {
@@ -481,14 +532,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   const all = named(functions);
   const http = all.filter((entry) => entry.fn.kind === 'http');
   const eventRoutes = options.eventRoutes ?? true;
-  const trustProxy = options.trustProxy ?? 0;
-  if (!Number.isSafeInteger(trustProxy) || trustProxy < 0) {
-    throw new SkyportError(
-      'INVALID_DEFINITION',
-      `serve(): trustProxy must be a whole number of proxies (0 or more), got ${trustProxy}`,
-      { adapter: 'node' },
-    );
-  }
+  const trustProxy = trustedProxies(options);
   const others = new Map(all.filter((entry) => entry.fn.kind !== 'http').map((entry) => [entry.name, entry]));
   const httpNames: ReadonlySet<string> = new Set(http.map((entry) => entry.name));
   const table: RouteTable | undefined = http.length > 0 ? routeTable(http) : undefined;
@@ -996,20 +1040,8 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   // Longer than the idle timeout of the load balancers in front of containers (AWS ALB 60 s,
   // nginx 60 s), so the balancer, not the server, closes an idle connection: a server closing
   // first races a request the balancer is sending on it, which the client then gets as a 502.
-  server.keepAliveTimeout = milliseconds('keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_MS);
-  // `PORT` as the platform sets it: decimal digits (`0x1f90` or ` ` is no port); empty is unset.
-  const envPort = process.env.PORT?.trim();
-  if (options.port === undefined && envPort && !/^\d+$/.test(envPort)) {
-    throw new SkyportError('INVALID_DEFINITION', `serve(): PORT must be a port number 0-65535, got "${envPort}"`, {
-      adapter: 'node',
-    });
-  }
-  const port = options.port ?? (envPort ? Number(envPort) : 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new SkyportError('INVALID_DEFINITION', `serve(): port must be an integer 0-65535, got ${port}`, {
-      adapter: 'node',
-    });
-  }
+  server.keepAliveTimeout = keepAliveTimeout(options);
+  const port = listenPort(options);
   const host = options.host ?? (process.env.HOST || undefined);
   await listen(server, port, host);
   const address = server.address() as AddressInfo;

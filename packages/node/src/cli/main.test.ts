@@ -22,10 +22,11 @@ function run(
   args: readonly string[],
   stdin = '',
   timeoutMs = 20_000,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ code: number | null | 'still running'; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...loader, cli, ...args], {
-      env: { ...process.env, SKYPORT_TSX: '', NODE_ENV: 'test' },
+      env: { ...process.env, SKYPORT_TSX: '', NODE_ENV: 'test', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let hung = false;
@@ -490,6 +491,27 @@ describe('Ctrl+C on skyport serve and skyport dev', () => {
     expect(await pending).toBe('cut off');
     expect(server.stderr()).toContain('SIGINT again, exiting now');
   }, 15_000);
+});
+
+describe('skyport dev with options serve() refuses', () => {
+  it.each([
+    [
+      ['--request-timeout', '1000', '--headers-timeout', '5000'],
+      {},
+      'serve(): headersTimeoutMs (5000) must not be above requestTimeoutMs (1000)',
+    ],
+    [[], { PORT: 'abc' }, 'serve(): PORT must be a port number 0-65535, got "abc"'],
+  ])('exits 2 before it starts a server: %j with %j', async (flags, env, message) => {
+    // Act: a dev that starts a server would run until killed
+    const { code, stdout, stderr } = await run(['--import', 'tsx'], ['dev', functions, ...flags], '', 8000, env);
+
+    // Assert
+    expect({ code, stdout, stderr }).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `skyport: ${message}\nRun "skyport dev --help" for usage.\n`,
+    });
+  });
 });
 
 describe('a module that does not parse', () => {

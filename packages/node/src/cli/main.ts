@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { SkyportError, setLogDestination } from '@skyport/core';
 import { AdapterUnavailableError, eventCodes } from '../raw.js';
-import { serve } from '../serve.js';
+import { checkServeOptions, serve } from '../serve.js';
 import { gracefulShutdown } from '../shutdown.js';
 import type { ServeHandle, ServeOptions } from '../types.js';
 import { dev } from './dev.js';
@@ -258,6 +258,14 @@ function underTsx(argv: readonly string[]): Promise<number> {
   });
 }
 
+/**
+ * `error` as a usage error (exit 2) when it is options `serve()` refuses (a headers timeout above
+ * the request timeout, a `PORT` that is no port): bad arguments.
+ */
+function asUsageError(error: unknown): unknown {
+  return error instanceof SkyportError && error.code === 'INVALID_DEFINITION' ? new UsageError(error.message) : error;
+}
+
 async function serveCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, serveOptions);
   if (values.help) {
@@ -273,9 +281,7 @@ async function serveCommand(args: readonly string[], io: CliIo): Promise<number>
   try {
     server = await serve(functions, { ...flags, print: (line) => io.out(`${line}\n`) });
   } catch (error) {
-    // Options serve() refuses (a headers timeout above the request timeout) are bad arguments.
-    if (error instanceof SkyportError && error.code === 'INVALID_DEFINITION') throw new UsageError(error.message);
-    throw error;
+    throw asUsageError(error);
   }
   // Run from a terminal, under a parent that passes signals on (`skyport serve app.ts` under tsx,
   // `skyport dev`), one Ctrl+C arrives twice, from the terminal and from the parent, at once.
@@ -297,7 +303,13 @@ async function devCommand(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const path = modulePath(one(positionals, 'module', 'dev'));
-  serveFlags(values);
+  // Here, not only in the server: one that refuses its options would exit 2 on every restart, and
+  // dev would wait for a change that cannot help.
+  try {
+    checkServeOptions(serveFlags(values));
+  } catch (error) {
+    throw asUsageError(error);
+  }
   const script = process.argv[1];
   if (script === undefined) throw new UsageError('cannot find the skyport script');
   const serveArgs: string[] = [];
