@@ -528,7 +528,29 @@ function withAllow(out: HttpResponse | Promise<HttpResponse>, allow: string): Ht
  * const server = await serve(functions, { port: Number(process.env.PORT ?? 3000) });
  * gracefulShutdown(server); // SIGTERM / SIGINT: finish in-flight requests, then exit 0
  */
-export async function serve(functions: FunctionMap | AnyFunction, options: ServeOptions = {}): Promise<ServeHandle> {
+export function serve(functions: FunctionMap | AnyFunction, options: ServeOptions = {}): Promise<ServeHandle> {
+  return serveWith(functions, options, { eventRoutesOff: 'eventRoutes: false', eventRoutesOn: 'eventRoutes: true' });
+}
+
+/** How what `serve()` prints names its options: in code, or as the flags of the `skyport` CLI. */
+export interface OptionNames {
+  /** Turns the event routes off (`eventRoutes: false`). */
+  readonly eventRoutesOff: string;
+  /** Keeps them on, on purpose (`eventRoutes: true`). */
+  readonly eventRoutesOn: string;
+}
+
+/**
+ * `serve()`, with what it prints naming the options by `names`: `skyport serve` names its flags.
+ *
+ * @example
+ * await serveWith(functions, options, { eventRoutesOff: '--no-event-routes', eventRoutesOn: '--event-routes' });
+ */
+export async function serveWith(
+  functions: FunctionMap | AnyFunction,
+  options: ServeOptions,
+  names: OptionNames,
+): Promise<ServeHandle> {
   const all = named(functions);
   const http = all.filter((entry) => entry.fn.kind === 'http');
   const eventRoutes = options.eventRoutes ?? true;
@@ -1067,7 +1089,7 @@ export async function serve(functions: FunctionMap | AnyFunction, options: Serve
   if (options.eventRoutes === undefined && others.size > 0 && process.env.NODE_ENV === 'production') {
     print(
       'skyport: warning: POST /_skyport/<name> event routes are on and not authenticated (NODE_ENV=production): ' +
-        'pass eventRoutes: false for a public service, or eventRoutes: true to keep them and silence this',
+        `pass ${names.eventRoutesOff} for a public service, or ${names.eventRoutesOn} to keep them and silence this`,
     );
   }
 

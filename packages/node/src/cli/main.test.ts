@@ -86,7 +86,7 @@ function eventFile(value: unknown): string {
 }
 
 describe('skyport serve in a child process', () => {
-  it('under NODE_ENV=production warns that the event routes are on, unless --event-routes keeps them on purpose', async () => {
+  it('under NODE_ENV=production warns that the event routes are on, naming the flags, unless --event-routes keeps them on purpose', async () => {
     // Prepare: the server's output up to its listing, then it is stopped
     const started = async (flags: readonly string[]) => {
       const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', functions, '--port', '0', ...flags], {
@@ -117,7 +117,10 @@ describe('skyport serve in a child process', () => {
     const both = await run(['--import', 'tsx'], ['serve', functions, '--event-routes', '--no-event-routes']);
 
     // Assert
-    expect(defaulted).toContain('skyport: warning: POST /_skyport/<name> event routes are on and not authenticated');
+    expect(defaulted).toContain(
+      'skyport: warning: POST /_skyport/<name> event routes are on and not authenticated (NODE_ENV=production): ' +
+        'pass --no-event-routes for a public service, or --event-routes to keep them and silence this\n',
+    );
     expect(kept).not.toContain('warning');
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--event-routes and --no-event-routes contradict each other');

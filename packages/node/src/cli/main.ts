@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { SkyportError, setLogDestination } from '@skyport/core';
 import { AdapterUnavailableError, eventCodes } from '../raw.js';
-import { checkServeOptions, serve } from '../serve.js';
+import { checkServeOptions, serveWith } from '../serve.js';
 import { gracefulShutdown } from '../shutdown.js';
 import type { ServeHandle, ServeOptions } from '../types.js';
 import { dev } from './dev.js';
@@ -279,7 +279,11 @@ async function serveCommand(args: readonly string[], io: CliIo): Promise<number>
   if (Object.keys(functions).length === 0) throw new UsageError(`${positionals[0]} exports no Skyport functions`);
   let server: ServeHandle;
   try {
-    server = await serve(functions, { ...flags, print: (line) => io.out(`${line}\n`) });
+    server = await serveWith(
+      functions,
+      { ...flags, print: (line) => io.out(`${line}\n`) },
+      { eventRoutesOff: '--no-event-routes', eventRoutesOn: '--event-routes' },
+    );
   } catch (error) {
     throw asUsageError(error);
   }
