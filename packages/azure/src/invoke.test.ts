@@ -216,6 +216,24 @@ describe('invokeAzure: the query and headers of an http input', () => {
     // Assert
     expect([req.multi, req.cookies, req.n]).toEqual(['p,q,r', { a: '1', b: '2' }, '2']);
   });
+
+  it('takes lists and a query string in the typed input, and a body without a method as a POST', async () => {
+    // Act: no cast, so the input type must allow what the JSON form allows
+    const res = await invokeAzure(echo, {
+      path: '/x',
+      headers: { 'x-multi': ['p', 'q'] },
+      query: { a: ['1', '2'] },
+      body: { ok: true },
+    });
+    const text = await invokeAzure(echo, { path: '/x', query: 'a=1' });
+    const methodOf = http({ path: '/*' }).handle((req) => req.method);
+
+    // Assert
+    expect(JSON.parse(String(res.body))).toMatchObject({ multi: 'p,q', url: 'http://localhost:7071/api/x?a=1&a=2' });
+    expect(JSON.parse(String(text.body))).toMatchObject({ url: 'http://localhost:7071/api/x?a=1' });
+    expect((await invokeAzure(methodOf, { path: '/x', body: 'hi' })).body).toBe('POST');
+    expect((await invokeAzure(methodOf, { path: '/x' })).body).toBe('GET');
+  });
 });
 
 describe('invokeAzure: an http input read from JSON is checked field by field', () => {

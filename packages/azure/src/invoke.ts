@@ -174,7 +174,13 @@ function httpRequestOf(
     headers['content-type'] ??= 'application/json';
   }
   try {
-    return new lib.HttpRequest({ method: (method ?? 'GET').toUpperCase(), url: url.href, headers, params, body });
+    return new lib.HttpRequest({
+      method: (method ?? (body === undefined ? 'GET' : 'POST')).toUpperCase(),
+      url: url.href,
+      headers,
+      params,
+      body,
+    });
   } catch (error) {
     // What the library refuses (a header name or value HTTP does not allow) is the input's fault.
     throw invalidInput(

@@ -131,7 +131,7 @@ export type AzureHandler = (trigger: unknown, context: InvocationContext) => Pro
 
 /** The JSON description of an HTTP request for `invokeAzure()`. */
 export interface AzureHttpInput {
-  /** The method (default `GET`). */
+  /** The method (default `POST` when there is a body, `GET` otherwise). */
   readonly method?: string | undefined;
   /**
    * The full URL (`http://localhost:7071/api/orders?x=1`), or a path under `http://localhost:7071`.
@@ -143,10 +143,16 @@ export interface AzureHttpInput {
    * `http://localhost:7071/<routePrefix><path>`. Used when there is no `url`.
    */
   readonly path?: string | undefined;
-  /** Request headers. */
-  readonly headers?: Readonly<Record<string, string>> | undefined;
-  /** Query parameters, added to those in `url`. */
-  readonly query?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Request headers; a list is one header sent several times, joined with `,` as the Functions
+   * host joins repeated lines (`; ` for `Cookie`).
+   */
+  readonly headers?: Readonly<Record<string, string | readonly string[]>> | undefined;
+  /**
+   * Query parameters after those of `path` (with `url`, only names the URL lacks): a query
+   * string, or a map whose lists repeat a name.
+   */
+  readonly query?: string | Readonly<Record<string, string | readonly string[]>> | undefined;
   /** Route parameters the host would have extracted. */
   readonly params?: Readonly<Record<string, string>> | undefined;
   /**

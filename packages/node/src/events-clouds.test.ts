@@ -9,6 +9,7 @@ const echo = http({ path: '/*' }).handle((req) => ({
   query: req.query,
   queryAll: [...req.queryAll],
   multi: req.headers['x-multi'] ?? null,
+  method: req.method,
 }));
 
 /** `skyport invoke <module>#echo --cloud <cloud> --event <file>` with the file read as `event`. */
@@ -97,5 +98,20 @@ describe('one HTTP event file is the same request on every --cloud of skyport in
       ['azure', 'p,q'],
       ['gcp', 'p, q'],
     ]);
+  });
+
+  it('sends a request with a body and no method as a POST, one without a body as a GET', async () => {
+    // Prepare
+    const withBody = { path: '/x', body: { a: 1 } };
+    const without = { path: '/x' };
+
+    // Act
+    const methods: string[] = [];
+    for (const cloud of ['node', 'azure', 'gcp'] as const) {
+      methods.push(`${cloud} ${(await seen(cloud, withBody)).method} ${(await seen(cloud, without)).method}`);
+    }
+
+    // Assert
+    expect(methods).toEqual(['node POST GET', 'azure POST GET', 'gcp POST GET']);
   });
 });

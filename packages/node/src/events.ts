@@ -407,7 +407,8 @@ function queryOf(field: Fields, value: Json, inPath: string | undefined): HttpRe
  * A portable HTTP request from JSON: `{ method, path, headers, query, body }` where `path` may
  * carry a query string (followed by `query`, a string or a map whose lists repeat a name), a
  * header may be a list (joined with `, `, `; ` for `Cookie`, as Node joins repeated lines) and
- * an object `body` is sent as JSON. `method` defaults to GET and `path` to `/`, but one of them
+ * an object `body` is sent as JSON. `method` defaults to POST with a body and GET without one (as
+ * curl's), and `path` to `/`, but one of them
  * must be there: an object with neither is some other event (a queue message sent to an http
  * function by mistake) and is refused rather than run as `GET /`. What cannot be read (a field of
  * the wrong type, a body nested too deeply to be sent as JSON) is a `SkyportError`
@@ -436,7 +437,7 @@ export function httpInit(value: unknown): HttpRequestInit {
   const path = target ?? '/';
   const q = path.indexOf('?');
   return {
-    method: method ?? 'GET',
+    method: method ?? (body === undefined ? 'GET' : 'POST'),
     path: q < 0 ? path : path.slice(0, q),
     query: queryOf(field, value, q < 0 ? undefined : path.slice(q + 1)),
     headers,
