@@ -110,7 +110,7 @@ const keptFirst = new Set([
 
 /**
  * `headers` with a repeated header Node kept the first of (`Authorization`, `User-Agent`...)
- * joined with `, `, as API Gateway, Azure and `serve()` join it: two credentials are one
+ * joined with `, `, as API Gateway and `serve()` join it (Azure with a bare `,`): two credentials are one
  * malformed value on every platform, never the first alone on one. Headers without repeats (the
  * count of lines says so) are given back as they are.
  *
