@@ -1,5 +1,6 @@
 import { HttpRequest } from '@azure/functions';
 import { http, queue, router, SkyportError, stream } from '@skyport/core';
+import { collectLogs } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BatchFailedError } from './errors.js';
@@ -122,6 +123,30 @@ describe('invokeAzure', () => {
     expect(seen).toEqual([['m-1', 2, { orderId: 'ord_1' }, 'inv-9']]);
     expect(logs).toEqual(['information']);
     expect(failed).toBeInstanceOf(BatchFailedError);
+  });
+
+  it('writes the context lines to the log destination without a logHandler, so collectLogs() captures them', async () => {
+    // Prepare
+    const fn = queue({ name: 'orders' }).handle((_msg, ctx) => {
+      ctx.log.error('about to fail');
+      throw new Error('nope');
+    });
+    const api = http({ method: 'GET', path: '/boom' }).handle(() => {
+      throw new Error('boom');
+    });
+    const logs = collectLogs();
+
+    // Act
+    try {
+      await invokeAzure(fn, { trigger: { a: 1 }, triggerMetadata: { id: 'm-1' } }).catch(() => undefined);
+      await invokeAzure(api, { path: '/boom' });
+    } finally {
+      logs.restore();
+    }
+
+    // Assert: Skyport's own JSON lines, parsed, in the Node format Azure's lines have
+    expect(logs.find('about to fail')).toMatchObject([{ level: 'error', functionName: 'skyport' }]);
+    expect(logs.find('500 Internal Server Error')).toMatchObject([{ level: 'error' }]);
   });
 
   it('honours an explicit trigger type', async () => {

@@ -5,12 +5,22 @@
  * on first use, so importing the adapter stays cheap.
  */
 import type { HttpRequest as AzureHttpRequest, InvocationContext as AzureInvocationContext } from '@azure/functions';
-import { type Kind, SkyportError, type SkyportFunction, setOwn } from '@skyport/core';
+import { format } from 'node:util';
+import { getLogDestination, type Kind, SkyportError, type SkyportFunction, setOwn } from '@skyport/core';
 import { toAzure } from './handler.js';
 import { catchAllOf, hostDecode, ROUTER_ROUTE } from './http.js';
 import { asRecord } from './metadata.js';
 import { readSettings } from './settings.js';
 import type { AnyFunction, AzureHttpInput, AzureHttpResponse, AzureTriggerInput, InvokeAzureOptions } from './types.js';
+
+/**
+ * Where an invocation's `context` lines go without a `logHandler`: core's log destination, one line
+ * each (the JSON line Skyport hands `context.info` as it is), so `collectLogs()` of
+ * `@skyport/testing` captures them as it does on every other cloud, and stdout otherwise.
+ */
+const toLogDestination = (_level: string, ...args: unknown[]): void => {
+  getLogDestination().write(`${format(...args)}\n`);
+};
 
 interface AzureClasses {
   readonly HttpRequest: typeof AzureHttpRequest;
@@ -230,7 +240,7 @@ export async function invokeAzure(
     invocationId: options.invocationId ?? crypto.randomUUID(),
     functionName: options.functionName ?? 'skyport',
     traceContext: options.traceContext,
-    logHandler: options.logHandler,
+    logHandler: options.logHandler ?? toLogDestination,
   };
   if (fn.kind === 'http') {
     const settings = readSettings(fn, options.azure, 'invokeAzure');

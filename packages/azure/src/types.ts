@@ -184,6 +184,10 @@ export interface InvokeAzureOptions extends ToAzureOptions {
   readonly traceContext?:
     | { readonly traceParent?: string | undefined; readonly traceState?: string | undefined }
     | undefined;
-  /** Receives what the function logs through `context.log` / `info` / `warn` / `error`. */
+  /**
+   * Receives what the function logs through `context.log` / `info` / `warn` / `error`. Without
+   * one, each line goes to core's log destination (stdout, or `collectLogs()` of
+   * `@skyport/testing` while it runs).
+   */
   readonly logHandler?: ((level: string, ...args: unknown[]) => void) | undefined;
 }
