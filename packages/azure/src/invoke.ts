@@ -4,8 +4,9 @@
  * `skyport invoke --cloud azure` and cross-cloud tests. `@azure/functions` is loaded only here,
  * on first use, so importing the adapter stays cheap.
  */
-import type { HttpRequest as AzureHttpRequest, InvocationContext as AzureInvocationContext } from '@azure/functions';
+
 import { format } from 'node:util';
+import type { HttpRequest as AzureHttpRequest, InvocationContext as AzureInvocationContext } from '@azure/functions';
 import { getLogDestination, type Kind, SkyportError, type SkyportFunction, setOwn } from '@skyport/core';
 import { toAzure } from './handler.js';
 import { catchAllOf, hostDecode, ROUTER_ROUTE } from './http.js';
