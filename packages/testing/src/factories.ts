@@ -37,7 +37,13 @@ function attemptOf(attempt: number | undefined): number | undefined {
   if (attempt === undefined || (Number.isInteger(attempt) && attempt >= 1)) return attempt;
   throw new TypeError(`message() attempt is not a delivery count (a whole number from 1): ${String(attempt)}`);
 }
-const nextId = (prefix: string) => `${prefix}-${++counter}`;
+/**
+ * A fresh id with `prefix`, unique in the process (`event-7`), as the factories give one.
+ *
+ * @example
+ * nextId('msg'); // 'msg-12'
+ */
+export const nextId = (prefix: string): string => `${prefix}-${++counter}`;
 
 /** What a test says about a request. */
 export interface HttpRequestOptions {
@@ -173,6 +179,8 @@ export function message(options: MessageOptions = {}): Message {
 /** What a test says about a stream record. */
 export interface StreamRecordOptions {
   readonly body?: unknown | undefined;
+  /** The record's id (default: its sequence number, as on every platform). */
+  readonly id?: string | undefined;
   readonly sequence?: string | undefined;
   readonly partitionKey?: string | undefined;
   readonly publishedAt?: Date | string | number | undefined;
@@ -188,6 +196,7 @@ export interface StreamRecordOptions {
 export function streamRecord(options: StreamRecordOptions = {}): StreamRecord {
   const sequence = options.sequence ?? String(++counter).padStart(20, '0');
   return createStreamRecord({
+    id: options.id,
     sequence,
     partitionKey: options.partitionKey ?? 'partition-1',
     data: dataOf(options.body),

@@ -1,6 +1,6 @@
-import { type Message, queue, type StreamRecord, stream } from '@skyport/core';
+import { changes, events, type Message, queue, type StreamRecord, schedule, storage, stream } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
-import { message } from './factories.js';
+import { changeEvent, cloudEvent, message, scheduleTick, storageEvent, streamRecord } from './factories.js';
 import { invoke } from './invoke.js';
 
 describe('invoke(): the batch mode of a queue function', () => {
@@ -154,5 +154,108 @@ describe('invoke(): a message or record given as its fields only', () => {
     const built = message({ id: 'm1', body: { a: 1 }, source: 'elsewhere' });
     await invoke(fn, built);
     expect(seen[0]).toBe(built);
+  });
+});
+
+describe('invoke(): the portable event JSON `skyport events node` prints and serve() takes', () => {
+  /** What the CLI prints of a factory's event, read back: times are ISO strings. */
+  const asJson = <T>(event: T): Record<string, unknown> => JSON.parse(JSON.stringify(event));
+
+  it('gives every kind its event with times as dates, as serve() builds it from the same JSON', async () => {
+    // Prepare
+    const seen: unknown[] = [];
+    const push = (event: unknown) => {
+      seen.push(event);
+    };
+    const at = '2026-01-01T03:00:00.000Z';
+    const fns = {
+      nightly: schedule({ cron: '0 3 * * *' }).handle((tick) => push(tick.scheduledTime.toISOString())),
+      uploads: storage({ bucket: 'uploads' }).handle((object) => push(object.time.toISOString())),
+      audit: changes({ collection: 'orders' }).handle((change) => push(change.time.toISOString())),
+      signups: events().handle((event) => push(event.time?.toISOString())),
+      clicks: stream({ name: 'clicks' }).handle((record) => push([record.id, record.publishedAt.toISOString()])),
+      orders: queue({ name: 'orders' }).handle((msg) => push(msg.publishedAt.toISOString())),
+    };
+
+    // Act
+    const outcomes = [
+      await invoke(fns.nightly, asJson(scheduleTick({ name: 'nightly', scheduledTime: at })) as never),
+      await invoke(fns.uploads, asJson(storageEvent({ bucket: 'uploads', key: 'r.pdf', time: at })) as never),
+      await invoke(fns.audit, asJson(changeEvent({ collection: 'orders', key: { id: '1' }, time: at })) as never),
+      await invoke(fns.signups, asJson(cloudEvent({ type: 'order.created', source: 'shop', time: at })) as never),
+      await invoke(fns.clicks, asJson(streamRecord({ body: { page: '/' }, sequence: '7', publishedAt: at })) as never),
+      await invoke(fns.orders, asJson(message({ body: { orderId: 'ord_1' }, publishedAt: at })) as never),
+    ];
+
+    // Assert
+    expect(outcomes).toEqual(outcomes.map(() => ({ ok: true, failures: [] })));
+    expect(seen).toEqual([at, at, at, at, ['7', at], at]);
+  });
+
+  it('takes a stream record with its id, which streamRecord() gives it', async () => {
+    // Prepare
+    const seen: StreamRecord[] = [];
+    const fn = stream({ name: 'clicks' }).handle((record) => {
+      seen.push(record);
+    });
+
+    // Act
+    const out = await invoke(fn, { id: '1', sequence: '1', body: { page: '/' } } as never);
+    await invoke(fn, { id: 'r-2', body: 'x' } as never);
+
+    // Assert
+    expect(out).toEqual({ ok: true, failures: [] });
+    expect(seen[0]).toMatchObject({ id: '1', sequence: '1', body: { page: '/' }, source: 'clicks' });
+    expect(seen[1]).toMatchObject({ id: 'r-2', sequence: 'r-2' });
+    expect(streamRecord({ id: 'r-3', sequence: '3' })).toMatchObject({ id: 'r-3', sequence: '3' });
+  });
+
+  it('keeps a factory event of every kind as it was built, and never changes it', async () => {
+    // Prepare
+    const seen: unknown[] = [];
+    const uploads = storage({ bucket: 'uploads' }).handle((object) => {
+      seen.push(object);
+    });
+    const signups = events().handle((event) => {
+      seen.push(event);
+    });
+    const object = storageEvent({ key: 'a.txt', size: 3, raw: { native: true } });
+    const signup = cloudEvent({ type: 'user.created', data: null, extensions: { tenant: 'acme' } });
+    const copies = [structuredClone(object), structuredClone(signup)];
+
+    // Act
+    await invoke(uploads, object);
+    await invoke(signups, signup);
+
+    // Assert
+    expect(seen).toEqual([object, signup]);
+    expect([object, signup]).toEqual(copies);
+  });
+
+  it('refuses a time that is none, or of another type, rather than run it as now', async () => {
+    // Prepare
+    let runs = 0;
+    const nightly = schedule({ cron: '0 3 * * *' }).handle(() => {
+      runs++;
+    });
+    const uploads = storage({ bucket: 'uploads' }).handle(() => {
+      runs++;
+    });
+
+    // Act
+    const outcomes = await Promise.allSettled([
+      invoke(nightly, { scheduledTime: 'nope', name: 'nightly' } as never),
+      invoke(nightly, { scheduledTime: true, name: 'nightly' } as never),
+      invoke(uploads, { type: 'created', bucket: 'uploads', key: 'a', time: new Date(Number.NaN) } as never),
+    ]);
+
+    // Assert
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.status))).toEqual([
+      'invoke(): a schedule tick given as fields: scheduledTime is not a valid time: nope',
+      'invoke(): a schedule tick given as fields: "scheduledTime" must be a time (a Date, an ISO 8601 string or epoch milliseconds)',
+      'invoke(): a storage event given as fields: time is not a valid time: Invalid Date',
+    ]);
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ reason: { code: 'INVALID_EVENT' } });
+    expect(runs).toBe(0);
   });
 });

@@ -19,7 +19,8 @@ import {
   type SkyportFunction,
 } from '@skyport/core';
 import { type FakeContextOptions, fakeContext } from './context.js';
-import { type HttpRequestOptions, httpRequest, message, streamRecord } from './factories.js';
+import { type HttpRequestOptions, httpRequest } from './factories.js';
+import { eventNames, eventOf } from './fields.js';
 
 /** Options of `invoke()`: the fake context, plus a principal and the batch mode. */
 export interface InvokeOptions extends Omit<FakeContextOptions, 'kind' | 'extra'> {
@@ -122,16 +123,6 @@ function withClientAddress(init: HttpRequestInit): HttpRequestInit {
   return plain && init.ip === undefined ? { ...init, ip: '127.0.0.1' } : init;
 }
 
-const eventNames: Readonly<Record<Kind, string>> = {
-  http: 'a request',
-  queue: 'a message',
-  stream: 'a stream record',
-  storage: 'a storage event',
-  schedule: 'a schedule tick',
-  changes: 'a change event',
-  events: 'a CloudEvent',
-};
-
 /** The kind whose event `value` plainly is, by the fields only that kind's event has. */
 function kindOf(value: object): Kind | undefined {
   const has = (...keys: string[]) => keys.every((key) => key in value);
@@ -171,65 +162,13 @@ function check(kind: Kind, value: unknown, index?: number): void {
   );
 }
 
-/** The fields a message or a stream record can be given as, by kind. */
-const fieldsOf: Readonly<Partial<Record<Kind, readonly string[]>>> = {
-  queue: ['body', 'id', 'attributes', 'attempt', 'publishedAt', 'source', 'groupId', 'orderingKey'],
-  stream: ['body', 'sequence', 'partitionKey', 'publishedAt', 'source'],
-};
-
-const textFields: ReadonlySet<string> = new Set(['id', 'source', 'groupId', 'orderingKey', 'sequence', 'partitionKey']);
-
-/** What is wrong with a field of a message or record given as its fields, or `undefined`. */
-function fieldProblem(key: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (textFields.has(key) && typeof value !== 'string') return `"${key}" must be a string`;
-  if (key !== 'attributes') return undefined;
-  const strings =
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every((item) => typeof item === 'string');
-  return strings ? undefined : '"attributes" must be an object of strings';
-}
-
-/**
- * A message or stream record given as its fields only (`{ body: '{"a":1}' }`, which plain
- * JavaScript can pass), built as `message()` / `streamRecord()` build one, with the function's
- * queue or stream as its source, as `serve()` builds one from posted JSON: the handler then sees
- * the body parsed, an id, an attempt and the bytes. A field no such event has, or one of the
- * wrong type, is refused. An event with its bytes (`rawBody`: one a factory or an adapter built)
- * is taken as it is.
- */
-function eventOf(fn: SkyportFunction, value: unknown, index: number | undefined): unknown {
-  const fields = fieldsOf[fn.kind];
-  if (fields === undefined || typeof value !== 'object' || value === null || 'rawBody' in value) return value;
-  const kind = fn.kind;
+/** The `INVALID_EVENT` of an event given as its fields (at `index` of a batch) with `problem`. */
+function refusal(kind: Kind, value: unknown, index: number | undefined, problem: string): SkyportError {
   const what = index === undefined ? '' : ` at index ${index}`;
-  const refuse = (problem: string) =>
-    new SkyportError('INVALID_EVENT', `invoke(): ${eventNames[kind]} given as fields${what}: ${problem}`, {
-      kind,
-      shape: shapeOf(value),
-    });
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) {
-    throw refuse(
-      `it must be a plain object, not a ${(prototype as { constructor?: { name?: string } }).constructor?.name ?? 'class instance'}`,
-    );
-  }
-  const given = value as Readonly<Record<string, unknown>>;
-  for (const [key, item] of Object.entries(given)) {
-    if (!fields.includes(key))
-      throw refuse(`"${key}" is no field of ${eventNames[kind]} (its fields: ${fields.join(', ')})`);
-    const problem = fieldProblem(key, item);
-    if (problem !== undefined) throw refuse(problem);
-  }
-  const source = (given.source as string | undefined) ?? (fn.options as { name?: string }).name;
-  try {
-    return kind === 'queue' ? message({ ...given, source }) : streamRecord({ ...given, source });
-  } catch (error) {
-    // The factory's own checks (a publishedAt that is no time, an attempt of 0), as the input's fault.
-    throw error instanceof TypeError ? refuse(error.message.replace(/^\w+\(\) /, '')) : error;
-  }
+  return new SkyportError('INVALID_EVENT', `invoke(): ${eventNames[kind]} given as fields${what}: ${problem}`, {
+    kind,
+    shape: shapeOf(value),
+  });
 }
 
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
@@ -306,11 +245,13 @@ function modeOf(fn: SkyportFunction, mode: BatchMode | undefined): BatchMode | u
  * Runs a function in-process. An http function takes a request and resolves to its response;
  * any other takes one event or an array (a batch, with the batch semantics of its kind) and
  * resolves to `{ ok, failures }`. Input the function cannot take (another kind's event, nothing)
- * is refused with a `SkyportError` before the handler runs. A message or stream record given as
- * its fields only (`{ body }`, which plain JavaScript can pass) is built as `message()` /
- * `streamRecord()` build one, with the function's queue or stream as its source; a field such an
- * event has not, or one of the wrong type, is `INVALID_EVENT`. The event passed is never changed:
- * a `body` schema's validated value goes to a copy of the message or record.
+ * is refused with a `SkyportError` before the handler runs. An event given as its fields (`{ body }`,
+ * which plain JavaScript can pass, or the JSON `skyport events node` prints, parsed) is built as
+ * `serve()` builds a posted one: a time as an ISO 8601 string or epoch ms is a `Date`, and a
+ * message or stream record is built as `message()` / `streamRecord()` build one, with the
+ * function's queue or stream as its source. A field such an event has not, one of the wrong type,
+ * or a time that is none, is `INVALID_EVENT`. The event passed is never changed: a `body`
+ * schema's validated value goes to a copy of the message or record.
  *
  * @example
  * const res = await invoke(getUser, httpRequest({ path: '/users/42' }));
@@ -394,7 +335,7 @@ export async function invoke(
   const events = given.map((event, index) => {
     const at = Array.isArray(input) ? index : undefined;
     check(fn.kind, event, at);
-    return eventOf(fn, event, at);
+    return eventOf(fn, event as object, ctx.functionName, (problem) => refusal(fn.kind, event, at, problem));
   });
   const items = events.map((event, index) => ({
     id: idOf(fn.kind, event, index),
