@@ -1,6 +1,24 @@
-import { changes, events, type Message, queue, type StreamRecord, schedule, storage, stream } from '@skyport/core';
+import {
+  changes,
+  events,
+  http,
+  type Message,
+  queue,
+  type StreamRecord,
+  schedule,
+  storage,
+  stream,
+} from '@skyport/core';
 import { describe, expect, it } from 'vitest';
-import { changeEvent, cloudEvent, message, scheduleTick, storageEvent, streamRecord } from './factories.js';
+import {
+  changeEvent,
+  cloudEvent,
+  httpRequest,
+  message,
+  scheduleTick,
+  storageEvent,
+  streamRecord,
+} from './factories.js';
 import { invoke } from './invoke.js';
 
 describe('invoke(): the batch mode of a queue function', () => {
@@ -257,5 +275,64 @@ describe('invoke(): the portable event JSON `skyport events node` prints and ser
     ]);
     for (const outcome of outcomes) expect(outcome).toMatchObject({ reason: { code: 'INVALID_EVENT' } });
     expect(runs).toBe(0);
+  });
+});
+
+describe('invoke(): a plain request with a query in its path', () => {
+  it('keeps the query of the path and adds query after it, as httpRequest() does', async () => {
+    // Prepare
+    const fn = http().handle((req) => ({ query: req.query, all: [...req.queryAll] }));
+    const requests = [
+      { method: 'GET', path: '/orders?status=pending', query: { b: '2' } },
+      { method: 'GET', path: '/orders?status=pending&b=1', query: '?b=2' },
+      { method: 'GET', path: '/orders?status=pending', query: new URLSearchParams({ b: '2' }) },
+      { method: 'GET', path: '/orders?status=pending', query: { b: ['2', '3'], c: undefined } },
+      { method: 'GET', path: '/orders?status=pending' },
+      { method: 'GET', path: '/orders', query: { b: '2' } },
+    ];
+
+    // Act
+    const plain = await Promise.all(requests.map(async (request) => (await invoke(fn, request)).body));
+    const built = [
+      (await invoke(fn, httpRequest({ path: '/orders?status=pending', query: { b: '2' } }))).body,
+      (await invoke(fn, httpRequest({ path: '/orders?status=pending&b=1', query: '?b=2' }))).body,
+    ];
+
+    // Assert
+    expect(plain).toEqual([
+      {
+        query: { status: 'pending', b: '2' },
+        all: [
+          ['status', 'pending'],
+          ['b', '2'],
+        ],
+      },
+      {
+        query: { status: 'pending', b: '1' },
+        all: [
+          ['status', 'pending'],
+          ['b', '1'],
+          ['b', '2'],
+        ],
+      },
+      {
+        query: { status: 'pending', b: '2' },
+        all: [
+          ['status', 'pending'],
+          ['b', '2'],
+        ],
+      },
+      {
+        query: { status: 'pending', b: '2' },
+        all: [
+          ['status', 'pending'],
+          ['b', '2'],
+          ['b', '3'],
+        ],
+      },
+      { query: { status: 'pending' }, all: [['status', 'pending']] },
+      { query: { b: '2' }, all: [['b', '2']] },
+    ]);
+    expect(built).toEqual(plain.slice(0, 2));
   });
 });

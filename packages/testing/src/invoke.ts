@@ -115,12 +115,39 @@ function isInit(request: HttpRequestInit | HttpRequestOptions): request is HttpR
 }
 
 /**
- * A plain request init with the client address `httpRequest()` gives (`127.0.0.1`) when it has
- * none, so `{ method, path }` and `httpRequest({ method, path })` are the same request.
+ * A plain request init as `httpRequest()` makes the same options into a request, so
+ * `{ method, path }` and `httpRequest({ method, path })` are the same request: the client address
+ * `127.0.0.1` when it has none, and the query string of `path` followed by `query`
+ * (`/orders?status=pending` with `{ b: '2' }` is `status=pending&b=2`), which would otherwise
+ * replace it.
  */
-function withClientAddress(init: HttpRequestInit): HttpRequestInit {
-  const plain = Object.getPrototypeOf(init) === Object.prototype;
-  return plain && init.ip === undefined ? { ...init, ip: '127.0.0.1' } : init;
+function plainRequest(init: HttpRequestInit): HttpRequestInit {
+  if (Object.getPrototypeOf(init) !== Object.prototype) return init;
+  const q = init.path.indexOf('?');
+  const merged = q < 0 || init.query === undefined || init.query === null ? {} : queryAfter(init.path, q, init.query);
+  return { ...init, ...merged, ip: init.ip ?? '127.0.0.1' };
+}
+
+/** The path without its query string (`q` is where it starts), and that query followed by `query`. */
+function queryAfter(
+  path: string,
+  q: number,
+  query: NonNullable<HttpRequestInit['query']>,
+): Pick<HttpRequestInit, 'path' | 'query'> {
+  const inPath = path.slice(q + 1);
+  // A query string is added as it is written (its encoding kept), as `httpRequest()` adds one.
+  const added = typeof query === 'string' ? query.replace(/^\?/, '') : paramsOf(query).toString();
+  return { path: path.slice(0, q), query: inPath === '' ? added : added === '' ? inPath : `${inPath}&${added}` };
+}
+
+/** A query map or params as params; a name whose value is `undefined` or `null` is left out. */
+function paramsOf(query: Exclude<NonNullable<HttpRequestInit['query']>, string>): URLSearchParams {
+  if (query instanceof URLSearchParams) return query;
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    for (const one of typeof value === 'string' ? [value] : (value ?? [])) params.append(name, one);
+  }
+  return params;
 }
 
 /** The kind whose event `value` plainly is, by the fields only that kind's event has. */
@@ -306,7 +333,7 @@ export async function invoke(
     }
     check('http', input);
     const request = input as HttpRequestInit | HttpRequestOptions;
-    const init = isInit(request) ? withClientAddress(request) : httpRequest(request);
+    const init = isInit(request) ? plainRequest(request) : httpRequest(request);
     const response =
       options.stream === true
         ? await respond(fn as SkyportFunction<'http'>, init, ctx, true)
