@@ -96,6 +96,7 @@ export {
   getLogDestination,
   isCredentialKey,
   levels,
+  safeJson,
   setLogDestination,
 } from './log.js';
 export { allowHeader, allowsMethod, byPrecedence, methodsOf, overlap, type RouteOrder } from './methods.js';
