@@ -242,8 +242,13 @@ export async function fromAzureRequest(
   } catch {
     // An unparseable URL keeps the defaults; the host never sends one.
   }
+  // The names seen so far, gathered once: `has` on the list would scan it for every name.
+  let known: Set<string> | undefined;
   request.query?.forEach((value, key) => {
-    if (!query.has(key)) query.append(key, value);
+    known ??= new Set(query.keys());
+    if (known.has(key)) return;
+    known.add(key);
+    query.append(key, value);
   });
   if (mapping.catchAll !== undefined && Object.hasOwn(params, mapping.catchAll)) {
     path = catchAllPath(path, params[mapping.catchAll] ?? '');
