@@ -87,27 +87,52 @@ function apiPath(path: string, resource: string | undefined, params: Obj | undef
   const segments = path.split('/').slice(1);
   const trailing = segments.length > 1 && segments.at(-1) === '';
   if (trailing) segments.pop();
+  // Each segment is decoded once, when first compared: a greedy parameter is matched against
+  // the segments before it one by one, never by decoding the same segments again.
+  const decodedSegments: (string | undefined)[] = [];
+  const segment = (i: number): string | undefined => {
+    if (!(i in decodedSegments)) decodedSegments[i] = decoded(segments[i] as string);
+    return decodedSegments[i];
+  };
   let end = segments.length;
   for (let t = template.length - 1; t >= 0; t--) {
     const part = template[t] as string;
     const name = part.startsWith('{') && part.endsWith('}') ? part.slice(1, part.endsWith('+}') ? -2 : -1) : undefined;
     if (name === undefined) {
-      if (end === 0 || decoded(segments[end - 1] as string) !== part) return path;
+      if (end === 0 || segment(end - 1) !== part) return path;
       end--;
       continue;
     }
     const value = str(params?.[name]);
     if (value === undefined) return path;
-    // The fewest segments that decode to the value: one per `/` in it at most, fewer where a
-    // `/` arrived encoded within a segment.
-    const most = Math.min(end, value.split('/').length);
-    let span = 1;
-    while (span <= most && decoded(segments.slice(end - span, end).join('/')) !== value) span++;
-    if (span > most) return path;
+    const span = spanOf(value, end, segment);
+    if (span === undefined) return path;
     end -= span;
   }
   if (end === 0) return path;
   return `/${segments.slice(end).join('/')}${trailing ? '/' : ''}`;
+}
+
+/**
+ * How many of the segments before `end` a parameter's value spans: the fewest that, decoded and
+ * joined with `/`, are the value (one per `/` in it at most, fewer where a `/` arrived encoded
+ * within a segment), or `undefined` when none do. A segment that does not decode fails every
+ * span holding it. Each added segment makes the candidate longer, so only the one span whose
+ * length is the value's is compared.
+ */
+function spanOf(value: string, end: number, segment: (i: number) => string | undefined): number | undefined {
+  let length = -1;
+  for (let span = 1; span <= end; span++) {
+    const last = segment(end - span);
+    if (last === undefined) return undefined;
+    length += last.length + 1;
+    if (length > value.length) return undefined;
+    if (length < value.length) continue;
+    const parts: string[] = [];
+    for (let i = end - span; i < end; i++) parts.push(segment(i) as string);
+    return parts.join('/') === value ? span : undefined;
+  }
+  return undefined;
 }
 
 /** The query string of a REST event's (decoded) query map, encoded as core encodes `req.url`'s. */
