@@ -33,72 +33,111 @@ export const eventNames: Readonly<Record<Kind, string>> = {
   events: 'a CloudEvent',
 };
 
-/** What a field must be: a test of its value, and the words for what it expects. */
+/**
+ * What a field must be: a test of its value, the words for what it expects, whether the event
+ * needs it (it has no default), and whether `null` is a value of it (`body: null` is the JSON
+ * `null`) rather than no value, as `serve()` reads posted JSON.
+ */
 interface FieldRule {
   readonly is: (value: unknown) => boolean;
   readonly expected: string;
+  readonly required?: boolean;
+  readonly nullable?: boolean;
+}
+
+const isObject = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Whether `value` can be written as JSON, as a change's key is to name it in failures. */
+function writable(value: unknown): boolean {
+  try {
+    JSON.stringify(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const anything: FieldRule = { is: () => true, expected: 'anything' };
-const text: FieldRule = { is: (value) => typeof value === 'string', expected: 'a string' };
-/** A time's type: whether it is one (`'nope'`, an invalid `Date`) is checked as the event is built. */
-const time: FieldRule = {
-  is: (value) => value instanceof Date || typeof value === 'string' || typeof value === 'number',
-  expected: 'a time (a Date, an ISO 8601 string or epoch milliseconds)',
-};
+const anyValue: FieldRule = { ...anything, nullable: true };
+const text: FieldRule = { is: (item) => typeof item === 'string', expected: 'a string' };
+const name: FieldRule = { is: (item) => typeof item === 'string' && item !== '', expected: 'a non-empty string' };
+const flag: FieldRule = { is: (item) => typeof item === 'boolean', expected: 'true or false' };
+const object: FieldRule = { is: isObject, expected: 'an object' };
 const strings: FieldRule = {
-  is: (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every((item) => typeof item === 'string'),
+  is: (item) => isObject(item) && Object.values(item).every((one) => typeof one === 'string'),
   expected: 'an object of strings',
 };
+/** A time's type: whether it is one (`'nope'`, an invalid `Date`) is checked as the event is built. */
+const time: FieldRule = {
+  is: (item) => item instanceof Date || typeof item === 'string' || typeof item === 'number',
+  expected: 'a time (a Date, an ISO 8601 string or epoch milliseconds)',
+};
+const size: FieldRule = {
+  is: (item) =>
+    (typeof item === 'number' && Number.isInteger(item) && item >= 0) ||
+    (typeof item === 'string' && /^\d+$/.test(item)),
+  expected: 'a non-negative integer, or one as a decimal string',
+};
+const oneOf = (...values: readonly string[]): FieldRule => {
+  const quoted = values.map((one) => `"${one}"`);
+  return {
+    is: (item) => values.includes(item as string),
+    expected: `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`,
+  };
+};
+const required = (rule: FieldRule): FieldRule => ({ ...rule, required: true });
 
-/** The fields each kind's event can be given as, in the order messages name them. */
+/**
+ * The fields each kind's event can be given as, in the order messages name them. A field with a
+ * default is optional (a storage event is `created` in the function's bucket, a tick is now and
+ * named after its schedule); the id of each kind's failures is not (a storage event's `key`, a
+ * change's `key`), nor what a filter or the CloudEvents spec needs (`op`, `source`, `type`).
+ */
 const rules: Readonly<Record<Exclude<Kind, 'http'>, Readonly<Record<string, FieldRule>>>> = {
+  // The factory checks `attempt` and names what it must be.
   queue: {
-    body: anything,
+    body: anyValue,
     id: text,
     attributes: strings,
     attempt: anything,
-    publishedAt: anything,
+    publishedAt: time,
     source: text,
     groupId: text,
     orderingKey: text,
   },
-  stream: { body: anything, id: text, sequence: text, partitionKey: text, publishedAt: anything, source: text },
+  stream: { body: anyValue, id: text, sequence: text, partitionKey: text, publishedAt: time, source: text },
   storage: {
-    type: anything,
-    bucket: anything,
-    key: anything,
-    size: anything,
-    etag: anything,
-    contentType: anything,
+    type: oneOf('created', 'deleted'),
+    bucket: text,
+    key: required(name),
+    size,
+    etag: text,
+    contentType: text,
     time,
-    raw: anything,
+    raw: anyValue,
   },
-  schedule: { scheduledTime: time, isPastDue: anything, name: anything, raw: anything },
+  schedule: { scheduledTime: time, isPastDue: flag, name, raw: anyValue },
   changes: {
-    op: anything,
-    collection: anything,
-    key: anything,
-    before: anything,
-    after: anything,
+    op: required(oneOf('insert', 'update', 'delete')),
+    collection: text,
+    key: required({ is: (item) => isObject(item) && writable(item), expected: 'an object JSON can write' }),
+    before: object,
+    after: object,
     time,
-    raw: anything,
+    raw: anyValue,
   },
   events: {
-    id: anything,
-    source: anything,
-    type: anything,
-    specversion: anything,
-    subject: anything,
+    id: name,
+    source: required(name),
+    type: required(name),
+    specversion: text,
+    subject: text,
     time,
-    datacontenttype: anything,
-    data: anything,
-    extensions: anything,
-    raw: anything,
+    datacontenttype: text,
+    data: anyValue,
+    extensions: object,
+    raw: anyValue,
   },
 };
 
@@ -109,8 +148,9 @@ function timeOf(value: Date | string | number | undefined, field: string): Date 
 }
 
 /**
- * The event of `fn`'s kind that `value` describes. A field no such event has, or one of the wrong
- * type, throws what `refuse` makes of the problem, as does a time that is none (`'nope'`); a time
+ * The event of `fn`'s kind that `value` describes. A field no such event has, one it needs and
+ * has no default for, or one of the wrong type, throws what `refuse` makes of the problem, as
+ * does a time that is none (`'nope'`); a field that is `null` (but a body or data) is left out; a time
  * given as an ISO 8601 string or epoch milliseconds (as JSON carries it) is a `Date`. A message
  * or record is built as `message()` / `streamRecord()` build one, with the function's queue or
  * stream as its source; another kind's event as `serve()` builds it. A message or record with its
@@ -134,13 +174,19 @@ export function eventOf(
     );
   }
   const fields = rules[kind];
-  const given = value as Readonly<Record<string, unknown>>;
-  for (const [key, item] of Object.entries(given)) {
+  const given: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
     const rule = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (rule === undefined) {
       throw refuse(`"${key}" is no field of ${eventNames[kind]} (its fields: ${Object.keys(fields).join(', ')})`);
     }
-    if (item !== undefined && !rule.is(item)) throw refuse(`"${key}" must be ${rule.expected}`);
+    if (item === undefined || (item === null && rule.nullable !== true)) continue;
+    if (!rule.is(item)) throw refuse(`"${key}" must be ${rule.expected}`);
+    given[key] = item;
+  }
+  for (const [key, rule] of Object.entries(fields)) {
+    if (rule.required === true && !Object.hasOwn(given, key))
+      throw refuse(`"${key}" is missing: it must be ${rule.expected}`);
   }
   try {
     return build(fn, given, functionName);

@@ -336,3 +336,99 @@ describe('invoke(): a plain request with a query in its path', () => {
     expect(built).toEqual(plain.slice(0, 2));
   });
 });
+
+describe('invoke(): the fields an event of each kind needs', () => {
+  const counted = () => {
+    const ran = { runs: 0 };
+    const count = () => {
+      ran.runs++;
+    };
+    return {
+      ran,
+      uploads: storage({ bucket: 'uploads', prefix: 'in/' }).handle(count),
+      audit: changes({ collection: 'orders' }).handle(count),
+      signups: events({ type: 'user.created' }).handle(count),
+      nightly: schedule({ cron: '0 3 * * *' }).handle(count),
+    };
+  };
+
+  it('refuses one missing or of the wrong type with INVALID_EVENT naming it, before anything runs', async () => {
+    // Prepare
+    const { ran, uploads, audit, signups, nightly } = counted();
+
+    // Act
+    const outcomes = await Promise.allSettled([
+      invoke(uploads, { key: 5, bucket: 'b', type: 'created' } as never),
+      invoke(uploads, { bucket: 'b', type: 'created' } as never),
+      invoke(uploads, { key: 'in/a', type: 'modified' } as never),
+      invoke(uploads, { key: 'in/a', size: -1 } as never),
+      invoke(audit, { op: 'insert', collection: 'c' } as never),
+      invoke(audit, [changeEvent(), { op: 'upsert', key: { id: '1' } }] as never),
+      invoke(audit, { op: 'insert', key: { id: 1n } } as never),
+      invoke(audit, { op: 'update', key: { id: '1' }, after: 'x' } as never),
+      invoke(signups, { id: 'e1', source: 'shop' } as never),
+      invoke(signups, { type: 'user.created', source: '', data: {} } as never),
+      invoke(nightly, { isPastDue: 'yes' } as never),
+      invoke(nightly, { name: 7 } as never),
+    ]);
+
+    // Assert
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.status))).toEqual([
+      'invoke(): a storage event given as fields: "key" must be a non-empty string',
+      'invoke(): a storage event given as fields: "key" is missing: it must be a non-empty string',
+      'invoke(): a storage event given as fields: "type" must be "created" or "deleted"',
+      'invoke(): a storage event given as fields: "size" must be a non-negative integer, or one as a decimal string',
+      'invoke(): a change event given as fields: "key" is missing: it must be an object JSON can write',
+      'invoke(): a change event given as fields at index 1: "op" must be "insert", "update" or "delete"',
+      'invoke(): a change event given as fields: "key" must be an object JSON can write',
+      'invoke(): a change event given as fields: "after" must be an object',
+      'invoke(): a CloudEvent given as fields: "type" is missing: it must be a non-empty string',
+      'invoke(): a CloudEvent given as fields: "source" must be a non-empty string',
+      'invoke(): a schedule tick given as fields: "isPastDue" must be true or false',
+      'invoke(): a schedule tick given as fields: "name" must be a non-empty string',
+    ]);
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ reason: { code: 'INVALID_EVENT' } });
+    expect(ran.runs).toBe(0);
+  });
+
+  it('gives every failure an id: a tick without a name is named after its schedule, else its function', async () => {
+    // Prepare
+    const fail = () => {
+      throw new Error('down');
+    };
+    const named = schedule({ cron: '0 3 * * *', name: 'nightly' }).handle(fail);
+    const unnamed = schedule({ cron: '0 3 * * *' }).handle(fail);
+    const audit = changes({ collection: 'orders' }).handle(fail);
+    const clicks = stream({ name: 'clicks' }).handle(fail);
+
+    // Act
+    const ids = [
+      await invoke(named, {} as never),
+      await invoke(unnamed, { scheduledTime: '2026-01-01T03:00:00Z' } as never),
+      await invoke(unnamed, {} as never, { functionName: 'report' }),
+      await invoke(audit, { op: 'delete', key: { id: 'ord_1' } } as never),
+      // A record with its bytes is taken as it is: one built by hand may have no sequence.
+      await invoke(clicks, [streamRecord({ sequence: '9' }), { rawBody: new Uint8Array(), body: '' }] as never),
+    ].map((out) => out.failures.map((failure) => failure.id));
+
+    // Assert
+    expect(ids).toEqual([['nightly'], ['test-function'], ['report'], ['{"id":"ord_1"}'], ['9', '1']]);
+  });
+
+  it('takes null for a field as no value, as serve() reads posted JSON', async () => {
+    // Prepare
+    const seen: unknown[] = [];
+    const uploads = storage({ bucket: 'uploads' }).handle((object) => {
+      seen.push(object);
+    });
+
+    // Act
+    const out = await invoke(uploads, { key: 'a.txt', etag: null, size: null, contentType: null } as never);
+
+    // Assert
+    expect(out).toEqual({ ok: true, failures: [] });
+    expect(seen).toEqual([
+      expect.objectContaining({ key: 'a.txt', bucket: 'uploads', etag: undefined, size: undefined }),
+    ]);
+  });
+});

@@ -247,13 +247,25 @@ function leaving(stream: ReadableStream<Uint8Array>, ctx: Context): ReadableStre
   );
 }
 
+/**
+ * The id a failure of `event` is reported under, as the adapters report it: a storage event's key,
+ * a tick's name, a change's key as JSON, a record's sequence number, else the event's id; the
+ * event's place in the batch when it has none (a message with its bytes built by hand), never
+ * `"undefined"`.
+ */
 function idOf(kind: Kind, event: unknown, index: number): string {
   const e = event as Record<string, unknown>;
-  if (kind === 'storage') return String(e.key);
-  if (kind === 'schedule') return String(e.name);
-  if (kind === 'changes') return JSON.stringify(e.key);
-  if (kind === 'stream') return String(e.sequence);
-  return typeof e.id === 'string' ? e.id : String(index);
+  const id =
+    kind === 'storage'
+      ? e.key
+      : kind === 'schedule'
+        ? e.name
+        : kind === 'changes'
+          ? JSON.stringify(e.key)
+          : kind === 'stream'
+            ? (e.sequence ?? e.id)
+            : e.id;
+  return typeof id === 'string' ? id : String(index);
 }
 
 /**
@@ -276,8 +288,9 @@ function modeOf(fn: SkyportFunction, mode: BatchMode | undefined): BatchMode | u
  * which plain JavaScript can pass, or the JSON `skyport events node` prints, parsed) is built as
  * `serve()` builds a posted one: a time as an ISO 8601 string or epoch ms is a `Date`, and a
  * message or stream record is built as `message()` / `streamRecord()` build one, with the
- * function's queue or stream as its source. A field such an event has not, one of the wrong type,
- * or a time that is none, is `INVALID_EVENT`. The event passed is never changed: a `body`
+ * function's queue or stream as its source. A field such an event has not, one it needs and has
+ * no default for (a storage event's `key`, a change's `op` and `key`, a CloudEvent's `source` and
+ * `type`), one of the wrong type, or a time that is none, is `INVALID_EVENT` naming the field. The event passed is never changed: a `body`
  * schema's validated value goes to a copy of the message or record.
  *
  * @example
