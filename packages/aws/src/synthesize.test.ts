@@ -404,3 +404,88 @@ describe('names that are Object members, in the synthesised events', () => {
     expect(Object.hasOwn(v2Event.queryStringParameters ?? {}, '__proto__')).toBe(true);
   });
 });
+
+describe('the synthesised query maps', () => {
+  /** The events a REST, an HTTP API and a load balancer handler get for the same request. */
+  async function eventsFor(path: string) {
+    const got: { v1?: APIGatewayProxyEvent; v2?: APIGatewayProxyEventV2; alb?: ALBEvent } = {};
+    const ok = { statusCode: 204, body: '' };
+    const v1 = fromLambda(
+      async (event: APIGatewayProxyEvent) => {
+        got.v1 = event;
+        return ok;
+      },
+      { kind: 'http', source: 'apigw-v1' },
+    );
+    const v2 = fromLambda(
+      async (event: APIGatewayProxyEventV2) => {
+        got.v2 = event;
+        return ok;
+      },
+      { kind: 'http' },
+    );
+    const alb = fromLambda(
+      async (event: ALBEvent) => {
+        got.alb = event;
+        return ok;
+      },
+      { kind: 'http', source: 'alb' },
+    );
+    for (const fn of [v1, v2, alb]) await invoke(fn, httpRequest({ path }));
+    return got as Required<typeof got>;
+  }
+
+  it('hold every value of a repeated key in order, keys in the order first sent, Object member names included', async () => {
+    // Act
+    const { v1, v2, alb } = await eventsFor('/?b=1&__proto__=x&constructor=c&a=2&b=3&__proto__=y&a=&toString=t');
+
+    // Assert
+    const multi = v1.multiValueQueryStringParameters ?? {};
+    expect(Object.keys(multi)).toEqual(['b', '__proto__', 'constructor', 'a', 'toString']);
+    expect(Object.entries(multi)).toEqual([
+      ['b', ['1', '3']],
+      ['__proto__', ['x', 'y']],
+      ['constructor', ['c']],
+      ['a', ['2', '']],
+      ['toString', ['t']],
+    ]);
+    expect(Object.getPrototypeOf(multi)).toBe(Object.prototype);
+    expect(Object.entries(v1.queryStringParameters ?? {})).toEqual([
+      ['b', '3'],
+      ['__proto__', 'y'],
+      ['constructor', 'c'],
+      ['a', ''],
+      ['toString', 't'],
+    ]);
+    expect(Object.entries(v2.queryStringParameters ?? {})).toEqual([
+      ['b', '1,3'],
+      ['__proto__', 'x,y'],
+      ['constructor', 'c'],
+      ['a', '2,'],
+      ['toString', 't'],
+    ]);
+    expect(Object.entries(alb.queryStringParameters ?? {})).toEqual([
+      ['b', '3'],
+      ['__proto__', 'y'],
+      ['constructor', 'c'],
+      ['a', ''],
+      ['toString', 't'],
+    ]);
+  });
+
+  it('hold a query of 8,000 keys, each sent twice, whole', async () => {
+    // Prepare
+    const keys = Array.from({ length: 8000 }, (_, i) => `k${i}`);
+    const query = [...keys.map((key, i) => `${key}=${i}`), ...keys.map((key) => `${key}=again`)].join('&');
+
+    // Act
+    const { v1, v2 } = await eventsFor(`/?${query}`);
+
+    // Assert
+    expect(v1.multiValueQueryStringParameters).toEqual(
+      Object.fromEntries(keys.map((key, i) => [key, [String(i), 'again']])),
+    );
+    expect(Object.keys(v1.multiValueQueryStringParameters ?? {})).toEqual(keys);
+    expect(v2.queryStringParameters).toEqual(Object.fromEntries(keys.map((key, i) => [key, `${i},again`])));
+  });
+});

@@ -236,10 +236,15 @@ function eventBody(req: HttpRequest): { body: string | undefined; isBase64Encode
   return { body: binary ? encodeBase64(bytes) : fromUtf8(bytes), isBase64Encoded: binary };
 }
 
-/** Every value of each query key, as sent (percent-decoded), in order. */
+/** Every value of each query key, as sent (percent-decoded), in order; keys in first-seen order. */
 function queryValues(req: HttpRequest): Record<string, string[]> {
   const values: Record<string, string[]> = {};
-  for (const key of new Set(req.queryAll.keys())) setOwn(values, key, req.queryAll.getAll(key));
+  // One pass: `getAll()` for each key would scan the whole query once per key.
+  for (const [key, value] of req.queryAll) {
+    const list = Object.hasOwn(values, key) ? values[key] : undefined;
+    if (list === undefined) setOwn(values, key, [value]);
+    else list.push(value);
+  }
   return values;
 }
 
