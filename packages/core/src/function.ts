@@ -23,9 +23,16 @@ import {
   isRequestImpl,
   type RequestImpl,
 } from './http/request.js';
-import { isHttpResponse, isResponseInit, normalizeResponse, withCheckedCoding } from './http/response.js';
+import {
+  checkResponse as checkAnswer,
+  isHttpResponse,
+  isResponseInit,
+  normalizeResponse,
+  withCheckedCoding,
+} from './http/response.js';
 import { isAsyncIterable } from './http/stream.js';
 import { allowHeader, allowsMethod, methodsOf } from './methods.js';
+import { setOwn } from './own.js';
 import { compilePath, type PathPattern } from './path.js';
 import { answerHanded } from './run.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
@@ -91,8 +98,86 @@ export function toResponse(value: unknown, streamed = false): HttpResponse | Pro
   return isHttpResponse(value) ? value : normalizeResponse(value, streamed);
 }
 
-/** `toResponse` for a function defined with `stream: true`. */
-const toStreamedResponse = (value: unknown): HttpResponse | Promise<HttpResponse> => toResponse(value, true);
+/**
+ * A response a middleware answered with, checked and brought to the shape it is sent in (see
+ * `checkResponse`); a stream it carries is cancelled when no platform could send the answer.
+ *
+ * @example
+ * const sendable = sendableAnswer({ status: 200, headers: { 'Set-Cookie': 'a=1' }, cookies: [], body: 'ok' });
+ * sendable.cookies; // ['a=1']
+ */
+export function sendableAnswer(response: HttpResponse): HttpResponse {
+  const headers = withJoinedVary(response.headers);
+  try {
+    return checkAnswer(headers === response.headers ? response : { ...response, headers });
+  } catch (error) {
+    // Its stream is never read.
+    if (response.stream !== undefined && !response.stream.locked) response.stream.cancel().catch(ignore);
+    throw error;
+  }
+}
+
+/**
+ * `headers` with the values of `Vary` given under several spellings (a middleware that spreads
+ * `Vary` in over the handler's `vary`) joined under one name, where another header given again in
+ * another case replaces the earlier one: each value names what the answer varies by, and a cache
+ * that lost one would hand a variant to a client it does not suit.
+ */
+function withJoinedVary(headers: Readonly<Record<string, unknown>>): Record<string, string> {
+  let spellings = 0;
+  for (const name in headers) {
+    if (name.length === 4 && name.toLowerCase() === 'vary' && headers[name] != null) spellings++;
+  }
+  if (spellings < 2) return headers as Record<string, string>;
+  const joined: unknown[] = [];
+  const rest: Record<string, unknown> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (name.length !== 4 || name.toLowerCase() !== 'vary') setOwn(rest, name, value);
+    else if (value != null) joined.push(Array.isArray(value) ? value.join(', ') : String(value));
+  }
+  rest.vary = joined.join(', ');
+  return rest as Record<string, string>;
+}
+
+/** A header name with an upper-case letter. */
+const UPPER = /[A-Z]/;
+
+/**
+ * Whether a response is in the shape it is sent in: headers a plain record of lower-case names
+ * and text values without `set-cookie`, cookies as text, a body of text or bytes. What a handler
+ * answers with always is; one a middleware edited may not be.
+ */
+function inSentShape(response: HttpResponse): boolean {
+  const body: unknown = response.body;
+  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) return false;
+  const headers: Readonly<Record<string, unknown>> = response.headers;
+  const prototype: unknown = Object.getPrototypeOf(headers);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  for (const name in headers) {
+    if (typeof headers[name] !== 'string' || name === 'set-cookie' || UPPER.test(name)) return false;
+  }
+  const cookies: readonly unknown[] = response.cookies;
+  for (let i = 0; i < cookies.length; i++) if (typeof cookies[i] !== 'string') return false;
+  return true;
+}
+
+/**
+ * What one middleware answered with, as the middleware around it sees it from `next()`: the
+ * response that will be sent. An inner middleware that set `Set-Cookie` or `Content-Type` on the
+ * handler's response would otherwise leave an outer one reading `cookies` without that cookie
+ * (a cache that stores answers without cookies would replay it to everyone), or two types.
+ */
+function toLayerResponse(value: unknown, streamed: boolean): HttpResponse | Promise<HttpResponse> {
+  if (!isHttpResponse(value)) return normalizeResponse(value, streamed);
+  return inSentShape(value) ? value : sendableAnswer(value);
+}
+
+/** `toLayerResponse` for a function without `stream: true`. */
+const toLayerAnswer = (value: unknown): HttpResponse | Promise<HttpResponse> => toLayerResponse(value, false);
+
+/** `toLayerResponse` for a function defined with `stream: true`. */
+const toStreamedLayerAnswer = (value: unknown): HttpResponse | Promise<HttpResponse> => toLayerResponse(value, true);
 
 /** `normalizeResponse` for a function defined with `stream: true`. */
 const normalizeStreamed = (value: unknown): HttpResponse | Promise<HttpResponse> => normalizeResponse(value, true);
@@ -508,7 +593,7 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
         this.#loose = inner;
         return inner as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
       }
-      const wrap = this.streamed ? toStreamedResponse : toResponse;
+      const wrap = this.streamed ? toStreamedLayerAnswer : toLayerAnswer;
       this.#loose = composeSteps(middleware, inner, wrap, false);
       return composeSteps(middleware, inner, wrap) as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
     }

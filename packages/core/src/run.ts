@@ -22,6 +22,7 @@ import {
   type HandedRequest,
   PortableFunction,
   respondHanded,
+  sendableAnswer,
   stepHttp,
   takeProduced,
   toResponse,
@@ -36,7 +37,7 @@ import {
   type RequestImpl,
   requestInitOf,
 } from './http/request.js';
-import { bufferResponse, checkResponse, problemResponse, withCheckedCoding } from './http/response.js';
+import { bufferResponse, problemResponse, withCheckedCoding } from './http/response.js';
 import { untilSettled } from './http/stream.js';
 import { logFailure } from './log.js';
 import { compilePath, type PathPattern } from './path.js';
@@ -363,15 +364,8 @@ function answer(
   if (response instanceof Promise) return later(req, response, ctx, false, mode);
   // A function's own answer carries a stream only when it is defined with `stream: true`.
   if (checked) return (mode & STREAMED) === 0 ? done(req, response, ctx) : settle(req, response, ctx, mode);
-  let sendable: HttpResponse;
-  try {
-    sendable = checkResponse(response);
-  } catch (error) {
-    // A middleware's answer no platform can send (its status, a header): its stream is never read.
-    if (response.stream !== undefined && !response.stream.locked) response.stream.cancel().catch(ignore);
-    throw error;
-  }
-  return settle(req, sendable, ctx, mode);
+  // A middleware's answer no platform can send (its status, a header) throws.
+  return settle(req, sendableAnswer(response), ctx, mode);
 }
 
 /**

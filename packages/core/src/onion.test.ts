@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import { http } from './builders.js';
+import { createContext } from './context.js';
+import { createHttpRequest } from './http/request.js';
+import { createMiddleware } from './middleware/create.js';
+import { runHttp } from './run.js';
+import type { HttpResponse } from './types.js';
+
+const ctx = (kind: 'http' | 'queue' = 'http') =>
+  createContext({ cloud: 'node', kind, requestId: 'r', functionName: 'f' });
+
+describe('what next() resolves to when an inner middleware edited the response', () => {
+  it('has a Set-Cookie header an inner middleware added among its cookies, so a cache around it does not replay it', async () => {
+    // Prepare: a cache that keeps answers without cookies, around a session that sets one.
+    let stored: HttpResponse | undefined;
+    const seen: { cookies: readonly string[]; headers: Record<string, string> }[] = [];
+    const cache = createMiddleware<'http'>({
+      name: 'cache',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        if (stored !== undefined) return stored;
+        const res = await next();
+        seen.push({ cookies: [...res.cookies], headers: { ...res.headers } });
+        if (res.status === 200 && res.cookies.length === 0) stored = res;
+        return res;
+      },
+    });
+    const session = createMiddleware<'http'>({
+      name: 'session',
+      kinds: ['http'],
+      async handle(req, _ctx, next) {
+        const res = await next();
+        const user = req.header('x-user');
+        if (user !== undefined) res.headers['set-cookie'] = `sid=${user}-secret; HttpOnly`;
+        return res;
+      },
+    });
+    const fn = http()
+      .use(cache)
+      .use(session)
+      .handle(() => ({ page: 'home' }));
+
+    // Act
+    const alice = await runHttp(fn, { method: 'GET', path: '/', headers: { 'x-user': 'alice' } }, ctx());
+    const bob = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+
+    // Assert
+    expect(seen[0]).toEqual({
+      cookies: ['sid=alice-secret; HttpOnly'],
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(alice.cookies).toEqual(['sid=alice-secret; HttpOnly']);
+    expect(bob.cookies).toEqual([]);
+    expect(JSON.stringify(bob)).not.toContain('alice');
+  });
+
+  it('has header names lower-cased, the last given of two names that differ in case winning', async () => {
+    // Prepare
+    let seen: Record<string, string> | undefined;
+    const outer = createMiddleware<'http'>({
+      name: 'outer',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        const res = await next();
+        seen = { ...res.headers };
+        return res;
+      },
+    });
+    const inner = createMiddleware<'http'>({
+      name: 'inner',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        const res = await next();
+        res.headers['Content-Type'] = 'text/html';
+        return res;
+      },
+    });
+    const fn = http()
+      .use(outer)
+      .use(inner)
+      .handle(() => ({ page: 'home' }));
+
+    // Act
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+
+    // Assert
+    expect(seen).toEqual({ 'content-type': 'text/html' });
+    expect(res.headers).toEqual({ 'content-type': 'text/html' });
+  });
+
+  it('keeps the fields of a Vary header given under two spellings, joined', async () => {
+    // Prepare: a middleware that spreads in `Vary` with a capital, over the handler's own `vary`.
+    let seen: Record<string, string> | undefined;
+    const outer = createMiddleware<'http'>({
+      name: 'outer',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        const res = await next();
+        seen = { ...res.headers };
+        return res;
+      },
+    });
+    const language = createMiddleware<'http'>({
+      name: 'language',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        const res = await next();
+        return { ...res, headers: { ...res.headers, Vary: 'Accept-Language' } };
+      },
+    });
+    const handler = () => ({ status: 200, headers: { vary: 'Accept-Encoding' }, body: 'hallo' });
+    const nested = http().use(outer).use(language).handle(handler);
+    const alone = http().use(language).handle(handler);
+
+    // Act
+    const res = await runHttp(nested, { method: 'GET', path: '/' }, ctx());
+    const outermost = await runHttp(alone, { method: 'GET', path: '/' }, ctx());
+
+    // Assert
+    expect(seen?.vary).toBe('Accept-Encoding, Accept-Language');
+    expect(res.headers.vary).toBe('Accept-Encoding, Accept-Language');
+    expect(outermost.headers.vary).toBe('Accept-Encoding, Accept-Language');
+  });
+
+  it('has a body of data an inner middleware put there serialised, as it is sent', async () => {
+    // Prepare
+    let seen: unknown;
+    const outer = createMiddleware<'http'>({
+      name: 'outer',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        const res = await next();
+        seen = res.body;
+        return res;
+      },
+    });
+    const inner = createMiddleware<'http'>({
+      name: 'inner',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        const res = await next();
+        return { ...res, body: { wrapped: true } as unknown as string };
+      },
+    });
+    const fn = http()
+      .use(outer)
+      .use(inner)
+      .handle(() => 'plain');
+
+    // Act
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+
+    // Assert
+    expect(seen).toBe('{"wrapped":true}');
+    expect(res.body).toBe('{"wrapped":true}');
+  });
+
+  it('leaves a response in the shape it is sent in as the very object the inner middleware answered with', async () => {
+    // Prepare
+    let answered: HttpResponse | undefined;
+    let seen: HttpResponse | undefined;
+    const outer = createMiddleware<'http'>({
+      name: 'outer',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        seen = await next();
+        return seen;
+      },
+    });
+    const inner = createMiddleware<'http'>({
+      name: 'inner',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        const res = await next();
+        res.headers['x-inner'] = 'yes';
+        answered = res;
+        return res;
+      },
+    });
+    const fn = http()
+      .use(outer)
+      .use(inner)
+      .handle(() => 'ok');
+
+    // Act
+    await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+
+    // Assert
+    expect(seen).toBe(answered);
+  });
+
+  it('is a rejection when the inner answer cannot be sent, and dispatch() answers in the sent shape', async () => {
+    // Prepare
+    let failure: unknown;
+    const outer = createMiddleware<'http'>({
+      name: 'outer',
+      kinds: ['http'],
+      async handle(_req, _ctx, next) {
+        try {
+          return await next();
+        } catch (error) {
+          failure = error;
+          throw error;
+        }
+      },
+    });
+    const inner = createMiddleware<'http'>({
+      name: 'inner',
+      kinds: ['http'],
+      async handle(req, _ctx, next) {
+        const res = await next();
+        res.headers.Location = req.header('x-to') ?? '/';
+        return res;
+      },
+    });
+    const fn = http()
+      .use(outer)
+      .use(inner)
+      .handle(() => 'ok');
+
+    // Act
+    const split = await runHttp(fn, { method: 'GET', path: '/', headers: { 'x-to': '/a\r\nx: y' } }, ctx());
+    const dispatched = await fn.dispatch(createHttpRequest({ method: 'GET', path: '/' }), ctx());
+
+    // Assert
+    expect(split.status).toBe(500);
+    expect(failure).toBeInstanceOf(TypeError);
+    expect(dispatched.headers).toEqual({ 'content-type': 'text/plain; charset=utf-8', location: '/' });
+  });
+});
