@@ -55,6 +55,46 @@ describe('unmarshall', () => {
     });
   });
 
+  it('counts the digits between the leading and the trailing zeros as significant', () => {
+    // Prepare: 15 significant digits make a number, 16 keep the text, whatever zeros surround them
+    const item = unmarshall({
+      fifteen: { N: '000.12345678901234500000' },
+      sixteen: { N: '0.12345678901234560' },
+      fifteenScientific: { N: '1.23456789012345000e-7' },
+      sixteenScientific: { N: '-1.234567890123456E+2' },
+      inner: { N: '1.00000000000001' },
+      innerSixteen: { N: '1.000000000000001' },
+      zeros: { N: '0.000' },
+      negativeZero: { N: '-0.0' },
+      point: { N: '10.' },
+    });
+
+    // Assert
+    expect(item).toEqual({
+      fifteen: 0.123456789012345,
+      sixteen: '0.12345678901234560',
+      fifteenScientific: 1.23456789012345e-7,
+      sixteenScientific: '-1.234567890123456E+2',
+      inner: 1.00000000000001,
+      innerSixteen: '1.000000000000001',
+      zeros: 0,
+      negativeZero: -0,
+      point: 10,
+    });
+  });
+
+  it('keeps the text of a number of 200,000 digits, all zeros between its first and last', () => {
+    // Prepare: a long run of zeros before another digit, which a trailing-zero pattern retries from each zero
+    const long = `1.${'0'.repeat(200_000)}1`;
+    const zeros = `-0.${'0'.repeat(200_000)}`;
+
+    // Act
+    const item = unmarshall({ long: { N: long }, zeros: { N: zeros }, list: { NS: [long, '2.50'] } });
+
+    // Assert
+    expect(item).toEqual({ long, zeros: -0, list: [long, 2.5] });
+  });
+
   it('reads only decimal numbers as numbers: hex, binary, padded or empty text stays the string it was', () => {
     const item = unmarshall({
       hex: { N: '0x10' },

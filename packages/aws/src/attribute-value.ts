@@ -18,6 +18,7 @@ export type AttributeValue = Obj;
 
 /** A number as DynamoDB writes one: decimal, with an optional exponent (`Number()` also reads hex, `0b`, spaces). */
 const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const ZERO = 0x30;
 
 /**
  * A number where the double holds the decimal exactly enough to give it back: a safe integer
@@ -30,12 +31,15 @@ function number(text: string): number | string {
   if (!Number.isFinite(value)) return text;
   if (Number.isInteger(value) && !Number.isSafeInteger(value)) return text;
   if (/^-?\d+$/.test(text)) return value;
-  const digits = text
-    .replace(/[eE].*$/, '')
-    .replace(/[^0-9]/g, '')
-    .replace(/^0+/, '')
-    .replace(/0+$/, '');
-  return digits.length <= 15 ? value : text;
+  const digits = text.replace(/[eE].*$/, '').replace(/[^0-9]/g, '');
+  // The significant digits lie between the leading and the trailing zeros, found by index: a
+  // regular expression for the trailing ones (`/0+$/`) retries from every zero, which is
+  // quadratic in a long run of zeros followed by another digit.
+  let start = 0;
+  while (start < digits.length && digits.charCodeAt(start) === ZERO) start++;
+  let end = digits.length;
+  while (end > start && digits.charCodeAt(end - 1) === ZERO) end--;
+  return end - start <= 15 ? value : text;
 }
 
 /** An AttributeValue of the wrong shape: no DynamoDB stream sends one, so it is not guessed at. */
