@@ -647,3 +647,41 @@ describe("the built-in logger's errors", () => {
     });
   });
 });
+
+describe('createJsonLogger() in the format of a cloud', () => {
+  it('writes the lines the built-in logger writes on that cloud, with a sink given or the destination', () => {
+    // Prepare
+    const lines: string[] = [];
+    const sink = (line: string) => lines.push(line);
+    const error = new Error('down');
+
+    // Act
+    createJsonLogger({ requestId: 'r-1' }, 'debug', { cloud: 'aws', sink }).debug({ step: 1 }, 'looking up');
+    createJsonLogger({ requestId: 'r-1' }, 'debug', { cloud: 'gcp', sink }).error(error, 'failed');
+    createJsonLogger({}, 'info', { cloud: 'azure', sink }).warn('slow');
+    createJsonLogger({}, 'info', { sink }).info('plain');
+    createJsonLogger({}, 'info', sink).info('as before');
+    const logs = collectLogs();
+    try {
+      createJsonLogger({}, 'info', { cloud: 'aws' }).info('to the destination');
+    } finally {
+      logs.restore();
+    }
+
+    // Assert
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed[0]).toEqual({
+      level: 'DEBUG',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      requestId: 'r-1',
+      step: 1,
+      message: 'looking up',
+    });
+    expect(parsed[1]).toMatchObject({ severity: 'ERROR', message: 'failed', stack_trace: error.stack });
+    expect(parsed[1]?.time).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(parsed[2]).toMatchObject({ level: 'warn', time: expect.any(Number), msg: 'slow' });
+    expect(parsed[3]).toMatchObject({ level: 'info', msg: 'plain' });
+    expect(parsed[4]).toMatchObject({ level: 'info', msg: 'as before' });
+    expect(logs.lines).toEqual([expect.objectContaining({ level: 'INFO', message: 'to the destination' })]);
+  });
+});

@@ -411,22 +411,45 @@ function format(msg: string, args: unknown[]): string {
 
 let root: Logger | undefined;
 
+/** Options of `createJsonLogger()`: the cloud whose log format its lines take, and where they go. */
+export interface JsonLoggerOptions {
+  /**
+   * The cloud whose format the lines take, as the built-in logger writes them on it: on `aws`,
+   * Lambda's JSON log format (upper-case `level`, ISO `timestamp`, `message`); on `gcp`, Cloud
+   * Logging's `severity`, ISO `time` and `message`, with an error line's stack in `stack_trace`;
+   * on `node` and `azure` (the default), `level`, `time` in epoch ms and `msg`.
+   */
+  readonly cloud?: Cloud | undefined;
+  /** Where each line goes (default: the log destination). */
+  readonly sink?: LogSink | undefined;
+}
+
+/** The shape of the lines the built-in logger writes on `cloud`. */
+function shapeFor(cloud: Cloud | undefined): LineShape {
+  return cloud === 'aws' || cloud === 'gcp' ? cloud : 'json';
+}
+
 /**
  * The built-in JSON-lines logger, with level from `LOG_LEVEL`, else `AWS_LAMBDA_LOG_LEVEL` (default `info`). Lines go to the
- * log destination, or to `sink` (an adapter routing them to the platform's own log methods).
+ * log destination, or to a `sink` (an adapter routing them to the platform's own log methods),
+ * in Node's format unless `{ cloud }` names another (`aws`, `gcp`): the format an invocation on
+ * that cloud writes, for a logger given to one (`invoke(fn, event, { cloud: 'aws', log })`).
+ * The third argument is the sink, or options with a `sink` and a `cloud`.
  * Credential keys (`credentialKeys`) are never written, at any depth: not in a logged object,
  * a child's bindings nor a `%j` / `%o` / `%O` argument.
  *
  * @example
  * createJsonLogger({ service: 'orders' }).info({ orderId }, 'order created');
  * createJsonLogger({}, 'debug', (line, level) => context[level === 'fatal' ? 'error' : level](line));
+ * createJsonLogger({ requestId: 'r-1' }, 'debug', { cloud: 'aws' }); // {"level":"DEBUG","timestamp":...,"message":...}
  */
 export function createJsonLogger(
   bindings: Record<string, unknown> = {},
   level = envLevel(),
-  sink: LogSink = toDestination,
+  sinkOrOptions: LogSink | JsonLoggerOptions = toDestination,
 ): Logger {
-  return new JsonLogger(bindings, thresholdOf(level), sink, 'json');
+  const options = typeof sinkOrOptions === 'function' ? { sink: sinkOrOptions } : sinkOrOptions;
+  return new JsonLogger(bindings, thresholdOf(level), options.sink ?? toDestination, shapeFor(options.cloud));
 }
 
 /** The level of the process-wide loggers, read from the environment when one is first made. */

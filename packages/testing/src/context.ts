@@ -26,7 +26,8 @@ export interface FakeContextOptions<TExtra extends object = Readonly<Record<stri
   readonly region?: string | undefined;
   /**
    * A logger (default: Skyport's JSON logger, which `collectLogs()` captures). The default reads
-   * `LOG_LEVEL` once per process; for another level, `createJsonLogger({}, 'debug')`.
+   * `LOG_LEVEL` once per process; for another level, `createJsonLogger({}, 'debug')`, and with
+   * `{ cloud: 'aws' }` (or `gcp`) as its third argument for the lines that cloud's invocations write.
    */
   readonly log?: Logger | undefined;
   /** The native context to expose as `ctx.raw`. */

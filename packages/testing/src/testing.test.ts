@@ -540,6 +540,29 @@ describe('log levels under test', () => {
     // Assert
     expect(logs.find('looking up')).toEqual([expect.objectContaining({ level: 'debug', requestId: 'r-1', step: 1 })]);
   });
+
+  it('writes them in the format of the cloud the invocation runs on, when the logger is told it', async () => {
+    // Prepare
+    const fn = http().handle((_req, ctx) => {
+      ctx.log.debug({ step: 1 }, 'looking up');
+      return 'ok';
+    });
+    const logs = collectLogs();
+    try {
+      // Act
+      for (const cloud of ['aws', 'gcp'] as const) {
+        await invoke(fn, httpRequest(), { cloud, log: createJsonLogger({ requestId: 'r-1' }, 'debug', { cloud }) });
+      }
+    } finally {
+      logs.restore();
+    }
+
+    // Assert
+    expect(logs.find('looking up')).toEqual([
+      expect.objectContaining({ level: 'DEBUG', message: 'looking up', requestId: 'r-1', step: 1 }),
+      expect.objectContaining({ severity: 'DEBUG', message: 'looking up', requestId: 'r-1', step: 1 }),
+    ]);
+  });
 });
 
 describe('collectLogs() in any order', () => {
