@@ -85,7 +85,7 @@ export { bodyTypeOf, createHttpRequest, DEFAULT_BODY_LIMIT, fitForUrl } from './
 export { bufferResponse, isHttpResponse, isResponseInit, normalizeResponse, problemResponse } from './http/response.js';
 export type { PipeOutcome, StreamSink } from './http/stream.js';
 export { pipeStream, untilSettled } from './http/stream.js';
-export type { LevelName, LogDestination, LogSink } from './log.js';
+export type { JsonLoggerOptions, LevelName, LogDestination, LogSink } from './log.js';
 export {
   cloudLoggingSeverity,
   createJsonLogger,
