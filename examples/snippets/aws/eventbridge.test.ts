@@ -179,7 +179,7 @@ describe('EventBridge deliveries', () => {
   });
 
   it('the Scheduler input template of the page gives the tick its real time and name', async () => {
-    const template = /for Scheduler templated targets, an input of\s+`([^`]+)`/.exec(page)?.[1];
+    const template = /for\s+Scheduler\s+templated\s+targets,\s+an\s+input\s+of\s+`([^`]+)`/i.exec(page)?.[1];
     expect(template).toBeDefined();
     // What EventBridge Scheduler puts in the placeholders when it runs the schedule.
     const input = (template as string)
