@@ -23,6 +23,17 @@ interface Layer {
 const ignore = () => {};
 
 /**
+ * Whether a value is a promise-like: a native promise, or one of another realm or library (a
+ * lazy query builder), which is awaited like a promise.
+ *
+ * @example
+ * isThenable(vm.runInNewContext('Promise.resolve(1)')); // true
+ */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
  * Composes `middleware` (outermost first) around `inner`. `wrap`, when given, normalises what
  * each middleware returns (http uses it so outer middleware always sees an `HttpResponse`), and
  * what `inner` returns when the list is empty.
@@ -137,8 +148,12 @@ class Onion {
       }
       return wrap === undefined || outermost ? value : wrap(value);
     }
-    if (wrap === undefined || outermost) return result;
-    return result instanceof Promise ? result.then(wrap) : wrap(result);
+    const bare = wrap === undefined || outermost;
+    if (result instanceof Promise) return bare ? result : result.then(wrap);
+    // A promise of another realm or library is followed as a promise is: read as a value, it
+    // would be answered as `{}`, and its rejection left unhandled.
+    if (isThenable(result)) return bare ? Promise.resolve(result) : Promise.resolve(result).then(wrap);
+    return bare ? result : wrap(result);
   }
 
   next(i: number, add: object | undefined): Promise<unknown> {
@@ -155,6 +170,8 @@ class Onion {
       return Promise.reject(error);
     }
     if (out instanceof Promise) return out;
+    // The inner function's promise of another realm or library: no value is known yet.
+    if (isThenable(out)) return Promise.resolve(out);
     const promise = out instanceof Failure ? Promise.reject(out.error) : Promise.resolve(out);
     this.handed = promise;
     this.handedValue = out;

@@ -2,7 +2,7 @@
  * The runtime behind every portable function: the inert definition (kind, options, middleware,
  * handler) and the dispatch that runs middleware, validation and the handler for one event.
  */
-import { composeSteps } from './compose.js';
+import { composeSteps, isThenable } from './compose.js';
 import type { ContextHandover } from './context.js';
 import {
   answered,
@@ -185,11 +185,6 @@ const normalizeStreamed = (value: unknown): HttpResponse | Promise<HttpResponse>
 const production = () => process.env.NODE_ENV === 'production';
 
 const ignore = () => {};
-
-/** Whether a value is a promise-like other than a native promise of this realm. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 type Part = 'params' | 'query' | 'headers' | 'body';
 

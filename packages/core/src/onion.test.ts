@@ -1,9 +1,12 @@
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { http } from './builders.js';
+import { http, queue } from './builders.js';
 import { createContext } from './context.js';
+import { Conflict } from './errors.js';
+import { createMessage } from './events.js';
 import { createHttpRequest } from './http/request.js';
 import { createMiddleware } from './middleware/create.js';
-import { runHttp } from './run.js';
+import { runEvent, runHttp } from './run.js';
 import type { HttpResponse } from './types.js';
 
 const ctx = (kind: 'http' | 'queue' = 'http') =>
@@ -226,5 +229,98 @@ describe('what next() resolves to when an inner middleware edited the response',
     expect(split.status).toBe(500);
     expect(failure).toBeInstanceOf(TypeError);
     expect(dispatched.headers).toEqual({ 'content-type': 'text/plain; charset=utf-8', location: '/' });
+  });
+});
+
+describe('a middleware that answers with a promise of another realm or library', () => {
+  const Foreign = vm.runInNewContext('Promise') as PromiseConstructor;
+  /** Answers with a promise of another realm that settles as `next()` does. */
+  const foreign = createMiddleware({
+    name: 'foreign',
+    handle: (_event, _ctx, next) => new Foreign((resolve, reject) => next().then(resolve, reject)),
+  });
+  /** Answers with a library's thenable that settles as `next()` does. */
+  const lazy = createMiddleware({
+    name: 'lazy',
+    handle: (_event, _ctx, next) => {
+      const thenable = {
+        // biome-ignore lint/suspicious/noThenProperty: a thenable is what this middleware answers with
+        then: (resolve: (value: unknown) => void, reject: (error: unknown) => void) => next().then(resolve, reject),
+      };
+      return thenable as unknown as ReturnType<typeof next>;
+    },
+  });
+  const awaiting = createMiddleware({ name: 'awaiting', handle: async (_event, _ctx, next) => await next() });
+  const passing = createMiddleware({ name: 'passing', handle: (_event, _ctx, next) => next() });
+
+  it.each([
+    ['another realm', foreign],
+    ['a library', lazy],
+  ])('is answered with what the promise of %s settles to, whether outermost or inside another', async (_name, mw) => {
+    // Prepare
+    const alone = http()
+      .use(mw)
+      .handle(() => ({ ok: true }));
+    const insideAwaiting = http()
+      .use(awaiting)
+      .use(mw)
+      .handle(() => ({ ok: true }));
+    const insidePassing = http()
+      .use(passing)
+      .use(mw)
+      .handle(() => ({ ok: true }));
+    const failing = http()
+      .use(awaiting)
+      .use(mw)
+      .handle(() => {
+        throw new Conflict('taken');
+      });
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+
+    // Act
+    const answers = [];
+    for (const fn of [alone, insideAwaiting, insidePassing]) {
+      answers.push(await runHttp(fn, { method: 'GET', path: '/' }, ctx()));
+      answers.push(await fn.dispatch(createHttpRequest({ method: 'GET', path: '/' }), ctx()));
+    }
+    const refused = await runHttp(failing, { method: 'GET', path: '/' }, ctx());
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    process.off('unhandledRejection', record);
+
+    // Assert
+    for (const res of answers) expect([res.status, res.body]).toEqual([200, '{"ok":true}']);
+    expect(refused.status).toBe(409);
+    expect(unhandled).toEqual([]);
+  });
+
+  it("follows a queue handler's promise of another realm or library once, through middleware that passes next() on", async () => {
+    // Prepare: a lazy query, which runs each time it is awaited.
+    let runs = 0;
+    const query = {
+      // biome-ignore lint/suspicious/noThenProperty: a lazy query is a thenable
+      then(resolve: (value: unknown) => void) {
+        runs++;
+        resolve('saved');
+      },
+    };
+    const saving = queue({ name: 'q' })
+      .use(passing)
+      .use(passing)
+      .handle(() => query as unknown as Promise<void>);
+    const losing = queue({ name: 'q' })
+      .use(passing)
+      .use(awaiting)
+      .handle(() => Foreign.reject(new Error('lost')));
+    const message = createMessage({ id: 'm1', source: 'q', body: {} });
+
+    // Act
+    const saved = await runEvent(saving, message, ctx('queue'));
+    const lost = runEvent(losing, message, ctx('queue'));
+
+    // Assert
+    expect([saved, runs]).toEqual(['saved', 1]);
+    await expect(lost).rejects.toThrow('lost');
   });
 });
