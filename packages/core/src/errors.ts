@@ -406,7 +406,9 @@ export class SkyportError extends Error {
 /**
  * Normalises anything thrown into an `HttpError`: an `HttpError` stays as it is, a
  * `SkyportError` with validation issues becomes 422, a `TIMEOUT` one or a `TimeoutError` (the
- * reason of `ctx.signal` and of `AbortSignal.timeout()`) 504, an `http-errors` error (middy's
+ * reason of `ctx.signal` and of `AbortSignal.timeout()`) 504, and so does an `AbortError` caused
+ * by one (what Node's own calls given the signal reject with: `setTimeout` of
+ * `node:timers/promises`, `events.once`, `stream.pipeline`), an `http-errors` error (middy's
  * `createError`) its own status, anything else (a value that throws when read, a revoked Proxy,
  * included) a 500 that hides its message (the original is kept as `cause`). It never throws.
  *
@@ -474,12 +476,38 @@ function readHttpError(error: unknown): HttpError {
   }
   // `ctx.signal`'s reason as the deadline nears, which `fetch` and other signal-aware calls
   // reject with, and `AbortSignal.timeout()`'s: something the answer waited on timed out.
-  if (skyport?.code === 'TIMEOUT' || (error instanceof DOMException && error.name === 'TimeoutError')) {
+  if (skyport?.code === 'TIMEOUT' || isTimeoutReason(error) || abortedByTimeout(error)) {
     return new GatewayTimeout(undefined, { cause: error });
   }
   const made = fromHttpErrors(error);
   if (made !== undefined) return made;
   return new InternalServerError(undefined, { cause: error });
+}
+
+/** How many `cause` links below an `AbortError` are looked at for the timeout it stands for. */
+const causeDepth = 4;
+
+/** A deadline's reason: a `TimeoutError` (`ctx.signal`'s, `AbortSignal.timeout()`'s) or a `TIMEOUT` `SkyportError` of any copy. */
+function isTimeoutReason(value: unknown): boolean {
+  if (value instanceof DOMException) return value.name === 'TimeoutError';
+  if (value instanceof SkyportError) return value.code === 'TIMEOUT';
+  return brandOf(value) === 'SkyportError' && (value as { code?: unknown }).code === 'TIMEOUT';
+}
+
+/**
+ * Whether `error` is an `AbortError` a deadline caused: Node's own signal-aware calls
+ * (`node:timers/promises`, `events.once`, `stream.pipeline`, `fs` given `{ signal }`) reject with
+ * an `AbortError` of their own (`code: 'ABORT_ERR'`) that holds the signal's reason as `cause`,
+ * where `fetch` rejects with the reason itself.
+ */
+function abortedByTimeout(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'AbortError') return false;
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < causeDepth && cause !== undefined && cause !== null; depth++) {
+    if (isTimeoutReason(cause)) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** The class an error of any copy of core is branded as (see `errorBrand`), if it is one. */
