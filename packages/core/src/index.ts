@@ -106,6 +106,8 @@ export type { MiddlewareDefinition } from './middleware/create.js';
 export { createMiddleware } from './middleware/create.js';
 export type { TimeoutOptions } from './middleware/timeout.js';
 export { timeout } from './middleware/timeout.js';
+export type { CheckOptionsContext } from './options.js';
+export { checkOptions } from './options.js';
 export { setOwn } from './own.js';
 export type { PathPattern } from './path.js';
 export { compilePath } from './path.js';
