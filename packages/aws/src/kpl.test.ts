@@ -243,3 +243,190 @@ describe('KPL-aggregated Kinesis records', () => {
     ]);
   });
 });
+
+/**
+ * The Kinesis record of a user record as the deaggregation libraries give it, written the plain
+ * way: the aggregate's record spread, with the user record's fields over it.
+ */
+function expectedUserRecord(
+  record: Record<string, unknown>,
+  user: { readonly key: string; readonly hashKey?: string; readonly bytes: Uint8Array },
+  index: number,
+): Record<string, unknown> {
+  const nested = record.kinesis as Record<string, unknown> | undefined;
+  const own = {
+    ...(nested ?? record),
+    partitionKey: user.key,
+    ...(user.hashKey === undefined ? {} : { explicitHashKey: user.hashKey }),
+    data: Buffer.from(user.bytes).toString('base64'),
+    subSequenceNumber: index,
+  };
+  return nested === undefined ? { ...record, ...own } : { ...record, kinesis: own };
+}
+
+/** Every own key of a value and of the objects in it, in order, as a list of paths. */
+function keyPaths(value: unknown, path = ''): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  return Reflect.ownKeys(value).flatMap((key) => [
+    `${path}/${String(key)}`,
+    ...keyPaths((value as Record<PropertyKey, unknown>)[key], `${path}/${String(key)}`),
+  ]);
+}
+
+describe('the user records of a KPL aggregate, as their Kinesis records', () => {
+  const users = [
+    { key: 'user-1', data: { n: 1 } },
+    { key: 'user-2', data: { n: 2 }, hashKey: '170141183460469231731687303715884105728' },
+    { key: 'user-1', data: { n: 3 }, hashKey: '0' },
+    { key: 'user-3', data: new Uint8Array([0, 255, 7]) },
+  ];
+  const bytesOf = (data: unknown) => (data instanceof Uint8Array ? data : Buffer.from(JSON.stringify(data)));
+
+  it('carry the record with each user record partition key, explicit hash key, data and index', async () => {
+    // Prepare: the event as the Lambda runtime parses it
+    const seen: StreamRecord[] = [];
+    const fn = stream({ name: 'clicks' }).handle((record) => {
+      seen.push(record);
+    });
+    const event = JSON.parse(JSON.stringify(kinesisEvent([aggregate(users)])));
+    const record = event.Records[0];
+
+    // Act
+    await invokeLambda(fn, event);
+
+    // Assert: the same fields, in the same order, as spreading the record gives
+    const expected = users.map((u, i) => expectedUserRecord(record, { ...u, bytes: bytesOf(u.data) }, i));
+    expect(seen.map((r) => r.raw)).toEqual(expected);
+    expect(seen.map((r) => keyPaths(r.raw))).toEqual(expected.map((r) => keyPaths(r)));
+    expect(seen.map((r) => r.partitionKey)).toEqual(['user-1', 'user-2', 'user-1', 'user-3']);
+    expect(seen.map((r) => [...r.rawBody])).toEqual(users.map((u) => [...bytesOf(u.data)]));
+    expect(seen.every((r) => Object.getPrototypeOf(r.raw) === Object.prototype)).toBe(true);
+    // The aggregate's own record is left as it came.
+    expect(event.Records[0].kinesis.partitionKey).toBe('1');
+    expect(event.Records[0].kinesis).not.toHaveProperty('subSequenceNumber');
+  });
+
+  it('keep the data of each user record apart from the others', async () => {
+    // Prepare
+    const seen: StreamRecord[] = [];
+    const fn = stream({ name: 'clicks' }).handle((record) => {
+      seen.push(record);
+    });
+
+    // Act
+    await invokeLambda(fn, kinesisEvent([aggregate(users)]));
+    (seen[0] as StreamRecord).rawBody.fill(0x78);
+
+    // Assert: writing over one user record's bytes changes no other's
+    expect(seen.slice(1).map((r) => [...r.rawBody])).toEqual(users.slice(1).map((u) => [...bytesOf(u.data)]));
+    expect(seen[0]?.rawBody.byteLength).toBe(bytesOf(users[0]?.data).byteLength);
+  });
+
+  it('keep a field named __proto__ of the record as an own field', async () => {
+    // Prepare
+    const seen: StreamRecord[] = [];
+    const fn = stream({ name: 'clicks' }).handle((record) => {
+      seen.push(record);
+    });
+    const event = kinesisEvent([aggregate(users.slice(0, 2))]);
+    const text = JSON.stringify(event).replace('"eventSource":', '"__proto__":{"polluted":true},"eventSource":');
+    const parsed = JSON.parse(text.replace('"kinesisSchemaVersion":', '"__proto__":"k","kinesisSchemaVersion":'));
+    const record = parsed.Records[0];
+
+    // Act
+    await invokeLambda(fn, parsed);
+
+    // Assert
+    const raw = seen[1]?.raw as Record<string, Record<string, unknown>>;
+    expect(Object.getPrototypeOf(raw)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(raw, '__proto__')?.value).toEqual({ polluted: true });
+    expect(Object.getOwnPropertyDescriptor(raw.kinesis, '__proto__')?.value).toBe('k');
+    expect(keyPaths(raw)).toEqual(
+      keyPaths(expectedUserRecord(record, { ...users[1]!, bytes: bytesOf(users[1]?.data) }, 1)),
+    );
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it('are flattened when a pipe flattened the record', async () => {
+    // Prepare: a pipe hands Lambda the `kinesis` fields in the record
+    const seen: StreamRecord[] = [];
+    const fn = stream({ name: 'clicks' }).handle((record) => {
+      seen.push(record);
+    });
+    const { kinesis, ...rest } = kinesisEvent([aggregate(users)]).Records[0]!;
+    const piped = [{ ...kinesis, ...rest }];
+
+    // Act
+    await invokeLambda(fn, piped);
+
+    // Assert
+    const expected = users.map((u, i) => expectedUserRecord(piped[0]!, { ...u, bytes: bytesOf(u.data) }, i));
+    expect(seen.map((r) => r.raw)).toEqual(expected);
+    expect(seen.map((r) => keyPaths(r.raw))).toEqual(expected.map((r) => keyPaths(r)));
+  });
+
+  it('reach a wrapped Lambda handler as the records the deaggregation libraries give', async () => {
+    // Prepare
+    const got: unknown[] = [];
+    const legacy = fromLambda(
+      async (event: { Records: unknown[] }) => {
+        got.push(...event.Records);
+      },
+      { kind: 'stream' },
+    );
+    const event = JSON.parse(JSON.stringify(kinesisEvent([aggregate(users)])));
+
+    // Act
+    await invokeLambda(legacy, event);
+
+    // Assert
+    const expected = users.map((u, i) => expectedUserRecord(event.Records[0], { ...u, bytes: bytesOf(u.data) }, i));
+    expect(got).toEqual(expected);
+    expect(got.map((r) => keyPaths(r))).toEqual(expected.map((r) => keyPaths(r)));
+  });
+
+  it('are the records the plain spread gives, whatever the user records hold', async () => {
+    const user = fc.record(
+      {
+        key: fc.string({ minLength: 1, maxLength: 6 }),
+        data: fc.uint8Array({ maxLength: 20 }),
+        hashKey: fc.constantFrom('0', '1', '340282366920938463463374607431768211455'),
+      },
+      { requiredKeys: ['key', 'data'] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(user, { minLength: 1, maxLength: 6 }), fc.boolean(), async (list, flattened) => {
+        const seen: StreamRecord[] = [];
+        const fn = stream({ name: 's' }).handle((record) => {
+          seen.push(record);
+        });
+        const record = kinesisEvent([aggregate(list)]).Records[0]!;
+        const { kinesis, ...rest } = record;
+        const given: Record<string, unknown> = flattened ? { ...kinesis, ...rest } : { ...record };
+        await invokeLambda(fn, { Records: [given] });
+        const expected = list.map((u, i) => expectedUserRecord(given, { ...u, bytes: u.data }, i));
+        expect(seen.map((r) => r.raw)).toEqual(expected);
+        expect(seen.map((r) => keyPaths(r.raw))).toEqual(expected.map((r) => keyPaths(r)));
+        expect(seen.map((r) => [...r.rawBody])).toEqual(list.map((u) => [...u.data]));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('run each of 5,000 user records of one aggregate, in order', async () => {
+    // Prepare
+    const many = Array.from({ length: 5000 }, (_, i) => ({ key: `k${i % 7}`, data: new Uint8Array([i % 256]) }));
+    const seen: [string, number, number | undefined][] = [];
+    const fn = stream({ name: 's' }).handle((record) => {
+      const raw = record.raw as { kinesis: { subSequenceNumber: number } };
+      seen.push([record.partitionKey, record.rawBody[0] as number, raw.kinesis.subSequenceNumber]);
+    });
+
+    // Act
+    const result = await invokeLambda(fn, kinesisEvent([aggregate(many)]));
+
+    // Assert
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(seen).toEqual(many.map((u, i) => [u.key, i % 256, i]));
+  });
+});

@@ -14,7 +14,10 @@ import { LENGTH_DELIMITED, MalformedProtobuf, ProtobufReader, VARINT } from '@sk
 const MAGIC = [0xf3, 0x89, 0x9a, 0xc2] as const;
 const DIGEST_BYTES = 16;
 
-/** One user record of an aggregated Kinesis record. */
+/**
+ * One user record of an aggregated Kinesis record. `data` is a view into a buffer the user
+ * records of one aggregate share, not a buffer of its own.
+ */
 export interface UserRecord {
   readonly partitionKey: string;
   readonly explicitHashKey: string | undefined;
@@ -44,7 +47,29 @@ interface RawUserRecord {
   data?: Uint8Array;
 }
 
-function userRecord(reader: ProtobufReader): RawUserRecord {
+/**
+ * The bytes of the user records of one aggregate, one after the other, each user record's data a
+ * view of its part. Held in one buffer, an aggregate of 100,000s of tiny user records costs a
+ * view each rather than an `ArrayBuffer` each; they are never more than the aggregate itself.
+ */
+class DataStore {
+  readonly #bytes: Uint8Array;
+  #end = 0;
+
+  constructor(capacity: number) {
+    this.#bytes = new Uint8Array(capacity);
+  }
+
+  /** `data` copied in, as a view of the store. */
+  add(data: Uint8Array): Uint8Array {
+    const start = this.#end;
+    this.#bytes.set(data, start);
+    this.#end += data.byteLength;
+    return this.#bytes.subarray(start, this.#end);
+  }
+}
+
+function userRecord(reader: ProtobufReader, store: DataStore): RawUserRecord {
   const record: RawUserRecord = {};
   while (!reader.done) {
     const [field, wireType] = reader.tag();
@@ -56,7 +81,8 @@ function userRecord(reader: ProtobufReader): RawUserRecord {
       record.hashKeyIndex = reader.varint();
     } else if (field === 3) {
       reader.expect(wireType, LENGTH_DELIMITED, 'Record.data');
-      record.data = reader.bytes();
+      // `bytes()` copies the field out; the copy goes into the store, and is garbage at once.
+      record.data = store.add(reader.bytes());
     } else reader.skip(wireType);
   }
   return record;
@@ -84,6 +110,8 @@ export function deaggregate(data: Uint8Array): UserRecord[] {
   const keys: string[] = [];
   const hashKeys: string[] = [];
   const records: RawUserRecord[] = [];
+  // Every data field is a part of the aggregate of its own, so together they fit in its length.
+  const store = new DataStore(data.byteLength);
   while (!reader.done) {
     const [field, wireType] = reader.tag();
     if (field === 1) {
@@ -94,7 +122,7 @@ export function deaggregate(data: Uint8Array): UserRecord[] {
       hashKeys.push(reader.string());
     } else if (field === 3) {
       reader.expect(wireType, LENGTH_DELIMITED, 'AggregatedRecord.records');
-      records.push(userRecord(reader.message()));
+      records.push(userRecord(reader.message(), store));
     } else reader.skip(wireType);
   }
   return records.map((record, i) => {
