@@ -6,6 +6,7 @@
 import { parseCron } from './cron.js';
 import { SkyportError } from './errors.js';
 import { type AnyHandler, checkKind, PortableFunction } from './function.js';
+import { checkOptions } from './options.js';
 import { type InferOut, isStandardSchema, type StandardSchemaV1 } from './standard-schema.js';
 import type {
   AcceptsKind,
@@ -126,8 +127,55 @@ function builder<K extends Kind, TEvent, TResult>(kind: K, options: KindOptions[
   return new Builder(kind, options) as unknown as FunctionBuilder<K, TEvent, Context, TResult>;
 }
 
-function requireString(kind: Kind, options: object, key: string): void {
-  const value = (options as Record<string, unknown>)[key];
+/** The options every kind takes. */
+const baseNames = ['description', 'aws', 'azure', 'gcp'] as const;
+
+/** The option names of each kind: every key its options type has, and no other. */
+const optionNames = {
+  http: ['method', 'path', 'body', 'query', 'params', 'headers', 'response', 'bodyLimit', 'stream', ...baseNames],
+  queue: ['name', 'body', 'fifo', 'concurrency', ...baseNames],
+  stream: ['name', 'body', ...baseNames],
+  storage: ['bucket', 'on', 'prefix', 'suffix', ...baseNames],
+  schedule: ['cron', 'timezone', 'name', ...baseNames],
+  changes: ['collection', 'item', ...baseNames],
+  events: ['type', 'source', 'data', ...baseNames],
+} as const satisfies { readonly [K in Kind]: readonly (keyof KindOptions[K])[] };
+
+/** The keys of an options type left out of its list: none, or this fails to type-check. */
+type Unlisted = { [K in Kind]: Exclude<keyof KindOptions[K], (typeof optionNames)[K][number]> }[Kind];
+const everyOptionListed: [Unlisted] extends [never] ? true : { readonly 'options not listed': Unlisted } = true;
+void everyOptionListed;
+
+const clouds = { aws: 'AWS', azure: 'Azure', gcp: 'GCP' } as const;
+
+/**
+ * Checked first when a function is defined: from plain JavaScript, a misspelt option (`schema`
+ * for `body`, `methods`, `timeZone`) or one of the wrong type would be dropped or misread without
+ * a word, and the function would run for events it was meant to skip.
+ */
+function checkDefinition(kind: Kind, options: unknown): void {
+  checkOptions(`${kind}()`, options, optionNames[kind], { kind });
+  const given = (options ?? {}) as Record<string, unknown>;
+  const description = given.description;
+  if (description !== undefined && typeof description !== 'string') {
+    throw new SkyportError('INVALID_DEFINITION', `${kind}() description must be a string, got ${shown(description)}`, {
+      kind,
+    });
+  }
+  for (const [key, cloud] of Object.entries(clouds)) {
+    const settings = given[key];
+    if (settings !== undefined && (typeof settings !== 'object' || settings === null || Array.isArray(settings))) {
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `${kind}() ${key} must be an object of ${cloud} settings, got ${shown(settings)}`,
+        { kind },
+      );
+    }
+  }
+}
+
+function requireString(kind: Kind, options: object | undefined, key: string): void {
+  const value = (options as Record<string, unknown> | undefined)?.[key];
   if (typeof value !== 'string' || value === '') {
     throw new SkyportError('INVALID_DEFINITION', `${kind}() needs a non-empty "${key}"`, { kind });
   }
@@ -148,7 +196,25 @@ function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof RegExp) return 'a RegExp';
   return value === null ? 'null' : typeof value;
+}
+
+/** Whether `value`, if given, is a string. */
+function stringOrAbsent(value: unknown): boolean {
+  return value === undefined || typeof value === 'string';
+}
+
+/**
+ * The path written with `:name` parameters for one that names them in braces (`/users/{id}`,
+ * API Gateway's and Azure's syntax, `{proxy+}` for the rest of the path), which Skyport reads as
+ * literal text: `undefined` when it names none that way.
+ */
+function withColonParams(path: string): string | undefined {
+  const braces = /\{([^/{}]*)\}/g;
+  if (!braces.test(path)) return undefined;
+  return path.replace(braces, (_, name: string) => (/[+*]/.test(name) ? '*' : `:${name}`));
 }
 
 /**
@@ -284,10 +350,26 @@ export function http(
     StandardSchemaV1 | undefined
   > = {},
 ): FunctionBuilder<'http', TypedHttpRequest<undefined, undefined, undefined, undefined>, Context, unknown> {
-  const list =
-    options.method === undefined ? [] : typeof options.method === 'string' ? [options.method] : options.method;
+  if (typeof options === 'string') {
+    // `http('/users')`, as routers take a path: the path goes in the options.
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `http() takes an options object, not a path: write http({ path: ${JSON.stringify(options)} })`,
+      { kind: 'http' },
+    );
+  }
+  checkDefinition('http', options);
+  const method: unknown = options.method;
+  if (method !== undefined && typeof method !== 'string' && !Array.isArray(method)) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `http() method must be a method name such as "GET", or a list of them, got ${shown(method)}`,
+      { kind: 'http' },
+    );
+  }
+  const list: readonly unknown[] = method === undefined ? [] : Array.isArray(method) ? method : [method];
   // An empty list (from configuration) would answer every request 405: a function that never runs.
-  if (Array.isArray(options.method) && options.method.length === 0) {
+  if (Array.isArray(method) && method.length === 0) {
     throw new SkyportError(
       'INVALID_DEFINITION',
       'http() method is an empty list: name a method, or leave it out for any',
@@ -296,14 +378,31 @@ export function http(
       },
     );
   }
-  for (const method of list) {
-    if (!methods.has(method))
-      throw new SkyportError('INVALID_DEFINITION', `http() method "${method}" is not supported`, { kind: 'http' });
+  for (const one of list) {
+    if (typeof one !== 'string' || !methods.has(one))
+      throw new SkyportError('INVALID_DEFINITION', `http() method ${shown(one)} is not supported`, { kind: 'http' });
   }
-  if (options.path !== undefined && !options.path.startsWith('/')) {
-    throw new SkyportError('INVALID_DEFINITION', `http() path must start with "/", got "${options.path}"`, {
+  const path: unknown = options.path;
+  if (!stringOrAbsent(path)) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `http() path must be a string such as "/users/:id", got ${shown(path)}`,
+      { kind: 'http' },
+    );
+  }
+  if (typeof path === 'string' && !path.startsWith('/')) {
+    throw new SkyportError('INVALID_DEFINITION', `http() path must start with "/", got "${path}"`, {
       kind: 'http',
     });
+  }
+  const colons = typeof path === 'string' ? withColonParams(path) : undefined;
+  if (colons !== undefined) {
+    // Read as literal text, `{id}` matches only a request for `/users/{id}` itself, and binds nothing.
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `http() path ${JSON.stringify(path)} names parameters in braces, which bind nothing here: write ${JSON.stringify(colons)}`,
+      { kind: 'http' },
+    );
   }
   // A NaN (an unset environment variable through Number()) would turn the limit off without a word.
   if (options.bodyLimit !== undefined && !isBodyLimit(options.bodyLimit)) {
@@ -331,7 +430,13 @@ export function http(
 export function queue<TBody extends StandardSchemaV1 | undefined = undefined>(
   options: QueueOptions<TBody>,
 ): FunctionBuilder<'queue', Message<InferOut<TBody, unknown>>, Context, unknown> {
+  checkDefinition('queue', options);
   requireString('queue', options, 'name');
+  if (options.fifo !== undefined && typeof options.fifo !== 'boolean') {
+    throw new SkyportError('INVALID_DEFINITION', `queue() fifo must be true or false, got ${shown(options.fifo)}`, {
+      kind: 'queue',
+    });
+  }
   if (options.concurrency !== undefined && !isConcurrency(options.concurrency)) {
     throw new SkyportError(
       'INVALID_DEFINITION',
@@ -352,6 +457,7 @@ export function queue<TBody extends StandardSchemaV1 | undefined = undefined>(
 export function stream<TBody extends StandardSchemaV1 | undefined = undefined>(
   options: StreamOptions<TBody>,
 ): FunctionBuilder<'stream', StreamRecord<InferOut<TBody, unknown>>, Context, unknown> {
+  checkDefinition('stream', options);
   requireString('stream', options, 'name');
   return builder('stream', options as KindOptions['stream']);
 }
@@ -363,6 +469,7 @@ export function stream<TBody extends StandardSchemaV1 | undefined = undefined>(
  * export const onUpload = storage({ bucket: 'uploads', on: ['created'] }).handle((obj) => thumbnail(obj.bucket, obj.key));
  */
 export function storage(options: StorageOptions): FunctionBuilder<'storage', StorageEvent, Context, unknown> {
+  checkDefinition('storage', options);
   requireString('storage', options, 'bucket');
   // A filter that matches nothing would acknowledge every upload unseen: refused when defined.
   const on: unknown = options.on;
@@ -376,6 +483,17 @@ export function storage(options: StorageOptions): FunctionBuilder<'storage', Sto
       { kind: 'storage' },
     );
   }
+  // A list or a RegExp is not read as one: every upload would be acknowledged unseen, or fail.
+  for (const key of ['prefix', 'suffix'] as const) {
+    const filter: unknown = options[key];
+    if (!stringOrAbsent(filter)) {
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `storage() ${key} must be one string (keys ${key === 'prefix' ? 'starting' : 'ending'} with it run the handler), got ${shown(filter)}`,
+        { kind: 'storage' },
+      );
+    }
+  }
   return builder('storage', options as KindOptions['storage']);
 }
 
@@ -386,15 +504,23 @@ export function storage(options: StorageOptions): FunctionBuilder<'storage', Sto
  * export const nightly = schedule({ cron: '0 3 * * *' }).handle((tick) => report(tick.scheduledTime));
  */
 export function schedule(options: ScheduleOptions): FunctionBuilder<'schedule', ScheduleTick, Context, unknown> {
+  checkDefinition('schedule', options);
   requireString('schedule', options, 'cron');
   // Checked when the function is defined: Azure would otherwise register a timer its host refuses to start.
   parseCron(options.cron);
-  if (options.timezone !== undefined && !isTimeZone(options.timezone)) {
+  const timezone: unknown = options.timezone;
+  if (timezone !== undefined && (typeof timezone !== 'string' || !isTimeZone(timezone))) {
     throw new SkyportError(
       'INVALID_DEFINITION',
-      `schedule() timezone must be an IANA time zone such as "Europe/Paris", got "${options.timezone}"`,
+      `schedule() timezone must be an IANA time zone such as "Europe/Paris", got ${typeof timezone === 'string' ? `"${timezone}"` : shown(timezone)}`,
       { kind: 'schedule' },
     );
+  }
+  const name: unknown = options.name;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new SkyportError('INVALID_DEFINITION', `schedule() name must be a non-empty string, got ${shown(name)}`, {
+      kind: 'schedule',
+    });
   }
   return builder('schedule', options as KindOptions['schedule']);
 }
@@ -419,6 +545,7 @@ function isTimeZone(zone: string): boolean {
 export function changes<TItem extends StandardSchemaV1 | undefined = undefined>(
   options: ChangesOptions<TItem>,
 ): FunctionBuilder<'changes', ChangeEvent<InferOut<TItem, Record<string, unknown>>>, Context, unknown> {
+  checkDefinition('changes', options);
   requireString('changes', options, 'collection');
   return builder('changes', options as KindOptions['changes']);
 }
@@ -432,6 +559,7 @@ export function changes<TItem extends StandardSchemaV1 | undefined = undefined>(
 export function events<TData extends StandardSchemaV1 | undefined = undefined>(
   options: EventsOptions<TData> = {},
 ): FunctionBuilder<'events', CloudEvent<InferOut<TData, unknown>>, Context, unknown> {
+  checkDefinition('events', options);
   // A filter that matches nothing would acknowledge every event unseen, and one of another type
   // would fail every event: both refused when defined.
   const type: unknown = options.type;
