@@ -179,7 +179,7 @@ describe('the portable request', () => {
     expect(results[0]?.headers.location).toBeUndefined();
   });
 
-  it('checks the headers of a response a middleware or a router answers with, and leaves bad ones out of errors', async () => {
+  it('checks the headers of a response a middleware or a router answers with, and of a thrown error', async () => {
     // Prepare
     const split = '/x\r\nSet-Cookie: sid=evil';
     const redirecting = createMiddleware({
@@ -202,10 +202,10 @@ describe('the portable request', () => {
     const results = [await call(byMiddleware, {}), await call(routed, { path: '/r' }), await call(challenged, {})];
 
     // Assert
-    expect(results.map((r) => r.status)).toEqual([500, 500, 401]);
+    expect(results.map((r) => r.status)).toEqual([500, 500, 500]);
     expect(results.map((r) => r.headers.location)).toEqual([undefined, undefined, undefined]);
     expect(results[2]?.headers['www-authenticate']).toBeUndefined();
-    expect(results[2]?.headers['x-ok']).toBe('yes');
+    expect(results[2]?.headers['x-ok']).toBeUndefined();
   });
 
   it('checks every value of a header again, whatever values of it passed before, also after a middleware edits it in place', async () => {

@@ -100,18 +100,30 @@ function checkHeader(name: string, value: string): void {
   // Most responses repeat the headers of the last one (`content-type`, the CORS headers), and a
   // response a middleware passes on is checked again: the two tests cost more than the lookup.
   if (passed.get(name) === value) return;
-  if (!TOKEN.test(name)) throw new TypeError(`the response header name ${JSON.stringify(name)} is not a token`);
-  if (UNSENDABLE.test(value)) {
-    throw new TypeError(
-      `the response header "${name}" holds a character no HTTP header may carry (CR, LF, NUL, or one outside ASCII: ` +
-        "encode text as RFC 8187 does, filename*=UTF-8''r%C3%A9sum%C3%A9.pdf)",
-    );
-  }
+  if (!TOKEN.test(name)) throw notToken(name);
+  if (UNSENDABLE.test(value)) throw unsendable(name);
   // Not remembered: cookies, which differ from one response to the next and hold secrets best
   // not kept around; long values (a signed URL); headers whose fate depends on the response
   // (see `platformOwned`).
   if (name === 'set-cookie' || value.length > rememberedLength || HOP_BY_HOP.has(name.toLowerCase())) return;
   if (passed.size < rememberedHeaders || passed.has(name)) passed.set(name, value);
+}
+
+/** The refusal of a header name that is no token (see `checkHeader`). */
+function notToken(name: string, cause?: unknown): TypeError {
+  return new TypeError(
+    `the response header name ${JSON.stringify(name)} is not a token`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** The refusal of a header value no platform can send (see `checkHeader`). */
+function unsendable(name: string, cause?: unknown): TypeError {
+  return new TypeError(
+    `the response header "${name}" holds a character no HTTP header may carry (CR, LF, NUL, or one outside ASCII: ` +
+      "encode text as RFC 8187 does, filename*=UTF-8''r%C3%A9sum%C3%A9.pdf)",
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**
@@ -842,15 +854,54 @@ export function normalizeResponse(result: unknown, streamed = false): HttpRespon
 }
 
 /**
+ * The refusal of a header or cookie of an error's that no platform can send (CR or LF, a
+ * character outside ASCII, a name that is no token), as the `TypeError` a response a handler
+ * returned with it gets; `undefined` when every one can be sent. The headers the platform sets
+ * are not looked at: they are left out of the answer whatever they hold.
+ */
+function refusedHeader(error: HttpError): TypeError | undefined {
+  const status = error.status;
+  const measured = !bodiless(status) || status === 204 || status === 205;
+  const given: Readonly<Record<string, unknown>> = error.headers;
+  for (const key of Object.keys(given)) {
+    const raw = given[key];
+    if (raw === undefined || raw === null) continue;
+    const name = key.toLowerCase();
+    if (name === 'set-cookie') {
+      for (const cookie of Array.isArray(raw) ? raw : [raw]) {
+        if (UNSENDABLE.test(String(cookie))) return unsendable(name, error);
+      }
+      continue;
+    }
+    const value = Array.isArray(raw) ? raw.join(', ') : String(raw);
+    if (platformOwned(name, value, measured)) continue;
+    if (!TOKEN.test(key)) return notToken(name, error);
+    if (UNSENDABLE.test(value)) return unsendable(name, error);
+  }
+  return undefined;
+}
+
+/**
  * The problem+json response of an error. A 304 (or a 204 or 205 given here) has no content: its
  * answer is the error's headers alone, with no body and no content type. A `set-cookie` header
  * of the error's is sent as its cookies (an array as several).
  *
+ * A header or cookie of the error's that no platform can send (CR or LF, a character outside
+ * ASCII, a name that is no token) is a `TypeError`, as it is in a response a handler returns,
+ * so the error is answered as a 500 (logged) rather than with its own status less the header.
+ * A 500 is that answer already: its headers no platform can send are left out, so the 500 that
+ * stands for a failure always renders.
+ *
  * @example
  * problemResponse(new NotFound('no order 7'), ctx.requestId).status; // 404
+ * problemResponse(new HttpError(303, undefined, { headers: { location: '/café' } }), id); // throws a TypeError
  */
 export function problemResponse(error: HttpError, requestId: string | undefined): HttpResponse {
   const status = error.status;
+  if (status !== 500) {
+    const refusal = refusedHeader(error);
+    if (refusal !== undefined) throw refusal;
+  }
   const empty = bodiless(status);
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
@@ -859,7 +910,7 @@ export function problemResponse(error: HttpError, requestId: string | undefined)
     const raw = given[key];
     if (raw === undefined || raw === null) continue;
     const name = key.toLowerCase();
-    // The error is being answered already: a header or cookie no platform can send is left out.
+    // Of a 500's, a header or cookie no platform can send is left out.
     if (name === 'set-cookie') {
       for (const cookie of Array.isArray(raw) ? raw : [raw]) {
         const value = String(cookie);

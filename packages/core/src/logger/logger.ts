@@ -2,6 +2,7 @@
 import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
 import { batchOf } from '../context.js';
 import { SkyportError, toHttpError } from '../errors.js';
+import { problemResponse } from '../http/response.js';
 import {
   cloudLoggingSeverity,
   credentialKeys,
@@ -723,6 +724,20 @@ function serializeErr(error: unknown): unknown {
   return out;
 }
 
+/**
+ * The status a thrown error is answered with: its own, or 500 when a header of its cannot be
+ * sent (see `problemResponse`) or it cannot be read.
+ */
+function answeredStatus(error: unknown): number {
+  try {
+    const answer = toHttpError(error);
+    if (answer.status !== 500) problemResponse(answer, undefined);
+    return answer.status;
+  } catch {
+    return 500;
+  }
+}
+
 /** How many listed errors a line writes in full; a batch of thousands would make it too long to ship. */
 const listedErrors = 20;
 
@@ -920,7 +935,7 @@ export function logger(options: LoggerOptions = {}): Middleware {
       return { ...(result as HttpResponse), stream: settled };
     } catch (error) {
       if (summary) {
-        const status = http && toHttpError(error).status;
+        const status = http && answeredStatus(error);
         // Whether the handler threw, not what: `throw undefined` and `Promise.reject()` fail too.
         const failed = status === undefined || status >= 500;
         summarise(child, http, messageId, started, performance.now(), status, failed, error, !pinoChildren);
