@@ -58,6 +58,49 @@ describe('HttpError', () => {
     expect(problemDetails(hidden, 'r')).not.toHaveProperty('host');
   });
 
+  it('sends RFC 9457 instance, given as an option, when exposed, and keeps it on every copy', () => {
+    // Prepare
+    const conflict = new Conflict('order exists', { instance: '/orders/7', extensions: { instance: '/forged' } });
+    const hidden = new InternalServerError('db down', { instance: '/orders/7' });
+    const shown = new InternalServerError('db down', { instance: '/orders/7', expose: true });
+    const otherCopy = Object.assign(Object.create({ [Symbol.for('skyport.error.v1')]: 'HttpError' }), {
+      status: 409,
+      detail: 'order exists',
+      instance: '/orders/7',
+    });
+    const unwritable = new Conflict('order exists', {
+      instance: '/orders/7',
+      extensions: {
+        broken: {
+          toJSON() {
+            throw new Error('no');
+          },
+        },
+      },
+    });
+
+    // Act
+    const problem = problemDetails(conflict, 'req-1');
+    const copies = [withHeaders(conflict, { 'x-a': '1' }), toHttpError(otherCopy)];
+    const fallback = JSON.parse(problemResponse(unwritable, 'req-1').body as string) as Record<string, unknown>;
+
+    // Assert
+    expect(problem).toEqual({
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'order exists',
+      instance: '/orders/7',
+      requestId: 'req-1',
+    });
+    expect(Object.keys(problem).slice(0, 5)).toEqual(['type', 'title', 'status', 'detail', 'instance']);
+    expect(conflict.instance).toBe('/orders/7');
+    for (const copy of copies) expect(problemDetails(copy, 'req-1')).toMatchObject({ instance: '/orders/7' });
+    expect(problemDetails(hidden, 'r')).not.toHaveProperty('instance');
+    expect(problemDetails(shown, 'r')).toMatchObject({ instance: '/orders/7' });
+    expect(fallback).toMatchObject({ instance: '/orders/7' });
+  });
+
   it('hides the detail of server errors unless told to expose it', () => {
     const hidden = new InternalServerError('database password is hunter2');
     const shown = new HttpError(503, 'maintenance until 10:00', { expose: true });

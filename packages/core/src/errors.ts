@@ -22,6 +22,11 @@ export interface HttpErrorOptions {
   readonly title?: string | undefined;
   /** Whether `detail` may be shown to clients (default: status below 500). */
   readonly expose?: boolean | undefined;
+  /**
+   * RFC 9457 `instance`: a URI reference naming this occurrence of the problem (`/orders/7`,
+   * `urn:uuid:…`). Sent, as `detail` is, only when `expose`.
+   */
+  readonly instance?: string | undefined;
   /** Headers to add to the response (`WWW-Authenticate`, `Allow`, `Retry-After`). */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Failing fields, rendered as `errors`. */
@@ -31,7 +36,8 @@ export interface HttpErrorOptions {
   /**
    * RFC 9457 extension members: more about the problem, as top-level members of the body
    * (`{ balance: 30, accounts: ['/account/1'] }`). Sent only when `expose`; they never replace a
-   * member Skyport writes (`type`, `title`, `status`, `detail`, `instance`, `requestId`, `code`, `errors`).
+   * member Skyport writes (`type`, `title`, `status`, `detail`, `instance`, `requestId`, `code`,
+   * `errors`): `instance` is given as the option of that name.
    */
   readonly extensions?: Readonly<Record<string, unknown>> | undefined;
   /** The underlying error. */
@@ -132,11 +138,11 @@ type Branded = 'HttpError' | 'SkyportError';
 
 /**
  * An error that becomes an HTTP response: RFC 9457 `application/problem+json` with `type`,
- * `title`, `status`, `detail` and `requestId`. `detail` is shown only when `expose` is true
- * (the default below 500).
+ * `title`, `status`, `detail`, `instance` and `requestId`. `detail` and `instance` are shown
+ * only when `expose` is true (the default below 500).
  *
  * @example
- * throw new HttpError(409, 'order already shipped', { code: 'ORDER_SHIPPED' });
+ * throw new HttpError(409, 'order already shipped', { code: 'ORDER_SHIPPED', instance: `/orders/${id}` });
  */
 export class HttpError extends Error {
   /** The HTTP status code. */
@@ -147,6 +153,8 @@ export class HttpError extends Error {
   readonly title: string;
   /** The human-readable explanation (sent only when `expose`). */
   readonly detail: string | undefined;
+  /** The URI reference of this occurrence of the problem (sent only when `expose`). */
+  readonly instance: string | undefined;
   /** Whether `detail` is sent to the client. */
   readonly expose: boolean;
   /** Headers added to the response. */
@@ -168,6 +176,7 @@ export class HttpError extends Error {
     this.type = options.type ?? 'about:blank';
     this.title = options.title ?? statusText(status);
     this.detail = detail;
+    this.instance = options.instance;
     this.expose = options.expose ?? status < 500;
     this.headers = options.headers ?? {};
     this.errors = options.errors;
@@ -535,6 +544,7 @@ function httpErrorOfOtherCopy(error: object): HttpError {
         type: textOf(other.type),
         title: textOf(other.title),
         expose: typeof other.expose === 'boolean' ? other.expose : undefined,
+        instance: textOf(other.instance),
         headers: headersOf(other.headers),
         errors: issuesOf(other.errors),
         code: textOf(other.code),
@@ -631,6 +641,7 @@ export interface ProblemDetails {
   readonly title: string;
   readonly status: number;
   readonly detail?: string | undefined;
+  readonly instance?: string | undefined;
   readonly requestId?: string | undefined;
   readonly code?: string | undefined;
   readonly errors?: readonly ValidationIssue[] | undefined;
@@ -664,6 +675,7 @@ export function problemDetails(error: HttpError, requestId: string | undefined):
     status: error.status,
   };
   if (error.expose && error.detail !== undefined) problem.detail = error.detail;
+  if (error.expose && error.instance !== undefined) problem.instance = error.instance;
   if (requestId !== undefined) problem.requestId = requestId;
   if (error.expose && error.code !== undefined) problem.code = error.code;
   if (error.expose && error.errors !== undefined) problem.errors = error.errors;
@@ -692,6 +704,7 @@ export function withHeaders(error: HttpError, headers: Readonly<Record<string, s
     type: error.type,
     title: error.title,
     expose: error.expose,
+    instance: error.instance,
     headers: { ...kept, ...headers },
     errors: error.errors,
     code: error.code,

@@ -972,7 +972,7 @@ function tolerant(): (this: unknown, key: string, value: unknown) => unknown {
   };
 }
 
-/** `type`, `title`, `status`, and `detail`, `requestId` and `code` when the problem has them, each a string or a number as it must be. */
+/** `type`, `title`, `status`, and `detail`, `instance`, `requestId` and `code` when the problem has them, each a string or a number as it must be. */
 function bareProblem(problem: ProblemDetails): Record<string, string | number> {
   const status = problem.status;
   const bare: Record<string, string | number> = {
@@ -981,6 +981,7 @@ function bareProblem(problem: ProblemDetails): Record<string, string | number> {
     status,
   };
   if (typeof problem.detail === 'string') bare.detail = problem.detail;
+  if (typeof problem.instance === 'string') bare.instance = problem.instance;
   if (typeof problem.requestId === 'string') bare.requestId = problem.requestId;
   if (typeof problem.code === 'string') bare.code = problem.code;
   return bare;
