@@ -4,6 +4,7 @@
  */
 import { addErrorAnswerHeaders, SkyportError } from '../errors.js';
 import { isRequestImpl } from '../http/request.js';
+import { checkOptions } from '../options.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { createMiddleware } from './create.js';
 
@@ -24,6 +25,62 @@ export interface CorsOptions {
   readonly credentials?: boolean | undefined;
   /** Seconds a preflight may be cached: a whole number of at least 0. */
   readonly maxAge?: number | undefined;
+}
+
+/** Every option `cors()` takes. */
+const optionNames = ['origin', 'methods', 'allowHeaders', 'exposeHeaders', 'credentials', 'maxAge'] as const;
+
+/** A value for a definition error: names and origins, never anything secret, are shown. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
+}
+
+/**
+ * Refuses what `origin` cannot be. `true` (Express's "reflect the request's origin") would fail
+ * every request; anything else would be taken for `'*'` or match nothing.
+ */
+function checkOriginType(option: unknown): void {
+  if (typeof option === 'string' || Array.isArray(option) || option instanceof RegExp) return;
+  if (typeof option === 'function') return;
+  const express =
+    option === true ? ': to allow any origin write "*" (without credentials), or list the origins allowed' : '';
+  throw new SkyportError(
+    'INVALID_DEFINITION',
+    `cors() origin must be "*", an origin, a list of origins, a RegExp or a function (origin) => boolean, got ${shown(option)}${express}`,
+  );
+}
+
+/**
+ * Refuses a list option given as something else: a comma-separated string (`'GET,POST'`, as
+ * Express takes it) would fail every request or every preflight, and a list of other things
+ * would be sent as their text.
+ */
+function checkList(option: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value === 'string') {
+    const items = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `cors() ${option} must be a list of names, got the string ${shown(value)}: write ${JSON.stringify(items)}`,
+    );
+  }
+  if (!Array.isArray(value)) {
+    throw new SkyportError('INVALID_DEFINITION', `cors() ${option} must be a list of names, got ${shown(value)}`);
+  }
+  for (const item of value as unknown[]) {
+    if (typeof item !== 'string' || item.trim() === '') {
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `cors() ${option} must list non-empty names, got ${shown(item)} in it`,
+      );
+    }
+  }
 }
 
 function allowedOrigin(option: CorsOrigin, origin: string | undefined): string | undefined {
@@ -92,6 +149,24 @@ function checkOrigins(option: CorsOrigin): void {
  * export const api = router(getOrder, createOrder).use(cors({ origin: ['https://shop.example'], credentials: true }));
  */
 export function cors(options: CorsOptions = {}): Middleware<'http'> {
+  if (typeof options === 'string') {
+    // `cors('https://shop.example')`, as some frameworks take the origin: it would allow any.
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `cors() takes an options object, not an origin: write cors({ origin: ${JSON.stringify(options)} })`,
+    );
+  }
+  // A misspelt name would be dropped: `origins` would leave the default, any origin.
+  checkOptions('cors()', options, optionNames);
+  if (options.origin !== undefined) checkOriginType(options.origin);
+  for (const option of ['methods', 'allowHeaders', 'exposeHeaders'] as const) checkList(option, options[option]);
+  // A string such as 'false' would be read as true.
+  if (options.credentials !== undefined && typeof options.credentials !== 'boolean') {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `cors() credentials must be true or false, got ${shown(options.credentials)}`,
+    );
+  }
   const option = options.origin ?? '*';
   const credentials = options.credentials ?? false;
   if (credentials && option === '*') {

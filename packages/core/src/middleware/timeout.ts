@@ -6,6 +6,7 @@
  */
 import { abortContext } from '../context.js';
 import { SkyportError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { after, type Timer } from '../timer.js';
 import type { Kind, Middleware, MiddlewareResult } from '../types.js';
 import { createMiddleware } from './create.js';
@@ -21,6 +22,13 @@ export interface TimeoutOptions {
   readonly ms?: number | undefined;
 }
 
+/** A value for a definition error: a string quoted, so `"100"` is not read as the number. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object') return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
+}
+
 /**
  * Fails the invocation `marginMs` before its deadline (504 for http).
  *
@@ -28,17 +36,27 @@ export interface TimeoutOptions {
  * export const report = http({ method: 'GET', path: '/report' }).use(timeout({ marginMs: 1000 })).handle(slowReport);
  */
 export function timeout(options: TimeoutOptions = {}): Middleware {
-  const margin = options.marginMs ?? 500;
-  // A NaN, or an infinite margin, would turn the timeout off without a word: a definition error.
-  // An infinite `ms` is no budget of its own, as without one: the deadline still counts.
-  if (!(margin >= 0 && margin < Number.POSITIVE_INFINITY)) {
+  if (typeof options === 'number') {
+    // `timeout(100)`, as Hono takes it: read as no options, it would be no timeout at all.
     throw new SkyportError(
       'INVALID_DEFINITION',
-      `timeout(): marginMs must be a finite number of at least 0, got ${margin}`,
+      `timeout() takes an options object, not a number: write timeout({ ms: ${options} }) for a budget of ${options} ms, or timeout({ marginMs: ${options} }) to give up that long before the deadline`,
     );
   }
-  if (options.ms !== undefined && !(options.ms >= 0)) {
-    throw new SkyportError('INVALID_DEFINITION', `timeout(): ms must be a number of at least 0, got ${options.ms}`);
+  checkOptions('timeout()', options, ['marginMs', 'ms']);
+  const margin: unknown = options.marginMs ?? 500;
+  const ms: unknown = options.ms;
+  // A NaN, or an infinite margin, would turn the timeout off without a word: a definition error.
+  // An infinite `ms` is no budget of its own, as without one: the deadline still counts. A string
+  // ('100', from configuration) is refused too: it would count only by coercion.
+  if (typeof margin !== 'number' || !(margin >= 0 && margin < Number.POSITIVE_INFINITY)) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `timeout(): marginMs must be a finite number of at least 0, got ${shown(margin)}`,
+    );
+  }
+  if (ms !== undefined && (typeof ms !== 'number' || !(ms >= 0))) {
+    throw new SkyportError('INVALID_DEFINITION', `timeout(): ms must be a number of at least 0, got ${shown(ms)}`);
   }
   return createMiddleware({
     name: 'timeout',
