@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
@@ -895,5 +895,110 @@ describe('pipeStream', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('pipeStream when the stream fails with bytes still on their way', () => {
+  /** A stream that sends one chunk and fails in the same turn. */
+  function failingAtOnce(): ReadableStream<Uint8Array> {
+    let sent = false;
+    return new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (sent) controller.error(new Error('producer failed'));
+          else controller.enqueue(new TextEncoder().encode('last words'));
+          sent = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  /**
+   * A writable that holds what is written to it until `flush()` (as a socket a client reads
+   * slowly does), and notes when it was destroyed. `writableLength` is left out with `untold`.
+   */
+  function holdingSink(untold = false) {
+    const events = new EventEmitter();
+    const callbacks: (() => void)[] = [];
+    let held = 0;
+    const sink = {
+      destroyedAt: undefined as number | undefined,
+      written: [] as string[],
+      write(chunk: Uint8Array, callback?: () => void): boolean {
+        sink.written.push(text(chunk));
+        held += chunk.byteLength;
+        if (callback !== undefined) callbacks.push(callback);
+        return true;
+      },
+      end() {},
+      destroy() {
+        sink.destroyedAt ??= Date.now();
+        events.emit('close');
+      },
+      once: (event: 'drain' | 'close', listener: () => void) => events.once(event, listener),
+      off: (event: 'drain' | 'close', listener: () => void) => events.off(event, listener),
+      get destroyed() {
+        return sink.destroyedAt !== undefined;
+      },
+      flush() {
+        held = 0;
+        for (const callback of callbacks.splice(0)) callback();
+      },
+      close: () => events.emit('close'),
+    };
+    if (!untold) Object.defineProperty(sink, 'writableLength', { get: () => held });
+    return sink;
+  }
+
+  it('destroys the writable only once what was written before the failure went out', async () => {
+    const sink = holdingSink();
+    const outcome = pipeStream(failingAtOnce(), sink).catch((error: Error) => error.message);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sink.written.join('')).toBe('last words');
+    expect(sink.destroyed).toBe(false);
+
+    sink.flush();
+
+    expect(await outcome).toBe('producer failed');
+    expect(sink.destroyed).toBe(true);
+  });
+
+  it('destroys it anyway about a second later when the client does not take the bytes', async () => {
+    const sink = holdingSink();
+    const began = Date.now();
+
+    const outcome = await pipeStream(failingAtOnce(), sink).catch((error: Error) => error.message);
+
+    expect(outcome).toBe('producer failed');
+    expect((sink.destroyedAt ?? 0) - began).toBeGreaterThanOrEqual(900);
+    expect((sink.destroyedAt ?? 0) - began).toBeLessThan(3000);
+  });
+
+  it('stops waiting when the writable closes (the client left)', async () => {
+    const sink = holdingSink();
+    const outcome = pipeStream(failingAtOnce(), sink).catch((error: Error) => error.message);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const began = Date.now();
+
+    sink.close();
+
+    expect(await outcome).toBe('producer failed');
+    expect(Date.now() - began).toBeLessThan(500);
+  });
+
+  it('destroys a writable that does not tell what it holds at once, as a Lambda response stream', async () => {
+    const sink = holdingSink(true);
+
+    const outcome = pipeStream(failingAtOnce(), sink).catch((error: Error) => error.message);
+    let settled = false;
+    void outcome.then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(settled).toBe(true);
+    expect(sink.destroyed).toBe(true);
+    expect(await outcome).toBe('producer failed');
   });
 });

@@ -191,9 +191,11 @@ export type PipeOutcome = 'finished' | 'closed';
  * Writes a web byte stream to a Node.js writable (a server response) as it is produced, waiting
  * for `drain` when the writable is full, and ends it. When the writable closes first (the client
  * left) the stream is cancelled, so its producer stops, and the promise resolves `'closed'`.
- * When the stream fails, the writable is destroyed (its connection reset when the answer has no
- * chunked framing, to an HTTP/1.0 client), so the client sees the answer cut off, never a
- * complete one, and the promise rejects with the stream's error, for the adapter to log.
+ * When the stream fails, what was written before still goes out (the wait bounded to a second
+ * when the client does not take it), then the writable is destroyed (its
+ * connection reset when the answer has no chunked framing, to an HTTP/1.0 client), so the client
+ * sees the answer cut off, never a complete one, and the promise rejects with the stream's
+ * error, for the adapter to log.
  * `windingUp`, when given, gets the promise that settles once a cancelled producer has stopped
  * (its `finally` run), for a server that waits for that before it exits.
  *
@@ -236,6 +238,9 @@ export async function pipeStream(
     return 'closed';
   } catch (error) {
     reader.cancel(error).catch(ignore);
+    // What was written before the failure goes out first: a Node.js response sends the writes
+    // of one turn together in the next, and cut now, it would lose them.
+    await written(sink);
     resetUnframed(sink);
     sink.destroy(error instanceof Error ? error : new Error(String(error)));
     throw error;
@@ -266,6 +271,44 @@ export async function pipeStream(
 }
 
 const ignore = () => {};
+
+/**
+ * How long a failed answer waits for the client to take what was written before the failure,
+ * before its connection is cut anyway: a client that stopped reading must not hold it open.
+ */
+const FLUSH_LIMIT_MS = 1000;
+
+/**
+ * Settles once every byte written to `sink` went out to the connection, the sink closed, or
+ * {@link FLUSH_LIMIT_MS} passed. A sink that does not tell what it holds (no `writableLength`,
+ * as a Lambda response stream, which is never destroyed) is not waited for.
+ */
+async function written(sink: StreamSink): Promise<void> {
+  const pending = sink as StreamSink & {
+    writableLength?: unknown;
+    write(chunk: Uint8Array, callback: () => void): boolean;
+  };
+  if (sink.destroyed || typeof pending.writableLength !== 'number' || pending.writableLength === 0) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      sink.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, FLUSH_LIMIT_MS);
+    sink.once('close', done);
+    try {
+      // An empty write adds no bytes (no chunk of chunked framing) and calls back once every
+      // write before it went out.
+      pending.write(new Uint8Array(0), done);
+    } catch {
+      done();
+    }
+  });
+  // The cut comes a turn later than the last bytes: a reader that gets bytes and a reset at once
+  // may take the reset for a clean end (libuv does, after a short read).
+  await new Promise((resolve) => setImmediate(resolve));
+}
 
 /**
  * Resets the connection of an HTTP/1 answer sent without chunked framing (to an HTTP/1.0 client,
