@@ -75,8 +75,9 @@ function thresholdOf(level: string | undefined): number {
  * left as they are, serialised in turn as the line is written: credential keys in them are
  * redacted, an error in them is written as an error, and a way back to the error ends in
  * `[Circular]`. Its `cause` is written whatever it is: an error cause is left an error, so a
- * chain of causes that leads back to an error on it ends in `[Circular]`; any other (a plain
- * object, a string) is written as the value it is, as `logger()` writes it.
+ * chain of causes that leads back to an error on it ends in `[Circular]`; a web `Response` as
+ * `responseSummary` has it; any other (a plain object, a string) is written as the value it is,
+ * as `logger()` writes it.
  */
 function serialiseError(error: Error): Record<string, unknown> {
   const out: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
@@ -85,7 +86,7 @@ function serialiseError(error: Error): Record<string, unknown> {
   const issues = (error as { errors?: unknown }).errors;
   if (Array.isArray(issues)) out.errors = issues;
   const cause = error.cause;
-  if (cause !== undefined) out.cause = cause;
+  if (cause !== undefined) out.cause = responseSummary(cause) ?? cause;
   const fields = error as unknown as Record<string, unknown>;
   for (const key in fields) {
     if (out[key] !== undefined) continue;
@@ -97,6 +98,24 @@ function serialiseError(error: Error): Record<string, unknown> {
     }
   }
   return out;
+}
+
+/**
+ * What a line writes of a web `Response` logged as an error (`err`) or an error's `cause`, as a
+ * handler that throws an upstream answer as it came (`throw await fetch(url)`) logs it: its type,
+ * status, status text and URL, the body left unread. `JSON.stringify` writes `{}` for one.
+ * `logger()` writes it alike. Anything else (an object with a `status`, a getter that throws): `undefined`.
+ */
+function responseSummary(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'object' || value === null || value instanceof Error) return undefined;
+  try {
+    // Told by its tag, so a value that is none never loads the fetch implementation.
+    if ((value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== 'Response') return undefined;
+    const { status, statusText, url } = value as Response;
+    return typeof status === 'number' ? { type: 'Response', status, statusText, url } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -238,6 +257,8 @@ function serialised(value: unknown, redact: boolean, failure?: { error?: unknown
         else if (Array.isArray(this) && isCredentialPair(raw)) item = [raw[0], '[Redacted]'];
       }
       if (item instanceof Error) item = serialiseError(item);
+      // The logged error (`this` is the line itself, the first object written).
+      else if (key === 'err' && this === written[0]) item = responseSummary(item) ?? item;
       if (typeof item === 'bigint') return item.toString();
       if (typeof item === 'object' && item !== null) {
         // `this` is the object whose member this is: the path ends there (nothing, at the top).

@@ -691,7 +691,26 @@ function bindingsFor(
  * writes its message and stack into the error's; a function (a VError cause) has no JSON.
  */
 function writtenCause(cause: unknown): unknown {
-  return cause instanceof Error || typeof cause === 'function' ? undefined : cause;
+  return cause instanceof Error || typeof cause === 'function' ? undefined : (responseSummary(cause) ?? cause);
+}
+
+/**
+ * What a line writes of a web `Response` logged as an error (`err`) or an error's `cause` (a
+ * handler that throws an upstream answer as it came, `throw await fetch(url)`): its type,
+ * status, status text and URL, the body left unread, as the built-in logger writes it.
+ * `JSON.stringify` writes `{}` for one. Anything else (an object with a `status`, a getter that
+ * throws): `undefined`.
+ */
+function responseSummary(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'object' || value === null || value instanceof Error) return undefined;
+  try {
+    // Told by its tag, so a value that is none never loads the fetch implementation.
+    if ((value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== 'Response') return undefined;
+    const { status, statusText, url } = value as Response;
+    return typeof status === 'number' ? { type: 'Response', status, statusText, url } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -699,9 +718,12 @@ function writtenCause(cause: unknown): unknown {
  * (Powertools' `FullBatchFailureError.recordErrors`): an `Error` in a list has no JSON of its own,
  * so the line would say `[{}]` where the cause of the failure belongs. A cause that is no error
  * (`new Error('query failed', { cause: { code: 'ECONNREFUSED' } })`) is written as `cause`, as the
- * built-in logger writes it; pino would drop it.
+ * built-in logger writes it; pino would drop it. A web `Response`, thrown or as a cause, is
+ * written as `responseSummary` has it.
  */
 function serializeErr(error: unknown): unknown {
+  const response = responseSummary(error);
+  if (response !== undefined) return response;
   const serialised = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
   if (typeof serialised !== 'object' || serialised === null) return serialised;
   let out = serialised;
