@@ -3,6 +3,8 @@
  * `(event, ctx, next)`; `next(add)` merges `add` into the context and runs the rest. Calling
  * `next()` twice is an error, not a second run of the handler.
  */
+import { contextEnded } from './context.js';
+import { SkyportError } from './errors.js';
 import { Failure } from './failure.js';
 import type { AnyMiddleware, Context } from './types.js';
 
@@ -113,11 +115,14 @@ class Onion {
   /** The last promise `next()` handed out for a value it already had, and that value. */
   handed: Promise<unknown> | undefined = undefined;
   handedValue: unknown = undefined;
+  /** Whether the context had ended before this invocation began (a test's, run again). */
+  readonly endedBefore: boolean;
 
   constructor(chain: Chain, event: unknown, ctx: Context) {
     this.chain = chain;
     this.event = event;
     this.ctx = ctx;
+    this.endedBefore = contextEnded(ctx);
   }
 
   run(i: number): unknown {
@@ -161,6 +166,9 @@ class Onion {
       const name = (this.chain.layers[i - 1] as unknown as AnyMiddleware | undefined)?.name;
       return Promise.reject(new Error(`next() called more than once in middleware "${name}"`));
     }
+    // The invocation was answered (or failed, as `timeout()` fails it) while this middleware
+    // waited: the handler must not start work that nothing waits for, with its signal aborted.
+    if (contextEnded(this.ctx) && !this.endedBefore) return Promise.reject(this.late(i));
     this.called = i;
     if (add !== undefined) Object.assign(this.ctx, add);
     let out: unknown;
@@ -176,5 +184,22 @@ class Onion {
     this.handed = promise;
     this.handedValue = out;
     return promise;
+  }
+
+  /**
+   * What `next()` rejects with once the invocation ended: the error `timeout()` aborted it with,
+   * or one like it.
+   */
+  late(i: number): unknown {
+    const ctx = this.ctx;
+    const signal: AbortSignal | undefined = ctx.signal;
+    const reason: unknown = signal?.aborted === true ? signal.reason : undefined;
+    if (reason instanceof SkyportError && reason.code === 'TIMEOUT') return reason;
+    const name = (this.chain.layers[i - 1] as unknown as AnyMiddleware | undefined)?.name;
+    return new SkyportError(
+      'TIMEOUT',
+      `next() was called in middleware "${name}" after the invocation ended: the rest of the chain and the handler did not run`,
+      { kind: ctx.kind, cause: reason },
+    );
   }
 }

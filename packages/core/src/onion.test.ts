@@ -1,11 +1,12 @@
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { http, queue } from './builders.js';
-import { createContext } from './context.js';
+import { createContext, endContext } from './context.js';
 import { Conflict } from './errors.js';
 import { createMessage } from './events.js';
 import { createHttpRequest } from './http/request.js';
 import { createMiddleware } from './middleware/create.js';
+import { timeout } from './middleware/timeout.js';
 import { runEvent, runHttp } from './run.js';
 import type { HttpResponse } from './types.js';
 
@@ -322,5 +323,110 @@ describe('a middleware that answers with a promise of another realm or library',
     // Assert
     expect([saved, runs]).toEqual(['saved', 1]);
     await expect(lost).rejects.toThrow('lost');
+  });
+});
+
+describe('next() called once the invocation ended', () => {
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Waits 80 ms before calling next(), and records what it settled to. */
+  const slowly = (settled: unknown[]) =>
+    createMiddleware({
+      name: 'slow',
+      async handle(_event, _ctx, next) {
+        await wait(80);
+        try {
+          const result = await next();
+          settled.push(result);
+          return result;
+        } catch (error) {
+          settled.push(error);
+          throw error;
+        }
+      },
+    });
+
+  it('rejects with the error timeout() answered with, and runs no handler, for http and for a message', async () => {
+    // Prepare
+    const settled: unknown[] = [];
+    let ran = 0;
+    const api = http()
+      .use(timeout({ ms: 30 }))
+      .use(slowly(settled))
+      .handle(() => {
+        ran++;
+        return 'late';
+      });
+    const worker = queue({ name: 'q' })
+      .use(timeout({ ms: 30 }))
+      .use(slowly(settled))
+      .handle(() => {
+        ran++;
+      });
+
+    // Act
+    const answered = await runHttp(api, { method: 'GET', path: '/' }, ctx());
+    const failed = await runEvent(worker, createMessage({ id: 'm1', source: 'q', body: {} }), ctx('queue')).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await wait(120);
+
+    // Assert
+    expect(answered.status).toBe(504);
+    expect(failed).toMatchObject({ code: 'TIMEOUT' });
+    expect(ran).toBe(0);
+    expect(settled).toHaveLength(2);
+    expect(settled[0]).toMatchObject({ name: 'SkyportError', code: 'TIMEOUT' });
+    expect(settled[1]).toBe(failed);
+  });
+
+  it('rejects with a TIMEOUT error when the invocation was answered without a timeout', async () => {
+    // Prepare: a middleware that answers at once and calls next() later.
+    let late: Promise<unknown> | undefined;
+    let ran = 0;
+    const detached = createMiddleware<'http'>({
+      name: 'detached',
+      kinds: ['http'],
+      handle(_req, _ctx, next) {
+        late = wait(10).then(() => next());
+        late.catch(() => {});
+        return Promise.resolve({ status: 202, headers: {}, cookies: [], body: undefined });
+      },
+    });
+    const fn = http()
+      .use(detached)
+      .handle(() => {
+        ran++;
+      });
+
+    // Act
+    const res = await runHttp(fn, { method: 'GET', path: '/' }, ctx());
+
+    // Assert
+    expect(res.status).toBe(202);
+    await expect(late).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('"detached"') });
+    expect(ran).toBe(0);
+  });
+
+  it('runs the chain for a context that had ended before the invocation began, as a test runs one again', async () => {
+    // Prepare
+    let ran = 0;
+    const pass = createMiddleware({ name: 'pass', handle: async (_event, _ctx, next) => next() });
+    const fn = http()
+      .use(pass)
+      .use(pass)
+      .handle(() => {
+        ran++;
+        return 'ok';
+      });
+    const reused = ctx();
+    endContext(reused);
+
+    // Act
+    const first = await runHttp(fn, { method: 'GET', path: '/' }, reused);
+    const second = await runHttp(fn, { method: 'GET', path: '/' }, reused);
+
+    // Assert
+    expect([first.status, second.status, ran]).toEqual([200, 200, 2]);
   });
 });
