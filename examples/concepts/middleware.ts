@@ -7,7 +7,10 @@ export const tenant = createMiddleware<'http', { tenant: string }>({
   kinds: ['http'],
   async handle(req, _ctx, next) {
     const id = req.header('x-tenant');
-    if (!id) throw new Unauthorized('x-tenant header required');
+    if (!id) {
+      // A 401 names how to authenticate (RFC 9110 section 15.5.2).
+      throw new Unauthorized('x-tenant header required', { headers: { 'www-authenticate': 'Tenant realm="api"' } });
+    }
     return next({ tenant: id });
   },
 });

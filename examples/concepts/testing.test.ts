@@ -13,6 +13,7 @@ it('answers with the tenant', async () => {
 it('rejects a request without a tenant', async () => {
   const res = await invoke(whoami, httpRequest({ path: '/whoami' }));
   expect(res.status).toBe(401);
+  expect(res.headers['www-authenticate']).toBe('Tenant realm="api"');
   expect(res.headers['content-type']).toBe('application/problem+json');
 });
 

@@ -93,6 +93,37 @@ describe('HttpError and its named subclasses', () => {
       status: 503,
       requestId: expect.any(String),
     });
+    expect(await bodyOf(new Conflict('order exists', { instance: '/orders/7' }))).toMatchObject({
+      instance: '/orders/7',
+    });
+    expect(await bodyOf(new ServiceUnavailable('db down', { instance: '/orders/7' }))).not.toHaveProperty('instance');
+  });
+
+  it('send the headers given and no others: a 401 or 405 thrown by hand carries no challenge or allow list', async () => {
+    const bare = await invoke(throwing(new Unauthorized('no token')), httpRequest());
+    const challenged = await invoke(
+      throwing(new Unauthorized('token expired', { headers: { 'www-authenticate': 'Bearer' } })),
+      httpRequest(),
+    );
+    const routed = await invoke(
+      http({ method: 'GET', path: '/' }).handle(() => 'ok'),
+      httpRequest({ method: 'PUT' }),
+    );
+    expect(bare.headers['www-authenticate']).toBeUndefined();
+    expect(challenged.headers['www-authenticate']).toBe('Bearer');
+    expect(routed).toMatchObject({ status: 405, headers: { allow: expect.stringContaining('GET') } });
+  });
+});
+
+describe('a timeout', () => {
+  it("is a 504, also as the AbortError Node's own calls given ctx.signal reject with", async () => {
+    const { setTimeout: sleep } = await import('node:timers/promises');
+    const fn = http({ method: 'GET', path: '/' }).handle(async (_req, ctx) => {
+      await sleep(5000, undefined, { signal: ctx.signal });
+      return 'late';
+    });
+    expect((await invoke(fn, httpRequest(), { deadlineInMs: 600 })).status).toBe(504);
+    expect((await invoke(throwing(new DOMException('late', 'TimeoutError')), httpRequest())).status).toBe(504);
   });
 });
 
