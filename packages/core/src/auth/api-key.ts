@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
+import { checkOptions } from '../options.js';
 import type { Context, HttpResponse, Middleware } from '../types.js';
 import { scopesOf, unauthorized } from './challenge.js';
 import type { AuthContext, Principal } from './types.js';
@@ -117,7 +118,10 @@ function lookup(entries: readonly KeyEntry[], presented: string): Principal | un
  *   .handle((req, ctx) => store(ctx.auth.subject, req.body));
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<'http', AuthContext> {
-  if (options.keys === undefined && options.verify === undefined) {
+  // A misspelt name would be dropped (`verfy`), and a key written where `keys` was meant
+  // (`{ [key]: subject }`) must not reach the message: a name is shown only when it is close to one.
+  checkOptions('apiKeyAuth()', options, ['header', 'keys', 'verify'], { secretNames: true });
+  if (options === undefined || (options.keys === undefined && options.verify === undefined)) {
     throw new SkyportError('INVALID_DEFINITION', 'apiKeyAuth() needs keys or verify');
   }
   // From plain JavaScript or configuration, anything may arrive: every request would fail on it.

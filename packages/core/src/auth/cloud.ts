@@ -6,6 +6,7 @@
 import type { JWTVerifyGetKey } from 'jose';
 import { type HttpError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
+import { checkOptions } from '../options.js';
 import { setOwn } from '../own.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, keysUnavailable, missingScopes, scopeList, scopesOf, unauthorized } from './challenge.js';
@@ -59,6 +60,17 @@ export interface CloudPrincipalOptions {
 type Json = Record<string, unknown>;
 
 const platforms: readonly PrincipalPlatform[] = ['aws', 'azure', 'gcp'];
+/** Every option `cloudPrincipal()` takes. */
+const optionNames = [
+  'headers',
+  'trust',
+  'requiredScopes',
+  'iap',
+] as const satisfies readonly (keyof CloudPrincipalOptions)[];
+/** The options left out of `optionNames`: none, or this fails to type-check. */
+type Unlisted = Exclude<keyof CloudPrincipalOptions, (typeof optionNames)[number]>;
+const everyOptionListed: [Unlisted] extends [never] ? true : { readonly 'options not listed': Unlisted } = true;
+void everyOptionListed;
 const identityHeaders: readonly IdentityHeaders[] = ['azure-easy-auth', 'gcp-api-gateway', 'gcp-iap-headers'];
 
 /** A value for a definition error: option values name platforms and headers, never secrets. */
@@ -329,6 +341,14 @@ const googleIapKeys = 'https://www.gstatic.com/iap/verify/public_key-jwk';
  * timeout again.
  */
 function iapVerifier(iap: NonNullable<CloudPrincipalOptions['iap']>): IapVerifier {
+  if (!isObject(iap)) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `cloudPrincipal() iap must be an object { audience, jwksUrl?, jwksTimeoutMs? }, got ${shown(iap)}`,
+    );
+  }
+  // A misspelt name would be dropped: `audiance` would leave the assertion unread, `jwksURL` Google's keys in place.
+  checkOptions('cloudPrincipal() iap', iap, ['audience', 'jwksUrl', 'jwksTimeoutMs']);
   if (typeof iap.audience !== 'string' || iap.audience === '') {
     throw new SkyportError('INVALID_DEFINITION', 'cloudPrincipal() iap.audience must be a non-empty string');
   }
@@ -355,6 +375,8 @@ function iapVerifier(iap: NonNullable<CloudPrincipalOptions['iap']>): IapVerifie
  *   .handle((_req, ctx) => ({ subject: ctx.auth.subject, via: ctx.auth.source }));
  */
 export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<'http', AuthContext> {
+  // A misspelt name would be dropped: `requiredScope` would let every caller through.
+  checkOptions('cloudPrincipal()', options, optionNames);
   const required =
     options.requiredScopes === undefined ? [] : scopeList(options.requiredScopes, 'cloudPrincipal() requiredScopes');
   const iap = options.iap === undefined ? undefined : iapVerifier(options.iap);

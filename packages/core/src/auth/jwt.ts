@@ -5,6 +5,7 @@
 import type { CryptoKey, JWK, JWTPayload, KeyObject } from 'jose';
 import { type HttpError, InternalServerError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
+import { checkOptions } from '../options.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import {
   insufficientScope,
@@ -62,6 +63,25 @@ export type JwtAuthOptions = JwtKeyOptions & {
 };
 
 const keySources = ['jwksUrl', 'secret', 'publicKey'] as const;
+/** Every option `jwtAuth()` takes. */
+const optionNames = [
+  ...keySources,
+  'issuer',
+  'audience',
+  'algorithms',
+  'clockTolerance',
+  'requiredClaims',
+  'requiredScopes',
+  'realm',
+  'getToken',
+  'jwksCacheMaxAgeMs',
+  'jwksCooldownMs',
+  'jwksTimeoutMs',
+] as const satisfies readonly (keyof JwtAuthOptions)[];
+/** The options left out of `optionNames`: none, or this fails to type-check. */
+type Unlisted = Exclude<keyof JwtAuthOptions, (typeof optionNames)[number]>;
+const everyOptionListed: [Unlisted] extends [never] ? true : { readonly 'options not listed': Unlisted } = true;
+void everyOptionListed;
 /** `Ed25519` is the fully specified name (RFC 9864) of what `EdDSA` means with an Ed25519 key. */
 const asymmetric = [
   'RS256',
@@ -108,6 +128,23 @@ function reasonOf(error: unknown, { errors }: Jose): string {
 }
 
 /**
+ * `issuer` or `audience`, checked when the function is defined: a string or a non-empty list of
+ * them, none empty. jose skips the check for an empty string, accepting every token, and refuses
+ * every token for an empty list; anything else would fail every request.
+ */
+function acceptedValues(value: unknown, option: 'issuer' | 'audience'): string | string[] | undefined {
+  if (value === undefined) return undefined;
+  const listed = typeof value === 'string' ? [value] : Array.isArray(value) ? [...(value as unknown[])] : undefined;
+  if (listed === undefined || listed.length === 0 || !listed.every((one) => typeof one === 'string' && one !== '')) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `jwtAuth() ${option} must be a non-empty string or a non-empty list of them`,
+    );
+  }
+  return typeof value === 'string' ? value : (listed as string[]);
+}
+
+/**
  * Reads `Authorization: Bearer <token>`: `undefined` when there is no bearer credential (no
  * header, or another scheme such as `Basic`), `null` when the Bearer header is malformed.
  */
@@ -136,6 +173,13 @@ export function principalFromClaims(payload: JWTPayload, source: Principal['sour
  * that never expire; an empty list is the one explicit way to accept them.
  */
 function requiredClaimsOf(listed: readonly string[] | undefined): string[] {
+  // A string would be read character by character.
+  if (listed !== undefined && (!Array.isArray(listed) || !listed.every((claim) => typeof claim === 'string'))) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      'jwtAuth() requiredClaims must be a list of claim names such as ["sub"]',
+    );
+  }
   if (listed === undefined) return ['exp'];
   if (listed.length === 0) return [];
   return [...new Set(['exp', ...listed])];
@@ -156,6 +200,27 @@ function requiredClaimsOf(listed: readonly string[] | undefined): string[] {
  *   .handle((_req, ctx) => ({ subject: ctx.auth.subject }));
  */
 export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext> {
+  // A misspelt name would be dropped: `audiance` or `requiredScope` would accept any token.
+  checkOptions('jwtAuth()', options, optionNames);
+  if (options === undefined) {
+    throw new SkyportError('INVALID_DEFINITION', 'jwtAuth() needs one of jwksUrl, secret or publicKey');
+  }
+  const issuer = acceptedValues(options.issuer, 'issuer');
+  const audience = acceptedValues(options.audience, 'audience');
+  if (options.getToken !== undefined && typeof options.getToken !== 'function') {
+    // A name ('cookie') would fail every request with a TypeError.
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `jwtAuth() getToken must be a function (req) => token, got ${options.getToken === null ? 'null' : typeof options.getToken}`,
+    );
+  }
+  if (options.algorithms !== undefined && !Array.isArray(options.algorithms)) {
+    // A string would be read character by character.
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `jwtAuth() algorithms must be a list such as ["RS256"], got ${options.algorithms === null ? 'null' : typeof options.algorithms}`,
+    );
+  }
   const keySet = {
     cacheMaxAgeMs: milliseconds(options.jwksCacheMaxAgeMs, 'jwtAuth() jwksCacheMaxAgeMs', true),
     cooldownMs: milliseconds(options.jwksCooldownMs, 'jwtAuth() jwksCooldownMs'),
@@ -242,9 +307,8 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   }
   const verifyOptions = {
     algorithms: accepted,
-    issuer: typeof options.issuer === 'string' || options.issuer === undefined ? options.issuer : [...options.issuer],
-    audience:
-      typeof options.audience === 'string' || options.audience === undefined ? options.audience : [...options.audience],
+    issuer,
+    audience,
     clockTolerance,
     requiredClaims: requiredClaimsOf(options.requiredClaims),
   };
