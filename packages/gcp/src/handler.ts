@@ -73,6 +73,7 @@ function retriable(error: HttpError, cause: unknown): HttpError {
     errors: error.errors,
     code: error.code,
     extensions: error.extensions,
+    instance: error.instance,
     cause,
   });
 }

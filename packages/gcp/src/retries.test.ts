@@ -29,6 +29,7 @@ const orders = queue({ name: 'orders', body: z.object({ outcome: z.string() }) }
   if (outcome === 'plain') throw new Error('the database password is hunter2');
   if (outcome === 'not-found') throw new NotFound('no order ord_404', { code: 'ORDER_MISSING' });
   if (outcome === 'conflict') throw new Conflict('order ord_1 is locked');
+  if (outcome === 'instance') throw new Conflict('order ord_2 is locked', { instance: '/orders/ord_2' });
   if (outcome === 'busy') throw new TooManyRequests('slow down', { headers: { 'retry-after': '30' } });
   if (outcome === 'unavailable') throw new ServiceUnavailable('the warehouse is down');
   if (outcome === 'own-type') {
@@ -89,6 +90,7 @@ describe('a failed delivery to an event function (http signature)', () => {
   it.each([
     ['a NotFound', 'not-found', { detail: 'no order ord_404', code: 'ORDER_MISSING', title: 'Internal Server Error' }],
     ['a Conflict', 'conflict', { detail: 'order ord_1 is locked' }],
+    ['a Conflict naming its instance', 'instance', { detail: 'order ord_2 is locked', instance: '/orders/ord_2' }],
     ['a TooManyRequests', 'busy', { detail: 'slow down' }],
     [
       'an error of its own problem type',
