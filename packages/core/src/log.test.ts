@@ -583,6 +583,19 @@ describe('an error, written by the built-in logger and by logger() alike', () =>
   });
 });
 
+describe('a DOMException, written by the built-in logger and by logger() alike', () => {
+  it('keeps its name, message and code, not the twenty-five constants it inherits', async () => {
+    // Act: what fetch or AbortSignal.timeout() reject with
+    const { builtIn, pino } = await errOfBoth(new DOMException('the upstream took too long', 'AbortError'));
+
+    // Assert
+    for (const err of [builtIn, pino]) {
+      expect(err).toMatchObject({ message: 'the upstream took too long', name: 'AbortError', code: 20 });
+      expect(Object.keys(err as object).filter((key) => /^[A-Z_]+$/.test(key))).toEqual([]);
+    }
+  });
+});
+
 describe('a cause that is no error, written by the built-in logger and by logger() alike', () => {
   it('is written as the value it is: an object, a string', async () => {
     for (const cause of [{ code: 'ECONNREFUSED', port: 5432 }, 'inner string cause']) {

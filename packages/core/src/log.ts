@@ -89,7 +89,7 @@ function serialiseError(error: Error): Record<string, unknown> {
   if (cause !== undefined) out.cause = responseSummary(cause) ?? cause;
   const fields = error as unknown as Record<string, unknown>;
   for (const key in fields) {
-    if (out[key] !== undefined) continue;
+    if (out[key] !== undefined || domConstant(error, key)) continue;
     try {
       out[key] = fields[key];
     } catch {
@@ -98,6 +98,15 @@ function serialiseError(error: Error): Record<string, unknown> {
     }
   }
   return out;
+}
+
+/**
+ * Whether `key` is one of the constants every `DOMException` inherits (`INDEX_SIZE_ERR`...):
+ * enumerable, so a copy of an error's fields would write all twenty-five of them for a
+ * `TimeoutError` or an `AbortError`.
+ */
+function domConstant(error: Error, key: string): boolean {
+  return error instanceof DOMException && !Object.hasOwn(error, key) && /^[A-Z][A-Z_]*$/.test(key);
 }
 
 /**

@@ -727,6 +727,11 @@ function serializeErr(error: unknown): unknown {
   const serialised = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
   if (typeof serialised !== 'object' || serialised === null) return serialised;
   let out = serialised;
+  if (out !== error && error instanceof DOMException) {
+    // pino copies the constants every DOMException inherits (`INDEX_SIZE_ERR`...): twenty-five
+    // numbers on the line of each `TimeoutError` or `AbortError`.
+    for (const key of Object.keys(out)) if (!Object.hasOwn(error, key) && /^[A-Z][A-Z_]*$/.test(key)) delete out[key];
+  }
   if (out !== error && out.cause === undefined) {
     // pino made a new object for an error: the cause is added to it, never to what was logged.
     const cause = writtenCause((error as { cause?: unknown }).cause);
