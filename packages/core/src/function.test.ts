@@ -1,6 +1,6 @@
 import { invokeAzure } from '@skyport/azure';
 import { azure, cloudEvent, collectLogs, invoke, type LogLine, storageEvent } from '@skyport/testing';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { events, storage } from './builders.js';
 
 const refused = (line: LogLine) => String(line.msg).includes('was acknowledged without running the handler');
@@ -67,17 +67,10 @@ describe('an event a filter of the definition refuses', () => {
     const onOrder = events({ type: 'OrderPlaced', source: 'com.shop' }).handle(() => {
       runs++;
     });
-    // The Azure logger writes through the invocation's log, which outside the host is the console.
-    const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    let calls: unknown[][];
-    try {
-      await invokeAzure(onOrder, azure.eventGrid({ eventType: 'OrderPlaced', subject: 'orders/1', data: {} }));
-    } finally {
-      calls = [...warned.mock.calls];
-      warned.mockRestore();
-    }
+    // The Azure logger writes through the invocation's log, which invokeAzure() hands to the log destination.
+    await invokeAzure(onOrder, azure.eventGrid({ eventType: 'OrderPlaced', subject: 'orders/1', data: {} }));
     expect(runs).toBe(0);
-    const lines = calls.map(([line]) => JSON.parse(String(line)) as LogLine).filter(refused);
+    const lines = logs.lines.filter(refused);
     expect(lines).toEqual([
       expect.objectContaining({
         filter: 'source',
