@@ -495,15 +495,19 @@ function fail(error: unknown, ctx: Context, method: unknown, req?: RequestImpl):
   // Only the headers asked for on this request: an error object may be thrown for many.
   let httpError = toHttpError(error, req);
   let response: HttpResponse;
+  let failure = error;
   try {
     response = problemResponse(httpError, ctx.requestId);
-  } catch {
-    // An error that throws as it is rendered (a header or an extension member whose read throws).
-    httpError = toHttpError(new InternalServerError(undefined, { cause: error }), req);
+  } catch (refusal) {
+    // A header of the error's no platform can send: the refusal naming it is what is logged, as
+    // for a response returned with it, the error as its cause. An error that throws as it is
+    // rendered (a header or an extension member whose read throws) is logged as it is.
+    if (refusal instanceof Error && refusal.cause === error) failure = refusal;
+    httpError = toHttpError(new InternalServerError(undefined, { cause: failure }), req);
     response = problemResponse(httpError, ctx.requestId);
   }
   if (req !== undefined) close(req);
-  if (httpError.status >= 500) logFailure(ctx.log, error, `${httpError.status} ${httpError.title}`);
+  if (httpError.status >= 500) logFailure(ctx.log, failure, `${httpError.status} ${httpError.title}`);
   return typeof method === 'string' && method.toUpperCase() === 'HEAD' ? headAnswer(response) : response;
 }
 
