@@ -35,7 +35,7 @@ import { marshall } from './attribute-value.js';
 import { LONGEST_INVOCATION_MS, lambdaContextFrom } from './context.js';
 import { detectAwsEvent, detectAwsRecord } from './detect.js';
 import { UNTYPED } from './http/body.js';
-import { pipedInvocation } from './to-lambda.js';
+import { acceptedSources, pipedInvocation } from './to-lambda.js';
 import type {
   AwsSource,
   FromLambdaEvent,
@@ -434,6 +434,33 @@ function synthesizers(): Promise<Synthesize> {
 /** The mark `awslambda.streamifyResponse()` puts on a response streaming handler. */
 const STREAMING_HANDLER = Symbol.for('aws.lambda.runtime.handler.streaming');
 
+/** The function kinds, as `fromLambda()` takes them. */
+const kinds = Object.keys(acceptedSources) as readonly Kind[];
+
+/**
+ * Refuses options that are no object or name no function kind: `{ kind: 'htpp' }` would otherwise
+ * wrap the handler as an events function. The other names are checked by the kind's builder.
+ */
+function checkFromLambdaOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    const got = options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options;
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `fromLambda() needs options with a kind ({ kind: 'http' }), got ${got}`,
+      {
+        adapter: 'aws',
+      },
+    );
+  }
+  const kind: unknown = (options as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !kinds.includes(kind as Kind)) {
+    const got = typeof kind === 'string' ? JSON.stringify(kind) : kind === undefined ? 'none' : typeof kind;
+    throw new SkyportError('INVALID_DEFINITION', `fromLambda() kind must be one of ${kinds.join(', ')}, got ${got}`, {
+      adapter: 'aws',
+    });
+  }
+}
+
 /**
  * Wraps an existing Lambda handler as a portable function of `kind`, so it can take Skyport
  * middleware (`.use(...)`), run under `invoke()` in tests, and be deployed by other adapters.
@@ -449,6 +476,10 @@ const STREAMING_HANDLER = Symbol.for('aws.lambda.runtime.handler.streaming');
  * API handler wrapped for HTTP API, the default `source`; an SQS handler wrapped as http) does
  * not compile (see `FromLambdaHandler`).
  *
+ * The options are checked when the function is defined: options that are no object, a `kind`
+ * that names no function kind, or a name or value the kind's builder refuses (`queue()` for
+ * `kind: 'queue'`) throws `SkyportError('INVALID_DEFINITION')`.
+ *
  * @example
  * import { fromLambda, toLambda } from '@skyport/aws';
  * import { cors } from '@skyport/core';
@@ -462,6 +493,7 @@ export function fromLambda<
   TSource extends HttpEventSource = 'apigw-v2',
   TEvent = FromLambdaEvent<K, TSource>,
 >(handler: FromLambdaHandler<K, TSource, TEvent>, options: FromLambdaOptions<K, TSource>): SkyportFunction<K> {
+  checkFromLambdaOptions(options);
   if (typeof handler !== 'function') {
     throw new SkyportError('INVALID_DEFINITION', `fromLambda() needs a handler function, got ${typeof handler}`, {
       adapter: 'aws',
@@ -493,6 +525,30 @@ export function fromLambda<
   const reach = reachOf(legacy);
   const invoke = (event: unknown, ctx: Context, xRay?: string) =>
     call(legacy, event, lambdaContextFrom(ctx, xRay), reach, ctx);
+  try {
+    return wrap(kind, legacy, reach, invoke, written, rest) as unknown as SkyportFunction<K>;
+  } catch (error) {
+    // The builder's refusal of an option (`queue(): unknown option "nmae"`) names the call made.
+    if (error instanceof SkyportError && error.code === 'INVALID_DEFINITION') {
+      throw new SkyportError('INVALID_DEFINITION', `fromLambda({ kind: '${kind}' }): ${error.message}`, {
+        adapter: 'aws',
+        kind,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** The portable function of `kind` around a wrapped handler; `rest` holds its builder's options. */
+function wrap(
+  kind: Kind,
+  legacy: LegacyHandler<unknown>,
+  reach: Reach,
+  invoke: (event: unknown, ctx: Context, xRay?: string) => Promise<unknown>,
+  written: unknown,
+  rest: Record<string, unknown>,
+): SkyportFunction {
   let fn: SkyportFunction;
   switch (kind) {
     case 'http':
@@ -567,5 +623,5 @@ export function fromLambda<
         await invoke(raw ? event.raw : (await synthesizers()).eventBridgeFromCloudEvent(event, ctx), ctx);
       }) as SkyportFunction;
   }
-  return fn as unknown as SkyportFunction<K>;
+  return fn;
 }

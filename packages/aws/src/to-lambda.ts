@@ -7,6 +7,7 @@
  */
 import {
   type Context,
+  checkOptions,
   type HttpRequestInit,
   type HttpResponse,
   type Kind,
@@ -186,6 +187,89 @@ function httpApiInit(kind: Kind, event: Obj): HttpRequestInit {
   }
 }
 
+/** The names `toLambda()` takes, each a key of `ToLambdaOptions`. */
+const toLambdaOptionNames = [
+  'reportBatchItemFailures',
+  'unwrapSns',
+  'functionName',
+  'stream',
+] as const satisfies readonly (keyof ToLambdaOptions)[];
+
+/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : typeof value;
+}
+
+/**
+ * Refuses what is no portable function: a builder whose `.handle()` was left out (or anything
+ * else) would otherwise fail later with a TypeError from deep inside.
+ */
+function checkFunction(fn: unknown): void {
+  const candidate = obj(fn) ?? (typeof fn === 'function' ? (fn as unknown as Obj) : undefined);
+  const kind = candidate?.kind;
+  if (
+    candidate !== undefined &&
+    typeof kind === 'string' &&
+    Object.hasOwn(acceptedSources, kind) &&
+    typeof candidate.dispatch === 'function' &&
+    obj(candidate.options) !== undefined &&
+    Array.isArray(candidate.middleware)
+  ) {
+    return;
+  }
+  let problem: string;
+  if (candidate !== undefined && typeof candidate.handle === 'function') {
+    problem = 'a definition without .handle(handler), which is not a Skyport function yet: finish it with .handle()';
+  } else if (typeof fn === 'function') {
+    problem =
+      'a plain function, which is not a Skyport function: wrap a Lambda handler with fromLambda(handler, { kind })';
+  } else {
+    problem = `${fn === undefined ? 'undefined' : describe(fn)}, which is not a Skyport function`;
+  }
+  throw new SkyportError('INVALID_DEFINITION', `aws: toLambda() needs a Skyport function, got ${problem}`, {
+    adapter: 'aws',
+  });
+}
+
+/**
+ * Checked when the handler is made: from plain JavaScript or configuration, a misspelt option
+ * (`reportBatchItemFailure: false`) or a string (`'false'`) would leave `batchItemFailures` on,
+ * which Lambda ignores without `ReportBatchItemFailures` on the mapping, deleting failed messages.
+ * The function's own `aws` settings are checked alike.
+ */
+function checkToLambdaOptions(kind: Kind, options: unknown, settings: unknown): void {
+  const context = { adapter: 'aws', kind };
+  checkOptions('aws: toLambda()', options, toLambdaOptionNames, context);
+  checkOptions(`aws: ${kind}() aws settings`, settings, ['unwrapSns'], context);
+  const given = (options ?? {}) as Record<string, unknown>;
+  const booleans: [string, unknown][] = [
+    ['reportBatchItemFailures', given.reportBatchItemFailures],
+    ['unwrapSns', given.unwrapSns],
+    ['stream', given.stream],
+    ['aws.unwrapSns of the function', (settings as Record<string, unknown> | undefined)?.unwrapSns],
+  ];
+  for (const [name, value] of booleans) {
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `aws: toLambda() ${name} must be true or false, got ${shown(value)}`,
+        context,
+      );
+    }
+  }
+  const functionName = given.functionName;
+  if (functionName !== undefined && (typeof functionName !== 'string' || functionName === '')) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `aws: toLambda() functionName must be a non-empty string, got ${shown(functionName)}`,
+      context,
+    );
+  }
+}
+
 /**
  * Turns a portable function into a Lambda handler for every event source its kind accepts
  * (see `acceptedSources`). HTTP never throws: errors become problem+json responses. Batches
@@ -200,6 +284,11 @@ function httpApiInit(kind: Kind, event: Obj): HttpRequestInit {
  * `InvokeMode: RESPONSE_STREAM` or a REST API with `responseTransferMode: STREAM`; elsewhere it
  * is the buffered handler.
  *
+ * The options are checked when the handler is made: an unknown name (`reportBatchItemFailure`),
+ * a `reportBatchItemFailures`, `unwrapSns` or `stream` that is not a boolean, a `functionName`
+ * that is not a string, an unknown name in the function's `aws` settings, or anything but a
+ * Skyport function (a definition without `.handle()`) throws `SkyportError('INVALID_DEFINITION')`.
+ *
  * @example
  * import { toLambda } from '@skyport/aws';
  * import { createOrder, fulfilOrder, orderEvents } from './functions.js';
@@ -208,7 +297,9 @@ function httpApiInit(kind: Kind, event: Obj): HttpRequestInit {
  * export const events = toLambda(orderEvents, { stream: true }); // http({ stream: true }) behind a streaming Function URL
  */
 export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLambdaOptions = {}): LambdaHandler<K> {
+  checkFunction(fn);
   const kind: Kind = fn.kind;
+  checkToLambdaOptions(kind, options, fn.options.aws);
   const fallbackName = options.functionName;
   if (options.stream === true && kind !== 'http') {
     throw new SkyportError(
