@@ -137,6 +137,8 @@ function linkAbort(req: GcpRequest, res: GcpResponse | undefined, ctx: Context):
     res.once('timeout', () => abortContext(ctx, timedOut()));
     res.once('close', () => {
       if (res.writableFinished === false) {
+        // An `AbortError`, unlike the timeout's: an http function that rejects with it (or with an
+        // abort it caused) is logged as no failure, the client being gone (`abortedByClient`).
         abortContext(ctx, new DOMException('the client closed the connection', 'AbortError'));
       }
     });

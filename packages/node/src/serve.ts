@@ -916,6 +916,8 @@ export async function serveWith(
   function responseClosed(this: TrackedResponse): void {
     const ctx = this[kContext];
     if (ctx !== undefined && !this.writableFinished) {
+      // An `AbortError`: an http function that rejects with it (or with an abort it caused) is
+      // logged as no failure, the client being gone (`abortedByClient` in core's run helpers).
       abortContext(ctx, new DOMException('the client closed the connection', 'AbortError'));
     }
     const connection = connectionOf(this);
