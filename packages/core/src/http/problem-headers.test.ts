@@ -39,7 +39,19 @@ describe('a thrown error with a header no platform can send', () => {
     }
     const lines = logs.find('500 Internal Server Error');
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatchObject({ level: 'error', err: { type: 'HttpError', status: 303 } });
+    // Both name the header; the thrown error is the cause of the refusal.
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      err: { type: 'TypeError', message: expect.stringContaining('"location"') },
+    });
+    expect(lines[1]).toMatchObject({
+      level: 'error',
+      err: {
+        type: 'TypeError',
+        message: expect.stringContaining('"location"'),
+        cause: { type: 'HttpError', status: 303 },
+      },
+    });
   });
 
   it('refuses a non-ASCII or CR/LF value, a cookie, or a name that is no token, whatever the status', async () => {
