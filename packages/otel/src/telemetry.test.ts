@@ -203,6 +203,49 @@ describe('startTelemetry()', () => {
     await expect(result).rejects.toThrow(TypeError);
   });
 
+  it.each([
+    [
+      { exporter: 'otlp-http' },
+      `startTelemetry(): exporter must be 'otlp', 'console', 'none' or a span exporter (an object with export()), got "otlp-http"`,
+    ],
+    [{ exporter: 'Console' }, 'exporter must be'],
+    [{ exporter: {} }, 'exporter must be'],
+    [{ metrics: 'prometheus' }, 'metrics must be'],
+    [{ metrics: new InMemorySpanExporter() }, 'pass a metric exporter in a reader'],
+    [{ exporters: 'console' }, 'unknown option "exporters" (known options: serviceName, serviceVersion, exporter,'],
+    [{ batch: 'false' }, 'batch must be true or false, got "false"'],
+    [{ serviceVersion: 2 }, 'serviceVersion must be a string, got 2'],
+    [{ resourceAttributes: 'env=prod' }, 'resourceAttributes must be an object of attributes'],
+    [{ instrumentations: {} }, 'instrumentations must be an array'],
+    [{ sdk: [] }, 'sdk must be an object of NodeSDK options, got an array'],
+  ])('rejects %j when called, before starting anything', async (given, message) => {
+    // Act
+    const result = startTelemetry({ serviceName: 'orders', ...given } as TelemetryOptions);
+    await stop(await result.catch(() => undefined));
+
+    // Assert
+    await expect(result).rejects.toThrow(TypeError);
+    await expect(result).rejects.toThrow(message);
+  });
+
+  it('rejects options that are no object', async () => {
+    await expect(startTelemetry('orders' as never)).rejects.toThrow(
+      'startTelemetry() needs options with a serviceName, got "orders"',
+    );
+  });
+
+  it('takes the exporter names and exporter objects it documents', async () => {
+    const started = await startTelemetry({ serviceName: 'orders', exporter: 'none', metrics: 'none', batch: false });
+    await stop(started);
+    const objects = await startTelemetry({
+      serviceName: 'orders',
+      exporter: new InMemorySpanExporter(),
+      metrics: new TestReader(),
+    });
+    await stop(objects);
+    expect(objects).not.toBe(started);
+  });
+
   it('registers an SDK that exports tracing() spans and FaaS metrics with the service resource', async () => {
     // Prepare
     telemetry = await startTelemetry({

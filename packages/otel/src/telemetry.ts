@@ -562,6 +562,92 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
   return telemetry;
 }
 
+/** The names `startTelemetry()` takes, each a key of `TelemetryOptions`. */
+const optionNames = [
+  'serviceName',
+  'serviceVersion',
+  'exporter',
+  'metrics',
+  'metricIntervalMs',
+  'batch',
+  'resourceAttributes',
+  'instrumentations',
+  'sdk',
+] as const satisfies readonly (keyof TelemetryOptions)[];
+
+/** What `exporter` and `metrics` take by name. */
+const exporterNames: readonly string[] = ['otlp', 'console', 'none'];
+
+/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : typeof value;
+}
+
+/** Whether `value` is an object (not `null`) with a method of each of `names`. */
+function hasMethods(value: unknown, ...names: string[]): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const methods = value as Record<string, unknown>;
+  return names.every((name) => typeof methods[name] === 'function');
+}
+
+/** Whether `value` is a plain options object: not `null`, an array or a function. */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * What is wrong with the options, or `undefined`. Checked when `startTelemetry()` is called: a
+ * misspelt name would be dropped, and an exporter name it does not know (`'otlp-http'`) was used
+ * as a span exporter object, failing the first traced invocation.
+ */
+function optionsProblem(options: unknown): string | undefined {
+  if (!isRecord(options)) return `startTelemetry() needs options with a serviceName, got ${shown(options)}`;
+  const stray = Object.keys(options).find((key) => !(optionNames as readonly string[]).includes(key));
+  if (stray !== undefined) {
+    return `startTelemetry(): unknown option ${JSON.stringify(stray)} (known options: ${optionNames.join(', ')})`;
+  }
+  if (typeof options.serviceName !== 'string' || options.serviceName === '') {
+    return 'startTelemetry() needs a serviceName';
+  }
+  const interval = options.metricIntervalMs;
+  if (interval !== undefined && !(typeof interval === 'number' && Number.isFinite(interval) && interval > 0)) {
+    return 'startTelemetry() needs a positive, finite metricIntervalMs';
+  }
+  const exporter = options.exporter;
+  if (exporter !== undefined && !exporterNames.includes(exporter as string) && !hasMethods(exporter, 'export')) {
+    return `startTelemetry(): exporter must be 'otlp', 'console', 'none' or a span exporter (an object with export()), got ${shown(exporter)}`;
+  }
+  const reader = options.metrics;
+  if (
+    reader !== undefined &&
+    !exporterNames.includes(reader as string) &&
+    !hasMethods(reader, 'setMetricProducer', 'collect')
+  ) {
+    const hint =
+      reader === 'prometheus'
+        ? ': for Prometheus, set OTEL_METRICS_EXPORTER=prometheus or pass a PrometheusExporter'
+        : hasMethods(reader, 'export')
+          ? ': pass a metric exporter in a reader, new metrics.PeriodicExportingMetricReader({ exporter })'
+          : '';
+    return `startTelemetry(): metrics must be 'otlp', 'console', 'none' or a metric reader, got ${shown(reader)}${hint}`;
+  }
+  const types: [string, unknown, string, (value: unknown) => boolean][] = [
+    ['serviceVersion', options.serviceVersion, 'a string', (value) => typeof value === 'string'],
+    ['batch', options.batch, 'true or false', (value) => typeof value === 'boolean'],
+    ['resourceAttributes', options.resourceAttributes, 'an object of attributes', isRecord],
+    ['instrumentations', options.instrumentations, 'an array of instrumentations', Array.isArray],
+    ['sdk', options.sdk, 'an object of NodeSDK options', isRecord],
+  ];
+  for (const [name, value, expected, fits] of types) {
+    if (value !== undefined && !fits(value))
+      return `startTelemetry(): ${name} must be ${expected}, got ${shown(value)}`;
+  }
+  return undefined;
+}
+
 /**
  * Starts the OpenTelemetry Node SDK once per process (later calls return the same instance, until
  * its `shutdown()`) so that `tracing()` spans and FaaS metrics are exported.
@@ -575,6 +661,10 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
  *
  * A `SpanExporter` object as `exporter` (a vendor's) carries spans only: metrics are then exported
  * only where `metrics` or `OTEL_METRICS_EXPORTER` says (a warning says so otherwise).
+ *
+ * The options are checked when it is called: an unknown name, an `exporter` or `metrics` that is
+ * neither one of the names above nor an exporter object (one with `export()`) or metric reader,
+ * or a value of the wrong type rejects the promise with a `TypeError`, before anything starts.
  *
  * Its warnings (that one, an `OTEL_METRICS_EXPORTER` value it does not know, ...) go through the
  * diag logger `OTEL_LOG_LEVEL` installs, at that level, else through the one the application
@@ -600,13 +690,8 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
  * export const getOrder = http({ method: 'GET', path: '/orders/:id' }).use(tracing()).use(logger()).handle(load);
  */
 export function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
-  if (typeof options?.serviceName !== 'string' || options.serviceName === '') {
-    return Promise.reject(new TypeError('startTelemetry() needs a serviceName'));
-  }
-  const interval = options.metricIntervalMs;
-  if (interval !== undefined && !(Number.isFinite(interval) && interval > 0)) {
-    return Promise.reject(new TypeError('startTelemetry() needs a positive, finite metricIntervalMs'));
-  }
+  const problem = optionsProblem(options);
+  if (problem !== undefined) return Promise.reject(new TypeError(problem));
   started ??= (async () => {
     await stopping;
     return start(options);
