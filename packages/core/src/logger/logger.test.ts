@@ -1213,6 +1213,41 @@ describe('logger() options', () => {
     }
   });
 
+  it('refuses a misspelt option, so redaction meant for secrets is not dropped without a word', () => {
+    // Prepare
+    const misspelt = [
+      [
+        { redactPaths: ['body.password'] },
+        'logger(): unknown option "redactPaths" (known options: level, format, redact, gcpProject, summary, base)',
+      ],
+      [
+        { redaction: ['body.password'] },
+        'logger(): unknown option "redaction" (known options: level, format, redact, gcpProject, summary, base)',
+      ],
+      [{ Level: 'debug' }, 'logger(): unknown option "Level" (did you mean "level"?)'],
+    ] as const;
+
+    // Act / Assert
+    for (const [options, message] of misspelt) {
+      expect(() => logger(options as LoggerOptions)).toThrow(invalidDefinition);
+      expect(() => logger(options as LoggerOptions)).toThrow(message);
+    }
+    expect(() => logger('debug' as LoggerOptions)).toThrow('logger(): options must be an object, got a string');
+  });
+
+  it('refuses summary, gcpProject and base of the wrong type', () => {
+    const wrong = [
+      [{ summary: 'false' }, 'logger() summary must be true or false, got "false"'],
+      [{ gcpProject: 42 }, 'logger() gcpProject must be a string, got 42'],
+      [{ base: 'orders' }, 'logger() base must be an object of fields, got "orders"'],
+      [{ base: ['orders'] }, 'logger() base must be an object of fields, got an array'],
+    ] as const;
+    for (const [options, message] of wrong) {
+      expect(() => logger(options as unknown as LoggerOptions)).toThrow(invalidDefinition);
+      expect(() => logger(options as unknown as LoggerOptions)).toThrow(message);
+    }
+  });
+
   it('refuses a format other than auto, aws, gcp, azure and json, naming them', () => {
     for (const read of ['GCP', 'xml', '']) {
       const format = read as LoggerOptions['format'];

@@ -15,6 +15,7 @@ import {
 } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { observedPath } from '../observed-path.js';
+import { checkOptions } from '../options.js';
 import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
 
@@ -561,6 +562,42 @@ function formatOptionOf(option: LogFormat | undefined): LogFormat {
   throw invalid(`format must be one of ${formats.join(', ')}, got ${JSON.stringify(option)}`);
 }
 
+/** The names `logger()` takes, each a key of `LoggerOptions`. */
+const loggerOptionNames = [
+  'level',
+  'format',
+  'redact',
+  'gcpProject',
+  'summary',
+  'base',
+] as const satisfies readonly (keyof LoggerOptions)[];
+
+/**
+ * Refuses an unknown name (`redactPaths`, `redaction`: the secrets they meant to hide would be
+ * written) and a `summary`, `gcpProject` or `base` of the wrong type.
+ */
+function checkLoggerOptions(options: unknown): void {
+  checkOptions('logger()', options, loggerOptionNames);
+  const { summary, gcpProject, base } = (options ?? {}) as Record<string, unknown>;
+  if (summary !== undefined && typeof summary !== 'boolean') {
+    throw invalid(`summary must be true or false, got ${shownValue(summary)}`);
+  }
+  if (gcpProject !== undefined && typeof gcpProject !== 'string') {
+    throw invalid(`gcpProject must be a string, got ${shownValue(gcpProject)}`);
+  }
+  if (base !== undefined && (typeof base !== 'object' || base === null || Array.isArray(base))) {
+    throw invalid(`base must be an object of fields, got ${shownValue(base)}`);
+  }
+}
+
+/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
+function shownValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : typeof value;
+}
+
 /**
  * Redaction paths, checked by pino now: it refuses a path it cannot parse only when a logger is
  * made, which is on the first invocation of each format, and that would fail every invocation.
@@ -851,8 +888,9 @@ function isHttpRequest(kind: Kind, event: unknown): event is HttpRequest {
  * `message`, `logging.googleapis.com/trace`), Azure (through the `InvocationContext` log
  * methods), plain JSON lines on Node. Put it after
  * `tracing()` so lines carry the invocation span's ids; without it the caller's trace id is used.
- * Options are checked here: an unknown `level` or `format`, or a `redact` path pino cannot parse,
- * throws `SkyportError('INVALID_DEFINITION')` when the function is defined.
+ * Options are checked here: an unknown option name (`redactPaths` for `redact`), an unknown
+ * `level` or `format`, a value of the wrong type, or a `redact` path pino cannot parse, throws
+ * `SkyportError('INVALID_DEFINITION')` when the function is defined.
  *
  * @example
  * export const createOrder = http({ method: 'POST', path: '/orders', body: Order })
@@ -863,6 +901,7 @@ function isHttpRequest(kind: Kind, event: unknown): event is HttpRequest {
  *   });
  */
 export function logger(options: LoggerOptions = {}): Middleware {
+  checkLoggerOptions(options);
   const roots = new Map<Exclude<LogFormat, 'auto'>, PinoLogger>();
   const level = levelOf(options.level);
   const formatOption = formatOptionOf(options.format);

@@ -65,6 +65,38 @@ describe('trace header parsing', () => {
   });
 });
 
+describe('tracing() options', () => {
+  const invalidDefinition = expect.objectContaining({ code: 'INVALID_DEFINITION' });
+
+  it('refuses a misspelt option when the function is defined, naming the one meant', () => {
+    expect(() => tracing({ flushes: false } as never)).toThrow(invalidDefinition);
+    expect(() => tracing({ flushes: false } as never)).toThrow(
+      'tracing(): unknown option "flushes" (did you mean "flush"?)',
+    );
+    expect(() => tracing({ redact: ['body'] } as never)).toThrow(
+      'tracing(): unknown option "redact" (known options: name, metrics, attributes, flush)',
+    );
+    expect(() => tracing(false as never)).toThrow('tracing(): options must be an object, got a boolean');
+  });
+
+  it.each([
+    [{ flush: 'false' }, 'tracing() flush must be true or false, got "false"'],
+    [{ metrics: 0 }, 'tracing() metrics must be true or false, got 0'],
+    [{ name: '' }, 'tracing() name must be a non-empty string, got ""'],
+    [{ attributes: 'tier=gold' }, 'tracing() attributes must be an object of attributes or a function returning one'],
+  ])('refuses %j', (options, message) => {
+    expect(() => tracing(options as never)).toThrow(invalidDefinition);
+    expect(() => tracing(options as never)).toThrow(message);
+  });
+
+  it('takes every option it documents', () => {
+    expect(() =>
+      tracing({ name: 'orders', metrics: false, flush: true, attributes: () => ({ 'order.tier': 'gold' }) }),
+    ).not.toThrow();
+    expect(() => tracing({ attributes: { 'order.tier': 'gold' } })).not.toThrow();
+  });
+});
+
 describe('tracing() without an SDK', () => {
   it('adds a non-recording span and passes the caller trace ids through to the logger', async () => {
     const logs = collectLogs();

@@ -24,10 +24,11 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { batchOf, defineContextFields, fieldState, isCoreContext, onBatchEnd } from '../context.js';
-import { toHttpError } from '../errors.js';
+import { SkyportError, toHttpError } from '../errors.js';
 import { safeJson } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { observedPath } from '../observed-path.js';
+import { checkOptions } from '../options.js';
 import type {
   ChangeEvent,
   CloudEvent,
@@ -538,6 +539,52 @@ function faasName(ctx: Context, azureApp: string | undefined): string {
   return ctx.cloud === 'azure' && azureApp !== undefined ? `${azureApp}/${ctx.functionName}` : ctx.functionName;
 }
 
+/** The names `tracing()` takes, each a key of `TracingOptions`. */
+const tracingOptionNames = [
+  'name',
+  'metrics',
+  'attributes',
+  'flush',
+] as const satisfies readonly (keyof TracingOptions)[];
+
+/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
+function shownValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : typeof value;
+}
+
+/**
+ * Refuses an unknown name (`flushes`, `attrs`: dropped, it would change what is exported) and a
+ * value of the wrong type (`flush: 'false'` would flush), when the function is defined.
+ */
+function checkTracingOptions(options: unknown): void {
+  checkOptions('tracing()', options, tracingOptionNames);
+  const { name, metrics: withMetrics, attributes, flush } = (options ?? {}) as Record<string, unknown>;
+  const refuse = (problem: string) => new SkyportError('INVALID_DEFINITION', `tracing() ${problem}`);
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw refuse(`name must be a non-empty string, got ${shownValue(name)}`);
+  }
+  for (const [key, value] of [
+    ['metrics', withMetrics],
+    ['flush', flush],
+  ] as const) {
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw refuse(`${key} must be true or false, got ${shownValue(value)}`);
+    }
+  }
+  if (
+    attributes !== undefined &&
+    typeof attributes !== 'function' &&
+    (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
+  ) {
+    throw refuse(
+      `attributes must be an object of attributes or a function returning one, got ${shownValue(attributes)}`,
+    );
+  }
+}
+
 /**
  * Wraps each invocation in a span following the OpenTelemetry FaaS and HTTP semantic conventions
  * (`faas.trigger`, `faas.invocation_id`, `faas.coldstart`, `faas.name`, `cloud.provider`,
@@ -550,7 +597,8 @@ function faasName(ctx: Context, azureApp: string | undefined): string {
  * active while its producer runs, and ends it (and records the durations, and flushes) once the
  * stream has ended, failed or been cancelled. Whether an SDK is registered is looked up per
  * invocation; without one it records nothing, and the caller's trace is only parsed when one of
- * those fields is read.
+ * those fields is read. Its options are checked when the function is defined: an unknown name or
+ * a value of the wrong type throws `SkyportError('INVALID_DEFINITION')`.
  *
  * @example
  * export const getOrder = http({ method: 'GET', path: '/orders/:id' })
@@ -562,6 +610,7 @@ function faasName(ctx: Context, azureApp: string | undefined): string {
  *   });
  */
 export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingContext> {
+  checkTracingOptions(options);
   const scope = options.name ?? '@skyport/core';
   const withMetrics = options.metrics ?? true;
   let instruments: Instruments | undefined;
