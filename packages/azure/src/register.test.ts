@@ -724,13 +724,15 @@ describe('register: the azure key', () => {
       expect.objectContaining({
         code: 'INVALID_DEFINITION',
         adapter: 'azure',
-        message: expect.stringContaining('azure.conection is not a setting (did you mean azure.connection?)'),
+        message: expect.stringContaining('the azure key: unknown option "conection" (did you mean "connection"?)'),
       }),
     );
     expect(attempt(unknown)).toThrow(
       expect.objectContaining({
         code: 'INVALID_DEFINITION',
-        message: expect.stringContaining('azure.batchSize is not a setting; extra app.* options go in azure.options'),
+        message: expect.stringMatching(
+          /the azure key: unknown option "batchSize" \(known options: connection, .*\); extra app\.\* options go in azure\.options$/,
+        ),
       }),
     );
     expect(calls).toEqual([]);
@@ -750,22 +752,106 @@ describe('register: the azure key', () => {
         code: 'INVALID_DEFINITION',
         adapter: 'azure',
         message: expect.stringContaining(
-          'options.functions.fulfillOrder names no function of this register() call (did you mean fulfilOrder?)',
+          'options.functions: unknown option "fulfillOrder" (did you mean "fulfilOrder"?); it names no function of this register() call',
         ),
       }),
     );
     expect(attempt({ FulfilOrder: {} })).toThrow(
-      expect.objectContaining({ message: expect.stringContaining('(did you mean fulfilOrder?)') }),
+      expect.objectContaining({ message: expect.stringContaining('(did you mean "fulfilOrder"?)') }),
     );
     expect(attempt({ reports: { connection: 'Reports' } })).toThrow(
       expect.objectContaining({
         code: 'INVALID_DEFINITION',
-        message: expect.stringMatching(/options\.functions\.reports names no function of this register\(\) call; /),
+        message: expect.stringMatching(
+          /options\.functions: unknown option "reports" \(known options: fulfilOrder, api\); it names no function of this register\(\) call, and its settings would be ignored$/,
+        ),
       }),
     );
     expect(calls).toEqual([]);
     register(app, fns, { functions: { fulfilOrder: { connection: 'OrdersStorage' } } });
     expect(calls[0]?.options).toMatchObject({ connection: 'OrdersStorage' });
+  });
+
+  it('refuses settings for a function that are no object, rather than ignoring them', () => {
+    const { app, calls } = recordingApp();
+    const attempt = () => register(app, { api: functions.api }, { functions: { api: 'OrdersStorage' } } as never);
+    expect(attempt).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_DEFINITION',
+        message: 'azure: function "api" (http): its azure settings must be an object, got "OrdersStorage"',
+      }),
+    );
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('register: its options', () => {
+  it('refuses a misspelt option before registering anything, naming the one meant', () => {
+    // Prepare: `function` (singular) dropped the override, and the queue went to AzureWebJobsStorage
+    const { app, calls } = recordingApp();
+    const fns = { fulfilOrder: functions.fulfil };
+    const misspelt = [
+      [
+        { function: { fulfilOrder: { trigger: 'serviceBusQueue' } } },
+        'unknown option "function" (did you mean "functions"?)',
+      ],
+      [{ routeprefix: '' }, 'unknown option "routeprefix" (did you mean "routePrefix"?)'],
+      [{ functiontimeout: '00:05:00' }, 'unknown option "functiontimeout" (did you mean "functionTimeout"?)'],
+    ] as const;
+
+    // Act / Assert
+    for (const [options, problem] of misspelt) {
+      expect(() => register(app, fns, options as never)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_DEFINITION',
+          adapter: 'azure',
+          message: `azure: register(): ${problem}`,
+        }),
+      );
+    }
+    expect(() => register(app, fns, 'api' as never)).toThrow(
+      'azure: register(): options must be an object, got a string',
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    [{ routePrefix: 5 }, 'routePrefix must be a string (host.json extensions.http.routePrefix), got 5'],
+    [{ signalMarginMs: Number.NaN }, 'signalMarginMs must be a number of milliseconds (0 or more), got NaN'],
+    [{ signalMarginMs: -1 }, 'signalMarginMs must be a number of milliseconds (0 or more), got -1'],
+    [{ signalMarginMs: '500' }, 'signalMarginMs must be a number of milliseconds (0 or more), got "500"'],
+    [{ functionTimeout: true }, 'functionTimeout must be a TimeSpan string or milliseconds, got true'],
+  ])('refuses %o before registering anything', (options, problem) => {
+    const { app, calls } = recordingApp();
+    expect(() => register(app, { api: functions.api }, options as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_DEFINITION', message: `azure: register() ${problem}` }),
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a functionTimeout that is no TimeSpan even with no function to register', () => {
+    const { app } = recordingApp();
+    expect(() => register(app, {}, { functionTimeout: '5 minutes' })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_DEFINITION',
+        message: expect.stringContaining('functionTimeout must be'),
+      }),
+    );
+  });
+
+  it('takes every option it documents', () => {
+    const { app, calls } = recordingApp();
+    register(
+      app,
+      { fulfilOrder: functions.fulfil },
+      {
+        functionTimeout: '00:05:00',
+        routePrefix: '',
+        signalMarginMs: 0,
+        functions: { fulfilOrder: { trigger: 'serviceBusQueue' } },
+      },
+    );
+    expect(calls.map((call) => call.method)).toEqual(['serviceBusQueue']);
   });
 });
 

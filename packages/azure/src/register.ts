@@ -22,7 +22,7 @@ import { toNcrontab } from './cron.js';
 import { invalidDefinition } from './errors.js';
 import { toAzure } from './handler.js';
 import { type HttpFunction, planRoutes } from './routes.js';
-import { nearest, readSettings, resolveAppSettings } from './settings.js';
+import { checkAdapterOptions, checkNames, readSettings, resolveAppSettings } from './settings.js';
 import type { AnyFunction, AzureApp, AzureAppMethod, AzureSettings, RegisterOptions } from './types.js';
 
 /**
@@ -163,15 +163,15 @@ function checkOverrides(functions: Readonly<Record<string, AnyFunction>>, option
   if (overrides === undefined) return;
   const refuse = (problem: string) =>
     new SkyportError('INVALID_DEFINITION', `azure: register(): options.functions${problem}`, { adapter: 'azure' });
-  if (typeof overrides !== 'object' || overrides === null)
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))
     throw refuse(' must be a record of settings by function name');
-  for (const name of Object.keys(overrides)) {
-    if (Object.hasOwn(functions, name)) continue;
-    const near = nearest(name, Object.keys(functions));
-    throw refuse(
-      `.${name} names no function of this register() call${near === undefined ? '' : ` (did you mean ${near}?)`}; its settings would be ignored`,
-    );
-  }
+  checkNames(
+    'azure: register(): options.functions',
+    overrides,
+    Object.keys(functions),
+    undefined,
+    'it names no function of this register() call, and its settings would be ignored',
+  );
 }
 
 /**
@@ -312,7 +312,8 @@ function blobPath(options: KindOptions['storage'], settings: AzureSettings): str
 /**
  * Registers portable functions on the Azure Functions v4 `app`, one `app.*` call each, and
  * returns what it registered. Every definition is checked first: when one cannot be deployed,
- * nothing is registered.
+ * nothing is registered. So are the options: an unknown name (`function` for `functions`,
+ * `routeprefix`) or a value of the wrong type throws `SkyportError('INVALID_DEFINITION')`.
  *
  * @example
  * import { app } from '@azure/functions';
@@ -326,6 +327,7 @@ export function register(
   functions: Readonly<Record<string, AnyFunction>>,
   options: RegisterOptions = {},
 ): Registration[] {
+  checkAdapterOptions('azure: register()', options, ['functions']);
   checkEntries(functions);
   checkOverrides(functions, options);
   const registrations: Registration[] = [];

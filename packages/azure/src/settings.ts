@@ -3,10 +3,11 @@
  * or `toAzure()`), checking each known setting's type so a typo fails at startup with a clear
  * `INVALID_DEFINITION` instead of a host error at deployment.
  */
-import type { Kind } from '@skyport/core';
+import { checkOptions, type Kind, SkyportError } from '@skyport/core';
+import { parseFunctionTimeout } from './context.js';
 import { invalidDefinition } from './errors.js';
 import { asRecord } from './metadata.js';
-import type { AzureSettings } from './types.js';
+import type { AzureSettings, ToAzureOptions } from './types.js';
 
 const strings = [
   'connection',
@@ -39,40 +40,73 @@ const choices: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Every setting `AzureSettings` has. */
-const known: ReadonlySet<string> = new Set([...strings, ...booleans, ...Object.keys(choices), 'retry', 'options']);
+const known: readonly string[] = [...strings, ...booleans, ...Object.keys(choices), 'retry', 'options'];
 
-/** The edit distance of two short names (insertions, deletions, substitutions). */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
+/**
+ * `checkOptions()` of core, its refusal followed by `hint`: what an unknown name means here.
+ *
+ * @example
+ * checkNames('azure: register()', options, ['routePrefix'], undefined, 'see RegisterOptions');
+ */
+export function checkNames(
+  where: string,
+  options: unknown,
+  names: readonly string[],
+  kind: Kind | undefined,
+  hint: string,
+): void {
+  try {
+    checkOptions(where, options, names, { adapter: 'azure', kind });
+  } catch (error) {
+    if (!(error instanceof SkyportError)) throw error;
+    throw new SkyportError(error.code, `${error.message}; ${hint}`, { adapter: 'azure', kind });
   }
-  return previous[b.length] ?? 0;
+}
+
+/** The names of `ToAzureOptions` besides `azure`, which `register()` takes too. */
+const adapterNames = ['functionTimeout', 'routePrefix', 'signalMarginMs'] as const satisfies readonly (keyof Omit<
+  ToAzureOptions,
+  'azure'
+>)[];
+
+/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : typeof value;
 }
 
 /**
- * The candidate a misspelt name most likely meant: one equal but for case, else the closest within
- * two edits; undefined when none is that close.
+ * Refuses options of `register()` or `toAzure()` with a name they do not take (`routeprefix`,
+ * `function` for `functions`) or a value of the wrong type, when the app loads: the host's
+ * defaults would otherwise apply without a word. `names` are the names the caller takes besides
+ * `functionTimeout`, `routePrefix` and `signalMarginMs`.
  *
  * @example
- * nearest('fulfillOrder', ['fulfilOrder', 'api']); // 'fulfilOrder'
+ * checkAdapterOptions('azure: register()', options, ['functions']);
  */
-export function nearest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const d = candidate.toLowerCase() === word.toLowerCase() ? 0 : distance(candidate, word);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
+export function checkAdapterOptions(where: string, options: unknown, names: readonly string[]): void {
+  const known = [...adapterNames, ...names];
+  checkOptions(where, options, known, { adapter: 'azure' });
+  const { functionTimeout, routePrefix, signalMarginMs } = (options ?? {}) as Record<string, unknown>;
+  const refuse = (problem: string) =>
+    new SkyportError('INVALID_DEFINITION', `${where} ${problem}`, { adapter: 'azure' });
+  if (routePrefix !== undefined && typeof routePrefix !== 'string') {
+    throw refuse(`routePrefix must be a string (host.json extensions.http.routePrefix), got ${shown(routePrefix)}`);
   }
-  return best;
+  if (
+    signalMarginMs !== undefined &&
+    (typeof signalMarginMs !== 'number' || !Number.isFinite(signalMarginMs) || signalMarginMs < 0)
+  ) {
+    throw refuse(`signalMarginMs must be a number of milliseconds (0 or more), got ${shown(signalMarginMs)}`);
+  }
+  if (functionTimeout !== undefined) {
+    if (typeof functionTimeout !== 'string' && typeof functionTimeout !== 'number') {
+      throw refuse(`functionTimeout must be a TimeSpan string or milliseconds, got ${shown(functionTimeout)}`);
+    }
+    parseFunctionTimeout(functionTimeout);
+  }
 }
 
 /**
@@ -86,17 +120,18 @@ export function readSettings(
   override: AzureSettings | undefined,
   name: string,
 ): AzureSettings {
+  if (override !== undefined && asRecord(override) === undefined) {
+    throw invalidDefinition(name, fn.kind, `its azure settings must be an object, got ${shown(override)}`);
+  }
   const merged: Record<string, unknown> = { ...asRecord(fn.options.azure), ...asRecord(override) };
   // A misspelt setting would otherwise be ignored: the default connection or name used instead.
-  for (const key of Object.keys(merged)) {
-    if (known.has(key)) continue;
-    const near = nearest(key, known);
-    throw invalidDefinition(
-      name,
-      fn.kind,
-      `azure.${key} is not a setting${near === undefined ? '' : ` (did you mean azure.${near}?)`}; extra app.* options go in azure.options`,
-    );
-  }
+  checkNames(
+    `azure: function "${name}" (${fn.kind}): the azure key`,
+    merged,
+    known,
+    fn.kind,
+    'extra app.* options go in azure.options',
+  );
   for (const key of strings) {
     const value = merged[key];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
