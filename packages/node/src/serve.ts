@@ -25,6 +25,7 @@ import {
   bodyTypeOf,
   type Context,
   type ContextInit,
+  checkOptions,
   compilePath,
   createContext,
   DEFAULT_BODY_LIMIT,
@@ -65,6 +66,25 @@ const WIND_UP_MS = 1000;
  * SIGTERM and SIGKILL, with time left to flush logs and traces.
  */
 const DEFAULT_SHUTDOWN_MS = 8_000;
+
+/** The largest delay of a Node timer (a longer one fires after 1 ms): `close()` waits on one. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Every option `serve()` takes: a name not here is refused, not ignored. */
+const SERVE_OPTIONS = Object.keys({
+  port: true,
+  host: true,
+  bodyLimit: true,
+  timeoutMs: true,
+  shutdownTimeoutMs: true,
+  keepAliveTimeoutMs: true,
+  requestTimeoutMs: true,
+  headersTimeoutMs: true,
+  eventRoutes: true,
+  trustProxy: true,
+  announce: true,
+  print: true,
+} satisfies Record<keyof ServeOptions, true>);
 const kinds: ReadonlySet<string> = new Set(['http', 'queue', 'stream', 'storage', 'schedule', 'changes', 'events']);
 
 /**
@@ -407,7 +427,7 @@ function trustedProxies(options: ServeOptions): number {
   if (!Number.isSafeInteger(trustProxy) || trustProxy < 0) {
     throw new SkyportError(
       'INVALID_DEFINITION',
-      `serve(): trustProxy must be a whole number of proxies (0 or more), got ${trustProxy}`,
+      `serve(): trustProxy must be a whole number of proxies (0 or more), got ${shown(trustProxy)}`,
       { adapter: 'node' },
     );
   }
@@ -429,7 +449,7 @@ function listenPort(options: ServeOptions): number {
   }
   const port = options.port ?? (envPort ? Number(envPort) : 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new SkyportError('INVALID_DEFINITION', `serve(): port must be an integer 0-65535, got ${port}`, {
+    throw new SkyportError('INVALID_DEFINITION', `serve(): port must be an integer 0-65535, got ${shown(port)}`, {
       adapter: 'node',
     });
   }
@@ -445,21 +465,57 @@ function listenPort(options: ServeOptions): number {
  * checkServeOptions({ requestTimeoutMs: 1000, headersTimeoutMs: 5000 }); // throws
  */
 export function checkServeOptions(options: ServeOptions): void {
+  checkOptions('serve()', options, SERVE_OPTIONS, { adapter: 'node' });
   trustedProxies(options);
   byteLimit(options.bodyLimit ?? DEFAULT_BODY_LIMIT);
   serverOptions(options);
   keepAliveTimeout(options);
   listenPort(options);
+  // `0` would time every request out at once: a deadline is at least 1 ms away, or not given.
+  if (options.timeoutMs !== undefined) milliseconds('timeoutMs', options.timeoutMs, 1);
+  shutdownTimeout(options);
+  ofType('host', options.host, 'string', 'a string');
+  // A string `'false'` would leave the unauthenticated event routes on, and silence the warning.
+  ofType('eventRoutes', options.eventRoutes, 'boolean', 'true or false');
+  ofType('announce', options.announce, 'boolean', 'true or false');
+  ofType('print', options.print, 'function', 'a function');
 }
 
-/** A timeout option: a whole number of milliseconds, `0` for none. */
-function milliseconds(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new SkyportError('INVALID_DEFINITION', `serve(): ${name} must be an integer of at least 0, got ${value}`, {
+/** How a refusal shows a value it was given: a string quoted, so `"5000"` is not read as 5000. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}
+
+/** Refuses an option given (not `undefined`) with a value of another type than `type`. */
+function ofType(name: string, value: unknown, type: 'string' | 'boolean' | 'function', what: string): void {
+  if (value !== undefined && typeof value !== type) {
+    throw new SkyportError('INVALID_DEFINITION', `serve(): ${name} must be ${what}, got ${shown(value)}`, {
       adapter: 'node',
     });
   }
-  return value;
+}
+
+/**
+ * A timeout option: a whole number of milliseconds from `min` (`0` for none where that is what it
+ * means) to `max`. A string, `NaN` or a negative number is refused, not turned into a deadline
+ * or a timer that fires at once.
+ */
+function milliseconds(name: string, value: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new SkyportError('INVALID_DEFINITION', `serve(): ${name} must be an integer ${range}, got ${shown(value)}`, {
+      adapter: 'node',
+    });
+  }
+  return value as number;
+}
+
+/** How long `close()` waits for in-flight requests: a Node timer, so at most its largest delay. */
+function shutdownTimeout(options: ServeOptions): number {
+  return milliseconds('shutdownTimeoutMs', options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_MS, 0, MAX_TIMER_MS);
 }
 
 /**
@@ -471,10 +527,9 @@ function byteLimit(value: unknown): number {
   if (value === Number.POSITIVE_INFINITY || (Number.isSafeInteger(value) && (value as number) >= 0)) {
     return value as number;
   }
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
   throw new SkyportError(
     'INVALID_DEFINITION',
-    `serve(): bodyLimit must be a whole number of bytes (0 or more) or Infinity, got ${shown}`,
+    `serve(): bodyLimit must be a whole number of bytes (0 or more) or Infinity, got ${shown(value)}`,
     { adapter: 'node' },
   );
 }
@@ -551,6 +606,7 @@ export async function serveWith(
   options: ServeOptions,
   names: OptionNames,
 ): Promise<ServeHandle> {
+  checkServeOptions(options);
   const all = named(functions);
   const http = all.filter((entry) => entry.fn.kind === 'http');
   const eventRoutes = options.eventRoutes ?? true;
@@ -561,6 +617,7 @@ export async function serveWith(
   const pathOwner = malformedPathOwner(http);
   const limit = byteLimit(options.bodyLimit ?? DEFAULT_BODY_LIMIT);
   const timeoutMs = options.timeoutMs;
+  const shutdownMs = shutdownTimeout(options);
   const expose = process.env.NODE_ENV !== 'production';
   let inflight = 0;
   let closing = false;
@@ -1106,7 +1163,7 @@ export async function serveWith(
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
         closing = true;
-        const timer = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_MS);
+        const timer = setTimeout(() => server.closeAllConnections(), shutdownMs);
         timer.unref();
         server.close((error) => {
           clearTimeout(timer);

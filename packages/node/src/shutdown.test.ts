@@ -269,6 +269,44 @@ describe('gracefulShutdown() beforeExit', () => {
       expect.objectContaining({ code: 'INVALID_DEFINITION', message: expect.stringContaining('graceMs') }),
     );
   });
+
+  it.each([
+    ['signals', { signals: 'SIGTERM' }, 'signals must be an array of signal names, got "SIGTERM"'],
+    ['signals', { signals: ['SIGTREM'] }, 'signals: "SIGTREM" is not a signal name'],
+    ['repeatWindowMs', { repeatWindowMs: '250' }, 'repeatWindowMs must be an integer of at least 0, got "250"'],
+    ['repeatWindowMs', { repeatWindowMs: Number.NaN }, 'got NaN'],
+    ['exit', { exit: 'false' }, 'exit must be true or false, got "false"'],
+    ['print', { print: 5 }, 'print must be a function, got 5'],
+    ['beforeExit', { beforeExit: 'close' }, 'beforeExit must be a function, got "close"'],
+    ['graceMs', { grace: 1000 }, 'unknown option "grace" (did you mean "graceMs"?)'],
+  ])('refuses a bad %s (%o), listening for no signal', (name, options, message) => {
+    // Prepare
+    const before = process.listenerCount('SIGTERM') + process.listenerCount('SIGTREM');
+
+    // Act
+    let refusal: unknown;
+    try {
+      remove = gracefulShutdown(closed, options as never);
+    } catch (error) {
+      refusal = error;
+    }
+
+    // Assert
+    expect(refusal).toMatchObject({ code: 'INVALID_DEFINITION', adapter: 'node' });
+    expect((refusal as Error).message).toMatch(/^gracefulShutdown\(\): /);
+    expect((refusal as Error).message).toContain(name);
+    expect((refusal as Error).message).toContain(message);
+    expect(process.listenerCount('SIGTERM') + process.listenerCount('SIGTREM')).toBe(before);
+  });
+
+  it('refuses options that are no object', () => {
+    expect(() => gracefulShutdown(closed, 'SIGTERM' as never)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_DEFINITION',
+        message: 'gracefulShutdown(): options must be an object, got a string',
+      }),
+    );
+  });
 });
 
 /** Runs `node --import tsx <file>` and resolves with its exit code and output. */

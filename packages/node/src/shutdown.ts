@@ -3,7 +3,8 @@
  * `docker stop` send) stop accepting connections, let in-flight requests finish, flush telemetry,
  * then exit 0.
  */
-import { SkyportError } from '@skyport/core';
+import { constants } from 'node:os';
+import { checkOptions, SkyportError } from '@skyport/core';
 import type { GracefulShutdownOptions, ServeHandle } from './types.js';
 
 /** The default time `beforeExit` and the telemetry flush have, from the signal: Cloud Run kills at 10 s. */
@@ -52,19 +53,55 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The grace: a whole number of milliseconds, at least 0. */
-function graceOf(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_GRACE_MS;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new SkyportError(
-      'INVALID_DEFINITION',
-      `gracefulShutdown(): graceMs must be an integer of at least 0, got ${value}`,
-      {
-        adapter: 'node',
-      },
-    );
+/** Every option `gracefulShutdown()` takes: a name not here is refused, not ignored. */
+const SHUTDOWN_OPTIONS = Object.keys({
+  signals: true,
+  exit: true,
+  print: true,
+  repeatWindowMs: true,
+  beforeExit: true,
+  graceMs: true,
+} satisfies Record<keyof GracefulShutdownOptions, true>);
+
+function refuse(message: string): never {
+  throw new SkyportError('INVALID_DEFINITION', `gracefulShutdown(): ${message}`, { adapter: 'node' });
+}
+
+/** How a refusal shows a value it was given: a string quoted, so `"250"` is not read as 250. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}
+
+/** A duration option: a whole number of milliseconds, at least 0, else `fallback` when not given. */
+function millisecondsOf(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    refuse(`${name} must be an integer of at least 0, got ${shown(value)}`);
   }
-  return value;
+  return value as number;
+}
+
+/**
+ * The signals to handle: names Node knows. A misspelt one (`SIGTREM`), or one string where the
+ * list was meant, would be listened for and never come, and the server be killed undrained.
+ */
+function signalsOf(value: unknown): readonly NodeJS.Signals[] {
+  if (value === undefined) return ['SIGTERM', 'SIGINT'];
+  if (!Array.isArray(value)) refuse(`signals must be an array of signal names, got ${shown(value)}`);
+  for (const signal of value as unknown[]) {
+    if (typeof signal !== 'string' || !Object.hasOwn(constants.signals, signal)) {
+      refuse(`signals: ${shown(signal)} is not a signal name (SIGTERM, SIGINT...)`);
+    }
+  }
+  return value as NodeJS.Signals[];
+}
+
+/** Refuses an option given (not `undefined`) with a value of another type than `type`. */
+function ofType(name: string, value: unknown, type: 'boolean' | 'function', what: string): void {
+  if (value !== undefined && typeof value !== type) refuse(`${name} must be ${what}, got ${shown(value)}`);
 }
 
 /**
@@ -84,10 +121,14 @@ export function gracefulShutdown(
   server: Pick<ServeHandle, 'close' | 'inflight'>,
   options: GracefulShutdownOptions = {},
 ): () => void {
-  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  checkOptions('gracefulShutdown()', options, SHUTDOWN_OPTIONS, { adapter: 'node' });
+  const signals = signalsOf(options.signals);
+  ofType('exit', options.exit, 'boolean', 'true or false');
+  ofType('print', options.print, 'function', 'a function');
+  ofType('beforeExit', options.beforeExit, 'function', 'a function');
   const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const repeatWindowMs = options.repeatWindowMs ?? 0;
-  const graceMs = graceOf(options.graceMs);
+  const repeatWindowMs = millisecondsOf('repeatWindowMs', options.repeatWindowMs, 0);
+  const graceMs = millisecondsOf('graceMs', options.graceMs, DEFAULT_GRACE_MS);
   let draining = false;
   let first = 0;
 
