@@ -55,6 +55,41 @@ describe('register', () => {
     expect(httpHandlers.size).toBe(0);
   });
 
+  it('refuses a misspelt option before registering any, naming the one meant', () => {
+    // Prepare
+    const { functions, httpHandlers, eventHandlers } = fakeFramework();
+    const misspelt = [
+      [{ functions, signatures: 'http' }, 'gcp: register(): unknown option "signatures" (did you mean "signature"?)'],
+      [
+        { functions, timeoutSecond: 60 },
+        'gcp: register(): unknown option "timeoutSecond" (did you mean "timeoutSeconds"?)',
+      ],
+      [
+        { framework: functions },
+        'gcp: register(): unknown option "framework" (known options: signature, timeoutSeconds, functions)',
+      ],
+    ] as const;
+
+    // Act / Assert
+    for (const [options, message] of misspelt) {
+      expect(() => register({ api, orders }, options as never)).toThrow(
+        expect.objectContaining({ code: 'INVALID_DEFINITION', adapter: 'gcp', message }),
+      );
+    }
+    expect(httpHandlers.size + eventHandlers.size).toBe(0);
+  });
+
+  it.each([
+    [{ signature: 'cloudEvent' }, 'signature must be "http" or "cloudevent", got "cloudEvent"'],
+    [{ timeoutSeconds: '60' }, 'timeoutSeconds must be a positive number of seconds, got "60"'],
+    [{ timeoutSeconds: Number.NaN }, 'timeoutSeconds must be a positive number of seconds, got NaN'],
+    [{ functions: {} }, 'functions must be the Functions Framework module (with http() and cloudEvent()), got object'],
+  ])('refuses %o', (options, problem) => {
+    expect(() => register({ orders }, options as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_DEFINITION', message: `gcp: register() ${problem}` }),
+    );
+  });
+
   it('loads the real Functions Framework when none is injected', async () => {
     const onObject = storage({ bucket: 'b' }).handle(() => undefined);
     register({ skyportRegisterDefault: onObject });

@@ -6,12 +6,56 @@
 // Not bound as `createRequire`: an ESM bundle's `--banner:js` often declares that name (and
 // `require`) at the top of the file, and a second declaration would stop the bundle from loading.
 import { createRequire as requireFrom } from 'node:module';
-import { SkyportError } from '@skyport/core';
+import { checkOptions, SkyportError } from '@skyport/core';
 import { settingsOf } from './context.js';
 import { toGcp } from './handler.js';
 import type { AnySkyportFunction, FunctionsFramework, RegisterOptions, Registration } from './types.js';
 
 const validName = /^[A-Za-z](?:[-_A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
+
+/** The names `register()` takes, each a key of `RegisterOptions`. */
+const registerOptionNames = [
+  'signature',
+  'timeoutSeconds',
+  'functions',
+] as const satisfies readonly (keyof RegisterOptions)[];
+
+/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : typeof value;
+}
+
+/**
+ * Refuses an unknown option name (`timeout`, `signatures`) and a value of the wrong type when the
+ * functions are registered: a signature or timeout that is not read would leave the default one
+ * in place without a word.
+ */
+function checkRegisterOptions(options: unknown): void {
+  checkOptions('gcp: register()', options, registerOptionNames, { adapter: 'gcp' });
+  const { signature, timeoutSeconds, functions } = (options ?? {}) as Record<string, unknown>;
+  const refuse = (problem: string) =>
+    new SkyportError('INVALID_DEFINITION', `gcp: register() ${problem}`, { adapter: 'gcp' });
+  if (signature !== undefined && signature !== 'http' && signature !== 'cloudevent') {
+    throw refuse(`signature must be "http" or "cloudevent", got ${shown(signature)}`);
+  }
+  if (
+    timeoutSeconds !== undefined &&
+    !(typeof timeoutSeconds === 'number' && Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)
+  ) {
+    throw refuse(`timeoutSeconds must be a positive number of seconds, got ${shown(timeoutSeconds)}`);
+  }
+  if (functions !== undefined) {
+    const framework = functions as Partial<Record<string, unknown>> | null;
+    if (typeof framework?.http !== 'function' || typeof framework.cloudEvent !== 'function') {
+      throw refuse(
+        `functions must be the Functions Framework module (with http() and cloudEvent()), got ${shown(functions)}`,
+      );
+    }
+  }
+}
 
 const FRAMEWORK = '@google-cloud/functions-framework';
 
@@ -60,7 +104,8 @@ function loadFunctionsFramework(): FunctionsFramework {
  * `functions.cloudEvent` unless their signature is `http` (the default for `schedule`, whose
  * Cloud Scheduler HTTP targets carry the job in headers, and for `events`, whose CloudEvents
  * may carry data of any content type), set by `options.signature` or the function's own
- * `gcp: { signature }`.
+ * `gcp: { signature }`. The options are checked first: an unknown name or a value of the wrong
+ * type throws `SkyportError('INVALID_DEFINITION')`, and nothing is registered.
  *
  * @example
  * import { register } from '@skyport/gcp';
@@ -72,6 +117,7 @@ export function register(
   functions: Readonly<Record<string, AnySkyportFunction>>,
   options: RegisterOptions = {},
 ): Registration[] {
+  checkRegisterOptions(options);
   const entries = Object.entries(functions);
   for (const [name, fn] of entries) {
     if (!validName.test(name)) {
