@@ -27,7 +27,7 @@ import { catchAllOf, handleHttp, ROUTER_ROUTE, toAzureRoute } from './http.js';
 import { asRecord, asString } from './metadata.js';
 import { storageQueueItems } from './queue.js';
 import { serviceBusItems } from './service-bus.js';
-import { readSettings, resolveAppSettings } from './settings.js';
+import { checkAdapterOptions, readSettings, resolveAppSettings } from './settings.js';
 import { timerItems } from './timer.js';
 import type {
   AnyFunction,
@@ -206,6 +206,10 @@ async function runRequest(runtime: Runtime, trigger: unknown, context: unknown) 
  * themselves. HTTP handlers resolve to an `HttpResponseInit` and never throw for a request;
  * other handlers resolve once every message succeeded and throw a `BatchFailedError` otherwise.
  *
+ * The options are checked here, when the handler is made: a name `ToAzureOptions` does not have
+ * (`routeprefix`) or a value of the wrong type (a `signalMarginMs` that is no number of
+ * milliseconds, a `functionTimeout` no TimeSpan) throws `SkyportError('INVALID_DEFINITION')`.
+ *
  * @example
  * import { app } from '@azure/functions';
  * app.storageQueue('fulfilOrder', { queueName: 'orders', connection: 'AzureWebJobsStorage', handler: toAzure(fulfilOrder) });
@@ -224,6 +228,8 @@ export function toAzure(
   if (typeof fn !== 'object' || fn === null || !kinds.has(fn.kind) || typeof fn.dispatch !== 'function') {
     throw new SkyportError('INVALID_DEFINITION', 'azure: toAzure() needs a portable function', { adapter: 'azure' });
   }
+  // A misspelt name (`routeprefix`, `functiontimeout`) would leave the host's default in force unseen.
+  checkAdapterOptions('azure: toAzure()', options, ['azure']);
   const runtime: Runtime = {
     fn,
     settings: readSettings(fn, options.azure, 'toAzure'),

@@ -1,4 +1,4 @@
-import { HttpRequest } from '@azure/functions';
+import { HttpRequest, type TraceContext } from '@azure/functions';
 import { http, queue, router, SkyportError, stream } from '@skyport/core';
 import { collectLogs } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
@@ -279,5 +279,79 @@ describe('invokeAzure: an http input read from JSON is checked field by field', 
     await expect(attempt).rejects.toBeInstanceOf(SkyportError);
     await expect(attempt).rejects.toMatchObject({ code: 'INVALID_EVENT' });
     await expect(attempt).rejects.toThrow(message);
+  });
+});
+
+describe('invokeAzure: its options are checked before anything runs', () => {
+  it('takes every InvokeAzureOptions name, each reaching the invocation', async () => {
+    // Prepare
+    const seen: unknown[] = [];
+    const lines: string[] = [];
+    const fn = queue({ name: 'orders' }).handle((_msg, ctx) => {
+      seen.push([ctx.requestId, ctx.functionName, ctx.trace?.traceparent, ctx.deadline !== undefined]);
+      ctx.log.info('ok');
+    });
+    const traceParent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    // The library's own type, whose attributes it carries along.
+    const traceContext: TraceContext = { traceParent, traceState: 'az=1', attributes: { a: 'b' } };
+
+    // Act
+    await invokeAzure(
+      fn,
+      { trigger: { a: 1 }, triggerMetadata: { id: 'm-1' } },
+      {
+        invocationId: 'inv-7',
+        functionName: 'fulfilOrder',
+        traceContext,
+        logHandler: (level) => lines.push(level),
+        functionTimeout: '00:05:00',
+        routePrefix: 'api',
+        signalMarginMs: 100,
+        azure: { queueName: 'orders' },
+      },
+    );
+
+    // Assert
+    expect(seen).toEqual([['inv-7', 'fulfilOrder', traceParent, true]]);
+    expect(lines).toEqual(['information']);
+  });
+
+  it.each([
+    [{ invocationID: 'inv-1' }, 'azure: invokeAzure(): unknown option "invocationID" (did you mean "invocationId"?)'],
+    [{ loghandler: () => undefined }, 'azure: invokeAzure(): unknown option "loghandler" (did you mean "logHandler"?)'],
+    [{ routeprefix: '' }, 'azure: invokeAzure(): unknown option "routeprefix" (did you mean "routePrefix"?)'],
+    [{ context: {} }, 'azure: invokeAzure(): unknown option "context" (known options: '],
+    [null, 'azure: invokeAzure(): options must be an object, got null'],
+    [{ functionName: 5 }, 'azure: invokeAzure() functionName must be a non-empty string, got a number'],
+    [{ invocationId: '' }, 'azure: invokeAzure() invocationId must be a non-empty string, got an empty one'],
+    [{ logHandler: 'console' }, 'azure: invokeAzure() logHandler must be a function (level, ...args), got a string'],
+    [{ traceContext: '00-abc' }, 'azure: invokeAzure() traceContext: options must be an object, got a string'],
+    [
+      { traceContext: { traceparent: '00-abc' } },
+      'azure: invokeAzure() traceContext: unknown option "traceparent" (did you mean "traceParent"?)',
+    ],
+    [
+      { traceContext: { traceParent: 1 } },
+      'azure: invokeAzure() traceContext.traceParent must be a string, got a number',
+    ],
+    [{ traceContext: { attributes: 'x' } }, 'azure: invokeAzure() traceContext.attributes must be an object'],
+    [{ signalMarginMs: '500' }, 'azure: invokeAzure() signalMarginMs must be a number of milliseconds'],
+    [{ functionTimeout: {} }, 'azure: invokeAzure() functionTimeout must be a TimeSpan string or milliseconds'],
+    [{ azure: { queuename: 'orders' } }, 'unknown option "queuename" (did you mean "queueName"?)'],
+  ])('refuses %j with INVALID_DEFINITION: %s', async (options, message) => {
+    // Prepare
+    let ran = false;
+    const fn = queue({ name: 'orders' }).handle(() => {
+      ran = true;
+    });
+
+    // Act
+    const attempt = invokeAzure(fn, { trigger: { a: 1 }, triggerMetadata: { id: 'm-1' } }, options as never);
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(SkyportError);
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_DEFINITION', adapter: 'azure' });
+    await expect(attempt).rejects.toThrow(message);
+    expect(ran).toBe(false);
   });
 });

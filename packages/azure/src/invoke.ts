@@ -7,12 +7,19 @@
 
 import { format } from 'node:util';
 import type { HttpRequest as AzureHttpRequest, InvocationContext as AzureInvocationContext } from '@azure/functions';
-import { getLogDestination, type Kind, SkyportError, type SkyportFunction, setOwn } from '@skyport/core';
+import { checkOptions, getLogDestination, type Kind, SkyportError, type SkyportFunction, setOwn } from '@skyport/core';
 import { toAzure } from './handler.js';
 import { catchAllOf, hostDecode, ROUTER_ROUTE } from './http.js';
 import { asRecord } from './metadata.js';
-import { readSettings } from './settings.js';
-import type { AnyFunction, AzureHttpInput, AzureHttpResponse, AzureTriggerInput, InvokeAzureOptions } from './types.js';
+import { checkAdapterOptions, readSettings } from './settings.js';
+import type {
+  AnyFunction,
+  AzureHttpInput,
+  AzureHttpResponse,
+  AzureTriggerInput,
+  InvokeAzureOptions,
+  ToAzureOptions,
+} from './types.js';
 
 /**
  * Where an invocation's `context` lines go without a `logHandler`: core's log destination, one line
@@ -201,12 +208,65 @@ function httpRequestOf(
   }
 }
 
+/** The names of `InvokeAzureOptions` beyond those `toAzure()` takes. */
+const contextNames = [
+  'invocationId',
+  'functionName',
+  'traceContext',
+  'logHandler',
+] as const satisfies readonly (keyof Omit<InvokeAzureOptions, keyof ToAzureOptions>)[];
+
+/** The names a `traceContext` of `@azure/functions` has. */
+const traceNames = ['traceParent', 'traceState', 'attributes'] as const;
+
+/**
+ * Refuses options with a name `invokeAzure()` does not take, or a context field of the wrong type,
+ * which the library would otherwise take as it is: an empty `functionName` becomes `unknown`, a
+ * `traceContext` spelt `{ traceparent }` leaves the invocation unlinked, a `logHandler` that is no
+ * function fails on the first line logged.
+ */
+function checkInvokeOptions(options: unknown): void {
+  const where = 'azure: invokeAzure()';
+  checkAdapterOptions(where, options, ['azure', ...contextNames]);
+  const given = (options ?? {}) as Record<string, unknown>;
+  const refuse = (problem: string) =>
+    new SkyportError('INVALID_DEFINITION', `${where} ${problem}`, { adapter: 'azure' });
+  for (const key of ['invocationId', 'functionName'] as const) {
+    const value = given[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw refuse(`${key} must be a non-empty string, got ${value === '' ? 'an empty one' : typeOf(value)}`);
+    }
+  }
+  if (given.logHandler !== undefined && typeof given.logHandler !== 'function') {
+    throw refuse(`logHandler must be a function (level, ...args), got ${typeOf(given.logHandler)}`);
+  }
+  const trace = given.traceContext;
+  if (trace === undefined) return;
+  checkOptions(`${where} traceContext`, trace, traceNames, { adapter: 'azure' });
+  const fields = trace as Record<string, unknown>;
+  for (const key of ['traceParent', 'traceState'] as const) {
+    if (fields[key] !== undefined && typeof fields[key] !== 'string') {
+      throw refuse(`traceContext.${key} must be a string, got ${typeOf(fields[key])}`);
+    }
+  }
+  if (fields.attributes !== undefined && asRecord(fields.attributes) === undefined) {
+    throw refuse(`traceContext.attributes must be an object, got ${typeOf(fields.attributes)}`);
+  }
+}
+
+/** What a value of the wrong type is, never the value itself. */
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a${/^[aeiou]/.test(typeof value) ? 'n' : ''} ${typeof value}`;
+}
+
 /**
  * Runs `fn` as Azure would: HTTP input `{ method, url, headers, query, params, body }` becomes a
  * real `HttpRequest` and resolves to the `HttpResponseInit`; any other input
  * `{ trigger, triggerMetadata?, triggerType? }` runs with a real `InvocationContext` and resolves
  * to `undefined` once every message succeeded, or rejects with the `BatchFailedError` the host
- * would see.
+ * would see. Options with a name `InvokeAzureOptions` does not have, or a value of the wrong
+ * type, reject with `SkyportError('INVALID_DEFINITION')` before anything runs.
  *
  * @example
  * const res = await invokeAzure(api, { method: 'GET', url: '/api/orders/ord_1' });
@@ -233,7 +293,9 @@ export async function invokeAzure(
   options: InvokeAzureOptions = {},
 ): Promise<AzureHttpResponse | undefined> {
   const fn = target as SkyportFunction;
-  const handler = toAzure(fn, options);
+  checkInvokeOptions(options);
+  const { functionTimeout, routePrefix, signalMarginMs, azure } = options;
+  const handler = toAzure(fn, { functionTimeout, routePrefix, signalMarginMs, azure });
   const lib = await loadClasses();
   const record = asRecord(input);
   if (!record) throw invalidInput(fn.kind, 'needs an input object');
