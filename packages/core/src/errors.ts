@@ -4,7 +4,7 @@
  * a kind mismatch, a bad definition). `toHttpError()` normalises anything thrown.
  */
 import { setOwn } from './own.js';
-import type { HttpRequest } from './types.js';
+import type { Context, HttpRequest } from './types.js';
 
 /** One failing field of a validation error. */
 export interface ValidationIssue {
@@ -493,7 +493,7 @@ function readHttpError(error: unknown): HttpError {
   return new InternalServerError(undefined, { cause: error });
 }
 
-/** How many `cause` links below an `AbortError` are looked at for the timeout it stands for. */
+/** How many `cause` links below an `AbortError` are looked at for the deadline or hang-up it stands for. */
 const causeDepth = 4;
 
 /** A deadline's reason: a `TimeoutError` (`ctx.signal`'s, `AbortSignal.timeout()`'s) or a `TIMEOUT` `SkyportError` of any copy. */
@@ -515,6 +515,41 @@ function abortedByTimeout(error: unknown): boolean {
   for (let depth = 0; depth < causeDepth && cause !== undefined && cause !== null; depth++) {
     if (isTimeoutReason(cause)) return true;
     cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Whether `error` is the abort of an invocation whose client left: `ctx.signal` aborted with an
+ * `AbortError`, the reason `serve()`, the Functions Framework adapter and `invoke()` give it when
+ * the connection closes before the answer is sent (a deadline aborts it with a `TimeoutError` or
+ * a `TIMEOUT` `SkyportError`, answered 504), and `error` is that reason, as `fetch` rejects with
+ * it, or an `AbortError` with the reason among its causes, as Node's own signal-aware calls
+ * (`setTimeout` of `node:timers/promises`, `events.once`, `stream.pipeline`) reject. An error the
+ * handler made of its own after the client left is not. The run helpers log no failure for it,
+ * and `logger()` and `tracing()` record it as cancelled. Never throws. Exported for Skyport's own
+ * middleware; not part of the supported API.
+ *
+ * @example
+ * if (!abortedByClient(error, ctx)) logFailure(ctx.log, error, '500 Internal Server Error');
+ *
+ * @internal
+ */
+export function abortedByClient(error: unknown, ctx: Context): boolean {
+  // Told by its name first: the signal is read only for an abort.
+  if (!(error instanceof Error) || error.name !== 'AbortError') return false;
+  try {
+    const signal = ctx.signal;
+    if (signal?.aborted !== true) return false;
+    const reason: unknown = signal.reason;
+    if (!(reason instanceof Error) || reason.name !== 'AbortError') return false;
+    let current: unknown = error;
+    for (let depth = 0; depth <= causeDepth && current !== undefined && current !== null; depth++) {
+      if (current === reason) return true;
+      current = (current as { cause?: unknown }).cause;
+    }
+  } catch {
+    // A context or an error whose reads throw: taken for a failure, which is logged.
   }
   return false;
 }

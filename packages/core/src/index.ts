@@ -39,6 +39,8 @@ export type {
   ValidationIssue,
 } from './errors.js';
 export {
+  /** @internal For `@skyport/core/logger` and `@skyport/core/tracing`; not part of the supported API. */
+  abortedByClient,
   BadRequest,
   Conflict,
   Forbidden,

@@ -7,6 +7,7 @@ import { reportFailure } from './batch.js';
 import { utf8Length } from './bytes.js';
 import { abortContext, contextEnded, endContext, handOverContext, takeOverContext } from './context.js';
 import {
+  abortedByClient,
   answered,
   errorAnswerHeaders,
   InternalServerError,
@@ -512,40 +513,6 @@ function fail(error: unknown, ctx: Context, method: unknown, req?: RequestImpl):
     logFailure(ctx.log, failure, `${httpError.status} ${httpError.title}`);
   }
   return typeof method === 'string' && method.toUpperCase() === 'HEAD' ? headAnswer(response) : response;
-}
-
-/** How many `cause` links below an `AbortError` are looked at for the abort it passes on. */
-const causeDepth = 4;
-
-/**
- * Whether `error` is the abort of an invocation whose client left: `ctx.signal` aborted with an
- * `AbortError`, the reason `serve()`, the Functions Framework adapter and `invoke()` give it when
- * the connection closes before the answer is sent (a deadline aborts it with a `TimeoutError` or
- * a `TIMEOUT` `SkyportError`, answered 504), and `error` is that reason, as `fetch` rejects with
- * it, or an `AbortError` with the reason among its causes, as Node's own signal-aware calls
- * (`setTimeout` of `node:timers/promises`, `events.once`, `stream.pipeline`) reject. An error the
- * handler made of its own after the client left is not. Never throws.
- *
- * @example
- * if (!abortedByClient(error, ctx)) logFailure(ctx.log, error, '500 Internal Server Error');
- */
-export function abortedByClient(error: unknown, ctx: Context): boolean {
-  // Told by its name first: the signal is read only for an abort.
-  if (!(error instanceof Error) || error.name !== 'AbortError') return false;
-  try {
-    const signal = ctx.signal;
-    if (signal?.aborted !== true) return false;
-    const reason: unknown = signal.reason;
-    if (!(reason instanceof Error) || reason.name !== 'AbortError') return false;
-    let current: unknown = error;
-    for (let depth = 0; depth <= causeDepth && current !== undefined && current !== null; depth++) {
-      if (current === reason) return true;
-      current = (current as { cause?: unknown }).cause;
-    }
-  } catch {
-    // A context or an error whose reads throw: taken for a failure, which is logged.
-  }
-  return false;
 }
 
 /**
