@@ -1,7 +1,7 @@
 /** `logger()`: a pino child per invocation, formatted for the host, with a summary line. */
 import { type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions, pino } from 'pino';
 import { batchOf } from '../context.js';
-import { SkyportError, toHttpError } from '../errors.js';
+import { abortedByClient, SkyportError, toHttpError } from '../errors.js';
 import { problemResponse } from '../http/response.js';
 import {
   cloudLoggingSeverity,
@@ -809,9 +809,9 @@ const listedErrors = 20;
  * The summary line: outcome, status (http) and duration (from `started` to `ended`); `coldStart`
  * is already bound on every line. `failed` makes it an error line (whether the invocation failed,
  * not what with: `throw undefined` and `Promise.reject()` fail too), `error` names its type, and
- * `cancelled` marks a streamed answer the client left before its end. With `serialised`, its
- * fields are serialised here and bound to `log` for the one line (pino writes bindings where it
- * would write a logged object's fields), which skips pino's generic object walk.
+ * `cancelled` marks an answer the client left before its end or before it was sent. With
+ * `serialised`, its fields are serialised here and bound to `log` for the one line (pino writes
+ * bindings where it would write a logged object's fields), which skips pino's generic object walk.
  */
 function summarise(
   log: PinoLogger,
@@ -883,8 +883,10 @@ function isHttpRequest(kind: Kind, event: unknown): event is HttpRequest {
  * `coldStart` and the trace id, and logs one summary line per invocation (`outcome`, `status`
  * for http, `durationMs`, `coldStart`). A streamed answer (`http({ stream: true })`) is
  * summarised when its stream settles: after the last chunk, at `error` when its producer fails,
- * and with its head's outcome and `cancelled: true` when the client leaves. Lines are written
- * for the host: Lambda JSON (`level` upper-case, `requestId`), Cloud Logging (`severity`,
+ * and with its head's outcome and `cancelled: true` when the client leaves. A handler that rejects
+ * with the abort `ctx.signal` gets when the client leaves before any answer is summarised
+ * likewise, at `info` with `cancelled: true`, and with no `status`, none being sent. Lines are
+ * written for the host: Lambda JSON (`level` upper-case, `requestId`), Cloud Logging (`severity`,
  * `message`, `logging.googleapis.com/trace`), Azure (through the `InvocationContext` log
  * methods), plain JSON lines on Node. Put it after
  * `tracing()` so lines carry the invocation span's ids; without it the caller's trace id is used.
@@ -1000,7 +1002,11 @@ export function logger(options: LoggerOptions = {}): Middleware {
       });
       return { ...(result as HttpResponse), stream: settled };
     } catch (error) {
-      if (summary) {
+      if (summary && http !== undefined && abortedByClient(error, ctx)) {
+        // The client left before the answer, which no one receives (no status is sent): no failure
+        // of the function, as for a streamed answer the client leaves.
+        summarise(child, http, messageId, started, performance.now(), undefined, false, undefined, !pinoChildren, true);
+      } else if (summary) {
         const status = http && answeredStatus(error);
         // Whether the handler threw, not what: `throw undefined` and `Promise.reject()` fail too.
         const failed = status === undefined || status >= 500;

@@ -24,7 +24,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { batchOf, defineContextFields, fieldState, isCoreContext, onBatchEnd } from '../context.js';
-import { SkyportError, toHttpError } from '../errors.js';
+import { abortedByClient, SkyportError, toHttpError } from '../errors.js';
 import { safeJson } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { observedPath } from '../observed-path.js';
@@ -591,8 +591,10 @@ function checkTracingOptions(options: unknown): void {
  * `cloud.region`, `http.request.method`, `http.route`, `http.response.status_code`), continuing the
  * caller's trace from W3C `traceparent`, AWS X-Ray or GCP `X-Cloud-Trace-Context` (request headers,
  * the platform carrier, or a message's attributes). Exceptions are recorded and the span status
- * set; `faas.invocations`, `faas.errors`, `faas.coldstarts` and `faas.invoke_duration` are
- * recorded through the metrics API. Adds `ctx.span`, `ctx.traceId` and `ctx.spanId` (which
+ * set, except for the abort of an http invocation whose client left (no failure of the function:
+ * the span ends with its status unset and no `http.response.status_code`, and `faas.errors`
+ * does not count it); `faas.invocations`, `faas.errors`, `faas.coldstarts` and
+ * `faas.invoke_duration` are recorded through the metrics API. Adds `ctx.span`, `ctx.traceId` and `ctx.spanId` (which
  * `logger()` puts on every line). A streamed answer (`http({ stream: true })`) keeps the span
  * active while its producer runs, and ends it (and records the durations, and flushes) once the
  * stream has ended, failed or been cancelled. Whether an SDK is registered is looked up per
@@ -826,6 +828,9 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       }
       return result;
     } catch (error) {
+      // The client left before the answer, which no one receives: no status, no failure of the
+      // function, as for a streamed answer the client leaves (the span's status stays unset).
+      if (http !== undefined && abortedByClient(error, ctx)) throw error;
       status = http === undefined ? undefined : toHttpError(error).status;
       if (status !== undefined) span?.setAttribute('http.response.status_code', status);
       // A 4xx is the caller's mistake, not a failed invocation (HTTP server span conventions).
