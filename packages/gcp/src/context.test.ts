@@ -74,3 +74,72 @@ describe('GCP context', () => {
     expect(settingsOf(fn, { timeoutSeconds: 5 }).timeoutSeconds).toBe(30);
   });
 });
+
+describe('settingsOf: the function’s own gcp settings are checked', () => {
+  it('takes every GcpOptions name in the gcp key, each winning over the adapter options', () => {
+    // Prepare
+    const own = queue({ name: 'q', gcp: { name: 'orders', signature: 'http', timeoutSeconds: 9 } }).handle(
+      () => undefined,
+    );
+
+    // Act
+    const settings = settingsOf(own, { name: 'x', signature: 'cloudevent', timeoutSeconds: 5 });
+
+    // Assert
+    expect(settings).toMatchObject({ name: 'orders', signature: 'http', timeoutSeconds: 9 });
+  });
+
+  it.each([
+    [
+      'gcp: { timeoutSecond: 5 } on a queue function',
+      queue({ name: 'q', gcp: { timeoutSecond: 5 } }),
+      'gcp: function "worker" (queue): the gcp key: unknown option "timeoutSecond" (did you mean "timeoutSeconds"?)',
+    ],
+    [
+      "gcp: { signatures: 'http' } on a queue function",
+      queue({ name: 'q', gcp: { signatures: 'http' } }),
+      'gcp: function "worker" (queue): the gcp key: unknown option "signatures" (did you mean "signature"?)',
+    ],
+    [
+      "gcp: { region: 'europe-west1' } on a queue function",
+      queue({ name: 'q', gcp: { region: 'europe-west1' } }),
+      'gcp: function "worker" (queue): the gcp key: unknown option "region" (known options: name, signature, timeoutSeconds)',
+    ],
+    [
+      "gcp: { signature: 'cloudEvent' } on a queue function",
+      queue({ name: 'q', gcp: { signature: 'cloudEvent' } }),
+      'gcp: function "worker" (queue): gcp.signature must be "http" or "cloudevent", got "cloudEvent"',
+    ],
+    [
+      "gcp: { timeoutSeconds: '60' } on a queue function",
+      queue({ name: 'q', gcp: { timeoutSeconds: '60' } }),
+      'gcp: function "worker" (queue): gcp.timeoutSeconds must be a positive number of seconds, got "60"',
+    ],
+    [
+      'gcp: { timeoutSeconds: 0 } on a queue function',
+      queue({ name: 'q', gcp: { timeoutSeconds: 0 } }),
+      'gcp: function "worker" (queue): gcp.timeoutSeconds must be a positive number of seconds, got 0',
+    ],
+    [
+      "gcp: { name: '' } on a queue function",
+      queue({ name: 'q', gcp: { name: '' } }),
+      'gcp: function "worker" (queue): gcp.name must be a non-empty string, got ""',
+    ],
+    [
+      "gcp: { signature: 'cloudevent' } on an http function",
+      http({ gcp: { signature: 'cloudevent' } }),
+      'gcp: function "worker" (http): gcp.signature cannot be "cloudevent": an http function answers requests, with the http signature',
+    ],
+  ])('refuses %s', (_label, builder, message) => {
+    // Prepare
+    const defined = builder.handle(() => undefined);
+
+    // Act
+    const attempt = () => settingsOf(defined, { name: 'worker' });
+
+    // Assert
+    expect(attempt).toThrow(
+      expect.objectContaining({ code: 'INVALID_DEFINITION', adapter: 'gcp', kind: defined.kind, message }),
+    );
+  });
+});

@@ -4,7 +4,7 @@
  * `X-Cloud-Trace-Context`; `deadline` from the declared timeout; `region` from `FUNCTION_REGION`.
  */
 import { randomUUID } from 'node:crypto';
-import { type Context, createContext, type Kind, type TraceCarrier } from '@skyport/core';
+import { type Context, checkOptions, createContext, type Kind, SkyportError, type TraceCarrier } from '@skyport/core';
 import type { AnySkyportFunction, GcpOptions, GcpSignature } from './types.js';
 
 /** The settings of one function: per-function `gcp: { ... }` options over the adapter options. */
@@ -18,6 +18,58 @@ export interface GcpSettings {
 
 const positive = (value: unknown) =>
   typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+
+/** The names of `GcpOptions`: what a function's `gcp: { ... }` key and `toGcp()` take. */
+export const gcpOptionNames = ['name', 'signature', 'timeoutSeconds'] as const satisfies readonly (keyof GcpOptions)[];
+
+/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : typeof value;
+}
+
+/**
+ * What is wrong with the values of `GcpOptions` given (the names already checked), each named
+ * after `prefix`; undefined when nothing is. A signature or timeout that is not read would leave
+ * the default one in place without a word, an empty name the environment's.
+ *
+ * @example
+ * gcpOptionProblem({ timeoutSeconds: '60' }, 'gcp.'); // 'gcp.timeoutSeconds must be a positive number of seconds, got "60"'
+ */
+export function gcpOptionProblem(options: Readonly<Record<string, unknown>>, prefix = ''): string | undefined {
+  const { name, signature, timeoutSeconds } = options;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    return `${prefix}name must be a non-empty string, got ${shown(name)}`;
+  }
+  if (signature !== undefined && signature !== 'http' && signature !== 'cloudevent') {
+    return `${prefix}signature must be "http" or "cloudevent", got ${shown(signature)}`;
+  }
+  if (timeoutSeconds !== undefined && positive(timeoutSeconds) === undefined) {
+    return `${prefix}timeoutSeconds must be a positive number of seconds, got ${shown(timeoutSeconds)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a function's own `gcp: { ... }` settings with a name `GcpOptions` does not have
+ * (`timeoutSecond`, `signatures`) or a value of the wrong type, naming the function and its kind:
+ * such a setting had been dropped for the default without a word.
+ */
+function checkOwnSettings(kind: Kind, own: unknown, name: string): void {
+  if (own === undefined) return;
+  const where = `gcp: function "${name}" (${kind}):`;
+  checkOptions(`${where} the gcp key`, own, gcpOptionNames, { adapter: 'gcp', kind });
+  const refuse = (problem: string) =>
+    new SkyportError('INVALID_DEFINITION', `${where} ${problem}`, { adapter: 'gcp', kind });
+  const settings = own as Readonly<Record<string, unknown>>;
+  const problem = gcpOptionProblem(settings, 'gcp.');
+  if (problem !== undefined) throw refuse(problem);
+  if (kind === 'http' && settings.signature === 'cloudevent') {
+    throw refuse('gcp.signature cannot be "cloudevent": an http function answers requests, with the http signature');
+  }
+}
 
 /**
  * The kinds registered with the `http` signature unless told otherwise. `schedule`: a Cloud
@@ -33,7 +85,9 @@ const httpByDefault: ReadonlySet<Kind> = new Set<Kind>(['schedule', 'events']);
 /**
  * Resolves the settings of `fn`: its `gcp` options win over `options`, which win over the
  * environment (`FUNCTION_TARGET`, `K_SERVICE`, `CLOUD_RUN_TIMEOUT_SECONDS`). The signature
- * defaults to `cloudevent`, and to `http` for `schedule` and `events` functions.
+ * defaults to `cloudevent`, and to `http` for `schedule` and `events` functions. The function's
+ * own `gcp` settings are checked (`options` are its caller's to check): an unknown name or a
+ * value of the wrong type throws `SkyportError('INVALID_DEFINITION')` naming the function's kind.
  *
  * @example
  * settingsOf(fulfilOrder, { name: 'fulfilOrder' }).signature; // 'cloudevent'
@@ -46,6 +100,7 @@ export function settingsOf(fn: AnySkyportFunction, options: GcpOptions = {}): Gc
     process.env.FUNCTION_TARGET ||
     process.env.K_SERVICE ||
     'function';
+  checkOwnSettings(fn.kind, fn.options.gcp, name);
   const declared = own.signature ?? options.signature;
   const signature: GcpSignature =
     fn.kind === 'http'

@@ -10,6 +10,7 @@ import {
   BadRequest,
   bodyLimitOf,
   type Context,
+  checkOptions,
   endContext,
   HttpError,
   type HttpResponse,
@@ -24,7 +25,7 @@ import {
   type SkyportFunction,
   toHttpError,
 } from '@skyport/core';
-import { type GcpSettings, gcpContext, requestIdOf, settingsOf } from './context.js';
+import { type GcpSettings, gcpContext, gcpOptionNames, gcpOptionProblem, requestIdOf, settingsOf } from './context.js';
 import { type Delivery, deliveryId, detectHttp, detectObject, toPortable } from './event.js';
 import {
   canStream,
@@ -330,6 +331,10 @@ type OfAnyKind<K extends Kind, All extends Kind = K> = K extends unknown
  *   framework answers 204) and rejects on any failure (the framework answers 500); a thrown
  *   value the framework cannot read (a revoked Proxy) as a `SkyportError` with code `HANDLER_FAILED`.
  *
+ * The options, and the function's own `gcp: { ... }` settings, are checked when the handler is
+ * made: a name `GcpOptions` does not have (`timeoutSecond`) or a value of the wrong type
+ * (`signature: 'cloudEvent'`, `timeoutSeconds: '60'`) throws `SkyportError('INVALID_DEFINITION')`.
+ *
  * @example
  * import * as functions from '@google-cloud/functions-framework';
  * functions.http('api', toGcp(api));
@@ -369,6 +374,7 @@ export function toGcp(fn: AnySkyportFunction, options: GcpOptions = {}): GcpHttp
       },
     );
   }
+  checkToGcpOptions(options);
   if (fn.kind === 'http' && options.signature === 'cloudevent') {
     throw new SkyportError('INVALID_DEFINITION', 'gcp: an http function cannot use the cloudevent signature', {
       adapter: 'gcp',
@@ -379,4 +385,28 @@ export function toGcp(fn: AnySkyportFunction, options: GcpOptions = {}): GcpHttp
   if (fn.kind === 'http') return httpFunctionHandler(fn, settings);
   const event = fn as SkyportFunction;
   return settings.signature === 'http' ? eventHttpHandler(event, settings) : cloudEventHandler(event, settings);
+}
+
+/** Whether `value` has the two registration functions of the Functions Framework. */
+function isFramework(value: unknown): boolean {
+  const framework = value as Partial<Record<string, unknown>> | null | undefined;
+  return typeof framework?.http === 'function' && typeof framework.cloudEvent === 'function';
+}
+
+/**
+ * Refuses options of `toGcp()` with a name `GcpOptions` does not have or a value of the wrong
+ * type: a signature or timeout misspelt would leave the default in place without a word.
+ */
+function checkToGcpOptions(options: unknown): void {
+  let given = options;
+  // `register()` hands its own options on, the Functions Framework it registers with among them.
+  if (typeof options === 'object' && options !== null && Object.hasOwn(options, 'functions')) {
+    const { functions, ...rest } = options as Readonly<Record<string, unknown>>;
+    if (isFramework(functions)) given = rest;
+  }
+  checkOptions('gcp: toGcp()', given, gcpOptionNames, { adapter: 'gcp' });
+  const problem = gcpOptionProblem((given ?? {}) as Readonly<Record<string, unknown>>);
+  if (problem !== undefined) {
+    throw new SkyportError('INVALID_DEFINITION', `gcp: toGcp() ${problem}`, { adapter: 'gcp' });
+  }
 }
