@@ -536,9 +536,10 @@ function abortedByTimeout(error: unknown): boolean {
  * @internal
  */
 export function abortedByClient(error: unknown, ctx: Context): boolean {
-  // Told by its name first: the signal is read only for an abort.
-  if (!(error instanceof Error) || error.name !== 'AbortError') return false;
   try {
+    // Told by its name first: the signal is read only for an abort. A revoked Proxy throws even
+    // on `instanceof`.
+    if (!(error instanceof Error) || error.name !== 'AbortError') return false;
     const signal = ctx.signal;
     if (signal?.aborted !== true) return false;
     const reason: unknown = signal.reason;
