@@ -55,6 +55,18 @@ describe('register', () => {
     expect(httpHandlers.size).toBe(0);
   });
 
+  it("refuses a function's own gcp settings that are wrong before registering any function", () => {
+    // Prepare: the bad one comes after two good ones
+    const { functions, httpHandlers, eventHandlers } = fakeFramework();
+    const late = queue({ name: 'late', gcp: { timeoutSeconds: '60' } } as never).handle(() => undefined);
+
+    // Act / Assert
+    expect(() => register({ api, orders, late }, { functions })).toThrow(
+      expect.objectContaining({ code: 'INVALID_DEFINITION', message: expect.stringContaining('gcp.timeoutSeconds') }),
+    );
+    expect(httpHandlers.size + eventHandlers.size).toBe(0);
+  });
+
   it('refuses a misspelt option before registering any, naming the one meant', () => {
     // Prepare
     const { functions, httpHandlers, eventHandlers } = fakeFramework();

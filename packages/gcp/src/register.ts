@@ -131,10 +131,12 @@ export function register(
       throw new SkyportError('INVALID_DEFINITION', `gcp: "${name}" is not a portable function`, { adapter: 'gcp' });
     }
   }
+  // Each function's own gcp settings are read (and checked) before anything is registered.
+  const signatures = entries.map(([name, fn]) => settingsOf(fn, { ...options, name }).signature);
   const framework = options.functions ?? loadFunctionsFramework();
   const registrations: Registration[] = [];
-  for (const [name, fn] of entries) {
-    const { signature } = settingsOf(fn, { ...options, name });
+  for (const [i, [name, fn]] of entries.entries()) {
+    const signature = signatures[i] as (typeof signatures)[number];
     if (signature === 'http') framework.http(name, toGcp(fn, { ...options, name, signature }));
     else if (fn.kind !== 'http') framework.cloudEvent(name, toGcp(fn, { ...options, name, signature }));
     registrations.push({ name, kind: fn.kind, signature });
