@@ -7,7 +7,7 @@ export type { BatchFailure, BatchItem, BatchMode, BatchOptions, BatchResult } fr
 export { defaultMode, runBatch } from './batch.js';
 export type { FunctionBuilder, HttpBuilder, HttpDefinition, NeedsContext, PathParamsSchema } from './builders.js';
 export { changes, events, http, queue, schedule, storage, stream } from './builders.js';
-export { concatBytes, decodeBase64, decodeText, encodeBase64, fromUtf8, isBase64, utf8 } from './bytes.js';
+export { ByteChunks, concatBytes, decodeBase64, decodeText, encodeBase64, fromUtf8, isBase64, utf8 } from './bytes.js';
 export type { Dispatch } from './compose.js';
 export { compose } from './compose.js';
 export type { ContextInit } from './context.js';

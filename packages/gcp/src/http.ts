@@ -5,6 +5,7 @@
  * or binary body, or a body produced over time sent as it comes.
  */
 import {
+  ByteChunks,
   type HttpRequestInit,
   type HttpResponse,
   type PipeOutcome,
@@ -20,90 +21,6 @@ const empty = new Uint8Array(0);
 interface StoppableStream {
   iterator?(options: { destroyOnReturn: boolean }): AsyncIterator<unknown>;
   resume?(): unknown;
-}
-
-/** Chunks under this many bytes are copied together rather than kept one by one. */
-const SMALL_CHUNK = 1024;
-/** The size of each buffer small chunks are copied into. */
-const BLOCK = 16 * 1024;
-
-/**
- * The chunks of a body as they arrive, for one array of bytes at the end. Each chunk kept costs a
- * couple of hundred bytes of heap besides its bytes, and a chunked body may come one byte per
- * chunk: small chunks are copied into shared blocks instead, so the heap used stays proportional
- * to the body's size, whatever its chunking. A body of one chunk is given as it came.
- *
- * @example
- * const body = new BodyChunks();
- * for await (const chunk of req) body.push(chunk);
- * body.bytes();
- */
-export class BodyChunks {
-  /** The bytes pushed so far. */
-  size = 0;
-  #first: Uint8Array | undefined;
-  /** Whether more than one chunk came: from then on, every chunk is in `#kept` or the block. */
-  #many = false;
-  #kept: Uint8Array[] = [];
-  #block: Buffer | undefined;
-  /** Where the bytes of the block not yet in `#kept` begin, and where they end. */
-  #from = 0;
-  #to = 0;
-
-  /** How many arrays are kept, to be joined by `bytes()`. */
-  get pieces(): number {
-    return (this.#first === undefined ? 0 : 1) + this.#kept.length + (this.#to > this.#from ? 1 : 0);
-  }
-
-  /** Adds `chunk` after the bytes pushed before. */
-  push(chunk: Uint8Array): void {
-    this.size += chunk.byteLength;
-    if (!this.#many) {
-      // Most bodies are one chunk: it is kept as it is until a second one comes.
-      this.#many = this.#first !== undefined;
-      if (!this.#many) {
-        this.#first = chunk;
-        return;
-      }
-      this.#add(this.#first as Uint8Array);
-      this.#first = undefined;
-    }
-    this.#add(chunk);
-  }
-
-  /** The bytes pushed, as a plain `Uint8Array`: the only chunk's own bytes, or all of them joined. */
-  bytes(): Uint8Array {
-    const first = this.#first;
-    if (first !== undefined) return new Uint8Array(first.buffer, first.byteOffset, first.byteLength);
-    this.#settle();
-    return new Uint8Array(Buffer.concat(this.#kept, this.size));
-  }
-
-  #add(chunk: Uint8Array): void {
-    const length = chunk.byteLength;
-    if (length >= SMALL_CHUNK) {
-      this.#settle();
-      this.#kept.push(chunk);
-      return;
-    }
-    let block = this.#block;
-    if (block === undefined || block.byteLength - this.#to < length) {
-      this.#settle();
-      block = Buffer.allocUnsafeSlow(BLOCK);
-      this.#block = block;
-      this.#from = 0;
-      this.#to = 0;
-    }
-    block.set(chunk, this.#to);
-    this.#to += length;
-  }
-
-  /** Keeps the block's pending bytes as one piece, so a large chunk added next stays after them. */
-  #settle(): void {
-    if (this.#block === undefined || this.#to === this.#from) return;
-    this.#kept.push(this.#block.subarray(this.#from, this.#to));
-    this.#from = this.#to;
-  }
 }
 
 /**
@@ -122,7 +39,7 @@ export async function readBody(req: GcpRequest, limit = Number.POSITIVE_INFINITY
   const stream = req as GcpRequest & StoppableStream;
   const iterate = req[Symbol.asyncIterator];
   if (req.readableEnded === false && iterate !== undefined) {
-    const body = new BodyChunks();
+    const body = new ByteChunks();
     // A Node.js stream's own iterator destroys it (and the connection with it) when left early.
     const iterator =
       typeof stream.iterator === 'function' ? stream.iterator({ destroyOnReturn: false }) : iterate.call(req);

@@ -2,7 +2,6 @@ import { connect } from 'node:net';
 import { http } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { start } from './__fixtures__/servers.js';
-import { BodyChunks } from './body.js';
 
 /** `count` bytes cycling through the lower-case letters, as one buffer. */
 function letters(count: number): Buffer {
@@ -47,49 +46,6 @@ function postByteChunks(port: number, path: string, body: Buffer): Promise<{ tex
     socket.write('0\r\n\r\n');
   });
 }
-
-describe('BodyChunks', () => {
-  it('joins a million one-byte chunks exactly, keeping a few blocks rather than a buffer per chunk', () => {
-    // Prepare
-    const expected = letters(1_000_000);
-    const body = new BodyChunks();
-
-    // Act
-    for (let i = 0; i < expected.length; i++) body.push(expected.subarray(i, i + 1));
-
-    // Assert: each kept buffer costs heap besides its bytes; 16 kB blocks need about 62 of them
-    expect(body.pieces).toBeLessThan(100);
-    expect(body.size).toBe(expected.length);
-    expect(body.concat().equals(expected)).toBe(true);
-  });
-
-  it('keeps the order of small and large chunks interleaved, and keeps large chunks as they are', () => {
-    // Prepare
-    const expected = letters(300_000);
-    const body = new BodyChunks();
-    const cuts = [1, 2000, 3, 700, 5000, 1, 1, 1024, 1023, 64 * 1024];
-
-    // Act
-    let at = 0;
-    for (let i = 0; at < expected.length; i++) {
-      const next = Math.min(at + (cuts[i % cuts.length] as number), expected.length);
-      body.push(expected.subarray(at, next));
-      at = next;
-    }
-
-    // Assert: a run of small chunks before a large one is one piece, the large one another
-    expect(body.pieces).toBeLessThanOrEqual(2 * Math.ceil(expected.length / 1024));
-    expect(body.concat().equals(expected)).toBe(true);
-  });
-
-  it('gives a body of no chunks as no bytes', () => {
-    // Act
-    const body = new BodyChunks();
-
-    // Assert
-    expect(body.concat().byteLength).toBe(0);
-  });
-});
 
 describe('collectBody() through serve()', () => {
   it('reads a megabyte sent one byte per chunk exactly, with the heap growing by far less than a buffer per chunk', async () => {

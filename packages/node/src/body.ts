@@ -4,7 +4,7 @@
  * pass the limit), and nothing past that point is kept in memory.
  */
 import type { IncomingMessage } from 'node:http';
-import { PayloadTooLarge } from '@skyport/core';
+import { ByteChunks, PayloadTooLarge } from '@skyport/core';
 
 function tooLarge(limit: number): InstanceType<typeof PayloadTooLarge> {
   return new PayloadTooLarge(`the request body is larger than ${limit} bytes`, { code: 'BODY_TOO_LARGE' });
@@ -33,71 +33,6 @@ export function hasBody(req: IncomingMessage): boolean {
 /** Receives a body (`error` is `null`) or why it could not be read. */
 export type BodyCallback = (error: Error | null, body: Buffer | undefined) => void;
 
-/** Chunks under this many bytes are copied together rather than kept one by one. */
-const SMALL_CHUNK = 1024;
-/** The size of each buffer small chunks are copied into. */
-const BLOCK = 16 * 1024;
-
-/**
- * The chunks of a body as they arrive, for one buffer at the end. Each chunk kept costs a couple
- * of hundred bytes of heap besides its bytes, and a chunked body may come one byte per chunk:
- * small chunks are copied into shared blocks instead, so the heap used stays proportional to the
- * body's size, whatever its chunking. Large chunks are kept as they are, copied once, at the end.
- *
- * @example
- * const body = new BodyChunks();
- * req.on('data', (chunk: Buffer) => body.push(chunk));
- * req.on('end', () => handle(body.concat()));
- */
-export class BodyChunks {
-  /** The bytes pushed so far. */
-  size = 0;
-  #kept: Buffer[] = [];
-  #block: Buffer | undefined;
-  /** Where the bytes of the block not yet in `#kept` begin, and where they end. */
-  #from = 0;
-  #to = 0;
-
-  /** How many buffers are kept, to be joined by `concat()`. */
-  get pieces(): number {
-    return this.#kept.length + (this.#to > this.#from ? 1 : 0);
-  }
-
-  /** Adds `chunk` after the bytes pushed before. */
-  push(chunk: Buffer): void {
-    const length = chunk.byteLength;
-    this.size += length;
-    if (length >= SMALL_CHUNK) {
-      this.#settle();
-      this.#kept.push(chunk);
-      return;
-    }
-    let block = this.#block;
-    if (block === undefined || block.byteLength - this.#to < length) {
-      this.#settle();
-      block = Buffer.allocUnsafeSlow(BLOCK);
-      this.#block = block;
-      this.#from = 0;
-      this.#to = 0;
-    }
-    chunk.copy(block, this.#to);
-    this.#to += length;
-  }
-
-  /** The bytes pushed, in one new buffer. */
-  concat(): Buffer {
-    this.#settle();
-    return Buffer.concat(this.#kept, this.size);
-  }
-
-  /** Keeps the block's pending bytes as one piece, so a large chunk pushed next stays after them. */
-  #settle(): void {
-    if (this.#block === undefined || this.#to === this.#from) return;
-    this.#kept.push(this.#block.subarray(this.#from, this.#to));
-    this.#from = this.#to;
-  }
-}
-
 /**
  * Reads the body of `req` into one buffer and calls `done` once: with the body, or with a 413
  * (`BODY_TOO_LARGE`) as soon as it is over `limit` bytes (the rest is then not read), or with
@@ -115,7 +50,7 @@ export function collectBody(req: IncomingMessage, limit: number, done: BodyCallb
   }
   // Most bodies arrive in one chunk: it is kept as it is, and the rest is gathered only for more.
   let first: Buffer | undefined;
-  let chunks: BodyChunks | undefined;
+  let chunks: ByteChunks | undefined;
   let size = 0;
   let settled = false;
   // The listeners are inline arrows rather than named constants: a loader that keeps function
@@ -136,7 +71,7 @@ export function collectBody(req: IncomingMessage, limit: number, done: BodyCallb
     if (first === undefined) first = chunk;
     else {
       if (chunks === undefined) {
-        chunks = new BodyChunks();
+        chunks = new ByteChunks();
         chunks.push(first);
       }
       chunks.push(chunk);
@@ -145,7 +80,11 @@ export function collectBody(req: IncomingMessage, limit: number, done: BodyCallb
   req.on('end', () => {
     if (settled) return;
     settled = true;
-    done(null, chunks !== undefined ? chunks.concat() : (first ?? Buffer.alloc(0)));
+    if (chunks === undefined) done(null, first ?? Buffer.alloc(0));
+    else {
+      const bytes = chunks.bytes();
+      done(null, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
   });
   // A client that goes away mid-body: 'close' before 'end'. A reset socket also ends in 'close';
   // node emits a request's 'error' only to listeners, so none is added (one listener less per body).
