@@ -14,6 +14,7 @@ import {
   respond,
   SkyportError,
   type SkyportFunction,
+  shownValue,
 } from '@skyport/core';
 import { contextFor } from './context.js';
 import { detectAwsEvent, isHttpApi, pipesBatch } from './detect.js';
@@ -195,14 +196,6 @@ const toLambdaOptionNames = [
   'stream',
 ] as const satisfies readonly (keyof ToLambdaOptions)[];
 
-/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : typeof value;
-}
-
 /**
  * Refuses what is no portable function: a builder whose `.handle()` was left out (or anything
  * else) would otherwise fail later with a TypeError from deep inside.
@@ -255,7 +248,7 @@ function checkToLambdaOptions(kind: Kind, options: unknown, settings: unknown): 
     if (value !== undefined && typeof value !== 'boolean') {
       throw new SkyportError(
         'INVALID_DEFINITION',
-        `aws: toLambda() ${name} must be true or false, got ${shown(value)}`,
+        `aws: toLambda() ${name} must be true or false, got ${shownValue(value)}`,
         context,
       );
     }
@@ -264,7 +257,7 @@ function checkToLambdaOptions(kind: Kind, options: unknown, settings: unknown): 
   if (functionName !== undefined && (typeof functionName !== 'string' || functionName === '')) {
     throw new SkyportError(
       'INVALID_DEFINITION',
-      `aws: toLambda() functionName must be a non-empty string, got ${shown(functionName)}`,
+      `aws: toLambda() functionName must be a non-empty string, got ${shownValue(functionName)}`,
       context,
     );
   }

@@ -3,7 +3,7 @@
  * or `toAzure()`), checking each known setting's type so a typo fails at startup with a clear
  * `INVALID_DEFINITION` instead of a host error at deployment.
  */
-import { checkOptions, type Kind, SkyportError } from '@skyport/core';
+import { checkOptions, type Kind, SkyportError, shownValue } from '@skyport/core';
 import { parseFunctionTimeout } from './context.js';
 import { invalidDefinition } from './errors.js';
 import { asRecord } from './metadata.js';
@@ -69,14 +69,6 @@ const adapterNames = ['functionTimeout', 'routePrefix', 'signalMarginMs'] as con
   'azure'
 >)[];
 
-/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : typeof value;
-}
-
 /**
  * Refuses options of `register()` or `toAzure()` with a name they do not take (`routeprefix`,
  * `function` for `functions`) or a value of the wrong type, when the app loads: the host's
@@ -93,17 +85,19 @@ export function checkAdapterOptions(where: string, options: unknown, names: read
   const refuse = (problem: string) =>
     new SkyportError('INVALID_DEFINITION', `${where} ${problem}`, { adapter: 'azure' });
   if (routePrefix !== undefined && typeof routePrefix !== 'string') {
-    throw refuse(`routePrefix must be a string (host.json extensions.http.routePrefix), got ${shown(routePrefix)}`);
+    throw refuse(
+      `routePrefix must be a string (host.json extensions.http.routePrefix), got ${shownValue(routePrefix)}`,
+    );
   }
   if (
     signalMarginMs !== undefined &&
     (typeof signalMarginMs !== 'number' || !Number.isFinite(signalMarginMs) || signalMarginMs < 0)
   ) {
-    throw refuse(`signalMarginMs must be a number of milliseconds (0 or more), got ${shown(signalMarginMs)}`);
+    throw refuse(`signalMarginMs must be a number of milliseconds (0 or more), got ${shownValue(signalMarginMs)}`);
   }
   if (functionTimeout !== undefined) {
     if (typeof functionTimeout !== 'string' && typeof functionTimeout !== 'number') {
-      throw refuse(`functionTimeout must be a TimeSpan string or milliseconds, got ${shown(functionTimeout)}`);
+      throw refuse(`functionTimeout must be a TimeSpan string or milliseconds, got ${shownValue(functionTimeout)}`);
     }
     parseFunctionTimeout(functionTimeout);
   }
@@ -121,7 +115,7 @@ export function readSettings(
   name: string,
 ): AzureSettings {
   if (override !== undefined && asRecord(override) === undefined) {
-    throw invalidDefinition(name, fn.kind, `its azure settings must be an object, got ${shown(override)}`);
+    throw invalidDefinition(name, fn.kind, `its azure settings must be an object, got ${shownValue(override)}`);
   }
   const merged: Record<string, unknown> = { ...asRecord(fn.options.azure), ...asRecord(override) };
   // A misspelt setting would otherwise be ignored: the default connection or name used instead.

@@ -109,7 +109,7 @@ export { createMiddleware } from './middleware/create.js';
 export type { TimeoutOptions } from './middleware/timeout.js';
 export { timeout } from './middleware/timeout.js';
 export type { CheckOptionsContext } from './options.js';
-export { checkOptions } from './options.js';
+export { checkOptions, shownValue } from './options.js';
 export { setOwn } from './own.js';
 export type { PathPattern } from './path.js';
 export { compilePath } from './path.js';

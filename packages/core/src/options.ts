@@ -47,6 +47,21 @@ function nearest(word: string, candidates: readonly string[]): string | undefine
   return best;
 }
 
+/**
+ * A value as a refusal of an option shows it: a string quoted, a number or boolean as written,
+ * anything else by its type (`an array`, `null`, `object`), so a message never prints an object
+ * that may hold a secret.
+ *
+ * @example
+ * shownValue('60'); // '"60"'   shownValue(['a']); // 'an array'
+ */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : typeof value;
+}
+
 /** What a value that is no options object is, never the value itself (it may be a secret). */
 function kindOf(value: unknown): string {
   if (value === null) return 'null';

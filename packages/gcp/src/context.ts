@@ -4,7 +4,15 @@
  * `X-Cloud-Trace-Context`; `deadline` from the declared timeout; `region` from `FUNCTION_REGION`.
  */
 import { randomUUID } from 'node:crypto';
-import { type Context, checkOptions, createContext, type Kind, SkyportError, type TraceCarrier } from '@skyport/core';
+import {
+  type Context,
+  checkOptions,
+  createContext,
+  type Kind,
+  SkyportError,
+  shownValue,
+  type TraceCarrier,
+} from '@skyport/core';
 import type { AnySkyportFunction, GcpOptions, GcpSignature } from './types.js';
 
 /** The settings of one function: per-function `gcp: { ... }` options over the adapter options. */
@@ -22,14 +30,6 @@ const positive = (value: unknown) =>
 /** The names of `GcpOptions`: what a function's `gcp: { ... }` key and `toGcp()` take. */
 export const gcpOptionNames = ['name', 'signature', 'timeoutSeconds'] as const satisfies readonly (keyof GcpOptions)[];
 
-/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : typeof value;
-}
-
 /**
  * What is wrong with the values of `GcpOptions` given (the names already checked), each named
  * after `prefix`; undefined when nothing is. A signature or timeout that is not read would leave
@@ -41,13 +41,13 @@ function shown(value: unknown): string {
 export function gcpOptionProblem(options: Readonly<Record<string, unknown>>, prefix = ''): string | undefined {
   const { name, signature, timeoutSeconds } = options;
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
-    return `${prefix}name must be a non-empty string, got ${shown(name)}`;
+    return `${prefix}name must be a non-empty string, got ${shownValue(name)}`;
   }
   if (signature !== undefined && signature !== 'http' && signature !== 'cloudevent') {
-    return `${prefix}signature must be "http" or "cloudevent", got ${shown(signature)}`;
+    return `${prefix}signature must be "http" or "cloudevent", got ${shownValue(signature)}`;
   }
   if (timeoutSeconds !== undefined && positive(timeoutSeconds) === undefined) {
-    return `${prefix}timeoutSeconds must be a positive number of seconds, got ${shown(timeoutSeconds)}`;
+    return `${prefix}timeoutSeconds must be a positive number of seconds, got ${shownValue(timeoutSeconds)}`;
   }
   return undefined;
 }

@@ -6,7 +6,7 @@
 // Not bound as `createRequire`: an ESM bundle's `--banner:js` often declares that name (and
 // `require`) at the top of the file, and a second declaration would stop the bundle from loading.
 import { createRequire as requireFrom } from 'node:module';
-import { checkOptions, SkyportError } from '@skyport/core';
+import { checkOptions, SkyportError, shownValue } from '@skyport/core';
 import { settingsOf } from './context.js';
 import { toGcp } from './handler.js';
 import type { AnySkyportFunction, FunctionsFramework, RegisterOptions, Registration } from './types.js';
@@ -20,14 +20,6 @@ const registerOptionNames = [
   'functions',
 ] as const satisfies readonly (keyof RegisterOptions)[];
 
-/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : typeof value;
-}
-
 /**
  * Refuses an unknown option name (`timeout`, `signatures`) and a value of the wrong type when the
  * functions are registered: a signature or timeout that is not read would leave the default one
@@ -39,19 +31,19 @@ function checkRegisterOptions(options: unknown): void {
   const refuse = (problem: string) =>
     new SkyportError('INVALID_DEFINITION', `gcp: register() ${problem}`, { adapter: 'gcp' });
   if (signature !== undefined && signature !== 'http' && signature !== 'cloudevent') {
-    throw refuse(`signature must be "http" or "cloudevent", got ${shown(signature)}`);
+    throw refuse(`signature must be "http" or "cloudevent", got ${shownValue(signature)}`);
   }
   if (
     timeoutSeconds !== undefined &&
     !(typeof timeoutSeconds === 'number' && Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)
   ) {
-    throw refuse(`timeoutSeconds must be a positive number of seconds, got ${shown(timeoutSeconds)}`);
+    throw refuse(`timeoutSeconds must be a positive number of seconds, got ${shownValue(timeoutSeconds)}`);
   }
   if (functions !== undefined) {
     const framework = functions as Partial<Record<string, unknown>> | null;
     if (typeof framework?.http !== 'function' || typeof framework.cloudEvent !== 'function') {
       throw refuse(
-        `functions must be the Functions Framework module (with http() and cloudEvent()), got ${shown(functions)}`,
+        `functions must be the Functions Framework module (with http() and cloudEvent()), got ${shownValue(functions)}`,
       );
     }
   }

@@ -15,7 +15,7 @@ import {
 } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { observedPath } from '../observed-path.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, shownValue } from '../options.js';
 import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
 
@@ -588,14 +588,6 @@ function checkLoggerOptions(options: unknown): void {
   if (base !== undefined && (typeof base !== 'object' || base === null || Array.isArray(base))) {
     throw invalid(`base must be an object of fields, got ${shownValue(base)}`);
   }
-}
-
-/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
-function shownValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : typeof value;
 }
 
 /**

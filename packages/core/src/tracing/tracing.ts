@@ -28,7 +28,7 @@ import { abortedByClient, SkyportError, toHttpError } from '../errors.js';
 import { safeJson } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { observedPath } from '../observed-path.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, shownValue } from '../options.js';
 import type {
   ChangeEvent,
   CloudEvent,
@@ -546,14 +546,6 @@ const tracingOptionNames = [
   'attributes',
   'flush',
 ] as const satisfies readonly (keyof TracingOptions)[];
-
-/** A value as a refusal shows it: strings quoted, other non-numbers by their type. */
-function shownValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : typeof value;
-}
 
 /**
  * Refuses an unknown name (`flushes`, `attrs`: dropped, it would change what is exported) and a
