@@ -299,6 +299,15 @@ describe('gracefulShutdown() beforeExit', () => {
     expect(process.listenerCount('SIGTERM') + process.listenerCount('SIGTREM')).toBe(before);
   });
 
+  it('takes a signal of another platform (SIGBREAK on Windows), as its type and process.on() do', () => {
+    // Act: a list written for Windows and Linux alike
+    const before = process.listenerCount('SIGBREAK');
+    remove = gracefulShutdown(closed, { signals: ['SIGUSR2', 'SIGBREAK'] });
+
+    // Assert
+    expect(process.listenerCount('SIGBREAK')).toBe(before + 1);
+  });
+
   it('refuses options that are no object', () => {
     expect(() => gracefulShutdown(closed, 'SIGTERM' as never)).toThrow(
       expect.objectContaining({

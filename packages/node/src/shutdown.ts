@@ -88,11 +88,25 @@ function millisecondsOf(name: string, value: unknown, fallback: number): number 
  * The signals to handle: names Node knows. A misspelt one (`SIGTREM`), or one string where the
  * list was meant, would be listened for and never come, and the server be killed undrained.
  */
+/**
+ * Signal names of other platforms that Node.js takes a listener for everywhere (one that never
+ * fires where the signal does not exist): `SIGBREAK` (Ctrl+Break on Windows), `SIGINFO`, `SIGLOST`,
+ * so a list written for both Windows and Linux works on each.
+ */
+const otherPlatforms: ReadonlySet<string> = new Set([
+  'SIGBREAK',
+  'SIGINFO',
+  'SIGLOST',
+  'SIGPWR',
+  'SIGSTKFLT',
+  'SIGUNUSED',
+]);
+
 function signalsOf(value: unknown): readonly NodeJS.Signals[] {
   if (value === undefined) return ['SIGTERM', 'SIGINT'];
   if (!Array.isArray(value)) refuse(`signals must be an array of signal names, got ${shown(value)}`);
   for (const signal of value as unknown[]) {
-    if (typeof signal !== 'string' || !Object.hasOwn(constants.signals, signal)) {
+    if (typeof signal !== 'string' || !(Object.hasOwn(constants.signals, signal) || otherPlatforms.has(signal))) {
       refuse(`signals: ${shown(signal)} is not a signal name (SIGTERM, SIGINT...)`);
     }
   }
