@@ -95,6 +95,7 @@ export {
   credentialKeys,
   credentialPrefixes,
   envLevel,
+  errorField,
   getLogDestination,
   isCredentialKey,
   levels,

@@ -1,3 +1,4 @@
+import { request as httpClientRequest } from 'node:http';
 import { createLambdaContext, toLambda } from '@skyport/aws';
 import { invokeGcp } from '@skyport/gcp';
 import { aws, collectLogs, gcp, httpRequest, invoke, type LogLine } from '@skyport/testing';
@@ -580,6 +581,65 @@ describe('an error, written by the built-in logger and by logger() alike', () =>
     };
     expect(builtIn).toEqual(expected);
     expect(pino).toEqual(expected);
+  });
+});
+
+describe("an HTTP client's error, written by the built-in logger and by logger() alike", () => {
+  it('writes the request it carries as its type, not its raw header text with the credentials in it', async () => {
+    // Prepare: an axios-style error holding the Node.js request it made, also under response.request
+    const req = httpClientRequest({
+      host: '127.0.0.1',
+      port: 9,
+      path: '/v1/charge',
+      method: 'POST',
+      headers: { Authorization: 'Bearer sk_live_SECRET123', 'x-custom-token': 'tok_SECRET456' },
+    });
+    const failed = await new Promise<Error>((resolve) => {
+      req.on('error', resolve);
+      req.end('{}');
+    });
+    const error = Object.assign(new Error('Request failed with status code 401', { cause: failed }), {
+      name: 'AxiosError',
+      request: req,
+      response: { status: 401, request: req, data: { message: 'bad token' } },
+    });
+
+    // Act
+    const { builtIn, pino } = await errOfBoth(error);
+
+    // Assert
+    for (const err of [builtIn, pino]) {
+      expect(JSON.stringify(err)).not.toContain('SECRET');
+      expect(err).toMatchObject({
+        request: '[ClientRequest]',
+        response: { status: 401, request: '[ClientRequest]', data: { message: 'bad token' } },
+      });
+    }
+  });
+});
+
+describe('the class instances in an error, written by the built-in logger and by logger() alike', () => {
+  it('writes each by its type, in a field or deeper, and keeps plain data', async () => {
+    // Prepare: no field is named like a credential, so nothing is redacted by name
+    class Wire {
+      readonly sent = 'GET / HTTP/1.1\r\nAuthorization: Bearer TOPSECRET\r\n';
+    }
+    const error = Object.assign(new Error('upstream failed'), {
+      wire: new Wire(),
+      detail: { attempts: [1, 2], via: new Wire(), at: new Date(0) },
+    });
+
+    // Act
+    const { builtIn, pino } = await errOfBoth(error);
+
+    // Assert
+    for (const err of [builtIn, pino]) {
+      expect(JSON.stringify(err)).not.toContain('TOPSECRET');
+      expect(err).toMatchObject({
+        wire: '[Wire]',
+        detail: { attempts: [1, 2], via: '[Wire]', at: '1970-01-01T00:00:00.000Z' },
+      });
+    }
   });
 });
 

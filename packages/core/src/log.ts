@@ -5,6 +5,8 @@
  * `logger()` middleware swaps in pino; both write through `getLogDestination()`, which is how
  * `collectLogs()` in `@skyport/testing` sees them.
  */
+
+import { setOwn } from './own.js';
 import type { Cloud, LogFn, Logger } from './types.js';
 
 /** Where log lines go: anything with `write(line)`. */
@@ -91,13 +93,44 @@ function serialiseError(error: Error): Record<string, unknown> {
   for (const key in fields) {
     if (out[key] !== undefined || domConstant(error, key)) continue;
     try {
-      out[key] = fields[key];
+      out[key] = errorField(fields[key]);
     } catch {
       // A getter that throws: the rest of the error is still written.
       out[key] = '[Unserialisable]';
     }
   }
   return out;
+}
+
+/** How deep `errorField` follows plain objects and lists into a field. */
+const errorFieldDepth = 8;
+
+/**
+ * A field of a logged error as data: strings, numbers, plain objects, lists, dates and errors as
+ * they are, any other object (a class instance) as its type name in brackets. An HTTP client's
+ * error carries the request it made (a `ClientRequest`, also under `response.request`) whose
+ * fields hold the raw header text, credentials and all, where no key names them: it is written
+ * `"[ClientRequest]"`. Redaction by key name still applies to what is written. Exported for
+ * `logger()`; not part of the supported API.
+ *
+ * @example
+ * errorField({ status: 401, request: new ClientRequest(url) }); // { status: 401, request: '[ClientRequest]' }
+ *
+ * @internal
+ */
+export function errorField(value: unknown, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null || value instanceof Error || value instanceof Date) return value;
+  if (depth >= errorFieldDepth) return '[Too deep]';
+  if (Array.isArray(value)) return value.map((item: unknown) => errorField(item, depth + 1));
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return `[${typeof name === 'string' && name !== '' ? name : 'object'}]`;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value))
+    setOwn(copy, key, errorField((value as Record<string, unknown>)[key], depth + 1));
+  return copy;
 }
 
 /**

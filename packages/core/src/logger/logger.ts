@@ -8,6 +8,7 @@ import {
   credentialKeys,
   credentialPrefixes,
   envLevel,
+  errorField,
   getLogDestination,
   isCredentialKey,
   type LevelName,
@@ -157,8 +158,10 @@ function viewOf(value: object): unknown {
     if (cause !== undefined) view.cause = cause;
   }
   // pino's error serialiser copies inherited enumerable fields too; JSON.stringify own ones only.
-  if (value instanceof Error) for (const key in value) view[key] = (value as unknown as Record<string, unknown>)[key];
-  else for (const key of Object.keys(value)) view[key] = (value as Record<string, unknown>)[key];
+  // An error's fields are written as data: a request it carries (a `ClientRequest`) by its type.
+  if (value instanceof Error) {
+    for (const key in value) view[key] = errorField((value as unknown as Record<string, unknown>)[key]);
+  } else for (const key of Object.keys(value)) view[key] = (value as Record<string, unknown>)[key];
   return view;
 }
 
@@ -760,6 +763,13 @@ function serializeErr(error: unknown): unknown {
     // pino copies the constants every DOMException inherits (`INDEX_SIZE_ERR`...): twenty-five
     // numbers on the line of each `TimeoutError` or `AbortError`.
     for (const key of Object.keys(out)) if (!Object.hasOwn(error, key) && /^[A-Z][A-Z_]*$/.test(key)) delete out[key];
+  }
+  if (out !== error) {
+    // pino copies an error's fields as they are: an HTTP client's request (a `ClientRequest`,
+    // also under `response.request`) would be written whole, its raw header text and all.
+    for (const key of Object.keys(out)) {
+      if (key !== 'cause' && typeof out[key] === 'object') out[key] = errorField(out[key]);
+    }
   }
   if (out !== error && out.cause === undefined) {
     // pino made a new object for an error: the cause is added to it, never to what was logged.
