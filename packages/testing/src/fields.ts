@@ -154,7 +154,9 @@ function timeOf(value: Date | string | number | undefined, field: string): Date 
  * given as an ISO 8601 string or epoch milliseconds (as JSON carries it) is a `Date`. A message
  * or record is built as `message()` / `streamRecord()` build one, with the function's queue or
  * stream as its source; another kind's event as `serve()` builds it. A message or record with its
- * bytes (`rawBody`: one a factory or an adapter built) is taken as it is.
+ * bytes (`rawBody`: one a factory or an adapter built) is taken as it is. A CloudEvent's
+ * attributes beside its own fields are extensions, as `serve()` takes them: not checked, and
+ * kept in its `raw`, which is `value` unless that has a `raw` of its own.
  *
  * @example
  * const tick = eventOf(nightly, { scheduledTime: '2026-01-01T03:00:00Z' }, 'test-function', refuse);
@@ -178,6 +180,9 @@ export function eventOf(
   for (const [key, item] of Object.entries(value)) {
     const rule = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (rule === undefined) {
+      // As `serve()` reads a posted CloudEvent: an attribute beside its own (`dataschema`,
+      // `traceparent`) is an extension, kept as given in the event's `raw`.
+      if (kind === 'events') continue;
       throw refuse(`"${key}" is no field of ${eventNames[kind]} (its fields: ${Object.keys(fields).join(', ')})`);
     }
     if (item === undefined || (item === null && rule.nullable !== true)) continue;
@@ -188,6 +193,9 @@ export function eventOf(
     if (rule.required === true && !Object.hasOwn(given, key))
       throw refuse(`"${key}" is missing: it must be ${rule.expected}`);
   }
+  // A CloudEvent's `raw` is the event as given, as `serve()` keeps a posted one, unless it has one
+  // of its own (a built event read back).
+  if (kind === 'events' && !Object.hasOwn(value, 'raw')) given.raw = value;
   try {
     return build(fn, given, functionName);
   } catch (error) {

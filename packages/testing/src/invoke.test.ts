@@ -1,4 +1,5 @@
 import {
+  type CloudEvent,
   changes,
   events,
   http,
@@ -9,6 +10,7 @@ import {
   storage,
   stream,
 } from '@skyport/core';
+import { portableBatch } from '@skyport/node';
 import { describe, expect, it } from 'vitest';
 import {
   changeEvent,
@@ -430,5 +432,35 @@ describe('invoke(): the fields an event of each kind needs', () => {
     expect(seen).toEqual([
       expect.objectContaining({ key: 'a.txt', bucket: 'uploads', etag: undefined, size: undefined }),
     ]);
+  });
+
+  it("takes a CloudEvent's attributes beside its own as extensions, as serve() builds the event", async () => {
+    // Prepare
+    const seen: CloudEvent[] = [];
+    const fn = events({ type: 'order.created' }).handle((event) => {
+      seen.push(event);
+    });
+    const fields = {
+      id: 'e1',
+      source: '//shop',
+      type: 'order.created',
+      specversion: '1.0',
+      dataschema: 'https://shop.example/order.json',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      data: { id: 1 },
+    };
+
+    // Act
+    const out = await invoke(fn, fields as never);
+    const refused = await invoke(fn, { ...fields, data: undefined, subject: 5 } as never).catch((e: Error) => e);
+
+    // Assert
+    expect(out).toEqual({ ok: true, failures: [] });
+    expect(seen).toEqual([portableBatch(fn, 'test-function', structuredClone(fields))[0]?.event]);
+    expect(seen[0]?.raw).toMatchObject({ dataschema: fields.dataschema, traceparent: fields.traceparent });
+    expect(refused).toMatchObject({
+      code: 'INVALID_EVENT',
+      message: 'invoke(): a CloudEvent given as fields: "subject" must be a string',
+    });
   });
 });
