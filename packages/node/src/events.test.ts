@@ -12,6 +12,30 @@ const audit = changes({ collection: 'orders' }).handle(() => {});
 const signup = events({ type: 'user.created' }).handle(() => {});
 
 describe('portableBatch()', () => {
+  it("takes a posted CloudEvent's other attributes as its extensions, as the GCP and Azure adapters read a structured one", () => {
+    // Prepare
+    const fn = events({ type: 'order.created' }).handle(() => undefined);
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+    // Act
+    const [item] = portableBatch(fn, 'onOrder', {
+      id: 'e1',
+      source: '//shop',
+      type: 'order.created',
+      dataschema: 'https://shop.example/order.json',
+      traceparent,
+      extensions: { tenant: 'acme' },
+      data: { id: 1 },
+    });
+
+    // Assert
+    expect((item?.event as { extensions: unknown }).extensions).toEqual({
+      tenant: 'acme',
+      dataschema: 'https://shop.example/order.json',
+      traceparent,
+    });
+  });
+
   it('builds a message with defaults taken from the definition', () => {
     // Act
     const [item] = portableBatch(ship, 'ship', { body: { orderId: 'o1' }, attributes: { a: 'x', n: 2 } });

@@ -13,6 +13,7 @@ import {
   type KindOptions,
   type SkyportFunction,
   type StorageEventType,
+  setOwn,
 } from '@skyport/core';
 import { epochOf } from './clock.js';
 import { type MessageOptions, message, nextId, type StreamRecordOptions, streamRecord } from './factories.js';
@@ -181,8 +182,11 @@ export function eventOf(
     const rule = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (rule === undefined) {
       // As `serve()` reads a posted CloudEvent: an attribute beside its own (`dataschema`,
-      // `traceparent`) is an extension, kept as given in the event's `raw`.
-      if (kind === 'events') continue;
+      // `traceparent`) is an extension (see `extensionsOf`), not checked.
+      if (kind === 'events') {
+        setOwn(given, key, item);
+        continue;
+      }
       throw refuse(`"${key}" is no field of ${eventNames[kind]} (its fields: ${Object.keys(fields).join(', ')})`);
     }
     if (item === undefined || (item === null && rule.nullable !== true)) continue;
@@ -202,6 +206,35 @@ export function eventOf(
     // A factory's own checks (a time that is none, an attempt of 0), as the input's fault.
     throw error instanceof TypeError ? refuse(error.message.replace(/^\w+\(\) /, '')) : error;
   }
+}
+
+/** The fields of a portable CloudEvent as JSON: every other top-level attribute is an extension. */
+const cloudEventFields: ReadonlySet<string> = new Set([
+  'id',
+  'source',
+  'type',
+  'specversion',
+  'subject',
+  'time',
+  'datacontenttype',
+  'data',
+  'data_base64',
+  'extensions',
+  'raw',
+]);
+
+/**
+ * A CloudEvent's extensions as `serve()` reads a posted one: every attribute beside the portable
+ * ones (`traceparent`, `dataschema`), after those of an `extensions` object.
+ */
+function extensionsOf(given: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const own = given.extensions;
+  if (typeof own === 'object' && own !== null) {
+    for (const key of Object.keys(own)) setOwn(out, key, (own as Record<string, unknown>)[key]);
+  }
+  for (const key of Object.keys(given)) if (!cloudEventFields.has(key)) setOwn(out, key, given[key]);
+  return out;
 }
 
 /** The event of `fn`'s kind with the fields `given`, each of the type its rule checked. */
@@ -258,7 +291,7 @@ function build(fn: SkyportFunction, given: Readonly<Record<string, unknown>>, fu
         time: at('time'),
         datacontenttype: str('datacontenttype'),
         data: g.data,
-        extensions: object('extensions'),
+        extensions: extensionsOf(g),
         raw: g.raw,
       });
     default:
