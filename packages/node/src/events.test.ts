@@ -29,7 +29,7 @@ describe('portableBatch()', () => {
     });
 
     // Assert
-    expect((item?.event as { extensions: unknown }).extensions).toEqual({
+    expect((item?.event as { extensions?: unknown } | undefined)?.extensions).toEqual({
       tenant: 'acme',
       dataschema: 'https://shop.example/order.json',
       traceparent,
