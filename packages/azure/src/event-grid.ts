@@ -10,6 +10,7 @@
 import {
   type BatchItem,
   type CloudEvent,
+  cloudEventExtensions,
   createCloudEvent,
   createStorageEvent,
   decodeBase64,
@@ -19,7 +20,6 @@ import {
   SkyportError,
   type StorageEvent,
   type StorageEventType,
-  setOwn,
 } from '@skyport/core';
 import { invalidEvent } from './errors.js';
 import { asNumber, asRecord, asString, asTime } from './metadata.js';
@@ -112,18 +112,6 @@ export function eventGridStorageItems(trigger: unknown, kind: Kind, log?: Logger
   return items;
 }
 
-const cloudAttributes: ReadonlySet<string> = new Set([
-  'id',
-  'source',
-  'type',
-  'specversion',
-  'subject',
-  'time',
-  'datacontenttype',
-  'data',
-  'data_base64',
-]);
-
 /**
  * The CloudEvents of an Event Grid invocation (either schema). Binary data (`data_base64`)
  * becomes bytes (`Uint8Array`); data_base64 that is not base64 is `INVALID_EVENT`.
@@ -135,11 +123,10 @@ export function eventGridCloudItems(trigger: unknown, kind: Kind): BatchItem<Clo
   return eventsOf(trigger, kind).map((raw) => {
     const fields = fieldsOf(raw);
     const cloud = typeof raw.specversion === 'string';
-    const extensions: Record<string, unknown> = {};
+    // An extension named `__proto__` stays an own key rather than becoming the map's prototype.
+    const extensions: Record<string, unknown> = cloud ? cloudEventExtensions(raw) : {};
     let data = fields.data;
     if (cloud) {
-      // An extension named `__proto__` stays an own key rather than becoming the map's prototype.
-      for (const key of Object.keys(raw)) if (!cloudAttributes.has(key)) setOwn(extensions, key, raw[key]);
       // The CloudEvents JSON format carries binary data as `data_base64` in place of `data`.
       if (data === undefined && raw.data_base64 !== undefined) {
         const bytes = typeof raw.data_base64 === 'string' ? decodeBase64(raw.data_base64) : undefined;

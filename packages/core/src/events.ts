@@ -4,6 +4,7 @@
  */
 import { fromUtf8, utf8 } from './bytes.js';
 import { SkyportError } from './errors.js';
+import { setOwn } from './own.js';
 import type {
   ChangeEvent,
   ChangeOp,
@@ -416,6 +417,45 @@ export interface CloudEventInit {
   readonly data?: unknown | undefined;
   readonly extensions?: Readonly<Record<string, unknown>> | undefined;
   readonly raw?: unknown | undefined;
+}
+
+/** The attributes the CloudEvents spec gives a meaning, as they stand in its JSON form. */
+const cloudEventAttributes: ReadonlySet<string> = new Set([
+  'id',
+  'source',
+  'type',
+  'specversion',
+  'subject',
+  'time',
+  'datacontenttype',
+  'data',
+  'data_base64',
+]);
+
+/**
+ * The extensions of a CloudEvent in its JSON form (structured mode): every attribute beside the
+ * spec's own, as `traceparent`, `dataschema` or Eventarc's, each an own key (`__proto__` too).
+ * With `portable`, `value` is a portable CloudEvent written as JSON (what `skyport events` prints
+ * and `serve()` takes): the members of its `extensions` object come first, and neither
+ * `extensions` nor `raw` is an attribute.
+ *
+ * @example
+ * cloudEventExtensions({ id: '1', source: '/s', type: 't', traceparent: '00-...' }); // { traceparent: '00-...' }
+ */
+export function cloudEventExtensions(
+  value: Readonly<Record<string, unknown>>,
+  portable = false,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const given = portable ? value.extensions : undefined;
+  if (typeof given === 'object' && given !== null) {
+    for (const key of Object.keys(given)) setOwn(out, key, (given as Record<string, unknown>)[key]);
+  }
+  for (const key of Object.keys(value)) {
+    if (cloudEventAttributes.has(key) || (portable && (key === 'extensions' || key === 'raw'))) continue;
+    setOwn(out, key, value[key]);
+  }
+  return out;
 }
 
 /**

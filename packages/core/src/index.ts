@@ -71,6 +71,7 @@ export type {
   StreamRecordInit,
 } from './events.js';
 export {
+  cloudEventExtensions,
   createChangeEvent,
   createCloudEvent,
   createMessage,

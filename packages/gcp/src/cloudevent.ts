@@ -5,7 +5,7 @@
  * Framework hands a `functions.cloudEvent` handler, and the legacy background-event shapes of
  * first-generation Cloud Functions, converted the way the Functions Framework converts them.
  */
-import { bodyTypeOf, decodeBase64, fromUtf8, setOwn } from '@skyport/core';
+import { bodyTypeOf, cloudEventExtensions, decodeBase64, fromUtf8, setOwn } from '@skyport/core';
 import { gcpError, isObject, str } from './errors.js';
 
 /** A CloudEvent with its attributes checked and its data decoded as far as the content type says. */
@@ -188,10 +188,7 @@ export function fromStructured(value: unknown, kind: string): ParsedCloudEvent {
   if (data instanceof Uint8Array && !(data.constructor === Uint8Array)) {
     data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
-  const extensions: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    if (!attributes.has(key) && key !== 'data_base64') setOwn(extensions, key, value[key]);
-  }
+  const extensions = cloudEventExtensions(value);
   return {
     id,
     source,

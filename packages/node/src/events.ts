@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type BatchItem,
   type ChangeOp,
+  cloudEventExtensions,
   createChangeEvent,
   createCloudEvent,
   createMessage,
@@ -340,40 +341,12 @@ function toEvent(fn: SkyportFunction<Kind>, name: string, value: unknown): Event
         time: field.time('time'),
         datacontenttype: field.string('datacontenttype'),
         data: value.data,
-        extensions: extensionsOf(value),
+        extensions: cloudEventExtensions(value, true),
         raw: value,
       });
     default:
       throw invalid(kind, `a ${kind} function takes an HTTP request, not a posted event`, value);
   }
-}
-
-/** The fields of a portable CloudEvent as JSON: every other top-level attribute is an extension. */
-const cloudEventFields: ReadonlySet<string> = new Set([
-  'id',
-  'source',
-  'type',
-  'specversion',
-  'subject',
-  'time',
-  'datacontenttype',
-  'data',
-  'data_base64',
-  'extensions',
-  'raw',
-]);
-
-/**
- * A posted CloudEvent's extensions, as the GCP and Azure adapters read a structured CloudEvent:
- * every attribute beside the portable ones (`traceparent`, `dataschema`, Eventarc's), after those
- * of an `extensions` object (a portable event written as JSON, as `skyport events` prints one).
- */
-function extensionsOf(value: Json): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const given = value.extensions;
-  if (isObject(given)) for (const key of Object.keys(given)) setOwn(out, key, given[key]);
-  for (const key of Object.keys(value)) if (!cloudEventFields.has(key)) setOwn(out, key, value[key]);
-  return out;
 }
 
 function idOf(kind: Kind, event: EventOf<Kind>, value: unknown): string {

@@ -5,6 +5,7 @@
  */
 import {
   type ChangeOp,
+  cloudEventExtensions,
   createChangeEvent,
   createCloudEvent,
   createScheduleTick,
@@ -208,35 +209,6 @@ export function eventOf(
   }
 }
 
-/** The fields of a portable CloudEvent as JSON: every other top-level attribute is an extension. */
-const cloudEventFields: ReadonlySet<string> = new Set([
-  'id',
-  'source',
-  'type',
-  'specversion',
-  'subject',
-  'time',
-  'datacontenttype',
-  'data',
-  'data_base64',
-  'extensions',
-  'raw',
-]);
-
-/**
- * A CloudEvent's extensions as `serve()` reads a posted one: every attribute beside the portable
- * ones (`traceparent`, `dataschema`), after those of an `extensions` object.
- */
-function extensionsOf(given: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const own = given.extensions;
-  if (typeof own === 'object' && own !== null) {
-    for (const key of Object.keys(own)) setOwn(out, key, (own as Record<string, unknown>)[key]);
-  }
-  for (const key of Object.keys(given)) if (!cloudEventFields.has(key)) setOwn(out, key, given[key]);
-  return out;
-}
-
 /** The event of `fn`'s kind with the fields `given`, each of the type its rule checked. */
 function build(fn: SkyportFunction, given: Readonly<Record<string, unknown>>, functionName: string): unknown {
   const g = given;
@@ -291,7 +263,7 @@ function build(fn: SkyportFunction, given: Readonly<Record<string, unknown>>, fu
         time: at('time'),
         datacontenttype: str('datacontenttype'),
         data: g.data,
-        extensions: extensionsOf(g),
+        extensions: cloudEventExtensions(g, true),
         raw: g.raw,
       });
     default:
