@@ -244,6 +244,17 @@ class NodeContextInit implements ContextInit {
   }
 }
 
+/**
+ * The init of serve's own context on a raw event's path, made only to name the request in a
+ * refusal or a failure's log line: the adapter the event goes to makes the invocation's context,
+ * the process's first (cold) or not. This one says it is warm, leaving the process's state alone.
+ */
+class RawEventContextInit extends NodeContextInit {
+  get coldStart(): boolean {
+    return false;
+  }
+}
+
 function jsonResponse(status: number, value: unknown): HttpResponse {
   return { status, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(value) };
 }
@@ -878,12 +889,15 @@ export async function serveWith(
         value = text;
       }
     }
-    const ctx = contextFor(req, res, name, entry.fn.kind);
     const raw = detectRaw(value, req.headers);
     if (raw !== undefined) {
       // A binary-mode CloudEvent's body is its data: the adapter gets the exact bytes, as from the
       // Functions Framework (decoded as text, bytes that are not UTF-8 would be replaced).
       const event = binaryCloudEvent ? binaryRequest(req, bytes ?? new Uint8Array(0)) : value;
+      // The adapter makes the invocation's context, cold for the process's first: serve's own is
+      // made only when a refusal or a failure needs it, and leaves the cold start alone.
+      const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+      const init = new RawEventContextInit(req, res, name, entry.fn.kind, deadline);
       try {
         const invoke = await loadInvoker(raw.cloud);
         const result = await invoke(entry.fn, event, { name });
@@ -894,18 +908,19 @@ export async function serveWith(
             code: 'ADAPTER_MISSING',
             expose: true,
           });
-          fail(res, req, missing, ctx.requestId);
+          fail(res, req, missing, init.requestId);
         } else if (error instanceof SkyportError && eventCodes.has(error.code)) {
           // The event cannot be taken: nothing ran. Whatever the handler throws (an unbatched
           // event's failure, a timeout) is the function's failure, answered 500 below.
-          fail(res, req, new BadRequest(error.message, { code: error.code }), ctx.requestId);
+          fail(res, req, new BadRequest(error.message, { code: error.code }), init.requestId);
         } else {
-          ctx.log.error({ err: error }, `${entry.fn.kind} function failed on a raw ${raw.cloud} event`);
+          createContext(init).log.error({ err: error }, `${entry.fn.kind} function failed on a raw ${raw.cloud} event`);
           write(res, jsonResponse(500, { ok: false, error: errorToJson(error, expose) }));
         }
       }
       return;
     }
+    const ctx = contextFor(req, res, name, entry.fn.kind);
     let items: ReturnType<typeof portableBatch>;
     try {
       items = portableBatch(entry.fn, name, value);
