@@ -5,8 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import { toAzure } from '@skyport/azure';
-import { http } from '@skyport/core';
+import { invokeAzure, toAzure } from '@skyport/azure';
+import { http, queue } from '@skyport/core';
 import { collectLogs, type LogCollector } from '@skyport/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { logger } from './index.js';
@@ -100,5 +100,82 @@ describe('logger() on Azure with a streamed answer', () => {
     // Assert
     expect(first.calls.map(([level, text]) => [level, messageOf(text)])).toEqual([['information', 'producing']]);
     expect(second.calls.map(([level, text]) => [level, messageOf(text)])).toEqual([['information', 'producing']]);
+  });
+});
+
+describe('logger() on Azure with invocations that share an invocation id', () => {
+  /** A log handler recording each call's level and message. */
+  function recorder(): { calls: [string, unknown][]; logHandler: (level: string, ...args: unknown[]) => void } {
+    const calls: [string, unknown][] = [];
+    return { calls, logHandler: (level, ...args) => calls.push([level, messageOf(String(args[0]))]) };
+  }
+
+  it('writes each of two invocations run one after the other with the same id to its own context', async () => {
+    // Prepare
+    const fn = queue({ name: 'orders' })
+      .use(logger())
+      .handle((message, ctx) => {
+        ctx.log.info(`handling ${String((message.body as { n: number }).n)}`);
+      });
+    const first = recorder();
+    const second = recorder();
+
+    // Act
+    await invokeAzure(fn, { trigger: { n: 1 } }, { invocationId: 'inv-1', logHandler: first.logHandler });
+    await invokeAzure(fn, { trigger: { n: 2 } }, { invocationId: 'inv-1', logHandler: second.logHandler });
+    await sleep(5);
+
+    // Assert
+    expect(first.calls).toEqual([
+      ['information', 'handling 1'],
+      ['information', 'invocation completed'],
+    ]);
+    expect(second.calls).toEqual([
+      ['information', 'handling 2'],
+      ['information', 'invocation completed'],
+    ]);
+    expect(logs.lines).toEqual([]);
+  });
+
+  it('writes each of two concurrent invocations with the default id to its own context', async () => {
+    // Prepare: `new InvocationContext()` without an id says "unknown" for each
+    let open: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const fn = http({ method: 'GET', path: '/events' })
+      .use(logger({ summary: false }))
+      .handle(async (req, ctx) => {
+        const who = req.query.who ?? '';
+        ctx.log.info(`${who} started`);
+        await held;
+        ctx.log.child({ part: 'end' }).warn(`${who} ending`);
+        return { status: 200 };
+      });
+    const call = (who: string) => {
+      const { calls, logHandler } = recorder();
+      const context = new InvocationContext({ functionName: 'events', logHandler });
+      const request = new HttpRequest({ method: 'GET', url: `http://localhost:7071/api/events?who=${who}` });
+      return { calls, done: toAzure(fn)(request, context) };
+    };
+
+    // Act
+    const a = call('a');
+    const b = call('b');
+    await sleep(5);
+    open();
+    await Promise.all([a.done, b.done]);
+    await sleep(5);
+
+    // Assert
+    expect(a.calls).toEqual([
+      ['information', 'a started'],
+      ['warning', 'a ending'],
+    ]);
+    expect(b.calls).toEqual([
+      ['information', 'b started'],
+      ['warning', 'b ending'],
+    ]);
+    expect(logs.lines).toEqual([]);
   });
 });

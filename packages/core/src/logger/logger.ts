@@ -358,47 +358,51 @@ function isAzureSink(raw: unknown): raw is AzureLogSink {
   return typeof r.info === 'function' && typeof r.warn === 'function' && typeof r.error === 'function';
 }
 
-/** Azure lines go to the invocation's own log methods, found by the request id bound on each line. */
-const azureSinks = new Map<string, { sink: AzureLogSink; refs: number }>();
+/**
+ * The first `"level"` of a line: pino writes the level first, so the first one is the line's own.
+ * Parsing the whole line would take the last one, which a logged object could supply to send the
+ * line to the invocation's context at another level.
+ */
+function lineLevel(line: string): string | undefined {
+  return /"level":"([a-z]+)"/.exec(line)?.[1];
+}
+
+// Documented by pino for libraries that adjust a logger's state: the stream a logger writes to,
+// which its children (`ctx.log.child()`) inherit.
+const streamSym = pino.symbols.streamSym;
 
 /**
- * The first `"level"` and `"requestId"` of a line: pino writes the level first and the bound
- * request id before anything logged, so the first ones are the line's own. Parsing the whole
- * line would take the last of each, which a logged object could supply to send the line to
- * another invocation, at another level.
+ * Where an Azure invocation's lines go: its `InvocationContext`'s log methods while the
+ * invocation lasts, core's destination once it has ended (`release()`). Each invocation's logger
+ * writes to its own, never found by an id: two invocations the host or a test gives the same
+ * `invocationId` each write to their own context, and a logged `requestId` routes nothing.
  */
-function ownFields(line: string): { level: string | undefined; requestId: string | undefined } {
-  const level = /"level":"([a-z]+)"/.exec(line)?.[1];
-  const id = /"requestId":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1];
-  let requestId: string | undefined;
-  try {
-    requestId = id === undefined ? undefined : (JSON.parse(`"${id}"`) as string);
-  } catch {
-    requestId = undefined;
-  }
-  return { level, requestId };
-}
+class AzureRoute {
+  sink: AzureLogSink | undefined;
 
-function writeAzure(line: string): void {
-  const own = ownFields(line);
-  const entry = own.requestId === undefined ? undefined : azureSinks.get(own.requestId);
-  if (entry === undefined) {
-    getLogDestination().write(line);
-    return;
+  constructor(sink: AzureLogSink) {
+    this.sink = sink;
   }
-  const level = own.level ?? 'info';
-  const sink = entry.sink;
-  const text = line.endsWith('\n') ? line.slice(0, -1) : line;
-  if (level === 'trace') (sink.trace ?? sink.debug ?? sink.info).call(sink, text);
-  else if (level === 'debug') (sink.debug ?? sink.info).call(sink, text);
-  else if (level === 'warn') sink.warn.call(sink, text);
-  else if (level === 'error' || level === 'fatal') sink.error.call(sink, text);
-  else sink.info.call(sink, text);
-}
 
-function release(requestId: string): void {
-  const entry = azureSinks.get(requestId);
-  if (entry && --entry.refs === 0) azureSinks.delete(requestId);
+  write(line: string): void {
+    const sink = this.sink;
+    if (sink === undefined) {
+      getLogDestination().write(line);
+      return;
+    }
+    const level = lineLevel(line) ?? 'info';
+    const text = line.endsWith('\n') ? line.slice(0, -1) : line;
+    if (level === 'trace') (sink.trace ?? sink.debug ?? sink.info).call(sink, text);
+    else if (level === 'debug') (sink.debug ?? sink.info).call(sink, text);
+    else if (level === 'warn') sink.warn.call(sink, text);
+    else if (level === 'error' || level === 'fatal') sink.error.call(sink, text);
+    else sink.info.call(sink, text);
+  }
+
+  /** Ends the routing: nothing is kept of the invocation's context. */
+  release(): void {
+    this.sink = undefined;
+  }
 }
 
 /**
@@ -406,8 +410,8 @@ function release(requestId: string): void {
  * log a failure through `ctx.log` once it has reached them, and that line belongs to the
  * invocation too.
  */
-function releaseSoon(requestId: string): void {
-  setImmediate(release, requestId);
+function releaseSoon(route: AzureRoute): void {
+  setImmediate(() => route.release());
 }
 
 /** How a streamed answer settled: read to its end, failed, cancelled (the client left), or dropped unread. */
@@ -507,7 +511,8 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
     return scrubBindingsOf(pino(gcp, stream));
   }
   const json: PinoOptions = { ...common, formatters: { level: (label) => ({ level: label }), log } };
-  return scrubBindingsOf(pino(json, format === 'azure' ? { write: writeAzure } : stream));
+  // On Azure, each invocation's logger writes to its own `AzureRoute`; lines of none go here.
+  return scrubBindingsOf(pino(json, stream));
 }
 
 /** A per-function child: `functionName` and `cloud` bound once. */
@@ -962,7 +967,7 @@ export function logger(options: LoggerOptions = {}): Middleware {
     ctx: Context,
     next: () => Promise<MiddlewareResult<Kind>>,
     child: PinoLogger,
-    azure: AzureLogSink | undefined,
+    azure: AzureRoute | undefined,
   ): Promise<MiddlewareResult<Kind>> => {
     const started = summary ? performance.now() : 0;
     const http = summary && isHttpRequest(ctx.kind, event) ? event : undefined;
@@ -1000,7 +1005,7 @@ export function logger(options: LoggerOptions = {}): Middleware {
             end === 'cancelled',
           );
         }
-        if (azure !== undefined) releaseSoon(ctx.requestId);
+        if (azure !== undefined) releaseSoon(azure);
       });
       return { ...(result as HttpResponse), stream: settled };
     } catch (error) {
@@ -1016,7 +1021,7 @@ export function logger(options: LoggerOptions = {}): Middleware {
       }
       throw error;
     } finally {
-      if (azure !== undefined && !streamed) releaseSoon(ctx.requestId);
+      if (azure !== undefined && !streamed) releaseSoon(azure);
     }
   };
 
@@ -1025,12 +1030,9 @@ export function logger(options: LoggerOptions = {}): Middleware {
     handle(event, ctx, next) {
       const format = formatOf(formatOption, ctx.cloud);
       const child = invocationLogger(event, ctx, format);
-      const azure = format === 'azure' && isAzureSink(ctx.raw) ? ctx.raw : undefined;
-      if (azure !== undefined) {
-        const entry = azureSinks.get(ctx.requestId);
-        if (entry) entry.refs++;
-        else azureSinks.set(ctx.requestId, { sink: azure, refs: 1 });
-      }
+      const azure = format === 'azure' && isAzureSink(ctx.raw) ? new AzureRoute(ctx.raw) : undefined;
+      // The invocation's own stream, which children made of `ctx.log` inherit.
+      if (azure !== undefined) (child as unknown as Record<symbol, unknown>)[streamSym] = azure;
       ctx.log = child;
       // Nothing to do after the handler: no async frame of our own.
       if (!summary && azure === undefined) return next();
