@@ -17,7 +17,11 @@ export interface CorsOptions {
   readonly origin?: CorsOrigin | undefined;
   /** Allowed methods for preflight (default GET, HEAD, PUT, PATCH, POST, DELETE). */
   readonly methods?: readonly string[] | undefined;
-  /** Allowed request headers (default: echo `Access-Control-Request-Headers`). */
+  /**
+   * Allowed request headers (default: echo `Access-Control-Request-Headers` when it is a
+   * comma-separated list of header names; any other value is not echoed, and the preflight is
+   * answered without `Access-Control-Allow-Headers`, so the browser refuses the request).
+   */
   readonly allowHeaders?: readonly string[] | undefined;
   /** Response headers the browser may read. */
   readonly exposeHeaders?: readonly string[] | undefined;
@@ -83,9 +87,34 @@ function checkList(option: string, value: unknown): void {
   }
 }
 
+/**
+ * What an `Origin` header may hold to be echoed: visible ASCII, as every origin a browser sends
+ * is. Anything else (a byte outside ASCII, a space, a control character) is no origin, and no
+ * response header could carry it.
+ */
+const ORIGIN_TEXT = /^[\x21-\x7e]+$/;
+
+/** One element of a header-name list: an HTTP token, spaces or tabs around it. */
+const LISTED_NAME = /^[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]*[ \t]*$/;
+
+/**
+ * Whether `value` (an `Access-Control-Request-Headers`) is a comma-separated list of header
+ * names, empty elements allowed, as HTTP lists are: only then is it echoed. Anything else (a
+ * byte outside ASCII, a control character) is no list of names, and no response header could
+ * carry it.
+ */
+function headerNameList(value: string): boolean {
+  return value.split(',').every((name) => LISTED_NAME.test(name));
+}
+
+/**
+ * The `Access-Control-Allow-Origin` for a request from `origin` (`undefined`: none). An origin
+ * a RegExp or a function matches is echoed, so one no header can carry (see `ORIGIN_TEXT`) is
+ * not allowed, whatever the option says: it is never given to the option.
+ */
 function allowedOrigin(option: CorsOrigin, origin: string | undefined): string | undefined {
   if (option === '*') return '*';
-  if (origin === undefined) return undefined;
+  if (origin === undefined || !ORIGIN_TEXT.test(origin)) return undefined;
   if (typeof option === 'string') return option === origin ? origin : undefined;
   if (option instanceof RegExp) {
     // A `g` or `y` regex keeps where its last match ended: each request starts from the beginning.
@@ -144,6 +173,12 @@ function checkOrigins(option: CorsOrigin): void {
 
 /**
  * CORS for http functions (a type error on any other kind).
+ *
+ * What it would echo of the request is checked first, and what fails is answered as any other
+ * request it does not allow: an `Origin` with a character no header can carry (outside visible ASCII) is not allowed, even
+ * by a RegExp or function `origin`; an `Access-Control-Request-Headers` that is not a
+ * comma-separated list of header names is not echoed (the preflight is answered 204 without
+ * `Access-Control-Allow-Headers`, and the browser refuses the request).
  *
  * @example
  * export const api = router(getOrder, createOrder).use(cors({ origin: ['https://shop.example'], credentials: true }));
@@ -222,7 +257,10 @@ export function cors(options: CorsOptions = {}): Middleware<'http'> {
         const preflight = { ...headers };
         if (preflight['access-control-allow-origin'] !== undefined) {
           preflight['access-control-allow-methods'] = methods;
-          const requested = options.allowHeaders?.join(', ') ?? req.header('access-control-request-headers');
+          const asked = req.header('access-control-request-headers');
+          // An echoed value that is no list of names would be a header no platform can send.
+          const requested =
+            options.allowHeaders?.join(', ') ?? (asked !== undefined && headerNameList(asked) ? asked : undefined);
           if (requested) preflight['access-control-allow-headers'] = requested;
           // Echoed, the allowed headers depend on the request's: a cache must not replay them.
           if (options.allowHeaders === undefined) {
