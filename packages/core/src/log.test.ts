@@ -758,3 +758,51 @@ describe('createJsonLogger() in the format of a cloud', () => {
     expect(logs.lines).toEqual([expect.objectContaining({ level: 'INFO', message: 'to the destination' })]);
   });
 });
+
+/** The keys a platform checks before the function runs, with made-up values: Azure Functions' and API Management's. */
+const platformKeys = { 'x-functions-key': 'function-key-secret', 'Ocp-Apim-Subscription-Key': 'apim-key-secret' };
+
+describe("the keys a platform checks, in a request's headers", () => {
+  it.each([
+    ['the built-in logger', false],
+    ['logger()', true],
+  ])('are redacted by %s when the headers are logged', async (_name, withLogger) => {
+    // Prepare: a function with authLevel 'function' receives its key in x-functions-key.
+    const base = http({ method: 'GET', path: '/orders' });
+    const fn = (withLogger ? base.use(logger({ summary: false })) : base).handle((req, ctx) => {
+      ctx.log.info({ headers: req.headers, raw: Object.entries(req.headers) }, 'request');
+      return 'ok';
+    });
+
+    // Act
+    const lines = await linesOf(() =>
+      invoke(fn, httpRequest({ path: '/orders', headers: { ...platformKeys, 'x-ms-client-principal-name': 'ada' } }), {
+        cloud: 'azure',
+      }),
+    );
+
+    // Assert
+    const [line] = lines.filter((each) => each.msg === 'request' || each.message === 'request');
+    const logged = (line as { headers: Record<string, string> }).headers;
+    expect(logged['x-functions-key']).toBe('[Redacted]');
+    expect(logged['ocp-apim-subscription-key']).toBe('[Redacted]');
+    expect(logged['x-ms-client-principal-name']).toBe('ada');
+    const text = JSON.stringify(lines);
+    for (const secret of Object.values(platformKeys)) expect(text).not.toContain(secret);
+  });
+
+  it('are credential keys in any case, in a rawHeaders list too', () => {
+    // Prepare
+    const { lines, log } = collect();
+
+    // Act
+    log.info({ rawHeaders: Object.entries(platformKeys).flat() }, 'raw');
+
+    // Assert
+    for (const name of ['x-functions-key', 'X-Functions-Key', 'ocp-apim-subscription-key']) {
+      expect(isCredentialKey(name)).toBe(true);
+    }
+    expect(credentialHeaders).toEqual(expect.arrayContaining(['x-functions-key', 'ocp-apim-subscription-key']));
+    for (const secret of Object.values(platformKeys)) expect(lines.join('\n')).not.toContain(secret);
+  });
+});

@@ -164,7 +164,8 @@ function responseSummary(value: unknown): Record<string, unknown> | undefined {
  * Header names whose values are credentials. Both the built-in logger and `logger()` write
  * `[Redacted]` for a key with one of these names (in any case, at any depth), and for a
  * `cookies` key too (see `credentialKeys`). A custom API key header is added with
- * `logger({ redact })`.
+ * `logger({ redact })`. Query strings are not redacted: a key sent in one (Azure's `?code=`)
+ * is written as it is wherever `req.query` or `req.url` is logged.
  *
  * @example
  * const isCredential = (name: string) => credentialHeaders.includes(name.toLowerCase());
@@ -184,6 +185,11 @@ export const credentialHeaders: readonly string[] = [
   'x-forwarded-authorization',
   'x-serverless-authorization',
   'x-goog-iap-jwt-assertion',
+  // The keys a platform checks before the function runs: Azure Functions' function or host key
+  // (`authLevel: 'function' | 'admin'`; an admin key is the app's master key), and API
+  // Management's subscription key, which it passes on to the function it fronts.
+  'x-functions-key',
+  'ocp-apim-subscription-key',
 ];
 
 /**
