@@ -84,6 +84,38 @@ describe('fromLambda behind an EventBridge Pipe', () => {
     expect(seen).toEqual([[event.Records[0]], { Records: [event.Records[0]] }]);
   });
 
+  it("hands each of two overlapping invocations that share one Lambda context its records as that invocation's source sent them", async () => {
+    // Prepare: the pipe's batch waits in its handler while Lambda's own SQS event runs.
+    let open: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const seen: unknown[] = [];
+    const piped = aws.sqs([{ id: 'p1', body: { a: 1 } }]).Records;
+    const fn = fromLambda(
+      async (event: unknown) => {
+        seen.push(event);
+        if (Array.isArray(event) && event[0] === piped[0]) await held;
+        return {};
+      },
+      { kind: 'queue' },
+    );
+    const direct = aws.sqs([{ id: 'd1', body: { a: 2 } }]);
+    const context = aws.lambdaContext();
+    const handler = toLambda(fn);
+
+    // Act
+    const pipe = handler(piped, context);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const plain = await handler(direct, context);
+    open();
+    const fromPipe = await pipe;
+
+    // Assert
+    expect(seen).toEqual([[piped[0]], { Records: [direct.Records[0]] }]);
+    expect([fromPipe, plain]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+  });
+
   it('hands a Kinesis handler each record flattened, as the pipe sends it, in a bare array', async () => {
     // Prepare
     const seen: unknown[] = [];

@@ -6,6 +6,7 @@
  * only when a non-HTTP function is wrapped, so loading the package for an API costs less.
  */
 import {
+  batchOf,
   type Context,
   checkOptions,
   type HttpRequestInit,
@@ -52,35 +53,23 @@ export const acceptedSources: Readonly<Record<Kind, readonly AwsSource[]>> = {
 };
 
 /**
- * The Lambda contexts of the invocations now running a batch from EventBridge Pipes, each with
- * how many such invocations share it (a test may hand one context to several at once).
+ * The Skyport contexts of the batches EventBridge Pipes sent. The Lambda context says nothing of
+ * an invocation's source: invocations running at once may share one (tests hand one to several).
  */
-const pipedInvocations = new WeakMap<object, number>();
+const pipedBatches = new WeakSet<Context>();
 
 /**
- * Whether `ctx` belongs to an invocation by EventBridge Pipes, which sent its batch as a bare
- * array of its source's records (see `pipesBatch`): `fromLambda` hands its handler a record the
- * way the pipe did, in an array.
+ * Whether `ctx` (a batch's context or the context of one of its messages) belongs to an
+ * invocation by EventBridge Pipes, which sent its batch as a bare array of its source's records
+ * (see `pipesBatch`): `fromLambda` hands its handler a record the way the pipe did, in an array.
  *
  * @example
- * pipedInvocation(ctx); // true while a pipe's batch runs
+ * pipedInvocation(ctx); // true for the messages of a pipe's batch
  */
 export function pipedInvocation(ctx: Context): boolean {
-  const lambda = ctx.raw;
-  return typeof lambda === 'object' && lambda !== null && pipedInvocations.has(lambda);
-}
-
-/** Runs `run` with the invocation of `lambda` marked as piped until it settles. */
-async function piping<T>(lambda: unknown, run: () => Promise<T>): Promise<T> {
-  if (typeof lambda !== 'object' || lambda === null) return run();
-  pipedInvocations.set(lambda, (pipedInvocations.get(lambda) ?? 0) + 1);
-  try {
-    return await run();
-  } finally {
-    const left = (pipedInvocations.get(lambda) ?? 1) - 1;
-    if (left > 0) pipedInvocations.set(lambda, left);
-    else pipedInvocations.delete(lambda);
-  }
+  if (pipedBatches.has(ctx)) return true;
+  const batch = batchOf(ctx);
+  return batch !== undefined && pipedBatches.has(batch);
 }
 
 const entryMappers: EntryMappers = { dynamodbChanges, dynamodbStream, s3Records, s3FromEventBridge };
@@ -352,12 +341,24 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
     context: (lambda) => contextFor(kind, lambda, fallbackName),
     mappers: entryMappers,
   };
+  // A batch from EventBridge Pipes runs with contexts of its own, marked as piped.
+  const pipedSettings: EventSourceSettings = {
+    ...settings,
+    context: (lambda) => {
+      const ctx = contextFor(kind, lambda, fallbackName);
+      pipedBatches.add(ctx);
+      return ctx;
+    },
+  };
   // Starts loading the event sources now, while the handler module initialises, so the first
   // invocation does not wait for it; a failure to load surfaces on that invocation.
-  let run: EventRunner | undefined;
+  let runners: { readonly direct: EventRunner; readonly piped: EventRunner } | undefined;
   const ready = import('./event-sources.js').then((sources) => {
-    run = sources.eventRunner(fn as unknown as SkyportFunction, settings);
-    return run;
+    runners = {
+      direct: sources.eventRunner(fn as unknown as SkyportFunction, settings),
+      piped: sources.eventRunner(fn as unknown as SkyportFunction, pipedSettings),
+    };
+    return runners;
   });
   ready.catch(() => undefined);
 
@@ -370,9 +371,9 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
     // so a schedule function takes any object that is no other source's event as its tick.
     const schedulerInput = kind === 'schedule' && source === 'unknown' && obj(event) !== undefined;
     if (!acceptedSources[kind].includes(source) && !schedulerInput) return rejectEvent(kind, source, event);
-    const runner = run ?? (await ready);
-    if (piped === undefined) return runner(input as Obj, source, lambda, false);
-    return piping(lambda, () => runner(input as Obj, source, lambda, true));
+    const run = runners ?? (await ready);
+    if (piped === undefined) return run.direct(input as Obj, source, lambda, false);
+    return run.piped(input as Obj, source, lambda, true);
   };
   return handler as unknown as LambdaHandler<K>;
 }
