@@ -473,6 +473,22 @@ describe('the synthesised query maps', () => {
     ]);
   });
 
+  it('give a load balancer handler each key and value as the client sent them, the last of a repeated key', async () => {
+    // Act: ALB decodes no part of the query, `+` and escapes included
+    const { alb } = await eventsFor('/?b=x+y&c=1&d=%41&c=2&flag&f=a=b&caf%C3%A9=%E2%82%AC&&sig=a%2Bb');
+
+    // Assert
+    expect(Object.entries(alb.queryStringParameters ?? {})).toEqual([
+      ['b', 'x+y'],
+      ['c', '2'],
+      ['d', '%41'],
+      ['flag', ''],
+      ['f', 'a=b'],
+      ['caf%C3%A9', '%E2%82%AC'],
+      ['sig', 'a%2Bb'],
+    ]);
+  });
+
   it('hold a query of 8,000 keys, each sent twice, whole', async () => {
     // Prepare
     const keys = Array.from({ length: 8000 }, (_, i) => `k${i}`);

@@ -248,7 +248,7 @@ function queryValues(req: HttpRequest): Record<string, string[]> {
   return values;
 }
 
-/** The last of each list, as the single-value maps of REST and ALB hold them. */
+/** The last of each list, as the single-value maps of a REST API hold them. */
 function lastOfEach(lists: Record<string, string[]>): Record<string, string> {
   const last: Record<string, string> = {};
   for (const [key, values] of Object.entries(lists)) setOwn(last, key, values[values.length - 1] ?? '');
@@ -330,18 +330,30 @@ export function apiGatewayV1FromRequest(req: HttpRequest, ctx: Context): APIGate
 }
 
 /**
+ * The query map of a load balancer in single-value mode: each key and value as the client sent
+ * it (ALB decodes neither, so `b=x+y` stays `x+y` and `a%20b` stays `a%20b`), the last value of a
+ * repeated key, keys in the order first sent. A pair without `=` has the value `''`.
+ */
+function albQuery(req: HttpRequest): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const pair of queryOf(req).split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    setOwn(query, eq < 0 ? pair : pair.slice(0, eq), eq < 0 ? '' : pair.slice(eq + 1));
+  }
+  return query;
+}
+
+/**
  * An Application Load Balancer event (single-value mode) for a portable request: the last value
- * of each header and query key, query keys and values percent-encoded as ALB passes them, and
- * the body as ALB sends it (text for text types, else base64).
+ * of each header and query key, query keys and values as the client sent them (ALB does not
+ * decode them), and the body as ALB sends it (text for text types, else base64).
  *
  * @example
  * const event = albFromRequest(req, ctx);
  */
 export function albFromRequest(req: HttpRequest, ctx: Context): ALBEvent {
-  const query: Record<string, string> = {};
-  for (const [key, value] of Object.entries(lastOfEach(queryValues(req)))) {
-    setOwn(query, encodeURIComponent(key), encodeURIComponent(value));
-  }
+  const query = albQuery(req);
   const { body, isBase64Encoded } = eventBody(req);
   return {
     requestContext: {
