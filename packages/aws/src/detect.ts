@@ -82,13 +82,20 @@ export function isHttpApi(event: unknown): boolean {
 
 /**
  * Whether a payload 2.0 event (with its `requestContext`) came from a Lambda Function URL rather
- * than an HTTP API: its domain is a `lambda-url` one, or it has no route key.
+ * than an HTTP API. The domain decides first: a `lambda-url` one is a Function URL's, an
+ * `execute-api` one (regional, or a private endpoint's `vpce` name) an HTTP API's. Any other
+ * domain, or none (events written by hand), is a Function URL's when the event has no route key.
  *
  * @example
  * isFunctionUrl(event, event.requestContext); // true for `abc.lambda-url.eu-west-1.on.aws`
  */
 export function isFunctionUrl(event: Obj, rc: Obj): boolean {
-  return (str(rc.domainName)?.includes('.lambda-url.') ?? false) || event.routeKey === undefined;
+  const domain = str(rc.domainName);
+  if (domain !== undefined) {
+    if (domain.includes('.lambda-url.')) return true;
+    if (domain.includes('.execute-api.')) return false;
+  }
+  return event.routeKey === undefined;
 }
 
 /**
