@@ -102,11 +102,23 @@ function checkHeader(name: string, value: string): void {
   if (passed.get(name) === value) return;
   if (!TOKEN.test(name)) throw notToken(name);
   if (UNSENDABLE.test(value)) throw unsendable(name);
+  // A length no client can parse breaks the connection on runtimes that send it as given.
+  if (name === 'content-length' && !DIGITS.test(value)) throw notLength(value);
   // Not remembered: cookies, which differ from one response to the next and hold secrets best
   // not kept around; long values (a signed URL); headers whose fate depends on the response
   // (see `platformOwned`).
   if (name === 'set-cookie' || value.length > rememberedLength || HOP_BY_HOP.has(name.toLowerCase())) return;
   if (passed.size < rememberedHeaders || passed.has(name)) passed.set(name, value);
+}
+
+/** A `Content-Length`: a whole number of bytes, in decimal digits only (RFC 9110 section 8.6). */
+const DIGITS = /^[0-9]+$/;
+
+/** The refusal of a `Content-Length` that is no number of bytes (see `checkHeader`). */
+function notLength(value: string): TypeError {
+  return new TypeError(
+    `the response header "content-length" must be a whole number of bytes in digits, not ${JSON.stringify(value)}`,
+  );
 }
 
 /** The refusal of a header name that is no token (see `checkHeader`). */
