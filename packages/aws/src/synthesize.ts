@@ -345,8 +345,8 @@ function albQuery(req: HttpRequest): Record<string, string> {
 }
 
 /**
- * An Application Load Balancer event (single-value mode) for a portable request: the last value
- * of each header and query key, query keys and values as the client sent them (ALB does not
+ * An Application Load Balancer event (single-value mode) for a portable request: the headers,
+ * the last value of each query key, query keys and values as the client sent them (ALB does not
  * decode them), and the body as ALB sends it (text for text types, else base64).
  *
  * @example
