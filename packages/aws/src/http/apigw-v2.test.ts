@@ -31,4 +31,28 @@ describe('HTTP API v2 request', () => {
     await invokeLambda(fn, event);
     expect(seen).toEqual(['/orders/7', 'https://lsw1ro4ipb.execute-api.eu-west-1.amazonaws.com/prod/orders/7']);
   });
+
+  it('removes a named stage through a custom domain too, where HTTP API also puts it in rawPath', async () => {
+    // Prepare: GET https://shop.example.com/orders/7 through an API mapping to the stage `api`,
+    // which HTTP API hands over as /api/orders/7 (the mapping's own path is never in rawPath)
+    const seen: string[] = [];
+    const fn = fromLambda(async () => ({ statusCode: 204 }), { kind: 'http' }).use(
+      createMiddleware({
+        name: 'seen',
+        kinds: ['http'],
+        handle: async (req, _ctx, next) => {
+          seen.push(req.path);
+          return next();
+        },
+      }),
+    );
+    const event = v2();
+    event.rawPath = '/api/orders/7';
+    event.requestContext.stage = 'api';
+    event.requestContext.domainName = 'shop.example.com';
+    // Act
+    await invokeLambda(fn, event);
+    // Assert
+    expect(seen).toEqual(['/orders/7']);
+  });
 });
