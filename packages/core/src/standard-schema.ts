@@ -62,15 +62,23 @@ export declare namespace StandardSchemaV1 {
   export type InferOutput<Schema extends StandardSchemaV1> = NonNullable<Schema['~standard']['types']>['output'];
 }
 
-/** The output type of a schema, or `TDefault` when no schema is given. */
-export type InferOut<TSchema, TDefault> = TSchema extends StandardSchemaV1
-  ? StandardSchemaV1.InferOutput<TSchema>
-  : TDefault;
+/**
+ * The output type of a schema, or `TDefault` when no schema is given. `undefined` is looked at
+ * first: without `strictNullChecks` it is assignable to every type, a schema's included, and
+ * would otherwise be read as a schema of unknown output.
+ */
+export type InferOut<TSchema, TDefault> = TSchema extends undefined
+  ? TDefault
+  : TSchema extends StandardSchemaV1
+    ? StandardSchemaV1.InferOutput<TSchema>
+    : TDefault;
 
-/** The input type of a schema, or `TDefault` when no schema is given. */
-export type InferIn<TSchema, TDefault> = TSchema extends StandardSchemaV1
-  ? StandardSchemaV1.InferInput<TSchema>
-  : TDefault;
+/** The input type of a schema, or `TDefault` when no schema is given (`undefined` first, as in `InferOut`). */
+export type InferIn<TSchema, TDefault> = TSchema extends undefined
+  ? TDefault
+  : TSchema extends StandardSchemaV1
+    ? StandardSchemaV1.InferInput<TSchema>
+    : TDefault;
 
 /**
  * Whether a value is a Standard Schema v1 validator.
