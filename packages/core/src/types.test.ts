@@ -24,6 +24,7 @@ import type {
   EventOf,
   HttpResponse,
   HttpResponseInit,
+  HttpResult,
   Kind,
   Message,
   ParamsSchemaFor,
@@ -31,6 +32,7 @@ import type {
   SkyportFunction,
   StorageEvent,
   UncheckedStatus,
+  WebBody,
 } from './types.js';
 
 interface Principal {
@@ -384,6 +386,28 @@ describe('type inference', () => {
     http({ response: Out }).handle(() => ({ status: 201, body: { id: 1 } }));
     // @ts-expect-error: a missing field
     http({ response: Out }).handle(async () => ({ name: 'x' }));
+  });
+
+  it('takes a stream of strings or bytes as a body, and refuses a stream of anything else', () => {
+    const Out = z.object({ id: z.string() });
+    const bytes: WebBody = new Blob(['a']).stream();
+    const fetched: WebBody | null = new Response('a').body;
+    const text: WebBody = new ReadableStream<string>();
+    const untyped: WebBody = new ReadableStream();
+    const decoded: WebBody = new Blob(['a']).stream().pipeThrough(new TextDecoderStream());
+    const result: HttpResult<{ id: string }> = new ReadableStream<Uint8Array>();
+    http({ response: Out }).handle(() => new Blob(['a']).stream());
+    http({ response: Out }).handle(() => ({ status: 200, body: new ReadableStream<string>() }));
+    http({ response: Out }).handle(async () => (await Promise.resolve(new Response('a'))).body ?? undefined);
+    // @ts-expect-error: a streamed body is sent as strings or bytes; objects would fail every request
+    const objects: WebBody = new ReadableStream<{ n: number }>();
+    // @ts-expect-error: nor as a handler's result
+    const returned: HttpResult<{ id: string }> = new ReadableStream<{ n: number }>();
+    // @ts-expect-error: nor under a response schema
+    http({ response: Out }).handle(() => new ReadableStream<{ id: string }>());
+    // @ts-expect-error: nor as the body of an explicit response
+    http({ response: Out }).handle(() => ({ status: 200, body: new ReadableStream<number>() }));
+    void [bytes, fetched, text, untyped, decoded, result, objects, returned];
   });
 
   it('keeps every inferred type through a helper generic over the builder', () => {

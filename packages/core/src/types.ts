@@ -291,9 +291,9 @@ export interface HttpResponseInit<TBody = unknown> {
   /** `Set-Cookie` values, as strings or cookie objects: a list, or one alone. */
   cookies?: readonly (string | Cookie)[] | string | Cookie | undefined;
   /**
-   * An object (JSON), a string, bytes, a web body (`Response`, `ReadableStream`, `Blob`,
-   * `FormData`, `URLSearchParams`) or an async iterable of strings or bytes (an async generator,
-   * a Node.js `Readable`), or nothing. Web bodies and iterables are never checked by a
+   * An object (JSON), a string, bytes, a web body (`Response`, a `ReadableStream` of strings or
+   * bytes, `Blob`, `FormData`, `URLSearchParams`) or an async iterable of strings or bytes (an
+   * async generator, a Node.js `Readable`), or nothing. Web bodies and iterables are never checked by a
    * `response` schema; they are read whole, unless the function is defined with `stream: true`
    * (then a `Response`, a `ReadableStream` or an iterable is sent as it is produced; a `Blob` or
    * form data, in memory already, is sent whole).
@@ -303,13 +303,14 @@ export interface HttpResponseInit<TBody = unknown> {
 
 /**
  * A body whose content the platform reads: a web body, or an async iterable of strings or bytes
- * (an async generator, a Node.js `Readable`). A `Response`, a `ReadableStream` or an iterable is
+ * (an async generator, a Node.js `Readable`). A `ReadableStream` too yields strings or bytes (one
+ * of objects would fail every request with a 500). A `Response`, a `ReadableStream` or an iterable is
  * sent as it is produced by a function defined with `stream: true` where the runtime can; the
  * rest, and everything elsewhere, is read whole.
  */
 export type WebBody =
   | Response
-  | ReadableStream
+  | ReadableStream<string | Uint8Array>
   | Blob
   | FormData
   | URLSearchParams
@@ -325,7 +326,7 @@ export type HttpResult<TBody = unknown> =
   | string
   | Uint8Array
   | Response
-  | ReadableStream
+  | ReadableStream<string | Uint8Array>
   | AsyncIterable<string | Uint8Array>
   | undefined
   // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing answers 204
@@ -757,7 +758,7 @@ export type TypedHttpResult<TResponse> = unknown extends TResponse
       | HttpResponseInit<InferIn<TResponse, unknown>>
       | ErrorResponseInit
       | Response
-      | ReadableStream
+      | ReadableStream<string | Uint8Array>
       | Blob
       | FormData
       | URLSearchParams
