@@ -5,12 +5,12 @@
  */
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { toLambda } from '@skyport/aws';
-import { cors, http, timeout } from '@skyport/core';
+import { cors, type HttpMethod, http, timeout } from '@skyport/core';
 import { jwtAuth } from '@skyport/core/auth';
 import { logger } from '@skyport/core/logger';
 import { tracing } from '@skyport/core/tracing';
 import { serve } from '@skyport/node';
-import { azure, httpRequest, invoke } from '@skyport/testing';
+import { aws, azure, gcp, httpRequest, invoke, scheduleTick } from '@skyport/testing';
 
 const env = (name: string): string | undefined => process.env[name];
 const number = (name: string): number | undefined => (env(name) === undefined ? undefined : Number(env(name)));
@@ -32,3 +32,25 @@ export const azureRequest = () =>
   new HttpRequest(azure.httpRequest({ method: 'POST', path: '/orders', body: { a: 1 } }));
 export const azureContext = () =>
   new InvocationContext(azure.invocationContext({ invocationId: env('ID'), traceParent: env('TRACEPARENT') }));
+
+// A definition read from configuration, every field possibly absent.
+const config: { readonly method?: HttpMethod | undefined; readonly path?: string | undefined } = {
+  method: env('METHOD') as HttpMethod | undefined,
+  path: env('ROUTE'),
+};
+export const configured = http({ method: config.method, path: config.path }).handle(() => undefined);
+
+// The test kit's factories take undefined for every option they leave out.
+const date = (name: string): Date | undefined => (env(name) === undefined ? undefined : new Date(env(name) ?? ''));
+const flag = (name: string): boolean | undefined => (env(name) === undefined ? undefined : env(name) === '1');
+export const events = () => [
+  scheduleTick({ name: env('SCHEDULE'), isPastDue: flag('PAST_DUE'), scheduledTime: env('TIME') }),
+  aws.alb({ path: env('ROUTE'), multiValue: flag('MULTI') }),
+  aws.sqs([{}], { queue: env('QUEUE') }),
+  aws.scheduled({ name: env('SCHEDULE'), time: date('TIME'), scheduler: flag('SCHEDULER') }),
+  aws.kinesis([{ partitionKey: env('KEY'), sequenceNumber: env('SEQ') }], { stream: env('STREAM') }),
+  aws.dynamodb([{}], { table: env('TABLE') }),
+  azure.cosmosDocuments([{ id: 'a' }], { time: env('TIME') }),
+  gcp.pubsubPush({ deliveryAttempt: number('ATTEMPT') }),
+  gcp.schedulerHttpHeaders({ jobName: env('JOB'), scheduleTime: env('TIME') }),
+];

@@ -270,10 +270,10 @@ export type HttpDefinition<
   TPath extends string,
   TParamsOption,
 > = HttpOptions<TBody, TQuery, TParams, THeaders, TResponse> & {
-  readonly path?: TPath;
-  readonly params?: TParamsOption;
-  readonly headers?: HeadersSchemaFor<THeaders>;
-  readonly query?: QuerySchemaFor<TQuery>;
+  readonly path?: TPath | undefined;
+  readonly params?: TParamsOption | undefined;
+  readonly headers?: HeadersSchemaFor<THeaders> | undefined;
+  readonly query?: QuerySchemaFor<TQuery> | undefined;
 };
 
 /**

@@ -231,7 +231,11 @@ export function storageEvent(options: Partial<StorageEventInit> = {}): StorageEv
  * await invoke(nightly, scheduleTick({ scheduledTime: '2026-01-01T03:00:00Z' }));
  */
 export function scheduleTick(
-  options: { scheduledTime?: Date | string | number; isPastDue?: boolean; name?: string } = {},
+  options: {
+    scheduledTime?: Date | string | number | undefined;
+    isPastDue?: boolean | undefined;
+    name?: string | undefined;
+  } = {},
 ): ScheduleTick {
   return createScheduleTick({
     scheduledTime: timeOf(options.scheduledTime, 'scheduleTick() scheduledTime') ?? new Date(),

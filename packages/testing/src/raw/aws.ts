@@ -374,7 +374,7 @@ function queryPair(pair: string): [string, string] {
  * const event = alb({ path: '/health', multiValue: true });
  */
 export function alb(
-  options: HttpEventOptions & { readonly multiValue?: boolean } = {},
+  options: HttpEventOptions & { readonly multiValue?: boolean | undefined } = {},
   overrides: Partial<ALBEvent> = {},
 ): ALBEvent {
   const { path, search } = splitPath(options.path ?? '/');
@@ -461,7 +461,7 @@ function md5OfAttributes(attributes: Readonly<Record<string, string>>): string {
  */
 export function sqs(
   messages: readonly SqsMessageOptions[] = [{}],
-  options: { readonly queue?: string } = {},
+  options: { readonly queue?: string | undefined } = {},
 ): SQSEvent {
   const queue = options.queue ?? (messages.some((m) => m.groupId !== undefined) ? 'orders.fifo' : 'orders');
   const Records = messages.map((m, i): SQSRecord => {
@@ -673,7 +673,11 @@ export function s3EventBridge(
  * const event = scheduled({ name: 'nightly', time: new Date('2024-05-01T03:00:00Z') });
  */
 export function scheduled(
-  options: { readonly name?: string; readonly time?: Date; readonly scheduler?: boolean } = {},
+  options: {
+    readonly name?: string | undefined;
+    readonly time?: Date | undefined;
+    readonly scheduler?: boolean | undefined;
+  } = {},
 ): ScheduledEvent {
   const name = options.name ?? 'my-schedule';
   const resource = options.scheduler
@@ -699,10 +703,12 @@ export function scheduled(
  * const event = kinesis([{ data: { click: 1 }, partitionKey: 'u-1' }], { stream: 'clicks' });
  */
 export function kinesis(
-  records: readonly { readonly data?: unknown; readonly partitionKey?: string; readonly sequenceNumber?: string }[] = [
-    {},
-  ],
-  options: { readonly stream?: string } = {},
+  records: readonly {
+    readonly data?: unknown;
+    readonly partitionKey?: string | undefined;
+    readonly sequenceNumber?: string | undefined;
+  }[] = [{}],
+  options: { readonly stream?: string | undefined } = {},
 ): KinesisStreamEvent {
   const arn = `arn:aws:kinesis:${region}:${account}:stream/${options.stream ?? 'events'}`;
   return {
@@ -786,7 +792,7 @@ export function dynamodb(
     readonly after?: Readonly<Record<string, unknown>> | undefined;
     readonly sequenceNumber?: string | undefined;
   }[] = [{}],
-  options: { readonly table?: string } = {},
+  options: { readonly table?: string | undefined } = {},
 ): DynamoDBStreamEvent {
   const arn = `arn:aws:dynamodb:${region}:${account}:table/${options.table ?? 'orders'}/stream/2024-01-01T00:00:00.000`;
   const names = { insert: 'INSERT', update: 'MODIFY', delete: 'REMOVE' } as const;

@@ -574,7 +574,7 @@ export function timer(options: TimerOptions = {}): AzureInvocation {
  */
 export function cosmosDocuments(
   documents: readonly Readonly<Record<string, unknown>>[] = [{ id: 'ord_1', status: 'pending', total: 25 }],
-  options: { readonly time?: Date | string } = {},
+  options: { readonly time?: Date | string | undefined } = {},
 ): AzureInvocation {
   const ts = Math.floor(new Date(iso(options.time)).getTime() / 1000);
   return {

@@ -90,7 +90,9 @@ export function pubsub(options: PubSubMessageOptions = {}): RawEvent {
  * @example
  * await invokeGcp(fulfilOrder, gcp.pubsubPush({ data: { orderId: 'ord_1' }, deliveryAttempt: 2 }));
  */
-export function pubsubPush(options: PubSubMessageOptions & { readonly deliveryAttempt?: number } = {}): RawEvent {
+export function pubsubPush(
+  options: PubSubMessageOptions & { readonly deliveryAttempt?: number | undefined } = {},
+): RawEvent {
   const id = options.messageId ?? nextId();
   const time = iso(options.publishTime);
   const envelope: RawEvent = {
@@ -242,7 +244,7 @@ export function firestoreCloudEvent(options: FirestoreCloudEventOptions): RawEve
  * await invokeGcp(nightlyReport, { method: 'POST', headers: gcp.schedulerHttpHeaders({ jobName: 'nightly' }) });
  */
 export function schedulerHttpHeaders(
-  options: { readonly jobName?: string; readonly scheduleTime?: Date | string } = {},
+  options: { readonly jobName?: string | undefined; readonly scheduleTime?: Date | string | undefined } = {},
 ): Record<string, string> {
   return {
     'user-agent': 'Google-Cloud-Scheduler',
