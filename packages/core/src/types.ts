@@ -22,8 +22,9 @@ export interface LogFn {
 
 /**
  * A logger bound to one invocation, with pino's log methods (`trace` to `fatal`, taking pino's
- * arguments) and `child()`. With `logger()` it is a pino child, with the rest of pino's API too
- * (`isLevelEnabled()`, `level`); code written against this interface runs with either.
+ * arguments) and `child()`. With `logger()` it is a pino child, typed `LevelledLogger` after
+ * that middleware (`isLevelEnabled()`, `level`); code written against this interface runs with
+ * either.
  */
 export interface Logger {
   trace: LogFn;
@@ -34,6 +35,26 @@ export interface Logger {
   fatal: LogFn;
   /** A logger whose every line carries `bindings`. */
   child(bindings: Record<string, unknown>): Logger;
+}
+
+/**
+ * `ctx.log` after the `logger()` middleware: a pino child, which also tells its level, so that a
+ * handler can skip building what a line would carry when the line is not written.
+ *
+ * @example
+ * http({ path: '/orders' })
+ *   .use(logger())
+ *   .handle((req, ctx) => {
+ *     if (ctx.log.isLevelEnabled('debug')) ctx.log.debug({ headers: req.headers }, 'request');
+ *   });
+ */
+export interface LevelledLogger extends Logger {
+  /** The lowest level written (`trace` to `fatal`), or `silent`. */
+  level: string;
+  /** Whether a line at `level` (`trace` to `fatal`) is written. */
+  isLevelEnabled(level: string): boolean;
+  /** A logger whose every line carries `bindings`, with the same level. */
+  child(bindings: Record<string, unknown>): LevelledLogger;
 }
 
 /**

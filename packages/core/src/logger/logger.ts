@@ -18,7 +18,16 @@ import { createMiddleware } from '../middleware/create.js';
 import { observedPath } from '../observed-path.js';
 import { checkOptions, shownValue } from '../options.js';
 import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
-import type { Cloud, Context, HttpRequest, HttpResponse, Kind, Middleware, MiddlewareResult } from '../types.js';
+import type {
+  Cloud,
+  Context,
+  HttpRequest,
+  HttpResponse,
+  Kind,
+  LevelledLogger,
+  Middleware,
+  MiddlewareResult,
+} from '../types.js';
 
 /** The line format: one per host, or `auto` to follow `ctx.cloud`. */
 export type LogFormat = 'auto' | 'aws' | 'gcp' | 'azure' | 'json';
@@ -909,7 +918,7 @@ function isHttpRequest(kind: Kind, event: unknown): event is HttpRequest {
  *     return { status: 201, body: await orders.create(req.body) };
  *   });
  */
-export function logger(options: LoggerOptions = {}): Middleware {
+export function logger(options: LoggerOptions = {}): Middleware<Kind, { log: LevelledLogger }> {
   checkLoggerOptions(options);
   const roots = new Map<Exclude<LogFormat, 'auto'>, PinoLogger>();
   const level = levelOf(options.level);
@@ -1025,9 +1034,11 @@ export function logger(options: LoggerOptions = {}): Middleware {
     }
   };
 
-  return createMiddleware({
+  return createMiddleware<Kind, { log: LevelledLogger }>({
     name: 'logger',
     handle(event, ctx, next) {
+      // `log` is added by replacing `ctx.log` below, not through `next()`.
+      const proceed = next as unknown as () => Promise<MiddlewareResult<Kind>>;
       const format = formatOf(formatOption, ctx.cloud);
       const child = invocationLogger(event, ctx, format);
       const azure = format === 'azure' && isAzureSink(ctx.raw) ? new AzureRoute(ctx.raw) : undefined;
@@ -1035,8 +1046,8 @@ export function logger(options: LoggerOptions = {}): Middleware {
       if (azure !== undefined) (child as unknown as Record<symbol, unknown>)[streamSym] = azure;
       ctx.log = child;
       // Nothing to do after the handler: no async frame of our own.
-      if (!summary && azure === undefined) return next();
-      return observe(event, ctx, next, child, azure);
+      if (!summary && azure === undefined) return proceed();
+      return observe(event, ctx, proceed, child, azure);
     },
   });
 }
