@@ -27,6 +27,7 @@ import type {
   HttpResult,
   Kind,
   Message,
+  Next,
   ParamsSchemaFor,
   ScheduleTick,
   SkyportFunction,
@@ -430,6 +431,17 @@ describe('type inference', () => {
     });
     // @ts-expect-error: what a middleware adds must be declared, else handlers could not see it
     createMiddleware({ name: 'undeclared', handle: (_event, _ctx, next) => next({ tenant: 'acme' }) });
+    const added: Record<string, unknown> = { tenant: 'acme' };
+    // @ts-expect-error: nor context built elsewhere
+    createMiddleware({ name: 'undeclared', handle: (_event, _ctx, next) => next(added) });
+    createMiddleware({ name: 'empty', handle: (_event, _ctx, next) => next({}) });
+  });
+
+  it('names the fix in the refusal of context passed to next() by a middleware that declares none', () => {
+    type Refusal = NonNullable<Parameters<Next<'http', {}>>[0]>[string];
+    expectTypeOf<Refusal>().toEqualTypeOf<{
+      readonly 'declare what this middleware adds to pass it to next(): createMiddleware<K, { name: Type }>(...)': never;
+    }>();
   });
 
   it('rejects a headers schema naming a header with capitals (request names are lower case)', () => {

@@ -394,7 +394,12 @@ export type MiddlewareResult<K extends Kind> = [K] extends ['http'] ? HttpRespon
  * types: declare it, `createMiddleware<'http', { tenant: string }>(...)`).
  */
 export type Next<K extends Kind, TAdd extends object> = [keyof TAdd] extends [never]
-  ? (add?: Readonly<Record<string, never>>) => Promise<MiddlewareResult<K>>
+  ? // Nothing (or `{}`): any field is refused with a message that names the fix.
+    (add?: {
+      readonly [name: string]: {
+        readonly 'declare what this middleware adds to pass it to next(): createMiddleware<K, { name: Type }>(...)': never;
+      };
+    }) => Promise<MiddlewareResult<K>>
   : {} extends TAdd
     ? (add?: TAdd) => Promise<MiddlewareResult<K>>
     : (add: TAdd) => Promise<MiddlewareResult<K>>;
