@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { startNode } from './helpers.js';
+import { root, startNode } from './helpers.js';
 
 // Each test starts Node processes, which take seconds on a loaded machine.
 vi.setConfig({ testTimeout: 60_000 });
@@ -38,6 +42,44 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(code).toBe(0);
     expect(child.stderr()).toContain('skyport: SIGTERM received, finishing 1 in-flight request');
     expect(child.stderr()).toContain('skyport: stopped');
+  });
+
+  it('skyport serve lets a request whose client left finish within the grace before it exits', async () => {
+    // Prepare: work that goes on after its client gave up (a commit), then logs
+    const core = pathToFileURL(join(root, 'packages/core/src/index.ts')).href;
+    const module = join(mkdtempSync(join(tmpdir(), 'skyport-shutdown-')), 'app.mts');
+    writeFileSync(
+      module,
+      [
+        `import { http } from ${JSON.stringify(core)};`,
+        "export const work = http({ method: 'POST', path: '/work' }).handle(async (_req, ctx) => {",
+        "  ctx.log.info('work started');",
+        '  await new Promise((resolve) => setTimeout(resolve, 2500));',
+        "  ctx.log.info('committed');",
+        '  return { status: 204 };',
+        '});',
+      ].join('\n'),
+    );
+    const child = startNode(['packages/node/src/cli.ts', 'serve', module, '--port', '0', '--host', '127.0.0.1']);
+    await child.waitFor('skyport: serving');
+    const url = urlOf(child.stdout());
+    const gaveUp = new AbortController();
+    const leaving = fetch(`${url}/work`, { method: 'POST', signal: gaveUp.signal }).catch(() => 'left');
+    await child.waitFor('work started');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    gaveUp.abort();
+    await leaving;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // Act
+    child.process.kill('SIGTERM');
+    const code = await child.exited;
+
+    // Assert
+    expect(child.stderr()).toContain('skyport: SIGTERM received, finishing 1 in-flight request');
+    expect(child.stdout()).toContain('committed');
+    expect(child.stderr()).toContain('skyport: stopped');
+    expect(code).toBe(0);
   });
 
   it('the orders Node entry (npm start) prints its URL and curl lines, serves, and stops cleanly', async () => {

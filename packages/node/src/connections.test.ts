@@ -220,6 +220,84 @@ describe('serve() close() and connections', () => {
     expect(raw.text().toLowerCase()).toContain('connection: close');
   });
 
+  it('close() lets a handler whose client left finish within shutdownTimeoutMs, not cut after 1 s', async () => {
+    // Prepare: work that goes on once its client is gone (a commit), as SIGTERM comes
+    const steps: string[] = [];
+    const started = gate();
+    const work = http({ method: 'POST', path: '/work' }).handle(async () => {
+      started.open();
+      await sleep(1600);
+      steps.push('committed');
+      return { status: 204 };
+    });
+    const server = await start({ work }, { shutdownTimeoutMs: 5000 });
+    const raw = await client(server.port);
+    raw.socket.write('POST /work HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n');
+    await started.wait;
+    raw.socket.destroy();
+    await sleep(50);
+    const inflightBefore = server.inflight;
+
+    // Act
+    await server.close();
+
+    // Assert
+    expect(inflightBefore).toBe(1);
+    expect(steps).toEqual(['committed']);
+    expect(server.inflight).toBe(0);
+  });
+
+  it('close() lets a handler whose client leaves during the drain finish within shutdownTimeoutMs', async () => {
+    // Prepare
+    const steps: string[] = [];
+    const started = gate();
+    const work = http({ method: 'POST', path: '/work' }).handle(async () => {
+      started.open();
+      await sleep(1600);
+      steps.push('committed');
+      return { status: 204 };
+    });
+    const server = await start({ work }, { shutdownTimeoutMs: 5000 });
+    const raw = await client(server.port);
+    raw.socket.write('POST /work HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n');
+    await started.wait;
+
+    // Act
+    const closing = server.close();
+    await sleep(100);
+    raw.socket.destroy();
+    await closing;
+
+    // Assert
+    expect(steps).toEqual(['committed']);
+    expect(server.inflight).toBe(0);
+  });
+
+  it('close() waits for a handler whose client left no longer than what is left of shutdownTimeoutMs', async () => {
+    // Prepare: a handler that never returns
+    const started = gate();
+    const stuck = http({ method: 'GET', path: '/stuck' }).handle(async () => {
+      started.open();
+      await new Promise(() => {});
+      return 'never';
+    });
+    const server = await start({ stuck }, { shutdownTimeoutMs: 1800 });
+    const raw = await client(server.port);
+    raw.socket.write('GET /stuck HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await started.wait;
+    raw.socket.destroy();
+    await sleep(50);
+
+    // Act
+    const before = Date.now();
+    await server.close();
+    const took = Date.now() - before;
+
+    // Assert: the grace, not the 1 s wind-up alone, and not beyond it
+    expect(took).toBeGreaterThanOrEqual(1700);
+    expect(took).toBeLessThan(2600);
+  });
+
   it('still runs pipelined requests in order on a connection that stays open', async () => {
     // Prepare
     const hello = http({ method: 'GET', path: '/:n' }).handle((req) => req.params.n);

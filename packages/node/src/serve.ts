@@ -58,7 +58,11 @@ const EVENT_PREFIX = '/_skyport/';
 /** The default keep-alive timeout: above the 60 s idle timeout of AWS ALB and nginx. */
 const DEFAULT_KEEP_ALIVE_MS = 65_000;
 
-/** How long `close()` waits for requests whose connections it cut to wind up. */
+/**
+ * How long `close()` waits, at least, for requests still running once no connection is left: those
+ * whose connections it cut at the end of the grace wind up in this time. One whose client left
+ * earlier has what is left of the grace, if that is longer.
+ */
 const WIND_UP_MS = 1000;
 
 /**
@@ -1178,6 +1182,7 @@ export async function serveWith(
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
         closing = true;
+        const began = Date.now();
         const timer = setTimeout(() => server.closeAllConnections(), shutdownMs);
         timer.unref();
         server.close((error) => {
@@ -1186,18 +1191,21 @@ export async function serveWith(
             reject(error);
             return;
           }
-          // Requests whose connection was just cut (a stream still open at the end of the grace)
-          // wind up over the next turns: their producers are cancelled, their `finally` runs,
-          // before `close()` resolves and `gracefulShutdown()` exits. A handler that never
-          // returns is not waited for beyond a short bound.
-          const started = Date.now();
+          // No connection is left, but handlers may still run: those of clients that left (in
+          // the grace or before it) have what is left of the grace to finish, as they would
+          // with their client there. Requests whose connection was just cut (a stream still
+          // open at the end of the grace) wind up over the next turns: their producers are
+          // cancelled, their `finally` runs, before `close()` resolves and `gracefulShutdown()`
+          // exits. A handler that never returns is not waited for beyond the grace, or a short
+          // bound after it.
+          const until = Date.now() + Math.max(WIND_UP_MS, shutdownMs - (Date.now() - began));
           const settle = () => {
             idle = undefined;
             clearTimeout(bound);
             // After this turn: a cut stream's cancel has begun by then. Its producer (an async
             // `finally` releasing a lease) is waited for within what is left of the bound.
             setImmediate(() => {
-              const left = WIND_UP_MS - (Date.now() - started);
+              const left = until - Date.now();
               if (windups.size === 0 || left <= 0) return resolve();
               const limit = setTimeout(resolve, left);
               void Promise.allSettled([...windups]).then(() => {
@@ -1206,8 +1214,8 @@ export async function serveWith(
               });
             });
           };
-          // Kept referenced: the process stays up for this short wind-up, then `close()` resolves.
-          const bound = setTimeout(settle, WIND_UP_MS);
+          // Kept referenced: the process stays up for the handlers, then `close()` resolves.
+          const bound = setTimeout(settle, until - Date.now());
           if (inflight === 0) settle();
           else idle = settle;
         });
