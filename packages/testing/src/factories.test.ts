@@ -1,5 +1,16 @@
+import { http } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
-import { changeEvent, cloudEvent, message, scheduleTick, storageEvent, streamRecord } from './factories.js';
+import {
+  changeEvent,
+  cloudEvent,
+  type HttpRequestOptions,
+  httpRequest,
+  message,
+  scheduleTick,
+  storageEvent,
+  streamRecord,
+} from './factories.js';
+import { invoke } from './invoke.js';
 
 describe('factories refuse a time or a count that is none', () => {
   it('throws a TypeError naming the field, as createClock() does, instead of using now or 1', () => {
@@ -47,5 +58,27 @@ describe('factories refuse a time or a count that is none', () => {
     expect(message({ publishedAt: 0 }).publishedAt.getTime()).toBe(0);
     expect(scheduleTick({ scheduledTime: at }).scheduledTime).toEqual(new Date(at));
     expect(message().attempt).toBe(1);
+  });
+});
+
+describe('httpRequest() given null or undefined query values from plain JavaScript', () => {
+  it('leaves them out beside a query string in the path, as invoke() does without one', async () => {
+    // Prepare
+    const fn = http({ path: '/x' }).handle((req) => req.queryAll.toString());
+    const loose = (query: unknown) => ({ path: '/x?a=1', query }) as HttpRequestOptions;
+
+    // Act
+    const answers = [
+      await invoke(fn, httpRequest(loose({ b: undefined, c: 'z' }))),
+      await invoke(fn, httpRequest(loose({ b: null }))),
+      await invoke(fn, httpRequest(loose(null))),
+    ];
+
+    // Assert
+    expect(answers.map((answer) => [answer.status, answer.body])).toEqual([
+      [200, 'a=1&c=z'],
+      [200, 'a=1'],
+      [200, 'a=1'],
+    ]);
   });
 });

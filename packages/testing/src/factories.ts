@@ -99,14 +99,17 @@ function bodyOf(body: unknown, headers: Record<string, string | readonly string[
 }
 
 function queryOf(path: string, query: HttpRequestOptions['query']): HttpRequestInit['query'] {
-  if (query === undefined) return path;
+  // `null` and `undefined` values come from plain JavaScript: no parameter, as `invoke()` reads them.
+  if (query === undefined || (query as unknown) === null) return path;
   if (path === '') return query;
   const added =
     typeof query === 'string'
       ? query.replace(/^\?/, '')
       : new URLSearchParams(
           Object.entries(query).flatMap(([name, value]) =>
-            (typeof value === 'string' ? [value] : value).map((one): [string, string] => [name, one]),
+            (typeof value === 'string' ? [value] : ((value as readonly string[] | null | undefined) ?? [])).map(
+              (one): [string, string] => [name, one],
+            ),
           ),
         ).toString();
   return added === '' ? path : `${path}&${added}`;
