@@ -63,8 +63,12 @@ function bindingOf(fn: SkyportFunction<'http'>): Binding {
 /** Binds the path parameters of a single (unrouted) function. */
 function bind(pattern: PathPattern | undefined, req: RequestImpl): void {
   if (pattern === undefined) return;
-  req.route = pattern.pattern;
-  if (pattern.isStatic) return;
+  // The route is the request's only once it matched: a 404 for a path it does not match (or a
+  // 400 for one that cannot be decoded) is no request of that route, on a span or a metric.
+  if (pattern.isStatic) {
+    req.route = pattern.pattern;
+    return;
+  }
   // Parameters come from the path, so a malformed one is a 400 here (reading `path` decodes it).
   void req.path;
   // The platform routed the request already: the path may carry a prefix before the route (a
@@ -72,6 +76,7 @@ function bind(pattern: PathPattern | undefined, req: RequestImpl): void {
   const path = req.rawPath;
   const params = pattern.match(path);
   if (params !== undefined) {
+    req.route = pattern.pattern;
     req.setParams(params);
     return;
   }
@@ -79,11 +84,14 @@ function bind(pattern: PathPattern | undefined, req: RequestImpl): void {
   // `{*rest}` or `{proxy+}` for `*`) or match without regard to case (Azure).
   const given = req.params;
   if (!pattern.names.some((name) => (name === '*' ? Object.keys(given).length === 0 : given[name] === undefined))) {
+    req.route = pattern.pattern;
     return;
   }
   const tail = matchTail(pattern, path);
-  if (tail !== undefined) req.setParams({ ...given, ...tail });
-  else {
+  if (tail !== undefined) {
+    req.route = pattern.pattern;
+    req.setParams({ ...given, ...tail });
+  } else {
     // A platform that sends every path to the function (a Function URL, the Functions Framework,
     // a proxy resource) sent one the route does not match: the handler would get no parameters.
     throw quietly(() => new NotFound(`no route for ${req.method} ${req.path}`));

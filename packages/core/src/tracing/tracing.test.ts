@@ -525,6 +525,32 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(span.attributes['http.route']).toBe('/orders');
   });
 
+  it("labels a 404 for a path the function's route does not match with no route, on the span and the metric", async () => {
+    // Prepare: a platform that sends every path to the function (a Function URL, the Functions Framework)
+    const fn = http({ method: 'POST', path: '/items/:id' })
+      .use(tracing())
+      .handle(() => 'ok');
+    await reader.collect();
+
+    // Act
+    const res = await invoke(fn, httpRequest({ method: 'POST', path: '/elsewhere' }), { functionName: 'unmatched' });
+
+    // Assert
+    expect(res.status).toBe(404);
+    const span = only();
+    expect(span.name).toBe('POST');
+    expect(span.attributes['http.route']).toBeUndefined();
+    const { resourceMetrics } = await reader.collect();
+    const points =
+      resourceMetrics.scopeMetrics
+        .flatMap((s) => s.metrics)
+        .find((m) => m.descriptor.name === 'http.server.request.duration')?.dataPoints ?? [];
+    // Points of other tests' functions accumulate in the same metric: this route's must have no 404.
+    const notFound = points.filter((p) => p.attributes['http.response.status_code'] === 404);
+    expect(notFound.map((p) => p.attributes['http.route'])).toContain(undefined);
+    expect(notFound.map((p) => p.attributes['http.route'])).not.toContain('/items/:id');
+  });
+
   it('parents a queue message span on its traceparent attribute', async () => {
     const fn = queue({ name: 'orders' })
       .use(tracing())
