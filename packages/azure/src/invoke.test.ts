@@ -355,3 +355,27 @@ describe('invokeAzure: its options are checked before anything runs', () => {
     expect(ran).toBe(false);
   });
 });
+
+describe('invokeAzure: an http body JSON cannot write is refused with INVALID_EVENT', () => {
+  /** Valid JSON nested deeper than `JSON.stringify` reaches: `JSON.parse` reads it. */
+  const nested = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+  const cycle = (): Record<string, unknown> => {
+    const value: Record<string, unknown> = { sku: 'book' };
+    value.self = value;
+    return value;
+  };
+
+  it.each([
+    ['a BigInt', { '': 0n }, 'cannot send "body" as JSON: Do not know how to serialize a BigInt'],
+    ['a cycle', cycle(), 'cannot send "body" as JSON: Converting circular structure to JSON'],
+    ['20 000 levels of nesting', nested(20000), 'cannot send "body" as JSON: it is nested too deeply'],
+  ])('%s', async (_name, body, message) => {
+    // Act
+    const attempt = invokeAzure(createOrder, { method: 'POST', url: '/api/orders', body });
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(SkyportError);
+    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_EVENT', adapter: 'azure', kind: 'http' });
+    await expect(attempt).rejects.toThrow(message);
+  });
+});

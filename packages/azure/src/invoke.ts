@@ -66,6 +66,21 @@ function utf8Bytes(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
+/**
+ * `JSON.stringify(body)`, or an `INVALID_EVENT` naming `"body"` when it cannot be written: JSON
+ * nested deeper than the call stack reaches (valid JSON, which `JSON.parse` reads), or, from a
+ * caller in JavaScript, a cycle or a BigInt.
+ */
+function bodyJson(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    const why =
+      error instanceof RangeError ? 'it is nested too deeply' : error instanceof Error ? error.message : String(error);
+    throw invalidInput('http', `cannot send "body" as JSON: ${why}`);
+  }
+}
+
 /** A body already in the library's init form (`{ string }` or `{ bytes }`), as `azure.httpRequest()` builds it. */
 function rpcBody(body: unknown): { string?: string; bytes?: Uint8Array } | undefined {
   const record = asRecord(body);
@@ -188,7 +203,7 @@ function httpRequestOf(
   // request invent `content-type: text/plain;charset=UTF-8`, which the host never does.
   else if (typeof input.body === 'string') body = { bytes: utf8Bytes(input.body) };
   else if (input.body !== undefined) {
-    body = { bytes: utf8Bytes(JSON.stringify(input.body)) };
+    body = { bytes: utf8Bytes(bodyJson(input.body)) };
     headers['content-type'] ??= 'application/json';
   }
   try {

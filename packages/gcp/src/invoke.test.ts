@@ -325,3 +325,50 @@ describe('invokeGcp: an input read from JSON is checked field by field', () => {
     expect((bare.body as { url: string }).url).toBe('https://localhost/x?b=3');
   });
 });
+
+describe('invokeGcp: an input JSON cannot write is refused with INVALID_EVENT', () => {
+  /** Valid JSON nested deeper than `JSON.stringify` reaches: `JSON.parse` reads it. */
+  const nested = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+  const cycle = (): Record<string, unknown> => {
+    const value: Record<string, unknown> = { id: 'ord_1' };
+    value.self = value;
+    return value;
+  };
+  const onQueue = queue({ name: 'orders' }).handle(() => undefined);
+  const onPost = http({ method: 'POST', path: '/orders' }).handle(() => ({ status: 204 }));
+
+  it.each([
+    ['a BigInt', { '': 0n }, 'the event cannot be sent as JSON: Do not know how to serialize a BigInt'],
+    ['a cycle', cycle(), 'the event cannot be sent as JSON: Converting circular structure to JSON'],
+    [
+      '20 000 levels of nesting',
+      { message: { data: nested(20000) } },
+      'the event cannot be sent as JSON: it is nested too deeply',
+    ],
+  ])('as an event: %s', async (_name, input, message) => {
+    // Act
+    const attempt = invokeGcp(onQueue, input as never);
+
+    // Assert
+    await expect(attempt).rejects.toMatchObject({ name: 'SkyportError', code: 'INVALID_EVENT', adapter: 'gcp' });
+    await expect(attempt).rejects.toThrow(message);
+  });
+
+  it.each([
+    ['a BigInt', { '': 0n }, '"body" cannot be sent as JSON: Do not know how to serialize a BigInt'],
+    ['a cycle', cycle(), '"body" cannot be sent as JSON: Converting circular structure to JSON'],
+    ['20 000 levels of nesting', nested(20000), '"body" cannot be sent as JSON: it is nested too deeply'],
+  ])('as an http body: %s', async (_name, body, message) => {
+    // Act
+    const attempt = invokeGcp(onPost, { method: 'POST', path: '/orders', body: body as never });
+
+    // Assert
+    await expect(attempt).rejects.toMatchObject({
+      name: 'SkyportError',
+      code: 'INVALID_EVENT',
+      adapter: 'gcp',
+      shape: 'http request',
+    });
+    await expect(attempt).rejects.toThrow(message);
+  });
+});

@@ -38,6 +38,21 @@ function textValues(value: unknown, what: string, kind: string): string | string
   throw gcpError('INVALID_EVENT', kind, 'http request', `${what} must be a string or a list of strings`);
 }
 
+/**
+ * `JSON.stringify(value)` of an input or of its `body`, or an `INVALID_EVENT` naming it when it
+ * cannot be written: JSON nested deeper than the call stack reaches (valid JSON, which
+ * `JSON.parse` reads), or, from a caller in JavaScript, a cycle or a BigInt.
+ */
+function toJson(value: unknown, what: string, kind: string, shape: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    const why =
+      error instanceof RangeError ? 'it is nested too deeply' : error instanceof Error ? error.message : String(error);
+    throw gcpError('INVALID_EVENT', kind, shape, `${what} cannot be sent as JSON: ${why}`);
+  }
+}
+
 function describe(input: GcpInput, kind: string): Described {
   if (!isObject(input)) {
     throw gcpError(
@@ -53,7 +68,7 @@ function describe(input: GcpInput, kind: string): Described {
       method: 'POST',
       target: '/',
       headers: { 'content-type': structured ? 'application/cloudevents+json' : 'application/json' },
-      body: utf8(JSON.stringify(input)),
+      body: utf8(toJson(input, 'the event', kind, structured ? 'structured CloudEvent' : 'JSON event')),
     };
   }
   // The types say what an input holds, but one read from a JSON file may hold anything: each
@@ -84,7 +99,7 @@ function describe(input: GcpInput, kind: string): Described {
   if (typeof input.body === 'string') body = utf8(input.body);
   else if (input.body instanceof Uint8Array) body = input.body;
   else if (input.body !== undefined && input.body !== null) {
-    body = utf8(JSON.stringify(input.body));
+    body = utf8(toJson(input.body, '"body"', kind, 'http request'));
     headers['content-type'] ??= 'application/json';
   }
   let target = path ?? '/';
