@@ -595,6 +595,33 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(aws?.attributes['faas.name']).toBe('fulfil');
   });
 
+  it('names a Google Cloud function by its service (K_SERVICE) on spans and metrics, as the resource does', async () => {
+    // Prepare: the service Cloud Run sets, hosting the function register() named `api`
+    vi.stubEnv('K_SERVICE', 'orders-svc');
+    const traced = tracing();
+    vi.unstubAllEnvs();
+    const fn = http({ method: 'GET', path: '/gcp-named' })
+      .use(traced)
+      .handle(() => 'ok');
+    await reader.collect();
+
+    // Act
+    await invoke(fn, httpRequest({ path: '/gcp-named' }), { cloud: 'gcp', functionName: 'api' });
+    await invoke(fn, httpRequest({ path: '/gcp-named' }), { cloud: 'node', functionName: 'api' });
+
+    // Assert
+    const [gcp, node] = finished();
+    expect(gcp?.attributes['faas.name']).toBe('orders-svc');
+    expect(node?.attributes['faas.name']).toBe('api');
+    const { resourceMetrics } = await reader.collect();
+    const invocations = resourceMetrics.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === 'faas.invocations');
+    const named = (invocations?.dataPoints ?? []).filter((p) => p.attributes['cloud.provider'] === 'gcp');
+    expect(named.map((p) => p.attributes['faas.name'])).toContain('orders-svc');
+    expect(named.map((p) => p.attributes['faas.name'])).not.toContain('api');
+  });
+
   it('makes the invocation span the parent of spans the handler starts', async () => {
     const fn = schedule({ cron: '0 3 * * *' })
       .use(tracing())

@@ -530,13 +530,24 @@ function capped<T extends string | undefined>(value: T): T {
   return (value !== undefined && value.length > MAX_ATTRIBUTE ? `${value.slice(0, MAX_ATTRIBUTE)}…` : value) as T;
 }
 
+/** What names the function on each platform, read from the environment once per `tracing()`. */
+interface PlatformNames {
+  /** The Azure function app (`WEBSITE_SITE_NAME`), when the host sets it. */
+  readonly azureApp: string | undefined;
+  /** The Cloud Run service (`K_SERVICE`), when the platform sets it. */
+  readonly gcpService: string | undefined;
+}
+
 /**
- * `faas.name`: the function's name, which on Azure the FaaS conventions require as
- * `<FUNCAPP>/<FUNC>` (an app hosts several functions, which would share a name across apps);
- * `azureApp` is the app's name (`WEBSITE_SITE_NAME`), when the host sets it.
+ * `faas.name`: the function's name as the FaaS conventions define it per platform, the one the
+ * resource gives too. On Azure `<FUNCAPP>/<FUNC>` (an app hosts several functions, which would
+ * share a name across apps); on Google Cloud the service, `K_SERVICE` (what `register()` names
+ * is the function's entry point in it); elsewhere the function's name.
  */
-function faasName(ctx: Context, azureApp: string | undefined): string {
-  return ctx.cloud === 'azure' && azureApp !== undefined ? `${azureApp}/${ctx.functionName}` : ctx.functionName;
+function faasName(ctx: Context, names: PlatformNames): string {
+  if (ctx.cloud === 'azure' && names.azureApp !== undefined) return `${names.azureApp}/${ctx.functionName}`;
+  if (ctx.cloud === 'gcp' && names.gcpService !== undefined) return names.gcpService;
+  return ctx.functionName;
 }
 
 /** The names `tracing()` takes, each a key of `TracingOptions`. */
@@ -652,14 +663,17 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
   };
 
   // Read once per middleware: an environment read per invocation would cost about a microsecond.
-  const azureApp = process.env.WEBSITE_SITE_NAME || undefined;
+  const names: PlatformNames = {
+    azureApp: process.env.WEBSITE_SITE_NAME || undefined,
+    gcpService: process.env.K_SERVICE || undefined,
+  };
   // Metric attributes repeat for every invocation of a function: built once per function.
   const metricAttributes = new Map<string, Attributes>();
   const metricAttributesFor = (ctx: Context): Attributes => {
     const key = `${ctx.cloud} ${ctx.kind} ${ctx.functionName}`;
     let attributes = metricAttributes.get(key);
     if (attributes === undefined) {
-      attributes = { 'faas.trigger': triggers[ctx.kind], 'faas.name': faasName(ctx, azureApp) };
+      attributes = { 'faas.trigger': triggers[ctx.kind], 'faas.name': faasName(ctx, names) };
       if (ctx.cloud !== 'node') attributes['cloud.provider'] = ctx.cloud;
       metricAttributes.set(key, attributes);
     }
@@ -725,7 +739,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         'faas.trigger': triggers[ctx.kind],
         'faas.invocation_id': ctx.requestId,
         'faas.coldstart': ctx.coldStart,
-        'faas.name': faasName(ctx, azureApp),
+        'faas.name': faasName(ctx, names),
       };
       if (ctx.cloud !== 'node') attributes['cloud.provider'] = ctx.cloud;
       if (ctx.region !== undefined) attributes['cloud.region'] = ctx.region;
