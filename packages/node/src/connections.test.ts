@@ -220,6 +220,72 @@ describe('serve() close() and connections', () => {
     expect(raw.text().toLowerCase()).toContain('connection: close');
   });
 
+  it('close() answers a request whose headers are still arriving, with connection: close, as node:http does', async () => {
+    // Prepare
+    const hello = http({ method: 'GET', path: '/hello' }).handle(() => 'hi');
+    const server = await start({ hello }, { shutdownTimeoutMs: 4000 });
+    const raw = await client(server.port);
+    raw.socket.write('GET /hello HTTP/1.1\r\nHost: x\r\n');
+    await sleep(100);
+
+    // Act
+    const closing = server.close();
+    await sleep(200);
+    raw.socket.write('\r\n');
+    await raw.closed;
+    await closing;
+
+    // Assert
+    expect(statuses(raw.text())).toEqual(['HTTP/1.1 200']);
+    expect(raw.text().toLowerCase()).toContain('connection: close');
+    expect(raw.text()).toMatch(/\r\n\r\nhi$/);
+  });
+
+  it('close() keeps a keep-alive connection whose next request is arriving past the end of the last one in flight', async () => {
+    // Prepare: an answered request on one connection, a request in flight on another
+    const release = gate();
+    const started = gate();
+    const slow = http({ method: 'GET', path: '/slow' }).handle(async () => {
+      started.open();
+      await release.wait;
+      return 'slow';
+    });
+    const hello = http({ method: 'GET', path: '/hello' }).handle(() => 'hi');
+    const server = await start({ slow, hello }, { shutdownTimeoutMs: 4000 });
+    const busy = await client(server.port);
+    busy.socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await started.wait;
+    const reused = await client(server.port);
+    reused.socket.write('GET /hello HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (!reused.text().endsWith('hi')) await sleep(5);
+    const unused = await client(server.port);
+    // The rest of this one is the body of a request already answered (a 404), not a new request.
+    const answered = await client(server.port);
+    answered.socket.write('POST /_skyport/none HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12');
+    while (!answered.text().includes('\r\n\r\n')) await sleep(5);
+    reused.socket.write('GET /hello HTTP/1.1\r\nHost: x\r\n');
+    await sleep(100);
+
+    // Act
+    const closing = server.close();
+    await Promise.all([unused.closed, answered.closed]);
+    release.open();
+    await busy.closed;
+    await sleep(100);
+    reused.socket.write('\r\n');
+    await reused.closed;
+    await closing;
+
+    // Assert
+    expect(unused.received()).toBe(0);
+    expect(statuses(answered.text())).toEqual(['HTTP/1.1 404']);
+    expect(statuses(busy.text())).toEqual(['HTTP/1.1 200']);
+    expect(statuses(reused.text())).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
+    const second = reused.text().slice(reused.text().lastIndexOf('HTTP/1.1 200'));
+    expect(second.toLowerCase()).toContain('connection: close');
+    expect(second).toMatch(/\r\n\r\nhi$/);
+  });
+
   it('close() lets a handler whose client left finish within shutdownTimeoutMs, not cut after 1 s', async () => {
     // Prepare: work that goes on once its client is gone (a commit), as SIGTERM comes
     const steps: string[] = [];

@@ -98,7 +98,7 @@ const kinds: ReadonlySet<string> = new Set(['http', 'queue', 'stream', 'storage'
  * once `end()` is called, with most of a large body still buffered for a slow client.
  */
 class Connection {
-  readonly socket: Socket;
+  readonly socket: TrackedSocket;
   /** Requests whose handler is not done and whose answer is not all written. */
   running = 0;
   /** Requests whose handler is done and whose answer is still being written. */
@@ -108,13 +108,30 @@ class Connection {
   /** Closed: its requests' answers are over. */
   gone = false;
 
-  constructor(socket: Socket) {
+  constructor(socket: TrackedSocket) {
     this.socket = socket;
   }
 
-  /** Whether no answer is pending on it: closing it loses nothing. */
+  /** Whether no answer is pending on it. */
   get idle(): boolean {
     return this.running + this.writing === 0;
+  }
+
+  /**
+   * Whether closing it loses nothing: no answer is pending, and no request is arriving, whose
+   * `request` event comes once its headers are all in. Node's parser of the connection knows, at
+   * no cost per request: it times the message it reads (`duration()`, what node's own
+   * `closeIdleConnections()` goes by) from its first byte until it is all read, 0 in between, and
+   * says whether its headers are complete (the rest is the body of a request already taken).
+   * It times a connection from its start too: one that has sent no byte never sent a request.
+   * (A socket 'data' listener would know as well, but takes the parsing off node's native path.)
+   * Without these undocumented methods, a connection with no answer pending is closable.
+   */
+  get closable(): boolean {
+    if (this.running + this.writing > 0) return false;
+    const parser = this.socket.parser;
+    if (this.socket.bytesRead === 0 || typeof parser?.duration !== 'function') return true;
+    return parser.duration() === 0 || parser.headersCompleted?.() === true;
   }
 }
 
@@ -123,9 +140,18 @@ const kHandled = Symbol('skyport.handled');
 const kContext = Symbol('skyport.context');
 const kCut = Symbol('skyport.cut');
 
+/** What `serve()` reads of node's HTTP parser of a connection (`socket.parser`, not typed by node). */
+interface ConnectionParser {
+  /** Milliseconds since the message being read began; 0 when none is. */
+  duration?(): number;
+  /** Whether the headers of the message being read (or the last one) are complete. */
+  headersCompleted?(): boolean;
+}
+
 /** A socket `serve()` tracks. */
 interface TrackedSocket extends Socket {
   [kConnection]?: Connection;
+  readonly parser?: ConnectionParser | null;
 }
 
 /**
@@ -969,8 +995,9 @@ export async function serveWith(
   function release(count: number): void {
     inflight -= count;
     if (closing && inflight === 0) {
-      // No answer is pending on any of them (those that never carried a request included).
-      for (const connection of connections) connection.socket.destroy();
+      // No answer is pending on any of them (those that never carried a request included); one
+      // whose next request is arriving is kept, and that request answered with `connection: close`.
+      for (const connection of connections) if (connection.closable) connection.socket.destroy();
       idle?.();
     }
   }
@@ -1004,7 +1031,7 @@ export async function serveWith(
       release(1);
     } else connection.running--;
     // Closing: a connection is closed as soon as it has no answer left to write.
-    if (closing && connection.idle) connection.socket.destroy();
+    if (closing && connection.closable) connection.socket.destroy();
   }
 
   /** An answer that closes its connection: requests that follow it on the connection are not run. */
@@ -1013,9 +1040,12 @@ export async function serveWith(
     if (connection !== undefined) connection.last = true;
   }
 
-  /** Closes the connections without an answer pending (node's own would cut one still being written). */
+  /**
+   * Closes the connections without an answer pending (node's own would cut one still being
+   * written) and without a request arriving (node's own would keep one that never sent a byte).
+   */
   function closeIdle(): void {
-    for (const connection of connections) if (connection.idle) connection.socket.destroy();
+    for (const connection of connections) if (connection.closable) connection.socket.destroy();
   }
 
   /** Writes a function's response and ends the request (a streamed one once its stream ends). */
