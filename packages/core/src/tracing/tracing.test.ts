@@ -595,6 +595,25 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(aws?.attributes['faas.name']).toBe('fulfil');
   });
 
+  it("sets cloud.account.id and aws.lambda.invoked_arn on a Lambda span from the Lambda context's invoked ARN", async () => {
+    // Prepare: the Lambda context, invoked through an alias
+    const invokedFunctionArn = 'arn:aws:lambda:eu-west-1:210987654321:function:orders:live';
+    const lambda = { awsRequestId: 'r-1', functionName: 'orders', invokedFunctionArn };
+
+    // Act
+    await invoke(getOrder, httpRequest({ path: '/orders/1' }), { cloud: 'aws', raw: lambda });
+    await invoke(getOrder, httpRequest({ path: '/orders/1' }), { cloud: 'aws' });
+
+    // Assert
+    const [invoked, without] = finished();
+    expect(invoked?.attributes).toMatchObject({
+      'cloud.account.id': '210987654321',
+      'aws.lambda.invoked_arn': invokedFunctionArn,
+    });
+    expect(without?.attributes).not.toHaveProperty('cloud.account.id');
+    expect(without?.attributes).not.toHaveProperty('aws.lambda.invoked_arn');
+  });
+
   it('names a Google Cloud function by its service (K_SERVICE) on spans and metrics, as the resource does', async () => {
     // Prepare: the service Cloud Run sets, hosting the function register() named `api`
     vi.stubEnv('K_SERVICE', 'orders-svc');

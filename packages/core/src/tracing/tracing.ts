@@ -538,6 +538,33 @@ interface PlatformNames {
   readonly gcpService: string | undefined;
 }
 
+/** `PlatformNames` from the environment. */
+function platformNames(): PlatformNames {
+  return {
+    azureApp: process.env.WEBSITE_SITE_NAME || undefined,
+    gcpService: process.env.K_SERVICE || undefined,
+  };
+}
+
+/** The Lambda ARN last read, and the attributes it gives: the same for every invocation of an instance. */
+let lastArn: { readonly arn: string; readonly account: string | undefined } | undefined;
+
+/**
+ * The span attributes only the invocation tells, beside `faas.name` (FaaS conventions: resource
+ * attributes that are span attributes where the resource cannot have them). On Lambda, the
+ * invoked ARN of the Lambda context (`aws.lambda.invoked_arn`) and its fifth field, the account
+ * (`cloud.account.id`).
+ */
+function invokedAttributes(ctx: Context, attributes: Attributes): void {
+  if (ctx.cloud === 'aws') {
+    const arn = (ctx.raw as { invokedFunctionArn?: unknown } | null | undefined)?.invokedFunctionArn;
+    if (typeof arn !== 'string' || !arn.startsWith('arn:')) return;
+    if (lastArn?.arn !== arn) lastArn = { arn, account: arn.split(':')[4] || undefined };
+    attributes['aws.lambda.invoked_arn'] = arn;
+    if (lastArn.account !== undefined) attributes['cloud.account.id'] = lastArn.account;
+  }
+}
+
 /**
  * `faas.name`: the function's name as the FaaS conventions define it per platform, the one the
  * resource gives too. On Azure `<FUNCAPP>/<FUNC>` (an app hosts several functions, which would
@@ -663,10 +690,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
   };
 
   // Read once per middleware: an environment read per invocation would cost about a microsecond.
-  const names: PlatformNames = {
-    azureApp: process.env.WEBSITE_SITE_NAME || undefined,
-    gcpService: process.env.K_SERVICE || undefined,
-  };
+  const names = platformNames();
   // Metric attributes repeat for every invocation of a function: built once per function.
   const metricAttributes = new Map<string, Attributes>();
   const metricAttributesFor = (ctx: Context): Attributes => {
@@ -743,6 +767,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       };
       if (ctx.cloud !== 'node') attributes['cloud.provider'] = ctx.cloud;
       if (ctx.region !== undefined) attributes['cloud.region'] = ctx.region;
+      invokedAttributes(ctx, attributes);
       // Messages and records are consumed (messaging conventions); every other invocation is
       // the server side of the trigger (FaaS conventions: http, datasource, timer).
       const kind =
