@@ -354,18 +354,15 @@ function platformAttributes(): PlatformAttributes {
   if (app !== undefined && functionApp) {
     // `<subscription>+<resource group>-<region>webspace`
     const subscription = variable('WEBSITE_OWNER_NAME')?.split('+')[0] || undefined;
-    const group = variable('WEBSITE_RESOURCE_GROUP');
     // No `faas.name` (the conventions want `<app>/<function>`, a span attribute, as an app hosts
-    // several functions: `tracing()` sets it) and no `faas.version` (none applies on Azure).
+    // several functions: `tracing()` sets it), no `cloud.resource_id` (the invoked function's,
+    // `…/sites/<app>/functions/<function>`, a span attribute `tracing()` sets for the same
+    // reason) and no `faas.version` (none applies on Azure).
     return given({
       'cloud.provider': 'azure',
       'cloud.platform': 'azure.functions',
       'cloud.region': variable('REGION_NAME'),
       'cloud.account.id': subscription,
-      'cloud.resource_id':
-        subscription === undefined || group === undefined
-          ? undefined
-          : `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.Web/sites/${app}`,
       'faas.instance': variable('WEBSITE_INSTANCE_ID'),
       'faas.max_memory': mebibytes(variable('WEBSITE_MEMORY_LIMIT_MB')),
     });

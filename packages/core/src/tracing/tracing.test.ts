@@ -595,6 +595,29 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(aws?.attributes['faas.name']).toBe('fulfil');
   });
 
+  it('sets cloud.resource_id on an Azure span to the invoked function, not the function app', async () => {
+    // Prepare: what the Functions host sets
+    vi.stubEnv('WEBSITE_SITE_NAME', 'orders-app');
+    vi.stubEnv('WEBSITE_OWNER_NAME', '0f3a52d8-3c5e-4c2b-9c4e-5d3c1a2b3c4d+orders-rg-WestEuropewebspace');
+    vi.stubEnv('WEBSITE_RESOURCE_GROUP', 'orders-rg');
+    const traced = tracing();
+    vi.unstubAllEnvs();
+    const fn = queue({ name: 'orders' })
+      .use(traced)
+      .handle(() => undefined);
+
+    // Act
+    await invoke(fn, createMessage({ id: 'm-1', body: '{}', source: 'orders' }), {
+      cloud: 'azure',
+      functionName: 'fulfil',
+    });
+
+    // Assert
+    expect(only().attributes['cloud.resource_id']).toBe(
+      '/subscriptions/0f3a52d8-3c5e-4c2b-9c4e-5d3c1a2b3c4d/resourceGroups/orders-rg/providers/Microsoft.Web/sites/orders-app/functions/fulfil',
+    );
+  });
+
   it("sets cloud.account.id and aws.lambda.invoked_arn on a Lambda span from the Lambda context's invoked ARN", async () => {
     // Prepare: the Lambda context, invoked through an alias
     const invokedFunctionArn = 'arn:aws:lambda:eu-west-1:210987654321:function:orders:live';

@@ -534,14 +534,28 @@ function capped<T extends string | undefined>(value: T): T {
 interface PlatformNames {
   /** The Azure function app (`WEBSITE_SITE_NAME`), when the host sets it. */
   readonly azureApp: string | undefined;
+  /**
+   * The fully qualified resource id of the Azure function app
+   * (`/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Web/sites/<app>`), when the
+   * host sets `WEBSITE_OWNER_NAME` and `WEBSITE_RESOURCE_GROUP` too.
+   */
+  readonly azureSite: string | undefined;
   /** The Cloud Run service (`K_SERVICE`), when the platform sets it. */
   readonly gcpService: string | undefined;
 }
 
 /** `PlatformNames` from the environment. */
 function platformNames(): PlatformNames {
+  const azureApp = process.env.WEBSITE_SITE_NAME || undefined;
+  // `<subscription>+<resource group>-<region>webspace`
+  const subscription = process.env.WEBSITE_OWNER_NAME?.split('+')[0] || undefined;
+  const group = process.env.WEBSITE_RESOURCE_GROUP || undefined;
   return {
-    azureApp: process.env.WEBSITE_SITE_NAME || undefined,
+    azureApp,
+    azureSite:
+      azureApp === undefined || subscription === undefined || group === undefined
+        ? undefined
+        : `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.Web/sites/${azureApp}`,
     gcpService: process.env.K_SERVICE || undefined,
   };
 }
@@ -553,15 +567,19 @@ let lastArn: { readonly arn: string; readonly account: string | undefined } | un
  * The span attributes only the invocation tells, beside `faas.name` (FaaS conventions: resource
  * attributes that are span attributes where the resource cannot have them). On Lambda, the
  * invoked ARN of the Lambda context (`aws.lambda.invoked_arn`) and its fifth field, the account
- * (`cloud.account.id`).
+ * (`cloud.account.id`). On Azure, `cloud.resource_id`: the conventions want the invoked
+ * function's id, `…/sites/<app>/functions/<function>`, which the resource of an app hosting
+ * several functions cannot hold.
  */
-function invokedAttributes(ctx: Context, attributes: Attributes): void {
+function invokedAttributes(ctx: Context, names: PlatformNames, attributes: Attributes): void {
   if (ctx.cloud === 'aws') {
     const arn = (ctx.raw as { invokedFunctionArn?: unknown } | null | undefined)?.invokedFunctionArn;
     if (typeof arn !== 'string' || !arn.startsWith('arn:')) return;
     if (lastArn?.arn !== arn) lastArn = { arn, account: arn.split(':')[4] || undefined };
     attributes['aws.lambda.invoked_arn'] = arn;
     if (lastArn.account !== undefined) attributes['cloud.account.id'] = lastArn.account;
+  } else if (ctx.cloud === 'azure' && names.azureSite !== undefined) {
+    attributes['cloud.resource_id'] = `${names.azureSite}/functions/${ctx.functionName}`;
   }
 }
 
@@ -767,7 +785,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       };
       if (ctx.cloud !== 'node') attributes['cloud.provider'] = ctx.cloud;
       if (ctx.region !== undefined) attributes['cloud.region'] = ctx.region;
-      invokedAttributes(ctx, attributes);
+      invokedAttributes(ctx, names, attributes);
       // Messages and records are consumed (messaging conventions); every other invocation is
       // the server side of the trigger (FaaS conventions: http, datasource, timer).
       const kind =
