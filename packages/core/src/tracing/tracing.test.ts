@@ -873,6 +873,51 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(finished().map((span) => span.attributes['server.address'])).toEqual(['example.com', '::1', 'api.example']);
   });
 
+  it('sets url.query as received, with the values of signature and key parameters REDACTED', async () => {
+    // Prepare
+    const fn = http()
+      .use(tracing())
+      .handle(() => 'ok');
+    const queries = [
+      'q=otel&sig=abc%2B1&AWSAccessKeyId=AKIA1&Signature=s1&X-Goog-Signature=g1&code=key1&n=2',
+      'Code=key2&SIG=x&signatures=kept&sig',
+      '%63ode=key3&x=1',
+    ];
+
+    // Act
+    for (const query of queries) await invoke(fn, httpRequest({ path: `/search?${query}` }));
+    await invoke(fn, httpRequest({ path: '/search' }));
+
+    // Assert
+    expect(finished().map((span) => span.attributes['url.query'])).toEqual([
+      'q=otel&sig=REDACTED&AWSAccessKeyId=REDACTED&Signature=REDACTED&X-Goog-Signature=REDACTED&code=REDACTED&n=2',
+      'Code=REDACTED&SIG=REDACTED&signatures=kept&sig',
+      '%63ode=REDACTED&x=1',
+      undefined,
+    ]);
+    expect(finished()[0]?.attributes['url.path']).toBe('/search');
+  });
+
+  it('sets server.port from the port X-Forwarded-Host or Host names, and none when they name none', async () => {
+    // Prepare
+    const fn = http()
+      .use(tracing())
+      .handle(() => 'ok');
+    const hosts: Record<string, string>[] = [
+      { host: 'api.example:8443' },
+      { host: '[::1]:8080' },
+      { host: 'internal:8080', 'x-forwarded-host': 'shop.example:9443, proxy.example:80' },
+      { host: 'api.example' },
+      { host: 'api.example:99999' },
+    ];
+
+    // Act
+    for (const headers of hosts) await invoke(fn, httpRequest({ path: '/x', headers }));
+
+    // Assert
+    expect(finished().map((span) => span.attributes['server.port'])).toEqual([8443, 8080, 9443, undefined, undefined]);
+  });
+
   it('records http.server.request.duration by method, route, status and error type', async () => {
     // A route of its own: the points of other tests' functions accumulate in the same metric.
     const fn = http({ method: 'GET', path: '/metered/:id' })

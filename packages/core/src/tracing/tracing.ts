@@ -186,6 +186,72 @@ function hostOf(url: string): string | undefined {
   }
 }
 
+/**
+ * The query keys whose values `url.query` gives as `REDACTED`: those the semantic conventions
+ * name (`AWSAccessKeyId` and `Signature` of S3 query authentication, `sig` of an Azure SAS,
+ * `X-Goog-Signature` of a Google Cloud Storage signed URL) and Azure's `code` (a function or host
+ * key), compared without regard to case, as Azure reads `code`.
+ */
+const secretQueryKeys = new Set(['awsaccesskeyid', 'signature', 'sig', 'x-goog-signature', 'code']);
+
+/** A query key as the platforms read it: percent-decoded, `+` a space. */
+function queryKey(raw: string): string {
+  if (!raw.includes('%') && !raw.includes('+')) return raw;
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * `url.query`: the query string as received (without `?` and any fragment), the value of each
+ * key in `secretQueryKeys` replaced by `REDACTED`, the key kept (`q=otel&sig=REDACTED`).
+ */
+function redactedQuery(query: string): string {
+  const parts = query.split('&');
+  let redacted = false;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    if (eq >= 0 && secretQueryKeys.has(queryKey(key).toLowerCase())) {
+      parts[i] = `${key}=REDACTED`;
+      redacted = true;
+    }
+  }
+  return redacted ? parts.join('&') : query;
+}
+
+/** The query string of `url`, without `?` and any fragment; undefined when there is none. */
+function queryOf(url: string): string | undefined {
+  const mark = url.indexOf('?');
+  if (mark < 0) return undefined;
+  const hash = url.indexOf('#', mark);
+  const query = hash < 0 ? url.slice(mark + 1) : url.slice(mark + 1, hash);
+  return query === '' ? undefined : query;
+}
+
+/**
+ * `server.port`: the port of the host the client asked for, from the first `X-Forwarded-Host`
+ * (a proxy's, before it) or `Host`, when that names one (`api.example:8443`, `[::1]:8080`);
+ * undefined when it does not, or is no port number.
+ */
+function portOf(http: HttpRequest): number | undefined {
+  if (typeof http.header !== 'function') return undefined;
+  const forwarded = http.header('x-forwarded-host');
+  const host = (forwarded === undefined || forwarded === '' ? http.header('host') : forwarded.split(',')[0])?.trim();
+  if (host === undefined) return undefined;
+  const colon = host.lastIndexOf(':');
+  // An IPv6 address is bracketed: a colon inside the brackets is no port's.
+  if (colon < 0 || colon < host.lastIndexOf(']')) return undefined;
+  if (host.indexOf(':') !== colon && !host.startsWith('[')) return undefined;
+  const digits = host.slice(colon + 1);
+  if (!/^\d{1,5}$/.test(digits)) return undefined;
+  const port = Number(digits);
+  return port > 0 && port <= 65535 ? port : undefined;
+}
+
 /** The attributes of an `http.server.request.duration` measurement (low-cardinality only). */
 function httpAttributes(http: HttpRequest, status: number | undefined, errorType: string | undefined): Attributes {
   const attributes: Attributes = {
@@ -799,7 +865,11 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         const url = typeof http.url === 'string' ? http.url : '';
         const colon = url.indexOf(':');
         if (colon > 0) attributes['url.scheme'] = url.slice(0, colon);
+        const query = queryOf(url);
+        if (query !== undefined) attributes['url.query'] = capped(redactedQuery(query));
         set(attributes, 'server.address', hostOf(url));
+        const port = portOf(http);
+        if (port !== undefined) attributes['server.port'] = port;
         set(attributes, 'client.address', http.ip);
         if (typeof http.header === 'function')
           set(attributes, 'user_agent.original', capped(http.header('user-agent')));
