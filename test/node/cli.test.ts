@@ -222,6 +222,24 @@ describe('the skyport CLI', () => {
     expect(code).toBe(0);
   });
 
+  it("serve --host '' listens on every interface and prints a URL that parses", async () => {
+    // Prepare
+    const child = startNode([cli, 'serve', 'test/node/slow-app.ts', '--port', '0', '--host', ''], { HOST: '' });
+    await child.waitFor('skyport: serving');
+
+    // Act
+    const url = /serving \d+ functions? at (\S+)/.exec(child.stdout())?.[1] ?? '';
+    const port = new URL(url).port;
+    const res = await fetch(`http://127.0.0.1:${port}/slow?ms=0`, { method: 'POST' });
+    child.process.kill('SIGTERM');
+    const code = await child.exited;
+
+    // Assert
+    expect(url).toBe(`http://localhost:${port}`);
+    expect(res.status).toBe(200);
+    expect(code).toBe(0);
+  });
+
   it.concurrent.each([
     [['bogus'], 'unknown command "bogus"'],
     [['invoke', `${orders}#api`], 'missing --event'],

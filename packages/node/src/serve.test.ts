@@ -625,6 +625,33 @@ describe('serve()', () => {
     expect(await (await fetch(server.url)).text()).toBe('ok');
   });
 
+  it('takes an empty host as none: every interface, and a URL that parses', async () => {
+    // Prepare
+    const probe = http({ path: '/' }).handle(() => 'ok');
+    const previous = process.env.HOST;
+    const lines: string[] = [];
+
+    // Act
+    let server: ServeHandle;
+    let fromEnv: ServeHandle;
+    try {
+      process.env.HOST = '127.0.0.2';
+      fromEnv = closeAfter(await serve({ probe }, { port: 0, host: '', announce: false }));
+      delete process.env.HOST;
+      server = closeAfter(await serve({ probe }, { port: 0, host: '', print: (line) => lines.push(line) }));
+    } finally {
+      if (previous === undefined) delete process.env.HOST;
+      else process.env.HOST = previous;
+    }
+
+    // Assert
+    expect(server.url).toBe(`http://localhost:${server.port}`);
+    expect(new URL(server.url).port).toBe(String(server.port));
+    expect(lines[0]).toBe(`skyport: serving 1 function at http://localhost:${server.port}`);
+    expect(await (await fetch(`http://127.0.0.1:${server.port}`)).text()).toBe('ok');
+    expect(fromEnv.url).toBe(`http://127.0.0.2:${fromEnv.port}`);
+  });
+
   it('prints a startup line with the URL and every route', async () => {
     // Prepare
     const lines: string[] = [];

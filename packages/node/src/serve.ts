@@ -1172,7 +1172,8 @@ export async function serveWith(
   // first races a request the balancer is sending on it, which the client then gets as a 502.
   server.keepAliveTimeout = keepAliveTimeout(options);
   const port = listenPort(options);
-  const host = options.host ?? (process.env.HOST || undefined);
+  // An empty host, given or in `HOST`, is no host: every interface, as when none is given.
+  const host = options.host || process.env.HOST || undefined;
   await listen(server, port, host);
   const address = server.address() as AddressInfo;
   // The URL names the host listened on (from the option or `HOST`); every interface is `localhost`.
