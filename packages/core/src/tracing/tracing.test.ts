@@ -855,14 +855,60 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       (all.find((m) => m.descriptor.name === name)?.dataPoints ?? []).filter(
         (p) => (p as DataPoint<unknown>).attributes['faas.name'] === 'metered',
       ) as DataPoint<unknown>[];
-    expect(points('faas.invocations').map((p) => p.value)).toEqual([3]);
+    // Successful invocations only, as the FaaS metric conventions define it.
+    expect(points('faas.invocations').map((p) => p.value)).toEqual([2]);
     expect(points('faas.errors').map((p) => p.value)).toEqual([1]);
+    expect(points('faas.timeouts')).toEqual([]);
     expect(points('faas.coldstarts').map((p) => p.value)).toEqual([1]);
     const histogram = points('faas.invoke_duration')[0]?.value as Histogram | undefined;
     expect(histogram?.count).toBe(3);
     expect(points('faas.invocations')[0]?.attributes).toEqual({ 'faas.trigger': 'http', 'faas.name': 'metered' });
     expect(all.find((m) => m.descriptor.name === 'faas.invoke_duration')?.descriptor.unit).toBe('s');
   });
+  it('counts an invocation that failed by its deadline in faas.timeouts and faas.errors, not faas.invocations', async () => {
+    // Prepare: timeout() inside tracing(), a 504 for http, a failed message for a queue
+    const slow = async (ctx: Context) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      ctx.signal.throwIfAborted();
+    };
+    const page = http({ method: 'GET', path: '/slow' })
+      .use(tracing())
+      .use(timeout({ ms: 20 }))
+      .handle(async (req, ctx) => {
+        if (req.query.wait !== undefined) await slow(ctx);
+        if (req.query.gateway !== undefined) throw new HttpError(504, 'the upstream timed out');
+        return 'ok';
+      });
+    const worker = queue({ name: 'slow' })
+      .use(tracing())
+      .use(timeout({ ms: 20 }))
+      .handle((_msg, ctx) => slow(ctx));
+    await reader.collect();
+
+    // Act
+    const options = { functionName: 'deadlined' };
+    expect((await invoke(page, httpRequest({ path: '/slow?wait=1' }), options)).status).toBe(504);
+    expect((await invoke(page, httpRequest({ path: '/slow?gateway=1' }), options)).status).toBe(504);
+    await invoke(page, httpRequest({ path: '/slow' }), options);
+    expect((await invoke(worker, createMessage({ id: 'm-1', body: '{}', source: 'slow' }), options)).ok).toBe(false);
+
+    // Assert
+    const { resourceMetrics } = await reader.collect();
+    const all = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    const value = (name: string, trigger: string) =>
+      all
+        .find((m) => m.descriptor.name === name)
+        ?.dataPoints.find((p) => p.attributes['faas.name'] === 'deadlined' && p.attributes['faas.trigger'] === trigger)
+        ?.value;
+    expect(value('faas.timeouts', 'http')).toBe(1);
+    expect(value('faas.errors', 'http')).toBe(2);
+    expect(value('faas.invocations', 'http')).toBe(1);
+    expect(value('faas.timeouts', 'pubsub')).toBe(1);
+    expect(value('faas.errors', 'pubsub')).toBe(1);
+    expect(value('faas.invocations', 'pubsub')).toBeUndefined();
+    expect(all.find((m) => m.descriptor.name === 'faas.timeouts')?.descriptor.unit).toBe('{timeout}');
+  });
+
   it('takes server.address from the URL without user info, port or IPv6 brackets', async () => {
     const fn = http()
       .use(tracing())
@@ -1129,7 +1175,8 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       const value = (name: string) =>
         all.find((m) => m.descriptor.name === name)?.dataPoints.find((p) => p.attributes['faas.name'] === 'batched')
           ?.value;
-      expect(value('faas.invocations')).toBe(1);
+      // A message failed: the batch is a failed invocation, no successful one.
+      expect(value('faas.invocations')).toBeUndefined();
       expect(value('faas.coldstarts')).toBe(1);
       expect(value('faas.errors')).toBe(1);
       expect((value('faas.invoke_duration') as Histogram | undefined)?.count).toBe(1);

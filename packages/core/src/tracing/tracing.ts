@@ -24,7 +24,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { batchOf, defineContextFields, fieldState, isCoreContext, onBatchEnd } from '../context.js';
-import { abortedByClient, SkyportError, toHttpError } from '../errors.js';
+import { abortedByClient, GatewayTimeout, HttpError, SkyportError, toHttpError } from '../errors.js';
 import { safeJson } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { observedPath } from '../observed-path.js';
@@ -331,6 +331,28 @@ function describeEvent(ctx: Context, event: unknown, attributes: Attributes): st
   }
 }
 
+/**
+ * How an invocation ended, for the FaaS metrics: it succeeded (a client that left included), it
+ * failed, or it failed by its deadline.
+ */
+type Outcome = 'success' | 'failure' | 'timeout';
+
+function outcomeOf(failed: boolean, timedOut: boolean): Outcome {
+  return failed ? (timedOut ? 'timeout' : 'failure') : 'success';
+}
+
+/**
+ * Whether an invocation that threw `error` failed by its deadline: what `timeout()` throws (a
+ * `TIMEOUT` `SkyportError`, answered 504), `ctx.signal`'s `TimeoutError` as the deadline nears,
+ * or an abort it caused, each of which `toHttpError` turns into a 504 of its own. An `HttpError`
+ * the handler threw, a 504 included, is its own answer, not a deadline.
+ */
+function byDeadline(error: unknown): boolean {
+  if (error instanceof HttpError) return false;
+  const answer = toHttpError(error);
+  return answer instanceof GatewayTimeout && answer.cause === error;
+}
+
 /** The class of the API's no-op meter: with it, recording is skipped altogether. */
 const NoopMeter = createNoopMeter().constructor;
 
@@ -339,6 +361,7 @@ interface Instruments {
   readonly live: boolean;
   readonly invocations: Counter;
   readonly errors: Counter;
+  readonly timeouts: Counter;
   readonly coldStarts: Counter;
   readonly duration: Histogram;
   readonly httpDuration: Histogram;
@@ -707,8 +730,9 @@ function checkTracingOptions(options: unknown): void {
  * the platform carrier, or a message's attributes). Exceptions are recorded and the span status
  * set, except for the abort of an http invocation whose client left (no failure of the function:
  * the span ends with its status unset and no `http.response.status_code`, and `faas.errors`
- * does not count it); `faas.invocations`, `faas.errors`, `faas.coldstarts` and
- * `faas.invoke_duration` are recorded through the metrics API. Adds `ctx.span`, `ctx.traceId` and `ctx.spanId` (which
+ * does not count it); `faas.invocations` (the successful ones), `faas.errors`, `faas.timeouts`
+ * (the failures by deadline), `faas.coldstarts` and `faas.invoke_duration` are recorded through
+ * the metrics API. Adds `ctx.span`, `ctx.traceId` and `ctx.spanId` (which
  * `logger()` puts on every line). A streamed answer (`http({ stream: true })`) keeps the span
  * active while its producer runs, and ends it (and records the durations, and flushes) once the
  * stream has ended, failed or been cancelled. Whether an SDK is registered is looked up per
@@ -740,8 +764,15 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     instruments = {
       provider,
       live: !(meter instanceof NoopMeter),
-      invocations: meter.createCounter('faas.invocations', { description: 'Invocations', unit: '{invocation}' }),
+      invocations: meter.createCounter('faas.invocations', {
+        description: 'Successful invocations',
+        unit: '{invocation}',
+      }),
       errors: meter.createCounter('faas.errors', { description: 'Failed invocations', unit: '{error}' }),
+      timeouts: meter.createCounter('faas.timeouts', {
+        description: 'Invocations that failed by their deadline',
+        unit: '{timeout}',
+      }),
       coldStarts: meter.createCounter('faas.coldstarts', { description: 'Cold starts', unit: '{coldstart}' }),
       duration: meter.createHistogram('faas.invoke_duration', {
         description: 'Invocation duration',
@@ -788,38 +819,42 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     return attributes;
   };
 
-  const record = (meters: Instruments, ctx: Context, failed: boolean, seconds: number): void => {
+  const record = (meters: Instruments, ctx: Context, outcome: Outcome, seconds: number): void => {
     const attributes = metricAttributesFor(ctx);
-    meters.invocations.add(1, attributes);
-    if (failed) meters.errors.add(1, attributes);
+    // `faas.invocations` counts the successful ones (FaaS metric conventions), `faas.errors` the
+    // failed ones, `faas.timeouts` those of them that failed by their deadline.
+    if (outcome === 'success') meters.invocations.add(1, attributes);
+    else meters.errors.add(1, attributes);
+    if (outcome === 'timeout') meters.timeouts.add(1, attributes);
     if (ctx.coldStart) meters.coldStarts.add(1, attributes);
     meters.duration.record(seconds, attributes);
   };
 
-  // The batches under way: whether one of their messages failed, and when the first started.
-  const batches = new WeakMap<Context, { failed: boolean; started: number }>();
+  // The batches under way: how their messages ended (a timeout outranks another failure), and
+  // when the first started.
+  const batches = new WeakMap<Context, { outcome: Outcome; started: number }>();
   /** Counts a message's outcome into its batch; false when the batch cannot record it. */
   const joinBatch = (
     batch: Context,
     ctx: Context,
     meters: Instruments | undefined,
-    failed: boolean,
+    outcome: Outcome,
     started: number,
     flush: boolean,
   ): boolean => {
     let state = batches.get(batch);
     if (state === undefined) {
-      const joined = { failed: false, started };
+      const joined: { outcome: Outcome; started: number } = { outcome: 'success', started };
       const finish = async () => {
         batches.delete(batch);
-        if (meters?.live) record(meters, ctx, joined.failed, (performance.now() - joined.started) / 1000);
+        if (meters?.live) record(meters, ctx, joined.outcome, (performance.now() - joined.started) / 1000);
         if (flush) await flushProviders(batch);
       };
       if (!onBatchEnd(batch, finish)) return false;
       batches.set(batch, joined);
       state = joined;
     }
-    if (failed) state.failed = true;
+    if (outcome === 'timeout' || (outcome === 'failure' && state.outcome === 'success')) state.outcome = outcome;
     if (started < state.started) state.started = started;
     return true;
   };
@@ -911,6 +946,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     }
 
     let failed = false;
+    let timedOut = false;
     let status: number | undefined;
     let errorType: string | undefined;
     // Whether the answer's content is still to be streamed: the invocation then ends with it.
@@ -929,17 +965,18 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         }
         // A HEAD answer's stream is never read: the invocation ends with its head.
         if (response.stream instanceof ReadableStream && http.method !== 'HEAD') {
-          const head = { status, failed, errorType, at: performance.now() };
+          const head = { status, outcome: outcomeOf(failed, false), errorType, at: performance.now() };
           const stream = endedWith(response.stream, active, (settled) => {
             if (settled === 'abandoned') {
               // Nothing will read it: the invocation ended with its head, as a HEAD answer does.
-              return conclude(ctx, http, span, meters, started, head.failed, head.status, head.errorType, head.at);
+              return conclude(ctx, http, span, meters, started, head.outcome, head.status, head.errorType, head.at);
             }
             if (settled === 'sent') {
-              return conclude(ctx, http, span, meters, started, head.failed, head.status, head.errorType);
+              return conclude(ctx, http, span, meters, started, head.outcome, head.status, head.errorType);
             }
             const type = recordFailure(span, settled.error);
-            return conclude(ctx, http, span, meters, started, true, head.status, type);
+            const outcome = outcomeOf(true, byDeadline(settled.error));
+            return conclude(ctx, http, span, meters, started, outcome, head.status, type);
           });
           streamed = true;
           return { ...response, stream };
@@ -955,6 +992,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       // A 4xx is the caller's mistake, not a failed invocation (HTTP server span conventions).
       if (status === undefined || status >= 500) {
         failed = true;
+        timedOut = byDeadline(error);
         errorType = recordFailure(span, error);
       }
       throw error;
@@ -965,7 +1003,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         span.setAttribute('http.route', http.route);
       }
       if (!streamed) {
-        const flushing = conclude(ctx, http, span, meters, started, failed, status, errorType);
+        const flushing = conclude(ctx, http, span, meters, started, outcomeOf(failed, timedOut), status, errorType);
         if (flushing !== undefined) await flushing;
       }
     }
@@ -981,7 +1019,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     span: Span | undefined,
     meters: Instruments | undefined,
     started: number,
-    failed: boolean,
+    outcome: Outcome,
     status: number | undefined,
     errorType: string | undefined,
     endedAt?: number,
@@ -995,8 +1033,8 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     // once when its last message has run.
     const batch = batchOf(ctx);
     const flush = options.flush ?? flushByDefault(ctx.cloud);
-    if (batch === undefined || !joinBatch(batch, ctx, meters, failed, started, flush)) {
-      if (meters?.live) record(meters, ctx, failed, ((endedAt ?? performance.now()) - started) / 1000);
+    if (batch === undefined || !joinBatch(batch, ctx, meters, outcome, started, flush)) {
+      if (meters?.live) record(meters, ctx, outcome, ((endedAt ?? performance.now()) - started) / 1000);
       if (flush) return flushProviders(ctx);
     }
     return undefined;
