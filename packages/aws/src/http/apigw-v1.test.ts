@@ -172,3 +172,32 @@ describe('the path of a REST API request within the API', () => {
     expect(JSON.parse(result.body)).toEqual({ path, rest: path.slice('/files/'.length) });
   });
 });
+
+describe('the url of a REST event without a Host header', () => {
+  it('names the domain of the request context, not localhost', async () => {
+    // Prepare
+    const event = fixture('apigw-rest/powertools-py__apiGatewayProxyEvent_noVersionAuth.json');
+    const fn = http({ method: 'GET' }).handle((req) => req.url);
+
+    // Act
+    const result = await invokeLambda(fn, event);
+
+    // Assert
+    expect(result.body).toBe(
+      'https://id.execute-api.us-east-1.amazonaws.com/my/path?parameter1=value1&parameter1=value2&parameter2=value',
+    );
+  });
+
+  it('keeps the Host header when there is one', () => {
+    // Prepare
+    const event = rest('/orders/7', '/orders/{id}', { id: '7' }, '$default');
+    event.requestContext.path = '/orders/7';
+    event.requestContext.domainName = 'abc.execute-api.us-east-1.amazonaws.com';
+
+    // Act
+    const init = fromApiGatewayV1(event);
+
+    // Assert
+    expect(init.url).toBeUndefined();
+  });
+});

@@ -43,7 +43,11 @@ export function fromApiGatewayV1(event: Obj): HttpRequestInit {
     // Only a stage-qualified path needs a URL of its own (core builds the others from `host`);
     // made when asked for, query included.
     get url(): string | undefined {
-      if (fullPath === undefined || fullPath === path) return undefined;
+      if (fullPath === undefined || fullPath === path) {
+        // An event without `Host` (made by hand, a console's test event) still names its domain.
+        const domain = hostOf(headers) === undefined ? str(rc.domainName) : undefined;
+        return domain === undefined ? undefined : requestUrl(domain, path, searchOf(query));
+      }
       const host = str(rc.domainName) ?? hostOf(headers);
       if (host === undefined) return undefined;
       return requestUrl(host, fullPath, searchOf(query));
