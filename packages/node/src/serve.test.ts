@@ -293,6 +293,26 @@ describe('serve()', () => {
     expect(ran).toEqual([]);
   });
 
+  it('reads an event posted with a byte order mark, as skyport invoke reads such a file', async () => {
+    // Prepare
+    const seen: unknown[] = [];
+    const ship = queue({ name: 'orders' }).handle((msg) => {
+      seen.push(msg.body);
+    });
+    const server = await start({ ship });
+
+    // Act
+    const answer = await fetch(`${server.url}/_skyport/ship`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '\uFEFF{"id":"m-1","body":{"a":1}}',
+    });
+
+    // Assert
+    expect(answer.status).toBe(200);
+    expect(seen).toEqual([{ a: 1 }]);
+  });
+
   it('gives every problem it answers itself a request id: MALFORMED_JSON events, unknown routes', async () => {
     // Prepare
     const ship = queue({ name: 'orders' }).handle(() => {});

@@ -910,7 +910,9 @@ export async function serveWith(
     if (text.trim() === '') value = undefined;
     else {
       try {
-        value = JSON.parse(text);
+        // A byte order mark, as editors on Windows save a file (`curl --data-binary @event.json`),
+        // is skipped as `skyport invoke` skips it.
+        value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
       } catch (error) {
         if (!binaryCloudEvent) {
           fail(res, req, new BadRequest('the event is not valid JSON', { code: 'MALFORMED_JSON', cause: error }));
