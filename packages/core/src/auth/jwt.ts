@@ -2,10 +2,10 @@
  * `jwtAuth()`: verifies a bearer JWT with `jose` against a remote JWKS, a shared secret or a
  * public key, and adds the caller to `ctx.auth`.
  */
-import type { CryptoKey, JWK, JWTPayload, KeyObject } from 'jose';
+import type { CryptoKey, JWK, JWTHeaderParameters, JWTPayload, KeyObject } from 'jose';
 import { type HttpError, InternalServerError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, shownValue } from '../options.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import {
   insufficientScope,
@@ -33,6 +33,36 @@ export type JwtAuthOptions = JwtKeyOptions & {
   readonly issuer?: string | readonly string[] | undefined;
   /** Accepted `aud` value(s). */
   readonly audience?: string | readonly string[] | undefined;
+  /**
+   * Accepted OAuth client id(s), checked as API Gateway's HTTP API JWT authorizer checks its
+   * audience: against `aud` (one of its values must be listed), or against `client_id` when the
+   * token has no `aud`, as an Amazon Cognito access token has none. Takes the place of
+   * `audience`: giving both is refused.
+   *
+   * @example
+   * // Cognito: access tokens of the app client 1a2b3c only.
+   * jwtAuth({ jwksUrl, issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123', clientId: '1a2b3c', tokenUse: 'access' });
+   */
+  readonly clientId?: string | readonly string[] | undefined;
+  /**
+   * Refuses (401) a token that says it is another kind. `'access'`: Cognito's `token_use` claim,
+   * when present, must be `access`; Keycloak's `typ` claim `Bearer`; the `typ` header `JWT` or
+   * RFC 9068's `at+jwt`. `'id'`: `token_use` must be `id`, the `typ` claim `ID`, the `typ` header
+   * `JWT`. A token that carries none of these markers passes (Auth0, Okta and Entra ID tokens
+   * carry none): tell those apart by `audience`, or with `accept`. Default: not checked.
+   */
+  readonly tokenUse?: 'access' | 'id' | undefined;
+  /**
+   * Called with the verified claims and protected header once every other check has passed; the
+   * token is accepted only when it returns `true` (or a promise of `true`), anything else is a
+   * 401 `invalid_token`. An error it throws is the answer: an `HttpError` its own status, any
+   * other error a 500.
+   *
+   * @example
+   * // Only RFC 9068 access tokens from a client this API knows.
+   * jwtAuth({ jwksUrl, issuer, audience, accept: (claims, header) => header.typ === 'at+jwt' && clients.has(String(claims.client_id)) });
+   */
+  readonly accept?: ((claims: JWTPayload, header: JWTHeaderParameters) => boolean | Promise<boolean>) | undefined;
   /**
    * Accepted algorithms. Default: the asymmetric JWS algorithms for `jwksUrl` / `publicKey`, the
    * HMAC ones for `secret`, so a token cannot pick a weaker family than the key was meant for.
@@ -68,6 +98,9 @@ const optionNames = [
   ...keySources,
   'issuer',
   'audience',
+  'clientId',
+  'tokenUse',
+  'accept',
   'algorithms',
   'clockTolerance',
   'requiredClaims',
@@ -128,11 +161,11 @@ function reasonOf(error: unknown, { errors }: Jose): string {
 }
 
 /**
- * `issuer` or `audience`, checked when the function is defined: a string or a non-empty list of
+ * `issuer`, `audience` or `clientId`, checked when the function is defined: a string or a non-empty list of
  * them, none empty. jose skips the check for an empty string, accepting every token, and refuses
  * every token for an empty list; anything else would fail every request.
  */
-function acceptedValues(value: unknown, option: 'issuer' | 'audience'): string | string[] | undefined {
+function acceptedValues(value: unknown, option: 'issuer' | 'audience' | 'clientId'): string | string[] | undefined {
   if (value === undefined) return undefined;
   const listed = typeof value === 'string' ? [value] : Array.isArray(value) ? [...(value as unknown[])] : undefined;
   if (listed === undefined || listed.length === 0 || !listed.every((one) => typeof one === 'string' && one !== '')) {
@@ -185,10 +218,93 @@ function requiredClaimsOf(listed: readonly string[] | undefined): string[] {
   return [...new Set(['exp', ...listed])];
 }
 
+/** A check made once jose has verified the token: the reason for a 401, or `undefined`. */
+type ClaimCheck = (payload: JWTPayload, header: () => JWTHeaderParameters) => Promise<string | undefined>;
+
+const claimsRefused = 'the token claims are not accepted';
+
+/**
+ * `clientId`, as API Gateway's JWT authorizer reads its audience: `aud` when the token has one
+ * (`client_id` is then not looked at), `client_id` otherwise. A missing or malformed claim is
+ * refused without naming the audience, as jose does for `aud`.
+ */
+function clientIdCheck(listed: string | string[]): ClaimCheck {
+  const ids = new Set(typeof listed === 'string' ? [listed] : listed);
+  return async ({ aud, client_id: clientId }) => {
+    const named = aud === undefined ? [clientId] : Array.isArray(aud) ? aud : [aud];
+    if (named.length === 0 || !named.every((one) => typeof one === 'string')) return claimsRefused;
+    return named.some((one) => ids.has(one as string)) ? undefined : 'the token audience is not accepted';
+  };
+}
+
+/** A `typ` header as RFC 7515 4.1.9 compares media types: without `application/`, in lower case. */
+function mediaType(typ: unknown): string | undefined {
+  return typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : undefined;
+}
+
+/**
+ * `tokenUse`: each marker, when the token carries it, must name the kind asked for. Cognito's
+ * `token_use` claim; Keycloak's `typ` claim (`Bearer`, `ID`, `Refresh`, `Logout`); the `typ`
+ * header (RFC 9068 types access tokens `at+jwt`; `JWT` is any kind).
+ */
+function tokenUseCheck(use: 'access' | 'id'): ClaimCheck {
+  const keycloak = use === 'access' ? 'bearer' : 'id';
+  const headerTypes = use === 'access' ? ['jwt', 'at+jwt'] : ['jwt'];
+  const reason = use === 'access' ? 'the token is not an access token' : 'the token is not an ID token';
+  return async (payload, header) => {
+    if (payload.token_use !== undefined && payload.token_use !== use) return reason;
+    if (payload.typ !== undefined && (typeof payload.typ !== 'string' || payload.typ.toLowerCase() !== keycloak)) {
+      return reason;
+    }
+    const { typ } = header();
+    return typ === undefined || headerTypes.includes(mediaType(typ) ?? '') ? undefined : reason;
+  };
+}
+
+/** The checks made after jose's, from the options; each checked when the function is defined. */
+function claimChecks(options: JwtAuthOptions): ClaimCheck[] {
+  const checks: ClaimCheck[] = [];
+  const clientId = acceptedValues(options.clientId, 'clientId');
+  if (clientId !== undefined) {
+    if (options.audience !== undefined) {
+      // Both would have to match `aud`, and a Cognito access token (no `aud`) would fail `audience`.
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        'jwtAuth() takes audience or clientId, not both: clientId is checked against aud, or against client_id when the token has no aud',
+      );
+    }
+    checks.push(clientIdCheck(clientId));
+  }
+  const { tokenUse, accept } = options;
+  if (tokenUse !== undefined) {
+    if (tokenUse !== 'access' && tokenUse !== 'id') {
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `jwtAuth() tokenUse must be "access" or "id", got ${shownValue(tokenUse)}`,
+      );
+    }
+    checks.push(tokenUseCheck(tokenUse));
+  }
+  if (accept !== undefined) {
+    if (typeof accept !== 'function') {
+      throw new SkyportError(
+        'INVALID_DEFINITION',
+        `jwtAuth() accept must be a function (claims, header) => boolean, got ${shownValue(accept)}`,
+      );
+    }
+    // Only `true` accepts: a predicate that forgets to return refuses every token, not none.
+    checks.push(async (payload, header) =>
+      (await accept(payload, header())) === true ? undefined : 'the token is not accepted',
+    );
+  }
+  return checks;
+}
+
 /**
  * Verifies `Authorization: Bearer <jwt>` and adds `ctx.auth`. 401 with an RFC 6750
- * `WWW-Authenticate` challenge for a missing, malformed or invalid token; 403 when a required
- * scope is missing; 503 when the JWKS endpoint cannot be reached and no keys are cached. A key
+ * `WWW-Authenticate` challenge for a missing, malformed or invalid token, or one that `clientId`,
+ * `tokenUse` or `accept` refuses; 403 when a required scope is missing; 503 when the JWKS
+ * endpoint cannot be reached and no keys are cached. A key
  * that cannot verify the accepted algorithms fails the definition (`INVALID_DEFINITION`); any
  * other verifier failure is a 500, never a 401 blaming the token. The token never appears in a
  * response or log line. A principal preset on the context (for example by
@@ -207,6 +323,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   }
   const issuer = acceptedValues(options.issuer, 'issuer');
   const audience = acceptedValues(options.audience, 'audience');
+  const checks = claimChecks(options);
   if (options.getToken !== undefined && typeof options.getToken !== 'function') {
     // A name ('cookie') would fail every request with a TypeError.
     throw new SkyportError(
@@ -353,6 +470,19 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
           ctx.log.info({ auth: 'jwt', reason }, 'authentication failed');
         }
         throw failure;
+      }
+      // Decoded once, and only for a check that reads it: the token is verified, so it is the signed header.
+      let header: JWTHeaderParameters | undefined;
+      const headerOf = () => {
+        header ??= jose.decodeProtectedHeader(token) as JWTHeaderParameters;
+        return header;
+      };
+      for (const check of checks) {
+        const reason = await check(payload, headerOf);
+        if (reason !== undefined) {
+          ctx.log.info({ auth: 'jwt', reason }, 'authentication failed');
+          throw unauthorized(reason, { realm, error: 'invalid_token' });
+        }
       }
       const principal = principalFromClaims(payload, 'jwt');
       const missing = missingScopes(principal.scopes, required);
