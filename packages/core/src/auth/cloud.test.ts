@@ -76,11 +76,16 @@ describe('cloudPrincipal on AWS', () => {
   });
 
   it('reads IAM auth with the caller ARN as subject', async () => {
-    const res = await invoke(
-      whoami,
-      awsRequest(fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-iam.json')),
-      onCloud('aws'),
-    );
+    // Prepare: IAM user credentials, no Cognito identity.
+    const event = fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-iam.json');
+    const { cognitoIdentity: _none, ...iam } = (event.requestContext.authorizer as { iam: Record<string, unknown> })
+      .iam;
+    const signed = { ...event, requestContext: { ...event.requestContext, authorizer: { iam } } };
+
+    // Act
+    const res = await invoke(whoami, awsRequest(signed), onCloud('aws'));
+
+    // Assert
     expect(res.body).toMatchObject({ subject: 'arn:aws:iam::1234567890:user/Admin', source: 'aws-iam', scopes: [] });
   });
 
@@ -172,6 +177,162 @@ describe('cloudPrincipal on AWS', () => {
     );
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer');
+  });
+});
+
+describe('cloudPrincipal with Cognito identity pool credentials (IAM auth)', () => {
+  const pool = 'us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce';
+  const signedIn = [
+    'authenticated',
+    'cognito-idp.us-east-1.amazonaws.com/us-east-1_abc',
+    'cognito-idp.us-east-1.amazonaws.com/us-east-1_abc:CognitoSignIn:3f2a',
+  ];
+  /** An HTTP API event signed with the credentials the pool gave one identity (every user shares the role). */
+  function httpApi(identityId: string | null, amr: string[], role = 'AuthRole'): Event {
+    const event = fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-iam.json');
+    const iam = {
+      accessKey: 'ASIAEXAMPLE',
+      accountId: '123456789012',
+      callerId: 'AROAEXAMPLE:CognitoIdentityCredentials',
+      cognitoIdentity: { amr, identityId, identityPoolId: pool },
+      principalOrgId: null,
+      userArn: `arn:aws:sts::123456789012:assumed-role/${role}/CognitoIdentityCredentials`,
+      userId: 'AROAEXAMPLE:CognitoIdentityCredentials',
+    };
+    return { ...event, requestContext: { ...event.requestContext, authorizer: { iam } } };
+  }
+  /** The same through a REST API, where the caller is in `requestContext.identity`. */
+  function restApi(identityId: string | null, type: string): Event {
+    const event = fixture('aws/apigw-rest/powertools-ts__no-auth.json');
+    const identity = {
+      ...(event.requestContext.identity as object),
+      cognitoIdentityPoolId: pool,
+      accountId: '123456789012',
+      cognitoIdentityId: identityId,
+      caller: 'AROAEXAMPLE:CognitoIdentityCredentials',
+      accessKey: 'ASIAEXAMPLE',
+      cognitoAuthenticationType: type,
+      cognitoAuthenticationProvider:
+        type === 'authenticated'
+          ? 'cognito-idp.us-east-1.amazonaws.com/us-east-1_abc,cognito-idp.us-east-1.amazonaws.com/us-east-1_abc:CognitoSignIn:3f2a'
+          : null,
+      userArn: `arn:aws:sts::123456789012:assumed-role/${type === 'authenticated' ? 'authRole' : 'unauthRole'}/CognitoIdentityCredentials`,
+      user: 'AROAEXAMPLE:CognitoIdentityCredentials',
+    };
+    return { ...event, requestContext: { ...event.requestContext, identity } };
+  }
+  it('takes the identity id as subject, so users sharing the role are told apart', async () => {
+    // Act
+    const alice = await invoke(whoami, awsRequest(httpApi('us-east-1:alice', signedIn)), onCloud('aws'));
+    const bob = await invoke(whoami, awsRequest(httpApi('us-east-1:bob', signedIn)), onCloud('aws'));
+    const restAlice = await invoke(whoami, awsRequest(restApi('us-east-1:alice', 'authenticated')), onCloud('aws'));
+    const restBob = await invoke(whoami, awsRequest(restApi('us-east-1:bob', 'authenticated')), onCloud('aws'));
+
+    // Assert
+    expect(alice.body).toMatchObject({
+      subject: 'us-east-1:alice',
+      claims: {
+        userArn: 'arn:aws:sts::123456789012:assumed-role/AuthRole/CognitoIdentityCredentials',
+        cognitoIdentity: { identityId: 'us-east-1:alice', identityPoolId: pool },
+        cognitoAuthenticationType: 'authenticated',
+      },
+      source: 'aws-iam',
+    });
+    expect(bob.body).toMatchObject({ subject: 'us-east-1:bob', source: 'aws-iam' });
+    expect(restAlice.body).toMatchObject({
+      subject: 'us-east-1:alice',
+      claims: {
+        userArn: 'arn:aws:sts::123456789012:assumed-role/authRole/CognitoIdentityCredentials',
+        cognitoIdentityId: 'us-east-1:alice',
+        cognitoAuthenticationType: 'authenticated',
+      },
+      source: 'aws-iam',
+    });
+    expect(restBob.body).toMatchObject({ subject: 'us-east-1:bob', source: 'aws-iam' });
+  });
+
+  it('refuses a guest (an unauthenticated identity) with 401 by default, logged at info', async () => {
+    // Prepare
+    const logs = collectLogs();
+    try {
+      // Act
+      const guests = [
+        await invoke(whoami, awsRequest(httpApi('us-east-1:guest', ['unauthenticated'], 'UnauthRole')), onCloud('aws')),
+        await invoke(whoami, awsRequest(restApi('us-east-1:guest', 'unauthenticated')), onCloud('aws')),
+        // Anything the pool did not mark authenticated is read as a guest.
+        await invoke(
+          whoami,
+          awsRequest(fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-iam.json')),
+          onCloud('aws'),
+        ),
+      ];
+
+      // Assert
+      for (const res of guests) {
+        expect(res.status).toBe(401);
+        expect(res.headers['www-authenticate']).toBe('Bearer');
+        expect(res.body).toMatchObject({ detail: 'a Cognito identity pool guest is not accepted here' });
+      }
+      expect(logs.lines).toMatchObject([
+        { auth: 'aws-iam', reason: 'cognito-guest' },
+        { auth: 'aws-iam', reason: 'cognito-guest' },
+        { auth: 'aws-iam', reason: 'cognito-guest' },
+      ]);
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('lets a guest in with allowCognitoGuests, marked unauthenticated in its claims', async () => {
+    // Prepare
+    const guestsWelcome = http({ method: 'GET', path: '/*' })
+      .use(cloudPrincipal({ allowCognitoGuests: true }))
+      .handle((_req, ctx) => ctx.auth);
+
+    // Act
+    const viaHttpApi = await invoke(
+      guestsWelcome,
+      awsRequest(httpApi('us-east-1:guest', ['unauthenticated'], 'UnauthRole')),
+      onCloud('aws'),
+    );
+    const viaRest = await invoke(
+      guestsWelcome,
+      awsRequest(restApi('us-east-1:guest', 'unauthenticated')),
+      onCloud('aws'),
+    );
+    const member = await invoke(guestsWelcome, awsRequest(httpApi('us-east-1:alice', signedIn)), onCloud('aws'));
+
+    // Assert
+    for (const res of [viaHttpApi, viaRest]) {
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        subject: 'us-east-1:guest',
+        claims: { cognitoAuthenticationType: 'unauthenticated' },
+        source: 'aws-iam',
+      });
+    }
+    expect(member.body).toMatchObject({
+      subject: 'us-east-1:alice',
+      claims: { cognitoAuthenticationType: 'authenticated' },
+    });
+  });
+
+  it('answers 401 invalid_token for Cognito credentials that name no identity', async () => {
+    const viaHttpApi = await invoke(whoami, awsRequest(httpApi(null, signedIn)), onCloud('aws'));
+    const viaRest = await invoke(whoami, awsRequest(restApi(null, 'authenticated')), onCloud('aws'));
+    for (const res of [viaHttpApi, viaRest]) {
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+    }
+  });
+
+  it('refuses an allowCognitoGuests that is not a boolean when the function is defined', () => {
+    for (const value of ['false', 1, null]) {
+      expect(() => cloudPrincipal({ allowCognitoGuests: value as unknown as boolean })).toThrow(
+        expect.objectContaining({ code: 'INVALID_DEFINITION' }),
+      );
+    }
+    expect(() => cloudPrincipal({ allowCognitoGuests: false })).not.toThrow();
   });
 });
 

@@ -43,6 +43,13 @@ export interface CloudPrincipalOptions {
   /** Scopes the principal must carry (403 otherwise). */
   readonly requiredScopes?: readonly string[] | undefined;
   /**
+   * Accept AWS IAM requests signed with the credentials a Cognito identity pool gives a guest
+   * (an unauthenticated identity). Default `false`: such a request is a 401, since anyone can get
+   * guest credentials. An accepted guest's principal has the guest's identity id as `subject` and
+   * `claims.cognitoAuthenticationType: 'unauthenticated'`.
+   */
+  readonly allowCognitoGuests?: boolean | undefined;
+  /**
    * Verify and read the signed IAP assertion (`x-goog-iap-jwt-assertion`). `audience` is
    * `/projects/<number>/global/backendServices/<id>` or `/projects/<number>/apps/<project-id>`.
    * Without it the assertion is not read: an unverified JWT proves nothing. `jwksUrl` replaces
@@ -66,6 +73,7 @@ const optionNames = [
   'trust',
   'requiredScopes',
   'iap',
+  'allowCognitoGuests',
 ] as const satisfies readonly (keyof CloudPrincipalOptions)[];
 /** The options left out of `optionNames`: none, or this fails to type-check. */
 type Unlisted = Exclude<keyof CloudPrincipalOptions, (typeof optionNames)[number]>;
@@ -143,6 +151,60 @@ function awsScopes(listed: unknown, claims: Json): string[] {
   return [...new Set([...granted, ...scopesOf({ scope: unbracket(claims.scope), scp: unbracket(claims.scp) })])];
 }
 
+/**
+ * The caller of a request signed with Cognito identity pool credentials: every user of the pool
+ * signs with the same role, so the role session ARN names no one, and the identity id is the
+ * user. `undefined` when the credentials are not a Cognito identity's.
+ */
+interface CognitoCaller {
+  readonly identityId: string;
+  readonly authenticated: boolean;
+}
+
+/**
+ * The Cognito identity of an HTTP API (or Function URL) IAM caller: `cognitoIdentity` with
+ * `amr`, whose first entry is `authenticated` or `unauthenticated`. Anything but `authenticated`
+ * is read as a guest.
+ */
+function cognitoOfIam(iam: Json): CognitoCaller | undefined {
+  const cognito = iam.cognitoIdentity;
+  if (!isObject(cognito)) return undefined;
+  const identityId = str(cognito.identityId);
+  if (identityId === undefined) throw new MalformedIdentity('the Cognito identity of the caller has no identityId');
+  const amr = cognito.amr;
+  return { identityId, authenticated: Array.isArray(amr) && amr.includes('authenticated') };
+}
+
+/** The Cognito identity of a REST API IAM caller: `cognitoIdentityId` and `cognitoAuthenticationType`. */
+function cognitoOfRest(identity: Json): CognitoCaller | undefined {
+  const identityId = str(identity.cognitoIdentityId);
+  if (identityId === undefined) {
+    if (str(identity.cognitoAuthenticationType) === undefined) return undefined;
+    throw new MalformedIdentity('the Cognito identity of the caller has no cognitoIdentityId');
+  }
+  return { identityId, authenticated: identity.cognitoAuthenticationType === 'authenticated' };
+}
+
+/**
+ * An IAM principal: the Cognito identity id as subject when the credentials are a Cognito
+ * identity's (the caller ARN stays in `claims.userArn`), else the caller ARN. A Cognito caller's
+ * claims say `cognitoAuthenticationType: 'authenticated'` or `'unauthenticated'` (a guest).
+ */
+function iamPrincipal(caller: string | undefined, cognito: CognitoCaller | undefined, claims: Json): Principal {
+  if (cognito === undefined) return { subject: caller, claims, scopes: [], source: 'aws-iam' };
+  return {
+    subject: cognito.identityId,
+    claims: { ...claims, cognitoAuthenticationType: cognito.authenticated ? 'authenticated' : 'unauthenticated' },
+    scopes: [],
+    source: 'aws-iam',
+  };
+}
+
+/** Whether a principal is a Cognito identity pool guest (refused unless `allowCognitoGuests`). */
+function isCognitoGuest(principal: Principal): boolean {
+  return principal.source === 'aws-iam' && principal.claims.cognitoAuthenticationType === 'unauthenticated';
+}
+
 /** The caller fields of a REST API `requestContext.identity`; `apiKey`, `sourceIp` and the like are not identity. */
 const restIamFields = [
   'userArn',
@@ -168,7 +230,7 @@ function fromRestIam(requestContext: Json): Principal | undefined {
   const claims: Json = {};
   for (const key of restIamFields)
     if (identity[key] !== undefined && identity[key] !== null) claims[key] = identity[key];
-  return { subject: userArn, claims, scopes: [], source: 'aws-iam' };
+  return iamPrincipal(userArn, cognitoOfRest(identity), claims);
 }
 
 function fromAws(req: HttpRequest): Principal | undefined {
@@ -200,10 +262,10 @@ function fromAwsAuthorizer(authorizer: Json): Principal | undefined {
       source: 'aws-lambda-authorizer',
     };
   }
-  // HTTP API IAM auth: { iam: { userArn, userId, ... } }.
+  // HTTP API (and Function URL) IAM auth: { iam: { userArn, userId, cognitoIdentity, ... } }.
   if (isObject(authorizer.iam) && (str(authorizer.iam.userArn) ?? str(authorizer.iam.userId))) {
     const iam = authorizer.iam;
-    return { subject: str(iam.userArn) ?? str(iam.userId), claims: iam, scopes: [], source: 'aws-iam' };
+    return iamPrincipal(str(iam.userArn) ?? str(iam.userId), cognitoOfIam(iam), iam);
   }
   // REST API Cognito user pool authorizer, and HTTP API JWT authorizer with payload 1.0: { claims, scopes? }.
   if (isObject(authorizer.claims)) {
@@ -366,7 +428,8 @@ function iapVerifier(iap: NonNullable<CloudPrincipalOptions['iap']>): IapVerifie
  * JWT / Lambda / IAM authorizer context (part of the event, which clients cannot forge); on
  * Azure and GCP the identity headers you name in `headers` (they are safe only when the
  * component that sets them is enabled), and the IAP assertion verified with `iap`.
- * 401 when there is none (the function was deployed without platform auth), 403 for missing
+ * 401 when there is none (the function was deployed without platform auth), or when the caller
+ * is a Cognito identity pool guest (unless `allowCognitoGuests`), 403 for missing
  * `requiredScopes`. It reads only the platform the function runs on unless `trust` says otherwise.
  *
  * @example
@@ -380,6 +443,14 @@ export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<
   const required =
     options.requiredScopes === undefined ? [] : scopeList(options.requiredScopes, 'cloudPrincipal() requiredScopes');
   const iap = options.iap === undefined ? undefined : iapVerifier(options.iap);
+  const allowGuests: unknown = options.allowCognitoGuests === undefined ? false : options.allowCognitoGuests;
+  // A string such as 'false' would be truthy: every guest would get in.
+  if (typeof allowGuests !== 'boolean') {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `cloudPrincipal() allowCognitoGuests must be true or false, got ${shown(allowGuests)}`,
+    );
+  }
   const trust = options.trust === undefined ? undefined : namesOf(options.trust, platforms, 'trust');
   const headers = options.headers === undefined ? [] : namesOf(options.headers, identityHeaders, 'headers');
   return createMiddleware<'http', AuthContext>({
@@ -409,6 +480,10 @@ export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<
         ctx.log.info({ auth: 'cloud', reason: 'missing', trusted }, 'authentication failed');
         const failure: HttpError = unauthorized('no platform-verified identity on this request');
         throw failure;
+      }
+      if (!allowGuests && isCognitoGuest(principal)) {
+        ctx.log.info({ auth: principal.source, reason: 'cognito-guest' }, 'authentication failed');
+        throw unauthorized('a Cognito identity pool guest is not accepted here');
       }
       const missing = missingScopes(principal.scopes, required);
       if (missing.length > 0) {
