@@ -1051,24 +1051,211 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     }
   });
 
-  it('continues the trace a batch message carried outside its attributes (SQS AWSTraceHeader)', async () => {
+  it("records an SQS batch as one invocation span, each message its child linked to its producer's trace", async () => {
+    // Prepare: Lambda's own segment (Active tracing) and three messages: one with the producer's
+    // AWSTraceHeader SQS keeps, one with a traceparent attribute, one with no trace
     const fn = queue({ name: 'orders' })
       .use(tracing())
       .handle(() => undefined);
-    const ctx = createContext({ cloud: 'aws', kind: 'queue', requestId: 'r-1', functionName: 'orders' });
-    const xray = { 'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' };
+    const lambdaSegment = { traceId: '1a2b3c4d5e6f70811a2b3c4d5e6f7081', spanId: '1111222233334444' };
+    const ctx = createContext({
+      cloud: 'aws',
+      kind: 'queue',
+      requestId: 'r-1',
+      functionName: 'fulfil',
+      trace: { 'x-amzn-trace-id': 'Root=1-1a2b3c4d-5e6f70811a2b3c4d5e6f7081;Parent=1111222233334444;Sampled=1' },
+    });
+    const sqs = { eventSource: 'aws:sqs' };
+    const awsTraceHeader = {
+      'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+    };
+    const items = [
+      { id: 'm-1', event: createMessage({ id: 'm-1', body: '{}', source: 'orders', raw: sqs }), trace: awsTraceHeader },
+      {
+        id: 'm-2',
+        event: createMessage({ id: 'm-2', body: '{}', source: 'orders', raw: sqs, attributes: { traceparent } }),
+      },
+      { id: 'm-3', event: createMessage({ id: 'm-3', body: '{}', source: 'orders', raw: sqs }) },
+    ];
+
+    // Act
+    await runBatch(fn, items, ctx);
+
+    // Assert: the invocation span ends last, after its messages
+    const spans = finished();
+    expect(spans).toHaveLength(4);
+    const invocation = spans[3] as ReadableSpan;
+    const messages = spans.slice(0, 3);
+    expect(invocation.name).toBe('process orders');
+    expect(invocation.kind).toBe(SpanKind.CONSUMER);
+    expect(invocation.spanContext().traceId).toBe(lambdaSegment.traceId);
+    expect(invocation.parentSpanContext?.spanId).toBe(lambdaSegment.spanId);
+    expect(invocation.attributes).toMatchObject({
+      'faas.trigger': 'pubsub',
+      'faas.invocation_id': 'r-1',
+      'faas.name': 'fulfil',
+      'cloud.provider': 'aws',
+      'messaging.system': 'aws_sqs',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': 'orders',
+      'messaging.batch.message_count': 3,
+    });
+    expect(invocation.attributes).not.toHaveProperty('messaging.message.id');
+    expect(invocation.links.map((link) => link.context.spanId)).toEqual(['53995c3f42cd8ad8', spanId]);
+    expect(messages.map((span) => span.attributes['messaging.message.id'])).toEqual(['m-1', 'm-2', 'm-3']);
+    for (const span of messages) {
+      expect(span.name).toBe('process orders');
+      expect(span.kind).toBe(SpanKind.CONSUMER);
+      expect(span.spanContext().traceId).toBe(lambdaSegment.traceId);
+      expect(span.parentSpanContext?.spanId).toBe(invocation.spanContext().spanId);
+      expect(span.attributes).toMatchObject({ 'faas.trigger': 'pubsub', 'messaging.system': 'aws_sqs' });
+      expect(span.attributes).not.toHaveProperty('messaging.batch.message_count');
+    }
+    expect(messages.map((span) => span.links.map((link) => link.context.traceId))).toEqual([
+      ['5759e988bd862e3fe1be46a994272793'],
+      [traceId],
+      [],
+    ]);
+  });
+
+  it('starts a trace of its own for a batch without a sampled trace of the invocation, whatever its messages carry', async () => {
+    // Prepare: Active tracing off (Lambda's header unsampled), a message from a sampled producer
+    const fn = stream({ name: 'clicks' })
+      .use(tracing())
+      .handle(() => undefined);
+    const ctx = createContext({
+      cloud: 'aws',
+      kind: 'stream',
+      requestId: 'r-2',
+      functionName: 'clicks',
+      trace: { 'x-amzn-trace-id': 'Root=1-1a2b3c4d-5e6f70811a2b3c4d5e6f7081;Parent=1111222233334444;Sampled=0' },
+    });
+    const record = createStreamRecord({ sequence: '7', partitionKey: 'p', data: '{}', source: 'clicks' });
+
+    // Act: the producer's trace as an Event Hubs event or SQS message carries it beside the record
+    await runBatch(fn, [{ id: '7', event: record, trace: { traceparent } }], ctx);
+
+    // Assert: the batch of one is still the invocation, as the platform delivered a batch
+    const [message, invocation] = finished();
+    expect(invocation?.parentSpanContext).toBeUndefined();
+    expect(invocation?.spanContext().traceId).not.toBe(traceId);
+    expect(invocation?.attributes['messaging.batch.message_count']).toBe(1);
+    expect(message?.parentSpanContext?.spanId).toBe(invocation?.spanContext().spanId);
+    expect(message?.links.map((link) => link.context.traceId)).toEqual([traceId]);
+  });
+
+  it('gives one span to a message a trigger delivers alone (SNS, a Service Bus queue of the default cardinality)', async () => {
+    // Prepare
+    const fn = queue({ name: 'orders' })
+      .use(tracing())
+      .handle(() => undefined);
+    const withProducer = (id: string, raw?: unknown) =>
+      createMessage({ id, body: '{}', source: 'orders', raw, attributes: { traceparent } });
+    const serviceBus = new InvocationContext({
+      invocationId: 'i-1',
+      functionName: 'orders',
+      options: { trigger: { type: 'serviceBusTrigger', name: 'message', queueName: 'orders' } },
+    });
+
+    // Act
+    await invoke(fn, withProducer('n-1', { EventSource: 'aws:sns' }), { cloud: 'aws' });
+    await invoke(fn, withProducer('b-1'), { cloud: 'azure', raw: serviceBus });
+    await invoke(fn, withProducer('p-1'), { cloud: 'gcp' });
+
+    // Assert: the message span is the invocation's, a child of its producer (messaging
+    // conventions: single-message processing may use the creation context as parent)
+    const spans = finished();
+    expect(spans.map((span) => span.attributes['messaging.message.id'])).toEqual(['n-1', 'b-1', 'p-1']);
+    for (const span of spans) {
+      expect(span.parentSpanContext?.spanId).toBe(spanId);
+      expect(span.attributes).not.toHaveProperty('messaging.batch.message_count');
+    }
+  });
+
+  it('records an Event Hubs batch (cardinality many) under the Functions host span, when it is sampled', async () => {
+    // Prepare
+    const fn = stream({ name: 'telemetry' })
+      .use(tracing())
+      .handle(() => undefined);
+    const hostTraceId = '0af7651916cd43dd8448eb211c80319c';
+    const raw = new InvocationContext({
+      invocationId: 'i-2',
+      functionName: 'telemetry',
+      traceContext: { traceParent: `00-${hostTraceId}-b7ad6b7169203331-01` },
+      options: { trigger: { type: 'eventHubTrigger', name: 'events', eventHubName: 'telemetry', cardinality: 'many' } },
+    });
+    const record = (sequence: string) =>
+      createStreamRecord({ sequence, partitionKey: 'p', data: '{}', source: 'telemetry' });
+
+    const ctx = createContext({
+      cloud: 'azure',
+      kind: 'stream',
+      requestId: 'i-2',
+      functionName: 'telemetry',
+      raw,
+      trace: { traceparent: `00-${hostTraceId}-b7ad6b7169203331-01` },
+    });
+
+    // Act
     await runBatch(
       fn,
-      [
-        { id: 'm-1', event: createMessage({ id: 'm-1', body: '{}', source: 'orders' }), trace: xray },
-        { id: 'm-2', event: createMessage({ id: 'm-2', body: '{}', source: 'orders' }) },
-      ],
+      ['1', '2'].map((id) => ({ id, event: record(id) })),
       ctx,
     );
-    const [first, second] = finished();
-    expect(first?.spanContext().traceId).toBe('5759e988bd862e3fe1be46a994272793');
-    expect(first?.parentSpanContext?.spanId).toBe('53995c3f42cd8ad8');
-    expect(second?.parentSpanContext).toBeUndefined();
+
+    // Assert
+    const spans = finished();
+    const invocation = spans.at(-1);
+    expect(spans).toHaveLength(3);
+    expect(invocation?.name).toBe('process telemetry');
+    expect(invocation?.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    expect(invocation?.attributes).toMatchObject({
+      'messaging.system': 'eventhubs',
+      'messaging.batch.message_count': 2,
+    });
+    for (const span of spans.slice(0, 2)) {
+      expect(span.parentSpanContext?.spanId).toBe(invocation?.spanContext().spanId);
+    }
+  });
+
+  it('names a batch span without a destination when its messages come from several', async () => {
+    // Prepare
+    const fn = queue({ name: 'orders' })
+      .use(tracing())
+      .handle(() => undefined);
+    const from = (source: string) => createMessage({ id: source, body: '{}', source });
+
+    // Act
+    await invoke(fn, [from('orders'), from('returns')], { cloud: 'aws' });
+
+    // Assert
+    expect(finished().map((span) => span.name)).toEqual(['process orders', 'process returns', 'process']);
+  });
+
+  it('records a batch of changes as a datasource invocation span, each change inside it', async () => {
+    // Prepare: DynamoDB Streams records as changes
+    const fn = changes({ collection: 'orders' })
+      .use(tracing())
+      .handle(() => undefined);
+    const change = (id: string) =>
+      createChangeEvent({ op: 'insert', collection: 'orders', key: { id }, after: { id }, time: new Date() });
+
+    // Act
+    await invoke(fn, [change('1'), change('2')], { cloud: 'aws', functionName: 'sync' });
+
+    // Assert
+    const [first, second, invocation] = finished();
+    expect(invocation?.name).toBe('sync');
+    expect(invocation?.kind).toBe(SpanKind.SERVER);
+    expect(invocation?.attributes).toMatchObject({
+      'faas.trigger': 'datasource',
+      'faas.document.collection': 'orders',
+    });
+    for (const span of [first, second]) {
+      expect(span?.kind).toBe(SpanKind.INTERNAL);
+      expect(span?.parentSpanContext?.spanId).toBe(invocation?.spanContext().spanId);
+      expect(span?.attributes['faas.document.operation']).toBe('insert');
+    }
   });
 
   it('parents a Pub/Sub message on its googclient_traceparent attribute', async () => {
@@ -1101,7 +1288,7 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(only().parentSpanContext?.spanId).toBe(spanId);
   });
 
-  it("links each message span to its producer's trace when an instrumentation's span is active", async () => {
+  it("links each message span of a batch to its producer's trace when an instrumentation's span is active", async () => {
     const fn = queue({ name: 'orders' })
       .use(tracing())
       .handle(() => undefined);
@@ -1118,9 +1305,13 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     await context.with(trace.setSpan(context.active(), outer), () => invoke(fn, messages, { cloud: 'aws' }));
     outer.end();
     const spans = finished().filter((span) => span.name === 'process orders');
-    expect(spans).toHaveLength(2);
-    for (const [i, span] of spans.entries()) {
-      expect(span.parentSpanContext?.spanId).toBe(outer.spanContext().spanId);
+    expect(spans).toHaveLength(3);
+    // The batch's invocation span is the instrumentation's child; each message span is its own.
+    const invocation = spans[2] as ReadableSpan;
+    expect(invocation.parentSpanContext?.spanId).toBe(outer.spanContext().spanId);
+    expect(invocation.links.map((link) => link.context.traceId)).toEqual(producers);
+    for (const [i, span] of spans.slice(0, 2).entries()) {
+      expect(span.parentSpanContext?.spanId).toBe(invocation.spanContext().spanId);
       expect(span.links.map((link) => link.context.traceId)).toEqual([producers[i]]);
     }
   });
@@ -1138,10 +1329,16 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     });
     await invoke(fn, createMessage({ id: 'b-1', body: '{}', source: 'orders' }), { cloud: 'azure', raw: serviceBus });
     await invoke(fn, createMessage({ id: 'n-1', body: '{}', source: 'orders' }), { cloud: 'node' });
-    expect(finished().map((span) => span.attributes['messaging.system'])).toEqual(['aws_sqs', 'servicebus', undefined]);
+    // An SQS event is a batch, even of one message: its invocation span and the message's.
+    expect(finished().map((span) => span.attributes['messaging.system'])).toEqual([
+      'aws_sqs',
+      'aws_sqs',
+      'servicebus',
+      undefined,
+    ]);
   });
 
-  it('records a batch as one invocation: metrics once, one flush, a span per message', async () => {
+  it('records a batch as one invocation: metrics once, one flush, its span and one per message', async () => {
     let flushes = 0;
     const batched = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({
@@ -1165,11 +1362,14 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       const result = await invoke(fn, batch, { cloud: 'aws', functionName: 'batched', coldStart: true });
       expect(result.failures.map((f) => f.id)).toEqual(['m-2']);
       expect(flushes).toBe(1);
-      expect(batched.getFinishedSpans().map((span) => span.attributes['messaging.message.id'])).toEqual([
-        'm-1',
-        'm-2',
-        'm-3',
-      ]);
+      const spans = batched.getFinishedSpans();
+      expect(spans.map((span) => span.attributes['messaging.message.id'])).toEqual(['m-1', 'm-2', 'm-3', undefined]);
+      // A message failed: so did the invocation, with the first failure's type.
+      const invocation = spans[3];
+      expect(invocation?.status.code).toBe(SpanStatusCode.ERROR);
+      expect(invocation?.attributes['error.type']).toBe('Error');
+      expect(spans[0]?.status.code).toBe(SpanStatusCode.UNSET);
+      expect(spans[1]?.status.code).toBe(SpanStatusCode.ERROR);
       const { resourceMetrics } = await reader.collect();
       const all = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
       const value = (name: string) =>
@@ -1220,7 +1420,8 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       const result = await runBatch(fn, items, ctx);
       expect(result.failures.map((f) => f.id)).toEqual(['m-2']);
       expect(flushes).toBe(1);
-      expect(batched.getFinishedSpans()).toHaveLength(2);
+      // m-1, m-3 and the batch's own span, flushed with the batch
+      expect(batched.getFinishedSpans()).toHaveLength(3);
       await lateDone;
       expect(batched.getFinishedSpans().map((span) => span.attributes['messaging.message.id'])).toContain('m-2');
     } finally {

@@ -45,7 +45,7 @@ import type {
   StorageEvent,
   StreamRecord,
 } from '../types.js';
-import { findParent, parsedParent, type TraceParent } from './propagation.js';
+import { carrierOf, findParent, parentFromCarrier, parsedParent, type TraceParent } from './propagation.js';
 
 /** What `tracing()` adds to the context. */
 export interface TracingContext {
@@ -63,7 +63,10 @@ export interface TracingOptions {
   readonly name?: string | undefined;
   /** Record the FaaS metrics (default true). */
   readonly metrics?: boolean | undefined;
-  /** Extra span attributes, fixed or per invocation. */
+  /**
+   * Extra span attributes, fixed or per invocation. In a batch, fixed ones are on the batch's
+   * invocation span too; those a function gives for an event only on that message's span.
+   */
   readonly attributes?: Attributes | ((event: unknown, ctx: Context) => Attributes) | undefined;
   /**
    * Flush the registered SDK's spans and metrics before the invocation returns. Default: on
@@ -403,6 +406,125 @@ function parentOf(event: unknown, ctx: Context): { parent: OtelContext; links: L
   return { parent: active, links: linked ? [{ context: spanContextOf(producer) }] : undefined };
 }
 
+/** A batch under way: how its messages ended, and the invocation span it may have. */
+interface BatchState {
+  /** How its messages ended so far: a timeout outranks another failure, which outranks success. */
+  outcome: Outcome;
+  /** The `error.type` of its first failed message. */
+  errorType: string | undefined;
+  /** When its first message began (for `faas.invoke_duration`). */
+  started: number;
+  /** How many of its messages began. */
+  messages: number;
+  /** The invocation span, for a batch the platform delivered as one. */
+  span: Span | undefined;
+  /** The context holding `span`: the parent of each message span. */
+  within: OtelContext | undefined;
+  /** Whether `span` describes the processing of messages (messaging conventions). */
+  messaging: boolean;
+  /** The destination of all its messages so far; `null` once two differed. */
+  destination: string | null | undefined;
+}
+
+/**
+ * Whether the platform delivered the invocation of this message as a batch, a call of a
+ * batching API whose invocation span is the batch's (AWS Lambda conventions: the function
+ * invocation span corresponds to the SQS event, and each message span is its child): the
+ * records of an SQS, Kinesis or DynamoDB Streams event, an Event Hubs or Service Bus trigger
+ * with `cardinality: 'many'`, a Cosmos DB change feed. Not a trigger that delivers one message
+ * per invocation (an SNS notification, a Service Bus or Storage queue trigger of the default
+ * cardinality, a Pub/Sub push, Node's event route), whose one span is the message's.
+ */
+function deliveredAsBatch(ctx: Context, event: unknown): boolean {
+  if (ctx.kind !== 'queue' && ctx.kind !== 'stream' && ctx.kind !== 'changes') return false;
+  if (ctx.cloud === 'aws') {
+    const raw = typeof event === 'object' && event !== null ? (event as { raw?: unknown }).raw : undefined;
+    return messagingSystem(ctx, raw) !== 'aws.sns';
+  }
+  if (ctx.cloud === 'azure') {
+    const trigger = (ctx.raw as { options?: { trigger?: { type?: unknown; cardinality?: unknown } } } | undefined)
+      ?.options?.trigger;
+    return trigger?.cardinality === 'many' || trigger?.type === 'cosmosDBTrigger';
+  }
+  return false;
+}
+
+/**
+ * The name and kind of a batch's invocation span, its attributes added to `attributes`, from its
+ * first message: messages and records are processed (messaging conventions: CONSUMER,
+ * `process <destination>`); a batch of changes is a datasource invocation (FaaS conventions:
+ * SERVER, named after the function).
+ */
+function describeBatch(ctx: Context, event: unknown, attributes: Attributes): { name: string; kind: SpanKind } {
+  const first = (typeof event === 'object' && event !== null ? event : {}) as Partial<Message & ChangeEvent>;
+  if (ctx.kind === 'changes') {
+    set(attributes, 'faas.document.collection', typeof first.collection === 'string' ? first.collection : undefined);
+    return { name: ctx.functionName, kind: SpanKind.SERVER };
+  }
+  const source = typeof first.source === 'string' && first.source !== '' ? first.source : undefined;
+  set(attributes, 'messaging.system', messagingSystem(ctx, first.raw));
+  attributes['messaging.operation.type'] = 'process';
+  attributes['messaging.operation.name'] = 'process';
+  set(attributes, 'messaging.destination.name', source);
+  return { name: source === undefined ? 'process' : `process ${source}`, kind: SpanKind.CONSUMER };
+}
+
+/**
+ * The parent of a message span of a batch (its batch's invocation span) and its links: the
+ * message's producer, whose trace is linked from the batch span too ("process" spans link to
+ * the creation context of each message they account for).
+ */
+function joinBatchSpan(
+  state: BatchState,
+  within: OtelContext,
+  event: unknown,
+  ctx: Context,
+  batch: Context,
+  attributes: Attributes,
+): { parent: OtelContext; links: Link[] | undefined } {
+  if (state.messaging && state.destination !== null) {
+    const destination = attributes['messaging.destination.name'];
+    if (destination !== state.destination) state.destination = null;
+  }
+  const producer = producerOf(event, ctx, batch);
+  if (producer === undefined) return { parent: within, links: undefined };
+  const link: Link = { context: spanContextOf(producer) };
+  state.span?.addLink(link);
+  return { parent: within, links: [link] };
+}
+
+/**
+ * The trace a message of a batch came with: its own attributes' (`traceparent`, Pub/Sub's
+ * `googclient_traceparent`, the Azure SDKs' `Diagnostic-Id`), else what the platform carried for
+ * it outside them (SQS `AWSTraceHeader`, an Event Hubs event's properties), never the
+ * invocation's own carrier.
+ */
+function producerOf(event: unknown, ctx: Context, batch: Context): TraceParent | undefined {
+  const own = parentFromCarrier(carrierOf(event));
+  if (own !== undefined) return own;
+  const carried = ctx.trace as Readonly<Record<string, unknown>> | undefined;
+  return carried === undefined || carried === batch.trace ? undefined : parentFromCarrier(carried);
+}
+
+/**
+ * Ends a batch's invocation span once its last message has run: `messaging.batch.message_count`
+ * (the messages that began), the name without a destination when its messages came from several,
+ * and, when one failed, the ERROR status and the first failure's `error.type`.
+ */
+function endBatchSpan(state: BatchState): void {
+  const span = state.span;
+  if (span === undefined) return;
+  if (state.messaging) {
+    span.setAttribute('messaging.batch.message_count', state.messages);
+    if (state.destination === null) span.updateName('process');
+  }
+  if (state.outcome !== 'success') {
+    span.setAttribute('error.type', state.errorType ?? otherError);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
+
 /**
  * Where every copy of `@opentelemetry/api` 1.x keeps what was registered with it (tracer and
  * meter providers, context manager, propagator). While it is absent no SDK is registered, which
@@ -732,7 +854,11 @@ function checkTracingOptions(options: unknown): void {
  * the span ends with its status unset and no `http.response.status_code`, and `faas.errors`
  * does not count it); `faas.invocations` (the successful ones), `faas.errors`, `faas.timeouts`
  * (the failures by deadline), `faas.coldstarts` and `faas.invoke_duration` are recorded through
- * the metrics API. Adds `ctx.span`, `ctx.traceId` and `ctx.spanId` (which
+ * the metrics API. A batch the platform delivers as one (SQS, Kinesis, DynamoDB Streams, an
+ * Event Hubs or Service Bus trigger with `cardinality: 'many'`) is one invocation: one span for
+ * the batch, parented on the invocation's own trace, and a span per message as its child, linked
+ * to the message's producer (AWS Lambda and messaging conventions); a message a trigger delivers
+ * alone is one span, continuing its producer's trace. Adds `ctx.span`, `ctx.traceId` and `ctx.spanId` (which
  * `logger()` puts on every line). A streamed answer (`http({ stream: true })`) keeps the span
  * active while its producer runs, and ends it (and records the durations, and flushes) once the
  * stream has ended, failed or been cancelled. Whether an SDK is registered is looked up per
@@ -830,33 +956,83 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     meters.duration.record(seconds, attributes);
   };
 
-  // The batches under way: how their messages ended (a timeout outranks another failure), and
-  // when the first started.
-  const batches = new WeakMap<Context, { outcome: Outcome; started: number }>();
-  /** Counts a message's outcome into its batch; false when the batch cannot record it. */
-  const joinBatch = (
+  // The batches under way.
+  const batches = new WeakMap<Context, BatchState>();
+
+  /**
+   * The state of `batch`, made when its first message begins, with what runs once its last has
+   * run (the batch span ended, the metrics recorded, the SDK flushed). Undefined when the batch
+   * cannot have one (a context `createContext()` did not make, a batch already answered, which
+   * a message `timeout()` left running ends after): such a message is recorded on its own.
+   */
+  const batchStateOf = (
     batch: Context,
     ctx: Context,
     meters: Instruments | undefined,
-    outcome: Outcome,
     started: number,
-    flush: boolean,
-  ): boolean => {
-    let state = batches.get(batch);
-    if (state === undefined) {
-      const joined: { outcome: Outcome; started: number } = { outcome: 'success', started };
-      const finish = async () => {
-        batches.delete(batch);
-        if (meters?.live) record(meters, ctx, joined.outcome, (performance.now() - joined.started) / 1000);
-        if (flush) await flushProviders(batch);
-      };
-      if (!onBatchEnd(batch, finish)) return false;
-      batches.set(batch, joined);
-      state = joined;
+  ): BatchState | undefined => {
+    const known = batches.get(batch);
+    if (known !== undefined) return known;
+    const state: BatchState = {
+      outcome: 'success',
+      errorType: undefined,
+      started,
+      messages: 0,
+      span: undefined,
+      within: undefined,
+      messaging: false,
+      destination: undefined,
+    };
+    const flush = options.flush ?? flushByDefault(ctx.cloud);
+    const finish = async () => {
+      batches.delete(batch);
+      endBatchSpan(state);
+      if (meters?.live) record(meters, ctx, state.outcome, (performance.now() - state.started) / 1000);
+      if (flush) await flushProviders(batch);
+    };
+    if (!onBatchEnd(batch, finish)) return undefined;
+    batches.set(batch, state);
+    return state;
+  };
+
+  /**
+   * Starts the invocation span of a batch the platform delivered as one, when its first message
+   * begins: parented on the invocation's own trace (an instrumentation's active span, else the
+   * platform's carrier: Lambda's X-Ray segment, the Azure host's `traceContext`), not on any
+   * message's producer.
+   */
+  const startBatchSpan = (state: BatchState, batch: Context, ctx: Context, event: unknown, sdk: Tracer): void => {
+    const attributes = invocationAttributes(ctx);
+    const { name, kind } = describeBatch(ctx, event, attributes);
+    state.messaging = kind === SpanKind.CONSUMER;
+    state.destination = attributes['messaging.destination.name'] as string | undefined;
+    // Fixed attributes only: attributes made per event describe a message, on its own span.
+    if (options.attributes !== undefined && typeof options.attributes !== 'function') {
+      Object.assign(attributes, options.attributes);
     }
-    if (outcome === 'timeout' || (outcome === 'failure' && state.outcome === 'success')) state.outcome = outcome;
-    if (started < state.started) state.started = started;
-    return true;
+    const active = context.active();
+    const parent = trace.getSpan(active) === undefined ? findParent(undefined, batch) : undefined;
+    const span = sdk.startSpan(
+      name,
+      { kind, attributes },
+      parent === undefined ? active : trace.setSpanContext(ROOT_CONTEXT, spanContextOf(parent)),
+    );
+    state.span = span;
+    state.within = trace.setSpan(active, span);
+  };
+
+  /** The common attributes of an invocation span (FaaS and cloud conventions). */
+  const invocationAttributes = (ctx: Context): Attributes => {
+    const attributes: Attributes = {
+      'faas.trigger': triggers[ctx.kind],
+      'faas.invocation_id': ctx.requestId,
+      'faas.coldstart': ctx.coldStart,
+      'faas.name': faasName(ctx, names),
+    };
+    if (ctx.cloud !== 'node') attributes['cloud.provider'] = ctx.cloud;
+    if (ctx.region !== undefined) attributes['cloud.region'] = ctx.region;
+    invokedAttributes(ctx, names, attributes);
+    return attributes;
   };
 
   const traced = async (
@@ -868,6 +1044,9 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
   ): Promise<MiddlewareResult<Kind>> => {
     const started = meters?.live ? performance.now() : 0;
     const http = isHttp(ctx.kind, event) ? event : undefined;
+    const batch = batchOf(ctx);
+    const batchState = batch === undefined ? undefined : batchStateOf(batch, ctx, meters, started);
+    if (batchState !== undefined) batchState.messages++;
     // Without a tracer (metrics only) there is no span to record on: the caller's trace is
     // passed on as it is without an SDK at all.
     let span: Span | undefined;
@@ -878,19 +1057,22 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     if (sdk === undefined) {
       run = usesFields(ctx) ? () => proceedLazily(event, ctx, next) : () => next(eagerAdditions(event, ctx));
     } else {
-      const attributes: Attributes = {
-        'faas.trigger': triggers[ctx.kind],
-        'faas.invocation_id': ctx.requestId,
-        'faas.coldstart': ctx.coldStart,
-        'faas.name': faasName(ctx, names),
-      };
-      if (ctx.cloud !== 'node') attributes['cloud.provider'] = ctx.cloud;
-      if (ctx.region !== undefined) attributes['cloud.region'] = ctx.region;
-      invokedAttributes(ctx, names, attributes);
+      const attributes = invocationAttributes(ctx);
+      // A message of a batch the platform delivered as one is a span of its own, a child of the
+      // batch's invocation span (AWS Lambda conventions for SQS, messaging conventions).
+      if (batchState !== undefined && batchState.span === undefined && deliveredAsBatch(ctx, event)) {
+        startBatchSpan(batchState, batch as Context, ctx, event, sdk);
+      }
+      const inBatch = batchState?.within;
       // Messages and records are consumed (messaging conventions); every other invocation is
-      // the server side of the trigger (FaaS conventions: http, datasource, timer).
+      // the server side of the trigger (FaaS conventions: http, datasource, timer), and a
+      // record of a batch of changes is work inside the batch's.
       const kind =
-        ctx.kind === 'queue' || ctx.kind === 'stream' || ctx.kind === 'events' ? SpanKind.CONSUMER : SpanKind.SERVER;
+        ctx.kind === 'queue' || ctx.kind === 'stream' || ctx.kind === 'events'
+          ? SpanKind.CONSUMER
+          : inBatch === undefined
+            ? SpanKind.SERVER
+            : SpanKind.INTERNAL;
       let name: string;
       if (http !== undefined) {
         method = knownMethods.has(http.method) ? http.method : 'HTTP';
@@ -922,7 +1104,10 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
           typeof options.attributes === 'function' ? options.attributes(event, ctx) : options.attributes,
         );
       }
-      const { parent, links } = parentOf(event, ctx);
+      const { parent, links } =
+        inBatch === undefined
+          ? parentOf(event, ctx)
+          : joinBatchSpan(batchState as BatchState, inBatch, event, ctx, batch as Context, attributes);
       const invocation = sdk.startSpan(
         name,
         links === undefined ? { kind, attributes } : { kind, attributes, links },
@@ -1029,14 +1214,19 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       meters.httpDuration.record(seconds, httpAttributes(http, status, errorType));
     }
     span?.end(endedAt === undefined ? undefined : performance.timeOrigin + endedAt);
-    // A message of a batch is one span; the invocation is the batch, recorded and flushed
-    // once when its last message has run.
+    // The invocation is the batch: recorded and flushed once, when its last message has run.
     const batch = batchOf(ctx);
-    const flush = options.flush ?? flushByDefault(ctx.cloud);
-    if (batch === undefined || !joinBatch(batch, ctx, meters, outcome, started, flush)) {
-      if (meters?.live) record(meters, ctx, outcome, ((endedAt ?? performance.now()) - started) / 1000);
-      if (flush) return flushProviders(ctx);
+    const state = batch === undefined ? undefined : batches.get(batch);
+    if (state !== undefined) {
+      if (outcome === 'timeout' || (outcome !== 'success' && state.outcome === 'success')) {
+        state.outcome = outcome;
+        state.errorType ??= errorType;
+      }
+      if (started < state.started) state.started = started;
+      return undefined;
     }
+    if (meters?.live) record(meters, ctx, outcome, ((endedAt ?? performance.now()) - started) / 1000);
+    if (options.flush ?? flushByDefault(ctx.cloud)) return flushProviders(ctx);
     return undefined;
   };
 
