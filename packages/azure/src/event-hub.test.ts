@@ -1,6 +1,7 @@
 import { type StreamRecord, stream } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { fixture, fromRpcMetadata, invocation } from '../test/helpers.js';
+import { libraryInvocation, type RpcTypedData } from '../test/library.js';
 import type { BatchFailedError } from './errors.js';
 import { toAzure } from './handler.js';
 
@@ -144,5 +145,88 @@ describe('toAzure: Event Hubs', () => {
       shape: 'eventHubTrigger',
     });
     expect(seen).toEqual([]);
+  });
+});
+
+describe('Event Hubs partition keys the host sends as text that is JSON', () => {
+  const hostMetadata = fixture<Record<string, RpcTypedData>>(
+    'eventhub/azure-functions-python-library__eventhub.trigger-metadata.rpc.json',
+  );
+  /** The fixture's metadata as the Node worker gets it: a `{ type, value }` datum as `{ [type]: value }`. */
+  const nodeMetadata = Object.fromEntries(
+    Object.entries(hostMetadata).map(([key, datum]) => [key, { [String(datum.type)]: datum.value }]),
+  );
+  async function deliverOne(changes: Record<string, RpcTypedData>, without: readonly string[] = []) {
+    const { fn, seen } = recorder();
+    const metadata: Record<string, RpcTypedData> = { ...nodeMetadata, ...changes };
+    for (const key of without) delete metadata[key];
+    const { trigger, context } = await libraryInvocation({
+      triggerType: 'eventHubTrigger',
+      binding: { cardinality: 'one' },
+      triggerMetadata: metadata,
+      input: { string: 'hello' },
+    });
+    await toAzure(fn)(trigger, context);
+    return seen[0] as StreamRecord;
+  }
+
+  /** System properties as the extension sends them: the event's own, plus its PartitionKey. */
+  const system = (partitionKey: string | null) =>
+    ({
+      json: JSON.stringify({ 'x-opt-sequence-number': 47, SequenceNumber: 47, PartitionKey: partitionKey }),
+    }) as const;
+
+  it('reads the exact key from the system properties, not the top-level string the library parsed', async () => {
+    const decimal = await deliverOne({ PartitionKey: { string: '1.50' }, SystemProperties: system('1.50') });
+    const boolean = await deliverOne({ PartitionKey: { string: 'true' }, SystemProperties: system('true') });
+    const big = await deliverOne({
+      PartitionKey: { string: '12345678901234567890' },
+      SystemProperties: system('12345678901234567890'),
+    });
+    expect([decimal.partitionKey, boolean.partitionKey, big.partitionKey]).toEqual([
+      '1.50',
+      'true',
+      '12345678901234567890',
+    ]);
+  });
+
+  it('without system properties keeps a key that parses to a boolean and refuses one whose text is lost', async () => {
+    expect((await deliverOne({ PartitionKey: { string: 'true' } }, ['SystemProperties'])).partitionKey).toBe('true');
+    await expect(deliverOne({ PartitionKey: { string: '1.50' } }, ['SystemProperties'])).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      message: expect.stringContaining('partitionKey'),
+    });
+  });
+
+  it('gives each event of a batch its own key, though the string array drops the events without one', async () => {
+    // Prepare: the host sends PartitionKeyArray as collectionString, which leaves out null entries
+    const { fn, seen } = recorder();
+    const { trigger, context } = await libraryInvocation({
+      triggerType: 'eventHubTrigger',
+      binding: { dataType: 'binary', cardinality: 'many' },
+      triggerMetadata: {
+        PartitionContext: { json: JSON.stringify({ EventHubName: 'telemetry', PartitionId: '0' }) },
+        PartitionKeyArray: { collectionString: { string: ['1.50', 'dev-2'] } },
+        SequenceNumberArray: { collectionSint64: { sint64: [5, 6, 7] } },
+        SystemPropertiesArray: {
+          json: JSON.stringify([
+            { 'x-opt-sequence-number': 5, 'x-opt-partition-key': '1.50', PartitionKey: '1.50' },
+            { 'x-opt-sequence-number': 6, PartitionKey: null },
+            { 'x-opt-sequence-number': 7, 'x-opt-partition-key': 'dev-2', PartitionKey: 'dev-2' },
+          ]),
+        },
+      },
+      input: { collectionBytes: { bytes: ['a', 'b', 'c'].map((text) => new TextEncoder().encode(text)) } },
+    });
+
+    // Act
+    await toAzure(fn)(trigger, context);
+
+    // Assert
+    expect(seen.map((r) => [r.sequence, r.partitionKey, r.body])).toEqual([
+      ['5', '1.50', 'a'],
+      ['6', '', 'b'],
+      ['7', 'dev-2', 'c'],
+    ]);
   });
 });

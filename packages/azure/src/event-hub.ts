@@ -4,7 +4,36 @@
  * `partitionKeyArray`, ...). Records run in order and the batch stops at the first failure.
  */
 import { type BatchItem, createStreamRecord, type StreamRecord } from '@skyport/core';
-import { asRecord, asString, asTime, at, payloadOf } from './metadata.js';
+import { invalidEvent } from './errors.js';
+import { asRecord, asString, asTime, at, payloadOf, sentText } from './metadata.js';
+
+const SHAPE = 'eventHubTrigger';
+
+/**
+ * An event's partition key: `''` when it has none. The host sends it twice: as `partitionKey`
+ * (`partitionKeyArray`), a string the JSON parse of `@azure/functions` may change (`1.50` arrives
+ * as 1.5), and inside the system properties, a JSON document whose strings arrive exact. The system
+ * properties come first; they also keep the place of an event without a key, which a string array
+ * drops.
+ */
+function partitionKeyOf(system: Record<string, unknown> | undefined, sent: unknown, which: string): string {
+  for (const name of ['partitionKey', 'x-opt-partition-key']) {
+    if (system !== undefined && Object.hasOwn(system, name)) {
+      const value = system[name];
+      if (typeof value === 'string') return value;
+      if (value === null || value === undefined) return '';
+    }
+  }
+  const text = sentText(sent);
+  if (text === null) {
+    throw invalidEvent(
+      'stream',
+      SHAPE,
+      `${which} has a partitionKey the JSON parse of @azure/functions changed, which gives the sent text back wrong, and no system properties that carry it`,
+    );
+  }
+  return text ?? '';
+}
 
 /**
  * The sender's W3C trace among an event's properties: a `traceparent` property, else the
@@ -42,10 +71,10 @@ export function eventHubItems(
     const field = (key: string) => (options.many ? at(meta?.[`${key}Array`], i) : meta?.[key]);
     const system = asRecord(field('systemProperties'));
     const sequence =
-      asString(field('sequenceNumber')) ??
-      asString(system?.['x-opt-sequence-number']) ??
+      sentText(field('sequenceNumber')) ??
+      sentText(system?.['x-opt-sequence-number']) ??
       (options.many ? `${options.fallbackId}:${i}` : options.fallbackId);
-    const partitionKey = asString(field('partitionKey')) ?? asString(system?.['x-opt-partition-key']) ?? '';
+    const partitionKey = partitionKeyOf(system, field('partitionKey'), options.many ? `event ${i}` : 'the event');
     const event = createStreamRecord({
       id: sequence,
       sequence,

@@ -2,7 +2,7 @@ import { type Message, queue, type StreamRecord, stream } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
 import { invocation } from '../test/helpers.js';
 import { toAzure } from './handler.js';
-import { stringMap } from './metadata.js';
+import { sentText, stringMap } from './metadata.js';
 
 describe('stringMap', () => {
   it('keeps a property named __proto__ as an own key, not as the prototype', () => {
@@ -27,6 +27,31 @@ describe('stringMap', () => {
       o: '{"a":1}',
     });
     expect(stringMap([1])).toEqual({});
+  });
+});
+
+describe('sentText', () => {
+  it('gives back the text of what JSON.parse made of it only when no other text parses to the same value', () => {
+    // Exact: text, booleans, plain safe integers
+    expect(['m-1', true, false, 42, -7, Number.MAX_SAFE_INTEGER].map(sentText)).toEqual([
+      'm-1',
+      'true',
+      'false',
+      '42',
+      '-7',
+      '9007199254740991',
+    ]);
+    // Lost: digits past 2^53, fractions, -0, objects, arrays
+    expect([JSON.parse('12345678901234567890'), 1.5, -0, { a: 1 }, [1], Number.NaN].map(sentText)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    // None
+    expect([undefined, null, ''].map(sentText)).toEqual([undefined, undefined, undefined]);
   });
 });
 

@@ -31,6 +31,30 @@ export function asString(value: unknown): string | undefined {
 }
 
 /**
+ * The text the host sent for a string-typed metadata value (a message id, a session id, a
+ * partition key), or `null` when that text is lost, or `undefined` when there is none (absent,
+ * `null` or empty). The host sends these values as strings and `@azure/functions` runs
+ * `JSON.parse` on each, so text that is JSON arrives as what it parses to. A boolean and a safe
+ * integer give their text back (`true`, `42`); any other number (`12345678901234567890`, `1.50`),
+ * an object or an array cannot be told from another text that parses to the same value, so it is
+ * lost. What the parse leaves no trace of at all is not detected: a JSON string literal (`"a"`
+ * arrives as `a`), a number in another form than plain digits (`1e3` arrives as `1000`), and
+ * whitespace around a JSON value.
+ *
+ * @example
+ * sentText(true); // 'true'
+ * sentText(12345678901234567000); // null: the digits sent are gone
+ */
+export function sentText(value: unknown): string | null | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  // -0 comes from the text `-0`, which String() writes as `0`.
+  if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
+  return null;
+}
+
+/**
  * A finite number (numeric strings too), else `undefined`.
  *
  * @example

@@ -4,7 +4,17 @@
  * the FIFO group. With `cardinality: 'many'` the host sends an array and `*Array` metadata.
  */
 import { type BatchItem, createMessage, type Message, setOwn } from '@skyport/core';
-import { asNumber, asRecord, asString, asTime, at, payloadOf, stringMap } from './metadata.js';
+import { invalidEvent } from './errors.js';
+import { asNumber, asRecord, asTime, at, payloadOf, sentText, stringMap } from './metadata.js';
+
+const SHAPE = 'serviceBusTrigger';
+
+/** What `@azure/functions` made of a sent text, for an error message. */
+function parsedAs(value: unknown): string {
+  if (typeof value === 'number') return `the number ${value}`;
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : `a value of type ${typeof value}`;
+}
 
 function propertiesOf(meta: Record<string, unknown> | undefined, index: number | undefined): Record<string, string> {
   const pick = (key: string) => (index === undefined ? meta?.[key] : at(meta?.[`${key}Array`], index));
@@ -32,8 +42,31 @@ export function serviceBusItems(
   return bodies.map((body, i) => {
     const index = options.many ? i : undefined;
     const field = (key: string) => (index === undefined ? meta?.[key] : at(meta?.[`${key}Array`], index));
-    const id = asString(field('messageId')) ?? (options.many ? `${options.fallbackId}:${i}` : options.fallbackId);
-    const groupId = asString(field('sessionId'));
+    const which = options.many ? `message ${i}` : 'the message';
+    // `@azure/functions` parses every metadata string as JSON (see sentText). A message id whose
+    // text that loses stands aside for the sequence number, exact and unique in the entity, rather
+    // than give two messages one id; a session id has no stand-in.
+    const messageId = sentText(field('messageId'));
+    const sequence = sentText(field('sequenceNumber'));
+    if (messageId === null && typeof sequence !== 'string') {
+      throw invalidEvent(
+        'queue',
+        SHAPE,
+        `${which} has a messageId the JSON parse of @azure/functions turned into ${parsedAs(field('messageId'))}, which gives the sent text back wrong, and no sequenceNumber to stand for it`,
+      );
+    }
+    const id =
+      messageId === null
+        ? `sequence:${sequence}`
+        : (messageId ?? (options.many ? `${options.fallbackId}:${i}` : options.fallbackId));
+    const groupId = sentText(field('sessionId'));
+    if (groupId === null) {
+      throw invalidEvent(
+        'queue',
+        SHAPE,
+        `${which} has a sessionId the JSON parse of @azure/functions turned into ${parsedAs(field('sessionId'))}, which gives the sent text back wrong`,
+      );
+    }
     const event = createMessage({
       id,
       ...payloadOf(body),

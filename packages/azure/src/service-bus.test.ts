@@ -1,0 +1,108 @@
+import { type Message, queue } from '@skyport/core';
+import { describe, expect, it } from 'vitest';
+import { fixture } from '../test/helpers.js';
+import { libraryInvocation, type RpcTypedData } from '../test/library.js';
+import { toAzure } from './handler.js';
+
+type Rpc = Record<string, RpcTypedData>;
+
+const hostMetadata = fixture<Rpc>(
+  'servicebus/azure-functions-nodejs-library__serviceBusTrigger.trigger-metadata.rpc.json',
+);
+
+function recorder(cardinality: 'one' | 'many' = 'one') {
+  const seen: Message[] = [];
+  const fn = queue({ name: 'orders', azure: { trigger: 'serviceBusQueue', cardinality } }).handle((msg) => {
+    seen.push(msg);
+  });
+  return { fn, seen };
+}
+
+/**
+ * One message as the host sends it (the fixture's metadata with `changes`, less the keys in
+ * `without`), through the real library.
+ */
+async function deliverOne(changes: Rpc, without: readonly string[] = []): Promise<Message> {
+  const { fn, seen } = recorder();
+  const metadata: Rpc = { ...hostMetadata, ...changes };
+  for (const key of without) delete metadata[key];
+  const { trigger, context } = await libraryInvocation({
+    triggerType: 'serviceBusTrigger',
+    triggerMetadata: metadata,
+    input: { string: 'hello world' },
+  });
+  await toAzure(fn)(trigger, context);
+  return seen[0] as Message;
+}
+
+describe('Service Bus ids the host sends as text that is JSON', () => {
+  it('keeps message ids apart when the library parses them into numbers that lose digits', async () => {
+    // Prepare: two messages whose ids a JSON parse turns into the same number
+    const first = { MessageId: { string: '12345678901234567890' }, SequenceNumber: { json: '17' } };
+    const second = { MessageId: { string: '12345678901234567891' }, SequenceNumber: { json: '18' } };
+
+    // Act
+    const a = await deliverOne(first);
+    const b = await deliverOne(second);
+
+    // Assert: the sequence number, exact and unique in the entity, stands for the lost text
+    expect(a.id).toBe('sequence:17');
+    expect(b.id).toBe('sequence:18');
+  });
+
+  it('gives back the text of a boolean or a plain integer, and stands the sequence number for a number in another form', async () => {
+    expect((await deliverOne({ MessageId: { string: 'true' } })).id).toBe('true');
+    expect((await deliverOne({ MessageId: { string: '42' } })).id).toBe('42');
+    expect((await deliverOne({ MessageId: { string: '1.50' } })).id).toBe('sequence:17');
+    expect((await deliverOne({ MessageId: { string: '{"a":1}' } })).id).toBe('sequence:17');
+    expect((await deliverOne({ MessageId: { string: 'a11f788b439b4c5daa6a9f173bf78d68' } })).id).toBe(
+      'a11f788b439b4c5daa6a9f173bf78d68',
+    );
+  });
+
+  it('refuses a message whose id text is lost when no sequence number can stand for it', async () => {
+    const outcome = deliverOne({ MessageId: { string: '12345678901234567890' } }, ['SequenceNumber']);
+    await expect(outcome).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      message: expect.stringContaining('messageId'),
+    });
+  });
+
+  it('keeps a session id that parses to a boolean or plain integer, and refuses one whose text is lost', async () => {
+    expect((await deliverOne({ SessionId: { string: 'true' } })).groupId).toBe('true');
+    expect((await deliverOne({ SessionId: { string: '7' } })).groupId).toBe('7');
+    const outcome = deliverOne({ SessionId: { string: '12345678901234567890' } });
+    await expect(outcome).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      message: expect.stringContaining('sessionId'),
+    });
+  });
+
+  it('reads the ids of a many batch the same way, each from its own place', async () => {
+    // Prepare: string arrays arrive as collectionString, every element parsed as JSON by the library
+    const { fn, seen } = recorder('many');
+    const { trigger, context } = await libraryInvocation({
+      triggerType: 'serviceBusTrigger',
+      binding: { dataType: 'binary' },
+      triggerMetadata: {
+        MessageIdArray: {
+          collectionString: { string: ['12345678901234567890', '12345678901234567891', 'true', 'm-4'] },
+        },
+        SequenceNumberArray: { collectionSint64: { sint64: [5, 6, 7, 8] } },
+        DeliveryCountArray: { json: '[1,1,1,1]' },
+      },
+      input: { collectionBytes: { bytes: ['a', 'b', 'c', 'd'].map((text) => new TextEncoder().encode(text)) } },
+    });
+
+    // Act
+    await toAzure(fn)(trigger, context);
+
+    // Assert
+    expect(seen.map((m) => [m.id, m.body])).toEqual([
+      ['sequence:5', 'a'],
+      ['sequence:6', 'b'],
+      ['true', 'c'],
+      ['m-4', 'd'],
+    ]);
+  });
+});
