@@ -29,8 +29,35 @@ export type JwtKeyOptions =
 
 /** Options of `jwtAuth()`. */
 export type JwtAuthOptions = JwtKeyOptions & {
-  /** Accepted `iss` value(s). */
-  readonly issuer?: string | readonly string[] | undefined;
+  /**
+   * Accepted `iss`: a string or a list of them, or a function. A string is compared exactly,
+   * unless it holds `{tenantid}`, Microsoft Entra ID's multi-tenant issuer: then the token must
+   * carry a `tid` claim, and `iss` must equal the string with `tid` in place of `{tenantid}`, so
+   * every tenant is accepted and a token cannot claim one tenant in `iss` and another in `tid`.
+   * A function `(iss, claims) => boolean` (async allowed) is called with the verified claims and
+   * accepts a token only by returning `true`; a token without a string `iss` never reaches it.
+   *
+   * @example
+   * // Entra ID, multi-tenant: any tenant's v1 or v2 access tokens.
+   * jwtAuth({
+   *   jwksUrl: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
+   *   issuer: ['https://login.microsoftonline.com/{tenantid}/v2.0', 'https://sts.windows.net/{tenantid}/'],
+   *   audience: 'api://orders',
+   * });
+   * // Only the tenants on an allow-list, each by its v2 issuer.
+   * const tenants = new Set(['72f988bf-86f1-41af-91ab-2d7cd011db47', '11111111-2222-3333-4444-555555555555']);
+   * jwtAuth({
+   *   jwksUrl: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
+   *   issuer: (iss, { tid }) =>
+   *     typeof tid === 'string' && tenants.has(tid) && iss === `https://login.microsoftonline.com/${tid}/v2.0`,
+   *   audience: 'api://orders',
+   * });
+   */
+  readonly issuer?:
+    | string
+    | readonly string[]
+    | ((iss: string, claims: JWTPayload) => boolean | Promise<boolean>)
+    | undefined;
   /** Accepted `aud` value(s). */
   readonly audience?: string | readonly string[] | undefined;
   /**
@@ -171,7 +198,7 @@ function acceptedValues(value: unknown, option: 'issuer' | 'audience' | 'clientI
   if (listed === undefined || listed.length === 0 || !listed.every((one) => typeof one === 'string' && one !== '')) {
     throw new SkyportError(
       'INVALID_DEFINITION',
-      `jwtAuth() ${option} must be a non-empty string or a non-empty list of them`,
+      `jwtAuth() ${option} must be a non-empty string or a non-empty list of them${option === 'issuer' ? ', or a function (iss, claims) => boolean' : ''}`,
     );
   }
   return typeof value === 'string' ? value : (listed as string[]);
@@ -261,6 +288,52 @@ function tokenUseCheck(use: 'access' | 'id'): ClaimCheck {
   };
 }
 
+const issuerRefused = 'the token issuer is not accepted';
+/** Microsoft's placeholder for the tenant in a multi-tenant issuer (its docs write `{tenantId}` too). */
+const tenantPlaceholder = /\{tenantid\}/i;
+/** The same, for `replace()`, which starts a global expression from the beginning each time. */
+const tenantPlaceholders = /\{tenantid\}/gi;
+
+/**
+ * `issuer`, checked when the function is defined: what jose checks (exact values), or a check of
+ * ours for a function or a `{tenantid}` template. jose would compare a template exactly, and no
+ * token's `iss` holds braces: every token would be a 401.
+ */
+function issuerOf(value: unknown): string | string[] | ClaimCheck | undefined {
+  if (typeof value === 'function') {
+    const accepts = value as (iss: string, claims: JWTPayload) => unknown;
+    // Only `true` accepts: a function that forgets to return refuses every token, not none.
+    return async (payload) => {
+      if (typeof payload.iss !== 'string') return claimsRefused;
+      return (await accepts(payload.iss, payload)) === true ? undefined : issuerRefused;
+    };
+  }
+  const accepted = acceptedValues(value, 'issuer');
+  const listed = typeof accepted === 'string' ? [accepted] : (accepted ?? []);
+  // An issuer is a URL, which never holds a bare brace: any but `{tenantid}` is a placeholder
+  // that nothing fills (`{tenant}`, `{tid}`), and would match no token.
+  const stray = listed.find((one) => /[{}]/.test(one.replace(tenantPlaceholders, '')));
+  if (stray !== undefined) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `jwtAuth() issuer ${JSON.stringify(stray)} holds a placeholder other than {tenantid}, the only one filled in (from the tid claim)`,
+    );
+  }
+  if (!listed.some((one) => tenantPlaceholder.test(one))) return accepted;
+  return async ({ iss, tid }) => {
+    if (typeof iss !== 'string') return claimsRefused;
+    const tenant = typeof tid === 'string' && tid !== '' ? tid : undefined;
+    const matches = listed.some((one) =>
+      tenantPlaceholder.test(one)
+        ? // A function, not the string: `$&` or `$1` in a tid would be read as a pattern.
+          tenant !== undefined && one.replace(tenantPlaceholders, () => tenant) === iss
+        : one === iss,
+    );
+    if (matches) return undefined;
+    return tenant === undefined ? claimsRefused : issuerRefused;
+  };
+}
+
 /** The checks made after jose's, from the options; each checked when the function is defined. */
 function claimChecks(options: JwtAuthOptions): ClaimCheck[] {
   const checks: ClaimCheck[] = [];
@@ -321,9 +394,10 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   if (options === undefined) {
     throw new SkyportError('INVALID_DEFINITION', 'jwtAuth() needs one of jwksUrl, secret or publicKey');
   }
-  const issuer = acceptedValues(options.issuer, 'issuer');
+  const issuer = issuerOf(options.issuer);
   const audience = acceptedValues(options.audience, 'audience');
-  const checks = claimChecks(options);
+  // The issuer first: a token of another tenant is refused for that, whatever else is wrong.
+  const checks = [...(typeof issuer === 'function' ? [issuer] : []), ...claimChecks(options)];
   if (options.getToken !== undefined && typeof options.getToken !== 'function') {
     // A name ('cookie') would fail every request with a TypeError.
     throw new SkyportError(
@@ -424,7 +498,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   }
   const verifyOptions = {
     algorithms: accepted,
-    issuer,
+    issuer: typeof issuer === 'function' ? undefined : issuer,
     audience,
     clockTolerance,
     requiredClaims: requiredClaimsOf(options.requiredClaims),
