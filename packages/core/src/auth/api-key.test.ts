@@ -79,7 +79,7 @@ describe('apiKeyAuth keys', () => {
     const empty = await invoke(listed, send(''));
 
     // Assert
-    expect(fromList.body).toEqual({ subject: undefined, claims: {}, scopes: [], source: 'api-key' });
+    expect(fromList.body).toEqual({ subject: undefined, claims: {}, scopes: [], roles: [], source: 'api-key' });
     expect(fromMap.text).toBe('partner-a');
     expect(wrong.status).toBe(401);
     expect(empty.status).toBe(401);

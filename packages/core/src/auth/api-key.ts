@@ -6,6 +6,7 @@ import { createMiddleware } from '../middleware/create.js';
 import { checkOptions } from '../options.js';
 import type { Context, HttpResponse, Middleware } from '../types.js';
 import { scopesOf, unauthorized } from './challenge.js';
+import { claimValues } from './roles.js';
 import type { AuthContext, Principal } from './types.js';
 
 /** What `verify` may return: a rejection, a plain acceptance, or who the key belongs to. */
@@ -16,6 +17,8 @@ export type ApiKeyVerdict =
   | {
       readonly subject?: string | undefined;
       readonly scopes?: readonly string[] | undefined;
+      /** The key's roles, for `requireRoles()`. */
+      readonly roles?: readonly string[] | undefined;
       readonly claims?: Record<string, unknown> | undefined;
     };
 
@@ -97,7 +100,7 @@ function lookup(entries: readonly KeyEntry[], presented: string): Principal | un
   // Every key is compared, match or not, so the time taken does not reveal which one matched.
   for (const [key, subject] of entries) {
     if (timingSafeEqual(hashed, key) && found === undefined) {
-      found = { subject, claims: {}, scopes: [], source: 'api-key' };
+      found = { subject, claims: {}, scopes: [], roles: [], source: 'api-key' };
     }
   }
   return found;
@@ -152,13 +155,15 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<'http', AuthC
       let principal = lookup(entries, presented);
       if (principal === undefined && options.verify !== undefined) {
         const verdict = await options.verify(presented, ctx);
-        if (verdict === true) principal = { subject: undefined, claims: {}, scopes: [], source: 'api-key' };
+        if (verdict === true) principal = { subject: undefined, claims: {}, scopes: [], roles: [], source: 'api-key' };
         else if (typeof verdict === 'object' && verdict !== null) {
           principal = {
             subject: verdict.subject,
             claims: verdict.claims ?? {},
             // Read as a `scope` claim: a string from plain JS is a space-separated list.
             scopes: scopesOf({ scope: verdict.scopes }),
+            // A string from plain JS is one role, never its characters.
+            roles: [...new Set(claimValues(verdict.roles))],
             source: 'api-key',
           };
         }

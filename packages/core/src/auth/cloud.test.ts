@@ -62,6 +62,7 @@ describe('cloudPrincipal on AWS', () => {
       subject: undefined,
       claims: { claim1: 'value1', claim2: 'value2' },
       scopes: ['scope1', 'scope2'],
+      roles: [],
       source: 'aws-jwt-authorizer',
     });
   });
@@ -72,7 +73,7 @@ describe('cloudPrincipal on AWS', () => {
       awsRequest(fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-lambda-authorizer.json')),
       onCloud('aws'),
     );
-    expect(res.body).toEqual({ claims: { key: 'value' }, scopes: [], source: 'aws-lambda-authorizer' });
+    expect(res.body).toEqual({ claims: { key: 'value' }, scopes: [], roles: [], source: 'aws-lambda-authorizer' });
   });
 
   it('reads IAM auth with the caller ARN as subject', async () => {
@@ -99,6 +100,7 @@ describe('cloudPrincipal on AWS', () => {
       subject: 'admin',
       claims: { principalId: 'admin', clientId: 1, clientName: 'Exata' },
       scopes: [],
+      roles: [],
       source: 'aws-lambda-authorizer',
     });
   });
@@ -138,6 +140,7 @@ describe('cloudPrincipal on AWS', () => {
         user: 'AIDAEXAMPLEALICE',
       },
       scopes: [],
+      roles: [],
       source: 'aws-iam',
     });
     expect(anonymous.status).toBe(401);
@@ -338,7 +341,7 @@ describe('cloudPrincipal with Cognito identity pool credentials (IAM auth)', () 
 
 describe('cloudPrincipal gives the same shape on every cloud', () => {
   const claims = { sub: 'user-1', scope: 'orders:read orders:write', email: 'u@example.com' };
-  const expected = { subject: 'user-1', scopes: ['orders:read', 'orders:write'] };
+  const expected = { subject: 'user-1', scopes: ['orders:read', 'orders:write'], roles: [] };
 
   it('AWS JWT authorizer', async () => {
     const event = fixture('aws/apigw-http/aws-lambda-go__apigw-v2-request-jwt-authorizer.json');
@@ -598,6 +601,7 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
       subject: 'accounts.google.com:1234',
       claims: { sub: 'accounts.google.com:1234', email: 'u@example.com' },
       scopes: [],
+      roles: [],
       source: 'gcp-iap',
     });
   });
@@ -796,7 +800,7 @@ describe('apiKeyAuth', () => {
 
   it('accepts a listed key and names its owner', async () => {
     const res = await invoke(fn, httpRequest({ headers: { 'x-api-key': 'key-beta-456' } }));
-    expect(res.body).toEqual({ subject: 'partner-b', claims: {}, scopes: [], source: 'api-key' });
+    expect(res.body).toEqual({ subject: 'partner-b', claims: {}, scopes: [], roles: [], source: 'api-key' });
   });
 
   it('answers 401 ApiKey for a missing or wrong key, never echoing it', async () => {
@@ -957,6 +961,7 @@ describe('auth typing', () => {
             subject: msg.attributes.sender,
             claims: {},
             scopes: (msg.attributes.scopes ?? '').split(' '),
+            roles: [],
             source: 'api-key',
           },
         }),

@@ -12,6 +12,7 @@ import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, keysUnavailable, missingScopes, scopeList, scopesOf, unauthorized } from './challenge.js';
 import { defaultClockTolerance, loadJose, verifyJwt } from './jose.js';
 import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
+import { rolesOf, withListClaims } from './roles.js';
 import type { AuthContext, Principal } from './types.js';
 
 /** A platform whose identity headers / authorizer context may be trusted. */
@@ -191,11 +192,12 @@ function cognitoOfRest(identity: Json): CognitoCaller | undefined {
  * claims say `cognitoAuthenticationType: 'authenticated'` or `'unauthenticated'` (a guest).
  */
 function iamPrincipal(caller: string | undefined, cognito: CognitoCaller | undefined, claims: Json): Principal {
-  if (cognito === undefined) return { subject: caller, claims, scopes: [], source: 'aws-iam' };
+  if (cognito === undefined) return { subject: caller, claims, scopes: [], roles: [], source: 'aws-iam' };
   return {
     subject: cognito.identityId,
     claims: { ...claims, cognitoAuthenticationType: cognito.authenticated ? 'authenticated' : 'unauthenticated' },
     scopes: [],
+    roles: [],
     source: 'aws-iam',
   };
 }
@@ -244,11 +246,12 @@ function fromAws(req: HttpRequest): Principal | undefined {
 function fromAwsAuthorizer(authorizer: Json): Principal | undefined {
   // HTTP API JWT authorizer: { jwt: { claims, scopes } }.
   if (isObject(authorizer.jwt) && isObject(authorizer.jwt.claims)) {
-    const claims = authorizer.jwt.claims;
+    const claims = withListClaims(authorizer.jwt.claims, 'http-api');
     return {
       subject: str(claims.sub),
       claims,
       scopes: awsScopes(authorizer.jwt.scopes, claims),
+      roles: rolesOf(claims),
       source: 'aws-jwt-authorizer',
     };
   }
@@ -259,6 +262,7 @@ function fromAwsAuthorizer(authorizer: Json): Principal | undefined {
       subject: str(context.principalId) ?? str(context.sub),
       claims: context,
       scopes: scopesOf(context),
+      roles: rolesOf(context),
       source: 'aws-lambda-authorizer',
     };
   }
@@ -269,11 +273,12 @@ function fromAwsAuthorizer(authorizer: Json): Principal | undefined {
   }
   // REST API Cognito user pool authorizer, and HTTP API JWT authorizer with payload 1.0: { claims, scopes? }.
   if (isObject(authorizer.claims)) {
-    const claims = authorizer.claims;
+    const claims = withListClaims(authorizer.claims, 'rest-api');
     return {
       subject: str(claims.sub),
       claims,
       scopes: awsScopes(authorizer.scopes, claims),
+      roles: rolesOf(claims),
       source: 'aws-jwt-authorizer',
     };
   }
@@ -284,6 +289,7 @@ function fromAwsAuthorizer(authorizer: Json): Principal | undefined {
       subject: str(authorizer.principalId),
       claims: context,
       scopes: scopesOf(context),
+      roles: rolesOf(context),
       source: 'aws-lambda-authorizer',
     };
   }
@@ -315,6 +321,12 @@ function fromAzure(req: HttpRequest): Principal | undefined {
   for (const key of ['identityProvider', 'userId', 'userDetails', 'userRoles', 'auth_typ']) {
     if (principal[key] !== undefined && claims[key] === undefined) claims[key] = principal[key];
   }
+  // App Service names the claim type of roles in `role_typ` (for Entra ID, the long role claim
+  // URI, while the roles themselves come as `roles` claims); a repeated type is a list, a single
+  // one a string, so each becomes a list.
+  const roleTyp = str(principal.role_typ);
+  const roleClaimNames = roleTyp === undefined ? ['userRoles'] : [roleTyp, 'userRoles'];
+  const listed = withListClaims(claims, 'easy-auth', roleClaimNames);
   const subject =
     str(claims.sub) ??
     str(claims.oid) ??
@@ -324,7 +336,7 @@ function fromAzure(req: HttpRequest): Principal | undefined {
     str(req.header('x-ms-client-principal-id'));
   if (subject === undefined) throw new MalformedIdentity('the x-ms-client-principal header names no caller');
   const scopes = scopesOf({ scope: claims.scope ?? claims[azureScopeClaim], scp: claims.scp });
-  return { subject, claims, scopes, source: 'azure-app-service' };
+  return { subject, claims: listed, scopes, roles: rolesOf(listed, roleClaimNames), source: 'azure-app-service' };
 }
 
 /** What checks an IAP assertion: the expected audience and the key set. */
@@ -358,7 +370,7 @@ async function fromIapAssertion(req: HttpRequest, iap: IapVerifier | undefined):
     if (error instanceof KeySetUnavailable || !(error instanceof jose.errors.JOSEError)) throw error;
     throw new MalformedIdentity('the IAP assertion is not valid');
   }
-  return { subject: str(claims.sub), claims, scopes: scopesOf(claims), source: 'gcp-iap' };
+  return { subject: str(claims.sub), claims, scopes: scopesOf(claims), roles: rolesOf(claims), source: 'gcp-iap' };
 }
 
 async function fromGcp(
@@ -371,7 +383,7 @@ async function fromGcp(
     const claims = decodeJsonHeader(userinfo, 'x-apigateway-api-userinfo');
     const subject = str(claims.sub);
     if (subject === undefined) throw new MalformedIdentity('the x-apigateway-api-userinfo header names no caller');
-    return { subject, claims, scopes: scopesOf(claims), source: 'gcp-api-gateway' };
+    return { subject, claims, scopes: scopesOf(claims), roles: rolesOf(claims), source: 'gcp-api-gateway' };
   }
   const signed = await fromIapAssertion(req, iap);
   if (signed !== undefined) return signed;
@@ -392,7 +404,7 @@ async function fromGcp(
   // IAP prefixes both values with the identity namespace: `accounts.google.com:<value>`.
   const claims: Json = { sub: id };
   if (email !== undefined) claims.email = email.replace(/^[^:@]*:/, '');
-  return { subject: id, claims, scopes: [], source: 'gcp-iap' };
+  return { subject: id, claims, scopes: [], roles: [], source: 'gcp-iap' };
 }
 
 const googleIapKeys = 'https://www.gstatic.com/iap/verify/public_key-jwk';

@@ -16,7 +16,7 @@ export type AuthSource =
  *
  * @example
  * http({ method: 'GET', path: '/me' }).use(jwtAuth({ jwksUrl, issuer, audience }))
- *   .handle((_req, ctx) => ({ id: ctx.auth.subject, scopes: ctx.auth.scopes }));
+ *   .handle((_req, ctx) => ({ id: ctx.auth.subject, scopes: ctx.auth.scopes, roles: ctx.auth.roles }));
  */
 export interface Principal {
   /** Who the caller is: the `sub` claim, API key owner, or platform user id (undefined when the source has none). */
@@ -25,6 +25,14 @@ export interface Principal {
   readonly claims: Readonly<Record<string, unknown>>;
   /** Granted scopes (from `scope` / `scp`, or the platform's scope list). */
   readonly scopes: readonly string[];
+  /**
+   * Granted roles, each once, from these claims in this order: `roles` (Entra ID app roles, also
+   * of app-only tokens), `groups` (Okta; Entra ID group object ids), `cognito:groups` (Amazon
+   * Cognito), `permissions` (Auth0 RBAC), `realm_access.roles` (Keycloak); then, from Azure App
+   * Service / Static Web Apps authentication, the claim its `role_typ` names and `userRoles`.
+   * Empty for an API key (unless `verify` gives `roles`) and for AWS IAM callers.
+   */
+  readonly roles: readonly string[];
   /** Which middleware or platform produced the principal. */
   readonly source: AuthSource;
 }
