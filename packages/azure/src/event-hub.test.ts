@@ -1,9 +1,11 @@
 import { type StreamRecord, stream } from '@skyport/core';
+import { azure } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
 import { fixture, fromRpcMetadata, invocation } from '../test/helpers.js';
 import { libraryInvocation, type RpcTypedData } from '../test/library.js';
 import type { BatchFailedError } from './errors.js';
 import { toAzure } from './handler.js';
+import { invokeAzure } from './invoke.js';
 
 function recorder(fail: (record: StreamRecord) => boolean = () => false) {
   const seen: StreamRecord[] = [];
@@ -34,7 +36,7 @@ describe('toAzure: Event Hubs', () => {
     // Assert
     const record = seen[0] as StreamRecord;
     expect(record.sequence).toBe('47');
-    expect(record.id).toBe('47');
+    expect(record.id).toBe('0:47');
     expect(record.partitionKey).toBe('');
     expect(record.publishedAt.toISOString()).toBe('2020-07-14T01:27:55.627Z');
     expect(record.source).toBe('python-worker-ci-eventhub-one-metadata');
@@ -85,13 +87,34 @@ describe('toAzure: Event Hubs', () => {
     // Assert
     expect(error).toMatchObject({ name: 'BatchFailedError', code: 'HANDLER_FAILED', kind: 'stream' });
     expect(error.failures.map((f) => [f.id, f.skipped])).toEqual([
-      ['11', false],
-      ['12', true],
-      ['13', true],
+      ['3:11', false],
+      ['3:12', true],
+      ['3:13', true],
     ]);
     expect(seen.map((r) => [r.sequence, r.partitionKey, r.publishedAt.toISOString()])).toEqual([
       ['10', 'dev-1', '2026-01-01T00:00:00.000Z'],
       ['11', 'dev-1', '2026-01-01T00:00:01.000Z'],
+    ]);
+  });
+
+  it('makes ids unique across partitions: the same sequence number in two partitions is two records', async () => {
+    // Prepare
+    const { fn, seen } = recorder();
+    const quiet = { logHandler: () => undefined };
+
+    // Act
+    await invokeAzure(fn, azure.eventHubBatch([{ page: '/a' }], { partitionId: '0', firstSequence: 47 }), quiet);
+    await invokeAzure(fn, azure.eventHubBatch([{ page: '/b' }], { partitionId: '1', firstSequence: 47 }), quiet);
+    await toAzure(fn)(
+      [{ page: '/c' }],
+      invocation({ triggerMetadata: { sequenceNumberArray: [47] }, options: many }).context,
+    );
+
+    // Assert: the sequence stays the partition's own; without a known partition the id is the sequence
+    expect(seen.map((r) => [r.id, r.sequence, r.body])).toEqual([
+      ['0:47', '47', { page: '/a' }],
+      ['1:47', '47', { page: '/b' }],
+      ['47', '47', { page: '/c' }],
     ]);
   });
 

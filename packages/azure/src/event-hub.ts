@@ -67,16 +67,18 @@ export function eventHubItems(
   const events = options.many ? Array.from(trigger as unknown[]) : [trigger];
   const partition = asRecord(meta?.partitionContext);
   const source = asString(partition?.eventHubName) ?? asString(partition?.eventHubPath) ?? options.source;
+  // A sequence number is unique within its partition only; the partition makes the id unique in the hub.
+  const partitionId =
+    asString(partition?.partitionId) ?? asString(asRecord(partition?.runtimeInformation)?.partitionId);
   return events.map((body, i) => {
     const field = (key: string) => (options.many ? at(meta?.[`${key}Array`], i) : meta?.[key]);
     const system = asRecord(field('systemProperties'));
-    const sequence =
-      sentText(field('sequenceNumber')) ??
-      sentText(system?.['x-opt-sequence-number']) ??
-      (options.many ? `${options.fallbackId}:${i}` : options.fallbackId);
+    const sent = sentText(field('sequenceNumber')) ?? sentText(system?.['x-opt-sequence-number']);
+    const sequence = sent ?? (options.many ? `${options.fallbackId}:${i}` : options.fallbackId);
+    const id = sent !== undefined && sent !== null && partitionId !== undefined ? `${partitionId}:${sent}` : sequence;
     const partitionKey = partitionKeyOf(system, field('partitionKey'), options.many ? `event ${i}` : 'the event');
     const event = createStreamRecord({
-      id: sequence,
+      id,
       sequence,
       partitionKey,
       ...payloadOf(body),
@@ -85,6 +87,6 @@ export function eventHubItems(
       raw: { event: body, metadata, index: options.many ? i : undefined },
     });
     const traceparent = senderTrace(asRecord(field('properties')));
-    return { id: sequence, event, trace: traceparent === undefined ? undefined : { traceparent } };
+    return { id, event, trace: traceparent === undefined ? undefined : { traceparent } };
   });
 }
