@@ -1,7 +1,8 @@
 /**
  * The `skyport` command line: parses arguments with `node:util` `parseArgs`, runs a command and
  * returns its exit code (0 ok, 1 the invocation failed, 2 bad arguments, an event file included:
- * one that is not JSON or not an event the function takes, so nothing ran).
+ * one that is not JSON or not an event the function takes, or a package the command needs that is
+ * not installed: nothing ran).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
@@ -479,8 +480,9 @@ export async function main(argv: readonly string[], io: CliIo = stdio): Promise<
       return 2;
     }
     if (error instanceof AdapterUnavailableError) {
+      // Nothing ran: a setup to fix, as a bad argument is, not a failed invocation.
       io.err(`skyport: ${error.message}\n`);
-      return 1;
+      return 2;
     }
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     // A syntax error in the module or a file it imports: the file, the line, a caret under it.
