@@ -68,8 +68,37 @@ describe('toAzure: Cosmos DB change feed', () => {
     expect(seen.map((c) => [c.op, c.key, c.before, c.after, c.time.getTime()])).toEqual([
       ['insert', { id: 'a' }, undefined, { id: 'a', n: 1 }, 1700000000000],
       ['update', { id: 'a' }, { id: 'a', n: 1 }, { id: 'a', n: 2 }, 1700000001000],
-      ['delete', { id: 'a', tenant: 't1' }, { id: 'a', n: 2 }, undefined, 1700000002000],
+      ['delete', { id: 'a' }, { id: 'a', n: 2 }, undefined, 1700000002000],
     ]);
+  });
+
+  it('keys every operation of a document the same way, though only a delete names its partition key', async () => {
+    // Prepare: Cosmos DB fills metadata.id and metadata.partitionKey for deletes only
+    const { fn, seen } = recorder();
+    const items = [
+      { current: { id: 'o1', tenant: 'acme', total: 5 }, metadata: { operationType: 'create', crts: 1700000000 } },
+      {
+        current: { id: 'o1', tenant: 'acme', total: 6 },
+        previous: { id: 'o1', tenant: 'acme', total: 5 },
+        metadata: { operationType: 'replace', crts: 1700000010 },
+      },
+      {
+        current: {},
+        previous: { id: 'o1', tenant: 'acme', total: 6 },
+        metadata: { operationType: 'delete', crts: 1700000020, id: 'o1', partitionKey: { tenant: 'acme' } },
+      },
+    ];
+
+    // Act
+    await toAzure(fn)(items, invocation(cosmos).context);
+
+    // Assert: one key for the document; the partition key stays where the platform gives it
+    expect(seen.map((c) => [c.op, c.key])).toEqual([
+      ['insert', { id: 'o1' }],
+      ['update', { id: 'o1' }],
+      ['delete', { id: 'o1' }],
+    ]);
+    expect(seen[2]?.raw).toMatchObject({ metadata: { partitionKey: { tenant: 'acme' } } });
   });
 
   it("passes a strict schema of the application's fields, as the same function does on other clouds", async () => {

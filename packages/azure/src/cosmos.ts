@@ -85,7 +85,10 @@ function documentEvent(record: Record<string, unknown>, collection: string, refu
   });
 }
 
-/** An all-versions-and-deletes item: `{ current, previous, metadata }`. */
+/**
+ * An all-versions-and-deletes item: `{ current, previous, metadata }`, keyed by the document's `id`
+ * whatever the operation.
+ */
 function changeItemEvent(record: Record<string, unknown>, collection: string, refuse: (problem: string) => Error) {
   const metadata = asRecord(record.metadata);
   const op = opOf(metadata);
@@ -102,8 +105,10 @@ function changeItemEvent(record: Record<string, unknown>, collection: string, re
   return createChangeEvent({
     op,
     collection,
-    // Spread, not Object.assign: a parsed `__proto__` partition key path stays a plain field.
-    key: { id, ...asRecord(metadata.partitionKey) },
+    // `{ id }` on every operation, as in latest-version mode: `metadata.partitionKey` comes with
+    // deletes only, so a key that took it in would name one document two ways. The partition key
+    // value is a field of `before` / `after`, and of a delete's `raw.metadata.partitionKey`.
+    key: { id },
     before: ownFields(previous),
     after: ownFields(current),
     time: seconds(metadata.crts) ?? seconds(current?._ts),
