@@ -967,11 +967,21 @@ export async function serveWith(
 
   /** Called once no request is in flight any more (see `close()`). */
   let idle: (() => void) | undefined;
-  /** The ends of producers whose stream was cancelled (the client left, or `close()` cut it). */
-  const windups = new Set<Promise<void>>();
+  /**
+   * Producers whose stream was cancelled (the client left, or `close()` cut it) and that have not
+   * stopped yet. Counted, not kept: one waiting on something that never comes never stops, and
+   * its cancellation, never settling, must not stay reachable for the life of the process.
+   */
+  let windingUpCount = 0;
+  /** Called once no cancelled producer is left to stop (see `close()`). */
+  let woundUp: (() => void) | undefined;
   const windingUp = (cancelled: Promise<void>): void => {
-    windups.add(cancelled);
-    void cancelled.finally(() => windups.delete(cancelled));
+    windingUpCount++;
+    const stopped = () => {
+      windingUpCount--;
+      if (windingUpCount === 0) woundUp?.();
+    };
+    void cancelled.then(stopped, stopped);
   };
 
   /** Every connection open now. */
@@ -1239,12 +1249,16 @@ export async function serveWith(
             // `finally` releasing a lease) is waited for within what is left of the bound.
             setImmediate(() => {
               const left = until - Date.now();
-              if (windups.size === 0 || left <= 0) return resolve();
-              const limit = setTimeout(resolve, left);
-              void Promise.allSettled([...windups]).then(() => {
+              if (windingUpCount === 0 || left <= 0) return resolve();
+              const limit = setTimeout(() => {
+                woundUp = undefined;
+                resolve();
+              }, left);
+              woundUp = () => {
+                woundUp = undefined;
                 clearTimeout(limit);
                 resolve();
-              });
+              };
             });
           };
           // Kept referenced: the process stays up for the handlers, then `close()` resolves.
