@@ -139,7 +139,13 @@ describe('apiKeyAuth() failures', () => {
 });
 
 describe('a principal preset with invoke(fn, req, { auth })', () => {
-  const preset: Principal = { subject: 'tester', claims: {}, scopes: ['orders:read', 'orders:export'], source: 'jwt' };
+  const preset: Principal = {
+    subject: 'tester',
+    claims: {},
+    scopes: ['orders:read', 'orders:export'],
+    roles: [],
+    source: 'jwt',
+  };
 
   it('never bypasses jwtAuth(), apiKeyAuth() or cloudPrincipal()', async () => {
     const fromPlatform = http()

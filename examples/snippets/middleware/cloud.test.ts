@@ -148,6 +148,7 @@ describe('behind IAP', () => {
       subject: 'accounts.google.com:1234',
       claims: { sub: 'accounts.google.com:1234', email: 'ada@shop.example' },
       scopes: [],
+      roles: [],
       source: 'gcp-iap',
     });
   });

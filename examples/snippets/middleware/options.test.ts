@@ -26,9 +26,14 @@ it('lists every option of every middleware', () => {
     | 'jwksCacheMaxAgeMs'
     | 'jwksCooldownMs'
     | 'jwksTimeoutMs'
+    | 'clientId'
+    | 'tokenUse'
+    | 'accept'
   >();
   expectTypeOf<keyof ApiKeyAuthOptions>().toEqualTypeOf<'header' | 'keys' | 'verify'>();
-  expectTypeOf<keyof CloudPrincipalOptions>().toEqualTypeOf<'trust' | 'headers' | 'iap' | 'requiredScopes'>();
+  expectTypeOf<keyof CloudPrincipalOptions>().toEqualTypeOf<
+    'trust' | 'headers' | 'iap' | 'requiredScopes' | 'allowCognitoGuests'
+  >();
   expectTypeOf<IdentityHeaders>().toEqualTypeOf<'azure-easy-auth' | 'gcp-api-gateway' | 'gcp-iap-headers'>();
   expectTypeOf<keyof LoggerOptions>().toEqualTypeOf<
     'level' | 'format' | 'redact' | 'gcpProject' | 'summary' | 'base'

@@ -9,6 +9,7 @@ interface Principal {
   readonly subject: string | undefined; // `sub`, API key owner, or platform user id
   readonly claims: Readonly<Record<string, unknown>>;
   readonly scopes: readonly string[]; // from `scope` (space separated) and `scp`
+  readonly roles: readonly string[]; // from `roles`, `groups`, `cognito:groups`, `permissions`, ...
   readonly source:
     | 'jwt'
     | 'api-key'
@@ -61,13 +62,13 @@ describe('Principal', () => {
       .handle((_req, ctx): Principal => ctx.auth);
     const owned = await invoke(fn, httpRequest({ headers: { 'x-api-key': 'key-of-partner-a' } }));
     const anonymous = await invoke(fn, httpRequest({ headers: { 'x-api-key': 'anonymous-key' } }));
-    expect(owned.body).toEqual({ subject: 'partner-a', claims: {}, scopes: [], source: 'api-key' });
+    expect(owned.body).toEqual({ subject: 'partner-a', claims: {}, scopes: [], roles: [], source: 'api-key' });
     expect(owned.text).not.toContain('key-of-partner-a');
-    expect(anonymous.body).toEqual({ claims: {}, scopes: [], source: 'api-key' });
+    expect(anonymous.body).toEqual({ claims: {}, scopes: [], roles: [], source: 'api-key' });
     const listed = http()
       .use(apiKeyAuth({ keys: ['listed-key'] }))
       .handle((_req, ctx): Principal => ctx.auth);
     const fromList = await invoke(listed, httpRequest({ headers: { 'x-api-key': 'listed-key' } }));
-    expect(fromList.body).toEqual({ claims: {}, scopes: [], source: 'api-key' });
+    expect(fromList.body).toEqual({ claims: {}, scopes: [], roles: [], source: 'api-key' });
   });
 });

@@ -461,7 +461,7 @@ describe('fakeContext() and createClock()', () => {
 
   it('puts extra context on the context and in its type', async () => {
     // Prepare: a middleware that needs ctx.auth, called directly as a unit test would
-    const principal = { subject: 'u1', claims: {}, scopes: ['orders:read'], source: 'jwt' as const };
+    const principal = { subject: 'u1', claims: {}, scopes: ['orders:read'], roles: [], source: 'jwt' as const };
     const ctx = fakeContext({ extra: { auth: principal } });
     const mw = requireScopes('orders:read');
 

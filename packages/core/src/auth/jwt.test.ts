@@ -665,7 +665,7 @@ describe('jwtAuth with a secret or a public key', () => {
 });
 
 describe('a principal preset by invoke()', () => {
-  const preset: Principal = { subject: 'tester', claims: {}, scopes: ['orders:write'], source: 'jwt' };
+  const preset: Principal = { subject: 'tester', claims: {}, scopes: ['orders:write'], roles: [], source: 'jwt' };
 
   it('is ignored by jwtAuth, which always verifies the request', async () => {
     const res = await invoke(secured(), httpRequest({ path: '/me' }), { auth: preset });

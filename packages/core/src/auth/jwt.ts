@@ -19,6 +19,7 @@ import {
 import { defaultClockTolerance, type Jose, loadJose, type VerifyKey, verifyJwt } from './jose.js';
 import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
 import { publicKeyAlgorithms } from './key.js';
+import { rolesOf } from './roles.js';
 import type { AuthContext, Principal } from './types.js';
 
 /** Where the verification key comes from: exactly one of `jwksUrl`, `secret` or `publicKey`. */
@@ -224,6 +225,7 @@ export function principalFromClaims(payload: JWTPayload, source: Principal['sour
     subject: typeof payload.sub === 'string' ? payload.sub : undefined,
     claims: payload,
     scopes: scopesOf(payload),
+    roles: rolesOf(payload),
     source,
   };
 }
