@@ -139,8 +139,8 @@ describe('batch semantics in the invocation', () => {
     const error = await failureOf(invokeAzure(fn, azure.eventHubBatch([{}, {}, {}], { firstSequence: 1 }), quiet));
     expect(ran).toEqual(['1', '2']);
     expect(error.failures.map((f) => [f.id, f.skipped])).toEqual([
-      ['2', false],
-      ['3', true],
+      ['0:2', false],
+      ['0:3', true],
     ]);
   });
 

@@ -95,7 +95,7 @@ describe('tracing() on Azure with the OpenTelemetry SDK (default parent-based sa
     expect(spans[0]?.parentSpanContext).toBeUndefined();
   });
 
-  it("records Service Bus messages without a trace, and keeps the decision of a message's own Diagnostic-Id", async () => {
+  it("records a Service Bus batch as one invocation span over its messages, each message's Diagnostic-Id a link", async () => {
     // Prepare
     const orders = queue({ name: 'orders' })
       .use(tracing())
@@ -118,12 +118,19 @@ describe('tracing() on Azure with the OpenTelemetry SDK (default parent-based sa
 
     // Assert
     const spans = exporter.getFinishedSpans();
-    expect(spans.map((span) => span.attributes['messaging.message.id'])).toEqual(['plain', 'sampled']);
-    expect(spans[0]?.parentSpanContext).toBeUndefined();
-    expect(spans[1]?.parentSpanContext?.spanId).toBe(callerSpanId);
+    const batch = spans.find((span) => span.attributes['messaging.batch.message_count'] === 3);
+    const messages = spans.filter((span) => span !== batch);
+    expect(batch?.parentSpanContext).toBeUndefined();
+    expect(messages.map((span) => span.attributes['messaging.message.id'])).toEqual(['plain', 'unsampled', 'sampled']);
+    for (const span of messages) expect(span.parentSpanContext?.spanId).toBe(batch?.spanContext().spanId);
+    expect(messages.map((span) => span.links.map((link) => link.context.spanId))).toEqual([
+      [],
+      [callerSpanId],
+      [callerSpanId],
+    ]);
   });
 
-  it("keeps the decision of an Event Hubs event's own Diagnostic-Id, which is the message's ctx.trace", async () => {
+  it("records an Event Hubs batch as one invocation span over its events, each event's Diagnostic-Id a link", async () => {
     // Prepare
     const telemetry = stream({ name: 'telemetry' })
       .use(tracing())
@@ -146,9 +153,16 @@ describe('tracing() on Azure with the OpenTelemetry SDK (default parent-based sa
 
     // Assert
     const spans = exporter.getFinishedSpans();
-    expect(spans.map((span) => span.attributes['messaging.message.id'])).toEqual(['1', '3']);
-    expect(spans[0]?.parentSpanContext).toBeUndefined();
-    expect(spans[1]?.parentSpanContext?.spanId).toBe(callerSpanId);
+    const batch = spans.find((span) => span.attributes['messaging.batch.message_count'] === 3);
+    const events = spans.filter((span) => span !== batch);
+    expect(batch?.parentSpanContext).toBeUndefined();
+    expect(events.map((span) => span.attributes['messaging.message.id'])).toEqual(['1', '2', '3']);
+    for (const span of events) expect(span.parentSpanContext?.spanId).toBe(batch?.spanContext().spanId);
+    expect(events.map((span) => span.links.map((link) => link.context.spanId))).toEqual([
+      [],
+      [callerSpanId],
+      [callerSpanId],
+    ]);
   });
 });
 
