@@ -16,7 +16,12 @@ describe('a command whose package is not installed', () => {
   it('exits 2, as a usage error does, naming the package: nothing ran', async () => {
     // Prepare
     let err = '';
-    const io = { out: () => {}, err: (text: string) => void (err += text) };
+    const io = {
+      out: () => {},
+      err: (text: string) => {
+        err += text;
+      },
+    };
 
     // Act
     const code = await main(['events', 'node', 'http'], io);
