@@ -9,7 +9,7 @@ interface Principal {
   readonly subject: string | undefined; // `sub`, API key owner, or platform user id
   readonly claims: Readonly<Record<string, unknown>>;
   readonly scopes: readonly string[]; // from `scope` (space separated) and `scp`
-  readonly roles: readonly string[]; // from `roles`, `groups`, `cognito:groups`, `permissions`, ...
+  readonly roles: readonly string[]; // from role, group and permission claims, or `apiKeyAuth()`'s `verify`
   readonly source:
     | 'jwt'
     | 'api-key'
