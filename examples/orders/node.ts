@@ -6,8 +6,8 @@
 import { gracefulShutdown, serve } from '@skyport/node';
 import { functions } from './src/functions.js';
 
+// No `port` option: serve() reads PORT itself, as decimal digits (blank is unset, default 3000).
 const server = await serve(functions, {
-  port: Number(process.env.PORT ?? 3000),
   // A public API: the unauthenticated `/_skyport/<name>` event routes only outside production.
   eventRoutes: process.env.NODE_ENV !== 'production',
 });
