@@ -2,4 +2,4 @@
 import { gracefulShutdown, serve } from '@skyport/node';
 import { rates } from './functions.js';
 
-gracefulShutdown(await serve({ rates }, { port: Number(process.env.PORT ?? 3000) }));
+gracefulShutdown(await serve({ rates }));

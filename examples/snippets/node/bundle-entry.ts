@@ -14,5 +14,5 @@ const hello = http({ method: 'GET', path: '/hello' })
   });
 const orders = queue({ name: 'orders' }).handle(() => undefined);
 
-const server = await serve({ hello, orders }, { port: Number(process.env.PORT ?? 3000) });
+const server = await serve({ hello, orders });
 gracefulShutdown(server);

@@ -4,7 +4,7 @@
  * bundle whose adapter package is not installed gets a 501.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aws } from '@skyport/testing';
@@ -12,6 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'skyport-node-bundle-'));
+// As `npm init -y` writes it: a .js file there is CommonJS, so the bundle must say it is a module.
+writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The `build` script of the page's package.json, split into esbuild's arguments. */
@@ -21,7 +23,10 @@ const script = (() => {
   return (JSON.parse(json) as { scripts: { build: string } }).scripts.build;
 })();
 
+/** Bundles the entry into `name` with the extension the page's `--outfile` gives. */
 function bundle(name: string, banner: boolean): string {
+  const extension = /--outfile=\S+?(\.[a-z]+)(?:\s|$)/.exec(script)?.[1] ?? '.js';
+  const file = `${name}${extension}`;
   const banned = /--banner:js="([^"]+)"/.exec(script);
   const args = script
     .replace(banned?.[0] ?? '', '')
@@ -29,12 +34,12 @@ function bundle(name: string, banner: boolean): string {
     .split(/\s+/)
     .slice(1)
     .map((arg) => (arg === 'node.ts' ? 'examples/snippets/node/bundle-entry.ts' : arg))
-    .map((arg) => (arg.startsWith('--outfile=') ? `--outfile=${join(dir, name)}` : arg));
+    .map((arg) => (arg.startsWith('--outfile=') ? `--outfile=${join(dir, file)}` : arg));
   if (banner && banned?.[1]) args.push(`--banner:js=${banned[1]}`);
   const esbuild = join(root, 'node_modules/.bin/esbuild');
   const built = spawnSync(esbuild, args, { cwd: root, encoding: 'utf8' });
   expect(built.status, built.stderr).toBe(0);
-  return join(dir, name);
+  return join(dir, file);
 }
 
 function run(file: string): {
@@ -72,7 +77,7 @@ async function listening(running: ReturnType<typeof run>): Promise<string> {
 
 describe('the build script of the page', () => {
   it('gives one file that serves on its own, logger() included', async () => {
-    const running = run(bundle('node.js', true));
+    const running = run(bundle('node', true));
     try {
       const url = await listening(running);
       const res = await fetch(`${url}/hello`);
@@ -98,7 +103,7 @@ describe('the build script of the page', () => {
   });
 
   it('without the banner, a bundle with logger() fails to load', async () => {
-    const running = run(bundle('no-banner.js', false));
+    const running = run(bundle('no-banner', false));
     try {
       expect(await running.exited).not.toBe(0);
       expect(running.err()).toContain('Dynamic require of');

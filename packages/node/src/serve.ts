@@ -621,7 +621,7 @@ function withAllow(out: HttpResponse | Promise<HttpResponse>, allow: string): Ht
  * import { serve, gracefulShutdown } from '@skyport/node';
  * import { functions } from './functions.js';
  *
- * const server = await serve(functions, { port: Number(process.env.PORT ?? 3000) });
+ * const server = await serve(functions); // on $PORT, else 3000
  * gracefulShutdown(server); // SIGTERM / SIGINT: finish in-flight requests, then exit 0
  */
 export function serve(functions: FunctionMap | AnyFunction, options: ServeOptions = {}): Promise<ServeHandle> {
