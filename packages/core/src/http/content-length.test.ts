@@ -67,3 +67,58 @@ describe('a Content-Length given by a handler', () => {
     ]);
   });
 });
+
+describe('a Content-Length given beside content', () => {
+  it('is replaced by the measured length, whatever it says, as the platform measures the content', async () => {
+    // Prepare
+    const answers = await Promise.all(
+      [' 5', 'abc', '1,1'].map((length) =>
+        invoke(
+          http({ method: 'GET', path: '/file' }).handle(() => ({
+            status: 200,
+            headers: { 'content-length': length },
+            body: 'hello',
+          })),
+          httpRequest({ path: '/file' }),
+        ),
+      ),
+    );
+
+    // Assert
+    expect(answers.map((answer) => [answer.status, answer.text])).toEqual([
+      [200, 'hello'],
+      [200, 'hello'],
+      [200, 'hello'],
+    ]);
+  });
+
+  it('may have whitespace around its digits on a HEAD answer, as any header value may', async () => {
+    // Prepare
+    const head = http({ method: 'GET', path: '/file' }).handle(() => ({
+      status: 200,
+      headers: { 'content-length': '5 ' },
+    }));
+
+    // Act
+    const answer = await invoke(head, httpRequest({ method: 'HEAD', path: '/file' }));
+
+    // Assert
+    expect(answer.status).toBe(200);
+  });
+});
+
+describe('a Content-Length a web Response carries', () => {
+  it('is a logged 500 on a HEAD answer when it is no number of bytes', async () => {
+    // Prepare
+    const head = http({ method: 'GET', path: '/file' }).handle(
+      () => new Response(null, { headers: { 'content-length': 'abc' } }),
+    );
+
+    // Act
+    const answer = await invoke(head, httpRequest({ method: 'HEAD', path: '/file' }));
+
+    // Assert
+    expect(answer.status).toBe(500);
+    expect(logs.find('500 Internal Server Error')).toHaveLength(1);
+  });
+});

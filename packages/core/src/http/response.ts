@@ -102,8 +102,6 @@ function checkHeader(name: string, value: string): void {
   if (passed.get(name) === value) return;
   if (!TOKEN.test(name)) throw notToken(name);
   if (UNSENDABLE.test(value)) throw unsendable(name);
-  // A length no client can parse breaks the connection on runtimes that send it as given.
-  if (name === 'content-length' && !DIGITS.test(value)) throw notLength(value);
   // Not remembered: cookies, which differ from one response to the next and hold secrets best
   // not kept around; long values (a signed URL); headers whose fate depends on the response
   // (see `platformOwned`).
@@ -111,12 +109,20 @@ function checkHeader(name: string, value: string): void {
   if (passed.size < rememberedHeaders || passed.has(name)) passed.set(name, value);
 }
 
-/** A `Content-Length`: a whole number of bytes, in decimal digits only (RFC 9110 section 8.6). */
-const DIGITS = /^[0-9]+$/;
+/**
+ * A `Content-Length`: a whole number of bytes in decimal digits (RFC 9110 section 8.6), with the
+ * optional whitespace any header value may have around it.
+ */
+const LENGTH = /^[ \t]*[0-9]+[ \t]*$/;
 
-/** The refusal of a `Content-Length` that is no number of bytes (see `checkHeader`). */
-function notLength(value: string): TypeError {
-  return new TypeError(
+/**
+ * Refuses a `Content-Length` that is kept (no content the platform measures: a HEAD answer, a
+ * 304) and is no number of bytes: runtimes send it as given, and the client cannot read the
+ * answer. One the platform replaces with the length it measures is never looked at.
+ */
+function checkLength(value: string): void {
+  if (LENGTH.test(value)) return;
+  throw new TypeError(
     `the response header "content-length" must be a whole number of bytes in digits, not ${JSON.stringify(value)}`,
   );
 }
@@ -186,8 +192,12 @@ export function checkResponse(response: HttpResponse): HttpResponse {
     const value = String(headers[name]);
     // A name that passed before is none of the platform's (those are never remembered).
     if (passed.get(name) === value) continue;
-    if (platformOwned(name.toLowerCase(), value, measured)) owned = true;
-    else checkHeader(name, value);
+    const lower = name.toLowerCase();
+    if (platformOwned(lower, value, measured)) owned = true;
+    else {
+      checkHeader(name, value);
+      if (lower === 'content-length') checkLength(value);
+    }
   }
   for (const cookie of response.cookies) checkHeader('set-cookie', cookie);
   if (stream !== undefined && (empty || body !== undefined)) {
@@ -584,6 +594,7 @@ function withContent(
   if (body === undefined && kept !== undefined && kept !== 'identity') delete headers['content-encoding'];
   else if (length !== undefined) {
     if (!platformOwned('content-length', length, body !== undefined || status === 204)) {
+      checkLength(length);
       headers['content-length'] = length;
     }
   }
@@ -766,10 +777,10 @@ function withLength(
   body: string | Uint8Array | undefined,
   streamed = false,
 ): Record<string, string> {
-  if (
-    headers['content-length'] === undefined ||
-    !platformOwned('content-length', '', streamed || body !== undefined || status === 204)
-  ) {
+  const length = headers['content-length'];
+  if (length === undefined) return headers;
+  if (!platformOwned('content-length', length, streamed || body !== undefined || status === 204)) {
+    checkLength(length);
     return headers;
   }
   const { 'content-length': _, ...rest } = headers;
