@@ -928,6 +928,7 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       'q=otel&sig=abc%2B1&AWSAccessKeyId=AKIA1&Signature=s1&X-Goog-Signature=g1&code=key1&n=2',
       'Code=key2&SIG=x&signatures=kept&sig',
       '%63ode=key3&x=1',
+      'access_token=eyJ1&X-Amz-Security-Token=FQo&X-Amz-Signature=abc&X-Amz-Credential=AKIA%2F1&key=AIza1&api_key=k&token=t',
     ];
 
     // Act
@@ -939,6 +940,7 @@ describe('tracing() with the OpenTelemetry SDK', () => {
       'q=otel&sig=REDACTED&AWSAccessKeyId=REDACTED&Signature=REDACTED&X-Goog-Signature=REDACTED&code=REDACTED&n=2',
       'Code=REDACTED&SIG=REDACTED&signatures=kept&sig',
       '%63ode=REDACTED&x=1',
+      'access_token=REDACTED&X-Amz-Security-Token=REDACTED&X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED&key=REDACTED&api_key=REDACTED&token=REDACTED',
       undefined,
     ]);
     expect(finished()[0]?.attributes['url.path']).toBe('/search');

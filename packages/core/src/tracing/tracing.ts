@@ -190,12 +190,36 @@ function hostOf(url: string): string | undefined {
 }
 
 /**
- * The query keys whose values `url.query` gives as `REDACTED`: those the semantic conventions
- * name (`AWSAccessKeyId` and `Signature` of S3 query authentication, `sig` of an Azure SAS,
- * `X-Goog-Signature` of a Google Cloud Storage signed URL) and Azure's `code` (a function or host
- * key), compared without regard to case, as Azure reads `code`.
+ * The query keys whose values `url.query` gives as `REDACTED`, compared without regard to case:
+ * those the semantic conventions name (`AWSAccessKeyId` and `Signature` of S3 query
+ * authentication, `sig` of an Azure SAS, `X-Goog-Signature` of a Google Cloud Storage signed URL),
+ * the rest of the signed URLs' credentials (SigV4's `X-Amz-Signature`, `X-Amz-Credential` and
+ * `X-Amz-Security-Token`, Google's `X-Goog-Credential`), Azure's `code` (a function or host key,
+ * or an OAuth authorization code), bearer tokens in the query (RFC 6750 2.3 `access_token`, as
+ * clients that cannot set headers send them, and the other OAuth tokens and secrets) and API keys
+ * (Google's `key`, `api_key`, `apikey`), and `password`.
  */
-const secretQueryKeys = new Set(['awsaccesskeyid', 'signature', 'sig', 'x-goog-signature', 'code']);
+const secretQueryKeys = new Set([
+  'awsaccesskeyid',
+  'signature',
+  'sig',
+  'x-goog-signature',
+  'x-goog-credential',
+  'x-amz-signature',
+  'x-amz-credential',
+  'x-amz-security-token',
+  'code',
+  'access_token',
+  'id_token',
+  'refresh_token',
+  'client_secret',
+  'token',
+  'key',
+  'api_key',
+  'apikey',
+  'api-key',
+  'password',
+]);
 
 /** A query key as the platforms read it: percent-decoded, `+` a space. */
 function queryKey(raw: string): string {
