@@ -12,7 +12,7 @@ import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, keysUnavailable, missingScopes, scopeList, scopesOf, unauthorized } from './challenge.js';
 import { defaultClockTolerance, loadJose, verifyJwt } from './jose.js';
 import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
-import { rolesOf, withListClaims } from './roles.js';
+import { passedRoles, rolesOf } from './roles.js';
 import type { AuthContext, Principal } from './types.js';
 
 /** A platform whose identity headers / authorizer context may be trusted. */
@@ -246,12 +246,13 @@ function fromAws(req: HttpRequest): Principal | undefined {
 function fromAwsAuthorizer(authorizer: Json): Principal | undefined {
   // HTTP API JWT authorizer: { jwt: { claims, scopes } }.
   if (isObject(authorizer.jwt) && isObject(authorizer.jwt.claims)) {
-    const claims = withListClaims(authorizer.jwt.claims, 'http-api');
+    // Claims stay as API Gateway passed them (a list claim as "[a b]"); roles read that form.
+    const claims = authorizer.jwt.claims;
     return {
       subject: str(claims.sub),
       claims,
       scopes: awsScopes(authorizer.jwt.scopes, claims),
-      roles: rolesOf(claims),
+      roles: passedRoles(claims, 'http-api'),
       source: 'aws-jwt-authorizer',
     };
   }
@@ -273,12 +274,12 @@ function fromAwsAuthorizer(authorizer: Json): Principal | undefined {
   }
   // REST API Cognito user pool authorizer, and HTTP API JWT authorizer with payload 1.0: { claims, scopes? }.
   if (isObject(authorizer.claims)) {
-    const claims = withListClaims(authorizer.claims, 'rest-api');
+    const claims = authorizer.claims;
     return {
       subject: str(claims.sub),
       claims,
       scopes: awsScopes(authorizer.scopes, claims),
-      roles: rolesOf(claims),
+      roles: passedRoles(claims, 'rest-api'),
       source: 'aws-jwt-authorizer',
     };
   }
@@ -323,10 +324,9 @@ function fromAzure(req: HttpRequest): Principal | undefined {
   }
   // App Service names the claim type of roles in `role_typ` (for Entra ID, the long role claim
   // URI, while the roles themselves come as `roles` claims); a repeated type is a list, a single
-  // one a string, so each becomes a list.
+  // one a string. Claims keep that form; roles read both as lists.
   const roleTyp = str(principal.role_typ);
   const roleClaimNames = roleTyp === undefined ? ['userRoles'] : [roleTyp, 'userRoles'];
-  const listed = withListClaims(claims, 'easy-auth', roleClaimNames);
   const subject =
     str(claims.sub) ??
     str(claims.oid) ??
@@ -336,7 +336,13 @@ function fromAzure(req: HttpRequest): Principal | undefined {
     str(req.header('x-ms-client-principal-id'));
   if (subject === undefined) throw new MalformedIdentity('the x-ms-client-principal header names no caller');
   const scopes = scopesOf({ scope: claims.scope ?? claims[azureScopeClaim], scp: claims.scp });
-  return { subject, claims: listed, scopes, roles: rolesOf(listed, roleClaimNames), source: 'azure-app-service' };
+  return {
+    subject,
+    claims,
+    scopes,
+    roles: passedRoles(claims, 'easy-auth', roleClaimNames),
+    source: 'azure-app-service',
+  };
 }
 
 /** What checks an IAP assertion: the expected audience and the key set. */

@@ -12,7 +12,7 @@ import {
 import { collectLogs, httpRequest, invoke } from '@skyport/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type AuthContext, apiKeyAuth, cloudPrincipal, type Principal, requireRoles, requireScopes } from './index.js';
-import { rolesOf, withListClaims } from './roles.js';
+import { passedRoles, rolesOf } from './roles.js';
 
 type Event = { headers: Record<string, string>; rawPath: string; requestContext: Record<string, unknown> };
 
@@ -85,35 +85,26 @@ describe('rolesOf: the role claims of each identity provider', () => {
   });
 });
 
-describe('withListClaims: list claims as lists, whatever form the platform passed them in', () => {
-  it('reads the HTTP API form "[a b]", and leaves other claims alone', () => {
+describe('passedRoles: the roles of list claims in the form the platform passed them, claims untouched', () => {
+  it('reads the HTTP API form "[a b]", and leaves the claims as they were', () => {
     const claims = { sub: 'u', scope: 'a b', 'cognito:groups': '[admin poweruser]', roles: '[]', groups: 'one' };
-    expect(withListClaims(claims, 'http-api')).toEqual({
-      sub: 'u',
-      scope: 'a b',
-      'cognito:groups': ['admin', 'poweruser'],
-      roles: [],
-      groups: ['one'],
-    });
-    expect(claims['cognito:groups']).toBe('[admin poweruser]');
+    const sent = structuredClone(claims);
+    expect(passedRoles(claims, 'http-api')).toEqual(['one', 'admin', 'poweruser']);
+    expect(claims).toEqual(sent);
   });
 
   it('reads the REST API forms "a,b" and "[a b]"', () => {
-    expect(withListClaims({ 'cognito:groups': 'admin,staging-manager' }, 'rest-api')).toEqual({
-      'cognito:groups': ['admin', 'staging-manager'],
-    });
-    expect(withListClaims({ 'cognito:groups': '[admin staff]' }, 'rest-api')).toEqual({
-      'cognito:groups': ['admin', 'staff'],
-    });
+    expect(passedRoles({ 'cognito:groups': 'admin,staging-manager' }, 'rest-api')).toEqual([
+      'admin',
+      'staging-manager',
+    ]);
+    expect(passedRoles({ 'cognito:groups': '[admin staff]' }, 'rest-api')).toEqual(['admin', 'staff']);
   });
 
   it('reads App Service claims, a string for one value and a list for several, and never splits a value', () => {
-    expect(withListClaims({ roles: 'Admin' }, 'easy-auth')).toEqual({ roles: ['Admin'] });
-    expect(withListClaims({ roles: ['Admin', 'Reader'] }, 'easy-auth')).toEqual({ roles: ['Admin', 'Reader'] });
-    expect(withListClaims({ roles: '[a b]', typ: 'x' }, 'easy-auth', ['typ'])).toEqual({
-      roles: ['[a b]'],
-      typ: ['x'],
-    });
+    expect(passedRoles({ roles: 'Admin' }, 'easy-auth')).toEqual(['Admin']);
+    expect(passedRoles({ roles: ['Admin', 'Reader'] }, 'easy-auth')).toEqual(['Admin', 'Reader']);
+    expect(passedRoles({ roles: '[a b]', typ: 'x' }, 'easy-auth', ['typ'])).toEqual(['[a b]', 'x']);
   });
 });
 
@@ -133,10 +124,7 @@ describe('cloudPrincipal roles', () => {
     const res = await invoke(whoami, withAuthorizer({ jwt: { claims, scopes: null } }), onCloud('aws'));
 
     // Assert
-    expect(res.body).toEqual({
-      roles: ['admin', 'poweruser'],
-      claims: { ...claims, 'cognito:groups': ['admin', 'poweruser'] },
-    });
+    expect(res.body).toEqual({ roles: ['admin', 'poweruser'], claims });
   });
 
   it('reads the app roles of an Entra ID token through an HTTP API JWT authorizer', async () => {
@@ -148,10 +136,7 @@ describe('cloudPrincipal roles', () => {
       sub: 's1',
     };
     const res = await invoke(whoami, withAuthorizer({ jwt: { claims, scopes: null } }), onCloud('aws'));
-    expect(res.body).toMatchObject({
-      roles: ['Orders.ReadWrite.All', 'Admin'],
-      claims: { roles: ['Orders.ReadWrite.All', 'Admin'] },
-    });
+    expect(res.body).toEqual({ roles: ['Orders.ReadWrite.All', 'Admin'], claims });
   });
 
   it('reads the groups of a REST API Cognito authorizer, joined with commas, and payload 1.0 in brackets', async () => {
@@ -163,11 +148,44 @@ describe('cloudPrincipal roles', () => {
         invoke(whoami, req, onCloud('aws')),
       ),
     );
-    expect(results.map((res) => res.body)).toMatchObject([
-      { roles: ['admin', 'staging-manager'], claims: { 'cognito:groups': ['admin', 'staging-manager'] } },
-      { roles: ['team_manager'], claims: { 'cognito:groups': ['team_manager'] } },
-      { roles: ['admin', 'staff'], claims: { 'cognito:groups': ['admin', 'staff'] } },
+    expect(results.map((res) => res.body)).toEqual([
+      { roles: ['admin', 'staging-manager'], claims: several.claims },
+      { roles: ['team_manager'], claims: one.claims },
+      { roles: ['admin', 'staff'], claims: payload1.claims },
     ]);
+  });
+
+  it('leaves claims as the platform sent them, for code that reads them so, while roles are lists', async () => {
+    // Prepare: a handler that reads claims in the platform's own form
+    const groupsText = http()
+      .use(cloudPrincipal())
+      .handle((_req, ctx) => ({
+        groups: (ctx.auth.claims['cognito:groups'] as string).replace(/^\[|\]$/g, '').split(' '),
+        roles: ctx.auth.roles,
+      }));
+    const isAdmin = http()
+      .use(cloudPrincipal({ headers: ['azure-easy-auth'] }))
+      .handle((_req, ctx) => ({ isAdmin: ctx.auth.claims.roles === 'admin', roles: ctx.auth.roles }));
+    const httpApi = withAuthorizer({
+      jwt: { claims: { sub: 'u', 'cognito:groups': '[admin poweruser]' }, scopes: null },
+    });
+    const appService = easyAuth({
+      auth_typ: 'aad',
+      name_typ: 'name',
+      role_typ: 'roles',
+      claims: [
+        { typ: 'roles', val: 'admin' },
+        { typ: 'oid', val: 'o1' },
+      ],
+    });
+
+    // Act
+    const aws = await invoke(groupsText, httpApi, onCloud('aws'));
+    const azure = await invoke(isAdmin, appService, onCloud('azure'));
+
+    // Assert
+    expect([aws.status, aws.body]).toEqual([200, { groups: ['admin', 'poweruser'], roles: ['admin', 'poweruser'] }]);
+    expect([azure.status, azure.body]).toEqual([200, { isAdmin: true, roles: ['admin'] }]);
   });
 
   it('reads roles of a Lambda authorizer context as a list, or a string as one role', async () => {
@@ -213,9 +231,10 @@ describe('cloudPrincipal roles', () => {
     }
 
     // Assert
-    expect(one.body).toMatchObject({ roles: ['admin'], claims: { roles: ['admin'] } });
+    // Claims as App Service sent them: a string for one value, a list for several.
+    expect(one.body).toMatchObject({ roles: ['admin'], claims: { roles: 'admin' } });
     expect(several.body).toMatchObject({ roles: ['admin', 'reader'], claims: { roles: ['admin', 'reader'] } });
-    expect(byRoleTyp.body).toMatchObject({ roles: ['auditor'], claims: { [roleUri]: ['auditor'] } });
+    expect(byRoleTyp.body).toMatchObject({ roles: ['auditor'], claims: { [roleUri]: 'auditor' } });
     expect(statuses).toEqual([200, 403, 403, 403, 200]);
   });
 

@@ -35,8 +35,8 @@ export function claimValues(value: unknown): string[] {
  * `cognito:groups`, `permissions`, Keycloak's `realm_access.roles`, then the claims named in
  * `also` (the platform's own role claims: Easy Auth's `role_typ`, Static Web Apps' `userRoles`).
  * Each claim is a list, or a string read as one role. A claim a gateway passed on as text
- * (`"[admin reader]"`) must be turned into a list first: here it is one role, which no check
- * matches by accident.
+ * (`"[admin reader]"`) is one role here, which no check matches by accident: `passedRoles()`
+ * reads it in the gateway's form.
  *
  * @example
  * rolesOf({ sub: 'u', roles: ['Orders.Admin'], realm_access: { roles: ['offline_access'] } });
@@ -78,24 +78,25 @@ function asList(value: unknown, form: ListClaimForm): unknown {
 }
 
 /**
- * A copy of `claims` whose list claims (`roles`, `groups`, `cognito:groups`, `permissions`, and
- * those named in `also`) are lists, whatever form the platform passed them in, so
- * `claims.roles.includes('admin')` compares whole roles and never matches `"[superadmin]"`.
+ * The roles of claims as a platform passed them on, reading each list claim (`roles`, `groups`,
+ * `cognito:groups`, `permissions`, and those named in `also`) in the platform's form, so
+ * `"[superadmin]"` is the role `superadmin` and never matches `admin`. The claims themselves are
+ * not changed: `Principal.claims` stays as the platform sent it.
  *
  * @example
- * withListClaims({ sub: 'u', 'cognito:groups': '[admin poweruser]' }, 'http-api');
- * // { sub: 'u', 'cognito:groups': ['admin', 'poweruser'] }
+ * const claims = { sub: 'u', 'cognito:groups': '[admin poweruser]' };
+ * passedRoles(claims, 'http-api'); // ['admin', 'poweruser']; claims['cognito:groups'] is still '[admin poweruser]'
  */
-export function withListClaims(
+export function passedRoles(
   claims: Readonly<Record<string, unknown>>,
   form: ListClaimForm,
   also: readonly string[] = [],
-): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...claims };
+): string[] {
+  const listed: Record<string, unknown> = { ...claims };
   for (const name of [...roleClaims, ...also]) {
-    if (Object.hasOwn(out, name)) setOwn(out, name, asList(out[name], form));
+    if (Object.hasOwn(listed, name)) setOwn(listed, name, asList(listed[name], form));
   }
-  return out;
+  return rolesOf(listed, also);
 }
 
 /**
