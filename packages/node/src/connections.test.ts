@@ -241,6 +241,54 @@ describe('serve() close() and connections', () => {
     expect(raw.text()).toMatch(/\r\n\r\nhi$/);
   });
 
+  it('close() cuts a request whose headers stall after 1 s, not after shutdownTimeoutMs', async () => {
+    // Prepare: part of a request line and headers, then nothing (a stalled or slowloris client)
+    const hello = http({ method: 'GET', path: '/hello' }).handle(() => 'hi');
+    const server = await start({ hello }, { shutdownTimeoutMs: 5000 });
+    const stalled = await client(server.port);
+    stalled.socket.write('GET /hello HTTP/1.1\r\nHo');
+    await sleep(100);
+
+    // Act
+    const before = Date.now();
+    await server.close();
+    const took = Date.now() - before;
+    await stalled.closed;
+
+    // Assert
+    expect(took).toBeLessThan(2500);
+    expect(stalled.received()).toBe(0);
+  });
+
+  it('close() cuts a stalled request after 1 s and still gives one in flight the whole grace', async () => {
+    // Prepare: a request in flight past the 1 s, and a stalled one on another connection
+    const started = gate();
+    const slow = http({ method: 'GET', path: '/slow' }).handle(async () => {
+      started.open();
+      await sleep(1500);
+      return 'slow';
+    });
+    const server = await start({ slow }, { shutdownTimeoutMs: 5000 });
+    const busy = await client(server.port);
+    busy.socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await started.wait;
+    const stalled = await client(server.port);
+    stalled.socket.write('GET /slow HTTP/1.1\r\nHo');
+    await sleep(100);
+
+    // Act
+    const order: string[] = [];
+    const closing = server.close();
+    await Promise.all([stalled.closed.then(() => order.push('stalled')), busy.closed.then(() => order.push('busy'))]);
+    await closing;
+
+    // Assert
+    expect(order).toEqual(['stalled', 'busy']);
+    expect(stalled.received()).toBe(0);
+    expect(statuses(busy.text())).toEqual(['HTTP/1.1 200']);
+    expect(busy.text()).toMatch(/\r\n\r\nslow$/);
+  });
+
   it('close() keeps a keep-alive connection whose next request is arriving past the end of the last one in flight', async () => {
     // Prepare: an answered request on one connection, a request in flight on another
     const release = gate();

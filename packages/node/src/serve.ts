@@ -66,6 +66,14 @@ const DEFAULT_KEEP_ALIVE_MS = 65_000;
 const WIND_UP_MS = 1000;
 
 /**
+ * How long `close()` waits, at most, for a request whose headers are still arriving when it is
+ * called (or the headers timeout, if shorter): one that comes in within it is answered, with
+ * `connection: close`; a client that stalls (or trickles its headers in on purpose) is cut then,
+ * rather than holding `close()` for the whole `shutdownTimeoutMs`.
+ */
+const ARRIVAL_MS = 1000;
+
+/**
  * The default wait for in-flight requests on `close()`: inside the 10 s Cloud Run allows between
  * SIGTERM and SIGKILL, with time left to flush logs and traces.
  */
@@ -986,6 +994,13 @@ export async function serveWith(
 
   /** Every connection open now. */
   const connections = new Set<Connection>();
+  /**
+   * Whether `close()` has stopped waiting for requests still arriving: a connection with no
+   * answer pending is closed then, whatever it is reading.
+   */
+  let arrivalOver = false;
+  /** Whether closing a connection loses nothing now (see `Connection.closable` and `ARRIVAL_MS`). */
+  const closable = (connection: Connection): boolean => (arrivalOver ? connection.idle : connection.closable);
 
   function track(socket: TrackedSocket): Connection {
     const connection = new Connection(socket);
@@ -1008,8 +1023,9 @@ export async function serveWith(
     inflight -= count;
     if (closing && inflight === 0) {
       // No answer is pending on any of them (those that never carried a request included); one
-      // whose next request is arriving is kept, and that request answered with `connection: close`.
-      for (const connection of connections) if (connection.closable) connection.socket.destroy();
+      // whose next request is arriving is kept (for `ARRIVAL_MS` at most), and that request
+      // answered with `connection: close`.
+      for (const connection of connections) if (closable(connection)) connection.socket.destroy();
       idle?.();
     }
   }
@@ -1043,7 +1059,7 @@ export async function serveWith(
       release(1);
     } else connection.running--;
     // Closing: a connection is closed as soon as it has no answer left to write.
-    if (closing && connection.closable) connection.socket.destroy();
+    if (closing && closable(connection)) connection.socket.destroy();
   }
 
   /** An answer that closes its connection: requests that follow it on the connection are not run. */
@@ -1054,10 +1070,11 @@ export async function serveWith(
 
   /**
    * Closes the connections without an answer pending (node's own would cut one still being
-   * written) and without a request arriving (node's own would keep one that never sent a byte).
+   * written) and without a request arriving (node's own would keep one that never sent a byte),
+   * or, once `close()` has stopped waiting for requests arriving, all without an answer pending.
    */
   function closeIdle(): void {
-    for (const connection of connections) if (connection.closable) connection.socket.destroy();
+    for (const connection of connections) if (closable(connection)) connection.socket.destroy();
   }
 
   /** Writes a function's response and ends the request (a streamed one once its stream ends). */
@@ -1228,8 +1245,19 @@ export async function serveWith(
         const began = Date.now();
         const timer = setTimeout(() => server.closeAllConnections(), shutdownMs);
         timer.unref();
+        // A request still arriving has a short while, not the grace: a stalled client would hold
+        // `close()` (and what `gracefulShutdown()` runs after it) for all of it.
+        const arrival = setTimeout(
+          () => {
+            arrivalOver = true;
+            closeIdle();
+          },
+          Math.min(ARRIVAL_MS, server.headersTimeout || ARRIVAL_MS),
+        );
+        arrival.unref();
         server.close((error) => {
           clearTimeout(timer);
+          clearTimeout(arrival);
           if (error) {
             reject(error);
             return;
