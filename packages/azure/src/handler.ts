@@ -125,7 +125,12 @@ function itemsOf(
         (topic !== undefined && subscription !== undefined ? `${topic}/${subscription}` : undefined) ??
         settings.queueName ??
         fallbackName;
-      return serviceBusItems(trigger, metadata, { source: resolveAppSettings(source), many, fallbackId: requestId });
+      return serviceBusItems(trigger, metadata, {
+        source: resolveAppSettings(source),
+        many,
+        fallbackId: requestId,
+        log: ctx.log,
+      });
     }
     case 'eventHubTrigger': {
       const many = cardinality === undefined ? isEventHubBatch(metadata, trigger) : cardinality === 'many';

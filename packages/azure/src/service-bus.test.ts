@@ -166,6 +166,22 @@ describe('Service Bus ids the host sends as text that is JSON', () => {
     expect(CHANGED_SESSION_ID).toContain('@azure/functions');
   });
 
+  it('writes the warning through toAzure to the invocation log', async () => {
+    // Prepare
+    const { fn } = recorder('many');
+    const lines: string[][] = [];
+    const { trigger, context } = await libraryInvocation(sessionBatch('{"tenant":"a"}'), (level, _, message) => {
+      lines.push([level, message]);
+    });
+
+    // Act
+    await toAzure(fn)(trigger, context);
+
+    // Assert
+    const warnings = lines.filter(([, message]) => message?.includes(CHANGED_SESSION_ID));
+    expect(warnings.map(([level]) => level)).toEqual(['warning']);
+  });
+
   it('writes no warning when the session id text came through', async () => {
     const { trigger, context } = await libraryInvocation(sessionBatch('0042'));
     const { log, lines } = recordingLog();

@@ -44,6 +44,7 @@ export interface HostInvocation {
  */
 export async function libraryInvocation(
   host: HostInvocation,
+  log: (level: string, category: string, message: string) => void = () => undefined,
 ): Promise<{ trigger: unknown; context: InvocationContext }> {
   const InvocationModel = await modelClass();
   const model = new InvocationModel({
@@ -54,7 +55,7 @@ export async function libraryInvocation(
       inputData: [{ name: 'trigger', data: host.input }],
     },
     state: 'invocation',
-    log: () => undefined,
+    log,
   });
   const { context, inputs } = await model.getArguments();
   return { trigger: inputs[0], context };
