@@ -251,3 +251,48 @@ describe('jwtAuth clientId, tokenUse and accept options', () => {
     expect(() => jwtAuth({ jwksUrl, clientId: ['a', 'b'], tokenUse: 'id', accept: () => true })).not.toThrow();
   });
 });
+
+describe('jwtAuth accept, in order', () => {
+  it('runs once requiredScopes has passed: a token without the scope gets 403 and accept is never asked', async () => {
+    // Prepare
+    const asked: unknown[] = [];
+    const options: Options = {
+      requiredScopes: ['orders:write'],
+      accept: (claims) => {
+        asked.push(claims.sub);
+        return claims.sub !== 'blocked';
+      },
+    };
+    const tokens = {
+      noScope: await sign({ sub: 'u1', scope: 'orders:read' }),
+      blocked: await sign({ sub: 'blocked', scope: 'orders:write' }),
+      fine: await sign({ sub: 'u2', scope: 'orders:write' }),
+    };
+
+    // Act
+    const answers = await statuses(options, tokens);
+
+    // Assert
+    expect(answers).toEqual({ noScope: 403, blocked: 401, fine: 200 });
+    expect(asked).toEqual(['blocked', 'u2']);
+  });
+
+  it('is not asked about a token another check refused', async () => {
+    // Prepare
+    const asked: unknown[] = [];
+    const options: Options = {
+      tokenUse: 'access',
+      accept: (claims) => {
+        asked.push(claims.sub);
+        return true;
+      },
+    };
+
+    // Act
+    const answers = await statuses(options, { id: await sign({ sub: 'u1', token_use: 'id' }) });
+
+    // Assert
+    expect(answers).toEqual({ id: 401 });
+    expect(asked).toEqual([]);
+  });
+});

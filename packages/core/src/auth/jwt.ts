@@ -350,7 +350,7 @@ function claimChecks(options: JwtAuthOptions): ClaimCheck[] {
     }
     checks.push(clientIdCheck(clientId));
   }
-  const { tokenUse, accept } = options;
+  const { tokenUse } = options;
   if (tokenUse !== undefined) {
     if (tokenUse !== 'access' && tokenUse !== 'id') {
       throw new SkyportError(
@@ -360,19 +360,24 @@ function claimChecks(options: JwtAuthOptions): ClaimCheck[] {
     }
     checks.push(tokenUseCheck(tokenUse));
   }
-  if (accept !== undefined) {
-    if (typeof accept !== 'function') {
-      throw new SkyportError(
-        'INVALID_DEFINITION',
-        `jwtAuth() accept must be a function (claims, header) => boolean, got ${shownValue(accept)}`,
-      );
-    }
-    // Only `true` accepts: a predicate that forgets to return refuses every token, not none.
-    checks.push(async (payload, header) =>
-      (await accept(payload, header())) === true ? undefined : 'the token is not accepted',
+  return checks;
+}
+
+/**
+ * The `accept` predicate as a check, run once every other check, `requiredScopes` included, has
+ * passed (it may look the caller up); checked when the function is defined.
+ */
+function acceptCheck(accept: JwtAuthOptions['accept']): ClaimCheck | undefined {
+  if (accept === undefined) return undefined;
+  if (typeof accept !== 'function') {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `jwtAuth() accept must be a function (claims, header) => boolean, got ${shownValue(accept)}`,
     );
   }
-  return checks;
+  // Only `true` accepts: a predicate that forgets to return refuses every token, not none.
+  return async (payload, header) =>
+    (await accept(payload, header())) === true ? undefined : 'the token is not accepted';
 }
 
 /**
@@ -400,6 +405,7 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
   const audience = acceptedValues(options.audience, 'audience');
   // The issuer first: a token of another tenant is refused for that, whatever else is wrong.
   const checks = [...(typeof issuer === 'function' ? [issuer] : []), ...claimChecks(options)];
+  const accepts = acceptCheck(options.accept);
   if (options.getToken !== undefined && typeof options.getToken !== 'function') {
     // A name ('cookie') would fail every request with a TypeError.
     throw new SkyportError(
@@ -565,6 +571,11 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
       if (missing.length > 0) {
         ctx.log.info({ auth: 'jwt', reason: 'insufficient-scope', missing }, 'authorization failed');
         throw insufficientScope(missing, { bearer: true, realm });
+      }
+      const refused = accepts === undefined ? undefined : await accepts(payload, headerOf);
+      if (refused !== undefined) {
+        ctx.log.info({ auth: 'jwt', reason: refused }, 'authentication failed');
+        throw unauthorized(refused, { realm, error: 'invalid_token' });
       }
       return next({ auth: principal });
     },
