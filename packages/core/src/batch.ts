@@ -209,8 +209,8 @@ export async function runBatch<K extends Kind>(
   }
 
   // What middleware records once per invocation (metrics, an exporter's flush) runs now.
-  await finishBatch(ctx);
-  endContext(ctx);
   const failures = outcomes.filter((outcome): outcome is BatchFailure => outcome !== undefined);
+  await finishBatch(ctx, failures);
+  endContext(ctx);
   return { ok: failures.length === 0, failures };
 }

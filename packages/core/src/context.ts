@@ -2,6 +2,7 @@
  * The invocation context. Adapters create one per invocation with `createContext()`; anything
  * costly (the logger child, the abort signal and its timer) is built only when first used.
  */
+import type { BatchFailure } from './batch.js';
 import { rootLoggerFor } from './log.js';
 import { setOwn } from './own.js';
 import { after, type Timer } from './timer.js';
@@ -354,7 +355,7 @@ class MessageContext extends InvocationContext {
 }
 
 /** What `onBatchEnd()` registered, per batch context. */
-const finishers = new WeakMap<Context, (() => unknown)[]>();
+const finishers = new WeakMap<Context, ((failures: readonly BatchFailure[]) => unknown)[]>();
 /** The batches `finishBatch()` has finished: too late to register anything on. */
 const finished = new WeakSet<Context>();
 
@@ -404,14 +405,15 @@ export const batchOf: (ctx: Context) => Context | undefined = (ctx) => MessageCo
 
 /**
  * Runs `finish` (awaited) once every message of the batch `ctx` has run, before the adapter
- * answers the platform. Returns false, registering nothing, for a context `createContext()` did
- * not make and for a batch already finished (a message still running after its batch was
- * answered, which a timeout can leave): the caller then does the work itself.
+ * answers the platform, with the batch's failures (those a middleware further in never saw too: a
+ * message `timeout()` gave up on while it still ran). Returns false, registering nothing, for a
+ * context `createContext()` did not make and for a batch already finished (a message still running
+ * after its batch was answered, which a timeout can leave): the caller then does the work itself.
  *
  * @example
- * onBatchEnd(batch, () => meters.invocations.add(1));
+ * onBatchEnd(batch, (failures) => (failures.length === 0 ? ok : failed).add(1));
  */
-export function onBatchEnd(ctx: Context, finish: () => unknown): boolean {
+export function onBatchEnd(ctx: Context, finish: (failures: readonly BatchFailure[]) => unknown): boolean {
   if (!(ctx instanceof InvocationContext) || finished.has(ctx)) return false;
   const registered = finishers.get(ctx);
   if (registered === undefined) finishers.set(ctx, [finish]);
@@ -426,7 +428,7 @@ export function onBatchEnd(ctx: Context, finish: () => unknown): boolean {
  * @example
  * await finishBatch(ctx);
  */
-export async function finishBatch(ctx: Context): Promise<void> {
+export async function finishBatch(ctx: Context, failures: readonly BatchFailure[] = []): Promise<void> {
   finished.add(ctx);
   const registered = finishers.get(ctx);
   if (registered === undefined) return;
@@ -435,7 +437,7 @@ export async function finishBatch(ctx: Context): Promise<void> {
   // not a failed message), nor may a logger that fails too.
   for (const finish of registered) {
     try {
-      await finish();
+      await finish(failures);
     } catch (error) {
       try {
         ctx.log.warn({ err: error }, 'a batch finisher failed');

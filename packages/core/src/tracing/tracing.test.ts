@@ -909,6 +909,39 @@ describe('tracing() with the OpenTelemetry SDK', () => {
     expect(all.find((m) => m.descriptor.name === 'faas.timeouts')?.descriptor.unit).toBe('{timeout}');
   });
 
+  it('counts a batch whose message timeout() further out gave up on as one timed-out invocation', async () => {
+    // Prepare: timeout() outside tracing(): the message span never sees its deadline
+    const worker = queue({ name: 'abandoned' })
+      .use(timeout({ ms: 30 }))
+      .use(tracing())
+      .handle(async (msg) => {
+        if (msg.id === 'b') await new Promise((resolve) => setTimeout(resolve, 120));
+      });
+    await reader.collect();
+    exporter.reset();
+
+    // Act
+    const result = await invoke(
+      worker,
+      ['a', 'b'].map((id) => createMessage({ id, body: '{}', source: 'abandoned' })),
+      { cloud: 'aws', functionName: 'abandoned' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    // Assert
+    expect(result.failures.map((failure) => failure.id)).toEqual(['b']);
+    const { resourceMetrics } = await reader.collect();
+    const all = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    const value = (name: string) =>
+      all.find((m) => m.descriptor.name === name)?.dataPoints.find((p) => p.attributes['faas.name'] === 'abandoned')
+        ?.value;
+    expect([value('faas.invocations'), value('faas.errors'), value('faas.timeouts')]).toEqual([undefined, 1, 1]);
+    const batch = finished().find((span) => span.attributes['messaging.batch.message_count'] === 2);
+    expect(batch?.status.code).toBe(SpanStatusCode.ERROR);
+    // The late message's span is still exported, under its batch
+    expect(finished().filter((span) => span.attributes['messaging.message.id'] === 'b')).toHaveLength(1);
+  });
+
   it('takes server.address from the URL without user info, port or IPv6 brackets', async () => {
     const fn = http()
       .use(tracing())

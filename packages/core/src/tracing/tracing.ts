@@ -23,6 +23,7 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
+import type { BatchFailure } from '../batch.js';
 import { batchOf, defineContextFields, fieldState, isCoreContext, onBatchEnd } from '../context.js';
 import { abortedByClient, GatewayTimeout, HttpError, SkyportError, toHttpError } from '../errors.js';
 import { safeJson } from '../log.js';
@@ -1008,8 +1009,18 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       destination: undefined,
     };
     const flush = options.flush ?? flushByDefault(ctx.cloud);
-    const finish = async () => {
+    const finish = async (failures: readonly BatchFailure[]) => {
       batches.delete(batch);
+      // A failure no message span saw (a message `timeout()` further out gave up on, still
+      // running; a middleware further out that threw) fails the invocation all the same.
+      for (const failure of failures) {
+        if (failure.skipped) continue;
+        const outcome = outcomeOf(true, byDeadline(failure.error));
+        if (outcome === 'timeout' || state.outcome === 'success') {
+          state.outcome = outcome;
+          state.errorType ??= asError(failure.error)?.name ?? otherError;
+        }
+      }
       endBatchSpan(state);
       if (meters?.live) record(meters, ctx, state.outcome, (performance.now() - state.started) / 1000);
       if (flush) await flushProviders(batch);
@@ -1249,7 +1260,10 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       if (started < state.started) state.started = started;
       return undefined;
     }
-    if (meters?.live) record(meters, ctx, outcome, ((endedAt ?? performance.now()) - started) / 1000);
+    // A message that ends after its batch was answered (a `timeout()` further out gave up on it)
+    // was counted with its batch, as failed: only its span is left to export.
+    const late = batch !== undefined && isCoreContext(batch);
+    if (meters?.live && !late) record(meters, ctx, outcome, ((endedAt ?? performance.now()) - started) / 1000);
     if (options.flush ?? flushByDefault(ctx.cloud)) return flushProviders(ctx);
     return undefined;
   };
