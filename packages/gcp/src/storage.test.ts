@@ -20,6 +20,8 @@ describe('storageEventOf', () => {
     // Assert
     expect(created).toMatchObject({ type: 'created', bucket: 'some-bucket', key: 'folder/Test.cs', size: 352 });
     expect(deleted).toMatchObject({ type: 'deleted', bucket: 'some-bucket', key: 'folder/Test.cs' });
+    // No size on a deletion, as on AWS and Azure, though Cloud Storage sends the deleted object's
+    expect(deleted?.size).toBeUndefined();
   });
 
   it.each(['archived', 'metadataUpdated'])('gives no event for %s, so it is acknowledged (fixture)', (action) => {

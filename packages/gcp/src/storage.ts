@@ -45,7 +45,8 @@ export function storageEventOf(event: ParsedCloudEvent, kind: string): StorageEv
     type,
     bucket,
     key,
-    size: type === 'deleted' && size === undefined ? undefined : size,
+    // Not on a deletion, as on every cloud: Cloud Storage sends the size of the object that was deleted.
+    size: type === 'deleted' ? undefined : size,
     etag: str(data.etag),
     contentType: str(data.contentType),
     time: event.time ?? str(type === 'deleted' ? data.timeDeleted : data.updated),
