@@ -100,6 +100,7 @@ export {
   getLogDestination,
   isCredentialKey,
   levels,
+  responseSummary,
   safeJson,
   setLogDestination,
 } from './log.js';

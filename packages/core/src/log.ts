@@ -147,8 +147,14 @@ function domConstant(error: Error, key: string): boolean {
  * handler that throws an upstream answer as it came (`throw await fetch(url)`) logs it: its type,
  * status, status text and URL, the body left unread. `JSON.stringify` writes `{}` for one.
  * `logger()` writes it alike. Anything else (an object with a `status`, a getter that throws): `undefined`.
+ * Exported for `logger()`; not part of the supported API.
+ *
+ * @example
+ * responseSummary(await fetch(url)); // { type: 'Response', status: 502, statusText: 'Bad Gateway', url }
+ *
+ * @internal
  */
-function responseSummary(value: unknown): Record<string, unknown> | undefined {
+export function responseSummary(value: unknown): Record<string, unknown> | undefined {
   if (typeof value !== 'object' || value === null || value instanceof Error) return undefined;
   try {
     // Told by its tag, so a value that is none never loads the fetch implementation.

@@ -13,6 +13,7 @@ import {
   isCredentialKey,
   type LevelName,
   levels,
+  responseSummary,
 } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { observedPath } from '../observed-path.js';
@@ -738,25 +739,6 @@ function bindingsFor(
  */
 function writtenCause(cause: unknown): unknown {
   return cause instanceof Error || typeof cause === 'function' ? undefined : (responseSummary(cause) ?? cause);
-}
-
-/**
- * What a line writes of a web `Response` logged as an error (`err`) or an error's `cause` (a
- * handler that throws an upstream answer as it came, `throw await fetch(url)`): its type,
- * status, status text and URL, the body left unread, as the built-in logger writes it.
- * `JSON.stringify` writes `{}` for one. Anything else (an object with a `status`, a getter that
- * throws): `undefined`.
- */
-function responseSummary(value: unknown): Record<string, unknown> | undefined {
-  if (typeof value !== 'object' || value === null || value instanceof Error) return undefined;
-  try {
-    // Told by its tag, so a value that is none never loads the fetch implementation.
-    if ((value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== 'Response') return undefined;
-    const { status, statusText, url } = value as Response;
-    return typeof status === 'number' ? { type: 'Response', status, statusText, url } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
