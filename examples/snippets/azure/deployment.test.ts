@@ -32,7 +32,9 @@ describe('the example function app', () => {
     expect(build).toContain('--external:@azure/functions');
     expect(build).toContain('--banner:js=');
     expect(build).toContain('createRequire');
-    expect(pkg.scripts.deploy).toBe('npm run build && func azure functionapp publish $FUNCTION_APP_NAME');
+    expect(pkg.scripts.deploy).toBe(
+      'npm run build && npm install --omit=dev --no-package-lock && func azure functionapp publish $FUNCTION_APP_NAME',
+    );
     expect(pkg.engines?.node).toBe('>=20');
   });
 

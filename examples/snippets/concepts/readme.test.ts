@@ -119,6 +119,10 @@ describe('Deploy', () => {
     expect(gcpScripts['deploy:api']).toMatch(
       /^npm run build && gcloud functions deploy api --gen2 .*--entry-point=api/,
     );
+    // nodejs20 is decommissioned on Cloud Run functions: gcloud refuses to deploy on it.
+    for (const [name, script] of Object.entries(gcpScripts)) {
+      if (name.startsWith('deploy:')) expect(script).toContain('--runtime=nodejs22 ');
+    }
   });
 
   it('the legacy Lambda handler gets CORS and a time budget without being edited', () => {
