@@ -146,6 +146,10 @@ describe('toAzure: Cosmos DB change feed', () => {
       ['3', true],
     ]);
     expect(seen.map((c) => c.key.id)).toEqual(['1', '2']);
+    // One handler failed: the document not run after it is counted apart.
+    expect(error.message).toBe(
+      'azure: 1 of 3 changes item(s) of a cosmosDBTrigger invocation failed and 1 after it were not run (first: 2)',
+    );
   });
 
   it('refuses change feed items that are not documents', async () => {

@@ -23,9 +23,14 @@ export class BatchFailedError extends SkyportError {
 
   constructor(kind: Kind, shape: string, total: number, failures: readonly BatchFailure[]) {
     const first = failures[0];
+    // Items not run after an earlier failure are counted apart: a reader looks for one error per
+    // failed item in the log.
+    const skipped = failures.filter((failure) => failure.skipped).length;
+    const failed = failures.length - skipped;
     super(
       'HANDLER_FAILED',
-      `azure: ${failures.length} of ${total} ${kind} item(s) of a ${shape} invocation failed` +
+      `azure: ${failed} of ${total} ${kind} item(s) of a ${shape} invocation failed` +
+        (skipped === 0 ? '' : ` and ${skipped} after it were not run`) +
         (first === undefined ? '' : ` (first: ${first.id})`),
       { adapter: 'azure', kind, shape, cause: first?.error },
     );
