@@ -25,7 +25,15 @@ import {
   type SkyportFunction,
   toHttpError,
 } from '@skyport/core';
-import { type GcpSettings, gcpContext, gcpOptionNames, gcpOptionProblem, requestIdOf, settingsOf } from './context.js';
+import {
+  type GcpSettings,
+  gcpContext,
+  gcpOptionNames,
+  gcpOptionProblem,
+  type InvocationInfo,
+  requestIdOf,
+  settingsOf,
+} from './context.js';
 import { type Delivery, deliveryId, detectHttp, detectObject, toPortable } from './event.js';
 import {
   canStream,
@@ -154,14 +162,21 @@ function linkAbort(req: GcpRequest, res: GcpResponse | undefined, ctx: Context):
   else signal.addEventListener('abort', onAbort, { once: true });
 }
 
-async function runDelivery(
+/**
+ * Readies one delivery: its portable event, its context and the abort of `ctx.signal` by the
+ * framework's timeout or a client that left. What it throws (`KIND_MISMATCH`, `INVALID_EVENT`: an
+ * event the function cannot take) is thrown before any context is made, and nothing logged it.
+ * Returns what runs the handler, whose failure `runEvent` logs; `undefined` for an event
+ * acknowledged without running it (logged here).
+ */
+function startDelivery(
   fn: SkyportFunction,
   settings: GcpSettings,
   delivery: Delivery,
   info: { headers?: Record<string, string>; executionId?: string | undefined; raw: unknown },
   req?: GcpRequest,
   res?: GcpResponse,
-): Promise<void> {
+): (() => Promise<unknown>) | undefined {
   const event = toPortable(fn.kind, delivery, eventName(fn, settings));
   // A literal rather than a spread of `info`: a spread object takes a slow path on every call.
   const ctx = gcpContext(fn.kind, settings, {
@@ -176,10 +191,33 @@ async function runDelivery(
     // acknowledged, since retrying it could never run the handler.
     if (delivery.shape === 'cloudevent') logIgnoredStorageEvent(ctx.log, delivery.event.type);
     endContext(ctx);
-    return;
+    return undefined;
   }
   if (req !== undefined) linkAbort(req, res, ctx);
-  await runEvent(fn, event, ctx);
+  return () => runEvent(fn, event, ctx);
+}
+
+/**
+ * The answer to a delivery refused before its handler ran (a request that is no event, an event
+ * of another source or a malformed one, a body that could not be read), logged through the
+ * context's logger with the request id the answer shows, as a failed handler is: at `error` level
+ * for the failure of an event (5xx, retried), at `warn` for a request that is no event (400).
+ */
+function refusal(fn: SkyportFunction, settings: GcpSettings, error: unknown, info: InvocationInfo): HttpResponse {
+  const ctx = gcpContext(fn.kind, settings, info);
+  const response = failure(error, ctx.requestId);
+  try {
+    if (response.status >= 500) {
+      ctx.log.error({ err: error, status: response.status }, `${fn.kind} function failed before its handler ran`);
+    } else {
+      ctx.log.warn({ err: error, status: response.status }, `${fn.kind} function refused a request that is no event`);
+    }
+  } catch {
+    // A broken logger must not turn a handled failure into a crash.
+  } finally {
+    endContext(ctx);
+  }
+  return response;
 }
 
 /**
@@ -246,6 +284,8 @@ function eventHttpHandler(fn: SkyportFunction, settings: GcpSettings): GcpHttpHa
     const headers = withRepeats(req.rawHeaders, normalizeHeaders(req.headers));
     let response: HttpResponse = noContent;
     let eventId: string | undefined;
+    // Once the handler runs, `runEvent` logs its failure; a failure before, nothing has.
+    let running = false;
     try {
       const body = await readBody(req);
       if (req.method.toUpperCase() !== 'POST' && !(fn.kind === 'schedule' && isSchedulerRequest(headers))) {
@@ -257,10 +297,22 @@ function eventHttpHandler(fn: SkyportFunction, settings: GcpSettings): GcpHttpHa
       } else {
         const delivery = detectHttp(headers, body, fn.kind, req);
         eventId = deliveryId(delivery);
-        await runDelivery(fn, settings, delivery, { headers, executionId: req.executionId, raw: req }, req, res);
+        const run = startDelivery(
+          fn,
+          settings,
+          delivery,
+          { headers, executionId: req.executionId, raw: req },
+          req,
+          res,
+        );
+        if (run !== undefined) {
+          running = true;
+          await run();
+        }
       }
     } catch (error) {
-      response = failure(error, requestIdOf({ headers, eventId, executionId: req.executionId, raw: req }));
+      const info = { headers, eventId, executionId: req.executionId, raw: req };
+      response = running ? failure(error, requestIdOf(info)) : refusal(fn, settings, error, info);
     }
     writeResponse(res, response);
   };
@@ -274,7 +326,7 @@ function eventHttpHandler(fn: SkyportFunction, settings: GcpSettings): GcpHttpHa
 function cloudEventHandler(fn: SkyportFunction, settings: GcpSettings): GcpCloudEventHandler {
   return async (cloudEvent) => {
     try {
-      await runDelivery(fn, settings, detectObject(cloudEvent, fn.kind), { raw: cloudEvent });
+      await startDelivery(fn, settings, detectObject(cloudEvent, fn.kind), { raw: cloudEvent })?.();
     } catch (error) {
       throw readableFailure(error, fn.kind);
     }
