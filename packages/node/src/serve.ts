@@ -47,7 +47,7 @@ import {
 } from '@skyport/core';
 import { collectBody, hasBody, readBody } from './body.js';
 import { portableBatch } from './events.js';
-import { batchJson, errorToJson } from './failures.js';
+import { batchJson, errorToJson, skyportErrorOf } from './failures.js';
 import { AdapterUnavailableError, detectRaw, eventCodes, loadInvoker, rawStatus } from './raw.js';
 import { type RouteMatch, type RouteTable, routeTable } from './routes.js';
 import type { AnyFunction, FunctionMap, NamedFunction, RouteInfo, ServeHandle, ServeOptions } from './types.js';
@@ -949,10 +949,14 @@ export async function serveWith(
             expose: true,
           });
           fail(res, req, missing, init.requestId);
-        } else if (error instanceof SkyportError && eventCodes.has(error.code)) {
+          return;
+        }
+        // A `SkyportError` of either copy of core: the module's own, when it was bundled with one.
+        const refusal = skyportErrorOf(error);
+        if (refusal !== undefined && eventCodes.has(refusal.code)) {
           // The event cannot be taken: nothing ran. Whatever the handler throws (an unbatched
           // event's failure, a timeout) is the function's failure, answered 500 below.
-          fail(res, req, new BadRequest(error.message, { code: error.code }), init.requestId);
+          fail(res, req, new BadRequest(refusal.message, { code: refusal.code }), init.requestId);
         } else {
           createContext(init).log.error({ err: error }, `${entry.fn.kind} function failed on a raw ${raw.cloud} event`);
           write(res, jsonResponse(500, { ok: false, error: errorToJson(error, expose) }));
@@ -965,7 +969,9 @@ export async function serveWith(
     try {
       items = portableBatch(entry.fn, name, value);
     } catch (error) {
-      const refused = error instanceof SkyportError ? new BadRequest(error.message, { code: error.code }) : error;
+      // A `SkyportError` of either copy of core: the module's own, when it was bundled with one.
+      const skyport = skyportErrorOf(error);
+      const refused = skyport === undefined ? error : new BadRequest(skyport.message, { code: skyport.code });
       fail(res, req, refused, ctx.requestId);
       return;
     }

@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { SkyportError, setLogDestination } from '@skyport/core';
+import { skyportErrorOf } from '../failures.js';
 import { AdapterUnavailableError, eventCodes } from '../raw.js';
 import { checkServeOptions, serveWith } from '../serve.js';
 import { gracefulShutdown } from '../shutdown.js';
@@ -395,9 +396,11 @@ async function invokeCommand(args: readonly string[], io: CliIo): Promise<number
     io.out(`${JSON.stringify(result, null, 2)}\n`);
     return failed ? 1 : 0;
   } catch (error) {
-    // An event the function cannot take: nothing ran, so it is a bad argument like bad JSON.
-    if (error instanceof SkyportError && eventCodes.has(error.code)) {
-      throw new UsageError(`${source} is not an event ${name} takes: ${error.message}`);
+    // An event the function cannot take: nothing ran, so it is a bad argument like bad JSON. A
+    // `SkyportError` of either copy of core: the module's own, when it was bundled with one.
+    const refusal = skyportErrorOf(error);
+    if (refusal !== undefined && eventCodes.has(refusal.code)) {
+      throw new UsageError(`${source} is not an event ${name} takes: ${refusal.message}`);
     }
     throw error;
   } finally {
