@@ -2,13 +2,14 @@
  * `timeout()`: gives up shortly before the platform would kill the invocation, so an http
  * function answers 504 and a message fails (and is retried) instead of vanishing mid-flight.
  * It aborts `ctx.signal` so the handler's own I/O can stop, and drops whatever the handler
- * returns afterwards.
+ * returns afterwards; an error the handler throws afterwards is logged, as it reaches no one else.
  */
-import { abortContext } from '../context.js';
+import { reportFailure } from '../batch.js';
+import { abortContext, batchOf } from '../context.js';
 import { SkyportError } from '../errors.js';
 import { checkOptions } from '../options.js';
 import { after, type Timer } from '../timer.js';
-import type { Kind, Middleware, MiddlewareResult } from '../types.js';
+import type { Context, Kind, Middleware, MiddlewareResult } from '../types.js';
 import { createMiddleware } from './create.js';
 
 /** Options of `timeout()`. */
@@ -27,6 +28,45 @@ function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'object') return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
+}
+
+/** Whether `error` is `reason` or was caused by it (an `AbortError` whose `cause` is the abort's reason). */
+function causedBy(error: unknown, reason: unknown): boolean {
+  let current = error;
+  // A bounded walk: a chain of causes may lead back to itself.
+  for (let depth = 0; depth < 10; depth++) {
+    if (current === reason) return true;
+    if (typeof current !== 'object' || current === null || !('cause' in current)) return false;
+    current = current.cause;
+  }
+  return false;
+}
+
+/**
+ * Logs the handler's failure once it ends after `timeout()` gave up: the invocation has been
+ * answered with the timeout, and the pipeline never sees this error. Its success stays silent (the
+ * timeout was logged), as does a failure that is the timeout itself (the handler passing on
+ * `ctx.signal`'s reason). A message's line names it, as the batch's failure lines do. Never
+ * throws, and leaves no rejection unhandled.
+ */
+function logLateFailure(pending: Promise<unknown>, event: unknown, ctx: Context, timedOut: SkyportError): void {
+  pending.then(undefined, (error: unknown) => {
+    try {
+      if (causedBy(error, timedOut)) return;
+      const id = ctx.kind !== 'http' && batchOf(ctx) !== undefined ? (event as { id?: unknown } | null)?.id : undefined;
+      // `ctx.log` as it is now: a `logger()` further in has replaced it with the invocation's own.
+      // A value whose reads throw is logged as the pipeline logs it, as a HANDLER_FAILED error.
+      reportFailure(
+        ctx.log,
+        error,
+        ctx.kind,
+        'handler failed after timeout() gave up',
+        typeof id === 'string' ? { messageId: id } : {},
+      );
+    } catch {
+      // A context whose logger cannot even be read: nothing is left to tell it with.
+    }
+  });
 }
 
 /**
@@ -60,7 +100,7 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
   }
   return createMiddleware({
     name: 'timeout',
-    async handle(_event, ctx, next) {
+    async handle(event, ctx, next) {
       const beforeDeadline = ctx.remainingTimeMs() - margin;
       const ms = options.ms ?? Number.POSITIVE_INFINITY;
       const budget = Math.min(beforeDeadline, ms);
@@ -70,7 +110,8 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
         ms <= beforeDeadline
           ? `${ctx.functionName} took longer than its ${ms} ms (timeout({ ms }))`
           : `gave up ${margin} ms before the deadline of ${ctx.functionName}`;
-      // The handler's own error, when it failed only after giving up, is kept as the cause.
+      // The handler's own error, when it fails past the budget before the timer could run (busy
+      // work), is kept as the cause; one that comes after the timer gave up is logged on its own.
       const gaveUp = (cause?: unknown) => {
         const late = new SkyportError('TIMEOUT', message, { kind: ctx.kind, cause });
         abortContext(ctx, late);
@@ -91,10 +132,17 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
         });
       });
       let result: MiddlewareResult<Kind>;
+      let pending: Promise<MiddlewareResult<Kind>> | undefined;
       try {
-        result = await Promise.race([next(), expired]);
+        pending = next();
+        result = await Promise.race([pending, expired]);
       } catch (failure) {
-        if (failure === expiredWith || !overdue()) throw failure;
+        if (expiredWith !== undefined && failure === expiredWith) {
+          // The handler still runs: what it throws from now on would reach no one.
+          if (pending !== undefined) logLateFailure(pending, event, ctx, expiredWith);
+          throw failure;
+        }
+        if (!overdue()) throw failure;
         throw gaveUp(failure);
       } finally {
         timer?.clear();
