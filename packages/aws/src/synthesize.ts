@@ -1,6 +1,7 @@
 /**
  * Realistic AWS events built from portable ones, for `fromLambda` handlers running outside
- * Lambda (through `invoke()`, the Node server, Azure or GCP): an HTTP API 2.0 request, an SQS,
+ * Lambda (through `invoke()`, the Node server, Azure or GCP): an HTTP API 2.0, REST API or load
+ * balancer request (with the authorizer data of `ctx.auth`, when a middleware set it), an SQS,
  * Kinesis, DynamoDB Streams or S3 record, a scheduled event, an EventBridge event. Only needed
  * off Lambda, so `fromLambda` imports it on first use; it imports nothing from the package entry
  * (the DynamoDB encoder comes as an argument) so that no shared module is split out of it.
@@ -142,11 +143,26 @@ function decodedPath(path: string): string {
 }
 
 /**
- * The `host` and `x-forwarded-*` headers HTTP API adds to every request, where the request has
- * none of its own: the host the client asked for, the client's address, and the port and
- * scheme of the request URL (443 and https when it gives none).
+ * The host the client asked for: its `host` header, else the host of the request URL (a request
+ * made by hand may have no header), else `localhost`.
  */
-function forwardedHeaders(req: HttpRequest, host: string, headers: Record<string, string>): void {
+function hostOf(req: HttpRequest): string {
+  const header = req.header('host');
+  if (header !== undefined && header !== '') return header;
+  try {
+    return new URL(req.url).host || 'localhost';
+  } catch {
+    return 'localhost';
+  }
+}
+
+/**
+ * The `host` and `x-forwarded-*` headers API Gateway and load balancers add to every request:
+ * the host the client asked for, the client's address, and the port and scheme of the request URL
+ * (443 and https when it gives none). Names are lower-case; each is added where the request has
+ * none of its own.
+ */
+function forwardedHeaders(req: HttpRequest, host: string): [name: string, value: string][] {
   let url: URL | undefined;
   try {
     url = new URL(req.url);
@@ -155,13 +171,22 @@ function forwardedHeaders(req: HttpRequest, host: string, headers: Record<string
   }
   const proto = url?.protocol === 'http:' ? 'http' : 'https';
   const port = url?.port || (proto === 'http' ? '80' : '443');
-  const added: Record<string, string> = {
-    host,
-    'x-forwarded-for': req.ip ?? '127.0.0.1',
-    'x-forwarded-port': port,
-    'x-forwarded-proto': proto,
-  };
-  for (const [name, value] of Object.entries(added)) if (!Object.hasOwn(headers, name)) headers[name] = value;
+  const added: [string, string][] = [
+    ['host', host],
+    ['x-forwarded-for', req.ip ?? '127.0.0.1'],
+    ['x-forwarded-port', port],
+    ['x-forwarded-proto', proto],
+  ];
+  return added.filter(([name]) => req.header(name) === undefined);
+}
+
+/**
+ * A header name as a REST API passes it on: as the client sent it. The portable request keeps
+ * names lower-case only, so each dash-separated word is capitalised, as HTTP/1.1 clients (curl,
+ * browsers, SDKs) send them: `content-type` is `Content-Type`, `x-api-key` is `X-Api-Key`.
+ */
+function restHeaderName(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
 /**
@@ -236,6 +261,143 @@ function eventBody(req: HttpRequest): { body: string | undefined; isBase64Encode
   return { body: binary ? encodeBase64(bytes) : fromUtf8(bytes), isBase64Encoded: binary };
 }
 
+/** UTF-8 that fails on bytes that are not UTF-8 and keeps a byte order mark, so text is the bytes sent. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The body as a REST API without `binaryMediaTypes` hands it over: UTF-8 text whatever its type
+ * (a urlencoded form, a body without a content type), `null` when empty. Only bytes that are not
+ * UTF-8, which such an API would not pass on intact, are base64: the handler still gets them as
+ * they were sent, as it would with their type in `binaryMediaTypes`.
+ */
+function restBody(req: HttpRequest): { body: string | null; isBase64Encoded: boolean } {
+  const bytes = req.rawBody;
+  if (bytes.byteLength === 0) return { body: null, isBase64Encoded: false };
+  try {
+    return { body: strictUtf8.decode(bytes), isBase64Encoded: false };
+  } catch {
+    return { body: encodeBase64(bytes), isBase64Encoded: true };
+  }
+}
+
+/** The caller an auth middleware (or a test's preset `auth`) put on the context, read defensively. */
+interface Caller {
+  readonly subject: string | undefined;
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly scopes: readonly string[];
+  /** A Lambda authorizer's principal: its claims are the context that authorizer returned. */
+  readonly lambda: boolean;
+}
+
+/**
+ * `ctx.auth` as a caller, or `undefined` when there is none. Any value may be preset in a test,
+ * so each field is checked: claims that are not an object are none, scopes that are not strings
+ * are dropped. Claims without `sub` (an API key's owner) get the subject as `sub`, as every
+ * token an API Gateway JWT or Cognito authorizer accepts has one.
+ */
+function callerOf(ctx: Context): Caller | undefined {
+  const auth = (ctx as { readonly auth?: unknown }).auth;
+  if (typeof auth !== 'object' || auth === null) return undefined;
+  const { subject, claims, scopes, source } = auth as Record<string, unknown>;
+  const who = typeof subject === 'string' && subject !== '' ? subject : undefined;
+  const own: Record<string, unknown> = {};
+  if (typeof claims === 'object' && claims !== null && !Array.isArray(claims)) {
+    for (const [name, value] of Object.entries(claims)) setOwn(own, name, value);
+  }
+  // A verified token always names its subject: an API key's owner becomes the `sub` a JWT would carry.
+  if (who !== undefined && source !== 'aws-lambda-authorizer' && !Object.hasOwn(own, 'sub')) own.sub = who;
+  return {
+    subject: who,
+    claims: own,
+    scopes: Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string' && s !== '') : [],
+    lambda: source === 'aws-lambda-authorizer',
+  };
+}
+
+/** JSON of a value, or its `String()` when it has none (a cycle, a BigInt inside). */
+function json(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * How API Gateway writes claims: `http-api`, an HTTP API JWT authorizer, writes a list as
+ * `[admin reader]`; `cognito`, a REST API Cognito authorizer, as `admin,reader`, and `exp` and
+ * `iat` as dates; `rest-api`, a REST API Lambda authorizer's context, its values as text.
+ */
+type ClaimForm = 'http-api' | 'cognito' | 'rest-api';
+
+const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** `Tue Apr 04 18:39:39 UTC 2023`, a REST API Cognito authorizer's form of `exp` and `iat`, or undefined. */
+function cognitoDate(value: unknown): string | undefined {
+  const seconds = typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Number(value) : NaN;
+  const date = new Date(seconds * 1000);
+  if (Number.isNaN(date.getTime())) return undefined;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
+  const day = `${weekdays[date.getUTCDay()]} ${months[date.getUTCMonth()]} ${pad(date.getUTCDate())}`;
+  return `${day} ${time} UTC ${date.getUTCFullYear()}`;
+}
+
+/**
+ * A claim as API Gateway passes it on, always a string: numbers and booleans as text, a list in
+ * the form's way, an object as JSON.
+ */
+function claimText(value: unknown, form: ClaimForm): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    const items = value.map((item: unknown) => (typeof item === 'object' && item !== null ? json(item) : String(item)));
+    return form === 'http-api' ? `[${items.join(' ')}]` : items.join(',');
+  }
+  return typeof value === 'object' && value !== null ? json(value) : String(value);
+}
+
+/** Claims as strings (see `claimText`); a claim that is `null` or `undefined` is left out. */
+function claimTexts(claims: Readonly<Record<string, unknown>>, form: ClaimForm): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (const [name, value] of Object.entries(claims)) {
+    if (value === null || value === undefined) continue;
+    const date = form === 'cognito' && (name === 'exp' || name === 'iat') ? cognitoDate(value) : undefined;
+    setOwn(texts, name, date ?? claimText(value, form));
+  }
+  return texts;
+}
+
+/**
+ * `requestContext.authorizer` of an HTTP API event for a caller: a Lambda authorizer's
+ * `{ lambda: context }` for a Lambda authorizer's principal, else a JWT authorizer's
+ * `{ jwt: { claims, scopes } }` (claims as strings, scopes `null` when there are none) with the
+ * subject as `principalId`.
+ */
+function httpApiAuthorizer(caller: Caller): Record<string, unknown> {
+  if (caller.lambda) return { lambda: { ...caller.claims } };
+  const scopes = caller.scopes.length > 0 ? [...caller.scopes] : null;
+  const authorizer: Record<string, unknown> = { jwt: { claims: claimTexts(caller.claims, 'http-api'), scopes } };
+  if (caller.subject !== undefined) authorizer.principalId = caller.subject;
+  return authorizer;
+}
+
+/**
+ * `requestContext.authorizer` of a REST API event for a caller: for a Lambda authorizer's
+ * principal, its context's keys as strings beside `principalId` and `integrationLatency`; else a
+ * Cognito authorizer's `{ claims }` (as strings) with the subject as `principalId`.
+ */
+function restAuthorizer(caller: Caller): Record<string, unknown> {
+  if (caller.lambda) {
+    const context: Record<string, unknown> = claimTexts(caller.claims, 'rest-api');
+    if (caller.subject !== undefined) context.principalId = caller.subject;
+    context.integrationLatency = 0;
+    return context;
+  }
+  const authorizer: Record<string, unknown> = { claims: claimTexts(caller.claims, 'cognito') };
+  if (caller.subject !== undefined) authorizer.principalId = caller.subject;
+  return authorizer;
+}
+
 /** Every value of each query key, as sent (percent-decoded), in order; keys in first-seen order. */
 function queryValues(req: HttpRequest): Record<string, string[]> {
   const values: Record<string, string[]> = {};
@@ -256,16 +418,23 @@ function lastOfEach(lists: Record<string, string[]>): Record<string, string> {
 }
 
 /**
- * A REST API (payload 1.0) proxy event for a portable request: both header maps, both query maps
- * (`null` when empty), the matched route as `resource` (`/{proxy+}` when none), the stage `local`
- * in `requestContext.path` only, the client in `requestContext.identity`. Bodies are text for
- * text types and base64 for others, as with binary media types set for them.
+ * A REST API (payload 1.0) proxy event for a portable request: both header maps, names cased
+ * as clients send them (`Content-Type`), with the `Host` and `X-Forwarded-*` headers a REST API
+ * adds; both query maps (`null` when empty), the matched route as `resource` (`/{proxy+}` when
+ * none), the stage `local` in `requestContext.path` only, the client in
+ * `requestContext.identity`, and the authorizer data of `ctx.auth` when it is set. The body is
+ * UTF-8 text, as a REST API without `binaryMediaTypes` sends it, or base64 when it is not UTF-8.
  *
  * @example
  * const event = apiGatewayV1FromRequest(req, ctx);
  */
 export function apiGatewayV1FromRequest(req: HttpRequest, ctx: Context): APIGatewayProxyEvent {
-  const headers = { ...(req.headers as Record<string, string>) };
+  const host = hostOf(req);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers as Record<string, string>)) {
+    setOwn(headers, restHeaderName(name), value);
+  }
+  for (const [name, value] of forwardedHeaders(req, host)) setOwn(headers, restHeaderName(name), value);
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(headers)) setOwn(multiValueHeaders, name, [value]);
   const multiQuery = queryValues(req);
@@ -273,9 +442,9 @@ export function apiGatewayV1FromRequest(req: HttpRequest, ctx: Context): APIGate
   const path = pathOf(req);
   // `{proxy+}` needs a segment: a request for the root goes to the root resource.
   const resource = resourceOf(req) ?? (req.path === '/' ? '/' : '/{proxy+}');
-  const host = req.header('host') ?? 'localhost';
   const now = new Date();
-  const { body, isBase64Encoded } = eventBody(req);
+  const { body, isBase64Encoded } = restBody(req);
+  const caller = callerOf(ctx);
   const stage = 'local';
   const pathParameters =
     // The proxy parameter holds the path decoded, as API Gateway gives path parameters.
@@ -293,7 +462,7 @@ export function apiGatewayV1FromRequest(req: HttpRequest, ctx: Context): APIGate
     requestContext: {
       accountId: account,
       apiId: host.split('.')[0] ?? 'local',
-      authorizer: undefined,
+      authorizer: caller === undefined ? undefined : restAuthorizer(caller),
       domainName: host,
       httpMethod: req.method,
       identity: {
@@ -324,7 +493,7 @@ export function apiGatewayV1FromRequest(req: HttpRequest, ctx: Context): APIGate
       stage,
       domainPrefix: host.split('.')[0] ?? host,
     },
-    body: body ?? null,
+    body,
     isBase64Encoded,
   };
 }
@@ -346,14 +515,18 @@ function albQuery(req: HttpRequest): Record<string, string> {
 
 /**
  * An Application Load Balancer event (single-value mode) for a portable request: the headers,
- * the last value of each query key, query keys and values as the client sent them (ALB does not
- * decode them), and the body as ALB sends it (text for text types, else base64).
+ * with the `host` and `x-forwarded-*` headers a load balancer adds, the last value of each query
+ * key, query keys and values as the client sent them (ALB does not decode them), and the body as
+ * ALB sends it (text for text types, else base64).
  *
  * @example
  * const event = albFromRequest(req, ctx);
  */
 export function albFromRequest(req: HttpRequest, ctx: Context): ALBEvent {
   const query = albQuery(req);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers as Record<string, string>)) setOwn(headers, name, value);
+  for (const [name, value] of forwardedHeaders(req, hostOf(req))) setOwn(headers, name, value);
   const { body, isBase64Encoded } = eventBody(req);
   return {
     requestContext: {
@@ -364,7 +537,7 @@ export function albFromRequest(req: HttpRequest, ctx: Context): ALBEvent {
     httpMethod: req.method,
     path: pathOf(req),
     queryStringParameters: query,
-    headers: { ...(req.headers as Record<string, string>) },
+    headers,
     body: body ?? '',
     isBase64Encoded,
   };
@@ -376,7 +549,7 @@ export function albFromRequest(req: HttpRequest, ctx: Context): ALBEvent {
  * `host` and `x-forwarded-*` headers HTTP API adds, repeated query values comma-joined in
  * `queryStringParameters`, the query as sent in `rawQueryString`, the matched route in
  * `routeKey` (`anyMethod`: the function takes every method, so the route is `ANY`), bodies
- * base64 unless their type is text.
+ * base64 unless their type is text, and the authorizer data of `ctx.auth` when it is set.
  *
  * @example
  * const event = apiGatewayV2FromRequest(req, ctx);
@@ -389,8 +562,8 @@ export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context, anyMetho
   const cookieHeader = req.header('cookie');
   const query: Record<string, string> = {};
   for (const [key, values] of Object.entries(queryValues(req))) setOwn(query, key, values.join(','));
-  const host = req.header('host') ?? 'localhost';
-  forwardedHeaders(req, host, headers);
+  const host = hostOf(req);
+  for (const [name, value] of forwardedHeaders(req, host)) setOwn(headers, name, value);
   const now = new Date();
   // HTTP API decodes the path (a Function URL would not; `fromLambda` makes no Function URL event).
   const path = decodedPath(pathOf(req));
@@ -421,6 +594,11 @@ export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context, anyMetho
     },
     isBase64Encoded: false,
   };
+  const caller = callerOf(ctx);
+  if (caller !== undefined) {
+    // The event type has no authorizer; the typed variants (`APIGatewayProxyEventV2WithJWTAuthorizer`) do.
+    (event.requestContext as { authorizer?: unknown }).authorizer = httpApiAuthorizer(caller);
+  }
   if (cookieHeader) event.cookies = cookieHeader.split(/;\s*/).filter(Boolean);
   if (Object.keys(query).length > 0) event.queryStringParameters = query;
   const pathParameters = pathParametersOf(req, resourceOf(req));
