@@ -6,7 +6,9 @@ import {
   abortContext,
   type BatchFailure,
   type BatchMode,
+  type Cloud,
   type Context,
+  checkOptions,
   decodeText,
   type EventOf,
   type HttpRequestInit,
@@ -17,6 +19,7 @@ import {
   runHttp,
   SkyportError,
   type SkyportFunction,
+  shownValue,
 } from '@skyport/core';
 import { type FakeContextOptions, fakeContext } from './context.js';
 import { type HttpRequestOptions, httpRequest } from './factories.js';
@@ -172,6 +175,80 @@ function shapeOf(value: unknown): string {
   return kind === undefined ? 'an object' : eventNames[kind];
 }
 
+/** Every option `invoke()` takes; the record makes the list follow `InvokeOptions`. */
+const invokeOptionNames = Object.keys({
+  cloud: true,
+  requestId: true,
+  functionName: true,
+  coldStart: true,
+  now: true,
+  deadline: true,
+  deadlineInMs: true,
+  trace: true,
+  region: true,
+  log: true,
+  raw: true,
+  auth: true,
+  extra: true,
+  mode: true,
+  stream: true,
+} satisfies Record<keyof InvokeOptions, true>);
+
+const clouds = ['aws', 'azure', 'gcp', 'node'] as const satisfies readonly Cloud[];
+const batchModes = ['independent', 'ordered', 'fifo'] as const satisfies readonly BatchMode[];
+
+/**
+ * Refuses options `invoke()` does not take, as the adapters refuse theirs: from plain JavaScript,
+ * a misspelt name (`clod`) or a value no option has (`cloud: 'gcloud'`, `mode: 'FIFO'`,
+ * `stream: 'true'`) would otherwise run the function as it would never run, and pass or fail a
+ * test for the wrong reason.
+ */
+function checkInvokeOptions(options: unknown): void {
+  checkOptions('invoke()', options, invokeOptionNames);
+  const { cloud, mode, stream } = (options ?? {}) as Readonly<Record<string, unknown>>;
+  const refuse = (problem: string) => new SkyportError('INVALID_DEFINITION', `invoke(): ${problem}`);
+  if (cloud !== undefined && !(clouds as readonly unknown[]).includes(cloud)) {
+    throw refuse(`cloud must be one of ${clouds.join(', ')}, got ${shownValue(cloud)}`);
+  }
+  if (mode !== undefined && !(batchModes as readonly unknown[]).includes(mode)) {
+    throw refuse(`mode must be one of ${batchModes.join(', ')}, got ${shownValue(mode)}`);
+  }
+  if (stream !== undefined && typeof stream !== 'boolean') {
+    throw refuse(`stream must be true or false, got ${shownValue(stream)}`);
+  }
+}
+
+/**
+ * Refuses what is no portable function, as `toLambda()` does: a definition whose `.handle()` was
+ * left out, `undefined` (an import misspelt) or anything else would otherwise fail with a
+ * `TypeError` from deep inside, or be read as a function of no kind.
+ */
+function checkFunction(fn: unknown): void {
+  const candidate =
+    (typeof fn === 'object' && fn !== null) || typeof fn === 'function'
+      ? (fn as Readonly<Record<string, unknown>>)
+      : undefined;
+  const kind = candidate?.kind;
+  const options = candidate?.options;
+  if (
+    typeof kind === 'string' &&
+    Object.hasOwn(eventNames, kind) &&
+    typeof candidate?.dispatch === 'function' &&
+    typeof options === 'object' &&
+    options !== null &&
+    Array.isArray(candidate?.middleware)
+  ) {
+    return;
+  }
+  const problem =
+    typeof candidate?.handle === 'function'
+      ? 'a definition without .handle(handler), which is not a Skyport function yet: finish it with .handle()'
+      : typeof fn === 'function'
+        ? 'a plain function, which is not a Skyport function: define one with http(), queue() or another builder and its .handle(handler)'
+        : `${shapeOf(fn)}, which is not a Skyport function`;
+  throw new SkyportError('INVALID_DEFINITION', `invoke() needs a Skyport function, got ${problem}`);
+}
+
 /**
  * Refuses what `fn` cannot take: nothing, a primitive, or another kind's event, which would
  * otherwise run the handler with fields missing and pass or fail a test for the wrong reason.
@@ -293,6 +370,11 @@ function modeOf(fn: SkyportFunction, mode: BatchMode | undefined): BatchMode | u
  * `type`), one of the wrong type, or a time that is none, is `INVALID_EVENT` naming the field. The event passed is never changed: a `body`
  * schema's validated value goes to a copy of the message or record.
  *
+ * As the adapters' entry points do, it refuses with `SkyportError('INVALID_DEFINITION')` anything
+ * but a Skyport function (a definition without `.handle()`, `undefined`), an option it does not
+ * take (naming the one most likely meant), and a `cloud`, `mode` or `stream` of a value no such
+ * option has, naming the values it takes.
+ *
  * @example
  * const res = await invoke(getUser, httpRequest({ path: '/users/42' }));
  * expect(res.status).toBe(200);
@@ -333,6 +415,8 @@ export async function invoke(
   input: unknown,
   options: InvokeOptions = {},
 ): Promise<InvokeHttpResult | InvokeBatchResult> {
+  checkFunction(fn);
+  checkInvokeOptions(options);
   const extra = options.auth === undefined ? options.extra : { ...options.extra, auth: options.auth };
   const ctx = fakeContext({ ...options, kind: fn.kind, extra });
   if (fn.kind === 'http') {
