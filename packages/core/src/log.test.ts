@@ -532,17 +532,18 @@ class ServiceError extends Error {
 }
 
 /**
- * The `err` of the line a handler's throw of `error` is logged with, on AWS, by the built-in
- * logger and by `logger()`.
+ * The `err` of the line a handler's throw of `error` is logged with, on AWS unless `cloud` names
+ * another host, by the built-in logger and by `logger()`.
  */
-async function errOfBoth(error: unknown): Promise<{ builtIn: unknown; pino: unknown }> {
+async function errOfBoth(error: unknown, cloud: Cloud = 'aws'): Promise<{ builtIn: unknown; pino: unknown }> {
   const errOf = async (withLogger: boolean) => {
     const base = http({ method: 'GET', path: '/fails' });
     const fn = (withLogger ? base.use(logger({ summary: false })) : base).handle(() => {
       throw error;
     });
-    const lines = await linesOf(() => invoke(fn, httpRequest({ path: '/fails' }), { cloud: 'aws' }));
-    return lines.find((line) => line.err !== undefined)?.err;
+    const lines = await linesOf(() => invoke(fn, httpRequest({ path: '/fails' }), { cloud }));
+    const failure = lines.find((line) => /^500 /.test(String(line.message ?? line.msg)));
+    return failure?.err;
   };
   return { builtIn: await errOf(false), pino: await errOf(true) };
 }
@@ -687,6 +688,212 @@ describe('a cause that is no error, written by the built-in logger and by logger
     expect(builtIn).toMatchObject({ message: 'outer', cause: { type: 'Error', message: 'inner' } });
     expect(pino).toMatchObject({ message: 'outer: inner', stack: expect.stringContaining('caused by: Error: inner') });
     expect(pino).not.toHaveProperty('cause');
+  });
+});
+
+describe('the errors in an error, written by the built-in logger and by logger() alike', () => {
+  /** A driver's connection error, as Node's `net` makes it. */
+  const refused = () =>
+    Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), {
+      errno: -111,
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+      address: '10.0.0.5',
+      port: 5432,
+    });
+  const refusedAs = (error: Error) => ({
+    type: 'Error',
+    message: 'connect ECONNREFUSED 10.0.0.5:5432',
+    stack: error.stack,
+    code: 'ECONNREFUSED',
+    errno: -111,
+    syscall: 'connect',
+    address: '10.0.0.5',
+    port: 5432,
+  });
+
+  it('writes an error in a field as an error, with its type, message, stack and fields: the root cause', async () => {
+    // Prepare: an ORM's error wrapping the driver's, as Sequelize's `original`
+    const original = refused();
+    const error = Object.assign(new Error('query failed'), { original });
+    // Act
+    const { builtIn, pino } = await errOfBoth(error);
+    // Assert
+    const expected = { type: 'Error', message: 'query failed', stack: error.stack, original: refusedAs(original) };
+    expect(builtIn).toEqual(expected);
+    expect(pino).toEqual(expected);
+  });
+
+  it("writes an AggregateError's errors as errors, under errors", async () => {
+    // Prepare
+    const shard1 = new Error('shard 1 down');
+    const shard2 = Object.assign(new TypeError('shard 2 down'), { shard: 2 });
+    const error = new AggregateError([shard1, shard2], 'all shards down');
+    // Act
+    const { builtIn, pino } = await errOfBoth(error);
+    // Assert
+    const expected = {
+      type: 'AggregateError',
+      message: 'all shards down',
+      stack: error.stack,
+      errors: [
+        { type: 'Error', message: 'shard 1 down', stack: shard1.stack },
+        { type: 'TypeError', message: 'shard 2 down', stack: shard2.stack, shard: 2 },
+      ],
+    };
+    expect(builtIn).toEqual(expected);
+    expect(pino).toEqual(expected);
+  });
+
+  it('writes errors deeper in a field, in a list, and in the errors of a nested error, redacting their credentials', async () => {
+    // Prepare
+    const original = refused();
+    const call = Object.assign(new Error('upstream said 401'), {
+      config: { headers: { Authorization: 'Bearer nested-secret', accept: 'application/json' } },
+    });
+    const inner = new AggregateError([call], 'every retry failed');
+    const error = Object.assign(new Error('sync failed'), {
+      details: { attempt: 3, last: original },
+      retries: [inner],
+    });
+    // Act
+    const { builtIn, pino } = await errOfBoth(error);
+    // Assert
+    const expected = {
+      type: 'Error',
+      message: 'sync failed',
+      stack: error.stack,
+      details: { attempt: 3, last: refusedAs(original) },
+      retries: [
+        {
+          type: 'AggregateError',
+          message: 'every retry failed',
+          stack: inner.stack,
+          errors: [
+            {
+              type: 'Error',
+              message: 'upstream said 401',
+              stack: call.stack,
+              config: { headers: { Authorization: '[Redacted]', accept: 'application/json' } },
+            },
+          ],
+        },
+      ],
+    };
+    expect(builtIn).toEqual(expected);
+    expect(pino).toEqual(expected);
+  });
+
+  it('writes the error cause of a nested error nested, as the built-in logger writes causes', async () => {
+    // Prepare
+    const root = refused();
+    const original = new Error('pool exhausted', { cause: root });
+    const error = Object.assign(new Error('query failed'), { original });
+    // Act
+    const { builtIn, pino } = await errOfBoth(error);
+    // Assert
+    const expected = {
+      type: 'Error',
+      message: 'pool exhausted',
+      stack: original.stack,
+      cause: refusedAs(root),
+    };
+    expect((builtIn as { original?: unknown }).original).toEqual(expected);
+    expect((pino as { original?: unknown }).original).toEqual(expected);
+  });
+
+  it('writes at most 20 errors of a list, then how many more there are', async () => {
+    // Prepare
+    const shards = Array.from({ length: 25 }, (_, i) => new Error(`shard ${i} down`));
+    // Act
+    const { builtIn, pino } = await errOfBoth(new AggregateError(shards, 'all shards down'));
+    // Assert
+    const expected = [
+      ...shards.slice(0, 20).map((shard) => ({ type: 'Error', message: shard.message, stack: shard.stack })),
+      '[5 more]',
+    ];
+    expect((builtIn as { errors?: unknown }).errors).toEqual(expected);
+    expect((pino as { errors?: unknown }).errors).toEqual(expected);
+  });
+
+  it('writes a line with a cause that is a cyclic graph with shared parts, on both loggers, without writing 2^24 paths', async () => {
+    // Prepare: every level points twice at the next and back at the root, 2^24 paths to write
+    const root: Record<string, unknown> = { leaf: true };
+    let node: Record<string, unknown> = { root };
+    for (let i = 0; i < 24; i++) node = { a: node, b: node, root };
+    root.child = node;
+    const error = new Error('graph failed', { cause: root });
+    // Act
+    const builtIn = await linesOf(() =>
+      invoke(
+        http().handle(() => {
+          throw error;
+        }),
+        httpRequest(),
+        { cloud: 'aws', requestId: 'r-graph' },
+      ),
+    );
+    const { pino } = await errOfBoth(error);
+    // Assert: the built-in logger's line says it could not be written; logger() writes the error
+    expect(builtIn.find((line) => line.level === 'ERROR')).toMatchObject({
+      requestId: 'r-graph',
+      logged: '[Unserialisable]',
+      message: '500 Internal Server Error',
+    });
+    expect(pino).toEqual({ type: 'Error', message: 'graph failed', stack: error.stack });
+  });
+});
+
+describe('a thrown value that is no error, written by the built-in logger and by logger() alike', () => {
+  it('writes undefined, a symbol and a function, which JSON drops, by their type', async () => {
+    // Prepare
+    function reconnect() {}
+    const cases: [unknown, unknown][] = [
+      [undefined, { type: 'undefined', message: 'undefined' }],
+      [Symbol('lock lost'), { type: 'symbol', message: 'Symbol(lock lost)' }],
+      [reconnect, { type: 'function', message: 'reconnect' }],
+      [() => {}, { type: 'function', message: 'anonymous' }],
+    ];
+    for (const cloud of ['aws', 'gcp', 'node'] as const) {
+      for (const [thrown, expected] of cases) {
+        // Act
+        const { builtIn, pino } = await errOfBoth(thrown, cloud);
+        // Assert
+        expect(builtIn).toEqual(expected);
+        expect(pino).toEqual(expected);
+      }
+    }
+  });
+
+  it('writes an object of a class with its type name, which no field of its replaces', async () => {
+    // Prepare
+    class Custom {
+      a = 1;
+    }
+    class Outcome {
+      readonly type = 'conflict';
+      readonly message = 'version 3 is taken';
+      readonly headers = { authorization: 'Bearer class-secret' };
+    }
+    // Act
+    const custom = await errOfBoth(new Custom());
+    const outcome = await errOfBoth(new Outcome());
+    // Assert
+    expect(custom.builtIn).toEqual({ type: 'Custom', a: 1 });
+    expect(custom.pino).toEqual({ type: 'Custom', a: 1 });
+    const expected = { type: 'Outcome', message: 'version 3 is taken', headers: { authorization: '[Redacted]' } };
+    expect(outcome.builtIn).toEqual(expected);
+    expect(outcome.pino).toEqual(expected);
+  });
+
+  it('writes a plain object, a string, a number and null as they are', async () => {
+    for (const thrown of [{ code: 'ConditionalCheckFailed', retry: false }, 'lock lost', 42, null]) {
+      // Act
+      const { builtIn, pino } = await errOfBoth(thrown);
+      // Assert
+      expect(builtIn).toEqual(thrown);
+      expect(pino).toEqual(thrown);
+    }
   });
 });
 

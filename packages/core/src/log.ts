@@ -70,23 +70,23 @@ function thresholdOf(level: string | undefined): number {
 }
 
 /**
- * What a line writes of an error: its type, message, stack, `code` and `errors`, then its
- * enumerable fields (an SDK error's `statusCode` and `$metadata`), as `logger()` writes them with
- * pino's error serialiser, which also reads inherited ones and never lets a field replace one
- * already written (an HTTP problem's own `type` does not replace the error's). The fields are
- * left as they are, serialised in turn as the line is written: credential keys in them are
- * redacted, an error in them is written as an error, and a way back to the error ends in
- * `[Circular]`. Its `cause` is written whatever it is: an error cause is left an error, so a
- * chain of causes that leads back to an error on it ends in `[Circular]`; a web `Response` as
- * `responseSummary` has it; any other (a plain object, a string) is written as the value it is,
- * as `logger()` writes it.
+ * What a line writes of an error: its type, message, stack, `code` and `errors` (an
+ * `AggregateError`'s; a list holding errors at most 20 of them), then its enumerable fields (an
+ * SDK error's `statusCode` and `$metadata`), inherited ones too, none replacing one already
+ * written (an HTTP problem's own `type` does not replace the error's). `logger()` writes the same
+ * (see `writtenErr`). The fields are left as they are, serialised in turn as the line is written:
+ * credential keys in them are redacted, an error in them is written as an error, and a way back
+ * to the error ends in `[Circular]`. Its `cause` is written whatever it is: an error cause is
+ * left an error, so a chain of causes that leads back to an error on it ends in `[Circular]`; a
+ * web `Response` as `responseSummary` has it; any other (a plain object, a string) is written as
+ * the value it is, as `logger()` writes it.
  */
 function serialiseError(error: Error): Record<string, unknown> {
   const out: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
   const code = (error as { code?: unknown }).code;
   if (code !== undefined) out.code = code;
   const issues = (error as { errors?: unknown }).errors;
-  if (Array.isArray(issues)) out.errors = issues;
+  if (Array.isArray(issues)) out.errors = listedErrors(issues);
   const cause = error.cause;
   if (cause !== undefined) out.cause = responseSummary(cause) ?? cause;
   const fields = error as unknown as Record<string, unknown>;
@@ -105,13 +105,26 @@ function serialiseError(error: Error): Record<string, unknown> {
 /** How deep `errorField` follows plain objects and lists into a field. */
 const errorFieldDepth = 8;
 
+/** How many errors a list in an error writes; a batch of thousands would make the line too long to ship. */
+const shownErrors = 20;
+
+/**
+ * A list of an error's (its `errors`, a field such as Powertools' `recordErrors`) as a line
+ * writes it: when it holds an error, its first 20 items and then `[n more]`; else as it is.
+ */
+function listedErrors(list: readonly unknown[]): readonly unknown[] {
+  if (list.length <= shownErrors || !list.some((item) => item instanceof Error)) return list;
+  return [...list.slice(0, shownErrors), `[${list.length - shownErrors} more]`];
+}
+
 /**
  * A field of a logged error as data: strings, numbers, plain objects, lists, dates and errors as
- * they are, any other object (a class instance) as its type name in brackets. An HTTP client's
- * error carries the request it made (a `ClientRequest`, also under `response.request`) whose
- * fields hold the raw header text, credentials and all, where no key names them: it is written
- * `"[ClientRequest]"`. Redaction by key name still applies to what is written. Exported for
- * `logger()`; not part of the supported API.
+ * they are (a list holding errors cut to its first 20), any other object (a class instance) as
+ * its type name in brackets. An HTTP client's error carries the request it made (a
+ * `ClientRequest`, also under `response.request`) whose fields hold the raw header text,
+ * credentials and all, where no key names them: it is written `"[ClientRequest]"`. Redaction by
+ * key name still applies to what is written. Exported for `logger()`; not part of the supported
+ * API.
  *
  * @example
  * errorField({ status: 401, request: new ClientRequest(url) }); // { status: 401, request: '[ClientRequest]' }
@@ -121,7 +134,7 @@ const errorFieldDepth = 8;
 export function errorField(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null || value instanceof Error || value instanceof Date) return value;
   if (depth >= errorFieldDepth) return '[Too deep]';
-  if (Array.isArray(value)) return value.map((item: unknown) => errorField(item, depth + 1));
+  if (Array.isArray(value)) return listedErrors(value).map((item: unknown) => errorField(item, depth + 1));
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) {
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
@@ -164,6 +177,59 @@ export function responseSummary(value: unknown): Record<string, unknown> | undef
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What a line writes as `err` for a logged value JSON would drop or write without its type:
+ * `undefined`, a symbol and a function (a handler that threw one) as `{ type, message }`, the
+ * message being the symbol as text or the function's name, and an object of a class that is no
+ * error (`throw new Custom()`) as its type name, then its own enumerable fields (none replacing
+ * the type). Anything else (an error, a plain object, a list, a string, an object with its own
+ * `toJSON`) is itself. Both loggers write it so. Exported for `logger()`; not part of the
+ * supported API.
+ *
+ * @example
+ * errValue(undefined); // { type: 'undefined', message: 'undefined' }
+ * errValue(new Custom()); // { type: 'Custom', a: 1 }
+ *
+ * @internal
+ */
+export function errValue(value: unknown): unknown {
+  if (value === undefined) return { type: 'undefined', message: 'undefined' };
+  if (typeof value === 'symbol') return { type: 'symbol', message: value.toString() };
+  if (typeof value === 'function') {
+    const name: unknown = value.name;
+    return { type: 'function', message: typeof name === 'string' && name !== '' ? name : 'anonymous' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Error) return value;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === Object.prototype || prototype === null) return value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  const out: Record<string, unknown> = { type: typeof name === 'string' && name !== '' ? name : 'object' };
+  for (const key of Object.keys(value)) {
+    if (key !== 'type') setOwn(out, key, (value as Record<string, unknown>)[key]);
+  }
+  return out;
+}
+
+/**
+ * What the built-in logger writes of `value` as a line's `err`, as JSON data: an error as
+ * `serialiseError` has it (the errors in it, in its fields, its `errors` and its `cause`, written
+ * as errors in turn), credential keys redacted; `"[Unserialisable]"` for one that cannot be
+ * written. `logger()` writes an error's fields from it, so both loggers write them alike.
+ * Exported for `logger()`; not part of the supported API.
+ *
+ * @example
+ * writtenErr(new AggregateError([new Error('shard 1 down')], 'all shards down'));
+ * // { type: 'AggregateError', message: 'all shards down', stack: '...',
+ * //   errors: [{ type: 'Error', message: 'shard 1 down', stack: '...' }] }
+ *
+ * @internal
+ */
+export function writtenErr(value: unknown): unknown {
+  const text = serialised({ err: value }, true);
+  return text === undefined ? '[Unserialisable]' : (JSON.parse(text) as { err?: unknown }).err;
 }
 
 /**
@@ -273,8 +339,10 @@ function isCredentialPair(item: unknown): item is readonly [string, unknown] {
  * merged object, a child's bindings or an interpolated argument alike), becomes `"[Redacted]"`,
  * and so does the value after a credential name in Node's flat `rawHeaders` / `rawTrailers` lists
  * and the value of a `[name, value]` pair in a list (`[...headers]`) whose name is a credential's.
- * A log call must not turn a handled failure into a crash: a line too deep for `JSON.stringify`
- * is replaced whole by an `unserialisable log line` notice.
+ * A log call must not turn a handled failure into a crash: a line too deep for `JSON.stringify`,
+ * or of more than 100 000 objects (a graph with shared parts and cycles, whose shared parts
+ * would be written exponentially many times), is replaced whole by an `unserialisable log line`
+ * notice.
  *
  * @example
  * safeJson({ headers: { Authorization: 'Bearer t' }, n: 1n }); // '{"headers":{"Authorization":"[Redacted]"},"n":"1"}'
@@ -295,6 +363,9 @@ function unserialisable(reason: unknown): string {
   return JSON.stringify({ msg: 'unserialisable log line', reason: text });
 }
 
+/** How many objects a line writes at most: one of more is far past what a host ships as one line. */
+const maxObjects = 100_000;
+
 /** `safeJson`, or `undefined` (with the error in `failure.error`) when the value cannot be written. */
 function serialised(value: unknown, redact: boolean, failure?: { error?: unknown }): string | undefined {
   // The path from the top down to the object being written (JSON.stringify goes depth first):
@@ -302,6 +373,7 @@ function serialised(value: unknown, redact: boolean, failure?: { error?: unknown
   const written: object[] = [];
   const sources: object[] = [];
   const onPath = new Set<unknown>();
+  let objects = 0;
   try {
     return JSON.stringify(value, function replace(this: unknown, key: string, raw: unknown) {
       let item = raw;
@@ -312,7 +384,7 @@ function serialised(value: unknown, redact: boolean, failure?: { error?: unknown
       }
       if (item instanceof Error) item = serialiseError(item);
       // The logged error (`this` is the line itself, the first object written).
-      else if (key === 'err' && this === written[0]) item = responseSummary(item) ?? item;
+      else if (key === 'err' && this === written[0]) item = responseSummary(item) ?? errValue(item);
       if (typeof item === 'bigint') return item.toString();
       if (typeof item === 'object' && item !== null) {
         // `this` is the object whose member this is: the path ends there (nothing, at the top).
@@ -321,6 +393,9 @@ function serialised(value: unknown, redact: boolean, failure?: { error?: unknown
         written.length = depth;
         sources.length = depth;
         if (onPath.has(raw)) return '[Circular]';
+        // A graph whose shared parts lead back up (each written in full wherever it is met) would
+        // take exponentially long: no line of this many objects is shipped anyway.
+        if (++objects > maxObjects) throw new RangeError(`more than ${maxObjects} objects to write`);
         written.push(item);
         sources.push(raw as object);
         onPath.add(raw);

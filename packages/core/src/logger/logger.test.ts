@@ -464,7 +464,7 @@ describe('logger() redaction beyond the logged object', () => {
       err: {
         type: 'AggregateError',
         message: 'all calls failed',
-        aggregateErrors: [{ type: 'Error', config: { headers: { 'X-Api-Key': '[Redacted]' } } }],
+        errors: [{ type: 'Error', config: { headers: { 'X-Api-Key': '[Redacted]' } } }],
       },
     });
     for (const { leaked } of leaksByLine()) expect(leaked).toEqual([]);

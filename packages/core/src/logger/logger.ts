@@ -9,15 +9,18 @@ import {
   credentialPrefixes,
   envLevel,
   errorField,
+  errValue,
   getLogDestination,
   isCredentialKey,
   type LevelName,
   levels,
   responseSummary,
+  writtenErr,
 } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
 import { observedPath } from '../observed-path.js';
 import { checkOptions, shownValue } from '../options.js';
+import { setOwn } from '../own.js';
 import { correlationOf, findParent, parsedParentOf, traceIdsOf } from '../tracing/propagation.js';
 import type {
   Cloud,
@@ -160,9 +163,9 @@ function viewOf(value: object): unknown {
     view.type = value.name;
     view.message = value.message;
     view.stack = value.stack;
-    // Not enumerable, but pino's error serialiser writes them, with their fields.
+    // Not enumerable (an `AggregateError`'s), but both loggers write them, with their fields.
     const errors = (value as { errors?: unknown }).errors;
-    if (Array.isArray(errors)) view.aggregateErrors = errors;
+    if (Array.isArray(errors)) view.errors = errors;
     // Not enumerable either: `serializeErr` writes a cause that is no error as it is.
     const cause = writtenCause(value.cause);
     if (cause !== undefined) view.cause = cause;
@@ -212,10 +215,7 @@ function scrubValue(value: unknown, depth: number, seen: Set<object>): unknown {
       const cleaned = scrubValue(view, depth, seen);
       // Keep the original (and its serialiser, such as pino's for errors) unless a secret was found.
       if (cleaned === view) return value;
-      if (value instanceof Error && typeof cleaned === 'object' && cleaned !== null) {
-        // pino's error serialiser names the type after the constructor: the copy keeps the error's.
-        Object.defineProperty(cleaned, 'constructor', { value: value.constructor, enumerable: false });
-      }
+      if (typeof cleaned === 'object' && cleaned !== null) originals.set(cleaned, value);
       return cleaned;
     }
     return scrub(value, depth, seen);
@@ -223,6 +223,13 @@ function scrubValue(value: unknown, depth: number, seen: Set<object>): unknown {
     seen.delete(value);
   }
 }
+
+/**
+ * The object each scrubbed copy of an error or a class instance was made from: `serializeErr`
+ * writes a logged `err` from the original, as the built-in logger does (its type, its errors),
+ * redacting the same keys as it goes.
+ */
+const originals = new WeakMap<object, object>();
 
 /** Thrown by `scrubValue` when the value leads back to itself. */
 const cycle = Symbol('cycle');
@@ -257,6 +264,7 @@ function scrubbedClone(value: unknown, depth: number, copies: Map<object, unknow
   }
   const out: Record<string, unknown> = {};
   copies.set(value, out);
+  if (source !== value) originals.set(out, value);
   const record = source as Record<string, unknown>;
   for (const key in record) {
     const item = record[key];
@@ -285,6 +293,21 @@ function scrubLine(value: object): unknown {
       return unreadable;
     }
   }
+}
+
+/**
+ * The logged object, with an `err` that is `undefined` (a handler that threw it) as `errValue` has
+ * it: pino leaves out a field whose value is `undefined` before its serialisers run, and the line
+ * would not say what failed. The built-in logger writes it alike.
+ */
+function withErr(object: Record<string, unknown>): Record<string, unknown> {
+  try {
+    if (object.err !== undefined || !Object.hasOwn(object, 'err')) return object;
+  } catch {
+    // A getter that throws: `scrubLine` writes the line as unreadable.
+    return object;
+  }
+  return { ...object, err: errValue(undefined) };
 }
 
 /** `seen` holds the objects on the path down to `value`, `value` included; made when first needed. */
@@ -492,7 +515,7 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
     redact: options.redact?.length ? { paths: [...options.redact], censor } : undefined,
     hooks: { logMethod: scrubArguments },
   };
-  const log = (object: Record<string, unknown>) => scrubLine(object) as Record<string, unknown>;
+  const log = (object: Record<string, unknown>) => scrubLine(withErr(object)) as Record<string, unknown>;
   // pino writes through core's destination on every line, so `setLogDestination()` /
   // `collectLogs()` see the output wherever they were installed.
   const stream = { write: (line: string) => getLogDestination().write(line) };
@@ -742,46 +765,42 @@ function writtenCause(cause: unknown): unknown {
 }
 
 /**
- * pino's error serialiser, with the errors an error lists in a field of its own serialised too
- * (Powertools' `FullBatchFailureError.recordErrors`): an `Error` in a list has no JSON of its own,
- * so the line would say `[{}]` where the cause of the failure belongs. A cause that is no error
- * (`new Error('query failed', { cause: { code: 'ECONNREFUSED' } })`) is written as `cause`, as the
- * built-in logger writes it; pino would drop it. A web `Response`, thrown or as a cause, is
- * written as `responseSummary` has it.
+ * What `logger()` writes as `err`: what the built-in logger writes (see `writtenErr`), so the
+ * errors in an error (in a field, deeper, in its `errors`: an `AggregateError`'s) are written as
+ * errors with their type, message, stack and fields, a list of errors (Powertools'
+ * `FullBatchFailureError.recordErrors`) at most 20 of them, a cause that is no error
+ * (`new Error('query failed', { cause: { code: 'ECONNREFUSED' } })`) as `cause`, a web `Response`
+ * as `responseSummary` has it, and a value JSON would drop (`throw undefined`, a symbol, a
+ * function) or write without its type (an object of a class) as `errValue` has it. A logged
+ * error's own `type`, `message` and `stack` are pino's: its class name, and an error cause added
+ * to the message and stack (`caused by: ...`), which is then not written as `cause`.
  */
-function serializeErr(error: unknown): unknown {
-  const response = responseSummary(error);
-  if (response !== undefined) return response;
-  const serialised = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
-  if (typeof serialised !== 'object' || serialised === null) return serialised;
-  let out = serialised;
-  if (out !== error && error instanceof DOMException) {
-    // pino copies the constants every DOMException inherits (`INDEX_SIZE_ERR`...): twenty-five
-    // numbers on the line of each `TimeoutError` or `AbortError`.
-    for (const key of Object.keys(out)) if (!Object.hasOwn(error, key) && /^[A-Z][A-Z_]*$/.test(key)) delete out[key];
+function serializeErr(value: unknown): unknown {
+  try {
+    // A copy the line was scrubbed into: `writtenErr` redacts the original as the built-in does.
+    const logged = (typeof value === 'object' && value !== null && originals.get(value)) || value;
+    return logged instanceof Error ? errorOf(logged) : writtenErr(logged);
+  } catch {
+    // A log call must not fail a request (a getter that throws as it is read).
+    return '[Unserialisable]';
   }
-  if (out !== error) {
-    // pino copies an error's fields as they are: an HTTP client's request (a `ClientRequest`,
-    // also under `response.request`) would be written whole, its raw header text and all.
-    for (const key of Object.keys(out)) {
-      if (key !== 'cause' && typeof out[key] === 'object') out[key] = errorField(out[key]);
-    }
+}
+
+/** An error as `serializeErr` writes it: pino's type, message and stack, then the built-in's fields. */
+function errorOf(error: Error): Record<string, unknown> {
+  const written = writtenErr(error);
+  const fields = typeof written === 'object' && written !== null ? (written as Record<string, unknown>) : {};
+  let head: Record<string, unknown> = fields;
+  try {
+    head = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  } catch {
+    // A frozen error, which pino's serialiser tags as it goes: the built-in's type, message and stack.
   }
-  if (out !== error && out.cause === undefined) {
-    // pino made a new object for an error: the cause is added to it, never to what was logged.
-    const cause = writtenCause((error as { cause?: unknown }).cause);
-    if (cause !== undefined) out.cause = cause;
-  }
-  for (const key of Object.keys(serialised)) {
-    const value = serialised[key];
-    if (!Array.isArray(value) || !value.some((item) => item instanceof Error)) continue;
-    // What was logged is never changed: pino hands back an object that is no error as it is.
-    if (out === error) out = { ...serialised };
-    const shown = value
-      .slice(0, listedErrors)
-      .map((item) => (item instanceof Error ? pino.stdSerializers.err(item) : item));
-    if (value.length > listedErrors) shown.push(`[${value.length - listedErrors} more]`);
-    out[key] = shown;
+  const out: Record<string, unknown> = { type: head.type, message: head.message, stack: head.stack };
+  // pino writes an error cause into the message and stack.
+  const skipped = error.cause instanceof Error ? 'cause' : undefined;
+  for (const key of Object.keys(fields)) {
+    if (key !== 'type' && key !== 'message' && key !== 'stack' && key !== skipped) setOwn(out, key, fields[key]);
   }
   return out;
 }
@@ -799,9 +818,6 @@ function answeredStatus(error: unknown): number {
     return 500;
   }
 }
-
-/** How many listed errors a line writes in full; a batch of thousands would make it too long to ship. */
-const listedErrors = 20;
 
 /**
  * The summary line: outcome, status (http) and duration (from `started` to `ended`); `coldStart`
