@@ -43,6 +43,21 @@ function causedBy(error: unknown, reason: unknown): boolean {
 }
 
 /**
+ * How far before `timeout()`'s own timer the timer of `ctx.signal` may fire when both count to
+ * the same moment: the signal counts its delay from the clock's whole ms when first read, and
+ * the timers count whole ms too, so it runs up to 2 ms earlier by real time.
+ */
+const TIMER_SKEW_MS = 2;
+
+/** Whether `ctx.signal` has aborted as the deadline nears (its `TimeoutError`). */
+function abortedAtDeadline(ctx: Context): boolean {
+  const signal: AbortSignal | undefined = ctx.signal;
+  if (signal?.aborted !== true) return false;
+  const reason: unknown = signal.reason;
+  return typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError';
+}
+
+/**
  * Logs the handler's failure once it ends after `timeout()` gave up: the invocation has been
  * answered with the timeout, and the pipeline never sees this error. Its success stays silent (the
  * timeout was logged), as does a failure that is the timeout itself (the handler passing on
@@ -101,6 +116,8 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
   return createMiddleware({
     name: 'timeout',
     async handle(event, ctx, next) {
+      // Taken before the deadline is read, so the time counted is never short of it.
+      const started = performance.now();
       const beforeDeadline = ctx.remainingTimeMs() - margin;
       const ms = options.ms ?? Number.POSITIVE_INFINITY;
       const budget = Math.min(beforeDeadline, ms);
@@ -121,8 +138,13 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
       // Work that keeps the thread busy past the budget settles before the timer can run: its
       // result is checked against the time that passed, and one that came too late is not sent.
       // Real time, as the timer's: a test's clock that stands still or jumps sets the budget only.
-      const started = performance.now();
-      const overdue = () => performance.now() - started >= budget;
+      // With the signal's margin the same as this one (500 ms both by default), the signal's timer
+      // may fire first, by up to TIMER_SKEW_MS of real time: what the handler answers to that abort is
+      // late too, though the budget is not quite spent.
+      const overdue = () => {
+        const spent = performance.now() - started;
+        return spent >= budget || (spent >= budget - TIMER_SKEW_MS && abortedAtDeadline(ctx));
+      };
       let expiredWith: SkyportError | undefined;
       let timer: Timer | undefined;
       const expired = new Promise<never>((_, reject) => {
