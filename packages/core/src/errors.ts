@@ -467,7 +467,7 @@ function readHttpError(error: unknown): HttpError {
   }
   // An error of another copy of core (a bundled function module's, or the runtime's thrown
   // inside a bundled function's pipeline): read by its fields, as the copy that made it would.
-  const other = error instanceof SkyportError ? undefined : brandOf(error);
+  const other = error instanceof SkyportError ? undefined : errorBrandOf(error);
   if (other === 'HttpError') return httpErrorOfOtherCopy(error as object);
   const skyport: SkyportFields | undefined =
     error instanceof SkyportError ? error : other === 'SkyportError' ? skyportFieldsOf(error) : undefined;
@@ -500,7 +500,7 @@ const causeDepth = 4;
 function isTimeoutReason(value: unknown): boolean {
   if (value instanceof DOMException) return value.name === 'TimeoutError';
   if (value instanceof SkyportError) return value.code === 'TIMEOUT';
-  return brandOf(value) === 'SkyportError' && (value as { code?: unknown }).code === 'TIMEOUT';
+  return errorBrandOf(value) === 'SkyportError' && (value as { code?: unknown }).code === 'TIMEOUT';
 }
 
 /**
@@ -556,10 +556,67 @@ export function abortedByClient(error: unknown, ctx: Context): boolean {
 }
 
 /** The class an error of any copy of core is branded as (see `errorBrand`), if it is one. */
-function brandOf(error: unknown): Branded | undefined {
+/**
+ * The class an error of any copy of `@skyport/core` is branded as (`'HttpError'` or
+ * `'SkyportError'`), or `undefined` for any other value. Never throws: a revoked Proxy, or a
+ * brand getter that throws, is no error of core's.
+ *
+ * @internal For Skyport's adapters; not part of the supported API.
+ *
+ * @example
+ * if (errorBrandOf(caught) === 'HttpError') return toHttpError(caught);
+ */
+export function errorBrandOf(error: unknown): Branded | undefined {
   if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return undefined;
-  const brand = (error as { [errorBrand]?: unknown })[errorBrand];
-  return brand === 'HttpError' || brand === 'SkyportError' ? brand : undefined;
+  try {
+    const brand = (error as { [errorBrand]?: unknown })[errorBrand];
+    return brand === 'HttpError' || brand === 'SkyportError' ? brand : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a `SkyportError` of any copy of `@skyport/core` says, as `skyportErrorOf()` reads it. */
+export interface SkyportErrorFields {
+  /** Its `name` (`SkyportError`). */
+  readonly name: string;
+  /** Its message. */
+  readonly message: string;
+  /** Its code (`VALIDATION`, `INVALID_EVENT`, ...). */
+  readonly code: string;
+  /** Its failing fields, for `VALIDATION`: those with a text `path` and `message`. */
+  readonly errors: readonly ValidationIssue[] | undefined;
+}
+
+/**
+ * `error` read as a `SkyportError` when it is one of any copy of `@skyport/core`: this one's, or
+ * the copy a function module was bundled with, whose errors `instanceof SkyportError` does not
+ * know. A field of the wrong type is left out (an issue without a text `path` and `message`) or
+ * defaulted; one without a text `code` is no such error. Never throws.
+ *
+ * @example
+ * const refused = skyportErrorOf(caught);
+ * if (refused?.code === 'VALIDATION') console.log(refused.errors);
+ */
+export function skyportErrorOf(error: unknown): SkyportErrorFields | undefined {
+  if (errorBrandOf(error) !== 'SkyportError') return undefined;
+  try {
+    const { name, message, code, errors } = error as {
+      name?: unknown;
+      message?: unknown;
+      code?: unknown;
+      errors?: unknown;
+    };
+    if (typeof code !== 'string') return undefined;
+    return {
+      name: typeof name === 'string' ? name : 'SkyportError',
+      message: typeof message === 'string' ? message : '',
+      code,
+      errors: issuesOf(errors),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /**

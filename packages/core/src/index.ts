@@ -35,6 +35,7 @@ export type {
   HttpErrorOptions,
   ProblemDetails,
   SkyportErrorCode,
+  SkyportErrorFields,
   SkyportErrorOptions,
   ValidationIssue,
 } from './errors.js';
@@ -43,6 +44,8 @@ export {
   abortedByClient,
   BadRequest,
   Conflict,
+  /** @internal For Skyport's adapters; not part of the supported API. */
+  errorBrandOf,
   Forbidden,
   GatewayTimeout,
   HttpError,
@@ -53,6 +56,7 @@ export {
   problemDetails,
   ServiceUnavailable,
   SkyportError,
+  skyportErrorOf,
   statusText,
   TooManyRequests,
   toHttpError,

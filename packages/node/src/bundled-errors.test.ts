@@ -7,14 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Conflict, queue, SkyportError, type SkyportFunction } from '@skyport/core';
+import { Conflict, queue, SkyportError, type SkyportFunction, skyportErrorOf } from '@skyport/core';
 import { aws } from '@skyport/testing';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { start } from './__fixtures__/servers.js';
 import { type CliIo, main } from './cli/main.js';
-import { errorToJson, skyportErrorOf } from './failures.js';
+import { errorToJson } from './failures.js';
 import type { ServeHandle } from './types.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));

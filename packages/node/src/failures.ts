@@ -2,7 +2,7 @@
  * Batch outcomes as JSON for HTTP callers and the CLI: each failure says which message failed and
  * why, without leaking the message of an unexpected error in production.
  */
-import type { BatchFailure, BatchResult, ValidationIssue } from '@skyport/core';
+import { type BatchFailure, type BatchResult, errorBrandOf, skyportErrorOf } from '@skyport/core';
 
 /** One failure as JSON. */
 export interface FailureJson {
@@ -22,83 +22,9 @@ export interface BatchJson {
   readonly failures: readonly FailureJson[];
 }
 
-/**
- * The brand every copy of `@skyport/core` puts on the prototypes of its `HttpError` and
- * `SkyportError`: a registered symbol, alike in each copy, which core's `toHttpError()` tells an
- * error of another copy by (a function module bundled with its own copy) where `instanceof` sees
- * only its own classes.
- */
-const errorBrand = Symbol.for('skyport.error.v1');
-
-/** The class an error of any copy of core is branded as, if it is one. Never throws. */
-function brandOf(error: unknown): 'HttpError' | 'SkyportError' | undefined {
-  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return undefined;
-  try {
-    const brand = (error as { [errorBrand]?: unknown })[errorBrand];
-    return brand === 'HttpError' || brand === 'SkyportError' ? brand : undefined;
-  } catch {
-    // A revoked Proxy, or a getter that throws: no error of core's.
-    return undefined;
-  }
-}
-
-/** What a `SkyportError` of any copy of `@skyport/core` says, as `skyportErrorOf()` reads it. */
-export interface SkyportErrorFields {
-  /** Its `name` (`SkyportError`). */
-  readonly name: string;
-  /** Its message. */
-  readonly message: string;
-  /** Its code (`VALIDATION`, `INVALID_EVENT`, ...). */
-  readonly code: string;
-  /** Its failing fields, for `VALIDATION`. */
-  readonly errors: readonly ValidationIssue[] | undefined;
-}
-
-/**
- * `error` read as a `SkyportError` when it is one of any copy of `@skyport/core`: this package's,
- * or the one a function module was bundled with, whose errors `instanceof` does not know. A field
- * of the wrong type is left out (an issue without a text `path` and `message`) or defaulted;
- * one without a text `code` is no such error. Never throws.
- *
- * @example
- * const refused = skyportErrorOf(caught);
- * if (refused !== undefined && eventCodes.has(refused.code)) return new BadRequest(refused.message, { code: refused.code });
- */
-export function skyportErrorOf(error: unknown): SkyportErrorFields | undefined {
-  if (brandOf(error) !== 'SkyportError') return undefined;
-  try {
-    const { name, message, code, errors } = error as {
-      name?: unknown;
-      message?: unknown;
-      code?: unknown;
-      errors?: unknown;
-    };
-    if (typeof code !== 'string') return undefined;
-    return {
-      name: typeof name === 'string' ? name : 'SkyportError',
-      message: typeof message === 'string' ? message : '',
-      code,
-      errors: issuesOf(errors),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Validation issues of an error of any copy: those with a text `path` and `message`. */
-function issuesOf(value: unknown): ValidationIssue[] | undefined {
-  if (!Array.isArray(value)) return undefined;
-  const issues: ValidationIssue[] = [];
-  for (const issue of value as unknown[]) {
-    const { path, message } = (issue ?? {}) as { path?: unknown; message?: unknown };
-    if (typeof path === 'string' && typeof message === 'string') issues.push({ path, message });
-  }
-  return issues;
-}
-
 /** What an `HttpError` of any copy that may be shown (`expose`) says; undefined for any other value. */
 function exposedHttpErrorOf(error: unknown): FailureJson['error'] | undefined {
-  if (brandOf(error) !== 'HttpError') return undefined;
+  if (errorBrandOf(error) !== 'HttpError') return undefined;
   try {
     const { name, message, code, expose } = error as {
       name?: unknown;

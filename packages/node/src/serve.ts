@@ -42,12 +42,13 @@ import {
   runBatch,
   SkyportError,
   type SkyportFunction,
+  skyportErrorOf,
   type TraceCarrier,
   toHttpError,
 } from '@skyport/core';
 import { collectBody, hasBody, readBody } from './body.js';
 import { portableBatch } from './events.js';
-import { batchJson, errorToJson, skyportErrorOf } from './failures.js';
+import { batchJson, errorToJson } from './failures.js';
 import { AdapterUnavailableError, detectRaw, eventCodes, loadInvoker, rawStatus } from './raw.js';
 import { type RouteMatch, type RouteTable, routeTable } from './routes.js';
 import type { AnyFunction, FunctionMap, NamedFunction, RouteInfo, ServeHandle, ServeOptions } from './types.js';
