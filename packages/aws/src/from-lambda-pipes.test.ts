@@ -46,7 +46,7 @@ describe('fromLambda behind an EventBridge Pipe', () => {
       }
       return {};
     };
-    const fn = fromLambda(legacy, { kind: 'queue' });
+    const fn = fromLambda(legacy, { kind: 'queue', source: 'pipe' });
     const piped = aws.sqs([
       { id: 'm1', body: { a: 1 } },
       { id: 'm2', body: { fail: true } },
@@ -123,7 +123,7 @@ describe('fromLambda behind an EventBridge Pipe', () => {
       seen.push(event);
       for (const record of event) JSON.parse(Buffer.from(record.data, 'base64').toString('utf8'));
     };
-    const fn = fromLambda(legacy, { kind: 'stream' });
+    const fn = fromLambda(legacy, { kind: 'stream', source: 'pipe-kinesis' });
     const piped = pipedKinesis([{ click: 1 }, { click: 2 }]);
 
     // Act
@@ -140,7 +140,7 @@ describe('fromLambda behind an EventBridge Pipe', () => {
     const legacy = async (event: { partitionKey: string }[]) => {
       for (const record of event) if (record.partitionKey === 'pk-1') throw new Error(`bad ${record.partitionKey}`);
     };
-    const fn = fromLambda(legacy, { kind: 'stream' });
+    const fn = fromLambda(legacy, { kind: 'stream', source: 'pipe-kinesis' });
 
     // Act
     const run = toLambda(fn)(pipedKinesis([{ click: 1 }, { click: 2 }]), aws.lambdaContext());

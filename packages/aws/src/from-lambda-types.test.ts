@@ -103,14 +103,14 @@ describe('fromLambda types', () => {
     fromLambda(jwt, { kind: 'http' });
     fromLambda(placed, { kind: 'events', source: 'shop' });
     fromLambda(sqs, { kind: 'queue', name: 'orders' });
-    // What toLambda passes on as it came: SNS records, DynamoDB Streams records, a pipe's records.
-    fromLambda(sns, { kind: 'queue' });
-    fromLambda(async (_event: SQSRecord[]) => undefined, { kind: 'queue' });
+    // The other sources of a kind, each named: SNS, DynamoDB Streams, a pipe's records.
+    fromLambda(sns, { kind: 'queue', source: 'sns' });
+    fromLambda(async (_event: SQSRecord[]) => undefined, { kind: 'queue', source: 'pipe' });
     fromLambda(kinesis, { kind: 'stream' });
-    fromLambda(dynamodb, { kind: 'stream' });
-    fromLambda(async (_event: PipedKinesisRecord[]) => undefined, { kind: 'stream' });
+    fromLambda(dynamodb, { kind: 'stream', source: 'dynamodb' });
+    fromLambda(async (_event: PipedKinesisRecord[]) => undefined, { kind: 'stream', source: 'pipe-kinesis' });
     fromLambda(dynamodb, { kind: 'changes' });
-    fromLambda(async (_event: DynamoDBRecord[]) => undefined, { kind: 'changes' });
+    fromLambda(async (_event: DynamoDBRecord[]) => undefined, { kind: 'changes', source: 'pipe' });
     fromLambda(s3, { kind: 'storage', bucket: 'uploads' });
     fromLambda(scheduled, { kind: 'schedule' });
     fromLambda(async (_event: { tenant?: string }) => undefined, { kind: 'schedule' });

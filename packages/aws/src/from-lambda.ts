@@ -3,8 +3,9 @@
  * portable function. Through `toLambda` the AWS event reaches it unchanged (HTTP, schedules and
  * EventBridge events whole; batches one record at a time as a one-record event of the original
  * type, or a one-record array behind EventBridge Pipes, so Skyport's batch semantics decide what
- * is retried). Anywhere else it gets a realistic AWS event synthesised from the portable one, and
- * its result is mapped back.
+ * is retried). Anywhere else it gets a realistic AWS event synthesised from the portable one, of
+ * the shape its `source` names (an SNS event for an SNS subscriber, a pipe's array of records for
+ * a pipe target, ...), and its result is mapped back.
  */
 import {
   type ChangeEvent,
@@ -38,9 +39,12 @@ import { UNTYPED } from './http/body.js';
 import { acceptedSources, pipedInvocation } from './to-lambda.js';
 import type {
   AwsSource,
+  FromLambdaDefaultSource,
   FromLambdaEvent,
   FromLambdaHandler,
   FromLambdaOptions,
+  FromLambdaSource,
+  FromLambdaSourceEvents,
   HttpEventSource,
   LambdaContext,
   LegacyHandler,
@@ -49,7 +53,41 @@ import { obj } from './util.js';
 
 export type { FromLambdaOptions, HttpEventSource, LegacyHandler } from './types.js';
 
-const httpEventSources: readonly string[] = ['apigw-v2', 'apigw-v1', 'alb'] satisfies HttpEventSource[];
+type QueueEventSource = FromLambdaSource<'queue'>;
+type StreamEventSource = FromLambdaSource<'stream'>;
+type ChangesEventSource = FromLambdaSource<'changes'>;
+type StorageEventSource = FromLambdaSource<'storage'>;
+
+/**
+ * The `source` values of each kind that takes one, its default first: the shapes of event a
+ * handler can be written for (see `FromLambdaSourceEvents`).
+ */
+const eventSources: { readonly [K in keyof FromLambdaSourceEvents]: readonly FromLambdaSource<K>[] } = {
+  http: ['apigw-v2', 'apigw-v1', 'alb'],
+  queue: ['sqs', 'sns', 'pipe'],
+  stream: ['kinesis', 'dynamodb', 'pipe-kinesis', 'pipe-dynamodb'],
+  changes: ['dynamodb', 'pipe'],
+  storage: ['s3', 's3-eventbridge'],
+};
+
+/**
+ * The event source a handler of `kind` was written for: `given`, or the kind's default. An events
+ * function's `source` is its filter and a schedule function takes none: `undefined` for both.
+ */
+function writtenFor(kind: Kind, given: unknown): string | undefined {
+  if (!Object.hasOwn(eventSources, kind)) return undefined;
+  const allowed: readonly string[] = eventSources[kind as keyof FromLambdaSourceEvents];
+  if (given === undefined) return allowed[0];
+  if (typeof given !== 'string' || !allowed.includes(given)) {
+    const got = typeof given === 'string' ? JSON.stringify(given) : given === null ? 'null' : typeof given;
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `fromLambda({ kind: '${kind}' }) source must be one of ${allowed.join(', ')}, got ${got}`,
+      { adapter: 'aws', kind },
+    );
+  }
+  return given;
+}
 
 function toError(error: unknown): Error {
   if (error instanceof Error) return error;
@@ -431,6 +469,15 @@ function synthesizers(): Promise<Synthesize> {
   return synthesize;
 }
 
+type SynthesizeSources = typeof import('./synthesize-sources.js');
+let synthesizeSources: Promise<SynthesizeSources> | undefined;
+
+/** The events of each batch and storage source, loaded as `synthesizers()` is. */
+function sourceSynthesizers(): Promise<SynthesizeSources> {
+  synthesizeSources ??= import('./synthesize-sources.js');
+  return synthesizeSources;
+}
+
 /** The mark `awslambda.streamifyResponse()` puts on a response streaming handler. */
 const STREAMING_HANDLER = Symbol.for('aws.lambda.runtime.handler.streaming');
 
@@ -471,14 +518,22 @@ function checkFromLambdaOptions(options: unknown): void {
  * parameter at most): then what it returned is its result. So is the object, array or string a
  * handler of two parameters returns off Lambda, or on Node.js 24 (see `call`).
  *
+ * `source` says which event shape of its kind the handler was written for (see
+ * `FromLambdaSourceEvents`: `'sns'` or `'pipe'` for a queue, `'dynamodb'` for a stream,
+ * `'s3-eventbridge'` for storage, `'apigw-v1'` for http, ...; the kind's usual event by default).
+ * Off Lambda the event synthesised for it is of that shape; on Lambda the event it is invoked
+ * with passes through as it came, whatever `source` says. An events function's `source` is its
+ * filter, as in `events()`.
+ *
  * The handler's event is typed from `kind` and `source` (see `FromLambdaEvent`): an inline
- * handler gets that event, and a handler written for an event the function never gets (a REST
- * API handler wrapped for HTTP API, the default `source`; an SQS handler wrapped as http) does
- * not compile (see `FromLambdaHandler`).
+ * handler gets that event, and a handler written for another event (a REST API handler wrapped
+ * for HTTP API, the default `source`; an SNS handler without `source: 'sns'`; an SQS handler
+ * wrapped as http) does not compile (see `FromLambdaHandler`), since off Lambda it would fail
+ * every event.
  *
  * The options are checked when the function is defined: options that are no object, a `kind`
- * that names no function kind, or a name or value the kind's builder refuses (`queue()` for
- * `kind: 'queue'`) throws `SkyportError('INVALID_DEFINITION')`.
+ * that names no function kind, a `source` the kind does not have, or a name or value the kind's
+ * builder refuses (`queue()` for `kind: 'queue'`) throws `SkyportError('INVALID_DEFINITION')`.
  *
  * @example
  * import { fromLambda, toLambda } from '@skyport/aws';
@@ -487,10 +542,12 @@ function checkFromLambdaOptions(options: unknown): void {
  *
  * export const api = fromLambda(legacy, { kind: 'http' }).use(cors());
  * export const handler = toLambda(api); // legacy still sees the original API Gateway event
+ * // An SNS subscriber: an SNS event on Lambda, and one made from each message elsewhere.
+ * export const shipping = fromLambda(shipOrder, { kind: 'queue', name: 'orders', source: 'sns' });
  */
 export function fromLambda<
   K extends Kind,
-  TSource extends HttpEventSource = 'apigw-v2',
+  TSource extends FromLambdaSource<K> = FromLambdaDefaultSource<K>,
   TEvent = FromLambdaEvent<K, TSource>,
 >(handler: FromLambdaHandler<K, TSource, TEvent>, options: FromLambdaOptions<K, TSource>): SkyportFunction<K> {
   checkFromLambdaOptions(options);
@@ -511,17 +568,11 @@ export function fromLambda<
   }
   const legacy = handler as unknown as LegacyHandler<unknown>;
   const { kind, ...given } = options as { kind: Kind } & Record<string, unknown>;
-  // `source` says which event an http handler was written for (an events function's `source` is
-  // its filter, and stays in its options).
-  const { source: written = 'apigw-v2', ...httpRest } = given;
-  const rest = kind === 'http' ? httpRest : given;
-  if (kind === 'http' && !httpEventSources.includes(written as string)) {
-    throw new SkyportError(
-      'INVALID_DEFINITION',
-      `fromLambda() source must be one of ${httpEventSources.join(', ')}, got ${JSON.stringify(written)}`,
-      { adapter: 'aws', kind },
-    );
-  }
+  // `source` says which event the handler was written for (an events function's `source` is its
+  // filter, and stays in its options, as a schedule's goes to its builder, which refuses it).
+  const { source, ...sourceless } = given;
+  const written = writtenFor(kind, source);
+  const rest = written === undefined ? given : sourceless;
   const reach = reachOf(legacy);
   const invoke = (event: unknown, ctx: Context, xRay?: string) =>
     call(legacy, event, lambdaContextFrom(ctx, xRay), reach, ctx);
@@ -573,25 +624,27 @@ function wrap(
       break;
     case 'queue':
       fn = queue({ name: 'lambda', ...rest }).handle(async (msg: Message, ctx: Context) => {
-        const event = passThrough(msg.raw, ['sqs', 'sns'], ctx) ?? {
-          Records: [(await synthesizers()).sqsRecordFromMessage(msg, ctx)],
-        };
-        checkBatchResult(await invoke(event, ctx), msg.id);
+        const event =
+          passThrough(msg.raw, ['sqs', 'sns'], ctx) ??
+          (await sourceSynthesizers()).queueSourceEvent(written as QueueEventSource, msg, ctx);
+        const result = await invoke(event, ctx);
+        // SNS reads no result (it invokes asynchronously): only an error fails a notification.
+        if (detectAwsEvent(event) !== 'sns') checkBatchResult(result, msg.id);
       }) as SkyportFunction;
       break;
     case 'stream':
       fn = stream({ name: 'lambda', ...rest }).handle(async (rec: StreamRecord, ctx: Context) => {
-        const event = passThrough(rec.raw, ['kinesis', 'dynamodb'], ctx) ?? {
-          Records: [(await synthesizers()).kinesisRecordFromStreamRecord(rec, ctx)],
-        };
+        const event =
+          passThrough(rec.raw, ['kinesis', 'dynamodb'], ctx) ??
+          (await sourceSynthesizers()).streamSourceEvent(written as StreamEventSource, rec, ctx, marshall);
         checkBatchResult(await invoke(event, ctx), rec.sequence);
       }) as SkyportFunction;
       break;
     case 'changes':
       fn = changes({ collection: 'lambda', ...rest }).handle(async (change: ChangeEvent, ctx: Context) => {
-        const event = passThrough(change.raw, ['dynamodb'], ctx) ?? {
-          Records: [(await synthesizers()).dynamodbRecordFromChange(change, ctx, marshall)],
-        };
+        const event =
+          passThrough(change.raw, ['dynamodb'], ctx) ??
+          (await sourceSynthesizers()).changesSourceEvent(written as ChangesEventSource, change, ctx, marshall);
         checkBatchResult(await invoke(event, ctx), JSON.stringify(change.key));
       }) as SkyportFunction;
       break;
@@ -599,7 +652,8 @@ function wrap(
       fn = storage({ bucket: '*', ...rest }).handle(async (object: StorageEvent, ctx: Context) => {
         const whole = detectAwsEvent(object.raw) === 's3-eventbridge' ? object.raw : undefined;
         const recorded = whole ?? passThrough(object.raw, ['s3'], ctx);
-        const event = recorded ?? { Records: [(await synthesizers()).s3RecordFromStorageEvent(object, ctx)] };
+        const event =
+          recorded ?? (await sourceSynthesizers()).storageSourceEvent(written as StorageEventSource, object, ctx);
         await invoke(event, ctx);
       }) as SkyportFunction;
       break;

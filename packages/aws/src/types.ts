@@ -18,6 +18,8 @@ import type {
   KinesisStreamRecordPayload,
   Context as LambdaContext,
   S3Event,
+  S3ObjectCreatedNotificationEvent,
+  S3ObjectDeletedNotificationEvent,
   ScheduledEvent,
   SNSEvent,
   SQSBatchResponse,
@@ -205,9 +207,123 @@ export interface HttpSourceEvents {
 }
 
 /**
- * The event a handler wrapped by `fromLambda` gets for each kind: off Lambda the event
- * synthesised for it, on Lambda the event of the kind's usual source (one record at a time). An
- * http handler's event depends on its `source` (see `HttpSourceEvents`).
+ * The events a queue handler wrapped with `fromLambda(handler, { kind: 'queue', source })` can be
+ * written for: `'sqs'` an SQS event (the default), `'sns'` an SNS event, `'pipe'` the bare array
+ * of SQS records an EventBridge Pipe sends its Lambda target.
+ *
+ * @example
+ * type SnsEvent = QueueSourceEvents['sns']; // SNSEvent
+ */
+export interface QueueSourceEvents {
+  sqs: SQSEvent;
+  sns: SNSEvent;
+  pipe: SQSRecord[];
+}
+
+/**
+ * The events a stream handler wrapped with `fromLambda(handler, { kind: 'stream', source })` can
+ * be written for: `'kinesis'` a Kinesis event (the default), `'dynamodb'` a DynamoDB Streams
+ * event, `'pipe-kinesis'` and `'pipe-dynamodb'` the bare arrays of records an EventBridge Pipe
+ * sends its Lambda target from a Kinesis stream (flattened records) or a DynamoDB stream.
+ *
+ * @example
+ * type Piped = StreamSourceEvents['pipe-kinesis']; // PipedKinesisRecord[]
+ */
+export interface StreamSourceEvents {
+  kinesis: KinesisStreamEvent;
+  dynamodb: DynamoDBStreamEvent;
+  'pipe-kinesis': PipedKinesisRecord[];
+  'pipe-dynamodb': DynamoDBRecord[];
+}
+
+/**
+ * The events a changes handler wrapped with `fromLambda(handler, { kind: 'changes', source })`
+ * can be written for: `'dynamodb'` a DynamoDB Streams event (the default), `'pipe'` the bare
+ * array of DynamoDB Streams records an EventBridge Pipe sends its Lambda target.
+ *
+ * @example
+ * type Piped = ChangesSourceEvents['pipe']; // DynamoDBRecord[]
+ */
+export interface ChangesSourceEvents {
+  dynamodb: DynamoDBStreamEvent;
+  pipe: DynamoDBRecord[];
+}
+
+/**
+ * An S3 event delivered by EventBridge that a storage function takes: `Object Created` or
+ * `Object Deleted`.
+ *
+ * @example
+ * const handler = async (event: S3EventBridgeEvent) => event.detail.object.key;
+ */
+export type S3EventBridgeEvent = S3ObjectCreatedNotificationEvent | S3ObjectDeletedNotificationEvent;
+
+/**
+ * The events a storage handler wrapped with `fromLambda(handler, { kind: 'storage', source })`
+ * can be written for: `'s3'` an S3 event notification (the default), `'s3-eventbridge'` an S3
+ * event delivered by EventBridge.
+ *
+ * @example
+ * type ViaEventBridge = StorageSourceEvents['s3-eventbridge']; // S3EventBridgeEvent
+ */
+export interface StorageSourceEvents {
+  s3: S3Event;
+  's3-eventbridge': S3EventBridgeEvent;
+}
+
+/**
+ * The events a handler wrapped by `fromLambda` can be written for, by kind and `source`: off
+ * Lambda the event synthesised for it is of that shape. Schedule and events functions take no
+ * `source` of this kind (an events function's `source` is its filter).
+ *
+ * @example
+ * type SnsEvent = FromLambdaSourceEvents['queue']['sns']; // SNSEvent
+ */
+export interface FromLambdaSourceEvents {
+  http: HttpSourceEvents;
+  queue: QueueSourceEvents;
+  stream: StreamSourceEvents;
+  changes: ChangesSourceEvents;
+  storage: StorageSourceEvents;
+}
+
+/**
+ * The `source` values `fromLambda` takes for kind `K` (none for schedule and events functions).
+ *
+ * @example
+ * const source: FromLambdaSource<'queue'> = 'sns'; // 'sqs' | 'sns' | 'pipe'
+ */
+export type FromLambdaSource<K extends Kind = Kind> = K extends keyof FromLambdaSourceEvents
+  ? keyof FromLambdaSourceEvents[K]
+  : never;
+
+/**
+ * The `source` of each kind when `fromLambda` is given none.
+ *
+ * @example
+ * type QueueDefault = FromLambdaDefaultSources['queue']; // 'sqs'
+ */
+export interface FromLambdaDefaultSources {
+  http: 'apigw-v2';
+  queue: 'sqs';
+  stream: 'kinesis';
+  changes: 'dynamodb';
+  storage: 's3';
+}
+
+/**
+ * The `source` of kind `K` when `fromLambda` is given none (see `FromLambdaDefaultSources`).
+ *
+ * @example
+ * type StreamDefault = FromLambdaDefaultSource<'stream'>; // 'kinesis'
+ */
+export type FromLambdaDefaultSource<K extends Kind = Kind> = FromLambdaSource<K> &
+  (K extends keyof FromLambdaDefaultSources ? FromLambdaDefaultSources[K] : never);
+
+/**
+ * The event a handler wrapped by `fromLambda` gets for each kind with its default `source`: off
+ * Lambda the event synthesised for it, on Lambda the event of the kind's usual source (one record
+ * at a time). The event of another `source` is in `FromLambdaSourceEvents`.
  *
  * @example
  * type QueueEvent = FromLambdaEvents['queue']; // SQSEvent
@@ -223,33 +339,39 @@ export interface FromLambdaEvents {
 }
 
 /**
- * The other events a handler wrapped by `fromLambda` can get on Lambda, passed on as they came:
- * an SNS record for a queue, a DynamoDB Streams record for a stream, an S3 event from EventBridge
- * for storage, the input an EventBridge Scheduler target was configured with for a schedule, and
- * the records of an EventBridge Pipe, in a one-record array.
+ * What else a handler wrapped by `fromLambda` can be typed for, beside the event of its kind and
+ * `source`: for a schedule, the input an EventBridge Scheduler target was configured with, which
+ * it gets as it is on Lambda. Every other event shape has its own `source` (see
+ * `FromLambdaSourceEvents`), so that off Lambda the handler gets the event it was written for.
  *
  * @example
- * type AlsoQueue = FromLambdaOtherEvents['queue']; // SNSEvent | SQSRecord[]
+ * type SchedulerInput = FromLambdaOtherEvents['schedule']; // Readonly<Record<string, unknown>>
  */
 export interface FromLambdaOtherEvents {
   http: never;
-  queue: SNSEvent | SQSRecord[];
-  stream: DynamoDBStreamEvent | PipedKinesisRecord[] | DynamoDBRecord[];
-  changes: DynamoDBRecord[];
-  storage: EventBridgeEvent<'Object Created' | 'Object Deleted', unknown>;
+  queue: never;
+  stream: never;
+  changes: never;
+  storage: never;
   schedule: Readonly<Record<string, unknown>>;
   events: never;
 }
 
 /**
  * The event a handler wrapped with `fromLambda(handler, { kind, source })` is typed with when it
- * declares none (see `FromLambdaEvents`).
+ * declares none (see `FromLambdaSourceEvents` and `FromLambdaEvents`).
  *
  * @example
  * type RestEvent = FromLambdaEvent<'http', 'apigw-v1'>; // APIGatewayProxyEvent
+ * type SnsEvent = FromLambdaEvent<'queue', 'sns'>; // SNSEvent
  */
-export type FromLambdaEvent<K extends Kind, TSource extends HttpEventSource = 'apigw-v2'> = K extends 'http'
-  ? HttpSourceEvents[TSource]
+export type FromLambdaEvent<
+  K extends Kind,
+  TSource extends FromLambdaSource<K> = FromLambdaDefaultSource<K>,
+> = K extends keyof FromLambdaSourceEvents
+  ? TSource extends keyof FromLambdaSourceEvents[K]
+    ? FromLambdaSourceEvents[K][TSource]
+    : never
   : FromLambdaEvents[K];
 
 /**
@@ -271,19 +393,22 @@ type SomeIs<TCandidates, TEvent> = TCandidates extends TEvent ? true : false;
 
 /**
  * The handler `fromLambda` takes for `kind` and `source`, typed for an event `TEvent`: a handler
- * that takes one of the events of the kind (`FromLambdaEvent<K, TSource>` or one of
- * `FromLambdaOtherEvents[K]`): `APIGatewayProxyHandlerV2` for HTTP API, `SQSHandler` or
- * `SNSHandler` for a queue, a handler of `unknown`; or one written for a narrower event (a JWT
- * authorizer's HTTP API event, an `EventBridgeHandler` of one detail type). A handler written for
- * another event (a REST API handler for HTTP API, an SQS handler for http) is typed for
- * `FromLambdaEvent<K, TSource>` instead, which it does not fit.
+ * that takes the event of the kind and source (`FromLambdaEvent<K, TSource>`, or for a schedule
+ * also `FromLambdaOtherEvents['schedule']`): `APIGatewayProxyHandlerV2` for HTTP API, `SQSHandler`
+ * for a queue, `SNSHandler` for a queue with `source: 'sns'`, a handler of `unknown` or of a
+ * union that includes the event; or one written for a narrower event (a JWT authorizer's HTTP API
+ * event, an `EventBridgeHandler` of one detail type). A handler written for another event (a REST
+ * API handler for HTTP API, an SNS handler for the default SQS source, an SQS handler for http)
+ * is typed for `FromLambdaEvent<K, TSource>` instead, which it does not fit: off Lambda it would
+ * get an event of another shape.
  *
  * @example
  * const worker: FromLambdaHandler<'queue'> = async (event) => void event.Records[0]?.body;
+ * const subscriber: FromLambdaHandler<'queue', 'sns'> = async (event) => void event.Records[0]?.Sns.Message;
  */
 export type FromLambdaHandler<
   K extends Kind,
-  TSource extends HttpEventSource = 'apigw-v2',
+  TSource extends FromLambdaSource<K> = FromLambdaDefaultSource<K>,
   TEvent = FromLambdaEvent<K, TSource>,
 > =
   true extends SomeIs<FromLambdaEvent<K, TSource> | FromLambdaOtherEvents[K], TEvent>
@@ -295,18 +420,20 @@ export type FromLambdaHandler<
 /**
  * Options of `fromLambda`: the kind, plus that kind's definition options (defaults: queue and
  * stream `name: 'lambda'`, changes `collection: 'lambda'`, storage `bucket: '*'`, schedule
- * `cron: '0 0 * * *'`). An http handler also says which event it was written for with `source`
- * (default `'apigw-v2'`, HTTP API payload 2.0): off Lambda the event made for it is of that
- * shape, `'apigw-v1'` a REST API proxy event, `'alb'` a load balancer event.
+ * `cron: '0 0 * * *'`). An http, queue, stream, changes or storage handler also says which event
+ * it was written for with `source` (see `FromLambdaSourceEvents`; defaults in
+ * `FromLambdaDefaultSources`): off Lambda the event made for it is of that shape. An events
+ * function's `source` is its filter (see `EventsOptions`); a schedule function takes none.
  *
  * @example
  * const options: FromLambdaOptions<'queue'> = { kind: 'queue', name: 'orders' };
  * const rest: FromLambdaOptions<'http'> = { kind: 'http', source: 'apigw-v1' };
+ * const subscriber: FromLambdaOptions<'queue'> = { kind: 'queue', source: 'sns' };
  */
-export type FromLambdaOptions<K extends Kind, TSource extends HttpEventSource = HttpEventSource> = {
+export type FromLambdaOptions<K extends Kind, TSource extends FromLambdaSource<K> = FromLambdaSource<K>> = {
   readonly kind: K;
-  /** An http handler's event source; an events function's filter (see `EventsOptions`). */
+  /** The event the handler was written for (see `FromLambdaSourceEvents`); an events function's filter. */
   readonly source?:
-    | (K extends 'http' ? TSource : K extends 'events' ? KindOptions['events']['source'] : never)
+    | (K extends 'events' ? KindOptions['events']['source'] : K extends keyof FromLambdaSourceEvents ? TSource : never)
     | undefined;
 } & Partial<KindOptions[K]>;
