@@ -5,11 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { frameworkRequire } from './register.js';
+import { frameworkRequires } from './register.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const dirs: string[] = [];
@@ -91,12 +92,15 @@ describe('register() in a CommonJS bundle', () => {
   });
 });
 
-describe('frameworkRequire', () => {
-  it("resolves from the module's URL, else the bundle's require, else the working directory", () => {
+describe('frameworkRequires', () => {
+  it("tries the module's URL, then the bundle's require, then the working directory", () => {
     const given = ((id: string) => id) as unknown as NodeJS.Require;
-    expect(typeof frameworkRequire(import.meta.url, given).resolve('@google-cloud/functions-framework')).toBe('string');
-    expect(frameworkRequire(undefined, given)).toBe(given);
-    const fromCwd = frameworkRequire(undefined, undefined);
-    expect(fromCwd.resolve('@google-cloud/functions-framework')).toContain(join(root, 'node_modules'));
+    const places = { given, main: undefined, cwd: root, createRequire };
+    const [fromUrl, second] = frameworkRequires({ ...places, url: import.meta.url });
+    expect(fromUrl?.resolve('@google-cloud/functions-framework')).toContain(join(root, 'node_modules'));
+    expect(second).toBe(given);
+    const [first, fromCwd] = frameworkRequires({ ...places, url: undefined });
+    expect(first).toBe(given);
+    expect(fromCwd?.resolve('@google-cloud/functions-framework')).toContain(join(root, 'node_modules'));
   });
 });
