@@ -21,8 +21,11 @@ import {
 import type { DynamoDBRecord, SNSEvent, SNSEventRecord, SNSMessageAttributes } from 'aws-lambda';
 import type { AttributeValue, marshall } from './attribute-value.js';
 import {
+  account,
   dynamodbRecordFromChange,
+  isoSeconds,
   kinesisRecordFromStreamRecord,
+  regionOf,
   s3RecordFromStorageEvent,
   sqsRecordFromMessage,
 } from './synthesize.js';
@@ -34,10 +37,6 @@ import type {
   StorageSourceEvents,
   StreamSourceEvents,
 } from './types.js';
-
-const account = '123456789012';
-const regionOf = (ctx: Context) => ctx.region ?? 'us-east-1';
-const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 type Obj = Record<string, unknown>;
 

@@ -32,7 +32,8 @@ import type {
 } from 'aws-lambda';
 import type { marshall } from './attribute-value.js';
 
-const account = '123456789012';
+/** The account id of synthesised ARNs and URLs (the one AWS's own sample events use). */
+export const account = '123456789012';
 
 /** MD5 hex of a body, as SQS reports it; `node:crypto` loads only when a record is synthesised. */
 function md5(text: string): string {
@@ -69,8 +70,10 @@ function md5OfAttributes(attributes: Readonly<Record<string, string>>, dataType:
   }
   return md5Of(parts);
 }
-const regionOf = (ctx: Context) => ctx.region ?? 'us-east-1';
-const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The region of synthesised ARNs: the context's, else `us-east-1`. */
+export const regionOf = (ctx: Context) => ctx.region ?? 'us-east-1';
+/** An ISO 8601 time without milliseconds, as EventBridge writes `time`. */
+export const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** `12/Mar/2020:19:03:58 +0000`, the format of `requestContext.time`. */
