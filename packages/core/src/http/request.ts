@@ -224,6 +224,102 @@ function parseForm(text: string): Record<string, string> {
   return firstValues(new URLSearchParams(text));
 }
 
+/**
+ * The encoding whose bytes a form's escapes stand for, when the `charset` its content type names
+ * is not UTF-8: one a decoder knows and that writes `&`, `=`, `+` and `%` as ASCII does (not
+ * UTF-16 or ISO-2022-JP). `undefined` otherwise: the form is read as UTF-8 text.
+ */
+function formEncodingOf(label: string | undefined): string | undefined {
+  if (label === undefined || label === 'utf-8' || label === 'utf8') return undefined;
+  let encoding: string;
+  try {
+    encoding = new TextDecoder(label).encoding;
+  } catch {
+    return undefined;
+  }
+  return encoding === 'utf-8' || encoding === 'utf-16le' || encoding === 'utf-16be' || encoding === 'iso-2022-jp'
+    ? undefined
+    : encoding;
+}
+
+/** The value of an ASCII hex digit, or -1. */
+function hexValue(unit: number): number {
+  if (unit >= 0x30 && unit <= 0x39) return unit - 0x30;
+  const lower = unit | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
+}
+
+/**
+ * One name or value of a form (`input` from `from` to `to`) as the bytes it stands for, `+` a
+ * space and `%XX` its byte, read in `encoding`. An invalid escape stays as it is, as
+ * `URLSearchParams` leaves it. Text given as a string keeps what is not ASCII as it is (it was
+ * decoded already); bytes are all read in `encoding`.
+ */
+function formPart(input: string | Uint8Array, from: number, to: number, encoding: string): string {
+  const text = typeof input === 'string';
+  const unit = text ? (i: number) => input.charCodeAt(i) : (i: number) => input[i] as number;
+  const bytes = new Uint8Array(to - from);
+  let size = 0;
+  let ascii = true;
+  let out = '';
+  const flush = () => {
+    const run = bytes.subarray(0, size);
+    // ASCII reads alike in every encoding taken here; only other bytes need a decoder of `encoding`.
+    out += ascii ? fromUtf8(run) : decodeText(run, encoding);
+    size = 0;
+    ascii = true;
+  };
+  for (let i = from; i < to; i++) {
+    let byte = unit(i);
+    if (byte === 0x2b) byte = 0x20;
+    else if (byte === 0x25 && i + 2 < to) {
+      const high = hexValue(unit(i + 1));
+      const low = high < 0 ? -1 : hexValue(unit(i + 2));
+      if (low >= 0) {
+        byte = high * 16 + low;
+        i += 2;
+      }
+    } else if (byte >= 0x80 && text) {
+      flush();
+      out += (input as string)[i];
+      continue;
+    }
+    if (byte >= 0x80) ascii = false;
+    bytes[size++] = byte;
+  }
+  flush();
+  return out;
+}
+
+/**
+ * A form whose `charset` is not UTF-8, as a browser sends it: its escapes are bytes in that
+ * charset (`caf%E9` is `café` in ISO-8859-1), not UTF-8, and so are its raw bytes. The first
+ * value per name, as `parseForm` keeps.
+ */
+function parseFormIn(input: string | Uint8Array, encoding: string): Record<string, string> {
+  const out = dictionary();
+  const unit = typeof input === 'string' ? (i: number) => input.charCodeAt(i) : (i: number) => input[i] as number;
+  const length = input.length;
+  let start = 0;
+  while (start < length) {
+    // One pass over the field: a search for `=` beyond its `&` would make many fields quadratic.
+    let eq = -1;
+    let end = start;
+    for (; end < length; end++) {
+      const code = unit(end);
+      if (code === 0x26) break;
+      if (code === 0x3d && eq < 0) eq = end;
+    }
+    if (end > start) {
+      if (eq < 0) eq = end;
+      const name = formPart(input, start, eq, encoding);
+      if (!Object.hasOwn(out, name)) out[name] = eq < end ? formPart(input, eq + 1, end, encoding) : '';
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 const unparsed = Symbol('unparsed');
 
 /** The key of a request's deferred failure (a symbol, so it stays out of `Object.keys(req)`). */
@@ -516,7 +612,7 @@ class Request_ implements HttpRequest, ErrorAnswerState {
     // No content type means JSON; the exact common one skips classifying it.
     if (contentType && contentType !== 'application/json') {
       const type = bodyTypeOf(contentType);
-      if (type === 'form') return parseForm(this.text);
+      if (type === 'form') return this.#form();
       if (type !== 'json') {
         throw quietly(
           () =>
@@ -527,6 +623,17 @@ class Request_ implements HttpRequest, ErrorAnswerState {
     return parseJson(this.text, this);
   }
 
+  /**
+   * The body as a form. Its `charset`, when it names one other than UTF-8, applies to its escapes
+   * as to its bytes; a UTF-8 form is read by `URLSearchParams`.
+   */
+  #form(): Record<string, string> {
+    const encoding = formEncodingOf(charsetOf(this.#contentType));
+    if (encoding === undefined) return parseForm(this.text);
+    const body = this.#init.body;
+    return parseFormIn(typeof body === 'string' ? this.text : (body as Uint8Array), encoding);
+  }
+
   /** Parses the body as `type`; malformed JSON is a 400. */
   parseBody(type: BodyType): unknown {
     if (this.empty) return undefined;
@@ -534,7 +641,7 @@ class Request_ implements HttpRequest, ErrorAnswerState {
       case 'json':
         return parseJson(this.text, this);
       case 'form':
-        return parseForm(this.text);
+        return this.#form();
       case 'text':
         return this.text;
       default:
