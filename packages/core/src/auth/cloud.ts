@@ -41,8 +41,8 @@ export interface CloudPrincipalOptions {
    * when a proxy you control sets (and strips) its headers.
    */
   readonly trust?: readonly PrincipalPlatform[] | undefined;
-  /** Scopes the principal must carry (403 otherwise). */
-  readonly requiredScopes?: readonly string[] | undefined;
+  /** Scopes the principal must carry (403 otherwise); a string is a space-separated list. */
+  readonly requiredScopes?: string | readonly string[] | undefined;
   /**
    * Accept AWS IAM requests signed with the credentials a Cognito identity pool gives a guest
    * (an unauthenticated identity). Default `false`: such a request is a 401, since anyone can get

@@ -104,7 +104,7 @@ export type JwtAuthOptions = JwtKeyOptions & {
    */
   readonly requiredClaims?: readonly string[] | undefined;
   /** Scopes every token must carry (403 otherwise); a string is a space-separated list. */
-  readonly requiredScopes?: readonly string[] | undefined;
+  readonly requiredScopes?: string | readonly string[] | undefined;
   /** The realm named in `WWW-Authenticate` (printable ASCII). */
   readonly realm?: string | undefined;
   /** Reads the token from the request (default: `Authorization: Bearer <token>`). */
