@@ -15,37 +15,68 @@ import { asRecord, asString } from './metadata.js';
 /** A parsed `functionTimeout`: milliseconds, or `undefined` for none. */
 export type TimeoutMs = number | undefined;
 
+/** The shortest `functionTimeout` the host takes (`00:00:01`), on every plan. */
+const MIN_FUNCTION_TIMEOUT_MS = 1000;
+
 /**
  * Parses a `host.json` `functionTimeout` (a .NET TimeSpan: `[d.]hh:mm:ss[.fff]`, `-1` for none)
- * or a number of milliseconds.
+ * or a number of milliseconds. A timeout under 1 second, which the host refuses, throws
+ * `SkyportError('INVALID_DEFINITION')`; a number under 1000 is taken for seconds written where
+ * milliseconds go, and the message gives the TimeSpan and the milliseconds those seconds are.
  *
  * @example
  * parseFunctionTimeout('00:05:00'); // 300000
+ * parseFunctionTimeout(300_000);    // 300000
  * parseFunctionTimeout('-1');       // undefined
+ * parseFunctionTimeout(300);        // throws: milliseconds; for 300 seconds pass "00:05:00" or 300_000
  */
 export function parseFunctionTimeout(value: string | number | undefined): TimeoutMs {
   if (value === undefined) return undefined;
+  let ms: number | undefined;
   if (typeof value === 'number') {
-    if (Number.isFinite(value) && value > 0) return value;
     if (value === -1) return undefined;
+    if (Number.isFinite(value) && value > 0) ms = value;
   } else {
     const text = value.trim();
     if (text === '-1' || text === '') return undefined;
     const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$/.exec(text);
     if (match) {
       const [, days = '0', hours = '0', minutes = '0', seconds = '0', fraction = ''] = match;
-      const ms =
+      ms =
         ((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 +
         Number(seconds) * 1000 +
         Math.round(Number(`0.${fraction || '0'}`) * 1000);
-      if (ms > 0) return ms;
+      if (ms <= 0) ms = undefined;
     }
   }
-  throw new SkyportError(
-    'INVALID_DEFINITION',
-    `azure: functionTimeout must be a TimeSpan like "00:05:00", "-1" or a positive number of ms, got ${JSON.stringify(value)}`,
-    { adapter: 'azure' },
-  );
+  if (ms === undefined) {
+    throw refuseTimeout(
+      `must be a TimeSpan like "00:05:00", "-1" or a positive number of ms, got ${JSON.stringify(value)}`,
+    );
+  }
+  if (ms < MIN_FUNCTION_TIMEOUT_MS) {
+    // The host refuses it when it starts; a number this small is seconds written where ms go.
+    throw refuseTimeout(
+      typeof value === 'number'
+        ? `is in milliseconds, and ${value} ms is under the 1 second minimum of host.json ("00:00:01")${secondsHint(value)}`
+        : `must be at least 1 second ("00:00:01", the minimum of host.json), got ${JSON.stringify(value)}`,
+    );
+  }
+  return ms;
+}
+
+function refuseTimeout(problem: string): SkyportError {
+  return new SkyportError('INVALID_DEFINITION', `azure: functionTimeout ${problem}`, { adapter: 'azure' });
+}
+
+/** `; for 300 seconds pass "00:05:00" or 300_000` for a whole number of seconds, else nothing. */
+function secondsHint(seconds: number): string {
+  if (!Number.isInteger(seconds)) return '';
+  // Under 1000 seconds, so hours, minutes and seconds say it all.
+  const two = (n: number) => String(n).padStart(2, '0');
+  const timeSpan = `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;
+  const ms = String(seconds * 1000).replace(/\B(?=(\d{3})+(?!\d))/g, '_');
+  return `; for ${seconds} second${seconds === 1 ? '' : 's'} pass "${timeSpan}" or ${ms}`;
 }
 
 /**

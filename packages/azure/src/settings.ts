@@ -72,7 +72,9 @@ const adapterNames = ['functionTimeout', 'routePrefix', 'signalMarginMs'] as con
 /**
  * Refuses options of `register()` or `toAzure()` with a name they do not take (`routeprefix`,
  * `function` for `functions`) or a value of the wrong type, when the app loads: the host's
- * defaults would otherwise apply without a word. `names` are the names the caller takes besides
+ * defaults would otherwise apply without a word. A `functionTimeout` under the 1 second host.json
+ * takes (`300` meant as seconds) or not longer than `signalMarginMs` is refused too: every
+ * invocation would start with `ctx.signal` aborted. `names` are the names the caller takes besides
  * `functionTimeout`, `routePrefix` and `signalMarginMs`.
  *
  * @example
@@ -99,7 +101,16 @@ export function checkAdapterOptions(where: string, options: unknown, names: read
     if (typeof functionTimeout !== 'string' && typeof functionTimeout !== 'number') {
       throw refuse(`functionTimeout must be a TimeSpan string or milliseconds, got ${shownValue(functionTimeout)}`);
     }
-    parseFunctionTimeout(functionTimeout);
+    const timeoutMs = parseFunctionTimeout(functionTimeout);
+    // core's context aborts ctx.signal signalMarginMs (default 500) before the deadline.
+    const marginMs = (signalMarginMs as number | undefined) ?? 500;
+    if (timeoutMs !== undefined && timeoutMs <= marginMs) {
+      const given =
+        typeof functionTimeout === 'number' ? `${timeoutMs} ms` : `${shownValue(functionTimeout)} (${timeoutMs} ms)`;
+      throw refuse(
+        `functionTimeout ${given} must be longer than signalMarginMs (${marginMs} ms): ctx.signal would abort as each invocation starts`,
+      );
+    }
   }
 }
 
