@@ -82,7 +82,9 @@ export {
   createScheduleTick,
   createStorageEvent,
   createStreamRecord,
+  /** @internal For Skyport's adapters; not part of the supported API. */
   IGNORED_STORAGE_EVENT,
+  /** @internal For Skyport's adapters; not part of the supported API. */
   logIgnoredStorageEvent,
   toDate,
 } from './events.js';
@@ -108,7 +110,16 @@ export {
   safeJson,
   setLogDestination,
 } from './log.js';
-export { allowHeader, allowsMethod, byPrecedence, methodsOf, overlap, type RouteOrder } from './methods.js';
+export {
+  allowHeader,
+  allowsMethod,
+  /** @internal For Skyport's adapters; not part of the supported API. */
+  byPrecedence,
+  methodsOf,
+  /** @internal For Skyport's adapters; not part of the supported API. */
+  overlap,
+  type RouteOrder,
+} from './methods.js';
 export type { CorsOptions, CorsOrigin } from './middleware/cors.js';
 export { cors } from './middleware/cors.js';
 export type { MiddlewareDefinition } from './middleware/create.js';
@@ -116,10 +127,17 @@ export { createMiddleware } from './middleware/create.js';
 export type { TimeoutOptions } from './middleware/timeout.js';
 export { timeout } from './middleware/timeout.js';
 export type { CheckOptionsContext } from './options.js';
-export { checkOptions, shownValue } from './options.js';
+export {
+  /** @internal For Skyport's adapters; not part of the supported API. */
+  checkOptions,
+  /** @internal For Skyport's adapters; not part of the supported API. */
+  shownValue,
+} from './options.js';
+/** @internal For Skyport's adapters; not part of the supported API. */
 export { setOwn } from './own.js';
 export type { PathPattern } from './path.js';
 export { compilePath } from './path.js';
+/** @internal For Skyport's adapters (the GCP adapter's Firestore events); not part of the supported API. */
 export {
   FIXED32,
   FIXED64,
@@ -129,7 +147,13 @@ export {
   VARINT,
 } from './protobuf.js';
 export { router } from './router.js';
-export { bodyLimitOf, respond, runEvent, runHttp } from './run.js';
+export {
+  /** @internal For Skyport's adapters; not part of the supported API. */
+  bodyLimitOf,
+  respond,
+  runEvent,
+  runHttp,
+} from './run.js';
 export type { InferIn, InferOut, StandardSchemaV1 } from './standard-schema.js';
 export { isStandardSchema } from './standard-schema.js';
 export type * from './types.js';

@@ -4,8 +4,10 @@
  * CLI (`dev`, `serve`, `invoke`, `events`) is this package's `bin`.
  */
 
+/** @internal For the `skyport` CLI; not part of the supported API. */
 export { httpInit, portableBatch } from './events.js';
 export type { BatchJson, FailureJson } from './failures.js';
+/** @internal For the `skyport` CLI; not part of the supported API. */
 export { batchJson } from './failures.js';
 export type { RawShape } from './raw.js';
 export { AdapterUnavailableError, detectRaw, loadInvoker } from './raw.js';
