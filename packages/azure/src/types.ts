@@ -99,7 +99,9 @@ export interface AzureSettings {
 export interface ToAzureOptions {
   /**
    * The function timeout declared in `host.json` (`functionTimeout`), as a TimeSpan string
-   * (`'00:05:00'`, `'-1'` for none) or milliseconds. Sets `ctx.deadline`; when absent the
+   * (`'00:05:00'`, `'-1'` for none) or milliseconds (`300_000`, not Lambda's `300` seconds). At
+   * least 1 second, as `host.json` takes it, and longer than `signalMarginMs`: a shorter one is
+   * refused with `INVALID_DEFINITION`. Sets `ctx.deadline`; when absent the
    * `AzureFunctionsJobHost__functionTimeout` environment variable is read, else there is none.
    */
   readonly functionTimeout?: string | number | undefined;
