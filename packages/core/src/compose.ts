@@ -17,7 +17,9 @@ export type Dispatch<TEvent, TResult> = (event: TEvent, ctx: Context) => Promise
  */
 export type StepChain<TEvent, TResult> = (event: TEvent, ctx: Context) => TResult | Failure | Promise<TResult>;
 
+/** A middleware as the onion calls it: `AnyMiddleware` with what its parameters are at run time. */
 interface Layer {
+  readonly name: string;
   handle(event: unknown, ctx: Context, next: (add?: object) => Promise<unknown>): unknown;
   readonly bypass?: ((event: unknown, ctx: Context) => boolean) | undefined;
 }
@@ -80,7 +82,7 @@ export function composeSteps<TEvent, TResult>(
 ): StepChain<TEvent, TResult> {
   if (middleware.length === 0) return inner;
   const chain: Chain = {
-    layers: middleware as readonly AnyMiddleware[] as unknown as readonly Layer[],
+    layers: middleware as unknown as readonly Layer[],
     inner: inner as StepChain<unknown, unknown>,
     wrap,
     wrapOutermost,
@@ -163,7 +165,7 @@ class Onion {
 
   next(i: number, add: object | undefined): Promise<unknown> {
     if (i <= this.called) {
-      const name = (this.chain.layers[i - 1] as unknown as AnyMiddleware | undefined)?.name;
+      const name = this.chain.layers[i - 1]?.name;
       return Promise.reject(new Error(`next() called more than once in middleware "${name}"`));
     }
     // The invocation was answered (or failed, as `timeout()` fails it) while this middleware
@@ -195,7 +197,7 @@ class Onion {
     const signal: AbortSignal | undefined = ctx.signal;
     const reason: unknown = signal?.aborted === true ? signal.reason : undefined;
     if (reason instanceof SkyportError && reason.code === 'TIMEOUT') return reason;
-    const name = (this.chain.layers[i - 1] as unknown as AnyMiddleware | undefined)?.name;
+    const name = this.chain.layers[i - 1]?.name;
     return new SkyportError(
       'TIMEOUT',
       `next() was called in middleware "${name}" after the invocation ended: the rest of the chain and the handler did not run`,

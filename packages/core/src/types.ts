@@ -431,8 +431,32 @@ export interface Middleware<K extends Kind = Kind, TAdd extends object = {}, TNe
 /** Type-level only: a middleware that accepts functions of kind `K`. */
 export type AcceptsKind<K extends Kind> = { readonly [kindBrand]?: (kind: K) => void };
 
-/** A middleware of any kind, as stored by functions. */
-export type AnyMiddleware = Middleware<Kind, object, object> | Middleware<never, object, object>;
+/**
+ * A middleware of any kind, as stored by functions and taken by `compose()`: every `Middleware`
+ * fits it, whatever kinds it accepts, what it adds to the context and what it needs, so a list
+ * of shared middleware can be kept typed. Not knowing which event, context and `next` a given
+ * one takes, it cannot be called as it is: `handle` and `bypass` take `never` (the type every
+ * parameter accepts), and a value of this type goes back into a builder's `.use()` only once it
+ * is known what it is.
+ *
+ * @example
+ * const shared: AnyMiddleware[] = [logger(), cors(), jwtAuth({ secret, issuer, audience })];
+ * const names = shared.map((mw) => mw.name); // ['logger', 'cors', 'jwtAuth']
+ */
+export interface AnyMiddleware {
+  /** A name for logs and errors. */
+  readonly name: string;
+  /** The kinds this middleware accepts; `undefined` means every kind. */
+  readonly kinds: readonly Kind[] | undefined;
+  /**
+   * Runs the middleware. Its parameters are `never` so that every middleware's `handle` fits
+   * (a parameter of type `never` accepts any parameter type), as a property so the fit does not
+   * rest on the looser checking of methods.
+   */
+  readonly handle: (event: never, ctx: never, next: never) => Promise<unknown>;
+  /** Asked before `handle` on every invocation; see `Middleware.bypass`. */
+  readonly bypass?: ((event: never, ctx: never) => boolean) | undefined;
+}
 
 /** `TBase` with the keys of `TAdd` replaced. */
 export type Overwrite<TBase, TAdd> = Omit<TBase, keyof TAdd> & TAdd;
