@@ -628,7 +628,9 @@ class Request_ implements HttpRequest, ErrorAnswerState {
    * as to its bytes; a UTF-8 form is read by `URLSearchParams`.
    */
   #form(): Record<string, string> {
-    const encoding = formEncodingOf(charsetOf(this.#contentType));
+    const contentType = this.#contentType;
+    // Most forms name no charset (browsers send none): those skip looking for one.
+    const encoding = contentType?.includes(';') ? formEncodingOf(charsetOf(contentType)) : undefined;
     if (encoding === undefined) return parseForm(this.text);
     const body = this.#init.body;
     return parseFormIn(typeof body === 'string' ? this.text : (body as Uint8Array), encoding);
