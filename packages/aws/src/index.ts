@@ -13,6 +13,7 @@ export { eventBridgeCron } from './cron.js';
 export { detectAwsEvent } from './detect.js';
 export type { FromLambdaOptions, HttpEventSource, LegacyHandler } from './from-lambda.js';
 export { fromLambda } from './from-lambda.js';
+export type { InvokeLambdaOptions } from './invoke.js';
 export { invokeLambda } from './invoke.js';
 export { decodeS3Key } from './s3.js';
 export { acceptedSources, toLambda } from './to-lambda.js';
