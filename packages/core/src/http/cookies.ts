@@ -50,12 +50,36 @@ function breaksAttribute(value: string): boolean {
 }
 
 /**
+ * Whether a cookie must be `Secure` for browsers to keep it (rfc6265bis sections 4.1.3 and
+ * 5.7): `SameSite=None`, `Partitioned` (CHIPS), or a name beginning `__Secure-` or `__Host-` in
+ * any case; the reason, for the refusal of one given `secure: false`, else `undefined`.
+ */
+function secureRule(name: string, sameSite: string | undefined, partitioned: boolean): string | undefined {
+  if (sameSite === 'None') return 'SameSite=None';
+  if (partitioned) return 'Partitioned';
+  if (name.length < 7 || name.charCodeAt(0) !== 95 || name.charCodeAt(1) !== 95) return undefined;
+  const prefix = name.slice(0, 9).toLowerCase();
+  if (prefix === '__secure-') return 'the __Secure- prefix';
+  if (prefix.startsWith('__host-')) return 'the __Host- prefix';
+  return undefined;
+}
+
+/**
  * Serialises a cookie into a `Set-Cookie` value. The value is percent-encoded; a name that is no
  * token, or a `path` or `domain` that would end the attribute (`;`), is refused with a
  * `TypeError` rather than sent as other attributes (`path: '/; Domain=evil.example'`).
  *
+ * A cookie that browsers would drop without a word is refused with a `TypeError` too, or given
+ * what it lacks when nothing it says contradicts it (rfc6265bis): `SameSite=None`, `Partitioned`
+ * and a `__Secure-` or `__Host-` name (in any case) need `Secure`, which is added unless
+ * `secure: false` is given; a `__Host-` cookie may have no `domain` and is sent to every path, so
+ * `Path=/` is added and another `path` refused.
+ *
  * @example
  * serializeCookie({ name: 'sid', value: 'abc', httpOnly: true, path: '/' }); // 'sid=abc; Path=/; HttpOnly'
+ * serializeCookie({ name: 'sid', value: 'abc', sameSite: 'None' }); // 'sid=abc; Secure; SameSite=None'
+ * serializeCookie({ name: '__Host-sid', value: 'abc' }); // '__Host-sid=abc; Path=/; Secure'
+ * serializeCookie({ name: '__Host-sid', value: 'abc', path: '/app' }); // throws a TypeError
  */
 export function serializeCookie(cookie: Cookie): string {
   if (typeof cookie.name !== 'string' || !cookieName.test(cookie.name)) {
@@ -81,13 +105,35 @@ export function serializeCookie(cookie: Cookie): string {
   if (cookie.expires !== undefined && Number.isNaN(cookie.expires.getTime())) {
     throw new TypeError(`cookie ${cookie.name}: expires is an invalid date`);
   }
+  let secure = Boolean(cookie.secure);
+  let path = cookie.path;
+  const rule = secureRule(cookie.name, sameSite, Boolean(cookie.partitioned));
+  if (rule !== undefined) {
+    if (cookie.secure === false) {
+      throw new TypeError(
+        `cookie ${cookie.name}: ${rule} needs Secure (browsers drop such a cookie without it), so secure cannot be false`,
+      );
+    }
+    secure = true;
+    if (cookie.name.slice(0, 7).toLowerCase() === '__host-') {
+      if (cookie.domain) {
+        throw new TypeError(`cookie ${cookie.name}: the __Host- prefix allows no domain (browsers drop such a cookie)`);
+      }
+      if (path === undefined || path === '') path = '/';
+      else if (path !== '/') {
+        throw new TypeError(
+          `cookie ${cookie.name}: the __Host- prefix needs the path '/', not ${JSON.stringify(path)} (browsers drop such a cookie)`,
+        );
+      }
+    }
+  }
   let out = `${cookie.name}=${encodeURIComponent(cookie.value)}`;
   if (maxAge !== undefined) out += `; Max-Age=${Math.floor(maxAge)}`;
   if (cookie.domain) out += `; Domain=${cookie.domain}`;
-  if (cookie.path) out += `; Path=${cookie.path}`;
+  if (path) out += `; Path=${path}`;
   if (cookie.expires) out += `; Expires=${cookie.expires.toUTCString()}`;
   if (cookie.httpOnly) out += '; HttpOnly';
-  if (cookie.secure) out += '; Secure';
+  if (secure) out += '; Secure';
   if (sameSite) out += `; SameSite=${sameSite}`;
   if (cookie.partitioned) out += '; Partitioned';
   return out;
