@@ -389,7 +389,8 @@ function producedOverTime(value: object): boolean {
 function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8Array | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') {
-    headers['content-type'] ??= 'text/plain; charset=utf-8';
+    const type = headers['content-type'];
+    headers['content-type'] = type === undefined ? 'text/plain; charset=utf-8' : utf8Labelled(type);
     return body;
   }
   if (isPlainJson(body)) {
@@ -412,6 +413,64 @@ function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8A
   }
   headers['content-type'] ??= 'application/json';
   return JSON.stringify(body);
+}
+
+/**
+ * Media types whose text a charset decodes, labelled `charset=utf-8` when a string is sent under
+ * them without one: `text/*`, XML (`application/xml`, `image/svg+xml`; the label overrides an
+ * `encoding` the XML declaration names, RFC 7303) and JavaScript. JSON defines no
+ * charset (RFC 8259 section 11): it is UTF-8 unlabelled.
+ */
+const CHARSET_TYPE = /^(?:text\/|application\/(?:xml|javascript|ecmascript|x-javascript)$|[^;]*\+xml$)/;
+
+/**
+ * A content type given beside a string body, with its `charset` saying UTF-8, which is how every
+ * platform writes the string (RFC 9110 section 8.3.2): a charset it names is replaced by `utf-8`
+ * (of `text/csv; charset=windows-1252` a client would decode `café` as `cafÃ©`), and a textual
+ * type that names none gets one (an unlabelled `text/html` is read as windows-1252). Other
+ * parameters are kept where they are; a type that is not textual and names no charset is kept as
+ * it is.
+ */
+function utf8Labelled(type: string): string {
+  const semicolon = type.indexOf(';');
+  if (semicolon < 0) {
+    return CHARSET_TYPE.test(type.trim().toLowerCase()) ? `${type.trimEnd()}; charset=utf-8` : type;
+  }
+  let labelled = '';
+  let from = 0;
+  let named = false;
+  let at = semicolon + 1;
+  while (at < type.length) {
+    // One parameter from `at`: a name, `=`, and a token or a quoted string (which may hold `;`).
+    const start = at;
+    while (at < type.length && type[at] !== '=' && type[at] !== ';') at++;
+    const name = type.slice(start, at).trim().toLowerCase();
+    if (type[at] !== '=') {
+      at++;
+      continue;
+    }
+    const valueStart = ++at;
+    while (at < type.length && (type[at] === ' ' || type[at] === '\t')) at++;
+    if (type[at] === '"') {
+      for (at++; at < type.length && type[at] !== '"'; at++) if (type[at] === '\\') at++;
+      at++;
+    }
+    while (at < type.length && type[at] !== ';') at++;
+    if (name === 'charset') {
+      named = true;
+      const value = type.slice(valueStart, at).trim().replace(/^"|"$/g, '').toLowerCase();
+      if (value !== 'utf-8' && value !== 'utf8') {
+        labelled += `${type.slice(from, valueStart)}utf-8`;
+        // Whitespace after the value (before the next `;`) is kept.
+        from = valueStart + type.slice(valueStart, at).trimEnd().length;
+      }
+    }
+    at++;
+  }
+  if (named) return from === 0 ? type : labelled + type.slice(from);
+  if (!CHARSET_TYPE.test(type.slice(0, semicolon).trim().toLowerCase())) return type;
+  // A trailing `;` (or several) ends no parameter.
+  return `${type.replace(/[\s;]+$/, '')}; charset=utf-8`;
 }
 
 /**
