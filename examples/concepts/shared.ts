@@ -3,8 +3,9 @@ import { type FunctionBuilder, http, router } from '@skyport/core';
 import { tenant } from './middleware.js';
 
 /** Adds `tenant()` to any http function, keeping every type its builder inferred. */
-export const withTenant = <TEvent, TCtx, TResult>(builder: FunctionBuilder<'http', TEvent, TCtx, TResult>) =>
-  builder.use(tenant);
+export const withTenant = <TEvent, TCtx, TResult, TAdded extends object>(
+  builder: FunctionBuilder<'http', TEvent, TCtx, TResult, TAdded>,
+) => builder.use(tenant);
 
 export const tenantApi = router(
   withTenant(http({ method: 'GET', path: '/orders/:id' })).handle((req, ctx) => ({

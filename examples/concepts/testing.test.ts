@@ -1,4 +1,6 @@
 /** Unit-testing a function with @skyport/testing, as shown in docs/concepts.md. */
+import { http } from '@skyport/core';
+import { apiKeyAuth, requireScopes } from '@skyport/core/auth';
 import { httpRequest, invoke, message } from '@skyport/testing';
 import { expect, it } from 'vitest';
 import { shipOrder } from './functions.js';
@@ -31,4 +33,14 @@ it('runs middleware shared through a builder helper on every route it was given 
   const refused = await invoke(tenantApi, httpRequest({ path: '/invoices' }));
   expect(order.body).toEqual({ tenant: 'acme', id: '7' });
   expect(refused.status).toBe(401);
+});
+
+it('keeps the context middleware before the helper added', async () => {
+  const { withTenant } = await import('./shared.js');
+  // `auth` from apiKeyAuth() outlives the helper: requireScopes() on the finished function needs it.
+  const me = withTenant(http({ method: 'GET', path: '/me' }).use(apiKeyAuth({ keys: { k1: 'svc-a' } })))
+    .handle((_req, ctx) => ({ tenant: ctx.tenant, who: ctx.auth.subject }))
+    .use(requireScopes());
+  const res = await invoke(me, httpRequest({ path: '/me', headers: { 'x-api-key': 'k1', 'x-tenant': 'acme' } }));
+  expect(res.body).toEqual({ tenant: 'acme', who: 'svc-a' });
 });
