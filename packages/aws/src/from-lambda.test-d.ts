@@ -142,6 +142,22 @@ fromLambda(async () => undefined, { kind: 'events', source: 'shop.orders' });
 
 // The named types take the source too.
 const subscriber: FromLambdaHandler<'queue', 'sns'> = async (event) => void event.Records[0]?.Sns.Message;
-const options: FromLambdaOptions<'queue'> = { kind: 'queue', name: 'orders', source: 'sns' };
+const options: FromLambdaOptions<'queue', 'sns'> = { kind: 'queue', name: 'orders', source: 'sns' };
 fromLambda(subscriber, { kind: 'queue', source: 'sns' });
-expectTypeOf(options.source).toEqualTypeOf<'sqs' | 'sns' | 'pipe' | undefined>();
+fromLambda(subscriber, options);
+expectTypeOf(options.source).toEqualTypeOf<'sns' | undefined>();
+
+// Options typed without a source are the default source's: an inline handler gets its event,
+// and a handler written for another source does not compile with them.
+const sqsOptions: FromLambdaOptions<'queue'> = { kind: 'queue', name: 'orders' };
+fromLambda(async (event) => void event.Records[0]?.body, sqsOptions);
+const kinesisOptions: FromLambdaOptions<'stream'> = { kind: 'stream', name: 'clicks' };
+fromLambda(async (event) => void event.Records[0]?.kinesis.data, kinesisOptions);
+const s3Options: FromLambdaOptions<'storage'> = { kind: 'storage', bucket: 'b' };
+fromLambda(async (event) => void event.Records[0]?.s3.object.key, s3Options);
+const httpOptions: FromLambdaOptions<'http'> = { kind: 'http' };
+fromLambda(async (event) => ({ statusCode: 200, body: event.rawPath }), httpOptions);
+// @ts-expect-error: an SNS handler with options for the default (SQS) source
+fromLambda(subscriber, sqsOptions);
+// @ts-expect-error: options typed without a source are the default source's
+const _restOptions: FromLambdaOptions<'http'> = { kind: 'http', source: 'apigw-v1' };

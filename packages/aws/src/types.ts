@@ -425,12 +425,16 @@ export type FromLambdaHandler<
  * `FromLambdaDefaultSources`): off Lambda the event made for it is of that shape. An events
  * function's `source` is its filter (see `EventsOptions`); a schedule function takes none.
  *
+ * Options typed without `TSource` are for the kind's default source, as `fromLambda` reads options
+ * without a `source`: a handler given them is typed for that source's event, not for a union of
+ * every source's. Name another source as the second type argument.
+ *
  * @example
  * const options: FromLambdaOptions<'queue'> = { kind: 'queue', name: 'orders' };
- * const rest: FromLambdaOptions<'http'> = { kind: 'http', source: 'apigw-v1' };
- * const subscriber: FromLambdaOptions<'queue'> = { kind: 'queue', source: 'sns' };
+ * const rest: FromLambdaOptions<'http', 'apigw-v1'> = { kind: 'http', source: 'apigw-v1' };
+ * const subscriber: FromLambdaOptions<'queue', 'sns'> = { kind: 'queue', source: 'sns' };
  */
-export type FromLambdaOptions<K extends Kind, TSource extends FromLambdaSource<K> = FromLambdaSource<K>> = {
+export type FromLambdaOptions<K extends Kind, TSource extends FromLambdaSource<K> = FromLambdaDefaultSource<K>> = {
   readonly kind: K;
   /** The event the handler was written for (see `FromLambdaSourceEvents`); an events function's filter. */
   readonly source?:
