@@ -22,6 +22,16 @@ export const createTodo = http({ method: 'POST', path: '/todos', body: z.object(
   },
 );
 
+// zod's input type of a transformed key is optional without strictNullChecks: the path still binds it.
+export const getPage = http({
+  method: 'GET',
+  path: '/todos/:id/pages/:page',
+  params: z.object({ id: z.string(), page: z.string().transform(Number) }),
+}).handle((req) => {
+  expectTypeOf(req.params.page).toEqualTypeOf<number>();
+  return { page: req.params.page };
+});
+
 export const audit = changes({ collection: 'orders' }).handle((change) => {
   expectTypeOf(change.after).toEqualTypeOf<Record<string, unknown> | undefined>();
   return change.after?.total;

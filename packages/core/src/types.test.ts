@@ -608,8 +608,14 @@ describe('type inference', () => {
     http({ path: '/books/:id', params: type({ bookId: 'string' }) });
     // @ts-expect-error: the schema misses the second parameter
     http({ path: '/books/:id/pages/:page', params: type({ id: 'string' }) });
-    // @ts-expect-error: the path always has an id, so the schema takes it as required
-    http({ path: '/books/:id', params: type({ 'id?': 'string' }) });
+    // A key the schema marks optional still takes the parameter the path always binds.
+    http({ path: '/books/:id', params: type({ 'id?': 'string' }) }).handle((req) => {
+      expectTypeOf(req.params.id).toEqualTypeOf<string | undefined>();
+    });
+    http({ path: '/books/:id', params: z.object({ id: z.string().optional() }) });
+    http({ path: '/books/:id', params: z.object({ id: z.string().default('x') }) }).handle((req) => {
+      expectTypeOf(req.params.id).toEqualTypeOf<string>();
+    });
     // @ts-expect-error: the path names id, the schema bookId
     http({ path: '/books/:id', params: v.object({ bookId: v.string() }) });
     const path: string = '/books/:id';

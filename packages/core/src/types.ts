@@ -676,14 +676,16 @@ export type QuerySchemaFor<S> =
     : S;
 
 /**
- * The parameters of path `P` that the input of schema `S` does not have as required keys. An
- * input with a string index signature (`z.record(z.string(), ...)`) takes every parameter.
+ * The parameters of path `P` that the input of schema `S` has no key for. A key the input marks
+ * optional takes its parameter too (the path always binds it: `z.string().optional()`,
+ * `.default()`, or a transformed key when `strictNullChecks` is off). An input with a string
+ * index signature (`z.record(z.string(), ...)`) takes every parameter.
  */
 type UntakenParams<S, P extends string> =
   S extends StandardSchemaV1<infer Input, unknown>
     ? string extends keyof Input // a map of any names: its values are checked by StringlessParams
       ? never
-      : { [K in keyof ParamsOf<P>]: [Input] extends [{ readonly [N in K]: unknown }] ? never : K }[keyof ParamsOf<P>]
+      : { [K in keyof ParamsOf<P>]: K extends keyof Input ? never : K }[keyof ParamsOf<P>]
     : never;
 
 /** The keys `Input` requires (an index signature requires none). */
