@@ -103,12 +103,16 @@ export {
   credentialPrefixes,
   envLevel,
   errorField,
+  /** @internal For `@skyport/core/logger`; not part of the supported API. */
+  errValue,
   getLogDestination,
   isCredentialKey,
   levels,
   responseSummary,
   safeJson,
   setLogDestination,
+  /** @internal For `@skyport/core/logger`; not part of the supported API. */
+  writtenErr,
 } from './log.js';
 export {
   allowHeader,

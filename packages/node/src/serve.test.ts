@@ -1338,6 +1338,6 @@ describe('serve() and an answer a middleware keeps', () => {
 
     // Assert
     expect(cookies).toEqual([['sid=alice; HttpOnly'], [], []]);
-    expect(cache.get('/home')?.headers).toEqual({ 'content-type': 'text/html' });
+    expect(cache.get('/home')?.headers).toEqual({ 'content-type': 'text/html; charset=utf-8' });
   });
 });
