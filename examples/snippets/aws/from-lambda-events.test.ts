@@ -291,7 +291,10 @@ describe('elsewhere: synthesised events and context', () => {
     expect(context.getRemainingTimeInMillis()).toBeLessThanOrEqual(5000);
 
     await invoke(fromLambda(handler, { kind: 'queue' }), message());
-    expect(calls[1]?.context.getRemainingTimeInMillis()).toBe(15 * 60 * 1000);
+    // Counted down from the call: a busy machine may take a few milliseconds to read it.
+    const remaining = calls[1]?.context.getRemainingTimeInMillis() ?? 0;
+    expect(remaining).toBeLessThanOrEqual(15 * 60 * 1000);
+    expect(remaining).toBeGreaterThan(15 * 60 * 1000 - 1000);
   });
 });
 
