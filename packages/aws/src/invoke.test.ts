@@ -79,6 +79,22 @@ describe('invokeLambda options', () => {
     expect(ids).toEqual(['req-1', 'req-2']);
   });
 
+  it('takes a hand-built context by any key of a Lambda context (tenantId too), and null as none', async () => {
+    // Prepare
+    const names: string[] = [];
+    const fn = queue({ name: 'q' }).handle((_msg, ctx) => {
+      names.push(ctx.functionName);
+    });
+
+    // Act
+    const partial = await invokeLambda(fn, aws.sqs(), { functionName: 'tenant-fn', tenantId: 'acme' } as never);
+    const none = await invokeLambda(fn, aws.sqs(), null as never);
+
+    // Assert
+    expect([partial, none]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect(names[0]).toBe('tenant-fn');
+  });
+
   it('passes options on to toLambda, which refuses what it refuses', async () => {
     // Act
     const error = (await invokeLambda(failingQueue(), twoMessages(), { stream: true }).catch(

@@ -52,6 +52,7 @@ const contextNames = [
   'identity',
   'clientContext',
   'xRayTraceId',
+  'tenantId',
   'succeed',
   'fail',
   'done',
@@ -85,8 +86,9 @@ function readArgument(given: InvokeLambdaOptions | LambdaContext | undefined): {
     }
     return { context: given, options: undefined };
   }
+  // `null`, as a test may pass for "no context", is nothing given.
+  if (given === undefined || given === null) return { context: undefined, options: undefined };
   checkOptions('aws: invokeLambda()', given, optionNames, { adapter: 'aws' });
-  if (given === undefined) return { context: undefined, options: undefined };
   const { context, ...options } = given as InvokeLambdaOptions;
   return { context, options: Object.keys(options).length === 0 ? undefined : options };
 }
