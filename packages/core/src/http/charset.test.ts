@@ -80,6 +80,8 @@ describe('a string body under a content type the handler gives', () => {
     ['text/plain; name="a;charset=x"; charset=utf-16', 'text/plain; name="a;charset=x"; charset=utf-8'],
     ['application/json; charset=iso-8859-1', 'application/json; charset=utf-8'],
     ['application/octet-stream; charset=windows-1252', 'application/octet-stream; charset=utf-8'],
+    ['text/html; charset', 'text/html; charset=utf-8'],
+    ['text/html; charset ; level=1', 'text/html; charset=utf-8 ; level=1'],
   ])('has the charset %s names replaced, other parameters kept where they are', async (given, expected) => {
     expect(await typeOfText(given)).toBe(expected);
   });

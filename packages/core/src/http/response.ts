@@ -446,6 +446,13 @@ function utf8Labelled(type: string): string {
     while (at < type.length && type[at] !== '=' && type[at] !== ';') at++;
     const name = type.slice(start, at).trim().toLowerCase();
     if (type[at] !== '=') {
+      // A `charset` without a value names none: it is given `utf-8`, not followed by a second one.
+      if (name === 'charset') {
+        named = true;
+        const nameEnd = start + type.slice(start, at).trimEnd().length;
+        labelled += `${type.slice(from, nameEnd)}=utf-8`;
+        from = nameEnd;
+      }
       at++;
       continue;
     }
