@@ -1,5 +1,6 @@
 import { createJsonLogger, http, queue, SkyportError } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
+import type { FakeContextOptions } from './context.js';
 import { message } from './factories.js';
 import { type InvokeOptions, invoke } from './invoke.js';
 
@@ -122,5 +123,20 @@ describe('invoke(): its options, checked as the adapters check theirs', () => {
     expect((await invoke(echo, request, { cloud: undefined, mode: undefined, stream: undefined })).body).toEqual({
       cloud: 'node',
     });
+  });
+
+  it('takes the options of a fake context (its kind when that is the kind of the function) and keys set to undefined', async () => {
+    // Prepare: what type-checks as InvokeOptions
+    const shared: FakeContextOptions = { cloud: 'aws', kind: 'http', deadlineInMs: 3000 };
+    const spread = { ...shared, region: undefined, extraField: undefined };
+
+    // Act
+    const fromFake = await invoke(echo, request, shared);
+    const fromSpread = await invoke(echo, request, untyped<InvokeOptions>(spread));
+    const otherKind = await refusal(() => invoke(echo, request, untyped<InvokeOptions>({ kind: 'queue' })));
+
+    // Assert
+    expect([fromFake.body, fromSpread.body]).toEqual([{ cloud: 'aws' }, { cloud: 'aws' }]);
+    expect(otherKind.message).toContain('unknown option "kind"');
   });
 });

@@ -203,8 +203,16 @@ const batchModes = ['independent', 'ordered', 'fifo'] as const satisfies readonl
  * `stream: 'true'`) would otherwise run the function as it would never run, and pass or fail a
  * test for the wrong reason.
  */
-function checkInvokeOptions(options: unknown): void {
-  checkOptions('invoke()', options, invokeOptionNames);
+function checkInvokeOptions(options: unknown, kind: Kind): void {
+  // What type-checks as InvokeOptions is taken: a FakeContextOptions object (its `kind`, when it
+  // is the function's), and keys set to `undefined`, as optional ones are spread in tests.
+  const given =
+    typeof options === 'object' && options !== null && !Array.isArray(options)
+      ? Object.fromEntries(
+          Object.entries(options).filter(([key, value]) => value !== undefined && !(key === 'kind' && value === kind)),
+        )
+      : options;
+  checkOptions('invoke()', given, invokeOptionNames);
   const { cloud, mode, stream } = (options ?? {}) as Readonly<Record<string, unknown>>;
   const refuse = (problem: string) => new SkyportError('INVALID_DEFINITION', `invoke(): ${problem}`);
   if (cloud !== undefined && !(clouds as readonly unknown[]).includes(cloud)) {
@@ -416,7 +424,7 @@ export async function invoke(
   options: InvokeOptions = {},
 ): Promise<InvokeHttpResult | InvokeBatchResult> {
   checkFunction(fn);
-  checkInvokeOptions(options);
+  checkInvokeOptions(options, fn.kind);
   const extra = options.auth === undefined ? options.extra : { ...options.extra, auth: options.auth };
   const ctx = fakeContext({ ...options, kind: fn.kind, extra });
   if (fn.kind === 'http') {
