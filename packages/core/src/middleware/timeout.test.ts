@@ -6,6 +6,7 @@ import { createContext } from '../context.js';
 import { createMessage } from '../events.js';
 import { setLogDestination } from '../log.js';
 import { logger } from '../logger/index.js';
+import { router } from '../router.js';
 import { runHttp } from '../run.js';
 import type { Logger } from '../types.js';
 import { createMiddleware } from './create.js';
@@ -177,5 +178,78 @@ describe('timeout(): what the handler does after it gave up', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+});
+
+describe('timeout(): the timeout itself, passed on after it gave up, is not logged again', () => {
+  const dbDown = async () => {
+    await sleep(60);
+    throw new Error('db down');
+  };
+
+  it("logs nothing for an inner timeout()'s own TIMEOUT, and a real late failure once", async () => {
+    // Prepare: the router's timeout() gives up first and waits on the route's, which gives up in turn.
+    const nested = (handler: () => Promise<unknown>) =>
+      router(
+        http({ method: 'GET', path: '/x' })
+          .use(timeout({ ms: 40, marginMs: 0 }))
+          .handle(handler),
+      ).use(timeout({ ms: 20, marginMs: 0 }));
+    const slow = nested(async () => {
+      await sleep(60);
+      return 'late';
+    });
+
+    // Act
+    const statuses = [(await runHttp(slow, request, ctx())).status];
+    await sleep(100);
+    const afterSlow = lines.length;
+    statuses.push((await runHttp(nested(dbDown), request, ctx())).status);
+    await sleep(100);
+
+    // Assert
+    expect(statuses).toEqual([504, 504]);
+    expect(afterSlow).toBe(1);
+    expect(lateLines().map((line) => errOf(line)?.message)).toEqual(['db down']);
+    expect(timeoutLines()).toHaveLength(2);
+  });
+
+  it("logs nothing for ctx.signal's own TimeoutError passed on, and a real late failure once", async () => {
+    // Prepare: ctx.signal aborts at its deadline 10 ms before timeout() gives up; each handler
+    // passes that on after 20 ms of clean-up (the reason, or the AbortError of a call it stopped).
+    const nearDeadline = () =>
+      createContext({
+        cloud: 'aws',
+        kind: 'http',
+        requestId: 'r-1',
+        functionName: 'report',
+        deadline: Date.now() + 600,
+        signalMarginMs: 510,
+      });
+    const onAbort = (fail: (reason: unknown, stopped: unknown) => unknown) =>
+      http({ method: 'GET', path: '/x' })
+        .use(timeout())
+        .handle(async (_req, c) => {
+          const signal = c.signal;
+          const stopped = await wait(1000, undefined, { signal }).catch((error: unknown) => error);
+          await sleep(20);
+          throw fail(signal.reason, stopped);
+        });
+    const fns = [
+      onAbort((reason) => reason),
+      onAbort((_reason, stopped) => stopped),
+      onAbort((reason) => new Error('query cancelled', { cause: reason })),
+      onAbort(() => new Error('db down')),
+    ];
+
+    // Act
+    const statuses = [];
+    for (const fn of fns) statuses.push((await runHttp(fn, request, nearDeadline())).status);
+    await sleep(100);
+
+    // Assert
+    expect(statuses).toEqual([504, 504, 504, 504]);
+    expect(lateLines().map((line) => errOf(line)?.message)).toEqual(['db down']);
+    expect(timeoutLines()).toHaveLength(4);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { reportFailure } from '../batch.js';
 import { abortContext, batchOf } from '../context.js';
-import { SkyportError } from '../errors.js';
+import { SkyportError, skyportErrorOf } from '../errors.js';
 import { checkOptions } from '../options.js';
 import { after, type Timer } from '../timer.js';
 import type { Context, Kind, Middleware, MiddlewareResult } from '../types.js';
@@ -30,14 +30,46 @@ function shown(value: unknown): string {
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
 }
 
-/** Whether `error` is `reason` or was caused by it (an `AbortError` whose `cause` is the abort's reason). */
-function causedBy(error: unknown, reason: unknown): boolean {
+/**
+ * How many `cause` links are followed from an error the handler throws late: a chain of causes
+ * may lead back to itself.
+ */
+const CAUSE_DEPTH = 10;
+
+/** Whether `value` is a deadline's reason: a `DOMException` or `Error` named `TimeoutError`. */
+function isTimeoutError(value: unknown): boolean {
+  return (value instanceof DOMException || value instanceof Error) && value.name === 'TimeoutError';
+}
+
+/** `ctx.signal`'s reason when it aborted at the deadline (its `TimeoutError`); never throws. */
+function deadlineReasonOf(ctx: Context): unknown {
+  try {
+    const signal: AbortSignal | undefined = ctx.signal;
+    return signal?.aborted === true && isTimeoutError(signal.reason) ? signal.reason : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `error` is the timeout, or was caused by it: this `timeout()`'s own, a `TIMEOUT` of any
+ * copy of core (another `timeout()`, inside this one, that gave up in turn), or `ctx.signal`'s
+ * `TimeoutError` at the deadline (`fetch` rejects with it, `node:timers/promises` with an
+ * `AbortError` whose `cause` it is).
+ */
+function isTheTimeout(error: unknown, reasons: readonly unknown[]): boolean {
   let current = error;
-  // A bounded walk: a chain of causes may lead back to itself.
-  for (let depth = 0; depth < 10; depth++) {
-    if (current === reason) return true;
-    if (typeof current !== 'object' || current === null || !('cause' in current)) return false;
-    current = current.cause;
+  for (let depth = 0; depth <= CAUSE_DEPTH; depth++) {
+    if (current === undefined || current === null) return false;
+    if (reasons.includes(current) || skyportErrorOf(current)?.code === 'TIMEOUT') return true;
+    if (typeof current !== 'object') return false;
+    try {
+      if (!('cause' in current)) return false;
+      current = current.cause;
+    } catch {
+      // A cause that throws when read (a revoked Proxy): what it holds cannot be told.
+      return false;
+    }
   }
   return false;
 }
@@ -60,14 +92,17 @@ function abortedAtDeadline(ctx: Context): boolean {
 /**
  * Logs the handler's failure once it ends after `timeout()` gave up: the invocation has been
  * answered with the timeout, and the pipeline never sees this error. Its success stays silent (the
- * timeout was logged), as does a failure that is the timeout itself (the handler passing on
- * `ctx.signal`'s reason). A message's line names it, as the batch's failure lines do. Never
- * throws, and leaves no rejection unhandled.
+ * timeout was logged), as does a failure that is the timeout itself (see `isTheTimeout`). A
+ * message's line names it, as the batch's failure lines do. Never throws, and leaves no rejection
+ * unhandled.
  */
 function logLateFailure(pending: Promise<unknown>, event: unknown, ctx: Context, timedOut: SkyportError): void {
+  // The signal's reason as it is when the time is up, and as it is when the handler fails: a
+  // middleware further in may have set a signal of its own on the context meanwhile.
+  const atGiveUp = deadlineReasonOf(ctx);
   pending.then(undefined, (error: unknown) => {
     try {
-      if (causedBy(error, timedOut)) return;
+      if (isTheTimeout(error, [timedOut, atGiveUp, deadlineReasonOf(ctx)])) return;
       const id = ctx.kind !== 'http' && batchOf(ctx) !== undefined ? (event as { id?: unknown } | null)?.id : undefined;
       // `ctx.log` as it is now: a `logger()` further in has replaced it with the invocation's own.
       // A value whose reads throw is logged as the pipeline logs it, as a HANDLER_FAILED error.
