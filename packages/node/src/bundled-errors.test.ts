@@ -292,3 +292,20 @@ describe('errorToJson() of a value carrying core’s brand', () => {
     expect(revoked).toBeUndefined();
   });
 });
+
+describe('errorToJson() of a SkyportError of this copy', () => {
+  it('passes its failing fields on as they are, whatever fields they carry', () => {
+    // Prepare: issues as a schema library of its own might shape them
+    const errors = [
+      { path: ['body', 'a'], message: 'required' },
+      { path: 'body.b', message: 'expected a string', expected: 'string' },
+    ];
+    const error = new SkyportError('VALIDATION', 'bad input', { errors: errors as never });
+
+    // Act
+    const json = errorToJson(error, false);
+
+    // Assert
+    expect(json).toEqual({ name: 'SkyportError', message: 'bad input', code: 'VALIDATION', errors });
+  });
+});

@@ -2,7 +2,7 @@
  * Batch outcomes as JSON for HTTP callers and the CLI: each failure says which message failed and
  * why, without leaking the message of an unexpected error in production.
  */
-import { type BatchFailure, type BatchResult, errorBrandOf, skyportErrorOf } from '@skyport/core';
+import { type BatchFailure, type BatchResult, errorBrandOf, SkyportError, skyportErrorOf } from '@skyport/core';
 
 /** One failure as JSON. */
 export interface FailureJson {
@@ -50,11 +50,14 @@ function errorJson(error: unknown, expose: boolean): FailureJson['error'] {
   // (which may carry anything the handler put in it) only outside production.
   const skyport = skyportErrorOf(error);
   if (skyport !== undefined && (expose || skyport.code === 'VALIDATION')) {
+    // This copy's own error is passed on as it is (its issues with whatever fields they carry);
+    // another copy's only with the fields read safely.
+    const errors = error instanceof SkyportError ? error.errors : skyport.errors;
     return {
       name: skyport.name,
       message: skyport.message,
       code: skyport.code,
-      ...(skyport.errors ? { errors: skyport.errors } : {}),
+      ...(errors ? { errors } : {}),
     };
   }
   if (skyport !== undefined) {
