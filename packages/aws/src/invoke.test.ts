@@ -95,6 +95,28 @@ describe('invokeLambda options', () => {
     expect(names[0]).toBe('tenant-fn');
   });
 
+  it('refuses an option value toLambda refuses on every call, whatever ran before, with INVALID_DEFINITION', async () => {
+    // Prepare: values JSON cannot write, or writes as a valid one's null
+    const fn = failingQueue();
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    await invokeLambda(fn, aws.sqs(), { unwrapSns: undefined });
+    const odd = [{ unwrapSns: Number.NaN }, { functionName: () => 1 }, { functionName: 1n }, { stream: cycle }];
+
+    // Act
+    const codes = await Promise.all(
+      odd.map((options) =>
+        invokeLambda(fn, aws.sqs(), options as never).then(
+          () => 'ran',
+          (error: SkyportError) => error.code,
+        ),
+      ),
+    );
+
+    // Assert
+    expect(codes).toEqual(['INVALID_DEFINITION', 'INVALID_DEFINITION', 'INVALID_DEFINITION', 'INVALID_DEFINITION']);
+  });
+
   it('passes options on to toLambda, which refuses what it refuses', async () => {
     // Act
     const error = (await invokeLambda(failingQueue(), twoMessages(), { stream: true }).catch(

@@ -104,6 +104,15 @@ function handlerOf(fn: SkyportFunction, options: ToLambdaOptions | undefined): L
     return handler;
   }
   const { reportBatchItemFailures, unwrapSns, functionName, stream } = options;
+  // Only values of the types toLambda() takes are keys: any other (NaN, a BigInt, a function, a
+  // cycle) goes to toLambda() every time, which refuses it, whatever call came before.
+  const flags = [reportBatchItemFailures, unwrapSns, stream];
+  if (
+    !flags.every((flag) => flag === undefined || typeof flag === 'boolean') ||
+    (functionName !== undefined && typeof functionName !== 'string')
+  ) {
+    return toLambda(fn, options);
+  }
   const key = JSON.stringify([reportBatchItemFailures, unwrapSns, functionName, stream]);
   let made = configuredHandlers.get(fn);
   if (made === undefined) {
