@@ -120,3 +120,30 @@ describe('a cookie that browsers would drop', () => {
     expect(() => serializeCookie({ name: '__Host-sid', value: 'abc', path: '/app' })).toThrow(TypeError);
   });
 });
+
+describe('a cookie Max-Age and value a browser could not read as given', () => {
+  it('writes Max-Age in digits, takes null as none, and refuses what would become 0 or exponent form', () => {
+    // Prepare: a value from configuration may be anything
+    const maxAge = (value: unknown) => ({ name: 'a', value: 'x', maxAge: value as number });
+
+    // Act
+    const written = [maxAge(3600), maxAge('60'), maxAge(null), maxAge(1e20)].map(serializeCookie);
+    const refused = [maxAge(''), maxAge(false), maxAge([]), maxAge(1e21), maxAge(-1e21)].map((cookie) => {
+      try {
+        return serializeCookie(cookie);
+      } catch (error) {
+        return error instanceof TypeError ? 'TypeError' : error;
+      }
+    });
+
+    // Assert
+    expect(written).toEqual(['a=x; Max-Age=3600', 'a=x; Max-Age=60', 'a=x', 'a=x; Max-Age=100000000000000000000']);
+    expect(refused).toEqual(['TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError']);
+  });
+
+  it('refuses a value with a lone surrogate with a TypeError naming the cookie', () => {
+    expect(() => serializeCookie({ name: 'sid', value: 'a\uD800' })).toThrow(
+      new TypeError('cookie sid: value is not well-formed UTF-16 (a lone surrogate)'),
+    );
+  });
+});

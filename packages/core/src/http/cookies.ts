@@ -93,10 +93,22 @@ export function serializeCookie(cookie: Cookie): string {
       );
     }
   }
-  // A number, or its text (from configuration).
-  const maxAge = cookie.maxAge === undefined ? undefined : Number(cookie.maxAge);
+  // A number, or its text (from configuration); `null` (an unset setting) is none. Anything else,
+  // `''` included, which `Number()` would read as 0 and so delete the cookie, is refused.
+  const given: unknown = cookie.maxAge;
+  const maxAge =
+    given === undefined || given === null
+      ? undefined
+      : typeof given === 'number' || (typeof given === 'string' && given.trim() !== '')
+        ? Number(given)
+        : Number.NaN;
   if (maxAge !== undefined && !Number.isFinite(maxAge)) {
     throw new TypeError(`cookie ${cookie.name}: maxAge must be a finite number`);
+  }
+  // Written in digits: a browser ignores a Max-Age in exponent form (1e+21), which would leave a
+  // session cookie.
+  if (maxAge !== undefined && Math.abs(maxAge) >= 1e21) {
+    throw new TypeError(`cookie ${cookie.name}: maxAge must be less than 1e21 seconds`);
   }
   const sameSite = cookie.sameSite === undefined ? undefined : sameSites[String(cookie.sameSite).toLowerCase()];
   if (cookie.sameSite !== undefined && sameSite === undefined) {
@@ -127,7 +139,14 @@ export function serializeCookie(cookie: Cookie): string {
       }
     }
   }
-  let out = `${cookie.name}=${encodeURIComponent(cookie.value)}`;
+  let value: string;
+  try {
+    value = encodeURIComponent(cookie.value);
+  } catch {
+    // A lone surrogate, which no UTF-8 can carry.
+    throw new TypeError(`cookie ${cookie.name}: value is not well-formed UTF-16 (a lone surrogate)`);
+  }
+  let out = `${cookie.name}=${value}`;
   if (maxAge !== undefined) out += `; Max-Age=${Math.floor(maxAge)}`;
   if (cookie.domain) out += `; Domain=${cookie.domain}`;
   if (path) out += `; Path=${path}`;
