@@ -5,6 +5,7 @@
 import { createLambdaContext, toLambda } from '@skyport/aws';
 import { aws } from '@skyport/testing';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { http } from '../builders.js';
@@ -30,6 +31,60 @@ function bytesOf(...parts: (string | number)[]): Uint8Array {
 /** The parsed body of a POST with `body` and `contentType`, as a handler sees it. */
 function formOf(body: string | Uint8Array, contentType: string): unknown {
   return createHttpRequest({ method: 'POST', path: '/', headers: { 'content-type': contentType }, body }).body;
+}
+
+/** The windows-1252 byte of each character the tests write that is not ASCII (Latin-1 but for 0x80 to 0x9F). */
+const cp1252: Readonly<Record<string, number>> = { '€': 0x80, '“': 0x93, '”': 0x94 };
+
+function byteOf(char: string): number {
+  return cp1252[char] ?? char.charCodeAt(0);
+}
+
+function escapeOf(byte: number): string {
+  return `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+}
+
+/** A deterministic stream of numbers in [0, 1), so a large form is the same on every run. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * A windows-1252 form of `fields`, each character written as a client may write it (`how` picks:
+ * the character or its byte as it is, its escape, `+` for a space), as text and as bytes. `&`,
+ * `=`, `+` and `%` are always escaped.
+ */
+function encodeLatin1Form(fields: readonly (readonly [string, string])[], how: () => number): [string, Uint8Array] {
+  let text = '';
+  const bytes: number[] = [];
+  const write = (part: string, raw: boolean) => {
+    text += part;
+    for (const char of part) bytes.push(raw ? byteOf(char) : char.charCodeAt(0));
+  };
+  fields.forEach(([name, value], index) => {
+    if (index > 0) write('&', false);
+    for (const [i, part] of [name, value].entries()) {
+      if (i === 1) write('=', false);
+      for (const char of part) {
+        const pick = how();
+        if ('&=+%'.includes(char) || pick < 0.4) write(escapeOf(byteOf(char)), false);
+        else if (char === ' ' && pick < 0.7) write('+', false);
+        else write(char, true);
+      }
+    }
+  });
+  return [text, new Uint8Array(bytes)];
+}
+
+/** What a form of `fields` holds: the first value of each name. */
+function firstOf(fields: readonly (readonly [string, string])[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of fields) if (!Object.hasOwn(out, name)) out[name] = value;
+  return out;
 }
 
 const echo = http().handle((req) => req.body as Record<string, string>);
@@ -152,5 +207,91 @@ describe('a form with a charset', () => {
 
     // Assert
     expect(JSON.parse(res.body as string)).toEqual({ body: 'café', query: 'café', all: 'café' });
+  });
+
+  it('drops a leading ? as a UTF-8 form does, so the charset never changes what the fields are', () => {
+    // Prepare
+    const bodies = ['?a=1', '??a=1', '?', '?&a=1', '?=x', '?na%2Bme=a+b', 'a=1&?b=2', 'a=?'];
+
+    // Act
+    const read = bodies.map((body) => ({
+      latin1: formOf(body, latin1Form),
+      bytes: formOf(bytesOf(body), latin1Form),
+      sjis: formOf(body, 'application/x-www-form-urlencoded; charset=shift_jis'),
+      utf8: formOf(body, 'application/x-www-form-urlencoded'),
+    }));
+
+    // Assert
+    expect(read.map((forms) => forms.latin1)).toEqual([
+      { a: '1' },
+      { '?a': '1' },
+      {},
+      { a: '1' },
+      { '': 'x' },
+      { 'na+me': 'a b' },
+      { a: '1', '?b': '2' },
+      { a: '?' },
+    ]);
+    for (const forms of read) {
+      expect(forms.bytes).toEqual(forms.latin1);
+      expect(forms.sjis).toEqual(forms.latin1);
+      expect(forms.utf8).toEqual(forms.latin1);
+    }
+  });
+
+  it('reads a 1 MB form of many escapes, bytes and names exactly, as text and as bytes', () => {
+    // Prepare
+    const random = seeded(7);
+    const alphabet = 'abcXYZ019 &=+%é€“”ÿü?';
+    const word = (length: number) => {
+      let out = '';
+      for (let i = 0; i < length; i++) out += alphabet[Math.floor(random() * alphabet.length)];
+      return out;
+    };
+    const fields: [string, string][] = [];
+    for (let i = 0; i < 20_000; i++) fields.push([`${word(3)}${i % 15_000}`, word(Math.floor(random() * 60))]);
+    fields.push(['long', word(300_000)], ['€“”', '']);
+    const [text, bytes] = encodeLatin1Form(fields, random);
+
+    // Act
+    const fromText = formOf(text, latin1Form);
+    const fromBytes = formOf(bytes, latin1Form);
+
+    // Assert
+    expect(bytes.byteLength).toBeGreaterThan(1_000_000);
+    expect(fromText).toEqual(firstOf(fields));
+    expect(fromBytes).toEqual(firstOf(fields));
+  });
+
+  it('reads a large multi-byte form exactly, its escapes and raw bytes together', () => {
+    // Prepare
+    const value = `${'%83%5C%83A'.repeat(50_000)}x`;
+    // ソア as raw Shift_JIS bytes, one character per byte.
+    const raw = '\x83\x5c\x83\x41'.repeat(50_000);
+    const body = bytesOf('a=', raw, '&b=', value, '&c=%83', 0x41);
+
+    // Act
+    const form = formOf(body, 'application/x-www-form-urlencoded; charset=shift_jis');
+
+    // Assert
+    expect(form).toEqual({ a: 'ソア'.repeat(50_000), b: `${'ソア'.repeat(50_000)}x`, c: 'ア' });
+  });
+
+  it('reads back any windows-1252 form a client writes, however it writes each character', () => {
+    // Prepare
+    const char = fc.constantFrom(...'ab1 &=+%?é€“”ÿ');
+    const part = fc.array(char, { maxLength: 12 }).map((chars) => chars.join(''));
+    const fields = fc.array(fc.tuple(part, part), { minLength: 1, maxLength: 8 });
+
+    // Act / Assert
+    fc.assert(
+      fc.property(fields, fc.integer({ min: 1, max: 2 ** 31 }), (list, seed) => {
+        // A form whose first name starts with `?` has it dropped, so the fields are kept off it.
+        fc.pre(!list[0]?.[0].startsWith('?'));
+        const [text, bytes] = encodeLatin1Form(list, seeded(seed));
+        expect(formOf(text, latin1Form)).toEqual(firstOf(list));
+        expect(formOf(bytes, latin1Form)).toEqual(firstOf(list));
+      }),
+    );
   });
 });

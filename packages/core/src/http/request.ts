@@ -242,6 +242,66 @@ function formEncodingOf(label: string | undefined): string | undefined {
     : encoding;
 }
 
+/** The encodings a form is taken in whose characters can be more than one byte long. */
+const MULTI_BYTE = new Set(['big5', 'euc-jp', 'euc-kr', 'gb18030', 'gbk', 'shift_jis']);
+
+/**
+ * How bytes in one encoding become text: a single-byte encoding by a table of the character each
+ * byte stands for, a multi-byte one by its decoder.
+ */
+type FormCharset =
+  | { readonly table: Uint16Array; readonly decoder?: undefined }
+  | { readonly table?: undefined; readonly decoder: InstanceType<typeof TextDecoder> };
+
+/** One per encoding a form came in (a few dozen at most), made when the first such form is read. */
+const formCharsets = new Map<string, FormCharset>();
+
+function formCharsetOf(encoding: string): FormCharset {
+  let charset = formCharsets.get(encoding);
+  if (charset === undefined) {
+    charset = { decoder: new TextDecoder(encoding) };
+    if (!MULTI_BYTE.has(encoding)) {
+      const every = new Uint8Array(256);
+      for (let byte = 0; byte < 256; byte++) every[byte] = byte;
+      // `decodeText`, not the decoder: it reads windows-1252 right where some Node releases do not.
+      const text = decodeText(every, encoding);
+      if (text.length === 256) {
+        const table = new Uint16Array(256);
+        for (let byte = 0; byte < 256; byte++) table[byte] = text.charCodeAt(byte);
+        charset = { table };
+      }
+    }
+    formCharsets.set(encoding, charset);
+  }
+  return charset;
+}
+
+const utf16le = new TextDecoder('utf-16le');
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Code units per `String.fromCharCode` call, well below any engine's limit on arguments. */
+const UNITS_PER_CALL = 8192;
+
+/** The first `length` code units of `units` as a string, kept as they are (a lone surrogate too). */
+function unitsText(units: Uint16Array | Uint8Array, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i += UNITS_PER_CALL) {
+    const chunk = units.subarray(i, Math.min(i + UNITS_PER_CALL, length));
+    out += String.fromCharCode.apply(null, chunk as unknown as number[]);
+  }
+  return out;
+}
+
+/**
+ * Bytes as a string of one character per byte, whose code is the byte, so a byte body is split
+ * and sliced as cheaply as a text one. Decoding the bytes widened to UTF-16 is the fastest way.
+ */
+function byteString(bytes: Uint8Array): string {
+  if (!littleEndian) return unitsText(bytes, bytes.length);
+  const units = new Uint16Array(bytes.length);
+  units.set(bytes);
+  return utf16le.decode(units);
+}
+
 /** The value of an ASCII hex digit, or -1. */
 function hexValue(unit: number): number {
   if (unit >= 0x30 && unit <= 0x39) return unit - 0x30;
@@ -250,70 +310,152 @@ function hexValue(unit: number): number {
 }
 
 /**
- * One name or value of a form (`input` from `from` to `to`) as the bytes it stands for, `+` a
- * space and `%XX` its byte, read in `encoding`. An invalid escape stays as it is, as
- * `URLSearchParams` leaves it. Text given as a string keeps what is not ASCII as it is (it was
- * decoded already); bytes are all read in `encoding`.
+ * The byte the escape at `i` (a `%`) stands for, or -1 when its two hex digits do not follow
+ * before `to`: an invalid escape stays as it is, as `URLSearchParams` leaves it.
  */
-function formPart(input: string | Uint8Array, from: number, to: number, encoding: string): string {
-  const text = typeof input === 'string';
-  const unit = text ? (i: number) => input.charCodeAt(i) : (i: number) => input[i] as number;
-  const bytes = new Uint8Array(to - from);
-  let size = 0;
-  let ascii = true;
-  let out = '';
-  const flush = () => {
-    const run = bytes.subarray(0, size);
-    // ASCII reads alike in every encoding taken here; only other bytes need a decoder of `encoding`.
-    out += ascii ? fromUtf8(run) : decodeText(run, encoding);
-    size = 0;
-    ascii = true;
-  };
-  for (let i = from; i < to; i++) {
-    let byte = unit(i);
-    if (byte === 0x2b) byte = 0x20;
-    else if (byte === 0x25 && i + 2 < to) {
-      const high = hexValue(unit(i + 1));
-      const low = high < 0 ? -1 : hexValue(unit(i + 2));
-      if (low >= 0) {
-        byte = high * 16 + low;
-        i += 2;
-      }
-    } else if (byte >= 0x80 && text) {
-      flush();
-      out += (input as string)[i];
-      continue;
-    }
-    if (byte >= 0x80) ascii = false;
-    bytes[size++] = byte;
+function escapeAt(source: string, i: number, to: number): number {
+  if (i + 2 >= to) return -1;
+  const high = hexValue(source.charCodeAt(i + 1));
+  const low = high < 0 ? -1 : hexValue(source.charCodeAt(i + 2));
+  return low < 0 ? -1 : high * 16 + low;
+}
+
+/**
+ * Reads the names and values of one form whose `charset` is not UTF-8: `+` is a space and `%XX`
+ * its byte, read in that charset. The source is the body as text the platform decoded already
+ * (whose characters that are not ASCII are kept as they are), or a byte body as a string of one
+ * character per byte (all of whose bytes are read in the charset). One scratch buffer serves
+ * every part, grown to the longest: code units for a single-byte charset, bytes for another.
+ */
+class FormParts {
+  readonly #source: string;
+  readonly #bytes: boolean;
+  readonly #charset: FormCharset;
+  #units: Uint16Array = new Uint16Array(0);
+  #scratch: Uint8Array = new Uint8Array(0);
+
+  constructor(source: string, bytes: boolean, charset: FormCharset) {
+    this.#source = source;
+    this.#bytes = bytes;
+    this.#charset = charset;
   }
-  flush();
-  return out;
+
+  /** The part of the source from `from` to `to`, which holds a `+`, a `%` or a byte not ASCII. */
+  read(from: number, to: number): string {
+    const table = this.#charset.table;
+    if (table !== undefined) {
+      if (this.#units.length < to - from)
+        this.#units = new Uint16Array(Math.max(to - from, 2 * this.#units.length, 64));
+      return this.#mapped(from, to, table);
+    }
+    if (this.#scratch.length < to - from)
+      this.#scratch = new Uint8Array(Math.max(to - from, 2 * this.#scratch.length, 64));
+    return this.#decoded(from, to);
+  }
+
+  /** A part in a single-byte charset: each character, escape or byte is one code unit of the text. */
+  #mapped(from: number, to: number, table: Uint16Array): string {
+    const source = this.#source;
+    const units = this.#units;
+    const bytes = this.#bytes;
+    let size = 0;
+    for (let i = from; i < to; i++) {
+      let unit = source.charCodeAt(i);
+      if (unit === 0x2b) unit = 0x20;
+      else if (unit === 0x25) {
+        const byte = escapeAt(source, i, to);
+        if (byte >= 0) {
+          unit = table[byte] as number;
+          i += 2;
+        }
+      } else if (unit >= 0x80 && bytes) unit = table[unit] as number;
+      units[size++] = unit;
+    }
+    return unitsText(units, size);
+  }
+
+  /**
+   * A part in a multi-byte charset: its bytes are decoded together (an escape and a raw byte may
+   * make one character), but for text the platform decoded already, which is kept as it is.
+   */
+  #decoded(from: number, to: number): string {
+    const source = this.#source;
+    const bytes = this.#bytes;
+    const scratch = this.#scratch;
+    let out = '';
+    let size = 0;
+    let high = false;
+    for (let i = from; i < to; i++) {
+      let byte = source.charCodeAt(i);
+      if (byte === 0x2b) byte = 0x20;
+      else if (byte === 0x25) {
+        const escaped = escapeAt(source, i, to);
+        if (escaped >= 0) {
+          byte = escaped;
+          i += 2;
+        }
+      } else if (byte >= 0x80 && !bytes) {
+        let end = i + 1;
+        while (end < to && source.charCodeAt(end) >= 0x80) end++;
+        out += this.#text(size, high) + source.slice(i, end);
+        size = 0;
+        high = false;
+        i = end - 1;
+        continue;
+      }
+      if (byte >= 0x80) high = true;
+      scratch[size++] = byte;
+    }
+    return out + this.#text(size, high);
+  }
+
+  /** The first `size` bytes of the scratch buffer as text (ASCII reads alike in every charset taken). */
+  #text(size: number, high: boolean): string {
+    if (size === 0) return '';
+    const bytes = this.#scratch;
+    if (!high) return unitsText(bytes, size);
+    return (this.#charset.decoder as InstanceType<typeof TextDecoder>).decode(bytes.subarray(0, size));
+  }
 }
 
 /**
  * A form whose `charset` is not UTF-8, as a browser sends it: its escapes are bytes in that
- * charset (`caf%E9` is `café` in ISO-8859-1), not UTF-8, and so are its raw bytes. The first
- * value per name, as `parseForm` keeps.
+ * charset (`caf%E9` is `café` in ISO-8859-1), not UTF-8, and so are its raw bytes. It is split as
+ * `parseForm` splits a UTF-8 form, so a charset changes how escapes read, never what the fields
+ * are: a leading `?` is dropped (as `URLSearchParams` drops it), and the first value per name is
+ * kept. A part without a `+`, an escape or a byte that is not ASCII is sliced as it is.
  */
 function parseFormIn(input: string | Uint8Array, encoding: string): Record<string, string> {
   const out = dictionary();
-  const unit = typeof input === 'string' ? (i: number) => input.charCodeAt(i) : (i: number) => input[i] as number;
-  const length = input.length;
-  let start = 0;
+  const bytes = typeof input !== 'string';
+  const source = bytes ? byteString(input) : input;
+  const parts = new FormParts(source, bytes, formCharsetOf(encoding));
+  // A character above it needs reading: a byte that is not ASCII does, text decoded already never.
+  const plain = bytes ? 0x7f : 0xffff;
+  const length = source.length;
+  let start = source.charCodeAt(0) === 0x3f ? 1 : 0;
   while (start < length) {
     // One pass over the field: a search for `=` beyond its `&` would make many fields quadratic.
     let eq = -1;
+    let first = -1;
+    let last = -1;
     let end = start;
     for (; end < length; end++) {
-      const code = unit(end);
+      const code = source.charCodeAt(end);
       if (code === 0x26) break;
-      if (code === 0x3d && eq < 0) eq = end;
+      if (code === 0x3d) {
+        if (eq < 0) eq = end;
+      } else if (code === 0x25 || code === 0x2b || code > plain) {
+        if (first < 0) first = end;
+        last = end;
+      }
     }
     if (end > start) {
       if (eq < 0) eq = end;
-      const name = formPart(input, start, eq, encoding);
-      if (!Object.hasOwn(out, name)) out[name] = eq < end ? formPart(input, eq + 1, end, encoding) : '';
+      const name = first >= 0 && first < eq ? parts.read(start, eq) : source.slice(start, eq);
+      if (!Object.hasOwn(out, name)) {
+        out[name] = last > eq ? parts.read(eq + 1, end) : source.slice(eq + 1, end);
+      }
     }
     start = end + 1;
   }
