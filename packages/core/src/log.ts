@@ -180,13 +180,10 @@ export function responseSummary(value: unknown): Record<string, unknown> | undef
 }
 
 /**
- * What a line writes as `err` for a logged value JSON would drop or write without its type:
- * `undefined`, a symbol and a function (a handler that threw one) as `{ type, message }`, the
- * message being the symbol as text or the function's name, and an object of a class that is no
- * error (`throw new Custom()`) as its type name, then its own enumerable fields (none replacing
- * the type). Anything else (an error, a plain object, a list, a string, an object with its own
- * `toJSON`) is itself. Both loggers write it so. Exported for `logger()`; not part of the
- * supported API.
+ * What a failure line writes as `err` for a thrown value JSON would drop or write without its
+ * type: `undefined`, a symbol and a function (a handler that threw one) as `{ type, message }`
+ * (see `logFailure`), and an object of a class that is no error with its type name, as a logged
+ * `err` of any line is written. Anything else is itself. Not part of the supported API.
  *
  * @example
  * errValue(undefined); // { type: 'undefined', message: 'undefined' }
@@ -195,12 +192,38 @@ export function responseSummary(value: unknown): Record<string, unknown> | undef
  * @internal
  */
 export function errValue(value: unknown): unknown {
+  return thrownValue(value) ?? typedValue(value);
+}
+
+/**
+ * What the pipeline's failure lines (`logFailure`) write as `err` for a thrown value JSON would
+ * drop: `undefined`, a symbol or a function as `{ type, message }`, the message being the symbol
+ * as text or the function's name (`anonymous` for none, or one that cannot be read), so the line
+ * says what failed. `undefined` for any other value. Never throws. Only a thrown value is written
+ * so: an `err` a handler logs itself that is `undefined` (`{ err: result.error }` on success) is
+ * left out of the line, as JSON leaves it out.
+ */
+function thrownValue(value: unknown): { type: string; message: string } | undefined {
   if (value === undefined) return { type: 'undefined', message: 'undefined' };
-  if (typeof value === 'symbol') return { type: 'symbol', message: value.toString() };
-  if (typeof value === 'function') {
-    const name: unknown = value.name;
-    return { type: 'function', message: typeof name === 'string' && name !== '' ? name : 'anonymous' };
+  // `String()` of a symbol never reads a `toString` its prototype may have been given.
+  if (typeof value === 'symbol') return { type: 'symbol', message: String(value) };
+  if (typeof value !== 'function') return undefined;
+  let name: unknown;
+  try {
+    name = value.name;
+  } catch {
+    // A Proxy whose `get` throws: still a function that was thrown.
   }
+  return { type: 'function', message: typeof name === 'string' && name !== '' ? name : 'anonymous' };
+}
+
+/**
+ * What a line writes as `err` for an object of a class that is no error (`throw new Custom()`,
+ * `log.error({ err: new Map() })`), which JSON writes without its type: its type name, then its
+ * own enumerable fields (none replacing the type). Anything else (an error, a plain object, a
+ * list, a string, an object with its own `toJSON`) is itself. Both loggers write it so.
+ */
+function typedValue(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Error) return value;
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype === Object.prototype || prototype === null) return value;
@@ -384,7 +407,7 @@ function serialised(value: unknown, redact: boolean, failure?: { error?: unknown
       }
       if (item instanceof Error) item = serialiseError(item);
       // The logged error (`this` is the line itself, the first object written).
-      else if (key === 'err' && this === written[0]) item = responseSummary(item) ?? errValue(item);
+      else if (key === 'err' && this === written[0]) item = responseSummary(item) ?? typedValue(item);
       if (typeof item === 'bigint') return item.toString();
       if (typeof item === 'object' && item !== null) {
         // `this` is the object whose member this is: the path ends there (nothing, at the top).
@@ -643,14 +666,16 @@ export function rootLoggerFor(cloud: Cloud): Logger {
 
 /**
  * Logs a failure without ever throwing: a broken logger or an unserialisable error must not
- * turn a failure that is being handled into a crash of the invocation.
+ * turn a failure that is being handled into a crash of the invocation. A thrown `undefined`,
+ * symbol or function, which JSON would leave out of the line, is logged as `{ type, message }`
+ * (`{ type: 'undefined', message: 'undefined' }`), by either logger.
  *
  * @example
  * logFailure(ctx.log, error, 'message m1 failed', { messageId: 'm1' });
  */
 export function logFailure(log: Logger, error: unknown, msg: string, fields: Record<string, unknown> = {}): void {
   try {
-    log.error({ ...fields, err: error }, msg);
+    log.error({ ...fields, err: thrownValue(error) ?? error }, msg);
   } catch {
     // Nothing sensible is left to do: the caller's answer matters more than this line.
   }

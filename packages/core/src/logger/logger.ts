@@ -9,7 +9,6 @@ import {
   credentialPrefixes,
   envLevel,
   errorField,
-  errValue,
   getLogDestination,
   isCredentialKey,
   type LevelName,
@@ -295,21 +294,6 @@ function scrubLine(value: object): unknown {
   }
 }
 
-/**
- * The logged object, with an `err` that is `undefined` (a handler that threw it) as `errValue` has
- * it: pino leaves out a field whose value is `undefined` before its serialisers run, and the line
- * would not say what failed. The built-in logger writes it alike.
- */
-function withErr(object: Record<string, unknown>): Record<string, unknown> {
-  try {
-    if (object.err !== undefined || !Object.hasOwn(object, 'err')) return object;
-  } catch {
-    // A getter that throws: `scrubLine` writes the line as unreadable.
-    return object;
-  }
-  return { ...object, err: errValue(undefined) };
-}
-
 /** `seen` holds the objects on the path down to `value`, `value` included; made when first needed. */
 function scrub(value: Record<string, unknown>, depth: number, seen?: Set<object>): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
@@ -515,7 +499,7 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
     redact: options.redact?.length ? { paths: [...options.redact], censor } : undefined,
     hooks: { logMethod: scrubArguments },
   };
-  const log = (object: Record<string, unknown>) => scrubLine(withErr(object)) as Record<string, unknown>;
+  const log = (object: Record<string, unknown>) => scrubLine(object) as Record<string, unknown>;
   // pino writes through core's destination on every line, so `setLogDestination()` /
   // `collectLogs()` see the output wherever they were installed.
   const stream = { write: (line: string) => getLogDestination().write(line) };
@@ -770,10 +754,11 @@ function writtenCause(cause: unknown): unknown {
  * errors with their type, message, stack and fields, a list of errors (Powertools'
  * `FullBatchFailureError.recordErrors`) at most 20 of them, a cause that is no error
  * (`new Error('query failed', { cause: { code: 'ECONNREFUSED' } })`) as `cause`, a web `Response`
- * as `responseSummary` has it, and a value JSON would drop (`throw undefined`, a symbol, a
- * function) or write without its type (an object of a class) as `errValue` has it. A logged
- * error's own `type`, `message` and `stack` are pino's: its class name, and an error cause added
- * to the message and stack (`caused by: ...`), which is then not written as `cause`.
+ * as `responseSummary` has it, and an object of a class with its type name. A symbol or a
+ * function is left out, as JSON leaves it out (the pipeline's failure lines write a thrown one as
+ * `{ type, message }` themselves, see `logFailure`). A logged error's own `type`, `message` and
+ * `stack` are pino's: its class name, and an error cause added to the message and stack
+ * (`caused by: ...`), which is then not written as `cause`.
  */
 function serializeErr(value: unknown): unknown {
   try {
