@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { collectLogs, httpRequest, invoke } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
 import { runBatch } from './batch.js';
@@ -130,6 +131,134 @@ describe('a thrown undefined, symbol or function on the failure lines of the pip
         const late = lines.find((line) => line.includes('"msg":"handler failed after timeout() gave up"'));
         expect(late).toContain(`"err":${err},"msg":"handler failed after timeout() gave up"}`);
       }
+    }
+  });
+});
+
+/** An error made in another realm, as Node's built-ins make them under Jest. */
+const foreign = (source: string) => runInNewContext(source) as Error;
+
+describe('an error of another realm', () => {
+  it('is written with its type, message and stack by the built-in logger', () => {
+    // Prepare
+    const error = foreign('new TypeError("fetch failed")');
+    // Act
+    const line = builtInLine((log) => log.error({ err: error }, 'call failed'));
+    // Assert
+    const err = JSON.stringify({ type: 'TypeError', message: 'fetch failed', stack: error.stack });
+    expect(line).toBe(`{"level":"error","time":0,"err":${err},"msg":"call failed"}`);
+  });
+
+  it('is written with its type, message and stack by ctx.log, built-in and logger() alike', async () => {
+    // Prepare
+    const error = foreign('new TypeError("fetch failed")');
+    // Act
+    const { builtIn, pino } = await handlerLines((log) => log.error({ err: error }, 'call failed'));
+    // Assert
+    const err = JSON.stringify({ type: 'TypeError', message: 'fetch failed', stack: error.stack });
+    expect(builtIn).toEqual([`${builtInHead('error')}"err":${err},"msg":"call failed"}`]);
+    expect(pino).toEqual([`${pinoHead('error')}"err":${err},"msg":"call failed"}`]);
+  });
+
+  it('is written as the logged error, its message the message, when logged alone, by both loggers', async () => {
+    // Prepare
+    const error = foreign('new TypeError("fetch failed")');
+    // Act
+    const { builtIn, pino } = await handlerLines((log) => log.error(error));
+    // Assert
+    const err = JSON.stringify({ type: 'TypeError', message: 'fetch failed', stack: error.stack });
+    expect(builtIn).toEqual([`${builtInHead('error')}"err":${err},"msg":"fetch failed"}`]);
+    expect(pino).toEqual([`${pinoHead('error')}"err":${err},"msg":"fetch failed"}`]);
+  });
+
+  it('is written as one of this realm is, in a field, as a cause and among the errors, by both loggers', async () => {
+    // Prepare: the same errors, made here and in another realm
+    const make = `
+      const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      const error = Object.assign(new Error('query failed', { cause: new RangeError('pool exhausted') }), {
+        original: refused,
+        config: { headers: { Authorization: 'Bearer realm-secret' } },
+      });
+      const all = new AggregateError([new TypeError('shard 1 down'), refused], 'all shards down');
+      [error, all];
+    `;
+    const here = runInNewContext(make, { Object, Error, RangeError, TypeError, AggregateError }) as Error[];
+    const there = foreign(make) as unknown as Error[];
+    const linesOf = (errors: Error[]) =>
+      handlerLines((log) => {
+        for (const err of errors) log.error({ err }, 'failed');
+      });
+    // Act
+    const local = await linesOf(here);
+    const other = await linesOf(there);
+    // Assert: the same lines, but for the stacks
+    const stackless = (lines: string[]) =>
+      lines.map((line) => line.replace(/"stack":"(?:[^"\\]|\\.)*"/g, '"stack":"…"'));
+    expect(stackless(other.builtIn)).toEqual(stackless(local.builtIn));
+    expect(stackless(other.pino)).toEqual(stackless(local.pino));
+    expect(other.builtIn.join('\n')).not.toContain('realm-secret');
+    expect(other.pino.join('\n')).not.toContain('realm-secret');
+    const written = JSON.parse(other.builtIn[0] as string) as { err: Record<string, unknown> };
+    expect(written.err).toMatchObject({
+      type: 'Error',
+      message: 'query failed',
+      stack: there[0]?.stack,
+      cause: { type: 'RangeError', message: 'pool exhausted' },
+      original: { type: 'Error', message: 'connect ECONNREFUSED', code: 'ECONNREFUSED' },
+    });
+  });
+
+  it('gives a GCP error line its stack as stack_trace, and the summary line its type, with either logger', async () => {
+    // Prepare
+    const error = foreign('new TypeError("fetch failed")');
+    // Act
+    const builtIn = builtInLine((log) => log.error(error), 'gcp');
+    const lines = await rawLinesOf(() =>
+      invoke(
+        http({ method: 'GET', path: '/fails' })
+          .use(logger())
+          .handle(() => {
+            throw error;
+          }),
+        httpRequest({ path: '/fails' }),
+        { cloud: 'gcp' },
+      ),
+    );
+    // Assert
+    expect(JSON.parse(builtIn)).toMatchObject({ stack_trace: error.stack, message: 'fetch failed' });
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.find((line) => line.message === '500 Internal Server Error')).toMatchObject({
+      err: { type: 'TypeError', message: 'fetch failed', stack: error.stack },
+      stack_trace: error.stack,
+    });
+    expect(parsed.find((line) => line.message === 'invocation failed')).toMatchObject({ errorType: 'TypeError' });
+  });
+
+  it('is not taken for a value that only looks like one, and a hostile value never throws from a log call', async () => {
+    // Prepare
+    const { proxy, revoke } = Proxy.revocable(new Error('gone'), {});
+    revoke();
+    const trapped = new Proxy(foreign('new Error("x")'), {
+      getPrototypeOf() {
+        throw new Error('trap');
+      },
+    });
+    const lookalike = { name: 'Error', message: 'not one', stack: 'none' };
+    // Act
+    const { builtIn, pino } = await handlerLines((log) => {
+      log.error({ err: lookalike }, 'lookalike');
+      log.error({ err: proxy }, 'revoked');
+      log.error({ err: trapped }, 'trapped');
+    });
+    // Assert
+    expect(builtIn[0]).toBe(`${builtInHead('error')}"err":${JSON.stringify(lookalike)},"msg":"lookalike"}`);
+    expect(pino[0]).toBe(`${pinoHead('error')}"err":${JSON.stringify(lookalike)},"msg":"lookalike"}`);
+    for (const lines of [builtIn, pino]) {
+      expect(lines.map((line) => (JSON.parse(line) as { msg?: unknown }).msg)).toEqual([
+        'lookalike',
+        'revoked',
+        'trapped',
+      ]);
     }
   });
 });

@@ -70,6 +70,22 @@ function thresholdOf(level: string | undefined): number {
 }
 
 /**
+ * Whether `value` is an error: an `Error` of this realm, or one made in another (a `vm` context's;
+ * under Jest, every error Node's built-ins make, a failed `fetch()`'s), which `instanceof` does
+ * not recognise. Both loggers tell an error so, `logger()` by a copy of this test. Never throws:
+ * a revoked Proxy, or one whose traps throw, is no error.
+ */
+function isError(value: unknown): value is Error {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    // The tag of an object made by an error constructor, of whatever realm.
+    return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+  } catch {
+    return false;
+  }
+}
+
+/**
  * What a line writes of an error: its type, message, stack, `code` and `errors` (an
  * `AggregateError`'s; a list holding errors at most 20 of them), then its enumerable fields (an
  * SDK error's `statusCode` and `$metadata`), inherited ones too, none replacing one already
@@ -113,7 +129,7 @@ const shownErrors = 20;
  * writes it: when it holds an error, its first 20 items and then `[n more]`; else as it is.
  */
 function listedErrors(list: readonly unknown[]): readonly unknown[] {
-  if (list.length <= shownErrors || !list.some((item) => item instanceof Error)) return list;
+  if (list.length <= shownErrors || !list.some(isError)) return list;
   return [...list.slice(0, shownErrors), `[${list.length - shownErrors} more]`];
 }
 
@@ -132,7 +148,7 @@ function listedErrors(list: readonly unknown[]): readonly unknown[] {
  * @internal
  */
 export function errorField(value: unknown, depth = 0): unknown {
-  if (typeof value !== 'object' || value === null || value instanceof Error || value instanceof Date) return value;
+  if (typeof value !== 'object' || value === null || isError(value) || value instanceof Date) return value;
   if (depth >= errorFieldDepth) return '[Too deep]';
   if (Array.isArray(value)) return listedErrors(value).map((item: unknown) => errorField(item, depth + 1));
   const prototype: unknown = Object.getPrototypeOf(value);
@@ -168,7 +184,7 @@ function domConstant(error: Error, key: string): boolean {
  * @internal
  */
 export function responseSummary(value: unknown): Record<string, unknown> | undefined {
-  if (typeof value !== 'object' || value === null || value instanceof Error) return undefined;
+  if (typeof value !== 'object' || value === null || isError(value)) return undefined;
   try {
     // Told by its tag, so a value that is none never loads the fetch implementation.
     if ((value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== 'Response') return undefined;
@@ -224,7 +240,7 @@ function thrownValue(value: unknown): { type: string; message: string } | undefi
  * list, a string, an object with its own `toJSON`) is itself. Both loggers write it so.
  */
 function typedValue(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Error) return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || isError(value)) return value;
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype === Object.prototype || prototype === null) return value;
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
@@ -405,7 +421,7 @@ function serialised(value: unknown, redact: boolean, failure?: { error?: unknown
         if (headerLists.has(key) && Array.isArray(raw)) item = redactHeaderList(raw);
         else if (Array.isArray(this) && isCredentialPair(raw)) item = [raw[0], '[Redacted]'];
       }
-      if (item instanceof Error) item = serialiseError(item);
+      if (isError(item)) item = serialiseError(item);
       // The logged error (`this` is the line itself, the first object written).
       else if (key === 'err' && this === written[0]) item = responseSummary(item) ?? typedValue(item);
       if (typeof item === 'bigint') return item.toString();
@@ -496,7 +512,7 @@ function headOf(shape: LineShape, level: LevelName): Record<string, unknown> {
 /** The stack of the error an error line logs (as `err`, or itself), for Error Reporting. */
 function stackOf(first: unknown, line: Record<string, unknown>): string | undefined {
   try {
-    const error = first instanceof Error ? first : line.err;
+    const error = isError(first) ? first : line.err;
     const stack = typeof error === 'object' && error !== null ? (error as { stack?: unknown }).stack : undefined;
     return typeof stack === 'string' ? stack : undefined;
   } catch {
@@ -540,7 +556,7 @@ class JsonLogger implements Logger {
       let message: string | undefined;
       if (typeof first === 'string') {
         message = format(first, rest);
-      } else if (first instanceof Error) {
+      } else if (isError(first)) {
         line.err = first;
         message = typeof rest[0] === 'string' ? format(rest[0], rest.slice(1)) : first.message;
       } else {

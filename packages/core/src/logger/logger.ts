@@ -158,7 +158,8 @@ function viewOf(value: object): unknown {
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return toJSON.call(value);
   const view: Record<string, unknown> = {};
-  if (value instanceof Error) {
+  const error = isError(value);
+  if (error) {
     view.type = value.name;
     view.message = value.message;
     view.stack = value.stack;
@@ -171,10 +172,27 @@ function viewOf(value: object): unknown {
   }
   // pino's error serialiser copies inherited enumerable fields too; JSON.stringify own ones only.
   // An error's fields are written as data: a request it carries (a `ClientRequest`) by its type.
-  if (value instanceof Error) {
+  if (error) {
     for (const key in value) view[key] = errorField((value as unknown as Record<string, unknown>)[key]);
   } else for (const key of Object.keys(value)) view[key] = (value as Record<string, unknown>)[key];
   return view;
+}
+
+/**
+ * Whether `value` is an error: an `Error` of this realm, or one made in another (a `vm` context's;
+ * under Jest, every error Node's built-ins make, a failed `fetch()`'s), which `instanceof` does
+ * not recognise. The built-in logger's own test (in `log.ts`), so both loggers tell an error
+ * alike; this entry imports only what core's main entry exports. Never throws: a revoked Proxy,
+ * or one whose traps throw, is no error.
+ */
+function isError(value: unknown): value is Error {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    // The tag of an object made by an error constructor, of whatever realm.
+    return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -321,12 +339,31 @@ function scrub(value: Record<string, unknown>, depth: number, seen?: Set<object>
  * them is the merged object or the message.
  */
 function scrubArguments(this: PinoLogger, args: Parameters<LogFn>, method: LogFn): void {
-  const values: unknown[] = args;
+  const values = withForeignError(args);
   for (let i = 1; i < values.length; i++) {
     const value = values[i];
     if (typeof value === 'object' && value !== null) values[i] = scrubLine(value);
   }
-  method.apply(this, args);
+  method.apply(this, values as Parameters<LogFn>);
+}
+
+/**
+ * The arguments of `log.error(err)` for an error of another realm as pino reads them for one of
+ * this realm: `[{ err }, message]`, the error's message unless one is given. pino tells an error
+ * by `instanceof`, and would write one of another realm as an object of fields: no type, message
+ * nor stack, and no message. Any other arguments are themselves.
+ */
+function withForeignError(args: unknown[]): unknown[] {
+  const first = args[0];
+  try {
+    if (!isError(first) || first instanceof Error) return args;
+    if (args.length > 1) return [{ err: first }, ...args.slice(1)];
+    const message = (first as { message?: unknown }).message;
+    return typeof message === 'string' ? [{ err: first }, message] : [{ err: first }];
+  } catch {
+    // A getter that throws: the line is written as pino writes it.
+    return args;
+  }
 }
 
 /**
@@ -338,7 +375,7 @@ function reportErrors(this: PinoLogger, args: Parameters<LogFn>, method: LogFn, 
   const first: unknown = args[0];
   let out: unknown[] = args;
   if (level >= levels.error) {
-    if (first instanceof Error) {
+    if (isError(first)) {
       // `log.error(err)`: the line pino would write (the error as `err`, its message as the
       // message unless one is given), with the stack.
       if (typeof first.stack === 'string') {
@@ -745,7 +782,7 @@ function bindingsFor(
  * writes its message and stack into the error's; a function (a VError cause) has no JSON.
  */
 function writtenCause(cause: unknown): unknown {
-  return cause instanceof Error || typeof cause === 'function' ? undefined : (responseSummary(cause) ?? cause);
+  return isError(cause) || typeof cause === 'function' ? undefined : (responseSummary(cause) ?? cause);
 }
 
 /**
@@ -754,17 +791,18 @@ function writtenCause(cause: unknown): unknown {
  * errors with their type, message, stack and fields, a list of errors (Powertools'
  * `FullBatchFailureError.recordErrors`) at most 20 of them, a cause that is no error
  * (`new Error('query failed', { cause: { code: 'ECONNREFUSED' } })`) as `cause`, a web `Response`
- * as `responseSummary` has it, and an object of a class with its type name. A symbol or a
- * function is left out, as JSON leaves it out (the pipeline's failure lines write a thrown one as
- * `{ type, message }` themselves, see `logFailure`). A logged error's own `type`, `message` and
- * `stack` are pino's: its class name, and an error cause added to the message and stack
- * (`caused by: ...`), which is then not written as `cause`.
+ * as `responseSummary` has it, and an object of a class with its type name. An error of another
+ * realm is written as one of this realm. A symbol or a function is left out, as JSON leaves it
+ * out (the pipeline's failure lines write a thrown one as `{ type, message }` themselves, see
+ * `logFailure`). A logged error's own `type`, `message` and `stack` are pino's: its class name,
+ * and an error cause added to the message and stack (`caused by: ...`), which is then not
+ * written as `cause`.
  */
 function serializeErr(value: unknown): unknown {
   try {
     // A copy the line was scrubbed into: `writtenErr` redacts the original as the built-in does.
     const logged = (typeof value === 'object' && value !== null && originals.get(value)) || value;
-    return logged instanceof Error ? errorOf(logged) : writtenErr(logged);
+    return isError(logged) ? errorOf(logged) : writtenErr(logged);
   } catch {
     // A log call must not fail a request (a getter that throws as it is read).
     return '[Unserialisable]';
@@ -783,7 +821,7 @@ function errorOf(error: Error): Record<string, unknown> {
   }
   const out: Record<string, unknown> = { type: head.type, message: head.message, stack: head.stack };
   // pino writes an error cause into the message and stack.
-  const skipped = error.cause instanceof Error ? 'cause' : undefined;
+  const skipped = isError(error.cause) ? 'cause' : undefined;
   for (const key of Object.keys(fields)) {
     if (key !== 'type' && key !== 'message' && key !== 'stack' && key !== skipped) setOwn(out, key, fields[key]);
   }
@@ -827,7 +865,7 @@ function summarise(
   const outcome = failed ? 'error' : status !== undefined && status >= 400 ? 'client-error' : 'success';
   const durationMs = Math.round((ended - started) * 1000) / 1000;
   const route = http === undefined ? undefined : (http.route ?? observedPath(http));
-  const errorType = failed && error instanceof Error ? error.name : undefined;
+  const errorType = failed && isError(error) ? error.name : undefined;
   if (
     serialised &&
     (http === undefined || (typeof http.method === 'string' && typeof route === 'string')) &&
