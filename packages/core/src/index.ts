@@ -103,8 +103,6 @@ export {
   credentialPrefixes,
   envLevel,
   errorField,
-  /** @internal For `@skyport/core/logger`; not part of the supported API. */
-  errValue,
   getLogDestination,
   isCredentialKey,
   levels,

@@ -196,22 +196,6 @@ export function responseSummary(value: unknown): Record<string, unknown> | undef
 }
 
 /**
- * What a failure line writes as `err` for a thrown value JSON would drop or write without its
- * type: `undefined`, a symbol and a function (a handler that threw one) as `{ type, message }`
- * (see `logFailure`), and an object of a class that is no error with its type name, as a logged
- * `err` of any line is written. Anything else is itself. Not part of the supported API.
- *
- * @example
- * errValue(undefined); // { type: 'undefined', message: 'undefined' }
- * errValue(new Custom()); // { type: 'Custom', a: 1 }
- *
- * @internal
- */
-export function errValue(value: unknown): unknown {
-  return thrownValue(value) ?? typedValue(value);
-}
-
-/**
  * What the pipeline's failure lines (`logFailure`) write as `err` for a thrown value JSON would
  * drop: `undefined`, a symbol or a function as `{ type, message }`, the message being the symbol
  * as text or the function's name (`anonymous` for none, or one that cannot be read), so the line
