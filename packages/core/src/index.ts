@@ -105,6 +105,8 @@ export {
   errorField,
   getLogDestination,
   isCredentialKey,
+  /** @internal For `@skyport/core/logger`; not part of the supported API. */
+  isError,
   levels,
   responseSummary,
   safeJson,

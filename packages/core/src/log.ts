@@ -72,10 +72,15 @@ function thresholdOf(level: string | undefined): number {
 /**
  * Whether `value` is an error: an `Error` of this realm, or one made in another (a `vm` context's;
  * under Jest, every error Node's built-ins make, a failed `fetch()`'s), which `instanceof` does
- * not recognise. Both loggers tell an error so, `logger()` by a copy of this test. Never throws:
- * a revoked Proxy, or one whose traps throw, is no error.
+ * not recognise. Both loggers tell an error so. Never throws: a revoked Proxy, or one whose traps
+ * throw, is no error. Not part of the supported API.
+ *
+ * @example
+ * isError(vm.runInNewContext('new TypeError("fetch failed")')); // true
+ *
+ * @internal
  */
-function isError(value: unknown): value is Error {
+export function isError(value: unknown): value is Error {
   if (typeof value !== 'object' || value === null) return false;
   try {
     // The tag of an object made by an error constructor, of whatever realm.

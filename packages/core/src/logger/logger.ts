@@ -11,6 +11,7 @@ import {
   errorField,
   getLogDestination,
   isCredentialKey,
+  isError,
   type LevelName,
   levels,
   responseSummary,
@@ -176,23 +177,6 @@ function viewOf(value: object): unknown {
     for (const key in value) view[key] = errorField((value as unknown as Record<string, unknown>)[key]);
   } else for (const key of Object.keys(value)) view[key] = (value as Record<string, unknown>)[key];
   return view;
-}
-
-/**
- * Whether `value` is an error: an `Error` of this realm, or one made in another (a `vm` context's;
- * under Jest, every error Node's built-ins make, a failed `fetch()`'s), which `instanceof` does
- * not recognise. The built-in logger's own test (in `log.ts`), so both loggers tell an error
- * alike; this entry imports only what core's main entry exports. Never throws: a revoked Proxy,
- * or one whose traps throw, is no error.
- */
-function isError(value: unknown): value is Error {
-  if (typeof value !== 'object' || value === null) return false;
-  try {
-    // The tag of an object made by an error constructor, of whatever realm.
-    return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
-  } catch {
-    return false;
-  }
 }
 
 /**
