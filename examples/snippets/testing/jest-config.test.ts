@@ -74,7 +74,10 @@ describe('the CommonJS-mode configuration (jest.config.cjs)', () => {
     expect(c.testEnvironment).toBe('node');
     for (const path of [`${app}/orders.test.ts`, `${app}/src/functions.ts`, ...packages]) {
       expect(untransformed(c, path), path).toBe(false);
-      expect(transformer(c, path), path).toEqual(['ts-jest', expect.objectContaining({ tsconfig: { allowJs: true, isolatedModules: true } })]);
+      expect(transformer(c, path), path).toEqual([
+        'ts-jest',
+        expect.objectContaining({ tsconfig: { allowJs: true, isolatedModules: true } }),
+      ]);
     }
   });
 
