@@ -220,8 +220,29 @@ function parseJson(text: string, req: RequestImpl): unknown {
   }
 }
 
+/**
+ * Escapes a UTF-8 form may hold and still be read by `URLSearchParams`: it tries each part with an
+ * escape as UTF-8 and catches the throw, some microseconds a part that is not, which over a 6 MB
+ * form of such parts (`n%E9=1&...`) is seconds; past this many, a few milliseconds at most.
+ */
+const ESCAPES_FOR_URL_SEARCH_PARAMS = 1000;
+
+/**
+ * A form read as UTF-8, with what `URLSearchParams` makes of it (a leading `?` dropped, the first
+ * value per name, `+` a space, an invalid escape as it is, bytes that are not UTF-8 and lone
+ * surrogates as U+FFFD): by `URLSearchParams` itself when it has few escapes (a browser's form,
+ * which it reads fastest), else in one pass that never throws a part at a time.
+ */
 function parseForm(text: string): Record<string, string> {
-  return firstValues(new URLSearchParams(text));
+  // A form too short to hold that many escapes (3 characters each) is not searched for them.
+  let escapes = 0;
+  if (text.length > 3 * ESCAPES_FOR_URL_SEARCH_PARAMS) {
+    for (let i = text.indexOf('%'); i >= 0 && escapes <= ESCAPES_FOR_URL_SEARCH_PARAMS; i = text.indexOf('%', i + 1))
+      escapes++;
+  }
+  if (escapes <= ESCAPES_FOR_URL_SEARCH_PARAMS) return firstValues(new URLSearchParams(text));
+  // A part with a code unit past U+D7FF is read: it may hold a lone surrogate.
+  return splitForm(text, new FormParts(text, false, utf8Form, true), 0xd7ff);
 }
 
 /**
@@ -252,6 +273,15 @@ const MULTI_BYTE = new Set(['big5', 'euc-jp', 'euc-kr', 'gb18030', 'gbk', 'shift
 type FormCharset =
   | { readonly table: Uint16Array; readonly decoder?: undefined }
   | { readonly table?: undefined; readonly decoder: InstanceType<typeof TextDecoder> };
+
+/**
+ * UTF-8 as a form's escapes are read: invalid bytes as U+FFFD, and a byte order mark kept (the
+ * WHATWG urlencoded parser decodes "without BOM", as `URLSearchParams` does).
+ */
+const utf8Form: FormCharset = { decoder: new TextDecoder('utf-8', { ignoreBOM: true }) };
+
+/** `String.prototype.toWellFormed` (ES2024, in every Node Skyport runs on): each lone surrogate as U+FFFD. */
+const toWellFormed = (String.prototype as unknown as { toWellFormed(this: string): string }).toWellFormed;
 
 /** One per encoding a form came in (a few dozen at most), made when the first such form is read. */
 const formCharsets = new Map<string, FormCharset>();
@@ -310,6 +340,32 @@ function hexValue(unit: number): number {
 }
 
 /**
+ * Whether every `%` in text starts an escape, and the bytes of each run of escapes are UTF-8 (no
+ * overlong form, surrogate or code point past U+10FFFF): when `decodeURIComponent` reads it
+ * without a throw.
+ */
+function escapesAreUtf8(text: string): boolean {
+  const length = text.length;
+  for (let i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i)) {
+    const lead = escapeAt(text, i, length);
+    if (lead < 0) return false;
+    i += 3;
+    if (lead < 0x80) continue;
+    const more =
+      lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+    if (more === 0) return false;
+    for (let k = 0; k < more; k++, i += 3) {
+      const byte = text.charCodeAt(i) === 0x25 ? escapeAt(text, i, length) : -1;
+      // The second byte's range rules out overlong forms, surrogates and code points past U+10FFFF.
+      const low = k > 0 ? 0x80 : lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+      const high = k > 0 ? 0xbf : lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+      if (byte < low || byte > high) return false;
+    }
+  }
+  return true;
+}
+
+/**
  * The byte the escape at `i` (a `%`) stands for, or -1 when its two hex digits do not follow
  * before `to`: an invalid escape stays as it is, as `URLSearchParams` leaves it.
  */
@@ -320,28 +376,39 @@ function escapeAt(source: string, i: number, to: number): number {
   return low < 0 ? -1 : high * 16 + low;
 }
 
+const noUnits = new Uint16Array(0);
+const noBytes = new Uint8Array(0);
+
 /**
- * Reads the names and values of one form whose `charset` is not UTF-8: `+` is a space and `%XX`
- * its byte, read in that charset. The source is the body as text the platform decoded already
- * (whose characters that are not ASCII are kept as they are), or a byte body as a string of one
- * character per byte (all of whose bytes are read in the charset). One scratch buffer serves
- * every part, grown to the longest: code units for a single-byte charset, bytes for another.
+ * Reads the names and values of one form: `+` is a space and `%XX` its byte, read in the form's
+ * charset. The source is the body as text the platform decoded already (whose characters that
+ * are not ASCII are kept as they are, but in a UTF-8 form, read as `URLSearchParams` reads it),
+ * or a byte body as a string of one character per byte (all of whose bytes are read in the
+ * charset). One scratch buffer serves every part, grown to the longest: code units for a
+ * single-byte charset, bytes for another.
  */
 class FormParts {
   readonly #source: string;
   readonly #bytes: boolean;
   readonly #charset: FormCharset;
-  #units: Uint16Array = new Uint16Array(0);
-  #scratch: Uint8Array = new Uint8Array(0);
+  /** Set for a UTF-8 form, read as `URLSearchParams` reads it. */
+  readonly #urlSearchParams: boolean;
+  /** Set once `decodeURIComponent` refused a part of this form. */
+  #refused = false;
+  // Made on the first part that needs one: a typed array costs more than reading a small form.
+  #units: Uint16Array = noUnits;
+  #scratch: Uint8Array = noBytes;
 
-  constructor(source: string, bytes: boolean, charset: FormCharset) {
+  constructor(source: string, bytes: boolean, charset: FormCharset, urlSearchParams = false) {
     this.#source = source;
     this.#bytes = bytes;
     this.#charset = charset;
+    this.#urlSearchParams = urlSearchParams;
   }
 
   /** The part of the source from `from` to `to`, which holds a `+`, a `%` or a byte not ASCII. */
   read(from: number, to: number): string {
+    if (this.#urlSearchParams) return this.#utf8(from, to);
     const table = this.#charset.table;
     if (table !== undefined) {
       if (this.#units.length < to - from)
@@ -351,6 +418,76 @@ class FormParts {
     if (this.#scratch.length < to - from)
       this.#scratch = new Uint8Array(Math.max(to - from, 2 * this.#scratch.length, 64));
     return this.#decoded(from, to);
+  }
+
+  /**
+   * A part of a UTF-8 form, as Node's `URLSearchParams` reads it: its `+` as spaces (a few
+   * spliced, cheaper than `replaceAll` on a short part; more replaced, so a long part is never
+   * many strings strung together), its lone surrogates as U+FFFD, and, when it holds an escape
+   * (a `%` and two hex digits, a `+` between them passed over), read by `decodeURIComponent`, or
+   * where that throws (an escape not UTF-8, a `%` without two hex digits), as bytes: an escape
+   * its byte, any other character the low byte of its code, bytes not UTF-8 as U+FFFD. After one
+   * such part in a form, an ASCII part is read from bytes straight away (alike, but for a throw
+   * that costs microseconds, in a form that may have a million parts), and a part that is not
+   * ASCII is tried first, never thrown.
+   */
+  #utf8(from: number, to: number): string {
+    const source = this.#source;
+    let plus = 0;
+    let wide = false;
+    let surrogate = false;
+    let hex = -1;
+    for (let i = from; i < to; i++) {
+      const unit = source.charCodeAt(i);
+      if (unit === 0x2b) plus++;
+      else if (unit === 0x25) hex = hex === 2 ? 2 : 0;
+      else if (hex >= 0 && hex < 2) hex = hexValue(unit) < 0 ? -1 : hex + 1;
+      if (unit >= 0x80) {
+        wide = true;
+        if (unit >= 0xd800 && unit <= 0xdfff) surrogate = true;
+      }
+    }
+    let text: string;
+    if (plus === 0) text = source.slice(from, to);
+    else if (plus > 8) text = source.slice(from, to).replaceAll('+', ' ');
+    else {
+      text = '';
+      let last = from;
+      for (let i = source.indexOf('+', from); plus > 0; i = source.indexOf('+', i + 1), plus--) {
+        text += `${source.slice(last, i)} `;
+        last = i + 1;
+      }
+      text += source.slice(last, to);
+    }
+    if (surrogate) text = toWellFormed.call(text);
+    if (hex !== 2) return text;
+    if (wide ? !escapesAreUtf8(text) : this.#refused) return this.#lowBytes(text);
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      this.#refused = true;
+      return this.#lowBytes(text);
+    }
+  }
+
+  /** Text as bytes, an escape its byte and any other character the low byte of its code, read as UTF-8. */
+  #lowBytes(text: string): string {
+    const length = text.length;
+    if (this.#scratch.length < length) this.#scratch = new Uint8Array(Math.max(length, 2 * this.#scratch.length, 64));
+    const scratch = this.#scratch;
+    let size = 0;
+    for (let i = 0; i < length; i++) {
+      let byte = text.charCodeAt(i) & 0xff;
+      if (byte === 0x25 && text.charCodeAt(i) === 0x25) {
+        const escaped = escapeAt(text, i, length);
+        if (escaped >= 0) {
+          byte = escaped;
+          i += 2;
+        }
+      }
+      scratch[size++] = byte;
+    }
+    return (utf8Form.decoder as InstanceType<typeof TextDecoder>).decode(scratch.subarray(0, size));
   }
 
   /** A part in a single-byte charset: each character, escape or byte is one code unit of the text. */
@@ -426,12 +563,19 @@ class FormParts {
  * kept. A part without a `+`, an escape or a byte that is not ASCII is sliced as it is.
  */
 function parseFormIn(input: string | Uint8Array, encoding: string): Record<string, string> {
-  const out = dictionary();
   const bytes = typeof input !== 'string';
   const source = bytes ? byteString(input) : input;
-  const parts = new FormParts(source, bytes, formCharsetOf(encoding));
   // A character above it needs reading: a byte that is not ASCII does, text decoded already never.
-  const plain = bytes ? 0x7f : 0xffff;
+  return splitForm(source, new FormParts(source, bytes, formCharsetOf(encoding)), bytes ? 0x7f : 0xffff);
+}
+
+/**
+ * The first value of each name in a form, as `URLSearchParams` splits it (a leading `?` dropped).
+ * A part without a `+`, an escape or a character above `plain` is sliced as it is; `parts` reads
+ * any other.
+ */
+function splitForm(source: string, parts: FormParts, plain: number): Record<string, string> {
+  const out = dictionary();
   const length = source.length;
   let start = source.charCodeAt(0) === 0x3f ? 1 : 0;
   while (start < length) {
@@ -767,7 +911,7 @@ class Request_ implements HttpRequest, ErrorAnswerState {
 
   /**
    * The body as a form. Its `charset`, when it names one other than UTF-8, applies to its escapes
-   * as to its bytes; a UTF-8 form is read by `URLSearchParams`.
+   * as to its bytes; a UTF-8 form is read as `URLSearchParams` reads it.
    */
   #form(): Record<string, string> {
     const contentType = this.#contentType;
