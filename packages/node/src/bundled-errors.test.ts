@@ -3,21 +3,20 @@
  * package), thrown where this package's copy answers: the event routes of `serve()` and
  * `skyport invoke` tell them by core's brand, as errors of this copy, and answer alike.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Conflict, queue, SkyportError, type SkyportFunction, skyportErrorOf } from '@skyport/core';
 import { aws } from '@skyport/testing';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { bundleWithOwnCore } from './__fixtures__/bundle.js';
 import { start } from './__fixtures__/servers.js';
 import { type CliIo, main } from './cli/main.js';
 import { errorToJson } from './failures.js';
 import type { ServeHandle } from './types.js';
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const _here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /** The module, as a user writes it; `define` below is the same with this package's copy. */
 const source = `
@@ -57,20 +56,7 @@ let bundled: string;
 let bundle: Functions;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'skyport-bundled-errors-'));
-  bundled = join(dir, 'functions.js');
-  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
-  // As `esbuild src/functions.ts --bundle --platform=node --format=esm` does: the package is
-  // inlined (from its sources here).
-  await build({
-    stdin: { contents: source, resolveDir: here('.'), loader: 'ts', sourcefile: 'functions.ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: bundled,
-    alias: { '@skyport/core': here('../../core/src/index.ts') },
-    logLevel: 'silent',
-  });
+  ({ dir, file: bundled } = await bundleWithOwnCore(source, 'skyport-bundled-errors-'));
   bundle = (await import(pathToFileURL(bundled).href)) as Functions;
 }, 60_000);
 

@@ -3,12 +3,10 @@
  * the CLI and the module then load two copies of the package.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleWithOwnCore } from '../__fixtures__/bundle.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const cli = here('../cli.ts');
@@ -32,20 +30,7 @@ let dir: string;
 let bundled: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'skyport-bundled-'));
-  bundled = join(dir, 'functions.js');
-  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
-  // As `esbuild src/functions.ts --bundle --platform=node --format=esm` does, the package
-  // inlined (from its sources here).
-  await build({
-    stdin: { contents: source, resolveDir: here('.'), loader: 'ts', sourcefile: 'functions.ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: bundled,
-    alias: { '@skyport/core': here('../../../core/src/index.ts') },
-    logLevel: 'silent',
-  });
+  ({ dir, file: bundled } = await bundleWithOwnCore(source, 'skyport-bundled-'));
 }, 60_000);
 
 afterAll(() => {
