@@ -36,16 +36,18 @@ function shown(value: unknown): string {
  */
 const CAUSE_DEPTH = 10;
 
-/** Whether `value` is a deadline's reason: a `DOMException` or `Error` named `TimeoutError`. */
-function isTimeoutError(value: unknown): boolean {
-  return (value instanceof DOMException || value instanceof Error) && value.name === 'TimeoutError';
-}
-
-/** `ctx.signal`'s reason when it aborted at the deadline (its `TimeoutError`); never throws. */
+/**
+ * `ctx.signal`'s reason when it aborted as the deadline nears (its `TimeoutError`), else
+ * `undefined`; never throws.
+ */
 function deadlineReasonOf(ctx: Context): unknown {
   try {
     const signal: AbortSignal | undefined = ctx.signal;
-    return signal?.aborted === true && isTimeoutError(signal.reason) ? signal.reason : undefined;
+    if (signal?.aborted !== true) return undefined;
+    const reason: unknown = signal.reason;
+    return typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError'
+      ? reason
+      : undefined;
   } catch {
     return undefined;
   }
@@ -80,14 +82,6 @@ function isTheTimeout(error: unknown, reasons: readonly unknown[]): boolean {
  * the timers count whole ms too, so it runs up to 2 ms earlier by real time.
  */
 const TIMER_SKEW_MS = 2;
-
-/** Whether `ctx.signal` has aborted as the deadline nears (its `TimeoutError`). */
-function abortedAtDeadline(ctx: Context): boolean {
-  const signal: AbortSignal | undefined = ctx.signal;
-  if (signal?.aborted !== true) return false;
-  const reason: unknown = signal.reason;
-  return typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError';
-}
 
 /**
  * Logs the handler's failure once it ends after `timeout()` gave up: the invocation has been
@@ -178,7 +172,7 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
       // late too, though the budget is not quite spent.
       const overdue = () => {
         const spent = performance.now() - started;
-        return spent >= budget || (spent >= budget - TIMER_SKEW_MS && abortedAtDeadline(ctx));
+        return spent >= budget || (spent >= budget - TIMER_SKEW_MS && deadlineReasonOf(ctx) !== undefined);
       };
       let expiredWith: SkyportError | undefined;
       let timer: Timer | undefined;
