@@ -24,6 +24,7 @@ import type { EntryMappers, EventRunner, EventSourceSettings } from './event-sou
 import { fromAlb, isMultiValueAlb, toAlb } from './http/alb.js';
 import { fromApiGatewayV1, toApiGatewayV1 } from './http/apigw-v1.js';
 import { fromApiGatewayV2, toApiGatewayV2 } from './http/apigw-v2.js';
+import { ALB_RESULT_LIMIT, LAMBDA_RESULT_LIMIT, withinLimit } from './http/size.js';
 import {
   type AwsLambdaStreaming,
   functionUrlPrelude,
@@ -299,22 +300,31 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
       const runtime = lambdaStreaming();
       if (runtime !== undefined) return streamingHandler(http, runtime, fallbackName) as LambdaHandler<K>;
     }
-    // Maps a response known synchronously without a promise step of its own.
-    const answer = <T>(out: HttpResponse | Promise<HttpResponse>, map: (res: HttpResponse) => T): Promise<T> =>
-      out instanceof Promise ? out.then(map) : Promise.resolve(map(out));
+    // Maps a response known synchronously without a promise step of its own; an answer the
+    // platform would refuse for its size is a logged 500.
+    const answer = <T extends { readonly body?: string | undefined }>(
+      out: HttpResponse | Promise<HttpResponse>,
+      map: (res: HttpResponse) => T,
+      limit: number,
+      ctx: Context,
+    ): Promise<T> =>
+      out instanceof Promise
+        ? out.then((res) => withinLimit(map(res), map, limit, ctx))
+        : Promise.resolve(withinLimit(map(out), map, limit, ctx));
     // The REST API (and payload 1.0) and ALB shapes, and anything else, apart from the hot path.
     const otherHttp = (event: unknown, lambda: LambdaContext): Promise<unknown> => {
       const e = event as Obj;
       const source = detectAwsEvent(event);
       if (source === 'apigw-v1') {
         const init = guard(kind, source, () => fromApiGatewayV1(e));
-        return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), toApiGatewayV1);
+        const ctx = contextFor(kind, lambda, fallbackName);
+        return answer(respond(http, init, ctx), toApiGatewayV1, LAMBDA_RESULT_LIMIT, ctx);
       }
       if (source === 'alb') {
         const init = guard(kind, source, () => fromAlb(e));
         const multi = isMultiValueAlb(e);
         const ctx = contextFor(kind, lambda, fallbackName);
-        return answer(respond(http, init, ctx), (res) => toAlb(res, multi, ctx));
+        return answer(respond(http, init, ctx), (res) => toAlb(res, multi, ctx), ALB_RESULT_LIMIT, ctx);
       }
       return rejectEvent(kind, source, event);
     };
@@ -326,7 +336,8 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
         // (`detectAwsEvent` tests the same properties first); only a malformed one needs its name.
         if (!isHttpApi(event)) return otherHttp(event, lambda);
         const init = httpApiInit(kind, event as Obj);
-        return answer(respond(http, init, contextFor(kind, lambda, fallbackName)), toApiGatewayV2);
+        const ctx = contextFor(kind, lambda, fallbackName);
+        return answer(respond(http, init, ctx), toApiGatewayV2, LAMBDA_RESULT_LIMIT, ctx);
       } catch (error) {
         return Promise.reject(error);
       }
