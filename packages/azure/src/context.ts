@@ -1,7 +1,8 @@
 /**
  * The portable context of an Azure invocation: `requestId` is the `invocationId`, the trace
  * carrier comes from `context.traceContext`, `ctx.log` writes through the `InvocationContext`,
- * and the deadline comes from the `functionTimeout` the app declares (Azure does not tell).
+ * and the deadline comes from the `functionTimeout` the app declares (Azure does not tell), capped
+ * by how long the caller waits for an HTTP or Event Grid invocation to answer.
  *
  * The host sends a `traceContext` with every invocation, its own span, marked unsampled (flags
  * `00`) whenever the host exports no telemetry itself. It stays in `ctx.trace` as sent; core's
@@ -9,8 +10,10 @@
  * log correlation alone, leaving the sampling decision to the SDK's sampler.
  */
 import { type Context, createContext, type Kind, SkyportError } from '@skyport/core';
+import { declaredTrigger } from './detect.js';
 import { createInvocationLogger, hasInvocationLog } from './log.js';
 import { asRecord, asString } from './metadata.js';
+import type { AzureTriggerType } from './types.js';
 
 /** A parsed `functionTimeout`: milliseconds, or `undefined` for none. */
 export type TimeoutMs = number | undefined;
@@ -94,6 +97,11 @@ export interface AzureContextInit {
   readonly kind: Kind;
   readonly timeoutMs: TimeoutMs;
   readonly signalMarginMs?: number | undefined;
+  /**
+   * The trigger of the invocation, as `toAzure()` detected it; when absent, the one declared in
+   * `context.options.trigger`. An `eventGridTrigger` caps the deadline at 30 seconds.
+   */
+  readonly trigger?: AzureTriggerType | undefined;
   /** When the invocation started (epoch ms). */
   readonly startedAt: number;
   /**
@@ -119,14 +127,29 @@ export function regionName(): string | undefined {
  */
 export const HTTP_RESPONSE_LIMIT_MS = 230_000;
 
-function deadlineOf(init: AzureContextInit): number | undefined {
-  const timeout =
-    init.kind === 'http' ? Math.min(init.timeoutMs ?? HTTP_RESPONSE_LIMIT_MS, HTTP_RESPONSE_LIMIT_MS) : init.timeoutMs;
+/**
+ * How long an Event Grid-triggered function has to finish, whatever its timeout: the trigger
+ * answers Event Grid's webhook delivery only once the function has run, and Event Grid waits
+ * 30 seconds for that answer before it queues the event to be delivered again.
+ */
+export const EVENT_GRID_RESPONSE_LIMIT_MS = 30_000;
+
+/** The time a caller waits for the invocation's answer, whatever the timeout, if it waits. */
+function responseLimitOf(kind: Kind, trigger: string | undefined): number | undefined {
+  if (kind === 'http') return HTTP_RESPONSE_LIMIT_MS;
+  return trigger === 'eventGridTrigger' ? EVENT_GRID_RESPONSE_LIMIT_MS : undefined;
+}
+
+function deadlineOf(init: AzureContextInit, trigger: string | undefined): number | undefined {
+  const limit = responseLimitOf(init.kind, trigger);
+  const timeout = limit === undefined ? init.timeoutMs : Math.min(init.timeoutMs ?? limit, limit);
   return timeout === undefined ? undefined : init.startedAt + timeout;
 }
 
 /**
- * Builds the portable context of one invocation.
+ * Builds the portable context of one invocation. Its deadline is `startedAt + timeoutMs`, and at
+ * most 230 seconds after `startedAt` for an http function, 30 seconds for an Event Grid trigger,
+ * with or without a timeout: the caller stops waiting for the answer then.
  *
  * @example
  * const ctx = createAzureContext(context, { kind: 'queue', timeoutMs: 300_000, startedAt: Date.now() });
@@ -146,7 +169,7 @@ export function createAzureContext(context: unknown, init: AzureContextInit): Co
     kind: init.kind,
     requestId,
     functionName,
-    deadline: deadlineOf(init),
+    deadline: deadlineOf(init, init.trigger ?? asString(declaredTrigger(context)?.type)),
     raw: context,
     trace,
     region: 'region' in init ? init.region : regionName(),

@@ -168,6 +168,7 @@ async function runEvents(runtime: Runtime, trigger: unknown, context: unknown): 
   const type = detectTrigger(kind, trigger, context);
   const ctx = createAzureContext(context, {
     kind,
+    trigger: type,
     timeoutMs: runtime.timeoutMs,
     signalMarginMs: runtime.options.signalMarginMs,
     startedAt,
