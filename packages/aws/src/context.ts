@@ -39,20 +39,60 @@ const noTrace = Object.freeze(
 let invocations = 0;
 
 /**
+ * How long a REST API waits for its Lambda integration unless its quota was raised (29 s), and
+ * how long an HTTP API waits (30 s, the most it allows). Past it the client has the gateway's 504,
+ * while the function may run on to its own timeout.
+ */
+export const REST_API_INTEGRATION_TIMEOUT_MS = 29_000;
+
+/** See `REST_API_INTEGRATION_TIMEOUT_MS`. */
+export const HTTP_API_INTEGRATION_TIMEOUT_MS = 30_000;
+
+/**
  * Creates the context of one invocation from the Lambda context (defensively: a missing or
- * partial Lambda context still gives a usable context).
+ * partial Lambda context still gives a usable context). Given the API Gateway event of an HTTP
+ * invocation, the deadline is the sooner of the function's and the gateway's: the gateway's
+ * integration timeout (`integrationTimeoutMs`, else 29 s for a REST API, 30 s for an HTTP API)
+ * from the time the event says it received the request. An event whose time is past that (a
+ * replayed sample event) leaves the function's deadline alone; a Function URL has no gateway.
  *
  * @example
  * const ctx = contextFor('http', lambdaContext);
  * ctx.requestId === lambdaContext.awsRequestId; // true
  */
-export function contextFor(kind: Kind, lambda: LambdaContext | undefined, functionName?: string): Context {
+export function contextFor(
+  kind: Kind,
+  lambda: LambdaContext | undefined,
+  functionName?: string,
+  gatewayEvent?: unknown,
+  integrationTimeoutMs?: number,
+): Context {
   if (region === null) {
     region = process.env.AWS_REGION;
     concurrent = process.env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined;
     provisioned = process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency';
   }
-  return createContext(new LambdaInit(kind, lambda, functionName));
+  return createContext(new LambdaInit(kind, lambda, functionName, gatewayEvent, integrationTimeoutMs));
+}
+
+/**
+ * The milliseconds left before the API Gateway that sent `event` stops waiting, read now;
+ * infinite for no gateway's event (a Function URL's, a load balancer's), for one without its time
+ * and for one received longer ago than the timeout (a sample event replayed).
+ */
+function gatewayTimeLeft(event: unknown, integrationTimeoutMs: number | undefined): number {
+  const given = obj(event);
+  const context = obj(given?.requestContext);
+  if (context === undefined) return Number.POSITIVE_INFINITY;
+  const httpApi = given?.version === '2.0';
+  // A Function URL's events are HTTP API 2.0 events from a host of its own, with no gateway.
+  if (httpApi && str(context.domainName)?.includes('.lambda-url.')) return Number.POSITIVE_INFINITY;
+  const received = httpApi ? context.timeEpoch : context.requestTimeEpoch;
+  if (typeof received !== 'number' || !Number.isFinite(received)) return Number.POSITIVE_INFINITY;
+  const timeout = integrationTimeoutMs ?? (httpApi ? HTTP_API_INTEGRATION_TIMEOUT_MS : REST_API_INTEGRATION_TIMEOUT_MS);
+  // A clock a little ahead of the gateway's reads as no time gone.
+  const gone = Math.max(0, Date.now() - received);
+  return gone > timeout ? Number.POSITIVE_INFINITY : timeout - gone;
 }
 
 /**
@@ -65,14 +105,25 @@ class LambdaInit implements ContextInit {
   readonly raw: LambdaContext | undefined;
   readonly #functionName: string | undefined;
   readonly #invocation: number;
+  /** The API Gateway event of an HTTP invocation, whose gateway may stop waiting first. */
+  readonly #gatewayEvent: unknown;
+  readonly #integrationTimeoutMs: number | undefined;
   #requestId: string | undefined;
   #trace: TraceCarrier | undefined;
 
-  constructor(kind: Kind, lambda: LambdaContext | undefined, functionName: string | undefined) {
+  constructor(
+    kind: Kind,
+    lambda: LambdaContext | undefined,
+    functionName: string | undefined,
+    gatewayEvent: unknown,
+    integrationTimeoutMs: number | undefined,
+  ) {
     this.kind = kind;
     this.raw = lambda;
     this.#functionName = functionName;
     this.#invocation = ++invocations;
+    this.#gatewayEvent = gatewayEvent;
+    this.#integrationTimeoutMs = integrationTimeoutMs;
   }
 
   get cloud(): 'aws' {
@@ -121,12 +172,20 @@ class LambdaInit implements ContextInit {
     return str(obj(this.raw)?.functionName) ?? this.#functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda';
   }
 
-  /** The Lambda countdown, when the Lambda context has one (a hand-made one may not). */
+  /**
+   * The Lambda countdown, when the Lambda context has one (a hand-made one may not), cut to the
+   * time the API Gateway that sent the request still waits.
+   */
   get remainingTimeMs(): (() => number) | undefined {
     const lambda = this.raw;
     const remaining = obj(lambda)?.getRemainingTimeInMillis;
-    if (typeof remaining !== 'function') return undefined;
-    return () => Number(remaining.call(lambda));
+    const event = this.#gatewayEvent;
+    if (event === undefined) return typeof remaining === 'function' ? () => Number(remaining.call(lambda)) : undefined;
+    return () => {
+      const gateway = gatewayTimeLeft(event, this.#integrationTimeoutMs);
+      const left = typeof remaining === 'function' ? Number(remaining.call(lambda)) : Number.NaN;
+      return Number.isNaN(left) ? gateway : Math.min(left, gateway);
+    };
   }
 }
 

@@ -33,6 +33,7 @@ const optionNames = [
   'unwrapSns',
   'functionName',
   'stream',
+  'integrationTimeoutMs',
   'context',
 ] as const satisfies readonly (keyof InvokeLambdaOptions)[];
 
@@ -103,17 +104,18 @@ function handlerOf(fn: SkyportFunction, options: ToLambdaOptions | undefined): L
     }
     return handler;
   }
-  const { reportBatchItemFailures, unwrapSns, functionName, stream } = options;
+  const { reportBatchItemFailures, unwrapSns, functionName, stream, integrationTimeoutMs } = options;
   // Only values of the types toLambda() takes are keys: any other (NaN, a BigInt, a function, a
   // cycle) goes to toLambda() every time, which refuses it, whatever call came before.
   const flags = [reportBatchItemFailures, unwrapSns, stream];
   if (
     !flags.every((flag) => flag === undefined || typeof flag === 'boolean') ||
-    (functionName !== undefined && typeof functionName !== 'string')
+    (functionName !== undefined && typeof functionName !== 'string') ||
+    (integrationTimeoutMs !== undefined && !(typeof integrationTimeoutMs === 'number' && integrationTimeoutMs > 0))
   ) {
     return toLambda(fn, options);
   }
-  const key = JSON.stringify([reportBatchItemFailures, unwrapSns, functionName, stream]);
+  const key = JSON.stringify([reportBatchItemFailures, unwrapSns, functionName, stream, integrationTimeoutMs]);
   let made = configuredHandlers.get(fn);
   if (made === undefined) {
     made = new Map();
@@ -131,7 +133,7 @@ function handlerOf(fn: SkyportFunction, options: ToLambdaOptions | undefined): L
  * Runs `fn` through `toLambda(fn, options)` for one raw AWS event and returns the Lambda result.
  *
  * The third argument takes the `toLambda()` options the function is deployed with
- * (`reportBatchItemFailures`, `unwrapSns`, `functionName`, `stream`) and the Lambda `context` of
+ * (`reportBatchItemFailures`, `unwrapSns`, `functionName`, `stream`, `integrationTimeoutMs`) and the Lambda `context` of
  * the invocation (default `createLambdaContext()`, named after `functionName` when given). A
  * Lambda context passed on its own, as `invokeLambda(fn, event, context)`, is still taken as the
  * context; it is told from options by a property only a Lambda context has (`awsRequestId`,

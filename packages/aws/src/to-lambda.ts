@@ -184,6 +184,7 @@ const toLambdaOptionNames = [
   'unwrapSns',
   'functionName',
   'stream',
+  'integrationTimeoutMs',
 ] as const satisfies readonly (keyof ToLambdaOptions)[];
 
 /**
@@ -251,6 +252,14 @@ function checkToLambdaOptions(kind: Kind, options: unknown, settings: unknown): 
       context,
     );
   }
+  const timeout = given.integrationTimeoutMs;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
+    throw new SkyportError(
+      'INVALID_DEFINITION',
+      `aws: toLambda() integrationTimeoutMs must be a number of milliseconds above 0 (the API Gateway integration timeout, such as 29000), got ${shownValue(timeout)}`,
+      context,
+    );
+  }
 }
 
 /**
@@ -284,6 +293,7 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
   const kind: Kind = fn.kind;
   checkToLambdaOptions(kind, options, fn.options.aws);
   const fallbackName = options.functionName;
+  const integrationTimeoutMs = options.integrationTimeoutMs;
   if (options.stream === true && kind !== 'http') {
     throw new SkyportError(
       'INVALID_DEFINITION',
@@ -317,7 +327,7 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
       const source = detectAwsEvent(event);
       if (source === 'apigw-v1') {
         const init = guard(kind, source, () => fromApiGatewayV1(e));
-        const ctx = contextFor(kind, lambda, fallbackName);
+        const ctx = contextFor(kind, lambda, fallbackName, e, integrationTimeoutMs);
         return answer(respond(http, init, ctx), toApiGatewayV1, LAMBDA_RESULT_LIMIT, ctx);
       }
       if (source === 'alb') {
@@ -336,7 +346,7 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
         // (`detectAwsEvent` tests the same properties first); only a malformed one needs its name.
         if (!isHttpApi(event)) return otherHttp(event, lambda);
         const init = httpApiInit(kind, event as Obj);
-        const ctx = contextFor(kind, lambda, fallbackName);
+        const ctx = contextFor(kind, lambda, fallbackName, event, integrationTimeoutMs);
         return answer(respond(http, init, ctx), toApiGatewayV2, LAMBDA_RESULT_LIMIT, ctx);
       } catch (error) {
         return Promise.reject(error);

@@ -170,6 +170,15 @@ export interface ToLambdaOptions {
   /** The function name used when the Lambda context does not give one. */
   readonly functionName?: string | undefined;
   /**
+   * For an http function behind API Gateway: how long the gateway waits for the function, in
+   * milliseconds. `ctx.deadline` (so `timeout()` and `ctx.signal`) is the sooner of the Lambda
+   * timeout and this long after the gateway received the request, since past it the client has
+   * the gateway's 504 whatever the function does. Default 29000 for a REST API (set it when you
+   * raised a Regional or private API's integration timeout) and 30000 for an HTTP API (its most).
+   * Function URLs and load balancers have no such limit.
+   */
+  readonly integrationTimeoutMs?: number | undefined;
+  /**
    * For an http function: answer through Lambda response streaming (a Function URL with
    * `InvokeMode: RESPONSE_STREAM`, or a REST API integration with `responseTransferMode: STREAM`).
    * The handler is then marked with `awslambda.streamifyResponse` and sends the status, headers
