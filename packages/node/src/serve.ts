@@ -2,7 +2,8 @@
  * `serve()`: portable functions on `node:http`, for local development and for self-hosting in a
  * container (Cloud Run, Knative, any VM). Http functions answer on their routes only; every
  * other function takes a POST of its portable event (or a batch, or a raw AWS/GCP event) at
- * `/_skyport/<name>`, a route that is on unless `eventRoutes: false` and is not authenticated.
+ * `/_skyport/<name>`, a route that is on unless `eventRoutes: false` and is not authenticated; an
+ * event it refuses there (too large, not JSON, not an event) is answered with a problem and logged.
  * The request body limit is enforced while the body streams in, slow clients are cut off by the
  * request and headers timeouts, and `close()` drains in-flight requests before the server stops:
  * an answer counts until it is all written, and connections that carry none are closed at once.
@@ -284,11 +285,12 @@ class NodeContextInit implements ContextInit {
 }
 
 /**
- * The init of serve's own context on a raw event's path, made only to name the request in a
- * refusal or a failure's log line: the adapter the event goes to makes the invocation's context,
- * the process's first (cold) or not. This one says it is warm, leaving the process's state alone.
+ * The init of serve's own context on an event route, made only to name the request in a
+ * refusal's or a failure's log line: the function's context (or, for a raw event, the one the
+ * adapter makes) is the invocation's, the process's first (cold) or not. This one says it is warm,
+ * leaving the process's state alone.
  */
-class RawEventContextInit extends NodeContextInit {
+class LogContextInit extends NodeContextInit {
   get coldStart(): boolean {
     return false;
   }
@@ -634,11 +636,17 @@ function withAllow(out: HttpResponse | Promise<HttpResponse>, allow: string): Ht
  * gracefulShutdown(server); // SIGTERM / SIGINT: finish in-flight requests, then exit 0
  */
 export function serve(functions: FunctionMap | AnyFunction, options: ServeOptions = {}): Promise<ServeHandle> {
-  return serveWith(functions, options, { eventRoutesOff: 'eventRoutes: false', eventRoutesOn: 'eventRoutes: true' });
+  return serveWith(functions, options, {
+    bodyLimit: 'bodyLimit',
+    eventRoutesOff: 'eventRoutes: false',
+    eventRoutesOn: 'eventRoutes: true',
+  });
 }
 
-/** How what `serve()` prints names its options: in code, or as the flags of the `skyport` CLI. */
+/** How what `serve()` prints and logs names its options: in code, or as the flags of the `skyport` CLI. */
 export interface OptionNames {
+  /** The body limit (`bodyLimit`), named in the line logged for an event refused for its size. */
+  readonly bodyLimit: string;
   /** Turns the event routes off (`eventRoutes: false`). */
   readonly eventRoutesOff: string;
   /** Keeps them on, on purpose (`eventRoutes: true`). */
@@ -649,7 +657,11 @@ export interface OptionNames {
  * `serve()`, with what it prints naming the options by `names`: `skyport serve` names its flags.
  *
  * @example
- * await serveWith(functions, options, { eventRoutesOff: '--no-event-routes', eventRoutesOn: '--event-routes' });
+ * await serveWith(functions, options, {
+ *   bodyLimit: '--body-limit',
+ *   eventRoutesOff: '--no-event-routes',
+ *   eventRoutesOn: '--event-routes',
+ * });
  */
 export async function serveWith(
   functions: FunctionMap | AnyFunction,
@@ -739,6 +751,48 @@ export async function serveWith(
     // A body refused for its size is not read any further: close the connection after answering.
     if (close || httpError.status === 413) response.headers.connection = 'close';
     write(res, response);
+  };
+
+  /**
+   * Refuses an event posted to an event route, nothing having run, and logs why: `warn` for a
+   * refusal of the request (4xx), `error` when serve cannot take it (a missing adapter, a failure
+   * of its own). The answer goes to the sender only, and a sender that retries (a Pub/Sub push
+   * subscription redelivers until the message's retention ends) is refused the same way each
+   * time: without the line, the application would never see it. The line goes through the
+   * logger of serve's other lines, with the request id of the answer; `ctx` is the request's
+   * context when there is one already.
+   */
+  const refuseEvent = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    name: string,
+    kind: Kind,
+    error: unknown,
+    ctx?: Context,
+  ): void => {
+    const httpError = toHttpError(error);
+    const context = ctx ?? createContext(new LogContextInit(req, res, name, kind, undefined));
+    const fields: Record<string, unknown> = { status: httpError.status, code: httpError.code, path: req.url };
+    let why = httpError.message;
+    if (httpError.status === 413) {
+      const declared = header(req.headers['content-length']);
+      const size = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
+      fields.bodyLimit = limit;
+      if (size !== undefined) fields.contentLength = size;
+      why =
+        `${size === undefined ? 'its body is' : `its body of ${size} bytes is`} over the body limit of ${limit} bytes: ` +
+        `raise ${names.bodyLimit} to take it (a Pub/Sub push envelope is about 4/3 of its message, ` +
+        'so 14 MB for a 10 MB message)';
+    }
+    const code = httpError.code === undefined ? '' : ` ${httpError.code}`;
+    const msg = `refused an event posted for "${name}" (${httpError.status}${code}): ${why}`;
+    try {
+      if (httpError.status >= 500) context.log.error({ ...fields, err: error }, msg);
+      else context.log.warn(fields, msg);
+    } catch {
+      // A broken logger must not keep the answer from going out.
+    }
+    fail(res, req, httpError, context.requestId);
   };
 
   /**
@@ -886,7 +940,10 @@ export async function serveWith(
     try {
       name = decodeURIComponent((q < 0 ? target : target.slice(0, q)).slice(EVENT_PREFIX.length));
     } catch {
-      fail(res, req, new BadRequest('the function name is not valid percent-encoding'));
+      const malformed = new BadRequest('the function name is not valid percent-encoding');
+      // A delivery (a POST) is logged: its sender retries it; serve's own answer is an http one.
+      if (req.method === 'POST') refuseEvent(req, res, target, 'http', malformed);
+      else fail(res, req, malformed);
       return;
     }
     // Http functions are reached on their routes only: run from a posted raw HTTP event, they would
@@ -899,7 +956,10 @@ export async function serveWith(
             code: 'HTTP_FUNCTION',
           })
         : new NotFound(`no function "${name}" here (event functions: ${names})`);
-      fail(res, req, missing);
+      // A delivery to a name no event function has (a push subscription to a renamed function) is
+      // logged; serve's own answer is an http one, no function taking the request.
+      if (req.method === 'POST') refuseEvent(req, res, name, 'http', missing);
+      else fail(res, req, missing);
       return;
     }
     if (req.method !== 'POST') {
@@ -910,7 +970,9 @@ export async function serveWith(
     try {
       bytes = hasBody(req) ? await readBody(req, limit) : undefined;
     } catch (error) {
-      fail(res, req, error);
+      // Over the limit: refused. A client that left before its body ended gets no answer to log.
+      if (error instanceof HttpError) refuseEvent(req, res, name, entry.fn.kind, error);
+      else fail(res, req, error);
       return;
     }
     const text = bytes === undefined ? '' : bytes.toString('utf8');
@@ -924,7 +986,8 @@ export async function serveWith(
         value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
       } catch (error) {
         if (!binaryCloudEvent) {
-          fail(res, req, new BadRequest('the event is not valid JSON', { code: 'MALFORMED_JSON', cause: error }));
+          const malformed = new BadRequest('the event is not valid JSON', { code: 'MALFORMED_JSON', cause: error });
+          refuseEvent(req, res, name, entry.fn.kind, malformed);
           return;
         }
         value = text;
@@ -938,7 +1001,7 @@ export async function serveWith(
       // The adapter makes the invocation's context, cold for the process's first: serve's own is
       // made only when a refusal or a failure needs it, and leaves the cold start alone.
       const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-      const init = new RawEventContextInit(req, res, name, entry.fn.kind, deadline);
+      const init = new LogContextInit(req, res, name, entry.fn.kind, deadline);
       try {
         const invoke = await loadInvoker(raw.cloud);
         const result = await invoke(entry.fn, event, { name });
@@ -949,7 +1012,7 @@ export async function serveWith(
             code: 'ADAPTER_MISSING',
             expose: true,
           });
-          fail(res, req, missing, init.requestId);
+          refuseEvent(req, res, name, entry.fn.kind, missing, createContext(init));
           return;
         }
         // A `SkyportError` of either copy of core: the module's own, when it was bundled with one.
@@ -957,7 +1020,8 @@ export async function serveWith(
         if (refusal !== undefined && eventCodes.has(refusal.code)) {
           // The event cannot be taken: nothing ran. Whatever the handler throws (an unbatched
           // event's failure, a timeout) is the function's failure, answered 500 below.
-          fail(res, req, new BadRequest(refusal.message, { code: refusal.code }), init.requestId);
+          const refused = new BadRequest(refusal.message, { code: refusal.code });
+          refuseEvent(req, res, name, entry.fn.kind, refused, createContext(init));
         } else {
           createContext(init).log.error({ err: error }, `${entry.fn.kind} function failed on a raw ${raw.cloud} event`);
           write(res, jsonResponse(500, { ok: false, error: errorToJson(error, expose) }));
@@ -973,7 +1037,7 @@ export async function serveWith(
       // A `SkyportError` of either copy of core: the module's own, when it was bundled with one.
       const skyport = skyportErrorOf(error);
       const refused = skyport === undefined ? error : new BadRequest(skyport.message, { code: skyport.code });
-      fail(res, req, refused, ctx.requestId);
+      refuseEvent(req, res, name, entry.fn.kind, refused, ctx);
       return;
     }
     const result = await runBatch(entry.fn, items, ctx);

@@ -18,7 +18,8 @@ export interface ServeOptions {
   /**
    * Largest request body in whole bytes (default 6 MB, the Lambda limit; `0` takes no body,
    * `Infinity` any). Enforced while the body streams in: a larger body is answered 413 without
-   * being buffered.
+   * being buffered. A Pub/Sub push subscription calling an event route needs room for its
+   * envelope, which base64-encodes the message: about 14 MB for Pub/Sub's 10 MB messages.
    */
   readonly bodyLimit?: number | undefined;
   /**

@@ -283,7 +283,7 @@ async function serveCommand(args: readonly string[], io: CliIo): Promise<number>
     server = await serveWith(
       functions,
       { ...flags, print: (line) => io.out(`${line}\n`) },
-      { eventRoutesOff: '--no-event-routes', eventRoutesOn: '--event-routes' },
+      { bodyLimit: '--body-limit', eventRoutesOff: '--no-event-routes', eventRoutesOn: '--event-routes' },
     );
   } catch (error) {
     throw asUsageError(error);
