@@ -481,10 +481,42 @@ function utf8Labelled(type: string): string {
 }
 
 /**
- * The content codings `fetch()` undoes, handing over the decoded body with the header kept. It
- * undoes a list only when it knows every coding in it (`gzip, identity` stays encoded).
+ * The content codings every `fetch()` of Node.js undoes, handing over the decoded body with the
+ * header kept; `zstd` too where it decodes that (see `fetchDecodesZstd`). It undoes a list only
+ * when it knows every coding in it (`gzip, identity` stays encoded).
  */
 const FETCH_DECODES = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
+
+/**
+ * Whether the `fetch()` of a Node.js whose bundled undici is `undici` (`process.versions.undici`)
+ * undoes `zstd`, keeping the label: undici decodes it from 7.11.0 on, where zlib has a zstd
+ * decoder (`zlib`: Node.js 22.15 and 23.8 on). Node.js 20 and 22 bundle undici 6, and early
+ * releases of Node.js 24 an undici 7 before 7.11: their `fetch()` hands zstd content over
+ * encoded. A runtime that names no undici is taken to leave it encoded.
+ *
+ * @example
+ * fetchDecodesZstd('7.29.1', true); // true: Node.js 24
+ * fetchDecodesZstd('6.28.1', true); // false: Node.js 22
+ * fetchDecodesZstd(undefined, false); // false
+ */
+export function fetchDecodesZstd(undici: string | undefined, zlib: boolean): boolean {
+  if (!zlib || undici === undefined) return false;
+  const [major = Number.NaN, minor = Number.NaN] = undici.split('.', 2).map((part) => Number.parseInt(part, 10));
+  return major > 7 || (major === 7 && minor >= 11);
+}
+
+/** Whether this runtime's `fetch()` undoes `zstd` (see `fetchDecodesZstd`), read on first use. */
+let zstdDecoded: boolean | undefined;
+
+/** Whether this runtime's `fetch()` undoes `zstd`, read once. */
+function fetchUndoesZstd(): boolean {
+  zstdDecoded ??= fetchDecodesZstd(
+    process.versions.undici,
+    typeof (process.getBuiltinModule('node:zlib') as { createZstdDecompress?: unknown }).createZstdDecompress ===
+      'function',
+  );
+  return zstdDecoded;
+}
 
 /** Media types whose bytes are text (a body of any other type is kept as bytes). */
 const TEXTUAL = /^text\/|[/+]json|[/+]xml\b|javascript|urlencoded|ndjson|json-seq|[/+](?:x-)?yaml\b|graphql/i;
@@ -507,8 +539,8 @@ function fromWebResponse(response: Response): Promise<HttpResponse> {
   return response.arrayBuffer().then((buffer) => {
     const bytes = new Uint8Array(buffer);
     // A fetched response copied to change its headers (`new Response(upstream.body, upstream)`)
-    // is no longer marked fetched, but its body was decoded all the same: a gzip or zlib label
-    // on bytes that do not start as such data does not describe them.
+    // is no longer marked fetched, but its body was decoded all the same: a gzip, zlib or zstd
+    // label on bytes that do not start as such data does not describe them.
     const coding = headers['content-encoding']?.trim().toLowerCase();
     if (coding !== undefined && !fetched && mislabelled(coding, bytes)) delete headers['content-encoding'];
     return withContent(response.status, headers, cookies, bytes, decoded ? undefined : length);
@@ -540,7 +572,7 @@ function streamedWebResponse(response: Response): HttpResponse | Promise<HttpRes
 const uncheckedCoding = new WeakSet<ReadableStream<Uint8Array>>();
 
 /**
- * A streamed response about to be sent, its gzip, deflate or br label checked against its first
+ * A streamed response about to be sent, its gzip, deflate, br or zstd label checked against its first
  * bytes (see `mislabelled`): a fetched response copied to change its headers
  * (`new Response(upstream.body, upstream)`) keeps the label of content `fetch()` decoded, which
  * no client could read. Done as the answer is sent, not when it is made: a HEAD answer, a 204 or
@@ -557,7 +589,7 @@ export function withCheckedCoding(
   if (stream === undefined || !uncheckedCoding.has(stream)) return response;
   uncheckedCoding.delete(stream);
   const coding = response.headers['content-encoding']?.trim().toLowerCase();
-  if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== 'deflate' && coding !== 'br') return response;
+  if (coding === undefined || !CHECKED_CODINGS.has(coding)) return response;
   const reader = stream.getReader();
   const first = reader.read();
   // The stream that will be sent exists before its first bytes do: whoever may have to cancel
@@ -566,7 +598,8 @@ export function withCheckedCoding(
   resuming?.(rest);
   return first.then((read) => {
     const headers = { ...response.headers };
-    // Two bytes tell; a shorter first chunk is taken at its word.
+    // Two bytes tell (four for zstd, but two that do not begin its magic number tell too); a
+    // shorter first chunk is taken at its word.
     if (!read.done && read.value.byteLength >= 2 && mislabelled(coding, read.value, false)) {
       delete headers['content-encoding'];
     }
@@ -681,7 +714,7 @@ export function bufferResponse(response: HttpResponse): Promise<HttpResponse> {
   return readStream(stream).then((bytes) => {
     const { stream: _, ...rest } = response;
     const headers = { ...rest.headers };
-    // A gzip or deflate label on bytes that are no such data does not describe them (see `fromWebResponse`).
+    // A coding label on bytes that are no such data does not describe them (see `fromWebResponse`).
     const coding = headers['content-encoding']?.trim().toLowerCase();
     if (coding !== undefined && mislabelled(coding, bytes)) delete headers['content-encoding'];
     const read = withContent(rest.status, headers, rest.cookies, bytes, undefined);
@@ -733,14 +766,18 @@ function utf8Text(bytes: Uint8Array, contentType: string | undefined): string | 
 
 function decodedByFetch(codings: string): boolean {
   const list = codings.split(',').map((coding) => coding.trim().toLowerCase());
-  return list.every((coding) => FETCH_DECODES.has(coding)) || (list.length === 1 && list[0] === 'identity');
+  return (
+    list.every((coding) => FETCH_DECODES.has(coding) || (coding === 'zstd' && fetchUndoesZstd())) ||
+    (list.length === 1 && list[0] === 'identity')
+  );
 }
 
 /**
- * Whether a single gzip, deflate or br label is on bytes that are not such data: gzip starts with
- * `1f 8b`, zlib (HTTP's deflate) with a header whose two bytes are a multiple of 31, and br, which
- * has no signature, is tried: its first bytes must decode (`whole` when `bytes` are all there
- * is, else a prefix of more to come). Other codings are taken at their word.
+ * Whether a single gzip, deflate, br or zstd label is on bytes that are not such data: gzip starts
+ * with `1f 8b`, zlib (HTTP's deflate) with a header whose two bytes are a multiple of 31, zstd
+ * with a frame's magic number (see `zstdStart`), and br, which has no signature, is tried: its
+ * first bytes must decode (`whole` when `bytes` are all there is, else a prefix of more to come).
+ * Other codings are taken at their word.
  */
 function mislabelled(coding: string, bytes: Uint8Array, whole = true): boolean {
   if (bytes.byteLength === 0) return false;
@@ -749,8 +786,31 @@ function mislabelled(coding: string, bytes: Uint8Array, whole = true): boolean {
     const cmf = bytes[0] as number;
     return (cmf & 0x0f) !== 8 || ((cmf << 8) | (bytes[1] ?? 0)) % 31 !== 0;
   }
+  if (coding === 'zstd') return !zstdStart(bytes, whole);
   if (coding === 'br') return plainText(bytes) || !brotliPrefix(whole ? bytes : bytes.subarray(0, BROTLI_PROBE), whole);
   return false;
+}
+
+/** The codings whose label `mislabelled` checks against the content. */
+const CHECKED_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'zstd']);
+
+/**
+ * Whether `bytes` begin zstd data (RFC 8878 section 3.1): a frame, whose magic number is
+ * `28 b5 2f fd`, or a skippable frame, `5? 2a 4d 18`. Bytes fewer than the four of a magic number
+ * may be a prefix of one when more are to come; when they are `whole`, they are no frame.
+ */
+function zstdStart(bytes: Uint8Array, whole: boolean): boolean {
+  if (bytes.byteLength < 4 && whole) return false;
+  const frame = [0x28, 0xb5, 0x2f, 0xfd];
+  const skippable = [0x50, 0x2a, 0x4d, 0x18];
+  let isFrame = true;
+  let isSkippable = true;
+  for (let i = 0; i < 4 && i < bytes.byteLength; i++) {
+    const byte = bytes[i] as number;
+    if (byte !== frame[i]) isFrame = false;
+    if ((i === 0 ? byte & 0xf0 : byte) !== skippable[i]) isSkippable = false;
+  }
+  return isFrame || isSkippable;
 }
 
 /** How many leading bytes of a streamed br body are tried: enough to fail on text, little to decode. */
