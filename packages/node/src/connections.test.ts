@@ -334,6 +334,55 @@ describe('serve() close() and connections', () => {
     expect(second).toMatch(/\r\n\r\nhi$/);
   });
 
+  it('close() closes at once a connection whose answered request is still sending its body, which is no request', async () => {
+    // Prepare: a request answered (a 404) before its body is all in, the rest of which comes after
+    const hello = http({ method: 'GET', path: '/hello' }).handle(() => 'hi');
+    const server = await start({ hello }, { shutdownTimeoutMs: 4000 });
+    const answered = await client(server.port);
+    answered.socket.write('POST /_skyport/none HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12');
+    while (!answered.text().includes('\r\n\r\n')) await sleep(5);
+    await sleep(50);
+    answered.socket.write('34');
+    await sleep(100);
+
+    // Act
+    const before = Date.now();
+    await server.close();
+    const took = Date.now() - before;
+    await answered.closed;
+
+    // Assert: not kept for the 1 s a request arriving has
+    expect(took).toBeLessThan(700);
+    expect(statuses(answered.text())).toEqual(['HTTP/1.1 404']);
+  });
+
+  it('close() answers a request arriving after the rest of the body of a request answered before it was all in', async () => {
+    // Prepare: a 404 answered before its body is all in, the rest of the body, then the next request's head
+    const hello = http({ method: 'GET', path: '/hello' }).handle(() => 'hi');
+    const server = await start({ hello }, { shutdownTimeoutMs: 4000 });
+    const raw = await client(server.port);
+    raw.socket.write('POST /_skyport/none HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12');
+    while (!raw.text().includes('\r\n\r\n')) await sleep(5);
+    await sleep(50);
+    raw.socket.write('34567890');
+    await sleep(100);
+    raw.socket.write('GET /hello HTTP/1.1\r\nHost: x\r\n');
+    await sleep(100);
+
+    // Act
+    const closing = server.close();
+    await sleep(200);
+    raw.socket.write('\r\n');
+    await raw.closed;
+    await closing;
+
+    // Assert
+    expect(statuses(raw.text())).toEqual(['HTTP/1.1 404', 'HTTP/1.1 200']);
+    const second = raw.text().slice(raw.text().lastIndexOf('HTTP/1.1 200'));
+    expect(second.toLowerCase()).toContain('connection: close');
+    expect(second).toMatch(/\r\n\r\nhi$/);
+  });
+
   it('close() lets a handler whose client left finish within shutdownTimeoutMs, not cut after 1 s', async () => {
     // Prepare: work that goes on once its client is gone (a commit), as SIGTERM comes
     const steps: string[] = [];

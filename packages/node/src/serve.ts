@@ -118,6 +118,14 @@ class Connection {
   /** Closed: its requests' answers are over. */
   gone = false;
 
+  /**
+   * `socket.bytesRead` when it last had no answer pending (0 when it connected): bytes read past
+   * it are a request arriving, unless they are the body of the last request answered.
+   */
+  settledAt = 0;
+  /** The last request answered, while its body is still arriving (answered before it was all read). */
+  body: IncomingMessage | undefined;
+
   constructor(socket: TrackedSocket) {
     this.socket = socket;
   }
@@ -129,19 +137,36 @@ class Connection {
 
   /**
    * Whether closing it loses nothing: no answer is pending, and no request is arriving, whose
-   * `request` event comes once its headers are all in. Node's parser of the connection knows, at
-   * no cost per request: it times the message it reads (`duration()`, what node's own
-   * `closeIdleConnections()` goes by) from its first byte until it is all read, 0 in between, and
-   * says whether its headers are complete (the rest is the body of a request already taken).
-   * It times a connection from its start too: one that has sent no byte never sent a request.
-   * (A socket 'data' listener would know as well, but takes the parsing off node's native path.)
-   * Without these undocumented methods, a connection with no answer pending is closable.
+   * `request` event comes once its headers are all in. A request is arriving when the connection
+   * has read bytes since its last answer was all written (or since it connected: one that has sent
+   * no byte never sent a request), other than the rest of that answer's request body, which is no
+   * request. Counted by `socket.bytesRead`, at no cost per request, on every version of Node (a
+   * socket 'data' listener would know as well, but takes the parsing off node's native path). The
+   * count goes by what was read before the last answer was all written: a request pipelined behind
+   * that answer whose first bytes came before it is taken for read already, and is cut.
    */
   get closable(): boolean {
     if (this.running + this.writing > 0) return false;
-    const parser = this.socket.parser;
-    if (this.socket.bytesRead === 0 || typeof parser?.duration !== 'function') return true;
-    return parser.duration() === 0 || parser.headersCompleted?.() === true;
+    return this.socket.bytesRead === this.settledAt || this.body !== undefined;
+  }
+
+  /**
+   * Marks the end of what it has read once its last answer, to `req`, is all written: bytes read
+   * past it are the next request. A body still arriving is that request's own, until its end.
+   */
+  settle(req: IncomingMessage): void {
+    this.settledAt = this.socket.bytesRead;
+    if (req.complete) {
+      this.body = undefined;
+      return;
+    }
+    if (this.body === req) return;
+    this.body = req;
+    req.once('end', () => {
+      if (this.body !== req) return;
+      this.body = undefined;
+      this.settledAt = this.socket.bytesRead;
+    });
   }
 }
 
@@ -150,18 +175,9 @@ const kHandled = Symbol('skyport.handled');
 const kContext = Symbol('skyport.context');
 const kCut = Symbol('skyport.cut');
 
-/** What `serve()` reads of node's HTTP parser of a connection (`socket.parser`, not typed by node). */
-interface ConnectionParser {
-  /** Milliseconds since the message being read began; 0 when none is. */
-  duration?(): number;
-  /** Whether the headers of the message being read (or the last one) are complete. */
-  headersCompleted?(): boolean;
-}
-
 /** A socket `serve()` tracks. */
 interface TrackedSocket extends Socket {
   [kConnection]?: Connection;
-  readonly parser?: ConnectionParser | null;
 }
 
 /**
@@ -1125,10 +1141,12 @@ export async function serveWith(
     const connection = connectionOf(this);
     // Gone: counted when the connection closed, or the handler, still running, ends the request.
     if (connection === undefined || connection.gone) return;
-    if (this[kHandled] === true) {
-      connection.writing--;
-      release(1);
-    } else connection.running--;
+    const handled = this[kHandled] === true;
+    if (handled) connection.writing--;
+    else connection.running--;
+    // Before `release()` looks at it: what it has read so far is no request arriving.
+    if (connection.idle) connection.settle(this.req);
+    if (handled) release(1);
     // Closing: a connection is closed as soon as it has no answer left to write.
     if (closing && closable(connection)) connection.socket.destroy();
   }
