@@ -1,6 +1,6 @@
 import { http, queue, router } from '@skyport/core';
 import { describe, expect, it } from 'vitest';
-import { functionsOf, isTypeScript, pickFunction } from './load.js';
+import { errorLocation, functionsOf, isTypeScript, pickFunction } from './load.js';
 import { UsageError } from './usage.js';
 
 const a = http({ method: 'GET', path: '/a' }).handle(() => 'a');
@@ -68,5 +68,32 @@ describe('isTypeScript()', () => {
       false,
       false,
     ]);
+  });
+});
+
+describe('errorLocation()', () => {
+  const block = 'file:///app/src/helper.ts:2\nexport const x = (1;\n                   ^';
+
+  it('finds the block at the head of the stack whatever name the line after it carries', () => {
+    // Prepare: as tsx's error is stacked on Node 22 and later, its name set after its stack
+    const error = new Error('Transform failed with 1 error');
+    error.name = 'TransformError';
+    error.stack = `${block}\n\nError: Transform failed with 1 error\n    at failureErrorWithLog (main.js:1752:15)`;
+    const syntax = new SyntaxError('Unexpected token');
+    syntax.stack = `${block}\n\nSyntaxError: Unexpected token\n    at compileSourceTextModule (node:internal)`;
+
+    // Act / Assert
+    expect(errorLocation(error)).toBe(block);
+    expect(errorLocation(syntax)).toBe(block);
+  });
+
+  it('finds none in a stack that does not start with one', () => {
+    // Prepare: a message with a blank line in it, and a stack with no blank line
+    const error = new Error('first\n\nsecond');
+    const plain = new SyntaxError('Unexpected token');
+
+    // Act / Assert
+    expect(errorLocation(error)).toBeUndefined();
+    expect(errorLocation(plain)).toBeUndefined();
   });
 });

@@ -184,14 +184,16 @@ export async function importModule(path: string): Promise<Record<string, unknown
 
 /**
  * Where a syntax error is: the block Node prints above an uncaught one (`file:line`, the line of
- * code, a caret), found at the head of its stack; undefined when the stack does not start with one.
+ * code, a caret), found at the head of its stack up to the first blank line; undefined when the
+ * stack does not start with one. The line after the block may name the error otherwise than its
+ * `name` does (tsx's `TransformError` is stacked as `Error: Transform failed…` on Node 22 and later).
  *
  * @example
  * errorLocation(error); // "file:///app/src/helper.mjs:2\nconst x = ;\n          ^"
  */
 export function errorLocation(error: Error): string | undefined {
   const stack = error.stack ?? '';
-  const end = stack.indexOf(`\n\n${error.name}: `);
+  const end = stack.indexOf('\n\n');
   if (end <= 0) return undefined;
   const block = stack.slice(0, end);
   return /^\S+:\d+$/.test(block.split('\n', 1)[0] ?? '') ? block : undefined;
