@@ -4,7 +4,7 @@
  * reload, and the old server has drained and released the port before the new one starts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type FSWatcher, watch } from 'node:fs';
+import { type FSWatcher, statSync, watch } from 'node:fs';
 import { relative } from 'node:path';
 import { isTypeScript, tsxInFlags, typeScriptEnv } from './load.js';
 
@@ -95,6 +95,9 @@ export function dev(options: DevOptions): Promise<number> {
       const shown = inside.startsWith('..') ? dir : inside || '.';
       let watcher: FSWatcher;
       try {
+        // Whether it is there, asked first: Node 24 watches a missing folder without a word (a
+        // watcher that never fires), where Node 20 and 22 throw this same ENOENT.
+        statSync(dir);
         watcher = watch(dir, { recursive: true }, (_event, filename) => {
           const name = filename?.toString() ?? '';
           if (name === '' || ignored.test(name) || !watched.test(name)) return;
