@@ -21,6 +21,7 @@ import {
   deferredFailure,
   type HttpRequestInit,
   isRequestImpl,
+  ownAnswer,
   type RequestImpl,
 } from './http/request.js';
 import {
@@ -28,6 +29,7 @@ import {
   isHttpResponse,
   isResponseInit,
   normalizeResponse,
+  passesAsIs,
   withCheckedCoding,
 } from './http/response.js';
 import { isAsyncIterable } from './http/stream.js';
@@ -107,6 +109,8 @@ export function toResponse(value: unknown, streamed = false): HttpResponse | Pro
  * sendable.cookies; // ['a=1']
  */
 export function sendableAnswer(response: HttpResponse): HttpResponse {
+  // Lower-case names only: no `Vary` under two spellings.
+  if (passesAsIs(response)) return response;
   const headers = withJoinedVary(response.headers);
   try {
     return checkAnswer(headers === response.headers ? response : { ...response, headers });
@@ -589,7 +593,8 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
         return inner as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
       }
       const wrap = this.streamed ? toStreamedLayerAnswer : toLayerAnswer;
-      this.#loose = composeSteps(middleware, inner, wrap, false);
+      // A router's answer is its routes', whose middleware made it: never marked as its own.
+      this.#loose = composeSteps(middleware, this.routes ? inner : markingOwn(inner), wrap, false);
       return composeSteps(middleware, inner, wrap) as unknown as Step<EventOf<K>, MiddlewareResult<K>>;
     }
     const run = handler as (event: unknown, ctx: Context) => unknown;
@@ -668,6 +673,18 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
     checkKind(this.kind, any);
     return new PortableFunction(this.kind, this.options, [...this.middleware, any], this.handler, this.routes);
   }
+}
+
+/**
+ * `inner` marking on the request the answer it gives synchronously (see `ownAnswer`): what the
+ * outermost middleware then answers with, when it is that very object, was passed through.
+ */
+function markingOwn(inner: Step<RequestImpl, HttpResponse>): Step<RequestImpl, HttpResponse> {
+  return (req, ctx) => {
+    const out = inner(req, ctx);
+    if (!(out instanceof Promise) && !(out instanceof Failure)) req[ownAnswer] = out;
+    return out;
+  };
 }
 
 /** Rejects, at definition time, a middleware that does not accept the function's kind. */

@@ -35,6 +35,7 @@ import {
   deferredFailure,
   type HttpRequestInit,
   isRequestImpl,
+  ownAnswer,
   type RequestImpl,
   requestInitOf,
 } from './http/request.js';
@@ -193,8 +194,9 @@ function respondOther(
   const out = own ? fn.stepHttpLoose(req, ctx) : stepHttp(fn, req, ctx);
   if (out instanceof Failure) return fail(out.error, ctx, req.method, req);
   // Without middleware (or routes, whose functions may have some) a function's own pipeline
-  // has normalised and checked the response already.
-  const checked = own && fn.middleware.length === 0 && fn.routes === undefined;
+  // has normalised and checked the response already; so it has when every middleware passed its
+  // synchronous answer on (none could reach it before a promise settled).
+  const checked = own && ((fn.middleware.length === 0 && fn.routes === undefined) || out === req[ownAnswer]);
   if (out instanceof Promise) return later(req, out, ctx, checked, modeOf(fn, streaming));
   if (checked) return settle(req, out as HttpResponse, ctx, modeOf(fn, streaming));
   return answer(req, out, ctx, false, modeOf(fn, streaming));
@@ -320,6 +322,7 @@ function again(req: RequestImpl): RequestImpl {
   if (req[started]) return begin(copyRequest(req));
   req[errorAnswerHeaders] = undefined;
   req[deferredFailure] = undefined;
+  req[ownAnswer] = undefined;
   return begin(req);
 }
 

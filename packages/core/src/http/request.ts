@@ -15,7 +15,7 @@ import {
 } from '../errors.js';
 import type { Failure } from '../failure.js';
 import { setOwn } from '../own.js';
-import type { HeaderMap, HttpRequest } from '../types.js';
+import type { HeaderMap, HttpRequest, HttpResponse } from '../types.js';
 import { parseCookieHeader } from './cookies.js';
 
 /** A header map as platforms deliver it: any case, single or repeated values. */
@@ -611,6 +611,9 @@ const unparsed = Symbol('unparsed');
 /** The key of a request's deferred failure (a symbol, so it stays out of `Object.keys(req)`). */
 export const deferredFailure: unique symbol = Symbol('skyport.deferred');
 
+/** The key of the answer a request's function made itself, checked (see `respond`). */
+export const ownAnswer: unique symbol = Symbol('skyport.ownAnswer');
+
 /** The parts of a request that are rarely read, kept apart so a small request allocates less. */
 interface Extra {
   /** The path without the query it carried, when it carried one. */
@@ -671,6 +674,12 @@ class Request_ implements HttpRequest, ErrorAnswerState {
    * innermost step raises instead of running the handler, whenever a middleware calls `next()`.
    */
   [deferredFailure]: Failure | undefined = undefined;
+  /**
+   * The answer the function's own pipeline (validation, handler, normalising and checking) gave
+   * when it gave one synchronously: passed through middleware untouched (no middleware holds it
+   * before a promise settles), it needs no second check.
+   */
+  [ownAnswer]: HttpResponse | undefined = undefined;
   #init: HttpRequestInit;
   #headers: Record<string, string> | undefined;
   /** The body in the form it was not given in (text of bytes, bytes of text), once asked for. */

@@ -159,6 +159,7 @@ function unsendable(name: string, cause?: unknown): TypeError {
  * checkResponse({ ...res, headers: { ...res.headers, 'Content-Type': 'text/html' } }).headers['content-type']; // 'text/html'
  */
 export function checkResponse(response: HttpResponse): HttpResponse {
+  if (passesAsIs(response)) return response;
   const status = response.status;
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw new TypeError(`a response cannot have the status ${status}: it must be from 200 to 599`);
@@ -208,6 +209,25 @@ export function checkResponse(response: HttpResponse): HttpResponse {
   }
   if (!owned) return response;
   return { ...response, headers: withoutOwned(headers, measured) };
+}
+
+/**
+ * Whether a response is one `checkResponse` would give back as it is, told at a glance: a status
+ * with content, no stream, no cookies, a body of text or bytes (or none), and headers a plain
+ * record whose every name and value passed a check before (see `passed`: lower-case tokens with
+ * sendable values, none the platform sets). Anything else takes the whole check.
+ */
+export function passesAsIs(response: HttpResponse): boolean {
+  const status = response.status;
+  if (!Number.isInteger(status) || status < 200 || status > 599 || bodiless(status)) return false;
+  if (response.stream !== undefined || response.cookies.length !== 0) return false;
+  const body: unknown = response.body;
+  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) return false;
+  const headers: Readonly<Record<string, unknown>> = response.headers;
+  const prototype: unknown = Object.getPrototypeOf(headers);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  for (const name in headers) if (passed.get(name) !== headers[name]) return false;
+  return true;
 }
 
 /** A cookie of a middleware's answer as `Set-Cookie` text: an object is serialised, anything else made text. */

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { http } from './builders.js';
+import { createContext } from './context.js';
+import { createMiddleware } from './middleware/create.js';
+import { router } from './router.js';
+import { runHttp } from './run.js';
+import type { HttpResponse } from './types.js';
+
+/**
+ * A function's own answer, passed through middleware synchronously, is sent without a second
+ * check; every answer a middleware could reach or make is still checked.
+ */
+const ctx = () => createContext({ cloud: 'node', kind: 'http', requestId: 'r', functionName: 'f' });
+const get = { method: 'GET', path: '/' };
+const ok = () => ({ status: 200, headers: { 'x-a': '1' }, body: 'ok' });
+
+describe("the answer a function's own pipeline checked", () => {
+  it('is sent as it is through middleware that pass it on', async () => {
+    const pass = createMiddleware({ name: 'pass', handle: (_e, _c, next) => next() });
+    const fn = http().use(pass).use(pass).handle(ok);
+    const res = await runHttp(fn, get, ctx());
+    expect(res).toMatchObject({ status: 200, headers: { 'x-a': '1' }, body: 'ok' });
+  });
+
+  it('is checked again once a middleware held it: a header it added with a line break is a 500', async () => {
+    const edit = createMiddleware({
+      name: 'edit',
+      handle: async (_e, _c, next) => {
+        const res = (await next()) as HttpResponse;
+        (res.headers as Record<string, string>)['x-b'] = 'a\r\nset-cookie: evil=1';
+        return res;
+      },
+    });
+    const res = await runHttp(http().use(edit).handle(ok), get, ctx());
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(res.headers)).not.toContain('evil');
+  });
+
+  it("is checked again when a middleware answers with another request's answer it kept and changed", async () => {
+    let kept: HttpResponse | undefined;
+    const cache = createMiddleware<'http'>({
+      name: 'cache',
+      // @ts-expect-error: typed to answer with a promise, a middleware may answer at once from JavaScript
+      handle: (_e, _c, next) => {
+        if (kept !== undefined) {
+          (kept.headers as Record<string, string>)['x-cache'] = 'HIT\n';
+          return kept;
+        }
+        return next().then((res) => {
+          kept = res as HttpResponse;
+          return res;
+        });
+      },
+    });
+    const fn = http().use(cache).handle(ok);
+    const first = await runHttp(fn, get, ctx());
+    const second = await runHttp(fn, get, ctx());
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(500);
+  });
+
+  it('is no cover for an answer a middleware made itself, synchronously, beside calling next()', async () => {
+    const swap = createMiddleware<'http'>({
+      name: 'swap',
+      // @ts-expect-error: typed to answer with a promise, a middleware may answer at once from JavaScript
+      handle: (_e, _c, next) => {
+        void next();
+        return { status: 200, headers: { 'x-c': 'bad\r\nvalue' }, cookies: [], body: 'mine' };
+      },
+    });
+    const res = await runHttp(http().use(swap).handle(ok), get, ctx());
+    expect(res.status).toBe(500);
+  });
+
+  it("is not a router's: an answer a route's middleware made is checked", async () => {
+    const bad = createMiddleware<'http'>({
+      name: 'bad',
+      // @ts-expect-error: typed to answer with a promise, a middleware may answer at once from JavaScript
+      handle: () => ({ status: 200, headers: { 'x-d': 'é' }, cookies: [], body: 'route' }),
+    });
+    const pass = createMiddleware({ name: 'pass', handle: (_e, _c, next) => next() });
+    const api = router(http({ method: 'GET', path: '/' }).use(bad).handle(ok)).use(pass);
+    const res = await runHttp(api, get, ctx());
+    expect(res.status).toBe(500);
+  });
+});
