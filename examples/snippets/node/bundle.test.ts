@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The `build` script of the page's package.json, split into esbuild's arguments. */
 const script = (() => {
   const page = readFileSync(join(root, 'docs/node.md'), 'utf8');
-  const json = /```json\n([\s\S]*?)```/.exec(page)?.[1] ?? '{}';
+  const json = /```json\n(\{\n\s*"scripts"[\s\S]*?)```/.exec(page)?.[1] ?? '{}';
   return (JSON.parse(json) as { scripts: { build: string } }).scripts.build;
 })();
 

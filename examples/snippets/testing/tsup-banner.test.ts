@@ -10,8 +10,9 @@ import { expect, it } from 'vitest';
 const page = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs/node.md'), 'utf8');
 
 it("gives tsup the esbuild build script's banner, for an ESM bundle on Node", () => {
-  const script = (JSON.parse(/```json\n([\s\S]*?)```/.exec(page)?.[1] ?? '{}') as { scripts?: { build?: string } })
-    .scripts?.build;
+  const script = (
+    JSON.parse(/```json\n(\{\n\s*"scripts"[\s\S]*?)```/.exec(page)?.[1] ?? '{}') as { scripts?: { build?: string } }
+  ).scripts?.build;
   const esbuildBanner = /--banner:js="([^"]+)"/.exec(script ?? '')?.[1];
   const tsup = /```ts\n\/\/ tsup\.config\.ts\n([\s\S]*?)```/.exec(page)?.[1] ?? '';
   const tsupBanner = /banner: \{\s*js: "([^"]+)",?\s*\}/.exec(tsup)?.[1];
