@@ -50,7 +50,8 @@ describe('Run it', () => {
   it('has the scripts the commands name', () => {
     expect(pkg.engines.node).toBe('>=20.19');
     expect(pkg.scripts.start).toBe('npm run build && node --import tsx examples/orders/node.ts');
-    expect(pkg.scripts.test).toBe('npm run typecheck && npm run lint && vitest run');
+    expect(pkg.scripts.test).toBe('npm run typecheck && npm run lint && vitest run && npm run test:runtimes');
+    expect(pkg.scripts['test:runtimes']).toBe('bash scripts/test-runtimes.sh');
     expect(pkg.scripts.bench).toMatch(/^npm run build && .*bench\/run\.ts$/);
     expect(pkg.scripts.skyport).toBe('node --import tsx packages/node/src/cli.ts');
     // serve() reads PORT itself (digits only, blank as unset): the example passes no port of its own.
