@@ -59,6 +59,25 @@ describe('serve() when a streamed answer fails right after writing', () => {
   });
   afterEach(() => restore());
 
+  /** The content of a chunked body, every chunk whole, and whether the terminating chunk ended it. */
+  function dechunk(body: string): { content: string; terminated: boolean } {
+    let content = '';
+    let at = 0;
+    while (at < body.length) {
+      const eol = body.indexOf('\r\n', at);
+      if (eol < 0) throw new Error(`a chunk size line is cut: ${JSON.stringify(body.slice(at))}`);
+      const size = Number.parseInt(body.slice(at, eol), 16);
+      if (size === 0) return { content, terminated: true };
+      const data = body.slice(eol + 2, eol + 2 + size);
+      if (data.length !== size || body.slice(eol + 2 + size, eol + 4 + size) !== '\r\n') {
+        throw new Error(`a chunk is cut: ${JSON.stringify(body.slice(at))}`);
+      }
+      content += data;
+      at = eol + 4 + size;
+    }
+    return { content, terminated: false };
+  }
+
   it('sends an HTTP/1.1 client every chunk written before the failure, then cuts the answer without its last chunk', async () => {
     // Prepare
     const server = await start({ failing });
@@ -69,11 +88,10 @@ describe('serve() when a streamed answer fails right after writing', () => {
     // Assert: both events and the error event, chunked, and no terminating chunk
     expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(text.toLowerCase()).toContain('transfer-encoding: chunked\r\n');
-    expect(bodyOf(text)).toBe(
-      'd\r\ndata: hello\n\n\r\n' +
-        'd\r\ndata: world\n\n\r\n' +
-        '2e\r\nevent: error\ndata: "upstream quota exceeded"\n\n\r\n',
-    );
+    // (How the writes are framed is the runtime's: Node.js 24 puts writes of one tick in one chunk.)
+    const { content, terminated } = dechunk(bodyOf(text));
+    expect(content).toBe('data: hello\n\ndata: world\n\nevent: error\ndata: "upstream quota exceeded"\n\n');
+    expect(terminated).toBe(false);
     expect(text).not.toContain('0\r\n\r\n');
     expect(how).not.toBe('still open');
     expect(lines.join('')).toContain('upstream quota exceeded');
