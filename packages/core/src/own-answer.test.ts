@@ -84,3 +84,24 @@ describe("the answer a function's own pipeline checked", () => {
     expect(res.status).toBe(500);
   });
 });
+
+describe('a header a middleware takes out by setting it to undefined', () => {
+  it('is left out of every answer, the first and those after it', async () => {
+    const strip = createMiddleware<'http'>({
+      name: 'strip',
+      handle: async (_e, _c, next) => {
+        const res = (await next()) as HttpResponse;
+        return { ...res, headers: { ...res.headers, 'x-powered-by': undefined, server: undefined } } as never;
+      },
+    });
+    const fn = http()
+      .use(strip)
+      .handle(() => ({ hello: 'world' }));
+    for (let i = 0; i < 3; i++) {
+      const res = await runHttp(fn, get, ctx());
+      expect(res.status).toBe(200);
+      expect(res.headers).toEqual({ 'content-type': 'application/json' });
+      expect(Object.keys(res.headers)).toEqual(['content-type']);
+    }
+  });
+});
