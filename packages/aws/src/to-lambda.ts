@@ -315,12 +315,17 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
     const answer = <T extends { readonly body?: string | undefined }>(
       out: HttpResponse | Promise<HttpResponse>,
       map: (res: HttpResponse) => T,
-      limit: number,
+      limit: number | undefined,
       ctx: Context,
-    ): Promise<T> =>
-      out instanceof Promise
-        ? out.then((res) => withinLimit(map(res), map, limit, ctx))
-        : Promise.resolve(withinLimit(map(out), map, limit, ctx));
+    ): Promise<T> => {
+      if (limit === undefined) return out instanceof Promise ? out.then(map) : Promise.resolve(map(out));
+      return out instanceof Promise
+        ? out.then((res) => withinLimit(res, map, limit, ctx))
+        : Promise.resolve(withinLimit(out, map, limit, ctx));
+    };
+    // A streaming handler off Lambda (tests, `invokeLambda`, the CLI) answers whole what the
+    // runtime would stream, past the buffered limit.
+    const apiLimit = options.stream === true ? undefined : LAMBDA_RESULT_LIMIT;
     // The REST API (and payload 1.0) and ALB shapes, and anything else, apart from the hot path.
     const otherHttp = (event: unknown, lambda: LambdaContext): Promise<unknown> => {
       const e = event as Obj;
@@ -328,7 +333,7 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
       if (source === 'apigw-v1') {
         const init = guard(kind, source, () => fromApiGatewayV1(e));
         const ctx = contextFor(kind, lambda, fallbackName, e, integrationTimeoutMs);
-        return answer(respond(http, init, ctx), toApiGatewayV1, LAMBDA_RESULT_LIMIT, ctx);
+        return answer(respond(http, init, ctx), toApiGatewayV1, apiLimit, ctx);
       }
       if (source === 'alb') {
         const init = guard(kind, source, () => fromAlb(e));
@@ -347,7 +352,7 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
         if (!isHttpApi(event)) return otherHttp(event, lambda);
         const init = httpApiInit(kind, event as Obj);
         const ctx = contextFor(kind, lambda, fallbackName, event, integrationTimeoutMs);
-        return answer(respond(http, init, ctx), toApiGatewayV2, LAMBDA_RESULT_LIMIT, ctx);
+        return answer(respond(http, init, ctx), toApiGatewayV2, apiLimit, ctx);
       } catch (error) {
         return Promise.reject(error);
       }

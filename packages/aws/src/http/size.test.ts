@@ -1,5 +1,5 @@
-import { http } from '@skyport/core';
-import { collectLogs } from '@skyport/testing';
+import { cors, http } from '@skyport/core';
+import { aws, collectLogs } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../__fixtures__/load.js';
 import { invokeLambda } from '../invoke.js';
@@ -129,6 +129,45 @@ describe('the size of a buffered HTTP answer', () => {
       const lines = logs.find('500 Internal Server Error');
       expect(lines).toHaveLength(2);
       expect(JSON.stringify(lines[0])).toContain('a load balancer takes 1048576');
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('keeps the CORS headers of the answer it refuses, so a browser reads the problem', async () => {
+    const fn = http()
+      .use(cors({ origin: '*' }))
+      .handle(() => 'x'.repeat(7_000_000));
+    const logs = collectLogs();
+    try {
+      const over = (await invokeLambda(
+        fn,
+        aws.apiGatewayV2({ headers: { origin: 'https://app.example' } }),
+      )) as Result & {
+        headers: Record<string, string>;
+      };
+      expect(over.statusCode).toBe(500);
+      expect(over.headers['access-control-allow-origin']).toBe('*');
+      expect(over.headers['content-type']).toBe('application/problem+json');
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('leaves a streaming handler run whole off Lambda to the streaming limit', async () => {
+    const exportCsv = http({ stream: true }).handle(async function* () {
+      for (let i = 0; i < 70; i++) yield `${'x'.repeat(99_999)}\n`;
+    });
+    const logs = collectLogs();
+    try {
+      const streamed = (await invokeLambda(exportCsv, aws.functionUrl({ path: '/export' }), {
+        stream: true,
+      })) as Result;
+      const buffered = (await invokeLambda(exportCsv, aws.functionUrl({ path: '/export' }))) as Result;
+      expect(streamed.statusCode).toBe(200);
+      expect(Buffer.from(streamed.body, 'base64')).toHaveLength(7_000_000);
+      expect(buffered.statusCode).toBe(500);
+      expect(logs.find('500 Internal Server Error')).toHaveLength(1);
     } finally {
       logs.restore();
     }

@@ -33,30 +33,40 @@ const LAMBDA_SURELY_WITHIN = surelyWithin(LAMBDA_RESULT_LIMIT);
 const ALB_SURELY_WITHIN = surelyWithin(ALB_RESULT_LIMIT);
 
 /**
- * `result`, the Lambda result `map` made of a response, when its JSON is within `limit` bytes;
- * else `map` of a 500 problem, the refusal logged through `ctx`. A small body is let through
+ * The Lambda result `map` makes of `response`, when its JSON is within `limit` bytes; else `map`
+ * of a 500 problem, the refusal logged through `ctx`. A small body is let through
  * without weighing the result; a large one is weighed as the runtime sends it.
  *
  * @example
- * const result = withinLimit(toApiGatewayV2(response), toApiGatewayV2, LAMBDA_RESULT_LIMIT, ctx);
+ * const result = withinLimit(response, toApiGatewayV2, LAMBDA_RESULT_LIMIT, ctx);
  */
 export function withinLimit<T extends { readonly body?: string | undefined }>(
-  result: T,
+  response: HttpResponse,
   map: (response: HttpResponse) => T,
   limit: number,
   ctx: Pick<Context, 'log' | 'requestId'>,
 ): T {
+  const result = map(response);
   const body = result.body;
   if (body === undefined || body.length <= (limit === ALB_RESULT_LIMIT ? ALB_SURELY_WITHIN : LAMBDA_SURELY_WITHIN)) {
     return result;
   }
   const size = Buffer.byteLength(JSON.stringify(result));
   if (size <= limit) return result;
-  return map(tooLarge(size, limit, ctx));
+  return map(tooLarge(size, limit, ctx, response));
 }
 
-/** The 500 for an answer over `limit`, its reason logged. */
-function tooLarge(size: number, limit: number, ctx: Pick<Context, 'log' | 'requestId'>): HttpResponse {
+/**
+ * The 500 for an answer over `limit`, its reason logged. It keeps the CORS headers `cors()` gave
+ * the answer (and its `Vary`), as an error answer of the function has them: a browser reads the
+ * problem rather than a CORS failure.
+ */
+function tooLarge(
+  size: number,
+  limit: number,
+  ctx: Pick<Context, 'log' | 'requestId'>,
+  refused: HttpResponse,
+): HttpResponse {
   const alb = limit === ALB_RESULT_LIMIT;
   const error = new SkyportError(
     'HANDLER_FAILED',
@@ -71,5 +81,10 @@ function tooLarge(size: number, limit: number, ctx: Pick<Context, 'log' | 'reque
   } catch {
     // A logger that throws must not change what the client gets.
   }
-  return problemResponse(problem, ctx.requestId);
+  const answer = problemResponse(problem, ctx.requestId);
+  const headers: Record<string, string> = { ...answer.headers };
+  for (const name of Object.keys(refused.headers)) {
+    if (name.startsWith('access-control-') || name === 'vary') headers[name] = refused.headers[name] as string;
+  }
+  return { ...answer, headers };
 }
