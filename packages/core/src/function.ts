@@ -554,7 +554,14 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
    * request does not ask again.
    */
   readonly direct: boolean;
+  /**
+   * Whether the function is one `direct` but for middleware that may each bypass an invocation
+   * (`tracing()` with no SDK registered): when all of them do, its own pipeline answers alone.
+   */
+  readonly bypassable: boolean;
   readonly #step: Step<EventOf<K>, MiddlewareResult<K>>;
+  /** The function's own pipeline, without its middleware (a single http function's). */
+  #inner: Step<RequestImpl, HttpResponse> | undefined;
   /** The http chain whose outermost result is not yet normalised (for `runHttp`, which does it). */
   #loose: Step<RequestImpl, unknown> | undefined;
 
@@ -578,6 +585,12 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
         ? (options as KindOptions['http']).stream === true
         : routes.some((route) => route.options.stream === true));
     this.direct = kind === 'http' && routes === undefined && middleware.length === 0 && !this.streamed;
+    this.bypassable =
+      kind === 'http' &&
+      routes === undefined &&
+      !this.streamed &&
+      middleware.length > 0 &&
+      middleware.every((mw) => typeof mw.bypass === 'function');
     this.#step = this.#build();
   }
 
@@ -587,6 +600,7 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
       const inner = this.routes
         ? (handler as unknown as Step<RequestImpl, HttpResponse>)
         : httpInner(options as KindOptions['http'], handler);
+      if (!this.routes) this.#inner = inner;
       // Unchecked: `step` and `dispatch` check the request, the run helpers made it themselves.
       if (middleware.length === 0) {
         this.#loose = inner;
@@ -650,6 +664,17 @@ export class PortableFunction<K extends Kind> implements SkyportFunction<K> {
   /** `step` for a request made by `createHttpRequest()` (an http function only). */
   stepHttp(req: RequestImpl, ctx: Context): HttpResponse | Failure | Promise<HttpResponse> {
     return (this.#step as unknown as Step<RequestImpl, HttpResponse>)(req, ctx);
+  }
+
+  /**
+   * For a `bypassable` function: the answer of its own pipeline (normalised and checked, as a
+   * `direct` function's) when every middleware bypasses this invocation, asked in order as the
+   * chain asks them; `undefined` when one does not, and the chain runs.
+   */
+  stepIfBypassed(req: RequestImpl, ctx: Context): HttpResponse | Failure | Promise<HttpResponse> | undefined {
+    const layers = this.middleware as readonly { bypass?: ((event: unknown, ctx: Context) => boolean) | undefined }[];
+    for (let i = 0; i < layers.length; i++) if (layers[i]?.bypass?.(req, ctx) !== true) return undefined;
+    return (this.#inner as Step<RequestImpl, HttpResponse>)(req, ctx);
   }
 
   /**

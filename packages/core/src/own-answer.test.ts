@@ -105,3 +105,56 @@ describe('a header a middleware takes out by setting it to undefined', () => {
     }
   });
 });
+
+describe('middleware that all step aside (bypass) for an invocation', () => {
+  const stepAside = (name: string, aside: (req: { params: Record<string, string> }) => boolean, calls: string[]) =>
+    createMiddleware<'http'>({
+      name,
+      bypass: (req) => aside(req as never),
+      handle: (_req, _ctx, next) => {
+        calls.push(name);
+        return next();
+      },
+    });
+
+  it("leave the function's own pipeline to answer, with the path's parameters bound", async () => {
+    const calls: string[] = [];
+    const seen: string[] = [];
+    const fn = http({ method: 'GET', path: '/orders/:id' })
+      .use(
+        stepAside(
+          'a',
+          (req) => {
+            seen.push(req.params.id ?? '?');
+            return true;
+          },
+          calls,
+        ),
+      )
+      .use(stepAside('b', () => true, calls))
+      .handle((req) => ({ id: req.params.id }));
+    const res = await runHttp(fn, { method: 'GET', path: '/orders/7' }, ctx());
+    expect(res).toMatchObject({ status: 200, body: '{"id":"7"}' });
+    expect(calls).toEqual([]);
+    expect(seen).toEqual(['7']);
+  });
+
+  it('run as a chain when one of them does not', async () => {
+    const calls: string[] = [];
+    const fn = http({ method: 'GET', path: '/orders/:id' })
+      .use(stepAside('a', () => true, calls))
+      .use(stepAside('b', () => false, calls))
+      .handle((req) => ({ id: req.params.id }));
+    const res = await runHttp(fn, { method: 'GET', path: '/orders/8' }, ctx());
+    expect(res).toMatchObject({ status: 200, body: '{"id":"8"}' });
+    expect(calls).toEqual(['b']);
+  });
+
+  it('answer a path that cannot be decoded with 400, as without them', async () => {
+    const fn = http({ method: 'GET', path: '/orders/:id' })
+      .use(stepAside('a', () => true, []))
+      .handle((req) => ({ id: req.params.id }));
+    const res = await runHttp(fn, { method: 'GET', path: '/orders/%E0%A4%A' }, ctx());
+    expect(res.status).toBe(400);
+  });
+});

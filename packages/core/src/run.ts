@@ -187,7 +187,18 @@ function respondOther(
   // normalises it in the same promise step.
   const own = fn instanceof PortableFunction;
   if (!own && typeof (fn as Partial<Handing>)[respondHanded] === 'function') return handOver(fn, req, ctx, streaming);
-  if (!fn.routes) {
+  let bound = false;
+  if (own && fn.bypassable) {
+    // Middleware that all step aside for this invocation: the function's own pipeline answers,
+    // as a function without middleware's does.
+    bindInPipeline(fn.pattern, req);
+    bound = true;
+    const alone = fn.stepIfBypassed(req, ctx);
+    if (alone instanceof Failure) return fail(alone.error, ctx, req.method, req);
+    if (alone instanceof Promise) return later(req, alone, ctx, true, streaming ? STREAMING : 0);
+    if (alone !== undefined) return done(req, alone, ctx);
+  }
+  if (!fn.routes && !bound) {
     if (own && fn.middleware.length > 0) bindInPipeline(fn.pattern, req);
     else bind(own ? fn.pattern : bindingOf(fn).pattern, req);
   }
