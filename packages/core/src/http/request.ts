@@ -280,6 +280,18 @@ type FormCharset =
  */
 const utf8Form: FormCharset = { decoder: new TextDecoder('utf-8', { ignoreBOM: true }) };
 
+/**
+ * Whether the runtime's `URLSearchParams` looks for an escape in a part after its `+` became a
+ * space (Node.js 24), so `%+BB` holds none and is kept as it is; Node.js 20 and 22 pass a `+`
+ * over, find `%BB`, and read the part as bytes. Asked of the runtime once, when a form first needs it.
+ */
+let plusEndsEscape: boolean | undefined;
+
+function plusEndsAnEscape(): boolean {
+  plusEndsEscape ??= new URLSearchParams('a=%+BB\u0080').get('a') === '% BB\u0080';
+  return plusEndsEscape;
+}
+
 /** `String.prototype.toWellFormed` (ES2024, in every Node Skyport runs on): each lone surrogate as U+FFFD. */
 const toWellFormed = (String.prototype as unknown as { toWellFormed(this: string): string }).toWellFormed;
 
@@ -424,7 +436,8 @@ class FormParts {
    * A part of a UTF-8 form, as Node's `URLSearchParams` reads it: its `+` as spaces (a few
    * spliced, cheaper than `replaceAll` on a short part; more replaced, so a long part is never
    * many strings strung together), its lone surrogates as U+FFFD, and, when it holds an escape
-   * (a `%` and two hex digits, a `+` between them passed over), read by `decodeURIComponent`, or
+   * (a `%` and two hex digits, a `+` between them passed over where the runtime's does, see
+   * `plusEndsAnEscape`), read by `decodeURIComponent`, or
    * where that throws (an escape not UTF-8, a `%` without two hex digits), as bytes: an escape
    * its byte, any other character the low byte of its code, bytes not UTF-8 as U+FFFD. After one
    * such part in a form, an ASCII part is read from bytes straight away (alike, but for a throw
@@ -437,10 +450,13 @@ class FormParts {
     let wide = false;
     let surrogate = false;
     let hex = -1;
+    const plusEnds = plusEndsAnEscape();
     for (let i = from; i < to; i++) {
       const unit = source.charCodeAt(i);
-      if (unit === 0x2b) plus++;
-      else if (unit === 0x25) hex = hex === 2 ? 2 : 0;
+      if (unit === 0x2b) {
+        plus++;
+        if (plusEnds && hex >= 0 && hex < 2) hex = -1;
+      } else if (unit === 0x25) hex = hex === 2 ? 2 : 0;
       else if (hex >= 0 && hex < 2) hex = hexValue(unit) < 0 ? -1 : hex + 1;
       if (unit >= 0x80) {
         wide = true;
