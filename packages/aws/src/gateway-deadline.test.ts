@@ -126,4 +126,12 @@ describe('the deadline of a request through API Gateway', () => {
       /integrationTimeoutMs/,
     );
   });
+
+  it('leaves a streaming handler the Lambda timeout, off Lambda as on it', async () => {
+    const result = (await invokeLambda(left, aws.apiGatewayV1(), {
+      context: createLambdaContext({ timeoutMs: 120_000 }),
+      stream: true,
+    })) as { body: string };
+    expect((JSON.parse(result.body) as { left: number }).left).toBeGreaterThan(119_000);
+  });
 });

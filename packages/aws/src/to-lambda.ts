@@ -326,13 +326,16 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
     // A streaming handler off Lambda (tests, `invokeLambda`, the CLI) answers whole what the
     // runtime would stream, past the buffered limit.
     const apiLimit = options.stream === true ? undefined : LAMBDA_RESULT_LIMIT;
+    // Nor to the gateway's 29 s: a streamed REST integration runs as long as the function (as the
+    // streaming handler on Lambda has it).
+    const gatewayTimed = options.stream !== true;
     // The REST API (and payload 1.0) and ALB shapes, and anything else, apart from the hot path.
     const otherHttp = (event: unknown, lambda: LambdaContext): Promise<unknown> => {
       const e = event as Obj;
       const source = detectAwsEvent(event);
       if (source === 'apigw-v1') {
         const init = guard(kind, source, () => fromApiGatewayV1(e));
-        const ctx = contextFor(kind, lambda, fallbackName, e, integrationTimeoutMs);
+        const ctx = contextFor(kind, lambda, fallbackName, gatewayTimed ? e : undefined, integrationTimeoutMs);
         return answer(respond(http, init, ctx), toApiGatewayV1, apiLimit, ctx);
       }
       if (source === 'alb') {
@@ -351,7 +354,7 @@ export function toLambda<K extends Kind>(fn: SkyportFunction<K>, options: ToLamb
         // (`detectAwsEvent` tests the same properties first); only a malformed one needs its name.
         if (!isHttpApi(event)) return otherHttp(event, lambda);
         const init = httpApiInit(kind, event as Obj);
-        const ctx = contextFor(kind, lambda, fallbackName, event, integrationTimeoutMs);
+        const ctx = contextFor(kind, lambda, fallbackName, gatewayTimed ? event : undefined, integrationTimeoutMs);
         return answer(respond(http, init, ctx), toApiGatewayV2, apiLimit, ctx);
       } catch (error) {
         return Promise.reject(error);
