@@ -122,6 +122,15 @@ function escapesAreUtf8(text: string): boolean {
 }
 
 describe('properties', () => {
+  it('a session id array no JSON parse makes (a BigInt in it) is no TypeError', async () => {
+    const handler = toAzure(nonHttp.queue);
+    const run = handler([[]] as never, contextOf('serviceBusTrigger', { sessionIdArray: [[[0n]]] }, 'many'));
+    await run.then(
+      () => undefined,
+      (error: unknown) => expect(error).toBeInstanceOf(SkyportError),
+    );
+  });
+
   it('malformed trigger inputs never throw anything but SkyportError', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -32,7 +32,13 @@ function propertiesOf(meta: Record<string, unknown> | undefined, index: number |
  * stays one group key for one session.
  */
 function parsedText(value: unknown): string {
-  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  if (typeof value !== 'object' || value === null) return String(value);
+  try {
+    // What no JSON parse makes (a BigInt, a cycle) comes only from a hand-made context.
+    return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? String(item) : item)) ?? '';
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 /** The warning logged once for an invocation whose session id text the library's parse changed. */
