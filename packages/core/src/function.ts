@@ -27,7 +27,9 @@ import {
 import {
   checkResponse as checkAnswer,
   isHttpResponse,
+  isPlainRecord,
   isResponseInit,
+  isSentBody,
   normalizeResponse,
   passesAsIs,
   withCheckedCoding,
@@ -153,11 +155,8 @@ const UPPER = /[A-Z]/;
  * answers with always is; one a middleware edited may not be.
  */
 function inSentShape(response: HttpResponse): boolean {
-  const body: unknown = response.body;
-  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) return false;
+  if (!isSentBody(response.body) || !isPlainRecord(response.headers)) return false;
   const headers: Readonly<Record<string, unknown>> = response.headers;
-  const prototype: unknown = Object.getPrototypeOf(headers);
-  if (prototype !== Object.prototype && prototype !== null) return false;
   for (const name in headers) {
     if (typeof headers[name] !== 'string' || name === 'set-cookie' || UPPER.test(name)) return false;
   }

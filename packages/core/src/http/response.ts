@@ -212,6 +212,28 @@ export function checkResponse(response: HttpResponse): HttpResponse {
 }
 
 /**
+ * Whether a body is one a response is sent with: text, bytes, or none.
+ *
+ * @example
+ * isSentBody(new Uint8Array(1)); // true
+ */
+export function isSentBody(body: unknown): body is string | Uint8Array | undefined {
+  return body === undefined || typeof body === 'string' || body instanceof Uint8Array;
+}
+
+/**
+ * Whether headers are a plain record (an object literal, or one without a prototype), not a
+ * `Headers` or a `Map`, whose entries are no properties.
+ *
+ * @example
+ * isPlainRecord(new Headers()); // false
+ */
+export function isPlainRecord(headers: object): boolean {
+  const prototype: unknown = Object.getPrototypeOf(headers);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
  * Whether a response is one `checkResponse` would give back as it is, told at a glance: a status
  * with content, no stream, no cookies, a body of text or bytes (or none), and headers a plain
  * record whose every name and value passed a check before (see `passed`: lower-case tokens with
@@ -221,11 +243,8 @@ export function passesAsIs(response: HttpResponse): boolean {
   const status = response.status;
   if (!Number.isInteger(status) || status < 200 || status > 599 || bodiless(status)) return false;
   if (response.stream !== undefined || response.cookies.length !== 0) return false;
-  const body: unknown = response.body;
-  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) return false;
+  if (!isSentBody(response.body) || !isPlainRecord(response.headers)) return false;
   const headers: Readonly<Record<string, unknown>> = response.headers;
-  const prototype: unknown = Object.getPrototypeOf(headers);
-  if (prototype !== Object.prototype && prototype !== null) return false;
   for (const name in headers) {
     // An `undefined` value is no header, which the whole check leaves out: never a remembered one.
     const value = headers[name];
