@@ -3,19 +3,10 @@
  * `queryStringParameters` or, with multi-value headers on, only the `multiValue*` pair; the answer
  * must use the same mode. ALB does not decode query strings, and wants a `statusDescription`.
  */
-import {
-  type Context,
-  createJsonLogger,
-  type HttpRequestInit,
-  type HttpResponse,
-  InternalServerError,
-  problemResponse,
-  SkyportError,
-  statusText,
-} from '@skyport/core';
+import { type Context, type HttpRequestInit, type HttpResponse, SkyportError, statusText } from '@skyport/core';
 import type { ALBResult } from 'aws-lambda';
 import { type Obj, obj, str } from '../util.js';
-import { headersOut, requestBody, responseBody } from './body.js';
+import { headersOut, refusedAnswer, requestBody, responseBody } from './body.js';
 
 /**
  * Whether an ALB event came from a target group with multi-value headers on.
@@ -105,13 +96,7 @@ function tooManyCookies(count: number, ctx: Pick<Context, 'log' | 'requestId'> |
     `aws: the response sets ${count} cookies, and a load balancer target group without multi-value headers carries ${SINGLE_VALUE_COOKIES} at most (one per letter case of set-cookie); turn multi-value headers on, or set fewer cookies`,
     { adapter: 'aws', kind: 'http', shape: 'alb' },
   );
-  const problem = new InternalServerError(undefined, { cause: error });
-  try {
-    (ctx?.log ?? createJsonLogger({ adapter: 'aws' })).error({ err: error }, `${problem.status} ${problem.title}`);
-  } catch {
-    // A logger that throws must not change what the client gets.
-  }
-  return toAlb(problemResponse(problem, ctx?.requestId), false);
+  return toAlb(refusedAnswer(error, ctx), false);
 }
 
 /**

@@ -3,7 +3,16 @@
  * `isBase64Encoded`; the flag is trusted only when the body really is base64 (an HTTP API
  * payload 1.0 event can say `true` with `body: null`, and hand-made events say `true` for text).
  */
-import { decodeBase64, encodeBase64, type HttpResponse } from '@skyport/core';
+import {
+  type Context,
+  createJsonLogger,
+  decodeBase64,
+  encodeBase64,
+  type HttpResponse,
+  InternalServerError,
+  problemResponse,
+  type SkyportError,
+} from '@skyport/core';
 
 /**
  * The request body of an HTTP event: text, bytes, or nothing.
@@ -65,4 +74,21 @@ export function encodeDecodedPath(path: string): string {
   return path.includes('%') || path.includes('#') || path.includes('?')
     ? path.replace(/[%#?]/g, encodeURIComponent)
     : path;
+}
+
+/**
+ * The 500 that stands for an answer the platform would refuse (`error` says why), the refusal
+ * logged through `ctx` (the adapter's own logger without one), with `ctx`'s request id.
+ *
+ * @example
+ * return toAlb(refusedAnswer(new SkyportError('HANDLER_FAILED', 'aws: too many cookies'), ctx), false);
+ */
+export function refusedAnswer(error: SkyportError, ctx: Pick<Context, 'log' | 'requestId'> | undefined): HttpResponse {
+  const problem = new InternalServerError(undefined, { cause: error });
+  try {
+    (ctx?.log ?? createJsonLogger({ adapter: 'aws' })).error({ err: error }, `${problem.status} ${problem.title}`);
+  } catch {
+    // A logger that throws must not change what the client gets.
+  }
+  return problemResponse(problem, ctx?.requestId);
 }

@@ -4,7 +4,8 @@
  * an ALB refuses a Lambda target's over 1 MB: either way the client gets a bare 502 and the
  * function's logs show a 200. Such an answer is a logged 500 instead, which says what to change.
  */
-import { type Context, type HttpResponse, InternalServerError, problemResponse, SkyportError } from '@skyport/core';
+import { type Context, type HttpResponse, SkyportError } from '@skyport/core';
+import { refusedAnswer } from './body.js';
 
 /**
  * The bytes of JSON a synchronous Lambda invocation can answer with: 6 MiB and the 100 bytes
@@ -75,13 +76,7 @@ function tooLarge(
       : `aws: the response is ${size} bytes of JSON, and Lambda answers with ${limit} at most (API Gateway would answer 502); send less (a page at a time), compress it, redirect to the content (an S3 presigned URL), or stream it (toLambda(fn, { stream: true }) behind a Function URL)`,
     { adapter: 'aws', kind: 'http', shape: alb ? 'alb' : undefined },
   );
-  const problem = new InternalServerError(undefined, { cause: error });
-  try {
-    ctx.log.error({ err: error }, `${problem.status} ${problem.title}`);
-  } catch {
-    // A logger that throws must not change what the client gets.
-  }
-  const answer = problemResponse(problem, ctx.requestId);
+  const answer = refusedAnswer(error, ctx);
   const headers: Record<string, string> = { ...answer.headers };
   for (const name of Object.keys(refused.headers)) {
     if (name.startsWith('access-control-') || name === 'vary') headers[name] = refused.headers[name] as string;
