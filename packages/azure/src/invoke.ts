@@ -35,20 +35,38 @@ interface AzureClasses {
   readonly InvocationContext: typeof AzureInvocationContext;
 }
 
-let classes: Promise<AzureClasses> | undefined;
+let classes: AzureClasses | Promise<AzureClasses> | undefined;
 
-function loadClasses(): Promise<AzureClasses> {
-  classes ??= import('@azure/functions').then((loaded: unknown) => {
-    // Node's ESM loader exposes only some names of this CommonJS package; the rest sit on `default`.
-    const named = asRecord(loaded);
-    const module = typeof named?.InvocationContext === 'function' ? named : asRecord(named?.default);
-    if (typeof module?.InvocationContext !== 'function' || typeof module.HttpRequest !== 'function') {
-      throw new SkyportError('INVALID_DEFINITION', 'azure: @azure/functions does not export HttpRequest', {
-        adapter: 'azure',
-      });
-    }
-    return module as unknown as AzureClasses;
-  });
+/** The classes of a loaded `@azure/functions` module, checked. */
+function classesOf(loaded: unknown): AzureClasses {
+  // Node's ESM loader exposes only some names of this CommonJS package; the rest sit on `default`.
+  const named = asRecord(loaded);
+  const module = typeof named?.InvocationContext === 'function' ? named : asRecord(named?.default);
+  if (typeof module?.InvocationContext !== 'function' || typeof module.HttpRequest !== 'function') {
+    throw new SkyportError('INVALID_DEFINITION', 'azure: @azure/functions does not export HttpRequest', {
+      adapter: 'azure',
+    });
+  }
+  return module as unknown as AzureClasses;
+}
+
+/**
+ * `@azure/functions`, loaded on the first invocation. Synchronously where Node can `require` it
+ * from here, so that invocation starts its handler at once, as every later one does: a test that
+ * advances fake timers right after calling `invokeAzure()` would otherwise move the clock while
+ * the package loads, before `timeout()` set its timer. A bundle with no such `require` (no
+ * `import.meta.url`, or a build machine's) imports it.
+ */
+function loadClasses(): AzureClasses | Promise<AzureClasses> {
+  if (classes !== undefined) return classes;
+  let required: unknown;
+  try {
+    const builtin = process.getBuiltinModule?.('node:module');
+    required = builtin?.createRequire(import.meta.url)('@azure/functions');
+  } catch {
+    // Not resolvable from here: imported below.
+  }
+  classes = required !== undefined ? classesOf(required) : import('@azure/functions').then(classesOf);
   return classes;
 }
 
