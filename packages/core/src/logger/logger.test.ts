@@ -85,6 +85,31 @@ describe('logger() on AWS', () => {
     expect(rawSummary.match(/"coldStart"/g)).toHaveLength(1);
   });
 
+  it('never logs a negative duration when a test fakes the timers while the invocation runs', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const fn = http()
+      .use(logger())
+      .handle(async () => {
+        await gate;
+        return 'ok';
+      });
+    const pending = invoke(fn, httpRequest());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Fake timers start `performance.now()` over, near 0, below the time the invocation started.
+    vi.useFakeTimers();
+    try {
+      release();
+      expect((await pending).status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
+    const summary = logs.find('invocation completed')[0];
+    expect(summary?.durationMs).toBe(0);
+  });
+
   it('reads the X-Ray header from the platform carrier when the request has none', async () => {
     const fn = http()
       .use(logger())
