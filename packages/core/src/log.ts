@@ -466,7 +466,18 @@ function unserialisableLine(
 /** Where a logger sends each serialised line (without the newline), with its level. */
 export type LogSink = (line: string, level: LevelName) => void;
 
-const toDestination: LogSink = (line) => destination.write(`${line}\n`);
+/**
+ * Writes a line to the destination. Never throws: a destination that fails (a closed pipe, a sink
+ * of a test's that throws) loses the line, not the invocation, and a log call in a handler
+ * never fails it.
+ */
+const toDestination: LogSink = (line) => {
+  try {
+    destination.write(`${line}\n`);
+  } catch {
+    // Nowhere left to say so.
+  }
+};
 
 /**
  * The shape of a line: `json` (`level` as pino names it, `time` in epoch ms, `msg`), `aws`

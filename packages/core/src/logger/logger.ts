@@ -405,6 +405,19 @@ function lineLevel(line: string): string | undefined {
   return /"level":"([a-z]+)"/.exec(line)?.[1];
 }
 
+/**
+ * Writes a line to core's destination. Never throws, as the built-in logger's writes: a
+ * destination that fails (a closed pipe, a test's sink that throws) loses the line, never the
+ * invocation, and a log call in a handler does not fail it.
+ */
+function writeOut(line: string): void {
+  try {
+    getLogDestination().write(line);
+  } catch {
+    // Nowhere left to say so.
+  }
+}
+
 // Documented by pino for libraries that adjust a logger's state: the stream a logger writes to,
 // which its children (`ctx.log.child()`) inherit.
 const streamSym = pino.symbols.streamSym;
@@ -425,16 +438,20 @@ class AzureRoute {
   write(line: string): void {
     const sink = this.sink;
     if (sink === undefined) {
-      getLogDestination().write(line);
+      writeOut(line);
       return;
     }
     const level = lineLevel(line) ?? 'info';
     const text = line.endsWith('\n') ? line.slice(0, -1) : line;
-    if (level === 'trace') (sink.trace ?? sink.debug ?? sink.info).call(sink, text);
-    else if (level === 'debug') (sink.debug ?? sink.info).call(sink, text);
-    else if (level === 'warn') sink.warn.call(sink, text);
-    else if (level === 'error' || level === 'fatal') sink.error.call(sink, text);
-    else sink.info.call(sink, text);
+    try {
+      if (level === 'trace') (sink.trace ?? sink.debug ?? sink.info).call(sink, text);
+      else if (level === 'debug') (sink.debug ?? sink.info).call(sink, text);
+      else if (level === 'warn') sink.warn.call(sink, text);
+      else if (level === 'error' || level === 'fatal') sink.error.call(sink, text);
+      else sink.info.call(sink, text);
+    } catch {
+      // A context whose log methods fail loses the line, not the invocation.
+    }
   }
 
   /** Ends the routing: nothing is kept of the invocation's context. */
@@ -523,7 +540,7 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
   const log = (object: Record<string, unknown>) => scrubLine(object) as Record<string, unknown>;
   // pino writes through core's destination on every line, so `setLogDestination()` /
   // `collectLogs()` see the output wherever they were installed.
-  const stream = { write: (line: string) => getLogDestination().write(line) };
+  const stream = { write: writeOut };
   if (format === 'aws') {
     // Lambda's JSON log format: upper-case `level` (what log-level filtering reads), ISO `timestamp`, `message`.
     const aws: PinoOptions = {
