@@ -12,13 +12,12 @@ let restore: () => void;
 let attempts = 0;
 beforeEach(() => {
   attempts = 0;
-  const previous = setLogDestination({
+  restore = setLogDestination({
     write: () => {
       attempts++;
       throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
     },
   });
-  restore = () => setLogDestination(previous);
 });
 afterEach(() => restore());
 
