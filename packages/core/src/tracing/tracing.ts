@@ -116,8 +116,13 @@ async function flushProviders(ctx: Context): Promise<void> {
   const tracerProvider = proxy instanceof ProxyTracerProvider ? proxy.getDelegate() : proxy;
   const meterProvider = metrics.getMeterProvider();
   const pending: Promise<void>[] = [];
-  if (isFlushable(tracerProvider)) pending.push(tracerProvider.forceFlush());
-  if (isFlushable(meterProvider)) pending.push(meterProvider.forceFlush());
+  // A processor's or reader's `forceFlush` may throw before it returns a promise.
+  try {
+    if (isFlushable(tracerProvider)) pending.push(tracerProvider.forceFlush());
+    if (isFlushable(meterProvider)) pending.push(meterProvider.forceFlush());
+  } catch (error) {
+    telemetryFailed(ctx, error);
+  }
   if (pending.length === 0) return;
   const flushed = Promise.allSettled(pending);
   const budget = ctx.remainingTimeMs() - flushMarginMs;
@@ -514,7 +519,13 @@ function joinBatchSpan(
   const producer = producerOf(event, ctx, batch);
   if (producer === undefined) return { parent: within, links: undefined };
   const link: Link = { context: spanContextOf(producer) };
-  state.span?.addLink(link);
+  if (state.span !== undefined) {
+    try {
+      state.span.addLink(link);
+    } catch (error) {
+      telemetryFailed(ctx, error);
+    }
+  }
   return { parent: within, links: [link] };
 }
 
@@ -536,19 +547,48 @@ function producerOf(event: unknown, ctx: Context, batch: Context): TraceParent |
  * (the messages that began), the name without a destination when its messages came from several,
  * and, when one failed, the ERROR status and the first failure's `error.type`.
  */
-function endBatchSpan(state: BatchState): void {
+function endBatchSpan(state: BatchState, batch: Context): void {
   const span = state.span;
   if (span === undefined) return;
-  if (state.messaging) {
-    span.setAttribute('messaging.batch.message_count', state.messages);
-    if (state.destination === null) span.updateName('process');
+  try {
+    if (state.messaging) {
+      span.setAttribute('messaging.batch.message_count', state.messages);
+      if (state.destination === null) span.updateName('process');
+    }
+    if (state.outcome !== 'success') {
+      span.setAttribute('error.type', state.errorType ?? otherError);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+  } catch (error) {
+    telemetryFailed(batch, error);
   }
-  if (state.outcome !== 'success') {
-    span.setAttribute('error.type', state.errorType ?? otherError);
-    span.setStatus({ code: SpanStatusCode.ERROR });
-  }
-  span.end();
 }
+
+/** Whether a failure of the SDK was logged: once per process, not once per invocation. */
+let telemetryFailureLogged = false;
+
+/**
+ * Tells, once per process, that the OpenTelemetry SDK threw: a span processor's `onStart` or
+ * `onEnd` (which the SDK lets through `startSpan()` and `end()`), a span, a meter or a flush.
+ * Telemetry never changes the outcome of an invocation (OpenTelemetry's error handling
+ * principle; only what the handler throws fails it), so the invocation goes on with its
+ * telemetry incomplete: without its span when the span could not start. Once only: a processor
+ * that throws does so for every span, and a line per invocation would bury the function's own.
+ */
+function telemetryFailed(ctx: Context, error: unknown): void {
+  if (telemetryFailureLogged) return;
+  telemetryFailureLogged = true;
+  try {
+    ctx.log.warn({ err: error }, telemetryFailure);
+  } catch {
+    // Nothing left to tell it with: the invocation's outcome matters more than this line.
+  }
+}
+
+/** The message of the line `telemetryFailed` writes. */
+const telemetryFailure =
+  'the OpenTelemetry SDK threw: invocations go on with their telemetry incomplete (logged once per process)';
 
 /**
  * Where every copy of `@opentelemetry/api` 1.x keeps what was registered with it (tracer and
@@ -888,7 +928,10 @@ function checkTracingOptions(options: unknown): void {
  * active while its producer runs, and ends it (and records the durations, and flushes) once the
  * stream has ended, failed or been cancelled. Whether an SDK is registered is looked up per
  * invocation; without one it records nothing, and the caller's trace is only parsed when one of
- * those fields is read. Its options are checked when the function is defined: an unknown name or
+ * those fields is read. The SDK failing (a span processor whose `onStart` or `onEnd` throws)
+ * never changes an invocation's outcome: it is logged once per process at `warn`, and an
+ * invocation whose span could not start runs without one (the caller's trace ids still on the
+ * context). Its options are checked when the function is defined: an unknown name or
  * a value of the wrong type throws `SkyportError('INVALID_DEFINITION')`.
  *
  * @example
@@ -972,13 +1015,17 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
 
   const record = (meters: Instruments, ctx: Context, outcome: Outcome, seconds: number): void => {
     const attributes = metricAttributesFor(ctx);
-    // `faas.invocations` counts the successful ones (FaaS metric conventions), `faas.errors` the
-    // failed ones, `faas.timeouts` those of them that failed by their deadline.
-    if (outcome === 'success') meters.invocations.add(1, attributes);
-    else meters.errors.add(1, attributes);
-    if (outcome === 'timeout') meters.timeouts.add(1, attributes);
-    if (ctx.coldStart) meters.coldStarts.add(1, attributes);
-    meters.duration.record(seconds, attributes);
+    try {
+      // `faas.invocations` counts the successful ones (FaaS metric conventions), `faas.errors`
+      // the failed ones, `faas.timeouts` those of them that failed by their deadline.
+      if (outcome === 'success') meters.invocations.add(1, attributes);
+      else meters.errors.add(1, attributes);
+      if (outcome === 'timeout') meters.timeouts.add(1, attributes);
+      if (ctx.coldStart) meters.coldStarts.add(1, attributes);
+      meters.duration.record(seconds, attributes);
+    } catch (error) {
+      telemetryFailed(ctx, error);
+    }
   };
 
   // The batches under way.
@@ -1021,7 +1068,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
           state.errorType ??= asError(failure.error)?.name ?? otherError;
         }
       }
-      endBatchSpan(state);
+      endBatchSpan(state, batch);
       if (meters?.live) record(meters, ctx, state.outcome, (performance.now() - state.started) / 1000);
       if (flush) await flushProviders(batch);
     };
@@ -1047,11 +1094,19 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     }
     const active = context.active();
     const parent = trace.getSpan(active) === undefined ? findParent(undefined, batch) : undefined;
-    const span = sdk.startSpan(
-      name,
-      { kind, attributes },
-      parent === undefined ? active : trace.setSpanContext(ROOT_CONTEXT, spanContextOf(parent)),
-    );
+    let span: Span;
+    try {
+      span = sdk.startSpan(
+        name,
+        { kind, attributes },
+        parent === undefined ? active : trace.setSpanContext(ROOT_CONTEXT, spanContextOf(parent)),
+      );
+    } catch (error) {
+      // The batch goes on without its span: each message's span starts as a message's delivered
+      // alone does (the next message tries the batch's again).
+      telemetryFailed(ctx, error);
+      return;
+    }
     state.span = span;
     state.within = trace.setSpan(active, span);
   };
@@ -1089,9 +1144,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
     let routeNamed = false;
     let method = '';
     let run: () => Promise<MiddlewareResult<Kind>>;
-    if (sdk === undefined) {
-      run = usesFields(ctx) ? () => proceedLazily(event, ctx, next) : () => next(eagerAdditions(event, ctx));
-    } else {
+    if (sdk !== undefined) {
       const attributes = invocationAttributes(ctx);
       // A message of a batch the platform delivered as one is a span of its own, a child of the
       // batch's invocation span (AWS Lambda conventions for SQS, messaging conventions).
@@ -1143,12 +1196,18 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
         inBatch === undefined
           ? parentOf(event, ctx)
           : joinBatchSpan(batchState as BatchState, inBatch, event, ctx, batch as Context, attributes);
-      const invocation = sdk.startSpan(
-        name,
-        links === undefined ? { kind, attributes } : { kind, attributes, links },
-        parent,
-      );
-      span = invocation;
+      try {
+        span = sdk.startSpan(name, links === undefined ? { kind, attributes } : { kind, attributes, links }, parent);
+      } catch (error) {
+        // The SDK lets a span processor's `onStart` throw through `startSpan()`: the invocation
+        // runs without a span, as without an SDK (the caller's trace ids still on the context).
+        telemetryFailed(ctx, error);
+      }
+    }
+    if (span === undefined) {
+      run = usesFields(ctx) ? () => proceedLazily(event, ctx, next) : () => next(eagerAdditions(event, ctx));
+    } else {
+      const invocation = span;
       const spanContext = invocation.spanContext();
       const valid = isSpanContextValid(spanContext);
       const traceId = valid ? spanContext.traceId : undefined;
@@ -1176,13 +1235,11 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       if (http !== undefined) {
         const response = result as HttpResponse;
         status = response.status;
-        span?.setAttribute('http.response.status_code', status);
         if (status >= 500) {
           failed = true;
           errorType = String(status);
-          span?.setAttribute('error.type', errorType);
-          span?.setStatus({ code: SpanStatusCode.ERROR });
         }
+        if (span !== undefined) recordAnswer(ctx, span, status, errorType);
         // A HEAD answer's stream is never read: the invocation ends with its head.
         if (response.stream instanceof ReadableStream && http.method !== 'HEAD') {
           const head = { status, outcome: outcomeOf(failed, false), errorType, at: performance.now() };
@@ -1194,7 +1251,7 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
             if (settled === 'sent') {
               return conclude(ctx, http, span, meters, started, head.outcome, head.status, head.errorType);
             }
-            const type = recordFailure(span, settled.error);
+            const type = recordFailure(ctx, span, settled.error);
             const outcome = outcomeOf(true, byDeadline(settled.error));
             return conclude(ctx, http, span, meters, started, outcome, head.status, type);
           });
@@ -1208,19 +1265,23 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
       // function, as for a streamed answer the client leaves (the span's status stays unset).
       if (http !== undefined && abortedByClient(error, ctx)) throw error;
       status = http === undefined ? undefined : toHttpError(error).status;
-      if (status !== undefined) span?.setAttribute('http.response.status_code', status);
+      if (status !== undefined && span !== undefined) recordAnswer(ctx, span, status, undefined);
       // A 4xx is the caller's mistake, not a failed invocation (HTTP server span conventions).
       if (status === undefined || status >= 500) {
         failed = true;
         timedOut = byDeadline(error);
-        errorType = recordFailure(span, error);
+        errorType = recordFailure(ctx, span, error);
       }
       throw error;
     } finally {
       // A router matches the route inside `next()`, after the span was named.
       if (span !== undefined && http?.route !== undefined && !routeNamed) {
-        span.updateName(`${method} ${http.route}`);
-        span.setAttribute('http.route', http.route);
+        try {
+          span.updateName(`${method} ${http.route}`);
+          span.setAttribute('http.route', http.route);
+        } catch (error) {
+          telemetryFailed(ctx, error);
+        }
       }
       if (!streamed) {
         const flushing = conclude(ctx, http, span, meters, started, outcomeOf(failed, timedOut), status, errorType);
@@ -1246,9 +1307,20 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
   ): Promise<void> | undefined => {
     if (http !== undefined && meters?.live) {
       const seconds = ((endedAt ?? performance.now()) - started) / 1000;
-      meters.httpDuration.record(seconds, httpAttributes(http, status, errorType));
+      try {
+        meters.httpDuration.record(seconds, httpAttributes(http, status, errorType));
+      } catch (error) {
+        telemetryFailed(ctx, error);
+      }
     }
-    span?.end(endedAt === undefined ? undefined : performance.timeOrigin + endedAt);
+    if (span !== undefined) {
+      // The SDK lets a span processor's `onEnd` throw through `end()`.
+      try {
+        span.end(endedAt === undefined ? undefined : performance.timeOrigin + endedAt);
+      } catch (error) {
+        telemetryFailed(ctx, error);
+      }
+    }
     // The invocation is the batch: recorded and flushed once, when its last message has run.
     const batch = batchOf(ctx);
     const state = batch === undefined ? undefined : batches.get(batch);
@@ -1301,23 +1373,41 @@ export function tracing(options: TracingOptions = {}): Middleware<Kind, TracingC
  * (the semantic conventions' value when no type is known; a plain object or a string has none),
  * whose exception event then carries a message and no type.
  */
-function recordFailure(span: Span | undefined, thrown: unknown): string {
+function recordFailure(ctx: Context, span: Span | undefined, thrown: unknown): string {
   const error = asError(thrown);
-  if (error !== undefined) {
-    if (span !== undefined) {
+  const type = error === undefined ? otherError : error.name;
+  if (span === undefined) return type;
+  try {
+    if (error !== undefined) {
       span.recordException(error);
-      span.setAttribute('error.type', error.name);
+      span.setAttribute('error.type', type);
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    } else {
+      const message = capped(thrownText(thrown));
+      span.recordException(message);
+      span.setAttribute('error.type', type);
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
     }
-    return error.name;
+  } catch (failure) {
+    telemetryFailed(ctx, failure);
   }
-  if (span !== undefined) {
-    const message = capped(thrownText(thrown));
-    span.recordException(message);
-    span.setAttribute('error.type', otherError);
-    span.setStatus({ code: SpanStatusCode.ERROR, message });
+  return type;
+}
+
+/**
+ * Records an http answer's status on its span and, for a failed one (`errorType` given), its
+ * `error.type` and the ERROR status.
+ */
+function recordAnswer(ctx: Context, span: Span, status: number, errorType: string | undefined): void {
+  try {
+    span.setAttribute('http.response.status_code', status);
+    if (errorType !== undefined) {
+      span.setAttribute('error.type', errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+  } catch (error) {
+    telemetryFailed(ctx, error);
   }
-  return otherError;
 }
 
 /**
