@@ -337,15 +337,17 @@ function cloudEventHandler(fn: SkyportFunction, settings: GcpSettings): GcpCloud
  * What a cloudevent handler rejects with: the failure itself when the framework can read it as it
  * does (`err.stack || err` logged, `err.message || err` sent as text), else a `SkyportError` with
  * code `HANDLER_FAILED` and the value as its cause. On a value whose reads throw (a revoked Proxy,
- * an error whose `message` getter throws, an object without a prototype, which has no text), the
+ * an error whose `message` getter throws, an object without a prototype, which has no text) or
+ * that has no text to add to a string (a symbol, an error whose `message` is one), the
  * framework would throw while answering and never answer; on a falsy one, it would answer 204.
  */
 function readableFailure(error: unknown, kind: Kind): unknown {
   try {
     if (error) {
       const { stack, message } = error as { stack?: unknown; message?: unknown };
-      String(stack || error);
-      String(message || error);
+      // As the framework makes text (`+ ''`), which throws for a symbol where `String()` does not.
+      void `${stack || error}`;
+      void `${message || error}`;
       return error;
     }
   } catch {

@@ -24,7 +24,7 @@ vi.mock('@skyport/core', async (importOriginal) => {
   return { ...actual, runEvent };
 });
 
-/** Values whose every read throws, as a handler may throw them. */
+/** Values that cannot be read as text, as a handler may throw them. */
 const unreadable: readonly (readonly [string, () => unknown])[] = [
   [
     'a revoked Proxy',
@@ -49,6 +49,9 @@ const unreadable: readonly (readonly [string, () => unknown])[] = [
     },
   ],
   ['an object without a prototype', () => Object.create(null)],
+  // `(err.message || err) + ''`, as the framework makes its answer's text, throws for a symbol.
+  ['a symbol', () => Symbol('boom')],
+  ['an object whose message is a symbol', () => ({ message: Symbol('boom') })],
 ];
 
 const cloudEvent = {
