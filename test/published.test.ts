@@ -286,6 +286,71 @@ describe('the published packages', () => {
     }
   }, 180_000);
 
+  it("emits declarations naming toLambda()'s handlers in a consumer with isolated installs", () => {
+    // Prepare: a project outside the repository, installed as pnpm does, exporting toLambda()'s
+    // handler of every kind: @types/aws-lambda is a dependency of @skyport/aws, not of the project.
+    const app = mkdtempSync(join(tmpdir(), 'skyport-linked-'));
+    try {
+      const tarball = (name: string) =>
+        `file:${join(project, 'tarballs', packed.find((p) => p.name === name)?.filename as string)}`;
+      const dependencies = { '@skyport/core': tarball('@skyport/core'), '@skyport/aws': tarball('@skyport/aws') };
+      writeFileSync(
+        join(app, 'package.json'),
+        JSON.stringify({ name: 'linked', private: true, type: 'module', dependencies }),
+      );
+      execFileSync(
+        'npm',
+        ['install', '--install-strategy=linked', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'],
+        { cwd: app, stdio: 'pipe' },
+      );
+      const file = join(app, 'handlers.ts');
+      writeFileSync(
+        file,
+        `
+        import { fromLambda, toLambda } from '@skyport/aws';
+        import { changes, events, http, queue, schedule, storage, stream } from '@skyport/core';
+        export const api = toLambda(http({ method: 'GET', path: '/orders/:id' }).handle((req) => ({ id: req.params.id })));
+        export const legacy = toLambda(fromLambda(async () => ({ statusCode: 204 }), { kind: 'http' }));
+        export const worker = toLambda(queue({ name: 'orders' }).handle(() => undefined));
+        export const clicks = toLambda(stream({ name: 'clicks' }).handle(() => undefined));
+        export const audit = toLambda(changes({ collection: 'orders' }).handle(() => undefined));
+        export const uploads = toLambda(storage({ bucket: 'uploads' }).handle(() => undefined));
+        export const nightly = toLambda(schedule({ cron: '0 3 * * *' }).handle(() => undefined));
+        export const signups = toLambda(events({ type: 'user.created' }).handle(() => undefined));
+        `,
+      );
+      const emitted = new Map<string, string>();
+      const program = ts.createProgram([file], {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        strict: true,
+        declaration: true,
+        emitDeclarationOnly: true,
+        outDir: join(app, 'out'),
+        skipLibCheck: true,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules/@types')],
+      });
+
+      // Act
+      const diagnostics = ts.getPreEmitDiagnostics(program);
+      program.emit(undefined, (name, text) => emitted.set(name, text));
+
+      // Assert: no TS2742 ("cannot be named without a reference to .store/@types+aws-lambda...")
+      expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '))).toEqual([]);
+      const declarations = emitted.get(join(app, 'out/handlers.d.ts'));
+      expect(declarations).toContain('api: import("@skyport/aws").LambdaKindHandler<"http">;');
+      expect(declarations).toContain('legacy: import("@skyport/aws").LambdaKindHandler<"http">;');
+      expect(declarations).toContain('worker: import("@skyport/aws").LambdaQueueHandler;');
+      expect(declarations).toContain('nightly: import("@skyport/aws").LambdaKindHandler<"schedule">;');
+      expect(declarations).not.toContain('aws-lambda');
+      expect(declarations).not.toContain('.store');
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('runs: the consumer imports every entry point and answers through toLambda and invoke()', () => {
     // Prepare
     const script = `

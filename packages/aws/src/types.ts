@@ -135,17 +135,40 @@ export interface AwsResults {
 }
 
 /**
- * The Lambda handler `toLambda()` returns for a function of kind `K`. A queue function's handler
+ * The Lambda handler of a function of kind `K`: what `toLambda()` returns for every kind but
+ * queue (see `LambdaHandler`). An interface of `@skyport/aws`, so the declarations TypeScript
+ * emits for `export const handler = toLambda(fn)` name it, not the `@types/aws-lambda` events
+ * in it, which a project with isolated installs (pnpm, npm `--install-strategy=linked`) cannot
+ * reach.
+ *
+ * @example
+ * export const handler: LambdaKindHandler<'http'> = toLambda(getOrder);
+ */
+export interface LambdaKindHandler<K extends Kind = Kind> {
+  // biome-ignore lint/style/useShorthandFunctionType: an interface, so emitted declarations always name it
+  (event: AwsEvents[K], context: LambdaContext): Promise<AwsResults[K]>;
+}
+
+/**
+ * The Lambda handler of a queue function: it takes SQS (answering `batchItemFailures`) and
  * answers an SNS event with nothing (SNS invokes asynchronously and reads no result), so it is
- * also an `SNSHandler`.
+ * both an `SQSHandler` and an `SNSHandler`.
+ *
+ * @example
+ * export const worker: LambdaQueueHandler = toLambda(fulfilOrder);
+ */
+export interface LambdaQueueHandler extends LambdaKindHandler<'queue'> {
+  (event: SNSEvent, context: LambdaContext): Promise<undefined>;
+}
+
+/**
+ * The Lambda handler `toLambda()` returns for a function of kind `K`: a `LambdaQueueHandler` for
+ * a queue function, which is also an `SNSHandler`, and a `LambdaKindHandler<K>` for any other.
  *
  * @example
  * export const handler: LambdaHandler<'http'> = toLambda(getOrder);
  */
-export type LambdaHandler<K extends Kind = Kind> = ([K] extends ['queue']
-  ? (event: SNSEvent, context: LambdaContext) => Promise<undefined>
-  : unknown) &
-  ((event: AwsEvents[K], context: LambdaContext) => Promise<AwsResults[K]>);
+export type LambdaHandler<K extends Kind = Kind> = [K] extends ['queue'] ? LambdaQueueHandler : LambdaKindHandler<K>;
 
 /**
  * Options of `toLambda()`.
