@@ -91,8 +91,7 @@ function describeThrown(value: unknown): string {
 /**
  * A `SkyportError` with code `HANDLER_FAILED` and `value` as its `cause` when `value` cannot be
  * read as the platforms read a failure (its `name`, `message` and `stack`, its text): a revoked
- * Proxy, an error whose `message` or `stack` getter throws, an object without a prototype, a
- * symbol, or an error whose `message` is a symbol.
+ * Proxy, an error whose `message` or `stack` getter throws, an object without a prototype.
  * `undefined` for any other value, which is passed on as it is.
  *
  * @example
@@ -103,13 +102,11 @@ export function unreadableFailure(value: unknown, kind: Kind): SkyportError | un
     if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
       void (value instanceof Error);
       const read = value as { name?: unknown; message?: unknown; stack?: unknown };
-      // Made text as a platform makes it (the Functions Framework answers with
-      // `(err.message || err) + ''`): a symbol, or an object with no way to text, throws there.
-      for (const field of [read.name, read.message, read.stack]) {
-        if (field !== undefined && field !== null) void `${field}`;
-      }
+      void read.name;
+      void read.message;
+      void read.stack;
     }
-    void `${value}`;
+    String(value);
     return undefined;
   } catch (thrown) {
     const message = `the ${kind} function failed with a value that cannot be read (${describeThrown(thrown)})`;
