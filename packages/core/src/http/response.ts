@@ -256,7 +256,13 @@ export function passesAsIs(response: HttpResponse): boolean {
 /** A cookie of a middleware's answer as `Set-Cookie` text: an object is serialised, anything else made text. */
 function cookieText(cookie: unknown): string {
   if (typeof cookie === 'object' && cookie !== null) return serializeCookie(cookie as Cookie);
-  return String(cookie);
+  if (typeof cookie === 'string') return cookie;
+  // From plain JavaScript: a number's text is a cookie of sorts, a function's source or a symbol's
+  // description is a mistake to answer as a 500 rather than send.
+  if (typeof cookie === 'number' || typeof cookie === 'boolean' || typeof cookie === 'bigint') return String(cookie);
+  throw new TypeError(
+    `a cookie must be a string or a cookie object, got ${typeof cookie === 'function' ? 'a function' : `a ${typeof cookie}`}`,
+  );
 }
 
 /** A header name with an upper-case letter. */
@@ -438,7 +444,7 @@ function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8A
   }
   if (isPlainJson(body)) {
     headers['content-type'] ??= 'application/json';
-    return JSON.stringify(body);
+    return jsonOf(body);
   }
   if (body instanceof Uint8Array) {
     headers['content-type'] ??= 'application/octet-stream';
@@ -455,7 +461,21 @@ function bodyOf(body: unknown, headers: Record<string, string>): string | Uint8A
     return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   }
   headers['content-type'] ??= 'application/json';
-  return JSON.stringify(body);
+  return jsonOf(body);
+}
+
+/**
+ * `body` as JSON text. A value JSON has no text for (a function, a symbol, an object whose
+ * `toJSON` gives one of those or `undefined`) throws, so the answer is a logged 500: sent, it
+ * would be a JSON answer with no content, and a forgotten call (`return save`) would go unseen.
+ */
+function jsonOf(body: unknown): string {
+  const text: string | undefined = JSON.stringify(body);
+  if (text === undefined) {
+    const what = typeof body === 'object' ? 'an object whose toJSON() gives nothing' : `a ${typeof body}`;
+    throw new TypeError(`a handler answered with ${what}, which has no JSON form`);
+  }
+  return text;
 }
 
 /**
@@ -976,7 +996,9 @@ function headersAndCookies(result: HttpResponseInit, cookies: string[]): Record<
         : typeof given === 'object' && Symbol.iterator in given
           ? [...(given as Iterable<unknown>)]
           : [given];
-      for (const cookie of listed) cookies.push(cookieText(cookie));
+      // An `undefined` or `null` in the list is no cookie, as such a header value is no header
+      // (`cookies: [session, remember ? token : undefined]`).
+      for (const cookie of listed) if (cookie !== undefined && cookie !== null) cookies.push(cookieText(cookie));
     }
     for (const cookie of cookies) checkHeader('set-cookie', cookie);
     return headers;
@@ -1016,7 +1038,7 @@ export function normalizeResponse(result: unknown, streamed = false): HttpRespon
       // The common `{ status, body }`: a literal header map is cheaper than one built up.
       const body = result.body;
       if (isPlainData(body) && !bodiless(status)) {
-        return { status, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(body) };
+        return { status, headers: { 'content-type': 'application/json' }, cookies: [], body: jsonOf(body) };
       }
       headers = {};
       cookies = [];
@@ -1033,7 +1055,7 @@ export function normalizeResponse(result: unknown, streamed = false): HttpRespon
     return { status, headers: withLength(headers, status, body), cookies, body };
   }
   if (isPlainData(result)) {
-    return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: JSON.stringify(result) };
+    return { status: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: jsonOf(result) };
   }
   if (typeof result === 'object') {
     const web = webBodyOf(result);

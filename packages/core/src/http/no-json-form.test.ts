@@ -1,0 +1,64 @@
+/**
+ * A handler's answer that JSON has no text for (a function, a symbol, an object whose `toJSON`
+ * gives nothing) is a logged 500, not a JSON answer with no content; so is a cookie that is a
+ * function or a symbol. An `undefined` in a list of cookies is no cookie.
+ */
+import { collectLogs, httpRequest, invoke } from '@skyport/testing';
+import { describe, expect, it } from 'vitest';
+import { http } from '../builders.js';
+
+/** An http function answering `value` as it is (past the types, as plain JavaScript may). */
+const answering = (value: unknown) => http().handle(() => value as never);
+
+describe('an answer with no JSON form', () => {
+  it.each([
+    ['a function', () => 'saved'],
+    ['a symbol', Symbol('saved')],
+    ['a function as the body of a response init', { status: 201, body: () => 'saved' }],
+    ['an object whose toJSON() gives nothing, as a body', { status: 201, body: { toJSON: () => undefined } }],
+  ])('%s is a logged 500', async (_name, value) => {
+    const logs = collectLogs();
+    try {
+      const res = await invoke(answering(value), httpRequest());
+      expect(res.status).toBe(500);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(logs.find((line) => line.level === 'error' || line.level === 50)).toHaveLength(1);
+      expect(logs.text()).toContain('no JSON form');
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('still answers null as JSON null and a body-less init as no content', async () => {
+    expect((await invoke(answering(null), httpRequest())).body).toBeNull();
+    const res = await invoke(answering({ status: 201 }), httpRequest());
+    expect(res.status).toBe(201);
+    expect(res.text).toBeUndefined();
+  });
+});
+
+describe('cookies', () => {
+  it.each([
+    ['a function', () => 'a=1'],
+    ['a symbol', Symbol('a=1')],
+  ])('a cookie that is %s is a logged 500', async (_name, cookie) => {
+    const logs = collectLogs();
+    try {
+      const res = await invoke(answering({ status: 200, cookies: [cookie], body: 'ok' }), httpRequest());
+      expect(res.status).toBe(500);
+      expect(res.cookies).toEqual([]);
+      expect(logs.text()).toContain('a cookie must be a string or a cookie object');
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('leaves out an undefined or null entry of a list', async () => {
+    const res = await invoke(
+      answering({ status: 200, cookies: ['a=1', undefined, null, { name: 'b', value: '2' }], body: 'ok' }),
+      httpRequest(),
+    );
+    expect(res.status).toBe(200);
+    expect(res.cookies).toEqual(['a=1', 'b=2']);
+  });
+});
