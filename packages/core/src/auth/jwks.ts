@@ -2,7 +2,7 @@
  * Remote key sets (JWKS) shared by `jwtAuth()` and `cloudPrincipal({ iap })`: their options,
  * checked when the function is defined, and a key getter that survives a key-set outage.
  */
-import type { CryptoKey, FlattenedJWSInput, JWSHeaderParameters, JWTVerifyGetKey } from 'jose';
+import type { CryptoKey, FlattenedJWSInput, JWSHeaderParameters, RemoteJWKSet } from 'jose';
 import { SkyportError } from '../errors.js';
 import { type Jose, loadJose } from './jose.js';
 
@@ -56,21 +56,6 @@ export function milliseconds(value: unknown, option: string, infinite = false, l
 }
 
 /**
- * jose's errors for a fetch that failed: no answer in time, an answer other than 200 or not JSON
- * (its generic error), a body that is not a key set. Network errors are not jose's own.
- */
-const fetchErrors = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JOSE_GENERIC', 'ERR_JWKS_INVALID']);
-
-/**
- * Only a fetch that failed is an outage. The key lookup throws from the same call (no key for the
- * `kid`, several, an `alg` no key set serves such as HS256): that is about the token, and taken
- * for an outage it would let any client hold off the refetch a newly rotated key needs.
- */
-function isFetchFailure(error: unknown, jose: Jose): boolean {
-  return !(error instanceof jose.errors.JOSEError) || fetchErrors.has(error.code);
-}
-
-/**
  * The key, of several the lookup found, that made the token's signature. A token without `kid`
  * during a rollover (two keys of its type in the set) matches both; jose hands the candidates
  * over as the error's async iterator. The one that verifies is returned (and checked once more
@@ -95,6 +80,39 @@ async function signerOf(
 }
 
 /**
+ * What bounds one request's wait for a key-set fetch: gives the signal that ends the wait (for
+ * `jwtAuth()`, `ctx.signal`). Called only when the request has a fetch to wait for: a context
+ * arms a timer for its signal when the signal is first read, which a request served from the
+ * cached keys has no need of.
+ */
+export type FetchWait = () => AbortSignal | undefined;
+
+/**
+ * The key getter `remoteKeys()` makes: jose's `JWTVerifyGetKey`, with a third argument that
+ * bounds the request's wait for a fetch.
+ */
+export type RemoteKeys = (
+  header: JWSHeaderParameters,
+  token: FlattenedJWSInput,
+  until?: FetchWait,
+) => Promise<CryptoKey>;
+
+/**
+ * `work`, or a rejection with the signal's reason as soon as the signal `until` gives aborts. Only
+ * the waiting stops: the fetch goes on, for the other requests that share it and for the cache.
+ */
+function waitFor(work: Promise<void>, until: FetchWait | undefined): Promise<void> {
+  const signal = until?.();
+  if (signal === undefined) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    void work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+}
+
+/**
  * Wraps the remote key set: a fetch failure with an empty cache is `KeySetUnavailable` (503);
  * with keys cached, the last good set is used so a JWKS outage does not log everyone out. A
  * `kid` the cached set lacks is `KeySetUnavailable` too while the set cannot be fetched: it may
@@ -103,11 +121,45 @@ async function signerOf(
  * the fetch timeout for as long as the outage lasts. A token without `kid` that several keys of
  * the set could have signed (a rollover) is checked against each, and the one that verifies it
  * is used.
+ *
+ * One fetch at a time, shared by every request that needs the keys meanwhile. A request given
+ * `until` stops waiting for it when that signal aborts, and is answered as in an outage (the
+ * cached keys, or `KeySetUnavailable`); the fetch goes on for the others, and only its own
+ * failure starts the cooldown.
  */
-export function remoteKeys(options: KeySetOptions): JWTVerifyGetKey {
+export function remoteKeys(options: KeySetOptions): RemoteKeys {
+  const cacheMaxAge = options.cacheMaxAgeMs ?? 600_000;
   const cooldown = options.cooldownMs ?? 30_000;
-  let remote: ReturnType<Jose['createRemoteJWKSet']> | undefined;
+  let remote: RemoteJWKSet | undefined;
+  /** When the last fetch succeeded. */
+  let loadedAt: number | undefined;
+  /** When the last fetch failed, unless one succeeded since. */
   let failedAt: number | undefined;
+  /** The fetch under way. */
+  let loading: Promise<void> | undefined;
+  /** Fetches the key set, or joins the fetch under way; the outcome is recorded once per fetch. */
+  const load = (set: RemoteJWKSet): Promise<void> => {
+    if (loading !== undefined) return loading;
+    const started: Promise<void> = set
+      .reload()
+      .then(
+        () => {
+          loadedAt = Date.now();
+          failedAt = undefined;
+        },
+        (error: unknown) => {
+          failedAt = Date.now();
+          throw error;
+        },
+      )
+      .finally(() => {
+        if (loading === started) loading = undefined;
+      });
+    loading = started;
+    // Every request waiting for it may have given up: its failure is then recorded, not unhandled.
+    started.catch(() => undefined);
+    return started;
+  };
   const fallBack = async (jose: Jose, header: JWSHeaderParameters, token: FlattenedJWSInput, cause: unknown) => {
     const cached = remote?.jwks();
     if (cached === undefined) throw new KeySetUnavailable('JWKS unavailable', { cause });
@@ -119,23 +171,47 @@ export function remoteKeys(options: KeySetOptions): JWTVerifyGetKey {
       throw error;
     }
   };
-  return async (header: JWSHeaderParameters, token) => {
-    const jose = await loadJose();
-    remote ??= jose.createRemoteJWKSet(options.url, {
-      cacheMaxAge: options.cacheMaxAgeMs,
-      cooldownDuration: options.cooldownMs,
-      timeoutDuration: options.timeoutMs,
-    });
-    if (failedAt !== undefined && Date.now() - failedAt < cooldown) return fallBack(jose, header, token, undefined);
+  /** The key from the fetched set. It throws about the token only (no key for its `kid`, an `alg` no key set serves), never fetches. */
+  const lookUp = async (jose: Jose, set: RemoteJWKSet, header: JWSHeaderParameters, token: FlattenedJWSInput) => {
     try {
-      const key = await remote(header, token);
-      failedAt = undefined;
-      return key;
+      return await set(header, token);
     } catch (error) {
       if (error instanceof jose.errors.JWKSMultipleMatchingKeys) return signerOf(jose, error, header, token);
-      if (!isFetchFailure(error, jose)) throw error;
-      failedAt = Date.now();
+      throw error;
+    }
+  };
+  return async (header, token, until) => {
+    const jose = await loadJose();
+    // Every fetch is started by `load`, so a request knows when it has one to wait for: jose's
+    // own refetches (of a stale set, for an unknown kid) are turned off, and made here instead.
+    remote ??= jose.createRemoteJWKSet(options.url, {
+      cacheMaxAge: Number.POSITIVE_INFINITY,
+      cooldownDuration: Number.POSITIVE_INFINITY,
+      timeoutDuration: options.timeoutMs,
+    });
+    const set = remote;
+    if (failedAt !== undefined && Date.now() - failedAt < cooldown) return fallBack(jose, header, token, undefined);
+    if (loadedAt === undefined || Date.now() - loadedAt >= cacheMaxAge) {
+      try {
+        await waitFor(load(set), until);
+      } catch (error) {
+        return fallBack(jose, header, token, error);
+      }
+    }
+    try {
+      return await lookUp(jose, set, header, token);
+    } catch (error) {
+      // A kid the set lacks may be a key rotated in since the fetch: fetched again, at most once
+      // a cooldown after the last fetch. Only a fetch that fails is an outage: a token the set
+      // has no key for is not, or any client could hold off the refetch a rotated key needs.
+      if (!(error instanceof jose.errors.JWKSNoMatchingKey)) throw error;
+      if (loadedAt !== undefined && Date.now() - loadedAt < cooldown) throw error;
+    }
+    try {
+      await waitFor(load(set), until);
+    } catch (error) {
       return fallBack(jose, header, token, error);
     }
+    return lookUp(jose, set, header, token);
   };
 }

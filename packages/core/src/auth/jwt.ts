@@ -2,7 +2,15 @@
  * `jwtAuth()`: verifies a bearer JWT with `jose` against a remote JWKS, a shared secret or a
  * public key, and adds the caller to `ctx.auth`.
  */
-import type { CryptoKey, JWK, JWTHeaderParameters, JWTPayload, KeyObject } from 'jose';
+import type {
+  CryptoKey,
+  FlattenedJWSInput,
+  JWK,
+  JWSHeaderParameters,
+  JWTHeaderParameters,
+  JWTPayload,
+  KeyObject,
+} from 'jose';
 import { type HttpError, InternalServerError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import { checkOptions, shownValue } from '../options.js';
@@ -17,7 +25,7 @@ import {
   unauthorized,
 } from './challenge.js';
 import { defaultClockTolerance, type Jose, loadJose, type VerifyKey, verifyJwt } from './jose.js';
-import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
+import { KeySetUnavailable, keySetUrl, milliseconds, type RemoteKeys, remoteKeys } from './jwks.js';
 import { publicKeyAlgorithms } from './key.js';
 import { rolesOf } from './roles.js';
 import type { AuthContext, Principal } from './types.js';
@@ -116,7 +124,11 @@ export type JwtAuthOptions = JwtKeyOptions & {
    * keeps the key set from being asked again (default 30 s).
    */
   readonly jwksCooldownMs?: number | undefined;
-  /** JWKS request timeout in ms (default 5 s). */
+  /**
+   * JWKS request timeout in ms (default 5 s). A request stops waiting sooner when `ctx.signal`
+   * aborts (shortly before the deadline): it is answered from the cached keys, or 503; the fetch
+   * goes on for the requests that share it.
+   */
   readonly jwksTimeoutMs?: number | undefined;
 };
 
@@ -384,7 +396,8 @@ function acceptCheck(accept: JwtAuthOptions['accept']): ClaimCheck | undefined {
  * Verifies `Authorization: Bearer <jwt>` and adds `ctx.auth`. 401 with an RFC 6750
  * `WWW-Authenticate` challenge for a missing, malformed or invalid token, or one that `clientId`,
  * `tokenUse` or `accept` refuses; 403 when a required scope is missing; 503 when the JWKS
- * endpoint cannot be reached and no keys are cached. A key
+ * endpoint cannot be reached, or does not answer before `ctx.signal` aborts, and no keys are
+ * cached. A key
  * that cannot verify the accepted algorithms fails the definition (`INVALID_DEFINITION`); any
  * other verifier failure is a 500, never a 401 blaming the token. The token never appears in a
  * response or log line. A principal preset on the context (for example by
@@ -441,11 +454,14 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
     );
   }
   let key: VerifyKey;
+  // The key set, whose getter each request calls with its own deadline.
+  let jwks: RemoteKeys | undefined;
   let defaults: readonly string[];
   // What the key can verify; undefined for a key set, whose keys are picked per token by jose.
   let verifiable: readonly string[] | undefined;
   if (options.jwksUrl !== undefined && options.jwksUrl !== null) {
-    key = remoteKeys({ url: keySetUrl(options.jwksUrl, 'jwtAuth() jwksUrl'), ...keySet });
+    jwks = remoteKeys({ url: keySetUrl(options.jwksUrl, 'jwtAuth() jwksUrl'), ...keySet });
+    key = jwks;
     defaults = asymmetric;
   } else if (options.secret !== undefined && options.secret !== null) {
     if (typeof options.secret !== 'string' && !(options.secret instanceof Uint8Array)) {
@@ -534,9 +550,16 @@ export function jwtAuth(options: JwtAuthOptions): Middleware<'http', AuthContext
       }
       // Outside the try: failing to load the verifier is a 500, not a bad token.
       const jose = await loadJose();
+      const keys = jwks;
+      // A request stops waiting for a key-set fetch when `ctx.signal` aborts (shortly before the
+      // deadline), read only then: served from the cached keys, it arms no timer.
+      const verifyKey =
+        keys === undefined
+          ? key
+          : (header: JWSHeaderParameters, input: FlattenedJWSInput) => keys(header, input, () => ctx.signal);
       let payload: JWTPayload;
       try {
-        payload = await verifyJwt(jose, token, key, verifyOptions);
+        payload = await verifyJwt(jose, token, verifyKey, verifyOptions);
       } catch (error) {
         let failure: HttpError;
         if (error instanceof KeySetUnavailable) {
