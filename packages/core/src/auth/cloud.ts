@@ -3,7 +3,7 @@
  * (API Gateway authorizers, Azure App Service / Static Web Apps auth, Google API Gateway and IAP)
  * into the same `ctx.auth` shape `jwtAuth()` produces.
  */
-import type { JWTVerifyGetKey } from 'jose';
+import type { FlattenedJWSInput, JWSHeaderParameters } from 'jose';
 import { type HttpError, SkyportError } from '../errors.js';
 import { createMiddleware } from '../middleware/create.js';
 import { checkOptions } from '../options.js';
@@ -11,7 +11,7 @@ import { setOwn } from '../own.js';
 import type { HttpRequest, HttpResponse, Middleware } from '../types.js';
 import { insufficientScope, keysUnavailable, missingScopes, scopeList, scopesOf, unauthorized } from './challenge.js';
 import { defaultClockTolerance, loadJose, verifyJwt } from './jose.js';
-import { KeySetUnavailable, keySetUrl, milliseconds, remoteKeys } from './jwks.js';
+import { type FetchWait, KeySetUnavailable, keySetUrl, milliseconds, type RemoteKeys, remoteKeys } from './jwks.js';
 import { passedRoles, rolesOf } from './roles.js';
 import type { AuthContext, Principal } from './types.js';
 
@@ -348,22 +348,28 @@ function fromAzure(req: HttpRequest): Principal | undefined {
 /** What checks an IAP assertion: the expected audience and the key set. */
 interface IapVerifier {
   readonly audience: string;
-  readonly keys: JWTVerifyGetKey;
+  readonly keys: RemoteKeys;
 }
 
 /**
  * The caller of a signed IAP assertion, when `iap` is configured. Its signature, issuer and
  * audience are verified, so it is read whatever the platform (Cloud Run behind IAP runs under
- * `serve()`, where `ctx.cloud` is `node`).
+ * `serve()`, where `ctx.cloud` is `node`). A wait for Google's keys stops when the signal `until`
+ * gives aborts (shortly before the deadline), as `jwtAuth()`'s does.
  */
-async function fromIapAssertion(req: HttpRequest, iap: IapVerifier | undefined): Promise<Principal | undefined> {
+async function fromIapAssertion(
+  req: HttpRequest,
+  iap: IapVerifier | undefined,
+  until: FetchWait,
+): Promise<Principal | undefined> {
   const assertion = iap ? req.header('x-goog-iap-jwt-assertion') : undefined;
   if (iap === undefined || assertion === undefined) return undefined;
   const jose = await loadJose();
   let claims: Json;
   try {
     // jwtAuth()'s time checks: IAP sets `exp` and `iat`, and Google's guide asks for `iat` in the past.
-    claims = await verifyJwt(jose, assertion, iap.keys, {
+    const keys = (header: JWSHeaderParameters, input: FlattenedJWSInput) => iap.keys(header, input, until);
+    claims = await verifyJwt(jose, assertion, keys, {
       issuer: 'https://cloud.google.com/iap',
       audience: iap.audience,
       algorithms: ['ES256'],
@@ -383,6 +389,7 @@ async function fromGcp(
   req: HttpRequest,
   headers: readonly IdentityHeaders[],
   iap: IapVerifier | undefined,
+  until: FetchWait,
 ): Promise<Principal | undefined> {
   const userinfo = headers.includes('gcp-api-gateway') ? req.header('x-apigateway-api-userinfo') : undefined;
   if (userinfo !== undefined) {
@@ -391,7 +398,7 @@ async function fromGcp(
     if (subject === undefined) throw new MalformedIdentity('the x-apigateway-api-userinfo header names no caller');
     return { subject, claims, scopes: scopesOf(claims), roles: rolesOf(claims), source: 'gcp-api-gateway' };
   }
-  const signed = await fromIapAssertion(req, iap);
+  const signed = await fromIapAssertion(req, iap, until);
   if (signed !== undefined) return signed;
   if (!headers.includes('gcp-iap-headers')) return undefined;
   const id = req.header('x-goog-authenticated-user-id');
@@ -476,15 +483,17 @@ export function cloudPrincipal(options: CloudPrincipalOptions = {}): Middleware<
     kinds: ['http'],
     async handle(req, ctx, next): Promise<HttpResponse> {
       const trusted = trust ?? (ctx.cloud === 'node' ? [] : [ctx.cloud]);
+      // Read only for a wait on a key-set fetch: served from the cached keys, it arms no timer.
+      const until = () => ctx.signal;
       let principal: Principal | undefined;
       try {
         for (const platform of trusted) {
           if (platform === 'aws') principal = fromAws(req);
           else if (platform === 'azure') principal = headers.includes('azure-easy-auth') ? fromAzure(req) : undefined;
-          else if (platform === 'gcp') principal = await fromGcp(req, headers, iap);
+          else if (platform === 'gcp') principal = await fromGcp(req, headers, iap, until);
           if (principal !== undefined) break;
         }
-        if (principal === undefined && !trusted.includes('gcp')) principal = await fromIapAssertion(req, iap);
+        if (principal === undefined && !trusted.includes('gcp')) principal = await fromIapAssertion(req, iap, until);
       } catch (error) {
         if (error instanceof KeySetUnavailable) {
           ctx.log.error({ auth: 'cloud', reason: 'jwks-unavailable' }, 'signing keys cannot be fetched');
