@@ -323,3 +323,35 @@ describe('the authorizer data of a wrapped REST API handler', () => {
     ]);
   });
 });
+
+describe('a byte order mark in the body of a wrapped handler', () => {
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"a":1}')]);
+  const sources = [
+    ['HTTP API (payload 2.0)', {}],
+    ['load balancer', { source: 'alb' }],
+    ['REST API', { source: 'apigw-v1' }],
+  ] as const;
+
+  it.each(sources)(
+    'stays in the text a %s event carries off Lambda, as the platform passes it on',
+    async (_name, source) => {
+      // Prepare: a legacy handler that reports the bytes of the body it got (a signature check's input)
+      const fn = fromLambda(
+        async (event: { body?: string | null; isBase64Encoded?: boolean }) => ({
+          statusCode: 200,
+          body: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8').toString('hex'),
+        }),
+        { kind: 'http', method: 'POST', path: '/hook', ...source },
+      );
+
+      // Act
+      const res = await invoke(
+        fn,
+        httpRequest({ method: 'POST', path: '/hook', headers: { 'content-type': 'application/json' }, body: bom }),
+      );
+
+      // Assert
+      expect(res.text).toBe(Buffer.from(bom).toString('hex'));
+    },
+  );
+});

@@ -113,6 +113,19 @@ describe('a queue handler written for SNS (source: sns)', () => {
     expect(ignored).toEqual({ ok: true, failures: [] });
   });
 
+  it('keeps a byte order mark in the Message text, as SNS passes it on', async () => {
+    const messages: string[] = [];
+    const fn = fromLambda(
+      async (event: SNSEvent) => {
+        for (const record of event.Records) messages.push(record.Sns.Message);
+      },
+      { kind: 'queue', source: 'sns' },
+    );
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"a":1}')]);
+    expect((await invoke(fn, message({ body: bom }))).ok).toBe(true);
+    expect(messages).toEqual(['\uFEFF{"a":1}']);
+  });
+
   it('runs on Azure from a Service Bus message, and fails the message it throws for', async () => {
     // Prepare
     const { seen, handler } = snsSubscriber((order) => order.orderId === 'bad');

@@ -11,7 +11,6 @@
 import {
   type ChangeEvent,
   type Context,
-  fromUtf8,
   type Message,
   SkyportError,
   type StorageEvent,
@@ -28,6 +27,7 @@ import {
   regionOf,
   s3RecordFromStorageEvent,
   sqsRecordFromMessage,
+  textOf,
 } from './synthesize.js';
 import type {
   ChangesSourceEvents,
@@ -91,7 +91,7 @@ export function snsRecordFromMessage(msg: Message, ctx: Context): SNSEventRecord
       Signature: 'EXAMPLE',
       SigningCertUrl: `https://sns.${region}.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem`,
       MessageId: msg.id,
-      Message: fromUtf8(msg.rawBody),
+      Message: textOf(msg.rawBody),
       MessageAttributes: attributes,
       Type: 'Notification',
       UnsubscribeUrl: `https://sns.${region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${subscriptionArn}`,

@@ -505,3 +505,17 @@ describe('the synthesised query maps', () => {
     expect(v2.queryStringParameters).toEqual(Object.fromEntries(keys.map((key, i) => [key, `${i},again`])));
   });
 });
+
+describe('a byte order mark in a message a wrapped handler gets off Lambda', () => {
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"a":1}')]);
+
+  it('stays in the SQS record body, as SQS passes the text on', async () => {
+    const bodies: string[] = [];
+    const legacy = async (event: SQSEvent) => {
+      for (const record of event.Records) bodies.push(record.body);
+    };
+    const result = await invoke(fromLambda(legacy, { kind: 'queue' }), message({ id: 'm1', body: bom }));
+    expect(result.ok).toBe(true);
+    expect(bodies).toEqual(['\uFEFF{"a":1}']);
+  });
+});

@@ -11,7 +11,6 @@ import {
   type CloudEvent,
   type Context,
   encodeBase64,
-  fromUtf8,
   type HttpRequest,
   type Message,
   type ScheduleTick,
@@ -261,11 +260,25 @@ function eventBody(req: HttpRequest): { body: string | undefined; isBase64Encode
   const bytes = req.rawBody;
   if (bytes.byteLength === 0) return { body: undefined, isBase64Encoded: false };
   const binary = !textual(req.header('content-type'));
-  return { body: binary ? encodeBase64(bytes) : fromUtf8(bytes), isBase64Encoded: binary };
+  return { body: binary ? encodeBase64(bytes) : textOf(bytes), isBase64Encoded: binary };
 }
 
 /** UTF-8 that fails on bytes that are not UTF-8 and keeps a byte order mark, so text is the bytes sent. */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** UTF-8 that keeps a byte order mark (invalid sequences become U+FFFD). */
+const utf8KeepingBom = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * Text as AWS hands it over: every character sent, a leading byte order mark included (a handler
+ * that checks a signature over the body needs the bytes that were signed).
+ *
+ * @example
+ * textOf(new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d])); // '\ufeff{}'
+ */
+export function textOf(bytes: Uint8Array): string {
+  return utf8KeepingBom.decode(bytes);
+}
 
 /**
  * The body as a REST API without `binaryMediaTypes` hands it over: UTF-8 text whatever its type
@@ -621,7 +634,7 @@ export function apiGatewayV2FromRequest(req: HttpRequest, ctx: Context, anyMetho
  * const record = sqsRecordFromMessage(msg, ctx);
  */
 export function sqsRecordFromMessage(msg: Message, ctx: Context): SQSRecord {
-  const body = fromUtf8(msg.rawBody);
+  const body = textOf(msg.rawBody);
   const sent = String(msg.publishedAt.getTime());
   const messageAttributes: SQSRecord['messageAttributes'] = {};
   for (const [name, value] of Object.entries(msg.attributes)) {
