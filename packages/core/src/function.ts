@@ -53,7 +53,7 @@ import type {
   SkyportFunction,
   StorageEvent,
 } from './types.js';
-import { checkSchema, leftOut, MAX_ISSUES, toIssues, validate } from './validate.js';
+import { checkSchema, leftOut, MAX_ISSUES, toIssues, validate, validationError } from './validate.js';
 
 /**
  * The key of the method by which a function answers a request that another copy of
@@ -519,10 +519,20 @@ async function validateEvent(kind: Kind, options: KindOptions[Kind], event: unkn
     const schema = (options as KindOptions['changes']).item;
     if (schema === undefined) return event;
     const change = event as ChangeEvent;
-    // No image (`null` from a hand-made event, as `undefined` from the adapters) is nothing to validate.
-    const before = change.before == null ? undefined : await validate(schema, change.before, 'before');
-    const after = change.after == null ? undefined : await validate(schema, change.after, 'after');
-    return { ...change, before, after };
+    // No image (`null` from a hand-made event, as `undefined` from the adapters) is nothing to
+    // validate. Both images are checked, so a failure lists the issues of each, as an http
+    // request's lists those of every part.
+    const props = schema['~standard'];
+    const [before, after] = await Promise.all([
+      change.before == null ? undefined : checkSchema(props, change.before),
+      change.after == null ? undefined : checkSchema(props, change.after),
+    ]);
+    if (before?.issues || after?.issues) {
+      const found = [...toIssues('before', before?.issues ?? [])];
+      found.push(...toIssues('after', after?.issues ?? [], MAX_ISSUES - found.length));
+      throw validationError(found, (before?.issues?.length ?? 0) + (after?.issues?.length ?? 0));
+    }
+    return { ...change, before: before?.value, after: after?.value };
   }
   if (kind === 'events') {
     const schema = (options as KindOptions['events']).data;

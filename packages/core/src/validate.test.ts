@@ -180,6 +180,20 @@ describe('the issues a validation error lists', () => {
     expect(changeError?.errors?.[0]?.path).toBe('after.tags.0');
   });
 
+  it('lists the issues of both images of a change that fail, before and after', async () => {
+    const onChange = changes({ collection: 'c', item: z.object({ n: z.number() }) }).handle(() => {});
+    const update = createChangeEvent({ op: 'update', collection: 'c', key: {}, before: { n: 'x' }, after: { n: 'y' } });
+
+    const error = await onChange.dispatch(update, ctx('changes')).then(
+      () => undefined,
+      (caught: unknown) => caught as SkyportError,
+    );
+
+    expect(error?.code).toBe('VALIDATION');
+    expect(error?.errors?.map((issue) => issue.path)).toEqual(['before.n', 'after.n']);
+    expect(error?.message).toBe('invalid before, after');
+  });
+
   it('takes a change with no image (null, as a hand-made delete has it) as nothing to check', async () => {
     const seen: unknown[] = [];
     const onChange = changes({ collection: 'c', item: z.object({ n: z.number() }) }).handle((change) => {
