@@ -624,16 +624,46 @@ export type PathParams<P extends string> = string extends P
   ? Readonly<Record<string, string>>
   : Readonly<Simplify<ParamsOf<P>>>;
 
-/** The keys of `Input` that never take a string (a key of `unknown` or `any` takes anything). */
-type NonStringKeys<Input> = {
-  [K in keyof Input]-?: unknown extends Input[K]
-    ? never
-    : [Input[K]] extends [never] // no such key (the index of `z.object({})`)
-      ? never
-      : [Extract<Input[K], string>] extends [never]
-        ? K
-        : never;
-}[keyof Input];
+/**
+ * `T` without its index signatures: the keys it declares, with their modifiers. A schema that
+ * also takes keys it does not name (`z.looseObject()`, `.catchall()`, valibot's `looseObject()`,
+ * arktype's `'[string]'`) has an input type whose `keyof` is `string`, which hides its declared
+ * keys from a map over `keyof`; they are checked on this type instead.
+ */
+type Declared<T> = { [K in keyof T as {} extends Record<K, unknown> ? never : K]: T[K] };
+
+/** The keys of `T`'s index signatures (`string`, or a pattern such as `` `x-${string}` ``), if any. */
+type IndexKeys<T> = Exclude<keyof T, keyof Declared<T>>;
+
+/** The string keys among `K` (`string` for the `string | number` of a string index signature), else `K`. */
+type StringKeysFirst<K> = [K & string] extends [never] ? K : K & string;
+
+/** Whether a value of type `V` can never be a string (a value of `unknown` or `any` may be anything). */
+type TakesNoString<V> = unknown extends V
+  ? false
+  : [V] extends [never] // no such key (the index of `z.object({})`)
+    ? false
+    : [Extract<V, string>] extends [never]
+      ? true
+      : false;
+
+/**
+ * The keys of `Input` that never take a string: the declared keys that do not, else the index
+ * signature's key (`string`) when the values of the keys it does not name take none.
+ */
+type NonStringKeys<Input> = [NonStringDeclaredKeys<Input>] extends [never]
+  ? TakesNoString<Input[IndexKeys<Input>]> extends true
+    ? StringKeysFirst<IndexKeys<Input>>
+    : never
+  : NonStringDeclaredKeys<Input>;
+
+/** The keys `Input` declares that never take a string. */
+type NonStringDeclaredKeys<Input> = {
+  [K in keyof Declared<Input>]-?: TakesNoString<Declared<Input>[K]> extends true ? K : never;
+}[keyof Declared<Input>];
+
+/** The names `Input` declares with an upper-case letter (no request header has one). */
+type CapitalisedNames<Input> = Exclude<keyof Declared<Input> & string, Lowercase<keyof Declared<Input> & string>>;
 
 /** Schema `S` when every key of its input takes a string, else a type naming the keys that do not. */
 type StringValuedHeaders<S, Input> = [NonStringKeys<Input>] extends [never]
@@ -646,27 +676,23 @@ type StringValuedHeaders<S, Input> = [NonStringKeys<Input>] extends [never]
  * `'x-count': z.number()`, would fail every request that has the header with a 422. Resolves to
  * the schema when every name it takes is lower case and every value may be a string (or anything:
  * `z.coerce.number()`), else to a type naming the names that are not, or the keys that take no
- * string.
+ * string. A schema that also takes names it does not declare (`z.looseObject()`, `.catchall()`)
+ * is checked for the names it declares, and for the values it takes for the others.
  */
 export type HeadersSchemaFor<S> =
   S extends StandardSchemaV1<infer Input, unknown>
-    ? string extends keyof Input // a map of any names: only its values are checked
+    ? [CapitalisedNames<Input>] extends [never]
       ? StringValuedHeaders<S, Input>
-      : [Exclude<keyof Input & string, Lowercase<keyof Input & string>>] extends [never]
-        ? StringValuedHeaders<S, Input>
-        : {
-            readonly 'header names in a headers schema must be lower case': Exclude<
-              keyof Input & string,
-              Lowercase<keyof Input & string>
-            >;
-          }
+      : { readonly 'header names in a headers schema must be lower case': CapitalisedNames<Input> }
     : S;
 
 /**
  * A query schema, checked for the values it takes: the query gives the first value of each key,
  * a string, so a schema of `page: z.number()` (or a list) would fail every request that has the
  * key with a 422. Resolves to the schema when every key may take a string (or anything:
- * `z.coerce.number()`), else to a type naming the keys that take no string.
+ * `z.coerce.number()`), else to a type naming the keys that take no string. A schema that also
+ * takes keys it does not declare (`z.looseObject()`, `.catchall()`) is checked for the keys it
+ * declares, and for the values it takes for the others.
  */
 export type QuerySchemaFor<S> =
   S extends StandardSchemaV1<infer Input, unknown>
@@ -689,7 +715,9 @@ type UntakenParams<S, P extends string> =
     : never;
 
 /** The keys `Input` requires (an index signature requires none). */
-type RequiredKeys<Input> = { [K in keyof Input]-?: {} extends Pick<Input, K> ? never : K }[keyof Input];
+type RequiredKeys<Input> = {
+  [K in keyof Declared<Input>]-?: {} extends Pick<Declared<Input>, K> ? never : K;
+}[keyof Declared<Input>];
 
 /** The keys the input of schema `S` requires that path `P` never binds (optional keys may be absent). */
 type UnboundParams<S, P extends string> =
@@ -699,7 +727,9 @@ type UnboundParams<S, P extends string> =
  * A params schema, checked for the parameters of the path: under `/books/:id` its input must
  * have an `id` (a schema of `bookId` would fail every request with a 422), and may require no
  * key the path does not bind (a required `orgId` would fail every request too; an optional one
- * is allowed). A schema of any names (`z.record(z.string(), ...)`) takes every parameter.
+ * is allowed). A schema of any names (`z.record(z.string(), ...)`) takes every parameter; one
+ * that also takes keys it does not declare (`z.looseObject({ id })`) may still require only
+ * parameters of the path.
  * Resolves to the schema when it takes every parameter and requires no other (any schema when
  * the path is only known as `string`), else to a type naming the ones it does not take, or the
  * keys the path does not bind. The check reads the schema's input type alone, not the schema
