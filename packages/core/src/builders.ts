@@ -228,8 +228,16 @@ export type PathParamsSchema<P extends string> = string extends P
   ? StandardSchemaV1 | undefined
   : StandardSchemaV1<{ readonly [K in keyof PathParams<P>]: unknown }, unknown> | undefined;
 
-/** The keys `T` requires (an index signature requires none). */
-type RequiredKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T];
+/**
+ * The keys `T` requires (an index signature requires none). Its declared keys are read apart from
+ * an index signature (a loose object schema's `{ id: string; [k: string]: string }`), whose value
+ * indexing the mapped type would give in their place.
+ */
+type RequiredKeys<T> = {
+  [K in keyof T as {} extends Record<K, unknown> ? never : K]-?: {} extends Pick<T, K> ? never : K;
+} extends infer M
+  ? M[keyof M]
+  : never;
 
 /** The keys the input of schema `S` requires that path `P` never binds. */
 type UnboundKeys<S, P extends string> = [S] extends [StandardSchemaV1<infer Input, unknown>]

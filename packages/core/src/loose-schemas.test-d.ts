@@ -96,6 +96,10 @@ http({ path: '/items/:id', params: z.looseObject({ userId: z.string() }) });
 http({ path: '/users/:id', params: z.looseObject({ id: z.string(), orgId: z.string() }) });
 // @ts-expect-error: nor with .passthrough()
 http({ path: '/users/:id', params: z.object({ id: z.string(), orgId: z.string() }).passthrough() });
+// @ts-expect-error: nor when every value, the rest included, is a string
+http({ path: '/users/:id', params: z.object({ id: z.string(), orgId: z.string() }).catchall(z.string()) });
+// @ts-expect-error: nor with valibot's objectWithRest of strings
+http({ path: '/users/:id', params: v.objectWithRest({ id: v.string(), orgId: v.string() }, v.string()) });
 // @ts-expect-error: a path parameter is never a number
 http({ path: '/items/:id', params: z.looseObject({ id: z.number() }) });
 // @ts-expect-error: nor with valibot
