@@ -229,13 +229,20 @@ describe('the published packages', () => {
     ).toEqual([]);
   }, 180_000);
 
-  it('emits declarations naming the context middleware add in a consumer with isolated installs', () => {
-    // Prepare: a project outside the repository, installed as pnpm does (a package reaches only
-    // its own dependencies), whose exports' types include tracing()'s OpenTelemetry span.
+  /**
+   * The declarations TypeScript emits for `source`, in a project outside the repository installed
+   * as pnpm does (a package reaches only its own dependencies) with the packed `packages`, and the
+   * diagnostics it gives; the project is removed after.
+   */
+  function declarationsIn(packages: readonly string[], source: string): { errors: string[]; declarations: string } {
     const app = mkdtempSync(join(tmpdir(), 'skyport-linked-'));
     try {
-      const core = packed.find((p) => p.name === '@skyport/core')?.filename as string;
-      const dependencies = { '@skyport/core': `file:${join(project, 'tarballs', core)}` };
+      const dependencies = Object.fromEntries(
+        packages.map((name) => [
+          name,
+          `file:${join(project, 'tarballs', packed.find((p) => p.name === name)?.filename as string)}`,
+        ]),
+      );
       writeFileSync(
         join(app, 'package.json'),
         JSON.stringify({ name: 'linked', private: true, type: 'module', dependencies }),
@@ -245,19 +252,8 @@ describe('the published packages', () => {
         ['install', '--install-strategy=linked', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'],
         { cwd: app, stdio: 'pipe' },
       );
-      const file = join(app, 'functions.ts');
-      writeFileSync(
-        file,
-        `
-        import { http } from '@skyport/core';
-        import { jwtAuth, requireScopes } from '@skyport/core/auth';
-        import { logger } from '@skyport/core/logger';
-        import { tracing } from '@skyport/core/tracing';
-        export const traced = http({ method: 'GET', path: '/orders/:id' }).use(tracing()).use(logger());
-        export const order = traced.handle((req, ctx) => ({ id: req.params.id, traceId: ctx.traceId }));
-        export const admin = http().use(jwtAuth({ secret: 'a-secret-of-at-least-32-characters!' })).handle(() => 1).use(requireScopes('admin'));
-        `,
-      );
+      const file = join(app, 'module.ts');
+      writeFileSync(file, source);
       const emitted = new Map<string, string>();
       const program = ts.createProgram([file], {
         target: ts.ScriptTarget.ES2022,
@@ -271,42 +267,41 @@ describe('the published packages', () => {
         types: ['node'],
         typeRoots: [join(root, 'node_modules/@types')],
       });
-
-      // Act
-      const diagnostics = ts.getPreEmitDiagnostics(program);
+      const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '));
       program.emit(undefined, (name, text) => emitted.set(name, text));
-
-      // Assert: no TS2742 ("cannot be named without a reference to .store/@opentelemetry/api")
-      expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '))).toEqual([]);
-      const declarations = emitted.get(join(app, 'out/functions.d.ts'));
-      expect(declarations).toContain('import("@skyport/core/tracing").Span');
-      expect(declarations).not.toContain('.store');
+      return { errors, declarations: emitted.get(join(app, 'out/module.d.ts')) ?? '' };
     } finally {
       rmSync(app, { recursive: true, force: true });
     }
+  }
+
+  it('emits declarations naming the context middleware add in a consumer with isolated installs', () => {
+    // Act: exports whose types include tracing()'s OpenTelemetry span
+    const { errors, declarations } = declarationsIn(
+      ['@skyport/core'],
+      `
+        import { http } from '@skyport/core';
+        import { jwtAuth, requireScopes } from '@skyport/core/auth';
+        import { logger } from '@skyport/core/logger';
+        import { tracing } from '@skyport/core/tracing';
+        export const traced = http({ method: 'GET', path: '/orders/:id' }).use(tracing()).use(logger());
+        export const order = traced.handle((req, ctx) => ({ id: req.params.id, traceId: ctx.traceId }));
+        export const admin = http().use(jwtAuth({ secret: 'a-secret-of-at-least-32-characters!' })).handle(() => 1).use(requireScopes('admin'));
+        `,
+    );
+
+    // Assert: no TS2742 ("cannot be named without a reference to .store/@opentelemetry/api")
+    expect(errors).toEqual([]);
+    expect(declarations).toContain('import("@skyport/core/tracing").Span');
+    expect(declarations).not.toContain('.store');
   }, 180_000);
 
   it("emits declarations naming toLambda()'s handlers in a consumer with isolated installs", () => {
-    // Prepare: a project outside the repository, installed as pnpm does, exporting toLambda()'s
-    // handler of every kind: @types/aws-lambda is a dependency of @skyport/aws, not of the project.
-    const app = mkdtempSync(join(tmpdir(), 'skyport-linked-'));
-    try {
-      const tarball = (name: string) =>
-        `file:${join(project, 'tarballs', packed.find((p) => p.name === name)?.filename as string)}`;
-      const dependencies = { '@skyport/core': tarball('@skyport/core'), '@skyport/aws': tarball('@skyport/aws') };
-      writeFileSync(
-        join(app, 'package.json'),
-        JSON.stringify({ name: 'linked', private: true, type: 'module', dependencies }),
-      );
-      execFileSync(
-        'npm',
-        ['install', '--install-strategy=linked', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'],
-        { cwd: app, stdio: 'pipe' },
-      );
-      const file = join(app, 'handlers.ts');
-      writeFileSync(
-        file,
-        `
+    // Act: toLambda()'s handler of every kind; @types/aws-lambda is a dependency of @skyport/aws,
+    // not of the project
+    const { errors, declarations } = declarationsIn(
+      ['@skyport/core', '@skyport/aws'],
+      `
         import { fromLambda, toLambda } from '@skyport/aws';
         import { changes, events, http, queue, schedule, storage, stream } from '@skyport/core';
         export const api = toLambda(http({ method: 'GET', path: '/orders/:id' }).handle((req) => ({ id: req.params.id })));
@@ -318,37 +313,16 @@ describe('the published packages', () => {
         export const nightly = toLambda(schedule({ cron: '0 3 * * *' }).handle(() => undefined));
         export const signups = toLambda(events({ type: 'user.created' }).handle(() => undefined));
         `,
-      );
-      const emitted = new Map<string, string>();
-      const program = ts.createProgram([file], {
-        target: ts.ScriptTarget.ES2022,
-        module: ts.ModuleKind.NodeNext,
-        moduleResolution: ts.ModuleResolutionKind.NodeNext,
-        strict: true,
-        declaration: true,
-        emitDeclarationOnly: true,
-        outDir: join(app, 'out'),
-        skipLibCheck: true,
-        types: ['node'],
-        typeRoots: [join(root, 'node_modules/@types')],
-      });
+    );
 
-      // Act
-      const diagnostics = ts.getPreEmitDiagnostics(program);
-      program.emit(undefined, (name, text) => emitted.set(name, text));
-
-      // Assert: no TS2742 ("cannot be named without a reference to .store/@types+aws-lambda...")
-      expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '))).toEqual([]);
-      const declarations = emitted.get(join(app, 'out/handlers.d.ts'));
-      expect(declarations).toContain('api: import("@skyport/aws").LambdaKindHandler<"http">;');
-      expect(declarations).toContain('legacy: import("@skyport/aws").LambdaKindHandler<"http">;');
-      expect(declarations).toContain('worker: import("@skyport/aws").LambdaQueueHandler;');
-      expect(declarations).toContain('nightly: import("@skyport/aws").LambdaKindHandler<"schedule">;');
-      expect(declarations).not.toContain('aws-lambda');
-      expect(declarations).not.toContain('.store');
-    } finally {
-      rmSync(app, { recursive: true, force: true });
-    }
+    // Assert: no TS2742 ("cannot be named without a reference to .store/@types+aws-lambda...")
+    expect(errors).toEqual([]);
+    expect(declarations).toContain('api: import("@skyport/aws").LambdaKindHandler<"http">;');
+    expect(declarations).toContain('legacy: import("@skyport/aws").LambdaKindHandler<"http">;');
+    expect(declarations).toContain('worker: import("@skyport/aws").LambdaQueueHandler;');
+    expect(declarations).toContain('nightly: import("@skyport/aws").LambdaKindHandler<"schedule">;');
+    expect(declarations).not.toContain('aws-lambda');
+    expect(declarations).not.toContain('.store');
   }, 180_000);
 
   it('runs: the consumer imports every entry point and answers through toLambda and invoke()', () => {
