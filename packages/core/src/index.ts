@@ -94,7 +94,7 @@ export { bodyTypeOf, createHttpRequest, DEFAULT_BODY_LIMIT, fitForUrl } from './
 export { bufferResponse, isHttpResponse, isResponseInit, normalizeResponse, problemResponse } from './http/response.js';
 export type { PipeOutcome, StreamSink } from './http/stream.js';
 export { pipeStream, untilSettled } from './http/stream.js';
-export type { JsonLoggerOptions, LevelName, LogDestination, LogSink } from './log.js';
+export type { JsonLoggerOptions, LevelName, LineShape, LogDestination, LogSink } from './log.js';
 export {
   cloudLoggingSeverity,
   createJsonLogger,
@@ -111,6 +111,8 @@ export {
   responseSummary,
   safeJson,
   setLogDestination,
+  /** @internal For `@skyport/core/logger`; not part of the supported API. */
+  withoutOwnFields,
   /** @internal For `@skyport/core/logger`; not part of the supported API. */
   writtenErr,
 } from './log.js';

@@ -484,7 +484,46 @@ const toDestination: LogSink = (line) => {
  * (Lambda's JSON log format: upper-case `level`, ISO `timestamp`, `message`), `gcp` (Cloud
  * Logging's `severity`, ISO `time`, `message`, and `stack_trace` on error lines).
  */
-type LineShape = 'json' | 'aws' | 'gcp';
+export type LineShape = 'json' | 'aws' | 'gcp';
+
+/**
+ * Whether a line of `shape` writes a field named `key` itself: its level and its time, which the
+ * platform reads (Lambda takes an ERROR line whose `level` or `timestamp` is not its own for
+ * INFO, and drops it once a log level filter applies; Cloud Logging reads `severity`, `time` and
+ * `timestamp`), and, for a logged object, the invocation's `requestId`. A `message` (`msg`) field
+ * of a logged object stays: without a message argument it is the line's message.
+ */
+function ownField(key: string, shape: LineShape, logged: boolean): boolean {
+  if (logged && key === 'requestId') return true;
+  if (shape === 'gcp') return key === 'severity' || key === 'time' || key === 'timestamp';
+  if (shape === 'aws') return key === 'level' || key === 'timestamp';
+  return key === 'level' || key === 'time';
+}
+
+/**
+ * `fields` with each field a line of `shape` writes itself renamed with a leading `_`
+ * (`timestamp` is `_timestamp`), so a logged record's own `level` or `timestamp` never replaces
+ * or repeats the line's: `fields` itself when it has none. `logged` is true for the object of a
+ * log call, whose `requestId` is renamed too (a child's bindings may set it).
+ *
+ * @example
+ * withoutOwnFields({ id: 'o-1', timestamp: 1733612345000 }, 'aws', true); // { id: 'o-1', _timestamp: 1733612345000 }
+ */
+export function withoutOwnFields(
+  fields: Record<string, unknown>,
+  shape: LineShape,
+  logged: boolean,
+): Record<string, unknown> {
+  let renamed: Record<string, unknown> | undefined;
+  for (const key in fields) {
+    if (!ownField(key, shape, logged) || !Object.hasOwn(fields, key)) continue;
+    renamed ??= { ...fields };
+    const value = renamed[key];
+    delete renamed[key];
+    renamed[`_${key}`] = value;
+  }
+  return renamed ?? fields;
+}
 
 /**
  * Cloud Logging's severity of each level, as both the built-in logger and `logger()` write it on
@@ -561,7 +600,7 @@ class JsonLogger implements Logger {
         message = typeof rest[0] === 'string' ? format(rest[0], rest.slice(1)) : first.message;
       } else {
         try {
-          Object.assign(line, first);
+          Object.assign(line, withoutOwnFields(first as Record<string, unknown>, shape, true));
         } catch {
           // A getter that throws: the line says so rather than failing the request.
           line.logged = '[Unserialisable]';
@@ -583,7 +622,8 @@ class JsonLogger implements Logger {
   }
 
   child(bindings: Record<string, unknown>): Logger {
-    return new JsonLogger({ ...this.#bindings, ...bindings }, this.#threshold, this.#sink, this.#shape);
+    const own = withoutOwnFields(bindings, this.#shape, false);
+    return new JsonLogger({ ...this.#bindings, ...own }, this.#threshold, this.#sink, this.#shape);
   }
 }
 

@@ -13,8 +13,10 @@ import {
   isCredentialKey,
   isError,
   type LevelName,
+  type LineShape,
   levels,
   responseSummary,
+  withoutOwnFields,
   writtenErr,
 } from '../log.js';
 import { createMiddleware } from '../middleware/create.js';
@@ -378,14 +380,16 @@ function reportErrors(this: PinoLogger, args: Parameters<LogFn>, method: LogFn, 
  * the `log` formatter. They are set on the root, so every logger made over it inherits them:
  * pino's children, nested children, and the invocation loggers made with `Object.create()`.
  */
-function scrubBindingsOf(root: PinoLogger): PinoLogger {
+function scrubBindingsOf(root: PinoLogger, shape: LineShape): PinoLogger {
   const child = root.child;
   const setBindings = root.setBindings;
+  // Bound fields named as the line's level or time are renamed too (see `withoutOwnFields`).
+  const own = (bindings: object) => withoutOwnFields(scrubLine(bindings) as Record<string, unknown>, shape, false);
   root.child = function scrubbedChild(this: PinoLogger, bindings, options) {
-    return child.call(this, scrubLine(bindings) as typeof bindings, options);
+    return child.call(this, own(bindings) as typeof bindings, options);
   } as PinoLogger['child'];
   root.setBindings = function scrubbedSetBindings(this: PinoLogger, bindings) {
-    setBindings.call(this, scrubLine(bindings) as typeof bindings);
+    setBindings.call(this, own(bindings) as typeof bindings);
   };
   return root;
 }
@@ -537,7 +541,11 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
     redact: options.redact?.length ? { paths: [...options.redact], censor } : undefined,
     hooks: { logMethod: scrubArguments },
   };
-  const log = (object: Record<string, unknown>) => scrubLine(object) as Record<string, unknown>;
+  // A logged record's own `level`, `time` or `timestamp` (or `severity`, `requestId`) is written
+  // renamed (`_timestamp`): the line's own must be the one the platform reads, and the only one.
+  const shape: LineShape = format === 'aws' || format === 'gcp' ? format : 'json';
+  const log = (object: Record<string, unknown>) =>
+    withoutOwnFields(scrubLine(object) as Record<string, unknown>, shape, true);
   // pino writes through core's destination on every line, so `setLogDestination()` /
   // `collectLogs()` see the output wherever they were installed.
   const stream = { write: writeOut };
@@ -549,7 +557,7 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
       timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ level: label.toUpperCase() }), log },
     };
-    return scrubBindingsOf(pino(aws, stream));
+    return scrubBindingsOf(pino(aws, stream), shape);
   }
   if (format === 'gcp') {
     // Cloud Logging's structured logging special fields. A redacted error stack or message stays
@@ -563,11 +571,11 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
       formatters: { level: (label) => ({ severity: cloudLoggingSeverity[label as LevelName] ?? 'DEFAULT' }), log },
       hooks: { logMethod: reportErrors },
     };
-    return scrubBindingsOf(pino(gcp, stream));
+    return scrubBindingsOf(pino(gcp, stream), shape);
   }
   const json: PinoOptions = { ...common, formatters: { level: (label) => ({ level: label }), log } };
   // On Azure, each invocation's logger writes to its own `AzureRoute`; lines of none go here.
-  return scrubBindingsOf(pino(json, stream));
+  return scrubBindingsOf(pino(json, stream), shape);
 }
 
 /** A per-function child: `functionName` and `cloud` bound once. */
