@@ -6,6 +6,7 @@
 import { collectLogs, httpRequest, invoke } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
 import { http } from '../builders.js';
+import { createMiddleware } from '../middleware/create.js';
 
 /** An http function answering `value` as it is (past the types, as plain JavaScript may). */
 const answering = (value: unknown) => http().handle(() => value as never);
@@ -60,5 +61,47 @@ describe('cookies', () => {
     );
     expect(res.status).toBe(200);
     expect(res.cookies).toEqual(['a=1', 'b=2']);
+  });
+
+  it('leaves out an undefined or null cookie of a set-cookie header, and of a middleware answer', async () => {
+    const handler = answering({ status: 200, headers: { 'set-cookie': ['a=1', undefined, null] }, body: 'ok' });
+    expect((await invoke(handler, httpRequest())).cookies).toEqual(['a=1']);
+
+    const editing = http()
+      .use(
+        createMiddleware({
+          name: 'session',
+          kinds: ['http'],
+          handle: async (_req, _ctx, next) => {
+            const res = await next();
+            const cookies = [{ name: 'b', value: '2' }, undefined, null] as never;
+            return { ...res, cookies, headers: { ...res.headers, 'set-cookie': ['c=3', undefined] as never } };
+          },
+        }),
+      )
+      .handle(() => 'ok');
+    const res = await invoke(editing, httpRequest());
+    expect(res.status).toBe(200);
+    expect(res.cookies).toEqual(['b=2', 'c=3']);
+  });
+
+  it("answers a logged 500 for a function in a set-cookie header, a handler's or a middleware's", async () => {
+    const handler = answering({ status: 200, headers: { 'set-cookie': [() => 'a=1'] }, body: 'ok' });
+    expect((await invoke(handler, httpRequest())).status).toBe(500);
+    const editing = http()
+      .use(
+        createMiddleware({
+          name: 'session',
+          kinds: ['http'],
+          handle: async (_req, _ctx, next) => {
+            const res = await next();
+            return { ...res, headers: { ...res.headers, 'set-cookie': [() => 'a=1'] as never } };
+          },
+        }),
+      )
+      .handle(() => 'ok');
+    const res = await invoke(editing, httpRequest());
+    expect(res.status).toBe(500);
+    expect(res.cookies).toEqual([]);
   });
 });

@@ -172,7 +172,11 @@ export function checkResponse(response: HttpResponse): HttpResponse {
   if (record !== undefined) headers = record as Record<string, string>;
   // A cookie given as an object (as a handler may give them) is serialised as a handler's is.
   const listed: readonly unknown[] = cookies;
-  if (listed.some((cookie) => typeof cookie !== 'string')) cookies = listed.map(cookieText);
+  if (listed.some((cookie) => typeof cookie !== 'string')) {
+    const texts: string[] = [];
+    addCookies(texts, listed);
+    cookies = texts;
+  }
   if (!normalHeaders(headers)) {
     cookies = [...cookies];
     headers = headersOfAnswer(headers, cookies);
@@ -253,6 +257,18 @@ export function passesAsIs(response: HttpResponse): boolean {
   return true;
 }
 
+/**
+ * Adds the cookies `value` holds, one or a list, to `cookies` as `Set-Cookie` text: an
+ * `undefined` or `null` entry is no cookie, as such a header value is no header
+ * (`cookies: [session, remember ? token : undefined]`), whether a handler or a middleware
+ * answered, in `cookies` or a `set-cookie` header.
+ */
+function addCookies(cookies: string[], value: unknown): void {
+  for (const cookie of Array.isArray(value) ? value : [value]) {
+    if (cookie !== undefined && cookie !== null) cookies.push(cookieText(cookie));
+  }
+}
+
 /** A cookie of a middleware's answer as `Set-Cookie` text: an object is serialised, anything else made text. */
 function cookieText(cookie: unknown): string {
   if (typeof cookie === 'object' && cookie !== null) return serializeCookie(cookie as Cookie);
@@ -287,8 +303,7 @@ function headersOfAnswer(input: Readonly<Record<string, unknown>>, cookies: stri
     if (value === undefined || value === null) continue;
     const name = key.toLowerCase();
     if (name === 'set-cookie') {
-      if (Array.isArray(value)) for (const cookie of value) cookies.push(String(cookie));
-      else cookies.push(String(value));
+      addCookies(cookies, value);
       continue;
     }
     // A name given again in another case replaces the earlier one.
@@ -370,8 +385,7 @@ function headersOf(given: HttpResponseInit['headers'], cookies: string[]): Recor
     if (value === undefined) continue;
     const name = key.toLowerCase();
     if (name === 'set-cookie') {
-      if (typeof value === 'string') cookies.push(value);
-      else if (typeof value !== 'number') cookies.push(...value);
+      addCookies(cookies, value);
       continue;
     }
     const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : value.join(', ');
@@ -996,9 +1010,7 @@ function headersAndCookies(result: HttpResponseInit, cookies: string[]): Record<
         : typeof given === 'object' && Symbol.iterator in given
           ? [...(given as Iterable<unknown>)]
           : [given];
-      // An `undefined` or `null` in the list is no cookie, as such a header value is no header
-      // (`cookies: [session, remember ? token : undefined]`).
-      for (const cookie of listed) if (cookie !== undefined && cookie !== null) cookies.push(cookieText(cookie));
+      addCookies(cookies, listed);
     }
     for (const cookie of cookies) checkHeader('set-cookie', cookie);
     return headers;
