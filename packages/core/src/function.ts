@@ -523,10 +523,10 @@ async function validateEvent(kind: Kind, options: KindOptions[Kind], event: unkn
     // validate. Both images are checked, so a failure lists the issues of each, as an http
     // request's lists those of every part.
     const props = schema['~standard'];
-    const [before, after] = await Promise.all([
-      change.before == null ? undefined : checkSchema(props, change.before),
-      change.after == null ? undefined : checkSchema(props, change.after),
-    ]);
+    // Each check started in a promise, so a validator that throws on one image cannot leave the
+    // other's rejection unhandled.
+    const check = async (image: unknown) => (image == null ? undefined : checkSchema(props, image));
+    const [before, after] = await Promise.all([check(change.before), check(change.after)]);
     if (before?.issues || after?.issues) {
       const found = [...toIssues('before', before?.issues ?? [])];
       found.push(...toIssues('after', after?.issues ?? [], MAX_ISSUES - found.length));

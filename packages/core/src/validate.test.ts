@@ -194,6 +194,41 @@ describe('the issues a validation error lists', () => {
     expect(error?.message).toBe('invalid before, after');
   });
 
+  it('fails a change whose schema throws on one image and rejects on the other, leaving no rejection unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const Item: StandardSchemaV1<unknown, unknown> = {
+        '~standard': {
+          version: 1,
+          vendor: 'hand-made',
+          validate: (value) => {
+            if ((value as { broken?: boolean }).broken) throw new Error('cannot read row');
+            return Promise.reject(new Error('lookup failed'));
+          },
+        },
+      };
+      const onChange = changes({ collection: 'c', item: Item }).handle(() => {});
+      const update = createChangeEvent({
+        op: 'update',
+        collection: 'c',
+        key: {},
+        before: { missing: true },
+        after: { broken: true },
+      });
+      const error = await onChange.dispatch(update, ctx('changes')).then(
+        () => undefined,
+        (caught: unknown) => caught as Error,
+      );
+      expect(error?.message).toMatch(/lookup failed|cannot read row/);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+
   it('takes a change with no image (null, as a hand-made delete has it) as nothing to check', async () => {
     const seen: unknown[] = [];
     const onChange = changes({ collection: 'c', item: z.object({ n: z.number() }) }).handle((change) => {
