@@ -466,18 +466,8 @@ function unserialisableLine(
 /** Where a logger sends each serialised line (without the newline), with its level. */
 export type LogSink = (line: string, level: LevelName) => void;
 
-/**
- * Writes a line to the destination. Never throws: a destination that fails (a closed pipe, a sink
- * of a test's that throws) loses the line, not the invocation, and a log call in a handler
- * never fails it.
- */
-const toDestination: LogSink = (line) => {
-  try {
-    destination.write(`${line}\n`);
-  } catch {
-    // Nowhere left to say so.
-  }
-};
+/** Writes a line to the destination. */
+const toDestination: LogSink = (line) => destination.write(`${line}\n`);
 
 /**
  * The shape of a line: `json` (`level` as pino names it, `time` in epoch ms, `msg`), `aws`
@@ -614,10 +604,16 @@ class JsonLogger implements Logger {
       if (message !== undefined) line[messageKey] = message;
       const failure: { error?: unknown } = {};
       const text = serialised(line, true, failure);
-      this.#sink(
-        text ?? unserialisableLine(headOf(shape, level), this.#bindings, messageKey, message, failure.error),
-        level,
-      );
+      // Never throws: a sink that fails (a closed pipe, an Azure context or a test's sink that
+      // throws) loses the line, not the invocation, and a log call in a handler never fails it.
+      try {
+        this.#sink(
+          text ?? unserialisableLine(headOf(shape, level), this.#bindings, messageKey, message, failure.error),
+          level,
+        );
+      } catch {
+        // Nowhere left to say so.
+      }
     }) as LogFn;
   }
 
