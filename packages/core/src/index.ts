@@ -108,6 +108,8 @@ export {
   /** @internal For `@skyport/core/logger`; not part of the supported API. */
   isError,
   levels,
+  /** @internal For `@skyport/core/logger`; not part of the supported API. */
+  ownFieldRedactions,
   responseSummary,
   safeJson,
   setLogDestination,

@@ -492,9 +492,10 @@ function ownField(key: string, shape: LineShape, logged: boolean): boolean {
 
 /**
  * `fields` with each field a line of `shape` writes itself renamed with a leading `_`
- * (`timestamp` is `_timestamp`), so a logged record's own `level` or `timestamp` never replaces
- * or repeats the line's: `fields` itself when it has none. `logged` is true for the object of a
- * log call, whose `requestId` is renamed too (a child's bindings may set it).
+ * (`timestamp` is `_timestamp`; `__timestamp` when `_timestamp` is taken), so a logged record's
+ * own `level` or `timestamp` never replaces or repeats the line's: `fields` itself when it has
+ * none. `logged` is true for the object of a log call, whose `requestId` is renamed too (a
+ * child's bindings may set it: the invocation's own are bound that way).
  *
  * @example
  * withoutOwnFields({ id: 'o-1', timestamp: 1733612345000 }, 'aws', true); // { id: 'o-1', _timestamp: 1733612345000 }
@@ -504,15 +505,42 @@ export function withoutOwnFields(
   shape: LineShape,
   logged: boolean,
 ): Record<string, unknown> {
-  let renamed: Record<string, unknown> | undefined;
   for (const key in fields) {
-    if (!ownField(key, shape, logged) || !Object.hasOwn(fields, key)) continue;
-    renamed ??= { ...fields };
-    const value = renamed[key];
-    delete renamed[key];
-    renamed[`_${key}`] = value;
+    if (ownField(key, shape, logged) && Object.hasOwn(fields, key)) return renamedFields(fields, shape, logged);
   }
-  return renamed ?? fields;
+  return fields;
+}
+
+/** `withoutOwnFields` for fields that hold one of the line's own: a copy made in one pass. */
+function renamedFields(fields: Record<string, unknown>, shape: LineShape, logged: boolean): Record<string, unknown> {
+  const renamed: Record<string, unknown> = {};
+  for (const key of Object.keys(fields)) {
+    let name = key;
+    if (ownField(key, shape, logged)) {
+      name = `_${key}`;
+      while (Object.hasOwn(fields, name)) name = `_${name}`;
+    }
+    setOwn(renamed, name, fields[key]);
+  }
+  return renamed;
+}
+
+/**
+ * The redaction paths to give pino for `paths`: with each path under a field a logged object's
+ * own `level`, `time` or `timestamp` (or `severity`, `requestId`) is renamed from, the same path
+ * under its new name too, so a field configured to be redacted stays redacted (pino redacts the
+ * line as it is written, renamed).
+ *
+ * @example
+ * ownFieldRedactions(['card', 'timestamp'], 'aws'); // ['card', 'timestamp', '_timestamp']
+ */
+export function ownFieldRedactions(paths: readonly string[], shape: LineShape): string[] {
+  const all = [...paths];
+  for (const path of paths) {
+    const first = /^[^.[]+/.exec(path)?.[0];
+    if (first !== undefined && ownField(first, shape, true)) all.push(`_${path}`);
+  }
+  return all;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type LevelName,
   type LineShape,
   levels,
+  ownFieldRedactions,
   responseSummary,
   withoutOwnFields,
   writtenErr,
@@ -533,17 +534,19 @@ function settledWith(source: ReadableStream<Uint8Array>, ended: (end: StreamEnd)
 }
 
 function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, level: LevelName | 'silent'): PinoLogger {
+  // A logged record's own `level`, `time` or `timestamp` (or `severity`, `requestId`) is written
+  // renamed (`_timestamp`): the line's own must be the one the platform reads, and the only one.
+  // A redaction path under such a field applies to it renamed too.
+  const shape: LineShape = format === 'aws' || format === 'gcp' ? format : 'json';
+  const redact = options.redact?.length ? ownFieldRedactions(options.redact, shape) : undefined;
   const common: PinoOptions = {
     level,
     base: options.base === undefined ? null : { ...options.base },
     serializers: { err: serializeErr },
     // Configured paths use pino's redaction; the credential keys use the cheaper `scrub()`.
-    redact: options.redact?.length ? { paths: [...options.redact], censor } : undefined,
+    redact: redact ? { paths: redact, censor } : undefined,
     hooks: { logMethod: scrubArguments },
   };
-  // A logged record's own `level`, `time` or `timestamp` (or `severity`, `requestId`) is written
-  // renamed (`_timestamp`): the line's own must be the one the platform reads, and the only one.
-  const shape: LineShape = format === 'aws' || format === 'gcp' ? format : 'json';
   const log = (object: Record<string, unknown>) =>
     withoutOwnFields(scrubLine(object) as Record<string, unknown>, shape, true);
   // pino writes through core's destination on every line, so `setLogDestination()` /
@@ -565,7 +568,7 @@ function pinoFor(format: Exclude<LogFormat, 'auto'>, options: LoggerOptions, lev
     const redactsErrors = options.redact?.some((path) => /^(?:err|\*)(?:[.[]|$)/.test(path)) === true;
     const gcp: PinoOptions = {
       ...common,
-      redact: redactsErrors ? { paths: [...(options.redact ?? []), 'stack_trace'], censor } : common.redact,
+      redact: redactsErrors ? { paths: [...(redact ?? []), 'stack_trace'], censor } : common.redact,
       messageKey: 'message',
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ severity: cloudLoggingSeverity[label as LevelName] ?? 'DEFAULT' }), log },

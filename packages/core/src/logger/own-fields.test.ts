@@ -76,3 +76,37 @@ describe.each([false, true])('with logger(): %s', (withLogger) => {
     expect(line).toMatchObject({ _level: 'gold', _timestamp: 1, severity: 'low' });
   });
 });
+
+describe('a renamed field', () => {
+  it('stays redacted when a redact path names it', async () => {
+    const logs = collectLogs();
+    try {
+      const fn = http()
+        .use(logger({ summary: false, redact: ['card', 'timestamp', 'level'] }))
+        .handle((_req, ctx) => {
+          ctx.log.warn({ card: '4242', timestamp: 17, level: 'gold' }, 'payment seen');
+          return 'ok';
+        });
+      await invoke(fn, httpRequest(), { cloud: 'aws', requestId: 'req-1' });
+      const line = logs.find('payment seen')[0];
+      expect(line).toMatchObject({ card: '[Redacted]', _timestamp: '[Redacted]', _level: '[Redacted]' });
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it.each([false, true])('keeps a field already named with an underscore (logger(): %s)', async (withLogger) => {
+    const logs = collectLogs();
+    try {
+      const base = http();
+      const fn = (withLogger ? base.use(logger({ summary: false })) : base).handle((_req, ctx) => {
+        ctx.log.info({ level: 'a', _level: 'b' }, 'both');
+        return 'ok';
+      });
+      await invoke(fn, httpRequest(), { cloud: 'aws' });
+      expect(logs.find('both')[0]).toMatchObject({ level: 'INFO', _level: 'b', __level: 'a' });
+    } finally {
+      logs.restore();
+    }
+  });
+});
