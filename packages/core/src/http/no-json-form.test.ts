@@ -104,4 +104,13 @@ describe('cookies', () => {
     expect(res.status).toBe(500);
     expect(res.cookies).toEqual([]);
   });
+
+  it('takes a Set of cookies in a set-cookie header, and answers a logged 500 for a number', async () => {
+    const set = answering({ status: 200, headers: { 'set-cookie': new Set(['a=1', 'b=2']) }, body: 'ok' });
+    expect((await invoke(set, httpRequest())).cookies).toEqual(['a=1', 'b=2']);
+    const number = answering({ status: 200, headers: { 'set-cookie': 5 }, body: 'ok' });
+    expect((await invoke(number, httpRequest())).status).toBe(500);
+    const listed = answering({ status: 200, cookies: [5], body: 'ok' });
+    expect((await invoke(listed, httpRequest())).status).toBe(500);
+  });
 });

@@ -258,13 +258,19 @@ export function passesAsIs(response: HttpResponse): boolean {
 }
 
 /**
- * Adds the cookies `value` holds, one or a list, to `cookies` as `Set-Cookie` text: an
- * `undefined` or `null` entry is no cookie, as such a header value is no header
- * (`cookies: [session, remember ? token : undefined]`), whether a handler or a middleware
- * answered, in `cookies` or a `set-cookie` header.
+ * Adds the cookies `value` holds, one or a list (or another iterable), to `cookies` as
+ * `Set-Cookie` text. `undefined` or `null`, alone or as an entry, is no cookie, as such a header
+ * value is no header (`cookies: [session, remember ? token : undefined]`), whether a handler or a
+ * middleware answered, in `cookies` or a `set-cookie` header.
  */
 function addCookies(cookies: string[], value: unknown): void {
-  for (const cookie of Array.isArray(value) ? value : [value]) {
+  // A list, or any other iterable of them (a `Set`); a string or a cookie object is one.
+  const listed: readonly unknown[] = Array.isArray(value)
+    ? value
+    : typeof value === 'object' && value !== null && Symbol.iterator in value
+      ? [...(value as Iterable<unknown>)]
+      : [value];
+  for (const cookie of listed) {
     if (cookie !== undefined && cookie !== null) cookies.push(cookieText(cookie));
   }
 }
@@ -273,9 +279,8 @@ function addCookies(cookies: string[], value: unknown): void {
 function cookieText(cookie: unknown): string {
   if (typeof cookie === 'object' && cookie !== null) return serializeCookie(cookie as Cookie);
   if (typeof cookie === 'string') return cookie;
-  // From plain JavaScript: a number's text is a cookie of sorts, a function's source or a symbol's
-  // description is a mistake to answer as a 500 rather than send.
-  if (typeof cookie === 'number' || typeof cookie === 'boolean' || typeof cookie === 'bigint') return String(cookie);
+  // From plain JavaScript: a number's text would be a cookie with no name, a function's source or
+  // a symbol's description a mistake; each is answered as a 500 rather than sent.
   throw new TypeError(
     `a cookie must be a string or a cookie object, got ${typeof cookie === 'function' ? 'a function' : `a ${typeof cookie}`}`,
   );
@@ -1002,16 +1007,8 @@ function bodiless(status: number): boolean {
 function headersAndCookies(result: HttpResponseInit, cookies: string[]): Record<string, string> {
   try {
     const headers = headersOf(result.headers, cookies);
-    const given: unknown = result.cookies;
-    if (given !== undefined && given !== null) {
-      // One cookie given alone (a string or a cookie object) is that cookie, not its characters.
-      const listed: readonly unknown[] = Array.isArray(given)
-        ? given
-        : typeof given === 'object' && Symbol.iterator in given
-          ? [...(given as Iterable<unknown>)]
-          : [given];
-      addCookies(cookies, listed);
-    }
+    // One cookie given alone (a string or a cookie object) is that cookie, not its characters.
+    addCookies(cookies, result.cookies);
     for (const cookie of cookies) checkHeader('set-cookie', cookie);
     return headers;
   } catch (error) {
