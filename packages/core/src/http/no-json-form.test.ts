@@ -7,6 +7,19 @@ import { collectLogs, httpRequest, invoke } from '@skyport/testing';
 import { describe, expect, it } from 'vitest';
 import { http } from '../builders.js';
 import { createMiddleware } from '../middleware/create.js';
+import type { HttpResponse } from '../types.js';
+
+/** A function answering 'ok' behind a middleware that edits the answer with `edit` (past the types). */
+const editedBy = (edit: (res: HttpResponse) => Record<string, unknown>) =>
+  http()
+    .use(
+      createMiddleware({
+        name: 'session',
+        kinds: ['http'],
+        handle: async (_req, _ctx, next) => edit(await next()) as never,
+      }),
+    )
+    .handle(() => 'ok');
 
 /** An http function answering `value` as it is (past the types, as plain JavaScript may). */
 const answering = (value: unknown) => http().handle(() => value as never);
@@ -67,20 +80,14 @@ describe('cookies', () => {
     const handler = answering({ status: 200, headers: { 'set-cookie': ['a=1', undefined, null] }, body: 'ok' });
     expect((await invoke(handler, httpRequest())).cookies).toEqual(['a=1']);
 
-    const editing = http()
-      .use(
-        createMiddleware({
-          name: 'session',
-          kinds: ['http'],
-          handle: async (_req, _ctx, next) => {
-            const res = await next();
-            const cookies = [{ name: 'b', value: '2' }, undefined, null] as never;
-            return { ...res, cookies, headers: { ...res.headers, 'set-cookie': ['c=3', undefined] as never } };
-          },
-        }),
-      )
-      .handle(() => 'ok');
-    const res = await invoke(editing, httpRequest());
+    const res = await invoke(
+      editedBy((res) => ({
+        ...res,
+        cookies: [{ name: 'b', value: '2' }, undefined, null],
+        headers: { ...res.headers, 'set-cookie': ['c=3', undefined] },
+      })),
+      httpRequest(),
+    );
     expect(res.status).toBe(200);
     expect(res.cookies).toEqual(['b=2', 'c=3']);
   });
@@ -88,19 +95,10 @@ describe('cookies', () => {
   it("answers a logged 500 for a function in a set-cookie header, a handler's or a middleware's", async () => {
     const handler = answering({ status: 200, headers: { 'set-cookie': [() => 'a=1'] }, body: 'ok' });
     expect((await invoke(handler, httpRequest())).status).toBe(500);
-    const editing = http()
-      .use(
-        createMiddleware({
-          name: 'session',
-          kinds: ['http'],
-          handle: async (_req, _ctx, next) => {
-            const res = await next();
-            return { ...res, headers: { ...res.headers, 'set-cookie': [() => 'a=1'] as never } };
-          },
-        }),
-      )
-      .handle(() => 'ok');
-    const res = await invoke(editing, httpRequest());
+    const res = await invoke(
+      editedBy((res) => ({ ...res, headers: { ...res.headers, 'set-cookie': [() => 'a=1'] } })),
+      httpRequest(),
+    );
     expect(res.status).toBe(500);
     expect(res.cookies).toEqual([]);
   });
