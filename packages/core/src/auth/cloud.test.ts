@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type Cloud,
@@ -47,6 +47,17 @@ const trusting = http({ method: 'GET', path: '/*' })
   .handle((_req, ctx) => ctx.auth);
 
 const onCloud = (cloud: Cloud) => ({ cloud });
+
+/** An IAP assertion for `audience`, signed with `key` under the kid `iap-1`, valid for five minutes. */
+const iapAssertion = (key: Parameters<SignJWT['sign']>[0], audience: string, claims: Record<string, unknown> = {}) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'ES256', kid: 'iap-1' })
+    .setSubject('accounts.google.com:42')
+    .setIssuer('https://cloud.google.com/iap')
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(key);
 const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -421,15 +432,7 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
     const fn = http()
       .use(cloudPrincipal({ iap: { audience, jwksUrl } }))
       .handle((_req, ctx) => ctx.auth.subject);
-    const assertion = (aud: string) =>
-      new SignJWT({ email: 'u@example.com' })
-        .setProtectedHeader({ alg: 'ES256', kid: 'iap-1' })
-        .setSubject('accounts.google.com:42')
-        .setIssuer('https://cloud.google.com/iap')
-        .setAudience(aud)
-        .setIssuedAt()
-        .setExpirationTime('5m')
-        .sign(privateKey);
+    const assertion = (aud: string) => iapAssertion(privateKey, aud, { email: 'u@example.com' });
     try {
       const good = await invoke(
         fn,
@@ -510,14 +513,7 @@ describe('cloudPrincipal gives the same shape on every cloud', () => {
     const fn = http()
       .use(cloudPrincipal({ iap: { audience, jwksUrl } }))
       .handle(() => 'never');
-    const assertion = await new SignJWT({})
-      .setProtectedHeader({ alg: 'ES256', kid: 'iap-1' })
-      .setSubject('accounts.google.com:42')
-      .setIssuer('https://cloud.google.com/iap')
-      .setAudience(audience)
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(privateKey);
+    const assertion = await iapAssertion(privateKey, audience);
 
     try {
       // Act
@@ -983,5 +979,46 @@ describe('auth typing', () => {
     );
     expect(ok.ok).toBe(true);
     expect(denied.failures.map((f) => f.id)).toEqual(['m2']);
+  });
+});
+
+describe('cloudPrincipal({ iap }) and the deadline', () => {
+  // It stops waiting for Google's keys when the invocation's `ctx.signal` aborts, shortly before
+  // its deadline, and answers 503 with `Retry-After` in time, as `jwtAuth()` does, rather than
+  // after the key-set fetch's own timeout.
+  it('answers 503 before the deadline when the IAP key set does not come', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'iap-1', alg: 'ES256' };
+    // Holds every key-set request until the end of the test.
+    const held: ServerResponse[] = [];
+    const server = createServer((_req, res) => held.push(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/iap`;
+    const audience = '/projects/123/apps/shop';
+    const fn = http()
+      .use(cloudPrincipal({ iap: { audience, jwksUrl, jwksTimeoutMs: 5000 } }))
+      .handle((_req, ctx) => ctx.auth.subject);
+    const assertion = await iapAssertion(privateKey, audience, { email: 'u@example.com' });
+    try {
+      const started = performance.now();
+      const res = await invoke(fn, httpRequest({ headers: { 'x-goog-iap-jwt-assertion': assertion } }), {
+        cloud: 'gcp',
+        deadlineInMs: 1000,
+      });
+      const elapsed = performance.now() - started;
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBeDefined();
+      // The signal fires 500 ms before the 1 s deadline; the fetch's own timeout is 5 s.
+      expect(elapsed).toBeLessThan(2000);
+      // The fetch goes on for the next request, which gets the keys once they come.
+      const next = invoke(fn, httpRequest({ headers: { 'x-goog-iap-jwt-assertion': assertion } }), { cloud: 'gcp' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const pending of held.splice(0)) pending.end(JSON.stringify({ keys: [jwk] }));
+      expect((await next).text).toBe('accounts.google.com:42');
+    } finally {
+      for (const pending of held.splice(0)) pending.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
